@@ -1,0 +1,67 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import type { PlatformConfig } from "../../stacks/schema";
+import { subnetTiers } from "../../stacks/schema";
+import { Network } from "../network/network";
+import { resolveAvailabilityZones } from "../network/zones";
+import { platformTags } from "../shared/tags";
+
+export interface PlatformArgs {
+    /** Pulumi project name, tagged on every resource. */
+    readonly project: string;
+    /** The validated stack configuration. */
+    readonly config: PlatformConfig;
+}
+
+/** The whole platform: one AWS provider and the layer components wired together. */
+export class Platform extends pulumi.ComponentResource {
+    public readonly awsProvider: aws.Provider;
+    public readonly network: Network;
+    /** Whether stateful resources are protected/retained (production tier). */
+    public readonly protectsData: boolean;
+
+    constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:platform:Platform", name, {}, opts);
+        const cfg = args.config;
+        this.protectsData = cfg.tier === "production";
+
+        this.awsProvider = new aws.Provider(
+            `${name}-aws`,
+            {
+                region: cfg.region as aws.Region,
+                allowedAccountIds: cfg.allowedAccountIds.length > 0 ? cfg.allowedAccountIds : undefined,
+                defaultTags: {
+                    tags: platformTags({
+                        project: args.project,
+                        environment: cfg.environment,
+                        owner: cfg.owner,
+                        costCentre: cfg.costCentre,
+                        extra: cfg.tags,
+                    }),
+                },
+            },
+            { parent: this },
+        );
+        const layer = { parent: this, providers: { aws: this.awsProvider } };
+
+        this.network = new Network(
+            `${name}-network`,
+            {
+                namePrefix: cfg.name,
+                clusterName: cfg.name,
+                region: cfg.region,
+                cidr: cfg.network.cidr,
+                availabilityZones: resolveAvailabilityZones(cfg.region, cfg.network.azCount, cfg.network.availabilityZones),
+                tiers: subnetTiers(cfg.network),
+                azSlots: cfg.network.subnets.azSlots,
+                natGateways: cfg.network.natGateways,
+                interfaceEndpoints: cfg.network.interfaceEndpoints,
+                flowLogs: cfg.network.flowLogs,
+                retainAuditData: this.protectsData,
+            },
+            layer,
+        );
+
+        this.registerOutputs({ vpcId: this.network.vpcId });
+    }
+}

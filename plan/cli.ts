@@ -1,0 +1,75 @@
+// npm run plan -- --stack dev [--json FILE] [--diff OTHER | --diff-file FILE]
+import * as fs from "fs";
+import { parseArgs } from "util";
+import { Plan, PlanError, planStack, PROJECT_DIR } from "./engine";
+import { diffPlans, renderDiff } from "./diff";
+import { renderOutputs, renderTree } from "./render";
+import { listStacks } from "./stack-files";
+
+const USAGE = `usage: npm run plan -- --stack <name> [--json FILE] [--diff OTHER_STACK | --diff-file SAVED_PLAN.json]
+
+Evaluates the program for Pulumi.<name>.yaml offline (Pulumi mock runtime, no cloud, no CLI) and prints
+the component tree with resource counts and the stack outputs (secrets masked).
+  --json FILE        also write the full plan (every resource, its inputs and options) to FILE
+  --diff OTHER       list what changes going from stack OTHER to this stack
+  --diff-file FILE   list what changes going from a saved plan (--json) to this stack`;
+
+async function main(argv: string[]): Promise<number> {
+    let args;
+    try {
+        args = parseArgs({
+            args: argv,
+            options: {
+                stack: { type: "string", short: "s" },
+                json: { type: "string" },
+                diff: { type: "string" },
+                "diff-file": { type: "string" },
+                help: { type: "boolean", short: "h" },
+            },
+            strict: true,
+        }).values;
+    } catch (e) {
+        console.error(`${(e as Error).message}\n\n${USAGE}`);
+        return 2;
+    }
+    if (args.help) {
+        console.log(USAGE);
+        return 0;
+    }
+    if (!args.stack) {
+        console.error(`--stack is required (stacks: ${listStacks(PROJECT_DIR).join(", ")})\n\n${USAGE}`);
+        return 2;
+    }
+    if (args.diff && args["diff-file"]) {
+        console.error("use either --diff or --diff-file, not both");
+        return 2;
+    }
+
+    let plan: Plan;
+    let base: Plan | undefined;
+    try {
+        plan = await planStack({ stack: args.stack });
+        if (args.diff) base = await planStack({ stack: args.diff });
+    } catch (e) {
+        console.error(`plan failed: ${e instanceof PlanError ? e.message : (e as Error).stack ?? e}`);
+        return 1;
+    }
+    if (args["diff-file"]) base = JSON.parse(fs.readFileSync(args["diff-file"], "utf8")) as Plan;
+
+    console.log(renderTree(plan));
+    console.log(renderOutputs(plan));
+    if (base) console.log(`\n${renderDiff(diffPlans(base, plan))}`);
+    if (args.json) {
+        fs.writeFileSync(args.json, `${JSON.stringify(plan, null, 2)}\n`);
+        console.log(`\nFull plan written to ${args.json}`);
+    }
+    return 0;
+}
+
+main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e) => {
+        console.error(e);
+        process.exit(1);
+    },
+);

@@ -1,0 +1,80 @@
+// Differences between two plans, keyed by URN without the stack so dev and prod line up.
+import type { Plan, PlannedResource } from "./engine";
+
+export interface InputChange {
+    readonly path: string;
+    readonly before: unknown;
+    readonly after: unknown;
+}
+
+export interface ResourceChange {
+    readonly key: string;
+    readonly type: string;
+    readonly name: string;
+    readonly changes: InputChange[];
+}
+
+export interface PlanDiff {
+    readonly before: string;
+    readonly after: string;
+    readonly added: PlannedResource[];
+    readonly removed: PlannedResource[];
+    readonly changed: ResourceChange[];
+}
+
+/** Flattens nested data to `a.b[0].c` -> leaf value. */
+export function flatten(value: unknown, at = "", out: Record<string, unknown> = {}): Record<string, unknown> {
+    if (Array.isArray(value)) {
+        if (value.length === 0) out[at] = [];
+        value.forEach((v, i) => flatten(v, `${at}[${i}]`, out));
+    } else if (value !== null && typeof value === "object") {
+        const entries = Object.entries(value as Record<string, unknown>);
+        if (entries.length === 0) out[at] = {};
+        for (const [k, v] of entries) flatten(v, at ? `${at}.${k}` : k, out);
+    } else {
+        out[at] = value;
+    }
+    return out;
+}
+
+/** The stack name appears inside some values (URNs); normalise it so only real differences show. */
+function comparable(r: PlannedResource, stack: string) {
+    const opts = { protect: r.protect, retainOnDelete: r.retainOnDelete, provider: r.provider, dependsOn: r.dependsOn };
+    const text = JSON.stringify({ inputs: r.inputs, options: opts }).split(`urn:pulumi:${stack}::`).join("urn:pulumi:<stack>::");
+    return flatten(JSON.parse(text));
+}
+
+export function diffPlans(before: Plan, after: Plan): PlanDiff {
+    const old = new Map(before.resources.map((r) => [r.key, r]));
+    const now = new Map(after.resources.map((r) => [r.key, r]));
+    const added = after.resources.filter((r) => !old.has(r.key));
+    const removed = before.resources.filter((r) => !now.has(r.key));
+    const changed: ResourceChange[] = [];
+    for (const r of after.resources) {
+        const prev = old.get(r.key);
+        if (!prev) continue;
+        const a = comparable(prev, before.stack);
+        const b = comparable(r, after.stack);
+        const paths = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+        const changes = paths
+            .filter((p) => JSON.stringify(a[p]) !== JSON.stringify(b[p]))
+            .map((p) => ({ path: p, before: a[p], after: b[p] }));
+        if (changes.length) changed.push({ key: r.key, type: r.type, name: r.name, changes });
+    }
+    return { before: `${before.project}/${before.stack}`, after: `${after.project}/${after.stack}`, added, removed, changed };
+}
+
+const show = (v: unknown) => (v === undefined ? "(none)" : JSON.stringify(v));
+
+export function renderDiff(diff: PlanDiff): string {
+    const lines = [
+        `Plan diff ${diff.before} -> ${diff.after}: ${diff.added.length} to add, ${diff.removed.length} to remove, ${diff.changed.length} to change`,
+    ];
+    for (const r of diff.added) lines.push(`  + ${r.type} ${r.name}`);
+    for (const r of diff.removed) lines.push(`  - ${r.type} ${r.name}`);
+    for (const c of diff.changed) {
+        lines.push(`  ~ ${c.type} ${c.name}`);
+        for (const ch of c.changes) lines.push(`      ${ch.path}: ${show(ch.before)} => ${show(ch.after)}`);
+    }
+    return lines.join("\n");
+}

@@ -1,0 +1,245 @@
+// The offline engine: evaluates the real program for a stack file on Pulumi's mock runtime and records
+// every resource registration with its options. The plan CLI and the stack-level tests both use it.
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { FakeCloud, fakeInvoke, fakeState } from "./fakes";
+import { readProject, readStackConfig, SECRET_PLACEHOLDER, StackConfig } from "./stack-files";
+
+export const PROJECT_DIR = path.resolve(__dirname, "..");
+
+export interface PlannedResource {
+    readonly urn: string;
+    /** The URN without its stack, so the same resource matches across stacks. */
+    readonly key: string;
+    readonly type: string;
+    readonly name: string;
+    readonly custom: boolean;
+    readonly parent?: string;
+    /** URN of the explicit or inherited provider (custom resources only). */
+    readonly provider?: string;
+    readonly protect: boolean;
+    readonly retainOnDelete: boolean;
+    readonly deleteBeforeReplace: boolean;
+    readonly dependsOn: string[];
+    readonly ignoreChanges: string[];
+    readonly aliases: unknown[];
+    /** Inputs as sent to the engine; secrets replaced by "[secret]", unknowns by "[unknown]". */
+    readonly inputs: Record<string, unknown>;
+    /** Dotted paths of inputs that are secret. */
+    readonly secretPaths: string[];
+}
+
+export interface Plan {
+    readonly project: string;
+    readonly stack: string;
+    readonly resources: PlannedResource[];
+    /** Stack outputs, secrets masked. */
+    readonly outputs: Record<string, unknown>;
+    readonly secretOutputs: string[];
+    readonly elapsedMs: number;
+}
+
+export interface PlanOptions {
+    readonly stack: string;
+    /** @default the repository root */
+    readonly projectDir?: string;
+    /** Replace (or with `undefined`, remove) config keys before the run, e.g. `{"platform:region": "x"}`. */
+    readonly configOverrides?: Readonly<Record<string, unknown>>;
+}
+
+/** Thrown when the program fails; carries what was registered before the failure. */
+export class PlanError extends Error {
+    constructor(
+        public readonly cause: unknown,
+        public readonly registered: PlannedResource[],
+    ) {
+        super(cause instanceof Error ? cause.message : String(cause));
+        this.name = "PlanError";
+    }
+}
+
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
+const OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** Decodes the wire form of properties into plain data, masking secrets and noting where they were. */
+export function decodeProperties(value: unknown, secrets: string[], at = ""): unknown {
+    if (value === UNKNOWN) return "[unknown]";
+    if (Array.isArray(value)) return value.map((v, i) => decodeProperties(v, secrets, `${at}[${i}]`));
+    if (value === null || typeof value !== "object") return value;
+    const obj = value as Record<string, unknown>;
+    const sig = obj[SIG_KEY];
+    if (sig === SECRET_SIG || (sig === OUTPUT_SIG && obj.secret === true)) {
+        secrets.push(at);
+        return SECRET_PLACEHOLDER;
+    }
+    if (sig === OUTPUT_SIG) return "value" in obj ? decodeProperties(obj.value, secrets, at) : "[unknown]";
+    if (sig === RESOURCE_SIG) return { $resource: obj.urn };
+    if (sig !== undefined) return { $special: sig };
+    return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, decodeProperties(v, secrets, at ? `${at}.${k}` : k)]));
+}
+
+function stripStack(urn: string): string {
+    return urn.split("::").slice(2).join("::");
+}
+
+function providerUrn(ref: string): string | undefined {
+    return ref ? ref.split("::").slice(0, -1).join("::") : undefined;
+}
+
+function fakeCloudFor(cfg: StackConfig): FakeCloud {
+    const accounts = cfg.config[`${cfg.project}:allowedAccountIds`];
+    const parsed = accounts ? (JSON.parse(accounts) as unknown) : [];
+    const accountId = Array.isArray(parsed) && typeof parsed[0] === "string" ? parsed[0] : "123456789012";
+    const region = cfg.config[`${cfg.project}:region`] ?? cfg.config["aws:region"] ?? "us-east-1";
+    return { accountId, region, partition: "aws" };
+}
+
+function applyOverrides(cfg: StackConfig, overrides: Readonly<Record<string, unknown>>): StackConfig {
+    const config = { ...cfg.config };
+    for (const [key, value] of Object.entries(overrides)) {
+        if (value === undefined) delete config[key];
+        else config[key] = typeof value === "string" ? value : JSON.stringify(value);
+    }
+    return { ...cfg, config };
+}
+
+/** Forget the program's modules (not node_modules) so each plan evaluates it afresh. */
+function purgeProgramModules(projectDir: string) {
+    const nodeModules = path.join(projectDir, "node_modules");
+    for (const id of Object.keys(require.cache)) {
+        if (id.startsWith(projectDir) && !id.startsWith(nodeModules) && !id.startsWith(path.join(projectDir, "plan"))) {
+            delete require.cache[id];
+        }
+    }
+}
+
+type Callback = (err: unknown, resp?: unknown) => void;
+interface RecordableMonitor {
+    registerResource(req: RegisterRequest, cb: Callback): Promise<void>;
+    registerResourceOutputs(req: OutputsRequest, cb: Callback): void;
+}
+interface RegisterRequest {
+    getType(): string;
+    getName(): string;
+    getCustom(): boolean;
+    getParent(): string;
+    getProvider(): string;
+    getProtect(): boolean | undefined;
+    getRetainondelete(): boolean | undefined;
+    getDeletebeforereplace(): boolean;
+    getDependenciesList(): string[];
+    getPropertydependenciesMap(): { forEach(cb: (deps: { getUrnsList(): string[] }) => void): void };
+    getIgnorechangesList(): string[];
+    getAliasesList(): { toObject(): unknown }[];
+    getObject(): { toJavaScript(): unknown } | undefined;
+}
+interface OutputsRequest {
+    getUrn(): string;
+    getOutputs(): { toJavaScript(): unknown } | undefined;
+}
+
+/** `dependsOn` as written: all dependencies minus those implied by input properties. */
+function explicitDependencies(req: RegisterRequest): string[] {
+    const implied = new Set<string>();
+    req.getPropertydependenciesMap().forEach((deps) => deps.getUrnsList().forEach((u) => implied.add(u)));
+    return req.getDependenciesList().filter((u) => !implied.has(u));
+}
+
+// Plans share the process-wide Pulumi runtime, so they must not overlap.
+let queue: Promise<unknown> = Promise.resolve();
+
+/** Evaluates the program for one stack on the mock runtime and returns everything it registered. */
+export function planStack(options: PlanOptions): Promise<Plan> {
+    const run = queue.then(() => runPlan(options));
+    queue = run.catch(() => undefined);
+    return run;
+}
+
+async function runPlan(options: PlanOptions): Promise<Plan> {
+    const started = Date.now();
+    const projectDir = options.projectDir ?? PROJECT_DIR;
+    let cfg = readStackConfig(projectDir, options.stack);
+    if (options.configOverrides) cfg = applyOverrides(cfg, options.configOverrides);
+    const cloud = fakeCloudFor(cfg);
+
+    const resources: PlannedResource[] = [];
+    let stackOutputs: unknown = {};
+    let stackUrn = "";
+
+    await pulumi.runtime.setMocks(
+        {
+            newResource: (args) => {
+                if (!args.custom) return { id: undefined, state: {} };
+                return { id: `${args.name}-id`, state: fakeState(cloud, args.type, args.name, args.inputs) };
+            },
+            call: (args) => fakeInvoke(cloud, args),
+        },
+        cfg.project,
+        cfg.stack,
+        false,
+    );
+    const monitor = pulumi.runtime.getMonitor() as unknown as RecordableMonitor;
+    const register = monitor.registerResource.bind(monitor);
+    const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
+    monitor.registerResource = (req, cb) => {
+        const type = req.getType();
+        const parent = req.getParent() || undefined;
+        // The mock monitor's URN scheme (parent's own type + "$" + type), so parent/dependsOn references match.
+        const urn = `urn:pulumi:${cfg.stack}::${cfg.project}::${parent ? `${parent.split("::")[2].split("$").pop()}$` : ""}${type}::${req.getName()}`;
+        if (type === "pulumi:pulumi:Stack") {
+            stackUrn = urn;
+        } else {
+            const secretPaths: string[] = [];
+            const inputs = decodeProperties(req.getObject()?.toJavaScript() ?? {}, secretPaths) as Record<string, unknown>;
+            resources.push({
+                urn,
+                key: stripStack(urn),
+                type,
+                name: req.getName(),
+                custom: req.getCustom(),
+                parent,
+                provider: providerUrn(req.getProvider()),
+                protect: req.getProtect() ?? false,
+                retainOnDelete: req.getRetainondelete() ?? false,
+                deleteBeforeReplace: req.getDeletebeforereplace(),
+                dependsOn: explicitDependencies(req),
+                ignoreChanges: req.getIgnorechangesList(),
+                aliases: req.getAliasesList().map((a) => a.toObject()),
+                inputs,
+                secretPaths,
+            });
+        }
+        return register(req, cb);
+    };
+    monitor.registerResourceOutputs = (req, cb) => {
+        if (req.getUrn() === stackUrn) stackOutputs = req.getOutputs()?.toJavaScript() ?? {};
+        return registerOutputs(req, cb);
+    };
+
+    pulumi.runtime.setAllConfig(cfg.config, cfg.secretKeys);
+    purgeProgramModules(projectDir);
+    const program = path.join(projectDir, readProject(projectDir).main ?? "index.ts");
+    // A program that throws while loading (bad config) is caught inside the stack's init, so the
+    // runtime's own promises settle normally instead of surfacing as unhandled rejections.
+    let programError: unknown;
+    try {
+        await pulumi.runtime.runInPulumiStack(async () => {
+            try {
+                return require(program);
+            } catch (e) {
+                programError = e;
+                return {};
+            }
+        });
+        await pulumi.runtime.waitForRPCs();
+    } catch (e) {
+        programError ??= e;
+    }
+    if (programError !== undefined) throw new PlanError(programError, resources);
+    const secretOutputs: string[] = [];
+    const outputs = decodeProperties(stackOutputs, secretOutputs) as Record<string, unknown>;
+    return { project: cfg.project, stack: cfg.stack, resources, outputs, secretOutputs, elapsedMs: Date.now() - started };
+}

@@ -1,0 +1,65 @@
+// What the offline engine answers in place of AWS: plausible computed outputs and invoke results.
+// Anything not listed fails loudly, so a new invoke is noticed instead of silently returning nothing.
+import type * as pulumi from "@pulumi/pulumi";
+
+export interface FakeCloud {
+    readonly accountId: string;
+    readonly region: string;
+    readonly partition: string;
+}
+
+/** `aws:ec2/vpc:Vpc` -> `ec2`. */
+function awsService(type: string): string {
+    return type.split(":")[1]?.split("/")[0] ?? "unknown";
+}
+
+/** A stable small number per name, so repeated plans print the same fake values. */
+function stableOctet(name: string): number {
+    let h = 0;
+    for (const c of name) h = (h * 31 + c.charCodeAt(0)) >>> 0;
+    return (h % 254) + 1;
+}
+
+/** Computed attributes for a new resource, on top of its inputs. */
+export function fakeState(cloud: FakeCloud, type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
+    const service = awsService(type);
+    const base: Record<string, unknown> = { ...inputs };
+    if (type.startsWith("aws:")) {
+        base.arn ??=
+            service === "iam"
+                ? `arn:${cloud.partition}:iam::${cloud.accountId}:${type.split(":")[2].toLowerCase()}/${inputs.name ?? name}`
+                : `arn:${cloud.partition}:${service}:${cloud.region}:${cloud.accountId}:${type.split(":")[2].toLowerCase()}/${name}`;
+        base.name ??= inputs.name ?? name;
+    }
+    switch (type) {
+        case "aws:ec2/eip:Eip":
+            return { ...base, publicIp: `203.0.113.${stableOctet(name)}`, allocationId: `eipalloc-${name}` };
+        case "aws:kms/key:Key":
+            return { ...base, keyId: `key-${name}` };
+        case "aws:cloudwatch/logGroup:LogGroup":
+            return {
+                ...base,
+                arn: `arn:${cloud.partition}:logs:${cloud.region}:${cloud.accountId}:log-group:${inputs.name ?? name}`,
+            };
+        default:
+            return base;
+    }
+}
+
+export function fakeInvoke(cloud: FakeCloud, args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+    switch (args.token) {
+        case "aws:index/getCallerIdentity:getCallerIdentity":
+            return {
+                accountId: cloud.accountId,
+                arn: `arn:${cloud.partition}:sts::${cloud.accountId}:assumed-role/offline-plan/plan`,
+                userId: "AROAOFFLINEPLAN:plan",
+                id: cloud.accountId,
+            };
+        case "aws:index/getPartition:getPartition":
+            return { partition: cloud.partition, dnsSuffix: "amazonaws.com", id: cloud.partition };
+        case "aws:index/getRegion:getRegion":
+            return { name: cloud.region, region: cloud.region, id: cloud.region };
+        default:
+            throw new Error(`the offline plan has no fake for invoke ${args.token}; add one to plan/fakes.ts`);
+    }
+}

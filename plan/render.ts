@@ -1,0 +1,47 @@
+// Human-readable plan: a tree of components with resource counts per type, then the stack outputs.
+import type { Plan, PlannedResource } from "./engine";
+
+function countByType(resources: readonly PlannedResource[]): string {
+    const counts = new Map<string, number>();
+    for (const r of resources) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
+    return [...counts.entries()]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([type, n]) => `${n} x ${type}`)
+        .join(", ");
+}
+
+function flags(r: PlannedResource): string {
+    const f = [r.protect && "protected", r.retainOnDelete && "retained"].filter(Boolean);
+    return f.length ? ` [${f.join(", ")}]` : "";
+}
+
+export function renderTree(plan: Plan): string {
+    const children = new Map<string | undefined, PlannedResource[]>();
+    const urns = new Set(plan.resources.map((r) => r.urn));
+    for (const r of plan.resources) {
+        const parent = r.parent && urns.has(r.parent) ? r.parent : undefined;
+        children.set(parent, [...(children.get(parent) ?? []), r]);
+    }
+    const lines: string[] = [];
+    const walk = (parent: string | undefined, indent: string) => {
+        const kids = children.get(parent) ?? [];
+        const components = kids.filter((k) => !k.custom);
+        const custom = kids.filter((k) => k.custom);
+        if (custom.length) lines.push(`${indent}${custom.length} resource${custom.length === 1 ? "" : "s"}: ${countByType(custom)}`);
+        for (const r of custom.filter((c) => c.protect || c.retainOnDelete)) lines.push(`${indent}  ${r.name}${flags(r)}`);
+        for (const c of components) {
+            lines.push(`${indent}${c.type} ${c.name}`);
+            walk(c.urn, `${indent}  `);
+        }
+    };
+    walk(undefined, "  ");
+    const total = plan.resources.filter((r) => r.custom).length;
+    const comps = plan.resources.length - total;
+    return [`Stack ${plan.project}/${plan.stack}: ${total} resources in ${comps} components (evaluated in ${plan.elapsedMs} ms)`, ...lines].join("\n");
+}
+
+export function renderOutputs(plan: Plan): string {
+    const keys = Object.keys(plan.outputs).sort();
+    const lines = keys.map((k) => `  ${k}: ${JSON.stringify(plan.outputs[k])}${plan.secretOutputs.some((p) => p === k || p.startsWith(`${k}.`) || p.startsWith(`${k}[`)) ? " (secret)" : ""}`);
+    return ["Outputs:", ...lines].join("\n");
+}

@@ -1,0 +1,45 @@
+// The only module that reads Pulumi configuration. Everything else receives a parsed PlatformConfig.
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError, describeIssue } from "./errors";
+import { configKeys, ConfigKey, PlatformConfig, platformConfigSchema } from "./schema";
+
+export { ConfigError } from "./errors";
+export type { PlatformConfig } from "./schema";
+
+/**
+ * Validates raw Pulumi config (`namespace:key` -> stored string) into a PlatformConfig.
+ * Keys of other namespaces (aws:, kubernetes:, ...) are left alone. Throws ConfigError listing every problem.
+ */
+export function parsePlatformConfig(raw: Readonly<Record<string, string>>, namespace: string): PlatformConfig {
+    const problems: string[] = [];
+    const values: Record<string, unknown> = {};
+    for (const [fullKey, stored] of Object.entries(raw)) {
+        if (!fullKey.startsWith(`${namespace}:`)) continue;
+        const key = fullKey.slice(namespace.length + 1);
+        if (!(key in configKeys)) {
+            problems.push(`${fullKey}: unknown key; expected one of: ${Object.keys(configKeys).join(", ")}`);
+            continue;
+        }
+        const type = configKeys[key as ConfigKey].type;
+        if (type === "string") {
+            values[key] = stored;
+            continue;
+        }
+        try {
+            values[key] = JSON.parse(stored);
+        } catch {
+            problems.push(`${fullKey}: expected an ${type} (JSON); got ${JSON.stringify(stored)}`);
+        }
+    }
+    const result = platformConfigSchema.safeParse(values, { reportInput: true });
+    if (!result.success) {
+        problems.push(...result.error.issues.flatMap((issue) => describeIssue(platformConfigSchema, namespace, issue)));
+    }
+    if (problems.length > 0 || !result.success) throw new ConfigError(problems);
+    return result.data;
+}
+
+/** Reads and validates this stack's configuration; throws before any resource is registered. */
+export function loadPlatformConfig(): PlatformConfig {
+    return parsePlatformConfig(pulumi.runtime.allConfig(), pulumi.getProject());
+}

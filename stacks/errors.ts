@@ -1,0 +1,55 @@
+// Turns schema problems into messages that name the key, the bad value and what is expected.
+import { z } from "zod";
+
+export class ConfigError extends Error {
+    constructor(public readonly problems: readonly string[]) {
+        super(`Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n  - ${problems.join("\n  - ")}`);
+        this.name = "ConfigError";
+    }
+}
+
+/** `network.subnets.azSlots` -> `platform:network.subnets.azSlots`; array indexes as `[i]`. */
+export function configPath(namespace: string, path: readonly PropertyKey[]): string {
+    const [head, ...rest] = path;
+    return `${namespace}:${String(head ?? "")}${rest.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("")}`;
+}
+
+/** Strips default/optional wrappers to reach the schema that describes a value. */
+function unwrap(schema: z.ZodType): z.ZodType {
+    let s: z.ZodType = schema;
+    while (s instanceof z.ZodDefault || s instanceof z.ZodOptional || s instanceof z.ZodNullable) s = s.unwrap() as z.ZodType;
+    return s;
+}
+
+/** The schema at `path` inside `root`, if the path follows objects, records and arrays. */
+export function schemaAt(root: z.ZodType, path: readonly PropertyKey[]): z.ZodType | undefined {
+    let s: z.ZodType | undefined = unwrap(root);
+    for (const p of path) {
+        if (!s) return undefined;
+        if (s instanceof z.ZodObject) s = (s.shape as Record<string, z.ZodType>)[String(p)];
+        else if (s instanceof z.ZodArray) s = s.element as z.ZodType;
+        else if (s instanceof z.ZodRecord) s = s.valueType as z.ZodType;
+        else return undefined;
+        s = s && unwrap(s);
+    }
+    return s;
+}
+
+function show(value: unknown): string {
+    const text = JSON.stringify(value);
+    return text === undefined ? String(value) : text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}
+
+export function describeIssue(root: z.ZodType, namespace: string, issue: z.core.$ZodIssue): string[] {
+    const at = (path: readonly PropertyKey[]) => configPath(namespace, path);
+    if (issue.code === "unrecognized_keys") {
+        const target = schemaAt(root, issue.path);
+        const known = target instanceof z.ZodObject ? Object.keys(target.shape).join(", ") : "";
+        return issue.keys.map((k) => `${at([...issue.path, k])}: unknown key; expected one of: ${known}`);
+    }
+    if (issue.input === undefined && issue.code === "invalid_type") {
+        const doc = schemaAt(root, issue.path)?.description;
+        return [`${at(issue.path)}: required key is missing; expected ${issue.expected}${doc ? ` (${doc})` : ""}`];
+    }
+    return [`${at(issue.path)}: ${issue.message}; got ${show(issue.input)}`];
+}

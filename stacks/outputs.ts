@@ -1,0 +1,45 @@
+// The stack outputs contract: what application stacks read through StackReference.
+// Bump OUTPUTS_CONTRACT_VERSION on any breaking change (rename, removal, type change).
+import * as pulumi from "@pulumi/pulumi";
+import type { Platform } from "../components/platform/platform";
+import type { PlatformConfig } from "./schema";
+
+export const OUTPUTS_CONTRACT_VERSION = 1;
+
+export interface PlatformOutputs {
+    /** Version of this contract; consumers should check it. */
+    readonly contractVersion: number;
+    readonly environment: string;
+    readonly region: string;
+    readonly vpcId: pulumi.Output<string>;
+    readonly vpcCidr: pulumi.Output<string>;
+    readonly availabilityZones: pulumi.Output<string[]>;
+    readonly publicSubnetIds: pulumi.Output<string[]>;
+    readonly privateSubnetIds: pulumi.Output<string[]>;
+    /** Empty when the stack has no isolated tier. */
+    readonly isolatedSubnetIds: pulumi.Output<string[]>;
+    readonly publicRouteTableIds: pulumi.Output<string[]>;
+    readonly privateRouteTableIds: pulumi.Output<string[]>;
+    readonly isolatedRouteTableIds: pulumi.Output<string[]>;
+    /** Egress IPs to allow-list at partners; empty with natGateways None. */
+    readonly natGatewayPublicIps: pulumi.Output<string[]>;
+}
+
+export function platformOutputs(config: PlatformConfig, platform: Platform): PlatformOutputs {
+    const net = platform.network;
+    return {
+        contractVersion: OUTPUTS_CONTRACT_VERSION,
+        environment: config.environment,
+        region: config.region,
+        vpcId: net.vpcId,
+        vpcCidr: net.cidr,
+        availabilityZones: net.availabilityZones,
+        publicSubnetIds: net.publicSubnetIds,
+        privateSubnetIds: net.privateSubnetIds,
+        isolatedSubnetIds: net.isolatedSubnetIds,
+        publicRouteTableIds: net.publicRouteTableIds,
+        privateRouteTableIds: net.privateRouteTableIds,
+        isolatedRouteTableIds: net.isolatedRouteTableIds,
+        natGatewayPublicIps: net.natGatewayPublicIps,
+    };
+}

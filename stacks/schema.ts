@@ -1,0 +1,226 @@
+// The stack configuration schema: every `platform:*` key, its type, range, default and doc string.
+// Components never see raw config; they receive the parsed `PlatformConfig` (or a slice of it).
+import { z } from "zod";
+import { AWS_REGION_PATTERN, CLOUDWATCH_RETENTION_DAYS, INTERFACE_ENDPOINT_SERVICES, NAT_STRATEGIES } from "../components/network/constants";
+import { carveSubnets, cidrsOverlap, parseIpv4Cidr, SubnetCarveError } from "../components/network/cidr";
+
+/** How a config key is stored by Pulumi: `string` keys are taken verbatim, the others are JSON. */
+export type PulumiConfigType = "string" | "integer" | "boolean" | "array" | "object";
+
+const dnsLabel = (max: number) =>
+    z
+        .string()
+        .regex(/^[a-z]([a-z0-9-]*[a-z0-9])?$/, `expected a lower-case DNS label (a-z, 0-9, '-'; starts with a letter)`)
+        .max(max, `expected at most ${max} characters`);
+
+export const ipv4Cidr = z.string().superRefine((value, ctx) => {
+    const problem = parseIpv4Cidr(value).error;
+    if (problem) ctx.addIssue({ code: "custom", message: problem, input: value });
+});
+
+const vpcPrefixOk = (cidr: string) => {
+    const prefix = parseIpv4Cidr(cidr).prefixLength ?? 0;
+    return prefix >= 16 && prefix <= 24;
+};
+
+const accountId = z.string().regex(/^\d{12}$/, "expected a 12-digit AWS account id");
+
+const subnetPrefix = (what: string, max: number) =>
+    z
+        .number()
+        .int(`expected an integer prefix length`)
+        .min(16, `expected a prefix length between /16 and /${max} (AWS allows /16 at most)`)
+        .max(max, `expected a prefix length between /16 and /${max} (${what})`);
+
+export const subnetsSchema = z
+    .strictObject({
+        publicPrefixLength: subnetPrefix("public subnets hold load balancers and NAT gateways", 28)
+            .default(24)
+            .describe("Prefix length of each public subnet (load balancers, NAT gateways)."),
+        privatePrefixLength: subnetPrefix("private subnets hold nodes and pods; smaller than /24 starves the VPC CNI", 24)
+            .default(19)
+            .describe("Prefix length of each private subnet (nodes and pods share it through the VPC CNI)."),
+        isolatedPrefixLength: subnetPrefix("isolated subnets hold databases", 28)
+            .optional()
+            .describe("Prefix length of each isolated (database) subnet; omit for no isolated tier."),
+        azSlots: z
+            .number()
+            .int("expected an integer")
+            .min(1, "expected 1 to 6 slots")
+            .max(6, "expected 1 to 6 slots")
+            .optional()
+            .describe(
+                "AZ slots reserved per tier when carving (>= azCount). Reserving room lets azCount grow later without re-carving (and replacing) existing subnets. Defaults to azCount.",
+            ),
+    })
+    .describe("Subnet sizes per tier.");
+
+export const flowLogsSchema = z.strictObject({
+    enabled: z.boolean().default(false).describe("Capture VPC flow logs to an encrypted CloudWatch log group."),
+    retentionDays: z
+        .number()
+        .refine((n) => (CLOUDWATCH_RETENTION_DAYS as readonly number[]).includes(n), {
+            message: `expected a CloudWatch retention period: one of ${CLOUDWATCH_RETENTION_DAYS.join(", ")}`,
+        })
+        .default(90)
+        .describe("Days flow-log records are kept."),
+    trafficType: z.enum(["ALL", "ACCEPT", "REJECT"]).default("ALL").describe("Which traffic is logged."),
+    aggregationIntervalSeconds: z
+        .union([z.literal(60), z.literal(600)], { error: "expected 60 or 600 seconds" })
+        .default(600)
+        .describe("Maximum aggregation interval of a flow-log record."),
+});
+
+export const networkSchema = z.strictObject({
+    cidr: ipv4Cidr
+        .refine((cidr) => parseIpv4Cidr(cidr).error !== undefined || vpcPrefixOk(cidr), {
+            message: "expected a VPC CIDR between /16 and /24 (AWS limits)",
+        })
+        .describe("IPv4 CIDR of the VPC, /16 to /24, network address (host bits zero)."),
+    azCount: z
+        .number()
+        .int("expected an integer")
+        .min(1, "expected 1 to 6 availability zones")
+        .max(6, "expected 1 to 6 availability zones")
+        .describe("Number of availability zones to spread subnets (and NAT gateways) over."),
+    availabilityZones: z
+        .array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, "expected an availability zone name like eu-west-1a"))
+        .optional()
+        .describe("Explicit AZ names (length must equal azCount). Defaults to <region>a, <region>b, ..."),
+    subnets: subnetsSchema.default({ publicPrefixLength: 24, privatePrefixLength: 19 }),
+    natGateways: z
+        .enum(NAT_STRATEGIES, { error: `expected one of ${NAT_STRATEGIES.join(" | ")}` })
+        .default("OnePerAz")
+        .describe("NAT strategy: None (no egress), Single (one shared gateway) or OnePerAz (zone-independent egress)."),
+    interfaceEndpoints: z
+        .array(
+            z.enum(INTERFACE_ENDPOINT_SERVICES, {
+                error: `expected a supported interface endpoint service: ${INTERFACE_ENDPOINT_SERVICES.join(", ")}`,
+            }),
+        )
+        .default([])
+        .describe("AWS services reached through interface VPC endpoints (the S3 gateway endpoint is always created)."),
+    reservedCidrs: z
+        .array(ipv4Cidr)
+        .default([])
+        .describe("CIDRs used elsewhere (peered VPCs, on-premises, other environments) that the VPC must not overlap."),
+    flowLogs: flowLogsSchema.default({ enabled: false, retentionDays: 90, trafficType: "ALL", aggregationIntervalSeconds: 600 }),
+});
+
+/** One entry per top-level `platform:<key>`; the Pulumi.yaml declarations are tested against this table. */
+export const configKeys = {
+    environment: {
+        type: "string",
+        schema: dnsLabel(16).describe("Environment name, e.g. dev or prod. Tags every resource and keys DNS ownership."),
+    },
+    tier: {
+        type: "string",
+        schema: z
+            .enum(["development", "staging", "production"], { error: "expected one of development | staging | production" })
+            .describe("Environment class. production protects stateful resources and enforces stricter rules (pinned account, admins)."),
+    },
+    name: {
+        type: "string",
+        schema: dnsLabel(24).describe("Name prefix for AWS resources and the EKS cluster, e.g. acme-dev."),
+    },
+    owner: {
+        type: "string",
+        schema: z.string().min(3, "expected a team or e-mail address (3+ characters)").describe("Owning team, tagged on every resource."),
+    },
+    costCentre: {
+        type: "string",
+        schema: z
+            .string()
+            .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{1,31}$/, "expected a cost-centre code (2-32 letters, digits, '_', '.', '-')")
+            .describe("Cost centre, tagged on every resource for chargeback."),
+    },
+    region: {
+        type: "string",
+        schema: z.string().regex(AWS_REGION_PATTERN, "expected an AWS region like eu-west-1").describe("AWS region of the platform."),
+    },
+    allowedAccountIds: {
+        type: "array",
+        schema: z
+            .array(accountId)
+            .default([])
+            .describe("AWS accounts the provider may act in; a wrong credential then fails instead of deploying elsewhere."),
+    },
+    tags: {
+        type: "object",
+        schema: z
+            .record(
+                z.string().regex(/^(?!aws:)[\w .:/=+@-]{1,128}$/, "expected a tag key (1-128 characters, not starting with aws:)"),
+                z.string().max(256, "expected a tag value of at most 256 characters"),
+            )
+            .default({})
+            .describe("Extra tags added to every AWS resource."),
+    },
+    network: { type: "object", schema: networkSchema.describe("VPC layout: CIDR, AZs, subnet sizes, NAT, endpoints, flow logs.") },
+} as const satisfies Record<string, { type: PulumiConfigType; schema: z.ZodType }>;
+
+export type ConfigKey = keyof typeof configKeys;
+
+const RESERVED_TAGS = ["project", "environment", "owner", "cost-centre", "managed-by"];
+
+const shape = Object.fromEntries(Object.entries(configKeys).map(([k, v]) => [k, v.schema])) as {
+    [K in ConfigKey]: (typeof configKeys)[K]["schema"];
+};
+
+/** The whole stack configuration with its cross-key rules. */
+export const platformConfigSchema = z.strictObject(shape).superRefine((cfg, ctx) => {
+    const net = cfg.network;
+    const issue = (path: (string | number)[], message: string, input: unknown) =>
+        ctx.addIssue({ code: "custom", path, message, input });
+
+    if (cfg.tier === "production" && cfg.allowedAccountIds.length === 0) {
+        issue(["allowedAccountIds"], "expected at least one account id for a production tier", cfg.allowedAccountIds);
+    }
+    for (const key of Object.keys(cfg.tags)) {
+        if (RESERVED_TAGS.includes(key)) {
+            issue(["tags", key], `expected a tag key other than the platform's own (${RESERVED_TAGS.join(", ")})`, key);
+        }
+    }
+    if (net.availabilityZones) {
+        if (net.availabilityZones.length !== net.azCount) {
+            issue(["network", "availabilityZones"], `expected exactly azCount (${net.azCount}) zones`, net.availabilityZones);
+        }
+        if (new Set(net.availabilityZones).size !== net.availabilityZones.length) {
+            issue(["network", "availabilityZones"], "expected distinct zones", net.availabilityZones);
+        }
+        net.availabilityZones.forEach((az, i) => {
+            if (!az.startsWith(cfg.region)) issue(["network", "availabilityZones", i], `expected a zone of region ${cfg.region}`, az);
+        });
+    }
+    if (new Set(net.interfaceEndpoints).size !== net.interfaceEndpoints.length) {
+        issue(["network", "interfaceEndpoints"], "expected each service once", net.interfaceEndpoints);
+    }
+    if (net.subnets.azSlots !== undefined && net.subnets.azSlots < net.azCount) {
+        issue(["network", "subnets", "azSlots"], `expected at least azCount (${net.azCount}) slots`, net.subnets.azSlots);
+    }
+    if (parseIpv4Cidr(net.cidr).error) return; // already reported
+    net.reservedCidrs.forEach((reserved, i) => {
+        if (!parseIpv4Cidr(reserved).error && cidrsOverlap(net.cidr, reserved)) {
+            issue(["network", "reservedCidrs", i], `expected a range outside the VPC CIDR ${net.cidr} (they overlap)`, reserved);
+        }
+    });
+    try {
+        carveSubnets(net.cidr, subnetTiers(net), net.subnets.azSlots ?? net.azCount);
+    } catch (e) {
+        if (!(e instanceof SubnetCarveError)) throw e;
+        issue(["network", "subnets"], e.message, net.subnets);
+    }
+});
+
+export type PlatformConfig = z.infer<typeof platformConfigSchema>;
+export type NetworkConfig = PlatformConfig["network"];
+
+/** The subnet tiers a network config asks for, in carving order. */
+export function subnetTiers(net: Pick<NetworkConfig, "subnets">) {
+    const tiers = [
+        { tier: "private" as const, prefixLength: net.subnets.privatePrefixLength },
+        { tier: "public" as const, prefixLength: net.subnets.publicPrefixLength },
+    ];
+    return net.subnets.isolatedPrefixLength === undefined
+        ? tiers
+        : [...tiers, { tier: "isolated" as const, prefixLength: net.subnets.isolatedPrefixLength }];
+}
