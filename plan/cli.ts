@@ -12,7 +12,9 @@ Evaluates the program for Pulumi.<name>.yaml offline (Pulumi mock runtime, no cl
 the component tree with resource counts and the stack outputs (secrets masked).
   --json FILE        also write the full plan (every resource, its inputs and options) to FILE
   --diff OTHER       list what changes going from stack OTHER to this stack
-  --diff-file FILE   list what changes going from a saved plan (--json) to this stack`;
+  --diff-file FILE   list what changes going from a saved plan (--json) to this stack
+  --set KEY=VALUE    override one config key for this run (VALUE as Pulumi stores it: text or JSON),
+                     e.g. --set 'platform:network={"cidr":"10.9.0.0/16","azCount":3}'`;
 
 async function main(argv: string[]): Promise<number> {
     let args;
@@ -24,6 +26,7 @@ async function main(argv: string[]): Promise<number> {
                 json: { type: "string" },
                 diff: { type: "string" },
                 "diff-file": { type: "string" },
+                set: { type: "string", multiple: true },
                 help: { type: "boolean", short: "h" },
             },
             strict: true,
@@ -45,16 +48,34 @@ async function main(argv: string[]): Promise<number> {
         return 2;
     }
 
+    const configOverrides: Record<string, string> = {};
+    for (const pair of args.set ?? []) {
+        const eq = pair.indexOf("=");
+        if (eq < 1) {
+            console.error(`--set expects KEY=VALUE, got ${JSON.stringify(pair)}`);
+            return 2;
+        }
+        configOverrides[pair.slice(0, eq)] = pair.slice(eq + 1);
+    }
+
     let plan: Plan;
     let base: Plan | undefined;
     try {
-        plan = await planStack({ stack: args.stack });
+        plan = await planStack({ stack: args.stack, configOverrides });
         if (args.diff) base = await planStack({ stack: args.diff });
     } catch (e) {
         console.error(`plan failed: ${e instanceof PlanError ? e.message : (e as Error).stack ?? e}`);
         return 1;
     }
-    if (args["diff-file"]) base = JSON.parse(fs.readFileSync(args["diff-file"], "utf8")) as Plan;
+    if (args["diff-file"]) {
+        try {
+            base = JSON.parse(fs.readFileSync(args["diff-file"], "utf8")) as Plan;
+            if (!Array.isArray(base.resources)) throw new Error("no resources list");
+        } catch (e) {
+            console.error(`--diff-file ${args["diff-file"]}: not a saved plan (${(e as Error).message})`);
+            return 2;
+        }
+    }
 
     console.log(renderTree(plan));
     console.log(renderOutputs(plan));

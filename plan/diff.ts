@@ -47,8 +47,9 @@ function comparable(r: PlannedResource, stack: string) {
 export function diffPlans(before: Plan, after: Plan): PlanDiff {
     const old = new Map(before.resources.map((r) => [r.key, r]));
     const now = new Map(after.resources.map((r) => [r.key, r]));
-    const added = after.resources.filter((r) => !old.has(r.key));
-    const removed = before.resources.filter((r) => !now.has(r.key));
+    const byTypeAndName = (a: PlannedResource, b: PlannedResource) => a.type.localeCompare(b.type) || a.name.localeCompare(b.name);
+    const added = after.resources.filter((r) => !old.has(r.key)).sort(byTypeAndName);
+    const removed = before.resources.filter((r) => !now.has(r.key)).sort(byTypeAndName);
     const changed: ResourceChange[] = [];
     for (const r of after.resources) {
         const prev = old.get(r.key);

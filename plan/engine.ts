@@ -148,23 +148,42 @@ function explicitDependencies(req: RegisterRequest): string[] {
     return req.getDependenciesList().filter((u) => !implied.has(u));
 }
 
-// Plans share the process-wide Pulumi runtime, so they must not overlap.
+// Runs share the process-wide Pulumi runtime, so they must not overlap.
 let queue: Promise<unknown> = Promise.resolve();
 
-/** Evaluates the program for one stack on the mock runtime and returns everything it registered. */
-export function planStack(options: PlanOptions): Promise<Plan> {
-    const run = queue.then(() => runPlan(options));
-    queue = run.catch(() => undefined);
-    return run;
+function serialise<T>(run: () => Promise<T>): Promise<T> {
+    const next = queue.then(run);
+    queue = next.catch(() => undefined);
+    return next;
 }
 
-async function runPlan(options: PlanOptions): Promise<Plan> {
-    const started = Date.now();
-    const projectDir = options.projectDir ?? PROJECT_DIR;
-    let cfg = readStackConfig(projectDir, options.stack);
-    if (options.configOverrides) cfg = applyOverrides(cfg, options.configOverrides);
-    const cloud = fakeCloudFor(cfg);
+export interface RecordOptions {
+    readonly project: string;
+    readonly stack: string;
+    /** Config as the runtime receives it (`namespace:key` -> string). */
+    readonly config?: Readonly<Record<string, string>>;
+    readonly secretKeys?: readonly string[];
+    /** @default account 123456789012, us-east-1, partition aws */
+    readonly cloud?: FakeCloud;
+}
 
+export interface Recording {
+    readonly resources: PlannedResource[];
+    readonly outputs: Record<string, unknown>;
+    readonly secretOutputs: string[];
+}
+
+/**
+ * Runs `program` as the body of a Pulumi stack on the mock runtime and records every registration.
+ * Whatever `program` returns becomes the stack outputs. Used by planStack and by component tests.
+ */
+export function record(options: RecordOptions, program: () => unknown): Promise<Recording> {
+    return serialise(() => recordNow(options, program));
+}
+
+async function recordNow(options: RecordOptions, program: () => unknown): Promise<Recording> {
+    const cloud = options.cloud ?? { accountId: "123456789012", region: "us-east-1", partition: "aws" };
+    const { project, stack } = options;
     const resources: PlannedResource[] = [];
     let stackOutputs: unknown = {};
     let stackUrn = "";
@@ -177,8 +196,8 @@ async function runPlan(options: PlanOptions): Promise<Plan> {
             },
             call: (args) => fakeInvoke(cloud, args),
         },
-        cfg.project,
-        cfg.stack,
+        project,
+        stack,
         false,
     );
     const monitor = pulumi.runtime.getMonitor() as unknown as RecordableMonitor;
@@ -188,7 +207,7 @@ async function runPlan(options: PlanOptions): Promise<Plan> {
         const type = req.getType();
         const parent = req.getParent() || undefined;
         // The mock monitor's URN scheme (parent's own type + "$" + type), so parent/dependsOn references match.
-        const urn = `urn:pulumi:${cfg.stack}::${cfg.project}::${parent ? `${parent.split("::")[2].split("$").pop()}$` : ""}${type}::${req.getName()}`;
+        const urn = `urn:pulumi:${stack}::${project}::${parent ? `${parent.split("::")[2].split("$").pop()}$` : ""}${type}::${req.getName()}`;
         if (type === "pulumi:pulumi:Stack") {
             stackUrn = urn;
         } else {
@@ -218,28 +237,44 @@ async function runPlan(options: PlanOptions): Promise<Plan> {
         if (req.getUrn() === stackUrn) stackOutputs = req.getOutputs()?.toJavaScript() ?? {};
         return registerOutputs(req, cb);
     };
+    pulumi.runtime.setAllConfig({ ...(options.config ?? {}) }, [...(options.secretKeys ?? [])]);
 
-    pulumi.runtime.setAllConfig(cfg.config, cfg.secretKeys);
-    purgeProgramModules(projectDir);
-    const program = path.join(projectDir, readProject(projectDir).main ?? "index.ts");
-    // A program that throws while loading (bad config) is caught inside the stack's init, so the
+    // A program that throws synchronously (bad config) is caught inside the stack's init, so the
     // runtime's own promises settle normally instead of surfacing as unhandled rejections.
     let programError: unknown;
     try {
         await pulumi.runtime.runInPulumiStack(async () => {
             try {
-                return require(program);
+                return await program();
             } catch (e) {
                 programError = e;
                 return {};
             }
         });
-        await pulumi.runtime.waitForRPCs();
+        // Registrations started inside apply() callbacks may still be in flight; drain them (an SDK internal).
+        await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
     } catch (e) {
         programError ??= e;
     }
     if (programError !== undefined) throw new PlanError(programError, resources);
     const secretOutputs: string[] = [];
     const outputs = decodeProperties(stackOutputs, secretOutputs) as Record<string, unknown>;
-    return { project: cfg.project, stack: cfg.stack, resources, outputs, secretOutputs, elapsedMs: Date.now() - started };
+    return { resources, outputs, secretOutputs };
+}
+
+/** Evaluates the real program for one stack file on the mock runtime and returns everything it registered. */
+export async function planStack(options: PlanOptions): Promise<Plan> {
+    const started = Date.now();
+    const projectDir = options.projectDir ?? PROJECT_DIR;
+    let cfg = readStackConfig(projectDir, options.stack);
+    if (options.configOverrides) cfg = applyOverrides(cfg, options.configOverrides);
+    const program = path.join(projectDir, readProject(projectDir).main ?? "index.ts");
+    const recording = await record(
+        { project: cfg.project, stack: cfg.stack, config: cfg.config, secretKeys: cfg.secretKeys, cloud: fakeCloudFor(cfg) },
+        () => {
+            purgeProgramModules(projectDir);
+            return require(program);
+        },
+    );
+    return { project: cfg.project, stack: cfg.stack, ...recording, elapsedMs: Date.now() - started };
 }

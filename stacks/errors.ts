@@ -51,5 +51,10 @@ export function describeIssue(root: z.ZodType, namespace: string, issue: z.core.
         const doc = schemaAt(root, issue.path)?.description;
         return [`${at(issue.path)}: required key is missing; expected ${issue.expected}${doc ? ` (${doc})` : ""}`];
     }
+    if (issue.code === "invalid_key") {
+        // Record keys (tags): report the key rule, not zod's generic "Invalid key in record".
+        const inner = issue.issues.map((i) => i.message).join("; ");
+        return [`${at(issue.path)}: invalid key: ${inner}; got ${show(issue.input)}`];
+    }
     return [`${at(issue.path)}: ${issue.message}; got ${show(issue.input)}`];
 }

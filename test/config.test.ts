@@ -1,0 +1,121 @@
+import * as assert from "assert";
+import { ConfigError, parsePlatformConfig } from "../stacks/config";
+import { PlanError, planStack, PROJECT_DIR } from "../plan/engine";
+import { readStackConfig } from "../plan/stack-files";
+
+const NS = "platform";
+const dev = readStackConfig(PROJECT_DIR, "dev").config;
+const devNetwork = JSON.parse(dev["platform:network"]);
+
+type Raw = Record<string, string>;
+const set = (key: string, value: unknown) => (raw: Raw): Raw => ({ ...raw, [`${NS}:${key}`]: typeof value === "string" ? value : JSON.stringify(value) });
+const drop = (key: string) => (raw: Raw): Raw => {
+    const copy = { ...raw };
+    delete copy[`${NS}:${key}`];
+    return copy;
+};
+const network = (patch: Record<string, unknown>) => set("network", { ...devNetwork, ...patch });
+const subnets = (patch: Record<string, unknown>) => network({ subnets: { ...devNetwork.subnets, ...patch } });
+const flowLogs = (patch: Record<string, unknown>) => network({ flowLogs: { ...devNetwork.flowLogs, ...patch } });
+
+/** [what, how to break the dev config, substrings the message must contain: key, bad value, expectation] */
+const badInputs: [string, (raw: Raw) => Raw, string[]][] = [
+    ["missing environment", drop("environment"), ["platform:environment", "required key is missing", "Environment name"]],
+    ["missing region", drop("region"), ["platform:region", "required key is missing"]],
+    ["missing network", drop("network"), ["platform:network", "required key is missing"]],
+    ["missing network.cidr", network({ cidr: undefined }), ["platform:network.cidr", "required key is missing"]],
+    ["unknown top-level key (typo)", set("regoin", "eu-west-1"), ["platform:regoin", "unknown key", "expected one of", "region"]],
+    ["unknown nested key (typo)", network({ natGateway: "Single" }), ["platform:network.natGateway", "unknown key", "natGateways"]],
+    ["unknown key in flowLogs", flowLogs({ retention: 30 }), ["platform:network.flowLogs.retention", "unknown key", "retentionDays"]],
+    ["environment not a DNS label", set("environment", "Dev_1"), ["platform:environment", '"Dev_1"', "lower-case DNS label"]],
+    ["name too long", set("name", "a".repeat(30)), ["platform:name", "at most 24 characters"]],
+    ["tier not in enum", set("tier", "prod"), ["platform:tier", '"prod"', "development | staging | production"]],
+    ["malformed region", set("region", "europe-1"), ["platform:region", '"europe-1"', "AWS region like eu-west-1"]],
+    ["account id too short", set("allowedAccountIds", ["12345"]), ["platform:allowedAccountIds[0]", '"12345"', "12-digit"]],
+    ["account ids not an array (bad JSON)", set("allowedAccountIds", "[1111"), ["platform:allowedAccountIds", "expected an array", '"[1111"']],
+    ["production without pinned account", (raw) => set("allowedAccountIds", [])(set("tier", "production")(raw)), ["platform:allowedAccountIds", "at least one account id", "[]"]],
+    ["tag overriding a platform tag", set("tags", { owner: "someone" }), ["platform:tags.owner", "other than the platform's own", '"owner"']],
+    ["tag key with aws: prefix", set("tags", { "aws:foo": "x" }), ["platform:tags", "not starting with aws:"]],
+    ["cost centre with spaces", set("costCentre", "cost centre"), ["platform:costCentre", '"cost centre"', "cost-centre code"]],
+    ["VPC CIDR malformed", network({ cidr: "10.0.0.0/33" }), ["platform:network.cidr", '"10.0.0.0/33"', "IPv4 CIDR block like 10.0.0.0/16"]],
+    ["VPC CIDR with host bits", network({ cidr: "10.20.1.0/16" }), ["platform:network.cidr", '"10.20.1.0/16"', "e.g. 10.20.0.0/16"]],
+    ["VPC CIDR too large", network({ cidr: "10.0.0.0/8" }), ["platform:network.cidr", '"10.0.0.0/8"', "between /16 and /24"]],
+    ["azCount as a string", network({ azCount: "2" }), ["platform:network.azCount", '"2"', "expected number"]],
+    ["azCount zero", network({ azCount: 0 }), ["platform:network.azCount", "0", "1 to 6 availability zones"]],
+    ["azCount seven", network({ azCount: 7 }), ["platform:network.azCount", "7", "1 to 6 availability zones"]],
+    ["azCount fractional", network({ azCount: 2.5 }), ["platform:network.azCount", "2.5", "integer"]],
+    ["AZ list shorter than azCount", network({ availabilityZones: ["eu-west-1a"] }), ["platform:network.availabilityZones", "exactly azCount (2)"]],
+    ["AZ of another region", network({ availabilityZones: ["eu-west-1a", "us-east-1b"] }), ["platform:network.availabilityZones[1]", '"us-east-1b"', "region eu-west-1"]],
+    ["AZ listed twice", network({ availabilityZones: ["eu-west-1a", "eu-west-1a"] }), ["platform:network.availabilityZones", "distinct zones"]],
+    ["NAT strategy typo", network({ natGateways: "PerAz" }), ["platform:network.natGateways", '"PerAz"', "None | Single | OnePerAz"]],
+    ["unknown endpoint service", network({ interfaceEndpoints: ["ecr"] }), ["platform:network.interfaceEndpoints[0]", '"ecr"', "ecr.api"]],
+    ["endpoint service twice", network({ interfaceEndpoints: ["sts", "sts"] }), ["platform:network.interfaceEndpoints", "each service once"]],
+    ["private subnets too small for pods", subnets({ privatePrefixLength: 26 }), ["platform:network.subnets.privatePrefixLength", "26", "starves the VPC CNI"]],
+    ["public subnet below /28", subnets({ publicPrefixLength: 29 }), ["platform:network.subnets.publicPrefixLength", "29", "/16 and /28"]],
+    ["subnets that do not fit the VPC", (raw) => network({ cidr: "10.20.0.0/18", subnets: { ...devNetwork.subnets } })(raw), ["platform:network.subnets", "fit the VPC 10.20.0.0/18", "need"]],
+    ["subnet larger than the VPC", network({ cidr: "10.20.0.0/20" }), ["platform:network.subnets", "larger than the VPC 10.20.0.0/20"]],
+    ["azSlots below azCount", subnets({ azSlots: 1 }), ["platform:network.subnets.azSlots", "1", "at least azCount (2)"]],
+    ["VPC overlapping a reserved range", network({ reservedCidrs: ["10.20.128.0/17"] }), ["platform:network.reservedCidrs[0]", '"10.20.128.0/17"', "overlap"]],
+    ["reserved range malformed", network({ reservedCidrs: ["10.300.0.0/16"] }), ["platform:network.reservedCidrs[0]", '"10.300.0.0/16"', "IPv4 CIDR"]],
+    ["flow-log retention CloudWatch does not offer", flowLogs({ retentionDays: 45 }), ["platform:network.flowLogs.retentionDays", "45", "one of 1, 3, 5"]],
+    ["flow-log aggregation interval", flowLogs({ aggregationIntervalSeconds: 120 }), ["platform:network.flowLogs.aggregationIntervalSeconds", "120", "60 or 600"]],
+    ["flow-logs enabled as a string", flowLogs({ enabled: "yes" }), ["platform:network.flowLogs.enabled", '"yes"', "expected boolean"]],
+    ["network not JSON", set("network", "{cidr: 10.0.0.0/16"), ["platform:network", "expected an object"]],
+];
+
+describe("config: bad input is rejected with key, value and expectation", () => {
+    it("has at least 25 cases", () => assert.ok(badInputs.length >= 25));
+
+    for (const [what, breakIt, expected] of badInputs) {
+        it(what, () => {
+            assert.throws(
+                () => parsePlatformConfig(breakIt(dev), NS),
+                (e: unknown) => {
+                    assert.ok(e instanceof ConfigError, `not a ConfigError: ${e}`);
+                    for (const part of expected) assert.ok(e.message.includes(part), `message lacks ${JSON.stringify(part)}:\n${e.message}`);
+                    return true;
+                },
+            );
+        });
+    }
+
+    it("reports every problem at once", () => {
+        const raw = set("region", "x")(network({ azCount: 9, natGateways: "Many" })(dev));
+        assert.throws(() => parsePlatformConfig(raw, NS), (e: ConfigError) => e.problems.length === 3);
+    });
+
+    it("ignores other namespaces (aws:, kubernetes:)", () => {
+        assert.doesNotThrow(() => parsePlatformConfig({ ...dev, "aws:region": "us-east-1", "kubernetes:context": "x" }, NS));
+    });
+});
+
+describe("config: defaults", () => {
+    it("fills documented defaults for omitted optional keys", () => {
+        const cfg = parsePlatformConfig(
+            { ...drop("tags")(drop("allowedAccountIds")(dev)), "platform:network": JSON.stringify({ cidr: "10.1.0.0/16", azCount: 3 }) },
+            NS,
+        );
+        assert.deepStrictEqual(cfg.tags, {});
+        assert.deepStrictEqual(cfg.allowedAccountIds, []);
+        assert.strictEqual(cfg.network.natGateways, "OnePerAz");
+        assert.deepStrictEqual(cfg.network.subnets, { publicPrefixLength: 24, privatePrefixLength: 19 });
+        assert.deepStrictEqual(cfg.network.interfaceEndpoints, []);
+        assert.deepStrictEqual(cfg.network.flowLogs, { enabled: false, retentionDays: 90, trafficType: "ALL", aggregationIntervalSeconds: 600 });
+    });
+});
+
+describe("config: the whole program fails before registering anything", () => {
+    for (const stack of ["dev", "prod"]) {
+        it(`${stack}: a typo in a key stops the program with zero resources`, async () => {
+            await assert.rejects(
+                planStack({ stack, configOverrides: { "platform:netwrok": "{}" } }),
+                (e: unknown) => {
+                    assert.ok(e instanceof PlanError);
+                    assert.match(e.message, /platform:netwrok: unknown key/);
+                    assert.strictEqual(e.registered.length, 0);
+                    return true;
+                },
+            );
+        });
+    }
+});

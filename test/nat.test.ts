@@ -1,0 +1,23 @@
+import * as assert from "assert";
+import { planNatGateways } from "../components/network/nat";
+
+describe("nat: planNatGateways", () => {
+    for (let zones = 1; zones <= 6; zones++) {
+        it(`None with ${zones} zone(s): no gateways, no default route`, () => {
+            const plan = planNatGateways("None", zones);
+            assert.deepStrictEqual(plan.gatewayZones, []);
+            assert.deepStrictEqual(plan.egressFor, Array(zones).fill(undefined));
+        });
+        it(`Single with ${zones} zone(s): one gateway in the first zone, every zone routes to it`, () => {
+            const plan = planNatGateways("Single", zones);
+            assert.deepStrictEqual(plan.gatewayZones, [0]);
+            assert.deepStrictEqual(plan.egressFor, Array(zones).fill(0));
+        });
+        it(`OnePerAz with ${zones} zone(s): a gateway per zone, each zone egresses locally`, () => {
+            const plan = planNatGateways("OnePerAz", zones);
+            const all = Array.from({ length: zones }, (_, i) => i);
+            assert.deepStrictEqual(plan.gatewayZones, all);
+            assert.deepStrictEqual(plan.egressFor, all);
+        });
+    }
+});
