@@ -1,0 +1,124 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { spawnSync } from "child_process";
+import { decodeProperties, planStack, PROJECT_DIR } from "../plan/engine";
+import { diffPlans, renderDiff } from "../plan/diff";
+import { renderOutputs, renderTree } from "../plan/render";
+import { readStackConfig, SECRET_PLACEHOLDER } from "../plan/stack-files";
+
+function tempProject(stackYaml: string): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-"));
+    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: demo\nruntime: nodejs\nconfig:\n  size:\n    type: integer\n    default: 3\n  aws:region:\n    value: eu-west-2\n");
+    fs.writeFileSync(path.join(dir, "Pulumi.s.yaml"), stackYaml);
+    return dir;
+}
+
+describe("plan: reading stack files like the Pulumi CLI", () => {
+    it("masks secure values, marks them secret and applies project defaults", () => {
+        const dir = tempProject("config:\n  demo:password:\n    secure: v1:abc==\n  demo:db:\n    user: app\n    pass:\n      secure: v1:def==\n  demo:name: x\n");
+        const cfg = readStackConfig(dir, "s");
+        assert.strictEqual(cfg.config["demo:password"], SECRET_PLACEHOLDER);
+        assert.deepStrictEqual(JSON.parse(cfg.config["demo:db"]), { user: "app", pass: SECRET_PLACEHOLDER });
+        assert.deepStrictEqual(cfg.secretKeys.sort(), ["demo:db", "demo:password"]);
+        assert.strictEqual(cfg.config["demo:size"], "3");
+        assert.strictEqual(cfg.config["aws:region"], "eu-west-2");
+        assert.strictEqual(cfg.config["demo:name"], "x");
+    });
+
+    it("names the available stacks when the stack file is missing", () => {
+        assert.throws(() => readStackConfig(PROJECT_DIR, "qa"), /no stack file .*Pulumi\.qa\.yaml \(stacks here: dev, prod\)/);
+    });
+
+    it("the committed stack files hold no plaintext secret-looking values", () => {
+        for (const stack of ["dev", "prod"]) {
+            const text = fs.readFileSync(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8");
+            assert.doesNotMatch(text, /(password|secret|token|private[_-]?key)\s*:\s*(?!\s*$)(?!\s*\n\s+secure:)/i);
+        }
+    });
+});
+
+describe("plan: decoding what the program sent", () => {
+    it("masks secrets, records their paths and renders unknowns and resource references", () => {
+        const secrets: string[] = [];
+        const decoded = decodeProperties(
+            {
+                a: { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value: "hunter2" },
+                b: ["x", "04da6b54-80e4-46f7-96ec-b56ff0331ba9"],
+                c: { "4dabf18193072939515e22adb298388d": "5cf8f73096256a8f31e491e813e4eb8e", urn: "urn:x" },
+            },
+            secrets,
+        );
+        assert.deepStrictEqual(decoded, { a: SECRET_PLACEHOLDER, b: ["x", "[unknown]"], c: { $resource: "urn:x" } });
+        assert.deepStrictEqual(secrets, ["a"]);
+    });
+});
+
+describe("plan: tree, outputs and diff", () => {
+    it("prints components with per-type counts and the outputs", async () => {
+        const plan = await planStack({ stack: "prod" });
+        const tree = renderTree(plan);
+        assert.match(tree, /^Stack platform\/prod: \d+ resources in 3 components/);
+        assert.match(tree, /platform:network:Network platform-network\n\s+\d+ resources: .*3 x aws:ec2\/natGateway:NatGateway/);
+        assert.match(tree, /platform-network-flow-logs-group \[retained\]/);
+        assert.match(renderOutputs(plan), /vpcCidr: "10.30.0.0\/16"/);
+    });
+
+    it("lists what going from dev to prod adds and changes, with the changed inputs", async () => {
+        const diff = diffPlans(await planStack({ stack: "dev" }), await planStack({ stack: "prod" }));
+        assert.deepStrictEqual(diff.removed, []);
+        const addedNames = diff.added.map((r) => r.name);
+        assert.ok(addedNames.includes("platform-network-nat-eu-west-1c"));
+        assert.ok(addedNames.includes("platform-network-endpoint-ecr-api"));
+        const vpc = diff.changed.find((c) => c.name === "platform-network-vpc")!;
+        assert.deepStrictEqual(vpc.changes.find((c) => c.path === "inputs.cidrBlock"), {
+            path: "inputs.cidrBlock",
+            before: "10.20.0.0/16",
+            after: "10.30.0.0/16",
+        });
+        assert.match(renderDiff(diff), /~ aws:ec2\/vpc:Vpc platform-network-vpc\n.*inputs.cidrBlock: "10.20.0.0\/16" => "10.30.0.0\/16"/);
+    });
+
+    it("shows no difference between two plans of the same stack", async () => {
+        const diff = diffPlans(await planStack({ stack: "dev" }), await planStack({ stack: "dev" }));
+        assert.deepStrictEqual([diff.added.length, diff.removed.length, diff.changed.length], [0, 0, 0]);
+    });
+
+    it("shows growing dev to 3 zones adds subnets without replacing any (reserved AZ slots)", async () => {
+        const before = await planStack({ stack: "dev" });
+        const network = { ...JSON.parse(readStackConfig(PROJECT_DIR, "dev").config["platform:network"]), azCount: 3 };
+        const after = await planStack({ stack: "dev", configOverrides: { "platform:network": network } });
+        const diff = diffPlans(before, after);
+        assert.deepStrictEqual(diff.changed.filter((c) => c.type === "aws:ec2/subnet:Subnet"), []);
+        assert.strictEqual(diff.added.filter((r) => r.type === "aws:ec2/subnet:Subnet").length, 2);
+    });
+});
+
+describe("plan: the command line", function () {
+    this.timeout(60000);
+    const cli = (...args: string[]) =>
+        spawnSync(process.execPath, ["--import", "tsx", path.join(PROJECT_DIR, "plan/cli.ts"), ...args], { encoding: "utf8", cwd: PROJECT_DIR });
+
+    it("plans dev, writes JSON and diffs against it", () => {
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "plan-")), "dev.json");
+        const first = cli("--stack", "dev", "--json", file);
+        assert.strictEqual(first.status, 0, first.stderr);
+        assert.match(first.stdout, /Stack platform\/dev/);
+        const saved = JSON.parse(fs.readFileSync(file, "utf8"));
+        assert.ok(saved.resources.length > 10);
+        const second = cli("--stack", "dev", "--diff-file", file);
+        assert.match(second.stdout, /0 to add, 0 to remove, 0 to change/);
+    });
+
+    it("exits non-zero with the validation message on a config error", () => {
+        const run = cli("--stack", "dev", "--set", "platform:network={\"cidr\":\"10.0.0.0/33\",\"azCount\":2}");
+        assert.strictEqual(run.status, 1);
+        assert.match(run.stderr, /platform:network.cidr: expected an IPv4 CIDR block like 10.0.0.0\/16; got "10.0.0.0\/33"/);
+    });
+
+    it("exits 2 on usage errors", () => {
+        assert.strictEqual(cli().status, 2);
+        assert.strictEqual(cli("--stack", "dev", "--bogus").status, 2);
+    });
+});

@@ -1,0 +1,91 @@
+import * as assert from "assert";
+import { Plan, planStack } from "../plan/engine";
+import { inputs, named, ofType } from "./helpers";
+
+const expected = {
+    dev: { azs: 2, nat: 1, endpoints: 0, isolated: 0, flowLogs: false, account: "111111111111", cidr: "10.20.0.0/16" },
+    prod: { azs: 3, nat: 3, endpoints: 9, isolated: 3, flowLogs: true, account: "222222222222", cidr: "10.30.0.0/16" },
+} as const;
+
+const CONTRACT_KEYS = [
+    "availabilityZones", "contractVersion", "environment", "isolatedRouteTableIds", "isolatedSubnetIds",
+    "natGatewayPublicIps", "privateRouteTableIds", "privateSubnetIds", "publicRouteTableIds", "publicSubnetIds",
+    "region", "vpcCidr", "vpcId",
+];
+
+for (const stack of ["dev", "prod"] as const) {
+    describe(`stack ${stack}: the real program for Pulumi.${stack}.yaml`, () => {
+        const want = expected[stack];
+        let plan: Plan;
+        before(async () => {
+            plan = await planStack({ stack });
+        });
+
+        it("evaluates in under 5 seconds", () => assert.ok(plan.elapsedMs < 5000, `${plan.elapsedMs} ms`));
+
+        it("builds one explicit AWS provider with region, pinned account and the platform's default tags", () => {
+            const providers = ofType(plan.resources, "pulumi:providers:aws");
+            assert.strictEqual(providers.length, 1);
+            const p = inputs(providers[0]);
+            assert.strictEqual(p.region, "eu-west-1");
+            assert.deepStrictEqual(JSON.parse(p.allowedAccountIds), [want.account]);
+            const tags = JSON.parse(p.defaultTags).tags;
+            assert.deepStrictEqual(
+                { project: tags.project, environment: tags.environment, "managed-by": tags["managed-by"] },
+                { project: "platform", environment: stack, "managed-by": "pulumi" },
+            );
+            assert.ok(tags.owner && tags["cost-centre"], "owner and cost-centre tagged");
+        });
+
+        it("sends every AWS resource through that provider", () => {
+            const provider = ofType(plan.resources, "pulumi:providers:aws")[0].urn;
+            const aws = plan.resources.filter((r) => r.custom && r.type.startsWith("aws:"));
+            assert.ok(aws.length > 10);
+            for (const r of aws) assert.strictEqual(r.provider, provider, `${r.name} uses ${r.provider}`);
+        });
+
+        it("nests every resource under the Platform component (nothing at the stack root)", () => {
+            const roots = plan.resources.filter((r) => !r.parent || r.parent.endsWith(`::platform-${stack}`));
+            assert.deepStrictEqual(roots.map((r) => r.type), ["platform:platform:Platform"]);
+            const urns = new Set(plan.resources.map((r) => r.urn));
+            for (const r of plan.resources.slice(1)) assert.ok(urns.has(r.parent!), `${r.name} has an unknown parent`);
+        });
+
+        it(`spreads over ${want.azs} zones with ${want.nat} NAT gateway(s) and ${want.isolated} isolated subnets`, () => {
+            const subnets = ofType(plan.resources, "aws:ec2/subnet:Subnet");
+            const tier = (t: string) => subnets.filter((s) => inputs(s).tags["platform.io/subnet-tier"] === t).length;
+            assert.deepStrictEqual([tier("public"), tier("private"), tier("isolated")], [want.azs, want.azs, want.isolated]);
+            assert.strictEqual(ofType(plan.resources, "aws:ec2/natGateway:NatGateway").length, want.nat);
+            assert.strictEqual(inputs(ofType(plan.resources, "aws:ec2/vpc:Vpc")[0]).cidrBlock, want.cidr);
+        });
+
+        it(`has ${want.endpoints} interface endpoints plus the S3 gateway endpoint`, () => {
+            const endpoints = ofType(plan.resources, "aws:ec2/vpcEndpoint:VpcEndpoint");
+            assert.strictEqual(endpoints.filter((e) => inputs(e).vpcEndpointType === "Interface").length, want.endpoints);
+            assert.strictEqual(endpoints.filter((e) => inputs(e).vpcEndpointType === "Gateway").length, 1);
+        });
+
+        it(`flow logs ${want.flowLogs ? "on, retained on destroy" : "off"}`, () => {
+            const logs = ofType(plan.resources, "aws:cloudwatch/logGroup:LogGroup");
+            assert.strictEqual(logs.length, want.flowLogs ? 1 : 0);
+            if (want.flowLogs) {
+                assert.strictEqual(logs[0].retainOnDelete, true);
+                assert.strictEqual(inputs(logs[0]).retentionInDays, 365);
+                assert.strictEqual(named(plan.resources, "platform-network-flow-logs-key").retainOnDelete, true);
+            }
+        });
+
+        it("exports exactly the outputs contract", () => {
+            assert.deepStrictEqual(Object.keys(plan.outputs).sort(), CONTRACT_KEYS);
+            assert.strictEqual(plan.outputs.contractVersion, 1);
+            assert.strictEqual(plan.outputs.environment, stack);
+            assert.strictEqual((plan.outputs.privateSubnetIds as string[]).length, want.azs);
+            assert.strictEqual((plan.outputs.natGatewayPublicIps as string[]).length, want.nat);
+        });
+
+        it("creates no provider other than the platform's explicit AWS provider", () => {
+            assert.strictEqual(ofType(plan.resources, "pulumi:providers:kubernetes").length, 0);
+            assert.ok(plan.resources.every((r) => !r.type.startsWith("pulumi:providers:") || r.name === "platform-aws"));
+        });
+    });
+}
