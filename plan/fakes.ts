@@ -34,6 +34,31 @@ export function fakeState(cloud: FakeCloud, type: string, name: string, inputs: 
     switch (type) {
         case "aws:ec2/eip:Eip":
             return { ...base, publicIp: `203.0.113.${stableOctet(name)}`, allocationId: `eipalloc-${name}` };
+        case "aws:eks/cluster:Cluster": {
+            const clusterName = String(inputs.name ?? name);
+            const oidcId = String(stableOctet(clusterName)).padStart(3, "0").repeat(10).slice(0, 32).toUpperCase();
+            return {
+                ...base,
+                arn: `arn:${cloud.partition}:eks:${cloud.region}:${cloud.accountId}:cluster/${clusterName}`,
+                endpoint: `https://${oidcId}.gr7.${cloud.region}.eks.amazonaws.com`,
+                certificateAuthority: { data: Buffer.from(`offline-plan CA of ${clusterName}`).toString("base64") },
+                identities: [{ oidcs: [{ issuer: `https://oidc.eks.${cloud.region}.amazonaws.com/id/${oidcId}` }] }],
+                vpcConfig: { ...(inputs.vpcConfig as object), clusterSecurityGroupId: `sg-${clusterName}-cluster` },
+                status: "ACTIVE",
+            };
+        }
+        case "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
+            return { ...base, arn: `arn:${cloud.partition}:iam::${cloud.accountId}:oidc-provider/${String(inputs.url).replace(/^https:\/\//, "")}` };
+        case "aws:ec2/launchTemplate:LaunchTemplate":
+            return { ...base, latestVersion: 1, defaultVersion: 1 };
+        case "aws:eks/nodeGroup:NodeGroup":
+            return { ...base, nodeGroupName: `${inputs.nodeGroupNamePrefix ?? ""}${stableOctet(name)}` };
+        case "aws:sqs/queue:Queue":
+            return {
+                ...base,
+                arn: `arn:${cloud.partition}:sqs:${cloud.region}:${cloud.accountId}:${inputs.name ?? name}`,
+                url: `https://sqs.${cloud.region}.amazonaws.com/${cloud.accountId}/${inputs.name ?? name}`,
+            };
         case "aws:kms/key:Key":
             return { ...base, keyId: `key-${name}` };
         case "aws:cloudwatch/logGroup:LogGroup":

@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Platform } from "../components/platform/platform";
 import type { PlatformConfig } from "./schema";
 
-export const OUTPUTS_CONTRACT_VERSION = 1;
+export const OUTPUTS_CONTRACT_VERSION = 1; // additions are not breaking
 
 export interface PlatformOutputs {
     /** Version of this contract; consumers should check it. */
@@ -23,6 +23,17 @@ export interface PlatformOutputs {
     readonly isolatedRouteTableIds: pulumi.Output<string[]>;
     /** Egress IPs to allow-list at partners; empty with natGateways None. */
     readonly natGatewayPublicIps: pulumi.Output<string[]>;
+    readonly clusterName: pulumi.Output<string>;
+    readonly clusterEndpoint: pulumi.Output<string>;
+    /** Base64 PEM of the cluster CA. */
+    readonly clusterCertificateAuthority: pulumi.Output<string>;
+    readonly clusterOidcIssuerUrl: pulumi.Output<string>;
+    readonly clusterOidcProviderArn: pulumi.Output<string>;
+    /** Uses `aws eks get-token`; the caller needs an access entry. Secret. */
+    readonly kubeconfig: pulumi.Output<string>;
+    readonly nodeRoleArn: pulumi.Output<string>;
+    /** The EKS cluster security group (control plane and managed nodes). */
+    readonly clusterSecurityGroupId: pulumi.Output<string>;
 }
 
 export function platformOutputs(config: PlatformConfig, platform: Platform): PlatformOutputs {
@@ -41,5 +52,13 @@ export function platformOutputs(config: PlatformConfig, platform: Platform): Pla
         privateRouteTableIds: net.privateRouteTableIds,
         isolatedRouteTableIds: net.isolatedRouteTableIds,
         natGatewayPublicIps: net.natGatewayPublicIps,
+        clusterName: platform.cluster.name,
+        clusterEndpoint: platform.cluster.endpoint,
+        clusterCertificateAuthority: platform.cluster.certificateAuthority,
+        clusterOidcIssuerUrl: platform.cluster.oidcIssuerUrl,
+        clusterOidcProviderArn: platform.cluster.oidcProviderArn,
+        kubeconfig: platform.cluster.kubeconfig,
+        nodeRoleArn: platform.cluster.nodeRoleArn,
+        clusterSecurityGroupId: platform.cluster.nodeSecurityGroupId,
     };
 }

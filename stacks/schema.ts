@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { AWS_REGION_PATTERN, CLOUDWATCH_RETENTION_DAYS, INTERFACE_ENDPOINT_SERVICES, NAT_STRATEGIES } from "../components/network/constants";
 import { carveSubnets, cidrsOverlap, parseIpv4Cidr, SubnetCarveError } from "../components/network/cidr";
+import { checkCluster, clusterSchema } from "./schema-cluster";
 
 /** How a config key is stored by Pulumi: `string` keys are taken verbatim, the others are JSON. */
 export type PulumiConfigType = "string" | "integer" | "boolean" | "array" | "object";
@@ -156,6 +157,10 @@ export const configKeys = {
             .describe("Extra tags added to every AWS resource."),
     },
     network: { type: "object", schema: networkSchema.describe("VPC layout: CIDR, AZs, subnet sizes, NAT, endpoints, flow logs.") },
+    cluster: {
+        type: "object",
+        schema: clusterSchema.describe("EKS: version, endpoint access, logs, admins, node groups, Karpenter, add-on versions."),
+    },
 } as const satisfies Record<string, { type: PulumiConfigType; schema: z.ZodType }>;
 
 export type ConfigKey = keyof typeof configKeys;
@@ -198,6 +203,11 @@ export const platformConfigSchema = z.strictObject(shape).superRefine((cfg, ctx)
         issue(["network", "subnets", "azSlots"], `expected at least azCount (${net.azCount}) slots`, net.subnets.azSlots);
     }
     if (parseIpv4Cidr(net.cidr).error) return; // already reported
+    checkCluster(
+        cfg.cluster,
+        { production: cfg.tier === "production", vpcCidr: net.cidr, reservedCidrs: net.reservedCidrs, overlaps: cidrsOverlap },
+        issue,
+    );
     net.reservedCidrs.forEach((reserved, i) => {
         if (!parseIpv4Cidr(reserved).error && cidrsOverlap(net.cidr, reserved)) {
             issue(["network", "reservedCidrs", i], `expected a range outside the VPC CIDR ${net.cidr} (they overlap)`, reserved);

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { PlatformConfig } from "../../stacks/schema";
 import { subnetTiers } from "../../stacks/schema";
+import { Cluster } from "../cluster/cluster";
 import { Network } from "../network/network";
 import { resolveAvailabilityZones } from "../network/zones";
 import { platformTags } from "../shared/tags";
@@ -17,6 +18,7 @@ export interface PlatformArgs {
 export class Platform extends pulumi.ComponentResource {
     public readonly awsProvider: aws.Provider;
     public readonly network: Network;
+    public readonly cluster: Cluster;
     /** Whether stateful resources are protected/retained (production tier). */
     public readonly protectsData: boolean;
 
@@ -62,6 +64,18 @@ export class Platform extends pulumi.ComponentResource {
             layer,
         );
 
-        this.registerOutputs({ vpcId: this.network.vpcId });
+        this.cluster = new Cluster(
+            `${name}-cluster`,
+            {
+                clusterName: cfg.name,
+                region: cfg.region,
+                privateSubnetIds: this.network.privateSubnetIds,
+                settings: cfg.cluster,
+                protect: this.protectsData,
+            },
+            layer,
+        );
+
+        this.registerOutputs({ vpcId: this.network.vpcId, clusterName: this.cluster.name });
     }
 }

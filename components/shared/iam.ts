@@ -1,8 +1,13 @@
 // Typed IAM policy documents, built as data so tests can read every action and resource.
 import type * as aws from "@pulumi/aws";
 
-export type PolicyDocument = aws.iam.PolicyDocument;
 export type PolicyStatement = aws.iam.PolicyStatement;
+
+/** A policy document whose statements are plain data (assignable to aws.iam.PolicyDocument). */
+export interface PolicyDocument {
+    readonly Version: "2012-10-17";
+    readonly Statement: PolicyStatement[];
+}
 
 export function policyDocument(...statements: PolicyStatement[]): PolicyDocument {
     return { Version: "2012-10-17", Statement: statements };

@@ -1,0 +1,41 @@
+// EKS managed add-ons: which exist, when they install relative to nodes, and which AWS identity they use.
+import { CNI_MANAGED_POLICY, EBS_CSI_MANAGED_POLICY } from "./constants";
+
+export interface AddonVersions {
+    readonly vpcCni: string;
+    readonly coredns: string;
+    readonly kubeProxy: string;
+    readonly podIdentityAgent: string;
+    readonly ebsCsiDriver: string;
+    readonly snapshotController: string;
+}
+
+export interface AddonPlan {
+    readonly addonName: string;
+    readonly version: string;
+    /** Networking and identity must be in place as nodes join; the rest needs nodes to schedule on. */
+    readonly phase: "beforeNodes" | "afterNodes";
+    /** Pod Identity for the add-on's controller, when it calls AWS. */
+    readonly identity?: { readonly namespace: string; readonly serviceAccount: string; readonly managedPolicies: readonly string[]; readonly needsEbsKey: boolean };
+}
+
+export function planAddons(v: AddonVersions): AddonPlan[] {
+    return [
+        { addonName: "eks-pod-identity-agent", version: v.podIdentityAgent, phase: "beforeNodes" },
+        {
+            addonName: "vpc-cni",
+            version: v.vpcCni,
+            phase: "beforeNodes",
+            identity: { namespace: "kube-system", serviceAccount: "aws-node", managedPolicies: [CNI_MANAGED_POLICY], needsEbsKey: false },
+        },
+        { addonName: "kube-proxy", version: v.kubeProxy, phase: "beforeNodes" },
+        { addonName: "coredns", version: v.coredns, phase: "afterNodes" },
+        {
+            addonName: "aws-ebs-csi-driver",
+            version: v.ebsCsiDriver,
+            phase: "afterNodes",
+            identity: { namespace: "kube-system", serviceAccount: "ebs-csi-controller-sa", managedPolicies: [EBS_CSI_MANAGED_POLICY], needsEbsKey: true },
+        },
+        { addonName: "snapshot-controller", version: v.snapshotController, phase: "afterNodes" },
+    ];
+}

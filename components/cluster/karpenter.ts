@@ -1,0 +1,170 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import type { ClusterRef } from "./cluster-ref";
+import { NODE_METADATA_OPTIONS } from "./node-group";
+import { ebsKeyUsePolicy } from "./policies";
+import { interruptionQueuePolicy, KARPENTER_INTERRUPTION_EVENTS, karpenterControllerPolicy } from "./karpenter-policies";
+import { policyDocument } from "../shared/iam";
+
+export const KARPENTER_CHART_REPO = "oci://public.ecr.aws/karpenter";
+export const KARPENTER_NAMESPACE = "kube-system";
+export const KARPENTER_SERVICE_ACCOUNT = "karpenter";
+
+export interface KarpenterSettings {
+    readonly chartVersion: string;
+    readonly capacityTypes: readonly ("spot" | "on-demand")[];
+    readonly architectures: readonly ("amd64" | "arm64")[];
+    readonly instanceCategories: readonly string[];
+    readonly cpuLimit: number;
+    readonly consolidateAfter: string;
+    readonly expireAfter: string;
+}
+
+/** Helm values of the karpenter chart (keys as in its values.yaml at the pinned version). */
+export function karpenterValues(clusterName: string, queueName: string) {
+    return {
+        settings: { clusterName, interruptionQueue: queueName },
+        // Pod Identity supplies credentials: no IRSA annotation on the service account.
+        serviceAccount: { create: true, name: KARPENTER_SERVICE_ACCOUNT },
+        replicas: 2,
+        podDisruptionBudget: { name: "karpenter", maxUnavailable: 1 },
+        // Karpenter must never run on the nodes it manages: pin it to the System node group.
+        nodeSelector: { "platform.io/node-role": "system" },
+        tolerations: [{ key: "CriticalAddonsOnly", operator: "Exists" }],
+        // Upstream's getting-started sizing; memory limit = request so the controller is never OOM-preferred.
+        controller: { resources: { requests: { cpu: "1", memory: "1Gi" }, limits: { memory: "1Gi" } } },
+    };
+}
+
+export function ec2NodeClassSpec(a: { clusterName: string; nodeRoleName: string; amiFamily: "al2023" | "bottlerocket"; ebsKmsKeyArn: string }) {
+    return {
+        role: a.nodeRoleName,
+        amiSelectorTerms: [{ alias: `${a.amiFamily}@latest` }],
+        subnetSelectorTerms: [{ tags: { "karpenter.sh/discovery": a.clusterName } }],
+        // The cluster security group EKS creates (also used by the managed node groups).
+        securityGroupSelectorTerms: [{ tags: { "aws:eks:cluster-name": a.clusterName } }],
+        metadataOptions: { ...NODE_METADATA_OPTIONS, httpProtocolIPv6: "disabled" },
+        blockDeviceMappings: [
+            {
+                deviceName: a.amiFamily === "bottlerocket" ? "/dev/xvdb" : "/dev/xvda",
+                ebs: { volumeSize: "50Gi", volumeType: "gp3", encrypted: true, kmsKeyID: a.ebsKmsKeyArn, deleteOnTermination: true },
+            },
+        ],
+        tags: { "platform.io/provisioner": "karpenter" },
+    };
+}
+
+export function nodePoolSpec(s: KarpenterSettings, nodeClassName: string) {
+    return {
+        template: {
+            metadata: { labels: { "platform.io/node-role": "workload" } },
+            spec: {
+                nodeClassRef: { group: "karpenter.k8s.aws", kind: "EC2NodeClass", name: nodeClassName },
+                requirements: [
+                    { key: "karpenter.sh/capacity-type", operator: "In", values: [...s.capacityTypes] },
+                    { key: "kubernetes.io/arch", operator: "In", values: [...s.architectures] },
+                    { key: "karpenter.k8s.aws/instance-category", operator: "In", values: [...s.instanceCategories] },
+                    // Current generations only: better price/performance, Nitro everywhere.
+                    { key: "karpenter.k8s.aws/instance-generation", operator: "Gt", values: ["5"] },
+                ],
+                expireAfter: s.expireAfter,
+            },
+        },
+        // At most a tenth of the pool is disrupted at once (consolidation, drift to a new AMI, expiry).
+        disruption: { consolidationPolicy: "WhenEmptyOrUnderutilized", consolidateAfter: s.consolidateAfter, budgets: [{ nodes: "10%" }] },
+        limits: { cpu: String(s.cpuLimit) },
+    };
+}
+
+export interface KarpenterArgs {
+    readonly cluster: ClusterRef;
+    readonly clusterName: string;
+    readonly region: string;
+    /** Role of the nodes Karpenter launches (shared with the managed node groups, so their access entry covers it). */
+    readonly nodeRoleName: pulumi.Input<string>;
+    readonly nodeRoleArn: pulumi.Input<string>;
+    readonly settings: KarpenterSettings;
+    readonly amiFamily: "al2023" | "bottlerocket";
+}
+
+/** Karpenter: controller (Helm, Pod Identity), interruption queue and rules, default EC2NodeClass and NodePool. */
+export class Karpenter extends pulumi.ComponentResource {
+    public readonly queueName: pulumi.Output<string>;
+    public readonly roleArn: pulumi.Output<string>;
+
+    constructor(name: string, args: KarpenterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:cluster:Karpenter", name, {}, opts);
+        const child = { parent: this };
+        const k8sOpts = { parent: this, provider: args.cluster.k8sProvider };
+
+        const queue = new aws.sqs.Queue(
+            `${name}-interruptions`,
+            { name: `${args.clusterName}-karpenter`, messageRetentionSeconds: 300, sqsManagedSseEnabled: true },
+            child,
+        );
+        new aws.sqs.QueuePolicy(`${name}-interruptions-policy`, { queueUrl: queue.url, policy: queue.arn.apply((arn) => JSON.stringify(interruptionQueuePolicy(arn))) }, child);
+        for (const event of KARPENTER_INTERRUPTION_EVENTS) {
+            const rule = new aws.cloudwatch.EventRule(
+                `${name}-${event.name}`,
+                { description: `Karpenter interruption: ${event.name}`, eventPattern: JSON.stringify(event.pattern) },
+                child,
+            );
+            new aws.cloudwatch.EventTarget(`${name}-${event.name}`, { rule: rule.name, arn: queue.arn }, child);
+        }
+
+        const partition = aws.getPartitionOutput({}, child).partition;
+        const policy = pulumi
+            .all([partition, args.cluster.identity.accountId, args.cluster.identity.arn, args.nodeRoleArn, queue.arn, args.cluster.ebsKmsKeyArn])
+            .apply(([p, accountId, clusterArn, nodeRoleArn, queueArn, keyArn]) => {
+                const controller = karpenterControllerPolicy({ partition: p, region: args.region, accountId, clusterName: args.clusterName, clusterArn, nodeRoleArn, queueArn });
+                return policyDocument(...[controller, ebsKeyUsePolicy(keyArn)].flatMap((d) => d.Statement));
+            });
+        const identity = args.cluster.workloadIdentity(
+            `${name}-controller`,
+            { namespace: KARPENTER_NAMESPACE, serviceAccount: KARPENTER_SERVICE_ACCOUNT, policy },
+            { parent: this },
+        );
+
+        // CRDs from their own chart so they upgrade with the controller (Helm never upgrades crds/).
+        const crds = new k8s.helm.v3.Release(
+            `${name}-crd`,
+            { chart: `${KARPENTER_CHART_REPO}/karpenter-crd`, version: args.settings.chartVersion, namespace: KARPENTER_NAMESPACE, atomic: true },
+            k8sOpts,
+        );
+        const release = new k8s.helm.v3.Release(
+            `${name}-controller`,
+            {
+                chart: `${KARPENTER_CHART_REPO}/karpenter`,
+                version: args.settings.chartVersion,
+                namespace: KARPENTER_NAMESPACE,
+                skipCrds: true,
+                atomic: true,
+                values: karpenterValues(args.clusterName, `${args.clusterName}-karpenter`),
+            },
+            { ...k8sOpts, dependsOn: [crds, identity] },
+        );
+
+        const nodeClass = new k8s.apiextensions.CustomResource(
+            `${name}-nodeclass`,
+            {
+                apiVersion: "karpenter.k8s.aws/v1",
+                kind: "EC2NodeClass",
+                metadata: { name: "default" },
+                spec: pulumi
+                    .all([args.nodeRoleName, args.cluster.ebsKmsKeyArn])
+                    .apply(([nodeRoleName, ebsKmsKeyArn]) => ec2NodeClassSpec({ clusterName: args.clusterName, nodeRoleName, amiFamily: args.amiFamily, ebsKmsKeyArn })),
+            },
+            { ...k8sOpts, dependsOn: [release] },
+        );
+        new k8s.apiextensions.CustomResource(
+            `${name}-nodepool`,
+            { apiVersion: "karpenter.sh/v1", kind: "NodePool", metadata: { name: "default" }, spec: nodePoolSpec(args.settings, "default") },
+            { ...k8sOpts, dependsOn: [release, nodeClass] },
+        );
+
+        this.queueName = queue.name;
+        this.roleArn = identity.roleArn;
+        this.registerOutputs({ queueName: this.queueName, roleArn: this.roleArn });
+    }
+}

@@ -1,0 +1,116 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import { AmiType, CRITICAL_ADDONS_TAINT } from "./constants";
+
+export interface NodeGroupSpec {
+    readonly name: string;
+    readonly role: "System" | "Workload";
+    readonly capacityType: "ON_DEMAND" | "SPOT";
+    readonly instanceTypes: readonly string[];
+    readonly amiType: AmiType;
+    readonly minSize: number;
+    readonly desiredSize: number;
+    readonly maxSize: number;
+    readonly diskSizeGiB: number;
+    readonly labels: Readonly<Record<string, string>>;
+    readonly taints: readonly { key: string; value?: string; effect: "NO_SCHEDULE" | "NO_EXECUTE" | "PREFER_NO_SCHEDULE" }[];
+    readonly maxUnavailablePercent: number;
+}
+
+/** Root (AL2023) or data (Bottlerocket) volume: where images and pod storage live. */
+export function nodeVolumeDevice(amiType: AmiType): string {
+    return amiType.startsWith("BOTTLEROCKET") ? "/dev/xvdb" : "/dev/xvda";
+}
+
+/** Labels and taints with the System role's marking added. */
+export function nodeGroupScheduling(spec: NodeGroupSpec) {
+    const labels = { ...spec.labels, "platform.io/node-role": spec.role.toLowerCase() };
+    const taints = spec.role === "System" && !spec.taints.some((t) => t.key === CRITICAL_ADDONS_TAINT.key)
+        ? [...spec.taints, { ...CRITICAL_ADDONS_TAINT }]
+        : [...spec.taints];
+    return { labels, taints };
+}
+
+/** IMDSv2 only, and one hop: pods take credentials from Pod Identity, never from the node role. */
+export const NODE_METADATA_OPTIONS = {
+    httpEndpoint: "enabled",
+    httpTokens: "required",
+    httpPutResponseHopLimit: 1,
+    instanceMetadataTags: "disabled",
+} as const;
+
+export interface NodeGroupArgs {
+    readonly clusterName: pulumi.Input<string>;
+    readonly kubernetesVersion: string;
+    readonly nodeRoleArn: pulumi.Input<string>;
+    readonly subnetIds: pulumi.Input<pulumi.Input<string>[]>;
+    readonly ebsKmsKeyArn: pulumi.Input<string>;
+    readonly spec: NodeGroupSpec;
+    /**
+     * Let EKS replace unhealthy nodes.
+     * @default false
+     */
+    readonly nodeRepair?: boolean;
+}
+
+/** A managed node group on its own launch template (IMDSv2, encrypted gp3, no SSH). */
+export class NodeGroup extends pulumi.ComponentResource {
+    public readonly nodeGroupName: pulumi.Output<string>;
+
+    constructor(name: string, args: NodeGroupArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:cluster:NodeGroup", name, {}, opts);
+        const nodeRepair = args.nodeRepair ?? false;
+        const spec = args.spec;
+        const child = { parent: this };
+        const { labels, taints } = nodeGroupScheduling(spec);
+
+        const template = new aws.ec2.LaunchTemplate(
+            `${name}-lt`,
+            {
+                description: `Nodes of group ${spec.name}`,
+                updateDefaultVersion: true,
+                metadataOptions: { ...NODE_METADATA_OPTIONS },
+                blockDeviceMappings: [
+                    {
+                        deviceName: nodeVolumeDevice(spec.amiType),
+                        ebs: {
+                            volumeSize: spec.diskSizeGiB,
+                            volumeType: "gp3",
+                            encrypted: "true",
+                            kmsKeyId: args.ebsKmsKeyArn,
+                            deleteOnTermination: "true",
+                        },
+                    },
+                ],
+                tagSpecifications: ["instance", "volume"].map((resourceType) => ({
+                    resourceType,
+                    tags: { "platform.io/node-group": spec.name },
+                })),
+            },
+            child,
+        );
+        const group = new aws.eks.NodeGroup(
+            `${name}-group`,
+            {
+                clusterName: args.clusterName,
+                nodeGroupNamePrefix: `${spec.name}-`,
+                version: args.kubernetesVersion,
+                nodeRoleArn: args.nodeRoleArn,
+                subnetIds: args.subnetIds,
+                amiType: spec.amiType,
+                capacityType: spec.capacityType,
+                instanceTypes: [...spec.instanceTypes],
+                scalingConfig: { minSize: spec.minSize, desiredSize: spec.desiredSize, maxSize: spec.maxSize },
+                updateConfig: { maxUnavailablePercentage: spec.maxUnavailablePercent },
+                nodeRepairConfig: { enabled: nodeRepair },
+                launchTemplate: { id: template.id, version: template.latestVersion.apply(String) },
+                labels,
+                taints,
+            },
+            // Autoscalers own the desired size once the group exists.
+            { parent: this, ignoreChanges: ["scalingConfig.desiredSize"] },
+        );
+        this.nodeGroupName = group.nodeGroupName;
+        this.registerOutputs({ nodeGroupName: this.nodeGroupName });
+    }
+}

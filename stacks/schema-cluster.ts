@@ -1,0 +1,149 @@
+// Schema of `platform:cluster`: EKS control plane, access, node groups, add-ons and Karpenter.
+import { z } from "zod";
+import { AMI_TYPES, CONTROL_PLANE_LOG_TYPES, EKS_STANDARD_SUPPORT_VERSIONS, REQUIRED_LOG_TYPES } from "../components/cluster/constants";
+import { CLOUDWATCH_RETENTION_DAYS } from "../components/network/constants";
+import { parseIpv4Cidr } from "../components/network/cidr";
+
+const cidr = z.string().superRefine((value, ctx) => {
+    const problem = parseIpv4Cidr(value).error;
+    if (problem) ctx.addIssue({ code: "custom", message: problem, input: value });
+});
+
+const principalArn = z
+    .string()
+    .regex(/^arn:aws(-[a-z]+)*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/, "expected an IAM role or user ARN like arn:aws:iam::123456789012:role/PlatformAdmin")
+    .refine((arn) => !arn.includes(":role/aws-reserved/"), {
+        message: "expected the SSO role ARN without its path (drop aws-reserved/sso.amazonaws.com/...): EKS access entries match on the bare role name",
+    });
+
+const addonVersion = (addon: string) =>
+    z.string().regex(/^v\d+\.\d+\.\d+-eksbuild\.\d+$/, `expected an EKS add-on version like v1.2.3-eksbuild.1 for ${addon}`);
+
+const retention = z.number().refine((n) => (CLOUDWATCH_RETENTION_DAYS as readonly number[]).includes(n), {
+    message: `expected a CloudWatch retention period: one of ${CLOUDWATCH_RETENTION_DAYS.join(", ")}`,
+});
+
+/** Instance type names: family (letters, generation digit, attribute letters) dot size, e.g. m7i.large, c7g.2xlarge. */
+export const INSTANCE_TYPE_PATTERN = /^[a-z]+\d+[a-z0-9-]*\.(nano|micro|small|medium|large|metal|\d*xlarge|metal-\d+xl)$/;
+const GRAVITON_PATTERN = /^[a-z]+\d+g[a-z0-9-]*\./;
+
+export const nodeGroupSchema = z.strictObject({
+    name: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, "expected a short lower-case name (a-z, 0-9, '-')"),
+    role: z
+        .enum(["System", "Workload"], { error: "expected System | Workload" })
+        .default("Workload")
+        .describe("System groups carry the CriticalAddonsOnly taint and host cluster add-ons."),
+    capacityType: z.enum(["ON_DEMAND", "SPOT"], { error: "expected ON_DEMAND | SPOT" }).default("ON_DEMAND"),
+    instanceTypes: z
+        .array(z.string().regex(INSTANCE_TYPE_PATTERN, "expected an EC2 instance type like m7i.large or c7g.2xlarge"))
+        .min(1, "expected at least one instance type"),
+    amiType: z.enum(AMI_TYPES, { error: `expected one of ${AMI_TYPES.join(" | ")}` }).default("AL2023_x86_64_STANDARD"),
+    minSize: z.number().int("expected an integer").min(0, "expected 0 or more nodes"),
+    desiredSize: z.number().int("expected an integer").min(0, "expected 0 or more nodes"),
+    maxSize: z.number().int("expected an integer").min(1, "expected at least 1 node").max(450, "expected at most 450 nodes per group"),
+    diskSizeGiB: z.number().int("expected an integer").min(20, "expected 20 to 1000 GiB").max(1000, "expected 20 to 1000 GiB").default(50),
+    labels: z.record(z.string(), z.string()).default({}),
+    taints: z
+        .array(
+            z.strictObject({
+                key: z.string().min(1, "expected a taint key"),
+                value: z.string().optional(),
+                effect: z.enum(["NO_SCHEDULE", "NO_EXECUTE", "PREFER_NO_SCHEDULE"], { error: "expected NO_SCHEDULE | NO_EXECUTE | PREFER_NO_SCHEDULE" }),
+            }),
+        )
+        .default([]),
+    maxUnavailablePercent: z.number().int().min(1, "expected 1 to 100 percent").max(100, "expected 1 to 100 percent").default(33),
+});
+export type NodeGroupConfig = z.infer<typeof nodeGroupSchema>;
+
+export const karpenterSchema = z.strictObject({
+    enabled: z.boolean().default(true).describe("Install Karpenter and a default NodePool/EC2NodeClass."),
+    chartVersion: z.string().regex(/^\d+\.\d+\.\d+$/, "expected a pinned chart version like 1.8.1"),
+    capacityTypes: z.array(z.enum(["spot", "on-demand"], { error: "expected spot | on-demand" })).min(1).default(["on-demand"]),
+    architectures: z.array(z.enum(["amd64", "arm64"], { error: "expected amd64 | arm64" })).min(1).default(["amd64"]),
+    instanceCategories: z.array(z.string().regex(/^[a-z]$/, "expected an instance category letter like c, m or r")).min(1).default(["c", "m", "r"]),
+    cpuLimit: z.number().int().min(1, "expected a positive vCPU limit").describe("Total vCPUs the default NodePool may provision."),
+    consolidateAfter: z.string().regex(/^\d+(s|m|h)$/, "expected a duration like 30s, 5m or 1h").default("5m"),
+    expireAfter: z.string().regex(/^\d+h$/, "expected hours like 720h").default("720h"),
+});
+
+export const addonsSchema = z.strictObject({
+    vpcCni: addonVersion("vpc-cni"),
+    coredns: addonVersion("coredns"),
+    kubeProxy: addonVersion("kube-proxy"),
+    podIdentityAgent: addonVersion("eks-pod-identity-agent"),
+    ebsCsiDriver: addonVersion("aws-ebs-csi-driver"),
+    snapshotController: addonVersion("snapshot-controller"),
+});
+
+export const clusterSchema = z.strictObject({
+    version: z
+        .enum(EKS_STANDARD_SUPPORT_VERSIONS, { error: `expected a Kubernetes version in EKS standard support: ${EKS_STANDARD_SUPPORT_VERSIONS.join(", ")}` })
+        .describe("Kubernetes version of the control plane (and the node groups)."),
+    endpoint: z
+        .strictObject({
+            privateAccess: z.boolean().default(true),
+            publicAccess: z.boolean().default(false),
+            publicAccessCidrs: z.array(cidr).default([]).describe("Who may reach a public endpoint; required when publicAccess is on in production."),
+        })
+        .default({ privateAccess: true, publicAccess: false, publicAccessCidrs: [] }),
+    logTypes: z
+        .array(z.enum(CONTROL_PLANE_LOG_TYPES, { error: `expected one of ${CONTROL_PLANE_LOG_TYPES.join(", ")}` }))
+        .default([...REQUIRED_LOG_TYPES]),
+    logRetentionDays: retention.default(90),
+    serviceCidr: cidr.default("172.20.0.0/16").describe("Kubernetes service CIDR; must not overlap the VPC or reserved ranges."),
+    admins: z.array(principalArn).default([]).describe("IAM principals granted AmazonEKSClusterAdminPolicy. Include the role that runs pulumi up."),
+    viewers: z.array(principalArn).default([]).describe("IAM principals granted AmazonEKSViewPolicy."),
+    deletionProtection: z.boolean().default(false),
+    nodeRepair: z.boolean().default(false).describe("Let EKS replace unhealthy managed nodes."),
+    ssmAccess: z.boolean().default(false).describe("Attach AmazonSSMManagedInstanceCore to nodes (shell access without SSH)."),
+    nodeGroups: z.array(nodeGroupSchema).min(1, "expected at least one node group"),
+    karpenter: karpenterSchema,
+    addons: addonsSchema,
+});
+export type ClusterConfig = z.infer<typeof clusterSchema>;
+
+type Issue = (path: (string | number)[], message: string, input: unknown) => void;
+
+/** Cross-field rules of the cluster section; `production` tightens them. */
+export function checkCluster(cluster: ClusterConfig, ctx: { production: boolean; vpcCidr: string; reservedCidrs: readonly string[]; overlaps: (a: string, b: string) => boolean }, issue: Issue) {
+    const at = (...p: (string | number)[]) => ["cluster", ...p];
+    for (const required of REQUIRED_LOG_TYPES) {
+        if (!cluster.logTypes.includes(required)) issue(at("logTypes"), `expected the log types to include ${required}`, cluster.logTypes);
+    }
+    const ep = cluster.endpoint;
+    if (!ep.privateAccess && !ep.publicAccess) issue(at("endpoint"), "expected private or public access (or both)", ep);
+    if (!ep.publicAccess && ep.publicAccessCidrs.length > 0) issue(at("endpoint", "publicAccessCidrs"), "expected no CIDRs while publicAccess is off", ep.publicAccessCidrs);
+    if (ctx.production && ep.publicAccess && (ep.publicAccessCidrs.length === 0 || ep.publicAccessCidrs.includes("0.0.0.0/0"))) {
+        issue(at("endpoint", "publicAccessCidrs"), "expected specific CIDRs (not empty, not 0.0.0.0/0) for a public endpoint in production", ep.publicAccessCidrs);
+    }
+    if (ctx.production && cluster.admins.length === 0) issue(at("admins"), "expected at least one cluster admin in production", cluster.admins);
+    if (ctx.production && !cluster.deletionProtection) issue(at("deletionProtection"), "expected true in production", cluster.deletionProtection);
+    const svc = parseIpv4Cidr(cluster.serviceCidr);
+    if (!svc.error) {
+        if ((svc.prefixLength ?? 0) < 12 || (svc.prefixLength ?? 0) > 24) issue(at("serviceCidr"), "expected a /12 to /24 block", cluster.serviceCidr);
+        for (const other of [ctx.vpcCidr, ...ctx.reservedCidrs]) {
+            if (!parseIpv4Cidr(other).error && ctx.overlaps(cluster.serviceCidr, other)) {
+                issue(at("serviceCidr"), `expected a range outside ${other} (they overlap)`, cluster.serviceCidr);
+            }
+        }
+    }
+    const names = new Set<string>();
+    cluster.nodeGroups.forEach((g, i) => {
+        if (names.has(g.name)) issue(at("nodeGroups", i, "name"), "expected a unique node group name", g.name);
+        names.add(g.name);
+        if (g.minSize > g.maxSize) issue(at("nodeGroups", i, "minSize"), `expected minSize <= maxSize (${g.maxSize})`, g.minSize);
+        if (g.desiredSize < g.minSize || g.desiredSize > g.maxSize) {
+            issue(at("nodeGroups", i, "desiredSize"), `expected desiredSize within [minSize, maxSize] = [${g.minSize}, ${g.maxSize}]`, g.desiredSize);
+        }
+        const arm = g.amiType.includes("ARM");
+        g.instanceTypes.forEach((t, j) => {
+            if (INSTANCE_TYPE_PATTERN.test(t) && GRAVITON_PATTERN.test(t) !== arm) {
+                issue(at("nodeGroups", i, "instanceTypes", j), `expected ${arm ? "a Graviton (arm64)" : "an x86_64"} instance type for amiType ${g.amiType}`, t);
+            }
+        });
+    });
+    const system = cluster.nodeGroups.filter((g) => g.role === "System");
+    if (system.length !== 1) issue(at("nodeGroups"), `expected exactly one System node group, got ${system.length}`, cluster.nodeGroups.map((g) => g.name));
+    if (system[0] && system[0].minSize < 2 && ctx.production) issue(at("nodeGroups"), "expected the System group to keep at least 2 nodes in production", system[0].minSize);
+}
