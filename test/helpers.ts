@@ -18,3 +18,19 @@ export function inputs(r: PlannedResource): Record<string, any> {
 
 /** The id the offline engine gives a custom resource: its logical name + "-id". */
 export const idOf = (name: string) => `${name}-id`;
+
+/**
+ * Least privilege: no wildcard actions, and "*" resources only for actions IAM cannot scope
+ * (listed in `unscopedActions`).
+ */
+export function assertLeastPrivilege(doc: { Statement: any[] }, unscopedActions: readonly string[] = []): void {
+    for (const st of doc.Statement) {
+        if (st.Effect !== "Allow") continue;
+        const actions: string[] = [st.Action].flat();
+        for (const a of actions) assert.ok(a !== "*" && !a.endsWith(":*"), `wildcard action ${a} in ${st.Sid ?? JSON.stringify(st)}`);
+        const resources: string[] = [st.Resource].flat();
+        if (resources.includes("*")) {
+            for (const a of actions) assert.ok(unscopedActions.includes(a), `${a} on "*" in ${st.Sid ?? JSON.stringify(st)}`);
+        }
+    }
+}

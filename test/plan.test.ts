@@ -59,7 +59,8 @@ describe("plan: tree, outputs and diff", () => {
     it("prints components with per-type counts and the outputs", async () => {
         const plan = await planStack({ stack: "prod" });
         const tree = renderTree(plan);
-        assert.match(tree, /^Stack platform\/prod: \d+ resources in 3 components/);
+        assert.match(tree, /^Stack platform\/prod: \d+ resources in \d+ components/);
+        assert.match(tree, /platform-cluster-eks \[protected\]/);
         assert.match(tree, /platform:network:Network platform-network\n\s+\d+ resources: .*3 x aws:ec2\/natGateway:NatGateway/);
         assert.match(tree, /platform-network-flow-logs-group \[retained\]/);
         assert.match(renderOutputs(plan), /vpcCidr: "10.30.0.0\/16"/);
@@ -67,7 +68,8 @@ describe("plan: tree, outputs and diff", () => {
 
     it("lists what going from dev to prod adds and changes, with the changed inputs", async () => {
         const diff = diffPlans(await planStack({ stack: "dev" }), await planStack({ stack: "prod" }));
-        assert.deepStrictEqual(diff.removed, []);
+        // Only dev's viewer principal is not in prod.
+        assert.deepStrictEqual(diff.removed.map((r) => r.name), ["platform-cluster-viewer-role-developer", "platform-cluster-viewer-role-developer"]);
         const addedNames = diff.added.map((r) => r.name);
         assert.ok(addedNames.includes("platform-network-nat-eu-west-1c"));
         assert.ok(addedNames.includes("platform-network-endpoint-ecr-api"));

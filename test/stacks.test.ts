@@ -11,7 +11,9 @@ const CONTRACT_KEYS = [
     "availabilityZones", "contractVersion", "environment", "isolatedRouteTableIds", "isolatedSubnetIds",
     "natGatewayPublicIps", "privateRouteTableIds", "privateSubnetIds", "publicRouteTableIds", "publicSubnetIds",
     "region", "vpcCidr", "vpcId",
-];
+    "clusterCertificateAuthority", "clusterEndpoint", "clusterName", "clusterOidcIssuerUrl", "clusterOidcProviderArn",
+    "clusterSecurityGroupId", "kubeconfig", "nodeRoleArn",
+].sort();
 
 for (const stack of ["dev", "prod"] as const) {
     describe(`stack ${stack}: the real program for Pulumi.${stack}.yaml`, () => {
@@ -66,7 +68,7 @@ for (const stack of ["dev", "prod"] as const) {
         });
 
         it(`flow logs ${want.flowLogs ? "on, retained on destroy" : "off"}`, () => {
-            const logs = ofType(plan.resources, "aws:cloudwatch/logGroup:LogGroup");
+            const logs = ofType(plan.resources, "aws:cloudwatch/logGroup:LogGroup").filter((l) => l.name.includes("flow-logs"));
             assert.strictEqual(logs.length, want.flowLogs ? 1 : 0);
             if (want.flowLogs) {
                 assert.strictEqual(logs[0].retainOnDelete, true);
@@ -83,9 +85,9 @@ for (const stack of ["dev", "prod"] as const) {
             assert.strictEqual((plan.outputs.natGatewayPublicIps as string[]).length, want.nat);
         });
 
-        it("creates no provider other than the platform's explicit AWS provider", () => {
-            assert.strictEqual(ofType(plan.resources, "pulumi:providers:kubernetes").length, 0);
-            assert.ok(plan.resources.every((r) => !r.type.startsWith("pulumi:providers:") || r.name === "platform-aws"));
+        it("creates exactly two providers: the explicit AWS one and the cluster's Kubernetes one", () => {
+            const providers = plan.resources.filter((r) => r.type.startsWith("pulumi:providers:"));
+            assert.deepStrictEqual(providers.map((p) => p.name).sort(), ["platform-aws", "platform-cluster-k8s"]);
         });
     });
 }

@@ -1,0 +1,80 @@
+import * as assert from "assert";
+import { ConfigError, parsePlatformConfig } from "../stacks/config";
+import { PROJECT_DIR } from "../plan/engine";
+import { readStackConfig } from "../plan/stack-files";
+
+const dev = readStackConfig(PROJECT_DIR, "dev").config;
+const prod = readStackConfig(PROJECT_DIR, "prod").config;
+type Raw = Record<string, string>;
+const clusterOf = (raw: Raw) => JSON.parse(raw["platform:cluster"]);
+const cluster = (patch: Record<string, unknown>, base: Raw = dev) => ({ ...base, "platform:cluster": JSON.stringify({ ...clusterOf(base), ...patch }) });
+const group = (i: number, patch: Record<string, unknown>, base: Raw = dev) => {
+    const c = clusterOf(base);
+    c.nodeGroups[i] = { ...c.nodeGroups[i], ...patch };
+    return { ...base, "platform:cluster": JSON.stringify(c) };
+};
+const karpenter = (patch: Record<string, unknown>) => cluster({ karpenter: { ...clusterOf(dev).karpenter, ...patch } });
+const addons = (patch: Record<string, unknown>) => cluster({ addons: { ...clusterOf(dev).addons, ...patch } });
+
+const badInputs: [string, Raw, string[]][] = [
+    ["unsupported Kubernetes version", cluster({ version: "1.29" }), ["platform:cluster.version", '"1.29"', "EKS standard support: 1.34, 1.35, 1.36"]],
+    ["version as a number", cluster({ version: 1.36 }), ["platform:cluster.version", "1.36"]],
+    ["unknown cluster key", cluster({ adminz: [] }), ["platform:cluster.adminz", "unknown key", "admins"]],
+    ["malformed admin ARN", cluster({ admins: ["arn:aws:iam::1111:role/x"] }), ["platform:cluster.admins[0]", '"arn:aws:iam::1111:role/x"', "IAM role or user ARN"]],
+    ["SSO role ARN with its path", cluster({ admins: ["arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_1"] }), ["platform:cluster.admins[0]", "without its path"]],
+    ["viewer that is not an IAM ARN", cluster({ viewers: ["developers"] }), ["platform:cluster.viewers[0]", '"developers"']],
+    ["empty admin list in production", cluster({ admins: [] }, prod), ["platform:cluster.admins", "at least one cluster admin in production"]],
+    ["public endpoint open to the world in production", cluster({ endpoint: { privateAccess: true, publicAccess: true, publicAccessCidrs: ["0.0.0.0/0"] } }, prod), ["platform:cluster.endpoint.publicAccessCidrs", "not 0.0.0.0/0"]],
+    ["public endpoint without CIDRs in production", cluster({ endpoint: { privateAccess: true, publicAccess: true, publicAccessCidrs: [] } }, prod), ["platform:cluster.endpoint.publicAccessCidrs", "specific CIDRs"]],
+    ["endpoint with no access at all", cluster({ endpoint: { privateAccess: false, publicAccess: false } }), ["platform:cluster.endpoint", "private or public access"]],
+    ["malformed public access CIDR", cluster({ endpoint: { publicAccess: true, publicAccessCidrs: ["198.51.100.0/33"] } }), ["platform:cluster.endpoint.publicAccessCidrs[0]", '"198.51.100.0/33"', "IPv4 CIDR"]],
+    ["CIDRs while the public endpoint is off", cluster({ endpoint: { publicAccess: false, publicAccessCidrs: ["198.51.100.0/24"] } }), ["platform:cluster.endpoint.publicAccessCidrs", "publicAccess is off"]],
+    ["deletion protection off in production", cluster({ deletionProtection: false }, prod), ["platform:cluster.deletionProtection", "true in production"]],
+    ["log types without audit", cluster({ logTypes: ["api", "authenticator"] }), ["platform:cluster.logTypes", "include audit"]],
+    ["unknown log type", cluster({ logTypes: ["api", "audit", "authenticator", "kubelet"] }), ["platform:cluster.logTypes[3]", '"kubelet"', "controllerManager"]],
+    ["log retention CloudWatch does not offer", cluster({ logRetentionDays: 10 }), ["platform:cluster.logRetentionDays", "10", "CloudWatch retention"]],
+    ["service CIDR overlapping the VPC", cluster({ serviceCidr: "10.20.0.0/16" }), ["platform:cluster.serviceCidr", '"10.20.0.0/16"', "outside 10.20.0.0/16"]],
+    ["service CIDR too small", cluster({ serviceCidr: "172.20.0.0/28" }), ["platform:cluster.serviceCidr", "/12 to /24"]],
+    ["no node groups", cluster({ nodeGroups: [] }), ["platform:cluster.nodeGroups", "at least one node group"]],
+    ["min greater than max", group(1, { minSize: 5, desiredSize: 5, maxSize: 4 }), ["platform:cluster.nodeGroups[1].minSize", "5", "minSize <= maxSize (4)"]],
+    ["desired above max", group(1, { desiredSize: 9 }), ["platform:cluster.nodeGroups[1].desiredSize", "9", "within [minSize, maxSize] = [0, 4]"]],
+    ["desired below min", group(0, { desiredSize: 1 }), ["platform:cluster.nodeGroups[0].desiredSize", "1", "[2, 3]"]],
+    ["negative min", group(1, { minSize: -1 }), ["platform:cluster.nodeGroups[1].minSize", "-1", "0 or more"]],
+    ["instance type with a bad family format", group(1, { instanceTypes: ["large.m7i"] }), ["platform:cluster.nodeGroups[1].instanceTypes[0]", '"large.m7i"', "instance type like m7i.large"]],
+    ["instance type without a size", group(1, { instanceTypes: ["m7i"] }), ["platform:cluster.nodeGroups[1].instanceTypes[0]", '"m7i"']],
+    ["x86 instance on an ARM AMI", group(1, { amiType: "AL2023_ARM_64_STANDARD" }), ["platform:cluster.nodeGroups[1].instanceTypes[0]", '"m7i.large"', "Graviton"]],
+    ["capacity type typo", group(1, { capacityType: "SPOTS" }), ["platform:cluster.nodeGroups[1].capacityType", '"SPOTS"', "ON_DEMAND | SPOT"]],
+    ["unknown AMI type", group(1, { amiType: "AL2_x86_64" }), ["platform:cluster.nodeGroups[1].amiType", '"AL2_x86_64"', "AL2023_x86_64_STANDARD"]],
+    ["taint effect typo", group(1, { taints: [{ key: "gpu", effect: "NoSchedule" }] }), ["platform:cluster.nodeGroups[1].taints[0].effect", '"NoSchedule"', "NO_SCHEDULE"]],
+    ["duplicate node group names", group(1, { name: "system", role: "Workload" }), ["platform:cluster.nodeGroups[1].name", "unique node group name"]],
+    ["two System groups", group(1, { role: "System" }), ["platform:cluster.nodeGroups", "exactly one System node group, got 2"]],
+    ["unknown node group key", group(1, { instanceType: "m7i.large" }), ["platform:cluster.nodeGroups[1].instanceType", "unknown key", "instanceTypes"]],
+    ["System group below 2 nodes in production", group(0, { minSize: 1, desiredSize: 1 }, prod), ["platform:cluster.nodeGroups", "at least 2 nodes in production"]],
+    ["disk too small", group(1, { diskSizeGiB: 8 }), ["platform:cluster.nodeGroups[1].diskSizeGiB", "8", "20 to 1000 GiB"]],
+    ["add-on version without eksbuild", addons({ coredns: "v1.11.1" }), ["platform:cluster.addons.coredns", '"v1.11.1"', "v1.2.3-eksbuild.1 for coredns"]],
+    ["missing add-on version", addons({ snapshotController: undefined }), ["platform:cluster.addons.snapshotController", "required key is missing"]],
+    ["unpinned Karpenter chart", karpenter({ chartVersion: "latest" }), ["platform:cluster.karpenter.chartVersion", '"latest"', "pinned chart version"]],
+    ["Karpenter duration without unit", karpenter({ consolidateAfter: "30" }), ["platform:cluster.karpenter.consolidateAfter", '"30"', "duration like 30s"]],
+    ["Karpenter capacity type typo", karpenter({ capacityTypes: ["ondemand"] }), ["platform:cluster.karpenter.capacityTypes[0]", '"ondemand"', "spot | on-demand"]],
+    ["Karpenter without a CPU limit", karpenter({ cpuLimit: 0 }), ["platform:cluster.karpenter.cpuLimit", "0", "positive vCPU limit"]],
+];
+
+describe("config: bad cluster input is rejected with key, value and expectation", () => {
+    for (const [what, raw, expected] of badInputs) {
+        it(what, () => {
+            assert.throws(
+                () => parsePlatformConfig(raw, "platform"),
+                (e: unknown) => {
+                    assert.ok(e instanceof ConfigError, `not a ConfigError: ${e}`);
+                    for (const part of expected) assert.ok(e.message.includes(part), `message lacks ${JSON.stringify(part)}:\n${e.message}`);
+                    return true;
+                },
+            );
+        });
+    }
+
+    it("accepts both committed stack files", () => {
+        assert.doesNotThrow(() => parsePlatformConfig(dev, "platform"));
+        assert.doesNotThrow(() => parsePlatformConfig(prod, "platform"));
+    });
+});
