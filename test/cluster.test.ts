@@ -188,7 +188,7 @@ for (const stack of ["dev", "prod"] as const) {
         });
 
         it("installs the six managed add-ons at the pinned versions, ordered around the node groups", () => {
-            const addons = Object.fromEntries(ofType(res, "aws:eks/addon:Addon").map((a) => [inputs(a).addonName, a]));
+            const addons: Record<string, PlannedResource> = Object.fromEntries(ofType(res, "aws:eks/addon:Addon").map((a) => [inputs(a).addonName, a]));
             assert.deepStrictEqual(
                 Object.fromEntries(Object.entries(addons).map(([n, a]) => [n, inputs(a).addonVersion])),
                 {
