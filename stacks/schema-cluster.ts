@@ -1,13 +1,9 @@
 // Schema of `platform:cluster`: EKS control plane, access, node groups, add-ons and Karpenter.
 import { z } from "zod";
 import { AMI_TYPES, CONTROL_PLANE_LOG_TYPES, EKS_STANDARD_SUPPORT_VERSIONS, REQUIRED_LOG_TYPES } from "../components/cluster/constants";
-import { CLOUDWATCH_RETENTION_DAYS } from "../components/network/constants";
+import { cloudwatchRetention, ipv4Cidr } from "./schema-common";
 import { parseIpv4Cidr } from "../components/network/cidr";
 
-const cidr = z.string().superRefine((value, ctx) => {
-    const problem = parseIpv4Cidr(value).error;
-    if (problem) ctx.addIssue({ code: "custom", message: problem, input: value });
-});
 
 const principalArn = z
     .string()
@@ -19,9 +15,6 @@ const principalArn = z
 const addonVersion = (addon: string) =>
     z.string().regex(/^v\d+\.\d+\.\d+-eksbuild\.\d+$/, `expected an EKS add-on version like v1.2.3-eksbuild.1 for ${addon}`);
 
-const retention = z.number().refine((n) => (CLOUDWATCH_RETENTION_DAYS as readonly number[]).includes(n), {
-    message: `expected a CloudWatch retention period: one of ${CLOUDWATCH_RETENTION_DAYS.join(", ")}`,
-});
 
 /** Instance type names: family (letters, generation digit, attribute letters) dot size, e.g. m7i.large, c7g.2xlarge. */
 export const INSTANCE_TYPE_PATTERN = /^[a-z]+\d+[a-z0-9-]*\.(nano|micro|small|medium|large|metal|\d*xlarge|metal-\d+xl)$/;
@@ -84,14 +77,14 @@ export const clusterSchema = z.strictObject({
         .strictObject({
             privateAccess: z.boolean().default(true),
             publicAccess: z.boolean().default(false),
-            publicAccessCidrs: z.array(cidr).default([]).describe("Who may reach a public endpoint; required when publicAccess is on in production."),
+            publicAccessCidrs: z.array(ipv4Cidr).default([]).describe("Who may reach a public endpoint; required when publicAccess is on in production."),
         })
         .default({ privateAccess: true, publicAccess: false, publicAccessCidrs: [] }),
     logTypes: z
         .array(z.enum(CONTROL_PLANE_LOG_TYPES, { error: `expected one of ${CONTROL_PLANE_LOG_TYPES.join(", ")}` }))
         .default([...REQUIRED_LOG_TYPES]),
-    logRetentionDays: retention.default(90),
-    serviceCidr: cidr.default("172.20.0.0/16").describe("Kubernetes service CIDR; must not overlap the VPC or reserved ranges."),
+    logRetentionDays: cloudwatchRetention.default(90),
+    serviceCidr: ipv4Cidr.default("172.20.0.0/16").describe("Kubernetes service CIDR; must not overlap the VPC or reserved ranges."),
     admins: z.array(principalArn).default([]).describe("IAM principals granted AmazonEKSClusterAdminPolicy. Include the role that runs pulumi up."),
     viewers: z.array(principalArn).default([]).describe("IAM principals granted AmazonEKSViewPolicy."),
     deletionProtection: z.boolean().default(false),

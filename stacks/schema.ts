@@ -1,9 +1,10 @@
 // The stack configuration schema: every `platform:*` key, its type, range, default and doc string.
 // Components never see raw config; they receive the parsed `PlatformConfig` (or a slice of it).
 import { z } from "zod";
-import { AWS_REGION_PATTERN, CLOUDWATCH_RETENTION_DAYS, INTERFACE_ENDPOINT_SERVICES, NAT_STRATEGIES } from "../components/network/constants";
+import { AWS_REGION_PATTERN, INTERFACE_ENDPOINT_SERVICES, NAT_STRATEGIES } from "../components/network/constants";
 import { carveSubnets, cidrsOverlap, parseIpv4Cidr, SubnetCarveError } from "../components/network/cidr";
 import { checkCluster, clusterSchema } from "./schema-cluster";
+import { cloudwatchRetention, ipv4Cidr } from "./schema-common";
 
 /** How a config key is stored by Pulumi: `string` keys are taken verbatim, the others are JSON. */
 export type PulumiConfigType = "string" | "integer" | "boolean" | "array" | "object";
@@ -14,10 +15,6 @@ const dnsLabel = (max: number) =>
         .regex(/^[a-z]([a-z0-9-]*[a-z0-9])?$/, `expected a lower-case DNS label (a-z, 0-9, '-'; starts with a letter)`)
         .max(max, `expected at most ${max} characters`);
 
-export const ipv4Cidr = z.string().superRefine((value, ctx) => {
-    const problem = parseIpv4Cidr(value).error;
-    if (problem) ctx.addIssue({ code: "custom", message: problem, input: value });
-});
 
 const vpcPrefixOk = (cidr: string) => {
     const prefix = parseIpv4Cidr(cidr).prefixLength ?? 0;
@@ -58,11 +55,7 @@ export const subnetsSchema = z
 
 export const flowLogsSchema = z.strictObject({
     enabled: z.boolean().default(false).describe("Capture VPC flow logs to an encrypted CloudWatch log group."),
-    retentionDays: z
-        .number()
-        .refine((n) => (CLOUDWATCH_RETENTION_DAYS as readonly number[]).includes(n), {
-            message: `expected a CloudWatch retention period: one of ${CLOUDWATCH_RETENTION_DAYS.join(", ")}`,
-        })
+    retentionDays: cloudwatchRetention
         .default(90)
         .describe("Days flow-log records are kept."),
     trafficType: z.enum(["ALL", "ACCEPT", "REJECT"]).default("ALL").describe("Which traffic is logged."),
