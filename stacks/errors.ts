@@ -17,7 +17,7 @@ export function configPath(namespace: string, path: readonly PropertyKey[]): str
 /** Strips default/optional wrappers to reach the schema that describes a value. */
 function unwrap(schema: z.ZodType): z.ZodType {
     let s: z.ZodType = schema;
-    while (s instanceof z.ZodDefault || s instanceof z.ZodOptional || s instanceof z.ZodNullable) s = s.unwrap() as z.ZodType;
+    while (s instanceof z.ZodDefault || s instanceof z.ZodPrefault || s instanceof z.ZodOptional || s instanceof z.ZodNullable) s = s.unwrap() as z.ZodType;
     return s;
 }
 

@@ -79,7 +79,7 @@ export const clusterSchema = z.strictObject({
             publicAccess: z.boolean().default(false),
             publicAccessCidrs: z.array(ipv4Cidr).default([]).describe("Who may reach a public endpoint; required when publicAccess is on in production."),
         })
-        .default({ privateAccess: true, publicAccess: false, publicAccessCidrs: [] }),
+        .prefault({}),
     logTypes: z
         .array(z.enum(CONTROL_PLANE_LOG_TYPES, { error: `expected one of ${CONTROL_PLANE_LOG_TYPES.join(", ")}` }))
         .default([...REQUIRED_LOG_TYPES]),

@@ -81,7 +81,7 @@ export const networkSchema = z.strictObject({
         .array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, "expected an availability zone name like eu-west-1a"))
         .optional()
         .describe("Explicit AZ names (length must equal azCount). Defaults to <region>a, <region>b, ..."),
-    subnets: subnetsSchema.default({ publicPrefixLength: 24, privatePrefixLength: 19 }),
+    subnets: subnetsSchema.prefault({}),
     natGateways: z
         .enum(NAT_STRATEGIES, { error: `expected one of ${NAT_STRATEGIES.join(" | ")}` })
         .default("OnePerAz")
@@ -98,7 +98,7 @@ export const networkSchema = z.strictObject({
         .array(ipv4Cidr)
         .default([])
         .describe("CIDRs used elsewhere (peered VPCs, on-premises, other environments) that the VPC must not overlap."),
-    flowLogs: flowLogsSchema.default({ enabled: false, retentionDays: 90, trafficType: "ALL", aggregationIntervalSeconds: 600 }),
+    flowLogs: flowLogsSchema.prefault({}),
 });
 
 /** One entry per top-level `platform:<key>`; the Pulumi.yaml declarations are tested against this table. */

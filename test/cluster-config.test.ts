@@ -56,6 +56,16 @@ const badInputs: [string, Raw, string[]][] = [
     ["unpinned Karpenter chart", karpenter({ chartVersion: "latest" }), ["platform:cluster.karpenter.chartVersion", '"latest"', "pinned chart version"]],
     ["Karpenter duration without unit", karpenter({ consolidateAfter: "30" }), ["platform:cluster.karpenter.consolidateAfter", '"30"', "duration like 30s"]],
     ["Karpenter capacity type typo", karpenter({ capacityTypes: ["ondemand"] }), ["platform:cluster.karpenter.capacityTypes[0]", '"ondemand"', "spot | on-demand"]],
+    ["private access as a string", cluster({ endpoint: { privateAccess: "yes", publicAccess: true, publicAccessCidrs: [] } }), ["platform:cluster.endpoint.privateAccess", '"yes"', "expected boolean"]],
+    ["node repair as a string", cluster({ nodeRepair: "true" }), ["platform:cluster.nodeRepair", '"true"', "expected boolean"]],
+    ["SSM access as a number", cluster({ ssmAccess: 1 }), ["platform:cluster.ssmAccess", "1", "expected boolean"]],
+    ["node label value not a string", group(1, { labels: { tier: 3 } }), ["platform:cluster.nodeGroups[1].labels.tier", "3", "expected string"]],
+    ["maxUnavailablePercent zero", group(1, { maxUnavailablePercent: 0 }), ["platform:cluster.nodeGroups[1].maxUnavailablePercent", "0", "1 to 100 percent"]],
+    ["node group name with capitals", group(1, { name: "Workers" }), ["platform:cluster.nodeGroups[1].name", '"Workers"', "lower-case name"]],
+    ["Karpenter enabled as a string", karpenter({ enabled: "yes" }), ["platform:cluster.karpenter.enabled", '"yes"', "expected boolean"]],
+    ["Karpenter architecture typo", karpenter({ architectures: ["x86_64"] }), ["platform:cluster.karpenter.architectures[0]", '"x86_64"', "amd64 | arm64"]],
+    ["Karpenter instance category word", karpenter({ instanceCategories: ["compute"] }), ["platform:cluster.karpenter.instanceCategories[0]", '"compute"', "category letter"]],
+    ["Karpenter expiry in minutes", karpenter({ expireAfter: "30m" }), ["platform:cluster.karpenter.expireAfter", '"30m"', "hours like 720h"]],
     ["Karpenter without a CPU limit", karpenter({ cpuLimit: 0 }), ["platform:cluster.karpenter.cpuLimit", "0", "positive vCPU limit"]],
 ];
 

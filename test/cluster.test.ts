@@ -5,7 +5,7 @@ import { kubeconfig } from "../components/cluster/kubeconfig";
 import { planAddons } from "../components/cluster/addons";
 import { nodeGroupScheduling, nodeVolumeDevice, NodeGroupSpec } from "../components/cluster/node-group";
 import { KARPENTER_UNSCOPED_READ_ACTIONS } from "../components/cluster/karpenter-policies";
-import { karpenterValues, nodePoolSpec } from "../components/cluster/karpenter";
+import { ec2NodeClassSpec, karpenterValues, nodePoolSpec } from "../components/cluster/karpenter";
 import { PROJECT_DIR } from "../plan/engine";
 import { readStackConfig } from "../plan/stack-files";
 import { assertLeastPrivilege, idOf, inputs, named, ofType } from "./helpers";
@@ -55,6 +55,13 @@ describe("cluster: pure decisions", () => {
         assert.deepStrictEqual(v.settings, { clusterName: "c1", interruptionQueue: "c1-karpenter" });
         assert.deepStrictEqual([v.replicas, v.podDisruptionBudget.maxUnavailable, v.nodeSelector["platform.io/node-role"]], [2, 1, "system"]);
         assert.ok(!("annotations" in v.serviceAccount), "Pod Identity: no IRSA annotation");
+    });
+    it("points Karpenter's node class at the family's AMI alias and image volume", () => {
+        const args = { clusterName: "c1", nodeRoleName: "r", ebsKmsKeyArn: "k" };
+        const br = ec2NodeClassSpec({ ...args, amiFamily: "bottlerocket" });
+        assert.deepStrictEqual([br.amiSelectorTerms[0].alias, br.blockDeviceMappings[0].deviceName], ["bottlerocket@latest", "/dev/xvdb"]);
+        const al = ec2NodeClassSpec({ ...args, amiFamily: "al2023" });
+        assert.deepStrictEqual([al.amiSelectorTerms[0].alias, al.blockDeviceMappings[0].deviceName, al.blockDeviceMappings[0].ebs.kmsKeyID], ["al2023@latest", "/dev/xvda", "k"]);
     });
 });
 
@@ -177,6 +184,9 @@ for (const stack of ["dev", "prod"] as const) {
             }
             const system = groups.find((g) => inputs(g).nodeGroupNamePrefix === "system-")!;
             assert.deepStrictEqual(inputs(system).taints, [{ key: "CriticalAddonsOnly", value: "true", effect: "NO_SCHEDULE" }]);
+            // Karpenter's nodeSelector finds the System nodes by this label.
+            assert.strictEqual(inputs(system).labels["platform.io/node-role"], "system");
+            for (const g of groups) assert.deepStrictEqual(inputs(g).nodeRepairConfig, { enabled: cfg.nodeRepair });
         });
 
         it("gives nodes only the managed policies they need (CNI permissions live on the CNI's own role)", () => {
@@ -242,6 +252,14 @@ for (const stack of ["dev", "prod"] as const) {
             assert.strictEqual(inputs(nodeClass).spec.metadataOptions.httpTokens, "required");
             assert.ok(pool.dependsOn.includes(nodeClass.urn));
             assert.deepStrictEqual(nodePoolSpec(cfg.karpenter, "default").limits, inputs(pool).spec.limits);
+        });
+
+        it("builds no Karpenter (queue, charts, node pool) when cluster.karpenter.enabled is false", async () => {
+            const off = { ...cfg, karpenter: { ...cfg.karpenter, enabled: false } };
+            const without = await planStack({ stack, configOverrides: { "platform:cluster": off } });
+            assert.strictEqual(without.resources.filter((r) => r.name.includes("karpenter")).length, 0);
+            assert.ok(res.filter((r) => r.name.includes("karpenter")).length > 10);
+            assert.strictEqual(ofType(without.resources, "aws:eks/nodeGroup:NodeGroup").length, cfg.nodeGroups.length);
         });
 
         it("keeps every identity policy least-privilege (no wildcard actions, resources scoped)", () => {

@@ -60,6 +60,12 @@ const badInputs: [string, (raw: Raw) => Raw, string[]][] = [
     ["flow-log retention CloudWatch does not offer", flowLogs({ retentionDays: 45 }), ["platform:network.flowLogs.retentionDays", "45", "one of 1, 3, 5"]],
     ["flow-log aggregation interval", flowLogs({ aggregationIntervalSeconds: 120 }), ["platform:network.flowLogs.aggregationIntervalSeconds", "120", "60 or 600"]],
     ["flow-logs enabled as a string", flowLogs({ enabled: "yes" }), ["platform:network.flowLogs.enabled", '"yes"', "expected boolean"]],
+    ["owner too short", set("owner", "x"), ["platform:owner", '"x"', "team or e-mail"]],
+    ["tag value too long", set("tags", { team: "v".repeat(300) }), ["platform:tags.team", "at most 256 characters"]],
+    ["malformed AZ name", network({ availabilityZones: ["eu-west-1", "eu-west-1b"] }), ["platform:network.availabilityZones[0]", '"eu-west-1"', "zone name like eu-west-1a"]],
+    ["isolated subnet below /28", subnets({ isolatedPrefixLength: 30 }), ["platform:network.subnets.isolatedPrefixLength", "30", "/16 and /28"]],
+    ["azSlots above 6", subnets({ azSlots: 7 }), ["platform:network.subnets.azSlots", "7", "1 to 6 slots"]],
+    ["flow-log traffic type typo", flowLogs({ trafficType: "DENY" }), ["platform:network.flowLogs.trafficType", '"DENY"']],
     ["network not JSON", set("network", "{cidr: 10.0.0.0/16"), ["platform:network", "expected an object"]],
 ];
 

@@ -40,14 +40,13 @@ describe("network: NAT strategies across 1-6 availability zones", function () {
                 assert.strictEqual(ofType(res, "aws:ec2/routeTable:RouteTable").length, 1 + azs);
                 const privateDefaults = ofType(res, "aws:ec2/route:Route").filter((r) => r.name.startsWith("net-private-default"));
                 assert.strictEqual(privateDefaults.length, strategy === "None" ? 0 : azs);
-                zones.forEach((az, i) => {
+                zones.forEach((az) => {
                     if (strategy === "None") return;
                     const route = named(res, `net-private-default-${az}`);
                     const natAz = strategy === "Single" ? zones[0] : az;
                     assert.strictEqual(inputs(route).natGatewayId, idOf(`net-nat-${natAz}`));
                     assert.strictEqual(inputs(route).routeTableId, idOf(`net-private-rt-${az}`));
                     assert.strictEqual(inputs(route).destinationCidrBlock, "0.0.0.0/0");
-                    void i;
                 });
                 for (const nat of ofType(res, "aws:ec2/natGateway:NatGateway")) {
                     const az = nat.name.replace("net-nat-", "");
