@@ -2,7 +2,7 @@
 // every resource registration with its options. The plan CLI and the stack-level tests both use it.
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { FakeCloud, fakeInvoke, fakeState } from "./fakes";
+import { FakeCloud, fakeId, fakeInvoke, fakeState } from "./fakes";
 import { readProject, readStackConfig, SECRET_PLACEHOLDER, StackConfig } from "./stack-files";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..");
@@ -192,7 +192,7 @@ async function recordNow(options: RecordOptions, program: () => unknown): Promis
         {
             newResource: (args) => {
                 if (!args.custom) return { id: undefined, state: {} };
-                return { id: `${args.name}-id`, state: fakeState(cloud, args.type, args.name, args.inputs) };
+                return { id: fakeId(args.type, args.name, args.inputs), state: fakeState(cloud, args.type, args.name, args.inputs) };
             },
             call: (args) => fakeInvoke(cloud, args),
         },

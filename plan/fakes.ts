@@ -24,11 +24,13 @@ function stableOctet(name: string): number {
 export function fakeState(cloud: FakeCloud, type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
     const service = awsService(type);
     const base: Record<string, unknown> = { ...inputs };
+    // AWS provider v7 resources may name their own region (replicas); ARNs follow it.
+    const region = typeof inputs.region === "string" ? inputs.region : cloud.region;
     if (type.startsWith("aws:")) {
         base.arn ??=
             service === "iam"
                 ? `arn:${cloud.partition}:iam::${cloud.accountId}:${type.split(":")[2].toLowerCase()}/${inputs.name ?? name}`
-                : `arn:${cloud.partition}:${service}:${cloud.region}:${cloud.accountId}:${type.split(":")[2].toLowerCase()}/${name}`;
+                : `arn:${cloud.partition}:${service}:${region}:${cloud.accountId}:${type.split(":")[2].toLowerCase()}/${name}`;
         base.name ??= inputs.name ?? name;
     }
     switch (type) {
@@ -59,6 +61,8 @@ export function fakeState(cloud: FakeCloud, type: string, name: string, inputs: 
                 arn: `arn:${cloud.partition}:sqs:${cloud.region}:${cloud.accountId}:${inputs.name ?? name}`,
                 url: `https://sqs.${cloud.region}.amazonaws.com/${cloud.accountId}/${inputs.name ?? name}`,
             };
+        case "aws:s3/bucket:Bucket":
+            return { ...base, arn: `arn:${cloud.partition}:s3:::${fakeId(type, name, inputs)}`, bucket: fakeId(type, name, inputs), region };
         case "aws:kms/key:Key":
             return { ...base, keyId: `key-${name}` };
         case "aws:cloudwatch/logGroup:LogGroup":
@@ -69,6 +73,12 @@ export function fakeState(cloud: FakeCloud, type: string, name: string, inputs: 
         default:
             return base;
     }
+}
+
+/** The id a new resource gets: its logical name + "-id", or what AWS uses as the id (a bucket's name). */
+export function fakeId(type: string, name: string, inputs: Record<string, unknown>): string {
+    if (type === "aws:s3/bucket:Bucket" && typeof inputs.bucket === "string") return inputs.bucket;
+    return `${name}-id`;
 }
 
 export function fakeInvoke(cloud: FakeCloud, args: pulumi.runtime.MockCallArgs): Record<string, unknown> {

@@ -1,7 +1,7 @@
 // Schema of `platform:cluster`: EKS control plane, access, node groups, add-ons and Karpenter.
 import { z } from "zod";
 import { AMI_TYPES, CONTROL_PLANE_LOG_TYPES, EKS_STANDARD_SUPPORT_VERSIONS, REQUIRED_LOG_TYPES } from "../components/cluster/constants";
-import { cloudwatchRetention, ipv4Cidr } from "./schema-common";
+import { addonVersion, chartVersion, cloudwatchRetention, ipv4Cidr, Issue } from "./schema-common";
 import { parseIpv4Cidr } from "../components/network/cidr";
 
 
@@ -12,8 +12,6 @@ const principalArn = z
         message: "expected the SSO role ARN without its path (drop aws-reserved/sso.amazonaws.com/...): EKS access entries match on the bare role name",
     });
 
-const addonVersion = (addon: string) =>
-    z.string().regex(/^v\d+\.\d+\.\d+-eksbuild\.\d+$/, `expected an EKS add-on version like v1.2.3-eksbuild.1 for ${addon}`);
 
 
 /** Instance type names: family (letters, generation digit, attribute letters) dot size, e.g. m7i.large, c7g.2xlarge. */
@@ -51,7 +49,7 @@ export type NodeGroupConfig = z.infer<typeof nodeGroupSchema>;
 
 export const karpenterSchema = z.strictObject({
     enabled: z.boolean().default(true).describe("Install Karpenter and a default NodePool/EC2NodeClass."),
-    chartVersion: z.string().regex(/^\d+\.\d+\.\d+$/, "expected a pinned chart version like 1.8.1"),
+    chartVersion: chartVersion(),
     capacityTypes: z.array(z.enum(["spot", "on-demand"], { error: "expected spot | on-demand" })).min(1).default(["on-demand"]),
     architectures: z.array(z.enum(["amd64", "arm64"], { error: "expected amd64 | arm64" })).min(1).default(["amd64"]),
     instanceCategories: z.array(z.string().regex(/^[a-z]$/, "expected an instance category letter like c, m or r")).min(1).default(["c", "m", "r"]),
@@ -96,7 +94,6 @@ export const clusterSchema = z.strictObject({
 });
 export type ClusterConfig = z.infer<typeof clusterSchema>;
 
-type Issue = (path: (string | number)[], message: string, input: unknown) => void;
 
 /** Cross-field rules of the cluster section; `production` tightens them. */
 export function checkCluster(cluster: ClusterConfig, ctx: { production: boolean; vpcCidr: string; reservedCidrs: readonly string[]; overlaps: (a: string, b: string) => boolean }, issue: Issue) {

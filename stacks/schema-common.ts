@@ -11,3 +11,12 @@ export const ipv4Cidr = z.string().superRefine((value, ctx) => {
 export const cloudwatchRetention = z.number().refine((n) => (CLOUDWATCH_RETENTION_DAYS as readonly number[]).includes(n), {
     message: `expected a CloudWatch retention period: one of ${CLOUDWATCH_RETENTION_DAYS.join(", ")}`,
 });
+
+/** Reports a cross-key problem at a path of the config. */
+export type Issue = (path: (string | number)[], message: string, input: unknown) => void;
+
+export const addonVersion = (addon: string) =>
+    z.string().regex(/^v\d+\.\d+\.\d+-eksbuild\.\d+$/, `expected an EKS add-on version like v1.2.3-eksbuild.1 for ${addon}`);
+
+/** Helm chart versions are pinned exactly: no ranges, no "latest". */
+export const chartVersion = () => z.string().regex(/^\d+\.\d+\.\d+$/, "expected a pinned chart version like 1.8.1");

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { AWS_REGION_PATTERN, INTERFACE_ENDPOINT_SERVICES, NAT_STRATEGIES } from "../components/network/constants";
 import { carveSubnets, cidrsOverlap, parseIpv4Cidr, SubnetCarveError } from "../components/network/cidr";
 import { checkCluster, clusterSchema } from "./schema-cluster";
+import { backupSchema, checkBackup, checkStorage, storageSchema } from "./schema-storage";
 import { cloudwatchRetention, ipv4Cidr } from "./schema-common";
 
 /** How a config key is stored by Pulumi: `string` keys are taken verbatim, the others are JSON. */
@@ -154,6 +155,11 @@ export const configKeys = {
         type: "object",
         schema: clusterSchema.describe("EKS: version, endpoint access, logs, admins, node groups, Karpenter, add-on versions."),
     },
+    storage: {
+        type: "object",
+        schema: storageSchema.prefault({}).describe("Volumes and object storage: retained stateful class, bucket access logs, optional EFS."),
+    },
+    backup: { type: "object", schema: backupSchema.describe("Velero: chart and plugin versions, schedules with TTLs, bucket lifecycle, cross-region copy.") },
 } as const satisfies Record<string, { type: PulumiConfigType; schema: z.ZodType }>;
 
 export type ConfigKey = keyof typeof configKeys;
@@ -195,6 +201,9 @@ export const platformConfigSchema = z.strictObject(shape).superRefine((cfg, ctx)
     if (net.subnets.azSlots !== undefined && net.subnets.azSlots < net.azCount) {
         issue(["network", "subnets", "azSlots"], `expected at least azCount (${net.azCount}) slots`, net.subnets.azSlots);
     }
+    const production = cfg.tier === "production";
+    checkStorage(cfg.storage, { production }, issue);
+    checkBackup(cfg.backup, { production, region: cfg.region }, issue);
     if (parseIpv4Cidr(net.cidr).error) return; // already reported
     checkCluster(
         cfg.cluster,

@@ -8,7 +8,7 @@ import { KARPENTER_UNSCOPED_READ_ACTIONS } from "../components/cluster/karpenter
 import { ec2NodeClassSpec, karpenterValues, nodePoolSpec } from "../components/cluster/karpenter";
 import { PROJECT_DIR } from "../plan/engine";
 import { readStackConfig } from "../plan/stack-files";
-import { assertLeastPrivilege, idOf, inputs, named, ofType } from "./helpers";
+import { assertLeastPrivilege, idOf, inputs, named, ofType, within } from "./helpers";
 
 const stackCluster = (stack: string) => JSON.parse(readStackConfig(PROJECT_DIR, stack).config["platform:cluster"]);
 
@@ -110,7 +110,7 @@ for (const stack of ["dev", "prod"] as const) {
         let res: PlannedResource[];
         before(async () => {
             plan = await planStack({ stack });
-            res = plan.resources;
+            res = within(plan.resources, "platform-cluster"); // this layer only
         });
         const eks = () => ofType(res, "aws:eks/cluster:Cluster")[0];
 

@@ -34,3 +34,22 @@ export function assertLeastPrivilege(doc: { Statement: any[] }, unscopedActions:
         }
     }
 }
+
+/** A component's resources: the component itself and everything below it. */
+export function within(resources: readonly PlannedResource[], componentName: string): PlannedResource[] {
+    const root = named(resources, componentName);
+    const urns = new Set([root.urn]);
+    const out: PlannedResource[] = [root];
+    let grew = true;
+    while (grew) {
+        grew = false;
+        for (const r of resources) {
+            if (!urns.has(r.urn) && r.parent !== undefined && urns.has(r.parent)) {
+                urns.add(r.urn);
+                out.push(r);
+                grew = true;
+            }
+        }
+    }
+    return out;
+}

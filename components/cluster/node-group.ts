@@ -22,9 +22,12 @@ export function nodeVolumeDevice(amiType: AmiType): string {
     return amiType.startsWith("BOTTLEROCKET") ? "/dev/xvdb" : "/dev/xvda";
 }
 
+/** Node label naming the group's role (system | workload); platform controllers select system nodes by it. */
+export const NODE_ROLE_LABEL = "platform.io/node-role";
+
 /** Labels and taints with the System role's marking added. */
 export function nodeGroupScheduling(spec: NodeGroupSpec) {
-    const labels = { ...spec.labels, "platform.io/node-role": spec.role.toLowerCase() };
+    const labels = { ...spec.labels, [NODE_ROLE_LABEL]: spec.role.toLowerCase() };
     const taints = spec.role === "System" && !spec.taints.some((t) => t.key === CRITICAL_ADDONS_TAINT.key)
         ? [...spec.taints, { ...CRITICAL_ADDONS_TAINT }]
         : [...spec.taints];

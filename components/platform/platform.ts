@@ -4,6 +4,9 @@ import type { PlatformConfig } from "../../stacks/schema";
 import { subnetTiers } from "../../stacks/schema";
 import { Cluster } from "../cluster/cluster";
 import { Network } from "../network/network";
+import { Storage } from "../storage/storage";
+import { Backup } from "../backup/backup";
+import { PLATFORM_NAMESPACES } from "../shared/namespaces";
 import { resolveAvailabilityZones } from "../network/zones";
 import { platformTags } from "../shared/tags";
 
@@ -19,6 +22,9 @@ export class Platform extends pulumi.ComponentResource {
     public readonly awsProvider: aws.Provider;
     public readonly network: Network;
     public readonly cluster: Cluster;
+    public readonly storage: Storage;
+    /** Undefined when backup.enabled is false (never in production). */
+    public readonly backup: Backup | undefined;
     /** Whether stateful resources are protected/retained (production tier). */
     public readonly protectsData: boolean;
 
@@ -46,6 +52,7 @@ export class Platform extends pulumi.ComponentResource {
         );
         const layer = { parent: this, providers: { aws: this.awsProvider } };
 
+        const zones = resolveAvailabilityZones(cfg.region, cfg.network.azCount, cfg.network.availabilityZones);
         this.network = new Network(
             `${name}-network`,
             {
@@ -53,7 +60,7 @@ export class Platform extends pulumi.ComponentResource {
                 clusterName: cfg.name,
                 region: cfg.region,
                 cidr: cfg.network.cidr,
-                availabilityZones: resolveAvailabilityZones(cfg.region, cfg.network.azCount, cfg.network.availabilityZones),
+                availabilityZones: zones,
                 tiers: subnetTiers(cfg.network),
                 azSlots: cfg.network.subnets.azSlots,
                 natGateways: cfg.network.natGateways,
@@ -75,6 +82,34 @@ export class Platform extends pulumi.ComponentResource {
             },
             layer,
         );
+
+        this.storage = new Storage(
+            `${name}-storage`,
+            {
+                cluster: this.cluster,
+                namePrefix: cfg.name,
+                region: cfg.region,
+                settings: cfg.storage,
+                network: { vpcId: this.network.vpcId, privateSubnetIds: this.network.privateSubnetIds, subnetCount: zones.length },
+                protect: this.protectsData,
+            },
+            layer,
+        );
+
+        if (cfg.backup.enabled) {
+            this.backup = new Backup(
+                `${name}-backup`,
+                {
+                    cluster: this.cluster,
+                    storage: this.storage,
+                    region: cfg.region,
+                    settings: cfg.backup,
+                    namespace: PLATFORM_NAMESPACES.backup,
+                    platformNamespaces: Object.values(PLATFORM_NAMESPACES),
+                },
+                layer,
+            );
+        }
 
         this.registerOutputs({ vpcId: this.network.vpcId, clusterName: this.cluster.name });
     }

@@ -1,0 +1,102 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import type { BackupConfig } from "../../stacks/schema-storage";
+import type { ClusterRef } from "../cluster/cluster-ref";
+import { NODE_ROLE_LABEL } from "../cluster/node-group";
+import { platformNamespace } from "../shared/namespaces";
+import type { Bucket } from "../storage/bucket";
+import type { StorageRef } from "../storage/storage-ref";
+import { VELERO_CHART_REPOSITORY, VELERO_SERVICE_ACCOUNT, veleroPolicy, veleroValues } from "./velero";
+
+export interface BackupArgs {
+    readonly cluster: ClusterRef;
+    readonly storage: StorageRef;
+    readonly region: string;
+    readonly settings: BackupConfig;
+    /** Namespace Velero runs in. */
+    readonly namespace: string;
+    /** The platform's namespaces: every PlatformNamespaces schedule includes them. */
+    readonly platformNamespaces: readonly string[];
+}
+
+/** Velero: its own secure bucket, a Pod Identity scoped to that bucket and EBS snapshots, schedules with TTLs. */
+export class Backup extends pulumi.ComponentResource {
+    public readonly bucket: Bucket;
+    public readonly bucketName: pulumi.Output<string>;
+    public readonly roleArn: pulumi.Output<string>;
+    public readonly namespace: string;
+
+    constructor(name: string, args: BackupArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:backup:Backup", name, {}, opts);
+        const s = args.settings;
+        const k8sOpts = { parent: this, provider: args.cluster.k8sProvider };
+        this.namespace = args.namespace;
+
+        this.bucket = args.storage.createBucket(
+            `${name}-bucket`,
+            {
+                purpose: "velero",
+                lifecycleRules: [
+                    {
+                        id: "velero-objects",
+                        transitions: s.lifecycle.transitions,
+                        // Velero deletes expired backups; S3 keeps the old versions this long as an undo.
+                        noncurrentVersionExpirationDays: s.lifecycle.noncurrentVersionExpirationDays,
+                    },
+                ],
+                replicaRegion: s.replicaRegion,
+            },
+            { parent: this },
+        );
+
+        const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+        const partition = aws.getPartitionOutput({}, { parent: this }).partition;
+        const identity = args.cluster.workloadIdentity(
+            `${name}-identity`,
+            {
+                namespace: args.namespace,
+                serviceAccount: VELERO_SERVICE_ACCOUNT,
+                policy: pulumi
+                    .all([partition, account, this.bucket.arn, args.storage.objectsKmsKeyArn, args.cluster.ebsKmsKeyArn])
+                    .apply(([p, accountId, bucketArn, objectsKeyArn, ebsKeyArn]) =>
+                        veleroPolicy({ partition: p, region: args.region, accountId, bucketArn, objectsKeyArn, ebsKeyArn }),
+                    ),
+            },
+            { parent: this },
+        );
+
+        // The node agent mounts the kubelet's pod volumes from the host: the namespace must allow it.
+        const namespace = platformNamespace(`${name}-namespace`, args.namespace, s.fileSystemBackup ? "privileged" : "baseline", k8sOpts);
+        new k8s.helm.v3.Release(
+            `${name}-velero`,
+            {
+                name: "velero",
+                chart: "velero",
+                version: s.chartVersion,
+                repositoryOpts: { repo: VELERO_CHART_REPOSITORY },
+                namespace: namespace.metadata.name,
+                values: pulumi.all([this.bucket.bucketName, args.storage.objectsKmsKeyArn]).apply(([bucketName, kmsKeyArn]) =>
+                    veleroValues({
+                        bucketName,
+                        region: args.region,
+                        kmsKeyArn,
+                        awsPluginVersion: s.awsPluginVersion,
+                        fileSystemBackup: s.fileSystemBackup,
+                        snapshotMoveData: s.snapshotMoveData,
+                        schedules: s.schedules,
+                        platformNamespaces: args.platformNamespaces,
+                        systemNodeSelector: { [NODE_ROLE_LABEL]: "system" },
+                    }),
+                ),
+                maxHistory: 5,
+            },
+            // Pods must start with credentials: the Pod Identity association exists first.
+            { ...k8sOpts, dependsOn: [identity] },
+        );
+
+        this.bucketName = this.bucket.bucketName;
+        this.roleArn = identity.roleArn;
+        this.registerOutputs({ bucketName: this.bucketName, roleArn: this.roleArn });
+    }
+}

@@ -1,0 +1,158 @@
+// Velero as data: Helm values at chart 12.1.x (keys checked against the chart's values.yaml) and its IAM policy.
+import { CRITICAL_ADDONS_TAINT } from "../cluster/constants";
+import { ebsKeyUsePolicy } from "../cluster/policies";
+import { PolicyDocument, policyDocument } from "../shared/iam";
+import { includedNamespaces, ScheduleScope } from "./schedules";
+
+export const VELERO_CHART_REPOSITORY = "https://vmware-tanzu.github.io/helm-charts";
+export const VELERO_SERVICE_ACCOUNT = "velero-server";
+export const BACKUP_STORAGE_LOCATION = "default";
+export const VOLUME_SNAPSHOT_LOCATION = "default";
+/** Tag the AWS plugin puts on every EBS snapshot it takes; deletions are limited to snapshots carrying it. */
+export const VELERO_SNAPSHOT_TAG = "velero.io/backup";
+
+export interface VeleroSchedule {
+    readonly name: string;
+    readonly cron: string;
+    readonly ttl: string;
+    readonly scope: ScheduleScope;
+    readonly extraNamespaces: readonly string[];
+    readonly snapshotVolumes: boolean;
+}
+
+export interface VeleroValuesArgs {
+    readonly bucketName: string;
+    readonly region: string;
+    readonly kmsKeyArn: string;
+    readonly awsPluginVersion: string;
+    readonly fileSystemBackup: boolean;
+    readonly snapshotMoveData: boolean;
+    readonly schedules: readonly VeleroSchedule[];
+    /** Always backed up by PlatformNamespaces schedules. */
+    readonly platformNamespaces: readonly string[];
+    /** Node label selecting the System node group. */
+    readonly systemNodeSelector: Readonly<Record<string, string>>;
+}
+
+const restrictedContainer = {
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    capabilities: { drop: ["ALL"] },
+};
+
+export function veleroValues(a: VeleroValuesArgs): Record<string, unknown> {
+    const schedules = Object.fromEntries(
+        a.schedules.map((s) => [
+            s.name,
+            {
+                disabled: false,
+                schedule: s.cron,
+                // Backups must outlive a `helm uninstall`; owner references would garbage-collect them.
+                useOwnerReferencesInBackup: false,
+                template: {
+                    ttl: s.ttl,
+                    storageLocation: BACKUP_STORAGE_LOCATION,
+                    includedNamespaces: includedNamespaces(s.scope, a.platformNamespaces, s.extraNamespaces),
+                    snapshotVolumes: s.snapshotVolumes,
+                    snapshotMoveData: s.snapshotVolumes && a.snapshotMoveData,
+                    volumeSnapshotLocations: s.snapshotVolumes ? [VOLUME_SNAPSHOT_LOCATION] : [],
+                },
+            },
+        ]),
+    );
+    return {
+        initContainers: [
+            {
+                name: "velero-plugin-for-aws",
+                image: `velero/velero-plugin-for-aws:${a.awsPluginVersion}`,
+                imagePullPolicy: "IfNotPresent",
+                volumeMounts: [{ mountPath: "/target", name: "plugins" }],
+                securityContext: restrictedContainer,
+            },
+        ],
+        // Credentials come from EKS Pod Identity on the service account, never a key in a Secret.
+        credentials: { useSecret: false },
+        serviceAccount: { server: { create: true, name: VELERO_SERVICE_ACCOUNT } },
+        configuration: {
+            backupStorageLocation: [
+                {
+                    name: BACKUP_STORAGE_LOCATION,
+                    provider: "aws",
+                    bucket: a.bucketName,
+                    default: true,
+                    accessMode: "ReadWrite",
+                    config: { region: a.region, kmsKeyId: a.kmsKeyArn },
+                },
+            ],
+            volumeSnapshotLocation: [{ name: VOLUME_SNAPSHOT_LOCATION, provider: "aws", config: { region: a.region } }],
+            features: "EnableCSI",
+            uploaderType: "kopia",
+            defaultSnapshotMoveData: a.snapshotMoveData,
+            logFormat: "json",
+        },
+        backupsEnabled: true,
+        snapshotsEnabled: true,
+        upgradeCRDs: true,
+        kubectl: { containerSecurityContext: restrictedContainer },
+        cleanUpCRDs: false,
+        deployNodeAgent: a.fileSystemBackup,
+        nodeAgent: {
+            // File-system backups read every node's volumes: the agent runs on all nodes, tainted or not.
+            tolerations: [{ operator: "Exists" }],
+            resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "1Gi" } },
+        },
+        podSecurityContext: { runAsNonRoot: true, runAsUser: 65532, fsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
+        containerSecurityContext: restrictedContainer,
+        resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "1Gi" } },
+        priorityClassName: "system-cluster-critical",
+        nodeSelector: a.systemNodeSelector,
+        tolerations: [{ key: CRITICAL_ADDONS_TAINT.key, operator: "Exists" }],
+        metrics: { enabled: true },
+        schedules,
+    };
+}
+
+export interface VeleroPolicyArgs {
+    readonly partition: string;
+    readonly region: string;
+    readonly accountId: string;
+    readonly bucketArn: string;
+    readonly objectsKeyArn: string;
+    readonly ebsKeyArn: string;
+}
+
+/** The plugin's documented permissions, scoped: this bucket, this region's volumes and snapshots, Velero's own snapshots. */
+export function veleroPolicy(a: VeleroPolicyArgs): PolicyDocument {
+    const ec2 = (resource: string) => `arn:${a.partition}:ec2:${a.region}:${resource}`;
+    const volumes = ec2(`${a.accountId}:volume/*`);
+    const snapshots = ec2(":snapshot/*");
+    return policyDocument(
+        { Sid: "DescribeVolumesAndSnapshots", Effect: "Allow", Action: ["ec2:DescribeVolumes", "ec2:DescribeSnapshots"], Resource: "*" },
+        { Sid: "SnapshotVolumes", Effect: "Allow", Action: "ec2:CreateSnapshot", Resource: [volumes, snapshots] },
+        { Sid: "RestoreVolumes", Effect: "Allow", Action: "ec2:CreateVolume", Resource: [volumes, snapshots] },
+        {
+            Sid: "TagWhatItCreates",
+            Effect: "Allow",
+            Action: "ec2:CreateTags",
+            Resource: [volumes, snapshots],
+            Condition: { StringEquals: { "ec2:CreateAction": ["CreateSnapshot", "CreateVolume"] } },
+        },
+        {
+            Sid: "DeleteOwnSnapshots",
+            Effect: "Allow",
+            Action: "ec2:DeleteSnapshot",
+            Resource: snapshots,
+            Condition: { Null: { [`aws:ResourceTag/${VELERO_SNAPSHOT_TAG}`]: "false" } },
+        },
+        {
+            Sid: "BackupObjects",
+            Effect: "Allow",
+            Action: ["s3:GetObject", "s3:DeleteObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+            Resource: `${a.bucketArn}/*`,
+        },
+        { Sid: "ListBackupBucket", Effect: "Allow", Action: "s3:ListBucket", Resource: a.bucketArn },
+        { Sid: "BucketEncryption", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: a.objectsKeyArn },
+        // Snapshots of encrypted volumes and volumes restored from them use the platform's EBS key.
+        ...ebsKeyUsePolicy(a.ebsKeyArn).Statement,
+    );
+}

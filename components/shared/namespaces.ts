@@ -1,0 +1,40 @@
+// Namespaces the platform itself runs in, and the labels that tell platform and tenant namespaces apart.
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+
+/** Every platform layer's namespace, in one place: backups always include them, routes from them are admitted. */
+export const PLATFORM_NAMESPACES = {
+    backup: "velero",
+    certManager: "cert-manager",
+    externalDns: "external-dns",
+    gatewayController: "envoy-gateway-system",
+    gateway: "platform-gateway",
+    monitoring: "monitoring",
+    secrets: "vault",
+    sso: "keycloak",
+} as const;
+
+/** Label on every namespace the platform manages; the shared Gateway admits routes by it. */
+export const NAMESPACE_ROLE_LABEL = "platform.io/namespace-role";
+export type NamespaceRole = "platform" | "tenant";
+
+/** Pod Security Admission level enforced in the namespace. */
+export type PodSecurityLevel = "restricted" | "baseline" | "privileged";
+
+export function namespaceLabels(role: NamespaceRole, podSecurity: PodSecurityLevel): Record<string, string> {
+    return {
+        [NAMESPACE_ROLE_LABEL]: role,
+        "pod-security.kubernetes.io/enforce": podSecurity,
+        "pod-security.kubernetes.io/warn": "restricted",
+    };
+}
+
+/** A platform namespace with its role and Pod Security labels. */
+export function platformNamespace(
+    name: string,
+    namespace: string,
+    podSecurity: PodSecurityLevel,
+    opts: pulumi.CustomResourceOptions,
+): k8s.core.v1.Namespace {
+    return new k8s.core.v1.Namespace(name, { metadata: { name: namespace, labels: namespaceLabels("platform", podSecurity) } }, opts);
+}

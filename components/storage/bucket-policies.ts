@@ -1,0 +1,114 @@
+// Policy documents and lifecycle rules of the secure bucket, as data.
+import type * as aws from "@pulumi/aws";
+import { PolicyDocument, policyDocument, PolicyStatement } from "../shared/iam";
+
+/** Storage classes lifecycle transitions may use. */
+export const LIFECYCLE_STORAGE_CLASSES = ["STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"] as const;
+export type LifecycleStorageClass = (typeof LIFECYCLE_STORAGE_CLASSES)[number];
+
+export interface LifecycleRule {
+    /** Rule id, unique in the bucket. */
+    readonly id: string;
+    /** Key prefix the rule applies to; the whole bucket when omitted. */
+    readonly prefix?: string;
+    readonly transitions?: readonly { readonly days: number; readonly storageClass: LifecycleStorageClass }[];
+    /** Delete current objects this many days after creation. */
+    readonly expirationDays?: number;
+    /** Delete overwritten/deleted versions this many days after they stop being current. */
+    readonly noncurrentVersionExpirationDays?: number;
+}
+
+/** Days after which unfinished multipart uploads are aborted (they cost money and are invisible). */
+export const ABORT_INCOMPLETE_UPLOADS_DAYS = 7;
+
+/** S3 lifecycle rules; every bucket also aborts stale multipart uploads. */
+export function lifecycleRules(rules: readonly LifecycleRule[]): aws.types.input.s3.BucketLifecycleConfigurationRule[] {
+    const own = rules.map((r) => ({
+        id: r.id,
+        status: "Enabled",
+        filter: { prefix: r.prefix ?? "" },
+        transitions: r.transitions?.map((t) => ({ days: t.days, storageClass: t.storageClass })),
+        expiration: r.expirationDays === undefined ? undefined : { days: r.expirationDays },
+        noncurrentVersionExpiration:
+            r.noncurrentVersionExpirationDays === undefined ? undefined : { noncurrentDays: r.noncurrentVersionExpirationDays },
+    }));
+    return [
+        ...own,
+        {
+            id: "abort-incomplete-multipart-uploads",
+            status: "Enabled",
+            filter: { prefix: "" },
+            abortIncompleteMultipartUpload: { daysAfterInitiation: ABORT_INCOMPLETE_UPLOADS_DAYS },
+        },
+    ];
+}
+
+/** Plain HTTP is refused for everyone, whatever their IAM permissions. */
+export function denyInsecureTransport(bucketArn: string): PolicyStatement {
+    return {
+        Sid: "DenyInsecureTransport",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:*",
+        Resource: [bucketArn, `${bucketArn}/*`],
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+    };
+}
+
+/** S3 server access logging delivers with the logging service principal, from this account's buckets only. */
+export function allowAccessLogDelivery(bucketArn: string, accountId: string): PolicyStatement {
+    return {
+        Sid: "AllowServerAccessLogDelivery",
+        Effect: "Allow",
+        Principal: { Service: "logging.s3.amazonaws.com" },
+        Action: "s3:PutObject",
+        Resource: `${bucketArn}/*`,
+        Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+    };
+}
+
+export function bucketPolicy(bucketArn: string, accountId: string, receivesAccessLogs: boolean): PolicyDocument {
+    return policyDocument(denyInsecureTransport(bucketArn), ...(receivesAccessLogs ? [allowAccessLogDelivery(bucketArn, accountId)] : []));
+}
+
+export interface ReplicationPolicyArgs {
+    readonly sourceBucketArn: string;
+    readonly destinationBucketArn: string;
+    readonly sourceKeyArn: string;
+    readonly destinationKeyArn: string;
+}
+
+/** What S3 replication needs: read versions of the source, write replicas, decrypt/encrypt with the two keys. */
+export function replicationPolicy(a: ReplicationPolicyArgs): PolicyDocument {
+    return policyDocument(
+        {
+            Sid: "ReadSourceConfiguration",
+            Effect: "Allow",
+            Action: ["s3:GetReplicationConfiguration", "s3:ListBucket"],
+            Resource: a.sourceBucketArn,
+        },
+        {
+            Sid: "ReadSourceVersions",
+            Effect: "Allow",
+            Action: ["s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging"],
+            Resource: `${a.sourceBucketArn}/*`,
+        },
+        {
+            Sid: "WriteReplicas",
+            Effect: "Allow",
+            Action: ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"],
+            Resource: `${a.destinationBucketArn}/*`,
+        },
+        { Sid: "DecryptSource", Effect: "Allow", Action: "kms:Decrypt", Resource: a.sourceKeyArn },
+        { Sid: "EncryptReplicas", Effect: "Allow", Action: ["kms:Encrypt", "kms:GenerateDataKey"], Resource: a.destinationKeyArn },
+    );
+}
+
+/** S3 bucket names are global: prefix, purpose, account and region make them unique and self-describing. */
+export function platformBucketName(prefix: string, purpose: string, accountId: string, region: string): string {
+    const name = `${prefix}-${purpose}-${accountId}-${region}`;
+    if (name.length > 63 || !/^[a-z0-9][a-z0-9-]*[a-z0-9]$/.test(name)) {
+        throw new Error(`bucket name ${JSON.stringify(name)} is not a valid S3 name (lower-case, digits, '-', at most 63 characters)`);
+    }
+    return name;
+}

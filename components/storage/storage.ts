@@ -1,0 +1,146 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import type { StorageConfig } from "../../stacks/schema-storage";
+import type { ClusterRef } from "../cluster/cluster-ref";
+import { policyDocument } from "../shared/iam";
+import { Bucket } from "./bucket";
+import { platformBucketName } from "./bucket-policies";
+import { SharedFileSystem } from "./shared-file-system";
+import { DEFAULT_CLASS_ANNOTATION, ebsSnapshotClass, ebsStorageClasses, statefulStorageClass } from "./storage-classes";
+import type { PlatformBucketArgs, StorageRef } from "./storage-ref";
+
+export interface StorageArgs {
+    readonly cluster: ClusterRef;
+    /** Prefix of bucket names and key aliases (the platform name). */
+    readonly namePrefix: string;
+    readonly region: string;
+    readonly settings: StorageConfig;
+    /** Where EFS mount targets go (private subnets, one per AZ). */
+    readonly network: { readonly vpcId: pulumi.Input<string>; readonly privateSubnetIds: pulumi.Input<string[]>; readonly subnetCount: number };
+    /**
+     * Protect buckets, keys and file systems and retain them on destroy (production).
+     * @default false
+     */
+    readonly protect?: boolean;
+}
+
+/**
+ * Block, file and object storage: gp3 classes on the cluster's EBS key (the EBS CSI driver and snapshot
+ * controller are EKS managed add-ons of the cluster layer), a CSI snapshot class, optional EFS, and the
+ * secure-bucket factory every layer uses.
+ */
+export class Storage extends pulumi.ComponentResource implements StorageRef {
+    public readonly objectsKmsKeyArn: pulumi.Output<string>;
+    public readonly statefulStorageClass: string;
+    public readonly defaultStorageClass: pulumi.Output<string>;
+    public readonly snapshotClass: pulumi.Output<string>;
+    public readonly accessLogsBucket: Bucket | undefined;
+    public readonly sharedFileSystem: SharedFileSystem | undefined;
+    private readonly accountId: pulumi.Output<string>;
+    private readonly namePrefix: string;
+    private readonly region: string;
+    private readonly protect: boolean;
+
+    constructor(name: string, args: StorageArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:storage:Storage", name, {}, opts);
+        const s = args.settings;
+        this.protect = args.protect ?? false;
+        this.namePrefix = args.namePrefix;
+        this.region = args.region;
+        const k8sOpts = { parent: this, provider: args.cluster.k8sProvider };
+        this.accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+        const partition = aws.getPartitionOutput({}, { parent: this }).partition;
+
+        const objectsKey = new aws.kms.Key(
+            `${name}-objects-key`,
+            {
+                description: `Objects in the platform buckets of ${args.namePrefix}`,
+                enableKeyRotation: true,
+                deletionWindowInDays: 30,
+                // Administration by the account; use is granted per role in IAM, scoped to the bucket it needs.
+                policy: pulumi.all([this.accountId, partition]).apply(([account, p]) =>
+                    JSON.stringify(
+                        policyDocument({ Sid: "AccountAdministration", Effect: "Allow", Principal: { AWS: `arn:${p}:iam::${account}:root` }, Action: "kms:*", Resource: "*" }),
+                    ),
+                ),
+            },
+            { parent: this, protect: this.protect, retainOnDelete: this.protect },
+        );
+        new aws.kms.Alias(`${name}-objects-key-alias`, { name: `alias/${args.namePrefix}-objects`, targetKeyId: objectsKey.keyId }, { parent: this });
+        this.objectsKmsKeyArn = objectsKey.arn;
+
+        if (s.accessLogs.enabled) {
+            this.accessLogsBucket = new Bucket(
+                `${name}-access-logs`,
+                {
+                    bucketName: this.bucketName("s3-access", args.region),
+                    receivesAccessLogs: true,
+                    lifecycleRules: [{ id: "expire-access-logs", expirationDays: s.accessLogs.retentionDays, noncurrentVersionExpirationDays: 1 }],
+                    protect: this.protect,
+                },
+                { parent: this },
+            );
+        }
+
+        const classes = ebsStorageClasses(args.cluster.ebsKmsKeyArn, s.retainStatefulVolumes).map(
+            (spec) => new k8s.storage.v1.StorageClass(`${name}-class-${spec.metadata.name}`, spec, { ...k8sOpts, deleteBeforeReplace: true }),
+        );
+        this.defaultStorageClass = classes[0].metadata.name;
+        this.statefulStorageClass = statefulStorageClass(s.retainStatefulVolumes);
+        // EKS still creates the in-tree gp2 class; pin it non-default so exactly one default exists.
+        new k8s.storage.v1.StorageClassPatch(
+            `${name}-class-gp2-not-default`,
+            { metadata: { name: "gp2", annotations: { [DEFAULT_CLASS_ANNOTATION]: "false", "pulumi.com/patchForce": "true" } } },
+            k8sOpts,
+        );
+        const snapshotClass = new k8s.apiextensions.CustomResource(`${name}-snapshot-class`, ebsSnapshotClass(), k8sOpts);
+        this.snapshotClass = snapshotClass.metadata.name;
+
+        if (s.efs.enabled) {
+            this.sharedFileSystem = new SharedFileSystem(
+                `${name}-efs`,
+                {
+                    cluster: args.cluster,
+                    vpcId: args.network.vpcId,
+                    subnetIds: args.network.privateSubnetIds,
+                    subnetCount: args.network.subnetCount,
+                    kmsKeyArn: objectsKey.arn,
+                    addonVersion: s.efs.addonVersion!,
+                    throughputMode: s.efs.throughputMode,
+                    protect: this.protect,
+                },
+                { parent: this },
+            );
+        }
+
+        this.registerOutputs({
+            objectsKmsKeyArn: this.objectsKmsKeyArn,
+            defaultStorageClass: this.defaultStorageClass,
+            statefulStorageClass: this.statefulStorageClass,
+            snapshotClass: this.snapshotClass,
+            accessLogsBucket: this.accessLogsBucket?.bucketName,
+            efsFileSystemId: this.sharedFileSystem?.fileSystemId,
+        });
+    }
+
+    public createBucket(name: string, args: PlatformBucketArgs, opts: pulumi.ComponentResourceOptions): Bucket {
+        return new Bucket(
+            name,
+            {
+                bucketName: this.bucketName(args.purpose, this.region),
+                kmsKeyArn: this.objectsKmsKeyArn,
+                lifecycleRules: args.lifecycleRules,
+                accessLogs: this.accessLogsBucket ? { bucket: this.accessLogsBucket.bucketName, prefix: `${args.purpose}/` } : undefined,
+                protect: this.protect,
+                replica: args.replicaRegion ? { region: args.replicaRegion, bucketName: this.bucketName(args.purpose, args.replicaRegion) } : undefined,
+            },
+            opts,
+        );
+    }
+
+    private bucketName(purpose: string, region: string): pulumi.Output<string> {
+        platformBucketName(this.namePrefix, purpose, "000000000000", region); // fail now, not inside an apply
+        return this.accountId.apply((account) => platformBucketName(this.namePrefix, purpose, account, region));
+    }
+}
