@@ -1,0 +1,198 @@
+import * as assert from "assert";
+import { planStack, Plan, PlannedResource, PROJECT_DIR } from "../plan/engine";
+import { readStackConfig } from "../plan/stack-files";
+import { parsePlatformConfig } from "../stacks/config";
+import { cronProblem, durationHours, includedNamespaces } from "../components/backup/schedules";
+import { veleroPolicy, veleroValues } from "../components/backup/velero";
+import { PLATFORM_NAMESPACES } from "../components/shared/namespaces";
+import { assertLeastPrivilege, inputs, named, ofType, within } from "./helpers";
+
+const DESCRIBE_ONLY = ["ec2:DescribeVolumes", "ec2:DescribeSnapshots"];
+
+describe("backup decisions", () => {
+    const cronTable: [string, boolean][] = [
+        ["0 * * * *", true],
+        ["*/15 2-4 * * 1-5", true],
+        ["@daily", true],
+        ["0 3 * * *", true],
+        ["60 * * * *", false],
+        ["0 24 * * *", false],
+        ["0 0 3 * * *", false],
+        ["@every 1h", false],
+        ["", false],
+    ];
+    for (const [expr, ok] of cronTable) {
+        it(`cron ${JSON.stringify(expr)} is ${ok ? "valid" : "rejected"}`, () => assert.strictEqual(cronProblem(expr) === undefined, ok, cronProblem(expr)));
+    }
+
+    const ttlTable: [string, number | undefined][] = [
+        ["168h", 168],
+        ["720h0m0s", 720],
+        ["36h30m", 36.5],
+        ["90m", 1.5],
+        ["0h", 0],
+        ["-1h", undefined],
+        ["7d", undefined],
+        ["", undefined],
+        ["h", 0],
+    ];
+    for (const [ttl, hours] of ttlTable) {
+        it(`TTL ${JSON.stringify(ttl)} is ${hours ?? "not a duration"}`, () => {
+            const got = durationHours(ttl);
+            if (ttl === "h") assert.ok(got === undefined || got === 0, "a bare unit must never pass as a positive TTL");
+            else assert.strictEqual(got, hours);
+        });
+    }
+
+    it("includes every namespace, or the platform's own plus extras (deduplicated, sorted)", () => {
+        assert.deepStrictEqual(includedNamespaces("AllNamespaces", ["vault"], []), ["*"]);
+        assert.deepStrictEqual(includedNamespaces("PlatformNamespaces", ["vault", "keycloak"], ["team-a", "vault"]), ["keycloak", "team-a", "vault"]);
+    });
+
+    it("runs Velero with the AWS plugin, Pod Identity (no key secret), CSI, kopia and the node agent", () => {
+        const v = veleroValues({
+            bucketName: "b",
+            region: "eu-west-1",
+            kmsKeyArn: "arn:k",
+            awsPluginVersion: "v1.14.0",
+            fileSystemBackup: true,
+            snapshotMoveData: true,
+            schedules: [{ name: "daily", cron: "0 3 * * *", ttl: "168h", scope: "PlatformNamespaces", extraNamespaces: ["team-a"], snapshotVolumes: true }],
+            platformNamespaces: ["vault"],
+            systemNodeSelector: { "platform.io/node-role": "system" },
+        }) as any;
+        assert.strictEqual(v.initContainers[0].image, "velero/velero-plugin-for-aws:v1.14.0");
+        assert.deepStrictEqual(v.initContainers[0].volumeMounts, [{ mountPath: "/target", name: "plugins" }]);
+        assert.deepStrictEqual(v.credentials, { useSecret: false });
+        assert.deepStrictEqual(v.configuration.backupStorageLocation[0], {
+            name: "default",
+            provider: "aws",
+            bucket: "b",
+            default: true,
+            accessMode: "ReadWrite",
+            config: { region: "eu-west-1", kmsKeyId: "arn:k" },
+        });
+        assert.deepStrictEqual(v.configuration.volumeSnapshotLocation, [{ name: "default", provider: "aws", config: { region: "eu-west-1" } }]);
+        assert.strictEqual(v.configuration.features, "EnableCSI");
+        assert.strictEqual(v.deployNodeAgent, true);
+        assert.deepStrictEqual(v.schedules.daily.template.includedNamespaces, ["team-a", "vault"]);
+        assert.strictEqual(v.schedules.daily.template.snapshotMoveData, true);
+        assert.strictEqual(v.schedules.daily.useOwnerReferencesInBackup, false);
+    });
+});
+
+const accounts = { dev: "111111111111", prod: "222222222222" } as const;
+
+for (const stack of ["dev", "prod"] as const) {
+    describe(`backup in stack ${stack}`, () => {
+        const cfg = parsePlatformConfig(readStackConfig(PROJECT_DIR, stack).config, "platform");
+        const bucketName = `acme-${stack}-velero-${accounts[stack]}-eu-west-1`;
+        let plan: Plan;
+        let res: PlannedResource[];
+        let values: any;
+        before(async () => {
+            plan = await planStack({ stack });
+            res = within(plan.resources, "platform-backup");
+            values = inputs(named(res, "platform-backup-velero")).values;
+        });
+
+        it("installs the pinned Velero chart into its platform namespace, after its Pod Identity exists", () => {
+            const release = named(res, "platform-backup-velero");
+            const i = inputs(release);
+            assert.deepStrictEqual([i.chart, i.version, i.repositoryOpts.repo, i.namespace], ["velero", cfg.backup.chartVersion, "https://vmware-tanzu.github.io/helm-charts", "velero"]);
+            const association = named(res, "platform-backup-identity-association");
+            assert.ok(release.dependsOn.includes(association.urn), "release does not wait for the Pod Identity association");
+            assert.deepStrictEqual([inputs(association).namespace, inputs(association).serviceAccount], ["velero", values.serviceAccount.server.name]);
+            const ns = inputs(named(res, "platform-backup-namespace")).metadata;
+            assert.strictEqual(ns.labels["platform.io/namespace-role"], "platform");
+            assert.strictEqual(ns.labels["pod-security.kubernetes.io/enforce"], "privileged"); // node agent uses host paths
+        });
+
+        it("stores backups in its own secure bucket, located in the platform region", () => {
+            assert.strictEqual(inputs(named(res, "platform-backup-bucket-bucket")).bucket, bucketName);
+            const bsl = values.configuration.backupStorageLocation[0];
+            assert.deepStrictEqual([bsl.bucket, bsl.config.region, bsl.config.kmsKeyId], [bucketName, "eu-west-1", `arn:aws:kms:eu-west-1:${accounts[stack]}:key/platform-storage-objects-key`]);
+            assert.strictEqual(values.configuration.volumeSnapshotLocation[0].config.region, "eu-west-1");
+            assert.strictEqual(values.initContainers[0].image, `velero/velero-plugin-for-aws:${cfg.backup.awsPluginVersion}`);
+            assert.strictEqual(values.configuration.features, "EnableCSI");
+            assert.strictEqual(values.deployNodeAgent, cfg.backup.fileSystemBackup);
+            assert.strictEqual(values.configuration.defaultSnapshotMoveData, cfg.backup.snapshotMoveData);
+        });
+
+        it("schedules the configured backups with their TTLs; platform schedules always include the platform namespaces", () => {
+            const want = Object.fromEntries(cfg.backup.schedules.map((s) => [s.name, [s.cron, s.ttl]]));
+            const got = Object.fromEntries(Object.entries(values.schedules).map(([n, s]: [string, any]) => [n, [s.schedule, s.template.ttl]]));
+            assert.deepStrictEqual(got, want);
+            assert.deepStrictEqual(Object.keys(got).sort(), stack === "dev" ? ["daily"] : ["daily-full", "platform-hourly"]);
+            for (const [, s] of Object.entries(values.schedules) as [string, any][]) {
+                const ns: string[] = s.template.includedNamespaces;
+                if (ns[0] === "*") continue;
+                for (const platform of ["vault", "keycloak", "monitoring", "velero"]) assert.ok(ns.includes(platform), `${platform} missing`);
+                assert.deepStrictEqual(ns, [...Object.values(PLATFORM_NAMESPACES)].sort());
+            }
+            if (stack === "prod") {
+                assert.strictEqual(values.schedules["platform-hourly"].schedule, "0 * * * *");
+                assert.ok(durationHours(values.schedules["daily-full"].template.ttl)! >= 720);
+            }
+        });
+
+        it("scopes Velero's IAM to its bucket, the objects key, the EBS key and Velero's own snapshots", () => {
+            const doc = JSON.parse(inputs(named(res, "platform-backup-identity-policy")).policy);
+            assertLeastPrivilege(doc, DESCRIBE_ONLY);
+            const s3 = doc.Statement.filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith("s3:")));
+            assert.deepStrictEqual(s3.map((s: any) => s.Resource).sort(), [`arn:aws:s3:::${bucketName}`, `arn:aws:s3:::${bucketName}/*`]);
+            const del = doc.Statement.find((s: any) => s.Action === "ec2:DeleteSnapshot");
+            assert.deepStrictEqual(del.Condition, { Null: { "aws:ResourceTag/velero.io/backup": "false" } });
+            assert.strictEqual(del.Resource, "arn:aws:ec2:eu-west-1::snapshot/*");
+            const kms = doc.Statement.filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith("kms:"))).map((s: any) => s.Resource);
+            assert.deepStrictEqual([...new Set(kms)].sort(), [
+                `arn:aws:kms:eu-west-1:${accounts[stack]}:key/platform-cluster-ebs-key`,
+                `arn:aws:kms:eu-west-1:${accounts[stack]}:key/platform-storage-objects-key`,
+            ]);
+        });
+
+        it(cfg.backup.replicaRegion ? "copies the bucket to the replica region with a key there" : "keeps no cross-region copy", () => {
+            const replication = ofType(res, "aws:s3/bucketReplicationConfig:BucketReplicationConfig");
+            if (!cfg.backup.replicaRegion) {
+                assert.strictEqual(replication.length, 0);
+                return;
+            }
+            const replica = named(res, "platform-backup-bucket-replica-bucket");
+            assert.strictEqual(inputs(replica).region, cfg.backup.replicaRegion);
+            assert.strictEqual(inputs(replica).bucket, `acme-prod-velero-${accounts.prod}-${cfg.backup.replicaRegion}`);
+            const rule = inputs(replication[0]).rules[0];
+            assert.strictEqual(rule.destination.bucket, `arn:aws:s3:::acme-prod-velero-${accounts.prod}-${cfg.backup.replicaRegion}`);
+            assert.match(rule.destination.encryptionConfiguration.replicaKmsKeyId, new RegExp(`^arn:aws:kms:${cfg.backup.replicaRegion}:`));
+            assert.strictEqual(rule.sourceSelectionCriteria.sseKmsEncryptedObjects.status, "Enabled");
+            assert.strictEqual(inputs(named(res, "platform-backup-bucket-replica-key")).region, cfg.backup.replicaRegion);
+            const role = JSON.parse(inputs(named(res, "platform-backup-bucket-replication-role")).assumeRolePolicy);
+            assert.deepStrictEqual(role.Statement[0].Principal, { Service: "s3.amazonaws.com" });
+            assert.strictEqual(role.Statement[0].Condition.ArnLike["aws:SourceArn"], `arn:aws:s3:::${bucketName}`);
+            assertLeastPrivilege(JSON.parse(inputs(named(res, "platform-backup-bucket-replication-policy")).policy));
+            // The replica is a secure bucket as well, and versioned before replication starts.
+            assert.strictEqual(named(res, "platform-backup-bucket-replica-public-access-block").parent, named(res, "platform-backup-bucket-replica").urn);
+            assert.ok(replication[0].dependsOn.includes(named(res, "platform-backup-bucket-versioning").urn));
+        });
+
+        it("expires old versions in the bucket and moves objects only to tiers Velero can read in place", () => {
+            const [rule] = inputs(named(res, "platform-backup-bucket-lifecycle")).rules;
+            assert.deepStrictEqual(rule.noncurrentVersionExpiration, { noncurrentDays: cfg.backup.lifecycle.noncurrentVersionExpirationDays });
+            assert.deepStrictEqual(rule.transitions ?? [], cfg.backup.lifecycle.transitions);
+        });
+
+        it("builds no Velero when backup.enabled is false (allowed outside production)", async () => {
+            if (stack === "prod") return; // production refuses it: see the config tests
+            const off = await planStack({ stack, configOverrides: { "platform:backup": { ...cfg.backup, enabled: false } } });
+            assert.strictEqual(off.resources.filter((r) => r.name.startsWith("platform-backup")).length, 0);
+            assert.strictEqual(ofType(off.resources, "aws:s3/bucket:Bucket").length, 0);
+        });
+    });
+}
+
+describe("veleroPolicy", () => {
+    it("tags only what it creates", () => {
+        const doc = veleroPolicy({ partition: "aws", region: "eu-west-1", accountId: "1", bucketArn: "arn:b", objectsKeyArn: "arn:o", ebsKeyArn: "arn:e" });
+        const tags = doc.Statement.find((s) => s.Action === "ec2:CreateTags")!;
+        assert.deepStrictEqual(tags.Condition, { StringEquals: { "ec2:CreateAction": ["CreateSnapshot", "CreateVolume"] } });
+    });
+});
