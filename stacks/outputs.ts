@@ -34,6 +34,17 @@ export interface PlatformOutputs {
     readonly nodeRoleArn: pulumi.Output<string>;
     /** The EKS cluster security group (control plane and managed nodes). */
     readonly clusterSecurityGroupId: pulumi.Output<string>;
+    /** The default StorageClass (gp3, encrypted with the platform EBS key). */
+    readonly defaultStorageClass: pulumi.Output<string>;
+    /** StorageClass for stateful services: gp3-retain where volumes outlive claims, else gp3. */
+    readonly statefulStorageClass: string;
+    /** ReadWriteMany StorageClass; empty when EFS is off. */
+    readonly efsStorageClass: pulumi.Output<string>;
+    readonly volumeSnapshotClass: pulumi.Output<string>;
+    /** Key of the platform's buckets (grant kms:Decrypt on it to readers of platform data). */
+    readonly objectsKmsKeyArn: pulumi.Output<string>;
+    /** Velero's bucket; empty when backups are off. */
+    readonly backupBucketName: pulumi.Output<string>;
 }
 
 export function platformOutputs(config: PlatformConfig, platform: Platform): PlatformOutputs {
@@ -60,5 +71,11 @@ export function platformOutputs(config: PlatformConfig, platform: Platform): Pla
         kubeconfig: platform.cluster.kubeconfig,
         nodeRoleArn: platform.cluster.nodeRoleArn,
         clusterSecurityGroupId: platform.cluster.nodeSecurityGroupId,
+        defaultStorageClass: platform.storage.defaultStorageClass,
+        statefulStorageClass: platform.storage.statefulStorageClass,
+        efsStorageClass: platform.storage.sharedFileSystem?.storageClassName ?? pulumi.output(""),
+        volumeSnapshotClass: platform.storage.snapshotClass,
+        objectsKmsKeyArn: platform.storage.objectsKmsKeyArn,
+        backupBucketName: platform.backup?.bucketName ?? pulumi.output(""),
     };
 }

@@ -52,6 +52,7 @@ describe("backup decisions", () => {
     it("runs Velero with the AWS plugin, Pod Identity (no key secret), CSI, kopia and the node agent", () => {
         const v = veleroValues({
             bucketName: "b",
+            roleArn: "arn:role",
             region: "eu-west-1",
             kmsKeyArn: "arn:k",
             awsPluginVersion: "v1.14.0",
@@ -96,13 +97,19 @@ for (const stack of ["dev", "prod"] as const) {
             values = inputs(named(res, "platform-backup-velero")).values;
         });
 
-        it("installs the pinned Velero chart into its platform namespace, after its Pod Identity exists", () => {
+        it("installs the pinned Velero chart into its platform namespace, on an IRSA role for its service account", () => {
             const release = named(res, "platform-backup-velero");
             const i = inputs(release);
             assert.deepStrictEqual([i.chart, i.version, i.repositoryOpts.repo, i.namespace], ["velero", cfg.backup.chartVersion, "https://vmware-tanzu.github.io/helm-charts", "velero"]);
-            const association = named(res, "platform-backup-identity-association");
-            assert.ok(release.dependsOn.includes(association.urn), "release does not wait for the Pod Identity association");
-            assert.deepStrictEqual([inputs(association).namespace, inputs(association).serviceAccount], ["velero", values.serviceAccount.server.name]);
+            const role = named(res, "platform-backup-identity-role");
+            // The role ARN flows in through the values; its permissions must be attached before pods start.
+            assert.ok(release.dependsOn.includes(named(res, "platform-backup-identity-policy").urn), "release does not wait for the role's policy");
+            assert.strictEqual(ofType(res, "aws:eks/podIdentityAssociation:PodIdentityAssociation").length, 0);
+            const trust = JSON.parse(inputs(role).assumeRolePolicy).Statement[0];
+            assert.deepStrictEqual(Object.values(trust.Condition.StringEquals).sort(), ["sts.amazonaws.com", "system:serviceaccount:velero:velero-server"]);
+            assert.strictEqual(values.serviceAccount.server.name, "velero-server");
+            assert.strictEqual(values.serviceAccount.server.annotations["eks.amazonaws.com/role-arn"], `arn:aws:iam::${accounts[stack]}:role/platform-backup-identity-role`);
+            assert.deepStrictEqual(values.credentials, { useSecret: false });
             const ns = inputs(named(res, "platform-backup-namespace")).metadata;
             assert.strictEqual(ns.labels["platform.io/namespace-role"], "platform");
             assert.strictEqual(ns.labels["pod-security.kubernetes.io/enforce"], "privileged"); // node agent uses host paths

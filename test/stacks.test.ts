@@ -13,6 +13,7 @@ const CONTRACT_KEYS = [
     "region", "vpcCidr", "vpcId",
     "clusterCertificateAuthority", "clusterEndpoint", "clusterName", "clusterOidcIssuerUrl", "clusterOidcProviderArn",
     "clusterSecurityGroupId", "kubeconfig", "nodeRoleArn",
+    "defaultStorageClass", "statefulStorageClass", "efsStorageClass", "volumeSnapshotClass", "objectsKmsKeyArn", "backupBucketName",
 ].sort();
 
 for (const stack of ["dev", "prod"] as const) {
@@ -81,6 +82,11 @@ for (const stack of ["dev", "prod"] as const) {
             assert.deepStrictEqual(Object.keys(plan.outputs).sort(), CONTRACT_KEYS);
             assert.strictEqual(plan.outputs.contractVersion, 1);
             assert.strictEqual(plan.outputs.environment, stack);
+            assert.deepStrictEqual(
+                [plan.outputs.defaultStorageClass, plan.outputs.statefulStorageClass, plan.outputs.efsStorageClass, plan.outputs.volumeSnapshotClass],
+                stack === "prod" ? ["gp3", "gp3-retain", "efs", "ebs-snapshots"] : ["gp3", "gp3", "", "ebs-snapshots"],
+            );
+            assert.match(String(plan.outputs.backupBucketName), new RegExp(`^acme-${stack}-velero-\\d{12}-eu-west-1$`));
             assert.strictEqual((plan.outputs.privateSubnetIds as string[]).length, want.azs);
             assert.strictEqual((plan.outputs.natGatewayPublicIps as string[]).length, want.nat);
         });

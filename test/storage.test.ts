@@ -19,7 +19,7 @@ describe("storage decisions", () => {
     it("marks exactly one EBS class default, and adds gp3-retain only when stateful volumes are kept", () => {
         for (const retain of [false, true]) {
             const classes = ebsStorageClasses("arn:key", retain);
-            const defaults = classes.filter((c) => c.metadata.annotations!["storageclass.kubernetes.io/is-default-class"] === "true");
+            const defaults = classes.filter((c) => c.metadata.annotations["storageclass.kubernetes.io/is-default-class"] === "true");
             assert.deepStrictEqual(defaults.map((c) => c.metadata.name), ["gp3"]);
             assert.deepStrictEqual(classes.map((c) => [c.metadata.name, c.reclaimPolicy]), retain ? [["gp3", "Delete"], ["gp3-retain", "Retain"]] : [["gp3", "Delete"]]);
             for (const c of classes) {

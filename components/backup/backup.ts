@@ -20,7 +20,7 @@ export interface BackupArgs {
     readonly platformNamespaces: readonly string[];
 }
 
-/** Velero: its own secure bucket, a Pod Identity scoped to that bucket and EBS snapshots, schedules with TTLs. */
+/** Velero: its own secure bucket, an IRSA role scoped to that bucket and EBS snapshots, schedules with TTLs. */
 export class Backup extends pulumi.ComponentResource {
     public readonly bucket: Bucket;
     public readonly bucketName: pulumi.Output<string>;
@@ -57,6 +57,8 @@ export class Backup extends pulumi.ComponentResource {
             {
                 namespace: args.namespace,
                 serviceAccount: VELERO_SERVICE_ACCOUNT,
+                // IRSA: Velero documents it; Pod Identity is unconfirmed (vmware-tanzu/velero#7421 still open).
+                mode: "Irsa",
                 policy: pulumi
                     .all([partition, account, this.bucket.arn, args.storage.objectsKmsKeyArn, args.cluster.ebsKmsKeyArn])
                     .apply(([p, accountId, bucketArn, objectsKeyArn, ebsKeyArn]) =>
@@ -76,9 +78,10 @@ export class Backup extends pulumi.ComponentResource {
                 version: s.chartVersion,
                 repositoryOpts: { repo: VELERO_CHART_REPOSITORY },
                 namespace: namespace.metadata.name,
-                values: pulumi.all([this.bucket.bucketName, args.storage.objectsKmsKeyArn]).apply(([bucketName, kmsKeyArn]) =>
+                values: pulumi.all([this.bucket.bucketName, args.storage.objectsKmsKeyArn, identity.roleArn]).apply(([bucketName, kmsKeyArn, roleArn]) =>
                     veleroValues({
                         bucketName,
+                        roleArn,
                         region: args.region,
                         kmsKeyArn,
                         awsPluginVersion: s.awsPluginVersion,
@@ -91,7 +94,7 @@ export class Backup extends pulumi.ComponentResource {
                 ),
                 maxHistory: 5,
             },
-            // Pods must start with credentials: the Pod Identity association exists first.
+            // Pods must start with credentials: the role and its policy exist first.
             { ...k8sOpts, dependsOn: [identity] },
         );
 

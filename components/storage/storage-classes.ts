@@ -1,6 +1,5 @@
 // Which StorageClasses and VolumeSnapshotClass the platform defines, as data.
 import type * as pulumi from "@pulumi/pulumi";
-import type * as k8s from "@pulumi/kubernetes";
 
 export const EBS_CSI_PROVISIONER = "ebs.csi.aws.com";
 export const EFS_CSI_PROVISIONER = "efs.csi.aws.com";
@@ -14,10 +13,19 @@ export const RETAIN_STORAGE_CLASS = "gp3-retain";
 export const SNAPSHOT_CLASS = "ebs-snapshots";
 export const EFS_STORAGE_CLASS = "efs";
 
-type StorageClassArgs = k8s.storage.v1.StorageClassArgs & { metadata: { name: string } };
+/** A StorageClass as plain data (assignable to k8s.storage.v1.StorageClassSpec). */
+export interface StorageClassSpec {
+    readonly metadata: { readonly name: string; readonly annotations: Record<string, string> };
+    readonly provisioner: string;
+    readonly parameters: Record<string, pulumi.Input<string>>;
+    readonly reclaimPolicy: "Delete" | "Retain";
+    readonly volumeBindingMode: "WaitForFirstConsumer" | "Immediate";
+    readonly allowVolumeExpansion?: boolean;
+}
+
 
 /** gp3, encrypted with the platform's EBS key, bound where the pod lands, growable. */
-export function ebsStorageClass(name: string, kmsKeyArn: pulumi.Input<string>, reclaimPolicy: "Delete" | "Retain", isDefault: boolean): StorageClassArgs {
+export function ebsStorageClass(name: string, kmsKeyArn: pulumi.Input<string>, reclaimPolicy: "Delete" | "Retain", isDefault: boolean): StorageClassSpec {
     return {
         metadata: { name, annotations: { [DEFAULT_CLASS_ANNOTATION]: String(isDefault) } },
         provisioner: EBS_CSI_PROVISIONER,
@@ -30,7 +38,7 @@ export function ebsStorageClass(name: string, kmsKeyArn: pulumi.Input<string>, r
 }
 
 /** The EBS classes: `gp3` (default, Delete) and, when stateful volumes are kept, `gp3-retain`. */
-export function ebsStorageClasses(kmsKeyArn: pulumi.Input<string>, retainStatefulVolumes: boolean): StorageClassArgs[] {
+export function ebsStorageClasses(kmsKeyArn: pulumi.Input<string>, retainStatefulVolumes: boolean): StorageClassSpec[] {
     const classes = [ebsStorageClass(DEFAULT_STORAGE_CLASS, kmsKeyArn, "Delete", true)];
     if (retainStatefulVolumes) classes.push(ebsStorageClass(RETAIN_STORAGE_CLASS, kmsKeyArn, "Retain", false));
     return classes;
@@ -42,7 +50,7 @@ export function statefulStorageClass(retainStatefulVolumes: boolean): string {
 }
 
 /** EFS access points per claim: ReadWriteMany, one directory per volume, owned by a dedicated uid range. */
-export function efsStorageClass(fileSystemId: pulumi.Input<string>, reclaimPolicy: "Delete" | "Retain"): StorageClassArgs {
+export function efsStorageClass(fileSystemId: pulumi.Input<string>, reclaimPolicy: "Delete" | "Retain"): StorageClassSpec {
     return {
         metadata: { name: EFS_STORAGE_CLASS, annotations: { [DEFAULT_CLASS_ANNOTATION]: "false" } },
         provisioner: EFS_CSI_PROVISIONER,
