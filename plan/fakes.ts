@@ -63,6 +63,18 @@ export function fakeState(cloud: FakeCloud, type: string, name: string, inputs: 
             };
         case "aws:s3/bucket:Bucket":
             return { ...base, arn: `arn:${cloud.partition}:s3:::${fakeId(type, name, inputs)}`, bucket: fakeId(type, name, inputs), region };
+        case "aws:route53/zone:Zone": {
+            const zoneId = `Z${String(stableOctet(name)).padStart(3, "0")}OFFLINEPLAN`;
+            return {
+                ...base,
+                zoneId,
+                arn: `arn:${cloud.partition}:route53:::hostedzone/${zoneId}`,
+                nameServers: [1, 2, 3, 4].map((n) => `ns-${n}.awsdns-offline.example`),
+            };
+        }
+        case "kubernetes:gateway.networking.k8s.io/v1:Gateway":
+            // What the AWS Load Balancer Controller reports once the NLB exists.
+            return { ...inputs, status: { addresses: [{ type: "Hostname", value: `k8s-${name}-0123456789.elb.${cloud.region}.amazonaws.com` }] } };
         case "aws:kms/key:Key":
             return { ...base, keyId: `key-${name}` };
         case "aws:cloudwatch/logGroup:LogGroup":
@@ -94,6 +106,19 @@ export function fakeInvoke(cloud: FakeCloud, args: pulumi.runtime.MockCallArgs):
             return { partition: cloud.partition, dnsSuffix: "amazonaws.com", id: cloud.partition };
         case "aws:index/getRegion:getRegion":
             return { name: cloud.region, region: cloud.region, id: cloud.region };
+        case "aws:route53/getZone:getZone": {
+            const inputs = args.inputs as { zoneId?: string; name?: string };
+            const zoneId = inputs.zoneId ?? `Z${String(stableOctet(inputs.name ?? "")).padStart(3, "0")}OFFLINEPLAN`;
+            const name = inputs.name ?? `zone-${zoneId.toLowerCase()}.example`;
+            return {
+                zoneId,
+                name,
+                arn: `arn:${cloud.partition}:route53:::hostedzone/${zoneId}`,
+                nameServers: [],
+                privateZone: false,
+                id: zoneId,
+            };
+        }
         default:
             throw new Error(`the offline plan has no fake for invoke ${args.token}; add one to plan/fakes.ts`);
     }

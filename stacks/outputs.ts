@@ -45,6 +45,16 @@ export interface PlatformOutputs {
     readonly objectsKmsKeyArn: pulumi.Output<string>;
     /** Velero's bucket; empty when backups are off. */
     readonly backupBucketName: pulumi.Output<string>;
+    /** Services are published as https://<name>.<domain>. */
+    readonly domain: string;
+    readonly hostedZoneId: pulumi.Output<string>;
+    /** Name servers to delegate to when the zone was created here; empty for an existing zone. */
+    readonly hostedZoneNameServers: pulumi.Output<string[]>;
+    /** The shared Gateway HTTPRoutes attach to (sectionName "https"). */
+    readonly gatewayName: string;
+    readonly gatewayNamespace: string;
+    /** DNS name of the gateway's NLB (known after the first `pulumi up`). */
+    readonly loadBalancerHostname: pulumi.Output<string>;
 }
 
 export function platformOutputs(config: PlatformConfig, platform: Platform): PlatformOutputs {
@@ -77,5 +87,11 @@ export function platformOutputs(config: PlatformConfig, platform: Platform): Pla
         volumeSnapshotClass: platform.storage.snapshotClass,
         objectsKmsKeyArn: platform.storage.objectsKmsKeyArn,
         backupBucketName: platform.backup?.bucketName ?? pulumi.output(""),
+        domain: platform.ingress.domain,
+        hostedZoneId: platform.ingress.hostedZoneId,
+        hostedZoneNameServers: platform.ingress.nameServers,
+        gatewayName: platform.ingress.gatewayName,
+        gatewayNamespace: platform.ingress.gatewayNamespace,
+        loadBalancerHostname: platform.ingress.loadBalancerHostname,
     };
 }

@@ -18,5 +18,6 @@ export type Issue = (path: (string | number)[], message: string, input: unknown)
 export const addonVersion = (addon: string) =>
     z.string().regex(/^v\d+\.\d+\.\d+-eksbuild\.\d+$/, `expected an EKS add-on version like v1.2.3-eksbuild.1 for ${addon}`);
 
-/** Helm chart versions are pinned exactly: no ranges, no "latest". */
-export const chartVersion = () => z.string().regex(/^\d+\.\d+\.\d+$/, "expected a pinned chart version like 1.8.1");
+/** Helm chart versions are pinned exactly: no ranges, no "latest". Some publishers tag with a leading "v". */
+export const chartVersion = (prefix: "" | "v" = "") =>
+    z.string().regex(new RegExp(`^${prefix}\\d+\\.\\d+\\.\\d+$`), `expected a pinned chart version like ${prefix}1.8.1`);

@@ -5,6 +5,7 @@ import { AWS_REGION_PATTERN, INTERFACE_ENDPOINT_SERVICES, NAT_STRATEGIES } from 
 import { carveSubnets, cidrsOverlap, parseIpv4Cidr, SubnetCarveError } from "../components/network/cidr";
 import { checkCluster, clusterSchema } from "./schema-cluster";
 import { backupSchema, checkBackup, checkStorage, storageSchema } from "./schema-storage";
+import { checkIngress, ingressSchema } from "./schema-ingress";
 import { cloudwatchRetention, ipv4Cidr } from "./schema-common";
 
 /** How a config key is stored by Pulumi: `string` keys are taken verbatim, the others are JSON. */
@@ -159,6 +160,10 @@ export const configKeys = {
         type: "object",
         schema: storageSchema.prefault({}).describe("Volumes and object storage: retained stateful class, bucket access logs, optional EFS."),
     },
+    ingress: {
+        type: "object",
+        schema: ingressSchema.describe("Gateway API ingress: domain, hosted zone, load balancer, ACME issuer, external-dns policy, gateway sizing, chart versions."),
+    },
     backup: { type: "object", schema: backupSchema.describe("Velero: chart and plugin versions, schedules with TTLs, bucket lifecycle, cross-region copy.") },
 } as const satisfies Record<string, { type: PulumiConfigType; schema: z.ZodType }>;
 
@@ -204,6 +209,7 @@ export const platformConfigSchema = z.strictObject(shape).superRefine((cfg, ctx)
     const production = cfg.tier === "production";
     checkStorage(cfg.storage, { production }, issue);
     checkBackup(cfg.backup, { production, region: cfg.region }, issue);
+    checkIngress(cfg.ingress, { production }, issue);
     if (parseIpv4Cidr(net.cidr).error) return; // already reported
     checkCluster(
         cfg.cluster,

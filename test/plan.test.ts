@@ -68,8 +68,8 @@ describe("plan: tree, outputs and diff", () => {
 
     it("lists what going from dev to prod adds and changes, with the changed inputs", async () => {
         const diff = diffPlans(await planStack({ stack: "dev" }), await planStack({ stack: "prod" }));
-        // Only dev's viewer principal is not in prod.
-        assert.deepStrictEqual(diff.removed.map((r) => r.name), ["platform-cluster-viewer-role-developer", "platform-cluster-viewer-role-developer"]);
+        // Only dev's viewer principal and its created (delegated) hosted zone are not in prod.
+        assert.deepStrictEqual(diff.removed.map((r) => r.name), ["platform-cluster-viewer-role-developer", "platform-cluster-viewer-role-developer", "platform-ingress-zone-zone"]);
         const addedNames = diff.added.map((r) => r.name);
         assert.ok(addedNames.includes("platform-network-nat-eu-west-1c"));
         assert.ok(addedNames.includes("platform-network-endpoint-ecr-api"));

@@ -14,6 +14,7 @@ const CONTRACT_KEYS = [
     "clusterCertificateAuthority", "clusterEndpoint", "clusterName", "clusterOidcIssuerUrl", "clusterOidcProviderArn",
     "clusterSecurityGroupId", "kubeconfig", "nodeRoleArn",
     "defaultStorageClass", "statefulStorageClass", "efsStorageClass", "volumeSnapshotClass", "objectsKmsKeyArn", "backupBucketName",
+    "domain", "hostedZoneId", "hostedZoneNameServers", "gatewayName", "gatewayNamespace", "loadBalancerHostname",
 ].sort();
 
 for (const stack of ["dev", "prod"] as const) {

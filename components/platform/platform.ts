@@ -6,6 +6,7 @@ import { Cluster } from "../cluster/cluster";
 import { Network } from "../network/network";
 import { Storage } from "../storage/storage";
 import { Backup } from "../backup/backup";
+import { Ingress } from "../ingress/ingress";
 import { PLATFORM_NAMESPACES } from "../shared/namespaces";
 import { resolveAvailabilityZones } from "../network/zones";
 import { platformTags } from "../shared/tags";
@@ -23,6 +24,7 @@ export class Platform extends pulumi.ComponentResource {
     public readonly network: Network;
     public readonly cluster: Cluster;
     public readonly storage: Storage;
+    public readonly ingress: Ingress;
     /** Undefined when backup.enabled is false (never in production). */
     public readonly backup: Backup | undefined;
     /** Whether stateful resources are protected/retained (production tier). */
@@ -91,6 +93,23 @@ export class Platform extends pulumi.ComponentResource {
                 region: cfg.region,
                 settings: cfg.storage,
                 network: { vpcId: this.network.vpcId, privateSubnetIds: this.network.privateSubnetIds, subnetCount: zones.length },
+                protect: this.protectsData,
+            },
+            layer,
+        );
+
+        this.ingress = new Ingress(
+            `${name}-ingress`,
+            {
+                cluster: this.cluster,
+                clusterName: cfg.name,
+                region: cfg.region,
+                vpcId: this.network.vpcId,
+                publicSubnetIds: this.network.publicSubnetIds,
+                privateSubnetIds: this.network.privateSubnetIds,
+                settings: cfg.ingress,
+                // Unique per stack: dev and prod may share a parent zone but never each other's records.
+                dnsOwnerId: cfg.name,
                 protect: this.protectsData,
             },
             layer,

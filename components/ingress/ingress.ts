@@ -1,0 +1,266 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import type { IngressConfig } from "../../stacks/schema-ingress";
+import type { ClusterRef } from "../cluster/cluster-ref";
+import { PLATFORM_NAMESPACES, platformNamespace } from "../shared/namespaces";
+import { ACME_ISSUER_NAMES, CHART_REPOSITORIES, GATEWAY_NAME } from "./constants";
+import {
+    clusterIssuerSpec,
+    gatewayCertificateSpec,
+    gatewayClassSpec,
+    gatewaySpec,
+    httpRouteSpec,
+    httpsRedirectRoute,
+    PublishedService,
+} from "./gateway-objects";
+import { HostedZone } from "./hosted-zone";
+import { LOAD_BALANCER_CONTROLLER_POLICY } from "./load-balancer-controller-policy";
+import { certManagerPolicy, externalDnsPolicy } from "./policies";
+import {
+    certManagerValues,
+    envoyGatewayValues,
+    envoyProxySpec,
+    externalDnsValues,
+    gatewayCrdsValues,
+    loadBalancerControllerValues,
+    nlbAnnotations,
+    proxyProtocolPolicy,
+} from "./values";
+
+export interface IngressArgs {
+    readonly cluster: ClusterRef;
+    readonly clusterName: string;
+    readonly region: string;
+    readonly vpcId: pulumi.Input<string>;
+    readonly publicSubnetIds: pulumi.Input<string[]>;
+    readonly privateSubnetIds: pulumi.Input<string[]>;
+    readonly settings: IngressConfig;
+    /** TXT owner id of external-dns: unique per stack so environments never take over each other's records. */
+    readonly dnsOwnerId: string;
+    /**
+     * Protect a created hosted zone (production).
+     * @default false
+     */
+    readonly protect?: boolean;
+}
+
+/** What other layers need to publish a service through the shared Gateway. */
+export interface IngressRef {
+    readonly domain: string;
+    readonly gatewayName: string;
+    readonly gatewayNamespace: string;
+    /** Publishes a Service at https://<name>.<domain> (an HTTPRoute on the shared Gateway's HTTPS listener). */
+    publishService(service: PublishedService, opts: PublishOptions): k8s.apiextensions.CustomResource;
+}
+
+export interface PublishOptions {
+    /** The component publishing the service. */
+    readonly parent: pulumi.Resource;
+    /** Usually the Service (or its chart) the route points to. */
+    readonly dependsOn?: pulumi.Resource[];
+}
+
+const SERVICE_ACCOUNTS = { loadBalancerController: "aws-load-balancer-controller", certManager: "cert-manager", externalDns: "external-dns" };
+
+/**
+ * Gateway API routing: pinned CRDs, Envoy Gateway, an NLB from the AWS Load Balancer Controller,
+ * cert-manager with Let's Encrypt DNS-01 on Route 53, external-dns, and the shared platform Gateway.
+ */
+export class Ingress extends pulumi.ComponentResource implements IngressRef {
+    public readonly domain: string;
+    public readonly gatewayName = GATEWAY_NAME;
+    public readonly gatewayNamespace: string = PLATFORM_NAMESPACES.gateway;
+    public readonly hostedZoneId: pulumi.Output<string>;
+    public readonly nameServers: pulumi.Output<string[]>;
+    public readonly loadBalancerHostname: pulumi.Output<string>;
+    private readonly k8sProvider: k8s.Provider;
+    private readonly gateway: k8s.apiextensions.CustomResource;
+
+    constructor(name: string, args: IngressArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:ingress:Ingress", name, {}, opts);
+        const s = args.settings;
+        this.domain = s.domain;
+        this.k8sProvider = args.cluster.k8sProvider;
+        const k8sOpts = { parent: this, provider: args.cluster.k8sProvider };
+        const replicas = s.controllerReplicas;
+
+        const zone = new HostedZone(`${name}-zone`, { domain: s.domain, ...s.hostedZone, protect: args.protect }, { parent: this });
+        this.hostedZoneId = zone.zoneId;
+        this.nameServers = zone.nameServers;
+
+        const ns = (role: string, namespace: string) => platformNamespace(`${name}-ns-${role}`, namespace, "restricted", k8sOpts);
+        const certManagerNs = ns("cert-manager", PLATFORM_NAMESPACES.certManager);
+        const externalDnsNs = ns("external-dns", PLATFORM_NAMESPACES.externalDns);
+        // Envoy proxies run next to their controller; baseline because the proxies' shutdown manager needs it.
+        const controllerNs = platformNamespace(`${name}-ns-envoy-gateway`, PLATFORM_NAMESPACES.gatewayController, "baseline", k8sOpts);
+        const gatewayNs = ns("gateway", PLATFORM_NAMESPACES.gateway);
+
+        const release = (role: string, a: k8s.helm.v3.ReleaseArgs, dependsOn: pulumi.Resource[]) =>
+            new k8s.helm.v3.Release(`${name}-${role}`, { maxHistory: 5, ...a }, { ...k8sOpts, dependsOn });
+
+        // AWS Load Balancer Controller: turns the gateway's LoadBalancer Service into an NLB.
+        const lbcIdentity = args.cluster.workloadIdentity(
+            `${name}-lbc`,
+            { namespace: "kube-system", serviceAccount: SERVICE_ACCOUNTS.loadBalancerController, policy: LOAD_BALANCER_CONTROLLER_POLICY },
+            { parent: this },
+        );
+        const lbc = release(
+            "aws-load-balancer-controller",
+            {
+                name: "aws-load-balancer-controller",
+                chart: "aws-load-balancer-controller",
+                version: s.charts.awsLoadBalancerController,
+                repositoryOpts: { repo: CHART_REPOSITORIES.awsLoadBalancerController },
+                namespace: "kube-system",
+                values: pulumi.output(args.vpcId).apply((vpcId) =>
+                    loadBalancerControllerValues({ clusterName: args.clusterName, region: args.region, vpcId, replicas, serviceAccount: SERVICE_ACCOUNTS.loadBalancerController }),
+                ),
+            },
+            [lbcIdentity],
+        );
+
+        // Gateway API CRDs (standard channel) and Envoy Gateway's own, from the release's CRD chart, before any user of them.
+        const crds = release(
+            "gateway-crds",
+            {
+                name: "gateway-crds",
+                chart: CHART_REPOSITORIES.gatewayCrds,
+                version: s.charts.envoyGateway,
+                namespace: controllerNs.metadata.name,
+                values: gatewayCrdsValues(),
+            },
+            [],
+        );
+        const envoyGateway = release(
+            "envoy-gateway",
+            {
+                name: "envoy-gateway",
+                chart: CHART_REPOSITORIES.envoyGateway,
+                version: s.charts.envoyGateway,
+                namespace: controllerNs.metadata.name,
+                skipCrds: true,
+                values: envoyGatewayValues(replicas),
+            },
+            [crds],
+        );
+
+        // cert-manager: ACME DNS-01 on this zone only.
+        const certManagerIdentity = args.cluster.workloadIdentity(
+            `${name}-cert-manager`,
+            {
+                namespace: PLATFORM_NAMESPACES.certManager,
+                serviceAccount: SERVICE_ACCOUNTS.certManager,
+                policy: pulumi.all([zone.arn, aws.getPartitionOutput({}, { parent: this }).partition]).apply(([arn, p]) => certManagerPolicy(p, arn, s.domain)),
+            },
+            { parent: this },
+        );
+        const certManager = release(
+            "cert-manager",
+            {
+                name: "cert-manager",
+                chart: "cert-manager",
+                version: s.charts.certManager,
+                repositoryOpts: { repo: CHART_REPOSITORIES.certManager },
+                namespace: certManagerNs.metadata.name,
+                values: certManagerValues({ replicas, serviceAccount: SERVICE_ACCOUNTS.certManager }),
+            },
+            // Gateway API support needs the Gateway CRDs at start-up.
+            [certManagerIdentity, crds],
+        );
+        const issuers = ACME_ISSUER_NAMES.map(
+            (issuer) =>
+                new k8s.apiextensions.CustomResource(
+                    `${name}-issuer-${issuer}`,
+                    clusterIssuerSpec(issuer, { email: s.certificates.email, region: args.region, hostedZoneId: zone.zoneId, domain: s.domain }),
+                    { ...k8sOpts, dependsOn: [certManager] },
+                ),
+        );
+
+        const externalDnsIdentity = args.cluster.workloadIdentity(
+            `${name}-external-dns`,
+            { namespace: PLATFORM_NAMESPACES.externalDns, serviceAccount: SERVICE_ACCOUNTS.externalDns, policy: zone.arn.apply(externalDnsPolicy) },
+            { parent: this },
+        );
+        release(
+            "external-dns",
+            {
+                name: "external-dns",
+                chart: "external-dns",
+                version: s.charts.externalDns,
+                repositoryOpts: { repo: CHART_REPOSITORIES.externalDns },
+                namespace: externalDnsNs.metadata.name,
+                values: zone.zoneId.apply((zoneId) =>
+                    externalDnsValues({
+                        domain: s.domain,
+                        zoneId,
+                        policy: s.externalDns.policy,
+                        ownerId: args.dnsOwnerId,
+                        region: args.region,
+                        serviceAccount: SERVICE_ACCOUNTS.externalDns,
+                    }),
+                ),
+            },
+            [externalDnsIdentity, crds],
+        );
+
+        // The data plane and the shared Gateway.
+        const subnets = s.loadBalancer.scheme === "internet-facing" ? args.publicSubnetIds : args.privateSubnetIds;
+        const envoyProxy = new k8s.apiextensions.CustomResource(
+            `${name}-envoy-proxy`,
+            envoyProxySpec({
+                name: "platform",
+                namespace: PLATFORM_NAMESPACES.gatewayController,
+                replicas: s.gateway.replicas,
+                zoneSpread: s.gateway.zoneSpread,
+                annotations: pulumi
+                    .output(subnets)
+                    .apply((ids) => nlbAnnotations({ scheme: s.loadBalancer.scheme, proxyProtocol: s.loadBalancer.proxyProtocol, subnetIds: ids.join(",") })),
+            }),
+            { ...k8sOpts, dependsOn: [crds, controllerNs] },
+        );
+        const gatewayClass = new k8s.apiextensions.CustomResource(
+            `${name}-gateway-class`,
+            gatewayClassSpec("gateway.envoyproxy.io/gatewayclass-controller", { name: "platform", namespace: PLATFORM_NAMESPACES.gatewayController }),
+            { ...k8sOpts, dependsOn: [crds, envoyProxy] },
+        );
+        const certificate = new k8s.apiextensions.CustomResource(
+            `${name}-certificate`,
+            gatewayCertificateSpec(PLATFORM_NAMESPACES.gateway, s.domain, s.certificates.issuer),
+            { ...k8sOpts, dependsOn: [...issuers, gatewayNs] },
+        );
+        const gatewayArgs = { ...gatewaySpec(PLATFORM_NAMESPACES.gateway, s.domain), status: undefined };
+        this.gateway = new k8s.apiextensions.CustomResource(`${name}-gateway`, gatewayArgs, {
+            ...k8sOpts,
+            // The NLB needs its controller, the listener its certificate, the class its controller.
+            dependsOn: [gatewayClass, envoyGateway, lbc, certificate],
+        });
+        new k8s.apiextensions.CustomResource(`${name}-https-redirect`, httpsRedirectRoute(PLATFORM_NAMESPACES.gateway), { ...k8sOpts, dependsOn: [this.gateway] });
+        if (s.loadBalancer.proxyProtocol) {
+            new k8s.apiextensions.CustomResource(`${name}-proxy-protocol`, proxyProtocolPolicy(PLATFORM_NAMESPACES.gateway, GATEWAY_NAME), {
+                ...k8sOpts,
+                dependsOn: [crds, this.gateway],
+            });
+        }
+
+        const status = (this.gateway as unknown as { status: pulumi.Output<{ addresses?: { value: string }[] } | undefined> }).status;
+        this.loadBalancerHostname = status.apply((st) => st?.addresses?.[0]?.value ?? "");
+
+        this.registerOutputs({
+            domain: this.domain,
+            hostedZoneId: this.hostedZoneId,
+            nameServers: this.nameServers,
+            gatewayName: this.gatewayName,
+            gatewayNamespace: this.gatewayNamespace,
+            loadBalancerHostname: this.loadBalancerHostname,
+        });
+    }
+
+    public publishService(service: PublishedService, opts: PublishOptions): k8s.apiextensions.CustomResource {
+        return new k8s.apiextensions.CustomResource(`${service.namespace}-${service.name}-route`, httpRouteSpec(service, this.domain, this.gatewayNamespace), {
+            parent: opts.parent,
+            provider: this.k8sProvider,
+            dependsOn: [this.gateway, ...(opts.dependsOn ?? [])],
+        });
+    }
+}
