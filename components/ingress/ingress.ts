@@ -101,7 +101,7 @@ export class Ingress extends pulumi.ComponentResource implements IngressRef {
 
         // AWS Load Balancer Controller: turns the gateway's LoadBalancer Service into an NLB.
         const lbcIdentity = args.cluster.workloadIdentity(
-            `${name}-lbc`,
+            `${name}-lbc-identity`,
             { namespace: "kube-system", serviceAccount: SERVICE_ACCOUNTS.loadBalancerController, policy: LOAD_BALANCER_CONTROLLER_POLICY },
             { parent: this },
         );
@@ -147,7 +147,7 @@ export class Ingress extends pulumi.ComponentResource implements IngressRef {
 
         // cert-manager: ACME DNS-01 on this zone only.
         const certManagerIdentity = args.cluster.workloadIdentity(
-            `${name}-cert-manager`,
+            `${name}-cert-manager-identity`,
             {
                 namespace: PLATFORM_NAMESPACES.certManager,
                 serviceAccount: SERVICE_ACCOUNTS.certManager,
@@ -178,7 +178,7 @@ export class Ingress extends pulumi.ComponentResource implements IngressRef {
         );
 
         const externalDnsIdentity = args.cluster.workloadIdentity(
-            `${name}-external-dns`,
+            `${name}-external-dns-identity`,
             { namespace: PLATFORM_NAMESPACES.externalDns, serviceAccount: SERVICE_ACCOUNTS.externalDns, policy: zone.arn.apply(externalDnsPolicy) },
             { parent: this },
         );

@@ -1,0 +1,253 @@
+import * as assert from "assert";
+import { planStack, Plan, PlannedResource, PROJECT_DIR, record } from "../plan/engine";
+import { readStackConfig } from "../plan/stack-files";
+import { parsePlatformConfig } from "../stacks/config";
+import { Platform } from "../components/platform/platform";
+import { clusterIssuerSpec, gatewaySpec, httpRouteSpec, httpsRedirectRoute } from "../components/ingress/gateway-objects";
+import { certManagerPolicy, externalDnsPolicy } from "../components/ingress/policies";
+import { nlbAnnotations } from "../components/ingress/values";
+import { LOAD_BALANCER_CONTROLLER_POLICY } from "../components/ingress/load-balancer-controller-policy";
+import { assertLeastPrivilege, idOf, inputs, named, ofType, within } from "./helpers";
+
+const ZONE = "arn:aws:route53:::hostedzone/Z123";
+
+describe("ingress decisions", () => {
+    it("serves HTTP for redirects only and HTTPS for *.<domain> with the wildcard certificate", () => {
+        const gw = gatewaySpec("platform-gateway", "example.com");
+        const [http, https] = gw.spec.listeners;
+        assert.deepStrictEqual([http.protocol, http.port, http.allowedRoutes.namespaces], ["HTTP", 80, { from: "Same" }]);
+        assert.deepStrictEqual([https.protocol, https.port, https.hostname], ["HTTPS", 443, "*.example.com"]);
+        assert.deepStrictEqual(https.tls, { mode: "Terminate", certificateRefs: [{ kind: "Secret", name: "platform-gateway-tls" }] });
+        assert.deepStrictEqual(https.allowedRoutes.namespaces, {
+            from: "Selector",
+            selector: { matchExpressions: [{ key: "platform.io/namespace-role", operator: "In", values: ["platform", "tenant"] }] },
+        });
+        const redirect = httpsRedirectRoute("platform-gateway");
+        assert.deepStrictEqual(redirect.spec.parentRefs, [{ name: "platform", namespace: "platform-gateway", sectionName: "http" }]);
+        assert.deepStrictEqual(redirect.spec.rules[0].filters, [{ type: "RequestRedirect", requestRedirect: { scheme: "https", statusCode: 301 } }]);
+    });
+
+    it("publishes a service at <name>.<domain> on the HTTPS listener", () => {
+        const route = httpRouteSpec({ name: "grafana", namespace: "monitoring", serviceName: "grafana", servicePort: 3000 }, "example.com", "platform-gateway");
+        assert.deepStrictEqual(route.metadata, { name: "grafana", namespace: "monitoring" });
+        assert.deepStrictEqual(route.spec.hostnames, ["grafana.example.com"]);
+        assert.deepStrictEqual(route.spec.parentRefs, [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "platform", namespace: "platform-gateway", sectionName: "https" }]);
+        assert.deepStrictEqual(route.spec.rules[0].backendRefs, [{ name: "grafana", port: 3000 }]);
+    });
+
+    it("points each ClusterIssuer at its ACME server and solves DNS-01 in the platform zone", () => {
+        const args = { email: "ops@example.com", region: "eu-west-1", hostedZoneId: "Z123", domain: "example.com" };
+        const staging = clusterIssuerSpec("letsencrypt-staging", args).spec.acme;
+        const production = clusterIssuerSpec("letsencrypt-production", args).spec.acme;
+        assert.strictEqual(staging.server, "https://acme-staging-v02.api.letsencrypt.org/directory");
+        assert.strictEqual(production.server, "https://acme-v02.api.letsencrypt.org/directory");
+        assert.deepStrictEqual(production.solvers, [{ selector: { dnsZones: ["example.com"] }, dns01: { route53: { region: "eu-west-1", hostedZoneID: "Z123" } } }]);
+        assert.notStrictEqual(staging.privateKeySecretRef.name, production.privateKeySecretRef.name);
+    });
+
+    it("limits cert-manager to TXT challenge records of the domain in one zone", () => {
+        const doc = certManagerPolicy("aws", ZONE, "example.com");
+        assertLeastPrivilege(doc, ["route53:ListHostedZonesByName"]);
+        const change = doc.Statement.find((s) => s.Action === "route53:ChangeResourceRecordSets")!;
+        assert.strictEqual(change.Resource, ZONE);
+        assert.deepStrictEqual(change.Condition, {
+            "ForAllValues:StringEquals": { "route53:ChangeResourceRecordSetsRecordTypes": ["TXT"] },
+            "ForAllValues:StringLike": { "route53:ChangeResourceRecordSetsNormalizedRecordNames": ["_acme-challenge.example.com", "_acme-challenge.*.example.com"] },
+        });
+    });
+
+    it("limits external-dns to changing records of one zone", () => {
+        const doc = externalDnsPolicy(ZONE);
+        assertLeastPrivilege(doc, ["route53:ListHostedZones"]);
+        const writes = doc.Statement.filter((s) => [s.Action].flat().includes("route53:ChangeResourceRecordSets"));
+        assert.deepStrictEqual(writes.map((s) => s.Resource), [ZONE]);
+    });
+
+    it("asks for an NLB with IP targets, cross-zone balancing and one way of keeping the client address", () => {
+        const withProxy = nlbAnnotations({ scheme: "internet-facing", proxyProtocol: true, subnetIds: "a,b" });
+        assert.strictEqual(withProxy["service.beta.kubernetes.io/aws-load-balancer-type"], "external");
+        assert.strictEqual(withProxy["service.beta.kubernetes.io/aws-load-balancer-nlb-target-type"], "ip");
+        assert.strictEqual(withProxy["service.beta.kubernetes.io/aws-load-balancer-attributes"], "load_balancing.cross_zone.enabled=true");
+        assert.strictEqual(withProxy["service.beta.kubernetes.io/aws-load-balancer-proxy-protocol"], "*");
+        assert.ok(!("service.beta.kubernetes.io/aws-load-balancer-target-group-attributes" in withProxy));
+        const internal = nlbAnnotations({ scheme: "internal", proxyProtocol: false, subnetIds: "c" });
+        assert.strictEqual(internal["service.beta.kubernetes.io/aws-load-balancer-scheme"], "internal");
+        assert.strictEqual(internal["service.beta.kubernetes.io/aws-load-balancer-target-group-attributes"], "preserve_client_ip.enabled=true");
+        assert.ok(!("service.beta.kubernetes.io/aws-load-balancer-proxy-protocol" in internal));
+    });
+
+    it("carries the load balancer controller's official policy unmodified (scoped by its own tag conditions)", () => {
+        const actions = LOAD_BALANCER_CONTROLLER_POLICY.Statement.flatMap((s) => [s.Action].flat());
+        for (const a of ["elasticloadbalancing:CreateLoadBalancer", "ec2:CreateSecurityGroup", "elasticloadbalancing:DescribeListenerAttributes"]) assert.ok(actions.includes(a), a);
+        const create = LOAD_BALANCER_CONTROLLER_POLICY.Statement.find((s) => [s.Action].flat().includes("elasticloadbalancing:CreateLoadBalancer"))!;
+        assert.deepStrictEqual(create.Condition, { Null: { "aws:RequestTag/elbv2.k8s.aws/cluster": "false" } });
+    });
+});
+
+const expected = {
+    dev: { issuer: "letsencrypt-staging", policy: "sync", envoys: 2, spread: "ScheduleAnyway", controllers: 1, zoneCreated: true },
+    prod: { issuer: "letsencrypt-production", policy: "upsert-only", envoys: 3, spread: "DoNotSchedule", controllers: 2, zoneCreated: false },
+} as const;
+
+for (const stack of ["dev", "prod"] as const) {
+    describe(`ingress in stack ${stack}`, () => {
+        const want = expected[stack];
+        const cfg = parsePlatformConfig(readStackConfig(PROJECT_DIR, stack).config, "platform");
+        const domain = cfg.ingress.domain;
+        let plan: Plan;
+        let res: PlannedResource[];
+        const release = (name: string) => inputs(named(res, `platform-ingress-${name}`));
+        const object = (kind: string) => ofType(res, kind)[0];
+        before(async () => {
+            plan = await planStack({ stack });
+            res = within(plan.resources, "platform-ingress");
+        });
+
+        it("installs the Gateway API CRDs (standard channel) before the controller, the class and any Gateway", () => {
+            const crds = named(res, "platform-ingress-gateway-crds");
+            assert.deepStrictEqual(inputs(crds).values, { crds: { gatewayAPI: { enabled: true, channel: "standard" }, envoyGateway: { enabled: true } } });
+            assert.deepStrictEqual([inputs(crds).chart, inputs(crds).version], ["oci://docker.io/envoyproxy/gateway-crds-helm", cfg.ingress.charts.envoyGateway]);
+            const controller = named(res, "platform-ingress-envoy-gateway");
+            assert.ok(controller.dependsOn.includes(crds.urn));
+            assert.strictEqual(inputs(controller).skipCrds, true);
+            assert.deepStrictEqual(inputs(controller).values.crds, { enabled: false });
+            const gatewayClass = object("kubernetes:gateway.networking.k8s.io/v1:GatewayClass");
+            const gateway = object("kubernetes:gateway.networking.k8s.io/v1:Gateway");
+            assert.ok(gatewayClass.dependsOn.includes(crds.urn));
+            assert.ok(gateway.dependsOn.includes(gatewayClass.urn) && gateway.dependsOn.includes(controller.urn));
+            for (const kind of ["EnvoyProxy", "ClientTrafficPolicy"]) {
+                assert.ok(object(`kubernetes:gateway.envoyproxy.io/v1alpha1:${kind}`).dependsOn.includes(crds.urn), kind);
+            }
+            assert.ok(named(res, "platform-ingress-cert-manager").dependsOn.includes(crds.urn), "cert-manager's Gateway support needs the CRDs");
+        });
+
+        it(`runs controllers with ${want.controllers} replica(s) on System nodes${want.controllers > 1 ? ", each with a PodDisruptionBudget" : ""}`, () => {
+            const eg = release("envoy-gateway").values;
+            assert.strictEqual(eg.deployment.replicas, want.controllers);
+            assert.deepStrictEqual(eg.podDisruptionBudget, { minAvailable: want.controllers > 1 ? 1 : 0 });
+            assert.deepStrictEqual(eg.deployment.pod.nodeSelector, { "platform.io/node-role": "system" });
+            const lbc = release("aws-load-balancer-controller").values;
+            assert.deepStrictEqual([lbc.clusterName, lbc.region, lbc.vpcId, lbc.replicaCount], [`acme-${stack}`, "eu-west-1", idOf("platform-network-vpc"), want.controllers]);
+            assert.strictEqual(lbc.enableServiceMutatorWebhook, false);
+            const cm = release("cert-manager").values;
+            assert.deepStrictEqual(cm.crds, { enabled: true, keep: true });
+            assert.deepStrictEqual(cm.config.gatewayAPI, { enabled: true });
+            assert.deepStrictEqual([cm.replicaCount, cm.podDisruptionBudget.enabled], [want.controllers, want.controllers > 1]);
+            assert.deepStrictEqual(release("cert-manager").version, cfg.ingress.charts.certManager);
+        });
+
+        it(`shapes the Envoy data plane: ${want.envoys} replicas, a PDB, zone spread ${want.spread}, an NLB in the public subnets`, () => {
+            const k = inputs(object("kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyProxy")).spec.provider.kubernetes;
+            assert.strictEqual(k.envoyDeployment.replicas, want.envoys);
+            assert.deepStrictEqual(k.envoyPDB, { minAvailable: 1 });
+            assert.strictEqual(k.envoyDeployment.pod.topologySpreadConstraints[0].whenUnsatisfiable, want.spread);
+            assert.strictEqual(k.envoyDeployment.pod.topologySpreadConstraints[0].topologyKey, "topology.kubernetes.io/zone");
+            assert.strictEqual(k.envoyService.loadBalancerClass, "service.k8s.aws/nlb");
+            const a = k.envoyService.annotations;
+            assert.strictEqual(a["service.beta.kubernetes.io/aws-load-balancer-scheme"], "internet-facing");
+            const zones = stack === "dev" ? ["a", "b"] : ["a", "b", "c"];
+            assert.strictEqual(a["service.beta.kubernetes.io/aws-load-balancer-subnets"], zones.map((z) => idOf(`platform-network-public-eu-west-1${z}`)).join(","));
+            assert.strictEqual(a["service.beta.kubernetes.io/aws-load-balancer-attributes"], "load_balancing.cross_zone.enabled=true");
+            assert.strictEqual(a["service.beta.kubernetes.io/aws-load-balancer-proxy-protocol"], "*");
+            assert.deepStrictEqual(inputs(object("kubernetes:gateway.envoyproxy.io/v1alpha1:ClientTrafficPolicy")).spec.proxyProtocol, {});
+            const gatewayClass = inputs(object("kubernetes:gateway.networking.k8s.io/v1:GatewayClass"));
+            assert.deepStrictEqual(gatewayClass.spec.parametersRef, { group: "gateway.envoyproxy.io", kind: "EnvoyProxy", name: "platform", namespace: "envoy-gateway-system" });
+        });
+
+        it(`terminates TLS for *.${domain} with a ${want.issuer} certificate the listener references`, () => {
+            const gateway = inputs(object("kubernetes:gateway.networking.k8s.io/v1:Gateway"));
+            const https = gateway.spec.listeners.find((l: any) => l.name === "https");
+            assert.strictEqual(https.hostname, `*.${domain}`);
+            const certificate = inputs(object("kubernetes:cert-manager.io/v1:Certificate"));
+            assert.deepStrictEqual(https.tls.certificateRefs, [{ kind: "Secret", name: certificate.spec.secretName }]);
+            assert.strictEqual(certificate.metadata.namespace, gateway.metadata.namespace);
+            assert.deepStrictEqual(certificate.spec.dnsNames, [domain, `*.${domain}`]);
+            assert.strictEqual(certificate.spec.issuerRef.name, want.issuer);
+            const issuers = ofType(res, "kubernetes:cert-manager.io/v1:ClusterIssuer").map((i) => inputs(i));
+            assert.deepStrictEqual(issuers.map((i) => i.metadata.name).sort(), ["letsencrypt-production", "letsencrypt-staging"]);
+            const zoneId = String(plan.outputs.hostedZoneId);
+            for (const i of issuers) assert.deepStrictEqual(i.spec.acme.solvers[0].dns01.route53, { region: "eu-west-1", hostedZoneID: zoneId });
+            assert.strictEqual(gateway.metadata.annotations["pulumi.com/waitFor"], "condition=Programmed");
+            assert.ok(named(res, "platform-ingress-https-redirect").dependsOn.includes(object("kubernetes:gateway.networking.k8s.io/v1:Gateway").urn));
+        });
+
+        it(`publishes DNS for routes of ${domain} only, in its own zone, owned by acme-${stack} (${want.policy})`, () => {
+            const v = release("external-dns").values;
+            assert.deepStrictEqual(v.sources, ["gateway-httproute", "gateway-grpcroute"]);
+            assert.deepStrictEqual(v.domainFilters, [domain]);
+            assert.strictEqual(v.policy, want.policy);
+            assert.strictEqual(v.txtOwnerId, `acme-${stack}`);
+            assert.ok(v.extraArgs.includes(`--zone-id-filter=${plan.outputs.hostedZoneId}`));
+        });
+
+        it("scopes cert-manager's and external-dns's Route 53 rights to the platform zone, on Pod Identity", () => {
+            const zoneArn = `arn:aws:route53:::hostedzone/${plan.outputs.hostedZoneId}`;
+            for (const who of ["cert-manager", "external-dns"]) {
+                const doc = JSON.parse(inputs(named(res, `platform-ingress-${who}-identity-policy`)).policy);
+                const change = doc.Statement.find((s: any) => [s.Action].flat().includes("route53:ChangeResourceRecordSets"));
+                assert.strictEqual(change.Resource, zoneArn, who);
+                const association = inputs(named(res, `platform-ingress-${who}-identity-association`));
+                assert.deepStrictEqual([association.namespace, association.serviceAccount], [who, who]);
+            }
+            const lbc = inputs(named(res, "platform-ingress-lbc-identity-association"));
+            assert.deepStrictEqual([lbc.namespace, lbc.serviceAccount], ["kube-system", "aws-load-balancer-controller"]);
+            assert.deepStrictEqual(JSON.parse(inputs(named(res, "platform-ingress-lbc-identity-policy")).policy), LOAD_BALANCER_CONTROLLER_POLICY);
+        });
+
+        it(want.zoneCreated ? "creates a delegated zone for the domain and exports its name servers" : "uses the existing zone and creates none", () => {
+            const zones = ofType(res, "aws:route53/zone:Zone");
+            if (!want.zoneCreated) {
+                assert.strictEqual(zones.length, 0);
+                assert.strictEqual(plan.outputs.hostedZoneId, cfg.ingress.hostedZone.zoneId);
+                assert.deepStrictEqual(plan.outputs.hostedZoneNameServers, []);
+                return;
+            }
+            assert.strictEqual(inputs(zones[0]).name, domain);
+            assert.strictEqual(inputs(zones[0]).forceDestroy, false);
+            assert.strictEqual((plan.outputs.hostedZoneNameServers as string[]).length, 4);
+            assert.strictEqual(ofType(res, "aws:route53/record:Record").length, 0); // no parent zone in this account
+        });
+
+        it("exports the domain, the gateway and the load balancer hostname", () => {
+            assert.strictEqual(plan.outputs.domain, domain);
+            assert.deepStrictEqual([plan.outputs.gatewayName, plan.outputs.gatewayNamespace], ["platform", "platform-gateway"]);
+            assert.match(String(plan.outputs.loadBalancerHostname), /\.elb\.eu-west-1\.amazonaws\.com$/);
+        });
+
+        it("puts every Kubernetes object of the layer on the cluster provider", () => {
+            const provider = named(plan.resources, "platform-cluster-k8s");
+            for (const r of res.filter((x) => x.custom && x.type.startsWith("kubernetes:"))) assert.strictEqual(r.provider, provider.urn, r.name);
+        });
+    });
+}
+
+describe("ingress: zone variants and the publishing helper", () => {
+    const dev = readStackConfig(PROJECT_DIR, "dev").config;
+    const withZone = (hostedZone: object) => ({ ...dev, "platform:ingress": JSON.stringify({ ...JSON.parse(dev["platform:ingress"]), hostedZone }) });
+
+    it("writes the NS delegation into a parent zone of the same account", async () => {
+        const plan = await planStack({ stack: "dev", configOverrides: { "platform:ingress": JSON.parse(withZone({ mode: "Delegated", parentZoneId: "Z0PARENT0001" })["platform:ingress"]) } });
+        const [ns] = ofType(plan.resources, "aws:route53/record:Record");
+        assert.deepStrictEqual([inputs(ns).zoneId, inputs(ns).name, inputs(ns).type, inputs(ns).ttl], ["Z0PARENT0001", "dev.platform.acme.example", "NS", 172800]);
+        assert.deepStrictEqual(inputs(ns).records, plan.outputs.hostedZoneNameServers);
+    });
+
+    it("finds an existing zone by name", async () => {
+        const plan = await planStack({ stack: "dev", configOverrides: { "platform:ingress": JSON.parse(withZone({ mode: "Existing", zoneName: "platform.acme.example" })["platform:ingress"]) } });
+        assert.strictEqual(ofType(plan.resources, "aws:route53/zone:Zone").length, 0);
+        assert.match(String(plan.outputs.hostedZoneId), /^Z/);
+    });
+
+    it("publishService creates the HTTPRoute for <name>.<domain>, after the Gateway, under its caller", async () => {
+        const cfg = parsePlatformConfig(dev, "platform");
+        const rec = await record({ project: "platform", stack: "dev", config: dev, cloud: { accountId: "111111111111", region: "eu-west-1", partition: "aws" } }, () => {
+            const platform = new Platform("platform", { project: "platform", config: cfg });
+            platform.ingress.publishService({ name: "grafana", namespace: "monitoring", serviceName: "grafana", servicePort: 80 }, { parent: platform.storage });
+        });
+        const route = named(rec.resources, "monitoring-grafana-route");
+        assert.deepStrictEqual(inputs(route).spec.hostnames, ["grafana.dev.platform.acme.example"]);
+        assert.strictEqual(route.parent, named(rec.resources, "platform-storage").urn);
+        assert.ok(route.dependsOn.includes(named(rec.resources, "platform-ingress-gateway").urn));
+        assert.strictEqual(route.provider, named(rec.resources, "platform-cluster-k8s").urn);
+    });
+});
