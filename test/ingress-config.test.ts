@@ -1,0 +1,67 @@
+import * as assert from "assert";
+import { ConfigError, parsePlatformConfig } from "../stacks/config";
+import { PROJECT_DIR } from "../plan/engine";
+import { readStackConfig } from "../plan/stack-files";
+
+const dev = readStackConfig(PROJECT_DIR, "dev").config;
+const prod = readStackConfig(PROJECT_DIR, "prod").config;
+type Raw = Record<string, string>;
+const ingressOf = (raw: Raw) => JSON.parse(raw["platform:ingress"]);
+const ingress = (patch: Record<string, unknown>, base: Raw = dev): Raw => ({ ...base, "platform:ingress": JSON.stringify({ ...ingressOf(base), ...patch }) });
+const part = (key: string, patch: Record<string, unknown>, base: Raw = dev) => ingress({ [key]: { ...ingressOf(base)[key], ...patch } }, base);
+
+const badInputs: [string, Raw, string[]][] = [
+    ["domain with upper case", ingress({ domain: "Platform.Acme.example" }), ["platform:ingress.domain", '"Platform.Acme.example"', "lower-case DNS name"]],
+    ["domain with a trailing dot", ingress({ domain: "platform.acme.example." }), ["platform:ingress.domain", "no trailing dot"]],
+    ["wildcard domain", ingress({ domain: "*.acme.example" }), ["platform:ingress.domain", '"*.acme.example"', "no wildcard"]],
+    ["single-label domain", ingress({ domain: "localhost" }), ["platform:ingress.domain", '"localhost"']],
+    ["domain label over 63 characters", ingress({ domain: `${"a".repeat(64)}.example` }), ["platform:ingress.domain", "DNS name"]],
+    ["ACME email without a domain", part("certificates", { email: "platform-team" }), ["platform:ingress.certificates.email", '"platform-team"', "email address"]],
+    ["issuer that does not exist", part("certificates", { issuer: "letsencrypt" }), ["platform:ingress.certificates.issuer", '"letsencrypt"', "letsencrypt-staging | letsencrypt-production"]],
+    ["staging issuer in production", part("certificates", { issuer: "letsencrypt-staging" }, prod), ["platform:ingress.certificates.issuer", "letsencrypt-production in production"]],
+    ["zone id in lower case", ingress({ hostedZone: { mode: "Existing", zoneId: "z04517273acme" } }), ["platform:ingress.hostedZone.zoneId", '"z04517273acme"', "hosted zone id like Z0123456789ABCDEFGHIJ"]],
+    ["zone id given as an ARN", ingress({ hostedZone: { mode: "Existing", zoneId: "arn:aws:route53:::hostedzone/Z123456" } }), ["platform:ingress.hostedZone.zoneId", "hosted zone id"]],
+    ["parent zone id malformed", ingress({ hostedZone: { mode: "Delegated", parentZoneId: "acme.example" } }), ["platform:ingress.hostedZone.parentZoneId", '"acme.example"', "hosted zone id"]],
+    ["zone mode typo", ingress({ hostedZone: { mode: "Create" } }), ["platform:ingress.hostedZone.mode", '"Create"', "Existing | Delegated"]],
+    ["existing zone with neither id nor name", ingress({ hostedZone: { mode: "Existing" } }), ["platform:ingress.hostedZone", "exactly one of zoneId or zoneName"]],
+    ["existing zone with both id and name", ingress({ hostedZone: { mode: "Existing", zoneId: "Z04517273ACME", zoneName: "acme.example" } }), ["platform:ingress.hostedZone", "exactly one of zoneId or zoneName"]],
+    ["existing zone that does not contain the domain", ingress({ hostedZone: { mode: "Existing", zoneName: "other.example" } }), ["platform:ingress.hostedZone.zoneName", '"other.example"', "the zone of dev.platform.acme.example"]],
+    ["zone name that only shares a suffix", ingress({ hostedZone: { mode: "Existing", zoneName: "acme.example.com" }, domain: "platform.notacme.example.com" }), ["platform:ingress.hostedZone.zoneName", "the zone of platform.notacme.example.com"]],
+    ["existing zone with a parent", ingress({ hostedZone: { mode: "Existing", zoneId: "Z04517273ACME", parentZoneId: "Z0PARENT0001" } }), ["platform:ingress.hostedZone.parentZoneId", "only with mode Delegated"]],
+    ["delegated zone with an id", ingress({ hostedZone: { mode: "Delegated", zoneId: "Z04517273ACME" } }), ["platform:ingress.hostedZone", "no zoneId/zoneName with mode Delegated"]],
+    ["unknown hosted zone key", ingress({ hostedZone: { mode: "Delegated", zone: "x" } }), ["platform:ingress.hostedZone.zone", "unknown key", "zoneId"]],
+    ["load balancer scheme typo", part("loadBalancer", { scheme: "public" }), ["platform:ingress.loadBalancer.scheme", '"public"', "internet-facing | internal"]],
+    ["proxy protocol as a string", part("loadBalancer", { proxyProtocol: "v2" }), ["platform:ingress.loadBalancer.proxyProtocol", '"v2"', "expected boolean"]],
+    ["external-dns policy typo", part("externalDns", { policy: "upsert" }), ["platform:ingress.externalDns.policy", '"upsert"', "sync | upsert-only"]],
+    ["a single Envoy replica", part("gateway", { replicas: 1 }), ["platform:ingress.gateway.replicas", "1", "at least 2 Envoy replicas"]],
+    ["zone spread typo", part("gateway", { zoneSpread: "Required" }), ["platform:ingress.gateway.zoneSpread", '"Required"', "ScheduleAnyway | DoNotSchedule"]],
+    ["no controller replicas", ingress({ controllerReplicas: 0 }), ["platform:ingress.controllerReplicas", "0", "1 to 3"]],
+    ["one controller replica in production", ingress({ controllerReplicas: 1 }, prod), ["platform:ingress.controllerReplicas", "at least 2 in production"]],
+    ["Envoy Gateway chart without its v", part("charts", { envoyGateway: "1.9.0" }), ["platform:ingress.charts.envoyGateway", '"1.9.0"', "like v1.8.1"]],
+    ["cert-manager chart as a range", part("charts", { certManager: "v1.x" }), ["platform:ingress.charts.certManager", '"v1.x"', "pinned chart version"]],
+    ["load balancer controller chart with a v", part("charts", { awsLoadBalancerController: "v3.5.0" }), ["platform:ingress.charts.awsLoadBalancerController", '"v3.5.0"', "like 1.8.1"]],
+    ["external-dns chart missing", part("charts", { externalDns: undefined }), ["platform:ingress.charts.externalDns", "required key is missing"]],
+    ["unknown ingress key", ingress({ domains: ["a.example"] }), ["platform:ingress.domains", "unknown key", "domain"]],
+    ["certificates section missing", ingress({ certificates: undefined }), ["platform:ingress.certificates", "required key is missing"]],
+];
+
+describe("config: bad ingress input is rejected with key, value and expectation", () => {
+    for (const [what, raw, expected] of badInputs) {
+        it(what, () => {
+            assert.throws(
+                () => parsePlatformConfig(raw, "platform"),
+                (e: unknown) => {
+                    assert.ok(e instanceof ConfigError, `not a ConfigError: ${e}`);
+                    for (const p of expected) assert.ok(e.message.includes(p), `message lacks ${JSON.stringify(p)}:\n${e.message}`);
+                    return true;
+                },
+            );
+        });
+    }
+
+    it("defaults the issuer to staging and the DNS policy to sync", () => {
+        const raw = ingress({ certificates: { email: "ops@acme.example" }, externalDns: undefined });
+        const cfg = parsePlatformConfig(raw, "platform");
+        assert.deepStrictEqual([cfg.ingress.certificates.issuer, cfg.ingress.externalDns.policy], ["letsencrypt-staging", "sync"]);
+    });
+});
