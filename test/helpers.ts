@@ -1,5 +1,6 @@
 import * as assert from "assert";
 import type { PlannedResource } from "../plan/engine";
+import { ConfigError } from "../stacks/errors";
 
 export function ofType(resources: readonly PlannedResource[], type: string): PlannedResource[] {
     return resources.filter((r) => r.type === type);
@@ -52,4 +53,23 @@ export function within(resources: readonly PlannedResource[], componentName: str
         }
     }
     return out;
+}
+
+/** A bad stack configuration and the fragments its error message must contain (key, bad value, expectation). */
+export type BadInput = [what: string, raw: Record<string, string>, expected: string[]];
+
+/** One test per case: parsing fails with a ConfigError whose message names every expected fragment. */
+export function itRejects(cases: readonly BadInput[], parse: (raw: Record<string, string>) => unknown): void {
+    for (const [what, raw, expected] of cases) {
+        it(what, () => {
+            assert.throws(
+                () => parse(raw),
+                (e: unknown) => {
+                    assert.ok(e instanceof ConfigError, `not a ConfigError: ${e}`);
+                    for (const part of expected) assert.ok(e.message.includes(part), `message lacks ${JSON.stringify(part)}:\n${e.message}`);
+                    return true;
+                },
+            );
+        });
+    }
 }

@@ -119,6 +119,8 @@ for (const stack of ["dev", "prod"] as const) {
                 assert.ok(object(`kubernetes:gateway.envoyproxy.io/v1alpha1:${kind}`).dependsOn.includes(crds.urn), kind);
             }
             assert.ok(named(res, "platform-ingress-cert-manager").dependsOn.includes(crds.urn), "cert-manager's Gateway support needs the CRDs");
+            assert.ok(named(res, "platform-ingress-aws-load-balancer-controller").dependsOn.includes(crds.urn), "the LB controller watches Gateway API CRDs");
+            assert.deepStrictEqual(release("external-dns").values.env, [{ name: "AWS_REGION", value: "eu-west-1" }]);
         });
 
         it(`runs controllers with ${want.controllers} replica(s) on System nodes${want.controllers > 1 ? ", each with a PodDisruptionBudget" : ""}`, () => {

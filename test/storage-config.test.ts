@@ -1,7 +1,8 @@
 import * as assert from "assert";
-import { ConfigError, parsePlatformConfig } from "../stacks/config";
+import { parsePlatformConfig } from "../stacks/config";
 import { PROJECT_DIR } from "../plan/engine";
 import { readStackConfig } from "../plan/stack-files";
+import { BadInput, itRejects } from "./helpers";
 
 const dev = readStackConfig(PROJECT_DIR, "dev").config;
 const prod = readStackConfig(PROJECT_DIR, "prod").config;
@@ -20,7 +21,7 @@ const schedule = (i: number, change: Record<string, unknown>, base: Raw = dev) =
 };
 const without = (key: string, base: Raw = dev): Raw => Object.fromEntries(Object.entries(base).filter(([k]) => k !== `platform:${key}`));
 
-const badInputs: [string, Raw, string[]][] = [
+const badInputs: BadInput[] = [
     ["negative TTL", schedule(0, { ttl: "-24h" }), ["platform:backup.schedules[0].ttl", '"-24h"', "positive Go duration like 168h"]],
     ["zero TTL", schedule(0, { ttl: "0h" }), ["platform:backup.schedules[0].ttl", '"0h"', "TTL above zero"]],
     ["TTL in days", schedule(0, { ttl: "7d" }), ["platform:backup.schedules[0].ttl", '"7d"', "Go duration"]],
@@ -64,18 +65,7 @@ const badInputs: [string, Raw, string[]][] = [
 ];
 
 describe("config: bad storage and backup input is rejected with key, value and expectation", () => {
-    for (const [what, raw, expected] of badInputs) {
-        it(what, () => {
-            assert.throws(
-                () => parsePlatformConfig(raw, "platform"),
-                (e: unknown) => {
-                    assert.ok(e instanceof ConfigError, `not a ConfigError: ${e}`);
-                    for (const part of expected) assert.ok(e.message.includes(part), `message lacks ${JSON.stringify(part)}:\n${e.message}`);
-                    return true;
-                },
-            );
-        });
-    }
+    itRejects(badInputs, (raw) => parsePlatformConfig(raw, "platform"));
 
     it("defaults the whole storage section when it is left out", () => {
         const cfg = parsePlatformConfig(without("storage"), "platform");

@@ -99,27 +99,6 @@ export class Ingress extends pulumi.ComponentResource implements IngressRef {
         const release = (role: string, a: k8s.helm.v3.ReleaseArgs, dependsOn: pulumi.Resource[]) =>
             new k8s.helm.v3.Release(`${name}-${role}`, { maxHistory: 5, ...a }, { ...k8sOpts, dependsOn });
 
-        // AWS Load Balancer Controller: turns the gateway's LoadBalancer Service into an NLB.
-        const lbcIdentity = args.cluster.workloadIdentity(
-            `${name}-lbc-identity`,
-            { namespace: "kube-system", serviceAccount: SERVICE_ACCOUNTS.loadBalancerController, policy: LOAD_BALANCER_CONTROLLER_POLICY },
-            { parent: this },
-        );
-        const lbc = release(
-            "aws-load-balancer-controller",
-            {
-                name: "aws-load-balancer-controller",
-                chart: "aws-load-balancer-controller",
-                version: s.charts.awsLoadBalancerController,
-                repositoryOpts: { repo: CHART_REPOSITORIES.awsLoadBalancerController },
-                namespace: "kube-system",
-                values: pulumi.output(args.vpcId).apply((vpcId) =>
-                    loadBalancerControllerValues({ clusterName: args.clusterName, region: args.region, vpcId, replicas, serviceAccount: SERVICE_ACCOUNTS.loadBalancerController }),
-                ),
-            },
-            [lbcIdentity],
-        );
-
         // Gateway API CRDs (standard channel) and Envoy Gateway's own, from the release's CRD chart, before any user of them.
         const crds = release(
             "gateway-crds",
@@ -143,6 +122,28 @@ export class Ingress extends pulumi.ComponentResource implements IngressRef {
                 values: envoyGatewayValues(replicas),
             },
             [crds],
+        );
+
+        // AWS Load Balancer Controller: turns the gateway's LoadBalancer Service into an NLB.
+        const lbcIdentity = args.cluster.workloadIdentity(
+            `${name}-lbc-identity`,
+            { namespace: "kube-system", serviceAccount: SERVICE_ACCOUNTS.loadBalancerController, policy: LOAD_BALANCER_CONTROLLER_POLICY },
+            { parent: this },
+        );
+        const lbc = release(
+            "aws-load-balancer-controller",
+            {
+                name: "aws-load-balancer-controller",
+                chart: "aws-load-balancer-controller",
+                version: s.charts.awsLoadBalancerController,
+                repositoryOpts: { repo: CHART_REPOSITORIES.awsLoadBalancerController },
+                namespace: "kube-system",
+                values: pulumi.output(args.vpcId).apply((vpcId) =>
+                    loadBalancerControllerValues({ clusterName: args.clusterName, region: args.region, vpcId, replicas, serviceAccount: SERVICE_ACCOUNTS.loadBalancerController }),
+                ),
+            },
+            // v3 also implements Gateway API (for its own classes) and watches the CRDs from start-up.
+            [lbcIdentity, crds],
         );
 
         // cert-manager: ACME DNS-01 on this zone only.

@@ -143,7 +143,7 @@ export function externalDnsValues(a: { domain: string; zoneId: string; policy: s
         registry: "txt",
         txtOwnerId: a.ownerId,
         extraArgs: [`--zone-id-filter=${a.zoneId}`, "--aws-zone-type=public"],
-        env: [{ name: "AWS_DEFAULT_REGION", value: a.region }],
+        env: [{ name: "AWS_REGION", value: a.region }],
         serviceAccount: { create: true, name: a.serviceAccount },
         ...SYSTEM_PLACEMENT,
     };
