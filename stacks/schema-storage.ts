@@ -60,8 +60,8 @@ export const backupSchema = z.strictObject({
     enabled: z.boolean().default(true).describe("Install Velero with its bucket, identity and schedules."),
     chartVersion: chartVersion().describe("vmware-tanzu/velero Helm chart version."),
     awsPluginVersion: z.string().regex(/^v\d+\.\d+\.\d+$/, "expected a plugin image tag like v1.13.0").describe("velero/velero-plugin-for-aws image tag."),
-    fileSystemBackup: z.boolean().default(true).describe("Run the node agent for file-system (Kopia) backups of volumes without snapshots."),
-    snapshotMoveData: z.boolean().default(false).describe("Copy CSI snapshot data into the bucket (survives loss of the region's snapshots)."),
+    fileSystemBackup: z.boolean().default(true).describe("Run the node agent: file-system (Kopia) backups of volumes without snapshots, and the data mover."),
+    snapshotMoveData: z.boolean().default(false).describe("Copy CSI snapshot data into the bucket (survives loss of the region's snapshots); needs fileSystemBackup."),
     schedules: z.array(scheduleSchema).default([]),
     lifecycle: z
         .strictObject({
@@ -100,6 +100,9 @@ export function checkBackup(backup: BackupConfig, ctx: { production: boolean; re
             issue(at("lifecycle", "transitions", i, "days"), `expected at least ${MIN_DAYS_BEFORE_STANDARD_IA} days before STANDARD_IA (S3 minimum)`, t.days);
         }
     });
+    if (backup.snapshotMoveData && !backup.fileSystemBackup) {
+        issue(at("fileSystemBackup"), "expected true when snapshotMoveData is true (Velero's data mover runs in the node agent)", false);
+    }
     if (backup.replicaRegion === ctx.region) issue(at("replicaRegion"), `expected a region other than the platform's (${ctx.region})`, backup.replicaRegion);
     if (!ctx.production) return;
     if (!backup.enabled) issue(at("enabled"), "expected true in production", false);

@@ -49,10 +49,9 @@ describe("backup decisions", () => {
         assert.deepStrictEqual(includedNamespaces("PlatformNamespaces", ["vault", "keycloak"], ["team-a", "vault"]), ["keycloak", "team-a", "vault"]);
     });
 
-    it("runs Velero with the AWS plugin, Pod Identity (no key secret), CSI, kopia and the node agent", () => {
+    it("runs Velero with the AWS plugin, no key secret, CSI, kopia and the node agent", () => {
         const v = veleroValues({
             bucketName: "b",
-            roleArn: "arn:role",
             region: "eu-west-1",
             kmsKeyArn: "arn:k",
             awsPluginVersion: "v1.14.0",
@@ -97,18 +96,21 @@ for (const stack of ["dev", "prod"] as const) {
             values = inputs(named(res, "platform-backup-velero")).values;
         });
 
-        it("installs the pinned Velero chart into its platform namespace, on an IRSA role for its service account", () => {
+        it("installs the pinned Velero chart into its platform namespace, on a Pod Identity role for its service account", () => {
             const release = named(res, "platform-backup-velero");
             const i = inputs(release);
             assert.deepStrictEqual([i.chart, i.version, i.repositoryOpts.repo, i.namespace], ["velero", cfg.backup.chartVersion, "https://vmware-tanzu.github.io/helm-charts", "velero"]);
             const role = named(res, "platform-backup-identity-role");
-            // The role ARN flows in through the values; its permissions must be attached before pods start.
-            assert.ok(release.dependsOn.includes(named(res, "platform-backup-identity-policy").urn), "release does not wait for the role's policy");
-            assert.strictEqual(ofType(res, "aws:eks/podIdentityAssociation:PodIdentityAssociation").length, 0);
+            // Credentials must exist before pods start: the release waits for the role, its policy and the association.
+            for (const part of ["policy", "association"]) {
+                assert.ok(release.dependsOn.includes(named(res, `platform-backup-identity-${part}`).urn) || release.dependsOn.includes(named(res, "platform-backup-identity").urn), part);
+            }
+            const [association] = ofType(res, "aws:eks/podIdentityAssociation:PodIdentityAssociation").map(inputs);
+            assert.deepStrictEqual([association.namespace, association.serviceAccount, association.roleArn], ["velero", "velero-server", `arn:aws:iam::${accounts[stack]}:role/platform-backup-identity-role`]);
             const trust = JSON.parse(inputs(role).assumeRolePolicy).Statement[0];
-            assert.deepStrictEqual(Object.values(trust.Condition.StringEquals).sort(), ["sts.amazonaws.com", "system:serviceaccount:velero:velero-server"]);
+            assert.deepStrictEqual(trust.Principal, { Service: "pods.eks.amazonaws.com" });
             assert.strictEqual(values.serviceAccount.server.name, "velero-server");
-            assert.strictEqual(values.serviceAccount.server.annotations["eks.amazonaws.com/role-arn"], `arn:aws:iam::${accounts[stack]}:role/platform-backup-identity-role`);
+            assert.ok(!("annotations" in values.serviceAccount.server), "Pod Identity: no IRSA annotation");
             assert.deepStrictEqual(values.credentials, { useSecret: false });
             const ns = inputs(named(res, "platform-backup-namespace")).metadata;
             assert.strictEqual(ns.labels["platform.io/namespace-role"], "platform");
@@ -175,7 +177,10 @@ for (const stack of ["dev", "prod"] as const) {
             const role = JSON.parse(inputs(named(res, "platform-backup-bucket-replication-role")).assumeRolePolicy);
             assert.deepStrictEqual(role.Statement[0].Principal, { Service: "s3.amazonaws.com" });
             assert.strictEqual(role.Statement[0].Condition.ArnLike["aws:SourceArn"], `arn:aws:s3:::${bucketName}`);
-            assertLeastPrivilege(JSON.parse(inputs(named(res, "platform-backup-bucket-replication-policy")).policy));
+            const replicationDoc = JSON.parse(inputs(named(res, "platform-backup-bucket-replication-policy")).policy);
+            assertLeastPrivilege(replicationDoc);
+            const viaService = (sid: string) => replicationDoc.Statement.find((s: any) => s.Sid === sid).Condition.StringLike["kms:ViaService"];
+            assert.deepStrictEqual([viaService("DecryptSource"), viaService("EncryptReplicas")], ["s3.eu-west-1.amazonaws.com", `s3.${cfg.backup.replicaRegion}.amazonaws.com`]);
             // The replica is a secure bucket as well, and versioned before replication starts.
             assert.strictEqual(named(res, "platform-backup-bucket-replica-public-access-block").parent, named(res, "platform-backup-bucket-replica").urn);
             assert.ok(replication[0].dependsOn.includes(named(res, "platform-backup-bucket-versioning").urn));

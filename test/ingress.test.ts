@@ -105,6 +105,9 @@ for (const stack of ["dev", "prod"] as const) {
 
         it("installs the Gateway API CRDs (standard channel) before the controller, the class and any Gateway", () => {
             const crds = named(res, "platform-ingress-gateway-crds");
+            // Not a Helm release: the CRDs overflow Helm's 1 MiB release Secret, so they are rendered and applied one by one.
+            assert.strictEqual(crds.type, "kubernetes:helm.sh/v4:Chart");
+            assert.strictEqual(ofType(res, "kubernetes:helm.sh/v3:Release").filter((r) => inputs(r).chart === inputs(crds).chart).length, 0);
             assert.deepStrictEqual(inputs(crds).values, { crds: { gatewayAPI: { enabled: true, channel: "standard" }, envoyGateway: { enabled: true } } });
             assert.deepStrictEqual([inputs(crds).chart, inputs(crds).version], ["oci://docker.io/envoyproxy/gateway-crds-helm", cfg.ingress.charts.envoyGateway]);
             const controller = named(res, "platform-ingress-envoy-gateway");
@@ -216,9 +219,19 @@ for (const stack of ["dev", "prod"] as const) {
             assert.match(String(plan.outputs.loadBalancerHostname), /\.elb\.eu-west-1\.amazonaws\.com$/);
         });
 
+        it("labels its namespaces as platform namespaces under the restricted Pod Security level", () => {
+            const namespaces = ofType(res, "kubernetes:core/v1:Namespace").map((n) => inputs(n).metadata);
+            assert.deepStrictEqual(namespaces.map((m) => m.name).sort(), ["cert-manager", "envoy-gateway-system", "external-dns", "platform-gateway"]);
+            for (const m of namespaces) {
+                assert.strictEqual(m.labels["platform.io/namespace-role"], "platform", m.name);
+                assert.strictEqual(m.labels["pod-security.kubernetes.io/enforce"], "restricted", m.name);
+            }
+        });
+
         it("puts every Kubernetes object of the layer on the cluster provider", () => {
             const provider = named(plan.resources, "platform-cluster-k8s");
-            for (const r of res.filter((x) => x.custom && x.type.startsWith("kubernetes:"))) assert.strictEqual(r.provider, provider.urn, r.name);
+            // Remote components too (the CRD chart): nothing may fall back to an ambient kubeconfig.
+            for (const r of res.filter((x) => x.type.startsWith("kubernetes:"))) assert.strictEqual(r.provider, provider.urn, r.name);
         });
     });
 }

@@ -51,6 +51,7 @@ const badInputs: BadInput[] = [
     ["replica region that is not a region", backup({ replicaRegion: "frankfurt" }), ["platform:backup.replicaRegion", '"frankfurt"', "AWS region"]],
     ["fileSystemBackup as a string", backup({ fileSystemBackup: "true" }), ["platform:backup.fileSystemBackup", '"true"', "expected boolean"]],
     ["snapshotMoveData as a number", backup({ snapshotMoveData: 1 }), ["platform:backup.snapshotMoveData", "1", "expected boolean"]],
+    ["snapshot data movement without the node agent", backup({ snapshotMoveData: true, fileSystemBackup: false }), ["platform:backup.fileSystemBackup", "false", "true when snapshotMoveData is true"]],
     ["backups off in production", backup({ enabled: false }, prod), ["platform:backup.enabled", "true in production"]],
     ["production keeping full backups under 30 days", schedule(1, { ttl: "336h" }, prod), ["platform:backup.schedules", "kept at least 720h (30 days) in production"]],
     ["production with only platform-namespace schedules", backup({ schedules: [section("backup", prod).schedules[0]] }, prod), ["platform:backup.schedules", "AllNamespaces"]],

@@ -64,10 +64,27 @@ describe("storage decisions", () => {
     });
 
     it("scopes the replication role to the two buckets and two keys", () => {
-        const doc = replicationPolicy({ sourceBucketArn: "arn:s", destinationBucketArn: "arn:d", sourceKeyArn: "arn:ks", destinationKeyArn: "arn:kd" });
+        const doc = replicationPolicy({
+            sourceBucketArn: "arn:s",
+            sourceRegion: "eu-west-1",
+            destinationBucketArn: "arn:d",
+            destinationRegion: "eu-central-1",
+            sourceKeyArn: "arn:ks",
+            destinationKeyArn: "arn:kd",
+        });
         assertLeastPrivilege(doc);
         const resources = doc.Statement.flatMap((s) => [s.Resource].flat());
         assert.deepStrictEqual([...new Set(resources)].sort(), ["arn:d/*", "arn:kd", "arn:ks", "arn:s", "arn:s/*"]);
+        // Keys are used only through S3 in their region, for their bucket; the replica's bucket key needs Decrypt too.
+        const source = doc.Statement.find((s) => s.Sid === "DecryptSource")!;
+        assert.deepStrictEqual(source.Condition, {
+            StringLike: { "kms:ViaService": "s3.eu-west-1.amazonaws.com", "kms:EncryptionContext:aws:s3:arn": ["arn:s", "arn:s/*"] },
+        });
+        const destination = doc.Statement.find((s) => s.Sid === "EncryptReplicas")!;
+        assert.deepStrictEqual([destination.Action].flat().sort(), ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]);
+        assert.deepStrictEqual(destination.Condition, {
+            StringLike: { "kms:ViaService": "s3.eu-central-1.amazonaws.com", "kms:EncryptionContext:aws:s3:arn": ["arn:d", "arn:d/*"] },
+        });
     });
 
     it("names buckets prefix-purpose-account-region and refuses names S3 would", () => {

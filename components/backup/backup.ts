@@ -20,7 +20,7 @@ export interface BackupArgs {
     readonly platformNamespaces: readonly string[];
 }
 
-/** Velero: its own secure bucket, an IRSA role scoped to that bucket and EBS snapshots, schedules with TTLs. */
+/** Velero: its own secure bucket, a Pod Identity role scoped to that bucket and EBS snapshots, schedules with TTLs. */
 export class Backup extends pulumi.ComponentResource {
     public readonly bucket: Bucket;
     public readonly bucketName: pulumi.Output<string>;
@@ -57,8 +57,8 @@ export class Backup extends pulumi.ComponentResource {
             {
                 namespace: args.namespace,
                 serviceAccount: VELERO_SERVICE_ACCOUNT,
-                // IRSA: Velero documents it; Pod Identity is unconfirmed (vmware-tanzu/velero#7421 still open).
-                mode: "Irsa",
+                // Pod Identity: Velero >= 1.14 and the AWS plugin >= 1.10 use an aws-sdk-go-v2 with the EKS container
+                // credential provider (velero#7307). Server, node agent, data movers and maintenance jobs share this account.
                 policy: pulumi
                     .all([partition, account, this.bucket.arn, args.storage.objectsKmsKeyArn, args.cluster.ebsKmsKeyArn])
                     .apply(([p, accountId, bucketArn, objectsKeyArn, ebsKeyArn]) =>
@@ -78,10 +78,9 @@ export class Backup extends pulumi.ComponentResource {
                 version: s.chartVersion,
                 repositoryOpts: { repo: VELERO_CHART_REPOSITORY },
                 namespace: namespace.metadata.name,
-                values: pulumi.all([this.bucket.bucketName, args.storage.objectsKmsKeyArn, identity.roleArn]).apply(([bucketName, kmsKeyArn, roleArn]) =>
+                values: pulumi.all([this.bucket.bucketName, args.storage.objectsKmsKeyArn]).apply(([bucketName, kmsKeyArn]) =>
                     veleroValues({
                         bucketName,
-                        roleArn,
                         region: args.region,
                         kmsKeyArn,
                         awsPluginVersion: s.awsPluginVersion,
@@ -94,7 +93,7 @@ export class Backup extends pulumi.ComponentResource {
                 ),
                 maxHistory: 5,
             },
-            // Pods must start with credentials: the role and its policy exist first.
+            // Pods must start with credentials: the role, its policy and the association exist first.
             { ...k8sOpts, dependsOn: [identity] },
         );
 

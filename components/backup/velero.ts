@@ -22,8 +22,6 @@ export interface VeleroSchedule {
 
 export interface VeleroValuesArgs {
     readonly bucketName: string;
-    /** IAM role the service account assumes (IRSA); server, node agent, data movers and maintenance jobs share it. */
-    readonly roleArn: string;
     readonly region: string;
     readonly kmsKeyArn: string;
     readonly awsPluginVersion: string;
@@ -72,9 +70,9 @@ export function veleroValues(a: VeleroValuesArgs): Record<string, unknown> {
                 securityContext: restrictedContainer,
             },
         ],
-        // Credentials come from the service account's IAM role, never a key in a Secret.
+        // Credentials come from the service account's Pod Identity association, never a key in a Secret.
         credentials: { useSecret: false },
-        serviceAccount: { server: { create: true, name: VELERO_SERVICE_ACCOUNT, annotations: { "eks.amazonaws.com/role-arn": a.roleArn } } },
+        serviceAccount: { server: { create: true, name: VELERO_SERVICE_ACCOUNT } },
         configuration: {
             backupStorageLocation: [
                 {
@@ -102,7 +100,7 @@ export function veleroValues(a: VeleroValuesArgs): Record<string, unknown> {
             tolerations: [{ operator: "Exists" }],
             resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "1Gi" } },
         },
-        // fsGroup lets the non-root server read the projected IRSA token.
+        // fsGroup lets the non-root server read the projected Pod Identity token.
         podSecurityContext: { runAsNonRoot: true, runAsUser: 65532, fsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
         containerSecurityContext: restrictedContainer,
         resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "1Gi" } },

@@ -39,6 +39,8 @@ export function gatewaySpec(namespace: string, domain: string) {
         spec: {
             gatewayClassName: GATEWAY_CLASS,
             listeners: [
+                // Also what lets the Gateway become Programmed before the certificate exists: Envoy Gateway builds
+                // no proxies for a Gateway without a valid listener, and the HTTPS one waits for its Secret.
                 { name: HTTP_LISTENER, protocol: "HTTP", port: 80, allowedRoutes: { namespaces: { from: "Same" } } },
                 {
                     name: HTTPS_LISTENER,

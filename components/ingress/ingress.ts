@@ -92,24 +92,25 @@ export class Ingress extends pulumi.ComponentResource implements IngressRef {
         const ns = (role: string, namespace: string) => platformNamespace(`${name}-ns-${role}`, namespace, "restricted", k8sOpts);
         const certManagerNs = ns("cert-manager", PLATFORM_NAMESPACES.certManager);
         const externalDnsNs = ns("external-dns", PLATFORM_NAMESPACES.externalDns);
-        // Envoy proxies run next to their controller; baseline because the proxies' shutdown manager needs it.
-        const controllerNs = platformNamespace(`${name}-ns-envoy-gateway`, PLATFORM_NAMESPACES.gatewayController, "baseline", k8sOpts);
+        // Envoy proxies run next to their controller; envoy and shutdown-manager run non-root, no privilege, RuntimeDefault.
+        const controllerNs = ns("envoy-gateway", PLATFORM_NAMESPACES.gatewayController);
         const gatewayNs = ns("gateway", PLATFORM_NAMESPACES.gateway);
 
         const release = (role: string, a: k8s.helm.v3.ReleaseArgs, dependsOn: pulumi.Resource[]) =>
             new k8s.helm.v3.Release(`${name}-${role}`, { maxHistory: 5, ...a }, { ...k8sOpts, dependsOn });
 
-        // Gateway API CRDs (standard channel) and Envoy Gateway's own, from the release's CRD chart, before any user of them.
-        const crds = release(
-            "gateway-crds",
+        // Gateway API CRDs (standard channel) and Envoy Gateway's own, before any user of them. Rendered and applied
+        // object by object (server-side apply): as a Helm release they would overflow Helm's 1 MiB release Secret
+        // (envoyproxy/gateway#6105), which is why upstream installs this chart with `helm template | kubectl apply`.
+        const crds = new k8s.helm.v4.Chart(
+            `${name}-gateway-crds`,
             {
-                name: "gateway-crds",
                 chart: CHART_REPOSITORIES.gatewayCrds,
                 version: s.charts.envoyGateway,
                 namespace: controllerNs.metadata.name,
                 values: gatewayCrdsValues(),
             },
-            [],
+            k8sOpts,
         );
         const envoyGateway = release(
             "envoy-gateway",

@@ -73,9 +73,16 @@ export function bucketPolicy(bucketArn: string, accountId: string, receivesAcces
 
 export interface ReplicationPolicyArgs {
     readonly sourceBucketArn: string;
+    readonly sourceRegion: string;
     readonly destinationBucketArn: string;
+    readonly destinationRegion: string;
     readonly sourceKeyArn: string;
     readonly destinationKeyArn: string;
+}
+
+/** Key use only through S3 in the bucket's region, only for that bucket's objects (bucket keys put the bucket ARN in the context). */
+function keyUseThroughS3(region: string, bucketArn: string) {
+    return { StringLike: { "kms:ViaService": `s3.${region}.amazonaws.com`, "kms:EncryptionContext:aws:s3:arn": [bucketArn, `${bucketArn}/*`] } };
 }
 
 /** What S3 replication needs: read versions of the source, write replicas, decrypt/encrypt with the two keys. */
@@ -99,8 +106,15 @@ export function replicationPolicy(a: ReplicationPolicyArgs): PolicyDocument {
             Action: ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"],
             Resource: `${a.destinationBucketArn}/*`,
         },
-        { Sid: "DecryptSource", Effect: "Allow", Action: "kms:Decrypt", Resource: a.sourceKeyArn },
-        { Sid: "EncryptReplicas", Effect: "Allow", Action: ["kms:Encrypt", "kms:GenerateDataKey"], Resource: a.destinationKeyArn },
+        { Sid: "DecryptSource", Effect: "Allow", Action: "kms:Decrypt", Resource: a.sourceKeyArn, Condition: keyUseThroughS3(a.sourceRegion, a.sourceBucketArn) },
+        {
+            Sid: "EncryptReplicas",
+            Effect: "Allow",
+            // Decrypt as well: the replica bucket uses an S3 Bucket Key, which S3 must unwrap on the role's behalf.
+            Action: ["kms:Encrypt", "kms:GenerateDataKey", "kms:Decrypt"],
+            Resource: a.destinationKeyArn,
+            Condition: keyUseThroughS3(a.destinationRegion, a.destinationBucketArn),
+        },
     );
 }
 

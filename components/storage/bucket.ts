@@ -147,9 +147,18 @@ export class Bucket extends pulumi.ComponentResource {
                 {
                     role: role.id,
                     policy: pulumi
-                        .all([bucket.arn, this.replica.arn, pulumi.output(args.kmsKeyArn!), replicaKey.arn])
-                        .apply(([sourceBucketArn, destinationBucketArn, sourceKeyArn, destinationKeyArn]) =>
-                            JSON.stringify(replicationPolicy({ sourceBucketArn, destinationBucketArn, sourceKeyArn, destinationKeyArn })),
+                        .all([bucket.arn, bucket.region, this.replica.arn, pulumi.output(args.kmsKeyArn!), replicaKey.arn])
+                        .apply(([sourceBucketArn, sourceRegion, destinationBucketArn, sourceKeyArn, destinationKeyArn]) =>
+                            JSON.stringify(
+                                replicationPolicy({
+                                    sourceBucketArn,
+                                    sourceRegion,
+                                    destinationBucketArn,
+                                    destinationRegion: args.replica!.region,
+                                    sourceKeyArn,
+                                    destinationKeyArn,
+                                }),
+                            ),
                         ),
                 },
                 { parent: this },
