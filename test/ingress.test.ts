@@ -134,6 +134,7 @@ for (const stack of ["dev", "prod"] as const) {
             const lbc = release("aws-load-balancer-controller").values;
             assert.deepStrictEqual([lbc.clusterName, lbc.region, lbc.vpcId, lbc.replicaCount], [`acme-${stack}`, "eu-west-1", idOf("platform-network-vpc"), want.controllers]);
             assert.strictEqual(lbc.enableServiceMutatorWebhook, false);
+            assert.deepStrictEqual(lbc.controllerConfig.featureGates, { ALBGatewayAPI: false, NLBGatewayAPI: false, GatewayListenerSet: false });
             const cm = release("cert-manager").values;
             assert.deepStrictEqual(cm.crds, { enabled: true, keep: true });
             assert.deepStrictEqual(cm.config.gatewayAPI, { enabled: true });

@@ -47,7 +47,7 @@ describe("storage decisions", () => {
     });
 
     it("denies plain HTTP on the bucket and its objects; lets log delivery in only on log buckets", () => {
-        const doc = bucketPolicy("arn:aws:s3:::b", "111111111111", false);
+        const doc = bucketPolicy("arn:aws:s3:::b");
         assert.deepStrictEqual(doc.Statement, [
             {
                 Sid: "DenyInsecureTransport",
@@ -58,9 +58,9 @@ describe("storage decisions", () => {
                 Condition: { Bool: { "aws:SecureTransport": "false" } },
             },
         ]);
-        const logs = bucketPolicy("arn:aws:s3:::l", "111111111111", true).Statement[1];
+        const logs = bucketPolicy("arn:aws:s3:::l", { accountId: "111111111111", bucketArnPattern: "arn:aws:s3:::acme-*" }).Statement[1];
         assert.deepStrictEqual(logs.Principal, { Service: "logging.s3.amazonaws.com" });
-        assert.deepStrictEqual(logs.Condition, { StringEquals: { "aws:SourceAccount": "111111111111" } });
+        assert.deepStrictEqual(logs.Condition, { StringEquals: { "aws:SourceAccount": "111111111111" }, ArnLike: { "aws:SourceArn": "arn:aws:s3:::acme-*" } });
     });
 
     it("scopes the replication role to the two buckets and two keys", () => {

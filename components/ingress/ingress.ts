@@ -143,7 +143,7 @@ export class Ingress extends pulumi.ComponentResource implements IngressRef {
                     loadBalancerControllerValues({ clusterName: args.clusterName, region: args.region, vpcId, replicas, serviceAccount: SERVICE_ACCOUNTS.loadBalancerController }),
                 ),
             },
-            // v3 also implements Gateway API (for its own classes) and watches the CRDs from start-up.
+            // v3 probes the Gateway API CRDs once at start-up (its own Gateway support is switched off in the values).
             [lbcIdentity, crds],
         );
 

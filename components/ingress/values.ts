@@ -109,6 +109,9 @@ export function loadBalancerControllerValues(a: { clusterName: string; region: s
         serviceAccount: { create: true, name: a.serviceAccount },
         // Only Services that ask for it (loadBalancerClass) get an NLB; nothing is rewritten behind our back.
         enableServiceMutatorWebhook: false,
+        // Gateways belong to Envoy Gateway: the controller's own ALB/NLB Gateway API support (on by default once the
+        // Gateway API CRDs exist) stays off, so it watches and reconciles nothing of the shared Gateway.
+        controllerConfig: { featureGates: { ALBGatewayAPI: false, NLBGatewayAPI: false, GatewayListenerSet: false } },
         podDisruptionBudget: { maxUnavailable: 1 },
         priorityClassName: "system-cluster-critical",
         ...SYSTEM_PLACEMENT,

@@ -55,20 +55,28 @@ export function denyInsecureTransport(bucketArn: string): PolicyStatement {
     };
 }
 
-/** S3 server access logging delivers with the logging service principal, from this account's buckets only. */
-export function allowAccessLogDelivery(bucketArn: string, accountId: string): PolicyStatement {
+/** Buckets whose S3 server access logs a log bucket accepts: from this account, and only from these source buckets. */
+export interface AccessLogSources {
+    readonly accountId: string;
+    /** ARN or ARN pattern of the source buckets, e.g. arn:aws:s3:::acme-prod-* */
+    readonly bucketArnPattern: string;
+}
+
+/** S3 server access logging delivers with the logging service principal; the conditions stop other buckets writing here. */
+export function allowAccessLogDelivery(bucketArn: string, sources: AccessLogSources): PolicyStatement {
     return {
         Sid: "AllowServerAccessLogDelivery",
         Effect: "Allow",
         Principal: { Service: "logging.s3.amazonaws.com" },
         Action: "s3:PutObject",
         Resource: `${bucketArn}/*`,
-        Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+        Condition: { StringEquals: { "aws:SourceAccount": sources.accountId }, ArnLike: { "aws:SourceArn": sources.bucketArnPattern } },
     };
 }
 
-export function bucketPolicy(bucketArn: string, accountId: string, receivesAccessLogs: boolean): PolicyDocument {
-    return policyDocument(denyInsecureTransport(bucketArn), ...(receivesAccessLogs ? [allowAccessLogDelivery(bucketArn, accountId)] : []));
+/** TLS-only for everyone; log buckets also let S3 log delivery write for their sources. */
+export function bucketPolicy(bucketArn: string, logSources?: AccessLogSources): PolicyDocument {
+    return policyDocument(denyInsecureTransport(bucketArn), ...(logSources ? [allowAccessLogDelivery(bucketArn, logSources)] : []));
 }
 
 export interface ReplicationPolicyArgs {

@@ -12,11 +12,11 @@ export interface BucketArgs {
      */
     readonly kmsKeyArn?: pulumi.Input<string>;
     /**
-     * The bucket is the target of S3 server access logging: SSE-S3 (the log delivery cannot write SSE-KMS)
-     * and the logging service may write to it.
-     * @default false
+     * The bucket is the target of S3 server access logging of these source buckets (ARN pattern): SSE-S3 (the
+     * log delivery cannot write SSE-KMS) and the logging service may write to it for them.
+     * @default not a log bucket
      */
-    readonly receivesAccessLogs?: boolean;
+    readonly receivesAccessLogsFrom?: pulumi.Input<string>;
     /**
      * Lifecycle rules; a rule aborting stale multipart uploads is always added.
      * @default []
@@ -58,7 +58,7 @@ export class Bucket extends pulumi.ComponentResource {
     constructor(name: string, args: BucketArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:storage:Bucket", name, {}, opts);
         const protect = args.protect ?? false;
-        const receivesAccessLogs = args.receivesAccessLogs ?? false;
+        const receivesAccessLogs = args.receivesAccessLogsFrom !== undefined;
         const rules = args.lifecycleRules ?? [];
         const region = args.region;
         if (!receivesAccessLogs && args.kmsKeyArn === undefined) {
@@ -102,7 +102,11 @@ export class Bucket extends pulumi.ComponentResource {
             {
                 bucket: bucket.id,
                 region,
-                policy: pulumi.all([bucket.arn, accountId]).apply(([arn, account]) => JSON.stringify(bucketPolicy(arn, account, receivesAccessLogs))),
+                policy: pulumi
+                    .all([bucket.arn, accountId, args.receivesAccessLogsFrom])
+                    .apply(([arn, account, sources]) =>
+                        JSON.stringify(bucketPolicy(arn, sources === undefined ? undefined : { accountId: account, bucketArnPattern: sources })),
+                    ),
             },
             { ...kept, dependsOn: [publicAccess] },
         );

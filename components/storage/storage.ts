@@ -75,7 +75,8 @@ export class Storage extends pulumi.ComponentResource implements StorageRef {
                 `${name}-access-logs`,
                 {
                     bucketName: this.bucketName("s3-access", args.region),
-                    receivesAccessLogs: true,
+                    // Every platform bucket is named <prefix>-<purpose>-...: only those may log here.
+                    receivesAccessLogsFrom: pulumi.interpolate`arn:${partition}:s3:::${args.namePrefix}-*`,
                     lifecycleRules: [{ id: "expire-access-logs", expirationDays: s.accessLogs.retentionDays, noncurrentVersionExpirationDays: 1 }],
                     protect: this.protect,
                 },
