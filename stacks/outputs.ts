@@ -45,6 +45,10 @@ export interface PlatformOutputs {
     readonly objectsKmsKeyArn: pulumi.Output<string>;
     /** Velero's bucket; empty when backups are off. */
     readonly backupBucketName: pulumi.Output<string>;
+    /** Cross-region copy of the backup bucket; empty without backup.replicaRegion. */
+    readonly backupReplicaBucketName: pulumi.Output<string>;
+    /** Managed policy to attach to a recovery cluster's Velero role to restore from the copy; empty without one. */
+    readonly backupReplicaAccessPolicyArn: pulumi.Output<string>;
     /** Services are published as https://<name>.<domain>. */
     readonly domain: string;
     readonly hostedZoneId: pulumi.Output<string>;
@@ -87,6 +91,8 @@ export function platformOutputs(config: PlatformConfig, platform: Platform): Pla
         volumeSnapshotClass: platform.storage.snapshotClass,
         objectsKmsKeyArn: platform.storage.objectsKmsKeyArn,
         backupBucketName: platform.backup?.bucketName ?? pulumi.output(""),
+        backupReplicaBucketName: platform.backup?.replicaBucketName ?? pulumi.output(""),
+        backupReplicaAccessPolicyArn: platform.backup?.replicaAccessPolicyArn ?? pulumi.output(""),
         domain: platform.ingress.domain,
         hostedZoneId: platform.ingress.hostedZoneId,
         hostedZoneNameServers: platform.ingress.nameServers,

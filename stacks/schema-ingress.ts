@@ -73,5 +73,8 @@ export function checkIngress(ingress: IngressConfig, ctx: { production: boolean 
             issue(at("certificates", "issuer"), "expected letsencrypt-production in production (staging certificates are untrusted)", ingress.certificates.issuer);
         }
         if (ingress.controllerReplicas < 2) issue(at("controllerReplicas"), "expected at least 2 in production", ingress.controllerReplicas);
+        if (ingress.externalDns.policy !== "upsert-only") {
+            issue(at("externalDns", "policy"), "expected upsert-only in production (external-dns must never delete records there)", ingress.externalDns.policy);
+        }
     }
 }

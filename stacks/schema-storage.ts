@@ -1,7 +1,8 @@
 // Schemas of `platform:storage` (volumes, file systems, bucket logging) and `platform:backup` (Velero).
 import { z } from "zod";
 import { AWS_REGION_PATTERN } from "../components/network/constants";
-import { BACKUP_STORAGE_CLASSES, cronProblem, durationHours, MIN_DAYS_BEFORE_STANDARD_IA } from "../components/backup/schedules";
+import { cronProblem, longestGapMinutes } from "../components/backup/cron";
+import { BACKUP_STORAGE_CLASSES, durationHours, MIN_DAYS_BEFORE_STANDARD_IA } from "../components/backup/schedules";
 import { addonVersion, chartVersion, Issue } from "./schema-common";
 
 export const storageSchema = z.strictObject({
@@ -25,10 +26,14 @@ export const storageSchema = z.strictObject({
 });
 export type StorageConfig = z.infer<typeof storageSchema>;
 
+/** A backup that expires before the next hourly one has run protects nothing. */
+const MIN_TTL_HOURS = 1;
+
 const ttl = z.string().superRefine((value, ctx) => {
     const hours = durationHours(value);
     if (hours === undefined) ctx.addIssue({ code: "custom", message: "expected a positive Go duration like 168h or 720h0m0s", input: value });
     else if (hours <= 0) ctx.addIssue({ code: "custom", message: "expected a TTL above zero", input: value });
+    else if (hours < MIN_TTL_HOURS) ctx.addIssue({ code: "custom", message: `expected a TTL of at least ${MIN_TTL_HOURS}h`, input: value });
 });
 
 const cron = z.string().superRefine((value, ctx) => {
@@ -40,7 +45,7 @@ const k8sName = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, "expect
 
 export const scheduleSchema = z.strictObject({
     name: k8sName,
-    cron: cron.describe("Five-field cron in UTC, or @daily/@hourly..."),
+    cron: cron.describe("Five-field cron in UTC as Velero parses it (robfig/cron), @daily/@hourly..., or @every <duration>."),
     ttl: ttl.describe("How long each backup is kept (Go duration)."),
     scope: z
         .enum(["AllNamespaces", "PlatformNamespaces"], { error: "expected AllNamespaces | PlatformNamespaces" })
@@ -75,6 +80,11 @@ export type BackupConfig = z.infer<typeof backupSchema>;
 
 /** Backups kept at least this long in production. */
 export const PRODUCTION_MIN_RETENTION_HOURS = 30 * 24;
+/** Production backs up the platform's own namespaces at least this often (recovery point objective). */
+export const PRODUCTION_PLATFORM_BACKUP_MINUTES = 60;
+
+/** S3 moves objects only down this order (the transition waterfall), each class at most once. */
+const TRANSITION_ORDER: readonly string[] = BACKUP_STORAGE_CLASSES;
 
 export function checkStorage(storage: StorageConfig, ctx: { production: boolean }, issue: Issue) {
     if (storage.efs.enabled && storage.efs.addonVersion === undefined) {
@@ -85,7 +95,7 @@ export function checkStorage(storage: StorageConfig, ctx: { production: boolean 
     }
 }
 
-export function checkBackup(backup: BackupConfig, ctx: { production: boolean; region: string }, issue: Issue) {
+export function checkBackup(backup: BackupConfig, ctx: { production: boolean; region: string; efs: boolean }, issue: Issue) {
     const at = (...p: (string | number)[]) => ["backup", ...p];
     const names = new Set<string>();
     backup.schedules.forEach((s, i) => {
@@ -99,9 +109,18 @@ export function checkBackup(backup: BackupConfig, ctx: { production: boolean; re
         if (t.storageClass === "STANDARD_IA" && t.days < MIN_DAYS_BEFORE_STANDARD_IA) {
             issue(at("lifecycle", "transitions", i, "days"), `expected at least ${MIN_DAYS_BEFORE_STANDARD_IA} days before STANDARD_IA (S3 minimum)`, t.days);
         }
+        const previous = backup.lifecycle.transitions[i - 1];
+        if (previous === undefined) return;
+        if (TRANSITION_ORDER.indexOf(t.storageClass) <= TRANSITION_ORDER.indexOf(previous.storageClass)) {
+            issue(at("lifecycle", "transitions", i, "storageClass"), `expected a class after ${previous.storageClass} in ${TRANSITION_ORDER.join(" -> ")} (S3 only moves objects down, each class once)`, t.storageClass);
+        }
+        if (t.days <= previous.days) issue(at("lifecycle", "transitions", i, "days"), `expected more days than the previous transition (${previous.days})`, t.days);
     });
     if (backup.snapshotMoveData && !backup.fileSystemBackup) {
         issue(at("fileSystemBackup"), "expected true when snapshotMoveData is true (Velero's data mover runs in the node agent)", false);
+    }
+    if (backup.enabled && ctx.efs && !backup.fileSystemBackup) {
+        issue(at("fileSystemBackup"), "expected true when storage.efs.enabled is true (EFS volumes have no snapshots: Velero copies them file by file)", false);
     }
     if (backup.replicaRegion === ctx.region) issue(at("replicaRegion"), `expected a region other than the platform's (${ctx.region})`, backup.replicaRegion);
     if (!ctx.production) return;
@@ -109,5 +128,10 @@ export function checkBackup(backup: BackupConfig, ctx: { production: boolean; re
     const kept = backup.schedules.some((s) => s.scope === "AllNamespaces" && (durationHours(s.ttl) ?? 0) >= PRODUCTION_MIN_RETENTION_HOURS);
     if (backup.enabled && !kept) {
         issue(at("schedules"), `expected a schedule of AllNamespaces kept at least ${PRODUCTION_MIN_RETENTION_HOURS}h (30 days) in production`, backup.schedules.map((s) => `${s.name}:${s.ttl}`));
+    }
+    // Every schedule covers the platform namespaces (AllNamespaces includes them); one must run hourly or more often.
+    const frequent = backup.schedules.some((s) => (longestGapMinutes(s.cron) ?? Infinity) <= PRODUCTION_PLATFORM_BACKUP_MINUTES);
+    if (backup.enabled && !frequent) {
+        issue(at("schedules"), `expected a schedule backing up the platform namespaces at least every ${PRODUCTION_PLATFORM_BACKUP_MINUTES} minutes in production`, backup.schedules.map((s) => `${s.name}:${s.cron}`));
     }
 }

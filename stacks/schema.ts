@@ -208,7 +208,7 @@ export const platformConfigSchema = z.strictObject(shape).superRefine((cfg, ctx)
     }
     const production = cfg.tier === "production";
     checkStorage(cfg.storage, { production }, issue);
-    checkBackup(cfg.backup, { production, region: cfg.region }, issue);
+    checkBackup(cfg.backup, { production, region: cfg.region, efs: cfg.storage.efs.enabled }, issue);
     checkIngress(cfg.ingress, { production }, issue);
     if (parseIpv4Cidr(net.cidr).error) return; // already reported
     checkCluster(

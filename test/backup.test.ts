@@ -2,28 +2,71 @@ import * as assert from "assert";
 import { planStack, Plan, PlannedResource, PROJECT_DIR } from "../plan/engine";
 import { readStackConfig } from "../plan/stack-files";
 import { parsePlatformConfig } from "../stacks/config";
-import { cronProblem, durationHours, includedNamespaces } from "../components/backup/schedules";
-import { veleroPolicy, veleroValues } from "../components/backup/velero";
+import { cronProblem, longestGapMinutes } from "../components/backup/cron";
+import { durationHours, includedNamespaces } from "../components/backup/schedules";
+import { parse as parseYaml } from "yaml";
+import { veleroPolicy, veleroValues, veleroVolumePolicy } from "../components/backup/velero";
 import { PLATFORM_NAMESPACES } from "../components/shared/namespaces";
 import { assertLeastPrivilege, inputs, named, ofType, within } from "./helpers";
 
 const DESCRIBE_ONLY = ["ec2:DescribeVolumes", "ec2:DescribeSnapshots"];
 
 describe("backup decisions", () => {
+    // What Velero's parser (robfig/cron v3 ParseStandard) accepts, and what only laxer cron dialects do.
     const cronTable: [string, boolean][] = [
         ["0 * * * *", true],
         ["*/15 2-4 * * 1-5", true],
         ["@daily", true],
         ["0 3 * * *", true],
+        ["0 3 * * MON-FRI", true],
+        ["0 3 1,15 jan,jul ?", true],
+        ["5/15 * * * *", true],
+        ["@every 1h", true],
+        ["@every 36h30m", true],
         ["60 * * * *", false],
         ["0 24 * * *", false],
+        ["0 0 0 * *", false],
         ["0 0 3 * * *", false],
-        ["@every 1h", false],
+        ["0 3 * * 7", false],
+        ["0 3 L * *", false],
+        ["0 3 * * 1#2", false],
+        ["0 3 * * 5L", false],
+        ["H 3 * * *", false],
+        ["*/0 * * * *", false],
+        ["0 5-3 * * *", false],
+        ["0 3 1-2-3 * *", false],
+        ["0 0 31 2 *", false],
+        ["@every", false],
+        ["@every 0h", false],
+        ["@fortnightly", false],
         ["", false],
     ];
     for (const [expr, ok] of cronTable) {
         it(`cron ${JSON.stringify(expr)} is ${ok ? "valid" : "rejected"}`, () => assert.strictEqual(cronProblem(expr) === undefined, ok, cronProblem(expr)));
     }
+
+    const gapTable: [string, number | undefined][] = [
+        ["0 * * * *", 60],
+        ["@hourly", 60],
+        ["*/15 * * * *", 15],
+        ["0 3 * * *", 1440],
+        ["0 3 * * 1-5", 3 * 1440], // Friday to Monday
+        ["0 0 1 * 1", 7 * 1440], // 1st of the month OR Mondays (both day fields restricted)
+        ["0 0 1 * *", 31 * 1440],
+        ["0 * * 1-6 *", 184 * 1440 + 60], // last run 30 June 23:00, next 1 January 00:00
+        ["@every 90m", 90],
+        ["0 0 31 2 *", undefined],
+    ];
+    for (const [expr, minutes] of gapTable) {
+        it(`${JSON.stringify(expr)} runs at most ${minutes ?? "never"} minutes apart`, () => assert.strictEqual(longestGapMinutes(expr), minutes));
+    }
+
+    it("copies volumes of drivers without snapshots file by file (Velero resource policy v1)", () => {
+        assert.deepStrictEqual(parseYaml(veleroVolumePolicy(["efs.csi.aws.com"])), {
+            version: "v1",
+            volumePolicies: [{ conditions: { csi: { driver: "efs.csi.aws.com" } }, action: { type: "fs-backup" } }],
+        });
+    });
 
     const ttlTable: [string, number | undefined][] = [
         ["168h", 168],
@@ -101,10 +144,16 @@ for (const stack of ["dev", "prod"] as const) {
             const i = inputs(release);
             assert.deepStrictEqual([i.chart, i.version, i.repositoryOpts.repo, i.namespace], ["velero", cfg.backup.chartVersion, "https://vmware-tanzu.github.io/helm-charts", "velero"]);
             const role = named(res, "platform-backup-identity-role");
-            // Credentials must exist before pods start: the release waits for the role, its policy and the association.
-            for (const part of ["policy", "association"]) {
-                assert.ok(release.dependsOn.includes(named(res, `platform-backup-identity-${part}`).urn) || release.dependsOn.includes(named(res, "platform-backup-identity").urn), part);
+            // The first backup runs at once: the release waits for everything in the identity component (role, policy,
+            // association) and the bucket component (encryption, policy, public-access block...), and the snapshot class.
+            const waitsFor = (r: PlannedResource) => assert.ok(release.dependsOn.includes(r.urn), `release does not wait for ${r.name}`);
+            for (const component of ["platform-backup-identity", "platform-backup-bucket"]) {
+                // (The bucket itself is a dependency through its name in the values, so not listed as an explicit one.)
+                const children = within(res, component).filter((r) => r.custom && r.type !== "aws:s3/bucket:Bucket");
+                assert.ok(children.length >= 3, component);
+                children.forEach(waitsFor);
             }
+            waitsFor(named(plan.resources, "platform-storage-snapshot-class"));
             const [association] = ofType(res, "aws:eks/podIdentityAssociation:PodIdentityAssociation").map(inputs);
             assert.deepStrictEqual([association.namespace, association.serviceAccount, association.roleArn], ["velero", "velero-server", `arn:aws:iam::${accounts[stack]}:role/platform-backup-identity-role`]);
             const trust = JSON.parse(inputs(role).assumeRolePolicy).Statement[0];
@@ -145,6 +194,25 @@ for (const stack of ["dev", "prod"] as const) {
             }
         });
 
+        it(cfg.storage.efs.enabled ? "backs EFS volumes up file by file through a volume policy every schedule follows" : "needs no volume policy without EFS", () => {
+            const maps = ofType(res, "kubernetes:core/v1:ConfigMap");
+            const templates = Object.values(values.schedules).map((sc: any) => sc.template);
+            if (!cfg.storage.efs.enabled) {
+                assert.strictEqual(maps.length, 0);
+                for (const t of templates) assert.ok(!("resourcePolicy" in t));
+                return;
+            }
+            const [policy] = maps;
+            assert.deepStrictEqual([inputs(policy).metadata.name, inputs(policy).metadata.namespace], ["velero-volume-policy", "velero"]);
+            assert.deepStrictEqual(Object.keys(inputs(policy).data), ["policy.yaml"]); // Velero reads a ConfigMap with exactly one key
+            assert.deepStrictEqual(parseYaml(inputs(policy).data["policy.yaml"]).volumePolicies, [
+                { conditions: { csi: { driver: "efs.csi.aws.com" } }, action: { type: "fs-backup" } },
+            ]);
+            for (const t of templates) assert.deepStrictEqual(t.resourcePolicy, { kind: "configmap", name: "velero-volume-policy" });
+            assert.ok(named(res, "platform-backup-velero").dependsOn.includes(policy.urn));
+            assert.strictEqual(values.deployNodeAgent, true);
+        });
+
         it("scopes Velero's IAM to its bucket, the objects key, the EBS key and Velero's own snapshots", () => {
             const doc = JSON.parse(inputs(named(res, "platform-backup-identity-policy")).policy);
             assertLeastPrivilege(doc, DESCRIBE_ONLY);
@@ -153,6 +221,11 @@ for (const stack of ["dev", "prod"] as const) {
             const del = doc.Statement.find((s: any) => s.Action === "ec2:DeleteSnapshot");
             assert.deepStrictEqual(del.Condition, { Null: { "aws:ResourceTag/velero.io/backup": "false" } });
             assert.strictEqual(del.Resource, "arn:aws:ec2:eu-west-1::snapshot/*");
+            const objectsKey = doc.Statement.find((s: any) => s.Sid === "BucketKey");
+            assert.deepStrictEqual(objectsKey.Condition.StringLike, {
+                "kms:ViaService": "s3.eu-west-1.amazonaws.com",
+                "kms:EncryptionContext:aws:s3:arn": [`arn:aws:s3:::${bucketName}`, `arn:aws:s3:::${bucketName}/*`],
+            });
             const kms = doc.Statement.filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith("kms:"))).map((s: any) => s.Resource);
             assert.deepStrictEqual([...new Set(kms)].sort(), [
                 `arn:aws:kms:eu-west-1:${accounts[stack]}:key/platform-cluster-ebs-key`,
@@ -164,7 +237,23 @@ for (const stack of ["dev", "prod"] as const) {
             const replication = ofType(res, "aws:s3/bucketReplicationConfig:BucketReplicationConfig");
             if (!cfg.backup.replicaRegion) {
                 assert.strictEqual(replication.length, 0);
+                assert.deepStrictEqual([plan.outputs.backupReplicaBucketName, plan.outputs.backupReplicaAccessPolicyArn], ["", ""]);
                 return;
+            }
+            assert.strictEqual(plan.outputs.backupReplicaBucketName, `acme-prod-velero-${accounts.prod}-${cfg.backup.replicaRegion}`);
+            // What a recovery cluster's Velero needs on the copy: its objects, and its key only through S3 there.
+            const access = named(res, "platform-backup-bucket-replica-access");
+            assert.strictEqual(plan.outputs.backupReplicaAccessPolicyArn, `arn:aws:iam::${accounts.prod}:policy/platform-backup-bucket-replica-access`);
+            const accessDoc = JSON.parse(inputs(access).policy);
+            assertLeastPrivilege(accessDoc);
+            const replicaArn = `arn:aws:s3:::acme-prod-velero-${accounts.prod}-${cfg.backup.replicaRegion}`;
+            assert.deepStrictEqual(accessDoc.Statement.filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith("s3:"))).map((s: any) => s.Resource).sort(), [replicaArn, `${replicaArn}/*`]);
+            const key = accessDoc.Statement.find((s: any) => s.Sid === "BucketKey");
+            assert.match(key.Resource, new RegExp(`^arn:aws:kms:${cfg.backup.replicaRegion}:`));
+            assert.strictEqual(key.Condition.StringLike["kms:ViaService"], `s3.${cfg.backup.replicaRegion}.amazonaws.com`);
+            // Kept with the kept replication configuration in production.
+            for (const kept of ["platform-backup-bucket-replication-role", "platform-backup-bucket-replication-policy", "platform-backup-bucket-replication"]) {
+                assert.strictEqual(named(res, kept).retainOnDelete, true, kept);
             }
             const replica = named(res, "platform-backup-bucket-replica-bucket");
             assert.strictEqual(inputs(replica).region, cfg.backup.replicaRegion);

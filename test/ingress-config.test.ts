@@ -34,6 +34,7 @@ const badInputs: BadInput[] = [
     ["load balancer scheme typo", part("loadBalancer", { scheme: "public" }), ["platform:ingress.loadBalancer.scheme", '"public"', "internet-facing | internal"]],
     ["proxy protocol as a string", part("loadBalancer", { proxyProtocol: "v2" }), ["platform:ingress.loadBalancer.proxyProtocol", '"v2"', "expected boolean"]],
     ["external-dns policy typo", part("externalDns", { policy: "upsert" }), ["platform:ingress.externalDns.policy", '"upsert"', "sync | upsert-only"]],
+    ["external-dns allowed to delete records in production", part("externalDns", { policy: "sync" }, prod), ["platform:ingress.externalDns.policy", '"sync"', "upsert-only in production"]],
     ["a single Envoy replica", part("gateway", { replicas: 1 }), ["platform:ingress.gateway.replicas", "1", "at least 2 Envoy replicas"]],
     ["zone spread typo", part("gateway", { zoneSpread: "Required" }), ["platform:ingress.gateway.zoneSpread", '"Required"', "ScheduleAnyway | DoNotSchedule"]],
     ["no controller replicas", ingress({ controllerReplicas: 0 }), ["platform:ingress.controllerReplicas", "0", "1 to 3"]],

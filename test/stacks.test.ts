@@ -14,6 +14,7 @@ const CONTRACT_KEYS = [
     "clusterCertificateAuthority", "clusterEndpoint", "clusterName", "clusterOidcIssuerUrl", "clusterOidcProviderArn",
     "clusterSecurityGroupId", "kubeconfig", "nodeRoleArn",
     "defaultStorageClass", "statefulStorageClass", "efsStorageClass", "volumeSnapshotClass", "objectsKmsKeyArn", "backupBucketName",
+    "backupReplicaBucketName", "backupReplicaAccessPolicyArn",
     "domain", "hostedZoneId", "hostedZoneNameServers", "gatewayName", "gatewayNamespace", "loadBalancerHostname",
 ].sort();
 

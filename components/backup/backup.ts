@@ -7,7 +7,7 @@ import { NODE_ROLE_LABEL } from "../cluster/node-group";
 import { platformNamespace } from "../shared/namespaces";
 import type { Bucket } from "../storage/bucket";
 import type { StorageRef } from "../storage/storage-ref";
-import { VELERO_CHART_REPOSITORY, VELERO_SERVICE_ACCOUNT, veleroPolicy, veleroValues } from "./velero";
+import { VELERO_CHART_REPOSITORY, VELERO_SERVICE_ACCOUNT, VOLUME_POLICY_CONFIGMAP, veleroPolicy, veleroValues, veleroVolumePolicy } from "./velero";
 
 export interface BackupArgs {
     readonly cluster: ClusterRef;
@@ -25,6 +25,10 @@ export class Backup extends pulumi.ComponentResource {
     public readonly bucket: Bucket;
     public readonly bucketName: pulumi.Output<string>;
     public readonly roleArn: pulumi.Output<string>;
+    /** The cross-region copy of the bucket; undefined without backup.replicaRegion. */
+    public readonly replicaBucketName: pulumi.Output<string> | undefined;
+    /** Attach to the Velero role of a recovery cluster to restore from the copy; undefined without a copy. */
+    public readonly replicaAccessPolicyArn: pulumi.Output<string> | undefined;
     public readonly namespace: string;
 
     constructor(name: string, args: BackupArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -70,6 +74,15 @@ export class Backup extends pulumi.ComponentResource {
 
         // The node agent mounts the kubelet's pod volumes from the host: the namespace must allow it.
         const namespace = platformNamespace(`${name}-namespace`, args.namespace, s.fileSystemBackup ? "privileged" : "baseline", k8sOpts);
+        const drivers = args.storage.csiDriversWithoutSnapshots;
+        const volumePolicy =
+            drivers.length > 0
+                ? new k8s.core.v1.ConfigMap(
+                      `${name}-volume-policy`,
+                      { metadata: { name: VOLUME_POLICY_CONFIGMAP, namespace: namespace.metadata.name }, data: { "policy.yaml": veleroVolumePolicy(drivers) } },
+                      k8sOpts,
+                  )
+                : undefined;
         new k8s.helm.v3.Release(
             `${name}-velero`,
             {
@@ -88,17 +101,26 @@ export class Backup extends pulumi.ComponentResource {
                         snapshotMoveData: s.snapshotMoveData,
                         schedules: s.schedules,
                         platformNamespaces: args.platformNamespaces,
+                        volumePolicyConfigMap: volumePolicy ? VOLUME_POLICY_CONFIGMAP : undefined,
                         systemNodeSelector: { [NODE_ROLE_LABEL]: "system" },
                     }),
                 ),
                 maxHistory: 5,
             },
-            // Pods must start with credentials: the role, its policy and the association exist first.
-            { ...k8sOpts, dependsOn: [identity] },
+            // Schedules run their first backup at once: credentials (role, policy, association), the bucket with all
+            // its settings, the snapshot class and the volume policy exist first.
+            { ...k8sOpts, dependsOn: [identity, this.bucket, args.storage.volumeSnapshotClass, ...(volumePolicy ? [volumePolicy] : [])] },
         );
 
         this.bucketName = this.bucket.bucketName;
         this.roleArn = identity.roleArn;
-        this.registerOutputs({ bucketName: this.bucketName, roleArn: this.roleArn });
+        this.replicaBucketName = this.bucket.replica?.bucketName;
+        this.replicaAccessPolicyArn = this.bucket.replicaAccessPolicyArn;
+        this.registerOutputs({
+            bucketName: this.bucketName,
+            roleArn: this.roleArn,
+            replicaBucketName: this.replicaBucketName,
+            replicaAccessPolicyArn: this.replicaAccessPolicyArn,
+        });
     }
 }

@@ -1,23 +1,4 @@
-// Backup schedules as data: cron and TTL checks, and which namespaces a schedule covers.
-import { CronExpressionParser } from "cron-parser";
-
-/** Descriptors Velero's cron parser (robfig/cron, standard) accepts besides five fields. */
-const CRON_DESCRIPTORS = ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"];
-
-/** Why a cron expression is not a valid five-field Velero schedule, or undefined when it is. */
-export function cronProblem(expression: string): string | undefined {
-    const trimmed = expression.trim();
-    if (CRON_DESCRIPTORS.includes(trimmed)) return undefined;
-    const fields = trimmed.split(/\s+/);
-    if (fields.length !== 5) return `expected five cron fields (minute hour day-of-month month day-of-week) or one of ${CRON_DESCRIPTORS.join(", ")}; got ${fields.length} fields`;
-    try {
-        CronExpressionParser.parse(trimmed);
-        return undefined;
-    } catch (e) {
-        return `expected a valid cron expression: ${(e as Error).message}`;
-    }
-}
-
+// Backup schedules as data: TTLs, and which namespaces a schedule covers.
 const GO_DURATION = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
 
 /** Hours in a Go duration of hours/minutes/seconds ("720h", "36h30m"); undefined when it is not one. */

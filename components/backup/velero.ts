@@ -1,13 +1,17 @@
 // Velero as data: Helm values at chart 12.1.x (keys checked against the chart's values.yaml) and its IAM policy.
+import { stringify } from "yaml";
 import { CRITICAL_ADDONS_TAINT } from "../cluster/constants";
 import { ebsKeyUsePolicy } from "../cluster/policies";
 import { PolicyDocument, policyDocument } from "../shared/iam";
+import { bucketObjectAccess } from "../storage/bucket-policies";
 import { includedNamespaces, ScheduleScope } from "./schedules";
 
 export const VELERO_CHART_REPOSITORY = "https://vmware-tanzu.github.io/helm-charts";
 export const VELERO_SERVICE_ACCOUNT = "velero-server";
 export const BACKUP_STORAGE_LOCATION = "default";
 export const VOLUME_SNAPSHOT_LOCATION = "default";
+/** ConfigMap (in Velero's namespace) holding the volume policy every schedule follows. */
+export const VOLUME_POLICY_CONFIGMAP = "velero-volume-policy";
 /** Tag the AWS plugin puts on every EBS snapshot it takes; deletions are limited to snapshots carrying it. */
 export const VELERO_SNAPSHOT_TAG = "velero.io/backup";
 
@@ -30,6 +34,11 @@ export interface VeleroValuesArgs {
     readonly schedules: readonly VeleroSchedule[];
     /** Always backed up by PlatformNamespaces schedules. */
     readonly platformNamespaces: readonly string[];
+    /**
+     * The volume policy ConfigMap every schedule references (see `veleroVolumePolicy`).
+     * @default none
+     */
+    readonly volumePolicyConfigMap?: string;
     /** Node label selecting the System node group. */
     readonly systemNodeSelector: Readonly<Record<string, string>>;
 }
@@ -56,6 +65,7 @@ export function veleroValues(a: VeleroValuesArgs): Record<string, unknown> {
                     snapshotVolumes: s.snapshotVolumes,
                     snapshotMoveData: s.snapshotVolumes && a.snapshotMoveData,
                     volumeSnapshotLocations: s.snapshotVolumes ? [VOLUME_SNAPSHOT_LOCATION] : [],
+                    ...(a.volumePolicyConfigMap ? { resourcePolicy: { kind: "configmap", name: a.volumePolicyConfigMap } } : {}),
                 },
             },
         ]),
@@ -112,6 +122,17 @@ export function veleroValues(a: VeleroValuesArgs): Record<string, unknown> {
     };
 }
 
+/**
+ * Velero resource policy (v1): volumes of these CSI drivers are copied file by file by the node agent instead of
+ * snapshotted, which their drivers cannot do (a snapshot attempt would leave every backup PartiallyFailed).
+ */
+export function veleroVolumePolicy(fileCopyCsiDrivers: readonly string[]): string {
+    return stringify({
+        version: "v1",
+        volumePolicies: fileCopyCsiDrivers.map((driver) => ({ conditions: { csi: { driver } }, action: { type: "fs-backup" } })),
+    });
+}
+
 export interface VeleroPolicyArgs {
     readonly partition: string;
     readonly region: string;
@@ -144,14 +165,7 @@ export function veleroPolicy(a: VeleroPolicyArgs): PolicyDocument {
             Resource: snapshots,
             Condition: { Null: { [`aws:ResourceTag/${VELERO_SNAPSHOT_TAG}`]: "false" } },
         },
-        {
-            Sid: "BackupObjects",
-            Effect: "Allow",
-            Action: ["s3:GetObject", "s3:DeleteObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
-            Resource: `${a.bucketArn}/*`,
-        },
-        { Sid: "ListBackupBucket", Effect: "Allow", Action: "s3:ListBucket", Resource: a.bucketArn },
-        { Sid: "BucketEncryption", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: a.objectsKeyArn },
+        ...bucketObjectAccess(a.bucketArn, a.objectsKeyArn, a.region),
         // Snapshots of encrypted volumes and volumes restored from them use the platform's EBS key.
         ...ebsKeyUsePolicy(a.ebsKeyArn).Statement,
     );

@@ -93,6 +93,20 @@ function keyUseThroughS3(region: string, bucketArn: string) {
     return { StringLike: { "kms:ViaService": `s3.${region}.amazonaws.com`, "kms:EncryptionContext:aws:s3:arn": [bucketArn, `${bucketArn}/*`] } };
 }
 
+/** Read, write and delete objects of one bucket (Velero's documented S3 actions), with its key used only through S3. */
+export function bucketObjectAccess(bucketArn: string, keyArn: string, region: string): PolicyStatement[] {
+    return [
+        {
+            Sid: "BucketObjects",
+            Effect: "Allow",
+            Action: ["s3:GetObject", "s3:DeleteObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+            Resource: `${bucketArn}/*`,
+        },
+        { Sid: "ListBucket", Effect: "Allow", Action: "s3:ListBucket", Resource: bucketArn },
+        { Sid: "BucketKey", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: keyArn, Condition: keyUseThroughS3(region, bucketArn) },
+    ];
+}
+
 /** What S3 replication needs: read versions of the source, write replicas, decrypt/encrypt with the two keys. */
 export function replicationPolicy(a: ReplicationPolicyArgs): PolicyDocument {
     return policyDocument(

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { serviceTrustPolicy } from "../shared/iam";
-import { bucketPolicy, LifecycleRule, lifecycleRules, replicationPolicy } from "./bucket-policies";
+import { policyDocument, serviceTrustPolicy } from "../shared/iam";
+import { bucketObjectAccess, bucketPolicy, LifecycleRule, lifecycleRules, replicationPolicy } from "./bucket-policies";
 
 export interface BucketArgs {
     /** Globally unique bucket name. */
@@ -54,6 +54,11 @@ export class Bucket extends pulumi.ComponentResource {
     /** Key objects are encrypted with; undefined for SSE-S3 (access-log buckets). */
     public readonly kmsKeyArn: pulumi.Output<string> | undefined;
     public readonly replica: Bucket | undefined;
+    /**
+     * Managed policy granting object access to the replica (and its key): attach it to the role that restores from
+     * the copy, e.g. Velero's in a recovery cluster. Undefined without a replica.
+     */
+    public readonly replicaAccessPolicyArn: pulumi.Output<string> | undefined;
 
     constructor(name: string, args: BucketArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:storage:Bucket", name, {}, opts);
@@ -144,7 +149,7 @@ export class Bucket extends pulumi.ComponentResource {
                         .all([accountId, bucket.arn])
                         .apply(([account, sourceArn]) => JSON.stringify(serviceTrustPolicy("s3.amazonaws.com", account, sourceArn))),
                 },
-                { parent: this },
+                kept,
             );
             new aws.iam.RolePolicy(
                 `${name}-replication-policy`,
@@ -165,8 +170,21 @@ export class Bucket extends pulumi.ComponentResource {
                             ),
                         ),
                 },
-                { parent: this },
+                // Kept with the kept replication configuration, which would otherwise point at a deleted role.
+                kept,
             );
+            const replicaKeyArn = replicaKey.arn;
+            const replicaRegion = args.replica.region;
+            this.replicaAccessPolicyArn = new aws.iam.Policy(
+                `${name}-replica-access`,
+                {
+                    description: `Object access to the ${replicaRegion} copy of ${name}, for restores from it`,
+                    policy: pulumi
+                        .all([this.replica.arn, replicaKeyArn])
+                        .apply(([replicaArn, keyArn]) => JSON.stringify(policyDocument(...bucketObjectAccess(replicaArn, keyArn, replicaRegion)))),
+                },
+                { parent: this },
+            ).arn;
             new aws.s3.BucketReplicationConfig(
                 `${name}-replication`,
                 {

@@ -1,4 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
+import type * as k8s from "@pulumi/kubernetes";
 import type { Bucket } from "./bucket";
 import type { LifecycleRule } from "./bucket-policies";
 
@@ -21,6 +22,10 @@ export interface StorageRef {
     readonly objectsKmsKeyArn: pulumi.Output<string>;
     /** StorageClass stateful platform services claim volumes from (gp3-retain where volumes are kept). */
     readonly statefulStorageClass: string;
+    /** The CSI VolumeSnapshotClass backups select (by Velero's label). */
+    readonly volumeSnapshotClass: k8s.apiextensions.CustomResource;
+    /** CSI drivers whose volumes cannot be snapshotted (EFS): backups copy them file by file. */
+    readonly csiDriversWithoutSnapshots: readonly string[];
     /** A secure bucket named and encrypted the platform's way, logging to the access-log bucket when there is one. */
     createBucket(name: string, args: PlatformBucketArgs, opts: pulumi.ComponentResourceOptions): Bucket;
 }

@@ -7,7 +7,7 @@ import { policyDocument } from "../shared/iam";
 import { Bucket } from "./bucket";
 import { platformBucketName } from "./bucket-policies";
 import { SharedFileSystem } from "./shared-file-system";
-import { DEFAULT_CLASS_ANNOTATION, ebsSnapshotClass, ebsStorageClasses, statefulStorageClass } from "./storage-classes";
+import { DEFAULT_CLASS_ANNOTATION, EFS_CSI_PROVISIONER, ebsSnapshotClass, ebsStorageClasses, statefulStorageClass } from "./storage-classes";
 import type { PlatformBucketArgs, StorageRef } from "./storage-ref";
 
 export interface StorageArgs {
@@ -35,6 +35,8 @@ export class Storage extends pulumi.ComponentResource implements StorageRef {
     public readonly statefulStorageClass: string;
     public readonly defaultStorageClass: pulumi.Output<string>;
     public readonly snapshotClass: pulumi.Output<string>;
+    public readonly volumeSnapshotClass: k8s.apiextensions.CustomResource;
+    public readonly csiDriversWithoutSnapshots: readonly string[];
     public readonly accessLogsBucket: Bucket | undefined;
     public readonly sharedFileSystem: SharedFileSystem | undefined;
     private readonly accountId: pulumi.Output<string>;
@@ -95,8 +97,9 @@ export class Storage extends pulumi.ComponentResource implements StorageRef {
             { metadata: { name: "gp2", annotations: { [DEFAULT_CLASS_ANNOTATION]: "false", "pulumi.com/patchForce": "true" } } },
             k8sOpts,
         );
-        const snapshotClass = new k8s.apiextensions.CustomResource(`${name}-snapshot-class`, ebsSnapshotClass(), k8sOpts);
-        this.snapshotClass = snapshotClass.metadata.name;
+        this.volumeSnapshotClass = new k8s.apiextensions.CustomResource(`${name}-snapshot-class`, ebsSnapshotClass(), k8sOpts);
+        this.snapshotClass = this.volumeSnapshotClass.metadata.name;
+        this.csiDriversWithoutSnapshots = s.efs.enabled ? [EFS_CSI_PROVISIONER] : [];
 
         if (s.efs.enabled) {
             this.sharedFileSystem = new SharedFileSystem(
