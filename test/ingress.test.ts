@@ -122,7 +122,12 @@ for (const stack of ["dev", "prod"] as const) {
                 assert.ok(object(`kubernetes:gateway.envoyproxy.io/v1alpha1:${kind}`).dependsOn.includes(crds.urn), kind);
             }
             assert.ok(named(res, "platform-ingress-cert-manager").dependsOn.includes(crds.urn), "cert-manager's Gateway support needs the CRDs");
-            assert.ok(named(res, "platform-ingress-aws-load-balancer-controller").dependsOn.includes(crds.urn), "the LB controller watches Gateway API CRDs");
+            // Destroy empties the Envoy namespace (Service finalizer, NLB) while the LB controller still runs.
+            const lbcRelease = named(res, "platform-ingress-aws-load-balancer-controller");
+            const envoyNs = named(res, "platform-ingress-ns-envoy-gateway");
+            assert.ok(envoyNs.dependsOn.includes(lbcRelease.urn), "the Envoy namespace does not wait for the LB controller");
+            assert.strictEqual(inputs(envoyNs).metadata.labels["elbv2.k8s.aws/pod-readiness-gate-inject"], "enabled");
+            assert.strictEqual(inputs(crds).namespace, "envoy-gateway-system");
             assert.deepStrictEqual(release("external-dns").values.env, [{ name: "AWS_REGION", value: "eu-west-1" }]);
         });
 
@@ -174,6 +179,7 @@ for (const stack of ["dev", "prod"] as const) {
             const zoneId = String(plan.outputs.hostedZoneId);
             for (const i of issuers) assert.deepStrictEqual(i.spec.acme.solvers[0].dns01.route53, { region: "eu-west-1", hostedZoneID: zoneId });
             assert.strictEqual(gateway.metadata.annotations["pulumi.com/waitFor"], "condition=Programmed");
+            assert.strictEqual(gateway.metadata.annotations["pulumi.com/timeoutSeconds"], "1200");
             assert.ok(named(res, "platform-ingress-https-redirect").dependsOn.includes(object("kubernetes:gateway.networking.k8s.io/v1:Gateway").urn));
         });
 
@@ -209,7 +215,8 @@ for (const stack of ["dev", "prod"] as const) {
                 return;
             }
             assert.strictEqual(inputs(zones[0]).name, domain);
-            assert.strictEqual(inputs(zones[0]).forceDestroy, false);
+            assert.strictEqual(inputs(zones[0]).forceDestroy, true); // not protected: goes with the stack, records and all
+            assert.strictEqual(zones[0].protect, false);
             assert.strictEqual((plan.outputs.hostedZoneNameServers as string[]).length, 4);
             assert.strictEqual(ofType(res, "aws:route53/record:Record").length, 0); // no parent zone in this account
         });
@@ -246,6 +253,25 @@ describe("ingress: zone variants and the publishing helper", () => {
         const [ns] = ofType(plan.resources, "aws:route53/record:Record");
         assert.deepStrictEqual([inputs(ns).zoneId, inputs(ns).name, inputs(ns).type, inputs(ns).ttl], ["Z0PARENT0001", "dev.platform.acme.example", "NS", 172800]);
         assert.deepStrictEqual(inputs(ns).records, plan.outputs.hostedZoneNameServers);
+    });
+
+    it("protects a created zone in production and never force-destroys it", async () => {
+        const prod = readStackConfig(PROJECT_DIR, "prod").config;
+        const ingress = { ...JSON.parse(prod["platform:ingress"]), hostedZone: { mode: "Delegated" } };
+        const plan = await planStack({ stack: "prod", configOverrides: { "platform:ingress": ingress } });
+        const [zone] = ofType(plan.resources, "aws:route53/zone:Zone");
+        assert.deepStrictEqual([zone.protect, zone.retainOnDelete, inputs(zone).forceDestroy], [true, true, false]);
+    });
+
+    it("puts an internal NLB in the private subnets", async () => {
+        const ingress = { ...JSON.parse(dev["platform:ingress"]), loadBalancer: { scheme: "internal", proxyProtocol: false } };
+        const plan = await planStack({ stack: "dev", configOverrides: { "platform:ingress": ingress } });
+        const proxy = inputs(ofType(plan.resources, "kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyProxy")[0]).spec.provider.kubernetes.envoyService;
+        const a = proxy.annotations;
+        assert.strictEqual(a["service.beta.kubernetes.io/aws-load-balancer-scheme"], "internal");
+        assert.strictEqual(a["service.beta.kubernetes.io/aws-load-balancer-subnets"], ["a", "b"].map((z) => idOf(`platform-network-private-eu-west-1${z}`)).join(","));
+        assert.strictEqual(a["service.beta.kubernetes.io/aws-load-balancer-target-group-attributes"], "preserve_client_ip.enabled=true");
+        assert.strictEqual(ofType(plan.resources, "kubernetes:gateway.envoyproxy.io/v1alpha1:ClientTrafficPolicy").length, 0, "no PROXY protocol policy");
     });
 
     it("finds an existing zone by name", async () => {

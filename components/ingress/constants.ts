@@ -24,6 +24,9 @@ export const HTTPS_LISTENER = "https";
 export const HTTP_LISTENER = "http";
 export const GATEWAY_TLS_SECRET = "platform-gateway-tls";
 
+/** Namespaces with this label get the AWS Load Balancer Controller's target-health readiness gates. */
+export const POD_READINESS_GATE_LABEL = "elbv2.k8s.aws/pod-readiness-gate-inject";
+
 export const CHART_REPOSITORIES = {
     gatewayCrds: "oci://docker.io/envoyproxy/gateway-crds-helm",
     envoyGateway: "oci://docker.io/envoyproxy/gateway-helm",

@@ -33,8 +33,9 @@ export function gatewaySpec(namespace: string, domain: string) {
         metadata: {
             name: GATEWAY_NAME,
             namespace,
-            // `pulumi up` waits until the load balancer is provisioned and its address is in status.
-            annotations: { "pulumi.com/waitFor": "condition=Programmed" },
+            // `pulumi up` waits until the load balancer is provisioned and its address is in status; a new NLB and the
+            // first healthy Envoy target take minutes, so allow 20.
+            annotations: { "pulumi.com/waitFor": "condition=Programmed", "pulumi.com/timeoutSeconds": "1200" },
         },
         spec: {
             gatewayClassName: GATEWAY_CLASS,

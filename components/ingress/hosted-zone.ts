@@ -43,7 +43,8 @@ export class HostedZone extends pulumi.ComponentResource {
         } else {
             const zone = new aws.route53.Zone(
                 `${name}-zone`,
-                { name: args.domain, comment: `Platform names under ${args.domain}`, forceDestroy: false },
+                // Outside production the zone goes with the stack, records (external-dns, ACME) and all.
+                { name: args.domain, comment: `Platform names under ${args.domain}`, forceDestroy: !protect },
                 { parent: this, protect, retainOnDelete: protect },
             );
             if (args.parentZoneId !== undefined) {

@@ -4,7 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 import type { IngressConfig } from "../../stacks/schema-ingress";
 import type { ClusterRef } from "../cluster/cluster-ref";
 import { PLATFORM_NAMESPACES, platformNamespace } from "../shared/namespaces";
-import { ACME_ISSUER_NAMES, CHART_REPOSITORIES, GATEWAY_NAME } from "./constants";
+import { ACME_ISSUER_NAMES, CHART_REPOSITORIES, GATEWAY_NAME, POD_READINESS_GATE_LABEL } from "./constants";
 import {
     clusterIssuerSpec,
     gatewayCertificateSpec,
@@ -92,8 +92,6 @@ export class Ingress extends pulumi.ComponentResource implements IngressRef {
         const ns = (role: string, namespace: string) => platformNamespace(`${name}-ns-${role}`, namespace, "restricted", k8sOpts);
         const certManagerNs = ns("cert-manager", PLATFORM_NAMESPACES.certManager);
         const externalDnsNs = ns("external-dns", PLATFORM_NAMESPACES.externalDns);
-        // Envoy proxies run next to their controller; envoy and shutdown-manager run non-root, no privilege, RuntimeDefault.
-        const controllerNs = ns("envoy-gateway", PLATFORM_NAMESPACES.gatewayController);
         const gatewayNs = ns("gateway", PLATFORM_NAMESPACES.gateway);
 
         const release = (role: string, a: k8s.helm.v3.ReleaseArgs, dependsOn: pulumi.Resource[]) =>
@@ -107,22 +105,11 @@ export class Ingress extends pulumi.ComponentResource implements IngressRef {
             {
                 chart: CHART_REPOSITORIES.gatewayCrds,
                 version: s.charts.envoyGateway,
-                namespace: controllerNs.metadata.name,
+                // Only cluster-scoped objects (CRDs, an admission policy): the namespace need not exist yet.
+                namespace: PLATFORM_NAMESPACES.gatewayController,
                 values: gatewayCrdsValues(),
             },
             k8sOpts,
-        );
-        const envoyGateway = release(
-            "envoy-gateway",
-            {
-                name: "envoy-gateway",
-                chart: CHART_REPOSITORIES.envoyGateway,
-                version: s.charts.envoyGateway,
-                namespace: controllerNs.metadata.name,
-                skipCrds: true,
-                values: envoyGatewayValues(replicas),
-            },
-            [crds],
         );
 
         // AWS Load Balancer Controller: turns the gateway's LoadBalancer Service into an NLB.
@@ -143,8 +130,32 @@ export class Ingress extends pulumi.ComponentResource implements IngressRef {
                     loadBalancerControllerValues({ clusterName: args.clusterName, region: args.region, vpcId, replicas, serviceAccount: SERVICE_ACCOUNTS.loadBalancerController }),
                 ),
             },
-            // v3 probes the Gateway API CRDs once at start-up (its own Gateway support is switched off in the values).
-            [lbcIdentity, crds],
+            [lbcIdentity],
+        );
+
+        // Envoy proxies run next to their controller (envoy and shutdown-manager: non-root, no privilege, RuntimeDefault).
+        // The namespace waits for the LB controller, so on destroy it is emptied while the controller still runs: the
+        // Envoy Service's finalizer is released and its NLB deleted, not leaked. The readiness-gate label has the
+        // controller's webhook hold each new Envoy pod unready until the NLB reports its target healthy, so rollouts and
+        // node consolidation never drain the old pods first.
+        const controllerNs = platformNamespace(
+            `${name}-ns-envoy-gateway`,
+            PLATFORM_NAMESPACES.gatewayController,
+            "restricted",
+            { ...k8sOpts, dependsOn: [lbc] },
+            { [POD_READINESS_GATE_LABEL]: "enabled" },
+        );
+        const envoyGateway = release(
+            "envoy-gateway",
+            {
+                name: "envoy-gateway",
+                chart: CHART_REPOSITORIES.envoyGateway,
+                version: s.charts.envoyGateway,
+                namespace: controllerNs.metadata.name,
+                skipCrds: true,
+                values: envoyGatewayValues(replicas),
+            },
+            [crds],
         );
 
         // cert-manager: ACME DNS-01 on this zone only.

@@ -29,12 +29,13 @@ export function namespaceLabels(role: NamespaceRole, podSecurity: PodSecurityLev
     };
 }
 
-/** A platform namespace with its role and Pod Security labels. */
+/** A platform namespace with its role and Pod Security labels (plus any the layer needs). */
 export function platformNamespace(
     name: string,
     namespace: string,
     podSecurity: PodSecurityLevel,
     opts: pulumi.CustomResourceOptions,
+    extraLabels: Readonly<Record<string, string>> = {},
 ): k8s.core.v1.Namespace {
-    return new k8s.core.v1.Namespace(name, { metadata: { name: namespace, labels: namespaceLabels("platform", podSecurity) } }, opts);
+    return new k8s.core.v1.Namespace(name, { metadata: { name: namespace, labels: { ...extraLabels, ...namespaceLabels("platform", podSecurity) } } }, opts);
 }
