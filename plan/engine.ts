@@ -23,6 +23,8 @@ export interface PlannedResource {
     readonly dependsOn: string[];
     readonly ignoreChanges: string[];
     readonly aliases: unknown[];
+    /** The customTimeouts option (Go durations per operation), when set. */
+    readonly customTimeouts?: { readonly create?: string; readonly update?: string; readonly delete?: string };
     /** Inputs as sent to the engine; secrets replaced by "[secret]", unknowns by "[unknown]". */
     readonly inputs: Record<string, unknown>;
     /** Dotted paths of inputs that are secret. */
@@ -134,11 +136,18 @@ interface RegisterRequest {
     getPropertydependenciesMap(): { forEach(cb: (deps: { getUrnsList(): string[] }) => void): void };
     getIgnorechangesList(): string[];
     getAliasesList(): { toObject(): unknown }[];
+    getCustomtimeouts(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
     getObject(): { toJavaScript(): unknown } | undefined;
 }
 interface OutputsRequest {
     getUrn(): string;
     getOutputs(): { toJavaScript(): unknown } | undefined;
+}
+
+/** Only the operations a program set a timeout for; undefined when it set none. */
+function customTimeouts(t: ReturnType<RegisterRequest["getCustomtimeouts"]>): PlannedResource["customTimeouts"] {
+    const set = Object.entries({ create: t?.getCreate(), update: t?.getUpdate(), delete: t?.getDelete() }).filter(([, v]) => v);
+    return set.length > 0 ? Object.fromEntries(set) : undefined;
 }
 
 /** `dependsOn` as written: all dependencies minus those implied by input properties. */
@@ -227,6 +236,7 @@ async function recordNow(options: RecordOptions, program: () => unknown): Promis
                 dependsOn: explicitDependencies(req),
                 ignoreChanges: req.getIgnorechangesList(),
                 aliases: req.getAliasesList().map((a) => a.toObject()),
+                customTimeouts: customTimeouts(req.getCustomtimeouts()),
                 inputs,
                 secretPaths,
             });

@@ -179,7 +179,7 @@ for (const stack of ["dev", "prod"] as const) {
             const zoneId = String(plan.outputs.hostedZoneId);
             for (const i of issuers) assert.deepStrictEqual(i.spec.acme.solvers[0].dns01.route53, { region: "eu-west-1", hostedZoneID: zoneId });
             assert.strictEqual(gateway.metadata.annotations["pulumi.com/waitFor"], "condition=Programmed");
-            assert.strictEqual(gateway.metadata.annotations["pulumi.com/timeoutSeconds"], "1200");
+            assert.deepStrictEqual(object("kubernetes:gateway.networking.k8s.io/v1:Gateway").customTimeouts, { create: "20m", update: "20m" });
             assert.ok(named(res, "platform-ingress-https-redirect").dependsOn.includes(object("kubernetes:gateway.networking.k8s.io/v1:Gateway").urn));
         });
 

@@ -3,6 +3,9 @@ import type * as pulumi from "@pulumi/pulumi";
 import { NAMESPACE_ROLE_LABEL } from "../shared/namespaces";
 import { ACME_ISSUERS, AcmeIssuerName, GATEWAY_CLASS, GATEWAY_NAME, GATEWAY_TLS_SECRET, HTTP_LISTENER, HTTPS_LISTENER } from "./constants";
 
+/** A new NLB and the first Envoy target it reports healthy take minutes: how long `pulumi up` waits for the Gateway. */
+export const GATEWAY_READY_TIMEOUT = "20m";
+
 export const GATEWAY_API_GROUP = "gateway.networking.k8s.io";
 const GATEWAY_API_VERSION = `${GATEWAY_API_GROUP}/v1`;
 
@@ -33,9 +36,8 @@ export function gatewaySpec(namespace: string, domain: string) {
         metadata: {
             name: GATEWAY_NAME,
             namespace,
-            // `pulumi up` waits until the load balancer is provisioned and its address is in status; a new NLB and the
-            // first healthy Envoy target take minutes, so allow 20.
-            annotations: { "pulumi.com/waitFor": "condition=Programmed", "pulumi.com/timeoutSeconds": "1200" },
+            // `pulumi up` waits until the load balancer is provisioned and its address is in status.
+            annotations: { "pulumi.com/waitFor": "condition=Programmed" },
         },
         spec: {
             gatewayClassName: GATEWAY_CLASS,

@@ -7,6 +7,7 @@ import { PLATFORM_NAMESPACES, platformNamespace } from "../shared/namespaces";
 import { ACME_ISSUER_NAMES, CHART_REPOSITORIES, GATEWAY_NAME, POD_READINESS_GATE_LABEL } from "./constants";
 import {
     clusterIssuerSpec,
+    GATEWAY_READY_TIMEOUT,
     gatewayCertificateSpec,
     gatewayClassSpec,
     gatewaySpec,
@@ -245,6 +246,7 @@ export class Ingress extends pulumi.ComponentResource implements IngressRef {
         const gatewayArgs = { ...gatewaySpec(PLATFORM_NAMESPACES.gateway, s.domain), status: undefined };
         this.gateway = new k8s.apiextensions.CustomResource(`${name}-gateway`, gatewayArgs, {
             ...k8sOpts,
+            customTimeouts: { create: GATEWAY_READY_TIMEOUT, update: GATEWAY_READY_TIMEOUT },
             // The NLB needs its controller, the listener its certificate, the class its controller.
             dependsOn: [gatewayClass, envoyGateway, lbc, certificate],
         });
