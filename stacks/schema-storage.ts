@@ -31,7 +31,7 @@ const MIN_TTL_HOURS = 1;
 
 const ttl = z.string().superRefine((value, ctx) => {
     const hours = durationHours(value);
-    if (hours === undefined) ctx.addIssue({ code: "custom", message: "expected a positive Go duration like 168h or 720h0m0s", input: value });
+    if (hours === undefined) ctx.addIssue({ code: "custom", message: "expected a Go duration like 168h or 720h0m0s", input: value });
     else if (hours <= 0) ctx.addIssue({ code: "custom", message: "expected a TTL above zero", input: value });
     else if (hours < MIN_TTL_HOURS) ctx.addIssue({ code: "custom", message: `expected a TTL of at least ${MIN_TTL_HOURS}h`, input: value });
 });
@@ -114,7 +114,11 @@ export function checkBackup(backup: BackupConfig, ctx: { production: boolean; re
         if (TRANSITION_ORDER.indexOf(t.storageClass) <= TRANSITION_ORDER.indexOf(previous.storageClass)) {
             issue(at("lifecycle", "transitions", i, "storageClass"), `expected a class after ${previous.storageClass} in ${TRANSITION_ORDER.join(" -> ")} (S3 only moves objects down, each class once)`, t.storageClass);
         }
-        if (t.days <= previous.days) issue(at("lifecycle", "transitions", i, "days"), `expected more days than the previous transition (${previous.days})`, t.days);
+        // S3 refuses a transition sooner than 30 days after one to Standard-IA (which bills 30 days anyway).
+        const gap = previous.storageClass === "STANDARD_IA" ? MIN_DAYS_BEFORE_STANDARD_IA : 1;
+        if (t.days < previous.days + gap) {
+            issue(at("lifecycle", "transitions", i, "days"), `expected at least ${previous.days + gap} days (${gap} after the ${previous.storageClass} transition at ${previous.days})`, t.days);
+        }
     });
     if (backup.snapshotMoveData && !backup.fileSystemBackup) {
         issue(at("fileSystemBackup"), "expected true when snapshotMoveData is true (Velero's data mover runs in the node agent)", false);

@@ -21,6 +21,12 @@ describe("backup decisions", () => {
         ["0 3 * * MON-FRI", true],
         ["0 3 1,15 jan,jul ?", true],
         ["5/15 * * * *", true],
+        ["1, * * * *", true], // robfig drops empty list items
+        ["+5 * * * *", true], // Go's Atoi takes a sign
+        ["@every 1.5h", true],
+        ["@daily ", false], // robfig matches descriptors exactly
+        [" @daily", false],
+        ["CRON_TZ=Europe/Paris 0 3 * * *", false],
         ["@every 1h", true],
         ["@every 36h30m", true],
         ["60 * * * *", false],
@@ -54,6 +60,9 @@ describe("backup decisions", () => {
         ["0 0 1 * 1", 7 * 1440], // 1st of the month OR Mondays (both day fields restricted)
         ["0 0 1 * *", 31 * 1440],
         ["0 * * 1-6 *", 184 * 1440 + 60], // last run 30 June 23:00, next 1 January 00:00
+        ["* * * * *", 1],
+        ["0 * * 12 *", 335 * 1440 + 60], // December only: from 31 December 23:00 to 1 December 00:00
+        ["0 * 29 2 *", 1460 * 1440 + 60], // leap days only
         ["@every 90m", 90],
         ["0 0 31 2 *", undefined],
     ];
@@ -68,24 +77,28 @@ describe("backup decisions", () => {
         });
     });
 
+    // Go's time.ParseDuration, which Velero applies to TTLs and @every.
     const ttlTable: [string, number | undefined][] = [
         ["168h", 168],
         ["720h0m0s", 720],
         ["36h30m", 36.5],
         ["90m", 1.5],
+        ["1.5h", 1.5],
+        [".5h", 0.5],
         ["0h", 0],
-        ["-1h", undefined],
+        ["0", 0],
+        ["-1h", -1],
+        ["+2h", 2],
         ["7d", undefined],
         ["", undefined],
-        ["h", 0],
+        ["h", undefined],
+        ["1h ", undefined],
+        ["12", undefined],
     ];
     for (const [ttl, hours] of ttlTable) {
-        it(`TTL ${JSON.stringify(ttl)} is ${hours ?? "not a duration"}`, () => {
-            const got = durationHours(ttl);
-            if (ttl === "h") assert.ok(got === undefined || got === 0, "a bare unit must never pass as a positive TTL");
-            else assert.strictEqual(got, hours);
-        });
+        it(`duration ${JSON.stringify(ttl)} is ${hours ?? "not a Go duration"}`, () => assert.strictEqual(durationHours(ttl), hours));
     }
+    it("reads sub-second units", () => assert.ok(Math.abs(durationHours("300ms")! * 3600 - 0.3) < 1e-9));
 
     it("includes every namespace, or the platform's own plus extras (deduplicated, sorted)", () => {
         assert.deepStrictEqual(includedNamespaces("AllNamespaces", ["vault"], []), ["*"]);
@@ -252,7 +265,7 @@ for (const stack of ["dev", "prod"] as const) {
             assert.match(key.Resource, new RegExp(`^arn:aws:kms:${cfg.backup.replicaRegion}:`));
             assert.strictEqual(key.Condition.StringLike["kms:ViaService"], `s3.${cfg.backup.replicaRegion}.amazonaws.com`);
             // Kept with the kept replication configuration in production.
-            for (const kept of ["platform-backup-bucket-replication-role", "platform-backup-bucket-replication-policy", "platform-backup-bucket-replication"]) {
+            for (const kept of ["platform-backup-bucket-replication-role", "platform-backup-bucket-replication-policy", "platform-backup-bucket-replication", "platform-backup-bucket-replica-access"]) {
                 assert.strictEqual(named(res, kept).retainOnDelete, true, kept);
             }
             const replica = named(res, "platform-backup-bucket-replica-bucket");

@@ -22,7 +22,7 @@ const schedule = (i: number, change: Record<string, unknown>, base: Raw = dev) =
 const without = (key: string, base: Raw = dev): Raw => Object.fromEntries(Object.entries(base).filter(([k]) => k !== `platform:${key}`));
 
 const badInputs: BadInput[] = [
-    ["negative TTL", schedule(0, { ttl: "-24h" }), ["platform:backup.schedules[0].ttl", '"-24h"', "positive Go duration like 168h"]],
+    ["negative TTL", schedule(0, { ttl: "-24h" }), ["platform:backup.schedules[0].ttl", '"-24h"', "TTL above zero"]],
     ["zero TTL", schedule(0, { ttl: "0h" }), ["platform:backup.schedules[0].ttl", '"0h"', "TTL above zero"]],
     ["TTL in days", schedule(0, { ttl: "7d" }), ["platform:backup.schedules[0].ttl", '"7d"', "Go duration"]],
     ["TTL as a number", schedule(0, { ttl: 168 }), ["platform:backup.schedules[0].ttl", "168", "expected string"]],
@@ -39,7 +39,9 @@ const badInputs: BadInput[] = [
     ["Standard-IA before 30 days", backup({ lifecycle: { transitions: [{ days: 7, storageClass: "STANDARD_IA" }] } }), ["platform:backup.lifecycle.transitions[0].days", "7", "at least 30 days"]],
     ["transition back up the S3 waterfall", backup({ lifecycle: { transitions: [{ days: 30, storageClass: "GLACIER_IR" }, { days: 60, storageClass: "STANDARD_IA" }] } }), ["platform:backup.lifecycle.transitions[1].storageClass", '"STANDARD_IA"', "a class after GLACIER_IR"]],
     ["the same transition class twice", backup({ lifecycle: { transitions: [{ days: 30, storageClass: "STANDARD_IA" }, { days: 60, storageClass: "STANDARD_IA" }] } }), ["platform:backup.lifecycle.transitions[1].storageClass", "a class after STANDARD_IA"]],
-    ["transitions out of day order", backup({ lifecycle: { transitions: [{ days: 60, storageClass: "STANDARD_IA" }, { days: 30, storageClass: "GLACIER_IR" }] } }), ["platform:backup.lifecycle.transitions[1].days", "30", "more days than the previous transition (60)"]],
+    ["transitions out of day order", backup({ lifecycle: { transitions: [{ days: 60, storageClass: "STANDARD_IA" }, { days: 30, storageClass: "GLACIER_IR" }] } }), ["platform:backup.lifecycle.transitions[1].days", "30", "at least 90 days (30 after the STANDARD_IA transition at 60)"]],
+    ["leaving Standard-IA within 30 days", backup({ lifecycle: { transitions: [{ days: 30, storageClass: "STANDARD_IA" }, { days: 31, storageClass: "GLACIER_IR" }] } }), ["platform:backup.lifecycle.transitions[1].days", "31", "at least 60 days"]],
+    ["two transitions on the same day", backup({ lifecycle: { transitions: [{ days: 10, storageClass: "INTELLIGENT_TIERING" }, { days: 10, storageClass: "GLACIER_IR" }] } }), ["platform:backup.lifecycle.transitions[1].days", "10", "at least 11 days (1 after the INTELLIGENT_TIERING transition at 10)"]],
     ["negative transition days", backup({ lifecycle: { transitions: [{ days: -1, storageClass: "GLACIER_IR" }] } }), ["platform:backup.lifecycle.transitions[0].days", "-1", "0 or more"]],
     ["noncurrent versions expiring at once", backup({ lifecycle: { noncurrentVersionExpirationDays: 0 } }), ["platform:backup.lifecycle.noncurrentVersionExpirationDays", "0", "at least 1 day"]],
     ["unknown lifecycle key", backup({ lifecycle: { expireDays: 3 } }), ["platform:backup.lifecycle.expireDays", "unknown key"]],

@@ -38,52 +38,61 @@ export interface CronSchedule {
 
 export type ParsedCron = { readonly schedule: CronSchedule } | { readonly everyMinutes: number } | { readonly error: string };
 
+/** robfig's parseIntOrName: a field's name, or a non-negative integer as Go's strconv.Atoi reads it. */
 function parseNumber(text: string, field: FieldBounds): number | string {
     const named = field.names?.indexOf(text.toLowerCase()) ?? -1;
     if (named >= 0) return named + (field.name === "month" ? 1 : 0);
-    if (!/^\d+$/.test(text)) return `${field.name} ${JSON.stringify(text)} is not a number${field.names ? " or name" : ""}`;
+    if (!/^\+?\d+$/.test(text)) return `${field.name} ${JSON.stringify(text)} is not a number${field.names ? " or name" : ""}`;
     return Number(text);
 }
 
-/** One comma-separated part: `*`, `?`, `n`, `a-b`, each optionally `/step` (`n/step` runs to the field's maximum). */
+/** One comma-separated part (robfig getRange): `*`/`?` or `n` or `a-b`, each optionally `/step` (`n/step` runs to the maximum). */
 function parsePart(part: string, field: FieldBounds, allowed: boolean[]): { star: boolean } | string {
     const [range, step, ...more] = part.split("/");
     if (more.length > 0) return `too many slashes in ${field.name} ${JSON.stringify(part)}`;
-    let stepValue = 1;
-    if (step !== undefined) {
-        if (!/^\d+$/.test(step) || Number(step) === 0) return `step of ${field.name} ${JSON.stringify(part)} must be a positive number`;
-        stepValue = Number(step);
-    }
+    const bounds = range.split("-");
     let start: number;
     let end: number;
     let star = false;
-    if (range === "*" || range === "?") {
-        [start, end, star] = [field.min, field.max, stepValue === 1];
+    if (bounds[0] === "*" || bounds[0] === "?") {
+        [start, end, star] = [field.min, field.max, true];
     } else {
-        const bounds = range.split("-");
         if (bounds.length > 2) return `too many hyphens in ${field.name} ${JSON.stringify(part)}`;
         const parsed = bounds.map((b) => parseNumber(b, field));
         const problem = parsed.find((p) => typeof p === "string");
         if (problem !== undefined) return problem as string;
         start = parsed[0] as number;
-        end = bounds.length === 2 ? (parsed[1] as number) : step !== undefined ? field.max : start;
+        end = bounds.length === 2 ? (parsed[1] as number) : start;
+    }
+    let stepValue = 1;
+    if (step !== undefined) {
+        const parsedStep = parseNumber(step, { ...field, names: undefined });
+        if (typeof parsedStep === "string") return `step of ${field.name} ${JSON.stringify(part)} must be a number`;
+        stepValue = parsedStep;
+        if (bounds.length === 1) end = field.max;
+        if (stepValue > 1) star = false;
     }
     if (start < field.min || end > field.max) return `${field.name} ${JSON.stringify(part)} is outside ${field.min}-${field.max}`;
     if (start > end) return `${field.name} range ${JSON.stringify(part)} starts after it ends`;
+    if (stepValue === 0) return `step of ${field.name} ${JSON.stringify(part)} must be a positive number`;
     for (let v = start; v <= end; v += stepValue) allowed[v] = true;
     return { star };
 }
 
-/** Parses a Velero schedule; the error names the field and what is wrong. */
+/** Parses a schedule exactly as robfig/cron v3 ParseStandard does (no trimming); the error names the field and the problem. */
 export function parseCron(expression: string): ParsedCron {
-    const trimmed = expression.trim();
-    if (trimmed.startsWith("@every ")) {
-        const hours = durationHours(trimmed.slice("@every ".length).trim());
-        return hours !== undefined && hours > 0 ? { everyMinutes: hours * 60 } : { error: "expected @every with a positive duration like 1h30m" };
+    if (expression === "") return { error: "expected a schedule; got an empty string" };
+    if (/^(CRON_)?TZ=/.test(expression)) return { error: "expected no CRON_TZ/TZ prefix: platform schedules are written in UTC" };
+    if (expression.startsWith("@")) {
+        if (expression.startsWith("@every ")) {
+            const hours = durationHours(expression.slice("@every ".length));
+            return hours !== undefined && hours > 0 ? { everyMinutes: hours * 60 } : { error: "expected @every with a positive Go duration like 1h30m" };
+        }
+        const standard = CRON_DESCRIPTORS[expression];
+        if (standard === undefined) return { error: `expected one of ${Object.keys(CRON_DESCRIPTORS).join(", ")} or @every <duration>` };
+        return parseCron(standard);
     }
-    const standard = trimmed.startsWith("@") ? CRON_DESCRIPTORS[trimmed] : trimmed;
-    if (standard === undefined) return { error: `expected one of ${Object.keys(CRON_DESCRIPTORS).join(", ")} or @every <duration>` };
-    const texts = standard.split(/\s+/).filter((t) => t !== "");
+    const texts = expression.split(/\s+/).filter((t) => t !== "");
     if (texts.length !== 5) {
         return { error: `expected five cron fields (minute hour day-of-month month day-of-week) or a descriptor like @daily; got ${texts.length} fields` };
     }
@@ -92,7 +101,8 @@ export function parseCron(expression: string): ParsedCron {
     for (const [i, text] of texts.entries()) {
         const allowed = new Array<boolean>(FIELDS[i].max + 1).fill(false);
         let star = false;
-        for (const part of text.split(",")) {
+        // robfig splits with strings.FieldsFunc: empty items ("1,,2") are dropped, not refused.
+        for (const part of text.split(",").filter((p) => p !== "")) {
             const result = parsePart(part, FIELDS[i], allowed);
             if (typeof result === "string") return { error: result };
             star = star || result.star;
@@ -119,22 +129,37 @@ function dayMatches(s: CronSchedule, day: Date): boolean {
 }
 
 const DAY_MS = 86_400_000;
-/** A leap year (2024) plus a week, so that gaps across the year's end count too. */
+const DAY_MINUTES = 1440;
+/**
+ * Eight years from 2024 (two leap cycles): long enough that every gap between runs, including the one from a
+ * year's last run to the next year's first and schedules that run only on 29 February, lies inside it.
+ */
 const WINDOW_START = Date.UTC(2024, 0, 1);
-const WINDOW_DAYS = 366 + 7;
+const WINDOW_DAYS = Math.round((Date.UTC(2032, 0, 1) - WINDOW_START) / DAY_MS);
 
-/** The longest time in minutes between two runs over a whole year; undefined when it never runs. */
+/** The longest time in minutes between two runs; undefined when it never runs. */
 export function longestGapMinutes(expression: string): number | undefined {
     const parsed = parseCron(expression);
     if ("error" in parsed) return undefined;
     if ("everyMinutes" in parsed) return parsed.everyMinutes;
+    // Hours and minutes do not depend on the day: the runs within a day are the same on every day that matches.
     const [minutes, hours] = parsed.schedule.fields;
-    const runMinutes: number[] = [];
+    const runsInDay: number[] = [];
+    hours.forEach((h, hour) => h && minutes.forEach((m, minute) => m && runsInDay.push(hour * 60 + minute)));
+    if (runsInDay.length === 0) return undefined;
+    let longest = 0;
+    for (let i = 1; i < runsInDay.length; i++) longest = Math.max(longest, runsInDay[i] - runsInDay[i - 1]);
+    let previousDay: number | undefined;
+    let matchingDays = 0;
     for (let d = 0; d < WINDOW_DAYS; d++) {
         if (!dayMatches(parsed.schedule, new Date(WINDOW_START + d * DAY_MS))) continue;
-        hours.forEach((h, hour) => h && minutes.forEach((m, minute) => m && runMinutes.push(d * 1440 + hour * 60 + minute)));
+        if (previousDay !== undefined) {
+            longest = Math.max(longest, (d - previousDay) * DAY_MINUTES + runsInDay[0] - runsInDay[runsInDay.length - 1]);
+        }
+        previousDay = d;
+        matchingDays++;
     }
-    if (runMinutes.length === 0) return undefined;
-    if (runMinutes.length === 1) return WINDOW_DAYS * 1440;
-    return Math.max(...runMinutes.slice(1).map((m, i) => m - runMinutes[i]));
+    if (matchingDays === 0) return undefined;
+    // A single matching day in eight years: the next run is further away than the window can show.
+    return matchingDays === 1 ? WINDOW_DAYS * DAY_MINUTES : longest;
 }

@@ -183,7 +183,8 @@ export class Bucket extends pulumi.ComponentResource {
                         .all([this.replica.arn, replicaKeyArn])
                         .apply(([replicaArn, keyArn]) => JSON.stringify(policyDocument(...bucketObjectAccess(replicaArn, keyArn, replicaRegion)))),
                 },
-                { parent: this },
+                // Attached to a recovery cluster's role it could not be deleted anyway; it stays with the kept copy.
+                kept,
             ).arn;
             new aws.s3.BucketReplicationConfig(
                 `${name}-replication`,
@@ -210,6 +211,6 @@ export class Bucket extends pulumi.ComponentResource {
         this.bucketName = bucket.id;
         this.arn = bucket.arn;
         this.kmsKeyArn = args.kmsKeyArn === undefined || receivesAccessLogs ? undefined : pulumi.output(args.kmsKeyArn);
-        this.registerOutputs({ bucketName: this.bucketName, arn: this.arn, kmsKeyArn: this.kmsKeyArn });
+        this.registerOutputs({ bucketName: this.bucketName, arn: this.arn, kmsKeyArn: this.kmsKeyArn, replicaAccessPolicyArn: this.replicaAccessPolicyArn });
     }
 }
