@@ -82,6 +82,16 @@ describe("plan: tree, outputs and diff", () => {
         assert.match(renderDiff(diff), /~ aws:ec2\/vpc:Vpc platform-network-vpc\n.*inputs.cidrBlock: "10.20.0.0\/16" => "10.30.0.0\/16"/);
     });
 
+    it("shows a changed customTimeouts option as a change", async () => {
+        const before = await planStack({ stack: "dev" });
+        const gateway = before.resources.find((r) => r.name === "platform-ingress-gateway")!;
+        assert.deepStrictEqual(gateway.customTimeouts, { create: "20m", update: "20m" });
+        const after = { ...before, resources: before.resources.map((r) => (r === gateway ? { ...r, customTimeouts: { create: "5m" } } : r)) };
+        const changed = diffPlans(before, after).changed;
+        assert.deepStrictEqual(changed.map((c) => c.name), ["platform-ingress-gateway"]);
+        assert.match(renderDiff(diffPlans(before, after)), /options\.customTimeouts/);
+    });
+
     it("shows no difference between two plans of the same stack", async () => {
         const diff = diffPlans(await planStack({ stack: "dev" }), await planStack({ stack: "dev" }));
         assert.deepStrictEqual([diff.added.length, diff.removed.length, diff.changed.length], [0, 0, 0]);

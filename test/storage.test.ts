@@ -194,6 +194,14 @@ for (const stack of ["dev", "prod"] as const) {
             assert.deepStrictEqual(logging.map((l) => [inputs(l).targetBucket, inputs(l).targetPrefix]), [[logBucket, "velero/"]]);
             const expiry = inputs(named(plan.resources, "platform-storage-access-logs-lifecycle")).rules[0];
             assert.deepStrictEqual(expiry.expiration, { days: cfg.storage.accessLogs.retentionDays });
+            // Log delivery is accepted only for this account's platform buckets.
+            const delivery = JSON.parse(inputs(named(plan.resources, "platform-storage-access-logs-policy")).policy).Statement.find(
+                (s: any) => s.Sid === "AllowServerAccessLogDelivery",
+            );
+            assert.deepStrictEqual(delivery.Condition, {
+                StringEquals: { "aws:SourceAccount": accounts[stack] },
+                ArnLike: { "aws:SourceArn": "arn:aws:s3:::acme-prod-*" },
+            });
         });
 
         it(cfg.storage.efs.enabled ? "runs EFS: encrypted, NFS from nodes only, mount target per AZ, CSI add-on on Pod Identity" : "has no EFS", () => {

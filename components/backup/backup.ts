@@ -25,10 +25,6 @@ export class Backup extends pulumi.ComponentResource {
     public readonly bucket: Bucket;
     public readonly bucketName: pulumi.Output<string>;
     public readonly roleArn: pulumi.Output<string>;
-    /** The cross-region copy of the bucket; undefined without backup.replicaRegion. */
-    public readonly replicaBucketName: pulumi.Output<string> | undefined;
-    /** Attach to the Velero role of a recovery cluster to restore from the copy; undefined without a copy. */
-    public readonly replicaAccessPolicyArn: pulumi.Output<string> | undefined;
     public readonly namespace: string;
 
     constructor(name: string, args: BackupArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -114,13 +110,6 @@ export class Backup extends pulumi.ComponentResource {
 
         this.bucketName = this.bucket.bucketName;
         this.roleArn = identity.roleArn;
-        this.replicaBucketName = this.bucket.replica?.bucketName;
-        this.replicaAccessPolicyArn = this.bucket.replicaAccessPolicyArn;
-        this.registerOutputs({
-            bucketName: this.bucketName,
-            roleArn: this.roleArn,
-            replicaBucketName: this.replicaBucketName,
-            replicaAccessPolicyArn: this.replicaAccessPolicyArn,
-        });
+        this.registerOutputs({ bucketName: this.bucketName, roleArn: this.roleArn });
     }
 }

@@ -118,7 +118,7 @@ export function cronProblem(expression: string): string | undefined {
     const parsed = parseCron(expression);
     if ("error" in parsed) return parsed.error;
     // Velero accepts a schedule like "0 0 31 2 *" and then never backs anything up.
-    return longestGapMinutes(expression) === undefined ? "expected a schedule that runs (this one matches no date)" : undefined;
+    return longestGap(parsed) === undefined ? "expected a schedule that runs (this one matches no date)" : undefined;
 }
 
 function dayMatches(s: CronSchedule, day: Date): boolean {
@@ -140,7 +140,10 @@ const WINDOW_DAYS = Math.round((Date.UTC(2032, 0, 1) - WINDOW_START) / DAY_MS);
 /** The longest time in minutes between two runs; undefined when it never runs. */
 export function longestGapMinutes(expression: string): number | undefined {
     const parsed = parseCron(expression);
-    if ("error" in parsed) return undefined;
+    return "error" in parsed ? undefined : longestGap(parsed);
+}
+
+function longestGap(parsed: Exclude<ParsedCron, { readonly error: string }>): number | undefined {
     if ("everyMinutes" in parsed) return parsed.everyMinutes;
     // Hours and minutes do not depend on the day: the runs within a day are the same on every day that matches.
     const [minutes, hours] = parsed.schedule.fields;

@@ -23,6 +23,8 @@ export const GATEWAY_NAME = "platform";
 export const HTTPS_LISTENER = "https";
 export const HTTP_LISTENER = "http";
 export const GATEWAY_TLS_SECRET = "platform-gateway-tls";
+/** A new NLB and the first Envoy target it reports healthy take minutes: how long `pulumi up` waits for the Gateway. */
+export const GATEWAY_READY_TIMEOUT = "20m";
 
 /** Namespaces with this label get the AWS Load Balancer Controller's target-health readiness gates. */
 export const POD_READINESS_GATE_LABEL = "elbv2.k8s.aws/pod-readiness-gate-inject";

@@ -3,9 +3,6 @@ import type * as pulumi from "@pulumi/pulumi";
 import { NAMESPACE_ROLE_LABEL } from "../shared/namespaces";
 import { ACME_ISSUERS, AcmeIssuerName, GATEWAY_CLASS, GATEWAY_NAME, GATEWAY_TLS_SECRET, HTTP_LISTENER, HTTPS_LISTENER } from "./constants";
 
-/** A new NLB and the first Envoy target it reports healthy take minutes: how long `pulumi up` waits for the Gateway. */
-export const GATEWAY_READY_TIMEOUT = "20m";
-
 export const GATEWAY_API_GROUP = "gateway.networking.k8s.io";
 const GATEWAY_API_VERSION = `${GATEWAY_API_GROUP}/v1`;
 

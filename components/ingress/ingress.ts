@@ -4,10 +4,9 @@ import * as k8s from "@pulumi/kubernetes";
 import type { IngressConfig } from "../../stacks/schema-ingress";
 import type { ClusterRef } from "../cluster/cluster-ref";
 import { PLATFORM_NAMESPACES, platformNamespace } from "../shared/namespaces";
-import { ACME_ISSUER_NAMES, CHART_REPOSITORIES, GATEWAY_NAME, POD_READINESS_GATE_LABEL } from "./constants";
+import { ACME_ISSUER_NAMES, CHART_REPOSITORIES, GATEWAY_NAME, GATEWAY_READY_TIMEOUT, POD_READINESS_GATE_LABEL } from "./constants";
 import {
     clusterIssuerSpec,
-    GATEWAY_READY_TIMEOUT,
     gatewayCertificateSpec,
     gatewayClassSpec,
     gatewaySpec,

@@ -126,6 +126,7 @@ export class Bucket extends pulumi.ComponentResource {
 
         if (args.replica) {
             if (receivesAccessLogs) throw new Error(`Bucket ${name}: access-log buckets are not replicated`);
+            const replicaRegion = args.replica.region;
             const replicaKey = new aws.kms.Key(
                 `${name}-replica-key`,
                 {
@@ -163,7 +164,7 @@ export class Bucket extends pulumi.ComponentResource {
                                     sourceBucketArn,
                                     sourceRegion,
                                     destinationBucketArn,
-                                    destinationRegion: args.replica!.region,
+                                    destinationRegion: replicaRegion,
                                     sourceKeyArn,
                                     destinationKeyArn,
                                 }),
@@ -173,14 +174,12 @@ export class Bucket extends pulumi.ComponentResource {
                 // Kept with the kept replication configuration, which would otherwise point at a deleted role.
                 kept,
             );
-            const replicaKeyArn = replicaKey.arn;
-            const replicaRegion = args.replica.region;
             this.replicaAccessPolicyArn = new aws.iam.Policy(
                 `${name}-replica-access`,
                 {
                     description: `Object access to the ${replicaRegion} copy of ${name}, for restores from it`,
                     policy: pulumi
-                        .all([this.replica.arn, replicaKeyArn])
+                        .all([this.replica.arn, replicaKey.arn])
                         .apply(([replicaArn, keyArn]) => JSON.stringify(policyDocument(...bucketObjectAccess(replicaArn, keyArn, replicaRegion)))),
                 },
                 // Attached to a recovery cluster's role it could not be deleted anyway; it stays with the kept copy.

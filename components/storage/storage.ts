@@ -99,7 +99,6 @@ export class Storage extends pulumi.ComponentResource implements StorageRef {
         );
         this.volumeSnapshotClass = new k8s.apiextensions.CustomResource(`${name}-snapshot-class`, ebsSnapshotClass(), k8sOpts);
         this.snapshotClass = this.volumeSnapshotClass.metadata.name;
-        this.csiDriversWithoutSnapshots = s.efs.enabled ? [EFS_CSI_PROVISIONER] : [];
 
         if (s.efs.enabled) {
             this.sharedFileSystem = new SharedFileSystem(
@@ -117,6 +116,8 @@ export class Storage extends pulumi.ComponentResource implements StorageRef {
                 { parent: this },
             );
         }
+
+        this.csiDriversWithoutSnapshots = this.sharedFileSystem ? [EFS_CSI_PROVISIONER] : [];
 
         this.registerOutputs({
             objectsKmsKeyArn: this.objectsKmsKeyArn,
