@@ -5,6 +5,7 @@ import { Plan, PlanError, planStack, PROJECT_DIR } from "./engine";
 import { diffPlans, renderDiff } from "./diff";
 import { renderOutputs, renderTree } from "./render";
 import { listStacks } from "./stack-files";
+import { checkPolicies, renderViolations } from "./policy-runner";
 
 const USAGE = `usage: npm run plan -- --stack <name> [--json FILE] [--diff OTHER_STACK | --diff-file SAVED_PLAN.json]
 
@@ -79,12 +80,15 @@ async function main(argv: string[]): Promise<number> {
 
     console.log(renderTree(plan));
     console.log(renderOutputs(plan));
+    const violations = await checkPolicies(plan);
+    console.log(`\n${renderViolations(violations)}`);
     if (base) console.log(`\n${renderDiff(diffPlans(base, plan))}`);
     if (args.json) {
         fs.writeFileSync(args.json, `${JSON.stringify(plan, null, 2)}\n`);
         console.log(`\nFull plan written to ${args.json}`);
     }
-    return 0;
+    // Mandatory policies fail the plan, as they fail `pulumi preview --policy-pack policy`.
+    return violations.some((v) => v.enforcementLevel === "mandatory") ? 1 : 0;
 }
 
 main(process.argv.slice(2)).then(

@@ -21,6 +21,8 @@ export interface PlannedResource {
     readonly retainOnDelete: boolean;
     readonly deleteBeforeReplace: boolean;
     readonly dependsOn: string[];
+    /** Every resource this one waits for: `dependsOn` and those its inputs come from (what the engine orders by). */
+    readonly dependencies: string[];
     readonly ignoreChanges: string[];
     readonly aliases: unknown[];
     /** The customTimeouts option (Go durations per operation), when set. */
@@ -234,6 +236,7 @@ async function recordNow(options: RecordOptions, program: () => unknown): Promis
                 retainOnDelete: req.getRetainondelete() ?? false,
                 deleteBeforeReplace: req.getDeletebeforereplace(),
                 dependsOn: explicitDependencies(req),
+                dependencies: [...new Set(req.getDependenciesList())],
                 ignoreChanges: req.getIgnorechangesList(),
                 aliases: req.getAliasesList().map((a) => a.toObject()),
                 customTimeouts: customTimeouts(req.getCustomtimeouts()),

@@ -5,14 +5,15 @@ import { addonVersion, chartVersion, cloudwatchRetention, ipv4Cidr, Issue } from
 import { parseIpv4Cidr } from "../components/network/cidr";
 
 
+// Access entries take the ARN exactly as IAM shows it, path included (IAM Identity Center roles live under
+// role/aws-reserved/sso.amazonaws.com/...); only the old aws-auth ConfigMap needed the path stripped.
 const principalArn = z
     .string()
-    .regex(/^arn:aws(-[a-z]+)*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/, "expected an IAM role or user ARN like arn:aws:iam::123456789012:role/PlatformAdmin")
-    .refine((arn) => !arn.includes(":role/aws-reserved/"), {
-        message: "expected the SSO role ARN without its path (drop aws-reserved/sso.amazonaws.com/...): EKS access entries match on the bare role name",
-    });
-
-
+    .regex(
+        /^arn:aws(-[a-z]+)*:iam::\d{12}:(role|user)(\/[\w+=,.@-]+)*\/[\w+=,.@-]+$/,
+        "expected an IAM role or user ARN as IAM shows it, like arn:aws:iam::123456789012:role/PlatformAdmin",
+    )
+    .refine((arn) => !arn.includes(":role/aws-service-role/"), { message: "expected a role or user; EKS access entries do not take service-linked roles" });
 
 /** Instance type names: family (letters, generation digit, attribute letters) dot size, e.g. m7i.large, c7g.2xlarge. */
 export const INSTANCE_TYPE_PATTERN = /^[a-z]+\d+[a-z0-9-]*\.(nano|micro|small|medium|large|metal|\d*xlarge|metal-\d+xl)$/;
@@ -56,6 +57,15 @@ export const karpenterSchema = z.strictObject({
     cpuLimit: z.number().int().min(1, "expected a positive vCPU limit").describe("Total vCPUs the default NodePool may provision."),
     consolidateAfter: z.string().regex(/^\d+(s|m|h)$/, "expected a duration like 30s, 5m or 1h").default("5m"),
     expireAfter: z.string().regex(/^\d+h$/, "expected hours like 720h").default("720h"),
+    amiVersion: z
+        .string()
+        .regex(/^(latest|v\d{8}|v\d+\.\d+\.\d+)$/, "expected latest or an AMI release tag like v20260714 (AL2023) or v1.50.0 (Bottlerocket)")
+        .describe("AMI release Karpenter's nodes run (EC2NodeClass alias <family>@<version>); production pins one, so a new AMI rolls nodes only when this changes."),
+    terminationGracePeriod: z
+        .string()
+        .regex(/^([0-9]+(s|m|h))+$/, "expected a duration like 2h or 90m")
+        .default("2h")
+        .describe("How long Karpenter waits for pods (even PDB-protected ones) before it force-drains a node being removed."),
 });
 
 export const addonsSchema = z.strictObject({
@@ -83,7 +93,10 @@ export const clusterSchema = z.strictObject({
         .default([...REQUIRED_LOG_TYPES]),
     logRetentionDays: cloudwatchRetention.default(90),
     serviceCidr: ipv4Cidr.default("172.20.0.0/16").describe("Kubernetes service CIDR; must not overlap the VPC or reserved ranges."),
-    admins: z.array(principalArn).default([]).describe("IAM principals granted AmazonEKSClusterAdminPolicy. Include the role that runs pulumi up."),
+    admins: z
+        .array(principalArn)
+        .min(1, "expected at least one admin: the cluster never bootstraps creator rights, so list the role that runs pulumi up")
+        .describe("IAM principals granted AmazonEKSClusterAdminPolicy. Include the role that runs pulumi up: nobody else gets access."),
     viewers: z.array(principalArn).default([]).describe("IAM principals granted AmazonEKSViewPolicy."),
     deletionProtection: z.boolean().default(false),
     nodeRepair: z.boolean().default(false).describe("Let EKS replace unhealthy managed nodes."),
@@ -107,7 +120,6 @@ export function checkCluster(cluster: ClusterConfig, ctx: { production: boolean;
     if (ctx.production && ep.publicAccess && (ep.publicAccessCidrs.length === 0 || ep.publicAccessCidrs.includes("0.0.0.0/0"))) {
         issue(at("endpoint", "publicAccessCidrs"), "expected specific CIDRs (not empty, not 0.0.0.0/0) for a public endpoint in production", ep.publicAccessCidrs);
     }
-    if (ctx.production && cluster.admins.length === 0) issue(at("admins"), "expected at least one cluster admin in production", cluster.admins);
     if (ctx.production && !cluster.deletionProtection) issue(at("deletionProtection"), "expected true in production", cluster.deletionProtection);
     const svc = parseIpv4Cidr(cluster.serviceCidr);
     if (!svc.error) {
@@ -135,5 +147,13 @@ export function checkCluster(cluster: ClusterConfig, ctx: { production: boolean;
     });
     const system = cluster.nodeGroups.filter((g) => g.role === "System");
     if (system.length !== 1) issue(at("nodeGroups"), `expected exactly one System node group, got ${system.length}`, cluster.nodeGroups.map((g) => g.name));
+    const karpenterAmi = cluster.karpenter.amiVersion;
+    if (cluster.karpenter.enabled && ctx.production && karpenterAmi === "latest") {
+        issue(at("karpenter", "amiVersion"), "expected a pinned AMI release in production (latest rolls every node on each AMI release)", karpenterAmi);
+    }
+    const bottlerocket = cluster.nodeGroups[0]?.amiType.startsWith("BOTTLEROCKET") ?? false;
+    if (karpenterAmi !== "latest" && /^v\d{8}$/.test(karpenterAmi) === bottlerocket) {
+        issue(at("karpenter", "amiVersion"), bottlerocket ? "expected a Bottlerocket release like v1.50.0 (the node groups run Bottlerocket)" : "expected an AL2023 release like v20260714", karpenterAmi);
+    }
     if (system[0] && system[0].minSize < 2 && ctx.production) issue(at("nodeGroups"), "expected the System group to keep at least 2 nodes in production", system[0].minSize);
 }

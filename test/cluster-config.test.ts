@@ -22,9 +22,11 @@ const badInputs: BadInput[] = [
     ["version as a number", cluster({ version: 1.36 }), ["platform:cluster.version", "1.36"]],
     ["unknown cluster key", cluster({ adminz: [] }), ["platform:cluster.adminz", "unknown key", "admins"]],
     ["malformed admin ARN", cluster({ admins: ["arn:aws:iam::1111:role/x"] }), ["platform:cluster.admins[0]", '"arn:aws:iam::1111:role/x"', "IAM role or user ARN"]],
-    ["SSO role ARN with its path", cluster({ admins: ["arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_1"] }), ["platform:cluster.admins[0]", "without its path"]],
+    ["service-linked role as admin", cluster({ admins: ["arn:aws:iam::111111111111:role/aws-service-role/eks.amazonaws.com/AWSServiceRoleForAmazonEKS"] }), ["platform:cluster.admins[0]", "service-linked roles"]],
+    ["role ARN with an empty path segment", cluster({ admins: ["arn:aws:iam::111111111111:role//Admin"] }), ["platform:cluster.admins[0]", "IAM role or user ARN"]],
     ["viewer that is not an IAM ARN", cluster({ viewers: ["developers"] }), ["platform:cluster.viewers[0]", '"developers"']],
-    ["empty admin list in production", cluster({ admins: [] }, prod), ["platform:cluster.admins", "at least one cluster admin in production"]],
+    ["empty admin list (no creator rights are bootstrapped)", cluster({ admins: [] }), ["platform:cluster.admins", "at least one admin", "role that runs pulumi up"]],
+    ["missing admin list", cluster({ admins: undefined }), ["platform:cluster.admins", "required key is missing"]],
     ["public endpoint open to the world in production", cluster({ endpoint: { privateAccess: true, publicAccess: true, publicAccessCidrs: ["0.0.0.0/0"] } }, prod), ["platform:cluster.endpoint.publicAccessCidrs", "not 0.0.0.0/0"]],
     ["public endpoint without CIDRs in production", cluster({ endpoint: { privateAccess: true, publicAccess: true, publicAccessCidrs: [] } }, prod), ["platform:cluster.endpoint.publicAccessCidrs", "specific CIDRs"]],
     ["endpoint with no access at all", cluster({ endpoint: { privateAccess: false, publicAccess: false } }), ["platform:cluster.endpoint", "private or public access"]],
@@ -68,10 +70,24 @@ const badInputs: BadInput[] = [
     ["Karpenter instance category word", karpenter({ instanceCategories: ["compute"] }), ["platform:cluster.karpenter.instanceCategories[0]", '"compute"', "category letter"]],
     ["Karpenter expiry in minutes", karpenter({ expireAfter: "30m" }), ["platform:cluster.karpenter.expireAfter", '"30m"', "hours like 720h"]],
     ["Karpenter without a CPU limit", karpenter({ cpuLimit: 0 }), ["platform:cluster.karpenter.cpuLimit", "0", "positive vCPU limit"]],
+    ["Karpenter AMI following latest in production", cluster({ karpenter: { ...clusterOf(prod).karpenter, amiVersion: "latest" } }, prod), ["platform:cluster.karpenter.amiVersion", '"latest"', "pinned AMI release in production"]],
+    ["Karpenter AMI version malformed", karpenter({ amiVersion: "2026-07-14" }), ["platform:cluster.karpenter.amiVersion", '"2026-07-14"', "release tag like v20260714"]],
+    ["Karpenter AMI version missing", karpenter({ amiVersion: undefined }), ["platform:cluster.karpenter.amiVersion", "required key is missing"]],
+    ["Bottlerocket release on AL2023 nodes", karpenter({ amiVersion: "v1.50.0" }), ["platform:cluster.karpenter.amiVersion", '"v1.50.0"', "AL2023 release like v20260714"]],
+    ["Karpenter termination grace in days", karpenter({ terminationGracePeriod: "1d" }), ["platform:cluster.karpenter.terminationGracePeriod", '"1d"', "duration like 2h"]],
 ];
 
 describe("config: bad cluster input is rejected with key, value and expectation", () => {
     itRejects(badInputs, (raw) => parsePlatformConfig(raw, "platform"));
+
+    it("accepts an IAM Identity Center role ARN with its path, as IAM shows it (access entries take it)", () => {
+        const sso = "arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Admin_0123456789abcdef";
+        assert.deepStrictEqual(parsePlatformConfig(cluster({ admins: [sso] }), "platform").cluster.admins, [sso]);
+    });
+
+    it("defaults the Karpenter termination grace period to 2h", () => {
+        assert.strictEqual(parsePlatformConfig(karpenter({ terminationGracePeriod: undefined }), "platform").cluster.karpenter.terminationGracePeriod, "2h");
+    });
 
     it("accepts both committed stack files", () => {
         assert.doesNotThrow(() => parsePlatformConfig(dev, "platform"));

@@ -58,10 +58,12 @@ describe("cluster: pure decisions", () => {
     });
     it("points Karpenter's node class at the family's AMI alias and image volume", () => {
         const args = { clusterName: "c1", nodeRoleName: "r", ebsKmsKeyArn: "k" };
-        const br = ec2NodeClassSpec({ ...args, amiFamily: "bottlerocket" });
-        assert.deepStrictEqual([br.amiSelectorTerms[0].alias, br.blockDeviceMappings[0].deviceName], ["bottlerocket@latest", "/dev/xvdb"]);
-        const al = ec2NodeClassSpec({ ...args, amiFamily: "al2023" });
+        const br = ec2NodeClassSpec({ ...args, amiFamily: "bottlerocket", amiVersion: "v1.50.0" });
+        assert.deepStrictEqual([br.amiSelectorTerms[0].alias, br.blockDeviceMappings[0].deviceName], ["bottlerocket@v1.50.0", "/dev/xvdb"]);
+        const al = ec2NodeClassSpec({ ...args, amiFamily: "al2023", amiVersion: "latest" });
         assert.deepStrictEqual([al.amiSelectorTerms[0].alias, al.blockDeviceMappings[0].deviceName, al.blockDeviceMappings[0].ebs.kmsKeyID], ["al2023@latest", "/dev/xvda", "k"]);
+        // Only the fields the karpenter.k8s.aws/v1 CRD has (no instanceMetadataTags).
+        assert.deepStrictEqual(Object.keys(al.metadataOptions).sort(), ["httpEndpoint", "httpProtocolIPv6", "httpPutResponseHopLimit", "httpTokens"]);
     });
 });
 
@@ -69,14 +71,22 @@ describe("cluster: workload identity helper", () => {
     const cluster = { name: "c1", arn: "arn:aws:eks:eu-west-1:123456789012:cluster/c1", accountId: "123456789012", oidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC", oidcIssuerUrl: "https://oidc.eks.eu-west-1.amazonaws.com/id/ABC" };
     const policy = { Version: "2012-10-17" as const, Statement: [{ Effect: "Allow" as const, Action: ["s3:GetObject"], Resource: ["arn:aws:s3:::b/*"] }] };
 
-    it("defaults to Pod Identity: trust pods.eks.amazonaws.com for this cluster, and associates the service account", async () => {
+    it("defaults to Pod Identity: trust pods.eks.amazonaws.com for this cluster's one service account (session tags), and associates it", async () => {
         const { resources } = await record({ project: "p", stack: "t" }, () => {
             new WorkloadIdentity("wi", { cluster, namespace: "ns", serviceAccount: "sa", policy });
         });
         const trust = JSON.parse(inputs(named(resources, "wi-role")).assumeRolePolicy);
         assert.deepStrictEqual(trust.Statement[0].Principal, { Service: "pods.eks.amazonaws.com" });
         assert.deepStrictEqual(trust.Statement[0].Action, ["sts:AssumeRole", "sts:TagSession"]);
-        assert.deepStrictEqual(trust.Statement[0].Condition.ArnEquals, { "aws:SourceArn": cluster.arn });
+        // EKS's documented form: the session tags it sets, not aws:SourceArn (which EKS does not set to the cluster).
+        assert.deepStrictEqual(trust.Statement[0].Condition, {
+            StringEquals: {
+                "aws:SourceAccount": "123456789012",
+                "aws:RequestTag/eks-cluster-arn": "arn:aws:eks:eu-west-1:123456789012:cluster/c1",
+                "aws:RequestTag/kubernetes-namespace": "ns",
+                "aws:RequestTag/kubernetes-service-account": "sa",
+            },
+        });
         const assoc = named(resources, "wi-association");
         assert.deepStrictEqual([inputs(assoc).namespace, inputs(assoc).serviceAccount, inputs(assoc).clusterName], ["ns", "sa", "c1"]);
         assert.deepStrictEqual(JSON.parse(inputs(named(resources, "wi-policy")).policy), policy);
@@ -98,8 +108,8 @@ describe("cluster: workload identity helper", () => {
 });
 
 const expectations = {
-    dev: { groups: { system: "ON_DEMAND", workers: "SPOT" }, public: true, cidrs: ["0.0.0.0/0"], protect: false, logs: 3, admins: 2, viewers: 1, karpenterCapacity: ["spot"] },
-    prod: { groups: { system: "ON_DEMAND", workers: "ON_DEMAND" }, public: true, cidrs: ["198.51.100.0/24", "203.0.113.10/32"], protect: true, logs: 5, admins: 2, viewers: 1, karpenterCapacity: ["on-demand"] },
+    dev: { groups: { system: "ON_DEMAND", workers: "SPOT" }, public: true, cidrs: ["0.0.0.0/0"], protect: false, logs: 3, admins: 2, viewers: 1, karpenterCapacity: ["spot"], amiAlias: "al2023@latest", terminationGracePeriod: "1h" },
+    prod: { groups: { system: "ON_DEMAND", workers: "ON_DEMAND" }, public: true, cidrs: ["198.51.100.0/24", "203.0.113.10/32"], protect: true, logs: 5, admins: 2, viewers: 1, karpenterCapacity: ["on-demand"], amiAlias: "al2023@v20260714", terminationGracePeriod: "2h" },
 } as const;
 
 for (const stack of ["dev", "prod"] as const) {
@@ -113,6 +123,17 @@ for (const stack of ["dev", "prod"] as const) {
             res = within(plan.resources, "platform-cluster"); // this layer only
         });
         const eks = () => ofType(res, "aws:eks/cluster:Cluster")[0];
+
+        it("lets only this account use the EBS key, through EC2, naming no principal that may not exist yet", () => {
+            const account = stack === "dev" ? "111111111111" : "222222222222";
+            const policy = JSON.parse(inputs(named(res, "platform-cluster-ebs-key")).policy);
+            const principals = policy.Statement.map((st: any) => st.Principal.AWS);
+            assert.deepStrictEqual(principals, [`arn:aws:iam::${account}:root`, "*", "*"]);
+            const throughEc2 = { "kms:CallerAccount": account, "kms:ViaService": "ec2.eu-west-1.amazonaws.com" };
+            assert.deepStrictEqual(policy.Statement[1].Condition, { StringEquals: throughEc2 });
+            assert.deepStrictEqual(policy.Statement[2].Condition, { StringEquals: throughEc2, Bool: { "kms:GrantIsForAWSResource": "true" } });
+            assert.strictEqual(policy.Statement[2].Action, "kms:CreateGrant");
+        });
 
         it("pins the Kubernetes version, API auth mode, standard support and its own service CIDR", () => {
             const i = inputs(eks());
@@ -243,6 +264,12 @@ for (const stack of ["dev", "prod"] as const) {
             assert.deepStrictEqual(inputs(releases[1]).values.settings, { clusterName: `acme-${stack}`, interruptionQueue: `acme-${stack}-karpenter` });
             const rules = ofType(res, "aws:cloudwatch/eventRule:EventRule").map((r) => JSON.parse(inputs(r).eventPattern)["detail-type"][0]);
             assert.ok(rules.includes("EC2 Spot Instance Interruption Warning") && rules.includes("AWS Health Event"));
+            // Explicit short names: auto-naming the longest rule would exceed EventBridge's 64 characters.
+            assert.deepStrictEqual(
+                ofType(res, "aws:cloudwatch/eventRule:EventRule").map((r) => inputs(r).name),
+                ["health", "spot", "rebalance", "state-change", "capacity-reservation"].map((n) => `acme-${stack}-karpenter-${n}`),
+            );
+            for (const t of ofType(res, "aws:cloudwatch/eventTarget:EventTarget")) assert.strictEqual(inputs(t).targetId, "karpenter-interruption-queue");
             const pool = ofType(res, "kubernetes:karpenter.sh/v1:NodePool")[0];
             const capacity = inputs(pool).spec.template.spec.requirements.find((r: any) => r.key === "karpenter.sh/capacity-type");
             assert.deepStrictEqual(capacity.values, want.karpenterCapacity);
@@ -250,6 +277,9 @@ for (const stack of ["dev", "prod"] as const) {
             const nodeClass = ofType(res, "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass")[0];
             assert.deepStrictEqual(inputs(nodeClass).spec.subnetSelectorTerms, [{ tags: { "karpenter.sh/discovery": `acme-${stack}` } }]);
             assert.strictEqual(inputs(nodeClass).spec.metadataOptions.httpTokens, "required");
+            // Production pins the AMI release (a new one rolls nodes only on review); dev follows latest.
+            assert.deepStrictEqual(inputs(nodeClass).spec.amiSelectorTerms, [{ alias: want.amiAlias }]);
+            assert.strictEqual(inputs(pool).spec.template.spec.terminationGracePeriod, want.terminationGracePeriod);
             assert.ok(pool.dependsOn.includes(nodeClass.urn));
             assert.deepStrictEqual(nodePoolSpec(cfg.karpenter, "default").limits, inputs(pool).spec.limits);
         });

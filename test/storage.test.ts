@@ -155,16 +155,12 @@ for (const stack of ["dev", "prod"] as const) {
             for (const type of BUCKET_SETTINGS) for (const s of ofType(plan.resources, type)) assert.strictEqual(s.retainOnDelete, protect, s.name);
         });
 
-        it("makes gp3 (on the cluster's EBS key) the only default class and demotes gp2", () => {
+        it("makes gp3 (on the cluster's EBS key) the only default class, without patching a class EKS may not create", () => {
             const classes = ofType(plan.resources, "kubernetes:storage.k8s.io/v1:StorageClass");
             const defaults = classes.filter((c) => inputs(c).metadata.annotations["storageclass.kubernetes.io/is-default-class"] === "true");
             assert.deepStrictEqual(defaults.map((c) => inputs(c).metadata.name), ["gp3"]);
             assert.strictEqual(inputs(defaults[0]).parameters.kmsKeyId, `arn:aws:kms:eu-west-1:${accounts[stack]}:key/platform-cluster-ebs-key`);
-            const gp2 = ofType(res, "kubernetes:storage.k8s.io/v1:StorageClassPatch")[0];
-            assert.deepStrictEqual(inputs(gp2).metadata, {
-                name: "gp2",
-                annotations: { "storageclass.kubernetes.io/is-default-class": "false", "pulumi.com/patchForce": "true" },
-            });
+            assert.deepStrictEqual(ofType(plan.resources, "kubernetes:storage.k8s.io/v1:StorageClassPatch"), []);
             const names = classes.map((c) => inputs(c).metadata.name).sort();
             assert.deepStrictEqual(names, stack === "prod" ? ["efs", "gp3", "gp3-retain"] : ["gp3"]);
             if (stack === "prod") assert.strictEqual(inputs(classes.find((c) => inputs(c).metadata.name === "gp3-retain")!).reclaimPolicy, "Retain");
@@ -179,7 +175,7 @@ for (const stack of ["dev", "prod"] as const) {
         it("puts every Kubernetes object of the layer on the cluster provider", () => {
             const provider = named(plan.resources, "platform-cluster-k8s");
             const kube = res.filter((r) => r.custom && r.type.startsWith("kubernetes:"));
-            assert.ok(kube.length >= 3);
+            assert.ok(kube.length >= 2);
             for (const r of kube) assert.strictEqual(r.provider, provider.urn, r.name);
         });
 

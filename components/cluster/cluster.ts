@@ -77,7 +77,7 @@ export class Cluster extends pulumi.ComponentResource implements ClusterRef {
                 description: `EBS volumes of ${args.clusterName} (node disks, persistent volumes)`,
                 enableKeyRotation: true,
                 deletionWindowInDays: 30,
-                policy: account.apply((a) => JSON.stringify(ebsKeyPolicy(a))),
+                policy: account.apply((a) => JSON.stringify(ebsKeyPolicy({ ...a, region: args.region }))),
             },
             kept,
         );
@@ -106,8 +106,9 @@ export class Cluster extends pulumi.ComponentResource implements ClusterRef {
                 enabledClusterLogTypes: [...s.logTypes],
                 accessConfig: {
                     authenticationMode: "API",
-                    // With admins listed, nobody gets invisible creator rights; without, the deployer keeps access.
-                    bootstrapClusterCreatorAdminPermissions: s.admins.length === 0,
+                    // Fixed at creation (a change replaces the cluster), so never derived from config: nobody gets
+                    // invisible creator rights, and the deploying role is an explicit admin access entry.
+                    bootstrapClusterCreatorAdminPermissions: false,
                 },
                 kubernetesNetworkConfig: { serviceIpv4Cidr: s.serviceCidr, ipFamily: "ipv4" },
                 // Add-ons are EKS managed add-ons below, not the unmanaged defaults.

@@ -1,13 +1,33 @@
 // Trust policies for workload identity: EKS Pod Identity (default) or IRSA through the cluster's OIDC provider.
 import { PolicyDocument, policyDocument } from "../shared/iam";
 
-/** Pod Identity: the EKS pods service assumes the role, only on behalf of this account's cluster. */
-export function podIdentityTrustPolicy(accountId: string, clusterArn: string): PolicyDocument {
+/** Who may use a Pod Identity role: one service account of one cluster. */
+export interface PodIdentitySubject {
+    readonly accountId: string;
+    readonly clusterArn: string;
+    readonly namespace: string;
+    readonly serviceAccount: string;
+}
+
+/**
+ * Pod Identity, as EKS documents it (pod-id-role.html): the pods service assumes the role and tags the session with
+ * the cluster, namespace and service account, so the trust is scoped by those session tags. `aws:SourceArn` is not
+ * set to the cluster by EKS: a condition on it leaves pods without credentials.
+ */
+export function podIdentityTrustPolicy(s: PodIdentitySubject): PolicyDocument {
     return policyDocument({
+        Sid: "AllowEksAuthToAssumeRoleForPodIdentity",
         Effect: "Allow",
         Principal: { Service: "pods.eks.amazonaws.com" },
         Action: ["sts:AssumeRole", "sts:TagSession"],
-        Condition: { StringEquals: { "aws:SourceAccount": accountId }, ArnEquals: { "aws:SourceArn": clusterArn } },
+        Condition: {
+            StringEquals: {
+                "aws:SourceAccount": s.accountId,
+                "aws:RequestTag/eks-cluster-arn": s.clusterArn,
+                "aws:RequestTag/kubernetes-namespace": s.namespace,
+                "aws:RequestTag/kubernetes-service-account": s.serviceAccount,
+            },
+        },
     });
 }
 

@@ -44,7 +44,9 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
 
         const trust =
             mode === "PodIdentity"
-                ? pulumi.all([c.accountId, c.arn]).apply(([account, arn]) => podIdentityTrustPolicy(account, arn))
+                ? pulumi
+                      .all([c.accountId, c.arn])
+                      .apply(([accountId, clusterArn]) => podIdentityTrustPolicy({ accountId, clusterArn, namespace: args.namespace, serviceAccount: args.serviceAccount }))
                 : pulumi
                       .all([c.oidcProviderArn, c.oidcIssuerUrl])
                       .apply(([provider, issuer]) => irsaTrustPolicy(provider, issuer, args.namespace, args.serviceAccount));

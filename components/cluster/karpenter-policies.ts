@@ -161,16 +161,16 @@ export function karpenterControllerPolicy(s: KarpenterScope): PolicyDocument {
     );
 }
 
-/** EventBridge patterns Karpenter drains nodes on (spot reclaim, rebalance, health events, state changes). */
+/**
+ * EventBridge patterns Karpenter drains nodes on (spot reclaim, rebalance, health events, state changes). `name` is
+ * short on purpose: rules are named `<cluster>-karpenter-<name>` within EventBridge's 64 characters.
+ */
 export const KARPENTER_INTERRUPTION_EVENTS = [
-    { name: "scheduled-change", pattern: { source: ["aws.health"], "detail-type": ["AWS Health Event"] } },
-    { name: "spot-interruption", pattern: { source: ["aws.ec2"], "detail-type": ["EC2 Spot Instance Interruption Warning"] } },
+    { name: "health", pattern: { source: ["aws.health"], "detail-type": ["AWS Health Event"] } },
+    { name: "spot", pattern: { source: ["aws.ec2"], "detail-type": ["EC2 Spot Instance Interruption Warning"] } },
     { name: "rebalance", pattern: { source: ["aws.ec2"], "detail-type": ["EC2 Instance Rebalance Recommendation"] } },
-    { name: "instance-state-change", pattern: { source: ["aws.ec2"], "detail-type": ["EC2 Instance State-change Notification"] } },
-    {
-        name: "capacity-reservation-interruption",
-        pattern: { source: ["aws.ec2"], "detail-type": ["EC2 Capacity Reservation Instance Interruption Warning"] },
-    },
+    { name: "state-change", pattern: { source: ["aws.ec2"], "detail-type": ["EC2 Instance State-change Notification"] } },
+    { name: "capacity-reservation", pattern: { source: ["aws.ec2"], "detail-type": ["EC2 Capacity Reservation Instance Interruption Warning"] } },
 ] as const;
 
 /** Only EventBridge (and SQS itself) may send to the queue, and only over TLS. */

@@ -19,6 +19,10 @@ export interface KarpenterSettings {
     readonly cpuLimit: number;
     readonly consolidateAfter: string;
     readonly expireAfter: string;
+    /** AMI release of the EC2NodeClass alias: `latest` or a release tag. */
+    readonly amiVersion: string;
+    /** Longest drain of a node Karpenter removes, PDBs notwithstanding (Go duration). */
+    readonly terminationGracePeriod: string;
 }
 
 /** Helm values of the karpenter chart (keys as in its values.yaml at the pinned version). */
@@ -37,14 +41,20 @@ export function karpenterValues(clusterName: string, queueName: string) {
     };
 }
 
-export function ec2NodeClassSpec(a: { clusterName: string; nodeRoleName: string; amiFamily: "al2023" | "bottlerocket"; ebsKmsKeyArn: string }) {
+export function ec2NodeClassSpec(a: { clusterName: string; nodeRoleName: string; amiFamily: "al2023" | "bottlerocket"; amiVersion: string; ebsKmsKeyArn: string }) {
     return {
         role: a.nodeRoleName,
-        amiSelectorTerms: [{ alias: `${a.amiFamily}@latest` }],
+        amiSelectorTerms: [{ alias: `${a.amiFamily}@${a.amiVersion}` }],
         subnetSelectorTerms: [{ tags: { "karpenter.sh/discovery": a.clusterName } }],
         // The cluster security group EKS creates (also used by the managed node groups).
         securityGroupSelectorTerms: [{ tags: { "aws:eks:cluster-name": a.clusterName } }],
-        metadataOptions: { ...NODE_METADATA_OPTIONS, httpProtocolIPv6: "disabled" },
+        // The v1 CRD has no instanceMetadataTags field (the API server would drop it).
+        metadataOptions: {
+            httpEndpoint: NODE_METADATA_OPTIONS.httpEndpoint,
+            httpTokens: NODE_METADATA_OPTIONS.httpTokens,
+            httpPutResponseHopLimit: NODE_METADATA_OPTIONS.httpPutResponseHopLimit,
+            httpProtocolIPv6: "disabled",
+        },
         blockDeviceMappings: [
             {
                 deviceName: a.amiFamily === "bottlerocket" ? "/dev/xvdb" : "/dev/xvda",
@@ -69,6 +79,8 @@ export function nodePoolSpec(s: KarpenterSettings, nodeClassName: string) {
                     { key: "karpenter.k8s.aws/instance-generation", operator: "Gt", values: ["5"] },
                 ],
                 expireAfter: s.expireAfter,
+                // Without it Karpenter waits forever on pods whose PDB forbids eviction: rollouts and NodePool deletion stall.
+                terminationGracePeriod: s.terminationGracePeriod,
             },
         },
         // At most a tenth of the pool is disrupted at once (consolidation, drift to a new AMI, expiry).
@@ -107,10 +119,10 @@ export class Karpenter extends pulumi.ComponentResource {
         for (const event of KARPENTER_INTERRUPTION_EVENTS) {
             const rule = new aws.cloudwatch.EventRule(
                 `${name}-${event.name}`,
-                { description: `Karpenter interruption: ${event.name}`, eventPattern: JSON.stringify(event.pattern) },
+                { name: `${args.clusterName}-karpenter-${event.name}`, description: `Karpenter interruption: ${event.name}`, eventPattern: JSON.stringify(event.pattern) },
                 child,
             );
-            new aws.cloudwatch.EventTarget(`${name}-${event.name}`, { rule: rule.name, arn: queue.arn }, child);
+            new aws.cloudwatch.EventTarget(`${name}-${event.name}`, { rule: rule.name, targetId: "karpenter-interruption-queue", arn: queue.arn }, child);
         }
 
         const partition = aws.getPartitionOutput({}, child).partition;
@@ -153,7 +165,9 @@ export class Karpenter extends pulumi.ComponentResource {
                 metadata: { name: "default" },
                 spec: pulumi
                     .all([args.nodeRoleName, args.cluster.ebsKmsKeyArn])
-                    .apply(([nodeRoleName, ebsKmsKeyArn]) => ec2NodeClassSpec({ clusterName: args.clusterName, nodeRoleName, amiFamily: args.amiFamily, ebsKmsKeyArn })),
+                    .apply(([nodeRoleName, ebsKmsKeyArn]) =>
+                        ec2NodeClassSpec({ clusterName: args.clusterName, nodeRoleName, amiFamily: args.amiFamily, amiVersion: args.settings.amiVersion, ebsKmsKeyArn }),
+                    ),
             },
             { ...k8sOpts, dependsOn: [release] },
         );

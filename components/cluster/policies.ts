@@ -37,27 +37,30 @@ export function secretsKeyPolicy(a: AccountRef, clusterRoleArn: string): PolicyD
 }
 
 /**
- * EBS volumes: the account delegates to IAM (node launchers, the CSI driver, Karpenter get scoped grants),
- * and the Auto Scaling service-linked role may use the key, or managed node groups cannot launch encrypted disks.
+ * EBS volumes, in the form AWS uses for its own aws/ebs key: any principal of this account may use the key, but only
+ * through EC2 (node launches by the Auto Scaling service-linked role, the CSI driver, Karpenter), and grants only for
+ * AWS resources. No principal is named that may not exist yet: on a fresh account the Auto Scaling service-linked
+ * role appears only with the first Auto Scaling group, and KMS refuses a policy naming a missing principal.
  */
-export function ebsKeyPolicy(a: AccountRef): PolicyDocument {
-    const autoscaling = `arn:${a.partition}:iam::${a.accountId}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
+export function ebsKeyPolicy(a: AccountRef & { region: string }): PolicyDocument {
+    const throughEc2 = { "kms:CallerAccount": a.accountId, "kms:ViaService": `ec2.${a.region}.amazonaws.com` };
     return policyDocument(
         keyAdministration(a),
         {
-            Sid: "AutoScalingUseOfTheKey",
+            Sid: "UseThroughEc2ByThisAccount",
             Effect: "Allow",
-            Principal: { AWS: autoscaling },
+            Principal: { AWS: "*" },
             Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
             Resource: "*",
+            Condition: { StringEquals: throughEc2 },
         },
         {
-            Sid: "AutoScalingGrantsForEbs",
+            Sid: "GrantsForEbsThroughEc2ByThisAccount",
             Effect: "Allow",
-            Principal: { AWS: autoscaling },
+            Principal: { AWS: "*" },
             Action: "kms:CreateGrant",
             Resource: "*",
-            Condition: { Bool: { "kms:GrantIsForAWSResource": "true" } },
+            Condition: { StringEquals: throughEc2, Bool: { "kms:GrantIsForAWSResource": "true" } },
         },
     );
 }

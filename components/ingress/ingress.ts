@@ -230,12 +230,13 @@ export class Ingress extends pulumi.ComponentResource implements IngressRef {
                     .output(subnets)
                     .apply((ids) => nlbAnnotations({ scheme: s.loadBalancer.scheme, proxyProtocol: s.loadBalancer.proxyProtocol, subnetIds: ids.join(",") })),
             }),
-            { ...k8sOpts, dependsOn: [crds, controllerNs] },
+            // Every custom resource waits for its controller: on destroy it goes first, while its finalizers can clear.
+            { ...k8sOpts, dependsOn: [crds, controllerNs, envoyGateway] },
         );
         const gatewayClass = new k8s.apiextensions.CustomResource(
             `${name}-gateway-class`,
             gatewayClassSpec("gateway.envoyproxy.io/gatewayclass-controller", { name: "platform", namespace: PLATFORM_NAMESPACES.gatewayController }),
-            { ...k8sOpts, dependsOn: [crds, envoyProxy] },
+            { ...k8sOpts, dependsOn: [crds, envoyProxy, envoyGateway] },
         );
         const certificate = new k8s.apiextensions.CustomResource(
             `${name}-certificate`,

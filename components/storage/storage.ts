@@ -7,7 +7,7 @@ import { policyDocument } from "../shared/iam";
 import { Bucket } from "./bucket";
 import { platformBucketName } from "./bucket-policies";
 import { SharedFileSystem } from "./shared-file-system";
-import { DEFAULT_CLASS_ANNOTATION, EFS_CSI_PROVISIONER, ebsSnapshotClass, ebsStorageClasses, statefulStorageClass } from "./storage-classes";
+import { EFS_CSI_PROVISIONER, ebsSnapshotClass, ebsStorageClasses, statefulStorageClass } from "./storage-classes";
 import type { PlatformBucketArgs, StorageRef } from "./storage-ref";
 
 export interface StorageArgs {
@@ -91,12 +91,8 @@ export class Storage extends pulumi.ComponentResource implements StorageRef {
         );
         this.defaultStorageClass = classes[0].metadata.name;
         this.statefulStorageClass = statefulStorageClass(s.retainStatefulVolumes);
-        // EKS still creates the in-tree gp2 class; pin it non-default so exactly one default exists.
-        new k8s.storage.v1.StorageClassPatch(
-            `${name}-class-gp2-not-default`,
-            { metadata: { name: "gp2", annotations: { [DEFAULT_CLASS_ANNOTATION]: "false", "pulumi.com/patchForce": "true" } } },
-            k8sOpts,
-        );
+        // No patch of EKS's gp2 class: since Kubernetes 1.30 EKS no longer marks it default (and a patch of a class a
+        // cluster may not have fails), so gp3 is the one default class.
         this.volumeSnapshotClass = new k8s.apiextensions.CustomResource(`${name}-snapshot-class`, ebsSnapshotClass(), k8sOpts);
         this.snapshotClass = this.volumeSnapshotClass.metadata.name;
 

@@ -1,0 +1,65 @@
+// A custom resource a controller owns must be deleted while that controller still runs: finalizers it sets (Envoy's
+// GatewayClass, Karpenter's NodeClaims, Velero's Restores, cert-manager's ACME orders) clear only then. Pulumi deletes a
+// resource before everything it depends on, so each such resource depends, directly or through its parents, on the
+// controller's release.
+import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import { deletedBefore } from "./support";
+
+export interface ControllerOwner {
+    /** API groups of the custom resources this controller reconciles. */
+    readonly groups: readonly string[];
+    /** What to call it in messages. */
+    readonly controller: string;
+    /** Whether `r` is the resource that runs the controller (a chart release or an EKS add-on). */
+    readonly runsController: (r: PolicyResource) => boolean;
+}
+
+/** Last path segment of a chart reference: `oci://docker.io/envoyproxy/gateway-helm` -> `gateway-helm`. */
+export const chartName = (chart: unknown) => (typeof chart === "string" ? chart.split("/").pop() : undefined);
+const HELM_RELEASE = "kubernetes:helm.sh/v3:Release";
+const release = (chart: string) => (r: PolicyResource) => r.type === HELM_RELEASE && chartName(r.props.chart) === chart;
+const addon = (name: string) => (r: PolicyResource) => r.type === "aws:eks/addon:Addon" && r.props.addonName === name;
+
+/** Each controller the platform installs and the API groups it owns; a new layer's controller gets its row here. */
+export const CONTROLLER_OWNERS: readonly ControllerOwner[] = [
+    { groups: ["gateway.networking.k8s.io", "gateway.envoyproxy.io"], controller: "Envoy Gateway (chart gateway-helm)", runsController: release("gateway-helm") },
+    { groups: ["cert-manager.io", "acme.cert-manager.io"], controller: "cert-manager (chart cert-manager)", runsController: release("cert-manager") },
+    { groups: ["policy.cert-manager.io"], controller: "approver-policy (chart cert-manager-approver-policy)", runsController: release("cert-manager-approver-policy") },
+    { groups: ["karpenter.sh", "karpenter.k8s.aws"], controller: "Karpenter (chart karpenter)", runsController: release("karpenter") },
+    { groups: ["velero.io"], controller: "Velero (chart velero)", runsController: release("velero") },
+    { groups: ["snapshot.storage.k8s.io"], controller: "the snapshot-controller add-on", runsController: addon("snapshot-controller") },
+];
+
+/** API groups Kubernetes itself serves: no separate controller to order against. */
+export const BUILT_IN_GROUPS = new Set([
+    "core", "apps", "batch", "policy", "autoscaling", "storage.k8s.io", "rbac.authorization.k8s.io", "networking.k8s.io",
+    "scheduling.k8s.io", "coordination.k8s.io", "admissionregistration.k8s.io", "apiextensions.k8s.io", "node.k8s.io",
+    "discovery.k8s.io", "certificates.k8s.io", "flowcontrol.apiserver.k8s.io", "resource.k8s.io", "helm.sh", "kustomize", "yaml",
+]);
+
+/** `kubernetes:karpenter.sh/v1:NodePool` -> `karpenter.sh`; undefined for non-Kubernetes types. */
+export function apiGroup(type: string): string | undefined {
+    const m = /^kubernetes:([^/:]+)\/[^:]+:/.exec(type) ?? /^kubernetes:([^:]+):/.exec(type);
+    return m ? m[1] : undefined;
+}
+
+export const controllerDependencyPolicy: StackValidationPolicy = {
+    name: "custom-resources-after-their-controller",
+    description: "Every custom resource depends (directly or through its parents) on the release of the controller that owns it, so destroy removes it while its finalizers can still clear.",
+    enforcementLevel: "mandatory",
+    validateStack: ({ resources }, report) => {
+        for (const r of resources) {
+            const group = apiGroup(r.type);
+            if (group === undefined || BUILT_IN_GROUPS.has(group) || r.type.startsWith("pulumi:providers:")) continue;
+            const owner = CONTROLLER_OWNERS.find((o) => o.groups.includes(group));
+            if (!owner) {
+                report(`${r.type}: no controller is known for API group ${group}; add it to CONTROLLER_OWNERS (policy/rules/controllers.ts)`, r.urn);
+                continue;
+            }
+            const before = deletedBefore(r, resources);
+            if (![...before].some(owner.runsController)) {
+                report(`${r.type} ${r.name} does not depend on ${owner.controller}: on destroy the controller can go first and its finalizers never clear`, r.urn);
+            }
+        }
+    },
+};

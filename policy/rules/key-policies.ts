@@ -1,0 +1,56 @@
+// KMS refuses a key policy naming a principal that does not exist yet (MalformedPolicyDocumentException), so a key
+// policy may name only principals that surely exist when it is written.
+import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import { asArray, jsonProp } from "./support";
+
+interface Statement {
+    readonly Sid?: string;
+    readonly Effect?: string;
+    readonly Principal?: "*" | { AWS?: string | string[]; Service?: string | string[] };
+    readonly Condition?: Record<string, Record<string, unknown>>;
+}
+
+const ROOT = /^arn:aws[a-z-]*:iam::(\d{12}):root$/;
+const ROLE = /^arn:aws[a-z-]*:iam::(\d{12}):role(\/.*\/|\/)([^/]+)$/;
+
+/** Roles this key's policy waits for: created by the program before the key (a property dependency). */
+function rolesCreatedFirst(key: PolicyResource): { path: string; name: string }[] {
+    return key.dependencies
+        .filter((d) => d.type === "aws:iam/role:Role")
+        .map((d) => ({ path: typeof d.props.path === "string" ? d.props.path : "/", name: typeof d.props.name === "string" ? d.props.name : d.name }));
+}
+
+const hasConditionKey = (st: Statement, key: string) => Object.values(st.Condition ?? {}).some((block) => key in (block ?? {}));
+
+/** Why a principal of `st` may not exist when KMS checks the policy; undefined when it surely does. */
+export function principalProblem(principal: string, st: Statement, created: readonly { path: string; name: string }[]): string | undefined {
+    if (/^\d{12}$/.test(principal) || ROOT.test(principal)) return undefined;
+    if (principal === "*") {
+        return hasConditionKey(st, "kms:CallerAccount") ? undefined : `"*" without a kms:CallerAccount condition opens the key to every account`;
+    }
+    const role = ROLE.exec(principal);
+    if (role && created.some((c) => c.path === role[2] && c.name === role[3])) return undefined;
+    if (role && role[2].startsWith("/aws-service-role/")) return `service-linked role ${principal} exists only once its service has been used in the account`;
+    return `${principal} is neither the account, "*" limited by kms:CallerAccount, nor a role this program creates before the key`;
+}
+
+export const keyPolicyPrincipalsPolicy: StackValidationPolicy = {
+    name: "kms-key-policy-principals",
+    description: "KMS key policies name only principals that exist when the policy is written: the account, '*' limited to the account, or roles created first.",
+    enforcementLevel: "mandatory",
+    validateStack: ({ resources }, report) => {
+        for (const key of resources.filter((r) => r.type === "aws:kms/key:Key")) {
+            const doc = jsonProp(key.props.policy);
+            if (!doc) continue;
+            const created = rolesCreatedFirst(key);
+            for (const st of asArray(doc.Statement as Statement | Statement[])) {
+                if (st.Effect !== "Allow" || st.Principal === undefined) continue;
+                const principals = st.Principal === "*" ? ["*"] : asArray(st.Principal.AWS);
+                for (const p of principals) {
+                    const problem = principalProblem(p, st, created);
+                    if (problem) report(`key policy statement ${st.Sid ?? "(no Sid)"}: ${problem}`, key.urn);
+                }
+            }
+        }
+    },
+};

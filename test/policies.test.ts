@@ -1,0 +1,145 @@
+import * as assert from "assert";
+import type { Plan, PlannedResource } from "../plan/engine";
+import { planStack, PROJECT_DIR } from "../plan/engine";
+import { listStacks } from "../plan/stack-files";
+import { checkPolicies, renderViolations, Violation } from "../plan/policy-runner";
+import { NAME_LIMITS } from "../policy/rules/names";
+import { nameLengthPolicy } from "../policy/rules/names";
+import { keyPolicyPrincipalsPolicy } from "../policy/rules/key-policies";
+import { apiGroup, CONTROLLER_OWNERS, controllerDependencyPolicy } from "../policy/rules/controllers";
+import { singleDefaultStorageClassPolicy } from "../policy/rules/storage-classes";
+
+/** A planned resource with only what a rule reads; `deps` are all its dependencies. */
+function res(type: string, name: string, inputs: Record<string, unknown> = {}, o: { parent?: string; deps?: string[]; provider?: string } = {}): PlannedResource {
+    const urn = `urn:pulumi:t::p::${type}::${name}`;
+    return {
+        urn, key: urn, type, name, custom: !type.startsWith("platform:"), parent: o.parent, provider: o.provider, protect: false, retainOnDelete: false,
+        deleteBeforeReplace: false, dependsOn: o.deps ?? [], dependencies: o.deps ?? [], ignoreChanges: [], aliases: [], inputs, secretPaths: [],
+    };
+}
+const run = async (policy: Parameters<typeof checkPolicies>[1], ...resources: PlannedResource[]) => checkPolicies({ resources }, policy);
+const messages = (v: Violation[]) => v.map((x) => x.message);
+
+describe("policies: every stack file's plan passes the whole-platform rules", function () {
+    this.timeout(60000);
+    const stacks = listStacks(PROJECT_DIR);
+    it("finds the committed stack files", () => assert.deepStrictEqual(stacks, ["dev", "prod"]));
+    for (const stack of stacks) {
+        describe(`stack ${stack}`, () => {
+            let plan: Plan;
+            before(async () => {
+                plan = await planStack({ stack });
+            });
+            it("has no policy violation", async () => {
+                const violations = await checkPolicies(plan);
+                assert.deepStrictEqual(violations, [], renderViolations(violations));
+            });
+            it("has members in every set a rule checks (names, key policies, controller-owned objects, storage classes)", () => {
+                const count = (f: (r: PlannedResource) => boolean) => plan.resources.filter(f).length;
+                assert.ok(count((r) => r.type in NAME_LIMITS) >= 20);
+                assert.ok(count((r) => r.type === "aws:kms/key:Key") >= 3);
+                assert.ok(count((r) => CONTROLLER_OWNERS.some((o) => o.groups.includes(apiGroup(r.type) ?? ""))) >= 8);
+                assert.ok(count((r) => r.type === "kubernetes:storage.k8s.io/v1:StorageClass") >= 1);
+            });
+        });
+    }
+});
+
+describe("policy: AWS name lengths", () => {
+    const rule = [nameLengthPolicy];
+    it("refuses an auto-name that exceeds the limit once the 8-character suffix is added (the Karpenter rule of 60 characters)", async () => {
+        const v = await run(rule, res("aws:cloudwatch/eventRule:EventRule", "platform-cluster-karpenter-capacity-reservation-interruption"));
+        assert.match(messages(v)[0], /name can reach 68 characters .*AWS allows 64/);
+        assert.strictEqual(v[0].urn, "urn:pulumi:t::p::aws:cloudwatch/eventRule:EventRule::platform-cluster-karpenter-capacity-reservation-interruption");
+    });
+    it("accepts an auto-name that fits exactly, and checks an explicit name instead of the logical one", async () => {
+        assert.deepStrictEqual(await run(rule, res("aws:iam/role:Role", "r".repeat(56))), []);
+        assert.strictEqual((await run(rule, res("aws:iam/role:Role", "r".repeat(57)))).length, 1);
+        assert.deepStrictEqual(await run(rule, res("aws:cloudwatch/eventRule:EventRule", "x".repeat(80), { name: "short" })), []);
+        assert.match(messages(await run(rule, res("aws:lb/targetGroup:TargetGroup", "tg", { name: "t".repeat(33) })))[0], /33 characters .*allows 32/);
+    });
+    it("counts the 26 characters Terraform adds to a name prefix", async () => {
+        assert.deepStrictEqual(await run(rule, res("aws:eks/nodeGroup:NodeGroup", "ng", { nodeGroupNamePrefix: "p".repeat(37) })), []);
+        assert.strictEqual((await run(rule, res("aws:eks/nodeGroup:NodeGroup", "ng", { nodeGroupNamePrefix: "p".repeat(38) }))).length, 1);
+    });
+    it("refuses an AWS type with no row in the table, so a new layer states its limit", async () => {
+        assert.match(messages(await run(rule, res("aws:mq/broker:Broker", "b")))[0], /no row in NAME_LIMITS/);
+        assert.deepStrictEqual(await run(rule, res("aws:ec2/route:Route", "r"), res("kubernetes:core/v1:Namespace", "n")), []);
+    });
+});
+
+describe("policy: KMS key policy principals", () => {
+    const rule = [keyPolicyPrincipalsPolicy];
+    const key = (statements: object[], deps: string[] = []) => res("aws:kms/key:Key", "k", { policy: JSON.stringify({ Version: "2012-10-17", Statement: statements }) }, { deps });
+    const allow = (principal: unknown, condition?: object) => ({ Sid: "S", Effect: "Allow", Principal: principal, Action: "kms:Decrypt", Resource: "*", Condition: condition });
+    const slr = "arn:aws:iam::111111111111:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling";
+    it("refuses a service-linked role (absent on a fresh account)", async () => {
+        assert.match(messages(await run(rule, key([allow({ AWS: slr })])))[0], /service-linked role .* exists only once/);
+    });
+    it("refuses '*' unless kms:CallerAccount limits it to the account", async () => {
+        assert.match(messages(await run(rule, key([allow({ AWS: "*" })])))[0], /kms:CallerAccount/);
+        assert.match(messages(await run(rule, key([allow("*")])))[0], /kms:CallerAccount/);
+        assert.deepStrictEqual(await run(rule, key([allow({ AWS: "*" }, { StringEquals: { "kms:CallerAccount": "111111111111" } })])), []);
+    });
+    it("accepts the account root and roles the key waits for, refuses roles it does not", async () => {
+        const role = res("aws:iam/role:Role", "cluster-role");
+        const arn = "arn:aws:iam::111111111111:role/cluster-role";
+        assert.deepStrictEqual(await run(rule, role, key([allow({ AWS: ["arn:aws:iam::111111111111:root", arn] })], [role.urn])), []);
+        assert.match(messages(await run(rule, role, key([allow({ AWS: arn })])))[0], /neither the account/);
+        const named = res("aws:iam/role:Role", "r2", { name: "Admin", path: "/team/" });
+        assert.deepStrictEqual(await run(rule, named, key([allow({ AWS: "arn:aws:iam::111111111111:role/team/Admin" })], [named.urn])), []);
+    });
+    it("ignores Deny statements and service principals", async () => {
+        assert.deepStrictEqual(await run(rule, key([{ ...allow({ AWS: slr }), Effect: "Deny" }, allow({ Service: "logs.amazonaws.com" })])), []);
+    });
+});
+
+describe("policy: custom resources depend on their controller", () => {
+    const rule = [controllerDependencyPolicy];
+    const envoy = res("kubernetes:helm.sh/v3:Release", "envoy", { chart: "oci://docker.io/envoyproxy/gateway-helm" });
+    const gatewayClass = (o: { parent?: string; deps?: string[] }) => res("kubernetes:gateway.networking.k8s.io/v1:GatewayClass", "gc", {}, o);
+    it("refuses a GatewayClass that does not depend on the Envoy Gateway release (the destroy-time finalizer race)", async () => {
+        assert.match(messages(await run(rule, envoy, gatewayClass({})))[0], /GatewayClass gc does not depend on Envoy Gateway/);
+    });
+    it("accepts a dependency that is direct, through another resource, through a parent, or on a component holding the release", async () => {
+        assert.deepStrictEqual(await run(rule, envoy, gatewayClass({ deps: [envoy.urn] })), []);
+        const proxy = res("kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyProxy", "proxy", {}, { deps: [envoy.urn] });
+        assert.deepStrictEqual(await run(rule, envoy, proxy, gatewayClass({ deps: [proxy.urn] })), []);
+        const parent = res("platform:x:Layer", "layer", {}, { deps: [envoy.urn] });
+        assert.deepStrictEqual(await run(rule, envoy, parent, gatewayClass({ parent: parent.urn })), []);
+        const holder = res("platform:ingress:Ingress", "ingress");
+        const inside = res("kubernetes:helm.sh/v3:Release", "envoy2", { chart: "oci://docker.io/envoyproxy/gateway-helm" }, { parent: holder.urn });
+        assert.deepStrictEqual(await run(rule, holder, inside, gatewayClass({ deps: [holder.urn] })), []);
+    });
+    it("does not count a sibling under the same parent as a dependency", async () => {
+        const holder = res("platform:ingress:Ingress", "ingress");
+        const inside = res("kubernetes:helm.sh/v3:Release", "envoy2", { chart: "oci://docker.io/envoyproxy/gateway-helm" }, { parent: holder.urn });
+        assert.strictEqual((await run(rule, holder, inside, gatewayClass({ parent: holder.urn }))).length, 1);
+    });
+    it("follows the provider's dependencies (an add-on the Kubernetes provider waits for)", async () => {
+        const addon = res("aws:eks/addon:Addon", "snap", { addonName: "snapshot-controller" });
+        const provider = res("pulumi:providers:kubernetes", "k8s", {}, { deps: [addon.urn] });
+        const cls = res("kubernetes:snapshot.storage.k8s.io/v1:VolumeSnapshotClass", "vsc", {}, { provider: provider.urn });
+        assert.deepStrictEqual(await run(rule, addon, provider, cls), []);
+        assert.strictEqual((await run(rule, addon, res("kubernetes:snapshot.storage.k8s.io/v1:VolumeSnapshotClass", "vsc2"))).length, 1);
+    });
+    it("refuses a custom resource of an API group no controller row claims; ignores built-in groups", async () => {
+        assert.match(messages(await run(rule, res("kubernetes:kyverno.io/v1:ClusterPolicy", "p")))[0], /no controller is known for API group kyverno.io/);
+        assert.deepStrictEqual(await run(rule, res("kubernetes:core/v1:Namespace", "n"), res("kubernetes:storage.k8s.io/v1:StorageClass", "s")), []);
+    });
+});
+
+describe("policy: one default StorageClass", () => {
+    const rule = [singleDefaultStorageClassPolicy];
+    const cls = (name: string, isDefault: string) =>
+        res("kubernetes:storage.k8s.io/v1:StorageClass", name, { metadata: { name, annotations: { "storageclass.kubernetes.io/is-default-class": isDefault } } });
+    it("accepts exactly one default", async () => assert.deepStrictEqual(await run(rule, cls("gp3", "true"), cls("efs", "false")), []));
+    it("refuses none or two", async () => {
+        assert.match(messages(await run(rule, cls("gp3", "false")))[0], /exactly one default StorageClass, found 0/);
+        assert.match(messages(await run(rule, cls("gp3", "true"), cls("io2", "true")))[0], /found 2: gp3, io2/);
+    });
+    it("refuses a patch of a class the program does not create (EKS's gp2)", async () => {
+        const patch = res("kubernetes:storage.k8s.io/v1:StorageClassPatch", "gp2", { metadata: { name: "gp2" } });
+        assert.match(messages(await run(rule, cls("gp3", "true"), patch))[0], /StorageClassPatch of gp2/);
+    });
+});
