@@ -2,7 +2,7 @@
 import * as fs from "fs";
 import { parseArgs } from "util";
 import { Plan, PlanError, planStack, PROJECT_DIR } from "./engine";
-import { diffPlans, renderDiff } from "./diff";
+import { diffPlans, refusedReplacements, renderDiff } from "./diff";
 import { renderOutputs, renderTree } from "./render";
 import { listStacks } from "./stack-files";
 import { checkPolicies, renderViolations } from "./policy-runner";
@@ -82,13 +82,18 @@ async function main(argv: string[]): Promise<number> {
     console.log(renderOutputs(plan));
     const violations = await checkPolicies(plan);
     console.log(`\n${renderViolations(violations)}`);
-    if (base) console.log(`\n${renderDiff(diffPlans(base, plan))}`);
+    const diff = base ? diffPlans(base, plan) : undefined;
+    if (diff) console.log(`\n${renderDiff(diff)}`);
     if (args.json) {
         fs.writeFileSync(args.json, `${JSON.stringify(plan, null, 2)}\n`);
         console.log(`\nFull plan written to ${args.json}`);
     }
+    const refused = diff ? refusedReplacements(diff) : [];
+    for (const r of refused) {
+        console.error(`refused: ${r.type} ${r.name} would be replaced (${r.replacedBy.join(", ")} changed); it must never be replaced by a stack change`);
+    }
     // Mandatory policies fail the plan, as they fail `pulumi preview --policy-pack policy`.
-    return violations.some((v) => v.enforcementLevel === "mandatory") ? 1 : 0;
+    return violations.some((v) => v.enforcementLevel === "mandatory") || refused.length > 0 ? 1 : 0;
 }
 
 main(process.argv.slice(2)).then(

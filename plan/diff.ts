@@ -1,5 +1,6 @@
 // Differences between two plans, keyed by URN without the stack so dev and prod line up.
 import type { Plan, PlannedResource } from "./engine";
+import { replacementRefused, replacingPaths } from "./replacements";
 
 export interface InputChange {
     readonly path: string;
@@ -12,6 +13,10 @@ export interface ResourceChange {
     readonly type: string;
     readonly name: string;
     readonly changes: InputChange[];
+    /** Changed paths that make the provider replace the resource (delete and re-create); empty for an update. */
+    readonly replacedBy: string[];
+    /** A replacement the plan refuses: the resource is protected or of a type that must never be replaced. */
+    readonly refused: boolean;
 }
 
 export interface PlanDiff {
@@ -60,21 +65,29 @@ export function diffPlans(before: Plan, after: Plan): PlanDiff {
         const changes = paths
             .filter((p) => JSON.stringify(a[p]) !== JSON.stringify(b[p]))
             .map((p) => ({ path: p, before: a[p], after: b[p] }));
-        if (changes.length) changed.push({ key: r.key, type: r.type, name: r.name, changes });
+        if (changes.length) {
+            const replacedBy = replacingPaths(r.type, changes.map((c) => c.path));
+            changed.push({ key: r.key, type: r.type, name: r.name, changes, replacedBy, refused: replacedBy.length > 0 && (replacementRefused(r) || replacementRefused(prev)) });
+        }
     }
     return { before: `${before.project}/${before.stack}`, after: `${after.project}/${after.stack}`, added, removed, changed };
 }
 
 const show = (v: unknown) => (v === undefined ? "(none)" : JSON.stringify(v));
 
+/** Replacements the plan refuses (the CLI exits non-zero on any). */
+export const refusedReplacements = (diff: PlanDiff) => diff.changed.filter((c) => c.refused);
+
 export function renderDiff(diff: PlanDiff): string {
+    const replaced = diff.changed.filter((c) => c.replacedBy.length > 0).length;
     const lines = [
-        `Plan diff ${diff.before} -> ${diff.after}: ${diff.added.length} to add, ${diff.removed.length} to remove, ${diff.changed.length} to change`,
+        `Plan diff ${diff.before} -> ${diff.after}: ${diff.added.length} to add, ${diff.removed.length} to remove, ${diff.changed.length} to change (${replaced} by replacement)`,
     ];
     for (const r of diff.added) lines.push(`  + ${r.type} ${r.name}`);
     for (const r of diff.removed) lines.push(`  - ${r.type} ${r.name}`);
     for (const c of diff.changed) {
-        lines.push(`  ~ ${c.type} ${c.name}`);
+        const replace = c.replacedBy.length ? ` (replace${c.refused ? ", REFUSED" : ""}: ${c.replacedBy.join(", ")})` : "";
+        lines.push(`  ${c.replacedBy.length ? "+-" : "~ "} ${c.type} ${c.name}${replace}`);
         for (const ch of c.changes) lines.push(`      ${ch.path}: ${show(ch.before)} => ${show(ch.after)}`);
     }
     return lines.join("\n");

@@ -20,7 +20,8 @@ export const INSTANCE_TYPE_PATTERN = /^[a-z]+\d+[a-z0-9-]*\.(nano|micro|small|me
 const GRAVITON_PATTERN = /^[a-z]+\d+g[a-z0-9-]*\./;
 
 export const nodeGroupSchema = z.strictObject({
-    name: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, "expected a short lower-case name (a-z, 0-9, '-')"),
+    // <name>-<zone>-<26 generated characters> must fit EKS's 63-character node group names.
+    name: z.string().regex(/^[a-z][a-z0-9-]{0,19}$/, "expected a short lower-case name (a-z, 0-9, '-'; at most 20 characters)"),
     role: z
         .enum(["System", "Workload"], { error: "expected System | Workload" })
         .default("Workload")
@@ -30,9 +31,10 @@ export const nodeGroupSchema = z.strictObject({
         .array(z.string().regex(INSTANCE_TYPE_PATTERN, "expected an EC2 instance type like m7i.large or c7g.2xlarge"))
         .min(1, "expected at least one instance type"),
     amiType: z.enum(AMI_TYPES, { error: `expected one of ${AMI_TYPES.join(" | ")}` }).default("AL2023_x86_64_STANDARD"),
-    minSize: z.number().int("expected an integer").min(0, "expected 0 or more nodes"),
-    desiredSize: z.number().int("expected an integer").min(0, "expected 0 or more nodes"),
-    maxSize: z.number().int("expected an integer").min(1, "expected at least 1 node").max(450, "expected at most 450 nodes per group"),
+    // Sizes are per zone: the group runs as one managed node group in each zone.
+    minSize: z.number().int("expected an integer").min(0, "expected 0 or more nodes").describe("Nodes per zone, at least."),
+    desiredSize: z.number().int("expected an integer").min(0, "expected 0 or more nodes").describe("Nodes per zone at creation (autoscalers own it after)."),
+    maxSize: z.number().int("expected an integer").min(1, "expected at least 1 node").max(450, "expected at most 450 nodes per group").describe("Nodes per zone, at most."),
     diskSizeGiB: z.number().int("expected an integer").min(20, "expected 20 to 1000 GiB").max(1000, "expected 20 to 1000 GiB").default(50),
     labels: z.record(z.string(), z.string()).default({}),
     taints: z
@@ -109,7 +111,11 @@ export type ClusterConfig = z.infer<typeof clusterSchema>;
 
 
 /** Cross-field rules of the cluster section; `production` tightens them. */
-export function checkCluster(cluster: ClusterConfig, ctx: { production: boolean; vpcCidr: string; reservedCidrs: readonly string[]; overlaps: (a: string, b: string) => boolean }, issue: Issue) {
+export function checkCluster(
+    cluster: ClusterConfig,
+    ctx: { production: boolean; zoneCount: number; vpcCidr: string; reservedCidrs: readonly string[]; overlaps: (a: string, b: string) => boolean },
+    issue: Issue,
+) {
     const at = (...p: (string | number)[]) => ["cluster", ...p];
     for (const required of REQUIRED_LOG_TYPES) {
         if (!cluster.logTypes.includes(required)) issue(at("logTypes"), `expected the log types to include ${required}`, cluster.logTypes);
@@ -155,5 +161,7 @@ export function checkCluster(cluster: ClusterConfig, ctx: { production: boolean;
     if (karpenterAmi !== "latest" && /^v\d{8}$/.test(karpenterAmi) === bottlerocket) {
         issue(at("karpenter", "amiVersion"), bottlerocket ? "expected a Bottlerocket release like v1.50.0 (the node groups run Bottlerocket)" : "expected an AL2023 release like v20260714", karpenterAmi);
     }
-    if (system[0] && system[0].minSize < 2 && ctx.production) issue(at("nodeGroups"), "expected the System group to keep at least 2 nodes in production", system[0].minSize);
+    if (system[0] && system[0].minSize * ctx.zoneCount < 2 && ctx.production) {
+        issue(at("nodeGroups"), `expected the System group to keep at least 2 nodes in production (minSize is per zone, ${ctx.zoneCount} zones)`, system[0].minSize);
+    }
 }

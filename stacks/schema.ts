@@ -213,7 +213,7 @@ export const platformConfigSchema = z.strictObject(shape).superRefine((cfg, ctx)
     if (parseIpv4Cidr(net.cidr).error) return; // already reported
     checkCluster(
         cfg.cluster,
-        { production: cfg.tier === "production", vpcCidr: net.cidr, reservedCidrs: net.reservedCidrs, overlaps: cidrsOverlap },
+        { production: cfg.tier === "production", zoneCount: net.azCount, vpcCidr: net.cidr, reservedCidrs: net.reservedCidrs, overlaps: cidrsOverlap },
         issue,
     );
     net.reservedCidrs.forEach((reserved, i) => {

@@ -186,27 +186,37 @@ for (const stack of ["dev", "prod"] as const) {
             assert.ok(!res.some((r) => r.type.startsWith("kubernetes:core/v1:ConfigMap") && r.name.includes("aws-auth")), "no aws-auth ConfigMap");
         });
 
-        it("runs the configured node groups with the right capacity type, sizes and an IMDSv2, encrypted, SSH-less launch template", () => {
+        it("runs each configured node group as one managed group per zone, pinned to that zone's subnet, on an IMDSv2, encrypted, SSH-less launch template", () => {
             const groups = ofType(res, "aws:eks/nodeGroup:NodeGroup");
-            assert.deepStrictEqual(Object.fromEntries(groups.map((g) => [inputs(g).nodeGroupNamePrefix.slice(0, -1), inputs(g).capacityType])), want.groups);
+            const zones = ["a", "b", "c"].slice(0, stack === "dev" ? 2 : 3).map((z) => `eu-west-1${z}`);
+            const expected = Object.entries(want.groups).flatMap(([group, capacity]) => zones.map((z) => [`${group}-${z}`, capacity]));
+            assert.deepStrictEqual(groups.map((g) => [inputs(g).nodeGroupNamePrefix.slice(0, -1), inputs(g).capacityType]).sort(), expected.sort());
+            const templates = ofType(res, "aws:ec2/launchTemplate:LaunchTemplate");
+            assert.strictEqual(templates.length, cfg.nodeGroups.length, "one launch template per configured group");
             for (const g of groups) {
-                const spec = cfg.nodeGroups.find((n: any) => `${n.name}-` === inputs(g).nodeGroupNamePrefix);
+                const zone = zones.find((z) => inputs(g).nodeGroupNamePrefix.endsWith(`-${z}-`))!;
+                assert.deepStrictEqual(inputs(g).subnetIds, [idOf(`platform-network-private-${zone}`)], g.name);
+                const spec = cfg.nodeGroups.find((n: any) => `${n.name}-${zone}-` === inputs(g).nodeGroupNamePrefix);
                 assert.deepStrictEqual(inputs(g).scalingConfig, { minSize: spec.minSize, desiredSize: spec.desiredSize, maxSize: spec.maxSize });
                 assert.deepStrictEqual(inputs(g).instanceTypes, spec.instanceTypes);
                 assert.strictEqual(inputs(g).remoteAccess, undefined, "no SSH");
                 assert.deepStrictEqual(g.ignoreChanges, ["scalingConfig.desiredSize"]);
                 assert.strictEqual(inputs(g).version, "1.36");
+                assert.ok(templates.some((lt) => inputs(g).launchTemplate.id === idOf(lt.name)), `${g.name} runs on a launch template`);
             }
-            for (const lt of ofType(res, "aws:ec2/launchTemplate:LaunchTemplate")) {
+            for (const lt of templates) {
                 assert.deepStrictEqual(inputs(lt).metadataOptions, { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1, instanceMetadataTags: "disabled" });
                 const ebs = inputs(lt).blockDeviceMappings[0].ebs;
                 assert.deepStrictEqual([ebs.volumeType, ebs.encrypted, ebs.kmsKeyId], ["gp3", "true", `arn:aws:kms:eu-west-1:${stack === "dev" ? "111111111111" : "222222222222"}:key/platform-cluster-ebs-key`]);
                 assert.strictEqual(inputs(lt).keyName, undefined, "no SSH key");
             }
-            const system = groups.find((g) => inputs(g).nodeGroupNamePrefix === "system-")!;
-            assert.deepStrictEqual(inputs(system).taints, [{ key: "CriticalAddonsOnly", value: "true", effect: "NO_SCHEDULE" }]);
-            // Karpenter's nodeSelector finds the System nodes by this label.
-            assert.strictEqual(inputs(system).labels["platform.io/node-role"], "system");
+            const system = groups.filter((g) => inputs(g).nodeGroupNamePrefix.startsWith("system-"));
+            assert.strictEqual(system.length, zones.length);
+            for (const g of system) {
+                assert.deepStrictEqual(inputs(g).taints, [{ key: "CriticalAddonsOnly", value: "true", effect: "NO_SCHEDULE" }]);
+                // Karpenter's nodeSelector finds the System nodes by this label.
+                assert.strictEqual(inputs(g).labels["platform.io/node-role"], "system");
+            }
             for (const g of groups) assert.deepStrictEqual(inputs(g).nodeRepairConfig, { enabled: cfg.nodeRepair });
         });
 
@@ -289,7 +299,7 @@ for (const stack of ["dev", "prod"] as const) {
             const without = await planStack({ stack, configOverrides: { "platform:cluster": off } });
             assert.strictEqual(without.resources.filter((r) => r.name.includes("karpenter")).length, 0);
             assert.ok(res.filter((r) => r.name.includes("karpenter")).length > 10);
-            assert.strictEqual(ofType(without.resources, "aws:eks/nodeGroup:NodeGroup").length, cfg.nodeGroups.length);
+            assert.strictEqual(ofType(without.resources, "aws:eks/nodeGroup:NodeGroup").length, cfg.nodeGroups.length * (stack === "dev" ? 2 : 3));
         });
 
         it("keeps every identity policy least-privilege (no wildcard actions, resources scoped)", () => {

@@ -4,7 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { spawnSync } from "child_process";
 import { decodeProperties, planStack, PROJECT_DIR } from "../plan/engine";
-import { diffPlans, renderDiff } from "../plan/diff";
+import { diffPlans, refusedReplacements, renderDiff } from "../plan/diff";
 import { renderOutputs, renderTree } from "../plan/render";
 import { readStackConfig, SECRET_PLACEHOLDER } from "../plan/stack-files";
 
@@ -79,7 +79,8 @@ describe("plan: tree, outputs and diff", () => {
             before: "10.20.0.0/16",
             after: "10.30.0.0/16",
         });
-        assert.match(renderDiff(diff), /~ aws:ec2\/vpc:Vpc platform-network-vpc\n.*inputs.cidrBlock: "10.20.0.0\/16" => "10.30.0.0\/16"/);
+        // The VPC's CIDR forces its replacement: shown, and refused (a VPC is never replaced by a stack change).
+        assert.match(renderDiff(diff), /\+- aws:ec2\/vpc:Vpc platform-network-vpc \(replace, REFUSED: inputs.cidrBlock\)\n.*inputs.cidrBlock: "10.20.0.0\/16" => "10.30.0.0\/16"/);
     });
 
     it("shows a changed customTimeouts option as a change", async () => {
@@ -90,6 +91,41 @@ describe("plan: tree, outputs and diff", () => {
         const changed = diffPlans(before, after).changed;
         assert.deepStrictEqual(changed.map((c) => c.name), ["platform-ingress-gateway"]);
         assert.match(renderDiff(diffPlans(before, after)), /options\.customTimeouts/);
+    });
+
+    it("refuses a change that would replace the production cluster, and names the field", async () => {
+        const before = await planStack({ stack: "prod" });
+        const cluster = { ...JSON.parse(readStackConfig(PROJECT_DIR, "prod").config["platform:cluster"]), serviceCidr: "172.21.0.0/16" };
+        const diff = diffPlans(before, await planStack({ stack: "prod", configOverrides: { "platform:cluster": cluster } }));
+        const eks = diff.changed.find((c) => c.type === "aws:eks/cluster:Cluster")!;
+        assert.deepStrictEqual([eks.replacedBy, eks.refused], [["inputs.kubernetesNetworkConfig.serviceIpv4Cidr"], true]);
+        assert.deepStrictEqual(refusedReplacements(diff).map((c) => c.name), ["platform-cluster-eks"]);
+    });
+
+    it("adding the first or another admin changes access entries only: the cluster's creator bootstrap is fixed", async () => {
+        const before = await planStack({ stack: "dev" });
+        const cluster = JSON.parse(readStackConfig(PROJECT_DIR, "dev").config["platform:cluster"]);
+        const after = await planStack({ stack: "dev", configOverrides: { "platform:cluster": { ...cluster, admins: [cluster.admins[0]] } } });
+        const diff = diffPlans(before, after);
+        // Only the Kubernetes provider's wait list changes (it waits for the remaining access grants).
+        assert.deepStrictEqual(diff.changed.map((c) => [c.name, [...new Set(c.changes.map((ch) => ch.path.replace(/\[\d+\]$/, "")))]]), [["platform-cluster-k8s", ["options.dependsOn"]]]);
+        assert.deepStrictEqual([...new Set(diff.removed.map((r) => r.type))].sort(), ["aws:eks/accessEntry:AccessEntry", "aws:eks/accessPolicyAssociation:AccessPolicyAssociation"]);
+    });
+
+    it("adding a zone to prod adds a node group per configured group and replaces nothing", async () => {
+        const before = await planStack({ stack: "prod" });
+        const network = JSON.parse(readStackConfig(PROJECT_DIR, "prod").config["platform:network"]);
+        const grown = { ...network, azCount: 4, availabilityZones: [...network.availabilityZones, "eu-west-1d"] };
+        const diff = diffPlans(before, await planStack({ stack: "prod", configOverrides: { "platform:network": grown } }));
+        assert.deepStrictEqual(diff.changed.filter((c) => c.replacedBy.length > 0), []);
+        assert.deepStrictEqual(diff.removed, []);
+        assert.deepStrictEqual(
+            diff.added.filter((r) => r.type === "aws:eks/nodeGroup:NodeGroup").map((r) => r.name),
+            ["platform-cluster-ng-system-eu-west-1d", "platform-cluster-ng-workers-eu-west-1d"],
+        );
+        assert.strictEqual(diff.added.filter((r) => r.type === "aws:ec2/subnet:Subnet").length, 3);
+        // The control plane takes the new subnet in place (EKS updates vpcConfig.subnetIds).
+        assert.ok(diff.changed.some((c) => c.type === "aws:eks/cluster:Cluster" && c.changes.every((ch) => ch.path.startsWith("inputs.vpcConfig.subnetIds"))));
     });
 
     it("shows no difference between two plans of the same stack", async () => {

@@ -9,6 +9,7 @@ import { WorkloadIdentity, WorkloadIdentityArgs } from "./identity";
 import { Karpenter } from "./karpenter";
 import { kubeconfig } from "./kubeconfig";
 import { NodeGroup } from "./node-group";
+import type { ZonalSubnet } from "../network/network";
 import { ebsKeyPolicy, ebsKeyUsePolicy, secretsKeyPolicy, serviceRoleTrust } from "./policies";
 
 export interface ClusterArgs {
@@ -16,6 +17,8 @@ export interface ClusterArgs {
     readonly clusterName: string;
     readonly region: string;
     readonly privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+    /** The same subnets by zone: node groups are made per zone. */
+    readonly privateSubnets: readonly ZonalSubnet[];
     readonly settings: ClusterConfig;
     /**
      * Protect the cluster and keep its keys and audit logs on destroy (production).
@@ -194,7 +197,7 @@ export class Cluster extends pulumi.ComponentResource implements ClusterRef {
                         clusterName: cluster.name,
                         kubernetesVersion: s.version,
                         nodeRoleArn: nodeRole.arn,
-                        subnetIds: args.privateSubnetIds,
+                        zonalSubnets: args.privateSubnets,
                         ebsKmsKeyArn: ebsKey.arn,
                         spec,
                         nodeRepair: s.nodeRepair,

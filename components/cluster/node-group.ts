@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { AmiType, CRITICAL_ADDONS_TAINT } from "./constants";
+import type { ZonalSubnet } from "../network/network";
 
 export interface NodeGroupSpec {
     readonly name: string;
@@ -46,7 +47,11 @@ export interface NodeGroupArgs {
     readonly clusterName: pulumi.Input<string>;
     readonly kubernetesVersion: string;
     readonly nodeRoleArn: pulumi.Input<string>;
-    readonly subnetIds: pulumi.Input<pulumi.Input<string>[]>;
+    /**
+     * One managed group per zone, each pinned to its zone's subnet: a node group's subnet list forces its replacement,
+     * so an added zone adds a group and changes none. Sizes in `spec` are per zone.
+     */
+    readonly zonalSubnets: readonly ZonalSubnet[];
     readonly ebsKmsKeyArn: pulumi.Input<string>;
     readonly spec: NodeGroupSpec;
     /**
@@ -56,9 +61,10 @@ export interface NodeGroupArgs {
     readonly nodeRepair?: boolean;
 }
 
-/** A managed node group on its own launch template (IMDSv2, encrypted gp3, no SSH). */
+/** A managed node group per zone on one launch template (IMDSv2, encrypted gp3, no SSH). */
 export class NodeGroup extends pulumi.ComponentResource {
-    public readonly nodeGroupName: pulumi.Output<string>;
+    /** Names of the per-zone EKS node groups, in zone order. */
+    public readonly nodeGroupNames: pulumi.Output<string[]>;
 
     constructor(name: string, args: NodeGroupArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:cluster:NodeGroup", name, {}, opts);
@@ -92,28 +98,31 @@ export class NodeGroup extends pulumi.ComponentResource {
             },
             child,
         );
-        const group = new aws.eks.NodeGroup(
-            `${name}-group`,
-            {
-                clusterName: args.clusterName,
-                nodeGroupNamePrefix: `${spec.name}-`,
-                version: args.kubernetesVersion,
-                nodeRoleArn: args.nodeRoleArn,
-                subnetIds: args.subnetIds,
-                amiType: spec.amiType,
-                capacityType: spec.capacityType,
-                instanceTypes: [...spec.instanceTypes],
-                scalingConfig: { minSize: spec.minSize, desiredSize: spec.desiredSize, maxSize: spec.maxSize },
-                updateConfig: { maxUnavailablePercentage: spec.maxUnavailablePercent },
-                nodeRepairConfig: { enabled: nodeRepair },
-                launchTemplate: { id: template.id, version: template.latestVersion.apply(String) },
-                labels,
-                taints,
-            },
-            // Autoscalers own the desired size once the group exists.
-            { parent: this, ignoreChanges: ["scalingConfig.desiredSize"] },
+        const groups = args.zonalSubnets.map(
+            ({ zone, subnetId }) =>
+                new aws.eks.NodeGroup(
+                    `${name}-${zone}`,
+                    {
+                        clusterName: args.clusterName,
+                        nodeGroupNamePrefix: `${spec.name}-${zone}-`,
+                        version: args.kubernetesVersion,
+                        nodeRoleArn: args.nodeRoleArn,
+                        subnetIds: [subnetId],
+                        amiType: spec.amiType,
+                        capacityType: spec.capacityType,
+                        instanceTypes: [...spec.instanceTypes],
+                        scalingConfig: { minSize: spec.minSize, desiredSize: spec.desiredSize, maxSize: spec.maxSize },
+                        updateConfig: { maxUnavailablePercentage: spec.maxUnavailablePercent },
+                        nodeRepairConfig: { enabled: nodeRepair },
+                        launchTemplate: { id: template.id, version: template.latestVersion.apply(String) },
+                        labels,
+                        taints,
+                    },
+                    // Autoscalers own the desired size once the group exists.
+                    { parent: this, ignoreChanges: ["scalingConfig.desiredSize"] },
+                ),
         );
-        this.nodeGroupName = group.nodeGroupName;
-        this.registerOutputs({ nodeGroupName: this.nodeGroupName });
+        this.nodeGroupNames = pulumi.all(groups.map((g) => g.nodeGroupName));
+        this.registerOutputs({ nodeGroupNames: this.nodeGroupNames });
     }
 }

@@ -40,6 +40,12 @@ export interface NetworkArgs {
     readonly retainAuditData?: boolean;
 }
 
+/** One zone's subnet of a tier. */
+export interface ZonalSubnet {
+    readonly zone: string;
+    readonly subnetId: pulumi.Output<string>;
+}
+
 /** A VPC with public, private and optional isolated subnets, NAT, endpoints and flow logs. */
 export class Network extends pulumi.ComponentResource {
     public readonly vpcId: pulumi.Output<string>;
@@ -47,6 +53,8 @@ export class Network extends pulumi.ComponentResource {
     public readonly availabilityZones: pulumi.Output<string[]>;
     public readonly publicSubnetIds: pulumi.Output<string[]>;
     public readonly privateSubnetIds: pulumi.Output<string[]>;
+    /** The private subnet of each zone, in zone order: what per-zone node groups are pinned to. */
+    public readonly privateSubnets: readonly ZonalSubnet[];
     public readonly isolatedSubnetIds: pulumi.Output<string[]>;
     public readonly publicRouteTableIds: pulumi.Output<string[]>;
     public readonly privateRouteTableIds: pulumi.Output<string[]>;
@@ -200,6 +208,7 @@ export class Network extends pulumi.ComponentResource {
         this.availabilityZones = pulumi.output(zones);
         this.publicSubnetIds = pulumi.all(publicSubnets.map((s) => s.id));
         this.privateSubnetIds = pulumi.all(privateSubnets.map((s) => s.id));
+        this.privateSubnets = privateSubnets.map((s, i) => ({ zone: zones[i], subnetId: s.id }));
         this.isolatedSubnetIds = pulumi.all(isolatedSubnets.map((s) => s.id));
         this.publicRouteTableIds = pulumi.all([publicRouteTable.id]);
         this.privateRouteTableIds = pulumi.all(privateRouteTables.map((t) => t.id));

@@ -79,6 +79,7 @@ export class Platform extends pulumi.ComponentResource {
                 clusterName: cfg.name,
                 region: cfg.region,
                 privateSubnetIds: this.network.privateSubnetIds,
+                privateSubnets: this.network.privateSubnets,
                 settings: cfg.cluster,
                 protect: this.protectsData,
             },
