@@ -44,7 +44,7 @@ export function flatten(value: unknown, at = "", out: Record<string, unknown> = 
 
 /** The stack name appears inside some values (URNs); normalise it so only real differences show. */
 function comparable(r: PlannedResource, stack: string) {
-    const opts = { protect: r.protect, retainOnDelete: r.retainOnDelete, provider: r.provider, dependsOn: r.dependsOn, customTimeouts: r.customTimeouts };
+    const opts = { protect: r.protect, retainOnDelete: r.retainOnDelete, provider: r.provider, dependsOn: r.dependsOn, customTimeouts: r.customTimeouts, importId: r.importId };
     const text = JSON.stringify({ inputs: r.inputs, options: opts }).split(`urn:pulumi:${stack}::`).join("urn:pulumi:<stack>::");
     return flatten(JSON.parse(text));
 }

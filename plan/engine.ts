@@ -25,6 +25,8 @@ export interface PlannedResource {
     readonly dependencies: string[];
     readonly ignoreChanges: string[];
     readonly aliases: unknown[];
+    /** The `import` option: the id of an existing resource to adopt instead of creating one. */
+    readonly importId?: string;
     /** The customTimeouts option (Go durations per operation), when set. */
     readonly customTimeouts?: { readonly create?: string; readonly update?: string; readonly delete?: string };
     /** Inputs as sent to the engine; secrets replaced by "[secret]", unknowns by "[unknown]". */
@@ -138,6 +140,7 @@ interface RegisterRequest {
     getPropertydependenciesMap(): { forEach(cb: (deps: { getUrnsList(): string[] }) => void): void };
     getIgnorechangesList(): string[];
     getAliasesList(): { toObject(): unknown }[];
+    getImportid(): string;
     getCustomtimeouts(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
     getObject(): { toJavaScript(): unknown } | undefined;
 }
@@ -239,6 +242,7 @@ async function recordNow(options: RecordOptions, program: () => unknown): Promis
                 dependencies: [...new Set(req.getDependenciesList())],
                 ignoreChanges: req.getIgnorechangesList(),
                 aliases: req.getAliasesList().map((a) => a.toObject()),
+                importId: req.getImportid() || undefined,
                 customTimeouts: customTimeouts(req.getCustomtimeouts()),
                 inputs,
                 secretPaths,

@@ -141,6 +141,13 @@ export const configKeys = {
             .default([])
             .describe("AWS accounts the provider may act in; a wrong credential then fails instead of deploying elsewhere."),
     },
+    adoptRetained: {
+        type: "boolean",
+        schema: z
+            .boolean()
+            .default(false)
+            .describe("Rebuild after destroy: adopt the retained log groups and buckets (fixed names) instead of creating them. Turn off after that up."),
+    },
     tags: {
         type: "object",
         schema: z
@@ -181,6 +188,9 @@ export const platformConfigSchema = z.strictObject(shape).superRefine((cfg, ctx)
     const issue = (path: (string | number)[], message: string, input: unknown) =>
         ctx.addIssue({ code: "custom", path, message, input });
 
+    if (cfg.adoptRetained && cfg.allowedAccountIds.length !== 1) {
+        issue(["adoptRetained"], "expected allowedAccountIds to pin exactly one account (retained bucket names include it)", cfg.adoptRetained);
+    }
     if (cfg.tier === "production" && cfg.allowedAccountIds.length === 0) {
         issue(["allowedAccountIds"], "expected at least one account id for a production tier", cfg.allowedAccountIds);
     }

@@ -34,6 +34,8 @@ const badInputs: [string, (raw: Raw) => Raw, string[]][] = [
     ["account id too short", set("allowedAccountIds", ["12345"]), ["platform:allowedAccountIds[0]", '"12345"', "12-digit"]],
     ["account ids not an array (bad JSON)", set("allowedAccountIds", "[1111"), ["platform:allowedAccountIds", "expected an array", '"[1111"']],
     ["production without pinned account", (raw) => set("allowedAccountIds", [])(set("tier", "production")(raw)), ["platform:allowedAccountIds", "at least one account id", "[]"]],
+    ["adoptRetained not a boolean", set("adoptRetained", "yes"), ["platform:adoptRetained", '"yes"', "boolean"]],
+    ["adoptRetained without one pinned account", (raw) => set("allowedAccountIds", [])(set("adoptRetained", true)(raw)), ["platform:adoptRetained", "exactly one account"]],
     ["tag overriding a platform tag", set("tags", { owner: "someone" }), ["platform:tags.owner", "other than the platform's own", '"owner"']],
     ["tag key with aws: prefix", set("tags", { "aws:foo": "x" }), ["platform:tags", "not starting with aws:"]],
     ["cost centre with spaces", set("costCentre", "cost centre"), ["platform:costCentre", '"cost centre"', "cost-centre code"]],

@@ -128,6 +128,26 @@ describe("plan: tree, outputs and diff", () => {
         assert.ok(diff.changed.some((c) => c.type === "aws:eks/cluster:Cluster" && c.changes.every((ch) => ch.path.startsWith("inputs.vpcConfig.subnetIds"))));
     });
 
+    it("rebuilds production after destroy by adopting the retained fixed-name log groups and buckets (adoptRetained)", async () => {
+        const plain = await planStack({ stack: "prod" });
+        assert.deepStrictEqual(plain.resources.filter((r) => r.importId), []);
+        const rebuild = await planStack({ stack: "prod", configOverrides: { "platform:adoptRetained": "true" } });
+        const adopted = rebuild.resources.filter((r) => r.importId).map((r) => [r.type, r.importId]);
+        assert.deepStrictEqual(adopted.sort(), [
+            ["aws:cloudwatch/logGroup:LogGroup", "/aws/eks/acme-prod/cluster"],
+            ["aws:cloudwatch/logGroup:LogGroup", "/platform/acme-prod/vpc-flow-logs"],
+            ["aws:s3/bucket:Bucket", "acme-prod-s3-access-222222222222-eu-west-1"],
+            ["aws:s3/bucket:Bucket", "acme-prod-velero-222222222222-eu-central-1"],
+            ["aws:s3/bucket:Bucket", "acme-prod-velero-222222222222-eu-west-1"],
+        ]);
+        // Everything adopted is something a destroy keeps; nothing else is imported.
+        for (const r of rebuild.resources.filter((x) => x.importId)) assert.ok(r.retainOnDelete, r.name);
+        assert.match(renderDiff(diffPlans(plain, rebuild)), /options\.importId: \(none\) => "\/aws\/eks\/acme-prod\/cluster"/);
+        // dev retains nothing, so it adopts nothing.
+        const dev = await planStack({ stack: "dev", configOverrides: { "platform:adoptRetained": "true" } });
+        assert.deepStrictEqual(dev.resources.filter((r) => r.importId), []);
+    });
+
     it("shows no difference between two plans of the same stack", async () => {
         const diff = diffPlans(await planStack({ stack: "dev" }), await planStack({ stack: "dev" }));
         assert.deepStrictEqual([diff.added.length, diff.removed.length, diff.changed.length], [0, 0, 0]);

@@ -10,6 +10,7 @@ import { Ingress } from "../ingress/ingress";
 import { PLATFORM_NAMESPACES } from "../shared/namespaces";
 import { resolveAvailabilityZones } from "../network/zones";
 import { platformTags } from "../shared/tags";
+import { adoptRetained } from "./adopt";
 
 export interface PlatformArgs {
     /** Pulumi project name, tagged on every resource. */
@@ -31,7 +32,8 @@ export class Platform extends pulumi.ComponentResource {
     public readonly protectsData: boolean;
 
     constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("platform:platform:Platform", name, {}, opts);
+        const adopt = args.config.adoptRetained ? [adoptRetained] : [];
+        super("platform:platform:Platform", name, {}, { ...opts, transformations: [...(opts?.transformations ?? []), ...adopt] });
         const cfg = args.config;
         this.protectsData = cfg.tier === "production";
 
@@ -92,6 +94,7 @@ export class Platform extends pulumi.ComponentResource {
                 cluster: this.cluster,
                 namePrefix: cfg.name,
                 region: cfg.region,
+                accountId: cfg.allowedAccountIds.length === 1 ? cfg.allowedAccountIds[0] : undefined,
                 settings: cfg.storage,
                 network: { vpcId: this.network.vpcId, privateSubnetIds: this.network.privateSubnetIds, subnetCount: zones.length },
                 protect: this.protectsData,

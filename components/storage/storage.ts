@@ -15,6 +15,8 @@ export interface StorageArgs {
     /** Prefix of bucket names and key aliases (the platform name). */
     readonly namePrefix: string;
     readonly region: string;
+    /** The account, when the stack is pinned to one: bucket names are then plain strings known at preview. */
+    readonly accountId?: string;
     readonly settings: StorageConfig;
     /** Where EFS mount targets go (private subnets, one per AZ). */
     readonly network: { readonly vpcId: pulumi.Input<string>; readonly privateSubnetIds: pulumi.Input<string[]>; readonly subnetCount: number };
@@ -40,6 +42,7 @@ export class Storage extends pulumi.ComponentResource implements StorageRef {
     public readonly accessLogsBucket: Bucket | undefined;
     public readonly sharedFileSystem: SharedFileSystem | undefined;
     private readonly accountId: pulumi.Output<string>;
+    private readonly pinnedAccountId: string | undefined;
     private readonly namePrefix: string;
     private readonly region: string;
     private readonly protect: boolean;
@@ -51,7 +54,8 @@ export class Storage extends pulumi.ComponentResource implements StorageRef {
         this.namePrefix = args.namePrefix;
         this.region = args.region;
         const k8sOpts = { parent: this, provider: args.cluster.k8sProvider };
-        this.accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+        this.pinnedAccountId = args.accountId;
+        this.accountId = args.accountId ? pulumi.output(args.accountId) : aws.getCallerIdentityOutput({}, { parent: this }).accountId;
         const partition = aws.getPartitionOutput({}, { parent: this }).partition;
 
         const objectsKey = new aws.kms.Key(
@@ -140,7 +144,9 @@ export class Storage extends pulumi.ComponentResource implements StorageRef {
         );
     }
 
-    private bucketName(purpose: string, region: string): pulumi.Output<string> {
+    private bucketName(purpose: string, region: string): pulumi.Input<string> {
+        // Known at preview when the account is pinned (so a retained bucket can be adopted by name on a rebuild).
+        if (this.pinnedAccountId) return platformBucketName(this.namePrefix, purpose, this.pinnedAccountId, region);
         platformBucketName(this.namePrefix, purpose, "000000000000", region); // fail now, not inside an apply
         return this.accountId.apply((account) => platformBucketName(this.namePrefix, purpose, account, region));
     }
