@@ -51,6 +51,8 @@ export interface PlanOptions {
     readonly projectDir?: string;
     /** Replace (or with `undefined`, remove) config keys before the run, e.g. `{"platform:region": "x"}`. */
     readonly configOverrides?: Readonly<Record<string, unknown>>;
+    /** Change what the fake cloud holds (e.g. which principals exist) before the run. */
+    readonly cloud?: (cloud: FakeCloud) => FakeCloud;
 }
 
 /** Thrown when the program fails; carries what was registered before the failure. */
@@ -59,7 +61,8 @@ export class PlanError extends Error {
         public readonly cause: unknown,
         public readonly registered: PlannedResource[],
     ) {
-        super(cause instanceof Error ? cause.message : String(cause));
+        // The SDK prefixes an input's failure with the path it was found at; the cause is what a user needs.
+        super((cause instanceof Error ? cause.message : String(cause)).replace(/^(error serializing property "[^"]*": )+/, ""));
         this.name = "PlanError";
     }
 }
@@ -95,12 +98,30 @@ function providerUrn(ref: string): string | undefined {
     return ref ? ref.split("::").slice(0, -1).join("::") : undefined;
 }
 
+/** A JSON config value, or undefined when absent or not JSON (the program's validation reports those). */
+function jsonConfig(cfg: StackConfig, key: string): any {
+    try {
+        return JSON.parse(cfg.config[`${cfg.project}:${key}`] ?? "null") ?? undefined;
+    } catch {
+        return undefined;
+    }
+}
+
+/** The account the stack file pins, its region, and, as existing, the principals and zones it names. */
 function fakeCloudFor(cfg: StackConfig): FakeCloud {
-    const accounts = cfg.config[`${cfg.project}:allowedAccountIds`];
-    const parsed = accounts ? (JSON.parse(accounts) as unknown) : [];
-    const accountId = Array.isArray(parsed) && typeof parsed[0] === "string" ? parsed[0] : "123456789012";
+    const accounts = jsonConfig(cfg, "allowedAccountIds");
+    const accountId = Array.isArray(accounts) && typeof accounts[0] === "string" ? accounts[0] : "123456789012";
     const region = cfg.config[`${cfg.project}:region`] ?? cfg.config["aws:region"] ?? "us-east-1";
-    return { accountId, region, partition: "aws" };
+    const cluster = jsonConfig(cfg, "cluster");
+    const zone = jsonConfig(cfg, "ingress")?.hostedZone;
+    const strings = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
+    return {
+        accountId,
+        region,
+        partition: "aws",
+        iamPrincipals: [...strings(cluster?.admins), ...strings(cluster?.viewers)],
+        hostedZones: strings([zone?.zoneId, zone?.zoneName, zone?.parentZoneId]),
+    };
 }
 
 function applyOverrides(cfg: StackConfig, overrides: Readonly<Record<string, unknown>>): StackConfig {
@@ -259,6 +280,15 @@ async function recordNow(options: RecordOptions, program: () => unknown): Promis
     // A program that throws synchronously (bad config) is caught inside the stack's init, so the
     // runtime's own promises settle normally instead of surfacing as unhandled rejections.
     let programError: unknown;
+    let rejections = 0;
+    // A failure inside an apply (a missing prerequisite) rejects a registration's inputs, not the program: the
+    // Pulumi language host reports such rejections and fails the run, and so does the offline plan.
+    const onRejection = (e: unknown) => {
+        rejections++;
+        programError ??= e;
+    };
+    process.on("unhandledRejection", onRejection);
+    process.on("uncaughtException", onRejection);
     try {
         await pulumi.runtime.runInPulumiStack(async () => {
             try {
@@ -270,9 +300,20 @@ async function recordNow(options: RecordOptions, program: () => unknown): Promis
         });
         // Registrations started inside apply() callbacks may still be in flight; drain them (an SDK internal).
         await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+        await new Promise((resolve) => setImmediate(resolve));
     } catch (e) {
         programError ??= e;
     }
+    // After a failure, everything that depended on it keeps failing for a while: let it settle inside this run, so
+    // none of it reaches the next run's monitor.
+    for (let quiet = 0, seen = -1; programError !== undefined && quiet < 5; ) {
+        await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs().catch(() => undefined);
+        await new Promise((resolve) => setImmediate(resolve));
+        quiet = rejections === seen ? quiet + 1 : 0;
+        seen = rejections;
+    }
+    process.off("unhandledRejection", onRejection);
+    process.off("uncaughtException", onRejection);
     if (programError !== undefined) throw new PlanError(programError, resources);
     const secretOutputs: string[] = [];
     const outputs = decodeProperties(stackOutputs, secretOutputs) as Record<string, unknown>;
@@ -287,7 +328,7 @@ export async function planStack(options: PlanOptions): Promise<Plan> {
     if (options.configOverrides) cfg = applyOverrides(cfg, options.configOverrides);
     const program = path.join(projectDir, readProject(projectDir).main ?? "index.ts");
     const recording = await record(
-        { project: cfg.project, stack: cfg.stack, config: cfg.config, secretKeys: cfg.secretKeys, cloud: fakeCloudFor(cfg) },
+        { project: cfg.project, stack: cfg.stack, config: cfg.config, secretKeys: cfg.secretKeys, cloud: (options.cloud ?? ((c) => c))(fakeCloudFor(cfg)) },
         () => {
             purgeProgramModules(projectDir);
             return require(program);

@@ -6,6 +6,23 @@ export interface FakeCloud {
     readonly accountId: string;
     readonly region: string;
     readonly partition: string;
+    /**
+     * IAM role and user ARNs that exist. The offline plan cannot see an account, so it takes those the stack file
+     * names as existing; tests remove one to see the preview fail. Undefined: every principal exists.
+     */
+    readonly iamPrincipals?: readonly string[];
+    /** Ids and names of the hosted zones that exist; undefined: every zone exists. */
+    readonly hostedZones?: readonly string[];
+}
+
+/** An invoke failure as the engine reports it (the SDK reads gRPC's `details`). */
+const invokeError = (message: string) => Object.assign(new Error(message), { details: message });
+
+/** The IAM lookup's answer for `name`, or AWS's NoSuchEntity error. */
+function fakePrincipal(cloud: FakeCloud, kind: "role" | "user", name: string): string {
+    const arn = (cloud.iamPrincipals ?? [`arn:${cloud.partition}:iam::${cloud.accountId}:${kind}/${name}`]).find((a) => a.startsWith(`arn:${cloud.partition}:iam::${cloud.accountId}:${kind}/`) && a.endsWith(`/${name}`));
+    if (!arn) throw invokeError(`NoSuchEntity: The ${kind} with name ${name} cannot be found.`);
+    return arn;
 }
 
 /** `aws:ec2/vpc:Vpc` -> `ec2`. */
@@ -106,8 +123,20 @@ export function fakeInvoke(cloud: FakeCloud, args: pulumi.runtime.MockCallArgs):
             return { partition: cloud.partition, dnsSuffix: "amazonaws.com", id: cloud.partition };
         case "aws:index/getRegion:getRegion":
             return { name: cloud.region, region: cloud.region, id: cloud.region };
+        case "aws:iam/getRole:getRole": {
+            const name = String(args.inputs.name);
+            const arn = fakePrincipal(cloud, "role", name);
+            return { arn, name, path: arn.slice(arn.indexOf(":role") + 5, -name.length), uniqueId: `AROA${stableOctet(arn)}OFFLINE`, id: name };
+        }
+        case "aws:iam/getUser:getUser": {
+            const userName = String(args.inputs.userName);
+            const arn = fakePrincipal(cloud, "user", userName);
+            return { arn, userName, path: arn.slice(arn.indexOf(":user") + 5, -userName.length), userId: `AIDA${stableOctet(arn)}OFFLINE`, id: userName };
+        }
         case "aws:route53/getZone:getZone": {
             const inputs = args.inputs as { zoneId?: string; name?: string };
+            const wanted = inputs.zoneId ?? inputs.name ?? "";
+            if (cloud.hostedZones && !cloud.hostedZones.includes(wanted)) throw invokeError(`no matching Route 53 Hosted Zone found (${wanted})`);
             const zoneId = inputs.zoneId ?? `Z${String(stableOctet(inputs.name ?? "")).padStart(3, "0")}OFFLINEPLAN`;
             const name = inputs.name ?? `zone-${zoneId.toLowerCase()}.example`;
             return {

@@ -10,6 +10,7 @@ import { Karpenter } from "./karpenter";
 import { kubeconfig } from "./kubeconfig";
 import { NodeGroup } from "./node-group";
 import type { ZonalSubnet } from "../network/network";
+import { existingPrincipal } from "../shared/prerequisites";
 import { ebsKeyPolicy, ebsKeyUsePolicy, secretsKeyPolicy, serviceRoleTrust } from "./policies";
 
 export interface ClusterArgs {
@@ -20,6 +21,8 @@ export interface ClusterArgs {
     /** The same subnets by zone: node groups are made per zone. */
     readonly privateSubnets: readonly ZonalSubnet[];
     readonly settings: ClusterConfig;
+    /** The config key of these settings (e.g. `platform:cluster`), for messages about missing principals. */
+    readonly configKey: string;
     /**
      * Protect the cluster and keep its keys and audit logs on destroy (production).
      * @default false
@@ -129,9 +132,11 @@ export class Cluster extends pulumi.ComponentResource implements ClusterRef {
             child,
         );
 
-        const entries = (principals: readonly string[], policyArn: string, kind: string) =>
-            principals.map((principalArn) => {
-                const slug = principalArn.split(":").pop()!.replace(/[^A-Za-z0-9-]/g, "-").toLowerCase();
+        const entries = (principals: readonly string[], policyArn: string, kind: "admin" | "viewer") =>
+            principals.map((arn, i) => {
+                const slug = arn.split(":").pop()!.replace(/[^A-Za-z0-9-]/g, "-").toLowerCase();
+                // Looked up during preview: EKS refuses an access entry for a principal that does not exist.
+                const principalArn = existingPrincipal(arn, `${args.configKey}.${kind}s[${i}]`, { parent: this });
                 const entry = new aws.eks.AccessEntry(`${name}-${kind}-${slug}`, { clusterName: cluster.name, principalArn, type: "STANDARD" }, child);
                 return new aws.eks.AccessPolicyAssociation(
                     `${name}-${kind}-${slug}`,

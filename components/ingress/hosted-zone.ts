@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { prerequisite } from "../shared/prerequisites";
 
 export interface HostedZoneArgs {
     readonly domain: string;
@@ -17,6 +18,8 @@ export interface HostedZoneArgs {
      * @default false
      */
     readonly protect?: boolean;
+    /** The setting that names this zone, for the message when an existing zone is missing. */
+    readonly configKey: string;
 }
 
 /** NS records at a delegation change rarely; two days is the usual TTL. */
@@ -33,10 +36,8 @@ export class HostedZone extends pulumi.ComponentResource {
         super("platform:ingress:HostedZone", name, {}, opts);
         const protect = args.protect ?? false;
         if (args.mode === "Existing") {
-            const zone = aws.route53.getZoneOutput(
-                args.zoneId !== undefined ? { zoneId: args.zoneId, privateZone: false } : { name: args.zoneName, privateZone: false },
-                { parent: this },
-            );
+            const query = args.zoneId !== undefined ? { zoneId: args.zoneId, privateZone: false } : { name: args.zoneName, privateZone: false };
+            const zone = prerequisite(aws.route53.getZone(query, { parent: this }), args.configKey, `public hosted zone ${args.zoneId ?? args.zoneName}`);
             this.zoneId = zone.zoneId;
             this.arn = zone.arn;
             this.nameServers = pulumi.output([]);
@@ -48,9 +49,14 @@ export class HostedZone extends pulumi.ComponentResource {
                 { parent: this, protect, retainOnDelete: protect },
             );
             if (args.parentZoneId !== undefined) {
+                const parentZone = prerequisite(
+                    aws.route53.getZone({ zoneId: args.parentZoneId, privateZone: false }, { parent: this }),
+                    `${args.configKey}.parentZoneId`,
+                    `parent hosted zone ${args.parentZoneId}`,
+                );
                 new aws.route53.Record(
                     `${name}-delegation`,
-                    { zoneId: args.parentZoneId, name: args.domain, type: "NS", ttl: DELEGATION_TTL_SECONDS, records: zone.nameServers },
+                    { zoneId: parentZone.zoneId, name: args.domain, type: "NS", ttl: DELEGATION_TTL_SECONDS, records: zone.nameServers },
                     { parent: this },
                 );
             }

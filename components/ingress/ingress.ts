@@ -36,6 +36,8 @@ export interface IngressArgs {
     readonly publicSubnetIds: pulumi.Input<string[]>;
     readonly privateSubnetIds: pulumi.Input<string[]>;
     readonly settings: IngressConfig;
+    /** The config key of these settings (e.g. `platform:ingress`), for messages about missing prerequisites. */
+    readonly configKey: string;
     /** TXT owner id of external-dns: unique per stack so environments never take over each other's records. */
     readonly dnsOwnerId: string;
     /**
@@ -85,7 +87,11 @@ export class Ingress extends pulumi.ComponentResource implements IngressRef {
         const k8sOpts = { parent: this, provider: args.cluster.k8sProvider };
         const replicas = s.controllerReplicas;
 
-        const zone = new HostedZone(`${name}-zone`, { domain: s.domain, ...s.hostedZone, protect: args.protect }, { parent: this });
+        const zone = new HostedZone(
+            `${name}-zone`,
+            { domain: s.domain, ...s.hostedZone, protect: args.protect, configKey: `${args.configKey}.hostedZone` },
+            { parent: this },
+        );
         this.hostedZoneId = zone.zoneId;
         this.nameServers = zone.nameServers;
 

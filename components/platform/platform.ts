@@ -83,6 +83,7 @@ export class Platform extends pulumi.ComponentResource {
                 privateSubnetIds: this.network.privateSubnetIds,
                 privateSubnets: this.network.privateSubnets,
                 settings: cfg.cluster,
+                configKey: `${args.project}:cluster`,
                 protect: this.protectsData,
             },
             layer,
@@ -112,6 +113,7 @@ export class Platform extends pulumi.ComponentResource {
                 publicSubnetIds: this.network.publicSubnetIds,
                 privateSubnetIds: this.network.privateSubnetIds,
                 settings: cfg.ingress,
+                configKey: `${args.project}:ingress`,
                 // Unique per stack: dev and prod may share a parent zone but never each other's records.
                 dnsOwnerId: cfg.name,
                 protect: this.protectsData,

@@ -1,0 +1,73 @@
+import * as assert from "assert";
+import { planStack, PlanError, PROJECT_DIR } from "../plan/engine";
+import type { FakeCloud } from "../plan/fakes";
+import { readStackConfig } from "../plan/stack-files";
+import { ofType, inputs } from "./helpers";
+
+/** Plans `stack` against a fake account changed by `cloud`; returns the failure message (or fails the test). */
+async function failure(stack: string, cloud: (c: FakeCloud) => FakeCloud, configOverrides?: Record<string, unknown>): Promise<PlanError> {
+    try {
+        await planStack({ stack, cloud, configOverrides });
+    } catch (e) {
+        assert.ok(e instanceof PlanError, String(e));
+        return e;
+    }
+    assert.fail("the plan should have failed on a missing prerequisite");
+}
+
+const without = (arn: string) => (c: FakeCloud): FakeCloud => ({ ...c, iamPrincipals: (c.iamPrincipals ?? []).filter((a) => a !== arn) });
+
+describe("prerequisites: what a stack names but does not create is looked up during preview", function () {
+    this.timeout(60000);
+
+    it("a missing admin role fails with the setting and the ARN, and sends no access entry for it", async () => {
+        const e = await failure("prod", without("arn:aws:iam::222222222222:role/PlatformAdmin"));
+        assert.strictEqual(
+            e.message,
+            "platform:cluster.admins[0]: IAM role arn:aws:iam::222222222222:role/PlatformAdmin does not exist or the deploying role cannot read it " +
+                "(NoSuchEntity: The role with name PlatformAdmin cannot be found.); create it first or change platform:cluster.admins[0]",
+        );
+        const entries = ofType(e.registered, "aws:eks/accessEntry:AccessEntry").map((r) => inputs(r).principalArn);
+        assert.ok(!entries.includes("arn:aws:iam::222222222222:role/PlatformAdmin"), "no access entry is sent for the missing role");
+    });
+
+    it("names a viewer by its own index", async () => {
+        const e = await failure("dev", without("arn:aws:iam::111111111111:role/Developer"));
+        assert.match(e.message, /^platform:cluster\.viewers\[0\]: IAM role arn:aws:iam::111111111111:role\/Developer does not exist/);
+    });
+
+    it("refuses an ARN whose path differs from IAM's (access entries match the exact ARN)", async () => {
+        const cluster = JSON.parse(readStackConfig(PROJECT_DIR, "dev").config["platform:cluster"]);
+        const written = "arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123";
+        const actual = "arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Admin_0123";
+        const e = await failure("dev", (c) => ({ ...c, iamPrincipals: [...(c.iamPrincipals ?? []).filter((a) => a !== written), actual] }), {
+            "platform:cluster": { ...cluster, admins: [written, ...cluster.admins] },
+        });
+        assert.match(e.message, /^platform:cluster\.admins\[0\]: IAM has .*\/eu-west-1\/AWSReservedSSO_Admin_0123, not .*; write the ARN exactly as IAM shows it/);
+    });
+
+    it("a missing existing hosted zone fails with the setting and the zone", async () => {
+        const e = await failure("prod", (c) => ({ ...c, hostedZones: [] }));
+        assert.match(e.message, /^platform:ingress\.hostedZone: public hosted zone Z04517273ACMEPLATFORM does not exist/);
+    });
+
+    it("a missing parent zone of a delegated zone fails with its own key", async () => {
+        const ingress = JSON.parse(readStackConfig(PROJECT_DIR, "dev").config["platform:ingress"]);
+        const overrides = { "platform:ingress": { ...ingress, hostedZone: { mode: "Delegated", parentZoneId: "Z0PARENTZONE1" } } };
+        const e = await failure("dev", (c) => ({ ...c, hostedZones: [] }), overrides);
+        assert.match(e.message, /^platform:ingress\.hostedZone\.parentZoneId: parent hosted zone Z0PARENTZONE1 does not exist/);
+        // With the parent there, the delegation record goes into it.
+        const plan = await planStack({ stack: "dev", configOverrides: overrides });
+        assert.strictEqual(inputs(ofType(plan.resources, "aws:route53/record:Record")[0]).zoneId, "Z0PARENTZONE1");
+    });
+
+    it("leaves the next plan unaffected, and access entries name the configured ARNs once found", async () => {
+        await failure("prod", without("arn:aws:iam::222222222222:role/SRE-ReadOnly"));
+        const plan = await planStack({ stack: "prod" });
+        assert.deepStrictEqual(ofType(plan.resources, "aws:eks/accessEntry:AccessEntry").map((r) => inputs(r).principalArn), [
+            "arn:aws:iam::222222222222:role/PlatformAdmin",
+            "arn:aws:iam::222222222222:role/pulumi-deployments",
+            "arn:aws:iam::222222222222:role/SRE-ReadOnly",
+        ]);
+    });
+});
