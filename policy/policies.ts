@@ -1,8 +1,14 @@
 // The whole-platform rules, written once: the policy pack (index.ts), the offline plan and the tests all run this list.
 import type { Policies } from "@pulumi/policy";
-import { controllerDependencyPolicy } from "./rules/controllers";
+import { controllerDependencyPolicy, finalizerCleanupPolicy } from "./rules/controllers";
 import { keyPolicyPrincipalsPolicy } from "./rules/key-policies";
 import { nameLengthPolicy } from "./rules/names";
 import { singleDefaultStorageClassPolicy } from "./rules/storage-classes";
 
-export const PLATFORM_POLICIES: Policies = [nameLengthPolicy, keyPolicyPrincipalsPolicy, controllerDependencyPolicy, singleDefaultStorageClassPolicy];
+export const PLATFORM_POLICIES: Policies = [
+    nameLengthPolicy,
+    keyPolicyPrincipalsPolicy,
+    controllerDependencyPolicy,
+    finalizerCleanupPolicy,
+    singleDefaultStorageClassPolicy,
+];

@@ -265,7 +265,7 @@ for (const stack of ["dev", "prod"] as const) {
         });
 
         it("runs Karpenter from its pinned charts with an interruption queue and a default NodePool", () => {
-            const releases = ofType(res, "kubernetes:helm.sh/v3:Release");
+            const releases = ofType(res, "kubernetes:helm.sh/v3:Release").filter((r) => !inputs(r).chart.startsWith("charts/"));
             assert.deepStrictEqual(releases.map((r) => [inputs(r).chart, inputs(r).version]), [
                 ["oci://public.ecr.aws/karpenter/karpenter-crd", cfg.karpenter.chartVersion],
                 ["oci://public.ecr.aws/karpenter/karpenter", cfg.karpenter.chartVersion],

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
+import { finalizerCleanup, kubectlImage } from "../shared/finalizer-cleanup";
 import type { BackupConfig } from "../../stacks/schema-storage";
 import type { ClusterRef } from "../cluster/cluster-ref";
 import { NODE_ROLE_LABEL } from "../cluster/node-group";
@@ -79,7 +80,7 @@ export class Backup extends pulumi.ComponentResource {
                       k8sOpts,
                   )
                 : undefined;
-        new k8s.helm.v3.Release(
+        const velero = new k8s.helm.v3.Release(
             `${name}-velero`,
             {
                 name: "velero",
@@ -106,6 +107,20 @@ export class Backup extends pulumi.ComponentResource {
             // Schedules run their first backup at once: credentials (role, policy, association), the bucket with all
             // its settings, the snapshot class and the volume policy exist first.
             { ...k8sOpts, dependsOn: [identity, this.bucket, args.storage.volumeSnapshotClass, ...(volumePolicy ? [volumePolicy] : [])] },
+        );
+
+        // On destroy, before Velero goes: delete Restores, data movers and pod volume operations and wait while the
+        // server and node agent clear their finalizers, or the namespace stays Terminating (as `velero uninstall` does).
+        finalizerCleanup(
+            `${name}-finalizer-cleanup`,
+            {
+                controllerChart: "velero",
+                namespace: args.namespace,
+                kubectlImage: kubectlImage(args.cluster.kubernetesVersion),
+                timeout: "10m",
+                systemNodeSelector: { [NODE_ROLE_LABEL]: "system" },
+            },
+            { ...k8sOpts, dependsOn: [velero] },
         );
 
         this.bucketName = this.bucket.bucketName;

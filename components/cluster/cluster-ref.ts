@@ -23,6 +23,8 @@ export interface ClusterRef {
     readonly nodeSecurityGroupId: pulumi.Output<string>;
     /** Customer-managed key for EBS volumes (node disks and persistent volumes). */
     readonly ebsKmsKeyArn: pulumi.Output<string>;
+    /** Kubernetes minor version of the control plane, e.g. "1.36" (tools like kubectl are pinned to it). */
+    readonly kubernetesVersion: string;
     /** Every Kubernetes object of the platform goes through this provider. */
     readonly k8sProvider: k8s.Provider;
     readonly identity: IdentityCluster;

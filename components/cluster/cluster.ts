@@ -43,12 +43,14 @@ export class Cluster extends pulumi.ComponentResource implements ClusterRef {
     public readonly ebsKmsKeyArn: pulumi.Output<string>;
     public readonly kubeconfig: pulumi.Output<string>;
     public readonly k8sProvider: k8s.Provider;
+    public readonly kubernetesVersion: string;
     public readonly identity: IdentityCluster;
 
     constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:cluster:Cluster", name, {}, opts);
         const protect = args.protect ?? false;
         const s = args.settings;
+        this.kubernetesVersion = s.version;
         const child = { parent: this };
         const kept = { parent: this, retainOnDelete: protect };
 

@@ -6,6 +6,8 @@ import { NODE_METADATA_OPTIONS } from "./node-group";
 import { ebsKeyUsePolicy } from "./policies";
 import { interruptionQueuePolicy, KARPENTER_INTERRUPTION_EVENTS, karpenterControllerPolicy } from "./karpenter-policies";
 import { policyDocument } from "../shared/iam";
+import { finalizerCleanup, kubectlImage } from "../shared/finalizer-cleanup";
+import { NODE_ROLE_LABEL } from "./node-group";
 
 export const KARPENTER_CHART_REPO = "oci://public.ecr.aws/karpenter";
 export const KARPENTER_NAMESPACE = "kube-system";
@@ -23,6 +25,13 @@ export interface KarpenterSettings {
     readonly amiVersion: string;
     /** Longest drain of a node Karpenter removes, PDBs notwithstanding (Go duration). */
     readonly terminationGracePeriod: string;
+}
+
+/** Whole minutes in a Karpenter duration such as 2h or 1h30m (rounded up). */
+export function durationMinutes(duration: string): number {
+    let seconds = 0;
+    for (const [, n, unit] of duration.matchAll(/(\d+)([smh])/g)) seconds += Number(n) * { s: 1, m: 60, h: 3600 }[unit as "s" | "m" | "h"];
+    return Math.ceil(seconds / 60);
 }
 
 /** Helm values of the karpenter chart (keys as in its values.yaml at the pinned version). */
@@ -171,10 +180,23 @@ export class Karpenter extends pulumi.ComponentResource {
             },
             { ...k8sOpts, dependsOn: [release] },
         );
-        new k8s.apiextensions.CustomResource(
+        const nodePool = new k8s.apiextensions.CustomResource(
             `${name}-nodepool`,
             { apiVersion: "karpenter.sh/v1", kind: "NodePool", metadata: { name: "default" }, spec: nodePoolSpec(args.settings, "default") },
             { ...k8sOpts, dependsOn: [release, nodeClass] },
+        );
+        // On destroy, before the NodePool and the controller go: delete NodePools and NodeClaims and wait while
+        // Karpenter drains (bounded by terminationGracePeriod) and terminates its instances, so none is leaked.
+        finalizerCleanup(
+            `${name}-finalizer-cleanup`,
+            {
+                controllerChart: "karpenter",
+                namespace: KARPENTER_NAMESPACE,
+                kubectlImage: kubectlImage(args.cluster.kubernetesVersion),
+                timeout: `${durationMinutes(args.settings.terminationGracePeriod) + 15}m`,
+                systemNodeSelector: { [NODE_ROLE_LABEL]: "system" },
+            },
+            { ...k8sOpts, dependsOn: [release, nodePool, nodeClass] },
         );
 
         this.queueName = queue.name;

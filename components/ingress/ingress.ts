@@ -4,6 +4,8 @@ import * as k8s from "@pulumi/kubernetes";
 import type { IngressConfig } from "../../stacks/schema-ingress";
 import type { ClusterRef } from "../cluster/cluster-ref";
 import { PLATFORM_NAMESPACES, platformNamespace } from "../shared/namespaces";
+import { finalizerCleanup, kubectlImage } from "../shared/finalizer-cleanup";
+import { NODE_ROLE_LABEL } from "../cluster/node-group";
 import { ACME_ISSUER_NAMES, CHART_REPOSITORIES, GATEWAY_NAME, GATEWAY_READY_TIMEOUT, POD_READINESS_GATE_LABEL } from "./constants";
 import {
     clusterIssuerSpec,
@@ -196,6 +198,20 @@ export class Ingress extends pulumi.ComponentResource implements IngressRef {
                 ),
         );
 
+        // On destroy, after the certificates and before cert-manager: ACME challenges and orders in flight carry its
+        // finalizer. (The gateway's Certificate waits for this release, so it is deleted before the hook runs.)
+        const certManagerCleanup = finalizerCleanup(
+            `${name}-cert-manager-finalizer-cleanup`,
+            {
+                controllerChart: "cert-manager",
+                namespace: PLATFORM_NAMESPACES.certManager,
+                kubectlImage: kubectlImage(args.cluster.kubernetesVersion),
+                timeout: "5m",
+                systemNodeSelector: { [NODE_ROLE_LABEL]: "system" },
+            },
+            { ...k8sOpts, dependsOn: [certManager, ...issuers] },
+        );
+
         const externalDnsIdentity = args.cluster.workloadIdentity(
             `${name}-external-dns-identity`,
             { namespace: PLATFORM_NAMESPACES.externalDns, serviceAccount: SERVICE_ACCOUNTS.externalDns, policy: zone.arn.apply(externalDnsPolicy) },
@@ -247,7 +263,7 @@ export class Ingress extends pulumi.ComponentResource implements IngressRef {
         const certificate = new k8s.apiextensions.CustomResource(
             `${name}-certificate`,
             gatewayCertificateSpec(PLATFORM_NAMESPACES.gateway, s.domain, s.certificates.issuer),
-            { ...k8sOpts, dependsOn: [...issuers, gatewayNs] },
+            { ...k8sOpts, dependsOn: [...issuers, gatewayNs, certManagerCleanup] },
         );
         const gatewayArgs = { ...gatewaySpec(PLATFORM_NAMESPACES.gateway, s.domain), status: undefined };
         this.gateway = new k8s.apiextensions.CustomResource(`${name}-gateway`, gatewayArgs, {

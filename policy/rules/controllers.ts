@@ -4,6 +4,7 @@
 // controller's release.
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { deletedBefore } from "./support";
+import { CLEANUP_CHART_NAME, FINALIZER_CLEANUPS } from "../../components/shared/finalizer-cleanup";
 
 export interface ControllerOwner {
     /** API groups of the custom resources this controller reconciles. */
@@ -59,6 +60,32 @@ export const controllerDependencyPolicy: StackValidationPolicy = {
             const before = deletedBefore(r, resources);
             if (![...before].some(owner.runsController)) {
                 report(`${r.type} ${r.name} does not depend on ${owner.controller}: on destroy the controller can go first and its finalizers never clear`, r.urn);
+            }
+        }
+    },
+};
+
+/** The kinds a cleanup release's pre-delete Job deletes (its kubectl command's resource list). */
+export function cleanupKinds(r: PolicyResource): string[] {
+    const objects: unknown = r.props.values?.objects;
+    if (!Array.isArray(objects)) return [];
+    const job = objects.find((o) => o?.kind === "Job");
+    const command: unknown = job?.spec?.template?.spec?.containers?.[0]?.command;
+    return Array.isArray(command) && command[1] === "delete" && typeof command[2] === "string" ? command[2].split(",") : [];
+}
+
+export const finalizerCleanupPolicy: StackValidationPolicy = {
+    name: "finalizer-cleanup-before-controller",
+    description: "A controller whose objects carry finalizers it alone clears has a cleanup release, removed before it on destroy, that deletes those objects and waits.",
+    enforcementLevel: "mandatory",
+    validateStack: ({ resources }, report) => {
+        for (const [chart, kinds] of Object.entries(FINALIZER_CLEANUPS)) {
+            for (const controller of resources.filter(release(chart))) {
+                const cleanups = resources.filter((r) => release(CLEANUP_CHART_NAME)(r) && deletedBefore(r, resources).has(controller));
+                const missing = kinds.filter((k) => !cleanups.some((c) => cleanupKinds(c).includes(k)));
+                if (missing.length > 0) {
+                    report(`${controller.name} (chart ${chart}): no cleanup release ordered after it deletes ${missing.join(", ")}; on destroy their finalizers would never clear`, controller.urn);
+                }
             }
         }
     },

@@ -1,0 +1,139 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { parse } from "yaml";
+import type { Plan, PlannedResource } from "../plan/engine";
+import { planStack, PROJECT_DIR } from "../plan/engine";
+import { checkPolicies } from "../plan/policy-runner";
+import { CLEANUP_CHART, CLEANUP_CHART_NAME, cleanupObjects, FINALIZER_CLEANUPS, kubectlImage } from "../components/shared/finalizer-cleanup";
+import { durationMinutes } from "../components/cluster/karpenter";
+import { cleanupKinds, finalizerCleanupPolicy } from "../policy/rules/controllers";
+import { inputs, named, ofType } from "./helpers";
+
+const args = {
+    name: "velero-finalizer-cleanup",
+    namespace: "velero",
+    resources: ["restores.velero.io", "datauploads.velero.io", "nodeclaims.karpenter.sh"],
+    kubectlImage: "registry.k8s.io/kubectl:v1.36.0",
+    timeout: "1h30m",
+    systemNodeSelector: { "platform.io/node-role": "system" },
+};
+
+describe("finalizer cleanup: the pre-delete hook objects", () => {
+    const objects = cleanupObjects(args) as any[];
+    const byKind = (kind: string) => objects.find((o) => o.kind === kind);
+
+    it("are all pre-delete hooks, RBAC before the Job, removed once they succeed", () => {
+        assert.deepStrictEqual(objects.map((o) => [o.kind, o.metadata.annotations["helm.sh/hook-weight"]]), [
+            ["ServiceAccount", "-10"], ["ClusterRole", "-10"], ["ClusterRoleBinding", "-5"], ["Job", "0"],
+        ]);
+        for (const o of objects) {
+            assert.strictEqual(o.metadata.annotations["helm.sh/hook"], "pre-delete");
+            assert.strictEqual(o.metadata.annotations["helm.sh/hook-delete-policy"], "before-hook-creation,hook-succeeded");
+        }
+    });
+
+    it("grant only get/list/watch/delete on exactly the listed kinds, grouped by API group", () => {
+        assert.deepStrictEqual(byKind("ClusterRole").rules, [
+            { apiGroups: ["velero.io"], resources: ["restores", "datauploads"], verbs: ["get", "list", "watch", "delete"] },
+            { apiGroups: ["karpenter.sh"], resources: ["nodeclaims"], verbs: ["get", "list", "watch", "delete"] },
+        ]);
+        assert.deepStrictEqual(byKind("ClusterRoleBinding").subjects, [{ kind: "ServiceAccount", name: "velero-finalizer-cleanup", namespace: "velero" }]);
+    });
+
+    it("run one kubectl that deletes every object of those kinds and waits, bounded by the timeout", () => {
+        const pod = byKind("Job").spec.template.spec;
+        assert.deepStrictEqual(pod.containers[0].command, [
+            "kubectl", "delete", "restores.velero.io,datauploads.velero.io,nodeclaims.karpenter.sh", "--all", "--all-namespaces", "--ignore-not-found", "--wait", "--timeout=1h30m",
+        ]);
+        assert.strictEqual(pod.containers[0].image, "registry.k8s.io/kubectl:v1.36.0");
+        assert.strictEqual(byKind("Job").spec.activeDeadlineSeconds, 5400 + 300);
+        assert.strictEqual(pod.serviceAccountName, "velero-finalizer-cleanup");
+        assert.deepStrictEqual(pod.nodeSelector, { "platform.io/node-role": "system" });
+    });
+
+    it("run as the restricted Pod Security level allows (non-root, no privilege, read-only root, RuntimeDefault)", () => {
+        const pod = byKind("Job").spec.template.spec;
+        assert.deepStrictEqual(pod.securityContext, { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } });
+        assert.deepStrictEqual(pod.containers[0].securityContext, { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } });
+    });
+
+    it("pins kubectl to the cluster's minor version and reads Karpenter durations in minutes", () => {
+        assert.strictEqual(kubectlImage("1.35"), "registry.k8s.io/kubectl:v1.35.0");
+        assert.deepStrictEqual(["2h", "90m", "1h30m", "45s", "1h0m1s"].map(durationMinutes), [120, 90, 90, 1, 61]);
+    });
+
+    it("the local chart renders the given objects as they are (its only template)", () => {
+        const dir = path.join(PROJECT_DIR, CLEANUP_CHART);
+        assert.strictEqual(parse(fs.readFileSync(path.join(dir, "Chart.yaml"), "utf8")).name, CLEANUP_CHART_NAME);
+        assert.deepStrictEqual(parse(fs.readFileSync(path.join(dir, "values.yaml"), "utf8")), { objects: [] });
+        assert.deepStrictEqual(fs.readdirSync(path.join(dir, "templates")), ["objects.yaml"]);
+        assert.strictEqual(fs.readFileSync(path.join(dir, "templates", "objects.yaml"), "utf8"), "{{- range .Values.objects }}\n---\n{{ toYaml . }}\n{{- end }}\n");
+    });
+});
+
+for (const stack of ["dev", "prod"] as const) {
+    describe(`finalizer cleanup in stack ${stack}: removed before its controller on destroy`, function () {
+        this.timeout(60000);
+        let plan: Plan;
+        before(async () => {
+            plan = await planStack({ stack });
+        });
+        const cleanup = (controller: string) => named(plan.resources, `platform-${controller}-finalizer-cleanup`);
+
+        it("has one cleanup release per controller with finalizers, each from the local chart and deleting that controller's kinds", () => {
+            const releases = ofType(plan.resources, "kubernetes:helm.sh/v3:Release").filter((r) => inputs(r).chart === CLEANUP_CHART);
+            assert.deepStrictEqual(releases.map((r) => inputs(r).name).sort(), ["cert-manager-finalizer-cleanup", "karpenter-finalizer-cleanup", "velero-finalizer-cleanup"]);
+            for (const r of releases) {
+                const controller = inputs(r).name.replace(/-finalizer-cleanup$/, "");
+                assert.deepStrictEqual(cleanupKinds({ props: inputs(r) } as any), [...FINALIZER_CLEANUPS[controller]]);
+            }
+        });
+
+        it("Velero's waits for the Velero release (so it is uninstalled first) in Velero's namespace", () => {
+            const r = cleanup("backup");
+            assert.ok(r.dependsOn.includes(named(plan.resources, "platform-backup-velero").urn));
+            assert.strictEqual(inputs(r).namespace, "velero");
+        });
+
+        it("Karpenter's waits for the controller and the NodePool, and waits for drains up to terminationGracePeriod + 15m", () => {
+            const r = cleanup("cluster-karpenter");
+            const controller = ofType(plan.resources, "kubernetes:helm.sh/v3:Release").find((x) => x.name === "platform-cluster-karpenter-controller")!;
+            assert.ok(r.dependsOn.includes(controller.urn));
+            assert.ok(r.dependsOn.includes(named(plan.resources, "platform-cluster-karpenter-nodepool").urn));
+            const job = inputs(r).values.objects.find((o: any) => o.kind === "Job");
+            assert.strictEqual(job.spec.template.spec.containers[0].command.at(-1), stack === "dev" ? "--timeout=75m" : "--timeout=135m");
+        });
+
+        it("cert-manager's waits for cert-manager, and the gateway certificate waits for it (deleted before the hook runs)", () => {
+            const r = cleanup("ingress-cert-manager");
+            assert.ok(r.dependsOn.includes(named(plan.resources, "platform-ingress-cert-manager").urn));
+            assert.ok(named(plan.resources, "platform-ingress-certificate").dependsOn.includes(r.urn));
+        });
+    });
+}
+
+describe("policy: finalizer cleanup before the controller", () => {
+    const rule = [finalizerCleanupPolicy];
+    const release = (name: string, chart: string, values: object = {}, deps: string[] = []): PlannedResource => {
+        const urn = `urn:pulumi:t::p::kubernetes:helm.sh/v3:Release::${name}`;
+        return { urn, key: urn, type: "kubernetes:helm.sh/v3:Release", name, custom: true, protect: false, retainOnDelete: false, deleteBeforeReplace: false,
+            dependsOn: deps, dependencies: deps, ignoreChanges: [], aliases: [], inputs: { chart, values }, secretPaths: [] };
+    };
+    const velero = release("velero", "velero");
+    const objects = (resources: readonly string[]) => ({ objects: cleanupObjects({ ...args, resources }) });
+
+    it("refuses Velero without a cleanup release", async () => {
+        const v = await checkPolicies({ resources: [velero] }, rule);
+        assert.match(v[0].message, /velero \(chart velero\): no cleanup release ordered after it deletes restores\.velero\.io, datauploads/);
+    });
+    it("refuses a cleanup release that is not ordered after the controller, or misses a kind", async () => {
+        assert.strictEqual((await checkPolicies({ resources: [velero, release("c", CLEANUP_CHART, objects(FINALIZER_CLEANUPS.velero))] }, rule)).length, 1);
+        const partial = release("c", CLEANUP_CHART, objects(["restores.velero.io"]), [velero.urn]);
+        assert.match((await checkPolicies({ resources: [velero, partial] }, rule))[0].message, /deletes datauploads\.velero\.io/);
+    });
+    it("accepts a complete cleanup release that depends on the controller", async () => {
+        const ok = release("c", CLEANUP_CHART, objects(FINALIZER_CLEANUPS.velero), [velero.urn]);
+        assert.deepStrictEqual(await checkPolicies({ resources: [velero, ok] }, rule), []);
+    });
+});
