@@ -32,7 +32,7 @@ export const ingressSchema = z.strictObject({
     certificates: z.strictObject({
         email: z.email("expected an email address for ACME account notices"),
         issuer: z
-            .enum(ACME_ISSUER_NAMES, { error: `expected one of the platform's ClusterIssuers: ${ACME_ISSUER_NAMES.join(" | ")}` })
+            .enum(ACME_ISSUER_NAMES, { error: `expected one of the platform's ACME issuers: ${ACME_ISSUER_NAMES.join(" | ")}` })
             .default("letsencrypt-staging"),
     }),
     externalDns: z
@@ -49,6 +49,7 @@ export const ingressSchema = z.strictObject({
         envoyGateway: chartVersion("v").describe("envoyproxy gateway-helm and gateway-crds-helm (same release)."),
         awsLoadBalancerController: chartVersion(),
         certManager: chartVersion("v"),
+        approverPolicy: chartVersion("v").describe("cert-manager-approver-policy: the only approver of certificate requests."),
         externalDns: chartVersion(),
     }),
 });

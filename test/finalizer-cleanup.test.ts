@@ -106,9 +106,9 @@ for (const stack of ["dev", "prod"] as const) {
         });
 
         it("cert-manager's waits for cert-manager, and the gateway certificate waits for it (deleted before the hook runs)", () => {
-            const r = cleanup("ingress-cert-manager");
-            assert.ok(r.dependsOn.includes(named(plan.resources, "platform-ingress-cert-manager").urn));
-            assert.ok(named(plan.resources, "platform-ingress-certificate").dependsOn.includes(r.urn));
+            const r = cleanup("ingress-certificates");
+            assert.ok(r.dependsOn.includes(named(plan.resources, "platform-ingress-certificates-cert-manager").urn));
+            assert.ok(named(plan.resources, "platform-ingress-certificates-gateway-certificate").dependsOn.includes(r.urn));
         });
     });
 }

@@ -42,6 +42,8 @@ const badInputs: BadInput[] = [
     ["Envoy Gateway chart without its v", part("charts", { envoyGateway: "1.9.0" }), ["platform:ingress.charts.envoyGateway", '"1.9.0"', "like v1.8.1"]],
     ["cert-manager chart as a range", part("charts", { certManager: "v1.x" }), ["platform:ingress.charts.certManager", '"v1.x"', "pinned chart version"]],
     ["load balancer controller chart with a v", part("charts", { awsLoadBalancerController: "v3.5.0" }), ["platform:ingress.charts.awsLoadBalancerController", '"v3.5.0"', "like 1.8.1"]],
+    ["approver-policy chart without its v", part("charts", { approverPolicy: "0.27.0" }), ["platform:ingress.charts.approverPolicy", '"0.27.0"', "like v1.8.1"]],
+    ["approver-policy chart missing", part("charts", { approverPolicy: undefined }), ["platform:ingress.charts.approverPolicy", "required key is missing"]],
     ["external-dns chart missing", part("charts", { externalDns: undefined }), ["platform:ingress.charts.externalDns", "required key is missing"]],
     ["unknown ingress key", ingress({ domains: ["a.example"] }), ["platform:ingress.domains", "unknown key", "domain"]],
     ["certificates section missing", ingress({ certificates: undefined }), ["platform:ingress.certificates", "required key is missing"]],

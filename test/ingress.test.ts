@@ -3,7 +3,8 @@ import { planStack, Plan, PlannedResource, PROJECT_DIR, record } from "../plan/e
 import { readStackConfig } from "../plan/stack-files";
 import { parsePlatformConfig } from "../stacks/config";
 import { Platform } from "../components/platform/platform";
-import { clusterIssuerSpec, gatewaySpec, httpRouteSpec, httpsRedirectRoute } from "../components/ingress/gateway-objects";
+import { gatewaySpec, httpRouteSpec, httpsRedirectRoute } from "../components/ingress/gateway-objects";
+import { acmeIssuerSpec, approved, certificateRequestPolicySpec, wildcardMatches } from "../components/ingress/certificate-policy";
 import { certManagerPolicy, externalDnsPolicy } from "../components/ingress/policies";
 import { nlbAnnotations } from "../components/ingress/values";
 import { LOAD_BALANCER_CONTROLLER_POLICY } from "../components/ingress/load-balancer-controller-policy";
@@ -35,14 +36,56 @@ describe("ingress decisions", () => {
         assert.deepStrictEqual(route.spec.rules[0].backendRefs, [{ name: "grafana", port: 3000 }]);
     });
 
-    it("points each ClusterIssuer at its ACME server and solves DNS-01 in the platform zone", () => {
-        const args = { email: "ops@example.com", region: "eu-west-1", hostedZoneId: "Z123", domain: "example.com" };
-        const staging = clusterIssuerSpec("letsencrypt-staging", args).spec.acme;
-        const production = clusterIssuerSpec("letsencrypt-production", args).spec.acme;
-        assert.strictEqual(staging.server, "https://acme-staging-v02.api.letsencrypt.org/directory");
-        assert.strictEqual(production.server, "https://acme-v02.api.letsencrypt.org/directory");
-        assert.deepStrictEqual(production.solvers, [{ selector: { dnsZones: ["example.com"] }, dns01: { route53: { region: "eu-west-1", hostedZoneID: "Z123" } } }]);
-        assert.notStrictEqual(staging.privateKeySecretRef.name, production.privateKeySecretRef.name);
+    it("points each namespaced ACME issuer at its server, solving DNS-01 with its own ServiceAccount's token for the role", () => {
+        const args = { namespace: "platform-gateway", email: "ops@example.com", region: "eu-west-1", hostedZoneId: "Z123", domain: "example.com", roleArn: "arn:aws:iam::1:role/r" };
+        const staging = acmeIssuerSpec("letsencrypt-staging", args);
+        const production = acmeIssuerSpec("letsencrypt-production", args);
+        assert.deepStrictEqual([staging.kind, staging.metadata], ["Issuer", { name: "letsencrypt-staging", namespace: "platform-gateway" }]);
+        assert.strictEqual(staging.spec.acme.server, "https://acme-staging-v02.api.letsencrypt.org/directory");
+        assert.strictEqual(production.spec.acme.server, "https://acme-v02.api.letsencrypt.org/directory");
+        assert.deepStrictEqual(production.spec.acme.solvers, [
+            {
+                selector: { dnsZones: ["example.com"] },
+                dns01: {
+                    route53: { region: "eu-west-1", hostedZoneID: "Z123", role: "arn:aws:iam::1:role/r", auth: { kubernetes: { serviceAccountRef: { name: "acme-dns01" } } } },
+                },
+            },
+        ]);
+        assert.notStrictEqual(staging.spec.acme.privateKeySecretRef.name, production.spec.acme.privateKeySecretRef.name);
+    });
+
+    it("matches names as approver-policy does ('*' is any string, dots included)", () => {
+        const cases: [string, string, boolean][] = [
+            ["*.example.com", "a.example.com", true],
+            ["*.example.com", "a.b.example.com", true],
+            ["*.example.com", "*.example.com", true],
+            ["*.example.com", "example.com", false],
+            ["*.example.com", "a.example.com.evil.org", false],
+            ["shop.example.com", "shop.example.com", true],
+            ["shop.example.com", "shopxexample.com", false],
+        ];
+        for (const [pattern, value, want] of cases) assert.strictEqual(wildcardMatches(pattern, value), want, `${pattern} ~ ${value}`);
+    });
+
+    it("approves certificate requests only where a policy gives the namespace those names (a tenant cannot take the domain)", () => {
+        const gateway = certificateRequestPolicySpec("platform-gateway", { namespace: "platform-gateway", dnsNames: ["example.com", "*.example.com"] });
+        const team = certificateRequestPolicySpec("team-a", { namespace: "team-a", dnsNames: ["shop.example.com"] });
+        const issuerRef = { group: "cert-manager.io", kind: "Issuer", name: "letsencrypt-production" };
+        const usages = ["digital signature", "key encipherment", "server auth"];
+        const request = (namespace: string, dnsNames: string[], ref = issuerRef) => ({ namespace, issuerRef: ref, dnsNames, usages });
+        const table: [string, ReturnType<typeof request>, boolean][] = [
+            ["the gateway's wildcard", request("platform-gateway", ["example.com", "*.example.com"]), true],
+            ["a tenant asking for the wildcard", request("team-a", ["*.example.com"]), false],
+            ["a tenant asking for another team's host", request("team-a", ["api.example.com"]), false],
+            ["a tenant asking for its own host", request("team-a", ["shop.example.com"]), true],
+            ["a tenant mixing its host with another", request("team-a", ["shop.example.com", "api.example.com"]), false],
+            ["a namespace without a policy", request("team-b", ["shop.example.com"]), false],
+            ["the gateway asking for another domain", request("platform-gateway", ["example.org"]), false],
+            ["a ClusterIssuer (none is the platform's)", request("platform-gateway", ["example.com"], { ...issuerRef, kind: "ClusterIssuer" }), false],
+            ["a client-auth usage", { ...request("team-a", ["shop.example.com"]), usages: ["client auth"] }, false],
+            ["no names at all", request("team-a", []), false],
+        ];
+        for (const [what, r, want] of table) assert.strictEqual(approved([gateway, team], r), want, what);
     });
 
     it("limits cert-manager to TXT challenge records of the domain in one zone", () => {
@@ -121,7 +164,7 @@ for (const stack of ["dev", "prod"] as const) {
             for (const kind of ["EnvoyProxy", "ClientTrafficPolicy"]) {
                 assert.ok(object(`kubernetes:gateway.envoyproxy.io/v1alpha1:${kind}`).dependsOn.includes(crds.urn), kind);
             }
-            assert.ok(named(res, "platform-ingress-cert-manager").dependsOn.includes(crds.urn), "cert-manager's Gateway support needs the CRDs");
+            assert.ok(named(res, "platform-ingress-certificates-cert-manager").dependsOn.includes(crds.urn), "cert-manager's Gateway support needs the CRDs");
             // Destroy empties the Envoy namespace (Service finalizer, NLB) while the LB controller still runs.
             const lbcRelease = named(res, "platform-ingress-aws-load-balancer-controller");
             const envoyNs = named(res, "platform-ingress-ns-envoy-gateway");
@@ -140,11 +183,11 @@ for (const stack of ["dev", "prod"] as const) {
             assert.deepStrictEqual([lbc.clusterName, lbc.region, lbc.vpcId, lbc.replicaCount], [`acme-${stack}`, "eu-west-1", idOf("platform-network-vpc"), want.controllers]);
             assert.strictEqual(lbc.enableServiceMutatorWebhook, false);
             assert.deepStrictEqual(lbc.controllerConfig.featureGates, { ALBGatewayAPI: false, NLBGatewayAPI: false, GatewayListenerSet: false });
-            const cm = release("cert-manager").values;
+            const cm = release("certificates-cert-manager").values;
             assert.deepStrictEqual(cm.crds, { enabled: true, keep: true });
             assert.deepStrictEqual(cm.config.gatewayAPI, { enabled: true });
             assert.deepStrictEqual([cm.replicaCount, cm.podDisruptionBudget.enabled], [want.controllers, want.controllers > 1]);
-            assert.deepStrictEqual(release("cert-manager").version, cfg.ingress.charts.certManager);
+            assert.deepStrictEqual(release("certificates-cert-manager").version, cfg.ingress.charts.certManager);
         });
 
         it(`shapes the Envoy data plane: ${want.envoys} replicas, a PDB, zone spread ${want.spread}, an NLB in the public subnets`, () => {
@@ -174,10 +217,15 @@ for (const stack of ["dev", "prod"] as const) {
             assert.strictEqual(certificate.metadata.namespace, gateway.metadata.namespace);
             assert.deepStrictEqual(certificate.spec.dnsNames, [domain, `*.${domain}`]);
             assert.strictEqual(certificate.spec.issuerRef.name, want.issuer);
-            const issuers = ofType(res, "kubernetes:cert-manager.io/v1:ClusterIssuer").map((i) => inputs(i));
-            assert.deepStrictEqual(issuers.map((i) => i.metadata.name).sort(), ["letsencrypt-production", "letsencrypt-staging"]);
+            assert.strictEqual(certificate.spec.issuerRef.kind, "Issuer");
+            assert.deepStrictEqual(ofType(res, "kubernetes:cert-manager.io/v1:ClusterIssuer"), [], "no cluster-wide issuer any namespace could use");
+            const issuers = ofType(res, "kubernetes:cert-manager.io/v1:Issuer").map((i) => inputs(i));
+            assert.deepStrictEqual(issuers.map((i) => `${i.metadata.namespace}/${i.metadata.name}`).sort(), ["platform-gateway/letsencrypt-production", "platform-gateway/letsencrypt-staging"]);
             const zoneId = String(plan.outputs.hostedZoneId);
-            for (const i of issuers) assert.deepStrictEqual(i.spec.acme.solvers[0].dns01.route53, { region: "eu-west-1", hostedZoneID: zoneId });
+            const role = `arn:aws:iam::${stack === "dev" ? "111111111111" : "222222222222"}:role/platform-ingress-certificates-dns01-identity-role`;
+            for (const i of issuers) {
+                assert.deepStrictEqual(i.spec.acme.solvers[0].dns01.route53, { region: "eu-west-1", hostedZoneID: zoneId, role, auth: { kubernetes: { serviceAccountRef: { name: "acme-dns01" } } } });
+            }
             assert.strictEqual(gateway.metadata.annotations["pulumi.com/waitFor"], "condition=Programmed");
             assert.deepStrictEqual(object("kubernetes:gateway.networking.k8s.io/v1:Gateway").customTimeouts, { create: "20m", update: "20m" });
             assert.ok(named(res, "platform-ingress-https-redirect").dependsOn.includes(object("kubernetes:gateway.networking.k8s.io/v1:Gateway").urn));
@@ -192,18 +240,46 @@ for (const stack of ["dev", "prod"] as const) {
             assert.ok(v.extraArgs.includes(`--zone-id-filter=${plan.outputs.hostedZoneId}`));
         });
 
-        it("scopes cert-manager's and external-dns's Route 53 rights to the platform zone, on Pod Identity", () => {
+        it("scopes Route 53 rights to the platform zone: external-dns on Pod Identity, ACME DNS-01 on one ServiceAccount's token (IRSA)", () => {
             const zoneArn = `arn:aws:route53:::hostedzone/${plan.outputs.hostedZoneId}`;
-            for (const who of ["cert-manager", "external-dns"]) {
+            for (const who of ["certificates-dns01", "external-dns"]) {
                 const doc = JSON.parse(inputs(named(res, `platform-ingress-${who}-identity-policy`)).policy);
                 const change = doc.Statement.find((s: any) => [s.Action].flat().includes("route53:ChangeResourceRecordSets"));
                 assert.strictEqual(change.Resource, zoneArn, who);
-                const association = inputs(named(res, `platform-ingress-${who}-identity-association`));
-                assert.deepStrictEqual([association.namespace, association.serviceAccount], [who, who]);
             }
+            const association = inputs(named(res, "platform-ingress-external-dns-identity-association"));
+            assert.deepStrictEqual([association.namespace, association.serviceAccount], ["external-dns", "external-dns"]);
+            const trust = JSON.parse(inputs(named(res, "platform-ingress-certificates-dns01-identity-role")).assumeRolePolicy).Statement[0];
+            assert.strictEqual(trust.Action, "sts:AssumeRoleWithWebIdentity");
+            assert.deepStrictEqual(Object.entries(trust.Condition.StringEquals).find(([k]) => k.endsWith(":sub"))![1], "system:serviceaccount:platform-gateway:acme-dns01");
+            // cert-manager itself holds no AWS credentials at all.
+            assert.deepStrictEqual(res.filter((r) => r.type === "aws:eks/podIdentityAssociation:PodIdentityAssociation" && inputs(r).namespace === "cert-manager"), []);
             const lbc = inputs(named(res, "platform-ingress-lbc-identity-association"));
             assert.deepStrictEqual([lbc.namespace, lbc.serviceAccount], ["kube-system", "aws-load-balancer-controller"]);
             assert.deepStrictEqual(JSON.parse(inputs(named(res, "platform-ingress-lbc-identity-policy")).policy), LOAD_BALANCER_CONTROLLER_POLICY);
+        });
+
+        it("leaves approval to approver-policy: no automatic approval, no ambient credentials, the gateway's names for the gateway's namespace only", () => {
+            const cm = release("certificates-cert-manager").values;
+            assert.strictEqual(cm.disableAutoApproval, true);
+            assert.deepStrictEqual([cm.config.issuerAmbientCredentials, cm.config.clusterIssuerAmbientCredentials], [false, false]);
+            const approver = named(res, "platform-ingress-certificates-approver-policy");
+            assert.deepStrictEqual([inputs(approver).chart, inputs(approver).version], ["cert-manager-approver-policy", cfg.ingress.charts.approverPolicy]);
+            assert.deepStrictEqual(inputs(approver).values.app, { approveSignerNames: ["issuers.cert-manager.io/*"] });
+            assert.ok(approver.dependsOn.includes(named(res, "platform-ingress-certificates-cert-manager").urn));
+            const policies = ofType(res, "kubernetes:policy.cert-manager.io/v1alpha1:CertificateRequestPolicy");
+            assert.deepStrictEqual(policies.map((p) => inputs(p).spec.selector.namespace), [{ matchNames: ["platform-gateway"] }]);
+            assert.deepStrictEqual(inputs(policies[0]).spec.allowed.dnsNames, { values: [domain, `*.${domain}`], required: true });
+            const roles = ofType(res, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole").map((r) => inputs(r).rules);
+            assert.deepStrictEqual(roles, [[{ apiGroups: ["policy.cert-manager.io"], resources: ["certificaterequestpolicies"], resourceNames: ["platform-gateway"], verbs: ["use"] }]]);
+            const bindings = ofType(res, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding").map((b) => inputs(b));
+            assert.deepStrictEqual(bindings.map((b) => b.subjects), [[{ kind: "ServiceAccount", name: "cert-manager", namespace: "cert-manager" }]]);
+            // The certificate is requested only once its policy and grant exist.
+            const certificate = object("kubernetes:cert-manager.io/v1:Certificate");
+            assert.ok(certificate.dependsOn.includes(policies[0].urn));
+            // cert-manager may mint tokens for the DNS-01 ServiceAccount only.
+            const tokenRole = inputs(named(res, "platform-ingress-certificates-dns01-token-role"));
+            assert.deepStrictEqual(tokenRole.rules, [{ apiGroups: [""], resources: ["serviceaccounts/token"], resourceNames: ["acme-dns01"], verbs: ["create"] }]);
         });
 
         it(want.zoneCreated ? "creates a delegated zone for the domain and exports its name servers" : "uses the existing zone and creates none", () => {

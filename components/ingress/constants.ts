@@ -1,6 +1,6 @@
 // Names the ingress layer shares between its components, its config schema and its tests.
 
-/** ClusterIssuers the platform defines; `ingress.certificates.issuer` picks the one the shared Gateway uses. */
+/** ACME issuers the platform defines (namespaced, in the gateway's namespace); `ingress.certificates.issuer` picks the one the shared Gateway uses. */
 export const ACME_ISSUERS = {
     "letsencrypt-staging": "https://acme-staging-v02.api.letsencrypt.org/directory",
     "letsencrypt-production": "https://acme-v02.api.letsencrypt.org/directory",

@@ -1,7 +1,7 @@
 // Gateway API and cert-manager objects of the shared entry point, as data.
 import type * as pulumi from "@pulumi/pulumi";
 import { NAMESPACE_ROLE_LABEL } from "../shared/namespaces";
-import { ACME_ISSUERS, AcmeIssuerName, GATEWAY_CLASS, GATEWAY_NAME, GATEWAY_TLS_SECRET, HTTP_LISTENER, HTTPS_LISTENER } from "./constants";
+import { AcmeIssuerName, GATEWAY_CLASS, GATEWAY_NAME, GATEWAY_TLS_SECRET, HTTP_LISTENER, HTTPS_LISTENER } from "./constants";
 
 export const GATEWAY_API_GROUP = "gateway.networking.k8s.io";
 const GATEWAY_API_VERSION = `${GATEWAY_API_GROUP}/v1`;
@@ -91,22 +91,6 @@ export function httpRouteSpec(s: PublishedService, domain: string, gatewayNamesp
 }
 
 /** Let's Encrypt over ACME DNS-01 on Route 53, limited to the platform's zone. */
-export function clusterIssuerSpec(name: AcmeIssuerName, a: { email: string; region: string; hostedZoneId: pulumi.Input<string>; domain: string }) {
-    return {
-        apiVersion: "cert-manager.io/v1",
-        kind: "ClusterIssuer",
-        metadata: { name },
-        spec: {
-            acme: {
-                server: ACME_ISSUERS[name],
-                email: a.email,
-                privateKeySecretRef: { name: `${name}-account-key` },
-                solvers: [{ selector: { dnsZones: [a.domain] }, dns01: { route53: { region: a.region, hostedZoneID: a.hostedZoneId } } }],
-            },
-        },
-    };
-}
-
 /** The wildcard certificate the HTTPS listener terminates with. */
 export function gatewayCertificateSpec(namespace: string, domain: string, issuer: AcmeIssuerName) {
     return {
@@ -116,7 +100,7 @@ export function gatewayCertificateSpec(namespace: string, domain: string, issuer
         spec: {
             secretName: GATEWAY_TLS_SECRET,
             dnsNames: [domain, `*.${domain}`],
-            issuerRef: { group: "cert-manager.io", kind: "ClusterIssuer", name: issuer },
+            issuerRef: { group: "cert-manager.io", kind: "Issuer", name: issuer },
             privateKey: { algorithm: "ECDSA", size: 256, rotationPolicy: "Always" },
         },
     };

@@ -1,15 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import type { IngressConfig } from "../../stacks/schema-ingress";
 import type { ClusterRef } from "../cluster/cluster-ref";
 import { PLATFORM_NAMESPACES, platformNamespace } from "../shared/namespaces";
-import { finalizerCleanup, kubectlImage } from "../shared/finalizer-cleanup";
-import { NODE_ROLE_LABEL } from "../cluster/node-group";
-import { ACME_ISSUER_NAMES, CHART_REPOSITORIES, GATEWAY_NAME, GATEWAY_READY_TIMEOUT, POD_READINESS_GATE_LABEL } from "./constants";
+import { CHART_REPOSITORIES, GATEWAY_NAME, GATEWAY_READY_TIMEOUT, POD_READINESS_GATE_LABEL } from "./constants";
 import {
-    clusterIssuerSpec,
-    gatewayCertificateSpec,
     gatewayClassSpec,
     gatewaySpec,
     httpRouteSpec,
@@ -17,10 +12,10 @@ import {
     PublishedService,
 } from "./gateway-objects";
 import { HostedZone } from "./hosted-zone";
+import { Certificates } from "./certificates";
 import { LOAD_BALANCER_CONTROLLER_POLICY } from "./load-balancer-controller-policy";
-import { certManagerPolicy, externalDnsPolicy } from "./policies";
+import { externalDnsPolicy } from "./policies";
 import {
-    certManagerValues,
     envoyGatewayValues,
     envoyProxySpec,
     externalDnsValues,
@@ -78,6 +73,8 @@ export class Ingress extends pulumi.ComponentResource implements IngressRef {
     public readonly hostedZoneId: pulumi.Output<string>;
     public readonly nameServers: pulumi.Output<string[]>;
     public readonly loadBalancerHostname: pulumi.Output<string>;
+    /** cert-manager and the certificate policies; later layers call `certificates.allowCertificates` for tenants. */
+    public readonly certificates: Certificates;
     private readonly k8sProvider: k8s.Provider;
     private readonly gateway: k8s.apiextensions.CustomResource;
 
@@ -166,50 +163,25 @@ export class Ingress extends pulumi.ComponentResource implements IngressRef {
             [crds],
         );
 
-        // cert-manager: ACME DNS-01 on this zone only.
-        const certManagerIdentity = args.cluster.workloadIdentity(
-            `${name}-cert-manager-identity`,
+        // cert-manager and approver-policy: certificates only for the names a policy gives a namespace.
+        this.certificates = new Certificates(
+            `${name}-certificates`,
             {
-                namespace: PLATFORM_NAMESPACES.certManager,
-                serviceAccount: SERVICE_ACCOUNTS.certManager,
-                policy: pulumi.all([zone.arn, aws.getPartitionOutput({}, { parent: this }).partition]).apply(([arn, p]) => certManagerPolicy(p, arn, s.domain)),
+                cluster: args.cluster,
+                region: args.region,
+                domain: s.domain,
+                email: s.certificates.email,
+                gatewayIssuer: s.certificates.issuer,
+                zoneId: zone.zoneId,
+                zoneArn: zone.arn,
+                certManagerNamespace: { name: PLATFORM_NAMESPACES.certManager, resource: certManagerNs },
+                gatewayNamespace: { name: PLATFORM_NAMESPACES.gateway, resource: gatewayNs },
+                charts: { certManager: s.charts.certManager, approverPolicy: s.charts.approverPolicy },
+                replicas,
+                // Gateway API support needs the Gateway CRDs at start-up.
+                dependsOn: [crds],
             },
             { parent: this },
-        );
-        const certManager = release(
-            "cert-manager",
-            {
-                name: "cert-manager",
-                chart: "cert-manager",
-                version: s.charts.certManager,
-                repositoryOpts: { repo: CHART_REPOSITORIES.certManager },
-                namespace: certManagerNs.metadata.name,
-                values: certManagerValues({ replicas, serviceAccount: SERVICE_ACCOUNTS.certManager }),
-            },
-            // Gateway API support needs the Gateway CRDs at start-up.
-            [certManagerIdentity, crds],
-        );
-        const issuers = ACME_ISSUER_NAMES.map(
-            (issuer) =>
-                new k8s.apiextensions.CustomResource(
-                    `${name}-issuer-${issuer}`,
-                    clusterIssuerSpec(issuer, { email: s.certificates.email, region: args.region, hostedZoneId: zone.zoneId, domain: s.domain }),
-                    { ...k8sOpts, dependsOn: [certManager] },
-                ),
-        );
-
-        // On destroy, after the certificates and before cert-manager: ACME challenges and orders in flight carry its
-        // finalizer. (The gateway's Certificate waits for this release, so it is deleted before the hook runs.)
-        const certManagerCleanup = finalizerCleanup(
-            `${name}-cert-manager-finalizer-cleanup`,
-            {
-                controllerChart: "cert-manager",
-                namespace: PLATFORM_NAMESPACES.certManager,
-                kubectlImage: kubectlImage(args.cluster.kubernetesVersion),
-                timeout: "5m",
-                systemNodeSelector: { [NODE_ROLE_LABEL]: "system" },
-            },
-            { ...k8sOpts, dependsOn: [certManager, ...issuers] },
         );
 
         const externalDnsIdentity = args.cluster.workloadIdentity(
@@ -260,17 +232,12 @@ export class Ingress extends pulumi.ComponentResource implements IngressRef {
             gatewayClassSpec("gateway.envoyproxy.io/gatewayclass-controller", { name: "platform", namespace: PLATFORM_NAMESPACES.gatewayController }),
             { ...k8sOpts, dependsOn: [crds, envoyProxy, envoyGateway] },
         );
-        const certificate = new k8s.apiextensions.CustomResource(
-            `${name}-certificate`,
-            gatewayCertificateSpec(PLATFORM_NAMESPACES.gateway, s.domain, s.certificates.issuer),
-            { ...k8sOpts, dependsOn: [...issuers, gatewayNs, certManagerCleanup] },
-        );
         const gatewayArgs = { ...gatewaySpec(PLATFORM_NAMESPACES.gateway, s.domain), status: undefined };
         this.gateway = new k8s.apiextensions.CustomResource(`${name}-gateway`, gatewayArgs, {
             ...k8sOpts,
             customTimeouts: { create: GATEWAY_READY_TIMEOUT, update: GATEWAY_READY_TIMEOUT },
             // The NLB needs its controller, the listener its certificate, the class its controller.
-            dependsOn: [gatewayClass, envoyGateway, lbc, certificate],
+            dependsOn: [gatewayClass, envoyGateway, lbc, this.certificates.certificate],
         });
         new k8s.apiextensions.CustomResource(`${name}-https-redirect`, httpsRedirectRoute(PLATFORM_NAMESPACES.gateway), { ...k8sOpts, dependsOn: [this.gateway] });
         if (s.loadBalancer.proxyProtocol) {

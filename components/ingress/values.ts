@@ -127,13 +127,33 @@ export function certManagerValues(a: { replicas: number; serviceAccount: string 
         replicaCount: a.replicas,
         podDisruptionBudget: { enabled: a.replicas > 1, minAvailable: 1 },
         serviceAccount: { create: true, name: a.serviceAccount },
-        // Certificates for Gateway listeners from annotations (tenants' own Gateways); v1.21 form of the setting.
-        config: { apiVersion: "controller.config.cert-manager.io/v1alpha1", kind: "ControllerConfiguration", gatewayAPI: { enabled: true } },
+        // Requests are approved by approver-policy's CertificateRequestPolicies only, never automatically.
+        disableAutoApproval: true,
+        config: {
+            apiVersion: "controller.config.cert-manager.io/v1alpha1",
+            kind: "ControllerConfiguration",
+            // Certificates for Gateway listeners from annotations (tenants' own Gateways); v1.21 form of the setting.
+            gatewayAPI: { enabled: true },
+            // No issuer may borrow credentials from cert-manager's environment: DNS-01 uses each issuer's own account.
+            issuerAmbientCredentials: false,
+            clusterIssuerAmbientCredentials: false,
+        },
         ...certManagerPlacement,
         webhook: { replicaCount: a.replicas, podDisruptionBudget: { enabled: a.replicas > 1, minAvailable: 1 }, ...certManagerPlacement },
         cainjector: { replicaCount: a.replicas, podDisruptionBudget: { enabled: a.replicas > 1, minAvailable: 1 }, ...certManagerPlacement },
         startupapicheck: certManagerPlacement,
         prometheus: { enabled: true },
+    };
+}
+
+/** cert-manager-approver-policy (keys as in its values.yaml at v0.27.0). */
+export function approverPolicyValues(replicas: number) {
+    return {
+        replicaCount: replicas,
+        podDisruptionBudget: { enabled: replicas > 1, minAvailable: 1 },
+        // Only the platform's ACME issuers' requests are its to approve.
+        app: { approveSignerNames: ["issuers.cert-manager.io/*"] },
+        ...certManagerPlacement,
     };
 }
 
