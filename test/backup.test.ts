@@ -8,6 +8,7 @@ import { parse as parseYaml } from "yaml";
 import { veleroPolicy, veleroValues, veleroVolumePolicy } from "../components/backup/velero";
 import { PLATFORM_NAMESPACES } from "../components/shared/namespaces";
 import { assertLeastPrivilege, inputs, named, ofType, within } from "./helpers";
+import { committedPlan } from "./plans";
 
 const DESCRIBE_ONLY = ["ec2:DescribeVolumes", "ec2:DescribeSnapshots"];
 
@@ -147,7 +148,7 @@ for (const stack of ["dev", "prod"] as const) {
         let res: PlannedResource[];
         let values: any;
         before(async () => {
-            plan = await planStack({ stack });
+            plan = await committedPlan(stack);
             res = within(plan.resources, "platform-backup");
             values = inputs(named(res, "platform-backup-velero")).values;
         });

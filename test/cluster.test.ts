@@ -9,6 +9,7 @@ import { ec2NodeClassSpec, karpenterValues, nodePoolSpec } from "../components/c
 import { PROJECT_DIR } from "../plan/engine";
 import { readStackConfig } from "../plan/stack-files";
 import { assertLeastPrivilege, idOf, inputs, named, ofType, within } from "./helpers";
+import { committedPlan } from "./plans";
 
 const stackCluster = (stack: string) => JSON.parse(readStackConfig(PROJECT_DIR, stack).config["platform:cluster"]);
 
@@ -119,7 +120,7 @@ for (const stack of ["dev", "prod"] as const) {
         let plan: Plan;
         let res: PlannedResource[];
         before(async () => {
-            plan = await planStack({ stack });
+            plan = await committedPlan(stack);
             res = within(plan.resources, "platform-cluster"); // this layer only
         });
         const eks = () => ofType(res, "aws:eks/cluster:Cluster")[0];

@@ -3,12 +3,13 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 import type { Plan, PlannedResource } from "../plan/engine";
-import { planStack, PROJECT_DIR } from "../plan/engine";
+import { PROJECT_DIR } from "../plan/engine";
 import { checkPolicies } from "../plan/policy-runner";
 import { CLEANUP_CHART, CLEANUP_CHART_NAME, cleanupObjects, FINALIZER_CLEANUPS, kubectlImage } from "../components/shared/finalizer-cleanup";
 import { durationMinutes } from "../components/cluster/karpenter";
 import { cleanupKinds, finalizerCleanupPolicy } from "../policy/rules/controllers";
 import { inputs, named, ofType } from "./helpers";
+import { committedPlan } from "./plans";
 
 const args = {
     name: "velero-finalizer-cleanup",
@@ -77,7 +78,7 @@ for (const stack of ["dev", "prod"] as const) {
         this.timeout(60000);
         let plan: Plan;
         before(async () => {
-            plan = await planStack({ stack });
+            plan = await committedPlan(stack);
         });
         const cleanup = (controller: string) => named(plan.resources, `platform-${controller}-finalizer-cleanup`);
 

@@ -9,6 +9,7 @@ import { certManagerPolicy, externalDnsPolicy } from "../components/ingress/poli
 import { nlbAnnotations } from "../components/ingress/values";
 import { LOAD_BALANCER_CONTROLLER_POLICY } from "../components/ingress/load-balancer-controller-policy";
 import { assertLeastPrivilege, idOf, inputs, named, ofType, within } from "./helpers";
+import { committedPlan } from "./plans";
 
 const ZONE = "arn:aws:route53:::hostedzone/Z123";
 
@@ -142,7 +143,7 @@ for (const stack of ["dev", "prod"] as const) {
         const release = (name: string) => inputs(named(res, `platform-ingress-${name}`));
         const object = (kind: string) => ofType(res, kind)[0];
         before(async () => {
-            plan = await planStack({ stack });
+            plan = await committedPlan(stack);
             res = within(plan.resources, "platform-ingress");
         });
 

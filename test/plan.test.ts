@@ -7,6 +7,7 @@ import { decodeProperties, planStack, PROJECT_DIR } from "../plan/engine";
 import { diffPlans, refusedReplacements, renderDiff } from "../plan/diff";
 import { renderOutputs, renderTree } from "../plan/render";
 import { readStackConfig, SECRET_PLACEHOLDER } from "../plan/stack-files";
+import { committedPlan } from "./plans";
 
 function tempProject(stackYaml: string): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-"));
@@ -57,7 +58,7 @@ describe("plan: decoding what the program sent", () => {
 
 describe("plan: tree, outputs and diff", () => {
     it("prints components with per-type counts and the outputs", async () => {
-        const plan = await planStack({ stack: "prod" });
+        const plan = await committedPlan("prod");
         const tree = renderTree(plan);
         assert.match(tree, /^Stack platform\/prod: \d+ resources in \d+ components/);
         assert.match(tree, /platform-cluster-eks \[protected\]/);
@@ -67,7 +68,7 @@ describe("plan: tree, outputs and diff", () => {
     });
 
     it("lists what going from dev to prod adds and changes, with the changed inputs", async () => {
-        const diff = diffPlans(await planStack({ stack: "dev" }), await planStack({ stack: "prod" }));
+        const diff = diffPlans(await committedPlan("dev"), await committedPlan("prod"));
         // Only dev's viewer principal and its created (delegated) hosted zone are not in prod.
         assert.deepStrictEqual(diff.removed.map((r) => r.name), ["platform-cluster-viewer-role-developer", "platform-cluster-viewer-role-developer", "platform-ingress-zone-zone"]);
         const addedNames = diff.added.map((r) => r.name);
@@ -84,7 +85,7 @@ describe("plan: tree, outputs and diff", () => {
     });
 
     it("shows a changed customTimeouts option as a change", async () => {
-        const before = await planStack({ stack: "dev" });
+        const before = await committedPlan("dev");
         const gateway = before.resources.find((r) => r.name === "platform-ingress-gateway")!;
         assert.deepStrictEqual(gateway.customTimeouts, { create: "20m", update: "20m" });
         const after = { ...before, resources: before.resources.map((r) => (r === gateway ? { ...r, customTimeouts: { create: "5m" } } : r)) };
@@ -94,7 +95,7 @@ describe("plan: tree, outputs and diff", () => {
     });
 
     it("refuses a change that would replace the production cluster, and names the field", async () => {
-        const before = await planStack({ stack: "prod" });
+        const before = await committedPlan("prod");
         const cluster = { ...JSON.parse(readStackConfig(PROJECT_DIR, "prod").config["platform:cluster"]), serviceCidr: "172.21.0.0/16" };
         const diff = diffPlans(before, await planStack({ stack: "prod", configOverrides: { "platform:cluster": cluster } }));
         const eks = diff.changed.find((c) => c.type === "aws:eks/cluster:Cluster")!;
@@ -103,7 +104,7 @@ describe("plan: tree, outputs and diff", () => {
     });
 
     it("adding the first or another admin changes access entries only: the cluster's creator bootstrap is fixed", async () => {
-        const before = await planStack({ stack: "dev" });
+        const before = await committedPlan("dev");
         const cluster = JSON.parse(readStackConfig(PROJECT_DIR, "dev").config["platform:cluster"]);
         const after = await planStack({ stack: "dev", configOverrides: { "platform:cluster": { ...cluster, admins: [cluster.admins[0]] } } });
         const diff = diffPlans(before, after);
@@ -113,7 +114,7 @@ describe("plan: tree, outputs and diff", () => {
     });
 
     it("adding a zone to prod adds a node group per configured group and replaces nothing", async () => {
-        const before = await planStack({ stack: "prod" });
+        const before = await committedPlan("prod");
         const network = JSON.parse(readStackConfig(PROJECT_DIR, "prod").config["platform:network"]);
         const grown = { ...network, azCount: 4, availabilityZones: [...network.availabilityZones, "eu-west-1d"] };
         const diff = diffPlans(before, await planStack({ stack: "prod", configOverrides: { "platform:network": grown } }));
@@ -129,7 +130,7 @@ describe("plan: tree, outputs and diff", () => {
     });
 
     it("rebuilds production after destroy by adopting the retained fixed-name log groups and buckets (adoptRetained)", async () => {
-        const plain = await planStack({ stack: "prod" });
+        const plain = await committedPlan("prod");
         assert.deepStrictEqual(plain.resources.filter((r) => r.importId), []);
         const rebuild = await planStack({ stack: "prod", configOverrides: { "platform:adoptRetained": "true" } });
         const adopted = rebuild.resources.filter((r) => r.importId).map((r) => [r.type, r.importId]);
@@ -149,12 +150,12 @@ describe("plan: tree, outputs and diff", () => {
     });
 
     it("shows no difference between two plans of the same stack", async () => {
-        const diff = diffPlans(await planStack({ stack: "dev" }), await planStack({ stack: "dev" }));
+        const diff = diffPlans(await committedPlan("dev"), await planStack({ stack: "dev" }));
         assert.deepStrictEqual([diff.added.length, diff.removed.length, diff.changed.length], [0, 0, 0]);
     });
 
     it("shows growing dev to 3 zones adds subnets without replacing any (reserved AZ slots)", async () => {
-        const before = await planStack({ stack: "dev" });
+        const before = await committedPlan("dev");
         const network = { ...JSON.parse(readStackConfig(PROJECT_DIR, "dev").config["platform:network"]), azCount: 3 };
         const after = await planStack({ stack: "dev", configOverrides: { "platform:network": network } });
         const diff = diffPlans(before, after);

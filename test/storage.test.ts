@@ -1,10 +1,11 @@
 import * as assert from "assert";
-import { planStack, Plan, PlannedResource, PROJECT_DIR } from "../plan/engine";
+import { Plan, PlannedResource, PROJECT_DIR } from "../plan/engine";
 import { readStackConfig } from "../plan/stack-files";
 import { parsePlatformConfig } from "../stacks/config";
 import { bucketPolicy, lifecycleRules, platformBucketName, replicationPolicy } from "../components/storage/bucket-policies";
 import { ebsSnapshotClass, ebsStorageClasses, statefulStorageClass } from "../components/storage/storage-classes";
 import { assertLeastPrivilege, inputs, named, ofType, within } from "./helpers";
+import { committedPlan } from "./plans";
 
 const BUCKET_SETTINGS = [
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
@@ -103,7 +104,7 @@ for (const stack of ["dev", "prod"] as const) {
         let plan: Plan;
         let res: PlannedResource[];
         before(async () => {
-            plan = await planStack({ stack });
+            plan = await committedPlan(stack);
             res = within(plan.resources, "platform-storage");
         });
 
