@@ -35,6 +35,8 @@ export function policyResources(plan: Pick<Plan, "resources">): PolicyResource[]
                 customTimeouts: { createSeconds: seconds(r.customTimeouts?.create), updateSeconds: seconds(r.customTimeouts?.update), deleteSeconds: seconds(r.customTimeouts?.delete) },
                 additionalSecretOutputs: [],
                 parent: r.parent,
+                // Not part of CrossGuard's view (the CLI does not pass it); rules that read it skip it when absent.
+                ...({ retainOnDelete: r.retainOnDelete } as object),
             },
             dependencies: [],
             propertyDependencies: {},

@@ -3,6 +3,16 @@ import type { Policies } from "@pulumi/policy";
 import { controllerDependencyPolicy, finalizerCleanupPolicy } from "./rules/controllers";
 import { keyPolicyPrincipalsPolicy } from "./rules/key-policies";
 import { nameLengthPolicy } from "./rules/names";
+import { iamLeastPrivilegePolicy } from "./rules/iam";
+import {
+    helmReleasePolicy,
+    kmsKeyRotationPolicy,
+    kubernetesProviderPolicy,
+    nodeBaselinePolicy,
+    prerequisiteOrderPolicy,
+    productionDataPolicy,
+    s3BucketBaselinePolicy,
+} from "./rules/invariants";
 import { singleDefaultStorageClassPolicy } from "./rules/storage-classes";
 
 export const PLATFORM_POLICIES: Policies = [
@@ -11,4 +21,12 @@ export const PLATFORM_POLICIES: Policies = [
     controllerDependencyPolicy,
     finalizerCleanupPolicy,
     singleDefaultStorageClassPolicy,
+    kmsKeyRotationPolicy,
+    productionDataPolicy,
+    s3BucketBaselinePolicy,
+    iamLeastPrivilegePolicy,
+    nodeBaselinePolicy,
+    helmReleasePolicy,
+    kubernetesProviderPolicy,
+    prerequisiteOrderPolicy,
 ];

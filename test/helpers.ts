@@ -1,6 +1,7 @@
 import * as assert from "assert";
 import type { PlannedResource } from "../plan/engine";
 import { ConfigError } from "../stacks/errors";
+import { statementProblems } from "../policy/rules/iam";
 
 export function ofType(resources: readonly PlannedResource[], type: string): PlannedResource[] {
     return resources.filter((r) => r.type === type);
@@ -21,19 +22,13 @@ export function inputs(r: PlannedResource): Record<string, any> {
 export const idOf = (name: string) => `${name}-id`;
 
 /**
- * Least privilege: no wildcard actions, and "*" resources only for actions IAM cannot scope
- * (listed in `unscopedActions`).
+ * Least privilege, by the same rule the policy pack applies to every identity policy (policy/rules/iam.ts): the
+ * document must have statements, and none may have a problem. `unscopedActions` are further actions the caller
+ * accepts on "*" for this document (read-only calls need no listing).
  */
 export function assertLeastPrivilege(doc: { Statement: any[] }, unscopedActions: readonly string[] = []): void {
-    for (const st of doc.Statement) {
-        if (st.Effect !== "Allow") continue;
-        const actions: string[] = [st.Action].flat();
-        for (const a of actions) assert.ok(a !== "*" && !a.endsWith(":*"), `wildcard action ${a} in ${st.Sid ?? JSON.stringify(st)}`);
-        const resources: string[] = [st.Resource].flat();
-        if (resources.includes("*")) {
-            for (const a of actions) assert.ok(unscopedActions.includes(a), `${a} on "*" in ${st.Sid ?? JSON.stringify(st)}`);
-        }
-    }
+    const problems = statementProblems(doc).filter((p) => !unscopedActions.some((a) => p.includes(` ${a} on an unscoped resource`)));
+    assert.deepStrictEqual(problems, []);
 }
 
 /** A component's resources: the component itself and everything below it. */

@@ -63,7 +63,7 @@ describe("plan: tree, outputs and diff", () => {
         assert.match(tree, /^Stack platform\/prod: \d+ resources in \d+ components/);
         assert.match(tree, /platform-cluster-eks \[protected\]/);
         assert.match(tree, /platform:network:Network platform-network\n\s+\d+ resources: .*3 x aws:ec2\/natGateway:NatGateway/);
-        assert.match(tree, /platform-network-flow-logs-group \[retained\]/);
+        assert.match(tree, /platform-network-flow-logs-group \[protected, retained\]/);
         assert.match(renderOutputs(plan), /vpcCidr: "10.30.0.0\/16"/);
     });
 

@@ -52,7 +52,8 @@ export class Cluster extends pulumi.ComponentResource implements ClusterRef {
         const s = args.settings;
         this.kubernetesVersion = s.version;
         const child = { parent: this };
-        const kept = { parent: this, retainOnDelete: protect };
+        // Keys and audit logs in production: protected (destroy refuses until unprotected) and kept on delete.
+        const kept = { parent: this, protect, retainOnDelete: protect };
 
         const accountId = aws.getCallerIdentityOutput({}, child).accountId;
         const partition = aws.getPartitionOutput({}, child).partition;

@@ -149,6 +149,8 @@ export function certManagerValues(a: { replicas: number; serviceAccount: string 
 /** cert-manager-approver-policy (keys as in its values.yaml at v0.27.0). */
 export function approverPolicyValues(replicas: number) {
     return {
+        // The CertificateRequestPolicy CRD (and the policies) stay when the chart is uninstalled.
+        crds: { enabled: true, keep: true },
         replicaCount: replicas,
         podDisruptionBudget: { enabled: replicas > 1, minAvailable: 1 },
         // Only the platform's ACME issuers' requests are its to approve.

@@ -32,7 +32,8 @@ export class FlowLogs extends pulumi.ComponentResource {
         super("platform:network:FlowLogs", name, {}, opts);
         const retain = args.retain ?? false;
         const child = { parent: this };
-        const kept = { parent: this, retainOnDelete: retain };
+        // Audit data in production: protected (destroy refuses until unprotected) and kept on delete.
+        const kept = { parent: this, protect: retain, retainOnDelete: retain };
         const logGroupName = `/platform/${args.namePrefix}/vpc-flow-logs`;
 
         const caller = aws.getCallerIdentityOutput({}, child);

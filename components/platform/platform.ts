@@ -46,6 +46,7 @@ export class Platform extends pulumi.ComponentResource {
                     tags: platformTags({
                         project: args.project,
                         environment: cfg.environment,
+                        tier: cfg.tier,
                         owner: cfg.owner,
                         costCentre: cfg.costCentre,
                         extra: cfg.tags,
