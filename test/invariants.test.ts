@@ -1,0 +1,190 @@
+import * as assert from "assert";
+import type { Plan, PlannedResource } from "../plan/engine";
+import { checkPolicies, Violation } from "../plan/policy-runner";
+import { statementProblems } from "../policy/rules/iam";
+import {
+    helmReleasePolicy,
+    kmsKeyRotationPolicy,
+    kubernetesProviderPolicy,
+    nodeBaselinePolicy,
+    prerequisiteOrderPolicy,
+    productionDataPolicy,
+    s3BucketBaselinePolicy,
+} from "../policy/rules/invariants";
+import { committedPlan } from "./plans";
+
+type Opts = { parent?: string; deps?: string[]; provider?: string; protect?: boolean; retain?: boolean };
+function res(type: string, name: string, inputs: Record<string, unknown> = {}, o: Opts = {}): PlannedResource {
+    const urn = `urn:pulumi:t::p::${type}::${name}`;
+    return {
+        urn, key: urn, type, name, custom: true, parent: o.parent, provider: o.provider, protect: o.protect ?? false, retainOnDelete: o.retain ?? false,
+        deleteBeforeReplace: false, dependsOn: o.deps ?? [], dependencies: o.deps ?? [], ignoreChanges: [], aliases: [], inputs, secretPaths: [],
+    };
+}
+const run = async (policy: Parameters<typeof checkPolicies>[1], ...resources: PlannedResource[]) => (await checkPolicies({ resources }, policy)).map((v: Violation) => v.message);
+const json = (v: unknown) => JSON.stringify(v);
+
+describe("invariants hold on every committed stack, over non-empty sets", function () {
+    this.timeout(60000);
+    for (const stack of ["dev", "prod"]) {
+        it(`${stack}: each invariant has members to check`, async () => {
+            const plan: Plan = await committedPlan(stack);
+            const count = (type: string) => plan.resources.filter((r) => r.type === type).length;
+            assert.ok(count("aws:kms/key:Key") >= 3);
+            assert.ok(count("aws:s3/bucket:Bucket") >= 1);
+            assert.ok(count("aws:iam/rolePolicy:RolePolicy") >= 5);
+            assert.ok(count("aws:ec2/launchTemplate:LaunchTemplate") >= 2 && count("aws:eks/nodeGroup:NodeGroup") >= 4);
+            assert.ok(count("kubernetes:karpenter.k8s.aws/v1:EC2NodeClass") === 1);
+            assert.ok(count("kubernetes:helm.sh/v3:Release") >= 8);
+            assert.ok(plan.resources.filter((r) => r.type.startsWith("kubernetes:")).length >= 20);
+            if (stack === "prod") assert.strictEqual(count("aws:ec2/flowLog:FlowLog"), 1);
+            assert.deepStrictEqual(await checkPolicies(plan), []);
+        });
+    }
+});
+
+describe("policy: KMS key rotation", () => {
+    it("refuses a symmetric key without rotation, accepts one with it and an asymmetric one without", async () => {
+        assert.match((await run([kmsKeyRotationPolicy], res("aws:kms/key:Key", "k", { enableKeyRotation: false })))[0], /k: key rotation is off/);
+        assert.deepStrictEqual(await run([kmsKeyRotationPolicy], res("aws:kms/key:Key", "k", { enableKeyRotation: true }), res("aws:kms/key:Key", "s", { customerMasterKeySpec: "RSA_2048" })), []);
+    });
+});
+
+describe("policy: production data protected", () => {
+    const provider = (tier: string) => res("pulumi:providers:aws", "aws", { defaultTags: json({ tags: { tier } }) });
+    it("refuses unprotected or not-retained data in production, for every data type", async () => {
+        const v = await run([productionDataPolicy], provider("production"), res("aws:kms/key:Key", "k", {}, { retain: true }), res("aws:cloudwatch/logGroup:LogGroup", "g", {}, { protect: true }));
+        assert.deepStrictEqual(v, ["aws:kms/key:Key k is not protected in production", "aws:cloudwatch/logGroup:LogGroup g is not retained on delete in production"]);
+    });
+    it("accepts protected and retained data in production, and anything outside production", async () => {
+        assert.deepStrictEqual(await run([productionDataPolicy], provider("production"), res("aws:s3/bucket:Bucket", "b", {}, { protect: true, retain: true })), []);
+        assert.deepStrictEqual(await run([productionDataPolicy], provider("development"), res("aws:s3/bucket:Bucket", "b")), []);
+    });
+});
+
+describe("policy: S3 bucket baseline", () => {
+    const bucket = res("aws:s3/bucket:Bucket", "b", { bucket: "b" });
+    const block = (flags = true) => res("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "pab", { bucket: "b", blockPublicAcls: flags, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }, { deps: [bucket.urn] });
+    const sse = (rule: object) => res("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "sse", { rules: [{ applyServerSideEncryptionByDefault: rule }] }, { deps: [bucket.urn] });
+    const tls = { Effect: "Deny", Principal: "*", Action: "s3:*", Condition: { Bool: { "aws:SecureTransport": "false" } } };
+    const policy = (statements: object[], deps: string[]) => res("aws:s3/bucketPolicy:BucketPolicy", "pol", { policy: json({ Statement: statements }) }, { deps: [bucket.urn, ...deps] });
+    const kms = { sseAlgorithm: "aws:kms", kmsMasterKeyId: "arn:aws:kms:eu-west-1:1:key/k" };
+    it("accepts a bucket with the whole baseline", async () => {
+        const b = block();
+        assert.deepStrictEqual(await run([s3BucketBaselinePolicy], bucket, b, sse(kms), policy([tls], [b.urn])), []);
+    });
+    it("refuses each missing part", async () => {
+        const b = block(false);
+        const v = await run([s3BucketBaselinePolicy], bucket, b, sse({ sseAlgorithm: "AES256" }), policy([], []));
+        assert.deepStrictEqual(v, [
+            "b: public access is not fully blocked",
+            "b: not encrypted with a platform KMS key",
+            "b: no policy denying non-TLS access",
+            "b: its policy does not wait for the public-access block (PutBucketPolicy may be refused)",
+        ]);
+    });
+    it("lets only a bucket that receives access logs use SSE-S3", async () => {
+        const b = block();
+        const logging = res("aws:s3/bucketLogging:BucketLogging", "log", { bucket: "data", targetBucket: "b" }, { deps: [bucket.urn] });
+        assert.deepStrictEqual(await run([s3BucketBaselinePolicy], bucket, b, sse({ sseAlgorithm: "AES256" }), policy([tls], [b.urn]), logging), []);
+    });
+});
+
+describe("policy: IAM least privilege", () => {
+    const doc = (...statements: object[]) => ({ Version: "2012-10-17", Statement: statements });
+    const allow = (Action: unknown, Resource: unknown, Condition?: object) => ({ Sid: "S", Effect: "Allow", Action, Resource, Condition });
+    const table: [string, object, RegExp | null][] = [
+        ["an empty statement list", doc(), /no statement/],
+        ["a wildcard action", doc(allow("*", "arn:aws:s3:::b")), /wildcard action \*/],
+        ["a service wildcard", doc(allow("s3:*", "arn:aws:s3:::b")), /wildcard action s3:\*/],
+        ["a partial wildcard on *", doc(allow("s3:Get*", "*")), /partial wildcard s3:Get\*/],
+        ["a partial wildcard on arn:aws:s3:::*", doc(allow("s3:Get*", "arn:aws:s3:::*")), /partial wildcard/],
+        ["a write on * without scoping", doc(allow("ec2:TerminateInstances", "*")), /ec2:TerminateInstances on an unscoped resource/],
+        ["PassRole without PassedToService", doc(allow("iam:PassRole", "arn:aws:iam::1:role/r")), /iam:PassedToService/],
+        ["CreateGrant without GrantIsForAWSResource", doc(allow("kms:CreateGrant", "arn:aws:kms:eu-west-1:1:key/k")), /kms:GrantIsForAWSResource/],
+        ["a read-only call on *", doc(allow("ec2:DescribeInstances", "*")), null],
+        ["a tag-scoped write on *", doc(allow("ec2:TerminateInstances", "*", { StringEquals: { "aws:ResourceTag/owner": "me" } })), null],
+        ["PassRole with PassedToService", doc(allow("iam:PassRole", "arn:aws:iam::1:role/r", { StringEquals: { "iam:PassedToService": "ec2.amazonaws.com" } })), null],
+        ["a vetted unscoped action", doc(allow("pricing:GetProducts", "*")), null],
+        ["a Deny with wildcards", doc({ Effect: "Deny", Action: "*", Resource: "*" }, allow("s3:GetObject", "arn:aws:s3:::b/*")), null],
+    ];
+    for (const [what, d, want] of table) {
+        it(want ? `refuses ${what}` : `accepts ${what}`, () => {
+            const problems = statementProblems(d);
+            if (want) assert.match(problems.join("\n"), want);
+            else assert.deepStrictEqual(problems, []);
+        });
+    }
+});
+
+describe("policy: node baseline", () => {
+    const metadata = { httpTokens: "required", httpPutResponseHopLimit: 1 };
+    const disk = { ebs: { encrypted: "true", kmsKeyId: "k" } };
+    it("refuses IMDSv1, a second hop, an unencrypted disk and a node group without a launch template", async () => {
+        const lt = res("aws:ec2/launchTemplate:LaunchTemplate", "lt", { metadataOptions: { httpTokens: "optional", httpPutResponseHopLimit: 2 }, blockDeviceMappings: [{ ebs: { encrypted: "false" } }] });
+        const group = res("aws:eks/nodeGroup:NodeGroup", "ng");
+        assert.deepStrictEqual(await run([nodeBaselinePolicy], lt, group), [
+            "lt: IMDSv2 not required",
+            "lt: hop limit 2 (expected 1)",
+            "lt: a volume without KMS encryption",
+            "ng: no launch template (IMDS, disk encryption and SSH are then EKS defaults)",
+        ]);
+    });
+    it("accepts a node group on a sound launch template, and checks Karpenter's node class the same way", async () => {
+        const lt = res("aws:ec2/launchTemplate:LaunchTemplate", "lt", { metadataOptions: metadata, blockDeviceMappings: [disk] });
+        assert.deepStrictEqual(await run([nodeBaselinePolicy], lt, res("aws:eks/nodeGroup:NodeGroup", "ng", { launchTemplate: { id: "lt-id" } }, { deps: [lt.urn] })), []);
+        const nc = res("kubernetes:karpenter.k8s.aws/v1:EC2NodeClass", "nc", { spec: { metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 2 }, blockDeviceMappings: [{ ebs: { encrypted: true, kmsKeyID: "k" } }] } });
+        assert.deepStrictEqual(await run([nodeBaselinePolicy], nc), ["nc: hop limit 2 (expected 1)"]);
+    });
+});
+
+describe("policy: Helm releases", () => {
+    const release = (chart: string, version: unknown, values: object = {}) => res("kubernetes:helm.sh/v3:Release", chart, { chart, version, values });
+    it("refuses unpinned versions and accepts exact ones and the local chart", async () => {
+        const v = await run([helmReleasePolicy], release("external-dns", "1.x"), release("karpenter", "latest"), release("x", undefined));
+        assert.strictEqual(v.length, 3);
+        assert.deepStrictEqual(await run([helmReleasePolicy], release("external-dns", "1.21.1"), release("gateway-helm", "v1.9.0"), release("charts/pre-delete-cleanup", undefined)), []);
+    });
+    it("refuses Velero's CRD clean-up and cert-manager charts that drop their CRDs (unset counts as unsafe)", async () => {
+        assert.match((await run([helmReleasePolicy], release("velero", "12.1.0", { cleanUpCRDs: true })))[0], /cleanUpCRDs must be false/);
+        assert.match((await run([helmReleasePolicy], release("cert-manager", "v1.21.1", { crds: { enabled: true } })))[0], /crds.keep must be true/);
+        assert.deepStrictEqual(await run([helmReleasePolicy], release("velero", "12.1.0", { cleanUpCRDs: false })), []);
+    });
+});
+
+describe("policy: Kubernetes objects through the cluster provider", () => {
+    const grant = res("aws:eks/accessPolicyAssociation:AccessPolicyAssociation", "grant");
+    const provider = (deps: string[]) => res("pulumi:providers:kubernetes", "platform-cluster-k8s", {}, { deps });
+    it("refuses an object on the default provider, and a provider that does not wait for the access grants", async () => {
+        assert.match((await run([kubernetesProviderPolicy], res("kubernetes:core/v1:Namespace", "ns")))[0], /does not go through the cluster's explicit provider/);
+        const p = provider([]);
+        assert.match((await run([kubernetesProviderPolicy], p, res("kubernetes:core/v1:Namespace", "ns", {}, { provider: p.urn })))[0], /does not wait for the cluster's access grants/);
+    });
+    it("accepts an object on a provider that waits for the grants", async () => {
+        const p = provider([grant.urn]);
+        assert.deepStrictEqual(await run([kubernetesProviderPolicy], grant, p, res("kubernetes:core/v1:Namespace", "ns", {}, { provider: p.urn })), []);
+    });
+});
+
+describe("policy: prerequisites created first", () => {
+    it("refuses a flow log that does not wait for its log group, and a cluster that does not wait for its log group", async () => {
+        const group = res("aws:cloudwatch/logGroup:LogGroup", "g", { name: "/aws/eks/c/cluster" });
+        const v = await run(
+            [prerequisiteOrderPolicy],
+            group,
+            res("aws:ec2/flowLog:FlowLog", "fl", { logDestinationType: "cloud-watch-logs" }),
+            res("aws:eks/cluster:Cluster", "eks", { name: "c", enabledClusterLogTypes: ["api"] }),
+        );
+        assert.deepStrictEqual(v.map((m) => m.split(":")[0]), ["fl", "eks"]);
+    });
+    it("accepts both when they depend on their groups", async () => {
+        const group = res("aws:cloudwatch/logGroup:LogGroup", "g", { name: "/aws/eks/c/cluster" });
+        const v = await run(
+            [prerequisiteOrderPolicy],
+            group,
+            res("aws:ec2/flowLog:FlowLog", "fl", { logDestinationType: "cloud-watch-logs" }, { deps: [group.urn] }),
+            res("aws:eks/cluster:Cluster", "eks", { name: "c", enabledClusterLogTypes: ["api"] }, { deps: [group.urn] }),
+        );
+        assert.deepStrictEqual(v, []);
+    });
+});
