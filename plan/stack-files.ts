@@ -83,3 +83,27 @@ export function listStacks(projectDir: string): string[] {
         .filter((s): s is string => s !== undefined)
         .sort();
 }
+
+/** Key names that hold credentials (password, token, apiKey, client_secret, private-key, ...). */
+const SECRET_KEY = /(pass(word|wd)?|secret|token|api[-_]?key|private[-_]?key|credential|access[-_]?key)$/i;
+
+/**
+ * Dotted paths of stack-file values stored in plain text under a credential-like key. A `secure:` value (what
+ * `pulumi config set --secret` writes) is encrypted and is not reported.
+ */
+export function plaintextSecretPaths(stackFileText: string): string[] {
+    const found: string[] = [];
+    const walk = (value: unknown, at: string, key: string) => {
+        if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+            const obj = value as Record<string, unknown>;
+            if (Object.keys(obj).length === 1 && typeof obj.secure === "string") return;
+            for (const [k, v] of Object.entries(obj)) walk(v, at ? `${at}.${k}` : k, k);
+        } else if (Array.isArray(value)) {
+            value.forEach((v, i) => walk(v, `${at}[${i}]`, key));
+        } else if (SECRET_KEY.test(key.split(":").pop() ?? key) && value !== null && value !== "") {
+            found.push(at);
+        }
+    };
+    walk((YAML.parse(stackFileText) as { config?: unknown } | null)?.config ?? {}, "", "");
+    return found;
+}

@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { planStack, Plan, PlannedResource, PROJECT_DIR } from "../plan/engine";
+import { planStack, Plan, PlanError, PlannedResource, PROJECT_DIR } from "../plan/engine";
 import { readStackConfig } from "../plan/stack-files";
 import { parsePlatformConfig } from "../stacks/config";
 import { cronProblem, longestGapMinutes } from "../components/backup/cron";
@@ -295,9 +295,13 @@ for (const stack of ["dev", "prod"] as const) {
             assert.deepStrictEqual(rule.transitions ?? [], cfg.backup.lifecycle.transitions);
         });
 
-        it("builds no Velero when backup.enabled is false (allowed outside production)", async () => {
-            if (stack === "prod") return; // production refuses it: see the config tests
-            const off = await planStack({ stack, configOverrides: { "platform:backup": { ...cfg.backup, enabled: false } } });
+        it(stack === "prod" ? "refuses backup.enabled: false in production, registering nothing" : "builds no Velero when backup.enabled is false", async () => {
+            const plan = planStack({ stack, configOverrides: { "platform:backup": { ...cfg.backup, enabled: false } } });
+            if (stack === "prod") {
+                await assert.rejects(plan, (e: PlanError) => e.registered.length === 0 && /platform:backup\.enabled/.test(e.message));
+                return;
+            }
+            const off = await plan;
             assert.strictEqual(off.resources.filter((r) => r.name.startsWith("platform-backup")).length, 0);
             assert.strictEqual(ofType(off.resources, "aws:s3/bucket:Bucket").length, 0);
         });

@@ -5,7 +5,7 @@ import { kubeconfig } from "../components/cluster/kubeconfig";
 import { planAddons } from "../components/cluster/addons";
 import { nodeGroupScheduling, nodeVolumeDevice, NodeGroupSpec } from "../components/cluster/node-group";
 import { KARPENTER_UNSCOPED_READ_ACTIONS } from "../components/cluster/karpenter-policies";
-import { ec2NodeClassSpec, karpenterValues, nodePoolSpec } from "../components/cluster/karpenter";
+import { ec2NodeClassSpec, karpenterValues } from "../components/cluster/karpenter";
 import { PROJECT_DIR } from "../plan/engine";
 import { readStackConfig } from "../plan/stack-files";
 import { assertLeastPrivilege, idOf, inputs, named, ofType, within } from "./helpers";
@@ -292,7 +292,6 @@ for (const stack of ["dev", "prod"] as const) {
             assert.deepStrictEqual(inputs(nodeClass).spec.amiSelectorTerms, [{ alias: want.amiAlias }]);
             assert.strictEqual(inputs(pool).spec.template.spec.terminationGracePeriod, want.terminationGracePeriod);
             assert.ok(pool.dependsOn.includes(nodeClass.urn));
-            assert.deepStrictEqual(nodePoolSpec(cfg.karpenter, "default").limits, inputs(pool).spec.limits);
         });
 
         it("builds no Karpenter (queue, charts, node pool) when cluster.karpenter.enabled is false", async () => {

@@ -6,7 +6,7 @@ import { spawnSync } from "child_process";
 import { decodeProperties, planStack, PROJECT_DIR } from "../plan/engine";
 import { diffPlans, refusedReplacements, renderDiff } from "../plan/diff";
 import { renderOutputs, renderTree } from "../plan/render";
-import { readStackConfig, SECRET_PLACEHOLDER } from "../plan/stack-files";
+import { listStacks, plaintextSecretPaths, readStackConfig, SECRET_PLACEHOLDER } from "../plan/stack-files";
 import { committedPlan } from "./plans";
 
 function tempProject(stackYaml: string): string {
@@ -32,10 +32,31 @@ describe("plan: reading stack files like the Pulumi CLI", () => {
         assert.throws(() => readStackConfig(PROJECT_DIR, "qa"), /no stack file .*Pulumi\.qa\.yaml \(stacks here: dev, prod\)/);
     });
 
-    it("the committed stack files hold no plaintext secret-looking values", () => {
-        for (const stack of ["dev", "prod"]) {
-            const text = fs.readFileSync(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8");
-            assert.doesNotMatch(text, /(password|secret|token|private[_-]?key)\s*:\s*(?!\s*$)(?!\s*\n\s+secure:)/i);
+    it("finds plaintext credentials under any credential-like key, and lets encrypted secure: values pass", () => {
+        const text = [
+            "config:",
+            "  demo:apiKey: abc123",
+            "  demo:db:",
+            "    password: hunter2",
+            "    user: app",
+            "    tokens: [x]",
+            "  demo:webhook:",
+            "    client_secret:",
+            "      secure: v1:AAAA",
+            "  demo:encrypted:",
+            "    secure: v1:BBBB",
+            "  demo:alerts:",
+            "    - name: pager",
+            "      accessKey: AKIAEXAMPLE",
+        ].join("\n");
+        assert.deepStrictEqual(plaintextSecretPaths(text), ["demo:apiKey", "demo:db.password", "demo:alerts[0].accessKey"]);
+    });
+
+    it("the committed stack files hold no plaintext credentials", () => {
+        const stacks = listStacks(PROJECT_DIR);
+        assert.ok(stacks.length >= 2);
+        for (const stack of stacks) {
+            assert.deepStrictEqual(plaintextSecretPaths(fs.readFileSync(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8")), [], stack);
         }
     });
 });

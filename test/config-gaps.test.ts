@@ -1,0 +1,36 @@
+// Bad input that the schema refuses but no test pinned down before: each case names the key, the value and the rule.
+import { parsePlatformConfig } from "../stacks/config";
+import { PROJECT_DIR } from "../plan/engine";
+import { readStackConfig } from "../plan/stack-files";
+import { BadInput, itRejects } from "./helpers";
+
+type Raw = Record<string, string>;
+const dev = readStackConfig(PROJECT_DIR, "dev").config;
+const section = (key: string) => JSON.parse(dev[`platform:${key}`]);
+const patch = (key: string, value: Record<string, unknown>): Raw => ({ ...dev, [`platform:${key}`]: JSON.stringify({ ...section(key), ...value }) });
+const without = (key: string): Raw => Object.fromEntries(Object.entries(dev).filter(([k]) => k !== `platform:${key}`));
+const group = (i: number, value: Record<string, unknown>) => {
+    const cluster = section("cluster");
+    cluster.nodeGroups[i] = { ...cluster.nodeGroups[i], ...value };
+    return { ...dev, "platform:cluster": JSON.stringify(cluster) };
+};
+
+const cases: BadInput[] = [
+    ["service CIDR overlapping a reserved range", patch("cluster", { serviceCidr: "10.30.0.0/16" }), ["platform:cluster.serviceCidr", '"10.30.0.0/16"', "outside 10.30.0.0/16"]],
+    ["service CIDR too large", patch("cluster", { serviceCidr: "172.0.0.0/8" }), ["platform:cluster.serviceCidr", '"172.0.0.0/8"', "/12 to /24"]],
+    ["VPC CIDR smaller than /24", patch("network", { cidr: "10.20.0.0/25" }), ["platform:network.cidr", '"10.20.0.0/25"', "between /16 and /24"]],
+    ["name with capitals and underscore", { ...dev, "platform:name": "Acme_Dev" }, ["platform:name", '"Acme_Dev"', "lower-case DNS label"]],
+    ["node group larger than EKS allows", group(1, { maxSize: 451 }), ["platform:cluster.nodeGroups[1].maxSize", "451", "at most 450"]],
+    ["Envoy replicas below 2", patch("ingress", { gateway: { replicas: 1, zoneSpread: "ScheduleAnyway" } }), ["platform:ingress.gateway.replicas", "1", "at least 2"]],
+    ["Envoy replicas beyond 20", patch("ingress", { gateway: { replicas: 1000, zoneSpread: "ScheduleAnyway" } }), ["platform:ingress.gateway.replicas", "1000", "at most 20"]],
+    ["controller replicas 0", patch("ingress", { controllerReplicas: 0 }), ["platform:ingress.controllerReplicas", "0", "1 to 3"]],
+    ["controller replicas 50", patch("ingress", { controllerReplicas: 50 }), ["platform:ingress.controllerReplicas", "50", "1 to 3"]],
+    ["access-log retention of 0 days", patch("storage", { accessLogs: { enabled: true, retentionDays: 0 } }), ["platform:storage.accessLogs.retentionDays", "0", "at least 1 day"]],
+    ["flow-log retention CloudWatch does not offer", patch("network", { flowLogs: { enabled: true, retentionDays: 13 } }), ["platform:network.flowLogs.retentionDays", "13", "CloudWatch retention period"]],
+    ["missing region", without("region"), ["platform:region", "required key is missing"]],
+    ["missing cluster section", without("cluster"), ["platform:cluster", "required key is missing"]],
+];
+
+describe("config: bad input the earlier cases left out", () => {
+    itRejects(cases, (raw) => parsePlatformConfig(raw, "platform"));
+});
