@@ -107,6 +107,13 @@ function jsonConfig(cfg: StackConfig, key: string): any {
     }
 }
 
+/** The STS ARN a session of `adminArn` has (roles) or the user's own ARN. */
+function callerFor(adminArn: string | undefined, accountId: string): string | undefined {
+    if (!adminArn) return undefined;
+    const role = /:role\/(?:.*\/)?([^/]+)$/.exec(adminArn);
+    return role ? `arn:aws:sts::${accountId}:assumed-role/${role[1]}/offline-plan` : adminArn;
+}
+
 /** The account the stack file pins, its region, and, as existing, the principals and zones it names. */
 function fakeCloudFor(cfg: StackConfig): FakeCloud {
     const accounts = jsonConfig(cfg, "allowedAccountIds");
@@ -120,6 +127,8 @@ function fakeCloudFor(cfg: StackConfig): FakeCloud {
         region,
         partition: "aws",
         iamPrincipals: [...strings(cluster?.admins), ...strings(cluster?.viewers)],
+        // The stack file's first admin runs the plan, as one of them must run `pulumi up`.
+        callerArn: callerFor(strings(cluster?.admins)[0], accountId),
         hostedZones: strings([zone?.zoneId, zone?.zoneName, zone?.parentZoneId]),
     };
 }

@@ -11,6 +11,8 @@ export interface FakeCloud {
      * names as existing; tests remove one to see the preview fail. Undefined: every principal exists.
      */
     readonly iamPrincipals?: readonly string[];
+    /** Who runs the plan (an STS or IAM ARN); default: an `offline-plan` role. */
+    readonly callerArn?: string;
     /** Ids and names of the hosted zones that exist; undefined: every zone exists. */
     readonly hostedZones?: readonly string[];
 }
@@ -115,7 +117,7 @@ export function fakeInvoke(cloud: FakeCloud, args: pulumi.runtime.MockCallArgs):
         case "aws:index/getCallerIdentity:getCallerIdentity":
             return {
                 accountId: cloud.accountId,
-                arn: `arn:${cloud.partition}:sts::${cloud.accountId}:assumed-role/offline-plan/plan`,
+                arn: cloud.callerArn ?? `arn:${cloud.partition}:sts::${cloud.accountId}:assumed-role/offline-plan/plan`,
                 userId: "AROAOFFLINEPLAN:plan",
                 id: cloud.accountId,
             };

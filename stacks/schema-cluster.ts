@@ -90,6 +90,13 @@ export const clusterSchema = z.strictObject({
             publicAccessCidrs: z.array(ipv4Cidr).default([]).describe("Who may reach a public endpoint; required when publicAccess is on in production."),
         })
         .prefault({}),
+    controlPlaneZoneCount: z
+        .number()
+        .int("expected an integer")
+        .min(2, "expected at least 2 zones (EKS needs subnets in two)")
+        .max(6, "expected at most 6 zones")
+        .default(2)
+        .describe("The control plane's subnets are the private subnets of the first N zones. Fixed once the cluster exists: EKS accepts new subnets only in its original zones."),
     logTypes: z
         .array(z.enum(CONTROL_PLANE_LOG_TYPES, { error: `expected one of ${CONTROL_PLANE_LOG_TYPES.join(", ")}` }))
         .default([...REQUIRED_LOG_TYPES]),
@@ -151,6 +158,9 @@ export function checkCluster(
             }
         });
     });
+    if (cluster.controlPlaneZoneCount > ctx.zoneCount) {
+        issue(at("controlPlaneZoneCount"), `expected at most network.azCount (${ctx.zoneCount}) zones`, cluster.controlPlaneZoneCount);
+    }
     const system = cluster.nodeGroups.filter((g) => g.role === "System");
     if (system.length !== 1) issue(at("nodeGroups"), `expected exactly one System node group, got ${system.length}`, cluster.nodeGroups.map((g) => g.name));
     const karpenterAmi = cluster.karpenter.amiVersion;

@@ -27,6 +27,8 @@ const cases: BadInput[] = [
     ["controller replicas 50", patch("ingress", { controllerReplicas: 50 }), ["platform:ingress.controllerReplicas", "50", "1 to 3"]],
     ["access-log retention of 0 days", patch("storage", { accessLogs: { enabled: true, retentionDays: 0 } }), ["platform:storage.accessLogs.retentionDays", "0", "at least 1 day"]],
     ["flow-log retention CloudWatch does not offer", patch("network", { flowLogs: { enabled: true, retentionDays: 13 } }), ["platform:network.flowLogs.retentionDays", "13", "CloudWatch retention period"]],
+    ["control plane in more zones than the VPC has", patch("cluster", { controlPlaneZoneCount: 3 }), ["platform:cluster.controlPlaneZoneCount", "3", "at most network.azCount (2)"]],
+    ["control plane in one zone", patch("cluster", { controlPlaneZoneCount: 1 }), ["platform:cluster.controlPlaneZoneCount", "1", "at least 2 zones"]],
     ["missing region", without("region"), ["platform:region", "required key is missing"]],
     ["missing cluster section", without("cluster"), ["platform:cluster", "required key is missing"]],
 ];

@@ -104,6 +104,8 @@ for (const stack of ["dev", "prod"] as const) {
             assert.ok(r.dependsOn.includes(named(plan.resources, "platform-cluster-karpenter-nodepool").urn));
             const job = inputs(r).values.objects.find((o: any) => o.kind === "Job");
             assert.strictEqual(job.spec.template.spec.containers[0].command.at(-1), stack === "dev" ? "--timeout=75m" : "--timeout=135m");
+            // Helm waits for the hook longer than the Job may run (75 or 135 minutes, + 5 min deadline margin, + 1 min).
+            assert.strictEqual(inputs(r).timeout, stack === "dev" ? 75 * 60 + 360 : 135 * 60 + 360);
         });
 
         it("cert-manager's waits for cert-manager, and the gateway certificate waits for it (deleted before the hook runs)", () => {
@@ -131,10 +133,18 @@ describe("policy: finalizer cleanup before the controller", () => {
     it("refuses a cleanup release that is not ordered after the controller, or misses a kind", async () => {
         assert.strictEqual((await checkPolicies({ resources: [velero, release("c", CLEANUP_CHART, objects(FINALIZER_CLEANUPS.velero))] }, rule)).length, 1);
         const partial = release("c", CLEANUP_CHART, objects(["restores.velero.io"]), [velero.urn]);
-        assert.match((await checkPolicies({ resources: [velero, partial] }, rule))[0].message, /deletes datauploads\.velero\.io/);
+        (partial.inputs as Record<string, unknown>).timeout = 6000;
+        assert.deepStrictEqual((await checkPolicies({ resources: [velero, partial] }, rule)).map((v) => v.message.replace(/,.*/, "")), [
+            "velero (chart velero): no cleanup release ordered after it deletes datauploads.velero.io",
+        ]);
     });
-    it("accepts a complete cleanup release that depends on the controller", async () => {
+    it("accepts a complete cleanup release that depends on the controller and waits longer than its Job", async () => {
         const ok = release("c", CLEANUP_CHART, objects(FINALIZER_CLEANUPS.velero), [velero.urn]);
+        (ok.inputs as Record<string, unknown>).timeout = 5400 + 300 + 60;
         assert.deepStrictEqual(await checkPolicies({ resources: [velero, ok] }, rule), []);
+    });
+    it("refuses a cleanup release whose Helm timeout (default 300 s) is shorter than its Job's deadline", async () => {
+        const short = release("c", CLEANUP_CHART, objects(FINALIZER_CLEANUPS.velero), [velero.urn]);
+        assert.match((await checkPolicies({ resources: [velero, short] }, rule))[0].message, /Helm waits 300 s for the pre-delete hook, less than its Job's deadline of 5700 s/);
     });
 });

@@ -5,13 +5,15 @@ import { parsePlatformConfig } from "../stacks/config";
 import { Platform } from "../components/platform/platform";
 import { gatewaySpec, httpRouteSpec, httpsRedirectRoute } from "../components/ingress/gateway-objects";
 import { acmeIssuerSpec, approved, certificateRequestPolicySpec, wildcardMatches } from "../components/ingress/certificate-policy";
-import { certManagerPolicy, externalDnsPolicy } from "../components/ingress/policies";
+import { acmeDns01Policy, externalDnsPolicy } from "../components/ingress/policies";
 import { nlbAnnotations } from "../components/ingress/values";
 import { LOAD_BALANCER_CONTROLLER_POLICY } from "../components/ingress/load-balancer-controller-policy";
 import { assertLeastPrivilege, idOf, inputs, named, ofType, within } from "./helpers";
 import { committedPlan } from "./plans";
 
 const ZONE = "arn:aws:route53:::hostedzone/Z123";
+/** The dev account, run by its PlatformAdmin role (an admin, as the deployer must be). */
+const DEV_CLOUD = { accountId: "111111111111", region: "eu-west-1", partition: "aws", callerArn: "arn:aws:sts::111111111111:assumed-role/PlatformAdmin/test" };
 
 describe("ingress decisions", () => {
     it("serves HTTP for redirects only and HTTPS for *.<domain> with the wildcard certificate", () => {
@@ -89,14 +91,17 @@ describe("ingress decisions", () => {
         for (const [what, r, want] of table) assert.strictEqual(approved([gateway, team], r), want, what);
     });
 
-    it("limits cert-manager to TXT challenge records of the domain in one zone", () => {
-        const doc = certManagerPolicy("aws", ZONE, "example.com");
+    it("limits a DNS-01 account to the TXT challenge records of its certificate names, in one zone", () => {
+        const doc = acmeDns01Policy("aws", ZONE, ["example.com", "*.example.com", "shop.example.com"]);
         assertLeastPrivilege(doc, ["route53:ListHostedZonesByName"]);
         const change = doc.Statement.find((s) => s.Action === "route53:ChangeResourceRecordSets")!;
         assert.strictEqual(change.Resource, ZONE);
         assert.deepStrictEqual(change.Condition, {
-            "ForAllValues:StringEquals": { "route53:ChangeResourceRecordSetsRecordTypes": ["TXT"] },
-            "ForAllValues:StringLike": { "route53:ChangeResourceRecordSetsNormalizedRecordNames": ["_acme-challenge.example.com", "_acme-challenge.*.example.com"] },
+            "ForAllValues:StringEquals": {
+                "route53:ChangeResourceRecordSetsRecordTypes": ["TXT"],
+                // A wildcard's challenge is its base name's record; no other name of the zone is reachable.
+                "route53:ChangeResourceRecordSetsNormalizedRecordNames": ["_acme-challenge.example.com", "_acme-challenge.shop.example.com"],
+            },
         });
     });
 
@@ -223,7 +228,7 @@ for (const stack of ["dev", "prod"] as const) {
             const issuers = ofType(res, "kubernetes:cert-manager.io/v1:Issuer").map((i) => inputs(i));
             assert.deepStrictEqual(issuers.map((i) => `${i.metadata.namespace}/${i.metadata.name}`).sort(), ["platform-gateway/letsencrypt-production", "platform-gateway/letsencrypt-staging"]);
             const zoneId = String(plan.outputs.hostedZoneId);
-            const role = `arn:aws:iam::${stack === "dev" ? "111111111111" : "222222222222"}:role/platform-ingress-certificates-dns01-identity-role`;
+            const role = `arn:aws:iam::${stack === "dev" ? "111111111111" : "222222222222"}:role/platform-ingress-certificates-gateway-dns01-role`;
             for (const i of issuers) {
                 assert.deepStrictEqual(i.spec.acme.solvers[0].dns01.route53, { region: "eu-west-1", hostedZoneID: zoneId, role, auth: { kubernetes: { serviceAccountRef: { name: "acme-dns01" } } } });
             }
@@ -243,14 +248,14 @@ for (const stack of ["dev", "prod"] as const) {
 
         it("scopes Route 53 rights to the platform zone: external-dns on Pod Identity, ACME DNS-01 on one ServiceAccount's token (IRSA)", () => {
             const zoneArn = `arn:aws:route53:::hostedzone/${plan.outputs.hostedZoneId}`;
-            for (const who of ["certificates-dns01", "external-dns"]) {
-                const doc = JSON.parse(inputs(named(res, `platform-ingress-${who}-identity-policy`)).policy);
+            for (const policy of ["certificates-gateway-dns01-policy", "external-dns-identity-policy"]) {
+                const doc = JSON.parse(inputs(named(res, `platform-ingress-${policy}`)).policy);
                 const change = doc.Statement.find((s: any) => [s.Action].flat().includes("route53:ChangeResourceRecordSets"));
-                assert.strictEqual(change.Resource, zoneArn, who);
+                assert.strictEqual(change.Resource, zoneArn, policy);
             }
             const association = inputs(named(res, "platform-ingress-external-dns-identity-association"));
             assert.deepStrictEqual([association.namespace, association.serviceAccount], ["external-dns", "external-dns"]);
-            const trust = JSON.parse(inputs(named(res, "platform-ingress-certificates-dns01-identity-role")).assumeRolePolicy).Statement[0];
+            const trust = JSON.parse(inputs(named(res, "platform-ingress-certificates-gateway-dns01-role")).assumeRolePolicy).Statement[0];
             assert.strictEqual(trust.Action, "sts:AssumeRoleWithWebIdentity");
             assert.deepStrictEqual(Object.entries(trust.Condition.StringEquals).find(([k]) => k.endsWith(":sub"))![1], "system:serviceaccount:platform-gateway:acme-dns01");
             // cert-manager itself holds no AWS credentials at all.
@@ -279,7 +284,7 @@ for (const stack of ["dev", "prod"] as const) {
             const certificate = object("kubernetes:cert-manager.io/v1:Certificate");
             assert.ok(certificate.dependsOn.includes(policies[0].urn));
             // cert-manager may mint tokens for the DNS-01 ServiceAccount only.
-            const tokenRole = inputs(named(res, "platform-ingress-certificates-dns01-token-role"));
+            const tokenRole = inputs(named(res, "platform-ingress-certificates-gateway-dns01-token-role"));
             assert.deepStrictEqual(tokenRole.rules, [{ apiGroups: [""], resources: ["serviceaccounts/token"], resourceNames: ["acme-dns01"], verbs: ["create"] }]);
         });
 
@@ -359,7 +364,7 @@ describe("ingress: zone variants and the publishing helper", () => {
 
     it("publishService creates the HTTPRoute for <name>.<domain>, after the Gateway, under its caller", async () => {
         const cfg = parsePlatformConfig(dev, "platform");
-        const rec = await record({ project: "platform", stack: "dev", config: dev, cloud: { accountId: "111111111111", region: "eu-west-1", partition: "aws" } }, () => {
+        const rec = await record({ project: "platform", stack: "dev", config: dev, cloud: DEV_CLOUD }, () => {
             const platform = new Platform("platform", { project: "platform", config: cfg });
             platform.ingress.publishService({ name: "grafana", namespace: "monitoring", serviceName: "grafana", servicePort: 80 }, { parent: platform.storage });
         });
@@ -368,5 +373,30 @@ describe("ingress: zone variants and the publishing helper", () => {
         assert.strictEqual(route.parent, named(rec.resources, "platform-storage").urn);
         assert.ok(route.dependsOn.includes(named(rec.resources, "platform-ingress-gateway").urn));
         assert.strictEqual(route.provider, named(rec.resources, "platform-cluster-k8s").urn);
+    });
+
+    it("allowCertificates gives a tenant namespace its own issuers, DNS-01 only for its names, and approval only for them", async () => {
+        const cfg = parsePlatformConfig(dev, "platform");
+        const shop = `shop.${cfg.ingress.domain}`;
+        const rec = await record({ project: "platform", stack: "dev", config: dev, cloud: DEV_CLOUD }, () => {
+            const platform = new Platform("platform", { project: "platform", config: cfg });
+            platform.ingress.certificates.allowCertificates("team-a", "team-a", { namespace: "team-a", dnsNames: [shop] });
+        });
+        const issuers = ofType(rec.resources, "kubernetes:cert-manager.io/v1:Issuer").filter((i) => inputs(i).metadata.namespace === "team-a");
+        assert.deepStrictEqual(issuers.map((i) => inputs(i).metadata.name).sort(), ["letsencrypt-production", "letsencrypt-staging"]);
+        const dns01 = JSON.parse(inputs(named(rec.resources, "team-a-dns01-policy")).policy).Statement.find((s: any) => s.Sid === "AcmeChallengeRecords");
+        assert.deepStrictEqual(dns01.Condition["ForAllValues:StringEquals"]["route53:ChangeResourceRecordSetsNormalizedRecordNames"], [`_acme-challenge.${shop}`]);
+        const trust = JSON.parse(inputs(named(rec.resources, "team-a-dns01-role")).assumeRolePolicy).Statement[0];
+        assert.ok(Object.values(trust.Condition.StringEquals).includes("system:serviceaccount:team-a:acme-dns01"));
+        // The approval rules the plan holds, applied to what a tenant could ask for.
+        const policies = ofType(rec.resources, "kubernetes:policy.cert-manager.io/v1alpha1:CertificateRequestPolicy").map((p) => inputs(p) as any);
+        assert.strictEqual(policies.length, 2);
+        const issuerRef = { group: "cert-manager.io", kind: "Issuer", name: "letsencrypt-production" };
+        const usages = ["digital signature", "key encipherment", "server auth"];
+        const ask = (namespace: string, dnsNames: string[]) => approved(policies, { namespace, issuerRef, dnsNames, usages });
+        assert.deepStrictEqual(
+            [ask("team-a", [shop]), ask("team-a", [`*.${cfg.ingress.domain}`]), ask("team-a", [`api.${cfg.ingress.domain}`]), ask("platform-gateway", [`*.${cfg.ingress.domain}`]), ask("team-b", [shop])],
+            [true, false, false, true, false],
+        );
     });
 });

@@ -134,20 +134,19 @@ describe("plan: tree, outputs and diff", () => {
         assert.deepStrictEqual([...new Set(diff.removed.map((r) => r.type))].sort(), ["aws:eks/accessEntry:AccessEntry", "aws:eks/accessPolicyAssociation:AccessPolicyAssociation"]);
     });
 
-    it("adding a zone to prod adds a node group per configured group and replaces nothing", async () => {
-        const before = await committedPlan("prod");
-        const network = JSON.parse(readStackConfig(PROJECT_DIR, "prod").config["platform:network"]);
-        const grown = { ...network, azCount: 4, availabilityZones: [...network.availabilityZones, "eu-west-1d"] };
-        const diff = diffPlans(before, await planStack({ stack: "prod", configOverrides: { "platform:network": grown } }));
+    it("adding a zone adds subnets and a node group per configured group, leaves the control plane alone and replaces nothing", async () => {
+        const before = await committedPlan("dev");
+        const network = JSON.parse(readStackConfig(PROJECT_DIR, "dev").config["platform:network"]);
+        const diff = diffPlans(before, await planStack({ stack: "dev", configOverrides: { "platform:network": { ...network, azCount: 3 } } }));
         assert.deepStrictEqual(diff.changed.filter((c) => c.replacedBy.length > 0), []);
         assert.deepStrictEqual(diff.removed, []);
         assert.deepStrictEqual(
-            diff.added.filter((r) => r.type === "aws:eks/nodeGroup:NodeGroup").map((r) => r.name),
-            ["platform-cluster-ng-system-eu-west-1d", "platform-cluster-ng-workers-eu-west-1d"],
+            diff.added.filter((r) => r.type === "aws:eks/nodeGroup:NodeGroup").map((r) => r.name).sort(),
+            ["platform-cluster-ng-system-eu-west-1c", "platform-cluster-ng-workers-eu-west-1c"],
         );
-        assert.strictEqual(diff.added.filter((r) => r.type === "aws:ec2/subnet:Subnet").length, 3);
-        // The control plane takes the new subnet in place (EKS updates vpcConfig.subnetIds).
-        assert.ok(diff.changed.some((c) => c.type === "aws:eks/cluster:Cluster" && c.changes.every((ch) => ch.path.startsWith("inputs.vpcConfig.subnetIds"))));
+        assert.strictEqual(diff.added.filter((r) => r.type === "aws:ec2/subnet:Subnet").length, 2);
+        // EKS takes new subnets only in its original zones: the control plane's list does not change at all.
+        assert.deepStrictEqual(diff.changed.filter((c) => c.type === "aws:eks/cluster:Cluster"), []);
     });
 
     it("rebuilds production after destroy by adopting the retained fixed-name log groups and buckets (adoptRetained)", async () => {
@@ -164,6 +163,9 @@ describe("plan: tree, outputs and diff", () => {
         ]);
         // Everything adopted is something a destroy keeps; nothing else is imported.
         for (const r of rebuild.resources.filter((x) => x.importId)) assert.ok(r.retainOnDelete, r.name);
+        // The retained flow-log group is encrypted with the retained key, not the rebuilt one: the import ignores it.
+        const flowLogs = rebuild.resources.find((r) => r.name === "platform-network-flow-logs-group")!;
+        assert.deepStrictEqual([flowLogs.ignoreChanges, flowLogs.inputs.kmsKeyId !== undefined], [["kmsKeyId"], true]);
         assert.match(renderDiff(diffPlans(plain, rebuild)), /options\.importId: \(none\) => "\/aws\/eks\/acme-prod\/cluster"/);
         // dev retains nothing, so it adopts nothing.
         const dev = await planStack({ stack: "dev", configOverrides: { "platform:adoptRetained": "true" } });

@@ -3,6 +3,7 @@ import { planStack, PlanError, PROJECT_DIR } from "../plan/engine";
 import type { FakeCloud } from "../plan/fakes";
 import { readStackConfig } from "../plan/stack-files";
 import { ofType, inputs } from "./helpers";
+import { callerIsAdmin } from "../components/shared/prerequisites";
 
 /** Plans `stack` against a fake account changed by `cloud`; returns the failure message (or fails the test). */
 async function failure(stack: string, cloud: (c: FakeCloud) => FakeCloud, configOverrides?: Record<string, unknown>): Promise<PlanError> {
@@ -59,6 +60,27 @@ describe("prerequisites: what a stack names but does not create is looked up dur
         // With the parent there, the delegation record goes into it.
         const plan = await planStack({ stack: "dev", configOverrides: overrides });
         assert.strictEqual(inputs(ofType(plan.resources, "aws:route53/record:Record")[0]).zoneId, "Z0PARENTZONE1");
+    });
+
+    it("refuses a deployer that is not an admin (creator rights are never bootstrapped), naming who runs it", async () => {
+        const e = await failure("prod", (c) => ({ ...c, callerArn: "arn:aws:sts::222222222222:assumed-role/SomeoneElse/me" }));
+        assert.strictEqual(
+            e.message,
+            "platform:cluster.admins: the identity running pulumi up (arn:aws:sts::222222222222:assumed-role/SomeoneElse/me) is not among the admins; " +
+                "add its role ARN, or it could not reach the cluster it creates",
+        );
+    });
+
+    it("recognises the deployer among the admins by role name (an STS ARN has no path) or by user ARN", () => {
+        const admins = ["arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Admin_0123", "arn:aws:iam::111111111111:user/ops/alice"];
+        const table: [string, boolean][] = [
+            ["arn:aws:sts::111111111111:assumed-role/AWSReservedSSO_Admin_0123/alice@acme.example", true],
+            ["arn:aws:iam::111111111111:user/ops/alice", true],
+            ["arn:aws:sts::111111111111:assumed-role/AWSReservedSSO_ReadOnly_9/alice", false],
+            ["arn:aws:iam::111111111111:user/bob", false],
+            ["arn:aws:iam::111111111111:root", false],
+        ];
+        for (const [caller, want] of table) assert.strictEqual(callerIsAdmin(caller, admins), want, caller);
     });
 
     it("leaves the next plan unaffected, and access entries name the configured ARNs once found", async () => {

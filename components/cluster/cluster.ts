@@ -10,15 +10,18 @@ import { Karpenter } from "./karpenter";
 import { kubeconfig } from "./kubeconfig";
 import { NodeGroup } from "./node-group";
 import type { ZonalSubnet } from "../network/network";
-import { existingPrincipal } from "../shared/prerequisites";
+import { deployerIsAdmin, existingPrincipal } from "../shared/prerequisites";
 import { ebsKeyPolicy, ebsKeyUsePolicy, secretsKeyPolicy, serviceRoleTrust } from "./policies";
 
 export interface ClusterArgs {
     /** EKS cluster name; the network's subnet tags use the same name. */
     readonly clusterName: string;
     readonly region: string;
-    readonly privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
-    /** The same subnets by zone: node groups are made per zone. */
+    /**
+     * The private subnets of every zone, by zone: node groups are made per zone. The control plane takes those of
+     * the first `settings.controlPlaneZoneCount` zones only: EKS accepts later subnet changes only within the zones
+     * it was created in, so an added zone must not change its list.
+     */
     readonly privateSubnets: readonly ZonalSubnet[];
     readonly settings: ClusterConfig;
     /** The config key of these settings (e.g. `platform:cluster`), for messages about missing principals. */
@@ -106,7 +109,7 @@ export class Cluster extends pulumi.ComponentResource implements ClusterRef {
                 version: s.version,
                 roleArn: clusterRole.arn,
                 vpcConfig: {
-                    subnetIds: args.privateSubnetIds,
+                    subnetIds: args.privateSubnets.slice(0, s.controlPlaneZoneCount).map((z) => z.subnetId),
                     endpointPrivateAccess: s.endpoint.privateAccess,
                     endpointPublicAccess: s.endpoint.publicAccess,
                     publicAccessCidrs: s.endpoint.publicAccess ? [...s.endpoint.publicAccessCidrs] : undefined,
@@ -215,9 +218,11 @@ export class Cluster extends pulumi.ComponentResource implements ClusterRef {
         );
         const lateAddons = addons.filter((a) => a.phase === "afterNodes").map((a) => installAddon(a, nodeGroups));
 
+        // Checked during preview: the deployer must be an admin, or every Kubernetes call below would be refused.
+        const deployer = deployerIsAdmin(s.admins, `${args.configKey}.admins`, { parent: this });
         this.kubeconfig = pulumi.secret(
             pulumi
-                .all([cluster.name, cluster.endpoint, this.certificateAuthority])
+                .all([cluster.name, cluster.endpoint, this.certificateAuthority, deployer])
                 .apply(([clusterName, endpoint, ca]) => JSON.stringify(kubeconfig({ clusterName, endpoint, certificateAuthority: ca, region: args.region }))),
         );
         this.k8sProvider = new k8s.Provider(

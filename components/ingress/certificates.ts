@@ -14,7 +14,7 @@ import {
 } from "./certificate-policy";
 import { ACME_ISSUER_NAMES, AcmeIssuerName, CHART_REPOSITORIES } from "./constants";
 import { gatewayCertificateSpec } from "./gateway-objects";
-import { certManagerPolicy } from "./policies";
+import { acmeDns01Policy } from "./policies";
 import { approverPolicyValues, certManagerValues } from "./values";
 
 export interface CertificatesArgs {
@@ -54,19 +54,23 @@ export class Certificates extends pulumi.ComponentResource {
     /** The shared Gateway's certificate (its listener's TLS secret). */
     public readonly certificate: k8s.apiextensions.CustomResource;
     private readonly approverPolicy: k8s.helm.v3.Release;
+    private readonly certManager: k8s.helm.v3.Release;
     private readonly k8sProvider: k8s.Provider;
+    private readonly cluster: ClusterRef;
     private readonly requester: { readonly name: string; readonly namespace: string };
+    private readonly acme: { zoneId: pulumi.Input<string>; zoneArn: pulumi.Input<string>; domain: string; email: string; region: string };
 
     constructor(name: string, args: CertificatesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:ingress:Certificates", name, {}, opts);
         this.k8sProvider = args.cluster.k8sProvider;
+        this.cluster = args.cluster;
+        this.acme = { zoneId: args.zoneId, zoneArn: args.zoneArn, domain: args.domain, email: args.email, region: args.region };
         const k8sOpts = { parent: this, provider: args.cluster.k8sProvider };
         const certManagerNs = args.certManagerNamespace.resource.metadata.name;
-        const gatewayNs = args.gatewayNamespace.resource.metadata.name;
         const gatewayNamespace = args.gatewayNamespace.name;
         this.requester = { name: CERT_MANAGER_SERVICE_ACCOUNT, namespace: args.certManagerNamespace.name };
 
-        const certManager = new k8s.helm.v3.Release(
+        const certManager = (this.certManager = new k8s.helm.v3.Release(
             `${name}-cert-manager`,
             {
                 name: "cert-manager",
@@ -78,7 +82,7 @@ export class Certificates extends pulumi.ComponentResource {
                 maxHistory: 5,
             },
             { ...k8sOpts, dependsOn: args.dependsOn },
-        );
+        ));
         this.approverPolicy = new k8s.helm.v3.Release(
             `${name}-approver-policy`,
             {
@@ -93,40 +97,9 @@ export class Certificates extends pulumi.ComponentResource {
             { ...k8sOpts, dependsOn: [certManager] },
         );
 
-        // The DNS-01 account: IRSA, because cert-manager exchanges this ServiceAccount's token itself (serviceAccountRef).
-        const dns01 = args.cluster.workloadIdentity(
-            `${name}-dns01-identity`,
-            {
-                namespace: gatewayNamespace,
-                serviceAccount: ACME_DNS01_SERVICE_ACCOUNT,
-                mode: "Irsa",
-                policy: pulumi.all([args.zoneArn, aws.getPartitionOutput({}, { parent: this }).partition]).apply(([arn, p]) => certManagerPolicy(p, arn, args.domain)),
-            },
-            { parent: this },
-        );
-        const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-dns01-sa`, { metadata: { name: ACME_DNS01_SERVICE_ACCOUNT, namespace: gatewayNs } }, k8sOpts);
-        const token = tokenRequestRole(gatewayNamespace, this.requester);
-        const tokenRole = new k8s.rbac.v1.Role(`${name}-dns01-token-role`, token.role, { ...k8sOpts, dependsOn: [args.gatewayNamespace.resource] });
-        const tokenBinding = new k8s.rbac.v1.RoleBinding(`${name}-dns01-token-binding`, token.binding, { ...k8sOpts, dependsOn: [tokenRole] });
-
-        const issuers = ACME_ISSUER_NAMES.map(
-            (issuer) =>
-                new k8s.apiextensions.CustomResource(
-                    `${name}-issuer-${issuer}`,
-                    acmeIssuerSpec(issuer, {
-                        namespace: gatewayNamespace,
-                        email: args.email,
-                        region: args.region,
-                        hostedZoneId: args.zoneId,
-                        domain: args.domain,
-                        roleArn: dns01.roleArn,
-                    }),
-                    { ...k8sOpts, dependsOn: [certManager, serviceAccount, tokenBinding] },
-                ),
-        );
-
         // On destroy, after the certificates and before cert-manager: ACME challenges and orders in flight carry its
-        // finalizer. (The certificates wait for this release, so they are deleted before its hook runs.)
+        // finalizer. (The gateway's certificate and issuers are deleted around it: certificate first, issuers after.)
+        const gatewayIssuers = this.acmeIssuers(`${name}-gateway`, gatewayNamespace, [args.domain, `*.${args.domain}`], [certManager, args.gatewayNamespace.resource]);
         const cleanup = finalizerCleanup(
             `${name}-finalizer-cleanup`,
             {
@@ -136,26 +109,59 @@ export class Certificates extends pulumi.ComponentResource {
                 timeout: "5m",
                 systemNodeSelector: { [NODE_ROLE_LABEL]: "system" },
             },
-            { ...k8sOpts, dependsOn: [certManager, ...issuers] },
+            { ...k8sOpts, dependsOn: [certManager, ...gatewayIssuers] },
         );
-
-        const gatewayPolicy = this.allowCertificates(`${name}-gateway`, "platform-gateway", {
-            namespace: gatewayNamespace,
-            dnsNames: [args.domain, `*.${args.domain}`],
-        });
+        const gatewayPolicy = this.approveRequests(`${name}-gateway`, "platform-gateway", { namespace: gatewayNamespace, dnsNames: [args.domain, `*.${args.domain}`] });
         this.certificate = new k8s.apiextensions.CustomResource(
             `${name}-gateway-certificate`,
             gatewayCertificateSpec(gatewayNamespace, args.domain, args.gatewayIssuer),
-            { ...k8sOpts, dependsOn: [...issuers, args.gatewayNamespace.resource, cleanup, ...gatewayPolicy] },
+            { ...k8sOpts, dependsOn: [...gatewayIssuers, args.gatewayNamespace.resource, cleanup, ...gatewayPolicy] },
         );
         this.registerOutputs({});
     }
 
     /**
-     * Lets one namespace obtain certificates for these names (and only these) from the platform's ACME issuers: a
-     * CertificateRequestPolicy selecting that namespace, and the `use` grant approver-policy checks.
+     * Lets one namespace obtain publicly trusted certificates for these names, and only these: the platform's two ACME
+     * issuers in that namespace, with a DNS-01 account (its own ServiceAccount's token, IRSA) that may write only those
+     * names' challenge records, and the approver-policy CertificateRequestPolicy (plus the `use` grant) that approves
+     * requests from that namespace for those names. Returns what a Certificate there must wait for.
      */
-    public allowCertificates(name: string, policyName: string, a: CertificatePolicyArgs): pulumi.Resource[] {
+    public allowCertificates(name: string, policyName: string, a: CertificatePolicyArgs & { readonly namespaceResource?: pulumi.Resource }): pulumi.Resource[] {
+        const issuers = this.acmeIssuers(name, a.namespace, a.dnsNames, [this.certManager, ...(a.namespaceResource ? [a.namespaceResource] : [])]);
+        return [...issuers, ...this.approveRequests(name, policyName, a)];
+    }
+
+    /** Namespaced staging/production ACME issuers whose DNS-01 account may write only `dnsNames`' challenge records. */
+    private acmeIssuers(name: string, namespace: string, dnsNames: readonly string[], dependsOn: pulumi.Resource[]): k8s.apiextensions.CustomResource[] {
+        const k8sOpts = { parent: this, provider: this.k8sProvider };
+        const { zoneArn, zoneId, domain, email, region } = this.acme;
+        // IRSA, because cert-manager exchanges this ServiceAccount's token itself (serviceAccountRef).
+        const dns01 = this.cluster.workloadIdentity(
+            `${name}-dns01`,
+            {
+                namespace,
+                serviceAccount: ACME_DNS01_SERVICE_ACCOUNT,
+                mode: "Irsa",
+                policy: pulumi.all([zoneArn, aws.getPartitionOutput({}, { parent: this }).partition]).apply(([arn, p]) => acmeDns01Policy(p, arn, dnsNames)),
+            },
+            { parent: this },
+        );
+        const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-dns01-sa`, { metadata: { name: ACME_DNS01_SERVICE_ACCOUNT, namespace } }, { ...k8sOpts, dependsOn });
+        const token = tokenRequestRole(namespace, this.requester);
+        const tokenRole = new k8s.rbac.v1.Role(`${name}-dns01-token-role`, token.role, { ...k8sOpts, dependsOn });
+        const tokenBinding = new k8s.rbac.v1.RoleBinding(`${name}-dns01-token-binding`, token.binding, { ...k8sOpts, dependsOn: [tokenRole] });
+        return ACME_ISSUER_NAMES.map(
+            (issuer) =>
+                new k8s.apiextensions.CustomResource(
+                    `${name}-issuer-${issuer}`,
+                    acmeIssuerSpec(issuer, { namespace, email, region, hostedZoneId: zoneId, domain, roleArn: dns01.roleArn }),
+                    { ...k8sOpts, dependsOn: [...dependsOn, serviceAccount, tokenBinding] },
+                ),
+        );
+    }
+
+    /** The CertificateRequestPolicy approving this namespace's requests for these names, and the `use` grant. */
+    private approveRequests(name: string, policyName: string, a: CertificatePolicyArgs): pulumi.Resource[] {
         const k8sOpts = { parent: this, provider: this.k8sProvider };
         const policy = new k8s.apiextensions.CustomResource(`${name}-certificate-policy`, certificateRequestPolicySpec(policyName, a), {
             ...k8sOpts,

@@ -1,8 +1,12 @@
 // Route 53 permissions of cert-manager and external-dns, scoped to the platform's hosted zone.
 import { PolicyDocument, policyDocument } from "../shared/iam";
 
-/** DNS-01: TXT records under _acme-challenge of the domain, in this zone only. */
-export function certManagerPolicy(partition: string, zoneArn: string, domain: string): PolicyDocument {
+/** The TXT record an ACME DNS-01 challenge for `name` writes (a wildcard's is its base domain's). */
+export const acmeChallengeRecord = (name: string) => `_acme-challenge.${name.replace(/^\*\./, "")}`;
+
+/** DNS-01 for exactly these certificate names: their _acme-challenge TXT records, in this zone only. */
+export function acmeDns01Policy(partition: string, zoneArn: string, dnsNames: readonly string[]): PolicyDocument {
+    const records = [...new Set(dnsNames.map(acmeChallengeRecord))];
     return policyDocument(
         { Sid: "PollChanges", Effect: "Allow", Action: "route53:GetChange", Resource: `arn:${partition}:route53:::change/*` },
         {
@@ -11,8 +15,7 @@ export function certManagerPolicy(partition: string, zoneArn: string, domain: st
             Action: "route53:ChangeResourceRecordSets",
             Resource: zoneArn,
             Condition: {
-                "ForAllValues:StringEquals": { "route53:ChangeResourceRecordSetsRecordTypes": ["TXT"] },
-                "ForAllValues:StringLike": { "route53:ChangeResourceRecordSetsNormalizedRecordNames": [`_acme-challenge.${domain}`, `_acme-challenge.*.${domain}`] },
+                "ForAllValues:StringEquals": { "route53:ChangeResourceRecordSetsRecordTypes": ["TXT"], "route53:ChangeResourceRecordSetsNormalizedRecordNames": records },
             },
         },
         { Sid: "ReadZone", Effect: "Allow", Action: "route53:ListResourceRecordSets", Resource: zoneArn },

@@ -9,6 +9,14 @@ export const ADOPTABLE_NAME_INPUT: Readonly<Record<string, string>> = {
     "aws:s3/bucket:Bucket": "bucket",
 };
 
+/**
+ * Inputs that differ between the retained resource and the rebuilt program and are updated after the adoption
+ * (an import fails on any other difference): a log group's KMS key is the new generation's, not the retained one.
+ */
+export const ADOPTION_IGNORED_INPUTS: Readonly<Record<string, readonly string[]>> = {
+    "aws:cloudwatch/logGroup:LogGroup": ["kmsKeyId"],
+};
+
 /** A transformation (inherited by every child) that adopts retained, fixed-name resources by that name. */
 export function adoptRetained(args: pulumi.ResourceTransformationArgs): pulumi.ResourceTransformationResult | undefined {
     const input = ADOPTABLE_NAME_INPUT[args.type];
@@ -17,5 +25,6 @@ export function adoptRetained(args: pulumi.ResourceTransformationArgs): pulumi.R
     if (typeof id !== "string") {
         throw new Error(`adoptRetained: ${args.type} ${args.name} has no ${input} known before deployment; pin allowedAccountIds to one account`);
     }
-    return { props: args.props, opts: pulumi.mergeOptions(args.opts, { import: id }) };
+    const ignoreChanges = [...(args.opts.ignoreChanges ?? []), ...(ADOPTION_IGNORED_INPUTS[args.type] ?? [])];
+    return { props: args.props, opts: pulumi.mergeOptions(args.opts, { import: id, ignoreChanges }) };
 }

@@ -81,7 +81,6 @@ export class Platform extends pulumi.ComponentResource {
             {
                 clusterName: cfg.name,
                 region: cfg.region,
-                privateSubnetIds: this.network.privateSubnetIds,
                 privateSubnets: this.network.privateSubnets,
                 settings: cfg.cluster,
                 configKey: `${args.project}:cluster`,

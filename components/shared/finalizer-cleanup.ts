@@ -119,7 +119,19 @@ export function finalizerCleanup(name: string, args: FinalizerCleanupArgs, opts:
     const objects = cleanupObjects({ ...args, name: `${args.controllerChart}-finalizer-cleanup`, resources: FINALIZER_CLEANUPS[args.controllerChart] });
     return new k8s.helm.v3.Release(
         name,
-        { name: `${args.controllerChart}-finalizer-cleanup`, chart: CLEANUP_CHART, namespace: args.namespace, values: { objects }, maxHistory: 3 },
+        {
+            name: `${args.controllerChart}-finalizer-cleanup`,
+            chart: CLEANUP_CHART,
+            namespace: args.namespace,
+            values: { objects },
+            maxHistory: 3,
+            // Helm's uninstall waits this long for the pre-delete hook (the provider's default is 300 s): the Job's
+            // whole deadline, so a long drain is not cut short and retried from the start.
+            timeout: releaseTimeoutSeconds(args.timeout),
+        },
         opts,
     );
 }
+
+/** Seconds the release waits for its hook: the Job's active deadline plus a minute to schedule and finish. */
+export const releaseTimeoutSeconds = (timeout: string) => seconds(timeout) + 300 + 60;

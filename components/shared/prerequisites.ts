@@ -32,3 +32,31 @@ export function existingPrincipal(arn: string, configKey: string, opts: pulumi.I
         return arn;
     });
 }
+
+/** The IAM role name or user ARN behind an STS caller ARN (`assumed-role/<role>/<session>` or an IAM user). */
+export function callerPrincipal(callerArn: string): { kind: "role" | "user" | "other"; name: string } {
+    const assumed = /^arn:aws[a-z-]*:sts::\d{12}:assumed-role\/([^/]+)\/[^/]+$/.exec(callerArn);
+    if (assumed) return { kind: "role", name: assumed[1] };
+    if (/^arn:aws[a-z-]*:iam::\d{12}:user\//.test(callerArn)) return { kind: "user", name: callerArn };
+    return { kind: "other", name: callerArn };
+}
+
+/** Whether the caller is one of the admin ARNs (roles match by name: an STS ARN carries no path). */
+export function callerIsAdmin(callerArn: string, admins: readonly string[]): boolean {
+    const caller = callerPrincipal(callerArn);
+    if (caller.kind === "user") return admins.includes(caller.name);
+    return caller.kind === "role" && admins.some((a) => /:role\//.test(a) && a.split("/").pop() === caller.name);
+}
+
+/**
+ * The identity running `pulumi up` must be among the cluster admins: creator rights are never bootstrapped, so
+ * otherwise the first `up` creates a cluster its own deployer cannot reach. Resolves to the caller's ARN.
+ */
+export function deployerIsAdmin(admins: readonly string[], configKey: string, opts: pulumi.InvokeOptions): pulumi.Output<string> {
+    return pulumi.output(aws.getCallerIdentity({}, opts)).apply(({ arn }) => {
+        if (!callerIsAdmin(arn, admins)) {
+            throw new pulumi.RunError(`${configKey}: the identity running pulumi up (${arn}) is not among the admins; add its role ARN, or it could not reach the cluster it creates`);
+        }
+        return arn;
+    });
+}

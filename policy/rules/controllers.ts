@@ -74,6 +74,13 @@ export function cleanupKinds(r: PolicyResource): string[] {
     return Array.isArray(command) && command[1] === "delete" && typeof command[2] === "string" ? command[2].split(",") : [];
 }
 
+/** The cleanup Job's activeDeadlineSeconds. */
+export function cleanupJobDeadline(r: PolicyResource): number | undefined {
+    const objects: unknown = r.props.values?.objects;
+    const job = Array.isArray(objects) ? objects.find((o) => o?.kind === "Job") : undefined;
+    return typeof job?.spec?.activeDeadlineSeconds === "number" ? job.spec.activeDeadlineSeconds : undefined;
+}
+
 export const finalizerCleanupPolicy: StackValidationPolicy = {
     name: "finalizer-cleanup-before-controller",
     description: "A controller whose objects carry finalizers it alone clears has a cleanup release, removed before it on destroy, that deletes those objects and waits.",
@@ -83,6 +90,12 @@ export const finalizerCleanupPolicy: StackValidationPolicy = {
             for (const controller of resources.filter(release(chart))) {
                 const cleanups = resources.filter((r) => release(CLEANUP_CHART_NAME)(r) && deletedBefore(r, resources).has(controller));
                 const missing = kinds.filter((k) => !cleanups.some((c) => cleanupKinds(c).includes(k)));
+                for (const c of cleanups) {
+                    const deadline = cleanupJobDeadline(c);
+                    if (deadline !== undefined && !(Number(c.props.timeout) > deadline)) {
+                        report(`${c.name}: Helm waits ${c.props.timeout ?? 300} s for the pre-delete hook, less than its Job's deadline of ${deadline} s; set the release timeout above it`, c.urn);
+                    }
+                }
                 if (missing.length > 0) {
                     report(`${controller.name} (chart ${chart}): no cleanup release ordered after it deletes ${missing.join(", ")}; on destroy their finalizers would never clear`, controller.urn);
                 }

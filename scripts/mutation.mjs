@@ -1,0 +1,18 @@
+// npm run mutation -- --layer <network|cluster|storage|backup|ingress|shared|stacks|policy> [--layer ...]
+// Mutation testing is a benchmark, not part of npm test: StrykerJS needs Node 22 (run through the node@22 package
+// when this machine's Node is older) and takes minutes per layer on two cores.
+import { spawnSync } from "node:child_process";
+import { parseArgs } from "node:util";
+
+const { values } = parseArgs({ options: { layer: { type: "string", multiple: true } } });
+const layers = values.layer ?? ["stacks"];
+const major = Number(process.versions.node.split(".")[0]);
+const stryker = ["node_modules/@stryker-mutator/core/bin/stryker.js", "run", "stryker.config.mjs"];
+let failed = 0;
+for (const layer of layers) {
+    console.log(`\n=== mutation testing: ${layer} ===`);
+    const [cmd, args] = major >= 22 ? [process.execPath, stryker] : ["npm", ["exec", "--yes", "--package=node@22", "--", "node", ...stryker]];
+    const run = spawnSync(cmd, args, { stdio: "inherit", env: { ...process.env, MUTATION_LAYER: layer } });
+    if (run.status !== 0) failed++;
+}
+process.exit(failed > 0 ? 1 : 0);

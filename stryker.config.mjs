@@ -1,0 +1,36 @@
+// StrykerJS, one layer at a time: `npm run mutation -- --layer cluster` (scripts/mutation.mjs sets MUTATION_LAYER).
+// Each layer mutates its own code and runs the tests that are about it; the incremental file of each layer is kept
+// in reports/mutation/ so a rerun only re-tests mutants whose code or tests changed.
+const LAYERS = {
+    network: { mutate: ["components/network/**/*.ts"], spec: ["test/cidr.test.ts", "test/nat.test.ts", "test/network.test.ts", "test/stacks.test.ts"] },
+    cluster: { mutate: ["components/cluster/**/*.ts"], spec: ["test/cluster.test.ts", "test/options.test.ts", "test/invariants.test.ts"] },
+    storage: { mutate: ["components/storage/**/*.ts"], spec: ["test/storage.test.ts", "test/invariants.test.ts"] },
+    backup: { mutate: ["components/backup/**/*.ts"], spec: ["test/backup.test.ts", "test/storage-config.test.ts"] },
+    ingress: { mutate: ["components/ingress/**/*.ts"], spec: ["test/ingress.test.ts", "test/finalizer-cleanup.test.ts"] },
+    shared: { mutate: ["components/shared/**/*.ts", "components/platform/**/*.ts"], spec: ["test/finalizer-cleanup.test.ts", "test/prerequisites.test.ts", "test/stacks.test.ts", "test/plan.test.ts"] },
+    stacks: { mutate: ["stacks/**/*.ts"], spec: ["test/config.test.ts", "test/config-gaps.test.ts", "test/cluster-config.test.ts", "test/storage-config.test.ts", "test/ingress-config.test.ts", "test/pulumi-yaml.test.ts"] },
+    policy: { mutate: ["policy/**/*.ts"], spec: ["test/policies.test.ts", "test/invariants.test.ts", "test/finalizer-cleanup.test.ts"] },
+};
+
+const layer = process.env.MUTATION_LAYER ?? "stacks";
+const chosen = LAYERS[layer];
+if (!chosen) throw new Error(`unknown layer ${layer}; one of ${Object.keys(LAYERS).join(", ")}`);
+
+export default {
+    packageManager: "npm",
+    testRunner: "mocha",
+    mochaOptions: { spec: chosen.spec, require: ["tsx/cjs"] },
+    checkers: ["typescript"],
+    tsconfigFile: "tsconfig.json",
+    mutate: chosen.mutate,
+    coverageAnalysis: "perTest",
+    incremental: true,
+    incrementalFile: `reports/mutation/${layer}.json`,
+    reporters: ["clear-text", "progress"],
+    clearTextReporter: { allowColor: false, logTests: false, maxTestsToLog: 0 },
+    concurrency: 2,
+    timeoutMS: 60000,
+    tempDirName: ".stryker-tmp",
+    cleanTempDir: true,
+    ignoreStatic: true,
+};
