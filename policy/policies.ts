@@ -4,6 +4,7 @@ import { controllerDependencyPolicy, finalizerCleanupPolicy } from "./rules/cont
 import { keyPolicyPrincipalsPolicy } from "./rules/key-policies";
 import { nameLengthPolicy } from "./rules/names";
 import { iamLeastPrivilegePolicy } from "./rules/iam";
+import { podIdentityTrustPolicy } from "./rules/workload-identity";
 import {
     helmReleasePolicy,
     kmsKeyRotationPolicy,
@@ -29,4 +30,5 @@ export const PLATFORM_POLICIES: Policies = [
     helmReleasePolicy,
     kubernetesProviderPolicy,
     prerequisiteOrderPolicy,
+    podIdentityTrustPolicy,
 ];

@@ -280,7 +280,9 @@ for (const stack of ["dev", "prod"] as const) {
                 ofType(res, "aws:cloudwatch/eventRule:EventRule").map((r) => inputs(r).name),
                 ["health", "spot", "rebalance", "state-change", "capacity-reservation"].map((n) => `acme-${stack}-karpenter-${n}`),
             );
-            for (const t of ofType(res, "aws:cloudwatch/eventTarget:EventTarget")) assert.strictEqual(inputs(t).targetId, "karpenter-interruption-queue");
+            const targets = ofType(res, "aws:cloudwatch/eventTarget:EventTarget");
+            assert.strictEqual(targets.length, 5);
+            for (const t of targets) assert.strictEqual(inputs(t).targetId, "karpenter-interruption-queue");
             const pool = ofType(res, "kubernetes:karpenter.sh/v1:NodePool")[0];
             const capacity = inputs(pool).spec.template.spec.requirements.find((r: any) => r.key === "karpenter.sh/capacity-type");
             assert.deepStrictEqual(capacity.values, want.karpenterCapacity);

@@ -2,6 +2,8 @@ import * as assert from "assert";
 import type { Plan, PlannedResource } from "../plan/engine";
 import { checkPolicies, Violation } from "../plan/policy-runner";
 import { statementProblems } from "../policy/rules/iam";
+import { podIdentityTrustPolicy } from "../policy/rules/workload-identity";
+import { keyPolicyPrincipalsPolicy } from "../policy/rules/key-policies";
 import {
     helmReleasePolicy,
     kmsKeyRotationPolicy,
@@ -38,6 +40,8 @@ describe("invariants hold on every committed stack, over non-empty sets", functi
             assert.ok(count("kubernetes:helm.sh/v3:Release") >= 8);
             assert.ok(plan.resources.filter((r) => r.type.startsWith("kubernetes:")).length >= 20);
             if (stack === "prod") assert.strictEqual(count("aws:ec2/flowLog:FlowLog"), 1);
+            const podIdentityRoles = plan.resources.filter((r) => r.type === "aws:iam/role:Role" && String(r.inputs.assumeRolePolicy).includes("pods.eks.amazonaws.com"));
+            assert.ok(podIdentityRoles.length >= (stack === "prod" ? 7 : 6), `${podIdentityRoles.length} Pod Identity roles`);
             assert.deepStrictEqual(await checkPolicies(plan), []);
         });
     }
@@ -186,5 +190,56 @@ describe("policy: prerequisites created first", () => {
             res("aws:eks/cluster:Cluster", "eks", { name: "c", enabledClusterLogTypes: ["api"] }, { deps: [group.urn] }),
         );
         assert.deepStrictEqual(v, []);
+    });
+});
+
+describe("policy: Pod Identity trust", () => {
+    const trust = (condition: object, action: string[] = ["sts:AssumeRole", "sts:TagSession"]) =>
+        json({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "pods.eks.amazonaws.com" }, Action: action, Condition: condition }] });
+    const tags = (namespace: string, serviceAccount: string) => ({
+        StringEquals: {
+            "aws:SourceAccount": "111111111111",
+            "aws:RequestTag/eks-cluster-arn": "arn:aws:eks:eu-west-1:111111111111:cluster/c",
+            "aws:RequestTag/kubernetes-namespace": namespace,
+            "aws:RequestTag/kubernetes-service-account": serviceAccount,
+        },
+    });
+    const association = (role: PlannedResource, namespace: string, serviceAccount: string) =>
+        res("aws:eks/podIdentityAssociation:PodIdentityAssociation", "assoc", { namespace, serviceAccount }, { deps: [role.urn] });
+    it("accepts the documented session-tag trust for the associated service account", async () => {
+        const role = res("aws:iam/role:Role", "r", { assumeRolePolicy: trust(tags("velero", "velero-server")) });
+        assert.deepStrictEqual(await run([podIdentityTrustPolicy], role, association(role, "velero", "velero-server")), []);
+        const addon = res("aws:eks/addon:Addon", "cni", { podIdentityAssociations: [{ serviceAccount: "aws-node" }] }, { deps: [] });
+        const cniRole = res("aws:iam/role:Role", "cni-role", { assumeRolePolicy: trust(tags("kube-system", "aws-node")) });
+        assert.deepStrictEqual(await run([podIdentityTrustPolicy], cniRole, { ...addon, dependencies: [cniRole.urn] }), []);
+    });
+    it("refuses aws:SourceArn, missing session tags or TagSession, another service account, and an unused role", async () => {
+        const sourceArn = res("aws:iam/role:Role", "a", { assumeRolePolicy: trust({ StringEquals: { "aws:SourceAccount": "1" }, ArnEquals: { "aws:SourceArn": "arn:aws:eks:x" } }, ["sts:AssumeRole"]) });
+        const v = await run([podIdentityTrustPolicy], sourceArn, association(sourceArn, "velero", "velero-server"));
+        assert.deepStrictEqual(v.map((m) => m.replace(/^a: /, "").split(":")[0].split(" (")[0]), [
+            "needs sts",
+            "aws",
+            "no StringEquals on aws",
+            "no StringEquals on aws",
+            "no StringEquals on aws",
+            "assoc binds velero/velero-server, which the trust does not name",
+        ]);
+        const other = res("aws:iam/role:Role", "b", { assumeRolePolicy: trust(tags("velero", "velero-server")) });
+        assert.deepStrictEqual(await run([podIdentityTrustPolicy], other, association(other, "velero", "node-agent")), ["b: assoc binds velero/node-agent, which the trust does not name"]);
+        assert.deepStrictEqual(await run([podIdentityTrustPolicy], other), ["b: no Pod Identity association or add-on uses it"]);
+    });
+});
+
+describe("policy: key policies limit '*' to the key's own account", () => {
+    it("refuses kms:CallerAccount naming another account than the key's administration", async () => {
+        const policy = json({
+            Statement: [
+                { Sid: "Admin", Effect: "Allow", Principal: { AWS: "arn:aws:iam::111111111111:root" }, Action: "kms:*", Resource: "*" },
+                { Sid: "Use", Effect: "Allow", Principal: { AWS: "*" }, Action: "kms:Decrypt", Resource: "*", Condition: { StringEquals: { "kms:CallerAccount": "999999999999" } } },
+            ],
+        });
+        assert.deepStrictEqual(await run([keyPolicyPrincipalsPolicy], res("aws:kms/key:Key", "k", { policy })), [
+            `key policy statement Use: "*" limited to kms:CallerAccount 999999999999, not this key's account 111111111111`,
+        ]);
     });
 });

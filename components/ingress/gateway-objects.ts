@@ -90,7 +90,6 @@ export function httpRouteSpec(s: PublishedService, domain: string, gatewayNamesp
     };
 }
 
-/** Let's Encrypt over ACME DNS-01 on Route 53, limited to the platform's zone. */
 /** The wildcard certificate the HTTPS listener terminates with. */
 export function gatewayCertificateSpec(namespace: string, domain: string, issuer: AcmeIssuerName) {
     return {

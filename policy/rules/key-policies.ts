@@ -23,10 +23,12 @@ function rolesCreatedFirst(key: PolicyResource): { path: string; name: string }[
 const hasConditionKey = (st: Statement, key: string) => Object.values(st.Condition ?? {}).some((block) => key in (block ?? {}));
 
 /** Why a principal of `st` may not exist when KMS checks the policy; undefined when it surely does. */
-export function principalProblem(principal: string, st: Statement, created: readonly { path: string; name: string }[]): string | undefined {
+export function principalProblem(principal: string, st: Statement, created: readonly { path: string; name: string }[], account?: string): string | undefined {
     if (/^\d{12}$/.test(principal) || ROOT.test(principal)) return undefined;
     if (principal === "*") {
-        return hasConditionKey(st, "kms:CallerAccount") ? undefined : `"*" without a kms:CallerAccount condition opens the key to every account`;
+        if (!hasConditionKey(st, "kms:CallerAccount")) return `"*" without a kms:CallerAccount condition opens the key to every account`;
+        const callers = asArray(Object.values(st.Condition ?? {}).map((block) => block["kms:CallerAccount"]).find((v) => v !== undefined) as string | string[]);
+        return account && callers.some((c) => c !== account) ? `"*" limited to kms:CallerAccount ${callers.join(", ")}, not this key's account ${account}` : undefined;
     }
     const role = ROLE.exec(principal);
     if (role && created.some((c) => c.path === role[2] && c.name === role[3])) return undefined;
@@ -43,11 +45,16 @@ export const keyPolicyPrincipalsPolicy: StackValidationPolicy = {
             const doc = jsonProp(key.props.policy);
             if (!doc) continue;
             const created = rolesCreatedFirst(key);
+            // The key's own account: the one its administration statement names.
+            const account = asArray(doc.Statement as Statement | Statement[])
+                .flatMap((st) => (st.Principal && st.Principal !== "*" ? asArray(st.Principal.AWS) : []))
+                .map((p) => ROOT.exec(p)?.[1])
+                .find((a) => a !== undefined);
             for (const st of asArray(doc.Statement as Statement | Statement[])) {
                 if (st.Effect !== "Allow" || st.Principal === undefined) continue;
                 const principals = st.Principal === "*" ? ["*"] : asArray(st.Principal.AWS);
                 for (const p of principals) {
-                    const problem = principalProblem(p, st, created);
+                    const problem = principalProblem(p, st, created, account);
                     if (problem) report(`key policy statement ${st.Sid ?? "(no Sid)"}: ${problem}`, key.urn);
                 }
             }
