@@ -3,6 +3,7 @@
 import type { Policies, PolicyResource, ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import type { Plan, PlannedResource } from "./engine";
 import { PLATFORM_POLICIES } from "../policy/policies";
+import { durationSeconds } from "../components/shared/duration";
 
 export interface Violation {
     readonly policy: string;
@@ -13,10 +14,7 @@ export interface Violation {
 
 type ResourceClass = { __pulumiType?: string };
 const typeOf = (cls: unknown) => (cls as ResourceClass).__pulumiType;
-const seconds = (d: string | undefined) => {
-    const m = d ? /^(\d+)(s|m|h)$/.exec(d) : null;
-    return m ? Number(m[1]) * { s: 1, m: 60, h: 3600 }[m[2] as "s" | "m" | "h"] : 0;
-};
+const seconds = (d: string | undefined) => (d ? durationSeconds(d) : 0);
 
 /** Each planned resource as CrossGuard presents it: props are the inputs, with parent, provider and dependencies linked. */
 export function policyResources(plan: Pick<Plan, "resources">): PolicyResource[] {

@@ -7,6 +7,7 @@ import { ebsKeyUsePolicy } from "./policies";
 import { interruptionQueuePolicy, KARPENTER_INTERRUPTION_EVENTS, karpenterControllerPolicy } from "./karpenter-policies";
 import { policyDocument } from "../shared/iam";
 import { finalizerCleanup, kubectlImage } from "../shared/finalizer-cleanup";
+import { durationSeconds } from "../shared/duration";
 import { NODE_ROLE_LABEL } from "./node-group";
 
 export const KARPENTER_CHART_REPO = "oci://public.ecr.aws/karpenter";
@@ -29,9 +30,7 @@ export interface KarpenterSettings {
 
 /** Whole minutes in a Karpenter duration such as 2h or 1h30m (rounded up). */
 export function durationMinutes(duration: string): number {
-    let seconds = 0;
-    for (const [, n, unit] of duration.matchAll(/(\d+)([smh])/g)) seconds += Number(n) * { s: 1, m: 60, h: 3600 }[unit as "s" | "m" | "h"];
-    return Math.ceil(seconds / 60);
+    return Math.ceil(durationSeconds(duration) / 60);
 }
 
 /** Helm values of the karpenter chart (keys as in its values.yaml at the pinned version). */

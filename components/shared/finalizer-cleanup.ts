@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { CRITICAL_ADDONS_TAINT } from "../cluster/constants";
+import { durationSeconds } from "./duration";
 
 /** The local chart that renders the objects below (charts/pre-delete-cleanup), relative to the project root. */
 export const CLEANUP_CHART = "charts/pre-delete-cleanup";
@@ -39,11 +40,6 @@ const hook = (weight: number) => ({
     "helm.sh/hook-delete-policy": "before-hook-creation,hook-succeeded",
 });
 
-const seconds = (duration: string) => {
-    let total = 0;
-    for (const [, n, unit] of duration.matchAll(/(\d+)([smh])/g)) total += Number(n) * { s: 1, m: 60, h: 3600 }[unit as "s" | "m" | "h"];
-    return total;
-};
 
 /** The hook objects: RBAC for exactly these kinds (get/list/watch/delete), then the Job that deletes and waits. */
 export function cleanupObjects(a: CleanupObjectsArgs): Record<string, unknown>[] {
@@ -74,7 +70,7 @@ export function cleanupObjects(a: CleanupObjectsArgs): Record<string, unknown>[]
             metadata: meta(0, true),
             spec: {
                 backoffLimit: 2,
-                activeDeadlineSeconds: seconds(a.timeout) + 300,
+                activeDeadlineSeconds: durationSeconds(a.timeout) + 300,
                 template: {
                     spec: {
                         serviceAccountName: a.name,
@@ -134,4 +130,4 @@ export function finalizerCleanup(name: string, args: FinalizerCleanupArgs, opts:
 }
 
 /** Seconds the release waits for its hook: the Job's active deadline plus a minute to schedule and finish. */
-export const releaseTimeoutSeconds = (timeout: string) => seconds(timeout) + 300 + 60;
+export const releaseTimeoutSeconds = (timeout: string) => durationSeconds(timeout) + 300 + 60;
