@@ -3,7 +3,7 @@ import * as fs from "fs";
 import { parseArgs } from "util";
 import { Plan, PlanError, planStack, PROJECT_DIR } from "./engine";
 import { diffPlans, refusedReplacements, renderDiff } from "./diff";
-import { renderOutputs, renderTree } from "./render";
+import { renderOutputs, renderTree, renderVersions } from "./render";
 import { listStacks } from "./stack-files";
 import { checkPolicies, renderViolations } from "./policy-runner";
 
@@ -80,6 +80,7 @@ async function main(argv: string[]): Promise<number> {
 
     console.log(renderTree(plan));
     console.log(renderOutputs(plan));
+    console.log(`\n${renderVersions(plan)}`);
     const violations = await checkPolicies(plan);
     console.log(`\n${renderViolations(violations)}`);
     const diff = base ? diffPlans(base, plan) : undefined;

@@ -45,3 +45,22 @@ export function renderOutputs(plan: Plan): string {
     const lines = keys.map((k) => `  ${k}: ${JSON.stringify(plan.outputs[k])}${plan.secretOutputs.some((p) => p === k || p.startsWith(`${k}.`) || p.startsWith(`${k}[`)) ? " (secret)" : ""}`);
     return ["Outputs:", ...lines].join("\n");
 }
+
+/** Every version the plan pins: charts, EKS add-ons, Kubernetes, and the node AMI release Karpenter follows. */
+export function pinnedVersions(plan: Pick<Plan, "resources">): string[] {
+    const lines: string[] = [];
+    for (const r of plan.resources) {
+        const i = r.inputs as Record<string, any>;
+        if (r.type === "aws:eks/cluster:Cluster") lines.push(`Kubernetes ${i.version} (${i.name})`);
+        if (r.type === "aws:eks/addon:Addon") lines.push(`add-on ${i.addonName} ${i.addonVersion}`);
+        if ((r.type === "kubernetes:helm.sh/v3:Release" || r.type === "kubernetes:helm.sh/v4:Chart") && i.version) lines.push(`chart ${String(i.chart).split("/").pop()} ${i.version}`);
+        if (r.type === "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass") {
+            for (const term of i.spec?.amiSelectorTerms ?? []) if (term.alias) lines.push(`Karpenter node AMI ${term.alias}`);
+        }
+    }
+    return [...new Set(lines)].sort();
+}
+
+export function renderVersions(plan: Pick<Plan, "resources">): string {
+    return ["Pinned versions:", ...pinnedVersions(plan).map((l) => `  ${l}`)].join("\n");
+}

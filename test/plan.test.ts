@@ -5,7 +5,7 @@ import * as path from "path";
 import { spawnSync } from "child_process";
 import { decodeProperties, planStack, PROJECT_DIR } from "../plan/engine";
 import { diffPlans, refusedReplacements, renderDiff } from "../plan/diff";
-import { renderOutputs, renderTree } from "../plan/render";
+import { pinnedVersions, renderOutputs, renderTree } from "../plan/render";
 import { listStacks, plaintextSecretPaths, readStackConfig, SECRET_PLACEHOLDER } from "../plan/stack-files";
 import { committedPlan } from "./plans";
 
@@ -105,6 +105,15 @@ describe("plan: tree, outputs and diff", () => {
         assert.match(renderDiff(diff), /\+- aws:ec2\/vpc:Vpc platform-network-vpc \(replace, REFUSED: inputs.cidrBlock\)\n.*inputs.cidrBlock: "10.20.0.0\/16" => "10.30.0.0\/16"/);
     });
 
+    it("lists every pinned version, the Karpenter AMI release included", async () => {
+        const prod = pinnedVersions(await committedPlan("prod"));
+        assert.ok(prod.includes("Karpenter node AMI al2023@v20260714"));
+        assert.ok(prod.includes("Kubernetes 1.36 (acme-prod)"));
+        assert.ok(prod.includes("add-on vpc-cni v1.22.3-eksbuild.1"));
+        assert.ok(prod.includes("chart velero 12.1.0") && prod.includes("chart cert-manager-approver-policy v0.27.0"));
+        assert.ok(pinnedVersions(await committedPlan("dev")).includes("Karpenter node AMI al2023@latest"));
+    });
+
     it("shows a changed customTimeouts option as a change", async () => {
         const before = await committedPlan("dev");
         const gateway = before.resources.find((r) => r.name === "platform-ingress-gateway")!;
@@ -134,17 +143,21 @@ describe("plan: tree, outputs and diff", () => {
         assert.deepStrictEqual([...new Set(diff.removed.map((r) => r.type))].sort(), ["aws:eks/accessEntry:AccessEntry", "aws:eks/accessPolicyAssociation:AccessPolicyAssociation"]);
     });
 
-    it("adding a zone adds subnets and a node group per configured group, leaves the control plane alone and replaces nothing", async () => {
-        const before = await committedPlan("dev");
-        const network = JSON.parse(readStackConfig(PROJECT_DIR, "dev").config["platform:network"]);
-        const diff = diffPlans(before, await planStack({ stack: "dev", configOverrides: { "platform:network": { ...network, azCount: 3 } } }));
+    it("adding a zone to prod (2 -> 3) adds subnets and a node group per configured group, leaves the control plane alone, replaces nothing", async () => {
+        const cfg = readStackConfig(PROJECT_DIR, "prod").config;
+        const network = JSON.parse(cfg["platform:network"]);
+        const cluster = { ...JSON.parse(cfg["platform:cluster"]), controlPlaneZoneCount: 2 };
+        const zones = (n: number) => ({ "platform:network": { ...network, azCount: n, availabilityZones: network.availabilityZones.slice(0, n) }, "platform:cluster": cluster });
+        const before = await planStack({ stack: "prod", configOverrides: zones(2) });
+        const diff = diffPlans(before, await planStack({ stack: "prod", configOverrides: zones(3) }));
         assert.deepStrictEqual(diff.changed.filter((c) => c.replacedBy.length > 0), []);
         assert.deepStrictEqual(diff.removed, []);
         assert.deepStrictEqual(
             diff.added.filter((r) => r.type === "aws:eks/nodeGroup:NodeGroup").map((r) => r.name).sort(),
             ["platform-cluster-ng-system-eu-west-1c", "platform-cluster-ng-workers-eu-west-1c"],
         );
-        assert.strictEqual(diff.added.filter((r) => r.type === "aws:ec2/subnet:Subnet").length, 2);
+        assert.strictEqual(diff.added.filter((r) => r.type === "aws:ec2/subnet:Subnet").length, 3); // public, private, isolated
+        assert.strictEqual(diff.added.filter((r) => r.type === "aws:ec2/natGateway:NatGateway").length, 1); // OnePerAz
         // EKS takes new subnets only in its original zones: the control plane's list does not change at all.
         assert.deepStrictEqual(diff.changed.filter((c) => c.type === "aws:eks/cluster:Cluster"), []);
     });
