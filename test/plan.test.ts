@@ -222,6 +222,16 @@ describe("plan: the command line", function () {
         assert.match(run.stderr, /platform:network.cidr: expected an IPv4 CIDR block like 10.0.0.0\/16; got "10.0.0.0\/33"/);
     });
 
+    it("writes its phase timings and peak memory with --timings (what npm run bench:plan reads)", () => {
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "plan-")), "t.json");
+        const run = cli("--stack", "dev", "--timings", file);
+        assert.strictEqual(run.status, 0, run.stderr);
+        const t = JSON.parse(fs.readFileSync(file, "utf8"));
+        assert.deepStrictEqual(Object.keys(t).sort(), ["evaluateMs", "loadMs", "maxRssMiB", "policiesMs", "registrations", "renderMs", "resources", "stack"]);
+        assert.strictEqual(t.stack, "dev");
+        assert.ok(t.resources > 100 && t.registrations > t.resources && t.evaluateMs > 0 && t.maxRssMiB > 50, JSON.stringify(t));
+    });
+
     it("exits 2 on usage errors", () => {
         assert.strictEqual(cli().status, 2);
         assert.strictEqual(cli("--stack", "dev", "--bogus").status, 2);
