@@ -81,7 +81,12 @@ export const addonsSchema = z.strictObject({
 
 export const clusterSchema = z.strictObject({
     version: z
-        .enum(EKS_STANDARD_SUPPORT_VERSIONS, { error: `expected a Kubernetes version in EKS standard support: ${EKS_STANDARD_SUPPORT_VERSIONS.join(", ")}` })
+        .enum(EKS_STANDARD_SUPPORT_VERSIONS, {
+            error: (iss) =>
+                typeof iss.input === "number"
+                    ? `expected the version as a string: quote it ("${iss.input}"), YAML reads an unquoted ${iss.input} as a number`
+                    : `expected a Kubernetes version in EKS standard support: ${EKS_STANDARD_SUPPORT_VERSIONS.join(", ")}`,
+        })
         .describe("Kubernetes version of the control plane (and the node groups)."),
     endpoint: z
         .strictObject({

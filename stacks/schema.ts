@@ -2,7 +2,8 @@
 // Components never see raw config; they receive the parsed `PlatformConfig` (or a slice of it).
 import { z } from "zod";
 import { AWS_REGION_PATTERN, INTERFACE_ENDPOINT_SERVICES, NAT_STRATEGIES } from "../components/network/constants";
-import { carveSubnets, cidrsOverlap, parseIpv4Cidr, SubnetCarveError } from "../components/network/cidr";
+import { carveSubnets, cidrsOverlap, cidrWithin, parseIpv4Cidr, SubnetCarveError } from "../components/network/cidr";
+import { Region as AwsRegion } from "@pulumi/aws/types/enums";
 import { checkCluster, clusterSchema } from "./schema-cluster";
 import { backupSchema, checkBackup, checkStorage, storageSchema } from "./schema-storage";
 import { checkIngress, ingressSchema } from "./schema-ingress";
@@ -24,6 +25,16 @@ const vpcPrefixOk = (cidr: string) => {
 };
 
 const accountId = z.string().regex(/^\d{12}$/, "expected a 12-digit AWS account id");
+
+/** Characters AWS accepts in tag values (letters, spaces, numbers and _ . : / = + - @ in any script). */
+const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+const tagValue = z.string().max(256, "expected a tag value of at most 256 characters").regex(TAG_VALUE, "expected a tag value AWS accepts (letters, spaces, digits and _ . : / = + - @)");
+
+/** Regions AWS has: the provider SDK's kept list. */
+const AWS_REGIONS: readonly string[] = Object.values(AwsRegion);
+
+/** Private (RFC 1918) and shared address space (RFC 6598): where a VPC belongs unless told otherwise. */
+const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"];
 
 const subnetPrefix = (what: string, max: number) =>
     z
@@ -68,6 +79,7 @@ export const flowLogsSchema = z.strictObject({
 });
 
 export const networkSchema = z.strictObject({
+    allowPublicCidr: z.boolean().default(false).describe("Allow a VPC CIDR outside the private ranges (only for public space you own)."),
     cidr: ipv4Cidr
         .refine((cidr) => parseIpv4Cidr(cidr).error !== undefined || vpcPrefixOk(cidr), {
             message: "expected a VPC CIDR between /16 and /24 (AWS limits)",
@@ -121,7 +133,7 @@ export const configKeys = {
     },
     owner: {
         type: "string",
-        schema: z.string().min(3, "expected a team or e-mail address (3+ characters)").describe("Owning team, tagged on every resource."),
+        schema: tagValue.min(3, "expected a team or e-mail address (3+ characters)").describe("Owning team, tagged on every resource."),
     },
     costCentre: {
         type: "string",
@@ -132,7 +144,11 @@ export const configKeys = {
     },
     region: {
         type: "string",
-        schema: z.string().regex(AWS_REGION_PATTERN, "expected an AWS region like eu-west-1").describe("AWS region of the platform."),
+        schema: z
+            .string()
+            .regex(AWS_REGION_PATTERN, "expected an AWS region like eu-west-1")
+            .refine((r) => !AWS_REGION_PATTERN.test(r) || AWS_REGIONS.includes(r), { message: "expected a region AWS has (see the aws.Region list)" })
+            .describe("AWS region of the platform."),
     },
     allowedAccountIds: {
         type: "array",
@@ -153,7 +169,7 @@ export const configKeys = {
         schema: z
             .record(
                 z.string().regex(/^(?!aws:)[\w .:/=+@-]{1,128}$/, "expected a tag key (1-128 characters, not starting with aws:)"),
-                z.string().max(256, "expected a tag value of at most 256 characters"),
+                tagValue,
             )
             .default({})
             .describe("Extra tags added to every AWS resource."),
@@ -176,7 +192,7 @@ export const configKeys = {
 
 export type ConfigKey = keyof typeof configKeys;
 
-const RESERVED_TAGS = ["project", "environment", "owner", "cost-centre", "managed-by"];
+const RESERVED_TAGS = ["project", "environment", "tier", "owner", "cost-centre", "managed-by"];
 
 const shape = Object.fromEntries(Object.entries(configKeys).map(([k, v]) => [k, v.schema])) as {
     [K in ConfigKey]: (typeof configKeys)[K]["schema"];
@@ -190,6 +206,18 @@ export const platformConfigSchema = z.strictObject(shape).superRefine((cfg, ctx)
 
     if (cfg.adoptRetained && cfg.allowedAccountIds.length !== 1) {
         issue(["adoptRetained"], "expected allowedAccountIds to pin exactly one account (retained bucket names include it)", cfg.adoptRetained);
+    }
+    if (!net.allowPublicCidr && !parseIpv4Cidr(net.cidr).error && !PRIVATE_RANGES.some((r) => cidrWithin(net.cidr, r))) {
+        issue(["network", "cidr"], `expected a private range (${PRIVATE_RANGES.join(", ")}), or network.allowPublicCidr: true for a public range you own`, net.cidr);
+    }
+    if (cfg.tier === "production") {
+        if (!net.flowLogs.enabled) issue(["network", "flowLogs", "enabled"], "expected flow logs on in production", net.flowLogs.enabled);
+        if (net.natGateways !== "OnePerAz") issue(["network", "natGateways"], "expected OnePerAz in production (a single NAT gateway is a zone-wide outage)", net.natGateways);
+        if (net.flowLogs.enabled && net.flowLogs.retentionDays < 90) issue(["network", "flowLogs", "retentionDays"], "expected at least 90 days of flow logs in production", net.flowLogs.retentionDays);
+        if (cfg.cluster.logRetentionDays < 90) issue(["cluster", "logRetentionDays"], "expected at least 90 days of control-plane logs in production", cfg.cluster.logRetentionDays);
+        cfg.cluster.nodeGroups.forEach((g, i) => {
+            if (g.role === "System" && g.capacityType !== "ON_DEMAND") issue(["cluster", "nodeGroups", i, "capacityType"], "expected ON_DEMAND for the System group in production (spot reclaims take cluster add-ons down)", g.capacityType);
+        });
     }
     if (cfg.tier === "production" && cfg.allowedAccountIds.length === 0) {
         issue(["allowedAccountIds"], "expected at least one account id for a production tier", cfg.allowedAccountIds);

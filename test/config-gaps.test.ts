@@ -1,4 +1,5 @@
 // Bad input that the schema refuses but no test pinned down before: each case names the key, the value and the rule.
+import * as assert from "assert";
 import { parsePlatformConfig } from "../stacks/config";
 import { PROJECT_DIR } from "../plan/engine";
 import { readStackConfig } from "../plan/stack-files";
@@ -15,7 +16,27 @@ const group = (i: number, value: Record<string, unknown>) => {
     return { ...dev, "platform:cluster": JSON.stringify(cluster) };
 };
 
+const prod = readStackConfig(PROJECT_DIR, "prod").config;
+const prodSection = (key: string) => JSON.parse(prod[`platform:${key}`]);
+const prodPatch = (key: string, value: Record<string, unknown>): Raw => ({ ...prod, [`platform:${key}`]: JSON.stringify({ ...prodSection(key), ...value }) });
+const prodGroup = (i: number, value: Record<string, unknown>) => {
+    const cluster = prodSection("cluster");
+    cluster.nodeGroups[i] = { ...cluster.nodeGroups[i], ...value };
+    return { ...prod, "platform:cluster": JSON.stringify(cluster) };
+};
+
 const cases: BadInput[] = [
+    ["owner with a character AWS tags refuse", { ...dev, "platform:owner": "platform 🚀 team" }, ["platform:owner", "tag value AWS accepts"]],
+    ["extra tag value with a character AWS refuses", { ...dev, "platform:tags": JSON.stringify({ team: "a;b" }) }, ["platform:tags.team", '"a;b"', "tag value AWS accepts"]],
+    ["extra tag overriding the tier tag", { ...dev, "platform:tags": JSON.stringify({ tier: "gold" }) }, ["platform:tags.tier", "other than the platform's own"]],
+    ["a region AWS does not have", { ...dev, "platform:region": "eu-west-9" }, ["platform:region", '"eu-west-9"', "region AWS has"]],
+    ["a public VPC range without the opt-in", patch("network", { cidr: "8.8.0.0/16", reservedCidrs: [] }), ["platform:network.cidr", '"8.8.0.0/16"', "private range", "allowPublicCidr"]],
+    ["Kubernetes version unquoted", patch("cluster", { version: 1.36 }), ["platform:cluster.version", 'quote it ("1.36")']],
+    ["flow logs off in production", prodPatch("network", { flowLogs: { enabled: false } }), ["platform:network.flowLogs.enabled", "flow logs on in production"]],
+    ["a single NAT gateway in production", prodPatch("network", { natGateways: "Single" }), ["platform:network.natGateways", '"Single"', "OnePerAz in production"]],
+    ["1-day flow-log retention in production", prodPatch("network", { flowLogs: { enabled: true, retentionDays: 1 } }), ["platform:network.flowLogs.retentionDays", "at least 90 days"]],
+    ["1-day control-plane log retention in production", prodPatch("cluster", { logRetentionDays: 1 }), ["platform:cluster.logRetentionDays", "at least 90 days"]],
+    ["spot System nodes in production", prodGroup(0, { capacityType: "SPOT" }), ["platform:cluster.nodeGroups[0].capacityType", '"SPOT"', "ON_DEMAND for the System group"]],
     ["service CIDR overlapping a reserved range", patch("cluster", { serviceCidr: "10.30.0.0/16" }), ["platform:cluster.serviceCidr", '"10.30.0.0/16"', "outside 10.30.0.0/16"]],
     ["service CIDR too large", patch("cluster", { serviceCidr: "172.0.0.0/8" }), ["platform:cluster.serviceCidr", '"172.0.0.0/8"', "/12 to /24"]],
     ["VPC CIDR smaller than /24", patch("network", { cidr: "10.20.0.0/25" }), ["platform:network.cidr", '"10.20.0.0/25"', "between /16 and /24"]],
@@ -35,4 +56,9 @@ const cases: BadInput[] = [
 
 describe("config: bad input the earlier cases left out", () => {
     itRejects(cases, (raw) => parsePlatformConfig(raw, "platform"));
+
+    it("accepts a public VPC range with the explicit opt-in, and a tag value in any script", () => {
+        assert.doesNotThrow(() => parsePlatformConfig(patch("network", { cidr: "8.8.0.0/16", reservedCidrs: [], allowPublicCidr: true }), "platform"));
+        assert.doesNotThrow(() => parsePlatformConfig({ ...dev, "platform:owner": "équipe-plateforme@acme.example" }, "platform"));
+    });
 });

@@ -48,6 +48,13 @@ export function cidrsOverlap(a: string, b: string): boolean {
     return aStart <= bEnd && bStart <= aEnd;
 }
 
+/** True when every address of `inner` is inside `outer`. */
+export function cidrWithin(inner: string, outer: string): boolean {
+    const [iStart, iEnd] = range(inner);
+    const [oStart, oEnd] = range(outer);
+    return oStart <= iStart && iEnd <= oEnd;
+}
+
 export type CarvedSubnets = Record<SubnetTier, string[]>;
 
 /**
