@@ -4,7 +4,7 @@ import { parseArgs } from "util";
 import { Plan, PlanError, planStack, PROJECT_DIR } from "./engine";
 import { diffPlans, refusedReplacements, renderDiff } from "./diff";
 import { renderOutputs, renderTree, renderVersions } from "./render";
-import { listStacks } from "./stack-files";
+import { listStacks, readStackConfig, resolveSets } from "./stack-files";
 import { checkPolicies, renderViolations } from "./policy-runner";
 
 const USAGE = `usage: npm run plan -- --stack <name> [--json FILE] [--diff OTHER_STACK | --diff-file SAVED_PLAN.json]
@@ -16,7 +16,8 @@ the component tree with resource counts and the stack outputs (secrets masked).
   --diff-file FILE   list what changes going from a saved plan (--json) to this stack
   --timings FILE     write the run's phase timings and peak memory as JSON (npm run bench:plan reads it)
   --set KEY=VALUE    override one config key for this run (VALUE as Pulumi stores it: text or JSON),
-                     e.g. --set 'platform:network={"cidr":"10.9.0.0/16","azCount":3}'`;
+                     or one leaf of a structured key by its dotted path, the rest kept:
+                     --set platform:network.natGateways=OnePerAz --set platform:cluster.karpenter.cpuLimit=128`;
 
 async function main(argv: string[]): Promise<number> {
     let args;
@@ -52,13 +53,14 @@ async function main(argv: string[]): Promise<number> {
     }
 
     const configOverrides: Record<string, string> = {};
-    for (const pair of args.set ?? []) {
-        const eq = pair.indexOf("=");
-        if (eq < 1) {
-            console.error(`--set expects KEY=VALUE, got ${JSON.stringify(pair)}`);
-            return 2;
+    try {
+        for (const set of resolveSets(readStackConfig(PROJECT_DIR, args.stack), args.set ?? [])) {
+            configOverrides[set.key] = set.value;
+            console.error(`overriding ${set.path}`);
         }
-        configOverrides[pair.slice(0, eq)] = pair.slice(eq + 1);
+    } catch (e) {
+        console.error((e as Error).message);
+        return 2;
     }
 
     const loaded = performance.now();

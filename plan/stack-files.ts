@@ -68,6 +68,8 @@ export function readStackConfig(projectDir: string, stack: string): StackConfig 
         }
     }
     for (const [key, raw] of Object.entries(stackFile.config ?? {})) {
+        const typo = namespaceTypo(key, project.name);
+        if (typo) throw new Error(`${file}: ${typo}`);
         const fullKey = key.includes(":") ? key : `${project.name}:${key}`;
         const { value, secret } = maskSecure(raw);
         config[fullKey] = stored(value);
@@ -106,4 +108,80 @@ export function plaintextSecretPaths(stackFileText: string): string[] {
     };
     walk((YAML.parse(stackFileText) as { config?: unknown } | null)?.config ?? {}, "", "");
     return found;
+}
+
+/** Edit distance, for telling a typo of the project's namespace from another provider's. */
+function distance(a: string, b: string): number {
+    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        let diagonal = row[0];
+        row[0] = i;
+        for (let j = 1; j <= b.length; j++) {
+            const above = row[j];
+            row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+            diagonal = above;
+        }
+    }
+    return row[b.length];
+}
+
+/** A config key in a namespace that is not the project's but only a typo away from it (`platfrom:tags`). */
+export function namespaceTypo(key: string, project: string): string | undefined {
+    const namespace = key.includes(":") ? key.slice(0, key.indexOf(":")) : undefined;
+    if (namespace === undefined || namespace === project) return undefined;
+    return distance(namespace, project) <= 2 ? `${key}: unknown namespace "${namespace}"; did you mean ${project}:${key.slice(namespace.length + 1)}?` : undefined;
+}
+
+/** One `--set KEY=VALUE`, checked: a namespaced key (`platform:region`) or a dotted path into one (`platform:network.natGateways`). */
+export interface ConfigSet {
+    /** The config key that changes (the top-level key of a dotted path). */
+    readonly key: string;
+    /** Its new stored value. */
+    readonly value: string;
+    /** What was overridden, for the user. */
+    readonly path: string;
+}
+
+/**
+ * Resolves `--set` pairs against a stack's config: a dotted path changes one leaf of a structured key and keeps
+ * the rest (VALUE is JSON when it parses, text otherwise); a key without the project's namespace is refused.
+ */
+export function resolveSets(cfg: StackConfig, pairs: readonly string[]): ConfigSet[] {
+    const sets: ConfigSet[] = [];
+    const working: Record<string, string> = { ...cfg.config };
+    for (const pair of pairs) {
+        const eq = pair.indexOf("=");
+        if (eq < 1) throw new Error(`--set expects KEY=VALUE, got ${JSON.stringify(pair)}`);
+        const [path, raw] = [pair.slice(0, eq), pair.slice(eq + 1)];
+        if (!path.includes(":")) throw new Error(`--set ${path}: keys are namespaced, e.g. ${cfg.project}:${path}`);
+        const typo = namespaceTypo(path, cfg.project);
+        if (typo) throw new Error(`--set ${typo}`);
+        const [key, ...leaf] = path.split(".");
+        let value = raw;
+        if (leaf.length > 0) {
+            let parsed: unknown;
+            try {
+                parsed = JSON.parse(working[key] ?? "{}");
+            } catch {
+                throw new Error(`--set ${path}: ${key} is not a structured value`);
+            }
+            let node = parsed as Record<string, unknown>;
+            for (const part of leaf.slice(0, -1)) {
+                if (node[part] === undefined) node[part] = {};
+                if (node[part] === null || typeof node[part] !== "object") throw new Error(`--set ${path}: ${part} is not an object`);
+                node = node[part] as Record<string, unknown>;
+            }
+            let leafValue: unknown = raw;
+            try {
+                leafValue = JSON.parse(raw);
+            } catch {
+                // plain text
+            }
+            node[leaf[leaf.length - 1]] = leafValue;
+            value = JSON.stringify(parsed);
+        }
+        working[key] = value;
+        sets.push({ key, value, path });
+    }
+    return sets;
 }

@@ -6,7 +6,7 @@ import { spawnSync } from "child_process";
 import { decodeProperties, planStack, PROJECT_DIR } from "../plan/engine";
 import { diffPlans, refusedReplacements, renderDiff } from "../plan/diff";
 import { pinnedVersions, renderOutputs, renderTree } from "../plan/render";
-import { listStacks, plaintextSecretPaths, readStackConfig, SECRET_PLACEHOLDER } from "../plan/stack-files";
+import { listStacks, plaintextSecretPaths, readStackConfig, resolveSets, SECRET_PLACEHOLDER } from "../plan/stack-files";
 import { committedPlan } from "./plans";
 
 function tempProject(stackYaml: string): string {
@@ -26,6 +26,26 @@ describe("plan: reading stack files like the Pulumi CLI", () => {
         assert.strictEqual(cfg.config["demo:size"], "3");
         assert.strictEqual(cfg.config["aws:region"], "eu-west-2");
         assert.strictEqual(cfg.config["demo:name"], "x");
+    });
+
+    it("refuses a stack-file key in a namespace one typo away from the project's", () => {
+        const dir = tempProject("config:\n  demo:size: 4\n  dmeo:name: x\n");
+        assert.throws(() => readStackConfig(dir, "s"), /dmeo:name: unknown namespace "dmeo"; did you mean demo:name\?/);
+        // Other providers' namespaces are theirs.
+        assert.doesNotThrow(() => readStackConfig(tempProject("config:\n  aws:region: eu-west-1\n  kubernetes:context: x\n"), "s"));
+    });
+
+    it("resolves --set: whole keys, or one leaf by its dotted path with the rest kept; refuses keys without a namespace", () => {
+        const cfg = { project: "platform", stack: "s", secretKeys: [], config: { "platform:network": JSON.stringify({ cidr: "10.0.0.0/16", flowLogs: { enabled: false } }), "platform:region": "eu-west-1" } };
+        const sets = resolveSets(cfg, ["platform:network.flowLogs.enabled=true", "platform:network.natGateways=OnePerAz", "platform:network.subnets.azSlots=4", "platform:region=eu-central-1"]);
+        assert.deepStrictEqual(sets.map((x) => x.path), ["platform:network.flowLogs.enabled", "platform:network.natGateways", "platform:network.subnets.azSlots", "platform:region"]);
+        const network = JSON.parse(sets[2].value);
+        assert.deepStrictEqual(network, { cidr: "10.0.0.0/16", flowLogs: { enabled: true }, natGateways: "OnePerAz", subnets: { azSlots: 4 } });
+        assert.strictEqual(sets[3].value, "eu-central-1");
+        assert.throws(() => resolveSets(cfg, ["region=eu-central-1"]), /--set region: keys are namespaced, e\.g\. platform:region/);
+        assert.throws(() => resolveSets(cfg, ["platfrom:region=x"]), /did you mean platform:region/);
+        assert.throws(() => resolveSets(cfg, ["platform:region.x=1"]), /platform:region is not a structured value/);
+        assert.throws(() => resolveSets(cfg, ["noequals"]), /--set expects KEY=VALUE/);
     });
 
     it("names the available stacks when the stack file is missing", () => {
@@ -230,6 +250,16 @@ describe("plan: the command line", function () {
         assert.deepStrictEqual(Object.keys(t).sort(), ["evaluateMs", "loadMs", "maxRssMiB", "policiesMs", "registrations", "renderMs", "resources", "stack"]);
         assert.strictEqual(t.stack, "dev");
         assert.ok(t.resources > 100 && t.registrations > t.resources && t.evaluateMs > 0 && t.maxRssMiB > 50, JSON.stringify(t));
+    });
+
+    it("changes one leaf with a dotted --set, says so on stderr, and keeps the rest of the key", () => {
+        const plain = cli("--stack", "prod");
+        const dotted = cli("--stack", "prod", "--set", "platform:network.flowLogs.retentionDays=400");
+        assert.strictEqual(dotted.status, 0, dotted.stderr);
+        assert.match(dotted.stderr, /overriding platform:network\.flowLogs\.retentionDays/);
+        const count = (out: string) => /Stack platform\/prod: (\d+) resources/.exec(out)![1];
+        assert.strictEqual(count(dotted.stdout), count(plain.stdout));
+        assert.strictEqual(cli("--stack", "prod", "--set", "region=eu-central-1").status, 2);
     });
 
     it("exits 2 on usage errors", () => {
