@@ -113,7 +113,11 @@ async function main(argv: string[]): Promise<number> {
     }
     const refused = diff ? refusedReplacements(diff) : [];
     for (const r of refused) {
-        console.error(`refused: ${r.type} ${r.name} would be replaced (${r.replacedBy.join(", ")} changed); it must never be replaced by a stack change`);
+        console.error(
+            r.rejectedBy.length > 0
+                ? `refused: ${r.type} ${r.name}: AWS rejects changing ${r.rejectedBy.join("; ")}`
+                : `refused: ${r.type} ${r.name} would be replaced (${r.replacedBy.join(", ")} changed); it must never be replaced by a stack change`,
+        );
     }
     // Mandatory policies fail the plan, as they fail `pulumi preview --policy-pack policy`.
     return violations.some((v) => v.enforcementLevel === "mandatory") || refused.length > 0 ? 1 : 0;

@@ -1,6 +1,6 @@
 // Differences between two plans, keyed by URN without the stack so dev and prod line up.
 import type { Plan, PlannedResource } from "./engine";
-import { replacementRefused, replacingPaths } from "./replacements";
+import { rejectedPaths, replacementRefused, replacingPaths } from "./replacements";
 
 export interface InputChange {
     readonly path: string;
@@ -15,7 +15,9 @@ export interface ResourceChange {
     readonly changes: InputChange[];
     /** Changed paths that make the provider replace the resource (delete and re-create); empty for an update. */
     readonly replacedBy: string[];
-    /** A replacement the plan refuses: the resource is protected or of a type that must never be replaced. */
+    /** Changes AWS would reject (not replacements), each with its reason. */
+    readonly rejectedBy: string[];
+    /** Refused by the plan: a replacement of something protected or never replaced, or a change AWS rejects. */
     readonly refused: boolean;
 }
 
@@ -66,8 +68,11 @@ export function diffPlans(before: Plan, after: Plan): PlanDiff {
             .filter((p) => JSON.stringify(a[p]) !== JSON.stringify(b[p]))
             .map((p) => ({ path: p, before: a[p], after: b[p] }));
         if (changes.length) {
-            const replacedBy = replacingPaths(r.type, changes.map((c) => c.path));
-            changed.push({ key: r.key, type: r.type, name: r.name, changes, replacedBy, refused: replacedBy.length > 0 && (replacementRefused(r) || replacementRefused(prev)) });
+            const paths = changes.map((c) => c.path);
+            const replacedBy = replacingPaths(r.type, paths);
+            const rejectedBy = rejectedPaths(r.type, paths);
+            const refused = rejectedBy.length > 0 || (replacedBy.length > 0 && (replacementRefused(r) || replacementRefused(prev)));
+            changed.push({ key: r.key, type: r.type, name: r.name, changes, replacedBy, rejectedBy, refused });
         }
     }
     return { before: `${before.project}/${before.stack}`, after: `${after.project}/${after.stack}`, added, removed, changed };
@@ -87,7 +92,8 @@ export function renderDiff(diff: PlanDiff): string {
     for (const r of diff.removed) lines.push(`  - ${r.type} ${r.name}`);
     for (const c of diff.changed) {
         const replace = c.replacedBy.length ? ` (replace${c.refused ? ", REFUSED" : ""}: ${c.replacedBy.join(", ")})` : "";
-        lines.push(`  ${c.replacedBy.length ? "+-" : "~ "} ${c.type} ${c.name}${replace}`);
+        const rejected = c.rejectedBy.length ? ` (REFUSED, AWS rejects: ${c.rejectedBy.join("; ")})` : "";
+        lines.push(`  ${c.replacedBy.length ? "+-" : "~ "} ${c.type} ${c.name}${replace}${rejected}`);
         for (const ch of c.changes) lines.push(`      ${ch.path}: ${show(ch.before)} => ${show(ch.after)}`);
     }
     return lines.join("\n");

@@ -37,3 +37,15 @@ export function replacingPaths(type: string, changedPaths: readonly string[]): s
 
 /** Whether replacing `r` must be refused: protected (data or the control plane) or of a never-replaced type. */
 export const replacementRefused = (r: Pick<PlannedResource, "type" | "protect">) => r.protect || NEVER_REPLACED.has(r.type);
+
+/** Updates AWS rejects outright although they do not replace the resource, and why. */
+export const REJECTED_UPDATES: Readonly<Record<string, readonly { readonly field: string; readonly reason: string }[]>> = {
+    "aws:eks/cluster:Cluster": [{ field: "vpcConfig.subnetIds", reason: "EKS accepts control-plane subnets only in the zones the cluster was created in" }],
+};
+
+/** The changed diff paths that touch a field AWS refuses to update, with the reason. */
+export function rejectedPaths(type: string, changedPaths: readonly string[]): string[] {
+    return (REJECTED_UPDATES[type] ?? [])
+        .filter(({ field }) => changedPaths.some((p) => p === `inputs.${field}` || p.startsWith(`inputs.${field}.`) || p.startsWith(`inputs.${field}[`)))
+        .map(({ field, reason }) => `${field} (${reason})`);
+}

@@ -6,6 +6,7 @@ import { Platform } from "../components/platform/platform";
 import { gatewaySpec, httpRouteSpec, httpsRedirectRoute } from "../components/ingress/gateway-objects";
 import { acmeIssuerSpec, approved, certificateRequestPolicySpec, wildcardMatches } from "../components/ingress/certificate-policy";
 import { acmeDns01Policy, externalDnsPolicy } from "../components/ingress/policies";
+import { checkCertificateGrant } from "../components/ingress/certificates";
 import { nlbAnnotations } from "../components/ingress/values";
 import { LOAD_BALANCER_CONTROLLER_POLICY } from "../components/ingress/load-balancer-controller-policy";
 import { assertLeastPrivilege, idOf, inputs, named, ofType, within } from "./helpers";
@@ -89,6 +90,15 @@ describe("ingress decisions", () => {
             ["no names at all", request("team-a", []), false],
         ];
         for (const [what, r, want] of table) assert.strictEqual(approved([gateway, team], r), want, what);
+    });
+
+    it("refuses certificate grants that would clash or could not be served", () => {
+        const ok = { namespace: "team-a", dnsNames: ["shop.example.com", "*.team-a.example.com"] };
+        assert.doesNotThrow(() => checkCertificateGrant("team-a", ok, new Set()));
+        assert.throws(() => checkCertificateGrant("team-a", ok, new Set(["team-a"])), /namespace team-a already has certificate issuers/);
+        assert.throws(() => checkCertificateGrant("team-a", { ...ok, dnsNames: ["shop-*.example.com"] }, new Set()), /not a DNS name or a leading-wildcard one/);
+        assert.throws(() => checkCertificateGrant("t".repeat(46), ok, new Set()), /too long for its IAM role \(at most 45 characters\)/);
+        assert.doesNotThrow(() => checkCertificateGrant("t".repeat(45), ok, new Set()));
     });
 
     it("limits a DNS-01 account to the TXT challenge records of its certificate names, in one zone", () => {

@@ -213,6 +213,14 @@ describe("policy: Pod Identity trust", () => {
         const cniRole = res("aws:iam/role:Role", "cni-role", { assumeRolePolicy: trust(tags("kube-system", "aws-node")) });
         assert.deepStrictEqual(await run([podIdentityTrustPolicy], cniRole, { ...addon, dependencies: [cniRole.urn] }), []);
     });
+    it("refuses an association with session tags disabled, or pointing at a role that does not trust Pod Identity", async () => {
+        const role = res("aws:iam/role:Role", "r", { assumeRolePolicy: trust(tags("velero", "velero-server")) });
+        const off = res("aws:eks/podIdentityAssociation:PodIdentityAssociation", "assoc", { namespace: "velero", serviceAccount: "velero-server", disableSessionTags: true }, { deps: [role.urn] });
+        assert.deepStrictEqual(await run([podIdentityTrustPolicy], role, off), ["assoc: session tags disabled, so the role's trust (scoped by them) refuses the pods"]);
+        const ec2 = res("aws:iam/role:Role", "ec2", { assumeRolePolicy: json({ Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }] }) });
+        assert.deepStrictEqual(await run([podIdentityTrustPolicy], ec2, association(ec2, "velero", "velero-server")), ["assoc: its role ec2 does not trust pods.eks.amazonaws.com"]);
+    });
+
     it("refuses aws:SourceArn, missing session tags or TagSession, another service account, and an unused role", async () => {
         const sourceArn = res("aws:iam/role:Role", "a", { assumeRolePolicy: trust({ StringEquals: { "aws:SourceAccount": "1" }, ArnEquals: { "aws:SourceArn": "arn:aws:eks:x" } }, ["sts:AssumeRole"]) });
         const v = await run([podIdentityTrustPolicy], sourceArn, association(sourceArn, "velero", "velero-server"));
@@ -231,6 +239,16 @@ describe("policy: Pod Identity trust", () => {
 });
 
 describe("policy: key policies limit '*' to the key's own account", () => {
+    const use = (condition: object) => ({ Sid: "Use", Effect: "Allow", Principal: { AWS: "*" }, Action: "kms:Decrypt", Resource: "*", Condition: condition });
+    const admin = { Sid: "Admin", Effect: "Allow", Principal: { AWS: "arn:aws:iam::111111111111:root" }, Action: "kms:*", Resource: "*" };
+    it("refuses StringNotEquals (every other account), and an account it cannot check; takes the provider's pinned account", async () => {
+        const notEquals = json({ Statement: [admin, use({ StringNotEquals: { "kms:CallerAccount": "111111111111" } })] });
+        assert.match((await run([keyPolicyPrincipalsPolicy], res("aws:kms/key:Key", "k", { policy: notEquals })))[0], /without StringEquals kms:CallerAccount/);
+        const noAdmin = json({ Statement: [use({ StringEquals: { "kms:CallerAccount": "111111111111" } })] });
+        assert.match((await run([keyPolicyPrincipalsPolicy], res("aws:kms/key:Key", "k", { policy: noAdmin })))[0], /not known to check it/);
+        const provider = res("pulumi:providers:aws", "aws", { allowedAccountIds: json(["111111111111"]) });
+        assert.deepStrictEqual(await run([keyPolicyPrincipalsPolicy], provider, res("aws:kms/key:Key", "k", { policy: noAdmin })), []);
+    });
     it("refuses kms:CallerAccount naming another account than the key's administration", async () => {
         const policy = json({
             Statement: [

@@ -153,6 +153,16 @@ describe("plan: tree, outputs and diff", () => {
         assert.deepStrictEqual(refusedReplacements(diff).map((c) => c.name), ["platform-cluster-eks"]);
     });
 
+    it("refuses growing the control plane into more zones (AWS rejects subnets outside its original zones)", async () => {
+        const cfg = readStackConfig(PROJECT_DIR, "prod").config;
+        const cluster = JSON.parse(cfg["platform:cluster"]);
+        const before = await planStack({ stack: "prod", configOverrides: { "platform:cluster": { ...cluster, controlPlaneZoneCount: 2 } } });
+        const diff = diffPlans(before, await committedPlan("prod"));
+        const eks = diff.changed.find((c) => c.type === "aws:eks/cluster:Cluster")!;
+        assert.deepStrictEqual([eks.replacedBy, eks.rejectedBy.length, eks.refused], [[], 1, true]);
+        assert.match(renderDiff(diff), /REFUSED, AWS rejects: vpcConfig\.subnetIds \(EKS accepts control-plane subnets only in the zones/);
+    });
+
     it("adding the first or another admin changes access entries only: the cluster's creator bootstrap is fixed", async () => {
         const before = await committedPlan("dev");
         const cluster = JSON.parse(readStackConfig(PROJECT_DIR, "dev").config["platform:cluster"]);

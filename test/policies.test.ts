@@ -80,7 +80,8 @@ describe("policy: KMS key policy principals", () => {
     it("refuses '*' unless kms:CallerAccount limits it to the account", async () => {
         assert.match(messages(await run(rule, key([allow({ AWS: "*" })])))[0], /kms:CallerAccount/);
         assert.match(messages(await run(rule, key([allow("*")])))[0], /kms:CallerAccount/);
-        assert.deepStrictEqual(await run(rule, key([allow({ AWS: "*" }, { StringEquals: { "kms:CallerAccount": "111111111111" } })])), []);
+        const root = allow({ AWS: "arn:aws:iam::111111111111:root" });
+        assert.deepStrictEqual(await run(rule, key([root, allow({ AWS: "*" }, { StringEquals: { "kms:CallerAccount": "111111111111" } })])), []);
     });
     it("accepts the account root and roles the key waits for, refuses roles it does not", async () => {
         const role = res("aws:iam/role:Role", "cluster-role");

@@ -69,6 +69,8 @@ describe("prerequisites: what a stack names but does not create is looked up dur
             "platform:cluster.admins: the identity running pulumi up (arn:aws:sts::222222222222:assumed-role/SomeoneElse/me) is not among the admins; " +
                 "add its role ARN, or it could not reach the cluster it creates",
         );
+        // The cluster's Kubernetes provider waits for the check: it is never registered for a deployer that is not an admin.
+        assert.deepStrictEqual(e.registered.filter((r) => r.type === "pulumi:providers:kubernetes"), []);
     });
 
     it("recognises the deployer among the admins by role name (an STS ARN has no path) or by user ARN", () => {
@@ -79,6 +81,8 @@ describe("prerequisites: what a stack names but does not create is looked up dur
             ["arn:aws:sts::111111111111:assumed-role/AWSReservedSSO_ReadOnly_9/alice", false],
             ["arn:aws:iam::111111111111:user/bob", false],
             ["arn:aws:iam::111111111111:root", false],
+            // Same role name in another account: not the admin.
+            ["arn:aws:sts::999999999999:assumed-role/AWSReservedSSO_Admin_0123/alice", false],
         ];
         for (const [caller, want] of table) assert.strictEqual(callerIsAdmin(caller, admins), want, caller);
     });

@@ -54,6 +54,8 @@ export class Certificates extends pulumi.ComponentResource {
     /** The shared Gateway's certificate (its listener's TLS secret). */
     public readonly certificate: k8s.apiextensions.CustomResource;
     private readonly approverPolicy: k8s.helm.v3.Release;
+    private readonly cleanup: k8s.helm.v3.Release;
+    private readonly allowedNamespaces = new Set<string>();
     private readonly certManager: k8s.helm.v3.Release;
     private readonly k8sProvider: k8s.Provider;
     private readonly cluster: ClusterRef;
@@ -100,7 +102,7 @@ export class Certificates extends pulumi.ComponentResource {
         // On destroy, after the certificates and before cert-manager: ACME challenges and orders in flight carry its
         // finalizer. (The gateway's certificate and issuers are deleted around it: certificate first, issuers after.)
         const gatewayIssuers = this.acmeIssuers(`${name}-gateway`, gatewayNamespace, [args.domain, `*.${args.domain}`], [certManager, args.gatewayNamespace.resource]);
-        const cleanup = finalizerCleanup(
+        const cleanup = (this.cleanup = finalizerCleanup(
             `${name}-finalizer-cleanup`,
             {
                 controllerChart: "cert-manager",
@@ -110,7 +112,8 @@ export class Certificates extends pulumi.ComponentResource {
                 systemNodeSelector: { [NODE_ROLE_LABEL]: "system" },
             },
             { ...k8sOpts, dependsOn: [certManager, ...gatewayIssuers] },
-        );
+        ));
+        this.allowedNamespaces.add(gatewayNamespace);
         const gatewayPolicy = this.approveRequests(`${name}-gateway`, "platform-gateway", { namespace: gatewayNamespace, dnsNames: [args.domain, `*.${args.domain}`] });
         this.certificate = new k8s.apiextensions.CustomResource(
             `${name}-gateway-certificate`,
@@ -127,8 +130,11 @@ export class Certificates extends pulumi.ComponentResource {
      * requests from that namespace for those names. Returns what a Certificate there must wait for.
      */
     public allowCertificates(name: string, policyName: string, a: CertificatePolicyArgs & { readonly namespaceResource?: pulumi.Resource }): pulumi.Resource[] {
+        checkCertificateGrant(name, a, this.allowedNamespaces);
+        this.allowedNamespaces.add(a.namespace);
         const issuers = this.acmeIssuers(name, a.namespace, a.dnsNames, [this.certManager, ...(a.namespaceResource ? [a.namespaceResource] : [])]);
-        return [...issuers, ...this.approveRequests(name, policyName, a)];
+        // Certificates that wait for these go before the cleanup hook on destroy, as the gateway's does.
+        return [...issuers, ...this.approveRequests(name, policyName, a), this.cleanup];
     }
 
     /** Namespaced staging/production ACME issuers whose DNS-01 account may write only `dnsNames`' challenge records. */
@@ -174,3 +180,19 @@ export class Certificates extends pulumi.ComponentResource {
     }
 }
 
+
+/**
+ * Refuses a grant that would clash or could never be served: a namespace granted twice (its issuers and DNS-01
+ * account would be created twice under the same names), names IAM cannot match as approver-policy does (only
+ * literal names or a leading `*.`), or a name whose IAM role would exceed 64 characters.
+ */
+export function checkCertificateGrant(name: string, a: CertificatePolicyArgs, granted: ReadonlySet<string>): void {
+    if (granted.has(a.namespace)) throw new Error(`allowCertificates(${name}): namespace ${a.namespace} already has certificate issuers; grant all its names at once`);
+    for (const d of a.dnsNames) {
+        if (!/^(\*\.)?([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$/.test(d)) {
+            throw new Error(`allowCertificates(${name}): ${JSON.stringify(d)} is not a DNS name or a leading-wildcard one (*.name)`);
+        }
+    }
+    // The DNS-01 role is auto-named <name>-dns01-role plus 8 random characters; IAM allows 64.
+    if (`${name}-dns01-role`.length + 8 > 64) throw new Error(`allowCertificates(${name}): the name is too long for its IAM role (at most 45 characters)`);
+}

@@ -10,8 +10,8 @@ export const ADOPTABLE_NAME_INPUT: Readonly<Record<string, string>> = {
 };
 
 /**
- * Inputs that differ between the retained resource and the rebuilt program and are updated after the adoption
- * (an import fails on any other difference): a log group's KMS key is the new generation's, not the retained one.
+ * Inputs that differ between the retained resource and the rebuilt program, left alone while adopting and updated
+ * by the first `up` after: a log group's KMS key is the new generation's, not the retained one.
  */
 export const ADOPTION_IGNORED_INPUTS: Readonly<Record<string, readonly string[]>> = {
     "aws:cloudwatch/logGroup:LogGroup": ["kmsKeyId"],
@@ -25,6 +25,6 @@ export function adoptRetained(args: pulumi.ResourceTransformationArgs): pulumi.R
     if (typeof id !== "string") {
         throw new Error(`adoptRetained: ${args.type} ${args.name} has no ${input} known before deployment; pin allowedAccountIds to one account`);
     }
-    const ignoreChanges = [...(args.opts.ignoreChanges ?? []), ...(ADOPTION_IGNORED_INPUTS[args.type] ?? [])];
-    return { props: args.props, opts: pulumi.mergeOptions(args.opts, { import: id, ignoreChanges }) };
+    // mergeOptions appends to the resource's own ignoreChanges.
+    return { props: args.props, opts: pulumi.mergeOptions(args.opts, { import: id, ignoreChanges: [...(ADOPTION_IGNORED_INPUTS[args.type] ?? [])] }) };
 }

@@ -45,7 +45,8 @@ export function callerPrincipal(callerArn: string): { kind: "role" | "user" | "o
 export function callerIsAdmin(callerArn: string, admins: readonly string[]): boolean {
     const caller = callerPrincipal(callerArn);
     if (caller.kind === "user") return admins.includes(caller.name);
-    return caller.kind === "role" && admins.some((a) => /:role\//.test(a) && a.split("/").pop() === caller.name);
+    const account = /::(\d{12}):/.exec(callerArn)?.[1];
+    return caller.kind === "role" && admins.some((a) => a.includes(`::${account}:role/`) && a.split("/").pop() === caller.name);
 }
 
 /**

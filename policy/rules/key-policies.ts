@@ -20,15 +20,23 @@ function rolesCreatedFirst(key: PolicyResource): { path: string; name: string }[
         .map((d) => ({ path: typeof d.props.path === "string" ? d.props.path : "/", name: typeof d.props.name === "string" ? d.props.name : d.name }));
 }
 
-const hasConditionKey = (st: Statement, key: string) => Object.values(st.Condition ?? {}).some((block) => key in (block ?? {}));
+/** The single account the AWS provider is pinned to (its inputs reach the engine JSON-encoded). */
+function pinnedAccount(resources: readonly PolicyResource[]): string | undefined {
+    for (const p of resources.filter((r) => r.type === "pulumi:providers:aws")) {
+        const ids = jsonProp(p.props.allowedAccountIds) as unknown;
+        if (Array.isArray(ids) && ids.length === 1 && typeof ids[0] === "string") return ids[0];
+    }
+    return undefined;
+}
 
 /** Why a principal of `st` may not exist when KMS checks the policy; undefined when it surely does. */
 export function principalProblem(principal: string, st: Statement, created: readonly { path: string; name: string }[], account?: string): string | undefined {
     if (/^\d{12}$/.test(principal) || ROOT.test(principal)) return undefined;
     if (principal === "*") {
-        if (!hasConditionKey(st, "kms:CallerAccount")) return `"*" without a kms:CallerAccount condition opens the key to every account`;
-        const callers = asArray(Object.values(st.Condition ?? {}).map((block) => block["kms:CallerAccount"]).find((v) => v !== undefined) as string | string[]);
-        return account && callers.some((c) => c !== account) ? `"*" limited to kms:CallerAccount ${callers.join(", ")}, not this key's account ${account}` : undefined;
+        const callers = asArray(st.Condition?.StringEquals?.["kms:CallerAccount"] as string | string[] | undefined);
+        if (callers.length === 0) return `"*" without StringEquals kms:CallerAccount opens the key to every account`;
+        if (!account) return `"*" limited to kms:CallerAccount ${callers.join(", ")}, but the key's account is not known to check it`;
+        return callers.some((c) => c !== account) ? `"*" limited to kms:CallerAccount ${callers.join(", ")}, not this key's account ${account}` : undefined;
     }
     const role = ROLE.exec(principal);
     if (role && created.some((c) => c.path === role[2] && c.name === role[3])) return undefined;
@@ -45,11 +53,12 @@ export const keyPolicyPrincipalsPolicy: StackValidationPolicy = {
             const doc = jsonProp(key.props.policy);
             if (!doc) continue;
             const created = rolesCreatedFirst(key);
-            // The key's own account: the one its administration statement names.
-            const account = asArray(doc.Statement as Statement | Statement[])
-                .flatMap((st) => (st.Principal && st.Principal !== "*" ? asArray(st.Principal.AWS) : []))
-                .map((p) => ROOT.exec(p)?.[1])
-                .find((a) => a !== undefined);
+            // The key's own account: the one its administration statement names, else the one the provider is pinned to.
+            const account =
+                asArray(doc.Statement as Statement | Statement[])
+                    .flatMap((st) => (st.Principal && st.Principal !== "*" ? asArray(st.Principal.AWS) : []))
+                    .map((p) => ROOT.exec(p)?.[1])
+                    .find((a) => a !== undefined) ?? pinnedAccount(resources);
             for (const st of asArray(doc.Statement as Statement | Statement[])) {
                 if (st.Effect !== "Allow" || st.Principal === undefined) continue;
                 const principals = st.Principal === "*" ? ["*"] : asArray(st.Principal.AWS);

@@ -51,5 +51,13 @@ export const podIdentityTrustPolicy: StackValidationPolicy = {
                 for (const p of problems) report(`${role.name}: ${p}`, role.urn);
             }
         }
+        for (const assoc of resources.filter((r) => r.type === "aws:eks/podIdentityAssociation:PodIdentityAssociation")) {
+            // Without session tags the trust's tag conditions deny every assumption.
+            if (assoc.props.disableSessionTags === true) report(`${assoc.name}: session tags disabled, so the role's trust (scoped by them) refuses the pods`, assoc.urn);
+            const role = assoc.dependencies.find((d) => d.type === "aws:iam/role:Role");
+            const trust = role ? jsonProp(role.props.assumeRolePolicy) : undefined;
+            const trusted = asArray(trust?.Statement as TrustStatement | TrustStatement[] | undefined).some((st) => asArray(st.Principal?.Service).includes(POD_IDENTITY));
+            if (role && trust && !trusted) report(`${assoc.name}: its role ${role.name} does not trust ${POD_IDENTITY}`, assoc.urn);
+        }
     },
 };
