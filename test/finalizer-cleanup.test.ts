@@ -6,7 +6,7 @@ import type { Plan, PlannedResource } from "../plan/engine";
 import { PROJECT_DIR } from "../plan/engine";
 import { checkPolicies } from "../plan/policy-runner";
 import { CLEANUP_CHART, CLEANUP_CHART_NAME, cleanupObjects, FINALIZER_CLEANUPS, kubectlImage } from "../components/shared/finalizer-cleanup";
-import { durationMinutes } from "../components/cluster/karpenter";
+import { durationSeconds } from "../components/shared/duration";
 import { cleanupKinds, finalizerCleanupPolicy } from "../policy/rules/controllers";
 import { inputs, named, ofType } from "./helpers";
 import { committedPlan } from "./plans";
@@ -59,9 +59,9 @@ describe("finalizer cleanup: the pre-delete hook objects", () => {
         assert.deepStrictEqual(pod.containers[0].securityContext, { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } });
     });
 
-    it("pins kubectl to the cluster's minor version and reads Karpenter durations in minutes", () => {
+    it("pins kubectl to the cluster's minor version and reads durations in seconds", () => {
         assert.strictEqual(kubectlImage("1.35"), "registry.k8s.io/kubectl:v1.35.0");
-        assert.deepStrictEqual(["2h", "90m", "1h30m", "45s", "1h0m1s"].map(durationMinutes), [120, 90, 90, 1, 61]);
+        assert.deepStrictEqual(["2h", "90m", "1h30m", "45s", "1h0m1s", "8100s", "x"].map(durationSeconds), [7200, 5400, 5400, 45, 3601, 8100, 0]);
     });
 
     it("the local chart renders the given objects as they are (its only template)", () => {
@@ -103,9 +103,11 @@ for (const stack of ["dev", "prod"] as const) {
             assert.ok(r.dependsOn.includes(controller.urn));
             assert.ok(r.dependsOn.includes(named(plan.resources, "platform-cluster-karpenter-nodepool").urn));
             const job = inputs(r).values.objects.find((o: any) => o.kind === "Job");
-            assert.strictEqual(job.spec.template.spec.containers[0].command.at(-1), stack === "dev" ? "--timeout=75m" : "--timeout=135m");
-            // Helm waits for the hook longer than the Job may run (75 or 135 minutes, + 5 min deadline margin, + 1 min).
-            assert.strictEqual(inputs(r).timeout, stack === "dev" ? 75 * 60 + 360 : 135 * 60 + 360);
+            assert.strictEqual(job.spec.template.spec.containers[0].command.at(-1), stack === "dev" ? "--timeout=4500s" : "--timeout=8100s");
+            // Helm waits for the hook longer than the Job may run (grace + 15 min, + 5 min deadline margin, + 1 min).
+            assert.strictEqual(inputs(r).timeout, stack === "dev" ? 4500 + 360 : 8100 + 360);
+            assert.deepStrictEqual(job.spec.template.spec.nodeSelector, { "platform.io/node-role": "system" });
+            assert.strictEqual(job.spec.template.spec.containers[0].image, "registry.k8s.io/kubectl:v1.36.0");
         });
 
         it("cert-manager's waits for cert-manager, and the gateway certificate waits for it (deleted before the hook runs)", () => {

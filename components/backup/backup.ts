@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
-import { finalizerCleanup, kubectlImage } from "../shared/finalizer-cleanup";
+import { finalizerCleanup } from "../shared/finalizer-cleanup";
 import type { BackupConfig } from "../../stacks/schema-storage";
 import type { ClusterRef } from "../cluster/cluster-ref";
 import { NODE_ROLE_LABEL } from "../cluster/node-group";
@@ -116,9 +116,8 @@ export class Backup extends pulumi.ComponentResource {
             {
                 controllerChart: "velero",
                 namespace: args.namespace,
-                kubectlImage: kubectlImage(args.cluster.kubernetesVersion),
+                kubernetesVersion: args.cluster.kubernetesVersion,
                 timeout: "10m",
-                systemNodeSelector: { [NODE_ROLE_LABEL]: "system" },
             },
             { ...k8sOpts, dependsOn: [velero] },
         );

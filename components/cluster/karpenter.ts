@@ -6,9 +6,8 @@ import { NODE_METADATA_OPTIONS } from "./node-group";
 import { ebsKeyUsePolicy } from "./policies";
 import { interruptionQueuePolicy, KARPENTER_INTERRUPTION_EVENTS, karpenterControllerPolicy } from "./karpenter-policies";
 import { policyDocument } from "../shared/iam";
-import { finalizerCleanup, kubectlImage } from "../shared/finalizer-cleanup";
+import { finalizerCleanup } from "../shared/finalizer-cleanup";
 import { durationSeconds } from "../shared/duration";
-import { NODE_ROLE_LABEL } from "./node-group";
 
 export const KARPENTER_CHART_REPO = "oci://public.ecr.aws/karpenter";
 export const KARPENTER_NAMESPACE = "kube-system";
@@ -26,11 +25,6 @@ export interface KarpenterSettings {
     readonly amiVersion: string;
     /** Longest drain of a node Karpenter removes, PDBs notwithstanding (Go duration). */
     readonly terminationGracePeriod: string;
-}
-
-/** Whole minutes in a Karpenter duration such as 2h or 1h30m (rounded up). */
-export function durationMinutes(duration: string): number {
-    return Math.ceil(durationSeconds(duration) / 60);
 }
 
 /** Helm values of the karpenter chart (keys as in its values.yaml at the pinned version). */
@@ -191,9 +185,9 @@ export class Karpenter extends pulumi.ComponentResource {
             {
                 controllerChart: "karpenter",
                 namespace: KARPENTER_NAMESPACE,
-                kubectlImage: kubectlImage(args.cluster.kubernetesVersion),
-                timeout: `${durationMinutes(args.settings.terminationGracePeriod) + 15}m`,
-                systemNodeSelector: { [NODE_ROLE_LABEL]: "system" },
+                kubernetesVersion: args.cluster.kubernetesVersion,
+                // The longest drain, plus a quarter hour for instances to terminate.
+                timeout: `${durationSeconds(args.settings.terminationGracePeriod) + 900}s`,
             },
             { ...k8sOpts, dependsOn: [release, nodePool, nodeClass] },
         );

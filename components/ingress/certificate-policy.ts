@@ -62,7 +62,7 @@ export const SERVER_CERTIFICATE_USAGES = ["digital signature", "key encipherment
 export interface CertificatePolicyArgs {
     /** The only namespace whose requests this policy decides. */
     readonly namespace: string;
-    /** Names (wildcards as approver-policy matches them: `*` is any string) that may appear in a request. */
+    /** Names that may appear in a request: literal, or with a leading `*.` (what IAM can scope DNS-01 to as well). */
     readonly dnsNames: readonly string[];
 }
 

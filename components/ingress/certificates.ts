@@ -2,8 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import type { ClusterRef } from "../cluster/cluster-ref";
-import { NODE_ROLE_LABEL } from "../cluster/node-group";
-import { finalizerCleanup, kubectlImage } from "../shared/finalizer-cleanup";
+import { finalizerCleanup } from "../shared/finalizer-cleanup";
 import {
     ACME_DNS01_SERVICE_ACCOUNT,
     acmeIssuerSpec,
@@ -72,55 +71,41 @@ export class Certificates extends pulumi.ComponentResource {
         const gatewayNamespace = args.gatewayNamespace.name;
         this.requester = { name: CERT_MANAGER_SERVICE_ACCOUNT, namespace: args.certManagerNamespace.name };
 
-        const certManager = (this.certManager = new k8s.helm.v3.Release(
-            `${name}-cert-manager`,
-            {
-                name: "cert-manager",
-                chart: "cert-manager",
-                version: args.charts.certManager,
-                repositoryOpts: { repo: CHART_REPOSITORIES.certManager },
-                namespace: certManagerNs,
-                values: certManagerValues({ replicas: args.replicas, serviceAccount: CERT_MANAGER_SERVICE_ACCOUNT }),
-                maxHistory: 5,
-            },
-            { ...k8sOpts, dependsOn: args.dependsOn },
+        const release = (role: string, chart: string, version: string, values: Record<string, unknown>, dependsOn: pulumi.Resource[]) =>
+            new k8s.helm.v3.Release(
+                `${name}-${role}`,
+                { name: chart, chart, version, repositoryOpts: { repo: CHART_REPOSITORIES.certManager }, namespace: certManagerNs, values, maxHistory: 5 },
+                { ...k8sOpts, dependsOn },
+            );
+        const certManager = (this.certManager = release(
+            "cert-manager",
+            "cert-manager",
+            args.charts.certManager,
+            certManagerValues({ replicas: args.replicas, serviceAccount: CERT_MANAGER_SERVICE_ACCOUNT }),
+            args.dependsOn,
         ));
-        this.approverPolicy = new k8s.helm.v3.Release(
-            `${name}-approver-policy`,
-            {
-                name: "cert-manager-approver-policy",
-                chart: "cert-manager-approver-policy",
-                version: args.charts.approverPolicy,
-                repositoryOpts: { repo: CHART_REPOSITORIES.certManager },
-                namespace: certManagerNs,
-                values: approverPolicyValues(args.replicas),
-                maxHistory: 5,
-            },
-            { ...k8sOpts, dependsOn: [certManager] },
-        );
+        this.approverPolicy = release("approver-policy", "cert-manager-approver-policy", args.charts.approverPolicy, approverPolicyValues(args.replicas), [certManager]);
 
-        // On destroy, after the certificates and before cert-manager: ACME challenges and orders in flight carry its
-        // finalizer. (The gateway's certificate and issuers are deleted around it: certificate first, issuers after.)
-        const gatewayIssuers = this.acmeIssuers(`${name}-gateway`, gatewayNamespace, [args.domain, `*.${args.domain}`], [certManager, args.gatewayNamespace.resource]);
+        const gatewayNames = [args.domain, `*.${args.domain}`];
+        const gatewayIssuers = this.acmeIssuers(`${name}-gateway`, gatewayNamespace, gatewayNames, [certManager, args.gatewayNamespace.resource]);
         const cleanup = (this.cleanup = finalizerCleanup(
             `${name}-finalizer-cleanup`,
             {
                 controllerChart: "cert-manager",
                 namespace: args.certManagerNamespace.name,
-                kubectlImage: kubectlImage(args.cluster.kubernetesVersion),
+                kubernetesVersion: args.cluster.kubernetesVersion,
                 timeout: "5m",
-                systemNodeSelector: { [NODE_ROLE_LABEL]: "system" },
             },
             { ...k8sOpts, dependsOn: [certManager, ...gatewayIssuers] },
         ));
         this.allowedNamespaces.add(gatewayNamespace);
-        const gatewayPolicy = this.approveRequests(`${name}-gateway`, "platform-gateway", { namespace: gatewayNamespace, dnsNames: [args.domain, `*.${args.domain}`] });
+        const gatewayPolicy = this.approveRequests(`${name}-gateway`, "platform-gateway", { namespace: gatewayNamespace, dnsNames: gatewayNames });
         this.certificate = new k8s.apiextensions.CustomResource(
             `${name}-gateway-certificate`,
             gatewayCertificateSpec(gatewayNamespace, args.domain, args.gatewayIssuer),
             { ...k8sOpts, dependsOn: [...gatewayIssuers, args.gatewayNamespace.resource, cleanup, ...gatewayPolicy] },
         );
-        this.registerOutputs({});
+        this.registerOutputs({ certificate: this.certificate.metadata.name });
     }
 
     /**

@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { CRITICAL_ADDONS_TAINT } from "../cluster/constants";
+import { NODE_ROLE_LABEL } from "../cluster/node-group";
 import { durationSeconds } from "./duration";
 
 /** The local chart that renders the objects below (charts/pre-delete-cleanup), relative to the project root. */
@@ -102,9 +103,15 @@ export function cleanupObjects(a: CleanupObjectsArgs): Record<string, unknown>[]
 /** kubectl at the cluster's minor version (registry.k8s.io publishes one image per Kubernetes release). */
 export const kubectlImage = (kubernetesVersion: string) => `registry.k8s.io/kubectl:v${kubernetesVersion}.0`;
 
-export interface FinalizerCleanupArgs extends Omit<CleanupObjectsArgs, "name" | "resources"> {
+export interface FinalizerCleanupArgs {
     /** The controller's chart name, a key of FINALIZER_CLEANUPS. */
     readonly controllerChart: keyof typeof FINALIZER_CLEANUPS & string;
+    /** Namespace the Job runs in (the controller's). */
+    readonly namespace: string;
+    /** The cluster's Kubernetes minor version: kubectl is pinned to it. */
+    readonly kubernetesVersion: string;
+    /** How long the Job waits for the controller to finalize the objects (e.g. 10m, 8100s). */
+    readonly timeout: string;
 }
 
 /**
@@ -112,7 +119,15 @@ export interface FinalizerCleanupArgs extends Omit<CleanupObjectsArgs, "name" | 
  * owns) as `dependsOn`: created after them, it is removed before them on destroy.
  */
 export function finalizerCleanup(name: string, args: FinalizerCleanupArgs, opts: pulumi.CustomResourceOptions): k8s.helm.v3.Release {
-    const objects = cleanupObjects({ ...args, name: `${args.controllerChart}-finalizer-cleanup`, resources: FINALIZER_CLEANUPS[args.controllerChart] });
+    const objects = cleanupObjects({
+        name: `${args.controllerChart}-finalizer-cleanup`,
+        namespace: args.namespace,
+        resources: FINALIZER_CLEANUPS[args.controllerChart],
+        kubectlImage: kubectlImage(args.kubernetesVersion),
+        timeout: args.timeout,
+        // The System nodes stay while workers (Karpenter's among them) are drained away.
+        systemNodeSelector: { [NODE_ROLE_LABEL]: "system" },
+    });
     return new k8s.helm.v3.Release(
         name,
         {
