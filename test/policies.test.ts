@@ -59,6 +59,11 @@ describe("policy: AWS name lengths", () => {
         assert.deepStrictEqual(await run(rule, res("aws:cloudwatch/eventRule:EventRule", "x".repeat(80), { name: "short" })), []);
         assert.match(messages(await run(rule, res("aws:lb/targetGroup:TargetGroup", "tg", { name: "t".repeat(33) })))[0], /33 characters .*allows 32/);
     });
+    it("keeps Helm release names within Helm's 53 characters, auto-named or given", async () => {
+        assert.match(messages(await run(rule, res("kubernetes:helm.sh/v3:Release", "r".repeat(45))))[0], /can reach 54 characters .*allows 53/);
+        assert.deepStrictEqual(await run(rule, res("kubernetes:helm.sh/v3:Release", "r".repeat(80), { name: "velero" })), []);
+    });
+
     it("counts the 26 characters Terraform adds to a name prefix", async () => {
         assert.deepStrictEqual(await run(rule, res("aws:eks/nodeGroup:NodeGroup", "ng", { nodeGroupNamePrefix: "p".repeat(37) })), []);
         assert.strictEqual((await run(rule, res("aws:eks/nodeGroup:NodeGroup", "ng", { nodeGroupNamePrefix: "p".repeat(38) }))).length, 1);

@@ -1,4 +1,4 @@
-// Route 53 permissions of cert-manager and external-dns, scoped to the platform's hosted zone.
+// Route 53 permissions of the ACME DNS-01 accounts and external-dns, scoped to the platform's hosted zone.
 import { PolicyDocument, policyDocument } from "../shared/iam";
 
 /** The TXT record an ACME DNS-01 challenge for `name` writes (a wildcard's is its base domain's). */

@@ -52,6 +52,8 @@ export const NAME_LIMITS: Readonly<Record<string, NameRule>> = {
     "aws:ec2/securityGroup:SecurityGroup": { property: "name", prefixProperty: "namePrefix", maxLength: 255, autoNamed: true },
     "aws:secretsmanager/secret:Secret": { property: "name", prefixProperty: "namePrefix", maxLength: 512, autoNamed: true },
     "aws:ecr/repository:Repository": { property: "name", maxLength: 256, autoNamed: true },
+    // Helm refuses release names over 53 characters; pulumi-kubernetes auto-names a Release from its logical name.
+    "kubernetes:helm.sh/v3:Release": { property: "name", maxLength: 53, autoNamed: true, autoNameSuffix: 9 },
 };
 
 /** AWS types whose identity is not a name the program chooses (ids, associations, settings of another resource). */
@@ -82,7 +84,7 @@ export function longestName(r: Pick<PolicyResource, "type" | "name" | "props">, 
 
 export const nameLengthPolicy: StackValidationPolicy = {
     name: "aws-name-length",
-    description: "Every AWS physical name (given, prefixed or auto-named) fits the limit AWS documents for its type.",
+    description: "Every AWS physical name (given, prefixed or auto-named) fits the limit AWS documents for its type; every Helm release name fits Helm's 53.",
     enforcementLevel: "mandatory",
     validateStack: ({ resources }, report) => {
         for (const r of resources) {
