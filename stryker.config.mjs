@@ -19,9 +19,10 @@ if (!chosen) throw new Error(`unknown layer ${layer}; one of ${Object.keys(LAYER
 export default {
     packageManager: "npm",
     testRunner: "mocha",
-    mochaOptions: { spec: chosen.spec, require: ["tsx/cjs"] },
+    // The TypeScript sources through tsx (Stryker mutates them in its sandbox), not .mocharc.json's compiled bin/.
+    mochaOptions: { "no-config": true, spec: chosen.spec, require: ["tsx/cjs", "plan/startup.ts"] },
     checkers: ["typescript"],
-    tsconfigFile: "tsconfig.json",
+    tsconfigFile: "tsconfig.dev.json",
     mutate: chosen.mutate,
     coverageAnalysis: "perTest",
     incremental: true,

@@ -1,12 +1,18 @@
-// npm run bench:plan [-- --runs 5]: whole-process offline plans of every stack file, run in turn; prints the
-// median wall time, peak memory and phase split per stack, and the marginal cost of a resource (prod vs dev).
+// npm run bench:plan [-- --runs 5] [-- --tsx]: whole-process offline plans of every stack file, run in turn; prints
+// the median wall time, peak memory and phase split per stack, and the marginal cost of a resource (prod vs dev).
+// It runs what `npm run plan` runs (compiled JavaScript, after one build outside the timing), or with --tsx the
+// TypeScript CLI through tsx as before issue 12. Node 22 adds its compile cache:
+// `npm exec --package=node@22 -- node scripts/bench-plan.mjs`.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { ensureCompiled } from "./compiled.mjs";
 
-const { values } = parseArgs({ options: { runs: { type: "string", default: "5" } } });
+const { values } = parseArgs({ options: { runs: { type: "string", default: "5" }, tsx: { type: "boolean", default: false } } });
+if (!values.tsx && !ensureCompiled()) process.exit(1);
+const command = values.tsx ? ["--import", "tsx", "plan/cli.ts"] : ["scripts/plan.mjs"];
 const runs = Number(values.runs);
 const stacks = readdirSync(".").map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1]).filter(Boolean);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -17,14 +23,14 @@ for (let i = 0; i < runs; i++) {
     for (const stack of stacks) {
         const file = join(dir, `${stack}-${i}.json`);
         const start = process.hrtime.bigint();
-        const run = spawnSync(process.execPath, ["--import", "tsx", "plan/cli.ts", "--stack", stack, "--timings", file], { encoding: "utf8" });
+        const run = spawnSync(process.execPath, [...command, "--stack", stack, "--timings", file], { encoding: "utf8" });
         const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
         if (run.status !== 0) throw new Error(`plan of ${stack} failed:\n${run.stderr}`);
         (results[stack] ??= []).push({ wallMs, ...JSON.parse(readFileSync(file, "utf8")) });
     }
 }
 
-console.log(`Offline plan, whole process, median of ${runs} runs (node ${process.version}, ${stacks.join(", ")} in turn)`);
+console.log(`Offline plan, whole process, median of ${runs} runs (node ${process.version}, ${values.tsx ? "TypeScript through tsx" : "compiled"}, ${stacks.join(", ")} in turn)`);
 console.log("stack      resources   wall ms   peak MiB   load ms   evaluate ms   policies ms   render ms");
 const summary = {};
 for (const [stack, rs] of Object.entries(results)) {

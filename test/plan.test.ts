@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { spawnSync } from "child_process";
-import { decodeProperties, planStack, PROJECT_DIR } from "../plan/engine";
+import { COMPILED, decodeProperties, planStack, PROJECT_DIR } from "../plan/engine";
 import { diffPlans, refusedReplacements, renderDiff } from "../plan/diff";
 import { pinnedVersions, renderOutputs, renderTree } from "../plan/render";
 import { listStacks, plaintextSecretPaths, readStackConfig, resolveSets, SECRET_PLACEHOLDER } from "../plan/stack-files";
@@ -233,7 +233,10 @@ describe("plan: tree, outputs and diff", () => {
 describe("plan: the command line", function () {
     this.timeout(60000);
     const cli = (...args: string[]) =>
-        spawnSync(process.execPath, ["--import", "tsx", path.join(PROJECT_DIR, "plan/cli.ts"), ...args], { encoding: "utf8", cwd: PROJECT_DIR });
+        spawnSync(process.execPath, [...(COMPILED ? [] : ["--import", "tsx"]), path.join(__dirname, "..", "plan", `cli${path.extname(__filename)}`), ...args], {
+            encoding: "utf8",
+            cwd: PROJECT_DIR,
+        });
 
     it("plans dev, writes JSON and diffs against it", () => {
         const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "plan-")), "dev.json");

@@ -1,0 +1,50 @@
+// Loaded first by the offline engine and by mocha (issue 12): start-up costs that the plan does not need to pay.
+// Neither changes what a plan records; both only apply to the offline tools, never to `pulumi up`.
+import * as path from "path";
+import Module = require("module");
+
+const nodeModules = path.resolve(path.dirname(require.resolve("@pulumi/pulumi/package.json")), "..", "..");
+
+// Node 22+: reuse V8's compiled code between runs (about a quarter of start-up); a no-op on older Node.
+(Module as unknown as { enableCompileCache?: (dir: string) => unknown }).enableCompileCache?.(path.join(nodeModules, ".cache", "node-compile-cache"));
+
+/**
+ * A stand-in for a CommonJS module that loads it on first use. TypeScript's import helpers see an ES module (so they
+ * keep the stand-in instead of copying the real module's keys), and `default` is the module itself, exactly what
+ * `__importDefault`/`__importStar` give for a CommonJS module.
+ */
+function deferred(load: () => object): object {
+    let loaded: object | undefined;
+    const real = () => (loaded ??= load());
+    return new Proxy(
+        {},
+        {
+            get: (_, key) => (key === "__esModule" ? true : key === "default" ? real() : Reflect.get(real(), key)),
+            has: (_, key) => Reflect.has(real(), key),
+            ownKeys: () => Reflect.ownKeys(real()),
+            getOwnPropertyDescriptor: (_, key) => {
+                const descriptor = Reflect.getOwnPropertyDescriptor(real(), key);
+                return descriptor && { ...descriptor, configurable: true };
+            },
+        },
+    );
+}
+
+/**
+ * What @pulumi/pulumi loads at start-up only for serialising functions into code archives, which a program of
+ * declared resources never does: TypeScript's compiler (9 MB) and npm's dependency walker. Deferred, they cost a
+ * plan nothing (0.2 s and 20 MiB of every plan); required by the modules named here only.
+ */
+export const DEFERRED_SDK_MODULES: Readonly<Record<string, string>> = {
+    typescript: path.join("@pulumi", "pulumi", "typescript-shim.js"),
+    "@npmcli/arborist": path.join("@pulumi", "pulumi", "runtime", "closure", "codePaths.js"),
+    "normalize-package-data": path.join("@pulumi", "pulumi", "runtime", "closure", "codePaths.js"),
+};
+
+const loader = Module as unknown as { _load(request: string, parent: { filename?: string } | undefined, isMain: boolean): unknown };
+const load = loader._load;
+loader._load = function (request, parent, isMain) {
+    const requiredBy = DEFERRED_SDK_MODULES[request];
+    if (requiredBy === undefined || !parent?.filename?.endsWith(requiredBy)) return load.call(this, request, parent, isMain);
+    return deferred(() => load.call(this, request, parent, isMain) as object);
+};

@@ -1,0 +1,41 @@
+// What a deployer installs: Node line, production-only install, Pulumi CLI version (issue 18).
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { parse } from "yaml";
+import { PROJECT_DIR } from "../plan/engine";
+import { readProject } from "../plan/stack-files";
+
+const read = (file: string) => fs.readFileSync(path.join(PROJECT_DIR, file), "utf8");
+// tsconfig files carry comments: drop whole-line // comments before parsing.
+const jsonc = (file: string) => JSON.parse(read(file).replace(/^\s*\/\/.*$/gm, ""));
+const pkg = JSON.parse(read("package.json"));
+
+describe("runtime and installs", () => {
+    it("declares the Node LTS lines @pulumi/pulumi supports, and .nvmrc names the oldest (the one CI tests on)", () => {
+        assert.strictEqual(pkg.engines.node, "^22.12.0 || ^24.0.0 || ^26.0.0");
+        const sdkNeeds = JSON.parse(read("node_modules/@pulumi/pulumi/package.json")).engines.node;
+        assert.strictEqual(sdkNeeds, ">=22", "the SDK's own floor changed: revisit engines");
+        assert.strictEqual(read(".nvmrc").trim(), "22");
+        assert.match(read(".ci/run"), /on_node 22 npm test/);
+    });
+
+    it("compiles the program from a production-only install: its tsconfig needs no devDependency", () => {
+        const program = jsonc("tsconfig.json");
+        assert.deepStrictEqual(program.compilerOptions.types, ["node"]);
+        for (const needed of ["typescript", ...program.compilerOptions.types.map((t: string) => `@types/${t}`)]) {
+            assert.ok(pkg.dependencies[needed], `${needed} must be a dependency (Pulumi compiles index.ts with it)`);
+            assert.ok(!pkg.devDependencies[needed], `${needed} twice`);
+        }
+        assert.deepStrictEqual(program.include, ["index.ts", "components/**/*.ts", "stacks/**/*.ts"]);
+        // The test types live in the tools' config only.
+        assert.deepStrictEqual(jsonc("tsconfig.dev.json").compilerOptions.types, ["node", "mocha"]);
+        assert.match(read(".ci/run"), /npm ci --omit=dev[^\n]*tsc -p tsconfig\.json/);
+    });
+
+    it("states the minimum Pulumi CLI in Pulumi.yaml (object config declarations need 3.186, the check itself 3.219)", () => {
+        const project = parse(read("Pulumi.yaml"));
+        assert.strictEqual(project.requiredPulumiVersion, ">=3.219.0");
+        assert.ok(Object.values(readProject(PROJECT_DIR).config ?? {}).some((c: any) => c?.type === "object"));
+    });
+});

@@ -1,0 +1,47 @@
+import * as assert from "assert";
+import { spawnSync } from "child_process";
+import * as path from "path";
+import { DEFERRED_SDK_MODULES } from "../plan/startup";
+
+// Run in a fresh process: mocha's own process has loaded plan/startup (and other tests) already.
+function inFreshProcess(script: string): any {
+    const startup = path.join(__dirname, "..", "plan", `startup${path.extname(__filename)}`);
+    const run = spawnSync(process.execPath, [...(path.extname(__filename) === ".ts" ? ["--import", "tsx"] : []), "-e", `require(${JSON.stringify(startup)});\n${script}`], {
+        encoding: "utf8",
+        cwd: path.join(__dirname, ".."),
+    });
+    assert.strictEqual(run.status, 0, run.stderr);
+    return JSON.parse(run.stdout);
+}
+
+const loaded = (name: string) => `Object.keys(require.cache).some((k) => k.includes("/node_modules/${name}/"))`;
+
+describe("offline start-up: modules the SDK loads only for function serialisation are deferred", function () {
+    this.timeout(60000);
+
+    it("defers exactly TypeScript's compiler and npm's dependency walker, each only for the SDK module that asks", () => {
+        assert.deepStrictEqual(Object.keys(DEFERRED_SDK_MODULES).sort(), ["@npmcli/arborist", "normalize-package-data", "typescript"]);
+        assert.strictEqual(DEFERRED_SDK_MODULES.typescript, path.join("@pulumi", "pulumi", "typescript-shim.js"));
+    });
+
+    it("does not load them when @pulumi/pulumi loads, and loads them on first use with the same behaviour", () => {
+        const result = inFreshProcess(`
+            const pulumi = require("@pulumi/pulumi");
+            const before = { ts: ${loaded("typescript")}, arborist: ${loaded("@npmcli/arborist")} };
+            (async () => {
+                const fn = await pulumi.runtime.serializeFunction(() => 42);
+                const paths = await pulumi.runtime.computeCodePaths({ extraIncludePackages: ["yaml"] });
+                const after = { ts: ${loaded("typescript")}, arborist: ${loaded("@npmcli/arborist")} };
+                console.log(JSON.stringify({ before, after, serialised: fn.text.includes("42"), paths: [...paths.keys()] }));
+            })();`);
+        assert.deepStrictEqual(result.before, { ts: false, arborist: false });
+        assert.deepStrictEqual(result.after, { ts: true, arborist: true });
+        assert.strictEqual(result.serialised, true);
+        assert.ok(result.paths.some((p: string) => p.endsWith("node_modules/yaml")), JSON.stringify(result.paths));
+    });
+
+    it("stands in only for CommonJS modules (the stand-in's `default` is the module, as TypeScript's helpers expect)", () => {
+        const result = inFreshProcess(`console.log(JSON.stringify(${JSON.stringify(Object.keys(DEFERRED_SDK_MODULES))}.map((m) => require(m).__esModule === true)))`);
+        assert.deepStrictEqual(result, [false, false, false]);
+    });
+});
