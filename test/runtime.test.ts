@@ -30,7 +30,7 @@ describe("runtime and installs", () => {
         assert.deepStrictEqual(program.include, ["index.ts", "components/**/*.ts", "stacks/**/*.ts"]);
         // The test types live in the tools' config only.
         assert.deepStrictEqual(jsonc("tsconfig.dev.json").compilerOptions.types, ["node", "mocha"]);
-        assert.match(read(".ci/run"), /npm ci --omit=dev[^\n]*tsc -p tsconfig\.json/);
+        assert.match(read(".ci/run"), /npm ci --omit=dev[^\n]*typescript\/bin\/tsc -p tsconfig\.json/);
     });
 
     it("states the minimum Pulumi CLI in Pulumi.yaml (object config declarations need 3.186, the check itself 3.219)", () => {
