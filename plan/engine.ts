@@ -364,6 +364,8 @@ async function recordNow(options: RecordOptions, program: () => unknown): Promis
 
 /** Evaluates the real program for one stack file on the mock runtime and returns everything it registered. */
 export async function planStack(options: PlanOptions): Promise<Plan> {
+    // `npm run test:pure` runs every test not tagged @stack and forbids evaluating a stack, so the split stays true.
+    if (process.env.PLAN_STACKS === "off") throw new Error(`a test not tagged @stack evaluated stack ${options.stack}: tag its describe with @stack`);
     const started = Date.now();
     const projectDir = options.projectDir ?? PROJECT_DIR;
     let cfg = readStackConfig(projectDir, options.stack);

@@ -141,7 +141,7 @@ describe("backup decisions", () => {
 const accounts = { dev: "111111111111", prod: "222222222222" } as const;
 
 for (const stack of ["dev", "prod"] as const) {
-    describe(`backup in stack ${stack}`, () => {
+    describe(`backup in stack ${stack} @stack`, () => {
         const cfg = parsePlatformConfig(readStackConfig(PROJECT_DIR, stack).config, "platform");
         const bucketName = `acme-${stack}-velero-${accounts[stack]}-eu-west-1`;
         let plan: Plan;

@@ -114,7 +114,7 @@ const expectations = {
 } as const;
 
 for (const stack of ["dev", "prod"] as const) {
-    describe(`cluster in stack ${stack}`, () => {
+    describe(`cluster in stack ${stack} @stack`, () => {
         const want = expectations[stack];
         const cfg = stackCluster(stack);
         let plan: Plan;

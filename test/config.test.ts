@@ -112,7 +112,7 @@ describe("config: defaults", () => {
     });
 });
 
-describe("config: the whole program fails before registering anything", () => {
+describe("config: the whole program fails before registering anything @stack", () => {
     for (const stack of ["dev", "prod"]) {
         it(`${stack}: a typo in a key stops the program with zero resources`, async () => {
             await assert.rejects(

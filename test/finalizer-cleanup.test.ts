@@ -74,7 +74,7 @@ describe("finalizer cleanup: the pre-delete hook objects", () => {
 });
 
 for (const stack of ["dev", "prod"] as const) {
-    describe(`finalizer cleanup in stack ${stack}: removed before its controller on destroy`, function () {
+    describe(`finalizer cleanup in stack ${stack}: removed before its controller on destroy @stack`, function () {
         this.timeout(60000);
         let plan: Plan;
         before(async () => {

@@ -149,7 +149,7 @@ const expected = {
 } as const;
 
 for (const stack of ["dev", "prod"] as const) {
-    describe(`ingress in stack ${stack}`, () => {
+    describe(`ingress in stack ${stack} @stack`, () => {
         const want = expected[stack];
         const cfg = parsePlatformConfig(readStackConfig(PROJECT_DIR, stack).config, "platform");
         const domain = cfg.ingress.domain;
@@ -336,7 +336,7 @@ for (const stack of ["dev", "prod"] as const) {
     });
 }
 
-describe("ingress: zone variants and the publishing helper", () => {
+describe("ingress: zone variants and the publishing helper @stack", () => {
     const dev = readStackConfig(PROJECT_DIR, "dev").config;
     const withZone = (hostedZone: object) => ({ ...dev, "platform:ingress": JSON.stringify({ ...JSON.parse(dev["platform:ingress"]), hostedZone }) });
 

@@ -26,7 +26,7 @@ function res(type: string, name: string, inputs: Record<string, unknown> = {}, o
 const run = async (policy: Parameters<typeof checkPolicies>[1], ...resources: PlannedResource[]) => (await checkPolicies({ resources }, policy)).map((v: Violation) => v.message);
 const json = (v: unknown) => JSON.stringify(v);
 
-describe("invariants hold on every committed stack, over non-empty sets", function () {
+describe("invariants hold on every committed stack, over non-empty sets @stack", function () {
     this.timeout(60000);
     for (const stack of ["dev", "prod"]) {
         it(`${stack}: each invariant has members to check`, async () => {

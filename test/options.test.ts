@@ -8,7 +8,7 @@ const devSection = (key: string) => JSON.parse(readStackConfig(PROJECT_DIR, "dev
 const devWith = (key: string, patch: Record<string, unknown>): Promise<Plan> =>
     planStack({ stack: "dev", configOverrides: { [`platform:${key}`]: { ...devSection(key), ...patch } } });
 
-describe("optional features, the other way round", function () {
+describe("optional features, the other way round @stack", function () {
     this.timeout(60000);
 
     it("ssmAccess off: nodes get no Session Manager policy", async () => {

@@ -97,7 +97,7 @@ describe("plan: decoding what the program sent", () => {
     });
 });
 
-describe("plan: tree, outputs and diff", () => {
+describe("plan: tree, outputs and diff @stack", () => {
     it("prints components with per-type counts and the outputs", async () => {
         const plan = await committedPlan("prod");
         const tree = renderTree(plan);
@@ -230,7 +230,7 @@ describe("plan: tree, outputs and diff", () => {
     });
 });
 
-describe("plan: the command line", function () {
+describe("plan: the command line @stack", function () {
     this.timeout(60000);
     const cli = (...args: string[]) =>
         spawnSync(process.execPath, [...(COMPILED ? [] : ["--import", "tsx"]), path.join(__dirname, "..", "plan", `cli${path.extname(__filename)}`), ...args], {

@@ -21,7 +21,7 @@ function res(type: string, name: string, inputs: Record<string, unknown> = {}, o
 const run = async (policy: Parameters<typeof checkPolicies>[1], ...resources: PlannedResource[]) => checkPolicies({ resources }, policy);
 const messages = (v: Violation[]) => v.map((x) => x.message);
 
-describe("policies: every stack file's plan passes the whole-platform rules", function () {
+describe("policies: every stack file's plan passes the whole-platform rules @stack", function () {
     this.timeout(60000);
     const stacks = listStacks(PROJECT_DIR);
     it("finds the committed stack files", () => assert.deepStrictEqual(stacks, ["dev", "prod"]));

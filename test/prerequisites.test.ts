@@ -18,7 +18,7 @@ async function failure(stack: string, cloud: (c: FakeCloud) => FakeCloud, config
 
 const without = (arn: string) => (c: FakeCloud): FakeCloud => ({ ...c, iamPrincipals: (c.iamPrincipals ?? []).filter((a) => a !== arn) });
 
-describe("prerequisites: what a stack names but does not create is looked up during preview", function () {
+describe("prerequisites: what a stack names but does not create is looked up during preview @stack", function () {
     this.timeout(60000);
 
     it("a missing admin role fails with the setting and the ARN, and sends no access entry for it", async () => {

@@ -20,7 +20,7 @@ const CONTRACT_KEYS = [
 ].sort();
 
 for (const stack of ["dev", "prod"] as const) {
-    describe(`stack ${stack}: the real program for Pulumi.${stack}.yaml`, () => {
+    describe(`stack ${stack}: the real program for Pulumi.${stack}.yaml @stack`, () => {
         const want = expected[stack];
         let plan: Plan;
         before(async () => {

@@ -98,7 +98,7 @@ describe("storage decisions", () => {
 const accounts = { dev: "111111111111", prod: "222222222222" } as const;
 
 for (const stack of ["dev", "prod"] as const) {
-    describe(`storage in stack ${stack}`, () => {
+    describe(`storage in stack ${stack} @stack`, () => {
         const cfg = parsePlatformConfig(readStackConfig(PROJECT_DIR, stack).config, "platform");
         const protect = stack === "prod";
         let plan: Plan;
