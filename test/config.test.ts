@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import { ConfigError, parsePlatformConfig } from "../stacks/config";
 import { PlanError, planStack, PROJECT_DIR } from "../plan/engine";
-import { readStackConfig } from "../plan/stack-files";
+import { listStacks, readStackConfig } from "../plan/stack-files";
 
 const NS = "platform";
 const dev = readStackConfig(PROJECT_DIR, "dev").config;
@@ -113,7 +113,7 @@ describe("config: defaults", () => {
 });
 
 describe("config: the whole program fails before registering anything @stack", () => {
-    for (const stack of ["dev", "prod"]) {
+    for (const stack of listStacks(PROJECT_DIR)) {
         it(`${stack}: a typo in a key stops the program with zero resources`, async () => {
             await assert.rejects(
                 planStack({ stack, configOverrides: { "platform:netwrok": "{}" } }),

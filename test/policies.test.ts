@@ -24,7 +24,8 @@ const messages = (v: Violation[]) => v.map((x) => x.message);
 describe("policies: every stack file's plan passes the whole-platform rules @stack", function () {
     this.timeout(60000);
     const stacks = listStacks(PROJECT_DIR);
-    it("finds the committed stack files", () => assert.deepStrictEqual(stacks, ["dev", "prod"]));
+    // Every Pulumi.*.yaml is checked; the examples the layer tests pin must be among them.
+    it("finds every stack file, the committed examples included", () => assert.ok(["dev", "prod"].every((s) => stacks.includes(s)), stacks.join(", ")));
     for (const stack of stacks) {
         describe(`stack ${stack}`, () => {
             let plan: Plan;
