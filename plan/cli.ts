@@ -4,7 +4,8 @@ import { parseArgs } from "util";
 import { Plan, PlanError, planStack, PROJECT_DIR } from "./engine";
 import { diffPlans, refusedReplacements, renderDiff } from "./diff";
 import { renderOutputs, renderTree, renderVersions } from "./render";
-import { listStacks, readStackConfig, resolveSets } from "./stack-files";
+import * as path from "path";
+import { listStacks, readStackConfig, resolveSets, StackFileError } from "./stack-files";
 import { checkPolicies, renderViolations } from "./policy-runner";
 
 const USAGE = `usage: npm run plan -- --stack <name> [--json FILE] [--diff OTHER_STACK | --diff-file SAVED_PLAN.json]
@@ -52,6 +53,14 @@ async function main(argv: string[]): Promise<number> {
         return 2;
     }
 
+    // Where the plan will be written must exist before a plan is spent on it.
+    for (const [option, file] of [["--json", args.json], ["--timings", args.timings]] as const) {
+        if (file && !fs.existsSync(path.dirname(path.resolve(file)))) {
+            console.error(`${option} ${file}: directory ${path.dirname(path.resolve(file))} does not exist`);
+            return 1;
+        }
+    }
+
     const configOverrides: Record<string, string> = {};
     try {
         for (const set of resolveSets(readStackConfig(PROJECT_DIR, args.stack), args.set ?? [])) {
@@ -60,7 +69,7 @@ async function main(argv: string[]): Promise<number> {
         }
     } catch (e) {
         console.error((e as Error).message);
-        return 2;
+        return e instanceof StackFileError ? 1 : 2;
     }
 
     const loaded = performance.now();
@@ -72,7 +81,7 @@ async function main(argv: string[]): Promise<number> {
     } catch (e) {
         // Source maps cost a quarter of a plan when applied to every stack the SDK captures; only a printed error needs them.
         process.setSourceMapsEnabled(true);
-        console.error(`plan failed: ${e instanceof PlanError ? e.message : (e as Error).stack ?? e}`);
+        console.error(`plan failed: ${e instanceof PlanError || e instanceof StackFileError ? e.message : (e as Error).stack ?? e}`);
         return 1;
     }
     if (args["diff-file"]) {

@@ -15,16 +15,36 @@ export interface StackConfig {
     readonly secretKeys: string[];
 }
 
-interface ProjectFile {
+export interface ProjectFile {
     name: string;
     main?: string;
     config?: Record<string, unknown>;
 }
 
+/** A stack or project file that cannot be read as Pulumi would: names the file (and line:column), no stack trace. */
+export class StackFileError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "StackFileError";
+    }
+}
+
+/** Parses YAML; a syntax error becomes one `file:line:column: message` (the first error YAML reports). */
+export function parseYamlFile(file: string, text: string): unknown {
+    const doc = YAML.parseDocument(text, { prettyErrors: true });
+    const error = doc.errors[0];
+    if (error) {
+        const at = error.linePos?.[0];
+        const where = at ? `${file}:${at.line}:${at.col}` : file;
+        throw new StackFileError(`${where}: not valid YAML: ${error.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}`);
+    }
+    return doc.toJS();
+}
+
 export function readProject(projectDir: string): ProjectFile {
     const file = path.join(projectDir, "Pulumi.yaml");
-    const project = YAML.parse(fs.readFileSync(file, "utf8")) as ProjectFile;
-    if (!project?.name) throw new Error(`${file}: no project name`);
+    const project = parseYamlFile(file, fs.readFileSync(file, "utf8")) as ProjectFile | null;
+    if (!project?.name) throw new StackFileError(`${file}: no project name`);
     return project;
 }
 
@@ -51,8 +71,20 @@ function stored(value: unknown): string {
 export function readStackConfig(projectDir: string, stack: string): StackConfig {
     const project = readProject(projectDir);
     const file = path.join(projectDir, `Pulumi.${stack}.yaml`);
-    if (!fs.existsSync(file)) throw new Error(`no stack file ${file} (stacks here: ${listStacks(projectDir).join(", ") || "none"})`);
-    const stackFile = (YAML.parse(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+    if (!fs.existsSync(file)) throw new StackFileError(`no stack file ${file} (stacks here: ${listStacks(projectDir).join(", ") || "none"})`);
+    return stackConfigFromText(project, stack, file, fs.readFileSync(file, "utf8"));
+}
+
+/** The config of a stack file's text (see readStackConfig); `file` names it in errors. */
+export function stackConfigFromText(project: ProjectFile, stack: string, file: string, text: string): StackConfig {
+    const stackFile = (parseYamlFile(file, text) ?? {}) as { config?: unknown };
+    if (stackFile === null || typeof stackFile !== "object" || Array.isArray(stackFile)) {
+        throw new StackFileError(`${file}: expected a mapping with a config: section; got ${JSON.stringify(stackFile)}`);
+    }
+    const section = stackFile.config ?? {};
+    if (section === null || typeof section !== "object" || Array.isArray(section)) {
+        throw new StackFileError(`${file}: config: expected a mapping of keys (platform:name: ...); got ${JSON.stringify(section)}`);
+    }
 
     const config: Record<string, string> = {};
     const secretKeys: string[] = [];
@@ -67,9 +99,9 @@ export function readStackConfig(projectDir: string, stack: string): StackConfig 
             config[fullKey] = stored(decl);
         }
     }
-    for (const [key, raw] of Object.entries(stackFile.config ?? {})) {
+    for (const [key, raw] of Object.entries(section as Record<string, unknown>)) {
         const typo = namespaceTypo(key, project.name);
-        if (typo) throw new Error(`${file}: ${typo}`);
+        if (typo) throw new StackFileError(`${file}: ${typo}`);
         const fullKey = key.includes(":") ? key : `${project.name}:${key}`;
         const { value, secret } = maskSecure(raw);
         config[fullKey] = stored(value);

@@ -6,7 +6,7 @@ import { spawnSync } from "child_process";
 import { COMPILED, decodeProperties, planStack, PROJECT_DIR } from "../plan/engine";
 import { diffPlans, refusedReplacements, renderDiff } from "../plan/diff";
 import { pinnedVersions, renderOutputs, renderTree } from "../plan/render";
-import { listStacks, plaintextSecretPaths, readStackConfig, resolveSets, SECRET_PLACEHOLDER } from "../plan/stack-files";
+import { listStacks, plaintextSecretPaths, readStackConfig, resolveSets, SECRET_PLACEHOLDER, StackFileError } from "../plan/stack-files";
 import { committedPlan } from "./plans";
 
 function tempProject(stackYaml: string): string {
@@ -46,6 +46,24 @@ describe("plan: reading stack files like the Pulumi CLI", () => {
         assert.throws(() => resolveSets(cfg, ["platfrom:region=x"]), /did you mean platform:region/);
         assert.throws(() => resolveSets(cfg, ["platform:region.x=1"]), /platform:region is not a structured value/);
         assert.throws(() => resolveSets(cfg, ["noequals"]), /--set expects KEY=VALUE/);
+    });
+
+    describe("a stack file Pulumi could not read: one message naming the file (and line:column)", () => {
+        const project = fs.mkdtempSync(path.join(os.tmpdir(), "stack-files-"));
+        fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), path.join(project, "Pulumi.yaml"));
+        const read = (text: string) => {
+            fs.writeFileSync(path.join(project, "Pulumi.t.yaml"), text);
+            return () => readStackConfig(project, "t");
+        };
+        const file = path.join(project, "Pulumi.t.yaml");
+        it("a YAML syntax error", () =>
+            assert.throws(read("config:\n  platform:name: acme\n  platform:tags: [a\n"), (e: Error) => e instanceof StackFileError && e.message.startsWith(`${file}:4:1: not valid YAML: `)));
+        it("a bad indentation", () =>
+            assert.throws(read("config:\n  platform:name: acme\n platform:owner: x\n"), (e: Error) => e instanceof StackFileError && /^\S+Pulumi\.t\.yaml:3:\d+: not valid YAML: /.test(e.message)));
+        it("config: that is not a mapping gives one message, not one per character", () =>
+            assert.throws(read("config: hello\n"), (e: Error) => e.message === `${file}: config: expected a mapping of keys (platform:name: ...); got "hello"`));
+        it("a file that is a list", () => assert.throws(read("- a\n"), (e: Error) => e.message === `${file}: expected a mapping with a config: section; got ["a"]`));
+        it("an empty file is a stack without config", () => assert.deepStrictEqual(read("")().secretKeys, []));
     });
 
     it("names the available stacks when the stack file is missing", () => {
@@ -275,6 +293,15 @@ describe("plan: the command line @stack", function () {
         const count = (out: string) => /Stack platform\/prod: (\d+) resources/.exec(out)![1];
         assert.strictEqual(count(dotted.stdout), count(plain.stdout));
         assert.strictEqual(cli("--stack", "prod", "--set", "region=eu-central-1").status, 2);
+    });
+
+    it("refuses --json or --timings into a missing directory before planning: one line, exit 1, no stack trace", () => {
+        for (const option of ["--json", "--timings"]) {
+            const run = cli("--stack", "dev", option, "/no/such/dir/plan.json");
+            assert.strictEqual(run.status, 1);
+            assert.strictEqual(run.stderr, `${option} /no/such/dir/plan.json: directory /no/such/dir does not exist\n`);
+            assert.strictEqual(run.stdout, "");
+        }
     });
 
     it("exits 2 on usage errors", () => {
