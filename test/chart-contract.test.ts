@@ -1,0 +1,52 @@
+import * as assert from "assert";
+import * as path from "path";
+import { PROJECT_DIR } from "../plan/engine";
+import { ChartContract, chartFixtureDir, readChartContract, undeclaredValuePaths } from "../plan/chart-contract";
+import { listStacks } from "../plan/stack-files";
+import { CLEANUP_CHART } from "../components/shared/finalizer-cleanup";
+import { committedPlan } from "./plans";
+
+const FIXTURES = path.join(PROJECT_DIR, "test", "fixtures", "charts");
+
+describe("chart contracts: every value the program sets exists in the pinned chart @stack", function () {
+    this.timeout(60000);
+    for (const stack of listStacks(PROJECT_DIR)) {
+        it(`${stack}: each release's values are declared by its chart's values.yaml or schema`, async () => {
+            const plan = await committedPlan(stack);
+            const releases = plan.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart !== CLEANUP_CHART);
+            assert.ok(releases.length >= 8, `${releases.length} releases`);
+            const problems: string[] = [];
+            for (const r of releases) {
+                const chart = String(r.inputs.chart);
+                const name = chart.split("/").pop()!;
+                const contract = readChartContract(chartFixtureDir(FIXTURES, chart, String(r.inputs.version)));
+                if (!contract) {
+                    problems.push(`${r.name}: no fixture for ${name} ${r.inputs.version} under test/fixtures/charts`);
+                    continue;
+                }
+                problems.push(...undeclaredValuePaths(r.inputs.values ?? {}, contract).map((p) => `${r.name} (${name} ${r.inputs.version}): ${p}`));
+            }
+            assert.deepStrictEqual(problems, []);
+        });
+    }
+});
+
+describe("chart contracts: undeclaredValuePaths", () => {
+    const contract: ChartContract = {
+        defaults: { replicaCount: 1, image: { tag: "v1", pullPolicy: "IfNotPresent" }, resources: {}, nodeSelector: { "kubernetes.io/os": "linux" }, webhook: { enabled: true }, mode: "a" },
+        schema: { type: "object", properties: { extra: { type: "object", properties: { known: { type: "string" } } }, typed: { type: "object", additionalProperties: { type: "string" } } } },
+    };
+    const check = (values: unknown, open?: string[]) => undeclaredValuePaths(values, contract, open);
+    it("accepts keys the defaults or the schema declare", () => assert.deepStrictEqual(check({ replicaCount: 2, image: { tag: "v2" }, extra: { known: "x" } }), []));
+    it("reports a key the chart does not have, at any depth", () =>
+        assert.deepStrictEqual(check({ replicas: 2, image: { tags: "v2" }, extra: { unknown: 1 } }), ["replicas: not in the chart's values", "image.tags: not in the chart's values", "extra.unknown: not in the chart's values"]));
+    it("treats empty default maps, typed schema maps and Kubernetes label/annotation maps as open", () =>
+        assert.deepStrictEqual(check({ resources: { limits: { cpu: 1 } }, typed: { a: "b" }, nodeSelector: { "platform.io/node-role": "system" } }), []));
+    it("reports a map set where the chart expects a scalar", () => assert.deepStrictEqual(check({ mode: { a: 1 } }), ['mode: a map where the chart\'s default is "a"']));
+    it("accepts an explicitly opened path", () => assert.deepStrictEqual(check({ webhook: { hostNetwork: true } }, ["webhook.hostNetwork"]), []));
+    it("finds the fixture of an OCI chart by its last path segment", () =>
+        assert.strictEqual(chartFixtureDir("/f", "oci://public.ecr.aws/karpenter/karpenter", "1.14.1"), path.join("/f", "karpenter-1.14.1")));
+    it("has a fixture with values.yaml for every chart a committed stack pins (SOURCES.md says where each came from)", () => {
+        for (const dir of ["velero-12.1.0", "karpenter-1.14.1", "cert-manager-v1.21.1", "gateway-helm-v1.9.0"]) assert.ok(readChartContract(path.join(FIXTURES, dir)), dir);
+    });
+});
