@@ -29,15 +29,38 @@ export interface PlanDiff {
     readonly changed: ResourceChange[];
 }
 
-/** Flattens nested data to `a.b[0].c` -> leaf value. */
+/** A string that holds a JSON document (an IAM policy, a serialised config): its parsed form, else undefined. */
+function jsonDocument(value: string): object | undefined {
+    if (!/^\s*[[{]/.test(value)) return undefined;
+    try {
+        const parsed: unknown = JSON.parse(value);
+        return parsed !== null && typeof parsed === "object" ? parsed : undefined;
+    } catch {
+        return undefined;
+    }
+}
+
+/** IAM statements are keyed by Sid when every statement has a distinct one, so adding one does not shift the rest. */
+function keyedBySid(items: unknown[]): string[] | undefined {
+    const sids = items.map((i) => (i !== null && typeof i === "object" ? (i as { Sid?: unknown }).Sid : undefined));
+    return sids.every((s): s is string => typeof s === "string" && s !== "") && new Set(sids).size === sids.length ? sids : undefined;
+}
+
+/**
+ * Flattens nested data to `a.b[0].c` -> leaf value. A JSON document inside a string is flattened too (marked `a{}`),
+ * so a diff of an IAM policy or serialised values shows the changed statement fields, not one long line.
+ */
 export function flatten(value: unknown, at = "", out: Record<string, unknown> = {}): Record<string, unknown> {
     if (Array.isArray(value)) {
         if (value.length === 0) out[at] = [];
-        value.forEach((v, i) => flatten(v, `${at}[${i}]`, out));
+        const sids = keyedBySid(value);
+        value.forEach((v, i) => flatten(v, sids ? `${at}[Sid=${sids[i]}]` : `${at}[${i}]`, out));
     } else if (value !== null && typeof value === "object") {
         const entries = Object.entries(value as Record<string, unknown>);
         if (entries.length === 0) out[at] = {};
         for (const [k, v] of entries) flatten(v, at ? `${at}.${k}` : k, out);
+    } else if (typeof value === "string" && jsonDocument(value) !== undefined) {
+        flatten(jsonDocument(value), `${at}{}`, out);
     } else {
         out[at] = value;
     }

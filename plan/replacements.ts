@@ -32,7 +32,7 @@ export const NEVER_REPLACED: ReadonlySet<string> = new Set(["aws:eks/cluster:Clu
 /** The changed diff paths (`inputs.a.b[0]`) of a resource of `type` that force its replacement. */
 export function replacingPaths(type: string, changedPaths: readonly string[]): string[] {
     const fields = REPLACEMENT_FIELDS[type] ?? [];
-    return changedPaths.filter((p) => fields.some((f) => p === `inputs.${f}` || p.startsWith(`inputs.${f}.`) || p.startsWith(`inputs.${f}[`)));
+    return changedPaths.filter((p) => fields.some((f) => p === `inputs.${f}` || p.startsWith(`inputs.${f}.`) || p.startsWith(`inputs.${f}[`) || p.startsWith(`inputs.${f}{}`)));
 }
 
 /** Whether replacing `r` must be refused: protected (data or the control plane) or of a never-replaced type. */

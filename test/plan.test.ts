@@ -309,3 +309,44 @@ describe("plan: the command line @stack", function () {
         assert.strictEqual(cli("--stack", "dev", "--bogus").status, 2);
     });
 });
+
+describe("plan: diffs of JSON documents inside inputs", () => {
+    const resource = (policy: object) => ({
+        urn: "urn:pulumi:s::p::aws:iam/rolePolicy:RolePolicy::r",
+        key: "aws:iam/rolePolicy:RolePolicy::r",
+        type: "aws:iam/rolePolicy:RolePolicy",
+        name: "r",
+        custom: true,
+        protect: false,
+        retainOnDelete: false,
+        deleteBeforeReplace: false,
+        dependsOn: [],
+        dependencies: [],
+        ignoreChanges: [],
+        aliases: [],
+        inputs: { policy: JSON.stringify(policy) },
+        secretPaths: [],
+    });
+    const plan = (policy: object) => ({ project: "p", stack: "s", resources: [resource(policy)], outputs: {}, secretOutputs: [], elapsedMs: 0 });
+    const statement = (Sid: string, Action: string[]) => ({ Sid, Effect: "Allow", Action, Resource: "arn:aws:s3:::b/*" });
+
+    it("shows a changed IAM policy by statement Sid and field, not as one line", () => {
+        const before = plan({ Version: "2012-10-17", Statement: [statement("Read", ["s3:GetObject"]), statement("Write", ["s3:PutObject"])] });
+        const after = plan({ Version: "2012-10-17", Statement: [statement("List", ["s3:ListBucket"]), statement("Read", ["s3:GetObject", "s3:GetObjectVersion"]), statement("Write", ["s3:PutObject"])] });
+        const diff = diffPlans(before, after);
+        const paths = diff.changed[0].changes.map((c) => c.path);
+        assert.ok(paths.includes("inputs.policy{}.Statement[Sid=Read].Action[1]"), paths.join("\n"));
+        assert.ok(paths.includes("inputs.policy{}.Statement[Sid=List].Effect"), paths.join("\n"));
+        assert.ok(!paths.some((p) => p.includes("Sid=Write")), "an inserted statement shifts no other");
+        const text = renderDiff(diff);
+        assert.match(text, /inputs\.policy\{\}\.Statement\[Sid=Read\]\.Action\[1\]: \(none\) => "s3:GetObjectVersion"/);
+        assert.ok(text.split("\n").every((l) => l.length < 200), text);
+    });
+
+    it("keys statements by position when Sids are missing or repeated, and leaves non-JSON strings whole", () => {
+        const diff = diffPlans(plan({ Statement: [{ Effect: "Allow" }] }), plan({ Statement: [{ Effect: "Deny" }] }));
+        assert.deepStrictEqual(diff.changed[0].changes.map((c) => c.path), ["inputs.policy{}.Statement[0].Effect"]);
+        const text = diffPlans({ ...plan({}), resources: [{ ...resource({}), inputs: { policy: "{not json" } }] }, plan({ a: 1 }));
+        assert.deepStrictEqual(text.changed[0].changes.map((c) => c.path).sort(), ["inputs.policy", "inputs.policy{}.a"]);
+    });
+});
