@@ -1,0 +1,176 @@
+// npm run new-stack -- <stack> --tier T --account ID --region R --domain D --admin ARN [--admin ARN] --owner EMAIL
+//   --cost-centre CC --cidr CIDR [--name PREFIX] [--viewer ARN]... [--zone-id Z] [--zone AZ]... [--replica-region R]
+// Writes Pulumi.<stack>.yaml from the committed example of the same class (dev for development/staging, prod for
+// production), with every value a real stack must set replaced, validated by the program's own schema before it is
+// written. Refuses to overwrite an existing stack file.
+import * as fs from "fs";
+import * as path from "path";
+import { parseArgs } from "util";
+import * as YAML from "yaml";
+import { ConfigError, parsePlatformConfig } from "../stacks/config";
+import { ProjectFile, readProject, stackConfigFromText, StackFileError } from "./stack-files";
+
+export interface NewStackOptions {
+    readonly stack: string;
+    readonly tier: string;
+    readonly account: string;
+    readonly region: string;
+    readonly domain: string;
+    readonly admins: readonly string[];
+    readonly viewers: readonly string[];
+    readonly owner: string;
+    readonly costCentre: string;
+    readonly cidr: string;
+    /** Resource name prefix (`platform:name`); defaults to the stack name. */
+    readonly name?: string;
+    /** An existing public hosted zone; without it the stack creates (and delegates) its own. */
+    readonly zoneId?: string;
+    /** Zone names to pin (as many as network.azCount); without them the first azCount zones of the region are used. */
+    readonly zones?: readonly string[];
+    /** Region of the backup copy, where the example replicates its backups (production). */
+    readonly replicaRegion?: string;
+}
+
+/** Which committed stack file a new one starts from. */
+export const EXAMPLE_FOR_TIER: Readonly<Record<string, string>> = { development: "dev", staging: "dev", production: "prod" };
+
+/**
+ * The values every real stack sets itself (the README's table lists the same): `[key path, option, why]`. Everything
+ * else is copied from the example of its class.
+ */
+export const PER_STACK_VALUES: readonly (readonly [string, string, string])[] = [
+    ["environment", "<stack>", "tags every resource and keys DNS ownership"],
+    ["tier", "--tier", "development, staging or production (production rules apply)"],
+    ["name", "--name (default: <stack>)", "prefix of every AWS name"],
+    ["owner", "--owner", "owner tag, ACME contact email"],
+    ["costCentre", "--cost-centre", "cost-centre tag"],
+    ["region", "--region", "AWS region"],
+    ["allowedAccountIds", "--account", "the only account the provider acts in"],
+    ["network.cidr", "--cidr", "VPC range; must not overlap other environments"],
+    ["network.reservedCidrs", "(emptied)", "ranges of peered networks: list yours"],
+    ["cluster.admins", "--admin (one is the role that runs pulumi up)", "cluster-admin access entries"],
+    ["cluster.viewers", "--viewer", "read-only access entries"],
+    ["ingress.domain", "--domain", "DNS name of the platform's hostnames"],
+    ["ingress.hostedZone", "--zone-id (default: created here, Delegated)", "where DNS records go"],
+    ["ingress.certificates.email", "--owner", "ACME account contact"],
+    ["network.availabilityZones", "--zone (repeat; default: dropped, the region's first azCount zones)", "zone names differ per region"],
+    ["backup.replicaRegion", "--replica-region (required where the example replicates)", "another region for the backup copy"],
+];
+
+const STACK_NAME = /^[A-Za-z0-9_.-]{1,100}$/;
+
+/** The text of the new stack file; throws ConfigError with every problem the schema finds. */
+export function newStackFile(project: ProjectFile, options: NewStackOptions, exampleText: string, file: string): string {
+    if (!STACK_NAME.test(options.stack)) throw new ConfigError([`stack name ${JSON.stringify(options.stack)}: expected letters, digits, _ . - (at most 100)`]);
+    const doc = YAML.parseDocument(exampleText);
+    const ns = project.name;
+    const set = (key: string, at: readonly (string | number)[], value: unknown) => doc.setIn(["config", `${ns}:${key}`, ...at], doc.createNode(value));
+    doc.commentBefore = ` ${options.stack}: written by npm run new-stack from Pulumi.${EXAMPLE_FOR_TIER[options.tier] ?? "dev"}.yaml; review the copied sizes.`;
+    set("environment", [], options.stack);
+    set("tier", [], options.tier);
+    set("name", [], options.name ?? options.stack);
+    set("owner", [], options.owner);
+    set("costCentre", [], options.costCentre);
+    set("region", [], options.region);
+    set("allowedAccountIds", [], [options.account]);
+    set("adoptRetained", [], false);
+    set("network", ["cidr"], options.cidr);
+    set("network", ["reservedCidrs"], []);
+    set("cluster", ["admins"], [...options.admins]);
+    set("cluster", ["viewers"], [...options.viewers]);
+    set("ingress", ["domain"], options.domain);
+    set("ingress", ["hostedZone"], options.zoneId ? { mode: "Existing", zoneId: options.zoneId } : { mode: "Delegated" });
+    set("ingress", ["certificates", "email"], options.owner);
+    if (options.zones?.length) set("network", ["availabilityZones"], [...options.zones]);
+    else doc.deleteIn(["config", `${ns}:network`, "availabilityZones"]);
+    const replicates = doc.hasIn(["config", `${ns}:backup`, "replicaRegion"]);
+    if (replicates && !options.replicaRegion) throw new ConfigError([`--replica-region: the ${options.tier} example copies backups to another region; name one other than ${options.region}`]);
+    if (options.replicaRegion) set("backup", ["replicaRegion"], options.replicaRegion);
+    const text = doc.toString({ flowCollectionPadding: false });
+    parsePlatformConfig(stackConfigFromText(project, options.stack, file, text).config, ns);
+    return text;
+}
+
+const USAGE = `usage: npm run new-stack -- <stack> --tier development|staging|production --account ID --region REGION
+    --domain DOMAIN --admin ROLE_ARN [--admin ...] [--viewer ARN ...] --owner EMAIL --cost-centre CC --cidr CIDR
+    [--name PREFIX] [--zone-id HOSTED_ZONE_ID] [--zone AZ ...] [--replica-region REGION]`;
+
+export function main(argv: string[], projectDir: string): number {
+    let parsed;
+    try {
+        parsed = parseArgs({
+            args: argv,
+            allowPositionals: true,
+            options: {
+                tier: { type: "string" },
+                account: { type: "string" },
+                region: { type: "string" },
+                domain: { type: "string" },
+                admin: { type: "string", multiple: true },
+                viewer: { type: "string", multiple: true },
+                owner: { type: "string" },
+                "cost-centre": { type: "string" },
+                cidr: { type: "string" },
+                name: { type: "string" },
+                "zone-id": { type: "string" },
+                zone: { type: "string", multiple: true },
+                "replica-region": { type: "string" },
+            },
+            strict: true,
+        });
+    } catch (e) {
+        console.error(`${(e as Error).message}\n\n${USAGE}`);
+        return 2;
+    }
+    const { values, positionals } = parsed;
+    const missing = ["tier", "account", "region", "domain", "admin", "owner", "cost-centre", "cidr"].filter((k) => values[k as keyof typeof values] === undefined);
+    if (positionals.length !== 1 || missing.length > 0) {
+        console.error(`${positionals.length !== 1 ? "expected one stack name" : `missing: ${missing.map((m) => `--${m}`).join(", ")}`}\n\n${USAGE}`);
+        return 2;
+    }
+    const stack = positionals[0];
+    const tier = values.tier!;
+    const example = EXAMPLE_FOR_TIER[tier];
+    if (!example) {
+        console.error(`--tier ${tier}: expected one of ${Object.keys(EXAMPLE_FOR_TIER).join(" | ")}`);
+        return 2;
+    }
+    const file = path.join(projectDir, `Pulumi.${stack}.yaml`);
+    if (fs.existsSync(file)) {
+        console.error(`${file} exists; new-stack never overwrites a stack file`);
+        return 1;
+    }
+    try {
+        const project = readProject(projectDir);
+        const text = newStackFile(
+            project,
+            {
+                stack,
+                tier,
+                account: values.account!,
+                region: values.region!,
+                domain: values.domain!,
+                admins: values.admin!,
+                viewers: values.viewer ?? [],
+                owner: values.owner!,
+                costCentre: values["cost-centre"]!,
+                cidr: values.cidr!,
+                name: values.name,
+                zoneId: values["zone-id"],
+                zones: values.zone,
+                replicaRegion: values["replica-region"],
+            },
+            fs.readFileSync(path.join(projectDir, `Pulumi.${example}.yaml`), "utf8"),
+            file,
+        );
+        fs.writeFileSync(file, text, { flag: "wx" });
+        console.log(`wrote ${file} (from Pulumi.${example}.yaml; validated). Next: npm run plan -- --stack ${stack}`);
+        return 0;
+    } catch (e) {
+        if (e instanceof ConfigError || e instanceof StackFileError) {
+            console.error(`not written: ${e.message}`);
+            return 1;
+        }
+        throw e;
+    }
+}

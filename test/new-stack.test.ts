@@ -1,0 +1,99 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { PROJECT_DIR } from "../plan/engine";
+import { main, PER_STACK_VALUES } from "../plan/new-stack";
+import { readStackConfig } from "../plan/stack-files";
+import { parsePlatformConfig } from "../stacks/config";
+
+/** A scratch project: Pulumi.yaml and the committed examples, nothing else. */
+function scratchProject(): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "new-stack-"));
+    for (const f of ["Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.prod.yaml"]) fs.copyFileSync(path.join(PROJECT_DIR, f), path.join(dir, f));
+    return dir;
+}
+
+const required = ["--account", "333333333333", "--region", "eu-central-1", "--domain", "qa.platform.example.org", "--admin", "arn:aws:iam::333333333333:role/PlatformAdmin"];
+const more = ["--owner", "team@example.org", "--cost-centre", "CC-QA", "--cidr", "10.40.0.0/16"];
+
+function run(dir: string, args: string[]): { code: number; stderr: string } {
+    const errors: string[] = [];
+    const [error, log] = [console.error, console.log];
+    console.error = (...a: unknown[]) => void errors.push(a.join(" "));
+    console.log = () => undefined;
+    try {
+        return { code: main(args, dir), stderr: errors.join("\n") };
+    } finally {
+        [console.error, console.log] = [error, log];
+    }
+}
+
+describe("npm run new-stack: a validated stack file for a new environment", () => {
+    it("writes a development stack from the dev example with every per-stack value replaced, and the schema accepts it", () => {
+        const dir = scratchProject();
+        assert.strictEqual(run(dir, ["qa", "--tier", "staging", ...required, ...more, "--viewer", "arn:aws:iam::333333333333:role/Dev"]).code, 0);
+        const raw = readStackConfig(dir, "qa").config;
+        const cfg = parsePlatformConfig(raw, "platform");
+        assert.strictEqual(cfg.environment, "qa");
+        assert.strictEqual(cfg.tier, "staging");
+        assert.strictEqual(cfg.name, "qa");
+        assert.deepStrictEqual(cfg.allowedAccountIds, ["333333333333"]);
+        assert.strictEqual(cfg.region, "eu-central-1");
+        assert.strictEqual(cfg.network.cidr, "10.40.0.0/16");
+        assert.deepStrictEqual(cfg.network.reservedCidrs, []);
+        assert.deepStrictEqual(cfg.cluster.admins, ["arn:aws:iam::333333333333:role/PlatformAdmin"]);
+        assert.deepStrictEqual(cfg.cluster.viewers, ["arn:aws:iam::333333333333:role/Dev"]);
+        assert.strictEqual(cfg.ingress.domain, "qa.platform.example.org");
+        assert.deepStrictEqual(cfg.ingress.hostedZone, { mode: "Delegated" });
+        assert.strictEqual(cfg.ingress.certificates.email, "team@example.org");
+        // Nothing of the example's account or domain is left behind.
+        const text = fs.readFileSync(path.join(dir, "Pulumi.qa.yaml"), "utf8");
+        assert.doesNotMatch(text, /111111111111|acme\.example|acme-dev/);
+    });
+
+    it("writes a production stack from the prod example: zones dropped unless given, the backup copy region required", () => {
+        const dir = scratchProject();
+        const refused = run(dir, ["live", "--tier", "production", ...required, ...more]);
+        assert.strictEqual(refused.code, 1);
+        assert.match(refused.stderr, /--replica-region: the production example copies backups to another region; name one other than eu-central-1/);
+        assert.ok(!fs.existsSync(path.join(dir, "Pulumi.live.yaml")));
+        assert.strictEqual(run(dir, ["live", "--tier", "production", ...required, ...more, "--replica-region", "eu-west-1", "--zone-id", "Z0123456789ABC"]).code, 0);
+        const cfg = parsePlatformConfig(readStackConfig(dir, "live").config, "platform");
+        assert.strictEqual(cfg.tier, "production");
+        assert.strictEqual(cfg.network.availabilityZones, undefined);
+        assert.strictEqual(cfg.backup.replicaRegion, "eu-west-1");
+        assert.deepStrictEqual(cfg.ingress.hostedZone, { mode: "Existing", zoneId: "Z0123456789ABC" });
+        assert.strictEqual(cfg.cluster.karpenter.amiVersion, "v20260714", "production keeps the example's pinned AMI");
+    });
+
+    it("refuses to overwrite an existing stack file", () => {
+        const dir = scratchProject();
+        const r = run(dir, ["dev", "--tier", "development", ...required, ...more]);
+        assert.strictEqual(r.code, 1);
+        assert.match(r.stderr, /Pulumi\.dev\.yaml exists; new-stack never overwrites a stack file/);
+        assert.strictEqual(fs.readFileSync(path.join(dir, "Pulumi.dev.yaml"), "utf8"), fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8"));
+    });
+
+    it("writes nothing when the schema refuses a value, and says which key and why", () => {
+        const dir = scratchProject();
+        const r = run(dir, ["qa", "--tier", "development", "--account", "33", "--region", "eu-west-9", "--domain", "qa.example.org", "--admin", "arn:aws:iam::333333333333:role/A", ...more]);
+        assert.strictEqual(r.code, 1);
+        assert.match(r.stderr, /platform:allowedAccountIds\[0\]: expected a 12-digit AWS account id; got "33"/);
+        assert.match(r.stderr, /platform:region: expected a region AWS has .*; got "eu-west-9"/);
+        assert.ok(!fs.existsSync(path.join(dir, "Pulumi.qa.yaml")));
+    });
+
+    it("refuses a missing option, an unknown tier or a bad stack name as usage errors", () => {
+        const dir = scratchProject();
+        assert.match(run(dir, ["qa", "--tier", "development", ...required]).stderr, /missing: --owner, --cost-centre, --cidr/);
+        assert.strictEqual(run(dir, ["qa", "--tier", "test", ...required, ...more]).code, 2);
+        assert.match(run(dir, ["q a", "--tier", "development", ...required, ...more]).stderr, /stack name "q a": expected letters, digits/);
+    });
+
+    it("lists in one table the values every real stack sets (the README shows the same table)", () => {
+        const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
+        assert.ok(PER_STACK_VALUES.length >= 14);
+        for (const [key] of PER_STACK_VALUES) assert.ok(readme.includes(`| \`${key}\` |`), `README row for ${key}`);
+    });
+});
