@@ -29,7 +29,7 @@ export default {
     incrementalFile: `reports/mutation/${layer}.json`,
     reporters: ["clear-text", "progress"],
     clearTextReporter: { allowColor: false, logTests: false, maxTestsToLog: 0 },
-    concurrency: 2,
+    concurrency: Number(process.env.MUTATION_CONCURRENCY ?? 2),
     timeoutMS: 60000,
     tempDirName: ".stryker-tmp",
     cleanTempDir: true,

@@ -1,0 +1,66 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { PROJECT_DIR } from "../plan/engine";
+import { listStacks } from "../plan/stack-files";
+import { committedPlan } from "./plans";
+
+const policy = JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "docs", "deployer-policy.json"), "utf8")) as {
+    Version: string;
+    Statement: { Sid: string; Effect: string; Action: string | string[]; Resource: string | string[] }[];
+};
+const actions = (s: { Action: string | string[] }) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+
+/** The IAM service prefix each Pulumi AWS module calls; a module missing here fails the test until the policy covers it. */
+const SERVICE_OF_MODULE: Readonly<Record<string, string>> = {
+    ec2: "ec2",
+    vpc: "ec2",
+    eks: "eks",
+    iam: "iam",
+    kms: "kms",
+    s3: "s3",
+    "cloudwatch/logGroup": "logs",
+    "cloudwatch/eventRule": "events",
+    "cloudwatch/eventTarget": "events",
+    sqs: "sqs",
+    efs: "elasticfilesystem",
+    route53: "route53",
+    secretsmanager: "secretsmanager",
+};
+
+/** The four managed policies the README says to attach, by Sid prefix. */
+const PARTS = [["Sts", "Ec2"], ["Eks", "Iam"], ["Kms", "Logs", "S3"], ["Sqs", "Events", "Efs", "Route53"]];
+
+describe("the deployer's IAM policy (docs/deployer-policy.json)", () => {
+    it("is an IAM policy document of distinct Sids, with no '*' action or service-wide wildcard", () => {
+        assert.strictEqual(policy.Version, "2012-10-17");
+        assert.strictEqual(new Set(policy.Statement.map((s) => s.Sid)).size, policy.Statement.length);
+        for (const s of policy.Statement) {
+            assert.strictEqual(s.Effect, "Allow", s.Sid);
+            for (const a of actions(s)) assert.match(a, /^[a-z0-9-]+:[A-Za-z0-9]+\*?$/, `${s.Sid}: ${a}`);
+        }
+    });
+
+    it("fits in four managed policies (6,144 characters each, whitespace not counted) split by Sid prefix as the README says", () => {
+        const placed = PARTS.flatMap((prefixes) => policy.Statement.filter((s) => prefixes.some((p) => s.Sid.startsWith(p))));
+        assert.strictEqual(placed.length, policy.Statement.length, "every statement belongs to one part");
+        for (const prefixes of PARTS) {
+            const part = { Version: "2012-10-17", Statement: policy.Statement.filter((s) => prefixes.some((p) => s.Sid.startsWith(p))) };
+            assert.ok(JSON.stringify(part).length <= 6144, `${prefixes.join("+")}: ${JSON.stringify(part).length} characters`);
+        }
+    });
+
+    for (const stack of listStacks(PROJECT_DIR)) {
+        it(`grants actions of every AWS service stack ${stack} creates resources in @stack`, async () => {
+            const plan = await committedPlan(stack);
+            const modules = [...new Set(plan.resources.filter((r) => r.type.startsWith("aws:") && r.custom).map((r) => r.type.split(":")[1]))];
+            assert.ok(modules.length >= 8, modules.join(", "));
+            const granted = new Set(policy.Statement.flatMap((s) => actions(s).map((a) => a.split(":")[0])));
+            for (const module of modules) {
+                const service = SERVICE_OF_MODULE[module] ?? SERVICE_OF_MODULE[module.split("/")[0]];
+                assert.ok(service, `aws:${module}: add its IAM service to this test and its actions to docs/deployer-policy.json`);
+                assert.ok(granted.has(service), `aws:${module} needs ${service}:* actions in docs/deployer-policy.json`);
+            }
+        });
+    }
+});
