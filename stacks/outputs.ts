@@ -59,6 +59,8 @@ export interface PlatformOutputs {
     readonly gatewayNamespace: string;
     /** DNS name of the gateway's NLB (known after the first `pulumi up`). */
     readonly loadBalancerHostname: pulumi.Output<string>;
+    /** Vault's API (https, verified with the platform's private CA inside the cluster, the public one at the gateway). */
+    readonly vaultAddress: string;
 }
 
 export function platformOutputs(config: PlatformConfig, platform: Platform): PlatformOutputs {
@@ -99,5 +101,6 @@ export function platformOutputs(config: PlatformConfig, platform: Platform): Pla
         gatewayName: platform.ingress.gatewayName,
         gatewayNamespace: platform.ingress.gatewayNamespace,
         loadBalancerHostname: platform.ingress.loadBalancerHostname,
+        vaultAddress: platform.secrets.vault.address,
     };
 }

@@ -7,6 +7,7 @@ import { Region as AwsRegion } from "@pulumi/aws/types/enums";
 import { checkCluster, clusterSchema } from "./schema-cluster";
 import { backupSchema, checkBackup, checkStorage, storageSchema } from "./schema-storage";
 import { checkIngress, ingressSchema } from "./schema-ingress";
+import { checkSecrets, secretsSchema } from "./schema-secrets";
 import { cloudwatchRetention, ipv4Cidr } from "./schema-common";
 
 /** How a config key is stored by Pulumi: `string` keys are taken verbatim, the others are JSON. */
@@ -187,6 +188,10 @@ export const configKeys = {
         type: "object",
         schema: ingressSchema.describe("Gateway API ingress: domain, hosted zone, load balancer, ACME issuer, external-dns policy, gateway sizing, chart versions."),
     },
+    secrets: {
+        type: "object",
+        schema: secretsSchema.describe("Vault (HA raft, KMS auto-unseal, TLS, audit, token TTLs, KV mount) and External Secrets Operator: chart versions and sizing."),
+    },
     backup: { type: "object", schema: backupSchema.describe("Velero: chart and plugin versions, schedules with TTLs, bucket lifecycle, cross-region copy.") },
 } as const satisfies Record<string, { type: PulumiConfigType; schema: z.ZodType }>;
 
@@ -248,6 +253,7 @@ export const platformConfigSchema = z.strictObject(shape).superRefine((cfg, ctx)
     checkStorage(cfg.storage, { production }, issue);
     checkBackup(cfg.backup, { production, region: cfg.region, efs: cfg.storage.efs.enabled }, issue);
     checkIngress(cfg.ingress, { production }, issue);
+    checkSecrets(cfg.secrets, { production }, issue);
     if (parseIpv4Cidr(net.cidr).error) return; // already reported
     checkCluster(
         cfg.cluster,

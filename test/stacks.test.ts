@@ -17,6 +17,7 @@ const CONTRACT_KEYS = [
     "defaultStorageClass", "statefulStorageClass", "efsStorageClass", "volumeSnapshotClass", "objectsKmsKeyArn", "backupBucketName",
     "backupReplicaBucketName", "backupReplicaAccessPolicyArn",
     "domain", "hostedZoneId", "hostedZoneNameServers", "gatewayName", "gatewayNamespace", "loadBalancerHostname",
+    "vaultAddress",
 ].sort();
 
 for (const stack of ["dev", "prod"] as const) {
@@ -90,6 +91,7 @@ for (const stack of ["dev", "prod"] as const) {
                 stack === "prod" ? ["gp3", "gp3-retain", "efs", "ebs-snapshots"] : ["gp3", "gp3", "", "ebs-snapshots"],
             );
             assert.match(String(plan.outputs.backupBucketName), new RegExp(`^acme-${stack}-velero-\\d{12}-eu-west-1$`));
+            assert.strictEqual(plan.outputs.vaultAddress, `https://vault.${stack === "prod" ? "" : "dev."}platform.acme.example`);
             assert.strictEqual((plan.outputs.privateSubnetIds as string[]).length, want.azs);
             assert.strictEqual((plan.outputs.natGatewayPublicIps as string[]).length, want.nat);
         });

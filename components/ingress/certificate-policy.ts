@@ -82,6 +82,44 @@ export function certificateRequestPolicySpec(name: string, a: CertificatePolicyA
     };
 }
 
+/** Key usages of a layer's private server certificates: TLS servers that are also clients of each other (raft peers). */
+export const PRIVATE_SERVER_USAGES = ["digital signature", "key encipherment", "server auth", "client auth"] as const;
+
+export interface PrivateCaArgs {
+    /** The namespace whose own issuers these are. */
+    readonly namespace: string;
+    /** The self-signed issuer that signs the CA certificate, and only it. */
+    readonly rootIssuer: string;
+    /** Common name of the CA certificate. */
+    readonly caCommonName: string;
+    /** The CA issuer, and the names its server certificates may carry. */
+    readonly caIssuer: string;
+    readonly dnsNames: readonly string[];
+    /** IP addresses server certificates may carry (e.g. 127.0.0.1 for a CLI inside the pod). @default none */
+    readonly ipAddresses?: readonly string[];
+}
+
+/**
+ * The two CertificateRequestPolicies of a layer's private CA in its own namespace: the CA certificate (isCA, its
+ * common name, from the self-signed issuer), and server certificates from the CA issuer for the given names only.
+ */
+export function privateCaPolicySpecs(policyName: string, a: PrivateCaArgs) {
+    const base = (name: string, issuer: string, allowed: Record<string, unknown>) => ({
+        apiVersion: "policy.cert-manager.io/v1alpha1",
+        kind: "CertificateRequestPolicy",
+        metadata: { name },
+        spec: { allowed, selector: { issuerRef: { group: "cert-manager.io", kind: "Issuer", name: issuer }, namespace: { matchNames: [a.namespace] } } },
+    });
+    return {
+        ca: base(`${policyName}-ca`, a.rootIssuer, { isCA: true, commonName: { value: a.caCommonName, required: true }, usages: ["digital signature", "key encipherment", "cert sign"] }),
+        servers: base(`${policyName}-servers`, a.caIssuer, {
+            dnsNames: { values: [...a.dnsNames], required: true },
+            ...(a.ipAddresses?.length ? { ipAddresses: { values: [...a.ipAddresses] } } : {}),
+            usages: [...PRIVATE_SERVER_USAGES],
+        }),
+    };
+}
+
 /** approver-policy checks the requester may `use` a policy; the requester of a Certificate's requests is cert-manager. */
 export function policyUseRbac(policyName: string, certManagerServiceAccount: { name: string; namespace: string }) {
     const name = `cert-manager-policy:${policyName}`;
@@ -111,7 +149,12 @@ export interface CertificateRequestView {
     readonly usages: readonly string[];
 }
 
-type PolicySpec = ReturnType<typeof certificateRequestPolicySpec>;
+interface PolicySpec {
+    readonly spec: {
+        readonly allowed: { readonly dnsNames?: { readonly values: readonly string[] }; readonly usages?: readonly string[] };
+        readonly selector: { readonly issuerRef: { readonly group: string; readonly kind: string; readonly name: string }; readonly namespace: { readonly matchNames: readonly string[] } };
+    };
+}
 
 /**
  * What approver-policy decides for a request, given the platform's policies: approved when a policy selecting the
@@ -123,8 +166,9 @@ export function approved(policies: readonly PolicySpec[], r: CertificateRequestV
         const selects =
             wildcardMatches(ref.group, r.issuerRef.group) && wildcardMatches(ref.kind, r.issuerRef.kind) && wildcardMatches(ref.name, r.issuerRef.name) &&
             spec.selector.namespace.matchNames.some((n) => wildcardMatches(n, r.namespace));
-        const names = r.dnsNames.length > 0 && r.dnsNames.every((d) => spec.allowed.dnsNames.values.some((p) => wildcardMatches(p, d)));
-        const usages = r.usages.every((u) => (spec.allowed.usages as readonly string[]).includes(u));
+        // A policy without dnsNames (a CA's) allows no name.
+        const names = r.dnsNames.length > 0 && r.dnsNames.every((d) => (spec.allowed.dnsNames?.values ?? []).some((p) => wildcardMatches(p, d)));
+        const usages = r.usages.every((u) => (spec.allowed.usages ?? []).includes(u));
         return selects && names && usages;
     });
 }

@@ -8,6 +8,8 @@ import {
     acmeIssuerSpec,
     CertificatePolicyArgs,
     certificateRequestPolicySpec,
+    PrivateCaArgs,
+    privateCaPolicySpecs,
     policyUseRbac,
     tokenRequestRole,
 } from "./certificate-policy";
@@ -151,14 +153,25 @@ export class Certificates extends pulumi.ComponentResource {
         );
     }
 
+    /**
+     * Lets a layer run its own private CA in its namespace (a self-signed root issuer, a CA issuer) and approves only
+     * its CA certificate and server certificates for `dnsNames`. The layer creates the issuers and certificates; they
+     * wait for what this returns (and go before the cleanup hook on destroy).
+     */
+    public allowPrivateCa(name: string, policyName: string, a: PrivateCaArgs): pulumi.Resource[] {
+        const specs = privateCaPolicySpecs(policyName, a);
+        return [...this.policyWithGrant(`${name}-ca`, specs.ca), ...this.policyWithGrant(`${name}-servers`, specs.servers), this.cleanup];
+    }
+
     /** The CertificateRequestPolicy approving this namespace's requests for these names, and the `use` grant. */
     private approveRequests(name: string, policyName: string, a: CertificatePolicyArgs): pulumi.Resource[] {
+        return this.policyWithGrant(name, certificateRequestPolicySpec(policyName, a));
+    }
+
+    private policyWithGrant(name: string, spec: { apiVersion: string; kind: string; metadata: { name: string } }): pulumi.Resource[] {
         const k8sOpts = { parent: this, provider: this.k8sProvider };
-        const policy = new k8s.apiextensions.CustomResource(`${name}-certificate-policy`, certificateRequestPolicySpec(policyName, a), {
-            ...k8sOpts,
-            dependsOn: [this.approverPolicy],
-        });
-        const rbac = policyUseRbac(policyName, this.requester);
+        const policy = new k8s.apiextensions.CustomResource(`${name}-certificate-policy`, spec, { ...k8sOpts, dependsOn: [this.approverPolicy] });
+        const rbac = policyUseRbac(spec.metadata.name, this.requester);
         const role = new k8s.rbac.v1.ClusterRole(`${name}-certificate-policy-use`, rbac.clusterRole, k8sOpts);
         const binding = new k8s.rbac.v1.ClusterRoleBinding(`${name}-certificate-policy-use`, rbac.binding, { ...k8sOpts, dependsOn: [role] });
         return [policy, binding];

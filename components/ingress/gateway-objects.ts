@@ -74,6 +74,25 @@ export interface PublishedService {
     readonly namespace: string;
     readonly serviceName: pulumi.Input<string>;
     readonly servicePort: number;
+    /**
+     * The Service speaks TLS: the gateway verifies it with this CA (`ca.crt` of a Secret in the Service's namespace,
+     * which Envoy Gateway accepts besides the Gateway API's core ConfigMap) against this hostname.
+     * @default plain HTTP to the backend
+     */
+    readonly backendTls?: { readonly caSecretName: string; readonly hostname: string };
+}
+
+/** The BackendTLSPolicy (Gateway API v1, standard channel since v1.4) making the gateway speak verified TLS to a Service. */
+export function backendTlsPolicySpec(s: PublishedService & { backendTls: NonNullable<PublishedService["backendTls"]> }) {
+    return {
+        apiVersion: GATEWAY_API_VERSION,
+        kind: "BackendTLSPolicy",
+        metadata: { name: s.name, namespace: s.namespace },
+        spec: {
+            targetRefs: [{ group: "", kind: "Service", name: s.serviceName }],
+            validation: { caCertificateRefs: [{ group: "", kind: "Secret", name: s.backendTls.caSecretName }], hostname: s.backendTls.hostname },
+        },
+    };
 }
 
 /** The HTTPRoute publishing a Service at https://<name>.<domain> through the shared Gateway. */

@@ -5,6 +5,7 @@ import type { ClusterRef } from "../cluster/cluster-ref";
 import { PLATFORM_NAMESPACES, platformNamespace } from "../shared/namespaces";
 import { CHART_REPOSITORIES, GATEWAY_NAME, GATEWAY_READY_TIMEOUT, POD_READINESS_GATE_LABEL } from "./constants";
 import {
+    backendTlsPolicySpec,
     gatewayClassSpec,
     gatewaySpec,
     httpRouteSpec,
@@ -261,10 +262,14 @@ export class Ingress extends pulumi.ComponentResource implements IngressRef {
     }
 
     public publishService(service: PublishedService, opts: PublishOptions): k8s.apiextensions.CustomResource {
+        const k8sOpts = { parent: opts.parent, provider: this.k8sProvider, dependsOn: [this.gateway, ...(opts.dependsOn ?? [])] };
+        // The backend's TLS policy first, so the route never sends plain HTTP to a TLS backend.
+        const backendTls = service.backendTls
+            ? [new k8s.apiextensions.CustomResource(`${service.namespace}-${service.name}-backend-tls`, backendTlsPolicySpec({ ...service, backendTls: service.backendTls }), k8sOpts)]
+            : [];
         return new k8s.apiextensions.CustomResource(`${service.namespace}-${service.name}-route`, httpRouteSpec(service, this.domain, this.gatewayNamespace), {
-            parent: opts.parent,
-            provider: this.k8sProvider,
-            dependsOn: [this.gateway, ...(opts.dependsOn ?? [])],
+            ...k8sOpts,
+            dependsOn: [...k8sOpts.dependsOn, ...backendTls],
         });
     }
 }

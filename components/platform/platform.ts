@@ -7,6 +7,7 @@ import { Network } from "../network/network";
 import { Storage } from "../storage/storage";
 import { Backup } from "../backup/backup";
 import { Ingress } from "../ingress/ingress";
+import { Secrets } from "../secrets/secrets";
 import { PLATFORM_NAMESPACES } from "../shared/namespaces";
 import { resolveAvailabilityZones } from "../network/zones";
 import { platformTags } from "../shared/tags";
@@ -26,6 +27,7 @@ export class Platform extends pulumi.ComponentResource {
     public readonly cluster: Cluster;
     public readonly storage: Storage;
     public readonly ingress: Ingress;
+    public readonly secrets: Secrets;
     /** Undefined when backup.enabled is false (never in production). */
     public readonly backup: Backup | undefined;
     /** Whether stateful resources are protected/retained (production tier). */
@@ -116,6 +118,22 @@ export class Platform extends pulumi.ComponentResource {
                 configKey: `${args.project}:ingress`,
                 // Unique per stack: dev and prod may share a parent zone but never each other's records.
                 dnsOwnerId: cfg.name,
+                protect: this.protectsData,
+            },
+            layer,
+        );
+
+        this.secrets = new Secrets(
+            `${name}-secrets`,
+            {
+                cluster: this.cluster,
+                ingress: this.ingress,
+                certificates: this.ingress.certificates,
+                storageClass: this.storage.statefulStorageClass,
+                region: cfg.region,
+                namePrefix: cfg.name,
+                namespace: PLATFORM_NAMESPACES.secrets,
+                settings: cfg.secrets,
                 protect: this.protectsData,
             },
             layer,

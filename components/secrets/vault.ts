@@ -1,0 +1,201 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import type { SecretsConfig } from "../../stacks/schema-secrets";
+import type { ClusterRef } from "../cluster/cluster-ref";
+import type { IngressRef } from "../ingress/ingress";
+import type { PrivateCaArgs } from "../ingress/certificate-policy";
+import { PRIVATE_SERVER_USAGES } from "../ingress/certificate-policy";
+import { platformNamespace } from "../shared/namespaces";
+import {
+    VAULT_API_PORT,
+    VAULT_CA_COMMON_NAME,
+    VAULT_CA_ISSUER,
+    VAULT_CA_SECRET,
+    VAULT_CHART_REPOSITORY,
+    VAULT_RELEASE,
+    VAULT_ROOT_ISSUER,
+    VAULT_SERVICE_ACCOUNT,
+    VAULT_TLS_SECRET,
+} from "./constants";
+import { unsealIdentityPolicy, unsealKeyPolicy } from "./vault-iam";
+import { vaultServerDnsNames, vaultValues } from "./vault-values";
+
+/** What Vault needs from the certificate machinery: a private CA of its own, approved for its names only. */
+export interface PrivateCaGrant {
+    allowPrivateCa(name: string, policyName: string, a: PrivateCaArgs): pulumi.Resource[];
+}
+
+export interface VaultArgs {
+    readonly cluster: ClusterRef;
+    /** Publishes vault.<domain> on the shared Gateway. */
+    readonly ingress: Pick<IngressRef, "domain" | "publishService">;
+    readonly certificates: PrivateCaGrant;
+    /** StorageClass of the raft and audit volumes (the retained class where volumes are kept). */
+    readonly storageClass: string;
+    readonly region: string;
+    /** Prefix of AWS names (the KMS alias). */
+    readonly namePrefix: string;
+    readonly namespace: string;
+    readonly settings: SecretsConfig["vault"];
+    /**
+     * Production: protect the unseal key and the release, keep volumes, spread servers over zones strictly.
+     * @default false
+     */
+    readonly protect?: boolean;
+}
+
+/**
+ * Vault from the official chart: integrated storage (raft) on the stateful class, auto-unseal with a dedicated KMS key
+ * used through Pod Identity, TLS end to end from a private CA of this layer, published on vault.<domain>.
+ */
+export class Vault extends pulumi.ComponentResource {
+    /** The address clients and the Vault provider use. */
+    public readonly address: string;
+    public readonly namespace: string;
+    public readonly unsealKeyArn: pulumi.Output<string>;
+    public readonly release: k8s.helm.v3.Release;
+    /** Secret (in the Vault namespace) whose ca.crt verifies Vault's certificate. */
+    public readonly caSecretName = VAULT_TLS_SECRET;
+
+    constructor(name: string, args: VaultArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:secrets:Vault", name, {}, opts);
+        const protect = args.protect ?? false;
+        const k8sOpts = { parent: this, provider: args.cluster.k8sProvider };
+        this.namespace = args.namespace;
+        this.address = args.settings.address ?? `https://vault.${args.ingress.domain}`;
+
+        const namespace = platformNamespace(`${name}-namespace`, args.namespace, "restricted", k8sOpts);
+        const unseal = this.unsealKey(name, args, protect);
+        const certificate = this.serverCertificate(name, args, namespace);
+
+        this.release = new k8s.helm.v3.Release(
+            `${name}-vault`,
+            {
+                name: VAULT_RELEASE,
+                chart: "vault",
+                version: args.settings.chartVersion,
+                repositoryOpts: { repo: VAULT_CHART_REPOSITORY },
+                namespace: args.namespace,
+                // Helm would wait for ready pods; Vault is ready only after initialisation.
+                skipAwait: true,
+                maxHistory: 5,
+                values: unseal.key.keyId.apply((kmsKeyId) =>
+                    vaultValues({
+                        replicas: args.settings.replicas,
+                        region: args.region,
+                        kmsKeyId,
+                        injector: args.settings.injector,
+                        storageClass: args.storageClass,
+                        storageSize: args.settings.storageSize,
+                        auditStorageSize: args.settings.auditStorageSize,
+                        retainVolumes: protect,
+                        zoneSpread: protect ? "DoNotSchedule" : "ScheduleAnyway",
+                    }),
+                ),
+            },
+            { ...k8sOpts, protect, dependsOn: [namespace, certificate, ...unseal.ready] },
+        );
+
+        args.ingress.publishService(
+            {
+                name: "vault",
+                namespace: args.namespace,
+                serviceName: VAULT_RELEASE,
+                servicePort: VAULT_API_PORT,
+                backendTls: { caSecretName: VAULT_TLS_SECRET, hostname: `${VAULT_RELEASE}.${args.namespace}.svc` },
+            },
+            { parent: this, dependsOn: [this.release] },
+        );
+
+        this.unsealKeyArn = unseal.key.arn;
+        this.registerOutputs({ address: this.address, unsealKeyArn: this.unsealKeyArn });
+    }
+
+    /** The dedicated auto-unseal key: Vault's role exists first (the key policy names it), then its use of the key. */
+    private unsealKey(name: string, args: VaultArgs, protect: boolean) {
+        const identity = args.cluster.workloadIdentity(`${name}-unseal`, { namespace: args.namespace, serviceAccount: VAULT_SERVICE_ACCOUNT }, { parent: this });
+        const partition = aws.getPartitionOutput({}, { parent: this }).partition;
+        const key = new aws.kms.Key(
+            `${name}-unseal-key`,
+            {
+                description: `Vault auto-unseal of ${args.namePrefix}`,
+                enableKeyRotation: true,
+                deletionWindowInDays: 30,
+                policy: pulumi
+                    .all([partition, args.cluster.identity.accountId, identity.roleArn])
+                    .apply(([p, account, role]) => JSON.stringify(unsealKeyPolicy(p, account, role))),
+            },
+            // Without this key a sealed Vault's data can never be read again.
+            { parent: this, protect, retainOnDelete: protect },
+        );
+        new aws.kms.Alias(`${name}-unseal-key-alias`, { name: `alias/${args.namePrefix}-vault-unseal`, targetKeyId: key.keyId }, { parent: this });
+        const use = new aws.iam.RolePolicy(
+            `${name}-unseal-policy`,
+            { role: identity.roleName, policy: key.arn.apply((arn) => JSON.stringify(unsealIdentityPolicy(arn))) },
+            { parent: this },
+        );
+        return { key, ready: [identity, use] };
+    }
+
+    /** The layer's private CA (self-signed root → CA issuer) and the servers' certificate, approved for Vault's names only. */
+    private serverCertificate(name: string, args: VaultArgs, namespace: k8s.core.v1.Namespace): k8s.apiextensions.CustomResource {
+        const ns = args.namespace;
+        const k8sOpts = { parent: this, provider: args.cluster.k8sProvider };
+        const dnsNames = vaultServerDnsNames(ns);
+        const grants = args.certificates.allowPrivateCa(name, "vault", {
+            namespace: ns,
+            rootIssuer: VAULT_ROOT_ISSUER,
+            caCommonName: VAULT_CA_COMMON_NAME,
+            caIssuer: VAULT_CA_ISSUER,
+            dnsNames,
+            ipAddresses: ["127.0.0.1"],
+        });
+        const issuer = (role: string, issuerName: string, spec: object, dependsOn: pulumi.Resource[]) =>
+            new k8s.apiextensions.CustomResource(
+                `${name}-${role}`,
+                { apiVersion: "cert-manager.io/v1", kind: "Issuer", metadata: { name: issuerName, namespace: ns }, spec },
+                { ...k8sOpts, dependsOn: [namespace, ...grants, ...dependsOn] },
+            );
+        const root = issuer("root-issuer", VAULT_ROOT_ISSUER, { selfSigned: {} }, []);
+        const ca = new k8s.apiextensions.CustomResource(
+            `${name}-ca-certificate`,
+            {
+                apiVersion: "cert-manager.io/v1",
+                kind: "Certificate",
+                metadata: { name: VAULT_CA_SECRET, namespace: ns },
+                spec: {
+                    isCA: true,
+                    commonName: VAULT_CA_COMMON_NAME,
+                    secretName: VAULT_CA_SECRET,
+                    duration: "87600h", // 10 years: the CA outlives many server certificates
+                    usages: ["digital signature", "key encipherment", "cert sign"],
+                    privateKey: { algorithm: "ECDSA", size: 256 },
+                    issuerRef: { group: "cert-manager.io", kind: "Issuer", name: VAULT_ROOT_ISSUER },
+                },
+            },
+            { ...k8sOpts, dependsOn: [root, ...grants] },
+        );
+        const caIssuer = issuer("ca-issuer", VAULT_CA_ISSUER, { ca: { secretName: VAULT_CA_SECRET } }, [ca]);
+        return new k8s.apiextensions.CustomResource(
+            `${name}-server-certificate`,
+            {
+                apiVersion: "cert-manager.io/v1",
+                kind: "Certificate",
+                metadata: { name: VAULT_TLS_SECRET, namespace: ns },
+                spec: {
+                    secretName: VAULT_TLS_SECRET,
+                    dnsNames,
+                    ipAddresses: ["127.0.0.1"],
+                    // Vault reads its certificate at start (and on SIGHUP): a year, renewed a month ahead (README: restart then).
+                    duration: "8760h",
+                    renewBefore: "720h",
+                    usages: [...PRIVATE_SERVER_USAGES],
+                    privateKey: { algorithm: "ECDSA", size: 256, rotationPolicy: "Always" },
+                    issuerRef: { group: "cert-manager.io", kind: "Issuer", name: VAULT_CA_ISSUER },
+                },
+            },
+            { ...k8sOpts, dependsOn: [caIssuer, ...grants] },
+        );
+    }
+}

@@ -1,0 +1,64 @@
+// Schema of `platform:secrets`: the Vault server and External Secrets Operator.
+import { z } from "zod";
+import { durationHours } from "../components/shared/duration";
+import { chartVersion, Issue } from "./schema-common";
+
+/** Seal types the layer can configure; AWS KMS auto-unseal is the only one (no human holds unseal keys). */
+export const VAULT_SEALS = ["awskms"] as const;
+
+const goDuration = z.string().superRefine((value, ctx) => {
+    const hours = durationHours(value);
+    if (hours === undefined) ctx.addIssue({ code: "custom", message: "expected a Go duration like 1h, 30m or 768h", input: value });
+    else if (hours <= 0) ctx.addIssue({ code: "custom", message: "expected a duration above zero", input: value });
+});
+
+const volumeSize = z.string().regex(/^[1-9]\d{0,4}Gi$/, "expected a volume size in Gi, like 10Gi");
+
+export const secretsSchema = z.strictObject({
+    vault: z.strictObject({
+        chartVersion: chartVersion().describe("hashicorp/vault chart, pinned exactly."),
+        replicas: z
+            .number()
+            .int("expected a whole number")
+            .min(1, "expected at least 1 replica")
+            .max(7, "expected at most 7 replicas (raft)")
+            .default(1)
+            .describe("Vault servers: 1, or an odd number >= 3 for HA raft (production)."),
+        storageSize: volumeSize.default("10Gi").describe("Raft data volume per server."),
+        auditStorageSize: volumeSize.default("10Gi").describe("File audit device volume per server."),
+        seal: z.enum(VAULT_SEALS, { error: `expected a seal type: ${VAULT_SEALS.join(" | ")}` }).default("awskms"),
+        address: z
+            .url({ protocol: /^https$/, error: "expected an https:// URL" })
+            .optional()
+            .describe("Address the Vault provider uses; default https://vault.<ingress.domain>."),
+        injector: z.boolean().default(false).describe("Run the Vault agent injector (off: apps get secrets through External Secrets)."),
+        tokenTtl: z
+            .strictObject({
+                default: goDuration.default("1h").describe("TTL of tokens Vault issues."),
+                max: goDuration.default("24h").describe("Longest a token may be renewed to."),
+            })
+            .prefault({}),
+        kvMount: z
+            .string()
+            .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, "expected a mount path of lower-case letters, digits, '_' or '-' (no slashes or spaces)")
+            .default("platform")
+            .describe("KV v2 mount of the platform's secrets (tenants get one prefix each below it)."),
+    }),
+    externalSecrets: z.strictObject({
+        chartVersion: chartVersion().describe("external-secrets chart, pinned exactly."),
+        replicas: z.number().int("expected a whole number").min(1, "expected at least 1 replica").max(5, "expected at most 5 replicas").default(1),
+    }),
+});
+export type SecretsConfig = z.infer<typeof secretsSchema>;
+
+/** Rules across keys of `secrets` (and the tier). */
+export function checkSecrets(secrets: SecretsConfig, ctx: { production: boolean }, issue: Issue) {
+    const at = (...path: (string | number)[]) => ["secrets", ...path];
+    const { replicas } = secrets.vault;
+    if (replicas > 1 && replicas % 2 === 0) issue(at("vault", "replicas"), "expected an odd number (a raft quorum of an even count tolerates no more failures)", replicas);
+    if (ctx.production && replicas < 3) issue(at("vault", "replicas"), "expected at least 3 replicas (HA raft) in production", replicas);
+    if (ctx.production && secrets.externalSecrets.replicas < 2) issue(at("externalSecrets", "replicas"), "expected at least 2 replicas in production", secrets.externalSecrets.replicas);
+    const ttl = secrets.vault.tokenTtl;
+    const [def, max] = [durationHours(ttl.default), durationHours(ttl.max)];
+    if (def !== undefined && max !== undefined && max < def) issue(at("vault", "tokenTtl", "max"), `expected at least tokenTtl.default (${ttl.default})`, ttl.max);
+}
