@@ -150,6 +150,11 @@ export function fakeInvoke(cloud: FakeCloud, args: pulumi.runtime.MockCallArgs):
                 id: zoneId,
             };
         }
+        case "aws:secretsmanager/getSecretVersion:getSecretVersion": {
+            // What the vault-init Job stored (`vault operator init -format=json`), with fake values.
+            const secretString = JSON.stringify({ recovery_keys_b64: ["offline-plan-recovery-key"], recovery_keys_shares: 5, recovery_keys_threshold: 3, root_token: "hvs.offline-plan-root-token" });
+            return { arn: String(args.inputs.secretId), secretId: String(args.inputs.secretId), secretString, versionId: "offline-plan-version", versionStages: ["AWSCURRENT"], id: String(args.inputs.secretId) };
+        }
         default:
             throw new Error(`the offline plan has no fake for invoke ${args.token}; add one to plan/fakes.ts`);
     }

@@ -61,6 +61,8 @@ export interface PlatformOutputs {
     readonly loadBalancerHostname: pulumi.Output<string>;
     /** Vault's API (https, verified with the platform's private CA inside the cluster, the public one at the gateway). */
     readonly vaultAddress: string;
+    /** Secrets Manager secret holding Vault's recovery keys and initial root token (ARN only; readable by the admins). */
+    readonly vaultBootstrapSecretArn: pulumi.Output<string>;
 }
 
 export function platformOutputs(config: PlatformConfig, platform: Platform): PlatformOutputs {
@@ -102,5 +104,6 @@ export function platformOutputs(config: PlatformConfig, platform: Platform): Pla
         gatewayNamespace: platform.ingress.gatewayNamespace,
         loadBalancerHostname: platform.ingress.loadBalancerHostname,
         vaultAddress: platform.secrets.vault.address,
+        vaultBootstrapSecretArn: platform.secrets.bootstrap.secretArn,
     };
 }

@@ -17,6 +17,14 @@ const volumeSize = z.string().regex(/^[1-9]\d{0,4}Gi$/, "expected a volume size 
 export const secretsSchema = z.strictObject({
     vault: z.strictObject({
         chartVersion: chartVersion().describe("hashicorp/vault chart, pinned exactly."),
+        version: z
+            .string()
+            .regex(/^\d+\.\d+\.\d+$/, "expected a Vault release like 2.0.4 (the hashicorp/vault image tag)")
+            .describe("Vault release the servers and the init Job run (the chart's appVersion, pinned here)."),
+        awsCliImage: z
+            .string()
+            .regex(/^[a-z0-9.-]+(\/[a-z0-9._-]+)+:\d+\.\d+\.\d+$/, "expected an AWS CLI image pinned to a release, like public.ecr.aws/aws-cli/aws-cli:2.36.7")
+            .describe("Image the init Job stores the bootstrap material with."),
         replicas: z
             .number()
             .int("expected a whole number")

@@ -183,13 +183,24 @@ describe("plan: tree, outputs and diff @stack", () => {
         assert.match(renderDiff(diff), /REFUSED, AWS rejects: vpcConfig\.subnetIds \(EKS accepts control-plane subnets only in the zones/);
     });
 
-    it("adding the first or another admin changes access entries only: the cluster's creator bootstrap is fixed", async () => {
+    it("adding the first or another admin changes access entries and who may read Vault's bootstrap material, nothing else: the cluster's creator bootstrap is fixed", async () => {
         const before = await committedPlan("dev");
         const cluster = JSON.parse(readStackConfig(PROJECT_DIR, "dev").config["platform:cluster"]);
         const after = await planStack({ stack: "dev", configOverrides: { "platform:cluster": { ...cluster, admins: [cluster.admins[0]] } } });
         const diff = diffPlans(before, after);
-        // Only the Kubernetes provider's wait list changes (it waits for the remaining access grants).
-        assert.deepStrictEqual(diff.changed.map((c) => [c.name, [...new Set(c.changes.map((ch) => ch.path.replace(/\[\d+\]$/, "")))]]), [["platform-cluster-k8s", ["options.dependsOn"]]]);
+        // The Kubernetes provider's wait list (it waits for the remaining access grants), and the admins named as the
+        // only readers of Vault's bootstrap secret and key.
+        assert.deepStrictEqual(diff.changed.map((c) => [c.name, [...new Set(c.changes.map((ch) => ch.path.replace(/\[\d+\]$/, "")))]]).sort(), [
+            ["platform-cluster-k8s", ["options.dependsOn"]],
+            ["platform-secrets-bootstrap-key", ["inputs.policy{}.Statement[Sid=DecryptOnlyByAdmins].Condition.StringNotEquals.aws:PrincipalArn"]],
+            [
+                "platform-secrets-bootstrap-secret-policy",
+                [
+                    "inputs.policy{}.Statement[Sid=ReadOnlyByAdmins].Condition.StringNotEquals.aws:PrincipalArn",
+                    "inputs.policy{}.Statement[Sid=WriteOnlyByInitAndAdmins].Condition.StringNotEquals.aws:PrincipalArn",
+                ],
+            ],
+        ]);
         assert.deepStrictEqual([...new Set(diff.removed.map((r) => r.type))].sort(), ["aws:eks/accessEntry:AccessEntry", "aws:eks/accessPolicyAssociation:AccessPolicyAssociation"]);
     });
 

@@ -36,6 +36,8 @@ const cases: BadInput[] = [
     ["a KV mount with a space", vault(dev, { kvMount: "platform kv" }), ["platform:secrets.vault.kvMount", "no slashes or spaces"]],
     ["a volume size without unit", vault(dev, { storageSize: "10" }), ["platform:secrets.vault.storageSize", '"10"', "size in Gi"]],
     ["one External Secrets replica in production", eso(prod, { replicas: 1 }), ["platform:secrets.externalSecrets.replicas", "at least 2 replicas in production"]],
+    ["an unpinned Vault image", vault(dev, { version: "latest" }), ["platform:secrets.vault.version", '"latest"', "Vault release like 2.0.4"]],
+    ["an AWS CLI image without a pinned tag", vault(dev, { awsCliImage: "amazon/aws-cli:latest" }), ["platform:secrets.vault.awsCliImage", '"amazon/aws-cli:latest"', "pinned to a release"]],
     ["an unknown key under vault", vault(dev, { unseal: "kms" }), ["platform:secrets.vault", "unseal"]],
 ];
 
@@ -47,7 +49,7 @@ describe("config: bad secrets input is rejected with key, value and expectation"
         assert.deepStrictEqual([d.vault.replicas, d.vault.seal, d.vault.injector, d.vault.kvMount, d.vault.tokenTtl], [1, "awskms", false, "platform", { default: "1h", max: "24h" }]);
         const p = parsePlatformConfig(prod, "platform").secrets;
         assert.deepStrictEqual([p.vault.replicas, p.externalSecrets.replicas, p.vault.tokenTtl.max], [3, 2, "8h"]);
-        const minimal = parsePlatformConfig({ ...dev, "platform:secrets": JSON.stringify({ vault: { chartVersion: "0.34.1" }, externalSecrets: { chartVersion: "2.9.0" } }) }, "platform").secrets;
+        const minimal = parsePlatformConfig({ ...dev, "platform:secrets": JSON.stringify({ vault: { chartVersion: "0.34.1", version: "2.0.4", awsCliImage: "public.ecr.aws/aws-cli/aws-cli:2.36.7" }, externalSecrets: { chartVersion: "2.9.0" } }) }, "platform").secrets;
         assert.deepStrictEqual([minimal.vault.storageSize, minimal.vault.auditStorageSize, minimal.vault.address], ["10Gi", "10Gi", undefined]);
     });
 });

@@ -23,6 +23,7 @@ describe("secrets: Vault decisions", () => {
     const values = (replicas: number, production: boolean) =>
         vaultValues({
             replicas,
+            version: "2.0.4",
             region: "eu-west-1",
             kmsKeyId: "k",
             injector: false,

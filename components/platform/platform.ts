@@ -134,6 +134,7 @@ export class Platform extends pulumi.ComponentResource {
                 namePrefix: cfg.name,
                 namespace: PLATFORM_NAMESPACES.secrets,
                 settings: cfg.secrets,
+                admins: cfg.cluster.admins,
                 protect: this.protectsData,
             },
             layer,

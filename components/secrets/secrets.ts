@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { SecretsConfig } from "../../stacks/schema-secrets";
 import type { ClusterRef } from "../cluster/cluster-ref";
 import type { IngressRef } from "../ingress/ingress";
+import { VaultBootstrap } from "./bootstrap";
 import { PrivateCaGrant, Vault } from "./vault";
 
 export interface SecretsArgs {
@@ -13,13 +14,16 @@ export interface SecretsArgs {
     readonly namePrefix: string;
     readonly namespace: string;
     readonly settings: SecretsConfig;
+    /** IAM principals that may read Vault's bootstrap material: the cluster admins (the deployer is one). */
+    readonly admins: readonly string[];
     /** Production: protect and retain what holds secrets. @default false */
     readonly protect?: boolean;
 }
 
-/** The secrets layer: Vault today; its initialisation, configuration as code and External Secrets follow (issue 13). */
+/** The secrets layer: Vault and its unattended initialisation; configuration as code and External Secrets follow (issue 13). */
 export class Secrets extends pulumi.ComponentResource {
     public readonly vault: Vault;
+    public readonly bootstrap: VaultBootstrap;
 
     constructor(name: string, args: SecretsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:secrets:Secrets", name, {}, opts);
@@ -38,6 +42,21 @@ export class Secrets extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        this.registerOutputs({ vaultAddress: this.vault.address });
+        this.bootstrap = new VaultBootstrap(
+            `${name}-bootstrap`,
+            {
+                cluster: args.cluster,
+                namespace: args.namespace,
+                region: args.region,
+                namePrefix: args.namePrefix,
+                vaultImage: `hashicorp/vault:${args.settings.vault.version}`,
+                awsCliImage: args.settings.vault.awsCliImage,
+                readers: args.admins,
+                vault: [this.vault.release],
+                protect: args.protect,
+            },
+            { parent: this },
+        );
+        this.registerOutputs({ vaultAddress: this.vault.address, bootstrapSecretArn: this.bootstrap.secretArn });
     }
 }

@@ -61,6 +61,8 @@ service_registration "kubernetes" {}
 }
 
 export interface VaultValuesArgs extends RaftConfigArgs {
+    /** hashicorp/vault image tag. */
+    readonly version: string;
     readonly injector: boolean;
     readonly storageClass: string;
     readonly storageSize: string;
@@ -87,6 +89,7 @@ export function vaultValues(a: VaultValuesArgs) {
                     container: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
                 },
             },
+            image: { repository: "hashicorp/vault", tag: a.version },
             resources: { requests: { cpu: "250m", memory: "256Mi" }, limits: { memory: "512Mi" } },
             extraVolumes: [{ type: "secret", name: VAULT_TLS_SECRET }],
             extraEnvironmentVars: { VAULT_CACERT: `${VAULT_TLS_DIR}/ca.crt` },

@@ -83,6 +83,7 @@ export class Vault extends pulumi.ComponentResource {
                 values: unseal.key.keyId.apply((kmsKeyId) =>
                     vaultValues({
                         replicas: args.settings.replicas,
+                        version: args.settings.version,
                         region: args.region,
                         kmsKeyId,
                         injector: args.settings.injector,

@@ -1,0 +1,124 @@
+import * as assert from "assert";
+import type { Plan, PlannedResource } from "../plan/engine";
+import {
+    bootstrapKeyPolicy,
+    bootstrapSecretPolicy,
+    INIT_SERVICE_ACCOUNT,
+    initIdentityPolicy,
+    initJobSpec,
+    initScript,
+    RECOVERY_SHARES,
+    RECOVERY_THRESHOLD,
+    storeScript,
+} from "../components/secrets/bootstrap-job";
+import { assertLeastPrivilege, inputs, named, within } from "./helpers";
+import { committedPlan } from "./plans";
+
+describe("secrets: unattended Vault initialisation (decisions)", () => {
+    it("initialises only an uninitialised Vault, after it answers, into a file nothing prints", () => {
+        const script = initScript();
+        const guard = script.indexOf(`grep -q '"initialized": true'`);
+        const init = script.indexOf("vault operator init");
+        assert.ok(guard > 0 && init > guard, "the already-initialised check comes first");
+        assert.match(script.slice(guard, init), /exit 0/);
+        assert.match(script, new RegExp(`-recovery-shares=${RECOVERY_SHARES} -recovery-threshold=${RECOVERY_THRESHOLD} > /bootstrap/init\\.json`));
+        assert.match(script, /\[ "\$code" -ne 1 \] && break/, "waits while Vault is unreachable (exit 1), proceeds when sealed (2) or up (0)");
+        assert.doesNotMatch(script, /cat |root_token|set -x/);
+        assert.deepStrictEqual([RECOVERY_SHARES, RECOVERY_THRESHOLD], [5, 3]);
+    });
+
+    it("stores until Secrets Manager takes it, skips when there is nothing, then removes the file", () => {
+        const script = storeScript();
+        assert.match(script, /if \[ ! -s \/bootstrap\/init\.json \]; then .*exit 0; fi/);
+        assert.match(script, /until aws secretsmanager put-secret-value --secret-id "\$SECRET_ARN" --secret-string file:\/\/\/bootstrap\/init\.json/);
+        assert.match(script, /rm -f \/bootstrap\/init\.json\n$/);
+        assert.doesNotMatch(script, /cat |set -x/);
+    });
+
+    it("runs check, init and store in one restricted pod whose only copy of the keys is in memory", () => {
+        const job = initJobSpec({ namespace: "vault", vaultImage: "hashicorp/vault:2.0.4", awsCliImage: "public.ecr.aws/aws-cli/aws-cli:2.36.7", secretArn: "arn:s", region: "eu-west-1" });
+        const pod = job.spec.template.spec;
+        assert.deepStrictEqual([pod.serviceAccountName, pod.restartPolicy], [INIT_SERVICE_ACCOUNT, "OnFailure"]);
+        assert.deepStrictEqual(pod.initContainers.map((c) => [c.name, c.image]), [["check-store", "public.ecr.aws/aws-cli/aws-cli:2.36.7"], ["init", "hashicorp/vault:2.0.4"]]);
+        assert.deepStrictEqual(pod.containers.map((c) => c.name), ["store"]);
+        assert.deepStrictEqual(pod.volumes.find((v) => v.name === "bootstrap")?.emptyDir, { medium: "Memory", sizeLimit: "1Mi" });
+        assert.deepStrictEqual(pod.volumes.find((v) => v.name === "tls")?.secret, { secretName: "vault-server-tls", items: [{ key: "ca.crt", path: "ca.crt" }] });
+        for (const c of [...pod.initContainers, ...pod.containers]) {
+            assert.deepStrictEqual([c.securityContext.runAsNonRoot, c.securityContext.allowPrivilegeEscalation, c.securityContext.capabilities], [true, false, { drop: ["ALL"] }], c.name);
+        }
+        const init = pod.initContainers[1];
+        assert.deepStrictEqual(init.env.slice(0, 2), [{ name: "VAULT_ADDR", value: "https://vault-0.vault-internal:8200" }, { name: "VAULT_CACERT", value: "/tls/ca.crt" }]);
+        assert.strictEqual(job.spec.activeDeadlineSeconds, 1800);
+    });
+
+    it("lets the init identity write that secret only, encrypting through Secrets Manager only", () => {
+        const doc = initIdentityPolicy("arn:aws:secretsmanager:eu-west-1:1:secret:s", "arn:aws:kms:eu-west-1:1:key/k", "eu-west-1");
+        assertLeastPrivilege(doc);
+        assert.deepStrictEqual(doc.Statement.map((s: any) => [s.Action, s.Resource]), [
+            [["secretsmanager:PutSecretValue", "secretsmanager:DescribeSecret"], "arn:aws:secretsmanager:eu-west-1:1:secret:s"],
+            [["kms:GenerateDataKey", "kms:Encrypt"], "arn:aws:kms:eu-west-1:1:key/k"],
+        ]);
+        assert.deepStrictEqual((doc.Statement[1] as any).Condition, { StringEquals: { "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com" } });
+    });
+
+    it("denies reading the secret and decrypting with its key to anyone but the admins, writing to anyone but them and init", () => {
+        const admins = ["arn:aws:iam::1:role/Admin"];
+        const secret = bootstrapSecretPolicy("arn:s", admins, "arn:aws:iam::1:role/init");
+        assert.deepStrictEqual(secret.Statement.map((s: any) => [s.Effect, s.Action, s.Condition.StringNotEquals["aws:PrincipalArn"]]), [
+            ["Deny", ["secretsmanager:GetSecretValue"], admins],
+            ["Deny", ["secretsmanager:PutSecretValue", "secretsmanager:UpdateSecret"], [...admins, "arn:aws:iam::1:role/init"]],
+        ]);
+        const key = bootstrapKeyPolicy("aws", "1", admins);
+        assert.deepStrictEqual((key.Statement[1] as any).Condition.StringNotEquals["aws:PrincipalArn"], admins);
+        assert.deepStrictEqual([key.Statement[1].Effect, key.Statement[1].Action], ["Deny", "kms:Decrypt"]);
+    });
+});
+
+for (const stack of ["dev", "prod"] as const) {
+    describe(`secrets: Vault bootstrap in stack ${stack} @stack`, function () {
+        this.timeout(60000);
+        const production = stack === "prod";
+        let plan: Plan;
+        let res: PlannedResource[];
+        before(async () => {
+            plan = await committedPlan(stack);
+            res = within(plan.resources, "platform-secrets-bootstrap");
+        });
+
+        it("keeps the material in a secret encrypted with its own rotating key, both protected and kept in production", () => {
+            const key = named(res, "platform-secrets-bootstrap-key");
+            const secret = named(res, "platform-secrets-bootstrap-secret");
+            assert.strictEqual(inputs(secret).kmsKeyId, `arn:aws:kms:eu-west-1:${production ? "222222222222" : "111111111111"}:key/platform-secrets-bootstrap-key`);
+            assert.strictEqual(inputs(secret).namePrefix, `acme-${stack}/vault/bootstrap-`);
+            assert.strictEqual(inputs(key).enableKeyRotation, true);
+            assert.deepStrictEqual([key.protect, key.retainOnDelete, secret.protect, secret.retainOnDelete], [production, production, production, production]);
+        });
+
+        it("only the stack's admins may read it", () => {
+            const admins = JSON.parse(JSON.stringify(plan.resources.filter((r) => r.type === "aws:eks/accessEntry:AccessEntry").map((r) => inputs(r).principalArn)));
+            const policy = JSON.parse(inputs(named(res, "platform-secrets-bootstrap-secret-policy")).policy);
+            const readers = policy.Statement.find((s: any) => s.Sid === "ReadOnlyByAdmins").Condition.StringNotEquals["aws:PrincipalArn"];
+            assert.ok(readers.length >= 1 && readers.every((r: string) => admins.includes(r)), `${readers} ⊆ ${admins}`);
+            assert.ok(readers.includes(production ? "arn:aws:iam::222222222222:role/pulumi-deployments" : "arn:aws:iam::111111111111:role/pulumi-deployments"));
+        });
+
+        it("runs the Job after Vault, its identity and the secret policy; Pulumi waits for it up to 30 minutes", () => {
+            const job = named(res, "platform-secrets-bootstrap-job");
+            const release = named(plan.resources, "platform-secrets-vault-vault");
+            for (const dep of [release, named(res, "platform-secrets-bootstrap-secret-policy"), named(res, "platform-secrets-bootstrap-service-account")]) {
+                assert.ok(job.dependsOn.includes(dep.urn), dep.name);
+            }
+            assert.deepStrictEqual(job.customTimeouts, { create: "30m", update: "30m" });
+            assert.deepStrictEqual(inputs(job).spec.template.spec.initContainers[1].image, "hashicorp/vault:2.0.4");
+            const association = inputs(named(res, "platform-secrets-bootstrap-init-association"));
+            assert.deepStrictEqual([association.namespace, association.serviceAccount], ["vault", "vault-init"]);
+        });
+
+        it("exports the secret's ARN only: no key or token in any output or plaintext input", () => {
+            assert.match(String(plan.outputs.vaultBootstrapSecretArn), /^arn:aws:secretsmanager:eu-west-1:\d{12}:secret\//);
+            const everything = JSON.stringify({ outputs: plan.outputs, inputs: plan.resources.map((r) => r.inputs) });
+            assert.doesNotMatch(everything, /offline-plan-root-token|offline-plan-recovery-key/);
+            assert.deepStrictEqual(plan.secretOutputs, ["kubeconfig"]);
+        });
+    });
+}
