@@ -63,6 +63,8 @@ export interface PlatformOutputs {
     readonly vaultAddress: string;
     /** Secrets Manager secret holding Vault's recovery keys and initial root token (ARN only; readable by the admins). */
     readonly vaultBootstrapSecretArn: pulumi.Output<string>;
+    /** KV v2 mount of platform (`platform/…`) and tenant (`tenants/<name>/…`) secrets. */
+    readonly vaultKvMount: string;
 }
 
 export function platformOutputs(config: PlatformConfig, platform: Platform): PlatformOutputs {
@@ -105,5 +107,6 @@ export function platformOutputs(config: PlatformConfig, platform: Platform): Pla
         loadBalancerHostname: platform.ingress.loadBalancerHostname,
         vaultAddress: platform.secrets.vault.address,
         vaultBootstrapSecretArn: platform.secrets.bootstrap.secretArn,
+        vaultKvMount: platform.secrets.configuration.kvMount,
     };
 }

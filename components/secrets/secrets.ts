@@ -4,6 +4,7 @@ import type { ClusterRef } from "../cluster/cluster-ref";
 import type { IngressRef } from "../ingress/ingress";
 import { VaultBootstrap } from "./bootstrap";
 import { PrivateCaGrant, Vault } from "./vault";
+import { VaultConfiguration } from "./vault-config";
 
 export interface SecretsArgs {
     readonly cluster: ClusterRef;
@@ -24,6 +25,8 @@ export interface SecretsArgs {
 export class Secrets extends pulumi.ComponentResource {
     public readonly vault: Vault;
     public readonly bootstrap: VaultBootstrap;
+    /** Vault's configuration as code; `tenantSecrets` for the tenants layer, `provider` for the SSO layer. */
+    public readonly configuration: VaultConfiguration;
 
     constructor(name: string, args: SecretsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:secrets:Secrets", name, {}, opts);
@@ -54,6 +57,18 @@ export class Secrets extends pulumi.ComponentResource {
                 readers: args.admins,
                 vault: [this.vault.release],
                 protect: args.protect,
+            },
+            { parent: this },
+        );
+        this.configuration = new VaultConfiguration(
+            `${name}-config`,
+            {
+                address: this.vault.address,
+                token: this.bootstrap.rootToken,
+                kvMount: args.settings.vault.kvMount,
+                tokenTtl: args.settings.vault.tokenTtl,
+                issuer: args.cluster.oidcIssuerUrl,
+                dependsOn: [this.bootstrap.job],
             },
             { parent: this },
         );

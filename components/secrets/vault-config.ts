@@ -1,0 +1,119 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as vault from "@pulumi/vault";
+import { durationHours } from "../shared/duration";
+import { VAULT_AUDIT_LOG } from "./constants";
+import { aclPolicy, auditorRules, AclRule, platformAdminRules, PLATFORM_PREFIX, prefixReaderRules, tenantRules } from "./vault-policies";
+
+export const KUBERNETES_AUTH_PATH = "kubernetes";
+
+export interface VaultConfigurationArgs {
+    /** Where `pulumi up` reaches Vault (the published hostname by default). */
+    readonly address: string;
+    /** Read at deploy time after initialisation; a Pulumi secret. */
+    readonly token: pulumi.Input<string>;
+    readonly kvMount: string;
+    readonly tokenTtl: { readonly default: string; readonly max: string };
+    /** The cluster's service-account token issuer (EKS OIDC issuer URL): Vault accepts only tokens it issued. */
+    readonly issuer: pulumi.Input<string>;
+    /** What must have happened first (the init Job). */
+    readonly dependsOn: pulumi.Resource[];
+}
+
+/** A Kubernetes service account that may log in to Vault, and what it gets. */
+export interface VaultReader {
+    readonly policy: vault.Policy;
+    readonly role: vault.kubernetes.AuthBackendRole;
+}
+
+const seconds = (duration: string) => Math.round((durationHours(duration) ?? 0) * 3600);
+
+/**
+ * Vault's configuration as code: the file audit device, the platform's KV v2 mount, Kubernetes auth bound to this
+ * cluster, the platform-admin and auditor policies, and readers per component or tenant (`tenantSecrets`).
+ */
+export class VaultConfiguration extends pulumi.ComponentResource {
+    /** The Vault provider, for layers that add their own Vault objects (the SSO layer's OIDC auth). */
+    public readonly provider: vault.Provider;
+    public readonly kvMount: string;
+    public readonly kubernetesAuthPath = KUBERNETES_AUTH_PATH;
+    private readonly name: string;
+    private readonly opts: pulumi.CustomResourceOptions;
+    private readonly auth: vault.kubernetes.AuthBackendConfig;
+    private readonly ttl: { readonly default: number; readonly max: number };
+
+    constructor(name: string, args: VaultConfigurationArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:secrets:VaultConfiguration", name, {}, opts);
+        this.name = name;
+        this.kvMount = args.kvMount;
+        this.ttl = { default: seconds(args.tokenTtl.default), max: seconds(args.tokenTtl.max) };
+        // The root token is used as is (no child token: the provider would mint one per run that outlives nothing).
+        this.provider = new vault.Provider(
+            `${name}-provider`,
+            { address: args.address, token: pulumi.secret(args.token), skipChildToken: true, maxLeaseTtlSeconds: this.ttl.max },
+            { parent: this, dependsOn: args.dependsOn },
+        );
+        this.opts = { parent: this, provider: this.provider, dependsOn: args.dependsOn };
+
+        new vault.Audit(`${name}-audit-file`, { type: "file", path: "file", options: { file_path: VAULT_AUDIT_LOG } }, this.opts);
+        const kv = new vault.Mount(
+            `${name}-kv`,
+            { path: args.kvMount, type: "kv", options: { version: "2" }, description: "Platform and tenant secrets (KV v2)" },
+            this.opts,
+        );
+        const backend = new vault.AuthBackend(
+            `${name}-kubernetes`,
+            {
+                type: "kubernetes",
+                path: KUBERNETES_AUTH_PATH,
+                description: "Service accounts of this cluster",
+                tune: { defaultLeaseTtl: args.tokenTtl.default, maxLeaseTtl: args.tokenTtl.max },
+            },
+            this.opts,
+        );
+        // In the cluster Vault reviews tokens with its own service account and CA (the chart binds system:auth-delegator).
+        this.auth = new vault.kubernetes.AuthBackendConfig(
+            `${name}-kubernetes-config`,
+            { backend: backend.path, kubernetesHost: "https://kubernetes.default.svc", issuer: args.issuer, disableIssValidation: false },
+            this.opts,
+        );
+        for (const [policy, rules] of [
+            ["platform-admin", platformAdminRules(args.kvMount)],
+            ["auditor", auditorRules(args.kvMount)],
+        ] as const) {
+            new vault.Policy(`${name}-policy-${policy}`, { name: policy, policy: aclPolicy(rules) }, { ...this.opts, dependsOn: [...args.dependsOn, kv] });
+        }
+        this.registerOutputs({ kvMount: this.kvMount });
+    }
+
+    /** A platform component's reader of `platform/<prefix>` (below the platform prefix), logging in as one service account. */
+    public platformReader(name: string, a: { readonly prefix?: string; readonly namespace: string; readonly serviceAccount: string }): VaultReader {
+        const prefix = a.prefix ? `${PLATFORM_PREFIX}/${a.prefix}` : PLATFORM_PREFIX;
+        return this.reader(name, prefixReaderRules(this.kvMount, prefix), [a.namespace], [a.serviceAccount]);
+    }
+
+    /**
+     * What the tenants layer calls per tenant: its own KV prefix only (`tenants/<name>/`), and a Kubernetes auth role
+     * bound to its namespaces' `serviceAccount` (its SecretStores log in as that account).
+     */
+    public tenantSecrets(tenant: string, namespaces: readonly string[], serviceAccount = "vault-secret-store"): VaultReader {
+        return this.reader(`tenant-${tenant}`, tenantRules(this.kvMount, tenant), namespaces, [serviceAccount]);
+    }
+
+    private reader(name: string, rules: readonly AclRule[], namespaces: readonly string[], serviceAccounts: readonly string[]): VaultReader {
+        const policy = new vault.Policy(`${this.name}-${name}-policy`, { name, policy: aclPolicy(rules) }, this.opts);
+        const role = new vault.kubernetes.AuthBackendRole(
+            `${this.name}-${name}-role`,
+            {
+                backend: KUBERNETES_AUTH_PATH,
+                roleName: name,
+                boundServiceAccountNames: [...serviceAccounts],
+                boundServiceAccountNamespaces: [...namespaces],
+                tokenPolicies: [name],
+                tokenTtl: this.ttl.default,
+                tokenMaxTtl: this.ttl.max,
+            },
+            { ...this.opts, dependsOn: [...(this.opts.dependsOn as pulumi.Resource[]), this.auth, policy] },
+        );
+        return { policy, role };
+    }
+}

@@ -1,0 +1,111 @@
+import * as assert from "assert";
+import type { Plan, PlannedResource } from "../plan/engine";
+import { record } from "../plan/engine";
+import { aclPolicy, allowed, auditorRules, platformAdminRules, prefixReaderRules, tenantRules } from "../components/secrets/vault-policies";
+import { VaultConfiguration } from "../components/secrets/vault-config";
+import { inputs, named, ofType, within } from "./helpers";
+import { committedPlan } from "./plans";
+
+describe("secrets: Vault policies on their exact paths", () => {
+    const kv = "platform";
+    it("platform-admin runs Vault and every secret, with sudo only where Vault requires it", () => {
+        const rules = platformAdminRules(kv);
+        assert.ok(allowed(rules, "platform/data/tenants/a/db", "read"));
+        assert.ok(allowed(rules, "sys/audit/file", "sudo"));
+        assert.ok(allowed(rules, "sys/policies/acl/auditor", "update"));
+        assert.ok(!allowed(rules, "sys/policies/acl/auditor", "sudo"));
+        assert.ok(!allowed(rules, "other/data/x", "read"), "no mount but the platform's");
+        assert.ok(!allowed(rules, "sys/raw/anything", "read"), "no raw storage access");
+    });
+    it("auditor reads configuration and secret metadata, never a secret's value, and changes nothing", () => {
+        const rules = auditorRules(kv);
+        assert.ok(allowed(rules, "sys/audit", "read"));
+        assert.ok(allowed(rules, "platform/metadata/tenants/a/db", "list"));
+        assert.ok(!allowed(rules, "platform/data/tenants/a/db", "read"));
+        assert.ok(!allowed(rules, "sys/policies/acl/auditor", "update"));
+        assert.ok(rules.every((r) => r.capabilities.every((c) => ["read", "list", "sudo"].includes(c))));
+    });
+    it("a platform reader reads its prefix only", () => {
+        const rules = prefixReaderRules(kv, "platform");
+        assert.ok(allowed(rules, "platform/data/platform/grafana", "read"));
+        assert.ok(!allowed(rules, "platform/data/platform/grafana", "update"));
+        assert.ok(!allowed(rules, "platform/data/tenants/a/db", "read"));
+    });
+    it("a tenant manages its own prefix and nothing of another tenant's", () => {
+        const rules = tenantRules(kv, "team-a");
+        assert.ok(allowed(rules, "platform/data/tenants/team-a/db", "create"));
+        assert.ok(allowed(rules, "platform/metadata/tenants/team-a/db", "list"));
+        assert.ok(!allowed(rules, "platform/data/tenants/team-ab/db", "read"), "team-a is not a prefix of team-ab");
+        assert.ok(!allowed(rules, "platform/data/tenants/team-b/db", "read"));
+        assert.ok(!allowed(rules, "platform/data/platform/grafana", "read"));
+    });
+    it("renders HCL Vault parses: one path block per rule", () => {
+        assert.strictEqual(aclPolicy([{ path: "a/*", capabilities: ["read", "list"] }]), 'path "a/*" {\n  capabilities = ["read", "list"]\n}\n');
+    });
+});
+
+describe("secrets: tenantSecrets, what the tenants layer calls", () => {
+    it("creates a policy on the tenant's prefix and a role bound to its namespaces' store account, with the platform's TTLs", async () => {
+        const rec = await record({ project: "p", stack: "s" }, () => {
+            const config = new VaultConfiguration("c", { address: "https://vault.example.org", token: "t", kvMount: "platform", tokenTtl: { default: "1h", max: "8h" }, issuer: "https://oidc", dependsOn: [] });
+            config.tenantSecrets("team-a", ["team-a-dev", "team-a-prod"]);
+        });
+        const policy = inputs(named(rec.resources, "c-tenant-team-a-policy"));
+        assert.strictEqual(policy.name, "tenant-team-a");
+        assert.strictEqual(policy.policy, aclPolicy(tenantRules("platform", "team-a")));
+        const role = inputs(named(rec.resources, "c-tenant-team-a-role"));
+        assert.deepStrictEqual(
+            [role.roleName, role.backend, role.boundServiceAccountNames, role.boundServiceAccountNamespaces, role.tokenPolicies, role.tokenTtl, role.tokenMaxTtl],
+            ["tenant-team-a", "kubernetes", ["vault-secret-store"], ["team-a-dev", "team-a-prod"], ["tenant-team-a"], 3600, 28800],
+        );
+        const provider = named(rec.resources, "c-provider");
+        assert.ok(named(rec.resources, "c-tenant-team-a-role").provider?.endsWith("::c-provider"), "through the configured Vault provider");
+        assert.deepStrictEqual(provider.secretPaths, ["token"]);
+    });
+});
+
+for (const stack of ["dev", "prod"] as const) {
+    describe(`secrets: Vault configuration as code in stack ${stack} @stack`, function () {
+        this.timeout(60000);
+        let plan: Plan;
+        let res: PlannedResource[];
+        before(async () => {
+            plan = await committedPlan(stack);
+            res = within(plan.resources, "platform-secrets-config");
+        });
+
+        it("configures Vault through a provider on its address with the root token as a secret, after the init Job", () => {
+            const provider = named(res, "platform-secrets-config-provider");
+            assert.deepStrictEqual([inputs(provider).address, inputs(provider).token, inputs(provider).skipChildToken], [plan.outputs.vaultAddress, "[secret]", "true"]);
+            const job = named(plan.resources, "platform-secrets-bootstrap-job");
+            for (const r of res.filter((x) => x.custom && x.type.startsWith("vault:"))) assert.ok(r.dependencies.includes(job.urn), `${r.name} waits for the init Job`);
+            assert.ok(res.filter((x) => x.type.startsWith("vault:")).length >= 6);
+        });
+
+        it("mounts KV v2 at the configured path, audits to the file on the audit volume", () => {
+            const kv = inputs(named(res, "platform-secrets-config-kv"));
+            assert.deepStrictEqual([kv.path, kv.type, kv.options], ["platform", "kv", { version: "2" }]);
+            const audit = inputs(named(res, "platform-secrets-config-audit-file"));
+            assert.deepStrictEqual([audit.type, audit.options], ["file", { file_path: "/vault/audit/audit.log" }]);
+        });
+
+        it("binds Kubernetes auth to this cluster's issuer, with the configured token TTLs", () => {
+            const backend = inputs(named(res, "platform-secrets-config-kubernetes"));
+            assert.deepStrictEqual([backend.type, backend.path, backend.tune], ["kubernetes", "kubernetes", { defaultLeaseTtl: "1h", maxLeaseTtl: stack === "prod" ? "8h" : "24h" }]);
+            const config = inputs(named(res, "platform-secrets-config-kubernetes-config"));
+            const cluster = plan.resources.find((r) => r.type === "aws:eks/cluster:Cluster")!;
+            assert.strictEqual(config.kubernetesHost, "https://kubernetes.default.svc");
+            assert.strictEqual(config.disableIssValidation, false);
+            assert.match(config.issuer, /^https:\/\/oidc\.eks\.eu-west-1\.amazonaws\.com\/id\//);
+            assert.ok(cluster);
+        });
+
+        it("has the platform-admin and auditor policies from the pinned rules", () => {
+            const policies = ofType(res, "vault:index/policy:Policy").map((p) => inputs(p));
+            assert.deepStrictEqual(policies.map((p) => p.name).slice(0, 2), ["platform-admin", "auditor"]);
+            assert.strictEqual(policies[0].policy, aclPolicy(platformAdminRules("platform")));
+            assert.strictEqual(policies[1].policy, aclPolicy(auditorRules("platform")));
+            assert.strictEqual(plan.outputs.vaultKvMount, "platform");
+        });
+    });
+}
