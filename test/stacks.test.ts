@@ -96,9 +96,9 @@ for (const stack of ["dev", "prod"] as const) {
             assert.strictEqual((plan.outputs.natGatewayPublicIps as string[]).length, want.nat);
         });
 
-        it("creates exactly two providers: the explicit AWS one and the cluster's Kubernetes one", () => {
+        it("creates exactly three providers, each explicit: AWS, the cluster's Kubernetes, and Vault's (after its initialisation)", () => {
             const providers = plan.resources.filter((r) => r.type.startsWith("pulumi:providers:"));
-            assert.deepStrictEqual(providers.map((p) => p.name).sort(), ["platform-aws", "platform-cluster-k8s"]);
+            assert.deepStrictEqual(providers.map((p) => p.name).sort(), ["platform-aws", "platform-cluster-k8s", "platform-secrets-config-provider"]);
         });
     });
 }
