@@ -65,6 +65,8 @@ export interface PlatformOutputs {
     readonly vaultBootstrapSecretArn: pulumi.Output<string>;
     /** KV v2 mount of platform (`platform/…`) and tenant (`tenants/<name>/…`) secrets. */
     readonly vaultKvMount: string;
+    /** ClusterSecretStore of the platform's secrets (`platform/…` of the KV mount); tenants get stores of their own. */
+    readonly clusterSecretStoreName: string;
 }
 
 export function platformOutputs(config: PlatformConfig, platform: Platform): PlatformOutputs {
@@ -108,5 +110,6 @@ export function platformOutputs(config: PlatformConfig, platform: Platform): Pla
         vaultAddress: platform.secrets.vault.address,
         vaultBootstrapSecretArn: platform.secrets.bootstrap.secretArn,
         vaultKvMount: platform.secrets.configuration.kvMount,
+        clusterSecretStoreName: platform.secrets.externalSecrets.storeName,
     };
 }

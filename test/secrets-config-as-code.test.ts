@@ -101,10 +101,12 @@ for (const stack of ["dev", "prod"] as const) {
         });
 
         it("has the platform-admin and auditor policies from the pinned rules", () => {
-            const policies = ofType(res, "vault:index/policy:Policy").map((p) => inputs(p));
-            assert.deepStrictEqual(policies.map((p) => p.name).slice(0, 2), ["platform-admin", "auditor"]);
-            assert.strictEqual(policies[0].policy, aclPolicy(platformAdminRules("platform")));
-            assert.strictEqual(policies[1].policy, aclPolicy(auditorRules("platform")));
+            const policies = new Map(ofType(res, "vault:index/policy:Policy").map((p) => [inputs(p).name, inputs(p).policy]));
+            // And one reader per platform component that needs secrets: External Secrets' platform store today.
+            assert.deepStrictEqual([...policies.keys()].sort(), ["auditor", "platform-admin", "platform-external-secrets"]);
+            assert.strictEqual(policies.get("platform-admin"), aclPolicy(platformAdminRules("platform")));
+            assert.strictEqual(policies.get("auditor"), aclPolicy(auditorRules("platform")));
+            assert.strictEqual(policies.get("platform-external-secrets"), aclPolicy(prefixReaderRules("platform", "platform")));
             assert.strictEqual(plan.outputs.vaultKvMount, "platform");
         });
     });

@@ -17,7 +17,7 @@ const CONTRACT_KEYS = [
     "defaultStorageClass", "statefulStorageClass", "efsStorageClass", "volumeSnapshotClass", "objectsKmsKeyArn", "backupBucketName",
     "backupReplicaBucketName", "backupReplicaAccessPolicyArn",
     "domain", "hostedZoneId", "hostedZoneNameServers", "gatewayName", "gatewayNamespace", "loadBalancerHostname",
-    "vaultAddress", "vaultBootstrapSecretArn", "vaultKvMount",
+    "vaultAddress", "vaultBootstrapSecretArn", "vaultKvMount", "clusterSecretStoreName",
 ].sort();
 
 for (const stack of ["dev", "prod"] as const) {

@@ -133,6 +133,7 @@ export class Platform extends pulumi.ComponentResource {
                 region: cfg.region,
                 namePrefix: cfg.name,
                 namespace: PLATFORM_NAMESPACES.secrets,
+                externalSecretsNamespace: PLATFORM_NAMESPACES.externalSecrets,
                 settings: cfg.secrets,
                 admins: cfg.cluster.admins,
                 protect: this.protectsData,

@@ -5,6 +5,7 @@ import type { IngressRef } from "../ingress/ingress";
 import { VaultBootstrap } from "./bootstrap";
 import { PrivateCaGrant, Vault } from "./vault";
 import { VaultConfiguration } from "./vault-config";
+import { ExternalSecrets } from "./external-secrets";
 
 export interface SecretsArgs {
     readonly cluster: ClusterRef;
@@ -14,6 +15,8 @@ export interface SecretsArgs {
     readonly region: string;
     readonly namePrefix: string;
     readonly namespace: string;
+    /** Namespace of External Secrets Operator. */
+    readonly externalSecretsNamespace: string;
     readonly settings: SecretsConfig;
     /** IAM principals that may read Vault's bootstrap material: the cluster admins (the deployer is one). */
     readonly admins: readonly string[];
@@ -21,12 +24,13 @@ export interface SecretsArgs {
     readonly protect?: boolean;
 }
 
-/** The secrets layer: Vault and its unattended initialisation; configuration as code and External Secrets follow (issue 13). */
+/** The secrets layer: Vault (initialised and configured as code) and External Secrets Operator with the platform's store. */
 export class Secrets extends pulumi.ComponentResource {
     public readonly vault: Vault;
     public readonly bootstrap: VaultBootstrap;
     /** Vault's configuration as code; `tenantSecrets` for the tenants layer, `provider` for the SSO layer. */
     public readonly configuration: VaultConfiguration;
+    public readonly externalSecrets: ExternalSecrets;
 
     constructor(name: string, args: SecretsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:secrets:Secrets", name, {}, opts);
@@ -69,6 +73,19 @@ export class Secrets extends pulumi.ComponentResource {
                 tokenTtl: args.settings.vault.tokenTtl,
                 issuer: args.cluster.oidcIssuerUrl,
                 dependsOn: [this.bootstrap.job],
+            },
+            { parent: this },
+        );
+        this.externalSecrets = new ExternalSecrets(
+            `${name}-external-secrets`,
+            {
+                cluster: args.cluster,
+                namespace: args.externalSecretsNamespace,
+                chartVersion: args.settings.externalSecrets.chartVersion,
+                replicas: args.settings.externalSecrets.replicas,
+                vaultNamespace: args.namespace,
+                configuration: this.configuration,
+                strictSpread: args.protect,
             },
             { parent: this },
         );

@@ -18,6 +18,8 @@ export const FINALIZER_CLEANUPS: Readonly<Record<string, readonly string[]>> = {
     // NodePools first (no new nodes), then their NodeClaims: Karpenter drains and terminates each instance.
     karpenter: ["nodepools.karpenter.sh", "nodeclaims.karpenter.sh"],
     "cert-manager": ["challenges.acme.cert-manager.io", "orders.acme.cert-manager.io"],
+    // External Secrets 2.x puts a finalizer on every ExternalSecret (and PushSecret, ClusterExternalSecret).
+    "external-secrets": ["clusterexternalsecrets.external-secrets.io", "externalsecrets.external-secrets.io", "pushsecrets.external-secrets.io"],
 };
 
 export interface CleanupObjectsArgs {

@@ -6,6 +6,7 @@ import * as k8s from "@pulumi/kubernetes";
 export const PLATFORM_NAMESPACES = {
     backup: "velero",
     certManager: "cert-manager",
+    externalSecrets: "external-secrets",
     externalDns: "external-dns",
     gatewayController: "envoy-gateway-system",
     gateway: "platform-gateway",

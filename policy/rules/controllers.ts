@@ -28,6 +28,7 @@ export const CONTROLLER_OWNERS: readonly ControllerOwner[] = [
     { groups: ["policy.cert-manager.io"], controller: "approver-policy (chart cert-manager-approver-policy)", runsController: release("cert-manager-approver-policy") },
     { groups: ["karpenter.sh", "karpenter.k8s.aws"], controller: "Karpenter (chart karpenter)", runsController: release("karpenter") },
     { groups: ["velero.io"], controller: "Velero (chart velero)", runsController: release("velero") },
+    { groups: ["external-secrets.io", "generators.external-secrets.io"], controller: "External Secrets (chart external-secrets)", runsController: release("external-secrets") },
     { groups: ["snapshot.storage.k8s.io"], controller: "the snapshot-controller add-on", runsController: addon("snapshot-controller") },
 ];
 

@@ -106,13 +106,15 @@ export const nodeBaselinePolicy: StackValidationPolicy = {
 };
 
 /** Per chart, a values path and the value that keeps CRDs (and so user data such as backups) on uninstall. */
-export const CRD_KEEPING_VALUES: Readonly<Record<string, readonly [path: string, value: unknown]>> = {
-    velero: ["cleanUpCRDs", false],
-    "cert-manager": ["crds.keep", true],
-    "cert-manager-approver-policy": ["crds.keep", true],
+export const CRD_KEEPING_VALUES: Readonly<Record<string, readonly [path: readonly string[], value: unknown]>> = {
+    velero: [["cleanUpCRDs"], false],
+    "cert-manager": [["crds", "keep"], true],
+    "cert-manager-approver-policy": [["crds", "keep"], true],
+    // Its CRDs are chart templates: Helm's keep annotation leaves them (and every ExternalSecret) on uninstall.
+    "external-secrets": [["crds", "annotations", "helm.sh/resource-policy"], "keep"],
 };
 const PINNED = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
-const valueAt = (values: unknown, path: string) => path.split(".").reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined), values);
+const valueAt = (values: unknown, path: readonly string[]) => path.reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined), values);
 
 export const helmReleasePolicy: StackValidationPolicy = {
     name: "helm-release-baseline",
@@ -127,7 +129,7 @@ export const helmReleasePolicy: StackValidationPolicy = {
             if (keep) {
                 const actual = valueAt(r.props.values, keep[0]);
                 // An unset value means the chart default, which is checked here too: only the safe value passes.
-                if (actual !== keep[1]) report(`${r.name}: ${keep[0]} must be ${JSON.stringify(keep[1])} (uninstall would delete CRDs and the objects in them)`, r.urn);
+                if (actual !== keep[1]) report(`${r.name}: ${keep[0].join(".")} must be ${JSON.stringify(keep[1])} (uninstall would delete CRDs and the objects in them)`, r.urn);
             }
         }
     },

@@ -1,0 +1,115 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import type { ClusterRef } from "../cluster/cluster-ref";
+import { finalizerCleanup } from "../shared/finalizer-cleanup";
+import { platformNamespace } from "../shared/namespaces";
+import { VAULT_API_PORT, VAULT_RELEASE, VAULT_TLS_SECRET } from "./constants";
+import type { VaultConfiguration } from "./vault-config";
+
+export const EXTERNAL_SECRETS_CHART_REPOSITORY = "https://charts.external-secrets.io";
+export const EXTERNAL_SECRETS_SERVICE_ACCOUNT = "external-secrets";
+/** The platform's store: reads `platform/…` of the KV mount. Tenant stores come with the tenants layer. */
+export const PLATFORM_SECRET_STORE = "platform-vault";
+
+export interface ExternalSecretsValuesArgs {
+    readonly replicas: number;
+    readonly zoneSpread: "DoNotSchedule" | "ScheduleAnyway";
+}
+
+/** Controller, webhook and cert controller with the same replica count; HA (leader election, budgets) above one. */
+export function externalSecretsValues(a: ExternalSecretsValuesArgs) {
+    const ha = a.replicas > 1;
+    const spread = (component: string) => [
+        {
+            maxSkew: 1,
+            topologyKey: "topology.kubernetes.io/zone",
+            whenUnsatisfiable: a.zoneSpread,
+            labelSelector: { matchLabels: { "app.kubernetes.io/name": component, "app.kubernetes.io/instance": "external-secrets" } },
+        },
+    ];
+    const budget = { enabled: ha, minAvailable: 1 };
+    return {
+        installCRDs: true,
+        crds: { annotations: { "helm.sh/resource-policy": "keep" } },
+        replicaCount: a.replicas,
+        leaderElect: ha,
+        podDisruptionBudget: budget,
+        topologySpreadConstraints: spread("external-secrets"),
+        serviceAccount: { create: true, name: EXTERNAL_SECRETS_SERVICE_ACCOUNT },
+        webhook: { replicaCount: a.replicas, podDisruptionBudget: budget, topologySpreadConstraints: spread("external-secrets-webhook") },
+        certController: { replicaCount: a.replicas, podDisruptionBudget: budget, topologySpreadConstraints: spread("external-secrets-cert-controller") },
+    };
+}
+
+/** The ClusterSecretStore reading the platform's KV prefix through Vault's Kubernetes auth (no Vault token anywhere). */
+export function platformStoreSpec(a: { vaultNamespace: string; kvMount: string; role: string }) {
+    return {
+        apiVersion: "external-secrets.io/v1",
+        kind: "ClusterSecretStore",
+        metadata: { name: PLATFORM_SECRET_STORE },
+        spec: {
+            provider: {
+                vault: {
+                    server: `https://${VAULT_RELEASE}.${a.vaultNamespace}.svc:${VAULT_API_PORT}`,
+                    path: a.kvMount,
+                    version: "v2",
+                    caProvider: { type: "Secret", name: VAULT_TLS_SECRET, key: "ca.crt", namespace: a.vaultNamespace },
+                    // No serviceAccountRef: the controller logs in with its own account (in a ClusterSecretStore a
+                    // ref's namespace would default to each ExternalSecret's namespace).
+                    auth: { kubernetes: { mountPath: "kubernetes", role: a.role } },
+                },
+            },
+        },
+    };
+}
+
+export interface ExternalSecretsArgs {
+    readonly cluster: ClusterRef;
+    readonly namespace: string;
+    readonly chartVersion: string;
+    readonly replicas: number;
+    readonly vaultNamespace: string;
+    readonly configuration: VaultConfiguration;
+    /** Production: spread strictly over zones. @default false */
+    readonly strictSpread?: boolean;
+}
+
+/** External Secrets Operator and the platform's ClusterSecretStore on Vault. */
+export class ExternalSecrets extends pulumi.ComponentResource {
+    public readonly storeName = PLATFORM_SECRET_STORE;
+    public readonly release: k8s.helm.v3.Release;
+    /** What an ExternalSecret on the platform store waits for. */
+    public readonly store: k8s.apiextensions.CustomResource;
+
+    constructor(name: string, args: ExternalSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:secrets:ExternalSecrets", name, {}, opts);
+        const k8sOpts = { parent: this, provider: args.cluster.k8sProvider };
+        const namespace = platformNamespace(`${name}-namespace`, args.namespace, "restricted", k8sOpts);
+        this.release = new k8s.helm.v3.Release(
+            `${name}-release`,
+            {
+                name: "external-secrets",
+                chart: "external-secrets",
+                version: args.chartVersion,
+                repositoryOpts: { repo: EXTERNAL_SECRETS_CHART_REPOSITORY },
+                namespace: args.namespace,
+                maxHistory: 5,
+                // Helm waits for the webhook: stores created before it serves would be refused.
+                values: externalSecretsValues({ replicas: args.replicas, zoneSpread: args.strictSpread ? "DoNotSchedule" : "ScheduleAnyway" }),
+            },
+            { ...k8sOpts, dependsOn: [namespace] },
+        );
+        const cleanup = finalizerCleanup(
+            `${name}-finalizer-cleanup`,
+            { controllerChart: "external-secrets", namespace: args.namespace, kubernetesVersion: args.cluster.kubernetesVersion, timeout: "5m" },
+            { ...k8sOpts, dependsOn: [this.release] },
+        );
+        const reader = args.configuration.platformReader("platform-external-secrets", { namespace: args.namespace, serviceAccount: EXTERNAL_SECRETS_SERVICE_ACCOUNT });
+        this.store = new k8s.apiextensions.CustomResource(
+            `${name}-platform-store`,
+            platformStoreSpec({ vaultNamespace: args.vaultNamespace, kvMount: args.configuration.kvMount, role: "platform-external-secrets" }),
+            { ...k8sOpts, dependsOn: [this.release, cleanup, reader.role] },
+        );
+        this.registerOutputs({ storeName: this.storeName });
+    }
+}

@@ -1,0 +1,68 @@
+import * as assert from "assert";
+import type { Plan, PlannedResource } from "../plan/engine";
+import { externalSecretsValues, platformStoreSpec } from "../components/secrets/external-secrets";
+import { inputs, named, within } from "./helpers";
+import { committedPlan } from "./plans";
+
+describe("secrets: External Secrets decisions", () => {
+    it("runs HA above one replica: leader election, budgets and zone spread for controller, webhook and cert controller", () => {
+        const ha = externalSecretsValues({ replicas: 2, zoneSpread: "DoNotSchedule" });
+        assert.deepStrictEqual([ha.replicaCount, ha.leaderElect, ha.podDisruptionBudget], [2, true, { enabled: true, minAvailable: 1 }]);
+        assert.deepStrictEqual([ha.webhook.replicaCount, ha.certController.replicaCount], [2, 2]);
+        assert.deepStrictEqual([ha.webhook.podDisruptionBudget.enabled, ha.certController.podDisruptionBudget.enabled], [true, true]);
+        assert.strictEqual(ha.topologySpreadConstraints[0].whenUnsatisfiable, "DoNotSchedule");
+        const one = externalSecretsValues({ replicas: 1, zoneSpread: "ScheduleAnyway" });
+        assert.deepStrictEqual([one.leaderElect, one.podDisruptionBudget.enabled, one.webhook.podDisruptionBudget.enabled], [false, false, false]);
+    });
+
+    it("keeps its CRDs (and every ExternalSecret) on uninstall", () => {
+        assert.deepStrictEqual(externalSecretsValues({ replicas: 1, zoneSpread: "ScheduleAnyway" }).crds, { annotations: { "helm.sh/resource-policy": "keep" } });
+    });
+
+    it("reads Vault's KV v2 mount over verified TLS with Kubernetes auth, no token and no service account reference", () => {
+        const spec = platformStoreSpec({ vaultNamespace: "vault", kvMount: "platform", role: "platform-external-secrets" });
+        assert.strictEqual(spec.apiVersion, "external-secrets.io/v1");
+        assert.deepStrictEqual(spec.spec.provider.vault, {
+            server: "https://vault.vault.svc:8200",
+            path: "platform",
+            version: "v2",
+            caProvider: { type: "Secret", name: "vault-server-tls", key: "ca.crt", namespace: "vault" },
+            auth: { kubernetes: { mountPath: "kubernetes", role: "platform-external-secrets" } },
+        });
+    });
+});
+
+for (const stack of ["dev", "prod"] as const) {
+    describe(`secrets: External Secrets in stack ${stack} @stack`, function () {
+        this.timeout(60000);
+        const production = stack === "prod";
+        let plan: Plan;
+        let res: PlannedResource[];
+        before(async () => {
+            plan = await committedPlan(stack);
+            res = within(plan.resources, "platform-secrets-external-secrets");
+        });
+
+        it("installs the pinned chart in its restricted namespace, HA in production", () => {
+            const r = inputs(named(res, "platform-secrets-external-secrets-release"));
+            assert.deepStrictEqual([r.chart, r.version, r.namespace, r.repositoryOpts.repo], ["external-secrets", "2.9.0", "external-secrets", "https://charts.external-secrets.io"]);
+            assert.deepStrictEqual([r.values.replicaCount, r.values.leaderElect], production ? [2, true] : [1, false]);
+            const ns = inputs(named(res, "platform-secrets-external-secrets-namespace"));
+            assert.strictEqual(ns.metadata.labels["pod-security.kubernetes.io/enforce"], "restricted");
+        });
+
+        it("creates the platform store after the operator, its finalizer cleanup and its Vault role; the role reads platform/ only", () => {
+            const store = named(res, "platform-secrets-external-secrets-platform-store");
+            const role = named(plan.resources, "platform-secrets-config-platform-external-secrets-role");
+            for (const dep of [named(res, "platform-secrets-external-secrets-release"), named(res, "platform-secrets-external-secrets-finalizer-cleanup"), role]) {
+                assert.ok(store.dependsOn.includes(dep.urn), dep.name);
+            }
+            assert.deepStrictEqual(
+                [inputs(role).boundServiceAccountNames, inputs(role).boundServiceAccountNamespaces, inputs(role).tokenPolicies],
+                [["external-secrets"], ["external-secrets"], ["platform-external-secrets"]],
+            );
+            assert.strictEqual(plan.outputs.clusterSecretStoreName, "platform-vault");
+            assert.strictEqual(inputs(store).metadata.name, "platform-vault");
+        });
+    });
+}
