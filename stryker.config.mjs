@@ -2,7 +2,10 @@
 // Each layer mutates its own code and runs the tests that are about it; the incremental file of each layer is kept
 // in reports/mutation/ so a rerun only re-tests mutants whose code or tests changed.
 const LAYERS = {
-    network: { mutate: ["components/network/**/*.ts"], spec: ["test/cidr.test.ts", "test/nat.test.ts", "test/network.test.ts", "test/stacks.test.ts"] },
+    network: {
+        mutate: ["components/network/**/*.ts"],
+        spec: ["test/cidr.test.ts", "test/nat.test.ts", "test/network.test.ts", "test/network-details.test.ts", "test/stacks.test.ts", "test/invariants.test.ts", "test/policies.test.ts"],
+    },
     cluster: { mutate: ["components/cluster/**/*.ts"], spec: ["test/cluster.test.ts", "test/options.test.ts", "test/invariants.test.ts"] },
     storage: { mutate: ["components/storage/**/*.ts"], spec: ["test/storage.test.ts", "test/invariants.test.ts"] },
     backup: { mutate: ["components/backup/**/*.ts"], spec: ["test/backup.test.ts", "test/storage-config.test.ts"] },
