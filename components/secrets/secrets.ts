@@ -1,27 +1,17 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { SecretsConfig } from "../../stacks/schema-secrets";
-import type { ClusterRef } from "../cluster/cluster-ref";
-import type { IngressRef } from "../ingress/ingress";
 import { VaultBootstrap } from "./bootstrap";
-import { PrivateCaGrant, Vault } from "./vault";
+import { Vault, VaultArgs } from "./vault";
 import { VaultConfiguration } from "./vault-config";
 import { ExternalSecrets } from "./external-secrets";
 
-export interface SecretsArgs {
-    readonly cluster: ClusterRef;
-    readonly ingress: Pick<IngressRef, "domain" | "publishService">;
-    readonly certificates: PrivateCaGrant;
-    readonly storageClass: string;
-    readonly region: string;
-    readonly namePrefix: string;
-    readonly namespace: string;
+/** What Vault needs (its settings aside), plus the layer's own settings and namespaces. */
+export interface SecretsArgs extends Omit<VaultArgs, "settings"> {
     /** Namespace of External Secrets Operator. */
     readonly externalSecretsNamespace: string;
     readonly settings: SecretsConfig;
     /** IAM principals that may read Vault's bootstrap material: the cluster admins (the deployer is one). */
     readonly admins: readonly string[];
-    /** Production: protect and retain what holds secrets. @default false */
-    readonly protect?: boolean;
 }
 
 /** The secrets layer: Vault (initialised and configured as code) and External Secrets Operator with the platform's store. */
@@ -34,21 +24,7 @@ export class Secrets extends pulumi.ComponentResource {
 
     constructor(name: string, args: SecretsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:secrets:Secrets", name, {}, opts);
-        this.vault = new Vault(
-            `${name}-vault`,
-            {
-                cluster: args.cluster,
-                ingress: args.ingress,
-                certificates: args.certificates,
-                storageClass: args.storageClass,
-                region: args.region,
-                namePrefix: args.namePrefix,
-                namespace: args.namespace,
-                settings: args.settings.vault,
-                protect: args.protect,
-            },
-            { parent: this },
-        );
+        this.vault = new Vault(`${name}-vault`, { ...args, settings: args.settings.vault }, { parent: this });
         this.bootstrap = new VaultBootstrap(
             `${name}-bootstrap`,
             {
