@@ -12,6 +12,10 @@ const LAYERS = {
     ingress: { mutate: ["components/ingress/**/*.ts"], spec: ["test/ingress.test.ts", "test/finalizer-cleanup.test.ts"] },
     shared: { mutate: ["components/shared/**/*.ts", "components/platform/**/*.ts"], spec: ["test/finalizer-cleanup.test.ts", "test/prerequisites.test.ts", "test/stacks.test.ts", "test/plan.test.ts"] },
     stacks: { mutate: ["stacks/**/*.ts"], spec: ["test/config.test.ts", "test/config-gaps.test.ts", "test/cluster-config.test.ts", "test/storage-config.test.ts", "test/ingress-config.test.ts", "test/pulumi-yaml.test.ts"] },
+    secrets: {
+        mutate: ["components/secrets/**/*.ts"],
+        spec: ["test/secrets.test.ts", "test/secrets-bootstrap.test.ts", "test/secrets-config-as-code.test.ts", "test/secrets-external-secrets.test.ts", "test/chart-contract.test.ts", "test/policies.test.ts"],
+    },
     policy: { mutate: ["policy/**/*.ts"], spec: ["test/policies.test.ts", "test/invariants.test.ts", "test/finalizer-cleanup.test.ts"] },
 };
 

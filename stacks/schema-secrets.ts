@@ -49,6 +49,7 @@ export const secretsSchema = z.strictObject({
         kvMount: z
             .string()
             .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, "expected a mount path of lower-case letters, digits, '_' or '-' (no slashes or spaces)")
+            .refine((m) => !["sys", "auth", "identity", "cubbyhole", "secret"].includes(m), { message: "expected a path Vault does not reserve (not sys, auth, identity, cubbyhole or secret)" })
             .default("platform")
             .describe("KV v2 mount of the platform's secrets (tenants get one prefix each below it)."),
     }),

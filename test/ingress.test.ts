@@ -34,7 +34,12 @@ describe("ingress decisions", () => {
 
     it("publishes a service at <name>.<domain> on the HTTPS listener", () => {
         const route = httpRouteSpec({ name: "grafana", namespace: "monitoring", serviceName: "grafana", servicePort: 3000 }, "example.com", "platform-gateway");
-        assert.deepStrictEqual(route.metadata, { name: "grafana", namespace: "monitoring" });
+        // Pulumi waits until the Gateway accepted the route, so what uses the hostname comes after.
+        assert.deepStrictEqual(route.metadata, {
+            name: "grafana",
+            namespace: "monitoring",
+            annotations: { "pulumi.com/waitFor": 'jsonpath={.status.parents[0].conditions[?(@.type=="Accepted")].status}=True' },
+        });
         assert.deepStrictEqual(route.spec.hostnames, ["grafana.example.com"]);
         assert.deepStrictEqual(route.spec.parentRefs, [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "platform", namespace: "platform-gateway", sectionName: "https" }]);
         assert.deepStrictEqual(route.spec.rules[0].backendRefs, [{ name: "grafana", port: 3000 }]);

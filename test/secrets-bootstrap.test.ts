@@ -8,6 +8,7 @@ import {
     initJobSpec,
     initScript,
     RECOVERY_SHARES,
+    rootTokenOf,
     RECOVERY_THRESHOLD,
     storeScript,
 } from "../components/secrets/bootstrap-job";
@@ -15,16 +16,25 @@ import { assertLeastPrivilege, inputs, named, within } from "./helpers";
 import { committedPlan } from "./plans";
 
 describe("secrets: unattended Vault initialisation (decisions)", () => {
-    it("initialises only an uninitialised Vault, after it answers, into a file nothing prints", () => {
-        const script = initScript();
-        const guard = script.indexOf(`grep -q '"initialized": true'`);
+    it("initialises only when the secret is empty and no server says Vault is initialised, after the first answers", () => {
+        const script = initScript(3);
+        const secretGuard = script.indexOf('if [ "$(cat /bootstrap/versions)" != "0" ]; then');
+        const serverGuard = script.indexOf("for server in vault-0.vault-internal vault-1.vault-internal vault-2.vault-internal; do");
         const init = script.indexOf("vault operator init");
-        assert.ok(guard > 0 && init > guard, "the already-initialised check comes first");
-        assert.match(script.slice(guard, init), /exit 0/);
-        assert.match(script, new RegExp(`-recovery-shares=${RECOVERY_SHARES} -recovery-threshold=${RECOVERY_THRESHOLD} > /bootstrap/init\\.json`));
+        assert.ok(secretGuard >= 0 && serverGuard > secretGuard && init > serverGuard, "both guards come before init");
+        assert.match(script.slice(secretGuard, serverGuard), /exit 0/);
+        assert.match(script.slice(serverGuard, init), /grep -q '"initialized": true' \/tmp\/status\.json[\s\S]*exit 0/);
+        assert.match(script, /VAULT_ADDR=https:\/\/vault-0\.vault-internal:8200 vault operator init -format=json -recovery-shares=5 -recovery-threshold=3 > \/bootstrap\/init\.json/);
         assert.match(script, /\[ "\$code" -ne 1 \] && break/, "waits while Vault is unreachable (exit 1), proceeds when sealed (2) or up (0)");
-        assert.doesNotMatch(script, /cat |root_token|set -x/);
+        assert.doesNotMatch(script, /cat \/bootstrap\/init|root_token|set -x/);
         assert.deepStrictEqual([RECOVERY_SHARES, RECOVERY_THRESHOLD], [5, 3]);
+        assert.match(initScript(1), /for server in vault-0\.vault-internal; do/);
+    });
+
+    it("reads the root token the store step kept, and refuses a secret without one", () => {
+        assert.strictEqual(rootTokenOf(JSON.stringify({ root_token: "hvs.x", recovery_keys_b64: ["k"] })), "hvs.x");
+        assert.throws(() => rootTokenOf(JSON.stringify({ recovery_keys_b64: ["k"] })), /has no root_token/);
+        assert.throws(() => rootTokenOf(JSON.stringify({ root_token: "" })), /has no root_token/);
     });
 
     it("stores until Secrets Manager takes it, skips when there is nothing, then removes the file", () => {
@@ -36,7 +46,9 @@ describe("secrets: unattended Vault initialisation (decisions)", () => {
     });
 
     it("runs check, init and store in one restricted pod whose only copy of the keys is in memory", () => {
-        const job = initJobSpec({ namespace: "vault", vaultImage: "hashicorp/vault:2.0.4", awsCliImage: "public.ecr.aws/aws-cli/aws-cli:2.36.7", secretArn: "arn:s", region: "eu-west-1" });
+        const job = initJobSpec({ namespace: "vault", vaultImage: "hashicorp/vault:2.0.4", awsCliImage: "public.ecr.aws/aws-cli/aws-cli:2.36.7", secretArn: "arn:s", region: "eu-west-1", replicas: 3 });
+        assert.deepStrictEqual(job.metadata.annotations, { "pulumi.com/replaceUnready": "true" }, "a failed run is replaced, not waited on");
+        assert.match(job.spec.template.spec.initContainers[0].command[2], /describe-secret --secret-id "\$SECRET_ARN" --query 'length\(VersionIdsToStages \|\| `\{\}`\)' --output text > \/bootstrap\/versions$/);
         const pod = job.spec.template.spec;
         assert.deepStrictEqual([pod.serviceAccountName, pod.restartPolicy], [INIT_SERVICE_ACCOUNT, "OnFailure"]);
         assert.deepStrictEqual(pod.initContainers.map((c) => [c.name, c.image]), [["check-store", "public.ecr.aws/aws-cli/aws-cli:2.36.7"], ["init", "hashicorp/vault:2.0.4"]]);
@@ -47,7 +59,7 @@ describe("secrets: unattended Vault initialisation (decisions)", () => {
             assert.deepStrictEqual([c.securityContext.runAsNonRoot, c.securityContext.allowPrivilegeEscalation, c.securityContext.capabilities], [true, false, { drop: ["ALL"] }], c.name);
         }
         const init = pod.initContainers[1];
-        assert.deepStrictEqual(init.env.slice(0, 2), [{ name: "VAULT_ADDR", value: "https://vault-0.vault-internal:8200" }, { name: "VAULT_CACERT", value: "/tls/ca.crt" }]);
+        assert.deepStrictEqual(init.env[0], { name: "VAULT_CACERT", value: "/tls/ca.crt" });
         assert.strictEqual(job.spec.activeDeadlineSeconds, 1800);
     });
 
@@ -56,7 +68,7 @@ describe("secrets: unattended Vault initialisation (decisions)", () => {
         assertLeastPrivilege(doc);
         assert.deepStrictEqual(doc.Statement.map((s: any) => [s.Action, s.Resource]), [
             [["secretsmanager:PutSecretValue", "secretsmanager:DescribeSecret"], "arn:aws:secretsmanager:eu-west-1:1:secret:s"],
-            [["kms:GenerateDataKey", "kms:Encrypt"], "arn:aws:kms:eu-west-1:1:key/k"],
+            [["kms:GenerateDataKey"], "arn:aws:kms:eu-west-1:1:key/k"],
         ]);
         assert.deepStrictEqual((doc.Statement[1] as any).Condition, { StringEquals: { "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com" } });
     });

@@ -1,7 +1,8 @@
 import * as assert from "assert";
 import type { Plan, PlannedResource } from "../plan/engine";
 import { record } from "../plan/engine";
-import { aclPolicy, allowed, auditorRules, platformAdminRules, prefixReaderRules, tenantRules } from "../components/secrets/vault-policies";
+import { aclPolicy, auditorRules, platformAdminRules, prefixReaderRules, tenantRules } from "../components/secrets/vault-policies";
+import { allowed, parseAcl } from "./vault-acl";
 import { VaultConfiguration } from "../components/secrets/vault-config";
 import { inputs, named, ofType, within } from "./helpers";
 import { committedPlan } from "./plans";
@@ -34,6 +35,7 @@ describe("secrets: Vault policies on their exact paths", () => {
     it("a tenant manages its own prefix and nothing of another tenant's", () => {
         const rules = tenantRules(kv, "team-a");
         assert.ok(allowed(rules, "platform/data/tenants/team-a/db", "create"));
+        assert.ok(allowed(rules, "platform/destroy/tenants/team-a/db", "update"), "may destroy old versions of its own");
         assert.ok(allowed(rules, "platform/metadata/tenants/team-a/db", "list"));
         assert.ok(!allowed(rules, "platform/data/tenants/team-ab/db", "read"), "team-a is not a prefix of team-ab");
         assert.ok(!allowed(rules, "platform/data/tenants/team-b/db", "read"));
@@ -52,7 +54,10 @@ describe("secrets: tenantSecrets, what the tenants layer calls", () => {
         });
         const policy = inputs(named(rec.resources, "c-tenant-team-a-policy"));
         assert.strictEqual(policy.name, "tenant-team-a");
-        assert.strictEqual(policy.policy, aclPolicy(tenantRules("platform", "team-a")));
+        const rules = parseAcl(policy.policy);
+        assert.ok(rules.length >= 4);
+        assert.ok(allowed(rules, "platform/data/tenants/team-a/db", "read") && allowed(rules, "platform/data/tenants/team-a/db", "update"));
+        assert.ok(!allowed(rules, "platform/data/tenants/team-b/db", "read") && !allowed(rules, "platform/data/platform/grafana", "read"));
         const role = inputs(named(rec.resources, "c-tenant-team-a-role"));
         assert.deepStrictEqual(
             [role.roleName, role.backend, role.boundServiceAccountNames, role.boundServiceAccountNamespaces, role.tokenPolicies, role.tokenTtl, role.tokenMaxTtl],
@@ -78,13 +83,19 @@ for (const stack of ["dev", "prod"] as const) {
             const provider = named(res, "platform-secrets-config-provider");
             assert.deepStrictEqual([inputs(provider).address, inputs(provider).token, inputs(provider).skipChildToken], [plan.outputs.vaultAddress, "[secret]", "true"]);
             const job = named(plan.resources, "platform-secrets-bootstrap-job");
-            for (const r of res.filter((x) => x.custom && x.type.startsWith("vault:"))) assert.ok(r.dependencies.includes(job.urn), `${r.name} waits for the init Job`);
+            const route = named(plan.resources, "vault-vault-route");
+            for (const r of res.filter((x) => x.custom && x.type.startsWith("vault:"))) {
+                assert.ok(r.dependencies.includes(job.urn), `${r.name} waits for the init Job`);
+                assert.ok(r.dependencies.includes(route.urn), `${r.name} waits for (and on destroy goes before) the route to Vault`);
+            }
             assert.ok(res.filter((x) => x.type.startsWith("vault:")).length >= 6);
         });
 
         it("mounts KV v2 at the configured path, audits to the file on the audit volume", () => {
             const kv = inputs(named(res, "platform-secrets-config-kv"));
             assert.deepStrictEqual([kv.path, kv.type, kv.options], ["platform", "kv", { version: "2" }]);
+            const production = stack === "prod";
+            assert.deepStrictEqual([named(res, "platform-secrets-config-kv").protect, named(res, "platform-secrets-config-kubernetes").protect], [production, production]);
             const audit = inputs(named(res, "platform-secrets-config-audit-file"));
             assert.deepStrictEqual([audit.type, audit.options], ["file", { file_path: "/vault/audit/audit.log" }]);
         });
@@ -101,12 +112,19 @@ for (const stack of ["dev", "prod"] as const) {
         });
 
         it("has the platform-admin and auditor policies from the pinned rules", () => {
-            const policies = new Map(ofType(res, "vault:index/policy:Policy").map((p) => [inputs(p).name, inputs(p).policy]));
+            const policies = new Map(ofType(res, "vault:index/policy:Policy").map((p) => [inputs(p).name, parseAcl(inputs(p).policy)]));
             // And one reader per platform component that needs secrets: External Secrets' platform store today.
             assert.deepStrictEqual([...policies.keys()].sort(), ["auditor", "platform-admin", "platform-external-secrets"]);
-            assert.strictEqual(policies.get("platform-admin"), aclPolicy(platformAdminRules("platform")));
-            assert.strictEqual(policies.get("auditor"), aclPolicy(auditorRules("platform")));
-            assert.strictEqual(policies.get("platform-external-secrets"), aclPolicy(prefixReaderRules("platform", "platform")));
+            const can = (policy: string, path: string, capability: "read" | "update" | "list" | "sudo") => allowed(policies.get(policy)!, path, capability);
+            assert.deepStrictEqual(
+                [can("platform-admin", "platform/data/tenants/a/x", "update"), can("platform-admin", "sys/audit/file", "sudo"), can("platform-admin", "sys/raw/x", "read")],
+                [true, true, false],
+            );
+            assert.deepStrictEqual([can("auditor", "platform/metadata/a", "list"), can("auditor", "platform/data/a", "read"), can("auditor", "sys/policies/acl/x", "update")], [true, false, false]);
+            assert.deepStrictEqual(
+                [can("platform-external-secrets", "platform/data/platform/x", "read"), can("platform-external-secrets", "platform/data/tenants/a/x", "read"), can("platform-external-secrets", "platform/data/platform/x", "update")],
+                [true, false, false],
+            );
             assert.strictEqual(plan.outputs.vaultKvMount, "platform");
         });
     });

@@ -34,6 +34,7 @@ const cases: BadInput[] = [
     ["an unpinned External Secrets chart", eso(dev, { chartVersion: "latest" }), ["platform:secrets.externalSecrets.chartVersion", '"latest"', "pinned chart version"]],
     ["a KV mount with a slash", vault(dev, { kvMount: "platform/kv" }), ["platform:secrets.vault.kvMount", '"platform/kv"', "no slashes or spaces"]],
     ["a KV mount with a space", vault(dev, { kvMount: "platform kv" }), ["platform:secrets.vault.kvMount", "no slashes or spaces"]],
+    ["a KV mount on a path Vault reserves", vault(dev, { kvMount: "sys" }), ["platform:secrets.vault.kvMount", '"sys"', "path Vault does not reserve"]],
     ["a volume size without unit", vault(dev, { storageSize: "10" }), ["platform:secrets.vault.storageSize", '"10"', "size in Gi"]],
     ["one External Secrets replica in production", eso(prod, { replicas: 1 }), ["platform:secrets.externalSecrets.replicas", "at least 2 replicas in production"]],
     ["an unpinned Vault image", vault(dev, { version: "latest" }), ["platform:secrets.vault.version", '"latest"', "Vault release like 2.0.4"]],

@@ -23,7 +23,7 @@ describe("secrets: External Secrets decisions", () => {
         const spec = platformStoreSpec({ vaultNamespace: "vault", kvMount: "platform", role: "platform-external-secrets" });
         assert.strictEqual(spec.apiVersion, "external-secrets.io/v1");
         assert.deepStrictEqual(spec.spec.provider.vault, {
-            server: "https://vault.vault.svc:8200",
+            server: "https://vault-active.vault.svc:8200",
             path: "platform",
             version: "v2",
             caProvider: { type: "Secret", name: "vault-server-tls", key: "ca.crt", namespace: "vault" },

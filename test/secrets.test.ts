@@ -6,6 +6,14 @@ import { raftConfig, vaultServerDnsNames, vaultValues } from "../components/secr
 import { assertLeastPrivilege, inputs, named, ofType, within } from "./helpers";
 import { committedPlan } from "./plans";
 
+/** Every name Vault is reached by: its three Services, and each pod behind the headless Service. */
+const SERVER_NAMES = [
+    "vault", "vault.vault", "vault.vault.svc", "vault.vault.svc.cluster.local",
+    "vault-active", "vault-active.vault", "vault-active.vault.svc", "vault-active.vault.svc.cluster.local",
+    "vault-standby", "vault-standby.vault", "vault-standby.vault.svc", "vault-standby.vault.svc.cluster.local",
+    "*.vault-internal", "*.vault-internal.vault.svc", "*.vault-internal.vault.svc.cluster.local",
+];
+
 describe("secrets: Vault decisions", () => {
     it("joins every server to the raft cluster over TLS, and seals with the KMS key of the region", () => {
         const hcl = raftConfig({ replicas: 3, region: "eu-west-1", kmsKeyId: "key-1" });
@@ -53,20 +61,18 @@ describe("secrets: Vault decisions", () => {
         assert.deepStrictEqual([prod.dataStorage.storageClass, prod.auditStorage.enabled, prod.auditStorage.size], ["gp3-retain", true, "20Gi"]);
     });
 
-    it("serves TLS from the layer's certificate, skips Pulumi's wait, runs restricted, injector off", () => {
+    it("serves TLS from the layer's certificate, runs restricted, injector off", () => {
         const v = values(1, false);
         assert.strictEqual(v.global.tlsDisable, false);
         assert.deepStrictEqual(v.server.extraVolumes, [{ type: "secret", name: "vault-server-tls" }]);
         assert.strictEqual(v.server.extraEnvironmentVars.VAULT_CACERT, `${VAULT_TLS_DIR}/ca.crt`);
-        assert.strictEqual(v.server.statefulSet.annotations["pulumi.com/skipAwait"], "true");
         assert.deepStrictEqual(v.server.statefulSet.securityContext.container, { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
         assert.strictEqual(v.server.statefulSet.securityContext.pod.runAsNonRoot, true);
         assert.strictEqual(v.injector.enabled, false);
     });
 
     it("names every server and Service in its certificate, short and fully qualified", () => {
-        const names = vaultServerDnsNames("vault");
-        for (const n of ["vault", "vault.vault.svc", "vault-active.vault.svc.cluster.local", "*.vault-internal", "*.vault-internal.vault.svc"]) assert.ok(names.includes(n), n);
+        assert.deepStrictEqual(vaultServerDnsNames("vault"), SERVER_NAMES);
     });
 
     it("lets only Vault's role use the unseal key, with the three calls the seal makes", () => {
@@ -133,7 +139,7 @@ for (const stack of ["dev", "prod"] as const) {
         it("gets its certificate from its own CA, approved for its names only, before the release", () => {
             const certs = ofType(res, "kubernetes:cert-manager.io/v1:Certificate").map((c) => inputs(c).spec);
             const server = certs.find((c) => c.secretName === "vault-server-tls");
-            assert.deepStrictEqual([server.issuerRef.name, server.dnsNames, server.ipAddresses], [VAULT_CA_ISSUER, vaultServerDnsNames("vault"), ["127.0.0.1"]]);
+            assert.deepStrictEqual([server.issuerRef.name, server.dnsNames, server.ipAddresses], [VAULT_CA_ISSUER, SERVER_NAMES, ["127.0.0.1"]]);
             const ca = certs.find((c) => c.isCA);
             assert.deepStrictEqual([ca.issuerRef.name, ca.secretName], [VAULT_ROOT_ISSUER, "vault-ca"]);
             const policies = ofType(plan.resources, "kubernetes:policy.cert-manager.io/v1alpha1:CertificateRequestPolicy").filter((p) => inputs(p).spec.selector.namespace.matchNames[0] === "vault");
@@ -141,7 +147,7 @@ for (const stack of ["dev", "prod"] as const) {
                 policies.map((p) => [inputs(p).metadata.name, inputs(p).spec.selector.issuerRef.name, inputs(p).spec.allowed.isCA ?? false]),
                 [["vault-ca", VAULT_ROOT_ISSUER, true], ["vault-servers", VAULT_CA_ISSUER, false]],
             );
-            assert.deepStrictEqual(inputs(policies[1]).spec.allowed.dnsNames.values, vaultServerDnsNames("vault"));
+            assert.deepStrictEqual(inputs(policies[1]).spec.allowed.dnsNames.values, SERVER_NAMES);
             const serverCert = named(res, "platform-secrets-vault-server-certificate");
             for (const p of policies) assert.ok(serverCert.dependsOn.includes(p.urn));
             assert.ok(release().dependsOn.includes(serverCert.urn));
@@ -150,11 +156,13 @@ for (const stack of ["dev", "prod"] as const) {
         it("publishes vault.<domain> on the shared Gateway and verifies Vault's certificate behind it", () => {
             const domain = production ? "platform.acme.example" : "dev.platform.acme.example";
             const route = inputs(named(res, "vault-vault-route")).spec;
-            assert.deepStrictEqual([route.hostnames, route.rules[0].backendRefs], [[`vault.${domain}`], [{ name: "vault", port: 8200 }]]);
+            // The active server only: the `vault` Service also publishes sealed and not-yet-joined pods.
+            assert.deepStrictEqual([route.hostnames, route.rules[0].backendRefs], [[`vault.${domain}`], [{ name: "vault-active", port: 8200 }]]);
+            assert.strictEqual(inputs(named(res, "vault-vault-route")).metadata.annotations["pulumi.com/waitFor"], 'jsonpath={.status.parents[0].conditions[?(@.type=="Accepted")].status}=True');
             const tls = named(res, "vault-vault-backend-tls");
             assert.deepStrictEqual(inputs(tls).spec, {
-                targetRefs: [{ group: "", kind: "Service", name: "vault" }],
-                validation: { caCertificateRefs: [{ group: "", kind: "Secret", name: "vault-server-tls" }], hostname: "vault.vault.svc" },
+                targetRefs: [{ group: "", kind: "Service", name: "vault-active" }],
+                validation: { caCertificateRefs: [{ group: "", kind: "Secret", name: "vault-server-tls" }], hostname: "vault-active.vault.svc" },
             });
             assert.ok(named(res, "vault-vault-route").dependsOn.includes(tls.urn));
             assert.strictEqual(plan.outputs.vaultAddress, `https://vault.${domain}`);

@@ -96,11 +96,14 @@ export function backendTlsPolicySpec(s: PublishedService & { backendTls: NonNull
 }
 
 /** The HTTPRoute publishing a Service at https://<name>.<domain> through the shared Gateway. */
+/** Pulumi waits until the shared Gateway has accepted the route (what depends on the hostname waits for that). */
+export const ROUTE_ACCEPTED = 'jsonpath={.status.parents[0].conditions[?(@.type=="Accepted")].status}=True';
+
 export function httpRouteSpec(s: PublishedService, domain: string, gatewayNamespace: string) {
     return {
         apiVersion: GATEWAY_API_VERSION,
         kind: "HTTPRoute",
-        metadata: { name: s.name, namespace: s.namespace },
+        metadata: { name: s.name, namespace: s.namespace, annotations: { "pulumi.com/waitFor": ROUTE_ACCEPTED } },
         spec: {
             parentRefs: [{ group: GATEWAY_API_GROUP, kind: "Gateway", name: GATEWAY_NAME, namespace: gatewayNamespace, sectionName: HTTPS_LISTENER }],
             hostnames: [`${s.name}.${domain}`],

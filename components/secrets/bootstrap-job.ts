@@ -10,26 +10,44 @@ export const RECOVERY_SHARES = 5;
 export const RECOVERY_THRESHOLD = 3;
 
 /**
- * Initialises Vault once: waits until the first server answers (sealed or not), does nothing if Vault is initialised
- * already (a re-run, a restarted server), else runs `vault operator init` into a memory-backed file the store step
- * reads. Nothing secret is printed.
+ * Initialises Vault once. It does nothing when the bootstrap secret holds material already (the check step counted
+ * its versions) or when any server says Vault is initialised (a re-run, a server back on an empty volume while the
+ * others hold the cluster); else it waits until the first server answers and runs `vault operator init` into a
+ * memory-backed file the store step reads. Nothing secret is printed.
  */
-export function initScript(): string {
+export function initScript(replicas: number): string {
+    const servers = Array.from({ length: replicas }, (_, i) => `${VAULT_RELEASE}-${i}.${VAULT_RELEASE}-internal`).join(" ");
     return `set -eu
 umask 077
+if [ "$(cat /bootstrap/versions)" != "0" ]; then
+  echo "the bootstrap secret holds material already: not initialising"
+  exit 0
+fi
 while true; do
-  code=0; vault status -format=json > /tmp/status.json || code=$?
+  code=0; VAULT_ADDR=https://${VAULT_RELEASE}-0.${VAULT_RELEASE}-internal:8200 vault status -format=json > /tmp/status.json || code=$?
   # 0: unsealed, 2: sealed or not initialised; 1: not reachable yet
   [ "$code" -ne 1 ] && break
   echo "waiting for Vault"; sleep 5
 done
-if grep -q '"initialized": true' /tmp/status.json; then
-  echo "Vault is initialised already: nothing to do"
-  exit 0
-fi
-vault operator init -format=json -recovery-shares=${RECOVERY_SHARES} -recovery-threshold=${RECOVERY_THRESHOLD} > /bootstrap/init.json
+for server in ${servers}; do
+  VAULT_ADDR="https://$server:8200" vault status -format=json > /tmp/status.json || true
+  if grep -q '"initialized": true' /tmp/status.json; then
+    echo "Vault is initialised already ($server): nothing to do"
+    exit 0
+  fi
+done
+VAULT_ADDR=https://${VAULT_RELEASE}-0.${VAULT_RELEASE}-internal:8200 vault operator init -format=json -recovery-shares=${RECOVERY_SHARES} -recovery-threshold=${RECOVERY_THRESHOLD} > /bootstrap/init.json
 echo "Vault initialised; the store step keeps the recovery keys and root token"
 `;
+}
+
+/** The root token in what the store step kept; a missing one is an error (never an empty token for the provider). */
+export function rootTokenOf(secretString: string): string {
+    const token = (JSON.parse(secretString) as { root_token?: unknown }).root_token;
+    if (typeof token !== "string" || token === "") {
+        throw new Error("the Vault bootstrap secret has no root_token: put a token with the platform-admin policy there (README, Root token)");
+    }
+    return token;
 }
 
 /** Stores what init wrote (retrying until Secrets Manager takes it, since the keys exist nowhere else), then removes it. */
@@ -49,6 +67,7 @@ export interface InitJobArgs {
     readonly awsCliImage: string;
     readonly secretArn: string;
     readonly region: string;
+    readonly replicas: number;
 }
 
 const RESTRICTED = {
@@ -73,7 +92,8 @@ export function initJobSpec(a: InitJobArgs) {
         volumeMounts: [{ name: "bootstrap", mountPath: "/bootstrap" }, { name: "tmp", mountPath: "/tmp" }],
     });
     return {
-        metadata: { name: INIT_JOB, namespace: a.namespace },
+        // A failed run (deadline, backoff) is replaced by the next `pulumi up` instead of blocking it.
+        metadata: { name: INIT_JOB, namespace: a.namespace, annotations: { "pulumi.com/replaceUnready": "true" } },
         spec: {
             backoffLimit: 3,
             activeDeadlineSeconds: 1800,
@@ -85,13 +105,13 @@ export function initJobSpec(a: InitJobArgs) {
                     restartPolicy: "OnFailure",
                     initContainers: [
                         // Before anything exists that could be lost: prove the identity can reach the secret.
-                        aws("check-store", `aws secretsmanager describe-secret --secret-id "$SECRET_ARN" --query ARN --output text`),
+                        // Counts its versions: material stored before means Vault was initialised before.
+                        aws("check-store", `aws secretsmanager describe-secret --secret-id "$SECRET_ARN" --query 'length(VersionIdsToStages || \`{}\`)' --output text > /bootstrap/versions`),
                         {
                             name: "init",
                             image: a.vaultImage,
-                            command: ["/bin/sh", "-c", initScript()],
+                            command: ["/bin/sh", "-c", initScript(a.replicas)],
                             env: [
-                                { name: "VAULT_ADDR", value: `https://${VAULT_RELEASE}-0.${VAULT_RELEASE}-internal:8200` },
                                 { name: "VAULT_CACERT", value: "/tls/ca.crt" },
                                 { name: "HOME", value: "/tmp" },
                             ],
@@ -116,14 +136,14 @@ export function initJobSpec(a: InitJobArgs) {
     };
 }
 
-/** The init identity may write the bootstrap secret (and describe it), encrypting through Secrets Manager only. */
+/** The init identity may write the bootstrap secret (and describe it); a new version needs GenerateDataKey, through Secrets Manager only. */
 export function initIdentityPolicy(secretArn: string, keyArn: string, region: string): PolicyDocument {
     return policyDocument(
         { Sid: "StoreBootstrap", Effect: "Allow", Action: ["secretsmanager:PutSecretValue", "secretsmanager:DescribeSecret"], Resource: secretArn },
         {
             Sid: "EncryptThroughSecretsManager",
             Effect: "Allow",
-            Action: ["kms:GenerateDataKey", "kms:Encrypt"],
+            Action: ["kms:GenerateDataKey"],
             Resource: keyArn,
             Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${region}.amazonaws.com` } },
         },

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import type { ClusterRef } from "../cluster/cluster-ref";
-import { bootstrapKeyPolicy, bootstrapSecretPolicy, INIT_SERVICE_ACCOUNT, initIdentityPolicy, initJobSpec } from "./bootstrap-job";
+import { bootstrapKeyPolicy, bootstrapSecretPolicy, INIT_SERVICE_ACCOUNT, initIdentityPolicy, initJobSpec, rootTokenOf } from "./bootstrap-job";
 
 export interface VaultBootstrapArgs {
     readonly cluster: ClusterRef;
@@ -15,6 +15,8 @@ export interface VaultBootstrapArgs {
     readonly readers: readonly string[];
     /** The Vault release (and what it needs) the Job waits for. */
     readonly vault: pulumi.Resource[];
+    /** Vault servers: the Job asks each whether Vault is initialised already. */
+    readonly replicas: number;
     /** Production: protect and keep the secret and its key. @default false */
     readonly protect?: boolean;
 }
@@ -84,7 +86,7 @@ export class VaultBootstrap extends pulumi.ComponentResource {
         this.job = new k8s.batch.v1.Job(
             `${name}-job`,
             secret.arn.apply((secretArn) =>
-                initJobSpec({ namespace: args.namespace, vaultImage: args.vaultImage, awsCliImage: args.awsCliImage, secretArn, region: args.region }),
+                initJobSpec({ namespace: args.namespace, vaultImage: args.vaultImage, awsCliImage: args.awsCliImage, secretArn, region: args.region, replicas: args.replicas }),
             ),
             // Pulumi waits for the Job to complete: Vault initialised and the material stored (or found initialised).
             { ...k8sOpts, dependsOn: [...args.vault, serviceAccount, identity, secretPolicy], customTimeouts: { create: "30m", update: "30m" } },
@@ -92,7 +94,7 @@ export class VaultBootstrap extends pulumi.ComponentResource {
 
         // Read back after the Job; during the first preview this is unknown rather than failing.
         const version = aws.secretsmanager.getSecretVersionOutput({ secretId: secret.arn }, { parent: this, dependsOn: [this.job] });
-        this.rootToken = pulumi.secret(version.secretString.apply((s) => String((JSON.parse(s) as { root_token?: string }).root_token ?? "")));
+        this.rootToken = pulumi.secret(version.secretString.apply(rootTokenOf));
         this.secretArn = secret.arn;
         this.registerOutputs({ secretArn: this.secretArn });
     }

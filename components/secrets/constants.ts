@@ -4,6 +4,8 @@ export const VAULT_CHART_REPOSITORY = "https://helm.releases.hashicorp.com";
 /** Release name: the chart names its StatefulSet, Services and ServiceAccount after it. */
 export const VAULT_RELEASE = "vault";
 export const VAULT_SERVICE_ACCOUNT = "vault";
+/** The chart's Service of the active (leader) server only (HA mode; the `vault` Service includes sealed pods). */
+export const VAULT_ACTIVE_SERVICE = `${VAULT_RELEASE}-active`;
 export const VAULT_API_PORT = 8200;
 /** Secret of the server certificate (with the CA's ca.crt), mounted by the chart at /vault/userconfig/<name>. */
 export const VAULT_TLS_SECRET = "vault-server-tls";

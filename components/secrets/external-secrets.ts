@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import type { ClusterRef } from "../cluster/cluster-ref";
 import { finalizerCleanup } from "../shared/finalizer-cleanup";
 import { platformNamespace } from "../shared/namespaces";
-import { VAULT_API_PORT, VAULT_RELEASE, VAULT_TLS_SECRET } from "./constants";
+import { VAULT_ACTIVE_SERVICE, VAULT_API_PORT, VAULT_TLS_SECRET } from "./constants";
 import type { VaultConfiguration } from "./vault-config";
 
 export const EXTERNAL_SECRETS_CHART_REPOSITORY = "https://charts.external-secrets.io";
@@ -50,7 +50,7 @@ export function platformStoreSpec(a: { vaultNamespace: string; kvMount: string; 
         spec: {
             provider: {
                 vault: {
-                    server: `https://${VAULT_RELEASE}.${a.vaultNamespace}.svc:${VAULT_API_PORT}`,
+                    server: `https://${VAULT_ACTIVE_SERVICE}.${a.vaultNamespace}.svc:${VAULT_API_PORT}`,
                     path: a.kvMount,
                     version: "v2",
                     caProvider: { type: "Secret", name: VAULT_TLS_SECRET, key: "ca.crt", namespace: a.vaultNamespace },

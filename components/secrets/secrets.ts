@@ -36,6 +36,7 @@ export class Secrets extends pulumi.ComponentResource {
                 awsCliImage: args.settings.vault.awsCliImage,
                 readers: args.admins,
                 vault: [this.vault.release],
+                replicas: args.settings.vault.replicas,
                 protect: args.protect,
             },
             { parent: this },
@@ -48,7 +49,9 @@ export class Secrets extends pulumi.ComponentResource {
                 kvMount: args.settings.vault.kvMount,
                 tokenTtl: args.settings.vault.tokenTtl,
                 issuer: args.cluster.oidcIssuerUrl,
-                dependsOn: [this.bootstrap.job],
+                // Configured through vault.<domain>: after the route exists (and on destroy, removed before it).
+                dependsOn: [this.bootstrap.job, this.vault.route],
+                protect: args.protect,
             },
             { parent: this },
         );

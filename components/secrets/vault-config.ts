@@ -15,8 +15,10 @@ export interface VaultConfigurationArgs {
     readonly tokenTtl: { readonly default: string; readonly max: string };
     /** The cluster's service-account token issuer (EKS OIDC issuer URL): Vault accepts only tokens it issued. */
     readonly issuer: pulumi.Input<string>;
-    /** What must have happened first (the init Job). */
+    /** What must have happened first (the init Job, the route to Vault). */
     readonly dependsOn: pulumi.Resource[];
+    /** Production: the KV mount and the auth mount are protected (replacing a mount wipes what is in it). @default false */
+    readonly protect?: boolean;
 }
 
 /** A Kubernetes service account that may log in to Vault, and what it gets. */
@@ -49,16 +51,17 @@ export class VaultConfiguration extends pulumi.ComponentResource {
         // The root token is used as is (no child token: the provider would mint one per run that outlives nothing).
         this.provider = new vault.Provider(
             `${name}-provider`,
-            { address: args.address, token: pulumi.secret(args.token), skipChildToken: true, maxLeaseTtlSeconds: this.ttl.max },
+            { address: args.address, token: pulumi.secret(args.token), skipChildToken: true },
             { parent: this, dependsOn: args.dependsOn },
         );
         this.opts = { parent: this, provider: this.provider, dependsOn: args.dependsOn };
 
         new vault.Audit(`${name}-audit-file`, { type: "file", path: "file", options: { file_path: VAULT_AUDIT_LOG } }, this.opts);
+        const protect = args.protect ?? false;
         const kv = new vault.Mount(
             `${name}-kv`,
             { path: args.kvMount, type: "kv", options: { version: "2" }, description: "Platform and tenant secrets (KV v2)" },
-            this.opts,
+            { ...this.opts, protect },
         );
         const backend = new vault.AuthBackend(
             `${name}-kubernetes`,
@@ -68,7 +71,7 @@ export class VaultConfiguration extends pulumi.ComponentResource {
                 description: "Service accounts of this cluster",
                 tune: { defaultLeaseTtl: args.tokenTtl.default, maxLeaseTtl: args.tokenTtl.max },
             },
-            this.opts,
+            { ...this.opts, protect },
         );
         // In the cluster Vault reviews tokens with its own service account and CA (the chart binds system:auth-delegator).
         this.auth = new vault.kubernetes.AuthBackendConfig(

@@ -61,13 +61,6 @@ export function tenantRules(kvMount: string, tenant: string): AclRule[] {
         { path: `${kvMount}/metadata/${prefix}/*`, capabilities: ["read", "list", "delete"] },
         { path: `${kvMount}/delete/${prefix}/*`, capabilities: ["update"] },
         { path: `${kvMount}/undelete/${prefix}/*`, capabilities: ["update"] },
+        { path: `${kvMount}/destroy/${prefix}/*`, capabilities: ["update"] },
     ];
-}
-
-/** Which rules grant a request: the longest matching glob (Vault's rule for `*` suffixes), as a test oracle. */
-export function allowed(rules: readonly AclRule[], path: string, capability: AclRule["capabilities"][number]): boolean {
-    const matching = rules.filter((r) => (r.path.endsWith("*") ? path.startsWith(r.path.slice(0, -1)) : path === r.path));
-    if (matching.length === 0) return false;
-    const best = matching.reduce((a, b) => (b.path.length > a.path.length ? b : a));
-    return !best.capabilities.includes("deny") && best.capabilities.includes(capability);
 }

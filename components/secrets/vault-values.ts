@@ -81,9 +81,7 @@ export function vaultValues(a: VaultValuesArgs) {
         global: { enabled: true, tlsDisable: false },
         injector: { enabled: a.injector },
         server: {
-            // Pulumi would wait for ready pods, but Vault is never ready before its init Job has run (UPSTREAM-NOTES).
             statefulSet: {
-                annotations: { "pulumi.com/skipAwait": "true" },
                 securityContext: {
                     pod: { runAsNonRoot: true, runAsUser: 100, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } },
                     container: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },

@@ -8,6 +8,7 @@ import type { PrivateCaArgs } from "../ingress/certificate-policy";
 import { PRIVATE_SERVER_USAGES } from "../ingress/certificate-policy";
 import { platformNamespace } from "../shared/namespaces";
 import {
+    VAULT_ACTIVE_SERVICE,
     VAULT_API_PORT,
     VAULT_CA_COMMON_NAME,
     VAULT_CA_ISSUER,
@@ -55,6 +56,8 @@ export class Vault extends pulumi.ComponentResource {
     public readonly namespace: string;
     public readonly unsealKeyArn: pulumi.Output<string>;
     public readonly release: k8s.helm.v3.Release;
+    /** The HTTPRoute of vault.<domain>: whatever talks to Vault from outside waits for it (and goes before it). */
+    public readonly route: k8s.apiextensions.CustomResource;
     /** Secret (in the Vault namespace) whose ca.crt verifies Vault's certificate. */
     public readonly caSecretName = VAULT_TLS_SECRET;
 
@@ -98,13 +101,14 @@ export class Vault extends pulumi.ComponentResource {
             { ...k8sOpts, protect, dependsOn: [namespace, certificate, ...unseal.ready] },
         );
 
-        args.ingress.publishService(
+        // The active server only: the chart's `vault` Service also publishes sealed and not-yet-joined pods.
+        this.route = args.ingress.publishService(
             {
                 name: "vault",
                 namespace: args.namespace,
-                serviceName: VAULT_RELEASE,
+                serviceName: VAULT_ACTIVE_SERVICE,
                 servicePort: VAULT_API_PORT,
-                backendTls: { caSecretName: VAULT_TLS_SECRET, hostname: `${VAULT_RELEASE}.${args.namespace}.svc` },
+                backendTls: { caSecretName: VAULT_TLS_SECRET, hostname: `${VAULT_ACTIVE_SERVICE}.${args.namespace}.svc` },
             },
             { parent: this, dependsOn: [this.release] },
         );
