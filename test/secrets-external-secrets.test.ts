@@ -2,6 +2,8 @@ import * as assert from "assert";
 import type { Plan, PlannedResource } from "../plan/engine";
 import { externalSecretsValues, platformStoreSpec } from "../components/secrets/external-secrets";
 import { inputs, named, within } from "./helpers";
+import { prefixReaderRules } from "../components/secrets/vault-policies";
+import { allowed } from "./vault-acl";
 import { committedPlan } from "./plans";
 
 describe("secrets: External Secrets decisions", () => {
@@ -63,6 +65,30 @@ for (const stack of ["dev", "prod"] as const) {
             );
             assert.strictEqual(plan.outputs.clusterSecretStoreName, "platform-vault");
             assert.strictEqual(inputs(store).metadata.name, "platform-vault");
+        });
+
+        it("delivers Velero's repository password end to end: generated, kept in Vault, synced before Velero starts", () => {
+            // Velero otherwise creates velero-repo-credentials with its published static password.
+            const password = named(plan.resources, "platform-backup-repository-password-password");
+            assert.deepStrictEqual([inputs(password).length, inputs(password).special], [40, false]);
+            const stored = named(plan.resources, "platform-backup-repository-password-vault");
+            assert.deepStrictEqual([inputs(stored).mount, inputs(stored).name, inputs(stored).dataJson], ["platform", "platform/velero", "[secret]"]);
+            assert.ok(stored.secretPaths.includes("dataJson"));
+            assert.ok(stored.provider?.endsWith("::platform-secrets-config-provider"));
+            const externalSecret = named(plan.resources, "platform-backup-repository-password-external-secret");
+            assert.deepStrictEqual(inputs(externalSecret).metadata, { name: "velero-repo-credentials", namespace: "velero", annotations: { "pulumi.com/waitFor": "condition=Ready" } });
+            assert.deepStrictEqual(inputs(externalSecret).spec, {
+                refreshInterval: "1h",
+                secretStoreRef: { kind: "ClusterSecretStore", name: "platform-vault" },
+                target: { name: "velero-repo-credentials", creationPolicy: "Owner" },
+                data: [{ secretKey: "repository-password", remoteRef: { key: "platform/velero", property: "repository-password" } }],
+            });
+            for (const dep of [stored, named(res, "platform-secrets-external-secrets-platform-store"), named(plan.resources, "platform-backup-namespace")]) {
+                assert.ok(externalSecret.dependsOn.includes(dep.urn), dep.name);
+            }
+            assert.ok(named(plan.resources, "platform-backup-velero").dependsOn.includes(externalSecret.urn), "Velero starts only once the Secret exists");
+            // What the platform store may read covers it; nothing else can.
+            assert.ok(allowed(prefixReaderRules("platform", "platform"), "platform/data/platform/velero", "read"));
         });
     });
 }

@@ -8,10 +8,13 @@ import { NODE_ROLE_LABEL } from "../cluster/node-group";
 import { platformNamespace } from "../shared/namespaces";
 import type { Bucket } from "../storage/bucket";
 import type { StorageRef } from "../storage/storage-ref";
-import { VELERO_CHART_REPOSITORY, VELERO_SERVICE_ACCOUNT, VOLUME_POLICY_CONFIGMAP, veleroPolicy, veleroValues, veleroVolumePolicy } from "./velero";
+import type { PlatformSecretStore } from "../secrets/secrets";
+import { VELERO_CHART_REPOSITORY, VELERO_REPOSITORY_SECRET, VELERO_SERVICE_ACCOUNT, VOLUME_POLICY_CONFIGMAP, veleroPolicy, veleroValues, veleroVolumePolicy } from "./velero";
 
 export interface BackupArgs {
     readonly cluster: ClusterRef;
+    /** Delivers the Kopia repository password (Velero would otherwise use its built-in static one). */
+    readonly secretStore: PlatformSecretStore;
     readonly storage: StorageRef;
     readonly region: string;
     readonly settings: BackupConfig;
@@ -80,6 +83,13 @@ export class Backup extends pulumi.ComponentResource {
                       k8sOpts,
                   )
                 : undefined;
+        // Velero creates velero-repo-credentials with a fixed, published password ("static-passw0rd") unless the Secret
+        // exists at start-up: a generated one from Vault is delivered first.
+        const repositoryPassword = args.secretStore.generatedSecret(
+            `${name}-repository-password`,
+            { path: "velero", namespace: args.namespace, secretName: VELERO_REPOSITORY_SECRET, key: "repository-password", dependsOn: [namespace] },
+            this,
+        );
         const velero = new k8s.helm.v3.Release(
             `${name}-velero`,
             {
@@ -106,7 +116,7 @@ export class Backup extends pulumi.ComponentResource {
             },
             // Schedules run their first backup at once: credentials (role, policy, association), the bucket with all
             // its settings, the snapshot class and the volume policy exist first.
-            { ...k8sOpts, dependsOn: [identity, this.bucket, args.storage.volumeSnapshotClass, ...(volumePolicy ? [volumePolicy] : [])] },
+            { ...k8sOpts, dependsOn: [identity, this.bucket, args.storage.volumeSnapshotClass, repositoryPassword, ...(volumePolicy ? [volumePolicy] : [])] },
         );
 
         // On destroy, before Velero goes: delete Restores, data movers and pod volume operations and wait while the

@@ -7,6 +7,8 @@ import { bucketObjectAccess } from "../storage/bucket-policies";
 import { includedNamespaces, ScheduleScope } from "./schedules";
 
 export const VELERO_CHART_REPOSITORY = "https://vmware-tanzu.github.io/helm-charts";
+/** The Secret Velero reads the Kopia repository password from (velero pkg/repository/keys). */
+export const VELERO_REPOSITORY_SECRET = "velero-repo-credentials";
 export const VELERO_SERVICE_ACCOUNT = "velero-server";
 export const BACKUP_STORAGE_LOCATION = "default";
 export const VOLUME_SNAPSHOT_LOCATION = "default";

@@ -147,6 +147,7 @@ export class Platform extends pulumi.ComponentResource {
                 {
                     cluster: this.cluster,
                     storage: this.storage,
+                    secretStore: this.secrets,
                     region: cfg.region,
                     settings: cfg.backup,
                     namespace: PLATFORM_NAMESPACES.backup,

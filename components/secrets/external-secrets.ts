@@ -63,6 +63,22 @@ export function platformStoreSpec(a: { vaultNamespace: string; kvMount: string; 
     };
 }
 
+/** An ExternalSecret copying one key of a KV entry into a Secret it owns, kept if the ExternalSecret goes. */
+export function generatedSecretSpec(a: { namespace: string; secretName: string; key: string; remoteKey: string; store: string }) {
+    return {
+        apiVersion: "external-secrets.io/v1",
+        kind: "ExternalSecret",
+        metadata: { name: a.secretName, namespace: a.namespace, annotations: { "pulumi.com/waitFor": "condition=Ready" } },
+        spec: {
+            refreshInterval: "1h",
+            secretStoreRef: { kind: "ClusterSecretStore", name: a.store },
+            // The Secret goes with its ExternalSecret; the value stays in Vault, so a rebuilt consumer gets the same one.
+            target: { name: a.secretName, creationPolicy: "Owner" },
+            data: [{ secretKey: a.key, remoteRef: { key: a.remoteKey, property: a.key } }],
+        },
+    };
+}
+
 export interface ExternalSecretsArgs {
     readonly cluster: ClusterRef;
     readonly namespace: string;

@@ -1,4 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import * as random from "@pulumi/random";
+import * as vault from "@pulumi/vault";
+import { PLATFORM_PREFIX } from "./vault-policies";
+import { generatedSecretSpec } from "./external-secrets";
 import type { SecretsConfig } from "../../stacks/schema-secrets";
 import { VaultBootstrap } from "./bootstrap";
 import { Vault, VaultArgs } from "./vault";
@@ -14,8 +19,25 @@ export interface SecretsArgs extends Omit<VaultArgs, "settings"> {
     readonly admins: readonly string[];
 }
 
+/** A credential the platform generates, keeps in Vault and delivers to a namespace as a Kubernetes Secret. */
+export interface GeneratedSecret {
+    /** Below `platform/` of the KV mount. */
+    readonly path: string;
+    readonly namespace: string;
+    readonly secretName: string;
+    readonly key: string;
+    /** What the ExternalSecret waits for (the namespace). */
+    readonly dependsOn: pulumi.Resource[];
+}
+
+/** What a layer needs to get a generated credential: the narrow view of the secrets layer. */
+export interface PlatformSecretStore {
+    generatedSecret(name: string, a: GeneratedSecret, parent: pulumi.Resource): k8s.apiextensions.CustomResource;
+}
+
 /** The secrets layer: Vault (initialised and configured as code) and External Secrets Operator with the platform's store. */
-export class Secrets extends pulumi.ComponentResource {
+export class Secrets extends pulumi.ComponentResource implements PlatformSecretStore {
+    private readonly k8sProvider: k8s.Provider;
     public readonly vault: Vault;
     public readonly bootstrap: VaultBootstrap;
     /** Vault's configuration as code; `tenantSecrets` for the tenants layer, `provider` for the SSO layer. */
@@ -24,6 +46,7 @@ export class Secrets extends pulumi.ComponentResource {
 
     constructor(name: string, args: SecretsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:secrets:Secrets", name, {}, opts);
+        this.k8sProvider = args.cluster.k8sProvider;
         this.vault = new Vault(`${name}-vault`, { ...args, settings: args.settings.vault }, { parent: this });
         this.bootstrap = new VaultBootstrap(
             `${name}-bootstrap`,
@@ -69,5 +92,23 @@ export class Secrets extends pulumi.ComponentResource {
             { parent: this },
         );
         this.registerOutputs({ vaultAddress: this.vault.address, bootstrapSecretArn: this.bootstrap.secretArn });
+    }
+
+    /**
+     * A random password, written to `platform/<path>` in Vault and delivered by External Secrets as `key` of
+     * `namespace/secretName`. Pulumi waits until the ExternalSecret is Ready, so what reads the Secret can wait for it.
+     */
+    public generatedSecret(name: string, a: GeneratedSecret, parent: pulumi.Resource): k8s.apiextensions.CustomResource {
+        const password = new random.RandomPassword(`${name}-password`, { length: 40, special: false }, { parent });
+        const stored = new vault.kv.SecretV2(
+            `${name}-vault`,
+            { mount: this.configuration.kvMount, name: `${PLATFORM_PREFIX}/${a.path}`, dataJson: pulumi.secret(password.result.apply((p) => JSON.stringify({ [a.key]: p }))) },
+            { parent, provider: this.configuration.provider, dependsOn: [this.configuration] },
+        );
+        return new k8s.apiextensions.CustomResource(
+            `${name}-external-secret`,
+            generatedSecretSpec({ ...a, remoteKey: `${PLATFORM_PREFIX}/${a.path}`, store: this.externalSecrets.storeName }),
+            { parent, provider: this.k8sProvider, dependsOn: [...a.dependsOn, stored, this.externalSecrets.store] },
+        );
     }
 }
