@@ -32,6 +32,7 @@ describe("secrets: Vault decisions", () => {
         vaultValues({
             replicas,
             version: "2.0.4",
+            unsealRoleArn: "arn:aws:iam::1:role/unseal",
             region: "eu-west-1",
             kmsKeyId: "k",
             injector: false,
@@ -69,6 +70,7 @@ describe("secrets: Vault decisions", () => {
         assert.deepStrictEqual(v.server.statefulSet.securityContext.container, { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
         assert.strictEqual(v.server.statefulSet.securityContext.pod.runAsNonRoot, true);
         assert.strictEqual(v.injector.enabled, false);
+        assert.deepStrictEqual(v.server.serviceAccount, { create: true, name: "vault", annotations: { "eks.amazonaws.com/role-arn": "arn:aws:iam::1:role/unseal" } });
     });
 
     it("names every server and Service in its certificate, short and fully qualified", () => {
@@ -121,9 +123,12 @@ for (const stack of ["dev", "prod"] as const) {
             assert.strictEqual(inputs(named(res, "platform-secrets-vault-unseal-key-alias")).name, `alias/acme-${stack}-vault-unseal`);
         });
 
-        it("unseals through Pod Identity for vault/vault, scoped to its own key, and the key policy names that role", () => {
-            const association = inputs(named(res, "platform-secrets-vault-unseal-association"));
-            assert.deepStrictEqual([association.namespace, association.serviceAccount], ["vault", "vault"]);
+        it("unseals through IRSA for vault/vault (its KMS seal ignores Pod Identity), scoped to its own key, and the key policy names that role", () => {
+            assert.ok(!res.some((r) => r.name === "platform-secrets-vault-unseal-association"), "no Pod Identity association");
+            const trust = JSON.parse(inputs(named(res, "platform-secrets-vault-unseal-role")).assumeRolePolicy).Statement[0];
+            assert.strictEqual(trust.Action, "sts:AssumeRoleWithWebIdentity");
+            assert.ok(Object.values(trust.Condition.StringEquals).includes("system:serviceaccount:vault:vault"), JSON.stringify(trust.Condition));
+            assert.match(inputs(release()).values.server.serviceAccount.annotations["eks.amazonaws.com/role-arn"], /:role\/platform-secrets-vault-unseal-role$/);
             const role = named(res, "platform-secrets-vault-unseal-role");
             const key = named(res, "platform-secrets-vault-unseal-key");
             const keyPolicy = JSON.parse(inputs(key).policy);

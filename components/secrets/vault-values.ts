@@ -63,6 +63,8 @@ service_registration "kubernetes" {}
 export interface VaultValuesArgs extends RaftConfigArgs {
     /** hashicorp/vault image tag. */
     readonly version: string;
+    /** The IRSA role the seal uses (the service account's annotation). */
+    readonly unsealRoleArn: string;
     readonly injector: boolean;
     readonly storageClass: string;
     readonly storageSize: string;
@@ -105,7 +107,7 @@ export function vaultValues(a: VaultValuesArgs) {
                 // One server at a time may go; with a single server a budget would only block node drains.
                 disruptionBudget: { enabled: a.replicas > 1, maxUnavailable: 1 },
             },
-            serviceAccount: { create: true, name: VAULT_SERVICE_ACCOUNT },
+            serviceAccount: { create: true, name: VAULT_SERVICE_ACCOUNT, annotations: { "eks.amazonaws.com/role-arn": a.unsealRoleArn } },
         },
         ui: { enabled: false },
     };

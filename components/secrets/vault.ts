@@ -48,7 +48,7 @@ export interface VaultArgs {
 
 /**
  * Vault from the official chart: integrated storage (raft) on the stateful class, auto-unseal with a dedicated KMS key
- * used through Pod Identity, TLS end to end from a private CA of this layer, published on vault.<domain>.
+ * used through IRSA, TLS end to end from a private CA of this layer, published on vault.<domain>.
  */
 export class Vault extends pulumi.ComponentResource {
     /** The address clients and the Vault provider use. */
@@ -83,8 +83,9 @@ export class Vault extends pulumi.ComponentResource {
                 // Helm would wait for ready pods; Vault is ready only after initialisation.
                 skipAwait: true,
                 maxHistory: 5,
-                values: unseal.key.keyId.apply((kmsKeyId) =>
+                values: pulumi.all([unseal.key.keyId, unseal.roleArn]).apply(([kmsKeyId, unsealRoleArn]) =>
                     vaultValues({
+                        unsealRoleArn,
                         replicas: args.settings.replicas,
                         version: args.settings.version,
                         region: args.region,
@@ -119,7 +120,13 @@ export class Vault extends pulumi.ComponentResource {
 
     /** The dedicated auto-unseal key: Vault's role exists first (the key policy names it), then its use of the key. */
     private unsealKey(name: string, args: VaultArgs, protect: boolean) {
-        const identity = args.cluster.workloadIdentity(`${name}-unseal`, { namespace: args.namespace, serviceAccount: VAULT_SERVICE_ACCOUNT }, { parent: this });
+        // IRSA, not Pod Identity: Vault's KMS seal (go-kms-wrapping) does not pick up Pod Identity credentials
+        // (hashicorp/vault#31860 open in 2026, hashicorp/boundary#5219 with the same wrapper); it falls back to the node role.
+        const identity = args.cluster.workloadIdentity(
+            `${name}-unseal`,
+            { namespace: args.namespace, serviceAccount: VAULT_SERVICE_ACCOUNT, mode: "Irsa" },
+            { parent: this },
+        );
         const partition = aws.getPartitionOutput({}, { parent: this }).partition;
         const key = new aws.kms.Key(
             `${name}-unseal-key`,
@@ -140,7 +147,7 @@ export class Vault extends pulumi.ComponentResource {
             { role: identity.roleName, policy: key.arn.apply((arn) => JSON.stringify(unsealIdentityPolicy(arn))) },
             { parent: this },
         );
-        return { key, ready: [identity, use] };
+        return { key, roleArn: identity.roleArn, ready: [identity, use] };
     }
 
     /** The layer's private CA (self-signed root → CA issuer) and the servers' certificate, approved for Vault's names only. */
