@@ -8,6 +8,7 @@ import { checkCluster, clusterSchema } from "./schema-cluster";
 import { backupSchema, checkBackup, checkStorage, storageSchema } from "./schema-storage";
 import { checkIngress, ingressSchema } from "./schema-ingress";
 import { checkSecrets, secretsSchema } from "./schema-secrets";
+import { checkSso, ssoSchema } from "./schema-sso";
 import { cloudwatchRetention, ipv4Cidr } from "./schema-common";
 
 /** How a config key is stored by Pulumi: `string` keys are taken verbatim, the others are JSON. */
@@ -192,6 +193,10 @@ export const configKeys = {
         type: "object",
         schema: secretsSchema.describe("Vault (HA raft, KMS auto-unseal, TLS, audit, token TTLs, KV mount) and External Secrets Operator: chart versions and sizing."),
     },
+    sso: {
+        type: "object",
+        schema: ssoSchema.describe("SSO: Keycloak's RDS PostgreSQL database (engine major, class, storage, Multi-AZ, backups, monitoring)."),
+    },
     backup: { type: "object", schema: backupSchema.describe("Velero: chart and plugin versions, schedules with TTLs, bucket lifecycle, cross-region copy.") },
 } as const satisfies Record<string, { type: PulumiConfigType; schema: z.ZodType }>;
 
@@ -254,6 +259,7 @@ export const platformConfigSchema = z.strictObject(shape).superRefine((cfg, ctx)
     checkBackup(cfg.backup, { production, region: cfg.region, efs: cfg.storage.efs.enabled }, issue);
     checkIngress(cfg.ingress, { production }, issue);
     checkSecrets(cfg.secrets, { production }, issue);
+    checkSso(cfg.sso, { production }, issue);
     if (parseIpv4Cidr(net.cidr).error) return; // already reported
     checkCluster(
         cfg.cluster,

@@ -8,6 +8,7 @@ import { Storage } from "../storage/storage";
 import { Backup } from "../backup/backup";
 import { Ingress } from "../ingress/ingress";
 import { Secrets } from "../secrets/secrets";
+import { Sso } from "../sso/sso";
 import { PLATFORM_NAMESPACES } from "../shared/namespaces";
 import { resolveAvailabilityZones } from "../network/zones";
 import { platformTags } from "../shared/tags";
@@ -28,6 +29,7 @@ export class Platform extends pulumi.ComponentResource {
     public readonly storage: Storage;
     public readonly ingress: Ingress;
     public readonly secrets: Secrets;
+    public readonly sso: Sso;
     /** Undefined when backup.enabled is false (never in production). */
     public readonly backup: Backup | undefined;
     /** Whether stateful resources are protected/retained (production tier). */
@@ -136,6 +138,21 @@ export class Platform extends pulumi.ComponentResource {
                 externalSecretsNamespace: PLATFORM_NAMESPACES.externalSecrets,
                 settings: cfg.secrets,
                 admins: cfg.cluster.admins,
+                protect: this.protectsData,
+            },
+            layer,
+        );
+
+        this.sso = new Sso(
+            `${name}-sso`,
+            {
+                namePrefix: cfg.name,
+                vpcId: this.network.vpcId,
+                // The database tier when the network has one.
+                subnetIds: cfg.network.subnets.isolatedPrefixLength !== undefined ? this.network.isolatedSubnetIds : this.network.privateSubnetIds,
+                nodeSecurityGroupId: this.cluster.nodeSecurityGroupId,
+                accountId: this.cluster.identity.accountId,
+                settings: cfg.sso,
                 protect: this.protectsData,
             },
             layer,
