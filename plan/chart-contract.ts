@@ -9,6 +9,7 @@ type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 interface Schema {
     readonly type?: string | string[];
     readonly properties?: Record<string, Schema>;
+    readonly items?: Schema;
     readonly additionalProperties?: boolean | Schema;
     readonly $ref?: string;
     readonly $defs?: Record<string, Schema>;
@@ -58,7 +59,20 @@ export const OPEN_MAP_KEYS: ReadonlySet<string> = new Set(["nodeSelector", "anno
 export function undeclaredValuePaths(values: unknown, contract: ChartContract, open: readonly string[] = []): string[] {
     const problems: string[] = [];
     const walk = (value: unknown, defaults: Json | undefined, schema: Schema | undefined, at: string) => {
-        if (!isMap(value) || open.includes(at) || OPEN_MAP_KEYS.has(at.split(".").pop()!)) return;
+        if (open.includes(at) || OPEN_MAP_KEYS.has(at.split(".").pop()!.replace(/\[\d+\]$/, ""))) return;
+        if (Array.isArray(value)) {
+            // A list is checked item by item against the chart's first default item or the schema's items; a list the
+            // chart leaves empty without a schema is the user's.
+            const itemDefault = Array.isArray(defaults) && isMap(defaults[0]) ? defaults[0] : undefined;
+            const itemSchema = resolve(schema?.items, contract.schema);
+            if (!itemDefault && !(itemSchema?.properties && Object.keys(itemSchema.properties).length > 0)) return;
+            value.forEach((v, i) => walk(v, itemDefault, itemSchema, `${at}[${i}]`));
+            return;
+        }
+        if (!isMap(value)) {
+            if (isMap(defaults) && Object.keys(defaults).length > 0) problems.push(`${at}: ${JSON.stringify(value)} where the chart expects a map`);
+            return;
+        }
         const listed = schema?.properties && Object.keys(schema.properties).length > 0 ? schema.properties : undefined;
         if (defaults !== undefined && defaults !== null && !isMap(defaults) && !listed) {
             problems.push(`${at}: a map where the chart's default is ${JSON.stringify(defaults)}`);

@@ -73,8 +73,13 @@ export function renderAddonChecks(checks: readonly AddonCheck[], kubernetesVersi
 
 /** Asks EKS through the AWS CLI (credentials from the environment, as for pulumi up). */
 export function describeAddonVersions(kubernetesVersion: string, region: string): AddonVersionsResponse {
-    const run = spawnSync("aws", ["eks", "describe-addon-versions", "--kubernetes-version", kubernetesVersion, "--region", region, "--output", "json"], { encoding: "utf8" });
-    if (run.error) throw new Error(`cannot run the AWS CLI (${run.error.message}); install AWS CLI v2`);
+    // Every add-on of the version, marketplace ones included, fits in far less than 64 MiB (the default is 1 MiB).
+    const run = spawnSync("aws", ["eks", "describe-addon-versions", "--kubernetes-version", kubernetesVersion, "--region", region, "--output", "json"], {
+        encoding: "utf8",
+        maxBuffer: 64 * 1024 * 1024,
+    });
+    if ((run.error as NodeJS.ErrnoException | undefined)?.code === "ENOENT") throw new Error("cannot run the AWS CLI (aws not found); install AWS CLI v2");
+    if (run.error) throw new Error(`aws eks describe-addon-versions: ${run.error.message}`);
     if (run.status !== 0) throw new Error(`aws eks describe-addon-versions failed: ${run.stderr.trim()}`);
     return JSON.parse(run.stdout) as AddonVersionsResponse;
 }

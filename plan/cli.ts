@@ -7,6 +7,7 @@ import { renderOutputs, renderTree, renderVersions } from "./render";
 import * as path from "path";
 import { listStacks, readStackConfig, resolveSets, StackFileError } from "./stack-files";
 import { checkPolicies, renderViolations } from "./policy-runner";
+import { mapStack } from "./stack-trace";
 
 const USAGE = `usage: npm run plan -- --stack <name> [--json FILE] [--diff OTHER_STACK | --diff-file SAVED_PLAN.json]
 
@@ -79,9 +80,10 @@ async function main(argv: string[]): Promise<number> {
         plan = await planStack({ stack: args.stack, configOverrides });
         if (args.diff) base = await planStack({ stack: args.diff });
     } catch (e) {
-        // Source maps cost a quarter of a plan when applied to every stack the SDK captures; only a printed error needs them.
-        process.setSourceMapsEnabled(true);
-        console.error(`plan failed: ${e instanceof PlanError || e instanceof StackFileError ? e.message : (e as Error).stack ?? e}`);
+        // Configuration and stack-file errors are the user's: one message. A program error also gets its stack.
+        const cause = e instanceof PlanError ? e.cause : e;
+        const userError = e instanceof StackFileError || (cause instanceof Error && (cause.name === "ConfigError" || cause.name === "StackFileError"));
+        console.error(`plan failed: ${userError || !(cause instanceof Error) ? (e as Error).message : mapStack(cause.stack ?? (e as Error).message)}`);
         return 1;
     }
     if (args["diff-file"]) {

@@ -13,10 +13,12 @@ export const COMPILED = path.extname(__filename) === ".js";
 /** The repository root: Pulumi.yaml, the stack files, charts/. */
 export const PROJECT_DIR = COMPILED ? path.resolve(PROGRAM_ROOT, "..") : PROGRAM_ROOT;
 
-/** The module to evaluate for the project's `main`: its compiled twin when this engine runs compiled. */
-export function programModule(projectDir: string, main: string): string {
-    if (!COMPILED || projectDir !== PROJECT_DIR) return path.join(projectDir, main);
-    return path.join(PROGRAM_ROOT, main.replace(/\.ts$/, ".js"));
+/**
+ * The module to evaluate for the project's `main`: this checkout's program (its compiled twin when this engine runs
+ * compiled). Stack files may come from another directory (a scratch project in tests); the program is always this one.
+ */
+export function programModule(main: string): string {
+    return path.join(PROGRAM_ROOT, COMPILED ? main.replace(/\.ts$/, ".js") : main);
 }
 
 export interface PlannedResource {
@@ -370,7 +372,7 @@ export async function planStack(options: PlanOptions): Promise<Plan> {
     const projectDir = options.projectDir ?? PROJECT_DIR;
     let cfg = readStackConfig(projectDir, options.stack);
     if (options.configOverrides) cfg = applyOverrides(cfg, options.configOverrides);
-    const program = programModule(projectDir, readProject(projectDir).main ?? "index.ts");
+    const program = programModule(readProject(projectDir).main ?? "index.ts");
     const recording = await record(
         { project: cfg.project, stack: cfg.stack, config: cfg.config, secretKeys: cfg.secretKeys, cloud: (options.cloud ?? ((c) => c))(fakeCloudFor(cfg)) },
         () => {

@@ -1,5 +1,6 @@
 // npm run new-stack -- <stack> --tier T --account ID --region R --domain D --admin ARN [--admin ARN] --owner EMAIL
 //   --cost-centre CC --cidr CIDR [--name PREFIX] [--viewer ARN]... [--zone-id Z] [--zone AZ]... [--replica-region R]
+//   [--public-cidr CIDR]... [--email EMAIL]
 // Writes Pulumi.<stack>.yaml from the committed example of the same class (dev for development/staging, prod for
 // production), with every value a real stack must set replaced, validated by the program's own schema before it is
 // written. Refuses to overwrite an existing stack file.
@@ -29,6 +30,10 @@ export interface NewStackOptions {
     readonly zones?: readonly string[];
     /** Region of the backup copy, where the example replicates its backups (production). */
     readonly replicaRegion?: string;
+    /** Who may reach the cluster's public API endpoint; none: the endpoint is private only. */
+    readonly publicCidrs?: readonly string[];
+    /** ACME account contact; defaults to the owner. */
+    readonly email?: string;
 }
 
 /** Which committed stack file a new one starts from. */
@@ -52,7 +57,8 @@ export const PER_STACK_VALUES: readonly (readonly [string, string, string])[] = 
     ["cluster.viewers", "--viewer", "read-only access entries"],
     ["ingress.domain", "--domain", "DNS name of the platform's hostnames"],
     ["ingress.hostedZone", "--zone-id (default: created here, Delegated)", "where DNS records go"],
-    ["ingress.certificates.email", "--owner", "ACME account contact"],
+    ["ingress.certificates.email", "--email (default: --owner)", "ACME account contact"],
+    ["cluster.endpoint.publicAccessCidrs", "--public-cidr (repeat; none: private endpoint only)", "who may reach the cluster API"],
     ["network.availabilityZones", "--zone (repeat; default: dropped, the region's first azCount zones)", "zone names differ per region"],
     ["backup.replicaRegion", "--replica-region (required where the example replicates)", "another region for the backup copy"],
 ];
@@ -80,7 +86,12 @@ export function newStackFile(project: ProjectFile, options: NewStackOptions, exa
     set("cluster", ["viewers"], [...options.viewers]);
     set("ingress", ["domain"], options.domain);
     set("ingress", ["hostedZone"], options.zoneId ? { mode: "Existing", zoneId: options.zoneId } : { mode: "Delegated" });
-    set("ingress", ["certificates", "email"], options.owner);
+    set("ingress", ["certificates", "email"], options.email ?? options.owner);
+    // The examples' public endpoint CIDRs are theirs: a new stack opens the API only to the CIDRs it names.
+    const publicCidrs = options.publicCidrs ?? [];
+    set("cluster", ["endpoint", "publicAccess"], publicCidrs.length > 0);
+    set("cluster", ["endpoint", "publicAccessCidrs"], [...publicCidrs]);
+    set("cluster", ["endpoint", "privateAccess"], true);
     if (options.zones?.length) set("network", ["availabilityZones"], [...options.zones]);
     else doc.deleteIn(["config", `${ns}:network`, "availabilityZones"]);
     const replicates = doc.hasIn(["config", `${ns}:backup`, "replicaRegion"]);
@@ -93,7 +104,7 @@ export function newStackFile(project: ProjectFile, options: NewStackOptions, exa
 
 const USAGE = `usage: npm run new-stack -- <stack> --tier development|staging|production --account ID --region REGION
     --domain DOMAIN --admin ROLE_ARN [--admin ...] [--viewer ARN ...] --owner EMAIL --cost-centre CC --cidr CIDR
-    [--name PREFIX] [--zone-id HOSTED_ZONE_ID] [--zone AZ ...] [--replica-region REGION]`;
+    [--name PREFIX] [--zone-id HOSTED_ZONE_ID] [--zone AZ ...] [--replica-region REGION] [--public-cidr CIDR ...] [--email EMAIL]`;
 
 export function main(argv: string[], projectDir: string): number {
     let parsed;
@@ -114,6 +125,8 @@ export function main(argv: string[], projectDir: string): number {
                 name: { type: "string" },
                 "zone-id": { type: "string" },
                 zone: { type: "string", multiple: true },
+                "public-cidr": { type: "string", multiple: true },
+                email: { type: "string" },
                 "replica-region": { type: "string" },
             },
             strict: true,
@@ -159,6 +172,8 @@ export function main(argv: string[], projectDir: string): number {
                 zoneId: values["zone-id"],
                 zones: values.zone,
                 replicaRegion: values["replica-region"],
+                publicCidrs: values["public-cidr"],
+                email: values.email,
             },
             fs.readFileSync(path.join(projectDir, `Pulumi.${example}.yaml`), "utf8"),
             file,

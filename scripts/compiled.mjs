@@ -1,7 +1,7 @@
 // Shared by `npm run plan` and `npm test`: bring bin/ (tsconfig.dev.json's compiled JavaScript) up to date
 // so a run starts from compiled code instead of transpiling TypeScript on every start (issue 12: about half of a plan's time went to loading modules).
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, statSync, utimesSync } from "node:fs";
+import { existsSync, readdirSync, rmSync, statSync, utimesSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -13,13 +13,24 @@ function newestChange(path) {
     const stat = statSync(path, { throwIfNoEntry: false });
     if (!stat) return 0;
     if (!stat.isDirectory()) return stat.mtimeMs;
-    return Math.max(0, ...readdirSync(path).filter((f) => f !== "node_modules").map((f) => newestChange(join(path, f))));
+    // A directory's own time changes when a file in it is deleted or renamed.
+    return Math.max(stat.mtimeMs, ...readdirSync(path).filter((f) => f !== "node_modules").map((f) => newestChange(join(path, f))));
+}
+
+/** Compiled files whose TypeScript source is gone (deleted or renamed): tsc -b never removes them, mocha would run them. */
+export function removeOrphans(dir = join(ROOT, "bin")) {
+    for (const entry of existsSync(dir) ? readdirSync(dir, { withFileTypes: true }) : []) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) removeOrphans(path);
+        else if (/\.js(\.map)?$/.test(entry.name) && !existsSync(join(ROOT, path.slice(join(ROOT, "bin").length + 1).replace(/\.js(\.map)?$/, ".ts")))) rmSync(path);
+    }
 }
 
 /** Compiles (incrementally, `tsc -b`) when a source is newer than the last build; false on type errors. */
 export function ensureCompiled() {
     const built = existsSync(BUILD_INFO) ? statSync(BUILD_INFO).mtimeMs : 0;
     if (Math.max(...SOURCES.map((s) => newestChange(join(ROOT, s)))) <= built) return true;
+    removeOrphans();
     const tsc = spawnSync(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "-b", "tsconfig.dev.json"], { cwd: ROOT, stdio: "inherit" });
     if (tsc.status !== 0) return false;
     // tsc -b leaves an up-to-date build untouched; mark it checked so the next run skips tsc.

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { ensureCompiled, ROOT } from "./compiled.mjs";
 
 if (!ensureCompiled()) {
-    console.error("plan: the program does not type-check (Pulumi's own TypeScript loader would refuse it too)");
+    console.error("plan: the project does not compile (see tsc's errors above)");
     process.exit(1);
 }
 createRequire(import.meta.url)(join(ROOT, "bin", "plan", "cli.js"));

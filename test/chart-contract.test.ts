@@ -1,4 +1,5 @@
 import * as assert from "assert";
+import * as fs from "fs";
 import * as path from "path";
 import { PROJECT_DIR } from "../plan/engine";
 import { ChartContract, chartFixtureDir, readChartContract, undeclaredValuePaths } from "../plan/chart-contract";
@@ -13,7 +14,7 @@ describe("chart contracts: every value the program sets exists in the pinned cha
     for (const stack of listStacks(PROJECT_DIR)) {
         it(`${stack}: each release's values are declared by its chart's values.yaml or schema`, async () => {
             const plan = await committedPlan(stack);
-            const releases = plan.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart !== CLEANUP_CHART);
+            const releases = plan.resources.filter((r) => (r.type === "kubernetes:helm.sh/v3:Release" || r.type === "kubernetes:helm.sh/v4:Chart") && r.inputs.chart !== CLEANUP_CHART);
             assert.ok(releases.length >= 8, `${releases.length} releases`);
             const problems: string[] = [];
             for (const r of releases) {
@@ -43,10 +44,22 @@ describe("chart contracts: undeclaredValuePaths", () => {
     it("treats empty default maps, typed schema maps and Kubernetes label/annotation maps as open", () =>
         assert.deepStrictEqual(check({ resources: { limits: { cpu: 1 } }, typed: { a: "b" }, nodeSelector: { "platform.io/node-role": "system" } }), []));
     it("reports a map set where the chart expects a scalar", () => assert.deepStrictEqual(check({ mode: { a: 1 } }), ['mode: a map where the chart\'s default is "a"']));
+    it("checks list items against the chart's first default item, and leaves a list the chart starts empty to the user", () => {
+        const lists: ChartContract = { defaults: { locations: [{ name: "default", provider: "aws", config: { region: "" } }], extraEnv: [] } };
+        assert.deepStrictEqual(undeclaredValuePaths({ locations: [{ name: "a", provider: "aws" }, { name: "b", bucket: "x" }] }, lists), ["locations[1].bucket: not in the chart's values"]);
+        assert.deepStrictEqual(undeclaredValuePaths({ extraEnv: [{ name: "A", value: "1" }] }, lists), []);
+    });
+    it("reports a plain value where the chart expects a map", () => assert.deepStrictEqual(check({ image: "repo:tag" }), ['image: "repo:tag" where the chart expects a map']));
     it("accepts an explicitly opened path", () => assert.deepStrictEqual(check({ webhook: { hostNetwork: true } }, ["webhook.hostNetwork"]), []));
     it("finds the fixture of an OCI chart by its last path segment", () =>
         assert.strictEqual(chartFixtureDir("/f", "oci://public.ecr.aws/karpenter/karpenter", "1.14.1"), path.join("/f", "karpenter-1.14.1")));
-    it("has a fixture with values.yaml for every chart a committed stack pins (SOURCES.md says where each came from)", () => {
-        for (const dir of ["velero-12.1.0", "karpenter-1.14.1", "cert-manager-v1.21.1", "gateway-helm-v1.9.0"]) assert.ok(readChartContract(path.join(FIXTURES, dir)), dir);
+    it("lists every fixture directory in SOURCES.md, and each has a values.yaml", () => {
+        const dirs = fs.readdirSync(FIXTURES, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+        const sources = fs.readFileSync(path.join(FIXTURES, "SOURCES.md"), "utf8");
+        assert.ok(dirs.length >= 11, dirs.join(", "));
+        for (const dir of dirs) {
+            assert.ok(readChartContract(path.join(FIXTURES, dir)), `${dir} has no values.yaml`);
+            assert.ok(sources.includes(`## ${dir}`), `${dir} is not in SOURCES.md`);
+        }
     });
 });

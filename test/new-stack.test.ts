@@ -2,7 +2,8 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { PROJECT_DIR } from "../plan/engine";
+import { planStack, PROJECT_DIR } from "../plan/engine";
+import { checkPolicies } from "../plan/policy-runner";
 import { main, PER_STACK_VALUES } from "../plan/new-stack";
 import { readStackConfig } from "../plan/stack-files";
 import { parsePlatformConfig } from "../stacks/config";
@@ -65,6 +66,18 @@ describe("npm run new-stack: a validated stack file for a new environment", () =
         assert.strictEqual(cfg.backup.replicaRegion, "eu-west-1");
         assert.deepStrictEqual(cfg.ingress.hostedZone, { mode: "Existing", zoneId: "Z0123456789ABC" });
         assert.strictEqual(cfg.cluster.karpenter.amiVersion, "v20260714", "production keeps the example's pinned AMI");
+        // Nothing of the example's account, domain, names or network is left behind.
+        const text = fs.readFileSync(path.join(dir, "Pulumi.live.yaml"), "utf8");
+        assert.doesNotMatch(text, /222222222222|acme\.example|acme-prod|198\.51\.100\.|203\.0\.113\.|10\.30\.0\.0/);
+        assert.deepStrictEqual([cfg.cluster.endpoint.publicAccess, cfg.cluster.endpoint.publicAccessCidrs, cfg.cluster.endpoint.privateAccess], [false, [], true]);
+    });
+
+    it("opens the API endpoint to the given CIDRs only, and takes a separate ACME contact", () => {
+        const dir = scratchProject();
+        assert.strictEqual(run(dir, ["qa", "--tier", "production", ...required, ...more, "--replica-region", "eu-west-1", "--public-cidr", "198.18.0.0/24", "--email", "acme@example.org"]).code, 0);
+        const cfg = parsePlatformConfig(readStackConfig(dir, "qa").config, "platform");
+        assert.deepStrictEqual([cfg.cluster.endpoint.publicAccess, cfg.cluster.endpoint.publicAccessCidrs], [true, ["198.18.0.0/24"]]);
+        assert.strictEqual(cfg.ingress.certificates.email, "acme@example.org");
     });
 
     it("refuses to overwrite an existing stack file", () => {
@@ -93,7 +106,20 @@ describe("npm run new-stack: a validated stack file for a new environment", () =
 
     it("lists in one table the values every real stack sets (the README shows the same table)", () => {
         const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
-        assert.ok(PER_STACK_VALUES.length >= 14);
+        assert.ok(PER_STACK_VALUES.length >= 17);
         for (const [key] of PER_STACK_VALUES) assert.ok(readme.includes(`| \`${key}\` |`), `README row for ${key}`);
+    });
+});
+
+describe("npm run new-stack: a generated stack plans @stack", function () {
+    this.timeout(60000);
+    it("a generated production stack evaluates the real program and passes every policy", async () => {
+        const dir = scratchProject();
+        assert.strictEqual(run(dir, ["live", "--tier", "production", ...required, ...more, "--replica-region", "eu-west-1"]).code, 0);
+        const plan = await planStack({ stack: "live", projectDir: dir });
+        assert.ok(plan.resources.filter((r) => r.custom).length > 150);
+        assert.deepStrictEqual(await checkPolicies(plan), []);
+        assert.strictEqual(plan.outputs.environment, "live");
+        assert.strictEqual(plan.outputs.region, "eu-central-1");
     });
 });

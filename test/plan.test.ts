@@ -8,6 +8,8 @@ import { diffPlans, refusedReplacements, renderDiff } from "../plan/diff";
 import { pinnedVersions, renderOutputs, renderTree } from "../plan/render";
 import { listStacks, plaintextSecretPaths, readStackConfig, resolveSets, SECRET_PLACEHOLDER, StackFileError } from "../plan/stack-files";
 import { committedPlan } from "./plans";
+import { mapStack } from "../plan/stack-trace";
+import { carveSubnets } from "../components/network/cidr";
 
 function tempProject(stackYaml: string): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-"));
@@ -359,5 +361,20 @@ describe("plan: diffs of JSON documents inside inputs", () => {
         assert.deepStrictEqual(diff.changed[0].changes.map((c) => c.path), ["inputs.policy{}.Statement[0].Effect"]);
         const text = diffPlans({ ...plan({}), resources: [{ ...resource({}), inputs: { policy: "{not json" } }] }, plan({ a: 1 }));
         assert.deepStrictEqual(text.changed[0].changes.map((c) => c.path).sort(), ["inputs.policy", "inputs.policy{}.a"]);
+    });
+});
+
+describe("plan: a program error points at the TypeScript that threw", () => {
+    it("maps compiled frames through their source maps, and leaves other frames alone", () => {
+        let stack = "";
+        try {
+            carveSubnets("10.0.0.0/16", [{ tier: "private", prefixLength: 29 }], 1);
+        } catch (e) {
+            stack = (e as Error).stack ?? "";
+        }
+        const mapped = mapStack(stack);
+        assert.match(mapped, /components\/network\/cidr\.ts:\d+:\d+/);
+        assert.doesNotMatch(mapped, /cidr\.js:/);
+        assert.strictEqual(mapStack("at f (node:internal/x.js:1:2)"), "at f (node:internal/x.js:1:2)");
     });
 });
