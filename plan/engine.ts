@@ -157,10 +157,10 @@ function applyOverrides(cfg: StackConfig, overrides: Readonly<Record<string, unk
 }
 
 /** Forget the program's modules (not node_modules, not this engine) so each plan evaluates it afresh. */
-function purgeProgramModules(projectDir: string) {
-    const nodeModules = path.join(projectDir, "node_modules");
+function purgeProgramModules(programRoot: string) {
+    const nodeModules = path.join(programRoot, "node_modules");
     for (const id of Object.keys(require.cache)) {
-        if (id.startsWith(projectDir) && !id.startsWith(nodeModules) && !id.startsWith(__dirname)) {
+        if (id.startsWith(programRoot) && !id.startsWith(nodeModules) && !id.startsWith(__dirname)) {
             delete require.cache[id];
         }
     }
@@ -376,7 +376,7 @@ export async function planStack(options: PlanOptions): Promise<Plan> {
     const recording = await record(
         { project: cfg.project, stack: cfg.stack, config: cfg.config, secretKeys: cfg.secretKeys, cloud: (options.cloud ?? ((c) => c))(fakeCloudFor(cfg)) },
         () => {
-            purgeProgramModules(projectDir);
+            purgeProgramModules(PROGRAM_ROOT);
             return require(program);
         },
     );
