@@ -1,5 +1,6 @@
 // Each committed stack file's plan, evaluated once per test run and shared by every test that reads it.
-import { Plan, planStack } from "../plan/engine";
+import { Plan, PlannedResource, planStack } from "../plan/engine";
+import { within } from "./helpers";
 
 const cache = new Map<string, Promise<Plan>>();
 
@@ -19,4 +20,29 @@ export function committedPlan(stack: string): Promise<Plan> {
         cache.set(stack, plan);
     }
     return plan;
+}
+
+/** What a per-stack suite reads: its stack, whether it is the production example, the plan and one component's resources. */
+export interface StackSuite {
+    readonly stack: "dev" | "prod";
+    readonly production: boolean;
+    plan(): Plan;
+    /** Resources of the component named in `describeStacks` (itself and everything below it). */
+    res(): PlannedResource[];
+}
+
+/** One `@stack` suite per committed example stack, over the shared plan and one component's resources. */
+export function describeStacks(title: (stack: string) => string, component: string, body: (s: StackSuite) => void): void {
+    for (const stack of ["dev", "prod"] as const) {
+        describe(`${title(stack)} @stack`, function () {
+            this.timeout(60000);
+            let plan: Plan;
+            let res: PlannedResource[];
+            before(async () => {
+                plan = await committedPlan(stack);
+                res = within(plan.resources, component);
+            });
+            body({ stack, production: stack === "prod", plan: () => plan, res: () => res });
+        });
+    }
 }

@@ -1,5 +1,4 @@
 import * as assert from "assert";
-import type { Plan, PlannedResource } from "../plan/engine";
 import {
     bootstrapKeyPolicy,
     bootstrapSecretPolicy,
@@ -12,8 +11,8 @@ import {
     RECOVERY_THRESHOLD,
     storeScript,
 } from "../components/secrets/bootstrap-job";
-import { assertLeastPrivilege, inputs, named, within } from "./helpers";
-import { committedPlan } from "./plans";
+import { assertLeastPrivilege, inputs, named } from "./helpers";
+import { describeStacks } from "./plans";
 
 describe("secrets: unattended Vault initialisation (decisions)", () => {
     it("initialises only when the secret is empty and no server says Vault is initialised, after the first answers", () => {
@@ -86,20 +85,11 @@ describe("secrets: unattended Vault initialisation (decisions)", () => {
     });
 });
 
-for (const stack of ["dev", "prod"] as const) {
-    describe(`secrets: Vault bootstrap in stack ${stack} @stack`, function () {
-        this.timeout(60000);
-        const production = stack === "prod";
-        let plan: Plan;
-        let res: PlannedResource[];
-        before(async () => {
-            plan = await committedPlan(stack);
-            res = within(plan.resources, "platform-secrets-bootstrap");
-        });
+describeStacks((stack) => `secrets: Vault bootstrap in stack ${stack}`, "platform-secrets-bootstrap", ({ stack, production, plan, res }) => {
 
         it("keeps the material in a secret encrypted with its own rotating key, both protected and kept in production", () => {
-            const key = named(res, "platform-secrets-bootstrap-key");
-            const secret = named(res, "platform-secrets-bootstrap-secret");
+            const key = named(res(), "platform-secrets-bootstrap-key");
+            const secret = named(res(), "platform-secrets-bootstrap-secret");
             assert.strictEqual(inputs(secret).kmsKeyId, `arn:aws:kms:eu-west-1:${production ? "222222222222" : "111111111111"}:key/platform-secrets-bootstrap-key`);
             assert.strictEqual(inputs(secret).namePrefix, `acme-${stack}/vault/bootstrap-`);
             assert.strictEqual(inputs(key).enableKeyRotation, true);
@@ -107,30 +97,29 @@ for (const stack of ["dev", "prod"] as const) {
         });
 
         it("only the stack's admins may read it", () => {
-            const admins = JSON.parse(JSON.stringify(plan.resources.filter((r) => r.type === "aws:eks/accessEntry:AccessEntry").map((r) => inputs(r).principalArn)));
-            const policy = JSON.parse(inputs(named(res, "platform-secrets-bootstrap-secret-policy")).policy);
+            const admins = JSON.parse(JSON.stringify(plan().resources.filter((r) => r.type === "aws:eks/accessEntry:AccessEntry").map((r) => inputs(r).principalArn)));
+            const policy = JSON.parse(inputs(named(res(), "platform-secrets-bootstrap-secret-policy")).policy);
             const readers = policy.Statement.find((s: any) => s.Sid === "ReadOnlyByAdmins").Condition.StringNotEquals["aws:PrincipalArn"];
             assert.ok(readers.length >= 1 && readers.every((r: string) => admins.includes(r)), `${readers} ⊆ ${admins}`);
             assert.ok(readers.includes(production ? "arn:aws:iam::222222222222:role/pulumi-deployments" : "arn:aws:iam::111111111111:role/pulumi-deployments"));
         });
 
         it("runs the Job after Vault, its identity and the secret policy; Pulumi waits for it up to 30 minutes", () => {
-            const job = named(res, "platform-secrets-bootstrap-job");
-            const release = named(plan.resources, "platform-secrets-vault-vault");
-            for (const dep of [release, named(res, "platform-secrets-bootstrap-secret-policy"), named(res, "platform-secrets-bootstrap-service-account")]) {
+            const job = named(res(), "platform-secrets-bootstrap-job");
+            const release = named(plan().resources, "platform-secrets-vault-vault");
+            for (const dep of [release, named(res(), "platform-secrets-bootstrap-secret-policy"), named(res(), "platform-secrets-bootstrap-service-account")]) {
                 assert.ok(job.dependsOn.includes(dep.urn), dep.name);
             }
             assert.deepStrictEqual(job.customTimeouts, { create: "30m", update: "30m" });
             assert.deepStrictEqual(inputs(job).spec.template.spec.initContainers[1].image, "hashicorp/vault:2.0.4");
-            const association = inputs(named(res, "platform-secrets-bootstrap-init-association"));
+            const association = inputs(named(res(), "platform-secrets-bootstrap-init-association"));
             assert.deepStrictEqual([association.namespace, association.serviceAccount], ["vault", "vault-init"]);
         });
 
         it("exports the secret's ARN only: no key or token in any output or plaintext input", () => {
-            assert.match(String(plan.outputs.vaultBootstrapSecretArn), /^arn:aws:secretsmanager:eu-west-1:\d{12}:secret\//);
-            const everything = JSON.stringify({ outputs: plan.outputs, inputs: plan.resources.map((r) => r.inputs) });
+            assert.match(String(plan().outputs.vaultBootstrapSecretArn), /^arn:aws:secretsmanager:eu-west-1:\d{12}:secret\//);
+            const everything = JSON.stringify({ outputs: plan().outputs, inputs: plan().resources.map((r) => r.inputs) });
             assert.doesNotMatch(everything, /offline-plan-root-token|offline-plan-recovery-key/);
-            assert.deepStrictEqual(plan.secretOutputs, ["kubeconfig"]);
+            assert.deepStrictEqual(plan().secretOutputs, ["kubeconfig"]);
         });
-    });
-}
+});

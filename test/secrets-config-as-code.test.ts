@@ -1,11 +1,10 @@
 import * as assert from "assert";
-import type { Plan, PlannedResource } from "../plan/engine";
 import { record } from "../plan/engine";
 import { aclPolicy, auditorRules, platformAdminRules, prefixReaderRules, tenantRules } from "../components/secrets/vault-policies";
 import { allowed, parseAcl } from "./vault-acl";
 import { VaultConfiguration } from "../components/secrets/vault-config";
-import { inputs, named, ofType, within } from "./helpers";
-import { committedPlan } from "./plans";
+import { inputs, named, ofType } from "./helpers";
+import { describeStacks } from "./plans";
 
 describe("secrets: Vault policies on their exact paths", () => {
     const kv = "platform";
@@ -69,42 +68,34 @@ describe("secrets: tenantSecrets, what the tenants layer calls", () => {
     });
 });
 
-for (const stack of ["dev", "prod"] as const) {
-    describe(`secrets: Vault configuration as code in stack ${stack} @stack`, function () {
-        this.timeout(60000);
-        let plan: Plan;
-        let res: PlannedResource[];
-        before(async () => {
-            plan = await committedPlan(stack);
-            res = within(plan.resources, "platform-secrets-config");
-        });
+describeStacks((stack) => `secrets: Vault configuration as code in stack ${stack}`, "platform-secrets-config", ({ stack, plan, res }) => {
 
         it("configures Vault through a provider on its address with the root token as a secret, after the init Job", () => {
-            const provider = named(res, "platform-secrets-config-provider");
-            assert.deepStrictEqual([inputs(provider).address, inputs(provider).token, inputs(provider).skipChildToken], [plan.outputs.vaultAddress, "[secret]", "true"]);
-            const job = named(plan.resources, "platform-secrets-bootstrap-job");
-            const route = named(plan.resources, "vault-vault-route");
-            for (const r of res.filter((x) => x.custom && x.type.startsWith("vault:"))) {
+            const provider = named(res(), "platform-secrets-config-provider");
+            assert.deepStrictEqual([inputs(provider).address, inputs(provider).token, inputs(provider).skipChildToken], [plan().outputs.vaultAddress, "[secret]", "true"]);
+            const job = named(plan().resources, "platform-secrets-bootstrap-job");
+            const route = named(plan().resources, "vault-vault-route");
+            for (const r of res().filter((x) => x.custom && x.type.startsWith("vault:"))) {
                 assert.ok(r.dependencies.includes(job.urn), `${r.name} waits for the init Job`);
                 assert.ok(r.dependencies.includes(route.urn), `${r.name} waits for (and on destroy goes before) the route to Vault`);
             }
-            assert.ok(res.filter((x) => x.type.startsWith("vault:")).length >= 6);
+            assert.ok(res().filter((x) => x.type.startsWith("vault:")).length >= 6);
         });
 
         it("mounts KV v2 at the configured path, audits to the file on the audit volume", () => {
-            const kv = inputs(named(res, "platform-secrets-config-kv"));
+            const kv = inputs(named(res(), "platform-secrets-config-kv"));
             assert.deepStrictEqual([kv.path, kv.type, kv.options], ["platform", "kv", { version: "2" }]);
             const production = stack === "prod";
-            assert.deepStrictEqual([named(res, "platform-secrets-config-kv").protect, named(res, "platform-secrets-config-kubernetes").protect], [production, production]);
-            const audit = inputs(named(res, "platform-secrets-config-audit-file"));
+            assert.deepStrictEqual([named(res(), "platform-secrets-config-kv").protect, named(res(), "platform-secrets-config-kubernetes").protect], [production, production]);
+            const audit = inputs(named(res(), "platform-secrets-config-audit-file"));
             assert.deepStrictEqual([audit.type, audit.options], ["file", { file_path: "/vault/audit/audit.log" }]);
         });
 
         it("binds Kubernetes auth to this cluster's issuer, with the configured token TTLs", () => {
-            const backend = inputs(named(res, "platform-secrets-config-kubernetes"));
+            const backend = inputs(named(res(), "platform-secrets-config-kubernetes"));
             assert.deepStrictEqual([backend.type, backend.path, backend.tune], ["kubernetes", "kubernetes", { defaultLeaseTtl: "1h", maxLeaseTtl: stack === "prod" ? "8h" : "24h" }]);
-            const config = inputs(named(res, "platform-secrets-config-kubernetes-config"));
-            const cluster = plan.resources.find((r) => r.type === "aws:eks/cluster:Cluster")!;
+            const config = inputs(named(res(), "platform-secrets-config-kubernetes-config"));
+            const cluster = plan().resources.find((r) => r.type === "aws:eks/cluster:Cluster")!;
             assert.strictEqual(config.kubernetesHost, "https://kubernetes.default.svc");
             assert.strictEqual(config.disableIssValidation, false);
             assert.match(config.issuer, /^https:\/\/oidc\.eks\.eu-west-1\.amazonaws\.com\/id\//);
@@ -112,7 +103,7 @@ for (const stack of ["dev", "prod"] as const) {
         });
 
         it("has the platform-admin and auditor policies from the pinned rules", () => {
-            const policies = new Map(ofType(res, "vault:index/policy:Policy").map((p) => [inputs(p).name, parseAcl(inputs(p).policy)]));
+            const policies = new Map(ofType(res(), "vault:index/policy:Policy").map((p) => [inputs(p).name, parseAcl(inputs(p).policy)]));
             // And one reader per platform component that needs secrets: External Secrets' platform store today.
             assert.deepStrictEqual([...policies.keys()].sort(), ["auditor", "platform-admin", "platform-external-secrets"]);
             const can = (policy: string, path: string, capability: "read" | "update" | "list" | "sudo") => allowed(policies.get(policy)!, path, capability);
@@ -125,7 +116,6 @@ for (const stack of ["dev", "prod"] as const) {
                 [can("platform-external-secrets", "platform/data/platform/x", "read"), can("platform-external-secrets", "platform/data/tenants/a/x", "read"), can("platform-external-secrets", "platform/data/platform/x", "update")],
                 [true, false, false],
             );
-            assert.strictEqual(plan.outputs.vaultKvMount, "platform");
+            assert.strictEqual(plan().outputs.vaultKvMount, "platform");
         });
-    });
-}
+});

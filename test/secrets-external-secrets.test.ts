@@ -1,10 +1,9 @@
 import * as assert from "assert";
-import type { Plan, PlannedResource } from "../plan/engine";
 import { externalSecretsValues, platformStoreSpec } from "../components/secrets/external-secrets";
-import { inputs, named, within } from "./helpers";
+import { inputs, named } from "./helpers";
 import { prefixReaderRules } from "../components/secrets/vault-policies";
 import { allowed } from "./vault-acl";
-import { committedPlan } from "./plans";
+import { describeStacks } from "./plans";
 
 describe("secrets: External Secrets decisions", () => {
     it("runs HA above one replica: leader election, budgets and zone spread for controller, webhook and cert controller", () => {
@@ -34,48 +33,39 @@ describe("secrets: External Secrets decisions", () => {
     });
 });
 
-for (const stack of ["dev", "prod"] as const) {
-    describe(`secrets: External Secrets in stack ${stack} @stack`, function () {
-        this.timeout(60000);
-        const production = stack === "prod";
-        let plan: Plan;
-        let res: PlannedResource[];
-        before(async () => {
-            plan = await committedPlan(stack);
-            res = within(plan.resources, "platform-secrets-external-secrets");
-        });
+describeStacks((stack) => `secrets: External Secrets in stack ${stack}`, "platform-secrets-external-secrets", ({ production, plan, res }) => {
 
         it("installs the pinned chart in its restricted namespace, HA in production", () => {
-            const r = inputs(named(res, "platform-secrets-external-secrets-release"));
+            const r = inputs(named(res(), "platform-secrets-external-secrets-release"));
             assert.deepStrictEqual([r.chart, r.version, r.namespace, r.repositoryOpts.repo], ["external-secrets", "2.9.0", "external-secrets", "https://charts.external-secrets.io"]);
             assert.deepStrictEqual([r.values.replicaCount, r.values.leaderElect], production ? [2, true] : [1, false]);
-            const ns = inputs(named(res, "platform-secrets-external-secrets-namespace"));
+            const ns = inputs(named(res(), "platform-secrets-external-secrets-namespace"));
             assert.strictEqual(ns.metadata.labels["pod-security.kubernetes.io/enforce"], "restricted");
         });
 
         it("creates the platform store after the operator, its finalizer cleanup and its Vault role; the role reads platform/ only", () => {
-            const store = named(res, "platform-secrets-external-secrets-platform-store");
-            const role = named(plan.resources, "platform-secrets-config-platform-external-secrets-role");
-            for (const dep of [named(res, "platform-secrets-external-secrets-release"), named(res, "platform-secrets-external-secrets-finalizer-cleanup"), role]) {
+            const store = named(res(), "platform-secrets-external-secrets-platform-store");
+            const role = named(plan().resources, "platform-secrets-config-platform-external-secrets-role");
+            for (const dep of [named(res(), "platform-secrets-external-secrets-release"), named(res(), "platform-secrets-external-secrets-finalizer-cleanup"), role]) {
                 assert.ok(store.dependsOn.includes(dep.urn), dep.name);
             }
             assert.deepStrictEqual(
                 [inputs(role).boundServiceAccountNames, inputs(role).boundServiceAccountNamespaces, inputs(role).tokenPolicies],
                 [["external-secrets"], ["external-secrets"], ["platform-external-secrets"]],
             );
-            assert.strictEqual(plan.outputs.clusterSecretStoreName, "platform-vault");
+            assert.strictEqual(plan().outputs.clusterSecretStoreName, "platform-vault");
             assert.strictEqual(inputs(store).metadata.name, "platform-vault");
         });
 
         it("delivers Velero's repository password end to end: generated, kept in Vault, synced before Velero starts", () => {
             // Velero otherwise creates velero-repo-credentials with its published static password.
-            const password = named(plan.resources, "platform-backup-repository-password-password");
+            const password = named(plan().resources, "platform-backup-repository-password-password");
             assert.deepStrictEqual([inputs(password).length, inputs(password).special], [40, false]);
-            const stored = named(plan.resources, "platform-backup-repository-password-vault");
+            const stored = named(plan().resources, "platform-backup-repository-password-vault");
             assert.deepStrictEqual([inputs(stored).mount, inputs(stored).name, inputs(stored).dataJson], ["platform", "platform/velero", "[secret]"]);
             assert.ok(stored.secretPaths.includes("dataJson"));
             assert.ok(stored.provider?.endsWith("::platform-secrets-config-provider"));
-            const externalSecret = named(plan.resources, "platform-backup-repository-password-external-secret");
+            const externalSecret = named(plan().resources, "platform-backup-repository-password-external-secret");
             assert.deepStrictEqual(inputs(externalSecret).metadata, { name: "velero-repo-credentials", namespace: "velero", annotations: { "pulumi.com/waitFor": "condition=Ready" } });
             assert.deepStrictEqual(inputs(externalSecret).spec, {
                 refreshInterval: "1h",
@@ -83,12 +73,11 @@ for (const stack of ["dev", "prod"] as const) {
                 target: { name: "velero-repo-credentials", creationPolicy: "Owner" },
                 data: [{ secretKey: "repository-password", remoteRef: { key: "platform/velero", property: "repository-password" } }],
             });
-            for (const dep of [stored, named(res, "platform-secrets-external-secrets-platform-store"), named(plan.resources, "platform-backup-namespace")]) {
+            for (const dep of [stored, named(res(), "platform-secrets-external-secrets-platform-store"), named(plan().resources, "platform-backup-namespace")]) {
                 assert.ok(externalSecret.dependsOn.includes(dep.urn), dep.name);
             }
-            assert.ok(named(plan.resources, "platform-backup-velero").dependsOn.includes(externalSecret.urn), "Velero starts only once the Secret exists");
+            assert.ok(named(plan().resources, "platform-backup-velero").dependsOn.includes(externalSecret.urn), "Velero starts only once the Secret exists");
             // What the platform store may read covers it; nothing else can.
             assert.ok(allowed(prefixReaderRules("platform", "platform"), "platform/data/platform/velero", "read"));
         });
-    });
-}
+});

@@ -1,10 +1,9 @@
 import * as assert from "assert";
-import type { Plan, PlannedResource } from "../plan/engine";
 import { VAULT_CA_ISSUER, VAULT_ROOT_ISSUER, VAULT_TLS_DIR } from "../components/secrets/constants";
 import { UNSEAL_ACTIONS, unsealIdentityPolicy, unsealKeyPolicy } from "../components/secrets/vault-iam";
 import { raftConfig, vaultServerDnsNames, vaultValues } from "../components/secrets/vault-values";
-import { assertLeastPrivilege, inputs, named, ofType, within } from "./helpers";
-import { committedPlan } from "./plans";
+import { assertLeastPrivilege, inputs, named, ofType } from "./helpers";
+import { describeStacks } from "./plans";
 
 /** Every name Vault is reached by: its three Services, and each pod behind the headless Service. */
 const SERVER_NAMES = [
@@ -92,17 +91,8 @@ describe("secrets: Vault decisions", () => {
     });
 });
 
-for (const stack of ["dev", "prod"] as const) {
-    describe(`secrets in stack ${stack} @stack`, function () {
-        this.timeout(60000);
-        const production = stack === "prod";
-        let plan: Plan;
-        let res: PlannedResource[];
-        before(async () => {
-            plan = await committedPlan(stack);
-            res = within(plan.resources, "platform-secrets");
-        });
-        const release = () => named(res, "platform-secrets-vault-vault");
+describeStacks((stack) => `secrets in stack ${stack}`, "platform-secrets", ({ stack, production, plan, res }) => {
+        const release = () => named(res(), "platform-secrets-vault-vault");
 
         it("installs the pinned Vault chart in its restricted namespace, HA raft sized for the tier", () => {
             const r = inputs(release());
@@ -112,65 +102,64 @@ for (const stack of ["dev", "prod"] as const) {
             assert.strictEqual(r.values.server.dataStorage.storageClass, production ? "gp3-retain" : "gp3");
             assert.strictEqual(r.values.server.topologySpreadConstraints[0].whenUnsatisfiable, production ? "DoNotSchedule" : "ScheduleAnyway");
             assert.match(r.values.server.ha.raft.config, /seal "awskms" \{\n\s+region\s+= "eu-west-1"\n\s+kms_key_id = "key-platform-secrets-vault-unseal-key"/);
-            const ns = inputs(named(res, "platform-secrets-vault-namespace"));
+            const ns = inputs(named(res(), "platform-secrets-vault-namespace"));
             assert.deepStrictEqual([ns.metadata.name, ns.metadata.labels["pod-security.kubernetes.io/enforce"], ns.metadata.labels["platform.io/namespace-role"]], ["vault", "restricted", "platform"]);
         });
 
         it("protects the release and keeps the unseal key in production only; the key rotates", () => {
-            const key = named(res, "platform-secrets-vault-unseal-key");
+            const key = named(res(), "platform-secrets-vault-unseal-key");
             assert.deepStrictEqual([release().protect, key.protect, key.retainOnDelete], [production, production, production]);
             assert.strictEqual(inputs(key).enableKeyRotation, true);
-            assert.strictEqual(inputs(named(res, "platform-secrets-vault-unseal-key-alias")).name, `alias/acme-${stack}-vault-unseal`);
+            assert.strictEqual(inputs(named(res(), "platform-secrets-vault-unseal-key-alias")).name, `alias/acme-${stack}-vault-unseal`);
         });
 
         it("unseals through IRSA for vault/vault (its KMS seal ignores Pod Identity), scoped to its own key, and the key policy names that role", () => {
-            assert.ok(!res.some((r) => r.name === "platform-secrets-vault-unseal-association"), "no Pod Identity association");
-            const trust = JSON.parse(inputs(named(res, "platform-secrets-vault-unseal-role")).assumeRolePolicy).Statement[0];
+            assert.ok(!res().some((r) => r.name === "platform-secrets-vault-unseal-association"), "no Pod Identity association");
+            const trust = JSON.parse(inputs(named(res(), "platform-secrets-vault-unseal-role")).assumeRolePolicy).Statement[0];
             assert.strictEqual(trust.Action, "sts:AssumeRoleWithWebIdentity");
             assert.ok(Object.values(trust.Condition.StringEquals).includes("system:serviceaccount:vault:vault"), JSON.stringify(trust.Condition));
             assert.match(inputs(release()).values.server.serviceAccount.annotations["eks.amazonaws.com/role-arn"], /:role\/platform-secrets-vault-unseal-role$/);
-            const role = named(res, "platform-secrets-vault-unseal-role");
-            const key = named(res, "platform-secrets-vault-unseal-key");
+            const role = named(res(), "platform-secrets-vault-unseal-role");
+            const key = named(res(), "platform-secrets-vault-unseal-key");
             const keyPolicy = JSON.parse(inputs(key).policy);
             const vaultStatement = keyPolicy.Statement.find((s: any) => s.Sid === "VaultAutoUnseal");
             assert.match(vaultStatement.Principal.AWS, /:role\/platform-secrets-vault-unseal-role$/);
             assert.ok(key.dependencies.includes(role.urn), "the role exists before the key policy names it");
-            const use = named(res, "platform-secrets-vault-unseal-policy");
+            const use = named(res(), "platform-secrets-vault-unseal-policy");
             const doc = JSON.parse(inputs(use).policy);
             assert.deepStrictEqual(doc.Statement[0].Resource, "arn:aws:kms:eu-west-1:" + (production ? "222222222222" : "111111111111") + ":key/platform-secrets-vault-unseal-key");
             assert.ok(release().dependsOn.includes(use.urn), "Vault starts only once it may use the key");
         });
 
         it("gets its certificate from its own CA, approved for its names only, before the release", () => {
-            const certs = ofType(res, "kubernetes:cert-manager.io/v1:Certificate").map((c) => inputs(c).spec);
+            const certs = ofType(res(), "kubernetes:cert-manager.io/v1:Certificate").map((c) => inputs(c).spec);
             const server = certs.find((c) => c.secretName === "vault-server-tls");
             assert.deepStrictEqual([server.issuerRef.name, server.dnsNames, server.ipAddresses], [VAULT_CA_ISSUER, SERVER_NAMES, ["127.0.0.1"]]);
             const ca = certs.find((c) => c.isCA);
             assert.deepStrictEqual([ca.issuerRef.name, ca.secretName], [VAULT_ROOT_ISSUER, "vault-ca"]);
-            const policies = ofType(plan.resources, "kubernetes:policy.cert-manager.io/v1alpha1:CertificateRequestPolicy").filter((p) => inputs(p).spec.selector.namespace.matchNames[0] === "vault");
+            const policies = ofType(plan().resources, "kubernetes:policy.cert-manager.io/v1alpha1:CertificateRequestPolicy").filter((p) => inputs(p).spec.selector.namespace.matchNames[0] === "vault");
             assert.deepStrictEqual(
                 policies.map((p) => [inputs(p).metadata.name, inputs(p).spec.selector.issuerRef.name, inputs(p).spec.allowed.isCA ?? false]),
                 [["vault-ca", VAULT_ROOT_ISSUER, true], ["vault-servers", VAULT_CA_ISSUER, false]],
             );
             assert.deepStrictEqual(inputs(policies[1]).spec.allowed.dnsNames.values, SERVER_NAMES);
-            const serverCert = named(res, "platform-secrets-vault-server-certificate");
+            const serverCert = named(res(), "platform-secrets-vault-server-certificate");
             for (const p of policies) assert.ok(serverCert.dependsOn.includes(p.urn));
             assert.ok(release().dependsOn.includes(serverCert.urn));
         });
 
         it("publishes vault.<domain> on the shared Gateway and verifies Vault's certificate behind it", () => {
             const domain = production ? "platform.acme.example" : "dev.platform.acme.example";
-            const route = inputs(named(res, "vault-vault-route")).spec;
+            const route = inputs(named(res(), "vault-vault-route")).spec;
             // The active server only: the `vault` Service also publishes sealed and not-yet-joined pods.
             assert.deepStrictEqual([route.hostnames, route.rules[0].backendRefs], [[`vault.${domain}`], [{ name: "vault-active", port: 8200 }]]);
-            assert.strictEqual(inputs(named(res, "vault-vault-route")).metadata.annotations["pulumi.com/waitFor"], 'jsonpath={.status.parents[0].conditions[?(@.type=="Accepted")].status}=True');
-            const tls = named(res, "vault-vault-backend-tls");
+            assert.strictEqual(inputs(named(res(), "vault-vault-route")).metadata.annotations["pulumi.com/waitFor"], 'jsonpath={.status.parents[0].conditions[?(@.type=="Accepted")].status}=True');
+            const tls = named(res(), "vault-vault-backend-tls");
             assert.deepStrictEqual(inputs(tls).spec, {
                 targetRefs: [{ group: "", kind: "Service", name: "vault-active" }],
                 validation: { caCertificateRefs: [{ group: "", kind: "Secret", name: "vault-server-tls" }], hostname: "vault-active.vault.svc" },
             });
-            assert.ok(named(res, "vault-vault-route").dependsOn.includes(tls.urn));
-            assert.strictEqual(plan.outputs.vaultAddress, `https://vault.${domain}`);
+            assert.ok(named(res(), "vault-vault-route").dependsOn.includes(tls.urn));
+            assert.strictEqual(plan().outputs.vaultAddress, `https://vault.${domain}`);
         });
-    });
-}
+});

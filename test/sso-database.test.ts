@@ -1,11 +1,10 @@
 import * as assert from "assert";
-import type { Plan, PlannedResource } from "../plan/engine";
 import { PROJECT_DIR } from "../plan/engine";
 import { readStackConfig } from "../plan/stack-files";
 import { parsePlatformConfig } from "../stacks/config";
 import { databaseParameters } from "../components/sso/database";
-import { BadInput, inputs, itRejects, named, within } from "./helpers";
-import { committedPlan } from "./plans";
+import { BadInput, inputs, itRejects, named } from "./helpers";
+import { describeStacks } from "./plans";
 
 type Raw = Record<string, string>;
 const dev = readStackConfig(PROJECT_DIR, "dev").config;
@@ -36,17 +35,8 @@ describe("sso: database decisions", () => {
     it("forces TLS on every connection", () => assert.deepStrictEqual(databaseParameters(), [{ name: "rds.force_ssl", value: "1", applyMethod: "pending-reboot" }]));
 });
 
-for (const stack of ["dev", "prod"] as const) {
-    describe(`sso: Keycloak's database in stack ${stack} @stack`, function () {
-        this.timeout(60000);
-        const production = stack === "prod";
-        let plan: Plan;
-        let res: PlannedResource[];
-        before(async () => {
-            plan = await committedPlan(stack);
-            res = within(plan.resources, "platform-sso-database");
-        });
-        const instance = () => inputs(named(res, "platform-sso-database-instance"));
+describeStacks((stack) => `sso: Keycloak's database in stack ${stack}`, "platform-sso-database", ({ stack, production, plan, res }) => {
+        const instance = () => inputs(named(res(), "platform-sso-database-instance"));
 
         it("runs the pinned PostgreSQL major, encrypted with its own rotating key, private, minor upgrades on", () => {
             const i = instance();
@@ -54,34 +44,33 @@ for (const stack of ["dev", "prod"] as const) {
                 [i.engine, i.engineVersion, i.autoMinorVersionUpgrade, i.storageEncrypted, i.kmsKeyId, i.publiclyAccessible, i.storageType, i.dbName, i.username],
                 ["postgres", "17", true, true, `arn:aws:kms:eu-west-1:${production ? "222222222222" : "111111111111"}:key/platform-sso-database-key`, false, "gp3", "keycloak", "keycloak"],
             );
-            assert.strictEqual(inputs(named(res, "platform-sso-database-key")).enableKeyRotation, true);
+            assert.strictEqual(inputs(named(res(), "platform-sso-database-key")).enableKeyRotation, true);
             assert.strictEqual(i.password, "[secret]");
-            assert.ok(named(res, "platform-sso-database-instance").secretPaths.includes("password"));
+            assert.ok(named(res(), "platform-sso-database-instance").secretPaths.includes("password"));
         });
 
         it("is sized, replicated and kept per tier: Multi-AZ, deletion protection, final snapshot and protect in production", () => {
             const i = instance();
-            const r = named(res, "platform-sso-database-instance");
+            const r = named(res(), "platform-sso-database-instance");
             assert.deepStrictEqual(
                 [i.instanceClass, i.multiAz, i.backupRetentionPeriod, i.deletionProtection, i.skipFinalSnapshot, i.finalSnapshotIdentifier, r.protect, r.retainOnDelete],
                 production ? ["db.m7g.large", true, 14, true, false, "acme-prod-keycloak-final", true, true] : ["db.t4g.small", false, 1, false, true, undefined, false, false],
             );
             assert.deepStrictEqual([i.performanceInsightsEnabled, i.monitoringInterval], production ? [true, 60] : [false, 0]);
-            assert.strictEqual(res.some((x) => x.name === "platform-sso-database-monitoring"), production, "the monitoring role exists only with enhanced monitoring");
+            assert.strictEqual(res().some((x) => x.name === "platform-sso-database-monitoring"), production, "the monitoring role exists only with enhanced monitoring");
         });
 
         it("sits in the database tier (isolated subnets where the network has them) behind a group open to the nodes only", () => {
-            const subnets = inputs(named(res, "platform-sso-database-subnets")).subnetIds;
+            const subnets = inputs(named(res(), "platform-sso-database-subnets")).subnetIds;
             assert.ok(subnets.length >= 2 && subnets.every((s: string) => s.includes(production ? "-isolated-" : "-private-")), JSON.stringify(subnets));
-            const rule = inputs(named(res, "platform-sso-database-from-nodes"));
+            const rule = inputs(named(res(), "platform-sso-database-from-nodes"));
             assert.deepStrictEqual([rule.ipProtocol, rule.fromPort, rule.toPort, rule.referencedSecurityGroupId, rule.cidrIpv4], ["tcp", 5432, 5432, `sg-acme-${stack}-cluster`, undefined]);
-            assert.strictEqual(res.filter((x) => x.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").length, 1);
-            const parameters = inputs(named(res, "platform-sso-database-parameters"));
+            assert.strictEqual(res().filter((x) => x.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").length, 1);
+            const parameters = inputs(named(res(), "platform-sso-database-parameters"));
             assert.deepStrictEqual([parameters.family, parameters.parameters], ["postgres17", [{ name: "rds.force_ssl", value: "1", applyMethod: "pending-reboot" }]]);
         });
 
         it("puts no database credential in any output", () => {
-            assert.doesNotMatch(JSON.stringify(plan.outputs), /keycloak/i);
+            assert.doesNotMatch(JSON.stringify(plan().outputs), /keycloak/i);
         });
-    });
-}
+});
