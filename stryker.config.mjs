@@ -20,6 +20,7 @@ const LAYERS = {
 };
 
 const layer = process.env.MUTATION_LAYER ?? "stacks";
+const COVERAGE = process.env.MUTATION_COVERAGE ?? "perTest";
 const chosen = LAYERS[layer];
 if (!chosen) throw new Error(`unknown layer ${layer}; one of ${Object.keys(LAYERS).join(", ")}`);
 
@@ -33,7 +34,7 @@ export default {
     mutate: chosen.mutate,
     // perTest is fast but attributes code run in `before` hooks (and the shared plan cache) to no test, so mutants only
     // those suites kill are reported as survivors; MUTATION_COVERAGE=all runs every spec test per mutant (exact, slower).
-    coverageAnalysis: process.env.MUTATION_COVERAGE ?? "perTest",
+    coverageAnalysis: COVERAGE,
     incremental: true,
     incrementalFile: `reports/mutation/${layer}.json`,
     reporters: ["clear-text", "progress"],
@@ -42,5 +43,6 @@ export default {
     timeoutMS: 60000,
     tempDirName: ".stryker-tmp",
     cleanTempDir: true,
-    ignoreStatic: true,
+    // Stryker allows ignoring static mutants only with perTest coverage.
+    ignoreStatic: COVERAGE === "perTest",
 };
