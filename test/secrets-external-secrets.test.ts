@@ -16,13 +16,31 @@ describe("secrets: External Secrets decisions", () => {
         assert.deepStrictEqual([one.leaderElect, one.podDisruptionBudget.enabled, one.webhook.podDisruptionBudget.enabled], [false, false, false]);
     });
 
+    it("sets exactly these chart values (CRDs installed, its own service account, each component spread by its own labels)", () => {
+        const spread = (name: string) => [
+            { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "DoNotSchedule", labelSelector: { matchLabels: { "app.kubernetes.io/name": name, "app.kubernetes.io/instance": "external-secrets" } } },
+        ];
+        const budget = { enabled: true, minAvailable: 1 };
+        assert.deepStrictEqual(externalSecretsValues({ replicas: 2, zoneSpread: "DoNotSchedule" }), {
+            installCRDs: true,
+            crds: { annotations: { "helm.sh/resource-policy": "keep" } },
+            replicaCount: 2,
+            leaderElect: true,
+            podDisruptionBudget: budget,
+            topologySpreadConstraints: spread("external-secrets"),
+            serviceAccount: { create: true, name: "external-secrets" },
+            webhook: { replicaCount: 2, podDisruptionBudget: budget, topologySpreadConstraints: spread("external-secrets-webhook") },
+            certController: { replicaCount: 2, podDisruptionBudget: budget, topologySpreadConstraints: spread("external-secrets-cert-controller") },
+        });
+    });
+
     it("keeps its CRDs (and every ExternalSecret) on uninstall", () => {
         assert.deepStrictEqual(externalSecretsValues({ replicas: 1, zoneSpread: "ScheduleAnyway" }).crds, { annotations: { "helm.sh/resource-policy": "keep" } });
     });
 
     it("reads Vault's KV v2 mount over verified TLS with Kubernetes auth, no token and no service account reference", () => {
         const spec = platformStoreSpec({ vaultNamespace: "vault", kvMount: "platform", role: "platform-external-secrets" });
-        assert.strictEqual(spec.apiVersion, "external-secrets.io/v1");
+        assert.deepStrictEqual([spec.apiVersion, spec.kind, spec.metadata], ["external-secrets.io/v1", "ClusterSecretStore", { name: "platform-vault" }]);
         assert.deepStrictEqual(spec.spec.provider.vault, {
             server: "https://vault-active.vault.svc:8200",
             path: "platform",
@@ -36,7 +54,10 @@ describe("secrets: External Secrets decisions", () => {
 describeStacks((stack) => `secrets: External Secrets in stack ${stack}`, "platform-secrets-external-secrets", ({ production, plan, res }) => {
 
         it("installs the pinned chart in its restricted namespace, HA in production", () => {
-            const r = inputs(named(res(), "platform-secrets-external-secrets-release"));
+            const release = named(res(), "platform-secrets-external-secrets-release");
+            assert.ok(release.dependsOn.includes(named(res(), "platform-secrets-external-secrets-namespace").urn));
+            const r = inputs(release);
+            assert.strictEqual(r.name, "external-secrets");
             assert.deepStrictEqual([r.chart, r.version, r.namespace, r.repositoryOpts.repo], ["external-secrets", "2.9.0", "external-secrets", "https://charts.external-secrets.io"]);
             assert.deepStrictEqual([r.values.replicaCount, r.values.leaderElect], production ? [2, true] : [1, false]);
             const ns = inputs(named(res(), "platform-secrets-external-secrets-namespace"));
@@ -45,6 +66,10 @@ describeStacks((stack) => `secrets: External Secrets in stack ${stack}`, "platfo
 
         it("creates the platform store after the operator, its finalizer cleanup and its Vault role; the role reads platform/ only", () => {
             const store = named(res(), "platform-secrets-external-secrets-platform-store");
+            assert.strictEqual(inputs(store).spec.provider.vault.auth.kubernetes.role, "platform-external-secrets");
+            const cleanup = named(res(), "platform-secrets-external-secrets-finalizer-cleanup");
+            assert.ok(cleanup.dependsOn.includes(named(res(), "platform-secrets-external-secrets-release").urn), "the cleanup runs while the controller is still there");
+            assert.strictEqual(inputs(cleanup).namespace, "external-secrets");
             const role = named(plan().resources, "platform-secrets-config-platform-external-secrets-role");
             for (const dep of [named(res(), "platform-secrets-external-secrets-release"), named(res(), "platform-secrets-external-secrets-finalizer-cleanup"), role]) {
                 assert.ok(store.dependsOn.includes(dep.urn), dep.name);
@@ -66,6 +91,7 @@ describeStacks((stack) => `secrets: External Secrets in stack ${stack}`, "platfo
             assert.ok(stored.secretPaths.includes("dataJson"));
             assert.ok(stored.provider?.endsWith("::platform-secrets-config-provider"));
             const externalSecret = named(plan().resources, "platform-backup-repository-password-external-secret");
+            assert.deepStrictEqual([inputs(externalSecret).apiVersion, inputs(externalSecret).kind], ["external-secrets.io/v1", "ExternalSecret"]);
             assert.deepStrictEqual(inputs(externalSecret).metadata, { name: "velero-repo-credentials", namespace: "velero", annotations: { "pulumi.com/waitFor": "condition=Ready" } });
             assert.deepStrictEqual(inputs(externalSecret).spec, {
                 refreshInterval: "1h",
