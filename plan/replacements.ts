@@ -24,10 +24,13 @@ export const REPLACEMENT_FIELDS: Readonly<Record<string, readonly string[]>> = {
     "aws:ec2/vpc:Vpc": ["cidrBlock"],
     "aws:efs/fileSystem:FileSystem": ["creationToken", "encrypted", "kmsKeyId", "performanceMode"],
     "aws:route53/zone:Zone": ["name", "delegationSetId"],
+    "aws:rds/instance:Instance": ["identifier", "identifierPrefix", "engine", "dbName", "username", "kmsKeyId", "storageEncrypted", "availabilityZone"],
+    "aws:rds/parameterGroup:ParameterGroup": ["name", "namePrefix", "family"],
+    "aws:secretsmanager/secret:Secret": ["name", "namePrefix"],
 };
 
 /** Types no stack change may replace, protected or not: replacing them loses the platform (or its data). */
-export const NEVER_REPLACED: ReadonlySet<string> = new Set(["aws:eks/cluster:Cluster", "aws:ec2/vpc:Vpc", "aws:efs/fileSystem:FileSystem"]);
+export const NEVER_REPLACED: ReadonlySet<string> = new Set(["aws:eks/cluster:Cluster", "aws:ec2/vpc:Vpc", "aws:efs/fileSystem:FileSystem", "aws:rds/instance:Instance"]);
 
 /** The changed diff paths (`inputs.a.b[0]`) of a resource of `type` that force its replacement. */
 export function replacingPaths(type: string, changedPaths: readonly string[]): string[] {

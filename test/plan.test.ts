@@ -9,6 +9,7 @@ import { pinnedVersions, renderOutputs, renderTree } from "../plan/render";
 import { listStacks, plaintextSecretPaths, readStackConfig, resolveSets, SECRET_PLACEHOLDER, StackFileError } from "../plan/stack-files";
 import { committedPlan } from "./plans";
 import { mapStack } from "../plan/stack-trace";
+import { replacementRefused, replacingPaths } from "../plan/replacements";
 import { carveSubnets } from "../components/network/cidr";
 
 function tempProject(stackYaml: string): string {
@@ -376,5 +377,14 @@ describe("plan: a program error points at the TypeScript that threw", () => {
         assert.match(mapped, /components\/network\/cidr\.ts:\d+:\d+/);
         assert.doesNotMatch(mapped, /cidr\.js:/);
         assert.strictEqual(mapStack("at f (node:internal/x.js:1:2)"), "at f (node:internal/x.js:1:2)");
+    });
+});
+
+describe("plan: replacements of the data the secrets and SSO layers add", () => {
+    it("marks the fields that replace the database, its parameters and the bootstrap secret; the database is never replaced", () => {
+        assert.deepStrictEqual(replacingPaths("aws:rds/instance:Instance", ["inputs.kmsKeyId", "inputs.instanceClass", "inputs.identifierPrefix"]), ["inputs.kmsKeyId", "inputs.identifierPrefix"]);
+        assert.deepStrictEqual(replacingPaths("aws:rds/parameterGroup:ParameterGroup", ["inputs.family", "inputs.parameters[0].value"]), ["inputs.family"]);
+        assert.deepStrictEqual(replacingPaths("aws:secretsmanager/secret:Secret", ["inputs.namePrefix", "inputs.description"]), ["inputs.namePrefix"]);
+        assert.strictEqual(replacementRefused({ type: "aws:rds/instance:Instance", protect: false }), true);
     });
 });

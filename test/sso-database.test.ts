@@ -41,8 +41,8 @@ describeStacks((stack) => `sso: Keycloak's database in stack ${stack}`, "platfor
         it("runs the pinned PostgreSQL major, encrypted with its own rotating key, private, minor upgrades on", () => {
             const i = instance();
             assert.deepStrictEqual(
-                [i.engine, i.engineVersion, i.autoMinorVersionUpgrade, i.storageEncrypted, i.kmsKeyId, i.publiclyAccessible, i.storageType, i.dbName, i.username],
-                ["postgres", "17", true, true, `arn:aws:kms:eu-west-1:${production ? "222222222222" : "111111111111"}:key/platform-sso-database-key`, false, "gp3", "keycloak", "keycloak"],
+                [i.allowMajorVersionUpgrade, i.engine, i.engineVersion, i.autoMinorVersionUpgrade, i.storageEncrypted, i.kmsKeyId, i.publiclyAccessible, i.storageType, i.dbName, i.username],
+                [true, "postgres", "17", true, true, `arn:aws:kms:eu-west-1:${production ? "222222222222" : "111111111111"}:key/platform-sso-database-key`, false, "gp3", "keycloak", "keycloak"],
             );
             assert.strictEqual(inputs(named(res(), "platform-sso-database-key")).enableKeyRotation, true);
             assert.strictEqual(i.password, "[secret]");

@@ -1,20 +1,13 @@
 // IAM and KMS policy documents of the cluster layer, as data.
-import { PolicyDocument, policyDocument, PolicyStatement } from "../shared/iam";
+import { accountKeyAdministration, PolicyDocument, policyDocument, PolicyStatement } from "../shared/iam";
 
 export interface AccountRef {
     readonly partition: string;
     readonly accountId: string;
 }
 
-const accountRoot = (a: AccountRef) => `arn:${a.partition}:iam::${a.accountId}:root`;
 
-const keyAdministration = (a: AccountRef): PolicyStatement => ({
-    Sid: "AccountAdministration",
-    Effect: "Allow",
-    Principal: { AWS: accountRoot(a) },
-    Action: "kms:*",
-    Resource: "*",
-});
+const keyAdministration = (a: AccountRef): PolicyStatement => accountKeyAdministration(a.partition, a.accountId);
 
 /** A role an AWS service assumes (EKS control plane, EC2 nodes). */
 export function serviceRoleTrust(service: string, tagSession = false): PolicyDocument {

@@ -1,5 +1,5 @@
 // Policies for VPC flow logs delivered to a KMS-encrypted CloudWatch log group.
-import { PolicyDocument, policyDocument, serviceTrustPolicy } from "../shared/iam";
+import { accountKeyAdministration, PolicyDocument, policyDocument, serviceTrustPolicy } from "../shared/iam";
 
 export interface AccountScope {
     readonly partition: string;
@@ -14,13 +14,7 @@ export function logGroupArn(scope: AccountScope, logGroupName: string): string {
 /** Key policy: the account administers the key; CloudWatch Logs may use it for this log group only. */
 export function flowLogsKeyPolicy(scope: AccountScope, logGroupName: string): PolicyDocument {
     return policyDocument(
-        {
-            Sid: "AccountAdministration",
-            Effect: "Allow",
-            Principal: { AWS: `arn:${scope.partition}:iam::${scope.accountId}:root` },
-            Action: "kms:*",
-            Resource: "*",
-        },
+        accountKeyAdministration(scope.partition, scope.accountId),
         {
             Sid: "CloudWatchLogsForFlowLogGroup",
             Effect: "Allow",

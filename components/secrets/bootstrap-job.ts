@@ -1,6 +1,6 @@
 // Unattended initialisation of Vault as pure data: the init Job's pod, its scripts, and the IAM/resource policies
 // around the Secrets Manager secret that receives the recovery keys and the initial root token.
-import { policyDocument, PolicyDocument } from "../shared/iam";
+import { accountKeyAdministration, policyDocument, PolicyDocument } from "../shared/iam";
 import { VAULT_RELEASE, VAULT_TLS_SECRET } from "./constants";
 
 export const INIT_SERVICE_ACCOUNT = "vault-init";
@@ -178,7 +178,7 @@ export function bootstrapSecretPolicy(secretArn: string, readers: readonly strin
 /** The bootstrap key: administered by the account; only the admins may decrypt with it (Secrets Manager reads). */
 export function bootstrapKeyPolicy(partition: string, accountId: string, readers: readonly string[]): PolicyDocument {
     return policyDocument(
-        { Sid: "AccountAdministration", Effect: "Allow", Principal: { AWS: `arn:${partition}:iam::${accountId}:root` }, Action: "kms:*", Resource: "*" },
+        accountKeyAdministration(partition, accountId),
         {
             Sid: "DecryptOnlyByAdmins",
             Effect: "Deny",

@@ -1,5 +1,5 @@
 // The auto-unseal key's policy and the permissions of Vault's workload identity on it.
-import { policyDocument, PolicyDocument } from "../shared/iam";
+import { accountKeyAdministration, policyDocument, PolicyDocument } from "../shared/iam";
 
 /** KMS actions Vault's awskms seal calls (Encrypt/Decrypt the root key, DescribeKey at start-up). */
 export const UNSEAL_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:DescribeKey"] as const;
@@ -7,7 +7,7 @@ export const UNSEAL_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:DescribeKey"] 
 /** Administration by the account; use by Vault's role only (created before the key, so KMS accepts the policy). */
 export function unsealKeyPolicy(partition: string, accountId: string, vaultRoleArn: string): PolicyDocument {
     return policyDocument(
-        { Sid: "AccountAdministration", Effect: "Allow", Principal: { AWS: `arn:${partition}:iam::${accountId}:root` }, Action: "kms:*", Resource: "*" },
+        accountKeyAdministration(partition, accountId),
         { Sid: "VaultAutoUnseal", Effect: "Allow", Principal: { AWS: vaultRoleArn }, Action: [...UNSEAL_ACTIONS], Resource: "*" },
     );
 }

@@ -24,3 +24,8 @@ export function serviceTrustPolicy(service: string, accountId: string, sourceArn
         Condition: condition,
     });
 }
+
+/** The statement every platform key policy starts with: the account (its IAM policies) administers the key. */
+export function accountKeyAdministration(partition: string, accountId: string): PolicyStatement {
+    return { Sid: "AccountAdministration", Effect: "Allow", Principal: { AWS: `arn:${partition}:iam::${accountId}:root` }, Action: "kms:*", Resource: "*" };
+}

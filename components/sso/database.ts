@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as random from "@pulumi/random";
 import type { SsoConfig } from "../../stacks/schema-sso";
-import { policyDocument, serviceTrustPolicy } from "../shared/iam";
+import { accountKeyAdministration, policyDocument, serviceTrustPolicy } from "../shared/iam";
 
 export const KEYCLOAK_DATABASE = "keycloak";
 export const KEYCLOAK_DATABASE_USER = "keycloak";
@@ -53,7 +53,7 @@ export class KeycloakDatabase extends pulumi.ComponentResource {
                 enableKeyRotation: true,
                 deletionWindowInDays: 30,
                 policy: pulumi.all([partition, args.accountId]).apply(([p, account]) =>
-                    JSON.stringify(policyDocument({ Sid: "AccountAdministration", Effect: "Allow", Principal: { AWS: `arn:${p}:iam::${account}:root` }, Action: "kms:*", Resource: "*" })),
+                    JSON.stringify(policyDocument(accountKeyAdministration(p, account))),
                 ),
             },
             kept,
@@ -84,6 +84,8 @@ export class KeycloakDatabase extends pulumi.ComponentResource {
                 engine: "postgres",
                 engineVersion: s.engineVersion,
                 autoMinorVersionUpgrade: true,
+                // A new major in config is a deliberate upgrade; without this AWS refuses the change.
+                allowMajorVersionUpgrade: true,
                 instanceClass: s.instanceClass,
                 allocatedStorage: s.allocatedStorageGiB,
                 storageType: "gp3",

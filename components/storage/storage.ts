@@ -3,7 +3,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import type { StorageConfig } from "../../stacks/schema-storage";
 import type { ClusterRef } from "../cluster/cluster-ref";
-import { policyDocument } from "../shared/iam";
+import { accountKeyAdministration, policyDocument } from "../shared/iam";
 import { Bucket } from "./bucket";
 import { platformBucketName } from "./bucket-policies";
 import { SharedFileSystem } from "./shared-file-system";
@@ -67,7 +67,7 @@ export class Storage extends pulumi.ComponentResource implements StorageRef {
                 // Administration by the account; use is granted per role in IAM, scoped to the bucket it needs.
                 policy: pulumi.all([this.accountId, partition]).apply(([account, p]) =>
                     JSON.stringify(
-                        policyDocument({ Sid: "AccountAdministration", Effect: "Allow", Principal: { AWS: `arn:${p}:iam::${account}:root` }, Action: "kms:*", Resource: "*" }),
+                        policyDocument(accountKeyAdministration(p, account)),
                     ),
                 ),
             },
