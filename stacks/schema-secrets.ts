@@ -15,6 +15,10 @@ const goDuration = z.string().superRefine((value, ctx) => {
 const volumeSize = z.string().regex(/^[1-9]\d{0,4}Gi$/, "expected a volume size in Gi, like 10Gi");
 
 export const secretsSchema = z.strictObject({
+    zoneSpread: z
+        .enum(["DoNotSchedule", "ScheduleAnyway"], { error: "expected DoNotSchedule | ScheduleAnyway" })
+        .default("ScheduleAnyway")
+        .describe("How Vault servers and External Secrets replicas spread over zones (production: DoNotSchedule)."),
     vault: z.strictObject({
         chartVersion: chartVersion().describe("hashicorp/vault chart, pinned exactly."),
         version: z
@@ -66,6 +70,9 @@ export function checkSecrets(secrets: SecretsConfig, ctx: { production: boolean 
     const { replicas } = secrets.vault;
     if (replicas > 1 && replicas % 2 === 0) issue(at("vault", "replicas"), "expected an odd number (a raft quorum of an even count tolerates no more failures)", replicas);
     if (ctx.production && replicas < 3) issue(at("vault", "replicas"), "expected at least 3 replicas (HA raft) in production", replicas);
+    if (ctx.production && secrets.zoneSpread !== "DoNotSchedule") {
+        issue(at("zoneSpread"), "expected DoNotSchedule in production (a zone's loss must not take the raft quorum)", secrets.zoneSpread);
+    }
     if (ctx.production && secrets.externalSecrets.replicas < 2) issue(at("externalSecrets", "replicas"), "expected at least 2 replicas in production", secrets.externalSecrets.replicas);
     const ttl = secrets.vault.tokenTtl;
     const [def, max] = [durationHours(ttl.default), durationHours(ttl.max)];

@@ -39,6 +39,8 @@ const cases: BadInput[] = [
     ["one External Secrets replica in production", eso(prod, { replicas: 1 }), ["platform:secrets.externalSecrets.replicas", "at least 2 replicas in production"]],
     ["an unpinned Vault image", vault(dev, { version: "latest" }), ["platform:secrets.vault.version", '"latest"', "Vault release like 2.0.4"]],
     ["an AWS CLI image without a pinned tag", vault(dev, { awsCliImage: "amazon/aws-cli:latest" }), ["platform:secrets.vault.awsCliImage", '"amazon/aws-cli:latest"', "pinned to a release"]],
+    ["an unknown zone spread", { ...dev, "platform:secrets": JSON.stringify({ ...secrets(dev), zoneSpread: "Always" }) }, ["platform:secrets.zoneSpread", '"Always"', "DoNotSchedule | ScheduleAnyway"]],
+    ["best-effort zone spread in production", { ...prod, "platform:secrets": JSON.stringify({ ...secrets(prod), zoneSpread: "ScheduleAnyway" }) }, ["platform:secrets.zoneSpread", "DoNotSchedule in production"]],
     ["an unknown key under vault", vault(dev, { unseal: "kms" }), ["platform:secrets.vault", "unseal"]],
 ];
 
@@ -49,7 +51,7 @@ describe("config: bad secrets input is rejected with key, value and expectation"
         const d = parsePlatformConfig(dev, "platform").secrets;
         assert.deepStrictEqual([d.vault.replicas, d.vault.seal, d.vault.injector, d.vault.kvMount, d.vault.tokenTtl], [1, "awskms", false, "platform", { default: "1h", max: "24h" }]);
         const p = parsePlatformConfig(prod, "platform").secrets;
-        assert.deepStrictEqual([p.vault.replicas, p.externalSecrets.replicas, p.vault.tokenTtl.max], [3, 2, "8h"]);
+        assert.deepStrictEqual([p.vault.replicas, p.externalSecrets.replicas, p.vault.tokenTtl.max, p.zoneSpread, d.zoneSpread], [3, 2, "8h", "DoNotSchedule", "ScheduleAnyway"]);
         const minimal = parsePlatformConfig({ ...dev, "platform:secrets": JSON.stringify({ vault: { chartVersion: "0.34.1", version: "2.0.4", awsCliImage: "public.ecr.aws/aws-cli/aws-cli:2.36.7" }, externalSecrets: { chartVersion: "2.9.0" } }) }, "platform").secrets;
         assert.deepStrictEqual([minimal.vault.storageSize, minimal.vault.auditStorageSize, minimal.vault.address], ["10Gi", "10Gi", undefined]);
     });

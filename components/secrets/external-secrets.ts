@@ -86,8 +86,8 @@ export interface ExternalSecretsArgs {
     readonly replicas: number;
     readonly vaultNamespace: string;
     readonly configuration: VaultConfiguration;
-    /** Production: spread strictly over zones. @default false */
-    readonly strictSpread?: boolean;
+    /** How the replicas spread over zones. */
+    readonly zoneSpread: "DoNotSchedule" | "ScheduleAnyway";
 }
 
 /** External Secrets Operator and the platform's ClusterSecretStore on Vault. */
@@ -111,7 +111,7 @@ export class ExternalSecrets extends pulumi.ComponentResource {
                 namespace: args.namespace,
                 maxHistory: 5,
                 // Helm waits for the webhook: stores created before it serves would be refused.
-                values: externalSecretsValues({ replicas: args.replicas, zoneSpread: args.strictSpread ? "DoNotSchedule" : "ScheduleAnyway" }),
+                values: externalSecretsValues({ replicas: args.replicas, zoneSpread: args.zoneSpread }),
             },
             { ...k8sOpts, dependsOn: [namespace] },
         );

@@ -11,7 +11,7 @@ import { VaultConfiguration } from "./vault-config";
 import { ExternalSecrets } from "./external-secrets";
 
 /** What Vault needs (its settings aside), plus the layer's own settings and namespaces. */
-export interface SecretsArgs extends Omit<VaultArgs, "settings"> {
+export interface SecretsArgs extends Omit<VaultArgs, "settings" | "zoneSpread"> {
     /** Namespace of External Secrets Operator. */
     readonly externalSecretsNamespace: string;
     readonly settings: SecretsConfig;
@@ -47,7 +47,7 @@ export class Secrets extends pulumi.ComponentResource implements PlatformSecretS
     constructor(name: string, args: SecretsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:secrets:Secrets", name, {}, opts);
         this.k8sProvider = args.cluster.k8sProvider;
-        this.vault = new Vault(`${name}-vault`, { ...args, settings: args.settings.vault }, { parent: this });
+        this.vault = new Vault(`${name}-vault`, { ...args, settings: args.settings.vault, zoneSpread: args.settings.zoneSpread }, { parent: this });
         this.bootstrap = new VaultBootstrap(
             `${name}-bootstrap`,
             {
@@ -87,7 +87,7 @@ export class Secrets extends pulumi.ComponentResource implements PlatformSecretS
                 replicas: args.settings.externalSecrets.replicas,
                 vaultNamespace: args.namespace,
                 configuration: this.configuration,
-                strictSpread: args.protect,
+                zoneSpread: args.settings.zoneSpread,
             },
             { parent: this },
         );

@@ -39,8 +39,10 @@ export interface VaultArgs {
     readonly namePrefix: string;
     readonly namespace: string;
     readonly settings: SecretsConfig["vault"];
+    /** How the servers spread over zones. */
+    readonly zoneSpread: SecretsConfig["zoneSpread"];
     /**
-     * Production: protect the unseal key and the release, keep volumes, spread servers over zones strictly.
+     * Production: protect the unseal key and the release, keep volumes.
      * @default false
      */
     readonly protect?: boolean;
@@ -95,7 +97,7 @@ export class Vault extends pulumi.ComponentResource {
                         storageSize: args.settings.storageSize,
                         auditStorageSize: args.settings.auditStorageSize,
                         retainVolumes: protect,
-                        zoneSpread: protect ? "DoNotSchedule" : "ScheduleAnyway",
+                        zoneSpread: args.zoneSpread,
                     }),
                 ),
             },
