@@ -27,6 +27,7 @@ export const REPLACEMENT_FIELDS: Readonly<Record<string, readonly string[]>> = {
     "aws:rds/instance:Instance": ["identifier", "identifierPrefix", "engine", "dbName", "username", "kmsKeyId", "storageEncrypted", "availabilityZone"],
     "aws:rds/parameterGroup:ParameterGroup": ["name", "namePrefix", "family"],
     "aws:secretsmanager/secret:Secret": ["name", "namePrefix"],
+    "aws:eks/identityProviderConfig:IdentityProviderConfig": ["clusterName", "oidc"],
 };
 
 /** Types no stack change may replace, protected or not: replacing them loses the platform (or its data). */

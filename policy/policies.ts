@@ -6,6 +6,7 @@ import { nameLengthPolicy } from "./rules/names";
 import { iamLeastPrivilegePolicy } from "./rules/iam";
 import { podIdentityTrustPolicy } from "./rules/workload-identity";
 import {
+    deleteBeforeReplacePolicy,
     helmReleasePolicy,
     kmsKeyRotationPolicy,
     kubernetesProviderPolicy,
@@ -31,4 +32,5 @@ export const PLATFORM_POLICIES: Policies = [
     kubernetesProviderPolicy,
     prerequisiteOrderPolicy,
     podIdentityTrustPolicy,
+    deleteBeforeReplacePolicy,
 ];

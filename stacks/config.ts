@@ -1,5 +1,6 @@
 // The only module that reads Pulumi configuration. Everything else receives a parsed PlatformConfig.
 import * as pulumi from "@pulumi/pulumi";
+import type { z } from "zod";
 import { ConfigError, describeIssue } from "./errors";
 import { configKeys, ConfigKey, PlatformConfig, platformConfigSchema } from "./schema";
 
@@ -10,7 +11,11 @@ export type { PlatformConfig } from "./schema";
  * Validates raw Pulumi config (`namespace:key` -> stored string) into a PlatformConfig.
  * Keys of other namespaces (aws:, kubernetes:, ...) are left alone. Throws ConfigError listing every problem.
  */
-export function parsePlatformConfig(raw: Readonly<Record<string, string>>, namespace: string): PlatformConfig {
+export function parsePlatformConfig(
+    raw: Readonly<Record<string, string>>,
+    namespace: string,
+    isSecret: (fullKey: string) => boolean = () => false,
+): PlatformConfig {
     const problems: string[] = [];
     const values: Record<string, unknown> = {};
     for (const [fullKey, stored] of Object.entries(raw)) {
@@ -20,7 +25,12 @@ export function parsePlatformConfig(raw: Readonly<Record<string, string>>, names
             problems.push(`${fullKey}: unknown key; expected one of: ${Object.keys(configKeys).join(", ")}`);
             continue;
         }
-        const type = configKeys[key as ConfigKey].type;
+        const entry: { type: string; secret?: true } = configKeys[key as ConfigKey];
+        const type = entry.type;
+        if (entry.secret && !isSecret(fullKey)) {
+            problems.push(`${fullKey}: expected a secret value (set it with pulumi config set --secret); got a plaintext value`);
+            continue;
+        }
         if (type === "string") {
             values[key] = stored;
             continue;
@@ -33,13 +43,20 @@ export function parsePlatformConfig(raw: Readonly<Record<string, string>>, names
     }
     const result = platformConfigSchema.safeParse(values, { reportInput: true });
     if (!result.success) {
-        problems.push(...result.error.issues.flatMap((issue) => describeIssue(platformConfigSchema, namespace, issue)));
+        const secretKeys = Object.entries(configKeys).flatMap(([k, v]) => ("secret" in v && v.secret ? [k] : []));
+        problems.push(...result.error.issues.flatMap((issue) => describeIssue(platformConfigSchema, namespace, secretKeys.includes(String(issue.path[0])) ? ({ ...issue, input: "[secret]" } as z.core.$ZodIssue) : issue)));
     }
     if (problems.length > 0 || !result.success) throw new ConfigError(problems);
     return result.data;
 }
 
+/** Whether Pulumi holds this key as a secret (the SDK exports the check from its runtime, untyped). */
+function isConfigSecret(fullKey: string): boolean {
+    const runtime = pulumi.runtime as unknown as { isConfigSecret?: (k: string) => boolean };
+    return runtime.isConfigSecret?.(fullKey) ?? false;
+}
+
 /** Reads and validates this stack's configuration; throws before any resource is registered. */
 export function loadPlatformConfig(): PlatformConfig {
-    return parsePlatformConfig(pulumi.runtime.allConfig(), pulumi.getProject());
+    return parsePlatformConfig(pulumi.runtime.allConfig(), pulumi.getProject(), isConfigSecret);
 }

@@ -67,6 +67,16 @@ export interface PlatformOutputs {
     readonly vaultKvMount: string;
     /** ClusterSecretStore of the platform's secrets (`platform/…` of the KV mount); tenants get stores of their own. */
     readonly clusterSecretStoreName: string;
+    /** Keycloak's public base URL (https://sso.<domain>); its admin console is under /admin. */
+    readonly ssoUrl: string;
+    /** The platform realm's issuer: what OIDC clients (and the EKS identity provider) are configured with. */
+    readonly ssoIssuerUrl: string;
+    /** The public client kubectl's oidc-login uses (PKCE, no secret). */
+    readonly kubectlOidcClientId: string;
+    /** Keycloak's bootstrap administrator of the master realm. */
+    readonly ssoAdminUsername: string;
+    /** Its generated password. Secret. */
+    readonly ssoAdminPassword: pulumi.Output<string>;
 }
 
 export function platformOutputs(config: PlatformConfig, platform: Platform): PlatformOutputs {
@@ -111,5 +121,10 @@ export function platformOutputs(config: PlatformConfig, platform: Platform): Pla
         vaultBootstrapSecretArn: platform.secrets.bootstrap.secretArn,
         vaultKvMount: platform.secrets.configuration.kvMount,
         clusterSecretStoreName: platform.secrets.externalSecrets.storeName,
+        ssoUrl: platform.sso.keycloak.publicUrl,
+        ssoIssuerUrl: platform.sso.issuerUrl,
+        kubectlOidcClientId: platform.sso.kubernetesClient.clientId,
+        ssoAdminUsername: platform.sso.keycloak.adminUsername,
+        ssoAdminPassword: pulumi.secret(platform.sso.keycloak.adminPassword),
     };
 }

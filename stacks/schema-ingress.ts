@@ -33,7 +33,8 @@ export const ingressSchema = z.strictObject({
         email: z.email("expected an email address for ACME account notices"),
         issuer: z
             .enum(ACME_ISSUER_NAMES, { error: `expected one of the platform's ACME issuers: ${ACME_ISSUER_NAMES.join(" | ")}` })
-            .default("letsencrypt-staging"),
+            .default("letsencrypt-production")
+            .describe("The gateway's wildcard certificate: production (SSO's issuer is verified by EKS, Vault and Grafana)."),
     }),
     externalDns: z
         .strictObject({ policy: z.enum(EXTERNAL_DNS_POLICIES, oneOf(EXTERNAL_DNS_POLICIES)).default("sync") })

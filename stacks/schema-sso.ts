@@ -1,11 +1,86 @@
-// Schema of `platform:sso`: Keycloak's database today (the Keycloak server and realm keys come with the rest of
-// issue 14).
+// Schema of `platform:sso`: the Keycloak server, the realm's security settings, how people log in to the cluster,
+// brokered corporate identity providers, and Keycloak's RDS PostgreSQL database.
 import { z } from "zod";
+import { durationSeconds } from "../components/shared/duration";
 import type { Issue } from "./schema-common";
 
 export const RDS_MONITORING_INTERVALS = [0, 1, 5, 10, 15, 30, 60] as const;
+/** Oidc: an EKS OIDC identity provider on the realm (kubectl oidc-login). AccessEntriesOnly: IAM only. */
+export const CLUSTER_LOGINS = ["Oidc", "AccessEntriesOnly"] as const;
+export const IDENTITY_PROVIDER_TYPES = ["Oidc", "Saml"] as const;
+/** The realm's groups a brokered group may map to (the tenants layer adds its own groups itself). */
+export const PLATFORM_GROUPS = ["platform-admins", "platform-viewers"] as const;
+
+const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const oneOf = (values: readonly string[]) => ({ error: `expected ${values.join(" | ")}` });
+
+/** A duration in whole s, m and h ("5m", "10h", "1h30m"); Keycloak stores seconds. */
+const lifetime = (min: string, max: string) =>
+    z.string().superRefine((value, ctx) => {
+        if (!/^(\d+[smh])+$/.test(value)) {
+            ctx.addIssue({ code: "custom", message: "expected a duration in s, m and h like 5m, 10h or 1h30m", input: value });
+        } else if (durationSeconds(value) < durationSeconds(min) || durationSeconds(value) > durationSeconds(max)) {
+            ctx.addIssue({ code: "custom", message: `expected ${min} to ${max}`, input: value });
+        }
+    });
+const httpsUrl = z.url({ protocol: /^https$/, error: "expected an https:// URL" });
+
+const identityProvider = z.strictObject({
+    alias: z.string().regex(DNS_LABEL, "expected a DNS label (lower-case letters, digits, '-'): it is part of the broker's redirect URI"),
+    displayName: z.string().min(1, "expected the name shown on the login page"),
+    type: z.enum(IDENTITY_PROVIDER_TYPES, oneOf(IDENTITY_PROVIDER_TYPES)),
+    oidc: z
+        .strictObject({
+            issuer: httpsUrl,
+            authorizationUrl: httpsUrl,
+            tokenUrl: httpsUrl,
+            jwksUrl: httpsUrl,
+            clientId: z.string().min(1, "expected the client id registered at the corporate IdP"),
+        })
+        .optional()
+        .describe("Type Oidc: the corporate IdP's endpoints; the client secret is the secret key ssoBrokerSecrets.<alias>."),
+    saml: z
+        .strictObject({
+            singleSignOnServiceUrl: httpsUrl,
+            signingCertificate: z
+                .string()
+                .regex(/^[A-Za-z0-9+/=\s]{100,}$/, "expected the IdP's signing certificate, base64 DER without PEM headers")
+                .describe("Assertions are accepted only when signed with it."),
+        })
+        .optional(),
+    /** Corporate group (claim or attribute value) → platform group. */
+    groupsClaim: z.string().min(1).default("groups").describe("Claim (OIDC) or attribute (SAML) carrying the user's corporate groups."),
+    groupMappings: z
+        .array(z.strictObject({ from: z.string().min(1, "expected the corporate group's name"), to: z.enum(PLATFORM_GROUPS, oneOf(PLATFORM_GROUPS)) }))
+        .default([])
+        .describe("Members of a corporate group join a platform group at each login."),
+});
+export type IdentityProviderConfig = z.infer<typeof identityProvider>;
 
 export const ssoSchema = z.strictObject({
+    keycloak: z.strictObject({
+        version: z
+            .string()
+            .regex(/^2[6-9]\.\d+\.\d+$/, "expected a Keycloak release like 26.6.3 (operator and server, one release)")
+            .describe("Keycloak release: the operator (keycloak-k8s-resources) and the server image."),
+        instances: z.number().int("expected a whole number").min(1, "expected 1 to 5 instances").max(5, "expected 1 to 5 instances").default(1),
+        zoneSpread: z.enum(["DoNotSchedule", "ScheduleAnyway"], oneOf(["DoNotSchedule", "ScheduleAnyway"])).default("ScheduleAnyway"),
+    }),
+    realm: z
+        .strictObject({
+            name: z.string().regex(DNS_LABEL, "expected a DNS label (lower-case letters, digits, '-'): it is part of the issuer URL").default("platform"),
+            accessTokenLifespan: lifetime("1m", "1h").default("5m").describe("Lifetime of access and ID tokens (kubectl re-reads after it)."),
+            ssoSessionIdleTimeout: lifetime("5m", "24h").default("30m"),
+            ssoSessionMaxLifespan: lifetime("1h", "720h").default("10h").describe("Longest a login lasts, idle or not."),
+            passwordMinLength: z.number().int().min(12, "expected at least 12 characters").max(128, "expected at most 128").default(14),
+            eventsRetention: lifetime("1h", "2160h").default("168h").describe("How long login and admin events are kept in the database."),
+        })
+        .prefault({}),
+    clusterLogin: z
+        .enum(CLUSTER_LOGINS, oneOf(CLUSTER_LOGINS))
+        .default("Oidc")
+        .describe("Oidc: kubectl logs in through Keycloak (EKS identity provider); AccessEntriesOnly: IAM access entries only."),
+    identityProviders: z.array(identityProvider).default([]).describe("Corporate identity providers Keycloak brokers (OIDC or SAML)."),
     database: z.strictObject({
         engineVersion: z
             .string()
@@ -30,10 +105,52 @@ export const ssoSchema = z.strictObject({
 });
 export type SsoConfig = z.infer<typeof ssoSchema>;
 
-/** Rules across keys of `sso` (and the tier). */
-export function checkSso(sso: SsoConfig, ctx: { production: boolean }, issue: Issue) {
-    if (ctx.production && !sso.database.multiAz) issue(["sso", "database", "multiAz"], "expected true in production (a zone's loss must not take the login down)", sso.database.multiAz);
+/** Client secrets of brokered OIDC providers, by alias: the secret key `ssoBrokerSecrets`. */
+export const ssoBrokerSecretsSchema = z.record(z.string().regex(DNS_LABEL, "expected an identity provider alias"), z.string().min(16, "expected a client secret (at least 16 characters)"));
+
+export interface SsoContext {
+    readonly production: boolean;
+    readonly brokerSecrets: Readonly<Record<string, string>>;
+    readonly ingress: { readonly issuer: string; readonly scheme: string };
+}
+
+/** Rules across keys of `sso`, the ingress it is published on, the broker secrets and the tier. */
+export function checkSso(sso: SsoConfig, ctx: SsoContext, issue: Issue) {
+    const at = (...p: (string | number)[]) => ["sso", ...p];
+    if (ctx.production && !sso.database.multiAz) issue(at("database", "multiAz"), "expected true in production (a zone's loss must not take the login down)", sso.database.multiAz);
     if (ctx.production && sso.database.backupRetentionDays < 7) {
-        issue(["sso", "database", "backupRetentionDays"], "expected at least 7 days in production", sso.database.backupRetentionDays);
+        issue(at("database", "backupRetentionDays"), "expected at least 7 days in production", sso.database.backupRetentionDays);
+    }
+    if (ctx.production && sso.keycloak.instances < 2) issue(at("keycloak", "instances"), "expected at least 2 in production (spread over zones)", sso.keycloak.instances);
+    if (ctx.production && sso.keycloak.zoneSpread !== "DoNotSchedule") {
+        issue(at("keycloak", "zoneSpread"), "expected DoNotSchedule in production (instances in different zones)", sso.keycloak.zoneSpread);
+    }
+    if (durationSeconds(sso.realm.ssoSessionMaxLifespan) < durationSeconds(sso.realm.ssoSessionIdleTimeout)) {
+        issue(at("realm", "ssoSessionMaxLifespan"), `expected at least ssoSessionIdleTimeout (${sso.realm.ssoSessionIdleTimeout})`, sso.realm.ssoSessionMaxLifespan);
+    }
+    // EKS, Vault and Grafana fetch the issuer's discovery document over TLS and verify it (production's own rule
+    // already demands a trusted certificate).
+    if (ctx.ingress.issuer !== "letsencrypt-production" && !ctx.production) {
+        issue(["ingress", "certificates", "issuer"], "expected letsencrypt-production: EKS, Vault and Grafana verify the SSO issuer's certificate (staging is untrusted)", ctx.ingress.issuer);
+    }
+    if (sso.clusterLogin === "Oidc" && ctx.ingress.scheme !== "internet-facing") {
+        issue(at("clusterLogin"), "expected AccessEntriesOnly with an internal load balancer (EKS fetches the issuer from the internet)", sso.clusterLogin);
+    }
+    const aliases = new Set<string>();
+    sso.identityProviders.forEach((idp, i) => {
+        if (aliases.has(idp.alias)) issue(at("identityProviders", i, "alias"), "expected each alias once", idp.alias);
+        aliases.add(idp.alias);
+        const own = idp.type === "Oidc" ? "oidc" : "saml";
+        const other = idp.type === "Oidc" ? "saml" : "oidc";
+        if (idp[own] === undefined) issue(at("identityProviders", i, own), `required with type ${idp.type}`, undefined);
+        if (idp[other] !== undefined) issue(at("identityProviders", i, other), `expected no ${other} block with type ${idp.type}`, idp[other]);
+        if (idp.type === "Oidc" && ctx.brokerSecrets[idp.alias] === undefined) {
+            issue(["ssoBrokerSecrets", idp.alias], `required for the Oidc identity provider ${idp.alias}: pulumi config set --secret --path 'ssoBrokerSecrets.${idp.alias}' <client secret>`, undefined);
+        }
+    });
+    for (const alias of Object.keys(ctx.brokerSecrets)) {
+        if (!sso.identityProviders.some((idp) => idp.alias === alias && idp.type === "Oidc")) {
+            issue(["ssoBrokerSecrets", alias], "expected the alias of an Oidc entry of sso.identityProviders", alias);
+        }
     }
 }

@@ -8,7 +8,7 @@ import { checkCluster, clusterSchema } from "./schema-cluster";
 import { backupSchema, checkBackup, checkStorage, storageSchema } from "./schema-storage";
 import { checkIngress, ingressSchema } from "./schema-ingress";
 import { checkSecrets, secretsSchema } from "./schema-secrets";
-import { checkSso, ssoSchema } from "./schema-sso";
+import { checkSso, ssoBrokerSecretsSchema, ssoSchema } from "./schema-sso";
 import { cloudwatchRetention, ipv4Cidr } from "./schema-common";
 
 /** How a config key is stored by Pulumi: `string` keys are taken verbatim, the others are JSON. */
@@ -195,10 +195,15 @@ export const configKeys = {
     },
     sso: {
         type: "object",
-        schema: ssoSchema.describe("SSO: Keycloak's RDS PostgreSQL database (engine major, class, storage, Multi-AZ, backups, monitoring)."),
+        schema: ssoSchema.describe("SSO: Keycloak (release, instances, zone spread), the realm's lifetimes and password policy, cluster login, brokered identity providers, and its RDS PostgreSQL database."),
+    },
+    ssoBrokerSecrets: {
+        type: "object",
+        secret: true,
+        schema: ssoBrokerSecretsSchema.optional().describe("Secret: client secrets of the Oidc entries of sso.identityProviders, by alias."),
     },
     backup: { type: "object", schema: backupSchema.describe("Velero: chart and plugin versions, schedules with TTLs, bucket lifecycle, cross-region copy.") },
-} as const satisfies Record<string, { type: PulumiConfigType; schema: z.ZodType }>;
+} as const satisfies Record<string, { type: PulumiConfigType; schema: z.ZodType; secret?: true }>;
 
 export type ConfigKey = keyof typeof configKeys;
 
@@ -259,7 +264,7 @@ export const platformConfigSchema = z.strictObject(shape).superRefine((cfg, ctx)
     checkBackup(cfg.backup, { production, region: cfg.region, efs: cfg.storage.efs.enabled }, issue);
     checkIngress(cfg.ingress, { production }, issue);
     checkSecrets(cfg.secrets, { production }, issue);
-    checkSso(cfg.sso, { production }, issue);
+    checkSso(cfg.sso, { production, brokerSecrets: cfg.ssoBrokerSecrets ?? {}, ingress: { issuer: cfg.ingress.certificates.issuer, scheme: cfg.ingress.loadBalancer.scheme } }, issue);
     if (parseIpv4Cidr(net.cidr).error) return; // already reported
     checkCluster(
         cfg.cluster,

@@ -52,9 +52,9 @@ const badInputs: BadInput[] = [
 describe("config: bad ingress input is rejected with key, value and expectation", () => {
     itRejects(badInputs, (raw) => parsePlatformConfig(raw, "platform"));
 
-    it("defaults the issuer to staging and the DNS policy to sync", () => {
+    it("defaults the issuer to production (SSO's issuer must be trusted) and the DNS policy to sync", () => {
         const raw = ingress({ certificates: { email: "ops@acme.example" }, externalDns: undefined });
         const cfg = parsePlatformConfig(raw, "platform");
-        assert.deepStrictEqual([cfg.ingress.certificates.issuer, cfg.ingress.externalDns.policy], ["letsencrypt-staging", "sync"]);
+        assert.deepStrictEqual([cfg.ingress.certificates.issuer, cfg.ingress.externalDns.policy], ["letsencrypt-production", "sync"]);
     });
 });

@@ -149,7 +149,7 @@ describe("ingress decisions", () => {
 });
 
 const expected = {
-    dev: { issuer: "letsencrypt-staging", policy: "sync", envoys: 2, spread: "ScheduleAnyway", controllers: 1, zoneCreated: true },
+    dev: { issuer: "letsencrypt-production", policy: "sync", envoys: 2, spread: "ScheduleAnyway", controllers: 1, zoneCreated: true },
     prod: { issuer: "letsencrypt-production", policy: "upsert-only", envoys: 3, spread: "DoNotSchedule", controllers: 2, zoneCreated: false },
 } as const;
 
@@ -363,7 +363,10 @@ describe("ingress: zone variants and the publishing helper @stack", () => {
 
     it("puts an internal NLB in the private subnets", async () => {
         const ingress = { ...JSON.parse(dev["platform:ingress"]), loadBalancer: { scheme: "internal", proxyProtocol: false } };
-        const plan = await planStack({ stack: "dev", configOverrides: { "platform:ingress": ingress } });
+        // EKS cannot reach an issuer behind an internal NLB: such a stack logs in to the cluster with IAM only.
+        const sso = { ...JSON.parse(dev["platform:sso"]), clusterLogin: "AccessEntriesOnly" };
+        const plan = await planStack({ stack: "dev", configOverrides: { "platform:ingress": ingress, "platform:sso": sso } });
+        assert.strictEqual(ofType(plan.resources, "aws:eks/identityProviderConfig:IdentityProviderConfig").length, 0);
         const proxy = inputs(ofType(plan.resources, "kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyProxy")[0]).spec.provider.kubernetes.envoyService;
         const a = proxy.annotations;
         assert.strictEqual(a["service.beta.kubernetes.io/aws-load-balancer-scheme"], "internal");
@@ -406,8 +409,8 @@ describe("ingress: zone variants and the publishing helper @stack", () => {
         assert.ok(Object.values(trust.Condition.StringEquals).includes("system:serviceaccount:team-a:acme-dns01"));
         // The approval rules the plan holds, applied to what a tenant could ask for.
         const policies = ofType(rec.resources, "kubernetes:policy.cert-manager.io/v1alpha1:CertificateRequestPolicy").map((p) => inputs(p) as any);
-        // The gateway's, the tenant's, and the two of Vault's private CA (which select only Vault's own issuers).
-        assert.strictEqual(policies.length, 4);
+        // The gateway's, the tenant's, and two each of Vault's and Keycloak's private CAs (which select only their own issuers).
+        assert.strictEqual(policies.length, 6);
         const issuerRef = { group: "cert-manager.io", kind: "Issuer", name: "letsencrypt-production" };
         const usages = ["digital signature", "key encipherment", "server auth"];
         const ask = (namespace: string, dnsNames: string[]) => approved(policies, { namespace, issuerRef, dnsNames, usages });

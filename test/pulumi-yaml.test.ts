@@ -8,6 +8,7 @@ interface Declaration {
     description?: string;
     default?: unknown;
     items?: { type?: string };
+    secret?: boolean;
 }
 
 describe("Pulumi.yaml declares exactly the schema's config keys", () => {
@@ -28,6 +29,8 @@ describe("Pulumi.yaml declares exactly the schema's config keys", () => {
             const entry = configKeys[key];
             assert.ok(decl, `${key} not declared`);
             assert.strictEqual(decl.type, entry.type);
+            // Pulumi refuses a plaintext value for a key declared secret; the schema refuses it too.
+            assert.strictEqual(decl.secret ?? false, "secret" in entry && entry.secret === true, `${key}: secret flag differs from the schema`);
             assert.ok((decl.description ?? "").length > 10, `${key} lacks a description`);
             if (decl.type === "array") assert.ok(decl.items?.type, `${key}: arrays need items.type`);
             const implicit = entry.schema.safeParse(undefined);

@@ -18,6 +18,7 @@ const CONTRACT_KEYS = [
     "backupReplicaBucketName", "backupReplicaAccessPolicyArn",
     "domain", "hostedZoneId", "hostedZoneNameServers", "gatewayName", "gatewayNamespace", "loadBalancerHostname",
     "vaultAddress", "vaultBootstrapSecretArn", "vaultKvMount", "clusterSecretStoreName",
+    "ssoUrl", "ssoIssuerUrl", "kubectlOidcClientId", "ssoAdminUsername", "ssoAdminPassword",
 ].sort();
 
 for (const stack of ["dev", "prod"] as const) {
@@ -96,9 +97,9 @@ for (const stack of ["dev", "prod"] as const) {
             assert.strictEqual((plan.outputs.natGatewayPublicIps as string[]).length, want.nat);
         });
 
-        it("creates exactly three providers, each explicit: AWS, the cluster's Kubernetes, and Vault's (after its initialisation)", () => {
+        it("creates exactly four providers, each explicit: AWS, the cluster's Kubernetes, Vault's (after its initialisation) and Keycloak's (after it is Ready)", () => {
             const providers = plan.resources.filter((r) => r.type.startsWith("pulumi:providers:"));
-            assert.deepStrictEqual(providers.map((p) => p.name).sort(), ["platform-aws", "platform-cluster-k8s", "platform-secrets-config-provider"]);
+            assert.deepStrictEqual(providers.map((p) => p.name).sort(), ["platform-aws", "platform-cluster-k8s", "platform-secrets-config-provider", "platform-sso-realm-provider"]);
         });
     });
 }

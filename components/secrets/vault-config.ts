@@ -5,6 +5,8 @@ import { VAULT_AUDIT_LOG } from "./constants";
 import { aclPolicy, auditorRules, AclRule, platformAdminRules, PLATFORM_PREFIX, prefixReaderRules, tenantRules } from "./vault-policies";
 
 export const KUBERNETES_AUTH_PATH = "kubernetes";
+/** People log in here (`vault login -method=oidc`); the UI's callback path names it. */
+export const OIDC_AUTH_PATH = "oidc";
 
 export interface VaultConfigurationArgs {
     /** Where `pulumi up` reaches Vault (the published hostname by default). */
@@ -19,6 +21,21 @@ export interface VaultConfigurationArgs {
     readonly dependsOn: pulumi.Resource[];
     /** Production: the KV mount and the auth mount are protected (replacing a mount wipes what is in it). @default false */
     readonly protect?: boolean;
+}
+
+/** People who log in to Vault through an OIDC provider: the client, and which group gets which policies. */
+export interface OidcLoginArgs {
+    readonly issuerUrl: pulumi.Input<string>;
+    readonly clientId: string;
+    /** A Pulumi secret. */
+    readonly clientSecret: pulumi.Input<string>;
+    readonly groupsClaim: string;
+    /** Vault's UI callback and the CLI's local one. */
+    readonly redirectUris: readonly string[];
+    /** One Vault role per group; the first is the default role. */
+    readonly roles: readonly { readonly roleName: string; readonly group: string; readonly policies: readonly string[] }[];
+    /** Vault fetches the issuer's discovery document when the backend is written: the realm and client exist first. */
+    readonly dependsOn: pulumi.Resource[];
 }
 
 /** A Kubernetes service account that may log in to Vault, and what it gets. */
@@ -86,6 +103,47 @@ export class VaultConfiguration extends pulumi.ComponentResource {
             new vault.Policy(`${name}-policy-${policy}`, { name: policy, policy: aclPolicy(rules) }, { ...this.opts, dependsOn: [...args.dependsOn, kv] });
         }
         this.registerOutputs({ kvMount: this.kvMount });
+    }
+
+    /** An `oidc` auth mount on the issuer, with a role per group (the SSO layer's login for people). */
+    public oidcLogin(name: string, a: OidcLoginArgs): { backend: vault.jwt.AuthBackend; roles: vault.jwt.AuthBackendRole[] } {
+        const dependsOn = [...(this.opts.dependsOn as pulumi.Resource[]), ...a.dependsOn];
+        const backend = new vault.jwt.AuthBackend(
+            `${this.name}-${name}`,
+            {
+                type: "oidc",
+                path: OIDC_AUTH_PATH,
+                description: "People, through the platform's SSO",
+                oidcDiscoveryUrl: a.issuerUrl,
+                boundIssuer: a.issuerUrl,
+                oidcClientId: a.clientId,
+                oidcClientSecret: pulumi.secret(a.clientSecret),
+                defaultRole: a.roles[0]?.roleName,
+                tune: { listingVisibility: "unauth", defaultLeaseTtl: `${this.ttl.default}s`, maxLeaseTtl: `${this.ttl.max}s`, tokenType: "default-service" },
+            },
+            { ...this.opts, dependsOn },
+        );
+        const roles = a.roles.map(
+            (r) =>
+                new vault.jwt.AuthBackendRole(
+                    `${this.name}-${name}-role-${r.roleName}`,
+                    {
+                        backend: OIDC_AUTH_PATH,
+                        roleName: r.roleName,
+                        roleType: "oidc",
+                        userClaim: "sub",
+                        groupsClaim: a.groupsClaim,
+                        boundAudiences: [a.clientId],
+                        boundClaims: { [a.groupsClaim]: r.group },
+                        allowedRedirectUris: [...a.redirectUris],
+                        tokenPolicies: [...r.policies],
+                        tokenTtl: this.ttl.default,
+                        tokenMaxTtl: this.ttl.max,
+                    },
+                    { ...this.opts, dependsOn: [...dependsOn, backend] },
+                ),
+        );
+        return { backend, roles };
     }
 
     /** A platform component's reader of `platform/<prefix>` (below the platform prefix), logging in as one service account. */

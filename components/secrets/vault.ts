@@ -4,8 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 import type { SecretsConfig } from "../../stacks/schema-secrets";
 import type { ClusterRef } from "../cluster/cluster-ref";
 import type { IngressRef } from "../ingress/ingress";
-import type { PrivateCaArgs } from "../ingress/certificate-policy";
-import { PRIVATE_SERVER_USAGES } from "../ingress/certificate-policy";
+import { PrivateCaGrant, privateServerCertificate } from "../shared/private-ca";
 import { platformNamespace } from "../shared/namespaces";
 import {
     VAULT_ACTIVE_SERVICE,
@@ -21,11 +20,6 @@ import {
 } from "./constants";
 import { unsealIdentityPolicy, unsealKeyPolicy } from "./vault-iam";
 import { vaultServerDnsNames, vaultValues } from "./vault-values";
-
-/** What Vault needs from the certificate machinery: a private CA of its own, approved for its names only. */
-export interface PrivateCaGrant {
-    allowPrivateCa(name: string, policyName: string, a: PrivateCaArgs): pulumi.Resource[];
-}
 
 export interface VaultArgs {
     readonly cluster: ClusterRef;
@@ -152,64 +146,27 @@ export class Vault extends pulumi.ComponentResource {
         return { key, roleArn: identity.roleArn, ready: [identity, use] };
     }
 
-    /** The layer's private CA (self-signed root → CA issuer) and the servers' certificate, approved for Vault's names only. */
+    /** The layer's private CA and the servers' certificate, approved for Vault's names only. */
     private serverCertificate(name: string, args: VaultArgs, namespace: k8s.core.v1.Namespace): k8s.apiextensions.CustomResource {
-        const ns = args.namespace;
-        const k8sOpts = { parent: this, provider: args.cluster.k8sProvider };
-        const dnsNames = vaultServerDnsNames(ns);
-        const grants = args.certificates.allowPrivateCa(name, "vault", {
-            namespace: ns,
-            rootIssuer: VAULT_ROOT_ISSUER,
-            caCommonName: VAULT_CA_COMMON_NAME,
-            caIssuer: VAULT_CA_ISSUER,
-            dnsNames,
-            ipAddresses: ["127.0.0.1"],
-        });
-        const issuer = (role: string, issuerName: string, spec: object, dependsOn: pulumi.Resource[]) =>
-            new k8s.apiextensions.CustomResource(
-                `${name}-${role}`,
-                { apiVersion: "cert-manager.io/v1", kind: "Issuer", metadata: { name: issuerName, namespace: ns }, spec },
-                { ...k8sOpts, dependsOn: [namespace, ...grants, ...dependsOn] },
-            );
-        const root = issuer("root-issuer", VAULT_ROOT_ISSUER, { selfSigned: {} }, []);
-        const ca = new k8s.apiextensions.CustomResource(
-            `${name}-ca-certificate`,
+        return privateServerCertificate(
+            name,
             {
-                apiVersion: "cert-manager.io/v1",
-                kind: "Certificate",
-                metadata: { name: VAULT_CA_SECRET, namespace: ns },
-                spec: {
-                    isCA: true,
-                    commonName: VAULT_CA_COMMON_NAME,
-                    secretName: VAULT_CA_SECRET,
-                    duration: "87600h", // 10 years: the CA outlives many server certificates
-                    usages: ["digital signature", "key encipherment", "cert sign"],
-                    privateKey: { algorithm: "ECDSA", size: 256 },
-                    issuerRef: { group: "cert-manager.io", kind: "Issuer", name: VAULT_ROOT_ISSUER },
-                },
+                certificates: args.certificates,
+                policyName: "vault",
+                namespace: args.namespace,
+                namespaceResource: namespace,
+                rootIssuer: VAULT_ROOT_ISSUER,
+                caCommonName: VAULT_CA_COMMON_NAME,
+                caIssuer: VAULT_CA_ISSUER,
+                caSecret: VAULT_CA_SECRET,
+                tlsSecret: VAULT_TLS_SECRET,
+                dnsNames: vaultServerDnsNames(args.namespace),
+                ipAddresses: ["127.0.0.1"],
+                // Vault reads its certificate at start (and on SIGHUP): a year, renewed a month ahead (README: restart then).
+                duration: "8760h",
+                renewBefore: "720h",
             },
-            { ...k8sOpts, dependsOn: [root, ...grants] },
-        );
-        const caIssuer = issuer("ca-issuer", VAULT_CA_ISSUER, { ca: { secretName: VAULT_CA_SECRET } }, [ca]);
-        return new k8s.apiextensions.CustomResource(
-            `${name}-server-certificate`,
-            {
-                apiVersion: "cert-manager.io/v1",
-                kind: "Certificate",
-                metadata: { name: VAULT_TLS_SECRET, namespace: ns },
-                spec: {
-                    secretName: VAULT_TLS_SECRET,
-                    dnsNames,
-                    ipAddresses: ["127.0.0.1"],
-                    // Vault reads its certificate at start (and on SIGHUP): a year, renewed a month ahead (README: restart then).
-                    duration: "8760h",
-                    renewBefore: "720h",
-                    usages: [...PRIVATE_SERVER_USAGES],
-                    privateKey: { algorithm: "ECDSA", size: 256, rotationPolicy: "Always" },
-                    issuerRef: { group: "cert-manager.io", kind: "Issuer", name: VAULT_CA_ISSUER },
-                },
-            },
-            { ...k8sOpts, dependsOn: [caIssuer, ...grants] },
+            { parent: this, provider: args.cluster.k8sProvider },
         );
     }
 }

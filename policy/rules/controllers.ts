@@ -19,6 +19,8 @@ export interface ControllerOwner {
 export const chartName = (chart: unknown) => (typeof chart === "string" ? chart.split("/").pop() : undefined);
 const HELM_RELEASE = "kubernetes:helm.sh/v3:Release";
 const release = (chart: string) => (r: PolicyResource) => r.type === HELM_RELEASE && chartName(r.props.chart) === chart;
+const kustomization = (repository: string) => (r: PolicyResource) =>
+    r.type === "kubernetes:kustomize/v2:Directory" && typeof r.props.directory === "string" && r.props.directory.startsWith(`https://github.com/${repository}/`);
 const addon = (name: string) => (r: PolicyResource) => r.type === "aws:eks/addon:Addon" && r.props.addonName === name;
 
 /** Each controller the platform installs and the API groups it owns; a new layer's controller gets its row here. */
@@ -30,6 +32,7 @@ export const CONTROLLER_OWNERS: readonly ControllerOwner[] = [
     { groups: ["velero.io"], controller: "Velero (chart velero)", runsController: release("velero") },
     { groups: ["external-secrets.io", "generators.external-secrets.io"], controller: "External Secrets (chart external-secrets)", runsController: release("external-secrets") },
     { groups: ["snapshot.storage.k8s.io"], controller: "the snapshot-controller add-on", runsController: addon("snapshot-controller") },
+    { groups: ["k8s.keycloak.org"], controller: "the Keycloak Operator (keycloak-k8s-resources kustomization)", runsController: kustomization("keycloak/keycloak-k8s-resources") },
 ];
 
 /** API groups Kubernetes itself serves: no separate controller to order against. */

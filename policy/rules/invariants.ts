@@ -154,12 +154,16 @@ export const kubernetesProviderPolicy: StackValidationPolicy = {
 
 export const prerequisiteOrderPolicy: StackValidationPolicy = {
     name: "prerequisites-created-first",
-    description: "Resources that need another to exist first depend on it: flow logs on their log group, the EKS cluster on its control-plane log group.",
+    description: "Resources that need another to exist first depend on it: flow logs on their log group, the EKS cluster on its control-plane log group, an EKS identity provider on its realm.",
     enforcementLevel: "mandatory",
     validateStack: ({ resources }, report) => {
         const groups = resources.filter(isType("aws:cloudwatch/logGroup:LogGroup"));
         for (const fl of resources.filter(isType("aws:ec2/flowLog:FlowLog"))) {
             if (fl.props.logDestinationType === "cloud-watch-logs" && !dependsOn(fl, (d) => groups.includes(d))) report(`${fl.name}: does not wait for its log group`, fl.urn);
+        }
+        // EKS fetches the issuer's discovery document when it associates the provider: the realm must serve it.
+        for (const idp of resources.filter(isType("aws:eks/identityProviderConfig:IdentityProviderConfig"))) {
+            if (!dependsOn(idp, isType("keycloak:index/realm:Realm"))) report(`${idp.name}: does not wait for the realm its issuer URL names`, idp.urn);
         }
         for (const eks of resources.filter(isType("aws:eks/cluster:Cluster"))) {
             const name = `/aws/eks/${eks.props.name}/cluster`;
@@ -168,6 +172,22 @@ export const prerequisiteOrderPolicy: StackValidationPolicy = {
             if (asArray(eks.props.enabledClusterLogTypes).length > 0 && (!group || !dependsOn(eks, (d) => d === group))) {
                 report(`${eks.name}: control-plane logs go to ${name}, which the cluster does not wait for (EKS would create it with unbounded retention)`, eks.urn);
             }
+        }
+    },
+};
+
+/** Types a replacement must delete first (AWS refuses a second one under the same name), and why. */
+export const DELETE_FIRST_TYPES: Readonly<Record<string, string>> = {
+    "aws:eks/identityProviderConfig:IdentityProviderConfig": "EKS refuses a second identity provider config with the same name or issuer",
+};
+
+export const deleteBeforeReplacePolicy: StackValidationPolicy = {
+    name: "unique-names-delete-before-replace",
+    description: "Resources whose name AWS keeps unique and whose fields force replacement are deleted before their replacement is created.",
+    enforcementLevel: "mandatory",
+    validateStack: ({ resources }, report) => {
+        for (const r of resources.filter((x) => x.type in DELETE_FIRST_TYPES)) {
+            if (r.opts.deleteBeforeReplace !== true) report(`${r.type} ${r.name}: needs deleteBeforeReplace (${DELETE_FIRST_TYPES[r.type]})`, r.urn);
         }
     },
 };

@@ -69,6 +69,8 @@ export const NAMELESS_TYPES: ReadonlySet<string> = new Set([
     "aws:s3/bucketReplicationConfig:BucketReplicationConfig", "aws:efs/backupPolicy:BackupPolicy", "aws:efs/mountTarget:MountTarget",
     "aws:eks/accessEntry:AccessEntry", "aws:eks/accessPolicyAssociation:AccessPolicyAssociation", "aws:eks/addon:Addon",
     "aws:eks/podIdentityAssociation:PodIdentityAssociation", "aws:sqs/queuePolicy:QueuePolicy", "aws:route53/record:Record",
+    // Named inside its oidc block; EKS documents no length limit for it (the SSO layer fixes "keycloak").
+    "aws:eks/identityProviderConfig:IdentityProviderConfig",
 ]);
 
 /** The longest physical name a resource can get, and where it comes from; undefined when not known offline. */

@@ -1,0 +1,84 @@
+// The Keycloak custom resource (k8s.keycloak.org/v2alpha1) and its neighbours as pure data: table-tested, and checked
+// against the operator's CRD (test/fixtures/crds).
+import type { SsoConfig } from "../../stacks/schema-sso";
+
+export const KEYCLOAK_API_VERSION = "k8s.keycloak.org/v2alpha1";
+/** The Keycloak CR's name: the operator names the StatefulSet and `<name>-service` after it. */
+export const KEYCLOAK_NAME = "keycloak";
+export const KEYCLOAK_SERVICE = `${KEYCLOAK_NAME}-service`;
+export const KEYCLOAK_HTTPS_PORT = 8443;
+/** Labels the operator puts on every server pod (Constants.DEFAULT_LABELS + app.kubernetes.io/instance). */
+export const KEYCLOAK_POD_LABELS = { app: "keycloak", "app.kubernetes.io/managed-by": "keycloak-operator", "app.kubernetes.io/instance": KEYCLOAK_NAME } as const;
+export const KEYCLOAK_DB_SECRET = "keycloak-db";
+export const KEYCLOAK_ADMIN_SECRET = "keycloak-bootstrap-admin";
+export const KEYCLOAK_TLS_SECRET = "keycloak-server-tls";
+export const KEYCLOAK_CA_SECRET = "keycloak-ca";
+export const KEYCLOAK_ROOT_ISSUER = "keycloak-root";
+export const KEYCLOAK_CA_ISSUER = "keycloak-ca";
+export const KEYCLOAK_CA_COMMON_NAME = "Keycloak internal CA";
+/** The operator and CRDs of one release, applied with kustomize (the kustomization sets namespace `keycloak`). */
+export const KEYCLOAK_OPERATOR_REPOSITORY = "https://github.com/keycloak/keycloak-k8s-resources";
+
+export function operatorKustomization(version: string): string {
+    return `${KEYCLOAK_OPERATOR_REPOSITORY}/tree/${version}/kubernetes`;
+}
+
+/** Names the server certificate carries: the operator's Service in every form a client may use. */
+export function keycloakServerDnsNames(namespace: string): string[] {
+    return [KEYCLOAK_SERVICE, `${KEYCLOAK_SERVICE}.${namespace}`, `${KEYCLOAK_SERVICE}.${namespace}.svc`, `${KEYCLOAK_SERVICE}.${namespace}.svc.cluster.local`];
+}
+
+export interface KeycloakSpecArgs {
+    readonly settings: SsoConfig["keycloak"];
+    /** https://sso.<domain>: tokens carry <url>/realms/<realm> as issuer, whatever host a request came in on. */
+    readonly publicUrl: string;
+    readonly database: { readonly host: string; readonly port: number; readonly name: string };
+}
+
+/** spec of the Keycloak CR. */
+export function keycloakSpec(a: KeycloakSpecArgs) {
+    return {
+        instances: a.settings.instances,
+        image: `quay.io/keycloak/keycloak:${a.settings.version}`,
+        db: {
+            vendor: "postgres",
+            host: a.database.host,
+            port: a.database.port,
+            database: a.database.name,
+            usernameSecret: { name: KEYCLOAK_DB_SECRET, key: "username" },
+            passwordSecret: { name: KEYCLOAK_DB_SECRET, key: "password" },
+        },
+        // The full URL fixes scheme, host and port of every issued URL; requests for other hosts are refused.
+        hostname: { hostname: a.publicUrl, strict: true, backchannelDynamic: false },
+        // Envoy sets X-Forwarded-For/-Proto; without this Keycloak would see the gateway as the client.
+        proxy: { headers: "xforwarded" },
+        // TLS to the pods too (the gateway verifies it with the layer's CA); no plain HTTP listener.
+        http: { tlsSecret: KEYCLOAK_TLS_SECRET, httpEnabled: false },
+        // Published through the shared Gateway, not an Ingress of the operator.
+        ingress: { enabled: false },
+        bootstrapAdmin: { user: { secret: KEYCLOAK_ADMIN_SECRET } },
+        scheduling: {
+            topologySpreadConstraints: [
+                {
+                    maxSkew: 1,
+                    topologyKey: "topology.kubernetes.io/zone",
+                    whenUnsatisfiable: a.settings.zoneSpread,
+                    labelSelector: { matchLabels: { ...KEYCLOAK_POD_LABELS } },
+                },
+            ],
+        },
+        resources: { requests: { cpu: "500m", memory: "1250Mi" }, limits: { memory: "2Gi" } },
+        additionalOptions: [
+            // RDS refuses plain connections (rds.force_ssl); the driver is told to never try one.
+            { name: "db-url-properties", value: "?sslmode=require" },
+            { name: "log-console-output", value: "json" },
+            { name: "metrics-enabled", value: "true" },
+        ],
+    };
+}
+
+/** Keeps a rolling node drain from taking more than one server down; none for a single instance (it would block drains). */
+export function keycloakDisruptionBudget(namespace: string, instances: number) {
+    if (instances < 2) return undefined;
+    return { metadata: { name: KEYCLOAK_NAME, namespace }, spec: { maxUnavailable: 1, selector: { matchLabels: { ...KEYCLOAK_POD_LABELS } } } };
+}

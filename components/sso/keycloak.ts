@@ -1,0 +1,140 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import * as random from "@pulumi/random";
+import type { SsoConfig } from "../../stacks/schema-sso";
+import type { ClusterRef } from "../cluster/cluster-ref";
+import type { IngressRef } from "../ingress/ingress";
+import { platformNamespace } from "../shared/namespaces";
+import { PrivateCaGrant, privateServerCertificate } from "../shared/private-ca";
+import {
+    KEYCLOAK_ADMIN_SECRET,
+    KEYCLOAK_API_VERSION,
+    KEYCLOAK_CA_COMMON_NAME,
+    KEYCLOAK_CA_ISSUER,
+    KEYCLOAK_CA_SECRET,
+    KEYCLOAK_DB_SECRET,
+    KEYCLOAK_HTTPS_PORT,
+    KEYCLOAK_NAME,
+    KEYCLOAK_ROOT_ISSUER,
+    KEYCLOAK_SERVICE,
+    KEYCLOAK_TLS_SECRET,
+    keycloakDisruptionBudget,
+    keycloakServerDnsNames,
+    keycloakSpec,
+    operatorKustomization,
+} from "./keycloak-spec";
+
+/** Username of the bootstrap administrator of the master realm (its password is generated). */
+export const KEYCLOAK_ADMIN_USERNAME = "platform-bootstrap-admin";
+
+/** What Keycloak needs from its database: where it is and the credentials it was created with. */
+export interface KeycloakDatabaseRef {
+    readonly address: pulumi.Output<string>;
+    readonly port: number;
+    readonly databaseName: string;
+    readonly username: string;
+    readonly password: pulumi.Output<string>;
+}
+
+export interface KeycloakArgs {
+    readonly cluster: Pick<ClusterRef, "k8sProvider">;
+    /** Publishes sso.<domain> on the shared Gateway. */
+    readonly ingress: Pick<IngressRef, "domain" | "publishService">;
+    readonly certificates: PrivateCaGrant;
+    readonly namespace: string;
+    readonly settings: SsoConfig["keycloak"];
+    readonly database: KeycloakDatabaseRef;
+}
+
+/**
+ * Keycloak from its official operator and image: the operator's pinned release applied with kustomize, a `Keycloak`
+ * CR on the RDS database, TLS to the pods from the layer's private CA, published on sso.<domain>.
+ */
+export class Keycloak extends pulumi.ComponentResource {
+    /** https://sso.<domain>: the public base of every issuer URL. */
+    public readonly publicUrl: string;
+    /** The same URL, resolved only once Keycloak is Ready and its route Accepted (for the Keycloak provider). */
+    public readonly readyUrl: pulumi.Output<string>;
+    public readonly adminUsername = KEYCLOAK_ADMIN_USERNAME;
+    /** Generated; a Pulumi secret. */
+    public readonly adminPassword: pulumi.Output<string>;
+    public readonly server: k8s.apiextensions.CustomResource;
+
+    constructor(name: string, args: KeycloakArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:sso:Keycloak", name, {}, opts);
+        const ns = args.namespace;
+        const k8sOpts = { parent: this, provider: args.cluster.k8sProvider };
+        this.publicUrl = `https://sso.${args.ingress.domain}`;
+
+        // baseline, not restricted: the operator's own Deployment sets no securityContext (keycloak-k8s-resources).
+        const namespace = platformNamespace(`${name}-namespace`, ns, "baseline", k8sOpts);
+        const operator = new k8s.kustomize.v2.Directory(
+            `${name}-operator`,
+            { directory: operatorKustomization(args.settings.version), namespace: ns },
+            { ...k8sOpts, dependsOn: [namespace] },
+        );
+        const secrets = this.credentials(name, args, namespace, k8sOpts);
+        const certificate = privateServerCertificate(
+            name,
+            {
+                certificates: args.certificates,
+                policyName: "keycloak",
+                namespace: ns,
+                namespaceResource: namespace,
+                rootIssuer: KEYCLOAK_ROOT_ISSUER,
+                caCommonName: KEYCLOAK_CA_COMMON_NAME,
+                caIssuer: KEYCLOAK_CA_ISSUER,
+                caSecret: KEYCLOAK_CA_SECRET,
+                tlsSecret: KEYCLOAK_TLS_SECRET,
+                dnsNames: keycloakServerDnsNames(ns),
+                // Keycloak reloads its certificate files hourly (https-certificates-reload-period): no restart needed.
+                duration: "2160h",
+                renewBefore: "720h",
+            },
+            k8sOpts,
+        );
+        this.server = new k8s.apiextensions.CustomResource(
+            `${name}-server`,
+            {
+                apiVersion: KEYCLOAK_API_VERSION,
+                kind: "Keycloak",
+                // Pulumi waits for Ready: the realm is configured only once Keycloak answers.
+                metadata: { name: KEYCLOAK_NAME, namespace: ns, annotations: { "pulumi.com/waitFor": "condition=Ready" } },
+                spec: args.database.address.apply((host) =>
+                    keycloakSpec({ settings: args.settings, publicUrl: this.publicUrl, database: { host, port: args.database.port, name: args.database.databaseName } }),
+                ),
+            },
+            { ...k8sOpts, dependsOn: [operator, certificate, ...secrets.resources], customTimeouts: { create: "20m", update: "20m" } },
+        );
+        const budget = keycloakDisruptionBudget(ns, args.settings.instances);
+        if (budget) new k8s.policy.v1.PodDisruptionBudget(`${name}-disruption-budget`, budget, { ...k8sOpts, dependsOn: [namespace] });
+
+        const route = args.ingress.publishService(
+            {
+                name: "sso",
+                namespace: ns,
+                serviceName: KEYCLOAK_SERVICE,
+                servicePort: KEYCLOAK_HTTPS_PORT,
+                backendTls: { caSecretName: KEYCLOAK_TLS_SECRET, hostname: `${KEYCLOAK_SERVICE}.${ns}.svc` },
+            },
+            { parent: this, dependsOn: [this.server] },
+        );
+        this.readyUrl = pulumi.all([this.server.metadata.name, route.metadata.name]).apply(() => this.publicUrl);
+        this.adminPassword = secrets.adminPassword;
+        this.registerOutputs({ publicUrl: this.publicUrl });
+    }
+
+    /** The database credentials and the bootstrap administrator, as Secrets the CR names. */
+    private credentials(name: string, args: KeycloakArgs, namespace: k8s.core.v1.Namespace, k8sOpts: { parent: pulumi.Resource; provider: k8s.Provider }) {
+        const password = new random.RandomPassword(`${name}-admin-password`, { length: 32, special: false }, { parent: this });
+        const secret = (role: string, secretName: string, data: Record<string, pulumi.Input<string>>) =>
+            new k8s.core.v1.Secret(
+                `${name}-${role}`,
+                { metadata: { name: secretName, namespace: args.namespace }, type: "kubernetes.io/basic-auth", stringData: data },
+                { ...k8sOpts, dependsOn: [namespace] },
+            );
+        const db = secret("db-credentials", KEYCLOAK_DB_SECRET, { username: args.database.username, password: pulumi.secret(args.database.password) });
+        const admin = secret("admin-credentials", KEYCLOAK_ADMIN_SECRET, { username: KEYCLOAK_ADMIN_USERNAME, password: pulumi.secret(password.result) });
+        return { resources: [db, admin], adminPassword: pulumi.secret(password.result) };
+    }
+}

@@ -1,0 +1,180 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as keycloak from "@pulumi/keycloak";
+import * as random from "@pulumi/random";
+import type { SsoConfig } from "../../stacks/schema-sso";
+import { PLATFORM_GROUPS } from "../../stacks/schema-sso";
+import {
+    BUILT_IN_DEFAULT_SCOPES,
+    GROUPS_CLAIM,
+    GROUPS_SCOPE,
+    groupMapping,
+    issuerUrl,
+    platformClients,
+    PlatformClientName,
+    PlatformClientSpec,
+    realmEvents,
+    realmSecurity,
+} from "./realm-settings";
+
+export interface SsoRealmArgs {
+    /** Where `pulumi up` reaches Keycloak; resolves only once Keycloak is Ready and its route Accepted. */
+    readonly keycloakUrl: pulumi.Input<string>;
+    /** The public base URL tokens are issued under (https://sso.<domain>). */
+    readonly publicUrl: string;
+    readonly adminUsername: string;
+    readonly adminPassword: pulumi.Input<string>;
+    readonly domain: string;
+    /** Vault's address: its OIDC callback is one of the Vault client's redirect URIs. */
+    readonly vaultAddress: string;
+    readonly settings: SsoConfig["realm"];
+    readonly identityProviders: SsoConfig["identityProviders"];
+    /** Client secrets of the Oidc identity providers, by alias (plain here; made Pulumi secrets at use). */
+    readonly brokerSecrets: Readonly<Record<string, string>>;
+    /** Production: the realm (users, groups, sessions) is protected. @default false */
+    readonly protect?: boolean;
+}
+
+/** An OIDC client of the realm, as its consumer needs it. */
+export interface OidcClient {
+    readonly clientId: string;
+    readonly issuerUrl: string;
+    /** Empty for public clients; a Pulumi secret otherwise. */
+    readonly clientSecret: pulumi.Output<string>;
+}
+
+/** What the tenants layer needs from SSO: a group per tenant, and the name Kubernetes sees it under. */
+export interface TenantGroups {
+    tenantGroup(tenant: string): { readonly group: keycloak.Group; readonly name: string };
+}
+
+/**
+ * The `platform` realm as code: security settings, events, the platform groups, a `groups` client scope, the
+ * Kubernetes, Grafana and Vault clients, and brokered corporate identity providers.
+ */
+export class SsoRealm extends pulumi.ComponentResource implements TenantGroups {
+    public readonly provider: keycloak.Provider;
+    public readonly realm: keycloak.Realm;
+    public readonly issuerUrl: string;
+    public readonly groups: Readonly<Record<(typeof PLATFORM_GROUPS)[number], keycloak.Group>>;
+    public readonly clients: Readonly<Record<PlatformClientName, OidcClient>>;
+    private readonly name: string;
+    private readonly child: pulumi.CustomResourceOptions;
+
+    constructor(name: string, args: SsoRealmArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:sso:Realm", name, {}, opts);
+        this.name = name;
+        this.issuerUrl = issuerUrl(args.publicUrl, args.settings.name);
+        // The URL resolves only after Keycloak is Ready: the provider logs in at configure time (pulumi/pulumi#8917).
+        this.provider = new keycloak.Provider(
+            `${name}-provider`,
+            { url: args.keycloakUrl, realm: "master", clientId: "admin-cli", username: args.adminUsername, password: pulumi.secret(args.adminPassword) },
+            { parent: this },
+        );
+        this.child = { parent: this, provider: this.provider };
+        this.realm = new keycloak.Realm(`${name}-realm`, { ...realmSecurity(args.settings), displayName: `Platform (${args.domain})` }, { ...this.child, protect: args.protect ?? false });
+        new keycloak.RealmEvents(`${name}-events`, { realmId: this.realm.id, ...realmEvents(args.settings) }, this.child);
+
+        const group = (groupName: string) => new keycloak.Group(`${name}-group-${groupName}`, { realmId: this.realm.id, name: groupName }, this.child);
+        this.groups = { "platform-admins": group("platform-admins"), "platform-viewers": group("platform-viewers") };
+
+        const groupsScope = new keycloak.openid.ClientScope(
+            `${name}-groups-scope`,
+            { realmId: this.realm.id, name: GROUPS_SCOPE, description: "The user's groups, as the groups claim", includeInTokenScope: true },
+            this.child,
+        );
+        new keycloak.openid.GroupMembershipProtocolMapper(
+            `${name}-groups-mapper`,
+            { realmId: this.realm.id, clientScopeId: groupsScope.id, name: GROUPS_CLAIM, claimName: GROUPS_CLAIM, fullPath: false, addToIdToken: true, addToAccessToken: true, addToUserinfo: true },
+            this.child,
+        );
+        const clients = platformClients(args.domain, args.vaultAddress).map((spec) => [spec.clientId, this.client(spec, groupsScope)] as const);
+        this.clients = Object.fromEntries(clients) as Record<PlatformClientName, OidcClient>;
+
+        for (const idp of args.identityProviders) this.identityProvider(idp, args);
+        this.registerOutputs({ issuerUrl: this.issuerUrl });
+    }
+
+    /** A group for a tenant (`tenant-<name>`): its members get the tenant's access in Kubernetes, Vault and Argo CD. */
+    public tenantGroup(tenant: string): { readonly group: keycloak.Group; readonly name: string } {
+        const groupName = `tenant-${tenant}`;
+        return { group: new keycloak.Group(`${this.name}-tenant-${tenant}`, { realmId: this.realm.id, name: groupName }, this.child), name: groupName };
+    }
+
+    private client(spec: PlatformClientSpec, groupsScope: keycloak.openid.ClientScope): OidcClient {
+        const name = `${this.name}-client-${spec.clientId}`;
+        const confidential = spec.accessType === "CONFIDENTIAL";
+        const secret = confidential ? new random.RandomPassword(`${name}-secret`, { length: 48, special: false }, { parent: this }).result : undefined;
+        const client = new keycloak.openid.Client(
+            name,
+            {
+                realmId: this.realm.id,
+                clientId: spec.clientId,
+                name: spec.name,
+                accessType: spec.accessType,
+                clientSecret: secret && pulumi.secret(secret),
+                standardFlowEnabled: true,
+                implicitFlowEnabled: false,
+                directAccessGrantsEnabled: false,
+                serviceAccountsEnabled: false,
+                // Public clients prove possession of the login with PKCE; confidential ones use it too.
+                pkceCodeChallengeMethod: "S256",
+                validRedirectUris: [...spec.validRedirectUris],
+                validPostLogoutRedirectUris: [...spec.validPostLogoutRedirectUris],
+                webOrigins: [...spec.webOrigins],
+                fullScopeAllowed: false,
+            },
+            this.child,
+        );
+        new keycloak.openid.ClientDefaultScopes(
+            `${name}-default-scopes`,
+            { realmId: this.realm.id, clientId: client.id, defaultScopes: [...BUILT_IN_DEFAULT_SCOPES, groupsScope.name] },
+            this.child,
+        );
+        return { clientId: spec.clientId, issuerUrl: this.issuerUrl, clientSecret: secret ? pulumi.secret(secret) : pulumi.output("") };
+    }
+
+    private identityProvider(idp: SsoConfig["identityProviders"][number], args: SsoRealmArgs): void {
+        const name = `${this.name}-idp-${idp.alias}`;
+        const common = { realm: this.realm.realm, alias: idp.alias, displayName: idp.displayName, enabled: true, trustEmail: true, storeToken: false, syncMode: "FORCE" };
+        let provider: pulumi.Resource;
+        if (idp.type === "Oidc" && idp.oidc) {
+            provider = new keycloak.oidc.IdentityProvider(
+                name,
+                {
+                    ...common,
+                    ...idp.oidc,
+                    clientSecret: pulumi.secret(args.brokerSecrets[idp.alias] ?? ""),
+                    validateSignature: true,
+                    defaultScopes: "openid profile email",
+                },
+                this.child,
+            );
+        } else if (idp.type === "Saml" && idp.saml) {
+            provider = new keycloak.saml.IdentityProvider(
+                name,
+                {
+                    ...common,
+                    entityId: this.issuerUrl, // this realm, as the service provider
+                    singleSignOnServiceUrl: idp.saml.singleSignOnServiceUrl,
+                    signingCertificate: idp.saml.signingCertificate.replace(/\s+/g, ""),
+                    validateSignature: true,
+                    wantAssertionsSigned: true,
+                    postBindingResponse: true,
+                    postBindingAuthnRequest: true,
+                    principalType: "SUBJECT",
+                    nameIdPolicyFormat: "Persistent",
+                },
+                this.child,
+            );
+        } else {
+            throw new Error(`identity provider ${idp.alias}: type ${idp.type} without its ${idp.type.toLowerCase()} block (the schema refuses this)`);
+        }
+        idp.groupMappings.forEach((m, i) =>
+            new keycloak.CustomIdentityProviderMapping(
+                `${name}-group-${i}`,
+                { realm: this.realm.realm, identityProviderAlias: idp.alias, name: `${m.from} to ${m.to}`, ...groupMapping(idp, m) },
+                { ...this.child, dependsOn: [provider, this.groups[m.to]] },
+            ),
+        );
+    }
+}
