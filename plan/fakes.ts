@@ -96,6 +96,11 @@ export function fakeState(cloud: FakeCloud, type: string, name: string, inputs: 
             return { ...inputs, status: { addresses: [{ type: "Hostname", value: `k8s-${name}-0123456789.elb.${cloud.region}.amazonaws.com` }] } };
         case "aws:kms/key:Key":
             return { ...base, keyId: `key-${name}` };
+        case "aws:rds/instance:Instance":
+            return { ...base, address: `${name}.offlineplan.${cloud.region}.rds.amazonaws.com`, port: 5432, endpoint: `${name}.offlineplan.${cloud.region}.rds.amazonaws.com:5432` };
+        case "random:index/randomPassword:RandomPassword":
+            // A recognisable value: tests assert it appears in no plaintext input or output.
+            return { ...base, result: `offline-plan-password-${name}` };
         case "aws:cloudwatch/logGroup:LogGroup":
             return {
                 ...base,
