@@ -54,6 +54,9 @@ export function pinnedVersions(plan: Pick<Plan, "resources">): string[] {
         if (r.type === "aws:eks/cluster:Cluster") lines.push(`Kubernetes ${i.version} (${i.name})`);
         if (r.type === "aws:eks/addon:Addon") lines.push(`add-on ${i.addonName} ${i.addonVersion}`);
         if ((r.type === "kubernetes:helm.sh/v3:Release" || r.type === "kubernetes:helm.sh/v4:Chart") && i.version) lines.push(`chart ${String(i.chart).split("/").pop()} ${i.version}`);
+        // A kustomization pinned by its Git ref: github.com/<owner>/<repo>/tree/<ref>/<path>.
+        const kustomization = r.type === "kubernetes:kustomize/v2:Directory" ? /github\.com\/[^/]+\/([^/]+)\/tree\/([^/]+)/.exec(String(i.directory)) : null;
+        if (kustomization) lines.push(`kustomization ${kustomization[1]} ${kustomization[2]}`);
         if (r.type === "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass") {
             for (const term of i.spec?.amiSelectorTerms ?? []) if (term.alias) lines.push(`Karpenter node AMI ${term.alias}`);
         }

@@ -38,7 +38,7 @@ export function parsePlatformConfig(
         try {
             values[key] = JSON.parse(stored);
         } catch {
-            problems.push(`${fullKey}: expected an ${type} (JSON); got ${JSON.stringify(stored)}`);
+            problems.push(`${fullKey}: expected an ${type} (JSON); got ${entry.secret ? "[secret]" : JSON.stringify(stored)}`);
         }
     }
     const result = platformConfigSchema.safeParse(values, { reportInput: true });

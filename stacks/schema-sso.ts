@@ -106,7 +106,7 @@ export const ssoSchema = z.strictObject({
 export type SsoConfig = z.infer<typeof ssoSchema>;
 
 /** Client secrets of brokered OIDC providers, by alias: the secret key `ssoBrokerSecrets`. */
-export const ssoBrokerSecretsSchema = z.record(z.string().regex(DNS_LABEL, "expected an identity provider alias"), z.string().min(16, "expected a client secret (at least 16 characters)"));
+export const ssoBrokerSecretsSchema = z.record(z.string().regex(DNS_LABEL, "expected an identity provider alias"), z.string().min(1, "expected the client secret the corporate IdP issued"));
 
 export interface SsoContext {
     readonly production: boolean;

@@ -6,6 +6,7 @@ import { statementProblems } from "../policy/rules/iam";
 import { podIdentityTrustPolicy } from "../policy/rules/workload-identity";
 import { keyPolicyPrincipalsPolicy } from "../policy/rules/key-policies";
 import {
+    deleteBeforeReplacePolicy,
     helmReleasePolicy,
     kmsKeyRotationPolicy,
     kubernetesProviderPolicy,
@@ -16,12 +17,12 @@ import {
 } from "../policy/rules/invariants";
 import { committedPlan } from "./plans";
 
-type Opts = { parent?: string; deps?: string[]; provider?: string; protect?: boolean; retain?: boolean };
+type Opts = { parent?: string; deps?: string[]; provider?: string; protect?: boolean; retain?: boolean; deleteFirst?: boolean };
 function res(type: string, name: string, inputs: Record<string, unknown> = {}, o: Opts = {}): PlannedResource {
     const urn = `urn:pulumi:t::p::${type}::${name}`;
     return {
         urn, key: urn, type, name, custom: true, parent: o.parent, provider: o.provider, protect: o.protect ?? false, retainOnDelete: o.retain ?? false,
-        deleteBeforeReplace: false, dependsOn: o.deps ?? [], dependencies: o.deps ?? [], ignoreChanges: [], aliases: [], inputs, secretPaths: [],
+        deleteBeforeReplace: o.deleteFirst ?? false, dependsOn: o.deps ?? [], dependencies: o.deps ?? [], ignoreChanges: [], aliases: [], inputs, secretPaths: [],
     };
 }
 const run = async (policy: Parameters<typeof checkPolicies>[1], ...resources: PlannedResource[]) => (await checkPolicies({ resources }, policy)).map((v: Violation) => v.message);
@@ -194,6 +195,21 @@ describe("policy: prerequisites created first", () => {
             res("aws:eks/cluster:Cluster", "eks", { name: "c", enabledClusterLogTypes: ["api"] }, { deps: [group.urn] }),
         );
         assert.deepStrictEqual(v, []);
+    });
+});
+
+describe("policy: an EKS identity provider after its realm, replaced delete-first", () => {
+    const IDP = "aws:eks/identityProviderConfig:IdentityProviderConfig";
+    const realm = res("keycloak:index/realm:Realm", "realm");
+    it("refuses an identity provider that does not wait for the realm", async () => {
+        assert.deepStrictEqual(await run([prerequisiteOrderPolicy], realm, res(IDP, "idp", {}, { deleteFirst: true })), ["idp: does not wait for the realm its issuer URL names"]);
+    });
+    it("refuses one without deleteBeforeReplace (EKS keeps its name unique)", async () => {
+        const v = await run([deleteBeforeReplacePolicy], realm, res(IDP, "idp", {}, { deps: [realm.urn] }));
+        assert.deepStrictEqual(v, [`${IDP} idp: needs deleteBeforeReplace (EKS refuses a second identity provider config with the same name or issuer)`]);
+    });
+    it("accepts one that waits for the realm and is deleted first", async () => {
+        assert.deepStrictEqual(await run([prerequisiteOrderPolicy, deleteBeforeReplacePolicy], realm, res(IDP, "idp", {}, { deps: [realm.urn], deleteFirst: true })), []);
     });
 });
 

@@ -148,12 +148,13 @@ describe("plan: tree, outputs and diff @stack", () => {
         assert.match(renderDiff(diff), /\+- aws:ec2\/vpc:Vpc platform-network-vpc \(replace, REFUSED: inputs.cidrBlock\)\n.*inputs.cidrBlock: "10.20.0.0\/16" => "10.30.0.0\/16"/);
     });
 
-    it("lists every pinned version, the Karpenter AMI release included", async () => {
+    it("lists every pinned version, the Karpenter AMI release and the Keycloak operator's kustomization included", async () => {
         const prod = pinnedVersions(await committedPlan("prod"));
         assert.ok(prod.includes("Karpenter node AMI al2023@v20260714"));
         assert.ok(prod.includes("Kubernetes 1.36 (acme-prod)"));
         assert.ok(prod.includes("add-on vpc-cni v1.22.3-eksbuild.1"));
         assert.ok(prod.includes("chart velero 12.1.0") && prod.includes("chart cert-manager-approver-policy v0.27.0"));
+        assert.ok(prod.includes("kustomization keycloak-k8s-resources 26.7.3"), prod.join("\n"));
         assert.ok(pinnedVersions(await committedPlan("dev")).includes("Karpenter node AMI al2023@latest"));
     });
 

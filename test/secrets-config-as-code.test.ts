@@ -75,7 +75,12 @@ describeStacks((stack) => `secrets: Vault configuration as code in stack ${stack
             assert.deepStrictEqual([inputs(provider).address, inputs(provider).token, inputs(provider).skipChildToken], [plan().outputs.vaultAddress, "[secret]", "true"]);
             const job = named(plan().resources, "platform-secrets-bootstrap-job");
             const route = named(plan().resources, "vault-vault-route");
+            const gate = named(plan().resources, "platform-secrets-vault-ready");
+            assert.deepStrictEqual(inputs(gate).environment, { URL: `${plan().outputs.vaultAddress}/v1/sys/health`, TIMEOUT_SECONDS: "900" });
+            for (const dep of [job, route]) assert.ok(gate.dependsOn.includes(dep.urn), `the gate does not wait for ${dep.name}`);
+            assert.ok(provider.dependencies.includes(gate.urn), "the provider's address resolves before Vault answers from the runner");
             for (const r of res().filter((x) => x.custom && x.type.startsWith("vault:"))) {
+                assert.ok(r.dependencies.includes(gate.urn), `${r.name} waits for Vault to answer`);
                 assert.ok(r.dependencies.includes(job.urn), `${r.name} waits for the init Job`);
                 assert.ok(r.dependencies.includes(route.urn), `${r.name} waits for (and on destroy goes before) the route to Vault`);
             }

@@ -81,10 +81,16 @@ describe("config: bad SSO input is rejected with key, value and expectation", ()
     });
 
     it("never prints a broker secret that fails validation", () => {
-        const short = "tooshort";
         assert.throws(
-            () => parseWithSecrets({ ...withIdps(dev, OIDC_IDP), ...brokerSecrets({ corporate: short }) }),
-            (e: Error) => e.message.includes("platform:ssoBrokerSecrets.corporate") && e.message.includes("[secret]") && !e.message.includes(`"${short}"`),
+            () => parseWithSecrets({ ...withIdps(dev, OIDC_IDP), ...brokerSecrets({ corporate: 42 as unknown as string }) }),
+            (e: Error) => e.message.includes("platform:ssoBrokerSecrets.corporate") && e.message.includes("[secret]") && !e.message.includes("42"),
+        );
+    });
+
+    it("never prints a broker secret that is not JSON", () => {
+        assert.throws(
+            () => parseWithSecrets({ ...withIdps(dev, OIDC_IDP), "platform:ssoBrokerSecrets": `{${SECRET}` }),
+            (e: Error) => e.message.includes("platform:ssoBrokerSecrets: expected an object (JSON); got [secret]") && !e.message.includes(SECRET),
         );
     });
 

@@ -80,11 +80,12 @@ describe("sso: realm, client and server decisions", () => {
 
     it("runs the pinned image behind the proxy, TLS only, no operator Ingress, the bootstrap admin from its Secret", () => {
         const spec = keycloakSpec({ settings: { version: "26.7.3", instances: 2, zoneSpread: "DoNotSchedule" }, publicUrl: "https://sso.acme.example", database: DB });
+        // The operator's own image: a custom one would start --optimized and ignore db, health and metrics.
+        assert.ok(!("image" in spec), "spec.image set");
         assert.deepStrictEqual(
-            [spec.instances, spec.image, spec.hostname, spec.proxy, spec.http, spec.ingress, spec.bootstrapAdmin],
+            [spec.instances, spec.hostname, spec.proxy, spec.http, spec.ingress, spec.bootstrapAdmin],
             [
                 2,
-                "quay.io/keycloak/keycloak:26.7.3",
                 { hostname: "https://sso.acme.example", strict: true, backchannelDynamic: false },
                 { headers: "xforwarded" },
                 { tlsSecret: "keycloak-server-tls", httpEnabled: false },
@@ -108,7 +109,12 @@ describe("sso: realm, client and server decisions", () => {
                 labelSelector: { matchLabels: { app: "keycloak", "app.kubernetes.io/managed-by": "keycloak-operator", "app.kubernetes.io/instance": "keycloak" } },
             },
         ]);
-        assert.deepStrictEqual(spec.additionalOptions.find((o) => o.name === "db-url-properties"), { name: "db-url-properties", value: "?sslmode=require" });
+        assert.deepStrictEqual(spec.additionalOptions, [
+            { name: "db-url-properties", value: "?sslmode=require" },
+            { name: "log-console-output", value: "json" },
+            { name: "metrics-enabled", value: "true" },
+            { name: "spi-events-listener--jboss-logging--success-level", value: "info" },
+        ]);
     });
 
     it("has a disruption budget of one only with several instances (one would block every drain)", () => {
@@ -201,11 +207,16 @@ describeStacks((stack) => `sso: Keycloak and the realm in stack ${stack}`, "plat
         assert.deepStrictEqual([cert.secretName, cert.issuerRef.name, cert.dnsNames[2]], ["keycloak-server-tls", "keycloak-ca", "keycloak-service.keycloak.svc"]);
     });
 
-    it("configures the realm through a provider that resolves only after Keycloak is Ready and routed", () => {
+    it("configures the realm through a provider that resolves only once sso.<domain> answers from the runner", () => {
         const provider = named(res(), "platform-sso-realm-provider");
         assert.deepStrictEqual([inputs(provider).url, inputs(provider).realm, inputs(provider).username, inputs(provider).password], [`https://sso.${domain}`, "master", "platform-bootstrap-admin", "[secret]"]);
+        const gate = named(res(), "platform-sso-keycloak-ready");
+        assert.ok(provider.dependencies.includes(gate.urn), "provider does not wait for the gate");
+        assert.deepStrictEqual([inputs(gate).interpreter, inputs(gate).environment], [["node", "-e"], { URL: `https://sso.${domain}/realms/master`, TIMEOUT_SECONDS: "900" }]);
         const route = ofType(res(), "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute")[0];
-        for (const dep of [server(), route]) assert.ok(provider.dependencies.includes(dep.urn), `provider does not wait for ${dep.name}`);
+        for (const dep of [server(), route]) assert.ok(gate.dependsOn.includes(dep.urn), `gate does not wait for ${dep.name}`);
+        // DNS is published while Keycloak starts: the route does not wait for the server.
+        assert.ok(!route.dependsOn.includes(server().urn));
         for (const r of res().filter((x) => x.type.startsWith("keycloak:") && x.custom)) assert.strictEqual(r.provider, provider.urn, r.name);
     });
 
@@ -234,12 +245,27 @@ describeStacks((stack) => `sso: Keycloak and the realm in stack ${stack}`, "plat
         for (const id of ["grafana", "vault"]) {
             assert.deepStrictEqual([inputs(client(id)).accessType, inputs(client(id)).clientSecret, inputs(client(id)).directAccessGrantsEnabled], ["CONFIDENTIAL", "[secret]", false]);
         }
-        assert.deepStrictEqual(inputs(client("grafana")).validRedirectUris, [`https://grafana.${domain}/login/generic_oauth`]);
+        assert.deepStrictEqual(
+            ["kubernetes", "grafana", "vault"].map((id) => inputs(client(id)).validRedirectUris),
+            [
+                ["http://localhost:8000", "http://localhost:18000"],
+                [`https://grafana.${domain}/login/generic_oauth`],
+                [`https://vault.${domain}/ui/vault/auth/oidc/oidc/callback`, "http://localhost:8250/oidc/callback"],
+            ],
+        );
     });
 
     it("associates the realm with EKS (after the realm, deleted before replaced) and binds the oidc: groups", () => {
         const idp = named(res(), "platform-sso-cluster-login-identity-provider");
-        assert.deepStrictEqual(inputs(idp).oidc, eksOidcConfig(issuer, "kubernetes"));
+        assert.deepStrictEqual(inputs(idp).oidc, {
+            identityProviderConfigName: "keycloak",
+            issuerUrl: issuer,
+            clientId: "kubernetes",
+            usernameClaim: "preferred_username",
+            usernamePrefix: "oidc:",
+            groupsClaim: "groups",
+            groupsPrefix: "oidc:",
+        });
         assert.strictEqual(inputs(idp).clusterName, `acme-${stack}`);
         assert.ok(idp.deleteBeforeReplace);
         assert.ok(idp.dependsOn.includes(named(res(), "platform-sso-realm-realm").urn));

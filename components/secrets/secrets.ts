@@ -9,6 +9,7 @@ import { VaultBootstrap } from "./bootstrap";
 import { Vault, VaultArgs } from "./vault";
 import { VaultConfiguration } from "./vault-config";
 import { ExternalSecrets } from "./external-secrets";
+import { urlGate } from "../shared/readiness";
 
 /** What Vault needs (its settings aside), plus the layer's own settings and namespaces. */
 export interface SecretsArgs extends Omit<VaultArgs, "settings" | "zoneSpread"> {
@@ -64,16 +65,22 @@ export class Secrets extends pulumi.ComponentResource implements PlatformSecretS
             },
             { parent: this },
         );
+        // Vault's health answers 200 only from an initialised, unsealed, active server, reached through vault.<domain>.
+        const ready = urlGate(
+            `${name}-vault-ready`,
+            { url: `${this.vault.address}/v1/sys/health`, baseUrl: this.vault.address, dependsOn: [this.bootstrap.job, this.vault.route] },
+            { parent: this },
+        );
         this.configuration = new VaultConfiguration(
             `${name}-config`,
             {
-                address: this.vault.address,
+                address: ready.url,
                 token: this.bootstrap.rootToken,
                 kvMount: args.settings.vault.kvMount,
                 tokenTtl: args.settings.vault.tokenTtl,
                 issuer: args.cluster.oidcIssuerUrl,
                 // Configured through vault.<domain>: after the route exists (and on destroy, removed before it).
-                dependsOn: [this.bootstrap.job, this.vault.route],
+                dependsOn: [this.bootstrap.job, this.vault.route, ready.gate],
                 protect: args.protect,
             },
             { parent: this },

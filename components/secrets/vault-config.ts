@@ -9,8 +9,8 @@ export const KUBERNETES_AUTH_PATH = "kubernetes";
 export const OIDC_AUTH_PATH = "oidc";
 
 export interface VaultConfigurationArgs {
-    /** Where `pulumi up` reaches Vault (the published hostname by default). */
-    readonly address: string;
+    /** Where `pulumi up` reaches Vault (the published hostname by default), resolved once Vault answers there. */
+    readonly address: pulumi.Input<string>;
     /** Read at deploy time after initialisation; a Pulumi secret. */
     readonly token: pulumi.Input<string>;
     readonly kvMount: string;
@@ -106,8 +106,10 @@ export class VaultConfiguration extends pulumi.ComponentResource {
     }
 
     /** An `oidc` auth mount on the issuer, with a role per group (the SSO layer's login for people). */
-    public oidcLogin(name: string, a: OidcLoginArgs): { backend: vault.jwt.AuthBackend; roles: vault.jwt.AuthBackendRole[] } {
+    public oidcLogin(name: string, a: OidcLoginArgs, parent: pulumi.Resource): { backend: vault.jwt.AuthBackend; roles: vault.jwt.AuthBackendRole[] } {
+        // Parented by the caller: what waits for this configuration does not wait for the caller's layer too.
         const dependsOn = [...(this.opts.dependsOn as pulumi.Resource[]), ...a.dependsOn];
+        const opts = { parent, provider: this.provider };
         const backend = new vault.jwt.AuthBackend(
             `${this.name}-${name}`,
             {
@@ -121,7 +123,7 @@ export class VaultConfiguration extends pulumi.ComponentResource {
                 defaultRole: a.roles[0]?.roleName,
                 tune: { listingVisibility: "unauth", defaultLeaseTtl: `${this.ttl.default}s`, maxLeaseTtl: `${this.ttl.max}s`, tokenType: "default-service" },
             },
-            { ...this.opts, dependsOn },
+            { ...opts, dependsOn },
         );
         const roles = a.roles.map(
             (r) =>
@@ -140,7 +142,7 @@ export class VaultConfiguration extends pulumi.ComponentResource {
                         tokenTtl: this.ttl.default,
                         tokenMaxTtl: this.ttl.max,
                     },
-                    { ...this.opts, dependsOn: [...dependsOn, backend] },
+                    { ...opts, dependsOn: [...dependsOn, backend] },
                 ),
         );
         return { backend, roles };

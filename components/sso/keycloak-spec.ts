@@ -39,7 +39,8 @@ export interface KeycloakSpecArgs {
 export function keycloakSpec(a: KeycloakSpecArgs) {
     return {
         instances: a.settings.instances,
-        image: `quay.io/keycloak/keycloak:${a.settings.version}`,
+        // No `image`: the operator runs its own release's server image (the same version). A custom image would be
+        // started `--optimized`, ignoring build options such as db, health and metrics.
         db: {
             vendor: "postgres",
             host: a.database.host,
@@ -48,7 +49,7 @@ export function keycloakSpec(a: KeycloakSpecArgs) {
             usernameSecret: { name: KEYCLOAK_DB_SECRET, key: "username" },
             passwordSecret: { name: KEYCLOAK_DB_SECRET, key: "password" },
         },
-        // The full URL fixes scheme, host and port of every issued URL; requests for other hosts are refused.
+        // The full URL fixes scheme, host and port of every issued URL, whatever the request's Host header says.
         hostname: { hostname: a.publicUrl, strict: true, backchannelDynamic: false },
         // Envoy sets X-Forwarded-For/-Proto; without this Keycloak would see the gateway as the client.
         proxy: { headers: "xforwarded" },
@@ -73,6 +74,8 @@ export function keycloakSpec(a: KeycloakSpecArgs) {
             { name: "db-url-properties", value: "?sslmode=require" },
             { name: "log-console-output", value: "json" },
             { name: "metrics-enabled", value: "true" },
+            // Successful logins are logged at debug by default: info puts every login and admin event in the log.
+            { name: "spi-events-listener--jboss-logging--success-level", value: "info" },
         ],
     };
 }

@@ -6,6 +6,7 @@ import type { ClusterRef } from "../cluster/cluster-ref";
 import type { IngressRef } from "../ingress/ingress";
 import { platformNamespace } from "../shared/namespaces";
 import { PrivateCaGrant, privateServerCertificate } from "../shared/private-ca";
+import { urlGate } from "../shared/readiness";
 import {
     KEYCLOAK_ADMIN_SECRET,
     KEYCLOAK_API_VERSION,
@@ -53,7 +54,7 @@ export interface KeycloakArgs {
 export class Keycloak extends pulumi.ComponentResource {
     /** https://sso.<domain>: the public base of every issuer URL. */
     public readonly publicUrl: string;
-    /** The same URL, resolved only once Keycloak is Ready and its route Accepted (for the Keycloak provider). */
+    /** The same URL, resolved only once it answers from where `pulumi up` runs (for the Keycloak provider). */
     public readonly readyUrl: pulumi.Output<string>;
     public readonly adminUsername = KEYCLOAK_ADMIN_USERNAME;
     /** Generated; a Pulumi secret. */
@@ -117,9 +118,11 @@ export class Keycloak extends pulumi.ComponentResource {
                 servicePort: KEYCLOAK_HTTPS_PORT,
                 backendTls: { caSecretName: KEYCLOAK_TLS_SECRET, hostname: `${KEYCLOAK_SERVICE}.${ns}.svc` },
             },
-            { parent: this, dependsOn: [this.server] },
+            // Not after the server: external-dns publishes the name while Keycloak starts.
+            { parent: this, dependsOn: [namespace, certificate] },
         );
-        this.readyUrl = pulumi.all([this.server.metadata.name, route.metadata.name]).apply(() => this.publicUrl);
+        // Open once sso.<domain> answers from the runner: DNS published, certificate issued, Keycloak Ready.
+        this.readyUrl = urlGate(`${name}-ready`, { url: `${this.publicUrl}/realms/master`, baseUrl: this.publicUrl, dependsOn: [this.server, route] }, { parent: this }).url;
         this.adminPassword = secrets.adminPassword;
         this.registerOutputs({ publicUrl: this.publicUrl });
     }

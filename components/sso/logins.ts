@@ -72,11 +72,11 @@ export class ClusterLogin extends pulumi.ComponentResource {
 
 /** What the SSO layer needs from the secrets layer: an OIDC login mount on Vault. */
 export interface VaultOidcLogin {
-    oidcLogin(name: string, a: OidcLoginArgs): { backend: pulumi.Resource; roles: pulumi.Resource[] };
+    oidcLogin(name: string, a: OidcLoginArgs, parent: pulumi.Resource): { backend: pulumi.Resource; roles: pulumi.Resource[] };
 }
 
 /** Vault's login for people through the realm: the platform groups map to the secrets layer's policies. */
-export function vaultOidcLogin(vault: VaultOidcLogin, client: OidcClient, vaultAddress: string, dependsOn: pulumi.Resource[]) {
+export function vaultOidcLogin(vault: VaultOidcLogin, client: OidcClient, vaultAddress: string, dependsOn: pulumi.Resource[], parent: pulumi.Resource) {
     return vault.oidcLogin("oidc", {
         issuerUrl: client.issuerUrl,
         clientId: client.clientId,
@@ -85,5 +85,5 @@ export function vaultOidcLogin(vault: VaultOidcLogin, client: OidcClient, vaultA
         redirectUris: [`${vaultAddress}/ui/vault/auth/oidc/oidc/callback`, VAULT_CLI_REDIRECT_URI],
         roles: VAULT_OIDC_ROLES,
         dependsOn,
-    });
+    }, parent);
 }

@@ -16,6 +16,8 @@ import {
     realmSecurity,
 } from "./realm-settings";
 
+const PKCE_METHOD = "S256";
+
 export interface SsoRealmArgs {
     /** Where `pulumi up` reaches Keycloak; resolves only once Keycloak is Ready and its route Accepted. */
     readonly keycloakUrl: pulumi.Input<string>;
@@ -40,6 +42,8 @@ export interface OidcClient {
     readonly issuerUrl: string;
     /** Empty for public clients; a Pulumi secret otherwise. */
     readonly clientSecret: pulumi.Output<string>;
+    /** Every platform client requires PKCE: its consumer must send an S256 code challenge (Grafana: use_pkce). */
+    readonly pkce: "S256";
 }
 
 /** What the tenants layer needs from SSO: a group per tenant, and the name Kubernetes sees it under. */
@@ -117,7 +121,7 @@ export class SsoRealm extends pulumi.ComponentResource implements TenantGroups {
                 directAccessGrantsEnabled: false,
                 serviceAccountsEnabled: false,
                 // Public clients prove possession of the login with PKCE; confidential ones use it too.
-                pkceCodeChallengeMethod: "S256",
+                pkceCodeChallengeMethod: PKCE_METHOD,
                 validRedirectUris: [...spec.validRedirectUris],
                 validPostLogoutRedirectUris: [...spec.validPostLogoutRedirectUris],
                 webOrigins: [...spec.webOrigins],
@@ -130,7 +134,7 @@ export class SsoRealm extends pulumi.ComponentResource implements TenantGroups {
             { realmId: this.realm.id, clientId: client.id, defaultScopes: [...BUILT_IN_DEFAULT_SCOPES, groupsScope.name] },
             this.child,
         );
-        return { clientId: spec.clientId, issuerUrl: this.issuerUrl, clientSecret: secret ? pulumi.secret(secret) : pulumi.output("") };
+        return { clientId: spec.clientId, issuerUrl: this.issuerUrl, clientSecret: secret ? pulumi.secret(secret) : pulumi.output(""), pkce: "S256" };
     }
 
     private identityProvider(idp: SsoConfig["identityProviders"][number], args: SsoRealmArgs): void {

@@ -74,7 +74,7 @@ export class Sso extends pulumi.ComponentResource implements TenantGroups {
                 child,
             );
         }
-        vaultOidcLogin(args.vault.login, this.realm.clients.vault, args.vault.address, realmReady);
+        vaultOidcLogin(args.vault.login, this.realm.clients.vault, args.vault.address, realmReady, this);
         this.registerOutputs({ issuerUrl: this.issuerUrl, databaseAddress: this.database.address });
     }
 

@@ -1,0 +1,106 @@
+// Schema of `platform:observability`: chart pins, Prometheus/Alertmanager with the alert receiver, Loki, Tempo,
+// Grafana, the collectors, and every replica count, volume and request per stack.
+import { z } from "zod";
+import { chartVersion, Issue } from "./schema-common";
+
+export const ALERT_RECEIVER_TYPES = ["None", "Webhook", "Slack", "Email"] as const;
+/** Monolithic: Loki's single binary. Distributed: every Loki component scaled on its own (Simple Scalable is deprecated). */
+export const LOKI_MODES = ["Monolithic", "Distributed"] as const;
+export const ZONE_SPREADS = ["DoNotSchedule", "ScheduleAnyway"] as const;
+
+const oneOf = (values: readonly string[]) => ({ error: `expected ${values.join(" | ")}` });
+/** A Kubernetes quantity as requests take it: CPU in cores or millicores, memory and volumes in binary units. */
+const cpu = z.string().regex(/^(\d+m|\d+(\.\d+)?)$/, "expected a CPU quantity like 250m or 1");
+const memory = z.string().regex(/^\d+(Mi|Gi)$/, "expected a memory quantity like 512Mi or 2Gi");
+const volume = z.string().regex(/^[1-9]\d{0,4}Gi$/, "expected a volume size in Gi, like 20Gi");
+const replicas = (max: number) => z.number().int("expected a whole number").min(1, "expected at least 1 replica").max(max, `expected at most ${max} replicas`);
+/** Prometheus/Loki/Tempo durations: whole numbers of h or d (what every one of them parses the same way). */
+const retention = z.string().regex(/^[1-9]\d*(h|d)$/, "expected a retention like 72h or 15d (whole hours or days)");
+const requests = (c: string, m: string) => z.strictObject({ cpu: cpu.default(c), memory: memory.default(m) }).prefault({});
+
+/** Hours in a retention like "15d" or "72h". */
+export function retentionHours(value: string): number {
+    const n = Number(value.slice(0, -1));
+    return value.endsWith("d") ? n * 24 : n;
+}
+
+const receiver = z
+    .strictObject({
+        type: z.enum(ALERT_RECEIVER_TYPES, oneOf(ALERT_RECEIVER_TYPES)).default("None"),
+        slackChannel: z.string().regex(/^#[a-z0-9._-]{1,80}$/, "expected a Slack channel like #platform-alerts").optional(),
+        emailTo: z.email("expected an email address").optional(),
+        emailFrom: z.email("expected an email address").optional(),
+        smtpHost: z.string().regex(/^[a-z0-9.-]+:\d{2,5}$/, "expected host:port of the SMTP server, like email-smtp.eu-west-1.amazonaws.com:587").optional(),
+        smtpUsername: z.string().min(1).optional(),
+    })
+    .prefault({})
+    .describe("Where alerts go. The secret part (webhook or Slack URL, SMTP password) is the secret key alertReceiverSecret.");
+
+export const observabilitySchema = z.strictObject({
+    zoneSpread: z.enum(ZONE_SPREADS, oneOf(ZONE_SPREADS)).default("ScheduleAnyway").describe("How replicated components spread over zones (production: DoNotSchedule)."),
+    charts: z.strictObject({
+        kubePrometheusStack: chartVersion().describe("prometheus-community/kube-prometheus-stack (Prometheus Operator, Prometheus, Alertmanager, node-exporter, kube-state-metrics)."),
+        loki: chartVersion().describe("grafana-community/loki."),
+        tempo: chartVersion().describe("grafana-community/tempo (single binary on S3)."),
+        grafana: chartVersion().describe("grafana-community/grafana."),
+        alloy: chartVersion().describe("grafana/alloy."),
+        otelCollector: chartVersion().describe("open-telemetry/opentelemetry-collector."),
+    }),
+    otelCollectorImage: z
+        .string()
+        .regex(/^[a-z0-9.-]+(\/[a-z0-9._-]+)+:\d+\.\d+\.\d+$/, "expected an image pinned to a release, like otel/opentelemetry-collector-k8s:0.158.0")
+        .describe("The collector distribution the gateway runs (the chart names none)."),
+    prometheus: z
+        .strictObject({
+            replicas: replicas(3).default(1),
+            retention: retention.default("7d"),
+            storageSize: volume.default("20Gi"),
+            requests: requests("250m", "1Gi"),
+        })
+        .prefault({}),
+    alertmanager: z.strictObject({ replicas: replicas(3).default(1), requests: requests("10m", "64Mi"), receiver }).prefault({}),
+    loki: z
+        .strictObject({
+            mode: z.enum(LOKI_MODES, oneOf(LOKI_MODES)).default("Monolithic"),
+            replicas: replicas(5).default(1).describe("Monolithic: the single binary; Distributed: each of ingester, distributor, querier, query frontend, index gateway."),
+            retention: retention.default("168h"),
+            storageSize: volume.default("10Gi").describe("Write-ahead log volume per ingesting pod (chunks and index live in S3)."),
+            requests: requests("100m", "256Mi"),
+        })
+        .prefault({}),
+    tempo: z.strictObject({ retention: retention.default("72h"), storageSize: volume.default("10Gi"), requests: requests("100m", "256Mi") }).prefault({}),
+    grafana: z.strictObject({ replicas: replicas(3).default(1), requests: requests("50m", "128Mi") }).prefault({}),
+    alloy: z.strictObject({ requests: requests("50m", "128Mi") }).prefault({}).describe("Per node (DaemonSet)."),
+    otelCollector: z.strictObject({ replicas: replicas(5).default(1), requests: requests("50m", "128Mi") }).prefault({}),
+});
+export type ObservabilityConfig = z.infer<typeof observabilitySchema>;
+
+/** The secret half of the alert receiver: the webhook or Slack URL, or the SMTP password. */
+export const alertReceiverSecretSchema = z.string().min(8, "expected the receiver's URL or password");
+
+export function checkObservability(o: ObservabilityConfig, ctx: { production: boolean; receiverSecret: boolean }, issue: Issue) {
+    const at = (...p: (string | number)[]) => ["observability", ...p];
+    const r = o.alertmanager.receiver;
+    const needs: Record<(typeof ALERT_RECEIVER_TYPES)[number], (keyof typeof r)[]> = {
+        None: [],
+        Webhook: [],
+        Slack: ["slackChannel"],
+        Email: ["emailTo", "emailFrom", "smtpHost", "smtpUsername"],
+    };
+    for (const key of needs[r.type]) if (r[key] === undefined) issue(at("alertmanager", "receiver", key), `required with type ${r.type}`, undefined);
+    for (const key of ["slackChannel", "emailTo", "emailFrom", "smtpHost", "smtpUsername"] as const) {
+        if (r[key] !== undefined && !needs[r.type].includes(key)) issue(at("alertmanager", "receiver", key), `expected only with type ${key === "slackChannel" ? "Slack" : "Email"}`, r[key]);
+    }
+    if (r.type !== "None" && !ctx.receiverSecret) {
+        issue(["alertReceiverSecret"], `required with receiver type ${r.type}: pulumi config set --secret alertReceiverSecret <${r.type === "Email" ? "SMTP password" : "URL"}>`, undefined);
+    }
+    if (r.type === "None" && ctx.receiverSecret) issue(["alertReceiverSecret"], "expected no receiver secret with receiver type None", "[secret]");
+    if (!ctx.production) return;
+    if (r.type === "None") issue(at("alertmanager", "receiver", "type"), "expected a receiver in production (alerts nobody receives are not alerts)", r.type);
+    if (retentionHours(o.prometheus.retention) < 15 * 24) issue(at("prometheus", "retention"), "expected at least 15d in production", o.prometheus.retention);
+    if (o.prometheus.replicas < 2) issue(at("prometheus", "replicas"), "expected at least 2 in production", o.prometheus.replicas);
+    if (o.alertmanager.replicas < 2) issue(at("alertmanager", "replicas"), "expected at least 2 in production", o.alertmanager.replicas);
+    if (o.loki.mode !== "Distributed") issue(at("loki", "mode"), "expected Distributed in production (the single binary cannot scale or survive a zone)", o.loki.mode);
+    if (retentionHours(o.loki.retention) < 30 * 24) issue(at("loki", "retention"), "expected at least 30d in production", o.loki.retention);
+    if (o.zoneSpread !== "DoNotSchedule") issue(at("zoneSpread"), "expected DoNotSchedule in production", o.zoneSpread);
+}
