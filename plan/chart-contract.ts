@@ -47,6 +47,22 @@ function resolve(schema: Schema | undefined, root: Schema | undefined): Schema |
     return s;
 }
 
+/**
+ * Keys a chart reads but declares only in a comment of its values.yaml, or whose content is another program's free-form
+ * configuration the chart renders as is, by chart name: each checked by hand in the chart's templates at the pinned
+ * version.
+ */
+export const UNDECLARED_VALUE_PATHS: Readonly<Record<string, readonly string[]>> = {
+    // tempo 2.2.4: templates render tempo.storage as Tempo's storage block; s3 is a commented example.
+    tempo: ["tempo.storage.trace.s3"],
+    // grafana 12.11.1: grafana.ini is Grafana's own configuration file, section by section.
+    grafana: ["grafana.ini"],
+    // opentelemetry-collector 0.170.0: config is the collector's configuration; the PDB's bounds are commented options.
+    "opentelemetry-collector": ["config", "podDisruptionBudget.maxUnavailable"],
+    // kube-prometheus-stack 88.5.3: alertmanager.config is Alertmanager's configuration file.
+    "kube-prometheus-stack": ["alertmanager.config"],
+};
+
 /** Kubernetes maps whose keys are the user's (labels, annotations, selectors, flags): open wherever they appear. */
 export const OPEN_MAP_KEYS: ReadonlySet<string> = new Set(["nodeSelector", "annotations", "podAnnotations", "labels", "podLabels", "extraArgs"]);
 
@@ -69,6 +85,8 @@ export function undeclaredValuePaths(values: unknown, contract: ChartContract, o
             value.forEach((v, i) => walk(v, itemDefault, itemSchema, `${at}[${i}]`));
             return;
         }
+        // null deletes a chart default (Helm's documented way to drop a key).
+        if (value === null && defaults !== undefined) return;
         if (!isMap(value)) {
             if (isMap(defaults) && Object.keys(defaults).length > 0) problems.push(`${at}: ${JSON.stringify(value)} where the chart expects a map`);
             return;
@@ -79,7 +97,7 @@ export function undeclaredValuePaths(values: unknown, contract: ChartContract, o
             return;
         }
         if (isMap(defaults) && Object.keys(defaults).length === 0 && !listed) return;
-        if (isMap(schema?.additionalProperties)) return;
+        if (isMap(schema?.additionalProperties) || schema?.additionalProperties === true) return;
         for (const [key, v] of Object.entries(value)) {
             const path = at ? `${at}.${key}` : key;
             const d = isMap(defaults) ? defaults[key] : undefined;

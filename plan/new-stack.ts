@@ -9,6 +9,7 @@ import * as path from "path";
 import { parseArgs } from "util";
 import * as YAML from "yaml";
 import { ConfigError, parsePlatformConfig } from "../stacks/config";
+import { ConfigKey, configKeys } from "../stacks/schema";
 import { ProjectFile, readProject, stackConfigFromText, StackFileError } from "./stack-files";
 
 export interface NewStackOptions {
@@ -97,9 +98,20 @@ export function newStackFile(project: ProjectFile, options: NewStackOptions, exa
     const replicates = doc.hasIn(["config", `${ns}:backup`, "replicaRegion"]);
     if (replicates && !options.replicaRegion) throw new ConfigError([`--replica-region: the ${options.tier} example copies backups to another region; name one other than ${options.region}`]);
     if (options.replicaRegion) set("backup", ["replicaRegion"], options.replicaRegion);
+    // A secret is encrypted for its own stack: the example's ciphertext is dropped; the new stack sets its own.
+    const secrets = secretKeysIn(doc, ns);
+    for (const key of secrets) doc.deleteIn(["config", `${ns}:${key}`]);
     const text = doc.toString({ flowCollectionPadding: false });
-    parsePlatformConfig(stackConfigFromText(project, options.stack, file, text).config, ns);
+    const config = stackConfigFromText(project, options.stack, file, text).config;
+    // Validated as it will be once the secrets are set (their values are unknown here).
+    const placeholders = Object.fromEntries(secrets.map((k) => [`${ns}:${k}`, configKeys[k].type === "string" ? "[secret]" : "{}"]));
+    parsePlatformConfig({ ...config, ...placeholders }, ns, (k) => k in placeholders);
     return text;
+}
+
+/** Secret keys of the platform's schema the example file sets (their values must be set again per stack). */
+export function secretKeysIn(doc: YAML.Document, ns: string): ConfigKey[] {
+    return (Object.keys(configKeys) as ConfigKey[]).filter((k) => "secret" in configKeys[k] && doc.hasIn(["config", `${ns}:${k}`]));
 }
 
 const USAGE = `usage: npm run new-stack -- <stack> --tier development|staging|production --account ID --region REGION
@@ -180,6 +192,8 @@ export function main(argv: string[], projectDir: string): number {
         );
         fs.writeFileSync(file, text, { flag: "wx" });
         console.log(`wrote ${file} (from Pulumi.${example}.yaml; validated). Next: npm run plan -- --stack ${stack}`);
+        const secrets = secretKeysIn(YAML.parseDocument(fs.readFileSync(path.join(projectDir, `Pulumi.${example}.yaml`), "utf8")), readProject(projectDir).name);
+        for (const key of secrets) console.log(`then set the secret the example uses: pulumi config set --secret --stack ${stack} ${key} <value>   (README: ${key})`);
         return 0;
     } catch (e) {
         if (e instanceof ConfigError || e instanceof StackFileError) {

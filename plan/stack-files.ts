@@ -4,7 +4,8 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 
-export const SECRET_PLACEHOLDER = "[secret]";
+import { MASKED_SECRET } from "../stacks/config";
+export const SECRET_PLACEHOLDER = MASKED_SECRET;
 
 export interface StackConfig {
     readonly project: string;

@@ -14,7 +14,7 @@ export type { PlatformConfig } from "./schema";
 export function parsePlatformConfig(
     raw: Readonly<Record<string, string>>,
     namespace: string,
-    isSecret: (fullKey: string) => boolean = () => false,
+    isSecret: (fullKey: string) => boolean = (key) => isMaskedSecret(raw[key]),
 ): PlatformConfig {
     const problems: string[] = [];
     const values: Record<string, unknown> = {};
@@ -48,6 +48,14 @@ export function parsePlatformConfig(
     }
     if (problems.length > 0 || !result.success) throw new ConfigError(problems);
     return result.data;
+}
+
+/** What the offline plan and the tests read from a stack file in place of a `secure:` value (plan/stack-files). */
+export const MASKED_SECRET = "[secret]";
+
+/** A value read offline from a `secure:` entry (whole, or inside an object): Pulumi holds it as a secret. */
+function isMaskedSecret(stored: string | undefined): boolean {
+    return stored === MASKED_SECRET || (stored?.includes(JSON.stringify(MASKED_SECRET)) ?? false);
 }
 
 /** Whether Pulumi holds this key as a secret (the SDK exports the check from its runtime, untyped). */

@@ -77,6 +77,15 @@ export interface PlatformOutputs {
     readonly ssoAdminUsername: string;
     /** Its generated password. Secret. */
     readonly ssoAdminPassword: pulumi.Output<string>;
+    /** Grafana (login through SSO). */
+    readonly grafanaUrl: string;
+    /** In-cluster OTLP endpoints of the OpenTelemetry gateway: traces, metrics and logs from applications. */
+    readonly otlpGrpcEndpoint: string;
+    readonly otlpHttpEndpoint: string;
+    /** In-cluster Prometheus remote-write receiver. */
+    readonly prometheusRemoteWriteUrl: string;
+    /** In-cluster Loki push API. */
+    readonly lokiPushUrl: string;
 }
 
 export function platformOutputs(config: PlatformConfig, platform: Platform): PlatformOutputs {
@@ -126,5 +135,10 @@ export function platformOutputs(config: PlatformConfig, platform: Platform): Pla
         kubectlOidcClientId: platform.sso.kubernetesClient.clientId,
         ssoAdminUsername: platform.sso.keycloak.adminUsername,
         ssoAdminPassword: pulumi.secret(platform.sso.keycloak.adminPassword),
+        grafanaUrl: platform.observability.grafanaUrl,
+        otlpGrpcEndpoint: platform.observability.otlpGrpcEndpoint,
+        otlpHttpEndpoint: platform.observability.otlpHttpEndpoint,
+        prometheusRemoteWriteUrl: platform.observability.prometheusRemoteWriteUrl,
+        lokiPushUrl: platform.observability.lokiPushUrl,
     };
 }

@@ -69,14 +69,17 @@ export const observabilitySchema = z.strictObject({
         })
         .prefault({}),
     tempo: z.strictObject({ retention: retention.default("72h"), storageSize: volume.default("10Gi"), requests: requests("100m", "256Mi") }).prefault({}),
-    grafana: z.strictObject({ replicas: replicas(3).default(1), requests: requests("50m", "128Mi") }).prefault({}),
+    grafana: z
+        .strictObject({ requests: requests("50m", "128Mi") })
+        .prefault({})
+        .describe("One replica: its state is code or comes from SSO (several would need a shared database)."),
     alloy: z.strictObject({ requests: requests("50m", "128Mi") }).prefault({}).describe("Per node (DaemonSet)."),
     otelCollector: z.strictObject({ replicas: replicas(5).default(1), requests: requests("50m", "128Mi") }).prefault({}),
 });
 export type ObservabilityConfig = z.infer<typeof observabilitySchema>;
 
 /** The secret half of the alert receiver: the webhook or Slack URL, or the SMTP password. */
-export const alertReceiverSecretSchema = z.string().min(8, "expected the receiver's URL or password");
+export const alertReceiverSecretSchema = z.string().min(1, "expected the receiver's URL or password");
 
 export function checkObservability(o: ObservabilityConfig, ctx: { production: boolean; receiverSecret: boolean }, issue: Issue) {
     const at = (...p: (string | number)[]) => ["observability", ...p];
@@ -95,6 +98,7 @@ export function checkObservability(o: ObservabilityConfig, ctx: { production: bo
         issue(["alertReceiverSecret"], `required with receiver type ${r.type}: pulumi config set --secret alertReceiverSecret <${r.type === "Email" ? "SMTP password" : "URL"}>`, undefined);
     }
     if (r.type === "None" && ctx.receiverSecret) issue(["alertReceiverSecret"], "expected no receiver secret with receiver type None", "[secret]");
+    if (o.loki.mode === "Distributed" && o.loki.replicas < 3) issue(at("loki", "replicas"), "expected at least 3 with mode Distributed (three copies of every stream, one ingester per zone)", o.loki.replicas);
     if (!ctx.production) return;
     if (r.type === "None") issue(at("alertmanager", "receiver", "type"), "expected a receiver in production (alerts nobody receives are not alerts)", r.type);
     if (retentionHours(o.prometheus.retention) < 15 * 24) issue(at("prometheus", "retention"), "expected at least 15d in production", o.prometheus.retention);

@@ -9,6 +9,7 @@ import { backupSchema, checkBackup, checkStorage, storageSchema } from "./schema
 import { checkIngress, ingressSchema } from "./schema-ingress";
 import { checkSecrets, secretsSchema } from "./schema-secrets";
 import { checkSso, ssoBrokerSecretsSchema, ssoSchema } from "./schema-sso";
+import { alertReceiverSecretSchema, checkObservability, observabilitySchema } from "./schema-observability";
 import { cloudwatchRetention, ipv4Cidr } from "./schema-common";
 
 /** How a config key is stored by Pulumi: `string` keys are taken verbatim, the others are JSON. */
@@ -202,6 +203,17 @@ export const configKeys = {
         secret: true,
         schema: ssoBrokerSecretsSchema.optional().describe("Secret: client secrets of the Oidc entries of sso.identityProviders, by alias."),
     },
+    observability: {
+        type: "object",
+        schema: observabilitySchema.describe(
+            "Observability: zoneSpread, charts{kubePrometheusStack, loki, tempo, grafana, alloy, otelCollector}, otelCollectorImage, prometheus, alertmanager{receiver}, loki, tempo, grafana, alloy, otelCollector sizing.",
+        ),
+    },
+    alertReceiverSecret: {
+        type: "string",
+        secret: true,
+        schema: alertReceiverSecretSchema.optional().describe("Secret: the alert receiver's webhook or Slack URL, or its SMTP password."),
+    },
     backup: { type: "object", schema: backupSchema.describe("Velero: chart and plugin versions, schedules with TTLs, bucket lifecycle, cross-region copy.") },
 } as const satisfies Record<string, { type: PulumiConfigType; schema: z.ZodType; secret?: true }>;
 
@@ -264,6 +276,7 @@ export const platformConfigSchema = z.strictObject(shape).superRefine((cfg, ctx)
     checkBackup(cfg.backup, { production, region: cfg.region, efs: cfg.storage.efs.enabled }, issue);
     checkIngress(cfg.ingress, { production }, issue);
     checkSecrets(cfg.secrets, { production }, issue);
+    checkObservability(cfg.observability, { production, receiverSecret: cfg.alertReceiverSecret !== undefined }, issue);
     checkSso(cfg.sso, { production, brokerSecrets: cfg.ssoBrokerSecrets ?? {}, ingress: { issuer: cfg.ingress.certificates.issuer, scheme: cfg.ingress.loadBalancer.scheme } }, issue);
     if (parseIpv4Cidr(net.cidr).error) return; // already reported
     checkCluster(

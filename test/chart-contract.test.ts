@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { PROJECT_DIR } from "../plan/engine";
-import { ChartContract, chartFixtureDir, readChartContract, undeclaredValuePaths } from "../plan/chart-contract";
+import { ChartContract, chartFixtureDir, UNDECLARED_VALUE_PATHS, readChartContract, undeclaredValuePaths } from "../plan/chart-contract";
 import { listStacks } from "../plan/stack-files";
 import { CLEANUP_CHART } from "../components/shared/finalizer-cleanup";
 import { committedPlan } from "./plans";
@@ -25,7 +25,7 @@ describe("chart contracts: every value the program sets exists in the pinned cha
                     problems.push(`${r.name}: no fixture for ${name} ${r.inputs.version} under test/fixtures/charts`);
                     continue;
                 }
-                problems.push(...undeclaredValuePaths(r.inputs.values ?? {}, contract).map((p) => `${r.name} (${name} ${r.inputs.version}): ${p}`));
+                problems.push(...undeclaredValuePaths(r.inputs.values ?? {}, contract, UNDECLARED_VALUE_PATHS[name]).map((p) => `${r.name} (${name} ${r.inputs.version}): ${p}`));
             }
             assert.deepStrictEqual(problems, []);
         });
@@ -51,6 +51,15 @@ describe("chart contracts: undeclaredValuePaths", () => {
     });
     it("reports a plain value where the chart expects a map", () => assert.deepStrictEqual(check({ image: "repo:tag" }), ['image: "repo:tag" where the chart expects a map']));
     it("accepts an explicitly opened path", () => assert.deepStrictEqual(check({ webhook: { hostNetwork: true } }, ["webhook.hostNetwork"]), []));
+    it("accepts null for a key the chart has (Helm deletes it), not for one it lacks", () => {
+        assert.deepStrictEqual(check({ image: { tag: null } }), []);
+        assert.deepStrictEqual(check({ image: { digest: null } }), ["image.digest: not in the chart's values"]);
+    });
+    it("treats a schema map with additionalProperties: true as open", () => {
+        const open: ChartContract = { defaults: { storage: { type: "s3" } }, schema: { type: "object", properties: { storage: { type: "object", additionalProperties: true } } } };
+        assert.deepStrictEqual(undeclaredValuePaths({ storage: { bucketNames: { chunks: "b" } } }, open), []);
+        assert.deepStrictEqual(undeclaredValuePaths({ storage: { bucketNames: { chunks: "b" } } }, { defaults: open.defaults }), ["storage.bucketNames: not in the chart's values"]);
+    });
     it("finds the fixture of an OCI chart by its last path segment", () =>
         assert.strictEqual(chartFixtureDir("/f", "oci://public.ecr.aws/karpenter/karpenter", "1.14.1"), path.join("/f", "karpenter-1.14.1")));
     it("lists every fixture directory in SOURCES.md, and each has a values.yaml", () => {

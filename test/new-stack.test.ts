@@ -18,16 +18,22 @@ function scratchProject(): string {
 const required = ["--account", "333333333333", "--region", "eu-central-1", "--domain", "qa.platform.example.org", "--admin", "arn:aws:iam::333333333333:role/PlatformAdmin"];
 const more = ["--owner", "team@example.org", "--cost-centre", "CC-QA", "--cidr", "10.40.0.0/16"];
 
-function run(dir: string, args: string[]): { code: number; stderr: string } {
+function run(dir: string, args: string[]): { code: number; stderr: string; stdout: string } {
     const errors: string[] = [];
+    const lines: string[] = [];
     const [error, log] = [console.error, console.log];
     console.error = (...a: unknown[]) => void errors.push(a.join(" "));
-    console.log = () => undefined;
+    console.log = (...a: unknown[]) => void lines.push(a.join(" "));
     try {
-        return { code: main(args, dir), stderr: errors.join("\n") };
+        return { code: main(args, dir), stderr: errors.join("\n"), stdout: lines.join("\n") };
     } finally {
         [console.error, console.log] = [error, log];
     }
+}
+
+/** What `pulumi config set --secret <key>` leaves in a stack file (the offline reader masks the ciphertext). */
+function setSecret(dir: string, stack: string, key: string): void {
+    fs.appendFileSync(path.join(dir, `Pulumi.${stack}.yaml`), `  platform:${key}:\n    secure: v1:test-ciphertext\n`);
 }
 
 describe("npm run new-stack: a validated stack file for a new environment", () => {
@@ -59,7 +65,13 @@ describe("npm run new-stack: a validated stack file for a new environment", () =
         assert.strictEqual(refused.code, 1);
         assert.match(refused.stderr, /--replica-region: the production example copies backups to another region; name one other than eu-central-1/);
         assert.ok(!fs.existsSync(path.join(dir, "Pulumi.live.yaml")));
-        assert.strictEqual(run(dir, ["live", "--tier", "production", ...required, ...more, "--replica-region", "eu-west-1", "--zone-id", "Z0123456789ABC"]).code, 0);
+        const written = run(dir, ["live", "--tier", "production", ...required, ...more, "--replica-region", "eu-west-1", "--zone-id", "Z0123456789ABC"]);
+        assert.strictEqual(written.code, 0);
+        // The example's receiver secret is encrypted for the example: dropped, and the command says what to set.
+        assert.doesNotMatch(fs.readFileSync(path.join(dir, "Pulumi.live.yaml"), "utf8"), /platform:alertReceiverSecret:|EXAMPLE-replace/);
+        assert.match(written.stdout, /pulumi config set --secret --stack live alertReceiverSecret <value>/);
+        assert.throws(() => parsePlatformConfig(readStackConfig(dir, "live").config, "platform"), /platform:alertReceiverSecret: required with receiver type Slack/);
+        setSecret(dir, "live", "alertReceiverSecret");
         const cfg = parsePlatformConfig(readStackConfig(dir, "live").config, "platform");
         assert.strictEqual(cfg.tier, "production");
         assert.strictEqual(cfg.network.availabilityZones, undefined);
@@ -75,6 +87,7 @@ describe("npm run new-stack: a validated stack file for a new environment", () =
     it("opens the API endpoint to the given CIDRs only, and takes a separate ACME contact", () => {
         const dir = scratchProject();
         assert.strictEqual(run(dir, ["qa", "--tier", "production", ...required, ...more, "--replica-region", "eu-west-1", "--public-cidr", "198.18.0.0/24", "--email", "acme@example.org"]).code, 0);
+        setSecret(dir, "qa", "alertReceiverSecret");
         const cfg = parsePlatformConfig(readStackConfig(dir, "qa").config, "platform");
         assert.deepStrictEqual([cfg.cluster.endpoint.publicAccess, cfg.cluster.endpoint.publicAccessCidrs], [true, ["198.18.0.0/24"]]);
         assert.strictEqual(cfg.ingress.certificates.email, "acme@example.org");
@@ -116,6 +129,7 @@ describe("npm run new-stack: a generated stack plans @stack", function () {
     it("a generated production stack evaluates the real program and passes every policy", async () => {
         const dir = scratchProject();
         assert.strictEqual(run(dir, ["live", "--tier", "production", ...required, ...more, "--replica-region", "eu-west-1"]).code, 0);
+        setSecret(dir, "live", "alertReceiverSecret");
         const plan = await planStack({ stack: "live", projectDir: dir });
         assert.ok(plan.resources.filter((r) => r.custom).length > 150);
         assert.deepStrictEqual(await checkPolicies(plan), []);

@@ -235,7 +235,9 @@ describe("plan: tree, outputs and diff @stack", () => {
         assert.deepStrictEqual(adopted.sort(), [
             ["aws:cloudwatch/logGroup:LogGroup", "/aws/eks/acme-prod/cluster"],
             ["aws:cloudwatch/logGroup:LogGroup", "/platform/acme-prod/vpc-flow-logs"],
+            ["aws:s3/bucket:Bucket", "acme-prod-loki-222222222222-eu-west-1"],
             ["aws:s3/bucket:Bucket", "acme-prod-s3-access-222222222222-eu-west-1"],
+            ["aws:s3/bucket:Bucket", "acme-prod-tempo-222222222222-eu-west-1"],
             ["aws:s3/bucket:Bucket", "acme-prod-velero-222222222222-eu-central-1"],
             ["aws:s3/bucket:Bucket", "acme-prod-velero-222222222222-eu-west-1"],
         ]);

@@ -29,6 +29,7 @@ describe("secrets: External Secrets decisions", () => {
             podDisruptionBudget: budget,
             topologySpreadConstraints: spread("external-secrets"),
             serviceAccount: { create: true, name: "external-secrets" },
+            metrics: { service: { enabled: true } },
             webhook: { replicaCount: 2, podDisruptionBudget: budget, topologySpreadConstraints: spread("external-secrets-webhook") },
             certController: { replicaCount: 2, podDisruptionBudget: budget, topologySpreadConstraints: spread("external-secrets-cert-controller") },
         });

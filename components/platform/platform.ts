@@ -9,6 +9,7 @@ import { Backup } from "../backup/backup";
 import { Ingress } from "../ingress/ingress";
 import { Secrets } from "../secrets/secrets";
 import { Sso } from "../sso/sso";
+import { Observability } from "../observability/observability";
 import { PLATFORM_NAMESPACES } from "../shared/namespaces";
 import { resolveAvailabilityZones } from "../network/zones";
 import { platformTags } from "../shared/tags";
@@ -30,6 +31,7 @@ export class Platform extends pulumi.ComponentResource {
     public readonly ingress: Ingress;
     public readonly secrets: Secrets;
     public readonly sso: Sso;
+    public readonly observability: Observability;
     /** Undefined when backup.enabled is false (never in production). */
     public readonly backup: Backup | undefined;
     /** Whether stateful resources are protected/retained (production tier). */
@@ -179,6 +181,25 @@ export class Platform extends pulumi.ComponentResource {
                 layer,
             );
         }
+
+        // The layers whose namespaces the monitors go to (kube-system, of Karpenter and the LB controller, always exists).
+        const scraped = [this.ingress, this.secrets, this.sso, ...(this.backup ? [this.backup] : [])];
+        this.observability = new Observability(
+            `${name}-observability`,
+            {
+                cluster: this.cluster,
+                storage: this.storage,
+                ingress: this.ingress,
+                grafanaClient: this.sso.grafanaClient,
+                region: cfg.region,
+                namespace: PLATFORM_NAMESPACES.monitoring,
+                settings: cfg.observability,
+                receiverSecret: cfg.alertReceiverSecret,
+                runs: { backup: cfg.backup.enabled, nodeAgent: cfg.backup.fileSystemBackup, karpenter: cfg.cluster.karpenter.enabled },
+                scrapedLayers: scraped,
+            },
+            layer,
+        );
 
         this.registerOutputs({ vpcId: this.network.vpcId, clusterName: this.cluster.name });
     }

@@ -36,6 +36,8 @@ export function externalSecretsValues(a: ExternalSecretsValuesArgs) {
         podDisruptionBudget: budget,
         topologySpreadConstraints: spread("external-secrets"),
         serviceAccount: { create: true, name: EXTERNAL_SECRETS_SERVICE_ACCOUNT },
+        // A Service on the controller's metrics port for the observability layer's ServiceMonitor.
+        metrics: { service: { enabled: true } },
         webhook: { replicaCount: a.replicas, podDisruptionBudget: budget, topologySpreadConstraints: spread("external-secrets-webhook") },
         certController: { replicaCount: a.replicas, podDisruptionBudget: budget, topologySpreadConstraints: spread("external-secrets-cert-controller") },
     };

@@ -74,6 +74,8 @@ export class VaultConfiguration extends pulumi.ComponentResource {
         this.opts = { parent: this, provider: this.provider, dependsOn: args.dependsOn };
 
         new vault.Audit(`${name}-audit-file`, { type: "file", path: "file", options: { file_path: VAULT_AUDIT_LOG } }, this.opts);
+        // A second copy on stdout: the log collector ships it with the pod's logs (the file stays the local record).
+        new vault.Audit(`${name}-audit-stdout`, { type: "file", path: "stdout", options: { file_path: "stdout" } }, this.opts);
         const protect = args.protect ?? false;
         const kv = new vault.Mount(
             `${name}-kv`,

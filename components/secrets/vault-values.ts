@@ -44,6 +44,15 @@ listener "tcp" {
   tls_cert_file   = "${VAULT_TLS_DIR}/tls.crt"
   tls_key_file    = "${VAULT_TLS_DIR}/tls.key"
   tls_min_version = "tls12"
+  # Prometheus scrapes /v1/sys/metrics without a token (metrics only; everything else still needs one).
+  telemetry {
+    unauthenticated_metrics_access = true
+  }
+}
+
+telemetry {
+  prometheus_retention_time = "30s"
+  disable_hostname          = true
 }
 
 storage "raft" {

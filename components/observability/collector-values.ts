@@ -1,0 +1,166 @@
+// The collectors: Grafana Alloy on every node (pod logs, Vault's audit log) and once for Kubernetes events, and the
+// OpenTelemetry Collector gateway that gives applications one OTLP endpoint.
+import type { ObservabilityConfig } from "../../stacks/schema-observability";
+import { LOKI_GATEWAY_SERVICE, PROMETHEUS_SERVICE, TEMPO_SERVICE } from "./constants";
+import { zoneSpread } from "./metrics-values";
+
+const requests = (r: { cpu: string; memory: string }) => ({ requests: { cpu: r.cpu, memory: r.memory }, limits: { memory: r.memory } });
+
+export function lokiPushUrl(namespace: string): string {
+    return `http://${LOKI_GATEWAY_SERVICE}.${namespace}.svc/loki/api/v1/push`;
+}
+
+/** LogQL selector of Vault's audit entries (the stdout audit device writes one JSON request/response per line). */
+export const VAULT_AUDIT_SELECTOR = String.raw`{namespace="vault", container="vault"} |~ ` + "`" + String.raw`"type":"(request|response)"` + "`";
+
+const riverString = (s: string) => JSON.stringify(s);
+
+/** Alloy configuration of the node agents: this node's pod logs with Kubernetes labels, Vault's audit entries marked. */
+export function podLogsConfig(lokiUrl: string): string {
+    return `discovery.kubernetes "pods" {
+  role = "pod"
+  selectors {
+    role  = "pod"
+    field = "spec.nodeName=" + sys.env("NODE_NAME")
+  }
+}
+
+discovery.relabel "pod_logs" {
+  targets = discovery.kubernetes.pods.targets
+  rule {
+    source_labels = ["__meta_kubernetes_namespace"]
+    target_label  = "namespace"
+  }
+  rule {
+    source_labels = ["__meta_kubernetes_pod_name"]
+    target_label  = "pod"
+  }
+  rule {
+    source_labels = ["__meta_kubernetes_pod_container_name"]
+    target_label  = "container"
+  }
+  rule {
+    source_labels = ["__meta_kubernetes_pod_label_app_kubernetes_io_name"]
+    target_label  = "app"
+  }
+  rule {
+    source_labels = ["__meta_kubernetes_pod_node_name"]
+    target_label  = "node"
+  }
+  rule {
+    source_labels = ["__meta_kubernetes_pod_uid", "__meta_kubernetes_pod_container_name"]
+    separator     = "/"
+    target_label  = "__path__"
+    replacement   = "/var/log/pods/*$1/*.log"
+  }
+}
+
+local.file_match "pod_logs" {
+  path_targets = discovery.relabel.pod_logs.output
+}
+
+loki.source.file "pod_logs" {
+  targets    = local.file_match.pod_logs.targets
+  forward_to = [loki.process.pod_logs.receiver]
+}
+
+loki.process "pod_logs" {
+  stage.cri {}
+  stage.match {
+    selector = ${riverString(VAULT_AUDIT_SELECTOR)}
+    stage.static_labels {
+      values = { log_type = "vault-audit" }
+    }
+  }
+  forward_to = [loki.write.default.receiver]
+}
+
+loki.write "default" {
+  endpoint {
+    url = ${riverString(lokiUrl)}
+  }
+}
+`;
+}
+
+/** Alloy configuration of the single events collector (one instance: every agent would ship each event again). */
+export function eventsConfig(lokiUrl: string): string {
+    return `loki.source.kubernetes_events "cluster" {
+  job_name   = "kubernetes-events"
+  log_format = "json"
+  forward_to = [loki.write.default.receiver]
+}
+
+loki.write "default" {
+  endpoint {
+    url = ${riverString(lokiUrl)}
+  }
+}
+`;
+}
+
+/** Read-only access to what the agents discover; not the chart's default, which reads every Secret in the cluster. */
+export const ALLOY_RBAC_RULES = [{ apiGroups: [""], resources: ["pods", "namespaces", "events"], verbs: ["get", "list", "watch"] }];
+
+export function alloyValues(a: { readonly settings: ObservabilityConfig["alloy"]; readonly config: string; readonly kind: "daemonset" | "deployment" }) {
+    const nodeAgent = a.kind === "daemonset";
+    return {
+        controller: { type: a.kind, replicas: 1 },
+        alloy: {
+            configMap: { create: true, content: a.config },
+            // Pod log files are the kubelet's, under /var/log/pods.
+            mounts: { varlog: nodeAgent, dockercontainers: false },
+            extraEnv: nodeAgent ? [{ name: "NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } }] : [],
+            resources: requests(a.settings.requests),
+            enableReporting: false,
+        },
+        rbac: { create: true, rules: ALLOY_RBAC_RULES },
+        // PodLogs CRDs are not used (and two releases would both own them).
+        crds: { create: false },
+        serviceMonitor: { enabled: true },
+    };
+}
+
+export interface OtelValuesArgs {
+    readonly settings: ObservabilityConfig["otelCollector"];
+    readonly image: string;
+    readonly zoneSpread: ObservabilityConfig["zoneSpread"];
+    readonly namespace: string;
+}
+
+/** The gateway's pipelines: traces to Tempo, metrics to Prometheus (OTLP), logs to Loki (OTLP). */
+export function otelConfig(namespace: string) {
+    const svc = (s: string) => `${s}.${namespace}.svc`;
+    const pipeline = (exporter: string) => ({ receivers: ["otlp"], processors: ["memory_limiter", "batch"], exporters: [exporter] });
+    return {
+        receivers: {
+            otlp: { protocols: { grpc: { endpoint: "${env:MY_POD_IP}:4317" }, http: { endpoint: "${env:MY_POD_IP}:4318" } } },
+            jaeger: null,
+            zipkin: null,
+            prometheus: null,
+        },
+        exporters: {
+            "otlp/tempo": { endpoint: `${svc(TEMPO_SERVICE)}:4317`, tls: { insecure: true } },
+            "otlphttp/prometheus": { endpoint: `http://${svc(PROMETHEUS_SERVICE)}:9090/api/v1/otlp` },
+            "otlphttp/loki": { endpoint: `http://${svc(LOKI_GATEWAY_SERVICE)}/otlp` },
+        },
+        service: { pipelines: { traces: pipeline("otlp/tempo"), metrics: pipeline("otlphttp/prometheus"), logs: pipeline("otlphttp/loki") } },
+    };
+}
+
+export function otelValues(a: OtelValuesArgs) {
+    const [repository, tag] = a.image.split(":");
+    return {
+        mode: "deployment",
+        replicaCount: a.settings.replicas,
+        image: { repository, tag },
+        command: { name: "otelcol-k8s" },
+        config: otelConfig(a.namespace),
+        // OTLP only (gRPC 4317, HTTP 4318).
+        ports: { "jaeger-compact": { enabled: false }, "jaeger-thrift": { enabled: false }, "jaeger-grpc": { enabled: false }, zipkin: { enabled: false }, metrics: { enabled: true } },
+        resources: requests(a.settings.requests),
+        topologySpreadConstraints: zoneSpread(a.zoneSpread, { "app.kubernetes.io/name": "opentelemetry-collector" }),
+        podDisruptionBudget: { enabled: a.settings.replicas > 1, maxUnavailable: 1 },
+        serviceMonitor: { enabled: true },
+    };
+}
