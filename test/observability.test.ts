@@ -1,4 +1,10 @@
 import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { PROJECT_DIR } from "../plan/engine";
+import { readStackConfig } from "../plan/stack-files";
+import { parsePlatformConfig } from "../stacks/config";
+import { cpuMillis, describeRequests, layerRequests, memoryMiB } from "../components/observability/sizing";
 import { CLEANUP_CHART } from "../components/shared/finalizer-cleanup";
 import { alertmanagerConfig, RECEIVER_SECRET_FILE } from "../components/observability/metrics-values";
 import { eventsConfig, otelConfig, podLogsConfig, VAULT_AUDIT_SELECTOR } from "../components/observability/collector-values";
@@ -236,5 +242,25 @@ describeStacks((stack) => `observability in stack ${stack}`, "platform-observabi
             "http://kube-prometheus-stack-prometheus.monitoring.svc:9090/api/v1/write",
             "http://loki-gateway.monitoring.svc/loki/api/v1/push",
         ]);
+    });
+});
+
+describe("observability: the README states each stack's requests as the settings add up", () => {
+    it("quotes layerRequests of both committed stacks", () => {
+        const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
+        for (const stack of ["dev", "prod"]) {
+            const settings = parsePlatformConfig(readStackConfig(PROJECT_DIR, stack).config, "platform").observability;
+            assert.ok(readme.includes(`| ${stack} | ${describeRequests(layerRequests(settings))} |`), `${stack}: ${describeRequests(layerRequests(settings))}`);
+        }
+    });
+
+    it("counts a Distributed Loki per component (and the compactor once) and Alloy per node", () => {
+        const settings = parsePlatformConfig(readStackConfig(PROJECT_DIR, "prod").config, "platform").observability;
+        const r = layerRequests(settings);
+        // 2 Prometheus (1 CPU, 4Gi) + 2 Alertmanager (20m, 128Mi) + operator (50m, 128Mi) + 19 Loki pods (250m, 1Gi)
+        // + Tempo (500m, 2Gi) + Grafana (100m, 256Mi) + events Alloy (100m, 256Mi) + 2 collectors (200m, 512Mi).
+        assert.deepStrictEqual(r.cluster, { cpuMillis: 2000 + 40 + 50 + 4750 + 500 + 100 + 100 + 400, memoryMiB: 8192 + 256 + 128 + 19456 + 2048 + 256 + 256 + 1024 });
+        assert.deepStrictEqual(r.perNode, { cpuMillis: 100, memoryMiB: 256 });
+        assert.deepStrictEqual([cpuMillis("1.5"), cpuMillis("250m"), memoryMiB("2Gi"), memoryMiB("512Mi")], [1500, 250, 2048, 512]);
     });
 });
