@@ -62,6 +62,8 @@ export const PER_STACK_VALUES: readonly (readonly [string, string, string])[] = 
     ["cluster.endpoint.publicAccessCidrs", "--public-cidr (repeat; none: private endpoint only)", "who may reach the cluster API"],
     ["network.availabilityZones", "--zone (repeat; default: dropped, the region's first azCount zones)", "zone names differ per region"],
     ["backup.replicaRegion", "--replica-region (required where the example replicates)", "another region for the backup copy"],
+    ["tenants.list", "(emptied)", "teams are onboarded per stack, by pull request"],
+    ["policy.allowedRegistries", "the account's own ECR registry replaces the example's", "images come from this account's registry (public ones are copied)"],
 ];
 
 const STACK_NAME = /^[A-Za-z0-9_.-]{1,100}$/;
@@ -98,6 +100,10 @@ export function newStackFile(project: ProjectFile, options: NewStackOptions, exa
     const replicates = doc.hasIn(["config", `${ns}:backup`, "replicaRegion"]);
     if (replicates && !options.replicaRegion) throw new ConfigError([`--replica-region: the ${options.tier} example copies backups to another region; name one other than ${options.region}`]);
     if (options.replicaRegion) set("backup", ["replicaRegion"], options.replicaRegion);
+    set("tenants", ["list"], []);
+    doc.deleteIn(["config", `${ns}:tenants`, "directory"]);
+    const registries = (doc.getIn(["config", `${ns}:policy`, "allowedRegistries"]) as YAML.YAMLSeq | undefined)?.toJSON() as string[] | undefined;
+    if (registries) set("policy", ["allowedRegistries"], [`${options.account}.dkr.ecr.${options.region}.amazonaws.com`, ...registries.filter((r) => !/^\d{12}\.dkr\.ecr\./.test(r))]);
     // A secret is encrypted for its own stack: the example's ciphertext is dropped; the new stack sets its own.
     const secrets = secretKeysIn(doc, ns);
     for (const key of secrets) doc.deleteIn(["config", `${ns}:${key}`]);

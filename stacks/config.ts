@@ -1,7 +1,8 @@
 // The only module that reads Pulumi configuration. Everything else receives a parsed PlatformConfig.
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
-import { ConfigError, describeIssue } from "./errors";
+import { ConfigError, configPath, describeIssue, show } from "./errors";
+import { checkTenants, resolveTenants } from "./schema-tenants";
 import { configKeys, ConfigKey, PlatformConfig, platformConfigSchema } from "./schema";
 
 export { ConfigError } from "./errors";
@@ -15,6 +16,7 @@ export function parsePlatformConfig(
     raw: Readonly<Record<string, string>>,
     namespace: string,
     isSecret: (fullKey: string) => boolean = (key) => isMaskedSecret(raw[key]),
+    projectDir: string = process.cwd(),
 ): PlatformConfig {
     const problems: string[] = [];
     const values: Record<string, unknown> = {};
@@ -47,7 +49,14 @@ export function parsePlatformConfig(
         problems.push(...result.error.issues.flatMap((issue) => describeIssue(platformConfigSchema, namespace, secretKeys.includes(String(issue.path[0])) ? ({ ...issue, input: "[secret]" } as z.core.$ZodIssue) : issue)));
     }
     if (problems.length > 0 || !result.success) throw new ConfigError(problems);
-    return result.data;
+    // Tenants from files, then the rules across every tenant (wherever it was written).
+    const cfg = result.data;
+    const issue = (path: (string | number)[], message: string, input: unknown) => problems.push(`${configPath(namespace, path)}: ${message}; got ${show(input)}`);
+    cfg.tenants.all.push(...resolveTenants(cfg.tenants, projectDir, issue));
+    const listed = cfg.tenants.list.length;
+    checkTenants(cfg.tenants.all, { domain: cfg.ingress.domain, where: (i) => (i < listed ? ["tenants", "list", i] : ["tenants", "directory", `${cfg.tenants.all[i].name}.yaml`]) }, issue);
+    if (problems.length > 0) throw new ConfigError(problems);
+    return cfg;
 }
 
 /** What the offline plan and the tests read from a stack file in place of a `secure:` value (plan/stack-files). */

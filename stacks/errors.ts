@@ -35,7 +35,7 @@ export function schemaAt(root: z.ZodType, path: readonly PropertyKey[]): z.ZodTy
     return s;
 }
 
-function show(value: unknown): string {
+export function show(value: unknown): string {
     const text = JSON.stringify(value);
     return text === undefined ? String(value) : text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }

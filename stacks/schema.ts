@@ -10,6 +10,7 @@ import { checkIngress, ingressSchema } from "./schema-ingress";
 import { checkSecrets, secretsSchema } from "./schema-secrets";
 import { checkSso, ssoBrokerSecretsSchema, ssoSchema } from "./schema-sso";
 import { alertReceiverSecretSchema, checkObservability, observabilitySchema } from "./schema-observability";
+import { checkPolicy, policySchema, tenantsSchema } from "./schema-tenants";
 import { cloudwatchRetention, ipv4Cidr } from "./schema-common";
 
 /** How a config key is stored by Pulumi: `string` keys are taken verbatim, the others are JSON. */
@@ -214,6 +215,14 @@ export const configKeys = {
         secret: true,
         schema: alertReceiverSecretSchema.optional().describe("Secret: the alert receiver's webhook or Slack URL, or its SMTP password."),
     },
+    policy: {
+        type: "object",
+        schema: policySchema.describe("Admission policy (Kyverno): chartVersion, replicas, action (Audit|Enforce), allowedRegistries, requiredLabels."),
+    },
+    tenants: {
+        type: "object",
+        schema: tenantsSchema.describe("Tenants: list[{name, previousName, owners, ssoGroup, costCentre, namespaces, quota, containerDefaults, hostnames, internetEgress, ecrRepository, bucket}], directory (one YAML file per tenant)."),
+    },
     backup: { type: "object", schema: backupSchema.describe("Velero: chart and plugin versions, schedules with TTLs, bucket lifecycle, cross-region copy.") },
 } as const satisfies Record<string, { type: PulumiConfigType; schema: z.ZodType; secret?: true }>;
 
@@ -276,6 +285,7 @@ export const platformConfigSchema = z.strictObject(shape).superRefine((cfg, ctx)
     checkBackup(cfg.backup, { production, region: cfg.region, efs: cfg.storage.efs.enabled }, issue);
     checkIngress(cfg.ingress, { production }, issue);
     checkSecrets(cfg.secrets, { production }, issue);
+    checkPolicy(cfg.policy, { production }, issue);
     checkObservability(cfg.observability, { production, receiverSecret: cfg.alertReceiverSecret !== undefined }, issue);
     checkSso(cfg.sso, { production, brokerSecrets: cfg.ssoBrokerSecrets ?? {}, ingress: { issuer: cfg.ingress.certificates.issuer, scheme: cfg.ingress.loadBalancer.scheme } }, issue);
     if (parseIpv4Cidr(net.cidr).error) return; // already reported

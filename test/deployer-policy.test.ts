@@ -27,10 +27,11 @@ const SERVICE_OF_MODULE: Readonly<Record<string, string>> = {
     route53: "route53",
     secretsmanager: "secretsmanager",
     rds: "rds",
+    ecr: "ecr",
 };
 
 /** The four managed policies the README says to attach, by Sid prefix. */
-const PARTS = [["Sts", "Ec2"], ["Eks", "Iam"], ["Kms", "Logs", "S3"], ["Sqs", "Events", "Efs", "Route53", "SecretsManager", "Rds"]];
+const PARTS = [["Sts", "Ec2"], ["Eks", "Iam"], ["Kms", "Logs", "S3"], ["Sqs", "Events", "Efs", "Route53", "SecretsManager", "Rds", "Ecr"]];
 
 describe("the deployer's IAM policy (docs/deployer-policy.json)", () => {
     it("is an IAM policy document of distinct Sids, with no '*' action or service-wide wildcard", () => {

@@ -133,8 +133,11 @@ describe("plan: tree, outputs and diff @stack", () => {
 
     it("lists what going from dev to prod adds and changes, with the changed inputs", async () => {
         const diff = diffPlans(await committedPlan("dev"), await committedPlan("prod"));
-        // Only dev's viewer principal and its created (delegated) hosted zone are not in prod.
-        assert.deepStrictEqual(diff.removed.map((r) => r.name), ["platform-cluster-viewer-role-developer", "platform-cluster-viewer-role-developer", "platform-ingress-zone-zone"]);
+        // Only dev's viewer principal, its created (delegated) hosted zone and team-a's preview namespace are not in prod.
+        const preview = diff.removed.filter((r) => r.name.startsWith("tenant-team-a-team-a-preview"));
+        assert.deepStrictEqual(diff.removed.filter((r) => !preview.includes(r)).map((r) => r.name), ["platform-cluster-viewer-role-developer", "platform-cluster-viewer-role-developer", "platform-ingress-zone-zone"]);
+        // The namespace, its quota and limits, six network policies, three role bindings, two service accounts.
+        assert.strictEqual(preview.length, 14, preview.map((r) => r.name).join(", "));
         const addedNames = diff.added.map((r) => r.name);
         assert.ok(addedNames.includes("platform-network-nat-eu-west-1c"));
         assert.ok(addedNames.includes("platform-network-endpoint-ecr-api"));
@@ -237,6 +240,7 @@ describe("plan: tree, outputs and diff @stack", () => {
             ["aws:cloudwatch/logGroup:LogGroup", "/platform/acme-prod/vpc-flow-logs"],
             ["aws:s3/bucket:Bucket", "acme-prod-loki-222222222222-eu-west-1"],
             ["aws:s3/bucket:Bucket", "acme-prod-s3-access-222222222222-eu-west-1"],
+            ["aws:s3/bucket:Bucket", "acme-prod-t-team-a-222222222222-eu-west-1"],
             ["aws:s3/bucket:Bucket", "acme-prod-tempo-222222222222-eu-west-1"],
             ["aws:s3/bucket:Bucket", "acme-prod-velero-222222222222-eu-central-1"],
             ["aws:s3/bucket:Bucket", "acme-prod-velero-222222222222-eu-west-1"],

@@ -110,8 +110,8 @@ for (const stack of ["dev", "prod"] as const) {
 
         it("creates every bucket of the platform through the secure bucket component, with all its settings", () => {
             const buckets = ofType(plan.resources, "aws:s3/bucket:Bucket");
-            // Loki's and Tempo's everywhere; prod also the access logs, velero and its replica; dev velero.
-            assert.strictEqual(buckets.length, stack === "prod" ? 5 : 3);
+            // Loki's and Tempo's everywhere; prod also the access logs, velero and its replica, team-a's; dev velero.
+            assert.strictEqual(buckets.length, stack === "prod" ? 6 : 3);
             for (const b of buckets) assert.ok(b.parent?.endsWith(`platform:storage:Bucket::${b.name.replace(/-bucket$/, "")}`), `${b.name} outside a Bucket component`);
             for (const type of BUCKET_SETTINGS) {
                 const settings = ofType(plan.resources, type);
@@ -189,7 +189,7 @@ for (const stack of ["dev", "prod"] as const) {
             }
             const logBucket = inputs(named(plan.resources, "platform-storage-access-logs-bucket")).bucket;
             assert.strictEqual(logBucket, `acme-prod-s3-access-${accounts[stack]}-eu-west-1`);
-            assert.deepStrictEqual(logging.map((l) => [inputs(l).targetBucket, inputs(l).targetPrefix]).sort(), [[logBucket, "loki/"], [logBucket, "tempo/"], [logBucket, "velero/"]]);
+            assert.deepStrictEqual(logging.map((l) => [inputs(l).targetBucket, inputs(l).targetPrefix]).sort(), [[logBucket, "loki/"], [logBucket, "t-team-a/"], [logBucket, "tempo/"], [logBucket, "velero/"]]);
             const expiry = inputs(named(plan.resources, "platform-storage-access-logs-lifecycle")).rules[0];
             assert.deepStrictEqual(expiry.expiration, { days: cfg.storage.accessLogs.retentionDays });
             // Log delivery is accepted only for this account's platform buckets.

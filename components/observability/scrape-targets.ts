@@ -113,6 +113,16 @@ export const SCRAPE_TARGETS: readonly ScrapeTarget[] = [
         path: "/metrics",
         tls: { caSecret: "keycloak-server-tls", serverName: "keycloak-service.keycloak.svc" },
     },
+    // Every controller's metrics Service (admission, background, cleanup, reports) carries port metrics-port.
+    {
+        name: "kyverno",
+        chart: "kyverno",
+        namespace: ns.policy,
+        kind: "ServiceMonitor",
+        selector: { "app.kubernetes.io/instance": "kyverno", "app.kubernetes.io/part-of": "kyverno" },
+        port: "metrics-port",
+        path: "/metrics",
+    },
 ];
 
 /** Charts the platform installs that need no monitor of this list, and why. */

@@ -10,6 +10,8 @@ import { Ingress } from "../ingress/ingress";
 import { Secrets } from "../secrets/secrets";
 import { Sso } from "../sso/sso";
 import { Observability } from "../observability/observability";
+import { Policy } from "../policy/policy";
+import { Tenants } from "../tenants/tenants";
 import { PLATFORM_NAMESPACES } from "../shared/namespaces";
 import { resolveAvailabilityZones } from "../network/zones";
 import { platformTags } from "../shared/tags";
@@ -32,6 +34,8 @@ export class Platform extends pulumi.ComponentResource {
     public readonly secrets: Secrets;
     public readonly sso: Sso;
     public readonly observability: Observability;
+    public readonly policy: Policy;
+    public readonly tenants: Tenants;
     /** Undefined when backup.enabled is false (never in production). */
     public readonly backup: Backup | undefined;
     /** Whether stateful resources are protected/retained (production tier). */
@@ -182,8 +186,13 @@ export class Platform extends pulumi.ComponentResource {
             );
         }
 
+        this.policy = new Policy(
+            `${name}-policy`,
+            { cluster: this.cluster, namespace: PLATFORM_NAMESPACES.policy, settings: cfg.policy, zoneSpread: cfg.secrets.zoneSpread },
+            layer,
+        );
         // The layers whose namespaces the monitors go to (kube-system, of Karpenter and the LB controller, always exists).
-        const scraped = [this.ingress, this.secrets, this.sso, ...(this.backup ? [this.backup] : [])];
+        const scraped = [this.ingress, this.secrets, this.sso, this.policy, ...(this.backup ? [this.backup] : [])];
         this.observability = new Observability(
             `${name}-observability`,
             {
@@ -197,6 +206,20 @@ export class Platform extends pulumi.ComponentResource {
                 receiverSecret: cfg.alertReceiverSecret,
                 runs: { backup: cfg.backup.enabled, nodeAgent: cfg.backup.fileSystemBackup, karpenter: cfg.cluster.karpenter.enabled },
                 scrapedLayers: scraped,
+            },
+            layer,
+        );
+
+        this.tenants = new Tenants(
+            `${name}-tenants`,
+            {
+                tenants: cfg.tenants.all,
+                cluster: this.cluster,
+                secrets: this.secrets,
+                sso: this.sso,
+                storage: this.storage,
+                policies: this.policy.policies,
+                protect: this.protectsData,
             },
             layer,
         );

@@ -65,6 +65,28 @@ export function platformStoreSpec(a: { vaultNamespace: string; kvMount: string; 
     };
 }
 
+/**
+ * A tenant's store: cluster-scoped (a namespaced store could not read Vault's CA from the vault namespace) but usable
+ * only from the tenant's namespaces, logging in as each namespace's own service account to the tenant's Vault role.
+ */
+export function tenantStoreSpec(a: { tenant: string; tenantLabel: string; vaultNamespace: string; kvMount: string; role: string; serviceAccount: string }) {
+    const store = platformStoreSpec({ vaultNamespace: a.vaultNamespace, kvMount: a.kvMount, role: a.role });
+    return {
+        ...store,
+        metadata: { name: `tenant-${a.tenant}` },
+        spec: {
+            conditions: [{ namespaceSelector: { matchLabels: { [a.tenantLabel]: a.tenant } } }],
+            provider: {
+                vault: {
+                    ...store.spec.provider.vault,
+                    // No namespace: the ExternalSecret's own (only the tenant's, by the conditions above).
+                    auth: { kubernetes: { mountPath: "kubernetes", role: a.role, serviceAccountRef: { name: a.serviceAccount } } },
+                },
+            },
+        },
+    };
+}
+
 /** An ExternalSecret copying one key of a KV entry into a Secret it owns, kept if the ExternalSecret goes. */
 export function generatedSecretSpec(a: { namespace: string; secretName: string; key: string; remoteKey: string; store: string }) {
     return {

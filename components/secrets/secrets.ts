@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
 import * as vault from "@pulumi/vault";
 import { PLATFORM_PREFIX } from "./vault-policies";
-import { generatedSecretSpec } from "./external-secrets";
+import { generatedSecretSpec, tenantStoreSpec } from "./external-secrets";
 import type { SecretsConfig } from "../../stacks/schema-secrets";
 import { VaultBootstrap } from "./bootstrap";
 import { Vault, VaultArgs } from "./vault";
@@ -36,8 +36,13 @@ export interface PlatformSecretStore {
     generatedSecret(name: string, a: GeneratedSecret, parent: pulumi.Resource): k8s.apiextensions.CustomResource;
 }
 
+/** What the tenants layer needs: a tenant's own Vault path and role, and a secret store only its namespaces can use. */
+export interface TenantSecretStores {
+    tenantStore(tenant: string, a: { readonly namespaces: readonly string[]; readonly tenantLabel: string; readonly serviceAccount: string; readonly dependsOn: pulumi.Resource[] }, parent: pulumi.Resource): k8s.apiextensions.CustomResource;
+}
+
 /** The secrets layer: Vault (initialised and configured as code) and External Secrets Operator with the platform's store. */
-export class Secrets extends pulumi.ComponentResource implements PlatformSecretStore {
+export class Secrets extends pulumi.ComponentResource implements PlatformSecretStore, TenantSecretStores {
     private readonly k8sProvider: k8s.Provider;
     public readonly vault: Vault;
     public readonly bootstrap: VaultBootstrap;
@@ -99,6 +104,20 @@ export class Secrets extends pulumi.ComponentResource implements PlatformSecretS
             { parent: this },
         );
         this.registerOutputs({ vaultAddress: this.vault.address, bootstrapSecretArn: this.bootstrap.secretArn });
+    }
+
+    /** `tenants/<tenant>/…` only (the Vault policy), read through a ClusterSecretStore limited to the tenant's namespaces. */
+    public tenantStore(
+        tenant: string,
+        a: { readonly namespaces: readonly string[]; readonly tenantLabel: string; readonly serviceAccount: string; readonly dependsOn: pulumi.Resource[] },
+        parent: pulumi.Resource,
+    ): k8s.apiextensions.CustomResource {
+        const reader = this.configuration.tenantSecrets(tenant, a.namespaces, a.serviceAccount, parent);
+        return new k8s.apiextensions.CustomResource(
+            `tenant-${tenant}-secret-store`,
+            tenantStoreSpec({ tenant, tenantLabel: a.tenantLabel, vaultNamespace: this.vault.namespace, kvMount: this.configuration.kvMount, role: `tenant-${tenant}`, serviceAccount: a.serviceAccount }),
+            { parent, provider: this.k8sProvider, dependsOn: [...a.dependsOn, reader.role, this.externalSecrets.store] },
+        );
     }
 
     /**

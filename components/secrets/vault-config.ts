@@ -160,12 +160,14 @@ export class VaultConfiguration extends pulumi.ComponentResource {
      * What the tenants layer calls per tenant: its own KV prefix only (`tenants/<name>/`), and a Kubernetes auth role
      * bound to its namespaces' `serviceAccount` (its SecretStores log in as that account).
      */
-    public tenantSecrets(tenant: string, namespaces: readonly string[], serviceAccount = "vault-secret-store"): VaultReader {
-        return this.reader(`tenant-${tenant}`, tenantRules(this.kvMount, tenant), namespaces, [serviceAccount]);
+    public tenantSecrets(tenant: string, namespaces: readonly string[], serviceAccount = "vault-secret-store", parent?: pulumi.Resource): VaultReader {
+        return this.reader(`tenant-${tenant}`, tenantRules(this.kvMount, tenant), namespaces, [serviceAccount], parent);
     }
 
-    private reader(name: string, rules: readonly AclRule[], namespaces: readonly string[], serviceAccounts: readonly string[]): VaultReader {
-        const policy = new vault.Policy(`${this.name}-${name}-policy`, { name, policy: aclPolicy(rules) }, this.opts);
+    /** Parented by the caller when given: what waits for this configuration does not wait for every tenant. */
+    private reader(name: string, rules: readonly AclRule[], namespaces: readonly string[], serviceAccounts: readonly string[], parent?: pulumi.Resource): VaultReader {
+        const opts = { ...this.opts, parent: parent ?? this };
+        const policy = new vault.Policy(`${this.name}-${name}-policy`, { name, policy: aclPolicy(rules) }, opts);
         const role = new vault.kubernetes.AuthBackendRole(
             `${this.name}-${name}-role`,
             {
@@ -177,7 +179,7 @@ export class VaultConfiguration extends pulumi.ComponentResource {
                 tokenTtl: this.ttl.default,
                 tokenMaxTtl: this.ttl.max,
             },
-            { ...this.opts, dependsOn: [...(this.opts.dependsOn as pulumi.Resource[]), this.auth, policy] },
+            { ...opts, dependsOn: [...(this.opts.dependsOn as pulumi.Resource[]), this.auth, policy] },
         );
         return { policy, role };
     }

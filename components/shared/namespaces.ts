@@ -11,6 +11,8 @@ export const PLATFORM_NAMESPACES = {
     gatewayController: "envoy-gateway-system",
     gateway: "platform-gateway",
     monitoring: "monitoring",
+    // The Kyverno chart's pre-delete scale-to-zero hook only works in this namespace (its default).
+    policy: "kyverno",
     secrets: "vault",
     sso: "keycloak",
 } as const;

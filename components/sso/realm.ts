@@ -48,7 +48,7 @@ export interface OidcClient {
 
 /** What the tenants layer needs from SSO: a group per tenant, and the name Kubernetes sees it under. */
 export interface TenantGroups {
-    tenantGroup(tenant: string): { readonly group: keycloak.Group; readonly name: string };
+    tenantGroup(tenant: string, groupName?: string): { readonly group: keycloak.Group; readonly name: string };
 }
 
 /**
@@ -98,9 +98,8 @@ export class SsoRealm extends pulumi.ComponentResource implements TenantGroups {
         this.registerOutputs({ issuerUrl: this.issuerUrl });
     }
 
-    /** A group for a tenant (`tenant-<name>`): its members get the tenant's access in Kubernetes, Vault and Argo CD. */
-    public tenantGroup(tenant: string): { readonly group: keycloak.Group; readonly name: string } {
-        const groupName = `tenant-${tenant}`;
+    /** A group for a tenant (`tenant-<name>` unless named): its members get the tenant's access in Kubernetes, Vault and Argo CD. */
+    public tenantGroup(tenant: string, groupName = `tenant-${tenant}`): { readonly group: keycloak.Group; readonly name: string } {
         return { group: new keycloak.Group(`${this.name}-tenant-${tenant}`, { realmId: this.realm.id, name: groupName }, this.child), name: groupName };
     }
 

@@ -78,7 +78,7 @@ export class Sso extends pulumi.ComponentResource implements TenantGroups {
         this.registerOutputs({ issuerUrl: this.issuerUrl, databaseAddress: this.database.address });
     }
 
-    public tenantGroup(tenant: string) {
-        return this.realm.tenantGroup(tenant);
+    public tenantGroup(tenant: string, groupName?: string) {
+        return this.realm.tenantGroup(tenant, groupName);
     }
 }

@@ -32,6 +32,7 @@ export const CONTROLLER_OWNERS: readonly ControllerOwner[] = [
     { groups: ["velero.io"], controller: "Velero (chart velero)", runsController: release("velero") },
     { groups: ["external-secrets.io", "generators.external-secrets.io"], controller: "External Secrets (chart external-secrets)", runsController: release("external-secrets") },
     { groups: ["snapshot.storage.k8s.io"], controller: "the snapshot-controller add-on", runsController: addon("snapshot-controller") },
+    { groups: ["kyverno.io"], controller: "Kyverno (chart kyverno)", runsController: release("kyverno") },
     { groups: ["monitoring.coreos.com"], controller: "the Prometheus Operator (chart kube-prometheus-stack)", runsController: release("kube-prometheus-stack") },
     { groups: ["k8s.keycloak.org"], controller: "the Keycloak Operator (keycloak-k8s-resources kustomization)", runsController: kustomization("keycloak/keycloak-k8s-resources") },
 ];

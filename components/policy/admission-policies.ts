@@ -1,0 +1,153 @@
+// The admission policies every tenant namespace gets, as Kyverno ClusterPolicies (kyverno.io/v1, Kyverno 1.19).
+// They match namespaces by the platform's role label only: platform namespaces are exempt by label, never by name.
+import type { PolicyConfig } from "../../stacks/schema-tenants";
+import { NAMESPACE_ROLE_LABEL } from "../shared/namespaces";
+
+/** Namespace annotation listing the hostnames a tenant's HTTPRoutes may use (comma-separated). */
+export const ALLOWED_HOSTNAMES_ANNOTATION = "platform.io/allowed-hostnames";
+
+const TENANT_NAMESPACES = { matchLabels: { [NAMESPACE_ROLE_LABEL]: "tenant" } };
+const PODS = { any: [{ resources: { kinds: ["Pod"], namespaceSelector: TENANT_NAMESPACES } }] };
+
+export interface AdmissionRule {
+    readonly name: string;
+    readonly match: Record<string, unknown>;
+    readonly validate: Record<string, unknown>;
+    readonly context?: readonly Record<string, unknown>[];
+}
+
+export interface AdmissionPolicy {
+    readonly name: string;
+    readonly title: string;
+    readonly rules: readonly AdmissionRule[];
+}
+
+/** The baseline: Pod Security restricted, requests and limits, pinned images from allowed registries, labels, routes. */
+export function admissionPolicies(p: PolicyConfig): AdmissionPolicy[] {
+    const registries = p.allowedRegistries.map((r) => `${r}/*`).join(" | ");
+    return [
+        {
+            name: "tenant-pod-security-restricted",
+            title: "Pod Security Standard restricted (no privilege, host namespaces or host paths)",
+            rules: [{ name: "restricted", match: PODS, validate: { message: "Pods in tenant namespaces must meet the restricted Pod Security Standard.", podSecurity: { level: "restricted", version: "latest" } } }],
+        },
+        {
+            name: "tenant-require-requests-limits",
+            title: "CPU and memory requests, memory limits on every container",
+            rules: [
+                {
+                    name: "requests-and-limits",
+                    match: PODS,
+                    validate: {
+                        message: "Every container needs CPU and memory requests and a memory limit.",
+                        pattern: { spec: { "=(initContainers)": [{ resources: { requests: { cpu: "?*", memory: "?*" }, limits: { memory: "?*" } } }], containers: [{ resources: { requests: { cpu: "?*", memory: "?*" }, limits: { memory: "?*" } } }] } },
+                    },
+                },
+            ],
+        },
+        {
+            name: "tenant-pinned-images",
+            title: "No :latest and no untagged images",
+            rules: [
+                {
+                    name: "pinned",
+                    match: PODS,
+                    validate: {
+                        message: "Images must name a tag other than latest (or a digest).",
+                        pattern: { spec: { "=(initContainers)": [{ image: "*:* | *@sha256:*" }], containers: [{ image: "*:* | *@sha256:*" }] } },
+                    },
+                },
+                {
+                    name: "not-latest",
+                    match: PODS,
+                    validate: { message: "The latest tag is not allowed.", pattern: { spec: { "=(initContainers)": [{ image: "!*:latest" }], containers: [{ image: "!*:latest" }] } } },
+                },
+            ],
+        },
+        {
+            name: "tenant-allowed-registries",
+            title: "Images only from the platform's registry allow-list",
+            rules: [
+                {
+                    name: "registries",
+                    match: PODS,
+                    validate: {
+                        message: `Images must come from: ${p.allowedRegistries.join(", ")}.`,
+                        pattern: { spec: { "=(initContainers)": [{ image: registries }], containers: [{ image: registries }] } },
+                    },
+                },
+            ],
+        },
+        {
+            name: "tenant-required-labels",
+            title: "The platform's standard labels on every pod",
+            rules: [
+                {
+                    name: "labels",
+                    match: PODS,
+                    validate: { message: `Pods need the labels ${p.requiredLabels.join(", ")}.`, pattern: { metadata: { labels: Object.fromEntries(p.requiredLabels.map((l) => [l, "?*"])) } } },
+                },
+            ],
+        },
+        {
+            name: "tenant-no-host-access",
+            title: "No host network, host ports, host paths or privileged containers",
+            rules: [
+                {
+                    name: "host",
+                    match: PODS,
+                    validate: {
+                        message: "Host network, host PID/IPC, hostPath volumes and privileged containers are not allowed.",
+                        pattern: {
+                            spec: {
+                                "=(hostNetwork)": false,
+                                "=(hostPID)": false,
+                                "=(hostIPC)": false,
+                                "=(volumes)": [{ "X(hostPath)": "null" }],
+                                containers: [{ "=(securityContext)": { "=(privileged)": false } }],
+                            },
+                        },
+                    },
+                },
+            ],
+        },
+        {
+            name: "tenant-route-hostnames",
+            title: "HTTPRoutes only for the tenant's own hostnames",
+            rules: [
+                {
+                    name: "hostnames",
+                    match: { any: [{ resources: { kinds: ["gateway.networking.k8s.io/v1/HTTPRoute", "gateway.networking.k8s.io/v1/GRPCRoute"], namespaceSelector: TENANT_NAMESPACES } }] },
+                    context: [{ name: "allowed", apiCall: { urlPath: "/api/v1/namespaces/{{request.namespace}}", jmesPath: `metadata.annotations."${ALLOWED_HOSTNAMES_ANNOTATION}" || ''` } }],
+                    validate: {
+                        message: `Routes may only use the hostnames in the namespace's ${ALLOWED_HOSTNAMES_ANNOTATION} annotation.`,
+                        deny: { conditions: { any: [{ key: "{{ request.object.spec.hostnames || `[]` }}", operator: "AnyNotIn", value: "{{ split(allowed, ',') }}" }] } },
+                    },
+                },
+                {
+                    name: "hostnames-required",
+                    match: { any: [{ resources: { kinds: ["gateway.networking.k8s.io/v1/HTTPRoute", "gateway.networking.k8s.io/v1/GRPCRoute"], namespaceSelector: TENANT_NAMESPACES } }] },
+                    validate: { message: "Routes must name their hostnames (a route without any would take every hostname of the gateway).", pattern: { spec: { hostnames: ["?*"] } } },
+                },
+            ],
+        },
+    ];
+}
+
+/** The ClusterPolicy object of one policy, every rule with the stack's action (Audit or Enforce). */
+export function clusterPolicySpec(policy: AdmissionPolicy, action: PolicyConfig["action"]) {
+    return {
+        apiVersion: "kyverno.io/v1",
+        kind: "ClusterPolicy",
+        metadata: { name: policy.name, annotations: { "policies.kyverno.io/title": policy.title } },
+        spec: {
+            background: true,
+            rules: policy.rules.map((r) => ({
+                name: r.name,
+                match: r.match,
+                ...(r.context ? { context: r.context } : {}),
+                validate: { failureAction: action, ...r.validate },
+            })),
+        },
+    };
+}

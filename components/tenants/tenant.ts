@@ -1,0 +1,84 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import type { TenantConfig } from "../../stacks/schema-tenants";
+import { tenantNamespaces } from "../../stacks/schema-tenants";
+import type { ClusterRef } from "../cluster/cluster-ref";
+import type { TenantSecretStores } from "../secrets/secrets";
+import type { TenantGroups } from "../sso/realm";
+import type { StorageRef } from "../storage/storage-ref";
+import type { Bucket } from "../storage/bucket";
+import {
+    CI_SERVICE_ACCOUNT,
+    limitRangeSpec,
+    namespaceSpec,
+    networkPolicySpecs,
+    resourceQuotaSpec,
+    roleBindingSpecs,
+    SECRET_STORE_SERVICE_ACCOUNT,
+    TENANT_LABEL,
+} from "./tenant-objects";
+
+export interface TenantArgs {
+    readonly tenant: TenantConfig;
+    readonly cluster: Pick<ClusterRef, "k8sProvider">;
+    readonly secrets: TenantSecretStores;
+    readonly sso: TenantGroups;
+    readonly storage: Pick<StorageRef, "createBucket">;
+    /** The admission policies: the namespaces are created after them, so nothing slips in unchecked. */
+    readonly policies: pulumi.Resource[];
+    /** Production: the tenant's data (bucket, repository) is protected. @default false */
+    readonly protect?: boolean;
+}
+
+/**
+ * One team on the platform: its namespaces (labels, quota, defaults, network policies, role bindings, a CI account),
+ * its SSO group, its own Vault path behind its own secret store, and optional registry and bucket.
+ */
+export class Tenant extends pulumi.ComponentResource {
+    public readonly namespaces: string[];
+    public readonly repository: aws.ecr.Repository | undefined;
+    public readonly bucket: Bucket | undefined;
+
+    constructor(name: string, args: TenantArgs, opts?: pulumi.ComponentResourceOptions) {
+        const t = args.tenant;
+        // A rename keeps every resource (children inherit the alias through their name prefix).
+        const aliases = t.previousName ? [{ name: `tenant-${t.previousName}` }] : [];
+        super("platform:tenants:Tenant", name, {}, { ...opts, aliases: [...(opts?.aliases ?? []), ...aliases] });
+        const k8sOpts = { parent: this, provider: args.cluster.k8sProvider };
+        this.namespaces = tenantNamespaces(t);
+        const group = args.sso.tenantGroup(t.name, t.ssoGroup);
+
+        const namespaces = this.namespaces.map((ns) => {
+            const namespace = new k8s.core.v1.Namespace(`${name}-${ns}`, namespaceSpec(t, ns, t.costCentre), { ...k8sOpts, dependsOn: args.policies });
+            const inNs = { ...k8sOpts, dependsOn: [namespace] };
+            new k8s.core.v1.ResourceQuota(`${name}-${ns}-quota`, resourceQuotaSpec(t, ns), inNs);
+            new k8s.core.v1.LimitRange(`${name}-${ns}-limits`, limitRangeSpec(t, ns), inNs);
+            networkPolicySpecs(t, ns).forEach((p) => new k8s.networking.v1.NetworkPolicy(`${name}-${ns}-${p.metadata.name}`, p, inNs));
+            roleBindingSpecs(t, ns, group.name).forEach((b) => new k8s.rbac.v1.RoleBinding(`${name}-${ns}-${b.metadata.name}`, b, inNs));
+            for (const sa of [CI_SERVICE_ACCOUNT, SECRET_STORE_SERVICE_ACCOUNT]) new k8s.core.v1.ServiceAccount(`${name}-${ns}-${sa}`, { metadata: { name: sa, namespace: ns } }, inNs);
+            return namespace;
+        });
+        args.secrets.tenantStore(t.name, { namespaces: this.namespaces, tenantLabel: TENANT_LABEL, serviceAccount: SECRET_STORE_SERVICE_ACCOUNT, dependsOn: namespaces }, this);
+
+        // Stateful extras keep the name they were created under across a rename.
+        const stableName = t.previousName ?? t.name;
+        const kept = { parent: this, protect: args.protect ?? false };
+        this.repository = t.ecrRepository
+            ? new aws.ecr.Repository(
+                  `${name}-repository`,
+                  {
+                      name: `${stableName}/apps`,
+                      imageTagMutability: "IMMUTABLE",
+                      imageScanningConfiguration: { scanOnPush: true },
+                      encryptionConfigurations: [{ encryptionType: "AES256" }],
+                      forceDelete: false,
+                      tags: { tenant: t.name, "cost-centre": t.costCentre },
+                  },
+                  kept,
+              )
+            : undefined;
+        this.bucket = t.bucket ? args.storage.createBucket(`${name}-bucket`, { purpose: `t-${stableName}` }, { parent: this }) : undefined;
+        this.registerOutputs({ namespaces: this.namespaces });
+    }
+}

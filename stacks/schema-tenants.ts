@@ -1,0 +1,142 @@
+// Schema of `platform:tenants` and `platform:policy`: the teams sharing the cluster, as data, and the admission
+// policy that keeps them apart.
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import { z } from "zod";
+import { PLATFORM_NAMESPACES } from "../components/shared/namespaces";
+import { chartVersion, Issue } from "./schema-common";
+import { PLATFORM_GROUPS } from "./schema-sso";
+
+export const POLICY_ACTIONS = ["Audit", "Enforce"] as const;
+const DNS_LABEL = /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const label = (what: string) => z.string().regex(DNS_LABEL, `expected a DNS label for ${what} (a-z, 0-9, '-'; starts with a letter, at most 63)`);
+const cpu = z.string().regex(/^(\d+m|\d+(\.\d+)?)$/, "expected a CPU quantity like 500m or 4");
+const memory = z.string().regex(/^\d+(Mi|Gi|Ti)$/, "expected a quantity like 512Mi, 16Gi or 1Ti");
+const oneOf = (values: readonly string[]) => ({ error: `expected ${values.join(" | ")}` });
+
+export const tenantSchema = z.strictObject({
+    name: label("the tenant's name").max(40, "expected at most 40 characters (it prefixes namespaces, roles and buckets)"),
+    previousName: label("the tenant's former name").optional().describe("Set when renaming: the tenant's resources keep their identity (aliases)."),
+    owners: z.array(z.string().regex(/^[a-z0-9._@-]{1,64}$/, "expected an SSO username")).min(1, "expected at least one owner").describe("SSO usernames with admin in the tenant's namespaces."),
+    ssoGroup: label("the SSO group").optional().describe("Keycloak group of the team (default tenant-<name>): edit in its namespaces."),
+    costCentre: z.string().regex(/^[A-Za-z0-9_.:/=+@-]{1,64}$/, "expected a cost-centre tag value"),
+    namespaces: z.array(label("a namespace")).min(1, "expected at least one namespace").optional().describe("Default: [<name>]."),
+    quota: z
+        .strictObject({
+            requestsCpu: cpu.default("4"),
+            requestsMemory: memory.default("8Gi"),
+            limitsCpu: cpu.default("8"),
+            limitsMemory: memory.default("16Gi"),
+            pods: z.number().int().min(1, "expected at least 1 pod").max(5000).default(100),
+            storage: memory.default("100Gi"),
+        })
+        .prefault({})
+        .describe("Per namespace: ResourceQuota."),
+    containerDefaults: z
+        .strictObject({ requestsCpu: cpu.default("100m"), requestsMemory: memory.default("128Mi"), limitsCpu: cpu.default("500m"), limitsMemory: memory.default("512Mi") })
+        .prefault({})
+        .describe("Per namespace: LimitRange defaults for containers that set none."),
+    hostnames: z.array(z.string()).default([]).describe("Hostnames its HTTPRoutes may use: <label>.<ingress.domain> (the gateway's wildcard certificate)."),
+    internetEgress: z.boolean().default(true).describe("Pods may open connections to the internet (never to the instance metadata service)."),
+    ecrRepository: z.boolean().default(false).describe("An ECR repository <name>/apps: scan on push, immutable tags, KMS."),
+    bucket: z.boolean().default(false).describe("An S3 bucket through the platform's secure bucket component."),
+});
+export type TenantConfig = z.infer<typeof tenantSchema>;
+
+export const tenantsSchema = z
+    .strictObject({
+        directory: z
+            .string()
+            .regex(/^[A-Za-z0-9._/-]+$/, "expected a path relative to the project, like tenants")
+            .optional()
+            .describe("A folder of <tenant>.yaml files, each one tenant (relative to the project directory)."),
+        list: z.array(tenantSchema).default([]),
+    })
+    // `all`: the list here; the loader appends the directory's tenants (it knows the project directory).
+    .transform((t) => ({ ...t, all: [...t.list] as TenantConfig[] }));
+
+export const policySchema = z.strictObject({
+    chartVersion: chartVersion().describe("kyverno/kyverno chart, pinned."),
+    replicas: z.number().int().min(1, "expected 1 to 5 replicas").max(5, "expected 1 to 5 replicas").default(1).describe("Admission controller replicas (production >= 3); the other controllers run min(2, this)."),
+    action: z.enum(POLICY_ACTIONS, oneOf(POLICY_ACTIONS)).default("Audit").describe("Audit reports violations; Enforce refuses them (production)."),
+    allowedRegistries: z
+        .array(z.string().regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/, "expected a registry host with an optional path, like 123456789012.dkr.ecr.eu-west-1.amazonaws.com or ghcr.io/acme"))
+        .min(1, "expected at least one registry")
+        .describe("Registries tenant images may come from (prefixes)."),
+    requiredLabels: z.array(z.string().regex(/^([a-z0-9.-]+\/)?[A-Za-z0-9_.-]{1,63}$/, "expected a label key")).default(["app.kubernetes.io/name"]),
+});
+export type PolicyConfig = z.infer<typeof policySchema>;
+
+/** The tenants of `directory`: one per YAML file, validated by the same schema as the list. */
+export function resolveTenants(cfg: { readonly directory?: string }, projectDir: string, issue: Issue): TenantConfig[] {
+    const tenants: TenantConfig[] = [];
+    if (cfg.directory === undefined) return tenants;
+    const dir = path.resolve(projectDir, cfg.directory);
+    if (!fs.existsSync(dir)) {
+        issue(["tenants", "directory"], `expected an existing folder (relative to ${projectDir})`, cfg.directory);
+        return tenants;
+    }
+    for (const file of fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort()) {
+        const parsed = tenantSchema.safeParse(YAML.parse(fs.readFileSync(path.join(dir, file), "utf8")));
+        if (!parsed.success) {
+            for (const i of parsed.error.issues) issue(["tenants", "directory", `${file}:${i.path.join(".")}`], i.message, i.input);
+            continue;
+        }
+        if (`${parsed.data.name}.yaml` !== file && `${parsed.data.name}.yml` !== file) issue(["tenants", "directory", file], `expected the file to be named after its tenant (${parsed.data.name}.yaml)`, file);
+        tenants.push(parsed.data);
+    }
+    return tenants;
+}
+
+/** Namespaces of a tenant: its own list, or its name. */
+export const tenantNamespaces = (t: TenantConfig): string[] => t.namespaces ?? [t.name];
+
+const qty = (q: string) => (q.endsWith("m") ? Number(q.slice(0, -1)) / 1000 : /[MGT]i$/.test(q) ? Number(q.slice(0, -2)) * { M: 1, G: 1024, T: 1048576 }[q.slice(-2, -1) as "M"] : Number(q));
+
+/** Rules across tenants (names, namespaces, groups, hostnames) and the platform (its namespaces, domain, groups). */
+export function checkTenants(tenants: readonly TenantConfig[], ctx: { domain: string; where: (i: number) => (string | number)[] }, issue: Issue) {
+    const platformNamespaces = new Set<string>([...Object.values(PLATFORM_NAMESPACES), "default", "kube-system", "kube-public", "kube-node-lease"]);
+    const names = new Map<string, number>();
+    const owners = new Map<string, string>();
+    tenants.forEach((t, i) => {
+        const at = (...p: (string | number)[]) => [...ctx.where(i), ...p];
+        if (names.has(t.name)) issue(at("name"), `expected each tenant once (also tenant ${names.get(t.name)})`, t.name);
+        names.set(t.name, i);
+        if (t.previousName !== undefined && tenants.some((o) => o.name === t.previousName)) issue(at("previousName"), "expected a name no current tenant has", t.previousName);
+        for (const ns of tenantNamespaces(t)) {
+            if (platformNamespaces.has(ns)) issue(at("namespaces"), `expected a namespace the platform does not use (${ns} is the platform's)`, ns);
+            const owner = owners.get(ns);
+            if (owner !== undefined && owner !== t.name) issue(at("namespaces"), `expected namespace ${ns} to belong to one tenant (also ${owner})`, ns);
+            else if (owner === t.name) issue(at("namespaces"), `expected each namespace once`, ns);
+            owners.set(ns, t.name);
+        }
+        const group = t.ssoGroup ?? `tenant-${t.name}`;
+        if ((PLATFORM_GROUPS as readonly string[]).includes(group)) issue(at("ssoGroup"), `expected a group other than the platform's (${PLATFORM_GROUPS.join(", ")})`, group);
+        t.hostnames.forEach((h, j) => {
+            if (!h.endsWith(`.${ctx.domain}`) || !DNS_LABEL.test(h.slice(0, -ctx.domain.length - 1))) {
+                issue(at("hostnames", j), `expected <label>.${ctx.domain} (one name under the platform domain, covered by its certificate)`, h);
+            }
+        });
+        const q = t.quota;
+        if (qty(q.limitsCpu) < qty(q.requestsCpu)) issue(at("quota", "limitsCpu"), `expected at least requestsCpu (${q.requestsCpu})`, q.limitsCpu);
+        if (qty(q.limitsMemory) < qty(q.requestsMemory)) issue(at("quota", "limitsMemory"), `expected at least requestsMemory (${q.requestsMemory})`, q.limitsMemory);
+        const d = t.containerDefaults;
+        if (qty(d.limitsCpu) < qty(d.requestsCpu)) issue(at("containerDefaults", "limitsCpu"), `expected at least requestsCpu (${d.requestsCpu})`, d.limitsCpu);
+        if (qty(d.limitsMemory) < qty(d.requestsMemory)) issue(at("containerDefaults", "limitsMemory"), `expected at least requestsMemory (${d.requestsMemory})`, d.limitsMemory);
+    });
+    const hostOwners = new Map<string, string>();
+    for (const t of tenants) {
+        for (const h of t.hostnames) {
+            const other = hostOwners.get(h);
+            if (other !== undefined && other !== t.name) issue(ctx.where(tenants.indexOf(t)).concat("hostnames"), `expected hostname ${h} to belong to one tenant (also ${other})`, h);
+            hostOwners.set(h, t.name);
+        }
+    }
+}
+
+export function checkPolicy(p: PolicyConfig, ctx: { production: boolean }, issue: Issue) {
+    if (!ctx.production) return;
+    if (p.action !== "Enforce") issue(["policy", "action"], "expected Enforce in production", p.action);
+    if (p.replicas < 3) issue(["policy", "replicas"], "expected at least 3 admission controllers in production (the webhook refuses requests when none answers)", p.replicas);
+}
