@@ -53,10 +53,11 @@ function resolve(schema: Schema | undefined, root: Schema | undefined): Schema |
  * version.
  */
 export const UNDECLARED_VALUE_PATHS: Readonly<Record<string, readonly string[]>> = {
-    // tempo 2.2.4: templates render tempo.storage as Tempo's storage block; s3 is a commented example.
-    tempo: ["tempo.storage.trace.s3"],
-    // grafana 12.11.1: grafana.ini is Grafana's own configuration file, section by section.
-    grafana: ["grafana.ini"],
+    // tempo 2.2.4: templates render tempo.storage as Tempo's storage block (s3 is a commented example);
+    // statefulset.yaml reads persistence.storageClassName.
+    tempo: ["tempo.storage.trace.s3", "persistence.storageClassName"],
+    // grafana 12.11.1: the PVC template reads persistence.storageClassName (commented in values.yaml).
+    grafana: ["grafana.ini", "persistence.storageClassName"],
     // opentelemetry-collector 0.170.0: config is the collector's configuration; the PDB's bounds are commented options.
     "opentelemetry-collector": ["config", "podDisruptionBudget.maxUnavailable"],
     // kube-prometheus-stack 88.5.3: alertmanager.config is Alertmanager's configuration file.
@@ -85,8 +86,6 @@ export function undeclaredValuePaths(values: unknown, contract: ChartContract, o
             value.forEach((v, i) => walk(v, itemDefault, itemSchema, `${at}[${i}]`));
             return;
         }
-        // null deletes a chart default (Helm's documented way to drop a key).
-        if (value === null && defaults !== undefined) return;
         if (!isMap(value)) {
             if (isMap(defaults) && Object.keys(defaults).length > 0) problems.push(`${at}: ${JSON.stringify(value)} where the chart expects a map`);
             return;

@@ -65,6 +65,8 @@ export interface PlanOptions {
     readonly projectDir?: string;
     /** Replace (or with `undefined`, remove) config keys before the run, e.g. `{"platform:region": "x"}`. */
     readonly configOverrides?: Readonly<Record<string, unknown>>;
+    /** Keys of `configOverrides` Pulumi would hold as secrets (as `pulumi config set --secret` leaves them). */
+    readonly secretOverrides?: readonly string[];
     /** Change what the fake cloud holds (e.g. which principals exist) before the run. */
     readonly cloud?: (cloud: FakeCloud) => FakeCloud;
 }
@@ -372,6 +374,7 @@ export async function planStack(options: PlanOptions): Promise<Plan> {
     const projectDir = options.projectDir ?? PROJECT_DIR;
     let cfg = readStackConfig(projectDir, options.stack);
     if (options.configOverrides) cfg = applyOverrides(cfg, options.configOverrides);
+    if (options.secretOverrides) cfg = { ...cfg, secretKeys: [...new Set([...cfg.secretKeys, ...options.secretOverrides])] };
     const program = programModule(readProject(projectDir).main ?? "index.ts");
     const recording = await record(
         { project: cfg.project, stack: cfg.stack, config: cfg.config, secretKeys: cfg.secretKeys, cloud: (options.cloud ?? ((c) => c))(fakeCloudFor(cfg)) },

@@ -79,6 +79,8 @@ export interface PlatformOutputs {
     readonly ssoAdminPassword: pulumi.Output<string>;
     /** Grafana (login through SSO). */
     readonly grafanaUrl: string;
+    /** Grafana's local (break-glass) `admin` password. Secret. */
+    readonly grafanaAdminPassword: pulumi.Output<string>;
     /** In-cluster OTLP endpoints of the OpenTelemetry gateway: traces, metrics and logs from applications. */
     readonly otlpGrpcEndpoint: string;
     readonly otlpHttpEndpoint: string;
@@ -136,6 +138,7 @@ export function platformOutputs(config: PlatformConfig, platform: Platform): Pla
         ssoAdminUsername: platform.sso.keycloak.adminUsername,
         ssoAdminPassword: pulumi.secret(platform.sso.keycloak.adminPassword),
         grafanaUrl: platform.observability.grafanaUrl,
+        grafanaAdminPassword: pulumi.secret(platform.observability.grafanaAdminPassword),
         otlpGrpcEndpoint: platform.observability.otlpGrpcEndpoint,
         otlpHttpEndpoint: platform.observability.otlpHttpEndpoint,
         prometheusRemoteWriteUrl: platform.observability.prometheusRemoteWriteUrl,

@@ -56,9 +56,10 @@ export const observabilitySchema = z.strictObject({
             retention: retention.default("7d"),
             storageSize: volume.default("20Gi"),
             requests: requests("250m", "1Gi"),
+            operatorRequests: requests("50m", "128Mi").describe("The Prometheus Operator's."),
         })
         .prefault({}),
-    alertmanager: z.strictObject({ replicas: replicas(3).default(1), requests: requests("10m", "64Mi"), receiver }).prefault({}),
+    alertmanager: z.strictObject({ replicas: replicas(3).default(1), storageSize: volume.default("1Gi"), requests: requests("10m", "64Mi"), receiver }).prefault({}),
     loki: z
         .strictObject({
             mode: z.enum(LOKI_MODES, oneOf(LOKI_MODES)).default("Monolithic"),
@@ -70,9 +71,9 @@ export const observabilitySchema = z.strictObject({
         .prefault({}),
     tempo: z.strictObject({ retention: retention.default("72h"), storageSize: volume.default("10Gi"), requests: requests("100m", "256Mi") }).prefault({}),
     grafana: z
-        .strictObject({ requests: requests("50m", "128Mi") })
+        .strictObject({ storageSize: volume.default("5Gi"), requests: requests("50m", "128Mi") })
         .prefault({})
-        .describe("One replica: its state is code or comes from SSO (several would need a shared database)."),
+        .describe("One replica on a volume (its database: users, preferences, UI-made dashboards); several would need a shared database."),
     alloy: z.strictObject({ requests: requests("50m", "128Mi") }).prefault({}).describe("Per node (DaemonSet)."),
     otelCollector: z.strictObject({ replicas: replicas(5).default(1), requests: requests("50m", "128Mi") }).prefault({}),
 });

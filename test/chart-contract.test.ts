@@ -51,10 +51,6 @@ describe("chart contracts: undeclaredValuePaths", () => {
     });
     it("reports a plain value where the chart expects a map", () => assert.deepStrictEqual(check({ image: "repo:tag" }), ['image: "repo:tag" where the chart expects a map']));
     it("accepts an explicitly opened path", () => assert.deepStrictEqual(check({ webhook: { hostNetwork: true } }, ["webhook.hostNetwork"]), []));
-    it("accepts null for a key the chart has (Helm deletes it), not for one it lacks", () => {
-        assert.deepStrictEqual(check({ image: { tag: null } }), []);
-        assert.deepStrictEqual(check({ image: { digest: null } }), ["image.digest: not in the chart's values"]);
-    });
     it("treats a schema map with additionalProperties: true as open", () => {
         const open: ChartContract = { defaults: { storage: { type: "s3" } }, schema: { type: "object", properties: { storage: { type: "object", additionalProperties: true } } } };
         assert.deepStrictEqual(undeclaredValuePaths({ storage: { bucketNames: { chunks: "b" } } }, open), []);

@@ -12,7 +12,10 @@ import { datasources, genericOauth, GRAFANA_ROLE_ATTRIBUTE_PATH } from "../compo
 import { METRICS_EXEMPT_CHARTS, monitorSpec, SCRAPE_TARGETS, scrapeTargetsFor } from "../components/observability/scrape-targets";
 import { PLATFORM_ALERTS } from "../components/observability/rules";
 import { dashboardJson, PLATFORM_DASHBOARDS } from "../components/observability/dashboards";
+import { planStack } from "../plan/engine";
 import { inputs, named, ofType } from "./helpers";
+
+const observabilityOf = (stack: string) => JSON.parse(readStackConfig(PROJECT_DIR, stack).config["platform:observability"]);
 import { describeStacks } from "./plans";
 
 describe("observability: decisions", () => {
@@ -73,15 +76,20 @@ describe("observability: decisions", () => {
     });
 
     it("routes the OTLP gateway's traces to Tempo, metrics to Prometheus and logs to Loki, OTLP in only", () => {
-        const c = otelConfig("monitoring") as any;
+        const c = otelConfig("monitoring", 2) as any;
         assert.deepStrictEqual(
             Object.fromEntries(Object.entries(c.service.pipelines).map(([k, p]: [string, any]) => [k, [p.receivers, p.exporters]])),
-            { traces: [["otlp"], ["otlp/tempo"]], metrics: [["otlp"], ["otlphttp/prometheus"]], logs: [["otlp"], ["otlphttp/loki"]] },
+            { traces: [["otlp"], ["otlp/tempo"]], metrics: [["otlp"], ["otlphttp/prometheus-0", "otlphttp/prometheus-1"]], logs: [["otlp"], ["otlphttp/loki"]] },
         );
         assert.deepStrictEqual([c.receivers.jaeger, c.receivers.zipkin, c.receivers.prometheus], [null, null, null]);
         assert.deepStrictEqual(
-            [c.exporters["otlp/tempo"].endpoint, c.exporters["otlphttp/prometheus"].endpoint, c.exporters["otlphttp/loki"].endpoint],
-            ["tempo.monitoring.svc:4317", "http://kube-prometheus-stack-prometheus.monitoring.svc:9090/api/v1/otlp", "http://loki-gateway.monitoring.svc/otlp"],
+            [c.exporters["otlp/tempo"].endpoint, c.exporters["otlphttp/prometheus-1"].endpoint, c.exporters["otlphttp/loki"].endpoint],
+            [
+                "tempo.monitoring.svc:4317",
+                // Each replica by its own name: through the Service each of an HA pair would hold a part.
+                "http://prometheus-kube-prometheus-stack-prometheus-1.prometheus-operated.monitoring.svc:9090/api/v1/otlp",
+                "http://loki-gateway.monitoring.svc/otlp",
+            ],
         );
     });
 
@@ -113,11 +121,18 @@ describe("observability: decisions", () => {
             "PlatformGateway5xx",
             "PlatformLogIngestionFailing",
         ]);
-        const expr = Object.fromEntries(PLATFORM_ALERTS.map((a) => [a.alert, a.expr]));
-        assert.match(expr.PlatformVaultSealed, /^vault_core_unsealed == 0$/);
-        assert.match(expr.PlatformCertificateExpiring, /certmanager_certificate_expiration_timestamp_seconds/);
-        assert.match(expr.PlatformBackupMissing, /velero_backup_last_successful_timestamp/);
-        assert.match(expr.PlatformGateway5xx, /envoy_response_code_class="5"/);
+        assert.deepStrictEqual(PLATFORM_ALERTS.map((a) => a.expr), [
+            'kube_node_status_condition{condition="Ready",status="true"} == 0',
+            "kubelet_volume_stats_available_bytes / kubelet_volume_stats_capacity_bytes < 0.10 and kubelet_volume_stats_used_bytes > 0",
+            "certmanager_certificate_expiration_timestamp_seconds - time() < 14 * 24 * 3600",
+            "increase(velero_backup_failure_total[1h]) > 0",
+            'time() - velero_backup_last_successful_timestamp{schedule!=""} > 26 * 3600',
+            'vault_core_unsealed == 0 or up{namespace="vault"} == 0',
+            'sum by (nodepool) (increase(karpenter_nodeclaims_terminated_total{reason="launch_failed"}[15m])) > 0 or sum(increase(karpenter_cloudprovider_errors_total{method="Create"}[15m])) > 0',
+            "increase(external_dns_registry_errors_total[15m]) > 0 or increase(external_dns_source_errors_total[15m]) > 0",
+            'sum(rate(envoy_http_downstream_rq_xx{envoy_response_code_class="5"}[5m])) / sum(rate(envoy_http_downstream_rq_total[5m])) > 0.05',
+            'sum(rate(loki_request_duration_seconds_count{route=~"loki_api_v1_push|otlp_v1_logs",status_code=~"5.."}[5m])) > 0 or sum(rate(loki_write_dropped_entries_total[5m])) > 0',
+        ]);
     });
 
     it("renders each dashboard as Grafana JSON on the Prometheus datasource", () => {
@@ -201,13 +216,30 @@ describeStacks((stack) => `observability in stack ${stack}`, "platform-observabi
         assert.deepStrictEqual(v.datasources["datasources.yaml"].datasources.map((d: any) => d.uid), ["prometheus", "loki", "tempo"]);
         const route = inputs(ofType(res(), "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute")[0]);
         assert.deepStrictEqual([route.spec.hostnames, route.spec.rules[0].backendRefs], [[`grafana.${domain}`], [{ name: "grafana", port: 80 }]]);
-        assert.doesNotMatch(JSON.stringify(plan().resources.map((r) => r.inputs)), /offline-plan-password-|EXAMPLE-replace/);
+        assert.doesNotMatch(JSON.stringify(plan().resources.map((r) => r.inputs)), /offline-plan-password-/);
     });
 
     it("hands the alert receiver's secret to Alertmanager as a Secret only where a receiver is configured", () => {
         const secret = res().filter((r) => r.name === "platform-observability-alert-receiver");
         assert.strictEqual(secret.length, production ? 1 : 0);
         if (production) assert.deepStrictEqual([inputs(secret[0]).stringData, inputs(secret[0]).metadata.name], ["[secret]", "alert-receiver"]);
+    });
+
+    it("keeps the receiver's secret out of every plaintext input and output", async () => {
+        const marker = "https://hooks.slack.example/services/T0KEN-MARKER";
+        const planned = await planStack({ stack, secretOverrides: ["platform:alertReceiverSecret"], configOverrides: { "platform:alertReceiverSecret": marker, ...(production ? {} : { "platform:observability": JSON.stringify({ ...observabilityOf(stack), alertmanager: { ...observabilityOf(stack).alertmanager, receiver: { type: "Webhook" } } }) }) } });
+        const secret = named(planned.resources, "platform-observability-alert-receiver");
+        assert.deepStrictEqual([inputs(secret).stringData, secret.secretPaths], ["[secret]", ["stringData"]]);
+        assert.doesNotMatch(JSON.stringify({ inputs: planned.resources.map((r) => r.inputs), outputs: planned.outputs }), /T0KEN-MARKER/);
+    });
+
+    it("lets the observability charts monitor themselves, as METRICS_EXEMPT_CHARTS says", () => {
+        assert.deepStrictEqual(
+            [release("loki").values.monitoring.serviceMonitor.enabled, release("tempo").values.serviceMonitor.enabled, release("grafana").values.serviceMonitor.enabled],
+            [true, true, true],
+        );
+        assert.deepStrictEqual([release("alloy").values.serviceMonitor.enabled, release("alloy-events").values.serviceMonitor.enabled, release("otel-collector").values.serviceMonitor.enabled], [true, true, true]);
+        assert.strictEqual(release("otel-collector").values.ports.metrics.enabled, true);
     });
 
     it("monitors every chart the platform installs, or names why not: nothing forgotten silently", () => {
@@ -228,7 +260,7 @@ describeStacks((stack) => `observability in stack ${stack}`, "platform-observabi
     it("installs the platform's alerts and dashboards as code", () => {
         const rule = inputs(ofType(res(), "kubernetes:monitoring.coreos.com/v1:PrometheusRule")[0]);
         assert.deepStrictEqual(rule.spec.groups[0].rules.map((r: any) => r.alert), PLATFORM_ALERTS.map((a) => a.alert));
-        assert.strictEqual(rule.spec.groups[0].rules.find((r: any) => r.alert === "PlatformVaultSealed").expr, "vault_core_unsealed == 0");
+        assert.strictEqual(rule.spec.groups[0].rules.find((r: any) => r.alert === "PlatformVaultSealed").expr, 'vault_core_unsealed == 0 or up{namespace="vault"} == 0');
         const dashboards = ofType(res(), "kubernetes:core/v1:ConfigMap").filter((c) => inputs(c).metadata.labels?.grafana_dashboard === "1");
         assert.strictEqual(dashboards.length, 5);
     });

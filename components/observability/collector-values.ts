@@ -1,8 +1,8 @@
 // The collectors: Grafana Alloy on every node (pod logs, Vault's audit log) and once for Kubernetes events, and the
 // OpenTelemetry Collector gateway that gives applications one OTLP endpoint.
 import type { ObservabilityConfig } from "../../stacks/schema-observability";
-import { LOKI_GATEWAY_SERVICE, PROMETHEUS_SERVICE, TEMPO_SERVICE } from "./constants";
-import { zoneSpread } from "./metrics-values";
+import { LOKI_GATEWAY_SERVICE, TEMPO_SERVICE } from "./constants";
+import { prometheusReplicaUrls, zoneSpread } from "./metrics-values";
 
 const requests = (r: { cpu: string; memory: string }) => ({ requests: { cpu: r.cpu, memory: r.memory }, limits: { memory: r.memory } });
 
@@ -126,12 +126,15 @@ export interface OtelValuesArgs {
     readonly image: string;
     readonly zoneSpread: ObservabilityConfig["zoneSpread"];
     readonly namespace: string;
+    readonly prometheusReplicas: number;
 }
 
 /** The gateway's pipelines: traces to Tempo, metrics to Prometheus (OTLP), logs to Loki (OTLP). */
-export function otelConfig(namespace: string) {
+export function otelConfig(namespace: string, prometheusReplicas: number) {
     const svc = (s: string) => `${s}.${namespace}.svc`;
-    const pipeline = (exporter: string) => ({ receivers: ["otlp"], processors: ["memory_limiter", "batch"], exporters: [exporter] });
+    const pipeline = (...exporters: string[]) => ({ receivers: ["otlp"], processors: ["memory_limiter", "batch"], exporters });
+    // Every Prometheus replica gets every metric (through the Service, each would hold a part).
+    const prometheus = Object.fromEntries(prometheusReplicaUrls(namespace, prometheusReplicas, "/api/v1/otlp").map((endpoint, i) => [`otlphttp/prometheus-${i}`, { endpoint }]));
     return {
         receivers: {
             otlp: { protocols: { grpc: { endpoint: "${env:MY_POD_IP}:4317" }, http: { endpoint: "${env:MY_POD_IP}:4318" } } },
@@ -141,10 +144,10 @@ export function otelConfig(namespace: string) {
         },
         exporters: {
             "otlp/tempo": { endpoint: `${svc(TEMPO_SERVICE)}:4317`, tls: { insecure: true } },
-            "otlphttp/prometheus": { endpoint: `http://${svc(PROMETHEUS_SERVICE)}:9090/api/v1/otlp` },
+            ...prometheus,
             "otlphttp/loki": { endpoint: `http://${svc(LOKI_GATEWAY_SERVICE)}/otlp` },
         },
-        service: { pipelines: { traces: pipeline("otlp/tempo"), metrics: pipeline("otlphttp/prometheus"), logs: pipeline("otlphttp/loki") } },
+        service: { pipelines: { traces: pipeline("otlp/tempo"), metrics: pipeline(...Object.keys(prometheus)), logs: pipeline("otlphttp/loki") } },
     };
 }
 
@@ -155,7 +158,7 @@ export function otelValues(a: OtelValuesArgs) {
         replicaCount: a.settings.replicas,
         image: { repository, tag },
         command: { name: "otelcol-k8s" },
-        config: otelConfig(a.namespace),
+        config: otelConfig(a.namespace, a.prometheusReplicas),
         // OTLP only (gRPC 4317, HTTP 4318).
         ports: { "jaeger-compact": { enabled: false }, "jaeger-thrift": { enabled: false }, "jaeger-grpc": { enabled: false }, zipkin: { enabled: false }, metrics: { enabled: true } },
         resources: requests(a.settings.requests),

@@ -13,6 +13,7 @@ export interface GrafanaValuesArgs {
     /** The realm's issuer and Grafana's client id (its secret is mounted from GRAFANA_OAUTH_SECRET). */
     readonly oidc: { readonly issuerUrl: string; readonly clientId: string };
     readonly namespace: string;
+    readonly storageClass: string;
 }
 
 /** The generic OAuth section: every endpoint of the realm, PKCE (the client requires it), the secret from a file. */
@@ -48,7 +49,13 @@ export function datasources(namespace: string) {
             type: "loki",
             access: "proxy",
             url: url(LOKI_GATEWAY_SERVICE, 80),
-            jsonData: { derivedFields: [{ name: "trace_id", matcherRegex: '(?:trace_?[iI][dD])"?[:=]"?(\\w+)', url: "${__value.raw}", datasourceUid: DATASOURCE_UIDS.tempo }] },
+            jsonData: {
+                derivedFields: [
+                    // In the line (apps logging to stdout) and in structured metadata (logs sent over OTLP).
+                    { name: "trace_id", matcherRegex: '(?:trace_?[iI][dD])"?[:=]"?(\\w+)', url: "${__value.raw}", datasourceUid: DATASOURCE_UIDS.tempo },
+                    { name: "trace_id (OTLP)", matcherType: "label", matcherRegex: "trace_id", url: "${__value.raw}", datasourceUid: DATASOURCE_UIDS.tempo },
+                ],
+            },
         },
         {
             name: "Tempo",
@@ -69,8 +76,11 @@ export function datasources(namespace: string) {
 
 export function grafanaValues(a: GrafanaValuesArgs) {
     return {
-        // One replica: all state is code (datasources, dashboards) or comes from SSO; several replicas would need a shared database.
+        // One replica on a volume (SQLite: users, preferences, UI-made dashboards); several would need a shared database.
         replicas: 1,
+        persistence: { enabled: true, storageClassName: a.storageClass, size: a.settings.storageSize },
+        // A second pod cannot mount the volume before the first lets go of it.
+        deploymentStrategy: { type: "Recreate" },
         admin: { existingSecret: GRAFANA_ADMIN_SECRET, userKey: "admin-user", passwordKey: "admin-password" },
         "grafana.ini": {
             server: { root_url: a.url },

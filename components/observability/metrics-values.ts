@@ -6,6 +6,11 @@ type Receiver = ObservabilityConfig["alertmanager"]["receiver"];
 /** Where Alertmanager reads the receiver's secret (the Secret's only key). */
 export const RECEIVER_SECRET_FILE = `${ALERTMANAGER_SECRETS_DIR}/${ALERT_RECEIVER_SECRET}/secret`;
 
+/** Each Prometheus replica's own address: an HA pair must each receive what is pushed (the Service picks one). */
+export function prometheusReplicaUrls(namespace: string, replicas: number, path: string): string[] {
+    return Array.from({ length: replicas }, (_, i) => `http://prometheus-kube-prometheus-stack-prometheus-${i}.prometheus-operated.${namespace}.svc:9090${path}`);
+}
+
 export function zoneSpread(whenUnsatisfiable: string, matchLabels: Record<string, string>) {
     return [{ maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable, labelSelector: { matchLabels } }];
 }
@@ -85,11 +90,13 @@ export function prometheusStackValues(a: PrometheusStackValuesArgs) {
             alertmanagerSpec: {
                 replicas: s.alertmanager.replicas,
                 resources: requests(s.alertmanager.requests),
-                storage: claim("1Gi"),
+                storage: claim(s.alertmanager.storageSize),
                 topologySpreadConstraints: zoneSpread(s.zoneSpread, { "app.kubernetes.io/name": "alertmanager" }),
                 secrets: s.alertmanager.receiver.type === "None" ? [] : [ALERT_RECEIVER_SECRET],
             },
         },
-        prometheusOperator: { resources: requests({ cpu: "50m", memory: "128Mi" }) },
+        prometheusOperator: { resources: requests(s.prometheus.operatorRequests) },
+        // Helm never upgrades CRDs: the chart's job applies the new ones (server-side) before an upgrade.
+        crds: { upgradeJob: { enabled: true } },
     };
 }

@@ -28,7 +28,7 @@ import {
 import { alloyValues, eventsConfig, lokiPushUrl, otelValues, podLogsConfig } from "./collector-values";
 import { dashboardJson, PLATFORM_DASHBOARDS } from "./dashboards";
 import { DASHBOARD_LABEL, grafanaValues } from "./grafana-values";
-import { prometheusStackValues } from "./metrics-values";
+import { prometheusReplicaUrls, prometheusStackValues } from "./metrics-values";
 import { platformRuleSpec } from "./rules";
 import { monitorSpec, RunningComponents, scrapeTargetsFor } from "./scrape-targets";
 import { lokiValues, tempoValues } from "./storage-values";
@@ -40,6 +40,8 @@ export interface ObservabilityArgs {
     /** Grafana's OIDC client of the SSO layer (its secret is a Pulumi secret). */
     readonly grafanaClient: { readonly clientId: string; readonly issuerUrl: string; readonly clientSecret: pulumi.Output<string> };
     readonly region: string;
+    /** The stack's zones (Loki pins its ingester zone groups to them). */
+    readonly zones: readonly string[];
     readonly namespace: string;
     readonly settings: ObservabilityConfig;
     /** The alert receiver's URL or SMTP password (secret config); undefined with receiver type None. */
@@ -111,7 +113,7 @@ export class Observability extends pulumi.ComponentResource {
             "loki",
             s.charts.loki,
             GRAFANA_COMMUNITY_REPOSITORY,
-            loki.bucket.bucketName.apply((bucket) => lokiValues({ settings: s.loki, zoneSpread: s.zoneSpread, bucket, region: args.region, storageClass: args.storage.statefulStorageClass })),
+            loki.bucket.bucketName.apply((bucket) => lokiValues({ settings: s.loki, zoneSpread: s.zoneSpread, bucket, region: args.region, storageClass: args.storage.statefulStorageClass, zones: args.zones })),
             [stack, loki.identity],
         );
         release(
@@ -119,14 +121,22 @@ export class Observability extends pulumi.ComponentResource {
             "tempo",
             s.charts.tempo,
             GRAFANA_COMMUNITY_REPOSITORY,
-            pulumi.all([tempo.bucket.bucketName, tempo.identity.roleArn]).apply(([bucket, roleArn]) => tempoValues({ settings: s.tempo, bucket, region: args.region, roleArn, monitoringNamespace: ns })),
+            pulumi.all([tempo.bucket.bucketName, tempo.identity.roleArn]).apply(([bucket, roleArn]) => tempoValues({
+                    settings: s.tempo,
+                    bucket,
+                    region: args.region,
+                    roleArn,
+                    monitoringNamespace: ns,
+                    storageClass: args.storage.statefulStorageClass,
+                    remoteWriteUrls: prometheusReplicaUrls(ns, s.prometheus.replicas, "/api/v1/write"),
+                }),),
             [stack, tempo.identity],
         );
         const grafana = this.grafana(name, args, namespace, k8sOpts, (values, deps) => release(RELEASES.grafana, "grafana", s.charts.grafana, GRAFANA_COMMUNITY_REPOSITORY, values, [stack, ...deps]));
         this.grafanaAdminPassword = grafana.adminPassword;
         release(RELEASES.alloy, "alloy", s.charts.alloy, GRAFANA_REPOSITORY, alloyValues({ settings: s.alloy, config: podLogsConfig(this.lokiPushUrl), kind: "daemonset" }), [stack]);
         release(RELEASES.alloyEvents, "alloy", s.charts.alloy, GRAFANA_REPOSITORY, alloyValues({ settings: s.alloy, config: eventsConfig(this.lokiPushUrl), kind: "deployment" }), [stack]);
-        release(RELEASES.otelCollector, "opentelemetry-collector", s.charts.otelCollector, OTEL_REPOSITORY, otelValues({ settings: s.otelCollector, image: s.otelCollectorImage, zoneSpread: s.zoneSpread, namespace: ns }), [stack]);
+        release(RELEASES.otelCollector, "opentelemetry-collector", s.charts.otelCollector, OTEL_REPOSITORY, otelValues({ settings: s.otelCollector, image: s.otelCollectorImage, zoneSpread: s.zoneSpread, namespace: ns, prometheusReplicas: s.prometheus.replicas }), [stack]);
 
         for (const t of scrapeTargetsFor(args.runs)) {
             new k8s.apiextensions.CustomResource(`${name}-monitor-${t.name}`, monitorSpec(t), { ...k8sOpts, dependsOn: [stack, ...args.scrapedLayers] });
@@ -187,7 +197,7 @@ export class Observability extends pulumi.ComponentResource {
             secret("grafana-admin", GRAFANA_ADMIN_SECRET, { "admin-user": "admin", "admin-password": pulumi.secret(admin.result) }),
             secret("grafana-oauth", GRAFANA_OAUTH_SECRET, { "client-secret": pulumi.secret(args.grafanaClient.clientSecret) }),
         ];
-        const release = install(grafanaValues({ settings: args.settings.grafana, url: this.grafanaUrl, oidc: args.grafanaClient, namespace: ns }), secrets);
+        const release = install(grafanaValues({ settings: args.settings.grafana, url: this.grafanaUrl, oidc: args.grafanaClient, namespace: ns, storageClass: args.storage.statefulStorageClass }), secrets);
         return { release, adminPassword: pulumi.secret(admin.result) };
     }
 }

@@ -34,7 +34,14 @@ export const PLATFORM_ALERTS: readonly AlertRule[] = [
         severity: "critical",
         summary: "Schedule {{ $labels.schedule }} has had no successful backup for more than 26 hours.",
     },
-    { alert: "PlatformVaultSealed", expr: "vault_core_unsealed == 0", for: "5m", severity: "critical", summary: "Vault server {{ $labels.pod }} is sealed." },
+    {
+        alert: "PlatformVaultSealed",
+        // A sealed server may publish no metrics at all: its failing scrape counts too.
+        expr: 'vault_core_unsealed == 0 or up{namespace="vault"} == 0',
+        for: "5m",
+        severity: "critical",
+        summary: "Vault server {{ $labels.pod }} is sealed or not answering.",
+    },
     {
         alert: "PlatformKarpenterCannotLaunch",
         expr: 'sum by (nodepool) (increase(karpenter_nodeclaims_terminated_total{reason="launch_failed"}[15m])) > 0 or sum(increase(karpenter_cloudprovider_errors_total{method="Create"}[15m])) > 0',

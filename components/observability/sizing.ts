@@ -19,9 +19,6 @@ export function memoryMiB(q: string): number {
 const times = (r: { cpu: string; memory: string }, n: number): Requests => ({ cpuMillis: cpuMillis(r.cpu) * n, memoryMiB: memoryMiB(r.memory) * n });
 const sum = (rs: Requests[]): Requests => rs.reduce((a, b) => ({ cpuMillis: a.cpuMillis + b.cpuMillis, memoryMiB: a.memoryMiB + b.memoryMiB }), { cpuMillis: 0, memoryMiB: 0 });
 
-/** The Prometheus Operator's requests (fixed in metrics-values). */
-const OPERATOR = { cpu: "50m", memory: "128Mi" };
-
 /**
  * Requests of the layer's pods the program sizes: cluster-wide ones, and Alloy's per node. kube-state-metrics,
  * node-exporter and Loki's gateway run with their charts' defaults (no requests).
@@ -32,7 +29,7 @@ export function layerRequests(s: ObservabilityConfig): { cluster: Requests; perN
         cluster: sum([
             times(s.prometheus.requests, s.prometheus.replicas),
             times(s.alertmanager.requests, s.alertmanager.replicas),
-            times(OPERATOR, 1),
+            times(s.prometheus.operatorRequests, 1),
             times(s.loki.requests, lokiPods),
             times(s.tempo.requests, 1),
             times(s.grafana.requests, 1),

@@ -1,7 +1,7 @@
 // Loki and Tempo values: object storage in the platform's buckets through workload identities, retention from config.
 import type { ObservabilityConfig } from "../../stacks/schema-observability";
 import { retentionHours } from "../../stacks/schema-observability";
-import { LOKI_SERVICE_ACCOUNT, PROMETHEUS_SERVICE, TEMPO_SERVICE_ACCOUNT } from "./constants";
+import { LOKI_SERVICE_ACCOUNT, TEMPO_SERVICE_ACCOUNT } from "./constants";
 import { zoneSpread } from "./metrics-values";
 
 const requests = (r: { cpu: string; memory: string }) => ({ requests: { cpu: r.cpu, memory: r.memory }, limits: { memory: r.memory } });
@@ -17,6 +17,8 @@ export interface LokiValuesArgs {
     readonly bucket: string;
     readonly region: string;
     readonly storageClass: string;
+    /** The stack's zones: Loki's three ingester zone groups are pinned to the first three. */
+    readonly zones: readonly string[];
 }
 
 export function lokiValues(a: LokiValuesArgs) {
@@ -48,11 +50,17 @@ export function lokiValues(a: LokiValuesArgs) {
         ingester: {
             ...scaled("ingester"),
             // One ingester per zone group: a zone's loss keeps two copies of every stream.
-            zoneAwareReplication: { enabled: distributed },
+            zoneAwareReplication: {
+                enabled: distributed,
+                ...(distributed
+                    ? Object.fromEntries(["zoneA", "zoneB", "zoneC"].map((z, i) => [z, { nodeSelector: { "topology.kubernetes.io/zone": a.zones[i % a.zones.length] } }]))
+                    : {}),
+            },
             persistence: { enabled: distributed, claims: [{ name: "data", size: s.storageSize, storageClass: a.storageClass }] },
         },
         compactor: { replicas: distributed ? 1 : 0, resources: requests(s.requests) },
         ruler: { enabled: false }, // alerts live in Prometheus
+        gateway: { replicas: distributed ? s.replicas : 1 },
         // memcached caches want ~10 GiB by default: off; the compactor and queriers read S3 directly.
         chunksCache: { enabled: false },
         resultsCache: { enabled: false },
@@ -69,6 +77,9 @@ export interface TempoValuesArgs {
     /** The IRSA role of Tempo's service account (Tempo's S3 client reads web-identity credentials). */
     readonly roleArn: string;
     readonly monitoringNamespace: string;
+    readonly storageClass: string;
+    /** Remote-write URL of each Prometheus replica: an HA pair must each receive everything. */
+    readonly remoteWriteUrls: readonly string[];
 }
 
 export function tempoValues(a: TempoValuesArgs) {
@@ -80,13 +91,13 @@ export function tempoValues(a: TempoValuesArgs) {
             reportingEnabled: false,
             resources: requests(s.requests),
             storage: { trace: { backend: "s3", s3: { bucket: a.bucket, endpoint: `s3.${a.region}.amazonaws.com`, region: a.region }, wal: { path: "/var/tempo/wal" } } },
-            // OTLP only: applications send through the OpenTelemetry gateway (which also takes Jaeger and Zipkin).
-            receivers: { otlp: { protocols: { grpc: { endpoint: "0.0.0.0:4317" }, http: { endpoint: "0.0.0.0:4318" } } }, jaeger: null },
+            // OTLP from the gateway; the chart's Jaeger receivers stay (its Service template reads them unguarded).
+            receivers: { otlp: { protocols: { grpc: { endpoint: "0.0.0.0:4317" }, http: { endpoint: "0.0.0.0:4318" } } } },
             // Service graphs and span metrics into Prometheus: Grafana's service map and trace-to-metrics jumps.
-            metricsGenerator: { enabled: true, remoteWriteUrl: `http://${PROMETHEUS_SERVICE}.${a.monitoringNamespace}.svc:9090/api/v1/write` },
+            metricsGenerator: { enabled: true, storage: { remote_write: a.remoteWriteUrls.map((url) => ({ url })) } },
             overrides: { defaults: { metrics_generator: { processors: ["service-graphs", "span-metrics"] } } },
         },
-        persistence: { enabled: true, size: s.storageSize },
+        persistence: { enabled: true, size: s.storageSize, storageClassName: a.storageClass },
         serviceAccount: { create: true, name: TEMPO_SERVICE_ACCOUNT, annotations: { "eks.amazonaws.com/role-arn": a.roleArn } },
         // The Jaeger query API and UI over Tempo, for tools that speak Jaeger.
         tempoQuery: { enabled: true },

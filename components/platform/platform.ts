@@ -201,6 +201,7 @@ export class Platform extends pulumi.ComponentResource {
                 ingress: this.ingress,
                 grafanaClient: this.sso.grafanaClient,
                 region: cfg.region,
+                zones,
                 namespace: PLATFORM_NAMESPACES.monitoring,
                 settings: cfg.observability,
                 receiverSecret: cfg.alertReceiverSecret,

@@ -69,6 +69,11 @@ export function networkPolicySpecs(t: TenantConfig, namespace: string) {
         // Envoy's proxies run in the controller's namespace.
         policy("allow-gateway", { policyTypes: ["Ingress"], ingress: [{ from: [nsSelector(PLATFORM_NAMESPACES.gatewayController)] }] }),
         policy("allow-monitoring", { policyTypes: ["Ingress"], ingress: [{ from: [nsSelector(PLATFORM_NAMESPACES.monitoring)] }] }),
+        // Traces, metrics and logs to the platform's OTLP gateway.
+        policy("allow-telemetry", {
+            policyTypes: ["Egress"],
+            egress: [{ to: [nsSelector(PLATFORM_NAMESPACES.monitoring)], ports: [{ protocol: "TCP", port: 4317 }, { protocol: "TCP", port: 4318 }] }],
+        }),
         ...(t.internetEgress
             ? [
                   policy("allow-internet", {
