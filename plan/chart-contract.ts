@@ -61,7 +61,8 @@ export const UNDECLARED_VALUE_PATHS: Readonly<Record<string, readonly string[]>>
     // opentelemetry-collector 0.170.0: config is the collector's configuration; the PDB's bounds are commented options.
     "opentelemetry-collector": ["config", "podDisruptionBudget.maxUnavailable"],
     // kube-prometheus-stack 88.5.3: alertmanager.config is Alertmanager's configuration file.
-    "kube-prometheus-stack": ["alertmanager.config"],
+    // Its subcharts' values (kube-state-metrics 8.4.0 and prometheus-node-exporter 4.56.1 declare resources: {}).
+    "kube-prometheus-stack": ["alertmanager.config", "kube-state-metrics.resources", "prometheus-node-exporter.resources"],
 };
 
 /** Kubernetes maps whose keys are the user's (labels, annotations, selectors, flags): open wherever they appear. */

@@ -75,6 +75,10 @@ export const observabilitySchema = z.strictObject({
         .prefault({})
         .describe("One replica on a volume (its database: users, preferences, UI-made dashboards); several would need a shared database."),
     alloy: z.strictObject({ requests: requests("50m", "128Mi") }).prefault({}).describe("Per node (DaemonSet)."),
+    exporters: z
+        .strictObject({ kubeStateMetrics: requests("10m", "64Mi"), nodeExporter: requests("10m", "32Mi") })
+        .prefault({})
+        .describe("kube-state-metrics (once) and node-exporter (per node)."),
     otelCollector: z.strictObject({ replicas: replicas(5).default(1), requests: requests("50m", "128Mi") }).prefault({}),
 });
 export type ObservabilityConfig = z.infer<typeof observabilitySchema>;

@@ -96,6 +96,8 @@ export function prometheusStackValues(a: PrometheusStackValuesArgs) {
             },
         },
         prometheusOperator: { resources: requests(s.prometheus.operatorRequests) },
+        "kube-state-metrics": { resources: requests(s.exporters.kubeStateMetrics) },
+        "prometheus-node-exporter": { resources: requests(s.exporters.nodeExporter) },
         // Helm never upgrades CRDs: the chart's job applies the new ones (server-side) before an upgrade.
         crds: { upgradeJob: { enabled: true } },
     };

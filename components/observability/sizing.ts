@@ -20,8 +20,8 @@ const times = (r: { cpu: string; memory: string }, n: number): Requests => ({ cp
 const sum = (rs: Requests[]): Requests => rs.reduce((a, b) => ({ cpuMillis: a.cpuMillis + b.cpuMillis, memoryMiB: a.memoryMiB + b.memoryMiB }), { cpuMillis: 0, memoryMiB: 0 });
 
 /**
- * Requests of the layer's pods the program sizes: cluster-wide ones, and Alloy's per node. kube-state-metrics,
- * node-exporter and Loki's gateway run with their charts' defaults (no requests).
+ * Requests of the layer's pods the program sizes: cluster-wide ones, and per node (Alloy, node-exporter). Loki's
+ * gateway, tempo-query, Grafana's sidecar and the operator's config reloaders run with their charts' defaults.
  */
 export function layerRequests(s: ObservabilityConfig): { cluster: Requests; perNode: Requests } {
     const lokiPods = s.loki.mode === "Distributed" ? s.loki.replicas * LOKI_DISTRIBUTED_COMPONENTS.length + 1 : 1;
@@ -30,13 +30,14 @@ export function layerRequests(s: ObservabilityConfig): { cluster: Requests; perN
             times(s.prometheus.requests, s.prometheus.replicas),
             times(s.alertmanager.requests, s.alertmanager.replicas),
             times(s.prometheus.operatorRequests, 1),
+            times(s.exporters.kubeStateMetrics, 1),
             times(s.loki.requests, lokiPods),
             times(s.tempo.requests, 1),
             times(s.grafana.requests, 1),
             times(s.alloy.requests, 1), // the events collector
             times(s.otelCollector.requests, s.otelCollector.replicas),
         ]),
-        perNode: times(s.alloy.requests, 1),
+        perNode: sum([times(s.alloy.requests, 1), times(s.exporters.nodeExporter, 1)]),
     };
 }
 
