@@ -104,6 +104,10 @@ export function checkTenants(tenants: readonly TenantConfig[], ctx: { domain: st
         if (names.has(t.name)) issue(at("name"), `expected each tenant once (also tenant ${names.get(t.name)})`, t.name);
         names.set(t.name, i);
         if (t.previousName !== undefined && tenants.some((o) => o.name === t.previousName)) issue(at("previousName"), "expected a name no current tenant has", t.previousName);
+        // A namespace cannot be renamed: the default (the tenant's name) would delete the old one with everything in it.
+        if (t.previousName !== undefined && t.namespaces === undefined) {
+            issue(at("namespaces"), `expected the tenant's namespaces listed when renaming (the default would replace namespace ${t.previousName} by ${t.name})`, undefined);
+        }
         for (const ns of tenantNamespaces(t)) {
             if (platformNamespaces.has(ns)) issue(at("namespaces"), `expected a namespace the platform does not use (${ns} is the platform's)`, ns);
             const owner = owners.get(ns);

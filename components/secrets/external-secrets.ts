@@ -69,13 +69,13 @@ export function platformStoreSpec(a: { vaultNamespace: string; kvMount: string; 
  * A tenant's store: cluster-scoped (a namespaced store could not read Vault's CA from the vault namespace) but usable
  * only from the tenant's namespaces, logging in as each namespace's own service account to the tenant's Vault role.
  */
-export function tenantStoreSpec(a: { tenant: string; tenantLabel: string; vaultNamespace: string; kvMount: string; role: string; serviceAccount: string }) {
+export function tenantStoreSpec(a: { tenant: string; tenantLabel: string; labelValue: string; vaultNamespace: string; kvMount: string; role: string; serviceAccount: string }) {
     const store = platformStoreSpec({ vaultNamespace: a.vaultNamespace, kvMount: a.kvMount, role: a.role });
     return {
         ...store,
         metadata: { name: `tenant-${a.tenant}` },
         spec: {
-            conditions: [{ namespaceSelector: { matchLabels: { [a.tenantLabel]: a.tenant } } }],
+            conditions: [{ namespaceSelector: { matchLabels: { [a.tenantLabel]: a.labelValue } } }],
             provider: {
                 vault: {
                     ...store.spec.provider.vault,

@@ -38,7 +38,11 @@ export interface PlatformSecretStore {
 
 /** What the tenants layer needs: a tenant's own Vault path and role, and a secret store only its namespaces can use. */
 export interface TenantSecretStores {
-    tenantStore(tenant: string, a: { readonly namespaces: readonly string[]; readonly tenantLabel: string; readonly serviceAccount: string; readonly dependsOn: pulumi.Resource[] }, parent: pulumi.Resource): k8s.apiextensions.CustomResource;
+    tenantStore(
+        tenant: string,
+        a: { readonly namespaces: readonly string[]; readonly tenantLabel: string; readonly labelValue: string; readonly serviceAccount: string; readonly dependsOn: pulumi.Resource[] },
+        owner: { readonly parent: pulumi.Resource; readonly name: string },
+    ): k8s.apiextensions.CustomResource;
 }
 
 /** The secrets layer: Vault (initialised and configured as code) and External Secrets Operator with the platform's store. */
@@ -109,13 +113,14 @@ export class Secrets extends pulumi.ComponentResource implements PlatformSecretS
     /** `tenants/<tenant>/…` only (the Vault policy), read through a ClusterSecretStore limited to the tenant's namespaces. */
     public tenantStore(
         tenant: string,
-        a: { readonly namespaces: readonly string[]; readonly tenantLabel: string; readonly serviceAccount: string; readonly dependsOn: pulumi.Resource[] },
-        parent: pulumi.Resource,
+        a: { readonly namespaces: readonly string[]; readonly tenantLabel: string; readonly labelValue: string; readonly serviceAccount: string; readonly dependsOn: pulumi.Resource[] },
+        owner: { readonly parent: pulumi.Resource; readonly name: string },
     ): k8s.apiextensions.CustomResource {
-        const reader = this.configuration.tenantSecrets(tenant, a.namespaces, a.serviceAccount, parent);
+        const reader = this.configuration.tenantSecrets(tenant, a.namespaces, a.serviceAccount, owner);
+        const parent = owner.parent;
         return new k8s.apiextensions.CustomResource(
-            `tenant-${tenant}-secret-store`,
-            tenantStoreSpec({ tenant, tenantLabel: a.tenantLabel, vaultNamespace: this.vault.namespace, kvMount: this.configuration.kvMount, role: `tenant-${tenant}`, serviceAccount: a.serviceAccount }),
+            `${owner.name}-secret-store`,
+            tenantStoreSpec({ tenant, tenantLabel: a.tenantLabel, labelValue: a.labelValue, vaultNamespace: this.vault.namespace, kvMount: this.configuration.kvMount, role: `tenant-${tenant}`, serviceAccount: a.serviceAccount }),
             { parent, provider: this.k8sProvider, dependsOn: [...a.dependsOn, reader.role, this.externalSecrets.store] },
         );
     }

@@ -160,16 +160,20 @@ export class VaultConfiguration extends pulumi.ComponentResource {
      * What the tenants layer calls per tenant: its own KV prefix only (`tenants/<name>/`), and a Kubernetes auth role
      * bound to its namespaces' `serviceAccount` (its SecretStores log in as that account).
      */
-    public tenantSecrets(tenant: string, namespaces: readonly string[], serviceAccount = "vault-secret-store", parent?: pulumi.Resource): VaultReader {
-        return this.reader(`tenant-${tenant}`, tenantRules(this.kvMount, tenant), namespaces, [serviceAccount], parent);
+    public tenantSecrets(tenant: string, namespaces: readonly string[], serviceAccount = "vault-secret-store", owner?: { parent: pulumi.Resource; name: string }): VaultReader {
+        return this.reader(`tenant-${tenant}`, tenantRules(this.kvMount, tenant), namespaces, [serviceAccount], owner);
     }
 
-    /** Parented by the caller when given: what waits for this configuration does not wait for every tenant. */
-    private reader(name: string, rules: readonly AclRule[], namespaces: readonly string[], serviceAccounts: readonly string[], parent?: pulumi.Resource): VaultReader {
-        const opts = { ...this.opts, parent: parent ?? this };
-        const policy = new vault.Policy(`${this.name}-${name}-policy`, { name, policy: aclPolicy(rules) }, opts);
+    /**
+     * Owned by the caller when given (its child, named after it): what waits for this configuration does not wait for
+     * every tenant, and a tenant's rename aliases these too.
+     */
+    private reader(name: string, rules: readonly AclRule[], namespaces: readonly string[], serviceAccounts: readonly string[], owner?: { parent: pulumi.Resource; name: string }): VaultReader {
+        const opts = { ...this.opts, parent: owner?.parent ?? this };
+        const prefix = owner ? `${owner.name}-vault` : `${this.name}-${name}`;
+        const policy = new vault.Policy(`${prefix}-policy`, { name, policy: aclPolicy(rules) }, opts);
         const role = new vault.kubernetes.AuthBackendRole(
-            `${this.name}-${name}-role`,
+            `${prefix}-role`,
             {
                 backend: KUBERNETES_AUTH_PATH,
                 roleName: name,

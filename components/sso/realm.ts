@@ -46,9 +46,15 @@ export interface OidcClient {
     readonly pkce: "S256";
 }
 
+/** A caller's component and its name: resources it asks for are its children, named after it (so its aliases apply). */
+export interface ChildOf {
+    readonly parent: pulumi.Resource;
+    readonly name: string;
+}
+
 /** What the tenants layer needs from SSO: a group per tenant, and the name Kubernetes sees it under. */
 export interface TenantGroups {
-    tenantGroup(tenant: string, groupName?: string): { readonly group: keycloak.Group; readonly name: string };
+    tenantGroup(tenant: string, groupName?: string, owner?: ChildOf): { readonly group: keycloak.Group; readonly name: string };
 }
 
 /**
@@ -99,8 +105,9 @@ export class SsoRealm extends pulumi.ComponentResource implements TenantGroups {
     }
 
     /** A group for a tenant (`tenant-<name>` unless named): its members get the tenant's access in Kubernetes, Vault and Argo CD. */
-    public tenantGroup(tenant: string, groupName = `tenant-${tenant}`): { readonly group: keycloak.Group; readonly name: string } {
-        return { group: new keycloak.Group(`${this.name}-tenant-${tenant}`, { realmId: this.realm.id, name: groupName }, this.child), name: groupName };
+    public tenantGroup(tenant: string, groupName = `tenant-${tenant}`, owner?: ChildOf): { readonly group: keycloak.Group; readonly name: string } {
+        const [name, opts] = owner ? [`${owner.name}-sso-group`, { ...this.child, parent: owner.parent }] : [`${this.name}-tenant-${tenant}`, this.child];
+        return { group: new keycloak.Group(name, { realmId: this.realm.id, name: groupName }, opts), name: groupName };
     }
 
     private client(spec: PlatformClientSpec, groupsScope: keycloak.openid.ClientScope): OidcClient {

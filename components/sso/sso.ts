@@ -6,7 +6,7 @@ import type { PrivateCaGrant } from "../shared/private-ca";
 import { KeycloakDatabase, KeycloakDatabaseArgs } from "./database";
 import { Keycloak } from "./keycloak";
 import { ClusterLogin, VaultOidcLogin, vaultOidcLogin } from "./logins";
-import { OidcClient, SsoRealm, TenantGroups } from "./realm";
+import { ChildOf, OidcClient, SsoRealm, TenantGroups } from "./realm";
 
 export interface SsoArgs extends Omit<KeycloakDatabaseArgs, "settings"> {
     readonly settings: SsoConfig;
@@ -78,7 +78,7 @@ export class Sso extends pulumi.ComponentResource implements TenantGroups {
         this.registerOutputs({ issuerUrl: this.issuerUrl, databaseAddress: this.database.address });
     }
 
-    public tenantGroup(tenant: string, groupName?: string) {
-        return this.realm.tenantGroup(tenant, groupName);
+    public tenantGroup(tenant: string, groupName?: string, owner?: ChildOf) {
+        return this.realm.tenantGroup(tenant, groupName, owner);
     }
 }

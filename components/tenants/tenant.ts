@@ -47,7 +47,7 @@ export class Tenant extends pulumi.ComponentResource {
         super("platform:tenants:Tenant", name, {}, { ...opts, aliases: [...(opts?.aliases ?? []), ...aliases] });
         const k8sOpts = { parent: this, provider: args.cluster.k8sProvider };
         this.namespaces = tenantNamespaces(t);
-        const group = args.sso.tenantGroup(t.name, t.ssoGroup);
+        const group = args.sso.tenantGroup(t.name, t.ssoGroup, { parent: this, name });
 
         const namespaces = this.namespaces.map((ns) => {
             const namespace = new k8s.core.v1.Namespace(`${name}-${ns}`, namespaceSpec(t, ns, t.costCentre), { ...k8sOpts, dependsOn: args.policies });
@@ -59,10 +59,14 @@ export class Tenant extends pulumi.ComponentResource {
             for (const sa of [CI_SERVICE_ACCOUNT, SECRET_STORE_SERVICE_ACCOUNT]) new k8s.core.v1.ServiceAccount(`${name}-${ns}-${sa}`, { metadata: { name: sa, namespace: ns } }, inNs);
             return namespace;
         });
-        args.secrets.tenantStore(t.name, { namespaces: this.namespaces, tenantLabel: TENANT_LABEL, serviceAccount: SECRET_STORE_SERVICE_ACCOUNT, dependsOn: namespaces }, this);
-
-        // Stateful extras keep the name they were created under across a rename.
+        // What holds data keeps the name it was created under across a rename: the Vault path, the repository, the bucket.
         const stableName = t.previousName ?? t.name;
+        args.secrets.tenantStore(
+            stableName,
+            { namespaces: this.namespaces, tenantLabel: TENANT_LABEL, labelValue: t.name, serviceAccount: SECRET_STORE_SERVICE_ACCOUNT, dependsOn: namespaces },
+            { parent: this, name },
+        );
+
         const kept = { parent: this, protect: args.protect ?? false };
         this.repository = t.ecrRepository
             ? new aws.ecr.Repository(
