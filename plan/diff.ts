@@ -74,15 +74,45 @@ function comparable(r: PlannedResource, stack: string) {
     return flatten(JSON.parse(text));
 }
 
+/** The names an alias spec gives a resource's previous identity (the SDK sends specs; the engine resolves them). */
+function aliasNames(r: PlannedResource): string[] {
+    return r.aliases.flatMap((a) => {
+        const name = (a as { spec?: { name?: string } }).spec?.name;
+        return name ? [name] : [];
+    });
+}
+
+/**
+ * Keys a resource had before, as the engine resolves aliases: its own alias names, and those its ancestors pass down
+ * (a child named after its parent follows the parent's rename: `<old parent name><rest of its name>`).
+ */
+export function previousKeys(r: PlannedResource, byUrn: ReadonlyMap<string, PlannedResource>): string[] {
+    const keyWithName = (name: string) => `${r.key.slice(0, r.key.lastIndexOf("::") + 2)}${name}`;
+    const keys = aliasNames(r).map(keyWithName);
+    for (let p = r.parent ? byUrn.get(r.parent) : undefined; p; p = p.parent ? byUrn.get(p.parent) : undefined) {
+        if (!r.name.startsWith(p.name)) continue;
+        for (const old of aliasNames(p)) keys.push(keyWithName(`${old}${r.name.slice(p.name.length)}`));
+    }
+    return keys;
+}
+
 export function diffPlans(before: Plan, after: Plan): PlanDiff {
     const old = new Map(before.resources.map((r) => [r.key, r]));
-    const now = new Map(after.resources.map((r) => [r.key, r]));
+    const byUrn = new Map(after.resources.map((r) => [r.urn, r]));
+    // A resource found under a previous key (an alias) is the same resource: compared, not added and removed.
+    const previous = new Map<string, PlannedResource>();
+    for (const r of after.resources) {
+        if (old.has(r.key)) continue;
+        const key = previousKeys(r, byUrn).find((k) => old.has(k));
+        if (key) previous.set(r.key, old.get(key)!);
+    }
+    const matched = new Set([...after.resources.filter((r) => old.has(r.key)).map((r) => r.key), ...[...previous.values()].map((p) => p.key)]);
     const byTypeAndName = (a: PlannedResource, b: PlannedResource) => a.type.localeCompare(b.type) || a.name.localeCompare(b.name);
-    const added = after.resources.filter((r) => !old.has(r.key)).sort(byTypeAndName);
-    const removed = before.resources.filter((r) => !now.has(r.key)).sort(byTypeAndName);
+    const added = after.resources.filter((r) => !old.has(r.key) && !previous.has(r.key)).sort(byTypeAndName);
+    const removed = before.resources.filter((r) => !matched.has(r.key)).sort(byTypeAndName);
     const changed: ResourceChange[] = [];
     for (const r of after.resources) {
-        const prev = old.get(r.key);
+        const prev = old.get(r.key) ?? previous.get(r.key);
         if (!prev) continue;
         const a = comparable(prev, before.stack);
         const b = comparable(r, after.stack);

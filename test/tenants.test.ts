@@ -1,0 +1,162 @@
+import * as assert from "assert";
+import { planStack, Plan, PROJECT_DIR } from "../plan/engine";
+import { diffPlans } from "../plan/diff";
+import { readStackConfig } from "../plan/stack-files";
+import { admissionPolicies, clusterPolicySpec } from "../components/policy/admission-policies";
+import { kyvernoValues } from "../components/policy/policy";
+import { networkPolicySpecs } from "../components/tenants/tenant-objects";
+import { tenantSchema } from "../stacks/schema-tenants";
+import { parseAcl } from "./vault-acl";
+import { inputs, named, ofType } from "./helpers";
+import { describeStacks } from "./plans";
+
+const tenant = (over: Record<string, unknown> = {}) => tenantSchema.parse({ name: "team-b", owners: ["carol"], costCentre: "CC-B", ...over });
+const POLICY = { chartVersion: "3.9.0", replicas: 3, action: "Enforce" as const, allowedRegistries: ["111111111111.dkr.ecr.eu-west-1.amazonaws.com", "ghcr.io/acme"], requiredLabels: ["app.kubernetes.io/name"] };
+
+describe("tenants: decisions", () => {
+    it("denies everything by default, then allows DNS, the tenant's own namespaces, the gateway, monitoring and telemetry", () => {
+        const specs = networkPolicySpecs(tenant(), "team-b") as any[];
+        const byName = Object.fromEntries(specs.map((p) => [p.metadata.name, p.spec]));
+        assert.deepStrictEqual(Object.keys(byName), ["default-deny", "allow-dns", "allow-same-tenant", "allow-gateway", "allow-monitoring", "allow-telemetry", "allow-internet"]);
+        assert.deepStrictEqual(byName["default-deny"], { podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+        assert.deepStrictEqual(byName["allow-dns"].egress[0].ports, [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }]);
+        assert.deepStrictEqual(byName["allow-dns"].egress[0].to[0].podSelector, { matchLabels: { "k8s-app": "kube-dns" } });
+        assert.deepStrictEqual(byName["allow-same-tenant"].ingress[0].from, [{ namespaceSelector: { matchLabels: { "platform.io/tenant": "team-b" } } }]);
+        assert.deepStrictEqual(byName["allow-gateway"].ingress[0].from, [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "envoy-gateway-system" } } }]);
+        assert.deepStrictEqual(byName["allow-telemetry"].egress[0].ports.map((p: any) => p.port), [4317, 4318]);
+        // The internet, never the instance metadata service or private ranges (other tenants' pods, the VPC).
+        assert.deepStrictEqual(byName["allow-internet"].egress[0].to[0].ipBlock.except, ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16"]);
+        assert.ok(!networkPolicySpecs(tenant({ internetEgress: false }), "team-b").some((p) => p.metadata.name === "allow-internet"));
+    });
+
+    it("applies every policy to tenant namespaces only (by label), with the stack's action on every rule", () => {
+        const policies = admissionPolicies(POLICY).map((p) => clusterPolicySpec(p, "Enforce"));
+        assert.deepStrictEqual(policies.map((p) => p.metadata.name), [
+            "tenant-pod-security-restricted",
+            "tenant-require-requests-limits",
+            "tenant-pinned-images",
+            "tenant-allowed-registries",
+            "tenant-required-labels",
+            "tenant-no-host-access",
+            "tenant-route-hostnames",
+        ]);
+        const rules = policies.flatMap((p) => p.spec.rules as any[]);
+        assert.ok(rules.length >= 9);
+        for (const r of rules) {
+            assert.strictEqual(r.validate.failureAction, "Enforce", r.name);
+            assert.deepStrictEqual(r.match.any[0].resources.namespaceSelector, { matchLabels: { "platform.io/namespace-role": "tenant" } }, r.name);
+        }
+        const registries = rules.find((r) => r.name === "registries").validate.pattern.spec.containers[0].image;
+        assert.strictEqual(registries, "111111111111.dkr.ecr.eu-west-1.amazonaws.com/* | ghcr.io/acme/*");
+        assert.deepStrictEqual(rules.find((r) => r.name === "restricted").validate.podSecurity, { level: "restricted", version: "latest" });
+        const hostnames = rules.find((r) => r.name === "hostnames");
+        assert.deepStrictEqual(hostnames.context[0].apiCall.jmesPath, `metadata.annotations."platform.io/allowed-hostnames" || ''`);
+        assert.deepStrictEqual(hostnames.validate.deny.conditions.any[0].operator, "AnyNotIn");
+    });
+
+    it("points Kyverno's webhooks at tenant namespaces only, HA by config", () => {
+        const v = kyvernoValues(POLICY, "DoNotSchedule") as any;
+        assert.deepStrictEqual(v.config.webhooks.namespaceSelector, { matchExpressions: [{ key: "platform.io/namespace-role", operator: "In", values: ["tenant"] }] });
+        assert.deepStrictEqual([v.admissionController.replicas, v.backgroundController.replicas, v.admissionController.podDisruptionBudget.enabled], [3, 2, true]);
+        assert.deepStrictEqual(kyvernoValues({ ...POLICY, replicas: 1 }, "ScheduleAnyway").admissionController.podDisruptionBudget, { enabled: false });
+    });
+});
+
+const TEAM_B = { name: "team-b", owners: ["carol"], costCentre: "CC-B", hostnames: [] as string[] };
+const listOf = (stack: string) => JSON.parse(readStackConfig(PROJECT_DIR, stack).config["platform:tenants"]).list as Record<string, unknown>[];
+
+describeStacks((stack) => `tenants in stack ${stack}`, "platform-tenants", ({ production, plan, res }) => {
+    const ns = (name: string) => named(res(), `tenant-team-a-${name}`);
+    const domain = production ? "platform.acme.example" : "dev.platform.acme.example";
+    const namespaces = production ? ["team-a"] : ["team-a", "team-a-preview"];
+
+    it("creates each namespace of team-a labelled for the gateway, Pod Security, the tenant and its hostnames, after the policies", () => {
+        const created = ofType(res(), "kubernetes:core/v1:Namespace").map((n) => inputs(n).metadata);
+        assert.deepStrictEqual(created.map((m) => m.name), namespaces);
+        assert.deepStrictEqual(
+            [created[0].labels["platform.io/namespace-role"], created[0].labels["pod-security.kubernetes.io/enforce"], created[0].labels["platform.io/tenant"]],
+            ["tenant", "restricted", "team-a"],
+        );
+        assert.strictEqual(created[0].annotations["platform.io/allowed-hostnames"], production ? `team-a.${domain},shop.${domain}` : `team-a.${domain}`);
+        const policies = ofType(plan().resources, "kubernetes:kyverno.io/v1:ClusterPolicy");
+        assert.strictEqual(policies.length, 7);
+        for (const p of policies) assert.ok(ns("team-a").dependsOn.includes(p.urn), `namespace before ${p.name}`);
+    });
+
+    it("bounds each namespace with a quota (no load balancers or node ports) and container defaults", () => {
+        const quota = inputs(ns("team-a-quota")).spec.hard;
+        assert.deepStrictEqual(
+            [quota["requests.cpu"], quota["limits.memory"], quota.pods, quota["services.loadbalancers"], quota["services.nodeports"]],
+            production ? ["8", "32Gi", "200", "0", "0"] : ["2", "8Gi", "50", "0", "0"],
+        );
+        assert.deepStrictEqual(inputs(ns("team-a-limits")).spec.limits[0].default, { cpu: "500m", memory: "512Mi" });
+        assert.strictEqual(ofType(res(), "kubernetes:networking.k8s.io/v1:NetworkPolicy").length, 7 * namespaces.length);
+    });
+
+    it("binds the team's SSO group to edit, its owners to admin and its CI account to edit", () => {
+        const subjects = (name: string) => inputs(ns(`team-a-${name}`)).subjects.map((s: any) => `${s.kind}:${s.name}`);
+        assert.deepStrictEqual(subjects("tenant-members"), ["Group:oidc:tenant-team-a"]);
+        assert.deepStrictEqual(subjects("tenant-owners"), (production ? ["alice", "bob"] : ["alice"]).map((o) => `User:oidc:${o}`));
+        assert.deepStrictEqual(subjects("tenant-ci"), ["ServiceAccount:ci"]);
+        assert.deepStrictEqual(inputs(ns("team-a-tenant-owners")).roleRef.name, "admin");
+        assert.strictEqual(inputs(named(res(), "tenant-team-a-sso-group")).name, "tenant-team-a");
+    });
+
+    it("gives team-a its own Vault path, read through a store only its namespaces can use", () => {
+        const acl = parseAcl(inputs(named(res(), "tenant-team-a-vault-policy")).policy);
+        assert.ok(acl.some((r) => r.path === "platform/data/tenants/team-a/*" && r.capabilities.includes("read")));
+        assert.ok(acl.every((r) => r.path.includes("/tenants/team-a/")), "no path outside tenants/team-a/");
+        const role = inputs(named(res(), "tenant-team-a-vault-role"));
+        assert.deepStrictEqual([role.roleName, role.boundServiceAccountNamespaces, role.boundServiceAccountNames], ["tenant-team-a", namespaces, ["vault-secret-store"]]);
+        const store = inputs(named(res(), "tenant-team-a-secret-store"));
+        assert.deepStrictEqual(store.spec.conditions, [{ namespaceSelector: { matchLabels: { "platform.io/tenant": "team-a" } } }]);
+        assert.deepStrictEqual(store.spec.provider.vault.auth.kubernetes, { mountPath: "kubernetes", role: "tenant-team-a", serviceAccountRef: { name: "vault-secret-store" } });
+    });
+
+    it("gives team-a a scanned, immutable repository (and, in prod, a bucket through the secure component)", () => {
+        const repo = inputs(named(res(), "tenant-team-a-repository"));
+        assert.deepStrictEqual([repo.name, repo.imageTagMutability, repo.imageScanningConfiguration.scanOnPush, repo.forceDelete], ["team-a/apps", "IMMUTABLE", true, false]);
+        assert.strictEqual(named(res(), "tenant-team-a-repository").protect, production);
+        assert.strictEqual(ofType(res(), "aws:s3/bucket:Bucket").length, production ? 1 : 0);
+    });
+});
+
+describe("tenants: self-service by pull request, as the offline plan's diff shows it @stack", function () {
+    this.timeout(120000);
+    let base: Plan;
+    const plan = (list: Record<string, unknown>[]) => planStack({ stack: "dev", configOverrides: { "platform:tenants": { list } } });
+    before(async () => {
+        base = await plan([...listOf("dev"), TEAM_B]);
+    });
+    const ownedBy = (name: string, tenantName: string) => name.startsWith(`tenant-${tenantName}`);
+
+    it("onboarding a tenant adds only that tenant's resources and changes nothing else", async () => {
+        const diff = diffPlans(base, await plan([...listOf("dev"), TEAM_B, { ...TEAM_B, name: "team-c", owners: ["dave"] }]));
+        assert.ok(diff.added.length >= 20, `${diff.added.length} added`);
+        assert.deepStrictEqual(diff.added.filter((r) => !ownedBy(r.name, "team-c")).map((r) => r.name), []);
+        assert.deepStrictEqual([diff.removed.length, diff.changed.map((c) => c.name)], [0, []]);
+    });
+
+    it("removing a tenant removes only that tenant's resources", async () => {
+        const diff = diffPlans(base, await plan(listOf("dev")));
+        assert.ok(diff.removed.length >= 20);
+        assert.deepStrictEqual(diff.removed.filter((r) => !ownedBy(r.name, "team-b")).map((r) => r.name), []);
+        assert.deepStrictEqual([diff.added.length, diff.changed.map((c) => c.name)], [0, []]);
+    });
+
+    it("renaming with previousName keeps every resource (aliases); only names and labels change", async () => {
+        const renamed = await plan([...listOf("dev"), { ...TEAM_B, name: "team-bee", previousName: "team-b", namespaces: ["team-b"], ssoGroup: "tenant-team-b" }]);
+        const diff = diffPlans(base, renamed);
+        assert.deepStrictEqual([diff.added.map((r) => r.name), diff.removed.map((r) => r.name)], [[], []]);
+        assert.ok(diff.changed.length > 0 && diff.changed.every((c) => ownedBy(c.name, "team-bee")), diff.changed.map((c) => c.name).join(", "));
+        // The Vault path, role and store keep the first name: the secrets stay where they are.
+        const role = inputs(named(renamed.resources, "tenant-team-bee-vault-role"));
+        assert.deepStrictEqual([role.roleName, inputs(named(renamed.resources, "tenant-team-bee-secret-store")).metadata.name], ["tenant-team-b", "tenant-team-b"]);
+    });
+
+    it("keeps tenant B's Vault policy blind to tenant A's path", () => {
+        const b = parseAcl(inputs(named(base.resources, "tenant-team-b-vault-policy")).policy);
+        assert.ok(b.length > 0);
+        assert.ok(b.every((r) => r.path.includes("/tenants/team-b/") && !r.path.includes("team-a")));
+    });
+});
