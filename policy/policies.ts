@@ -16,6 +16,18 @@ import {
     s3BucketBaselinePolicy,
 } from "./rules/invariants";
 import { singleDefaultStorageClassPolicy } from "./rules/storage-classes";
+import {
+    databaseBaselinePolicy,
+    eksControlPlanePolicy,
+    eksEndpointExposurePolicy,
+    kmsKeyDeletionWindowPolicy,
+    logRetentionPolicy,
+    namespaceBaselinePolicy,
+    noPlaintextSecretsPolicy,
+    registryBaselinePolicy,
+    requiredTagsPolicy,
+    securityGroupExposurePolicy,
+} from "./rules/baseline";
 
 export const PLATFORM_POLICIES: Policies = [
     nameLengthPolicy,
@@ -33,4 +45,14 @@ export const PLATFORM_POLICIES: Policies = [
     prerequisiteOrderPolicy,
     podIdentityTrustPolicy,
     deleteBeforeReplacePolicy,
+    securityGroupExposurePolicy,
+    eksEndpointExposurePolicy,
+    eksControlPlanePolicy,
+    databaseBaselinePolicy,
+    logRetentionPolicy,
+    registryBaselinePolicy,
+    requiredTagsPolicy,
+    noPlaintextSecretsPolicy,
+    namespaceBaselinePolicy,
+    kmsKeyDeletionWindowPolicy,
 ];

@@ -16,7 +16,7 @@ export function jsonProp(value: unknown): Record<string, unknown> | undefined {
 export const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
 /** Component resources carry no provider type prefix (`platform:...`), custom ones do (`aws:`, `kubernetes:`). */
-export const isComponent = (r: PolicyResource) => !/^(aws|kubernetes|random|vault|keycloak|pulumi):/.test(r.type);
+export const isComponent = (r: PolicyResource) => !/^(aws|kubernetes|random|vault|keycloak|command|pulumi):/.test(r.type);
 
 /**
  * Everything `r` is deleted before, as the engine orders a destroy: its dependencies (a component dependency
