@@ -1,4 +1,4 @@
-// npm run plan -- --stack dev [--json FILE] [--diff OTHER | --diff-file FILE]
+// npm run plan -- --stack dev [--json FILE] [--diff OTHER | --diff-file FILE] [--policy]
 import * as fs from "fs";
 import { parseArgs } from "util";
 import { Plan, PlanError, planStack, PROJECT_DIR } from "./engine";
@@ -9,7 +9,7 @@ import { listStacks, readStackConfig, resolveSets, StackFileError } from "./stac
 import { checkPolicies, renderViolations } from "./policy-runner";
 import { mapStack } from "./stack-trace";
 
-const USAGE = `usage: npm run plan -- --stack <name> [--json FILE] [--diff OTHER_STACK | --diff-file SAVED_PLAN.json]
+const USAGE = `usage: npm run plan -- --stack <name> [--json FILE] [--diff OTHER_STACK | --diff-file SAVED_PLAN.json] [--policy]
 
 Evaluates the program for Pulumi.<name>.yaml offline (Pulumi mock runtime, no cloud, no CLI) and prints
 the component tree with resource counts and the stack outputs (secrets masked).
@@ -17,6 +17,7 @@ the component tree with resource counts and the stack outputs (secrets masked).
   --diff OTHER       list what changes going from stack OTHER to this stack
   --diff-file FILE   list what changes going from a saved plan (--json) to this stack
   --timings FILE     write the run's phase timings and peak memory as JSON (npm run bench:plan reads it)
+  --policy           print only the policy pack's verdict (exit 1 on a mandatory violation)
   --set KEY=VALUE    override one config key for this run (VALUE as Pulumi stores it: text or JSON),
                      or one leaf of a structured key by its dotted path, the rest kept:
                      --set platform:network.natGateways=OnePerAz --set platform:cluster.karpenter.cpuLimit=128`;
@@ -33,6 +34,7 @@ async function main(argv: string[]): Promise<number> {
                 "diff-file": { type: "string" },
                 set: { type: "string", multiple: true },
                 timings: { type: "string" },
+                policy: { type: "boolean" },
                 help: { type: "boolean", short: "h" },
             },
             strict: true,
@@ -99,10 +101,13 @@ async function main(argv: string[]): Promise<number> {
     const evaluated = performance.now();
     const violations = await checkPolicies(plan);
     const checked = performance.now();
-    console.log(renderTree(plan));
-    console.log(renderOutputs(plan));
-    console.log(`\n${renderVersions(plan)}`);
-    console.log(`\n${renderViolations(violations)}`);
+    // --policy: the policy pack's verdict alone (the same rules `pulumi preview --policy-pack policy` runs).
+    if (!args.policy) {
+        console.log(renderTree(plan));
+        console.log(renderOutputs(plan));
+        console.log(`\n${renderVersions(plan)}\n`);
+    }
+    console.log(renderViolations(violations));
     const diff = base ? diffPlans(base, plan) : undefined;
     if (diff) console.log(`\n${renderDiff(diff)}`);
     if (args.json) {

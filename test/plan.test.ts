@@ -290,6 +290,16 @@ describe("plan: the command line @stack", function () {
         assert.match(second.stdout, /0 to add, 0 to remove, 0 to change/);
     });
 
+    it("prints only the policy pack's verdict with --policy, and fails on a mandatory violation", () => {
+        const ok = cli("--stack", "dev", "--policy");
+        assert.deepStrictEqual([ok.status, ok.stdout.trim()], [0, "Policies: all passed"]);
+        // The schema allows a public-only endpoint; the policy pack does not (nodes would reach the API over the internet).
+        const bad = cli("--stack", "dev", "--policy", "--set", "platform:cluster.endpoint.privateAccess=false");
+        assert.strictEqual(bad.status, 1, bad.stdout + bad.stderr);
+        assert.match(bad.stdout, /\[mandatory\] eks-endpoint-not-open: .*private endpoint access is off/);
+        assert.doesNotMatch(bad.stdout, /Stack platform\/dev/);
+    });
+
     it("exits non-zero with the validation message on a config error", () => {
         const run = cli("--stack", "dev", "--set", "platform:network={\"cidr\":\"10.0.0.0/33\",\"azCount\":2}");
         assert.strictEqual(run.status, 1);
