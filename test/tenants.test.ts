@@ -1,4 +1,6 @@
 import * as assert from "assert";
+import * as path from "path";
+import { crdProblems, readCrdSchema } from "../plan/crd-contract";
 import { planStack, Plan, PROJECT_DIR } from "../plan/engine";
 import { diffPlans } from "../plan/diff";
 import { readStackConfig } from "../plan/stack-files";
@@ -158,5 +160,17 @@ describe("tenants: self-service by pull request, as the offline plan's diff show
         const b = parseAcl(inputs(named(base.resources, "tenant-team-b-vault-policy")).policy);
         assert.ok(b.length > 0);
         assert.ok(b.every((r) => r.path.includes("/tenants/team-b/") && !r.path.includes("team-a")));
+    });
+});
+
+describe("policy: the ClusterPolicies against Kyverno 1.19's CRD", () => {
+    it("sets only fields the CRD declares, with their types, in every rule", () => {
+        const schema = readCrdSchema(path.join(PROJECT_DIR, "test", "fixtures", "crds", "kyverno-3.9.0", "kyverno.io_clusterpolicies.yaml"), "v1");
+        const policies = admissionPolicies(POLICY).map((p) => clusterPolicySpec(p, "Audit"));
+        assert.strictEqual(policies.length, 7);
+        for (const p of policies) assert.deepStrictEqual(crdProblems(schema, { spec: p.spec }), [], p.metadata.name);
+        // The check can fail: a misspelt action and a rule field Kyverno does not have.
+        const broken = { spec: { ...policies[0].spec, rules: [{ ...(policies[0].spec.rules[0] as object), validate: { failureActions: "Audit" }, matches: {} }] } };
+        assert.deepStrictEqual(crdProblems(schema, broken).sort(), ["spec.rules[0].matches: unknown field (the API server would prune it)", "spec.rules[0].validate.failureActions: unknown field (the API server would prune it)"]);
     });
 });
