@@ -7,23 +7,12 @@ import { parsePlatformConfig } from "../stacks/config";
 import { Platform } from "../components/platform/platform";
 import { WAIT_FOR_URL_SCRIPT } from "../components/shared/readiness";
 import { inputs, named, ofType } from "./helpers";
+import { OIDC_IDP } from "./sso-fixtures";
 
 const dev = readStackConfig(PROJECT_DIR, "dev").config;
 const DEV_CLOUD = { accountId: "111111111111", region: "eu-west-1", partition: "aws", callerArn: "arn:aws:sts::111111111111:assumed-role/PlatformAdmin/test" };
 const BROKER_SECRET = "corporate-client-secret-0123456789";
-const OIDC = {
-    alias: "corporate",
-    displayName: "Acme SSO",
-    type: "Oidc",
-    oidc: {
-        issuer: "https://login.acme.example",
-        authorizationUrl: "https://login.acme.example/authorize",
-        tokenUrl: "https://login.acme.example/token",
-        jwksUrl: "https://login.acme.example/jwks",
-        clientId: "platform",
-    },
-    groupMappings: [{ from: "corp-platform-admins", to: "platform-admins" }],
-};
+const OIDC = OIDC_IDP;
 const SAML = {
     alias: "adfs",
     displayName: "ADFS",

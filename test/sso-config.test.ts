@@ -3,6 +3,7 @@ import { PROJECT_DIR } from "../plan/engine";
 import { readStackConfig } from "../plan/stack-files";
 import { parsePlatformConfig } from "../stacks/config";
 import { BadInput, itRejects } from "./helpers";
+import { OIDC_IDP } from "./sso-fixtures";
 
 type Raw = Record<string, string>;
 const dev = readStackConfig(PROJECT_DIR, "dev").config;
@@ -12,19 +13,6 @@ const realm = (raw: Raw, value: Record<string, unknown>) => sso(raw, (s) => ({ .
 const keycloak = (raw: Raw, value: Record<string, unknown>) => sso(raw, (s) => ({ ...s, keycloak: { ...s.keycloak, ...value } }));
 const ingress = (raw: Raw, patch: (i: any) => any): Raw => ({ ...raw, "platform:ingress": JSON.stringify(patch(JSON.parse(raw["platform:ingress"]))) });
 
-const OIDC_IDP = {
-    alias: "corporate",
-    displayName: "Acme SSO",
-    type: "Oidc",
-    oidc: {
-        issuer: "https://login.acme.example",
-        authorizationUrl: "https://login.acme.example/authorize",
-        tokenUrl: "https://login.acme.example/token",
-        jwksUrl: "https://login.acme.example/jwks",
-        clientId: "platform",
-    },
-    groupMappings: [{ from: "corp-platform-admins", to: "platform-admins" }],
-};
 const CERT = "MIIC" + "A".repeat(200);
 const SAML_IDP = { alias: "adfs", displayName: "ADFS", type: "Saml", saml: { singleSignOnServiceUrl: "https://adfs.acme.example/adfs/ls", signingCertificate: CERT } };
 const withIdps = (raw: Raw, ...idps: unknown[]) => sso(raw, (s) => ({ ...s, identityProviders: idps }));

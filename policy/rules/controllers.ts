@@ -3,7 +3,7 @@
 // resource before everything it depends on, so each such resource depends, directly or through its parents, on the
 // controller's release.
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { deletedBefore } from "./support";
+import { deletedBefore, deletedBeforeSome } from "./support";
 import { CLEANUP_CHART_NAME, FINALIZER_CLEANUPS } from "../../components/shared/finalizer-cleanup";
 
 export interface ControllerOwner {
@@ -63,8 +63,7 @@ export const controllerDependencyPolicy: StackValidationPolicy = {
                 report(`${r.type}: no controller is known for API group ${group}; add it to CONTROLLER_OWNERS (policy/rules/controllers.ts)`, r.urn);
                 continue;
             }
-            const before = deletedBefore(r, resources);
-            if (![...before].some(owner.runsController)) {
+            if (!deletedBeforeSome(r, resources, owner.runsController)) {
                 report(`${r.type} ${r.name} does not depend on ${owner.controller}: on destroy the controller can go first and its finalizers never clear`, r.urn);
             }
         }

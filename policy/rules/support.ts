@@ -47,3 +47,67 @@ export function deletedBefore(r: PolicyResource, all: readonly PolicyResource[])
     visit(r);
     return reached;
 }
+
+/** The destroy-order graph of one stack, built once: what each resource is deleted before (see deletedBefore). */
+interface DestroyGraph {
+    readonly edges: (x: PolicyResource) => PolicyResource[];
+    readonly memo: WeakMap<(r: PolicyResource) => boolean, Map<PolicyResource, boolean>>;
+}
+const graphs = new WeakMap<readonly PolicyResource[], DestroyGraph>();
+
+function destroyGraph(all: readonly PolicyResource[]): DestroyGraph {
+    const cached = graphs.get(all);
+    if (cached) return cached;
+    const byUrn = new Map(all.map((x) => [x.urn, x]));
+    const children = new Map<string, PolicyResource[]>();
+    for (const x of all) if (x.parent) (children.get(x.parent.urn) ?? children.set(x.parent.urn, []).get(x.parent.urn)!).push(x);
+    const descendantsOf = new Map<PolicyResource, PolicyResource[]>();
+    const descendants = (c: PolicyResource): PolicyResource[] => {
+        let d = descendantsOf.get(c);
+        if (!d) descendantsOf.set(c, (d = (children.get(c.urn) ?? []).flatMap((k) => [k, ...descendants(k)])));
+        return d;
+    };
+    const edgesOf = new Map<PolicyResource, PolicyResource[]>();
+    const edges = (x: PolicyResource): PolicyResource[] => {
+        let e = edgesOf.get(x);
+        if (!e) {
+            const deps = [...x.dependencies];
+            const provider = x.provider ? byUrn.get(x.provider.urn) : undefined;
+            if (provider) deps.push(provider);
+            e = deps.flatMap((d) => [d, ...(isComponent(d) ? descendants(d) : [])]);
+            edgesOf.set(x, e);
+        }
+        return e;
+    };
+    const graph = { edges, memo: new WeakMap() };
+    graphs.set(all, graph);
+    return graph;
+}
+
+/**
+ * Whether anything `r` is deleted before satisfies `pred` (the same set as deletedBefore), memoised per stack and
+ * predicate: one pass over the graph for every resource together, not one per resource.
+ */
+export function deletedBeforeSome(r: PolicyResource, all: readonly PolicyResource[], pred: (x: PolicyResource) => boolean): boolean {
+    const g = destroyGraph(all);
+    let memo = g.memo.get(pred);
+    if (!memo) g.memo.set(pred, (memo = new Map()));
+    const byUrn = parents(all);
+    const visit = (x: PolicyResource): boolean => {
+        const known = memo!.get(x);
+        if (known !== undefined) return known;
+        memo!.set(x, false); // a cycle contributes nothing new
+        const parent = x.parent ? byUrn.get(x.parent.urn) : undefined;
+        const result = g.edges(x).some((y) => pred(y) || visit(y)) || (parent !== undefined && visit(parent));
+        memo!.set(x, result);
+        return result;
+    };
+    return visit(r);
+}
+
+const byUrnCache = new WeakMap<readonly PolicyResource[], Map<string, PolicyResource>>();
+function parents(all: readonly PolicyResource[]): Map<string, PolicyResource> {
+    let m = byUrnCache.get(all);
+    if (!m) byUrnCache.set(all, (m = new Map(all.map((x) => [x.urn, x]))));
+    return m;
+}
