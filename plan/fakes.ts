@@ -15,6 +15,8 @@ export interface FakeCloud {
     readonly callerArn?: string;
     /** Ids and names of the hosted zones that exist; undefined: every zone exists. */
     readonly hostedZones?: readonly string[];
+    /** Outputs of other stacks, by `<org>/<project>/<stack>`, for programs that read them (StackReference). */
+    readonly stackOutputs?: Readonly<Record<string, Record<string, unknown>>>;
 }
 
 /** An invoke failure as the engine reports it (the SDK reads gRPC's `details`). */
@@ -96,6 +98,10 @@ export function fakeState(cloud: FakeCloud, type: string, name: string, inputs: 
             return { ...inputs, status: { addresses: [{ type: "Hostname", value: `k8s-${name}-0123456789.elb.${cloud.region}.amazonaws.com` }] } };
         case "aws:kms/key:Key":
             return { ...base, keyId: `key-${name}` };
+        case "aws:ecr/repository:Repository":
+            return { ...base, repositoryUrl: `${cloud.accountId}.dkr.ecr.${region}.amazonaws.com/${inputs.name}` };
+        case "pulumi:pulumi:StackReference":
+            return { ...base, outputs: cloud.stackOutputs?.[String(inputs.name)] ?? {}, secretOutputNames: [] };
         case "aws:rds/instance:Instance":
             return { ...base, address: `${name}.offlineplan.${cloud.region}.rds.amazonaws.com`, port: 5432, endpoint: `${name}.offlineplan.${cloud.region}.rds.amazonaws.com:5432` };
         case "random:index/randomPassword:RandomPassword":

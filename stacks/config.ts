@@ -54,7 +54,16 @@ export function parsePlatformConfig(
     const issue = (path: (string | number)[], message: string, input: unknown) => problems.push(`${configPath(namespace, path)}: ${message}; got ${show(input)}`);
     cfg.tenants.all.push(...resolveTenants(cfg.tenants, projectDir, issue));
     const listed = cfg.tenants.list.length;
-    checkTenants(cfg.tenants.all, { domain: cfg.ingress.domain, where: (i) => (i < listed ? ["tenants", "list", i] : ["tenants", "directory", `${cfg.tenants.all[i].name}.yaml`]) }, issue);
+    checkTenants(
+        cfg.tenants.all,
+        {
+            domain: cfg.ingress.domain,
+            where: (i) => (i < listed ? ["tenants", "list", i] : ["tenants", "directory", `${cfg.tenants.all[i].name}.yaml`]),
+            // <name>-t-<tenant>-<account>-<region>, as the storage layer names buckets.
+            bucketNameLength: (tenant) => `${cfg.name}-t-${tenant}-123456789012-${cfg.region}`.length,
+        },
+        issue,
+    );
     if (problems.length > 0) throw new ConfigError(problems);
     return cfg;
 }

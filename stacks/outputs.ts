@@ -88,6 +88,10 @@ export interface PlatformOutputs {
     readonly prometheusRemoteWriteUrl: string;
     /** In-cluster Loki push API. */
     readonly lokiPushUrl: string;
+    /** Each tenant's namespaces, secret store and repository URL (empty without one), by tenant name. */
+    readonly tenants: pulumi.Output<Record<string, { namespaces: string[]; secretStore: string; repositoryUrl: string }>>;
+    /** What the admission policies do in tenant namespaces: Audit or Enforce. */
+    readonly admissionPolicyAction: string;
 }
 
 export function platformOutputs(config: PlatformConfig, platform: Platform): PlatformOutputs {
@@ -143,5 +147,11 @@ export function platformOutputs(config: PlatformConfig, platform: Platform): Pla
         otlpHttpEndpoint: platform.observability.otlpHttpEndpoint,
         prometheusRemoteWriteUrl: platform.observability.prometheusRemoteWriteUrl,
         lokiPushUrl: platform.observability.lokiPushUrl,
+        tenants: pulumi.all(
+            [...platform.tenants.tenants.entries()].map(([name, t]) =>
+                (t.repository?.repositoryUrl ?? pulumi.output("")).apply((repositoryUrl) => [name, { namespaces: t.namespaces, secretStore: t.secretStoreName, repositoryUrl }] as const),
+            ),
+        ).apply((entries) => Object.fromEntries(entries)),
+        admissionPolicyAction: config.policy.action,
     };
 }

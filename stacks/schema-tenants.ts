@@ -18,6 +18,9 @@ const oneOf = (values: readonly string[]) => ({ error: `expected ${values.join("
 export const tenantSchema = z.strictObject({
     name: label("the tenant's name").max(40, "expected at most 40 characters (it prefixes namespaces, roles and buckets)"),
     previousName: label("the tenant's former name").optional().describe("Set when renaming: the tenant's resources keep their identity (aliases)."),
+    dataName: label("the name the tenant's data was created under")
+        .optional()
+        .describe("Where its data lives (Vault path, secret store, repository, bucket): set to the first name at the first rename, then never changed."),
     owners: z.array(z.string().regex(/^[a-z0-9._@-]{1,64}$/, "expected an SSO username")).min(1, "expected at least one owner").describe("SSO usernames with admin in the tenant's namespaces."),
     ssoGroup: label("the SSO group").optional().describe("Keycloak group of the team (default tenant-<name>): edit in its namespaces."),
     costCentre: z.string().regex(/^[A-Za-z0-9_.:/=+@-]{1,64}$/, "expected a cost-centre tag value"),
@@ -39,7 +42,7 @@ export const tenantSchema = z.strictObject({
         .describe("Per namespace: LimitRange defaults for containers that set none."),
     hostnames: z.array(z.string()).default([]).describe("Hostnames its HTTPRoutes may use: <label>.<ingress.domain> (the gateway's wildcard certificate)."),
     internetEgress: z.boolean().default(true).describe("Pods may open connections to the internet (never to the instance metadata service)."),
-    ecrRepository: z.boolean().default(false).describe("An ECR repository <name>/apps: scan on push, immutable tags, KMS."),
+    ecrRepository: z.boolean().default(false).describe("An ECR repository <name>/apps: scan on push, immutable tags, encrypted (AES-256)."),
     bucket: z.boolean().default(false).describe("An S3 bucket through the platform's secure bucket component."),
 });
 export type TenantConfig = z.infer<typeof tenantSchema>;
@@ -89,21 +92,39 @@ export function resolveTenants(cfg: { readonly directory?: string }, projectDir:
     return tenants;
 }
 
+/** First labels of the hostnames the platform publishes itself (Ingress.publishService): never a tenant's. */
+export const PLATFORM_HOST_LABELS = ["vault", "sso", "grafana", "argocd"] as const;
+
+/** The name a tenant's data lives under (stable across renames). */
+export const tenantDataName = (t: TenantConfig): string => t.dataName ?? t.name;
+
 /** Namespaces of a tenant: its own list, or its name. */
 export const tenantNamespaces = (t: TenantConfig): string[] => t.namespaces ?? [t.name];
 
 const qty = (q: string) => (q.endsWith("m") ? Number(q.slice(0, -1)) / 1000 : /[MGT]i$/.test(q) ? Number(q.slice(0, -2)) * { M: 1, G: 1024, T: 1048576 }[q.slice(-2, -1) as "M"] : Number(q));
 
 /** Rules across tenants (names, namespaces, groups, hostnames) and the platform (its namespaces, domain, groups). */
-export function checkTenants(tenants: readonly TenantConfig[], ctx: { domain: string; where: (i: number) => (string | number)[] }, issue: Issue) {
+export function checkTenants(
+    tenants: readonly TenantConfig[],
+    ctx: { domain: string; where: (i: number) => (string | number)[]; bucketNameLength: (tenantDataName: string) => number },
+    issue: Issue,
+) {
     const platformNamespaces = new Set<string>([...Object.values(PLATFORM_NAMESPACES), "default", "kube-system", "kube-public", "kube-node-lease"]);
     const names = new Map<string, number>();
+    const current = new Set(tenants.map((t) => t.name));
     const owners = new Map<string, string>();
+    const groups = new Map<string, string>();
     tenants.forEach((t, i) => {
         const at = (...p: (string | number)[]) => [...ctx.where(i), ...p];
         if (names.has(t.name)) issue(at("name"), `expected each tenant once (also tenant ${names.get(t.name)})`, t.name);
         names.set(t.name, i);
-        if (t.previousName !== undefined && tenants.some((o) => o.name === t.previousName)) issue(at("previousName"), "expected a name no current tenant has", t.previousName);
+        if (t.previousName !== undefined && current.has(t.previousName)) issue(at("previousName"), "expected a name no current tenant has", t.previousName);
+        if (t.previousName !== undefined && t.dataName === undefined) {
+            issue(at("dataName"), `expected the name the tenant's data lives under when renaming (its first name, ${t.previousName} if this is the first rename), kept from then on`, undefined);
+        }
+        if (t.bucket && ctx.bucketNameLength(tenantDataName(t)) > 63) {
+            issue(at("name"), `expected a shorter name: its bucket's name would be ${ctx.bucketNameLength(tenantDataName(t))} characters (S3 allows 63)`, t.name);
+        }
         // A namespace cannot be renamed: the default (the tenant's name) would delete the old one with everything in it.
         if (t.previousName !== undefined && t.namespaces === undefined) {
             issue(at("namespaces"), `expected the tenant's namespaces listed when renaming (the default would replace namespace ${t.previousName} by ${t.name})`, undefined);
@@ -117,9 +138,14 @@ export function checkTenants(tenants: readonly TenantConfig[], ctx: { domain: st
         }
         const group = t.ssoGroup ?? `tenant-${t.name}`;
         if ((PLATFORM_GROUPS as readonly string[]).includes(group)) issue(at("ssoGroup"), `expected a group other than the platform's (${PLATFORM_GROUPS.join(", ")})`, group);
+        if (groups.has(group)) issue(at("ssoGroup"), `expected SSO group ${group} to belong to one tenant (also ${groups.get(group)})`, group);
+        groups.set(group, t.name);
         t.hostnames.forEach((h, j) => {
-            if (!h.endsWith(`.${ctx.domain}`) || !DNS_LABEL.test(h.slice(0, -ctx.domain.length - 1))) {
+            const hostLabel = h.slice(0, -ctx.domain.length - 1);
+            if (!h.endsWith(`.${ctx.domain}`) || !DNS_LABEL.test(hostLabel)) {
                 issue(at("hostnames", j), `expected <label>.${ctx.domain} (one name under the platform domain, covered by its certificate)`, h);
+            } else if ((PLATFORM_HOST_LABELS as readonly string[]).includes(hostLabel)) {
+                issue(at("hostnames", j), `expected a hostname the platform does not publish itself (${PLATFORM_HOST_LABELS.join(", ")})`, h);
             }
         });
         const q = t.quota;
@@ -130,13 +156,13 @@ export function checkTenants(tenants: readonly TenantConfig[], ctx: { domain: st
         if (qty(d.limitsMemory) < qty(d.requestsMemory)) issue(at("containerDefaults", "limitsMemory"), `expected at least requestsMemory (${d.requestsMemory})`, d.limitsMemory);
     });
     const hostOwners = new Map<string, string>();
-    for (const t of tenants) {
+    tenants.forEach((t, i) => {
         for (const h of t.hostnames) {
             const other = hostOwners.get(h);
-            if (other !== undefined && other !== t.name) issue(ctx.where(tenants.indexOf(t)).concat("hostnames"), `expected hostname ${h} to belong to one tenant (also ${other})`, h);
+            if (other !== undefined && other !== t.name) issue(ctx.where(i).concat("hostnames"), `expected hostname ${h} to belong to one tenant (also ${other})`, h);
             hostOwners.set(h, t.name);
         }
-    }
+    });
 }
 
 export function checkPolicy(p: PolicyConfig, ctx: { production: boolean }, issue: Issue) {

@@ -221,7 +221,7 @@ export const configKeys = {
     },
     tenants: {
         type: "object",
-        schema: tenantsSchema.describe("Tenants: list[{name, previousName, owners, ssoGroup, costCentre, namespaces, quota, containerDefaults, hostnames, internetEgress, ecrRepository, bucket}], directory (one YAML file per tenant)."),
+        schema: tenantsSchema.describe("Tenants: list[{name, previousName, dataName, owners, ssoGroup, costCentre, namespaces, quota, containerDefaults, hostnames, internetEgress, ecrRepository, bucket}], directory (one YAML file per tenant)."),
     },
     backup: { type: "object", schema: backupSchema.describe("Velero: chart and plugin versions, schedules with TTLs, bucket lifecycle, cross-region copy.") },
 } as const satisfies Record<string, { type: PulumiConfigType; schema: z.ZodType; secret?: true }>;

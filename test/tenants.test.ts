@@ -7,10 +7,10 @@ import { readStackConfig } from "../plan/stack-files";
 import { admissionPolicies, clusterPolicySpec } from "../components/policy/admission-policies";
 import { kyvernoValues } from "../components/policy/policy";
 import { networkPolicySpecs } from "../components/tenants/tenant-objects";
-import { tenantSchema } from "../stacks/schema-tenants";
+import { PLATFORM_HOST_LABELS, tenantSchema } from "../stacks/schema-tenants";
 import { parseAcl } from "./vault-acl";
 import { inputs, named, ofType } from "./helpers";
-import { describeStacks } from "./plans";
+import { committedPlan, describeStacks } from "./plans";
 
 const tenant = (over: Record<string, unknown> = {}) => tenantSchema.parse({ name: "team-b", owners: ["carol"], costCentre: "CC-B", ...over });
 const POLICY = { chartVersion: "3.9.0", replicas: 3, action: "Enforce" as const, allowedRegistries: ["111111111111.dkr.ecr.eu-west-1.amazonaws.com", "ghcr.io/acme"], requiredLabels: ["app.kubernetes.io/name"] };
@@ -64,7 +64,7 @@ describe("tenants: decisions", () => {
     });
 });
 
-const TEAM_B = { name: "team-b", owners: ["carol"], costCentre: "CC-B", hostnames: [] as string[] };
+const TEAM_B = { name: "team-b", owners: ["carol"], costCentre: "CC-B", hostnames: [] as string[], ecrRepository: true, bucket: true };
 const listOf = (stack: string) => JSON.parse(readStackConfig(PROJECT_DIR, stack).config["platform:tenants"]).list as Record<string, unknown>[];
 
 describeStacks((stack) => `tenants in stack ${stack}`, "platform-tenants", ({ production, plan, res }) => {
@@ -147,19 +147,25 @@ describe("tenants: self-service by pull request, as the offline plan's diff show
     });
 
     it("renaming with previousName keeps every resource (aliases); only names and labels change", async () => {
-        const renamed = await plan([...listOf("dev"), { ...TEAM_B, name: "team-bee", previousName: "team-b", namespaces: ["team-b"], ssoGroup: "tenant-team-b" }]);
+        const renamed = await plan([...listOf("dev"), { ...TEAM_B, name: "team-bee", previousName: "team-b", dataName: "team-b", namespaces: ["team-b"], ssoGroup: "tenant-team-b" }]);
         const diff = diffPlans(base, renamed);
         assert.deepStrictEqual([diff.added.map((r) => r.name), diff.removed.map((r) => r.name)], [[], []]);
         assert.ok(diff.changed.length > 0 && diff.changed.every((c) => ownedBy(c.name, "team-bee")), diff.changed.map((c) => c.name).join(", "));
-        // The Vault path, role and store keep the first name: the secrets stay where they are.
+        // The Vault path, role and store, the repository and the bucket keep the data name: nothing holding data moves.
         const role = inputs(named(renamed.resources, "tenant-team-bee-vault-role"));
         assert.deepStrictEqual([role.roleName, inputs(named(renamed.resources, "tenant-team-bee-secret-store")).metadata.name], ["tenant-team-b", "tenant-team-b"]);
+        assert.strictEqual(inputs(named(renamed.resources, "tenant-team-bee-repository")).name, "team-b/apps");
+        assert.match(inputs(named(renamed.resources, "tenant-team-bee-bucket-bucket")).bucket, /^acme-dev-t-team-b-/);
+        assert.ok(!diff.changed.some((c) => c.replacedBy.length > 0), "a rename replaces nothing");
     });
 
     it("keeps tenant B's Vault policy blind to tenant A's path", () => {
         const b = parseAcl(inputs(named(base.resources, "tenant-team-b-vault-policy")).policy);
         assert.ok(b.length > 0);
         assert.ok(b.every((r) => r.path.includes("/tenants/team-b/") && !r.path.includes("team-a")));
+        const a = parseAcl(inputs(named(base.resources, "tenant-team-a-vault-policy")).policy);
+        // team-a must not reach team-a-something or team-b: every path ends its tenant segment with a slash.
+        assert.ok(a.length > 0 && a.every((r) => /\/tenants\/team-a\/\*$/.test(r.path)), a.map((r) => r.path).join(", "));
     });
 });
 
@@ -172,5 +178,31 @@ describe("policy: the ClusterPolicies against Kyverno 1.19's CRD", () => {
         // The check can fail: a misspelt action and a rule field Kyverno does not have.
         const broken = { spec: { ...policies[0].spec, rules: [{ ...(policies[0].spec.rules[0] as object), validate: { failureActions: "Audit" }, matches: {} }] } };
         assert.deepStrictEqual(crdProblems(schema, broken).sort(), ["spec.rules[0].matches: unknown field (the API server would prune it)", "spec.rules[0].validate.failureActions: unknown field (the API server would prune it)"]);
+    });
+});
+
+describe("tenants: what keeps them apart on the real program @stack", function () {
+    this.timeout(60000);
+    it("reserves every hostname the platform publishes itself, and keeps the platform's store to platform namespaces", async () => {
+        const plan = await committedPlan("prod");
+        // Published services' routes (the gateway's own HTTP→HTTPS redirect names no hostname).
+        const platformRoutes = ofType(plan.resources, "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute").filter((r) => Array.isArray(inputs(r).spec.hostnames));
+        const labels = platformRoutes.flatMap((r) => (inputs(r).spec.hostnames as string[]).map((h) => h.split(".")[0]));
+        assert.ok(labels.length >= 3, labels.join(", "));
+        for (const l of labels) assert.ok((PLATFORM_HOST_LABELS as readonly string[]).includes(l), `${l} is published by the platform but not reserved from tenants`);
+        const store = inputs(named(plan.resources, "platform-secrets-external-secrets-platform-store"));
+        assert.deepStrictEqual(store.spec.conditions, [{ namespaceSelector: { matchLabels: { "platform.io/namespace-role": "platform" } } }]);
+    });
+
+    it("turns on the VPC CNI's network policy agent, without which no NetworkPolicy is enforced", async () => {
+        const plan = await committedPlan("dev");
+        const cni = inputs(named(plan.resources, "platform-cluster-addon-vpc-cni"));
+        assert.deepStrictEqual(JSON.parse(cni.configurationValues), { enableNetworkPolicy: "true" });
+    });
+
+    it("creates tenant namespaces only once every admission policy is Ready", async () => {
+        const plan = await committedPlan("dev");
+        const policies = ofType(plan.resources, "kubernetes:kyverno.io/v1:ClusterPolicy");
+        for (const p of policies) assert.strictEqual(inputs(p).metadata.annotations["pulumi.com/waitFor"], "condition=Ready", p.name);
     });
 });

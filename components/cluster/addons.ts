@@ -15,6 +15,8 @@ export interface AddonPlan {
     readonly version: string;
     /** Networking and identity must be in place as nodes join; the rest needs nodes to schedule on. */
     readonly phase: "beforeNodes" | "afterNodes";
+    /** The add-on's configuration (its JSON schema: `aws eks describe-addon-configuration`). */
+    readonly configuration?: Readonly<Record<string, unknown>>;
     /** Pod Identity for the add-on's controller, when it calls AWS. */
     readonly identity?: { readonly namespace: string; readonly serviceAccount: string; readonly managedPolicies: readonly string[]; readonly needsEbsKey: boolean };
 }
@@ -26,6 +28,8 @@ export function planAddons(v: AddonVersions): AddonPlan[] {
             addonName: "vpc-cni",
             version: v.vpcCni,
             phase: "beforeNodes",
+            // The VPC CNI's network policy agent: without it NetworkPolicies (the tenants' isolation) are not enforced.
+            configuration: { enableNetworkPolicy: "true" },
             identity: { namespace: "kube-system", serviceAccount: "aws-node", managedPolicies: [CNI_MANAGED_POLICY], needsEbsKey: false },
         },
         { addonName: "kube-proxy", version: v.kubeProxy, phase: "beforeNodes" },

@@ -192,6 +192,7 @@ export class Cluster extends pulumi.ComponentResource implements ClusterRef {
                     addonVersion: plan.version,
                     resolveConflictsOnCreate: "OVERWRITE",
                     resolveConflictsOnUpdate: "OVERWRITE",
+                    configurationValues: plan.configuration ? JSON.stringify(plan.configuration) : undefined,
                     podIdentityAssociations: identity
                         ? [{ roleArn: identity.roleArn, serviceAccount: plan.identity!.serviceAccount }]
                         : undefined,

@@ -139,7 +139,8 @@ export function clusterPolicySpec(policy: AdmissionPolicy, action: PolicyConfig[
     return {
         apiVersion: "kyverno.io/v1",
         kind: "ClusterPolicy",
-        metadata: { name: policy.name, annotations: { "policies.kyverno.io/title": policy.title } },
+        // Ready once Kyverno has registered its webhook rules: tenant namespaces are created only after that.
+        metadata: { name: policy.name, annotations: { "policies.kyverno.io/title": policy.title, "pulumi.com/waitFor": "condition=Ready" } },
         spec: {
             background: true,
             rules: policy.rules.map((r) => ({

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { ClusterRef } from "../cluster/cluster-ref";
 import { finalizerCleanup } from "../shared/finalizer-cleanup";
-import { platformNamespace } from "../shared/namespaces";
+import { NAMESPACE_ROLE_LABEL, platformNamespace } from "../shared/namespaces";
 import { VAULT_ACTIVE_SERVICE, VAULT_API_PORT, VAULT_TLS_SECRET } from "./constants";
 import type { VaultConfiguration } from "./vault-config";
 
@@ -50,6 +50,8 @@ export function platformStoreSpec(a: { vaultNamespace: string; kvMount: string; 
         kind: "ClusterSecretStore",
         metadata: { name: PLATFORM_SECRET_STORE },
         spec: {
+            // Platform namespaces only: a tenant's ExternalSecret naming this store would read every platform secret.
+            conditions: [{ namespaceSelector: { matchLabels: { [NAMESPACE_ROLE_LABEL]: "platform" } } }],
             provider: {
                 vault: {
                     server: `https://${VAULT_ACTIVE_SERVICE}.${a.vaultNamespace}.svc:${VAULT_API_PORT}`,

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import type { TenantConfig } from "../../stacks/schema-tenants";
-import { tenantNamespaces } from "../../stacks/schema-tenants";
+import { tenantDataName, tenantNamespaces } from "../../stacks/schema-tenants";
 import type { ClusterRef } from "../cluster/cluster-ref";
 import type { TenantSecretStores } from "../secrets/secrets";
 import type { TenantGroups } from "../sso/realm";
@@ -37,6 +37,8 @@ export interface TenantArgs {
  */
 export class Tenant extends pulumi.ComponentResource {
     public readonly namespaces: string[];
+    /** The ClusterSecretStore its ExternalSecrets name (`tenant-<data name>`). */
+    public readonly secretStoreName: string;
     public readonly repository: aws.ecr.Repository | undefined;
     public readonly bucket: Bucket | undefined;
 
@@ -60,7 +62,8 @@ export class Tenant extends pulumi.ComponentResource {
             return namespace;
         });
         // What holds data keeps the name it was created under across a rename: the Vault path, the repository, the bucket.
-        const stableName = t.previousName ?? t.name;
+        const stableName = tenantDataName(t);
+        this.secretStoreName = `tenant-${stableName}`;
         args.secrets.tenantStore(
             stableName,
             { namespaces: this.namespaces, tenantLabel: TENANT_LABEL, labelValue: t.name, serviceAccount: SECRET_STORE_SERVICE_ACCOUNT, dependsOn: namespaces },

@@ -54,14 +54,26 @@ export const s3BucketBaselinePolicy: StackValidationPolicy = {
     description: "Every bucket blocks public access, is encrypted (KMS, or SSE-S3 only where it receives access logs), refuses non-TLS access, and its policy waits for the public-access block.",
     enforcementLevel: "mandatory",
     validateStack: ({ resources }, report) => {
-        for (const bucket of resources.filter(isType("aws:s3/bucket:Bucket"))) {
-            const settings = (type: string) => resources.filter((r) => r.type === type && dependsOn(r, (d) => d === bucket));
+        // Each bucket's settings, indexed once (by the buckets they depend on): linear in the stack, not per bucket.
+        const SETTING_TYPES = new Set([
+            "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+            "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+            "aws:s3/bucketPolicy:BucketPolicy",
+            "aws:s3/bucketLogging:BucketLogging",
+        ]);
+        const buckets = new Set(resources.filter(isType("aws:s3/bucket:Bucket")));
+        const settingsOf = new Map<PolicyResource, PolicyResource[]>();
+        for (const r of resources.filter((x) => SETTING_TYPES.has(x.type))) {
+            for (const d of r.dependencies) if (buckets.has(d)) (settingsOf.get(d) ?? settingsOf.set(d, []).get(d)!).push(r);
+        }
+        for (const bucket of buckets) {
+            const settings = (type: string) => (settingsOf.get(bucket) ?? []).filter((r) => r.type === type);
             const block = settings("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")[0];
             const all = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"];
             if (!block || !all.every((k) => block.props[k] === true)) report(`${bucket.name}: public access is not fully blocked`, bucket.urn);
             const sse = settings("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")[0];
             const rule = asArray(sse?.props.rules)[0]?.applyServerSideEncryptionByDefault;
-            const receivesLogs = resources.some((r) => r.type === "aws:s3/bucketLogging:BucketLogging" && dependsOn(r, (d) => d === bucket) && r.props.bucket !== bucket.props.bucket && r.props.targetBucket === bucket.props.bucket);
+            const receivesLogs = settings("aws:s3/bucketLogging:BucketLogging").some((r) => r.props.bucket !== bucket.props.bucket && r.props.targetBucket === bucket.props.bucket);
             const kms = rule?.sseAlgorithm === "aws:kms" && typeof rule.kmsMasterKeyId === "string" && rule.kmsMasterKeyId.length > 0;
             if (!kms && !(receivesLogs && rule?.sseAlgorithm === "AES256")) report(`${bucket.name}: not encrypted with a platform KMS key`, bucket.urn);
             const policy = settings("aws:s3/bucketPolicy:BucketPolicy")[0];
