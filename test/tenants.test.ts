@@ -51,6 +51,10 @@ describe("tenants: decisions", () => {
         const registries = rules.find((r) => r.name === "registries").validate.pattern.spec.containers[0].image;
         assert.strictEqual(registries, "111111111111.dkr.ecr.eu-west-1.amazonaws.com/* | ghcr.io/acme/*");
         assert.deepStrictEqual(rules.find((r) => r.name === "restricted").validate.podSecurity, { level: "restricted", version: "latest" });
+        // Requests and limits are checked on pods (after the LimitRange's defaults), not on their controllers.
+        const annotations = (i: number): Record<string, string> => policies[i].metadata.annotations;
+        assert.strictEqual(annotations(1)["pod-policies.kyverno.io/autogen-controllers"], "none");
+        assert.strictEqual(annotations(0)["pod-policies.kyverno.io/autogen-controllers"], undefined);
         const hostnames = rules.find((r) => r.name === "hostnames");
         assert.deepStrictEqual(hostnames.context[0].apiCall.jmesPath, `metadata.annotations."platform.io/allowed-hostnames" || ''`);
         assert.deepStrictEqual(hostnames.validate.deny.conditions.any[0].operator, "AnyNotIn");

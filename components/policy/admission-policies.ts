@@ -19,6 +19,8 @@ export interface AdmissionRule {
 export interface AdmissionPolicy {
     readonly name: string;
     readonly title: string;
+    /** Extra annotations of the ClusterPolicy (Kyverno settings). */
+    readonly annotations?: Readonly<Record<string, string>>;
     readonly rules: readonly AdmissionRule[];
 }
 
@@ -34,6 +36,9 @@ export function admissionPolicies(p: PolicyConfig): AdmissionPolicy[] {
         {
             name: "tenant-require-requests-limits",
             title: "CPU and memory requests, memory limits on every container",
+            // Pods only, not their controllers: the namespace's LimitRange fills in defaults when the pod is created,
+            // before this validation; a Deployment relying on them would be refused if checked itself.
+            annotations: { "pod-policies.kyverno.io/autogen-controllers": "none" },
             rules: [
                 {
                     name: "requests-and-limits",
@@ -140,7 +145,7 @@ export function clusterPolicySpec(policy: AdmissionPolicy, action: PolicyConfig[
         apiVersion: "kyverno.io/v1",
         kind: "ClusterPolicy",
         // Ready once Kyverno has registered its webhook rules: tenant namespaces are created only after that.
-        metadata: { name: policy.name, annotations: { "policies.kyverno.io/title": policy.title, "pulumi.com/waitFor": "condition=Ready" } },
+        metadata: { name: policy.name, annotations: { "policies.kyverno.io/title": policy.title, "pulumi.com/waitFor": "condition=Ready", ...policy.annotations } },
         spec: {
             background: true,
             rules: policy.rules.map((r) => ({
