@@ -2,7 +2,7 @@
 import * as fs from "fs";
 import { parseArgs } from "util";
 import { Plan, PlanError, planStack, PROJECT_DIR } from "./engine";
-import { diffPlans, refusedReplacements, renderDiff } from "./diff";
+import { diffPlans, refusedMoves, refusedReplacements, renderDiff } from "./diff";
 import { renderOutputs, renderTree, renderVersions } from "./render";
 import * as path from "path";
 import { listStacks, readStackConfig, resolveSets, StackFileError } from "./stack-files";
@@ -137,8 +137,10 @@ async function main(argv: string[]): Promise<number> {
                 : `refused: ${r.type} ${r.name} would be replaced (${r.replacedBy.join(", ")} changed); it must never be replaced by a stack change`,
         );
     }
+    const moves = diff ? refusedMoves(diff) : [];
+    for (const m of moves) console.error(`refused: namespace ${m.objectName} would be deleted and created empty (${m.from} -> ${m.to}); a renamed tenant needs previousName`);
     // Mandatory policies fail the plan, as they fail `pulumi preview --policy-pack policy`.
-    return violations.some((v) => v.enforcementLevel === "mandatory") || refused.length > 0 ? 1 : 0;
+    return violations.some((v) => v.enforcementLevel === "mandatory") || refused.length > 0 || moves.length > 0 ? 1 : 0;
 }
 
 main(process.argv.slice(2)).then(

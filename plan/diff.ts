@@ -133,6 +133,20 @@ export function diffPlans(before: Plan, after: Plan): PlanDiff {
 
 const show = (v: unknown) => (v === undefined ? "(none)" : JSON.stringify(v));
 
+/**
+ * Objects deleted and created again under the same name: a tenant renamed without `previousName` (its namespaces,
+ * and everything in them, would be deleted and recreated empty). Refused like a replacement.
+ */
+export function refusedMoves(diff: PlanDiff): { type: string; objectName: string; from: string; to: string }[] {
+    const objectName = (r: PlannedResource) => (r.inputs.metadata as { name?: string } | undefined)?.name;
+    const moves = [];
+    for (const removed of diff.removed.filter((r) => r.type === "kubernetes:core/v1:Namespace")) {
+        const added = diff.added.find((a) => a.type === removed.type && objectName(a) !== undefined && objectName(a) === objectName(removed));
+        if (added) moves.push({ type: removed.type, objectName: objectName(removed)!, from: removed.name, to: added.name });
+    }
+    return moves;
+}
+
 /** Replacements the plan refuses (the CLI exits non-zero on any). */
 export const refusedReplacements = (diff: PlanDiff) => diff.changed.filter((c) => c.refused);
 
@@ -143,6 +157,9 @@ export function renderDiff(diff: PlanDiff): string {
     ];
     for (const r of diff.added) lines.push(`  + ${r.type} ${r.name}`);
     for (const r of diff.removed) lines.push(`  - ${r.type} ${r.name}`);
+    for (const m of refusedMoves(diff)) {
+        lines.push(`  REFUSED: namespace ${m.objectName} would be deleted (${m.from}) and created empty (${m.to}): a renamed tenant needs previousName`);
+    }
     for (const c of diff.changed) {
         const replace = c.replacedBy.length ? ` (replace${c.refused ? ", REFUSED" : ""}: ${c.replacedBy.join(", ")})` : "";
         const rejected = c.rejectedBy.length ? ` (REFUSED, AWS rejects: ${c.rejectedBy.join("; ")})` : "";

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as path from "path";
 import { crdProblems, readCrdSchema } from "../plan/crd-contract";
 import { planStack, Plan, PROJECT_DIR } from "../plan/engine";
-import { diffPlans } from "../plan/diff";
+import { diffPlans, refusedMoves, renderDiff } from "../plan/diff";
 import { readStackConfig } from "../plan/stack-files";
 import { admissionPolicies, clusterPolicySpec } from "../components/policy/admission-policies";
 import { kyvernoValues } from "../components/policy/policy";
@@ -161,6 +161,14 @@ describe("tenants: self-service by pull request, as the offline plan's diff show
         assert.strictEqual(inputs(named(renamed.resources, "tenant-team-bee-repository")).name, "team-b/apps");
         assert.match(inputs(named(renamed.resources, "tenant-team-bee-bucket-bucket")).bucket, /^acme-dev-t-team-b-/);
         assert.ok(!diff.changed.some((c) => c.replacedBy.length > 0), "a rename replaces nothing");
+    });
+
+    it("refuses a rename written without previousName: the namespace would be deleted and created empty", async () => {
+        const diff = diffPlans(base, await plan([...listOf("dev"), { ...TEAM_B, name: "team-bee", namespaces: ["team-b"] }]));
+        assert.deepStrictEqual(refusedMoves(diff), [{ type: "kubernetes:core/v1:Namespace", objectName: "team-b", from: "tenant-team-b-team-b", to: "tenant-team-bee-team-b" }]);
+        assert.match(renderDiff(diff), /REFUSED: namespace team-b would be deleted \(tenant-team-b-team-b\) and created empty \(tenant-team-bee-team-b\): a renamed tenant needs previousName/);
+        const onboarding = diffPlans(base, await plan([...listOf("dev"), TEAM_B, { ...TEAM_B, name: "team-c", owners: ["dave"] }]));
+        assert.deepStrictEqual(refusedMoves(onboarding), []);
     });
 
     it("keeps tenant B's Vault policy blind to tenant A's path", () => {
