@@ -3,6 +3,7 @@ import * as fs from "fs";
 import { parseArgs } from "util";
 import { Plan, PlanError, planStack, PROJECT_DIR } from "./engine";
 import { diffPlans, refusedMoves, refusedReplacements, renderDiff } from "./diff";
+import { renderMermaid } from "./graph";
 import { renderOutputs, renderTree, renderVersions } from "./render";
 import * as path from "path";
 import { listStacks, readStackConfig, resolveSets, StackFileError } from "./stack-files";
@@ -18,6 +19,7 @@ the component tree with resource counts and the stack outputs (secrets masked).
   --diff-file FILE   list what changes going from a saved plan (--json) to this stack
   --timings FILE     write the run's phase timings and peak memory as JSON (npm run bench:plan reads it)
   --policy           print only the policy pack's verdict (exit 1 on a mandatory violation)
+  --graph FILE.mmd   write the layers and their dependencies as a Mermaid flowchart
   --set KEY=VALUE    override one config key for this run (VALUE as Pulumi stores it: text or JSON),
                      or one leaf of a structured key by its dotted path, the rest kept:
                      --set platform:network.natGateways=OnePerAz --set platform:cluster.karpenter.cpuLimit=128`;
@@ -35,6 +37,7 @@ async function main(argv: string[]): Promise<number> {
                 set: { type: "string", multiple: true },
                 timings: { type: "string" },
                 policy: { type: "boolean" },
+                graph: { type: "string" },
                 help: { type: "boolean", short: "h" },
             },
             strict: true,
@@ -110,6 +113,14 @@ async function main(argv: string[]): Promise<number> {
     console.log(renderViolations(violations));
     const diff = base ? diffPlans(base, plan) : undefined;
     if (diff) console.log(`\n${renderDiff(diff)}`);
+    if (args.graph) {
+        if (!args.graph.endsWith(".mmd")) {
+            console.error(`--graph ${args.graph}: expected a .mmd file (Mermaid text; render it with any Mermaid viewer)`);
+            return 2;
+        }
+        fs.writeFileSync(args.graph, renderMermaid(plan));
+        console.log(`\nLayer graph written to ${args.graph}`);
+    }
     if (args.json) {
         fs.writeFileSync(args.json, `${JSON.stringify(plan, null, 2)}\n`);
         console.log(`\nFull plan written to ${args.json}`);

@@ -6,6 +6,7 @@ import { spawnSync } from "child_process";
 import { COMPILED, decodeProperties, planStack, PROJECT_DIR } from "../plan/engine";
 import { diffPlans, refusedReplacements, renderDiff } from "../plan/diff";
 import { pinnedVersions, renderOutputs, renderTree } from "../plan/render";
+import { renderMermaid } from "../plan/graph";
 import { listStacks, plaintextSecretPaths, readStackConfig, resolveSets, SECRET_PLACEHOLDER, StackFileError } from "../plan/stack-files";
 import { committedPlan } from "./plans";
 import { mapStack } from "../plan/stack-trace";
@@ -268,6 +269,25 @@ describe("plan: tree, outputs and diff @stack", () => {
         const diff = diffPlans(before, after);
         assert.deepStrictEqual(diff.changed.filter((c) => c.type === "aws:ec2/subnet:Subnet"), []);
         assert.strictEqual(diff.added.filter((r) => r.type === "aws:ec2/subnet:Subnet").length, 2);
+    });
+});
+
+describe("plan: the layer graph @stack", function () {
+    this.timeout(60000);
+    it("draws each layer once with its size, and an arrow to each layer it waits for (the README shows prod's)", async () => {
+        const plan = await committedPlan("prod");
+        const text = renderMermaid(plan);
+        const nodes = [...text.matchAll(/^ {2}(\w+)\["([^<]+)<br\/>(\d+) resources"\]$/gm)].map((m) => [m[1], m[2]]);
+        assert.deepStrictEqual(nodes.map((n) => n[1]), [
+            "network:Network", "cluster:Cluster", "storage:Storage", "ingress:Ingress", "secrets:Secrets", "sso:Sso",
+            "backup:Backup", "policy:Policy", "observability:Observability", "tenants:Tenants",
+        ]);
+        const edges = new Set([...text.matchAll(/^ {2}(\w+) --> (\w+)$/gm)].map((m) => `${m[1]}>${m[2]}`));
+        for (const e of ["platform_cluster>platform_network", "platform_sso>platform_secrets", "platform_tenants>platform_policy", "platform_observability>platform_sso"]) assert.ok(edges.has(e), e);
+        assert.ok(![...edges].some((e) => e.split(">")[0] === e.split(">")[1]), "no layer waits for itself");
+        assert.ok(!edges.has("platform_network>platform_cluster"), "the network waits for nothing above it");
+        const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
+        assert.ok(readme.includes(text.trim()), "README's picture is the prod graph as the plan draws it");
     });
 });
 
