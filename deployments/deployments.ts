@@ -1,0 +1,114 @@
+// Pulumi Deployments for the platform's stacks, as code: each stack deploys from the repository with pull-request
+// previews, push-to-deploy where its settings say so, and AWS credentials through Pulumi's OIDC issuer (a role per
+// stack, trusted for that stack only, with the deployer policy of docs/deployer-policy.json): no long-lived keys.
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import * as service from "@pulumi/pulumiservice";
+
+/** Pulumi Cloud's OIDC issuer (its tokens' `iss`, without scheme for IAM condition keys). */
+export const PULUMI_OIDC_ISSUER = "api.pulumi.com/oidc";
+/** The deployer policy, split as docs/deployer-policy.md says (IAM's 6,144-character managed-policy limit). */
+export const DEPLOYER_POLICY_PARTS: readonly (readonly string[])[] = [["Sts", "Ec2"], ["Eks", "Iam"], ["Kms", "Logs", "S3"], ["Sqs", "Events", "Efs", "Route53", "SecretsManager", "Rds", "Ecr"]];
+
+export interface StackDeployment {
+    /** The platform stack (dev, prod, ...). */
+    readonly stack: string;
+    /** Deploy every commit to the branch (dev); otherwise deployments run on demand (prod). */
+    readonly pushToDeploy: boolean;
+    /** A self-hosted agent pool (a private cluster endpoint needs a runner inside the VPC). */
+    readonly agentPoolId?: string;
+}
+
+export interface DeploymentsArgs {
+    readonly organization: string;
+    /** The Pulumi project of the platform. */
+    readonly project: string;
+    /** GitHub repository, owner/name, and the branch stacks deploy from. */
+    readonly repository: string;
+    readonly branch: string;
+    /** The project's folder in the repository ("" at the root). */
+    readonly repoDir: string;
+    readonly stacks: readonly StackDeployment[];
+    /** The deployer policy document (docs/deployer-policy.json). */
+    readonly deployerPolicy: { Version: string; Statement: { Sid: string }[] };
+}
+
+/** The trust policy of a stack's deploy role: Pulumi's OIDC tokens of this organization and this stack only. */
+export function deployRoleTrust(providerArn: string, organization: string, project: string, stack: string) {
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Effect: "Allow",
+                Principal: { Federated: providerArn },
+                Action: "sts:AssumeRoleWithWebIdentity",
+                Condition: {
+                    StringEquals: { [`${PULUMI_OIDC_ISSUER}:aud`]: organization },
+                    // pulumi:deploy:org:<org>:project:<project>:stack:<stack>:operation:<op>:scope:write
+                    StringLike: { [`${PULUMI_OIDC_ISSUER}:sub`]: `pulumi:deploy:org:${organization}:project:${project}:stack:${stack}:*` },
+                },
+            },
+        ],
+    };
+}
+
+/** The DeploymentSettings of one stack (pure: what the tests pin). */
+export function deploymentSettings(a: DeploymentsArgs, s: StackDeployment, roleArn: pulumi.Input<string>): service.DeploymentSettingsArgs {
+    return {
+        organization: a.organization,
+        project: a.project,
+        stack: s.stack,
+        agentPoolId: s.agentPoolId,
+        sourceContext: { git: { repoUrl: `https://github.com/${a.repository}.git`, branch: `refs/heads/${a.branch}`, repoDir: a.repoDir } },
+        github: {
+            repository: a.repository,
+            previewPullRequests: true,
+            deployCommits: s.pushToDeploy,
+            pullRequestTemplate: false,
+            paths: [`${a.repoDir ? `${a.repoDir}/` : ""}**`],
+        },
+        operationContext: {
+            // The lockfile's exact tree; Deployments' own install would not use npm ci.
+            preRunCommands: ["npm ci --no-audit --no-fund"],
+            options: { skipInstallDependencies: true },
+            oidc: { aws: { roleARN: roleArn, sessionName: `pulumi-deployments-${s.stack}`, duration: "1h0m0s" } },
+        },
+    };
+}
+
+/** The platform's Deployments: Pulumi's OIDC provider in AWS, a deploy role per stack, and its settings. */
+export class PlatformDeployments extends pulumi.ComponentResource {
+    public readonly roles: Record<string, aws.iam.Role> = {};
+
+    constructor(name: string, a: DeploymentsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:delivery:Deployments", name, {}, opts);
+        const child = { parent: this };
+        const oidc = new aws.iam.OpenIdConnectProvider(`${name}-pulumi-oidc`, { url: `https://${PULUMI_OIDC_ISSUER}`, clientIdLists: [a.organization] }, child);
+        const policies = DEPLOYER_POLICY_PARTS.map((prefixes, i) => {
+            const statements = a.deployerPolicy.Statement.filter((st) => prefixes.some((p) => st.Sid.startsWith(p)));
+            return new aws.iam.Policy(
+                `${name}-deployer-${i + 1}`,
+                { description: `Platform deployer, part ${i + 1} (${prefixes.join(", ")})`, policy: JSON.stringify({ Version: a.deployerPolicy.Version, Statement: statements }) },
+                child,
+            );
+        });
+        for (const s of a.stacks) {
+            const role = new aws.iam.Role(
+                `${name}-${s.stack}`,
+                { description: `Pulumi Deployments of ${a.project}/${s.stack}`, assumeRolePolicy: oidc.arn.apply((arn) => JSON.stringify(deployRoleTrust(arn, a.organization, a.project, s.stack))), maxSessionDuration: 3600 },
+                child,
+            );
+            policies.forEach((p, i) => new aws.iam.RolePolicyAttachment(`${name}-${s.stack}-deployer-${i + 1}`, { role: role.name, policyArn: p.arn }, child));
+            this.roles[s.stack] = role;
+            new service.DeploymentSettings(`${name}-${s.stack}-settings`, deploymentSettings(a, s, role.arn), { ...child, dependsOn: [role] });
+        }
+        this.registerOutputs({ roleArns: Object.fromEntries(Object.entries(this.roles).map(([k, r]) => [k, r.arn])) });
+    }
+}
+
+/** The deployer policy as committed. */
+export function readDeployerPolicy(projectDir: string): DeploymentsArgs["deployerPolicy"] {
+    return JSON.parse(fs.readFileSync(path.join(projectDir, "docs", "deployer-policy.json"), "utf8"));
+}
