@@ -11,12 +11,21 @@ const LAYERS = {
     backup: { mutate: ["components/backup/**/*.ts"], spec: ["test/backup.test.ts", "test/storage-config.test.ts"] },
     ingress: { mutate: ["components/ingress/**/*.ts"], spec: ["test/ingress.test.ts", "test/finalizer-cleanup.test.ts"] },
     shared: { mutate: ["components/shared/**/*.ts", "components/platform/**/*.ts"], spec: ["test/finalizer-cleanup.test.ts", "test/prerequisites.test.ts", "test/stacks.test.ts", "test/plan.test.ts"] },
-    stacks: { mutate: ["stacks/**/*.ts"], spec: ["test/config.test.ts", "test/config-gaps.test.ts", "test/cluster-config.test.ts", "test/storage-config.test.ts", "test/ingress-config.test.ts", "test/pulumi-yaml.test.ts"] },
+    stacks: {
+        mutate: ["stacks/**/*.ts"],
+        spec: [
+            "test/config.test.ts", "test/config-gaps.test.ts", "test/cluster-config.test.ts", "test/storage-config.test.ts", "test/ingress-config.test.ts", "test/pulumi-yaml.test.ts",
+            "test/secrets-config.test.ts", "test/sso-config.test.ts", "test/sso-database.test.ts", "test/observability-config.test.ts", "test/tenants-config.test.ts",
+        ],
+    },
     secrets: {
         mutate: ["components/secrets/**/*.ts"],
         spec: ["test/secrets.test.ts", "test/secrets-bootstrap.test.ts", "test/secrets-config-as-code.test.ts", "test/secrets-external-secrets.test.ts", "test/chart-contract.test.ts", "test/policies.test.ts"],
     },
-    policy: { mutate: ["policy/**/*.ts"], spec: ["test/policies.test.ts", "test/invariants.test.ts", "test/finalizer-cleanup.test.ts"] },
+    policy: { mutate: ["policy/**/*.ts"], spec: ["test/policies.test.ts", "test/invariants.test.ts", "test/finalizer-cleanup.test.ts", "test/baseline-policies.test.ts"] },
+    sso: { mutate: ["components/sso/**/*.ts"], spec: ["test/sso.test.ts", "test/sso-brokers.test.ts", "test/sso-database.test.ts"] },
+    observability: { mutate: ["components/observability/**/*.ts"], spec: ["test/observability.test.ts"] },
+    tenants: { mutate: ["components/tenants/**/*.ts", "components/policy/**/*.ts"], spec: ["test/tenants.test.ts"] },
 };
 
 const layer = process.env.MUTATION_LAYER ?? "stacks";
