@@ -10,7 +10,7 @@ import { groupMapping, passwordPolicy, platformClients, realmEvents, realmSecuri
 import { inputs, named, ofType } from "./helpers";
 import { describeStacks } from "./plans";
 
-const KEYCLOAK_CRD = path.join(__dirname, "..", "..", "test", "fixtures", "crds", "keycloak-26.0.0", "keycloaks.k8s.keycloak.org-v1.yml");
+const KEYCLOAK_CRD = path.join(PROJECT_DIR, "test", "fixtures", "crds", "keycloak-26.0.0", "keycloaks.k8s.keycloak.org-v1.yml");
 const cfgOf = (stack: string) => parsePlatformConfig(readStackConfig(PROJECT_DIR, stack).config, "platform");
 const DB = { host: "db.example", port: 5432, name: "keycloak" };
 
