@@ -9,11 +9,10 @@ import {
     LOAD_BALANCER_SCHEMES,
     ZONE_SPREAD,
 } from "../components/ingress/constants";
-import { chartVersion, Issue } from "./schema-common";
+import { chartVersion, Issue, oneOf } from "./schema-common";
 
 const domain = z.string().regex(DOMAIN_PATTERN, "expected a lower-case DNS name like platform.example.com (no trailing dot, no wildcard)");
 const zoneId = z.string().regex(HOSTED_ZONE_ID_PATTERN, "expected a Route 53 hosted zone id like Z0123456789ABCDEFGHIJ");
-const oneOf = (values: readonly string[]) => ({ error: `expected ${values.join(" | ")}` });
 
 export const ingressSchema = z.strictObject({
     domain: domain.describe("Apex of the platform's names: services are published as <name>.<domain>."),

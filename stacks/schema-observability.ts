@@ -1,17 +1,16 @@
 // Schema of `platform:observability`: chart pins, Prometheus/Alertmanager with the alert receiver, Loki, Tempo,
 // Grafana, the collectors, and every replica count, volume and request per stack.
 import { z } from "zod";
-import { chartVersion, Issue } from "./schema-common";
+import { chartVersion, cpuQuantity, Issue, memoryQuantity, oneOf } from "./schema-common";
 
 export const ALERT_RECEIVER_TYPES = ["None", "Webhook", "Slack", "Email"] as const;
 /** Monolithic: Loki's single binary. Distributed: every Loki component scaled on its own (Simple Scalable is deprecated). */
 export const LOKI_MODES = ["Monolithic", "Distributed"] as const;
 export const ZONE_SPREADS = ["DoNotSchedule", "ScheduleAnyway"] as const;
 
-const oneOf = (values: readonly string[]) => ({ error: `expected ${values.join(" | ")}` });
 /** A Kubernetes quantity as requests take it: CPU in cores or millicores, memory and volumes in binary units. */
-const cpu = z.string().regex(/^(\d+m|\d+(\.\d+)?)$/, "expected a CPU quantity like 250m or 1");
-const memory = z.string().regex(/^\d+(Mi|Gi)$/, "expected a memory quantity like 512Mi or 2Gi");
+const cpu = cpuQuantity;
+const memory = memoryQuantity;
 const volume = z.string().regex(/^[1-9]\d{0,4}Gi$/, "expected a volume size in Gi, like 20Gi");
 const replicas = (max: number) => z.number().int("expected a whole number").min(1, "expected at least 1 replica").max(max, `expected at most ${max} replicas`);
 /** Prometheus/Loki/Tempo durations: whole numbers of h or d (what every one of them parses the same way). */

@@ -2,7 +2,7 @@
 // brokered corporate identity providers, and Keycloak's RDS PostgreSQL database.
 import { z } from "zod";
 import { durationSeconds } from "../components/shared/duration";
-import type { Issue } from "./schema-common";
+import { type Issue, oneOf } from "./schema-common";
 
 export const RDS_MONITORING_INTERVALS = [0, 1, 5, 10, 15, 30, 60] as const;
 /** Oidc: an EKS OIDC identity provider on the realm (kubectl oidc-login). AccessEntriesOnly: IAM only. */
@@ -12,7 +12,6 @@ export const IDENTITY_PROVIDER_TYPES = ["Oidc", "Saml"] as const;
 export const PLATFORM_GROUPS = ["platform-admins", "platform-viewers"] as const;
 
 const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-const oneOf = (values: readonly string[]) => ({ error: `expected ${values.join(" | ")}` });
 
 /** A duration in whole s, m and h ("5m", "10h", "1h30m"); Keycloak stores seconds. */
 const lifetime = (min: string, max: string) =>

@@ -5,15 +5,14 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { z } from "zod";
 import { PLATFORM_NAMESPACES } from "../components/shared/namespaces";
-import { chartVersion, Issue } from "./schema-common";
+import { chartVersion, cpuQuantity, Issue, memoryQuantity, oneOf } from "./schema-common";
 import { PLATFORM_GROUPS } from "./schema-sso";
 
 export const POLICY_ACTIONS = ["Audit", "Enforce"] as const;
 const DNS_LABEL = /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const label = (what: string) => z.string().regex(DNS_LABEL, `expected a DNS label for ${what} (a-z, 0-9, '-'; starts with a letter, at most 63)`);
-const cpu = z.string().regex(/^(\d+m|\d+(\.\d+)?)$/, "expected a CPU quantity like 500m or 4");
-const memory = z.string().regex(/^\d+(Mi|Gi|Ti)$/, "expected a quantity like 512Mi, 16Gi or 1Ti");
-const oneOf = (values: readonly string[]) => ({ error: `expected ${values.join(" | ")}` });
+const cpu = cpuQuantity;
+const memory = memoryQuantity;
 
 export const tenantSchema = z.strictObject({
     name: label("the tenant's name").max(40, "expected at most 40 characters (it prefixes namespaces, roles and buckets)"),
@@ -63,6 +62,7 @@ export const policySchema = z.strictObject({
     chartVersion: chartVersion().describe("kyverno/kyverno chart, pinned."),
     replicas: z.number().int().min(1, "expected 1 to 5 replicas").max(5, "expected 1 to 5 replicas").default(1).describe("Admission controller replicas (production >= 3); the other controllers run min(2, this)."),
     action: z.enum(POLICY_ACTIONS, oneOf(POLICY_ACTIONS)).default("Audit").describe("Audit reports violations; Enforce refuses them (production)."),
+    zoneSpread: z.enum(["DoNotSchedule", "ScheduleAnyway"], oneOf(["DoNotSchedule", "ScheduleAnyway"])).default("ScheduleAnyway").describe("How Kyverno's controllers spread over zones (production: DoNotSchedule)."),
     allowedRegistries: z
         .array(z.string().regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/, "expected a registry host with an optional path, like 123456789012.dkr.ecr.eu-west-1.amazonaws.com or ghcr.io/acme"))
         .min(1, "expected at least one registry")
@@ -168,5 +168,6 @@ export function checkTenants(
 export function checkPolicy(p: PolicyConfig, ctx: { production: boolean }, issue: Issue) {
     if (!ctx.production) return;
     if (p.action !== "Enforce") issue(["policy", "action"], "expected Enforce in production", p.action);
+    if (p.zoneSpread !== "DoNotSchedule") issue(["policy", "zoneSpread"], "expected DoNotSchedule in production (a zone's loss must not take the admission webhook)", p.zoneSpread);
     if (p.replicas < 3) issue(["policy", "replicas"], "expected at least 3 admission controllers in production (the webhook refuses requests when none answers)", p.replicas);
 }

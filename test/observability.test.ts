@@ -289,10 +289,10 @@ describe("observability: the README states each stack's requests as the settings
     it("counts a Distributed Loki per component (and the compactor once) and Alloy per node", () => {
         const settings = parsePlatformConfig(readStackConfig(PROJECT_DIR, "prod").config, "platform").observability;
         const r = layerRequests(settings);
-        // 2 Prometheus (1 CPU, 4Gi) + 2 Alertmanager (20m, 128Mi) + operator (50m, 128Mi) + kube-state-metrics (10m, 64Mi)
+        // 2 Prometheus (1 CPU, 4Gi) + 2 Alertmanager (20m, 128Mi) + operator (100m, 256Mi) + kube-state-metrics (10m, 256Mi)
         // + 19 Loki pods (250m, 1Gi) + Tempo (500m, 2Gi) + Grafana (100m, 256Mi) + events Alloy (100m, 256Mi)
         // + 2 collectors (200m, 512Mi); per node Alloy (100m, 256Mi) and node-exporter (10m, 32Mi).
-        assert.deepStrictEqual(r.cluster, { cpuMillis: 2000 + 40 + 50 + 10 + 4750 + 500 + 100 + 100 + 400, memoryMiB: 8192 + 256 + 128 + 64 + 19456 + 2048 + 256 + 256 + 1024 });
+        assert.deepStrictEqual(r.cluster, { cpuMillis: 2000 + 40 + 100 + 10 + 4750 + 500 + 100 + 100 + 400, memoryMiB: 8192 + 256 + 256 + 256 + 19456 + 2048 + 256 + 256 + 1024 });
         assert.deepStrictEqual(r.perNode, { cpuMillis: 110, memoryMiB: 288 });
         assert.deepStrictEqual([cpuMillis("1.5"), cpuMillis("250m"), memoryMiB("2Gi"), memoryMiB("512Mi")], [1500, 250, 2048, 512]);
     });

@@ -13,7 +13,7 @@ import { inputs, named, ofType } from "./helpers";
 import { committedPlan, describeStacks } from "./plans";
 
 const tenant = (over: Record<string, unknown> = {}) => tenantSchema.parse({ name: "team-b", owners: ["carol"], costCentre: "CC-B", ...over });
-const POLICY = { chartVersion: "3.9.0", replicas: 3, action: "Enforce" as const, allowedRegistries: ["111111111111.dkr.ecr.eu-west-1.amazonaws.com", "ghcr.io/acme"], requiredLabels: ["app.kubernetes.io/name"] };
+const POLICY = { chartVersion: "3.9.0", replicas: 3, action: "Enforce" as const, zoneSpread: "DoNotSchedule" as const, allowedRegistries: ["111111111111.dkr.ecr.eu-west-1.amazonaws.com", "ghcr.io/acme"], requiredLabels: ["app.kubernetes.io/name"] };
 
 describe("tenants: decisions", () => {
     it("denies everything by default, then allows DNS, the tenant's own namespaces, the gateway, monitoring and telemetry", () => {
@@ -61,10 +61,11 @@ describe("tenants: decisions", () => {
     });
 
     it("points Kyverno's webhooks at tenant namespaces only, HA by config", () => {
-        const v = kyvernoValues(POLICY, "DoNotSchedule") as any;
+        const v = kyvernoValues(POLICY) as any;
+        assert.strictEqual(v.admissionController.topologySpreadConstraints[0].whenUnsatisfiable, "DoNotSchedule");
         assert.deepStrictEqual(v.config.webhooks.namespaceSelector, { matchExpressions: [{ key: "platform.io/namespace-role", operator: "In", values: ["tenant"] }] });
         assert.deepStrictEqual([v.admissionController.replicas, v.backgroundController.replicas, v.admissionController.podDisruptionBudget.enabled], [3, 2, true]);
-        assert.deepStrictEqual(kyvernoValues({ ...POLICY, replicas: 1 }, "ScheduleAnyway").admissionController.podDisruptionBudget, { enabled: false });
+        assert.deepStrictEqual(kyvernoValues({ ...POLICY, replicas: 1, zoneSpread: "ScheduleAnyway" }).admissionController.podDisruptionBudget, { enabled: false });
     });
 });
 

@@ -2,9 +2,7 @@
 // OpenTelemetry Collector gateway that gives applications one OTLP endpoint.
 import type { ObservabilityConfig } from "../../stacks/schema-observability";
 import { LOKI_GATEWAY_SERVICE, TEMPO_SERVICE } from "./constants";
-import { prometheusReplicaUrls, zoneSpread } from "./metrics-values";
-
-const requests = (r: { cpu: string; memory: string }) => ({ requests: { cpu: r.cpu, memory: r.memory }, limits: { memory: r.memory } });
+import { prometheusReplicaUrls, requests, zoneSpread } from "./metrics-values";
 
 export function lokiPushUrl(namespace: string): string {
     return `http://${LOKI_GATEWAY_SERVICE}.${namespace}.svc/loki/api/v1/push`;

@@ -1,5 +1,6 @@
 // Grafana: login through the platform's Keycloak, roles from groups, datasources wired for metrics↔logs↔traces jumps.
 import type { ObservabilityConfig } from "../../stacks/schema-observability";
+import { requests } from "./metrics-values";
 import { DATASOURCE_UIDS, GRAFANA_ADMIN_SECRET, GRAFANA_OAUTH_MOUNT, GRAFANA_OAUTH_SECRET, LOKI_GATEWAY_SERVICE, PROMETHEUS_SERVICE, TEMPO_SERVICE } from "./constants";
 
 /** Keycloak groups → Grafana roles; anyone in neither group is refused (role_attribute_strict). */
@@ -90,7 +91,7 @@ export function grafanaValues(a: GrafanaValuesArgs) {
         extraSecretMounts: [{ name: "oauth", secretName: GRAFANA_OAUTH_SECRET, defaultMode: 0o440, mountPath: GRAFANA_OAUTH_MOUNT, readOnly: true }],
         datasources: { "datasources.yaml": { apiVersion: 1, datasources: datasources(a.namespace) } },
         sidecar: { dashboards: { enabled: true, label: DASHBOARD_LABEL, labelValue: "1", searchNamespace: a.namespace, provider: { folder: "Platform" } } },
-        resources: { requests: { cpu: a.settings.requests.cpu, memory: a.settings.requests.memory }, limits: { memory: a.settings.requests.memory } },
+        resources: requests(a.settings.requests),
         testFramework: { enabled: false },
         serviceMonitor: { enabled: true },
     };

@@ -15,7 +15,8 @@ export function zoneSpread(whenUnsatisfiable: string, matchLabels: Record<string
     return [{ maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable, labelSelector: { matchLabels } }];
 }
 
-const requests = (r: { cpu: string; memory: string }) => ({ requests: { cpu: r.cpu, memory: r.memory }, limits: { memory: r.memory } });
+/** Requests as configured, the memory request also the limit (no CPU limit: throttling hurts more than it helps). */
+export const requests = (r: { cpu: string; memory: string }) => ({ requests: { cpu: r.cpu, memory: r.memory }, limits: { memory: r.memory } });
 
 /** The platform receiver's configuration: its secret half read from a file, never in the configuration itself. */
 export function receiverConfig(r: Receiver): Record<string, unknown> {

@@ -2,9 +2,7 @@
 import type { ObservabilityConfig } from "../../stacks/schema-observability";
 import { retentionHours } from "../../stacks/schema-observability";
 import { LOKI_SERVICE_ACCOUNT, TEMPO_SERVICE_ACCOUNT } from "./constants";
-import { zoneSpread } from "./metrics-values";
-
-const requests = (r: { cpu: string; memory: string }) => ({ requests: { cpu: r.cpu, memory: r.memory }, limits: { memory: r.memory } });
+import { requests, zoneSpread } from "./metrics-values";
 
 /** Loki's components in Distributed mode that scale with `loki.replicas` (the compactor runs once). */
 export const LOKI_DISTRIBUTED_COMPONENTS = ["ingester", "distributor", "querier", "queryFrontend", "queryScheduler", "indexGateway"] as const;

@@ -188,7 +188,7 @@ export class Platform extends pulumi.ComponentResource {
 
         this.policy = new Policy(
             `${name}-policy`,
-            { cluster: this.cluster, namespace: PLATFORM_NAMESPACES.policy, settings: cfg.policy, zoneSpread: cfg.secrets.zoneSpread },
+            { cluster: this.cluster, namespace: PLATFORM_NAMESPACES.policy, settings: cfg.policy },
             layer,
         );
         // The layers whose namespaces the monitors go to (kube-system, of Karpenter and the LB controller, always exists).

@@ -8,10 +8,10 @@ import { admissionPolicies, clusterPolicySpec } from "./admission-policies";
 export const KYVERNO_REPOSITORY = "https://kyverno.github.io/kyverno/";
 
 /** Kyverno's values: webhooks that only ever see tenant namespaces, HA by config, the chart's uninstall hooks kept. */
-export function kyvernoValues(p: PolicyConfig, zoneSpread: string) {
+export function kyvernoValues(p: PolicyConfig) {
     const others = Math.min(2, p.replicas);
     const spread = (component: string) => [
-        { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: zoneSpread, labelSelector: { matchLabels: { "app.kubernetes.io/component": component, "app.kubernetes.io/instance": "kyverno" } } },
+        { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: p.zoneSpread, labelSelector: { matchLabels: { "app.kubernetes.io/component": component, "app.kubernetes.io/instance": "kyverno" } } },
     ];
     const controller = (component: string, replicas: number) => ({ replicas, topologySpreadConstraints: spread(component), podDisruptionBudget: { enabled: replicas > 1 } });
     return {
@@ -28,7 +28,6 @@ export interface PolicyArgs {
     readonly cluster: Pick<ClusterRef, "k8sProvider">;
     readonly namespace: string;
     readonly settings: PolicyConfig;
-    readonly zoneSpread: "DoNotSchedule" | "ScheduleAnyway";
 }
 
 /** Kyverno (pinned, HA in production) and the tenant baseline policies as code, audited or enforced per stack. */
@@ -49,7 +48,7 @@ export class Policy extends pulumi.ComponentResource {
                 repositoryOpts: { repo: KYVERNO_REPOSITORY },
                 namespace: args.namespace,
                 maxHistory: 5,
-                values: kyvernoValues(args.settings, args.zoneSpread),
+                values: kyvernoValues(args.settings),
             },
             { ...k8sOpts, dependsOn: [namespace] },
         );

@@ -1,7 +1,7 @@
 // What every tenant namespace holds, as pure data: labels, quota, limits, network policies, role bindings.
 import type { TenantConfig } from "../../stacks/schema-tenants";
 import { ALLOWED_HOSTNAMES_ANNOTATION } from "../policy/admission-policies";
-import { NAMESPACE_ROLE_LABEL, namespaceLabels, PLATFORM_NAMESPACES } from "../shared/namespaces";
+import { namespaceLabels, PLATFORM_NAMESPACES } from "../shared/namespaces";
 
 /** Label naming a namespace's tenant: same-tenant traffic and the tenant's secret store select by it. */
 export const TENANT_LABEL = "platform.io/tenant";
@@ -99,4 +99,3 @@ export function roleBindingSpecs(t: TenantConfig, namespace: string, ssoGroup: s
     ];
 }
 
-export { NAMESPACE_ROLE_LABEL };
