@@ -31,6 +31,7 @@ const cases: BadInput[] = [
     ["a hostname two labels deep", withTenants(dev, { ...TEAM, hostnames: ["a.b.dev.platform.acme.example"] }), ["platform:tenants.list[0].hostnames[0]", "one name under the platform domain"]],
     ["a hostname claimed by two tenants", withTenants(dev, { ...TEAM, hostnames: ["x.dev.platform.acme.example"] }, { ...TEAM, name: "team-c", hostnames: ["x.dev.platform.acme.example"] }), ["platform:tenants.list[1].hostnames", "belong to one tenant (also team-b)"]],
     ["an SSO group named like a platform group", withTenants(dev, { ...TEAM, ssoGroup: "platform-admins" }), ["platform:tenants.list[0].ssoGroup", '"platform-admins"', "other than the platform's"]],
+    ["a cost centre Kubernetes refuses as a label value", withTenants(dev, { ...TEAM, costCentre: "CC:platform/42" }), ["platform:tenants.list[0].costCentre", '"CC:platform/42"', "label value"]],
     ["a tenant without owners", withTenants(dev, { ...TEAM, owners: [] }), ["platform:tenants.list[0].owners", "at least one owner"]],
     ["a rename onto a current tenant's name", withTenants(dev, { ...TEAM, namespaces: ["team-b"] }, { ...TEAM, name: "team-c", previousName: "team-b", namespaces: ["team-c"] }), ["platform:tenants.list[1].previousName", "no current tenant has"]],
     ["a rename without its namespaces listed", withTenants(dev, { ...TEAM, previousName: "team-old", dataName: "team-old" }), ["platform:tenants.list[0].namespaces", "listed when renaming", "replace namespace team-old by team-b"]],
