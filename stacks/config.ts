@@ -2,7 +2,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import { ConfigError, configPath, describeIssue, show } from "./errors";
-import { checkTenants, resolveTenants } from "./schema-tenants";
+import { checkTenants, resolveTenants, tenantNamespaces } from "./schema-tenants";
+import { checkDelivery } from "./schema-delivery";
 import { configKeys, ConfigKey, PlatformConfig, platformConfigSchema } from "./schema";
 
 export { ConfigError } from "./errors";
@@ -54,11 +55,23 @@ export function parsePlatformConfig(
     const issue = (path: (string | number)[], message: string, input: unknown) => problems.push(`${configPath(namespace, path)}: ${message}; got ${show(input)}`);
     cfg.tenants.all.push(...resolveTenants(cfg.tenants, projectDir, issue));
     const listed = cfg.tenants.list.length;
+    const where = (i: number) => (i < listed ? ["tenants", "list", i] : ["tenants", "directory", `${cfg.tenants.all[i].name}.yaml`]);
+    checkDelivery(
+        cfg.appDelivery,
+        {
+            production: cfg.tier === "production",
+            karpenter: cfg.cluster.karpenter.enabled,
+            credentials: cfg.pullThroughCacheCredentials ?? {},
+            tenants: cfg.tenants.all.map((t) => ({ ...t, namespaces: tenantNamespaces(t) })),
+            where,
+        },
+        issue,
+    );
     checkTenants(
         cfg.tenants.all,
         {
             domain: cfg.ingress.domain,
-            where: (i) => (i < listed ? ["tenants", "list", i] : ["tenants", "directory", `${cfg.tenants.all[i].name}.yaml`]),
+            where,
             // <name>-t-<tenant>-<account>-<region>, as the storage layer names buckets.
             bucketNameLength: (tenant) => `${cfg.name}-t-${tenant}-123456789012-${cfg.region}`.length,
         },

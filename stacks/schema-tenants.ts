@@ -7,6 +7,7 @@ import { z } from "zod";
 import { PLATFORM_NAMESPACES } from "../components/shared/namespaces";
 import { chartVersion, cpuQuantity, Issue, memoryQuantity, oneOf } from "./schema-common";
 import { PLATFORM_GROUPS } from "./schema-sso";
+import { tenantCiSchema, tenantGitopsSchema } from "./schema-delivery";
 
 export const POLICY_ACTIONS = ["Audit", "Enforce"] as const;
 const DNS_LABEL = /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -42,8 +43,10 @@ export const tenantSchema = z.strictObject({
         .describe("Per namespace: LimitRange defaults for containers that set none."),
     hostnames: z.array(z.string()).default([]).describe("Hostnames its HTTPRoutes may use: <label>.<ingress.domain> (the gateway's wildcard certificate)."),
     internetEgress: z.boolean().default(true).describe("Pods may open connections to the internet (never to the instance metadata service)."),
-    ecrRepository: z.boolean().default(false).describe("An ECR repository <name>/apps: scan on push, immutable tags, encrypted (AES-256)."),
+    ecrRepository: z.boolean().default(false).describe("An ECR repository <name>/apps: scan on push, immutable tags, encrypted with the registry key, the registry lifecycle."),
     bucket: z.boolean().default(false).describe("An S3 bucket through the platform's secure bucket component."),
+    gitops: tenantGitopsSchema.optional().describe("Its Argo CD project's source repositories and destinations, and an optional Application."),
+    ci: tenantCiSchema.prefault({}).describe("A GitHub Actions runner scale set in its namespace, and a rootless image builder."),
 });
 export type TenantConfig = z.infer<typeof tenantSchema>;
 
@@ -97,10 +100,13 @@ export function resolveTenants(cfg: { readonly directory?: string }, projectDir:
 export const PLATFORM_HOST_LABELS = ["vault", "sso", "grafana", "argocd"] as const;
 
 /** The name a tenant's data lives under (stable across renames). */
-export const tenantDataName = (t: TenantConfig): string => t.dataName ?? t.name;
+export const tenantDataName = (t: Pick<TenantConfig, "name" | "dataName">): string => t.dataName ?? t.name;
 
 /** Namespaces of a tenant: its own list, or its name. */
-export const tenantNamespaces = (t: TenantConfig): string[] => t.namespaces ?? [t.name];
+export const tenantNamespaces = (t: Pick<TenantConfig, "name" | "namespaces">): string[] => t.namespaces ?? [t.name];
+
+/** Where a tenant with CI runs its image builder (rootless BuildKit needs a namespace of its own; see the delivery layer). */
+export const tenantBuildNamespace = (t: Pick<TenantConfig, "name" | "dataName">): string => `${tenantDataName(t)}-builds`;
 
 const qty = (q: string) => (q.endsWith("m") ? Number(q.slice(0, -1)) / 1000 : /[MGT]i$/.test(q) ? Number(q.slice(0, -2)) * { M: 1, G: 1024, T: 1048576 }[q.slice(-2, -1) as "M"] : Number(q));
 
@@ -130,7 +136,7 @@ export function checkTenants(
         if (t.previousName !== undefined && t.namespaces === undefined) {
             issue(at("namespaces"), `expected the tenant's namespaces listed when renaming (the default would replace namespace ${t.previousName} by ${t.name})`, undefined);
         }
-        for (const ns of tenantNamespaces(t)) {
+        for (const ns of [...tenantNamespaces(t), ...(t.ci.enabled ? [tenantBuildNamespace(t)] : [])]) {
             if (platformNamespaces.has(ns)) issue(at("namespaces"), `expected a namespace the platform does not use (${ns} is the platform's)`, ns);
             const owner = owners.get(ns);
             if (owner !== undefined && owner !== t.name) issue(at("namespaces"), `expected namespace ${ns} to belong to one tenant (also ${owner})`, ns);

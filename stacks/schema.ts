@@ -11,6 +11,7 @@ import { checkSecrets, secretsSchema } from "./schema-secrets";
 import { checkSso, ssoBrokerSecretsSchema, ssoSchema } from "./schema-sso";
 import { alertReceiverSecretSchema, checkObservability, observabilitySchema } from "./schema-observability";
 import { checkPolicy, policySchema, tenantsSchema } from "./schema-tenants";
+import { appDeliverySchema, pullThroughCacheCredentialsSchema } from "./schema-delivery";
 import { cloudwatchRetention, ipv4Cidr } from "./schema-common";
 
 /** How a config key is stored by Pulumi: `string` keys are taken verbatim, the others are JSON. */
@@ -222,6 +223,17 @@ export const configKeys = {
     tenants: {
         type: "object",
         schema: tenantsSchema.describe("Tenants: list[{name, previousName, dataName, owners, ssoGroup, costCentre, namespaces, quota, containerDefaults, hostnames, internetEgress, ecrRepository, bucket}], directory (one YAML file per tenant)."),
+    },
+    appDelivery: {
+        type: "object",
+        schema: appDeliverySchema.describe(
+            "Application delivery: argocd{chartVersion, controllerReplicas, serverReplicas, repoServerReplicas, applicationSetReplicas, redisHa, zoneSpread, localAdmin, repositoryCredentials}, runners{chartVersion, controllerReplicas, runnerImage}, builder{image, requests, limits, cacheSize}, registry{pullThroughCache[{prefix, upstream}], lifecycle{untaggedExpireDays, keepImages}}, signatures{action, verifier, imageReferences}.",
+        ),
+    },
+    pullThroughCacheCredentials: {
+        type: "object",
+        secret: true,
+        schema: pullThroughCacheCredentialsSchema.optional().describe("Secret: {username, accessToken} of each pull-through cache whose upstream needs credentials, by prefix."),
     },
     backup: { type: "object", schema: backupSchema.describe("Velero: chart and plugin versions, schedules with TTLs, bucket lifecycle, cross-region copy.") },
 } as const satisfies Record<string, { type: PulumiConfigType; schema: z.ZodType; secret?: true }>;

@@ -43,6 +43,8 @@ export class Cluster extends pulumi.ComponentResource implements ClusterRef {
     public readonly oidcProviderArn: pulumi.Output<string>;
     public readonly nodeSecurityGroupId: pulumi.Output<string>;
     public readonly nodeRoleArn: pulumi.Output<string>;
+    /** The nodes' role (managed groups and Karpenter): layers add what nodes need (pulling through the caches). */
+    public readonly nodeRoleName: pulumi.Output<string>;
     public readonly ebsKmsKeyArn: pulumi.Output<string>;
     public readonly kubeconfig: pulumi.Output<string>;
     public readonly k8sProvider: k8s.Provider;
@@ -172,6 +174,7 @@ export class Cluster extends pulumi.ComponentResource implements ClusterRef {
             (policy) => new aws.iam.RolePolicyAttachment(`${name}-node-${policy}`, { role: nodeRole.name, policyArn: managed(policy) }, child),
         );
         this.nodeRoleArn = nodeRole.arn;
+        this.nodeRoleName = nodeRole.name;
 
         const addons = planAddons(s.addons);
         const installAddon = (plan: (typeof addons)[number], dependsOn: pulumi.Resource[]) => {

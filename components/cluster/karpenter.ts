@@ -102,6 +102,9 @@ export interface KarpenterArgs {
     readonly amiFamily: "al2023" | "bottlerocket";
 }
 
+/** The NodePool workloads land on when they ask for Karpenter capacity (CI runners do). */
+export const KARPENTER_NODE_POOL = "default";
+
 /** Karpenter: controller (Helm, Pod Identity), interruption queue and rules, default EC2NodeClass and NodePool. */
 export class Karpenter extends pulumi.ComponentResource {
     public readonly queueName: pulumi.Output<string>;
@@ -175,7 +178,7 @@ export class Karpenter extends pulumi.ComponentResource {
         );
         const nodePool = new k8s.apiextensions.CustomResource(
             `${name}-nodepool`,
-            { apiVersion: "karpenter.sh/v1", kind: "NodePool", metadata: { name: "default" }, spec: nodePoolSpec(args.settings, "default") },
+            { apiVersion: "karpenter.sh/v1", kind: "NodePool", metadata: { name: KARPENTER_NODE_POOL }, spec: nodePoolSpec(args.settings, "default") },
             { ...k8sOpts, dependsOn: [release, nodeClass] },
         );
         // On destroy, before the NodePool and the controller go: delete NodePools and NodeClaims and wait while

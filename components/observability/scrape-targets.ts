@@ -123,6 +123,28 @@ export const SCRAPE_TARGETS: readonly ScrapeTarget[] = [
         port: "metrics-port",
         path: "/metrics",
     },
+    // argo-cd 10.1.1: each component's metrics Service (<component>.metrics.enabled) names its port http-metrics.
+    {
+        name: "argocd",
+        chart: "argo-cd",
+        namespace: ns.gitops,
+        kind: "ServiceMonitor",
+        selector: { "app.kubernetes.io/part-of": "argocd", "app.kubernetes.io/instance": "argocd" },
+        port: "http-metrics",
+        path: "/metrics",
+    },
+    // ARC 0.14.2: the controller's container port `metrics` (with the chart's metrics value); app.kubernetes.io/name is its base name.
+    { name: "arc-controller", chart: "gha-runner-scale-set-controller", namespace: ns.ciRunners, kind: "PodMonitor", selector: { "app.kubernetes.io/name": "gha-rs-controller" }, port: "metrics", path: "/metrics" },
+    // The listeners the controller creates per scale set, in its own namespace (resourcebuilder.go: port `metrics`).
+    {
+        name: "arc-listeners",
+        chart: "gha-runner-scale-set",
+        namespace: ns.ciRunners,
+        kind: "PodMonitor",
+        selector: { "app.kubernetes.io/component": "runner-scale-set-listener" },
+        port: "metrics",
+        path: "/metrics",
+    },
 ];
 
 /** Charts the platform installs that need no monitor of this list, and why. */

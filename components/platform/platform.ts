@@ -12,6 +12,10 @@ import { Sso } from "../sso/sso";
 import { Observability } from "../observability/observability";
 import { Policy } from "../policy/policy";
 import { Tenants } from "../tenants/tenants";
+import { Registry } from "../registry/registry";
+import { AppDelivery } from "../delivery/delivery";
+import { KARPENTER_NODE_POOL } from "../cluster/karpenter";
+import { tenantDataName } from "../../stacks/schema-tenants";
 import { PLATFORM_NAMESPACES } from "../shared/namespaces";
 import { resolveAvailabilityZones } from "../network/zones";
 import { platformTags } from "../shared/tags";
@@ -36,6 +40,8 @@ export class Platform extends pulumi.ComponentResource {
     public readonly observability: Observability;
     public readonly policy: Policy;
     public readonly tenants: Tenants;
+    public readonly registry: Registry;
+    public readonly delivery: AppDelivery;
     /** Undefined when backup.enabled is false (never in production). */
     public readonly backup: Backup | undefined;
     /** Whether stateful resources are protected/retained (production tier). */
@@ -186,13 +192,72 @@ export class Platform extends pulumi.ComponentResource {
             );
         }
 
-        this.policy = new Policy(
-            `${name}-policy`,
-            { cluster: this.cluster, namespace: PLATFORM_NAMESPACES.policy, settings: cfg.policy },
+        this.registry = new Registry(
+            `${name}-registry`,
+            {
+                namePrefix: cfg.name,
+                region: cfg.region,
+                accountId: this.cluster.identity.accountId,
+                settings: cfg.appDelivery.registry,
+                credentials: cfg.pullThroughCacheCredentials ?? {},
+                nodeRoleName: this.cluster.nodeRoleName,
+                protect: this.protectsData,
+            },
             layer,
         );
+        const host = this.registry.host;
+        const tenantRepositories = cfg.tenants.all.filter((t) => t.ecrRepository).map((t) => `${tenantDataName(t)}/apps`);
+        const partition = aws.getPartitionOutput({}, { parent: this, provider: this.awsProvider }).partition;
+        this.policy = new Policy(
+            `${name}-policy`,
+            {
+                cluster: this.cluster,
+                namespace: PLATFORM_NAMESPACES.policy,
+                settings: cfg.policy,
+                region: cfg.region,
+                platformRegistries: pulumi.all([host, this.registry.cacheRegistries]).apply(([h, caches]) => [...tenantRepositories.map((r) => `${h}/${r}`), ...caches]),
+                signatures: {
+                    settings: cfg.appDelivery.signatures,
+                    // Default: the tenants' own repositories (<data name>/apps).
+                    imageReferences: cfg.appDelivery.signatures.imageReferences ?? host.apply((h) => [`${h}/*/apps*`]),
+                    repositoriesArn: pulumi.interpolate`arn:${partition}:ecr:${cfg.region}:${this.cluster.identity.accountId}:repository/*`,
+                },
+            },
+            layer,
+        );
+
+        this.tenants = new Tenants(
+            `${name}-tenants`,
+            {
+                tenants: cfg.tenants.all,
+                cluster: this.cluster,
+                secrets: this.secrets,
+                sso: this.sso,
+                storage: this.storage,
+                policies: this.policy.policies,
+                registry: this.registry,
+                protect: this.protectsData,
+            },
+            layer,
+        );
+
+        this.delivery = new AppDelivery(
+            `${name}-delivery`,
+            {
+                cluster: this.cluster,
+                ingress: this.ingress,
+                secretStore: { name: this.secrets.externalSecrets.storeName, ready: this.secrets.externalSecrets.store },
+                sso: { client: this.sso.argocdClient, groups: { admins: "platform-admins", viewers: "platform-viewers" } },
+                tenants: [...this.tenants.tenants.values()],
+                settings: cfg.appDelivery,
+                namespaces: { argocd: PLATFORM_NAMESPACES.gitops, runners: PLATFORM_NAMESPACES.ciRunners },
+                nodePool: KARPENTER_NODE_POOL,
+            },
+            layer,
+        );
+
         // The layers whose namespaces the monitors go to (kube-system, of Karpenter and the LB controller, always exists).
-        const scraped = [this.ingress, this.secrets, this.sso, this.policy, ...(this.backup ? [this.backup] : [])];
+        const scraped = [this.ingress, this.secrets, this.sso, this.policy, this.delivery, ...(this.backup ? [this.backup] : [])];
         this.observability = new Observability(
             `${name}-observability`,
             {
@@ -211,19 +276,6 @@ export class Platform extends pulumi.ComponentResource {
             layer,
         );
 
-        this.tenants = new Tenants(
-            `${name}-tenants`,
-            {
-                tenants: cfg.tenants.all,
-                cluster: this.cluster,
-                secrets: this.secrets,
-                sso: this.sso,
-                storage: this.storage,
-                policies: this.policy.policies,
-                protect: this.protectsData,
-            },
-            layer,
-        );
 
         this.registerOutputs({ vpcId: this.network.vpcId, clusterName: this.cluster.name });
     }

@@ -1,6 +1,7 @@
 // The admission policies every tenant namespace gets, as Kyverno ClusterPolicies (kyverno.io/v1, Kyverno 1.19).
 // They match namespaces by the platform's role label only: platform namespaces are exempt by label, never by name.
 import type { PolicyConfig } from "../../stacks/schema-tenants";
+import type { AppDeliveryConfig } from "../../stacks/schema-delivery";
 import { NAMESPACE_ROLE_LABEL } from "../shared/namespaces";
 
 /** Namespace annotation listing the hostnames a tenant's HTTPRoutes may use (comma-separated). */
@@ -25,8 +26,10 @@ export interface AdmissionPolicy {
 }
 
 /** The baseline: Pod Security restricted, requests and limits, pinned images from allowed registries, labels, routes. */
-export function admissionPolicies(p: PolicyConfig): AdmissionPolicy[] {
-    const registries = p.allowedRegistries.map((r) => `${r}/*`).join(" | ");
+export function admissionPolicies(p: PolicyConfig, platformRegistries: readonly string[] = []): AdmissionPolicy[] {
+    // The configured list, plus the platform's own registry paths (tenant repositories and pull-through caches).
+    const allowed = [...new Set([...p.allowedRegistries, ...platformRegistries])];
+    const registries = allowed.map((r) => `${r}/*`).join(" | ");
     return [
         {
             name: "tenant-pod-security-restricted",
@@ -77,7 +80,7 @@ export function admissionPolicies(p: PolicyConfig): AdmissionPolicy[] {
                     name: "registries",
                     match: PODS,
                     validate: {
-                        message: `Images must come from: ${p.allowedRegistries.join(", ")}.`,
+                        message: `Images must come from: ${allowed.join(", ")}.`,
                         pattern: { spec: { "=(initContainers)": [{ image: registries }], containers: [{ image: registries }] } },
                     },
                 },
@@ -154,6 +157,54 @@ export function clusterPolicySpec(policy: AdmissionPolicy, action: PolicyConfig[
                 ...(r.context ? { context: r.context } : {}),
                 validate: { failureAction: action, ...r.validate },
             })),
+        },
+    };
+}
+
+/** Kyverno's reference to an AWS KMS key (sigstore's KMS URI). */
+export const kmsKeyRef = (keyArn: string) => `awskms:///${keyArn}`;
+
+/**
+ * Image signatures in tenant namespaces (cosign): a KMS key's or keyless identities from an issuer. Audit reports,
+ * Enforce refuses and pins the verified digest (Kyverno allows digest mutation only when enforcing).
+ */
+export function signaturePolicySpec(s: AppDeliveryConfig["signatures"], imageReferences: readonly string[]) {
+    const verifier = s.verifier;
+    const entry =
+        verifier === undefined
+            ? undefined
+            : verifier.type === "KmsKey"
+              ? // Signed with `cosign sign --key awskms:///… --tlog-upload=false`: nothing in the public logs to check.
+                { keys: { kms: kmsKeyRef(verifier.keyArn), rekor: { ignoreTlog: true }, ctlog: { ignoreSCT: true } } }
+              : { keyless: { issuer: verifier.issuer, subjectRegExp: verifier.subjectRegExp, rekor: { url: verifier.rekorUrl } } };
+    if (entry === undefined) return undefined;
+    return {
+        apiVersion: "kyverno.io/v1",
+        kind: "ClusterPolicy",
+        metadata: { name: "tenant-verify-image-signatures", annotations: { "policies.kyverno.io/title": "Signed images only (cosign)", "pulumi.com/waitFor": "condition=Ready" } },
+        spec: {
+            background: false,
+            // Fetching signatures takes longer than the 10 s default.
+            webhookConfiguration: { timeoutSeconds: 30 },
+            rules: [
+                {
+                    name: "signed",
+                    match: PODS,
+                    verifyImages: [
+                        {
+                            type: "Cosign",
+                            imageReferences: [...imageReferences],
+                            failureAction: s.action,
+                            mutateDigest: s.action === "Enforce",
+                            verifyDigest: true,
+                            required: true,
+                            // Signatures sit next to the images in ECR: read with the admission controller's identity.
+                            imageRegistryCredentials: { providers: ["amazon"] },
+                            attestors: [{ count: 1, entries: [entry] }],
+                        },
+                    ],
+                },
+            ],
         },
     };
 }

@@ -2,20 +2,38 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { PolicyConfig } from "../../stacks/schema-tenants";
 import type { ClusterRef } from "../cluster/cluster-ref";
+import type { AppDeliveryConfig } from "../../stacks/schema-delivery";
+import { policyDocument, PolicyDocument } from "../shared/iam";
 import { NAMESPACE_ROLE_LABEL, platformNamespace } from "../shared/namespaces";
-import { admissionPolicies, clusterPolicySpec } from "./admission-policies";
+import { admissionPolicies, clusterPolicySpec, signaturePolicySpec } from "./admission-policies";
 
 export const KYVERNO_REPOSITORY = "https://kyverno.github.io/kyverno/";
 
+/** Kyverno's admission controller service account (chart 3.9.0): where its AWS identity goes. */
+export const KYVERNO_ADMISSION_SERVICE_ACCOUNT = "kyverno-admission-controller";
+
+/** What signature checks need: signatures read from the account's repositories, the cosign key's public half. */
+export function signatureReaderPolicy(a: { readonly repositoriesArn: string; readonly keyArn?: string }): PolicyDocument {
+    return policyDocument(
+        { Sid: "RegistryLogin", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
+        { Sid: "ReadSignatures", Effect: "Allow", Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], Resource: a.repositoriesArn },
+        ...(a.keyArn ? [{ Sid: "VerifyWithSigningKey", Effect: "Allow" as const, Action: ["kms:GetPublicKey", "kms:DescribeKey"], Resource: a.keyArn }] : []),
+    );
+}
+
 /** Kyverno's values: webhooks that only ever see tenant namespaces, HA by config, the chart's uninstall hooks kept. */
-export function kyvernoValues(p: PolicyConfig) {
+export function kyvernoValues(p: PolicyConfig, region?: string) {
     const others = Math.min(2, p.replicas);
     const spread = (component: string) => [
         { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: p.zoneSpread, labelSelector: { matchLabels: { "app.kubernetes.io/component": component, "app.kubernetes.io/instance": "kyverno" } } },
     ];
     const controller = (component: string, replicas: number) => ({ replicas, topologySpreadConstraints: spread(component), podDisruptionBudget: { enabled: replicas > 1 } });
     return {
-        admissionController: controller("admission-controller", p.replicas),
+        admissionController: {
+            ...controller("admission-controller", p.replicas),
+            // The AWS SDK of its signature checks (KMS keys, ECR) needs the region.
+            ...(region ? { container: { extraEnvVars: [{ name: "AWS_REGION", value: region }, { name: "AWS_DEFAULT_REGION", value: region }] } } : {}),
+        },
         backgroundController: controller("background-controller", others),
         cleanupController: controller("cleanup-controller", others),
         reportsController: controller("reports-controller", others),
@@ -25,9 +43,14 @@ export function kyvernoValues(p: PolicyConfig) {
 }
 
 export interface PolicyArgs {
-    readonly cluster: Pick<ClusterRef, "k8sProvider">;
+    readonly cluster: Pick<ClusterRef, "k8sProvider" | "workloadIdentity">;
     readonly namespace: string;
     readonly settings: PolicyConfig;
+    readonly region: string;
+    /** The platform registry's paths tenants may pull from besides the configured list (their repositories, the caches). */
+    readonly platformRegistries: pulumi.Input<string[]>;
+    /** Image signatures: the settings, the images they cover, and the ARN of the account's repositories (signatures live there). */
+    readonly signatures: { readonly settings: AppDeliveryConfig["signatures"]; readonly imageReferences: pulumi.Input<string[]>; readonly repositoriesArn: pulumi.Input<string> };
 }
 
 /** Kyverno (pinned, HA in production) and the tenant baseline policies as code, audited or enforced per stack. */
@@ -39,6 +62,23 @@ export class Policy extends pulumi.ComponentResource {
         super("platform:policy:Policy", name, {}, opts);
         const k8sOpts = { parent: this, provider: args.cluster.k8sProvider };
         const namespace = platformNamespace(`${name}-namespace`, args.namespace, "baseline", k8sOpts);
+        const sig = args.signatures;
+        const verifier = sig.settings.verifier;
+        // Before the release: the admission controller starts with its identity (Pod Identity is read at start).
+        const identity =
+            verifier === undefined
+                ? []
+                : [
+                      args.cluster.workloadIdentity(
+                          `${name}-signature-reader`,
+                          {
+                              namespace: args.namespace,
+                              serviceAccount: KYVERNO_ADMISSION_SERVICE_ACCOUNT,
+                              policy: pulumi.output(sig.repositoriesArn).apply((repositoriesArn) => signatureReaderPolicy({ repositoriesArn, keyArn: verifier.type === "KmsKey" ? verifier.keyArn : undefined })),
+                          },
+                          { parent: this },
+                      ),
+                  ];
         this.release = new k8s.helm.v3.Release(
             `${name}-kyverno`,
             {
@@ -48,14 +88,27 @@ export class Policy extends pulumi.ComponentResource {
                 repositoryOpts: { repo: KYVERNO_REPOSITORY },
                 namespace: args.namespace,
                 maxHistory: 5,
-                values: kyvernoValues(args.settings),
+                values: kyvernoValues(args.settings, args.region),
             },
-            { ...k8sOpts, dependsOn: [namespace] },
+            { ...k8sOpts, dependsOn: [namespace, ...identity] },
         );
         // Deleted before Kyverno on destroy, so Kyverno removes their webhook rules while it still runs.
-        this.policies = admissionPolicies(args.settings).map(
-            (p) => new k8s.apiextensions.CustomResource(`${name}-${p.name}`, clusterPolicySpec(p, args.settings.action), { ...k8sOpts, dependsOn: [this.release] }),
-        );
+        const afterKyverno = { ...k8sOpts, dependsOn: [this.release] };
+        const registries = pulumi.output(args.platformRegistries);
+        this.policies = admissionPolicies(args.settings).map((p, i) => {
+            const spec = registries.apply((r) => clusterPolicySpec(admissionPolicies(args.settings, r)[i], args.settings.action));
+            return new k8s.apiextensions.CustomResource(`${name}-${p.name}`, { apiVersion: "kyverno.io/v1", kind: "ClusterPolicy", metadata: spec.metadata, spec: spec.spec }, afterKyverno);
+        });
+        const signatures = pulumi.output(sig.imageReferences).apply((refs) => signaturePolicySpec(sig.settings, refs));
+        if (verifier !== undefined) {
+            this.policies.push(
+                new k8s.apiextensions.CustomResource(
+                    `${name}-tenant-verify-image-signatures`,
+                    { apiVersion: "kyverno.io/v1", kind: "ClusterPolicy", metadata: signatures.apply((s) => s!.metadata), spec: signatures.apply((s) => s!.spec) },
+                    afterKyverno,
+                ),
+            );
+        }
         this.registerOutputs({ policies: this.policies.map((p) => p.metadata.name) });
     }
 }

@@ -15,11 +15,14 @@ export const PLATFORM_NAMESPACES = {
     policy: "kyverno",
     secrets: "vault",
     sso: "keycloak",
+    gitops: "argocd",
+    ciRunners: "arc-systems",
 } as const;
 
 /** Label on every namespace the platform manages; the shared Gateway admits routes by it. */
 export const NAMESPACE_ROLE_LABEL = "platform.io/namespace-role";
-export type NamespaceRole = "platform" | "tenant";
+/** builder: a tenant's image builder, managed by the platform (the tenant has no rights in it). */
+export type NamespaceRole = "platform" | "tenant" | "builder";
 
 /** Pod Security Admission level enforced in the namespace. */
 export type PodSecurityLevel = "restricted" | "baseline" | "privileged";

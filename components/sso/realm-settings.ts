@@ -13,8 +13,10 @@ export const BUILT_IN_DEFAULT_SCOPES = ["basic", "profile", "email", "roles", "w
 export const KUBELOGIN_REDIRECT_URIS = ["http://localhost:8000", "http://localhost:18000"] as const;
 /** The Vault CLI's local callback (`vault login -method=oidc`). */
 export const VAULT_CLI_REDIRECT_URI = "http://localhost:8250/oidc/callback";
+/** Where `argocd login --sso` listens for the code (its default port). */
+export const ARGOCD_CLI_REDIRECT_URI = "http://localhost:8085/auth/callback";
 
-export type PlatformClientName = "kubernetes" | "grafana" | "vault";
+export type PlatformClientName = "kubernetes" | "grafana" | "argocd" | "vault";
 
 export interface PlatformClientSpec {
     readonly clientId: PlatformClientName;
@@ -82,6 +84,7 @@ export function realmEvents(realm: SsoConfig["realm"]) {
 /** The platform's OIDC clients, with exact redirect URIs (no wildcards). */
 export function platformClients(domain: string, vaultAddress: string): PlatformClientSpec[] {
     const grafana = `https://grafana.${domain}`;
+    const argocd = `https://argocd.${domain}`;
     return [
         {
             clientId: "kubernetes",
@@ -98,6 +101,15 @@ export function platformClients(domain: string, vaultAddress: string): PlatformC
             validRedirectUris: [`${grafana}/login/generic_oauth`],
             validPostLogoutRedirectUris: [`${grafana}/login`],
             webOrigins: [grafana],
+        },
+        {
+            // Public with PKCE, as Argo CD's PKCE mode requires: the UI finishes the login in the browser, the CLI on localhost.
+            clientId: "argocd",
+            name: "Argo CD",
+            accessType: "PUBLIC",
+            validRedirectUris: [`${argocd}/auth/callback`, `${argocd}/pkce/verify`, ARGOCD_CLI_REDIRECT_URI],
+            validPostLogoutRedirectUris: [`${argocd}/applications`],
+            webOrigins: [argocd],
         },
         {
             clientId: "vault",

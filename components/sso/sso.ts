@@ -37,6 +37,8 @@ export class Sso extends pulumi.ComponentResource implements TenantGroups {
     public readonly kubernetesClient: OidcClient;
     /** Grafana's confidential client (its secret is a Pulumi secret), for the observability layer. */
     public readonly grafanaClient: OidcClient;
+    /** Argo CD's public client (PKCE), for the delivery layer. */
+    public readonly argocdClient: OidcClient;
 
     constructor(name: string, args: SsoArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:sso:Sso", name, {}, opts);
@@ -66,6 +68,7 @@ export class Sso extends pulumi.ComponentResource implements TenantGroups {
         this.issuerUrl = this.realm.issuerUrl;
         this.kubernetesClient = this.realm.clients.kubernetes;
         this.grafanaClient = this.realm.clients.grafana;
+        this.argocdClient = this.realm.clients.argocd;
         const realmReady = [this.realm];
         if (args.settings.clusterLogin === "Oidc") {
             this.clusterLogin = new ClusterLogin(

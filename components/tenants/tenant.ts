@@ -8,6 +8,7 @@ import type { TenantSecretStores } from "../secrets/secrets";
 import type { TenantGroups } from "../sso/realm";
 import type { StorageRef } from "../storage/storage-ref";
 import type { Bucket } from "../storage/bucket";
+import type { RegistryRef } from "../registry/registry";
 import {
     CI_SERVICE_ACCOUNT,
     limitRangeSpec,
@@ -25,6 +26,8 @@ export interface TenantArgs {
     readonly secrets: TenantSecretStores;
     readonly sso: TenantGroups;
     readonly storage: Pick<StorageRef, "createBucket">;
+    /** The registry's key (repositories are encrypted with it) and lifecycle policy. */
+    readonly registry: Pick<RegistryRef, "keyArn" | "lifecyclePolicy">;
     /** The admission policies: the namespaces are created after them, so nothing slips in unchecked. */
     readonly policies: pulumi.Resource[];
     /** Production: the tenant's data (bucket, repository) is protected. @default false */
@@ -36,7 +39,12 @@ export interface TenantArgs {
  * its SSO group, its own Vault path behind its own secret store, and optional registry and bucket.
  */
 export class Tenant extends pulumi.ComponentResource {
+    public readonly config: TenantConfig;
     public readonly namespaces: string[];
+    /** The Keycloak group of its members (what Kubernetes, Vault and Argo CD grant). */
+    public readonly ssoGroup: string;
+    /** Its namespaces and secret store: what objects in them wait for. */
+    public readonly ready: pulumi.Resource[];
     /** The ClusterSecretStore its ExternalSecrets name (`tenant-<data name>`). */
     public readonly secretStoreName: string;
     public readonly repository: aws.ecr.Repository | undefined;
@@ -48,8 +56,10 @@ export class Tenant extends pulumi.ComponentResource {
         const aliases = t.previousName ? [{ name: `tenant-${t.previousName}` }] : [];
         super("platform:tenants:Tenant", name, {}, { ...opts, aliases: [...(opts?.aliases ?? []), ...aliases] });
         const k8sOpts = { parent: this, provider: args.cluster.k8sProvider };
+        this.config = t;
         this.namespaces = tenantNamespaces(t);
         const group = args.sso.tenantGroup(t.name, t.ssoGroup, { parent: this, name });
+        this.ssoGroup = group.name;
 
         const namespaces = this.namespaces.map((ns) => {
             const namespace = new k8s.core.v1.Namespace(`${name}-${ns}`, namespaceSpec(t, ns, t.costCentre), { ...k8sOpts, dependsOn: args.policies });
@@ -64,7 +74,7 @@ export class Tenant extends pulumi.ComponentResource {
         // What holds data keeps the name it was created under across a rename: the Vault path, the repository, the bucket.
         const stableName = tenantDataName(t);
         this.secretStoreName = `tenant-${stableName}`;
-        args.secrets.tenantStore(
+        const store = args.secrets.tenantStore(
             stableName,
             { namespaces: this.namespaces, tenantLabel: TENANT_LABEL, labelValue: t.name, serviceAccount: SECRET_STORE_SERVICE_ACCOUNT, dependsOn: namespaces },
             { parent: this, name },
@@ -78,13 +88,15 @@ export class Tenant extends pulumi.ComponentResource {
                       name: `${stableName}/apps`,
                       imageTagMutability: "IMMUTABLE",
                       imageScanningConfiguration: { scanOnPush: true },
-                      encryptionConfigurations: [{ encryptionType: "AES256" }],
+                      encryptionConfigurations: [{ encryptionType: "KMS", kmsKey: args.registry.keyArn }],
                       forceDelete: false,
                       tags: { tenant: t.name, "cost-centre": t.costCentre },
                   },
                   kept,
               )
             : undefined;
+        if (this.repository) new aws.ecr.LifecyclePolicy(`${name}-repository-lifecycle`, { repository: this.repository.name, policy: args.registry.lifecyclePolicy }, { parent: this });
+        this.ready = [...namespaces, store];
         this.bucket = t.bucket ? args.storage.createBucket(`${name}-bucket`, { purpose: `t-${stableName}` }, { parent: this }) : undefined;
         this.registerOutputs({ namespaces: this.namespaces });
     }

@@ -34,6 +34,8 @@ export const CONTROLLER_OWNERS: readonly ControllerOwner[] = [
     { groups: ["snapshot.storage.k8s.io"], controller: "the snapshot-controller add-on", runsController: addon("snapshot-controller") },
     { groups: ["kyverno.io"], controller: "Kyverno (chart kyverno)", runsController: release("kyverno") },
     { groups: ["monitoring.coreos.com"], controller: "the Prometheus Operator (chart kube-prometheus-stack)", runsController: release("kube-prometheus-stack") },
+    { groups: ["argoproj.io"], controller: "Argo CD (chart argo-cd)", runsController: release("argo-cd") },
+    { groups: ["actions.github.com"], controller: "the runner scale set controller (chart gha-runner-scale-set-controller)", runsController: release("gha-runner-scale-set-controller") },
     { groups: ["k8s.keycloak.org"], controller: "the Keycloak Operator (keycloak-k8s-resources kustomization)", runsController: kustomization("keycloak/keycloak-k8s-resources") },
 ];
 

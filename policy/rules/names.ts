@@ -52,6 +52,9 @@ export const NAME_LIMITS: Readonly<Record<string, NameRule>> = {
     "aws:ec2/securityGroup:SecurityGroup": { property: "name", prefixProperty: "namePrefix", maxLength: 255, autoNamed: true },
     "aws:secretsmanager/secret:Secret": { property: "name", prefixProperty: "namePrefix", maxLength: 512, autoNamed: true },
     "aws:ecr/repository:Repository": { property: "name", maxLength: 256, autoNamed: true },
+    // ECR's repository prefix of a cache: 2-30 characters (CreatePullThroughCacheRule); a template names the same prefix.
+    "aws:ecr/pullThroughCacheRule:PullThroughCacheRule": { property: "ecrRepositoryPrefix", maxLength: 30, autoNamed: false },
+    "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate": { property: "prefix", maxLength: 30, autoNamed: false },
     // Helm refuses release names over 53 characters; pulumi-kubernetes auto-names a Release from its logical name.
     "kubernetes:helm.sh/v3:Release": { property: "name", maxLength: 53, autoNamed: true, autoNameSuffix: 9 },
 };
@@ -62,7 +65,7 @@ export const NAMELESS_TYPES: ReadonlySet<string> = new Set([
     "aws:ec2/routeTable:RouteTable", "aws:ec2/route:Route", "aws:ec2/routeTableAssociation:RouteTableAssociation",
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "aws:ec2/vpcEndpoint:VpcEndpoint", "aws:ec2/flowLog:FlowLog",
-    "aws:kms/key:Key", "aws:secretsmanager/secretPolicy:SecretPolicy", "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
+    "aws:kms/key:Key", "aws:secretsmanager/secretPolicy:SecretPolicy", "aws:ecr/lifecyclePolicy:LifecyclePolicy", "aws:secretsmanager/secretVersion:SecretVersion", "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
     "aws:s3/bucketOwnershipControls:BucketOwnershipControls", "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
     "aws:s3/bucketVersioning:BucketVersioning", "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
     "aws:s3/bucketLogging:BucketLogging", "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "aws:s3/bucketPolicy:BucketPolicy",

@@ -1,0 +1,87 @@
+// What Argo CD holds per tenant, as pure data: its AppProject (sources, destinations, what it may not touch, who may
+// use it) and the optional Application that syncs its configuration repository.
+import type { TenantConfig } from "../../stacks/schema-tenants";
+import { tenantNamespaces } from "../../stacks/schema-tenants";
+
+/** Where Argo CD deploys: the cluster it runs in (the platform never registers other clusters for tenants). */
+export const IN_CLUSTER = "https://kubernetes.default.svc";
+
+/**
+ * Namespaced kinds a tenant never deploys through Argo CD: its quota, defaults, network policies and RBAC are the
+ * platform's (the application controller could otherwise change what the tenant's own role may not).
+ */
+export const PLATFORM_OWNED_KINDS = [
+    { group: "", kind: "ResourceQuota" },
+    { group: "", kind: "LimitRange" },
+    { group: "networking.k8s.io", kind: "NetworkPolicy" },
+    { group: "rbac.authorization.k8s.io", kind: "Role" },
+    { group: "rbac.authorization.k8s.io", kind: "RoleBinding" },
+    { group: "external-secrets.io", kind: "SecretStore" },
+] as const;
+
+/** The namespaces a tenant's project may deploy to: its list when given (checked to be its own), else all of them. */
+export function projectDestinations(t: Pick<TenantConfig, "name" | "namespaces" | "gitops">): string[] {
+    return t.gitops?.destinations ?? tenantNamespaces(t);
+}
+
+/** One project per tenant: its repositories, its namespaces on this cluster, no cluster-scoped resources, its group only. */
+export function appProjectSpec(t: Pick<TenantConfig, "name" | "namespaces" | "gitops">, a: { readonly namespace: string; readonly ssoGroup: string }) {
+    const project = t.name;
+    return {
+        apiVersion: "argoproj.io/v1alpha1",
+        kind: "AppProject",
+        metadata: { name: project, namespace: a.namespace },
+        spec: {
+            description: `Tenant ${t.name}`,
+            sourceRepos: [...(t.gitops?.sourceRepos ?? [])],
+            destinations: projectDestinations(t).map((namespace) => ({ server: IN_CLUSTER, namespace })),
+            // Empty: no cluster-scoped kind at all (namespaces, CRDs, cluster roles, webhooks).
+            clusterResourceWhitelist: [],
+            namespaceResourceBlacklist: PLATFORM_OWNED_KINDS.map((k) => ({ ...k })),
+            orphanedResources: { warn: true },
+            roles: [
+                {
+                    name: "members",
+                    description: `Members of ${a.ssoGroup}: their own applications, nothing else`,
+                    groups: [a.ssoGroup],
+                    policies: [
+                        `p, proj:${project}:members, applications, *, ${project}/*, allow`,
+                        `p, proj:${project}:members, applicationsets, *, ${project}/*, allow`,
+                        `p, proj:${project}:members, logs, get, ${project}/*, allow`,
+                        `p, proj:${project}:members, projects, get, ${project}, allow`,
+                    ],
+                },
+            ],
+        },
+    };
+}
+
+/**
+ * The tenant's starting Application: automated sync of its repository path into its namespace, pruning and
+ * self-healing. No resources finalizer: removing the tenant deletes its namespaces (and what the app created with
+ * them), and a finalizer would hang a destroy whenever Argo CD is gone first.
+ */
+export function applicationSpec(t: Pick<TenantConfig, "name" | "namespaces" | "gitops">, a: { readonly namespace: string }) {
+    const app = t.gitops?.application;
+    if (app === undefined) return undefined;
+    return {
+        apiVersion: "argoproj.io/v1alpha1",
+        kind: "Application",
+        metadata: { name: t.name, namespace: a.namespace },
+        spec: {
+            project: t.name,
+            source: { repoURL: app.repoURL, path: app.path, targetRevision: app.targetRevision },
+            destination: { server: IN_CLUSTER, namespace: app.namespace ?? tenantNamespaces(t)[0] },
+            syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ["CreateNamespace=false", "PruneLast=true"] },
+        },
+    };
+}
+
+/** Argo CD's global RBAC (argocd-rbac-cm): platform groups only; tenants get their projects' roles. Nothing by default. */
+export function rbacPolicy(groups: { readonly admins: string; readonly viewers: string }) {
+    return {
+        "policy.csv": [`g, ${groups.admins}, role:admin`, `g, ${groups.viewers}, role:readonly`].join("\n"),
+        "policy.default": "",
+        scopes: "[groups]",
+    };
+}

@@ -1,0 +1,157 @@
+// A tenant's CI capacity as pure data: the GitHub App secret from its Vault path, the runner scale set's values,
+// its push-only identity on its repository, and the rootless BuildKit builder its jobs build with.
+import type { AppDeliveryConfig } from "../../stacks/schema-delivery";
+import type { TenantConfig } from "../../stacks/schema-tenants";
+import { policyDocument, PolicyDocument } from "../shared/iam";
+
+/** The runners' service account (Pod Identity: push to the tenant's repository). */
+export const RUNNER_SERVICE_ACCOUNT = "ci-runner";
+/** Secret holding the GitHub App's ids and key, in the runners' namespace (the keys ARC reads). */
+export const GITHUB_APP_SECRET = "github-app";
+/** Below the tenant's KV prefix (`tenants/<name>/`): where its owners put the App's private key. */
+export const GITHUB_APP_VAULT_PATH = "ci/github-app";
+export const BUILDKIT_PORT = 1234;
+export const BUILDER_NAME = "buildkitd";
+/** What pods need to pass the platform's label policy. */
+const APP_LABEL = "app.kubernetes.io/name";
+
+/** The ExternalSecret building ARC's GitHub App secret: ids from config, the private key from the tenant's own Vault path. */
+export function githubAppSecretSpec(a: { readonly namespace: string; readonly store: string; readonly vaultPrefix: string; readonly app: { appId: number; installationId: number } }) {
+    return {
+        apiVersion: "external-secrets.io/v1",
+        kind: "ExternalSecret",
+        // Not awaited: the key is written by the tenant's owners; until then the scale set's listener waits for it.
+        metadata: { name: GITHUB_APP_SECRET, namespace: a.namespace, annotations: { "pulumi.com/skipAwait": "true" } },
+        spec: {
+            refreshInterval: "1h",
+            secretStoreRef: { kind: "ClusterSecretStore", name: a.store },
+            target: {
+                name: GITHUB_APP_SECRET,
+                creationPolicy: "Owner",
+                template: {
+                    engineVersion: "v2",
+                    data: {
+                        github_app_id: String(a.app.appId),
+                        github_app_installation_id: String(a.app.installationId),
+                        github_app_private_key: "{{ .privateKey }}",
+                    },
+                },
+            },
+            data: [{ secretKey: "privateKey", remoteRef: { key: `${a.vaultPrefix}/${GITHUB_APP_VAULT_PATH}`, property: "github_app_private_key" } }],
+        },
+    };
+}
+
+/** Push and pull on the tenant's repository only; the registry token is account-wide by AWS's design. */
+export function ecrPushPolicy(repositoryArn: string): PolicyDocument {
+    return policyDocument(
+        { Sid: "RegistryLogin", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
+        {
+            Sid: "PushToTenantRepository",
+            Effect: "Allow",
+            Action: [
+                "ecr:BatchCheckLayerAvailability",
+                "ecr:BatchGetImage",
+                "ecr:GetDownloadUrlForLayer",
+                "ecr:InitiateLayerUpload",
+                "ecr:UploadLayerPart",
+                "ecr:CompleteLayerUpload",
+                "ecr:PutImage",
+            ],
+            Resource: repositoryArn,
+        },
+    );
+}
+
+export interface ScaleSetValuesArgs {
+    readonly tenant: Pick<TenantConfig, "name" | "ci">;
+    readonly runnerImage: string;
+    readonly builderAddress: string;
+    /** The controller's service account: the chart would look it up with Helm's `lookup`, which fails when rendered by Pulumi. */
+    readonly controller: { readonly serviceAccount: string; readonly namespace: string };
+    /** Karpenter's NodePool the runners land on (spot where the pool allows it). */
+    readonly nodePool: string;
+}
+
+/** gha-runner-scale-set values: the tenant's runners, restricted Pod Security, zero when idle, on Karpenter capacity. */
+export function scaleSetValues(a: ScaleSetValuesArgs) {
+    const ci = a.tenant.ci;
+    const restricted = { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, runAsNonRoot: true, readOnlyRootFilesystem: false };
+    return {
+        githubConfigUrl: ci.githubConfigUrl,
+        githubConfigSecret: GITHUB_APP_SECRET,
+        runnerScaleSetName: a.tenant.name,
+        minRunners: ci.minRunners,
+        maxRunners: ci.maxRunners,
+        controllerServiceAccount: { name: a.controller.serviceAccount, namespace: a.controller.namespace },
+        template: {
+            metadata: { labels: { [APP_LABEL]: "ci-runner" } },
+            spec: {
+                serviceAccountName: RUNNER_SERVICE_ACCOUNT,
+                // The runner image's user (runner, 1001).
+                securityContext: { runAsNonRoot: true, runAsUser: 1001, runAsGroup: 1001, fsGroup: 1001, seccompProfile: { type: "RuntimeDefault" } },
+                nodeSelector: { "karpenter.sh/nodepool": a.nodePool },
+                containers: [
+                    {
+                        name: "runner",
+                        image: a.runnerImage,
+                        command: ["/home/runner/run.sh"],
+                        securityContext: restricted,
+                        resources: {
+                            requests: { cpu: ci.runner.requestsCpu, memory: ci.runner.requestsMemory },
+                            limits: { cpu: ci.runner.limitsCpu, memory: ci.runner.limitsMemory },
+                        },
+                        // `buildctl build … --output type=image,push=true` reaches the builder here.
+                        env: [{ name: "BUILDKIT_HOST", value: a.builderAddress }],
+                    },
+                ],
+            },
+        },
+    };
+}
+
+/** The tenant's builder address, from any of its namespaces. */
+export const builderAddress = (buildNamespace: string) => `tcp://${BUILDER_NAME}.${buildNamespace}.svc:${BUILDKIT_PORT}`;
+
+/**
+ * Rootless BuildKit (upstream's Kubernetes example): no privileged container, a non-root user, its own user
+ * namespace. It needs seccomp and AppArmor unconfined, which no Pod Security level short of privileged allows: hence
+ * its own namespace, where the tenant has no rights and only this Deployment runs.
+ */
+export function builderDeploymentSpec(a: { readonly namespace: string; readonly builder: AppDeliveryConfig["builder"] }) {
+    const labels = { [APP_LABEL]: BUILDER_NAME };
+    return {
+        metadata: { name: BUILDER_NAME, namespace: a.namespace, labels },
+        spec: {
+            replicas: 1,
+            selector: { matchLabels: labels },
+            template: {
+                metadata: { labels },
+                spec: {
+                    automountServiceAccountToken: false,
+                    securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000 },
+                    containers: [
+                        {
+                            name: BUILDER_NAME,
+                            image: a.builder.image,
+                            args: ["--addr", "unix:///run/user/1000/buildkit/buildkitd.sock", "--addr", `tcp://0.0.0.0:${BUILDKIT_PORT}`, "--oci-worker-no-process-sandbox"],
+                            ports: [{ name: "buildkit", containerPort: BUILDKIT_PORT }],
+                            securityContext: { privileged: false, seccompProfile: { type: "Unconfined" }, appArmorProfile: { type: "Unconfined" }, runAsUser: 1000, runAsGroup: 1000 },
+                            resources: { requests: { ...a.builder.requests }, limits: { ...a.builder.limits } },
+                            readinessProbe: { exec: { command: ["buildctl", "debug", "workers"] }, initialDelaySeconds: 5, periodSeconds: 30 },
+                            volumeMounts: [{ name: "cache", mountPath: "/home/user/.local/share/buildkit" }],
+                        },
+                    ],
+                    volumes: [{ name: "cache", emptyDir: { sizeLimit: a.builder.cacheSize } }],
+                },
+            },
+        },
+    };
+}
+
+export function builderServiceSpec(namespace: string) {
+    return {
+        metadata: { name: BUILDER_NAME, namespace },
+        spec: { selector: { [APP_LABEL]: BUILDER_NAME }, ports: [{ name: "buildkit", port: BUILDKIT_PORT, targetPort: BUILDKIT_PORT }] },
+    };
+}

@@ -1,0 +1,115 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import type { AppDeliveryConfig } from "../../stacks/schema-delivery";
+import type { TenantConfig } from "../../stacks/schema-tenants";
+import { tenantBuildNamespace, tenantDataName, tenantNamespaces } from "../../stacks/schema-tenants";
+import type { ClusterRef } from "../cluster/cluster-ref";
+import { namespaceLabels } from "../shared/namespaces";
+import { networkPolicySpecs, TENANT_LABEL } from "../tenants/tenant-objects";
+import { applicationSpec, appProjectSpec } from "./app-projects";
+import {
+    builderAddress,
+    builderDeploymentSpec,
+    builderServiceSpec,
+    ecrPushPolicy,
+    githubAppSecretSpec,
+    RUNNER_SERVICE_ACCOUNT,
+    scaleSetValues,
+} from "./ci";
+
+export const ARC_CHARTS = "oci://ghcr.io/actions/actions-runner-controller-charts";
+
+/** What the delivery layer needs of a tenant (the tenants layer's Tenant). */
+export interface DeliveredTenant {
+    readonly config: TenantConfig;
+    readonly ssoGroup: string;
+    readonly secretStoreName: string;
+    readonly repository: { readonly arn: pulumi.Output<string>; readonly repositoryUrl: pulumi.Output<string> } | undefined;
+    /** Its namespaces and secret store: what its objects wait for. */
+    readonly ready: pulumi.Resource[];
+}
+
+export interface TenantDeliveryArgs {
+    readonly tenant: DeliveredTenant;
+    readonly cluster: Pick<ClusterRef, "k8sProvider" | "workloadIdentity">;
+    readonly settings: AppDeliveryConfig;
+    /** Argo CD's namespace and release: projects and applications are its custom resources. */
+    readonly argocd: { readonly namespace: string; readonly release: pulumi.Resource };
+    /** The runner controller: the scale set names its service account (the chart's Helm lookup fails under Pulumi). */
+    readonly runners: { readonly namespace: string; readonly serviceAccount: string; readonly release: pulumi.Resource };
+    /** Karpenter's NodePool runners land on. */
+    readonly nodePool: string;
+}
+
+/**
+ * A tenant's delivery: its Argo CD project (and starting Application), and, when it opts in, a runner scale set in its
+ * namespace with a push-only identity on its repository and a rootless builder of its own.
+ */
+export class TenantDelivery extends pulumi.ComponentResource {
+    public readonly project: string;
+    /** Undefined without CI. */
+    public readonly runnerScaleSet: string | undefined;
+
+    constructor(name: string, args: TenantDeliveryArgs, opts?: pulumi.ComponentResourceOptions) {
+        const t = args.tenant.config;
+        const aliases = t.previousName ? [{ name: name.replace(new RegExp(`${t.name}$`), t.previousName) }] : [];
+        super("platform:delivery:TenantDelivery", name, {}, { ...opts, aliases: [...(opts?.aliases ?? []), ...aliases] });
+        const k8sOpts = { parent: this, provider: args.cluster.k8sProvider };
+        const afterArgo = { ...k8sOpts, dependsOn: [args.argocd.release, ...args.tenant.ready] };
+        const project = new k8s.apiextensions.CustomResource(`${name}-project`, appProjectSpec(t, { namespace: args.argocd.namespace, ssoGroup: args.tenant.ssoGroup }), afterArgo);
+        this.project = t.name;
+        const app = applicationSpec(t, { namespace: args.argocd.namespace });
+        if (app) new k8s.apiextensions.CustomResource(`${name}-application`, app, { ...afterArgo, dependsOn: [...afterArgo.dependsOn, project] });
+
+        this.runnerScaleSet = t.ci.enabled ? this.ci(name, args) : undefined;
+        this.registerOutputs({ project: this.project, runnerScaleSet: this.runnerScaleSet });
+    }
+
+    private ci(name: string, args: TenantDeliveryArgs): string {
+        const t = args.tenant.config;
+        const k8sOpts = { parent: this, provider: args.cluster.k8sProvider };
+        const repository = args.tenant.repository;
+        if (repository === undefined || t.ci.githubApp === undefined) throw new Error(`tenant ${t.name}: CI without a repository or GitHub App (the config check requires both)`);
+        const ciNamespace = t.ci.namespace ?? tenantNamespaces(t)[0];
+        const buildNamespace = tenantBuildNamespace(t);
+
+        // The builder: platform-managed, in a namespace the tenant has no rights in, reachable from the tenant's namespaces only.
+        const ns = new k8s.core.v1.Namespace(
+            `${name}-builds`,
+            { metadata: { name: buildNamespace, labels: { ...namespaceLabels("builder", "privileged"), [TENANT_LABEL]: t.name } } },
+            { ...k8sOpts, dependsOn: args.tenant.ready },
+        );
+        const inBuilds = { ...k8sOpts, dependsOn: [ns] };
+        networkPolicySpecs(t, buildNamespace).forEach((p) => new k8s.networking.v1.NetworkPolicy(`${name}-builds-${p.metadata.name}`, p, inBuilds));
+        new k8s.apps.v1.Deployment(`${name}-builder`, builderDeploymentSpec({ namespace: buildNamespace, builder: args.settings.builder }), inBuilds);
+        new k8s.core.v1.Service(`${name}-builder-service`, builderServiceSpec(buildNamespace), inBuilds);
+
+        // Runners push to the tenant's repository and nothing else.
+        const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-runner-sa`, { metadata: { name: RUNNER_SERVICE_ACCOUNT, namespace: ciNamespace } }, { ...k8sOpts, dependsOn: args.tenant.ready });
+        const identity = args.cluster.workloadIdentity(`${name}-runner`, { namespace: ciNamespace, serviceAccount: RUNNER_SERVICE_ACCOUNT, policy: repository.arn.apply(ecrPushPolicy) }, { parent: this });
+        const appSecret = new k8s.apiextensions.CustomResource(
+            `${name}-github-app`,
+            githubAppSecretSpec({ namespace: ciNamespace, store: args.tenant.secretStoreName, vaultPrefix: `tenants/${tenantDataName(t)}`, app: t.ci.githubApp }),
+            { ...k8sOpts, dependsOn: args.tenant.ready },
+        );
+        new k8s.helm.v3.Release(
+            `${name}-runners`,
+            {
+                name: `${t.name}-runners`,
+                chart: `${ARC_CHARTS}/gha-runner-scale-set`,
+                version: args.settings.runners.chartVersion,
+                namespace: ciNamespace,
+                maxHistory: 5,
+                values: scaleSetValues({
+                    tenant: t,
+                    runnerImage: args.settings.runners.runnerImage,
+                    builderAddress: builderAddress(buildNamespace),
+                    controller: { serviceAccount: args.runners.serviceAccount, namespace: args.runners.namespace },
+                    nodePool: args.nodePool,
+                }),
+            },
+            { ...k8sOpts, dependsOn: [args.runners.release, serviceAccount, identity, appSecret, ...args.tenant.ready] },
+        );
+        return t.name;
+    }
+}

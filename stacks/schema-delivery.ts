@@ -1,0 +1,234 @@
+// Schema of `platform:appDelivery` (Argo CD, GitHub Actions runners, the image builder, ECR pull-through caches and
+// repositories, image signatures) and of the secret key `pullThroughCacheCredentials`. The per-tenant parts
+// (`gitops`, `ci`) are in the tenant schema; the rules across both are checkDelivery's.
+import { z } from "zod";
+import { chartVersion, cpuQuantity, Issue, memoryQuantity, oneOf } from "./schema-common";
+import type { TenantConfig } from "./schema-tenants";
+
+/**
+ * Upstream registries ECR can cache, with the URL a rule names and whether the upstream needs credentials
+ * (a Secrets Manager secret `ecr-pullthroughcache/<prefix>`). The keys are what config names.
+ */
+export const PULL_THROUGH_UPSTREAMS = {
+    DockerHub: { url: "registry-1.docker.io", credentials: true, hosts: ["docker.io", "registry-1.docker.io"] },
+    GitHubContainerRegistry: { url: "ghcr.io", credentials: true, hosts: ["ghcr.io"] },
+    Quay: { url: "quay.io", credentials: false, hosts: ["quay.io"] },
+    EcrPublic: { url: "public.ecr.aws", credentials: false, hosts: ["public.ecr.aws"] },
+    Kubernetes: { url: "registry.k8s.io", credentials: false, hosts: ["registry.k8s.io"] },
+} as const;
+export type PullThroughUpstream = keyof typeof PULL_THROUGH_UPSTREAMS;
+const UPSTREAMS = Object.keys(PULL_THROUGH_UPSTREAMS) as PullThroughUpstream[];
+
+export const ZONE_SPREADS = ["DoNotSchedule", "ScheduleAnyway"] as const;
+export const SIGNATURE_ACTIONS = ["Audit", "Enforce"] as const;
+export const REPOSITORY_CREDENTIAL_TYPES = ["GithubApp", "SshKey"] as const;
+
+/** https://host/path or ssh (git@host:path, ssh://user@host/path): what Argo CD and runners clone. */
+const GIT_URL = /^(https:\/\/[a-z0-9.-]+(:\d+)?(\/[A-Za-z0-9._~-]+)+(\.git)?\/?|ssh:\/\/[a-z0-9._-]+@[a-z0-9.-]+(:\d+)?(\/[A-Za-z0-9._~-]+)+(\.git)?|[a-z0-9._-]+@[a-z0-9.-]+:[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*(\.git)?)$/;
+export const gitUrl = z.string().regex(GIT_URL, "expected an https or ssh Git URL, like https://github.com/acme/app.git or git@github.com:acme/app.git");
+/** An image pinned to a release tag (or a digest): never latest, never untagged. */
+const pinnedImage = (example: string) =>
+    z.string().regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)+(:[A-Za-z0-9._-]*\d[A-Za-z0-9._-]*|@sha256:[a-f0-9]{64})$/, `expected an image pinned to a release, like ${example}`);
+const replicas = (what: string, max = 10) => z.number().int(`expected a whole number of ${what}`).min(1, `expected 1 to ${max} ${what}`).max(max, `expected 1 to ${max} ${what}`);
+const githubId = (what: string) => z.number().int(`expected the GitHub App's ${what} (a number)`).positive(`expected the GitHub App's ${what} (a number)`);
+
+export const githubAppSchema = z.strictObject({
+    appId: githubId("app id"),
+    installationId: githubId("installation id"),
+});
+
+const argocdSchema = z.strictObject({
+    chartVersion: chartVersion().describe("argo/argo-cd chart, pinned."),
+    controllerReplicas: replicas("application controllers").default(1).describe("Application controller replicas (shards; a lost one's clusters move to the others)."),
+    serverReplicas: replicas("API servers").default(1).describe("API server replicas (production >= 2)."),
+    repoServerReplicas: replicas("repo servers").default(1).describe("Repo server replicas (production >= 2)."),
+    applicationSetReplicas: replicas("ApplicationSet controllers", 3).default(1).describe("ApplicationSet controller replicas (production >= 2)."),
+    redisHa: z.boolean().default(false).describe("Redis with Sentinel over 3 zones (production) instead of one Redis."),
+    zoneSpread: z.enum(ZONE_SPREADS, oneOf(ZONE_SPREADS)).default("ScheduleAnyway").describe("How replicas spread over zones (production: DoNotSchedule)."),
+    localAdmin: z.boolean().default(true).describe("Keep Argo CD's local admin account (break-glass); production: false, logins through SSO only."),
+    repositoryCredentials: z
+        .array(
+            z.strictObject({
+                name: z.string().regex(/^[a-z]([a-z0-9-]{0,40}[a-z0-9])?$/, "expected a DNS label (at most 42 characters)"),
+                urlPrefix: gitUrl.describe("Every repository under this URL uses these credentials."),
+                type: z.enum(REPOSITORY_CREDENTIAL_TYPES, oneOf(REPOSITORY_CREDENTIAL_TYPES)),
+                githubApp: githubAppSchema.optional().describe("With type GithubApp; the private key is in Vault at platform/delivery/argocd/<name> (githubAppPrivateKey)."),
+            }),
+        )
+        .default([])
+        .describe("Credential templates by URL prefix; their secrets live in Vault (platform/delivery/argocd/<name>), never in config."),
+});
+
+const runnersSchema = z.strictObject({
+    chartVersion: chartVersion().describe("gha-runner-scale-set-controller and gha-runner-scale-set charts (one release line), pinned."),
+    controllerReplicas: replicas("controllers", 3).default(1),
+    runnerImage: pinnedImage("ghcr.io/actions/actions-runner:2.330.0").describe("The runner image every scale set runs."),
+});
+
+const builderSchema = z.strictObject({
+    image: pinnedImage("moby/buildkit:v0.26.2-rootless")
+        .refine((i) => /-rootless$/.test(i.split("@")[0]) || i.includes("@sha256:"), { message: "expected the rootless BuildKit image (a tag ending in -rootless)" })
+        .describe("Rootless BuildKit: builds without privileged containers."),
+    requests: z.strictObject({ cpu: cpuQuantity.default("500m"), memory: memoryQuantity.default("1Gi") }).prefault({}),
+    limits: z.strictObject({ cpu: cpuQuantity.default("2"), memory: memoryQuantity.default("4Gi") }).prefault({}),
+    cacheSize: memoryQuantity.default("20Gi").describe("Ephemeral layer cache of each tenant's builder."),
+});
+
+const lifecycleSchema = z.strictObject({
+    untaggedExpireDays: z.number().int("expected whole days").min(1, "expected 1 to 365 days").max(365, "expected 1 to 365 days").default(14).describe("Untagged images expire after this many days."),
+    keepImages: z.number().int("expected a whole number").min(1, "expected 1 to 10000 images").max(10000, "expected 1 to 10000 images").default(200).describe("Only the newest this many images are kept."),
+});
+
+const verifierSchema = z.discriminatedUnion(
+    "type",
+    [
+        z.strictObject({
+            type: z.literal("KmsKey"),
+            // A key ARN, not an alias: IAM grants kms:GetPublicKey on keys only.
+            keyArn: z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/, "expected a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>; IAM grants on keys, not aliases)"),
+        }),
+        z.strictObject({
+            type: z.literal("Keyless"),
+            issuer: z.string().regex(/^https:\/\/[a-z0-9.-]+(\/[^\s]*)?$/, "expected the OIDC issuer of the signing identities, like https://token.actions.githubusercontent.com"),
+            subjectRegExp: z.string().min(1, "expected a regular expression of the signing identities"),
+            rekorUrl: z.string().regex(/^https:\/\//, "expected an https URL").default("https://rekor.sigstore.dev"),
+        }),
+    ],
+    { error: "expected a verifier with type KmsKey (keyArn) or Keyless (issuer, subjectRegExp)" },
+);
+
+const signaturesSchema = z.strictObject({
+    action: z.enum(SIGNATURE_ACTIONS, oneOf(SIGNATURE_ACTIONS)).default("Audit").describe("Audit reports unsigned images; Enforce refuses them (production)."),
+    verifier: verifierSchema.optional().describe("Who signs: a KMS key (cosign) or keyless identities from an issuer; required with Enforce."),
+    imageReferences: z
+        .array(z.string().regex(/^[a-z0-9.*-]+(:\d+)?(\/[a-z0-9._*-]+)*\*?$/, "expected an image reference pattern, like 123456789012.dkr.ecr.eu-west-1.amazonaws.com/*"))
+        .optional()
+        .describe("Images that must be signed; default: the tenants' own ECR repositories."),
+});
+
+export const appDeliverySchema = z.strictObject({
+    argocd: argocdSchema,
+    runners: runnersSchema,
+    builder: builderSchema,
+    registry: z
+        .strictObject({
+            pullThroughCache: z
+                .array(
+                    z.strictObject({
+                        prefix: z.string().regex(/^[a-z][a-z0-9._-]{1,29}$/, "expected 2-30 lower-case letters, digits, '.', '_' or '-' (ECR's repository prefix)"),
+                        upstream: z.enum(UPSTREAMS, oneOf(UPSTREAMS)),
+                    }),
+                )
+                .default([])
+                .describe("ECR caches of public registries: nodes pull through the VPC, free of rate limits."),
+            lifecycle: lifecycleSchema.prefault({}),
+        })
+        .prefault({}),
+    signatures: signaturesSchema.prefault({}),
+});
+export type AppDeliveryConfig = z.infer<typeof appDeliverySchema>;
+
+/** Secret: the credentials of upstreams that need them, by cache prefix. */
+export const pullThroughCacheCredentialsSchema = z.record(
+    z.string(),
+    z.strictObject({ username: z.string().min(1, "expected the registry user"), accessToken: z.string().min(1, "expected an access token") }),
+);
+export type PullThroughCacheCredentials = z.infer<typeof pullThroughCacheCredentialsSchema>;
+
+/** The tenant's GitOps: what its Argo CD project may deploy from, and optionally the Application it starts with. */
+export const tenantGitopsSchema = z.strictObject({
+    sourceRepos: z.array(gitUrl).min(1, "expected at least one repository").describe("Repositories its Argo CD project may deploy from."),
+    destinations: z.array(z.string()).optional().describe("Namespaces its project may deploy to; default all of the tenant's (never another's)."),
+    application: z
+        .strictObject({
+            repoURL: gitUrl,
+            path: z.string().regex(/^[A-Za-z0-9._/-]+$/, "expected a path in the repository, like deploy/dev").default("."),
+            targetRevision: z.string().regex(/^[A-Za-z0-9._/-]+$/, "expected a branch, tag or commit").default("HEAD"),
+            namespace: z.string().optional().describe("Default namespace of its resources; default the tenant's first."),
+        })
+        .optional()
+        .describe("An Application syncing this path (automated, pruning, self-healing)."),
+});
+
+/** The tenant's CI capacity: a runner scale set in its namespace, scaled to zero when idle. */
+export const tenantCiSchema = z.strictObject({
+    enabled: z.boolean().default(false),
+    githubConfigUrl: z
+        .string()
+        .regex(/^https:\/\/github\.com\/[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)?$/, "expected a GitHub organization or repository URL, like https://github.com/acme or https://github.com/acme/app")
+        .optional(),
+    githubApp: githubAppSchema.optional().describe("The tenant's GitHub App; its private key is in Vault at tenants/<name>/ci/github-app (github_app_private_key)."),
+    namespace: z.string().optional().describe("Where its runners run; default the tenant's first namespace."),
+    minRunners: z.number().int().min(0, "expected 0 to 20 idle runners").max(20, "expected 0 to 20 idle runners").default(0),
+    maxRunners: z.number().int().min(1, "expected 1 to 100 runners").max(100, "expected 1 to 100 runners").default(5),
+    runner: z
+        .strictObject({ requestsCpu: cpuQuantity.default("500m"), requestsMemory: memoryQuantity.default("1Gi"), limitsCpu: cpuQuantity.default("2"), limitsMemory: memoryQuantity.default("4Gi") })
+        .prefault({}),
+});
+
+type TenantDelivery = Pick<TenantConfig, "name" | "gitops" | "ci"> & { readonly namespaces: readonly string[] };
+
+/** Rules across the delivery settings, the tenants that use them and the environment. */
+export function checkDelivery(
+    d: AppDeliveryConfig,
+    ctx: { production: boolean; karpenter: boolean; credentials: PullThroughCacheCredentials; tenants: readonly TenantDelivery[]; where: (i: number) => (string | number)[] },
+    issue: Issue,
+) {
+    const at = (...p: (string | number)[]) => ["appDelivery", ...p];
+    const a = d.argocd;
+    if (ctx.production) {
+        for (const key of ["serverReplicas", "repoServerReplicas", "applicationSetReplicas"] as const) {
+            if (a[key] < 2) issue(at("argocd", key), "expected at least 2 in production (spread over zones)", a[key]);
+        }
+        if (!a.redisHa) issue(at("argocd", "redisHa"), "expected true in production (one Redis is a single point of failure)", a.redisHa);
+        if (a.zoneSpread !== "DoNotSchedule") issue(at("argocd", "zoneSpread"), "expected DoNotSchedule in production", a.zoneSpread);
+        if (a.localAdmin) issue(at("argocd", "localAdmin"), "expected false in production (logins through SSO only)", a.localAdmin);
+        if (d.signatures.action !== "Enforce") issue(at("signatures", "action"), "expected Enforce in production", d.signatures.action);
+    }
+    if (d.signatures.action === "Enforce" && d.signatures.verifier === undefined) {
+        issue(at("signatures", "verifier"), "expected a verifier (KmsKey with keyArn, or Keyless with issuer) with action Enforce", undefined);
+    }
+    const credentialNames = new Set<string>();
+    a.repositoryCredentials.forEach((c, i) => {
+        if (credentialNames.has(c.name)) issue(at("argocd", "repositoryCredentials", i, "name"), "expected each name once", c.name);
+        credentialNames.add(c.name);
+        if (c.type === "GithubApp" && c.githubApp === undefined) issue(at("argocd", "repositoryCredentials", i, "githubApp"), "required with type GithubApp (appId, installationId)", undefined);
+        if (c.type !== "GithubApp" && c.githubApp !== undefined) issue(at("argocd", "repositoryCredentials", i, "githubApp"), `expected no githubApp with type ${c.type}`, c.githubApp);
+        if (c.type === "GithubApp" && !c.urlPrefix.startsWith("https://")) issue(at("argocd", "repositoryCredentials", i, "urlPrefix"), "expected an https URL with type GithubApp", c.urlPrefix);
+    });
+    const prefixes = new Set<string>();
+    const rules = d.registry.pullThroughCache;
+    rules.forEach((r, i) => {
+        if (prefixes.has(r.prefix)) issue(at("registry", "pullThroughCache", i, "prefix"), "expected each prefix once", r.prefix);
+        prefixes.add(r.prefix);
+        if (PULL_THROUGH_UPSTREAMS[r.upstream].credentials && ctx.credentials[r.prefix] === undefined) {
+            issue(
+                ["pullThroughCacheCredentials", r.prefix],
+                `required for the ${r.upstream} cache: pulumi config set --secret --path 'pullThroughCacheCredentials.${r.prefix}.username' ... and '.accessToken'`,
+                undefined,
+            );
+        }
+    });
+    for (const prefix of Object.keys(ctx.credentials)) {
+        if (!rules.some((r) => r.prefix === prefix && PULL_THROUGH_UPSTREAMS[r.upstream].credentials)) {
+            issue(["pullThroughCacheCredentials", prefix], "expected the prefix of a pull-through cache whose upstream needs credentials", "[secret]");
+        }
+    }
+    ctx.tenants.forEach((t, i) => {
+        const where = (...p: (string | number)[]) => [...ctx.where(i), ...p];
+        (t.gitops?.destinations ?? []).forEach((ns, j) => {
+            if (!t.namespaces.includes(ns)) issue(where("gitops", "destinations", j), `expected one of the tenant's namespaces (${t.namespaces.join(", ")})`, ns);
+        });
+        const appNs = t.gitops?.application?.namespace;
+        if (appNs !== undefined && !t.namespaces.includes(appNs)) issue(where("gitops", "application", "namespace"), `expected one of the tenant's namespaces (${t.namespaces.join(", ")})`, appNs);
+        const appRepo = t.gitops?.application?.repoURL;
+        if (appRepo !== undefined && !t.gitops!.sourceRepos.includes(appRepo)) issue(where("gitops", "application", "repoURL"), "expected one of gitops.sourceRepos", appRepo);
+        const ci = t.ci;
+        if (!ci.enabled) return;
+        if (ci.githubApp === undefined) issue(where("ci", "githubApp"), "required with CI enabled: the tenant's GitHub App (appId, installationId)", undefined);
+        if (ci.githubConfigUrl === undefined) issue(where("ci", "githubConfigUrl"), "required with CI enabled: the organization or repository its runners serve", undefined);
+        if (ci.namespace !== undefined && !t.namespaces.includes(ci.namespace)) issue(where("ci", "namespace"), `expected one of the tenant's namespaces (${t.namespaces.join(", ")})`, ci.namespace);
+        if (ci.minRunners > ci.maxRunners) issue(where("ci", "minRunners"), `expected at most maxRunners (${ci.maxRunners})`, ci.minRunners);
+        if (!ctx.karpenter) issue(where("ci", "enabled"), "expected cluster.karpenter.enabled: runners run on Karpenter capacity", ci.enabled);
+    });
+}
