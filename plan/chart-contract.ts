@@ -63,6 +63,14 @@ export const UNDECLARED_VALUE_PATHS: Readonly<Record<string, readonly string[]>>
     // kube-prometheus-stack 88.5.3: alertmanager.config is Alertmanager's configuration file.
     // Its subcharts' values (kube-state-metrics 8.4.0 and prometheus-node-exporter 4.56.1 declare resources: {}).
     "kube-prometheus-stack": ["alertmanager.config", "kube-state-metrics.resources", "prometheus-node-exporter.resources"],
+    // argo-cd 10.1.1: configs.cm and configs.params are passed through to argocd-cm and argocd-cmd-params-cm key by key.
+    "argo-cd": ["configs.cm", "configs.params"],
+    // gha-runner-scale-set-controller 0.14.2: deployment.yaml reads metrics.{controllerManagerAddr, listenerAddr, listenerEndpoint} (commented).
+    "gha-runner-scale-set-controller": ["metrics"],
+    // gha-runner-scale-set 0.14.2: _helpers.tpl reads controllerServiceAccount.{name, namespace} (commented) and takes
+    // githubConfigSecret as the name of an existing Secret when it is a string; minRunners, maxRunners and
+    // runnerScaleSetName are commented; autoscalingrunnerset.yaml renders template (a pod template) into the runner set.
+    "gha-runner-scale-set": ["controllerServiceAccount", "githubConfigSecret", "minRunners", "maxRunners", "runnerScaleSetName", "template"],
 };
 
 /** Kubernetes maps whose keys are the user's (labels, annotations, selectors, flags): open wherever they appear. */

@@ -99,7 +99,8 @@ export function fakeState(cloud: FakeCloud, type: string, name: string, inputs: 
         case "aws:kms/key:Key":
             return { ...base, keyId: `key-${name}` };
         case "aws:ecr/repository:Repository":
-            return { ...base, repositoryUrl: `${cloud.accountId}.dkr.ecr.${region}.amazonaws.com/${inputs.name}` };
+            // Named by its name, as AWS does: policies scoped to the repository see its real ARN.
+            return { ...base, arn: `arn:aws:ecr:${region}:${cloud.accountId}:repository/${inputs.name}`, repositoryUrl: `${cloud.accountId}.dkr.ecr.${region}.amazonaws.com/${inputs.name}` };
         case "pulumi:pulumi:StackReference":
             return { ...base, outputs: cloud.stackOutputs?.[String(inputs.name)] ?? {}, secretOutputNames: [] };
         case "aws:rds/instance:Instance":

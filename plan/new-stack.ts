@@ -35,6 +35,8 @@ export interface NewStackOptions {
     readonly publicCidrs?: readonly string[];
     /** ACME account contact; defaults to the owner. */
     readonly email?: string;
+    /** The KMS key images are signed with, where the example verifies signatures with a key (production). */
+    readonly signingKey?: string;
 }
 
 /** Which committed stack file a new one starts from. */
@@ -63,6 +65,8 @@ export const PER_STACK_VALUES: readonly (readonly [string, string, string])[] = 
     ["network.availabilityZones", "--zone (repeat; default: dropped, the region's first azCount zones)", "zone names differ per region"],
     ["backup.replicaRegion", "--replica-region (required where the example replicates)", "another region for the backup copy"],
     ["tenants.list", "(emptied)", "teams are onboarded per stack, by pull request"],
+    ["appDelivery.runners.runnerImage, appDelivery.builder.image", "the account's own ECR registry replaces the example's", "images pulled through this account's caches"],
+    ["appDelivery.signatures.verifier", "--signing-key (required where the example verifies with a KMS key)", "the key images are signed with"],
     ["policy.allowedRegistries", "the account's own ECR registry replaces the example's", "images come from this account's registry (public ones are copied)"],
 ];
 
@@ -104,15 +108,33 @@ export function newStackFile(project: ProjectFile, options: NewStackOptions, exa
     doc.deleteIn(["config", `${ns}:tenants`, "directory"]);
     const registries = (doc.getIn(["config", `${ns}:policy`, "allowedRegistries"]) as YAML.YAMLSeq | undefined)?.toJSON() as string[] | undefined;
     if (registries) set("policy", ["allowedRegistries"], [`${options.account}.dkr.ecr.${options.region}.amazonaws.com`, ...registries.filter((r) => !/^\d{12}\.dkr\.ecr\./.test(r))]);
+    // Images the example pulls through its own account's caches come from this account's.
+    const ownRegistry = `${options.account}.dkr.ecr.${options.region}.amazonaws.com`;
+    for (const at of [["runners", "runnerImage"], ["builder", "image"]]) {
+        const image = doc.getIn(["config", `${ns}:appDelivery`, ...at]);
+        if (typeof image === "string") set("appDelivery", at, image.replace(/^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com/, ownRegistry));
+    }
+    const verifier = doc.getIn(["config", `${ns}:appDelivery`, "signatures", "verifier", "type"]);
+    if (verifier === "KmsKey" && !options.signingKey) throw new ConfigError([`--signing-key: the ${options.tier} example verifies image signatures with a KMS key; name the key ARN images are signed with (cosign)`]);
+    if (options.signingKey) set("appDelivery", ["signatures", "verifier"], { type: "KmsKey", keyArn: options.signingKey });
     // A secret is encrypted for its own stack: the example's ciphertext is dropped; the new stack sets its own.
     const secrets = secretKeysIn(doc, ns);
+    // Validated with the example's shape, every secret leaf masked (a set of credentials keeps its keys).
+    const masked = Object.fromEntries(secrets.map((k) => [k, maskSecrets((doc.getIn(["config", `${ns}:${k}`]) as YAML.Node | undefined)?.toJSON())]));
     for (const key of secrets) doc.deleteIn(["config", `${ns}:${key}`]);
     const text = doc.toString({ flowCollectionPadding: false });
     const config = stackConfigFromText(project, options.stack, file, text).config;
     // Validated as it will be once the secrets are set (their values are unknown here).
-    const placeholders = Object.fromEntries(secrets.map((k) => [`${ns}:${k}`, configKeys[k].type === "string" ? "[secret]" : "{}"]));
+    const placeholders = Object.fromEntries(secrets.map((k) => [`${ns}:${k}`, configKeys[k].type === "string" ? "[secret]" : JSON.stringify(masked[k] ?? {})]));
     parsePlatformConfig({ ...config, ...placeholders }, ns, (k) => k in placeholders);
     return text;
+}
+
+/** A config value with each `secure:` leaf replaced by a masked string. */
+function maskSecrets(value: unknown): unknown {
+    if (value === null || typeof value !== "object") return value;
+    if ("secure" in value) return "[secret]";
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskSecrets(v)]));
 }
 
 /** Secret keys of the platform's schema the example file sets (their values must be set again per stack). */
@@ -122,7 +144,8 @@ export function secretKeysIn(doc: YAML.Document, ns: string): ConfigKey[] {
 
 const USAGE = `usage: npm run new-stack -- <stack> --tier development|staging|production --account ID --region REGION
     --domain DOMAIN --admin ROLE_ARN [--admin ...] [--viewer ARN ...] --owner EMAIL --cost-centre CC --cidr CIDR
-    [--name PREFIX] [--zone-id HOSTED_ZONE_ID] [--zone AZ ...] [--replica-region REGION] [--public-cidr CIDR ...] [--email EMAIL]`;
+    [--name PREFIX] [--zone-id HOSTED_ZONE_ID] [--zone AZ ...] [--replica-region REGION] [--public-cidr CIDR ...] [--email EMAIL]
+    [--signing-key KMS_KEY_ARN]`;
 
 export function main(argv: string[], projectDir: string): number {
     let parsed;
@@ -146,6 +169,7 @@ export function main(argv: string[], projectDir: string): number {
                 "public-cidr": { type: "string", multiple: true },
                 email: { type: "string" },
                 "replica-region": { type: "string" },
+                "signing-key": { type: "string" },
             },
             strict: true,
         });
@@ -192,6 +216,7 @@ export function main(argv: string[], projectDir: string): number {
                 replicaRegion: values["replica-region"],
                 publicCidrs: values["public-cidr"],
                 email: values.email,
+                signingKey: values["signing-key"],
             },
             fs.readFileSync(path.join(projectDir, `Pulumi.${example}.yaml`), "utf8"),
             file,

@@ -88,10 +88,25 @@ export interface PlatformOutputs {
     readonly prometheusRemoteWriteUrl: string;
     /** In-cluster Loki push API. */
     readonly lokiPushUrl: string;
-    /** Each tenant's namespaces, secret store and repository URL (empty without one), by tenant name. */
-    readonly tenants: pulumi.Output<Record<string, { namespaces: string[]; secretStore: string; repositoryUrl: string }>>;
+    /**
+     * Each tenant, by name: its namespaces, secret store, repository URL (empty without one), Argo CD project, and
+     * runner scale set (what `runs-on:` names; empty without CI).
+     */
+    readonly tenants: pulumi.Output<Record<string, TenantOutputs>>;
     /** What the admission policies do in tenant namespaces: Audit or Enforce. */
     readonly admissionPolicyAction: string;
+    /** Argo CD (login through SSO); each tenant's project is named after the tenant. */
+    readonly argocdUrl: string;
+    /** What the image signature policy does in tenant namespaces: Audit or Enforce. */
+    readonly imageSignatureAction: string;
+}
+
+export interface TenantOutputs {
+    readonly namespaces: string[];
+    readonly secretStore: string;
+    readonly repositoryUrl: string;
+    readonly argocdProject: string;
+    readonly runnerScaleSet: string;
 }
 
 export function platformOutputs(config: PlatformConfig, platform: Platform): PlatformOutputs {
@@ -148,10 +163,16 @@ export function platformOutputs(config: PlatformConfig, platform: Platform): Pla
         prometheusRemoteWriteUrl: platform.observability.prometheusRemoteWriteUrl,
         lokiPushUrl: platform.observability.lokiPushUrl,
         tenants: pulumi.all(
-            [...platform.tenants.tenants.entries()].map(([name, t]) =>
-                (t.repository?.repositoryUrl ?? pulumi.output("")).apply((repositoryUrl) => [name, { namespaces: t.namespaces, secretStore: t.secretStoreName, repositoryUrl }] as const),
-            ),
+            [...platform.tenants.tenants.entries()].map(([name, t]) => {
+                const delivery = platform.delivery.tenants.get(name);
+                return (t.repository?.repositoryUrl ?? pulumi.output("")).apply(
+                    (repositoryUrl) =>
+                        [name, { namespaces: t.namespaces, secretStore: t.secretStoreName, repositoryUrl, argocdProject: delivery?.project ?? "", runnerScaleSet: delivery?.runnerScaleSet ?? "" }] as const,
+                );
+            }),
         ).apply((entries) => Object.fromEntries(entries)),
         admissionPolicyAction: config.policy.action,
+        argocdUrl: platform.delivery.argocdUrl,
+        imageSignatureAction: config.appDelivery.signatures.action,
     };
 }

@@ -166,7 +166,7 @@ export const tenantCiSchema = z.strictObject({
         .prefault({}),
 });
 
-type TenantDelivery = Pick<TenantConfig, "name" | "gitops" | "ci"> & { readonly namespaces: readonly string[] };
+type TenantDelivery = Pick<TenantConfig, "name" | "gitops" | "ci" | "ecrRepository"> & { readonly namespaces: readonly string[] };
 
 /** Rules across the delivery settings, the tenants that use them and the environment. */
 export function checkDelivery(
@@ -228,6 +228,7 @@ export function checkDelivery(
         if (ci.githubApp === undefined) issue(where("ci", "githubApp"), "required with CI enabled: the tenant's GitHub App (appId, installationId)", undefined);
         if (ci.githubConfigUrl === undefined) issue(where("ci", "githubConfigUrl"), "required with CI enabled: the organization or repository its runners serve", undefined);
         if (ci.namespace !== undefined && !t.namespaces.includes(ci.namespace)) issue(where("ci", "namespace"), `expected one of the tenant's namespaces (${t.namespaces.join(", ")})`, ci.namespace);
+        if (!t.ecrRepository) issue(where("ecrRepository"), "expected true with CI enabled: the runners push to the tenant's repository", t.ecrRepository);
         if (ci.minRunners > ci.maxRunners) issue(where("ci", "minRunners"), `expected at most maxRunners (${ci.maxRunners})`, ci.minRunners);
         if (!ctx.karpenter) issue(where("ci", "enabled"), "expected cluster.karpenter.enabled: runners run on Karpenter capacity", ci.enabled);
     });

@@ -135,6 +135,6 @@ describe("policy: namespaces labelled", () => {
             ns("loose", { "platform.io/namespace-role": "tenant", "pod-security.kubernetes.io/enforce": "baseline" }),
             ns("ok", { "platform.io/namespace-role": "platform", "pod-security.kubernetes.io/enforce": "privileged" }),
         );
-        assert.deepStrictEqual(v, ["bare: no platform.io/namespace-role (platform or tenant)", "bare: no Pod Security level enforced", "loose: a tenant namespace enforcing baseline, not restricted"]);
+        assert.deepStrictEqual(v, ["bare: no platform.io/namespace-role (platform, tenant or builder)", "bare: no Pod Security level enforced", "loose: a tenant namespace enforcing baseline, not restricted"]);
     });
 });

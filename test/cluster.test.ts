@@ -298,7 +298,9 @@ for (const stack of ["dev", "prod"] as const) {
 
         it("builds no Karpenter (queue, charts, node pool) when cluster.karpenter.enabled is false", async () => {
             const off = { ...cfg, karpenter: { ...cfg.karpenter, enabled: false } };
-            const without = await planStack({ stack, configOverrides: { "platform:cluster": off } });
+            // Runners need Karpenter capacity: the stack's CI tenants are switched off with it.
+            const tenants = JSON.parse(readStackConfig(PROJECT_DIR, stack).config["platform:tenants"]).list.map((t: any) => ({ ...t, ci: { ...t.ci, enabled: false } }));
+            const without = await planStack({ stack, configOverrides: { "platform:cluster": off, "platform:tenants": { list: tenants } } });
             assert.strictEqual(without.resources.filter((r) => r.name.includes("karpenter")).length, 0);
             assert.ok(res.filter((r) => r.name.includes("karpenter")).length > 10);
             assert.strictEqual(ofType(without.resources, "aws:eks/nodeGroup:NodeGroup").length, cfg.nodeGroups.length * (stack === "dev" ? 2 : 3));

@@ -251,7 +251,7 @@ describeStacks((stack) => `observability in stack ${stack}`, "platform-observabi
         const monitors = res().filter((r) => r.type === "kubernetes:monitoring.coreos.com/v1:ServiceMonitor" || r.type === "kubernetes:monitoring.coreos.com/v1:PodMonitor");
         assert.deepStrictEqual(
             monitors.map((m) => m.name.replace("platform-observability-monitor-", "")).sort(),
-            ["approver-policy", "aws-load-balancer-controller", "cert-manager", "envoy-gateway", "envoy-proxy", "external-dns", "external-secrets", "karpenter", "keycloak", "kyverno", "vault", "velero", "velero-node-agent"],
+            ["approver-policy", "arc-controller", "arc-listeners", "argocd", "aws-load-balancer-controller", "cert-manager", "envoy-gateway", "envoy-proxy", "external-dns", "external-secrets", "karpenter", "keycloak", "kyverno", "vault", "velero", "velero-node-agent"],
         );
         const stackRelease = named(res(), "platform-observability-prometheus-stack");
         for (const m of monitors) assert.ok(m.dependsOn.includes(stackRelease.urn), `${m.name} before its CRDs`);

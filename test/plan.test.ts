@@ -280,10 +280,10 @@ describe("plan: the layer graph @stack", function () {
         const nodes = [...text.matchAll(/^ {2}(\w+)\["([^<]+)<br\/>(\d+) resources"\]$/gm)].map((m) => [m[1], m[2]]);
         assert.deepStrictEqual(nodes.map((n) => n[1]), [
             "network:Network", "cluster:Cluster", "storage:Storage", "ingress:Ingress", "secrets:Secrets", "sso:Sso",
-            "backup:Backup", "policy:Policy", "observability:Observability", "tenants:Tenants",
+            "backup:Backup", "registry:Registry", "policy:Policy", "tenants:Tenants", "delivery:AppDelivery", "observability:Observability",
         ]);
         const edges = new Set([...text.matchAll(/^ {2}(\w+) --> (\w+)$/gm)].map((m) => `${m[1]}>${m[2]}`));
-        for (const e of ["platform_cluster>platform_network", "platform_sso>platform_secrets", "platform_tenants>platform_policy", "platform_observability>platform_sso"]) assert.ok(edges.has(e), e);
+        for (const e of ["platform_cluster>platform_network", "platform_sso>platform_secrets", "platform_tenants>platform_policy", "platform_observability>platform_sso", "platform_delivery>platform_tenants", "platform_tenants>platform_registry", "platform_observability>platform_delivery"]) assert.ok(edges.has(e), e);
         assert.ok(![...edges].some((e) => e.split(">")[0] === e.split(">")[1]), "no layer waits for itself");
         assert.ok(!edges.has("platform_network>platform_cluster"), "the network waits for nothing above it");
         const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");

@@ -52,7 +52,12 @@ describe("sso: realm, client and server decisions", () => {
 
     it("gives each platform client exact redirect URIs: kubelogin's local ports, Grafana's and Vault's callbacks", () => {
         const clients = Object.fromEntries(platformClients("platform.acme.example", "https://vault.platform.acme.example").map((c) => [c.clientId, c]));
-        assert.deepStrictEqual(Object.keys(clients), ["kubernetes", "grafana", "vault"]);
+        assert.deepStrictEqual(Object.keys(clients), ["kubernetes", "grafana", "argocd", "vault"]);
+        // Argo CD: public with PKCE (its UI finishes the flow in the browser), its callback, PKCE page and CLI port only.
+        assert.deepStrictEqual(
+            [clients.argocd.accessType, clients.argocd.validRedirectUris, clients.argocd.webOrigins],
+            ["PUBLIC", ["https://argocd.platform.acme.example/auth/callback", "https://argocd.platform.acme.example/pkce/verify", "http://localhost:8085/auth/callback"], ["https://argocd.platform.acme.example"]],
+        );
         assert.deepStrictEqual([clients.kubernetes.accessType, clients.kubernetes.validRedirectUris], ["PUBLIC", ["http://localhost:8000", "http://localhost:18000"]]);
         assert.deepStrictEqual(
             [clients.grafana.accessType, clients.grafana.validRedirectUris, clients.grafana.webOrigins],
@@ -235,13 +240,15 @@ describeStacks((stack) => `sso: Keycloak and the realm in stack ${stack}`, "plat
         const mapper = inputs(ofType(res(), "keycloak:openid/groupMembershipProtocolMapper:GroupMembershipProtocolMapper")[0]);
         assert.deepStrictEqual([mapper.claimName, mapper.fullPath, mapper.addToIdToken, mapper.clientScopeId], ["groups", false, true, "platform-sso-realm-groups-scope-id"]);
         const scopes = ofType(res(), "keycloak:openid/clientDefaultScopes:ClientDefaultScopes");
-        assert.strictEqual(scopes.length, 3);
+        assert.strictEqual(scopes.length, 4);
         for (const s of scopes) assert.deepStrictEqual(inputs(s).defaultScopes, ["basic", "profile", "email", "roles", "web-origins", "acr", "groups"]);
     });
 
     it("creates the kubectl client public with PKCE and the Grafana and Vault clients confidential with secret secrets", () => {
         const client = (id: string) => named(res(), `platform-sso-realm-client-${id}`);
-        assert.deepStrictEqual([inputs(client("kubernetes")).accessType, inputs(client("kubernetes")).pkceCodeChallengeMethod, inputs(client("kubernetes")).clientSecret], ["PUBLIC", "S256", undefined]);
+        for (const id of ["kubernetes", "argocd"]) {
+            assert.deepStrictEqual([inputs(client(id)).accessType, inputs(client(id)).pkceCodeChallengeMethod, inputs(client(id)).clientSecret], ["PUBLIC", "S256", undefined]);
+        }
         for (const id of ["grafana", "vault"]) {
             assert.deepStrictEqual([inputs(client(id)).accessType, inputs(client(id)).clientSecret, inputs(client(id)).directAccessGrantsEnabled], ["CONFIDENTIAL", "[secret]", false]);
         }

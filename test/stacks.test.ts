@@ -20,6 +20,7 @@ const CONTRACT_KEYS = [
     "vaultAddress", "vaultBootstrapSecretArn", "vaultKvMount", "clusterSecretStoreName",
     "ssoUrl", "ssoIssuerUrl", "kubectlOidcClientId", "ssoAdminUsername", "ssoAdminPassword",
     "grafanaUrl", "grafanaAdminPassword", "otlpGrpcEndpoint", "otlpHttpEndpoint", "prometheusRemoteWriteUrl", "lokiPushUrl", "tenants", "admissionPolicyAction",
+    "argocdUrl", "imageSignatureAction",
 ].sort();
 
 for (const stack of ["dev", "prod"] as const) {

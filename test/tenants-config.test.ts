@@ -62,7 +62,7 @@ describe("config: bad tenant and policy input is rejected with key, value and ex
         assert.throws(() => parsePlatformConfig(raw, "platform", undefined, dir), /platform:tenants\.directory\.team-c\.yaml\.namespaces: expected namespace team-a to belong to one tenant \(also team-a\)/);
         fs.writeFileSync(path.join(dir, "tenants", "team-c.yaml"), "name: team-c\nowners: [dave]\ncostCentre: CC-C\n");
         const cfg = parsePlatformConfig(raw, "platform", undefined, dir);
-        assert.deepStrictEqual(cfg.tenants.all.map((t) => t.name), ["team-a", "team-b", "team-c"]);
+        assert.deepStrictEqual(cfg.tenants.all.map((t) => t.name), ["team-a", "payments", "team-b", "team-c"]);
         fs.writeFileSync(path.join(dir, "tenants", "team-d.yaml"), "name: team-x\nowners: [erin]\ncostCentre: CC-D\nquota: { pods: 0 }\n");
         assert.throws(() => parsePlatformConfig(raw, "platform", undefined, dir), (e: Error) => /team-d\.yaml:quota\.pods: expected at least 1 pod/.test(e.message));
     });

@@ -4,7 +4,7 @@ import { crdProblems, readCrdSchema } from "../plan/crd-contract";
 import { planStack, Plan, PROJECT_DIR } from "../plan/engine";
 import { diffPlans, refusedMoves, renderDiff } from "../plan/diff";
 import { readStackConfig } from "../plan/stack-files";
-import { admissionPolicies, clusterPolicySpec } from "../components/policy/admission-policies";
+import { admissionPolicies, clusterPolicySpec, signaturePolicySpec } from "../components/policy/admission-policies";
 import { kyvernoValues } from "../components/policy/policy";
 import { networkPolicySpecs } from "../components/tenants/tenant-objects";
 import { PLATFORM_HOST_LABELS, tenantSchema } from "../stacks/schema-tenants";
@@ -78,15 +78,18 @@ describeStacks((stack) => `tenants in stack ${stack}`, "platform-tenants", ({ pr
     const namespaces = production ? ["team-a"] : ["team-a", "team-a-preview"];
 
     it("creates each namespace of team-a labelled for the gateway, Pod Security, the tenant and its hostnames, after the policies", () => {
-        const created = ofType(res(), "kubernetes:core/v1:Namespace").map((n) => inputs(n).metadata);
+        const created = ofType(res(), "kubernetes:core/v1:Namespace").map((n) => inputs(n).metadata).filter((m) => m.labels["platform.io/tenant"] === "team-a");
         assert.deepStrictEqual(created.map((m) => m.name), namespaces);
+        // The stack's other tenant (payments) gets its own, under its own label.
+        assert.deepStrictEqual(ofType(res(), "kubernetes:core/v1:Namespace").map((n) => inputs(n).metadata.name).filter((n) => !namespaces.includes(n)), ["payments"]);
         assert.deepStrictEqual(
             [created[0].labels["platform.io/namespace-role"], created[0].labels["pod-security.kubernetes.io/enforce"], created[0].labels["platform.io/tenant"]],
             ["tenant", "restricted", "team-a"],
         );
         assert.strictEqual(created[0].annotations["platform.io/allowed-hostnames"], production ? `team-a.${domain},shop.${domain}` : `team-a.${domain}`);
         const policies = ofType(plan().resources, "kubernetes:kyverno.io/v1:ClusterPolicy");
-        assert.strictEqual(policies.length, 7);
+        // The seven baseline policies and the signature check.
+        assert.strictEqual(policies.length, 8);
         for (const p of policies) assert.ok(ns("team-a").dependsOn.includes(p.urn), `namespace before ${p.name}`);
     });
 
@@ -97,7 +100,7 @@ describeStacks((stack) => `tenants in stack ${stack}`, "platform-tenants", ({ pr
             production ? ["8", "32Gi", "200", "0", "0"] : ["2", "8Gi", "50", "0", "0"],
         );
         assert.deepStrictEqual(inputs(ns("team-a-limits")).spec.limits[0].default, { cpu: "500m", memory: "512Mi" });
-        assert.strictEqual(ofType(res(), "kubernetes:networking.k8s.io/v1:NetworkPolicy").length, 7 * namespaces.length);
+        assert.strictEqual(ofType(res(), "kubernetes:networking.k8s.io/v1:NetworkPolicy").filter((p) => p.name.startsWith("tenant-team-a-")).length, 7 * namespaces.length);
     });
 
     it("binds the team's SSO group to edit, its owners to admin and its CI account to edit", () => {
@@ -188,6 +191,12 @@ describe("policy: the ClusterPolicies against Kyverno 1.19's CRD", () => {
         const policies = admissionPolicies(POLICY).map((p) => clusterPolicySpec(p, "Audit"));
         assert.strictEqual(policies.length, 7);
         for (const p of policies) assert.deepStrictEqual(crdProblems(schema, { spec: p.spec }), [], p.metadata.name);
+        // The signature check, with each kind of verifier.
+        const signed = [
+            signaturePolicySpec({ action: "Enforce", verifier: { type: "KmsKey", keyArn: "arn:aws:kms:eu-west-1:222222222222:key/0f3c9a52-7d1e-4c4b-9a57-3c2b8e6d1f00" } }, ["r/*"]),
+            signaturePolicySpec({ action: "Audit", verifier: { type: "Keyless", issuer: "https://token.actions.githubusercontent.com", subjectRegExp: ".*", rekorUrl: "https://rekor.sigstore.dev" } }, ["r/*"]),
+        ];
+        for (const p of signed) assert.deepStrictEqual(crdProblems(schema, { spec: p!.spec }), [], JSON.stringify(p!.spec.rules[0].verifyImages[0].attestors));
         // The check can fail: a misspelt action and a rule field Kyverno does not have.
         const broken = { spec: { ...policies[0].spec, rules: [{ ...(policies[0].spec.rules[0] as object), validate: { failureActions: "Audit" }, matches: {} }] } };
         assert.deepStrictEqual(crdProblems(schema, broken).sort(), ["spec.rules[0].matches: unknown field (the API server would prune it)", "spec.rules[0].validate.failureActions: unknown field (the API server would prune it)"]);

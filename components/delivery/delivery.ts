@@ -108,8 +108,9 @@ export class AppDelivery extends pulumi.ComponentResource {
         this.tenants = new Map(
             args.tenants.map((t) => [
                 t.config.name,
+                // Named like the tenant's own resources (tenant-<name>-…): one prefix holds everything a tenant owns.
                 new TenantDelivery(
-                    `${name}-tenant-${t.config.name}`,
+                    `tenant-${t.config.name}-delivery`,
                     {
                         tenant: t,
                         cluster: args.cluster,

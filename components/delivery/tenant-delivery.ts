@@ -52,7 +52,7 @@ export class TenantDelivery extends pulumi.ComponentResource {
 
     constructor(name: string, args: TenantDeliveryArgs, opts?: pulumi.ComponentResourceOptions) {
         const t = args.tenant.config;
-        const aliases = t.previousName ? [{ name: name.replace(new RegExp(`${t.name}$`), t.previousName) }] : [];
+        const aliases = t.previousName ? [{ name: `tenant-${t.previousName}-delivery` }] : [];
         super("platform:delivery:TenantDelivery", name, {}, { ...opts, aliases: [...(opts?.aliases ?? []), ...aliases] });
         const k8sOpts = { parent: this, provider: args.cluster.k8sProvider };
         const afterArgo = { ...k8sOpts, dependsOn: [args.argocd.release, ...args.tenant.ready] };

@@ -15,7 +15,6 @@ import { Tenants } from "../tenants/tenants";
 import { Registry } from "../registry/registry";
 import { AppDelivery } from "../delivery/delivery";
 import { KARPENTER_NODE_POOL } from "../cluster/karpenter";
-import { tenantDataName } from "../../stacks/schema-tenants";
 import { PLATFORM_NAMESPACES } from "../shared/namespaces";
 import { resolveAvailabilityZones } from "../network/zones";
 import { platformTags } from "../shared/tags";
@@ -206,7 +205,6 @@ export class Platform extends pulumi.ComponentResource {
             layer,
         );
         const host = this.registry.host;
-        const tenantRepositories = cfg.tenants.all.filter((t) => t.ecrRepository).map((t) => `${tenantDataName(t)}/apps`);
         const partition = aws.getPartitionOutput({}, { parent: this, provider: this.awsProvider }).partition;
         this.policy = new Policy(
             `${name}-policy`,
@@ -215,7 +213,8 @@ export class Platform extends pulumi.ComponentResource {
                 namespace: PLATFORM_NAMESPACES.policy,
                 settings: cfg.policy,
                 region: cfg.region,
-                platformRegistries: pulumi.all([host, this.registry.cacheRegistries]).apply(([h, caches]) => [...tenantRepositories.map((r) => `${h}/${r}`), ...caches]),
+                // Every tenant's repository (<data name>/apps, by tag or digest) without naming tenants: onboarding changes no policy.
+                platformImages: pulumi.all([host, this.registry.cacheRegistries]).apply(([h, caches]) => [`${h}/*/apps:*`, `${h}/*/apps@*`, ...caches.map((c) => `${c}/*`)]),
                 signatures: {
                     settings: cfg.appDelivery.signatures,
                     // Default: the tenants' own repositories (<data name>/apps).
@@ -257,7 +256,7 @@ export class Platform extends pulumi.ComponentResource {
         );
 
         // The layers whose namespaces the monitors go to (kube-system, of Karpenter and the LB controller, always exists).
-        const scraped = [this.ingress, this.secrets, this.sso, this.policy, this.delivery, ...(this.backup ? [this.backup] : [])];
+        const scraped = [this.ingress, this.secrets, this.sso, this.policy, this.delivery.argocd, this.delivery.runnerController, ...(this.backup ? [this.backup] : [])];
         this.observability = new Observability(
             `${name}-observability`,
             {

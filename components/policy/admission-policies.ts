@@ -26,10 +26,11 @@ export interface AdmissionPolicy {
 }
 
 /** The baseline: Pod Security restricted, requests and limits, pinned images from allowed registries, labels, routes. */
-export function admissionPolicies(p: PolicyConfig, platformRegistries: readonly string[] = []): AdmissionPolicy[] {
-    // The configured list, plus the platform's own registry paths (tenant repositories and pull-through caches).
-    const allowed = [...new Set([...p.allowedRegistries, ...platformRegistries])];
-    const registries = allowed.map((r) => `${r}/*`).join(" | ");
+export function admissionPolicies(p: PolicyConfig, platformImages: readonly string[] = []): AdmissionPolicy[] {
+    // The configured registries (any image below them), plus the platform's own image patterns (tenant repositories,
+    // pull-through caches).
+    const allowed = [...p.allowedRegistries, ...platformImages];
+    const registries = [...p.allowedRegistries.map((r) => `${r}/*`), ...platformImages].join(" | ");
     return [
         {
             name: "tenant-pod-security-restricted",

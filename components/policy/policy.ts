@@ -47,8 +47,8 @@ export interface PolicyArgs {
     readonly namespace: string;
     readonly settings: PolicyConfig;
     readonly region: string;
-    /** The platform registry's paths tenants may pull from besides the configured list (their repositories, the caches). */
-    readonly platformRegistries: pulumi.Input<string[]>;
+    /** Image patterns of the platform's registry tenants may pull besides the configured list (their repositories, the caches). */
+    readonly platformImages: pulumi.Input<string[]>;
     /** Image signatures: the settings, the images they cover, and the ARN of the account's repositories (signatures live there). */
     readonly signatures: { readonly settings: AppDeliveryConfig["signatures"]; readonly imageReferences: pulumi.Input<string[]>; readonly repositoriesArn: pulumi.Input<string> };
 }
@@ -94,7 +94,7 @@ export class Policy extends pulumi.ComponentResource {
         );
         // Deleted before Kyverno on destroy, so Kyverno removes their webhook rules while it still runs.
         const afterKyverno = { ...k8sOpts, dependsOn: [this.release] };
-        const registries = pulumi.output(args.platformRegistries);
+        const registries = pulumi.output(args.platformImages);
         this.policies = admissionPolicies(args.settings).map((p, i) => {
             const spec = registries.apply((r) => clusterPolicySpec(admissionPolicies(args.settings, r)[i], args.settings.action));
             return new k8s.apiextensions.CustomResource(`${name}-${p.name}`, { apiVersion: "kyverno.io/v1", kind: "ClusterPolicy", metadata: spec.metadata, spec: spec.spec }, afterKyverno);

@@ -61,6 +61,8 @@ const CONTRACT: Record<keyof PlatformOutputs, "plain" | "secret"> = {
     lokiPushUrl: "plain",
     tenants: "plain",
     admissionPolicyAction: "plain",
+    argocdUrl: "plain",
+    imageSignatureAction: "plain",
 };
 
 /** The contract's output names, and which of them are secrets. */

@@ -1,0 +1,76 @@
+import * as assert from "assert";
+import { PROJECT_DIR } from "../plan/engine";
+import { readStackConfig } from "../plan/stack-files";
+import { parsePlatformConfig } from "../stacks/config";
+import { gitUrl } from "../stacks/schema-delivery";
+import { BadInput, itRejects } from "./helpers";
+
+type Raw = Record<string, string>;
+const dev = readStackConfig(PROJECT_DIR, "dev").config;
+const prod = readStackConfig(PROJECT_DIR, "prod").config;
+const CI = { enabled: true, githubConfigUrl: "https://github.com/acme", githubApp: { appId: 1, installationId: 2 } };
+const TEAM = { name: "team-b", owners: ["carol"], costCentre: "CC-B", ecrRepository: true };
+const withTenants = (raw: Raw, ...list: Record<string, unknown>[]): Raw => ({ ...raw, "platform:tenants": JSON.stringify({ list }) });
+const delivery = (raw: Raw, edit: (d: any) => void): Raw => {
+    const d = JSON.parse(raw["platform:appDelivery"]);
+    edit(d);
+    return { ...raw, "platform:appDelivery": JSON.stringify(d) };
+};
+
+const cases: BadInput[] = [
+    ["a source repository that is not a Git URL", withTenants(dev, { ...TEAM, gitops: { sourceRepos: ["ftp://example.org/repo"] } }), ["platform:tenants.list[0].gitops.sourceRepos[0]", "expected an https or ssh Git URL"]],
+    ["an application repository over plain http", withTenants(dev, { ...TEAM, gitops: { sourceRepos: ["https://github.com/acme/a.git"], application: { repoURL: "http://github.com/acme/a.git" } } }), ["platform:tenants.list[0].gitops.application.repoURL", "expected an https or ssh Git URL"]],
+    ["an application repository outside the project's sources", withTenants(dev, { ...TEAM, gitops: { sourceRepos: ["https://github.com/acme/a.git"], application: { repoURL: "https://github.com/acme/b.git" } } }), ["platform:tenants.list[0].gitops.application.repoURL", "one of gitops.sourceRepos"]],
+    ["a project destination outside the tenant's namespaces", withTenants(dev, { ...TEAM, gitops: { sourceRepos: ["https://github.com/acme/a.git"], destinations: ["team-b", "kube-system"] } }), ["platform:tenants.list[0].gitops.destinations[1]", "expected one of the tenant's namespaces (team-b); got \"kube-system\""]],
+    ["an application namespace of another tenant", withTenants(dev, { ...TEAM, gitops: { sourceRepos: ["https://github.com/acme/a.git"], application: { repoURL: "https://github.com/acme/a.git", namespace: "team-a" } } }), ["platform:tenants.list[0].gitops.application.namespace", "expected one of the tenant's namespaces"]],
+    ["CI enabled without GitHub App settings", withTenants(dev, { ...TEAM, ci: { enabled: true, githubConfigUrl: "https://github.com/acme" } }), ["platform:tenants.list[0].ci.githubApp", "required with CI enabled"]],
+    ["CI enabled without a GitHub URL", withTenants(dev, { ...TEAM, ci: { enabled: true, githubApp: { appId: 1, installationId: 2 } } }), ["platform:tenants.list[0].ci.githubConfigUrl", "required with CI enabled"]],
+    ["CI without a repository to push to", withTenants(dev, { ...TEAM, ecrRepository: false, ci: CI }), ["platform:tenants.list[0].ecrRepository", "expected true with CI enabled"]],
+    ["a GitHub URL that is not GitHub", withTenants(dev, { ...TEAM, ci: { ...CI, githubConfigUrl: "https://gitlab.com/acme" } }), ["platform:tenants.list[0].ci.githubConfigUrl", "expected a GitHub organization or repository URL"]],
+    ["more idle runners than the maximum", withTenants(dev, { ...TEAM, ci: { ...CI, minRunners: 6, maxRunners: 5 } }), ["platform:tenants.list[0].ci.minRunners", "expected at most maxRunners (5)"]],
+    ["runners in another tenant's namespace", withTenants(dev, { ...TEAM, ci: { ...CI, namespace: "team-a" } }), ["platform:tenants.list[0].ci.namespace", "expected one of the tenant's namespaces"]],
+    ["a builder namespace taken by another tenant", withTenants(dev, { ...TEAM, ci: CI }, { ...TEAM, name: "team-c", namespaces: ["team-b-builds"] }), ["platform:tenants.list[1].namespaces", "belong to one tenant (also team-b)"]],
+    ["a pull-through cache for an unknown upstream", delivery(dev, (d) => d.registry.pullThroughCache.push({ prefix: "gcr", upstream: "GoogleContainerRegistry" })), ["platform:appDelivery.registry.pullThroughCache[3].upstream", "expected DockerHub | GitHubContainerRegistry | Quay | EcrPublic | Kubernetes"]],
+    ["a cache prefix ECR refuses", delivery(dev, (d) => (d.registry.pullThroughCache[0].prefix = "E")), ["platform:appDelivery.registry.pullThroughCache[0].prefix", "expected 2-30 lower-case letters"]],
+    ["a cache prefix twice", delivery(dev, (d) => d.registry.pullThroughCache.push({ prefix: "quay", upstream: "Quay" })), ["platform:appDelivery.registry.pullThroughCache[3].prefix", "each prefix once"]],
+    ["a Docker Hub cache without credentials", delivery(dev, (d) => d.registry.pullThroughCache.push({ prefix: "docker-hub", upstream: "DockerHub" })), ["platform:pullThroughCacheCredentials.docker-hub", "required for the DockerHub cache"]],
+    ["a signature policy enforced without a key or issuer", delivery(dev, (d) => (d.signatures = { action: "Enforce" })), ["platform:appDelivery.signatures.verifier", "expected a verifier (KmsKey with keyArn, or Keyless with issuer)"]],
+    ["a signing key named by alias", delivery(dev, (d) => (d.signatures.verifier = { type: "KmsKey", keyArn: "arn:aws:kms:eu-west-1:111111111111:alias/cosign" })), ["platform:appDelivery.signatures.verifier.keyArn", "expected a KMS key ARN"]],
+    ["an unknown verifier type", delivery(dev, (d) => (d.signatures.verifier = { type: "Notary" })), ["platform:appDelivery.signatures.verifier", "expected a verifier with type KmsKey (keyArn) or Keyless"]],
+    ["an Argo CD chart not pinned", delivery(dev, (d) => (d.argocd.chartVersion = "10.x")), ["platform:appDelivery.argocd.chartVersion", "expected a pinned chart version"]],
+    ["a runner chart not pinned", delivery(dev, (d) => (d.runners.chartVersion = "latest")), ["platform:appDelivery.runners.chartVersion", "expected a pinned chart version"]],
+    ["a runner image on latest", delivery(dev, (d) => (d.runners.runnerImage = "ghcr.io/actions/actions-runner:latest")), ["platform:appDelivery.runners.runnerImage", "expected an image pinned to a release"]],
+    ["a builder that is not rootless", delivery(dev, (d) => (d.builder.image = "moby/buildkit:v0.32.2")), ["platform:appDelivery.builder.image", "expected the rootless BuildKit image"]],
+    ["a GitHub App credential without its ids", delivery(dev, (d) => delete d.argocd.repositoryCredentials[0].githubApp), ["platform:appDelivery.argocd.repositoryCredentials[0].githubApp", "required with type GithubApp"]],
+    ["a credential prefix that is not a Git URL", delivery(dev, (d) => (d.argocd.repositoryCredentials[0].urlPrefix = "github.com/acme")), ["platform:appDelivery.argocd.repositoryCredentials[0].urlPrefix", "expected an https or ssh Git URL"]],
+    ["an unknown key", delivery(dev, (d) => (d.argocd.replicas = 2)), ["platform:appDelivery.argocd", "replicas"]],
+    ["a lifecycle keeping no image", delivery(dev, (d) => (d.registry.lifecycle.keepImages = 0)), ["platform:appDelivery.registry.lifecycle.keepImages", "expected 1 to 10000 images"]],
+    ["production: one Argo CD server", delivery(prod, (d) => (d.argocd.serverReplicas = 1)), ["platform:appDelivery.argocd.serverReplicas", "at least 2 in production"]],
+    ["production: no Redis HA", delivery(prod, (d) => (d.argocd.redisHa = false)), ["platform:appDelivery.argocd.redisHa", "expected true in production"]],
+    ["production: the local admin kept", delivery(prod, (d) => (d.argocd.localAdmin = true)), ["platform:appDelivery.argocd.localAdmin", "logins through SSO only"]],
+    ["production: replicas allowed in one zone", delivery(prod, (d) => (d.argocd.zoneSpread = "ScheduleAnyway")), ["platform:appDelivery.argocd.zoneSpread", "DoNotSchedule in production"]],
+    ["production: unsigned images only reported", delivery(prod, (d) => (d.signatures.action = "Audit")), ["platform:appDelivery.signatures.action", "expected Enforce in production"]],
+];
+
+describe("config: bad application delivery input is rejected with key, value and expectation", () => {
+    itRejects(cases, (raw) => parsePlatformConfig(raw, "platform"));
+
+    it("requires the appDelivery key", () => {
+        const { ["platform:appDelivery"]: _omitted, ...raw } = dev;
+        assert.throws(() => parsePlatformConfig(raw, "platform"), /platform:appDelivery: required key is missing/);
+    });
+
+    it("takes cache credentials only as a secret, and never echoes them", () => {
+        const raw = { ...delivery(dev, (d) => d.registry.pullThroughCache.push({ prefix: "docker-hub", upstream: "DockerHub" })), "platform:pullThroughCacheCredentials": JSON.stringify({ "docker-hub": { username: "bot", accessToken: "dckr_pat_SECRET" } }) };
+        assert.throws(() => parsePlatformConfig(raw, "platform", () => false), (e: Error) => /platform:pullThroughCacheCredentials: expected a secret value/.test(e.message) && !e.message.includes("dckr_pat_SECRET"));
+        const cfg = parsePlatformConfig(raw, "platform", (k) => k === "platform:pullThroughCacheCredentials");
+        assert.deepStrictEqual(cfg.pullThroughCacheCredentials, { "docker-hub": { username: "bot", accessToken: "dckr_pat_SECRET" } });
+        const stray = { ...raw, "platform:pullThroughCacheCredentials": JSON.stringify({ quay: { username: "u", accessToken: "t" } }) };
+        assert.throws(() => parsePlatformConfig(stray, "platform", (k) => k === "platform:pullThroughCacheCredentials"), /platform:pullThroughCacheCredentials\.quay: expected the prefix of a pull-through cache whose upstream needs credentials; got "\[secret\]"/);
+    });
+
+    it("accepts https and ssh Git URLs and nothing else", () => {
+        for (const ok of ["https://github.com/acme/app.git", "https://gitlab.example.org/group/sub/app", "git@github.com:acme/app.git", "ssh://git@github.com/acme/app.git"]) assert.ok(gitUrl.safeParse(ok).success, ok);
+        for (const bad of ["http://github.com/acme/app.git", "github.com/acme/app", "file:///tmp/repo", "https://", "git@github.com"]) assert.ok(!gitUrl.safeParse(bad).success, bad);
+    });
+});

@@ -1,0 +1,242 @@
+import * as assert from "assert";
+import * as path from "path";
+import * as YAML from "yaml";
+import { crdProblems, readCrdSchema } from "../plan/crd-contract";
+import { PROJECT_DIR } from "../plan/engine";
+import { applicationSpec, appProjectSpec, PLATFORM_OWNED_KINDS, rbacPolicy } from "../components/delivery/app-projects";
+import { argocdValues, oidcConfig } from "../components/delivery/argocd-values";
+import { ecrPushPolicy, scaleSetValues } from "../components/delivery/ci";
+import { lifecyclePolicyText, pullThroughNodePolicy } from "../components/registry/registry";
+import { tenantSchema } from "../stacks/schema-tenants";
+import { appDeliverySchema } from "../stacks/schema-delivery";
+import { inputs, named, ofType } from "./helpers";
+import { describeStacks } from "./plans";
+
+const tenant = (over: Record<string, unknown> = {}) => tenantSchema.parse({ name: "team-b", owners: ["carol"], costCentre: "CC-B", ...over });
+const CRDS = path.join(PROJECT_DIR, "test", "fixtures", "crds");
+
+describe("delivery: decisions", () => {
+    it("gives a tenant's project exactly its namespaces on this cluster, no cluster-scoped kind, and its group only", () => {
+        const t = tenant({ namespaces: ["team-b", "team-b-preview"], gitops: { sourceRepos: ["https://github.com/acme/b.git"] } });
+        const p = appProjectSpec(t, { namespace: "argocd", ssoGroup: "tenant-team-b" });
+        assert.deepStrictEqual(p.spec.destinations, [
+            { server: "https://kubernetes.default.svc", namespace: "team-b" },
+            { server: "https://kubernetes.default.svc", namespace: "team-b-preview" },
+        ]);
+        assert.deepStrictEqual([p.spec.sourceRepos, p.spec.clusterResourceWhitelist], [["https://github.com/acme/b.git"], []]);
+        assert.deepStrictEqual(p.spec.namespaceResourceBlacklist.map((k) => k.kind), ["ResourceQuota", "LimitRange", "NetworkPolicy", "Role", "RoleBinding", "SecretStore"]);
+        assert.deepStrictEqual(p.spec.roles[0].groups, ["tenant-team-b"]);
+        // Every policy line is about this project only.
+        assert.ok(p.spec.roles[0].policies.every((line) => line.startsWith("p, proj:team-b:members, ") && (line.includes(", team-b/*, allow") || line.endsWith(", team-b, allow"))));
+        // Narrowed destinations win; no sources without gitops.
+        assert.deepStrictEqual(appProjectSpec({ ...t, gitops: { ...t.gitops!, destinations: ["team-b-preview"] } }, { namespace: "argocd", ssoGroup: "g" }).spec.destinations.map((d) => d.namespace), ["team-b-preview"]);
+        assert.deepStrictEqual(appProjectSpec(tenant(), { namespace: "argocd", ssoGroup: "g" }).spec.sourceRepos, []);
+    });
+
+    it("syncs the tenant's application into its first namespace, pruning and self-healing, without a finalizer", () => {
+        assert.strictEqual(applicationSpec(tenant(), { namespace: "argocd" }), undefined);
+        const app = applicationSpec(tenant({ gitops: { sourceRepos: ["https://github.com/acme/b.git"], application: { repoURL: "https://github.com/acme/b.git", path: "envs/dev" } } }), { namespace: "argocd" })!;
+        assert.deepStrictEqual([app.spec.project, app.spec.source, app.spec.destination.namespace], ["team-b", { repoURL: "https://github.com/acme/b.git", path: "envs/dev", targetRevision: "HEAD" }, "team-b"]);
+        assert.deepStrictEqual(app.spec.syncPolicy.automated, { prune: true, selfHeal: true });
+        assert.ok(!("finalizers" in app.metadata));
+    });
+
+    it("writes Argo CD's global RBAC for the platform groups only, nothing by default", () => {
+        assert.deepStrictEqual(rbacPolicy({ admins: "platform-admins", viewers: "platform-viewers" }), {
+            "policy.csv": "g, platform-admins, role:admin\ng, platform-viewers, role:readonly",
+            "policy.default": "",
+            scopes: "[groups]",
+        });
+    });
+
+    it("logs Argo CD in through Keycloak with PKCE and the groups scope, and no client secret", () => {
+        const text = oidcConfig({ issuer: "https://sso.example.org/realms/platform", clientId: "argocd" });
+        assert.deepStrictEqual(YAML.parse(text), {
+            name: "Keycloak",
+            issuer: "https://sso.example.org/realms/platform",
+            clientID: "argocd",
+            enablePKCEAuthentication: true,
+            requestedScopes: ["openid", "profile", "email", "groups"],
+        });
+    });
+
+    it("pushes from CI to the tenant's repository only (the registry token is account-wide by AWS's design)", () => {
+        const doc = ecrPushPolicy("arn:aws:ecr:eu-west-1:111111111111:repository/team-b/apps");
+        assert.deepStrictEqual(doc.Statement.map((s) => [s.Action, s.Resource]), [
+            ["ecr:GetAuthorizationToken", "*"],
+            [
+                ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload", "ecr:PutImage"],
+                "arn:aws:ecr:eu-west-1:111111111111:repository/team-b/apps",
+            ],
+        ]);
+    });
+
+    it("expires untagged images first and keeps the newest N (the any-status rule last, as ECR requires)", () => {
+        const rules = JSON.parse(lifecyclePolicyText({ untaggedExpireDays: 7, keepImages: 50 })).rules;
+        assert.deepStrictEqual(
+            rules.map((r: any) => [r.rulePriority, r.selection.tagStatus, r.selection.countType, r.selection.countNumber]),
+            [
+                [1, "untagged", "sinceImagePushed", 7],
+                [2, "any", "imageCountMoreThan", 50],
+            ],
+        );
+    });
+
+    it("lets nodes import images through the caches' prefixes only", () => {
+        const doc = pullThroughNodePolicy({ partition: "aws", region: "eu-west-1", accountId: "111111111111", prefixes: ["quay", "k8s"] });
+        assert.deepStrictEqual(doc.Statement[0].Resource, ["arn:aws:ecr:eu-west-1:111111111111:repository/quay/*", "arn:aws:ecr:eu-west-1:111111111111:repository/k8s/*"]);
+        assert.deepStrictEqual(doc.Statement[0].Action, ["ecr:BatchImportUpstreamImage", "ecr:CreateRepository"]);
+    });
+
+    it("runs the tenant's runners restricted, as the runner user, on Karpenter capacity, zero when idle by default", () => {
+        const v = scaleSetValues({
+            tenant: tenant({ ci: { enabled: true, githubConfigUrl: "https://github.com/acme", githubApp: { appId: 1, installationId: 2 } } }),
+            runnerImage: "ghcr.io/actions/actions-runner:2.336.0",
+            builderAddress: "tcp://buildkitd.team-b-builds.svc:1234",
+            controller: { serviceAccount: "arc-gha-rs-controller", namespace: "arc-systems" },
+            nodePool: "default",
+        });
+        assert.deepStrictEqual([v.minRunners, v.maxRunners, v.runnerScaleSetName, v.githubConfigSecret], [0, 5, "team-b", "github-app"]);
+        const c = v.template.spec.containers[0];
+        assert.deepStrictEqual(c.securityContext, { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, runAsNonRoot: true, readOnlyRootFilesystem: false });
+        assert.deepStrictEqual(v.template.spec.securityContext.seccompProfile, { type: "RuntimeDefault" });
+        assert.deepStrictEqual(v.template.spec.nodeSelector, { "karpenter.sh/nodepool": "default" });
+        assert.deepStrictEqual(c.env, [{ name: "BUILDKIT_HOST", value: "tcp://buildkitd.team-b-builds.svc:1234" }]);
+    });
+
+    it("writes AppProjects and Applications the Argo CD v3.4.4 CRDs accept", () => {
+        const project = readCrdSchema(path.join(CRDS, "argo-cd-v3.4.4", "appproject-crd.yaml"), "v1alpha1");
+        const application = readCrdSchema(path.join(CRDS, "argo-cd-v3.4.4", "application-crd.yaml"), "v1alpha1");
+        const t = tenant({ gitops: { sourceRepos: ["https://github.com/acme/b.git"], application: { repoURL: "https://github.com/acme/b.git" } } });
+        assert.deepStrictEqual(crdProblems(project, { spec: appProjectSpec(t, { namespace: "argocd", ssoGroup: "g" }).spec }), []);
+        assert.deepStrictEqual(crdProblems(application, { spec: applicationSpec(t, { namespace: "argocd" })!.spec }), []);
+        // The check can fail: a misspelt field.
+        assert.deepStrictEqual(crdProblems(project, { spec: { clusterResourceWhitelists: [] } }), ["spec.clusterResourceWhitelists: unknown field (the API server would prune it)"]);
+        assert.ok(PLATFORM_OWNED_KINDS.length > 0);
+    });
+});
+
+const ARGO = { chartVersion: "10.1.1", controllerReplicas: 2, serverReplicas: 3, repoServerReplicas: 3, applicationSetReplicas: 2, redisHa: true, zoneSpread: "DoNotSchedule", localAdmin: false };
+
+describe("delivery: Argo CD's values", () => {
+    it("spreads every component over zones with a budget when it has replicas, and uses Redis HA instead of one Redis", () => {
+        const settings = appDeliverySchema.shape.argocd.parse(ARGO);
+        const v = argocdValues({ settings, host: "argocd.example.org", oidc: { issuer: "https://sso.example.org/realms/platform", clientId: "argocd" }, groups: { admins: "a", viewers: "v" } });
+        assert.deepStrictEqual([v.controller.replicas, v.server.replicas, v.repoServer.replicas, v.applicationSet.replicas], [2, 3, 3, 2]);
+        assert.deepStrictEqual([v.server.pdb, v.server.topologySpreadConstraints[0].whenUnsatisfiable], [{ enabled: true, minAvailable: 1 }, "DoNotSchedule"]);
+        assert.deepStrictEqual(v.server.topologySpreadConstraints[0].labelSelector.matchLabels, { "app.kubernetes.io/name": "argocd-server", "app.kubernetes.io/instance": "argocd" });
+        assert.deepStrictEqual([v.redis.enabled, v["redis-ha"].enabled, v.controller.dynamicClusterDistribution], [false, true, true]);
+        assert.deepStrictEqual([v.configs.cm["admin.enabled"], v.configs.cm["users.anonymous.enabled"], v.dex.enabled, v.crds.keep], [false, false, false, true]);
+        const single = argocdValues({ settings: appDeliverySchema.shape.argocd.parse({ chartVersion: "10.1.1" }), host: "h", oidc: { issuer: "i", clientId: "c" }, groups: { admins: "a", viewers: "v" } });
+        assert.deepStrictEqual([single.server.pdb.enabled, single.redis.enabled, single["redis-ha"].enabled, single.configs.cm["admin.enabled"]], [false, true, false, true]);
+    });
+});
+
+describeStacks((stack) => `delivery in stack ${stack}`, "platform-delivery", ({ production, plan, res }) => {
+    const all = () => plan().resources;
+    const account = production ? "222222222222" : "111111111111";
+
+    it("installs Argo CD pinned, on SSO, HA in production, with the platform groups' RBAC, published on argocd.<domain>", () => {
+        const release = named(res(), "platform-delivery-argocd");
+        const v = inputs(release).values;
+        assert.deepStrictEqual([inputs(release).chart, inputs(release).version, inputs(release).namespace], ["argo-cd", "10.1.1", "argocd"]);
+        assert.deepStrictEqual([v.server.replicas, v.repoServer.replicas, v["redis-ha"].enabled, v.configs.cm["admin.enabled"]], production ? [3, 3, true, false] : [1, 1, false, true]);
+        const oidc = YAML.parse(v.configs.cm["oidc.config"]);
+        const domain = production ? "platform.acme.example" : "dev.platform.acme.example";
+        assert.deepStrictEqual([oidc.issuer, oidc.clientID, oidc.clientSecret], [`https://sso.${domain}/realms/platform`, "argocd", undefined]);
+        assert.strictEqual(v.configs.rbac["policy.csv"], "g, platform-admins, role:admin\ng, platform-viewers, role:readonly");
+        const route = named(all(), "argocd-argocd-route");
+        assert.deepStrictEqual(inputs(route).spec.hostnames, [`argocd.${domain}`]);
+        assert.ok(route.dependsOn.includes(release.urn));
+        // The SSO client the values name exists, public with PKCE.
+        const client = inputs(named(all(), "platform-sso-realm-client-argocd"));
+        assert.deepStrictEqual([client.clientId, client.accessType, client.pkceCodeChallengeMethod], ["argocd", "PUBLIC", "S256"]);
+    });
+
+    it("creates one AppProject per tenant with exactly its destinations, after Argo CD, and an Application where asked", () => {
+        const projects = ofType(res(), "kubernetes:argoproj.io/v1alpha1:AppProject");
+        assert.deepStrictEqual(projects.map((p) => inputs(p).metadata.name).sort(), ["payments", "team-a"]);
+        const teamA = inputs(named(res(), "tenant-team-a-delivery-project"));
+        assert.deepStrictEqual(teamA.spec.destinations.map((d: any) => d.namespace), production ? ["team-a"] : ["team-a", "team-a-preview"]);
+        assert.deepStrictEqual(teamA.spec.clusterResourceWhitelist, []);
+        assert.deepStrictEqual(inputs(named(res(), "tenant-payments-delivery-project")).spec.destinations.map((d: any) => d.namespace), ["payments"]);
+        for (const p of projects) assert.ok(p.dependsOn.includes(named(res(), "platform-delivery-argocd").urn), p.name);
+        const apps = ofType(res(), "kubernetes:argoproj.io/v1alpha1:Application");
+        assert.deepStrictEqual(apps.map((a) => [inputs(a).metadata.name, inputs(a).spec.source.path]), [["team-a", production ? "envs/prod" : "envs/dev"]]);
+    });
+
+    it("gives runners only to tenants that opt in, with a push identity scoped to their repository", () => {
+        const scaleSets = ofType(res(), "kubernetes:helm.sh/v3:Release").filter((r) => inputs(r).chart.endsWith("/gha-runner-scale-set"));
+        assert.deepStrictEqual(scaleSets.map((r) => [inputs(r).name, inputs(r).namespace, inputs(r).values.runnerScaleSetName]), [["team-a-runners", "team-a", "team-a"]]);
+        const values = inputs(scaleSets[0]).values;
+        assert.deepStrictEqual(values.controllerServiceAccount, { name: "arc-gha-rs-controller", namespace: "arc-systems" });
+        assert.strictEqual(values.template.spec.containers[0].image, production ? `${account}.dkr.ecr.eu-west-1.amazonaws.com/ghcr/actions/actions-runner:2.336.0` : "ghcr.io/actions/actions-runner:2.336.0");
+        const push = JSON.parse(inputs(named(res(), "tenant-team-a-delivery-runner-policy")).policy);
+        assert.strictEqual(push.Statement[1].Resource, "arn:aws:ecr:eu-west-1:" + account + ":repository/team-a/apps");
+        const association = inputs(named(res(), "tenant-team-a-delivery-runner-association"));
+        assert.deepStrictEqual([association.namespace, association.serviceAccount], ["team-a", "ci-runner"]);
+        assert.ok(!res().some((r) => r.name.startsWith("tenant-payments-delivery-runner")), "payments has no CI");
+        // The GitHub App's key comes from the tenant's own Vault path through its own store.
+        const secret = inputs(named(res(), "tenant-team-a-delivery-github-app"));
+        assert.deepStrictEqual([secret.spec.secretStoreRef.name, secret.spec.data[0].remoteRef.key], ["tenant-team-a", "tenants/team-a/ci/github-app"]);
+    });
+
+    it("builds images in a rootless BuildKit of the tenant's own, never privileged, where the tenant has no rights", () => {
+        const ns = inputs(named(res(), "tenant-team-a-delivery-builds")).metadata;
+        assert.deepStrictEqual([ns.name, ns.labels["platform.io/namespace-role"], ns.labels["platform.io/tenant"]], ["team-a-builds", "builder", "team-a"]);
+        const pod = inputs(named(res(), "tenant-team-a-delivery-builder")).spec.template.spec;
+        assert.match(pod.containers[0].image, /moby\/buildkit:v0\.32\.2-rootless$/);
+        assert.deepStrictEqual([pod.containers[0].securityContext.privileged, pod.securityContext.runAsNonRoot, pod.automountServiceAccountToken], [false, true, false]);
+        assert.ok(!ofType(all(), "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding").some((b) => inputs(b).metadata.namespace === "team-a-builds"));
+        assert.ok(ofType(res(), "kubernetes:networking.k8s.io/v1:NetworkPolicy").some((p) => inputs(p).metadata.namespace === "team-a-builds" && inputs(p).metadata.name === "default-deny"));
+    });
+
+    it("caches the public registries in ECR, with credentials only where the upstream needs them", () => {
+        const rules = ofType(all(), "aws:ecr/pullThroughCacheRule:PullThroughCacheRule").map((r) => inputs(r));
+        const expected = production
+            ? [["docker-hub", "registry-1.docker.io", true], ["ghcr", "ghcr.io", true], ["ecr-public", "public.ecr.aws", false], ["quay", "quay.io", false], ["k8s", "registry.k8s.io", false]]
+            : [["ecr-public", "public.ecr.aws", false], ["quay", "quay.io", false], ["k8s", "registry.k8s.io", false]];
+        const byPrefix = (a: unknown[], b: unknown[]) => String(a[0]).localeCompare(String(b[0]));
+        assert.deepStrictEqual(rules.map((r) => [r.ecrRepositoryPrefix, r.upstreamRegistryUrl, r.credentialArn !== undefined]).sort(byPrefix), [...expected].sort(byPrefix));
+        const secrets = ofType(all(), "aws:secretsmanager/secret:Secret").filter((s) => String(inputs(s).name).startsWith("ecr-pullthroughcache/"));
+        assert.deepStrictEqual(secrets.map((s) => inputs(s).name), production ? ["ecr-pullthroughcache/acme-prod-docker-hub", "ecr-pullthroughcache/acme-prod-ghcr"] : []);
+        for (const v of ofType(all(), "aws:secretsmanager/secretVersion:SecretVersion").filter((s) => s.name.startsWith("platform-registry"))) assert.ok(v.secretPaths.includes("secretString"), v.name);
+        const templates = ofType(all(), "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate").map((t) => inputs(t));
+        assert.deepStrictEqual(templates.map((t) => t.prefix).sort(), expected.map((e) => String(e[0])).sort());
+        assert.ok(templates.every((t) => t.encryptionConfigurations[0].encryptionType === "KMS" && t.customRoleArn !== undefined));
+    });
+
+    it("encrypts tenant repositories with the registry key and gives them the lifecycle from config", () => {
+        const repo = inputs(named(all(), "tenant-team-a-repository"));
+        assert.deepStrictEqual(repo.encryptionConfigurations, [{ encryptionType: "KMS", kmsKey: `arn:aws:kms:eu-west-1:${account}:key/platform-registry-key` }]);
+        const lifecycle = JSON.parse(inputs(named(all(), "tenant-team-a-repository-lifecycle")).policy);
+        assert.strictEqual(lifecycle.rules[1].selection.countNumber, production ? 200 : 50);
+    });
+
+    it("checks image signatures in tenant namespaces: audited in dev, enforced with the KMS key in production", () => {
+        const policy = inputs(named(all(), "platform-policy-tenant-verify-image-signatures"));
+        const rule = policy.spec.rules[0].verifyImages[0];
+        assert.deepStrictEqual([rule.failureAction, rule.mutateDigest], production ? ["Enforce", true] : ["Audit", false]);
+        assert.deepStrictEqual(rule.imageReferences, [`${account}.dkr.ecr.eu-west-1.amazonaws.com/*/apps*`]);
+        const entry = rule.attestors[0].entries[0];
+        if (production) assert.strictEqual(entry.keys.kms, "awskms:///arn:aws:kms:eu-west-1:222222222222:key/0f3c9a52-7d1e-4c4b-9a57-3c2b8e6d1f00");
+        else assert.deepStrictEqual([entry.keyless.issuer, entry.keyless.subjectRegExp], ["https://token.actions.githubusercontent.com", "^https://github\\.com/acme/.+$"]);
+        const reader = JSON.parse(inputs(named(all(), "platform-policy-signature-reader-policy")).policy);
+        assert.deepStrictEqual(reader.Statement.map((s: any) => s.Sid), production ? ["RegistryLogin", "ReadSignatures", "VerifyWithSigningKey"] : ["RegistryLogin", "ReadSignatures"]);
+        // The allow-list takes the tenants' repositories and the caches without naming a tenant.
+        const registries = inputs(named(all(), "platform-policy-tenant-allowed-registries")).spec.rules[0].validate.pattern.spec.containers[0].image as string;
+        assert.ok(registries.includes(`${account}.dkr.ecr.eu-west-1.amazonaws.com/*/apps:*`) && registries.includes(`${account}.dkr.ecr.eu-west-1.amazonaws.com/quay/*`), registries);
+    });
+
+    it("keeps every secret out of values and outputs: the GitHub keys come from Vault, the cache credentials are secret", () => {
+        const text = JSON.stringify(res().map((r) => inputs(r)));
+        assert.doesNotMatch(text, /BEGIN (RSA |OPENSSH )?PRIVATE KEY|accessToken|github_app_private_key": "[^{]/);
+        const creds = inputs(named(res(), "platform-delivery-repo-creds-github-acme"));
+        assert.deepStrictEqual(creds.spec.data[0].remoteRef, { key: "platform/delivery/argocd/github-acme", property: "githubAppPrivateKey" });
+        assert.strictEqual(creds.spec.target.template.metadata.labels["argocd.argoproj.io/secret-type"], "repo-creds");
+        const outputs = plan().outputs as Record<string, any>;
+        assert.strictEqual(outputs.argocdUrl, `https://argocd.${production ? "platform.acme.example" : "dev.platform.acme.example"}`);
+        assert.deepStrictEqual([outputs.tenants["team-a"].argocdProject, outputs.tenants["team-a"].runnerScaleSet, outputs.tenants.payments.runnerScaleSet], ["team-a", "team-a", ""]);
+        assert.strictEqual(outputs.imageSignatureAction, production ? "Enforce" : "Audit");
+    });
+});
