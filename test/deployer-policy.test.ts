@@ -1,4 +1,5 @@
 import * as assert from "assert";
+import { DEPLOYER_POLICY_PARTS } from "../deployments/deployments";
 import * as fs from "fs";
 import * as path from "path";
 import { PROJECT_DIR } from "../plan/engine";
@@ -30,8 +31,8 @@ const SERVICE_OF_MODULE: Readonly<Record<string, string>> = {
     ecr: "ecr",
 };
 
-/** The four managed policies the README says to attach, by Sid prefix. */
-const PARTS = [["Sts", "Ec2"], ["Eks", "Iam"], ["Kms", "Logs", "S3"], ["Sqs", "Events", "Efs", "Route53", "SecretsManager", "Rds", "Ecr"]];
+/** The four managed policies the deployments program attaches, by Sid prefix (the README names the same split). */
+const PARTS = DEPLOYER_POLICY_PARTS;
 
 describe("the deployer's IAM policy (docs/deployer-policy.json)", () => {
     it("is an IAM policy document of distinct Sids, with no '*' action or service-wide wildcard", () => {
@@ -46,6 +47,8 @@ describe("the deployer's IAM policy (docs/deployer-policy.json)", () => {
     it("fits in four managed policies (6,144 characters each, whitespace not counted) split by Sid prefix as the README says", () => {
         const placed = PARTS.flatMap((prefixes) => policy.Statement.filter((s) => prefixes.some((p) => s.Sid.startsWith(p))));
         assert.strictEqual(placed.length, policy.Statement.length, "every statement belongs to one part");
+        const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
+        assert.ok(readme.includes(`(${PARTS.map((p) => p.map((x) => `\`${x}\``).join("+")).join(", ")})`), "README names the parts the program attaches");
         for (const prefixes of PARTS) {
             const part = { Version: "2012-10-17", Statement: policy.Statement.filter((s) => prefixes.some((p) => s.Sid.startsWith(p))) };
             assert.ok(JSON.stringify(part).length <= 6144, `${prefixes.join("+")}: ${JSON.stringify(part).length} characters`);
