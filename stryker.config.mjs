@@ -16,6 +16,7 @@ const LAYERS = {
         spec: [
             "test/config.test.ts", "test/config-gaps.test.ts", "test/cluster-config.test.ts", "test/storage-config.test.ts", "test/ingress-config.test.ts", "test/pulumi-yaml.test.ts",
             "test/secrets-config.test.ts", "test/sso-config.test.ts", "test/sso-database.test.ts", "test/observability-config.test.ts", "test/tenants-config.test.ts",
+            "test/delivery-config.test.ts",
         ],
     },
     secrets: {
@@ -26,6 +27,7 @@ const LAYERS = {
     sso: { mutate: ["components/sso/**/*.ts"], spec: ["test/sso.test.ts", "test/sso-brokers.test.ts", "test/sso-database.test.ts"] },
     observability: { mutate: ["components/observability/**/*.ts"], spec: ["test/observability.test.ts"] },
     tenants: { mutate: ["components/tenants/**/*.ts", "components/policy/**/*.ts"], spec: ["test/tenants.test.ts"] },
+    delivery: { mutate: ["components/delivery/**/*.ts", "components/registry/**/*.ts"], spec: ["test/delivery.test.ts", "test/chart-contract.test.ts"] },
 };
 
 const layer = process.env.MUTATION_LAYER ?? "stacks";
