@@ -95,8 +95,11 @@ describe("delivery: decisions", () => {
             builderAddress: "tcp://buildkitd.team-b-builds.svc:1234",
             controller: { serviceAccount: "arc-gha-rs-controller", namespace: "arc-systems" },
             nodePool: "default",
+            requiredLabels: ["app.kubernetes.io/name", "app.kubernetes.io/version", "acme.example/team"],
         });
         assert.deepStrictEqual([v.minRunners, v.maxRunners, v.runnerScaleSetName, v.githubConfigSecret], [0, 5, "team-b", "github-app"]);
+        // Every label the admission policy requires, so its pods are admitted.
+        assert.deepStrictEqual(v.template.metadata.labels, { "app.kubernetes.io/name": "ci-runner", "app.kubernetes.io/version": "2.336.0", "acme.example/team": "team-b" });
         const c = v.template.spec.containers[0];
         assert.deepStrictEqual(c.securityContext, { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, runAsNonRoot: true, readOnlyRootFilesystem: false });
         assert.deepStrictEqual(v.template.spec.securityContext.seccompProfile, { type: "RuntimeDefault" });
@@ -176,6 +179,10 @@ describeStacks((stack) => `delivery in stack ${stack}`, "platform-delivery", ({ 
         const association = inputs(named(res(), "tenant-team-a-delivery-runner-association"));
         assert.deepStrictEqual([association.namespace, association.serviceAccount], ["team-a", "ci-runner"]);
         assert.ok(!res().some((r) => r.name.startsWith("tenant-payments-delivery-runner")), "payments has no CI");
+        // Its pods carry the labels the stack's admission policy requires, and may reach the Pod Identity agent.
+        assert.deepStrictEqual(Object.keys(values.template.metadata.labels).sort(), production ? ["app.kubernetes.io/name", "app.kubernetes.io/version"] : ["app.kubernetes.io/name"]);
+        const agent = inputs(named(res(), "tenant-team-a-delivery-runner-pod-identity")).spec;
+        assert.deepStrictEqual([agent.podSelector.matchLabels, agent.egress[0].to[0].ipBlock.cidr], [{ "app.kubernetes.io/name": "ci-runner" }, "169.254.170.23/32"]);
         // The GitHub App's key comes from the tenant's own Vault path through its own store.
         const secret = inputs(named(res(), "tenant-team-a-delivery-github-app"));
         assert.deepStrictEqual([secret.spec.secretStoreRef.name, secret.spec.data[0].remoteRef.key], ["tenant-team-a", "tenants/team-a/ci/github-app"]);

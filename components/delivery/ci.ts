@@ -71,6 +71,27 @@ export interface ScaleSetValuesArgs {
     readonly controller: { readonly serviceAccount: string; readonly namespace: string };
     /** Karpenter's NodePool the runners land on (spot where the pool allows it). */
     readonly nodePool: string;
+    /** Labels the admission policy requires on tenant pods (policy.requiredLabels). */
+    readonly requiredLabels: readonly string[];
+}
+
+/** The runner pods' labels: every label the admission policy requires, with the runner's name and version. */
+export function runnerLabels(requiredLabels: readonly string[], a: { readonly tenant: string; readonly runnerImage: string }): Record<string, string> {
+    const version = a.runnerImage.split(/[:@]/).pop()!.replace(/^sha256$/, "digest");
+    const known: Record<string, string> = { [APP_LABEL]: "ci-runner", "app.kubernetes.io/version": version, "app.kubernetes.io/part-of": a.tenant };
+    return Object.fromEntries([...new Set([APP_LABEL, ...requiredLabels])].map((l) => [l, known[l] ?? a.tenant]));
+}
+
+/** Pod Identity's credentials come from the node's agent at a link-local address the tenant's egress policy excludes. */
+export function podIdentityEgressSpec(namespace: string) {
+    return {
+        metadata: { name: "allow-pod-identity-ci-runner", namespace },
+        spec: {
+            podSelector: { matchLabels: { [APP_LABEL]: "ci-runner" } },
+            policyTypes: ["Egress"],
+            egress: [{ to: [{ ipBlock: { cidr: "169.254.170.23/32" } }], ports: [{ protocol: "TCP", port: 80 }] }],
+        },
+    };
 }
 
 /** gha-runner-scale-set values: the tenant's runners, restricted Pod Security, zero when idle, on Karpenter capacity. */
@@ -85,7 +106,7 @@ export function scaleSetValues(a: ScaleSetValuesArgs) {
         maxRunners: ci.maxRunners,
         controllerServiceAccount: { name: a.controller.serviceAccount, namespace: a.controller.namespace },
         template: {
-            metadata: { labels: { [APP_LABEL]: "ci-runner" } },
+            metadata: { labels: runnerLabels(a.requiredLabels, { tenant: a.tenant.name, runnerImage: a.runnerImage }) },
             spec: {
                 serviceAccountName: RUNNER_SERVICE_ACCOUNT,
                 // The runner image's user (runner, 1001).

@@ -53,6 +53,8 @@ export interface AppDeliveryArgs {
     readonly namespaces: { readonly argocd: string; readonly runners: string };
     /** Karpenter's NodePool runners land on. */
     readonly nodePool: string;
+    /** Labels the admission policy requires on tenant pods (the runners carry them). */
+    readonly requiredLabels: readonly string[];
 }
 
 /** Application delivery: Argo CD on SSO, the GitHub Actions runner controller, and each tenant's project, runners and builder. */
@@ -118,6 +120,7 @@ export class AppDelivery extends pulumi.ComponentResource {
                         argocd: { namespace: args.namespaces.argocd, release: this.argocd },
                         runners: { namespace: args.namespaces.runners, serviceAccount: ARC_CONTROLLER_SERVICE_ACCOUNT, release: this.runnerController },
                         nodePool: args.nodePool,
+                        requiredLabels: args.requiredLabels,
                     },
                     { parent: this },
                 ),

@@ -13,6 +13,7 @@ import {
     builderServiceSpec,
     ecrPushPolicy,
     githubAppSecretSpec,
+    podIdentityEgressSpec,
     RUNNER_SERVICE_ACCOUNT,
     scaleSetValues,
 } from "./ci";
@@ -39,6 +40,8 @@ export interface TenantDeliveryArgs {
     readonly runners: { readonly namespace: string; readonly serviceAccount: string; readonly release: pulumi.Resource };
     /** Karpenter's NodePool runners land on. */
     readonly nodePool: string;
+    /** Labels the admission policy requires on tenant pods. */
+    readonly requiredLabels: readonly string[];
 }
 
 /**
@@ -86,6 +89,7 @@ export class TenantDelivery extends pulumi.ComponentResource {
 
         // Runners push to the tenant's repository and nothing else.
         const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-runner-sa`, { metadata: { name: RUNNER_SERVICE_ACCOUNT, namespace: ciNamespace } }, { ...k8sOpts, dependsOn: args.tenant.ready });
+        new k8s.networking.v1.NetworkPolicy(`${name}-runner-pod-identity`, podIdentityEgressSpec(ciNamespace), { ...k8sOpts, dependsOn: args.tenant.ready });
         const identity = args.cluster.workloadIdentity(`${name}-runner`, { namespace: ciNamespace, serviceAccount: RUNNER_SERVICE_ACCOUNT, policy: repository.arn.apply(ecrPushPolicy) }, { parent: this });
         const appSecret = new k8s.apiextensions.CustomResource(
             `${name}-github-app`,
@@ -106,6 +110,7 @@ export class TenantDelivery extends pulumi.ComponentResource {
                     builderAddress: builderAddress(buildNamespace),
                     controller: { serviceAccount: args.runners.serviceAccount, namespace: args.runners.namespace },
                     nodePool: args.nodePool,
+                    requiredLabels: args.requiredLabels,
                 }),
             },
             { ...k8sOpts, dependsOn: [args.runners.release, serviceAccount, identity, appSecret, ...args.tenant.ready] },

@@ -251,6 +251,7 @@ export class Platform extends pulumi.ComponentResource {
                 settings: cfg.appDelivery,
                 namespaces: { argocd: PLATFORM_NAMESPACES.gitops, runners: PLATFORM_NAMESPACES.ciRunners },
                 nodePool: KARPENTER_NODE_POOL,
+                requiredLabels: cfg.policy.requiredLabels,
             },
             layer,
         );
