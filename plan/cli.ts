@@ -3,7 +3,7 @@ import * as fs from "fs";
 import { parseArgs } from "util";
 import { Plan, PlanError, planStack, PROJECT_DIR } from "./engine";
 import { diffPlans, refusedMoves, refusedReplacements, renderDiff } from "./diff";
-import { renderMermaid } from "./graph";
+import { renderMermaid, renderSvg } from "./graph";
 import { renderOutputs, renderTree, renderVersions } from "./render";
 import * as path from "path";
 import { listStacks, readStackConfig, resolveSets, StackFileError } from "./stack-files";
@@ -19,7 +19,7 @@ the component tree with resource counts and the stack outputs (secrets masked).
   --diff-file FILE   list what changes going from a saved plan (--json) to this stack
   --timings FILE     write the run's phase timings and peak memory as JSON (npm run bench:plan reads it)
   --policy           print only the policy pack's verdict (exit 1 on a mandatory violation)
-  --graph FILE.mmd   write the layers and their dependencies as a Mermaid flowchart
+  --graph FILE.mmd|FILE.svg  write the layers and their dependencies: Mermaid text, or an SVG picture (Graphviz)
   --set KEY=VALUE    override one config key for this run (VALUE as Pulumi stores it: text or JSON),
                      or one leaf of a structured key by its dotted path, the rest kept:
                      --set platform:network.natGateways=OnePerAz --set platform:cluster.karpenter.cpuLimit=128`;
@@ -58,9 +58,13 @@ async function main(argv: string[]): Promise<number> {
         console.error("use either --diff or --diff-file, not both");
         return 2;
     }
+    if (args.graph && !/\.(mmd|svg)$/.test(args.graph)) {
+        console.error(`--graph ${args.graph}: expected a .mmd file (Mermaid text) or a .svg file (a picture)`);
+        return 2;
+    }
 
     // Where the plan will be written must exist before a plan is spent on it.
-    for (const [option, file] of [["--json", args.json], ["--timings", args.timings]] as const) {
+    for (const [option, file] of [["--json", args.json], ["--timings", args.timings], ["--graph", args.graph]] as const) {
         if (file && !fs.existsSync(path.dirname(path.resolve(file)))) {
             console.error(`${option} ${file}: directory ${path.dirname(path.resolve(file))} does not exist`);
             return 1;
@@ -114,11 +118,7 @@ async function main(argv: string[]): Promise<number> {
     const diff = base ? diffPlans(base, plan) : undefined;
     if (diff) console.log(`\n${renderDiff(diff)}`);
     if (args.graph) {
-        if (!args.graph.endsWith(".mmd")) {
-            console.error(`--graph ${args.graph}: expected a .mmd file (Mermaid text; render it with any Mermaid viewer)`);
-            return 2;
-        }
-        fs.writeFileSync(args.graph, renderMermaid(plan));
+        fs.writeFileSync(args.graph, args.graph.endsWith(".svg") ? await renderSvg(plan) : renderMermaid(plan));
         console.log(`\nLayer graph written to ${args.graph}`);
     }
     if (args.json) {

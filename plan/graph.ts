@@ -1,4 +1,5 @@
-// The platform's layers and how they depend on each other, from a recorded plan, as a Mermaid flowchart.
+// The platform's layers and how they depend on each other, from a recorded plan, as a Mermaid flowchart or an SVG
+// picture (Graphviz, compiled to WebAssembly by @hpcc-js/wasm-graphviz: no browser, no native binary).
 import type { Plan, PlannedResource } from "./engine";
 
 /** The layer a resource belongs to: its ancestor right below the Platform component (itself if it is one). */
@@ -44,4 +45,25 @@ export function renderMermaid(plan: Pick<Plan, "resources">): string {
         ...edges.map(([a, b]) => `  ${id(a)} --> ${id(b)}`),
         "",
     ].join("\n");
+}
+
+/** Graphviz DOT text of the same graph: what the SVG is laid out from. */
+export function renderDot(plan: Pick<Plan, "resources">): string {
+    const { layers, edges, sizes } = layerGraph(plan);
+    const label = (l: PlannedResource) => `${l.type.replace(/^platform:/, "")}\\n${sizes.get(l.urn) ?? 0} resources`;
+    return [
+        "digraph platform {",
+        '  rankdir=LR; node [shape=box, style="rounded,filled", fillcolor="#eef3fb", fontname="Helvetica"]; edge [color="#557799"];',
+        ...layers.map((l) => `  ${id(l.urn)} [label="${label(l)}"];`),
+        ...edges.map(([a, b]) => `  ${id(a)} -> ${id(b)};`),
+        "}",
+        "",
+    ].join("\n");
+}
+
+/** The graph as an SVG document. */
+export async function renderSvg(plan: Pick<Plan, "resources">): Promise<string> {
+    const { Graphviz } = await import("@hpcc-js/wasm-graphviz");
+    const graphviz = await Graphviz.load();
+    return graphviz.dot(renderDot(plan), "svg");
 }

@@ -6,7 +6,7 @@ import { spawnSync } from "child_process";
 import { COMPILED, decodeProperties, planStack, PROJECT_DIR } from "../plan/engine";
 import { diffPlans, refusedReplacements, renderDiff } from "../plan/diff";
 import { pinnedVersions, renderOutputs, renderTree } from "../plan/render";
-import { renderMermaid } from "../plan/graph";
+import { renderMermaid, renderSvg } from "../plan/graph";
 import { listStacks, plaintextSecretPaths, readStackConfig, resolveSets, SECRET_PLACEHOLDER, StackFileError } from "../plan/stack-files";
 import { committedPlan } from "./plans";
 import { mapStack } from "../plan/stack-trace";
@@ -289,6 +289,20 @@ describe("plan: the layer graph @stack", function () {
         const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
         assert.ok(readme.includes(text.trim()), "README's picture is the prod graph as the plan draws it");
     });
+
+    it("draws the same graph as an SVG picture through Graphviz (docs/layers-prod.svg is prod's)", async () => {
+        const plan = await committedPlan("prod");
+        const svg = await renderSvg(plan);
+        assert.match(svg, /^<\?xml[^]*<svg /);
+        const titles = [...svg.matchAll(/<g id="(node|edge)\d+" class="(?:node|edge)">\s*<title>([^<]+)<\/title>/g)].map((m) => [m[1], m[2].replace("&#45;&gt;", "->")]);
+        const mermaid = renderMermaid(plan);
+        assert.deepStrictEqual(titles.filter((t) => t[0] === "node").map((t) => t[1]), [...mermaid.matchAll(/^ {2}(\w+)\["/gm)].map((m) => m[1]));
+        const edges = [...mermaid.matchAll(/^ {2}(\w+) --> (\w+)$/gm)].map((m) => `${m[1]}->${m[2]}`);
+        assert.ok(edges.length > 10);
+        assert.deepStrictEqual(titles.filter((t) => t[0] === "edge").map((t) => t[1]).sort(), edges.sort());
+        assert.match(svg, />delivery:AppDelivery<\/text>/);
+        assert.strictEqual(fs.readFileSync(path.join(PROJECT_DIR, "docs", "layers-prod.svg"), "utf8"), svg, "docs/layers-prod.svg is what npm run plan -- --stack prod --graph draws");
+    });
 });
 
 describe("plan: the command line @stack", function () {
@@ -318,6 +332,12 @@ describe("plan: the command line @stack", function () {
         assert.strictEqual(bad.status, 1, bad.stdout + bad.stderr);
         assert.match(bad.stdout, /\[mandatory\] eks-endpoint-not-open: .*private endpoint access is off/);
         assert.doesNotMatch(bad.stdout, /Stack platform\/dev/);
+    });
+
+    it("refuses a graph file that is neither .mmd nor .svg before planning", () => {
+        const run = cli("--stack", "dev", "--graph", "layers.png");
+        assert.deepStrictEqual([run.status, run.stdout], [2, ""]);
+        assert.match(run.stderr, /--graph layers\.png: expected a \.mmd file \(Mermaid text\) or a \.svg file \(a picture\)/);
     });
 
     it("exits non-zero with the validation message on a config error", () => {
