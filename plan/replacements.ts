@@ -27,11 +27,15 @@ export const REPLACEMENT_FIELDS: Readonly<Record<string, readonly string[]>> = {
     "aws:rds/instance:Instance": ["identifier", "identifierPrefix", "engine", "dbName", "username", "kmsKeyId", "storageEncrypted", "availabilityZone"],
     "aws:rds/parameterGroup:ParameterGroup": ["name", "namePrefix", "family"],
     "aws:secretsmanager/secret:Secret": ["name", "namePrefix"],
+    // Encryption is fixed when a repository is created (ECR has no call to change it).
+    "aws:ecr/repository:Repository": ["name", "encryptionConfigurations"],
+    "aws:ecr/pullThroughCacheRule:PullThroughCacheRule": ["ecrRepositoryPrefix", "upstreamRegistryUrl", "upstreamRepositoryPrefix"],
+    "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate": ["prefix"],
     "aws:eks/identityProviderConfig:IdentityProviderConfig": ["clusterName", "oidc"],
 };
 
 /** Types no stack change may replace, protected or not: replacing them loses the platform (or its data). */
-export const NEVER_REPLACED: ReadonlySet<string> = new Set(["aws:eks/cluster:Cluster", "aws:ec2/vpc:Vpc", "aws:efs/fileSystem:FileSystem", "aws:rds/instance:Instance"]);
+export const NEVER_REPLACED: ReadonlySet<string> = new Set(["aws:eks/cluster:Cluster", "aws:ec2/vpc:Vpc", "aws:efs/fileSystem:FileSystem", "aws:rds/instance:Instance", "aws:ecr/repository:Repository"]);
 
 /** The changed diff paths (`inputs.a.b[0]`) of a resource of `type` that force its replacement. */
 export function replacingPaths(type: string, changedPaths: readonly string[]): string[] {

@@ -166,7 +166,14 @@ export const tenantCiSchema = z.strictObject({
         .prefault({}),
 });
 
-type TenantDelivery = Pick<TenantConfig, "name" | "gitops" | "ci" | "ecrRepository"> & { readonly namespaces: readonly string[] };
+type TenantDelivery = Pick<TenantConfig, "name" | "dataName" | "gitops" | "ci" | "ecrRepository" | "internetEgress" | "quota"> & { readonly namespaces: readonly string[] };
+
+/** CPU in cores and memory in MiB, as quantities add up against a quota. */
+const cores = (q: string) => (q.endsWith("m") ? Number(q.slice(0, -1)) / 1000 : Number(q));
+const mebibytes = (q: string) => Number(q.slice(0, -2)) * { M: 1, G: 1024, T: 1048576 }[q.slice(-2, -1) as "M"];
+
+/** Does an SSH repository URL fall under a credential's URL prefix? */
+const covers = (prefix: string, url: string) => url.startsWith(prefix.endsWith("/") || prefix.endsWith(":") ? prefix : `${prefix}/`) || url === prefix;
 
 /** Rules across the delivery settings, the tenants that use them and the environment. */
 export function checkDelivery(
@@ -182,6 +189,8 @@ export function checkDelivery(
         }
         if (!a.redisHa) issue(at("argocd", "redisHa"), "expected true in production (one Redis is a single point of failure)", a.redisHa);
         if (a.zoneSpread !== "DoNotSchedule") issue(at("argocd", "zoneSpread"), "expected DoNotSchedule in production", a.zoneSpread);
+        if (a.controllerReplicas < 2) issue(at("argocd", "controllerReplicas"), "expected at least 2 in production (a lost controller's shard moves to another)", a.controllerReplicas);
+        if (d.runners.controllerReplicas < 2) issue(at("runners", "controllerReplicas"), "expected at least 2 in production (leader election keeps one running)", d.runners.controllerReplicas);
         if (a.localAdmin) issue(at("argocd", "localAdmin"), "expected false in production (logins through SSO only)", a.localAdmin);
         if (d.signatures.action !== "Enforce") issue(at("signatures", "action"), "expected Enforce in production", d.signatures.action);
     }
@@ -221,6 +230,13 @@ export function checkDelivery(
         });
         const appNs = t.gitops?.application?.namespace;
         if (appNs !== undefined && !t.namespaces.includes(appNs)) issue(where("gitops", "application", "namespace"), `expected one of the tenant's namespaces (${t.namespaces.join(", ")})`, appNs);
+        (t.gitops?.sourceRepos ?? []).forEach((repo, j) => {
+            // Argo CD reaches an SSH repository only with a key: one of the credential templates must cover it.
+            const ssh = !repo.startsWith("https://");
+            if (ssh && !a.repositoryCredentials.some((c) => c.type === "SshKey" && covers(c.urlPrefix, repo))) {
+                issue(where("gitops", "sourceRepos", j), "expected an https URL, or an SSH URL under the urlPrefix of an appDelivery.argocd.repositoryCredentials entry of type SshKey", repo);
+            }
+        });
         const appRepo = t.gitops?.application?.repoURL;
         if (appRepo !== undefined && !t.gitops!.sourceRepos.includes(appRepo)) issue(where("gitops", "application", "repoURL"), "expected one of gitops.sourceRepos", appRepo);
         const ci = t.ci;
@@ -229,6 +245,20 @@ export function checkDelivery(
         if (ci.githubConfigUrl === undefined) issue(where("ci", "githubConfigUrl"), "required with CI enabled: the organization or repository its runners serve", undefined);
         if (ci.namespace !== undefined && !t.namespaces.includes(ci.namespace)) issue(where("ci", "namespace"), `expected one of the tenant's namespaces (${t.namespaces.join(", ")})`, ci.namespace);
         if (!t.ecrRepository) issue(where("ecrRepository"), "expected true with CI enabled: the runners push to the tenant's repository", t.ecrRepository);
+        if (!t.internetEgress) issue(where("internetEgress"), "expected true with CI enabled: runners reach GitHub over the internet", t.internetEgress);
+        const data = t.dataName ?? t.name;
+        if (`${data}-builds`.length > 63) issue(where("ci", "enabled"), `expected a data name of at most 56 characters with CI enabled (its builder namespace ${data}-builds must be a DNS label)`, data);
+        // All runners busy at once must fit the namespace's quota (else the last ones never start).
+        const n = ci.maxRunners;
+        const fits: ["limitsCpu" | "limitsMemory" | "requestsCpu" | "requestsMemory", number, number][] = [
+            ["limitsCpu", n * cores(ci.runner.limitsCpu), cores(t.quota.limitsCpu)],
+            ["limitsMemory", n * mebibytes(ci.runner.limitsMemory), mebibytes(t.quota.limitsMemory)],
+            ["requestsCpu", n * cores(ci.runner.requestsCpu), cores(t.quota.requestsCpu)],
+            ["requestsMemory", n * mebibytes(ci.runner.requestsMemory), mebibytes(t.quota.requestsMemory)],
+        ];
+        for (const [key, need, quota] of fits) {
+            if (need > quota) issue(where("ci", "maxRunners"), `expected maxRunners x runner.${key} within the quota's ${key} (${t.quota[key]}); ${n} runners need ${ci.runner[key]} each`, n);
+        }
         if (ci.minRunners > ci.maxRunners) issue(where("ci", "minRunners"), `expected at most maxRunners (${ci.maxRunners})`, ci.minRunners);
         if (!ctx.karpenter) issue(where("ci", "enabled"), "expected cluster.karpenter.enabled: runners run on Karpenter capacity", ci.enabled);
     });

@@ -44,6 +44,10 @@ export const tenantSchema = z.strictObject({
     hostnames: z.array(z.string()).default([]).describe("Hostnames its HTTPRoutes may use: <label>.<ingress.domain> (the gateway's wildcard certificate)."),
     internetEgress: z.boolean().default(true).describe("Pods may open connections to the internet (never to the instance metadata service)."),
     ecrRepository: z.boolean().default(false).describe("An ECR repository <name>/apps: scan on push, immutable tags, encrypted with the registry key, the registry lifecycle."),
+    repositoryEncryption: z
+        .enum(["Kms", "Aes256"], oneOf(["Kms", "Aes256"]))
+        .default("Kms")
+        .describe("Kms: the registry's key. Aes256 keeps a repository created before the registry key as it is (ECR cannot change a repository's encryption; a change replaces it and loses its images)."),
     bucket: z.boolean().default(false).describe("An S3 bucket through the platform's secure bucket component."),
     gitops: tenantGitopsSchema.optional().describe("Its Argo CD project's source repositories and destinations, and an optional Application."),
     ci: tenantCiSchema.prefault({}).describe("A GitHub Actions runner scale set in its namespace, and a rootless image builder."),

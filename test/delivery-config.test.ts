@@ -26,6 +26,12 @@ const cases: BadInput[] = [
     ["CI enabled without GitHub App settings", withTenants(dev, { ...TEAM, ci: { enabled: true, githubConfigUrl: "https://github.com/acme" } }), ["platform:tenants.list[0].ci.githubApp", "required with CI enabled"]],
     ["CI enabled without a GitHub URL", withTenants(dev, { ...TEAM, ci: { enabled: true, githubApp: { appId: 1, installationId: 2 } } }), ["platform:tenants.list[0].ci.githubConfigUrl", "required with CI enabled"]],
     ["CI without a repository to push to", withTenants(dev, { ...TEAM, ecrRepository: false, ci: CI }), ["platform:tenants.list[0].ecrRepository", "expected true with CI enabled"]],
+    ["CI for a tenant without internet egress (runners reach GitHub)", withTenants(dev, { ...TEAM, internetEgress: false, ci: CI }), ["platform:tenants.list[0].internetEgress", "expected true with CI enabled"]],
+    ["more runners than the quota holds", withTenants(dev, { ...TEAM, quota: { limitsCpu: "4", requestsCpu: "2" }, ci: { ...CI, maxRunners: 5, runner: { limitsCpu: "1" } } }), ["platform:tenants.list[0].ci.maxRunners", "expected maxRunners x runner.limitsCpu within the quota's limitsCpu (4); 5 runners need 1 each"]],
+    ["runners whose memory outgrows the quota", withTenants(dev, { ...TEAM, ci: { ...CI, maxRunners: 5 } }), ["platform:tenants.list[0].ci.maxRunners", "runner.limitsMemory within the quota's limitsMemory (16Gi)"]],
+    ["a builder namespace longer than a DNS label", withTenants(dev, { ...TEAM, name: "team-bee", previousName: "team-b", namespaces: ["team-b"], dataName: "d".repeat(57), ci: CI }), ["platform:tenants.list[0].ci.enabled", "expected a data name of at most 56 characters"]],
+    ["an SSH source repository no credential covers", withTenants(dev, { ...TEAM, gitops: { sourceRepos: ["git@gitlab.example.org:acme/b.git"] } }), ["platform:tenants.list[0].gitops.sourceRepos[0]", "under the urlPrefix of an appDelivery.argocd.repositoryCredentials entry of type SshKey"]],
+    ["an unknown repository encryption", withTenants(dev, { ...TEAM, repositoryEncryption: "SSE-C" }), ["platform:tenants.list[0].repositoryEncryption", "expected Kms | Aes256"]],
     ["a GitHub URL that is not GitHub", withTenants(dev, { ...TEAM, ci: { ...CI, githubConfigUrl: "https://gitlab.com/acme" } }), ["platform:tenants.list[0].ci.githubConfigUrl", "expected a GitHub organization or repository URL"]],
     ["more idle runners than the maximum", withTenants(dev, { ...TEAM, ci: { ...CI, minRunners: 6, maxRunners: 5 } }), ["platform:tenants.list[0].ci.minRunners", "expected at most maxRunners (5)"]],
     ["runners in another tenant's namespace", withTenants(dev, { ...TEAM, ci: { ...CI, namespace: "team-a" } }), ["platform:tenants.list[0].ci.namespace", "expected one of the tenant's namespaces"]],
@@ -45,6 +51,8 @@ const cases: BadInput[] = [
     ["a credential prefix that is not a Git URL", delivery(dev, (d) => (d.argocd.repositoryCredentials[0].urlPrefix = "github.com/acme")), ["platform:appDelivery.argocd.repositoryCredentials[0].urlPrefix", "expected an https or ssh Git URL"]],
     ["an unknown key", delivery(dev, (d) => (d.argocd.replicas = 2)), ["platform:appDelivery.argocd", "replicas"]],
     ["a lifecycle keeping no image", delivery(dev, (d) => (d.registry.lifecycle.keepImages = 0)), ["platform:appDelivery.registry.lifecycle.keepImages", "expected 1 to 10000 images"]],
+    ["production: one application controller", delivery(prod, (d) => (d.argocd.controllerReplicas = 1)), ["platform:appDelivery.argocd.controllerReplicas", "at least 2 in production"]],
+    ["production: one runner controller", delivery(prod, (d) => (d.runners.controllerReplicas = 1)), ["platform:appDelivery.runners.controllerReplicas", "at least 2 in production"]],
     ["production: one Argo CD server", delivery(prod, (d) => (d.argocd.serverReplicas = 1)), ["platform:appDelivery.argocd.serverReplicas", "at least 2 in production"]],
     ["production: no Redis HA", delivery(prod, (d) => (d.argocd.redisHa = false)), ["platform:appDelivery.argocd.redisHa", "expected true in production"]],
     ["production: the local admin kept", delivery(prod, (d) => (d.argocd.localAdmin = true)), ["platform:appDelivery.argocd.localAdmin", "logins through SSO only"]],
@@ -67,6 +75,13 @@ describe("config: bad application delivery input is rejected with key, value and
         assert.deepStrictEqual(cfg.pullThroughCacheCredentials, { "docker-hub": { username: "bot", accessToken: "dckr_pat_SECRET" } });
         const stray = { ...raw, "platform:pullThroughCacheCredentials": JSON.stringify({ quay: { username: "u", accessToken: "t" } }) };
         assert.throws(() => parsePlatformConfig(stray, "platform", (k) => k === "platform:pullThroughCacheCredentials"), /platform:pullThroughCacheCredentials\.quay: expected the prefix of a pull-through cache whose upstream needs credentials; got "\[secret\]"/);
+    });
+
+    it("accepts an SSH repository under an SshKey credential's prefix, and runners that fit the quota exactly", () => {
+        const cfg = parsePlatformConfig(withTenants(dev, { ...TEAM, gitops: { sourceRepos: ["git@github.com:acme/b.git"] }, quota: { requestsCpu: "2", limitsCpu: "4" }, ci: { ...CI, maxRunners: 4, runner: { requestsCpu: "500m", limitsCpu: "1" } } }), "platform");
+        assert.deepStrictEqual([cfg.tenants.all[0].gitops?.sourceRepos, cfg.tenants.all[0].ci.maxRunners, cfg.tenants.all[0].repositoryEncryption], [["git@github.com:acme/b.git"], 4, "Kms"]);
+        // The prefix is a path boundary: git@github.com:acme does not cover git@github.com:acme-evil/x.git.
+        assert.throws(() => parsePlatformConfig(withTenants(dev, { ...TEAM, gitops: { sourceRepos: ["git@github.com:acme-evil/x.git"] } }), "platform"), /sourceRepos\[0\]: expected an https URL, or an SSH URL under the urlPrefix/);
     });
 
     it("accepts https and ssh Git URLs and nothing else", () => {

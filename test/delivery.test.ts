@@ -3,9 +3,10 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { crdProblems, readCrdSchema } from "../plan/crd-contract";
 import { PROJECT_DIR } from "../plan/engine";
-import { applicationSpec, appProjectSpec, PLATFORM_OWNED_KINDS, rbacPolicy } from "../components/delivery/app-projects";
+import { applicationSpec, appProjectSpec, rbacPolicy, TENANT_DEPLOYABLE_KINDS } from "../components/delivery/app-projects";
 import { argocdValues, oidcConfig } from "../components/delivery/argocd-values";
-import { ecrPushPolicy, scaleSetValues } from "../components/delivery/ci";
+import { ecrPushPolicy, runnerLabels, scaleSetValues } from "../components/delivery/ci";
+import { replacementRefused, replacingPaths } from "../plan/replacements";
 import { lifecyclePolicyText, pullThroughNodePolicy } from "../components/registry/registry";
 import { tenantSchema } from "../stacks/schema-tenants";
 import { appDeliverySchema } from "../stacks/schema-delivery";
@@ -24,7 +25,11 @@ describe("delivery: decisions", () => {
             { server: "https://kubernetes.default.svc", namespace: "team-b-preview" },
         ]);
         assert.deepStrictEqual([p.spec.sourceRepos, p.spec.clusterResourceWhitelist], [["https://github.com/acme/b.git"], []]);
-        assert.deepStrictEqual(p.spec.namespaceResourceBlacklist.map((k) => k.kind), ["ResourceQuota", "LimitRange", "NetworkPolicy", "Role", "RoleBinding", "SecretStore"]);
+        // Only what the tenant's own edit role could create: never its quota, policies, RBAC, a Gateway or a PushSecret.
+        const kinds = p.spec.namespaceResourceWhitelist.map((k) => k.kind as string);
+        assert.ok(kinds.includes("Deployment") && kinds.includes("HTTPRoute") && kinds.includes("ExternalSecret"), kinds.join());
+        for (const never of ["ResourceQuota", "LimitRange", "NetworkPolicy", "Role", "RoleBinding", "SecretStore", "Gateway", "PushSecret", "Policy", "DaemonSet"]) assert.ok(!kinds.includes(never), never);
+        assert.strictEqual(p.spec.namespaceResourceWhitelist.length, TENANT_DEPLOYABLE_KINDS.length);
         assert.deepStrictEqual(p.spec.roles[0].groups, ["tenant-team-b"]);
         // Every policy line is about this project only.
         assert.ok(p.spec.roles[0].policies.every((line) => line.startsWith("p, proj:team-b:members, ") && (line.includes(", team-b/*, allow") || line.endsWith(", team-b, allow"))));
@@ -58,6 +63,23 @@ describe("delivery: decisions", () => {
             enablePKCEAuthentication: true,
             requestedScopes: ["openid", "profile", "email", "groups"],
         });
+    });
+
+    it("labels runner pods with their version from a tag, or a digest's first 12 digits (a label holds at most 63)", () => {
+        assert.strictEqual(runnerLabels(["app.kubernetes.io/version"], { tenant: "t", runnerImage: "ghcr.io/actions/actions-runner:2.336.0" })["app.kubernetes.io/version"], "2.336.0");
+        const digest = runnerLabels(["app.kubernetes.io/version"], { tenant: "t", runnerImage: `ghcr.io/actions/actions-runner@sha256:${"ab12".repeat(16)}` })["app.kubernetes.io/version"];
+        assert.strictEqual(digest, "sha256-ab12ab12ab12");
+    });
+
+    it("lets CI sign with the signing key when signatures use one, and nothing more", () => {
+        const doc = ecrPushPolicy("arn:aws:ecr:eu-west-1:1:repository/b/apps", "arn:aws:kms:eu-west-1:1:key/k");
+        assert.deepStrictEqual(doc.Statement[2], { Sid: "SignImages", Effect: "Allow", Action: ["kms:Sign", "kms:GetPublicKey", "kms:DescribeKey"], Resource: "arn:aws:kms:eu-west-1:1:key/k" });
+        assert.strictEqual(ecrPushPolicy("arn:aws:ecr:eu-west-1:1:repository/b/apps").Statement.length, 2);
+    });
+
+    it("refuses, in the plan diff, a change of a repository's encryption (it would replace the repository and its images)", () => {
+        assert.deepStrictEqual(replacingPaths("aws:ecr/repository:Repository", ["inputs.encryptionConfigurations[0].encryptionType", "inputs.tags.team"]), ["inputs.encryptionConfigurations[0].encryptionType"]);
+        assert.strictEqual(replacementRefused({ type: "aws:ecr/repository:Repository", protect: false }), true);
     });
 
     it("pushes from CI to the tenant's repository only (the registry token is account-wide by AWS's design)", () => {
@@ -115,7 +137,6 @@ describe("delivery: decisions", () => {
         assert.deepStrictEqual(crdProblems(application, { spec: applicationSpec(t, { namespace: "argocd" })!.spec }), []);
         // The check can fail: a misspelt field.
         assert.deepStrictEqual(crdProblems(project, { spec: { clusterResourceWhitelists: [] } }), ["spec.clusterResourceWhitelists: unknown field (the API server would prune it)"]);
-        assert.ok(PLATFORM_OWNED_KINDS.length > 0);
     });
 });
 
@@ -163,7 +184,11 @@ describeStacks((stack) => `delivery in stack ${stack}`, "platform-delivery", ({ 
         assert.deepStrictEqual(teamA.spec.destinations.map((d: any) => d.namespace), production ? ["team-a"] : ["team-a", "team-a-preview"]);
         assert.deepStrictEqual(teamA.spec.clusterResourceWhitelist, []);
         assert.deepStrictEqual(inputs(named(res(), "tenant-payments-delivery-project")).spec.destinations.map((d: any) => d.namespace), ["payments"]);
-        for (const p of projects) assert.ok(p.dependsOn.includes(named(res(), "platform-delivery-argocd").urn), p.name);
+        // After Argo CD's finalizer clean-up (itself after Argo CD): on destroy they go while Argo CD still runs.
+        const cleanup = named(res(), "platform-delivery-argocd-finalizer-cleanup");
+        assert.ok(cleanup.dependsOn.includes(named(res(), "platform-delivery-argocd").urn));
+        assert.deepStrictEqual(inputs(cleanup).values.objects.find((o: any) => o.kind === "Job") !== undefined, true);
+        for (const p of projects) assert.ok(p.dependsOn.includes(cleanup.urn), p.name);
         const apps = ofType(res(), "kubernetes:argoproj.io/v1alpha1:Application");
         assert.deepStrictEqual(apps.map((a) => [inputs(a).metadata.name, inputs(a).spec.source.path]), [["team-a", production ? "envs/prod" : "envs/dev"]]);
     });
@@ -179,10 +204,18 @@ describeStacks((stack) => `delivery in stack ${stack}`, "platform-delivery", ({ 
         const association = inputs(named(res(), "tenant-team-a-delivery-runner-association"));
         assert.deepStrictEqual([association.namespace, association.serviceAccount], ["team-a", "ci-runner"]);
         assert.ok(!res().some((r) => r.name.startsWith("tenant-payments-delivery-runner")), "payments has no CI");
-        // Its pods carry the labels the stack's admission policy requires, and may reach the Pod Identity agent.
+        // Its pods carry the labels the stack's admission policy requires, and may reach the Pod Identity agent and
+        // the AWS endpoints in the VPC (ECR), which the tenant's internet rule excludes.
         assert.deepStrictEqual(Object.keys(values.template.metadata.labels).sort(), production ? ["app.kubernetes.io/name", "app.kubernetes.io/version"] : ["app.kubernetes.io/name"]);
-        const agent = inputs(named(res(), "tenant-team-a-delivery-runner-pod-identity")).spec;
-        assert.deepStrictEqual([agent.podSelector.matchLabels, agent.egress[0].to[0].ipBlock.cidr], [{ "app.kubernetes.io/name": "ci-runner" }, "169.254.170.23/32"]);
+        const aws = inputs(named(res(), "tenant-team-a-delivery-runner-aws")).spec;
+        assert.deepStrictEqual(aws.podSelector.matchLabels, { "app.kubernetes.io/name": "ci-runner" });
+        assert.deepStrictEqual(aws.egress.map((e: any) => [e.to[0].ipBlock.cidr, e.ports[0].port]), [["169.254.170.23/32", 80], [production ? "10.30.0.0/16" : "10.20.0.0/16", 443]]);
+        // In production, where images are signed with a KMS key, CI may sign with it.
+        assert.deepStrictEqual(push.Statement.map((st: any) => st.Sid), production ? ["RegistryLogin", "PushToTenantRepository", "SignImages"] : ["RegistryLogin", "PushToTenantRepository"]);
+        // Runner sets wait for the controller's finalizer clean-up: on destroy they go while the controller runs.
+        const cleanup = named(res(), "platform-delivery-runner-finalizer-cleanup");
+        assert.ok(scaleSets[0].dependsOn.includes(cleanup.urn));
+        assert.deepStrictEqual(inputs(cleanup).values.objects.length > 0, true);
         // The GitHub App's key comes from the tenant's own Vault path through its own store.
         const secret = inputs(named(res(), "tenant-team-a-delivery-github-app"));
         assert.deepStrictEqual([secret.spec.secretStoreRef.name, secret.spec.data[0].remoteRef.key], ["tenant-team-a", "tenants/team-a/ci/github-app"]);
@@ -195,7 +228,10 @@ describeStacks((stack) => `delivery in stack ${stack}`, "platform-delivery", ({ 
         assert.match(pod.containers[0].image, /moby\/buildkit:v0\.32\.2-rootless$/);
         assert.deepStrictEqual([pod.containers[0].securityContext.privileged, pod.securityContext.runAsNonRoot, pod.automountServiceAccountToken], [false, true, false]);
         assert.ok(!ofType(all(), "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding").some((b) => inputs(b).metadata.namespace === "team-a-builds"));
-        assert.ok(ofType(res(), "kubernetes:networking.k8s.io/v1:NetworkPolicy").some((p) => inputs(p).metadata.namespace === "team-a-builds" && inputs(p).metadata.name === "default-deny"));
+        const buildPolicies = ofType(res(), "kubernetes:networking.k8s.io/v1:NetworkPolicy").filter((p) => inputs(p).metadata.namespace === "team-a-builds").map((p) => inputs(p).metadata.name);
+        assert.ok(buildPolicies.includes("default-deny") && buildPolicies.includes("allow-same-tenant") && buildPolicies.includes("allow-aws"), buildPolicies.join());
+        // Only the runners' namespace has a builder: the tenant's other namespaces and the other tenant have none.
+        assert.deepStrictEqual(ofType(res(), "kubernetes:apps/v1:Deployment").map((d) => inputs(d).metadata.namespace), ["team-a-builds"]);
     });
 
     it("caches the public registries in ECR, with credentials only where the upstream needs them", () => {
@@ -207,7 +243,9 @@ describeStacks((stack) => `delivery in stack ${stack}`, "platform-delivery", ({ 
         assert.deepStrictEqual(rules.map((r) => [r.ecrRepositoryPrefix, r.upstreamRegistryUrl, r.credentialArn !== undefined]).sort(byPrefix), [...expected].sort(byPrefix));
         const secrets = ofType(all(), "aws:secretsmanager/secret:Secret").filter((s) => String(inputs(s).name).startsWith("ecr-pullthroughcache/"));
         assert.deepStrictEqual(secrets.map((s) => inputs(s).name), production ? ["ecr-pullthroughcache/acme-prod-docker-hub", "ecr-pullthroughcache/acme-prod-ghcr"] : []);
-        for (const v of ofType(all(), "aws:secretsmanager/secretVersion:SecretVersion").filter((s) => s.name.startsWith("platform-registry"))) assert.ok(v.secretPaths.includes("secretString"), v.name);
+        const versions = ofType(all(), "aws:secretsmanager/secretVersion:SecretVersion").filter((s) => s.name.startsWith("platform-registry"));
+        assert.strictEqual(versions.length, production ? 2 : 0);
+        for (const v of versions) assert.ok(v.secretPaths.includes("secretString"), v.name);
         const templates = ofType(all(), "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate").map((t) => inputs(t));
         assert.deepStrictEqual(templates.map((t) => t.prefix).sort(), expected.map((e) => String(e[0])).sort());
         assert.ok(templates.every((t) => t.encryptionConfigurations[0].encryptionType === "KMS" && t.customRoleArn !== undefined));
@@ -224,20 +262,26 @@ describeStacks((stack) => `delivery in stack ${stack}`, "platform-delivery", ({ 
         const policy = inputs(named(all(), "platform-policy-tenant-verify-image-signatures"));
         const rule = policy.spec.rules[0].verifyImages[0];
         assert.deepStrictEqual([rule.failureAction, rule.mutateDigest], production ? ["Enforce", true] : ["Audit", false]);
-        assert.deepStrictEqual(rule.imageReferences, [`${account}.dkr.ecr.eu-west-1.amazonaws.com/*/apps*`]);
+        assert.deepStrictEqual(rule.imageReferences, [`${account}.dkr.ecr.eu-west-1.amazonaws.com/*/apps:*`, `${account}.dkr.ecr.eu-west-1.amazonaws.com/*/apps@*`]);
+        assert.strictEqual(policy.metadata.annotations["pod-policies.kyverno.io/autogen-controllers"], "none");
         const entry = rule.attestors[0].entries[0];
         if (production) assert.strictEqual(entry.keys.kms, "awskms:///arn:aws:kms:eu-west-1:222222222222:key/0f3c9a52-7d1e-4c4b-9a57-3c2b8e6d1f00");
         else assert.deepStrictEqual([entry.keyless.issuer, entry.keyless.subjectRegExp], ["https://token.actions.githubusercontent.com", "^https://github\\.com/acme/.+$"]);
         const reader = JSON.parse(inputs(named(all(), "platform-policy-signature-reader-policy")).policy);
         assert.deepStrictEqual(reader.Statement.map((s: any) => s.Sid), production ? ["RegistryLogin", "ReadSignatures", "VerifyWithSigningKey"] : ["RegistryLogin", "ReadSignatures"]);
+        assert.strictEqual(reader.Statement[1].Resource, `arn:aws:ecr:eu-west-1:${account}:repository/*/apps`);
         // The allow-list takes the tenants' repositories and the caches without naming a tenant.
         const registries = inputs(named(all(), "platform-policy-tenant-allowed-registries")).spec.rules[0].validate.pattern.spec.containers[0].image as string;
         assert.ok(registries.includes(`${account}.dkr.ecr.eu-west-1.amazonaws.com/*/apps:*`) && registries.includes(`${account}.dkr.ecr.eu-west-1.amazonaws.com/quay/*`), registries);
     });
 
     it("keeps every secret out of values and outputs: the GitHub keys come from Vault, the cache credentials are secret", () => {
-        const text = JSON.stringify(res().map((r) => inputs(r)));
-        assert.doesNotMatch(text, /BEGIN (RSA |OPENSSH )?PRIVATE KEY|accessToken|github_app_private_key": "[^{]/);
+        // Every resource of the stack and its outputs: no key material, and the cache credentials only as secrets.
+        const text = JSON.stringify([all().map((r) => inputs(r)), plan().outputs]);
+        assert.doesNotMatch(text, /BEGIN (RSA |OPENSSH |EC )?PRIVATE KEY|github_app_private_key": "[^{]/);
+        const credentialValues = ofType(all(), "aws:secretsmanager/secretVersion:SecretVersion").filter((v) => v.name.startsWith("platform-registry"));
+        for (const v of credentialValues) assert.strictEqual(inputs(v).secretString, "[secret]");
+        assert.strictEqual(credentialValues.length, production ? 2 : 0);
         const creds = inputs(named(res(), "platform-delivery-repo-creds-github-acme"));
         assert.deepStrictEqual(creds.spec.data[0].remoteRef, { key: "platform/delivery/argocd/github-acme", property: "githubAppPrivateKey" });
         assert.strictEqual(creds.spec.target.template.metadata.labels["argocd.argoproj.io/secret-type"], "repo-creds");

@@ -84,7 +84,7 @@ for (const stack of ["dev", "prod"] as const) {
 
         it("has one cleanup release per controller with finalizers, each from the local chart and deleting that controller's kinds", () => {
             const releases = ofType(plan.resources, "kubernetes:helm.sh/v3:Release").filter((r) => inputs(r).chart === CLEANUP_CHART);
-            assert.deepStrictEqual(releases.map((r) => inputs(r).name).sort(), ["cert-manager-finalizer-cleanup", "external-secrets-finalizer-cleanup", "karpenter-finalizer-cleanup", "velero-finalizer-cleanup"]);
+            assert.deepStrictEqual(releases.map((r) => inputs(r).name).sort(), ["argo-cd-finalizer-cleanup", "cert-manager-finalizer-cleanup", "external-secrets-finalizer-cleanup", "gha-runner-scale-set-controller-finalizer-cleanup", "karpenter-finalizer-cleanup", "velero-finalizer-cleanup"]);
             for (const r of releases) {
                 const controller = inputs(r).name.replace(/-finalizer-cleanup$/, "");
                 assert.deepStrictEqual(cleanupKinds({ props: inputs(r) } as any), [...FINALIZER_CLEANUPS[controller]]);

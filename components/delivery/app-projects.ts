@@ -7,16 +7,26 @@ import { tenantNamespaces } from "../../stacks/schema-tenants";
 export const IN_CLUSTER = "https://kubernetes.default.svc";
 
 /**
- * Namespaced kinds a tenant never deploys through Argo CD: its quota, defaults, network policies and RBAC are the
- * platform's (the application controller could otherwise change what the tenant's own role may not).
+ * The namespaced kinds a tenant deploys through Argo CD: what its `edit` role may create itself, minus what the
+ * platform owns in its namespaces. The application controller is cluster-admin, so the project must not let a
+ * tenant's repository create what the tenant could not (a Gateway with its own load balancer, a Kyverno policy, a
+ * PushSecret, its quota or network policies): everything not listed is refused.
  */
-export const PLATFORM_OWNED_KINDS = [
-    { group: "", kind: "ResourceQuota" },
-    { group: "", kind: "LimitRange" },
-    { group: "networking.k8s.io", kind: "NetworkPolicy" },
-    { group: "rbac.authorization.k8s.io", kind: "Role" },
-    { group: "rbac.authorization.k8s.io", kind: "RoleBinding" },
-    { group: "external-secrets.io", kind: "SecretStore" },
+export const TENANT_DEPLOYABLE_KINDS = [
+    { group: "", kind: "ConfigMap" },
+    { group: "", kind: "Secret" },
+    { group: "", kind: "Service" },
+    { group: "", kind: "ServiceAccount" },
+    { group: "", kind: "PersistentVolumeClaim" },
+    { group: "apps", kind: "Deployment" },
+    { group: "apps", kind: "StatefulSet" },
+    { group: "batch", kind: "Job" },
+    { group: "batch", kind: "CronJob" },
+    { group: "autoscaling", kind: "HorizontalPodAutoscaler" },
+    { group: "policy", kind: "PodDisruptionBudget" },
+    { group: "gateway.networking.k8s.io", kind: "HTTPRoute" },
+    { group: "gateway.networking.k8s.io", kind: "GRPCRoute" },
+    { group: "external-secrets.io", kind: "ExternalSecret" },
 ] as const;
 
 /** The namespaces a tenant's project may deploy to: its list when given (checked to be its own), else all of them. */
@@ -37,7 +47,7 @@ export function appProjectSpec(t: Pick<TenantConfig, "name" | "namespaces" | "gi
             destinations: projectDestinations(t).map((namespace) => ({ server: IN_CLUSTER, namespace })),
             // Empty: no cluster-scoped kind at all (namespaces, CRDs, cluster roles, webhooks).
             clusterResourceWhitelist: [],
-            namespaceResourceBlacklist: PLATFORM_OWNED_KINDS.map((k) => ({ ...k })),
+            namespaceResourceWhitelist: TENANT_DEPLOYABLE_KINDS.map((k) => ({ ...k })),
             orphanedResources: { warn: true },
             roles: [
                 {

@@ -42,8 +42,11 @@ export function githubAppSecretSpec(a: { readonly namespace: string; readonly st
     };
 }
 
-/** Push and pull on the tenant's repository only; the registry token is account-wide by AWS's design. */
-export function ecrPushPolicy(repositoryArn: string): PolicyDocument {
+/**
+ * Push and pull on the tenant's repository only (the registry token is account-wide by AWS's design), and, where
+ * images are signed with a KMS key, signing with that key.
+ */
+export function ecrPushPolicy(repositoryArn: string, signingKeyArn?: string): PolicyDocument {
     return policyDocument(
         { Sid: "RegistryLogin", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
         {
@@ -60,6 +63,7 @@ export function ecrPushPolicy(repositoryArn: string): PolicyDocument {
             ],
             Resource: repositoryArn,
         },
+        ...(signingKeyArn ? [{ Sid: "SignImages", Effect: "Allow" as const, Action: ["kms:Sign", "kms:GetPublicKey", "kms:DescribeKey"], Resource: signingKeyArn }] : []),
     );
 }
 
@@ -77,22 +81,36 @@ export interface ScaleSetValuesArgs {
 
 /** The runner pods' labels: every label the admission policy requires, with the runner's name and version. */
 export function runnerLabels(requiredLabels: readonly string[], a: { readonly tenant: string; readonly runnerImage: string }): Record<string, string> {
-    const version = a.runnerImage.split(/[:@]/).pop()!.replace(/^sha256$/, "digest");
+    // A tag, or the first 12 hex digits of a digest (a label value holds at most 63 characters).
+    const [, tag, digest] = /(?::([A-Za-z0-9._-]+))?(?:@sha256:([a-f0-9]{12}))?[a-f0-9]*$/.exec(a.runnerImage) ?? [];
+    const version = digest ? `sha256-${digest}` : (tag ?? "unknown");
     const known: Record<string, string> = { [APP_LABEL]: "ci-runner", "app.kubernetes.io/version": version, "app.kubernetes.io/part-of": a.tenant };
     return Object.fromEntries([...new Set([APP_LABEL, ...requiredLabels])].map((l) => [l, known[l] ?? a.tenant]));
 }
 
-/** Pod Identity's credentials come from the node's agent at a link-local address the tenant's egress policy excludes. */
-export function podIdentityEgressSpec(namespace: string) {
+/**
+ * What CI pods reach besides the tenant's own egress: the node's Pod Identity agent (a link-local address the tenant's
+ * policy excludes) and the AWS endpoints inside the VPC (ECR, STS and S3 through interface endpoints resolve to
+ * private addresses, which the tenant's internet rule excludes too), HTTPS only.
+ */
+export function awsEgressSpec(a: { readonly name: string; readonly namespace: string; readonly podSelector: Record<string, unknown>; readonly vpcCidr: string }) {
     return {
-        metadata: { name: "allow-pod-identity-ci-runner", namespace },
+        metadata: { name: a.name, namespace: a.namespace },
         spec: {
-            podSelector: { matchLabels: { [APP_LABEL]: "ci-runner" } },
+            podSelector: a.podSelector,
             policyTypes: ["Egress"],
-            egress: [{ to: [{ ipBlock: { cidr: "169.254.170.23/32" } }], ports: [{ protocol: "TCP", port: 80 }] }],
+            egress: [
+                { to: [{ ipBlock: { cidr: "169.254.170.23/32" } }], ports: [{ protocol: "TCP", port: 80 }] },
+                { to: [{ ipBlock: { cidr: a.vpcCidr } }], ports: [{ protocol: "TCP", port: 443 }] },
+            ],
         },
     };
 }
+
+/** The runners' egress to AWS (their identity, ECR). */
+export const runnerAwsEgressSpec = (namespace: string, vpcCidr: string) => awsEgressSpec({ name: "allow-aws-ci-runner", namespace, podSelector: { matchLabels: { [APP_LABEL]: "ci-runner" } }, vpcCidr });
+/** The builder's egress to ECR (pushes, and base images through the caches). */
+export const builderAwsEgressSpec = (namespace: string, vpcCidr: string) => awsEgressSpec({ name: "allow-aws", namespace, podSelector: {}, vpcCidr });
 
 /** gha-runner-scale-set values: the tenant's runners, restricted Pod Security, zero when idle, on Karpenter capacity. */
 export function scaleSetValues(a: ScaleSetValuesArgs) {

@@ -5,6 +5,7 @@ import type { ClusterRef } from "../cluster/cluster-ref";
 import type { IngressRef } from "../ingress/ingress";
 import type { OidcClient } from "../sso/realm";
 import { platformNamespace } from "../shared/namespaces";
+import { finalizerCleanup } from "../shared/finalizer-cleanup";
 import { ARGOCD_RELEASE, ARGOCD_REPOSITORY, ARGOCD_SERVER_SERVICE, argocdValues } from "./argocd-values";
 import { ARC_CHARTS, DeliveredTenant, TenantDelivery } from "./tenant-delivery";
 
@@ -55,6 +56,10 @@ export interface AppDeliveryArgs {
     readonly nodePool: string;
     /** Labels the admission policy requires on tenant pods (the runners carry them). */
     readonly requiredLabels: readonly string[];
+    /** The VPC's CIDR: AWS's interface endpoints answer there. */
+    readonly vpcCidr: string;
+    /** The Kubernetes minor version (the finalizer clean-ups' kubectl is pinned to it). */
+    readonly kubernetesVersion: string;
 }
 
 /** Application delivery: Argo CD on SSO, the GitHub Actions runner controller, and each tenant's project, runners and builder. */
@@ -84,6 +89,13 @@ export class AppDelivery extends pulumi.ComponentResource {
             },
             { ...k8sOpts, dependsOn: [argoNs] },
         );
+        // On destroy, before Argo CD goes: Applications (an ApplicationSet's carry a resources finalizer) are deleted
+        // while the controller still runs to finalize them.
+        const argoCleanup = finalizerCleanup(
+            `${name}-argocd-finalizer-cleanup`,
+            { controllerChart: "argo-cd", namespace: args.namespaces.argocd, kubernetesVersion: args.kubernetesVersion, timeout: "10m" },
+            { ...k8sOpts, dependsOn: [this.argocd] },
+        );
         args.ingress.publishService({ name: "argocd", namespace: args.namespaces.argocd, serviceName: ARGOCD_SERVER_SERVICE, servicePort: 80 }, { parent: this, dependsOn: [this.argocd] });
         for (const c of args.settings.argocd.repositoryCredentials) {
             new k8s.apiextensions.CustomResource(`${name}-repo-creds-${c.name}`, repositoryCredentialSpec(c, { namespace: args.namespaces.argocd, store: args.secretStore.name }), {
@@ -106,6 +118,12 @@ export class AppDelivery extends pulumi.ComponentResource {
             },
             { ...k8sOpts, dependsOn: [runnersNs] },
         );
+        // On destroy, before the controller goes: runner sets are deleted while it still clears their finalizers.
+        const arcCleanup = finalizerCleanup(
+            `${name}-runner-finalizer-cleanup`,
+            { controllerChart: "gha-runner-scale-set-controller", namespace: args.namespaces.runners, kubernetesVersion: args.kubernetesVersion, timeout: "10m" },
+            { ...k8sOpts, dependsOn: [this.runnerController] },
+        );
 
         this.tenants = new Map(
             args.tenants.map((t) => [
@@ -117,10 +135,12 @@ export class AppDelivery extends pulumi.ComponentResource {
                         tenant: t,
                         cluster: args.cluster,
                         settings: args.settings,
-                        argocd: { namespace: args.namespaces.argocd, release: this.argocd },
-                        runners: { namespace: args.namespaces.runners, serviceAccount: ARC_CONTROLLER_SERVICE_ACCOUNT, release: this.runnerController },
+                        argocd: { namespace: args.namespaces.argocd, release: argoCleanup },
+                        runners: { namespace: args.namespaces.runners, serviceAccount: ARC_CONTROLLER_SERVICE_ACCOUNT, release: arcCleanup },
                         nodePool: args.nodePool,
                         requiredLabels: args.requiredLabels,
+                        vpcCidr: args.vpcCidr,
+                        signingKeyArn: args.settings.signatures.verifier?.type === "KmsKey" ? args.settings.signatures.verifier.keyArn : undefined,
                     },
                     { parent: this },
                 ),

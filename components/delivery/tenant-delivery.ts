@@ -13,7 +13,8 @@ import {
     builderServiceSpec,
     ecrPushPolicy,
     githubAppSecretSpec,
-    podIdentityEgressSpec,
+    builderAwsEgressSpec,
+    runnerAwsEgressSpec,
     RUNNER_SERVICE_ACCOUNT,
     scaleSetValues,
 } from "./ci";
@@ -42,6 +43,10 @@ export interface TenantDeliveryArgs {
     readonly nodePool: string;
     /** Labels the admission policy requires on tenant pods. */
     readonly requiredLabels: readonly string[];
+    /** The VPC's CIDR: AWS's interface endpoints answer there. */
+    readonly vpcCidr: string;
+    /** The KMS key images are signed with, when signatures use one: CI may sign with it. */
+    readonly signingKeyArn?: string;
 }
 
 /**
@@ -83,14 +88,16 @@ export class TenantDelivery extends pulumi.ComponentResource {
             { ...k8sOpts, dependsOn: args.tenant.ready },
         );
         const inBuilds = { ...k8sOpts, dependsOn: [ns] };
-        networkPolicySpecs(t, buildNamespace).forEach((p) => new k8s.networking.v1.NetworkPolicy(`${name}-builds-${p.metadata.name}`, p, inBuilds));
+        [...networkPolicySpecs(t, buildNamespace), builderAwsEgressSpec(buildNamespace, args.vpcCidr)].forEach(
+            (p) => new k8s.networking.v1.NetworkPolicy(`${name}-builds-${p.metadata.name}`, p, inBuilds),
+        );
         new k8s.apps.v1.Deployment(`${name}-builder`, builderDeploymentSpec({ namespace: buildNamespace, builder: args.settings.builder }), inBuilds);
         new k8s.core.v1.Service(`${name}-builder-service`, builderServiceSpec(buildNamespace), inBuilds);
 
         // Runners push to the tenant's repository and nothing else.
         const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-runner-sa`, { metadata: { name: RUNNER_SERVICE_ACCOUNT, namespace: ciNamespace } }, { ...k8sOpts, dependsOn: args.tenant.ready });
-        new k8s.networking.v1.NetworkPolicy(`${name}-runner-pod-identity`, podIdentityEgressSpec(ciNamespace), { ...k8sOpts, dependsOn: args.tenant.ready });
-        const identity = args.cluster.workloadIdentity(`${name}-runner`, { namespace: ciNamespace, serviceAccount: RUNNER_SERVICE_ACCOUNT, policy: repository.arn.apply(ecrPushPolicy) }, { parent: this });
+        new k8s.networking.v1.NetworkPolicy(`${name}-runner-aws`, runnerAwsEgressSpec(ciNamespace, args.vpcCidr), { ...k8sOpts, dependsOn: args.tenant.ready });
+        const identity = args.cluster.workloadIdentity(`${name}-runner`, { namespace: ciNamespace, serviceAccount: RUNNER_SERVICE_ACCOUNT, policy: repository.arn.apply((arn) => ecrPushPolicy(arn, args.signingKeyArn)) }, { parent: this });
         const appSecret = new k8s.apiextensions.CustomResource(
             `${name}-github-app`,
             githubAppSecretSpec({ namespace: ciNamespace, store: args.tenant.secretStoreName, vaultPrefix: `tenants/${tenantDataName(t)}`, app: t.ci.githubApp }),

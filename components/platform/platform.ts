@@ -218,8 +218,9 @@ export class Platform extends pulumi.ComponentResource {
                 signatures: {
                     settings: cfg.appDelivery.signatures,
                     // Default: the tenants' own repositories (<data name>/apps).
-                    imageReferences: cfg.appDelivery.signatures.imageReferences ?? host.apply((h) => [`${h}/*/apps*`]),
-                    repositoriesArn: pulumi.interpolate`arn:${partition}:ecr:${cfg.region}:${this.cluster.identity.accountId}:repository/*`,
+                    imageReferences: cfg.appDelivery.signatures.imageReferences ?? host.apply((h) => [`${h}/*/apps:*`, `${h}/*/apps@*`]),
+                    // The tenants' repositories, unless other images are checked too.
+                    repositoriesArn: pulumi.interpolate`arn:${partition}:ecr:${cfg.region}:${this.cluster.identity.accountId}:repository/${cfg.appDelivery.signatures.imageReferences ? "*" : "*/apps"}`,
                 },
             },
             layer,
@@ -252,6 +253,8 @@ export class Platform extends pulumi.ComponentResource {
                 namespaces: { argocd: PLATFORM_NAMESPACES.gitops, runners: PLATFORM_NAMESPACES.ciRunners },
                 nodePool: KARPENTER_NODE_POOL,
                 requiredLabels: cfg.policy.requiredLabels,
+                vpcCidr: cfg.network.cidr,
+                kubernetesVersion: this.cluster.kubernetesVersion,
             },
             layer,
         );

@@ -182,7 +182,15 @@ export function signaturePolicySpec(s: AppDeliveryConfig["signatures"], imageRef
     return {
         apiVersion: "kyverno.io/v1",
         kind: "ClusterPolicy",
-        metadata: { name: "tenant-verify-image-signatures", annotations: { "policies.kyverno.io/title": "Signed images only (cosign)", "pulumi.com/waitFor": "condition=Ready" } },
+        metadata: {
+            name: "tenant-verify-image-signatures",
+            annotations: {
+                "policies.kyverno.io/title": "Signed images only (cosign)",
+                "pulumi.com/waitFor": "condition=Ready",
+                // Pods only: pinning the digest into a Deployment would fight Argo CD's self-heal, which restores the tag.
+                "pod-policies.kyverno.io/autogen-controllers": "none",
+            },
+        },
         spec: {
             background: false,
             // Fetching signatures takes longer than the 10 s default.

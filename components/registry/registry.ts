@@ -42,9 +42,14 @@ export function pullThroughNodePolicy(a: { partition: string; region: string; ac
 }
 
 /** What ECR needs to create a cached repository encrypted with the platform key (repository creation templates). */
-export function repositoryTemplatePolicy(a: { keyArn: string; accountId: string; partition: string }): PolicyDocument {
+export function repositoryTemplatePolicy(a: { keyArn: string; accountId: string; partition: string; region: string; prefixes: readonly string[] }): PolicyDocument {
     return policyDocument(
-        { Sid: "CreateRepositories", Effect: "Allow", Action: ["ecr:CreateRepository", "ecr:PutLifecyclePolicy"], Resource: `arn:${a.partition}:ecr:*:${a.accountId}:repository/*` },
+        {
+            Sid: "CreateRepositories",
+            Effect: "Allow",
+            Action: ["ecr:CreateRepository", "ecr:PutLifecyclePolicy"],
+            Resource: a.prefixes.map((p) => `arn:${a.partition}:ecr:${a.region}:${a.accountId}:repository/${p}/*`),
+        },
         {
             Sid: "EncryptWithPlatformKey",
             Effect: "Allow",
@@ -114,7 +119,7 @@ export class Registry extends pulumi.ComponentResource implements RegistryRef {
         this.cacheRegistries = this.host.apply((h) => caches.map((c) => `${h}/${c.prefix}`));
 
         // ECR creates the caches' repositories as this role: the template's KMS encryption needs one (ECR's documented policy).
-        const templateRole = caches.length > 0 ? this.templateRole(name, key.arn, args.accountId, partition) : undefined;
+        const templateRole = caches.length > 0 ? this.templateRole(name, key.arn, args, partition) : undefined;
         this.rules = caches.map((c) => {
             const upstream = PULL_THROUGH_UPSTREAMS[c.upstream];
             const credential = upstream.credentials ? this.credential(`${name}-${c.prefix}`, `${args.namePrefix}-${c.prefix}`, args.credentials[c.prefix], protect) : undefined;
@@ -158,13 +163,24 @@ export class Registry extends pulumi.ComponentResource implements RegistryRef {
     // ECR accepts only the aws/secretsmanager key here (a customer managed key is refused), hence no kmsKeyId.
     private credential(name: string, secretName: string, value: { username: string; accessToken: string } | undefined, protect: boolean) {
         if (value === undefined) throw new Error(`${name}: no credentials (the config check requires them)`);
-        const secret = new aws.secretsmanager.Secret(`${name}-credentials`, { name: `${PULL_THROUGH_SECRET_PREFIX}${secretName}`, description: `Pull-through cache credentials (${secretName})` }, { parent: this, protect, retainOnDelete: protect });
+        const secret = new aws.secretsmanager.Secret(
+            `${name}-credentials`,
+            {
+                name: `${PULL_THROUGH_SECRET_PREFIX}${secretName}`,
+                description: `Pull-through cache credentials (${secretName})`,
+                // Outside production a destroy frees the name at once (a rebuilt stack creates it again).
+                recoveryWindowInDays: protect ? 30 : 0,
+            },
+            { parent: this, protect, retainOnDelete: protect },
+        );
         const version = new aws.secretsmanager.SecretVersion(`${name}-credentials-value`, { secretId: secret.id, secretString: pulumi.secret(JSON.stringify(value)) }, { parent: this });
         return { arn: secret.arn, version };
     }
 
     /** The role ECR creates cached repositories as: create them, and use the platform key through grants. */
-    private templateRole(name: string, keyArn: pulumi.Output<string>, accountId: pulumi.Input<string>, partition: pulumi.Output<string>) {
+    private templateRole(name: string, keyArn: pulumi.Output<string>, args: RegistryArgs, partition: pulumi.Output<string>) {
+        const accountId = args.accountId;
+        const prefixes = args.settings.pullThroughCache.map((c) => c.prefix);
         const role = new aws.iam.Role(
             `${name}-template-role`,
             { description: "ECR repository creation templates of the pull-through caches", assumeRolePolicy: pulumi.output(accountId).apply((a) => JSON.stringify(serviceTrustPolicy("ecr.amazonaws.com", a))) },
@@ -174,7 +190,7 @@ export class Registry extends pulumi.ComponentResource implements RegistryRef {
             `${name}-template-role-policy`,
             {
                 role: role.id,
-                policy: pulumi.all([keyArn, accountId, partition]).apply(([k, a, p]) => JSON.stringify(repositoryTemplatePolicy({ keyArn: k, accountId: a, partition: p }))),
+                policy: pulumi.all([keyArn, accountId, partition]).apply(([k, a, p]) => JSON.stringify(repositoryTemplatePolicy({ keyArn: k, accountId: a, partition: p, region: args.region, prefixes }))),
             },
             { parent: this },
         );

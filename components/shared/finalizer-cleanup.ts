@@ -20,6 +20,10 @@ export const FINALIZER_CLEANUPS: Readonly<Record<string, readonly string[]>> = {
     "cert-manager": ["challenges.acme.cert-manager.io", "orders.acme.cert-manager.io"],
     // External Secrets 2.x puts a finalizer on every ExternalSecret (and PushSecret, ClusterExternalSecret).
     "external-secrets": ["clusterexternalsecrets.external-secrets.io", "externalsecrets.external-secrets.io", "pushsecrets.external-secrets.io"],
+    // ApplicationSets first (they would recreate Applications), then Applications (resources finalizer).
+    "argo-cd": ["applicationsets.argoproj.io", "applications.argoproj.io"],
+    // Each runner set's listener, roles and service account carry finalizers only the controller removes.
+    "gha-runner-scale-set-controller": ["autoscalingrunnersets.actions.github.com"],
 };
 
 export interface CleanupObjectsArgs {

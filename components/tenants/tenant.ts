@@ -88,7 +88,7 @@ export class Tenant extends pulumi.ComponentResource {
                       name: `${stableName}/apps`,
                       imageTagMutability: "IMMUTABLE",
                       imageScanningConfiguration: { scanOnPush: true },
-                      encryptionConfigurations: [{ encryptionType: "KMS", kmsKey: args.registry.keyArn }],
+                      encryptionConfigurations: [t.repositoryEncryption === "Kms" ? { encryptionType: "KMS", kmsKey: args.registry.keyArn } : { encryptionType: "AES256" }],
                       forceDelete: false,
                       tags: { tenant: t.name, "cost-centre": t.costCentre },
                   },
