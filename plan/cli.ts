@@ -4,6 +4,7 @@ import { parseArgs } from "util";
 import { Plan, PlanError, planStack, PROJECT_DIR } from "./engine";
 import { diffPlans, refusedMoves, refusedReplacements, renderDiff } from "./diff";
 import { renderMermaid, renderSvg } from "./graph";
+import { costLines, planRegion, readPriceTable, renderCost } from "./cost";
 import { renderOutputs, renderTree, renderVersions } from "./render";
 import * as path from "path";
 import { listStacks, readStackConfig, resolveSets, StackFileError } from "./stack-files";
@@ -19,6 +20,7 @@ the component tree with resource counts and the stack outputs (secrets masked).
   --diff-file FILE   list what changes going from a saved plan (--json) to this stack
   --timings FILE     write the run's phase timings and peak memory as JSON (npm run bench:plan reads it)
   --policy           print only the policy pack's verdict (exit 1 on a mandatory violation)
+  --cost             print the monthly floor cost by layer (on-demand prices of plan/prices.json; usage listed apart)
   --graph FILE.mmd|FILE.svg  write the layers and their dependencies: Mermaid text, or an SVG picture (Graphviz)
   --set KEY=VALUE    override one config key for this run (VALUE as Pulumi stores it: text or JSON),
                      or one leaf of a structured key by its dotted path, the rest kept:
@@ -38,6 +40,7 @@ async function main(argv: string[]): Promise<number> {
                 timings: { type: "string" },
                 policy: { type: "boolean" },
                 graph: { type: "string" },
+                cost: { type: "boolean" },
                 help: { type: "boolean", short: "h" },
             },
             strict: true,
@@ -117,6 +120,11 @@ async function main(argv: string[]): Promise<number> {
     console.log(renderViolations(violations));
     const diff = base ? diffPlans(base, plan) : undefined;
     if (diff) console.log(`\n${renderDiff(diff)}`);
+    if (args.cost) {
+        const table = readPriceTable();
+        const region = planRegion(plan) ?? "unknown";
+        console.log(`\n${renderCost(costLines(plan, region, table), { stack: args.stack, region, table })}`);
+    }
     if (args.graph) {
         fs.writeFileSync(args.graph, args.graph.endsWith(".svg") ? await renderSvg(plan) : renderMermaid(plan));
         console.log(`\nLayer graph written to ${args.graph}`);

@@ -3,7 +3,7 @@
 import type { Plan, PlannedResource } from "./engine";
 
 /** The layer a resource belongs to: its ancestor right below the Platform component (itself if it is one). */
-function layerOf(r: PlannedResource, byUrn: ReadonlyMap<string, PlannedResource>): PlannedResource | undefined {
+export function layerOf(r: PlannedResource, byUrn: ReadonlyMap<string, PlannedResource>): PlannedResource | undefined {
     let x: PlannedResource | undefined = r;
     while (x?.parent) {
         const parent = byUrn.get(x.parent);
