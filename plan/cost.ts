@@ -83,8 +83,10 @@ export function costLines(plan: Pick<Plan, "resources">, region: string, table: 
                 break;
             case "aws:eks/nodeGroup:NodeGroup": {
                 const type = String(i.instanceTypes?.[0] ?? "unknown");
-                const nodes = Number(i.scalingConfig?.minSize ?? 0);
-                add(r, `nodes ${type}`, nodes, "hour", prices.ec2Hour[type], `${type} node (minSize; the group's first instance type)`);
+                // What runs at rest: the desired size (Karpenter, not a cluster autoscaler, adds capacity).
+                const nodes = Number(i.scalingConfig?.desiredSize ?? i.scalingConfig?.minSize ?? 0);
+                if (i.capacityType === "SPOT") usage(r, `spot nodes ${type}`, `${nodes} x ${type} at the spot market price`);
+                else add(r, `nodes ${type}`, nodes, "hour", prices.ec2Hour[type], `${type} node (desiredSize; the group's first instance type)`);
                 const template = r.dependencies.map((d) => byUrn.get(d)).find((d) => d?.type === "aws:ec2/launchTemplate:LaunchTemplate");
                 const gib = Number((template && inputs(template).blockDeviceMappings?.[0]?.ebs?.volumeSize) ?? 0);
                 add(r, "node root volumes", nodes * gib, "month", prices.ebsGp3GbMonth, "GiB gp3");
@@ -107,6 +109,21 @@ export function costLines(plan: Pick<Plan, "resources">, region: string, table: 
                 // The load balancer controller gives the gateway's Service a Network Load Balancer.
                 add(r, "network load balancer", 1, "hour", prices.nlbHour, "NLB (the gateway's)");
                 usage(r, "load balancer capacity units", "NLCUs by connections and bytes");
+                break;
+            case "kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyProxy": {
+                // An internet-facing NLB holds a public IPv4 address in each of its subnets.
+                const text = JSON.stringify(i);
+                const scheme = /"service\.beta\.kubernetes\.io\/aws-load-balancer-scheme":"([a-z-]+)"/.exec(text)?.[1];
+                const subnets = /"service\.beta\.kubernetes\.io\/aws-load-balancer-subnets":"([^"]*)"/.exec(text)?.[1];
+                if (scheme === "internet-facing") {
+                    const zones = subnets && !subnets.includes("[unknown]") ? subnets.split(",").length : undefined;
+                    if (zones === undefined) lines.push({ layer: layerName(r), item: "load balancer IPv4", kind: "missing", detail: "its subnets are unknown before the network exists" });
+                    else add(r, "load balancer IPv4", zones, "hour", prices.publicIpv4Hour, "public IPv4 (one per NLB subnet)");
+                }
+                break;
+            }
+            case "kubernetes:helm.sh/v3:Release":
+                if (/storageSize|persistence|volumeClaimTemplate|dataStorage/.test(JSON.stringify(i.values ?? {}))) usage(r, `volumes of ${i.chart}`, "gp3 volumes the chart claims (sized in config), per GB-month");
                 break;
             case "aws:rds/instance:Instance": {
                 const multiAz = i.multiAz === true;
@@ -177,7 +194,8 @@ const usd = (n: number) => `$${n.toFixed(2)}`;
 /** The region the plan's platform provider deploys to. */
 export function planRegion(plan: Pick<Plan, "resources">): string | undefined {
     const provider = plan.resources.find((r) => r.type === "pulumi:providers:aws" && r.name.endsWith("-aws"));
-    return provider ? String(inputs(provider).region) : undefined;
+    const region = provider ? inputs(provider).region : undefined;
+    return typeof region === "string" ? region : undefined;
 }
 
 /** The report `npm run plan -- --cost` prints. */

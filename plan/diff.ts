@@ -27,6 +27,8 @@ export interface PlanDiff {
     readonly added: PlannedResource[];
     readonly removed: PlannedResource[];
     readonly changed: ResourceChange[];
+    /** Resources whose only difference is `dependsOn`: Pulumi records the new order in state without an update step. */
+    readonly reordered: { readonly key: string; readonly type: string; readonly name: string }[];
 }
 
 /** A string that holds a JSON document (an IAM policy, a serialised config): its parsed form, else undefined. */
@@ -111,6 +113,7 @@ export function diffPlans(before: Plan, after: Plan): PlanDiff {
     const added = after.resources.filter((r) => !old.has(r.key) && !previous.has(r.key)).sort(byTypeAndName);
     const removed = before.resources.filter((r) => !matched.has(r.key)).sort(byTypeAndName);
     const changed: ResourceChange[] = [];
+    const reordered: PlanDiff["reordered"] = [];
     for (const r of after.resources) {
         const prev = old.get(r.key) ?? previous.get(r.key);
         if (!prev) continue;
@@ -120,7 +123,9 @@ export function diffPlans(before: Plan, after: Plan): PlanDiff {
         const changes = paths
             .filter((p) => JSON.stringify(a[p]) !== JSON.stringify(b[p]))
             .map((p) => ({ path: p, before: a[p], after: b[p] }));
-        if (changes.length) {
+        if (changes.length > 0 && changes.every((c) => c.path.startsWith("options.dependsOn"))) {
+            reordered.push({ key: r.key, type: r.type, name: r.name });
+        } else if (changes.length) {
             const paths = changes.map((c) => c.path);
             const replacedBy = replacingPaths(r.type, paths);
             const rejectedBy = rejectedPaths(r.type, paths);
@@ -128,7 +133,7 @@ export function diffPlans(before: Plan, after: Plan): PlanDiff {
             changed.push({ key: r.key, type: r.type, name: r.name, changes, replacedBy, rejectedBy, refused });
         }
     }
-    return { before: `${before.project}/${before.stack}`, after: `${after.project}/${after.stack}`, added, removed, changed };
+    return { before: `${before.project}/${before.stack}`, after: `${after.project}/${after.stack}`, added, removed, changed, reordered };
 }
 
 const show = (v: unknown) => (v === undefined ? "(none)" : JSON.stringify(v));
@@ -156,6 +161,7 @@ export function renderDiff(diff: PlanDiff): string {
         `Plan diff ${diff.before} -> ${diff.after}: ${diff.added.length} to add, ${diff.removed.length} to remove, ${diff.changed.length} to change (${replaced} by replacement)`,
     ];
     for (const r of diff.added) lines.push(`  + ${r.type} ${r.name}`);
+    for (const r of diff.reordered) lines.push(`  ^  ${r.type} ${r.name} (dependsOn only: the new order is recorded, nothing is updated)`);
     for (const r of diff.removed) lines.push(`  - ${r.type} ${r.name}`);
     for (const m of refusedMoves(diff)) {
         lines.push(`  REFUSED: namespace ${m.objectName} would be deleted (${m.from}) and created empty (${m.to}): a renamed tenant needs previousName`);

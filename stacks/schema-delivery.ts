@@ -169,11 +169,15 @@ export const tenantCiSchema = z.strictObject({
 type TenantDelivery = Pick<TenantConfig, "name" | "dataName" | "gitops" | "ci" | "ecrRepository" | "internetEgress" | "quota"> & { readonly namespaces: readonly string[] };
 
 /** CPU in cores and memory in MiB, as quantities add up against a quota. */
-const cores = (q: string) => (q.endsWith("m") ? Number(q.slice(0, -1)) / 1000 : Number(q));
+// Whole millicores: sums of fractions compare exactly (3 x 100m is 300m, not 0.30000000000000004 cores).
+const millicores = (q: string) => Math.round(q.endsWith("m") ? Number(q.slice(0, -1)) : Number(q) * 1000);
 const mebibytes = (q: string) => Number(q.slice(0, -2)) * { M: 1, G: 1024, T: 1048576 }[q.slice(-2, -1) as "M"];
 
-/** Does an SSH repository URL fall under a credential's URL prefix? */
-const covers = (prefix: string, url: string) => url.startsWith(prefix.endsWith("/") || prefix.endsWith(":") ? prefix : `${prefix}/`) || url === prefix;
+/** Does an SSH repository URL fall under a credential's URL prefix? (Argo CD compares them without a trailing .git.) */
+const covers = (prefix: string, url: string) => {
+    const [p, u] = [prefix, url].map((x) => x.replace(/\.git$/, ""));
+    return u === p || u.startsWith(p.endsWith("/") || p.endsWith(":") ? p : `${p}/`);
+};
 
 /** Rules across the delivery settings, the tenants that use them and the environment. */
 export function checkDelivery(
@@ -251,9 +255,9 @@ export function checkDelivery(
         // All runners busy at once must fit the namespace's quota (else the last ones never start).
         const n = ci.maxRunners;
         const fits: ["limitsCpu" | "limitsMemory" | "requestsCpu" | "requestsMemory", number, number][] = [
-            ["limitsCpu", n * cores(ci.runner.limitsCpu), cores(t.quota.limitsCpu)],
+            ["limitsCpu", n * millicores(ci.runner.limitsCpu), millicores(t.quota.limitsCpu)],
             ["limitsMemory", n * mebibytes(ci.runner.limitsMemory), mebibytes(t.quota.limitsMemory)],
-            ["requestsCpu", n * cores(ci.runner.requestsCpu), cores(t.quota.requestsCpu)],
+            ["requestsCpu", n * millicores(ci.runner.requestsCpu), millicores(t.quota.requestsCpu)],
             ["requestsMemory", n * mebibytes(ci.runner.requestsMemory), mebibytes(t.quota.requestsMemory)],
         ];
         for (const [key, need, quota] of fits) {

@@ -38,7 +38,11 @@ function syntheticPlan() {
             layer("db", "platform:sso:Sso"),
             res("cluster", "aws:eks/cluster:Cluster", {}, { parent: "eks" }),
             res("lt", "aws:ec2/launchTemplate:LaunchTemplate", { blockDeviceMappings: [{ ebs: { volumeSize: 50 } }] }, { parent: "eks" }),
-            res("ng", "aws:eks/nodeGroup:NodeGroup", { instanceTypes: ["m7i.large", "m6i.large"], scalingConfig: { minSize: 2, desiredSize: 3 } }, { parent: "eks", dependencies: ["lt"] }),
+            res("ng", "aws:eks/nodeGroup:NodeGroup", { instanceTypes: ["m7i.large", "m6i.large"], capacityType: "ON_DEMAND", scalingConfig: { minSize: 2, desiredSize: 3 } }, { parent: "eks", dependencies: ["lt"] }),
+            res("spot", "aws:eks/nodeGroup:NodeGroup", { instanceTypes: ["m7i.large"], capacityType: "SPOT", scalingConfig: { minSize: 0, desiredSize: 1 } }, { parent: "eks" }),
+            res("proxy", "kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyProxy", {
+                spec: { provider: { kubernetes: { envoyService: { annotations: { "service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing", "service.beta.kubernetes.io/aws-load-balancer-subnets": "subnet-a,subnet-b,subnet-c" } } } } },
+            }, { parent: "net" }),
             res("key1", "aws:kms/key:Key", {}, { parent: "eks" }),
             res("key2", "aws:kms/key:Key", {}, { parent: "net" }),
             res("key3", "aws:kms/key:Key", {}, { parent: "db" }),
@@ -59,12 +63,13 @@ describe("plan --cost: the monthly floor from the dated price table", () => {
     it("adds up a hand-computed case: every priced line is quantity x unit price x 730 h (or per month)", () => {
         const lines = costLines(syntheticPlan(), "xx-test-1", TABLE);
         const monthly = (item: string) => lines.find((l) => l.item === item)?.monthly;
-        // By hand: 0.10 x 730; 2 nodes x 0.10 x 730; 2 x 50 GiB x 0.08; 2 x 0.05 x 730; 2 x 0.005 x 730; 3 AZs x 0.01 x 730;
-        // 0.02 x 730; 3 keys x 1; 0.2 x 730; 100 GiB x 0.25.
+        // By hand: 0.10 x 730; 3 nodes (desired, not min) x 0.10 x 730; 3 x 50 GiB x 0.08; 2 x 0.05 x 730; 2 x 0.005 x 730;
+        // 3 AZs x 0.01 x 730; 0.02 x 730; the NLB's 3 addresses x 0.005 x 730; 3 keys x 1; 0.2 x 730; 100 GiB x 0.25.
         const expected: [string, number][] = [
             ["EKS control plane", 73],
-            ["nodes m7i.large", 146],
-            ["node root volumes", 8],
+            ["nodes m7i.large", 219],
+            ["node root volumes", 12],
+            ["load balancer IPv4", 10.95],
             ["NAT gateway", 73],
             ["public IPv4", 7.3],
             ["endpoint api", 21.9],
@@ -74,9 +79,10 @@ describe("plan --cost: the monthly floor from the dated price table", () => {
         ];
         for (const [item, usd] of expected) assert.ok(Math.abs((monthly(item) ?? NaN) - usd) < 1e-9, `${item}: ${monthly(item)} != ${usd}`);
         const s = summarize(lines);
-        assert.ok(Math.abs(s.total - 517.8) < 1e-9, String(s.total));
-        assert.ok(Math.abs((s.byLayer.get("cluster:Cluster") ?? 0) - (73 + 146 + 8 + 1)) < 1e-9);
-        assert.deepStrictEqual([s.missing, lines.filter((l) => l.kind === "usage").map((l) => l.item).sort()], [0, ["NAT data processing", "load balancer capacity units", "logs logs"]]);
+        assert.ok(Math.abs(s.total - 605.75) < 1e-9, String(s.total));
+        assert.ok(Math.abs((s.byLayer.get("cluster:Cluster") ?? 0) - (73 + 219 + 12 + 1)) < 1e-9);
+        // Spot capacity is priced by the market: listed, not added.
+        assert.deepStrictEqual([s.missing, lines.filter((l) => l.kind === "usage").map((l) => l.item).sort()], [0, ["NAT data processing", "load balancer capacity units", "logs logs", "spot nodes m7i.large"]]);
         // The gateway endpoint is free: no line.
         assert.ok(!lines.some((l) => l.item === "endpoint s3"));
     });
@@ -86,7 +92,7 @@ describe("plan --cost: the monthly floor from the dated price table", () => {
         const lines = costLines(syntheticPlan(), "xx-test-1", { ...TABLE, regions: { "xx-test-1": withoutNlb } });
         const s = summarize(lines);
         assert.strictEqual(s.missing, 1);
-        assert.ok(Math.abs(s.total - (517.8 - 14.6)) < 1e-9);
+        assert.ok(Math.abs(s.total - (605.75 - 14.6)) < 1e-9);
         assert.match(renderCost(lines, { stack: "t", region: "xx-test-1", table: TABLE }), /INCOMPLETE: 1 line\(s\) have no price in the table[^]*network load balancer: 1 x NLB \(the gateway's\): no xx-test-1 price in the table \(2026-01-01\)/);
         // An unknown region prices nothing.
         assert.strictEqual(summarize(costLines(syntheticPlan(), "zz-none-9", TABLE)).total, 0);
@@ -118,10 +124,12 @@ describe("plan --cost: both stacks @stack", function () {
         assert.deepStrictEqual([planRegion(dev), planRegion(prod)], ["eu-west-1", "eu-west-1"]);
         const devLines = costLines(dev, "eu-west-1", table);
         const prodLines = costLines(prod, "eu-west-1", table);
-        // dev: EKS 73.00, one NAT 35.04, its IP 3.65, 7 keys 7.00, 2 system nodes' 50 GiB roots 8.80.
-        assert.ok(Math.abs(summarize(devLines).total - (73 + 35.04 + 3.65 + 7 + 8.8)) < 1e-6, String(summarize(devLines).total));
-        // prod: EKS 73.00, 3 NATs 105.12, 3 IPs 10.95, 9 interface endpoints x 3 AZs 216.81, 9 keys 9.00, 6 nodes' 100 GiB 52.80.
-        assert.ok(Math.abs(summarize(prodLines).total - (73 + 105.12 + 10.95 + 216.81 + 9 + 52.8)) < 1e-6, String(summarize(prodLines).total));
+        // dev: EKS 73.00, one NAT 35.04 and its IP 3.65, 7 keys 7.00, 4 nodes' (2 system, 2 spot workers) 50 GiB roots
+        // 17.60, the internet-facing NLB's 2 addresses 7.30.
+        assert.ok(Math.abs(summarize(devLines).total - (73 + 35.04 + 3.65 + 7 + 17.6 + 7.3)) < 1e-6, String(summarize(devLines).total));
+        // prod: EKS 73.00, 3 NATs 105.12 and 3 IPs 10.95, 9 interface endpoints x 3 AZs 216.81, 9 keys 9.00, 6 nodes'
+        // 100 GiB roots 52.80, the NLB's 3 addresses 10.95.
+        assert.ok(Math.abs(summarize(prodLines).total - (73 + 105.12 + 10.95 + 216.81 + 9 + 52.8 + 10.95)) < 1e-6, String(summarize(prodLines).total));
         // What the table lacks for eu-west-1 is listed, never guessed: nodes, the database, the load balancer.
         for (const lines of [devLines, prodLines]) {
             const missing = lines.filter((l) => l.kind === "missing").map((l) => l.item);

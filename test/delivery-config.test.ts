@@ -27,6 +27,7 @@ const cases: BadInput[] = [
     ["CI enabled without a GitHub URL", withTenants(dev, { ...TEAM, ci: { enabled: true, githubApp: { appId: 1, installationId: 2 } } }), ["platform:tenants.list[0].ci.githubConfigUrl", "required with CI enabled"]],
     ["CI without a repository to push to", withTenants(dev, { ...TEAM, ecrRepository: false, ci: CI }), ["platform:tenants.list[0].ecrRepository", "expected true with CI enabled"]],
     ["CI for a tenant without internet egress (runners reach GitHub)", withTenants(dev, { ...TEAM, internetEgress: false, ci: CI }), ["platform:tenants.list[0].internetEgress", "expected true with CI enabled"]],
+    ["runners over the quota by a hair (millicores add up exactly)", withTenants(dev, { ...TEAM, quota: { requestsCpu: "300m", limitsCpu: "301m" }, ci: { ...CI, maxRunners: 3, runner: { requestsCpu: "101m", limitsCpu: "100m" } } }), ["platform:tenants.list[0].ci.maxRunners", "runner.requestsCpu within the quota's requestsCpu (300m)"]],
     ["more runners than the quota holds", withTenants(dev, { ...TEAM, quota: { limitsCpu: "4", requestsCpu: "2" }, ci: { ...CI, maxRunners: 5, runner: { limitsCpu: "1" } } }), ["platform:tenants.list[0].ci.maxRunners", "expected maxRunners x runner.limitsCpu within the quota's limitsCpu (4); 5 runners need 1 each"]],
     ["runners whose memory outgrows the quota", withTenants(dev, { ...TEAM, ci: { ...CI, maxRunners: 5 } }), ["platform:tenants.list[0].ci.maxRunners", "runner.limitsMemory within the quota's limitsMemory (16Gi)"]],
     ["a builder namespace longer than a DNS label", withTenants(dev, { ...TEAM, name: "team-bee", previousName: "team-b", namespaces: ["team-b"], dataName: "d".repeat(57), ci: CI }), ["platform:tenants.list[0].ci.enabled", "expected a data name of at most 56 characters"]],
@@ -78,8 +79,9 @@ describe("config: bad application delivery input is rejected with key, value and
     });
 
     it("accepts an SSH repository under an SshKey credential's prefix, and runners that fit the quota exactly", () => {
-        const cfg = parsePlatformConfig(withTenants(dev, { ...TEAM, gitops: { sourceRepos: ["git@github.com:acme/b.git"] }, quota: { requestsCpu: "2", limitsCpu: "4" }, ci: { ...CI, maxRunners: 4, runner: { requestsCpu: "500m", limitsCpu: "1" } } }), "platform");
-        assert.deepStrictEqual([cfg.tenants.all[0].gitops?.sourceRepos, cfg.tenants.all[0].ci.maxRunners, cfg.tenants.all[0].repositoryEncryption], [["git@github.com:acme/b.git"], 4, "Kms"]);
+        const cfg = parsePlatformConfig(withTenants(dev, { ...TEAM, gitops: { sourceRepos: ["git@github.com:acme/b.git"] }, quota: { requestsCpu: "300m", limitsCpu: "4" }, ci: { ...CI, maxRunners: 3, runner: { requestsCpu: "100m", limitsCpu: "1" } } }), "platform");
+        // 3 x 100m is exactly 300m (no floating-point excess).
+        assert.deepStrictEqual([cfg.tenants.all[0].gitops?.sourceRepos, cfg.tenants.all[0].ci.maxRunners, cfg.tenants.all[0].repositoryEncryption], [["git@github.com:acme/b.git"], 3, "Kms"]);
         // The prefix is a path boundary: git@github.com:acme does not cover git@github.com:acme-evil/x.git.
         assert.throws(() => parsePlatformConfig(withTenants(dev, { ...TEAM, gitops: { sourceRepos: ["git@github.com:acme-evil/x.git"] } }), "platform"), /sourceRepos\[0\]: expected an https URL, or an SSH URL under the urlPrefix/);
     });

@@ -75,6 +75,8 @@ describe("delivery: decisions", () => {
         const doc = ecrPushPolicy("arn:aws:ecr:eu-west-1:1:repository/b/apps", "arn:aws:kms:eu-west-1:1:key/k");
         assert.deepStrictEqual(doc.Statement[2], { Sid: "SignImages", Effect: "Allow", Action: ["kms:Sign", "kms:GetPublicKey", "kms:DescribeKey"], Resource: "arn:aws:kms:eu-west-1:1:key/k" });
         assert.strictEqual(ecrPushPolicy("arn:aws:ecr:eu-west-1:1:repository/b/apps").Statement.length, 2);
+        const caches = ecrPushPolicy("arn:aws:ecr:eu-west-1:1:repository/b/apps", undefined, ["quay"]).Statement[2];
+        assert.deepStrictEqual([caches.Sid, caches.Resource], ["PullThroughCaches", ["arn:aws:ecr:eu-west-1:1:repository/quay/*"]]);
     });
 
     it("refuses, in the plan diff, a change of a repository's encryption (it would replace the repository and its images)", () => {
@@ -184,11 +186,15 @@ describeStacks((stack) => `delivery in stack ${stack}`, "platform-delivery", ({ 
         assert.deepStrictEqual(teamA.spec.destinations.map((d: any) => d.namespace), production ? ["team-a"] : ["team-a", "team-a-preview"]);
         assert.deepStrictEqual(teamA.spec.clusterResourceWhitelist, []);
         assert.deepStrictEqual(inputs(named(res(), "tenant-payments-delivery-project")).spec.destinations.map((d: any) => d.namespace), ["payments"]);
-        // After Argo CD's finalizer clean-up (itself after Argo CD): on destroy they go while Argo CD still runs.
+        // Argo CD's finalizer clean-up waits for every project and application: on destroy it runs first, deleting
+        // Applications while Argo CD and their projects still exist to finalize them.
         const cleanup = named(res(), "platform-delivery-argocd-finalizer-cleanup");
         assert.ok(cleanup.dependsOn.includes(named(res(), "platform-delivery-argocd").urn));
-        assert.deepStrictEqual(inputs(cleanup).values.objects.find((o: any) => o.kind === "Job") !== undefined, true);
-        for (const p of projects) assert.ok(p.dependsOn.includes(cleanup.urn), p.name);
+        assert.ok(inputs(cleanup).values.objects.some((o: any) => o.kind === "Job"));
+        for (const p of [...projects, ...ofType(res(), "kubernetes:argoproj.io/v1alpha1:Application")]) {
+            assert.ok(cleanup.dependsOn.includes(p.urn), p.name);
+            assert.ok(p.dependsOn.includes(named(res(), "platform-delivery-argocd").urn), p.name);
+        }
         const apps = ofType(res(), "kubernetes:argoproj.io/v1alpha1:Application");
         assert.deepStrictEqual(apps.map((a) => [inputs(a).metadata.name, inputs(a).spec.source.path]), [["team-a", production ? "envs/prod" : "envs/dev"]]);
     });
@@ -211,11 +217,13 @@ describeStacks((stack) => `delivery in stack ${stack}`, "platform-delivery", ({ 
         assert.deepStrictEqual(aws.podSelector.matchLabels, { "app.kubernetes.io/name": "ci-runner" });
         assert.deepStrictEqual(aws.egress.map((e: any) => [e.to[0].ipBlock.cidr, e.ports[0].port]), [["169.254.170.23/32", 80], [production ? "10.30.0.0/16" : "10.20.0.0/16", 443]]);
         // In production, where images are signed with a KMS key, CI may sign with it.
-        assert.deepStrictEqual(push.Statement.map((st: any) => st.Sid), production ? ["RegistryLogin", "PushToTenantRepository", "SignImages"] : ["RegistryLogin", "PushToTenantRepository"]);
-        // Runner sets wait for the controller's finalizer clean-up: on destroy they go while the controller runs.
+        assert.deepStrictEqual(push.Statement.map((st: any) => st.Sid), production ? ["RegistryLogin", "PushToTenantRepository", "PullThroughCaches", "SignImages"] : ["RegistryLogin", "PushToTenantRepository", "PullThroughCaches"]);
+        // The runner controller's finalizer clean-up waits for every runner set: on destroy it deletes them first,
+        // while the controller still clears their finalizers.
         const cleanup = named(res(), "platform-delivery-runner-finalizer-cleanup");
-        assert.ok(scaleSets[0].dependsOn.includes(cleanup.urn));
-        assert.deepStrictEqual(inputs(cleanup).values.objects.length > 0, true);
+        assert.ok(cleanup.dependsOn.includes(scaleSets[0].urn) && scaleSets[0].dependsOn.includes(named(res(), "platform-delivery-runner-controller").urn));
+        // Base images come through the caches with the runner's credentials (BuildKit uses them).
+        assert.deepStrictEqual(push.Statement.find((st: any) => st.Sid === "PullThroughCaches").Resource, (production ? ["docker-hub", "ghcr", "ecr-public", "quay", "k8s"] : ["ecr-public", "quay", "k8s"]).map((p) => `arn:aws:ecr:eu-west-1:${account}:repository/${p}/*`));
         // The GitHub App's key comes from the tenant's own Vault path through its own store.
         const secret = inputs(named(res(), "tenant-team-a-delivery-github-app"));
         assert.deepStrictEqual([secret.spec.secretStoreRef.name, secret.spec.data[0].remoteRef.key], ["tenant-team-a", "tenants/team-a/ci/github-app"]);
@@ -230,6 +238,9 @@ describeStacks((stack) => `delivery in stack ${stack}`, "platform-delivery", ({ 
         assert.ok(!ofType(all(), "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding").some((b) => inputs(b).metadata.namespace === "team-a-builds"));
         const buildPolicies = ofType(res(), "kubernetes:networking.k8s.io/v1:NetworkPolicy").filter((p) => inputs(p).metadata.namespace === "team-a-builds").map((p) => inputs(p).metadata.name);
         assert.ok(buildPolicies.includes("default-deny") && buildPolicies.includes("allow-same-tenant") && buildPolicies.includes("allow-aws"), buildPolicies.join());
+        // The builder has no AWS identity: HTTPS to the VPC's endpoints only, not the Pod Identity agent.
+        const builderAws = ofType(res(), "kubernetes:networking.k8s.io/v1:NetworkPolicy").find((p) => inputs(p).metadata.namespace === "team-a-builds" && inputs(p).metadata.name === "allow-aws")!;
+        assert.deepStrictEqual(inputs(builderAws).spec.egress.map((e: any) => [e.to[0].ipBlock.cidr, e.ports[0].port]), [[production ? "10.30.0.0/16" : "10.20.0.0/16", 443]]);
         // Only the runners' namespace has a builder: the tenant's other namespaces and the other tenant have none.
         assert.deepStrictEqual(ofType(res(), "kubernetes:apps/v1:Deployment").map((d) => inputs(d).metadata.namespace), ["team-a-builds"]);
     });

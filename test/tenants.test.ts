@@ -145,13 +145,16 @@ describe("tenants: self-service by pull request, as the offline plan's diff show
         assert.ok(diff.added.length >= 20, `${diff.added.length} added`);
         assert.deepStrictEqual(diff.added.filter((r) => !ownedBy(r.name, "team-c")).map((r) => r.name), []);
         assert.deepStrictEqual([diff.removed.length, diff.changed.map((c) => c.name)], [0, []]);
+        // Argo CD's finalizer clean-up waits for every project (on destroy it goes first): a new order, no update.
+        assert.deepStrictEqual(diff.reordered.map((r) => r.name), ["platform-delivery-argocd-finalizer-cleanup"]);
+        assert.match(renderDiff(diff), /\^ {2}kubernetes:helm\.sh\/v3:Release platform-delivery-argocd-finalizer-cleanup \(dependsOn only/);
     });
 
     it("removing a tenant removes only that tenant's resources", async () => {
         const diff = diffPlans(base, await plan(listOf("dev")));
         assert.ok(diff.removed.length >= 20);
         assert.deepStrictEqual(diff.removed.filter((r) => !ownedBy(r.name, "team-b")).map((r) => r.name), []);
-        assert.deepStrictEqual([diff.added.length, diff.changed.map((c) => c.name)], [0, []]);
+        assert.deepStrictEqual([diff.added.length, diff.changed.map((c) => c.name), diff.reordered.map((r) => r.name)], [0, [], ["platform-delivery-argocd-finalizer-cleanup"]]);
     });
 
     it("renaming with previousName keeps every resource (aliases); only names and labels change", async () => {

@@ -27,6 +27,12 @@ export const TENANT_DEPLOYABLE_KINDS = [
     { group: "gateway.networking.k8s.io", kind: "HTTPRoute" },
     { group: "gateway.networking.k8s.io", kind: "GRPCRoute" },
     { group: "external-secrets.io", kind: "ExternalSecret" },
+    // What those create: Argo CD hides from an application's tree every kind its project does not permit, and the
+    // tenant's edit role may create them anyway.
+    { group: "", kind: "Pod" },
+    { group: "apps", kind: "ReplicaSet" },
+    { group: "apps", kind: "ControllerRevision" },
+    { group: "discovery.k8s.io", kind: "EndpointSlice" },
 ] as const;
 
 /** The namespaces a tenant's project may deploy to: its list when given (checked to be its own), else all of them. */

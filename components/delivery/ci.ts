@@ -46,7 +46,9 @@ export function githubAppSecretSpec(a: { readonly namespace: string; readonly st
  * Push and pull on the tenant's repository only (the registry token is account-wide by AWS's design), and, where
  * images are signed with a KMS key, signing with that key.
  */
-export function ecrPushPolicy(repositoryArn: string, signingKeyArn?: string): PolicyDocument {
+export function ecrPushPolicy(repositoryArn: string, signingKeyArn?: string, cachePrefixes: readonly string[] = []): PolicyDocument {
+    // The builder pulls base images through the caches with these credentials (the first pull imports the image).
+    const registry = repositoryArn.replace(/:repository\/.*$/, ":repository");
     return policyDocument(
         { Sid: "RegistryLogin", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
         {
@@ -63,6 +65,16 @@ export function ecrPushPolicy(repositoryArn: string, signingKeyArn?: string): Po
             ],
             Resource: repositoryArn,
         },
+        ...(cachePrefixes.length > 0
+            ? [
+                  {
+                      Sid: "PullThroughCaches",
+                      Effect: "Allow" as const,
+                      Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability", "ecr:BatchImportUpstreamImage", "ecr:CreateRepository"],
+                      Resource: cachePrefixes.map((p) => `${registry}/${p}/*`),
+                  },
+              ]
+            : []),
         ...(signingKeyArn ? [{ Sid: "SignImages", Effect: "Allow" as const, Action: ["kms:Sign", "kms:GetPublicKey", "kms:DescribeKey"], Resource: signingKeyArn }] : []),
     );
 }
@@ -81,26 +93,27 @@ export interface ScaleSetValuesArgs {
 
 /** The runner pods' labels: every label the admission policy requires, with the runner's name and version. */
 export function runnerLabels(requiredLabels: readonly string[], a: { readonly tenant: string; readonly runnerImage: string }): Record<string, string> {
-    // A tag, or the first 12 hex digits of a digest (a label value holds at most 63 characters).
+    // A tag, or the first 12 hex digits of a digest; a label value holds at most 63 characters, alphanumeric at both ends.
     const [, tag, digest] = /(?::([A-Za-z0-9._-]+))?(?:@sha256:([a-f0-9]{12}))?[a-f0-9]*$/.exec(a.runnerImage) ?? [];
-    const version = digest ? `sha256-${digest}` : (tag ?? "unknown");
+    const version = (digest ? `sha256-${digest}` : (tag ?? "")).slice(0, 63).replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, "") || "unknown";
     const known: Record<string, string> = { [APP_LABEL]: "ci-runner", "app.kubernetes.io/version": version, "app.kubernetes.io/part-of": a.tenant };
     return Object.fromEntries([...new Set([APP_LABEL, ...requiredLabels])].map((l) => [l, known[l] ?? a.tenant]));
 }
 
 /**
- * What CI pods reach besides the tenant's own egress: the node's Pod Identity agent (a link-local address the tenant's
- * policy excludes) and the AWS endpoints inside the VPC (ECR, STS and S3 through interface endpoints resolve to
- * private addresses, which the tenant's internet rule excludes too), HTTPS only.
+ * What CI pods reach besides the tenant's own egress: the AWS endpoints inside the VPC (ECR and STS through interface
+ * endpoints resolve to private addresses, which the tenant's internet rule excludes), HTTPS only, and, for pods with
+ * an identity, the node's Pod Identity agent (a link-local address the tenant's policy excludes too). Other tenants'
+ * pods in the VPC stay closed: their namespaces admit only their own tenant, the gateway and monitoring.
  */
-export function awsEgressSpec(a: { readonly name: string; readonly namespace: string; readonly podSelector: Record<string, unknown>; readonly vpcCidr: string }) {
+export function awsEgressSpec(a: { readonly name: string; readonly namespace: string; readonly podSelector: Record<string, unknown>; readonly vpcCidr: string; readonly podIdentity: boolean }) {
     return {
         metadata: { name: a.name, namespace: a.namespace },
         spec: {
             podSelector: a.podSelector,
             policyTypes: ["Egress"],
             egress: [
-                { to: [{ ipBlock: { cidr: "169.254.170.23/32" } }], ports: [{ protocol: "TCP", port: 80 }] },
+                ...(a.podIdentity ? [{ to: [{ ipBlock: { cidr: "169.254.170.23/32" } }], ports: [{ protocol: "TCP", port: 80 }] }] : []),
                 { to: [{ ipBlock: { cidr: a.vpcCidr } }], ports: [{ protocol: "TCP", port: 443 }] },
             ],
         },
@@ -108,9 +121,10 @@ export function awsEgressSpec(a: { readonly name: string; readonly namespace: st
 }
 
 /** The runners' egress to AWS (their identity, ECR). */
-export const runnerAwsEgressSpec = (namespace: string, vpcCidr: string) => awsEgressSpec({ name: "allow-aws-ci-runner", namespace, podSelector: { matchLabels: { [APP_LABEL]: "ci-runner" } }, vpcCidr });
-/** The builder's egress to ECR (pushes, and base images through the caches). */
-export const builderAwsEgressSpec = (namespace: string, vpcCidr: string) => awsEgressSpec({ name: "allow-aws", namespace, podSelector: {}, vpcCidr });
+export const runnerAwsEgressSpec = (namespace: string, vpcCidr: string) =>
+    awsEgressSpec({ name: "allow-aws-ci-runner", namespace, podSelector: { matchLabels: { [APP_LABEL]: "ci-runner" } }, vpcCidr, podIdentity: true });
+/** The builder's egress to ECR (pushes, and base images through the caches); it has no AWS identity of its own. */
+export const builderAwsEgressSpec = (namespace: string, vpcCidr: string) => awsEgressSpec({ name: "allow-aws", namespace, podSelector: {}, vpcCidr, podIdentity: false });
 
 /** gha-runner-scale-set values: the tenant's runners, restricted Pod Security, zero when idle, on Karpenter capacity. */
 export function scaleSetValues(a: ScaleSetValuesArgs) {

@@ -89,13 +89,6 @@ export class AppDelivery extends pulumi.ComponentResource {
             },
             { ...k8sOpts, dependsOn: [argoNs] },
         );
-        // On destroy, before Argo CD goes: Applications (an ApplicationSet's carry a resources finalizer) are deleted
-        // while the controller still runs to finalize them.
-        const argoCleanup = finalizerCleanup(
-            `${name}-argocd-finalizer-cleanup`,
-            { controllerChart: "argo-cd", namespace: args.namespaces.argocd, kubernetesVersion: args.kubernetesVersion, timeout: "10m" },
-            { ...k8sOpts, dependsOn: [this.argocd] },
-        );
         args.ingress.publishService({ name: "argocd", namespace: args.namespaces.argocd, serviceName: ARGOCD_SERVER_SERVICE, servicePort: 80 }, { parent: this, dependsOn: [this.argocd] });
         for (const c of args.settings.argocd.repositoryCredentials) {
             new k8s.apiextensions.CustomResource(`${name}-repo-creds-${c.name}`, repositoryCredentialSpec(c, { namespace: args.namespaces.argocd, store: args.secretStore.name }), {
@@ -118,12 +111,6 @@ export class AppDelivery extends pulumi.ComponentResource {
             },
             { ...k8sOpts, dependsOn: [runnersNs] },
         );
-        // On destroy, before the controller goes: runner sets are deleted while it still clears their finalizers.
-        const arcCleanup = finalizerCleanup(
-            `${name}-runner-finalizer-cleanup`,
-            { controllerChart: "gha-runner-scale-set-controller", namespace: args.namespaces.runners, kubernetesVersion: args.kubernetesVersion, timeout: "10m" },
-            { ...k8sOpts, dependsOn: [this.runnerController] },
-        );
 
         this.tenants = new Map(
             args.tenants.map((t) => [
@@ -135,8 +122,8 @@ export class AppDelivery extends pulumi.ComponentResource {
                         tenant: t,
                         cluster: args.cluster,
                         settings: args.settings,
-                        argocd: { namespace: args.namespaces.argocd, release: argoCleanup },
-                        runners: { namespace: args.namespaces.runners, serviceAccount: ARC_CONTROLLER_SERVICE_ACCOUNT, release: arcCleanup },
+                        argocd: { namespace: args.namespaces.argocd, release: this.argocd },
+                        runners: { namespace: args.namespaces.runners, serviceAccount: ARC_CONTROLLER_SERVICE_ACCOUNT, release: this.runnerController },
                         nodePool: args.nodePool,
                         requiredLabels: args.requiredLabels,
                         vpcCidr: args.vpcCidr,
@@ -145,6 +132,20 @@ export class AppDelivery extends pulumi.ComponentResource {
                     { parent: this },
                 ),
             ]),
+        );
+        // On destroy, first: Applications and ApplicationSets (tenants' own may carry the resources finalizer) are
+        // deleted while Argo CD and every project still exist to finalize them; runner sets while their controller
+        // still clears theirs. Created after every tenant's objects, so removed before them.
+        const delivered = [...this.tenants.values()];
+        finalizerCleanup(
+            `${name}-argocd-finalizer-cleanup`,
+            { controllerChart: "argo-cd", namespace: args.namespaces.argocd, kubernetesVersion: args.kubernetesVersion, timeout: "10m" },
+            { ...k8sOpts, dependsOn: [this.argocd, ...delivered.flatMap((t) => t.controlled.argocd)] },
+        );
+        finalizerCleanup(
+            `${name}-runner-finalizer-cleanup`,
+            { controllerChart: "gha-runner-scale-set-controller", namespace: args.namespaces.runners, kubernetesVersion: args.kubernetesVersion, timeout: "10m" },
+            { ...k8sOpts, dependsOn: [this.runnerController, ...delivered.flatMap((t) => t.controlled.runners)] },
         );
         this.registerOutputs({ argocdUrl: this.argocdUrl, projects: [...this.tenants.keys()] });
     }

@@ -55,6 +55,8 @@ export interface TenantDeliveryArgs {
  */
 export class TenantDelivery extends pulumi.ComponentResource {
     public readonly project: string;
+    /** Its Argo CD objects and runner set: the finalizer clean-ups are created after them (and so removed first). */
+    public readonly controlled: { readonly argocd: pulumi.Resource[]; readonly runners: pulumi.Resource[] } = { argocd: [], runners: [] };
     /** Undefined without CI. */
     public readonly runnerScaleSet: string | undefined;
 
@@ -66,8 +68,9 @@ export class TenantDelivery extends pulumi.ComponentResource {
         const afterArgo = { ...k8sOpts, dependsOn: [args.argocd.release, ...args.tenant.ready] };
         const project = new k8s.apiextensions.CustomResource(`${name}-project`, appProjectSpec(t, { namespace: args.argocd.namespace, ssoGroup: args.tenant.ssoGroup }), afterArgo);
         this.project = t.name;
+        this.controlled.argocd.push(project);
         const app = applicationSpec(t, { namespace: args.argocd.namespace });
-        if (app) new k8s.apiextensions.CustomResource(`${name}-application`, app, { ...afterArgo, dependsOn: [...afterArgo.dependsOn, project] });
+        if (app) this.controlled.argocd.push(new k8s.apiextensions.CustomResource(`${name}-application`, app, { ...afterArgo, dependsOn: [...afterArgo.dependsOn, project] }));
 
         this.runnerScaleSet = t.ci.enabled ? this.ci(name, args) : undefined;
         this.registerOutputs({ project: this.project, runnerScaleSet: this.runnerScaleSet });
@@ -97,13 +100,13 @@ export class TenantDelivery extends pulumi.ComponentResource {
         // Runners push to the tenant's repository and nothing else.
         const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-runner-sa`, { metadata: { name: RUNNER_SERVICE_ACCOUNT, namespace: ciNamespace } }, { ...k8sOpts, dependsOn: args.tenant.ready });
         new k8s.networking.v1.NetworkPolicy(`${name}-runner-aws`, runnerAwsEgressSpec(ciNamespace, args.vpcCidr), { ...k8sOpts, dependsOn: args.tenant.ready });
-        const identity = args.cluster.workloadIdentity(`${name}-runner`, { namespace: ciNamespace, serviceAccount: RUNNER_SERVICE_ACCOUNT, policy: repository.arn.apply((arn) => ecrPushPolicy(arn, args.signingKeyArn)) }, { parent: this });
+        const identity = args.cluster.workloadIdentity(`${name}-runner`, { namespace: ciNamespace, serviceAccount: RUNNER_SERVICE_ACCOUNT, policy: repository.arn.apply((arn) => ecrPushPolicy(arn, args.signingKeyArn, args.settings.registry.pullThroughCache.map((c) => c.prefix))) }, { parent: this });
         const appSecret = new k8s.apiextensions.CustomResource(
             `${name}-github-app`,
             githubAppSecretSpec({ namespace: ciNamespace, store: args.tenant.secretStoreName, vaultPrefix: `tenants/${tenantDataName(t)}`, app: t.ci.githubApp }),
             { ...k8sOpts, dependsOn: args.tenant.ready },
         );
-        new k8s.helm.v3.Release(
+        const runners = new k8s.helm.v3.Release(
             `${name}-runners`,
             {
                 name: `${t.name}-runners`,
@@ -122,6 +125,7 @@ export class TenantDelivery extends pulumi.ComponentResource {
             },
             { ...k8sOpts, dependsOn: [args.runners.release, serviceAccount, identity, appSecret, ...args.tenant.ready] },
         );
+        this.controlled.runners.push(runners);
         return t.name;
     }
 }
