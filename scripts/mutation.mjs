@@ -1,4 +1,4 @@
-// npm run mutation -- --layer <network|cluster|storage|backup|ingress|shared|stacks|secrets|policy|sso|observability|tenants> [--layer ...]
+// npm run mutation -- --layer <network|cluster|storage|backup|ingress|shared|stacks|secrets|policy|sso|observability|tenants|delivery> [--layer ...]
 // Mutation testing is a benchmark, not part of npm test: StrykerJS needs Node 22 (run through the node@22 package
 // when this machine's Node is older) and takes minutes per layer on two cores.
 import { spawnSync } from "node:child_process";

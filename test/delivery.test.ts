@@ -302,3 +302,71 @@ describeStacks((stack) => `delivery in stack ${stack}`, "platform-delivery", ({ 
         assert.strictEqual(outputs.imageSignatureAction, production ? "Enforce" : "Audit");
     });
 });
+
+describeStacks((stack) => `delivery details in stack ${stack}`, "platform-delivery", ({ production, plan, res }) => {
+    const all = () => plan().resources;
+    const account = production ? "222222222222" : "111111111111";
+
+    it("installs the runner controller pinned from ARC's OCI charts, restricted, with metrics for it and its listeners", () => {
+        const r = inputs(named(res(), "platform-delivery-runner-controller"));
+        assert.deepStrictEqual([r.name, r.chart, r.version, r.namespace, r.maxHistory], ["arc", "oci://ghcr.io/actions/actions-runner-controller-charts/gha-runner-scale-set-controller", "0.14.2", "arc-systems", 5]);
+        assert.strictEqual(r.values.replicaCount, production ? 2 : 1);
+        assert.deepStrictEqual(r.values.metrics, { controllerManagerAddr: ":8080", listenerAddr: ":8080", listenerEndpoint: "/metrics" });
+        assert.deepStrictEqual(r.values.securityContext, { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, readOnlyRootFilesystem: true, runAsNonRoot: true, runAsUser: 1000 });
+        assert.deepStrictEqual(r.values.podSecurityContext, { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
+        const ns = inputs(named(res(), "platform-delivery-runners-namespace")).metadata.labels;
+        assert.deepStrictEqual([ns["platform.io/namespace-role"], ns["pod-security.kubernetes.io/enforce"]], ["platform", "baseline"]);
+        const argoNs = inputs(named(res(), "platform-delivery-argocd-namespace")).metadata.labels;
+        assert.deepStrictEqual([argoNs["platform.io/namespace-role"], argoNs["pod-security.kubernetes.io/enforce"]], ["platform", "restricted"]);
+        const argo = inputs(named(res(), "platform-delivery-argocd"));
+        assert.deepStrictEqual([argo.name, argo.repositoryOpts.repo, argo.maxHistory], ["argocd", "https://argoproj.github.io/argo-helm", 5]);
+    });
+
+    it("builds each repository credential from Vault as an Argo CD credential template, not awaited", () => {
+        const app = inputs(named(res(), "platform-delivery-repo-creds-github-acme"));
+        assert.deepStrictEqual([app.metadata.name, app.metadata.namespace, app.metadata.annotations["pulumi.com/skipAwait"]], ["repo-creds-github-acme", "argocd", "true"]);
+        assert.deepStrictEqual(app.spec.target.template.data, { type: "git", url: "https://github.com/acme", githubAppID: "100000", githubAppInstallationID: "200000", githubAppPrivateKey: "{{ .githubAppPrivateKey }}" });
+        assert.deepStrictEqual([app.spec.secretStoreRef, app.spec.target.creationPolicy], [{ kind: "ClusterSecretStore", name: "platform-vault" }, "Owner"]);
+        const ssh = inputs(named(res(), "platform-delivery-repo-creds-github-ssh-acme"));
+        assert.deepStrictEqual(ssh.spec.target.template.data, { type: "git", url: "git@github.com:acme", sshPrivateKey: "{{ .sshPrivateKey }}" });
+        assert.deepStrictEqual(ssh.spec.data[0].remoteRef, { key: "platform/delivery/argocd/github-ssh-acme", property: "sshPrivateKey" });
+    });
+
+    it("keys the registry with a rotating key the account administers, and lets the caches' template role use it for grants only", () => {
+        const key = inputs(named(all(), "platform-registry-key"));
+        assert.deepStrictEqual([key.enableKeyRotation, key.deletionWindowInDays], [true, 30]);
+        assert.deepStrictEqual(JSON.parse(key.policy).Statement.map((s: any) => s.Principal.AWS), [`arn:aws:iam::${account}:root`]);
+        assert.strictEqual(named(all(), "platform-registry-key").protect, production);
+        assert.strictEqual(inputs(named(all(), "platform-registry-key-alias")).name, `alias/acme-${production ? "prod" : "dev"}-images`);
+        const trust = JSON.parse(inputs(named(all(), "platform-registry-template-role")).assumeRolePolicy);
+        assert.deepStrictEqual([trust.Statement[0].Principal, trust.Statement[0].Condition], [{ Service: "ecr.amazonaws.com" }, { StringEquals: { "aws:SourceAccount": account } }]);
+        const policy = JSON.parse(inputs(named(all(), "platform-registry-template-role-policy")).policy);
+        assert.deepStrictEqual(policy.Statement[1].Condition, { Bool: { "kms:GrantIsForAWSResource": "true" } });
+        assert.ok((policy.Statement[0].Resource as string[]).every((r) => r.startsWith(`arn:aws:ecr:eu-west-1:${account}:repository/`) && r.endsWith("/*")));
+        const nodes = JSON.parse(inputs(named(all(), "platform-registry-node-pull-through")).policy);
+        assert.strictEqual(inputs(named(all(), "platform-registry-node-pull-through")).role, "platform-cluster-node-role");
+        assert.strictEqual(nodes.Statement[0].Resource.length, production ? 5 : 3);
+        // Rules wait for their template (and credentials): the first pull creates repositories from it.
+        const rule = named(all(), "platform-registry-quay");
+        assert.ok(rule.dependsOn.includes(named(all(), "platform-registry-quay-template").urn) && rule.deleteBeforeReplace);
+        if (production) {
+            const secret = named(all(), "platform-registry-docker-hub-credentials");
+            assert.deepStrictEqual([inputs(secret).recoveryWindowInDays, secret.protect, inputs(secret).kmsKeyId], [30, true, undefined]);
+            assert.ok(named(all(), "platform-registry-docker-hub").dependsOn.includes(named(all(), "platform-registry-docker-hub-credentials-value").urn));
+        }
+    });
+
+    it("gives Kyverno's admission controller the region and its signature identity before it starts", () => {
+        const kyverno = named(all(), "platform-policy-kyverno");
+        assert.deepStrictEqual(inputs(kyverno).values.admissionController.container.extraEnvVars, [
+            { name: "AWS_REGION", value: "eu-west-1" },
+            { name: "AWS_DEFAULT_REGION", value: "eu-west-1" },
+        ]);
+        const association = named(all(), "platform-policy-signature-reader-association");
+        assert.deepStrictEqual([inputs(association).namespace, inputs(association).serviceAccount], ["kyverno", "kyverno-admission-controller"]);
+        assert.ok(kyverno.dependsOn.includes(association.urn), kyverno.dependsOn.join());
+        const policy = inputs(named(all(), "platform-policy-tenant-verify-image-signatures"));
+        assert.deepStrictEqual([policy.spec.background, policy.spec.webhookConfiguration.timeoutSeconds], [false, 30]);
+        assert.deepStrictEqual(policy.spec.rules[0].verifyImages[0].imageRegistryCredentials, { providers: ["amazon"] });
+    });
+});
