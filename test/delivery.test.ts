@@ -370,3 +370,23 @@ describeStacks((stack) => `delivery details in stack ${stack}`, "platform-delive
         assert.deepStrictEqual(policy.spec.rules[0].verifyImages[0].imageRegistryCredentials, { providers: ["amazon"] });
     });
 });
+
+describeStacks((stack) => `delivery ownership in stack ${stack}`, "platform-delivery", ({ plan }) => {
+    it("parents every resource of the registry and delivery layers under its layer (aliases and destroy order follow parents)", () => {
+        const byUrn = new Map(plan().resources.map((r) => [r.urn, r]));
+        const layerOf = (urn: string | undefined): string | undefined => {
+            for (let r = urn ? byUrn.get(urn) : undefined; r; r = r.parent ? byUrn.get(r.parent) : undefined) {
+                if (r.type === "platform:registry:Registry" || r.type === "platform:delivery:AppDelivery") return r.type;
+            }
+            return undefined;
+        };
+        const owned = plan().resources.filter((r) => r.custom && (r.name.startsWith("platform-registry-") || r.name.startsWith("platform-delivery-") || /^tenant-[a-z0-9-]+-delivery-/.test(r.name)));
+        assert.ok(owned.length > 30, String(owned.length));
+        for (const r of owned) {
+            const want = r.name.startsWith("platform-registry-") ? "platform:registry:Registry" : "platform:delivery:AppDelivery";
+            assert.strictEqual(layerOf(r.parent), want, r.name);
+        }
+        // Every Kubernetes object of the layer goes through the cluster's provider (the layer's, not a default one).
+        for (const r of owned.filter((x) => x.type.startsWith("kubernetes:"))) assert.match(String(r.provider), /\$pulumi:providers:kubernetes::platform-cluster-k8s$/, r.name);
+    });
+});
