@@ -27,3 +27,8 @@ export const addonVersion = (addon: string) =>
 /** Helm chart versions are pinned exactly: no ranges, no "latest". Some publishers tag with a leading "v". */
 export const chartVersion = (prefix: "" | "v" = "") =>
     z.string().regex(new RegExp(`^${prefix}\\d+\\.\\d+\\.\\d+$`), `expected a pinned chart version like ${prefix}1.8.1`);
+
+/** A CPU quantity in whole millicores: sums compare exactly (3 x 100m is 300m, not 0.30000000000000004 cores). */
+export const millicores = (q: string) => Math.round(q.endsWith("m") ? Number(q.slice(0, -1)) : Number(q) * 1000);
+/** A memory quantity (Mi, Gi, Ti) in MiB. */
+export const mebibytes = (q: string) => Number(q.slice(0, -2)) * { M: 1, G: 1024, T: 1048576 }[q.slice(-2, -1) as "M"];

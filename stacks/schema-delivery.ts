@@ -2,7 +2,7 @@
 // repositories, image signatures) and of the secret key `pullThroughCacheCredentials`. The per-tenant parts
 // (`gitops`, `ci`) are in the tenant schema; the rules across both are checkDelivery's.
 import { z } from "zod";
-import { chartVersion, cpuQuantity, Issue, memoryQuantity, oneOf } from "./schema-common";
+import { chartVersion, cpuQuantity, Issue, mebibytes, memoryQuantity, millicores, oneOf } from "./schema-common";
 import type { TenantConfig } from "./schema-tenants";
 
 /**
@@ -168,10 +168,6 @@ export const tenantCiSchema = z.strictObject({
 
 type TenantDelivery = Pick<TenantConfig, "name" | "dataName" | "gitops" | "ci" | "ecrRepository" | "internetEgress" | "quota"> & { readonly namespaces: readonly string[] };
 
-/** CPU in cores and memory in MiB, as quantities add up against a quota. */
-// Whole millicores: sums of fractions compare exactly (3 x 100m is 300m, not 0.30000000000000004 cores).
-const millicores = (q: string) => Math.round(q.endsWith("m") ? Number(q.slice(0, -1)) : Number(q) * 1000);
-const mebibytes = (q: string) => Number(q.slice(0, -2)) * { M: 1, G: 1024, T: 1048576 }[q.slice(-2, -1) as "M"];
 
 /** Does an SSH repository URL fall under a credential's URL prefix? (Argo CD compares them without a trailing .git.) */
 const covers = (prefix: string, url: string) => {

@@ -5,7 +5,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { z } from "zod";
 import { PLATFORM_NAMESPACES } from "../components/shared/namespaces";
-import { chartVersion, cpuQuantity, Issue, memoryQuantity, oneOf } from "./schema-common";
+import { chartVersion, cpuQuantity, Issue, mebibytes, memoryQuantity, millicores, oneOf } from "./schema-common";
 import { PLATFORM_GROUPS } from "./schema-sso";
 import { tenantCiSchema, tenantGitopsSchema } from "./schema-delivery";
 
@@ -112,7 +112,7 @@ export const tenantNamespaces = (t: Pick<TenantConfig, "name" | "namespaces">): 
 /** Where a tenant with CI runs its image builder (rootless BuildKit needs a namespace of its own; see the delivery layer). */
 export const tenantBuildNamespace = (t: Pick<TenantConfig, "name" | "dataName">): string => `${tenantDataName(t)}-builds`;
 
-const qty = (q: string) => (q.endsWith("m") ? Number(q.slice(0, -1)) / 1000 : /[MGT]i$/.test(q) ? Number(q.slice(0, -2)) * { M: 1, G: 1024, T: 1048576 }[q.slice(-2, -1) as "M"] : Number(q));
+const qty = (q: string) => (/[MGT]i$/.test(q) ? mebibytes(q) : millicores(q));
 
 /** Rules across tenants (names, namespaces, groups, hostnames) and the platform (its namespaces, domain, groups). */
 export function checkTenants(
