@@ -8,7 +8,7 @@ const LAYERS = {
     },
     cluster: { mutate: ["components/cluster/**/*.ts"], spec: ["test/cluster.test.ts", "test/options.test.ts", "test/invariants.test.ts"] },
     storage: { mutate: ["components/storage/**/*.ts"], spec: ["test/storage.test.ts", "test/invariants.test.ts"] },
-    backup: { mutate: ["components/backup/**/*.ts"], spec: ["test/backup.test.ts", "test/storage-config.test.ts"] },
+    backup: { mutate: ["components/backup/**/*.ts"], spec: ["test/backup.test.ts", "test/backup-details.test.ts", "test/storage-config.test.ts"] },
     ingress: { mutate: ["components/ingress/**/*.ts"], spec: ["test/ingress.test.ts", "test/finalizer-cleanup.test.ts"] },
     shared: { mutate: ["components/shared/**/*.ts", "components/platform/**/*.ts"], spec: ["test/finalizer-cleanup.test.ts", "test/prerequisites.test.ts", "test/stacks.test.ts", "test/plan.test.ts"] },
     stacks: {
@@ -30,21 +30,25 @@ const LAYERS = {
     delivery: { mutate: ["components/delivery/**/*.ts", "components/registry/**/*.ts"], spec: ["test/delivery.test.ts", "test/chart-contract.test.ts"] },
 };
 
+// The whole-platform rules (the policy pack over both stack plans) guard every layer: a mutant they catch is killed.
+const PLATFORM_RULES = ["test/invariants.test.ts", "test/policies.test.ts"];
+
 const layer = process.env.MUTATION_LAYER ?? "stacks";
 const COVERAGE = process.env.MUTATION_COVERAGE ?? "perTest";
-const chosen = LAYERS[layer];
+const chosen = LAYERS[layer] && { ...LAYERS[layer], spec: [...new Set([...LAYERS[layer].spec, ...(layer === "stacks" ? [] : PLATFORM_RULES)])] };
 if (!chosen) throw new Error(`unknown layer ${layer}; one of ${Object.keys(LAYERS).join(", ")}`);
 
 export default {
     packageManager: "npm",
     testRunner: "mocha",
     // The TypeScript sources through tsx (Stryker mutates them in its sandbox), not .mocharc.json's compiled bin/.
-    mochaOptions: { "no-config": true, spec: chosen.spec, require: ["tsx/cjs", "plan/startup.ts"] },
+    // test/mutation-coverage.ts credits what a suite's `before` hooks run (the stack plans) to that suite's tests.
+    mochaOptions: { "no-config": true, spec: chosen.spec, require: ["tsx/cjs", "plan/startup.ts", "test/mutation-coverage.ts"] },
     checkers: ["typescript"],
     tsconfigFile: "tsconfig.dev.json",
     mutate: chosen.mutate,
-    // perTest is fast but attributes code run in `before` hooks (and the shared plan cache) to no test, so mutants only
-    // those suites kill are reported as survivors; MUTATION_COVERAGE=all runs every spec test per mutant (exact, slower).
+    // perTest runs, per mutant, the tests that reached it (a suite's `before` hooks count for each of its tests, see
+    // test/mutation-coverage.ts); MUTATION_COVERAGE=all runs every spec test per mutant (same result, slower).
     coverageAnalysis: COVERAGE,
     incremental: true,
     incrementalFile: `reports/mutation/${layer}.json`,
@@ -54,6 +58,7 @@ export default {
     timeoutMS: 60000,
     tempDirName: ".stryker-tmp",
     cleanTempDir: true,
-    // Stryker allows ignoring static mutants only with perTest coverage.
-    ignoreStatic: COVERAGE === "perTest",
+    // Static mutants (module-level code, run when a test file loads) run against every spec test: slower, but no
+    // mutant is left out of the score.
+    ignoreStatic: false,
 };

@@ -14,12 +14,17 @@ function deepFreeze<T>(value: T): T {
 
 /** The plan of `Pulumi.<stack>.yaml` as committed; frozen, so a test cannot change what the others read. */
 export function committedPlan(stack: string): Promise<Plan> {
-    // Mutation testing switches mutants on in the loaded code: a plan cached across runs would never see them.
     if (process.env.PLAN_CACHE === "off") return planStack({ stack }).then(deepFreeze);
-    let plan = cache.get(stack);
+    // Under Stryker: no cache in the dry run, so each test or hook that reads a plan is credited with the code it runs;
+    // in a mutant's run, one plan per stack and mutant (a plan cached across mutants would never see them).
+    const mutation = (globalThis as { __stryker__?: { activeMutant?: string } }).__stryker__;
+    if (mutation && mutation.activeMutant === undefined) return planStack({ stack }).then(deepFreeze);
+    const suffix = mutation ? `@${mutation.activeMutant}` : "";
+    for (const key of cache.keys()) if (!key.endsWith(suffix)) cache.delete(key);
+    let plan = cache.get(stack + suffix);
     if (!plan) {
         plan = planStack({ stack }).then(deepFreeze);
-        cache.set(stack, plan);
+        cache.set(stack + suffix, plan);
     }
     return plan;
 }

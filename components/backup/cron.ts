@@ -152,17 +152,14 @@ function longestGap(parsed: Exclude<ParsedCron, { readonly error: string }>): nu
     if (runsInDay.length === 0) return undefined;
     let longest = 0;
     for (let i = 1; i < runsInDay.length; i++) longest = Math.max(longest, runsInDay[i] - runsInDay[i - 1]);
+    // Every date a schedule can match recurs within the window (29 February twice), so one match means at least two.
     let previousDay: number | undefined;
-    let matchingDays = 0;
     for (let d = 0; d < WINDOW_DAYS; d++) {
         if (!dayMatches(parsed.schedule, new Date(WINDOW_START + d * DAY_MS))) continue;
         if (previousDay !== undefined) {
             longest = Math.max(longest, (d - previousDay) * DAY_MINUTES + runsInDay[0] - runsInDay[runsInDay.length - 1]);
         }
         previousDay = d;
-        matchingDays++;
     }
-    if (matchingDays === 0) return undefined;
-    // A single matching day in eight years: the next run is further away than the window can show.
-    return matchingDays === 1 ? WINDOW_DAYS * DAY_MINUTES : longest;
+    return previousDay === undefined ? undefined : longest;
 }
