@@ -13,6 +13,7 @@ import {
     nodeBaselinePolicy,
     prerequisiteOrderPolicy,
     productionDataPolicy,
+    resourceTreePolicy,
     s3BucketBaselinePolicy,
 } from "./rules/invariants";
 import { singleDefaultStorageClassPolicy } from "./rules/storage-classes";
@@ -55,4 +56,5 @@ export const PLATFORM_POLICIES: Policies = [
     noPlaintextSecretsPolicy,
     namespaceBaselinePolicy,
     kmsKeyDeletionWindowPolicy,
+    resourceTreePolicy,
 ];

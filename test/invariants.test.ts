@@ -13,6 +13,7 @@ import {
     nodeBaselinePolicy,
     prerequisiteOrderPolicy,
     productionDataPolicy,
+    resourceTreePolicy,
     s3BucketBaselinePolicy,
 } from "../policy/rules/invariants";
 import { committedPlan } from "./plans";
@@ -50,6 +51,29 @@ describe("invariants hold on every committed stack, over non-empty sets @stack",
             assert.deepStrictEqual(await checkPolicies(plan), []);
         });
     }
+});
+
+describe("policy: resources under their layer", () => {
+    const stack = "urn:pulumi:t::p::pulumi:pulumi:Stack::p-t";
+    const platform = res("platform:platform:Platform", "platform", {}, { parent: stack });
+    it("refuses a resource at the stack's root, or with no parent, and a Platform below another component", async () => {
+        assert.deepStrictEqual(await run([resourceTreePolicy], platform, res("aws:s3/bucket:Bucket", "b", {}, { parent: stack }), res("aws:kms/key:Key", "k")), [
+            "aws:s3/bucket:Bucket b is registered at the stack's root, outside every layer (no parent)",
+            "aws:kms/key:Key k is registered at the stack's root, outside every layer (no parent)",
+        ]);
+        assert.deepStrictEqual(await run([resourceTreePolicy], res("platform:platform:Platform", "inner", {}, { parent: platform.urn })), [
+            "inner: the Platform belongs at the stack's root",
+        ]);
+    });
+    it("accepts the Platform at the root, resources below it and Pulumi's default providers", async () => {
+        assert.deepStrictEqual(
+            await run([resourceTreePolicy], platform, res("aws:s3/bucket:Bucket", "b", {}, { parent: platform.urn }), res("pulumi:providers:aws", "default_7_0_0", {}, { parent: stack })),
+            [],
+        );
+        assert.deepStrictEqual(await run([resourceTreePolicy], res("pulumi:providers:aws", "regional", {}, { parent: stack })), [
+            "pulumi:providers:aws regional is registered at the stack's root, outside every layer (no parent)",
+        ]);
+    });
 });
 
 describe("policy: KMS key rotation", () => {

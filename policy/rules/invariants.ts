@@ -203,3 +203,26 @@ export const deleteBeforeReplacePolicy: StackValidationPolicy = {
         }
     },
 };
+
+/** The one component at the stack's root; every other resource belongs to a layer below it. */
+export const ROOT_COMPONENT_TYPE = "platform:platform:Platform";
+const isStackUrn = (urn: string | undefined) => urn === undefined || urn.includes("::pulumi:pulumi:Stack::");
+
+export const resourceTreePolicy: StackValidationPolicy = {
+    name: "resources-under-their-layer",
+    description:
+        "Only the Platform component sits at the stack's root; every other resource is registered under a layer's component, so its URN follows the code's structure (moving it later is a replacement or an alias) and the layer owns it.",
+    enforcementLevel: "mandatory",
+    validateStack: ({ resources }, report) => {
+        for (const r of resources) {
+            // The stack itself and the providers Pulumi creates by default have no component to belong to.
+            if (r.type === "pulumi:pulumi:Stack" || (r.type.startsWith("pulumi:providers:") && r.name.startsWith("default"))) continue;
+            if (r.type === ROOT_COMPONENT_TYPE ? !isStackUrn(r.opts.parent) : isStackUrn(r.opts.parent)) {
+                report(
+                    r.type === ROOT_COMPONENT_TYPE ? `${r.name}: the Platform belongs at the stack's root` : `${r.type} ${r.name} is registered at the stack's root, outside every layer (no parent)`,
+                    r.urn,
+                );
+            }
+        }
+    },
+};
