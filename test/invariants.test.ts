@@ -99,7 +99,7 @@ describe("policy: S3 bucket baseline", () => {
     const bucket = res("aws:s3/bucket:Bucket", "b", { bucket: "b" });
     const block = (flags = true) => res("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "pab", { bucket: "b", blockPublicAcls: flags, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }, { deps: [bucket.urn] });
     const sse = (rule: object) => res("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "sse", { rules: [{ applyServerSideEncryptionByDefault: rule }] }, { deps: [bucket.urn] });
-    const tls = { Effect: "Deny", Principal: "*", Action: "s3:*", Condition: { Bool: { "aws:SecureTransport": "false" } } };
+    const tls = { Effect: "Deny", Principal: "*", Action: "s3:*", Resource: ["arn:aws:s3:::b", "arn:aws:s3:::b/*"], Condition: { Bool: { "aws:SecureTransport": "false" } } };
     const policy = (statements: object[], deps: string[]) => res("aws:s3/bucketPolicy:BucketPolicy", "pol", { policy: json({ Statement: statements }) }, { deps: [bucket.urn, ...deps] });
     const kms = { sseAlgorithm: "aws:kms", kmsMasterKeyId: "arn:aws:kms:eu-west-1:1:key/k" };
     it("accepts a bucket with the whole baseline", async () => {
@@ -112,9 +112,30 @@ describe("policy: S3 bucket baseline", () => {
         assert.deepStrictEqual(v, [
             "b: public access is not fully blocked",
             "b: not encrypted with a platform KMS key",
-            "b: no policy denying non-TLS access",
+            "b: no policy denying non-TLS access to everyone, for every S3 action on the bucket and its objects",
             "b: its policy does not wait for the public-access block (PutBucketPolicy may be refused)",
         ]);
+    });
+    it("refuses a TLS statement that leaves a gap: some principals, some actions, the bucket or its objects, or an Allow", async () => {
+        const gaps: [string, object][] = [
+            ["one principal", { ...tls, Principal: { AWS: "arn:aws:iam::1:root" } }],
+            ["reads only", { ...tls, Action: "s3:GetObject" }],
+            ["the bucket, not its objects", { ...tls, Resource: "arn:aws:s3:::b" }],
+            ["the objects, not the bucket", { ...tls, Resource: "arn:aws:s3:::b/*" }],
+            ["another bucket", { ...tls, Resource: ["arn:aws:s3:::c", "arn:aws:s3:::c/*"] }],
+            ["an Allow", { ...tls, Effect: "Allow" }],
+            ["TLS required, not refused", { ...tls, Condition: { Bool: { "aws:SecureTransport": "true" } } }],
+        ];
+        for (const [gap, statement] of gaps) {
+            const b = block();
+            assert.deepStrictEqual(
+                await run([s3BucketBaselinePolicy], bucket, b, sse(kms), policy([statement], [b.urn])),
+                ["b: no policy denying non-TLS access to everyone, for every S3 action on the bucket and its objects"],
+                gap,
+            );
+        }
+        const b = block();
+        assert.deepStrictEqual(await run([s3BucketBaselinePolicy], bucket, b, sse(kms), policy([{ ...tls, Principal: { AWS: "*" }, Action: ["s3:*"] }], [b.urn])), []);
     });
     it("lets only a bucket that receives access logs use SSE-S3", async () => {
         const b = block();

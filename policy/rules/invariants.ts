@@ -49,6 +49,30 @@ export const productionDataPolicy: StackValidationPolicy = {
     },
 };
 
+interface TransportStatement {
+    readonly Effect?: string;
+    readonly Principal?: unknown;
+    readonly Action?: unknown;
+    readonly Resource?: unknown;
+    readonly Condition?: { readonly Bool?: Record<string, unknown> };
+}
+
+/** Deny, to every principal, every S3 action on the bucket and its objects, when the request is not over TLS. */
+function deniesPlainHttp(s: TransportStatement, bucketName: unknown): boolean {
+    const everyone = s.Principal === "*" || (typeof s.Principal === "object" && s.Principal !== null && (s.Principal as { AWS?: unknown }).AWS === "*");
+    const resources = asArray(s.Resource as string[] | string | undefined).map(String);
+    // A name still unknown at preview time cannot be matched; the rest of the statement still is.
+    const covers = (suffix: string) => typeof bucketName !== "string" || resources.some((r) => r.endsWith(`:s3:::${bucketName}${suffix}`) || r === "*");
+    return (
+        s.Effect === "Deny" &&
+        everyone &&
+        asArray(s.Action as string[] | string | undefined).includes("s3:*") &&
+        covers("") &&
+        covers("/*") &&
+        String(s.Condition?.Bool?.["aws:SecureTransport"]) === "false"
+    );
+}
+
 export const s3BucketBaselinePolicy: StackValidationPolicy = {
     name: "s3-bucket-baseline",
     description: "Every bucket blocks public access, is encrypted (KMS, or SSE-S3 only where it receives access logs), refuses non-TLS access, and its policy waits for the public-access block.",
@@ -77,9 +101,9 @@ export const s3BucketBaselinePolicy: StackValidationPolicy = {
             const kms = rule?.sseAlgorithm === "aws:kms" && typeof rule.kmsMasterKeyId === "string" && rule.kmsMasterKeyId.length > 0;
             if (!kms && !(receivesLogs && rule?.sseAlgorithm === "AES256")) report(`${bucket.name}: not encrypted with a platform KMS key`, bucket.urn);
             const policy = settings("aws:s3/bucketPolicy:BucketPolicy")[0];
-            const statements = asArray(jsonProp(policy?.props.policy)?.Statement as { Effect?: string; Condition?: { Bool?: Record<string, unknown> } }[] | undefined);
-            if (!statements.some((s) => s.Effect === "Deny" && String(s.Condition?.Bool?.["aws:SecureTransport"]) === "false")) {
-                report(`${bucket.name}: no policy denying non-TLS access`, bucket.urn);
+            const statements = asArray(jsonProp(policy?.props.policy)?.Statement as TransportStatement[] | undefined);
+            if (!statements.some((s) => deniesPlainHttp(s, bucket.props.bucket))) {
+                report(`${bucket.name}: no policy denying non-TLS access to everyone, for every S3 action on the bucket and its objects`, bucket.urn);
             }
             if (policy && block && !dependsOn(policy, (d) => d === block)) report(`${bucket.name}: its policy does not wait for the public-access block (PutBucketPolicy may be refused)`, policy.urn);
         }
