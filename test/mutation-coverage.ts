@@ -4,6 +4,7 @@
 // mutant there ran only that test: the suites that read the plan never saw it (the "perTest understates" problem in
 // reports/mutation/SCORES.md).
 import Mocha = require("mocha");
+import { creditBeforeHooks } from "./mutation-credit";
 
 interface StrykerNamespace {
     currentTestId?: string;
@@ -46,23 +47,10 @@ Mocha.Suite.prototype.beforeAll = function (this: Mocha.Suite, ...args: unknown[
     return originalBeforeAll.apply(this, rest);
 };
 
-function testsOf(suite: Mocha.Suite): Mocha.Test[] {
-    return [...suite.tests, ...suite.suites.flatMap(testsOf)];
-}
-
 export const mochaHooks = {
     afterAll(): void {
         const coverage = stryker()?.mutantCoverage;
-        if (!coverage) return;
-        for (const [key, suite] of suitesByMark) {
-            const hits = coverage.perTest[key];
-            delete coverage.perTest[key];
-            if (!hits) continue;
-            for (const test of testsOf(suite)) {
-                const target = (coverage.perTest[test.fullTitle()] ??= {});
-                for (const [mutant, count] of Object.entries(hits)) target[mutant] = (target[mutant] ?? 0) + count;
-            }
-        }
+        if (coverage) creditBeforeHooks(coverage.perTest, suitesByMark);
         suitesByMark.clear();
     },
 };
