@@ -1,11 +1,12 @@
 // What the first mutation run of the storage layer showed no test pinned (reports/mutation/SCORES.md): the bucket
 // statements and lifecycle rules in full, the replication set-up, EFS and the classes, and the objects key's policy.
 import * as assert from "assert";
-import { bucketObjectAccess, denyInsecureTransport, lifecycleRules, platformBucketName, replicationPolicy } from "../components/storage/bucket-policies";
+import { allowAccessLogDelivery, bucketObjectAccess, denyInsecureTransport, lifecycleRules, platformBucketName, replicationPolicy } from "../components/storage/bucket-policies";
 import { ebsSnapshotClass, efsStorageClass } from "../components/storage/storage-classes";
 import { inputs, named, within } from "./helpers";
 import { committedPlan } from "./plans";
-import type { PlannedResource } from "../plan/engine";
+import { PlanError, PlannedResource, record } from "../plan/engine";
+import { Bucket } from "../components/storage/bucket";
 
 describe("storage details: bucket statements and rules", () => {
     it("writes each lifecycle rule enabled, over its prefix or the whole bucket, and always aborts stale uploads", () => {
@@ -81,6 +82,30 @@ describe("storage details: bucket statements and rules", () => {
             { Sid: "DecryptSource", Effect: "Allow", Action: "kms:Decrypt", Resource: "arn:src-key", Condition: via("eu-west-1", "arn:aws:s3:::src") },
             { Sid: "EncryptReplicas", Effect: "Allow", Action: ["kms:Encrypt", "kms:GenerateDataKey", "kms:Decrypt"], Resource: "arn:dst-key", Condition: via("eu-central-1", "arn:aws:s3:::dst") },
         ]);
+    });
+
+    it("lets S3's logging service write logs only from this account's platform buckets", () => {
+        assert.deepStrictEqual(allowAccessLogDelivery("arn:aws:s3:::logs", { accountId: "111", bucketArnPattern: "arn:aws:s3:::acme-*" }), {
+            Sid: "AllowServerAccessLogDelivery",
+            Effect: "Allow",
+            Principal: { Service: "logging.s3.amazonaws.com" },
+            Action: "s3:PutObject",
+            Resource: "arn:aws:s3:::logs/*",
+            Condition: { StringEquals: { "aws:SourceAccount": "111" }, ArnLike: { "aws:SourceArn": "arn:aws:s3:::acme-*" } },
+        });
+    });
+
+    it("refuses a bucket without a KMS key unless it receives access logs, and a replica of an access-log bucket", async () => {
+        const build = (program: () => unknown) => record({ project: "p", stack: "t" }, program);
+        await assert.rejects(build(() => new Bucket("b", { bucketName: "b", protect: false })), (e: PlanError) =>
+            /Bucket b: kmsKeyArn is required \(only access-log buckets use SSE-S3\)/.test(e.message),
+        );
+        await assert.rejects(
+            build(() => new Bucket("logs", { bucketName: "logs", protect: false, receivesAccessLogsFrom: "arn:aws:s3:::acme-*", replica: { region: "eu-central-1", bucketName: "logs-copy" } })),
+            (e: PlanError) => /Bucket logs: access-log buckets are not replicated/.test(e.message),
+        );
+        const { resources } = await build(() => new Bucket("logs", { bucketName: "logs", protect: false, receivesAccessLogsFrom: "arn:aws:s3:::acme-*" }));
+        assert.ok(resources.some((r) => r.type === "aws:s3/bucket:Bucket" && r.name === "logs-bucket"));
     });
 
     it("accepts a bucket name of exactly 63 characters and refuses 64", () => {

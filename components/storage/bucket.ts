@@ -28,10 +28,10 @@ export interface BucketArgs {
      */
     readonly accessLogs?: { readonly bucket: pulumi.Input<string>; readonly prefix: string };
     /**
-     * Keep the data: protect the bucket and retain it (and its settings) on delete; never force-destroy.
-     * @default false
+     * Keep the data: protect the bucket and retain it (and its settings) on delete; never force-destroy. Always
+     * stated by the caller: whether data outlives a destroy is not a default.
      */
-    readonly protect?: boolean;
+    readonly protect: boolean;
     /**
      * Region of the bucket.
      * @default the provider's region
@@ -62,7 +62,7 @@ export class Bucket extends pulumi.ComponentResource {
 
     constructor(name: string, args: BucketArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:storage:Bucket", name, {}, opts);
-        const protect = args.protect ?? false;
+        const protect = args.protect;
         const receivesAccessLogs = args.receivesAccessLogsFrom !== undefined;
         const rules = args.lifecycleRules ?? [];
         const region = args.region;

@@ -19,15 +19,14 @@ export interface SharedFileSystemArgs {
     /** EKS managed add-on build of aws-efs-csi-driver. */
     readonly addonVersion: string;
     /**
-     * EFS throughput mode.
-     * @default "elastic"
+     * EFS throughput mode (the schema's default is `elastic`).
      */
-    readonly throughputMode?: "elastic" | "bursting";
+    readonly throughputMode: "elastic" | "bursting";
     /**
-     * Protect the file system, keep it on destroy, keep volumes on claim deletion and turn on AWS Backup.
-     * @default false
+     * Protect the file system, keep it on destroy, keep volumes on claim deletion and turn on AWS Backup. Always
+     * stated by the caller.
      */
-    readonly protect?: boolean;
+    readonly protect: boolean;
 }
 
 /** EFS for ReadWriteMany claims: encrypted file system, NFS from nodes only, CSI add-on and an `efs` StorageClass. */
@@ -37,8 +36,8 @@ export class SharedFileSystem extends pulumi.ComponentResource {
 
     constructor(name: string, args: SharedFileSystemArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:storage:SharedFileSystem", name, {}, opts);
-        const throughputMode = args.throughputMode ?? "elastic";
-        const protect = args.protect ?? false;
+        const throughputMode = args.throughputMode;
+        const protect = args.protect;
         const child = { parent: this };
 
         const securityGroup = new aws.ec2.SecurityGroup(

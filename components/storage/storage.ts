@@ -21,10 +21,9 @@ export interface StorageArgs {
     /** Where EFS mount targets go (private subnets, one per AZ). */
     readonly network: { readonly vpcId: pulumi.Input<string>; readonly privateSubnetIds: pulumi.Input<string[]>; readonly subnetCount: number };
     /**
-     * Protect buckets, keys and file systems and retain them on destroy (production).
-     * @default false
+     * Protect buckets, keys and file systems and retain them on destroy (production). Always stated by the caller.
      */
-    readonly protect?: boolean;
+    readonly protect: boolean;
 }
 
 /**
@@ -50,7 +49,7 @@ export class Storage extends pulumi.ComponentResource implements StorageRef {
     constructor(name: string, args: StorageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:storage:Storage", name, {}, opts);
         const s = args.settings;
-        this.protect = args.protect ?? false;
+        this.protect = args.protect;
         this.namePrefix = args.namePrefix;
         this.region = args.region;
         const k8sOpts = { parent: this, provider: args.cluster.k8sProvider };
