@@ -19,6 +19,7 @@ describe("backup details: Velero's cron grammar", () => {
         ["", "expected a schedule; got an empty string"],
         ["CRON_TZ=Europe/Paris 0 3 * * *", "expected no CRON_TZ/TZ prefix: platform schedules are written in UTC"],
         ["TZ=UTC 0 3 * * *", "expected no CRON_TZ/TZ prefix: platform schedules are written in UTC"],
+        ["0 TZ=1 * * *", 'hour "TZ=1" is not a number'], // only a prefix names a time zone
         ["@every 0h", "expected @every with a positive Go duration like 1h30m"],
         ["@fortnightly", "expected one of @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly or @every <duration>"],
         ["0 3 * *", "expected five cron fields (minute hour day-of-month month day-of-week) or a descriptor like @daily; got 4 fields"],
