@@ -1,7 +1,7 @@
 // What the first mutation run of the storage layer showed no test pinned (reports/mutation/SCORES.md): the bucket
 // statements and lifecycle rules in full, the replication set-up, EFS and the classes, and the objects key's policy.
 import * as assert from "assert";
-import { allowAccessLogDelivery, bucketObjectAccess, denyInsecureTransport, lifecycleRules, platformBucketName, replicationPolicy } from "../components/storage/bucket-policies";
+import { bucketObjectAccess, lifecycleRules, platformBucketName, replicationPolicy } from "../components/storage/bucket-policies";
 import { ebsSnapshotClass, efsStorageClass } from "../components/storage/storage-classes";
 import { inputs, named, within } from "./helpers";
 import { committedPlan } from "./plans";
@@ -28,17 +28,6 @@ describe("storage details: bucket statements and rules", () => {
                 { id: "abort-incomplete-multipart-uploads", status: "Enabled", filter: { prefix: "" }, abortIncompleteMultipartUpload: { daysAfterInitiation: 7 } },
             ],
         );
-    });
-
-    it("denies plain HTTP to everyone for every action on the bucket and its objects", () => {
-        assert.deepStrictEqual(denyInsecureTransport("arn:aws:s3:::b"), {
-            Sid: "DenyInsecureTransport",
-            Effect: "Deny",
-            Principal: "*",
-            Action: "s3:*",
-            Resource: ["arn:aws:s3:::b", "arn:aws:s3:::b/*"],
-            Condition: { Bool: { "aws:SecureTransport": "false" } },
-        });
     });
 
     it("grants object access: the objects, the listing, and the key only through S3 for this bucket", () => {
@@ -82,17 +71,6 @@ describe("storage details: bucket statements and rules", () => {
             { Sid: "DecryptSource", Effect: "Allow", Action: "kms:Decrypt", Resource: "arn:src-key", Condition: via("eu-west-1", "arn:aws:s3:::src") },
             { Sid: "EncryptReplicas", Effect: "Allow", Action: ["kms:Encrypt", "kms:GenerateDataKey", "kms:Decrypt"], Resource: "arn:dst-key", Condition: via("eu-central-1", "arn:aws:s3:::dst") },
         ]);
-    });
-
-    it("lets S3's logging service write logs only from this account's platform buckets", () => {
-        assert.deepStrictEqual(allowAccessLogDelivery("arn:aws:s3:::logs", { accountId: "111", bucketArnPattern: "arn:aws:s3:::acme-*" }), {
-            Sid: "AllowServerAccessLogDelivery",
-            Effect: "Allow",
-            Principal: { Service: "logging.s3.amazonaws.com" },
-            Action: "s3:PutObject",
-            Resource: "arn:aws:s3:::logs/*",
-            Condition: { StringEquals: { "aws:SourceAccount": "111" }, ArnLike: { "aws:SourceArn": "arn:aws:s3:::acme-*" } },
-        });
     });
 
     it("refuses a bucket without a KMS key unless it receives access logs, and a replica of an access-log bucket", async () => {

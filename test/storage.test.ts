@@ -60,8 +60,14 @@ describe("storage decisions", () => {
             },
         ]);
         const logs = bucketPolicy("arn:aws:s3:::l", { accountId: "111111111111", bucketArnPattern: "arn:aws:s3:::acme-*" }).Statement[1];
-        assert.deepStrictEqual(logs.Principal, { Service: "logging.s3.amazonaws.com" });
-        assert.deepStrictEqual(logs.Condition, { StringEquals: { "aws:SourceAccount": "111111111111" }, ArnLike: { "aws:SourceArn": "arn:aws:s3:::acme-*" } });
+        assert.deepStrictEqual(logs, {
+            Sid: "AllowServerAccessLogDelivery",
+            Effect: "Allow",
+            Principal: { Service: "logging.s3.amazonaws.com" },
+            Action: "s3:PutObject",
+            Resource: "arn:aws:s3:::l/*",
+            Condition: { StringEquals: { "aws:SourceAccount": "111111111111" }, ArnLike: { "aws:SourceArn": "arn:aws:s3:::acme-*" } },
+        });
     });
 
     it("scopes the replication role to the two buckets and two keys", () => {
