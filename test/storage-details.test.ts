@@ -1,7 +1,7 @@
 // What the first mutation run of the storage layer showed no test pinned (reports/mutation/SCORES.md): the bucket
 // statements and lifecycle rules in full, the replication set-up, EFS and the classes, and the objects key's policy.
 import * as assert from "assert";
-import { bucketObjectAccess, lifecycleRules, platformBucketName, replicationPolicy } from "../components/storage/bucket-policies";
+import { bucketObjectAccess, lifecycleRules, platformBucketName } from "../components/storage/bucket-policies";
 import { ebsSnapshotClass, efsStorageClass } from "../components/storage/storage-classes";
 import { inputs, named, within } from "./helpers";
 import { committedPlan } from "./plans";
@@ -46,30 +46,6 @@ describe("storage details: bucket statements and rules", () => {
                 Resource: "arn:k",
                 Condition: { StringLike: { "kms:ViaService": "s3.eu-west-1.amazonaws.com", "kms:EncryptionContext:aws:s3:arn": ["arn:aws:s3:::b", "arn:aws:s3:::b/*"] } },
             },
-        ]);
-    });
-
-    it("lets replication read the source's versions and write replicas, each key only through S3 in its region", () => {
-        const doc = replicationPolicy({
-            sourceBucketArn: "arn:aws:s3:::src",
-            sourceRegion: "eu-west-1",
-            destinationBucketArn: "arn:aws:s3:::dst",
-            destinationRegion: "eu-central-1",
-            sourceKeyArn: "arn:src-key",
-            destinationKeyArn: "arn:dst-key",
-        });
-        const via = (region: string, bucket: string) => ({ StringLike: { "kms:ViaService": `s3.${region}.amazonaws.com`, "kms:EncryptionContext:aws:s3:arn": [bucket, `${bucket}/*`] } });
-        assert.deepStrictEqual(doc.Statement, [
-            { Sid: "ReadSourceConfiguration", Effect: "Allow", Action: ["s3:GetReplicationConfiguration", "s3:ListBucket"], Resource: "arn:aws:s3:::src" },
-            {
-                Sid: "ReadSourceVersions",
-                Effect: "Allow",
-                Action: ["s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging"],
-                Resource: "arn:aws:s3:::src/*",
-            },
-            { Sid: "WriteReplicas", Effect: "Allow", Action: ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"], Resource: "arn:aws:s3:::dst/*" },
-            { Sid: "DecryptSource", Effect: "Allow", Action: "kms:Decrypt", Resource: "arn:src-key", Condition: via("eu-west-1", "arn:aws:s3:::src") },
-            { Sid: "EncryptReplicas", Effect: "Allow", Action: ["kms:Encrypt", "kms:GenerateDataKey", "kms:Decrypt"], Resource: "arn:dst-key", Condition: via("eu-central-1", "arn:aws:s3:::dst") },
         ]);
     });
 
