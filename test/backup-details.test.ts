@@ -3,9 +3,8 @@
 import * as assert from "assert";
 import { CRON_DESCRIPTORS, cronProblem, longestGapMinutes, parseCron } from "../components/backup/cron";
 import { veleroPolicy, veleroValues } from "../components/backup/velero";
-import { inputs, named } from "./helpers";
+import { inputs, named, within } from "./helpers";
 import { committedPlan } from "./plans";
-import { within } from "./helpers";
 
 /** The values a field allows, as a list (what `parseCron` keeps as a boolean per value). */
 function allowed(expression: string, field: number): number[] {

@@ -12,7 +12,9 @@ interface StrykerNamespace {
 }
 const stryker = (): StrykerNamespace | undefined => (globalThis as { __stryker__?: StrykerNamespace }).__stryker__;
 
-const SUITE_MARK = "\u0000before-hook:";
+// One mark per suite (not its title: two suites may share one).
+const marks = new WeakMap<Mocha.Suite, string>();
+let suitesMarked = 0;
 const suitesByMark = new Map<string, Mocha.Suite>();
 
 type HookFn = (this: Mocha.Context, done?: Mocha.Done) => unknown;
@@ -27,7 +29,11 @@ Mocha.Suite.prototype.beforeAll = function (this: Mocha.Suite, ...args: unknown[
     const mark = () => {
         const ns = stryker();
         if (!ns) return;
-        const key = SUITE_MARK + suite.fullTitle();
+        let key = marks.get(suite);
+        if (key === undefined) {
+            key = `\u0000before-hook ${++suitesMarked}: ${suite.fullTitle()}`;
+            marks.set(suite, key);
+        }
         suitesByMark.set(key, suite);
         ns.currentTestId = key;
     };

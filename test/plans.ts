@@ -3,6 +3,8 @@ import { Plan, PlannedResource, planStack } from "../plan/engine";
 import { within } from "./helpers";
 
 const cache = new Map<string, Promise<Plan>>();
+/** Under Stryker, the mutant the cached plans were built with. */
+let cachedMutant: string | undefined;
 
 function deepFreeze<T>(value: T): T {
     if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
@@ -14,17 +16,18 @@ function deepFreeze<T>(value: T): T {
 
 /** The plan of `Pulumi.<stack>.yaml` as committed; frozen, so a test cannot change what the others read. */
 export function committedPlan(stack: string): Promise<Plan> {
-    if (process.env.PLAN_CACHE === "off") return planStack({ stack }).then(deepFreeze);
     // Under Stryker: no cache in the dry run, so each test or hook that reads a plan is credited with the code it runs;
     // in a mutant's run, one plan per stack and mutant (a plan cached across mutants would never see them).
     const mutation = (globalThis as { __stryker__?: { activeMutant?: string } }).__stryker__;
-    if (mutation && mutation.activeMutant === undefined) return planStack({ stack }).then(deepFreeze);
-    const suffix = mutation ? `@${mutation.activeMutant}` : "";
-    for (const key of cache.keys()) if (!key.endsWith(suffix)) cache.delete(key);
-    let plan = cache.get(stack + suffix);
+    if (mutation) {
+        if (mutation.activeMutant === undefined) return planStack({ stack }).then(deepFreeze);
+        if (mutation.activeMutant !== cachedMutant) cache.clear();
+        cachedMutant = mutation.activeMutant;
+    }
+    let plan = cache.get(stack);
     if (!plan) {
         plan = planStack({ stack }).then(deepFreeze);
-        cache.set(stack + suffix, plan);
+        cache.set(stack, plan);
     }
     return plan;
 }

@@ -2,14 +2,10 @@
 // namespace objects' specs in full.
 import * as assert from "assert";
 import { limitRangeSpec, networkPolicySpecs, roleBindingSpecs } from "../components/tenants/tenant-objects";
-import type { TenantConfig } from "../stacks/schema-tenants";
+import { tenantSchema } from "../stacks/schema-tenants";
 
-const tenant = {
-    name: "team-a",
-    owners: ["alice@example.com", "bob@example.com"],
-    internetEgress: true,
-    containerDefaults: { requestsCpu: "100m", requestsMemory: "128Mi", limitsCpu: "500m", limitsMemory: "512Mi" },
-} as unknown as TenantConfig;
+// The schema's defaults: internet egress on, containers 100m/128Mi requested and 500m/512Mi limited.
+const tenant = tenantSchema.parse({ name: "team-a", owners: ["alice@example.com", "bob@example.com"], costCentre: "CC-A" });
 
 describe("tenant details: what each namespace holds", () => {
     it("defaults every container's requests and limits", () => {
@@ -50,7 +46,7 @@ describe("tenant details: what each namespace holds", () => {
             },
         ]);
         assert.deepStrictEqual(
-            networkPolicySpecs({ ...tenant, internetEgress: false } as TenantConfig, "team-a").map((p) => p.metadata.name),
+            networkPolicySpecs({ ...tenant, internetEgress: false }, "team-a").map((p) => p.metadata.name),
             ["default-deny", "allow-dns", "allow-same-tenant", "allow-gateway", "allow-monitoring", "allow-telemetry"],
         );
     });

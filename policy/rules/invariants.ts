@@ -229,7 +229,7 @@ export const deleteBeforeReplacePolicy: StackValidationPolicy = {
 };
 
 /** The one component at the stack's root; every other resource belongs to a layer below it. */
-export const ROOT_COMPONENT_TYPE = "platform:platform:Platform";
+const ROOT_COMPONENT_TYPE = "platform:platform:Platform";
 const isStackUrn = (urn: string | undefined) => urn === undefined || urn.includes("::pulumi:pulumi:Stack::");
 
 export const resourceTreePolicy: StackValidationPolicy = {
