@@ -3,6 +3,10 @@
 import * as assert from "assert";
 import { limitRangeSpec, networkPolicySpecs, roleBindingSpecs } from "../components/tenants/tenant-objects";
 import { tenantSchema } from "../stacks/schema-tenants";
+import { planStack, Plan, PROJECT_DIR } from "../plan/engine";
+import { readStackConfig } from "../plan/stack-files";
+import { inputs, named, ofType } from "./helpers";
+import { committedPlan } from "./plans";
 
 // The schema's defaults: internet egress on, containers 100m/128Mi requested and 500m/512Mi limited.
 const tenant = tenantSchema.parse({ name: "team-a", owners: ["alice@example.com", "bob@example.com"], costCentre: "CC-A" });
@@ -65,5 +69,56 @@ describe("tenant details: what each namespace holds", () => {
             },
             { metadata: { name: "tenant-ci", namespace: "team-a" }, roleRef: roleRef("edit"), subjects: [{ kind: "ServiceAccount", name: "ci", namespace: "team-a" }] },
         ]);
+    });
+});
+
+describe("tenant details: what the plan holds for each tenant @stack", function () {
+    this.timeout(120000);
+    let prod: Plan;
+    let renamed: Plan;
+    before(async () => {
+        prod = await committedPlan("prod");
+        const list = JSON.parse(readStackConfig(PROJECT_DIR, "dev").config["platform:tenants"]).list as Record<string, unknown>[];
+        const old = { name: "team-b", owners: ["carol"], costCentre: "CC-B", ecrRepository: true, repositoryEncryption: "Aes256" };
+        renamed = await planStack({ stack: "dev", configOverrides: { "platform:tenants": { list: [...list, { ...old, name: "team-bee", previousName: "team-b", dataName: "team-b", namespaces: ["team-b"] }] } } });
+    });
+
+    it("creates each namespace after every admission policy, so nothing lands in it unchecked", () => {
+        const policies = ofType(prod.resources, "kubernetes:kyverno.io/v1:ClusterPolicy").map((p) => p.urn).sort();
+        assert.strictEqual(policies.length, 8);
+        for (const ns of ["tenant-team-a-team-a", "tenant-payments-payments"]) assert.deepStrictEqual([...named(prod.resources, ns).dependsOn].sort(), policies, ns);
+    });
+
+    it("gives each namespace its CI and secret-store service accounts, created in it", () => {
+        const namespace = named(prod.resources, "tenant-payments-payments").urn;
+        for (const sa of ["ci", "vault-secret-store"]) {
+            const account = named(prod.resources, `tenant-payments-payments-${sa}`);
+            assert.deepStrictEqual([account.type, inputs(account).metadata, account.dependsOn], ["kubernetes:core/v1:ServiceAccount", { name: sa, namespace: "payments" }, [namespace]]);
+        }
+    });
+
+    it("encrypts a repository with the registry key and tags it with the tenant and its cost centre", () => {
+        assert.deepStrictEqual(inputs(named(prod.resources, "tenant-team-a-repository")), {
+            name: "team-a/apps",
+            imageTagMutability: "IMMUTABLE",
+            imageScanningConfiguration: { scanOnPush: true },
+            encryptionConfigurations: [{ encryptionType: "KMS", kmsKey: "arn:aws:kms:eu-west-1:222222222222:key/platform-registry-key" }],
+            forceDelete: false,
+            tags: { tenant: "team-a", "cost-centre": "CC-TEAM-A" },
+        });
+    });
+
+    it("keeps a repository created before the registry key on AES256, and a renamed tenant's identity and data name", () => {
+        const repository = inputs(named(renamed.resources, "tenant-team-bee-repository"));
+        assert.deepStrictEqual([repository.name, repository.encryptionConfigurations], ["team-b/apps", [{ encryptionType: "AES256" }]]);
+        // The engine records an alias as its spec: the old name under the same parent.
+        const [alias, ...more] = named(renamed.resources, "tenant-team-bee").aliases as { spec: { name: string; parenturn: string } }[];
+        assert.deepStrictEqual([alias.spec.name, alias.spec.parenturn, more], ["tenant-team-b", named(renamed.resources, "platform-tenants").urn, []]);
+        assert.deepStrictEqual(named(renamed.resources, "tenant-team-a").aliases, []);
+    });
+
+    it("points the tenant's ExternalSecrets at its own store", () => {
+        assert.deepStrictEqual(inputs(named(prod.resources, "tenant-team-a-delivery-github-app")).spec.secretStoreRef, { kind: "ClusterSecretStore", name: "tenant-team-a" });
+        assert.strictEqual(inputs(named(prod.resources, "tenant-team-a-secret-store")).metadata.name, "tenant-team-a");
     });
 });
