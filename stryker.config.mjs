@@ -24,7 +24,7 @@ const LAYERS = {
         spec: ["test/secrets.test.ts", "test/secrets-bootstrap.test.ts", "test/secrets-config-as-code.test.ts", "test/secrets-external-secrets.test.ts", "test/chart-contract.test.ts", "test/policies.test.ts"],
     },
     policy: { mutate: ["policy/**/*.ts"], spec: ["test/policies.test.ts", "test/invariants.test.ts", "test/finalizer-cleanup.test.ts", "test/baseline-policies.test.ts"] },
-    sso: { mutate: ["components/sso/**/*.ts"], spec: ["test/sso.test.ts", "test/sso-brokers.test.ts", "test/sso-database.test.ts"] },
+    sso: { mutate: ["components/sso/**/*.ts"], spec: ["test/sso.test.ts", "test/sso-brokers.test.ts", "test/sso-database.test.ts", "test/sso-details.test.ts"] },
     observability: { mutate: ["components/observability/**/*.ts"], spec: ["test/observability.test.ts"] },
     tenants: { mutate: ["components/tenants/**/*.ts", "components/policy/**/*.ts"], spec: ["test/tenants.test.ts", "test/tenants-details.test.ts", "test/delivery.test.ts"] },
     delivery: { mutate: ["components/delivery/**/*.ts", "components/registry/**/*.ts"], spec: ["test/delivery.test.ts", "test/chart-contract.test.ts"] },

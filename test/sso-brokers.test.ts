@@ -54,6 +54,35 @@ describe("sso: brokered identity providers and tenant groups on the real program
         );
     });
 
+    it("brokers each provider in full: enabled, trusted e-mail, no stored tokens, forced sync, signed and posted SAML", () => {
+        const common = { realm: "platform", enabled: true, trustEmail: true, storeToken: false, syncMode: "FORCE" };
+        assert.deepStrictEqual(inputs(named(rec.resources, "platform-sso-realm-idp-corporate")), {
+            ...common,
+            alias: "corporate",
+            displayName: "Acme SSO",
+            ...OIDC.oidc,
+            clientSecret: "[secret]",
+            validateSignature: true,
+            defaultScopes: "openid profile email",
+        });
+        assert.deepStrictEqual(inputs(named(rec.resources, "platform-sso-realm-idp-adfs")), {
+            ...common,
+            alias: "adfs",
+            displayName: "ADFS",
+            entityId: "https://sso.dev.platform.acme.example/realms/platform",
+            singleSignOnServiceUrl: SAML.saml.singleSignOnServiceUrl,
+            signingCertificate: `MIIC${"A".repeat(120)}${"B".repeat(40)}`,
+            validateSignature: true,
+            wantAssertionsSigned: true,
+            postBindingResponse: true,
+            postBindingAuthnRequest: true,
+            principalType: "SUBJECT",
+            nameIdPolicyFormat: "Persistent",
+        });
+        const mappings = ofType(rec.resources, "keycloak:index/customIdentityProviderMapping:CustomIdentityProviderMapping");
+        assert.deepStrictEqual(mappings.map((m) => inputs(m).name), ["corp-platform-admins to platform-admins", "Platform Viewers to platform-viewers"]);
+    });
+
     it("maps corporate groups to platform groups after the provider and the group exist", () => {
         const mappings = ofType(rec.resources, "keycloak:index/customIdentityProviderMapping:CustomIdentityProviderMapping");
         assert.deepStrictEqual(

@@ -22,11 +22,8 @@ export interface KeycloakDatabaseArgs {
     readonly nodeSecurityGroupId: pulumi.Input<string>;
     readonly accountId: pulumi.Input<string>;
     readonly settings: SsoConfig["database"];
-    /**
-     * Production: deletion protection, `protect`, a final snapshot, the key kept.
-     * @default false
-     */
-    readonly protect?: boolean;
+    /** Production: deletion protection, `protect`, a final snapshot, the key kept. */
+    readonly protect: boolean;
 }
 
 /** Keycloak's database: RDS for PostgreSQL in the isolated tier, encrypted with its own key, TLS only, reachable from the nodes only. */
@@ -40,7 +37,7 @@ export class KeycloakDatabase extends pulumi.ComponentResource {
 
     constructor(name: string, args: KeycloakDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:sso:Database", name, {}, opts);
-        const protect = args.protect ?? false;
+        const protect = args.protect;
         const child = { parent: this };
         const kept = { parent: this, protect, retainOnDelete: protect };
         const s = args.settings;

@@ -32,8 +32,8 @@ export interface SsoRealmArgs {
     readonly identityProviders: SsoConfig["identityProviders"];
     /** Client secrets of the Oidc identity providers, by alias (plain here; made Pulumi secrets at use). */
     readonly brokerSecrets: Readonly<Record<string, string>>;
-    /** Production: the realm (users, groups, sessions) is protected. @default false */
-    readonly protect?: boolean;
+    /** Production: the realm (users, groups, sessions) is protected. */
+    readonly protect: boolean;
 }
 
 /** An OIDC client of the realm, as its consumer needs it. */
@@ -81,7 +81,7 @@ export class SsoRealm extends pulumi.ComponentResource implements TenantGroups {
             { parent: this },
         );
         this.child = { parent: this, provider: this.provider };
-        this.realm = new keycloak.Realm(`${name}-realm`, { ...realmSecurity(args.settings), displayName: `Platform (${args.domain})` }, { ...this.child, protect: args.protect ?? false });
+        this.realm = new keycloak.Realm(`${name}-realm`, { ...realmSecurity(args.settings), displayName: `Platform (${args.domain})` }, { ...this.child, protect: args.protect });
         new keycloak.RealmEvents(`${name}-events`, { realmId: this.realm.id, ...realmEvents(args.settings) }, this.child);
 
         const group = (groupName: string) => new keycloak.Group(`${name}-group-${groupName}`, { realmId: this.realm.id, name: groupName }, this.child);
@@ -147,7 +147,8 @@ export class SsoRealm extends pulumi.ComponentResource implements TenantGroups {
         const name = `${this.name}-idp-${idp.alias}`;
         const common = { realm: this.realm.realm, alias: idp.alias, displayName: idp.displayName, enabled: true, trustEmail: true, storeToken: false, syncMode: "FORCE" };
         let provider: pulumi.Resource;
-        if (idp.type === "Oidc" && idp.oidc) {
+        // The schema admits exactly the block its type names, so the block decides.
+        if (idp.oidc) {
             provider = new keycloak.oidc.IdentityProvider(
                 name,
                 {
@@ -159,7 +160,7 @@ export class SsoRealm extends pulumi.ComponentResource implements TenantGroups {
                 },
                 this.child,
             );
-        } else if (idp.type === "Saml" && idp.saml) {
+        } else if (idp.saml) {
             provider = new keycloak.saml.IdentityProvider(
                 name,
                 {
