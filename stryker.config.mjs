@@ -27,7 +27,7 @@ const LAYERS = {
     sso: { mutate: ["components/sso/**/*.ts"], spec: ["test/sso.test.ts", "test/sso-brokers.test.ts", "test/sso-database.test.ts", "test/sso-details.test.ts"] },
     observability: { mutate: ["components/observability/**/*.ts"], spec: ["test/observability.test.ts"] },
     tenants: { mutate: ["components/tenants/**/*.ts", "components/policy/**/*.ts"], spec: ["test/tenants.test.ts", "test/tenants-details.test.ts", "test/delivery.test.ts"] },
-    delivery: { mutate: ["components/delivery/**/*.ts", "components/registry/**/*.ts"], spec: ["test/delivery.test.ts", "test/chart-contract.test.ts"] },
+    delivery: { mutate: ["components/delivery/**/*.ts", "components/registry/**/*.ts"], spec: ["test/delivery.test.ts", "test/delivery-details.test.ts", "test/chart-contract.test.ts"] },
 };
 
 // The whole-platform rules (the policy pack over both stack plans) guard every layer: a mutant they catch is killed.

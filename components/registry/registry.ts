@@ -71,8 +71,8 @@ export interface RegistryArgs {
     readonly credentials: PullThroughCacheCredentials;
     /** The nodes' role: it imports images through the caches on first pull. */
     readonly nodeRoleName: pulumi.Input<string>;
-    /** Production: the key is protected and kept. @default false */
-    readonly protect?: boolean;
+    /** Production: the key and the upstream credentials are protected and kept. */
+    readonly protect: boolean;
 }
 
 /** What tenants need of the registry: the key their repositories are encrypted with and the lifecycle they follow. */
@@ -98,7 +98,7 @@ export class Registry extends pulumi.ComponentResource implements RegistryRef {
 
     constructor(name: string, args: RegistryArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:registry:Registry", name, {}, opts);
-        const protect = args.protect ?? false;
+        const protect = args.protect;
         const partition = aws.getPartitionOutput({}, { parent: this }).partition;
         const key = new aws.kms.Key(
             `${name}-key`,

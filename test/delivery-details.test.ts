@@ -1,0 +1,327 @@
+// What the first exact mutation run of the delivery layer (components/delivery, components/registry) showed no test
+// pinned (reports/mutation/SCORES.md): the CI objects, Argo CD's values, the tenant's Argo CD objects and the registry
+// in full.
+import * as assert from "assert";
+import { argocdValues } from "../components/delivery/argocd-values";
+import { builderDeploymentSpec, builderServiceSpec, ecrPushPolicy, githubAppSecretSpec, runnerAwsEgressSpec, builderAwsEgressSpec, runnerLabels, scaleSetValues } from "../components/delivery/ci";
+import { lifecyclePolicyText, pullThroughNodePolicy, repositoryTemplatePolicy } from "../components/registry/registry";
+import { planStack, Plan, PROJECT_DIR } from "../plan/engine";
+import { readStackConfig } from "../plan/stack-files";
+import { appDeliverySchema } from "../stacks/schema-delivery";
+import { tenantSchema } from "../stacks/schema-tenants";
+import { inputs, named, ofType } from "./helpers";
+import { committedPlan } from "./plans";
+
+const ecr = (prefix: string) => `arn:aws:ecr:eu-west-1:222222222222:repository/${prefix}/*`;
+const CACHES = ["docker-hub", "ghcr", "ecr-public", "quay", "k8s"];
+
+describe("delivery details: CI objects", () => {
+    it("reads the tenant's GitHub App key from its own Vault path into a GitHub App secret, without waiting for it", () => {
+        assert.deepStrictEqual(githubAppSecretSpec({ namespace: "team-b", store: "tenant-team-b", vaultPrefix: "tenants/team-b", app: { appId: 11, installationId: 22 } }), {
+            apiVersion: "external-secrets.io/v1",
+            kind: "ExternalSecret",
+            metadata: { name: "github-app", namespace: "team-b", annotations: { "pulumi.com/skipAwait": "true" } },
+            spec: {
+                refreshInterval: "1h",
+                secretStoreRef: { kind: "ClusterSecretStore", name: "tenant-team-b" },
+                target: {
+                    name: "github-app",
+                    creationPolicy: "Owner",
+                    template: { engineVersion: "v2", data: { github_app_id: "11", github_app_installation_id: "22", github_app_private_key: "{{ .privateKey }}" } },
+                },
+                data: [{ secretKey: "privateKey", remoteRef: { key: "tenants/team-b/ci/github-app", property: "github_app_private_key" } }],
+            },
+        });
+    });
+
+    it("opens HTTPS to the VPC for runners and the builder, and the Pod Identity agent for runners only", () => {
+        const vpc = { to: [{ ipBlock: { cidr: "10.30.0.0/16" } }], ports: [{ protocol: "TCP", port: 443 }] };
+        assert.deepStrictEqual(runnerAwsEgressSpec("team-b", "10.30.0.0/16"), {
+            metadata: { name: "allow-aws-ci-runner", namespace: "team-b" },
+            spec: {
+                podSelector: { matchLabels: { "app.kubernetes.io/name": "ci-runner" } },
+                policyTypes: ["Egress"],
+                egress: [{ to: [{ ipBlock: { cidr: "169.254.170.23/32" } }], ports: [{ protocol: "TCP", port: 80 }] }, vpc],
+            },
+        });
+        assert.deepStrictEqual(builderAwsEgressSpec("team-b-builds", "10.30.0.0/16"), {
+            metadata: { name: "allow-aws", namespace: "team-b-builds" },
+            spec: { podSelector: {}, policyTypes: ["Egress"], egress: [vpc] },
+        });
+    });
+
+    it("runs rootless BuildKit with its cache on an emptyDir, ready once it lists workers, behind a Service", () => {
+        const builder = appDeliverySchema.shape.builder.parse({ image: "moby/buildkit:v0.32.2-rootless", requests: { cpu: "1", memory: "2Gi" }, limits: { cpu: "4", memory: "8Gi" }, cacheSize: "50Gi" });
+        const labels = { "app.kubernetes.io/name": "buildkitd" };
+        assert.deepStrictEqual(builderDeploymentSpec({ namespace: "team-b-builds", builder }), {
+            metadata: { name: "buildkitd", namespace: "team-b-builds", labels },
+            spec: {
+                replicas: 1,
+                selector: { matchLabels: labels },
+                template: {
+                    metadata: { labels },
+                    spec: {
+                        automountServiceAccountToken: false,
+                        securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000 },
+                        containers: [
+                            {
+                                name: "buildkitd",
+                                image: "moby/buildkit:v0.32.2-rootless",
+                                args: ["--addr", "unix:///run/user/1000/buildkit/buildkitd.sock", "--addr", "tcp://0.0.0.0:1234", "--oci-worker-no-process-sandbox"],
+                                ports: [{ name: "buildkit", containerPort: 1234 }],
+                                securityContext: { privileged: false, seccompProfile: { type: "Unconfined" }, appArmorProfile: { type: "Unconfined" }, runAsUser: 1000, runAsGroup: 1000 },
+                                resources: { requests: { cpu: "1", memory: "2Gi" }, limits: { cpu: "4", memory: "8Gi" } },
+                                readinessProbe: { exec: { command: ["buildctl", "debug", "workers"] }, initialDelaySeconds: 5, periodSeconds: 30 },
+                                volumeMounts: [{ name: "cache", mountPath: "/home/user/.local/share/buildkit" }],
+                            },
+                        ],
+                        volumes: [{ name: "cache", emptyDir: { sizeLimit: "50Gi" } }],
+                    },
+                },
+            },
+        });
+        assert.deepStrictEqual(builderServiceSpec("team-b-builds"), {
+            metadata: { name: "buildkitd", namespace: "team-b-builds" },
+            spec: { selector: labels, ports: [{ name: "buildkit", port: 1234, targetPort: 1234 }] },
+        });
+    });
+
+    it("gives the runner pod the runner user, the run script and the tenant's sizes", () => {
+        const t = tenantSchema.parse({
+            name: "team-b",
+            owners: ["carol"],
+            costCentre: "CC-B",
+            ci: { enabled: true, githubConfigUrl: "https://github.com/acme", githubApp: { appId: 1, installationId: 2 }, runner: { requestsCpu: "250m", requestsMemory: "512Mi", limitsCpu: "2", limitsMemory: "3Gi" } },
+        });
+        const v = scaleSetValues({
+            tenant: t,
+            runnerImage: "ghcr.io/actions/actions-runner:2.336.0",
+            builderAddress: "tcp://buildkitd.team-b-builds.svc:1234",
+            controller: { serviceAccount: "arc-gha-rs-controller", namespace: "arc-systems" },
+            nodePool: "default",
+            requiredLabels: [],
+        });
+        assert.deepStrictEqual(v.template.spec, {
+            serviceAccountName: "ci-runner",
+            securityContext: { runAsNonRoot: true, runAsUser: 1001, runAsGroup: 1001, fsGroup: 1001, seccompProfile: { type: "RuntimeDefault" } },
+            nodeSelector: { "karpenter.sh/nodepool": "default" },
+            containers: [
+                {
+                    name: "runner",
+                    image: "ghcr.io/actions/actions-runner:2.336.0",
+                    command: ["/home/runner/run.sh"],
+                    securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, runAsNonRoot: true, readOnlyRootFilesystem: false },
+                    resources: { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "2", memory: "3Gi" } },
+                    env: [{ name: "BUILDKIT_HOST", value: "tcp://buildkitd.team-b-builds.svc:1234" }],
+                },
+            ],
+        });
+    });
+
+    it("labels the runner's version from its tag, trimmed to a label's alphabet, or unknown", () => {
+        const version = (runnerImage: string) => runnerLabels(["app.kubernetes.io/version"], { tenant: "t", runnerImage })["app.kubernetes.io/version"];
+        assert.strictEqual(version("ghcr.io/actions/actions-runner"), "unknown");
+        assert.strictEqual(version("ghcr.io/actions/actions-runner:__2.336.0__"), "2.336.0");
+        assert.strictEqual(version("ghcr.io/actions/actions-runner:_"), "unknown");
+    });
+
+    it("lets runners pull base images through every cache, importing them on first pull", () => {
+        const doc = ecrPushPolicy("arn:aws:ecr:eu-west-1:222222222222:repository/team-b/apps", undefined, ["quay"]);
+        assert.deepStrictEqual(doc.Statement[2], {
+            Sid: "PullThroughCaches",
+            Effect: "Allow",
+            Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability", "ecr:BatchImportUpstreamImage", "ecr:CreateRepository"],
+            Resource: ["arn:aws:ecr:eu-west-1:222222222222:repository/quay/*"],
+        });
+    });
+});
+
+describe("delivery details: Argo CD's values in full", () => {
+    const values = (settings: Record<string, unknown>) =>
+        argocdValues({ settings: appDeliverySchema.shape.argocd.parse(settings), host: "argocd.example.org", oidc: { issuer: "https://sso.example.org/realms/platform", clientId: "argocd" }, groups: { admins: "a", viewers: "v" } });
+    const component = (name: string, replicas: number) => ({
+        replicas,
+        pdb: { enabled: replicas > 1, minAvailable: 1 },
+        topologySpreadConstraints: [
+            { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "DoNotSchedule", labelSelector: { matchLabels: { "app.kubernetes.io/name": `argocd-${name}`, "app.kubernetes.io/instance": "argocd" } } },
+        ],
+        metrics: { enabled: true },
+    });
+
+    it("sets the domain, no exec, TLS ended at the gateway, metrics and zone spread for every component", () => {
+        const v = values({ chartVersion: "10.1.1", controllerReplicas: 2, serverReplicas: 3, repoServerReplicas: 3, applicationSetReplicas: 2, redisHa: true, zoneSpread: "DoNotSchedule", localAdmin: false });
+        const { "oidc.config": oidc, ...cm } = v.configs.cm;
+        assert.ok(oidc.includes("issuer: https://sso.example.org/realms/platform"));
+        assert.deepStrictEqual(cm, { "admin.enabled": false, "users.anonymous.enabled": false, "exec.enabled": false });
+        assert.deepStrictEqual(v.configs.params, { "server.insecure": true });
+        assert.deepStrictEqual(
+            { global: v.global, controller: v.controller, server: v.server, repoServer: v.repoServer, applicationSet: v.applicationSet, redis: v.redis, "redis-ha": v["redis-ha"] },
+            {
+                global: { domain: "argocd.example.org" },
+                controller: { ...component("application-controller", 2), dynamicClusterDistribution: true },
+                server: component("server", 3),
+                repoServer: component("repo-server", 3),
+                applicationSet: component("applicationset-controller", 2),
+                redis: { enabled: false },
+                "redis-ha": { enabled: true, topologySpreadConstraints: { enabled: true, whenUnsatisfiable: "DoNotSchedule" } },
+            },
+        );
+    });
+
+    it("shards clusters dynamically only with more than one controller", () => {
+        const v = values({ chartVersion: "10.1.1", controllerReplicas: 1 });
+        assert.strictEqual(v.controller.dynamicClusterDistribution, false);
+    });
+});
+
+describe("delivery details: the registry's documents", () => {
+    it("writes the lifecycle with its descriptions and expire actions", () => {
+        assert.deepStrictEqual(JSON.parse(lifecyclePolicyText({ untaggedExpireDays: 7, keepImages: 50 })), {
+            rules: [
+                {
+                    rulePriority: 1,
+                    description: "Untagged images expire after 7 days",
+                    selection: { tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: 7 },
+                    action: { type: "expire" },
+                },
+                { rulePriority: 2, description: "Only the newest 50 images are kept", selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: 50 }, action: { type: "expire" } },
+            ],
+        });
+    });
+
+    it("lets ECR's template role create the caches' repositories and encrypt them through grants only", () => {
+        const keyArn = "arn:aws:kms:eu-west-1:222222222222:key/k";
+        assert.deepStrictEqual(repositoryTemplatePolicy({ keyArn, accountId: "222222222222", partition: "aws", region: "eu-west-1", prefixes: ["quay", "k8s"] }), {
+            Version: "2012-10-17",
+            Statement: [
+                { Sid: "CreateRepositories", Effect: "Allow", Action: ["ecr:CreateRepository", "ecr:PutLifecyclePolicy"], Resource: [ecr("quay"), ecr("k8s")] },
+                { Sid: "EncryptWithPlatformKey", Effect: "Allow", Action: ["kms:CreateGrant", "kms:RetireGrant", "kms:DescribeKey"], Resource: keyArn, Condition: { Bool: { "kms:GrantIsForAWSResource": "true" } } },
+            ],
+        });
+        assert.strictEqual(pullThroughNodePolicy({ partition: "aws", region: "eu-west-1", accountId: "1", prefixes: ["quay"] }).Statement[0].Sid, "PullThroughCacheImport");
+    });
+});
+
+describe("delivery details: the production plan in full @stack", function () {
+    this.timeout(120000);
+    let plan: Plan;
+    before(async () => {
+        plan = await committedPlan("prod");
+    });
+    const res = (name: string) => named(plan.resources, name);
+    const the = (name: string) => inputs(res(name));
+    const urn = (name: string) => res(name).urn;
+
+    it("creates Argo CD and the runner controller in their namespaces, the controller logging JSON", () => {
+        assert.deepStrictEqual(res("platform-delivery-argocd").dependsOn, [urn("platform-delivery-argocd-namespace")]);
+        assert.deepStrictEqual(res("platform-delivery-runner-controller").dependsOn, [urn("platform-delivery-runners-namespace")]);
+        assert.deepStrictEqual(the("platform-delivery-runner-controller").values.flags, { logLevel: "info", logFormat: "json" });
+    });
+
+    it("gives finalizer clean-ups ten minutes to delete and wait", () => {
+        for (const cleanup of ["platform-delivery-argocd-finalizer-cleanup", "platform-delivery-runner-finalizer-cleanup"]) {
+            assert.match(JSON.stringify(the(cleanup).values), /"--wait","--timeout=10m"/, cleanup);
+        }
+    });
+
+    it("reads Argo CD's repository credentials from Vault into labelled repo-creds Secrets", () => {
+        assert.deepStrictEqual(the("platform-delivery-repo-creds-github-acme"), {
+            apiVersion: "external-secrets.io/v1",
+            kind: "ExternalSecret",
+            metadata: { annotations: { "pulumi.com/skipAwait": "true" }, name: "repo-creds-github-acme", namespace: "argocd" },
+            spec: {
+                data: [{ remoteRef: { key: "platform/delivery/argocd/github-acme", property: "githubAppPrivateKey" }, secretKey: "githubAppPrivateKey" }],
+                refreshInterval: "1h",
+                secretStoreRef: { kind: "ClusterSecretStore", name: "platform-vault" },
+                target: {
+                    creationPolicy: "Owner",
+                    name: "repo-creds-github-acme",
+                    template: {
+                        data: { githubAppID: "100000", githubAppInstallationID: "200000", githubAppPrivateKey: "{{ .githubAppPrivateKey }}", type: "git", url: "https://github.com/acme" },
+                        engineVersion: "v2",
+                        metadata: { labels: { "app.kubernetes.io/part-of": "argocd", "argocd.argoproj.io/secret-type": "repo-creds" } },
+                    },
+                },
+            },
+        });
+    });
+
+    it("describes the tenant's project, warns about orphans, and names its members' role", () => {
+        const spec = the("tenant-team-a-delivery-project").spec;
+        assert.deepStrictEqual([spec.description, spec.orphanedResources], ["Tenant team-a", { warn: true }]);
+        assert.deepStrictEqual([spec.roles[0].name, spec.roles[0].description], ["members", "Members of tenant-team-a: their own applications, nothing else"]);
+        assert.deepStrictEqual(the("tenant-team-a-delivery-application").spec.syncPolicy, { automated: { prune: true, selfHeal: true }, syncOptions: ["CreateNamespace=false", "PruneLast=true"] });
+    });
+
+    it("creates the builder's objects in the build namespace and the runner's account in the tenant's namespace", () => {
+        const builds = urn("tenant-team-a-delivery-builds");
+        for (const name of ["builder", "builder-service", "builds-allow-aws", "builds-default-deny"]) assert.deepStrictEqual(res(`tenant-team-a-delivery-${name}`).dependsOn, [builds], name);
+        assert.deepStrictEqual(the("tenant-team-a-delivery-runner-sa"), { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "ci-runner", namespace: "team-a" } });
+    });
+
+    it("creates each cache's repositories through a template: mutable tags, the platform key and lifecycle, as the template role", () => {
+        assert.deepStrictEqual(the("platform-registry-docker-hub-template"), {
+            prefix: "docker-hub",
+            appliedFors: ["PULL_THROUGH_CACHE"],
+            customRoleArn: "arn:aws:iam::222222222222:role/platform-registry-template-role",
+            description: "Repositories of the DockerHub cache",
+            encryptionConfigurations: [{ encryptionType: "KMS", kmsKey: "arn:aws:kms:eu-west-1:222222222222:key/platform-registry-key" }],
+            imageTagMutability: "MUTABLE",
+            lifecyclePolicy: JSON.stringify({
+                rules: [
+                    { rulePriority: 1, description: "Untagged images expire after 14 days", selection: { tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: 14 }, action: { type: "expire" } },
+                    { rulePriority: 2, description: "Only the newest 200 images are kept", selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: 200 }, action: { type: "expire" } },
+                ],
+            }),
+        });
+        const templates = ofType(plan.resources, "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate");
+        assert.strictEqual(templates.length, CACHES.length);
+        for (const t of templates) assert.deepStrictEqual([t.deleteBeforeReplace, t.dependsOn], [true, [urn("platform-registry-template-role-policy")]], t.name);
+        assert.deepStrictEqual(the("platform-registry-template-role"), {
+            description: "ECR repository creation templates of the pull-through caches",
+            assumeRolePolicy: JSON.stringify({
+                Version: "2012-10-17",
+                Statement: [{ Effect: "Allow", Principal: { Service: "ecr.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": "222222222222" } } }],
+            }),
+        });
+    });
+
+    it("keeps the upstream credentials where ECR looks, and lets the nodes import through every cache", () => {
+        assert.deepStrictEqual(the("platform-registry-docker-hub-credentials"), {
+            description: "Pull-through cache credentials (acme-prod-docker-hub)",
+            name: "ecr-pullthroughcache/acme-prod-docker-hub",
+            recoveryWindowInDays: 30,
+        });
+        assert.deepStrictEqual(JSON.parse(the("platform-registry-node-pull-through").policy), {
+            Version: "2012-10-17",
+            Statement: [{ Sid: "PullThroughCacheImport", Effect: "Allow", Action: ["ecr:BatchImportUpstreamImage", "ecr:CreateRepository"], Resource: CACHES.map(ecr) }],
+        });
+        assert.strictEqual(the("platform-registry-key").description, "Container images of acme-prod");
+    });
+});
+
+describe("delivery details: a stack without caches, and a renamed tenant @stack", function () {
+    this.timeout(120000);
+    let plan: Plan;
+    before(async () => {
+        const dev = readStackConfig(PROJECT_DIR, "dev").config;
+        const delivery = JSON.parse(dev["platform:appDelivery"]);
+        const list = JSON.parse(dev["platform:tenants"]).list as Record<string, unknown>[];
+        const renamed = { name: "team-bee", previousName: "team-b", dataName: "team-b", namespaces: ["team-b"], owners: ["carol"], costCentre: "CC-B" };
+        plan = await planStack({
+            stack: "dev",
+            configOverrides: { "platform:appDelivery": { ...delivery, registry: { ...delivery.registry, pullThroughCache: [] } }, "platform:tenants": { list: [...list, renamed] } },
+        });
+    });
+
+    it("has no template role, template, rule or node policy without caches", () => {
+        assert.deepStrictEqual(plan.resources.filter((r) => /^platform-registry-(template|node-pull-through)|RepositoryCreationTemplate|PullThroughCacheRule/.test(r.name + r.type)).map((r) => r.name), []);
+        assert.ok(plan.resources.some((r) => r.name === "platform-registry-key"));
+    });
+
+    it("keeps a renamed tenant's delivery objects under their old identity", () => {
+        const [alias, ...more] = named(plan.resources, "tenant-team-bee-delivery").aliases as { spec: { name: string } }[];
+        assert.deepStrictEqual([alias.spec.name, more], ["tenant-team-b-delivery", []]);
+        assert.deepStrictEqual(named(plan.resources, "tenant-team-a-delivery").aliases, []);
+    });
+});
