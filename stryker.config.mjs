@@ -21,7 +21,7 @@ const LAYERS = {
     },
     secrets: {
         mutate: ["components/secrets/**/*.ts"],
-        spec: ["test/secrets.test.ts", "test/secrets-bootstrap.test.ts", "test/secrets-config-as-code.test.ts", "test/secrets-external-secrets.test.ts", "test/chart-contract.test.ts", "test/policies.test.ts"],
+        spec: ["test/secrets.test.ts", "test/secrets-details.test.ts", "test/secrets-bootstrap.test.ts", "test/secrets-config-as-code.test.ts", "test/secrets-external-secrets.test.ts", "test/chart-contract.test.ts", "test/policies.test.ts"],
     },
     policy: { mutate: ["policy/**/*.ts"], spec: ["test/policies.test.ts", "test/invariants.test.ts", "test/finalizer-cleanup.test.ts", "test/baseline-policies.test.ts"] },
     sso: { mutate: ["components/sso/**/*.ts"], spec: ["test/sso.test.ts", "test/sso-brokers.test.ts", "test/sso-database.test.ts", "test/sso-details.test.ts"] },
