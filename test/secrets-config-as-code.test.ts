@@ -48,7 +48,7 @@ describe("secrets: Vault policies on their exact paths", () => {
 describe("secrets: tenantSecrets, what the tenants layer calls", () => {
     it("creates a policy on the tenant's prefix and a role bound to its namespaces' store account, with the platform's TTLs", async () => {
         const rec = await record({ project: "p", stack: "s" }, () => {
-            const config = new VaultConfiguration("c", { address: "https://vault.example.org", token: "t", kvMount: "platform", tokenTtl: { default: "1h", max: "8h" }, issuer: "https://oidc", dependsOn: [] });
+            const config = new VaultConfiguration("c", { address: "https://vault.example.org", token: "t", kvMount: "platform", tokenTtl: { default: "1h", max: "8h" }, issuer: "https://oidc", dependsOn: [], protect: false });
             config.tenantSecrets("team-a", ["team-a-dev", "team-a-prod"]);
         });
         const policy = inputs(named(rec.resources, "c-tenant-team-a-policy"));

@@ -17,8 +17,8 @@ export interface VaultBootstrapArgs {
     readonly vault: pulumi.Resource[];
     /** Vault servers: the Job asks each whether Vault is initialised already. */
     readonly replicas: number;
-    /** Production: protect and keep the secret and its key. @default false */
-    readonly protect?: boolean;
+    /** Production: protect and keep the secret and its key. */
+    readonly protect: boolean;
 }
 
 /**
@@ -34,7 +34,7 @@ export class VaultBootstrap extends pulumi.ComponentResource {
 
     constructor(name: string, args: VaultBootstrapArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:secrets:VaultBootstrap", name, {}, opts);
-        const protect = args.protect ?? false;
+        const protect = args.protect;
         const keep = { parent: this, protect, retainOnDelete: protect };
         const partition = aws.getPartitionOutput({}, { parent: this }).partition;
 

@@ -19,8 +19,8 @@ export interface VaultConfigurationArgs {
     readonly issuer: pulumi.Input<string>;
     /** What must have happened first (the init Job, the route to Vault). */
     readonly dependsOn: pulumi.Resource[];
-    /** Production: the KV mount and the auth mount are protected (replacing a mount wipes what is in it). @default false */
-    readonly protect?: boolean;
+    /** Production: the KV mount and the auth mount are protected (replacing a mount wipes what is in it). */
+    readonly protect: boolean;
 }
 
 /** People who log in to Vault through an OIDC provider: the client, and which group gets which policies. */
@@ -76,7 +76,7 @@ export class VaultConfiguration extends pulumi.ComponentResource {
         new vault.Audit(`${name}-audit-file`, { type: "file", path: "file", options: { file_path: VAULT_AUDIT_LOG } }, this.opts);
         // A second copy on stdout: the log collector ships it with the pod's logs (the file stays the local record).
         new vault.Audit(`${name}-audit-stdout`, { type: "file", path: "stdout", options: { file_path: "stdout" } }, this.opts);
-        const protect = args.protect ?? false;
+        const protect = args.protect;
         const kv = new vault.Mount(
             `${name}-kv`,
             { path: args.kvMount, type: "kv", options: { version: "2" }, description: "Platform and tenant secrets (KV v2)" },

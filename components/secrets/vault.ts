@@ -35,11 +35,8 @@ export interface VaultArgs {
     readonly settings: SecretsConfig["vault"];
     /** How the servers spread over zones. */
     readonly zoneSpread: SecretsConfig["zoneSpread"];
-    /**
-     * Production: protect the unseal key and the release, keep volumes.
-     * @default false
-     */
-    readonly protect?: boolean;
+    /** Production: protect the unseal key and the release, keep volumes. */
+    readonly protect: boolean;
 }
 
 /**
@@ -59,7 +56,7 @@ export class Vault extends pulumi.ComponentResource {
 
     constructor(name: string, args: VaultArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:secrets:Vault", name, {}, opts);
-        const protect = args.protect ?? false;
+        const protect = args.protect;
         const k8sOpts = { parent: this, provider: args.cluster.k8sProvider };
         this.namespace = args.namespace;
         this.address = args.settings.address ?? `https://vault.${args.ingress.domain}`;
