@@ -9,8 +9,8 @@ import { planStack, Plan, PROJECT_DIR } from "../plan/engine";
 import { readStackConfig } from "../plan/stack-files";
 import { appDeliverySchema } from "../stacks/schema-delivery";
 import { tenantSchema } from "../stacks/schema-tenants";
-import { inputs, named, ofType } from "./helpers";
-import { committedPlan } from "./plans";
+import { named, ofType } from "./helpers";
+import { describePlan } from "./plans";
 
 const ecr = (prefix: string) => `arn:aws:ecr:eu-west-1:222222222222:repository/${prefix}/*`;
 const CACHES = ["docker-hub", "ghcr", "ecr-public", "quay", "k8s"];
@@ -202,15 +202,7 @@ describe("delivery details: the registry's documents", () => {
     });
 });
 
-describe("delivery details: the production plan in full @stack", function () {
-    this.timeout(120000);
-    let plan: Plan;
-    before(async () => {
-        plan = await committedPlan("prod");
-    });
-    const res = (name: string) => named(plan.resources, name);
-    const the = (name: string) => inputs(res(name));
-    const urn = (name: string) => res(name).urn;
+describePlan("delivery details: the production plan in full", "prod", ({ plan, res, the, urn }) => {
 
     it("creates Argo CD and the runner controller in their namespaces, the controller logging JSON", () => {
         assert.deepStrictEqual(res("platform-delivery-argocd").dependsOn, [urn("platform-delivery-argocd-namespace")]);
@@ -274,7 +266,7 @@ describe("delivery details: the production plan in full @stack", function () {
                 ],
             }),
         });
-        const templates = ofType(plan.resources, "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate");
+        const templates = ofType(plan().resources, "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate");
         assert.strictEqual(templates.length, CACHES.length);
         for (const t of templates) assert.deepStrictEqual([t.deleteBeforeReplace, t.dependsOn], [true, [urn("platform-registry-template-role-policy")]], t.name);
         assert.deepStrictEqual(the("platform-registry-template-role"), {

@@ -1,6 +1,6 @@
 // Each committed stack file's plan, evaluated once per test run and shared by every test that reads it.
 import { Plan, PlannedResource, planStack } from "../plan/engine";
-import { within } from "./helpers";
+import { named, within } from "./helpers";
 
 const cache = new Map<string, Promise<Plan>>();
 /** Under Stryker, the mutant the cached plans were built with. */
@@ -55,4 +55,25 @@ export function describeStacks(title: (stack: string) => string, component: stri
             body({ stack, production: stack === "prod", plan: () => plan, res: () => res });
         });
     }
+}
+
+/** What a suite over one committed plan reads: the plan, a resource by name, its inputs and its URN. */
+export interface PlanSuite {
+    plan(): Plan;
+    res(name: string): PlannedResource;
+    the(name: string): Record<string, any>;
+    urn(name: string): string;
+}
+
+/** One `@stack` suite over the committed plan of `stack` (the detail tests pin its resources in full). */
+export function describePlan(title: string, stack: "dev" | "prod", body: (s: PlanSuite) => void): void {
+    describe(`${title} @stack`, function () {
+        this.timeout(120000);
+        let plan: Plan;
+        before(async () => {
+            plan = await committedPlan(stack);
+        });
+        const res = (name: string) => named(plan.resources, name);
+        body({ plan: () => plan, res, the: (name) => res(name).inputs as Record<string, any>, urn: (name) => res(name).urn });
+    });
 }

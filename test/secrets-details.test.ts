@@ -2,9 +2,8 @@
 // Vault policies, the bootstrap Job and documents, Vault's values, its configuration and the stores in full.
 import * as assert from "assert";
 import { aclPolicy, auditorRules, platformAdminRules } from "../components/secrets/vault-policies";
-import { Plan } from "../plan/engine";
-import { inputs, named } from "./helpers";
-import { committedPlan } from "./plans";
+import { inputs } from "./helpers";
+import { describePlan } from "./plans";
 
 const ALL = ["create", "read", "update", "patch", "delete", "list"];
 const ACCOUNT = "222222222222";
@@ -50,14 +49,7 @@ describe("secrets details: Vault's policies", () => {
     });
 });
 
-describe("secrets details: the production plan in full @stack", function () {
-    this.timeout(120000);
-    let plan: Plan;
-    before(async () => {
-        plan = await committedPlan("prod");
-    });
-    const res = (name: string) => named(plan.resources, name);
-    const the = (name: string) => inputs(res(name));
+describePlan("secrets details: the production plan in full", "prod", ({ res, the }) => {
 
     it("keeps the bootstrap material in its own secret, on its own key only admins may decrypt with", () => {
         assert.deepStrictEqual(the("platform-secrets-bootstrap-key"), {

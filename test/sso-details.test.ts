@@ -1,22 +1,14 @@
 // What the first exact mutation run of the SSO layer showed no test pinned (reports/mutation/SCORES.md): the
 // production plan's database, Keycloak objects, realm, clients and cluster login in full.
 import * as assert from "assert";
-import { planStack, Plan, PROJECT_DIR } from "../plan/engine";
+import { planStack, PROJECT_DIR } from "../plan/engine";
 import { readStackConfig } from "../plan/stack-files";
 import { inputs, named, ofType } from "./helpers";
-import { committedPlan } from "./plans";
+import { describePlan } from "./plans";
 
 const SECRET = "[secret]";
 
-describe("sso details: the production plan in full @stack", function () {
-    this.timeout(120000);
-    let plan: Plan;
-    before(async () => {
-        plan = await committedPlan("prod");
-    });
-    const res = (name: string) => named(plan.resources, name);
-    const the = (name: string) => inputs(res(name));
-    const urn = (name: string) => res(name).urn;
+describePlan("sso details: the production plan in full", "prod", ({ res, the, urn }) => {
 
     it("keeps Keycloak's database on its own rotated key, in the isolated subnets, reachable from the nodes only", () => {
         assert.deepStrictEqual(the("platform-sso-database-key"), {
