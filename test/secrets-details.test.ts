@@ -1,7 +1,7 @@
 // What the first exact mutation run of the secrets layer showed no test pinned (reports/mutation/SCORES.md): the
 // Vault policies, the bootstrap Job and documents, Vault's values, its configuration and the stores in full.
 import * as assert from "assert";
-import { aclPolicy, auditorRules, platformAdminRules } from "../components/secrets/vault-policies";
+import { aclPolicy, auditorRules, platformAdminRules, prefixReaderRules, tenantRules } from "../components/secrets/vault-policies";
 import { inputs } from "./helpers";
 import { describePlan } from "./plans";
 
@@ -38,6 +38,20 @@ describe("secrets details: Vault's policies", () => {
             { path: "sys/policies/acl/*", capabilities: ["read"] },
             { path: "sys/audit", capabilities: ["read", "sudo"] },
             { path: "kv/metadata/*", capabilities: ["read", "list"] },
+        ]);
+    });
+
+    it("lets a prefix reader read below its prefix, and a tenant manage, delete and restore below its own", () => {
+        assert.deepStrictEqual(prefixReaderRules("kv", "platform"), [
+            { path: "kv/data/platform/*", capabilities: ["read"] },
+            { path: "kv/metadata/platform/*", capabilities: ["read", "list"] },
+        ]);
+        assert.deepStrictEqual(tenantRules("kv", "team-b"), [
+            { path: "kv/data/tenants/team-b/*", capabilities: ["create", "read", "update", "patch", "delete"] },
+            { path: "kv/metadata/tenants/team-b/*", capabilities: ["read", "list", "delete"] },
+            { path: "kv/delete/tenants/team-b/*", capabilities: ["update"] },
+            { path: "kv/undelete/tenants/team-b/*", capabilities: ["update"] },
+            { path: "kv/destroy/tenants/team-b/*", capabilities: ["update"] },
         ]);
     });
 
@@ -151,8 +165,10 @@ describePlan("secrets details: the production plan in full", "prod", ({ res, the
         assert.deepStrictEqual(v.server.resources, { requests: { cpu: "250m", memory: "256Mi" }, limits: { memory: "512Mi" } });
         assert.deepStrictEqual(v.server.statefulSet.securityContext.pod, { runAsNonRoot: true, runAsUser: 100, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } });
         assert.deepStrictEqual([v.server.ha.raft.enabled, v.server.ha.raft.setNodeId], [true, true]);
-        // Every listener and seal stanza on its own line.
-        assert.match(v.server.ha.raft.config, /^ui = true\ndisable_mlock = true\n\nlistener "tcp" \{\n/);
+        // HCL needs each block on its own line: one retry_join per server, each after a line break.
+        const config: string = v.server.ha.raft.config;
+        assert.match(config, /^ui = true\ndisable_mlock = true\n\nlistener "tcp" \{\n/);
+        assert.deepStrictEqual([config.split("\n  retry_join {\n").length - 1, config.split("retry_join {").length - 1], [3, 3]);
     });
 
     it("serves Vault on a one-year certificate renewed a month before it ends", () => {
