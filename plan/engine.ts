@@ -47,6 +47,8 @@ export interface PlannedResource {
     readonly inputs: Record<string, unknown>;
     /** Dotted paths of inputs that are secret. */
     readonly secretPaths: string[];
+    /** A component's `registerOutputs` (secrets masked); absent until it registers them, and on custom resources. */
+    readonly registeredOutputs?: Record<string, unknown>;
 }
 
 export interface Plan {
@@ -89,21 +91,36 @@ const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
 const OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
-/** Decodes the wire form of properties into plain data, masking secrets and noting where they were. */
-export function decodeProperties(value: unknown, secrets: string[], at = ""): unknown {
+/**
+ * Decodes the wire form of properties into plain data, masking secrets and noting where they were. With `reveal`,
+ * secrets are decoded too (what `secretInputs` gives tests); the plan itself never holds them.
+ */
+export function decodeProperties(value: unknown, secrets: string[], at = "", reveal = false): unknown {
     if (value === UNKNOWN) return "[unknown]";
-    if (Array.isArray(value)) return value.map((v, i) => decodeProperties(v, secrets, `${at}[${i}]`));
+    if (Array.isArray(value)) return value.map((v, i) => decodeProperties(v, secrets, `${at}[${i}]`, reveal));
     if (value === null || typeof value !== "object") return value;
     const obj = value as Record<string, unknown>;
     const sig = obj[SIG_KEY];
     if (sig === SECRET_SIG || (sig === OUTPUT_SIG && obj.secret === true)) {
         secrets.push(at);
-        return SECRET_PLACEHOLDER;
+        if (!reveal) return SECRET_PLACEHOLDER;
+        return "value" in obj ? decodeProperties(obj.value, [], at, reveal) : "[unknown]";
     }
-    if (sig === OUTPUT_SIG) return "value" in obj ? decodeProperties(obj.value, secrets, at) : "[unknown]";
+    if (sig === OUTPUT_SIG) return "value" in obj ? decodeProperties(obj.value, secrets, at, reveal) : "[unknown]";
     if (sig === RESOURCE_SIG) return { $resource: obj.urn };
     if (sig !== undefined) return { $special: sig };
-    return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, decodeProperties(v, secrets, at ? `${at}.${k}` : k)]));
+    return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, decodeProperties(v, secrets, at ? `${at}.${k}` : k, reveal)]));
+}
+
+/** Inputs with their secret values, per planned resource: kept beside the plan, never in it (nor in its JSON). */
+const revealedInputs = new WeakMap<PlannedResource, Record<string, unknown>>();
+
+/**
+ * For tests only: a planned resource's inputs with secrets in the clear (the mock runtime's values), so a test can
+ * pin what a secret holds. The same object as `inputs` when nothing in them is secret.
+ */
+export function secretInputs(resource: PlannedResource): Record<string, unknown> {
+    return revealedInputs.get(resource) ?? resource.inputs;
 }
 
 function stripStack(urn: string): string {
@@ -266,6 +283,7 @@ async function recordNow(options: RecordOptions, program: () => unknown): Promis
     const cloud = options.cloud ?? { accountId: "123456789012", region: "us-east-1", partition: "aws" };
     const { project, stack } = options;
     const resources: PlannedResource[] = [];
+    const byUrn = new Map<string, PlannedResource>();
     let stackOutputs: unknown = {};
     let stackUrn = "";
 
@@ -293,8 +311,9 @@ async function recordNow(options: RecordOptions, program: () => unknown): Promis
             stackUrn = urn;
         } else {
             const secretPaths: string[] = [];
-            const inputs = decodeProperties(req.getObject()?.toJavaScript() ?? {}, secretPaths) as Record<string, unknown>;
-            resources.push({
+            const wire = req.getObject()?.toJavaScript() ?? {};
+            const inputs = decodeProperties(wire, secretPaths) as Record<string, unknown>;
+            const resource: PlannedResource = {
                 urn,
                 key: stripStack(urn),
                 type,
@@ -313,12 +332,18 @@ async function recordNow(options: RecordOptions, program: () => unknown): Promis
                 customTimeouts: customTimeouts(req.getCustomtimeouts()),
                 inputs,
                 secretPaths,
-            });
+            };
+            if (secretPaths.length > 0) revealedInputs.set(resource, decodeProperties(wire, [], "", true) as Record<string, unknown>);
+            resources.push(resource);
+            byUrn.set(urn, resource);
         }
         return register(req, cb);
     };
     monitor.registerResourceOutputs = (req, cb) => {
-        if (req.getUrn() === stackUrn) stackOutputs = req.getOutputs()?.toJavaScript() ?? {};
+        const outputs = req.getOutputs()?.toJavaScript() ?? {};
+        if (req.getUrn() === stackUrn) stackOutputs = outputs;
+        const component = byUrn.get(req.getUrn());
+        if (component) (component as { registeredOutputs?: unknown }).registeredOutputs = decodeProperties(outputs, []);
         return registerOutputs(req, cb);
     };
     pulumi.runtime.setAllConfig({ ...(options.config ?? {}) }, [...(options.secretKeys ?? [])]);

@@ -3,7 +3,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { spawnSync } from "child_process";
-import { COMPILED, decodeProperties, planStack, PROJECT_DIR } from "../plan/engine";
+import { COMPILED, decodeProperties, planStack, PROJECT_DIR, record, secretInputs } from "../plan/engine";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import { diffPlans, refusedReplacements, renderDiff } from "../plan/diff";
 import { pinnedVersions, renderOutputs, renderTree } from "../plan/render";
 import { renderMermaid, renderSvg } from "../plan/graph";
@@ -118,6 +120,40 @@ describe("plan: decoding what the program sent", () => {
         );
         assert.deepStrictEqual(decoded, { a: SECRET_PLACEHOLDER, b: ["x", "[unknown]"], c: { $resource: "urn:x" } });
         assert.deepStrictEqual(secrets, ["a"]);
+    });
+
+    it("reveals secrets only when asked (the view tests read through secretInputs)", () => {
+        const secrets: string[] = [];
+        const wire = { a: { "4dabf18193072939515e22adb298388d": "d0e6a833031e9bbcd3f4e8bde6ca49a4", secret: true, value: { k: "hunter2" } }, b: 1 };
+        assert.deepStrictEqual(decodeProperties(wire, secrets, "", true), { a: { k: "hunter2" }, b: 1 });
+        assert.deepStrictEqual(secrets, ["a"]);
+    });
+});
+
+describe("plan: secret inputs and component outputs", () => {
+    class Holder extends pulumi.ComponentResource {
+        constructor(name: string) {
+            super("test:x:Holder", name);
+            const secret = pulumi.secret(new random.RandomPassword(`${name}-password`, { length: 8 }, { parent: this }).result);
+            new random.RandomString(`${name}-copy`, { length: 8, keepers: { copy: secret } }, { parent: this });
+            this.registerOutputs({ plain: "visible", hidden: secret });
+        }
+    }
+
+    it("keeps secret values out of the plan and its JSON, and gives them to tests on request", async () => {
+        const { resources } = await record({ project: "p", stack: "t" }, () => new Holder("h"));
+        const copy = resources.find((r) => r.name === "h-copy")!;
+        assert.deepStrictEqual(copy.inputs.keepers, { copy: SECRET_PLACEHOLDER });
+        assert.doesNotMatch(JSON.stringify(resources), /offline-plan-password/);
+        assert.deepStrictEqual(secretInputs(copy).keepers, { copy: "offline-plan-password-h-password" });
+        const password = resources.find((r) => r.name === "h-password")!;
+        assert.strictEqual(secretInputs(password), password.inputs, "nothing secret: the inputs themselves");
+    });
+
+    it("records what a component registers as outputs, secrets masked", async () => {
+        const { resources } = await record({ project: "p", stack: "t" }, () => new Holder("h"));
+        assert.deepStrictEqual(resources.find((r) => r.name === "h")!.registeredOutputs, { plain: "visible", hidden: SECRET_PLACEHOLDER });
+        assert.strictEqual(resources.find((r) => r.name === "h-copy")!.registeredOutputs, undefined);
     });
 });
 

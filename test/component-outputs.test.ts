@@ -1,0 +1,84 @@
+// What each component registers as its outputs (`registerOutputs`): what `pulumi stack export` and the console show for
+// it, and what marks it complete. The production plan's values are written out in full.
+import * as assert from "assert";
+import { committedPlan, describePlan } from "./plans";
+
+/** The production plan's components and what each registers, by name. */
+const PROD_OUTPUTS: Record<string, Record<string, unknown>> = {
+    "platform": {"clusterName": "acme-prod", "vpcId": "platform-network-vpc-id"},
+    "platform-network": {"availabilityZones": ["eu-west-1a", "eu-west-1b", "eu-west-1c"], "cidr": "10.30.0.0/16", "endpointSecurityGroupId": "platform-network-endpoints-sg-id", "isolatedRouteTableIds": ["platform-network-isolated-rt-id"], "isolatedSubnetIds": ["platform-network-isolated-eu-west-1a-id", "platform-network-isolated-eu-west-1b-id", "platform-network-isolated-eu-west-1c-id"], "natGatewayPublicIps": ["203.0.113.202", "203.0.113.203", "203.0.113.204"], "privateRouteTableIds": ["platform-network-private-rt-eu-west-1a-id", "platform-network-private-rt-eu-west-1b-id", "platform-network-private-rt-eu-west-1c-id"], "privateSubnetIds": ["platform-network-private-eu-west-1a-id", "platform-network-private-eu-west-1b-id", "platform-network-private-eu-west-1c-id"], "publicRouteTableIds": ["platform-network-public-rt-id"], "publicSubnetIds": ["platform-network-public-eu-west-1a-id", "platform-network-public-eu-west-1b-id", "platform-network-public-eu-west-1c-id"], "vpcId": "platform-network-vpc-id"},
+    "platform-cluster": {"certificateAuthority": "b2ZmbGluZS1wbGFuIENBIG9mIGFjbWUtcHJvZA==", "ebsKmsKeyArn": "arn:aws:kms:eu-west-1:222222222222:key/platform-cluster-ebs-key", "endpoint": "https://147147147147147147147147147147.gr7.eu-west-1.eks.amazonaws.com", "kubeconfig": "[secret]", "name": "acme-prod", "nodeRoleArn": "arn:aws:iam::222222222222:role/platform-cluster-node-role", "nodeSecurityGroupId": "sg-acme-prod-cluster", "oidcIssuerUrl": "https://oidc.eks.eu-west-1.amazonaws.com/id/147147147147147147147147147147", "oidcProviderArn": "arn:aws:iam::222222222222:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/147147147147147147147147147147"},
+    "platform-storage": {"accessLogsBucket": "acme-prod-s3-access-222222222222-eu-west-1", "defaultStorageClass": "gp3", "efsFileSystemId": "platform-storage-efs-fs-id", "objectsKmsKeyArn": "arn:aws:kms:eu-west-1:222222222222:key/platform-storage-objects-key", "snapshotClass": "ebs-snapshots", "statefulStorageClass": "gp3-retain"},
+    "platform-ingress": {"domain": "platform.acme.example", "gatewayName": "platform", "gatewayNamespace": "platform-gateway", "hostedZoneId": "Z04517273ACMEPLATFORM", "loadBalancerHostname": "k8s-platform-ingress-gateway-0123456789.elb.eu-west-1.amazonaws.com", "nameServers": []},
+    "platform-secrets": {"bootstrapSecretArn": "arn:aws:secretsmanager:eu-west-1:222222222222:secret/platform-secrets-bootstrap-secret", "vaultAddress": "https://vault.platform.acme.example"},
+    "platform-sso": {"databaseAddress": "platform-sso-database-instance.offlineplan.eu-west-1.rds.amazonaws.com", "issuerUrl": "https://sso.platform.acme.example/realms/platform"},
+    "platform-backup": {"bucketName": "acme-prod-velero-222222222222-eu-west-1", "roleArn": "arn:aws:iam::222222222222:role/platform-backup-identity-role"},
+    "platform-registry": {"keyArn": "arn:aws:kms:eu-west-1:222222222222:key/platform-registry-key", "rules": ["docker-hub", "ghcr", "ecr-public", "quay", "k8s"]},
+    "platform-policy": {"policies": ["tenant-pod-security-restricted", "tenant-require-requests-limits", "tenant-pinned-images", "tenant-allowed-registries", "tenant-required-labels", "tenant-no-host-access", "tenant-route-hostnames", "tenant-verify-image-signatures"]},
+    "platform-tenants": {"tenants": ["team-a", "payments"]},
+    "platform-delivery": {"argocdUrl": "https://argocd.platform.acme.example", "projects": ["team-a", "payments"]},
+    "platform-observability": {"grafanaUrl": "https://grafana.platform.acme.example", "lokiPushUrl": "http://loki-gateway.monitoring.svc/loki/api/v1/push", "otlpGrpcEndpoint": "http://otel-collector-opentelemetry-collector.monitoring.svc:4317"},
+    "platform-network-flow-logs": {"keyArn": "arn:aws:kms:eu-west-1:222222222222:key/platform-network-flow-logs-key", "logGroupName": "/platform/acme-prod/vpc-flow-logs"},
+    "platform-cluster-vpc-cni": {"roleArn": "arn:aws:iam::222222222222:role/platform-cluster-vpc-cni-role", "roleName": "platform-cluster-vpc-cni-role"},
+    "platform-cluster-aws-ebs-csi-driver": {"roleArn": "arn:aws:iam::222222222222:role/platform-cluster-aws-ebs-csi-driver-role", "roleName": "platform-cluster-aws-ebs-csi-driver-role"},
+    "platform-storage-access-logs": {"arn": "arn:aws:s3:::acme-prod-s3-access-222222222222-eu-west-1", "bucketName": "acme-prod-s3-access-222222222222-eu-west-1"},
+    "platform-storage-efs": {"fileSystemId": "platform-storage-efs-fs-id", "storageClassName": "efs"},
+    "platform-ingress-zone": {"arn": "arn:aws:route53:::hostedzone/Z04517273ACMEPLATFORM", "nameServers": [], "zoneId": "Z04517273ACMEPLATFORM"},
+    "platform-ingress-lbc-identity": {"roleArn": "arn:aws:iam::222222222222:role/platform-ingress-lbc-identity-role", "roleName": "platform-ingress-lbc-identity-role"},
+    "platform-ingress-certificates": {"certificate": "platform-gateway"},
+    "platform-ingress-external-dns-identity": {"roleArn": "arn:aws:iam::222222222222:role/platform-ingress-external-dns-identity-role", "roleName": "platform-ingress-external-dns-identity-role"},
+    "platform-secrets-vault": {"address": "https://vault.platform.acme.example", "unsealKeyArn": "arn:aws:kms:eu-west-1:222222222222:key/platform-secrets-vault-unseal-key"},
+    "platform-secrets-bootstrap": {"secretArn": "arn:aws:secretsmanager:eu-west-1:222222222222:secret/platform-secrets-bootstrap-secret"},
+    "platform-secrets-config": {"kvMount": "platform"},
+    "platform-secrets-external-secrets": {"storeName": "platform-vault"},
+    "platform-sso-database": {"address": "platform-sso-database-instance.offlineplan.eu-west-1.rds.amazonaws.com"},
+    "platform-sso-keycloak": {"publicUrl": "https://sso.platform.acme.example"},
+    "platform-sso-realm": {"issuerUrl": "https://sso.platform.acme.example/realms/platform"},
+    "platform-sso-cluster-login": {"identityProviderArn": "arn:aws:eks:eu-west-1:222222222222:identityproviderconfig/platform-sso-cluster-login-identity-provider"},
+    "platform-backup-bucket": {"arn": "arn:aws:s3:::acme-prod-velero-222222222222-eu-west-1", "bucketName": "acme-prod-velero-222222222222-eu-west-1", "kmsKeyArn": "arn:aws:kms:eu-west-1:222222222222:key/platform-storage-objects-key", "replicaAccessPolicyArn": "arn:aws:iam::222222222222:policy/platform-backup-bucket-replica-access"},
+    "platform-backup-identity": {"roleArn": "arn:aws:iam::222222222222:role/platform-backup-identity-role", "roleName": "platform-backup-identity-role"},
+    "platform-policy-signature-reader": {"roleArn": "arn:aws:iam::222222222222:role/platform-policy-signature-reader-role", "roleName": "platform-policy-signature-reader-role"},
+    "tenant-team-a": {"namespaces": ["team-a"]},
+    "tenant-payments": {"namespaces": ["payments"]},
+    "tenant-team-a-delivery": {"project": "team-a", "runnerScaleSet": "team-a"},
+    "tenant-payments-delivery": {"project": "payments"},
+    "platform-observability-loki-bucket": {"arn": "arn:aws:s3:::acme-prod-loki-222222222222-eu-west-1", "bucketName": "acme-prod-loki-222222222222-eu-west-1", "kmsKeyArn": "arn:aws:kms:eu-west-1:222222222222:key/platform-storage-objects-key"},
+    "platform-observability-loki-identity": {"roleArn": "arn:aws:iam::222222222222:role/platform-observability-loki-identity-role", "roleName": "platform-observability-loki-identity-role"},
+    "platform-observability-tempo-bucket": {"arn": "arn:aws:s3:::acme-prod-tempo-222222222222-eu-west-1", "bucketName": "acme-prod-tempo-222222222222-eu-west-1", "kmsKeyArn": "arn:aws:kms:eu-west-1:222222222222:key/platform-storage-objects-key"},
+    "platform-observability-tempo-identity": {"roleArn": "arn:aws:iam::222222222222:role/platform-observability-tempo-identity-role", "roleName": "platform-observability-tempo-identity-role"},
+    "platform-storage-efs-csi": {"roleArn": "arn:aws:iam::222222222222:role/platform-storage-efs-csi-role", "roleName": "platform-storage-efs-csi-role"},
+    "platform-ingress-certificates-gateway-dns01": {"roleArn": "arn:aws:iam::222222222222:role/platform-ingress-certificates-gateway-dns01-role", "roleName": "platform-ingress-certificates-gateway-dns01-role"},
+    "platform-secrets-vault-unseal": {"roleArn": "arn:aws:iam::222222222222:role/platform-secrets-vault-unseal-role", "roleName": "platform-secrets-vault-unseal-role"},
+    "platform-secrets-bootstrap-init": {"roleArn": "arn:aws:iam::222222222222:role/platform-secrets-bootstrap-init-role", "roleName": "platform-secrets-bootstrap-init-role"},
+    "platform-backup-bucket-replica": {"arn": "arn:aws:s3:::acme-prod-velero-222222222222-eu-central-1", "bucketName": "acme-prod-velero-222222222222-eu-central-1", "kmsKeyArn": "arn:aws:kms:eu-central-1:222222222222:key/platform-backup-bucket-replica-key"},
+    "tenant-team-a-bucket": {"arn": "arn:aws:s3:::acme-prod-t-team-a-222222222222-eu-west-1", "bucketName": "acme-prod-t-team-a-222222222222-eu-west-1", "kmsKeyArn": "arn:aws:kms:eu-west-1:222222222222:key/platform-storage-objects-key"},
+    "tenant-team-a-delivery-runner": {"roleArn": "arn:aws:iam::222222222222:role/tenant-team-a-delivery-runner-role", "roleName": "tenant-team-a-delivery-runner-role"},
+    "platform-cluster-ng-system": {"nodeGroupNames": ["system-eu-west-1a-49", "system-eu-west-1b-50", "system-eu-west-1c-51"]},
+    "platform-cluster-ng-workers": {"nodeGroupNames": ["workers-eu-west-1a-11", "workers-eu-west-1b-12", "workers-eu-west-1c-13"]},
+    "platform-cluster-karpenter": {"queueName": "acme-prod-karpenter", "roleArn": "arn:aws:iam::222222222222:role/platform-cluster-karpenter-controller-role"},
+    "platform-cluster-karpenter-controller": {"roleArn": "arn:aws:iam::222222222222:role/platform-cluster-karpenter-controller-role", "roleName": "platform-cluster-karpenter-controller-role"},
+};
+
+describePlan("component outputs: production, in full", "prod", ({ plan }) => {
+    const components = () => plan().resources.filter((r) => r.type.startsWith("platform:"));
+
+    it("names every component of the plan, and only those", () => {
+        assert.deepStrictEqual(components().map((c) => c.name).sort(), Object.keys(PROD_OUTPUTS).sort());
+    });
+
+    for (const [name, outputs] of Object.entries(PROD_OUTPUTS)) {
+        it(`${name} registers ${Object.keys(outputs).join(", ")}`, () => {
+            assert.deepStrictEqual(components().find((c) => c.name === name)?.registeredOutputs, outputs);
+        });
+    }
+});
+
+describe("component outputs: development @stack", function () {
+    this.timeout(120000);
+    it("every component registers at least one output", async () => {
+        const components = (await committedPlan("dev")).resources.filter((r) => r.type.startsWith("platform:"));
+        assert.ok(components.length >= 30, `only ${components.length} components`);
+        const silent = components.filter((c) => Object.keys(c.registeredOutputs ?? {}).length === 0).map((c) => c.name);
+        assert.deepStrictEqual(silent, []);
+    });
+});
