@@ -210,6 +210,12 @@ describePlan("delivery details: the production plan in full", "prod", ({ plan, r
         assert.deepStrictEqual(the("platform-delivery-runner-controller").values.flags, { logLevel: "info", logFormat: "json" });
     });
 
+    it("routes argocd.<domain> to Argo CD's server Service, and points each tenant's runners at its own builder", () => {
+        assert.deepStrictEqual(the("argocd-argocd-route").spec.rules, [{ backendRefs: [{ name: "argocd-server", port: 80 }], matches: [{ path: { type: "PathPrefix", value: "/" } }] }]);
+        const runner = the("tenant-team-a-delivery-runners").values.template.spec.containers[0];
+        assert.deepStrictEqual(runner.env, [{ name: "BUILDKIT_HOST", value: "tcp://buildkitd.team-a-builds.svc:1234" }]);
+    });
+
     it("gives finalizer clean-ups ten minutes to delete and wait", () => {
         for (const cleanup of ["platform-delivery-argocd-finalizer-cleanup", "platform-delivery-runner-finalizer-cleanup"]) {
             assert.match(JSON.stringify(the(cleanup).values), /"--wait","--timeout=10m"/, cleanup);

@@ -63,7 +63,7 @@ describe("secrets details: Vault's policies", () => {
     });
 });
 
-describePlan("secrets details: the production plan in full", "prod", ({ res, the }) => {
+describePlan("secrets details: the production plan in full", "prod", ({ plan, res, the }) => {
 
     it("keeps the bootstrap material in its own secret, on its own key only admins may decrypt with", () => {
         assert.deepStrictEqual(the("platform-secrets-bootstrap-key"), {
@@ -233,5 +233,22 @@ describePlan("secrets details: the production plan in full", "prod", ({ res, the
             },
         });
         assert.match(JSON.stringify(the("platform-secrets-external-secrets-finalizer-cleanup").values), /"--wait","--timeout=5m"/);
+    });
+
+    it("names every Vault policy and Kubernetes login role, a tenant's after the tenant that owns them", () => {
+        const names = (type: string) => plan().resources.filter((r) => r.type === type).map((r) => [r.name, r.inputs.name ?? r.inputs.roleName]);
+        assert.deepStrictEqual(names("vault:index/policy:Policy"), [
+            ["platform-secrets-config-platform-external-secrets-policy", "platform-external-secrets"],
+            ["tenant-team-a-vault-policy", "tenant-team-a"],
+            ["tenant-payments-vault-policy", "tenant-payments"],
+            ["platform-secrets-config-policy-platform-admin", "platform-admin"],
+            ["platform-secrets-config-policy-auditor", "auditor"],
+        ]);
+        assert.deepStrictEqual(names("vault:kubernetes/authBackendRole:AuthBackendRole"), [
+            ["platform-secrets-config-platform-external-secrets-role", "platform-external-secrets"],
+            ["tenant-team-a-vault-role", "tenant-team-a"],
+            ["tenant-payments-vault-role", "tenant-payments"],
+        ]);
+        assert.strictEqual(res("tenant-team-a-vault-policy").parent, res("tenant-team-a").urn);
     });
 });

@@ -160,6 +160,8 @@ describeStacks((stack) => `secrets in stack ${stack}`, "platform-secrets", ({ st
                 validation: { caCertificateRefs: [{ group: "", kind: "Secret", name: "vault-server-tls" }], hostname: "vault-active.vault.svc" },
             });
             assert.ok(named(res(), "vault-vault-route").dependsOn.includes(tls.urn));
+            // The route waits for the release: its backend Service is the chart's.
+            assert.ok(named(res(), "vault-vault-route").dependsOn.includes(release().urn), "the route waits for Vault's release");
             assert.strictEqual(plan().outputs.vaultAddress, `https://vault.${domain}`);
         });
 });

@@ -32,10 +32,17 @@ export interface OidcLoginArgs {
     readonly groupsClaim: string;
     /** Vault's UI callback and the CLI's local one. */
     readonly redirectUris: readonly string[];
-    /** One Vault role per group; the first is the default role. */
-    readonly roles: readonly { readonly roleName: string; readonly group: string; readonly policies: readonly string[] }[];
+    /** One Vault role per group; the first is the default role, so there is at least one. */
+    readonly roles: readonly [OidcRole, ...OidcRole[]];
     /** Vault fetches the issuer's discovery document when the backend is written: the realm and client exist first. */
     readonly dependsOn: pulumi.Resource[];
+}
+
+/** The Vault role people of one SSO group log in as, and its policies. */
+export interface OidcRole {
+    readonly roleName: string;
+    readonly group: string;
+    readonly policies: readonly string[];
 }
 
 /** A Kubernetes service account that may log in to Vault, and what it gets. */
@@ -122,7 +129,7 @@ export class VaultConfiguration extends pulumi.ComponentResource {
                 boundIssuer: a.issuerUrl,
                 oidcClientId: a.clientId,
                 oidcClientSecret: pulumi.secret(a.clientSecret),
-                defaultRole: a.roles[0]?.roleName,
+                defaultRole: a.roles[0].roleName,
                 tune: { listingVisibility: "unauth", defaultLeaseTtl: `${this.ttl.default}s`, maxLeaseTtl: `${this.ttl.max}s`, tokenType: "default-service" },
             },
             { ...opts, dependsOn },
@@ -150,10 +157,9 @@ export class VaultConfiguration extends pulumi.ComponentResource {
         return { backend, roles };
     }
 
-    /** A platform component's reader of `platform/<prefix>` (below the platform prefix), logging in as one service account. */
-    public platformReader(name: string, a: { readonly prefix?: string; readonly namespace: string; readonly serviceAccount: string }): VaultReader {
-        const prefix = a.prefix ? `${PLATFORM_PREFIX}/${a.prefix}` : PLATFORM_PREFIX;
-        return this.reader(name, prefixReaderRules(this.kvMount, prefix), [a.namespace], [a.serviceAccount]);
+    /** A platform component's reader of everything below the platform prefix, logging in as one service account. */
+    public platformReader(name: string, a: { readonly namespace: string; readonly serviceAccount: string }): VaultReader {
+        return this.reader(name, prefixReaderRules(this.kvMount, PLATFORM_PREFIX), [a.namespace], [a.serviceAccount]);
     }
 
     /**
