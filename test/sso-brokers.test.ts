@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import * as http from "http";
 import { spawn } from "child_process";
-import { PROJECT_DIR, record } from "../plan/engine";
+import { PROJECT_DIR, record, secretInputs } from "../plan/engine";
 import { readStackConfig } from "../plan/stack-files";
 import { parsePlatformConfig } from "../stacks/config";
 import { Platform } from "../components/platform/platform";
@@ -44,6 +44,8 @@ describe("sso: brokered identity providers and tenant groups on the real program
             ["corporate", OIDC.oidc.authorizationUrl, OIDC.oidc.tokenUrl, OIDC.oidc.jwksUrl, OIDC.oidc.issuer, "platform", "[secret]", true, "FORCE"],
         );
         assert.doesNotMatch(JSON.stringify(rec.resources.map((r) => r.inputs)), new RegExp(BROKER_SECRET));
+        // What Keycloak receives is the configured secret itself.
+        assert.strictEqual(secretInputs(idp).clientSecret, BROKER_SECRET);
     });
 
     it("brokers the SAML provider: signed assertions, the realm as service provider, the certificate without whitespace", () => {
