@@ -12,7 +12,7 @@ import { datasources, genericOauth, GRAFANA_ROLE_ATTRIBUTE_PATH } from "../compo
 import { METRICS_EXEMPT_CHARTS, monitorSpec, SCRAPE_TARGETS, scrapeTargetsFor } from "../components/observability/scrape-targets";
 import { PLATFORM_ALERTS } from "../components/observability/rules";
 import { dashboardJson, PLATFORM_DASHBOARDS } from "../components/observability/dashboards";
-import { planStack } from "../plan/engine";
+import { planStack, secretInputs } from "../plan/engine";
 import { inputs, named, ofType } from "./helpers";
 
 const observabilityOf = (stack: string) => JSON.parse(readStackConfig(PROJECT_DIR, stack).config["platform:observability"]);
@@ -217,6 +217,12 @@ describeStacks((stack) => `observability in stack ${stack}`, "platform-observabi
         const route = inputs(ofType(res(), "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute")[0]);
         assert.deepStrictEqual([route.spec.hostnames, route.spec.rules[0].backendRefs], [[`grafana.${domain}`], [{ name: "grafana", port: 80 }]]);
         assert.doesNotMatch(JSON.stringify(plan().resources.map((r) => r.inputs)), /offline-plan-password-/);
+        // What they hold: the generated admin password, and the SSO layer's generated secret of the Grafana client.
+        assert.deepStrictEqual(secretInputs(named(res(), "platform-observability-grafana-admin")).stringData, {
+            "admin-password": "offline-plan-password-platform-observability-grafana-admin-password",
+            "admin-user": "admin",
+        });
+        assert.deepStrictEqual(secretInputs(named(res(), "platform-observability-grafana-oauth")).stringData, { "client-secret": "offline-plan-password-platform-sso-realm-client-grafana-secret" });
     });
 
     it("hands the alert receiver's secret to Alertmanager as a Secret only where a receiver is configured", () => {
@@ -231,6 +237,7 @@ describeStacks((stack) => `observability in stack ${stack}`, "platform-observabi
         const secret = named(planned.resources, "platform-observability-alert-receiver");
         assert.deepStrictEqual([inputs(secret).stringData, secret.secretPaths], ["[secret]", ["stringData"]]);
         assert.doesNotMatch(JSON.stringify({ inputs: planned.resources.map((r) => r.inputs), outputs: planned.outputs }), /T0KEN-MARKER/);
+        assert.deepStrictEqual(secretInputs(secret).stringData, { secret: marker }, "the Secret holds the configured receiver secret");
     });
 
     it("lets the observability charts monitor themselves, as METRICS_EXEMPT_CHARTS says", () => {
