@@ -31,8 +31,9 @@ const LAYERS = {
 };
 
 // The whole-platform rules (the policy pack over both stack plans) guard every layer: a mutant they catch is killed.
-// So does the table of what every component registers as outputs (each layer's `registerOutputs`).
-const PLATFORM_RULES = ["test/invariants.test.ts", "test/policies.test.ts", "test/component-outputs.test.ts"];
+// So do the tables of what every component registers as outputs (each layer's `registerOutputs`) and of what every
+// secret input holds (the plan masks them).
+const PLATFORM_RULES = ["test/invariants.test.ts", "test/policies.test.ts", "test/component-outputs.test.ts", "test/secret-inputs.test.ts"];
 
 const layer = process.env.MUTATION_LAYER ?? "stacks";
 const COVERAGE = process.env.MUTATION_COVERAGE ?? "perTest";

@@ -217,12 +217,6 @@ describeStacks((stack) => `observability in stack ${stack}`, "platform-observabi
         const route = inputs(ofType(res(), "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute")[0]);
         assert.deepStrictEqual([route.spec.hostnames, route.spec.rules[0].backendRefs], [[`grafana.${domain}`], [{ name: "grafana", port: 80 }]]);
         assert.doesNotMatch(JSON.stringify(plan().resources.map((r) => r.inputs)), /offline-plan-password-/);
-        // What they hold: the generated admin password, and the SSO layer's generated secret of the Grafana client.
-        assert.deepStrictEqual(secretInputs(named(res(), "platform-observability-grafana-admin")).stringData, {
-            "admin-password": "offline-plan-password-platform-observability-grafana-admin-password",
-            "admin-user": "admin",
-        });
-        assert.deepStrictEqual(secretInputs(named(res(), "platform-observability-grafana-oauth")).stringData, { "client-secret": "offline-plan-password-platform-sso-realm-client-grafana-secret" });
     });
 
     it("hands the alert receiver's secret to Alertmanager as a Secret only where a receiver is configured", () => {

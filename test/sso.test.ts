@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import * as path from "path";
 import { crdProblems, readCrdSchema } from "../plan/crd-contract";
-import { PROJECT_DIR, secretInputs } from "../plan/engine";
+import { PROJECT_DIR } from "../plan/engine";
 import { readStackConfig } from "../plan/stack-files";
 import { parsePlatformConfig } from "../stacks/config";
 import { keycloakDisruptionBudget, keycloakSpec, operatorKustomization } from "../components/sso/keycloak-spec";
@@ -200,12 +200,6 @@ describeStacks((stack) => `sso: Keycloak and the realm in stack ${stack}`, "plat
         }
         const everything = JSON.stringify({ outputs: plan().outputs, inputs: plan().resources.map((r) => r.inputs) });
         assert.doesNotMatch(everything, /offline-plan-password-/);
-        // What the Secrets hold: the database's generated login, and the generated bootstrap admin.
-        assert.deepStrictEqual(secretInputs(named(res(), "platform-sso-keycloak-db-credentials")).stringData, { password: "offline-plan-password-platform-sso-database-password", username: "keycloak" });
-        assert.deepStrictEqual(secretInputs(named(res(), "platform-sso-keycloak-admin-credentials")).stringData, {
-            password: "offline-plan-password-platform-sso-keycloak-admin-password",
-            username: "platform-bootstrap-admin",
-        });
     });
 
     it("publishes sso.<domain> to the operator's HTTPS Service, verified with the layer's own CA", () => {
