@@ -6,7 +6,7 @@ import { tenantSchema } from "../stacks/schema-tenants";
 import { planStack, Plan, PROJECT_DIR } from "../plan/engine";
 import { readStackConfig } from "../plan/stack-files";
 import { inputs, named, ofType } from "./helpers";
-import { committedPlan } from "./plans";
+import { committedPlan, describePlan } from "./plans";
 
 // The schema's defaults: internet egress on, containers 100m/128Mi requested and 500m/512Mi limited.
 const tenant = tenantSchema.parse({ name: "team-a", owners: ["alice@example.com", "bob@example.com"], costCentre: "CC-A" });
@@ -120,5 +120,146 @@ describe("tenant details: what the plan holds for each tenant @stack", function 
     it("points the tenant's ExternalSecrets at its own store", () => {
         assert.deepStrictEqual(inputs(named(prod.resources, "tenant-team-a-delivery-github-app")).spec.secretStoreRef, { kind: "ClusterSecretStore", name: "tenant-team-a" });
         assert.strictEqual(inputs(named(prod.resources, "tenant-team-a-secret-store")).metadata.name, "tenant-team-a");
+    });
+});
+
+describePlan("admission policy details: the production plan in full", "prod", ({ plan, res, the, urn }) => {
+    const ACCOUNT_ECR = "222222222222.dkr.ecr.eu-west-1.amazonaws.com";
+    const SIGNING_KEY = "arn:aws:kms:eu-west-1:222222222222:key/0f3c9a52-7d1e-4c4b-9a57-3c2b8e6d1f00";
+    const tenantOnly = (kinds: string[]) => ({ any: [{ resources: { kinds, namespaceSelector: { matchLabels: { "platform.io/namespace-role": "tenant" } } } }] });
+    const pods = tenantOnly(["Pod"]);
+    const routes = tenantOnly(["gateway.networking.k8s.io/v1/HTTPRoute", "gateway.networking.k8s.io/v1/GRPCRoute"]);
+    const policy = (name: string, title: string, rules: unknown[], extra: { annotations?: Record<string, string>; background?: boolean; spec?: Record<string, unknown> } = {}) => ({
+        apiVersion: "kyverno.io/v1",
+        kind: "ClusterPolicy",
+        metadata: { annotations: { ...extra.annotations, "policies.kyverno.io/title": title, "pulumi.com/waitFor": "condition=Ready" }, name },
+        spec: { background: extra.background ?? true, rules, ...extra.spec },
+    });
+    const validate = (name: string, match: unknown, message: string, check: Record<string, unknown>) => ({ match, name, validate: { failureAction: "Enforce", message, ...check } });
+    const everyContainer = (item: unknown) => ({ spec: { "=(initContainers)": [item], containers: [item] } });
+
+    it("installs Kyverno highly available, its webhooks on tenant namespaces only, its admission controller with the signature reader", () => {
+        const spread = (component: string) => [
+            { labelSelector: { matchLabels: { "app.kubernetes.io/component": component, "app.kubernetes.io/instance": "kyverno" } }, maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "DoNotSchedule" },
+        ];
+        const controller = (component: string, replicas: number) => ({ podDisruptionBudget: { enabled: true }, replicas, topologySpreadConstraints: spread(component) });
+        assert.deepStrictEqual(the("platform-policy-kyverno"), {
+            chart: "kyverno",
+            compat: "true",
+            maxHistory: 5,
+            name: "kyverno",
+            namespace: "kyverno",
+            repositoryOpts: { repo: "https://kyverno.github.io/kyverno/" },
+            values: {
+                admissionController: { ...controller("admission-controller", 3), container: { extraEnvVars: [{ name: "AWS_REGION", value: "eu-west-1" }, { name: "AWS_DEFAULT_REGION", value: "eu-west-1" }] } },
+                backgroundController: controller("background-controller", 2),
+                cleanupController: controller("cleanup-controller", 2),
+                config: { webhooks: { namespaceSelector: { matchExpressions: [{ key: "platform.io/namespace-role", operator: "In", values: ["tenant"] }] } } },
+                reportsController: controller("reports-controller", 2),
+            },
+            version: "3.9.0",
+        });
+        assert.deepStrictEqual(
+            res("platform-policy-kyverno").dependsOn,
+            ["namespace", "signature-reader-role", "signature-reader-policy", "signature-reader-association"].map((n) => urn(`platform-policy-${n}`)),
+        );
+        assert.deepStrictEqual(the("platform-policy-namespace").metadata, {
+            labels: { "platform.io/namespace-role": "platform", "pod-security.kubernetes.io/enforce": "baseline", "pod-security.kubernetes.io/warn": "restricted" },
+            name: "kyverno",
+        });
+        assert.deepStrictEqual(JSON.parse(the("platform-policy-signature-reader-policy").policy).Statement, [
+            { Sid: "RegistryLogin", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
+            { Sid: "ReadSignatures", Effect: "Allow", Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], Resource: "arn:aws:ecr:eu-west-1:222222222222:repository/*/apps" },
+            { Sid: "VerifyWithSigningKey", Effect: "Allow", Action: ["kms:GetPublicKey", "kms:DescribeKey"], Resource: SIGNING_KEY },
+        ]);
+        assert.deepStrictEqual(the("platform-policy-signature-reader-association"), {
+            clusterName: "acme-prod",
+            namespace: "kyverno",
+            roleArn: "arn:aws:iam::222222222222:role/platform-policy-signature-reader-role",
+            serviceAccount: "kyverno-admission-controller",
+        });
+    });
+
+    it("writes each tenant policy in full, each waiting for Kyverno and Ready before anything relies on it", () => {
+        const allowed = [
+            `${ACCOUNT_ECR}/*`,
+            "public.ecr.aws/*",
+            `${ACCOUNT_ECR}/*/apps:*`,
+            `${ACCOUNT_ECR}/*/apps@*`,
+            ...["docker-hub", "ghcr", "ecr-public", "quay", "k8s"].map((cache) => `${ACCOUNT_ECR}/${cache}/*`),
+        ];
+        const expected = {
+            "tenant-pod-security-restricted": policy("tenant-pod-security-restricted", "Pod Security Standard restricted (no privilege, host namespaces or host paths)", [
+                validate("restricted", pods, "Pods in tenant namespaces must meet the restricted Pod Security Standard.", { podSecurity: { level: "restricted", version: "latest" } }),
+            ]),
+            "tenant-require-requests-limits": policy(
+                "tenant-require-requests-limits",
+                "CPU and memory requests, memory limits on every container",
+                [
+                    validate("requests-and-limits", pods, "Every container needs CPU and memory requests and a memory limit.", {
+                        pattern: everyContainer({ resources: { limits: { memory: "?*" }, requests: { cpu: "?*", memory: "?*" } } }),
+                    }),
+                ],
+                { annotations: { "pod-policies.kyverno.io/autogen-controllers": "none" } },
+            ),
+            "tenant-pinned-images": policy("tenant-pinned-images", "No :latest and no untagged images", [
+                validate("pinned", pods, "Images must name a tag other than latest (or a digest).", { pattern: everyContainer({ image: "*:* | *@sha256:*" }) }),
+                validate("not-latest", pods, "The latest tag is not allowed.", { pattern: everyContainer({ image: "!*:latest" }) }),
+            ]),
+            "tenant-allowed-registries": policy("tenant-allowed-registries", "Images only from the platform's registry allow-list", [
+                validate(
+                    "registries",
+                    pods,
+                    `Images must come from: ${ACCOUNT_ECR}, public.ecr.aws, ${allowed.slice(2).join(", ")}.`,
+                    { pattern: everyContainer({ image: allowed.join(" | ") }) },
+                ),
+            ]),
+            "tenant-required-labels": policy("tenant-required-labels", "The platform's standard labels on every pod", [
+                validate("labels", pods, "Pods need the labels app.kubernetes.io/name, app.kubernetes.io/version.", { pattern: { metadata: { labels: { "app.kubernetes.io/name": "?*", "app.kubernetes.io/version": "?*" } } } }),
+            ]),
+            "tenant-no-host-access": policy("tenant-no-host-access", "No host network, host ports, host paths or privileged containers", [
+                validate("host", pods, "Host network, host PID/IPC, hostPath volumes and privileged containers are not allowed.", {
+                    pattern: { spec: { "=(hostIPC)": false, "=(hostNetwork)": false, "=(hostPID)": false, "=(volumes)": [{ "X(hostPath)": "null" }], containers: [{ "=(securityContext)": { "=(privileged)": false } }] } },
+                }),
+            ]),
+            "tenant-route-hostnames": policy("tenant-route-hostnames", "HTTPRoutes only for the tenant's own hostnames", [
+                {
+                    context: [{ apiCall: { jmesPath: `metadata.annotations."platform.io/allowed-hostnames" || ''`, urlPath: "/api/v1/namespaces/{{request.namespace}}" }, name: "allowed" }],
+                    ...validate("hostnames", routes, "Routes may only use the hostnames in the namespace's platform.io/allowed-hostnames annotation.", {
+                        deny: { conditions: { any: [{ key: "{{ request.object.spec.hostnames || `[]` }}", operator: "AnyNotIn", value: "{{ split(allowed, ',') }}" }] } },
+                    }),
+                },
+                validate("hostnames-required", routes, "Routes must name their hostnames (a route without any would take every hostname of the gateway).", { pattern: { spec: { hostnames: ["?*"] } } }),
+            ]),
+            "tenant-verify-image-signatures": policy(
+                "tenant-verify-image-signatures",
+                "Signed images only (cosign)",
+                [
+                    {
+                        match: pods,
+                        name: "signed",
+                        verifyImages: [
+                            {
+                                attestors: [{ count: 1, entries: [{ keys: { ctlog: { ignoreSCT: true }, kms: `awskms:///${SIGNING_KEY}`, rekor: { ignoreTlog: true } } }] }],
+                                failureAction: "Enforce",
+                                imageReferences: [`${ACCOUNT_ECR}/*/apps:*`, `${ACCOUNT_ECR}/*/apps@*`],
+                                imageRegistryCredentials: { providers: ["amazon"] },
+                                mutateDigest: true,
+                                required: true,
+                                type: "Cosign",
+                                verifyDigest: true,
+                            },
+                        ],
+                    },
+                ],
+                { annotations: { "pod-policies.kyverno.io/autogen-controllers": "none" }, background: false, spec: { webhookConfiguration: { timeoutSeconds: 30 } } },
+            ),
+        };
+        const policies = plan().resources.filter((r) => r.type === "kubernetes:kyverno.io/v1:ClusterPolicy");
+        assert.deepStrictEqual(policies.map((p) => p.name.replace("platform-policy-", "")).sort(), Object.keys(expected).sort());
+        for (const [name, spec] of Object.entries(expected)) {
+            assert.deepStrictEqual(the(`platform-policy-${name}`), spec, name);
+            assert.deepStrictEqual(res(`platform-policy-${name}`).dependsOn, [urn("platform-policy-kyverno")], name);
+        }
     });
 });
