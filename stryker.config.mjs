@@ -25,7 +25,7 @@ const LAYERS = {
     },
     policy: { mutate: ["policy/**/*.ts"], spec: ["test/policies.test.ts", "test/invariants.test.ts", "test/finalizer-cleanup.test.ts", "test/baseline-policies.test.ts"] },
     sso: { mutate: ["components/sso/**/*.ts"], spec: ["test/sso.test.ts", "test/sso-brokers.test.ts", "test/sso-database.test.ts", "test/sso-details.test.ts"] },
-    observability: { mutate: ["components/observability/**/*.ts"], spec: ["test/observability.test.ts"] },
+    observability: { mutate: ["components/observability/**/*.ts"], spec: ["test/observability.test.ts", "test/observability-details.test.ts"] },
     tenants: { mutate: ["components/tenants/**/*.ts", "components/policy/**/*.ts"], spec: ["test/tenants.test.ts", "test/tenants-details.test.ts", "test/delivery.test.ts"] },
     delivery: { mutate: ["components/delivery/**/*.ts", "components/registry/**/*.ts"], spec: ["test/delivery.test.ts", "test/delivery-details.test.ts", "test/chart-contract.test.ts"] },
 };
