@@ -7,10 +7,7 @@ import { describePlan } from "./plans";
 
 /** Inputs by resource name; dashboards' JSON and IAM documents parsed. */
 const PROD_INPUTS: Record<string, Record<string, any>> = {
-    "platform-observability-grafana-admin-password": {
-        "length": 32,
-        "special": false
-    },
+    "platform-observability-grafana-admin-password": {"length": 32, "special": false},
     "platform-observability-namespace": {
         "apiVersion": "v1",
         "kind": "Namespace",
@@ -18,10 +15,10 @@ const PROD_INPUTS: Record<string, Record<string, any>> = {
             "labels": {
                 "platform.io/namespace-role": "platform",
                 "pod-security.kubernetes.io/enforce": "privileged",
-                "pod-security.kubernetes.io/warn": "restricted"
+                "pod-security.kubernetes.io/warn": "restricted",
             },
-            "name": "monitoring"
-        }
+            "name": "monitoring",
+        },
     },
     "platform-observability-dashboard-platform-capacity": {
         "apiVersion": "v1",
@@ -29,155 +26,80 @@ const PROD_INPUTS: Record<string, Record<string, any>> = {
             "platform-capacity.json": {
                 "uid": "platform-capacity",
                 "title": "Platform / Cluster capacity",
-                "tags": [
-                    "platform"
-                ],
+                "tags": ["platform"],
                 "schemaVersion": 39,
-                "time": {
-                    "from": "now-6h",
-                    "to": "now"
-                },
+                "time": {"from": "now-6h", "to": "now"},
                 "refresh": "1m",
                 "panels": [
                     {
                         "id": 1,
                         "type": "timeseries",
                         "title": "CPU requested / allocatable",
-                        "gridPos": {
-                            "x": 0,
-                            "y": 0,
-                            "w": 12,
-                            "h": 8
-                        },
-                        "datasource": {
-                            "type": "prometheus",
-                            "uid": "prometheus"
-                        },
-                        "fieldConfig": {
-                            "defaults": {
-                                "unit": "percentunit"
-                            },
-                            "overrides": []
-                        },
+                        "gridPos": {"x": 0, "y": 0, "w": 12, "h": 8},
+                        "datasource": {"type": "prometheus", "uid": "prometheus"},
+                        "fieldConfig": {"defaults": {"unit": "percentunit"}, "overrides": []},
                         "targets": [
                             {
                                 "refId": "A",
                                 "expr": "sum(kube_pod_container_resource_requests{resource=\"cpu\"}) / sum(kube_node_status_allocatable{resource=\"cpu\"})",
                                 "legendFormat": "__auto",
-                                "datasource": {
-                                    "type": "prometheus",
-                                    "uid": "prometheus"
-                                }
-                            }
-                        ]
+                                "datasource": {"type": "prometheus", "uid": "prometheus"},
+                            },
+                        ],
                     },
                     {
                         "id": 2,
                         "type": "timeseries",
                         "title": "Memory requested / allocatable",
-                        "gridPos": {
-                            "x": 12,
-                            "y": 0,
-                            "w": 12,
-                            "h": 8
-                        },
-                        "datasource": {
-                            "type": "prometheus",
-                            "uid": "prometheus"
-                        },
-                        "fieldConfig": {
-                            "defaults": {
-                                "unit": "percentunit"
-                            },
-                            "overrides": []
-                        },
+                        "gridPos": {"x": 12, "y": 0, "w": 12, "h": 8},
+                        "datasource": {"type": "prometheus", "uid": "prometheus"},
+                        "fieldConfig": {"defaults": {"unit": "percentunit"}, "overrides": []},
                         "targets": [
                             {
                                 "refId": "A",
                                 "expr": "sum(kube_pod_container_resource_requests{resource=\"memory\"}) / sum(kube_node_status_allocatable{resource=\"memory\"})",
                                 "legendFormat": "__auto",
-                                "datasource": {
-                                    "type": "prometheus",
-                                    "uid": "prometheus"
-                                }
-                            }
-                        ]
+                                "datasource": {"type": "prometheus", "uid": "prometheus"},
+                            },
+                        ],
                     },
                     {
                         "id": 3,
                         "type": "timeseries",
                         "title": "Nodes by zone",
-                        "gridPos": {
-                            "x": 0,
-                            "y": 8,
-                            "w": 12,
-                            "h": 8
-                        },
-                        "datasource": {
-                            "type": "prometheus",
-                            "uid": "prometheus"
-                        },
-                        "fieldConfig": {
-                            "defaults": {
-                                "unit": "short"
-                            },
-                            "overrides": []
-                        },
+                        "gridPos": {"x": 0, "y": 8, "w": 12, "h": 8},
+                        "datasource": {"type": "prometheus", "uid": "prometheus"},
+                        "fieldConfig": {"defaults": {"unit": "short"}, "overrides": []},
                         "targets": [
                             {
                                 "refId": "A",
                                 "expr": "count by (label_topology_kubernetes_io_zone) (kube_node_labels)",
                                 "legendFormat": "{{label_topology_kubernetes_io_zone}}",
-                                "datasource": {
-                                    "type": "prometheus",
-                                    "uid": "prometheus"
-                                }
-                            }
-                        ]
+                                "datasource": {"type": "prometheus", "uid": "prometheus"},
+                            },
+                        ],
                     },
                     {
                         "id": 4,
                         "type": "timeseries",
                         "title": "Pods not running",
-                        "gridPos": {
-                            "x": 12,
-                            "y": 8,
-                            "w": 12,
-                            "h": 8
-                        },
-                        "datasource": {
-                            "type": "prometheus",
-                            "uid": "prometheus"
-                        },
-                        "fieldConfig": {
-                            "defaults": {
-                                "unit": "short"
-                            },
-                            "overrides": []
-                        },
+                        "gridPos": {"x": 12, "y": 8, "w": 12, "h": 8},
+                        "datasource": {"type": "prometheus", "uid": "prometheus"},
+                        "fieldConfig": {"defaults": {"unit": "short"}, "overrides": []},
                         "targets": [
                             {
                                 "refId": "A",
                                 "expr": "sum by (namespace) (kube_pod_status_phase{phase=~\"Pending|Failed|Unknown\"})",
                                 "legendFormat": "{{namespace}}",
-                                "datasource": {
-                                    "type": "prometheus",
-                                    "uid": "prometheus"
-                                }
-                            }
-                        ]
-                    }
-                ]
-            }
+                                "datasource": {"type": "prometheus", "uid": "prometheus"},
+                            },
+                        ],
+                    },
+                ],
+            },
         },
         "kind": "ConfigMap",
-        "metadata": {
-            "labels": {
-                "grafana_dashboard": "1"
-            },
-            "name": "platform-capacity",
-            "namespace": "monitoring"
-        }
+        "metadata": {"labels": {"grafana_dashboard": "1"}, "name": "platform-capacity", "namespace": "monitoring"},
     },
     "platform-observability-dashboard-platform-karpenter": {
         "apiVersion": "v1",
@@ -185,155 +107,80 @@ const PROD_INPUTS: Record<string, Record<string, any>> = {
             "platform-karpenter.json": {
                 "uid": "platform-karpenter",
                 "title": "Platform / Karpenter",
-                "tags": [
-                    "platform"
-                ],
+                "tags": ["platform"],
                 "schemaVersion": 39,
-                "time": {
-                    "from": "now-6h",
-                    "to": "now"
-                },
+                "time": {"from": "now-6h", "to": "now"},
                 "refresh": "1m",
                 "panels": [
                     {
                         "id": 1,
                         "type": "timeseries",
                         "title": "Nodes by node pool",
-                        "gridPos": {
-                            "x": 0,
-                            "y": 0,
-                            "w": 12,
-                            "h": 8
-                        },
-                        "datasource": {
-                            "type": "prometheus",
-                            "uid": "prometheus"
-                        },
-                        "fieldConfig": {
-                            "defaults": {
-                                "unit": "short"
-                            },
-                            "overrides": []
-                        },
+                        "gridPos": {"x": 0, "y": 0, "w": 12, "h": 8},
+                        "datasource": {"type": "prometheus", "uid": "prometheus"},
+                        "fieldConfig": {"defaults": {"unit": "short"}, "overrides": []},
                         "targets": [
                             {
                                 "refId": "A",
                                 "expr": "sum by (nodepool) (karpenter_nodes_allocatable{resource_type=\"cpu\"} > bool 0)",
                                 "legendFormat": "{{nodepool}}",
-                                "datasource": {
-                                    "type": "prometheus",
-                                    "uid": "prometheus"
-                                }
-                            }
-                        ]
+                                "datasource": {"type": "prometheus", "uid": "prometheus"},
+                            },
+                        ],
                     },
                     {
                         "id": 2,
                         "type": "timeseries",
                         "title": "Node claims created",
-                        "gridPos": {
-                            "x": 12,
-                            "y": 0,
-                            "w": 12,
-                            "h": 8
-                        },
-                        "datasource": {
-                            "type": "prometheus",
-                            "uid": "prometheus"
-                        },
-                        "fieldConfig": {
-                            "defaults": {
-                                "unit": "short"
-                            },
-                            "overrides": []
-                        },
+                        "gridPos": {"x": 12, "y": 0, "w": 12, "h": 8},
+                        "datasource": {"type": "prometheus", "uid": "prometheus"},
+                        "fieldConfig": {"defaults": {"unit": "short"}, "overrides": []},
                         "targets": [
                             {
                                 "refId": "A",
                                 "expr": "sum by (nodepool) (increase(karpenter_nodeclaims_created_total[1h]))",
                                 "legendFormat": "{{nodepool}}",
-                                "datasource": {
-                                    "type": "prometheus",
-                                    "uid": "prometheus"
-                                }
-                            }
-                        ]
+                                "datasource": {"type": "prometheus", "uid": "prometheus"},
+                            },
+                        ],
                     },
                     {
                         "id": 3,
                         "type": "timeseries",
                         "title": "Disruptions",
-                        "gridPos": {
-                            "x": 0,
-                            "y": 8,
-                            "w": 12,
-                            "h": 8
-                        },
-                        "datasource": {
-                            "type": "prometheus",
-                            "uid": "prometheus"
-                        },
-                        "fieldConfig": {
-                            "defaults": {
-                                "unit": "short"
-                            },
-                            "overrides": []
-                        },
+                        "gridPos": {"x": 0, "y": 8, "w": 12, "h": 8},
+                        "datasource": {"type": "prometheus", "uid": "prometheus"},
+                        "fieldConfig": {"defaults": {"unit": "short"}, "overrides": []},
                         "targets": [
                             {
                                 "refId": "A",
                                 "expr": "sum by (reason) (increase(karpenter_nodeclaims_disrupted_total[1h]))",
                                 "legendFormat": "{{reason}}",
-                                "datasource": {
-                                    "type": "prometheus",
-                                    "uid": "prometheus"
-                                }
-                            }
-                        ]
+                                "datasource": {"type": "prometheus", "uid": "prometheus"},
+                            },
+                        ],
                     },
                     {
                         "id": 4,
                         "type": "timeseries",
                         "title": "Cloud provider errors",
-                        "gridPos": {
-                            "x": 12,
-                            "y": 8,
-                            "w": 12,
-                            "h": 8
-                        },
-                        "datasource": {
-                            "type": "prometheus",
-                            "uid": "prometheus"
-                        },
-                        "fieldConfig": {
-                            "defaults": {
-                                "unit": "short"
-                            },
-                            "overrides": []
-                        },
+                        "gridPos": {"x": 12, "y": 8, "w": 12, "h": 8},
+                        "datasource": {"type": "prometheus", "uid": "prometheus"},
+                        "fieldConfig": {"defaults": {"unit": "short"}, "overrides": []},
                         "targets": [
                             {
                                 "refId": "A",
                                 "expr": "sum by (method) (rate(karpenter_cloudprovider_errors_total[5m]))",
                                 "legendFormat": "{{method}}",
-                                "datasource": {
-                                    "type": "prometheus",
-                                    "uid": "prometheus"
-                                }
-                            }
-                        ]
-                    }
-                ]
-            }
+                                "datasource": {"type": "prometheus", "uid": "prometheus"},
+                            },
+                        ],
+                    },
+                ],
+            },
         },
         "kind": "ConfigMap",
-        "metadata": {
-            "labels": {
-                "grafana_dashboard": "1"
-            },
-            "name": "platform-karpenter",
-            "namespace": "monitoring"
-        }
+        "metadata": {"labels": {"grafana_dashboard": "1"}, "name": "platform-karpenter", "namespace": "monitoring"},
     },
     "platform-observability-dashboard-platform-gateway": {
         "apiVersion": "v1",
@@ -341,155 +188,80 @@ const PROD_INPUTS: Record<string, Record<string, any>> = {
             "platform-gateway.json": {
                 "uid": "platform-gateway",
                 "title": "Platform / Gateway traffic",
-                "tags": [
-                    "platform"
-                ],
+                "tags": ["platform"],
                 "schemaVersion": 39,
-                "time": {
-                    "from": "now-6h",
-                    "to": "now"
-                },
+                "time": {"from": "now-6h", "to": "now"},
                 "refresh": "1m",
                 "panels": [
                     {
                         "id": 1,
                         "type": "timeseries",
                         "title": "Requests per second",
-                        "gridPos": {
-                            "x": 0,
-                            "y": 0,
-                            "w": 12,
-                            "h": 8
-                        },
-                        "datasource": {
-                            "type": "prometheus",
-                            "uid": "prometheus"
-                        },
-                        "fieldConfig": {
-                            "defaults": {
-                                "unit": "reqps"
-                            },
-                            "overrides": []
-                        },
+                        "gridPos": {"x": 0, "y": 0, "w": 12, "h": 8},
+                        "datasource": {"type": "prometheus", "uid": "prometheus"},
+                        "fieldConfig": {"defaults": {"unit": "reqps"}, "overrides": []},
                         "targets": [
                             {
                                 "refId": "A",
                                 "expr": "sum(rate(envoy_http_downstream_rq_total[5m]))",
                                 "legendFormat": "__auto",
-                                "datasource": {
-                                    "type": "prometheus",
-                                    "uid": "prometheus"
-                                }
-                            }
-                        ]
+                                "datasource": {"type": "prometheus", "uid": "prometheus"},
+                            },
+                        ],
                     },
                     {
                         "id": 2,
                         "type": "timeseries",
                         "title": "Responses by class",
-                        "gridPos": {
-                            "x": 12,
-                            "y": 0,
-                            "w": 12,
-                            "h": 8
-                        },
-                        "datasource": {
-                            "type": "prometheus",
-                            "uid": "prometheus"
-                        },
-                        "fieldConfig": {
-                            "defaults": {
-                                "unit": "reqps"
-                            },
-                            "overrides": []
-                        },
+                        "gridPos": {"x": 12, "y": 0, "w": 12, "h": 8},
+                        "datasource": {"type": "prometheus", "uid": "prometheus"},
+                        "fieldConfig": {"defaults": {"unit": "reqps"}, "overrides": []},
                         "targets": [
                             {
                                 "refId": "A",
                                 "expr": "sum by (envoy_response_code_class) (rate(envoy_http_downstream_rq_xx[5m]))",
                                 "legendFormat": "{{envoy_response_code_class}}xx",
-                                "datasource": {
-                                    "type": "prometheus",
-                                    "uid": "prometheus"
-                                }
-                            }
-                        ]
+                                "datasource": {"type": "prometheus", "uid": "prometheus"},
+                            },
+                        ],
                     },
                     {
                         "id": 3,
                         "type": "timeseries",
                         "title": "5xx ratio",
-                        "gridPos": {
-                            "x": 0,
-                            "y": 8,
-                            "w": 12,
-                            "h": 8
-                        },
-                        "datasource": {
-                            "type": "prometheus",
-                            "uid": "prometheus"
-                        },
-                        "fieldConfig": {
-                            "defaults": {
-                                "unit": "percentunit"
-                            },
-                            "overrides": []
-                        },
+                        "gridPos": {"x": 0, "y": 8, "w": 12, "h": 8},
+                        "datasource": {"type": "prometheus", "uid": "prometheus"},
+                        "fieldConfig": {"defaults": {"unit": "percentunit"}, "overrides": []},
                         "targets": [
                             {
                                 "refId": "A",
                                 "expr": "sum(rate(envoy_http_downstream_rq_xx{envoy_response_code_class=\"5\"}[5m])) / sum(rate(envoy_http_downstream_rq_total[5m]))",
                                 "legendFormat": "__auto",
-                                "datasource": {
-                                    "type": "prometheus",
-                                    "uid": "prometheus"
-                                }
-                            }
-                        ]
+                                "datasource": {"type": "prometheus", "uid": "prometheus"},
+                            },
+                        ],
                     },
                     {
                         "id": 4,
                         "type": "timeseries",
                         "title": "p99 latency",
-                        "gridPos": {
-                            "x": 12,
-                            "y": 8,
-                            "w": 12,
-                            "h": 8
-                        },
-                        "datasource": {
-                            "type": "prometheus",
-                            "uid": "prometheus"
-                        },
-                        "fieldConfig": {
-                            "defaults": {
-                                "unit": "ms"
-                            },
-                            "overrides": []
-                        },
+                        "gridPos": {"x": 12, "y": 8, "w": 12, "h": 8},
+                        "datasource": {"type": "prometheus", "uid": "prometheus"},
+                        "fieldConfig": {"defaults": {"unit": "ms"}, "overrides": []},
                         "targets": [
                             {
                                 "refId": "A",
                                 "expr": "histogram_quantile(0.99, sum by (le) (rate(envoy_http_downstream_rq_time_bucket[5m])))",
                                 "legendFormat": "__auto",
-                                "datasource": {
-                                    "type": "prometheus",
-                                    "uid": "prometheus"
-                                }
-                            }
-                        ]
-                    }
-                ]
-            }
+                                "datasource": {"type": "prometheus", "uid": "prometheus"},
+                            },
+                        ],
+                    },
+                ],
+            },
         },
         "kind": "ConfigMap",
-        "metadata": {
-            "labels": {
-                "grafana_dashboard": "1"
-            },
-            "name": "platform-gateway",
-            "namespace": "monitoring"
-        }
+        "metadata": {"labels": {"grafana_dashboard": "1"}, "name": "platform-gateway", "namespace": "monitoring"},
     },
     "platform-observability-dashboard-platform-velero": {
         "apiVersion": "v1",
@@ -497,155 +269,80 @@ const PROD_INPUTS: Record<string, Record<string, any>> = {
             "platform-velero.json": {
                 "uid": "platform-velero",
                 "title": "Platform / Velero backups",
-                "tags": [
-                    "platform"
-                ],
+                "tags": ["platform"],
                 "schemaVersion": 39,
-                "time": {
-                    "from": "now-6h",
-                    "to": "now"
-                },
+                "time": {"from": "now-6h", "to": "now"},
                 "refresh": "1m",
                 "panels": [
                     {
                         "id": 1,
                         "type": "timeseries",
                         "title": "Hours since last successful backup",
-                        "gridPos": {
-                            "x": 0,
-                            "y": 0,
-                            "w": 12,
-                            "h": 8
-                        },
-                        "datasource": {
-                            "type": "prometheus",
-                            "uid": "prometheus"
-                        },
-                        "fieldConfig": {
-                            "defaults": {
-                                "unit": "h"
-                            },
-                            "overrides": []
-                        },
+                        "gridPos": {"x": 0, "y": 0, "w": 12, "h": 8},
+                        "datasource": {"type": "prometheus", "uid": "prometheus"},
+                        "fieldConfig": {"defaults": {"unit": "h"}, "overrides": []},
                         "targets": [
                             {
                                 "refId": "A",
                                 "expr": "(time() - velero_backup_last_successful_timestamp{schedule!=\"\"}) / 3600",
                                 "legendFormat": "{{schedule}}",
-                                "datasource": {
-                                    "type": "prometheus",
-                                    "uid": "prometheus"
-                                }
-                            }
-                        ]
+                                "datasource": {"type": "prometheus", "uid": "prometheus"},
+                            },
+                        ],
                     },
                     {
                         "id": 2,
                         "type": "timeseries",
                         "title": "Backups succeeded (24h)",
-                        "gridPos": {
-                            "x": 12,
-                            "y": 0,
-                            "w": 12,
-                            "h": 8
-                        },
-                        "datasource": {
-                            "type": "prometheus",
-                            "uid": "prometheus"
-                        },
-                        "fieldConfig": {
-                            "defaults": {
-                                "unit": "short"
-                            },
-                            "overrides": []
-                        },
+                        "gridPos": {"x": 12, "y": 0, "w": 12, "h": 8},
+                        "datasource": {"type": "prometheus", "uid": "prometheus"},
+                        "fieldConfig": {"defaults": {"unit": "short"}, "overrides": []},
                         "targets": [
                             {
                                 "refId": "A",
                                 "expr": "sum by (schedule) (increase(velero_backup_success_total[24h]))",
                                 "legendFormat": "{{schedule}}",
-                                "datasource": {
-                                    "type": "prometheus",
-                                    "uid": "prometheus"
-                                }
-                            }
-                        ]
+                                "datasource": {"type": "prometheus", "uid": "prometheus"},
+                            },
+                        ],
                     },
                     {
                         "id": 3,
                         "type": "timeseries",
                         "title": "Backups failed (24h)",
-                        "gridPos": {
-                            "x": 0,
-                            "y": 8,
-                            "w": 12,
-                            "h": 8
-                        },
-                        "datasource": {
-                            "type": "prometheus",
-                            "uid": "prometheus"
-                        },
-                        "fieldConfig": {
-                            "defaults": {
-                                "unit": "short"
-                            },
-                            "overrides": []
-                        },
+                        "gridPos": {"x": 0, "y": 8, "w": 12, "h": 8},
+                        "datasource": {"type": "prometheus", "uid": "prometheus"},
+                        "fieldConfig": {"defaults": {"unit": "short"}, "overrides": []},
                         "targets": [
                             {
                                 "refId": "A",
                                 "expr": "sum by (schedule) (increase(velero_backup_failure_total[24h]))",
                                 "legendFormat": "{{schedule}}",
-                                "datasource": {
-                                    "type": "prometheus",
-                                    "uid": "prometheus"
-                                }
-                            }
-                        ]
+                                "datasource": {"type": "prometheus", "uid": "prometheus"},
+                            },
+                        ],
                     },
                     {
                         "id": 4,
                         "type": "timeseries",
                         "title": "Backup duration p95",
-                        "gridPos": {
-                            "x": 12,
-                            "y": 8,
-                            "w": 12,
-                            "h": 8
-                        },
-                        "datasource": {
-                            "type": "prometheus",
-                            "uid": "prometheus"
-                        },
-                        "fieldConfig": {
-                            "defaults": {
-                                "unit": "s"
-                            },
-                            "overrides": []
-                        },
+                        "gridPos": {"x": 12, "y": 8, "w": 12, "h": 8},
+                        "datasource": {"type": "prometheus", "uid": "prometheus"},
+                        "fieldConfig": {"defaults": {"unit": "s"}, "overrides": []},
                         "targets": [
                             {
                                 "refId": "A",
                                 "expr": "histogram_quantile(0.95, sum by (le, schedule) (rate(velero_backup_duration_seconds_bucket[24h])))",
                                 "legendFormat": "{{schedule}}",
-                                "datasource": {
-                                    "type": "prometheus",
-                                    "uid": "prometheus"
-                                }
-                            }
-                        ]
-                    }
-                ]
-            }
+                                "datasource": {"type": "prometheus", "uid": "prometheus"},
+                            },
+                        ],
+                    },
+                ],
+            },
         },
         "kind": "ConfigMap",
-        "metadata": {
-            "labels": {
-                "grafana_dashboard": "1"
-            },
-            "name": "platform-velero",
-            "namespace": "monitoring"
-        }
+        "metadata": {"labels": {"grafana_dashboard": "1"}, "name": "platform-velero", "namespace": "monitoring"},
     },
     "platform-observability-dashboard-platform-vault": {
         "apiVersion": "v1",
@@ -653,182 +350,98 @@ const PROD_INPUTS: Record<string, Record<string, any>> = {
             "platform-vault.json": {
                 "uid": "platform-vault",
                 "title": "Platform / Vault",
-                "tags": [
-                    "platform"
-                ],
+                "tags": ["platform"],
                 "schemaVersion": 39,
-                "time": {
-                    "from": "now-6h",
-                    "to": "now"
-                },
+                "time": {"from": "now-6h", "to": "now"},
                 "refresh": "1m",
                 "panels": [
                     {
                         "id": 1,
                         "type": "timeseries",
                         "title": "Unsealed servers",
-                        "gridPos": {
-                            "x": 0,
-                            "y": 0,
-                            "w": 12,
-                            "h": 8
-                        },
-                        "datasource": {
-                            "type": "prometheus",
-                            "uid": "prometheus"
-                        },
-                        "fieldConfig": {
-                            "defaults": {
-                                "unit": "short"
-                            },
-                            "overrides": []
-                        },
+                        "gridPos": {"x": 0, "y": 0, "w": 12, "h": 8},
+                        "datasource": {"type": "prometheus", "uid": "prometheus"},
+                        "fieldConfig": {"defaults": {"unit": "short"}, "overrides": []},
                         "targets": [
                             {
                                 "refId": "A",
                                 "expr": "sum(vault_core_unsealed)",
                                 "legendFormat": "__auto",
-                                "datasource": {
-                                    "type": "prometheus",
-                                    "uid": "prometheus"
-                                }
-                            }
-                        ]
+                                "datasource": {"type": "prometheus", "uid": "prometheus"},
+                            },
+                        ],
                     },
                     {
                         "id": 2,
                         "type": "timeseries",
                         "title": "Active server",
-                        "gridPos": {
-                            "x": 12,
-                            "y": 0,
-                            "w": 12,
-                            "h": 8
-                        },
-                        "datasource": {
-                            "type": "prometheus",
-                            "uid": "prometheus"
-                        },
-                        "fieldConfig": {
-                            "defaults": {
-                                "unit": "short"
-                            },
-                            "overrides": []
-                        },
+                        "gridPos": {"x": 12, "y": 0, "w": 12, "h": 8},
+                        "datasource": {"type": "prometheus", "uid": "prometheus"},
+                        "fieldConfig": {"defaults": {"unit": "short"}, "overrides": []},
                         "targets": [
                             {
                                 "refId": "A",
                                 "expr": "vault_core_active",
                                 "legendFormat": "{{pod}}",
-                                "datasource": {
-                                    "type": "prometheus",
-                                    "uid": "prometheus"
-                                }
-                            }
-                        ]
+                                "datasource": {"type": "prometheus", "uid": "prometheus"},
+                            },
+                        ],
                     },
                     {
                         "id": 3,
                         "type": "timeseries",
                         "title": "Requests per second",
-                        "gridPos": {
-                            "x": 0,
-                            "y": 8,
-                            "w": 12,
-                            "h": 8
-                        },
-                        "datasource": {
-                            "type": "prometheus",
-                            "uid": "prometheus"
-                        },
-                        "fieldConfig": {
-                            "defaults": {
-                                "unit": "reqps"
-                            },
-                            "overrides": []
-                        },
+                        "gridPos": {"x": 0, "y": 8, "w": 12, "h": 8},
+                        "datasource": {"type": "prometheus", "uid": "prometheus"},
+                        "fieldConfig": {"defaults": {"unit": "reqps"}, "overrides": []},
                         "targets": [
                             {
                                 "refId": "A",
                                 "expr": "sum(rate(vault_core_handle_request_count[5m]))",
                                 "legendFormat": "__auto",
-                                "datasource": {
-                                    "type": "prometheus",
-                                    "uid": "prometheus"
-                                }
-                            }
-                        ]
+                                "datasource": {"type": "prometheus", "uid": "prometheus"},
+                            },
+                        ],
                     },
                     {
                         "id": 4,
                         "type": "timeseries",
                         "title": "Tokens",
-                        "gridPos": {
-                            "x": 12,
-                            "y": 8,
-                            "w": 12,
-                            "h": 8
-                        },
-                        "datasource": {
-                            "type": "prometheus",
-                            "uid": "prometheus"
-                        },
-                        "fieldConfig": {
-                            "defaults": {
-                                "unit": "short"
-                            },
-                            "overrides": []
-                        },
+                        "gridPos": {"x": 12, "y": 8, "w": 12, "h": 8},
+                        "datasource": {"type": "prometheus", "uid": "prometheus"},
+                        "fieldConfig": {"defaults": {"unit": "short"}, "overrides": []},
                         "targets": [
                             {
                                 "refId": "A",
                                 "expr": "sum(vault_token_count)",
                                 "legendFormat": "__auto",
-                                "datasource": {
-                                    "type": "prometheus",
-                                    "uid": "prometheus"
-                                }
-                            }
-                        ]
-                    }
-                ]
-            }
+                                "datasource": {"type": "prometheus", "uid": "prometheus"},
+                            },
+                        ],
+                    },
+                ],
+            },
         },
         "kind": "ConfigMap",
-        "metadata": {
-            "labels": {
-                "grafana_dashboard": "1"
-            },
-            "name": "platform-vault",
-            "namespace": "monitoring"
-        }
+        "metadata": {"labels": {"grafana_dashboard": "1"}, "name": "platform-vault", "namespace": "monitoring"},
     },
     "platform-observability-alert-receiver": {
         "apiVersion": "v1",
         "kind": "Secret",
-        "metadata": {
-            "name": "alert-receiver",
-            "namespace": "monitoring"
-        },
-        "stringData": "[secret]"
+        "metadata": {"name": "alert-receiver", "namespace": "monitoring"},
+        "stringData": "[secret]",
     },
     "platform-observability-grafana-admin": {
         "apiVersion": "v1",
         "kind": "Secret",
-        "metadata": {
-            "name": "grafana-admin",
-            "namespace": "monitoring"
-        },
-        "stringData": "[secret]"
+        "metadata": {"name": "grafana-admin", "namespace": "monitoring"},
+        "stringData": "[secret]",
     },
     "platform-observability-grafana-oauth": {
         "apiVersion": "v1",
         "kind": "Secret",
-        "metadata": {
-            "name": "grafana-oauth",
-            "namespace": "monitoring"
-        },
-        "stringData": "[secret]"
+        "metadata": {"name": "grafana-oauth", "namespace": "monitoring"},
+        "stringData": "[secret]",
     },
     "platform-observability-prometheus-stack": {
         "chart": "oci://ghcr.io/prometheus-community/charts/kube-prometheus-stack",
@@ -840,128 +453,69 @@ const PROD_INPUTS: Record<string, Record<string, any>> = {
             "alertmanager": {
                 "alertmanagerSpec": {
                     "replicas": 2,
-                    "resources": {
-                        "limits": {
-                            "memory": "128Mi"
-                        },
-                        "requests": {
-                            "cpu": "20m",
-                            "memory": "128Mi"
-                        }
-                    },
-                    "secrets": [
-                        "alert-receiver"
-                    ],
+                    "resources": {"limits": {"memory": "128Mi"}, "requests": {"cpu": "20m", "memory": "128Mi"}},
+                    "secrets": ["alert-receiver"],
                     "storage": {
                         "volumeClaimTemplate": {
                             "spec": {
-                                "accessModes": [
-                                    "ReadWriteOnce"
-                                ],
-                                "resources": {
-                                    "requests": {
-                                        "storage": "5Gi"
-                                    }
-                                },
-                                "storageClassName": "gp3-retain"
-                            }
-                        }
+                                "accessModes": ["ReadWriteOnce"],
+                                "resources": {"requests": {"storage": "5Gi"}},
+                                "storageClassName": "gp3-retain",
+                            },
+                        },
                     },
                     "topologySpreadConstraints": [
                         {
-                            "labelSelector": {
-                                "matchLabels": {
-                                    "app.kubernetes.io/name": "alertmanager"
-                                }
-                            },
+                            "labelSelector": {"matchLabels": {"app.kubernetes.io/name": "alertmanager"}},
                             "maxSkew": 1,
                             "topologyKey": "topology.kubernetes.io/zone",
-                            "whenUnsatisfiable": "DoNotSchedule"
-                        }
-                    ]
+                            "whenUnsatisfiable": "DoNotSchedule",
+                        },
+                    ],
                 },
                 "config": {
                     "receivers": [
-                        {
-                            "name": "null"
-                        },
+                        {"name": "null"},
                         {
                             "name": "platform",
                             "slack_configs": [
                                 {
                                     "api_url_file": "/etc/alertmanager/secrets/alert-receiver/secret",
                                     "channel": "#platform-alerts",
-                                    "send_resolved": true
-                                }
-                            ]
-                        }
+                                    "send_resolved": true,
+                                },
+                            ],
+                        },
                     ],
                     "route": {
-                        "group_by": [
-                            "alertname",
-                            "namespace"
-                        ],
+                        "group_by": ["alertname", "namespace"],
                         "group_interval": "5m",
                         "group_wait": "30s",
                         "receiver": "platform",
                         "repeat_interval": "4h",
                         "routes": [
-                            {
-                                "matchers": [
-                                    "alertname = \"Watchdog\""
-                                ],
-                                "receiver": "null"
-                            },
-                            {
-                                "matchers": [
-                                    "alertname = \"InfoInhibitor\""
-                                ],
-                                "receiver": "null"
-                            }
-                        ]
-                    }
-                }
+                            {"matchers": ["alertname = \"Watchdog\""], "receiver": "null"},
+                            {"matchers": ["alertname = \"InfoInhibitor\""], "receiver": "null"},
+                        ],
+                    },
+                },
             },
-            "crds": {
-                "upgradeJob": {
-                    "enabled": true
-                }
-            },
+            "crds": {"upgradeJob": {"enabled": true}},
             "defaultRules": {
                 "rules": {
                     "etcd": false,
                     "kubeControllerManager": false,
                     "kubeProxy": false,
                     "kubeSchedulerAlerting": false,
-                    "kubeSchedulerRecording": false
-                }
+                    "kubeSchedulerRecording": false,
+                },
             },
-            "grafana": {
-                "enabled": false
-            },
-            "kube-state-metrics": {
-                "resources": {
-                    "limits": {
-                        "memory": "256Mi"
-                    },
-                    "requests": {
-                        "cpu": "10m",
-                        "memory": "256Mi"
-                    }
-                }
-            },
-            "kubeControllerManager": {
-                "enabled": false
-            },
-            "kubeEtcd": {
-                "enabled": false
-            },
-            "kubeProxy": {
-                "enabled": false
-            },
-            "kubeScheduler": {
-                "enabled": false
-            },
+            "grafana": {"enabled": false},
+            "kube-state-metrics": {"resources": {"limits": {"memory": "256Mi"}, "requests": {"cpu": "10m", "memory": "256Mi"}}},
+            "kubeControllerManager": {"enabled": false},
+            "kubeEtcd": {"enabled": false},
+            "kubeProxy": {"enabled": false},
+            "kubeScheduler": {"enabled": false},
             "prometheus": {
                 "prometheusSpec": {
                     "enableOTLPReceiver": true,
@@ -969,15 +523,7 @@ const PROD_INPUTS: Record<string, Record<string, any>> = {
                     "podMonitorSelectorNilUsesHelmValues": false,
                     "probeSelectorNilUsesHelmValues": false,
                     "replicas": 2,
-                    "resources": {
-                        "limits": {
-                            "memory": "4Gi"
-                        },
-                        "requests": {
-                            "cpu": "1",
-                            "memory": "4Gi"
-                        }
-                    },
+                    "resources": {"limits": {"memory": "4Gi"}, "requests": {"cpu": "1", "memory": "4Gi"}},
                     "retention": "30d",
                     "ruleSelectorNilUsesHelmValues": false,
                     "scrapeConfigSelectorNilUsesHelmValues": false,
@@ -985,64 +531,31 @@ const PROD_INPUTS: Record<string, Record<string, any>> = {
                     "storageSpec": {
                         "volumeClaimTemplate": {
                             "spec": {
-                                "accessModes": [
-                                    "ReadWriteOnce"
-                                ],
-                                "resources": {
-                                    "requests": {
-                                        "storage": "200Gi"
-                                    }
-                                },
-                                "storageClassName": "gp3-retain"
-                            }
-                        }
+                                "accessModes": ["ReadWriteOnce"],
+                                "resources": {"requests": {"storage": "200Gi"}},
+                                "storageClassName": "gp3-retain",
+                            },
+                        },
                     },
                     "topologySpreadConstraints": [
                         {
-                            "labelSelector": {
-                                "matchLabels": {
-                                    "app.kubernetes.io/name": "prometheus"
-                                }
-                            },
+                            "labelSelector": {"matchLabels": {"app.kubernetes.io/name": "prometheus"}},
                             "maxSkew": 1,
                             "topologyKey": "topology.kubernetes.io/zone",
-                            "whenUnsatisfiable": "DoNotSchedule"
-                        }
-                    ]
-                }
+                            "whenUnsatisfiable": "DoNotSchedule",
+                        },
+                    ],
+                },
             },
-            "prometheus-node-exporter": {
-                "resources": {
-                    "limits": {
-                        "memory": "32Mi"
-                    },
-                    "requests": {
-                        "cpu": "10m",
-                        "memory": "32Mi"
-                    }
-                }
-            },
-            "prometheusOperator": {
-                "resources": {
-                    "limits": {
-                        "memory": "256Mi"
-                    },
-                    "requests": {
-                        "cpu": "100m",
-                        "memory": "256Mi"
-                    }
-                }
-            }
+            "prometheus-node-exporter": {"resources": {"limits": {"memory": "32Mi"}, "requests": {"cpu": "10m", "memory": "32Mi"}}},
+            "prometheusOperator": {"resources": {"limits": {"memory": "256Mi"}, "requests": {"cpu": "100m", "memory": "256Mi"}}},
         },
-        "version": "88.5.3"
+        "version": "88.5.3",
     },
     "platform-observability-platform-alerts": {
         "apiVersion": "monitoring.coreos.com/v1",
         "kind": "PrometheusRule",
-        "metadata": {
-            "name": "platform-alerts",
-            "namespace": "monitoring"
-        },
+        "metadata": {"name": "platform-alerts", "namespace": "monitoring"},
         "spec": {
             "groups": [
                 {
@@ -1050,118 +563,82 @@ const PROD_INPUTS: Record<string, Record<string, any>> = {
                     "rules": [
                         {
                             "alert": "PlatformNodeNotReady",
-                            "annotations": {
-                                "summary": "Node {{ $labels.node }} has not been Ready for 10 minutes."
-                            },
+                            "annotations": {"summary": "Node {{ $labels.node }} has not been Ready for 10 minutes."},
                             "expr": "kube_node_status_condition{condition=\"Ready\",status=\"true\"} == 0",
                             "for": "10m",
-                            "labels": {
-                                "severity": "critical"
-                            }
+                            "labels": {"severity": "critical"},
                         },
                         {
                             "alert": "PlatformVolumeFilling",
                             "annotations": {
-                                "summary": "PVC {{ $labels.namespace }}/{{ $labels.persistentvolumeclaim }} has less than 10% space left."
+                                "summary": "PVC {{ $labels.namespace }}/{{ $labels.persistentvolumeclaim }} has less than 10% space left.",
                             },
                             "expr": "kubelet_volume_stats_available_bytes / kubelet_volume_stats_capacity_bytes < 0.10 and kubelet_volume_stats_used_bytes > 0",
                             "for": "15m",
-                            "labels": {
-                                "severity": "warning"
-                            }
+                            "labels": {"severity": "warning"},
                         },
                         {
                             "alert": "PlatformCertificateExpiring",
                             "annotations": {
-                                "summary": "Certificate {{ $labels.namespace }}/{{ $labels.name }} expires in less than 14 days (renewal is failing)."
+                                "summary": "Certificate {{ $labels.namespace }}/{{ $labels.name }} expires in less than 14 days (renewal is failing).",
                             },
                             "expr": "certmanager_certificate_expiration_timestamp_seconds - time() < 14 * 24 * 3600",
                             "for": "1h",
-                            "labels": {
-                                "severity": "warning"
-                            }
+                            "labels": {"severity": "warning"},
                         },
                         {
                             "alert": "PlatformBackupFailed",
-                            "annotations": {
-                                "summary": "A Velero backup of schedule {{ $labels.schedule }} failed."
-                            },
+                            "annotations": {"summary": "A Velero backup of schedule {{ $labels.schedule }} failed."},
                             "expr": "increase(velero_backup_failure_total[1h]) > 0",
                             "for": "0m",
-                            "labels": {
-                                "severity": "critical"
-                            }
+                            "labels": {"severity": "critical"},
                         },
                         {
                             "alert": "PlatformBackupMissing",
-                            "annotations": {
-                                "summary": "Schedule {{ $labels.schedule }} has had no successful backup for more than 26 hours."
-                            },
+                            "annotations": {"summary": "Schedule {{ $labels.schedule }} has had no successful backup for more than 26 hours."},
                             "expr": "time() - velero_backup_last_successful_timestamp{schedule!=\"\"} > 26 * 3600",
                             "for": "30m",
-                            "labels": {
-                                "severity": "critical"
-                            }
+                            "labels": {"severity": "critical"},
                         },
                         {
                             "alert": "PlatformVaultSealed",
-                            "annotations": {
-                                "summary": "Vault server {{ $labels.pod }} is sealed or not answering."
-                            },
+                            "annotations": {"summary": "Vault server {{ $labels.pod }} is sealed or not answering."},
                             "expr": "vault_core_unsealed == 0 or up{namespace=\"vault\"} == 0",
                             "for": "5m",
-                            "labels": {
-                                "severity": "critical"
-                            }
+                            "labels": {"severity": "critical"},
                         },
                         {
                             "alert": "PlatformKarpenterCannotLaunch",
-                            "annotations": {
-                                "summary": "Karpenter fails to launch nodes (capacity, quotas or permissions)."
-                            },
+                            "annotations": {"summary": "Karpenter fails to launch nodes (capacity, quotas or permissions)."},
                             "expr": "sum by (nodepool) (increase(karpenter_nodeclaims_terminated_total{reason=\"launch_failed\"}[15m])) > 0 or sum(increase(karpenter_cloudprovider_errors_total{method=\"Create\"}[15m])) > 0",
                             "for": "15m",
-                            "labels": {
-                                "severity": "warning"
-                            }
+                            "labels": {"severity": "warning"},
                         },
                         {
                             "alert": "PlatformExternalDnsErrors",
-                            "annotations": {
-                                "summary": "external-dns cannot read sources or write records: published names may be stale."
-                            },
+                            "annotations": {"summary": "external-dns cannot read sources or write records: published names may be stale."},
                             "expr": "increase(external_dns_registry_errors_total[15m]) > 0 or increase(external_dns_source_errors_total[15m]) > 0",
                             "for": "15m",
-                            "labels": {
-                                "severity": "warning"
-                            }
+                            "labels": {"severity": "warning"},
                         },
                         {
                             "alert": "PlatformGateway5xx",
-                            "annotations": {
-                                "summary": "More than 5% of requests through the shared gateway end in 5xx."
-                            },
+                            "annotations": {"summary": "More than 5% of requests through the shared gateway end in 5xx."},
                             "expr": "sum(rate(envoy_http_downstream_rq_xx{envoy_response_code_class=\"5\"}[5m])) / sum(rate(envoy_http_downstream_rq_total[5m])) > 0.05",
                             "for": "10m",
-                            "labels": {
-                                "severity": "warning"
-                            }
+                            "labels": {"severity": "warning"},
                         },
                         {
                             "alert": "PlatformLogIngestionFailing",
-                            "annotations": {
-                                "summary": "Loki refuses pushes or the collectors drop log entries."
-                            },
+                            "annotations": {"summary": "Loki refuses pushes or the collectors drop log entries."},
                             "expr": "sum(rate(loki_request_duration_seconds_count{route=~\"loki_api_v1_push|otlp_v1_logs\",status_code=~\"5..\"}[5m])) > 0 or sum(rate(loki_write_dropped_entries_total[5m])) > 0",
                             "for": "10m",
-                            "labels": {
-                                "severity": "critical"
-                            }
-                        }
-                    ]
-                }
-            ]
-        }
+                            "labels": {"severity": "critical"},
+                        },
+                    ],
+                },
+            ],
+        },
     },
     "platform-observability-grafana": {
         "chart": "oci://ghcr.io/grafana-community/helm-charts/grafana",
@@ -1170,11 +647,7 @@ const PROD_INPUTS: Record<string, Record<string, any>> = {
         "name": "grafana",
         "namespace": "monitoring",
         "values": {
-            "admin": {
-                "existingSecret": "grafana-admin",
-                "passwordKey": "admin-password",
-                "userKey": "admin-user"
-            },
+            "admin": {"existingSecret": "grafana-admin", "passwordKey": "admin-password", "userKey": "admin-user"},
             "datasources": {
                 "datasources.yaml": {
                     "apiVersion": 1,
@@ -1182,18 +655,11 @@ const PROD_INPUTS: Record<string, Record<string, any>> = {
                         {
                             "access": "proxy",
                             "isDefault": true,
-                            "jsonData": {
-                                "exemplarTraceIdDestinations": [
-                                    {
-                                        "datasourceUid": "tempo",
-                                        "name": "trace_id"
-                                    }
-                                ]
-                            },
+                            "jsonData": {"exemplarTraceIdDestinations": [{"datasourceUid": "tempo", "name": "trace_id"}]},
                             "name": "Prometheus",
                             "type": "prometheus",
                             "uid": "prometheus",
-                            "url": "http://kube-prometheus-stack-prometheus.monitoring.svc:9090"
+                            "url": "http://kube-prometheus-stack-prometheus.monitoring.svc:9090",
                         },
                         {
                             "access": "proxy",
@@ -1203,70 +669,51 @@ const PROD_INPUTS: Record<string, Record<string, any>> = {
                                         "datasourceUid": "tempo",
                                         "matcherRegex": "(?:trace_?[iI][dD])\"?[:=]\"?(\\w+)",
                                         "name": "trace_id",
-                                        "url": "${__value.raw}"
+                                        "url": "${__value.raw}",
                                     },
                                     {
                                         "datasourceUid": "tempo",
                                         "matcherRegex": "trace_id",
                                         "matcherType": "label",
                                         "name": "trace_id (OTLP)",
-                                        "url": "${__value.raw}"
-                                    }
-                                ]
+                                        "url": "${__value.raw}",
+                                    },
+                                ],
                             },
                             "name": "Loki",
                             "type": "loki",
                             "uid": "loki",
-                            "url": "http://loki-gateway.monitoring.svc:80"
+                            "url": "http://loki-gateway.monitoring.svc:80",
                         },
                         {
                             "access": "proxy",
                             "jsonData": {
-                                "lokiSearch": {
-                                    "datasourceUid": "loki"
-                                },
-                                "nodeGraph": {
-                                    "enabled": true
-                                },
-                                "serviceMap": {
-                                    "datasourceUid": "prometheus"
-                                },
+                                "lokiSearch": {"datasourceUid": "loki"},
+                                "nodeGraph": {"enabled": true},
+                                "serviceMap": {"datasourceUid": "prometheus"},
                                 "tracesToLogsV2": {
                                     "customQuery": false,
                                     "datasourceUid": "loki",
                                     "filterByTraceID": true,
                                     "spanEndTimeShift": "5m",
-                                    "spanStartTimeShift": "-5m"
+                                    "spanStartTimeShift": "-5m",
                                 },
-                                "tracesToMetrics": {
-                                    "datasourceUid": "prometheus"
-                                }
+                                "tracesToMetrics": {"datasourceUid": "prometheus"},
                             },
                             "name": "Tempo",
                             "type": "tempo",
                             "uid": "tempo",
-                            "url": "http://tempo.monitoring.svc:3200"
-                        }
-                    ]
-                }
+                            "url": "http://tempo.monitoring.svc:3200",
+                        },
+                    ],
+                },
             },
-            "deploymentStrategy": {
-                "type": "Recreate"
-            },
+            "deploymentStrategy": {"type": "Recreate"},
             "extraSecretMounts": [
-                {
-                    "defaultMode": 288,
-                    "mountPath": "/etc/secrets/oauth",
-                    "name": "oauth",
-                    "readOnly": true,
-                    "secretName": "grafana-oauth"
-                }
+                {"defaultMode": 288, "mountPath": "/etc/secrets/oauth", "name": "oauth", "readOnly": true, "secretName": "grafana-oauth"},
             ],
             "grafana.ini": {
-                "analytics": {
-                    "check_for_updates": false,
-                    "reporting_enabled": false
-                },
+                "analytics": {"check_for_updates": false, "reporting_enabled": false},
                 "auth.generic_oauth": {
                     "allow_assign_grafana_admin": false,
                     "allow_sign_up": true,
@@ -1282,46 +729,26 @@ const PROD_INPUTS: Record<string, Record<string, any>> = {
                     "role_attribute_strict": true,
                     "scopes": "openid profile email",
                     "token_url": "https://sso.platform.acme.example/realms/platform/protocol/openid-connect/token",
-                    "use_pkce": true
+                    "use_pkce": true,
                 },
-                "server": {
-                    "root_url": "https://grafana.platform.acme.example"
-                }
+                "server": {"root_url": "https://grafana.platform.acme.example"},
             },
-            "persistence": {
-                "enabled": true,
-                "size": "10Gi",
-                "storageClassName": "gp3-retain"
-            },
+            "persistence": {"enabled": true, "size": "10Gi", "storageClassName": "gp3-retain"},
             "replicas": 1,
-            "resources": {
-                "limits": {
-                    "memory": "256Mi"
-                },
-                "requests": {
-                    "cpu": "100m",
-                    "memory": "256Mi"
-                }
-            },
-            "serviceMonitor": {
-                "enabled": true
-            },
+            "resources": {"limits": {"memory": "256Mi"}, "requests": {"cpu": "100m", "memory": "256Mi"}},
+            "serviceMonitor": {"enabled": true},
             "sidecar": {
                 "dashboards": {
                     "enabled": true,
                     "label": "grafana_dashboard",
                     "labelValue": "1",
-                    "provider": {
-                        "folder": "Platform"
-                    },
-                    "searchNamespace": "monitoring"
-                }
+                    "provider": {"folder": "Platform"},
+                    "searchNamespace": "monitoring",
+                },
             },
-            "testFramework": {
-                "enabled": false
-            }
+            "testFramework": {"enabled": false},
         },
-        "version": "12.11.1"
+        "version": "12.11.1",
     },
     "platform-observability-loki": {
         "chart": "oci://ghcr.io/grafana-community/helm-charts/loki",
@@ -1330,302 +757,135 @@ const PROD_INPUTS: Record<string, Record<string, any>> = {
         "name": "loki",
         "namespace": "monitoring",
         "values": {
-            "backend": {
-                "replicas": 0
-            },
-            "bloomBuilder": {
-                "replicas": 0
-            },
-            "bloomGateway": {
-                "replicas": 0
-            },
-            "bloomPlanner": {
-                "replicas": 0
-            },
-            "chunksCache": {
-                "enabled": false
-            },
-            "compactor": {
-                "replicas": 1,
-                "resources": {
-                    "limits": {
-                        "memory": "1Gi"
-                    },
-                    "requests": {
-                        "cpu": "250m",
-                        "memory": "1Gi"
-                    }
-                }
-            },
+            "backend": {"replicas": 0},
+            "bloomBuilder": {"replicas": 0},
+            "bloomGateway": {"replicas": 0},
+            "bloomPlanner": {"replicas": 0},
+            "chunksCache": {"enabled": false},
+            "compactor": {"replicas": 1, "resources": {"limits": {"memory": "1Gi"}, "requests": {"cpu": "250m", "memory": "1Gi"}}},
             "deploymentMode": "Distributed",
             "distributor": {
                 "replicas": 3,
-                "resources": {
-                    "limits": {
-                        "memory": "1Gi"
-                    },
-                    "requests": {
-                        "cpu": "250m",
-                        "memory": "1Gi"
-                    }
-                },
+                "resources": {"limits": {"memory": "1Gi"}, "requests": {"cpu": "250m", "memory": "1Gi"}},
                 "topologySpreadConstraints": [
                     {
-                        "labelSelector": {
-                            "matchLabels": {
-                                "app.kubernetes.io/component": "distributor",
-                                "app.kubernetes.io/name": "loki"
-                            }
-                        },
+                        "labelSelector": {"matchLabels": {"app.kubernetes.io/component": "distributor", "app.kubernetes.io/name": "loki"}},
                         "maxSkew": 1,
                         "topologyKey": "topology.kubernetes.io/zone",
-                        "whenUnsatisfiable": "DoNotSchedule"
-                    }
-                ]
+                        "whenUnsatisfiable": "DoNotSchedule",
+                    },
+                ],
             },
-            "gateway": {
-                "replicas": 3
-            },
+            "gateway": {"replicas": 3},
             "indexGateway": {
                 "replicas": 3,
-                "resources": {
-                    "limits": {
-                        "memory": "1Gi"
-                    },
-                    "requests": {
-                        "cpu": "250m",
-                        "memory": "1Gi"
-                    }
-                },
+                "resources": {"limits": {"memory": "1Gi"}, "requests": {"cpu": "250m", "memory": "1Gi"}},
                 "topologySpreadConstraints": [
                     {
-                        "labelSelector": {
-                            "matchLabels": {
-                                "app.kubernetes.io/component": "index-gateway",
-                                "app.kubernetes.io/name": "loki"
-                            }
-                        },
+                        "labelSelector": {"matchLabels": {"app.kubernetes.io/component": "index-gateway", "app.kubernetes.io/name": "loki"}},
                         "maxSkew": 1,
                         "topologyKey": "topology.kubernetes.io/zone",
-                        "whenUnsatisfiable": "DoNotSchedule"
-                    }
-                ]
+                        "whenUnsatisfiable": "DoNotSchedule",
+                    },
+                ],
             },
             "ingester": {
-                "persistence": {
-                    "claims": [
-                        {
-                            "name": "data",
-                            "size": "20Gi",
-                            "storageClass": "gp3-retain"
-                        }
-                    ],
-                    "enabled": true
-                },
+                "persistence": {"claims": [{"name": "data", "size": "20Gi", "storageClass": "gp3-retain"}], "enabled": true},
                 "replicas": 3,
-                "resources": {
-                    "limits": {
-                        "memory": "1Gi"
-                    },
-                    "requests": {
-                        "cpu": "250m",
-                        "memory": "1Gi"
-                    }
-                },
+                "resources": {"limits": {"memory": "1Gi"}, "requests": {"cpu": "250m", "memory": "1Gi"}},
                 "topologySpreadConstraints": [
                     {
-                        "labelSelector": {
-                            "matchLabels": {
-                                "app.kubernetes.io/component": "ingester",
-                                "app.kubernetes.io/name": "loki"
-                            }
-                        },
+                        "labelSelector": {"matchLabels": {"app.kubernetes.io/component": "ingester", "app.kubernetes.io/name": "loki"}},
                         "maxSkew": 1,
                         "topologyKey": "topology.kubernetes.io/zone",
-                        "whenUnsatisfiable": "DoNotSchedule"
-                    }
+                        "whenUnsatisfiable": "DoNotSchedule",
+                    },
                 ],
                 "zoneAwareReplication": {
                     "enabled": true,
-                    "zoneA": {
-                        "nodeSelector": {
-                            "topology.kubernetes.io/zone": "eu-west-1a"
-                        }
-                    },
-                    "zoneB": {
-                        "nodeSelector": {
-                            "topology.kubernetes.io/zone": "eu-west-1b"
-                        }
-                    },
-                    "zoneC": {
-                        "nodeSelector": {
-                            "topology.kubernetes.io/zone": "eu-west-1c"
-                        }
-                    }
-                }
+                    "zoneA": {"nodeSelector": {"topology.kubernetes.io/zone": "eu-west-1a"}},
+                    "zoneB": {"nodeSelector": {"topology.kubernetes.io/zone": "eu-west-1b"}},
+                    "zoneC": {"nodeSelector": {"topology.kubernetes.io/zone": "eu-west-1c"}},
+                },
             },
             "loki": {
                 "auth_enabled": false,
-                "commonConfig": {
-                    "replication_factor": 3
-                },
-                "compactor": {
-                    "delete_request_store": "s3",
-                    "retention_enabled": true
-                },
-                "limits_config": {
-                    "retention_period": "2160h"
-                },
+                "commonConfig": {"replication_factor": 3},
+                "compactor": {"delete_request_store": "s3", "retention_enabled": true},
+                "limits_config": {"retention_period": "2160h"},
                 "schemaConfig": {
                     "configs": [
                         {
                             "from": "2026-01-01",
-                            "index": {
-                                "period": "24h",
-                                "prefix": "loki_index_"
-                            },
+                            "index": {"period": "24h", "prefix": "loki_index_"},
                             "object_store": "s3",
                             "schema": "v13",
-                            "store": "tsdb"
-                        }
-                    ]
+                            "store": "tsdb",
+                        },
+                    ],
                 },
                 "storage": {
                     "bucketNames": {
                         "admin": "acme-prod-loki-222222222222-eu-west-1",
                         "chunks": "acme-prod-loki-222222222222-eu-west-1",
-                        "ruler": "acme-prod-loki-222222222222-eu-west-1"
+                        "ruler": "acme-prod-loki-222222222222-eu-west-1",
                     },
-                    "s3": {
-                        "region": "eu-west-1"
-                    },
-                    "type": "s3"
-                }
+                    "s3": {"region": "eu-west-1"},
+                    "type": "s3",
+                },
             },
-            "lokiCanary": {
-                "enabled": false
-            },
-            "monitoring": {
-                "serviceMonitor": {
-                    "enabled": true
-                }
-            },
-            "patternIngester": {
-                "replicas": 0
-            },
+            "lokiCanary": {"enabled": false},
+            "monitoring": {"serviceMonitor": {"enabled": true}},
+            "patternIngester": {"replicas": 0},
             "querier": {
                 "replicas": 3,
-                "resources": {
-                    "limits": {
-                        "memory": "1Gi"
-                    },
-                    "requests": {
-                        "cpu": "250m",
-                        "memory": "1Gi"
-                    }
-                },
+                "resources": {"limits": {"memory": "1Gi"}, "requests": {"cpu": "250m", "memory": "1Gi"}},
                 "topologySpreadConstraints": [
                     {
-                        "labelSelector": {
-                            "matchLabels": {
-                                "app.kubernetes.io/component": "querier",
-                                "app.kubernetes.io/name": "loki"
-                            }
-                        },
+                        "labelSelector": {"matchLabels": {"app.kubernetes.io/component": "querier", "app.kubernetes.io/name": "loki"}},
                         "maxSkew": 1,
                         "topologyKey": "topology.kubernetes.io/zone",
-                        "whenUnsatisfiable": "DoNotSchedule"
-                    }
-                ]
+                        "whenUnsatisfiable": "DoNotSchedule",
+                    },
+                ],
             },
             "queryFrontend": {
                 "replicas": 3,
-                "resources": {
-                    "limits": {
-                        "memory": "1Gi"
-                    },
-                    "requests": {
-                        "cpu": "250m",
-                        "memory": "1Gi"
-                    }
-                },
+                "resources": {"limits": {"memory": "1Gi"}, "requests": {"cpu": "250m", "memory": "1Gi"}},
                 "topologySpreadConstraints": [
                     {
-                        "labelSelector": {
-                            "matchLabels": {
-                                "app.kubernetes.io/component": "query-frontend",
-                                "app.kubernetes.io/name": "loki"
-                            }
-                        },
+                        "labelSelector": {"matchLabels": {"app.kubernetes.io/component": "query-frontend", "app.kubernetes.io/name": "loki"}},
                         "maxSkew": 1,
                         "topologyKey": "topology.kubernetes.io/zone",
-                        "whenUnsatisfiable": "DoNotSchedule"
-                    }
-                ]
+                        "whenUnsatisfiable": "DoNotSchedule",
+                    },
+                ],
             },
             "queryScheduler": {
                 "replicas": 3,
-                "resources": {
-                    "limits": {
-                        "memory": "1Gi"
-                    },
-                    "requests": {
-                        "cpu": "250m",
-                        "memory": "1Gi"
-                    }
-                },
+                "resources": {"limits": {"memory": "1Gi"}, "requests": {"cpu": "250m", "memory": "1Gi"}},
                 "topologySpreadConstraints": [
                     {
-                        "labelSelector": {
-                            "matchLabels": {
-                                "app.kubernetes.io/component": "query-scheduler",
-                                "app.kubernetes.io/name": "loki"
-                            }
-                        },
+                        "labelSelector": {"matchLabels": {"app.kubernetes.io/component": "query-scheduler", "app.kubernetes.io/name": "loki"}},
                         "maxSkew": 1,
                         "topologyKey": "topology.kubernetes.io/zone",
-                        "whenUnsatisfiable": "DoNotSchedule"
-                    }
-                ]
-            },
-            "read": {
-                "replicas": 0
-            },
-            "resultsCache": {
-                "enabled": false
-            },
-            "ruler": {
-                "enabled": false
-            },
-            "serviceAccount": {
-                "create": true,
-                "name": "loki"
-            },
-            "singleBinary": {
-                "persistence": {
-                    "enabled": true,
-                    "size": "20Gi",
-                    "storageClass": "gp3-retain"
-                },
-                "replicas": 0,
-                "resources": {
-                    "limits": {
-                        "memory": "1Gi"
+                        "whenUnsatisfiable": "DoNotSchedule",
                     },
-                    "requests": {
-                        "cpu": "250m",
-                        "memory": "1Gi"
-                    }
-                }
+                ],
             },
-            "test": {
-                "enabled": false
+            "read": {"replicas": 0},
+            "resultsCache": {"enabled": false},
+            "ruler": {"enabled": false},
+            "serviceAccount": {"create": true, "name": "loki"},
+            "singleBinary": {
+                "persistence": {"enabled": true, "size": "20Gi", "storageClass": "gp3-retain"},
+                "replicas": 0,
+                "resources": {"limits": {"memory": "1Gi"}, "requests": {"cpu": "250m", "memory": "1Gi"}},
             },
-            "write": {
-                "replicas": 0
-            }
+            "test": {"enabled": false},
+            "write": {"replicas": 0},
         },
-        "version": "18.11.0"
+        "version": "18.11.0",
     },
     "platform-observability-tempo": {
         "chart": "oci://ghcr.io/grafana-community/helm-charts/tempo",
@@ -1634,88 +894,40 @@ const PROD_INPUTS: Record<string, Record<string, any>> = {
         "name": "tempo",
         "namespace": "monitoring",
         "values": {
-            "persistence": {
-                "enabled": true,
-                "size": "20Gi",
-                "storageClassName": "gp3-retain"
-            },
+            "persistence": {"enabled": true, "size": "20Gi", "storageClassName": "gp3-retain"},
             "replicas": 1,
             "serviceAccount": {
-                "annotations": {
-                    "eks.amazonaws.com/role-arn": "arn:aws:iam::222222222222:role/platform-observability-tempo-identity-role"
-                },
+                "annotations": {"eks.amazonaws.com/role-arn": "arn:aws:iam::222222222222:role/platform-observability-tempo-identity-role"},
                 "create": true,
-                "name": "tempo"
+                "name": "tempo",
             },
-            "serviceMonitor": {
-                "enabled": true
-            },
+            "serviceMonitor": {"enabled": true},
             "tempo": {
                 "metricsGenerator": {
                     "enabled": true,
                     "storage": {
                         "remote_write": [
-                            {
-                                "url": "http://prometheus-kube-prometheus-stack-prometheus-0.prometheus-operated.monitoring.svc:9090/api/v1/write"
-                            },
-                            {
-                                "url": "http://prometheus-kube-prometheus-stack-prometheus-1.prometheus-operated.monitoring.svc:9090/api/v1/write"
-                            }
-                        ]
-                    }
-                },
-                "overrides": {
-                    "defaults": {
-                        "metrics_generator": {
-                            "processors": [
-                                "service-graphs",
-                                "span-metrics"
-                            ]
-                        }
-                    }
-                },
-                "receivers": {
-                    "otlp": {
-                        "protocols": {
-                            "grpc": {
-                                "endpoint": "0.0.0.0:4317"
-                            },
-                            "http": {
-                                "endpoint": "0.0.0.0:4318"
-                            }
-                        }
-                    }
-                },
-                "reportingEnabled": false,
-                "resources": {
-                    "limits": {
-                        "memory": "2Gi"
+                            {"url": "http://prometheus-kube-prometheus-stack-prometheus-0.prometheus-operated.monitoring.svc:9090/api/v1/write"},
+                            {"url": "http://prometheus-kube-prometheus-stack-prometheus-1.prometheus-operated.monitoring.svc:9090/api/v1/write"},
+                        ],
                     },
-                    "requests": {
-                        "cpu": "500m",
-                        "memory": "2Gi"
-                    }
                 },
+                "overrides": {"defaults": {"metrics_generator": {"processors": ["service-graphs", "span-metrics"]}}},
+                "receivers": {"otlp": {"protocols": {"grpc": {"endpoint": "0.0.0.0:4317"}, "http": {"endpoint": "0.0.0.0:4318"}}}},
+                "reportingEnabled": false,
+                "resources": {"limits": {"memory": "2Gi"}, "requests": {"cpu": "500m", "memory": "2Gi"}},
                 "retention": "336h",
                 "storage": {
                     "trace": {
                         "backend": "s3",
-                        "s3": {
-                            "bucket": "acme-prod-tempo-222222222222-eu-west-1",
-                            "endpoint": "s3.eu-west-1.amazonaws.com",
-                            "region": "eu-west-1"
-                        },
-                        "wal": {
-                            "path": "/var/tempo/wal"
-                        }
-                    }
-                }
+                        "s3": {"bucket": "acme-prod-tempo-222222222222-eu-west-1", "endpoint": "s3.eu-west-1.amazonaws.com", "region": "eu-west-1"},
+                        "wal": {"path": "/var/tempo/wal"},
+                    },
+                },
             },
-            "tempoQuery": {
-                "enabled": true
-            }
+            "tempoQuery": {"enabled": true},
         },
-        "version": "2.2.4"
+        "version": "2.2.4",
     },
     "platform-observability-alloy-events": {
         "chart": "alloy",
@@ -1723,63 +935,24 @@ const PROD_INPUTS: Record<string, Record<string, any>> = {
         "maxHistory": 5,
         "name": "alloy-events",
         "namespace": "monitoring",
-        "repositoryOpts": {
-            "repo": "https://grafana.github.io/helm-charts"
-        },
+        "repositoryOpts": {"repo": "https://grafana.github.io/helm-charts"},
         "values": {
             "alloy": {
                 "configMap": {
                     "content": "loki.source.kubernetes_events \"cluster\" {\n  job_name   = \"kubernetes-events\"\n  log_format = \"json\"\n  forward_to = [loki.write.default.receiver]\n}\n\nloki.write \"default\" {\n  endpoint {\n    url = \"http://loki-gateway.monitoring.svc/loki/api/v1/push\"\n  }\n}\n",
-                    "create": true
+                    "create": true,
                 },
                 "enableReporting": false,
                 "extraEnv": [],
-                "mounts": {
-                    "dockercontainers": false,
-                    "varlog": false
-                },
-                "resources": {
-                    "limits": {
-                        "memory": "256Mi"
-                    },
-                    "requests": {
-                        "cpu": "100m",
-                        "memory": "256Mi"
-                    }
-                }
+                "mounts": {"dockercontainers": false, "varlog": false},
+                "resources": {"limits": {"memory": "256Mi"}, "requests": {"cpu": "100m", "memory": "256Mi"}},
             },
-            "controller": {
-                "replicas": 1,
-                "type": "deployment"
-            },
-            "crds": {
-                "create": false
-            },
-            "rbac": {
-                "create": true,
-                "rules": [
-                    {
-                        "apiGroups": [
-                            ""
-                        ],
-                        "resources": [
-                            "pods",
-                            "namespaces",
-                            "events"
-                        ],
-                        "verbs": [
-                            "get",
-                            "list",
-                            "watch"
-                        ]
-                    }
-                ]
-            },
-            "serviceMonitor": {
-                "enabled": true
-            }
+            "controller": {"replicas": 1, "type": "deployment"},
+            "crds": {"create": false},
+            "rbac": {"create": true, "rules": [{"apiGroups": [""], "resources": ["pods", "namespaces", "events"], "verbs": ["get", "list", "watch"]}]},
+            "serviceMonitor": {"enabled": true},
         },
-        "version": "1.11.1"
+        "version": "1.11.1",
     },
     "platform-observability-alloy": {
         "chart": "alloy",
@@ -1787,72 +960,24 @@ const PROD_INPUTS: Record<string, Record<string, any>> = {
         "maxHistory": 5,
         "name": "alloy",
         "namespace": "monitoring",
-        "repositoryOpts": {
-            "repo": "https://grafana.github.io/helm-charts"
-        },
+        "repositoryOpts": {"repo": "https://grafana.github.io/helm-charts"},
         "values": {
             "alloy": {
                 "configMap": {
                     "content": "discovery.kubernetes \"pods\" {\n  role = \"pod\"\n  selectors {\n    role  = \"pod\"\n    field = \"spec.nodeName=\" + sys.env(\"NODE_NAME\")\n  }\n}\n\ndiscovery.relabel \"pod_logs\" {\n  targets = discovery.kubernetes.pods.targets\n  rule {\n    source_labels = [\"__meta_kubernetes_namespace\"]\n    target_label  = \"namespace\"\n  }\n  rule {\n    source_labels = [\"__meta_kubernetes_pod_name\"]\n    target_label  = \"pod\"\n  }\n  rule {\n    source_labels = [\"__meta_kubernetes_pod_container_name\"]\n    target_label  = \"container\"\n  }\n  rule {\n    source_labels = [\"__meta_kubernetes_pod_label_app_kubernetes_io_name\"]\n    target_label  = \"app\"\n  }\n  rule {\n    source_labels = [\"__meta_kubernetes_pod_node_name\"]\n    target_label  = \"node\"\n  }\n  rule {\n    source_labels = [\"__meta_kubernetes_pod_uid\", \"__meta_kubernetes_pod_container_name\"]\n    separator     = \"/\"\n    target_label  = \"__path__\"\n    replacement   = \"/var/log/pods/*$1/*.log\"\n  }\n}\n\nlocal.file_match \"pod_logs\" {\n  path_targets = discovery.relabel.pod_logs.output\n}\n\nloki.source.file \"pod_logs\" {\n  targets    = local.file_match.pod_logs.targets\n  forward_to = [loki.process.pod_logs.receiver]\n}\n\nloki.process \"pod_logs\" {\n  stage.cri {}\n  stage.match {\n    selector = \"{namespace=\\\"vault\\\", container=\\\"vault\\\"} |~ `\\\"type\\\":\\\"(request|response)\\\"`\"\n    stage.static_labels {\n      values = { log_type = \"vault-audit\" }\n    }\n  }\n  forward_to = [loki.write.default.receiver]\n}\n\nloki.write \"default\" {\n  endpoint {\n    url = \"http://loki-gateway.monitoring.svc/loki/api/v1/push\"\n  }\n}\n",
-                    "create": true
+                    "create": true,
                 },
                 "enableReporting": false,
-                "extraEnv": [
-                    {
-                        "name": "NODE_NAME",
-                        "valueFrom": {
-                            "fieldRef": {
-                                "fieldPath": "spec.nodeName"
-                            }
-                        }
-                    }
-                ],
-                "mounts": {
-                    "dockercontainers": false,
-                    "varlog": true
-                },
-                "resources": {
-                    "limits": {
-                        "memory": "256Mi"
-                    },
-                    "requests": {
-                        "cpu": "100m",
-                        "memory": "256Mi"
-                    }
-                }
+                "extraEnv": [{"name": "NODE_NAME", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}}],
+                "mounts": {"dockercontainers": false, "varlog": true},
+                "resources": {"limits": {"memory": "256Mi"}, "requests": {"cpu": "100m", "memory": "256Mi"}},
             },
-            "controller": {
-                "replicas": 1,
-                "type": "daemonset"
-            },
-            "crds": {
-                "create": false
-            },
-            "rbac": {
-                "create": true,
-                "rules": [
-                    {
-                        "apiGroups": [
-                            ""
-                        ],
-                        "resources": [
-                            "pods",
-                            "namespaces",
-                            "events"
-                        ],
-                        "verbs": [
-                            "get",
-                            "list",
-                            "watch"
-                        ]
-                    }
-                ]
-            },
-            "serviceMonitor": {
-                "enabled": true
-            }
+            "controller": {"replicas": 1, "type": "daemonset"},
+            "crds": {"create": false},
+            "rbac": {"create": true, "rules": [{"apiGroups": [""], "resources": ["pods", "namespaces", "events"], "verbs": ["get", "list", "watch"]}]},
+            "serviceMonitor": {"enabled": true},
         },
-        "version": "1.11.1"
+        "version": "1.11.1",
     },
     "platform-observability-otel-collector": {
         "chart": "opentelemetry-collector",
@@ -1860,622 +985,242 @@ const PROD_INPUTS: Record<string, Record<string, any>> = {
         "maxHistory": 5,
         "name": "otel-collector",
         "namespace": "monitoring",
-        "repositoryOpts": {
-            "repo": "https://open-telemetry.github.io/opentelemetry-helm-charts"
-        },
+        "repositoryOpts": {"repo": "https://open-telemetry.github.io/opentelemetry-helm-charts"},
         "values": {
-            "command": {
-                "name": "otelcol-k8s"
-            },
+            "command": {"name": "otelcol-k8s"},
             "config": {
                 "exporters": {
-                    "otlp/tempo": {
-                        "endpoint": "tempo.monitoring.svc:4317",
-                        "tls": {
-                            "insecure": true
-                        }
-                    },
-                    "otlphttp/loki": {
-                        "endpoint": "http://loki-gateway.monitoring.svc/otlp"
-                    },
+                    "otlp/tempo": {"endpoint": "tempo.monitoring.svc:4317", "tls": {"insecure": true}},
+                    "otlphttp/loki": {"endpoint": "http://loki-gateway.monitoring.svc/otlp"},
                     "otlphttp/prometheus-0": {
-                        "endpoint": "http://prometheus-kube-prometheus-stack-prometheus-0.prometheus-operated.monitoring.svc:9090/api/v1/otlp"
+                        "endpoint": "http://prometheus-kube-prometheus-stack-prometheus-0.prometheus-operated.monitoring.svc:9090/api/v1/otlp",
                     },
                     "otlphttp/prometheus-1": {
-                        "endpoint": "http://prometheus-kube-prometheus-stack-prometheus-1.prometheus-operated.monitoring.svc:9090/api/v1/otlp"
-                    }
+                        "endpoint": "http://prometheus-kube-prometheus-stack-prometheus-1.prometheus-operated.monitoring.svc:9090/api/v1/otlp",
+                    },
                 },
                 "receivers": {
                     "jaeger": null,
-                    "otlp": {
-                        "protocols": {
-                            "grpc": {
-                                "endpoint": "${env:MY_POD_IP}:4317"
-                            },
-                            "http": {
-                                "endpoint": "${env:MY_POD_IP}:4318"
-                            }
-                        }
-                    },
+                    "otlp": {"protocols": {"grpc": {"endpoint": "${env:MY_POD_IP}:4317"}, "http": {"endpoint": "${env:MY_POD_IP}:4318"}}},
                     "prometheus": null,
-                    "zipkin": null
+                    "zipkin": null,
                 },
                 "service": {
                     "pipelines": {
-                        "logs": {
-                            "exporters": [
-                                "otlphttp/loki"
-                            ],
-                            "processors": [
-                                "memory_limiter",
-                                "batch"
-                            ],
-                            "receivers": [
-                                "otlp"
-                            ]
-                        },
+                        "logs": {"exporters": ["otlphttp/loki"], "processors": ["memory_limiter", "batch"], "receivers": ["otlp"]},
                         "metrics": {
-                            "exporters": [
-                                "otlphttp/prometheus-0",
-                                "otlphttp/prometheus-1"
-                            ],
-                            "processors": [
-                                "memory_limiter",
-                                "batch"
-                            ],
-                            "receivers": [
-                                "otlp"
-                            ]
+                            "exporters": ["otlphttp/prometheus-0", "otlphttp/prometheus-1"],
+                            "processors": ["memory_limiter", "batch"],
+                            "receivers": ["otlp"],
                         },
-                        "traces": {
-                            "exporters": [
-                                "otlp/tempo"
-                            ],
-                            "processors": [
-                                "memory_limiter",
-                                "batch"
-                            ],
-                            "receivers": [
-                                "otlp"
-                            ]
-                        }
-                    }
-                }
+                        "traces": {"exporters": ["otlp/tempo"], "processors": ["memory_limiter", "batch"], "receivers": ["otlp"]},
+                    },
+                },
             },
-            "image": {
-                "repository": "otel/opentelemetry-collector-k8s",
-                "tag": "0.158.0"
-            },
+            "image": {"repository": "otel/opentelemetry-collector-k8s", "tag": "0.158.0"},
             "mode": "deployment",
-            "podDisruptionBudget": {
-                "enabled": true,
-                "maxUnavailable": 1
-            },
+            "podDisruptionBudget": {"enabled": true, "maxUnavailable": 1},
             "ports": {
-                "jaeger-compact": {
-                    "enabled": false
-                },
-                "jaeger-grpc": {
-                    "enabled": false
-                },
-                "jaeger-thrift": {
-                    "enabled": false
-                },
-                "metrics": {
-                    "enabled": true
-                },
-                "zipkin": {
-                    "enabled": false
-                }
+                "jaeger-compact": {"enabled": false},
+                "jaeger-grpc": {"enabled": false},
+                "jaeger-thrift": {"enabled": false},
+                "metrics": {"enabled": true},
+                "zipkin": {"enabled": false},
             },
             "replicaCount": 2,
-            "resources": {
-                "limits": {
-                    "memory": "512Mi"
-                },
-                "requests": {
-                    "cpu": "200m",
-                    "memory": "512Mi"
-                }
-            },
-            "serviceMonitor": {
-                "enabled": true
-            },
+            "resources": {"limits": {"memory": "512Mi"}, "requests": {"cpu": "200m", "memory": "512Mi"}},
+            "serviceMonitor": {"enabled": true},
             "topologySpreadConstraints": [
                 {
-                    "labelSelector": {
-                        "matchLabels": {
-                            "app.kubernetes.io/name": "opentelemetry-collector"
-                        }
-                    },
+                    "labelSelector": {"matchLabels": {"app.kubernetes.io/name": "opentelemetry-collector"}},
                     "maxSkew": 1,
                     "topologyKey": "topology.kubernetes.io/zone",
-                    "whenUnsatisfiable": "DoNotSchedule"
-                }
-            ]
+                    "whenUnsatisfiable": "DoNotSchedule",
+                },
+            ],
         },
-        "version": "0.170.0"
+        "version": "0.170.0",
     },
     "monitoring-grafana-route": {
         "apiVersion": "gateway.networking.k8s.io/v1",
         "kind": "HTTPRoute",
         "metadata": {
-            "annotations": {
-                "pulumi.com/waitFor": "jsonpath={.status.parents[0].conditions[?(@.type==\"Accepted\")].status}=True"
-            },
+            "annotations": {"pulumi.com/waitFor": "jsonpath={.status.parents[0].conditions[?(@.type==\"Accepted\")].status}=True"},
             "name": "grafana",
-            "namespace": "monitoring"
+            "namespace": "monitoring",
         },
         "spec": {
-            "hostnames": [
-                "grafana.platform.acme.example"
-            ],
+            "hostnames": ["grafana.platform.acme.example"],
             "parentRefs": [
-                {
-                    "group": "gateway.networking.k8s.io",
-                    "kind": "Gateway",
-                    "name": "platform",
-                    "namespace": "platform-gateway",
-                    "sectionName": "https"
-                }
+                {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": "platform", "namespace": "platform-gateway", "sectionName": "https"},
             ],
-            "rules": [
-                {
-                    "backendRefs": [
-                        {
-                            "name": "grafana",
-                            "port": 80
-                        }
-                    ],
-                    "matches": [
-                        {
-                            "path": {
-                                "type": "PathPrefix",
-                                "value": "/"
-                            }
-                        }
-                    ]
-                }
-            ]
-        }
+            "rules": [{"backendRefs": [{"name": "grafana", "port": 80}], "matches": [{"path": {"type": "PathPrefix", "value": "/"}}]}],
+        },
     },
     "platform-observability-monitor-karpenter": {
         "apiVersion": "monitoring.coreos.com/v1",
         "kind": "ServiceMonitor",
-        "metadata": {
-            "labels": {
-                "app.kubernetes.io/part-of": "platform-observability"
-            },
-            "name": "platform-karpenter",
-            "namespace": "kube-system"
-        },
+        "metadata": {"labels": {"app.kubernetes.io/part-of": "platform-observability"}, "name": "platform-karpenter", "namespace": "kube-system"},
         "spec": {
-            "endpoints": [
-                {
-                    "interval": "30s",
-                    "path": "/metrics",
-                    "port": "http-metrics"
-                }
-            ],
-            "namespaceSelector": {
-                "matchNames": [
-                    "kube-system"
-                ]
-            },
-            "selector": {
-                "matchLabels": {
-                    "app.kubernetes.io/name": "karpenter"
-                }
-            }
-        }
+            "endpoints": [{"interval": "30s", "path": "/metrics", "port": "http-metrics"}],
+            "namespaceSelector": {"matchNames": ["kube-system"]},
+            "selector": {"matchLabels": {"app.kubernetes.io/name": "karpenter"}},
+        },
     },
     "platform-observability-monitor-velero-node-agent": {
         "apiVersion": "monitoring.coreos.com/v1",
         "kind": "PodMonitor",
-        "metadata": {
-            "labels": {
-                "app.kubernetes.io/part-of": "platform-observability"
-            },
-            "name": "platform-velero-node-agent",
-            "namespace": "velero"
-        },
+        "metadata": {"labels": {"app.kubernetes.io/part-of": "platform-observability"}, "name": "platform-velero-node-agent", "namespace": "velero"},
         "spec": {
-            "namespaceSelector": {
-                "matchNames": [
-                    "velero"
-                ]
-            },
-            "podMetricsEndpoints": [
-                {
-                    "interval": "30s",
-                    "path": "/metrics",
-                    "port": "http-monitoring"
-                }
-            ],
-            "selector": {
-                "matchLabels": {
-                    "name": "node-agent"
-                }
-            }
-        }
+            "namespaceSelector": {"matchNames": ["velero"]},
+            "podMetricsEndpoints": [{"interval": "30s", "path": "/metrics", "port": "http-monitoring"}],
+            "selector": {"matchLabels": {"name": "node-agent"}},
+        },
     },
     "platform-observability-monitor-approver-policy": {
         "apiVersion": "monitoring.coreos.com/v1",
         "kind": "ServiceMonitor",
         "metadata": {
-            "labels": {
-                "app.kubernetes.io/part-of": "platform-observability"
-            },
+            "labels": {"app.kubernetes.io/part-of": "platform-observability"},
             "name": "platform-approver-policy",
-            "namespace": "cert-manager"
+            "namespace": "cert-manager",
         },
         "spec": {
-            "endpoints": [
-                {
-                    "interval": "30s",
-                    "path": "/metrics",
-                    "port": "metrics"
-                }
-            ],
-            "namespaceSelector": {
-                "matchNames": [
-                    "cert-manager"
-                ]
-            },
-            "selector": {
-                "matchLabels": {
-                    "app": "cert-manager-approver-policy"
-                }
-            }
-        }
+            "endpoints": [{"interval": "30s", "path": "/metrics", "port": "metrics"}],
+            "namespaceSelector": {"matchNames": ["cert-manager"]},
+            "selector": {"matchLabels": {"app": "cert-manager-approver-policy"}},
+        },
     },
     "platform-observability-monitor-aws-load-balancer-controller": {
         "apiVersion": "monitoring.coreos.com/v1",
         "kind": "PodMonitor",
         "metadata": {
-            "labels": {
-                "app.kubernetes.io/part-of": "platform-observability"
-            },
+            "labels": {"app.kubernetes.io/part-of": "platform-observability"},
             "name": "platform-aws-load-balancer-controller",
-            "namespace": "kube-system"
+            "namespace": "kube-system",
         },
         "spec": {
-            "namespaceSelector": {
-                "matchNames": [
-                    "kube-system"
-                ]
-            },
-            "podMetricsEndpoints": [
-                {
-                    "interval": "30s",
-                    "path": "/metrics",
-                    "port": "metrics-server"
-                }
-            ],
-            "selector": {
-                "matchLabels": {
-                    "app.kubernetes.io/name": "aws-load-balancer-controller"
-                }
-            }
-        }
+            "namespaceSelector": {"matchNames": ["kube-system"]},
+            "podMetricsEndpoints": [{"interval": "30s", "path": "/metrics", "port": "metrics-server"}],
+            "selector": {"matchLabels": {"app.kubernetes.io/name": "aws-load-balancer-controller"}},
+        },
     },
     "platform-observability-monitor-envoy-gateway": {
         "apiVersion": "monitoring.coreos.com/v1",
         "kind": "ServiceMonitor",
         "metadata": {
-            "labels": {
-                "app.kubernetes.io/part-of": "platform-observability"
-            },
+            "labels": {"app.kubernetes.io/part-of": "platform-observability"},
             "name": "platform-envoy-gateway",
-            "namespace": "envoy-gateway-system"
+            "namespace": "envoy-gateway-system",
         },
         "spec": {
-            "endpoints": [
-                {
-                    "interval": "30s",
-                    "path": "/metrics",
-                    "port": "metrics"
-                }
-            ],
-            "namespaceSelector": {
-                "matchNames": [
-                    "envoy-gateway-system"
-                ]
-            },
-            "selector": {
-                "matchLabels": {
-                    "control-plane": "envoy-gateway"
-                }
-            }
-        }
+            "endpoints": [{"interval": "30s", "path": "/metrics", "port": "metrics"}],
+            "namespaceSelector": {"matchNames": ["envoy-gateway-system"]},
+            "selector": {"matchLabels": {"control-plane": "envoy-gateway"}},
+        },
     },
     "platform-observability-monitor-arc-controller": {
         "apiVersion": "monitoring.coreos.com/v1",
         "kind": "PodMonitor",
-        "metadata": {
-            "labels": {
-                "app.kubernetes.io/part-of": "platform-observability"
-            },
-            "name": "platform-arc-controller",
-            "namespace": "arc-systems"
-        },
+        "metadata": {"labels": {"app.kubernetes.io/part-of": "platform-observability"}, "name": "platform-arc-controller", "namespace": "arc-systems"},
         "spec": {
-            "namespaceSelector": {
-                "matchNames": [
-                    "arc-systems"
-                ]
-            },
-            "podMetricsEndpoints": [
-                {
-                    "interval": "30s",
-                    "path": "/metrics",
-                    "port": "metrics"
-                }
-            ],
-            "selector": {
-                "matchLabels": {
-                    "app.kubernetes.io/name": "gha-rs-controller"
-                }
-            }
-        }
+            "namespaceSelector": {"matchNames": ["arc-systems"]},
+            "podMetricsEndpoints": [{"interval": "30s", "path": "/metrics", "port": "metrics"}],
+            "selector": {"matchLabels": {"app.kubernetes.io/name": "gha-rs-controller"}},
+        },
     },
     "platform-observability-monitor-arc-listeners": {
         "apiVersion": "monitoring.coreos.com/v1",
         "kind": "PodMonitor",
-        "metadata": {
-            "labels": {
-                "app.kubernetes.io/part-of": "platform-observability"
-            },
-            "name": "platform-arc-listeners",
-            "namespace": "arc-systems"
-        },
+        "metadata": {"labels": {"app.kubernetes.io/part-of": "platform-observability"}, "name": "platform-arc-listeners", "namespace": "arc-systems"},
         "spec": {
-            "namespaceSelector": {
-                "matchNames": [
-                    "arc-systems"
-                ]
-            },
-            "podMetricsEndpoints": [
-                {
-                    "interval": "30s",
-                    "path": "/metrics",
-                    "port": "metrics"
-                }
-            ],
-            "selector": {
-                "matchLabels": {
-                    "app.kubernetes.io/component": "runner-scale-set-listener"
-                }
-            }
-        }
+            "namespaceSelector": {"matchNames": ["arc-systems"]},
+            "podMetricsEndpoints": [{"interval": "30s", "path": "/metrics", "port": "metrics"}],
+            "selector": {"matchLabels": {"app.kubernetes.io/component": "runner-scale-set-listener"}},
+        },
     },
     "platform-observability-monitor-velero": {
         "apiVersion": "monitoring.coreos.com/v1",
         "kind": "ServiceMonitor",
-        "metadata": {
-            "labels": {
-                "app.kubernetes.io/part-of": "platform-observability"
-            },
-            "name": "platform-velero",
-            "namespace": "velero"
-        },
+        "metadata": {"labels": {"app.kubernetes.io/part-of": "platform-observability"}, "name": "platform-velero", "namespace": "velero"},
         "spec": {
-            "endpoints": [
-                {
-                    "interval": "30s",
-                    "path": "/metrics",
-                    "port": "http-monitoring"
-                }
-            ],
-            "namespaceSelector": {
-                "matchNames": [
-                    "velero"
-                ]
-            },
-            "selector": {
-                "matchLabels": {
-                    "app.kubernetes.io/instance": "velero",
-                    "app.kubernetes.io/name": "velero"
-                }
-            }
-        }
+            "endpoints": [{"interval": "30s", "path": "/metrics", "port": "http-monitoring"}],
+            "namespaceSelector": {"matchNames": ["velero"]},
+            "selector": {"matchLabels": {"app.kubernetes.io/instance": "velero", "app.kubernetes.io/name": "velero"}},
+        },
     },
     "platform-observability-monitor-cert-manager": {
         "apiVersion": "monitoring.coreos.com/v1",
         "kind": "ServiceMonitor",
-        "metadata": {
-            "labels": {
-                "app.kubernetes.io/part-of": "platform-observability"
-            },
-            "name": "platform-cert-manager",
-            "namespace": "cert-manager"
-        },
+        "metadata": {"labels": {"app.kubernetes.io/part-of": "platform-observability"}, "name": "platform-cert-manager", "namespace": "cert-manager"},
         "spec": {
-            "endpoints": [
-                {
-                    "interval": "30s",
-                    "path": "/metrics",
-                    "port": "http-metrics"
-                }
-            ],
-            "namespaceSelector": {
-                "matchNames": [
-                    "cert-manager"
-                ]
-            },
-            "selector": {
-                "matchLabels": {
-                    "app.kubernetes.io/component": "controller",
-                    "app.kubernetes.io/instance": "cert-manager"
-                }
-            }
-        }
+            "endpoints": [{"interval": "30s", "path": "/metrics", "port": "http-metrics"}],
+            "namespaceSelector": {"matchNames": ["cert-manager"]},
+            "selector": {"matchLabels": {"app.kubernetes.io/component": "controller", "app.kubernetes.io/instance": "cert-manager"}},
+        },
     },
     "platform-observability-monitor-external-dns": {
         "apiVersion": "monitoring.coreos.com/v1",
         "kind": "ServiceMonitor",
-        "metadata": {
-            "labels": {
-                "app.kubernetes.io/part-of": "platform-observability"
-            },
-            "name": "platform-external-dns",
-            "namespace": "external-dns"
-        },
+        "metadata": {"labels": {"app.kubernetes.io/part-of": "platform-observability"}, "name": "platform-external-dns", "namespace": "external-dns"},
         "spec": {
-            "endpoints": [
-                {
-                    "interval": "30s",
-                    "path": "/metrics",
-                    "port": "http"
-                }
-            ],
-            "namespaceSelector": {
-                "matchNames": [
-                    "external-dns"
-                ]
-            },
-            "selector": {
-                "matchLabels": {
-                    "app.kubernetes.io/instance": "external-dns",
-                    "app.kubernetes.io/name": "external-dns"
-                }
-            }
-        }
+            "endpoints": [{"interval": "30s", "path": "/metrics", "port": "http"}],
+            "namespaceSelector": {"matchNames": ["external-dns"]},
+            "selector": {"matchLabels": {"app.kubernetes.io/instance": "external-dns", "app.kubernetes.io/name": "external-dns"}},
+        },
     },
     "platform-observability-monitor-envoy-proxy": {
         "apiVersion": "monitoring.coreos.com/v1",
         "kind": "PodMonitor",
         "metadata": {
-            "labels": {
-                "app.kubernetes.io/part-of": "platform-observability"
-            },
+            "labels": {"app.kubernetes.io/part-of": "platform-observability"},
             "name": "platform-envoy-proxy",
-            "namespace": "envoy-gateway-system"
+            "namespace": "envoy-gateway-system",
         },
         "spec": {
-            "namespaceSelector": {
-                "matchNames": [
-                    "envoy-gateway-system"
-                ]
-            },
-            "podMetricsEndpoints": [
-                {
-                    "interval": "30s",
-                    "path": "/stats/prometheus",
-                    "port": "metrics"
-                }
-            ],
-            "selector": {
-                "matchLabels": {
-                    "app.kubernetes.io/component": "proxy",
-                    "app.kubernetes.io/managed-by": "envoy-gateway"
-                }
-            }
-        }
+            "namespaceSelector": {"matchNames": ["envoy-gateway-system"]},
+            "podMetricsEndpoints": [{"interval": "30s", "path": "/stats/prometheus", "port": "metrics"}],
+            "selector": {"matchLabels": {"app.kubernetes.io/component": "proxy", "app.kubernetes.io/managed-by": "envoy-gateway"}},
+        },
     },
     "platform-observability-monitor-external-secrets": {
         "apiVersion": "monitoring.coreos.com/v1",
         "kind": "ServiceMonitor",
         "metadata": {
-            "labels": {
-                "app.kubernetes.io/part-of": "platform-observability"
-            },
+            "labels": {"app.kubernetes.io/part-of": "platform-observability"},
             "name": "platform-external-secrets",
-            "namespace": "external-secrets"
+            "namespace": "external-secrets",
         },
         "spec": {
-            "endpoints": [
-                {
-                    "interval": "30s",
-                    "path": "/metrics",
-                    "port": "metrics"
-                }
-            ],
-            "namespaceSelector": {
-                "matchNames": [
-                    "external-secrets"
-                ]
-            },
-            "selector": {
-                "matchLabels": {
-                    "app.kubernetes.io/instance": "external-secrets",
-                    "app.kubernetes.io/name": "external-secrets"
-                }
-            }
-        }
+            "endpoints": [{"interval": "30s", "path": "/metrics", "port": "metrics"}],
+            "namespaceSelector": {"matchNames": ["external-secrets"]},
+            "selector": {"matchLabels": {"app.kubernetes.io/instance": "external-secrets", "app.kubernetes.io/name": "external-secrets"}},
+        },
     },
     "platform-observability-monitor-kyverno": {
         "apiVersion": "monitoring.coreos.com/v1",
         "kind": "ServiceMonitor",
-        "metadata": {
-            "labels": {
-                "app.kubernetes.io/part-of": "platform-observability"
-            },
-            "name": "platform-kyverno",
-            "namespace": "kyverno"
-        },
+        "metadata": {"labels": {"app.kubernetes.io/part-of": "platform-observability"}, "name": "platform-kyverno", "namespace": "kyverno"},
         "spec": {
-            "endpoints": [
-                {
-                    "interval": "30s",
-                    "path": "/metrics",
-                    "port": "metrics-port"
-                }
-            ],
-            "namespaceSelector": {
-                "matchNames": [
-                    "kyverno"
-                ]
-            },
-            "selector": {
-                "matchLabels": {
-                    "app.kubernetes.io/instance": "kyverno",
-                    "app.kubernetes.io/part-of": "kyverno"
-                }
-            }
-        }
+            "endpoints": [{"interval": "30s", "path": "/metrics", "port": "metrics-port"}],
+            "namespaceSelector": {"matchNames": ["kyverno"]},
+            "selector": {"matchLabels": {"app.kubernetes.io/instance": "kyverno", "app.kubernetes.io/part-of": "kyverno"}},
+        },
     },
     "platform-observability-monitor-argocd": {
         "apiVersion": "monitoring.coreos.com/v1",
         "kind": "ServiceMonitor",
-        "metadata": {
-            "labels": {
-                "app.kubernetes.io/part-of": "platform-observability"
-            },
-            "name": "platform-argocd",
-            "namespace": "argocd"
-        },
+        "metadata": {"labels": {"app.kubernetes.io/part-of": "platform-observability"}, "name": "platform-argocd", "namespace": "argocd"},
         "spec": {
-            "endpoints": [
-                {
-                    "interval": "30s",
-                    "path": "/metrics",
-                    "port": "http-metrics"
-                }
-            ],
-            "namespaceSelector": {
-                "matchNames": [
-                    "argocd"
-                ]
-            },
-            "selector": {
-                "matchLabels": {
-                    "app.kubernetes.io/instance": "argocd",
-                    "app.kubernetes.io/part-of": "argocd"
-                }
-            }
-        }
+            "endpoints": [{"interval": "30s", "path": "/metrics", "port": "http-metrics"}],
+            "namespaceSelector": {"matchNames": ["argocd"]},
+            "selector": {"matchLabels": {"app.kubernetes.io/instance": "argocd", "app.kubernetes.io/part-of": "argocd"}},
+        },
     },
     "platform-observability-monitor-keycloak": {
         "apiVersion": "monitoring.coreos.com/v1",
         "kind": "ServiceMonitor",
-        "metadata": {
-            "labels": {
-                "app.kubernetes.io/part-of": "platform-observability"
-            },
-            "name": "platform-keycloak",
-            "namespace": "keycloak"
-        },
+        "metadata": {"labels": {"app.kubernetes.io/part-of": "platform-observability"}, "name": "platform-keycloak", "namespace": "keycloak"},
         "spec": {
             "endpoints": [
                 {
@@ -2483,131 +1228,67 @@ const PROD_INPUTS: Record<string, Record<string, any>> = {
                     "path": "/metrics",
                     "port": "management",
                     "scheme": "https",
-                    "tlsConfig": {
-                        "ca": {
-                            "secret": {
-                                "key": "ca.crt",
-                                "name": "keycloak-server-tls"
-                            }
-                        },
-                        "serverName": "keycloak-service.keycloak.svc"
-                    }
-                }
+                    "tlsConfig": {"ca": {"secret": {"key": "ca.crt", "name": "keycloak-server-tls"}}, "serverName": "keycloak-service.keycloak.svc"},
+                },
             ],
-            "namespaceSelector": {
-                "matchNames": [
-                    "keycloak"
-                ]
-            },
-            "selector": {
-                "matchLabels": {
-                    "app": "keycloak",
-                    "app.kubernetes.io/instance": "keycloak"
-                }
-            }
-        }
+            "namespaceSelector": {"matchNames": ["keycloak"]},
+            "selector": {"matchLabels": {"app": "keycloak", "app.kubernetes.io/instance": "keycloak"}},
+        },
     },
     "platform-observability-monitor-vault": {
         "apiVersion": "monitoring.coreos.com/v1",
         "kind": "ServiceMonitor",
-        "metadata": {
-            "labels": {
-                "app.kubernetes.io/part-of": "platform-observability"
-            },
-            "name": "platform-vault",
-            "namespace": "vault"
-        },
+        "metadata": {"labels": {"app.kubernetes.io/part-of": "platform-observability"}, "name": "platform-vault", "namespace": "vault"},
         "spec": {
             "endpoints": [
                 {
                     "interval": "30s",
-                    "params": {
-                        "format": [
-                            "prometheus"
-                        ]
-                    },
+                    "params": {"format": ["prometheus"]},
                     "path": "/v1/sys/metrics",
                     "port": "https",
                     "scheme": "https",
-                    "tlsConfig": {
-                        "ca": {
-                            "secret": {
-                                "key": "ca.crt",
-                                "name": "vault-server-tls"
-                            }
-                        },
-                        "serverName": "vault.vault.svc"
-                    }
-                }
+                    "tlsConfig": {"ca": {"secret": {"key": "ca.crt", "name": "vault-server-tls"}}, "serverName": "vault.vault.svc"},
+                },
             ],
-            "namespaceSelector": {
-                "matchNames": [
-                    "vault"
-                ]
-            },
-            "selector": {
-                "matchLabels": {
-                    "app.kubernetes.io/name": "vault",
-                    "vault-internal": "true"
-                }
-            }
-        }
+            "namespaceSelector": {"matchNames": ["vault"]},
+            "selector": {"matchLabels": {"app.kubernetes.io/name": "vault", "vault-internal": "true"}},
+        },
     },
     "platform-observability-loki-bucket-lifecycle": {
         "bucket": "acme-prod-loki-222222222222-eu-west-1",
         "rules": [
             {
-                "expiration": {
-                    "days": 97
-                },
-                "filter": {
-                    "prefix": ""
-                },
+                "expiration": {"days": 97},
+                "filter": {"prefix": ""},
                 "id": "loki-retention",
-                "noncurrentVersionExpiration": {
-                    "noncurrentDays": 1
-                },
-                "status": "Enabled"
+                "noncurrentVersionExpiration": {"noncurrentDays": 1},
+                "status": "Enabled",
             },
             {
-                "abortIncompleteMultipartUpload": {
-                    "daysAfterInitiation": 7
-                },
-                "filter": {
-                    "prefix": ""
-                },
+                "abortIncompleteMultipartUpload": {"daysAfterInitiation": 7},
+                "filter": {"prefix": ""},
                 "id": "abort-incomplete-multipart-uploads",
-                "status": "Enabled"
-            }
-        ]
+                "status": "Enabled",
+            },
+        ],
     },
     "platform-observability-tempo-bucket-lifecycle": {
         "bucket": "acme-prod-tempo-222222222222-eu-west-1",
         "rules": [
             {
-                "expiration": {
-                    "days": 21
-                },
-                "filter": {
-                    "prefix": ""
-                },
+                "expiration": {"days": 21},
+                "filter": {"prefix": ""},
                 "id": "tempo-retention",
-                "noncurrentVersionExpiration": {
-                    "noncurrentDays": 1
-                },
-                "status": "Enabled"
+                "noncurrentVersionExpiration": {"noncurrentDays": 1},
+                "status": "Enabled",
             },
             {
-                "abortIncompleteMultipartUpload": {
-                    "daysAfterInitiation": 7
-                },
-                "filter": {
-                    "prefix": ""
-                },
+                "abortIncompleteMultipartUpload": {"daysAfterInitiation": 7},
+                "filter": {"prefix": ""},
                 "id": "abort-incomplete-multipart-uploads",
-                "status": "Enabled"
-            }
-        ]
+                "status": "Enabled",
+            },
+        ],
     },
     "platform-observability-loki-identity-role": {
         "assumeRolePolicy": {
@@ -2616,25 +1297,20 @@ const PROD_INPUTS: Record<string, Record<string, any>> = {
                 {
                     "Sid": "AllowEksAuthToAssumeRoleForPodIdentity",
                     "Effect": "Allow",
-                    "Principal": {
-                        "Service": "pods.eks.amazonaws.com"
-                    },
-                    "Action": [
-                        "sts:AssumeRole",
-                        "sts:TagSession"
-                    ],
+                    "Principal": {"Service": "pods.eks.amazonaws.com"},
+                    "Action": ["sts:AssumeRole", "sts:TagSession"],
                     "Condition": {
                         "StringEquals": {
                             "aws:SourceAccount": "222222222222",
                             "aws:RequestTag/eks-cluster-arn": "arn:aws:eks:eu-west-1:222222222222:cluster/acme-prod",
                             "aws:RequestTag/kubernetes-namespace": "monitoring",
-                            "aws:RequestTag/kubernetes-service-account": "loki"
-                        }
-                    }
-                }
-            ]
+                            "aws:RequestTag/kubernetes-service-account": "loki",
+                        },
+                    },
+                },
+            ],
         },
-        "description": "Workload identity of monitoring/loki (PodIdentity)"
+        "description": "Workload identity of monitoring/loki (PodIdentity)",
     },
     "platform-observability-loki-identity-policy": {
         "policy": {
@@ -2643,42 +1319,28 @@ const PROD_INPUTS: Record<string, Record<string, any>> = {
                 {
                     "Sid": "BucketObjects",
                     "Effect": "Allow",
-                    "Action": [
-                        "s3:GetObject",
-                        "s3:DeleteObject",
-                        "s3:PutObject",
-                        "s3:AbortMultipartUpload",
-                        "s3:ListMultipartUploadParts"
-                    ],
-                    "Resource": "arn:aws:s3:::acme-prod-loki-222222222222-eu-west-1/*"
+                    "Action": ["s3:GetObject", "s3:DeleteObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+                    "Resource": "arn:aws:s3:::acme-prod-loki-222222222222-eu-west-1/*",
                 },
-                {
-                    "Sid": "ListBucket",
-                    "Effect": "Allow",
-                    "Action": "s3:ListBucket",
-                    "Resource": "arn:aws:s3:::acme-prod-loki-222222222222-eu-west-1"
-                },
+                {"Sid": "ListBucket", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::acme-prod-loki-222222222222-eu-west-1"},
                 {
                     "Sid": "BucketKey",
                     "Effect": "Allow",
-                    "Action": [
-                        "kms:GenerateDataKey",
-                        "kms:Decrypt"
-                    ],
+                    "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
                     "Resource": "arn:aws:kms:eu-west-1:222222222222:key/platform-storage-objects-key",
                     "Condition": {
                         "StringLike": {
                             "kms:ViaService": "s3.eu-west-1.amazonaws.com",
                             "kms:EncryptionContext:aws:s3:arn": [
                                 "arn:aws:s3:::acme-prod-loki-222222222222-eu-west-1",
-                                "arn:aws:s3:::acme-prod-loki-222222222222-eu-west-1/*"
-                            ]
-                        }
-                    }
-                }
-            ]
+                                "arn:aws:s3:::acme-prod-loki-222222222222-eu-west-1/*",
+                            ],
+                        },
+                    },
+                },
+            ],
         },
-        "role": "platform-observability-loki-identity-role-id"
+        "role": "platform-observability-loki-identity-role-id",
     },
     "platform-observability-tempo-identity-role": {
         "assumeRolePolicy": {
@@ -2687,25 +1349,25 @@ const PROD_INPUTS: Record<string, Record<string, any>> = {
                 {
                     "Effect": "Allow",
                     "Principal": {
-                        "Federated": "arn:aws:iam::222222222222:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/147147147147147147147147147147"
+                        "Federated": "arn:aws:iam::222222222222:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/147147147147147147147147147147",
                     },
                     "Action": "sts:AssumeRoleWithWebIdentity",
                     "Condition": {
                         "StringEquals": {
                             "oidc.eks.eu-west-1.amazonaws.com/id/147147147147147147147147147147:sub": "system:serviceaccount:monitoring:tempo",
-                            "oidc.eks.eu-west-1.amazonaws.com/id/147147147147147147147147147147:aud": "sts.amazonaws.com"
-                        }
-                    }
-                }
-            ]
+                            "oidc.eks.eu-west-1.amazonaws.com/id/147147147147147147147147147147:aud": "sts.amazonaws.com",
+                        },
+                    },
+                },
+            ],
         },
-        "description": "Workload identity of monitoring/tempo (Irsa)"
+        "description": "Workload identity of monitoring/tempo (Irsa)",
     },
     "platform-observability-loki-identity-association": {
         "clusterName": "acme-prod",
         "namespace": "monitoring",
         "roleArn": "arn:aws:iam::222222222222:role/platform-observability-loki-identity-role",
-        "serviceAccount": "loki"
+        "serviceAccount": "loki",
     },
     "platform-observability-tempo-identity-policy": {
         "policy": {
@@ -2714,121 +1376,74 @@ const PROD_INPUTS: Record<string, Record<string, any>> = {
                 {
                     "Sid": "BucketObjects",
                     "Effect": "Allow",
-                    "Action": [
-                        "s3:GetObject",
-                        "s3:DeleteObject",
-                        "s3:PutObject",
-                        "s3:AbortMultipartUpload",
-                        "s3:ListMultipartUploadParts"
-                    ],
-                    "Resource": "arn:aws:s3:::acme-prod-tempo-222222222222-eu-west-1/*"
+                    "Action": ["s3:GetObject", "s3:DeleteObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+                    "Resource": "arn:aws:s3:::acme-prod-tempo-222222222222-eu-west-1/*",
                 },
-                {
-                    "Sid": "ListBucket",
-                    "Effect": "Allow",
-                    "Action": "s3:ListBucket",
-                    "Resource": "arn:aws:s3:::acme-prod-tempo-222222222222-eu-west-1"
-                },
+                {"Sid": "ListBucket", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::acme-prod-tempo-222222222222-eu-west-1"},
                 {
                     "Sid": "BucketKey",
                     "Effect": "Allow",
-                    "Action": [
-                        "kms:GenerateDataKey",
-                        "kms:Decrypt"
-                    ],
+                    "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
                     "Resource": "arn:aws:kms:eu-west-1:222222222222:key/platform-storage-objects-key",
                     "Condition": {
                         "StringLike": {
                             "kms:ViaService": "s3.eu-west-1.amazonaws.com",
                             "kms:EncryptionContext:aws:s3:arn": [
                                 "arn:aws:s3:::acme-prod-tempo-222222222222-eu-west-1",
-                                "arn:aws:s3:::acme-prod-tempo-222222222222-eu-west-1/*"
-                            ]
-                        }
-                    }
-                }
-            ]
+                                "arn:aws:s3:::acme-prod-tempo-222222222222-eu-west-1/*",
+                            ],
+                        },
+                    },
+                },
+            ],
         },
-        "role": "platform-observability-tempo-identity-role-id"
-    }
+        "role": "platform-observability-tempo-identity-role-id",
+    },
 };
 
 /** What each resource waits for (the monitors wait for every layer they watch: pinned by count below). */
 const PROD_DEPENDS_ON: Record<string, string[]> = {
     "platform-observability-grafana-admin-password": [],
     "platform-observability-namespace": [],
-    "platform-observability-dashboard-platform-capacity": [
-        "platform-observability-namespace"
-    ],
-    "platform-observability-dashboard-platform-karpenter": [
-        "platform-observability-namespace"
-    ],
-    "platform-observability-dashboard-platform-gateway": [
-        "platform-observability-namespace"
-    ],
-    "platform-observability-dashboard-platform-velero": [
-        "platform-observability-namespace"
-    ],
-    "platform-observability-dashboard-platform-vault": [
-        "platform-observability-namespace"
-    ],
-    "platform-observability-alert-receiver": [
-        "platform-observability-namespace"
-    ],
-    "platform-observability-grafana-admin": [
-        "platform-observability-namespace"
-    ],
-    "platform-observability-grafana-oauth": [
-        "platform-observability-namespace"
-    ],
-    "platform-observability-prometheus-stack": [
-        "platform-observability-namespace",
-        "platform-observability-alert-receiver"
-    ],
-    "platform-observability-platform-alerts": [
-        "platform-observability-prometheus-stack"
-    ],
+    "platform-observability-dashboard-platform-capacity": ["platform-observability-namespace"],
+    "platform-observability-dashboard-platform-karpenter": ["platform-observability-namespace"],
+    "platform-observability-dashboard-platform-gateway": ["platform-observability-namespace"],
+    "platform-observability-dashboard-platform-velero": ["platform-observability-namespace"],
+    "platform-observability-dashboard-platform-vault": ["platform-observability-namespace"],
+    "platform-observability-alert-receiver": ["platform-observability-namespace"],
+    "platform-observability-grafana-admin": ["platform-observability-namespace"],
+    "platform-observability-grafana-oauth": ["platform-observability-namespace"],
+    "platform-observability-prometheus-stack": ["platform-observability-namespace", "platform-observability-alert-receiver"],
+    "platform-observability-platform-alerts": ["platform-observability-prometheus-stack"],
     "platform-observability-grafana": [
         "platform-observability-namespace",
         "platform-observability-prometheus-stack",
         "platform-observability-grafana-admin",
-        "platform-observability-grafana-oauth"
+        "platform-observability-grafana-oauth",
     ],
     "platform-observability-loki": [
         "platform-observability-namespace",
         "platform-observability-prometheus-stack",
         "platform-observability-loki-identity-role",
         "platform-observability-loki-identity-policy",
-        "platform-observability-loki-identity-association"
+        "platform-observability-loki-identity-association",
     ],
     "platform-observability-tempo": [
         "platform-observability-namespace",
         "platform-observability-prometheus-stack",
-        "platform-observability-tempo-identity-policy"
+        "platform-observability-tempo-identity-policy",
     ],
-    "platform-observability-alloy-events": [
-        "platform-observability-namespace",
-        "platform-observability-prometheus-stack"
-    ],
-    "platform-observability-alloy": [
-        "platform-observability-namespace",
-        "platform-observability-prometheus-stack"
-    ],
-    "platform-observability-otel-collector": [
-        "platform-observability-namespace",
-        "platform-observability-prometheus-stack"
-    ],
-    "monitoring-grafana-route": [
-        "platform-ingress-gateway",
-        "platform-observability-grafana"
-    ],
+    "platform-observability-alloy-events": ["platform-observability-namespace", "platform-observability-prometheus-stack"],
+    "platform-observability-alloy": ["platform-observability-namespace", "platform-observability-prometheus-stack"],
+    "platform-observability-otel-collector": ["platform-observability-namespace", "platform-observability-prometheus-stack"],
+    "monitoring-grafana-route": ["platform-ingress-gateway", "platform-observability-grafana"],
     "platform-observability-loki-bucket-lifecycle": [],
     "platform-observability-tempo-bucket-lifecycle": [],
     "platform-observability-loki-identity-role": [],
     "platform-observability-loki-identity-policy": [],
     "platform-observability-tempo-identity-role": [],
     "platform-observability-loki-identity-association": [],
-    "platform-observability-tempo-identity-policy": []
+    "platform-observability-tempo-identity-policy": [],
 };
 
 describePlan("observability details: the production plan in full", "prod", ({ plan, res }) => {
