@@ -75,7 +75,33 @@ describePlan("cluster details: the production plan in full", "prod", ({ plan, re
                 }),
             ),
         });
-        assert.deepStrictEqual([the("platform-cluster-ebs-key").description, the("platform-cluster-ebs-key").deletionWindowInDays], ["EBS volumes of acme-prod (node disks, persistent volumes)", 30]);
+        const throughEc2 = { StringEquals: { "kms:CallerAccount": ACCOUNT, "kms:ViaService": "ec2.eu-west-1.amazonaws.com" } };
+        assert.deepStrictEqual(the("platform-cluster-ebs-key"), {
+            deletionWindowInDays: 30,
+            description: "EBS volumes of acme-prod (node disks, persistent volumes)",
+            enableKeyRotation: true,
+            policy: JSON.stringify(
+                doc(
+                    KEY_ADMIN,
+                    {
+                        Sid: "UseThroughEc2ByThisAccount",
+                        Effect: "Allow",
+                        Principal: { AWS: "*" },
+                        Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+                        Resource: "*",
+                        Condition: throughEc2,
+                    },
+                    {
+                        Sid: "GrantsForEbsThroughEc2ByThisAccount",
+                        Effect: "Allow",
+                        Principal: { AWS: "*" },
+                        Action: "kms:CreateGrant",
+                        Resource: "*",
+                        Condition: { ...throughEc2, Bool: { "kms:GrantIsForAWSResource": "true" } },
+                    },
+                ),
+            ),
+        });
         for (const key of ["platform-cluster-ebs-key", "platform-cluster-secrets-key"]) {
             assert.deepStrictEqual([res(key).protect, res(key).retainOnDelete], [true, true], key);
         }
