@@ -1,6 +1,7 @@
 // The production plan's cluster in full: the control plane, its roles and keys, access entries, add-ons, node groups
 // and Karpenter. Every value is written out by hand, so a change to any of them is a visible, reviewed change.
 import * as assert from "assert";
+import { named, ofType } from "./helpers";
 import { describePlan } from "./plans";
 
 const ACCOUNT = "222222222222";
@@ -29,7 +30,7 @@ const podIdentityTrust = (namespace: string, serviceAccount: string) =>
 describePlan("cluster details: the production plan in full", "prod", ({ plan, res, the, urn }) => {
     const json = (name: string, key: string) => JSON.parse(the(name)[key]);
     /** Names a resource shares with one of another type (a workload identity and its release, a rule and its target). */
-    const typed = (type: string, name: string) => plan().resources.find((r) => r.type === type && r.name === name)!;
+    const typed = (type: string, name: string) => named(ofType(plan().resources, type), name);
     const controller = () => typed("kubernetes:helm.sh/v3:Release", "platform-cluster-karpenter-controller");
 
     it("runs the control plane as its own role, logs to a retained group, and creates the cluster after it", () => {

@@ -3,6 +3,12 @@
 import * as assert from "assert";
 import { committedPlan, describePlan } from "./plans";
 
+const OBJECTS_KEY = "arn:aws:kms:eu-west-1:222222222222:key/platform-storage-objects-key";
+/** What every workload identity registers: its role, named after it. */
+const identity = (name: string) => ({ roleArn: `arn:aws:iam::222222222222:role/${name}-role`, roleName: `${name}-role` });
+/** What every bucket registers: its name and ARN. */
+const bucket = (bucketName: string) => ({ arn: `arn:aws:s3:::${bucketName}`, bucketName });
+
 /** The production plan's components and what each registers, by name. */
 const PROD_OUTPUTS: Record<string, Record<string, unknown>> = {
     "platform": {"clusterName": "acme-prod", "vpcId": "platform-network-vpc-id"},
@@ -19,14 +25,14 @@ const PROD_OUTPUTS: Record<string, Record<string, unknown>> = {
     "platform-delivery": {"argocdUrl": "https://argocd.platform.acme.example", "projects": ["team-a", "payments"]},
     "platform-observability": {"grafanaUrl": "https://grafana.platform.acme.example", "lokiPushUrl": "http://loki-gateway.monitoring.svc/loki/api/v1/push", "otlpGrpcEndpoint": "http://otel-collector-opentelemetry-collector.monitoring.svc:4317"},
     "platform-network-flow-logs": {"keyArn": "arn:aws:kms:eu-west-1:222222222222:key/platform-network-flow-logs-key", "logGroupName": "/platform/acme-prod/vpc-flow-logs"},
-    "platform-cluster-vpc-cni": {"roleArn": "arn:aws:iam::222222222222:role/platform-cluster-vpc-cni-role", "roleName": "platform-cluster-vpc-cni-role"},
-    "platform-cluster-aws-ebs-csi-driver": {"roleArn": "arn:aws:iam::222222222222:role/platform-cluster-aws-ebs-csi-driver-role", "roleName": "platform-cluster-aws-ebs-csi-driver-role"},
+    "platform-cluster-vpc-cni": identity("platform-cluster-vpc-cni"),
+    "platform-cluster-aws-ebs-csi-driver": identity("platform-cluster-aws-ebs-csi-driver"),
     "platform-storage-access-logs": {"arn": "arn:aws:s3:::acme-prod-s3-access-222222222222-eu-west-1", "bucketName": "acme-prod-s3-access-222222222222-eu-west-1"},
     "platform-storage-efs": {"fileSystemId": "platform-storage-efs-fs-id", "storageClassName": "efs"},
     "platform-ingress-zone": {"arn": "arn:aws:route53:::hostedzone/Z04517273ACMEPLATFORM", "nameServers": [], "zoneId": "Z04517273ACMEPLATFORM"},
-    "platform-ingress-lbc-identity": {"roleArn": "arn:aws:iam::222222222222:role/platform-ingress-lbc-identity-role", "roleName": "platform-ingress-lbc-identity-role"},
+    "platform-ingress-lbc-identity": identity("platform-ingress-lbc-identity"),
     "platform-ingress-certificates": {"certificate": "platform-gateway"},
-    "platform-ingress-external-dns-identity": {"roleArn": "arn:aws:iam::222222222222:role/platform-ingress-external-dns-identity-role", "roleName": "platform-ingress-external-dns-identity-role"},
+    "platform-ingress-external-dns-identity": identity("platform-ingress-external-dns-identity"),
     "platform-secrets-vault": {"address": "https://vault.platform.acme.example", "unsealKeyArn": "arn:aws:kms:eu-west-1:222222222222:key/platform-secrets-vault-unseal-key"},
     "platform-secrets-bootstrap": {"secretArn": "arn:aws:secretsmanager:eu-west-1:222222222222:secret/platform-secrets-bootstrap-secret"},
     "platform-secrets-config": {"kvMount": "platform"},
@@ -36,27 +42,27 @@ const PROD_OUTPUTS: Record<string, Record<string, unknown>> = {
     "platform-sso-realm": {"issuerUrl": "https://sso.platform.acme.example/realms/platform"},
     "platform-sso-cluster-login": {"identityProviderArn": "arn:aws:eks:eu-west-1:222222222222:identityproviderconfig/platform-sso-cluster-login-identity-provider"},
     "platform-backup-bucket": {"arn": "arn:aws:s3:::acme-prod-velero-222222222222-eu-west-1", "bucketName": "acme-prod-velero-222222222222-eu-west-1", "kmsKeyArn": "arn:aws:kms:eu-west-1:222222222222:key/platform-storage-objects-key", "replicaAccessPolicyArn": "arn:aws:iam::222222222222:policy/platform-backup-bucket-replica-access"},
-    "platform-backup-identity": {"roleArn": "arn:aws:iam::222222222222:role/platform-backup-identity-role", "roleName": "platform-backup-identity-role"},
-    "platform-policy-signature-reader": {"roleArn": "arn:aws:iam::222222222222:role/platform-policy-signature-reader-role", "roleName": "platform-policy-signature-reader-role"},
+    "platform-backup-identity": identity("platform-backup-identity"),
+    "platform-policy-signature-reader": identity("platform-policy-signature-reader"),
     "tenant-team-a": {"namespaces": ["team-a"]},
     "tenant-payments": {"namespaces": ["payments"]},
     "tenant-team-a-delivery": {"project": "team-a", "runnerScaleSet": "team-a"},
     "tenant-payments-delivery": {"project": "payments"},
-    "platform-observability-loki-bucket": {"arn": "arn:aws:s3:::acme-prod-loki-222222222222-eu-west-1", "bucketName": "acme-prod-loki-222222222222-eu-west-1", "kmsKeyArn": "arn:aws:kms:eu-west-1:222222222222:key/platform-storage-objects-key"},
-    "platform-observability-loki-identity": {"roleArn": "arn:aws:iam::222222222222:role/platform-observability-loki-identity-role", "roleName": "platform-observability-loki-identity-role"},
-    "platform-observability-tempo-bucket": {"arn": "arn:aws:s3:::acme-prod-tempo-222222222222-eu-west-1", "bucketName": "acme-prod-tempo-222222222222-eu-west-1", "kmsKeyArn": "arn:aws:kms:eu-west-1:222222222222:key/platform-storage-objects-key"},
-    "platform-observability-tempo-identity": {"roleArn": "arn:aws:iam::222222222222:role/platform-observability-tempo-identity-role", "roleName": "platform-observability-tempo-identity-role"},
-    "platform-storage-efs-csi": {"roleArn": "arn:aws:iam::222222222222:role/platform-storage-efs-csi-role", "roleName": "platform-storage-efs-csi-role"},
-    "platform-ingress-certificates-gateway-dns01": {"roleArn": "arn:aws:iam::222222222222:role/platform-ingress-certificates-gateway-dns01-role", "roleName": "platform-ingress-certificates-gateway-dns01-role"},
-    "platform-secrets-vault-unseal": {"roleArn": "arn:aws:iam::222222222222:role/platform-secrets-vault-unseal-role", "roleName": "platform-secrets-vault-unseal-role"},
-    "platform-secrets-bootstrap-init": {"roleArn": "arn:aws:iam::222222222222:role/platform-secrets-bootstrap-init-role", "roleName": "platform-secrets-bootstrap-init-role"},
+    "platform-observability-loki-bucket": { ...bucket("acme-prod-loki-222222222222-eu-west-1"), kmsKeyArn: OBJECTS_KEY },
+    "platform-observability-loki-identity": identity("platform-observability-loki-identity"),
+    "platform-observability-tempo-bucket": { ...bucket("acme-prod-tempo-222222222222-eu-west-1"), kmsKeyArn: OBJECTS_KEY },
+    "platform-observability-tempo-identity": identity("platform-observability-tempo-identity"),
+    "platform-storage-efs-csi": identity("platform-storage-efs-csi"),
+    "platform-ingress-certificates-gateway-dns01": identity("platform-ingress-certificates-gateway-dns01"),
+    "platform-secrets-vault-unseal": identity("platform-secrets-vault-unseal"),
+    "platform-secrets-bootstrap-init": identity("platform-secrets-bootstrap-init"),
     "platform-backup-bucket-replica": {"arn": "arn:aws:s3:::acme-prod-velero-222222222222-eu-central-1", "bucketName": "acme-prod-velero-222222222222-eu-central-1", "kmsKeyArn": "arn:aws:kms:eu-central-1:222222222222:key/platform-backup-bucket-replica-key"},
-    "tenant-team-a-bucket": {"arn": "arn:aws:s3:::acme-prod-t-team-a-222222222222-eu-west-1", "bucketName": "acme-prod-t-team-a-222222222222-eu-west-1", "kmsKeyArn": "arn:aws:kms:eu-west-1:222222222222:key/platform-storage-objects-key"},
-    "tenant-team-a-delivery-runner": {"roleArn": "arn:aws:iam::222222222222:role/tenant-team-a-delivery-runner-role", "roleName": "tenant-team-a-delivery-runner-role"},
+    "tenant-team-a-bucket": { ...bucket("acme-prod-t-team-a-222222222222-eu-west-1"), kmsKeyArn: OBJECTS_KEY },
+    "tenant-team-a-delivery-runner": identity("tenant-team-a-delivery-runner"),
     "platform-cluster-ng-system": {"nodeGroupNames": ["system-eu-west-1a-49", "system-eu-west-1b-50", "system-eu-west-1c-51"]},
     "platform-cluster-ng-workers": {"nodeGroupNames": ["workers-eu-west-1a-11", "workers-eu-west-1b-12", "workers-eu-west-1c-13"]},
     "platform-cluster-karpenter": {"queueName": "acme-prod-karpenter", "roleArn": "arn:aws:iam::222222222222:role/platform-cluster-karpenter-controller-role"},
-    "platform-cluster-karpenter-controller": {"roleArn": "arn:aws:iam::222222222222:role/platform-cluster-karpenter-controller-role", "roleName": "platform-cluster-karpenter-controller-role"},
+    "platform-cluster-karpenter-controller": identity("platform-cluster-karpenter-controller"),
 };
 
 describePlan("component outputs: production, in full", "prod", ({ plan }) => {
