@@ -9,14 +9,22 @@ const LAYERS = {
     cluster: { mutate: ["components/cluster/**/*.ts"], spec: ["test/cluster.test.ts", "test/cluster-details.test.ts", "test/options.test.ts", "test/invariants.test.ts"] },
     storage: { mutate: ["components/storage/**/*.ts"], spec: ["test/storage.test.ts", "test/storage-details.test.ts", "test/backup.test.ts"] },
     backup: { mutate: ["components/backup/**/*.ts"], spec: ["test/backup.test.ts", "test/backup-details.test.ts", "test/storage-config.test.ts"] },
-    ingress: { mutate: ["components/ingress/**/*.ts"], spec: ["test/ingress.test.ts", "test/finalizer-cleanup.test.ts"] },
-    shared: { mutate: ["components/shared/**/*.ts", "components/platform/**/*.ts"], spec: ["test/finalizer-cleanup.test.ts", "test/prerequisites.test.ts", "test/stacks.test.ts", "test/plan.test.ts"] },
+    ingress: { mutate: ["components/ingress/**/*.ts"], spec: ["test/ingress.test.ts", "test/ingress-details.test.ts", "test/finalizer-cleanup.test.ts"] },
+    // Shared helpers are pinned where each layer uses them: every layer's detail tests run against them.
+    shared: {
+        mutate: ["components/shared/**/*.ts", "components/platform/**/*.ts"],
+        spec: [
+            "test/finalizer-cleanup.test.ts", "test/prerequisites.test.ts", "test/stacks.test.ts", "test/plan.test.ts", "test/sso-brokers.test.ts", "test/chart-contract.test.ts",
+            "test/network-details.test.ts", "test/cluster-details.test.ts", "test/storage-details.test.ts", "test/backup-details.test.ts", "test/ingress-details.test.ts",
+            "test/secrets-details.test.ts", "test/sso-details.test.ts", "test/observability-details.test.ts", "test/tenants-details.test.ts", "test/delivery-details.test.ts",
+        ],
+    },
     stacks: {
         mutate: ["stacks/**/*.ts"],
         spec: [
             "test/config.test.ts", "test/config-gaps.test.ts", "test/cluster-config.test.ts", "test/storage-config.test.ts", "test/ingress-config.test.ts", "test/pulumi-yaml.test.ts",
             "test/secrets-config.test.ts", "test/sso-config.test.ts", "test/sso-database.test.ts", "test/observability-config.test.ts", "test/tenants-config.test.ts",
-            "test/delivery-config.test.ts",
+            "test/delivery-config.test.ts", "test/stack-schema.test.ts",
         ],
     },
     secrets: {
@@ -47,7 +55,7 @@ export default {
     // test/mutation-coverage.ts credits what a suite's `before` hooks run (the stack plans) to that suite's tests.
     mochaOptions: { "no-config": true, spec: chosen.spec, require: ["tsx/cjs", "plan/startup.ts", "test/mutation-coverage.ts"] },
     checkers: ["typescript"],
-    tsconfigFile: "tsconfig.dev.json",
+    tsconfigFile: process.env.MUTATION_TSCONFIG ?? "tsconfig.dev.json",
     mutate: chosen.mutate,
     // perTest runs, per mutant, the tests that reached it (a suite's `before` hooks count for each of its tests, see
     // test/mutation-coverage.ts); MUTATION_COVERAGE=all runs every spec test per mutant (same result, slower).

@@ -9,6 +9,7 @@ import * as path from "path";
 import { parseArgs } from "util";
 import * as YAML from "yaml";
 import { ConfigError, parsePlatformConfig } from "../stacks/config";
+import { STACK_SCHEMA_FILE } from "../stacks/json-schema";
 import { ConfigKey, configKeys } from "../stacks/schema";
 import { ProjectFile, readProject, stackConfigFromText, StackFileError } from "./stack-files";
 
@@ -78,7 +79,7 @@ export function newStackFile(project: ProjectFile, options: NewStackOptions, exa
     const doc = YAML.parseDocument(exampleText);
     const ns = project.name;
     const set = (key: string, at: readonly (string | number)[], value: unknown) => doc.setIn(["config", `${ns}:${key}`, ...at], doc.createNode(value));
-    doc.commentBefore = ` ${options.stack}: written by npm run new-stack from Pulumi.${EXAMPLE_FOR_TIER[options.tier] ?? "dev"}.yaml; review the copied sizes.`;
+    doc.commentBefore = ` ${options.stack}: written by npm run new-stack from Pulumi.${EXAMPLE_FOR_TIER[options.tier] ?? "dev"}.yaml; review the copied sizes.\n yaml-language-server: $schema=./${STACK_SCHEMA_FILE}`;
     set("environment", [], options.stack);
     set("tier", [], options.tier);
     set("name", [], options.name ?? options.stack);
