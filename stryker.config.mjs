@@ -24,7 +24,7 @@ const LAYERS = {
         spec: [
             "test/config.test.ts", "test/config-gaps.test.ts", "test/cluster-config.test.ts", "test/storage-config.test.ts", "test/ingress-config.test.ts", "test/pulumi-yaml.test.ts",
             "test/secrets-config.test.ts", "test/sso-config.test.ts", "test/sso-database.test.ts", "test/observability-config.test.ts", "test/tenants-config.test.ts",
-            "test/delivery-config.test.ts", "test/stack-schema.test.ts",
+            "test/delivery-config.test.ts", "test/stack-schema.test.ts", "test/config-messages.test.ts",
         ],
     },
     secrets: {

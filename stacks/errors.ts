@@ -35,6 +35,24 @@ export function schemaAt(root: z.ZodType, path: readonly PropertyKey[]): z.ZodTy
     return s;
 }
 
+/** How a message names the type a value should have had. */
+const EXPECTED_TYPE: Readonly<Record<string, string>> = { boolean: "true or false", int: "an integer", number: "a number", string: "a string", object: "a mapping", array: "a list" };
+/** What a bound counts, by the kind of value it bounds. */
+const BOUND_UNIT: Readonly<Record<string, string>> = { string: " characters", array: " items", set: " items" };
+
+/**
+ * zod's own wording ("Invalid input: expected boolean, received string") in the platform's: what is expected. A
+ * schema's own message wins; this only fills in where a schema has none.
+ */
+export function platformMessage(issue: z.core.$ZodRawIssue): string | undefined {
+    if (issue.code === "invalid_type") return `expected ${EXPECTED_TYPE[issue.expected] ?? issue.expected}`;
+    if (issue.code === "invalid_value") return `expected ${issue.values.map(String).join(" | ")}`;
+    if (issue.code === "too_big") return `expected ${issue.inclusive ? "at most" : "less than"} ${issue.maximum}${BOUND_UNIT[issue.origin] ?? ""}`;
+    if (issue.code === "too_small") return `expected ${issue.inclusive ? "at least" : "more than"} ${issue.minimum}${BOUND_UNIT[issue.origin] ?? ""}`;
+    return undefined;
+}
+z.config({ customError: platformMessage });
+
 export function show(value: unknown): string {
     const text = JSON.stringify(value);
     return text === undefined ? String(value) : text.length > 120 ? `${text.slice(0, 117)}...` : text;
@@ -49,7 +67,7 @@ export function describeIssue(root: z.ZodType, namespace: string, issue: z.core.
     }
     if (issue.input === undefined && issue.code === "invalid_type") {
         const doc = schemaAt(root, issue.path)?.description;
-        return [`${at(issue.path)}: required key is missing; expected ${issue.expected}${doc ? ` (${doc})` : ""}`];
+        return [`${at(issue.path)}: required key is missing; expected ${EXPECTED_TYPE[issue.expected] ?? issue.expected}${doc ? ` (${doc})` : ""}`];
     }
     if (issue.code === "invalid_key") {
         // Record keys (tags): report the key rule, not zod's generic "Invalid key in record".

@@ -30,7 +30,7 @@ const cases: BadInput[] = [
     ["extra tag value with a character AWS refuses", { ...dev, "platform:tags": JSON.stringify({ team: "a;b" }) }, ["platform:tags.team", '"a;b"', "tag value AWS accepts"]],
     ["extra tag overriding the tier tag", { ...dev, "platform:tags": JSON.stringify({ tier: "gold" }) }, ["platform:tags.tier", "other than the platform's own"]],
     ["a region AWS does not have", { ...dev, "platform:region": "eu-west-9" }, ["platform:region", '"eu-west-9"', "region AWS has"]],
-    ["allowPublicCidr as a string", patch("network", { allowPublicCidr: "yes" }), ["platform:network.allowPublicCidr", '"yes"', "expected boolean"]],
+    ["allowPublicCidr as a string", patch("network", { allowPublicCidr: "yes" }), ["platform:network.allowPublicCidr", '"yes"', "expected true or false"]],
     ["a public VPC range without the opt-in", patch("network", { cidr: "8.8.0.0/16", reservedCidrs: [] }), ["platform:network.cidr", '"8.8.0.0/16"', "private range", "allowPublicCidr"]],
     ["Kubernetes version unquoted", patch("cluster", { version: 1.36 }), ["platform:cluster.version", 'quote it ("1.36")']],
     ["flow logs off in production", prodPatch("network", { flowLogs: { enabled: false } }), ["platform:network.flowLogs.enabled", "flow logs on in production"]],

@@ -32,7 +32,7 @@ const badInputs: BadInput[] = [
     ["delegated zone with an id", ingress({ hostedZone: { mode: "Delegated", zoneId: "Z04517273ACME" } }), ["platform:ingress.hostedZone", "no zoneId/zoneName with mode Delegated"]],
     ["unknown hosted zone key", ingress({ hostedZone: { mode: "Delegated", zone: "x" } }), ["platform:ingress.hostedZone.zone", "unknown key", "zoneId"]],
     ["load balancer scheme typo", part("loadBalancer", { scheme: "public" }), ["platform:ingress.loadBalancer.scheme", '"public"', "internet-facing | internal"]],
-    ["proxy protocol as a string", part("loadBalancer", { proxyProtocol: "v2" }), ["platform:ingress.loadBalancer.proxyProtocol", '"v2"', "expected boolean"]],
+    ["proxy protocol as a string", part("loadBalancer", { proxyProtocol: "v2" }), ["platform:ingress.loadBalancer.proxyProtocol", '"v2"', "expected true or false"]],
     ["external-dns policy typo", part("externalDns", { policy: "upsert" }), ["platform:ingress.externalDns.policy", '"upsert"', "sync | upsert-only"]],
     ["external-dns allowed to delete records in production", part("externalDns", { policy: "sync" }, prod), ["platform:ingress.externalDns.policy", '"sync"', "upsert-only in production"]],
     ["a single Envoy replica", part("gateway", { replicas: 1 }), ["platform:ingress.gateway.replicas", "1", "at least 2 Envoy replicas"]],

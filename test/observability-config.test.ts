@@ -15,7 +15,7 @@ const withSecret = (raw: Raw): Raw => ({ ...raw, "platform:alertReceiverSecret":
 const noSecret = (raw: Raw): Raw => Object.fromEntries(Object.entries(raw).filter(([k]) => k !== "platform:alertReceiverSecret"));
 
 const cases: BadInput[] = [
-    ["no observability section", Object.fromEntries(Object.entries(dev).filter(([k]) => k !== "platform:observability")), ["platform:observability", "expected object"]],
+    ["no observability section", Object.fromEntries(Object.entries(dev).filter(([k]) => k !== "platform:observability")), ["platform:observability", "expected a mapping"]],
     ["a retention that is not a duration", part(dev, "prometheus", { retention: "two weeks" }), ["platform:observability.prometheus.retention", '"two weeks"', "72h or 15d"]],
     ["a retention in minutes", part(dev, "loki", { retention: "90m" }), ["platform:observability.loki.retention", '"90m"']],
     ["Prometheus retention below 15 days in production", part(prod, "prometheus", { retention: "14d" }), ["platform:observability.prometheus.retention", "at least 15d in production"]],

@@ -19,7 +19,7 @@ const eso = (raw: Raw, value: Record<string, unknown>): Raw => {
 };
 
 const cases: BadInput[] = [
-    ["no secrets section", Object.fromEntries(Object.entries(dev).filter(([k]) => k !== "platform:secrets")), ["platform:secrets", "expected object"]],
+    ["no secrets section", Object.fromEntries(Object.entries(dev).filter(([k]) => k !== "platform:secrets")), ["platform:secrets", "expected a mapping"]],
     ["an even number of Vault servers", vault(dev, { replicas: 2 }), ["platform:secrets.vault.replicas", "2", "odd number"]],
     ["one Vault server in production", vault(prod, { replicas: 1 }), ["platform:secrets.vault.replicas", "at least 3 replicas (HA raft) in production"]],
     ["an even HA count in production", vault(prod, { replicas: 4 }), ["platform:secrets.vault.replicas", "odd number"]],

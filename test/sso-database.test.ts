@@ -15,7 +15,7 @@ const database = (raw: Raw, value: Record<string, unknown>): Raw => {
 };
 
 const cases: BadInput[] = [
-    ["no sso section", Object.fromEntries(Object.entries(dev).filter(([k]) => k !== "platform:sso")), ["platform:sso", "expected object"]],
+    ["no sso section", Object.fromEntries(Object.entries(dev).filter(([k]) => k !== "platform:sso")), ["platform:sso", "expected a mapping"]],
     ["an engine version that is a minor release", database(dev, { engineVersion: "17.7" }), ["platform:sso.database.engineVersion", '"17.7"', "PostgreSQL major version"]],
     ["an engine version unquoted", database(dev, { engineVersion: 17 }), ["platform:sso.database.engineVersion"]],
     ["an instance class not db.<family>.<size>", database(dev, { instanceClass: "t4g.small" }), ["platform:sso.database.instanceClass", '"t4g.small"', "db.<family>.<size>"]],
