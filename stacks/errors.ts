@@ -46,7 +46,7 @@ const BOUND_UNIT: Readonly<Record<string, string>> = { string: " characters", ar
  */
 export function platformMessage(issue: z.core.$ZodRawIssue): string | undefined {
     if (issue.code === "invalid_type") return `expected ${EXPECTED_TYPE[issue.expected] ?? issue.expected}`;
-    if (issue.code === "invalid_value") return `expected ${issue.values.map(String).join(" | ")}`;
+    if (issue.code === "invalid_value") return `expected one of ${issue.values.map(String).join(" | ")}`;
     if (issue.code === "too_big") return `expected ${issue.inclusive ? "at most" : "less than"} ${issue.maximum}${BOUND_UNIT[issue.origin] ?? ""}`;
     if (issue.code === "too_small") return `expected ${issue.inclusive ? "at least" : "more than"} ${issue.minimum}${BOUND_UNIT[issue.origin] ?? ""}`;
     return undefined;
