@@ -29,6 +29,7 @@ const badInputs: BadInput[] = [
     ["existing zone that does not contain the domain", ingress({ hostedZone: { mode: "Existing", zoneName: "other.example" } }), ["platform:ingress.hostedZone.zoneName", '"other.example"', "the zone of dev.platform.acme.example"]],
     ["zone name that only shares a suffix", ingress({ hostedZone: { mode: "Existing", zoneName: "acme.example.com" }, domain: "platform.notacme.example.com" }), ["platform:ingress.hostedZone.zoneName", "the zone of platform.notacme.example.com"]],
     ["existing zone with a parent", ingress({ hostedZone: { mode: "Existing", zoneId: "Z04517273ACME", parentZoneId: "Z0PARENT0001" } }), ["platform:ingress.hostedZone.parentZoneId", "only with mode Delegated"]],
+    ["delegated zone with a name", ingress({ hostedZone: { mode: "Delegated", zoneName: "acme.example" } }), ["platform:ingress.hostedZone", "no zoneId/zoneName with mode Delegated"]],
     ["delegated zone with an id", ingress({ hostedZone: { mode: "Delegated", zoneId: "Z04517273ACME" } }), ["platform:ingress.hostedZone", "no zoneId/zoneName with mode Delegated"]],
     ["unknown hosted zone key", ingress({ hostedZone: { mode: "Delegated", zone: "x" } }), ["platform:ingress.hostedZone.zone", "unknown key", "zoneId"]],
     ["load balancer scheme typo", part("loadBalancer", { scheme: "public" }), ["platform:ingress.loadBalancer.scheme", '"public"', "internet-facing | internal"]],
@@ -56,5 +57,12 @@ describe("config: bad ingress input is rejected with key, value and expectation"
         const raw = ingress({ certificates: { email: "ops@acme.example" }, externalDns: undefined });
         const cfg = parsePlatformConfig(raw, "platform");
         assert.deepStrictEqual([cfg.ingress.certificates.issuer, cfg.ingress.externalDns.policy], ["letsencrypt-production", "sync"]);
+    });
+
+    it("finds an existing zone by the domain's own name or a parent's", () => {
+        for (const zoneName of ["dev.platform.acme.example", "platform.acme.example", "acme.example"]) {
+            const cfg = parsePlatformConfig(ingress({ hostedZone: { mode: "Existing", zoneName } }), "platform");
+            assert.deepStrictEqual(cfg.ingress.hostedZone, { mode: "Existing", zoneName }, zoneName);
+        }
     });
 });
