@@ -3,29 +3,12 @@
 import * as assert from "assert";
 import { named, ofType } from "./helpers";
 import { describePlan } from "./plans";
+import { ACCOUNT, doc, podIdentityTrust } from "./production-expected";
 
-const ACCOUNT = "222222222222";
 const KEY_ADMIN = { Sid: "AccountAdministration", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: "kms:*", Resource: "*" };
 const EBS_KEY = `arn:aws:kms:eu-west-1:${ACCOUNT}:key/platform-cluster-ebs-key`;
 const QUEUE = `arn:aws:sqs:eu-west-1:${ACCOUNT}:acme-prod-karpenter`;
 const ZONES = ["eu-west-1a", "eu-west-1b", "eu-west-1c"];
-const doc = (...Statement: unknown[]) => ({ Version: "2012-10-17", Statement });
-/** The trust EKS Pod Identity documents, for one service account of this cluster. */
-const podIdentityTrust = (namespace: string, serviceAccount: string) =>
-    doc({
-        Sid: "AllowEksAuthToAssumeRoleForPodIdentity",
-        Effect: "Allow",
-        Principal: { Service: "pods.eks.amazonaws.com" },
-        Action: ["sts:AssumeRole", "sts:TagSession"],
-        Condition: {
-            StringEquals: {
-                "aws:SourceAccount": ACCOUNT,
-                "aws:RequestTag/eks-cluster-arn": `arn:aws:eks:eu-west-1:${ACCOUNT}:cluster/acme-prod`,
-                "aws:RequestTag/kubernetes-namespace": namespace,
-                "aws:RequestTag/kubernetes-service-account": serviceAccount,
-            },
-        },
-    });
 
 describePlan("cluster details: the production plan in full", "prod", ({ plan, res, the, urn }) => {
     const json = (name: string, key: string) => JSON.parse(the(name)[key]);

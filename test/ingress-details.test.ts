@@ -8,8 +8,8 @@ import * as path from "path";
 import { PROJECT_DIR } from "../plan/engine";
 import { named, ofType } from "./helpers";
 import { describePlan } from "./plans";
+import { ACCOUNT, doc, podIdentityTrust } from "./production-expected";
 
-const ACCOUNT = "222222222222";
 const ZONE = "Z04517273ACMEPLATFORM";
 const ZONE_ARN = `arn:aws:route53:::hostedzone/${ZONE}`;
 const DOMAIN = "platform.acme.example";
@@ -19,22 +19,6 @@ const CRITICAL = [{ key: "CriticalAddonsOnly", operator: "Exists" }];
 const PLATFORM_LABELS = { "platform.io/namespace-role": "platform", "pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/warn": "restricted" };
 const OIDC = "oidc.eks.eu-west-1.amazonaws.com/id/147147147147147147147147147147";
 const DNS01_ROLE = `arn:aws:iam::${ACCOUNT}:role/platform-ingress-certificates-gateway-dns01-role`;
-const doc = (...Statement: unknown[]) => ({ Version: "2012-10-17", Statement });
-const podIdentityTrust = (namespace: string, serviceAccount: string) =>
-    doc({
-        Sid: "AllowEksAuthToAssumeRoleForPodIdentity",
-        Effect: "Allow",
-        Principal: { Service: "pods.eks.amazonaws.com" },
-        Action: ["sts:AssumeRole", "sts:TagSession"],
-        Condition: {
-            StringEquals: {
-                "aws:SourceAccount": ACCOUNT,
-                "aws:RequestTag/eks-cluster-arn": `arn:aws:eks:eu-west-1:${ACCOUNT}:cluster/acme-prod`,
-                "aws:RequestTag/kubernetes-namespace": namespace,
-                "aws:RequestTag/kubernetes-service-account": serviceAccount,
-            },
-        },
-    });
 const release = (chart: string, name: string, namespace: string, repo: string, version: string, values: unknown) => ({
     chart,
     compat: "true",
