@@ -148,9 +148,12 @@ export function fakeInvoke(cloud: FakeCloud, args: pulumi.runtime.MockCallArgs):
             return { arn, userName, path: arn.slice(arn.indexOf(":user") + 5, -userName.length), userId: `AIDA${stableOctet(arn)}OFFLINE`, id: userName };
         }
         case "aws:route53/getZone:getZone": {
-            const inputs = args.inputs as { zoneId?: string; name?: string };
+            const inputs = args.inputs as { zoneId?: string; name?: string; privateZone?: boolean };
             const wanted = inputs.zoneId ?? inputs.name ?? "";
-            if (cloud.hostedZones && !cloud.hostedZones.includes(wanted)) throw invokeError(`no matching Route 53 Hosted Zone found (${wanted})`);
+            // The fake account's zones are public: a lookup of a private zone finds none, as Route 53 would.
+            if ((cloud.hostedZones && !cloud.hostedZones.includes(wanted)) || inputs.privateZone === true) {
+                throw invokeError(`no matching Route 53 Hosted Zone found (${wanted})`);
+            }
             const zoneId = inputs.zoneId ?? `Z${String(stableOctet(inputs.name ?? "")).padStart(3, "0")}OFFLINEPLAN`;
             const name = inputs.name ?? `zone-${zoneId.toLowerCase()}.example`;
             return {

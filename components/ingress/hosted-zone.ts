@@ -15,9 +15,8 @@ export interface HostedZoneArgs {
     readonly parentZoneId?: string;
     /**
      * Protect a created zone and keep it on destroy (its records are the environment's public names).
-     * @default false
      */
-    readonly protect?: boolean;
+    readonly protect: boolean;
     /** The setting that names this zone, for the message when an existing zone is missing. */
     readonly configKey: string;
 }
@@ -34,7 +33,7 @@ export class HostedZone extends pulumi.ComponentResource {
 
     constructor(name: string, args: HostedZoneArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:ingress:HostedZone", name, {}, opts);
-        const protect = args.protect ?? false;
+        const protect = args.protect;
         if (args.mode === "Existing") {
             const query = args.zoneId !== undefined ? { zoneId: args.zoneId, privateZone: false } : { name: args.zoneName, privateZone: false };
             const zone = prerequisite(aws.route53.getZone(query, { parent: this }), args.configKey, `public hosted zone ${args.zoneId ?? args.zoneName}`);

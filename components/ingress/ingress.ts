@@ -40,9 +40,8 @@ export interface IngressArgs {
     readonly dnsOwnerId: string;
     /**
      * Protect a created hosted zone (production).
-     * @default false
      */
-    readonly protect?: boolean;
+    readonly protect: boolean;
 }
 
 /** What other layers need to publish a service through the shared Gateway. */
