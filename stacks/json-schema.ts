@@ -26,7 +26,7 @@ function encryptedStrings(schema: unknown): unknown {
 }
 
 /** One key's schema as a stack file holds it. */
-export function keyJsonSchema(schema: z.ZodType, secret: boolean): JsonSchema {
+function keyJsonSchema(schema: z.ZodType, secret: boolean): JsonSchema {
     const { $schema: _draft, ...json } = z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as JsonSchema;
     return secret ? (encryptedStrings(json) as JsonSchema) : json;
 }
