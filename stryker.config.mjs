@@ -55,7 +55,9 @@ export default {
     // test/mutation-coverage.ts credits what a suite's `before` hooks run (the stack plans) to that suite's tests.
     mochaOptions: { "no-config": true, spec: chosen.spec, require: ["tsx/cjs", "plan/startup.ts", "test/mutation-coverage.ts"] },
     checkers: ["typescript"],
-    tsconfigFile: "tsconfig.dev.json",
+    // TypeScript 7 (scripts/mutation.mjs links it), on tsconfig.dev.json adapted to it (tsconfig.mutation.json).
+    tsconfigFile: "tsconfig.mutation.json",
+    typescriptChecker: { experimentalNativePreview: true },
     mutate: chosen.mutate,
     // perTest runs, per mutant, the tests that reached it (a suite's `before` hooks count for each of its tests, see
     // test/mutation-coverage.ts); MUTATION_COVERAGE=all runs every spec test per mutant (same result, slower).
