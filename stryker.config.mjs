@@ -9,7 +9,7 @@ const LAYERS = {
     cluster: { mutate: ["components/cluster/**/*.ts"], spec: ["test/cluster.test.ts", "test/cluster-details.test.ts", "test/options.test.ts", "test/invariants.test.ts", "test/prerequisites.test.ts"] },
     storage: { mutate: ["components/storage/**/*.ts"], spec: ["test/storage.test.ts", "test/storage-details.test.ts", "test/backup.test.ts"] },
     backup: { mutate: ["components/backup/**/*.ts"], spec: ["test/backup.test.ts", "test/backup-details.test.ts", "test/storage-config.test.ts"] },
-    ingress: { mutate: ["components/ingress/**/*.ts"], spec: ["test/ingress.test.ts", "test/ingress-details.test.ts", "test/finalizer-cleanup.test.ts", "test/prerequisites.test.ts"] },
+    ingress: { mutate: ["components/ingress/**/*.ts"], spec: ["test/ingress.test.ts", "test/ingress-details.test.ts", "test/finalizer-cleanup.test.ts", "test/prerequisites.test.ts", "test/ingress-config.test.ts"] },
     // Shared helpers are pinned where each layer uses them: every layer's detail tests run against them.
     shared: {
         mutate: ["components/shared/**/*.ts", "components/platform/**/*.ts"],

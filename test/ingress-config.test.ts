@@ -21,6 +21,8 @@ const badInputs: BadInput[] = [
     ["issuer that does not exist", part("certificates", { issuer: "letsencrypt" }), ["platform:ingress.certificates.issuer", '"letsencrypt"', "letsencrypt-staging | letsencrypt-production"]],
     ["staging issuer in production", part("certificates", { issuer: "letsencrypt-staging" }, prod), ["platform:ingress.certificates.issuer", "letsencrypt-production in production"]],
     ["zone id in lower case", ingress({ hostedZone: { mode: "Existing", zoneId: "z04517273acme" } }), ["platform:ingress.hostedZone.zoneId", '"z04517273acme"', "hosted zone id like Z0123456789ABCDEFGHIJ"]],
+    ["zone id with a suffix", ingress({ hostedZone: { mode: "Existing", zoneId: "Z04517273ACME-old" } }), ["platform:ingress.hostedZone.zoneId", '"Z04517273ACME-old"', "hosted zone id"]],
+    ["domain over 253 characters", ingress({ domain: `${"a".repeat(62)}.`.repeat(4) + "example" }), ["platform:ingress.domain", "DNS name"]],
     ["zone id given as an ARN", ingress({ hostedZone: { mode: "Existing", zoneId: "arn:aws:route53:::hostedzone/Z123456" } }), ["platform:ingress.hostedZone.zoneId", "hosted zone id"]],
     ["parent zone id malformed", ingress({ hostedZone: { mode: "Delegated", parentZoneId: "acme.example" } }), ["platform:ingress.hostedZone.parentZoneId", '"acme.example"', "hosted zone id"]],
     ["zone mode typo", ingress({ hostedZone: { mode: "Create" } }), ["platform:ingress.hostedZone.mode", '"Create"', "Existing | Delegated"]],
@@ -57,6 +59,14 @@ describe("config: bad ingress input is rejected with key, value and expectation"
         const raw = ingress({ certificates: { email: "ops@acme.example" }, externalDns: undefined });
         const cfg = parsePlatformConfig(raw, "platform");
         assert.deepStrictEqual([cfg.ingress.certificates.issuer, cfg.ingress.externalDns.policy], ["letsencrypt-production", "sync"]);
+    });
+
+    it("takes one-character labels, as DNS does", () => {
+        for (const domain of ["a.acme.example", "platform.a.example", "platform.acme.x"]) {
+            // The example tenants' hostnames sit under the example domain: only the domain's own key matters here.
+            const raw = { ...ingress({ domain, hostedZone: { mode: "Delegated" } }), "platform:tenants": JSON.stringify({ list: [] }) };
+            assert.strictEqual(parsePlatformConfig(raw, "platform").ingress.domain, domain);
+        }
     });
 
     it("finds an existing zone by the domain's own name or a parent's", () => {

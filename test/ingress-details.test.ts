@@ -301,6 +301,70 @@ describePlan("ingress details: the production plan in full", "prod", ({ plan, re
         assert.deepStrictEqual(binding.dependsOn, [role.urn]);
     });
 
+    it("approves Vault's and Keycloak's private CAs: each CA certificate from its root only, server names from its CA only, in its namespace", () => {
+        const policy = (name: string, issuerName: string, namespace: string, allowed: unknown) => ({
+            apiVersion: "policy.cert-manager.io/v1alpha1",
+            kind: "CertificateRequestPolicy",
+            metadata: { name },
+            spec: { allowed, selector: { issuerRef: { group: "cert-manager.io", kind: "Issuer", name: issuerName }, namespace: { matchNames: [namespace] } } },
+        });
+        const caUsages = ["digital signature", "key encipherment", "cert sign"];
+        const serverUsages = ["digital signature", "key encipherment", "server auth", "client auth"];
+        const names = (service: string, namespace: string) => [service, `${service}.${namespace}`, `${service}.${namespace}.svc`, `${service}.${namespace}.svc.cluster.local`];
+        assert.deepStrictEqual(
+            the("platform-secrets-vault-ca-certificate-policy"),
+            policy("vault-ca", "vault-root", "vault", { commonName: { required: true, value: "Vault internal CA" }, isCA: true, usages: caUsages }),
+        );
+        assert.deepStrictEqual(
+            the("platform-secrets-vault-servers-certificate-policy"),
+            policy("vault-servers", "vault-ca", "vault", {
+                dnsNames: {
+                    required: true,
+                    values: [...names("vault", "vault"), ...names("vault-active", "vault"), ...names("vault-standby", "vault"), "*.vault-internal", "*.vault-internal.vault.svc", "*.vault-internal.vault.svc.cluster.local"],
+                },
+                ipAddresses: { values: ["127.0.0.1"] },
+                usages: serverUsages,
+            }),
+        );
+        assert.deepStrictEqual(
+            the("platform-sso-keycloak-ca-certificate-policy"),
+            policy("keycloak-ca", "keycloak-root", "keycloak", { commonName: { required: true, value: "Keycloak internal CA" }, isCA: true, usages: caUsages }),
+        );
+        assert.deepStrictEqual(
+            the("platform-sso-keycloak-servers-certificate-policy"),
+            policy("keycloak-servers", "keycloak-ca", "keycloak", { dnsNames: { required: true, values: names("keycloak-service", "keycloak") }, usages: serverUsages }),
+        );
+        for (const name of ["vault-ca", "vault-servers", "keycloak-ca", "keycloak-servers"]) {
+            const prefix = name.startsWith("vault") ? "platform-secrets-" : "platform-sso-";
+            const role = typed("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", `${prefix}${name}-certificate-policy-use`);
+            const binding = typed("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", `${prefix}${name}-certificate-policy-use`);
+            assert.deepStrictEqual(role.inputs.rules, [{ apiGroups: ["policy.cert-manager.io"], resourceNames: [name], resources: ["certificaterequestpolicies"], verbs: ["use"] }], name);
+            assert.deepStrictEqual(binding.inputs.subjects, [{ kind: "ServiceAccount", name: "cert-manager", namespace: "cert-manager" }], name);
+            assert.deepStrictEqual(binding.inputs.roleRef, { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: `cert-manager-policy:${name}` }, name);
+            assert.deepStrictEqual(deps(`${prefix}${name}-certificate-policy`), [urn("platform-ingress-certificates-approver-policy")], name);
+            for (const r of [role, binding, res(`${prefix}${name}-certificate-policy`)]) assert.strictEqual(r.parent, urn("platform-ingress-certificates"), r.name);
+        }
+    });
+
+    it("has the Gateway verify Vault's and Keycloak's certificates on the way to them (BackendTLSPolicy), after the Gateway", () => {
+        const backendTls = (name: string, namespace: string, service: string, caSecret: string) => ({
+            apiVersion: "gateway.networking.k8s.io/v1",
+            kind: "BackendTLSPolicy",
+            metadata: { name, namespace },
+            spec: {
+                targetRefs: [{ group: "", kind: "Service", name: service }],
+                validation: { caCertificateRefs: [{ group: "", kind: "Secret", name: caSecret }], hostname: `${service}.${namespace}.svc` },
+            },
+        });
+        assert.deepStrictEqual(the("vault-vault-backend-tls"), backendTls("vault", "vault", "vault-active", "vault-server-tls"));
+        assert.deepStrictEqual(the("keycloak-sso-backend-tls"), backendTls("sso", "keycloak", "keycloak-service", "keycloak-server-tls"));
+        assert.deepStrictEqual(deps("vault-vault-backend-tls"), [urn("platform-ingress-gateway"), urn("platform-secrets-vault-vault")]);
+        assert.deepStrictEqual(res("vault-vault-backend-tls").parent, urn("platform-secrets-vault"));
+        // Each route waits for its backend's policy, so no request reaches the service unverified.
+        assert.ok(deps("vault-vault-route").includes(urn("vault-vault-backend-tls")));
+        assert.ok(deps("keycloak-sso-route").includes(urn("keycloak-sso-backend-tls")));
+    });
+
     it("issues the wildcard certificate from the production issuer with a rotated ECDSA key, after its issuers, policy and clean-up", () => {
         assert.deepStrictEqual(the("platform-ingress-certificates-gateway-certificate"), {
             apiVersion: "cert-manager.io/v1",
@@ -485,6 +549,14 @@ describePlan("ingress details: the production plan in full", "prod", ({ plan, re
 });
 
 describePlan("ingress details: the development plan's own zone", "dev", ({ res, the }) => {
+    it("runs single controllers without disruption budgets that could never be met", () => {
+        const certManager = the("platform-ingress-certificates-cert-manager").values;
+        for (const part of [certManager, certManager.webhook, certManager.cainjector, the("platform-ingress-certificates-approver-policy").values]) {
+            assert.deepStrictEqual([part.replicaCount, part.podDisruptionBudget], [1, { enabled: false, minAvailable: 1 }]);
+        }
+        assert.deepStrictEqual(the("platform-ingress-envoy-gateway").values.podDisruptionBudget, { minAvailable: 0 });
+    });
+
     it("creates a delegated zone for the stack's domain, disposable in development", () => {
         assert.deepStrictEqual(the("platform-ingress-zone-zone"), { comment: "Platform names under dev.platform.acme.example", forceDestroy: true, name: "dev.platform.acme.example" });
         assert.deepStrictEqual([res("platform-ingress-zone-zone").protect, res("platform-ingress-zone-zone").retainOnDelete], [false, false]);

@@ -1,4 +1,5 @@
 import * as assert from "assert";
+import * as k8s from "@pulumi/kubernetes";
 import { planStack, Plan, PlannedResource, PROJECT_DIR, record } from "../plan/engine";
 import { readStackConfig } from "../plan/stack-files";
 import { parsePlatformConfig } from "../stacks/config";
@@ -93,8 +94,12 @@ describe("ingress decisions", () => {
             ["a ClusterIssuer (none is the platform's)", request("platform-gateway", ["example.com"], { ...issuerRef, kind: "ClusterIssuer" }), false],
             ["a client-auth usage", { ...request("team-a", ["shop.example.com"]), usages: ["client auth"] }, false],
             ["no names at all", request("team-a", []), false],
+            ["a server-auth usage with a client-auth one", { ...request("team-a", ["shop.example.com"]), usages: [...usages, "client auth"] }, false],
+            ["a namespace any of the policy's names matches", request("team-b", ["shop.example.com"]), true],
         ];
-        for (const [what, r, want] of table) assert.strictEqual(approved([gateway, team], r), want, what);
+        const twoNamespaces = { spec: { ...team.spec, selector: { ...team.spec.selector, namespace: { matchNames: ["team-a", "team-b"] } } } };
+        for (const [what, r, want] of table.slice(0, -1)) assert.strictEqual(approved([gateway, team], r), want, what);
+        for (const [what, r, want] of table.slice(-1)) assert.strictEqual(approved([twoNamespaces], r), want, what);
     });
 
     it("refuses certificate grants that would clash or could not be served", () => {
@@ -102,6 +107,8 @@ describe("ingress decisions", () => {
         assert.doesNotThrow(() => checkCertificateGrant("team-a", ok, new Set()));
         assert.throws(() => checkCertificateGrant("team-a", ok, new Set(["team-a"])), /namespace team-a already has certificate issuers/);
         assert.throws(() => checkCertificateGrant("team-a", { ...ok, dnsNames: ["shop-*.example.com"] }, new Set()), /not a DNS name or a leading-wildcard one/);
+        assert.throws(() => checkCertificateGrant("team-a", { ...ok, dnsNames: ["shop.example.com_"] }, new Set()), /not a DNS name or a leading-wildcard one/);
+        assert.doesNotThrow(() => checkCertificateGrant("team-a", { ...ok, dnsNames: ["a.example.com", "*.b.example.com"] }, new Set()));
         assert.throws(() => checkCertificateGrant("t".repeat(46), ok, new Set()), /too long for its IAM role \(at most 45 characters\)/);
         assert.doesNotThrow(() => checkCertificateGrant("t".repeat(45), ok, new Set()));
     });
@@ -351,6 +358,7 @@ describe("ingress: zone variants and the publishing helper @stack", () => {
         const [ns] = ofType(plan.resources, "aws:route53/record:Record");
         assert.deepStrictEqual([inputs(ns).zoneId, inputs(ns).name, inputs(ns).type, inputs(ns).ttl], ["Z0PARENT0001", "dev.platform.acme.example", "NS", 172800]);
         assert.deepStrictEqual(inputs(ns).records, plan.outputs.hostedZoneNameServers);
+        assert.strictEqual(ns.parent, named(plan.resources, "platform-ingress-zone").urn);
     });
 
     it("protects a created zone in production and never force-destroys it", async () => {
@@ -392,6 +400,38 @@ describe("ingress: zone variants and the publishing helper @stack", () => {
         assert.strictEqual(route.parent, named(rec.resources, "platform-storage").urn);
         assert.ok(route.dependsOn.includes(named(rec.resources, "platform-ingress-gateway").urn));
         assert.strictEqual(route.provider, named(rec.resources, "platform-cluster-k8s").urn);
+    });
+
+    it("allowCertificates refuses the gateway's namespace, a namespace granted twice and a name IAM cannot match; issuers wait for their namespace", async () => {
+        const cfg = parsePlatformConfig(dev, "platform");
+        const shop = `shop.${cfg.ingress.domain}`;
+        const problems: string[] = [];
+        const rec = await record({ project: "platform", stack: "dev", config: dev, cloud: DEV_CLOUD }, () => {
+            const platform = new Platform("platform", { project: "platform", config: cfg });
+            const certificates = platform.ingress.certificates;
+            const attempt = (f: () => void) => {
+                try {
+                    f();
+                } catch (e) {
+                    problems.push((e as Error).message);
+                }
+            };
+            attempt(() => certificates.allowCertificates("gw", "gw", { namespace: "platform-gateway", dnsNames: [shop] }));
+            attempt(() => certificates.allowCertificates("bad", "bad", { namespace: "team-c", dnsNames: [`shop-*.${cfg.ingress.domain}`] }));
+            const namespace = new k8s.core.v1.Namespace("team-a-ns", { metadata: { name: "team-a" } }, { parent: platform, provider: platform.cluster.k8sProvider });
+            certificates.allowCertificates("team-a", "team-a", { namespace: "team-a", dnsNames: [shop], namespaceResource: namespace });
+            attempt(() => certificates.allowCertificates("team-a-again", "team-a-again", { namespace: "team-a", dnsNames: [`api.${cfg.ingress.domain}`] }));
+        });
+        assert.deepStrictEqual(problems, [
+            "allowCertificates(gw): namespace platform-gateway already has certificate issuers; grant all its names at once",
+            `allowCertificates(bad): "shop-*.${cfg.ingress.domain}" is not a DNS name or a leading-wildcard one (*.name)`,
+            "allowCertificates(team-a-again): namespace team-a already has certificate issuers; grant all its names at once",
+        ]);
+        for (const issuer of ["letsencrypt-staging", "letsencrypt-production"]) {
+            const r = named(rec.resources, `team-a-issuer-${issuer}`);
+            assert.ok(r.dependsOn.includes(named(rec.resources, "team-a-ns").urn), `${issuer} waits for its namespace`);
+            assert.ok(r.dependsOn.includes(named(rec.resources, "platform-ingress-certificates-cert-manager").urn), `${issuer} waits for cert-manager`);
+        }
     });
 
     it("allowCertificates gives a tenant namespace its own issuers, DNS-01 only for its names, and approval only for them", async () => {

@@ -4,5 +4,4 @@
 import type { PolicyDocument } from "../shared/iam";
 import policy from "./load-balancer-controller-iam-policy.json";
 
-export const LOAD_BALANCER_CONTROLLER_POLICY_RELEASE = "v3.5.0";
 export const LOAD_BALANCER_CONTROLLER_POLICY = policy as unknown as PolicyDocument;
