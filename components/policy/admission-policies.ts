@@ -143,11 +143,9 @@ export function admissionPolicies(p: PolicyConfig, platformImages: readonly stri
     ];
 }
 
-/** The ClusterPolicy object of one policy, every rule with the stack's action (Audit or Enforce). */
+/** The metadata and spec of one policy's ClusterPolicy, every rule with the stack's action (Audit or Enforce). */
 export function clusterPolicySpec(policy: AdmissionPolicy, action: PolicyConfig["action"]) {
     return {
-        apiVersion: "kyverno.io/v1",
-        kind: "ClusterPolicy",
         // Ready once Kyverno has registered its webhook rules: tenant namespaces are created only after that.
         metadata: { name: policy.name, annotations: { "policies.kyverno.io/title": policy.title, "pulumi.com/waitFor": "condition=Ready", ...policy.annotations } },
         spec: {
