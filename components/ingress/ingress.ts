@@ -60,7 +60,7 @@ export interface PublishOptions {
     readonly dependsOn?: pulumi.Resource[];
 }
 
-const SERVICE_ACCOUNTS = { loadBalancerController: "aws-load-balancer-controller", certManager: "cert-manager", externalDns: "external-dns" };
+const SERVICE_ACCOUNTS = { loadBalancerController: "aws-load-balancer-controller", externalDns: "external-dns" };
 
 /**
  * Gateway API routing: pinned CRDs, Envoy Gateway, an NLB from the AWS Load Balancer Controller,
