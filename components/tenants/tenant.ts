@@ -30,8 +30,8 @@ export interface TenantArgs {
     readonly registry: Pick<RegistryRef, "keyArn" | "lifecyclePolicy">;
     /** The admission policies: the namespaces are created after them, so nothing slips in unchecked. */
     readonly policies: pulumi.Resource[];
-    /** Production: the tenant's data (bucket, repository) is protected. @default false */
-    readonly protect?: boolean;
+    /** Production: the tenant's data (bucket, repository) is protected. */
+    readonly protect: boolean;
 }
 
 /**
@@ -80,7 +80,7 @@ export class Tenant extends pulumi.ComponentResource {
             { parent: this, name },
         );
 
-        const kept = { parent: this, protect: args.protect ?? false };
+        const kept = { parent: this, protect: args.protect };
         this.repository = t.ecrRepository
             ? new aws.ecr.Repository(
                   `${name}-repository`,
