@@ -7,12 +7,13 @@ import * as path from "path";
 import { PROJECT_DIR } from "../plan/engine";
 import { readStackConfig } from "../plan/stack-files";
 import { ConfigError, parsePlatformConfig } from "../stacks/config";
+import { configKeys } from "../stacks/schema";
 
 type Json = { [key: string]: any };
 const schema = JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "docs", "stack-config.schema.json"), "utf8")) as Json;
 const keys = schema.properties.config.properties as Json;
-/** Keys whose values are secrets: the messages mask them, so the bad value is not shown. */
-const SECRET_KEYS = ["alertReceiverSecret", "ssoBrokerSecrets", "pullThroughCacheCredentials"];
+/** Keys whose values are secrets (the schema marks them): the messages mask them, so the bad value is not shown. */
+const SECRET_KEYS = Object.entries(configKeys).flatMap(([key, entry]) => ("secret" in entry && entry.secret ? [key] : []));
 
 interface Leaf {
     /** Where the value sits: top-level key, then properties and array indexes. */
