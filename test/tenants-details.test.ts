@@ -1,7 +1,8 @@
 // What the first exact mutation run of components/tenants showed no test pinned (reports/mutation/SCORES.md): the
 // namespace objects' specs in full.
 import * as assert from "assert";
-import { limitRangeSpec, networkPolicySpecs, roleBindingSpecs } from "../components/tenants/tenant-objects";
+import { limitRangeSpec, networkPolicySpecs, resourceQuotaSpec, roleBindingSpecs } from "../components/tenants/tenant-objects";
+import { signaturePolicySpec } from "../components/policy/admission-policies";
 import { tenantSchema } from "../stacks/schema-tenants";
 import { planStack, Plan, PROJECT_DIR } from "../plan/engine";
 import { readStackConfig } from "../plan/stack-files";
@@ -12,6 +13,24 @@ import { committedPlan, describePlan } from "./plans";
 const tenant = tenantSchema.parse({ name: "team-a", owners: ["alice@example.com", "bob@example.com"], costCentre: "CC-A" });
 
 describe("tenant details: what each namespace holds", () => {
+    it("caps each namespace's compute, pods and storage, and allows no load balancer or node port", () => {
+        assert.deepStrictEqual(resourceQuotaSpec(tenant, "team-a"), {
+            metadata: { name: "tenant-quota", namespace: "team-a" },
+            spec: {
+                hard: {
+                    "requests.cpu": "4",
+                    "requests.memory": "8Gi",
+                    "limits.cpu": "8",
+                    "limits.memory": "16Gi",
+                    pods: "100",
+                    "requests.storage": "100Gi",
+                    "services.loadbalancers": "0",
+                    "services.nodeports": "0",
+                },
+            },
+        });
+    });
+
     it("defaults every container's requests and limits", () => {
         assert.deepStrictEqual(limitRangeSpec(tenant, "team-a"), {
             metadata: { name: "tenant-defaults", namespace: "team-a" },
@@ -261,5 +280,57 @@ describePlan("admission policy details: the production plan in full", "prod", ({
             assert.deepStrictEqual(the(`platform-policy-${name}`), spec, name);
             assert.deepStrictEqual(res(`platform-policy-${name}`).dependsOn, [urn("platform-policy-kyverno")], name);
         }
+    });
+});
+
+describe("admission policy details: keyless signatures, and no signature check without a verifier @stack", function () {
+    this.timeout(120000);
+    let dev: Plan;
+    let unsigned: Plan;
+    before(async () => {
+        dev = await committedPlan("dev");
+        const delivery = JSON.parse(readStackConfig(PROJECT_DIR, "dev").config["platform:appDelivery"]);
+        unsigned = await planStack({ stack: "dev", configOverrides: { "platform:appDelivery": { ...delivery, signatures: { action: "Audit" } } } });
+    });
+
+    it("checks development's images against GitHub Actions' keyless identities in the public transparency log, reporting only", () => {
+        const ecr = "111111111111.dkr.ecr.eu-west-1.amazonaws.com";
+        assert.deepStrictEqual(inputs(named(dev.resources, "platform-policy-tenant-verify-image-signatures")).spec.rules, [
+            {
+                match: { any: [{ resources: { kinds: ["Pod"], namespaceSelector: { matchLabels: { "platform.io/namespace-role": "tenant" } } } }] },
+                name: "signed",
+                verifyImages: [
+                    {
+                        attestors: [{ count: 1, entries: [{ keyless: { issuer: "https://token.actions.githubusercontent.com", rekor: { url: "https://rekor.sigstore.dev" }, subjectRegExp: "^https://github\\.com/acme/.+$" } }] }],
+                        failureAction: "Audit",
+                        imageReferences: [`${ecr}/*/apps:*`, `${ecr}/*/apps@*`],
+                        imageRegistryCredentials: { providers: ["amazon"] },
+                        // Kyverno mutates digests only when it enforces.
+                        mutateDigest: false,
+                        required: true,
+                        type: "Cosign",
+                        verifyDigest: true,
+                    },
+                ],
+            },
+        ]);
+    });
+
+    it("gives the admission controller its signature reader from the policy layer, without a KMS statement for keyless signatures", () => {
+        const reader = named(dev.resources, "platform-policy-signature-reader");
+        assert.strictEqual(reader.parent, named(dev.resources, "platform-policy").urn);
+        assert.deepStrictEqual(
+            (JSON.parse(inputs(named(dev.resources, "platform-policy-signature-reader-policy")).policy).Statement as { Sid: string }[]).map((s) => s.Sid),
+            ["RegistryLogin", "ReadSignatures"],
+        );
+    });
+
+    it("has no signature policy and no signature reader when no verifier is configured", () => {
+        const policies = ofType(unsigned.resources, "kubernetes:kyverno.io/v1:ClusterPolicy").map((p) => p.name);
+        assert.strictEqual(policies.length, 7);
+        assert.ok(!policies.includes("platform-policy-tenant-verify-image-signatures"), policies.join(", "));
+        assert.deepStrictEqual(unsigned.resources.filter((r) => r.name.includes("signature-reader")), []);
+        assert.deepStrictEqual(named(unsigned.resources, "platform-policy-kyverno").dependsOn, [named(unsigned.resources, "platform-policy-namespace").urn]);
+        assert.strictEqual(signaturePolicySpec({ action: "Audit" }, ["r/*"]), undefined);
     });
 });

@@ -178,8 +178,6 @@ export function signaturePolicySpec(s: AppDeliveryConfig["signatures"], imageRef
               : { keyless: { issuer: verifier.issuer, subjectRegExp: verifier.subjectRegExp, rekor: { url: verifier.rekorUrl } } };
     if (entry === undefined) return undefined;
     return {
-        apiVersion: "kyverno.io/v1",
-        kind: "ClusterPolicy",
         metadata: {
             name: "tenant-verify-image-signatures",
             annotations: {
