@@ -100,6 +100,11 @@ describe("backup decisions", () => {
         it(`duration ${JSON.stringify(ttl)} is ${hours ?? "not a Go duration"}`, () => assert.strictEqual(durationHours(ttl), hours));
     }
     it("reads sub-second units", () => assert.ok(Math.abs(durationHours("300ms")! * 3600 - 0.3) < 1e-9));
+    it("reads every unit Go knows, down to nanoseconds", () => {
+        const hourIn = ["3600000000000ns", "3600000000us", "3600000000µs", "3600000000μs", "3600000ms", "3600s", "60m", "1h"];
+        for (const d of hourIn) assert.ok(Math.abs(durationHours(d)! - 1) < 1e-9, `${d}: ${durationHours(d)}`);
+        assert.strictEqual(hourIn.length, 8);
+    });
 
     it("includes every namespace, or the platform's own plus extras (deduplicated, sorted)", () => {
         assert.deepStrictEqual(includedNamespaces("AllNamespaces", ["vault"], []), ["*"]);

@@ -14,6 +14,7 @@ import { committedPlan } from "./plans";
 import { mapStack } from "../plan/stack-trace";
 import { replacementRefused, replacingPaths } from "../plan/replacements";
 import { carveSubnets } from "../components/network/cidr";
+import { adoptRetained } from "../components/platform/adopt";
 
 function tempProject(stackYaml: string): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-"));
@@ -288,10 +289,22 @@ describe("plan: tree, outputs and diff @stack", () => {
         // The retained flow-log group is encrypted with the retained key, not the rebuilt one: the import ignores it.
         const flowLogs = rebuild.resources.find((r) => r.name === "platform-network-flow-logs-group")!;
         assert.deepStrictEqual([flowLogs.ignoreChanges, flowLogs.inputs.kmsKeyId !== undefined], [["kmsKeyId"], true]);
+        // A bucket is adopted as it is: nothing of it is ignored.
+        assert.deepStrictEqual(rebuild.resources.find((r) => r.name === "platform-storage-access-logs-bucket")?.ignoreChanges, []);
         assert.match(renderDiff(diffPlans(plain, rebuild)), /options\.importId: \(none\) => "\/aws\/eks\/acme-prod\/cluster"/);
         // dev retains nothing, so it adopts nothing.
         const dev = await planStack({ stack: "dev", configOverrides: { "platform:adoptRetained": "true" } });
         assert.deepStrictEqual(dev.resources.filter((r) => r.importId), []);
+    });
+
+    it("refuses to adopt a retained resource whose name is unknown before deployment, and leaves the rest alone", () => {
+        const args = (type: string, props: Record<string, unknown>, retainOnDelete: boolean) => ({ type, name: "x", props, opts: { retainOnDelete } }) as unknown as pulumi.ResourceTransformationArgs;
+        assert.throws(
+            () => adoptRetained(args("aws:s3/bucket:Bucket", { bucket: pulumi.output("b") }, true)),
+            /^Error: adoptRetained: aws:s3\/bucket:Bucket x has no bucket known before deployment; pin allowedAccountIds to one account$/,
+        );
+        assert.strictEqual(adoptRetained(args("aws:s3/bucket:Bucket", { bucket: "b" }, false)), undefined);
+        assert.strictEqual(adoptRetained(args("aws:kms/key:Key", { description: "k" }, true)), undefined);
     });
 
     it("shows no difference between two plans of the same stack", async () => {
