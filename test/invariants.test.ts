@@ -141,6 +141,35 @@ describe("policy: S3 bucket baseline", () => {
         const b = block();
         const logging = res("aws:s3/bucketLogging:BucketLogging", "log", { bucket: "data", targetBucket: "b" }, { deps: [bucket.urn] });
         assert.deepStrictEqual(await run([s3BucketBaselinePolicy], bucket, b, sse({ sseAlgorithm: "AES256" }), policy([tls], [b.urn]), logging), []);
+        // Logging its own requests does not make a bucket a log bucket.
+        const itself = res("aws:s3/bucketLogging:BucketLogging", "log", { bucket: "b", targetBucket: "b" }, { deps: [bucket.urn] });
+        assert.deepStrictEqual(await run([s3BucketBaselinePolicy], bucket, b, sse({ sseAlgorithm: "AES256" }), policy([tls], [b.urn]), itself), ["b: not encrypted with a platform KMS key"]);
+    });
+    it("refuses KMS encryption without a key (the AWS-managed key), and a bucket with no encryption settings", async () => {
+        const cases: [string, PlannedResource[]][] = [
+            ["no key id", [sse({ sseAlgorithm: "aws:kms" })]],
+            ["an empty key id", [sse({ sseAlgorithm: "aws:kms", kmsMasterKeyId: "" })]],
+            ["a key id on SSE-S3", [sse({ sseAlgorithm: "AES256", kmsMasterKeyId: "arn:aws:kms:eu-west-1:1:key/k" })]],
+            ["no encryption settings", []],
+        ];
+        for (const [what, encryption] of cases) {
+            const b = block();
+            assert.deepStrictEqual(await run([s3BucketBaselinePolicy], bucket, b, ...encryption, policy([tls], [b.urn])), ["b: not encrypted with a platform KMS key"], what);
+        }
+    });
+    it("refuses a bucket without a public-access block or a policy, and settings that belong to another bucket", async () => {
+        assert.deepStrictEqual(await run([s3BucketBaselinePolicy], bucket, sse(kms)), [
+            "b: public access is not fully blocked",
+            "b: no policy denying non-TLS access to everyone, for every S3 action on the bucket and its objects",
+        ]);
+        const other = res("aws:s3/bucket:Bucket", "c", { bucket: "c" });
+        const b = block();
+        // Each setting depends on bucket b only: bucket c has none of them.
+        assert.deepStrictEqual(await run([s3BucketBaselinePolicy], bucket, other, b, sse(kms), policy([tls], [b.urn])), [
+            "c: public access is not fully blocked",
+            "c: not encrypted with a platform KMS key",
+            "c: no policy denying non-TLS access to everyone, for every S3 action on the bucket and its objects",
+        ]);
     });
 });
 
@@ -183,6 +212,57 @@ describe("policy: node baseline", () => {
             "lt: a volume without KMS encryption",
             "ng: no launch template (IMDS, disk encryption and SSH are then EKS defaults)",
         ]);
+    });
+    it("refuses a launch template with an SSH key, no disk, a disk without a KMS key, or no metadata options", async () => {
+        const lt = (name: string, inputs: Record<string, unknown>) => res("aws:ec2/launchTemplate:LaunchTemplate", name, { metadataOptions: metadata, blockDeviceMappings: [disk], ...inputs });
+        assert.deepStrictEqual(
+            await run(
+                [nodeBaselinePolicy],
+                lt("ssh", { keyName: "admin" }),
+                lt("diskless", { blockDeviceMappings: [] }),
+                lt("default-key", { blockDeviceMappings: [{ ebs: { encrypted: "true" } }] }),
+                lt("one-plain", { blockDeviceMappings: [disk, { ebs: { encrypted: "false", kmsKeyId: "k" } }] }),
+                lt("no-metadata", { metadataOptions: undefined }),
+            ),
+            [
+                "ssh: an SSH key",
+                "diskless: a volume without KMS encryption",
+                "default-key: a volume without KMS encryption",
+                "one-plain: a volume without KMS encryption",
+                "no-metadata: IMDSv2 not required",
+                "no-metadata: hop limit undefined (expected 1)",
+            ],
+        );
+    });
+    it("refuses a node group that names a launch template the stack does not create, or creates one it does not name", async () => {
+        const lt = res("aws:ec2/launchTemplate:LaunchTemplate", "lt", { metadataOptions: metadata, blockDeviceMappings: [disk] });
+        assert.deepStrictEqual(
+            await run([nodeBaselinePolicy], lt, res("aws:eks/nodeGroup:NodeGroup", "foreign", { launchTemplate: { id: "lt-0123" } }), res("aws:eks/nodeGroup:NodeGroup", "unnamed", {}, { deps: [lt.urn] })),
+            ["foreign: no launch template (IMDS, disk encryption and SSH are then EKS defaults)", "unnamed: no launch template (IMDS, disk encryption and SSH are then EKS defaults)"],
+        );
+    });
+    it("refuses a Karpenter node class with IMDSv1, no disk, or a disk without encryption or a KMS key", async () => {
+        const nc = (name: string, spec: Record<string, unknown>) =>
+            res("kubernetes:karpenter.k8s.aws/v1:EC2NodeClass", name, { spec: { metadataOptions: metadata, blockDeviceMappings: [{ ebs: { encrypted: true, kmsKeyID: "k" } }], ...spec } });
+        assert.deepStrictEqual(
+            await run(
+                [nodeBaselinePolicy],
+                nc("imdsv1", { metadataOptions: { httpTokens: "optional", httpPutResponseHopLimit: 1 } }),
+                nc("diskless", { blockDeviceMappings: [] }),
+                nc("plain", { blockDeviceMappings: [{ ebs: { encrypted: false, kmsKeyID: "k" } }] }),
+                nc("default-key", { blockDeviceMappings: [{ ebs: { encrypted: true } }] }),
+                nc("no-spec-metadata", { metadataOptions: undefined }),
+                nc("sound", {}),
+            ),
+            [
+                "imdsv1: IMDSv2 not required",
+                "diskless: a volume without KMS encryption",
+                "plain: a volume without KMS encryption",
+                "default-key: a volume without KMS encryption",
+                "no-spec-metadata: IMDSv2 not required",
+                "no-spec-metadata: hop limit undefined (expected 1)",
+            ],
+        );
     });
     it("accepts a node group on a sound launch template, and checks Karpenter's node class the same way", async () => {
         const lt = res("aws:ec2/launchTemplate:LaunchTemplate", "lt", { metadataOptions: metadata, blockDeviceMappings: [disk] });
