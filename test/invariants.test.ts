@@ -284,6 +284,32 @@ describe("policy: Helm releases", () => {
         assert.match((await run([helmReleasePolicy], release("cert-manager", "v1.21.1", { crds: { enabled: true } })))[0], /crds.keep must be true/);
         assert.deepStrictEqual(await run([helmReleasePolicy], release("velero", "12.1.0", { cleanUpCRDs: false })), []);
     });
+    it("holds every CRD-keeping chart to its safe value, by the chart's last path segment, for v3 releases and v4 charts", async () => {
+        const chart = (chart: string, values: object) => res("kubernetes:helm.sh/v4:Chart", chart, { chart, version: "1.0.0", values });
+        assert.deepStrictEqual(
+            await run(
+                [helmReleasePolicy],
+                release("oci://registry/charts/velero", "12.1.0", { cleanUpCRDs: true }),
+                chart("cert-manager-approver-policy", { crds: { keep: false } }),
+                chart("external-secrets", { crds: { annotations: {} } }),
+                chart("external-secrets-keeping", { crds: { annotations: { "helm.sh/resource-policy": "keep" } } }),
+            ),
+            [
+                "oci://registry/charts/velero: cleanUpCRDs must be false (uninstall would delete CRDs and the objects in them)",
+                "cert-manager-approver-policy: crds.keep must be true (uninstall would delete CRDs and the objects in them)",
+                'external-secrets: crds.annotations.helm.sh/resource-policy must be "keep" (uninstall would delete CRDs and the objects in them)',
+            ],
+        );
+        assert.deepStrictEqual(await run([helmReleasePolicy], res("kubernetes:helm.sh/v3:Release", "es", { chart: "external-secrets", version: "1.0.0", values: { crds: { annotations: { "helm.sh/resource-policy": "keep" } } } })), []);
+    });
+    it("accepts only exact versions: a pre-release yes, a two-part or four-part version no", async () => {
+        assert.deepStrictEqual(await run([helmReleasePolicy], release("a", "1.2.3-rc.1"), release("b", "v0.10.0")), []);
+        assert.deepStrictEqual(await run([helmReleasePolicy], release("c", "1.2"), release("d", "1.2.3.4"), release("e", "~1.2.3")), [
+            'c: chart c not pinned to an exact version ("1.2")',
+            'd: chart d not pinned to an exact version ("1.2.3.4")',
+            'e: chart e not pinned to an exact version ("~1.2.3")',
+        ]);
+    });
 });
 
 describe("policy: Kubernetes objects through the cluster provider", () => {
@@ -293,6 +319,25 @@ describe("policy: Kubernetes objects through the cluster provider", () => {
         assert.match((await run([kubernetesProviderPolicy], res("kubernetes:core/v1:Namespace", "ns")))[0], /does not go through the cluster's explicit provider/);
         const p = provider([]);
         assert.match((await run([kubernetesProviderPolicy], p, res("kubernetes:core/v1:Namespace", "ns", {}, { provider: p.urn })))[0], /does not wait for the cluster's access grants/);
+    });
+    it("refuses an explicit provider named like a default one, a provider of another package, and one waiting for something else", async () => {
+        const defaultNamed = res("pulumi:providers:kubernetes", "default_4_18_0", {}, { deps: [grant.urn] });
+        const aws = res("pulumi:providers:aws", "aws", {}, { deps: [grant.urn] });
+        const waitsForKey = res("pulumi:providers:kubernetes", "k8s", {}, { deps: [res("aws:kms/key:Key", "k").urn] });
+        assert.deepStrictEqual(
+            await run(
+                [kubernetesProviderPolicy],
+                grant, defaultNamed, aws, waitsForKey, res("aws:kms/key:Key", "k"),
+                res("kubernetes:core/v1:Namespace", "a", {}, { provider: defaultNamed.urn }),
+                res("kubernetes:core/v1:Namespace", "b", {}, { provider: aws.urn }),
+                res("kubernetes:core/v1:Namespace", "c", {}, { provider: waitsForKey.urn }),
+            ),
+            [
+                "kubernetes:core/v1:Namespace a does not go through the cluster's explicit provider",
+                "kubernetes:core/v1:Namespace b does not go through the cluster's explicit provider",
+                "provider k8s does not wait for the cluster's access grants (the first calls would be refused)",
+            ],
+        );
     });
     it("accepts an object on a provider that waits for the grants", async () => {
         const p = provider([grant.urn]);
@@ -320,6 +365,23 @@ describe("policy: prerequisites created first", () => {
             res("aws:eks/cluster:Cluster", "eks", { name: "c", enabledClusterLogTypes: ["api"] }, { deps: [group.urn] }),
         );
         assert.deepStrictEqual(v, []);
+    });
+    it("asks nothing of a flow log to S3 or a cluster without control-plane logs, and refuses a cluster waiting for another group", async () => {
+        const other = res("aws:cloudwatch/logGroup:LogGroup", "other", { name: "/aws/eks/other/cluster" });
+        assert.deepStrictEqual(
+            await run(
+                [prerequisiteOrderPolicy],
+                other,
+                res("aws:ec2/flowLog:FlowLog", "to-s3", { logDestinationType: "s3" }),
+                res("aws:ec2/flowLog:FlowLog", "waits-for-other", { logDestinationType: "cloud-watch-logs" }, { deps: [res("aws:kms/key:Key", "k").urn] }),
+                res("aws:eks/cluster:Cluster", "quiet", { name: "q", enabledClusterLogTypes: [] }),
+                res("aws:eks/cluster:Cluster", "wrong-group", { name: "c", enabledClusterLogTypes: ["audit"] }, { deps: [other.urn] }),
+            ),
+            [
+                "waits-for-other: does not wait for its log group",
+                "wrong-group: control-plane logs go to /aws/eks/c/cluster, which the cluster does not wait for (EKS would create it with unbounded retention)",
+            ],
+        );
     });
 });
 

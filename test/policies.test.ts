@@ -146,6 +146,16 @@ describe("policy: one default StorageClass", () => {
         assert.match(messages(await run(rule, cls("gp3", "false")))[0], /exactly one default StorageClass, found 0/);
         assert.match(messages(await run(rule, cls("gp3", "true"), cls("io2", "true")))[0], /found 2: gp3, io2/);
     });
+    it("asks nothing of a stack without StorageClasses, and names no default as none", async () => {
+        assert.deepStrictEqual(await run(rule, res("kubernetes:storage.k8s.io/v1:StorageClassPatch", "gp2", { metadata: { name: "gp2" } })).then(messages), [
+            "StorageClassPatch of gp2: a class this program does not create may not exist, and patching a missing object fails",
+        ]);
+        assert.deepStrictEqual(await run(rule).then(messages), []);
+        assert.deepStrictEqual(messages(await run(rule, cls("gp3", "false"), res("kubernetes:storage.k8s.io/v1:StorageClass", "bare", {}))), ["expected exactly one default StorageClass, found 0: none"]);
+    });
+    it("accepts a patch of a class the program creates", async () => {
+        assert.deepStrictEqual(messages(await run(rule, cls("gp3", "true"), res("kubernetes:storage.k8s.io/v1:StorageClassPatch", "gp3-patch", { metadata: { name: "gp3" } }))), []);
+    });
     it("refuses a patch of a class the program does not create (EKS's gp2)", async () => {
         const patch = res("kubernetes:storage.k8s.io/v1:StorageClassPatch", "gp2", { metadata: { name: "gp2" } });
         assert.match(messages(await run(rule, cls("gp3", "true"), patch))[0], /StorageClassPatch of gp2/);

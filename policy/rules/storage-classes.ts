@@ -10,9 +10,9 @@ export const singleDefaultStorageClassPolicy: StackValidationPolicy = {
     enforcementLevel: "mandatory",
     validateStack: ({ resources }, report) => {
         const classes = resources.filter((r) => r.type === CLASS);
-        if (classes.length === 0) return;
         const defaults = classes.filter((r) => r.props.metadata?.annotations?.[DEFAULT_CLASS_ANNOTATION] === "true");
-        if (defaults.length !== 1) {
+        // A stack without classes (no cluster yet) needs no default; a patch is refused either way.
+        if (classes.length > 0 && defaults.length !== 1) {
             report(`expected exactly one default StorageClass, found ${defaults.length}: ${defaults.map((r) => r.props.metadata?.name).join(", ") || "none"}`);
         }
         const created = new Set(classes.map((r) => r.props.metadata?.name));
