@@ -4,7 +4,7 @@ import * as assert from "assert";
 import { planStack, PROJECT_DIR } from "../plan/engine";
 import { readStackConfig } from "../plan/stack-files";
 import { inputs, named, ofType } from "./helpers";
-import { describePlan } from "./plans";
+import { committedPlan, describePlan } from "./plans";
 
 const SECRET = "[secret]";
 
@@ -265,5 +265,13 @@ describe("sso details: a stack that logs in to the cluster with access entries o
         );
         assert.strictEqual(ofType(plan.resources, "keycloak:openid/client:Client").length, 4);
         assert.strictEqual(inputs(named(plan.resources, "platform-secrets-config-oidc")).path, "oidc");
+    });
+});
+
+describe("sso details: a network without an isolated tier @stack", function () {
+    this.timeout(120000);
+    it("puts development's database in the private subnets", async () => {
+        const plan = await committedPlan("dev");
+        assert.deepStrictEqual(inputs(named(plan.resources, "platform-sso-database-subnets")).subnetIds, ["a", "b"].map((z) => `platform-network-private-eu-west-1${z}-id`));
     });
 });
