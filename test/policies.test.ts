@@ -100,6 +100,34 @@ describe("policy: KMS key policy principals", () => {
     it("ignores Deny statements and service principals", async () => {
         assert.deepStrictEqual(await run(rule, key([{ ...allow({ AWS: slr }), Effect: "Deny" }, allow({ Service: "logs.amazonaws.com" })])), []);
     });
+    it("accepts a bare account id, and refuses look-alikes of one", async () => {
+        assert.deepStrictEqual(await run(rule, key([allow({ AWS: "111111111111" })])), []);
+        const { Sid, ...noSid } = allow({ AWS: ["1111111111112", "x111111111111", "11111111111"] });
+        assert.strictEqual(Sid, "S");
+        assert.deepStrictEqual(messages(await run(rule, key([noSid]))), [
+            'key policy statement (no Sid): 1111111111112 is neither the account, "*" limited by kms:CallerAccount, nor a role this program creates before the key',
+            'key policy statement (no Sid): x111111111111 is neither the account, "*" limited by kms:CallerAccount, nor a role this program creates before the key',
+            'key policy statement (no Sid): 11111111111 is neither the account, "*" limited by kms:CallerAccount, nor a role this program creates before the key',
+        ]);
+    });
+    it("matches a role created first by both path and name, and only roles count", async () => {
+        const teamAdmin = res("aws:iam/role:Role", "r2", { name: "Admin", path: "/team/" });
+        const user = res("aws:iam/user:User", "Admin");
+        const refused = (arn: string) => `key policy statement S: ${arn} is neither the account, "*" limited by kms:CallerAccount, nor a role this program creates before the key`;
+        // Same name, another path; same path, another name; a user of the role's name.
+        assert.deepStrictEqual(messages(await run(rule, teamAdmin, key([allow({ AWS: "arn:aws:iam::111111111111:role/Admin" })], [teamAdmin.urn]))), [refused("arn:aws:iam::111111111111:role/Admin")]);
+        assert.deepStrictEqual(messages(await run(rule, teamAdmin, key([allow({ AWS: "arn:aws:iam::111111111111:role/team/Other" })], [teamAdmin.urn]))), [refused("arn:aws:iam::111111111111:role/team/Other")]);
+        assert.deepStrictEqual(messages(await run(rule, user, key([allow({ AWS: "arn:aws:iam::111111111111:role/Admin" })], [user.urn]))), [refused("arn:aws:iam::111111111111:role/Admin")]);
+    });
+    it("takes the account only from a provider pinned to exactly one, and skips keys without a policy", async () => {
+        const limited = allow({ AWS: "*" }, { StringEquals: { "kms:CallerAccount": "111111111111" } });
+        const provider = (ids: unknown) => res("pulumi:providers:aws", "aws", { allowedAccountIds: JSON.stringify(ids) });
+        assert.deepStrictEqual(messages(await run(rule, provider(["111111111111", "222222222222"]), key([limited]))), [
+            `key policy statement S: "*" limited to kms:CallerAccount 111111111111, but the key's account is not known to check it`,
+        ]);
+        assert.deepStrictEqual(messages(await run(rule, provider(["111111111111"]), key([limited]))), []);
+        assert.deepStrictEqual(messages(await run(rule, res("aws:kms/key:Key", "k", {}))), []);
+    });
 });
 
 describe("policy: custom resources depend on their controller", () => {
