@@ -69,6 +69,25 @@ describe("policy: AWS name lengths", () => {
         assert.deepStrictEqual(await run(rule, res("aws:eks/nodeGroup:NodeGroup", "ng", { nodeGroupNamePrefix: "p".repeat(37) })), []);
         assert.strictEqual((await run(rule, res("aws:eks/nodeGroup:NodeGroup", "ng", { nodeGroupNamePrefix: "p".repeat(38) }))).length, 1);
     });
+    it("says where each name comes from, and leaves a name unknown offline alone", async () => {
+        assert.deepStrictEqual(
+            messages(
+                await run(
+                    rule,
+                    res("aws:lb/targetGroup:TargetGroup", "tg", { name: "t".repeat(33) }),
+                    res("aws:eks/nodeGroup:NodeGroup", "ng", { nodeGroupNamePrefix: "p".repeat(38) }),
+                    res("aws:iam/role:Role", "r".repeat(57)),
+                    // The engine shows an unknown or secret name as "[unknown]" or "[secret]".
+                    res("aws:lb/targetGroup:TargetGroup", "masked", { name: "[unknown]".repeat(5) }),
+                ),
+            ),
+            [
+                `aws:lb/targetGroup:TargetGroup name can reach 33 characters (name "${"t".repeat(33)}"); AWS allows 32. Give it a shorter explicit name.`,
+                `aws:eks/nodeGroup:NodeGroup name can reach 64 characters (nodeGroupNamePrefix "${"p".repeat(38)}" + 26 generated characters); AWS allows 63. Give it a shorter explicit name.`,
+                `aws:iam/role:Role name can reach 65 characters (auto-name "${"r".repeat(57)}" + 8 random characters); AWS allows 64. Give it a shorter explicit name.`,
+            ],
+        );
+    });
     it("refuses an AWS type with no row in the table, so a new layer states its limit", async () => {
         assert.match(messages(await run(rule, res("aws:mq/broker:Broker", "b")))[0], /no row in NAME_LIMITS/);
         assert.deepStrictEqual(await run(rule, res("aws:ec2/route:Route", "r"), res("kubernetes:core/v1:Namespace", "n")), []);
