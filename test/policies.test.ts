@@ -2,6 +2,8 @@ import * as assert from "assert";
 import type { Plan, PlannedResource } from "../plan/engine";
 import { PROJECT_DIR } from "../plan/engine";
 import { listStacks } from "../plan/stack-files";
+import type { PolicyResource } from "@pulumi/policy";
+import { isComponent, jsonProp } from "../policy/rules/support";
 import { checkPolicies, renderViolations, Violation } from "../plan/policy-runner";
 import { NAME_LIMITS } from "../policy/rules/names";
 import { nameLengthPolicy } from "../policy/rules/names";
@@ -208,3 +210,18 @@ describe("policy: one default StorageClass", () => {
         assert.match(messages(await run(rule, cls("gp3", "true"), patch))[0], /StorageClassPatch of gp2/);
     });
 });
+
+describe("policy support: reading documents and telling components apart", () => {
+    it("reads a JSON document from a string or an object, and nothing else", () => {
+        assert.deepStrictEqual(jsonProp('{"Statement":[]}'), { Statement: [] });
+        assert.deepStrictEqual(jsonProp({ Statement: [] }), { Statement: [] });
+        assert.deepStrictEqual(["null", "1", '"x"', "{", "", null, undefined, 7].map(jsonProp), Array(8).fill(undefined));
+        assert.deepStrictEqual(jsonProp("[1]"), [1]);
+    });
+    it("counts a type as a component unless a provider package owns it", () => {
+        const custom = ["aws:s3/bucket:Bucket", "kubernetes:core/v1:Namespace", "random:index/randomPassword:RandomPassword", "vault:index/mount:Mount", "keycloak:index/realm:Realm", "command:local:Command", "pulumi:providers:aws"];
+        assert.deepStrictEqual(custom.filter((type) => isComponent({ type } as PolicyResource)), []);
+        assert.deepStrictEqual(["platform:platform:Platform", "platform:cluster:WorkloadIdentity", "my-aws:x:Y"].filter((type) => isComponent({ type } as PolicyResource)).length, 3);
+    });
+});
+
