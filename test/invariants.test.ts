@@ -190,6 +190,20 @@ describe("policy: IAM least privilege", () => {
         ["PassRole with PassedToService", doc(allow("iam:PassRole", "arn:aws:iam::1:role/r", { StringEquals: { "iam:PassedToService": "ec2.amazonaws.com" } })), null],
         ["a vetted unscoped action", doc(allow("pricing:GetProducts", "*")), null],
         ["a Deny with wildcards", doc({ Effect: "Deny", Action: "*", Resource: "*" }, allow("s3:GetObject", "arn:aws:s3:::b/*")), null],
+        ["an Allow without actions", doc(allow([], "arn:aws:s3:::b")), /^S: no action$/],
+        ["CreateServiceLinkedRole without AWSServiceName", doc(allow("iam:CreateServiceLinkedRole", "arn:aws:iam::1:role/aws-service-role/*")), /iam:CreateServiceLinkedRole without iam:AWSServiceName/],
+        ["CreateServiceLinkedRole with AWSServiceName", doc(allow("iam:CreateServiceLinkedRole", "*", { StringEquals: { "iam:AWSServiceName": "spot.amazonaws.com" } })), null],
+        ["a write on an account-wide ARN", doc(allow("ec2:TerminateInstances", "arn:aws:ec2:eu-west-1:1:*")), /^S: ec2:TerminateInstances on an unscoped resource without a scoping condition$/],
+        ["a write on a named resource", doc(allow("ec2:TerminateInstances", "arn:aws:ec2:eu-west-1:1:instance/*")), null],
+        ["a write on * scoped by a non-scoping key", doc(allow("ec2:TerminateInstances", "*", { StringEquals: { "aws:SourceAccount": "1" } })), /ec2:TerminateInstances on an unscoped resource/],
+        ["a write on * scoped by a look-alike region key", doc(allow("ec2:TerminateInstances", "*", { StringEquals: { "aws:RequestedRegionX": "eu-west-1" } })), /ec2:TerminateInstances on an unscoped resource/],
+        ["a write on * scoped by region", doc(allow("ec2:TerminateInstances", "*", { StringEquals: { "aws:RequestedRegion": "eu-west-1" } })), null],
+        ["a write on * scoped by EC2 resource tag", doc(allow("ec2:TerminateInstances", "*", { StringEquals: { "ec2:ResourceTag/owner": "me" } })), null],
+        ["a write on * scoped by request tags", doc(allow("ec2:CreateFleet", "*", { StringEquals: { "aws:RequestTag/owner": "me" } })), null],
+        ["a write on * scoped by tag keys", doc(allow("ec2:CreateTags", "*", { "ForAllValues:StringEquals": { "aws:TagKeys": ["owner"] } })), null],
+        ["a call named like a read without a name", doc(allow("ec2:Describe", "*")), /ec2:Describe on an unscoped resource/],
+        ["a vetted action of the load balancer controller", doc(allow("elasticloadbalancing:SetWebAcl", "*")), null],
+        ["a statement without Sid, named by its actions", doc({ Effect: "Allow", Action: "s3:*", Resource: "arn:aws:s3:::b" }), /^"s3:\*": wildcard action s3:\*$/],
     ];
     for (const [what, d, want] of table) {
         it(want ? `refuses ${what}` : `accepts ${what}`, () => {
