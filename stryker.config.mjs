@@ -16,7 +16,7 @@ const LAYERS = {
         spec: [
             "test/finalizer-cleanup.test.ts", "test/prerequisites.test.ts", "test/stacks.test.ts", "test/plan.test.ts", "test/sso-brokers.test.ts", "test/chart-contract.test.ts",
             // The Go duration parser (durationHours) is tested where Velero reads it.
-            "test/backup.test.ts",
+            "test/backup.test.ts", "test/shared-details.test.ts",
             "test/network-details.test.ts", "test/cluster-details.test.ts", "test/storage-details.test.ts", "test/backup-details.test.ts", "test/ingress-details.test.ts",
             "test/secrets-details.test.ts", "test/sso-details.test.ts", "test/observability-details.test.ts", "test/tenants-details.test.ts", "test/delivery-details.test.ts",
         ],

@@ -53,6 +53,61 @@ describe("finalizer cleanup: the pre-delete hook objects", () => {
         assert.deepStrictEqual(pod.nodeSelector, { "platform.io/node-role": "system" });
     });
 
+    it("are written out in full: RBAC for exactly the kinds, grouped by API group, and the Job that deletes and waits", () => {
+        const hook = (weight: string) => ({ "helm.sh/hook": "pre-delete", "helm.sh/hook-weight": weight, "helm.sh/hook-delete-policy": "before-hook-creation,hook-succeeded" });
+        assert.deepStrictEqual(objects, [
+            { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "velero-finalizer-cleanup", namespace: "velero", annotations: hook("-10") } },
+            {
+                apiVersion: "rbac.authorization.k8s.io/v1",
+                kind: "ClusterRole",
+                metadata: { name: "velero-finalizer-cleanup", annotations: hook("-10") },
+                rules: [
+                    { apiGroups: ["velero.io"], resources: ["restores", "datauploads"], verbs: ["get", "list", "watch", "delete"] },
+                    { apiGroups: ["karpenter.sh"], resources: ["nodeclaims"], verbs: ["get", "list", "watch", "delete"] },
+                ],
+            },
+            {
+                apiVersion: "rbac.authorization.k8s.io/v1",
+                kind: "ClusterRoleBinding",
+                metadata: { name: "velero-finalizer-cleanup", annotations: hook("-5") },
+                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "velero-finalizer-cleanup" },
+                subjects: [{ kind: "ServiceAccount", name: "velero-finalizer-cleanup", namespace: "velero" }],
+            },
+            {
+                apiVersion: "batch/v1",
+                kind: "Job",
+                metadata: { name: "velero-finalizer-cleanup", namespace: "velero", annotations: hook("0") },
+                spec: {
+                    backoffLimit: 2,
+                    activeDeadlineSeconds: 5400 + 300,
+                    template: {
+                        spec: {
+                            serviceAccountName: "velero-finalizer-cleanup",
+                            restartPolicy: "Never",
+                            nodeSelector: { "platform.io/node-role": "system" },
+                            tolerations: [{ key: "CriticalAddonsOnly", operator: "Exists" }],
+                            securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
+                            containers: [
+                                {
+                                    name: "delete-and-wait",
+                                    image: "registry.k8s.io/kubectl:v1.36.0",
+                                    command: [
+                                        "kubectl", "delete", "restores.velero.io,datauploads.velero.io,nodeclaims.karpenter.sh", "--all", "--all-namespaces", "--ignore-not-found", "--wait", "--timeout=1h30m",
+                                    ],
+                                    env: [{ name: "HOME", value: "/tmp" }],
+                                    volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+                                    resources: { requests: { cpu: "10m", memory: "64Mi" }, limits: { memory: "128Mi" } },
+                                    securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+                                },
+                            ],
+                            volumes: [{ name: "tmp", emptyDir: {} }],
+                        },
+                    },
+                },
+            },
+        ]);
+    });
+
     it("run as the restricted Pod Security level allows (non-root, no privilege, read-only root, RuntimeDefault)", () => {
         const pod = byKind("Job").spec.template.spec;
         assert.deepStrictEqual(pod.securityContext, { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } });
@@ -85,10 +140,17 @@ for (const stack of ["dev", "prod"] as const) {
         it("has one cleanup release per controller with finalizers, each from the local chart and deleting that controller's kinds", () => {
             const releases = ofType(plan.resources, "kubernetes:helm.sh/v3:Release").filter((r) => inputs(r).chart === CLEANUP_CHART);
             assert.deepStrictEqual(releases.map((r) => inputs(r).name).sort(), ["argo-cd-finalizer-cleanup", "cert-manager-finalizer-cleanup", "external-secrets-finalizer-cleanup", "gha-runner-scale-set-controller-finalizer-cleanup", "karpenter-finalizer-cleanup", "velero-finalizer-cleanup"]);
-            for (const r of releases) {
-                const controller = inputs(r).name.replace(/-finalizer-cleanup$/, "");
-                assert.deepStrictEqual(cleanupKinds({ props: inputs(r) } as any), [...FINALIZER_CLEANUPS[controller]]);
-            }
+            // Written out: the objects each controller finalizes, in the order they are deleted.
+            const kinds: Record<string, string[]> = {
+                velero: ["restores.velero.io", "datauploads.velero.io", "datadownloads.velero.io", "podvolumebackups.velero.io", "podvolumerestores.velero.io"],
+                karpenter: ["nodepools.karpenter.sh", "nodeclaims.karpenter.sh"],
+                "cert-manager": ["challenges.acme.cert-manager.io", "orders.acme.cert-manager.io"],
+                "external-secrets": ["clusterexternalsecrets.external-secrets.io", "externalsecrets.external-secrets.io", "pushsecrets.external-secrets.io"],
+                "argo-cd": ["applicationsets.argoproj.io", "applications.argoproj.io"],
+                "gha-runner-scale-set-controller": ["autoscalingrunnersets.actions.github.com"],
+            };
+            assert.deepStrictEqual(Object.keys(FINALIZER_CLEANUPS).sort(), Object.keys(kinds).sort());
+            for (const r of releases) assert.deepStrictEqual(cleanupKinds({ props: inputs(r) } as any), kinds[inputs(r).name.replace(/-finalizer-cleanup$/, "")], inputs(r).name);
         });
 
         it("Velero's waits for the Velero release (so it is uninstalled first) in Velero's namespace", () => {

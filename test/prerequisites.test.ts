@@ -3,7 +3,7 @@ import { planStack, PlanError, PROJECT_DIR } from "../plan/engine";
 import type { FakeCloud } from "../plan/fakes";
 import { readStackConfig } from "../plan/stack-files";
 import { ofType, inputs } from "./helpers";
-import { callerIsAdmin } from "../components/shared/prerequisites";
+import { callerIsAdmin, callerPrincipal, existingPrincipal, parsePrincipal, prerequisite } from "../components/shared/prerequisites";
 
 /** Plans `stack` against a fake account changed by `cloud`; returns the failure message (or fails the test). */
 async function failure(stack: string, cloud: (c: FakeCloud) => FakeCloud, configOverrides?: Record<string, unknown>): Promise<PlanError> {
@@ -83,8 +83,38 @@ describe("prerequisites: what a stack names but does not create is looked up dur
             ["arn:aws:iam::111111111111:root", false],
             // Same role name in another account: not the admin.
             ["arn:aws:sts::999999999999:assumed-role/AWSReservedSSO_Admin_0123/alice", false],
+            // Not an STS session ARN: a path after the session, or text before the ARN.
+            ["arn:aws:sts::111111111111:assumed-role/AWSReservedSSO_Admin_0123/alice/extra", false],
+            ["x-arn:aws:sts::111111111111:assumed-role/AWSReservedSSO_Admin_0123/alice", false],
         ];
         for (const [caller, want] of table) assert.strictEqual(callerIsAdmin(caller, admins), want, caller);
+        // Other partitions; the account root is never a user, even when listed.
+        assert.strictEqual(callerIsAdmin("arn:aws-us-gov:sts::111111111111:assumed-role/Admin/alice", ["arn:aws-us-gov:iam::111111111111:role/Admin"]), true);
+        assert.strictEqual(callerIsAdmin("arn:aws-cn:iam::111111111111:user/ops/alice", ["arn:aws-cn:iam::111111111111:user/ops/alice"]), true);
+        assert.strictEqual(callerIsAdmin("arn:aws:iam::111111111111:root", ["arn:aws:iam::111111111111:root"]), false);
+        assert.deepStrictEqual(callerPrincipal("x-arn:aws:iam::111111111111:user/alice"), { kind: "other", name: "x-arn:aws:iam::111111111111:user/alice" });
+    });
+
+    it("reads a role or user ARN in any partition, its name the last path segment, and nothing else", () => {
+        assert.deepStrictEqual(parsePrincipal("arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123"), { kind: "role", name: "AWSReservedSSO_Admin_0123" });
+        assert.deepStrictEqual(parsePrincipal("arn:aws-us-gov:iam::111111111111:user/ops/alice"), { kind: "user", name: "alice" });
+        const refused = ["arn:aws:iam::111111111111:role/Admin/", "x-arn:aws:iam::111111111111:role/Admin", "arn:aws:iam::111111111111:group/Admins", "arn:aws:iam::11111111111:role/Admin", "arn:aws:sts::111111111111:assumed-role/Admin/s"];
+        assert.deepStrictEqual(refused.map(parsePrincipal), refused.map(() => undefined));
+        assert.throws(() => existingPrincipal("arn:aws:iam::111111111111:group/Admins", "platform:cluster.admins[2]", {}), /^Error: platform:cluster\.admins\[2\]: arn:aws:iam::111111111111:group\/Admins is not an IAM role or user ARN$/);
+    });
+
+    it("reports the first line of a failed lookup's reason, trimmed", async () => {
+        const failed = prerequisite(Promise.reject(new Error("  NoSuchEntity: gone  \n\tat the provider")), "platform:x", "the thing") as unknown as { promise(): Promise<unknown> };
+        await assert.rejects(failed.promise(), { message: "platform:x: the thing does not exist or the deploying role cannot read it (NoSuchEntity: gone); create it first or change platform:x" });
+        const plain = prerequisite(Promise.reject("a string reason"), "platform:y", "it") as unknown as { promise(): Promise<unknown> };
+        await assert.rejects(plain.promise(), /\(a string reason\)/);
+    });
+
+    it("looks up an admin user as a user (the fake account knows it as a user only)", async () => {
+        const cluster = JSON.parse(readStackConfig(PROJECT_DIR, "dev").config["platform:cluster"]);
+        const alice = "arn:aws:iam::111111111111:user/ops/alice";
+        const plan = await planStack({ stack: "dev", cloud: (c) => ({ ...c, iamPrincipals: [...(c.iamPrincipals ?? []), alice] }), configOverrides: { "platform:cluster": { ...cluster, admins: [...cluster.admins, alice] } } });
+        assert.ok(ofType(plan.resources, "aws:eks/accessEntry:AccessEntry").some((r) => inputs(r).principalArn === alice));
     });
 
     it("leaves the next plan unaffected, and access entries name the configured ARNs once found", async () => {

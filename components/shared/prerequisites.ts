@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 
 /** First line of an invoke error, without the provider's wrapping. */
-const reason = (e: unknown) => String(e instanceof Error ? e.message : e).trim().split("\n")[0];
+const reason = (e: unknown) => String(e instanceof Error ? e.message : e).split("\n")[0].trim();
 
 /** `lookup`, or a RunError (printed without a stack trace) naming the setting and what is missing. */
 export function prerequisite<T>(lookup: Promise<T>, configKey: string, what: string): pulumi.Output<pulumi.Unwrap<T>> {
@@ -17,15 +17,21 @@ export function prerequisite<T>(lookup: Promise<T>, configKey: string, what: str
 
 const PRINCIPAL = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)((?:\/[^/]+)*)\/([^/]+)$/;
 
+/** The kind and name (last path segment) of an IAM role or user ARN; undefined for anything else. */
+export function parsePrincipal(arn: string): { kind: "role" | "user"; name: string } | undefined {
+    const m = PRINCIPAL.exec(arn);
+    return m ? { kind: m[1] as "role" | "user", name: m[3] } : undefined;
+}
+
 /**
  * An IAM role or user ARN from config, once IAM confirms it exists exactly so (path included). EKS access entries
  * refuse a principal that does not exist, and bind to its unique id: a principal re-created later needs its entry
  * replaced (README, "Access").
  */
 export function existingPrincipal(arn: string, configKey: string, opts: pulumi.InvokeOptions): pulumi.Output<string> {
-    const m = PRINCIPAL.exec(arn);
-    if (!m) throw new pulumi.RunError(`${configKey}: ${arn} is not an IAM role or user ARN`);
-    const [, kind, , name] = m;
+    const principal = parsePrincipal(arn);
+    if (!principal) throw new pulumi.RunError(`${configKey}: ${arn} is not an IAM role or user ARN`);
+    const { kind, name } = principal;
     const found = kind === "role" ? aws.iam.getRole({ name }, opts).then((r) => r.arn) : aws.iam.getUser({ userName: name }, opts).then((u) => u.arn);
     return prerequisite(found, configKey, `IAM ${kind} ${arn}`).apply((actual) => {
         if (actual !== arn) throw new pulumi.RunError(`${configKey}: IAM has ${actual}, not ${arn}; write the ARN exactly as IAM shows it (path included)`);

@@ -30,9 +30,10 @@ export interface UrlGateArgs {
     readonly baseUrl: string;
     /** What serves it: the gate is created after these (and, on destroy, deleted before them). */
     readonly dependsOn: pulumi.Resource[];
-    /** @default 900 (15 minutes: DNS propagation, certificate issuance, first start) */
-    readonly timeoutSeconds?: number;
 }
+
+/** How long a gate waits: DNS propagation, certificate issuance and a first start fit in 15 minutes. */
+export const URL_GATE_TIMEOUT_SECONDS = 900;
 
 /** The gate and the base URL, resolved only once the gate opened (in previews and offline: the URL itself). */
 export function urlGate(name: string, a: UrlGateArgs, opts: { parent: pulumi.Resource }): { gate: command.local.Command; url: pulumi.Output<string> } {
@@ -41,7 +42,7 @@ export function urlGate(name: string, a: UrlGateArgs, opts: { parent: pulumi.Res
         {
             interpreter: ["node", "-e"],
             create: WAIT_FOR_URL_SCRIPT,
-            environment: { URL: a.url, TIMEOUT_SECONDS: String(a.timeoutSeconds ?? 900) },
+            environment: { URL: a.url, TIMEOUT_SECONDS: String(URL_GATE_TIMEOUT_SECONDS) },
             logging: "stderr",
         },
         { ...opts, dependsOn: a.dependsOn },

@@ -1,0 +1,79 @@
+// What the first exact mutation run of components/shared showed no test pinned (reports/mutation/SCORES.md): the
+// private CA chain every internal TLS server gets, and the readiness gates, as the production plan holds them.
+import * as assert from "assert";
+import { WAIT_FOR_URL_SCRIPT } from "../components/shared/readiness";
+import { describePlan } from "./plans";
+
+describePlan("shared details: the private CA chain and the readiness gates in the production plan", "prod", ({ plan, res, the, urn }) => {
+    const of = (type: string, name: string) => plan().resources.find((r) => r.type === type && r.name === name)!.urn;
+    const POLICY = "kubernetes:policy.cert-manager.io/v1alpha1:CertificateRequestPolicy";
+    const BINDING = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding";
+    // Each object of the chain waits for approver-policy's grants (each policy and the binding that lets cert-manager
+    // use it), and through them for the clean-up release ordered after cert-manager.
+    const grants = (app: string) => [
+        of(POLICY, `platform-${app}-ca-certificate-policy`),
+        of(BINDING, `platform-${app}-ca-certificate-policy-use`),
+        of(POLICY, `platform-${app}-servers-certificate-policy`),
+        of(BINDING, `platform-${app}-servers-certificate-policy-use`),
+        urn("platform-ingress-certificates-finalizer-cleanup"),
+    ];
+    const issuerRef = (name: string) => ({ group: "cert-manager.io", kind: "Issuer", name });
+
+    it("signs Vault's servers with a self-signed root, a ten-year CA and its issuer, in that order", () => {
+        const vault = (role: string) => `platform-secrets-vault-${role}`;
+        assert.deepStrictEqual(the(vault("root-issuer")), { apiVersion: "cert-manager.io/v1", kind: "Issuer", metadata: { name: "vault-root", namespace: "vault" }, spec: { selfSigned: {} } });
+        assert.deepStrictEqual(res(vault("root-issuer")).dependsOn, [urn("platform-secrets-vault-namespace"), ...grants("secrets-vault")]);
+        assert.deepStrictEqual(the(vault("ca-certificate")), {
+            apiVersion: "cert-manager.io/v1",
+            kind: "Certificate",
+            metadata: { name: "vault-ca", namespace: "vault" },
+            spec: {
+                isCA: true,
+                commonName: "Vault internal CA",
+                secretName: "vault-ca",
+                duration: "87600h",
+                usages: ["digital signature", "key encipherment", "cert sign"],
+                privateKey: { algorithm: "ECDSA", size: 256 },
+                issuerRef: issuerRef("vault-root"),
+            },
+        });
+        assert.deepStrictEqual(res(vault("ca-certificate")).dependsOn, [urn(vault("root-issuer")), ...grants("secrets-vault")]);
+        assert.deepStrictEqual(the(vault("ca-issuer")), { apiVersion: "cert-manager.io/v1", kind: "Issuer", metadata: { name: "vault-ca", namespace: "vault" }, spec: { ca: { secretName: "vault-ca" } } });
+        assert.deepStrictEqual(res(vault("ca-issuer")).dependsOn, [urn("platform-secrets-vault-namespace"), ...grants("secrets-vault"), urn(vault("ca-certificate"))]);
+        assert.deepStrictEqual(res(vault("server-certificate")).dependsOn, [urn(vault("ca-issuer")), ...grants("secrets-vault")]);
+    });
+
+    it("gives Vault's server certificate its service names and loopback address, rotating its key", () => {
+        const names = ["vault", "vault-active", "vault-standby"].flatMap((s) => [s, `${s}.vault`, `${s}.vault.svc`, `${s}.vault.svc.cluster.local`]);
+        assert.deepStrictEqual(the("platform-secrets-vault-server-certificate"), {
+            apiVersion: "cert-manager.io/v1",
+            kind: "Certificate",
+            metadata: { name: "vault-server-tls", namespace: "vault" },
+            spec: {
+                secretName: "vault-server-tls",
+                dnsNames: [...names, "*.vault-internal", "*.vault-internal.vault.svc", "*.vault-internal.vault.svc.cluster.local"],
+                ipAddresses: ["127.0.0.1"],
+                duration: "8760h",
+                renewBefore: "720h",
+                usages: ["digital signature", "key encipherment", "server auth", "client auth"],
+                privateKey: { algorithm: "ECDSA", size: 256, rotationPolicy: "Always" },
+                issuerRef: issuerRef("vault-ca"),
+            },
+        });
+    });
+
+    it("gives Keycloak's server certificate no IP addresses when it names none", () => {
+        const spec = the("platform-sso-keycloak-server-certificate").spec;
+        assert.deepStrictEqual(Object.keys(spec).sort(), ["dnsNames", "duration", "issuerRef", "privateKey", "renewBefore", "secretName", "usages"]);
+        assert.deepStrictEqual(spec.dnsNames, ["keycloak-service", "keycloak-service.keycloak", "keycloak-service.keycloak.svc", "keycloak-service.keycloak.svc.cluster.local"]);
+    });
+
+    it("waits up to 15 minutes for Vault's health and Keycloak's realm through their public names, after what serves them", () => {
+        const gate = (url: string) => ({ create: WAIT_FOR_URL_SCRIPT, environment: { TIMEOUT_SECONDS: "900", URL: url }, interpreter: ["node", "-e"], logging: "stderr" });
+        assert.deepStrictEqual(the("platform-secrets-vault-ready"), gate("https://vault.platform.acme.example/v1/sys/health"));
+        assert.deepStrictEqual(res("platform-secrets-vault-ready").dependsOn, [urn("platform-secrets-bootstrap-job"), urn("vault-vault-route")]);
+        assert.deepStrictEqual(the("platform-sso-keycloak-ready"), gate("https://sso.platform.acme.example/realms/master"));
+        assert.deepStrictEqual(res("platform-sso-keycloak-ready").dependsOn, [urn("platform-sso-keycloak-server"), urn("keycloak-sso-route")]);
+        assert.strictEqual(res("platform-sso-keycloak-ready").parent, urn("platform-sso-keycloak"));
+    });
+});
