@@ -2,6 +2,9 @@
 // private CA chain every internal TLS server gets, and the readiness gates, as the production plan holds them.
 import * as assert from "assert";
 import { WAIT_FOR_URL_SCRIPT } from "../components/shared/readiness";
+import { planStack, Plan, PROJECT_DIR } from "../plan/engine";
+import { readStackConfig } from "../plan/stack-files";
+import { inputs, named, ofType } from "./helpers";
 import { describePlan } from "./plans";
 
 describePlan("shared details: the private CA chain and the readiness gates in the production plan", "prod", ({ plan, res, the, urn }) => {
@@ -75,5 +78,41 @@ describePlan("shared details: the private CA chain and the readiness gates in th
         assert.deepStrictEqual(the("platform-sso-keycloak-ready"), gate("https://sso.platform.acme.example/realms/master"));
         assert.deepStrictEqual(res("platform-sso-keycloak-ready").dependsOn, [urn("platform-sso-keycloak-server"), urn("keycloak-sso-route")]);
         assert.strictEqual(res("platform-sso-keycloak-ready").parent, urn("platform-sso-keycloak"));
+    });
+});
+
+describePlan("shared details: what the Platform hands its layers", "prod", ({ the }) => {
+    it("gives Argo CD the platform's SSO groups: admins administer, viewers read", () => {
+        assert.deepStrictEqual(the("platform-delivery-argocd").values.configs.rbac, { "policy.csv": "g, platform-admins, role:admin\ng, platform-viewers, role:readonly", "policy.default": "", scopes: "[groups]" });
+    });
+});
+
+describe("shared details: a stack pinned to two accounts, checking signatures of any image @stack", function () {
+    this.timeout(120000);
+    let plan: Plan;
+    before(async () => {
+        const delivery = JSON.parse(readStackConfig(PROJECT_DIR, "dev").config["platform:appDelivery"]);
+        plan = await planStack({
+            stack: "dev",
+            // The deploying credentials are in the second account allowed.
+            cloud: (c) => ({ ...c, accountId: "111111111111", callerArn: c.callerArn?.replace("999999999999", "111111111111") }),
+            configOverrides: {
+                "platform:allowedAccountIds": ["999999999999", "111111111111"],
+                "platform:appDelivery": { ...delivery, signatures: { ...delivery.signatures, imageReferences: ["ghcr.io/acme/*"] } },
+            },
+        });
+    });
+
+    it("names buckets after the account it runs in, not the first one allowed", () => {
+        const names = ofType(plan.resources, "aws:s3/bucket:Bucket").map((b) => inputs(b).bucket as string);
+        assert.deepStrictEqual(names.sort(), ["acme-dev-loki-111111111111-eu-west-1", "acme-dev-tempo-111111111111-eu-west-1", "acme-dev-velero-111111111111-eu-west-1"]);
+        assert.deepStrictEqual(JSON.parse(inputs(named(plan.resources, "platform-aws")).allowedAccountIds), ["999999999999", "111111111111"]);
+    });
+
+    it("lets the signature reader read every repository when other images are checked too", () => {
+        const read = JSON.parse(inputs(named(plan.resources, "platform-policy-signature-reader-policy")).policy).Statement.find((s: { Sid: string }) => s.Sid === "ReadSignatures");
+        assert.strictEqual(read.Resource, "arn:aws:ecr:eu-west-1:111111111111:repository/*");
+        const rule = inputs(named(plan.resources, "platform-policy-tenant-verify-image-signatures")).spec.rules[0];
+        assert.deepStrictEqual(rule.verifyImages[0].imageReferences, ["ghcr.io/acme/*"]);
     });
 });
