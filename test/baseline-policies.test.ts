@@ -41,6 +41,11 @@ describe("policies: the pack has at least 25 rules, each named in the README's t
         const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
         for (const n of names) assert.ok(readme.includes(`| \`${n}\` |`), `README lacks ${n}`);
     });
+    it("describes each rule in a sentence (what `pulumi preview --policy-pack` shows) and makes every rule mandatory", () => {
+        const undescribed = PLATFORM_POLICIES.filter((p) => !/^[A-Z].{30,}\.$/.test(p.description ?? "")).map((p) => p.name);
+        assert.deepStrictEqual(undescribed, []);
+        assert.deepStrictEqual(PLATFORM_POLICIES.filter((p) => p.enforcementLevel !== "mandatory").map((p) => p.name), []);
+    });
 });
 
 describe("policy: security groups not open to the internet", () => {

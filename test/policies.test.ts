@@ -90,6 +90,46 @@ describe("policy: AWS name lengths", () => {
             ],
         );
     });
+    it("holds each type to AWS's documented limit, through its name property, its prefix property and its auto-name", async () => {
+        // [type, name property, prefix property, AWS's limit, suffix the provider adds to an auto-name (0: not auto-named)]
+        const rows: [string, string, string | undefined, number, number][] = [
+            ["aws:iam/role:Role", "name", "namePrefix", 64, 8],
+            ["aws:iam/policy:Policy", "name", "namePrefix", 128, 8],
+            ["aws:iam/rolePolicy:RolePolicy", "name", "namePrefix", 128, 8],
+            ["aws:iam/instanceProfile:InstanceProfile", "name", "namePrefix", 128, 8],
+            ["aws:cloudwatch/eventRule:EventRule", "name", "namePrefix", 64, 8],
+            ["aws:cloudwatch/eventTarget:EventTarget", "targetId", undefined, 64, 8],
+            ["aws:cloudwatch/logGroup:LogGroup", "name", "namePrefix", 512, 8],
+            ["aws:sqs/queue:Queue", "name", "namePrefix", 80, 8],
+            ["aws:lb/loadBalancer:LoadBalancer", "name", "namePrefix", 32, 8],
+            ["aws:lb/targetGroup:TargetGroup", "name", "namePrefix", 32, 8],
+            ["aws:rds/instance:Instance", "identifier", "identifierPrefix", 63, 7],
+            ["aws:rds/subnetGroup:SubnetGroup", "name", "namePrefix", 255, 8],
+            ["aws:rds/parameterGroup:ParameterGroup", "name", "namePrefix", 255, 8],
+            ["aws:s3/bucket:Bucket", "bucket", "bucketPrefix", 63, 8],
+            ["aws:s3/bucketV2:BucketV2", "bucket", "bucketPrefix", 63, 8],
+            ["aws:kms/alias:Alias", "name", "namePrefix", 256, 0],
+            ["aws:route53/zone:Zone", "name", undefined, 1024, 8],
+            ["aws:eks/cluster:Cluster", "name", undefined, 100, 8],
+            ["aws:eks/nodeGroup:NodeGroup", "nodeGroupName", "nodeGroupNamePrefix", 63, 8],
+            ["aws:efs/fileSystem:FileSystem", "creationToken", undefined, 64, 8],
+            ["aws:ec2/launchTemplate:LaunchTemplate", "name", "namePrefix", 128, 8],
+            ["aws:ec2/securityGroup:SecurityGroup", "name", "namePrefix", 255, 8],
+            ["aws:secretsmanager/secret:Secret", "name", "namePrefix", 512, 8],
+            ["aws:ecr/repository:Repository", "name", undefined, 256, 8],
+            ["aws:ecr/pullThroughCacheRule:PullThroughCacheRule", "ecrRepositoryPrefix", undefined, 30, 0],
+            ["aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate", "prefix", undefined, 30, 0],
+            ["kubernetes:helm.sh/v3:Release", "name", undefined, 53, 9],
+        ];
+        assert.deepStrictEqual(Object.keys(NAME_LIMITS).sort(), rows.map((r) => r[0]).sort());
+        const refused = async (type: string, name: string, inputs: Record<string, unknown>) => (await run(rule, res(type, name, inputs))).length === 1;
+        for (const [type, property, prefix, max, suffix] of rows) {
+            assert.deepStrictEqual([await refused(type, "n", { [property]: "x".repeat(max) }), await refused(type, "n", { [property]: "x".repeat(max + 1) })], [false, true], `${type} ${property}`);
+            if (prefix) assert.deepStrictEqual([await refused(type, "n", { [prefix]: "x".repeat(max - 26) }), await refused(type, "n", { [prefix]: "x".repeat(max - 25) })], [false, true], `${type} ${prefix}`);
+            const longest = suffix > 0 ? max - suffix : max + 100;
+            assert.deepStrictEqual([await refused(type, "x".repeat(longest), {}), await refused(type, "x".repeat(longest + 1), {})], [false, suffix > 0], `${type} auto-name`);
+        }
+    });
     it("refuses an AWS type with no row in the table, so a new layer states its limit", async () => {
         assert.match(messages(await run(rule, res("aws:mq/broker:Broker", "b")))[0], /no row in NAME_LIMITS/);
         assert.deepStrictEqual(await run(rule, res("aws:ec2/route:Route", "r"), res("kubernetes:core/v1:Namespace", "n")), []);
