@@ -8,7 +8,7 @@ import { checkPolicies, renderViolations, Violation } from "../plan/policy-runne
 import { NAME_LIMITS } from "../policy/rules/names";
 import { nameLengthPolicy } from "../policy/rules/names";
 import { keyPolicyPrincipalsPolicy } from "../policy/rules/key-policies";
-import { apiGroup, CONTROLLER_OWNERS, controllerDependencyPolicy } from "../policy/rules/controllers";
+import { apiGroup, BUILT_IN_GROUPS, CONTROLLER_OWNERS, controllerDependencyPolicy } from "../policy/rules/controllers";
 import { singleDefaultStorageClassPolicy } from "../policy/rules/storage-classes";
 import { committedPlan } from "./plans";
 
@@ -262,6 +262,66 @@ describe("policy support: reading documents and telling components apart", () =>
         const custom = ["aws:s3/bucket:Bucket", "kubernetes:core/v1:Namespace", "random:index/randomPassword:RandomPassword", "vault:index/mount:Mount", "keycloak:index/realm:Realm", "command:local:Command", "pulumi:providers:aws"];
         assert.deepStrictEqual(custom.filter((type) => isComponent({ type } as PolicyResource)), []);
         assert.deepStrictEqual(["platform:platform:Platform", "platform:cluster:WorkloadIdentity", "my-aws:x:Y"].filter((type) => isComponent({ type } as PolicyResource)).length, 3);
+    });
+});
+
+describe("policy: which controller owns which API groups", () => {
+    it("names each controller and its groups, and finds the resource that runs it", () => {
+        // What a rule sees of a resource: its type, name and inputs.
+        const pr = (type: string, name: string, props: Record<string, unknown>) => ({ type, name, props }) as unknown as PolicyResource;
+        const release = (chart: string) => pr("kubernetes:helm.sh/v3:Release", `r-${chart}`, { chart: `oci://example/charts/${chart}` });
+        const table: [string, string[], PolicyResource][] = [
+            ["Envoy Gateway (chart gateway-helm)", ["gateway.networking.k8s.io", "gateway.envoyproxy.io"], release("gateway-helm")],
+            ["cert-manager (chart cert-manager)", ["cert-manager.io", "acme.cert-manager.io"], release("cert-manager")],
+            ["approver-policy (chart cert-manager-approver-policy)", ["policy.cert-manager.io"], release("cert-manager-approver-policy")],
+            ["Karpenter (chart karpenter)", ["karpenter.sh", "karpenter.k8s.aws"], release("karpenter")],
+            ["Velero (chart velero)", ["velero.io"], release("velero")],
+            ["External Secrets (chart external-secrets)", ["external-secrets.io", "generators.external-secrets.io"], release("external-secrets")],
+            ["the snapshot-controller add-on", ["snapshot.storage.k8s.io"], pr("aws:eks/addon:Addon", "snap", { addonName: "snapshot-controller" })],
+            ["Kyverno (chart kyverno)", ["kyverno.io"], release("kyverno")],
+            ["the Prometheus Operator (chart kube-prometheus-stack)", ["monitoring.coreos.com"], release("kube-prometheus-stack")],
+            ["Argo CD (chart argo-cd)", ["argoproj.io"], release("argo-cd")],
+            ["the runner scale set controller (chart gha-runner-scale-set-controller)", ["actions.github.com"], release("gha-runner-scale-set-controller")],
+            [
+                "the Keycloak Operator (keycloak-k8s-resources kustomization)",
+                ["k8s.keycloak.org"],
+                pr("kubernetes:kustomize/v2:Directory", "kc", { directory: "https://github.com/keycloak/keycloak-k8s-resources/kubernetes?ref=26.4.0" }),
+            ],
+        ];
+        assert.deepStrictEqual(CONTROLLER_OWNERS.map((o) => [o.controller, [...o.groups]]), table.map(([controller, groups]) => [controller, groups]));
+        // Each owner recognises its own runner and no other owner's.
+        const runners = table.map(([, , runner]) => runner);
+        assert.deepStrictEqual(CONTROLLER_OWNERS.map((o) => runners.filter((r) => o.runsController(r)).map((r) => r.name)), runners.map((r) => [r.name]));
+        // Look-alikes: another add-on, an add-on name on another type, another repository, a directory that is not a URL string.
+        const keycloak = CONTROLLER_OWNERS[11];
+        const snapshot = CONTROLLER_OWNERS[6];
+        assert.deepStrictEqual(
+            [
+                snapshot.runsController(pr("aws:eks/addon:Addon", "a", { addonName: "vpc-cni" })),
+                snapshot.runsController(pr("aws:eks/podIdentityAssociation:PodIdentityAssociation", "a", { addonName: "snapshot-controller" })),
+                keycloak.runsController(pr("kubernetes:kustomize/v2:Directory", "k", { directory: "https://github.com/acme/keycloak-k8s-resources/x" })),
+                keycloak.runsController(pr("kubernetes:kustomize/v2:Directory", "k", { directory: ["https://github.com/keycloak/keycloak-k8s-resources/"] })),
+                keycloak.runsController(pr("kubernetes:helm.sh/v3:Release", "k", { directory: "https://github.com/keycloak/keycloak-k8s-resources/x" })),
+                CONTROLLER_OWNERS[4].runsController(pr("kubernetes:helm.sh/v4:Chart", "v", { chart: "velero" })),
+            ],
+            [false, false, false, false, false, false],
+        );
+    });
+
+    it("knows Kubernetes' own API groups, and reads the group of every kind of type", () => {
+        assert.deepStrictEqual([...BUILT_IN_GROUPS].sort(), [
+            "admissionregistration.k8s.io", "apiextensions.k8s.io", "apps", "autoscaling", "batch", "certificates.k8s.io", "coordination.k8s.io", "core", "discovery.k8s.io",
+            "flowcontrol.apiserver.k8s.io", "helm.sh", "kustomize", "networking.k8s.io", "node.k8s.io", "policy", "rbac.authorization.k8s.io", "resource.k8s.io",
+            "scheduling.k8s.io", "storage.k8s.io", "yaml",
+        ]);
+        const types = ["kubernetes:karpenter.sh/v1:NodePool", "kubernetes:core/v1:Namespace", "kubernetes:helm.sh/v3:Release", "kubernetes:yaml:ConfigFile", "aws:s3/bucket:Bucket", "xkubernetes:a.b/v1:C", "pulumi:providers:kubernetes"];
+        assert.deepStrictEqual(types.map(apiGroup), ["karpenter.sh", "core", "helm.sh", "yaml", undefined, undefined, undefined]);
+    });
+
+    it("leaves providers alone and refuses a kind of an unknown group", async () => {
+        assert.deepStrictEqual(messages(await run([controllerDependencyPolicy], res("kubernetes:acme.example/v1:Widget", "w"), res("kubernetes:core/v1:ConfigMap", "cm"))), [
+            "kubernetes:acme.example/v1:Widget: no controller is known for API group acme.example; add it to CONTROLLER_OWNERS (policy/rules/controllers.ts)",
+        ]);
     });
 });
 
