@@ -2,7 +2,7 @@ import * as assert from "assert";
 import { Plan, PlannedResource, PROJECT_DIR } from "../plan/engine";
 import { listStacks, readStackConfig } from "../plan/stack-files";
 import { checkPolicies, Violation } from "../plan/policy-runner";
-import { statementProblems } from "../policy/rules/iam";
+import { iamLeastPrivilegePolicy, statementProblems } from "../policy/rules/iam";
 import { podIdentityTrustPolicy } from "../policy/rules/workload-identity";
 import { keyPolicyPrincipalsPolicy } from "../policy/rules/key-policies";
 import {
@@ -205,6 +205,28 @@ describe("policy: IAM least privilege", () => {
         ["a vetted action of the load balancer controller", doc(allow("elasticloadbalancing:SetWebAcl", "*")), null],
         ["a statement without Sid, named by its actions", doc({ Effect: "Allow", Action: "s3:*", Resource: "arn:aws:s3:::b" }), /^"s3:\*": wildcard action s3:\*$/],
     ];
+    it("reports each problem of every role policy and managed policy, and skips other types and unknown documents", async () => {
+        const bad = json(doc(allow("s3:*", "arn:aws:s3:::b")));
+        assert.deepStrictEqual(
+            await run(
+                [iamLeastPrivilegePolicy],
+                res("aws:iam/rolePolicy:RolePolicy", "inline", { policy: bad }),
+                res("aws:iam/policy:Policy", "managed", { policy: bad }),
+                res("aws:s3/bucketPolicy:BucketPolicy", "bucket", { policy: bad }),
+                res("aws:iam/rolePolicy:RolePolicy", "unknown", {}),
+            ),
+            ["inline: S: wildcard action s3:*", "managed: S: wildcard action s3:*"],
+        );
+    });
+    it("anchors its patterns: a read-like name inside another action, a scoping key as a suffix, a wildcard ARN inside text", () => {
+        assert.match(statementProblems(doc(allow("ec2:TerminateInstances", "*", { StringEquals: { "x-aws:RequestedRegion": "eu-west-1" } }))).join(), /unscoped resource without a scoping condition/);
+        assert.match(statementProblems(doc(allow("custom-ec2:DescribeX.Delete", "*"))).join(), /on an unscoped resource without a scoping condition/);
+        assert.match(statementProblems(doc(allow("X:ec2:DescribeInstances", "*"))).join(), /on an unscoped resource without a scoping condition/);
+        assert.deepStrictEqual(statementProblems(doc(allow("s3:Get*", "arn:aws:s3:::*-logs"))), []);
+        assert.deepStrictEqual(statementProblems(doc(allow("s3:Get*", "prefix/arn:aws:s3:::*"))), []);
+        // One unscoped resource among scoped ones makes the statement unscoped.
+        assert.match(statementProblems(doc(allow("ec2:TerminateInstances", ["arn:aws:ec2:eu-west-1:1:instance/i-1", "*"]))).join(), /unscoped resource/);
+    });
     for (const [what, d, want] of table) {
         it(want ? `refuses ${what}` : `accepts ${what}`, () => {
             const problems = statementProblems(d);
