@@ -129,6 +129,30 @@ describe("policy: no plaintext secrets in Kubernetes", () => {
         );
         assert.deepStrictEqual(v, ["chart: values.db.password holds a literal credential", "plain: stringData is not a Pulumi secret"]);
     });
+    it("knows every spelling of a credential key, only at a key's end, and every reference that is not one", () => {
+        const literal = ["passwd", "api_key", "api-key", "apikey", "APIKey", "private_key", "private-key", "privateKey", "credential", "credentials", "client_secret", "bearerToken"];
+        assert.deepStrictEqual(plaintextCredentials(Object.fromEntries(literal.map((k) => [k, "x"]))), literal);
+        const notCredentials = ["passwordFile", "tokenPath", "secretKeyRef", "existing", "secretName", "adminSecret", "adminSecretRef", "adminSecretName"];
+        assert.deepStrictEqual(plaintextCredentials(Object.fromEntries(notCredentials.map((k) => [k, "x"]))), []);
+        // References: Grafana's file and env expansion, masked, empty; anything around them is a literal.
+        const refs = { a: { password: "$__env{PW}" }, b: { password: "[secret]" }, c: { password: "" }, d: { password: "x$__file{/s}" }, e: { password: "[secret]x" } };
+        assert.deepStrictEqual(plaintextCredentials(refs), ["d.password", "e.password"]);
+        assert.deepStrictEqual(plaintextCredentials({ existingSecretX: "x" }), []);
+        // Only the whole key names a reference: a password after "secretName" is a password.
+        assert.deepStrictEqual(plaintextCredentials({ secretNamePassword: "x" }), ["secretNamePassword"]);
+    });
+    it("checks v4 charts and both of a Secret's maps, and accepts an empty or masked map", async () => {
+        assert.deepStrictEqual(
+            await run(
+                [noPlaintextSecretsPolicy],
+                res("kubernetes:helm.sh/v4:Chart", "v4", { values: { token: "t" } }),
+                res("kubernetes:core/v1:Secret", "data", { data: { key: "dmFsdWU=" } }),
+                res("kubernetes:core/v1:Secret", "empty", { data: {}, stringData: "[secret]" }),
+                res("kubernetes:core/v1:ConfigMap", "cm", { data: { password: "p" } }),
+            ),
+            ["v4: values.token holds a literal credential", "data: data is not a Pulumi secret"],
+        );
+    });
 });
 
 describe("policy: namespaces labelled", () => {
