@@ -59,6 +59,18 @@ describe("policy: security groups not open to the internet", () => {
         );
         assert.deepStrictEqual(v.map((m) => m.split(":")[0]), ["open", "open6", "inline"]);
     });
+    it("names the open range, and checks inline IPv6 ranges and every inline rule", async () => {
+        assert.deepStrictEqual(
+            await run(
+                [securityGroupExposurePolicy],
+                res("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "open6", { cidrIpv6: "::/0" }),
+                res("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "peer", { referencedSecurityGroupId: "sg-1" }),
+                res("aws:ec2/securityGroup:SecurityGroup", "inline6", { ingress: [{ cidrBlocks: ["10.0.0.0/8"] }, { ipv6CidrBlocks: ["::/0"] }] }),
+                res("aws:ec2/securityGroup:SecurityGroup", "private", { ingress: [{ cidrBlocks: ["10.0.0.0/8", "192.168.0.0/16"] }] }),
+            ),
+            ["open6: ingress from ::/0", "inline6: inline ingress from the internet"],
+        );
+    });
 });
 
 describe("policy: the EKS endpoint", () => {
@@ -69,6 +81,10 @@ describe("policy: the EKS endpoint", () => {
         assert.deepStrictEqual(await run([eksEndpointExposurePolicy], provider("production"), res("aws:eks/cluster:Cluster", "c", { ...open, vpcConfig: { endpointPrivateAccess: true, endpointPublicAccess: true } })), ["c: public endpoint open to the internet in production"]);
         assert.match((await run([eksEndpointExposurePolicy], provider("development"), res("aws:eks/cluster:Cluster", "c", { vpcConfig: { endpointPrivateAccess: false } })))[0], /private endpoint access is off/);
         assert.deepStrictEqual(await run([eksEndpointExposurePolicy], provider("production"), res("aws:eks/cluster:Cluster", "c", CLUSTER)), []);
+        // Public endpoint off; one open range among named ones.
+        assert.deepStrictEqual(await run([eksEndpointExposurePolicy], provider("production"), res("aws:eks/cluster:Cluster", "c", { vpcConfig: { endpointPrivateAccess: true, endpointPublicAccess: false } })), []);
+        const mixed = { vpcConfig: { endpointPrivateAccess: true, endpointPublicAccess: true, publicAccessCidrs: ["198.51.100.0/24", "::/0"] } };
+        assert.deepStrictEqual(await run([eksEndpointExposurePolicy], provider("production"), res("aws:eks/cluster:Cluster", "c", mixed)), ["c: public endpoint open to the internet in production"]);
     });
 });
 
@@ -87,12 +103,16 @@ describe("policy: databases", () => {
         const prod = await run([databaseBaselinePolicy], provider("production"), res("aws:rds/instance:Instance", "d", { ...DB, multiAz: false, deletionProtection: false, backupRetentionPeriod: 3 }));
         assert.deepStrictEqual(prod, ["d: single-AZ in production", "d: no deletion protection in production", "d: backups kept under 7 days in production"]);
         assert.deepStrictEqual(await run([databaseBaselinePolicy], provider("production"), res("aws:rds/instance:Instance", "d", DB)), []);
+        const { backupRetentionPeriod: _days, ...unset } = DB;
+        assert.deepStrictEqual(await run([databaseBaselinePolicy], provider("production"), res("aws:rds/instance:Instance", "d", unset)), ["d: backups kept under 7 days in production"]);
     });
 });
 
 describe("policy: log retention, registries, deletion windows", () => {
     it("refuses a log group kept forever", async () => {
         assert.deepStrictEqual(await run([logRetentionPolicy], res("aws:cloudwatch/logGroup:LogGroup", "g", {}), res("aws:cloudwatch/logGroup:LogGroup", "ok", { retentionInDays: 30 })), ["g: no retention"]);
+        // 0 is CloudWatch's "never expire".
+        assert.deepStrictEqual(await run([logRetentionPolicy], res("aws:cloudwatch/logGroup:LogGroup", "zero", { retentionInDays: 0 }), res("aws:cloudwatch/logGroup:LogGroup", "day", { retentionInDays: 1 })), ["zero: no retention"]);
     });
     it("refuses a repository without scans, with mutable tags, or deleted with its images", async () => {
         const v = await run([registryBaselinePolicy], res("aws:ecr/repository:Repository", "r", { imageTagMutability: "MUTABLE", forceDelete: true }));
@@ -112,6 +132,7 @@ describe("policy: required tags", () => {
         const { owner: _owner, ...withoutOwner } = TAGS;
         assert.deepStrictEqual(await run([requiredTagsPolicy], provider("production", withoutOwner as Record<string, string>)), ["aws: default tags lack owner"]);
         assert.deepStrictEqual(await run([requiredTagsPolicy], provider("production")), []);
+        assert.deepStrictEqual(await run([requiredTagsPolicy], provider("production", { ...TAGS, owner: "", project: 7 as unknown as string })), ["aws: default tags lack project, owner"]);
     });
 });
 
