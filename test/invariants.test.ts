@@ -65,6 +65,9 @@ describe("policy: resources under their layer", () => {
             "inner: the Platform belongs at the stack's root",
         ]);
     });
+    it("leaves the stack resource itself alone", async () => {
+        assert.deepStrictEqual(await run([resourceTreePolicy], res("pulumi:pulumi:Stack", "p-t")), []);
+    });
     it("accepts the Platform at the root, resources below it and Pulumi's default providers", async () => {
         assert.deepStrictEqual(
             await run([resourceTreePolicy], platform, res("aws:s3/bucket:Bucket", "b", {}, { parent: platform.urn }), res("pulumi:providers:aws", "default_7_0_0", {}, { parent: stack })),
@@ -88,6 +91,14 @@ describe("policy: production data protected", () => {
     it("refuses unprotected or not-retained data in production, for every data type", async () => {
         const v = await run([productionDataPolicy], provider("production"), res("aws:kms/key:Key", "k", {}, { retain: true }), res("aws:cloudwatch/logGroup:LogGroup", "g", {}, { protect: true }));
         assert.deepStrictEqual(v, ["aws:kms/key:Key k is not protected in production", "aws:cloudwatch/logGroup:LogGroup g is not retained on delete in production"]);
+    });
+    it("holds every type that keeps data to it", async () => {
+        const types = [
+            "aws:kms/key:Key", "aws:s3/bucket:Bucket", "aws:cloudwatch/logGroup:LogGroup", "aws:efs/fileSystem:FileSystem", "aws:rds/instance:Instance", "aws:rds/cluster:Cluster",
+            "aws:ebs/volume:Volume", "aws:dynamodb/table:Table", "aws:secretsmanager/secret:Secret", "aws:route53/zone:Zone",
+        ];
+        const v = await run([productionDataPolicy], provider("production"), ...types.map((t, i) => res(t, `d${i}`, {}, { retain: true })), res("aws:iam/role:Role", "role", {}, { retain: true }));
+        assert.deepStrictEqual(v, types.map((t, i) => `${t} d${i} is not protected in production`));
     });
     it("accepts protected and retained data in production, and anything outside production", async () => {
         assert.deepStrictEqual(await run([productionDataPolicy], provider("production"), res("aws:s3/bucket:Bucket", "b", {}, { protect: true, retain: true })), []);
@@ -339,7 +350,9 @@ describe("policy: Helm releases", () => {
         assert.deepStrictEqual(await run([helmReleasePolicy], res("kubernetes:helm.sh/v3:Release", "es", { chart: "external-secrets", version: "1.0.0", values: { crds: { annotations: { "helm.sh/resource-policy": "keep" } } } })), []);
     });
     it("accepts only exact versions: a pre-release yes, a two-part or four-part version no", async () => {
-        assert.deepStrictEqual(await run([helmReleasePolicy], release("a", "1.2.3-rc.1"), release("b", "v0.10.0")), []);
+        assert.deepStrictEqual(await run([helmReleasePolicy], release("a", "1.2.3-rc.1"), release("b", "v0.10.0"), release("c", "10.20.30")), []);
+        // A safe value under a path that is not an object is not there.
+        assert.deepStrictEqual(await run([helmReleasePolicy], release("cert-manager", "1.0.0", { crds: "keep" })), ["cert-manager: crds.keep must be true (uninstall would delete CRDs and the objects in them)"]);
         assert.deepStrictEqual(await run([helmReleasePolicy], release("c", "1.2"), release("d", "1.2.3.4"), release("e", "~1.2.3")), [
             'c: chart c not pinned to an exact version ("1.2")',
             'd: chart d not pinned to an exact version ("1.2.3.4")',
@@ -404,12 +417,14 @@ describe("policy: prerequisites created first", () => {
     });
     it("asks nothing of a flow log to S3 or a cluster without control-plane logs, and refuses a cluster waiting for another group", async () => {
         const other = res("aws:cloudwatch/logGroup:LogGroup", "other", { name: "/aws/eks/other/cluster" });
+        const key = res("aws:kms/key:Key", "k");
         assert.deepStrictEqual(
             await run(
                 [prerequisiteOrderPolicy],
                 other,
+                key,
                 res("aws:ec2/flowLog:FlowLog", "to-s3", { logDestinationType: "s3" }),
-                res("aws:ec2/flowLog:FlowLog", "waits-for-other", { logDestinationType: "cloud-watch-logs" }, { deps: [res("aws:kms/key:Key", "k").urn] }),
+                res("aws:ec2/flowLog:FlowLog", "waits-for-other", { logDestinationType: "cloud-watch-logs" }, { deps: [key.urn] }),
                 res("aws:eks/cluster:Cluster", "quiet", { name: "q", enabledClusterLogTypes: [] }),
                 res("aws:eks/cluster:Cluster", "wrong-group", { name: "c", enabledClusterLogTypes: ["audit"] }, { deps: [other.urn] }),
             ),
