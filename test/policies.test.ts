@@ -171,6 +171,20 @@ describe("policy: KMS key policy principals", () => {
             'key policy statement (no Sid): 11111111111 is neither the account, "*" limited by kms:CallerAccount, nor a role this program creates before the key',
         ]);
     });
+    it("reads the account root and roles only as whole ARNs", async () => {
+        const role = res("aws:iam/role:Role", "r", { name: "Admin" });
+        const refused = (arn: string) => `key policy statement S: ${arn} is neither the account, "*" limited by kms:CallerAccount, nor a role this program creates before the key`;
+        const principals = ["arn:aws:iam::111111111111:rootx", "x-arn:aws:iam::111111111111:root", "x-arn:aws:iam::111111111111:role/Admin", "arn:aws:iam::111111111111:role/Admin/"];
+        assert.deepStrictEqual(messages(await run(rule, role, key([allow({ AWS: principals })], [role.urn]))), principals.map(refused));
+        assert.deepStrictEqual(messages(await run(rule, role, key([allow({ AWS: ["arn:aws-cn:iam::111111111111:root", "arn:aws:iam::111111111111:role/Admin"] })], [role.urn]))), []);
+    });
+    it("refuses '*' when any kms:CallerAccount is another account, and reads a bare '*' principal as everyone", async () => {
+        const root = allow({ AWS: "arn:aws:iam::111111111111:root" });
+        assert.deepStrictEqual(messages(await run(rule, key([root, allow({ AWS: "*" }, { StringEquals: { "kms:CallerAccount": ["111111111111", "999999999999"] } })]))), [
+            `key policy statement S: "*" limited to kms:CallerAccount 111111111111, 999999999999, not this key's account 111111111111`,
+        ]);
+        assert.deepStrictEqual(messages(await run(rule, key([root, allow("*", { StringEquals: { "kms:CallerAccount": "111111111111" } })]))), []);
+    });
     it("matches a role created first by both path and name, and only roles count", async () => {
         const teamAdmin = res("aws:iam/role:Role", "r2", { name: "Admin", path: "/team/" });
         const user = res("aws:iam/user:User", "Admin");
