@@ -7,7 +7,7 @@ import { PROJECT_DIR } from "../plan/engine";
 import { checkPolicies } from "../plan/policy-runner";
 import { CLEANUP_CHART, CLEANUP_CHART_NAME, cleanupObjects, FINALIZER_CLEANUPS, kubectlImage } from "../components/shared/finalizer-cleanup";
 import { durationSeconds } from "../components/shared/duration";
-import { cleanupKinds, finalizerCleanupPolicy } from "../policy/rules/controllers";
+import { cleanupJobDeadline, cleanupKinds, finalizerCleanupPolicy } from "../policy/rules/controllers";
 import { inputs, named, ofType } from "./helpers";
 import { committedPlan } from "./plans";
 
@@ -210,5 +210,25 @@ describe("policy: finalizer cleanup before the controller", () => {
     it("refuses a cleanup release whose Helm timeout (default 300 s) is shorter than its Job's deadline", async () => {
         const short = release("c", CLEANUP_CHART, objects(FINALIZER_CLEANUPS.velero), [velero.urn]);
         assert.match((await checkPolicies({ resources: [velero, short] }, rule))[0].message, /Helm waits 300 s for the pre-delete hook, less than its Job's deadline of 5700 s/);
+        // Exactly the deadline is too short too: the hook must be given time to finish after it.
+        (short.inputs as Record<string, unknown>).timeout = 5700;
+        assert.deepStrictEqual((await checkPolicies({ resources: [velero, short] }, rule)).map((v) => v.message), [
+            "c: Helm waits 5700 s for the pre-delete hook, less than its Job's deadline of 5700 s; set the release timeout above it",
+        ]);
+    });
+    it("reads a cleanup's kinds and deadline only from a Job that deletes", () => {
+        const job = (spec: object) => ({ props: { values: { objects: [{ kind: "ServiceAccount" }, { kind: "Job", spec }] } } }) as any;
+        const deleting = { activeDeadlineSeconds: 60, template: { spec: { containers: [{ command: ["kubectl", "delete", "a.x,b.y"] }] } } };
+        assert.deepStrictEqual([cleanupKinds(job(deleting)), cleanupJobDeadline(job(deleting))], [["a.x", "b.y"], 60]);
+        const cases = [
+            { props: {} },
+            { props: { values: { objects: "x" } } },
+            { props: { values: { objects: [null, { kind: "ConfigMap" }] } } },
+            job({}),
+            job({ activeDeadlineSeconds: "60", template: { spec: { containers: [] } } }),
+            job({ template: { spec: { containers: [{ command: ["kubectl", "get", "a.x"] }] } } }),
+            job({ template: { spec: { containers: [{ command: ["kubectl", "delete", ["a.x"]] }] } } }),
+        ] as any[];
+        assert.deepStrictEqual(cases.map((c) => [cleanupKinds(c), cleanupJobDeadline(c)]), cases.map(() => [[], undefined]));
     });
 });
