@@ -20,4 +20,7 @@ describe("nat: planNatGateways", () => {
             assert.deepStrictEqual(plan.egressFor, all);
         });
     }
+    it("places no gateway without zones, whatever the strategy", () => {
+        for (const strategy of ["None", "Single", "OnePerAz"] as const) assert.deepStrictEqual(planNatGateways(strategy, 0), { gatewayZones: [], egressFor: [] }, strategy);
+    });
 });

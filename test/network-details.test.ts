@@ -178,3 +178,36 @@ describe("network details: CIDR arithmetic at its boundaries", () => {
         assert.deepStrictEqual([carved.public, carved.isolated, carved.private], [["10.0.0.0/24"], ["10.0.1.0/24"], ["10.0.2.0/24"]]);
     });
 });
+
+describe("network details: the isolated tier and the VPC endpoints", () => {
+    it("routes the isolated tier nowhere but S3, and reaches interface endpoints over HTTPS from the VPC only", async () => {
+        const r = await build({ interfaceEndpoints: ["sts"] });
+        const vpc = idOf("net-vpc");
+        assert.deepStrictEqual(inputs(named(r, "net-isolated-rt")), { vpcId: vpc, tags: { Name: "t-env-isolated" } });
+        assert.deepStrictEqual(inputs(named(r, "net-s3-endpoint")), {
+            vpcId: vpc,
+            serviceName: "com.amazonaws.eu-west-1.s3",
+            vpcEndpointType: "Gateway",
+            routeTableIds: [idOf("net-private-rt-eu-west-1a"), idOf("net-private-rt-eu-west-1b"), idOf("net-isolated-rt")],
+            tags: { Name: "t-env-s3" },
+        });
+        assert.deepStrictEqual(inputs(named(r, "net-endpoints-sg")), { vpcId: vpc, description: "Interface VPC endpoints: HTTPS from inside the VPC only", tags: { Name: "t-env-endpoints" } });
+        assert.deepStrictEqual(inputs(named(r, "net-endpoints-https")), {
+            securityGroupId: idOf("net-endpoints-sg"),
+            description: "HTTPS from the VPC",
+            ipProtocol: "tcp",
+            fromPort: 443,
+            toPort: 443,
+            cidrIpv4: "10.0.0.0/16",
+        });
+        assert.deepStrictEqual(inputs(named(r, "net-endpoint-sts")), {
+            vpcId: vpc,
+            serviceName: "com.amazonaws.eu-west-1.sts",
+            vpcEndpointType: "Interface",
+            privateDnsEnabled: true,
+            subnetIds: ["eu-west-1a", "eu-west-1b"].map((z) => idOf(`net-private-${z}`)),
+            securityGroupIds: [idOf("net-endpoints-sg")],
+            tags: { Name: "t-env-sts" },
+        });
+    });
+});

@@ -18,9 +18,8 @@ export interface FlowLogsArgs {
     readonly settings: FlowLogSettings;
     /**
      * Keep the log group and its key when the stack is destroyed.
-     * @default false
      */
-    readonly retain?: boolean;
+    readonly retain: boolean;
 }
 
 /** VPC flow logs into a KMS-encrypted CloudWatch log group with bounded retention. */
@@ -30,7 +29,7 @@ export class FlowLogs extends pulumi.ComponentResource {
 
     constructor(name: string, args: FlowLogsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:network:FlowLogs", name, {}, opts);
-        const retain = args.retain ?? false;
+        const retain = args.retain;
         const child = { parent: this };
         // Audit data in production: protected (destroy refuses until unprotected) and kept on delete.
         const kept = { parent: this, protect: retain, retainOnDelete: retain };
