@@ -181,7 +181,9 @@ describe("network details: CIDR arithmetic at its boundaries", () => {
 
 describe("network details: the isolated tier and the VPC endpoints", () => {
     it("routes the isolated tier nowhere but S3, and reaches interface endpoints over HTTPS from the VPC only", async () => {
-        const r = await build({ interfaceEndpoints: ["sts"] });
+        const r = await build({ interfaceEndpoints: ["sts", "ecr.api"] });
+        // A dotted service's logical name uses dashes.
+        assert.strictEqual(inputs(named(r, "net-endpoint-ecr-api")).serviceName, "com.amazonaws.eu-west-1.ecr.api");
         const vpc = idOf("net-vpc");
         assert.deepStrictEqual(inputs(named(r, "net-isolated-rt")), { vpcId: vpc, tags: { Name: "t-env-isolated" } });
         assert.deepStrictEqual(inputs(named(r, "net-s3-endpoint")), {
