@@ -16,9 +16,7 @@ export interface FlowLogsArgs {
     readonly namePrefix: string;
     readonly region: string;
     readonly settings: FlowLogSettings;
-    /**
-     * Keep the log group and its key when the stack is destroyed.
-     */
+    /** Keep the log group and its key when the stack is destroyed. */
     readonly retain: boolean;
 }
 
@@ -29,10 +27,9 @@ export class FlowLogs extends pulumi.ComponentResource {
 
     constructor(name: string, args: FlowLogsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:network:FlowLogs", name, {}, opts);
-        const retain = args.retain;
         const child = { parent: this };
         // Audit data in production: protected (destroy refuses until unprotected) and kept on delete.
-        const kept = { parent: this, protect: retain, retainOnDelete: retain };
+        const kept = { parent: this, protect: args.retain, retainOnDelete: args.retain };
         const logGroupName = `/platform/${args.namePrefix}/vpc-flow-logs`;
 
         const caller = aws.getCallerIdentityOutput({}, child);

@@ -33,7 +33,7 @@ export interface UrlGateArgs {
 }
 
 /** How long a gate waits: DNS propagation, certificate issuance and a first start fit in 15 minutes. */
-export const URL_GATE_TIMEOUT_SECONDS = 900;
+const URL_GATE_TIMEOUT_SECONDS = 900;
 
 /** The gate and the base URL, resolved only once the gate opened (in previews and offline: the URL itself). */
 export function urlGate(name: string, a: UrlGateArgs, opts: { parent: pulumi.Resource }): { gate: command.local.Command; url: pulumi.Output<string> } {
