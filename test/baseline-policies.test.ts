@@ -70,6 +70,10 @@ describe("policy: security groups not open to the internet", () => {
             ),
             ["open6: ingress from ::/0", "inline6: inline ingress from the internet"],
         );
+        // One open range among private ones in the same inline rule.
+        assert.deepStrictEqual(await run([securityGroupExposurePolicy], res("aws:ec2/securityGroup:SecurityGroup", "mixed", { ingress: [{ cidrBlocks: ["10.0.0.0/8", "0.0.0.0/0"] }] })), [
+            "mixed: inline ingress from the internet",
+        ]);
     });
 });
 
@@ -153,7 +157,10 @@ describe("policy: no plaintext secrets in Kubernetes", () => {
     it("knows every spelling of a credential key, only at a key's end, and every reference that is not one", () => {
         const literal = ["passwd", "api_key", "api-key", "apikey", "APIKey", "private_key", "private-key", "privateKey", "credential", "credentials", "client_secret", "bearerToken"];
         assert.deepStrictEqual(plaintextCredentials(Object.fromEntries(literal.map((k) => [k, "x"]))), literal);
-        const notCredentials = ["passwordFile", "tokenPath", "secretKeyRef", "existing", "secretName", "adminSecret", "adminSecretRef", "adminSecretName"];
+        // A key ending in "Secret" holds one, unless it is a chart's name for an existing Secret (whole key only).
+        const secrets = ["clientSecret", "adminSecret", "notexistingSecret", "existingSecretPassword", "githubConfigSecretToken", "mygithubConfigSecret"];
+        assert.deepStrictEqual(plaintextCredentials(Object.fromEntries(secrets.map((k) => [k, "x"]))), secrets);
+        const notCredentials = ["passwordFile", "tokenPath", "secretKeyRef", "existing", "secretName", "existingSecret", "existingAdminSecret", "githubConfigSecret", "adminSecretRef", "adminSecretName"];
         assert.deepStrictEqual(plaintextCredentials(Object.fromEntries(notCredentials.map((k) => [k, "x"]))), []);
         // References: Grafana's file and env expansion, masked, empty; anything around them is a literal.
         const refs = { a: { password: "$__env{PW}" }, b: { password: "[secret]" }, c: { password: "" }, d: { password: "x$__file{/s}" }, e: { password: "[secret]x" } };
@@ -172,6 +179,16 @@ describe("policy: no plaintext secrets in Kubernetes", () => {
                 res("kubernetes:core/v1:ConfigMap", "cm", { data: { password: "p" } }),
             ),
             ["v4: values.token holds a literal credential", "data: data is not a Pulumi secret"],
+        );
+    });
+    it("reads values only of Helm releases and charts, and takes a null map as empty", async () => {
+        assert.deepStrictEqual(
+            await run(
+                [noPlaintextSecretsPolicy],
+                res("kubernetes:apps/v1:Deployment", "deploy", { values: { password: "p" } }),
+                res("kubernetes:core/v1:Secret", "nulls", { data: null, stringData: null }),
+            ),
+            [],
         );
     });
 });

@@ -195,7 +195,17 @@ describe("policy: finalizer cleanup before the controller", () => {
         assert.match(v[0].message, /velero \(chart velero\): no cleanup release ordered after it deletes restores\.velero\.io, datauploads/);
     });
     it("refuses a cleanup release that is not ordered after the controller, or misses a kind", async () => {
-        assert.strictEqual((await checkPolicies({ resources: [velero, release("c", CLEANUP_CHART, objects(FINALIZER_CLEANUPS.velero))] }, rule)).length, 1);
+        const unordered = release("c", CLEANUP_CHART, objects(FINALIZER_CLEANUPS.velero));
+        (unordered.inputs as Record<string, unknown>).timeout = 6000;
+        assert.deepStrictEqual((await checkPolicies({ resources: [velero, unordered] }, rule)).map((v) => v.message.replace(/ deletes .*/, "")), [
+            "velero (chart velero): no cleanup release ordered after it",
+        ]);
+        // Another chart's release with the same Job, ordered after Velero, is no cleanup release.
+        const lookalike = release("other", "some-chart", objects(FINALIZER_CLEANUPS.velero), [velero.urn]);
+        (lookalike.inputs as Record<string, unknown>).timeout = 6000;
+        assert.deepStrictEqual((await checkPolicies({ resources: [velero, lookalike] }, rule)).map((v) => v.message.replace(/ deletes .*/, "")), [
+            "velero (chart velero): no cleanup release ordered after it",
+        ]);
         const partial = release("c", CLEANUP_CHART, objects(["restores.velero.io"]), [velero.urn]);
         (partial.inputs as Record<string, unknown>).timeout = 6000;
         assert.deepStrictEqual((await checkPolicies({ resources: [velero, partial] }, rule)).map((v) => v.message.replace(/,.*/, "")), [
@@ -225,6 +235,9 @@ describe("policy: finalizer cleanup before the controller", () => {
             { props: { values: { objects: "x" } } },
             { props: { values: { objects: [null, { kind: "ConfigMap" }] } } },
             job({}),
+            { props: { values: { objects: [{ kind: "Job" }] } } },
+            job({ template: {} }),
+            job({ template: { spec: {} } }),
             job({ activeDeadlineSeconds: "60", template: { spec: { containers: [] } } }),
             job({ template: { spec: { containers: [{ command: ["kubectl", "get", "a.x"] }] } } }),
             job({ template: { spec: { containers: [{ command: ["kubectl", "delete", ["a.x"]] }] } } }),

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import { Plan, PlannedResource, PROJECT_DIR } from "../plan/engine";
 import { listStacks, readStackConfig } from "../plan/stack-files";
 import { checkPolicies, Violation } from "../plan/policy-runner";
-import { iamLeastPrivilegePolicy, statementProblems } from "../policy/rules/iam";
+import { iamLeastPrivilegePolicy, statementProblems, UNSCOPED_ACTIONS } from "../policy/rules/iam";
 import { podIdentityTrustPolicy } from "../policy/rules/workload-identity";
 import { keyPolicyPrincipalsPolicy } from "../policy/rules/key-policies";
 import {
@@ -76,6 +76,10 @@ describe("policy: resources under their layer", () => {
         assert.deepStrictEqual(await run([resourceTreePolicy], res("pulumi:providers:aws", "regional", {}, { parent: stack })), [
             "pulumi:providers:aws regional is registered at the stack's root, outside every layer (no parent)",
         ]);
+        // Only a provider may be a default one: a bucket named "default..." at the root is refused.
+        assert.deepStrictEqual(await run([resourceTreePolicy], res("aws:s3/bucket:Bucket", "default-logs", {}, { parent: stack })), [
+            "aws:s3/bucket:Bucket default-logs is registered at the stack's root, outside every layer (no parent)",
+        ]);
     });
 });
 
@@ -103,6 +107,10 @@ describe("policy: production data protected", () => {
     it("accepts protected and retained data in production, and anything outside production", async () => {
         assert.deepStrictEqual(await run([productionDataPolicy], provider("production"), res("aws:s3/bucket:Bucket", "b", {}, { protect: true, retain: true })), []);
         assert.deepStrictEqual(await run([productionDataPolicy], provider("development"), res("aws:s3/bucket:Bucket", "b")), []);
+    });
+    it("reads the tier from the AWS provider only, not from another resource's defaultTags", async () => {
+        const lookalike = res("pulumi:providers:kubernetes", "k8s", { defaultTags: json({ tags: { tier: "production" } }) });
+        assert.deepStrictEqual(await run([productionDataPolicy], lookalike, provider("development"), res("aws:s3/bucket:Bucket", "b")), []);
     });
 });
 
@@ -147,6 +155,22 @@ describe("policy: S3 bucket baseline", () => {
         }
         const b = block();
         assert.deepStrictEqual(await run([s3BucketBaselinePolicy], bucket, b, sse(kms), policy([{ ...tls, Principal: { AWS: "*" }, Action: ["s3:*"] }], [b.urn])), []);
+        // No principal, or a null one, is nobody.
+        const { Principal: _everyone, ...noPrincipal } = tls;
+        for (const statement of [noPrincipal, { ...tls, Principal: null }] as object[]) {
+            assert.deepStrictEqual(
+                await run([s3BucketBaselinePolicy], bucket, b, sse(kms), policy([statement], [b.urn])),
+                ["b: no policy denying non-TLS access to everyone, for every S3 action on the bucket and its objects"],
+                JSON.stringify(statement),
+            );
+        }
+    });
+    it("accepts a TLS statement on every resource, and any resource while the bucket's name is unknown", async () => {
+        const b = block();
+        assert.deepStrictEqual(await run([s3BucketBaselinePolicy], bucket, b, sse(kms), policy([{ ...tls, Resource: "*" }], [b.urn])), []);
+        // The same bucket "b" (same URN, so the same settings) before its name is known.
+        const unnamed = res("aws:s3/bucket:Bucket", "b", {});
+        assert.deepStrictEqual(await run([s3BucketBaselinePolicy], unnamed, b, sse(kms), policy([{ ...tls, Resource: ["arn:aws:s3:::x", "arn:aws:s3:::x/*"] }], [b.urn])), []);
     });
     it("lets only a bucket that receives access logs use SSE-S3", async () => {
         const b = block();
@@ -155,6 +179,11 @@ describe("policy: S3 bucket baseline", () => {
         // Logging its own requests does not make a bucket a log bucket.
         const itself = res("aws:s3/bucketLogging:BucketLogging", "log", { bucket: "b", targetBucket: "b" }, { deps: [bucket.urn] });
         assert.deepStrictEqual(await run([s3BucketBaselinePolicy], bucket, b, sse({ sseAlgorithm: "AES256" }), policy([tls], [b.urn]), itself), ["b: not encrypted with a platform KMS key"]);
+        // Logging between two other buckets that waits for b does not make b a log bucket either.
+        const between = res("aws:s3/bucketLogging:BucketLogging", "log", { bucket: "data", targetBucket: "logs" }, { deps: [bucket.urn] });
+        assert.deepStrictEqual(await run([s3BucketBaselinePolicy], bucket, b, sse({ sseAlgorithm: "AES256" }), policy([tls], [b.urn]), between), ["b: not encrypted with a platform KMS key"]);
+        // A log bucket still needs SSE-S3 at least.
+        assert.deepStrictEqual(await run([s3BucketBaselinePolicy], bucket, b, policy([tls], [b.urn]), logging), ["b: not encrypted with a platform KMS key"]);
     });
     it("refuses KMS encryption without a key (the AWS-managed key), and a bucket with no encryption settings", async () => {
         const cases: [string, PlannedResource[]][] = [
@@ -173,6 +202,8 @@ describe("policy: S3 bucket baseline", () => {
             "b: public access is not fully blocked",
             "b: no policy denying non-TLS access to everyone, for every S3 action on the bucket and its objects",
         ]);
+        // A policy with no block to wait for: only the missing block is reported.
+        assert.deepStrictEqual(await run([s3BucketBaselinePolicy], bucket, sse(kms), policy([tls], [])), ["b: public access is not fully blocked"]);
         const other = res("aws:s3/bucket:Bucket", "c", { bucket: "c" });
         const b = block();
         // Each setting depends on bucket b only: bucket c has none of them.
@@ -199,7 +230,7 @@ describe("policy: IAM least privilege", () => {
         ["a read-only call on *", doc(allow("ec2:DescribeInstances", "*")), null],
         ["a tag-scoped write on *", doc(allow("ec2:TerminateInstances", "*", { StringEquals: { "aws:ResourceTag/owner": "me" } })), null],
         ["PassRole with PassedToService", doc(allow("iam:PassRole", "arn:aws:iam::1:role/r", { StringEquals: { "iam:PassedToService": "ec2.amazonaws.com" } })), null],
-        ["a vetted unscoped action", doc(allow("pricing:GetProducts", "*")), null],
+        ["a Price List read on * (Karpenter's pricing; the API has no resource-level permissions)", doc(allow("pricing:GetProducts", "*")), null],
         ["a Deny with wildcards", doc({ Effect: "Deny", Action: "*", Resource: "*" }, allow("s3:GetObject", "arn:aws:s3:::b/*")), null],
         ["an Allow without actions", doc(allow([], "arn:aws:s3:::b")), /^S: no action$/],
         ["CreateServiceLinkedRole without AWSServiceName", doc(allow("iam:CreateServiceLinkedRole", "arn:aws:iam::1:role/aws-service-role/*")), /iam:CreateServiceLinkedRole without iam:AWSServiceName/],
@@ -235,8 +266,23 @@ describe("policy: IAM least privilege", () => {
         assert.match(statementProblems(doc(allow("X:ec2:DescribeInstances", "*"))).join(), /on an unscoped resource without a scoping condition/);
         assert.deepStrictEqual(statementProblems(doc(allow("s3:Get*", "arn:aws:s3:::*-logs"))), []);
         assert.deepStrictEqual(statementProblems(doc(allow("s3:Get*", "prefix/arn:aws:s3:::*"))), []);
+        for (const key of ["iam:AWSServiceNameX", "aws:TagKeysX"]) {
+            assert.match(statementProblems(doc(allow("ec2:CreateTags", "*", { StringLike: { [key]: "x" } }))).join(), /unscoped resource without a scoping condition/, key);
+        }
         // One unscoped resource among scoped ones makes the statement unscoped.
         assert.match(statementProblems(doc(allow("ec2:TerminateInstances", ["arn:aws:ec2:eu-west-1:1:instance/i-1", "*"]))).join(), /unscoped resource/);
+    });
+    it("names each required condition's key and why it is required", () => {
+        assert.deepStrictEqual(statementProblems(doc(allow(["iam:PassRole", "kms:CreateGrant", "iam:CreateServiceLinkedRole"], "arn:aws:iam::1:role/r"))), [
+            "S: iam:PassRole without iam:PassedToService (a role may be passed only to the service that needs it)",
+            "S: kms:CreateGrant without kms:GrantIsForAWSResource (grants only for AWS resources (EBS, EFS), never to principals)",
+            "S: iam:CreateServiceLinkedRole without iam:AWSServiceName (only the named service's role)",
+        ]);
+    });
+    it("gives every vetted unscoped action its source", () => {
+        const actions = Object.entries(UNSCOPED_ACTIONS);
+        assert.ok(actions.length > 0);
+        assert.deepStrictEqual(actions.filter(([, why]) => !/^AWS Load Balancer Controller v\d+\.\d+\.\d+ upstream iam_policy\.json/.test(why)).map(([a]) => a), []);
     });
     for (const [what, d, want] of table) {
         it(want ? `refuses ${what}` : `accepts ${what}`, () => {
@@ -299,6 +345,8 @@ describe("policy: node baseline", () => {
                 nc("plain", { blockDeviceMappings: [{ ebs: { encrypted: false, kmsKeyID: "k" } }] }),
                 nc("default-key", { blockDeviceMappings: [{ ebs: { encrypted: true } }] }),
                 nc("no-spec-metadata", { metadataOptions: undefined }),
+                nc("one-plain-disk", { blockDeviceMappings: [{ ebs: { encrypted: true, kmsKeyID: "k" } }, { ebs: { encrypted: false } }] }),
+                res("kubernetes:karpenter.k8s.aws/v1:EC2NodeClass", "no-spec", {}),
                 nc("sound", {}),
             ),
             [
@@ -308,6 +356,10 @@ describe("policy: node baseline", () => {
                 "default-key: a volume without KMS encryption",
                 "no-spec-metadata: IMDSv2 not required",
                 "no-spec-metadata: hop limit undefined (expected 1)",
+                "one-plain-disk: a volume without KMS encryption",
+                "no-spec: IMDSv2 not required",
+                "no-spec: hop limit undefined (expected 1)",
+                "no-spec: a volume without KMS encryption",
             ],
         );
     });
@@ -353,6 +405,9 @@ describe("policy: Helm releases", () => {
         assert.deepStrictEqual(await run([helmReleasePolicy], release("a", "1.2.3-rc.1"), release("b", "v0.10.0"), release("c", "10.20.30")), []);
         // A safe value under a path that is not an object is not there.
         assert.deepStrictEqual(await run([helmReleasePolicy], release("cert-manager", "1.0.0", { crds: "keep" })), ["cert-manager: crds.keep must be true (uninstall would delete CRDs and the objects in them)"]);
+        assert.deepStrictEqual(await run([helmReleasePolicy], release("cert-manager", "1.0.0", { crds: null })), ["cert-manager: crds.keep must be true (uninstall would delete CRDs and the objects in them)"]);
+        // A release without a chart or version names neither.
+        assert.deepStrictEqual(await run([helmReleasePolicy], res("kubernetes:helm.sh/v3:Release", "bare", {})), ["bare: chart  not pinned to an exact version (undefined)"]);
         assert.deepStrictEqual(await run([helmReleasePolicy], release("c", "1.2"), release("d", "1.2.3.4"), release("e", "~1.2.3")), [
             'c: chart c not pinned to an exact version ("1.2")',
             'd: chart d not pinned to an exact version ("1.2.3.4")',
@@ -415,13 +470,25 @@ describe("policy: prerequisites created first", () => {
         );
         assert.deepStrictEqual(v, []);
     });
+    it("reads flow-log and control-plane settings only on flow logs and clusters", async () => {
+        assert.deepStrictEqual(
+            await run(
+                [prerequisiteOrderPolicy],
+                res("aws:s3/bucketLogging:BucketLogging", "bl", { logDestinationType: "cloud-watch-logs" }),
+                res("aws:eks/addon:Addon", "addon", { name: "c", enabledClusterLogTypes: ["api"] }),
+            ),
+            [],
+        );
+    });
     it("asks nothing of a flow log to S3 or a cluster without control-plane logs, and refuses a cluster waiting for another group", async () => {
         const other = res("aws:cloudwatch/logGroup:LogGroup", "other", { name: "/aws/eks/other/cluster" });
+        const own = res("aws:cloudwatch/logGroup:LogGroup", "own", { name: "/aws/eks/c/cluster" });
         const key = res("aws:kms/key:Key", "k");
         assert.deepStrictEqual(
             await run(
                 [prerequisiteOrderPolicy],
                 other,
+                own,
                 key,
                 res("aws:ec2/flowLog:FlowLog", "to-s3", { logDestinationType: "s3" }),
                 res("aws:ec2/flowLog:FlowLog", "waits-for-other", { logDestinationType: "cloud-watch-logs" }, { deps: [key.urn] }),
@@ -493,6 +560,33 @@ describe("policy: Pod Identity trust", () => {
         const other = res("aws:iam/role:Role", "b", { assumeRolePolicy: trust(tags("velero", "velero-server")) });
         assert.deepStrictEqual(await run([podIdentityTrustPolicy], other, association(other, "velero", "node-agent")), ["b: assoc binds velero/node-agent, which the trust does not name"]);
         assert.deepStrictEqual(await run([podIdentityTrustPolicy], other), ["b: no Pod Identity association or add-on uses it"]);
+    });
+    it("refuses another namespace, and names an add-on's binding by its service account", async () => {
+        const role = res("aws:iam/role:Role", "r", { assumeRolePolicy: trust(tags("velero", "velero-server")) });
+        assert.deepStrictEqual(await run([podIdentityTrustPolicy], role, association(role, "backup", "velero-server")), ["r: assoc binds backup/velero-server, which the trust does not name"]);
+        const addon = res("aws:eks/addon:Addon", "cni", { podIdentityAssociations: [{ serviceAccount: "aws-node" }] }, { deps: [role.urn] });
+        assert.deepStrictEqual(await run([podIdentityTrustPolicy], role, addon), ["r: cni binds (add-on)/aws-node, which the trust does not name"]);
+    });
+    it("reads bindings only from associations and add-ons, and trusts only roles", async () => {
+        const role = res("aws:iam/role:Role", "r", { assumeRolePolicy: trust(tags("velero", "velero-server")) });
+        const lookalike = res("aws:iam/rolePolicy:RolePolicy", "p", { podIdentityAssociations: [{ serviceAccount: "other" }] }, { deps: [role.urn] });
+        assert.deepStrictEqual(await run([podIdentityTrustPolicy], role, association(role, "velero", "velero-server"), lookalike), []);
+        assert.deepStrictEqual(await run([podIdentityTrustPolicy], res("aws:iam/instanceProfile:InstanceProfile", "ip", { assumeRolePolicy: trust(tags("velero", "velero-server")) })), []);
+    });
+    it("finds an association's role among its other dependencies, and accepts a trust with Pod Identity among other services", async () => {
+        const cluster = res("aws:eks/cluster:Cluster", "c");
+        const ec2 = res("aws:iam/role:Role", "ec2", { assumeRolePolicy: json({ Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }] }) });
+        const assoc = res("aws:eks/podIdentityAssociation:PodIdentityAssociation", "assoc", { namespace: "velero", serviceAccount: "velero-server" }, { deps: [cluster.urn, ec2.urn] });
+        assert.deepStrictEqual(await run([podIdentityTrustPolicy], cluster, ec2, assoc), ["assoc: its role ec2 does not trust pods.eks.amazonaws.com"]);
+        const both = res("aws:iam/role:Role", "both", {
+            assumeRolePolicy: json({
+                Statement: [
+                    { Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" },
+                    JSON.parse(trust(tags("velero", "velero-server"))).Statement[0],
+                ],
+            }),
+        });
+        assert.deepStrictEqual(await run([podIdentityTrustPolicy], both, association(both, "velero", "velero-server")), []);
     });
 });
 

@@ -3,7 +3,7 @@ import type { Plan, PlannedResource } from "../plan/engine";
 import { PROJECT_DIR } from "../plan/engine";
 import { listStacks } from "../plan/stack-files";
 import type { PolicyResource } from "@pulumi/policy";
-import { isComponent, jsonProp } from "../policy/rules/support";
+import { deletedBefore, deletedBeforeSome, isComponent, jsonProp } from "../policy/rules/support";
 import { checkPolicies, renderViolations, Violation } from "../plan/policy-runner";
 import { NAME_LIMITS } from "../policy/rules/names";
 import { nameLengthPolicy } from "../policy/rules/names";
@@ -133,6 +133,8 @@ describe("policy: AWS name lengths", () => {
     it("refuses an AWS type with no row in the table, so a new layer states its limit", async () => {
         assert.match(messages(await run(rule, res("aws:mq/broker:Broker", "b")))[0], /no row in NAME_LIMITS/);
         assert.deepStrictEqual(await run(rule, res("aws:ec2/route:Route", "r"), res("kubernetes:core/v1:Namespace", "n")), []);
+        // Nameless types a layer may add: an egress rule (an id) and a Route 53 record (named by its zone's domain).
+        assert.deepStrictEqual(await run(rule, res("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "e"), res("aws:route53/record:Record", "ns")), []);
     });
 });
 
@@ -203,6 +205,26 @@ describe("policy: KMS key policy principals", () => {
         assert.deepStrictEqual(messages(await run(rule, provider(["111111111111"]), key([limited]))), []);
         assert.deepStrictEqual(messages(await run(rule, res("aws:kms/key:Key", "k", {}))), []);
     });
+    it("reads a pinned account only as a string, and names every caller account it cannot check", async () => {
+        const provider = (ids: unknown) => res("pulumi:providers:aws", "aws", { allowedAccountIds: JSON.stringify(ids) });
+        const two = allow({ AWS: "*" }, { StringEquals: { "kms:CallerAccount": ["111111111111", "222222222222"] } });
+        assert.deepStrictEqual(messages(await run(rule, provider([111111111111]), key([two]))), [
+            `key policy statement S: "*" limited to kms:CallerAccount 111111111111, 222222222222, but the key's account is not known to check it`,
+        ]);
+        // Another type's allowedAccountIds is not the provider's.
+        const lookalike = res("aws:s3/bucket:Bucket", "b", { allowedAccountIds: JSON.stringify(["111111111111"]) });
+        assert.strictEqual(messages(await run(rule, lookalike, key([allow({ AWS: "*" }, { StringEquals: { "kms:CallerAccount": "111111111111" } })]))).length, 1);
+    });
+    it("takes the key's account from a root named after a role, and reads roles in every partition", async () => {
+        const role = res("aws:iam/role:Role", "r", { name: "Admin" });
+        const statements = [allow({ AWS: ["arn:aws:iam::111111111111:role/Admin", "arn:aws:iam::111111111111:root"] }), allow({ AWS: "*" }, { StringEquals: { "kms:CallerAccount": "111111111111" } })];
+        assert.deepStrictEqual(messages(await run(rule, role, key(statements, [role.urn]))), []);
+        assert.deepStrictEqual(messages(await run(rule, role, key([allow({ AWS: "arn:aws-us-gov:iam::111111111111:role/Admin" })], [role.urn]))), []);
+    });
+    it("reads only key policies: a bucket policy's principals are not its business", async () => {
+        const bucketPolicy = res("aws:s3/bucketPolicy:BucketPolicy", "bp", { policy: JSON.stringify({ Statement: [allow({ AWS: "arn:aws:iam::111111111111:role/Later" })] }) });
+        assert.deepStrictEqual(await run(rule, bucketPolicy), []);
+    });
 });
 
 describe("policy: custom resources depend on their controller", () => {
@@ -221,6 +243,12 @@ describe("policy: custom resources depend on their controller", () => {
         const holder = res("platform:ingress:Ingress", "ingress");
         const inside = res("kubernetes:helm.sh/v3:Release", "envoy2", { chart: "oci://docker.io/envoyproxy/gateway-helm" }, { parent: holder.urn });
         assert.deepStrictEqual(await run(rule, holder, inside, gatewayClass({ deps: [holder.urn] })), []);
+    });
+    it("refuses a custom resource whose only dependency is something other than its controller", async () => {
+        const namespace = res("kubernetes:core/v1:Namespace", "ns");
+        assert.deepStrictEqual(messages(await run(rule, envoy, namespace, gatewayClass({ deps: [namespace.urn] }))), [
+            "kubernetes:gateway.networking.k8s.io/v1:GatewayClass gc does not depend on Envoy Gateway (chart gateway-helm): on destroy the controller can go first and its finalizers never clear",
+        ]);
     });
     it("does not count a sibling under the same parent as a dependency", async () => {
         const holder = res("platform:ingress:Ingress", "ingress");
@@ -256,6 +284,13 @@ describe("policy: one default StorageClass", () => {
         assert.deepStrictEqual(await run(rule).then(messages), []);
         assert.deepStrictEqual(messages(await run(rule, cls("gp3", "false"), res("kubernetes:storage.k8s.io/v1:StorageClass", "bare", {}))), ["expected exactly one default StorageClass, found 0: none"]);
     });
+    it("reads a class without annotations as not the default, and names a patch without metadata", async () => {
+        const plain = res("kubernetes:storage.k8s.io/v1:StorageClass", "plain", { metadata: { name: "plain" } });
+        assert.deepStrictEqual(messages(await run(rule, cls("gp3", "true"), plain)), []);
+        assert.deepStrictEqual(messages(await run(rule, cls("gp3", "true"), res("kubernetes:storage.k8s.io/v1:StorageClassPatch", "p", {}))), [
+            "StorageClassPatch of undefined: a class this program does not create may not exist, and patching a missing object fails",
+        ]);
+    });
     it("accepts a patch of a class the program creates", async () => {
         assert.deepStrictEqual(messages(await run(rule, cls("gp3", "true"), res("kubernetes:storage.k8s.io/v1:StorageClassPatch", "gp3-patch", { metadata: { name: "gp3" } }))), []);
     });
@@ -276,6 +311,40 @@ describe("policy support: reading documents and telling components apart", () =>
         const custom = ["aws:s3/bucket:Bucket", "kubernetes:core/v1:Namespace", "random:index/randomPassword:RandomPassword", "vault:index/mount:Mount", "keycloak:index/realm:Realm", "command:local:Command", "pulumi:providers:aws"];
         assert.deepStrictEqual(custom.filter((type) => isComponent({ type } as PolicyResource)), []);
         assert.deepStrictEqual(["platform:platform:Platform", "platform:cluster:WorkloadIdentity", "my-aws:x:Y"].filter((type) => isComponent({ type } as PolicyResource)).length, 3);
+    });
+});
+
+describe("policy support: the destroy order", () => {
+    // A small graph written out by hand: r waits for a (which waits for b), for the component c (whose child c1 has
+    // its own child c2), and sits under parent p (which waits for q); its provider k waits for the add-on x.
+    const node = (type: string, name: string): PolicyResource => ({ urn: `urn:pulumi:t::p::${type}::${name}`, type, name, props: {}, dependencies: [] }) as unknown as PolicyResource;
+    const [r, a, b, c, c1, c2, p, q, k, x, lone] = [
+        node("kubernetes:v1:ConfigMap", "r"), node("aws:s3/bucket:Bucket", "a"), node("aws:kms/key:Key", "b"), node("platform:x:Layer", "c"),
+        node("aws:iam/role:Role", "c1"), node("aws:iam/rolePolicy:RolePolicy", "c2"), node("platform:x:Parent", "p"), node("aws:sqs/queue:Queue", "q"),
+        node("pulumi:providers:kubernetes", "k"), node("aws:eks/addon:Addon", "x"), node("aws:ec2/vpc:Vpc", "lone"),
+    ];
+    Object.assign(r, { dependencies: [a, c], parent: p, provider: k });
+    Object.assign(a, { dependencies: [b] });
+    Object.assign(c1, { parent: c });
+    Object.assign(c2, { parent: c1 });
+    Object.assign(p, { dependencies: [q] });
+    Object.assign(k, { dependencies: [x] });
+    const all = [r, a, b, c, c1, c2, p, q, k, x, lone];
+    it("reaches dependencies transitively, a component's descendants at every depth, the parent's and the provider's dependencies", () => {
+        assert.deepStrictEqual([...deletedBefore(r, all)].map((n) => n.name).sort(), ["a", "b", "c", "c1", "c2", "k", "q", "x"]);
+        assert.deepStrictEqual([...deletedBefore(lone, all)], []);
+    });
+    it("answers the same question for a predicate: found through each path, not found where nothing matches", () => {
+        for (const target of [b, c2, q, x]) assert.strictEqual(deletedBeforeSome(r, all, (n) => n === target), true, target.name);
+        assert.strictEqual(deletedBeforeSome(r, all, (n) => n === lone), false);
+        assert.strictEqual(deletedBeforeSome(a, all, (n) => n === c), false);
+    });
+    it("ends on a cycle without counting it as a match", () => {
+        const [m, n] = [node("aws:s3/bucket:Bucket", "m"), node("aws:s3/bucket:Bucket", "n")];
+        Object.assign(m, { dependencies: [n] });
+        Object.assign(n, { dependencies: [m] });
+        assert.strictEqual(deletedBeforeSome(m, [m, n], (y) => y.name === "other"), false);
+        assert.deepStrictEqual([...deletedBefore(m, [m, n])].map((y) => y.name), ["n", "m"]);
     });
 });
 

@@ -13,7 +13,7 @@ export const securityGroupExposurePolicy: StackValidationPolicy = {
     enforcementLevel: "mandatory",
     validateStack: ({ resources }, report) => {
         for (const r of ofType(resources, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")) {
-            if (OPEN.includes(String(r.props.cidrIpv4 ?? r.props.cidrIpv6 ?? ""))) report(`${r.name}: ingress from ${r.props.cidrIpv4 ?? r.props.cidrIpv6}`, r.urn);
+            if ([r.props.cidrIpv4, r.props.cidrIpv6].some((c) => OPEN.includes(c))) report(`${r.name}: ingress from ${r.props.cidrIpv4 ?? r.props.cidrIpv6}`, r.urn);
         }
         for (const r of ofType(resources, "aws:ec2/securityGroup:SecurityGroup")) {
             for (const rule of asArray(r.props.ingress as Record<string, unknown>[] | undefined)) {
@@ -116,9 +116,14 @@ export const requiredTagsPolicy: StackValidationPolicy = {
 };
 
 /** Keys that hold credentials when they appear in Helm values or a Secret's plaintext. */
-const CREDENTIAL_KEY = /(password|passwd|secret|token|api[_-]?key|apikey|private[_-]?key|credentials?)$/i;
+const CREDENTIAL_KEY = /(password|passwd|secret|token|api[_-]?key|private[_-]?key|credentials?)$/i;
 /** Values that are references, not credentials: Grafana's file/env expansion, Vault/ESO names, empty, masked. */
 const REFERENCE = /^(\$__(file|env)\{.*\}|\[secret\]|)$/;
+/**
+ * Keys whose value is the name of a Kubernetes Secret, not a credential: the charts' `existing...Secret` and ARC's
+ * `githubConfigSecret`. Any other key ending in "Secret" (`clientSecret`, `adminSecret`) holds one.
+ */
+const SECRET_NAME_KEY = /^(existing\w*Secret|githubConfigSecret)$/;
 
 /** Paths of credential-like keys in `value` holding a literal string. */
 export function plaintextCredentials(value: unknown, at = ""): string[] {
@@ -126,7 +131,7 @@ export function plaintextCredentials(value: unknown, at = ""): string[] {
     if (value === null || typeof value !== "object") return [];
     return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => {
         const path = at ? `${at}.${k}` : k;
-        if (typeof v === "string" && CREDENTIAL_KEY.test(k) && !REFERENCE.test(v) && !/^(existing|secretName|.*Secret(Ref|Name)?)$/.test(k)) return [path];
+        if (typeof v === "string" && CREDENTIAL_KEY.test(k) && !REFERENCE.test(v) && !SECRET_NAME_KEY.test(k)) return [path];
         return plaintextCredentials(v, path);
     });
 }
@@ -143,7 +148,7 @@ export const noPlaintextSecretsPolicy: StackValidationPolicy = {
             for (const key of ["data", "stringData"]) {
                 const v = r.props[key];
                 // The offline plan shows secrets as "[secret]"; a map means its values reached the engine in plaintext.
-                if (v !== undefined && v !== "[secret]" && typeof v === "object" && Object.keys(v as object).length > 0) report(`${r.name}: ${key} is not a Pulumi secret`, r.urn);
+                if (v !== null && typeof v === "object" && Object.keys(v as object).length > 0) report(`${r.name}: ${key} is not a Pulumi secret`, r.urn);
             }
         }
     },

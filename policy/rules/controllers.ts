@@ -59,7 +59,8 @@ export const controllerDependencyPolicy: StackValidationPolicy = {
     validateStack: ({ resources }, report) => {
         for (const r of resources) {
             const group = apiGroup(r.type);
-            if (group === undefined || BUILT_IN_GROUPS.has(group) || r.type.startsWith("pulumi:providers:")) continue;
+            // Providers (pulumi:providers:kubernetes) have no API group: apiGroup reads only kubernetes: types.
+            if (group === undefined || BUILT_IN_GROUPS.has(group)) continue;
             const owner = CONTROLLER_OWNERS.find((o) => o.groups.includes(group));
             if (!owner) {
                 report(`${r.type}: no controller is known for API group ${group}; add it to CONTROLLER_OWNERS (policy/rules/controllers.ts)`, r.urn);

@@ -19,7 +19,7 @@ export const REQUIRED_CONDITIONS: Readonly<Record<string, { readonly key: string
 
 /**
  * Non-read actions allowed on "*" without a scoping condition, each with its reason. Read-only Describe/List/Get calls
- * are allowed on "*" as a class: most have no resource-level permissions.
+ * (Karpenter's pricing:GetProducts among them) are allowed on "*" as a class: most have no resource-level permissions.
  */
 export const UNSCOPED_ACTIONS: Readonly<Record<string, string>> = Object.fromEntries([
     ...[
@@ -29,7 +29,6 @@ export const UNSCOPED_ACTIONS: Readonly<Record<string, string>> = Object.fromEnt
         "elasticloadbalancing:AddListenerCertificates", "elasticloadbalancing:RemoveListenerCertificates", "waf-regional:AssociateWebACL",
         "waf-regional:DisassociateWebACL", "wafv2:AssociateWebACL", "wafv2:DisassociateWebACL", "shield:CreateProtection", "shield:DeleteProtection",
     ].map((a) => [a, "AWS Load Balancer Controller v3.5.0 upstream iam_policy.json, kept verbatim (listeners/rules/SGs of load balancers it creates)"]),
-    ["pricing:GetProducts", "Price List API has no resource-level permissions (Karpenter's pricing)"],
 ]);
 
 const READ_ONLY = /^[a-z0-9-]+:(Describe|List|Get)[A-Za-z0-9]+$/;

@@ -78,16 +78,10 @@ export const s3BucketBaselinePolicy: StackValidationPolicy = {
     description: "Every bucket blocks public access, is encrypted (KMS, or SSE-S3 only where it receives access logs), refuses non-TLS access, and its policy waits for the public-access block.",
     enforcementLevel: "mandatory",
     validateStack: ({ resources }, report) => {
-        // Each bucket's settings, indexed once (by the buckets they depend on): linear in the stack, not per bucket.
-        const SETTING_TYPES = new Set([
-            "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
-            "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-            "aws:s3/bucketPolicy:BucketPolicy",
-            "aws:s3/bucketLogging:BucketLogging",
-        ]);
+        // Each bucket's settings (whatever depends on it; read by type below), indexed once: linear in the stack.
         const buckets = new Set(resources.filter(isType("aws:s3/bucket:Bucket")));
         const settingsOf = new Map<PolicyResource, PolicyResource[]>();
-        for (const r of resources.filter((x) => SETTING_TYPES.has(x.type))) {
+        for (const r of resources) {
             for (const d of r.dependencies) if (buckets.has(d)) (settingsOf.get(d) ?? settingsOf.set(d, []).get(d)!).push(r);
         }
         for (const bucket of buckets) {
@@ -135,7 +129,7 @@ export const nodeBaselinePolicy: StackValidationPolicy = {
         for (const nc of resources.filter(isType("kubernetes:karpenter.k8s.aws/v1:EC2NodeClass"))) {
             const problems = metadataProblems(nc.props.spec?.metadataOptions);
             const disks = asArray(nc.props.spec?.blockDeviceMappings as { ebs?: { encrypted?: unknown; kmsKeyID?: unknown } }[]);
-            if (disks.length === 0 || !disks.every((d) => d.ebs?.encrypted === true && d.ebs?.kmsKeyID)) problems.push("a volume without KMS encryption");
+            if (disks.length === 0 || !disks.every((d) => d.ebs?.encrypted === true && d.ebs.kmsKeyID)) problems.push("a volume without KMS encryption");
             for (const p of problems) report(`${nc.name}: ${p}`, nc.urn);
         }
     },
@@ -160,8 +154,8 @@ export const helmReleasePolicy: StackValidationPolicy = {
         for (const r of resources.filter((x) => x.type === "kubernetes:helm.sh/v3:Release" || x.type === "kubernetes:helm.sh/v4:Chart")) {
             const chart = String(r.props.chart ?? "");
             const local = chart.startsWith("charts/");
-            if (!local && !PINNED.test(String(r.props.version ?? ""))) report(`${r.name}: chart ${chart} not pinned to an exact version (${JSON.stringify(r.props.version)})`, r.urn);
-            const keep = CRD_KEEPING_VALUES[chart.split("/").pop() ?? ""];
+            if (!local && !PINNED.test(String(r.props.version))) report(`${r.name}: chart ${chart} not pinned to an exact version (${JSON.stringify(r.props.version)})`, r.urn);
+            const keep = CRD_KEEPING_VALUES[chart.replace(/^.*\//, "")];
             if (keep) {
                 const actual = valueAt(r.props.values, keep[0]);
                 // An unset value means the chart default, which is checked here too: only the safe value passes.

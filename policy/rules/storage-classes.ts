@@ -13,7 +13,7 @@ export const singleDefaultStorageClassPolicy: StackValidationPolicy = {
         const defaults = classes.filter((r) => r.props.metadata?.annotations?.[DEFAULT_CLASS_ANNOTATION] === "true");
         // A stack without classes (no cluster yet) needs no default; a patch is refused either way.
         if (classes.length > 0 && defaults.length !== 1) {
-            report(`expected exactly one default StorageClass, found ${defaults.length}: ${defaults.map((r) => r.props.metadata?.name).join(", ") || "none"}`);
+            report(`expected exactly one default StorageClass, found ${defaults.length}: ${defaults.map((r) => r.props.metadata.name).join(", ") || "none"}`);
         }
         const created = new Set(classes.map((r) => r.props.metadata?.name));
         for (const patch of resources.filter((r) => r.type === PATCH)) {

@@ -18,36 +18,6 @@ export const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? []
 /** Component resources carry no provider type prefix (`platform:...`), custom ones do (`aws:`, `kubernetes:`). */
 export const isComponent = (r: PolicyResource) => !/^(aws|kubernetes|random|vault|keycloak|command|pulumi):/.test(r.type);
 
-/**
- * Everything `r` is deleted before, as the engine orders a destroy: its dependencies (a component dependency
- * stands for all its descendants), its parents' dependencies, and its provider's dependencies, transitively.
- */
-export function deletedBefore(r: PolicyResource, all: readonly PolicyResource[]): Set<PolicyResource> {
-    const byUrn = new Map(all.map((x) => [x.urn, x]));
-    const children = new Map<string, PolicyResource[]>();
-    for (const x of all) if (x.parent) children.set(x.parent.urn, [...(children.get(x.parent.urn) ?? []), x]);
-    const descendants = (c: PolicyResource): PolicyResource[] => (children.get(c.urn) ?? []).flatMap((k) => [k, ...descendants(k)]);
-
-    const reached = new Set<PolicyResource>();
-    const visited = new Set<PolicyResource>();
-    const visit = (x: PolicyResource) => {
-        if (visited.has(x)) return;
-        visited.add(x);
-        const deps = [...x.dependencies];
-        const provider = x.provider ? byUrn.get(x.provider.urn) : undefined;
-        if (provider) deps.push(provider);
-        for (const d of deps) {
-            for (const y of [d, ...(isComponent(d) ? descendants(d) : [])]) {
-                reached.add(y);
-                visit(y);
-            }
-        }
-        if (x.parent) visit(x.parent);
-    };
-    visit(r);
-    return reached;
-}
-
 /** The destroy-order graph of one stack, built once: what each resource is deleted before (see deletedBefore). */
 interface DestroyGraph {
     readonly edges: (x: PolicyResource) => PolicyResource[];
@@ -82,6 +52,29 @@ function destroyGraph(all: readonly PolicyResource[]): DestroyGraph {
     const graph = { edges, memo: new WeakMap() };
     graphs.set(all, graph);
     return graph;
+}
+
+/**
+ * Everything `r` is deleted before, as the engine orders a destroy: its dependencies (a component dependency
+ * stands for all its descendants), its parents' dependencies, and its provider's dependencies, transitively.
+ */
+export function deletedBefore(r: PolicyResource, all: readonly PolicyResource[]): Set<PolicyResource> {
+    const g = destroyGraph(all);
+    const byUrn = parents(all);
+    const reached = new Set<PolicyResource>();
+    const visited = new Set<PolicyResource>();
+    const visit = (x: PolicyResource) => {
+        if (visited.has(x)) return;
+        visited.add(x);
+        for (const y of g.edges(x)) {
+            reached.add(y);
+            visit(y);
+        }
+        const parent = x.parent ? byUrn.get(x.parent.urn) : undefined;
+        if (parent) visit(parent);
+    };
+    visit(r);
+    return reached;
 }
 
 /**
