@@ -10,6 +10,7 @@ import { nameLengthPolicy } from "../policy/rules/names";
 import { keyPolicyPrincipalsPolicy } from "../policy/rules/key-policies";
 import { apiGroup, BUILT_IN_GROUPS, CONTROLLER_OWNERS, controllerDependencyPolicy } from "../policy/rules/controllers";
 import { singleDefaultStorageClassPolicy } from "../policy/rules/storage-classes";
+import { PLATFORM_POLICIES } from "../policy/policies";
 import { committedPlan } from "./plans";
 
 /** A planned resource with only what a rule reads; `deps` are all its dependencies. */
@@ -311,6 +312,30 @@ describe("policy support: reading documents and telling components apart", () =>
         const custom = ["aws:s3/bucket:Bucket", "kubernetes:core/v1:Namespace", "random:index/randomPassword:RandomPassword", "vault:index/mount:Mount", "keycloak:index/realm:Realm", "command:local:Command", "pulumi:providers:aws"];
         assert.deepStrictEqual(custom.filter((type) => isComponent({ type } as PolicyResource)), []);
         assert.deepStrictEqual(["platform:platform:Platform", "platform:cluster:WorkloadIdentity", "my-aws:x:Y"].filter((type) => isComponent({ type } as PolicyResource)).length, 3);
+    });
+});
+
+describe("policy pack: the entry point pulumi preview --policy-pack loads", () => {
+    it("serves every platform rule, mandatory, as the pack named platform", () => {
+        // Constructing the real PolicyPack starts the server the CLI talks to: a stand-in records the arguments.
+        const implementation = require("@pulumi/policy/policy") as { PolicyPack: unknown };
+        const real = implementation.PolicyPack;
+        const made: unknown[][] = [];
+        implementation.PolicyPack = class {
+            constructor(...args: unknown[]) {
+                made.push(args);
+            }
+        };
+        try {
+            const entry = require.resolve("../policy/index");
+            delete require.cache[entry];
+            require(entry);
+        } finally {
+            implementation.PolicyPack = real;
+        }
+        // A plan reloads the program's modules, so the pack's rules are compared by name, not by identity.
+        const [[name, args]] = made as [string, { policies: { name: string }[]; enforcementLevel: string }][];
+        assert.deepStrictEqual([made.length, name, args.enforcementLevel, args.policies.map((p) => p.name)], [1, "platform", "mandatory", PLATFORM_POLICIES.map((p) => p.name)]);
     });
 });
 

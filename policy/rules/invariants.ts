@@ -155,7 +155,7 @@ export const helmReleasePolicy: StackValidationPolicy = {
             const chart = String(r.props.chart ?? "");
             const local = chart.startsWith("charts/");
             if (!local && !PINNED.test(String(r.props.version))) report(`${r.name}: chart ${chart} not pinned to an exact version (${JSON.stringify(r.props.version)})`, r.urn);
-            const keep = CRD_KEEPING_VALUES[chart.replace(/^.*\//, "")];
+            const keep = CRD_KEEPING_VALUES[chart.split("/").pop()!];
             if (keep) {
                 const actual = valueAt(r.props.values, keep[0]);
                 // An unset value means the chart default, which is checked here too: only the safe value passes.
