@@ -17,6 +17,8 @@ describe("cidr: parseIpv4Cidr", () => {
         ["10.0.0.0/16", undefined],
         ["192.168.4.0/22", undefined],
         ["0.0.0.0/0", undefined],
+        // A single address is a network too: /32 is the longest prefix, not past it.
+        ["10.0.0.1/32", undefined],
         ["10.0.0.0/33", "expected an IPv4 CIDR"],
         ["10.0.0/16", "expected an IPv4 CIDR"],
         ["10.0.0.0", "expected an IPv4 CIDR"],
