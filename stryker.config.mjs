@@ -30,6 +30,9 @@ const LAYERS = {
             "test/stack-schema.test.ts", "test/config-messages.test.ts", "test/config.test.ts", "test/config-gaps.test.ts", "test/cluster-config.test.ts", "test/storage-config.test.ts",
             "test/ingress-config.test.ts", "test/pulumi-yaml.test.ts", "test/secrets-config.test.ts", "test/sso-config.test.ts", "test/sso-database.test.ts", "test/observability-config.test.ts",
             "test/tenants-config.test.ts", "test/delivery-config.test.ts",
+            // Last, as they plan whole stacks: the outputs contract (outputs.ts) and the program reading its config
+            // through the Pulumi runtime (loadPlatformConfig, isConfigSecret).
+            "test/platform-reference.test.ts", "test/stacks.test.ts",
         ],
     },
     secrets: {
