@@ -153,6 +153,15 @@ for (const stack of ["dev", "prod"] as const) {
             for (const r of releases) assert.deepStrictEqual(cleanupKinds({ props: inputs(r) } as any), kinds[inputs(r).name.replace(/-finalizer-cleanup$/, "")], inputs(r).name);
         });
 
+        it("names every hook object after its release (the ServiceAccount the Job runs as, the RBAC that grants it)", () => {
+            const releases = ofType(plan.resources, "kubernetes:helm.sh/v3:Release").filter((r) => inputs(r).chart === CLEANUP_CHART);
+            assert.strictEqual(releases.length, 6);
+            for (const r of releases) {
+                const objects: { kind: string; metadata: { name: string } }[] = inputs(r).values.objects;
+                assert.deepStrictEqual(objects.map((o) => `${o.kind}/${o.metadata.name}`), ["ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Job"].map((k) => `${k}/${inputs(r).name}`));
+            }
+        });
+
         it("Velero's waits for the Velero release (so it is uninstalled first) in Velero's namespace", () => {
             const r = cleanup("backup");
             assert.ok(r.dependsOn.includes(named(plan.resources, "platform-backup-velero").urn));
