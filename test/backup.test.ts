@@ -95,6 +95,10 @@ describe("backup decisions", () => {
         ["h", undefined],
         ["1h ", undefined],
         ["12", undefined],
+        ["1.25h", 1.25],
+        ["1.h", 1],
+        ["7d1h", undefined],
+        ["1h-", undefined],
     ];
     for (const [ttl, hours] of ttlTable) {
         it(`duration ${JSON.stringify(ttl)} is ${hours ?? "not a Go duration"}`, () => assert.strictEqual(durationHours(ttl), hours));

@@ -26,14 +26,15 @@ const GO_DURATION_TERM = /^(\d*)(?:\.(\d*))?(ns|us|µs|μs|ms|s|m|h)/;
  */
 export function durationHours(value: string): number | undefined {
     const sign = value.startsWith("-") ? -1 : 1;
-    let rest = /^[-+]/.test(value) ? value.slice(1) : value;
+    let rest = value.replace(/^[-+]/, "");
     if (rest === "0") return 0;
     if (rest === "") return undefined;
     let hours = 0;
     while (rest !== "") {
         const term = GO_DURATION_TERM.exec(rest);
         if (!term || (term[1] === "" && (term[2] ?? "") === "")) return undefined;
-        hours += Number(`${term[1] || "0"}.${term[2] || "0"}`) * GO_DURATION_UNIT_HOURS[term[3]];
+        // "1." and ".5" are numbers too: the empty side of the point needs no zero.
+        hours += Number(`${term[1]}.${term[2] ?? ""}`) * GO_DURATION_UNIT_HOURS[term[3]];
         rest = rest.slice(term[0].length);
     }
     return sign * hours;
