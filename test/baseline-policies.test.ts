@@ -70,6 +70,10 @@ describe("policy: security groups not open to the internet", () => {
             ),
             ["open6: ingress from ::/0", "inline6: inline ingress from the internet"],
         );
+        // The open range is the one named, whichever field holds it.
+        assert.deepStrictEqual(await run([securityGroupExposurePolicy], res("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "both", { cidrIpv4: "10.0.0.0/8", cidrIpv6: "::/0" })), [
+            "both: ingress from ::/0",
+        ]);
         // One open range among private ones in the same inline rule.
         assert.deepStrictEqual(await run([securityGroupExposurePolicy], res("aws:ec2/securityGroup:SecurityGroup", "mixed", { ingress: [{ cidrBlocks: ["10.0.0.0/8", "0.0.0.0/0"] }] })), [
             "mixed: inline ingress from the internet",

@@ -4,7 +4,7 @@
 // mutant there ran only that test: the suites that read the plan never saw it (the "perTest understates" problem in
 // reports/mutation/SCORES.md).
 import Mocha = require("mocha");
-import { creditBeforeHooks } from "./mutation-credit";
+import { creditBeforeHooks, isTimeBudgetTest } from "./mutation-credit";
 
 interface StrykerNamespace {
     currentTestId?: string;
@@ -53,13 +53,10 @@ Mocha.Suite.prototype.beforeAll = function (this: Mocha.Suite, ...args: unknown[
     return originalBeforeAll.apply(this, rest);
 };
 
-/** Tests of a time budget ("evaluates in under 5 seconds") measure the machine, and Stryker's instrumentation slows it. */
-const TIME_BUDGET = /\bin under \d+ (seconds|ms)\b/;
-
 export const mochaHooks = {
     // A mutant that only slows the plan past the budget would count as killed by the clock: those tests are skipped here.
     beforeEach(this: Mocha.Context): void {
-        if (TIME_BUDGET.test(this.currentTest?.title ?? "")) this.skip();
+        if (isTimeBudgetTest(this.currentTest?.title ?? "")) this.skip();
     },
     afterAll(): void {
         const coverage = stryker()?.mutantCoverage;

@@ -1,5 +1,8 @@
 import * as assert from "assert";
-import { creditBeforeHooks, PerTestCoverage, SuiteTree } from "./mutation-credit";
+import * as fs from "fs";
+import * as path from "path";
+import { creditBeforeHooks, isTimeBudgetTest, PerTestCoverage, SuiteTree } from "./mutation-credit";
+import { PROJECT_DIR } from "../plan/engine";
 
 const suite = (tests: string[], suites: SuiteTree[] = []): SuiteTree => ({ tests: tests.map((t) => ({ fullTitle: () => t })), suites });
 
@@ -14,5 +17,15 @@ describe("mutation coverage: what a before hook runs counts for every test of it
         const perTest: PerTestCoverage = { "a t1": { "1": 1 } };
         creditBeforeHooks(perTest, new Map([["hook:a", suite(["a t1"])]]));
         assert.deepStrictEqual(perTest, { "a t1": { "1": 1 } });
+    });
+});
+
+describe("mutation runs: tests of a time budget are skipped (a slower plan is not a killed mutant)", () => {
+    it("knows the stack plans' budget test by its title, and no ordinary title", () => {
+        const stacks = fs.readFileSync(path.join(PROJECT_DIR, "test", "stacks.test.ts"), "utf8");
+        const budgets = [...stacks.matchAll(/it\("([^"]+)"/g)].map((m) => m[1]).filter(isTimeBudgetTest);
+        assert.deepStrictEqual(budgets, ["evaluates in under 5 seconds"]);
+        assert.deepStrictEqual(["builds one explicit AWS provider", "keeps a name under 53 characters", "under 5 seconds"].filter(isTimeBudgetTest), []);
+        assert.strictEqual(isTimeBudgetTest("answers in under 200 ms"), true);
     });
 });

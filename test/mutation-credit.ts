@@ -25,3 +25,6 @@ export function creditBeforeHooks(perTest: PerTestCoverage, suitesByMark: Readon
         }
     }
 }
+
+/** Tests of a time budget ("evaluates in under 5 seconds") measure the machine, and Stryker's instrumentation slows it. */
+export const isTimeBudgetTest = (title: string): boolean => /\bin under \d+ (seconds|ms)\b/.test(title);

@@ -13,7 +13,8 @@ export const securityGroupExposurePolicy: StackValidationPolicy = {
     enforcementLevel: "mandatory",
     validateStack: ({ resources }, report) => {
         for (const r of ofType(resources, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")) {
-            if ([r.props.cidrIpv4, r.props.cidrIpv6].some((c) => OPEN.includes(c))) report(`${r.name}: ingress from ${r.props.cidrIpv4 ?? r.props.cidrIpv6}`, r.urn);
+            const open = [r.props.cidrIpv4, r.props.cidrIpv6].find((c) => OPEN.includes(c));
+            if (open) report(`${r.name}: ingress from ${open}`, r.urn);
         }
         for (const r of ofType(resources, "aws:ec2/securityGroup:SecurityGroup")) {
             for (const rule of asArray(r.props.ingress as Record<string, unknown>[] | undefined)) {
