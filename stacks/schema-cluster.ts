@@ -23,26 +23,26 @@ export const nodeGroupSchema = z.strictObject({
     // <name>-<zone>-<26 generated characters> must fit EKS's 63-character node group names.
     name: z.string().regex(/^[a-z][a-z0-9-]{0,19}$/, "expected a short lower-case name (a-z, 0-9, '-'; at most 20 characters)"),
     role: z
-        .enum(["System", "Workload"], { error: "expected System | Workload" })
+        .enum(["System", "Workload"])
         .default("Workload")
         .describe("System groups carry the CriticalAddonsOnly taint and host cluster add-ons."),
-    capacityType: z.enum(["ON_DEMAND", "SPOT"], { error: "expected ON_DEMAND | SPOT" }).default("ON_DEMAND"),
+    capacityType: z.enum(["ON_DEMAND", "SPOT"]).default("ON_DEMAND"),
     instanceTypes: z
         .array(z.string().regex(INSTANCE_TYPE_PATTERN, "expected an EC2 instance type like m7i.large or c7g.2xlarge"))
         .min(1, "expected at least one instance type"),
-    amiType: z.enum(AMI_TYPES, { error: `expected one of ${AMI_TYPES.join(" | ")}` }).default("AL2023_x86_64_STANDARD"),
+    amiType: z.enum(AMI_TYPES).default("AL2023_x86_64_STANDARD"),
     // Sizes are per zone: the group runs as one managed node group in each zone.
-    minSize: z.number().int("expected an integer").min(0, "expected 0 or more nodes").describe("Nodes per zone, at least."),
-    desiredSize: z.number().int("expected an integer").min(0, "expected 0 or more nodes").describe("Nodes per zone at creation (autoscalers own it after)."),
-    maxSize: z.number().int("expected an integer").min(1, "expected at least 1 node").max(450, "expected at most 450 nodes per group").describe("Nodes per zone, at most."),
-    diskSizeGiB: z.number().int("expected an integer").min(20, "expected 20 to 1000 GiB").max(1000, "expected 20 to 1000 GiB").default(50),
+    minSize: z.number().int().min(0, "expected 0 or more nodes").describe("Nodes per zone, at least."),
+    desiredSize: z.number().int().min(0, "expected 0 or more nodes").describe("Nodes per zone at creation (autoscalers own it after)."),
+    maxSize: z.number().int().min(1, "expected at least 1 node").max(450, "expected at most 450 nodes per group").describe("Nodes per zone, at most."),
+    diskSizeGiB: z.number().int().min(20, "expected 20 to 1000 GiB").max(1000, "expected 20 to 1000 GiB").default(50),
     labels: z.record(z.string(), z.string()).default({}),
     taints: z
         .array(
             z.strictObject({
                 key: z.string().min(1, "expected a taint key"),
                 value: z.string().optional(),
-                effect: z.enum(["NO_SCHEDULE", "NO_EXECUTE", "PREFER_NO_SCHEDULE"], { error: "expected NO_SCHEDULE | NO_EXECUTE | PREFER_NO_SCHEDULE" }),
+                effect: z.enum(["NO_SCHEDULE", "NO_EXECUTE", "PREFER_NO_SCHEDULE"]),
             }),
         )
         .default([]),
@@ -53,8 +53,8 @@ export type NodeGroupConfig = z.infer<typeof nodeGroupSchema>;
 export const karpenterSchema = z.strictObject({
     enabled: z.boolean().default(true).describe("Install Karpenter and a default NodePool/EC2NodeClass."),
     chartVersion: chartVersion(),
-    capacityTypes: z.array(z.enum(["spot", "on-demand"], { error: "expected spot | on-demand" })).min(1).default(["on-demand"]),
-    architectures: z.array(z.enum(["amd64", "arm64"], { error: "expected amd64 | arm64" })).min(1).default(["amd64"]),
+    capacityTypes: z.array(z.enum(["spot", "on-demand"])).min(1).default(["on-demand"]),
+    architectures: z.array(z.enum(["amd64", "arm64"])).min(1).default(["amd64"]),
     instanceCategories: z.array(z.string().regex(/^[a-z]$/, "expected an instance category letter like c, m or r")).min(1).default(["c", "m", "r"]),
     cpuLimit: z.number().int().min(1, "expected a positive vCPU limit").describe("Total vCPUs the default NodePool may provision."),
     consolidateAfter: z.string().regex(/^\d+(s|m|h)$/, "expected a duration like 30s, 5m or 1h").default("5m"),
@@ -97,13 +97,13 @@ export const clusterSchema = z.strictObject({
         .prefault({}),
     controlPlaneZoneCount: z
         .number()
-        .int("expected an integer")
+        .int()
         .min(2, "expected at least 2 zones (EKS needs subnets in two)")
         .max(6, "expected at most 6 zones")
         .default(2)
         .describe("The control plane's subnets are the private subnets of the first N zones. Fixed once the cluster exists: EKS accepts new subnets only in its original zones."),
     logTypes: z
-        .array(z.enum(CONTROL_PLANE_LOG_TYPES, { error: `expected one of ${CONTROL_PLANE_LOG_TYPES.join(", ")}` }))
+        .array(z.enum(CONTROL_PLANE_LOG_TYPES))
         .default([...REQUIRED_LOG_TYPES]),
     logRetentionDays: cloudwatchRetention.default(90),
     serviceCidr: ipv4Cidr.default("172.20.0.0/16").describe("Kubernetes service CIDR; must not overlap the VPC or reserved ranges."),
@@ -172,8 +172,9 @@ export function checkCluster(
     if (cluster.karpenter.enabled && ctx.production && karpenterAmi === "latest") {
         issue(at("karpenter", "amiVersion"), "expected a pinned AMI release in production (latest rolls every node on each AMI release)", karpenterAmi);
     }
+    // Karpenter's nodes run the node groups' family: Bottlerocket releases are versions (v1.50.0), AL2023's are dates.
     const bottlerocket = cluster.nodeGroups[0]?.amiType.startsWith("BOTTLEROCKET") ?? false;
-    if (karpenterAmi !== "latest" && /^v\d{8}$/.test(karpenterAmi) === bottlerocket) {
+    if (karpenterAmi !== "latest" && karpenterAmi.includes(".") !== bottlerocket) {
         issue(at("karpenter", "amiVersion"), bottlerocket ? "expected a Bottlerocket release like v1.50.0 (the node groups run Bottlerocket)" : "expected an AL2023 release like v20260714", karpenterAmi);
     }
     if (system[0] && system[0].minSize * ctx.zoneCount < 2 && ctx.production) {

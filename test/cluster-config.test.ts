@@ -2,7 +2,7 @@ import * as assert from "assert";
 import { parsePlatformConfig } from "../stacks/config";
 import { PROJECT_DIR } from "../plan/engine";
 import { readStackConfig } from "../plan/stack-files";
-import { BadInput, itRejects } from "./helpers";
+import { BadInput, ExactBadInput, itRejects, itRejectsExactly } from "./helpers";
 
 const dev = readStackConfig(PROJECT_DIR, "dev").config;
 const prod = readStackConfig(PROJECT_DIR, "prod").config;
@@ -16,6 +16,8 @@ const group = (i: number, patch: Record<string, unknown>, base: Raw = dev) => {
 };
 const karpenter = (patch: Record<string, unknown>) => cluster({ karpenter: { ...clusterOf(dev).karpenter, ...patch } });
 const addons = (patch: Record<string, unknown>) => cluster({ addons: { ...clusterOf(dev).addons, ...patch } });
+const network = (patch: Record<string, unknown>, base: Raw) => ({ ...base, "platform:network": JSON.stringify({ ...JSON.parse(base["platform:network"]), ...patch }) });
+const P = "platform:cluster";
 
 const badInputs: BadInput[] = [
     ["unsupported Kubernetes version", cluster({ version: "1.29" }), ["platform:cluster.version", '"1.29"', "EKS standard support: 1.34, 1.35, 1.36"]],
@@ -78,8 +80,123 @@ const badInputs: BadInput[] = [
     ["Karpenter termination grace in days", karpenter({ terminationGracePeriod: "1d" }), ["platform:cluster.karpenter.terminationGracePeriod", '"1d"', "duration like 2h"]],
 ];
 
+// Every message of the cluster section, written out in full: the key, the value and what is expected.
+const exactProblems: ExactBadInput[] = [
+    ["unknown role", group(1, { role: "Worker" }), [`${P}.nodeGroups[1].role: expected one of System | Workload; got "Worker"`]],
+    ["unknown capacity type", group(1, { capacityType: "RESERVED" }), [`${P}.nodeGroups[1].capacityType: expected one of ON_DEMAND | SPOT; got "RESERVED"`]],
+    ["no instance types", group(1, { instanceTypes: [] }), [`${P}.nodeGroups[1].instanceTypes: expected at least one instance type; got []`]],
+    [
+        "unknown AMI type",
+        group(1, { amiType: "AL2_x86_64" }),
+        [`${P}.nodeGroups[1].amiType: expected one of AL2023_x86_64_STANDARD | AL2023_ARM_64_STANDARD | BOTTLEROCKET_x86_64 | BOTTLEROCKET_ARM_64; got "AL2_x86_64"`],
+    ],
+    [
+        "fractional sizes",
+        group(1, { minSize: 0.5, desiredSize: 1.5, maxSize: 2.5, diskSizeGiB: 50.5 }),
+        [
+            `${P}.nodeGroups[1].minSize: expected an integer; got 0.5`,
+            `${P}.nodeGroups[1].desiredSize: expected an integer; got 1.5`,
+            `${P}.nodeGroups[1].maxSize: expected an integer; got 2.5`,
+            `${P}.nodeGroups[1].diskSizeGiB: expected an integer; got 50.5`,
+        ],
+    ],
+    ["negative desired size", group(1, { desiredSize: -1 }), [
+            `${P}.nodeGroups[1].desiredSize: expected 0 or more nodes; got -1`,
+            `${P}.nodeGroups[1].desiredSize: expected desiredSize within [minSize, maxSize] = [0, 2]; got -1`,
+        ]],
+    ["no room for a node", group(1, { minSize: 0, desiredSize: 0, maxSize: 0 }), [`${P}.nodeGroups[1].maxSize: expected at least 1 node; got 0`]],
+    ["more nodes than EKS allows in a group", group(1, { maxSize: 451 }), [`${P}.nodeGroups[1].maxSize: expected at most 450 nodes per group; got 451`]],
+    ["disk too large", group(1, { diskSizeGiB: 1001 }), [`${P}.nodeGroups[1].diskSizeGiB: expected 20 to 1000 GiB; got 1001`]],
+    ["taint without a key", group(1, { taints: [{ key: "", effect: "NO_SCHEDULE" }] }), [`${P}.nodeGroups[1].taints[0].key: expected a taint key; got ""`]],
+    [
+        "unknown taint effect",
+        group(1, { taints: [{ key: "gpu", effect: "NoSchedule" }] }),
+        [`${P}.nodeGroups[1].taints[0].effect: expected one of NO_SCHEDULE | NO_EXECUTE | PREFER_NO_SCHEDULE; got "NoSchedule"`],
+    ],
+    ["surge above 100 percent", group(1, { maxUnavailablePercent: 101 }), [`${P}.nodeGroups[1].maxUnavailablePercent: expected 1 to 100 percent; got 101`]],
+    ["Karpenter capacity type", karpenter({ capacityTypes: ["reserved"] }), [`${P}.karpenter.capacityTypes[0]: expected one of spot | on-demand; got "reserved"`]],
+    ["Karpenter architecture", karpenter({ architectures: ["x86_64"] }), [`${P}.karpenter.architectures[0]: expected one of amd64 | arm64; got "x86_64"`]],
+    [
+        "every add-on names itself in its message",
+        addons({ vpcCni: "1.22.3", coredns: "v1.14", kubeProxy: "latest", podIdentityAgent: "v1.3.10", ebsCsiDriver: "v1.66.0-eksbuild", snapshotController: "v8.5.0-eks.3" }),
+        [
+            `${P}.addons.vpcCni: expected an EKS add-on version like v1.2.3-eksbuild.1 for vpc-cni; got "1.22.3"`,
+            `${P}.addons.coredns: expected an EKS add-on version like v1.2.3-eksbuild.1 for coredns; got "v1.14"`,
+            `${P}.addons.kubeProxy: expected an EKS add-on version like v1.2.3-eksbuild.1 for kube-proxy; got "latest"`,
+            `${P}.addons.podIdentityAgent: expected an EKS add-on version like v1.2.3-eksbuild.1 for eks-pod-identity-agent; got "v1.3.10"`,
+            `${P}.addons.ebsCsiDriver: expected an EKS add-on version like v1.2.3-eksbuild.1 for aws-ebs-csi-driver; got "v1.66.0-eksbuild"`,
+            `${P}.addons.snapshotController: expected an EKS add-on version like v1.2.3-eksbuild.1 for snapshot-controller; got "v8.5.0-eks.3"`,
+        ],
+    ],
+    ["control plane zones as a fraction", cluster({ controlPlaneZoneCount: 2.5 }), [`${P}.controlPlaneZoneCount: expected an integer; got 2.5`]],
+    ["control plane in seven zones", cluster({ controlPlaneZoneCount: 7 }), [`${P}.controlPlaneZoneCount: expected at most 6 zones; got 7`, `${P}.controlPlaneZoneCount: expected at most network.azCount (2) zones; got 7`]],
+    [
+        "unknown log type",
+        cluster({ logTypes: ["api", "audit", "authenticator", "kubelet"] }),
+        [`${P}.logTypes[3]: expected one of api | audit | authenticator | controllerManager | scheduler; got "kubelet"`],
+    ],
+    ["service CIDR of /11", cluster({ serviceCidr: "172.0.0.0/11" }), [`${P}.serviceCidr: expected a /12 to /24 block; got "172.0.0.0/11"`]],
+    // The size and overlap rules skip a CIDR the schema already refused: one message, not three.
+    ["service CIDR that is no CIDR", cluster({ serviceCidr: "172.20.0.0/33" }), [`${P}.serviceCidr: expected an IPv4 CIDR block like 10.0.0.0/16; got "172.20.0.0/33"`]],
+    // The Karpenter AMI rule reads the first node group's family, and there is none.
+    ["no node groups, a pinned AL2023 release", cluster({ nodeGroups: [], karpenter: { ...clusterOf(dev).karpenter, amiVersion: "v20260714" } }), [
+        `${P}.nodeGroups: expected at least one node group; got []`,
+        `${P}.nodeGroups: expected exactly one System node group, got 0; got []`,
+    ]],
+    // A malformed release gets the schema's message only, not also the family rule's.
+    [
+        "malformed Karpenter AMI release",
+        karpenter({ amiVersion: "2026-07-14" }),
+        [`${P}.karpenter.amiVersion: expected latest or an AMI release tag like v20260714 (AL2023) or v1.50.0 (Bottlerocket); got "2026-07-14"`],
+    ],
+    ["service CIDR of /25", cluster({ serviceCidr: "172.20.0.0/25" }), [`${P}.serviceCidr: expected a /12 to /24 block; got "172.20.0.0/25"`]],
+    [
+        "service CIDR overlapping a reserved range",
+        cluster({ serviceCidr: "10.30.0.0/20" }),
+        [`${P}.serviceCidr: expected a range outside 10.30.0.0/16 (they overlap); got "10.30.0.0/20"`],
+    ],
+    ["Graviton instance on an x86 AMI", group(1, { instanceTypes: ["m7i.large", "c7g.large"] }), [`${P}.nodeGroups[1].instanceTypes[1]: expected an x86_64 instance type for amiType AL2023_x86_64_STANDARD; got "c7g.large"`]],
+    [
+        "x86 instance on an ARM AMI",
+        group(1, { amiType: "AL2023_ARM_64_STANDARD", instanceTypes: ["c7g.large", "m7i.large"] }),
+        [`${P}.nodeGroups[1].instanceTypes[1]: expected a Graviton (arm64) instance type for amiType AL2023_ARM_64_STANDARD; got "m7i.large"`],
+    ],
+    ["two System groups, named", group(1, { role: "System" }), [`${P}.nodeGroups: expected exactly one System node group, got 2; got ["system","workers"]`]],
+    [
+        "AL2023 release for Bottlerocket nodes",
+        cluster({ nodeGroups: clusterOf(dev).nodeGroups.map((g: object) => ({ ...g, amiType: "BOTTLEROCKET_x86_64" })), karpenter: { ...clusterOf(dev).karpenter, amiVersion: "v20260714" } }),
+        [`${P}.karpenter.amiVersion: expected a Bottlerocket release like v1.50.0 (the node groups run Bottlerocket); got "v20260714"`],
+    ],
+];
+
 describe("config: bad cluster input is rejected with key, value and expectation", () => {
     itRejects(badInputs, (raw) => parsePlatformConfig(raw, "platform"));
+
+    describe("every message in full", () => itRejectsExactly(exactProblems, (raw) => parsePlatformConfig(raw, "platform")));
+
+    it("takes Graviton families however their name goes on: c7g, c7gn, im4gn, hpc7g and a two-digit generation", () => {
+        const types = ["c7g.large", "c7gn.large", "im4gn.large", "hpc7g.4xlarge", "c10g.large"];
+        const parsed = parsePlatformConfig(group(1, { amiType: "AL2023_ARM_64_STANDARD", instanceTypes: types }), "platform");
+        assert.deepStrictEqual(parsed.cluster.nodeGroups[1].instanceTypes, types);
+    });
+
+    it("accepts the bounds themselves: a /12 and a /24 service CIDR, sizes equal to the maximum", () => {
+        for (const serviceCidr of ["172.16.0.0/12", "172.20.0.0/24"]) assert.strictEqual(parsePlatformConfig(cluster({ serviceCidr }), "platform").cluster.serviceCidr, serviceCidr);
+        const full = parsePlatformConfig(group(1, { minSize: 2, desiredSize: 2, maxSize: 2 }), "platform").cluster.nodeGroups[1];
+        assert.deepStrictEqual([full.minSize, full.desiredSize, full.maxSize], [2, 2, 2]);
+    });
+
+    it("takes a Bottlerocket release for Bottlerocket node groups", () => {
+        const bottlerocket = cluster({ nodeGroups: clusterOf(dev).nodeGroups.map((g: object) => ({ ...g, amiType: "BOTTLEROCKET_x86_64" })), karpenter: { ...clusterOf(dev).karpenter, amiVersion: "v1.50.0" } });
+        assert.strictEqual(parsePlatformConfig(bottlerocket, "platform").cluster.karpenter.amiVersion, "v1.50.0");
+    });
+
+    it("keeps a production System group of exactly 2 nodes: one per zone over two zones", () => {
+        const twoZones = network({ azCount: 2, availabilityZones: ["eu-west-1a", "eu-west-1b"] }, group(0, { minSize: 1, desiredSize: 1 }, prod));
+        const c = { ...clusterOf(twoZones), controlPlaneZoneCount: 2 };
+        const parsed = parsePlatformConfig({ ...twoZones, "platform:cluster": JSON.stringify(c) }, "platform");
+        assert.deepStrictEqual([parsed.network.azCount, parsed.cluster.nodeGroups[0].minSize], [2, 1]);
+    });
 
     it("accepts an IAM Identity Center role ARN with its path, as IAM shows it (access entries take it)", () => {
         const sso = "arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Admin_0123456789abcdef";

@@ -68,3 +68,22 @@ export function itRejects(cases: readonly BadInput[], parse: (raw: Record<string
         });
     }
 }
+
+/** A bad stack configuration and every problem its ConfigError lists, written out in full. */
+export type ExactBadInput = [what: string, raw: Record<string, string>, problems: string[]];
+
+/** One test per case: parsing fails with a ConfigError listing exactly these problems, in order. */
+export function itRejectsExactly(cases: readonly ExactBadInput[], parse: (raw: Record<string, string>) => unknown): void {
+    for (const [what, raw, problems] of cases) {
+        it(what, () => {
+            assert.throws(
+                () => parse(raw),
+                (e: unknown) => {
+                    assert.ok(e instanceof ConfigError, `not a ConfigError: ${e}`);
+                    assert.deepStrictEqual(e.problems, problems);
+                    return true;
+                },
+            );
+        });
+    }
+}
