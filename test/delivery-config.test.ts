@@ -3,7 +3,7 @@ import { PROJECT_DIR } from "../plan/engine";
 import { readStackConfig } from "../plan/stack-files";
 import { parsePlatformConfig } from "../stacks/config";
 import { gitUrl } from "../stacks/schema-delivery";
-import { BadInput, itRejects } from "./helpers";
+import { BadInput, ExactBadInput, itRejects, itRejectsExactly } from "./helpers";
 
 type Raw = Record<string, string>;
 const dev = readStackConfig(PROJECT_DIR, "dev").config;
@@ -61,8 +61,114 @@ const cases: BadInput[] = [
     ["production: unsigned images only reported", delivery(prod, (d) => (d.signatures.action = "Audit")), ["platform:appDelivery.signatures.action", "expected Enforce in production"]],
 ];
 
+const D = "platform:appDelivery";
+const credential = (patch: Record<string, unknown>) => (d: any) => d.argocd.repositoryCredentials.push({ name: "extra", urlPrefix: "git@gitlab.example.org:acme", type: "SshKey", ...patch });
+const noKarpenter = (raw: Raw): Raw => {
+    const c = JSON.parse(raw["platform:cluster"]);
+    return { ...raw, "platform:cluster": JSON.stringify({ ...c, karpenter: { ...c.karpenter, enabled: false } }) };
+};
+// Every message of the delivery section, written out in full.
+const exactProblems: ExactBadInput[] = [
+    [
+        "replica counts: fractions, none, too many",
+        delivery(dev, (d) => Object.assign(d.argocd, { controllerReplicas: 1.5, serverReplicas: 0, repoServerReplicas: 11, applicationSetReplicas: 4 })),
+        [
+            `${D}.argocd.controllerReplicas: expected a whole number of application controllers; got 1.5`,
+            `${D}.argocd.serverReplicas: expected 1 to 10 API servers; got 0`,
+            `${D}.argocd.repoServerReplicas: expected 1 to 10 repo servers; got 11`,
+            `${D}.argocd.applicationSetReplicas: expected 1 to 3 ApplicationSet controllers; got 4`,
+        ],
+    ],
+    ["runner controllers beyond three", delivery(dev, (d) => (d.runners.controllerReplicas = 4)), [`${D}.runners.controllerReplicas: expected 1 to 3 controllers; got 4`]],
+    [
+        "GitHub App ids that are no ids",
+        delivery(dev, (d) => (d.argocd.repositoryCredentials[0].githubApp = { appId: 1.5, installationId: 0 })),
+        [
+            `${D}.argocd.repositoryCredentials[0].githubApp.appId: expected the GitHub App's app id (a number); got 1.5`,
+            `${D}.argocd.repositoryCredentials[0].githubApp.installationId: expected the GitHub App's installation id (a number); got 0`,
+        ],
+    ],
+    ["a credential name twice", delivery(dev, credential({ name: "github-acme" })), [`${D}.argocd.repositoryCredentials[2].name: expected each name once; got "github-acme"`]],
+    [
+        "GitHub App ids on an SSH key credential",
+        delivery(dev, credential({ githubApp: { appId: 1, installationId: 2 } })),
+        [`${D}.argocd.repositoryCredentials[2].githubApp: expected no githubApp with type SshKey; got {"appId":1,"installationId":2}`],
+    ],
+    [
+        "a GitHub App credential over SSH",
+        delivery(dev, credential({ type: "GithubApp", urlPrefix: "git@github.com:other", githubApp: { appId: 1, installationId: 2 } })),
+        [`${D}.argocd.repositoryCredentials[2].urlPrefix: expected an https URL with type GithubApp; got "git@github.com:other"`],
+    ],
+    [
+        "a runner image on latest",
+        delivery(dev, (d) => (d.runners.runnerImage = "ghcr.io/actions/actions-runner:latest")),
+        [`${D}.runners.runnerImage: expected an image pinned to a release, like ghcr.io/actions/actions-runner:2.330.0; got "ghcr.io/actions/actions-runner:latest"`],
+    ],
+    [
+        "a builder without a tag",
+        delivery(dev, (d) => (d.builder.image = "moby/buildkit")),
+        [
+            `${D}.builder.image: expected an image pinned to a release, like moby/buildkit:v0.26.2-rootless; got "moby/buildkit"`,
+            `${D}.builder.image: expected the rootless BuildKit image (a tag ending in -rootless); got "moby/buildkit"`,
+        ],
+    ],
+    [
+        "a builder tag with -rootless in its middle",
+        delivery(dev, (d) => (d.builder.image = "moby/buildkit:v0.32.2-rootless-debug")),
+        [`${D}.builder.image: expected the rootless BuildKit image (a tag ending in -rootless); got "moby/buildkit:v0.32.2-rootless-debug"`],
+    ],
+    [
+        "lifecycle: fractions and bounds",
+        delivery(dev, (d) => (d.registry.lifecycle = { untaggedExpireDays: 1.5, keepImages: 2.5 })),
+        [`${D}.registry.lifecycle.untaggedExpireDays: expected whole days; got 1.5`, `${D}.registry.lifecycle.keepImages: expected a whole number; got 2.5`],
+    ],
+    [
+        "lifecycle: none and too many",
+        delivery(dev, (d) => (d.registry.lifecycle = { untaggedExpireDays: 0, keepImages: 10001 })),
+        [`${D}.registry.lifecycle.untaggedExpireDays: expected 1 to 365 days; got 0`, `${D}.registry.lifecycle.keepImages: expected 1 to 10000 images; got 10001`],
+    ],
+    ["untagged images kept over a year", delivery(dev, (d) => (d.registry.lifecycle.untaggedExpireDays = 366)), [`${D}.registry.lifecycle.untaggedExpireDays: expected 1 to 365 days; got 366`]],
+    [
+        "a keyless verifier without issuer, identities or an https Rekor",
+        delivery(dev, (d) => (d.signatures.verifier = { type: "Keyless", issuer: "token.actions.githubusercontent.com", subjectRegExp: "", rekorUrl: "http://rekor.example.org" })),
+        [
+            `${D}.signatures.verifier.issuer: expected the OIDC issuer of the signing identities, like https://token.actions.githubusercontent.com; got "token.actions.githubusercontent.com"`,
+            `${D}.signatures.verifier.subjectRegExp: expected a regular expression of the signing identities; got ""`,
+            `${D}.signatures.verifier.rekorUrl: expected an https URL; got "http://rekor.example.org"`,
+        ],
+    ],
+    [
+        "an image reference with a space",
+        delivery(dev, (d) => (d.signatures.imageReferences = ["ghcr.io/acme /*"])),
+        [`${D}.signatures.imageReferences[0]: expected an image reference pattern, like 123456789012.dkr.ecr.eu-west-1.amazonaws.com/*; got "ghcr.io/acme /*"`],
+    ],
+    [
+        "cache credentials with empty fields",
+        {
+            ...delivery(dev, (d) => d.registry.pullThroughCache.push({ prefix: "docker-hub", upstream: "DockerHub" })),
+            "platform:pullThroughCacheCredentials": JSON.stringify({ "docker-hub": { username: "", accessToken: "" } }),
+        },
+        [
+            `platform:pullThroughCacheCredentials.docker-hub.username: expected the registry user; got "[secret]"`,
+            `platform:pullThroughCacheCredentials.docker-hub.accessToken: expected an access token; got "[secret]"`,
+        ],
+    ],
+    ["a tenant project with no source", withTenants(dev, { ...TEAM, gitops: { sourceRepos: [] } }), [`platform:tenants.list[0].gitops.sourceRepos: expected at least one repository; got []`]],
+    [
+        "idle runners beyond 20, or negative",
+        withTenants(dev, { ...TEAM, ci: { ...CI, minRunners: 21, maxRunners: 30 } }, { ...TEAM, name: "team-c", ci: { ...CI, minRunners: -1 } }),
+        [`platform:tenants.list[0].ci.minRunners: expected 0 to 20 idle runners; got 21`, `platform:tenants.list[1].ci.minRunners: expected 0 to 20 idle runners; got -1`],
+    ],
+    [
+        "CI without Karpenter",
+        noKarpenter(withTenants(dev, { ...TEAM, ci: { ...CI, maxRunners: 2 } })),
+        [`platform:tenants.list[0].ci.enabled: expected cluster.karpenter.enabled: runners run on Karpenter capacity; got true`],
+    ],
+];
+
 describe("config: bad application delivery input is rejected with key, value and expectation", () => {
     itRejects(cases, (raw) => parsePlatformConfig(raw, "platform"));
+    describe("every message in full", () => itRejectsExactly(exactProblems, (raw) => parsePlatformConfig(raw, "platform", (key) => key === "platform:pullThroughCacheCredentials")));
 
     it("requires the appDelivery key", () => {
         const { ["platform:appDelivery"]: _omitted, ...raw } = dev;
