@@ -46,7 +46,7 @@ export function parsePlatformConfig(
     }
     const result = platformConfigSchema.safeParse(values, { reportInput: true });
     if (!result.success) {
-        const secretKeys = Object.entries(configKeys).flatMap(([k, v]) => ("secret" in v && v.secret ? [k] : []));
+        const secretKeys = Object.entries(configKeys).filter(([, v]) => "secret" in v && v.secret).map(([k]) => k);
         problems.push(...result.error.issues.flatMap((issue) => describeIssue(platformConfigSchema, namespace, secretKeys.includes(String(issue.path[0])) ? ({ ...issue, input: "[secret]" } as z.core.$ZodIssue) : issue)));
     }
     if (problems.length > 0 || !result.success) throw new ConfigError(problems);
@@ -85,8 +85,8 @@ export function parsePlatformConfig(
 export const MASKED_SECRET = "[secret]";
 
 /** A value read offline from a `secure:` entry (whole, or inside an object): Pulumi holds it as a secret. */
-function isMaskedSecret(stored: string | undefined): boolean {
-    return stored === MASKED_SECRET || (stored?.includes(JSON.stringify(MASKED_SECRET)) ?? false);
+function isMaskedSecret(stored: string): boolean {
+    return stored === MASKED_SECRET || stored.includes(JSON.stringify(MASKED_SECRET));
 }
 
 /** Whether Pulumi holds this key as a secret (the SDK exports the check from its runtime, untyped). */

@@ -4,7 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { PROJECT_DIR } from "../plan/engine";
 import { readStackConfig } from "../plan/stack-files";
-import { parsePlatformConfig } from "../stacks/config";
+import { ConfigError, parsePlatformConfig } from "../stacks/config";
 import { BadInput, itRejects } from "./helpers";
 
 type Raw = Record<string, string>;
@@ -65,6 +65,29 @@ describe("config: bad tenant and policy input is rejected with key, value and ex
         assert.deepStrictEqual(cfg.tenants.all.map((t) => t.name), ["team-a", "payments", "team-b", "team-c"]);
         fs.writeFileSync(path.join(dir, "tenants", "team-d.yaml"), "name: team-x\nowners: [erin]\ncostCentre: CC-D\nquota: { pods: 0 }\n");
         assert.throws(() => parsePlatformConfig(raw, "platform", undefined, dir), (e: Error) => /team-d\.yaml:quota\.pods: expected at least 1 pod/.test(e.message));
+        // The first tenant from the folder is named by its file too, not as one more list entry.
+        fs.rmSync(path.join(dir, "tenants", "team-d.yaml"));
+        fs.writeFileSync(path.join(dir, "tenants", "team-b.yaml"), "name: team-b\nowners: [carol]\ncostCentre: CC-B\nnamespaces: [team-a]\n");
+        assert.throws(
+            () => parsePlatformConfig(raw, "platform", undefined, dir),
+            (e: ConfigError) => {
+                assert.deepStrictEqual(e.problems, ['platform:tenants.directory.team-b.yaml.namespaces: expected namespace team-a to belong to one tenant (also team-a); got "team-a"']);
+                return true;
+            },
+        );
+    });
+
+    it("stops at a single key's problem before the rules across tenants run", () => {
+        const raw = { ...withTenants(dev, { ...TEAM, namespaces: ["team-a"] }), "platform:netwrok": "{}" };
+        assert.throws(
+            () => parsePlatformConfig(raw, "platform"),
+            (e: ConfigError) => {
+                assert.deepStrictEqual(e.problems, [
+                    "platform:netwrok: unknown key; expected one of: environment, tier, name, owner, costCentre, region, allowedAccountIds, adoptRetained, tags, network, cluster, storage, ingress, secrets, sso, ssoBrokerSecrets, observability, alertReceiverSecret, policy, tenants, appDelivery, pullThroughCacheCredentials, backup",
+                ]);
+                return true;
+            },
+        );
     });
 
     it("refuses a folder that does not exist", () => {
