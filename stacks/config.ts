@@ -47,7 +47,7 @@ export function parsePlatformConfig(
     const result = platformConfigSchema.safeParse(values, { reportInput: true });
     if (!result.success) {
         const secretKeys = Object.entries(configKeys).filter(([, v]) => "secret" in v && v.secret).map(([k]) => k);
-        problems.push(...result.error.issues.flatMap((issue) => describeIssue(platformConfigSchema, namespace, secretKeys.includes(String(issue.path[0])) ? ({ ...issue, input: "[secret]" } as z.core.$ZodIssue) : issue)));
+        problems.push(...result.error.issues.flatMap((issue) => describeIssue(platformConfigSchema, namespace, secretKeys.includes(String(issue.path[0])) && issue.input !== undefined ? ({ ...issue, input: "[secret]" } as z.core.$ZodIssue) : issue)));
     }
     if (problems.length > 0 || !result.success) throw new ConfigError(problems);
     // Tenants from files, then the rules across every tenant (wherever it was written).

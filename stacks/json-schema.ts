@@ -16,7 +16,7 @@ const SECURE_VALUE: JsonSchema = {
 };
 
 /** In a secret key, every string is stored encrypted: `{secure: ...}` in its place. */
-function encryptedStrings(schema: unknown): unknown {
+export function encryptedStrings(schema: unknown): unknown {
     if (Array.isArray(schema)) return schema.map(encryptedStrings);
     if (schema === null || typeof schema !== "object") return schema;
     const node = schema as JsonSchema;

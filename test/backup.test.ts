@@ -314,6 +314,7 @@ for (const stack of ["dev", "prod"] as const) {
             assert.strictEqual(off.resources.filter((r) => r.name.startsWith("platform-backup")).length, 0);
             assert.deepStrictEqual(ofType(off.resources, "aws:s3/bucket:Bucket").map((b) => inputs(b).bucket).filter((b: string) => b.includes("velero")), []);
             assert.ok(!off.resources.some((r) => /velero/.test(r.name)), "a Velero monitor or dashboard without Velero");
+            assert.deepStrictEqual([off.outputs.backupBucketName, off.outputs.backupReplicaBucketName, off.outputs.backupReplicaAccessPolicyArn], ["", "", ""]);
         });
     });
 }

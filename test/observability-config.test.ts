@@ -3,7 +3,7 @@ import { PROJECT_DIR } from "../plan/engine";
 import { readStackConfig } from "../plan/stack-files";
 import { parsePlatformConfig } from "../stacks/config";
 import { retentionHours } from "../stacks/schema-observability";
-import { BadInput, itRejects } from "./helpers";
+import { BadInput, ExactBadInput, itRejects, itRejectsExactly } from "./helpers";
 
 type Raw = Record<string, string>;
 const dev = readStackConfig(PROJECT_DIR, "dev").config;
@@ -53,8 +53,24 @@ const cases: BadInput[] = [
     ["no receiver in production", noSecret(receiver(prod, { type: "None" })), ["platform:observability.alertmanager.receiver.type", "a receiver in production"]],
 ];
 
+// The receiver's messages in full: which type a stray field belongs to, and what the secret should hold.
+const exactProblems: ExactBadInput[] = [
+    [
+        "email fields on a Slack receiver",
+        withSecret(receiver(dev, { type: "Slack", slackChannel: "#alerts", emailTo: "ops@acme.example" })),
+        ['platform:observability.alertmanager.receiver.emailTo: expected only with type Email; got "ops@acme.example"'],
+    ],
+    [
+        "an email receiver without its password",
+        receiver(dev, { type: "Email", emailTo: "ops@acme.example", emailFrom: "alerts@acme.example", smtpHost: "smtp.acme.example:587", smtpUsername: "alerts" }),
+        ["platform:alertReceiverSecret: required with receiver type Email: pulumi config set --secret alertReceiverSecret <SMTP password>; got undefined"],
+    ],
+    ["a webhook receiver without its URL", receiver(dev, { type: "Webhook" }), ["platform:alertReceiverSecret: required with receiver type Webhook: pulumi config set --secret alertReceiverSecret <URL>; got undefined"]],
+];
+
 describe("config: bad observability input is rejected with key, value and expectation", () => {
     itRejects(cases, (raw) => parsePlatformConfig(raw, "platform"));
+    describe("the receiver's messages in full", () => itRejectsExactly(exactProblems, (raw) => parsePlatformConfig(raw, "platform")));
 
     it("accepts 30 days of Loki logs in production written in hours", () => {
         assert.strictEqual(parsePlatformConfig(part(prod, "loki", { retention: "720h" }), "platform").observability.loki.retention, "720h");

@@ -94,6 +94,17 @@ for (const stack of ["dev", "prod"] as const) {
                 stack === "prod" ? ["gp3", "gp3-retain", "efs", "ebs-snapshots"] : ["gp3", "gp3", "", "ebs-snapshots"],
             );
             assert.match(String(plan.outputs.backupBucketName), new RegExp(`^acme-${stack}-velero-\\d{12}-eu-west-1$`));
+            // What a stack without the feature exports: empty strings, so consumers read every key.
+            const replica = [plan.outputs.backupReplicaBucketName, plan.outputs.backupReplicaAccessPolicyArn];
+            if (stack === "dev") assert.deepStrictEqual(replica, ["", ""]);
+            else assert.deepStrictEqual(replica, [`acme-prod-velero-${want.account}-eu-central-1`, `arn:aws:iam::${want.account}:policy/platform-backup-bucket-replica-access`]);
+            const payments = (plan.outputs.tenants as Record<string, Record<string, unknown>>).payments;
+            assert.deepStrictEqual(
+                payments,
+                stack === "dev"
+                    ? { namespaces: ["payments"], secretStore: "tenant-payments", repositoryUrl: "", argocdProject: "payments", runnerScaleSet: "" }
+                    : { namespaces: ["payments"], secretStore: "tenant-payments", repositoryUrl: `${want.account}.dkr.ecr.eu-west-1.amazonaws.com/payments/apps`, argocdProject: "payments", runnerScaleSet: "" },
+            );
             assert.strictEqual(plan.outputs.vaultAddress, `https://vault.${stack === "prod" ? "" : "dev."}platform.acme.example`);
             assert.strictEqual((plan.outputs.privateSubnetIds as string[]).length, want.azs);
             assert.strictEqual((plan.outputs.natGatewayPublicIps as string[]).length, want.nat);
