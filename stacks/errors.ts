@@ -25,7 +25,6 @@ function unwrap(schema: z.ZodType): z.ZodType {
 export function schemaAt(root: z.ZodType, path: readonly PropertyKey[]): z.ZodType | undefined {
     let s: z.ZodType | undefined = unwrap(root);
     for (const p of path) {
-        if (!s) return undefined;
         if (s instanceof z.ZodObject) s = (s.shape as Record<string, z.ZodType>)[String(p)];
         else if (s instanceof z.ZodArray) s = s.element as z.ZodType;
         else if (s instanceof z.ZodRecord) s = s.valueType as z.ZodType;
@@ -58,12 +57,20 @@ export function show(value: unknown): string {
     return text === undefined ? String(value) : text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }
 
+/** The keys an object takes: its schema's, or those of the discriminated union's member its discriminator picks. */
+export function knownKeys(target: z.ZodType | undefined, input: unknown): string[] {
+    if (target instanceof z.ZodObject) return Object.keys(target.shape);
+    if (!(target instanceof z.ZodDiscriminatedUnion) || typeof input !== "object" || input === null) return [];
+    const discriminator = target.def.discriminator;
+    const member = target.options.find((o) => o instanceof z.ZodObject && (o.shape[discriminator] as z.ZodType).safeParse((input as Record<string, unknown>)[discriminator]).success);
+    return member instanceof z.ZodObject ? Object.keys(member.shape) : [];
+}
+
 export function describeIssue(root: z.ZodType, namespace: string, issue: z.core.$ZodIssue): string[] {
     const at = (path: readonly PropertyKey[]) => configPath(namespace, path);
     if (issue.code === "unrecognized_keys") {
-        const target = schemaAt(root, issue.path);
-        const known = target instanceof z.ZodObject ? Object.keys(target.shape).join(", ") : "";
-        return issue.keys.map((k) => `${at([...issue.path, k])}: unknown key; expected one of: ${known}`);
+        const known = knownKeys(schemaAt(root, issue.path), issue.input);
+        return issue.keys.map((k) => `${at([...issue.path, k])}: unknown key${known.length > 0 ? `; expected one of: ${known.join(", ")}` : ""}`);
     }
     if (issue.input === undefined && issue.code === "invalid_type") {
         const doc = schemaAt(root, issue.path)?.description;

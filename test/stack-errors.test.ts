@@ -1,5 +1,9 @@
 import * as assert from "assert";
-import { ConfigError, configPath, platformMessage, show } from "../stacks/errors";
+import { z } from "zod";
+import { PROJECT_DIR } from "../plan/engine";
+import { readStackConfig } from "../plan/stack-files";
+import { parsePlatformConfig } from "../stacks/config";
+import { ConfigError, configPath, describeIssue, knownKeys, platformMessage, show } from "../stacks/errors";
 
 // The pieces every configuration message is made of, written out by hand.
 describe("config errors: the header, paths, values and zod's wording in the platform's", () => {
@@ -37,6 +41,47 @@ describe("config errors: the header, paths, values and zod's wording in the plat
         assert.deepStrictEqual(
             cases.map(([issue]) => platformMessage(issue as unknown as Parameters<typeof platformMessage>[0])),
             cases.map(([, message]) => message),
+        );
+    });
+
+    it("lists the keys an object takes, through the discriminated union member its input picks", () => {
+        const a = z.strictObject({ type: z.literal("A"), one: z.string() });
+        const b = z.strictObject({ type: z.literal("B"), two: z.string(), three: z.string() });
+        const union = z.discriminatedUnion("type", [a, b]);
+        assert.deepStrictEqual(
+            [knownKeys(a, {}), knownKeys(union, { type: "B" }), knownKeys(union, { type: "C" }), knownKeys(union, null), knownKeys(union, "B"), knownKeys(z.string(), { type: "A" }), knownKeys(undefined, {})],
+            [["type", "one"], ["type", "two", "three"], [], [], [], [], []],
+        );
+    });
+
+    it("names each problem of a record key, and a missing key without a doc string", () => {
+        const tags = z.strictObject({ tags: z.record(z.string(), z.string()) });
+        const invalidKey = { code: "invalid_key", origin: "record", path: ["tags", "aws:x"], input: "aws:x", message: "", issues: [{ message: "too long" }, { message: "reserved" }] };
+        assert.deepStrictEqual(describeIssue(tags, "platform", invalidKey as unknown as z.core.$ZodIssue), ['platform:tags.aws:x: invalid key: too long; reserved; got "aws:x"']);
+        // Where the schema cannot say which keys it takes, the message says only that the key is unknown.
+        const unknownAt = { code: "unrecognized_keys", path: ["tags", "a"], keys: ["x", "y"], input: {}, message: "" };
+        assert.deepStrictEqual(describeIssue(tags, "platform", unknownAt as unknown as z.core.$ZodIssue), ["platform:tags.a.x: unknown key", "platform:tags.a.y: unknown key"]);
+    });
+
+    it("reads every piece together on a stack file: unknown keys (also in a union member), a missing key, a record key", () => {
+        const dev = readStackConfig(PROJECT_DIR, "dev").config;
+        const delivery = JSON.parse(dev["platform:appDelivery"]);
+        delivery.signatures.verifier.foo = 1;
+        const cluster = JSON.parse(dev["platform:cluster"]);
+        cluster.endpoint.foo = true;
+        delete cluster.addons.coredns;
+        const raw = { ...dev, "platform:appDelivery": JSON.stringify(delivery), "platform:cluster": JSON.stringify(cluster), "platform:tags": JSON.stringify({ "aws:x": "1" }) };
+        assert.throws(
+            () => parsePlatformConfig(raw, "platform"),
+            (e: ConfigError) => {
+                assert.deepStrictEqual(e.problems, [
+                    'platform:tags.aws:x: invalid key: expected a tag key (1-128 characters, not starting with aws:); got "aws:x"',
+                    "platform:cluster.endpoint.foo: unknown key; expected one of: privateAccess, publicAccess, publicAccessCidrs",
+                    "platform:cluster.addons.coredns: required key is missing; expected a string",
+                    "platform:appDelivery.signatures.verifier.foo: unknown key; expected one of: type, issuer, subjectRegExp, rekorUrl",
+                ]);
+                return true;
+            },
         );
     });
 });
