@@ -2,7 +2,6 @@
 import { z } from "zod";
 import { AMI_TYPES, CONTROL_PLANE_LOG_TYPES, EKS_STANDARD_SUPPORT_VERSIONS, REQUIRED_LOG_TYPES } from "../components/cluster/constants";
 import { addonVersion, chartVersion, cloudwatchRetention, ipv4Cidr, Issue } from "./schema-common";
-import { parseIpv4Cidr } from "../components/network/cidr";
 
 
 // Access entries take the ARN exactly as IAM shows it, path included (IAM Identity Center roles live under
@@ -139,14 +138,11 @@ export function checkCluster(
         issue(at("endpoint", "publicAccessCidrs"), "expected specific CIDRs (not empty, not 0.0.0.0/0) for a public endpoint in production", ep.publicAccessCidrs);
     }
     if (ctx.production && !cluster.deletionProtection) issue(at("deletionProtection"), "expected true in production", cluster.deletionProtection);
-    const svc = parseIpv4Cidr(cluster.serviceCidr);
-    if (!svc.error) {
-        if ((svc.prefixLength ?? 0) < 12 || (svc.prefixLength ?? 0) > 24) issue(at("serviceCidr"), "expected a /12 to /24 block", cluster.serviceCidr);
-        for (const other of [ctx.vpcCidr, ...ctx.reservedCidrs]) {
-            if (!parseIpv4Cidr(other).error && ctx.overlaps(cluster.serviceCidr, other)) {
-                issue(at("serviceCidr"), `expected a range outside ${other} (they overlap)`, cluster.serviceCidr);
-            }
-        }
+    // The cross-key rules run on valid keys only (platformConfigSchema): every CIDR here parses.
+    const servicePrefix = Number(cluster.serviceCidr.split("/")[1]);
+    if (servicePrefix < 12 || servicePrefix > 24) issue(at("serviceCidr"), "expected a /12 to /24 block", cluster.serviceCidr);
+    for (const other of [ctx.vpcCidr, ...ctx.reservedCidrs]) {
+        if (ctx.overlaps(cluster.serviceCidr, other)) issue(at("serviceCidr"), `expected a range outside ${other} (they overlap)`, cluster.serviceCidr);
     }
     const names = new Set<string>();
     cluster.nodeGroups.forEach((g, i) => {
@@ -173,7 +169,7 @@ export function checkCluster(
         issue(at("karpenter", "amiVersion"), "expected a pinned AMI release in production (latest rolls every node on each AMI release)", karpenterAmi);
     }
     // Karpenter's nodes run the node groups' family: Bottlerocket releases are versions (v1.50.0), AL2023's are dates.
-    const bottlerocket = cluster.nodeGroups[0]?.amiType.startsWith("BOTTLEROCKET") ?? false;
+    const bottlerocket = cluster.nodeGroups[0].amiType.startsWith("BOTTLEROCKET");
     if (karpenterAmi !== "latest" && karpenterAmi.includes(".") !== bottlerocket) {
         issue(at("karpenter", "amiVersion"), bottlerocket ? "expected a Bottlerocket release like v1.50.0 (the node groups run Bottlerocket)" : "expected an AL2023 release like v20260714", karpenterAmi);
     }

@@ -12,13 +12,13 @@ export const cloudwatchRetention = z.number().refine((n) => (CLOUDWATCH_RETENTIO
     message: `expected a CloudWatch retention period: one of ${CLOUDWATCH_RETENTION_DAYS.join(", ")}`,
 });
 
-/** Reports a cross-key problem at a path of the config. */
 /** The error of an enum, listing what is accepted. */
 export const oneOf = (values: readonly string[]) => ({ error: `expected ${values.join(" | ")}` });
 /** Kubernetes quantities as requests and quotas take them: CPU in cores or millicores, memory in binary units. */
 export const cpuQuantity = z.string().regex(/^(\d+m|\d+(\.\d+)?)$/, "expected a CPU quantity like 250m or 1");
 export const memoryQuantity = z.string().regex(/^\d+(Mi|Gi|Ti)$/, "expected a memory quantity like 512Mi, 2Gi or 1Ti");
 
+/** Reports a cross-key problem at a path of the config. */
 export type Issue = (path: (string | number)[], message: string, input: unknown) => void;
 
 export const addonVersion = (addon: string) =>

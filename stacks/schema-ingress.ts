@@ -40,11 +40,11 @@ export const ingressSchema = z.strictObject({
         .prefault({}),
     gateway: z
         .strictObject({
-            replicas: z.number().int("expected an integer").min(2, "expected at least 2 Envoy replicas").max(20, "expected at most 20").default(2),
+            replicas: z.number().int().min(2, "expected at least 2 Envoy replicas").max(20).default(2),
             zoneSpread: z.enum(ZONE_SPREAD, oneOf(ZONE_SPREAD)).default("ScheduleAnyway"),
         })
         .prefault({}),
-    controllerReplicas: z.number().int("expected an integer").min(1, "expected 1 to 3").max(3, "expected 1 to 3").default(2),
+    controllerReplicas: z.number().int().min(1, "expected 1 to 3").max(3, "expected 1 to 3").default(2),
     charts: z.strictObject({
         envoyGateway: chartVersion("v").describe("envoyproxy gateway-helm and gateway-crds-helm (same release)."),
         awsLoadBalancerController: chartVersion(),

@@ -44,7 +44,7 @@ const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64
 const subnetPrefix = (what: string, max: number) =>
     z
         .number()
-        .int(`expected an integer prefix length`)
+        .int("expected an integer prefix length")
         .min(16, `expected a prefix length between /16 and /${max} (AWS allows /16 at most)`)
         .max(max, `expected a prefix length between /16 and /${max} (${what})`);
 
@@ -61,7 +61,7 @@ export const subnetsSchema = z
             .describe("Prefix length of each isolated (database) subnet; omit for no isolated tier."),
         azSlots: z
             .number()
-            .int("expected an integer")
+            .int()
             .min(1, "expected 1 to 6 slots")
             .max(6, "expected 1 to 6 slots")
             .optional()
@@ -92,7 +92,7 @@ export const networkSchema = z.strictObject({
         .describe("IPv4 CIDR of the VPC, /16 to /24, network address (host bits zero)."),
     azCount: z
         .number()
-        .int("expected an integer")
+        .int()
         .min(1, "expected 1 to 6 availability zones")
         .max(6, "expected 1 to 6 availability zones")
         .describe("Number of availability zones to spread subnets (and NAT gateways) over."),
@@ -102,7 +102,7 @@ export const networkSchema = z.strictObject({
         .describe("Explicit AZ names (length must equal azCount). Defaults to <region>a, <region>b, ..."),
     subnets: subnetsSchema.prefault({}),
     natGateways: z
-        .enum(NAT_STRATEGIES, { error: `expected one of ${NAT_STRATEGIES.join(" | ")}` })
+        .enum(NAT_STRATEGIES)
         .default("OnePerAz")
         .describe("NAT strategy: None (no egress), Single (one shared gateway) or OnePerAz (zone-independent egress)."),
     interfaceEndpoints: z
@@ -129,7 +129,7 @@ export const configKeys = {
     tier: {
         type: "string",
         schema: z
-            .enum(["development", "staging", "production"], { error: "expected one of development | staging | production" })
+            .enum(["development", "staging", "production"])
             .describe("Environment class. production protects stateful resources and enforces stricter rules (pinned account, admins)."),
     },
     name: {
@@ -246,7 +246,10 @@ const shape = Object.fromEntries(Object.entries(configKeys).map(([k, v]) => [k, 
     [K in ConfigKey]: (typeof configKeys)[K]["schema"];
 };
 
-/** The whole stack configuration with its cross-key rules. */
+/**
+ * The whole stack configuration with its cross-key rules. They run once every key is valid on its own, so a problem
+ * is reported once: a bad CIDR or size is named by its key, not again by the rules that read it.
+ */
 export const platformConfigSchema = z.strictObject(shape).superRefine((cfg, ctx) => {
     const net = cfg.network;
     const issue = (path: (string | number)[], message: string, input: unknown) =>
@@ -255,7 +258,7 @@ export const platformConfigSchema = z.strictObject(shape).superRefine((cfg, ctx)
     if (cfg.adoptRetained && cfg.allowedAccountIds.length !== 1) {
         issue(["adoptRetained"], "expected allowedAccountIds to pin exactly one account (retained bucket names include it)", cfg.adoptRetained);
     }
-    if (!net.allowPublicCidr && !parseIpv4Cidr(net.cidr).error && !PRIVATE_RANGES.some((r) => cidrWithin(net.cidr, r))) {
+    if (!net.allowPublicCidr && !PRIVATE_RANGES.some((r) => cidrWithin(net.cidr, r))) {
         issue(["network", "cidr"], `expected a private range (${PRIVATE_RANGES.join(", ")}), or network.allowPublicCidr: true for a public range you own`, net.cidr);
     }
     if (cfg.tier === "production") {
@@ -300,14 +303,13 @@ export const platformConfigSchema = z.strictObject(shape).superRefine((cfg, ctx)
     checkPolicy(cfg.policy, { production }, issue);
     checkObservability(cfg.observability, { production, receiverSecret: cfg.alertReceiverSecret !== undefined }, issue);
     checkSso(cfg.sso, { production, brokerSecrets: cfg.ssoBrokerSecrets ?? {}, ingress: { issuer: cfg.ingress.certificates.issuer, scheme: cfg.ingress.loadBalancer.scheme } }, issue);
-    if (parseIpv4Cidr(net.cidr).error) return; // already reported
     checkCluster(
         cfg.cluster,
         { production: cfg.tier === "production", zoneCount: net.azCount, vpcCidr: net.cidr, reservedCidrs: net.reservedCidrs, overlaps: cidrsOverlap },
         issue,
     );
     net.reservedCidrs.forEach((reserved, i) => {
-        if (!parseIpv4Cidr(reserved).error && cidrsOverlap(net.cidr, reserved)) {
+        if (cidrsOverlap(net.cidr, reserved)) {
             issue(["network", "reservedCidrs", i], `expected a range outside the VPC CIDR ${net.cidr} (they overlap)`, reserved);
         }
     });
@@ -317,7 +319,7 @@ export const platformConfigSchema = z.strictObject(shape).superRefine((cfg, ctx)
         if (!(e instanceof SubnetCarveError)) throw e;
         issue(["network", "subnets"], e.message, net.subnets);
     }
-});
+}, { when: (payload) => payload.issues.length === 0 });
 
 export type PlatformConfig = z.infer<typeof platformConfigSchema>;
 export type NetworkConfig = PlatformConfig["network"];

@@ -71,6 +71,51 @@ const badInputs: [string, (raw: Raw) => Raw, string[]][] = [
     ["network not JSON", set("network", "{cidr: 10.0.0.0/16"), ["platform:network", "expected an object"]],
 ];
 
+// The top-level and network messages in full: key, value and what is expected.
+const exactProblems: [string, (raw: Raw) => Raw, string[]][] = [
+    ["environment too long", set("environment", "e".repeat(17)), [`platform:environment: expected at most 16 characters; got "${"e".repeat(17)}"`]],
+    ["name not a DNS label", set("name", "Acme_Dev"), [`platform:name: expected a lower-case DNS label (a-z, 0-9, '-'; starts with a letter); got "Acme_Dev"`]],
+    ["tier not in the list", set("tier", "prod"), ['platform:tier: expected one of development | staging | production; got "prod"']],
+    ["account id of 11 digits", set("allowedAccountIds", ["11111111111"]), ['platform:allowedAccountIds[0]: expected a 12-digit AWS account id; got "11111111111"']],
+    ["region AWS does not have", set("region", "eu-north-9"), ['platform:region: expected a region AWS has (see the aws.Region list); got "eu-north-9"']],
+    ["malformed region (one message, not also the list's)", set("region", "europe-1"), ['platform:region: expected an AWS region like eu-west-1; got "europe-1"']],
+    ["owner too short", set("owner", "ab"), ['platform:owner: expected a team or e-mail address (3+ characters); got "ab"']],
+    ["tag value AWS refuses", set("tags", { team: "a;b" }), [`platform:tags.team: expected a tag value AWS accepts (letters, spaces, digits and _ . : / = + - @); got "a;b"`]],
+    ["tag value too long", set("tags", { team: "v".repeat(257) }), [`platform:tags.team: expected a tag value of at most 256 characters; got "${"v".repeat(116)}...`]],
+    [
+        "tag keys of the platform's own",
+        set("tags", { owner: "x", "managed-by": "y" }),
+        [
+            `platform:tags.owner: expected a tag key other than the platform's own (project, environment, tier, owner, cost-centre, managed-by); got "owner"`,
+            `platform:tags.managed-by: expected a tag key other than the platform's own (project, environment, tier, owner, cost-centre, managed-by); got "managed-by"`,
+        ],
+    ],
+    ["adopting without one pinned account", (raw) => set("allowedAccountIds", ["111111111111", "222222222222"])(set("adoptRetained", true)(raw)), ["platform:adoptRetained: expected allowedAccountIds to pin exactly one account (retained bucket names include it); got true"]],
+    ["cost centre of one character", set("costCentre", "C"), [`platform:costCentre: expected a cost-centre code (2-32 letters, digits, '_', '.', '-'); got "C"`]],
+    // A key's own problem is reported once: the cross-key rules (here the subnet carving) wait until every key is valid.
+    ["VPC CIDR of /25", network({ cidr: "10.20.0.0/25" }), ['platform:network.cidr: expected a VPC CIDR between /16 and /24 (AWS limits); got "10.20.0.0/25"']],
+    [
+        "public VPC CIDR without the opt-in",
+        network({ cidr: "203.0.112.0/20", subnets: { publicPrefixLength: 28, privatePrefixLength: 24, azSlots: 2 } }),
+        ['platform:network.cidr: expected a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10), or network.allowPublicCidr: true for a public range you own; got "203.0.112.0/20"'],
+    ],
+    ["azCount of seven", network({ azCount: 7 }), ["platform:network.azCount: expected 1 to 6 availability zones; got 7"]],
+    ["azCount as a fraction", network({ azCount: 1.5 }), ["platform:network.azCount: expected an integer; got 1.5"]],
+    ["an AZ of another region", network({ availabilityZones: ["eu-west-1a", "us-east-1b"] }), ['platform:network.availabilityZones[1]: expected a zone of region eu-west-1; got "us-east-1b"']],
+    ["NAT strategy typo", network({ natGateways: "PerAz" }), ['platform:network.natGateways: expected one of None | Single | OnePerAz; got "PerAz"']],
+    ["subnet prefix as a fraction", subnets({ publicPrefixLength: 24.5 }), ["platform:network.subnets.publicPrefixLength: expected an integer prefix length; got 24.5"]],
+    ["subnet prefix above /16", subnets({ privatePrefixLength: 15 }), ["platform:network.subnets.privatePrefixLength: expected a prefix length between /16 and /24 (AWS allows /16 at most); got 15"]],
+    [
+        "isolated subnets below /28",
+        subnets({ isolatedPrefixLength: 29 }),
+        ["platform:network.subnets.isolatedPrefixLength: expected a prefix length between /16 and /28 (isolated subnets hold databases); got 29"],
+    ],
+    ["azSlots of zero", subnets({ azSlots: 0 }), ["platform:network.subnets.azSlots: expected 1 to 6 slots; got 0"]],
+    ["azSlots as a fraction", subnets({ azSlots: 2.5 }), ["platform:network.subnets.azSlots: expected an integer; got 2.5"]],
+    ["flow-log interval of 120 s", flowLogs({ aggregationIntervalSeconds: 120 }), ["platform:network.flowLogs.aggregationIntervalSeconds: expected 60 or 600 seconds; got 120"]],
+    ["flow-log traffic type", flowLogs({ trafficType: "DENY" }), ['platform:network.flowLogs.trafficType: expected one of ALL | ACCEPT | REJECT; got "DENY"']],
+];
+
 describe("config: bad input is rejected with key, value and expectation", () => {
     it("has at least 25 cases", () => assert.ok(badInputs.length >= 25));
 
@@ -86,6 +131,12 @@ describe("config: bad input is rejected with key, value and expectation", () => 
             );
         });
     }
+
+    describe("every message in full", () => {
+        for (const [what, breakIt, problems] of exactProblems) {
+            it(what, () => assert.throws(() => parsePlatformConfig(breakIt(dev), NS), (e: ConfigError) => (assert.deepStrictEqual(e.problems, problems), true)));
+        }
+    });
 
     it("reports every problem at once", () => {
         const raw = set("region", "x")(network({ azCount: 9, natGateways: "Many" })(dev));
