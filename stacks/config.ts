@@ -2,9 +2,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import { ConfigError, configPath, describeIssue, show } from "./errors";
-import { checkTenants, resolveTenants, tenantNamespaces } from "./schema-tenants";
+import { checkTenants, resolveTenants, tenantNamespaces, tenantSchema } from "./schema-tenants";
 import { checkDelivery } from "./schema-delivery";
-import { configKeys, ConfigKey, PlatformConfig, platformConfigSchema } from "./schema";
+import { configKeys, ConfigKey, PlatformConfig, platformConfigSchema, platformKeysSchema } from "./schema";
 
 export { ConfigError } from "./errors";
 export type { PlatformConfig } from "./schema";
@@ -21,6 +21,8 @@ export function parsePlatformConfig(
 ): PlatformConfig {
     const problems: string[] = [];
     const values: Record<string, unknown> = {};
+    /** Keys refused before the schema (a plaintext secret, text that is not JSON): absent from `values`. */
+    const unreadable = new Set<string>();
     for (const [fullKey, stored] of Object.entries(raw)) {
         if (!fullKey.startsWith(`${namespace}:`)) continue;
         const key = fullKey.slice(namespace.length + 1);
@@ -32,6 +34,7 @@ export function parsePlatformConfig(
         const type = entry.type;
         if (entry.secret && !isSecret(fullKey)) {
             problems.push(`${fullKey}: expected a secret value (set it with pulumi config set --secret); got a plaintext value`);
+            unreadable.add(key);
             continue;
         }
         if (type === "string") {
@@ -42,20 +45,27 @@ export function parsePlatformConfig(
             values[key] = JSON.parse(stored);
         } catch {
             problems.push(`${fullKey}: expected an ${type} (JSON); got ${entry.secret ? "[secret]" : JSON.stringify(stored)}`);
+            unreadable.add(key);
         }
     }
-    const result = platformConfigSchema.safeParse(values, { reportInput: true });
+    // An unreadable key is reported once: neither as missing nor by a cross-key rule that would misread its absence.
+    const schema = unreadable.size > 0 ? platformKeysSchema : platformConfigSchema;
+    const result = schema.safeParse(values, { reportInput: true });
     if (!result.success) {
         const secretKeys = Object.entries(configKeys).filter(([, v]) => "secret" in v && v.secret).map(([k]) => k);
-        problems.push(...result.error.issues.flatMap((issue) => describeIssue(platformConfigSchema, namespace, secretKeys.includes(String(issue.path[0])) && issue.input !== undefined ? ({ ...issue, input: "[secret]" } as z.core.$ZodIssue) : issue)));
+        const issues = result.error.issues.filter((issue) => !unreadable.has(String(issue.path[0])));
+        problems.push(...issues.flatMap((issue) => describeIssue(schema, namespace, secretKeys.includes(String(issue.path[0])) && issue.input !== undefined ? ({ ...issue, input: "[secret]" } as z.core.$ZodIssue) : issue)));
     }
     if (problems.length > 0 || !result.success) throw new ConfigError(problems);
     // Tenants from files, then the rules across every tenant (wherever it was written).
     const cfg = result.data;
     const issue = (path: (string | number)[], message: string, input: unknown) => problems.push(`${configPath(namespace, path)}: ${message}; got ${show(input)}`);
-    cfg.tenants.all.push(...resolveTenants(cfg.tenants, projectDir, issue));
+    const fromFiles = resolveTenants(cfg.tenants, projectDir, issue, (file, issues) =>
+        problems.push(...issues.flatMap((i) => describeIssue(tenantSchema, namespace, i, ["tenants", "directory", file]))),
+    );
+    cfg.tenants.all.push(...fromFiles.map((f) => f.tenant));
     const listed = cfg.tenants.list.length;
-    const where = (i: number) => (i < listed ? ["tenants", "list", i] : ["tenants", "directory", `${cfg.tenants.all[i].name}.yaml`]);
+    const where = (i: number) => (i < listed ? ["tenants", "list", i] : ["tenants", "directory", fromFiles[i - listed].file]);
     checkDelivery(
         cfg.appDelivery,
         {

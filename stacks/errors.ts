@@ -14,11 +14,14 @@ export function configPath(namespace: string, path: readonly PropertyKey[]): str
     return `${namespace}:${String(head ?? "")}${rest.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("")}`;
 }
 
-/** Strips default/optional wrappers to reach the schema that describes a value. */
+/** Strips default/optional wrappers, and a transform's output, to reach the schema that describes a value as written. */
 function unwrap(schema: z.ZodType): z.ZodType {
     let s: z.ZodType = schema;
-    while (s instanceof z.ZodDefault || s instanceof z.ZodPrefault || s instanceof z.ZodOptional || s instanceof z.ZodNullable) s = s.unwrap() as z.ZodType;
-    return s;
+    for (;;) {
+        if (s instanceof z.ZodDefault || s instanceof z.ZodPrefault || s instanceof z.ZodOptional || s instanceof z.ZodNullable) s = s.unwrap() as z.ZodType;
+        else if (s instanceof z.ZodPipe) s = s.in as z.ZodType;
+        else return s;
+    }
 }
 
 /** The schema at `path` inside `root`, if the path follows objects, records and arrays. */
@@ -37,7 +40,12 @@ export function schemaAt(root: z.ZodType, path: readonly PropertyKey[]): z.ZodTy
 /** How a message names the type a value should have had. */
 const EXPECTED_TYPE: Readonly<Record<string, string>> = { boolean: "true or false", int: "an integer", number: "a number", string: "a string", object: "a mapping", array: "a list" };
 /** What a bound counts, by the kind of value it bounds. */
-const BOUND_UNIT: Readonly<Record<string, string>> = { string: " characters", array: " items", set: " items" };
+const BOUND_UNIT: Readonly<Record<string, string>> = { string: "character", array: "item", set: "item" };
+/** A bound with its unit: "3 characters", "1 item", "5" for a number. */
+function bound(limit: unknown, origin: string): string {
+    const unit = BOUND_UNIT[origin];
+    return unit === undefined ? String(limit) : `${String(limit)} ${unit}${Number(limit) === 1 ? "" : "s"}`;
+}
 
 /**
  * zod's own wording ("Invalid input: expected boolean, received string") in the platform's: what is expected. A
@@ -46,8 +54,8 @@ const BOUND_UNIT: Readonly<Record<string, string>> = { string: " characters", ar
 export function platformMessage(issue: z.core.$ZodRawIssue): string | undefined {
     if (issue.code === "invalid_type") return `expected ${EXPECTED_TYPE[issue.expected] ?? issue.expected}`;
     if (issue.code === "invalid_value") return `expected one of ${issue.values.map(String).join(" | ")}`;
-    if (issue.code === "too_big") return `expected ${issue.inclusive ? "at most" : "less than"} ${issue.maximum}${BOUND_UNIT[issue.origin] ?? ""}`;
-    if (issue.code === "too_small") return `expected ${issue.inclusive ? "at least" : "more than"} ${issue.minimum}${BOUND_UNIT[issue.origin] ?? ""}`;
+    if (issue.code === "too_big") return `expected ${issue.inclusive ? "at most" : "less than"} ${bound(issue.maximum, issue.origin)}`;
+    if (issue.code === "too_small") return `expected ${issue.inclusive ? "at least" : "more than"} ${bound(issue.minimum, issue.origin)}`;
     return undefined;
 }
 z.config({ customError: platformMessage });
@@ -66,8 +74,9 @@ export function knownKeys(target: z.ZodType | undefined, input: unknown): string
     return member instanceof z.ZodObject ? Object.keys(member.shape) : [];
 }
 
-export function describeIssue(root: z.ZodType, namespace: string, issue: z.core.$ZodIssue): string[] {
-    const at = (path: readonly PropertyKey[]) => configPath(namespace, path);
+/** One issue as the platform's messages; `prefix` places a schema read from elsewhere (a tenant file) in the config. */
+export function describeIssue(root: z.ZodType, namespace: string, issue: z.core.$ZodIssue, prefix: readonly PropertyKey[] = []): string[] {
+    const at = (path: readonly PropertyKey[]) => configPath(namespace, [...prefix, ...path]);
     if (issue.code === "unrecognized_keys") {
         const known = knownKeys(schemaAt(root, issue.path), issue.input);
         return issue.keys.map((k) => `${at([...issue.path, k])}: unknown key${known.length > 0 ? `; expected one of: ${known.join(", ")}` : ""}`);

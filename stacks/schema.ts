@@ -246,11 +246,14 @@ const shape = Object.fromEntries(Object.entries(configKeys).map(([k, v]) => [k, 
     [K in ConfigKey]: (typeof configKeys)[K]["schema"];
 };
 
+/** Every key with its own rules, none across keys: what is checked while a key could not even be read. */
+export const platformKeysSchema = z.strictObject(shape);
+
 /**
  * The whole stack configuration with its cross-key rules. They run once every key is valid on its own, so a problem
  * is reported once: a bad CIDR or size is named by its key, not again by the rules that read it.
  */
-export const platformConfigSchema = z.strictObject(shape).superRefine((cfg, ctx) => {
+export const platformConfigSchema = platformKeysSchema.superRefine((cfg, ctx) => {
     const net = cfg.network;
     const issue = (path: (string | number)[], message: string, input: unknown) =>
         ctx.addIssue({ code: "custom", path, message, input });

@@ -2,6 +2,7 @@ import * as assert from "assert";
 import { ConfigError, parsePlatformConfig } from "../stacks/config";
 import { PlanError, planStack, PROJECT_DIR } from "../plan/engine";
 import { listStacks, readStackConfig } from "../plan/stack-files";
+import { OIDC_IDP } from "./sso-fixtures";
 
 const NS = "platform";
 const dev = readStackConfig(PROJECT_DIR, "dev").config;
@@ -114,6 +115,22 @@ const exactProblems: [string, (raw: Raw) => Raw, string[]][] = [
     ["azSlots as a fraction", subnets({ azSlots: 2.5 }), ["platform:network.subnets.azSlots: expected an integer; got 2.5"]],
     ["flow-log interval of 120 s", flowLogs({ aggregationIntervalSeconds: 120 }), ["platform:network.flowLogs.aggregationIntervalSeconds: expected 60 or 600 seconds; got 120"]],
     ["flow-log traffic type", flowLogs({ trafficType: "DENY" }), ['platform:network.flowLogs.trafficType: expected one of ALL | ACCEPT | REJECT; got "DENY"']],
+    // A key that cannot be read is reported once: not also as missing, nor by a rule across keys that misses it.
+    ["network not JSON", set("network", "{cidr: 10.0.0.0/16"), ['platform:network: expected an object (JSON); got "{cidr: 10.0.0.0/16"']],
+    [
+        "a broker secret in plaintext for a provider that needs it",
+        (raw) => set("ssoBrokerSecrets", { corporate: "s3cr3t" })(set("sso", { ...JSON.parse(raw["platform:sso"]), identityProviders: [OIDC_IDP] })(raw)),
+        ["platform:ssoBrokerSecrets: expected a secret value (set it with pulumi config set --secret); got a plaintext value"],
+    ],
+    [
+        "an alert receiver's URL in plaintext",
+        (raw) => {
+            const observability = JSON.parse(raw["platform:observability"]);
+            observability.alertmanager.receiver = { type: "Slack", slackChannel: "#alerts" };
+            return set("alertReceiverSecret", "https://hooks.slack.example/x")(set("observability", observability)(raw));
+        },
+        ["platform:alertReceiverSecret: expected a secret value (set it with pulumi config set --secret); got a plaintext value"],
+    ],
 ];
 
 describe("config: bad input is rejected with key, value and expectation", () => {
