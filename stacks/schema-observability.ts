@@ -30,7 +30,7 @@ const receiver = z
         emailTo: z.email("expected an email address").optional(),
         emailFrom: z.email("expected an email address").optional(),
         smtpHost: z.string().regex(/^[a-z0-9.-]+:\d{2,5}$/, "expected host:port of the SMTP server, like email-smtp.eu-west-1.amazonaws.com:587").optional(),
-        smtpUsername: z.string().min(1).optional(),
+        smtpUsername: z.string().min(1, "expected the SMTP username").optional(),
     })
     .prefault({})
     .describe("Where alerts go. The secret part (webhook or Slack URL, SMTP password) is the secret key alertReceiverSecret.");

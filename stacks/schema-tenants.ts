@@ -79,9 +79,23 @@ export const policySchema = z.strictObject({
 });
 export type PolicyConfig = z.infer<typeof policySchema>;
 
-/** The tenants of `directory`: one per YAML file, validated by the same schema as the list. */
-export function resolveTenants(cfg: { readonly directory?: string }, projectDir: string, issue: Issue): TenantConfig[] {
-    const tenants: TenantConfig[] = [];
+/** A tenant read from a file of `directory`. */
+export interface TenantFile {
+    readonly file: string;
+    readonly tenant: TenantConfig;
+}
+
+/**
+ * The tenants of `directory`: one per YAML file, validated by the same schema as the list. A file's schema problems
+ * go to `invalid` (the caller words them as the list's); the folder's and the YAML's to `issue`.
+ */
+export function resolveTenants(
+    cfg: { readonly directory?: string },
+    projectDir: string,
+    issue: Issue,
+    invalid: (file: string, problems: readonly z.core.$ZodIssue[]) => void,
+): TenantFile[] {
+    const tenants: TenantFile[] = [];
     if (cfg.directory === undefined) return tenants;
     const dir = path.resolve(projectDir, cfg.directory);
     if (!fs.existsSync(dir)) {
@@ -89,13 +103,20 @@ export function resolveTenants(cfg: { readonly directory?: string }, projectDir:
         return tenants;
     }
     for (const file of fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort()) {
-        const parsed = tenantSchema.safeParse(YAML.parse(fs.readFileSync(path.join(dir, file), "utf8")));
+        let document: unknown;
+        try {
+            document = YAML.parse(fs.readFileSync(path.join(dir, file), "utf8"));
+        } catch (e) {
+            issue(["tenants", "directory", file], `expected YAML (${String((e as Error).message).split("\n")[0].replace(/:$/, "")})`, file);
+            continue;
+        }
+        const parsed = tenantSchema.safeParse(document, { reportInput: true });
         if (!parsed.success) {
-            for (const i of parsed.error.issues) issue(["tenants", "directory", `${file}:${i.path.join(".")}`], i.message, i.input);
+            invalid(file, parsed.error.issues);
             continue;
         }
         if (`${parsed.data.name}.yaml` !== file && `${parsed.data.name}.yml` !== file) issue(["tenants", "directory", file], `expected the file to be named after its tenant (${parsed.data.name}.yaml)`, file);
-        tenants.push(parsed.data);
+        tenants.push({ file, tenant: parsed.data });
     }
     return tenants;
 }
@@ -133,8 +154,9 @@ export function checkTenants(
         if (t.previousName !== undefined && t.dataName === undefined) {
             issue(at("dataName"), `expected the name the tenant's data lives under when renaming (its first name, ${t.previousName} if this is the first rename), kept from then on`, undefined);
         }
+        // The bucket is named after the data name: blame the key that sets it.
         if (t.bucket && ctx.bucketNameLength(tenantDataName(t)) > 63) {
-            issue(at("name"), `expected a shorter name: its bucket's name would be ${ctx.bucketNameLength(tenantDataName(t))} characters (S3 allows 63)`, t.name);
+            issue(at(t.dataName === undefined ? "name" : "dataName"), `expected a shorter name: its bucket's name would be ${ctx.bucketNameLength(tenantDataName(t))} characters (S3 allows 63)`, tenantDataName(t));
         }
         // A namespace cannot be renamed: the default (the tenant's name) would delete the old one with everything in it.
         if (t.previousName !== undefined && t.namespaces === undefined) {
@@ -151,6 +173,7 @@ export function checkTenants(
         if ((PLATFORM_GROUPS as readonly string[]).includes(group)) issue(at("ssoGroup"), `expected a group other than the platform's (${PLATFORM_GROUPS.join(", ")})`, group);
         if (groups.has(group)) issue(at("ssoGroup"), `expected SSO group ${group} to belong to one tenant (also ${groups.get(group)})`, group);
         groups.set(group, t.name);
+        if (new Set(t.hostnames).size !== t.hostnames.length) issue(at("hostnames"), "expected each hostname once", t.hostnames);
         t.hostnames.forEach((h, j) => {
             const hostLabel = h.slice(0, -ctx.domain.length - 1);
             if (!h.endsWith(`.${ctx.domain}`) || !DNS_LABEL.test(hostLabel)) {
