@@ -27,7 +27,7 @@ const LAYERS = {
         // failure: the files that catch the most run first (the generated JSON Schema holds every doc string, default,
         // range and pattern; the messages test breaks every key both stack files set).
         spec: [
-            "test/stack-schema.test.ts", "test/config-messages.test.ts", "test/stack-errors.test.ts", "test/config.test.ts", "test/config-gaps.test.ts", "test/cluster-config.test.ts", "test/storage-config.test.ts",
+            "test/stack-schema.test.ts", "test/config-messages.test.ts", "test/stack-errors.test.ts", "test/json-schema.test.ts", "test/config.test.ts", "test/config-gaps.test.ts", "test/cluster-config.test.ts", "test/storage-config.test.ts",
             "test/ingress-config.test.ts", "test/pulumi-yaml.test.ts", "test/secrets-config.test.ts", "test/sso-config.test.ts", "test/sso-database.test.ts", "test/observability-config.test.ts",
             "test/tenants-config.test.ts", "test/delivery-config.test.ts",
             // Last, as they plan whole stacks: the outputs contract (outputs.ts) and the program reading its config

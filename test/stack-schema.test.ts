@@ -9,7 +9,7 @@ import * as YAML from "yaml";
 import { PROJECT_DIR } from "../plan/engine";
 import { listStacks, readProject } from "../plan/stack-files";
 import { newStackFile } from "../plan/new-stack";
-import { encryptedStrings, stackFileJsonSchema } from "../stacks/json-schema";
+import { stackFileJsonSchema } from "../stacks/json-schema";
 
 const SCHEMA_FILE = path.join(PROJECT_DIR, "docs", "stack-config.schema.json");
 const committed = JSON.parse(fs.readFileSync(SCHEMA_FILE, "utf8"));
@@ -101,23 +101,5 @@ describe("the stack file's JSON Schema (docs/stack-config.schema.json)", () => {
         assert.strictEqual(network.properties.allowPublicCidr.default, false);
         assert.strictEqual(network.properties.allowPublicCidr.description, "Allow a VPC CIDR outside the private ranges (only for public space you own).");
         assert.strictEqual(committed.properties.config.properties["platform:ingress"].properties.loadBalancer.properties.proxyProtocol.default, true);
-    });
-
-    it("writes every string of a secret key as its encrypted form, keeping doc strings, record keys, nulls and other types", () => {
-        const secure = { $ref: "#/$defs/secure" };
-        assert.deepStrictEqual(
-            encryptedStrings({
-                type: "object",
-                properties: { token: { type: "string", description: "API token" }, plain: { type: "string" }, port: { type: "number", default: null } },
-                propertyNames: { type: "string" },
-                anyOf: [{ type: "string" }, { type: "boolean" }],
-            }),
-            {
-                type: "object",
-                properties: { token: { ...secure, description: "API token" }, plain: secure, port: { type: "number", default: null } },
-                propertyNames: { type: "string" },
-                anyOf: [secure, { type: "boolean" }],
-            },
-        );
     });
 });
