@@ -44,7 +44,7 @@ export function parsePlatformConfig(
         try {
             values[key] = JSON.parse(stored);
         } catch {
-            problems.push(`${fullKey}: expected an ${type} (JSON); got ${entry.secret ? "[secret]" : JSON.stringify(stored)}`);
+            problems.push(`${fullKey}: expected ${/^[aeiou]/.test(type) ? "an" : "a"} ${type} (JSON); got ${entry.secret ? "[secret]" : JSON.stringify(stored)}`);
             unreadable.add(key);
         }
     }

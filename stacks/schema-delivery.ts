@@ -172,7 +172,8 @@ type TenantDelivery = Pick<TenantConfig, "name" | "dataName" | "gitops" | "ci" |
 /** Does an SSH repository URL fall under a credential's URL prefix? (Argo CD compares them without a trailing .git.) */
 const covers = (prefix: string, url: string) => {
     const [p, u] = [prefix, url].map((x) => x.replace(/\.git$/, ""));
-    return u === p || u.startsWith(p.endsWith("/") || p.endsWith(":") ? p : `${p}/`);
+    // A prefix is a Git URL (it never ends in "/" or ":"): it covers itself and what lies under it.
+    return u === p || u.startsWith(`${p}/`);
 };
 
 /** Rules across the delivery settings, the tenants that use them and the environment. */

@@ -71,7 +71,7 @@ export const ssoSchema = z.strictObject({
             accessTokenLifespan: lifetime("1m", "1h").default("5m").describe("Lifetime of access and ID tokens (kubectl re-reads after it)."),
             ssoSessionIdleTimeout: lifetime("5m", "24h").default("30m"),
             ssoSessionMaxLifespan: lifetime("1h", "720h").default("10h").describe("Longest a login lasts, idle or not."),
-            passwordMinLength: z.number().int().min(12, "expected at least 12 characters").max(128, "expected at most 128").default(14),
+            passwordMinLength: z.number().int().min(12, "expected at least 12 characters").max(128).default(14),
             eventsRetention: lifetime("1h", "2160h").default("168h").describe("How long login and admin events are kept in the database."),
         })
         .prefault({}),

@@ -21,7 +21,7 @@ const dnsLabel = (max: number) =>
     z
         .string()
         .regex(/^[a-z]([a-z0-9-]*[a-z0-9])?$/, `expected a lower-case DNS label (a-z, 0-9, '-'; starts with a letter)`)
-        .max(max, `expected at most ${max} characters`);
+        .max(max);
 
 
 const vpcPrefixOk = (cidr: string) => {

@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { ConfigError, parsePlatformConfig } from "../stacks/config";
+import { ConfigError, MASKED_SECRET, parsePlatformConfig } from "../stacks/config";
 import { PlanError, planStack, PROJECT_DIR } from "../plan/engine";
 import { listStacks, readStackConfig } from "../plan/stack-files";
 import { OIDC_IDP } from "./sso-fixtures";
@@ -115,6 +115,43 @@ const exactProblems: [string, (raw: Raw) => Raw, string[]][] = [
     ["azSlots as a fraction", subnets({ azSlots: 2.5 }), ["platform:network.subnets.azSlots: expected an integer; got 2.5"]],
     ["flow-log interval of 120 s", flowLogs({ aggregationIntervalSeconds: 120 }), ["platform:network.flowLogs.aggregationIntervalSeconds: expected 60 or 600 seconds; got 120"]],
     ["flow-log traffic type", flowLogs({ trafficType: "DENY" }), ['platform:network.flowLogs.trafficType: expected one of ALL | ACCEPT | REJECT; got "DENY"']],
+    ["allowedAccountIds not JSON (a boolean's article too)", (raw) => set("adoptRetained", "yes!")(set("allowedAccountIds", "[1111")(raw)), ['platform:allowedAccountIds: expected an array (JSON); got "[1111"', 'platform:adoptRetained: expected a boolean (JSON); got "yes!"']],
+    ["a VPC CIDR that is no CIDR (not also out of range)", network({ cidr: "10.20.0.0/33" }), ['platform:network.cidr: expected an IPv4 CIDR block like 10.0.0.0/16; got "10.20.0.0/33"']],
+    // A /24 VPC is in range; what it cannot hold is private subnets of /24 (their smallest) in two zones.
+    [
+        "a /24 VPC",
+        network({ cidr: "10.20.0.0/24", subnets: { publicPrefixLength: 28, privatePrefixLength: 24, azSlots: 2 } }),
+        [
+            'platform:network.subnets: expected subnets that fit the VPC 10.20.0.0/24 (256 addresses), but 2 x /24 private + 2 x /28 public need 544; use a larger VPC CIDR, fewer slots or smaller subnets; got {"publicPrefixLength":28,"privatePrefixLength":24,"azSlots":2}',
+        ],
+    ],
+    ["public subnets below /28", subnets({ publicPrefixLength: 29 }), ["platform:network.subnets.publicPrefixLength: expected a prefix length between /16 and /28 (public subnets hold load balancers and NAT gateways); got 29"]],
+    [
+        "an interface endpoint AWS has not got here",
+        network({ interfaceEndpoints: ["ecr"] }),
+        ['platform:network.interfaceEndpoints[0]: expected a supported interface endpoint service: autoscaling, ec2, ec2messages, ecr.api, ecr.dkr, eks, eks-auth, elasticloadbalancing, kms, logs, monitoring, secretsmanager, sqs, ssm, ssmmessages, sts, xray; got "ecr"'],
+    ],
+    ["an ACME issuer the platform has not", (raw) => set("ingress", { ...JSON.parse(raw["platform:ingress"]), certificates: { ...JSON.parse(raw["platform:ingress"]).certificates, issuer: "zerossl" } })(raw), ["platform:ingress.certificates.issuer: expected one of the platform's ACME issuers: letsencrypt-staging | letsencrypt-production; got \"zerossl\""]],
+    [
+        "Vault and Keycloak addresses whose scheme only contains https",
+        (raw) => {
+            const secrets = JSON.parse(raw["platform:secrets"]);
+            secrets.vault.address = "httpsx://vault.example.org";
+            const sso = JSON.parse(raw["platform:sso"]);
+            return set("sso", { ...sso, identityProviders: [{ ...OIDC_IDP, oidc: { ...OIDC_IDP.oidc, issuer: "xhttps://login.acme.example" } }] })(set("secrets", secrets)(raw));
+        },
+        ['platform:secrets.vault.address: expected an https:// URL; got "httpsx://vault.example.org"', 'platform:sso.identityProviders[0].oidc.issuer: expected an https:// URL; got "xhttps://login.acme.example"'],
+    ],
+    [
+        "a broker secret for an alias no provider has, beside one that has",
+        (raw) => set("ssoBrokerSecrets", { corporate: MASKED_SECRET, other: MASKED_SECRET })(set("sso", { ...JSON.parse(raw["platform:sso"]), identityProviders: [OIDC_IDP] })(raw)),
+        ['platform:ssoBrokerSecrets.other: expected the alias of an Oidc entry of sso.identityProviders; got "[secret]"'],
+    ],
+    [
+        "a tenant hostname outside the domain, as long as the domain",
+        (raw) => set("tenants", { list: [{ name: "team-b", owners: ["carol"], costCentre: "CC-B", hostnames: ["team.xxx.platform.acme.example"] }] })(raw),
+        ['platform:tenants.list[0].hostnames[0]: expected <label>.dev.platform.acme.example (one name under the platform domain, covered by its certificate); got "team.xxx.platform.acme.example"'],
+    ],
     // A key that cannot be read is reported once: not also as missing, nor by a rule across keys that misses it.
     ["network not JSON", set("network", "{cidr: 10.0.0.0/16"), ['platform:network: expected an object (JSON); got "{cidr: 10.0.0.0/16"']],
     [
@@ -153,6 +190,27 @@ describe("config: bad input is rejected with key, value and expectation", () => 
         for (const [what, breakIt, problems] of exactProblems) {
             it(what, () => assert.throws(() => parsePlatformConfig(breakIt(dev), NS), (e: ConfigError) => (assert.deepStrictEqual(e.problems, problems), true)));
         }
+    });
+
+    it("takes each bound itself: 90 days of logs in production, one pinned account to adopt, a spot Workload group and extra namespaces beside the platform's", () => {
+        const prod = readStackConfig(PROJECT_DIR, "prod").config;
+        const p = (key: string, edit: (v: any) => void) => (raw: Raw): Raw => {
+            const v = JSON.parse(raw[`${NS}:${key}`]);
+            edit(v);
+            return { ...raw, [`${NS}:${key}`]: JSON.stringify(v) };
+        };
+        const edited = [
+            p("network", (n) => (n.flowLogs.retentionDays = 90)),
+            p("cluster", (c) => ((c.logRetentionDays = 90), (c.nodeGroups[1].capacityType = "SPOT"))),
+            p("backup", (b) => (b.schedules.find((s: any) => s.scope === "PlatformNamespaces").extraNamespaces = ["team-a"])),
+            set("adoptRetained", true),
+        ].reduce((raw, f) => f(raw), prod);
+        const cfg = parsePlatformConfig(edited, NS);
+        assert.deepStrictEqual(
+            [cfg.network.flowLogs.retentionDays, cfg.cluster.logRetentionDays, cfg.cluster.nodeGroups[1].capacityType, cfg.adoptRetained, cfg.allowedAccountIds.length],
+            [90, 90, "SPOT", true, 1],
+        );
+        assert.deepStrictEqual(cfg.backup.schedules.find((s) => s.scope === "PlatformNamespaces")?.extraNamespaces, ["team-a"]);
     });
 
     it("reports every problem at once", () => {

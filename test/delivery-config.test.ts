@@ -160,6 +160,38 @@ const exactProblems: ExactBadInput[] = [
         [`platform:tenants.list[0].ci.minRunners: expected 0 to 20 idle runners; got 21`, `platform:tenants.list[1].ci.minRunners: expected 0 to 20 idle runners; got -1`],
     ],
     [
+        "namespaces outside the tenant's, each message listing its namespaces",
+        withTenants(dev, {
+            ...TEAM,
+            namespaces: ["team-b", "team-b-preview"],
+            gitops: { sourceRepos: ["https://github.com/acme/b.git"], destinations: ["team-a"], application: { repoURL: "https://github.com/acme/b.git", namespace: "team-a" } },
+            ci: { ...CI, maxRunners: 2, namespace: "team-a" },
+        }),
+        [
+            `platform:tenants.list[0].gitops.destinations[0]: expected one of the tenant's namespaces (team-b, team-b-preview); got "team-a"`,
+            `platform:tenants.list[0].gitops.application.namespace: expected one of the tenant's namespaces (team-b, team-b-preview); got "team-a"`,
+            `platform:tenants.list[0].ci.namespace: expected one of the tenant's namespaces (team-b, team-b-preview); got "team-a"`,
+        ],
+    ],
+    [
+        "an SSH source repository under a GitHub App credential's (SSH) prefix",
+        delivery(withTenants(dev, { ...TEAM, gitops: { sourceRepos: ["git@gitlab.example.org:acme/b.git"] } }), credential({ type: "GithubApp", githubApp: { appId: 1, installationId: 2 } })),
+        [
+            `${D}.argocd.repositoryCredentials[2].urlPrefix: expected an https URL with type GithubApp; got "git@gitlab.example.org:acme"`,
+            "platform:tenants.list[0].gitops.sourceRepos[0]: expected an https URL, or an SSH URL under the urlPrefix of an appDelivery.argocd.repositoryCredentials entry of type SshKey; got \"git@gitlab.example.org:acme/b.git\"",
+        ],
+    ],
+    [
+        "runners whose memory requests outgrow the quota",
+        withTenants(dev, { ...TEAM, quota: { requestsMemory: "2Gi" }, ci: { ...CI, maxRunners: 3, runner: { requestsMemory: "1Gi" } } }),
+        ["platform:tenants.list[0].ci.maxRunners: expected maxRunners x runner.requestsMemory within the quota's requestsMemory (2Gi); 3 runners need 1Gi each; got 3"],
+    ],
+    [
+        "no runners at most, or more than 100",
+        withTenants(dev, { ...TEAM, ci: { ...CI, maxRunners: 0 } }, { ...TEAM, name: "team-c", ci: { ...CI, maxRunners: 101 } }),
+        ["platform:tenants.list[0].ci.maxRunners: expected 1 to 100 runners; got 0", "platform:tenants.list[1].ci.maxRunners: expected 1 to 100 runners; got 101"],
+    ],
+    [
         "CI without Karpenter",
         noKarpenter(withTenants(dev, { ...TEAM, ci: { ...CI, maxRunners: 2 } })),
         [`platform:tenants.list[0].ci.enabled: expected cluster.karpenter.enabled: runners run on Karpenter capacity; got true`],
@@ -190,6 +222,24 @@ describe("config: bad application delivery input is rejected with key, value and
         assert.deepStrictEqual([cfg.tenants.all[0].gitops?.sourceRepos, cfg.tenants.all[0].ci.maxRunners, cfg.tenants.all[0].repositoryEncryption], [["git@github.com:acme/b.git"], 3, "Kms"]);
         // The prefix is a path boundary: git@github.com:acme does not cover git@github.com:acme-evil/x.git.
         assert.throws(() => parsePlatformConfig(withTenants(dev, { ...TEAM, gitops: { sourceRepos: ["git@github.com:acme-evil/x.git"] } }), "platform"), /sourceRepos\[0\]: expected an https URL, or an SSH URL under the urlPrefix/);
+    });
+
+    it("accepts the bounds: as many idle runners as runners, a builder namespace of 63 characters, unsigned images only audited", () => {
+        const cfg = parsePlatformConfig(
+            withTenants(dev, { ...TEAM, ci: { ...CI, minRunners: 2, maxRunners: 2 } }, { ...TEAM, name: "team-c", previousName: "team-old", namespaces: ["team-c"], dataName: "d".repeat(56), ci: { ...CI, maxRunners: 2 } }),
+            "platform",
+        );
+        assert.deepStrictEqual([cfg.tenants.all[0].ci.minRunners, cfg.tenants.all[1].dataName?.length], [2, 56]);
+        const audit = parsePlatformConfig(delivery(dev, (d) => (d.signatures = { action: "Audit" })), "platform");
+        assert.deepStrictEqual([audit.appDelivery.signatures.action, audit.appDelivery.signatures.verifier], ["Audit", undefined]);
+    });
+
+    it("takes an SSH repository equal to a credential's prefix, with or without .git (a host may hold .git too)", () => {
+        const prefix = "git@code.git.example.org:acme/app.git";
+        for (const repo of ["git@code.git.example.org:acme/app", "git@code.git.example.org:acme/app.git"]) {
+            const cfg = parsePlatformConfig(delivery(withTenants(dev, { ...TEAM, gitops: { sourceRepos: [repo] } }), credential({ urlPrefix: prefix })), "platform");
+            assert.deepStrictEqual(cfg.tenants.all[0].gitops?.sourceRepos, [repo]);
+        }
     });
 
     it("accepts https and ssh Git URLs and nothing else", () => {

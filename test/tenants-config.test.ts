@@ -323,7 +323,7 @@ describe("config: bad tenant and policy input is rejected with key, value and ex
     });
 
     it("reads .yaml and .yml files only", () => {
-        const files = { "team-d.yml": TEAM_D, "team-e.yaml": TEAM_D.replace(/team-d/, "team-e").replace(/CC-D/, "CC-E"), "README.md": "Not a tenant.\n", "team-f.json": "{}" };
+        const files = { "team-d.yml": TEAM_D, "team-e.yaml": TEAM_D.replace(/team-d/, "team-e").replace(/CC-D/, "CC-E"), "README.md": "Not a tenant.\n", "team-f.json": "{}", "team-g.yaml.bak": "{}" };
         inFolder(files, (dir) => assert.deepStrictEqual(parsePlatformConfig(fromFolder, "platform", undefined, dir).tenants.all.map((t) => t.name), ["team-d", "team-e"]));
     });
 
@@ -403,7 +403,8 @@ describe("config: bad tenant and policy input is rejected with key, value and ex
     });
 
     it("stops at a single key's problem before the rules across tenants run", () => {
-        const raw = { ...withTenants(dev, { ...TEAM, namespaces: ["team-a"] }), "platform:netwrok": "{}" };
+        // team-b claims team-a's namespace: the rule across tenants would refuse it, once the keys are right.
+        const raw = { ...withTenants(dev, ...JSON.parse(dev["platform:tenants"]).list, { ...TEAM, namespaces: ["team-a"] }), "platform:netwrok": "{}" };
         assert.throws(
             () => parsePlatformConfig(raw, "platform"),
             (e: ConfigError) => {
