@@ -68,7 +68,7 @@ export type SecretsConfig = z.infer<typeof secretsSchema>;
 export function checkSecrets(secrets: SecretsConfig, ctx: { production: boolean }, issue: Issue) {
     const at = (...path: (string | number)[]) => ["secrets", ...path];
     const { replicas } = secrets.vault;
-    if (replicas > 1 && replicas % 2 === 0) issue(at("vault", "replicas"), "expected an odd number (a raft quorum of an even count tolerates no more failures)", replicas);
+    if (replicas % 2 === 0) issue(at("vault", "replicas"), "expected an odd number (a raft quorum of an even count tolerates no more failures)", replicas);
     if (ctx.production && replicas < 3) issue(at("vault", "replicas"), "expected at least 3 replicas (HA raft) in production", replicas);
     if (ctx.production && secrets.zoneSpread !== "DoNotSchedule") {
         issue(at("zoneSpread"), "expected DoNotSchedule in production (a zone's loss must not take the raft quorum)", secrets.zoneSpread);

@@ -138,9 +138,23 @@ const exactProblems: [string, (raw: Raw) => Raw, string[]][] = [
             const secrets = JSON.parse(raw["platform:secrets"]);
             secrets.vault.address = "httpsx://vault.example.org";
             const sso = JSON.parse(raw["platform:sso"]);
-            return set("sso", { ...sso, identityProviders: [{ ...OIDC_IDP, oidc: { ...OIDC_IDP.oidc, issuer: "xhttps://login.acme.example" } }] })(set("secrets", secrets)(raw));
+            const oidc = { ...OIDC_IDP.oidc, issuer: "xhttps://login.acme.example", tokenUrl: "httpsx://login.acme.example/token" };
+            return set("sso", { ...sso, identityProviders: [{ ...OIDC_IDP, oidc }] })(set("secrets", secrets)(raw));
         },
-        ['platform:secrets.vault.address: expected an https:// URL; got "httpsx://vault.example.org"', 'platform:sso.identityProviders[0].oidc.issuer: expected an https:// URL; got "xhttps://login.acme.example"'],
+        [
+            'platform:secrets.vault.address: expected an https:// URL; got "httpsx://vault.example.org"',
+            'platform:sso.identityProviders[0].oidc.issuer: expected an https:// URL; got "xhttps://login.acme.example"',
+            'platform:sso.identityProviders[0].oidc.tokenUrl: expected an https:// URL; got "httpsx://login.acme.example/token"',
+        ],
+    ],
+    [
+        "a Vault address whose scheme ends in https",
+        (raw) => {
+            const secrets = JSON.parse(raw["platform:secrets"]);
+            secrets.vault.address = "xhttps://vault.example.org";
+            return set("secrets", secrets)(raw);
+        },
+        ['platform:secrets.vault.address: expected an https:// URL; got "xhttps://vault.example.org"'],
     ],
     [
         "a broker secret for an alias no provider has, beside one that has",
