@@ -2,6 +2,7 @@ import * as assert from "assert";
 import { ConfigError, MASKED_SECRET, parsePlatformConfig } from "../stacks/config";
 import { PlanError, planStack, PROJECT_DIR } from "../plan/engine";
 import { listStacks, readStackConfig } from "../plan/stack-files";
+import { itRejectsExactly } from "./helpers";
 import { OIDC_IDP } from "./sso-fixtures";
 
 const NS = "platform";
@@ -200,11 +201,11 @@ describe("config: bad input is rejected with key, value and expectation", () => 
         });
     }
 
-    describe("every message in full", () => {
-        for (const [what, breakIt, problems] of exactProblems) {
-            it(what, () => assert.throws(() => parsePlatformConfig(breakIt(dev), NS), (e: ConfigError) => (assert.deepStrictEqual(e.problems, problems), true)));
-        }
-    });
+    describe("every message in full", () =>
+        itRejectsExactly(
+            exactProblems.map(([what, breakIt, problems]) => [what, breakIt(dev), problems]),
+            (raw) => parsePlatformConfig(raw, NS),
+        ));
 
     it("takes each bound itself: 90 days of logs in production, one pinned account to adopt, a spot Workload group and extra namespaces beside the platform's", () => {
         const prod = readStackConfig(PROJECT_DIR, "prod").config;
