@@ -5,6 +5,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 
 import { MASKED_SECRET } from "../stacks/config";
+import { projectDeclarationError, stackConfigError, StackValue } from "./cli-config-rules";
 export const SECRET_PLACEHOLDER = MASKED_SECRET;
 
 export interface StackConfig {
@@ -46,6 +47,8 @@ export function readProject(projectDir: string): ProjectFile {
     const file = path.join(projectDir, "Pulumi.yaml");
     const project = parseYamlFile(file, fs.readFileSync(file, "utf8")) as ProjectFile | null;
     if (!project?.name) throw new StackFileError(`${file}: no project name`);
+    const refused = projectDeclarationError(project.name, project.config ?? {});
+    if (refused) throw new StackFileError(`${file}: ${refused}`);
     return project;
 }
 
@@ -86,6 +89,14 @@ export function stackConfigFromText(project: ProjectFile, stack: string, file: s
     if (section === null || typeof section !== "object" || Array.isArray(section)) {
         throw new StackFileError(`${file}: config: expected a mapping of keys (platform:name: ...); got ${JSON.stringify(section)}`);
     }
+
+    const stackValues = new Map<string, StackValue>();
+    for (const [key, raw] of Object.entries(section as Record<string, unknown>)) {
+        stackValues.set(key.includes(":") ? key : `${project.name}:${key}`, { secure: maskSecure(raw).secret, raw });
+    }
+    // What the CLI refuses before it starts the program, in its words.
+    const refused = stackConfigError(project.name, stack, project.config ?? {}, stackValues);
+    if (refused) throw new StackFileError(`${file}: ${refused}`);
 
     const config: Record<string, string> = {};
     const secretKeys: string[] = [];

@@ -32,6 +32,8 @@ export function parsePlatformConfig(
         }
         const entry: { type: string; secret?: true } = configKeys[key as ConfigKey];
         const type = entry.type;
+        // An optional secret's empty default from Pulumi.yaml (never ciphertext, see there): the key is not set.
+        if (entry.secret && isUnsetSecret(stored)) continue;
         if (entry.secret && !isSecret(fullKey)) {
             problems.push(`${fullKey}: expected a secret value (set it with pulumi config set --secret); got a plaintext value`);
             unreadable.add(key);
@@ -89,6 +91,13 @@ export function parsePlatformConfig(
     );
     if (problems.length > 0) throw new ConfigError(problems);
     return cfg;
+}
+
+/** The empty default Pulumi.yaml declares for an optional secret key, per type: what the CLI passes when it is unset. */
+export const UNSET_SECRET_DEFAULT = { string: "", object: {} } as const;
+
+function isUnsetSecret(stored: string): boolean {
+    return stored === UNSET_SECRET_DEFAULT.string || stored === JSON.stringify(UNSET_SECRET_DEFAULT.object);
 }
 
 /** What the offline plan and the tests read from a stack file in place of a `secure:` value (plan/stack-files). */

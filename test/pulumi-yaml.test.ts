@@ -29,13 +29,24 @@ describe("Pulumi.yaml declares exactly the schema's config keys", () => {
             const entry = configKeys[key];
             assert.ok(decl, `${key} not declared`);
             assert.strictEqual(decl.type, entry.type);
-            // Pulumi refuses a plaintext value for a key declared secret; the schema refuses it too.
-            assert.strictEqual(decl.secret ?? false, "secret" in entry && entry.secret === true, `${key}: secret flag differs from the schema`);
             assert.ok((decl.description ?? "").length > 10, `${key} lacks a description`);
             if (decl.type === "array") assert.ok(decl.items?.type, `${key}: arrays need items.type`);
             const implicit = entry.schema.safeParse(undefined);
-            if (implicit.success) assert.deepStrictEqual(decl.default, implicit.data, `${key}: default differs from the schema`);
-            else assert.ok(!("default" in decl), `${key} is required by the schema but has a default in Pulumi.yaml`);
+            const secret = "secret" in entry && entry.secret === true;
+            if (secret && implicit.success) {
+                // The CLI refuses a `secret: true` key whose value is not ciphertext, its own default included: an
+                // optional secret is declared with the empty default of its type (the program reads it as unset).
+                assert.ok(!decl.secret, `${key}: an optional secret cannot be declared secret: true (its default is plain text)`);
+                assert.deepStrictEqual(decl.default, decl.type === "string" ? "" : {}, `${key}: an optional secret's default is the empty ${decl.type}`);
+                assert.match(decl.description ?? "", /^Secret: /, `${key}: the description says it is a secret`);
+            } else if (secret) {
+                assert.strictEqual(decl.secret, true, `${key}: a required secret is declared secret: true`);
+                assert.ok(!("default" in decl), `${key} is required by the schema but has a default in Pulumi.yaml`);
+            } else {
+                assert.ok(!decl.secret, `${key}: declared secret, but the schema reads it as plain text`);
+                if (implicit.success) assert.deepStrictEqual(decl.default, implicit.data, `${key}: default differs from the schema`);
+                else assert.ok(!("default" in decl), `${key} is required by the schema but has a default in Pulumi.yaml`);
+            }
         });
     }
 });
