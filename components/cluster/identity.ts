@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import type { PolicyDocument } from "../shared/iam";
+import { type PolicyDocument, roleNaming } from "../shared/iam";
 import type { IdentityCluster } from "./cluster-ref";
 import { irsaTrustPolicy, podIdentityTrustPolicy } from "./identity-policies";
 
@@ -53,6 +53,7 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
         const role = new aws.iam.Role(
             `${name}-role`,
             {
+                ...roleNaming(`${name}-role`),
                 description: `Workload identity of ${args.namespace}/${args.serviceAccount} (${mode})`,
                 assumeRolePolicy: trust.apply((t) => JSON.stringify(t)),
             },

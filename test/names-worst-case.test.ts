@@ -1,0 +1,33 @@
+import * as assert from "assert";
+import { planStack, PROJECT_DIR } from "../plan/engine";
+import { checkPolicies } from "../plan/policy-runner";
+import { listStacks, readStackConfig } from "../plan/stack-files";
+
+// The committed stacks' tenants have short names, so the name-length rule never sees the longest names the schema
+// allows. Each stack is planned again with its first tenant renamed to 40 characters (the schema's maximum) and
+// every AWS and Helm name must still fit, auto-naming's random suffix included.
+const LONGEST_TENANT = "t".repeat(20) + "-" + "x".repeat(19);
+
+describe("names at the schema's limits fit AWS's and Helm's @stack", () => {
+    it("the longest tenant name is the schema's maximum", () => assert.strictEqual(LONGEST_TENANT.length, 40));
+
+    for (const stack of listStacks(PROJECT_DIR)) {
+        it(`Pulumi.${stack}.yaml with a 40-character tenant name: no name over its limit`, async () => {
+            const tenants = JSON.parse(readStackConfig(PROJECT_DIR, stack).config["platform:tenants"]) as { list: Record<string, unknown>[] };
+            assert.ok(tenants.list.length > 0, "the stack lists a tenant to rename");
+            const first = tenants.list[0];
+            const old = first.name as string;
+            // The data name keeps the bucket within S3's 63 characters (the schema's own rule); the namespaces stay.
+            tenants.list[0] = {
+                ...first,
+                name: LONGEST_TENANT,
+                dataName: "wide",
+                namespaces: first.namespaces ?? [old],
+            };
+            const plan = await planStack({ stack, configOverrides: { "platform:tenants": JSON.stringify(tenants) } });
+            assert.ok(plan.resources.some((r) => r.name.includes(LONGEST_TENANT)), "the renamed tenant's resources are planned");
+            const names = (await checkPolicies(plan)).filter((v) => v.policy === "aws-name-length");
+            assert.deepStrictEqual(names.map((v) => v.message), []);
+        });
+    }
+});
