@@ -3,6 +3,7 @@ import type { Policies } from "@pulumi/policy";
 import { controllerDependencyPolicy, finalizerCleanupPolicy } from "./rules/controllers";
 import { keyPolicyPrincipalsPolicy } from "./rules/key-policies";
 import { nameLengthPolicy } from "./rules/names";
+import { argocdProjectRolesPolicy } from "./rules/argocd-projects";
 import { iamLeastPrivilegePolicy } from "./rules/iam";
 import { podIdentityTrustPolicy } from "./rules/workload-identity";
 import {
@@ -57,4 +58,5 @@ export const PLATFORM_POLICIES: Policies = [
     namespaceBaselinePolicy,
     kmsKeyDeletionWindowPolicy,
     resourceTreePolicy,
+    argocdProjectRolesPolicy,
 ];

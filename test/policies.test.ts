@@ -45,6 +45,7 @@ describe("policies: every stack file's plan passes the whole-platform rules @sta
                 assert.ok(count((r) => r.type === "aws:kms/key:Key") >= 3);
                 assert.ok(count((r) => CONTROLLER_OWNERS.some((o) => o.groups.includes(apiGroup(r.type) ?? ""))) >= 8);
                 assert.ok(count((r) => r.type === "kubernetes:storage.k8s.io/v1:StorageClass") >= 1);
+                assert.ok(count((r) => r.type === "kubernetes:argoproj.io/v1alpha1:AppProject") >= 1);
             });
         });
     }

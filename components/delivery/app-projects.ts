@@ -64,7 +64,7 @@ export function appProjectSpec(t: Pick<TenantConfig, "name" | "namespaces" | "gi
                         `p, proj:${project}:members, applications, *, ${project}/*, allow`,
                         `p, proj:${project}:members, applicationsets, *, ${project}/*, allow`,
                         `p, proj:${project}:members, logs, get, ${project}/*, allow`,
-                        `p, proj:${project}:members, projects, get, ${project}, allow`,
+                        // No `projects` line: Argo CD refuses it in a project role (policy/rules/argocd-projects.ts).
                     ],
                 },
             ],
