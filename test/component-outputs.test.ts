@@ -46,7 +46,7 @@ const PROD_OUTPUTS: Record<string, Record<string, unknown>> = {
     "platform-policy-signature-reader": identity("platform-policy-signature-reader"),
     "tenant-team-a": {"namespaces": ["team-a"]},
     "tenant-payments": {"namespaces": ["payments"]},
-    "tenant-team-a-delivery": {"project": "team-a", "runnerScaleSet": "team-a"},
+    "tenant-team-a-delivery": {"project": "team-a", "runnerScaleSet": "team-a-prod"},
     "tenant-payments-delivery": {"project": "payments"},
     "platform-observability-loki-bucket": { ...bucket("acme-prod-loki-222222222222-eu-west-1"), kmsKeyArn: OBJECTS_KEY },
     "platform-observability-loki-identity": identity("platform-observability-loki-identity"),

@@ -95,6 +95,7 @@ describe("delivery details: CI objects", () => {
         });
         const v = scaleSetValues({
             tenant: t,
+            environment: "qa",
             runnerImage: "ghcr.io/actions/actions-runner:2.336.0",
             builderAddress: "tcp://buildkitd.team-b-builds.svc:1234",
             controller: { serviceAccount: "arc-gha-rs-controller", namespace: "arc-systems" },

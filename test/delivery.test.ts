@@ -115,13 +115,14 @@ describe("delivery: decisions", () => {
     it("runs the tenant's runners restricted, as the runner user, on Karpenter capacity, zero when idle by default", () => {
         const v = scaleSetValues({
             tenant: tenant({ ci: { enabled: true, githubConfigUrl: "https://github.com/acme", githubApp: { appId: 1, installationId: 2 } } }),
+            environment: "qa",
             runnerImage: "ghcr.io/actions/actions-runner:2.336.0",
             builderAddress: "tcp://buildkitd.team-b-builds.svc:1234",
             controller: { serviceAccount: "arc-gha-rs-controller", namespace: "arc-systems" },
             nodePool: "default",
             requiredLabels: ["app.kubernetes.io/name", "app.kubernetes.io/version", "acme.example/team"],
         });
-        assert.deepStrictEqual([v.minRunners, v.maxRunners, v.runnerScaleSetName, v.githubConfigSecret], [0, 5, "team-b", "github-app"]);
+        assert.deepStrictEqual([v.minRunners, v.maxRunners, v.runnerScaleSetName, v.githubConfigSecret], [0, 5, "team-b-qa", "github-app"]);
         // Every label the admission policy requires, so its pods are admitted.
         assert.deepStrictEqual(v.template.metadata.labels, { "app.kubernetes.io/name": "ci-runner", "app.kubernetes.io/version": "2.336.0", "acme.example/team": "team-b" });
         const c = v.template.spec.containers[0];
@@ -201,7 +202,7 @@ describeStacks((stack) => `delivery in stack ${stack}`, "platform-delivery", ({ 
 
     it("gives runners only to tenants that opt in, with a push identity scoped to their repository", () => {
         const scaleSets = ofType(res(), "kubernetes:helm.sh/v3:Release").filter((r) => inputs(r).chart.endsWith("/gha-runner-scale-set"));
-        assert.deepStrictEqual(scaleSets.map((r) => [inputs(r).name, inputs(r).namespace, inputs(r).values.runnerScaleSetName]), [["team-a-runners", "team-a", "team-a"]]);
+        assert.deepStrictEqual(scaleSets.map((r) => [inputs(r).name, inputs(r).namespace, inputs(r).values.runnerScaleSetName]), [["team-a-runners", "team-a", production ? "team-a-prod" : "team-a-dev"]]);
         const values = inputs(scaleSets[0]).values;
         assert.deepStrictEqual(values.controllerServiceAccount, { name: "arc-gha-rs-controller", namespace: "arc-systems" });
         assert.strictEqual(values.template.spec.containers[0].image, production ? `${account}.dkr.ecr.eu-west-1.amazonaws.com/ghcr/actions/actions-runner:2.336.0` : "ghcr.io/actions/actions-runner:2.336.0");
@@ -298,7 +299,7 @@ describeStacks((stack) => `delivery in stack ${stack}`, "platform-delivery", ({ 
         assert.strictEqual(creds.spec.target.template.metadata.labels["argocd.argoproj.io/secret-type"], "repo-creds");
         const outputs = plan().outputs as Record<string, any>;
         assert.strictEqual(outputs.argocdUrl, `https://argocd.${production ? "platform.acme.example" : "dev.platform.acme.example"}`);
-        assert.deepStrictEqual([outputs.tenants["team-a"].argocdProject, outputs.tenants["team-a"].runnerScaleSet, outputs.tenants.payments.runnerScaleSet], ["team-a", "team-a", ""]);
+        assert.deepStrictEqual([outputs.tenants["team-a"].argocdProject, outputs.tenants["team-a"].runnerScaleSet, outputs.tenants.payments.runnerScaleSet], ["team-a", production ? "team-a-prod" : "team-a-dev", ""]);
         assert.strictEqual(outputs.imageSignatureAction, production ? "Enforce" : "Audit");
     });
 });

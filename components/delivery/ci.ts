@@ -81,6 +81,8 @@ export function ecrPushPolicy(repositoryArn: string, signingKeyArn?: string, cac
 
 export interface ScaleSetValuesArgs {
     readonly tenant: Pick<TenantConfig, "name" | "ci">;
+    /** The stack's environment: the scale set's name carries it (see runnerScaleSetName). */
+    readonly environment: string;
     readonly runnerImage: string;
     readonly builderAddress: string;
     /** The controller's service account: the chart would look it up with Helm's `lookup`, which fails when rendered by Pulumi. */
@@ -126,6 +128,12 @@ export const runnerAwsEgressSpec = (namespace: string, vpcCidr: string) =>
 /** The builder's egress to ECR (pushes, and base images through the caches); it has no AWS identity of its own. */
 export const builderAwsEgressSpec = (namespace: string, vpcCidr: string) => awsEgressSpec({ name: "allow-aws", namespace, podSelector: {}, vpcCidr, podIdentity: false });
 
+/**
+ * What workflows name in `runs-on:`. GitHub registers scale sets per organization or repository, not per cluster:
+ * with the tenant's name alone, dev's and prod's sets share one label and a prod job may run on dev's runners.
+ */
+export const runnerScaleSetName = (tenant: string, environment: string) => `${tenant}-${environment}`;
+
 /** gha-runner-scale-set values: the tenant's runners, restricted Pod Security, zero when idle, on Karpenter capacity. */
 export function scaleSetValues(a: ScaleSetValuesArgs) {
     const ci = a.tenant.ci;
@@ -133,7 +141,7 @@ export function scaleSetValues(a: ScaleSetValuesArgs) {
     return {
         githubConfigUrl: ci.githubConfigUrl,
         githubConfigSecret: GITHUB_APP_SECRET,
-        runnerScaleSetName: a.tenant.name,
+        runnerScaleSetName: runnerScaleSetName(a.tenant.name, a.environment),
         minRunners: ci.minRunners,
         maxRunners: ci.maxRunners,
         controllerServiceAccount: { name: a.controller.serviceAccount, namespace: a.controller.namespace },

@@ -42,6 +42,8 @@ export function repositoryCredentialSpec(c: AppDeliveryConfig["argocd"]["reposit
 }
 
 export interface AppDeliveryArgs {
+    /** The stack's environment (dev, prod): tenants' runner scale sets are named after it. */
+    readonly environment: string;
     readonly cluster: Pick<ClusterRef, "k8sProvider" | "workloadIdentity">;
     /** Publishes argocd.<domain>. */
     readonly ingress: Pick<IngressRef, "domain" | "publishService">;
@@ -128,6 +130,7 @@ export class AppDelivery extends pulumi.ComponentResource {
                         requiredLabels: args.requiredLabels,
                         vpcCidr: args.vpcCidr,
                         signingKeyArn: args.settings.signatures.verifier?.type === "KmsKey" ? args.settings.signatures.verifier.keyArn : undefined,
+                        environment: args.environment,
                     },
                     { parent: this },
                 ),

@@ -16,6 +16,7 @@ import {
     builderAwsEgressSpec,
     runnerAwsEgressSpec,
     RUNNER_SERVICE_ACCOUNT,
+    runnerScaleSetName,
     scaleSetValues,
 } from "./ci";
 
@@ -47,6 +48,8 @@ export interface TenantDeliveryArgs {
     readonly vpcCidr: string;
     /** The KMS key images are signed with, when signatures use one: CI may sign with it. */
     readonly signingKeyArn?: string;
+    /** The stack's environment (dev, prod): runner scale set names carry it. */
+    readonly environment: string;
 }
 
 /**
@@ -116,6 +119,7 @@ export class TenantDelivery extends pulumi.ComponentResource {
                 maxHistory: 5,
                 values: scaleSetValues({
                     tenant: t,
+                    environment: args.environment,
                     runnerImage: args.settings.runners.runnerImage,
                     builderAddress: builderAddress(buildNamespace),
                     controller: { serviceAccount: args.runners.serviceAccount, namespace: args.runners.namespace },
@@ -126,6 +130,6 @@ export class TenantDelivery extends pulumi.ComponentResource {
             { ...k8sOpts, dependsOn: [args.runners.release, serviceAccount, identity, appSecret, ...args.tenant.ready] },
         );
         this.controlled.runners.push(runners);
-        return t.name;
+        return runnerScaleSetName(t.name, args.environment);
     }
 }

@@ -255,6 +255,7 @@ export class Platform extends pulumi.ComponentResource {
                 requiredLabels: cfg.policy.requiredLabels,
                 vpcCidr: cfg.network.cidr,
                 kubernetesVersion: this.cluster.kubernetesVersion,
+                environment: cfg.environment,
             },
             layer,
         );
