@@ -1,5 +1,7 @@
 import * as assert from "assert";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import { PROJECT_DIR } from "../plan/engine";
@@ -45,5 +47,48 @@ describe("the pull-request workflow (.github/workflows/pull-request.yml)", () =>
         for (const job of Object.keys(workflow.jobs)) {
             for (const x of steps(job).filter((y) => y.uses)) assert.match(x.uses!, /@v\d+$/, `${job}: ${x.uses} not pinned to a major`);
         }
+    });
+});
+
+/**
+ * The command GitHub Actions runs a `run:` step with on Linux (docs: "Workflow syntax", jobs.<job_id>.steps[*].shell):
+ * no shell named → `bash -e {0}` (no pipefail); `bash` → `bash --noprofile --norc -eo pipefail {0}`; `sh` → `sh -e {0}`.
+ */
+function stepShell(job: string, step: { shell?: string }): string[] {
+    const shell = step.shell ?? workflow.jobs[job].defaults?.run?.shell ?? workflow.defaults?.run?.shell;
+    if (shell === undefined) return ["bash", "-e"];
+    if (shell === "bash") return ["bash", "--noprofile", "--norc", "-eo", "pipefail"];
+    if (shell === "sh") return ["sh", "-e"];
+    throw new Error(`${job}: shell ${shell} not modelled`);
+}
+
+describe("the pull-request workflow's scripts, run as GitHub Actions runs them", () => {
+    it("a refused plan diff fails the diff step (a pipe into sed must not hide npm's exit code)", () => {
+        const step = steps("plan").find((x) => x.run?.includes("--diff-file")) as { run: string; shell?: string };
+        assert.ok(step, "the diff step");
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "workflow-"));
+        const bin = path.join(dir, "bin");
+        fs.mkdirSync(bin);
+        fs.mkdirSync(path.join(dir, "tmp", "base"), { recursive: true });
+        fs.writeFileSync(path.join(dir, "Pulumi.qa.yaml"), "config: {}\n");
+        fs.writeFileSync(path.join(dir, "tmp", "base", "qa.json"), "{}\n");
+        // npm as the plan CLI behaves on a refused replacement: the diff printed, then exit 1.
+        fs.writeFileSync(path.join(bin, "npm"), "#!/bin/sh\necho 'Plan diff against base'\necho 'refused: replaces aws:ecr/repository:Repository'\nexit 1\n", { mode: 0o755 });
+        const script = step.run.replace(/\$\{\{\s*github\.base_ref\s*\}\}/g, "main");
+        fs.writeFileSync(path.join(dir, "step.sh"), script);
+        const [shell, ...flags] = stepShell("plan", step);
+        const run = spawnSync(shell, [...flags, path.join(dir, "step.sh")], {
+            cwd: dir,
+            env: { PATH: `${bin}:${process.env.PATH}`, RUNNER_TEMP: path.join(dir, "tmp"), GITHUB_STEP_SUMMARY: path.join(dir, "summary.md") },
+            encoding: "utf8",
+        });
+        assert.notStrictEqual(run.status, 0, `the step passed: ${run.stdout}${run.stderr}`);
+        assert.match(fs.readFileSync(path.join(dir, "summary.md"), "utf8"), /refused: replaces/);
+    });
+
+    it("every script with a pipe runs with pipefail", () => {
+        const piped = Object.keys(workflow.jobs).flatMap((job) => steps(job).filter((s) => /[^|]\|[^|]/.test(s.run ?? "")).map((s) => ({ job, s })));
+        assert.ok(piped.length >= 1);
+        for (const { job, s } of piped) assert.ok(stepShell(job, s as { shell?: string }).includes("pipefail") || /set -o pipefail/.test(s.run ?? ""), `${job}: ${s.run}`);
     });
 });
