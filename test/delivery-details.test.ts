@@ -195,8 +195,10 @@ describe("delivery details: the registry's documents", () => {
         assert.deepStrictEqual(repositoryTemplatePolicy({ keyArn, accountId: "222222222222", partition: "aws", region: "eu-west-1", prefixes: ["quay", "k8s"] }), {
             Version: "2012-10-17",
             Statement: [
-                { Sid: "CreateRepositories", Effect: "Allow", Action: ["ecr:CreateRepository", "ecr:PutLifecyclePolicy"], Resource: [ecr("quay"), ecr("k8s")] },
-                { Sid: "EncryptWithPlatformKey", Effect: "Allow", Action: ["kms:CreateGrant", "kms:RetireGrant", "kms:DescribeKey"], Resource: keyArn, Condition: { Bool: { "kms:GrantIsForAWSResource": "true" } } },
+                // AWS's documented permissions (repository-creation-templates-custom.html) less ReplicateImage (no
+                // replication), on the caches' repositories and the platform key instead of "*".
+                { Sid: "CreateRepositories", Effect: "Allow", Action: ["ecr:CreateRepository", "ecr:TagResource"], Resource: [ecr("quay"), ecr("k8s")] },
+                { Sid: "EncryptWithPlatformKey", Effect: "Allow", Action: ["kms:CreateGrant", "kms:RetireGrant", "kms:DescribeKey"], Resource: keyArn },
             ],
         });
         assert.strictEqual(pullThroughNodePolicy({ partition: "aws", region: "eu-west-1", accountId: "1", prefixes: ["quay"] }).Statement[0].Sid, "PullThroughCacheImport");
@@ -280,7 +282,7 @@ describePlan("delivery details: the production plan in full", "prod", ({ plan, r
             description: "ECR repository creation templates of the pull-through caches",
             assumeRolePolicy: JSON.stringify({
                 Version: "2012-10-17",
-                Statement: [{ Effect: "Allow", Principal: { Service: "ecr.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": "222222222222" } } }],
+                Statement: [{ Effect: "Allow", Principal: { Service: "ecr.amazonaws.com" }, Action: "sts:AssumeRole" }],
             }),
         });
     });

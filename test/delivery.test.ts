@@ -340,9 +340,11 @@ describeStacks((stack) => `delivery details in stack ${stack}`, "platform-delive
         assert.strictEqual(named(all(), "platform-registry-key").protect, production);
         assert.strictEqual(inputs(named(all(), "platform-registry-key-alias")).name, `alias/acme-${production ? "prod" : "dev"}-images`);
         const trust = JSON.parse(inputs(named(all(), "platform-registry-template-role")).assumeRolePolicy);
-        assert.deepStrictEqual([trust.Statement[0].Principal, trust.Statement[0].Condition], [{ Service: "ecr.amazonaws.com" }, { StringEquals: { "aws:SourceAccount": account } }]);
+        // AWS's documented trust for a template's role (AmazonECR userguide, repository-creation-templates-create-iam).
+        assert.deepStrictEqual(trust, { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ecr.amazonaws.com" }, Action: "sts:AssumeRole" }] });
         const policy = JSON.parse(inputs(named(all(), "platform-registry-template-role-policy")).policy);
-        assert.deepStrictEqual(policy.Statement[1].Condition, { Bool: { "kms:GrantIsForAWSResource": "true" } });
+        assert.strictEqual(policy.Statement[1].Condition, undefined);
+        assert.match(policy.Statement[1].Resource, new RegExp(`^arn:aws:kms:eu-west-1:${account}:key/`));
         assert.ok((policy.Statement[0].Resource as string[]).every((r) => r.startsWith(`arn:aws:ecr:eu-west-1:${account}:repository/`) && r.endsWith("/*")));
         const nodes = JSON.parse(inputs(named(all(), "platform-registry-node-pull-through")).policy);
         assert.strictEqual(inputs(named(all(), "platform-registry-node-pull-through")).role, "platform-cluster-node-role");

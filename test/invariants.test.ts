@@ -260,6 +260,20 @@ describe("policy: IAM least privilege", () => {
             ["inline: S: wildcard action s3:*", "managed: S: wildcard action s3:*"],
         );
     });
+    it("lets a role only one service assumes go without a condition that service's documented policy lacks (ECR's template role)", async () => {
+        const grant = json(doc(allow("kms:CreateGrant", "arn:aws:kms:eu-west-1:1:key/k")));
+        const trust = (principal: unknown) => json({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: principal, Action: "sts:AssumeRole" }] });
+        const role = (name: string, principal: unknown) => res("aws:iam/role:Role", name, { assumeRolePolicy: trust(principal) });
+        const policy = (name: string, on: PlannedResource) => res("aws:iam/rolePolicy:RolePolicy", name, { policy: grant }, { deps: [on.urn] });
+        const [ecr, ec2, both, user] = [role("ecr", { Service: "ecr.amazonaws.com" }), role("ec2", { Service: "ec2.amazonaws.com" }), role("both", { Service: ["ecr.amazonaws.com", "ec2.amazonaws.com"] }), role("user", { AWS: "arn:aws:iam::1:root", Service: "ecr.amazonaws.com" })];
+        const missing = (n: string) => `${n}: S: kms:CreateGrant without kms:GrantIsForAWSResource (grants only for AWS resources (EBS, EFS), never to principals)`;
+        assert.deepStrictEqual(
+            await run([iamLeastPrivilegePolicy], ecr, ec2, both, user, policy("on-ecr", ecr), policy("on-ec2", ec2), policy("on-both", both), policy("on-user", user)),
+            [missing("on-ec2"), missing("on-both"), missing("on-user")],
+        );
+        assert.deepStrictEqual(statementProblems(doc(allow("kms:CreateGrant", "k")), "ecr.amazonaws.com"), []);
+        assert.deepStrictEqual(statementProblems(doc(allow("iam:PassRole", "r")), "ecr.amazonaws.com"), ["S: iam:PassRole without iam:PassedToService (a role may be passed only to the service that needs it)"]);
+    });
     it("anchors its patterns: a read-like name inside another action, a scoping key as a suffix, a wildcard ARN inside text", () => {
         assert.match(statementProblems(doc(allow("ec2:TerminateInstances", "*", { StringEquals: { "x-aws:RequestedRegion": "eu-west-1" } }))).join(), /unscoped resource without a scoping condition/);
         assert.match(statementProblems(doc(allow("custom-ec2:DescribeX.Delete", "*"))).join(), /on an unscoped resource without a scoping condition/);

@@ -47,16 +47,16 @@ export function repositoryTemplatePolicy(a: { keyArn: string; accountId: string;
         {
             Sid: "CreateRepositories",
             Effect: "Allow",
-            Action: ["ecr:CreateRepository", "ecr:PutLifecyclePolicy"],
+            Action: ["ecr:CreateRepository", "ecr:TagResource"],
             Resource: a.prefixes.map((p) => `arn:${a.partition}:ecr:${a.region}:${a.accountId}:repository/${p}/*`),
         },
         {
             Sid: "EncryptWithPlatformKey",
             Effect: "Allow",
             Action: ["kms:CreateGrant", "kms:RetireGrant", "kms:DescribeKey"],
+            // The platform key only; no kms:GrantIsForAWSResource, which AWS's documented policy for this role lacks
+            // (policy/rules/iam.ts, SERVICE_ROLE_CONDITION_EXEMPTIONS).
             Resource: a.keyArn,
-            // ECR's grants are for the repositories it creates, never for principals.
-            Condition: { Bool: { "kms:GrantIsForAWSResource": "true" } },
         },
     );
 }
@@ -183,7 +183,9 @@ export class Registry extends pulumi.ComponentResource implements RegistryRef {
         const prefixes = args.settings.pullThroughCache.map((c) => c.prefix);
         const role = new aws.iam.Role(
             `${name}-template-role`,
-            { description: "ECR repository creation templates of the pull-through caches", assumeRolePolicy: pulumi.output(accountId).apply((a) => JSON.stringify(serviceTrustPolicy("ecr.amazonaws.com", a))) },
+            // AWS's documented trust (repository-creation-templates-create-iam.html): no aws:SourceAccount, which
+            // nothing shows ECR supplies when it assumes a template's role.
+            { description: "ECR repository creation templates of the pull-through caches", assumeRolePolicy: JSON.stringify(serviceTrustPolicy("ecr.amazonaws.com")) },
             { parent: this },
         );
         const policy = new aws.iam.RolePolicy(

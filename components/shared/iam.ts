@@ -14,15 +14,18 @@ export function policyDocument(...statements: PolicyStatement[]): PolicyDocument
     return { Version: "2012-10-17", Statement: statements };
 }
 
-/** Trust policy letting an AWS service assume a role, scoped to this account (confused-deputy guard). */
-export function serviceTrustPolicy(service: string, accountId: string, sourceArnPattern?: string): PolicyDocument {
-    const condition: Record<string, Record<string, string>> = { StringEquals: { "aws:SourceAccount": accountId } };
+/**
+ * Trust policy letting an AWS service assume a role, scoped to this account (confused-deputy guard) where the service
+ * documents that it supplies aws:SourceAccount; without `accountId`, the service's documented trust, unconditioned.
+ */
+export function serviceTrustPolicy(service: string, accountId?: string, sourceArnPattern?: string): PolicyDocument {
+    const condition: Record<string, Record<string, string>> = accountId ? { StringEquals: { "aws:SourceAccount": accountId } } : {};
     if (sourceArnPattern) condition.ArnLike = { "aws:SourceArn": sourceArnPattern };
     return policyDocument({
         Effect: "Allow",
         Principal: { Service: service },
         Action: "sts:AssumeRole",
-        Condition: condition,
+        ...(Object.keys(condition).length > 0 ? { Condition: condition } : {}),
     });
 }
 

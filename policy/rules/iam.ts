@@ -18,6 +18,18 @@ export const REQUIRED_CONDITIONS: Readonly<Record<string, { readonly key: string
 };
 
 /**
+ * Required conditions a role's policy may go without when the role is assumed only by one AWS service that acts as it,
+ * and that service's documented policy for the role does not carry the key (so nothing shows the service supplies it,
+ * and a condition it does not supply denies the call).
+ */
+export const SERVICE_ROLE_CONDITION_EXEMPTIONS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+    "ecr.amazonaws.com": {
+        "kms:CreateGrant":
+            "ECR's repository-creation-template role: AWS's documented policy (AmazonECR userguide repository-creation-templates-custom.html) grants kms:CreateGrant without kms:GrantIsForAWSResource",
+    },
+};
+
+/**
  * Non-read actions allowed on "*" without a scoping condition, each with its reason. Read-only Describe/List/Get calls
  * (Karpenter's pricing:GetProducts among them) are allowed on "*" as a class: most have no resource-level permissions.
  */
@@ -37,8 +49,11 @@ const SCOPING_CONDITION = /^(aws:RequestTag\/|aws:ResourceTag\/|ec2:ResourceTag\
 const isUnscoped = (r: string) => r === "*" || /^arn:[^:]+:[^:]+:[^:]*:[^:]*:\*$/.test(r);
 const conditionKeys = (st: Statement) => Object.values(st.Condition ?? {}).flatMap((block) => Object.keys(block ?? {}));
 
-/** Every least-privilege problem of a policy document; empty when it is sound. */
-export function statementProblems(doc: unknown): string[] {
+/**
+ * Every least-privilege problem of a policy document; empty when it is sound. `assumedBy`: the one service principal
+ * that alone may assume the role the document is attached to, when that is so.
+ */
+export function statementProblems(doc: unknown, assumedBy?: string): string[] {
     const statements = asArray((doc as { Statement?: Statement | Statement[] } | undefined)?.Statement);
     if (statements.length === 0) return ["the policy has no statement"];
     const problems: string[] = [];
@@ -51,7 +66,8 @@ export function statementProblems(doc: unknown): string[] {
         for (const a of actions) {
             if (a === "*" || a.endsWith(":*")) problems.push(`${at}: wildcard action ${a}`);
             const required = REQUIRED_CONDITIONS[a];
-            if (required && !keys.includes(required.key)) problems.push(`${at}: ${a} without ${required.key} (${required.reason})`);
+            const exempt = assumedBy !== undefined && SERVICE_ROLE_CONDITION_EXEMPTIONS[assumedBy]?.[a] !== undefined;
+            if (required && !exempt && !keys.includes(required.key)) problems.push(`${at}: ${a} without ${required.key} (${required.reason})`);
         }
         if (!asArray(st.Resource).some(isUnscoped)) continue;
         const scoped = keys.some((k) => SCOPING_CONDITION.test(k));
@@ -61,6 +77,15 @@ export function statementProblems(doc: unknown): string[] {
         }
     }
     return problems;
+}
+
+/** The service principal when a trust policy lets exactly one service, and nothing else, assume the role. */
+export function soleServicePrincipal(trust: unknown): string | undefined {
+    const allows = asArray((trust as { Statement?: Statement | Statement[] } | undefined)?.Statement).filter((s) => s.Effect === "Allow");
+    const principals = allows.map((s) => (s as { Principal?: unknown }).Principal);
+    const services = principals.map((p) => (p !== null && typeof p === "object" && Object.keys(p).length === 1 ? asArray((p as { Service?: string | string[] }).Service) : []));
+    const all = [...new Set(services.flat())];
+    return allows.length > 0 && services.every((s) => s.length > 0) && all.length === 1 ? all[0] : undefined;
 }
 
 const IDENTITY_POLICY_TYPES = new Set(["aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy"]);
@@ -73,7 +98,8 @@ export const iamLeastPrivilegePolicy: StackValidationPolicy = {
         for (const r of resources.filter((x) => IDENTITY_POLICY_TYPES.has(x.type))) {
             const doc = jsonProp(r.props.policy);
             if (!doc) continue;
-            for (const problem of statementProblems(doc)) report(`${r.name}: ${problem}`, r.urn);
+            const role = r.type === "aws:iam/rolePolicy:RolePolicy" ? r.dependencies.find((d) => d.type === "aws:iam/role:Role") : undefined;
+            for (const problem of statementProblems(doc, role ? soleServicePrincipal(jsonProp(role.props.assumeRolePolicy)) : undefined)) report(`${r.name}: ${problem}`, r.urn);
         }
     },
 };
