@@ -45,7 +45,7 @@ describe("policy: AppProject roles pass Argo CD's own validation (v3.4.4 validat
 
     it("the tenant project the platform writes passes, and the rule reports each refused line on the AppProject", async () => {
         const spec = appProjectSpec({ name: "team-a", gitops: { sourceRepos: ["https://github.com/acme/a.git"] } } as Parameters<typeof appProjectSpec>[0], { namespace: "argocd", ssoGroup: "tenant-team-a" });
-        assert.ok(spec.spec.roles[0].policies.length >= 3);
+        assert.deepStrictEqual(spec.spec.roles[0].policies, ["p, proj:team-a:members, applications, *, team-a/*, allow", "p, proj:team-a:members, logs, get, team-a/*, allow"]);
         assert.deepStrictEqual(projectRoleErrors("team-a", spec.spec.roles), []);
         const withProjects = { ...spec, spec: { ...spec.spec, roles: [{ ...spec.spec.roles[0], policies: [...spec.spec.roles[0].policies, "p, proj:team-a:members, projects, get, team-a, allow"] }] } };
         const resource = (inputs: object): PlannedResource => {

@@ -154,7 +154,8 @@ describe("delivery details: Argo CD's values in full", () => {
         const { "oidc.config": oidc, ...cm } = v.configs.cm;
         assert.ok(oidc.includes("issuer: https://sso.example.org/realms/platform"));
         assert.deepStrictEqual(cm, { "admin.enabled": false, "users.anonymous.enabled": false, "exec.enabled": false });
-        assert.deepStrictEqual(v.configs.params, { "server.insecure": true });
+        // SCM/PR generators off and tokenRef strict (argocd-cmd-params-cm keys of v3.4.4: docs/operator-manual/argocd-cmd-params-cm.yaml).
+        assert.deepStrictEqual(v.configs.params, { "server.insecure": true, "applicationsetcontroller.enable.scm.providers": false, "applicationsetcontroller.enable.tokenref.strict.mode": true });
         assert.deepStrictEqual(
             { global: v.global, controller: v.controller, server: v.server, repoServer: v.repoServer, applicationSet: v.applicationSet, redis: v.redis, "redis-ha": v["redis-ha"] },
             {

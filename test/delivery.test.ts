@@ -32,7 +32,7 @@ describe("delivery: decisions", () => {
         assert.strictEqual(p.spec.namespaceResourceWhitelist.length, TENANT_DEPLOYABLE_KINDS.length);
         assert.deepStrictEqual(p.spec.roles[0].groups, ["tenant-team-b"]);
         // Every policy line is about this project only.
-        assert.ok(p.spec.roles[0].policies.every((line) => line.startsWith("p, proj:team-b:members, ") && (line.includes(", team-b/*, allow") || line.endsWith(", team-b, allow"))));
+        assert.ok(p.spec.roles[0].policies.every((line) => line.startsWith("p, proj:team-b:members, ") && line.endsWith(", team-b/*, allow") && !line.includes("applicationsets")));
         // Narrowed destinations win; no sources without gitops.
         assert.deepStrictEqual(appProjectSpec({ ...t, gitops: { ...t.gitops!, destinations: ["team-b-preview"] } }, { namespace: "argocd", ssoGroup: "g" }).spec.destinations.map((d) => d.namespace), ["team-b-preview"]);
         assert.deepStrictEqual(appProjectSpec(tenant(), { namespace: "argocd", ssoGroup: "g" }).spec.sourceRepos, []);

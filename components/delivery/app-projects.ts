@@ -62,7 +62,8 @@ export function appProjectSpec(t: Pick<TenantConfig, "name" | "namespaces" | "gi
                     groups: [a.ssoGroup],
                     policies: [
                         `p, proj:${project}:members, applications, *, ${project}/*, allow`,
-                        `p, proj:${project}:members, applicationsets, *, ${project}/*, allow`,
+                        // No ApplicationSets: their SCM and pull-request generators send a tokenRef's secret to any
+                        // API they name, from Argo CD's namespace (Argo CD's docs: only admins create them).
                         `p, proj:${project}:members, logs, get, ${project}/*, allow`,
                         // No `projects` line: Argo CD refuses it in a project role (policy/rules/argocd-projects.ts).
                     ],

@@ -45,7 +45,13 @@ export function argocdValues(a: ArgoCdValuesArgs) {
                 "oidc.config": oidcConfig(a.oidc),
             },
             // TLS ends at the shared gateway (the route speaks HTTP to the server inside the cluster).
-            params: { "server.insecure": true },
+            params: {
+                "server.insecure": true,
+                // Argo CD v3.4 defaults: SCM/PR generators on for any API, tokenRef reading any secret in its namespace.
+                // Only admins write ApplicationSets; these keep one that slips through from reaching out with a secret.
+                "applicationsetcontroller.enable.scm.providers": false,
+                "applicationsetcontroller.enable.tokenref.strict.mode": true,
+            },
             rbac: rbacPolicy(a.groups),
         },
         // With several replicas the controller moves a lost shard's clusters to the others.
