@@ -17,6 +17,7 @@ import {
     s3BucketBaselinePolicy,
 } from "./rules/invariants";
 import { singleDefaultStorageClassPolicy } from "./rules/storage-classes";
+import { retainedAdoptablePolicy, teardownPolicy } from "./rules/teardown";
 import {
     databaseBaselinePolicy,
     eksControlPlanePolicy,
@@ -38,6 +39,8 @@ export const PLATFORM_POLICIES: Policies = [
     singleDefaultStorageClassPolicy,
     kmsKeyRotationPolicy,
     productionDataPolicy,
+    retainedAdoptablePolicy,
+    teardownPolicy,
     s3BucketBaselinePolicy,
     iamLeastPrivilegePolicy,
     nodeBaselinePolicy,
