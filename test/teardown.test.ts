@@ -28,7 +28,7 @@ describe("teardown and rebuild: every stack file's plan, through the README's st
         let walked = 0;
         for (const stack of stacks) {
             const plan = await committedPlan(stack);
-            // Data the walk decides on: each stack has buckets, keys and a repository or database at least.
+            // What the walk decides on (types with a delete refusal, secrets): every stack has buckets at least.
             const data = plan.resources.filter((r) => r.type in DELETE_REFUSALS || r.type === "aws:secretsmanager/secret:Secret");
             assert.ok(data.length >= 2, `${stack}: ${data.length}`);
             walked += data.length;
@@ -47,6 +47,8 @@ describe("teardown and rebuild: every stack file's plan, through the README's st
                 const name = NAME_LIMITS[r.type] ? r.inputs[NAME_LIMITS[r.type].property] : undefined;
                 return typeof name === "string" ? [`${r.type} ${name}`] : [];
             });
+            // A stack that keeps nothing under a fixed name needs no adoption (nor the one pinned account it requires).
+            if (fixed.length === 0) continue;
             const rebuild = await planStack({ stack, configOverrides: { "platform:adoptRetained": "true" } });
             const imported = rebuild.resources.filter((r) => r.importId !== undefined);
             assert.deepStrictEqual(imported.map((r) => `${r.type} ${r.importId}`).sort(), fixed.sort(), stack);
