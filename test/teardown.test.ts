@@ -6,7 +6,7 @@ import { checkPolicies, policyResources, renderViolations, Violation } from "../
 import { ADOPTABLE_NAME_INPUT } from "../components/platform/adopt";
 import { NAME_LIMITS } from "../policy/rules/names";
 import { productionDataPolicy } from "../policy/rules/invariants";
-import { DELETE_REFUSALS, retainedAdoptablePolicy, teardownPolicy } from "../policy/rules/teardown";
+import { DELETE_REFUSALS, NOT_ADOPTED, retainedAdoptablePolicy, teardownPolicy } from "../policy/rules/teardown";
 import { committedPlan } from "./plans";
 
 type Opts = { deps?: string[]; retain?: boolean };
@@ -42,8 +42,9 @@ describe("teardown and rebuild: every stack file's plan, through the README's st
         const adoptedEverywhere: string[] = [];
         for (const stack of stacks) {
             const kept = (await committedPlan(stack)).resources.filter((r) => r.retainOnDelete);
-            // The fixed physical names, by each type's name input (names.ts); generated names cannot collide.
-            const fixed = kept.flatMap((r) => {
+            // The fixed physical names, by each type's name input (names.ts); generated names, and names AWS lets
+            // repeat (a hosted zone's), cannot collide.
+            const fixed = kept.filter((r) => !(r.type in NOT_ADOPTED)).flatMap((r) => {
                 const name = NAME_LIMITS[r.type] ? r.inputs[NAME_LIMITS[r.type].property] : undefined;
                 return typeof name === "string" ? [`${r.type} ${name}`] : [];
             });
@@ -78,6 +79,10 @@ describe("policy: retained resources adoptable", () => {
             ),
             [],
         );
+    });
+    it("leaves a kept hosted zone to be created anew: Route 53 lets zones share a name (only a repeated CallerReference is refused)", async () => {
+        assert.deepStrictEqual(Object.keys(NOT_ADOPTED), ["aws:route53/zone:Zone"]);
+        assert.deepStrictEqual(await run([retainedAdoptablePolicy], res("aws:route53/zone:Zone", "z", { name: "prod.example.org" }, { retain: true })), []);
     });
     it("adopts each type by the input that is the provider's id, and the same input names.ts reads the name from", () => {
         // terraform-provider-aws: a log group's and an ECR repository's id is their name, a bucket's its bucket name;

@@ -17,15 +17,24 @@ export function fixedName(r: Pick<PolicyResource, "type" | "props">): string | u
     return typeof name === "string" ? name : undefined;
 }
 
+/**
+ * Types kept under a fixed name the rebuild does not adopt, and why its create still goes through: the name is not
+ * unique in AWS.
+ */
+export const NOT_ADOPTED: Readonly<Record<string, string>> = {
+    // CreateHostedZone refuses only a repeated CallerReference (the provider generates one); a zone's id is random.
+    "aws:route53/zone:Zone": "Route 53 lets zones share a name: the rebuild creates a new zone, with new name servers to delegate, beside the kept one",
+};
+
 export const retainedAdoptablePolicy: StackValidationPolicy = {
     name: "retained-resources-adoptable",
     description:
-        "Every resource a destroy keeps (retainOnDelete) under a fixed physical name can be adopted by the rebuild (adoptRetained): its type's import id is that name (ADOPTABLE_NAME_INPUT), else the rebuild's create finds the name taken.",
+        "Every resource a destroy keeps (retainOnDelete) under a fixed physical name can be adopted by the rebuild (adoptRetained): its type's import id is that name (ADOPTABLE_NAME_INPUT), else the rebuild's create finds the name taken, unless AWS lets the name repeat (NOT_ADOPTED).",
     enforcementLevel: "mandatory",
     validateStack: ({ resources }, report) => {
         for (const r of resources) {
             const name = fixedName(r);
-            if (retained(r) !== true || name === undefined) continue;
+            if (retained(r) !== true || name === undefined || r.type in NOT_ADOPTED) continue;
             if (ADOPTABLE_NAME_INPUT[r.type] !== NAME_LIMITS[r.type].property) {
                 report(
                     `${r.type} ${r.name} is kept on destroy under the fixed name ${JSON.stringify(name)}, which the rebuild cannot adopt (no row in ADOPTABLE_NAME_INPUT, components/platform/adopt.ts): its create would find the name taken. Adopt it, generate its name, or do not keep it.`,
