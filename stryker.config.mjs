@@ -15,6 +15,8 @@ const LAYERS = {
         mutate: ["components/shared/**/*.ts", "components/platform/**/*.ts"],
         spec: [
             "test/finalizer-cleanup.test.ts", "test/prerequisites.test.ts", "test/stacks.test.ts", "test/plan.test.ts", "test/sso-brokers.test.ts", "test/chart-contract.test.ts",
+            // The adoption table (platform/adopt.ts) against every stack's rebuild.
+            "test/teardown.test.ts",
             // The Go duration parser (durationHours) is tested where Velero reads it.
             "test/backup.test.ts", "test/shared-details.test.ts",
             "test/network-details.test.ts", "test/cluster-details.test.ts", "test/storage-details.test.ts", "test/backup-details.test.ts", "test/ingress-details.test.ts",
@@ -39,7 +41,7 @@ const LAYERS = {
         mutate: ["components/secrets/**/*.ts"],
         spec: ["test/secrets.test.ts", "test/secrets-details.test.ts", "test/secrets-bootstrap.test.ts", "test/secrets-config-as-code.test.ts", "test/secrets-external-secrets.test.ts", "test/chart-contract.test.ts", "test/policies.test.ts"],
     },
-    policy: { mutate: ["policy/**/*.ts"], spec: ["test/policies.test.ts", "test/invariants.test.ts", "test/finalizer-cleanup.test.ts", "test/baseline-policies.test.ts"] },
+    policy: { mutate: ["policy/**/*.ts"], spec: ["test/policies.test.ts", "test/invariants.test.ts", "test/finalizer-cleanup.test.ts", "test/baseline-policies.test.ts", "test/teardown.test.ts"] },
     sso: { mutate: ["components/sso/**/*.ts"], spec: ["test/sso.test.ts", "test/sso-brokers.test.ts", "test/sso-database.test.ts", "test/sso-details.test.ts"] },
     observability: { mutate: ["components/observability/**/*.ts"], spec: ["test/observability.test.ts", "test/observability-details.test.ts"] },
     tenants: { mutate: ["components/tenants/**/*.ts", "components/policy/**/*.ts"], spec: ["test/tenants.test.ts", "test/tenants-details.test.ts", "test/delivery.test.ts"] },

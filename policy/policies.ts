@@ -18,6 +18,7 @@ import {
     s3BucketBaselinePolicy,
 } from "./rules/invariants";
 import { singleDefaultStorageClassPolicy } from "./rules/storage-classes";
+import { retainedAdoptablePolicy, teardownPolicy } from "./rules/teardown";
 import {
     databaseBaselinePolicy,
     eksControlPlanePolicy,
@@ -39,6 +40,8 @@ export const PLATFORM_POLICIES: Policies = [
     singleDefaultStorageClassPolicy,
     kmsKeyRotationPolicy,
     productionDataPolicy,
+    retainedAdoptablePolicy,
+    teardownPolicy,
     s3BucketBaselinePolicy,
     iamLeastPrivilegePolicy,
     nodeBaselinePolicy,

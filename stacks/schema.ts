@@ -167,7 +167,7 @@ export const configKeys = {
         schema: z
             .boolean()
             .default(false)
-            .describe("Rebuild after destroy: adopt the retained log groups and buckets (fixed names) instead of creating them. Turn off after that up."),
+            .describe("Rebuild after destroy: adopt the retained log groups, buckets and tenant repositories (fixed names) instead of creating them. Turn off after that up."),
     },
     tags: {
         type: "object",

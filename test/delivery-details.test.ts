@@ -292,7 +292,7 @@ describePlan("delivery details: the production plan in full", "prod", ({ plan, r
         assert.deepStrictEqual(the("platform-registry-docker-hub-credentials"), {
             description: "Pull-through cache credentials (acme-prod-docker-hub)",
             name: "ecr-pullthroughcache/acme-prod-docker-hub",
-            recoveryWindowInDays: 30,
+            recoveryWindowInDays: 0,
         });
         assert.deepStrictEqual(JSON.parse(the("platform-registry-node-pull-through").policy), {
             Version: "2012-10-17",

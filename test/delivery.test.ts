@@ -354,7 +354,8 @@ describeStacks((stack) => `delivery details in stack ${stack}`, "platform-delive
         assert.ok(rule.dependsOn.includes(named(all(), "platform-registry-quay-template").urn) && rule.deleteBeforeReplace);
         if (production) {
             const secret = named(all(), "platform-registry-docker-hub-credentials");
-            assert.deepStrictEqual([inputs(secret).recoveryWindowInDays, secret.protect, inputs(secret).kmsKeyId], [30, true, undefined]);
+            // A copy of config: deleted at once on destroy (its name free for the rebuild), never kept.
+            assert.deepStrictEqual([inputs(secret).recoveryWindowInDays, secret.protect, secret.retainOnDelete, inputs(secret).kmsKeyId], [0, true, false, undefined]);
             assert.ok(named(all(), "platform-registry-docker-hub").dependsOn.includes(named(all(), "platform-registry-docker-hub-credentials-value").urn));
         }
     });

@@ -99,7 +99,7 @@ describe("policy: production data protected", () => {
     it("holds every type that keeps data to it", async () => {
         const types = [
             "aws:kms/key:Key", "aws:s3/bucket:Bucket", "aws:cloudwatch/logGroup:LogGroup", "aws:efs/fileSystem:FileSystem", "aws:rds/instance:Instance", "aws:rds/cluster:Cluster",
-            "aws:ebs/volume:Volume", "aws:dynamodb/table:Table", "aws:secretsmanager/secret:Secret", "aws:route53/zone:Zone",
+            "aws:ebs/volume:Volume", "aws:dynamodb/table:Table", "aws:secretsmanager/secret:Secret", "aws:route53/zone:Zone", "aws:ecr/repository:Repository",
         ];
         const v = await run([productionDataPolicy], provider("production"), ...types.map((t, i) => res(t, `d${i}`, {}, { retain: true })), res("aws:iam/role:Role", "role", {}, { retain: true }));
         assert.deepStrictEqual(v, types.map((t, i) => `${t} d${i} is not protected in production`));
@@ -107,6 +107,22 @@ describe("policy: production data protected", () => {
     it("accepts protected and retained data in production, and anything outside production", async () => {
         assert.deepStrictEqual(await run([productionDataPolicy], provider("production"), res("aws:s3/bucket:Bucket", "b", {}, { protect: true, retain: true })), []);
         assert.deepStrictEqual(await run([productionDataPolicy], provider("development"), res("aws:s3/bucket:Bucket", "b")), []);
+    });
+    it("lets production delete a secret only when the stack writes it again from config: recovery window 0, written by its own versions alone", async () => {
+        const secret = (window?: number) => res("aws:secretsmanager/secret:Secret", "s", window === undefined ? {} : { recoveryWindowInDays: window }, { protect: true });
+        const version = (name: string, deps: string[]) => res("aws:secretsmanager/secretVersion:SecretVersion", name, {}, { deps });
+        const password = res("random:index/randomPassword:RandomPassword", "p");
+        const notRetained = ["aws:secretsmanager/secret:Secret s is not retained on delete in production"];
+        assert.deepStrictEqual(await run([productionDataPolicy], provider("production"), secret(0), version("v", [secret(0).urn])), []);
+        // A recovery window, no version of the stack, or a version carrying another resource's value (a generated password).
+        assert.deepStrictEqual(await run([productionDataPolicy], provider("production"), secret(7), version("v", [secret(7).urn])), notRetained);
+        assert.deepStrictEqual(await run([productionDataPolicy], provider("production"), secret(), version("v", [secret().urn])), notRetained);
+        assert.deepStrictEqual(await run([productionDataPolicy], provider("production"), secret(0)), notRetained);
+        assert.deepStrictEqual(await run([productionDataPolicy], provider("production"), secret(0), version("v", [secret(0).urn]), password, version("w", [secret(0).urn, password.urn])), notRetained);
+        // Only a secret: another type with the same inputs is held to retention.
+        assert.deepStrictEqual(await run([productionDataPolicy], provider("production"), res("aws:ecr/repository:Repository", "s", { recoveryWindowInDays: 0 }, { protect: true }), version("v", ["urn:pulumi:t::p::aws:ecr/repository:Repository::s"])), [
+            "aws:ecr/repository:Repository s is not retained on delete in production",
+        ]);
     });
     it("reads the tier from the AWS provider only, not from another resource's defaultTags", async () => {
         const lookalike = res("pulumi:providers:kubernetes", "k8s", { defaultTags: json({ tags: { tier: "production" } }) });

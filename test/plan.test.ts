@@ -269,7 +269,7 @@ describe("plan: tree, outputs and diff @stack", () => {
         assert.deepStrictEqual(diff.changed.filter((c) => c.type === "aws:eks/cluster:Cluster"), []);
     });
 
-    it("rebuilds production after destroy by adopting the retained fixed-name log groups and buckets (adoptRetained)", async () => {
+    it("rebuilds production after destroy by adopting the retained fixed-name log groups, buckets and repositories (adoptRetained)", async () => {
         const plain = await committedPlan("prod");
         assert.deepStrictEqual(plain.resources.filter((r) => r.importId), []);
         const rebuild = await planStack({ stack: "prod", configOverrides: { "platform:adoptRetained": "true" } });
@@ -277,6 +277,8 @@ describe("plan: tree, outputs and diff @stack", () => {
         assert.deepStrictEqual(adopted.sort(), [
             ["aws:cloudwatch/logGroup:LogGroup", "/aws/eks/acme-prod/cluster"],
             ["aws:cloudwatch/logGroup:LogGroup", "/platform/acme-prod/vpc-flow-logs"],
+            ["aws:ecr/repository:Repository", "payments/apps"],
+            ["aws:ecr/repository:Repository", "team-a/apps"],
             ["aws:s3/bucket:Bucket", "acme-prod-loki-222222222222-eu-west-1"],
             ["aws:s3/bucket:Bucket", "acme-prod-s3-access-222222222222-eu-west-1"],
             ["aws:s3/bucket:Bucket", "acme-prod-t-team-a-222222222222-eu-west-1"],
@@ -291,6 +293,8 @@ describe("plan: tree, outputs and diff @stack", () => {
         assert.deepStrictEqual([flowLogs.ignoreChanges, flowLogs.inputs.kmsKeyId !== undefined], [["kmsKeyId"], true]);
         // A bucket is adopted as it is: nothing of it is ignored.
         assert.deepStrictEqual(rebuild.resources.find((r) => r.name === "platform-storage-access-logs-bucket")?.ignoreChanges, []);
+        // A repository keeps its retained key (its own option) and leaves forceDelete, which the provider never reads back.
+        assert.deepStrictEqual(rebuild.resources.find((r) => r.name === "tenant-team-a-repository")?.ignoreChanges, ["encryptionConfigurations[0].kmsKey", "forceDelete"]);
         assert.match(renderDiff(diffPlans(plain, rebuild)), /options\.importId: \(none\) => "\/aws\/eks\/acme-prod\/cluster"/);
         // dev retains nothing, so it adopts nothing.
         const dev = await planStack({ stack: "dev", configOverrides: { "platform:adoptRetained": "true" } });

@@ -125,8 +125,12 @@ describeStacks((stack) => `tenants in stack ${stack}`, "platform-tenants", ({ pr
 
     it("gives team-a a scanned, immutable repository (and, in prod, a bucket through the secure component)", () => {
         const repo = inputs(named(res(), "tenant-team-a-repository"));
-        assert.deepStrictEqual([repo.name, repo.imageTagMutability, repo.imageScanningConfiguration.scanOnPush, repo.forceDelete], ["team-a/apps", "IMMUTABLE", true, false]);
-        assert.strictEqual(named(res(), "tenant-team-a-repository").protect, production);
+        // Kept with its images in production (adopted on a rebuild), deleted with them elsewhere.
+        assert.deepStrictEqual([repo.name, repo.imageTagMutability, repo.imageScanningConfiguration.scanOnPush, repo.forceDelete], ["team-a/apps", "IMMUTABLE", true, !production]);
+        const options = named(res(), "tenant-team-a-repository");
+        assert.deepStrictEqual([options.protect, options.retainOnDelete, named(res(), "tenant-team-a-repository-lifecycle").retainOnDelete], [production, production, production]);
+        // A new registry key (a rebuild makes one) does not replace the repository and its images.
+        assert.deepStrictEqual(options.ignoreChanges, ["encryptionConfigurations[0].kmsKey"]);
         assert.strictEqual(ofType(res(), "aws:s3/bucket:Bucket").length, production ? 1 : 0);
     });
 });

@@ -71,7 +71,7 @@ export interface RegistryArgs {
     readonly credentials: PullThroughCacheCredentials;
     /** The nodes' role: it imports images through the caches on first pull. */
     readonly nodeRoleName: pulumi.Input<string>;
-    /** Production: the key and the upstream credentials are protected and kept. */
+    /** Production: the key is protected and kept, the upstream credentials protected. */
     readonly protect: boolean;
 }
 
@@ -168,10 +168,13 @@ export class Registry extends pulumi.ComponentResource implements RegistryRef {
             {
                 name: `${PULL_THROUGH_SECRET_PREFIX}${secretName}`,
                 description: `Pull-through cache credentials (${secretName})`,
-                // Outside production a destroy frees the name at once (a rebuilt stack creates it again).
-                recoveryWindowInDays: protect ? 30 : 0,
+                // A copy of the stack's config under the one name ECR reads, so never kept: a destroy deletes it at once
+                // (ForceDeleteWithoutRecovery) and frees the name for the rebuild, which writes it again. Kept, or in a
+                // recovery window, it would hold the name, and it cannot be adopted by it: its import id is its ARN,
+                // which ends in random characters (terraform-provider-aws internal/service/secretsmanager/secret.go).
+                recoveryWindowInDays: 0,
             },
-            { parent: this, protect, retainOnDelete: protect },
+            { parent: this, protect },
         );
         const version = new aws.secretsmanager.SecretVersion(`${name}-credentials-value`, { secretId: secret.id, secretString: pulumi.secret(JSON.stringify(value)) }, { parent: this });
         return { arn: secret.arn, version };

@@ -30,7 +30,7 @@ export interface TenantArgs {
     readonly registry: Pick<RegistryRef, "keyArn" | "lifecyclePolicy">;
     /** The admission policies: the namespaces are created after them, so nothing slips in unchecked. */
     readonly policies: pulumi.Resource[];
-    /** Production: the tenant's data (bucket, repository) is protected. */
+    /** Production: the tenant's data (bucket, repository) is protected and kept on destroy. */
     readonly protect: boolean;
 }
 
@@ -80,7 +80,9 @@ export class Tenant extends pulumi.ComponentResource {
             { parent: this, name },
         );
 
-        const kept = { parent: this, protect: args.protect };
+        // Images are data, kept like a bucket's objects: production protects the repository and a destroy leaves it
+        // (adopted by name on a rebuild); elsewhere a destroy deletes it with its images, as ECR refuses to delete a
+        // repository holding images without force (terraform-provider-aws internal/service/ecr/repository.go).
         this.repository = t.ecrRepository
             ? new aws.ecr.Repository(
                   `${name}-repository`,
@@ -89,13 +91,27 @@ export class Tenant extends pulumi.ComponentResource {
                       imageTagMutability: "IMMUTABLE",
                       imageScanningConfiguration: { scanOnPush: true },
                       encryptionConfigurations: [t.repositoryEncryption === "Kms" ? { encryptionType: "KMS", kmsKey: args.registry.keyArn } : { encryptionType: "AES256" }],
-                      forceDelete: false,
+                      forceDelete: !args.protect,
                       tags: { tenant: t.name, "cost-centre": t.costCentre },
                   },
-                  kept,
+                  {
+                      parent: this,
+                      protect: args.protect,
+                      retainOnDelete: args.protect,
+                      // ECR fixes a repository's key at creation (a change replaces it with its images): a new registry
+                      // key, as a rebuild after destroy creates, is for new repositories only.
+                      ignoreChanges: ["encryptionConfigurations[0].kmsKey"],
+                  },
               )
             : undefined;
-        if (this.repository) new aws.ecr.LifecyclePolicy(`${name}-repository-lifecycle`, { repository: this.repository.name, policy: args.registry.lifecyclePolicy }, { parent: this });
+        if (this.repository) {
+            new aws.ecr.LifecyclePolicy(
+                `${name}-repository-lifecycle`,
+                { repository: this.repository.name, policy: args.registry.lifecyclePolicy },
+                // A kept repository keeps expiring its images.
+                { parent: this, retainOnDelete: args.protect },
+            );
+        }
         this.ready = [...namespaces, store];
         this.bucket = t.bucket ? args.storage.createBucket(`${name}-bucket`, { purpose: `t-${stableName}` }, { parent: this }) : undefined;
         this.registerOutputs({ namespaces: this.namespaces });

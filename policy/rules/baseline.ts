@@ -89,13 +89,13 @@ export const logRetentionPolicy: StackValidationPolicy = {
 
 export const registryBaselinePolicy: StackValidationPolicy = {
     name: "registry-baseline",
-    description: "Every ECR repository scans on push, has immutable tags and refuses to be deleted with its images.",
+    // Whether a destroy may delete a repository with its images is the teardown rule's (policy/rules/teardown.ts).
+    description: "Every ECR repository scans on push and has immutable tags.",
     enforcementLevel: "mandatory",
     validateStack: ({ resources }, report) => {
         for (const r of ofType(resources, "aws:ecr/repository:Repository")) {
             if ((r.props.imageScanningConfiguration as { scanOnPush?: boolean } | undefined)?.scanOnPush !== true) report(`${r.name}: no scan on push`, r.urn);
             if (r.props.imageTagMutability !== "IMMUTABLE") report(`${r.name}: mutable tags`, r.urn);
-            if (r.props.forceDelete === true) report(`${r.name}: forceDelete deletes its images with it`, r.urn);
         }
     },
 };

@@ -22,7 +22,19 @@ export const kmsKeyRotationPolicy: StackValidationPolicy = {
 export const DATA_TYPES: ReadonlySet<string> = new Set([
     "aws:kms/key:Key", "aws:s3/bucket:Bucket", "aws:cloudwatch/logGroup:LogGroup", "aws:efs/fileSystem:FileSystem", "aws:rds/instance:Instance",
     "aws:rds/cluster:Cluster", "aws:ebs/volume:Volume", "aws:dynamodb/table:Table", "aws:secretsmanager/secret:Secret", "aws:route53/zone:Zone",
+    "aws:ecr/repository:Repository",
 ]);
+
+/**
+ * A Secrets Manager secret holding only what the stack writes from its config: deleted at once (recovery window 0)
+ * and written again by a rebuild, so nothing is lost when a destroy deletes it. Each of its versions is a
+ * SecretVersion of the stack that depends on nothing but the secret (no generated value, nothing read from elsewhere).
+ */
+export function recreatedFromConfig(r: PolicyResource, resources: readonly PolicyResource[]): boolean {
+    if (r.type !== "aws:secretsmanager/secret:Secret" || r.props.recoveryWindowInDays !== 0) return false;
+    const versions = resources.filter((v) => v.type === "aws:secretsmanager/secretVersion:SecretVersion" && v.dependencies.includes(r));
+    return versions.length > 0 && versions.every((v) => v.dependencies.every((d) => d === r));
+}
 
 /** The stack's tier, from the `tier` tag every AWS resource gets through the provider's default tags. */
 export function stackTier(resources: readonly PolicyResource[]): string | undefined {
@@ -36,7 +48,8 @@ export function stackTier(resources: readonly PolicyResource[]): string | undefi
 
 export const productionDataPolicy: StackValidationPolicy = {
     name: "production-data-protected",
-    description: "In production every resource that holds data (keys, buckets, log groups, file systems, databases, volumes, zones) is protected, and kept on delete.",
+    description:
+        "In production every resource that holds data (keys, buckets, log groups, file systems, databases, volumes, zones, repositories, secrets) is protected, and kept on delete unless the stack re-creates its content from config.",
     enforcementLevel: "mandatory",
     validateStack: ({ resources }, report) => {
         if (stackTier(resources) !== "production") return;
@@ -44,7 +57,7 @@ export const productionDataPolicy: StackValidationPolicy = {
             if (!r.opts.protect) report(`${r.type} ${r.name} is not protected in production`, r.urn);
             // retainOnDelete is visible to the offline plan's runner only (CrossGuard does not pass it).
             const retain = (r.opts as { retainOnDelete?: boolean }).retainOnDelete;
-            if (retain === false) report(`${r.type} ${r.name} is not retained on delete in production`, r.urn);
+            if (retain === false && !recreatedFromConfig(r, resources)) report(`${r.type} ${r.name} is not retained on delete in production`, r.urn);
         }
     },
 };
