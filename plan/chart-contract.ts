@@ -266,7 +266,7 @@ export function chartContractReport(resources: readonly { readonly type: string;
 export function renderChartContracts(report: ChartContractReport): string {
     const summary = `Chart contracts: ${report.releases} releases' values checked against their pinned charts (${report.checkedLists.length} list overrides' items against the chart's default items)`;
     return [
-        report.problems.length === 0 ? `${summary}: all passed` : `${summary}: ${report.problems.length} problems`,
+        report.problems.length === 0 ? `${summary}: all passed` : `${summary}: ${report.problems.length} problem${report.problems.length === 1 ? "" : "s"}`,
         ...report.problems.map((p) => `  - ${p}`),
         ...(report.noFixture.length > 0 ? [`  Not checked, no chart fixture under test/fixtures/charts: ${report.noFixture.join(", ")}`] : []),
     ].join("\n");
