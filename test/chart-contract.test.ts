@@ -71,13 +71,12 @@ describe("chart contracts: the plan runs them @stack", function () {
             assert.strictEqual(run.status, 1, run.stdout + run.stderr);
             assert.match(run.stdout, /^Chart contracts: \d+ releases' values checked against their pinned charts \(\d+ list overrides' items against the chart's default items\): 1 problem$/m);
             assert.match(run.stdout, /^ {2}- platform-observability-loki \(loki 18\.11\.0\): ingester\.persistence\.claims\[0\]\.volumeMode: the chart's default item has "Filesystem", ours has none/m);
-            assert.match(run.stdout, /^ {2}Not checked, no chart fixture under test\/fixtures\/charts: platform-observability-tempo \(tempo \d+\.\d+\.\d+\)$/m);
+            assert.match(run.stdout, /^ {2}Not checked, no fixture of the chart's values: platform-observability-tempo \(tempo \d+\.\d+\.\d+\)$/m);
         });
     }
 });
 
 describe("chart contracts: chartContractReport", () => {
-    const fixtures = path.join(PROJECT_DIR, "test", "fixtures", "charts");
     const release = (name: string, inputs: Record<string, unknown>) => ({ type: "kubernetes:helm.sh/v3:Release", name, inputs });
     it("reads a remote chart's fixture by version, a project chart from the project, and names a chart it has no fixture for", () => {
         const report = chartContractReport(
@@ -87,7 +86,7 @@ describe("chart contracts: chartContractReport", () => {
                 release("x", { chart: "oci://example.test/charts/nothing", version: "0.0.1", values: {} }),
                 { type: "kubernetes:core/v1:ConfigMap", name: "cm", inputs: { chart: "loki" } },
             ],
-            fixtures,
+            FIXTURES,
             PROJECT_DIR,
         );
         assert.deepStrictEqual(report, {
@@ -100,6 +99,10 @@ describe("chart contracts: chartContractReport", () => {
             noFixture: ["x (nothing 0.0.1)"],
             excused: [],
         });
+        assert.strictEqual(
+            renderChartContracts({ ...report, problems: [], noFixture: [] }),
+            "Chart contracts: 2 releases' values checked against their pinned charts (1 list overrides' items against the chart's default items): all passed",
+        );
     });
 });
 
@@ -127,13 +130,13 @@ describe("chart contracts: listItemGaps", () => {
     });
     it("checks every item we give, and leaves lists the chart starts empty or null, and lists of plain values, unchecked", () => {
         const complete = { name: "a", accessModes: ["ReadWriteOnce"], size: "1Gi", spec: { mode: "block" } };
-        const report = listItemGaps({ claims: [complete, { ...complete, size: undefined }], extra: [{ name: "x" }], none: [{ name: "y" }] }, defaults);
+        const report = listItemGaps({ claims: [complete, { ...complete, size: undefined }, "data"], extra: [{ name: "x" }], none: [{ name: "y" }] }, defaults);
         assert.deepStrictEqual(report, { checked: ["claims"], problems: ["claims[1].size: the chart's default item has \"10Gi\", ours has none (Helm replaces the whole list)"], excused: [] });
         assert.deepStrictEqual(listItemGaps({ claims: ["data"] }, defaults), { checked: [], problems: [], excused: [] });
     });
     it("requires only the fields every default item carries when the chart has several", () => {
         const rules: ChartContract["defaults"] = { rules: [{ apiGroups: [""], resources: ["pods"], verbs: ["get"] }, { nonResourceURLs: ["/metrics"], verbs: ["get"] }] };
-        assert.deepStrictEqual(listItemGaps({ rules: [{ apiGroups: [""], resources: ["pods"] }] }, rules).problems, [
+        assert.deepStrictEqual(listItemGaps({ rules: [{ apiGroups: [""], resources: ["pods"] }, { nonResourceURLs: ["/healthz"], verbs: ["get"] }] }, rules).problems, [
             'rules[0].verbs: the chart\'s default item has ["get"], ours has none (Helm replaces the whole list)',
         ]);
     });
@@ -163,6 +166,9 @@ describe("chart contracts: listItemGaps", () => {
             problems: ["locations[0].annotations: the chart's default item has {}, ours has none (Helm replaces the whole list)"],
             excused: ["locations: credential"],
         });
+        // A field below an excused one: our item has the map, without one of its default's fields.
+        const claims = { claims: [{ name: "data", spec: { mode: "fs" } }] };
+        assert.deepStrictEqual(listItemGaps({ claims: [{ name: "a", spec: {} }] }, claims, [{ path: "claims", field: "spec", why: "w" }]), { checked: ["claims"], problems: [], excused: ["claims: spec"] });
     });
 });
 
