@@ -1,6 +1,7 @@
 // Chart contracts: every values path the program sets must exist in the pinned chart's own values.yaml (or its
 // values.schema.json), so a version bump that renames or drops a key fails a test instead of turning it into a
-// silent no-op. Fixtures: test/fixtures/charts/<chart>-<version>/ (see SOURCES.md there).
+// silent no-op; and every list item it sets keeps the fields of the chart's default items. The plan CLI and the tests
+// run both on every release (chartContractReport). Fixtures: test/fixtures/charts/<chart>-<version>/ (see SOURCES.md).
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
@@ -74,7 +75,7 @@ export const UNDECLARED_VALUE_PATHS: Readonly<Record<string, readonly string[]>>
 };
 
 /** Kubernetes maps whose keys are the user's (labels, annotations, selectors, flags): open wherever they appear. */
-export const OPEN_MAP_KEYS: ReadonlySet<string> = new Set(["nodeSelector", "annotations", "podAnnotations", "labels", "podLabels", "extraArgs"]);
+export const OPEN_MAP_KEYS: ReadonlySet<string> = new Set(["nodeSelector", "matchLabels", "annotations", "podAnnotations", "labels", "podLabels", "extraArgs"]);
 
 /**
  * Paths in `values` that the chart does not declare. A key is declared when the defaults have it or the schema lists
@@ -119,4 +120,152 @@ export function undeclaredValuePaths(values: unknown, contract: ChartContract, o
     };
     walk(values, contract.defaults, resolve(contract.schema, contract.schema), "");
     return problems;
+}
+
+/** A field of a chart's default list item that our items may leave out, read in the chart's templates at the pin. */
+export interface ListItemException {
+    /** The list's values path; `[]` stands for the items of an enclosing list. */
+    readonly path: string;
+    /** The field (dotted, within the item) our items may leave out. */
+    readonly field: string;
+    readonly why: string;
+}
+
+/** The reasoned exceptions to listItemGaps, by chart name. */
+export const LIST_ITEM_EXCEPTIONS: Readonly<Record<string, readonly ListItemException[]>> = {
+    // velero 12.1.0: templates/backupstoragelocation.yaml and volumesnapshotlocation.yaml render `credential` only
+    // `if not (empty .credential)` and `annotations` only `with .annotations`. The default item's credential of two nulls
+    // is not empty and renders `credential:` (null); left out, the location uses the server's credentials (our pod
+    // identity), which is what we want. An absent annotations map renders like the default `{}`.
+    velero: [
+        { path: "configuration.backupStorageLocation", field: "credential", why: "absent, the location uses the server's own credentials (pod identity)" },
+        { path: "configuration.backupStorageLocation", field: "annotations", why: "rendered only `with .annotations`: absent is the default {}" },
+        { path: "configuration.volumeSnapshotLocation", field: "credential", why: "absent, the location uses the server's own credentials (pod identity)" },
+        { path: "configuration.volumeSnapshotLocation", field: "annotations", why: "rendered only `with .annotations`: absent is the default {}" },
+    ],
+};
+
+export interface ListItemReport {
+    /** The list paths (`[]` for items of an enclosing list) whose items were checked against the chart's default items. */
+    readonly checked: string[];
+    readonly problems: string[];
+    /** The exceptions that excused a missing field, as `path: field`. */
+    readonly excused: string[];
+}
+
+/** Every non-null field of a default item, as key paths; nested maps too, except Kubernetes maps whose keys are the user's. */
+function requiredFields(item: Record<string, Json>, prefix: string[] = []): string[][] {
+    return Object.entries(item).flatMap(([key, v]) => {
+        if (v === null) return [];
+        const at = [...prefix, key];
+        return isMap(v) && !OPEN_MAP_KEYS.has(key) ? [at, ...requiredFields(v, at)] : [at];
+    });
+}
+
+function valueAt(item: unknown, at: readonly string[]): unknown {
+    return at.reduce<unknown>((v, key) => (isMap(v) ? v[key] : undefined), item);
+}
+
+/**
+ * Fields our list items drop from the chart's default items. Helm coalesces maps key by key but takes a list we set
+ * whole (helm v3 pkg/chartutil/coalesce.go merges only tables), so the default item is gone and a field it carried is
+ * read as null by the templates: loki 18.11.0's templates/_workload.tpl renders `accessModes: {{ toYaml .accessModes }}`
+ * for each ingester claim, and a claim without it is refused by the API server (at least 1 access mode is required).
+ * Each of our map items must carry every field, at any depth, that all of the chart's default items carry with a
+ * non-null value; a null default is not required, since templates read a null and a missing key alike. Lists the chart
+ * leaves empty (or null) are the user's. `exceptions` name the fields that may be left out, and why.
+ */
+export function listItemGaps(values: unknown, defaults: Json | undefined, exceptions: readonly ListItemException[] = []): ListItemReport {
+    const checked = new Set<string>();
+    const problems: string[] = [];
+    const excused = new Set<string>();
+    const walk = (value: unknown, d: Json | undefined, at: string, key: string) => {
+        if (Array.isArray(value)) {
+            const items = Array.isArray(d) ? d.filter(isMap) : [];
+            if (items.length === 0 || !value.some(isMap)) return;
+            checked.add(key);
+            // The fields every default item carries (one item: all of its fields).
+            const [first, ...rest] = items.map((item) => requiredFields(item));
+            const required = first.filter((f) => rest.every((other) => other.some((o) => o.join("\0") === f.join("\0"))));
+            value.forEach((v, i) => {
+                if (!isMap(v)) return;
+                for (const field of required) {
+                    if (valueAt(v, field) !== undefined && valueAt(v, field) !== null) continue;
+                    const name = field.join(".");
+                    const exception = exceptions.find((e) => e.path === key && (name === e.field || name.startsWith(`${e.field}.`)));
+                    if (exception) {
+                        excused.add(`${key}: ${exception.field}`);
+                        continue;
+                    }
+                    // A missing map is reported once, not once per field below it.
+                    if (field.length > 1 && (valueAt(v, field.slice(0, -1)) ?? null) === null) continue;
+                    problems.push(`${at}[${i}].${name}: the chart's default item has ${JSON.stringify(valueAt(items[0], field))}, ours has none (Helm replaces the whole list)`);
+                }
+                // Lists inside the item: against the default item of the same name, else the first.
+                walk(v, items.find((item) => item.name !== undefined && item.name === v.name) ?? items[0], `${at}[${i}]`, `${key}[]`);
+            });
+            return;
+        }
+        if (!isMap(value)) return;
+        for (const [k, v] of Object.entries(value)) walk(v, isMap(d) ? d[k] : undefined, at ? `${at}.${k}` : k, key ? `${key}.${k}` : k);
+    };
+    walk(values, defaults, "", "");
+    return { checked: [...checked], problems, excused: [...excused] };
+}
+
+/** The resource types that install a chart. */
+export const CHART_RESOURCE_TYPES: readonly string[] = ["kubernetes:helm.sh/v3:Release", "kubernetes:helm.sh/v4:Chart"];
+
+export interface ChartContractReport {
+    /** How many releases were checked against their chart's values. */
+    readonly releases: number;
+    /** `chart: path` of every list whose items were checked against the chart's default items. */
+    readonly checkedLists: string[];
+    readonly problems: string[];
+    /** Releases whose chart has no fixture (so neither check ran on them), as `release (chart version)`. */
+    readonly noFixture: string[];
+    /** `chart: path: field` of every LIST_ITEM_EXCEPTIONS entry that excused a missing field. */
+    readonly excused: string[];
+}
+
+/**
+ * The chart contracts of every chart a plan installs: its values declared by the chart (undeclaredValuePaths) and its
+ * list items complete (listItemGaps). A chart in the project (`charts/<name>`, no repository) is read from there;
+ * the others from `fixturesDir` at their pinned version.
+ */
+export function chartContractReport(resources: readonly { readonly type: string; readonly name: string; readonly inputs: Record<string, unknown> }[], fixturesDir: string, projectDir: string): ChartContractReport {
+    const checked = new Set<string>();
+    const excused = new Set<string>();
+    const problems: string[] = [];
+    const noFixture: string[] = [];
+    let releases = 0;
+    for (const r of resources.filter((r) => CHART_RESOURCE_TYPES.includes(r.type))) {
+        const chart = String(r.inputs.chart);
+        const name = chart.split("/").pop()!;
+        // A chart path in the project (charts/pre-delete-cleanup): its own values.yaml is the contract.
+        const local = fs.existsSync(path.join(projectDir, chart, "Chart.yaml"));
+        const contract = readChartContract(local ? path.join(projectDir, chart) : chartFixtureDir(fixturesDir, chart, String(r.inputs.version)));
+        if (!contract) {
+            noFixture.push(`${r.name} (${name} ${r.inputs.version})`);
+            continue;
+        }
+        releases++;
+        const values = r.inputs.values ?? {};
+        const at = `${r.name} (${name} ${local ? "local" : r.inputs.version})`;
+        problems.push(...undeclaredValuePaths(values, contract, UNDECLARED_VALUE_PATHS[name]).map((p) => `${at}: ${p}`));
+        const lists = listItemGaps(values, contract.defaults, LIST_ITEM_EXCEPTIONS[name]);
+        problems.push(...lists.problems.map((p) => `${at}: ${p}`));
+        for (const list of lists.checked) checked.add(`${name}: ${list}`);
+        for (const e of lists.excused) excused.add(`${name}: ${e}`);
+    }
+    return { releases, checkedLists: [...checked].sort(), problems, noFixture, excused: [...excused].sort() };
+}
+
+export function renderChartContracts(report: ChartContractReport): string {
+    const summary = `Chart contracts: ${report.releases} releases' values checked against their pinned charts (${report.checkedLists.length} list overrides' items against the chart's default items)`;
+    return [
+        report.problems.length === 0 ? `${summary}: all passed` : `${summary}: ${report.problems.length} problem${report.problems.length === 1 ? "" : "s"}`,
+        ...report.problems.map((p) => `  - ${p}`),
+        ...(report.noFixture.length > 0 ? [`  Not checked, no fixture of the chart's values: ${report.noFixture.join(", ")}`] : []),
+    ].join("\n");
 }

@@ -10,6 +10,7 @@ import * as path from "path";
 import { listStacks, readStackConfig, resolveSets, StackFileError } from "./stack-files";
 import { checkPolicies, renderViolations } from "./policy-runner";
 import { mapStack } from "./stack-trace";
+import { chartContractReport, renderChartContracts } from "./chart-contract";
 
 const USAGE = `usage: npm run plan -- --stack <name> [--json FILE] [--diff OTHER_STACK | --diff-file SAVED_PLAN.json] [--policy]
 
@@ -21,6 +22,8 @@ the component tree with resource counts and the stack outputs (secrets masked).
   --timings FILE     write the run's phase timings and peak memory as JSON (npm run bench:plan reads it)
   --policy           print only the policy pack's verdict (exit 1 on a mandatory violation)
   --cost             print the monthly floor cost by layer (on-demand prices of plan/prices.json; usage listed apart)
+  --chart-fixtures DIR  read the pinned charts' values from DIR (<chart>-<version>/values.yaml) instead of
+                     test/fixtures/charts: e.g. a chart bump's new values before they are committed
   --graph FILE.mmd|FILE.svg  write the layers and their dependencies: Mermaid text, or an SVG picture (Graphviz)
   --set KEY=VALUE    override one config key for this run (VALUE as Pulumi stores it: text or JSON),
                      or one leaf of a structured key by its dotted path, the rest kept:
@@ -41,6 +44,7 @@ async function main(argv: string[]): Promise<number> {
                 policy: { type: "boolean" },
                 graph: { type: "string" },
                 cost: { type: "boolean" },
+                "chart-fixtures": { type: "string" },
                 help: { type: "boolean", short: "h" },
             },
             strict: true,
@@ -110,6 +114,8 @@ async function main(argv: string[]): Promise<number> {
 
     const evaluated = performance.now();
     const violations = await checkPolicies(plan);
+    // Every chart release against its pinned chart (test/fixtures/charts), the same report the tests assert on.
+    const contracts = chartContractReport(plan.resources, args["chart-fixtures"] ?? path.join(PROJECT_DIR, "test", "fixtures", "charts"), PROJECT_DIR);
     const checked = performance.now();
     // --policy: the policy pack's verdict alone (the same rules `pulumi preview --policy-pack policy` runs).
     if (!args.policy) {
@@ -118,6 +124,7 @@ async function main(argv: string[]): Promise<number> {
         console.log(`\n${renderVersions(plan)}\n`);
     }
     console.log(renderViolations(violations));
+    if (!args.policy) console.log(renderChartContracts(contracts));
     const diff = base ? diffPlans(base, plan) : undefined;
     if (diff) console.log(`\n${renderDiff(diff)}`);
     if (args.cost) {
@@ -159,7 +166,9 @@ async function main(argv: string[]): Promise<number> {
     const moves = diff ? refusedMoves(diff) : [];
     for (const m of moves) console.error(`refused: namespace ${m.objectName} would be deleted and created empty (${m.from} -> ${m.to}); a renamed tenant needs previousName`);
     // Mandatory policies fail the plan, as they fail `pulumi preview --policy-pack policy`.
-    return violations.some((v) => v.enforcementLevel === "mandatory") || refused.length > 0 || moves.length > 0 ? 1 : 0;
+    // A chart contract problem fails the plan too (--policy gives the policy pack's verdict alone).
+    const broken = !args.policy && contracts.problems.length > 0;
+    return violations.some((v) => v.enforcementLevel === "mandatory") || refused.length > 0 || moves.length > 0 || broken ? 1 : 0;
 }
 
 main(process.argv.slice(2)).then(

@@ -790,7 +790,7 @@ const PROD_INPUTS: Record<string, Record<string, any>> = {
                 ],
             },
             "ingester": {
-                "persistence": {"claims": [{"name": "data", "size": "20Gi", "storageClass": "gp3-retain"}], "enabled": true},
+                "persistence": {"claims": [{"accessModes": ["ReadWriteOnce"], "name": "data", "size": "20Gi", "storageClass": "gp3-retain"}], "enabled": true},
                 "replicas": 3,
                 "resources": {"limits": {"memory": "1Gi"}, "requests": {"cpu": "250m", "memory": "1Gi"}},
                 "topologySpreadConstraints": [

@@ -54,7 +54,9 @@ export function lokiValues(a: LokiValuesArgs) {
                     ? Object.fromEntries(["zoneA", "zoneB", "zoneC"].map((z, i) => [z, { nodeSelector: { "topology.kubernetes.io/zone": a.zones[i % a.zones.length] } }]))
                     : {}),
             },
-            persistence: { enabled: distributed, claims: [{ name: "data", size: s.storageSize, storageClass: a.storageClass }] },
+            // Helm replaces a list whole, so this claim is all the chart sees: loki 18.11.0's _workload.tpl renders
+            // `accessModes: {{ toYaml .accessModes }}` from it, and a claim without one is refused by the API server.
+            persistence: { enabled: distributed, claims: [{ name: "data", accessModes: ["ReadWriteOnce"], size: s.storageSize, storageClass: a.storageClass }] },
         },
         compactor: { replicas: distributed ? 1 : 0, resources: requests(s.requests) },
         ruler: { enabled: false }, // alerts live in Prometheus
