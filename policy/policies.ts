@@ -17,6 +17,7 @@ import {
     s3BucketBaselinePolicy,
 } from "./rules/invariants";
 import { singleDefaultStorageClassPolicy } from "./rules/storage-classes";
+import { publicExposurePolicy } from "./rules/exposure";
 import {
     databaseBaselinePolicy,
     eksControlPlanePolicy,
@@ -48,6 +49,7 @@ export const PLATFORM_POLICIES: Policies = [
     deleteBeforeReplacePolicy,
     securityGroupExposurePolicy,
     eksEndpointExposurePolicy,
+    publicExposurePolicy,
     eksControlPlanePolicy,
     databaseBaselinePolicy,
     logRetentionPolicy,
