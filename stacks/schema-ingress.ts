@@ -47,12 +47,10 @@ export const ingressSchema = z.strictObject({
         .prefault({}),
     allowedCidrs: z
         .strictObject({
-            "sso-admin": clientCidrs.describe("Keycloak's admin console and admin API (sso-admin.<domain>): never public, so required."),
-            vault: clientCidrs.optional().describe("vault.<domain> (left out: anyone may reach it; a Vault token is still required)."),
+            "sso-admin": clientCidrs.describe("Keycloak's admin console and admin API at sso-admin.<domain> (never public)"),
+            vault: clientCidrs.optional().describe("vault.<domain>; left out: anyone, with a Vault token"),
         })
-        .describe(
-            "Client CIDRs that alone may reach a published hostname through the gateway (an Envoy Gateway SecurityPolicy; the client IP comes from PROXY protocol or the NLB's client-IP preservation). List the egress of whatever runs pulumi up: it configures Keycloak and Vault through these names.",
-        ),
+        .describe("client CIDRs that alone reach each name through the gateway, the pulumi up runners included"),
     controllerReplicas: z.number().int().min(1, "expected 1 to 3").max(3, "expected 1 to 3").default(2),
     charts: z.strictObject({
         envoyGateway: chartVersion("v").describe("envoyproxy gateway-helm and gateway-crds-helm (same release)."),
