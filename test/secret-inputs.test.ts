@@ -47,6 +47,17 @@ const PROD_SECRETS: Record<string, Record<string, unknown>> = {
     "platform-sso-keycloak-admin-credentials": { stringData: { password: KEYCLOAK_ADMIN, username: "platform-bootstrap-admin" } },
     "platform-sso-keycloak-db-credentials": { stringData: { password: DATABASE, username: "keycloak" } },
     "platform-sso-realm-provider": { password: KEYCLOAK_ADMIN },
+    // The whole environment is secret once one variable is: the login of the master realm's settings step.
+    "platform-sso-realm-master-defenses": {
+        environment: {
+            ADMIN_PASSWORD: KEYCLOAK_ADMIN,
+            ADMIN_USERNAME: "platform-bootstrap-admin",
+            REALM_URL: "https://sso-admin.platform.acme.example/admin/realms/master",
+            SETTINGS:
+                '{"bruteForceProtected":true,"permanentLockout":false,"failureFactor":5,"waitIncrementSeconds":60,"maxFailureWaitSeconds":900,"maxDeltaTimeSeconds":43200,"quickLoginCheckMilliSeconds":1000,"minimumQuickLoginWaitSeconds":60}',
+            TOKEN_URL: "https://sso.platform.acme.example/realms/master/protocol/openid-connect/token",
+        },
+    },
     "platform-sso-realm-client-grafana": { clientSecret: GRAFANA_CLIENT },
     "platform-sso-realm-client-vault": { clientSecret: VAULT_CLIENT },
     "platform-secrets-config-provider": { token: "hvs.offline-plan-root-token" },
