@@ -36,7 +36,8 @@ function authenticatedBy(p: PublicPath): string {
 export function exposureRows(plan: Pick<Plan, "resources">): ExposureRow[] {
     return publicPaths(policyResources(plan))
         .map((p) => ({
-            listener: `${p.gateway} ${p.listener} :${p.port}`,
+            // <Gateway name>/<listener> :port (the title names the Gateways with their namespaces).
+            listener: `${p.gateway.split("/").pop()}/${p.listener} :${p.port}`,
             hostname: p.hostname,
             path: `${p.match.type === "Exact" ? "= " : ""}${p.match.value}`,
             reaches: reaches(p),
@@ -48,15 +49,16 @@ export function exposureRows(plan: Pick<Plan, "resources">): ExposureRow[] {
 /** The table as Markdown (it goes into the README as printed), then the problems the policy finds in it. */
 export function renderExposure(plan: Pick<Plan, "resources" | "stack">): string {
     const rows = exposureRows(plan);
-    const problems = exposureProblems(publicPaths(policyResources(plan)));
+    const paths = publicPaths(policyResources(plan));
+    const problems = exposureProblems(paths);
+    const gateways = [...new Set(paths.map((p) => p.gateway))];
     const lines = [
-        `Exposure of stack ${plan.stack}: what the internet-facing gateway publishes`,
+        `Exposure of stack ${plan.stack}: what the internet-facing Gateway${gateways.length === 1 ? "" : "s"} ${gateways.join(", ") || "(none)"} publish${gateways.length === 1 ? "es" : ""}`,
         "",
         "| listener | hostname | path prefix | reaches | authenticated by |",
         "| --- | --- | --- | --- | --- |",
         ...rows.map((r) => `| ${r.listener} | ${r.hostname} | ${r.path} | ${r.reaches} | ${r.authenticatedBy} |`),
     ];
-    if (rows.length === 0) lines.push("", "(no internet-facing gateway)");
     if (problems.length > 0) lines.push("", `Refused by public-gateway-exposure (${problems.length}):`, ...problems.map((p) => `  - ${p.problem}`));
     return lines.join("\n");
 }
