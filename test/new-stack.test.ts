@@ -123,7 +123,7 @@ describe("npm run new-stack: a validated stack file for a new environment", () =
 
     it("writes nothing when the schema refuses a value, and says which key and why", () => {
         const dir = scratchProject();
-        const r = run(dir, ["qa", "--tier", "development", "--account", "33", "--region", "eu-west-9", "--domain", "qa.example.org", "--admin", "arn:aws:iam::333333333333:role/A", ...more]);
+        const r = run(dir, ["qa", "--tier", "development", "--account", "33", "--region", "eu-west-9", "--domain", "qa.example.org", "--admin", "arn:aws:iam::333333333333:role/A", "--admin-cidr", "192.0.2.0/24", ...more]);
         assert.strictEqual(r.code, 1);
         assert.match(r.stderr, /platform:allowedAccountIds\[0\]: expected a 12-digit AWS account id; got "33"/);
         assert.match(r.stderr, /platform:region: expected a region AWS has .*; got "eu-west-9"/);

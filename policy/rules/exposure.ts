@@ -170,21 +170,21 @@ function clientAddressProblem(gateway: Obj, annotations: Obj, resources: readonl
 
 /** Every path the stack's internet-facing Gateways publish. */
 export function publicPaths(resources: readonly PolicyResource[]): PublicPath[] {
-    const props = (type: string) => resources.filter((r) => r.type === type);
+    const ofKind = (type: string) => resources.filter((r) => r.type === type);
     const apps = knownApps(resources);
-    const filters = new Map(props(ROUTE_FILTER).map((r) => [`${r.props.metadata?.namespace}/${r.props.metadata?.name}`, r.props as Obj]));
+    const filters = new Map(ofKind(ROUTE_FILTER).map((r) => [`${r.props.metadata?.namespace}/${r.props.metadata?.name}`, r.props as Obj]));
     const out: PublicPath[] = [];
-    for (const g of props(GATEWAY)) {
+    for (const g of ofKind(GATEWAY)) {
         const gateway = g.props as Obj;
-        const cls = props(GATEWAY_CLASS).find((c) => c.props.metadata?.name === gateway.spec?.gatewayClassName)?.props as Obj | undefined;
+        const cls = ofKind(GATEWAY_CLASS).find((c) => c.props.metadata?.name === gateway.spec?.gatewayClassName)?.props as Obj | undefined;
         const ref = cls?.spec?.parametersRef as Obj | undefined;
-        const proxy = props(ENVOY_PROXY).find((p) => p.props.metadata?.name === ref?.name && p.props.metadata?.namespace === ref?.namespace)?.props as Obj | undefined;
+        const proxy = ofKind(ENVOY_PROXY).find((p) => p.props.metadata?.name === ref?.name && p.props.metadata?.namespace === ref?.namespace)?.props as Obj | undefined;
         const annotations = (proxy?.spec?.provider?.kubernetes?.envoyService?.annotations ?? {}) as Obj;
         if (annotations[NLB_SCHEME] !== "internet-facing") continue;
         const addressProblem = clientAddressProblem(gateway, annotations, resources);
         const gw = `${gateway.metadata?.namespace}/${gateway.metadata?.name}`;
         for (const listener of asArray(gateway.spec?.listeners as Obj[] | undefined)) {
-            for (const r of props(HTTP_ROUTE)) {
+            for (const r of ofKind(HTTP_ROUTE)) {
                 const route = r.props as Obj;
                 const ns = route.metadata?.namespace;
                 const attached = asArray(route.spec?.parentRefs as Obj[] | undefined).some(
@@ -192,7 +192,7 @@ export function publicPaths(resources: readonly PolicyResource[]): PublicPath[] 
                 );
                 // A listener admitting routes of its own namespace only (the HTTP redirect listener) ignores the others.
                 if (!attached || (listener.allowedRoutes?.namespaces?.from === "Same" && ns !== gateway.metadata?.namespace)) continue;
-                const guard = props(SECURITY_POLICY)
+                const guard = ofKind(SECURITY_POLICY)
                     .map((p) => p.props as Obj)
                     .find(
                         (p) =>
