@@ -227,9 +227,13 @@ export class Ingress extends pulumi.ComponentResource implements IngressRef {
                 namespace: PLATFORM_NAMESPACES.gatewayController,
                 replicas: s.gateway.replicas,
                 zoneSpread: s.gateway.zoneSpread,
-                annotations: pulumi
-                    .output(subnets)
-                    .apply((ids) => nlbAnnotations({ scheme: s.loadBalancer.scheme, proxyProtocol: s.loadBalancer.proxyProtocol, subnetIds: ids.join(",") })),
+                // Only the subnet ids wait for the network: the scheme and client-address annotations are known in a
+                // preview, where the public-gateway-exposure policy reads them.
+                annotations: nlbAnnotations({
+                    scheme: s.loadBalancer.scheme,
+                    proxyProtocol: s.loadBalancer.proxyProtocol,
+                    subnetIds: pulumi.output(subnets).apply((ids) => ids.join(",")),
+                }),
             }),
             // Every custom resource waits for its controller: on destroy it goes first, while its finalizers can clear.
             { ...k8sOpts, dependsOn: [crds, controllerNs, envoyGateway] },
