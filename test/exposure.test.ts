@@ -190,6 +190,13 @@ describe("exposure: the --exposure table @stack", function () {
                 authenticatedBy: `client CIDRs ${admin.join(", ")} + Keycloak login`,
             });
             assert.deepStrictEqual([row("vault", "/v1/sys/metrics")?.reaches, row("grafana", "/metrics")?.reaches], ["404 from the gateway", "404 from the gateway"]);
+            // Exactly the names the stack file restricts are guarded, each by the CIDRs it lists there.
+            const allowed = configOf(stack, "ingress").allowedCidrs as Record<string, string[]>;
+            const guarded = rows.filter((r) => r.authenticatedBy.startsWith("client CIDRs "));
+            assert.deepStrictEqual(
+                Object.fromEntries(guarded.map((r) => [r.hostname.slice(0, -domain.length - 1), r.authenticatedBy.slice("client CIDRs ".length).split(" + ")[0].split(", ")])),
+                allowed,
+            );
             for (const r of rows) assert.ok(readme.includes(`| ${r.listener} | ${r.hostname} | ${r.path} | ${r.reaches} | ${r.authenticatedBy} |`), `README lacks ${stack}'s row ${JSON.stringify(r)}`);
         });
     }
