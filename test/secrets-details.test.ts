@@ -167,7 +167,9 @@ describePlan("secrets details: the production plan in full", "prod", ({ plan, re
         assert.deepStrictEqual([v.server.ha.raft.enabled, v.server.ha.raft.setNodeId], [true, true]);
         // HCL needs each block on its own line: one retry_join per server, each after a line break.
         const config: string = v.server.ha.raft.config;
-        assert.match(config, /^ui = true\ndisable_mlock = true\n\nlistener "tcp" \{\n/);
+        assert.match(config, /^ui = true\ndisable_mlock = true\n\n# The API: .*\nlistener "tcp" \{\n/);
+        // The tokenless metrics listener's port, on the pods only (what the PodMonitor scrapes by name).
+        assert.deepStrictEqual(v.server.extraPorts, [{ containerPort: 8210, name: "metrics" }]);
         assert.deepStrictEqual([config.split("\n  retry_join {\n").length - 1, config.split("retry_join {").length - 1], [3, 3]);
     });
 
