@@ -281,6 +281,8 @@ export interface InitOutput {
  */
 export class FakeVault {
     initialized = false;
+    /** How many times a server went from not initialised to initialised. */
+    initialisations = 0;
     /** Exactly what `vault operator init` printed, once it did. */
     printed?: string;
     /** The next this many `vault status` calls find no server (still starting). */
@@ -305,7 +307,10 @@ export class FakeVault {
         if (command === "operator init") {
             if (this.initialized) return answer(`Error initializing: Error making API request.\n\nURL: PUT ${addr}/v1/sys/init\nCode: 400. Errors:\n\n* Vault is already initialized\n`, 2);
             const failure = this.initFailures.shift();
-            if (failure === "after") this.initialized = true;
+            if (failure === "after") {
+                this.initialized = true;
+                this.initialisations++;
+            }
             if (failure) return answer(`Error initializing: Put "${addr}/v1/sys/init": read: connection reset by peer\n`, 2);
             const shares = Number(flags.get("-recovery-shares") ?? 5);
             const threshold = Number(flags.get("-recovery-threshold") ?? 3);
@@ -322,6 +327,7 @@ export class FakeVault {
                 root_token: `hvs.${crypto.randomBytes(18).toString("base64url")}`,
             };
             this.initialized = true;
+            this.initialisations++;
             this.printed = `${JSON.stringify(out, null, 2)}\n`;
             return { stdout: this.printed, stderr: "", code: 0 };
         }
@@ -333,7 +339,8 @@ export interface StubAnswer {
     readonly stdout: string;
     readonly stderr: string;
     readonly code: number;
-    readonly exec?: readonly string[];
+    /** Run the real AWS CLI (through the fork server) with these variables added. */
+    readonly cli?: boolean;
     readonly env?: Readonly<Record<string, string>>;
     readonly kill?: boolean;
 }
@@ -374,14 +381,110 @@ with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(request, 
     out = json.load(response)
 if out.get("kill"):
     os.killpg(os.getpgrp(), signal.SIGKILL)
-if out.get("exec"):
+if out.get("cli"):
+    import socket, struct
     env = dict(os.environ)
     env.update(out.get("env") or {})
-    os.execve(out["exec"][0], out["exec"] + sys.argv[1:], env)
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.connect("/harness/aws/aws.sock")
+    socket.send_fds(server, [json.dumps({"argv": sys.argv[1:], "env": env, "cwd": os.getcwd()}).encode()], [0, 1, 2])
+    server.shutdown(socket.SHUT_WR)
+    code = b""
+    while len(code) < 4:
+        chunk = server.recv(4 - len(code))
+        if not chunk:
+            sys.exit("the harness's AWS CLI server hung up")
+        code += chunk
+    sys.exit(struct.unpack("i", code)[0] & 0xFF)
 sys.stdout.write(out["stdout"])
 sys.stderr.write(out["stderr"])
 sys.exit(out["code"])
 `;
+
+/**
+ * The real AWS CLI, imported once and forked per call (importing it is most of its second of start-up, times some
+ * eighty calls). The child takes the caller's place: its root (/proc/<pid>/root, the container's mount namespace and
+ * chroot), its uid, gid and groups (SO_PEERCRED, /proc/<pid>/status), its stdin/stdout/stderr (passed over the
+ * socket), its environment and working directory; then runs awscli's main as the `aws` command does.
+ */
+const AWS_SERVER = `import json, os, socket, struct, sys, threading, traceback
+sys.argv = ["aws"]
+import awscli.clidriver
+# Ends with the test process: its end closes our stdin.
+threading.Thread(target=lambda: (sys.stdin.read(), os._exit(0)), daemon=True).start()
+path = os.environ["HARNESS_SOCKET"]
+listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+listener.bind(path)
+os.chmod(path, 0o777)
+listener.listen(16)
+print("ready", flush=True)
+while True:
+    conn, _ = listener.accept()
+    first, fds, _, _ = socket.recv_fds(conn, 1 << 20, 3)
+    rest = b""
+    while chunk := conn.recv(1 << 20):
+        rest += chunk
+    request = json.loads(first + rest)
+    pid, uid, gid = struct.unpack("3i", conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i")))
+    with open(f"/proc/{pid}/status") as status:
+        groups = [int(g) for line in status if line.startswith("Groups:") for g in line.split()[1:]]
+    child = os.fork()
+    if child == 0:
+        code = 255
+        try:
+            os.chroot(f"/proc/{pid}/root")
+            os.chdir(request["cwd"])
+            os.setgroups(groups)
+            os.setresgid(gid, gid, gid)
+            os.setresuid(uid, uid, uid)
+            for i, fd in enumerate(fds):
+                os.dup2(fd, i)
+            # importing awscli set AWS_DATA_PATH (its data/ folder), as it does in every aws process
+            data_path = os.environ.get("AWS_DATA_PATH")
+            os.environ.clear()
+            os.environ.update(request["env"])
+            if data_path is not None:
+                os.environ["AWS_DATA_PATH"] = data_path
+            sys.argv = ["aws"] + request["argv"]
+            code = awscli.clidriver.main()
+        except SystemExit as e:
+            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+        except BaseException:
+            traceback.print_exc()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code or 0)
+    for fd in fds:
+        os.close(fd)
+    _, status = os.waitpid(child, 0)
+    conn.sendall(struct.pack("i", os.waitstatus_to_exitcode(status)))
+    conn.close()
+`;
+
+let sharedAwsServer: Promise<string> | undefined;
+/** Starts the AWS CLI server once per test process; returns the directory holding its socket. */
+function awsServer(python: string): Promise<string> {
+    sharedAwsServer ??= (async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "job-harness-aws-"));
+        fs.chmodSync(dir, 0o755);
+        fs.writeFileSync(path.join(dir, "aws-server.py"), AWS_SERVER);
+        const server = spawn(python, [path.join(dir, "aws-server.py")], { env: { ...process.env, HARNESS_SOCKET: path.join(dir, "aws.sock") }, stdio: ["pipe", "pipe", "inherit"] });
+        await new Promise<void>((resolve, reject) => {
+            server.once("exit", (code) => reject(new Error(`the AWS CLI server exited (${code}) before it was ready`)));
+            server.stdout.once("data", () => resolve());
+        });
+        server.removeAllListeners("exit");
+        // Neither keeps the test process alive; its exit ends the server (stdin closes) and removes the socket.
+        server.unref();
+        for (const stream of [server.stdin, server.stdout]) (stream as unknown as { unref(): void }).unref();
+        process.once("exit", () => {
+            server.kill("SIGKILL");
+            fs.rmSync(dir, { recursive: true, force: true });
+        });
+        return dir;
+    })();
+    return sharedAwsServer;
+}
 
 /** The cluster and cloud a Job runs against, the stubs' calls, and the virtual clock of the current Job run. */
 export class World {
@@ -400,6 +503,8 @@ export class World {
     private port = 0;
     readonly dir: string;
     private readonly cli = awsCli();
+    /** The directory of the AWS CLI server's socket, mounted at /harness/aws in each container. */
+    awsDir = "";
 
     constructor(secretArn: string) {
         this.secretsManager = new FakeSecretsManager(secretArn);
@@ -442,6 +547,7 @@ export class World {
         this.port = (this.server.address() as AddressInfo).port;
         fs.mkdirSync(path.join(this.dir, "bin"), { mode: 0o755 });
         for (const tool of ["vault", "aws", "kubectl", "sleep"]) fs.writeFileSync(path.join(this.dir, "bin", tool), STUB(this.cli.python, this.port), { mode: 0o755 });
+        this.awsDir = await awsServer(this.cli.python);
         return this;
     }
 
@@ -472,7 +578,7 @@ export class World {
             stdout: "",
             stderr: "",
             code: 0,
-            exec: [this.cli.aws],
+            cli: true,
             env: {
                 AWS_ENDPOINT_URL: `http://127.0.0.1:${this.port}`,
                 AWS_ACCESS_KEY_ID: "AKIAHARNESS",
@@ -484,7 +590,7 @@ export class World {
         };
     }
 
-    /** Where the real CLI's Python lives (bind-mounted at the same path into each container). */
+    /** Where the stubs' Python lives (bind-mounted at the same path into each container). */
     get pythonRoot(): string {
         return path.dirname(path.dirname(this.cli.python));
     }
@@ -575,6 +681,7 @@ async function runContainer(world: World, pod: PodSpec, c: Container, volumes: R
         { src: "/etc", dst: "/etc", ro: true },
         { src: "/dev", dst: "/dev", ro: false },
         { src: path.join(world.dir, "bin"), dst: "/harness/bin", ro: true },
+        { src: world.awsDir, dst: "/harness/aws", ro: true },
         { src: world.pythonRoot, dst: world.pythonRoot, ro: true },
     ];
     for (const m of c.volumeMounts ?? []) {
