@@ -1,7 +1,10 @@
 // Runs a Kubernetes Job as the offline plan records it, the way the kubelet would: init containers in order, then
 // the container, each under the shell its command names, as the pod's uid/gid/supplementary groups, over emptyDirs
 // shaped like the kubelet's, with the Job's restart, backoff and deadline rules. `vault`, `aws`, `kubectl` and `sleep`
-// are stubs on PATH that record their calls; `aws` then runs the real AWS CLI against a fake Secrets Manager.
+// are stubs on PATH that record their calls; `aws` then runs the real AWS CLI against a fake Secrets Manager: this
+// machine's awscli (v1, from the machine image), where the images have v2. Both parse the same options, run the
+// same JMESPath (`--query`) and text output, and load `file://` parameters as the calling user; v2 exits 254 on a
+// service error where v1 exits 255 (the scripts test for non-zero only).
 //
 // Mount paths: each container runs in a private mount namespace (`unshare -m`) and a chroot whose /usr and /etc are
 // this machine's, with every volume bind-mounted at its real mountPath (/bootstrap, /tmp, /tls): the script text runs
@@ -514,32 +517,29 @@ export class World {
             const chunks: Buffer[] = [];
             req.on("data", (c: Buffer) => chunks.push(c));
             req.on("end", () => {
-              try {
-                const body = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}");
-                const target = req.headers["x-amz-target"];
-                let status = 200;
-                let out: unknown;
-                if (typeof target === "string" && target.startsWith("secretsmanager.")) {
-                    try {
-                        out = this.secretsManager.handle(target.slice("secretsmanager.".length), body);
-                    } catch (e) {
-                        if (!(e instanceof ServiceError)) throw e;
-                        status = 400;
-                        out = { __type: e.type, message: e.message };
-                    }
-                    res.writeHead(status, { "content-type": "application/x-amz-json-1.1" });
-                } else {
-                    out = this.stub(body as StubCall);
-                    res.writeHead(200, { "content-type": "application/json" });
+                let reply: { status: number; type: string; body: unknown };
+                try {
+                    reply = this.answer(req.headers["x-amz-target"], JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}"));
+                } catch (e) {
+                    this.errors.push(String(e instanceof Error ? e.stack : e));
+                    reply = { status: 500, type: "application/json", body: { stdout: "", stderr: `harness error: ${e}\n`, code: 70 } };
                 }
-                res.end(JSON.stringify(out));
-              } catch (e) {
-                this.errors.push(String(e instanceof Error ? e.stack : e));
-                res.writeHead(500, { "content-type": "application/json" });
-                res.end(JSON.stringify({ stdout: "", stderr: `harness error: ${e}\n`, code: 70 }));
-              }
+                res.writeHead(reply.status, { "content-type": reply.type });
+                res.end(JSON.stringify(reply.body));
             });
         });
+    }
+
+    /** Secrets Manager's JSON protocol (X-Amz-Target) for the CLI, or a stub's question. */
+    private answer(target: string | string[] | undefined, body: any): { status: number; type: string; body: unknown } {
+        if (typeof target !== "string" || !target.startsWith("secretsmanager.")) return { status: 200, type: "application/json", body: this.stub(body as StubCall) };
+        const type = "application/x-amz-json-1.1";
+        try {
+            return { status: 200, type, body: this.secretsManager.handle(target.slice("secretsmanager.".length), body) };
+        } catch (e) {
+            if (!(e instanceof ServiceError)) throw e;
+            return { status: 400, type, body: { __type: e.type, message: e.message } };
+        }
     }
 
     async start(): Promise<this> {

@@ -18,7 +18,9 @@ const SHELL_JOBS_WITH_SCENARIOS = ["vault-init"];
 async function withWorld<T>(secretArn: string, body: (w: World) => Promise<T>): Promise<T> {
     const world = await new World(secretArn).start();
     try {
-        return await body(world);
+        const result = await body(world);
+        assert.deepStrictEqual(world.errors, [], "requests the fakes could not answer");
+        return result;
     } finally {
         await world.close();
     }
@@ -90,6 +92,7 @@ for (const stack of STACKS) {
                             assert.ok(fs.existsSync(file), "init wrote no key file");
                             const st = fs.statSync(file);
                             seen = `mode ${(st.mode & 0o7777).toString(8)}, owner ${st.uid}:${st.gid}`;
+                            assert.strictEqual(st.mode & 0o077, 0, `the key file is not owner-only: ${seen}`);
                             readable = canRead(identityOf(spec, store), file);
                             return true;
                         },
@@ -120,8 +123,9 @@ for (const stack of STACKS) {
                 const material = JSON.parse(w.vault.printed!);
                 for (const secret of [material.root_token, ...material.recovery_keys_b64, ...material.recovery_keys_hex]) assert.ok(!run.log.includes(secret), "a secret in the log");
                 assert.ok(left && !left.includes("init.json"), `left in the memory volume: ${left}`);
-                // Every vault call could read the CA and ran as the pod's one identity.
-                assert.ok(w.calls.every((c) => c.caReadable && c.uid === job.spec.template.spec.securityContext?.runAsUser));
+                // Every call (vault's could read the CA) ran as the pod's one user.
+                const user = job.spec.template.spec.securityContext?.runAsUser;
+                assert.deepStrictEqual([...new Set(w.calls.map((c) => `${c.tool}:${c.uid}:${c.caReadable}`))].sort(), [`aws:${user}:true`, `vault:${user}:true`]);
 
                 const calls = w.calls.length;
                 const again = await runJob(w, job);
@@ -182,9 +186,12 @@ for (const stack of STACKS) {
                 const failed = await runJob(w, job);
                 assert.deepStrictEqual([failed.status, failed.reason], ["Failed", "BackoffLimitExceeded"], failed.log);
                 assert.match(failed.log, /\[init\] Vault is initialised \(vault-0\.vault-internal\) but the bootstrap secret holds no recovery keys or root token: stopping/);
+                const neverStored = (run: { runs: { name: string }[] }) => assert.ok(!run.runs.some((r) => r.name === "store"), "init itself stops the Job: store never starts");
+                neverStored(failed);
                 const rerun = await runJob(w, job);
                 assert.deepStrictEqual([rerun.status, rerun.reason], ["Failed", "BackoffLimitExceeded"], rerun.log);
                 assert.match(rerun.log, /\[init\] a previous run of this Job initialised it and lost what init printed before storing it/);
+                neverStored(rerun);
                 initialisedOnce(w);
                 assert.throws(() => rootTokenOf(w.secretsManager.at("AWSCURRENT")!.value), /INITIALISING marker/);
             });
@@ -204,6 +211,7 @@ for (const stack of STACKS) {
             await withWorld(secretArn, async (w) => {
                 const run = await runJob(w, job, { loseThePodAfter: "init" });
                 assert.deepStrictEqual([run.status, run.pods], ["Failed", 2], run.log);
+                assert.ok(!run.runs.some((r) => r.name === "store"), "the second pod's init stops it: store never starts");
                 assert.match(run.log, /\[init\] a previous run of this Job initialised it and lost what init printed/);
                 initialisedOnce(w);
             });
