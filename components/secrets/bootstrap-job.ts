@@ -211,9 +211,11 @@ export function initJobSpec(a: InitJobArgs) {
 }
 
 /**
- * Keeps voluntary evictions (drains, node upgrades) off the init pod while it runs: the keys live in its memory
- * volume between init and store. The eviction API ignores budgets for Pending and finished pods, so it holds while
- * the pod runs and costs nothing once the Job is done; integer minAvailable works for pods of any controller.
+ * Keeps voluntary evictions (drains, node upgrades) off the init pod while store runs: from init's end to store's the
+ * keys live only in the pod's memory volume. The eviction API skips budgets for Pending (init containers still
+ * running), finished and deleting pods (kubernetes pkg/registry/core/pod/storage/eviction.go, canIgnorePDB), so it
+ * holds exactly while the pod runs and costs nothing once the Job is done. An integer minAvailable is what a budget
+ * over pods of a controller without a scale subresource (a Job) may use.
  */
 export function initDisruptionBudget(namespace: string) {
     return { metadata: { name: INIT_JOB, namespace }, spec: { minAvailable: 1, selector: { matchLabels: { ...INIT_POD_LABELS } } } };

@@ -90,7 +90,7 @@ export class VaultBootstrap extends pulumi.ComponentResource {
             secret.arn.apply((secretArn) =>
                 initJobSpec({ namespace: args.namespace, vaultImage: args.vaultImage, awsCliImage: args.awsCliImage, secretArn, region: args.region, replicas: args.replicas }),
             ),
-            // Pulumi waits for the Job to complete: Vault initialised and the material stored (or found initialised).
+            // Pulumi waits for the Job to complete: Vault initialised and the material stored (or found stored).
             { ...k8sOpts, dependsOn: [...args.vault, serviceAccount, identity, secretPolicy, budget], customTimeouts: { create: "30m", update: "30m" } },
         );
 
