@@ -70,7 +70,8 @@ describe("plan: reading stack files like the Pulumi CLI", () => {
         it("config: that is not a mapping gives one message, not one per character", () =>
             assert.throws(read("config: hello\n"), (e: Error) => e.message === `${file}: config: expected a mapping of keys (platform:name: ...); got "hello"`));
         it("a file that is a list", () => assert.throws(read("- a\n"), (e: Error) => e.message === `${file}: expected a mapping with a config: section; got ["a"]`));
-        it("an empty file is a stack without config", () => assert.deepStrictEqual(read("")().secretKeys, []));
+        it("an empty file: the keys Pulumi requires are missing, as the CLI says", () =>
+            assert.throws(read(""), (e: Error) => e instanceof StackFileError && e.message.startsWith(`${file}: Stack 't' is missing configuration values 'appDelivery', `)));
     });
 
     it("names the available stacks when the stack file is missing", () => {
