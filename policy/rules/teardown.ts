@@ -89,8 +89,8 @@ export const IN_USE_BY_KEPT: Readonly<Record<string, string>> = {
     // RDS API reference, DeleteDBSubnetGroup and DeleteDBParameterGroup: neither may be associated with an instance.
     "aws:rds/subnetGroup:SubnetGroup": "RDS refuses to delete a DB subnet group an instance is in (InvalidDBSubnetGroupStateFault)",
     "aws:rds/parameterGroup:ParameterGroup": "RDS refuses to delete a DB parameter group an instance uses (InvalidDBParameterGroupState)",
-    // EC2 answers DependencyViolation while a network interface uses or sits in them (the provider retries until its
-    // delete timeout, internal/service/ec2/vpc_security_group.go, vpc_subnet.go, vpc_.go).
+    // EC2 answers DependencyViolation while a network interface uses or sits in them; for a security group the provider
+    // retries DependencyViolation until its delete timeout, then fails (internal/service/ec2/vpc_security_group.go).
     "aws:ec2/securityGroup:SecurityGroup": "EC2 refuses to delete a security group a network interface still uses (DependencyViolation)",
     "aws:ec2/subnet:Subnet": "EC2 refuses to delete a subnet holding network interfaces (DependencyViolation)",
     "aws:ec2/vpc:Vpc": "EC2 refuses to delete a VPC that still holds network interfaces (DependencyViolation)",
