@@ -98,6 +98,18 @@ export function previousKeys(r: PlannedResource, byUrn: ReadonlyMap<string, Plan
     return keys;
 }
 
+/**
+ * Whether a flattened diff path lies under one of a resource's ignoreChanges properties. The engine sends such an
+ * input as it was (processIgnoreChanges: the old input's value, or none), and pulumi-terraform-bridge drops the
+ * property from the provider's diff too (pkg/tfshim/sdk-v2/provider2.go), so it is neither updated nor replaced.
+ */
+export function ignoredPath(path: string, ignoreChanges: readonly string[]): boolean {
+    return ignoreChanges.some((p) => {
+        const at = `inputs.${p}`;
+        return path === at || path.startsWith(`${at}.`) || path.startsWith(`${at}[`) || path.startsWith(`${at}{}`);
+    });
+}
+
 export function diffPlans(before: Plan, after: Plan): PlanDiff {
     const old = new Map(before.resources.map((r) => [r.key, r]));
     const byUrn = new Map(after.resources.map((r) => [r.urn, r]));
@@ -121,7 +133,7 @@ export function diffPlans(before: Plan, after: Plan): PlanDiff {
         const b = comparable(r, after.stack);
         const paths = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
         const changes = paths
-            .filter((p) => JSON.stringify(a[p]) !== JSON.stringify(b[p]))
+            .filter((p) => JSON.stringify(a[p]) !== JSON.stringify(b[p]) && !ignoredPath(p, r.ignoreChanges))
             .map((p) => ({ path: p, before: a[p], after: b[p] }));
         if (changes.length > 0 && changes.every((c) => c.path.startsWith("options.dependsOn"))) {
             reordered.push({ key: r.key, type: r.type, name: r.name });

@@ -37,6 +37,8 @@ export interface PlannedResource {
     readonly dependsOn: string[];
     /** Every resource this one waits for: `dependsOn` and those its inputs come from (what the engine orders by). */
     readonly dependencies: string[];
+    /** Per input, the resources its value comes from (CrossGuard's propertyDependencies); absent in hand-made fixtures. */
+    readonly propertyDependencies?: Readonly<Record<string, readonly string[]>>;
     readonly ignoreChanges: string[];
     readonly aliases: unknown[];
     /** The `import` option: the id of an existing resource to adopt instead of creating one. */
@@ -200,7 +202,7 @@ interface RegisterRequest {
     getRetainondelete(): boolean | undefined;
     getDeletebeforereplace(): boolean;
     getDependenciesList(): string[];
-    getPropertydependenciesMap(): { forEach(cb: (deps: { getUrnsList(): string[] }) => void): void };
+    getPropertydependenciesMap(): { forEach(cb: (deps: { getUrnsList(): string[] }, key: string) => void): void };
     getIgnorechangesList(): string[];
     getAliasesList(): { toObject(): unknown }[];
     getImportid(): string;
@@ -216,6 +218,15 @@ interface OutputsRequest {
 function customTimeouts(t: ReturnType<RegisterRequest["getCustomtimeouts"]>): PlannedResource["customTimeouts"] {
     const set = Object.entries({ create: t?.getCreate(), update: t?.getUpdate(), delete: t?.getDelete() }).filter(([, v]) => v);
     return set.length > 0 ? Object.fromEntries(set) : undefined;
+}
+
+/** Per input property, the URNs of the resources its value depends on. */
+function propertyDependencies(req: RegisterRequest): Record<string, string[]> {
+    const out: Record<string, string[]> = {};
+    req.getPropertydependenciesMap().forEach((deps, key) => {
+        out[key] = [...new Set(deps.getUrnsList())];
+    });
+    return out;
 }
 
 /** `dependsOn` as written: all dependencies minus those implied by input properties. */
@@ -326,6 +337,7 @@ async function recordNow(options: RecordOptions, program: () => unknown): Promis
                 deleteBeforeReplace: req.getDeletebeforereplace(),
                 dependsOn: explicitDependencies(req),
                 dependencies: [...new Set(req.getDependenciesList())],
+                propertyDependencies: propertyDependencies(req),
                 ignoreChanges: req.getIgnorechangesList(),
                 aliases: req.getAliasesList().map((a) => a.toObject()),
                 importId: req.getImportid() || undefined,

@@ -105,6 +105,12 @@ export function fakeState(cloud: FakeCloud, type: string, name: string, inputs: 
             return { ...base, outputs: cloud.stackOutputs?.[String(inputs.name)] ?? {}, secretOutputNames: [] };
         case "aws:rds/instance:Instance":
             return { ...base, address: `${name}.offlineplan.${cloud.region}.rds.amazonaws.com`, port: 5432, endpoint: `${name}.offlineplan.${cloud.region}.rds.amazonaws.com:5432` };
+        case "random:index/randomId:RandomId": {
+            // Stable per name, twice byteLength hex digits as the provider's (internal/provider/resource_id.go).
+            const bytes = Number(inputs.byteLength);
+            const hex = Array.from({ length: bytes }, (_, i) => stableOctet(`${name}#${i}`).toString(16).padStart(2, "0")).join("");
+            return { ...base, hex, b64Url: Buffer.from(hex, "hex").toString("base64url"), b64Std: Buffer.from(hex, "hex").toString("base64"), dec: BigInt(`0x${hex}`).toString() };
+        }
         case "random:index/randomPassword:RandomPassword":
             // A recognisable value: tests assert it appears in no plaintext input or output.
             return { ...base, result: `offline-plan-password-${name}` };

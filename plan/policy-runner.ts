@@ -49,7 +49,9 @@ export function policyResources(plan: Pick<Plan, "resources">): PolicyResource[]
         if (r.parent) resource.parent = byUrn.get(r.parent);
         const provider = r.provider ? byUrn.get(r.provider) : undefined;
         if (provider) resource.provider = { type: provider.type, props: provider.props, urn: provider.urn, name: provider.name };
-        resource.dependencies = (r.dependencies ?? r.dependsOn).map((u) => byUrn.get(u)).filter((d): d is PolicyResource => d !== undefined);
+        const resolve = (urns: readonly string[]) => urns.map((u) => byUrn.get(u)).filter((d): d is PolicyResource => d !== undefined);
+        resource.dependencies = resolve(r.dependencies ?? r.dependsOn);
+        resource.propertyDependencies = Object.fromEntries(Object.entries(r.propertyDependencies ?? {}).map(([k, urns]) => [k, resolve(urns)]));
     });
     return out;
 }

@@ -24,7 +24,7 @@ export const REPLACEMENT_FIELDS: Readonly<Record<string, readonly string[]>> = {
     "aws:ec2/vpc:Vpc": ["cidrBlock"],
     "aws:efs/fileSystem:FileSystem": ["creationToken", "encrypted", "kmsKeyId", "performanceMode"],
     "aws:route53/zone:Zone": ["name", "delegationSetId"],
-    "aws:rds/instance:Instance": ["identifier", "identifierPrefix", "engine", "dbName", "username", "kmsKeyId", "storageEncrypted", "availabilityZone"],
+    "aws:rds/instance:Instance": ["identifier", "identifierPrefix", "engine", "dbName", "username", "kmsKeyId", "storageEncrypted", "availabilityZone", "snapshotIdentifier"],
     "aws:rds/parameterGroup:ParameterGroup": ["name", "namePrefix", "family"],
     "aws:secretsmanager/secret:Secret": ["name", "namePrefix"],
     // Encryption is fixed when a repository is created (ECR has no call to change it).

@@ -12,6 +12,14 @@ export const IDENTITY_PROVIDER_TYPES = ["Oidc", "Saml"] as const;
 export const PLATFORM_GROUPS = ["platform-admins", "platform-viewers"] as const;
 
 const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+/**
+ * A manual DB snapshot's identifier (RDS: 1-255 letters, digits and hyphens, a letter first, no "--", no "-" last)
+ * or its ARN, which a snapshot shared from another account needs (RestoreDBInstanceFromDBSnapshot).
+ */
+export function isRestoreSnapshot(value: string): boolean {
+    const id = /^arn:aws(?:-[a-z]+)*:rds:[a-z0-9-]+:\d{12}:snapshot:(.*)$/.exec(value)?.[1] ?? value;
+    return /^[A-Za-z](?:-?[A-Za-z0-9])*$/.test(id) && id.length <= 255;
+}
 
 /** A duration in whole s, m and h ("5m", "10h", "1h30m"); Keycloak stores seconds. */
 const lifetime = (min: string, max: string) =>
@@ -100,6 +108,15 @@ export const ssoSchema = z.strictObject({
             .number()
             .refine((n) => (RDS_MONITORING_INTERVALS as readonly number[]).includes(n), { message: `expected one of ${RDS_MONITORING_INTERVALS.join(", ")} (0: no enhanced monitoring)` })
             .default(0),
+        restoreSnapshot: z
+            .string()
+            .refine(isRestoreSnapshot, {
+                message: "expected a DB snapshot identifier (1-255 letters, digits and single hyphens, a letter first) or its ARN (arn:aws:rds:<region>:<account>:snapshot:<identifier>)",
+            })
+            .optional()
+            .describe(
+                "Rebuild after a teardown: the DB snapshot (identifier or ARN) a new instance starts from, e.g. the last generation's final snapshot <name>-keycloak-final-<hex>. Read when the instance is created only; engineVersion must be the snapshot's major.",
+            ),
     }),
 });
 export type SsoConfig = z.infer<typeof ssoSchema>;

@@ -5,6 +5,7 @@ import * as path from "path";
 import { PROJECT_DIR } from "../plan/engine";
 import { listStacks } from "../plan/stack-files";
 import { committedPlan } from "./plans";
+import { leavesFinalSnapshot } from "../policy/rules/invariants";
 
 const policy = JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "docs", "deployer-policy.json"), "utf8")) as {
     Version: string;
@@ -68,4 +69,23 @@ describe("the deployer's IAM policy (docs/deployer-policy.json)", () => {
             }
         });
     }
+
+    it("lets the deployer take every stack's final snapshot on delete and restore a new instance from it @stack", async () => {
+        // IAM's wildcards: * any run of characters, ? one.
+        const matches = (pattern: string, arn: string) => new RegExp(`^${pattern.split("*").map((p) => p.split("?").map((q) => q.replace(/[.+^${}()|[\]\\]/g, "\\$&")).join(".")).join(".*")}$`).test(arn);
+        const allowed = (action: string, arn: string) => policy.Statement.some((s) => actions(s).includes(action) && (Array.isArray(s.Resource) ? s.Resource : [s.Resource]).some((p) => matches(p, arn)));
+        const snapshots: string[] = [];
+        for (const stack of listStacks(PROJECT_DIR)) {
+            const plan = await committedPlan(stack);
+            for (const r of plan.resources.filter((x) => leavesFinalSnapshot({ type: x.type, props: x.inputs }))) {
+                // DeleteDBInstance with a final snapshot needs CreateDBSnapshot on it; the rebuild restores from it.
+                const arn = `arn:aws:rds:eu-west-1:222222222222:snapshot:${r.inputs.finalSnapshotIdentifier}`;
+                assert.deepStrictEqual(["rds:CreateDBSnapshot", "rds:RestoreDBInstanceFromDBSnapshot"].filter((a) => !allowed(a, arn)), [], `${stack}: ${arn}`);
+                snapshots.push(arn);
+            }
+        }
+        // The production example leaves one, so the check above ran.
+        assert.ok(snapshots.length > 0);
+        assert.ok(!allowed("rds:RestoreDBInstanceFromDBSnapshot", "arn:aws:rds:eu-west-1:222222222222:snapshot:other-database"), "the pattern is not everything");
+    });
 });

@@ -124,6 +124,24 @@ describe("policy: production data protected", () => {
             "aws:ecr/repository:Repository s is not retained on delete in production",
         ]);
     });
+    it("lets production delete an RDS instance whose delete takes a final snapshot (the data outlives the stack), and no other", async () => {
+        const db = (name: string, inputs: Record<string, unknown>, type = "aws:rds/instance:Instance") => res(type, name, inputs, { protect: true });
+        assert.deepStrictEqual(
+            await run(
+                [productionDataPolicy],
+                provider("production"),
+                db("snapshot", { skipFinalSnapshot: false, finalSnapshotIdentifier: "x-keycloak-final-0a1b2c3d" }),
+                db("skipped", { skipFinalSnapshot: true, finalSnapshotIdentifier: "x-keycloak-final-0a1b2c3d" }),
+                db("unnamed", { skipFinalSnapshot: false }),
+                db("cluster", { skipFinalSnapshot: false, finalSnapshotIdentifier: "x-final" }, "aws:rds/cluster:Cluster"),
+            ),
+            [
+                "aws:rds/instance:Instance skipped is not retained on delete in production",
+                "aws:rds/instance:Instance unnamed is not retained on delete in production",
+                "aws:rds/cluster:Cluster cluster is not retained on delete in production",
+            ],
+        );
+    });
     it("reads the tier from the AWS provider only, not from another resource's defaultTags", async () => {
         const lookalike = res("pulumi:providers:kubernetes", "k8s", { defaultTags: json({ tags: { tier: "production" } }) });
         assert.deepStrictEqual(await run([productionDataPolicy], lookalike, provider("development"), res("aws:s3/bucket:Bucket", "b")), []);

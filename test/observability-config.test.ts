@@ -166,7 +166,8 @@ describe("config: bad observability input is rejected with key, value and expect
         assert.throws(
             () => parsePlatformConfig({ ...receiver(dev, { type: "Webhook" }), "platform:alertReceiverSecret": "" }, "platform", (key) => key === "platform:alertReceiverSecret"),
             (e: ConfigError) => {
-                assert.deepStrictEqual(e.problems, [`platform:alertReceiverSecret: expected the receiver's URL or password; got "[secret]"`]);
+                // An empty secret reads as unset (Pulumi.yaml declares it with an empty default), so it is missing.
+                assert.deepStrictEqual(e.problems, ["platform:alertReceiverSecret: required with receiver type Webhook: pulumi config set --secret alertReceiverSecret <URL>; got undefined"]);
                 return true;
             },
         );

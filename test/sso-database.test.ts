@@ -1,9 +1,10 @@
 import * as assert from "assert";
 import { PROJECT_DIR } from "../plan/engine";
-import { readStackConfig } from "../plan/stack-files";
+import { listStacks, readStackConfig } from "../plan/stack-files";
 import { parsePlatformConfig } from "../stacks/config";
-import { databaseParameters } from "../components/sso/database";
-import { BadInput, inputs, itRejects, named } from "./helpers";
+import { isRestoreSnapshot } from "../stacks/schema-sso";
+import { CREATE_ONLY_INPUTS, databaseDeletion, databaseParameters, finalSnapshotIdentifier } from "../components/sso/database";
+import { BadInput, ExactBadInput, inputs, itRejects, itRejectsExactly, named } from "./helpers";
 import { describeStacks } from "./plans";
 
 type Raw = Record<string, string>;
@@ -31,8 +32,53 @@ describe("config: bad SSO database input is rejected with key, value and expecta
     itRejects(cases, (raw) => parsePlatformConfig(raw, "platform"));
 });
 
+const RESTORE_EXPECTED =
+    "expected a DB snapshot identifier (1-255 letters, digits and single hyphens, a letter first) or its ARN (arn:aws:rds:<region>:<account>:snapshot:<identifier>)";
+/** Snapshot names RDS refuses (or the automated kind, which a delete removes with its instance), in every stack file. */
+const restoreCases: ExactBadInput[] = listStacks(PROJECT_DIR).flatMap((stack) => {
+    const raw = readStackConfig(PROJECT_DIR, stack).config;
+    const bad = (what: string, value: unknown, got: string): ExactBadInput => [`${stack}: ${what}`, database(raw, { restoreSnapshot: value }), [`platform:sso.database.restoreSnapshot: ${RESTORE_EXPECTED}; got ${got}`]];
+    return [
+        bad("an automated snapshot (rds:...)", "rds:acme-prod-keycloak-2026-01-01-00-00", '"rds:acme-prod-keycloak-2026-01-01-00-00"'),
+        bad("a name starting with a digit", "1-keycloak-final", '"1-keycloak-final"'),
+        bad("two hyphens in a row", "acme--final", '"acme--final"'),
+        bad("a trailing hyphen", "acme-final-", '"acme-final-"'),
+        bad("an empty name", "", '""'),
+        // The message shows the first 117 characters of a long value.
+        bad("a name of 256 characters", `a${"b".repeat(255)}`, `${JSON.stringify(`a${"b".repeat(255)}`).slice(0, 117)}...`),
+        bad("an ARN of another resource type", "arn:aws:rds:eu-west-1:222222222222:db:acme-prod-keycloak-1", '"arn:aws:rds:eu-west-1:222222222222:db:acme-prod-keycloak-1"'),
+        [`${stack}: a snapshot as a number`, database(raw, { restoreSnapshot: 42 }), ["platform:sso.database.restoreSnapshot: expected a string; got 42"]],
+    ];
+});
+
+describe("config: a snapshot to restore the database from that RDS would refuse is rejected, in every stack file", () => {
+    itRejectsExactly(restoreCases, (raw) => parsePlatformConfig(raw, "platform"));
+});
+
 describe("sso: database decisions", () => {
     it("forces TLS on every connection", () => assert.deepStrictEqual(databaseParameters(), [{ name: "rds.force_ssl", value: "1", applyMethod: "pending-reboot" }]));
+    it("keeps production's data as a final snapshot with deletion protection and the key kept, and deletes the rest outright", () => {
+        assert.deepStrictEqual(databaseDeletion(true), { deletionProtection: true, skipFinalSnapshot: false, keepKey: true });
+        assert.deepStrictEqual(databaseDeletion(false), { deletionProtection: false, skipFinalSnapshot: true, keepKey: false });
+    });
+    it("names the final snapshot after the stack and the generation's random suffix, as RDS accepts names", () => {
+        assert.strictEqual(finalSnapshotIdentifier("acme-prod", "0a1b2c3d"), "acme-prod-keycloak-final-0a1b2c3d");
+        assert.ok(isRestoreSnapshot(finalSnapshotIdentifier("acme-prod", "0a1b2c3d")), "the rebuild takes it back as restoreSnapshot");
+    });
+    it("takes a snapshot and the instance's key at creation only", () => assert.deepStrictEqual(CREATE_ONLY_INPUTS, ["snapshotIdentifier", "kmsKeyId"]));
+    it("accepts manual snapshot identifiers and their ARNs, in every partition", () => {
+        const accepted = [
+            "acme-prod-keycloak-final-0a1b2c3d",
+            "A",
+            `a${"b".repeat(254)}`,
+            "arn:aws:rds:eu-west-1:222222222222:snapshot:acme-prod-keycloak-final-0a1b2c3d",
+            "arn:aws-us-gov:rds:us-gov-west-1:222222222222:snapshot:keycloak",
+            "arn:aws-cn:rds:cn-north-1:222222222222:snapshot:keycloak",
+        ];
+        assert.deepStrictEqual(accepted.filter((v) => !isRestoreSnapshot(v)), []);
+        const refused = ["arn:aws:rds:eu-west-1:2222:snapshot:keycloak", "arn:aws:rds:eu-west-1:222222222222:snapshot:", "keycloak_final", "arn:aws:rds:eu-west-1:222222222222:snapshot:keycloak-"];
+        assert.deepStrictEqual(refused.filter((v) => isRestoreSnapshot(v)), []);
+    });
 });
 
 describeStacks((stack) => `sso: Keycloak's database in stack ${stack}`, "platform-sso-database", ({ stack, production, plan, res }) => {
@@ -49,13 +95,22 @@ describeStacks((stack) => `sso: Keycloak's database in stack ${stack}`, "platfor
             assert.ok(named(res(), "platform-sso-database-instance").secretPaths.includes("password"));
         });
 
-        it("is sized, replicated and kept per tier: Multi-AZ, deletion protection, final snapshot and protect in production", () => {
+        it("is sized, replicated and kept per tier: Multi-AZ, deletion protection, a final snapshot per generation and protect in production", () => {
             const i = instance();
             const r = named(res(), "platform-sso-database-instance");
             assert.deepStrictEqual(
-                [i.instanceClass, i.multiAz, i.backupRetentionPeriod, i.deletionProtection, i.skipFinalSnapshot, i.finalSnapshotIdentifier, r.protect, r.retainOnDelete],
-                production ? ["db.m7g.large", true, 14, true, false, "acme-prod-keycloak-final", true, true] : ["db.t4g.small", false, 1, false, true, undefined, false, false],
+                [i.instanceClass, i.multiAz, i.backupRetentionPeriod, i.deletionProtection, i.skipFinalSnapshot, r.protect, r.retainOnDelete, r.ignoreChanges],
+                production
+                    ? ["db.m7g.large", true, 14, true, false, true, false, ["snapshotIdentifier", "kmsKeyId"]]
+                    : ["db.t4g.small", false, 1, false, true, false, false, ["snapshotIdentifier", "kmsKeyId"]],
             );
+            // The final snapshot is named after a RandomId of the stack (the offline plan's fake hex); nothing is restored.
+            const suffix = res().find((x) => x.name === "platform-sso-database-final-snapshot-suffix");
+            assert.deepStrictEqual([i.finalSnapshotIdentifier?.replace(/[0-9a-f]{8}$/, "<hex>"), suffix?.inputs, i.snapshotIdentifier], production ? ["acme-prod-keycloak-final-<hex>", { byteLength: 4 }, undefined] : [undefined, undefined, undefined]);
+            if (suffix) assert.deepStrictEqual(r.propertyDependencies?.finalSnapshotIdentifier, [suffix.urn]);
+            // The key encrypts the final snapshot: it outlives the stack with it.
+            const key = named(res(), "platform-sso-database-key");
+            assert.deepStrictEqual([key.protect, key.retainOnDelete], [production, production]);
             assert.deepStrictEqual([i.performanceInsightsEnabled, i.monitoringInterval], production ? [true, 60] : [false, 0]);
             assert.strictEqual(res().some((x) => x.name === "platform-sso-database-monitoring"), production, "the monitoring role exists only with enhanced monitoring");
         });

@@ -45,8 +45,10 @@ describePlan("sso details: the production plan in full", "prod", ({ res, the, ur
         assert.deepStrictEqual(the("platform-sso-database-password"), { length: 40, special: false });
     });
 
-    it("runs the instance encrypted, Multi-AZ, monitored, protected, with a final snapshot and tags copied to it", () => {
+    it("runs the instance encrypted, Multi-AZ, monitored, protected, with a final snapshot per generation and tags copied to it", () => {
         const key = "arn:aws:kms:eu-west-1:222222222222:key/platform-sso-database-key";
+        // The offline plan's hex for the RandomId (a stable fake; the provider draws 4 random bytes).
+        assert.deepStrictEqual(the("platform-sso-database-final-snapshot-suffix"), { byteLength: 4 });
         assert.deepStrictEqual(the("platform-sso-database-instance"), {
             allocatedStorage: 50,
             allowMajorVersionUpgrade: true,
@@ -58,7 +60,7 @@ describePlan("sso details: the production plan in full", "prod", ({ res, the, ur
             deletionProtection: true,
             engine: "postgres",
             engineVersion: "17",
-            finalSnapshotIdentifier: "acme-prod-keycloak-final",
+            finalSnapshotIdentifier: "acme-prod-keycloak-final-4b4c4d4e",
             identifierPrefix: "acme-prod-keycloak-",
             instanceClass: "db.m7g.large",
             kmsKeyId: key,

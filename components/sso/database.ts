@@ -13,6 +13,48 @@ export function databaseParameters(): { name: string; value: string; applyMethod
     return [{ name: "rds.force_ssl", value: "1", applyMethod: "pending-reboot" }];
 }
 
+/** Random bytes in a final snapshot's name: 8 hex digits, one name per generation of the stack. */
+export const FINAL_SNAPSHOT_SUFFIX_BYTES = 4;
+
+/**
+ * The final snapshot a delete of the instance takes: `<name>-keycloak-final-<hex>`, the hex generated once per
+ * generation of the stack (a random.RandomId kept in its state; terraform-provider-random
+ * internal/provider/resource_id.go replaces it only when keepers, byte_length or prefix change, none of which the
+ * stack sets). A fixed name would be refused by the second teardown's DeleteDBInstance (DBSnapshotAlreadyExists):
+ * DeleteDBInstance keeps manual snapshots, the first teardown's among them.
+ */
+export function finalSnapshotIdentifier(namePrefix: string, suffixHex: string): string {
+    return `${namePrefix}-keycloak-final-${suffixHex}`;
+}
+
+/** What a delete of the instance does, per tier. */
+export interface DatabaseDeletion {
+    /** RDS refuses DeleteDBInstance while on; the README's first teardown step turns it off (as the cluster's). */
+    readonly deletionProtection: boolean;
+    /** Production: false, so the delete leaves a final snapshot that outlives the stack (snapshots are not in the state). */
+    readonly skipFinalSnapshot: boolean;
+    /** The instance's key outlives the stack where its final snapshot does: the snapshot is encrypted with it. */
+    readonly keepKey: boolean;
+}
+
+/**
+ * Production keeps the data as a final snapshot, not as a retained instance: a kept instance stays in its subnets and
+ * security group, so AWS refuses to delete them, its subnet and parameter groups, and the VPC, and the destroy stops.
+ */
+export function databaseDeletion(protect: boolean): DatabaseDeletion {
+    return { deletionProtection: protect, skipFinalSnapshot: !protect, keepKey: protect };
+}
+
+/**
+ * Inputs the instance takes only when it is created. snapshotIdentifier: the provider replaces the instance when it
+ * changes (internal/service/rds/instance.go: snapshot_identifier ForceNew), so a snapshot set on a live stack would
+ * delete its database; it is for the rebuild's create only. kmsKeyId: ForceNew too, and RestoreDBInstanceFromDBSnapshot
+ * takes no key (the provider passes none; the instance stays on the snapshot's key, which the provider then reads
+ * back), so after a restore the stack's new key would replace the restored database. pulumi-terraform-bridge drops
+ * ignored attributes from the provider's diff (pkg/tfshim/sdk-v2/provider2.go, processIgnoreChanges).
+ */
+export const CREATE_ONLY_INPUTS: readonly string[] = ["snapshotIdentifier", "kmsKeyId"];
+
 export interface KeycloakDatabaseArgs {
     readonly namePrefix: string;
     readonly vpcId: pulumi.Input<string>;
@@ -22,7 +64,7 @@ export interface KeycloakDatabaseArgs {
     readonly nodeSecurityGroupId: pulumi.Input<string>;
     readonly accountId: pulumi.Input<string>;
     readonly settings: SsoConfig["database"];
-    /** Production: deletion protection, `protect`, a final snapshot, the key kept. */
+    /** Production: deletion protection, `protect`, a final snapshot under a generated name, the key kept. */
     readonly protect: boolean;
 }
 
@@ -38,8 +80,8 @@ export class KeycloakDatabase extends pulumi.ComponentResource {
     constructor(name: string, args: KeycloakDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:sso:Database", name, {}, opts);
         const protect = args.protect;
+        const deletion = databaseDeletion(protect);
         const child = { parent: this };
-        const kept = { parent: this, protect, retainOnDelete: protect };
         const s = args.settings;
         const partition = aws.getPartitionOutput({}, child).partition;
 
@@ -53,7 +95,8 @@ export class KeycloakDatabase extends pulumi.ComponentResource {
                     JSON.stringify(policyDocument(accountKeyAdministration(p, account))),
                 ),
             },
-            kept,
+            // Encrypts the final snapshot, so it outlives the stack with it.
+            { parent: this, protect, retainOnDelete: deletion.keepKey },
         );
         new aws.kms.Alias(`${name}-key-alias`, { name: `alias/${args.namePrefix}-keycloak-db`, targetKeyId: key.keyId }, child);
         const subnetGroup = new aws.rds.SubnetGroup(`${name}-subnets`, { namePrefix: `${args.namePrefix}-keycloak-`, subnetIds: args.subnetIds }, child);
@@ -74,6 +117,9 @@ export class KeycloakDatabase extends pulumi.ComponentResource {
         );
         const monitoring = s.monitoringIntervalSeconds > 0 ? this.monitoringRole(name, args.accountId, partition) : undefined;
         const password = new random.RandomPassword(`${name}-password`, { length: 40, special: false }, child);
+        const finalSnapshot = deletion.skipFinalSnapshot
+            ? undefined
+            : new random.RandomId(`${name}-final-snapshot-suffix`, { byteLength: FINAL_SNAPSHOT_SUFFIX_BYTES }, child).hex.apply((hex) => finalSnapshotIdentifier(args.namePrefix, hex));
         const instance = new aws.rds.Instance(
             `${name}-instance`,
             {
@@ -98,16 +144,22 @@ export class KeycloakDatabase extends pulumi.ComponentResource {
                 multiAz: s.multiAz,
                 backupRetentionPeriod: s.backupRetentionDays,
                 copyTagsToSnapshot: true,
-                deletionProtection: protect,
-                skipFinalSnapshot: !protect,
-                finalSnapshotIdentifier: protect ? `${args.namePrefix}-keycloak-final` : undefined,
+                deletionProtection: deletion.deletionProtection,
+                skipFinalSnapshot: deletion.skipFinalSnapshot,
+                finalSnapshotIdentifier: finalSnapshot,
+                // The rebuild after a teardown: the new instance starts from the old one's final snapshot (README,
+                // "Rebuild"). Engine, storage encryption, its key, the database and its master user come from the
+                // snapshot; the provider then sets engine version, storage, backups, monitoring and the new password
+                // with ModifyDBInstance (internal/service/rds/instance.go, the snapshot_identifier branch).
+                snapshotIdentifier: s.restoreSnapshot,
                 performanceInsightsEnabled: s.performanceInsights,
                 performanceInsightsKmsKeyId: s.performanceInsights ? key.arn : undefined,
                 monitoringInterval: s.monitoringIntervalSeconds,
                 monitoringRoleArn: monitoring?.arn,
             },
-            // Keycloak's users and realm: protected and kept in production (a forced delete still leaves a final snapshot).
-            kept,
+            // Keycloak's users and realm: protected in production, and kept by the final snapshot a delete takes, not by
+            // retainOnDelete (a kept instance would hold its subnets, security group and the VPC, and stop the destroy).
+            { parent: this, protect, ignoreChanges: [...CREATE_ONLY_INPUTS] },
         );
         this.address = instance.address;
         this.password = pulumi.secret(password.result);

@@ -36,6 +36,15 @@ export function recreatedFromConfig(r: PolicyResource, resources: readonly Polic
     return versions.length > 0 && versions.every((v) => v.dependencies.every((d) => d === r));
 }
 
+/**
+ * An RDS instance whose delete takes a final snapshot: the provider passes finalSnapshotIdentifier to
+ * DeleteDBInstance unless skipFinalSnapshot (internal/service/rds/instance.go), and DeleteDBInstance keeps manual
+ * snapshots, so the data outlives the stack without the instance being kept (which would hold its subnets).
+ */
+export function leavesFinalSnapshot(r: Pick<PolicyResource, "type" | "props">): boolean {
+    return r.type === "aws:rds/instance:Instance" && r.props.skipFinalSnapshot !== true && typeof r.props.finalSnapshotIdentifier === "string";
+}
+
 /** The stack's tier, from the `tier` tag every AWS resource gets through the provider's default tags. */
 export function stackTier(resources: readonly PolicyResource[]): string | undefined {
     for (const provider of resources.filter(isType("pulumi:providers:aws"))) {
@@ -49,7 +58,7 @@ export function stackTier(resources: readonly PolicyResource[]): string | undefi
 export const productionDataPolicy: StackValidationPolicy = {
     name: "production-data-protected",
     description:
-        "In production every resource that holds data (keys, buckets, log groups, file systems, databases, volumes, zones, repositories, secrets) is protected, and kept on delete unless the stack re-creates its content from config.",
+        "In production every resource that holds data (keys, buckets, log groups, file systems, databases, volumes, zones, repositories, secrets) is protected, and kept on delete unless the stack re-creates its content from config or, for an RDS instance, its delete takes a final snapshot.",
     enforcementLevel: "mandatory",
     validateStack: ({ resources }, report) => {
         if (stackTier(resources) !== "production") return;
@@ -57,7 +66,7 @@ export const productionDataPolicy: StackValidationPolicy = {
             if (!r.opts.protect) report(`${r.type} ${r.name} is not protected in production`, r.urn);
             // retainOnDelete is visible to the offline plan's runner only (CrossGuard does not pass it).
             const retain = (r.opts as { retainOnDelete?: boolean }).retainOnDelete;
-            if (retain === false && !recreatedFromConfig(r, resources)) report(`${r.type} ${r.name} is not retained on delete in production`, r.urn);
+            if (retain === false && !recreatedFromConfig(r, resources) && !leavesFinalSnapshot(r)) report(`${r.type} ${r.name} is not retained on delete in production`, r.urn);
         }
     },
 };

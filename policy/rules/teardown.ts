@@ -5,7 +5,7 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { ADOPTABLE_NAME_INPUT } from "../../components/platform/adopt";
 import { NAME_LIMITS } from "./names";
-import { stackTier } from "./invariants";
+import { leavesFinalSnapshot, stackTier } from "./invariants";
 
 /** retainOnDelete as the offline plan shows it; undefined under CrossGuard, which does not pass it (nothing to walk). */
 const retained = (r: PolicyResource): boolean | undefined => (r.opts as { retainOnDelete?: boolean }).retainOnDelete;
@@ -53,7 +53,9 @@ interface DeleteRule {
 
 /**
  * Deletes AWS (or the provider) refuses while the resource holds data, unless an input says to delete the data too.
- * The EKS cluster's deletion protection has no row: the README's first teardown step turns it off.
+ * Deletion protection (the EKS cluster's, the RDS instance's) has no row: the README's first teardown step turns it
+ * off in AWS, and the provider's delete then goes through whatever the state says (internal/service/rds/instance.go
+ * calls DeleteDBInstance as is).
  */
 export const DELETE_REFUSALS: Readonly<Record<string, DeleteRule>> = {
     // forceDestroy: the provider empties the bucket (every object version) before DeleteBucket.
@@ -64,8 +66,8 @@ export const DELETE_REFUSALS: Readonly<Record<string, DeleteRule>> = {
     "aws:route53/zone:Zone": { deletes: (p) => p.forceDestroy === true, refusal: "Route 53 refuses to delete a zone holding records the stack does not own (HostedZoneNotEmpty) unless forceDestroy" },
     // internal/service/rds/instance.go: no final snapshot name and no skip is refused before DeleteDBInstance is called.
     "aws:rds/instance:Instance": {
-        deletes: (p) => p.deletionProtection !== true && (p.skipFinalSnapshot === true || typeof p.finalSnapshotIdentifier === "string"),
-        refusal: "RDS refuses to delete an instance with deletion protection, and the provider one with neither skipFinalSnapshot nor a finalSnapshotIdentifier",
+        deletes: (p) => p.skipFinalSnapshot === true || typeof p.finalSnapshotIdentifier === "string",
+        refusal: "the provider refuses to delete an instance with neither skipFinalSnapshot nor a finalSnapshotIdentifier",
     },
 };
 
@@ -77,6 +79,25 @@ export const DELETE_REFUSALS: Readonly<Record<string, DeleteRule>> = {
 export const NAME_HELD_AFTER_DELETE: Readonly<Record<string, (p: Record<string, unknown>) => number>> = {
     "aws:secretsmanager/secret:Secret": (p) => (typeof p.recoveryWindowInDays === "number" ? p.recoveryWindowInDays : 30),
 };
+
+/**
+ * What the destroy deletes that AWS refuses to delete while a resource the destroy keeps is still in it: a kept
+ * resource that names one of these (its subnet group, parameter group, security groups, subnets, VPC) places itself
+ * there, and its network interfaces stay. The destroy stops at the first refusal, leaving the rest of the stack.
+ */
+export const IN_USE_BY_KEPT: Readonly<Record<string, string>> = {
+    // RDS API reference, DeleteDBSubnetGroup and DeleteDBParameterGroup: neither may be associated with an instance.
+    "aws:rds/subnetGroup:SubnetGroup": "RDS refuses to delete a DB subnet group an instance is in (InvalidDBSubnetGroupStateFault)",
+    "aws:rds/parameterGroup:ParameterGroup": "RDS refuses to delete a DB parameter group an instance uses (InvalidDBParameterGroupState)",
+    // EC2 answers DependencyViolation while a network interface uses or sits in them; for a security group the provider
+    // retries DependencyViolation until its delete timeout, then fails (internal/service/ec2/vpc_security_group.go).
+    "aws:ec2/securityGroup:SecurityGroup": "EC2 refuses to delete a security group a network interface still uses (DependencyViolation)",
+    "aws:ec2/subnet:Subnet": "EC2 refuses to delete a subnet holding network interfaces (DependencyViolation)",
+    "aws:ec2/vpc:Vpc": "EC2 refuses to delete a VPC that still holds network interfaces (DependencyViolation)",
+};
+
+/** A value the stack generates once and keeps in its state: each generation of the stack (after a destroy) has its own. */
+const generatedPerGeneration = (d: PolicyResource) => d.type.startsWith("random:");
 
 const STORAGE_CLASS = "kubernetes:storage.k8s.io/v1:StorageClass";
 
@@ -92,7 +113,7 @@ export function claimedStorageClasses(value: unknown): string[] {
 export const teardownPolicy: StackValidationPolicy = {
     name: "teardown-completes",
     description:
-        "The README's teardown (deletion protection off, unprotect --all, destroy) completes and the rebuild can create what it deleted: no delete AWS refuses for the data it still holds, no fixed name still held, no kept resource left with a key scheduled for deletion, and in production the platform's volumes on a StorageClass that keeps them.",
+        "The README's teardown (deletion protection off, unprotect --all, destroy) completes and the rebuild can create what it deleted: no delete AWS refuses for the data it still holds, nothing deleted that a kept resource is still in, no fixed name still held (a final snapshot's included), no kept data left with a key scheduled for deletion, and in production the platform's volumes on a StorageClass that keeps them.",
     enforcementLevel: "mandatory",
     validateStack: ({ resources }, report) => {
         for (const r of resources) {
@@ -105,12 +126,27 @@ export const teardownPolicy: StackValidationPolicy = {
                 if (held > 0 && name !== undefined) {
                     report(`${r.type} ${r.name}: a destroy leaves the name ${JSON.stringify(name)} taken for ${held} days, so the rebuild's create is refused. Generate its name, or delete it at once where the stack re-creates its content.`, r.urn);
                 }
+                // The snapshot outlives the stack, so the next generation's teardown finds the name taken.
+                const fromGenerated = (r.propertyDependencies.finalSnapshotIdentifier ?? []).some(generatedPerGeneration);
+                if (leavesFinalSnapshot(r) && !fromGenerated) {
+                    report(
+                        `${r.type} ${r.name}: every generation of the stack names its final snapshot ${JSON.stringify(r.props.finalSnapshotIdentifier)}, so the second teardown's DeleteDBInstance is refused (DBSnapshotAlreadyExists: the first teardown's snapshot is kept). Name it after a value generated once per generation (random.RandomId).`,
+                        r.urn,
+                    );
+                }
             }
             if (kept === true) {
-                // A kept resource encrypted with a key the destroy schedules for deletion is unreadable once the window ends.
-                for (const key of r.dependencies.filter((d) => d.type === "aws:kms/key:Key" && retained(d) === false)) {
-                    report(`${r.type} ${r.name} is kept on destroy, but ${key.name}, which it depends on, is scheduled for deletion: keep the key too.`, r.urn);
+                for (const used of r.dependencies.filter((d) => d.type in IN_USE_BY_KEPT && retained(d) === false)) {
+                    report(
+                        `${r.type} ${r.name} is kept on destroy but still in ${used.type} ${used.name}, which the destroy deletes: ${IN_USE_BY_KEPT[used.type]}, so the destroy stops there. Keep its data another way (an RDS instance: a final snapshot) or keep what it is in.`,
+                        r.urn,
+                    );
                 }
+            }
+            // Kept data encrypted with a key the destroy schedules for deletion is unreadable once the window ends.
+            const keeps = kept === true ? "is kept on destroy" : kept === false && leavesFinalSnapshot(r) ? "leaves a final snapshot on destroy" : undefined;
+            for (const key of keeps ? r.dependencies.filter((d) => d.type === "aws:kms/key:Key" && retained(d) === false) : []) {
+                report(`${r.type} ${r.name} ${keeps}, but ${key.name}, which it depends on, is scheduled for deletion: keep the key too.`, r.urn);
             }
         }
         if (stackTier(resources) !== "production") return;
