@@ -72,7 +72,26 @@ describePlan("secrets details: the production plan in full", "prod", ({ plan, re
             enableKeyRotation: true,
             policy: doc(
                 { Sid: "AccountAdministration", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: "kms:*", Resource: "*" },
-                { Sid: "DecryptOnlyByAdmins", Effect: "Deny", Principal: "*", Action: "kms:Decrypt", Resource: "*", Condition: { StringNotEquals: { "aws:PrincipalArn": ADMINS } } },
+                { Sid: "DecryptOnlyByAdminsAndInit", Effect: "Deny", Principal: "*", Action: "kms:Decrypt", Resource: "*", Condition: { StringNotEquals: { "aws:PrincipalArn": [...ADMINS, role("platform-secrets-bootstrap-init-role")] } } },
+                {
+                    Sid: "InitDecryptsOnlyThroughSecretsManager",
+                    Effect: "Deny",
+                    Principal: "*",
+                    Action: "kms:Decrypt",
+                    Resource: "*",
+                    Condition: { StringEquals: { "aws:PrincipalArn": role("platform-secrets-bootstrap-init-role") }, StringNotEquals: { "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com" } },
+                },
+                {
+                    Sid: "InitDecryptsOnlyForTheBootstrapSecret",
+                    Effect: "Deny",
+                    Principal: "*",
+                    Action: "kms:Decrypt",
+                    Resource: "*",
+                    Condition: {
+                        StringEquals: { "aws:PrincipalArn": role("platform-secrets-bootstrap-init-role") },
+                        ArnNotLike: { "kms:EncryptionContext:SecretARN": `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:acme-prod/vault/bootstrap-*` },
+                    },
+                },
             ),
         });
         assert.deepStrictEqual(the("platform-secrets-bootstrap-secret"), {
@@ -100,11 +119,11 @@ describePlan("secrets details: the production plan in full", "prod", ({ plan, re
             policy: doc(
                 { Sid: "StoreBootstrap", Effect: "Allow", Action: ["secretsmanager:PutSecretValue", "secretsmanager:DescribeSecret"], Resource: SECRET_ARN },
                 {
-                    Sid: "EncryptThroughSecretsManager",
+                    Sid: "KeyThroughSecretsManagerForThisSecret",
                     Effect: "Allow",
-                    Action: ["kms:GenerateDataKey"],
+                    Action: ["kms:GenerateDataKey", "kms:Decrypt"],
                     Resource: `arn:aws:kms:eu-west-1:${ACCOUNT}:key/platform-secrets-bootstrap-key`,
-                    Condition: { StringEquals: { "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com" } },
+                    Condition: { StringEquals: { "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com", "kms:EncryptionContext:SecretARN": SECRET_ARN } },
                 },
             ),
         });
