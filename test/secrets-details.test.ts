@@ -14,18 +14,31 @@ const doc = (...Statement: unknown[]) => JSON.stringify({ Version: "2012-10-17",
 
 describe("secrets details: Vault's policies", () => {
     it("lets platform admins run Vault and manage every secret", () => {
-        assert.deepStrictEqual(platformAdminRules("kv"), [
+        assert.deepStrictEqual(platformAdminRules("kv", ["oidc"]), [
             { path: "sys/mounts/*", capabilities: [...ALL, "sudo"] },
             { path: "sys/mounts", capabilities: ["read"] },
             { path: "sys/auth/*", capabilities: [...ALL, "sudo"] },
             { path: "sys/auth", capabilities: ["read"] },
             { path: "sys/policies/acl/*", capabilities: ALL },
+            { path: "sys/policies/acl/platform-admin", capabilities: ["read"] },
             { path: "sys/policies/acl", capabilities: ["list"] },
             { path: "sys/audit", capabilities: ["read", "sudo"] },
             { path: "sys/audit/*", capabilities: [...ALL, "sudo"] },
             { path: "sys/storage/raft/*", capabilities: ["read", "update", "sudo"] },
             { path: "auth/*", capabilities: ALL },
-            { path: "identity/*", capabilities: ALL },
+            { path: "auth/oidc/*", capabilities: ["read", "list"] },
+            { path: "sys/auth/oidc", capabilities: ["read"] },
+            { path: "sys/auth/oidc/*", capabilities: ["read"] },
+            { path: "auth/token/roles/*", capabilities: ["read", "list"] },
+            { path: "auth/token/create/*", capabilities: ["deny"] },
+            { path: "auth/token/create-orphan", capabilities: ["deny"] },
+            { path: "identity/*", capabilities: ["read", "list"] },
+            { path: "sys/generate-root/*", capabilities: ["deny"] },
+            { path: "sys/generate-root", capabilities: ["deny"] },
+            { path: "sys/rotate", capabilities: ["deny"] },
+            { path: "sys/rotate/*", capabilities: ["deny"] },
+            { path: "sys/raw", capabilities: ["deny"] },
+            { path: "sys/raw/*", capabilities: ["deny"] },
             { path: "kv/*", capabilities: ALL },
         ]);
     });
