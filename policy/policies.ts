@@ -2,6 +2,7 @@
 import type { Policies } from "@pulumi/policy";
 import { controllerDependencyPolicy, finalizerCleanupPolicy } from "./rules/controllers";
 import { keyPolicyPrincipalsPolicy } from "./rules/key-policies";
+import { vaultPolicySelfWritePolicy } from "./rules/vault-acl";
 import { nameLengthPolicy } from "./rules/names";
 import { argocdProjectRolesPolicy } from "./rules/argocd-projects";
 import { iamLeastPrivilegePolicy } from "./rules/iam";
@@ -36,6 +37,7 @@ import {
 export const PLATFORM_POLICIES: Policies = [
     nameLengthPolicy,
     keyPolicyPrincipalsPolicy,
+    vaultPolicySelfWritePolicy,
     controllerDependencyPolicy,
     finalizerCleanupPolicy,
     singleDefaultStorageClassPolicy,

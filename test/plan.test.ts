@@ -240,7 +240,7 @@ describe("plan: tree, outputs and diff @stack", () => {
         // The provider's new wait list is a new order only (Pulumi updates nothing for it).
         assert.deepStrictEqual(diff.reordered.map((r) => r.name), ["platform-cluster-k8s"]);
         assert.deepStrictEqual(diff.changed.map((c) => [c.name, [...new Set(c.changes.map((ch) => ch.path.replace(/\[\d+\]$/, "")))]]).sort(), [
-            ["platform-secrets-bootstrap-key", ["inputs.policy{}.Statement[Sid=DecryptOnlyByAdmins].Condition.StringNotEquals.aws:PrincipalArn"]],
+            ["platform-secrets-bootstrap-key", ["inputs.policy{}.Statement[Sid=DecryptOnlyByAdminsAndInit].Condition.StringNotEquals.aws:PrincipalArn"]],
             [
                 "platform-secrets-bootstrap-secret-policy",
                 [

@@ -1,6 +1,7 @@
 import * as assert from "assert";
 import {
     bootstrapKeyPolicy,
+    bootstrapSecretArnPattern,
     bootstrapSecretPolicy,
     checkStoreScript,
     INIT_GID,
@@ -60,26 +61,35 @@ describe("secrets: unattended Vault initialisation (decisions)", () => {
         assert.deepStrictEqual(initDisruptionBudget("vault"), { metadata: { name: "vault-init", namespace: "vault" }, spec: { minAvailable: 1, selector: { matchLabels: { "app.kubernetes.io/name": "vault-init" } } } });
     });
 
-    it("lets the init identity write that secret only, encrypting through Secrets Manager only", () => {
+    it("lets the init identity write that secret only, using its key through Secrets Manager only, for that secret only", () => {
         const doc = initIdentityPolicy("arn:aws:secretsmanager:eu-west-1:1:secret:s", "arn:aws:kms:eu-west-1:1:key/k", "eu-west-1");
         assertLeastPrivilege(doc);
         assert.deepStrictEqual(doc.Statement.map((s: any) => [s.Action, s.Resource]), [
             [["secretsmanager:PutSecretValue", "secretsmanager:DescribeSecret"], "arn:aws:secretsmanager:eu-west-1:1:secret:s"],
-            [["kms:GenerateDataKey"], "arn:aws:kms:eu-west-1:1:key/k"],
+            [["kms:GenerateDataKey", "kms:Decrypt"], "arn:aws:kms:eu-west-1:1:key/k"],
         ]);
-        assert.deepStrictEqual((doc.Statement[1] as any).Condition, { StringEquals: { "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com" } });
+        assert.deepStrictEqual((doc.Statement[1] as any).Condition, {
+            StringEquals: { "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com", "kms:EncryptionContext:SecretARN": "arn:aws:secretsmanager:eu-west-1:1:secret:s" },
+        });
     });
 
-    it("denies reading the secret and decrypting with its key to anyone but the admins, writing to anyone but them and init", () => {
+    it("denies reading the secret to anyone but the admins, writing to anyone but them and init; decrypting to init but through Secrets Manager for a bootstrap secret", () => {
         const admins = ["arn:aws:iam::1:role/Admin"];
-        const secret = bootstrapSecretPolicy("arn:s", admins, "arn:aws:iam::1:role/init");
+        const init = "arn:aws:iam::1:role/init";
+        const secret = bootstrapSecretPolicy("arn:s", admins, init);
         assert.deepStrictEqual(secret.Statement.map((s: any) => [s.Effect, s.Action, s.Condition.StringNotEquals["aws:PrincipalArn"]]), [
             ["Deny", ["secretsmanager:GetSecretValue"], admins],
-            ["Deny", ["secretsmanager:PutSecretValue", "secretsmanager:UpdateSecret"], [...admins, "arn:aws:iam::1:role/init"]],
+            ["Deny", ["secretsmanager:PutSecretValue", "secretsmanager:UpdateSecret"], [...admins, init]],
         ]);
-        const key = bootstrapKeyPolicy("aws", "1", admins);
-        assert.deepStrictEqual((key.Statement[1] as any).Condition.StringNotEquals["aws:PrincipalArn"], admins);
-        assert.deepStrictEqual([key.Statement[1].Effect, key.Statement[1].Action], ["Deny", "kms:Decrypt"]);
+        const pattern = bootstrapSecretArnPattern("aws", "eu-west-1", "1", "acme-dev/vault/bootstrap-");
+        assert.strictEqual(pattern, "arn:aws:secretsmanager:eu-west-1:1:secret:acme-dev/vault/bootstrap-*");
+        const key = bootstrapKeyPolicy("aws", "1", "eu-west-1", admins, init, pattern);
+        // What these statements allow and deny together is evaluated in secrets-bootstrap-access.test.ts.
+        assert.deepStrictEqual(key.Statement.slice(1).map((s: any) => [s.Effect, s.Action, s.Condition]), [
+            ["Deny", "kms:Decrypt", { StringNotEquals: { "aws:PrincipalArn": [...admins, init] } }],
+            ["Deny", "kms:Decrypt", { StringEquals: { "aws:PrincipalArn": init }, StringNotEquals: { "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com" } }],
+            ["Deny", "kms:Decrypt", { StringEquals: { "aws:PrincipalArn": init }, ArnNotLike: { "kms:EncryptionContext:SecretARN": pattern } }],
+        ]);
     });
 });
 

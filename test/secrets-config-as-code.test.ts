@@ -9,8 +9,19 @@ import { describeStacks } from "./plans";
 describe("secrets: Vault policies on their exact paths", () => {
     const kv = "platform";
     it("platform-admin runs Vault and every secret, with sudo only where Vault requires it", () => {
-        const rules = platformAdminRules(kv);
+        const rules = platformAdminRules(kv, ["oidc"]);
         assert.ok(allowed(rules, "platform/data/tenants/a/db", "read"));
+        // Administers every other policy, auth mount and role, reads its own but never writes it.
+        assert.ok(allowed(rules, "sys/policies/acl/platform-admin", "read"));
+        assert.ok(!allowed(rules, "sys/policies/acl/platform-admin", "update"));
+        assert.ok(allowed(rules, "auth/kubernetes/role/tenant-a", "update"));
+        assert.ok(allowed(rules, "auth/oidc/role/platform-admin", "read"));
+        assert.ok(!allowed(rules, "auth/oidc/role/platform-admin", "update"), "not the role it logs in with");
+        assert.ok(!allowed(rules, "sys/auth/oidc", "delete"), "not the mount it logs in through");
+        assert.ok(allowed(rules, "auth/token/create", "update"), "child tokens (a subset of its policies)");
+        assert.ok(!allowed(rules, "auth/token/create-orphan", "update"));
+        assert.ok(!allowed(rules, "identity/group", "update"));
+        assert.ok(allowed(rules, "identity/group/name/x", "read"));
         assert.ok(allowed(rules, "sys/audit/file", "sudo"));
         assert.ok(allowed(rules, "sys/policies/acl/auditor", "update"));
         assert.ok(!allowed(rules, "sys/policies/acl/auditor", "sudo"));

@@ -14,18 +14,31 @@ const doc = (...Statement: unknown[]) => JSON.stringify({ Version: "2012-10-17",
 
 describe("secrets details: Vault's policies", () => {
     it("lets platform admins run Vault and manage every secret", () => {
-        assert.deepStrictEqual(platformAdminRules("kv"), [
+        assert.deepStrictEqual(platformAdminRules("kv", ["oidc"]), [
             { path: "sys/mounts/*", capabilities: [...ALL, "sudo"] },
             { path: "sys/mounts", capabilities: ["read"] },
             { path: "sys/auth/*", capabilities: [...ALL, "sudo"] },
             { path: "sys/auth", capabilities: ["read"] },
             { path: "sys/policies/acl/*", capabilities: ALL },
+            { path: "sys/policies/acl/platform-admin", capabilities: ["read"] },
             { path: "sys/policies/acl", capabilities: ["list"] },
             { path: "sys/audit", capabilities: ["read", "sudo"] },
             { path: "sys/audit/*", capabilities: [...ALL, "sudo"] },
             { path: "sys/storage/raft/*", capabilities: ["read", "update", "sudo"] },
             { path: "auth/*", capabilities: ALL },
-            { path: "identity/*", capabilities: ALL },
+            { path: "auth/oidc/*", capabilities: ["read", "list"] },
+            { path: "sys/auth/oidc", capabilities: ["read"] },
+            { path: "sys/auth/oidc/*", capabilities: ["read"] },
+            { path: "auth/token/roles/*", capabilities: ["read", "list"] },
+            { path: "auth/token/create/*", capabilities: ["deny"] },
+            { path: "auth/token/create-orphan", capabilities: ["deny"] },
+            { path: "identity/*", capabilities: ["read", "list"] },
+            { path: "sys/generate-root/*", capabilities: ["deny"] },
+            { path: "sys/generate-root", capabilities: ["deny"] },
+            { path: "sys/rotate", capabilities: ["deny"] },
+            { path: "sys/rotate/*", capabilities: ["deny"] },
+            { path: "sys/raw", capabilities: ["deny"] },
+            { path: "sys/raw/*", capabilities: ["deny"] },
             { path: "kv/*", capabilities: ALL },
         ]);
     });
@@ -72,7 +85,26 @@ describePlan("secrets details: the production plan in full", "prod", ({ plan, re
             enableKeyRotation: true,
             policy: doc(
                 { Sid: "AccountAdministration", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: "kms:*", Resource: "*" },
-                { Sid: "DecryptOnlyByAdmins", Effect: "Deny", Principal: "*", Action: "kms:Decrypt", Resource: "*", Condition: { StringNotEquals: { "aws:PrincipalArn": ADMINS } } },
+                { Sid: "DecryptOnlyByAdminsAndInit", Effect: "Deny", Principal: "*", Action: "kms:Decrypt", Resource: "*", Condition: { StringNotEquals: { "aws:PrincipalArn": [...ADMINS, role("platform-secrets-bootstrap-init-role")] } } },
+                {
+                    Sid: "InitDecryptsOnlyThroughSecretsManager",
+                    Effect: "Deny",
+                    Principal: "*",
+                    Action: "kms:Decrypt",
+                    Resource: "*",
+                    Condition: { StringEquals: { "aws:PrincipalArn": role("platform-secrets-bootstrap-init-role") }, StringNotEquals: { "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com" } },
+                },
+                {
+                    Sid: "InitDecryptsOnlyForTheBootstrapSecret",
+                    Effect: "Deny",
+                    Principal: "*",
+                    Action: "kms:Decrypt",
+                    Resource: "*",
+                    Condition: {
+                        StringEquals: { "aws:PrincipalArn": role("platform-secrets-bootstrap-init-role") },
+                        ArnNotLike: { "kms:EncryptionContext:SecretARN": `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:acme-prod/vault/bootstrap-*` },
+                    },
+                },
             ),
         });
         assert.deepStrictEqual(the("platform-secrets-bootstrap-secret"), {
@@ -100,11 +132,11 @@ describePlan("secrets details: the production plan in full", "prod", ({ plan, re
             policy: doc(
                 { Sid: "StoreBootstrap", Effect: "Allow", Action: ["secretsmanager:PutSecretValue", "secretsmanager:DescribeSecret"], Resource: SECRET_ARN },
                 {
-                    Sid: "EncryptThroughSecretsManager",
+                    Sid: "KeyThroughSecretsManagerForThisSecret",
                     Effect: "Allow",
-                    Action: ["kms:GenerateDataKey"],
+                    Action: ["kms:GenerateDataKey", "kms:Decrypt"],
                     Resource: `arn:aws:kms:eu-west-1:${ACCOUNT}:key/platform-secrets-bootstrap-key`,
-                    Condition: { StringEquals: { "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com" } },
+                    Condition: { StringEquals: { "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com", "kms:EncryptionContext:SecretARN": SECRET_ARN } },
                 },
             ),
         });

@@ -221,19 +221,28 @@ export function initDisruptionBudget(namespace: string) {
     return { metadata: { name: INIT_JOB, namespace }, spec: { minAvailable: 1, selector: { matchLabels: { ...INIT_POD_LABELS } } } };
 }
 
-/** The init identity may write the bootstrap secret (and describe it); a new version needs GenerateDataKey, through Secrets Manager only. */
+/**
+ * The init identity may write the bootstrap secret (and describe it). Secrets Manager uses a customer managed key on
+ * the caller's behalf when it stores a new version: the caller needs kms:GenerateDataKey and kms:Decrypt on it (AWS
+ * Secrets Manager UG, security-encryption, "Permissions for the KMS key"); both only through Secrets Manager and
+ * only for this secret (the SecretARN pair of the encryption context Secrets Manager supplies, same page,
+ * "Secrets Manager encryption context"). Decrypt never reads the value: GetSecretValue is not granted here, and the
+ * secret's resource policy denies it to everyone but the admins.
+ */
 export function initIdentityPolicy(secretArn: string, keyArn: string, region: string): PolicyDocument {
     return policyDocument(
         { Sid: "StoreBootstrap", Effect: "Allow", Action: ["secretsmanager:PutSecretValue", "secretsmanager:DescribeSecret"], Resource: secretArn },
         {
-            Sid: "EncryptThroughSecretsManager",
+            Sid: "KeyThroughSecretsManagerForThisSecret",
             Effect: "Allow",
-            Action: ["kms:GenerateDataKey"],
+            Action: ["kms:GenerateDataKey", "kms:Decrypt"],
             Resource: keyArn,
-            Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${region}.amazonaws.com` } },
+            Condition: { StringEquals: { "kms:ViaService": secretsManagerService(region), "kms:EncryptionContext:SecretARN": secretArn } },
         },
     );
 }
+
+const secretsManagerService = (region: string) => `secretsmanager.${region}.amazonaws.com`;
 
 /**
  * The secret's resource policy: only the admins (the deployer is one) may read it; only the init identity and the
@@ -260,17 +269,46 @@ export function bootstrapSecretPolicy(secretArn: string, readers: readonly strin
     );
 }
 
-/** The bootstrap key: administered by the account; only the admins may decrypt with it (Secrets Manager reads). */
-export function bootstrapKeyPolicy(partition: string, accountId: string, readers: readonly string[]): PolicyDocument {
+/**
+ * The bootstrap key: administered by the account; only the admins may decrypt with it (Secrets Manager reads), and
+ * the init identity only as Secrets Manager does on its behalf when it stores a version of a bootstrap secret of this
+ * stack. The secret's ARN cannot be named here (the secret is encrypted with this key, so it is created after it):
+ * `secretArnPattern` is the stack's bootstrap name prefix; the secret's resource policy still decides who may write.
+ * Negated condition operators match when the key is absent (IAM UG, reference_policies_elements_condition_operators),
+ * so a direct Decrypt, which carries no kms:ViaService and no SecretARN context, is denied.
+ */
+export function bootstrapKeyPolicy(partition: string, accountId: string, region: string, readers: readonly string[], initRoleArn: string, secretArnPattern: string): PolicyDocument {
+    const asInit = { StringEquals: { "aws:PrincipalArn": initRoleArn } };
     return policyDocument(
         accountKeyAdministration(partition, accountId),
         {
-            Sid: "DecryptOnlyByAdmins",
+            Sid: "DecryptOnlyByAdminsAndInit",
             Effect: "Deny",
             Principal: "*",
             Action: "kms:Decrypt",
             Resource: "*",
-            Condition: { StringNotEquals: { "aws:PrincipalArn": [...readers] } },
+            Condition: { StringNotEquals: { "aws:PrincipalArn": [...readers, initRoleArn] } },
+        },
+        {
+            Sid: "InitDecryptsOnlyThroughSecretsManager",
+            Effect: "Deny",
+            Principal: "*",
+            Action: "kms:Decrypt",
+            Resource: "*",
+            Condition: { ...asInit, StringNotEquals: { "kms:ViaService": secretsManagerService(region) } },
+        },
+        {
+            Sid: "InitDecryptsOnlyForTheBootstrapSecret",
+            Effect: "Deny",
+            Principal: "*",
+            Action: "kms:Decrypt",
+            Resource: "*",
+            Condition: { ...asInit, ArnNotLike: { "kms:EncryptionContext:SecretARN": secretArnPattern } },
         },
     );
+}
+
+/** Every bootstrap secret of the stack: the secret's name prefix, then the random part the provider appends. */
+export function bootstrapSecretArnPattern(partition: string, region: string, accountId: string, namePrefix: string): string {
+    return `arn:${partition}:secretsmanager:${region}:${accountId}:secret:${namePrefix}*`;
 }

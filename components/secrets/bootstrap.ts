@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import type { ClusterRef } from "../cluster/cluster-ref";
-import { bootstrapKeyPolicy, bootstrapSecretPolicy, INIT_SERVICE_ACCOUNT, initDisruptionBudget, initIdentityPolicy, initJobSpec, rootTokenOf } from "./bootstrap-job";
+import { bootstrapKeyPolicy, bootstrapSecretArnPattern, bootstrapSecretPolicy, INIT_SERVICE_ACCOUNT, initDisruptionBudget, initIdentityPolicy, initJobSpec, rootTokenOf } from "./bootstrap-job";
 
 export interface VaultBootstrapArgs {
     readonly cluster: ClusterRef;
@@ -37,14 +37,32 @@ export class VaultBootstrap extends pulumi.ComponentResource {
         const protect = args.protect;
         const keep = { parent: this, protect, retainOnDelete: protect };
         const partition = aws.getPartitionOutput({}, { parent: this }).partition;
+        const secretNamePrefix = `${args.namePrefix}/vault/bootstrap-`;
 
+        // The key's policy names the init role, whose permissions name the key and the secret: the role comes first
+        // and its permissions take the key's and the secret's ARNs once they exist.
+        const [keyArn, resolveKeyArn] = pulumi.deferredOutput<string>();
+        const [secretArn, resolveSecretArn] = pulumi.deferredOutput<string>();
+        const identity = args.cluster.workloadIdentity(
+            `${name}-init`,
+            {
+                namespace: args.namespace,
+                serviceAccount: INIT_SERVICE_ACCOUNT,
+                policy: pulumi.all([secretArn, keyArn]).apply(([s, k]) => initIdentityPolicy(s, k, args.region)),
+            },
+            { parent: this },
+        );
         const key = new aws.kms.Key(
             `${name}-key`,
             {
                 description: `Vault bootstrap material of ${args.namePrefix}`,
                 enableKeyRotation: true,
                 deletionWindowInDays: 30,
-                policy: pulumi.all([partition, args.cluster.identity.accountId]).apply(([p, account]) => JSON.stringify(bootstrapKeyPolicy(p, account, args.readers))),
+                policy: pulumi
+                    .all([partition, args.cluster.identity.accountId, identity.roleArn])
+                    .apply(([p, account, initRole]) =>
+                        JSON.stringify(bootstrapKeyPolicy(p, account, args.region, args.readers, initRole, bootstrapSecretArnPattern(p, args.region, account, secretNamePrefix))),
+                    ),
             },
             keep,
         );
@@ -52,22 +70,15 @@ export class VaultBootstrap extends pulumi.ComponentResource {
             `${name}-secret`,
             {
                 // A prefix, not a fixed name: a rebuilt stack starts a new Vault and a new secret, and the retained one stays.
-                namePrefix: `${args.namePrefix}/vault/bootstrap-`,
+                namePrefix: secretNamePrefix,
                 description: "Vault recovery keys and initial root token, written once by the vault-init Job",
                 kmsKeyId: key.arn,
                 recoveryWindowInDays: 30,
             },
             keep,
         );
-        const identity = args.cluster.workloadIdentity(
-            `${name}-init`,
-            {
-                namespace: args.namespace,
-                serviceAccount: INIT_SERVICE_ACCOUNT,
-                policy: pulumi.all([secret.arn, key.arn]).apply(([s, k]) => initIdentityPolicy(s, k, args.region)),
-            },
-            { parent: this },
-        );
+        resolveKeyArn(key.arn);
+        resolveSecretArn(secret.arn);
         const secretPolicy = new aws.secretsmanager.SecretPolicy(
             `${name}-secret-policy`,
             {

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as vault from "@pulumi/vault";
 import { durationHours } from "../shared/duration";
 import { VAULT_AUDIT_LOG } from "./constants";
-import { aclPolicy, auditorRules, AclRule, platformAdminRules, PLATFORM_PREFIX, prefixReaderRules, tenantRules } from "./vault-policies";
+import { aclPolicy, auditorRules, AclRule, PLATFORM_ADMIN_POLICY, platformAdminRules, PLATFORM_PREFIX, prefixReaderRules, tenantRules } from "./vault-policies";
 
 export const KUBERNETES_AUTH_PATH = "kubernetes";
 /** People log in here (`vault login -method=oidc`); the UI's callback path names it. */
@@ -106,7 +106,8 @@ export class VaultConfiguration extends pulumi.ComponentResource {
             this.opts,
         );
         for (const [policy, rules] of [
-            ["platform-admin", platformAdminRules(args.kvMount)],
+            // People with platform-admin log in through the OIDC mount: its roles and config are the program's only.
+            [PLATFORM_ADMIN_POLICY, platformAdminRules(args.kvMount, [OIDC_AUTH_PATH])],
             ["auditor", auditorRules(args.kvMount)],
         ] as const) {
             new vault.Policy(`${name}-policy-${policy}`, { name: policy, policy: aclPolicy(rules) }, { ...this.opts, dependsOn: [...args.dependsOn, kv] });

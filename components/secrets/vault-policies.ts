@@ -15,20 +15,44 @@ export const TENANTS_PREFIX = "tenants";
 
 const ALL = ["create", "read", "update", "patch", "delete", "list"] as const;
 
-/** Operators of the platform: run Vault (mounts, auth, policies, audit) and manage every secret. */
-export function platformAdminRules(kvMount: string): AclRule[] {
+export const PLATFORM_ADMIN_POLICY = "platform-admin";
+
+/**
+ * Operators of the platform: run Vault (mounts, auth, policies, audit) and manage every secret, but never raise their
+ * own rights: not their own policy, not the mounts they log in through (`loginMounts`: their role, its config, the
+ * mount's enabling and tuning), not identity groups or entities (they carry policies), not token roles or orphan
+ * tokens (tokens with policies beyond their own; `auth/token/create` stays: a child token gets a subset). Root
+ * generation, key rotation and raw storage are denied outright. Vault picks the longest matching path and a deny
+ * there wins (Vault docs, concepts/policies: "Priority matching"), so each deny below outranks the grant it narrows.
+ */
+export function platformAdminRules(kvMount: string, loginMounts: readonly string[], self: string = PLATFORM_ADMIN_POLICY): AclRule[] {
     return [
         { path: "sys/mounts/*", capabilities: [...ALL, "sudo"] },
         { path: "sys/mounts", capabilities: ["read"] },
         { path: "sys/auth/*", capabilities: [...ALL, "sudo"] },
         { path: "sys/auth", capabilities: ["read"] },
         { path: "sys/policies/acl/*", capabilities: [...ALL] },
+        { path: `sys/policies/acl/${self}`, capabilities: ["read"] },
         { path: "sys/policies/acl", capabilities: ["list"] },
         { path: "sys/audit", capabilities: ["read", "sudo"] },
         { path: "sys/audit/*", capabilities: [...ALL, "sudo"] },
         { path: "sys/storage/raft/*", capabilities: ["read", "update", "sudo"] },
         { path: "auth/*", capabilities: [...ALL] },
-        { path: "identity/*", capabilities: [...ALL] },
+        ...loginMounts.flatMap((m): AclRule[] => [
+            { path: `auth/${m}/*`, capabilities: ["read", "list"] },
+            { path: `sys/auth/${m}`, capabilities: ["read"] },
+            { path: `sys/auth/${m}/*`, capabilities: ["read"] },
+        ]),
+        { path: "auth/token/roles/*", capabilities: ["read", "list"] },
+        { path: "auth/token/create/*", capabilities: ["deny"] },
+        { path: "auth/token/create-orphan", capabilities: ["deny"] },
+        { path: "identity/*", capabilities: ["read", "list"] },
+        { path: "sys/generate-root/*", capabilities: ["deny"] },
+        { path: "sys/generate-root", capabilities: ["deny"] },
+        { path: "sys/rotate", capabilities: ["deny"] },
+        { path: "sys/rotate/*", capabilities: ["deny"] },
+        { path: "sys/raw", capabilities: ["deny"] },
+        { path: "sys/raw/*", capabilities: ["deny"] },
         { path: `${kvMount}/*`, capabilities: [...ALL] },
     ];
 }
