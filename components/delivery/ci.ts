@@ -1,5 +1,6 @@
 // A tenant's CI capacity as pure data: the GitHub App secret from its Vault path, the runner scale set's values,
 // its push-only identity on its repository, and the rootless BuildKit builder its jobs build with.
+import { createHash } from "crypto";
 import type { AppDeliveryConfig } from "../../stacks/schema-delivery";
 import type { TenantConfig } from "../../stacks/schema-tenants";
 import { policyDocument, PolicyDocument } from "../shared/iam";
@@ -132,7 +133,18 @@ export const builderAwsEgressSpec = (namespace: string, vpcCidr: string) => awsE
  * What workflows name in `runs-on:`. GitHub registers scale sets per organization or repository, not per cluster:
  * with the tenant's name alone, dev's and prod's sets share one label and a prod job may run on dev's runners.
  */
-export const runnerScaleSetName = (tenant: string, environment: string) => `${tenant}-${environment}`;
+export function runnerScaleSetName(tenant: string, environment: string): string {
+    const name = `${tenant}-${environment}`;
+    if (name.length <= RUNNER_SCALE_SET_NAME_MAX) return name;
+    // Tenant names reach 40 characters and environments 16: cut the tenant part, keep the environment, and keep two
+    // long tenants apart with a hash of the whole name.
+    const hash = createHash("sha256").update(name).digest("hex").slice(0, 6);
+    const room = RUNNER_SCALE_SET_NAME_MAX - environment.length - hash.length - 2;
+    return `${tenant.slice(0, room).replace(/-+$/, "")}-${hash}-${environment}`;
+}
+
+/** gha-runner-scale-set 0.14.2 refuses longer names (templates/autoscalingrunnerset.yaml: "Name must have up to 45 characters"). */
+export const RUNNER_SCALE_SET_NAME_MAX = 45;
 
 /** gha-runner-scale-set values: the tenant's runners, restricted Pod Security, zero when idle, on Karpenter capacity. */
 export function scaleSetValues(a: ScaleSetValuesArgs) {

@@ -59,6 +59,11 @@ export const NAME_LIMITS: Readonly<Record<string, NameRule>> = {
     "kubernetes:helm.sh/v3:Release": { property: "name", maxLength: 53, autoNamed: true, autoNameSuffix: 9 },
 };
 
+/** Names inside a chart's values that the chart itself limits (its templates `fail` on longer ones). */
+export const CHART_VALUE_NAME_LIMITS: readonly { readonly chart: string; readonly path: readonly string[]; readonly maxLength: number; readonly source: string }[] = [
+    { chart: "gha-runner-scale-set", path: ["runnerScaleSetName"], maxLength: 45, source: "gha-runner-scale-set 0.14.2 templates/autoscalingrunnerset.yaml" },
+];
+
 /** AWS types whose identity is not a name the program chooses (ids, associations, settings of another resource). */
 export const NAMELESS_TYPES: ReadonlySet<string> = new Set([
     "aws:ec2/vpc:Vpc", "aws:ec2/subnet:Subnet", "aws:ec2/eip:Eip", "aws:ec2/internetGateway:InternetGateway", "aws:ec2/natGateway:NatGateway",
@@ -93,6 +98,13 @@ export const nameLengthPolicy: StackValidationPolicy = {
     enforcementLevel: "mandatory",
     validateStack: ({ resources }, report) => {
         for (const r of resources) {
+            for (const limit of r.type === "kubernetes:helm.sh/v3:Release" ? CHART_VALUE_NAME_LIMITS : []) {
+                if (typeof r.props.chart !== "string" || r.props.chart.split("/").pop() !== limit.chart) continue;
+                const value = limit.path.reduce<unknown>((v, k) => (v !== null && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined), r.props.values);
+                if (typeof value === "string" && value.length > limit.maxLength) {
+                    report(`${limit.chart} values.${limit.path.join(".")} ${JSON.stringify(value)} has ${value.length} characters; the chart refuses more than ${limit.maxLength} (${limit.source})`, r.urn);
+                }
+            }
             const rule = NAME_LIMITS[r.type];
             if (!rule) {
                 if (r.type.startsWith("aws:") && !NAMELESS_TYPES.has(r.type)) {
