@@ -28,7 +28,7 @@ function authenticatedBy(p: PublicPath): string {
     if (p.action.kind !== "backend") return "-";
     const app = p.app?.authentication ?? "none";
     if (!p.clientCidrs) return app;
-    const policy = restricted(p) ? `client CIDRs ${p.clientCidrs.join(", ")}` : `client CIDRs ${p.clientCidrs.join(", ")} (not holding: ${p.cidrsIneffective ?? "open to all"})`;
+    const policy = restricted(p) ? `client CIDRs ${p.clientCidrs.join(", ")}` : `client CIDRs ${p.clientCidrs.join(", ")} (not holding: ${p.cidrsIneffective ?? (p.clientCidrs.some((c) => c.endsWith("/0")) ? "open to all" : "more than a /8")})`;
     return `${policy} + ${app}`;
 }
 

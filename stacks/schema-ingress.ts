@@ -10,6 +10,7 @@ import {
     ZONE_SPREAD,
 } from "../components/ingress/constants";
 import { chartVersion, ipv4Cidr, Issue, oneOf } from "./schema-common";
+import { addressCount, MAX_RESTRICTED_ADDRESSES, tooBroad } from "../components/network/cidr";
 
 const domain = z.string().regex(DOMAIN_PATTERN, "expected a lower-case DNS name like platform.example.com (no trailing dot, no wildcard)");
 const zoneId = z.string().regex(HOSTED_ZONE_ID_PATTERN, "expected a Route 53 hosted zone id like Z0123456789ABCDEFGHIJ");
@@ -83,6 +84,9 @@ export function checkIngress(ingress: IngressConfig, ctx: { production: boolean 
         for (const [name, cidrs] of Object.entries(ingress.allowedCidrs)) {
             const open = (cidrs ?? []).filter(isOpenCidr);
             if (open.length > 0) issue(at("allowedCidrs", name), `expected specific CIDRs in production, not ${open.join(", ")} (the whole internet)`, cidrs);
+            else if (cidrs && tooBroad(cidrs)) {
+                issue(at("allowedCidrs", name), `expected specific CIDRs in production: these hold ${addressCount(cidrs)} addresses, more than a /8 (${MAX_RESTRICTED_ADDRESSES})`, cidrs);
+            }
         }
         if (ingress.controllerReplicas < 2) issue(at("controllerReplicas"), "expected at least 2 in production", ingress.controllerReplicas);
         if (ingress.externalDns.policy !== "upsert-only") {

@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { Address4 } from "ip-address";
-import { carveSubnets, cidrsOverlap, parseIpv4Cidr, SubnetCarveError, TierRequest, usableAddresses } from "../components/network/cidr";
+import { addressCount, carveSubnets, cidrsOverlap, tooBroad, parseIpv4Cidr, SubnetCarveError, TierRequest, usableAddresses } from "../components/network/cidr";
 
 const standard: TierRequest[] = [
     { tier: "private", prefixLength: 19 },
@@ -165,5 +165,19 @@ describe("cidr: carveSubnets", () => {
         assert.strictEqual(usableAddresses(24), 251);
         assert.strictEqual(usableAddresses(19), 8187);
         assert.strictEqual(usableAddresses(28), 11);
+    });
+});
+
+describe("addressCount and tooBroad: how much of the internet an allow-list admits", () => {
+    it("counts each address once", () => {
+        assert.strictEqual(addressCount(["198.51.100.0/24"]), 256n);
+        assert.strictEqual(addressCount(["198.51.100.0/24", "198.51.100.128/25", "203.0.113.10/32"]), 257n);
+        assert.strictEqual(addressCount(["0.0.0.0/1", "128.0.0.0/1"]), 2n ** 32n);
+        assert.strictEqual(addressCount([]), 0n);
+    });
+    it("a /8 is the most a restriction may hold", () => {
+        assert.strictEqual(tooBroad(["10.0.0.0/8"]), false);
+        assert.strictEqual(tooBroad(["10.0.0.0/8", "11.0.0.0/32"]), true);
+        assert.strictEqual(tooBroad(["10.0.0.0/7"]), true);
     });
 });

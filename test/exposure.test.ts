@@ -97,6 +97,13 @@ describe("exposure: the public-gateway-exposure rule on every stack file's plan 
                 );
             });
 
+            it("refuses the admin name when its policy admits the internet in two halves (no /0, more than a /8)", async () => {
+                assert.deepStrictEqual(
+                    await broken((p) => (adminPolicy(p).spec.authorization.rules[0].principal.clientCIDRs = ["0.0.0.0/1", "128.0.0.0/1"])),
+                    adminRefused(" (its client-CIDR policy admits more than a /8)"),
+                );
+            });
+
             it("refuses the admin name when its policy allows by default, or allows on something else than client CIDRs", async () => {
                 assert.deepStrictEqual(await broken((p) => (adminPolicy(p).spec.authorization.defaultAction = "Allow")), adminRefused(""));
                 assert.deepStrictEqual(await broken((p) => (adminPolicy(p).spec.authorization.rules[0].principal.jwt = { provider: "x", claims: [] })), adminRefused(""));

@@ -77,6 +77,16 @@ const allowedCidrsProblems: ExactBadInput[] = [
         cidrs({ "sso-admin": ADMIN, vault: ["0.0.0.0/0", ...ADMIN] }, prod),
         ['platform:ingress.allowedCidrs.vault: expected specific CIDRs in production, not 0.0.0.0/0 (the whole internet); got ["0.0.0.0/0","198.51.100.0/24"]'],
     ],
+    [
+        "the internet in two halves in production (no /0, still everyone)",
+        cidrs({ "sso-admin": ["0.0.0.0/1", "128.0.0.0/1"], vault: ADMIN }, prod),
+        ['platform:ingress.allowedCidrs.sso-admin: expected specific CIDRs in production: these hold 4294967296 addresses, more than a /8 (16777216); got ["0.0.0.0/1","128.0.0.0/1"]'],
+    ],
+    [
+        "one /7 in production",
+        cidrs({ "sso-admin": ADMIN, vault: ["10.0.0.0/7"] }, prod),
+        ['platform:ingress.allowedCidrs.vault: expected specific CIDRs in production: these hold 33554432 addresses, more than a /8 (16777216); got ["10.0.0.0/7"]'],
+    ],
 ];
 
 describe("config: bad ingress input is rejected with key, value and expectation", () => {

@@ -55,6 +55,28 @@ export function cidrWithin(inner: string, outer: string): boolean {
     return oStart <= iStart && iEnd <= oEnd;
 }
 
+/** How many IPv4 addresses a list of CIDR blocks holds, overlaps counted once. */
+export function addressCount(cidrs: readonly string[]): bigint {
+    const ranges = cidrs.map(range).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    let total = 0n;
+    let end = -1n;
+    for (const [start, stop] of ranges) {
+        if (stop <= end) continue;
+        total += stop - (start > end ? start : end + 1n) + 1n;
+        end = stop;
+    }
+    return total;
+}
+
+/**
+ * The most addresses a client-CIDR allow-list may hold and still count as a restriction: a /8. Without a bound,
+ * 0.0.0.0/1 and 128.0.0.0/1 pass a "no /0" check and admit the whole internet.
+ */
+export const MAX_RESTRICTED_ADDRESSES = 2n ** 24n;
+
+/** Whether an allow-list admits so much of the internet that it restricts nothing worth the name. */
+export const tooBroad = (cidrs: readonly string[]): boolean => addressCount(cidrs) > MAX_RESTRICTED_ADDRESSES;
+
 export type CarvedSubnets = Record<SubnetTier, string[]>;
 
 /**

@@ -6,6 +6,16 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { asArray } from "./support";
 import { chartName } from "./controllers";
+import { tooBroad } from "../../components/network/cidr";
+
+/** A list too broad to restrict anything, or one that does not parse (then it proves nothing either). */
+const broad = (cidrs: readonly string[]): boolean => {
+    try {
+        return tooBroad(cidrs);
+    } catch {
+        return true;
+    }
+};
 
 type Obj = Record<string, any>;
 
@@ -242,7 +252,7 @@ function actionOf(rule: Obj, namespace: string, filters: Map<string, Obj>): Acti
 }
 
 /** Whether a client-CIDR policy really keeps the path from the internet: deny by default, no open range, client addresses seen. */
-export const restricted = (p: PublicPath): boolean => p.clientCidrs !== undefined && !p.cidrsIneffective && !p.clientCidrs.some(OPEN_CIDRS);
+export const restricted = (p: PublicPath): boolean => p.clientCidrs !== undefined && !p.cidrsIneffective && !p.clientCidrs.some(OPEN_CIDRS) && !broad(p.clientCidrs);
 
 /**
  * The path of `hostname` a request for `path` ends up at: of every match on that hostname of that listener that takes
@@ -261,7 +271,7 @@ export function exposureProblems(all: readonly PublicPath[]): { path: PublicPath
     for (const p of all) {
         if (p.action.kind !== "backend" || restricted(p)) continue;
         const where = `${p.hostname}${p.match.value === "/" ? "" : p.match.value} (${p.listener} :${p.port}) reaches ${p.action.service}:${p.action.port}`;
-        const why = p.cidrsIneffective ? ` (its client-CIDR policy does not hold: ${p.cidrsIneffective})` : p.clientCidrs ? " (its client-CIDR policy admits the whole internet)" : "";
+        const why = p.cidrsIneffective ? ` (its client-CIDR policy does not hold: ${p.cidrsIneffective})` : p.clientCidrs ? ` (its client-CIDR policy admits ${p.clientCidrs.some(OPEN_CIDRS) ? "the whole internet" : "more than a /8"})` : "";
         if (!p.app?.authentication) {
             problems.push({ path: p, problem: `${where}, ${p.app ? `${p.app.app} with anonymous access` : "a backend of no known authentication"}, from anywhere${why}` });
             continue;
