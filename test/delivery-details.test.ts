@@ -215,7 +215,14 @@ describePlan("delivery details: the production plan in full", "prod", ({ plan, r
     });
 
     it("routes argocd.<domain> to Argo CD's server Service, and points each tenant's runners at its own builder", () => {
-        assert.deepStrictEqual(the("argocd-argocd-route").spec.rules, [{ backendRefs: [{ name: "argocd-server", port: 80 }], matches: [{ path: { type: "PathPrefix", value: "/" } }] }]);
+        // The webhook receiver (no login, no rate limit without a secret) is answered 404 by Envoy itself.
+        assert.deepStrictEqual(the("argocd-argocd-route").spec.rules, [
+            { backendRefs: [{ name: "argocd-server", port: 80 }], matches: [{ path: { type: "PathPrefix", value: "/" } }] },
+            {
+                filters: [{ extensionRef: { group: "gateway.envoyproxy.io", kind: "HTTPRouteFilter", name: "argocd-not-found" }, type: "ExtensionRef" }],
+                matches: [{ path: { type: "PathPrefix", value: "/api/webhook" } }],
+            },
+        ]);
         const runner = the("tenant-team-a-delivery-runners").values.template.spec.containers[0];
         assert.deepStrictEqual(runner.env, [{ name: "BUILDKIT_HOST", value: "tcp://buildkitd.team-a-builds.svc:1234" }]);
     });

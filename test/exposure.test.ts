@@ -62,13 +62,18 @@ describe("exposure: the public-gateway-exposure rule on every stack file's plan 
                 assert.deepStrictEqual(await refusals(plan), []);
             });
 
-            it("refuses the routes before the fix: Vault's metrics, Keycloak's admin console, metrics and health, Grafana's metrics", async () => {
+            it("refuses the routes before the fix: Vault's metrics and unauthenticated endpoints, Keycloak's admin console, metrics and health, Grafana's metrics, Argo CD's webhook", async () => {
                 const at = (host: string, backend: string) => `${host}.${domain} (https :443) reaches ${backend}`;
                 assert.deepStrictEqual(await refusals(beforeTheFix(plan)), [
+                    `${at("argocd", "argocd/argocd-server:80")}: Argo CD's webhook receiver (no login, no rate limit) (/api/webhook) from anywhere`,
                     `${at("grafana", "monitoring/grafana:80")}: Grafana's metrics (/metrics) from anywhere`,
                     `${at("sso", "keycloak/keycloak-service:8443")}: Keycloak's admin console and admin API (/admin) from anywhere`,
                     `${at("sso", "keycloak/keycloak-service:8443")}: Keycloak's health endpoints (/health) from anywhere`,
                     `${at("sso", "keycloak/keycloak-service:8443")}: Keycloak's metrics (/metrics) from anywhere`,
+                    `${at("vault", "vault/vault-active:8200")}: Vault's initialisation (no token needed) (/v1/sys/init) from anywhere`,
+                    `${at("vault", "vault/vault-active:8200")}: Vault's recovery-key rekey (no token needed) (/v1/sys/rekey-recovery-key) from anywhere`,
+                    `${at("vault", "vault/vault-active:8200")}: Vault's rekey (no token needed) (/v1/sys/rekey) from anywhere`,
+                    `${at("vault", "vault/vault-active:8200")}: Vault's root token generation (no token needed) (/v1/sys/generate-root) from anywhere`,
                     `${at("vault", "vault/vault-active:8200")}: Vault's telemetry (/v1/sys/metrics) from anywhere`,
                 ]);
             });

@@ -91,7 +91,11 @@ export class AppDelivery extends pulumi.ComponentResource {
             },
             { ...k8sOpts, dependsOn: [argoNs] },
         );
-        args.ingress.publishService({ name: "argocd", namespace: args.namespaces.argocd, serviceName: ARGOCD_SERVER_SERVICE, servicePort: 80 }, { parent: this, dependsOn: [this.argocd] });
+        // Argo CD polls the repositories; its webhook receiver (no login, no rate limit without a secret) is not published.
+        args.ingress.publishService(
+            { name: "argocd", namespace: args.namespaces.argocd, serviceName: ARGOCD_SERVER_SERVICE, servicePort: 80, blockedPaths: ["/api/webhook"] },
+            { parent: this, dependsOn: [this.argocd] },
+        );
         for (const c of args.settings.argocd.repositoryCredentials) {
             new k8s.apiextensions.CustomResource(`${name}-repo-creds-${c.name}`, repositoryCredentialSpec(c, { namespace: args.namespaces.argocd, store: args.secretStore.name }), {
                 ...k8sOpts,

@@ -17,6 +17,7 @@ import {
     VAULT_ROOT_ISSUER,
     VAULT_SERVICE_ACCOUNT,
     VAULT_TLS_SECRET,
+    VAULT_UNPUBLISHED_PATHS,
 } from "./constants";
 import { unsealIdentityPolicy, unsealKeyPolicy } from "./vault-iam";
 import { vaultServerDnsNames, vaultValues } from "./vault-values";
@@ -103,8 +104,7 @@ export class Vault extends pulumi.ComponentResource {
                 serviceName: VAULT_ACTIVE_SERVICE,
                 servicePort: VAULT_API_PORT,
                 backendTls: { caSecretName: VAULT_TLS_SECRET, hostname: `${VAULT_ACTIVE_SERVICE}.${args.namespace}.svc` },
-                // Metrics are scraped in the cluster (the metrics listener); from outside they are not served at all.
-                blockedPaths: ["/v1/sys/metrics"],
+                blockedPaths: VAULT_UNPUBLISHED_PATHS,
             },
             { parent: this, dependsOn: [this.release] },
         );

@@ -79,7 +79,15 @@ function knownApps(resources: readonly PolicyResource[]): Apps {
                 add(p.namespace, [f, `${f}-active`, `${f}-standby`, `${f}-internal`], {
                     app: "Vault",
                     authentication: "Vault token",
-                    sensitivePaths: [{ path: "/v1/sys/metrics", what: "Vault's telemetry" }],
+                    // Vault serves these without a token and without an audit entry (vault http/handler.go; hashicorp/
+                    // vault#9202): from the internet anyone could start or cancel root generation and rekeying.
+                    sensitivePaths: [
+                        { path: "/v1/sys/metrics", what: "Vault's telemetry" },
+                        { path: "/v1/sys/generate-root", what: "Vault's root token generation (no token needed)" },
+                        { path: "/v1/sys/rekey", what: "Vault's rekey (no token needed)" },
+                        { path: "/v1/sys/rekey-recovery-key", what: "Vault's recovery-key rekey (no token needed)" },
+                        { path: "/v1/sys/init", what: "Vault's initialisation (no token needed)" },
+                    ],
                 });
                 break;
             }
@@ -103,7 +111,9 @@ function knownApps(resources: readonly PolicyResource[]): Apps {
                 add(p.namespace, [`${fullname({ ...p, values: { nameOverride: "argocd", ...values } }, "argo-cd")}-server`], {
                     app: "Argo CD",
                     authentication: on(cm["users.anonymous.enabled"]) ? undefined : `Argo CD login${ways.length > 0 ? ` (${ways.join(", ")})` : ""}`,
-                    sensitivePaths: [],
+                    // Argo CD v3.4.4 docs/operator-manual/webhook.md: /api/webhook takes events without a login and
+                    // without rate limits unless a webhook secret is set.
+                    sensitivePaths: on(cm["webhook.github.secret"]) ? [] : [{ path: "/api/webhook", what: "Argo CD's webhook receiver (no login, no rate limit)" }],
                 });
                 break;
             }
