@@ -17,7 +17,9 @@ export function vaultServerDnsNames(namespace: string): string[] {
  * Vault's metrics listener: a port of the server pods only. vault-helm 0.34.1's Services carry server.service.targetPort
  * (8200) and 8201, nothing else (templates/server-service.yaml, server-ha-active-service.yaml,
  * server-ha-standby-service.yaml, server-headless-service.yaml; ui-service.yaml is off), so no route can reach this
- * one; 8202 is taken by the chart's replication container port (server-statefulset.yaml).
+ * one; 8202 is taken by the chart's replication container port (server-statefulset.yaml). Vault also opens a cluster
+ * listener at this port + 1 (8211) for a tcp listener without `cluster_address` (command/server.go): mutual TLS with
+ * the cluster's own certificates, unpublished like this one.
  */
 export const VAULT_METRICS_PORT = 8210;
 /** The container port's name (server.extraPorts), which the observability layer's PodMonitor scrapes. */
