@@ -86,6 +86,23 @@ describe("exposure: the public-gateway-exposure rule on every stack file's plan 
                 assert.deepStrictEqual(await refusals({ ...old, resources: [...old.resources, policy] }), []);
             });
 
+            it("a policy on the route overrides the Gateway's: a route-level policy without CIDRs leaves the old routes open", async () => {
+                const old = beforeTheFix(plan);
+                const gatewayWide = clone({ resources: [named(plan, "keycloak-sso-admin-client-cidrs")] } as Plan).resources[0] as any;
+                gatewayWide.inputs.metadata.namespace = "platform-gateway";
+                gatewayWide.inputs.spec.targetRefs = [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "platform" }];
+                const routeLevel = clone({ resources: [named(plan, "keycloak-sso-admin-client-cidrs")] } as Plan).resources[0] as any;
+                routeLevel.urn = `${routeLevel.urn}-cors`;
+                routeLevel.inputs.metadata.name = "vault-cors";
+                routeLevel.inputs.metadata.namespace = "vault";
+                routeLevel.inputs.spec = { targetRefs: [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute", name: "vault" }], cors: { allowOrigins: ["https://x.example"] } };
+                const messages = await refusals({ ...old, resources: [...old.resources, gatewayWide, routeLevel] });
+                assert.ok(messages.length > 0 && messages.every((m) => m.startsWith(`vault.${domain} `)), messages.join("\n"));
+                // A Gateway policy for another listener guards nothing here.
+                gatewayWide.inputs.spec.targetRefs[0].sectionName = "http";
+                assert.ok((await refusals({ ...old, resources: [...old.resources, gatewayWide] })).some((m) => m.startsWith(`sso.${domain} `)));
+            });
+
             const adminPolicy = (p: Plan) => named(p, "keycloak-sso-admin-client-cidrs").inputs;
             const adminRefused = (why: string) => [`sso-admin.${domain} (https :443) reaches keycloak/keycloak-service:8443: Keycloak's admin console and admin API (/admin) from anywhere${why}`];
             const broken = async (change: (p: Plan) => void) => {

@@ -212,12 +212,16 @@ export function publicPaths(resources: readonly PolicyResource[]): PublicPath[] 
                 );
                 // A listener admitting routes of its own namespace only (the HTTP redirect listener) ignores the others.
                 if (!attached || (listener.allowedRoutes?.namespaces?.from === "Same" && ns !== gateway.metadata?.namespace)) continue;
-                const guard = ofKind(SECURITY_POLICY)
-                    .map((p) => p.props as Obj)
-                    .find(
+                // Envoy Gateway v1.9.0 (internal/gatewayapi/securitypolicy.go): a policy on the route overrides one on the
+                // Gateway; a Gateway policy with a sectionName holds for that listener only.
+                const policies = ofKind(SECURITY_POLICY).map((p) => p.props as Obj);
+                const targets = (p: Obj) => asArray(p.spec?.targetRefs as Obj[] | undefined);
+                const guard =
+                    policies.find((p) => p.metadata?.namespace === ns && targets(p).some((t) => t.kind === "HTTPRoute" && t.name === route.metadata?.name)) ??
+                    policies.find(
                         (p) =>
-                            (p.metadata?.namespace === ns && asArray(p.spec?.targetRefs as Obj[] | undefined).some((t) => t.kind === "HTTPRoute" && t.name === route.metadata?.name)) ||
-                            (p.metadata?.namespace === gateway.metadata?.namespace && asArray(p.spec?.targetRefs as Obj[] | undefined).some((t) => t.kind === "Gateway" && t.name === gateway.metadata?.name)),
+                            p.metadata?.namespace === gateway.metadata?.namespace &&
+                            targets(p).some((t) => t.kind === "Gateway" && t.name === gateway.metadata?.name && (t.sectionName === undefined || t.sectionName === listener.name)),
                     );
                 const cidrs = guard ? admittedCidrs(guard) : undefined;
                 const hostnames = asArray(route.spec?.hostnames as string[] | undefined);
