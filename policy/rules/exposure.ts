@@ -272,8 +272,9 @@ export function exposureProblems(all: readonly PublicPath[]): { path: PublicPath
         }
         for (const s of p.app.sensitivePaths) {
             // The most specific path both this match and the sensitive one take: the sensitive path itself, or this
-            // match's own prefix when it lies under it (a route of /admin/master only).
-            const probe = covers(p.match, s.path) ? s.path : p.match.type === "PathPrefix" && prefixCovers(s.path, p.match.value) ? p.match.value : undefined;
+            // match's own path when it lies under it (a prefix of /admin/master only, an exact master token endpoint).
+            const under = (p.match.type === "PathPrefix" || p.match.type === "Exact") && prefixCovers(s.path, p.match.value);
+            const probe = covers(p.match, s.path) ? s.path : under ? p.match.value : undefined;
             if (probe !== undefined && winner(all, p, probe) === p) problems.push({ path: p, problem: `${where}: ${s.what} (${s.path}) from anywhere${why}` });
         }
     }
