@@ -18,6 +18,7 @@ import { clientCidrPolicySpec, notFoundFilterSpec } from "../components/ingress/
 import { raftConfig, vaultValues } from "../components/secrets/vault-values";
 import { SCRAPE_TARGETS } from "../components/observability/scrape-targets";
 import { MASTER_REALM_SCRIPT } from "../components/sso/master-realm";
+import { masterRealmSettings } from "../components/sso/realm-settings";
 import { committedPlan } from "./plans";
 
 const STACKS = listStacks(PROJECT_DIR);
@@ -69,12 +70,33 @@ describe("exposure: the public-gateway-exposure rule on every stack file's plan 
                     `${at("grafana", "monitoring/grafana:80")}: Grafana's metrics (/metrics) from anywhere`,
                     `${at("sso", "keycloak/keycloak-service:8443")}: Keycloak's admin console and admin API (/admin) from anywhere`,
                     `${at("sso", "keycloak/keycloak-service:8443")}: Keycloak's health endpoints (/health) from anywhere`,
+                    `${at("sso", "keycloak/keycloak-service:8443")}: Keycloak's master realm (the administrators' logins) (/realms/master) from anywhere`,
                     `${at("sso", "keycloak/keycloak-service:8443")}: Keycloak's metrics (/metrics) from anywhere`,
                     `${at("vault", "vault/vault-active:8200")}: Vault's initialisation (no token needed) (/v1/sys/init) from anywhere`,
                     `${at("vault", "vault/vault-active:8200")}: Vault's recovery-key rekey (no token needed) (/v1/sys/rekey-recovery-key) from anywhere`,
                     `${at("vault", "vault/vault-active:8200")}: Vault's rekey (no token needed) (/v1/sys/rekey) from anywhere`,
                     `${at("vault", "vault/vault-active:8200")}: Vault's root token generation (no token needed) (/v1/sys/generate-root) from anywhere`,
                     `${at("vault", "vault/vault-active:8200")}: Vault's telemetry (/v1/sys/metrics) from anywhere`,
+                ]);
+            });
+
+            it("refuses sso.<domain> as main published it: /realms forwarded in full, the master realm's logins included", async () => {
+                const p = clone(plan);
+                const route = named(p, "keycloak-sso-route").inputs.spec;
+                const blocked = route.rules.filter((r: any) => !r.backendRefs);
+                assert.deepStrictEqual(blocked.map((r: any) => r.matches.map((m: any) => m.path.value)), [["/realms/master"]]);
+                route.rules = route.rules.filter((r: any) => r.backendRefs);
+                assert.deepStrictEqual(await refusals(p), [
+                    `sso.${domain}/realms (https :443) reaches keycloak/keycloak-service:8443: Keycloak's master realm (the administrators' logins) (/realms/master) from anywhere`,
+                ]);
+            });
+
+            it("refuses a rule forwarding the master realm's token endpoint past the 404 (an exact match outranks the prefix)", async () => {
+                const token = "/realms/master/protocol/openid-connect/token";
+                const p = clone(plan);
+                named(p, "keycloak-sso-route").inputs.spec.rules[0].matches.push({ path: { type: "Exact", value: token } });
+                assert.deepStrictEqual(await refusals(p), [
+                    `sso.${domain}${token} (https :443) reaches keycloak/keycloak-service:8443: Keycloak's master realm (the administrators' logins) (/realms/master) from anywhere`,
                 ]);
             });
 
@@ -208,7 +230,7 @@ describe("exposure: the --exposure table @stack", function () {
             const domain = domainOf(stack);
             const rows = exposureRows(await committedPlan(stack));
             const row = (host: string, p: string) => rows.find((r) => r.hostname === `${host}.${domain}` && r.path === p);
-            assert.deepStrictEqual(rows.filter((r) => r.hostname === `sso.${domain}`).map((r) => r.path), ["/.well-known", "/realms", "/resources"]);
+            assert.deepStrictEqual(rows.filter((r) => r.hostname === `sso.${domain}`).map((r) => r.path), ["/.well-known", "/realms", "/realms/master", "/resources"]);
             const admin = configOf(stack, "ingress").allowedCidrs["sso-admin"] as string[];
             assert.ok(admin.length > 0);
             assert.deepStrictEqual(row("sso-admin", "/"), {
@@ -218,7 +240,10 @@ describe("exposure: the --exposure table @stack", function () {
                 reaches: "keycloak/keycloak-service:8443 (Keycloak)",
                 authenticatedBy: `client CIDRs ${admin.join(", ")} + Keycloak login`,
             });
-            assert.deepStrictEqual([row("vault", "/v1/sys/metrics")?.reaches, row("grafana", "/metrics")?.reaches], ["404 from the gateway", "404 from the gateway"]);
+            assert.deepStrictEqual(
+                [row("vault", "/v1/sys/metrics")?.reaches, row("grafana", "/metrics")?.reaches, row("sso", "/realms/master")?.reaches],
+                ["404 from the gateway", "404 from the gateway", "404 from the gateway"],
+            );
             // Exactly the names the stack file restricts are guarded, each by the CIDRs it lists there.
             const allowed = configOf(stack, "ingress").allowedCidrs as Record<string, string[]>;
             const guarded = rows.filter((r) => r.authenticatedBy.startsWith("client CIDRs "));
@@ -303,18 +328,23 @@ describe("exposure: Vault's metrics listener against the pinned chart", () => {
 describe("exposure: Keycloak's admin name in every stack file's plan @stack", function () {
     this.timeout(120000);
     for (const stack of STACKS) {
-        it(`stack ${stack}: the console on sso-admin, the provider logging in on sso and calling the admin API on sso-admin, each gated`, async () => {
+        it(`stack ${stack}: the console and the master realm on sso-admin, where the provider and the master realm step log in, gated`, async () => {
             const plan = await committedPlan(stack);
             const domain = domainOf(stack);
             assert.deepStrictEqual(named(plan, "platform-sso-keycloak-server").inputs.spec.hostname, { hostname: `https://sso.${domain}`, admin: `https://sso-admin.${domain}`, strict: true, backchannelDynamic: false });
             const provider = named(plan, "platform-sso-realm-provider").inputs;
-            assert.deepStrictEqual([provider.url, provider.adminUrl], [`https://sso.${domain}`, `https://sso-admin.${domain}`]);
+            assert.deepStrictEqual([provider.url, provider.adminUrl], [`https://sso-admin.${domain}`, `https://sso-admin.${domain}`]);
+            const step = named(plan, "platform-sso-realm-master-defenses").inputs.environment;
+            assert.deepStrictEqual([step.TOKEN_URL, step.REALM_URL], [`https://sso-admin.${domain}/realms/master/protocol/openid-connect/token`, `https://sso-admin.${domain}/admin/realms/master`]);
+            assert.deepStrictEqual(JSON.parse(step.SETTINGS).attributes, { frontendUrl: `https://sso-admin.${domain}` });
             const gate = named(plan, "platform-sso-keycloak-admin-ready");
             assert.strictEqual(gate.inputs.environment.URL, `https://sso-admin.${domain}/admin/master/console/`);
             assert.deepStrictEqual(gate.dependsOn.map((u) => u.split("::").pop()), ["platform-sso-keycloak-server", "keycloak-sso-admin-route"]);
             // The provider (and the master realm step) take the URLs the gates hand on: they wait for both.
             const waited = named(plan, "platform-sso-realm-provider").dependencies.map((u) => u.split("::").pop());
-            assert.ok(waited.includes("platform-sso-keycloak-ready") && waited.includes("platform-sso-keycloak-admin-ready"), waited.join(", "));
+            // After the master realm step too: a token issued before it moved the frontendUrl names an issuer the admin API refuses.
+            assert.ok(waited.includes("platform-sso-keycloak-admin-ready") && waited.includes("platform-sso-realm-master-defenses"), waited.join(", "));
+            assert.ok(!plan.resources.some((r) => r.name === "platform-sso-keycloak-ready"), "no gate polls the master realm on the public name");
             assert.ok(named(plan, "platform-sso-realm-master-defenses").dependencies.some((u) => u.endsWith("::platform-sso-keycloak-admin-ready")));
         });
     }
@@ -329,8 +359,11 @@ describe("exposure: the master realm's brute-force step, run with node against a
         body: string;
     }
 
-    /** Runs the script against a server answering `token` and `update` with these statuses; returns what it saw. */
-    async function run(statuses: { token: number; update: number }) {
+    /** The master realm as Keycloak's GET returns it: fields, and attributes other than the ones a field shows. */
+    const REALM = { realm: "master", displayName: "Keycloak", offlineSessionMaxLifespan: 5184000, bruteForceProtected: false, attributes: { cibaInterval: "5", frontendUrl: "https://old.example" } };
+
+    /** Runs the script against a server answering `token`, `read` and `update` with these statuses; returns what it saw. */
+    async function run(statuses: { token: number; read?: number; update: number }, settings = '{"bruteForceProtected":true,"failureFactor":5}') {
         const seen: Seen[] = [];
         const server = http.createServer((req, res) => {
             let body = "";
@@ -339,6 +372,8 @@ describe("exposure: the master realm's brute-force step, run with node against a
                 seen.push({ method: req.method!, url: req.url!, headers: req.headers, body });
                 if (req.url === "/realms/master/protocol/openid-connect/token") {
                     res.writeHead(statuses.token, { "content-type": "application/json" }).end(JSON.stringify({ access_token: "token-1", token_type: "Bearer" }));
+                } else if (req.method === "GET") {
+                    res.writeHead(statuses.read ?? 200, { "content-type": "application/json" }).end(JSON.stringify(REALM));
                 } else res.writeHead(statuses.update).end();
             });
         });
@@ -350,7 +385,7 @@ describe("exposure: the master realm's brute-force step, run with node against a
             REALM_URL: `${base}/admin/realms/master`,
             ADMIN_USERNAME: "platform-bootstrap-admin",
             ADMIN_PASSWORD: "p&ss=word",
-            SETTINGS: '{"bruteForceProtected":true,"failureFactor":5}',
+            SETTINGS: settings,
         };
         const child = spawn(process.execPath, ["-e", MASTER_REALM_SCRIPT], { env });
         let [stdout, stderr] = ["", ""];
@@ -361,18 +396,30 @@ describe("exposure: the master realm's brute-force step, run with node against a
         return { code, stdout, stderr, seen, base };
     }
 
-    it("logs in as admin-cli with the password grant, then PUTs the settings to the master realm with the token", async () => {
+    it("logs in as admin-cli with the password grant, reads the master realm, and PUTs it back with the settings over it", async () => {
         const r = await run({ token: 200, update: 204 });
         assert.deepStrictEqual([r.code, r.stdout, r.stderr], [0, '{"bruteForceProtected":true,"failureFactor":5}', ""]);
-        assert.deepStrictEqual(r.seen.map((s) => [s.method, s.url]), [["POST", "/realms/master/protocol/openid-connect/token"], ["PUT", "/admin/realms/master"]]);
+        assert.deepStrictEqual(r.seen.map((s) => [s.method, s.url]), [["POST", "/realms/master/protocol/openid-connect/token"], ["GET", "/admin/realms/master"], ["PUT", "/admin/realms/master"]]);
         assert.deepStrictEqual(Object.fromEntries(new URLSearchParams(r.seen[0].body)), { grant_type: "password", client_id: "admin-cli", username: "platform-bootstrap-admin", password: "p&ss=word" });
         assert.strictEqual(r.seen[0].headers["content-type"], "application/x-www-form-urlencoded;charset=UTF-8");
-        assert.deepStrictEqual([r.seen[1].headers.authorization, r.seen[1].headers["content-type"], r.seen[1].body], ["Bearer token-1", "application/json", '{"bruteForceProtected":true,"failureFactor":5}']);
+        assert.strictEqual(r.seen[1].headers.authorization, "Bearer token-1");
+        assert.deepStrictEqual([r.seen[2].headers.authorization, r.seen[2].headers["content-type"]], ["Bearer token-1", "application/json"]);
+        assert.deepStrictEqual(JSON.parse(r.seen[2].body), { ...REALM, bruteForceProtected: true, failureFactor: 5 });
+    });
+
+    it("sets the frontendUrl and keeps the realm's other attributes and fields (Keycloak drops attributes a PUT leaves out)", async () => {
+        const r = await run({ token: 200, update: 204 }, JSON.stringify(masterRealmSettings("https://sso-admin.acme.example")));
+        assert.strictEqual(r.code, 0, r.stderr);
+        const body = JSON.parse(r.seen[2].body);
+        assert.deepStrictEqual(body.attributes, { cibaInterval: "5", frontendUrl: "https://sso-admin.acme.example" });
+        assert.deepStrictEqual([body.displayName, body.offlineSessionMaxLifespan, body.bruteForceProtected, body.failureFactor], ["Keycloak", 5184000, true, 5]);
     });
 
     it("fails, naming the step and the status, when the login or the update is refused", async () => {
         const login = await run({ token: 401, update: 204 });
         assert.deepStrictEqual([login.code, login.stderr.trim(), login.seen.length], [1, `master realm: login at ${login.base}/realms/master/protocol/openid-connect/token failed (HTTP 401)`, 1]);
+        const read = await run({ token: 200, read: 401, update: 204 });
+        assert.deepStrictEqual([read.code, read.stderr.trim(), read.seen.length], [1, `master realm: GET ${read.base}/admin/realms/master failed (HTTP 401)`, 2]);
         const update = await run({ token: 200, update: 403 });
         assert.deepStrictEqual([update.code, update.stderr.trim()], [1, `master realm: PUT ${update.base}/admin/realms/master failed (HTTP 403)`]);
     });

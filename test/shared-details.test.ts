@@ -71,13 +71,13 @@ describePlan("shared details: the private CA chain and the readiness gates in th
         assert.deepStrictEqual(spec.dnsNames, ["keycloak-service", "keycloak-service.keycloak", "keycloak-service.keycloak.svc", "keycloak-service.keycloak.svc.cluster.local"]);
     });
 
-    it("waits up to 15 minutes for Vault's health and Keycloak's realm through their public names, after what serves them", () => {
+    it("waits up to 15 minutes for Vault's health and the platform realm's issuer through their public names, after what serves them", () => {
         const gate = (url: string) => ({ create: WAIT_FOR_URL_SCRIPT, environment: { TIMEOUT_SECONDS: "900", URL: url }, interpreter: ["node", "-e"], logging: "stderr" });
         assert.deepStrictEqual(the("platform-secrets-vault-ready"), gate("https://vault.platform.acme.example/v1/sys/health"));
         assert.deepStrictEqual(res("platform-secrets-vault-ready").dependsOn, [urn("platform-secrets-bootstrap-job"), urn("vault-vault-route")]);
-        assert.deepStrictEqual(the("platform-sso-keycloak-ready"), gate("https://sso.platform.acme.example/realms/master"));
-        assert.deepStrictEqual(res("platform-sso-keycloak-ready").dependsOn, [urn("platform-sso-keycloak-server"), urn("keycloak-sso-route")]);
-        assert.strictEqual(res("platform-sso-keycloak-ready").parent, urn("platform-sso-keycloak"));
+        assert.deepStrictEqual(the("platform-sso-realm-issuer-ready"), gate("https://sso.platform.acme.example/realms/platform"));
+        assert.deepStrictEqual(res("platform-sso-realm-issuer-ready").dependsOn, [urn("platform-sso-realm-realm")]);
+        assert.strictEqual(res("platform-sso-realm-issuer-ready").parent, urn("platform-sso-realm"));
     });
 });
 

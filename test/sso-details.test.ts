@@ -159,7 +159,7 @@ describePlan("sso details: the production plan in full", "prod", ({ res, the, ur
             clientTimeout: "5",
             password: SECRET,
             realm: "master",
-            url: "https://sso.platform.acme.example",
+            url: "https://sso-admin.platform.acme.example",
             username: "platform-bootstrap-admin",
         });
         const realm = the("platform-sso-realm-realm");

@@ -212,17 +212,32 @@ describeStacks((stack) => `sso: Keycloak and the realm in stack ${stack}`, "plat
         assert.deepStrictEqual([cert.secretName, cert.issuerRef.name, cert.dnsNames[2]], ["keycloak-server-tls", "keycloak-ca", "keycloak-service.keycloak.svc"]);
     });
 
-    it("configures the realm through a provider that resolves only once sso.<domain> answers from the runner", () => {
+    it("configures the realm through a provider that logs in on sso-admin, once it answers from the runner and the master realm step ran", () => {
         const provider = named(res(), "platform-sso-realm-provider");
-        assert.deepStrictEqual([inputs(provider).url, inputs(provider).realm, inputs(provider).username, inputs(provider).password], [`https://sso.${domain}`, "master", "platform-bootstrap-admin", "[secret]"]);
-        const gate = named(res(), "platform-sso-keycloak-ready");
-        assert.ok(provider.dependencies.includes(gate.urn), "provider does not wait for the gate");
-        assert.deepStrictEqual([inputs(gate).interpreter, inputs(gate).environment], [["node", "-e"], { URL: `https://sso.${domain}/realms/master`, TIMEOUT_SECONDS: "900" }]);
+        assert.deepStrictEqual([inputs(provider).url, inputs(provider).realm, inputs(provider).username, inputs(provider).password], [`https://sso-admin.${domain}`, "master", "platform-bootstrap-admin", "[secret]"]);
+        const gate = named(res(), "platform-sso-keycloak-admin-ready");
+        const step = named(res(), "platform-sso-realm-master-defenses");
+        for (const before of [gate, step]) assert.ok(provider.dependencies.includes(before.urn), `provider does not wait for ${before.name}`);
+        assert.deepStrictEqual([inputs(gate).interpreter, inputs(gate).environment], [["node", "-e"], { URL: `https://sso-admin.${domain}/admin/master/console/`, TIMEOUT_SECONDS: "900" }]);
         const route = ofType(res(), "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute")[0];
-        for (const dep of [server(), route]) assert.ok(gate.dependsOn.includes(dep.urn), `gate does not wait for ${dep.name}`);
         // DNS is published while Keycloak starts: the route does not wait for the server.
         assert.ok(!route.dependsOn.includes(server().urn));
         for (const r of res().filter((x) => x.type.startsWith("keycloak:") && x.custom)) assert.strictEqual(r.provider, provider.urn, r.name);
+    });
+
+    it("serves the master realm on sso.<domain> as a 404 from the gateway", () => {
+        const route = inputs(named(res(), "keycloak-sso-route")).spec;
+        assert.deepStrictEqual(route.rules.map((r: any) => [r.matches.map((m: any) => m.path.value), r.backendRefs ? "keycloak" : r.filters[0].extensionRef.name]), [
+            [["/realms", "/resources", "/.well-known"], "keycloak"],
+            [["/realms/master"], "sso-not-found"],
+        ]);
+        assert.deepStrictEqual(inputs(named(res(), "keycloak-sso-not-found")).spec, { directResponse: { statusCode: 404 } });
+    });
+
+    it("opens the realm's consumers only once its issuer answers on the public name", () => {
+        const gate = named(res(), "platform-sso-realm-issuer-ready");
+        assert.deepStrictEqual(inputs(gate).environment, { URL: `https://sso.${domain}/realms/platform`, TIMEOUT_SECONDS: "900" });
+        assert.ok(gate.dependsOn.includes(named(res(), "platform-sso-realm-realm").urn));
     });
 
     it("secures the realm (TLS, brute force, events) with the stack's lifetimes, protected in production", () => {

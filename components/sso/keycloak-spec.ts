@@ -26,6 +26,18 @@ export const KEYCLOAK_OPERATOR_REPOSITORY = "https://github.com/keycloak/keycloa
  */
 export const KEYCLOAK_PUBLIC_PATHS = ["/realms", "/resources", "/.well-known"] as const;
 
+/**
+ * What sso.<domain> answers with a 404 from the gateway itself although a public path takes it: the master realm,
+ * whose logins are the bootstrap administrator's (Pulumi's). Its brute-force detection disables a user after 5
+ * failures for up to 15 minutes and refuses even the right password meanwhile (Keycloak 26.x
+ * BruteForceProtector/BruteForceTest.testGrantInvalidPassword; the server admin guide, "Brute force detection",
+ * warns this lets anyone lock an account out): anyone could keep `pulumi up` out for good. Its logins go to
+ * sso-admin.<domain> instead, which only the stack's admin CIDRs reach. Envoy matches the path after its own
+ * normalisation (dot segments, merged slashes); that it also covers every escaped spelling of `master` is not
+ * checked offline (README, "Single sign-on").
+ */
+export const KEYCLOAK_PUBLIC_BLOCKED_PATHS = ["/realms/master"] as const;
+
 export function operatorKustomization(version: string): string {
     return `${KEYCLOAK_OPERATOR_REPOSITORY}/tree/${version}/kubernetes`;
 }

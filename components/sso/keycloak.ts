@@ -16,6 +16,7 @@ import {
     KEYCLOAK_DB_SECRET,
     KEYCLOAK_HTTPS_PORT,
     KEYCLOAK_NAME,
+    KEYCLOAK_PUBLIC_BLOCKED_PATHS,
     KEYCLOAK_PUBLIC_PATHS,
     KEYCLOAK_ROOT_ISSUER,
     KEYCLOAK_SERVICE,
@@ -56,13 +57,14 @@ export interface KeycloakArgs {
  * CR on the RDS database, TLS to the pods from the layer's private CA, published on sso.<domain>.
  */
 export class Keycloak extends pulumi.ComponentResource {
-    /** https://sso.<domain>: the public base of every issuer URL. */
+    /** https://sso.<domain>: the public base of every issuer URL (not of the master realm's: see KEYCLOAK_PUBLIC_BLOCKED_PATHS). */
     public readonly publicUrl: string;
-    /** The same URL, resolved only once it answers from where `pulumi up` runs (for the Keycloak provider's logins). */
-    public readonly readyUrl: pulumi.Output<string>;
     /** https://sso-admin.<domain>: the admin console and admin API, reachable only from the stack's admin CIDRs. */
     public readonly adminUrl: string;
-    /** The admin URL, resolved only once the console answers there from where `pulumi up` runs (the provider's adminUrl). */
+    /**
+     * The admin URL, resolved only once the console answers there from where `pulumi up` runs: where the Keycloak
+     * provider and the master realm step log in (the master realm is served there only) and call the admin API.
+     */
     public readonly readyAdminUrl: pulumi.Output<string>;
     public readonly adminUsername = KEYCLOAK_ADMIN_USERNAME;
     /** Generated; a Pulumi secret. */
@@ -119,14 +121,16 @@ export class Keycloak extends pulumi.ComponentResource {
         const budget = keycloakDisruptionBudget(ns, args.settings.instances);
         if (budget) new k8s.policy.v1.PodDisruptionBudget(`${name}-disruption-budget`, budget, { ...k8sOpts, dependsOn: [namespace] });
 
-        // Public: only the paths Keycloak's guide exposes. The rest of Keycloak (the admin console and admin API above
-        // all) only on sso-admin.<domain>, which the ingress layer opens to the stack's `allowedCidrs.sso-admin` alone.
+        // Public: only the paths Keycloak's guide exposes, less the master realm (a 404 from Envoy). The rest of Keycloak
+        // (the admin console, the admin API and the master realm's logins) only on sso-admin.<domain>, which the
+        // ingress layer opens to the stack's `allowedCidrs.sso-admin` alone.
         const service = { namespace: ns, serviceName: KEYCLOAK_SERVICE, servicePort: KEYCLOAK_HTTPS_PORT };
         const route = args.ingress.publishService(
             {
                 ...service,
                 name: "sso",
                 paths: [...KEYCLOAK_PUBLIC_PATHS],
+                blockedPaths: [...KEYCLOAK_PUBLIC_BLOCKED_PATHS],
                 backendTls: { caSecretName: KEYCLOAK_TLS_SECRET, hostname: `${KEYCLOAK_SERVICE}.${ns}.svc` },
             },
             // Not after the server: external-dns publishes the name while Keycloak starts.
@@ -134,9 +138,9 @@ export class Keycloak extends pulumi.ComponentResource {
         );
         // No BackendTLSPolicy of its own: the public route's targets the Service, so this route's traffic is TLS too.
         const adminRoute = args.ingress.publishService({ ...service, name: KEYCLOAK_ADMIN_HOST_LABEL }, { parent: this, dependsOn: [namespace, certificate, route] });
-        // Open once both names answer from the runner: DNS published, certificate issued, Keycloak Ready, and for the
-        // admin name the runner inside the admin CIDRs (a 403 from the gateway keeps the gate closed until it times out).
-        this.readyUrl = urlGate(`${name}-ready`, { url: `${this.publicUrl}/realms/master`, baseUrl: this.publicUrl, dependsOn: [this.server, route] }, { parent: this }).url;
+        // Open once the admin name answers from the runner: DNS published, certificate issued, Keycloak Ready, the runner
+        // inside the admin CIDRs (a 403 from the gateway keeps the gate closed until it times out). The public name is
+        // gated by the realm's issuer (SsoRealm.issuerReady): sso.<domain> serves no realm before the platform realm.
         this.readyAdminUrl = urlGate(
             `${name}-admin-ready`,
             { url: `${this.adminUrl}/admin/master/console/`, baseUrl: this.adminUrl, dependsOn: [this.server, adminRoute] },

@@ -62,7 +62,8 @@ export function realmSecurity(realm: SsoConfig["realm"]) {
 
 /**
  * Brute-force detection of every realm the platform runs (the platform realm and master): temporary lockouts only,
- * so guessing can lock an account out for at most 15 minutes, never for good.
+ * each at most 15 minutes. Whoever can send logins can renew one every 15 minutes (keep an account locked): the
+ * master realm, whose only user is Pulumi's, is therefore served on the admin name only (KEYCLOAK_PUBLIC_BLOCKED_PATHS).
  */
 export const BRUTE_FORCE_DETECTION = {
     permanentLockout: false,
@@ -92,6 +93,20 @@ export function masterRealmDefenses() {
         quickLoginCheckMilliSeconds: b.quickLoginCheckMilliSeconds,
         minimumQuickLoginWaitSeconds: b.minimumQuickLoginWaitSeconds,
     };
+}
+
+/**
+ * Everything the master realm step sets: the brute-force settings, and the admin URL as the master realm's
+ * `frontendUrl`. Keycloak 26.x (hostname v2, services/.../url/HostnameV2Provider.java: a realm's `frontendUrl`
+ * attribute comes before `hostname` for FRONTEND URLs; ADMIN URLs are `hostname-admin`) then issues master tokens
+ * as https://sso-admin.<domain>/realms/master and serves the master realm's login pages and endpoints under the
+ * admin name, where the admin console (loaded from `hostname-admin`) logs in: with `hostname` alone the console
+ * sends the browser to the master realm under the public name (keycloak-ui#2703; keycloak#42254, #45390 and
+ * #32458 for 25.x/26.x), which sso.<domain> answers with a 404. The step merges `attributes` into the realm's own
+ * (MASTER_REALM_SCRIPT): Keycloak drops every attribute a PUT's `attributes` leaves out.
+ */
+export function masterRealmSettings(adminUrl: string) {
+    return { ...masterRealmDefenses(), attributes: { frontendUrl: adminUrl } };
 }
 
 /** Login and admin events, kept for the configured time and written to the log (where the log collector reads them). */

@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as keycloak from "@pulumi/keycloak";
 import * as random from "@pulumi/random";
+import * as command from "@pulumi/command";
+import { urlGate } from "../shared/readiness";
 import { masterRealmDefensesCommand } from "./master-realm";
 import type { SsoConfig } from "../../stacks/schema-sso";
 import { PLATFORM_GROUPS } from "../../stacks/schema-sso";
@@ -20,10 +22,13 @@ import {
 const PKCE_METHOD = "S256";
 
 export interface SsoRealmArgs {
-    /** Where `pulumi up` logs in to Keycloak (the public realm endpoints); resolves only once they answer there. */
-    readonly keycloakUrl: pulumi.Input<string>;
-    /** Where `pulumi up` reaches the admin API (sso-admin.<domain>); resolves only once it answers there. */
+    /**
+     * Where `pulumi up` logs in to the master realm and reaches the admin API (sso-admin.<domain>); resolves only once
+     * it answers there. The public name does not serve the master realm (KEYCLOAK_PUBLIC_BLOCKED_PATHS).
+     */
     readonly keycloakAdminUrl: pulumi.Input<string>;
+    /** The same URL as known at plan time: the master realm's frontendUrl. */
+    readonly adminUrl: string;
     /** The public base URL tokens are issued under (https://sso.<domain>). */
     readonly publicUrl: string;
     readonly adminUsername: string;
@@ -68,6 +73,8 @@ export class SsoRealm extends pulumi.ComponentResource implements TenantGroups {
     public readonly provider: keycloak.Provider;
     public readonly realm: keycloak.Realm;
     public readonly issuerUrl: string;
+    /** Opens once the realm's issuer answers on the public name from the runner (what EKS and Vault read at configure time). */
+    public readonly issuerReady: command.local.Command;
     public readonly groups: Readonly<Record<(typeof PLATFORM_GROUPS)[number], keycloak.Group>>;
     public readonly clients: Readonly<Record<PlatformClientName, OidcClient>>;
     private readonly name: string;
@@ -77,13 +84,22 @@ export class SsoRealm extends pulumi.ComponentResource implements TenantGroups {
         super("platform:sso:Realm", name, {}, opts);
         this.name = name;
         this.issuerUrl = issuerUrl(args.publicUrl, args.settings.name);
-        // The URLs resolve only after Keycloak answers on both: the provider logs in at configure time (pulumi/pulumi#8917).
-        // It logs in at `url` and sends every admin API call to `adminUrl` (terraform-provider-keycloak v5.9.0,
-        // keycloak/keycloak_client.go: authUrl from url, baseUrl from adminUrl), which only the admin CIDRs reach.
+        // The master realm's step first: it moves the master realm's frontendUrl (so its issuer) to the admin name, and a
+        // token issued before that would be refused by the admin API (its issuer no longer the realm's).
+        const master = masterRealmDefensesCommand(
+            `${name}-master-defenses`,
+            { adminUrl: args.keycloakAdminUrl, frontendUrl: args.adminUrl, adminUsername: args.adminUsername, adminPassword: args.adminPassword },
+            { parent: this },
+        );
+        // The URLs resolve only after Keycloak answers on the admin name and the step ran: the provider logs in at
+        // configure time (pulumi/pulumi#8917). It logs in at `url` and sends every admin API call to `adminUrl`
+        // (terraform-provider-keycloak v5.9.0, keycloak/keycloak_client.go: authUrl from url, baseUrl from adminUrl):
+        // both the admin name, which only the admin CIDRs reach.
+        const afterMaster = pulumi.all([master.stdout, args.keycloakAdminUrl]).apply(([, url]) => url);
         this.provider = new keycloak.Provider(
             `${name}-provider`,
             {
-                url: args.keycloakUrl,
+                url: afterMaster,
                 adminUrl: args.keycloakAdminUrl,
                 realm: "master",
                 clientId: "admin-cli",
@@ -92,13 +108,10 @@ export class SsoRealm extends pulumi.ComponentResource implements TenantGroups {
             },
             { parent: this },
         );
-        masterRealmDefensesCommand(
-            `${name}-master-defenses`,
-            { keycloakUrl: args.keycloakUrl, adminUrl: args.keycloakAdminUrl, adminUsername: args.adminUsername, adminPassword: args.adminPassword },
-            { parent: this },
-        );
         this.child = { parent: this, provider: this.provider };
         this.realm = new keycloak.Realm(`${name}-realm`, { ...realmSecurity(args.settings), displayName: `Platform (${args.domain})` }, { ...this.child, protect: args.protect });
+        // The public name serves no realm before this one (the master realm is blocked there): its issuer is the gate.
+        this.issuerReady = urlGate(`${name}-issuer-ready`, { url: this.issuerUrl, baseUrl: this.issuerUrl, dependsOn: [this.realm] }, { parent: this }).gate;
         new keycloak.RealmEvents(`${name}-events`, { realmId: this.realm.id, ...realmEvents(args.settings) }, this.child);
 
         const group = (groupName: string) => new keycloak.Group(`${name}-group-${groupName}`, { realmId: this.realm.id, name: groupName }, this.child);

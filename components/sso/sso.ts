@@ -52,8 +52,8 @@ export class Sso extends pulumi.ComponentResource implements TenantGroups {
         this.realm = new SsoRealm(
             `${name}-realm`,
             {
-                keycloakUrl: this.keycloak.readyUrl,
                 keycloakAdminUrl: this.keycloak.readyAdminUrl,
+                adminUrl: this.keycloak.adminUrl,
                 publicUrl: this.keycloak.publicUrl,
                 adminUsername: this.keycloak.adminUsername,
                 adminPassword: this.keycloak.adminPassword,
@@ -70,7 +70,8 @@ export class Sso extends pulumi.ComponentResource implements TenantGroups {
         this.kubernetesClient = this.realm.clients.kubernetes;
         this.grafanaClient = this.realm.clients.grafana;
         this.argocdClient = this.realm.clients.argocd;
-        const realmReady = [this.realm];
+        // EKS and Vault fetch the issuer's discovery document when configured: after it answers on the public name.
+        const realmReady = [this.realm, this.realm.issuerReady];
         if (args.settings.clusterLogin === "Oidc") {
             this.clusterLogin = new ClusterLogin(
                 `${name}-cluster-login`,

@@ -58,12 +58,16 @@ function knownApps(resources: readonly PolicyResource[]): Apps {
     for (const r of resources.filter((x) => x.type === KEYCLOAK)) {
         const meta = (r.props.metadata ?? {}) as Obj;
         // The operator names the Service <name>-service. Keycloak's reverse-proxy guide ("Exposed path
-        // recommendations"): /admin/ (console and admin REST API), /metrics and /health must not be public.
+        // recommendations"): /admin/ (console and admin REST API), /metrics and /health must not be public. Nor the
+        // master realm: its users are the administrators, whom brute-force detection lets anyone who can send
+        // logins keep locked out (Keycloak's server admin guide, "Brute force detection"), and the admin console
+        // logs in there.
         add(meta.namespace, [`${meta.name}-service`], {
             app: "Keycloak",
             authentication: "Keycloak login",
             sensitivePaths: [
                 { path: "/admin", what: "Keycloak's admin console and admin API" },
+                { path: "/realms/master", what: "Keycloak's master realm (the administrators' logins)" },
                 { path: "/metrics", what: "Keycloak's metrics" },
                 { path: "/health", what: "Keycloak's health endpoints" },
             ],
@@ -292,8 +296,9 @@ export function exposureProblems(all: readonly PublicPath[]): { path: PublicPath
         }
         for (const s of p.app.sensitivePaths) {
             // The most specific path both this match and the sensitive one take: the sensitive path itself, or this
-            // match's own prefix when it lies under it (a route of /admin/master only).
-            const probe = covers(p.match, s.path) ? s.path : p.match.type === "PathPrefix" && prefixCovers(s.path, p.match.value) ? p.match.value : undefined;
+            // match's own path when it lies under it (a prefix of /admin/master only, an exact master token endpoint).
+            const under = (p.match.type === "PathPrefix" || p.match.type === "Exact") && prefixCovers(s.path, p.match.value);
+            const probe = covers(p.match, s.path) ? s.path : under ? p.match.value : undefined;
             if (probe !== undefined && winner(all, p, probe) === p) problems.push({ path: p, problem: `${where}: ${s.what} (${s.path}) from anywhere${why}` });
         }
     }
@@ -303,7 +308,7 @@ export function exposureProblems(all: readonly PublicPath[]): { path: PublicPath
 export const publicExposurePolicy: StackValidationPolicy = {
     name: "public-gateway-exposure",
     description:
-        "On an internet-facing gateway, no route reaches an admin or metrics path (Keycloak /admin, Vault /v1/sys/metrics, ...) or a backend without authentication, unless a SecurityPolicy admits only named client CIDRs and the gateway sees client addresses.",
+        "On an internet-facing gateway, no route reaches an admin or metrics path (Keycloak /admin and /realms/master, Vault /v1/sys/metrics, ...) or a backend without authentication, unless a SecurityPolicy admits only named client CIDRs and the gateway sees client addresses.",
     enforcementLevel: "mandatory",
     validateStack: ({ resources }, report) => {
         for (const { path, problem } of exposureProblems(publicPaths(resources))) report(problem, path.route.urn);
