@@ -9,7 +9,7 @@ const LAYERS = {
     cluster: { mutate: ["components/cluster/**/*.ts"], spec: ["test/cluster.test.ts", "test/cluster-details.test.ts", "test/options.test.ts", "test/invariants.test.ts", "test/prerequisites.test.ts"] },
     storage: { mutate: ["components/storage/**/*.ts"], spec: ["test/storage.test.ts", "test/storage-details.test.ts", "test/backup.test.ts"] },
     backup: { mutate: ["components/backup/**/*.ts"], spec: ["test/backup.test.ts", "test/backup-details.test.ts", "test/storage-config.test.ts"] },
-    ingress: { mutate: ["components/ingress/**/*.ts"], spec: ["test/ingress.test.ts", "test/ingress-details.test.ts", "test/finalizer-cleanup.test.ts", "test/prerequisites.test.ts", "test/ingress-config.test.ts"] },
+    ingress: { mutate: ["components/ingress/**/*.ts"], spec: ["test/ingress.test.ts", "test/ingress-details.test.ts", "test/finalizer-cleanup.test.ts", "test/prerequisites.test.ts", "test/ingress-config.test.ts", "test/exposure.test.ts"] },
     // Shared helpers are pinned where each layer uses them: every layer's detail tests run against them.
     shared: {
         mutate: ["components/shared/**/*.ts", "components/platform/**/*.ts"],
@@ -39,10 +39,10 @@ const LAYERS = {
     },
     secrets: {
         mutate: ["components/secrets/**/*.ts"],
-        spec: ["test/secrets.test.ts", "test/secrets-details.test.ts", "test/secrets-bootstrap.test.ts", "test/secrets-config-as-code.test.ts", "test/secrets-external-secrets.test.ts", "test/chart-contract.test.ts", "test/policies.test.ts"],
+        spec: ["test/secrets.test.ts", "test/secrets-details.test.ts", "test/secrets-bootstrap.test.ts", "test/secrets-config-as-code.test.ts", "test/secrets-external-secrets.test.ts", "test/chart-contract.test.ts", "test/policies.test.ts", "test/exposure.test.ts"],
     },
-    policy: { mutate: ["policy/**/*.ts"], spec: ["test/policies.test.ts", "test/invariants.test.ts", "test/finalizer-cleanup.test.ts", "test/baseline-policies.test.ts", "test/teardown.test.ts"] },
-    sso: { mutate: ["components/sso/**/*.ts"], spec: ["test/sso.test.ts", "test/sso-brokers.test.ts", "test/sso-database.test.ts", "test/sso-details.test.ts"] },
+    policy: { mutate: ["policy/**/*.ts"], spec: ["test/policies.test.ts", "test/invariants.test.ts", "test/finalizer-cleanup.test.ts", "test/baseline-policies.test.ts", "test/teardown.test.ts", "test/exposure.test.ts", "test/argocd-projects.test.ts"] },
+    sso: { mutate: ["components/sso/**/*.ts"], spec: ["test/sso.test.ts", "test/sso-brokers.test.ts", "test/sso-database.test.ts", "test/sso-details.test.ts", "test/exposure.test.ts"] },
     observability: { mutate: ["components/observability/**/*.ts"], spec: ["test/observability.test.ts", "test/observability-details.test.ts"] },
     tenants: { mutate: ["components/tenants/**/*.ts", "components/policy/**/*.ts"], spec: ["test/tenants.test.ts", "test/tenants-details.test.ts", "test/delivery.test.ts"] },
     delivery: { mutate: ["components/delivery/**/*.ts", "components/registry/**/*.ts"], spec: ["test/delivery.test.ts", "test/delivery-details.test.ts", "test/chart-contract.test.ts"] },

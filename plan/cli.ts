@@ -1,4 +1,4 @@
-// npm run plan -- --stack dev [--json FILE] [--diff OTHER | --diff-file FILE] [--policy]
+// npm run plan -- --stack dev [--json FILE] [--diff OTHER | --diff-file FILE] [--policy] [--exposure]
 import * as fs from "fs";
 import { parseArgs } from "util";
 import { Plan, PlanError, planStack, PROJECT_DIR } from "./engine";
@@ -6,13 +6,14 @@ import { diffPlans, refusedMoves, refusedReplacements, renderDiff } from "./diff
 import { renderMermaid, renderSvg } from "./graph";
 import { costLines, planRegion, readPriceTable, renderCost } from "./cost";
 import { renderOutputs, renderTree, renderVersions } from "./render";
+import { renderExposure } from "./exposure";
 import * as path from "path";
 import { listStacks, readStackConfig, resolveSets, StackFileError } from "./stack-files";
 import { checkPolicies, renderViolations } from "./policy-runner";
 import { mapStack } from "./stack-trace";
 import { chartContractReport, renderChartContracts } from "./chart-contract";
 
-const USAGE = `usage: npm run plan -- --stack <name> [--json FILE] [--diff OTHER_STACK | --diff-file SAVED_PLAN.json] [--policy]
+const USAGE = `usage: npm run plan -- --stack <name> [--json FILE] [--diff OTHER_STACK | --diff-file SAVED_PLAN.json] [--policy] [--exposure]
 
 Evaluates the program for Pulumi.<name>.yaml offline (Pulumi mock runtime, no cloud, no CLI) and prints
 the component tree with resource counts and the stack outputs (secrets masked).
@@ -21,6 +22,8 @@ the component tree with resource counts and the stack outputs (secrets masked).
   --diff-file FILE   list what changes going from a saved plan (--json) to this stack
   --timings FILE     write the run's phase timings and peak memory as JSON (npm run bench:plan reads it)
   --policy           print only the policy pack's verdict (exit 1 on a mandatory violation)
+  --exposure         print what the internet-facing gateway publishes (hostname, path, backend, what authenticates
+                     it) as a Markdown table, then the policy verdict
   --cost             print the monthly floor cost by layer (on-demand prices of plan/prices.json; usage listed apart)
   --chart-fixtures DIR  read the pinned charts' values from DIR (<chart>-<version>/values.yaml) instead of
                      test/fixtures/charts: e.g. a chart bump's new values before they are committed
@@ -42,6 +45,7 @@ async function main(argv: string[]): Promise<number> {
                 set: { type: "string", multiple: true },
                 timings: { type: "string" },
                 policy: { type: "boolean" },
+                exposure: { type: "boolean" },
                 graph: { type: "string" },
                 cost: { type: "boolean" },
                 "chart-fixtures": { type: "string" },
@@ -118,7 +122,9 @@ async function main(argv: string[]): Promise<number> {
     const contracts = chartContractReport(plan.resources, args["chart-fixtures"] ?? path.join(PROJECT_DIR, "test", "fixtures", "charts"), PROJECT_DIR);
     const checked = performance.now();
     // --policy: the policy pack's verdict alone (the same rules `pulumi preview --policy-pack policy` runs).
-    if (!args.policy) {
+    // --exposure: the public surface instead of the tree, with the verdict (which includes the exposure rule's).
+    if (args.exposure) console.log(`${renderExposure(plan)}\n`);
+    else if (!args.policy) {
         console.log(renderTree(plan));
         console.log(renderOutputs(plan));
         console.log(`\n${renderVersions(plan)}\n`);

@@ -1,6 +1,6 @@
 // npm run new-stack -- <stack> --tier T --account ID --region R --domain D --admin ARN [--admin ARN] --owner EMAIL
 //   --cost-centre CC --cidr CIDR [--name PREFIX] [--viewer ARN]... [--zone-id Z] [--zone AZ]... [--replica-region R]
-//   [--public-cidr CIDR]... [--email EMAIL]
+//   [--public-cidr CIDR]... [--email EMAIL] --admin-cidr CIDR [--admin-cidr CIDR]...
 // Writes Pulumi.<stack>.yaml from the committed example of the same class (dev for development/staging, prod for
 // production), with every value a real stack must set replaced, validated by the program's own schema before it is
 // written. Refuses to overwrite an existing stack file.
@@ -34,6 +34,8 @@ export interface NewStackOptions {
     readonly replicaRegion?: string;
     /** Who may reach the cluster's public API endpoint; none: the endpoint is private only. */
     readonly publicCidrs?: readonly string[];
+    /** Who may reach the admin hostnames through the gateway (ingress.allowedCidrs): corporate egress, the pulumi up runners. */
+    readonly adminCidrs: readonly string[];
     /** ACME account contact; defaults to the owner. */
     readonly email?: string;
     /** The KMS key images are signed with, where the example verifies signatures with a key (production). */
@@ -63,6 +65,7 @@ export const PER_STACK_VALUES: readonly (readonly [string, string, string])[] = 
     ["ingress.hostedZone", "--zone-id (default: created here, Delegated)", "where DNS records go"],
     ["ingress.certificates.email", "--email (default: --owner)", "ACME account contact"],
     ["cluster.endpoint.publicAccessCidrs", "--public-cidr (repeat; none: private endpoint only)", "who may reach the cluster API"],
+    ["ingress.allowedCidrs", "--admin-cidr (repeat; for each hostname the example restricts)", "who may reach sso-admin.<domain> (and vault.<domain>)"],
     ["network.availabilityZones", "--zone (repeat; default: dropped, the region's first azCount zones)", "zone names differ per region"],
     ["backup.replicaRegion", "--replica-region (required where the example replicates)", "another region for the backup copy"],
     ["tenants.list", "(emptied)", "teams are onboarded per stack, by pull request"],
@@ -100,6 +103,9 @@ export function newStackFile(project: ProjectFile, options: NewStackOptions, exa
     set("cluster", ["endpoint", "publicAccess"], publicCidrs.length > 0);
     set("cluster", ["endpoint", "publicAccessCidrs"], [...publicCidrs]);
     set("cluster", ["endpoint", "privateAccess"], true);
+    // Likewise the admin hostnames: every name the example restricts is restricted to the CIDRs this stack names.
+    const restricted = (doc.getIn(["config", `${ns}:ingress`, "allowedCidrs"]) as YAML.YAMLMap | undefined)?.toJSON() as Record<string, unknown> | undefined;
+    for (const hostname of Object.keys(restricted ?? {})) set("ingress", ["allowedCidrs", hostname], [...options.adminCidrs]);
     if (options.zones?.length) set("network", ["availabilityZones"], [...options.zones]);
     else doc.deleteIn(["config", `${ns}:network`, "availabilityZones"]);
     const replicates = doc.hasIn(["config", `${ns}:backup`, "replicaRegion"]);
@@ -146,7 +152,7 @@ export function secretKeysIn(doc: YAML.Document, ns: string): ConfigKey[] {
 const USAGE = `usage: npm run new-stack -- <stack> --tier development|staging|production --account ID --region REGION
     --domain DOMAIN --admin ROLE_ARN [--admin ...] [--viewer ARN ...] --owner EMAIL --cost-centre CC --cidr CIDR
     [--name PREFIX] [--zone-id HOSTED_ZONE_ID] [--zone AZ ...] [--replica-region REGION] [--public-cidr CIDR ...] [--email EMAIL]
-    [--signing-key KMS_KEY_ARN]`;
+    [--signing-key KMS_KEY_ARN] --admin-cidr CIDR [--admin-cidr ...]`;
 
 export function main(argv: string[], projectDir: string): number {
     let parsed;
@@ -168,6 +174,7 @@ export function main(argv: string[], projectDir: string): number {
                 "zone-id": { type: "string" },
                 zone: { type: "string", multiple: true },
                 "public-cidr": { type: "string", multiple: true },
+                "admin-cidr": { type: "string", multiple: true },
                 email: { type: "string" },
                 "replica-region": { type: "string" },
                 "signing-key": { type: "string" },
@@ -179,7 +186,7 @@ export function main(argv: string[], projectDir: string): number {
         return 2;
     }
     const { values, positionals } = parsed;
-    const missing = ["tier", "account", "region", "domain", "admin", "owner", "cost-centre", "cidr"].filter((k) => values[k as keyof typeof values] === undefined);
+    const missing = ["tier", "account", "region", "domain", "admin", "owner", "cost-centre", "cidr", "admin-cidr"].filter((k) => values[k as keyof typeof values] === undefined);
     if (positionals.length !== 1 || missing.length > 0) {
         console.error(`${positionals.length !== 1 ? "expected one stack name" : `missing: ${missing.map((m) => `--${m}`).join(", ")}`}\n\n${USAGE}`);
         return 2;
@@ -216,6 +223,7 @@ export function main(argv: string[], projectDir: string): number {
                 zones: values.zone,
                 replicaRegion: values["replica-region"],
                 publicCidrs: values["public-cidr"],
+                adminCidrs: values["admin-cidr"]!,
                 email: values.email,
                 signingKey: values["signing-key"],
             },

@@ -19,6 +19,7 @@ import {
 } from "./rules/invariants";
 import { singleDefaultStorageClassPolicy } from "./rules/storage-classes";
 import { retainedAdoptablePolicy, teardownPolicy } from "./rules/teardown";
+import { publicExposurePolicy } from "./rules/exposure";
 import {
     databaseBaselinePolicy,
     eksControlPlanePolicy,
@@ -52,6 +53,7 @@ export const PLATFORM_POLICIES: Policies = [
     deleteBeforeReplacePolicy,
     securityGroupExposurePolicy,
     eksEndpointExposurePolicy,
+    publicExposurePolicy,
     eksControlPlanePolicy,
     databaseBaselinePolicy,
     logRetentionPolicy,

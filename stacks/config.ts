@@ -33,7 +33,7 @@ export function parsePlatformConfig(
         const entry: { type: string; secret?: true } = configKeys[key as ConfigKey];
         const type = entry.type;
         // An optional secret's empty default from Pulumi.yaml (never ciphertext, see there): the key is not set.
-        if (entry.secret && isUnsetSecret(stored)) continue;
+        if (entry.secret && !isSecret(fullKey) && isUnsetSecret(stored)) continue;
         if (entry.secret && !isSecret(fullKey)) {
             problems.push(`${fullKey}: expected a secret value (set it with pulumi config set --secret); got a plaintext value`);
             unreadable.add(key);

@@ -9,10 +9,11 @@ import {
     LOAD_BALANCER_SCHEMES,
     ZONE_SPREAD,
 } from "../components/ingress/constants";
-import { chartVersion, Issue, oneOf } from "./schema-common";
+import { chartVersion, ipv4Cidr, Issue, oneOf } from "./schema-common";
 
 const domain = z.string().regex(DOMAIN_PATTERN, "expected a lower-case DNS name like platform.example.com (no trailing dot, no wildcard)");
 const zoneId = z.string().regex(HOSTED_ZONE_ID_PATTERN, "expected a Route 53 hosted zone id like Z0123456789ABCDEFGHIJ");
+const clientCidrs = z.array(ipv4Cidr).min(1, "expected at least one CIDR");
 
 export const ingressSchema = z.strictObject({
     domain: domain.describe("Apex of the platform's names: services are published as <name>.<domain>."),
@@ -44,6 +45,12 @@ export const ingressSchema = z.strictObject({
             zoneSpread: z.enum(ZONE_SPREAD, oneOf(ZONE_SPREAD)).default("ScheduleAnyway"),
         })
         .prefault({}),
+    allowedCidrs: z
+        .strictObject({
+            "sso-admin": clientCidrs.describe("Keycloak's admin console and admin API at sso-admin.<domain> (never public)"),
+            vault: clientCidrs.optional().describe("vault.<domain>; left out: anyone, with a Vault token"),
+        })
+        .describe("client CIDRs that alone reach each name through the gateway, the pulumi up runners included"),
     controllerReplicas: z.number().int().min(1, "expected 1 to 3").max(3, "expected 1 to 3").default(2),
     charts: z.strictObject({
         envoyGateway: chartVersion("v").describe("envoyproxy gateway-helm and gateway-crds-helm (same release)."),
@@ -73,9 +80,16 @@ export function checkIngress(ingress: IngressConfig, ctx: { production: boolean 
         if (ingress.certificates.issuer !== "letsencrypt-production") {
             issue(at("certificates", "issuer"), "expected letsencrypt-production in production (staging certificates are untrusted)", ingress.certificates.issuer);
         }
+        for (const [name, cidrs] of Object.entries(ingress.allowedCidrs)) {
+            const open = (cidrs ?? []).filter(isOpenCidr);
+            if (open.length > 0) issue(at("allowedCidrs", name), `expected specific CIDRs in production, not ${open.join(", ")} (the whole internet)`, cidrs);
+        }
         if (ingress.controllerReplicas < 2) issue(at("controllerReplicas"), "expected at least 2 in production", ingress.controllerReplicas);
         if (ingress.externalDns.policy !== "upsert-only") {
             issue(at("externalDns", "policy"), "expected upsert-only in production (external-dns must never delete records there)", ingress.externalDns.policy);
         }
     }
 }
+
+/** A range that holds every IPv4 address: as good as no client-CIDR policy. */
+export const isOpenCidr = (cidr: string): boolean => cidr.endsWith("/0");

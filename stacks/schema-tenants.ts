@@ -122,7 +122,7 @@ export function resolveTenants(
 }
 
 /** First labels of the hostnames the platform publishes itself (Ingress.publishService): never a tenant's. */
-export const PLATFORM_HOST_LABELS = ["vault", "sso", "grafana", "argocd"] as const;
+export const PLATFORM_HOST_LABELS = ["vault", "sso", "sso-admin", "grafana", "argocd"] as const;
 
 /** The name a tenant's data lives under (stable across renames). */
 export const tenantDataName = (t: Pick<TenantConfig, "name" | "dataName">): string => t.dataName ?? t.name;

@@ -38,7 +38,7 @@ const PROD_OUTPUTS: Record<string, Record<string, unknown>> = {
     "platform-secrets-config": {"kvMount": "platform"},
     "platform-secrets-external-secrets": {"storeName": "platform-vault"},
     "platform-sso-database": {"address": "platform-sso-database-instance.offlineplan.eu-west-1.rds.amazonaws.com"},
-    "platform-sso-keycloak": {"publicUrl": "https://sso.platform.acme.example"},
+    "platform-sso-keycloak": {"publicUrl": "https://sso.platform.acme.example", "adminUrl": "https://sso-admin.platform.acme.example"},
     "platform-sso-realm": {"issuerUrl": "https://sso.platform.acme.example/realms/platform"},
     "platform-sso-cluster-login": {"identityProviderArn": "arn:aws:eks:eu-west-1:222222222222:identityproviderconfig/platform-sso-cluster-login-identity-provider"},
     "platform-backup-bucket": {"arn": "arn:aws:s3:::acme-prod-velero-222222222222-eu-west-1", "bucketName": "acme-prod-velero-222222222222-eu-west-1", "kmsKeyArn": "arn:aws:kms:eu-west-1:222222222222:key/platform-storage-objects-key", "replicaAccessPolicyArn": "arn:aws:iam::222222222222:policy/platform-backup-bucket-replica-access"},

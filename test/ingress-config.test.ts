@@ -2,7 +2,7 @@ import * as assert from "assert";
 import { parsePlatformConfig } from "../stacks/config";
 import { PROJECT_DIR } from "../plan/engine";
 import { readStackConfig } from "../plan/stack-files";
-import { BadInput, itRejects } from "./helpers";
+import { BadInput, ExactBadInput, itRejects, itRejectsExactly } from "./helpers";
 
 const dev = readStackConfig(PROJECT_DIR, "dev").config;
 const prod = readStackConfig(PROJECT_DIR, "prod").config;
@@ -52,8 +52,46 @@ const badInputs: BadInput[] = [
     ["certificates section missing", ingress({ certificates: undefined }), ["platform:ingress.certificates", "required key is missing"]],
 ];
 
+const cidrs = (allowedCidrs: unknown, base: Raw = dev) => ingress({ allowedCidrs }, base);
+const ADMIN = ["198.51.100.0/24"];
+/** Who may reach which name: every message in full. */
+const allowedCidrsProblems: ExactBadInput[] = [
+    ["no allowedCidrs at all (the admin console is never public)", ingress({ allowedCidrs: undefined }), ["platform:ingress.allowedCidrs: required key is missing; expected a mapping (client CIDRs that alone reach each name through the gateway, the pulumi up runners included)"]],
+    ["no CIDRs for the admin console", cidrs({ vault: ADMIN }), ["platform:ingress.allowedCidrs.sso-admin: required key is missing; expected a list (Keycloak's admin console and admin API at sso-admin.<domain> (never public))"]],
+    ["an empty list for the admin console", cidrs({ "sso-admin": [] }), ["platform:ingress.allowedCidrs.sso-admin: expected at least one CIDR; got []"]],
+    ["an empty list for Vault (leave the key out to publish it to all)", cidrs({ "sso-admin": ADMIN, vault: [] }), ["platform:ingress.allowedCidrs.vault: expected at least one CIDR; got []"]],
+    ["a CIDR with host bits", cidrs({ "sso-admin": ["198.51.100.7/24"] }), ['platform:ingress.allowedCidrs.sso-admin[0]: expected a network address (host bits zero), e.g. 198.51.100.0/24; got "198.51.100.7/24"']],
+    ["an address without a prefix length", cidrs({ "sso-admin": ["198.51.100.7"] }), ['platform:ingress.allowedCidrs.sso-admin[0]: expected an IPv4 CIDR block like 10.0.0.0/16; got "198.51.100.7"']],
+    [
+        "a name the platform does not restrict",
+        cidrs({ "sso-admin": ADMIN, grafana: ADMIN }),
+        ['platform:ingress.allowedCidrs.grafana: unknown key; expected one of: sso-admin, vault'],
+    ],
+    [
+        "the admin console open to the internet in production",
+        cidrs({ "sso-admin": ["0.0.0.0/0"], vault: ADMIN }, prod),
+        ['platform:ingress.allowedCidrs.sso-admin: expected specific CIDRs in production, not 0.0.0.0/0 (the whole internet); got ["0.0.0.0/0"]'],
+    ],
+    [
+        "Vault open to the internet beside a specific range in production",
+        cidrs({ "sso-admin": ADMIN, vault: ["0.0.0.0/0", ...ADMIN] }, prod),
+        ['platform:ingress.allowedCidrs.vault: expected specific CIDRs in production, not 0.0.0.0/0 (the whole internet); got ["0.0.0.0/0","198.51.100.0/24"]'],
+    ],
+];
+
 describe("config: bad ingress input is rejected with key, value and expectation", () => {
     itRejects(badInputs, (raw) => parsePlatformConfig(raw, "platform"));
+
+    describe("allowedCidrs: every message in full", () => itRejectsExactly(allowedCidrsProblems, (raw) => parsePlatformConfig(raw, "platform")));
+
+    it("takes an open range outside production, where the stack writes it out (the exposure policy still judges what it opens)", () => {
+        assert.deepStrictEqual(parsePlatformConfig(cidrs({ "sso-admin": ADMIN, vault: ["0.0.0.0/0"] }), "platform").ingress.allowedCidrs, { "sso-admin": ADMIN, vault: ["0.0.0.0/0"] });
+    });
+
+    it("leaves Vault unrestricted when the stack does not name it, and takes a /32 for the admin console in production", () => {
+        const parsed = parsePlatformConfig(cidrs({ "sso-admin": ["203.0.113.10/32"] }, prod), "platform").ingress.allowedCidrs;
+        assert.deepStrictEqual([parsed["sso-admin"], parsed.vault], [["203.0.113.10/32"], undefined]);
+    });
 
     it("defaults the issuer to production (SSO's issuer must be trusted) and the DNS policy to sync", () => {
         const raw = ingress({ certificates: { email: "ops@acme.example" }, externalDns: undefined });

@@ -511,21 +511,67 @@ describePlan("ingress details: the production plan in full", "prod", ({ plan, re
 
     it("publishes each platform service on the HTTPS listener, waiting until the Gateway accepts the route", () => {
         const accepted = 'jsonpath={.status.parents[0].conditions[?(@.type=="Accepted")].status}=True';
-        const route = (name: string, namespace: string, backend: string, port: number) => ({
+        const prefixes = (...values: string[]) => values.map((value) => ({ path: { type: "PathPrefix", value } }));
+        const notFound = (name: string, ...paths: string[]) => ({
+            filters: [{ extensionRef: { group: "gateway.envoyproxy.io", kind: "HTTPRouteFilter", name: `${name}-not-found` }, type: "ExtensionRef" }],
+            matches: prefixes(...paths),
+        });
+        const route = (name: string, namespace: string, backend: string, port: number, paths: string[], ...blocked: object[]) => ({
             apiVersion: "gateway.networking.k8s.io/v1",
             kind: "HTTPRoute",
             metadata: { annotations: { "pulumi.com/waitFor": accepted }, name, namespace },
             spec: {
                 hostnames: [`${name}.${DOMAIN}`],
                 parentRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "platform", namespace: "platform-gateway", sectionName: "https" }],
-                rules: [{ backendRefs: [{ name: backend, port }], matches: [{ path: { type: "PathPrefix", value: "/" } }] }],
+                rules: [{ backendRefs: [{ name: backend, port }], matches: prefixes(...paths) }, ...blocked],
             },
         });
-        assert.deepStrictEqual(the("argocd-argocd-route"), route("argocd", "argocd", "argocd-server", 80));
-        assert.deepStrictEqual(the("monitoring-grafana-route"), route("grafana", "monitoring", "grafana", 80));
-        assert.deepStrictEqual(the("keycloak-sso-route"), route("sso", "keycloak", "keycloak-service", 8443));
-        assert.deepStrictEqual(the("vault-vault-route"), route("vault", "vault", "vault-active", 8200));
-        assert.deepStrictEqual(deps("monitoring-grafana-route"), [urn("platform-ingress-gateway"), urn("platform-observability-grafana")]);
+        assert.deepStrictEqual(the("argocd-argocd-route"), route("argocd", "argocd", "argocd-server", 80, ["/"]));
+        assert.deepStrictEqual(the("monitoring-grafana-route"), route("grafana", "monitoring", "grafana", 80, ["/"], notFound("grafana", "/metrics")));
+        // Keycloak's guide: only /realms/, /resources/ and /.well-known/ in public; everything else on the admin name.
+        assert.deepStrictEqual(the("keycloak-sso-route"), route("sso", "keycloak", "keycloak-service", 8443, ["/realms", "/resources", "/.well-known"]));
+        assert.deepStrictEqual(the("keycloak-sso-admin-route"), route("sso-admin", "keycloak", "keycloak-service", 8443, ["/"]));
+        assert.deepStrictEqual(the("vault-vault-route"), route("vault", "vault", "vault-active", 8200, ["/"], notFound("vault", "/v1/sys/metrics")));
+        for (const [name, namespace] of [["grafana", "monitoring"], ["vault", "vault"]]) {
+            assert.deepStrictEqual(the(`${namespace}-${name}-not-found`), {
+                apiVersion: "gateway.envoyproxy.io/v1alpha1",
+                kind: "HTTPRouteFilter",
+                metadata: { name: `${name}-not-found`, namespace },
+                spec: { directResponse: { statusCode: 404 } },
+            });
+        }
+        // The production stack's allowedCidrs: the admin console and Vault, each admitting those CIDRs only.
+        const clientCidrs = (name: string, namespace: string) => ({
+            apiVersion: "gateway.envoyproxy.io/v1alpha1",
+            kind: "SecurityPolicy",
+            metadata: { name: `${name}-client-cidrs`, namespace },
+            spec: {
+                authorization: { defaultAction: "Deny", rules: [{ action: "Allow", name: "allowed-client-cidrs", principal: { clientCIDRs: ["198.51.100.0/24", "203.0.113.10/32"] } }] },
+                targetRefs: [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute", name }],
+            },
+        });
+        assert.deepStrictEqual(the("keycloak-sso-admin-client-cidrs"), clientCidrs("sso-admin", "keycloak"));
+        assert.deepStrictEqual(the("vault-vault-client-cidrs"), clientCidrs("vault", "vault"));
+        assert.deepStrictEqual(
+            plan().resources.filter((r) => r.type === "kubernetes:gateway.envoyproxy.io/v1alpha1:SecurityPolicy").map((r) => r.name).sort(),
+            ["keycloak-sso-admin-client-cidrs", "vault-vault-client-cidrs"],
+        );
+        // What guards a route exists before it: its backend TLS policy, its 404 filter, its client-CIDR policy.
+        assert.deepStrictEqual(deps("monitoring-grafana-route"), [urn("platform-ingress-gateway"), urn("platform-observability-grafana"), urn("monitoring-grafana-not-found")]);
+        assert.deepStrictEqual(deps("vault-vault-route"), [
+            urn("platform-ingress-gateway"),
+            urn("platform-secrets-vault-vault"),
+            urn("vault-vault-backend-tls"),
+            urn("vault-vault-not-found"),
+            urn("vault-vault-client-cidrs"),
+        ]);
+        assert.deepStrictEqual(deps("keycloak-sso-admin-route"), [
+            urn("platform-ingress-gateway"),
+            urn("platform-sso-keycloak-namespace"),
+            urn("platform-sso-keycloak-server-certificate"),
+            urn("keycloak-sso-route"),
+            urn("keycloak-sso-admin-client-cidrs"),
+        ]);
         assert.strictEqual(res("monitoring-grafana-route").parent, urn("platform-observability"));
     });
 

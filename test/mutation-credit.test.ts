@@ -22,9 +22,11 @@ describe("mutation coverage: what a before hook runs counts for every test of it
 
 describe("mutation runs: tests of a time budget are skipped (a slower plan is not a killed mutant)", () => {
     it("knows the stack plans' budget test by its title, and no ordinary title", () => {
-        const stacks = fs.readFileSync(path.join(PROJECT_DIR, "test", "stacks.test.ts"), "utf8");
-        const budgets = [...stacks.matchAll(/it\("([^"]+)"/g)].map((m) => m[1]).filter(isTimeBudgetTest);
-        assert.deepStrictEqual(budgets, ["evaluates in under 5 seconds"]);
+        // Timings left the unit suite (npm run bench:plan measures them): no test file holds a budget any more.
+        const files = fs.readdirSync(path.join(PROJECT_DIR, "test")).filter((f) => f.endsWith(".test.ts"));
+        assert.ok(files.includes("stacks.test.ts"));
+        const budgets = files.flatMap((f) => [...fs.readFileSync(path.join(PROJECT_DIR, "test", f), "utf8").matchAll(/it\("([^"]+)"/g)].map((m) => m[1]).filter(isTimeBudgetTest));
+        assert.deepStrictEqual(budgets, []);
         assert.deepStrictEqual(["builds one explicit AWS provider", "keeps a name under 53 characters", "under 5 seconds"].filter(isTimeBudgetTest), []);
         assert.strictEqual(isTimeBudgetTest("answers in under 200 ms"), true);
     });

@@ -15,7 +15,7 @@ function scratchProject(): string {
     return dir;
 }
 
-const required = ["--account", "333333333333", "--region", "eu-central-1", "--domain", "qa.platform.example.org", "--admin", "arn:aws:iam::333333333333:role/PlatformAdmin"];
+const required = ["--account", "333333333333", "--region", "eu-central-1", "--domain", "qa.platform.example.org", "--admin", "arn:aws:iam::333333333333:role/PlatformAdmin", "--admin-cidr", "192.0.2.0/24"];
 const more = ["--owner", "team@example.org", "--cost-centre", "CC-QA", "--cidr", "10.40.0.0/16"];
 
 function run(dir: string, args: string[]): { code: number; stderr: string; stdout: string } {
@@ -63,6 +63,8 @@ describe("npm run new-stack: a validated stack file for a new environment", () =
         assert.strictEqual(cfg.ingress.domain, "qa.platform.example.org");
         assert.deepStrictEqual(cfg.ingress.hostedZone, { mode: "Delegated" });
         assert.strictEqual(cfg.ingress.certificates.email, "team@example.org");
+        // The dev example restricts only the admin console: so does the new stack, to its own CIDRs.
+        assert.deepStrictEqual(cfg.ingress.allowedCidrs, { "sso-admin": ["192.0.2.0/24"] });
         // Nothing of the example's account or domain is left behind.
         const text = fs.readFileSync(path.join(dir, "Pulumi.qa.yaml"), "utf8");
         assert.doesNotMatch(text, /111111111111|acme\.example|acme-dev/);
@@ -92,6 +94,8 @@ describe("npm run new-stack: a validated stack file for a new environment", () =
         assert.strictEqual(cfg.network.availabilityZones, undefined);
         assert.strictEqual(cfg.backup.replicaRegion, "eu-west-1");
         assert.deepStrictEqual(cfg.ingress.hostedZone, { mode: "Existing", zoneId: "Z0123456789ABC" });
+        // The prod example restricts Vault too: both names get the new stack's CIDRs, none of the example's.
+        assert.deepStrictEqual(cfg.ingress.allowedCidrs, { "sso-admin": ["192.0.2.0/24"], vault: ["192.0.2.0/24"] });
         assert.strictEqual(cfg.cluster.karpenter.amiVersion, "v20260714", "production keeps the example's pinned AMI");
         // Nothing of the example's account, domain, names or network is left behind.
         const text = fs.readFileSync(path.join(dir, "Pulumi.live.yaml"), "utf8");
@@ -119,7 +123,7 @@ describe("npm run new-stack: a validated stack file for a new environment", () =
 
     it("writes nothing when the schema refuses a value, and says which key and why", () => {
         const dir = scratchProject();
-        const r = run(dir, ["qa", "--tier", "development", "--account", "33", "--region", "eu-west-9", "--domain", "qa.example.org", "--admin", "arn:aws:iam::333333333333:role/A", ...more]);
+        const r = run(dir, ["qa", "--tier", "development", "--account", "33", "--region", "eu-west-9", "--domain", "qa.example.org", "--admin", "arn:aws:iam::333333333333:role/A", "--admin-cidr", "192.0.2.0/24", ...more]);
         assert.strictEqual(r.code, 1);
         assert.match(r.stderr, /platform:allowedAccountIds\[0\]: expected a 12-digit AWS account id; got "33"/);
         assert.match(r.stderr, /platform:region: expected a region AWS has .*; got "eu-west-9"/);
@@ -129,6 +133,8 @@ describe("npm run new-stack: a validated stack file for a new environment", () =
     it("refuses a missing option, an unknown tier or a bad stack name as usage errors", () => {
         const dir = scratchProject();
         assert.match(run(dir, ["qa", "--tier", "development", ...required]).stderr, /missing: --owner, --cost-centre, --cidr/);
+        const withoutAdminCidr = required.filter((a, i) => a !== "--admin-cidr" && required[i - 1] !== "--admin-cidr");
+        assert.match(run(dir, ["qa", "--tier", "development", ...withoutAdminCidr, ...more]).stderr, /missing: --admin-cidr/);
         assert.strictEqual(run(dir, ["qa", "--tier", "test", ...required, ...more]).code, 2);
         assert.match(run(dir, ["q a", "--tier", "development", ...required, ...more]).stderr, /stack name "q a": expected letters, digits/);
     });

@@ -1054,8 +1054,20 @@ const PROD_INPUTS: Record<string, Record<string, any>> = {
             "parentRefs": [
                 {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": "platform", "namespace": "platform-gateway", "sectionName": "https"},
             ],
-            "rules": [{"backendRefs": [{"name": "grafana", "port": 80}], "matches": [{"path": {"type": "PathPrefix", "value": "/"}}]}],
+            "rules": [
+                {"backendRefs": [{"name": "grafana", "port": 80}], "matches": [{"path": {"type": "PathPrefix", "value": "/"}}]},
+                {
+                    "filters": [{"extensionRef": {"group": "gateway.envoyproxy.io", "kind": "HTTPRouteFilter", "name": "grafana-not-found"}, "type": "ExtensionRef"}],
+                    "matches": [{"path": {"type": "PathPrefix", "value": "/metrics"}}],
+                },
+            ],
         },
+    },
+    "monitoring-grafana-not-found": {
+        "apiVersion": "gateway.envoyproxy.io/v1alpha1",
+        "kind": "HTTPRouteFilter",
+        "metadata": {"name": "grafana-not-found", "namespace": "monitoring"},
+        "spec": {"directResponse": {"statusCode": 404}},
     },
     "platform-observability-monitor-karpenter": {
         "apiVersion": "monitoring.coreos.com/v1",
@@ -1237,21 +1249,21 @@ const PROD_INPUTS: Record<string, Record<string, any>> = {
     },
     "platform-observability-monitor-vault": {
         "apiVersion": "monitoring.coreos.com/v1",
-        "kind": "ServiceMonitor",
+        "kind": "PodMonitor",
         "metadata": {"labels": {"app.kubernetes.io/part-of": "platform-observability"}, "name": "platform-vault", "namespace": "vault"},
         "spec": {
-            "endpoints": [
+            "namespaceSelector": {"matchNames": ["vault"]},
+            "podMetricsEndpoints": [
                 {
                     "interval": "30s",
                     "params": {"format": ["prometheus"]},
                     "path": "/v1/sys/metrics",
-                    "port": "https",
+                    "port": "metrics",
                     "scheme": "https",
                     "tlsConfig": {"ca": {"secret": {"key": "ca.crt", "name": "vault-server-tls"}}, "serverName": "vault.vault.svc"},
                 },
             ],
-            "namespaceSelector": {"matchNames": ["vault"]},
-            "selector": {"matchLabels": {"app.kubernetes.io/name": "vault", "vault-internal": "true"}},
+            "selector": {"matchLabels": {"app.kubernetes.io/instance": "vault", "app.kubernetes.io/name": "vault", "component": "server"}},
         },
     },
     "platform-observability-loki-bucket-lifecycle": {
@@ -1447,7 +1459,8 @@ const PROD_DEPENDS_ON: Record<string, string[]> = {
     "platform-observability-alloy-events": ["platform-observability-namespace", "platform-observability-prometheus-stack"],
     "platform-observability-alloy": ["platform-observability-namespace", "platform-observability-prometheus-stack"],
     "platform-observability-otel-collector": ["platform-observability-namespace", "platform-observability-prometheus-stack"],
-    "monitoring-grafana-route": ["platform-ingress-gateway", "platform-observability-grafana"],
+    "monitoring-grafana-route": ["platform-ingress-gateway", "platform-observability-grafana", "monitoring-grafana-not-found"],
+    "monitoring-grafana-not-found": ["platform-ingress-gateway", "platform-observability-grafana"],
     "platform-observability-loki-bucket-lifecycle": [],
     "platform-observability-tempo-bucket-lifecycle": [],
     "platform-observability-loki-identity-role": [],

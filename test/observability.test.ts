@@ -95,8 +95,10 @@ describe("observability: decisions", () => {
 
     it("scrapes Vault and Keycloak over TLS with their own CAs, from monitors in their own namespaces", () => {
         const vault = monitorSpec(SCRAPE_TARGETS.find((t) => t.name === "vault")!) as any;
-        assert.deepStrictEqual([vault.kind, vault.metadata.namespace, vault.spec.endpoints[0].scheme, vault.spec.endpoints[0].params], ["ServiceMonitor", "vault", "https", { format: ["prometheus"] }]);
-        assert.deepStrictEqual(vault.spec.endpoints[0].tlsConfig, { ca: { secret: { name: "vault-server-tls", key: "ca.crt" } }, serverName: "vault.vault.svc" });
+        // A PodMonitor: Vault's tokenless metrics listener is a port of the pods that no Service carries.
+        const endpoint = vault.spec.podMetricsEndpoints[0];
+        assert.deepStrictEqual([vault.kind, vault.metadata.namespace, endpoint.port, endpoint.path, endpoint.scheme, endpoint.params], ["PodMonitor", "vault", "metrics", "/v1/sys/metrics", "https", { format: ["prometheus"] }]);
+        assert.deepStrictEqual(endpoint.tlsConfig, { ca: { secret: { name: "vault-server-tls", key: "ca.crt" } }, serverName: "vault.vault.svc" });
         const proxy = monitorSpec(SCRAPE_TARGETS.find((t) => t.name === "envoy-proxy")!) as any;
         assert.deepStrictEqual([proxy.kind, proxy.spec.podMetricsEndpoints[0].path, proxy.spec.endpoints], ["PodMonitor", "/stats/prometheus", undefined]);
     });

@@ -70,7 +70,9 @@ describe("plan: reading stack files like the Pulumi CLI", () => {
         it("config: that is not a mapping gives one message, not one per character", () =>
             assert.throws(read("config: hello\n"), (e: Error) => e.message === `${file}: config: expected a mapping of keys (platform:name: ...); got "hello"`));
         it("a file that is a list", () => assert.throws(read("- a\n"), (e: Error) => e.message === `${file}: expected a mapping with a config: section; got ["a"]`));
-        it("an empty file is a stack without config", () => assert.deepStrictEqual(read("")().secretKeys, []));
+        // The CLI requires every declared key without a default: an empty stack file stops before the program runs.
+        it("an empty file is a stack without config, which the CLI refuses for the keys it requires", () =>
+            assert.throws(read(""), (e: Error) => e instanceof StackFileError && /^\S+Pulumi\.t\.yaml: Stack 't' is missing configuration values 'appDelivery', .* and 'tier'$/.test(e.message)));
     });
 
     it("names the available stacks when the stack file is missing", () => {

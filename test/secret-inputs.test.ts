@@ -47,6 +47,8 @@ const PROD_SECRETS: Record<string, Record<string, unknown>> = {
     "platform-sso-keycloak-admin-credentials": { stringData: { password: KEYCLOAK_ADMIN, username: "platform-bootstrap-admin" } },
     "platform-sso-keycloak-db-credentials": { stringData: { password: DATABASE, username: "keycloak" } },
     "platform-sso-realm-provider": { password: KEYCLOAK_ADMIN },
+    // The master realm's settings step logs in as the bootstrap administrator: its password alone is secret.
+    "platform-sso-realm-master-defenses": { "environment.ADMIN_PASSWORD": KEYCLOAK_ADMIN },
     "platform-sso-realm-client-grafana": { clientSecret: GRAFANA_CLIENT },
     "platform-sso-realm-client-vault": { clientSecret: VAULT_CLIENT },
     "platform-secrets-config-provider": { token: "hvs.offline-plan-root-token" },
@@ -67,7 +69,9 @@ describePlan("secret inputs: production, in full", "prod", ({ plan }) => {
             assert.ok(resource, name);
             assert.deepStrictEqual(resource.secretPaths, Object.keys(expected), "which inputs are secret");
             const revealed = secretInputs(resource);
-            assert.deepStrictEqual(Object.fromEntries(Object.keys(expected).map((k) => [k, revealed[k]])), expected);
+            // A secret path may be nested (one variable of an environment): read it leaf by leaf.
+            const at = (k: string) => k.split(".").reduce<any>((o, part) => o?.[part], revealed);
+            assert.deepStrictEqual(Object.fromEntries(Object.keys(expected).map((k) => [k, at(k)])), expected);
         });
     }
 });

@@ -113,9 +113,10 @@ describePlan("secrets details: the production plan in full", "prod", ({ plan, re
 
     it("runs the init Job's containers as non-root shells with the secret's address, scratch space and the CA", () => {
         const pod = the("platform-secrets-bootstrap-job").spec.template;
-        assert.deepStrictEqual(pod.metadata, { labels: { "app.kubernetes.io/name": "vault-init" } });
+        assert.deepStrictEqual(pod.metadata, { labels: { "app.kubernetes.io/name": "vault-init" }, annotations: { "karpenter.sh/do-not-disrupt": "true" } });
         const withoutScripts = (c: any) => ({ ...c, command: c.command.slice(0, 2) });
-        const aws = { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: "RuntimeDefault" } };
+        // One user for every container (the pod's): store must read what init wrote owner-only.
+        const aws = { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } };
         const env = [{ name: "SECRET_ARN", value: SECRET_ARN }, { name: "AWS_REGION", value: "eu-west-1" }, { name: "HOME", value: "/tmp" }];
         const scratch = [{ name: "bootstrap", mountPath: "/bootstrap" }, { name: "tmp", mountPath: "/tmp" }];
         const image = "public.ecr.aws/aws-cli/aws-cli:2.36.7";
@@ -126,7 +127,7 @@ describePlan("secrets details: the production plan in full", "prod", ({ plan, re
                 image: "hashicorp/vault:2.0.4",
                 command: ["/bin/sh", "-c"],
                 env: [{ name: "VAULT_CACERT", value: "/tls/ca.crt" }, { name: "HOME", value: "/tmp" }],
-                securityContext: { ...aws, runAsUser: 100 },
+                securityContext: aws,
                 volumeMounts: [...scratch, { name: "tls", mountPath: "/tls", readOnly: true }],
             },
         ]);
@@ -136,7 +137,13 @@ describePlan("secrets details: the production plan in full", "prod", ({ plan, re
             { name: "tmp", emptyDir: { sizeLimit: "16Mi" } },
             { name: "tls", secret: { secretName: "vault-server-tls", items: [{ key: "ca.crt", path: "ca.crt" }] } },
         ]);
-        assert.deepStrictEqual(pod.spec.securityContext, { runAsNonRoot: true, fsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } });
+        assert.deepStrictEqual(pod.spec.securityContext, { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } });
+        assert.deepStrictEqual(the("platform-secrets-bootstrap-disruption-budget"), {
+            apiVersion: "policy/v1",
+            kind: "PodDisruptionBudget",
+            metadata: { name: "vault-init", namespace: "vault" },
+            spec: { minAvailable: 1, selector: { matchLabels: { "app.kubernetes.io/name": "vault-init" } } },
+        });
     });
 
     it("unseals with a key only Vault's role may use, through a policy on that key", () => {
@@ -167,7 +174,9 @@ describePlan("secrets details: the production plan in full", "prod", ({ plan, re
         assert.deepStrictEqual([v.server.ha.raft.enabled, v.server.ha.raft.setNodeId], [true, true]);
         // HCL needs each block on its own line: one retry_join per server, each after a line break.
         const config: string = v.server.ha.raft.config;
-        assert.match(config, /^ui = true\ndisable_mlock = true\n\nlistener "tcp" \{\n/);
+        assert.match(config, /^ui = true\ndisable_mlock = true\n\n# The API: .*\nlistener "tcp" \{\n/);
+        // The tokenless metrics listener's port, on the pods only (what the PodMonitor scrapes by name).
+        assert.deepStrictEqual(v.server.extraPorts, [{ containerPort: 8210, name: "metrics" }]);
         assert.deepStrictEqual([config.split("\n  retry_join {\n").length - 1, config.split("retry_join {").length - 1], [3, 3]);
     });
 

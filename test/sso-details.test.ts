@@ -152,6 +152,7 @@ describePlan("sso details: the production plan in full", "prod", ({ res, the, ur
 
     it("configures the realm as the master realm's admin-cli, with the platform's display name", () => {
         assert.deepStrictEqual(the("platform-sso-realm-provider"), {
+            adminUrl: "https://sso-admin.platform.acme.example",
             clientId: "admin-cli",
             clientTimeout: "5",
             password: SECRET,

@@ -84,14 +84,14 @@ describe("sso: realm, client and server decisions", () => {
     });
 
     it("runs the pinned image behind the proxy, TLS only, no operator Ingress, the bootstrap admin from its Secret", () => {
-        const spec = keycloakSpec({ settings: { version: "26.7.3", instances: 2, zoneSpread: "DoNotSchedule" }, publicUrl: "https://sso.acme.example", database: DB });
+        const spec = keycloakSpec({ settings: { version: "26.7.3", instances: 2, zoneSpread: "DoNotSchedule" }, publicUrl: "https://sso.acme.example", adminUrl: "https://sso-admin.acme.example", database: DB });
         // The operator's own image: a custom one would start --optimized and ignore db, health and metrics.
         assert.ok(!("image" in spec), "spec.image set");
         assert.deepStrictEqual(
             [spec.instances, spec.hostname, spec.proxy, spec.http, spec.ingress, spec.bootstrapAdmin],
             [
                 2,
-                { hostname: "https://sso.acme.example", strict: true, backchannelDynamic: false },
+                { hostname: "https://sso.acme.example", admin: "https://sso-admin.acme.example", strict: true, backchannelDynamic: false },
                 { headers: "xforwarded" },
                 { tlsSecret: "keycloak-server-tls", httpEnabled: false },
                 { enabled: false },
@@ -153,13 +153,13 @@ describe("sso: the Keycloak CR against the operator's CRD (fields since 26.0; th
     for (const stack of ["dev", "prod"]) {
         it(`stack ${stack}: every field the spec sets exists with its type`, () => {
             const cfg = cfgOf(stack);
-            const spec = keycloakSpec({ settings: cfg.sso.keycloak, publicUrl: `https://sso.${cfg.ingress.domain}`, database: DB });
+            const spec = keycloakSpec({ settings: cfg.sso.keycloak, publicUrl: `https://sso.${cfg.ingress.domain}`, adminUrl: `https://sso-admin.${cfg.ingress.domain}`, database: DB });
             assert.deepStrictEqual(crdProblems(schema, { spec }), []);
         });
     }
 
     it("catches a misspelt or mistyped field (the check can fail)", () => {
-        const spec = keycloakSpec({ settings: { version: "26.7.3", instances: 1, zoneSpread: "ScheduleAnyway" }, publicUrl: "https://sso.x", database: DB });
+        const spec = keycloakSpec({ settings: { version: "26.7.3", instances: 1, zoneSpread: "ScheduleAnyway" }, publicUrl: "https://sso.x", adminUrl: "https://sso-admin.x", database: DB });
         const broken = { spec: { ...spec, hostnme: {}, instances: "2", http: { ...spec.http, tlsSecretName: "x" } } };
         assert.deepStrictEqual(crdProblems(schema, broken).sort(), ["spec.hostnme: unknown field (the API server would prune it)", "spec.http.tlsSecretName: unknown field (the API server would prune it)", "spec.instances: expected integer, got string"]);
     });

@@ -51,6 +51,7 @@ describe("the stack file's JSON Schema (docs/stack-config.schema.json)", () => {
                 owner: "platform-team@acme.example",
                 costCentre: "CC-PLAT-STG",
                 cidr: "10.40.0.0/16",
+                adminCidrs: ["192.0.2.0/24"],
             },
             fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8"),
             "Pulumi.staging.yaml",

@@ -31,8 +31,6 @@ for (const stack of ["dev", "prod"] as const) {
             plan = await committedPlan(stack);
         });
 
-        it("evaluates in under 5 seconds", () => assert.ok(plan.elapsedMs < 5000, `${plan.elapsedMs} ms`));
-
         it("builds one explicit AWS provider with region, pinned account and the platform's default tags", () => {
             const providers = ofType(plan.resources, "pulumi:providers:aws");
             assert.strictEqual(providers.length, 1);

@@ -187,9 +187,9 @@ const exactProblems: ExactBadInput[] = [
     ["a hostname ending like the domain", withTenants(dev, { ...TEAM, hostnames: ["xdev.platform.acme.example"] }), [`${T}[0].hostnames[0]: ${HOSTNAME}; got "xdev.platform.acme.example"`]],
     [
         "the hostnames the platform publishes",
-        withTenants(dev, { ...TEAM, hostnames: ["vault", "sso", "grafana", "argocd"].map((h) => `${h}.dev.platform.acme.example`) }),
-        ["vault", "sso", "grafana", "argocd"].map(
-            (h, i) => `${T}[0].hostnames[${i}]: expected a hostname the platform does not publish itself (vault, sso, grafana, argocd); got "${h}.dev.platform.acme.example"`,
+        withTenants(dev, { ...TEAM, hostnames: ["vault", "sso", "sso-admin", "grafana", "argocd"].map((h) => `${h}.dev.platform.acme.example`) }),
+        ["vault", "sso", "sso-admin", "grafana", "argocd"].map(
+            (h, i) => `${T}[0].hostnames[${i}]: expected a hostname the platform does not publish itself (vault, sso, sso-admin, grafana, argocd); got "${h}.dev.platform.acme.example"`,
         ),
     ],
     [

@@ -69,7 +69,7 @@ export function httpsRedirectRoute(namespace: string) {
 }
 
 export interface PublishedService {
-    /** First label of the hostname: <name>.<domain>. */
+    /** First label of the hostname (<name>.<domain>), and the route's name. */
     readonly name: string;
     readonly namespace: string;
     readonly serviceName: pulumi.Input<string>;
@@ -80,6 +80,10 @@ export interface PublishedService {
      * @default plain HTTP to the backend
      */
     readonly backendTls?: { readonly caSecretName: string; readonly hostname: string };
+    /** Path prefixes routed to the Service (element-wise: `/realms` takes `/realms/x`, not `/realmsx`). @default ["/"] */
+    readonly paths?: readonly string[];
+    /** Path prefixes the gateway answers with a 404 itself, never reaching the Service (the longer prefix wins). */
+    readonly blockedPaths?: readonly string[];
 }
 
 /** The BackendTLSPolicy (Gateway API v1, standard channel since v1.4) making the gateway speak verified TLS to a Service. */
@@ -95,11 +99,29 @@ export function backendTlsPolicySpec(s: PublishedService & { backendTls: NonNull
     };
 }
 
-/** The HTTPRoute publishing a Service at https://<name>.<domain> through the shared Gateway. */
 /** Pulumi waits until the shared Gateway has accepted the route (what depends on the hostname waits for that). */
 export const ROUTE_ACCEPTED = 'jsonpath={.status.parents[0].conditions[?(@.type=="Accepted")].status}=True';
 
+const ENVOY_GATEWAY_VERSION = "gateway.envoyproxy.io/v1alpha1";
+const prefixes = (paths: readonly string[]) => paths.map((value) => ({ path: { type: "PathPrefix", value } }));
+
+/** The HTTPRouteFilter a route's blocked paths point to: Envoy answers 404 itself (Envoy Gateway's direct response). */
+export function notFoundFilterSpec(s: Pick<PublishedService, "name" | "namespace">) {
+    return {
+        apiVersion: ENVOY_GATEWAY_VERSION,
+        kind: "HTTPRouteFilter",
+        metadata: { name: `${s.name}-not-found`, namespace: s.namespace },
+        spec: { directResponse: { statusCode: 404 } },
+    };
+}
+
+/**
+ * The HTTPRoute publishing a Service at https://<name>.<domain> through the shared Gateway: its paths to the Service,
+ * its blocked paths to a 404. Gateway API gives a request to the rule with the longest matching path prefix, so a
+ * blocked path under a published one is never forwarded.
+ */
 export function httpRouteSpec(s: PublishedService, domain: string, gatewayNamespace: string) {
+    const blocked = s.blockedPaths ?? [];
     return {
         apiVersion: GATEWAY_API_VERSION,
         kind: "HTTPRoute",
@@ -107,7 +129,32 @@ export function httpRouteSpec(s: PublishedService, domain: string, gatewayNamesp
         spec: {
             parentRefs: [{ group: GATEWAY_API_GROUP, kind: "Gateway", name: GATEWAY_NAME, namespace: gatewayNamespace, sectionName: HTTPS_LISTENER }],
             hostnames: [`${s.name}.${domain}`],
-            rules: [{ matches: [{ path: { type: "PathPrefix", value: "/" } }], backendRefs: [{ name: s.serviceName, port: s.servicePort }] }],
+            rules: [
+                { matches: prefixes(s.paths ?? ["/"]), backendRefs: [{ name: s.serviceName, port: s.servicePort }] },
+                ...(blocked.length > 0
+                    ? [{ matches: prefixes(blocked), filters: [{ type: "ExtensionRef", extensionRef: { group: "gateway.envoyproxy.io", kind: "HTTPRouteFilter", name: notFoundFilterSpec(s).metadata.name } }] }]
+                    : []),
+            ],
+        },
+    };
+}
+
+/**
+ * Only clients from these CIDRs reach the route; everyone else gets a 403 from Envoy. Envoy Gateway matches
+ * `clientCIDRs` against the client address Envoy resolved (internal/xds/translator/authorization.go@v1.9.0:
+ * SourceIPInput): with no ClientTrafficPolicy clientIPDetection the HTTP connection manager uses the downstream
+ * address and trusts no X-Forwarded-For (listener.go: use_remote_address, 0 trusted hops), and that address is the
+ * client's own through PROXY protocol or the NLB's client-IP preservation (nlbAnnotations), so it cannot be forged
+ * with a header.
+ */
+export function clientCidrPolicySpec(route: Pick<PublishedService, "name" | "namespace">, cidrs: readonly string[]) {
+    return {
+        apiVersion: ENVOY_GATEWAY_VERSION,
+        kind: "SecurityPolicy",
+        metadata: { name: `${route.name}-client-cidrs`, namespace: route.namespace },
+        spec: {
+            targetRefs: [{ group: GATEWAY_API_GROUP, kind: "HTTPRoute", name: route.name }],
+            authorization: { defaultAction: "Deny", rules: [{ name: "allowed-client-cidrs", action: "Allow", principal: { clientCIDRs: [...cidrs] } }] },
         },
     };
 }

@@ -6,10 +6,12 @@ import { PLATFORM_NAMESPACES, platformNamespace } from "../shared/namespaces";
 import { CHART_REPOSITORIES, GATEWAY_NAME, GATEWAY_READY_TIMEOUT, POD_READINESS_GATE_LABEL } from "./constants";
 import {
     backendTlsPolicySpec,
+    clientCidrPolicySpec,
     gatewayClassSpec,
     gatewaySpec,
     httpRouteSpec,
     httpsRedirectRoute,
+    notFoundFilterSpec,
     PublishedService,
 } from "./gateway-objects";
 import { HostedZone } from "./hosted-zone";
@@ -49,7 +51,10 @@ export interface IngressRef {
     readonly domain: string;
     readonly gatewayName: string;
     readonly gatewayNamespace: string;
-    /** Publishes a Service at https://<name>.<domain> (an HTTPRoute on the shared Gateway's HTTPS listener). */
+    /**
+     * Publishes a Service at https://<name>.<domain> (an HTTPRoute on the shared Gateway's HTTPS listener), reachable
+     * only from the stack's `allowedCidrs` for that name where it lists some.
+     */
     publishService(service: PublishedService, opts: PublishOptions): k8s.apiextensions.CustomResource;
 }
 
@@ -77,11 +82,13 @@ export class Ingress extends pulumi.ComponentResource implements IngressRef {
     public readonly certificates: Certificates;
     private readonly k8sProvider: k8s.Provider;
     private readonly gateway: k8s.apiextensions.CustomResource;
+    private readonly allowedCidrs: Readonly<Record<string, readonly string[] | undefined>>;
 
     constructor(name: string, args: IngressArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:ingress:Ingress", name, {}, opts);
         const s = args.settings;
         this.domain = s.domain;
+        this.allowedCidrs = s.allowedCidrs;
         this.k8sProvider = args.cluster.k8sProvider;
         const k8sOpts = { parent: this, provider: args.cluster.k8sProvider };
         const replicas = s.controllerReplicas;
@@ -220,9 +227,13 @@ export class Ingress extends pulumi.ComponentResource implements IngressRef {
                 namespace: PLATFORM_NAMESPACES.gatewayController,
                 replicas: s.gateway.replicas,
                 zoneSpread: s.gateway.zoneSpread,
-                annotations: pulumi
-                    .output(subnets)
-                    .apply((ids) => nlbAnnotations({ scheme: s.loadBalancer.scheme, proxyProtocol: s.loadBalancer.proxyProtocol, subnetIds: ids.join(",") })),
+                // Only the subnet ids wait for the network: the scheme and client-address annotations are known in a
+                // preview, where the public-gateway-exposure policy reads them.
+                annotations: nlbAnnotations({
+                    scheme: s.loadBalancer.scheme,
+                    proxyProtocol: s.loadBalancer.proxyProtocol,
+                    subnetIds: pulumi.output(subnets).apply((ids) => ids.join(",")),
+                }),
             }),
             // Every custom resource waits for its controller: on destroy it goes first, while its finalizers can clear.
             { ...k8sOpts, dependsOn: [crds, controllerNs, envoyGateway] },
@@ -262,13 +273,18 @@ export class Ingress extends pulumi.ComponentResource implements IngressRef {
 
     public publishService(service: PublishedService, opts: PublishOptions): k8s.apiextensions.CustomResource {
         const k8sOpts = { parent: opts.parent, provider: this.k8sProvider, dependsOn: [this.gateway, ...(opts.dependsOn ?? [])] };
-        // The backend's TLS policy first, so the route never sends plain HTTP to a TLS backend.
-        const backendTls = service.backendTls
-            ? [new k8s.apiextensions.CustomResource(`${service.namespace}-${service.name}-backend-tls`, backendTlsPolicySpec({ ...service, backendTls: service.backendTls }), k8sOpts)]
-            : [];
+        const object = (role: string, spec: k8s.apiextensions.CustomResourceArgs) => new k8s.apiextensions.CustomResource(`${service.namespace}-${service.name}-${role}`, spec, k8sOpts);
+        // What guards the route exists first, so the route never serves a request unguarded: the backend's TLS policy
+        // (never plain HTTP to a TLS backend), the 404 of its blocked paths, its client-CIDR policy.
+        const cidrs = this.allowedCidrs[service.name];
+        const guards = [
+            ...(service.backendTls ? [object("backend-tls", backendTlsPolicySpec({ ...service, backendTls: service.backendTls }))] : []),
+            ...((service.blockedPaths ?? []).length > 0 ? [object("not-found", notFoundFilterSpec(service))] : []),
+            ...(cidrs ? [object("client-cidrs", clientCidrPolicySpec(service, cidrs))] : []),
+        ];
         return new k8s.apiextensions.CustomResource(`${service.namespace}-${service.name}-route`, httpRouteSpec(service, this.domain, this.gatewayNamespace), {
             ...k8sOpts,
-            dependsOn: [...k8sOpts.dependsOn, ...backendTls],
+            dependsOn: [...k8sOpts.dependsOn, ...guards],
         });
     }
 }

@@ -35,7 +35,7 @@ export function envoyGatewayValues(replicas: number) {
 }
 
 /** The Service annotations that make the AWS Load Balancer Controller build the gateway's NLB. */
-export function nlbAnnotations(lb: { scheme: string; proxyProtocol: boolean; subnetIds: string }): Record<string, string> {
+export function nlbAnnotations<T extends pulumi.Input<string>>(lb: { scheme: string; proxyProtocol: boolean; subnetIds: T }): Record<string, string | T> {
     return {
         "service.beta.kubernetes.io/aws-load-balancer-type": "external",
         "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
@@ -55,7 +55,8 @@ export function envoyProxySpec(a: {
     namespace: string;
     replicas: number;
     zoneSpread: "ScheduleAnyway" | "DoNotSchedule";
-    annotations: pulumi.Input<Record<string, string>>;
+    /** Values may be outputs (the subnets); the keys, and the scheme and client-address ones, stay known in a preview. */
+    annotations: Record<string, pulumi.Input<string>>;
 }) {
     return {
         apiVersion: "gateway.envoyproxy.io/v1alpha1",

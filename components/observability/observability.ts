@@ -149,7 +149,11 @@ export class Observability extends pulumi.ComponentResource {
                 { ...k8sOpts, dependsOn: [namespace] },
             );
         }
-        args.ingress.publishService({ name: "grafana", namespace: ns, serviceName: GRAFANA_SERVICE, servicePort: 80 }, { parent: this, dependsOn: [grafana.release] });
+        // Grafana answers /metrics on this port without a login (its ServiceMonitor scrapes it there): in the cluster only.
+        args.ingress.publishService(
+            { name: "grafana", namespace: ns, serviceName: GRAFANA_SERVICE, servicePort: 80, blockedPaths: ["/metrics"] },
+            { parent: this, dependsOn: [grafana.release] },
+        );
         this.registerOutputs({ grafanaUrl: this.grafanaUrl, lokiPushUrl: this.lokiPushUrl, otlpGrpcEndpoint: this.otlpGrpcEndpoint });
     }
 

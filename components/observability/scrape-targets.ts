@@ -82,14 +82,15 @@ export const SCRAPE_TARGETS: readonly ScrapeTarget[] = [
         port: "metrics",
         path: "/stats/prometheus",
     },
-    // Every server (standbys included) through the headless Service; metrics need no token (listener telemetry).
+    // Every server (standbys and sealed ones included) on its metrics listener, which needs no token and is on no
+    // Service (secrets/vault-values.ts): pods, by the labels of the chart's server pods (server-statefulset.yaml).
     {
         name: "vault",
         chart: "vault",
         namespace: ns.secrets,
-        kind: "ServiceMonitor",
-        selector: { "app.kubernetes.io/name": "vault", "vault-internal": "true" },
-        port: "https",
+        kind: "PodMonitor",
+        selector: { "app.kubernetes.io/name": "vault", "app.kubernetes.io/instance": "vault", component: "server" },
+        port: "metrics",
         path: "/v1/sys/metrics",
         params: { format: ["prometheus"] },
         tls: { caSecret: "vault-server-tls", serverName: "vault.vault.svc" },

@@ -10,16 +10,71 @@ export const RECOVERY_SHARES = 5;
 export const RECOVERY_THRESHOLD = 3;
 
 /**
- * Initialises Vault once. It does nothing when the bootstrap secret holds material already (the check step counted
- * its versions) or when any server says Vault is initialised (a re-run, a server back on an empty volume while the
- * others hold the cluster); else it waits until the first server answers and runs `vault operator init` into a
- * memory-backed file the store step reads. Nothing secret is printed.
+ * The one identity of every container in the init pod. init writes the key file owner-only (umask 077) and store
+ * reads it, so they share the uid; the gid is explicit because without runAsGroup containerd takes it from each
+ * image's /etc/passwd (pkg/oci/spec_opts.go, WithUserID): the Vault image's vault user is 100:1000, the AWS CLI image
+ * has no user 1000, so gid 0. A key file store could not read was lost with the pod (issue 34).
+ */
+export const INIT_UID = 1000;
+export const INIT_GID = 1000;
+/** Labels of the init pod (the disruption budget selects it by them). */
+export const INIT_POD_LABELS = { "app.kubernetes.io/name": INIT_JOB } as const;
+
+/**
+ * Staging label of the marker version the check step writes before init. Secrets Manager gives a secret's first
+ * version AWSCURRENT whatever VersionStages says (PutSecretValue API reference), so every marker also takes
+ * AWSCURRENT explicitly: while no material is stored, AWSCURRENT sits with INITIALISING on the newest marker, and a
+ * version with AWSCURRENT and without INITIALISING is always material (what store, or an admin, put there).
+ */
+export const INIT_MARKER_STAGE = "INITIALISING";
+/** The marker's value: no key, no token; rootTokenOf refuses it by name. */
+export const INIT_MARKER = { vault_init: "started" } as const;
+
+/**
+ * Before anything exists that could be lost: reads the secret's staging labels (DescribeSecret; the init role never
+ * reads values) and records in /bootstrap/state whether material is stored ("stored"), a previous run left only its
+ * marker ("resumed"), or neither ("fresh"). Unless stored, it writes the marker: a PutSecretValue with the KMS key,
+ * proving the role can store before init runs, and leaving a trace a half-done run can be recognised by.
+ */
+export function checkStoreScript(): string {
+    const versions = "values(VersionIdsToStages || `{}`)";
+    const has = (label: string) => `contains(@, \`"${label}"\`)`;
+    return `set -eu
+counts=$(aws secretsmanager describe-secret --secret-id "$SECRET_ARN" --query '[length(${versions}[?${has("AWSCURRENT")} && !${has(INIT_MARKER_STAGE)}]), length(${versions}[?${has(INIT_MARKER_STAGE)}])]' --output text) || {
+  echo "cannot describe the bootstrap secret: not initialising Vault, nothing is lost" >&2
+  exit 1
+}
+set -- $counts
+if [ "$1" != 0 ]; then
+  echo stored > /bootstrap/state
+  echo "the bootstrap secret holds Vault's material already: nothing to initialise"
+  exit 0
+fi
+state=fresh
+if [ "$2" != 0 ]; then
+  state=resumed
+  echo "a previous run left its ${INIT_MARKER_STAGE} marker in the bootstrap secret and stored no material"
+fi
+aws secretsmanager put-secret-value --secret-id "$SECRET_ARN" --secret-string '${JSON.stringify(INIT_MARKER)}' --version-stages ${INIT_MARKER_STAGE} AWSCURRENT --query VersionId --output text > /dev/null || {
+  echo "cannot write the bootstrap secret (PutSecretValue with its KMS key): not initialising Vault, nothing is lost" >&2
+  exit 1
+}
+echo "$state" > /bootstrap/state
+`;
+}
+
+/**
+ * Initialises Vault once. It does nothing when the check step found material stored; it stops, loudly, when any
+ * server says Vault is initialised while no material is stored (the recovery keys and root token of that init exist
+ * nowhere: carrying on would leave a Vault nobody holds a token for); else it waits until the first server answers and
+ * runs `vault operator init` into a memory-backed file, owner-only, that the store step reads. Nothing secret is printed.
  */
 export function initScript(replicas: number): string {
     const servers = Array.from({ length: replicas }, (_, i) => `${VAULT_RELEASE}-${i}.${VAULT_RELEASE}-internal`).join(" ");
     return `set -eu
 umask 077
-if [ "$(cat /bootstrap/versions)" != "0" ]; then
+state=$(cat /bootstrap/state)
+if [ "$state" = stored ]; then
   echo "the bootstrap secret holds material already: not initialising"
   exit 0
 fi
@@ -32,8 +87,10 @@ done
 for server in ${servers}; do
   VAULT_ADDR="https://$server:8200" vault status -format=json > /tmp/status.json || true
   if grep -q '"initialized": true' /tmp/status.json; then
-    echo "Vault is initialised already ($server): nothing to do"
-    exit 0
+    echo "Vault is initialised ($server) but the bootstrap secret holds no recovery keys or root token: stopping" >&2
+    if [ "$state" = resumed ]; then echo "a previous run of this Job initialised it and lost what init printed before storing it" >&2; fi
+    echo "put that material in the secret if you hold it (README: Vault, Recovery); else Vault must be initialised anew" >&2
+    exit 1
   fi
 done
 VAULT_ADDR=https://${VAULT_RELEASE}-0.${VAULT_RELEASE}-internal:8200 vault operator init -format=json -recovery-shares=${RECOVERY_SHARES} -recovery-threshold=${RECOVERY_THRESHOLD} > /bootstrap/init.json
@@ -41,23 +98,39 @@ echo "Vault initialised; the store step keeps the recovery keys and root token"
 `;
 }
 
-/** The root token in what the store step kept; a missing one is an error (never an empty token for the provider). */
+/** The root token in what the store step kept; a missing one, or the init marker, is an error (never an empty token for the provider). */
 export function rootTokenOf(secretString: string): string {
-    const token = (JSON.parse(secretString) as { root_token?: unknown }).root_token;
+    const value = JSON.parse(secretString) as { root_token?: unknown; vault_init?: unknown };
+    if (value.vault_init !== undefined) {
+        throw new Error(`the Vault bootstrap secret holds only the init Job's ${INIT_MARKER_STAGE} marker: Vault's initialisation stored no recovery keys or root token (README: Vault, Recovery)`);
+    }
+    const token = value.root_token;
     if (typeof token !== "string" || token === "") {
         throw new Error("the Vault bootstrap secret has no root_token: put a token with the platform-admin policy there (README, Root token)");
     }
     return token;
 }
 
-/** Stores what init wrote (retrying until Secrets Manager takes it, since the keys exist nowhere else), then removes it. */
+/**
+ * Stores what init wrote, then removes it. Retries only Secrets Manager: the keys exist nowhere else, and the pod
+ * (restartPolicy OnFailure) keeps the file while it retries. A file it cannot read is not retried: it fails at once,
+ * saying so, since waiting would only run out the deadline and drop the memory volume with the keys.
+ */
 export function storeScript(): string {
     return `set -u
-if [ ! -s /bootstrap/init.json ]; then echo "nothing to store: Vault was initialised before"; exit 0; fi
-until aws secretsmanager put-secret-value --secret-id "$SECRET_ARN" --secret-string file:///bootstrap/init.json --query VersionId --output text; do
+key=/bootstrap/init.json
+if [ "$(cat /bootstrap/state)" = stored ]; then echo "nothing to store: the bootstrap secret holds the material already"; exit 0; fi
+unreadable() {
+  echo "cannot read $key as uid $(id -u), gid $(id -g), groups $(id -G) ($(ls -ln "$key" 2>&1)): it holds Vault's only copy of the recovery keys and root token; init and store must run as the same user" >&2
+  exit 1
+}
+[ -r "$key" ] || unreadable
+if [ ! -s "$key" ]; then echo "$key is empty: vault operator init printed nothing" >&2; exit 1; fi
+until aws secretsmanager put-secret-value --secret-id "$SECRET_ARN" --secret-string "file://$key" --query VersionId --output text; do
+  [ -r "$key" ] || unreadable
   echo "storing failed; retrying"; sleep 10
 done
-rm -f /bootstrap/init.json
+rm -f "$key"
 `;
 }
 
@@ -88,7 +161,7 @@ export function initJobSpec(a: InitJobArgs) {
             { name: "AWS_REGION", value: a.region },
             { name: "HOME", value: "/tmp" },
         ],
-        securityContext: { ...RESTRICTED, runAsUser: 1000 },
+        securityContext: RESTRICTED,
         volumeMounts: [{ name: "bootstrap", mountPath: "/bootstrap" }, { name: "tmp", mountPath: "/tmp" }],
     });
     return {
@@ -98,15 +171,16 @@ export function initJobSpec(a: InitJobArgs) {
             backoffLimit: 3,
             activeDeadlineSeconds: 1800,
             template: {
-                metadata: { labels: { "app.kubernetes.io/name": INIT_JOB } },
+                // Karpenter leaves the node alone while the pod holds the keys (consolidation, drift); the budget
+                // below covers drains through the eviction API.
+                metadata: { labels: { ...INIT_POD_LABELS }, annotations: { "karpenter.sh/do-not-disrupt": "true" } },
                 spec: {
                     serviceAccountName: INIT_SERVICE_ACCOUNT,
                     // OnFailure keeps the pod, and with it the memory-backed file, while the store step retries.
                     restartPolicy: "OnFailure",
                     initContainers: [
-                        // Before anything exists that could be lost: prove the identity can reach the secret.
-                        // Counts its versions: material stored before means Vault was initialised before.
-                        aws("check-store", `aws secretsmanager describe-secret --secret-id "$SECRET_ARN" --query 'length(VersionIdsToStages || \`{}\`)' --output text > /bootstrap/versions`),
+                        // Before anything exists that could be lost: material stored already, or a marker written.
+                        aws("check-store", checkStoreScript()),
                         {
                             name: "init",
                             image: a.vaultImage,
@@ -115,7 +189,7 @@ export function initJobSpec(a: InitJobArgs) {
                                 { name: "VAULT_CACERT", value: "/tls/ca.crt" },
                                 { name: "HOME", value: "/tmp" },
                             ],
-                            securityContext: { ...RESTRICTED, runAsUser: 100 },
+                            securityContext: RESTRICTED,
                             volumeMounts: [
                                 { name: "bootstrap", mountPath: "/bootstrap" },
                                 { name: "tmp", mountPath: "/tmp" },
@@ -129,11 +203,22 @@ export function initJobSpec(a: InitJobArgs) {
                         { name: "tmp", emptyDir: { sizeLimit: "16Mi" } },
                         { name: "tls", secret: { secretName: VAULT_TLS_SECRET, items: [{ key: "ca.crt", path: "ca.crt" }] } },
                     ],
-                    securityContext: { runAsNonRoot: true, fsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } },
+                    securityContext: { runAsNonRoot: true, runAsUser: INIT_UID, runAsGroup: INIT_GID, fsGroup: INIT_GID, seccompProfile: { type: "RuntimeDefault" } },
                 },
             },
         },
     };
+}
+
+/**
+ * Keeps voluntary evictions (drains, node upgrades) off the init pod while store runs: from init's end to store's the
+ * keys live only in the pod's memory volume. The eviction API skips budgets for Pending (init containers still
+ * running), finished and deleting pods (kubernetes pkg/registry/core/pod/storage/eviction.go, canIgnorePDB), so it
+ * holds exactly while the pod runs and costs nothing once the Job is done. An integer minAvailable is what a budget
+ * over pods of a controller without a scale subresource (a Job) may use.
+ */
+export function initDisruptionBudget(namespace: string) {
+    return { metadata: { name: INIT_JOB, namespace }, spec: { minAvailable: 1, selector: { matchLabels: { ...INIT_POD_LABELS } } } };
 }
 
 /** The init identity may write the bootstrap secret (and describe it); a new version needs GenerateDataKey, through Secrets Manager only. */

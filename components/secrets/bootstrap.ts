@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import type { ClusterRef } from "../cluster/cluster-ref";
-import { bootstrapKeyPolicy, bootstrapSecretPolicy, INIT_SERVICE_ACCOUNT, initIdentityPolicy, initJobSpec, rootTokenOf } from "./bootstrap-job";
+import { bootstrapKeyPolicy, bootstrapSecretPolicy, INIT_SERVICE_ACCOUNT, initDisruptionBudget, initIdentityPolicy, initJobSpec, rootTokenOf } from "./bootstrap-job";
 
 export interface VaultBootstrapArgs {
     readonly cluster: ClusterRef;
@@ -83,16 +83,19 @@ export class VaultBootstrap extends pulumi.ComponentResource {
             { metadata: { name: INIT_SERVICE_ACCOUNT, namespace: args.namespace } },
             { ...k8sOpts, dependsOn: args.vault },
         );
+        // In force before the pod starts: no drain takes it while it holds the keys.
+        const budget = new k8s.policy.v1.PodDisruptionBudget(`${name}-disruption-budget`, initDisruptionBudget(args.namespace), { ...k8sOpts, dependsOn: args.vault });
         this.job = new k8s.batch.v1.Job(
             `${name}-job`,
             secret.arn.apply((secretArn) =>
                 initJobSpec({ namespace: args.namespace, vaultImage: args.vaultImage, awsCliImage: args.awsCliImage, secretArn, region: args.region, replicas: args.replicas }),
             ),
-            // Pulumi waits for the Job to complete: Vault initialised and the material stored (or found initialised).
-            { ...k8sOpts, dependsOn: [...args.vault, serviceAccount, identity, secretPolicy], customTimeouts: { create: "30m", update: "30m" } },
+            // Pulumi waits for the Job to complete: Vault initialised and the material stored (or found stored).
+            { ...k8sOpts, dependsOn: [...args.vault, serviceAccount, identity, secretPolicy, budget], customTimeouts: { create: "30m", update: "30m" } },
         );
 
-        // Read back after the Job; during the first preview this is unknown rather than failing.
+        // Read back after the Job; during the first preview this is unknown rather than failing. AWSCURRENT only:
+        // the Job completes only once material is stored, and rootTokenOf refuses the INITIALISING marker by name.
         const version = aws.secretsmanager.getSecretVersionOutput({ secretId: secret.arn }, { parent: this, dependsOn: [this.job] });
         this.rootToken = pulumi.secret(version.secretString.apply(rootTokenOf));
         this.secretArn = secret.arn;

@@ -13,6 +13,16 @@ export function vaultServerDnsNames(namespace: string): string[] {
     ];
 }
 
+/**
+ * Vault's metrics listener: a port of the server pods only. vault-helm 0.34.1's Services carry server.service.targetPort
+ * (8200) and 8201, nothing else (templates/server-service.yaml, server-ha-active-service.yaml,
+ * server-ha-standby-service.yaml, server-headless-service.yaml; ui-service.yaml is off), so no route can reach this
+ * one; 8202 is taken by the chart's replication container port (server-statefulset.yaml).
+ */
+export const VAULT_METRICS_PORT = 8210;
+/** The container port's name (server.extraPorts), which the observability layer's PodMonitor scrapes. */
+export const VAULT_METRICS_PORT_NAME = "metrics";
+
 export interface RaftConfigArgs {
     readonly replicas: number;
     readonly region: string;
@@ -38,13 +48,22 @@ export function raftConfig(a: RaftConfigArgs): string {
     return `ui = true
 disable_mlock = true
 
+# The API: what the Services (and so the gateway's vault.<domain>) reach. /v1/sys/metrics needs a token here.
 listener "tcp" {
   address         = "[::]:8200"
   cluster_address = "[::]:8201"
   tls_cert_file   = "${VAULT_TLS_DIR}/tls.crt"
   tls_key_file    = "${VAULT_TLS_DIR}/tls.key"
   tls_min_version = "tls12"
-  # Prometheus scrapes /v1/sys/metrics without a token (metrics only; everything else still needs one).
+}
+
+# In-cluster metrics: on no Service (the chart's Services carry 8200 and 8201 only), scraped on the pods by Prometheus
+# without a token (metrics only; every other path still needs one).
+listener "tcp" {
+  address         = "[::]:${VAULT_METRICS_PORT}"
+  tls_cert_file   = "${VAULT_TLS_DIR}/tls.crt"
+  tls_key_file    = "${VAULT_TLS_DIR}/tls.key"
+  tls_min_version = "tls12"
   telemetry {
     unauthenticated_metrics_access = true
   }
@@ -102,6 +121,7 @@ export function vaultValues(a: VaultValuesArgs) {
             resources: { requests: { cpu: "250m", memory: "256Mi" }, limits: { memory: "512Mi" } },
             extraVolumes: [{ type: "secret", name: VAULT_TLS_SECRET }],
             extraEnvironmentVars: { VAULT_CACERT: `${VAULT_TLS_DIR}/ca.crt` },
+            extraPorts: [{ containerPort: VAULT_METRICS_PORT, name: VAULT_METRICS_PORT_NAME }],
             topologySpreadConstraints: [
                 { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: a.zoneSpread, labelSelector: { matchLabels: SERVER_SELECTOR } },
             ],

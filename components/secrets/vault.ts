@@ -103,6 +103,8 @@ export class Vault extends pulumi.ComponentResource {
                 serviceName: VAULT_ACTIVE_SERVICE,
                 servicePort: VAULT_API_PORT,
                 backendTls: { caSecretName: VAULT_TLS_SECRET, hostname: `${VAULT_ACTIVE_SERVICE}.${args.namespace}.svc` },
+                // Metrics are scraped in the cluster (the metrics listener); from outside they are not served at all.
+                blockedPaths: ["/v1/sys/metrics"],
             },
             { parent: this, dependsOn: [this.release] },
         );

@@ -19,6 +19,13 @@ export const KEYCLOAK_CA_COMMON_NAME = "Keycloak internal CA";
 /** The operator and CRDs of one release, applied with kustomize (the kustomization sets namespace `keycloak`). */
 export const KEYCLOAK_OPERATOR_REPOSITORY = "https://github.com/keycloak/keycloak-k8s-resources";
 
+/**
+ * What sso.<domain> routes to Keycloak: the paths Keycloak's reverse-proxy guide lists as exposed ("Exposed path
+ * recommendations": /realms/ for every OIDC endpoint and login page, /resources/ for their assets, /.well-known/ for
+ * RFC 8414 metadata). Not /admin/ (console and admin REST API: sso-admin.<domain> only), nor /, /metrics, /health.
+ */
+export const KEYCLOAK_PUBLIC_PATHS = ["/realms", "/resources", "/.well-known"] as const;
+
 export function operatorKustomization(version: string): string {
     return `${KEYCLOAK_OPERATOR_REPOSITORY}/tree/${version}/kubernetes`;
 }
@@ -32,6 +39,8 @@ export interface KeycloakSpecArgs {
     readonly settings: SsoConfig["keycloak"];
     /** https://sso.<domain>: tokens carry <url>/realms/<realm> as issuer, whatever host a request came in on. */
     readonly publicUrl: string;
+    /** https://sso-admin.<domain>: where the admin console is served and calls the admin API (only admin CIDRs reach it). */
+    readonly adminUrl: string;
     readonly database: { readonly host: string; readonly port: number; readonly name: string };
 }
 
@@ -49,8 +58,10 @@ export function keycloakSpec(a: KeycloakSpecArgs) {
             usernameSecret: { name: KEYCLOAK_DB_SECRET, key: "username" },
             passwordSecret: { name: KEYCLOAK_DB_SECRET, key: "password" },
         },
-        // The full URL fixes scheme, host and port of every issued URL, whatever the request's Host header says.
-        hostname: { hostname: a.publicUrl, strict: true, backchannelDynamic: false },
+        // The full URL fixes scheme, host and port of every issued URL, whatever the request's Host header says. `admin`
+        // becomes hostname-admin (the operator's KeycloakDistConfigurator.configureHostname): the console loads from and
+        // calls the admin API on that URL; Keycloak still answers /admin on any host, so the gateway keeps it off sso.
+        hostname: { hostname: a.publicUrl, admin: a.adminUrl, strict: true, backchannelDynamic: false },
         // Envoy sets X-Forwarded-For/-Proto; without this Keycloak would see the gateway as the client.
         proxy: { headers: "xforwarded" },
         // TLS to the pods too (the gateway verifies it with the layer's CA); no plain HTTP listener.

@@ -16,6 +16,7 @@ import {
     KEYCLOAK_DB_SECRET,
     KEYCLOAK_HTTPS_PORT,
     KEYCLOAK_NAME,
+    KEYCLOAK_PUBLIC_PATHS,
     KEYCLOAK_ROOT_ISSUER,
     KEYCLOAK_SERVICE,
     KEYCLOAK_TLS_SECRET,
@@ -24,6 +25,9 @@ import {
     keycloakSpec,
     operatorKustomization,
 } from "./keycloak-spec";
+
+/** First label of the admin console's hostname (sso-admin.<domain>): the key of its CIDRs in `ingress.allowedCidrs`. */
+export const KEYCLOAK_ADMIN_HOST_LABEL = "sso-admin";
 
 /** Username of the bootstrap administrator of the master realm (its password is generated). */
 export const KEYCLOAK_ADMIN_USERNAME = "platform-bootstrap-admin";
@@ -54,8 +58,12 @@ export interface KeycloakArgs {
 export class Keycloak extends pulumi.ComponentResource {
     /** https://sso.<domain>: the public base of every issuer URL. */
     public readonly publicUrl: string;
-    /** The same URL, resolved only once it answers from where `pulumi up` runs (for the Keycloak provider). */
+    /** The same URL, resolved only once it answers from where `pulumi up` runs (for the Keycloak provider's logins). */
     public readonly readyUrl: pulumi.Output<string>;
+    /** https://sso-admin.<domain>: the admin console and admin API, reachable only from the stack's admin CIDRs. */
+    public readonly adminUrl: string;
+    /** The admin URL, resolved only once the console answers there from where `pulumi up` runs (the provider's adminUrl). */
+    public readonly readyAdminUrl: pulumi.Output<string>;
     public readonly adminUsername = KEYCLOAK_ADMIN_USERNAME;
     /** Generated; a Pulumi secret. */
     public readonly adminPassword: pulumi.Output<string>;
@@ -66,6 +74,7 @@ export class Keycloak extends pulumi.ComponentResource {
         const ns = args.namespace;
         const k8sOpts = { parent: this, provider: args.cluster.k8sProvider };
         this.publicUrl = `https://sso.${args.ingress.domain}`;
+        this.adminUrl = `https://${KEYCLOAK_ADMIN_HOST_LABEL}.${args.ingress.domain}`;
 
         // baseline, not restricted: the operator's own Deployment sets no securityContext (keycloak-k8s-resources).
         const namespace = platformNamespace(`${name}-namespace`, ns, "baseline", k8sOpts);
@@ -102,7 +111,7 @@ export class Keycloak extends pulumi.ComponentResource {
                 // Pulumi waits for Ready: the realm is configured only once Keycloak answers.
                 metadata: { name: KEYCLOAK_NAME, namespace: ns, annotations: { "pulumi.com/waitFor": "condition=Ready" } },
                 spec: args.database.address.apply((host) =>
-                    keycloakSpec({ settings: args.settings, publicUrl: this.publicUrl, database: { host, port: args.database.port, name: args.database.databaseName } }),
+                    keycloakSpec({ settings: args.settings, publicUrl: this.publicUrl, adminUrl: this.adminUrl, database: { host, port: args.database.port, name: args.database.databaseName } }),
                 ),
             },
             { ...k8sOpts, dependsOn: [operator, certificate, ...secrets.resources], customTimeouts: { create: "20m", update: "20m" } },
@@ -110,21 +119,31 @@ export class Keycloak extends pulumi.ComponentResource {
         const budget = keycloakDisruptionBudget(ns, args.settings.instances);
         if (budget) new k8s.policy.v1.PodDisruptionBudget(`${name}-disruption-budget`, budget, { ...k8sOpts, dependsOn: [namespace] });
 
+        // Public: only the paths Keycloak's guide exposes. The rest of Keycloak (the admin console and admin API above
+        // all) only on sso-admin.<domain>, which the ingress layer opens to the stack's `allowedCidrs.sso-admin` alone.
+        const service = { namespace: ns, serviceName: KEYCLOAK_SERVICE, servicePort: KEYCLOAK_HTTPS_PORT };
         const route = args.ingress.publishService(
             {
+                ...service,
                 name: "sso",
-                namespace: ns,
-                serviceName: KEYCLOAK_SERVICE,
-                servicePort: KEYCLOAK_HTTPS_PORT,
+                paths: [...KEYCLOAK_PUBLIC_PATHS],
                 backendTls: { caSecretName: KEYCLOAK_TLS_SECRET, hostname: `${KEYCLOAK_SERVICE}.${ns}.svc` },
             },
             // Not after the server: external-dns publishes the name while Keycloak starts.
             { parent: this, dependsOn: [namespace, certificate] },
         );
-        // Open once sso.<domain> answers from the runner: DNS published, certificate issued, Keycloak Ready.
+        // No BackendTLSPolicy of its own: the public route's targets the Service, so this route's traffic is TLS too.
+        const adminRoute = args.ingress.publishService({ ...service, name: KEYCLOAK_ADMIN_HOST_LABEL }, { parent: this, dependsOn: [namespace, certificate, route] });
+        // Open once both names answer from the runner: DNS published, certificate issued, Keycloak Ready, and for the
+        // admin name the runner inside the admin CIDRs (a 403 from the gateway keeps the gate closed until it times out).
         this.readyUrl = urlGate(`${name}-ready`, { url: `${this.publicUrl}/realms/master`, baseUrl: this.publicUrl, dependsOn: [this.server, route] }, { parent: this }).url;
+        this.readyAdminUrl = urlGate(
+            `${name}-admin-ready`,
+            { url: `${this.adminUrl}/admin/master/console/`, baseUrl: this.adminUrl, dependsOn: [this.server, adminRoute] },
+            { parent: this },
+        ).url;
         this.adminPassword = secrets.adminPassword;
-        this.registerOutputs({ publicUrl: this.publicUrl });
+        this.registerOutputs({ publicUrl: this.publicUrl, adminUrl: this.adminUrl });
     }
 
     /** The database credentials and the bootstrap administrator, as Secrets the CR names. */

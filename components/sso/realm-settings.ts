@@ -56,17 +56,41 @@ export function realmSecurity(realm: SsoConfig["realm"]) {
         accessTokenLifespan: realm.accessTokenLifespan,
         ssoSessionIdleTimeout: realm.ssoSessionIdleTimeout,
         ssoSessionMaxLifespan: realm.ssoSessionMaxLifespan,
-        securityDefenses: {
-            bruteForceDetection: {
-                permanentLockout: false,
-                maxLoginFailures: 5,
-                waitIncrementSeconds: 60,
-                maxFailureWaitSeconds: 900,
-                failureResetTimeSeconds: 43200,
-                quickLoginCheckMilliSeconds: 1000,
-                minimumQuickLoginWaitSeconds: 60,
-            },
-        },
+        securityDefenses: { bruteForceDetection: { ...BRUTE_FORCE_DETECTION } },
+    };
+}
+
+/**
+ * Brute-force detection of every realm the platform runs (the platform realm and master): temporary lockouts only,
+ * so guessing can lock an account out for at most 15 minutes, never for good.
+ */
+export const BRUTE_FORCE_DETECTION = {
+    permanentLockout: false,
+    maxLoginFailures: 5,
+    waitIncrementSeconds: 60,
+    maxFailureWaitSeconds: 900,
+    failureResetTimeSeconds: 43200,
+    quickLoginCheckMilliSeconds: 1000,
+    minimumQuickLoginWaitSeconds: 60,
+} as const;
+
+/**
+ * The master realm's brute-force settings as Keycloak's RealmRepresentation names them (the admin REST API's
+ * `PUT /admin/realms/master` body; the Keycloak provider's keycloak/realm.go maps its arguments to the same fields).
+ * Keycloak applies only the fields a body carries (RepresentationToModel.updateRealm: `if (rep.isX() != null)`), so
+ * the realm's other settings stay as Keycloak created them.
+ */
+export function masterRealmDefenses() {
+    const b = BRUTE_FORCE_DETECTION;
+    return {
+        bruteForceProtected: true,
+        permanentLockout: b.permanentLockout,
+        failureFactor: b.maxLoginFailures,
+        waitIncrementSeconds: b.waitIncrementSeconds,
+        maxFailureWaitSeconds: b.maxFailureWaitSeconds,
+        maxDeltaTimeSeconds: b.failureResetTimeSeconds,
+        quickLoginCheckMilliSeconds: b.quickLoginCheckMilliSeconds,
+        minimumQuickLoginWaitSeconds: b.minimumQuickLoginWaitSeconds,
     };
 }
 

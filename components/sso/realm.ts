@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as keycloak from "@pulumi/keycloak";
 import * as random from "@pulumi/random";
+import { masterRealmDefensesCommand } from "./master-realm";
 import type { SsoConfig } from "../../stacks/schema-sso";
 import { PLATFORM_GROUPS } from "../../stacks/schema-sso";
 import {
@@ -19,8 +20,10 @@ import {
 const PKCE_METHOD = "S256";
 
 export interface SsoRealmArgs {
-    /** Where `pulumi up` reaches Keycloak; resolves only once Keycloak is Ready and its route Accepted. */
+    /** Where `pulumi up` logs in to Keycloak (the public realm endpoints); resolves only once they answer there. */
     readonly keycloakUrl: pulumi.Input<string>;
+    /** Where `pulumi up` reaches the admin API (sso-admin.<domain>); resolves only once it answers there. */
+    readonly keycloakAdminUrl: pulumi.Input<string>;
     /** The public base URL tokens are issued under (https://sso.<domain>). */
     readonly publicUrl: string;
     readonly adminUsername: string;
@@ -74,10 +77,24 @@ export class SsoRealm extends pulumi.ComponentResource implements TenantGroups {
         super("platform:sso:Realm", name, {}, opts);
         this.name = name;
         this.issuerUrl = issuerUrl(args.publicUrl, args.settings.name);
-        // The URL resolves only after Keycloak is Ready: the provider logs in at configure time (pulumi/pulumi#8917).
+        // The URLs resolve only after Keycloak answers on both: the provider logs in at configure time (pulumi/pulumi#8917).
+        // It logs in at `url` and sends every admin API call to `adminUrl` (terraform-provider-keycloak v5.9.0,
+        // keycloak/keycloak_client.go: authUrl from url, baseUrl from adminUrl), which only the admin CIDRs reach.
         this.provider = new keycloak.Provider(
             `${name}-provider`,
-            { url: args.keycloakUrl, realm: "master", clientId: "admin-cli", username: args.adminUsername, password: pulumi.secret(args.adminPassword) },
+            {
+                url: args.keycloakUrl,
+                adminUrl: args.keycloakAdminUrl,
+                realm: "master",
+                clientId: "admin-cli",
+                username: args.adminUsername,
+                password: pulumi.secret(args.adminPassword),
+            },
+            { parent: this },
+        );
+        masterRealmDefensesCommand(
+            `${name}-master-defenses`,
+            { keycloakUrl: args.keycloakUrl, adminUrl: args.keycloakAdminUrl, adminUsername: args.adminUsername, adminPassword: args.adminPassword },
             { parent: this },
         );
         this.child = { parent: this, provider: this.provider };

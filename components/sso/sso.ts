@@ -53,6 +53,7 @@ export class Sso extends pulumi.ComponentResource implements TenantGroups {
             `${name}-realm`,
             {
                 keycloakUrl: this.keycloak.readyUrl,
+                keycloakAdminUrl: this.keycloak.readyAdminUrl,
                 publicUrl: this.keycloak.publicUrl,
                 adminUsername: this.keycloak.adminUsername,
                 adminPassword: this.keycloak.adminPassword,
