@@ -172,6 +172,16 @@ for (const stack of listStacks(PROJECT_DIR)) {
     });
 }
 
+describe("the README's threat-model table lists every attack of the catalogue", () => {
+    it("has one row per attack, naming its test", () => {
+        const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
+        const section = readme.slice(readme.indexOf("### Tenant roles and threat model"), readme.indexOf("### Onboard a team by pull request"));
+        const named = [...section.matchAll(/\| `([a-z-]+)`(?: \(asserts it is still possible\))? \|$/gm)].map((m) => m[1]);
+        assert.ok(ATTACKS.length >= 20);
+        assert.deepStrictEqual(named, ATTACKS.map((a) => a.id));
+    });
+});
+
 /**
  * Charts whose aggregating RBAC is not transcribed under test/fixtures/charts/<chart>-<version>/rbac-aggregated.yaml:
  * the attacks above do not see what they would add to edit, admin or view. Empty: every pinned chart is covered.

@@ -152,7 +152,7 @@ const WRITE = ["create", "update", "patch", "delete"];
 const ALL: readonly Who[] = ["member", "owner", "ci", "service accounts"];
 const HOLDERS: readonly Who[] = ["member", "owner", "ci"];
 
-/** The attacks, in the order of the README's table. */
+/** The attacks, in the order of the README's table (the open ones last). */
 export const ATTACKS: readonly Attack[] = [
     {
         id: "secret-store",
@@ -278,16 +278,6 @@ export const ATTACKS: readonly Attack[] = [
         ],
     },
     {
-        id: "runner-identity-pod",
-        attack: "run a pod as the CI runner's service account (`ci-runner`, Pod Identity: push to the tenant's repository, sign in production)",
-        who: ["member", "owner"],
-        getsThroughUnguarded: ["member", "owner"],
-        guards: [],
-        attempts: (t) => (t.runnerNamespace ? [req("create", "", "pods", t.runnerNamespace), req("create", "apps", "deployments", t.runnerNamespace)] : []),
-        open:
-            "RBAC cannot refuse it: creating a pod (or a Deployment, Job…) in a namespace lets its creator name any service account of that namespace, and the runners run in the tenant's namespace. Closing it means moving the runners to a namespace of their own (a separate change) or an admission rule on `serviceAccountName`.",
-    },
-    {
         id: "exec-platform",
         attack: "exec, attach or port-forward into pods of platform namespaces (and `kube-system`)",
         who: ALL,
@@ -342,6 +332,16 @@ export const ATTACKS: readonly Attack[] = [
         getsThroughUnguarded: HOLDERS,
         guards: ["enumerated", "namespaced"],
         attempts: () => [req("create", "", "namespaces")],
+    },
+    {
+        id: "runner-identity-pod",
+        attack: "run a pod as the CI runner's service account (`ci-runner`, Pod Identity: push to the tenant's repository, sign in production)",
+        who: ["member", "owner"],
+        getsThroughUnguarded: ["member", "owner"],
+        guards: [],
+        attempts: (t) => (t.runnerNamespace ? [req("create", "", "pods", t.runnerNamespace), req("create", "apps", "deployments", t.runnerNamespace)] : []),
+        open:
+            "RBAC cannot refuse it: creating a pod (or a Deployment, Job…) in a namespace lets its creator name any service account of that namespace, and the runners run in the tenant's namespace. Closing it means moving the runners to a namespace of their own (a separate change) or an admission rule on `serviceAccountName`.",
     },
 ];
 
