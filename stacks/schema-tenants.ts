@@ -21,8 +21,8 @@ export const tenantSchema = z.strictObject({
     dataName: label("the name the tenant's data was created under")
         .optional()
         .describe("Where its data lives (Vault path, secret store, repository, bucket): set to the first name at the first rename, then never changed."),
-    owners: z.array(z.string().regex(/^[a-z0-9._@-]{1,64}$/, "expected an SSO username")).min(1, "expected at least one owner").describe("SSO usernames with admin in the tenant's namespaces."),
-    ssoGroup: label("the SSO group").optional().describe("Keycloak group of the team (default tenant-<name>): edit in its namespaces."),
+    owners: z.array(z.string().regex(/^[a-z0-9._@-]{1,64}$/, "expected an SSO username")).min(1, "expected at least one owner").describe("SSO usernames with the owner role in the tenant's namespaces (a member's rights, plus Roles and RoleBindings)."),
+    ssoGroup: label("the SSO group").optional().describe("Keycloak group of the team (default tenant-<name>): the member role in its namespaces."),
     // Also a namespace label value: Kubernetes allows letters, digits, '-', '_', '.' (alphanumeric at both ends, <= 63).
     costCentre: z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$/, "expected a cost centre usable as a label value (letters, digits, '-', '_', '.'; at most 63)"),
     namespaces: z.array(label("a namespace")).min(1, "expected at least one namespace").optional().describe("Default: [<name>]."),

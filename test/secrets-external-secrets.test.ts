@@ -29,6 +29,8 @@ describe("secrets: External Secrets decisions", () => {
             podDisruptionBudget: budget,
             topologySpreadConstraints: spread("external-secrets"),
             serviceAccount: { create: true, name: "external-secrets" },
+            // A SecretStore or generator created by whoever holds edit or admin would log in with the controller's token.
+            rbac: { aggregateToEdit: false, aggregateToAdmin: false },
             metrics: { service: { enabled: true } },
             webhook: { replicaCount: 2, podDisruptionBudget: budget, topologySpreadConstraints: spread("external-secrets-webhook") },
             certController: { replicaCount: 2, podDisruptionBudget: budget, topologySpreadConstraints: spread("external-secrets-cert-controller") },

@@ -1,7 +1,7 @@
 // What the first exact mutation run of components/tenants showed no test pinned (reports/mutation/SCORES.md): the
 // namespace objects' specs in full.
 import * as assert from "assert";
-import { limitRangeSpec, networkPolicySpecs, resourceQuotaSpec, roleBindingSpecs } from "../components/tenants/tenant-objects";
+import { limitRangeSpec, networkPolicySpecs, resourceQuotaSpec, roleBindingSpecs, tenantClusterRoleSpecs } from "../components/tenants/tenant-objects";
 import { signaturePolicySpec } from "../components/policy/admission-policies";
 import { tenantSchema } from "../stacks/schema-tenants";
 import { planStack, Plan, PROJECT_DIR } from "../plan/engine";
@@ -74,20 +74,34 @@ describe("tenant details: what each namespace holds", () => {
         );
     });
 
-    it("binds the SSO group to edit, each owner to admin and the CI account to edit", () => {
+    it("binds the SSO group to the member role, each owner to the owner role and the CI account to the deployer role", () => {
         const roleRef = (name: string) => ({ apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name });
         assert.deepStrictEqual(roleBindingSpecs(tenant, "team-a", "tenant-team-a"), [
-            { metadata: { name: "tenant-members", namespace: "team-a" }, roleRef: roleRef("edit"), subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: "oidc:tenant-team-a" }] },
+            { metadata: { name: "tenant-members", namespace: "team-a" }, roleRef: roleRef("platform:tenant-member"), subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: "oidc:tenant-team-a" }] },
             {
                 metadata: { name: "tenant-owners", namespace: "team-a" },
-                roleRef: roleRef("admin"),
+                roleRef: roleRef("platform:tenant-owner"),
                 subjects: [
                     { apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "oidc:alice@example.com" },
                     { apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "oidc:bob@example.com" },
                 ],
             },
-            { metadata: { name: "tenant-ci", namespace: "team-a" }, roleRef: roleRef("edit"), subjects: [{ kind: "ServiceAccount", name: "ci", namespace: "team-a" }] },
+            { metadata: { name: "tenant-ci", namespace: "team-a" }, roleRef: roleRef("platform:tenant-deployer"), subjects: [{ kind: "ServiceAccount", name: "ci", namespace: "team-a" }] },
         ]);
+    });
+
+    it("writes the three tenant roles: owners add Roles and RoleBindings, CI lacks exec, none binds, escalates or impersonates", () => {
+        const roles = Object.fromEntries(tenantClusterRoleSpecs().map((r) => [r.metadata.name, r.rules]));
+        assert.deepStrictEqual(Object.keys(roles), ["platform:tenant-member", "platform:tenant-owner", "platform:tenant-deployer"]);
+        const verbs = (name: string) => new Set(roles[name].flatMap((r) => r.verbs));
+        const resources = (name: string) => new Set(roles[name].flatMap((r) => r.resources));
+        for (const name of Object.keys(roles)) {
+            for (const v of ["bind", "escalate", "impersonate", "*"]) assert.ok(!verbs(name).has(v), `${name} ${v}`);
+            assert.ok(!resources(name).has("*") && !roles[name].some((r) => r.apiGroups.includes("*")), name);
+        }
+        assert.ok(resources("platform:tenant-member").has("pods/exec") && !resources("platform:tenant-deployer").has("pods/exec"));
+        const rbacWrites = (name: string) => roles[name].filter((r) => r.apiGroups.includes("rbac.authorization.k8s.io") && r.verbs.includes("create")).flatMap((r) => r.resources);
+        assert.deepStrictEqual([rbacWrites("platform:tenant-member"), rbacWrites("platform:tenant-owner")], [[], ["roles", "rolebindings"]]);
     });
 });
 
@@ -175,6 +189,7 @@ describePlan("admission policy details: the production plan in full", "prod", ({
                 cleanupController: controller("cleanup-controller", 2),
                 config: { webhooks: { namespaceSelector: { matchExpressions: [{ key: "platform.io/namespace-role", operator: "In", values: ["tenant"] }] } } },
                 reportsController: controller("reports-controller", 2),
+                rbac: { roles: { aggregate: { admin: false } } },
             },
             version: "3.9.0",
         });

@@ -103,12 +103,20 @@ describeStacks((stack) => `tenants in stack ${stack}`, "platform-tenants", ({ pr
         assert.strictEqual(ofType(res(), "kubernetes:networking.k8s.io/v1:NetworkPolicy").filter((p) => p.name.startsWith("tenant-team-a-")).length, 7 * namespaces.length);
     });
 
-    it("binds the team's SSO group to edit, its owners to admin and its CI account to edit", () => {
+    it("binds the team's SSO group, its owners and its CI account to the tenant roles, written once for every tenant", () => {
         const subjects = (name: string) => inputs(ns(`team-a-${name}`)).subjects.map((s: any) => `${s.kind}:${s.name}`);
         assert.deepStrictEqual(subjects("tenant-members"), ["Group:oidc:tenant-team-a"]);
         assert.deepStrictEqual(subjects("tenant-owners"), (production ? ["alice", "bob"] : ["alice"]).map((o) => `User:oidc:${o}`));
         assert.deepStrictEqual(subjects("tenant-ci"), ["ServiceAccount:ci"]);
-        assert.deepStrictEqual(inputs(ns("team-a-tenant-owners")).roleRef.name, "admin");
+        assert.deepStrictEqual(
+            ["tenant-members", "tenant-owners", "tenant-ci"].map((b) => inputs(ns(`team-a-${b}`)).roleRef.name),
+            ["platform:tenant-member", "platform:tenant-owner", "platform:tenant-deployer"],
+        );
+        const roles = ofType(res(), "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole").map((r) => inputs(r).metadata.name);
+        assert.deepStrictEqual(roles.sort(), ["platform:tenant-deployer", "platform:tenant-member", "platform:tenant-owner"]);
+        // A binding waits for its role (a binding to a role not yet written grants nothing until it is).
+        const roleUrns = ofType(res(), "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole").map((r) => r.urn);
+        for (const urn of roleUrns) assert.ok(ns("team-a-tenant-members").dependsOn.includes(urn));
         assert.strictEqual(inputs(named(res(), "tenant-team-a-sso-group")).name, "tenant-team-a");
     });
 

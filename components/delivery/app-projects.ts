@@ -7,8 +7,8 @@ import { tenantNamespaces } from "../../stacks/schema-tenants";
 export const IN_CLUSTER = "https://kubernetes.default.svc";
 
 /**
- * The namespaced kinds a tenant deploys through Argo CD: what its `edit` role may create itself, minus what the
- * platform owns in its namespaces. The application controller is cluster-admin, so the project must not let a
+ * The namespaced kinds a tenant deploys through Argo CD: what its member role (tenant-objects.ts) may create itself,
+ * none of what the platform owns in its namespaces. The application controller is cluster-admin, so the project must not let a
  * tenant's repository create what the tenant could not (a Gateway with its own load balancer, a Kyverno policy, a
  * PushSecret, its quota or network policies): everything not listed is refused.
  */
@@ -28,7 +28,7 @@ export const TENANT_DEPLOYABLE_KINDS = [
     { group: "gateway.networking.k8s.io", kind: "GRPCRoute" },
     { group: "external-secrets.io", kind: "ExternalSecret" },
     // What those create: Argo CD hides from an application's tree every kind its project does not permit, and the
-    // tenant's edit role may create them anyway.
+    // tenant's member role may create pods and replica sets anyway.
     { group: "", kind: "Pod" },
     { group: "apps", kind: "ReplicaSet" },
     { group: "apps", kind: "ControllerRevision" },

@@ -37,6 +37,9 @@ export function kyvernoValues(p: PolicyConfig, region?: string) {
         backgroundController: controller("background-controller", others),
         cleanupController: controller("cleanup-controller", others),
         reportsController: controller("reports-controller", others),
+        // Its policies, exceptions and reports aggregated into Kubernetes' admin would let whoever holds admin in a
+        // namespace write policies and PolicyExceptions there; tenants hold the platform's roles, and nobody admin.
+        rbac: { roles: { aggregate: { admin: false } } },
         // The webhooks select tenant namespaces only: a Kyverno outage (or a webhook left behind) never blocks the platform.
         config: { webhooks: { namespaceSelector: { matchExpressions: [{ key: NAMESPACE_ROLE_LABEL, operator: "In", values: ["tenant"] }] } } },
     };

@@ -36,6 +36,9 @@ export function externalSecretsValues(a: ExternalSecretsValuesArgs) {
         podDisruptionBudget: budget,
         topologySpreadConstraints: spread("external-secrets"),
         serviceAccount: { create: true, name: EXTERNAL_SECRETS_SERVICE_ACCOUNT },
+        // Not into edit and admin: whoever holds them could create a SecretStore (or a generator) that logs in to Vault
+        // with the controller's own token and reads the platform's secrets. Read access (view) stays.
+        rbac: { aggregateToEdit: false, aggregateToAdmin: false },
         // A Service on the controller's metrics port for the observability layer's ServiceMonitor.
         metrics: { service: { enabled: true } },
         webhook: { replicaCount: a.replicas, podDisruptionBudget: budget, topologySpreadConstraints: spread("external-secrets-webhook") },

@@ -5,7 +5,7 @@ import { namespaceLabels, PLATFORM_NAMESPACES } from "../shared/namespaces";
 
 /** Label naming a namespace's tenant: same-tenant traffic and the tenant's secret store select by it. */
 export const TENANT_LABEL = "platform.io/tenant";
-/** The service account a tenant's pipelines deploy with (edit in the tenant's namespaces). */
+/** The service account a tenant's pipelines deploy with (the deployer role in the tenant's namespaces). */
 export const CI_SERVICE_ACCOUNT = "ci";
 /** The service account the tenant's secret store logs in to Vault as, in each of its namespaces. */
 export const SECRET_STORE_SERVICE_ACCOUNT = "vault-secret-store";
@@ -85,7 +85,78 @@ export function networkPolicySpecs(t: TenantConfig, namespace: string) {
     ];
 }
 
-/** The team's SSO group edits, its owners administer, its CI account deploys. */
+/** The ClusterRoles the platform writes for tenants (bound per namespace), instead of Kubernetes' edit and admin. */
+export const TENANT_ROLES = {
+    /** The team's SSO group: its workloads and their objects, debugging its own pods; nothing the platform sets up. */
+    member: "platform:tenant-member",
+    /** The owners: a member's rights, plus Roles and RoleBindings in the namespace (the RBAC API's escalation check
+     * limits them to rights they hold themselves: the tenant roles, or less). */
+    owner: "platform:tenant-owner",
+    /** The `ci` account pipelines deploy with: a member's writes, without exec, attach or port-forward. */
+    deployer: "platform:tenant-deployer",
+} as const;
+
+const READ = ["get", "list", "watch"];
+const WRITE = ["create", "update", "patch", "delete", "deletecollection"];
+type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
+const rule = (apiGroups: string[], resources: string[], verbs: string[]): Rule => ({ apiGroups, resources, verbs });
+
+/**
+ * What a tenant creates and changes in its namespaces: the kinds its Argo CD project deploys (app-projects.ts
+ * TENANT_DEPLOYABLE_KINDS) with their scale subresources, and leases for its applications' leader election. Not
+ * here, so never writable by a tenant: NetworkPolicies, ResourceQuotas, LimitRanges, SecretStores and every other
+ * External Secrets kind but ExternalSecret (a store or generator logs in with the controller's own identity), Argo CD
+ * objects (tenants change them through Argo CD), Kyverno policies and exceptions, Ingresses, Gateways,
+ * ReferenceGrants, DaemonSets, `serviceaccounts/token` (a token for any account of the namespace, the runner's Pod
+ * Identity one included), `impersonate`, and the proxy subresources (the API server's proxy bypasses network policies).
+ */
+const WORKLOAD_RULES: Rule[] = [
+    rule([""], ["configmaps", "secrets", "services", "persistentvolumeclaims", "serviceaccounts", "pods"], [...READ, ...WRITE]),
+    rule(["apps"], ["deployments", "deployments/scale", "statefulsets", "statefulsets/scale", "replicasets", "replicasets/scale"], [...READ, ...WRITE]),
+    rule(["batch"], ["jobs", "cronjobs"], [...READ, ...WRITE]),
+    rule(["autoscaling"], ["horizontalpodautoscalers"], [...READ, ...WRITE]),
+    rule(["policy"], ["poddisruptionbudgets"], [...READ, ...WRITE]),
+    rule(["gateway.networking.k8s.io"], ["httproutes", "grpcroutes"], [...READ, ...WRITE]),
+    // Only against the tenant's own store: the stores' conditions refuse other namespaces (external-secrets.ts).
+    rule(["external-secrets.io"], ["externalsecrets"], [...READ, ...WRITE]),
+    rule(["coordination.k8s.io"], ["leases"], [...READ, ...WRITE]),
+    rule([""], ["pods/eviction"], ["create"]),
+    // What the platform sets up in the namespace, and what tells a team why a pod does not start: read only.
+    rule(
+        [""],
+        ["events", "endpoints", "limitranges", "resourcequotas", "resourcequotas/status", "pods/log", "pods/status", "services/status", "persistentvolumeclaims/status", "namespaces", "namespaces/status"],
+        READ,
+    ),
+    rule(["apps"], ["controllerrevisions", "daemonsets", "deployments/status", "statefulsets/status", "replicasets/status"], READ),
+    rule(["batch"], ["jobs/status", "cronjobs/status"], READ),
+    rule(["autoscaling"], ["horizontalpodautoscalers/status"], READ),
+    rule(["policy"], ["poddisruptionbudgets/status"], READ),
+    rule(["discovery.k8s.io"], ["endpointslices"], READ),
+    rule(["networking.k8s.io"], ["networkpolicies"], READ),
+    rule(["gateway.networking.k8s.io"], ["httproutes/status", "grpcroutes/status"], READ),
+    rule(["external-secrets.io"], ["externalsecrets/status"], READ),
+    rule(["rbac.authorization.k8s.io"], ["roles", "rolebindings"], READ),
+    // Kyverno's audit results for the namespace (its chart's aggregation into admin is off).
+    rule(["wgpolicyk8s.io"], ["policyreports"], READ),
+];
+/** Debugging its own pods (only ever bound in the tenant's namespaces). */
+const INTERACTIVE_RULES: Rule[] = [rule([""], ["pods/exec", "pods/attach", "pods/portforward"], ["get", "create"])];
+/** Owners delegate in their namespace; no `bind` or `escalate`, so only rights they hold themselves. */
+const OWNER_RULES: Rule[] = [
+    rule(["rbac.authorization.k8s.io"], ["roles", "rolebindings"], WRITE),
+    rule(["authorization.k8s.io"], ["localsubjectaccessreviews"], ["create"]),
+];
+
+export function tenantClusterRoleSpecs() {
+    const role = (name: string, rules: Rule[]) => ({ metadata: { name, labels: { "app.kubernetes.io/part-of": "platform-tenants" } }, rules });
+    return [
+        role(TENANT_ROLES.member, [...WORKLOAD_RULES, ...INTERACTIVE_RULES]),
+        role(TENANT_ROLES.owner, [...WORKLOAD_RULES, ...INTERACTIVE_RULES, ...OWNER_RULES]),
+        role(TENANT_ROLES.deployer, WORKLOAD_RULES),
+    ];
+}
+
+/** The team's SSO group holds the member role, its owners the owner role, its CI account the deployer role. */
 export function roleBindingSpecs(t: TenantConfig, namespace: string, ssoGroup: string) {
     const binding = (name: string, role: string, subjects: { kind: string; name: string; apiGroup?: string; namespace?: string }[]) => ({
         metadata: { name, namespace },
@@ -93,9 +164,8 @@ export function roleBindingSpecs(t: TenantConfig, namespace: string, ssoGroup: s
         subjects,
     });
     return [
-        binding("tenant-members", "edit", [{ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: `${OIDC}${ssoGroup}` }]),
-        binding("tenant-owners", "admin", t.owners.map((o) => ({ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: `${OIDC}${o}` }))),
-        binding("tenant-ci", "edit", [{ kind: "ServiceAccount", name: CI_SERVICE_ACCOUNT, namespace }]),
+        binding("tenant-members", TENANT_ROLES.member, [{ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: `${OIDC}${ssoGroup}` }]),
+        binding("tenant-owners", TENANT_ROLES.owner, t.owners.map((o) => ({ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: `${OIDC}${o}` }))),
+        binding("tenant-ci", TENANT_ROLES.deployer, [{ kind: "ServiceAccount", name: CI_SERVICE_ACCOUNT, namespace }]),
     ];
 }
-

@@ -32,6 +32,8 @@ export interface TenantArgs {
     readonly policies: pulumi.Resource[];
     /** Production: the tenant's data (bucket, repository) is protected and kept on destroy. */
     readonly protect: boolean;
+    /** The tenant roles its bindings name (tenantClusterRoleSpecs, written once by the tenants layer). */
+    readonly roles: pulumi.Resource[];
 }
 
 /**
@@ -67,7 +69,7 @@ export class Tenant extends pulumi.ComponentResource {
             new k8s.core.v1.ResourceQuota(`${name}-${ns}-quota`, resourceQuotaSpec(t, ns), inNs);
             new k8s.core.v1.LimitRange(`${name}-${ns}-limits`, limitRangeSpec(t, ns), inNs);
             networkPolicySpecs(t, ns).forEach((p) => new k8s.networking.v1.NetworkPolicy(`${name}-${ns}-${p.metadata.name}`, p, inNs));
-            roleBindingSpecs(t, ns, group.name).forEach((b) => new k8s.rbac.v1.RoleBinding(`${name}-${ns}-${b.metadata.name}`, b, inNs));
+            roleBindingSpecs(t, ns, group.name).forEach((b) => new k8s.rbac.v1.RoleBinding(`${name}-${ns}-${b.metadata.name}`, b, { ...inNs, dependsOn: [namespace, ...args.roles] }));
             for (const sa of [CI_SERVICE_ACCOUNT, SECRET_STORE_SERVICE_ACCOUNT]) new k8s.core.v1.ServiceAccount(`${name}-${ns}-${sa}`, { metadata: { name: sa, namespace: ns } }, inNs);
             return namespace;
         });

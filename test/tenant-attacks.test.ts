@@ -1,0 +1,200 @@
+// The attack catalogue (tenant-attacks.ts) on the plan of every stack file: each attack refused for every tenant and
+// every identity it is tried as, and let through once its guards are removed; what tenants need still allowed; every
+// pinned chart's aggregating RBAC transcribed, or listed as a gap.
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import { PROJECT_DIR, Plan, PlannedResource } from "../plan/engine";
+import { listStacks, readStackConfig } from "../plan/stack-files";
+import { TENANT_ROLES } from "../components/tenants/tenant-objects";
+import { committedPlan } from "./plans";
+import { aggregatedRbacFixture, clusterState, ClusterState, isProjectChart, releasesOf, storeServes } from "./cluster-state";
+import { ATTACKS, GUARDS, succeeds, TenantView, Who } from "./tenant-attacks";
+import { oidcUser, serviceAccountUser, UserInfo } from "./k8s-rbac";
+
+interface StackTenant extends TenantView {
+    readonly identities: Record<Who, UserInfo[]>;
+}
+
+/** The tenants of a stack file as its config states them (list and directory), with the identities acting for them. */
+function stackTenants(stack: string, plan: Plan): StackTenant[] {
+    const raw = JSON.parse(readStackConfig(PROJECT_DIR, stack).config["platform:tenants"] ?? "{}") as { list?: any[]; directory?: string };
+    const fromDir = raw.directory
+        ? fs
+              .readdirSync(path.join(PROJECT_DIR, raw.directory))
+              .filter((f) => /\.ya?ml$/.test(f))
+              .map((f) => YAML.parse(fs.readFileSync(path.join(PROJECT_DIR, raw.directory as string, f), "utf8")))
+        : [];
+    const serviceAccounts = plan.resources.filter((r) => r.type === "kubernetes:core/v1:ServiceAccount").map((r) => (r.inputs as any).metadata as { name: string; namespace: string });
+    return [...(raw.list ?? []), ...fromDir].map((t) => {
+        const namespaces: string[] = t.namespaces ?? [t.name];
+        const runner = serviceAccounts.find((sa) => sa.name === "ci-runner" && namespaces.includes(sa.namespace));
+        const others = namespaces.flatMap((ns) => [...new Set(["default", ...serviceAccounts.filter((sa) => sa.namespace === ns && sa.name !== "ci").map((sa) => sa.name)])].map((sa) => serviceAccountUser(ns, sa)));
+        return {
+            name: t.name,
+            namespaces,
+            store: `tenant-${t.dataName ?? t.name}`,
+            runnerNamespace: runner?.namespace,
+            identities: {
+                member: [oidcUser("oidc:a-team-member", [`oidc:${t.ssoGroup ?? `tenant-${t.name}`}`])],
+                owner: (t.owners as string[]).map((o) => oidcUser(`oidc:${o}`)),
+                ci: namespaces.map((ns) => serviceAccountUser(ns, "ci")),
+                "service accounts": others,
+            },
+        };
+    });
+}
+
+/** A writable copy of the plan's resources, for a guard's removal. */
+const copy = (resources: readonly PlannedResource[]): PlannedResource[] => JSON.parse(JSON.stringify(resources));
+
+/** Every (tenant, identity, attempt) that gets through. */
+function breaches(state: ClusterState, tenants: readonly StackTenant[], attack: (typeof ATTACKS)[number], who: readonly Who[]) {
+    const got: string[] = [];
+    let tried = 0;
+    for (const t of tenants) {
+        const attempts = attack.attempts(t, tenants.filter((o) => o.name !== t.name));
+        for (const w of who)
+            for (const id of t.identities[w]) {
+                tried += attempts.length;
+                if (attempts.some((a) => succeeds(state, id, a))) got.push(`${t.name} ${w} ${id.name}`);
+            }
+    }
+    return { got, tried };
+}
+
+for (const stack of listStacks(PROJECT_DIR)) {
+    describe(`tenant attacks, stack file ${stack} @stack`, function () {
+        this.timeout(120000);
+        let plan: Plan;
+        let state: ClusterState;
+        let tenants: StackTenant[];
+        before(async () => {
+            plan = await committedPlan(stack);
+            state = clusterState(plan.resources);
+            tenants = stackTenants(stack, plan);
+        });
+
+        it("has two tenants or more, each with owners, namespaces and a store (the cross-tenant attacks need another)", () => {
+            assert.ok(tenants.length >= 2, `${tenants.length} tenants`);
+            for (const t of tenants) assert.ok(t.identities.owner.length > 0 && t.namespaces.length > 0 && state.clusterSecretStores.has(t.store), t.name);
+        });
+
+        for (const attack of ATTACKS) {
+            if (attack.open !== undefined) {
+                it(`${attack.id}: still possible (open), as the threat model says`, function () {
+                    if (!tenants.some((t) => t.runnerNamespace)) this.skip();
+                    const { got, tried } = breaches(state, tenants.filter((t) => t.runnerNamespace), attack, attack.getsThroughUnguarded);
+                    assert.ok(tried > 0);
+                    assert.strictEqual(got.length, tenants.filter((t) => t.runnerNamespace).reduce((n, t) => n + attack.getsThroughUnguarded.reduce((m, w) => m + t.identities[w].length, 0), 0), got.join("\n"));
+                });
+                continue;
+            }
+            it(`${attack.id}: refused, by each of ${attack.guards.join(", ")} alone; without them it gets through`, () => {
+                const refused = breaches(state, tenants, attack, attack.who);
+                assert.ok(refused.tried > 0, "no attempt made");
+                assert.deepStrictEqual(refused.got, [], "got through");
+
+                // Each guard alone holds: the attack is refused with every other guard removed.
+                if (attack.guards.length > 1)
+                    for (const kept of attack.guards) {
+                        const alone = copy(plan.resources);
+                        for (const g of attack.guards) if (g !== kept) GUARDS[g].remove(alone);
+                        assert.deepStrictEqual(breaches(clusterState(alone), tenants, attack, attack.who).got, [], `${kept} alone should refuse it`);
+                    }
+
+                const resources = copy(plan.resources);
+                for (const g of attack.guards) GUARDS[g].remove(resources);
+                const unguarded = breaches(clusterState(resources), tenants, attack, attack.getsThroughUnguarded);
+                const expected = tenants.flatMap((t) => attack.getsThroughUnguarded.flatMap((w) => t.identities[w].map((id) => `${t.name} ${w} ${id.name}`)));
+                assert.ok(expected.length > 0);
+                assert.deepStrictEqual(unguarded.got, expected, "the guards' removal should let every one of them through");
+            });
+        }
+
+        // What the README promises tenants, still allowed: their workloads and routes, secrets from their own store,
+        // debugging their pods, owners delegating the tenant roles, CI deploying.
+        const MEMBER_CREATES: readonly [string, string][] = [
+            ["", "configmaps"],
+            ["", "secrets"],
+            ["", "services"],
+            ["", "serviceaccounts"],
+            ["", "persistentvolumeclaims"],
+            ["", "pods"],
+            ["apps", "deployments"],
+            ["apps", "statefulsets"],
+            ["batch", "jobs"],
+            ["batch", "cronjobs"],
+            ["autoscaling", "horizontalpodautoscalers"],
+            ["policy", "poddisruptionbudgets"],
+            ["gateway.networking.k8s.io", "httproutes"],
+            ["gateway.networking.k8s.io", "grpcroutes"],
+            ["external-secrets.io", "externalsecrets"],
+        ];
+        it("still lets members deploy, publish, read their store and debug their pods in each of their namespaces", () => {
+            const refused: string[] = [];
+            for (const t of tenants)
+                for (const ns of t.namespaces) {
+                    const [member] = t.identities.member;
+                    const check = (what: string, ok: boolean) => ok || refused.push(`${t.name} ${ns}: ${what}`);
+                    for (const [group, resource] of MEMBER_CREATES) for (const verb of ["create", "update", "delete"]) check(`${verb} ${resource}`, state.rbac.allows(member, { verb, group, resource, namespace: ns }));
+                    for (const sub of ["exec", "portforward", "attach"]) check(`pods/${sub}`, state.rbac.allows(member, { verb: "create", group: "", resource: "pods", subresource: sub, namespace: ns, name: "p" }));
+                    check("pods/log", state.rbac.allows(member, { verb: "get", group: "", resource: "pods", subresource: "log", namespace: ns, name: "p" }));
+                    check("scale deployments", state.rbac.allows(member, { verb: "patch", group: "apps", resource: "deployments", subresource: "scale", namespace: ns, name: "d" }));
+                    for (const r of ["resourcequotas", "limitranges", "events"]) check(`list ${r}`, state.rbac.allows(member, { verb: "list", group: "", resource: r, namespace: ns }));
+                    check("list networkpolicies", state.rbac.allows(member, { verb: "list", group: "networking.k8s.io", resource: "networkpolicies", namespace: ns }));
+                    const store = state.clusterSecretStores.get(t.store);
+                    check("its own store", store !== undefined && storeServes(store, ns, state.namespaces.get(ns) ?? {}));
+                }
+            assert.ok(tenants.length > 0);
+            assert.deepStrictEqual(refused, []);
+        });
+
+        it("still lets owners bind the tenant roles to their team's users, and CI deploy", () => {
+            const refused: string[] = [];
+            for (const t of tenants)
+                for (const ns of t.namespaces) {
+                    for (const role of [TENANT_ROLES.member, TENANT_ROLES.owner, TENANT_ROLES.deployer])
+                        for (const owner of t.identities.owner) {
+                            const binding = { kind: "RoleBinding" as const, metadata: { name: "team", namespace: ns }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role }, subjects: [{ kind: "User", name: "oidc:new-colleague" }] };
+                            if (!state.rbac.mayCreateBinding(owner, binding)) refused.push(`${t.name} ${ns}: ${owner.name} binds ${role}`);
+                        }
+                    const ci = serviceAccountUser(ns, "ci");
+                    for (const [group, resource] of [["apps", "deployments"], ["", "services"], ["gateway.networking.k8s.io", "httproutes"], ["external-secrets.io", "externalsecrets"]])
+                        if (!state.rbac.allows(ci, { verb: "patch", group, resource, namespace: ns, name: "x" })) refused.push(`${t.name} ${ns}: ci patches ${resource}`);
+                    // Pipelines deploy; they do not open shells in pods.
+                    if (state.rbac.allows(ci, { verb: "create", group: "", resource: "pods", subresource: "exec", namespace: ns, name: "p" })) refused.push(`${t.name} ${ns}: ci may exec`);
+                }
+            assert.ok(tenants.length > 0);
+            assert.deepStrictEqual(refused, []);
+        });
+    });
+}
+
+describe("the README's threat-model table lists every attack of the catalogue", () => {
+    it("has one row per attack, naming its test", () => {
+        const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
+        const section = readme.slice(readme.indexOf("### Tenant roles and threat model"), readme.indexOf("### Onboard a team by pull request"));
+        const named = [...section.matchAll(/\| `([a-z-]+)`(?: \(asserts it is still possible\))? \|$/gm)].map((m) => m[1]);
+        assert.ok(ATTACKS.length >= 20);
+        assert.deepStrictEqual(named, ATTACKS.map((a) => a.id));
+    });
+});
+
+/**
+ * Charts whose aggregating RBAC is not transcribed under test/fixtures/charts/<chart>-<version>/rbac-aggregated.yaml:
+ * the attacks above do not see what they would add to edit, admin or view. Empty: every pinned chart is covered.
+ */
+const RBAC_GAPS: readonly string[] = [];
+
+describe("every pinned chart's aggregating RBAC is transcribed, or listed as a gap @stack", function () {
+    this.timeout(120000);
+    it("finds a transcription for each release of every stack file's plan, and no stale gap", async () => {
+        const charts = new Set<string>();
+        for (const stack of listStacks(PROJECT_DIR)) for (const r of releasesOf((await committedPlan(stack)).resources)) if (!isProjectChart(r.chart)) charts.add(`${r.chart.split("/").pop()} ${r.version}`);
+        assert.ok(charts.size >= 10, [...charts].join(", "));
+        const missing = [...charts].filter((c) => aggregatedRbacFixture({ chart: c.split(" ")[0], version: c.split(" ")[1] }) === undefined).sort();
+        assert.deepStrictEqual(missing, [...RBAC_GAPS].sort());
+    });
+});
