@@ -526,12 +526,16 @@ describePlan("ingress details: the production plan in full", "prod", ({ plan, re
                 rules: [{ backendRefs: [{ name: backend, port }], matches: prefixes(...paths) }, ...blocked],
             },
         });
-        assert.deepStrictEqual(the("argocd-argocd-route"), route("argocd", "argocd", "argocd-server", 80, ["/"]));
+        assert.deepStrictEqual(the("argocd-argocd-route"), route("argocd", "argocd", "argocd-server", 80, ["/"], notFound("argocd", "/api/webhook")));
         assert.deepStrictEqual(the("monitoring-grafana-route"), route("grafana", "monitoring", "grafana", 80, ["/"], notFound("grafana", "/metrics")));
         // Keycloak's guide: only /realms/, /resources/ and /.well-known/ in public, less the master realm; everything else on the admin name.
         assert.deepStrictEqual(the("keycloak-sso-route"), route("sso", "keycloak", "keycloak-service", 8443, ["/realms", "/resources", "/.well-known"], notFound("sso", "/realms/master")));
         assert.deepStrictEqual(the("keycloak-sso-admin-route"), route("sso-admin", "keycloak", "keycloak-service", 8443, ["/"]));
-        assert.deepStrictEqual(the("vault-vault-route"), route("vault", "vault", "vault-active", 8200, ["/"], notFound("vault", "/v1/sys/metrics")));
+        // Metrics, and what Vault answers without a token (root generation, rekeying, initialisation).
+        assert.deepStrictEqual(
+            the("vault-vault-route"),
+            route("vault", "vault", "vault-active", 8200, ["/"], notFound("vault", "/v1/sys/metrics", "/v1/sys/generate-root", "/v1/sys/rekey", "/v1/sys/rekey-recovery-key", "/v1/sys/init")),
+        );
         for (const [name, namespace] of [["grafana", "monitoring"], ["vault", "vault"]]) {
             assert.deepStrictEqual(the(`${namespace}-${name}-not-found`), {
                 apiVersion: "gateway.envoyproxy.io/v1alpha1",

@@ -166,8 +166,8 @@ describe("config: bad observability input is rejected with key, value and expect
         assert.throws(
             () => parsePlatformConfig({ ...receiver(dev, { type: "Webhook" }), "platform:alertReceiverSecret": "" }, "platform", (key) => key === "platform:alertReceiverSecret"),
             (e: ConfigError) => {
-                // An empty secret reads as unset (Pulumi.yaml declares it with an empty default), so it is missing.
-                assert.deepStrictEqual(e.problems, ["platform:alertReceiverSecret: required with receiver type Webhook: pulumi config set --secret alertReceiverSecret <URL>; got undefined"]);
+                // Empty ciphertext is a value that was set (only the CLI's plaintext default means unset): refused, masked.
+                assert.deepStrictEqual(e.problems, [`platform:alertReceiverSecret: expected the receiver's URL or password; got "[secret]"`]);
                 return true;
             },
         );
