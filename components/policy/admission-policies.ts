@@ -22,6 +22,11 @@ export interface AdmissionPolicy {
     readonly title: string;
     /** Extra annotations of the ClusterPolicy (Kyverno settings). */
     readonly annotations?: Readonly<Record<string, string>>;
+    /**
+     * A boundary between tenants and the platform (what a tenant could otherwise take that is not its own): enforced
+     * in every stack, whatever `policy.action` says; that action is for the advisory policies.
+     */
+    readonly boundary?: true;
     readonly rules: readonly AdmissionRule[];
 }
 
@@ -123,6 +128,9 @@ export function admissionPolicies(p: PolicyConfig, platformImages: readonly stri
         {
             name: "tenant-route-hostnames",
             title: "HTTPRoutes only for the tenant's own hostnames",
+            // Audited only, a tenant's longer prefix on a platform name (sso.<domain>/realms/platform/...) wins over
+            // the platform's route (Gateway API: the longest prefix match across routes of a listener).
+            boundary: true,
             rules: [
                 {
                     name: "hostnames",
@@ -143,8 +151,9 @@ export function admissionPolicies(p: PolicyConfig, platformImages: readonly stri
     ];
 }
 
-/** The metadata and spec of one policy's ClusterPolicy, every rule with the stack's action (Audit or Enforce). */
-export function clusterPolicySpec(policy: AdmissionPolicy, action: PolicyConfig["action"]) {
+/** The metadata and spec of one policy's ClusterPolicy: every rule with the stack's action (Audit or Enforce), or Enforce for a boundary. */
+export function clusterPolicySpec(policy: AdmissionPolicy, stackAction: PolicyConfig["action"]) {
+    const action = policy.boundary ? "Enforce" : stackAction;
     return {
         // Ready once Kyverno has registered its webhook rules: tenant namespaces are created only after that.
         metadata: { name: policy.name, annotations: { "policies.kyverno.io/title": policy.title, "pulumi.com/waitFor": "condition=Ready", ...policy.annotations } },
