@@ -161,7 +161,10 @@ async function main(argv: string[]): Promise<number> {
         };
         fs.writeFileSync(args.timings, JSON.stringify(timings));
     }
-    const refused = diff ? refusedReplacements(diff) : [];
+    // A replacement or a namespace move is refused only in a change of one stack (its saved plan); two stacks compared
+    // (--diff, or a saved plan of another stack) differ by design, and that is no migration.
+    const migration = diff !== undefined && base?.stack === plan.stack;
+    const refused = migration ? refusedReplacements(diff) : [];
     for (const r of refused) {
         console.error(
             r.rejectedBy.length > 0
@@ -169,7 +172,7 @@ async function main(argv: string[]): Promise<number> {
                 : `refused: ${r.type} ${r.name} would be replaced (${r.replacedBy.join(", ")} changed); it must never be replaced by a stack change`,
         );
     }
-    const moves = diff ? refusedMoves(diff) : [];
+    const moves = migration ? refusedMoves(diff) : [];
     for (const m of moves) console.error(`refused: namespace ${m.objectName} would be deleted and created empty (${m.from} -> ${m.to}); a renamed tenant needs previousName`);
     // Mandatory policies fail the plan, as they fail `pulumi preview --policy-pack policy`.
     // A chart contract problem fails the plan too (--policy gives the policy pack's verdict alone).

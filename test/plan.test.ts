@@ -380,6 +380,24 @@ describe("plan: the command line @stack", function () {
         assert.match(second.stdout, /0 to add, 0 to remove, 0 to change/);
     });
 
+    it("compares two stacks without refusing anything (a comparison is no migration); a change of one stack still refuses a replacement", () => {
+        const compared = cli("--stack", "prod", "--diff", "dev");
+        assert.strictEqual(compared.status, 0, compared.stderr);
+        assert.match(compared.stdout, /to add, \d+ to remove, \d+ to change/);
+        assert.doesNotMatch(compared.stderr, /^refused:/m);
+        // The same stack against a saved plan whose tenant repository had another name: ECR replaces it, images lost.
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "plan-")), "dev.json");
+        assert.strictEqual(cli("--stack", "dev", "--json", file).status, 0);
+        const saved = JSON.parse(fs.readFileSync(file, "utf8"));
+        const repository = saved.resources.find((r: { type: string }) => r.type === "aws:ecr/repository:Repository");
+        assert.ok(repository, "dev plans a tenant repository");
+        repository.inputs.name = `${repository.inputs.name}-old`;
+        fs.writeFileSync(file, JSON.stringify(saved));
+        const migrated = cli("--stack", "dev", "--diff-file", file);
+        assert.strictEqual(migrated.status, 1, migrated.stdout + migrated.stderr);
+        assert.match(migrated.stderr, /^refused: aws:ecr\/repository:Repository /m);
+    });
+
     it("prints only the policy pack's verdict with --policy, and fails on a mandatory violation", () => {
         const ok = cli("--stack", "dev", "--policy");
         assert.deepStrictEqual([ok.status, ok.stdout.trim()], [0, "Policies: all passed"]);
