@@ -1,6 +1,6 @@
 // StrykerJS, one layer at a time: `npm run mutation -- --layer cluster` (scripts/mutation.mjs sets MUTATION_LAYER).
 // Each layer mutates its own code and runs the tests that are about it; the incremental file of each layer is kept
-// in reports/mutation/ so a rerun only re-tests mutants whose code or tests changed.
+// in reports/mutation/ (build output, ignored by git) so a rerun only re-tests mutants whose code or tests changed.
 const LAYERS = {
     network: {
         mutate: ["components/network/**/*.ts"],
