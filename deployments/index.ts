@@ -1,4 +1,4 @@
-// `pulumi up` in deployments/ (its own stack) sets up Pulumi Deployments for the platform's stacks (README, "Delivery").
+// `pulumi up` in deployments/ (its own stack) sets up Pulumi Deployments for the platform's stacks (docs/operations.md, "Delivery").
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformDeployments, readDeployerPolicy, StackDeployment } from "./deployments";

@@ -46,7 +46,7 @@ export function exposureRows(plan: Pick<Plan, "resources">): ExposureRow[] {
         .sort((a, b) => a.listener.localeCompare(b.listener) || a.hostname.localeCompare(b.hostname) || a.path.localeCompare(b.path));
 }
 
-/** The table as Markdown (it goes into the README as printed), then the problems the policy finds in it. */
+/** The table as Markdown (it goes into docs/architecture.md as printed), then the problems the policy finds in it. */
 export function renderExposure(plan: Pick<Plan, "resources" | "stack">): string {
     const rows = exposureRows(plan);
     const paths = publicPaths(policyResources(plan));

@@ -46,7 +46,7 @@ export interface NewStackOptions {
 export const EXAMPLE_FOR_TIER: Readonly<Record<string, string>> = { development: "dev", staging: "dev", production: "prod" };
 
 /**
- * The values every real stack sets itself (the README's table lists the same): `[key path, option, why]`. Everything
+ * The values every real stack sets itself (the table in docs/operations.md, "Adding an environment", lists the same): `[key path, option, why]`. Everything
  * else is copied from the example of its class.
  */
 export const PER_STACK_VALUES: readonly (readonly [string, string, string])[] = [
@@ -233,7 +233,7 @@ export function main(argv: string[], projectDir: string): number {
         fs.writeFileSync(file, text, { flag: "wx" });
         console.log(`wrote ${file} (from Pulumi.${example}.yaml; validated). Next: npm run plan -- --stack ${stack}`);
         const secrets = secretKeysIn(YAML.parseDocument(fs.readFileSync(path.join(projectDir, `Pulumi.${example}.yaml`), "utf8")), readProject(projectDir).name);
-        for (const key of secrets) console.log(`then set the secret the example uses: pulumi config set --secret --stack ${stack} ${key} <value>   (README: ${key})`);
+        for (const key of secrets) console.log(`then set the secret the example uses: pulumi config set --secret --stack ${stack} ${key} <value>   (docs/configuration.md: ${key})`);
         return 0;
     } catch (e) {
         if (e instanceof ConfigError || e instanceof StackFileError) {

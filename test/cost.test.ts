@@ -1,7 +1,10 @@
 import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
 import type { PlannedResource } from "../plan/engine";
 import { costLines, planRegion, PriceTable, readPriceTable, renderCost, summarize } from "../plan/cost";
 import { committedPlan } from "./plans";
+import { PROJECT_DIR } from "../plan/engine";
 
 /** A resource of a synthetic plan: only what the cost reads. */
 const res = (urn: string, type: string, inputs: Record<string, unknown> = {}, extra: Partial<PlannedResource> = {}): PlannedResource =>
@@ -136,5 +139,11 @@ describe("plan --cost: both stacks @stack", function () {
             assert.ok(missing.includes("network load balancer") && missing.some((m) => m.startsWith("nodes ")) && missing.some((m) => m.startsWith("database ")), missing.join());
         }
         assert.ok(prodLines.some((l) => l.kind === "usage" && l.item === "Karpenter nodes"));
+        // docs/operations.md quotes both floors as the plan prices them.
+        const doc = fs.readFileSync(path.join(PROJECT_DIR, "docs", "operations.md"), "utf8");
+        for (const [stack, lines] of [["dev", devLines], ["prod", prodLines]] as const) {
+            const row = `| ${stack} (eu-west-1) | $${summarize(lines).total.toFixed(2)} |`;
+            assert.ok(doc.includes(row), `docs/operations.md lacks ${row}`);
+        }
     });
 });

@@ -32,7 +32,7 @@ const SERVICE_OF_MODULE: Readonly<Record<string, string>> = {
     ecr: "ecr",
 };
 
-/** The four managed policies the deployments program attaches, by Sid prefix (the README names the same split). */
+/** The four managed policies the deployments program attaches, by Sid prefix (docs/operations.md names the same split). */
 const PARTS = DEPLOYER_POLICY_PARTS;
 
 describe("the deployer's IAM policy (docs/deployer-policy.json)", () => {
@@ -45,11 +45,11 @@ describe("the deployer's IAM policy (docs/deployer-policy.json)", () => {
         }
     });
 
-    it("fits in four managed policies (6,144 characters each, whitespace not counted) split by Sid prefix as the README says", () => {
+    it("fits in four managed policies (6,144 characters each, whitespace not counted) split by Sid prefix as docs/operations.md says", () => {
         const placed = PARTS.flatMap((prefixes) => policy.Statement.filter((s) => prefixes.some((p) => s.Sid.startsWith(p))));
         assert.strictEqual(placed.length, policy.Statement.length, "every statement belongs to one part");
-        const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
-        assert.ok(readme.includes(`(${PARTS.map((p) => p.map((x) => `\`${x}\``).join("+")).join(", ")})`), "README names the parts the program attaches");
+        const doc = fs.readFileSync(path.join(PROJECT_DIR, "docs", "operations.md"), "utf8");
+        assert.ok(doc.includes(`(${PARTS.map((p) => p.map((x) => `\`${x}\``).join("+")).join(", ")})`), "docs/operations.md names the parts the program attaches");
         for (const prefixes of PARTS) {
             const part = { Version: "2012-10-17", Statement: policy.Statement.filter((s) => prefixes.some((p) => s.Sid.startsWith(p))) };
             assert.ok(JSON.stringify(part).length <= 6144, `${prefixes.join("+")}: ${JSON.stringify(part).length} characters`);

@@ -1,6 +1,6 @@
 // What the internet-facing gateway exposes (issue 34): the public-gateway-exposure rule on every stack file's plan,
 // on the routes the platform had before (Vault's metrics and Keycloak's `/` refused) and on each way a guard can fail;
-// the --exposure table (in the README as printed); the objects against Envoy Gateway v1.9.0's CRDs; Vault's metrics
+// the --exposure table (in docs/architecture.md as printed); the objects against Envoy Gateway v1.9.0's CRDs; Vault's metrics
 // listener against the pinned chart; the Keycloak admin name and the master realm's settings step, run for real.
 import * as assert from "assert";
 import * as fs from "fs";
@@ -223,10 +223,10 @@ describe("exposure: the --exposure table @stack", function () {
     this.timeout(120000);
     const cli = (...args: string[]) =>
         spawnSync(process.execPath, [...(COMPILED ? [] : ["--import", "tsx"]), path.join(__dirname, "..", "plan", `cli${path.extname(__filename)}`), ...args], { encoding: "utf8", cwd: PROJECT_DIR });
-    const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
+    const doc = fs.readFileSync(path.join(PROJECT_DIR, "docs", "architecture.md"), "utf8");
 
     for (const stack of STACKS) {
-        it(`stack ${stack}: prints each public name and path with what it reaches and what guards it, as the README shows`, async () => {
+        it(`stack ${stack}: prints each public name and path with what it reaches and what guards it, as docs/architecture.md shows`, async () => {
             const domain = domainOf(stack);
             const rows = exposureRows(await committedPlan(stack));
             const row = (host: string, p: string) => rows.find((r) => r.hostname === `${host}.${domain}` && r.path === p);
@@ -251,7 +251,7 @@ describe("exposure: the --exposure table @stack", function () {
                 Object.fromEntries(guarded.map((r) => [r.hostname.slice(0, -domain.length - 1), r.authenticatedBy.slice("client CIDRs ".length).split(" + ")[0].split(", ")])),
                 allowed,
             );
-            for (const r of rows) assert.ok(readme.includes(`| ${r.listener} | ${r.hostname} | ${r.path} | ${r.reaches} | ${r.authenticatedBy} |`), `README lacks ${stack}'s row ${JSON.stringify(r)}`);
+            for (const r of rows) assert.ok(doc.includes(`| ${r.listener} | ${r.hostname} | ${r.path} | ${r.reaches} | ${r.authenticatedBy} |`), `docs/architecture.md lacks ${stack}'s row ${JSON.stringify(r)}`);
         });
     }
 

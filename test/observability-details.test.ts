@@ -1,6 +1,6 @@
 // The production plan's observability layer in full: every chart's values, the alerts, the dashboards, the monitors,
-// the buckets' lifecycles and the workload identities. A snapshot written out once and reviewed (reports/mutation/
-// SCORES.md), so any change to what is deployed shows up as a reviewed change to this file.
+// the buckets' lifecycles and the workload identities. A snapshot written out once and
+// reviewed, so any change to what is deployed shows up as a reviewed change to this file.
 import * as assert from "assert";
 import { inputs } from "./helpers";
 import { describePlan } from "./plans";

@@ -283,12 +283,12 @@ describeStacks((stack) => `observability in stack ${stack}`, "platform-observabi
     });
 });
 
-describe("observability: the README states each stack's requests as the settings add up", () => {
+describe("observability: docs/architecture.md states each stack's requests as the settings add up", () => {
     it("quotes layerRequests of both committed stacks", () => {
-        const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
+        const doc = fs.readFileSync(path.join(PROJECT_DIR, "docs", "architecture.md"), "utf8");
         for (const stack of ["dev", "prod"]) {
             const settings = parsePlatformConfig(readStackConfig(PROJECT_DIR, stack).config, "platform").observability;
-            assert.ok(readme.includes(`| ${stack} | ${describeRequests(layerRequests(settings))} |`), `${stack}: ${describeRequests(layerRequests(settings))}`);
+            assert.ok(doc.includes(`| ${stack} | ${describeRequests(layerRequests(settings))} |`), `${stack}: ${describeRequests(layerRequests(settings))}`);
         }
     });
 

@@ -34,7 +34,7 @@ interface Policies {
  * read with the ARN AWS would give, substituted wherever the placeholder stands.
  */
 function policiesOf(stack: string, plan: Plan): Policies {
-    // The stack file's cluster admins: the principals the README says may read the bootstrap material.
+    // The stack file's cluster admins: the principals docs/operations.md ("Key custody") says may read the bootstrap material.
     const cluster = readStackConfig(PROJECT_DIR, stack).config["platform:cluster"];
     const admins: string[] = cluster ? (JSON.parse(cluster) as { admins?: string[] }).admins ?? [] : [];
     const secret = named(plan.resources, "platform-secrets-bootstrap-secret");

@@ -23,7 +23,7 @@ function res(type: string, name: string, inputs: Record<string, unknown> = {}, o
 const run = async (policy: Parameters<typeof checkPolicies>[1], ...resources: PlannedResource[]) => (await checkPolicies({ resources }, policy)).map((v: Violation) => v.message);
 const tier = (t: string) => res("pulumi:providers:aws", "aws", { defaultTags: JSON.stringify({ tags: { tier: t } }) });
 
-describe("teardown and rebuild: every stack file's plan, through the README's steps @stack", function () {
+describe("teardown and rebuild: every stack file's plan, through the steps of docs/operations.md @stack", function () {
     this.timeout(240000);
     const stacks = listStacks(PROJECT_DIR);
 
@@ -144,7 +144,7 @@ describe("policy: teardown completes", () => {
             assert.deepStrictEqual(await run([teardownPolicy], res(type, "d", refused, { retain: true })), [], `${type} kept`);
         }
     });
-    it("leaves the EKS cluster's and the RDS instance's deletion protection to the README's first step", async () => {
+    it("leaves the EKS cluster's and the RDS instance's deletion protection to the first step of docs/operations.md's teardown", async () => {
         assert.deepStrictEqual(
             await run([teardownPolicy], res("aws:eks/cluster:Cluster", "c", { name: "x", deletionProtection: true }), res("aws:rds/instance:Instance", "db", { deletionProtection: true, skipFinalSnapshot: true })),
             [],

@@ -1,6 +1,6 @@
 // The attacks a tenant could try on the platform through the Kubernetes API, as data: what it tries, which guard
 // stops it, and the guard's removal that lets it through (tenant-attacks.test.ts runs every one on the plan of every
-// stack file; the README's threat-model table lists them). Each attempt is a request to the API server (answered by
+// stack file; the threat-model table of docs/tenants.md lists them). Each attempt is a request to the API server (answered by
 // the RBAC evaluator), a binding (the RBAC API's escalation check), or an ExternalSecret naming a ClusterSecretStore
 // (External Secrets' namespace conditions).
 import type { PlannedResource } from "../plan/engine";
@@ -152,7 +152,7 @@ const WRITE = ["create", "update", "patch", "delete"];
 const ALL: readonly Who[] = ["member", "owner", "ci", "service accounts"];
 const HOLDERS: readonly Who[] = ["member", "owner", "ci"];
 
-/** The attacks, in the order of the README's table (the open ones last). */
+/** The attacks, in the order of the table in docs/tenants.md (the open ones last). */
 export const ATTACKS: readonly Attack[] = [
     {
         id: "secret-store",

@@ -18,7 +18,7 @@ describe("the pull-request workflow (.github/workflows/pull-request.yml)", () =>
         assert.doesNotMatch(JSON.stringify(workflow), /AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY/);
     });
 
-    it("tests as CI does: npm ci, then the README's test command on Node 22", () => {
+    it("tests as CI does: npm ci, then the test command of the README and docs/testing.md on Node 22", () => {
         const s = steps("test");
         assert.deepStrictEqual(s.filter((x) => x.run).map((x) => x.run), ["npm ci --no-audit --no-fund", "npm test"]);
         assert.strictEqual(s.find((x) => x.uses?.startsWith("actions/setup-node"))?.with?.["node-version"], 22);

@@ -22,7 +22,7 @@ export function repositoryCredentialSpec(c: AppDeliveryConfig["argocd"]["reposit
     return {
         apiVersion: "external-secrets.io/v1",
         kind: "ExternalSecret",
-        // Not awaited: platform admins write the key to Vault (README); Argo CD picks the Secret up when it appears.
+        // Not awaited: platform admins write the key to Vault (docs/architecture.md, "Application delivery"); Argo CD picks the Secret up when it appears.
         metadata: { name: `repo-creds-${c.name}`, namespace: a.namespace, annotations: { "pulumi.com/skipAwait": "true" } },
         spec: {
             refreshInterval: "1h",

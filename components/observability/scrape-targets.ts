@@ -21,7 +21,7 @@ export interface ScrapeTarget {
 
 const ns = PLATFORM_NAMESPACES;
 
-/** Sources: each chart's templates at its pinned version (see README, "Observability"). */
+/** Sources: each chart's templates at its pinned version (see docs/architecture.md, "Observability"). */
 export const SCRAPE_TARGETS: readonly ScrapeTarget[] = [
     // The release is auto-named: the chart's name label is Karpenter's alone in kube-system.
     { name: "karpenter", chart: "karpenter", namespace: "kube-system", kind: "ServiceMonitor", selector: { "app.kubernetes.io/name": "karpenter" }, port: "http-metrics", path: "/metrics" },

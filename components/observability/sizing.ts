@@ -1,4 +1,4 @@
-// What the layer asks the scheduler for, per stack: the README states it, a test keeps the statement true.
+// What the layer asks the scheduler for, per stack: docs/architecture.md states it, a test keeps the statement true.
 import type { ObservabilityConfig } from "../../stacks/schema-observability";
 import { LOKI_DISTRIBUTED_COMPONENTS } from "./storage-values";
 

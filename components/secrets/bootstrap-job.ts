@@ -89,7 +89,7 @@ for server in ${servers}; do
   if grep -q '"initialized": true' /tmp/status.json; then
     echo "Vault is initialised ($server) but the bootstrap secret holds no recovery keys or root token: stopping" >&2
     if [ "$state" = resumed ]; then echo "a previous run of this Job initialised it and lost what init printed before storing it" >&2; fi
-    echo "put that material in the secret if you hold it (README: Vault, Recovery); else Vault must be initialised anew" >&2
+    echo "put that material in the secret if you hold it (docs/operations.md: Vault, Recovery); else Vault must be initialised anew" >&2
     exit 1
   fi
 done
@@ -102,11 +102,11 @@ echo "Vault initialised; the store step keeps the recovery keys and root token"
 export function rootTokenOf(secretString: string): string {
     const value = JSON.parse(secretString) as { root_token?: unknown; vault_init?: unknown };
     if (value.vault_init !== undefined) {
-        throw new Error(`the Vault bootstrap secret holds only the init Job's ${INIT_MARKER_STAGE} marker: Vault's initialisation stored no recovery keys or root token (README: Vault, Recovery)`);
+        throw new Error(`the Vault bootstrap secret holds only the init Job's ${INIT_MARKER_STAGE} marker: Vault's initialisation stored no recovery keys or root token (docs/operations.md: Vault, Recovery)`);
     }
     const token = value.root_token;
     if (typeof token !== "string" || token === "") {
-        throw new Error("the Vault bootstrap secret has no root_token: put a token with the platform-admin policy there (README, Root token)");
+        throw new Error("the Vault bootstrap secret has no root_token: put a token with the platform-admin policy there (docs/operations.md: Vault, Root token)");
     }
     return token;
 }

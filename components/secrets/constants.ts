@@ -10,7 +10,7 @@ export const VAULT_API_PORT = 8200;
 /**
  * Paths of the API listener the gateway never publishes: metrics (scraped in the cluster on the metrics listener),
  * and what Vault answers without a token (http/handler.go): root generation, rekeying, initialisation. Break-glass
- * runs them through `kubectl port-forward` (README, Key custody).
+ * runs them through `kubectl port-forward` (docs/operations.md, Key custody).
  */
 export const VAULT_UNPUBLISHED_PATHS = ["/v1/sys/metrics", "/v1/sys/generate-root", "/v1/sys/rekey", "/v1/sys/rekey-recovery-key", "/v1/sys/init"];
 /** Secret of the server certificate (with the CA's ca.crt), mounted by the chart at /vault/userconfig/<name>. */

@@ -161,7 +161,7 @@ export class Vault extends pulumi.ComponentResource {
                 tlsSecret: VAULT_TLS_SECRET,
                 dnsNames: vaultServerDnsNames(args.namespace),
                 ipAddresses: ["127.0.0.1"],
-                // Vault reads its certificate at start (and on SIGHUP): a year, renewed a month ahead (README: restart then).
+                // Vault reads its certificate at start (and on SIGHUP): a year, renewed a month ahead (docs/architecture.md, Secrets: restart then).
                 duration: "8760h",
                 renewBefore: "720h",
             },

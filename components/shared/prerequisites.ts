@@ -26,7 +26,7 @@ export function parsePrincipal(arn: string): { kind: "role" | "user"; name: stri
 /**
  * An IAM role or user ARN from config, once IAM confirms it exists exactly so (path included). EKS access entries
  * refuse a principal that does not exist, and bind to its unique id: a principal re-created later needs its entry
- * replaced (README, "Access").
+ * replaced (docs/architecture.md, "The cluster layer", Access).
  */
 export function existingPrincipal(arn: string, configKey: string, opts: pulumi.InvokeOptions): pulumi.Output<string> {
     const principal = parsePrincipal(arn);

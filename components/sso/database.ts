@@ -29,7 +29,7 @@ export function finalSnapshotIdentifier(namePrefix: string, suffixHex: string): 
 
 /** What a delete of the instance does, per tier. */
 export interface DatabaseDeletion {
-    /** RDS refuses DeleteDBInstance while on; the README's first teardown step turns it off (as the cluster's). */
+    /** RDS refuses DeleteDBInstance while on; the first teardown step of docs/operations.md turns it off (as the cluster's). */
     readonly deletionProtection: boolean;
     /** Production: false, so the delete leaves a final snapshot that outlives the stack (snapshots are not in the state). */
     readonly skipFinalSnapshot: boolean;
@@ -147,7 +147,7 @@ export class KeycloakDatabase extends pulumi.ComponentResource {
                 deletionProtection: deletion.deletionProtection,
                 skipFinalSnapshot: deletion.skipFinalSnapshot,
                 finalSnapshotIdentifier: finalSnapshot,
-                // The rebuild after a teardown: the new instance starts from the old one's final snapshot (README,
+                // The rebuild after a teardown: the new instance starts from the old one's final snapshot (docs/operations.md,
                 // "Rebuild"). Engine, storage encryption, its key, the database and its master user come from the
                 // snapshot; the provider then sets engine version, storage, backups, monitoring and the new password
                 // with ModifyDBInstance (internal/service/rds/instance.go, the snapshot_identifier branch).

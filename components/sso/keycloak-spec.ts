@@ -34,7 +34,7 @@ export const KEYCLOAK_PUBLIC_PATHS = ["/realms", "/resources", "/.well-known"] a
  * warns this lets anyone lock an account out): anyone could keep `pulumi up` out for good. Its logins go to
  * sso-admin.<domain> instead, which only the stack's admin CIDRs reach. Envoy matches the path after its own
  * normalisation (dot segments, merged slashes); that it also covers every escaped spelling of `master` is not
- * checked offline (README, "Single sign-on").
+ * checked offline (docs/architecture.md, "SSO").
  */
 export const KEYCLOAK_PUBLIC_BLOCKED_PATHS = ["/realms/master"] as const;
 

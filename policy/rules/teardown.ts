@@ -1,4 +1,4 @@
-// The README's teardown and rebuild, walked over a plan. Teardown: turn the cluster's deletion protection off,
+// The teardown and rebuild of docs/operations.md, walked over a plan. Teardown: turn the cluster's deletion protection off,
 // `pulumi state unprotect --all`, `pulumi destroy`: every resource is then deleted (from the state's inputs) unless
 // it is retainOnDelete. Rebuild: `pulumi up` with adoptRetained. Where production must keep data at all is the
 // production-data-protected rule's (invariants.ts); this one checks that each step can complete.
@@ -53,7 +53,7 @@ interface DeleteRule {
 
 /**
  * Deletes AWS (or the provider) refuses while the resource holds data, unless an input says to delete the data too.
- * Deletion protection (the EKS cluster's, the RDS instance's) has no row: the README's first teardown step turns it
+ * Deletion protection (the EKS cluster's, the RDS instance's) has no row: the first teardown step of docs/operations.md turns it
  * off in AWS, and the provider's delete then goes through whatever the state says (internal/service/rds/instance.go
  * calls DeleteDBInstance as is).
  */
@@ -113,7 +113,7 @@ export function claimedStorageClasses(value: unknown): string[] {
 export const teardownPolicy: StackValidationPolicy = {
     name: "teardown-completes",
     description:
-        "The README's teardown (deletion protection off, unprotect --all, destroy) completes and the rebuild can create what it deleted: no delete AWS refuses for the data it still holds, nothing deleted that a kept resource is still in, no fixed name still held (a final snapshot's included), no kept data left with a key scheduled for deletion, and in production the platform's volumes on a StorageClass that keeps them.",
+        "The documented teardown (docs/operations.md: deletion protection off, unprotect --all, destroy) completes and the rebuild can create what it deleted: no delete AWS refuses for the data it still holds, nothing deleted that a kept resource is still in, no fixed name still held (a final snapshot's included), no kept data left with a key scheduled for deletion, and in production the platform's volumes on a StorageClass that keeps them.",
     enforcementLevel: "mandatory",
     validateStack: ({ resources }, report) => {
         for (const r of resources) {
