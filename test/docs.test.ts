@@ -4,6 +4,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { PROJECT_DIR } from "../plan/engine";
+import { CONFIG_DOC, configReference, productionRules, renderConfigDoc } from "../plan/config-reference";
 
 const DOCS = ["README.md", ...fs.readdirSync(path.join(PROJECT_DIR, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
 const read = (file: string) => fs.readFileSync(path.join(PROJECT_DIR, file), "utf8");
@@ -81,5 +82,20 @@ describe("docs: links and shape", () => {
             assert.doesNotMatch(prose(text), /\bissues? \d+/i, file);
         }
         assert.doesNotMatch(prose(read("README.md")), /\bissues? \d+/i);
+    });
+});
+
+describe("docs: the configuration reference is generated from the schema", () => {
+    it("equals what npm run docs:config prints (run it after changing stacks/schema*.ts)", () => {
+        assert.strictEqual(read(CONFIG_DOC), renderConfigDoc(PROJECT_DIR));
+    });
+
+    it("has a row for every key and states the production rules the checks enforce, in their words", () => {
+        const text = configReference(PROJECT_DIR);
+        for (const key of ["network.cidr", "cluster.nodeGroups[].capacityType", "tenants.list[].quota.pods", "appDelivery.argocd.localAdmin"]) assert.ok(text.includes(`| \`${key}\` |`), key);
+        const rules = productionRules(PROJECT_DIR);
+        assert.ok(rules.size >= 30, `${rules.size} keys with a production rule`);
+        assert.deepStrictEqual([...(rules.get("secrets.vault.replicas") ?? [])], ["expected at least 3 replicas (HA raft)"]);
+        assert.deepStrictEqual([...(rules.get("appDelivery.signatures.action") ?? [])], ["expected Enforce"]);
     });
 });
