@@ -8,10 +8,13 @@ import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
 import * as YAML from "yaml";
+import { z } from "zod";
 import { ConfigError, parsePlatformConfig } from "../stacks/config";
 import { STACK_SCHEMA_FILE } from "../stacks/json-schema";
 import { ConfigKey, configKeys } from "../stacks/schema";
-import { ProjectFile, readProject, stackConfigFromText, StackFileError } from "./stack-files";
+import { cidrsOverlap } from "../components/network/cidr";
+import { readPriceTable } from "./cost";
+import { listStacks, ProjectFile, readProject, readStackConfig, stackConfigFromText, StackFileError } from "./stack-files";
 
 export interface NewStackOptions {
     readonly stack: string;
@@ -44,6 +47,8 @@ export interface NewStackOptions {
 
 /** Which committed stack file a new one starts from. */
 export const EXAMPLE_FOR_TIER: Readonly<Record<string, string>> = { development: "dev", staging: "dev", production: "prod" };
+/** The committed example stack files (the documentation shows their plans). */
+export const EXAMPLE_STACKS: readonly string[] = [...new Set(Object.values(EXAMPLE_FOR_TIER))];
 
 /**
  * The values every real stack sets itself (the table in docs/operations.md, "Adding an environment", lists the same): `[key path, option, why]`. Everything
@@ -82,7 +87,11 @@ export function newStackFile(project: ProjectFile, options: NewStackOptions, exa
     const doc = YAML.parseDocument(exampleText);
     const ns = project.name;
     const set = (key: string, at: readonly (string | number)[], value: unknown) => doc.setIn(["config", `${ns}:${key}`, ...at], doc.createNode(value));
+    // The example's header describes the example: the new file gets its own, and the schema line once.
     doc.commentBefore = ` ${options.stack}: written by npm run new-stack from Pulumi.${EXAMPLE_FOR_TIER[options.tier] ?? "dev"}.yaml; review the copied sizes.\n yaml-language-server: $schema=./${STACK_SCHEMA_FILE}`;
+    if (YAML.isNode(doc.contents)) doc.contents.commentBefore = undefined;
+    const firstKey = YAML.isMap(doc.contents) ? doc.contents.items[0]?.key : undefined;
+    if (YAML.isNode(firstKey)) firstKey.commentBefore = undefined;
     set("environment", [], options.stack);
     set("tier", [], options.tier);
     set("name", [], options.name ?? options.stack);
@@ -149,6 +158,68 @@ export function secretKeysIn(doc: YAML.Document, ns: string): ConfigKey[] {
     return (Object.keys(configKeys) as ConfigKey[]).filter((k) => "secret" in configKeys[k] && doc.hasIn(["config", `${ns}:${k}`]));
 }
 
+/**
+ * The secrets the new stack requires before it plans, as the schema words them (each with its
+ * `pulumi config set --secret [--path]` command), the stack named in every command.
+ */
+export function secretSteps(project: ProjectFile, stack: string, file: string, text: string): string[] {
+    const config = stackConfigFromText(project, stack, file, text).config;
+    const ns = project.name;
+    const secretKeys = (Object.keys(configKeys) as ConfigKey[]).filter((k) => "secret" in configKeys[k]);
+    const secretOf = (p: string) => secretKeys.find((k) => p.startsWith(`${ns}:${k}:`) || p.startsWith(`${ns}:${k}.`));
+    const steps: string[] = [];
+    // The schema checks in stages (rules across keys run once every key parses), so a secret it asks for is
+    // stood in for by a masked value and the file validated again, until nothing more is asked.
+    const standIns: Record<string, unknown> = {};
+    for (let round = 0; round < secretKeys.length + 1; round++) {
+        const raw = { ...config, ...Object.fromEntries(Object.entries(standIns).map(([k, v]) => [`${ns}:${k}`, typeof v === "string" ? v : JSON.stringify(v)])) };
+        try {
+            parsePlatformConfig(raw, ns, (k) => k.slice(ns.length + 1) in standIns);
+            return steps;
+        } catch (e) {
+            if (!(e instanceof ConfigError)) throw e;
+            const others = e.problems.filter((p) => secretOf(p) === undefined);
+            // newStackFile validated everything else; a problem here that is not a secret's is a bug, not a hint.
+            if (others.length > 0) throw new ConfigError(others);
+            for (const p of e.problems) {
+                steps.push(p.replace(/pulumi config set --secret/g, `pulumi config set --stack ${stack} --secret`).replace(/; got undefined$/, ""));
+                const key = secretOf(p)!;
+                const entry = p.slice(`${ns}:${key}`.length).match(/^\.([^:.]+)/)?.[1];
+                standIns[key] = entry === undefined ? "[secret]" : { ...(standIns[key] as object), [entry]: maskedShape(recordValueSchema(configKeys[key].schema)) };
+            }
+        }
+    }
+    throw new Error("new-stack: the schema kept asking for secrets after every one was stood in for");
+}
+
+/** The value schema of an optional record (`z.record(k, v).optional()`). */
+function recordValueSchema(schema: z.ZodType): z.ZodType {
+    const inner = schema instanceof z.ZodOptional ? (schema.unwrap() as z.ZodType) : schema;
+    if (!(inner instanceof z.ZodRecord)) throw new Error("new-stack: a structured secret key is expected to be a record");
+    return inner.valueType as z.ZodType;
+}
+
+/** A masked value of a secret's shape: every leaf "[secret]". */
+function maskedShape(schema: z.ZodType): unknown {
+    return schema instanceof z.ZodObject ? Object.fromEntries(Object.keys(schema.shape).map((k) => [k, "[secret]"])) : "[secret]";
+}
+
+/** Other stack files whose VPC range overlaps `cidr` (peering or a transit gateway between them would be impossible). */
+export function overlapWarnings(projectDir: string, stack: string, cidr: string): string[] {
+    const project = readProject(projectDir);
+    const out: string[] = [];
+    for (const other of listStacks(projectDir).filter((s) => s !== stack)) {
+        let theirs: string | undefined;
+        try {
+            theirs = (JSON.parse(readStackConfig(projectDir, other).config[`${project.name}:network`] ?? "{}") as { cidr?: string }).cidr;
+        } catch {
+            continue; // a stack file that does not parse is its own problem, reported when it is planned
+        }
+        if (theirs && cidrsOverlap(cidr, theirs)) out.push(`network.cidr ${cidr} overlaps Pulumi.${other}.yaml's ${theirs}: the two VPCs could never be peered or joined by a transit gateway`);
+    }
+    return out;
+}
+
 const USAGE = `usage: npm run new-stack -- <stack> --tier development|staging|production --account ID --region REGION
     --domain DOMAIN --admin ROLE_ARN [--admin ...] [--viewer ARN ...] --owner EMAIL --cost-centre CC --cidr CIDR
     [--name PREFIX] [--zone-id HOSTED_ZONE_ID] [--zone AZ ...] [--replica-region REGION] [--public-cidr CIDR ...] [--email EMAIL]
@@ -199,12 +270,13 @@ export function main(argv: string[], projectDir: string): number {
         return 2;
     }
     const file = path.join(projectDir, `Pulumi.${stack}.yaml`);
+    let project: ProjectFile;
     if (fs.existsSync(file)) {
         console.error(`${file} exists; new-stack never overwrites a stack file`);
         return 1;
     }
     try {
-        const project = readProject(projectDir);
+        project = readProject(projectDir);
         const text = newStackFile(
             project,
             {
@@ -231,9 +303,17 @@ export function main(argv: string[], projectDir: string): number {
             file,
         );
         fs.writeFileSync(file, text, { flag: "wx" });
-        console.log(`wrote ${file} (from Pulumi.${example}.yaml; validated). Next: npm run plan -- --stack ${stack}`);
-        const secrets = secretKeysIn(YAML.parseDocument(fs.readFileSync(path.join(projectDir, `Pulumi.${example}.yaml`), "utf8")), readProject(projectDir).name);
-        for (const key of secrets) console.log(`then set the secret the example uses: pulumi config set --secret --stack ${stack} ${key} <value>   (docs/configuration.md: ${key})`);
+        console.log(`wrote ${file} (from Pulumi.${example}.yaml; validated).`);
+        for (const w of overlapWarnings(projectDir, stack, values.cidr!)) console.log(`warning: ${w}`);
+        if (!(values.region! in readPriceTable().regions)) {
+            console.log(`note: plan/prices.json has no ${values.region} prices: npm run plan -- --cost reports this stack's lines as unpriced`);
+        }
+        const steps = secretSteps(project, stack, file, text);
+        if (steps.length > 0) {
+            console.log(`Before the plan, set the secrets this stack requires (encrypted with the stack's secrets provider: \`pulumi stack init ${stack}\` first; \`--secrets-provider passphrase\` needs no Pulumi Cloud login):`);
+            for (const s of steps) console.log(`  ${s}`);
+        }
+        console.log(`Next: npm run plan -- --stack ${stack}   (every key: docs/configuration.md)`);
         return 0;
     } catch (e) {
         if (e instanceof ConfigError || e instanceof StackFileError) {

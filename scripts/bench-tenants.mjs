@@ -35,6 +35,8 @@ for (const n of counts) {
     mkdirSync(folder);
     for (const t of generated(n)) writeFileSync(join(folder, `${t.name}.yaml`), YAML.stringify(t));
     const list = JSON.stringify({ ...tenants, directory: folder });
+    // Each size is a whole-process plan (the largest take a minute or more): say which one is running.
+    process.stderr.write(`planning ${values.stack} with ${n} tenants…`);
     const start = process.hrtime.bigint();
     const run = spawnSync(process.execPath, ["--max-old-space-size=8192", "scripts/plan.mjs", "--stack", values.stack, "--policy", "--timings", file, "--set", `platform:tenants=${list}`], {
         encoding: "utf8",
@@ -43,6 +45,7 @@ for (const n of counts) {
     const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
     if (run.status !== 0) throw new Error(`plan with ${n} tenants failed: ${run.error ?? ""}\n${(run.stdout ?? "").slice(-2000)}\n${(run.stderr ?? "").slice(-2000)}`);
     rows.push({ n, wallMs, ...JSON.parse(readFileSync(file, "utf8")) });
+    process.stderr.write(` ${(wallMs / 1000).toFixed(1)} s\n`);
 }
 
 console.log(`Offline plan of ${values.stack} with N generated tenants (2 namespaces, a repository, a hostname each), node ${process.version}, policies included`);

@@ -31,8 +31,12 @@ export function ensureCompiled() {
     const built = existsSync(BUILD_INFO) ? statSync(BUILD_INFO).mtimeMs : 0;
     if (Math.max(...SOURCES.map((s) => newestChange(join(ROOT, s)))) <= built) return true;
     removeOrphans();
+    // A first compile takes tens of seconds on a small machine: say so instead of sitting silent.
+    process.stderr.write(built === 0 ? "compiling the TypeScript into bin/ (first run: tens of seconds)…\n" : "sources changed: recompiling into bin/…\n");
+    const started = Date.now();
     const tsc = spawnSync(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "-b", "tsconfig.dev.json"], { cwd: ROOT, stdio: "inherit" });
     if (tsc.status !== 0) return false;
+    process.stderr.write(`compiled in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     // tsc -b leaves an up-to-date build untouched; mark it checked so the next run skips tsc.
     const now = new Date();
     utimesSync(BUILD_INFO, now, now);

@@ -10,6 +10,7 @@ import { spawn, spawnSync } from "child_process";
 import * as YAML from "yaml";
 import { COMPILED, Plan, PlannedResource, PROJECT_DIR } from "../plan/engine";
 import { listStacks, readStackConfig } from "../plan/stack-files";
+import { EXAMPLE_STACKS } from "../plan/new-stack";
 import { checkPolicies } from "../plan/policy-runner";
 import { crdProblems, readCrdSchema } from "../plan/crd-contract";
 import { exposureRows } from "../plan/exposure";
@@ -251,6 +252,13 @@ describe("exposure: the --exposure table @stack", function () {
                 Object.fromEntries(guarded.map((r) => [r.hostname.slice(0, -domain.length - 1), r.authenticatedBy.slice("client CIDRs ".length).split(" + ")[0].split(", ")])),
                 allowed,
             );
+        });
+    }
+    // docs/architecture.md shows the tables of the examples a new stack is written from; any other stack file is checked above.
+    for (const stack of EXAMPLE_STACKS) {
+        it(`stack ${stack} (an example): docs/architecture.md shows its table as --exposure prints it`, async () => {
+            const rows = exposureRows(await committedPlan(stack));
+            assert.ok(rows.length > 5);
             for (const r of rows) assert.ok(doc.includes(`| ${r.listener} | ${r.hostname} | ${r.path} | ${r.reaches} | ${r.authenticatedBy} |`), `docs/architecture.md lacks ${stack}'s row ${JSON.stringify(r)}`);
         });
     }

@@ -82,7 +82,11 @@ describe("npm run new-stack: a validated stack file for a new environment", () =
         assert.strictEqual(written.code, 0);
         // The example's receiver secret is encrypted for the example: dropped, and the command says what to set.
         assert.doesNotMatch(fs.readFileSync(path.join(dir, "Pulumi.live.yaml"), "utf8"), /platform:alertReceiverSecret:|EXAMPLE-replace/);
-        assert.match(written.stdout, /pulumi config set --secret --stack live alertReceiverSecret <value>/);
+        // Every secret the stack requires, in the schema's words, each command naming the stack (structured ones by --path).
+        assert.match(written.stdout, /platform:alertReceiverSecret: required with receiver type Slack: pulumi config set --stack live --secret alertReceiverSecret <URL>/);
+        assert.match(written.stdout, /pulumi config set --stack live --secret --path 'pullThroughCacheCredentials\.docker-hub\.username'/);
+        assert.match(written.stdout, /pulumi config set --stack live --secret --path 'pullThroughCacheCredentials\.ghcr\.username'/);
+        assert.match(written.stdout, /--secrets-provider passphrase/);
         assert.throws(() => parsePlatformConfig(readStackConfig(dir, "live").config, "platform"), /platform:alertReceiverSecret: required with receiver type Slack/);
         setSecret(dir, "live", "alertReceiverSecret");
         assert.throws(() => parsePlatformConfig(readStackConfig(dir, "live").config, "platform"), /platform:pullThroughCacheCredentials\.docker-hub: required for the DockerHub cache/);
@@ -111,6 +115,28 @@ describe("npm run new-stack: a validated stack file for a new environment", () =
         const cfg = parsePlatformConfig(readStackConfig(dir, "qa").config, "platform");
         assert.deepStrictEqual([cfg.cluster.endpoint.publicAccess, cfg.cluster.endpoint.publicAccessCidrs], [true, ["198.18.0.0/24"]]);
         assert.strictEqual(cfg.ingress.certificates.email, "acme@example.org");
+    });
+
+    it("writes a header of its own and the schema line once, not the example's", () => {
+        const dir = scratchProject();
+        assert.strictEqual(run(dir, ["qa", "--tier", "production", ...required, ...more, "--replica-region", "eu-west-1", ...signingKey]).code, 0);
+        const text = fs.readFileSync(path.join(dir, "Pulumi.qa.yaml"), "utf8");
+        assert.match(text, /^# qa: written by npm run new-stack from Pulumi\.prod\.yaml/);
+        assert.strictEqual(text.match(/yaml-language-server/g)?.length, 1, text.slice(0, 300));
+        assert.doesNotMatch(text, /^# Production:/m);
+    });
+
+    it("warns when the VPC range overlaps another stack file's, and names a region without prices", () => {
+        const dir = scratchProject();
+        const devCidr = readStackConfig(dir, "dev").config["platform:network"];
+        assert.match(devCidr, /"cidr":"10\.20\.0\.0\/16"/);
+        const overlapping = run(dir, ["qa", "--tier", "staging", ...required, "--owner", "t@example.org", "--cost-centre", "CC", "--cidr", "10.20.128.0/17"]);
+        assert.strictEqual(overlapping.code, 0, overlapping.stderr);
+        assert.match(overlapping.stdout, /warning: network\.cidr 10\.20\.128\.0\/17 overlaps Pulumi\.dev\.yaml's 10\.20\.0\.0\/16/);
+        assert.match(overlapping.stdout, /note: plan\/prices\.json has no eu-central-1 prices/);
+        const apart = run(dir, ["qa2", "--tier", "staging", ...required.map((a) => (a === "eu-central-1" ? "eu-west-1" : a)), ...more]);
+        assert.strictEqual(apart.code, 0, apart.stderr);
+        assert.doesNotMatch(apart.stdout, /warning|no eu-west-1 prices/);
     });
 
     it("refuses to overwrite an existing stack file", () => {

@@ -14,7 +14,7 @@ describe("the pull-request workflow (.github/workflows/pull-request.yml)", () =>
     it("runs on pull requests with the least permissions it needs (OIDC for AWS, no keys)", () => {
         assert.deepStrictEqual(Object.keys(workflow.on), ["pull_request"]);
         assert.deepStrictEqual(workflow.permissions, { contents: "read", "pull-requests": "write", "id-token": "write" });
-        assert.deepStrictEqual(Object.keys(workflow.jobs), ["test", "plan", "preview"]);
+        assert.deepStrictEqual(Object.keys(workflow.jobs), ["test", "plan", "stacks", "preview"]);
         assert.doesNotMatch(JSON.stringify(workflow), /AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY/);
     });
 
@@ -40,13 +40,29 @@ describe("the pull-request workflow (.github/workflows/pull-request.yml)", () =>
 
     it("previews each stack with the policy pack only when credentials exist, through pinned actions", () => {
         const p = workflow.jobs.preview;
-        assert.deepStrictEqual(p.strategy.matrix.stack, ["dev", "prod"]);
+        assert.deepStrictEqual(p.needs, ["test", "stacks"]);
+        assert.strictEqual(p.strategy.matrix.stack, "${{ fromJSON(needs.stacks.outputs.list) }}");
+        assert.strictEqual(workflow.jobs.stacks.outputs.list, "${{ steps.list.outputs.list }}");
         for (const x of steps("preview")) assert.strictEqual(x.if, "env.PULUMI_ACCESS_TOKEN != '' && env.AWS_ROLE_ARN != ''", JSON.stringify(x));
         const pulumi = steps("preview").find((x) => x.uses?.startsWith("pulumi/actions@"))!;
         assert.deepStrictEqual([pulumi.with?.command, pulumi.with?.policyPacks], ["preview", "policy"]);
         for (const job of Object.keys(workflow.jobs)) {
             for (const x of steps(job).filter((y) => y.uses)) assert.match(x.uses!, /@v\d+$/, `${job}: ${x.uses} not pinned to a major`);
         }
+    });
+});
+
+describe("the pull-request workflow's stack list", () => {
+    it("lists every stack file of a checkout, a generated one included, and not the project file", () => {
+        const step = workflow.jobs.stacks.steps.find((x: { id?: string }) => x.id === "list");
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stacks-job-"));
+        for (const f of ["Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.prod.yaml", "Pulumi.qa-eu.yaml"]) fs.writeFileSync(path.join(dir, f), "config: {}\n");
+        const output = path.join(dir, "github-output");
+        const r = spawnSync(stepShell("stacks", step)[0], [...stepShell("stacks", step).slice(1), "-c", step.run], { cwd: dir, env: { ...process.env, GITHUB_OUTPUT: output }, encoding: "utf8" });
+        assert.strictEqual(r.status, 0, r.stderr);
+        assert.strictEqual(fs.readFileSync(output, "utf8"), 'list=["dev","prod","qa-eu"]\n');
+        // This checkout's own files give the list the preview runs, whatever their names.
+        assert.ok(listStacks(PROJECT_DIR).length >= 1);
     });
 });
 
