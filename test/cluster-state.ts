@@ -9,6 +9,8 @@ import type { PlannedResource } from "../plan/engine";
 import { PROJECT_DIR } from "../plan/engine";
 import { chartFixtureDir, readChartContract } from "../plan/chart-contract";
 import { LabelSelector, PolicyRule, Rbac, RbacObject, readRbacList, selectorMatches } from "./k8s-rbac";
+import { AppProject, ArgoCdRbac, argoCdSettings } from "./argocd-rbac";
+import { AwsState, awsState } from "./tenant-iam";
 
 export const CHART_FIXTURES = path.join(PROJECT_DIR, "test/fixtures/charts");
 export const BOOTSTRAP_ROLES = path.join(PROJECT_DIR, "test/fixtures/kubernetes/cluster-roles.yaml");
@@ -114,6 +116,31 @@ export interface ClusterState {
     /** Namespace name → labels, with the `kubernetes.io/metadata.name` label the API server sets on every namespace. */
     readonly namespaces: ReadonlyMap<string, Readonly<Record<string, string>>>;
     readonly clusterSecretStores: ReadonlyMap<string, ClusterSecretStore>;
+    /** Argo CD's authorizer: argocd-rbac-cm and argocd-cm as the argo-cd release renders them, and the AppProjects. */
+    readonly argocd: ArgoCdRbac;
+    /** The plan's IAM roles, Pod Identity associations and resource policies. */
+    readonly aws: AwsState;
+}
+
+/** Argo CD creates the `default` project when missing (server.initializeDefaultProject): any source, any destination, any kind, no roles. */
+const DEFAULT_PROJECT: AppProject = {
+    metadata: { name: "default" },
+    spec: { destinations: [{ server: "*", namespace: "*" }], clusterResourceWhitelist: [{ group: "*", kind: "*" }] },
+};
+
+/** Argo CD as the plan leaves it: the argo-cd release's values over the chart's defaults, and the AppProjects in its namespace. */
+export function argoCdState(resources: readonly PlannedResource[]): ArgoCdRbac {
+    const releases = resources.filter((r) => r.type === RELEASE && String(r.inputs.chart).split("/").pop() === "argo-cd");
+    if (releases.length !== 1) throw new Error(`expected one argo-cd release, found ${releases.length}`);
+    const release = releasesOf(releases)[0];
+    const defaults = readChartContract(chartFixtureDir(CHART_FIXTURES, release.chart, release.version))?.defaults;
+    if (defaults === undefined) throw new Error(`no values transcribed for ${release.chart} ${release.version}`);
+    const namespace = String(releases[0].inputs.namespace);
+    const settings = argoCdSettings(mergeValues(defaults, release.values) as Record<string, any>, namespace);
+    const projects = resources
+        .filter((r) => r.type === "kubernetes:argoproj.io/v1alpha1:AppProject" && (r.inputs as any).metadata?.namespace === namespace)
+        .map((r) => r.inputs as unknown as AppProject);
+    return new ArgoCdRbac(settings, new Map([["default", DEFAULT_PROJECT], ...projects.map((p) => [p.metadata.name, p] as const)]));
 }
 
 /** The cluster a plan's resources leave (chart RBAC only for charts with a transcription; tests list the others). */
@@ -134,7 +161,7 @@ export function clusterState(resources: readonly PlannedResource[]): ClusterStat
             const i = r.inputs as { metadata: { name: string }; spec: { conditions?: ClusterSecretStore["conditions"] } };
             return [i.metadata.name, { name: i.metadata.name, conditions: i.spec.conditions }] as const;
         });
-    return { rbac, namespaces, clusterSecretStores: new Map(stores) };
+    return { rbac, namespaces, clusterSecretStores: new Map(stores), argocd: argoCdState(resources), aws: awsState(resources) };
 }
 
 /**

@@ -26,19 +26,24 @@ function stackTenants(stack: string, plan: Plan): StackTenant[] {
               .filter((f) => /\.ya?ml$/.test(f))
               .map((f) => YAML.parse(fs.readFileSync(path.join(PROJECT_DIR, raw.directory as string, f), "utf8")))
         : [];
+    const associations = plan.resources.filter((r) => r.type === "aws:eks/podIdentityAssociation:PodIdentityAssociation").map((r) => r.inputs as { namespace: string; roleArn: string });
     const serviceAccounts = plan.resources.filter((r) => r.type === "kubernetes:core/v1:ServiceAccount").map((r) => (r.inputs as any).metadata as { name: string; namespace: string });
     return [...(raw.list ?? []), ...fromDir].map((t) => {
         const namespaces: string[] = t.namespaces ?? [t.name];
         const runner = serviceAccounts.find((sa) => sa.name === "ci-runner" && namespaces.includes(sa.namespace));
         const others = namespaces.flatMap((ns) => [...new Set(["default", ...serviceAccounts.filter((sa) => sa.namespace === ns && sa.name !== "ci").map((sa) => sa.name)])].map((sa) => serviceAccountUser(ns, sa)));
+        const group = `oidc:${t.ssoGroup ?? `tenant-${t.name}`}`;
         return {
             name: t.name,
             namespaces,
             store: `tenant-${t.dataName ?? t.name}`,
             runnerNamespace: runner?.namespace,
+            dataName: t.dataName ?? t.name,
+            awsRoles: associations.filter((a) => namespaces.includes(a.namespace)).map((a) => String(a.roleArn)),
             identities: {
-                member: [oidcUser("oidc:a-team-member", [`oidc:${t.ssoGroup ?? `tenant-${t.name}`}`])],
-                owner: (t.owners as string[]).map((o) => oidcUser(`oidc:${o}`)),
+                member: [oidcUser("oidc:a-team-member", [group])],
+                // Owners are in their team's group too (what Argo CD's project role names).
+                owner: (t.owners as string[]).map((o) => oidcUser(`oidc:${o}`, [group])),
                 ci: namespaces.map((ns) => serviceAccountUser(ns, "ci")),
                 "service accounts": others,
             },
@@ -49,16 +54,22 @@ function stackTenants(stack: string, plan: Plan): StackTenant[] {
 /** A writable copy of the plan's resources, for a guard's removal. */
 const copy = (resources: readonly PlannedResource[]): PlannedResource[] => JSON.parse(JSON.stringify(resources));
 
-/** Every (tenant, identity, attempt) that gets through. */
-function breaches(state: ClusterState, tenants: readonly StackTenant[], attack: (typeof ATTACKS)[number], who: readonly Who[]) {
+const attemptsOf = (attack: (typeof ATTACKS)[number], t: StackTenant, tenants: readonly StackTenant[]) => attack.attempts(t, tenants.filter((o) => o.name !== t.name));
+
+/** Every (tenant, identity) with an attempt that gets through. */
+async function breaches(state: ClusterState, tenants: readonly StackTenant[], attack: (typeof ATTACKS)[number], who: readonly Who[]) {
     const got: string[] = [];
     let tried = 0;
     for (const t of tenants) {
-        const attempts = attack.attempts(t, tenants.filter((o) => o.name !== t.name));
+        const attempts = attemptsOf(attack, t, tenants);
         for (const w of who)
             for (const id of t.identities[w]) {
                 tried += attempts.length;
-                if (attempts.some((a) => succeeds(state, id, a))) got.push(`${t.name} ${w} ${id.name}`);
+                for (const a of attempts)
+                    if (await succeeds(state, id, a)) {
+                        got.push(`${t.name} ${w} ${id.name}`);
+                        break;
+                    }
             }
     }
     return { got, tried };
@@ -83,33 +94,41 @@ for (const stack of listStacks(PROJECT_DIR)) {
 
         for (const attack of ATTACKS) {
             if (attack.open !== undefined) {
-                it(`${attack.id}: still possible (open), as the threat model says`, function () {
+                it(`${attack.id}: still possible (open), as the threat model says`, async function () {
                     if (!tenants.some((t) => t.runnerNamespace)) this.skip();
-                    const { got, tried } = breaches(state, tenants.filter((t) => t.runnerNamespace), attack, attack.getsThroughUnguarded);
+                    const { got, tried } = await breaches(state, tenants.filter((t) => t.runnerNamespace), attack, attack.getsThroughUnguarded);
                     assert.ok(tried > 0);
                     assert.strictEqual(got.length, tenants.filter((t) => t.runnerNamespace).reduce((n, t) => n + attack.getsThroughUnguarded.reduce((m, w) => m + t.identities[w].length, 0), 0), got.join("\n"));
                 });
                 continue;
             }
-            it(`${attack.id}: refused, by each of ${attack.guards.join(", ")} alone; without them it gets through`, () => {
-                const refused = breaches(state, tenants, attack, attack.who);
+            it(`${attack.id}: refused, ${attack.everyGuardNeeded ? "and let through by removing any one" : "by each"} of ${attack.guards.join(", ")}${attack.everyGuardNeeded ? "" : " alone; without them it gets through"}`, async () => {
+                const refused = await breaches(state, tenants, attack, attack.who);
                 assert.ok(refused.tried > 0, "no attempt made");
                 assert.deepStrictEqual(refused.got, [], "got through");
 
+                // Every tenant with something to try, and each identity that could get through.
+                const expected = tenants.filter((t) => attemptsOf(attack, t, tenants).length > 0).flatMap((t) => attack.getsThroughUnguarded.flatMap((w) => t.identities[w].map((id) => `${t.name} ${w} ${id.name}`)));
+                assert.ok(expected.length > 0);
+                const without = async (removed: readonly (keyof typeof GUARDS)[]) => {
+                    const resources = copy(plan.resources);
+                    for (const g of removed) GUARDS[g].remove(resources);
+                    return (await breaches(clusterState(resources), tenants, attack, attack.getsThroughUnguarded)).got;
+                };
+
+                if (attack.everyGuardNeeded) {
+                    // Each guard closes its own way in: removing it alone opens it.
+                    for (const g of attack.guards) assert.deepStrictEqual(await without([g]), expected, `without ${g} alone it should get through`);
+                    return;
+                }
                 // Each guard alone holds: the attack is refused with every other guard removed.
                 if (attack.guards.length > 1)
                     for (const kept of attack.guards) {
                         const alone = copy(plan.resources);
                         for (const g of attack.guards) if (g !== kept) GUARDS[g].remove(alone);
-                        assert.deepStrictEqual(breaches(clusterState(alone), tenants, attack, attack.who).got, [], `${kept} alone should refuse it`);
+                        assert.deepStrictEqual((await breaches(clusterState(alone), tenants, attack, attack.who)).got, [], `${kept} alone should refuse it`);
                     }
-
-                const resources = copy(plan.resources);
-                for (const g of attack.guards) GUARDS[g].remove(resources);
-                const unguarded = breaches(clusterState(resources), tenants, attack, attack.getsThroughUnguarded);
-                const expected = tenants.flatMap((t) => attack.getsThroughUnguarded.flatMap((w) => t.identities[w].map((id) => `${t.name} ${w} ${id.name}`)));
-                assert.ok(expected.length > 0);
-                assert.deepStrictEqual(unguarded.got, expected, "the guards' removal should let every one of them through");
+                assert.deepStrictEqual(await without(attack.guards), expected, "the guards' removal should let every one of them through");
             });
         }
 
@@ -167,6 +186,32 @@ for (const stack of listStacks(PROJECT_DIR)) {
                     if (state.rbac.allows(ci, { verb: "create", group: "", resource: "pods", subresource: "exec", namespace: ns, name: "p" })) refused.push(`${t.name} ${ns}: ci may exec`);
                 }
             assert.ok(tenants.length > 0);
+            assert.deepStrictEqual(refused, []);
+        });
+        it("still lets members and owners use Argo CD for their own project: its applications, their logs, a Deployment in each namespace", async () => {
+            const refused: string[] = [];
+            for (const t of tenants)
+                for (const id of [...t.identities.member, ...t.identities.owner]) {
+                    const tryIt = async (what: string, a: Parameters<typeof succeeds>[2]) => (await succeeds(state, id, a)) || refused.push(`${t.name} ${id.name}: ${what}`);
+                    for (const action of ["get", "create", "update", "sync", "delete"]) await tryIt(`${action} its application`, { argocd: { resource: "applications", action, object: `${t.name}/${t.name}` } });
+                    await tryIt("its project", { argocd: { resource: "projects", action: "get", object: t.name } });
+                    await tryIt("its logs", { argocd: { resource: "logs", action: "get", object: `${t.name}/${t.name}` } });
+                    for (const ns of t.namespaces)
+                        await tryIt(`a Deployment in ${ns}`, { argocdApp: { project: t.name, destination: { server: "https://kubernetes.default.svc", namespace: ns }, resource: { group: "apps", kind: "Deployment", name: "web" } } });
+                }
+            assert.ok(tenants.length > 0);
+            assert.deepStrictEqual(refused, []);
+        });
+
+        it("still lets the CI runner push to and pull from its own repository", async function () {
+            const withCi = tenants.filter((t) => t.awsRoles.length > 0);
+            if (withCi.length === 0) this.skip();
+            const refused: string[] = [];
+            for (const t of withCi) {
+                const repo = `arn:aws:ecr:${state.aws.region}:${state.aws.accountId}:repository/${t.dataName}/apps`;
+                for (const action of ["ecr:PutImage", "ecr:InitiateLayerUpload", "ecr:BatchGetImage"])
+                    if (!(await succeeds(state, serviceAccountUser(t.runnerNamespace as string, "ci-runner"), { aws: { actions: [action], resources: () => [{ arn: repo }] } }))) refused.push(`${t.name}: ${action}`);
+            }
             assert.deepStrictEqual(refused, []);
         });
     });

@@ -2,7 +2,9 @@
 // stops it, and the guard's removal that lets it through (tenant-attacks.test.ts runs every one on the plan of every
 // stack file; the threat-model table of docs/tenants.md lists them). Each attempt is a request to the API server (answered by
 // the RBAC evaluator), a binding (the RBAC API's escalation check), or an ExternalSecret naming a ClusterSecretStore
-// (External Secrets' namespace conditions).
+// (External Secrets' namespace conditions), a request to Argo CD's API (its casbin RBAC, test/argocd-rbac.ts), an
+// Application in the tenant's own project (Argo CD's project checks), or an AWS call with the Pod Identity roles of the
+// tenant's namespaces (an IAM policy simulator, test/tenant-iam.ts).
 import type { PlannedResource } from "../plan/engine";
 import { TENANT_ROLES } from "../components/tenants/tenant-objects";
 import { PLATFORM_NAMESPACES } from "../components/shared/namespaces";
@@ -11,6 +13,10 @@ import { RUNNER_SERVICE_ACCOUNT } from "../components/delivery/ci";
 import type { ClusterState } from "./cluster-state";
 import { storeServes } from "./cluster-state";
 import type { Request, RoleBinding, UserInfo } from "./k8s-rbac";
+import { isAppNamespacePermitted, isDestinationPermitted, isGroupKindNamePermitted, matchStringInList, type GroupKind } from "./argocd-rbac";
+import { roleMay, type AwsState } from "./tenant-iam";
+import { TENANT_LABEL } from "../components/tenants/tenant-objects";
+import { IN_CLUSTER } from "../components/delivery/app-projects";
 
 /** A tenant as the attacks see it: its namespaces and the identities acting in them. */
 export interface TenantView {
@@ -20,6 +26,10 @@ export interface TenantView {
     readonly store: string;
     /** The namespace its runners (and the runner's Pod Identity account) are in, when it has CI. */
     readonly runnerNamespace?: string;
+    /** Its name for data (repository `<dataName>/apps`, bucket, Vault path). */
+    readonly dataName: string;
+    /** The roles its namespaces' service accounts get through Pod Identity. */
+    readonly awsRoles: readonly string[];
 }
 
 export type Who = "member" | "owner" | "ci" | "service accounts";
@@ -35,7 +45,23 @@ export type Attempt =
     | { readonly request: Request }
     | { readonly binding: RoleBinding }
     /** Create an ExternalSecret in `namespace` naming ClusterSecretStore `store` (relabelling the namespace first if it may). */
-    | { readonly externalSecret: { readonly namespace: string; readonly store: string } };
+    | { readonly externalSecret: { readonly namespace: string; readonly store: string } }
+    /** A call to Argo CD's API: its RBAC request (resource, action, object), with the user's SSO token. */
+    | { readonly argocd: { readonly resource: string; readonly action: string; readonly object: string } }
+    /** Exec into a pod of an application from Argo CD's UI (terminal.go: `exec.enabled`, then `applications, get` and `exec, create`). */
+    | { readonly argocdExec: { readonly object: string } }
+    /** Create an Application in `project` (in `appNamespace`, Argo CD's own when absent) deploying one resource, and sync it. */
+    | { readonly argocdApp: ArgoApplication }
+    /** An AWS call with every role the user's pods can run as, on each resource the plan's state yields. */
+    | { readonly aws: { readonly actions: readonly string[]; readonly resources: (aws: AwsState) => { readonly arn: string; readonly policy?: unknown }[] } };
+
+export interface ArgoApplication {
+    readonly project: string;
+    readonly appNamespace?: string;
+    readonly destination: { readonly server: string; readonly namespace: string };
+    /** The resource its source renders: namespaced when `namespace` is given (else in the destination's), cluster-scoped with `cluster`. */
+    readonly resource: GroupKind & { readonly name: string; readonly namespace?: string; readonly cluster?: true };
+}
 
 export interface Guard {
     readonly text: string;
@@ -53,6 +79,9 @@ export interface Attack {
     readonly getsThroughUnguarded: readonly Who[];
     readonly guards: readonly (keyof typeof GUARDS)[];
     readonly attempts: (t: TenantView, others: readonly TenantView[]) => Attempt[];
+    /** The guards close different ways in (Argo CD's global policy or a project's role…): each one's removal alone lets
+     * the attack through, instead of each one alone stopping it. */
+    readonly everyGuardNeeded?: true;
     /** Still possible: why, and what would close it (the test asserts it stands, so the table stays true). */
     readonly open?: string;
 }
@@ -76,6 +105,20 @@ const addToTenantRoles = (resources: PlannedResource[], ...rules: object[]) => {
     if (roles.length !== tenantRoleNames.length) throw new Error(`expected the ${tenantRoleNames.length} tenant roles, found ${roles.length}`);
     for (const r of roles) r.inputs.rules = [...r.inputs.rules, ...rules];
 };
+
+const tenantProjects = (resources: PlannedResource[]) => {
+    const found = resources.filter((r) => r.type === "kubernetes:argoproj.io/v1alpha1:AppProject") as Mutable[];
+    if (found.length === 0) throw new Error("no AppProject in the plan");
+    return found.map((r) => r.inputs.spec as Record<string, any>);
+};
+const argoConfigs = (resources: PlannedResource[]) => {
+    const v = releaseOf(resources, "argo-cd");
+    v.configs = v.configs ?? {};
+    return v.configs as Record<string, Record<string, unknown>>;
+};
+/** Namespaces labelled with a tenant (its own and its builder's). */
+const tenantNamespaceNames = (resources: PlannedResource[]) =>
+    new Set(resources.filter((r) => r.type === "kubernetes:core/v1:Namespace" && (r.inputs as any).metadata?.labels?.[TENANT_LABEL]).map((r) => (r.inputs as any).metadata.name as string));
 
 export const GUARDS = {
     tenantRoles: {
@@ -141,6 +184,95 @@ export const GUARDS = {
             for (const s of stores) delete s.inputs.spec.conditions;
         },
     },
+    argoGlobalPolicy: {
+        text: "Argo CD's global policy grants tenants nothing: `policy.default` empty, `policy.csv` binding the platform's admin and viewer groups only",
+        remove: (resources) => {
+            const c = argoConfigs(resources);
+            c.rbac = { ...(c.rbac ?? {}), "policy.default": "role:admin" };
+        },
+    },
+    projectRoleGroups: {
+        text: "each tenant's AppProject role names its own team's SSO group only",
+        remove: (resources) => {
+            const specs = tenantProjects(resources);
+            const groups = [...new Set(specs.flatMap((s) => (s.roles ?? []).flatMap((r: any) => r.groups ?? [])))];
+            for (const s of specs) s.roles = (s.roles ?? []).map((r: any) => ({ ...r, groups }));
+        },
+    },
+    projectRolePolicies: {
+        text: "project roles grant `applications` and `logs` in their own project only: no `applicationsets`, `exec`, `projects` (the policy rule `argocd-projects` refuses more)",
+        remove: (resources) => {
+            const projects = resources.filter((r) => r.type === "kubernetes:argoproj.io/v1alpha1:AppProject") as Mutable[];
+            if (projects.length === 0) throw new Error("no AppProject in the plan");
+            for (const p of projects)
+                p.inputs.spec.roles = p.inputs.spec.roles.map((r: any) => ({ ...r, policies: [...r.policies, `p, proj:${p.inputs.metadata.name}:${r.name}, *, *, *, allow`] }));
+        },
+    },
+    argoExecDisabled: {
+        text: "Argo CD's web terminal is off (`exec.enabled: false`)",
+        remove: (resources) => {
+            const c = argoConfigs(resources);
+            c.cm = { ...(c.cm ?? {}), "exec.enabled": true };
+        },
+    },
+    projectDestinations: {
+        text: "a tenant's project deploys to its own namespaces on the in-cluster server only",
+        remove: (resources) => {
+            for (const s of tenantProjects(resources)) s.destinations = [{ server: "*", namespace: "*" }];
+        },
+    },
+    projectClusterKinds: {
+        text: "projects permit no cluster-scoped kind (`clusterResourceWhitelist: []`)",
+        remove: (resources) => {
+            for (const s of tenantProjects(resources)) s.clusterResourceWhitelist = [{ group: "*", kind: "*" }];
+        },
+    },
+    projectNamespacedKinds: {
+        text: "projects permit only the kinds the tenant's member role writes (`namespaceResourceWhitelist`)",
+        remove: (resources) => {
+            for (const s of tenantProjects(resources)) delete s.namespaceResourceWhitelist;
+        },
+    },
+    argoAppNamespaces: {
+        text: "Argo CD accepts Applications in its own namespace only (`application.namespaces` unset)",
+        remove: (resources) => {
+            const c = argoConfigs(resources);
+            c.params = { ...(c.params ?? {}), "application.namespaces": "*" };
+        },
+    },
+    projectSourceNamespaces: {
+        text: "projects list no `sourceNamespaces`",
+        remove: (resources) => {
+            for (const s of tenantProjects(resources)) s.sourceNamespaces = ["*"];
+        },
+    },
+    tenantIdentityPolicies: {
+        text: "a tenant identity's policy (the CI runner's) names ECR actions on its own repository and the pull-through caches only",
+        remove: (resources) => {
+            const namespaces = tenantNamespaceNames(resources);
+            const roles = resources
+                .filter((r) => r.type === "aws:eks/podIdentityAssociation:PodIdentityAssociation" && namespaces.has(String(r.inputs.namespace)))
+                .map((r) => String(r.inputs.roleArn).split("/").pop());
+            const policies = resources.filter((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && roles.some((n) => r.inputs.role === `${n}-id`)) as Mutable[];
+            if (policies.length === 0) throw new Error("no tenant identity policy in the plan");
+            for (const p of policies) {
+                const doc = JSON.parse(String(p.inputs.policy));
+                p.inputs.policy = JSON.stringify({ ...doc, Statement: [...doc.Statement, { Effect: "Allow", Action: "*", Resource: "*" }] });
+            }
+        },
+    },
+    roleTrust: {
+        text: "every other role trusts only its AWS service (Pod Identity for one namespace and service account, EKS, EC2, …) or one IRSA subject, not the account",
+        remove: (resources) => {
+            const roles = resources.filter((r) => r.type === "aws:iam/role:Role") as Mutable[];
+            if (roles.length === 0) throw new Error("no role in the plan");
+            for (const r of roles) {
+                const doc = JSON.parse(String(r.inputs.assumeRolePolicy));
+                const account = JSON.stringify(resources.filter((x) => x.type === "aws:eks/podIdentityAssociation:PodIdentityAssociation")[0]?.inputs.roleArn ?? "").split(":")[4];
+                r.inputs.assumeRolePolicy = JSON.stringify({ ...doc, Statement: [...doc.Statement, { Effect: "Allow", Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: "sts:AssumeRole" }] });
+            }
+        },
+    },
 } satisfies Record<string, Guard>;
 
 const req = (verb: string, group: string, resource: string, namespace = "", name?: string, subresource?: string): Attempt => ({ request: { verb, group, resource, namespace, name, subresource } });
@@ -151,6 +283,15 @@ const bindingTo = (namespace: string, roleRef: { kind: string; name: string }, n
 const WRITE = ["create", "update", "patch", "delete"];
 const ALL: readonly Who[] = ["member", "owner", "ci", "service accounts"];
 const HOLDERS: readonly Who[] = ["member", "owner", "ci"];
+/** Who surely reaches the runner's identity: users of every tenant namespace, who create pods (the `ci` account only in its own namespace). */
+const POD_CREATORS: readonly Who[] = ["member", "owner"];
+/** Who logs in to Argo CD: the team's users, with their SSO token (service accounts have no Argo CD login). */
+const ARGO_USERS: readonly Who[] = ["member", "owner"];
+const argo = (resource: string, action: string, object: string): Attempt => ({ argocd: { resource, action, object } });
+const app = (t: TenantView, destination: ArgoApplication["destination"], resource: ArgoApplication["resource"]): Attempt => ({ argocdApp: { project: t.name, destination, resource } });
+/** AWS attempts for a tenant whose namespaces hold a Pod Identity (none without one: nothing to try with). */
+const awsAttempt = (t: TenantView, actions: readonly string[], resources: (aws: AwsState) => { arn: string; policy?: unknown }[]): Attempt[] =>
+    t.awsRoles.length > 0 ? [{ aws: { actions, resources } }] : [];
 
 /** The attacks, in the order of the table in docs/tenants.md (the open ones last). */
 export const ATTACKS: readonly Attack[] = [
@@ -334,6 +475,167 @@ export const ATTACKS: readonly Attack[] = [
         attempts: () => [req("create", "", "namespaces")],
     },
     {
+        id: "argocd-other-tenant-apps",
+        attack: "in Argo CD, get, update, sync, override, delete or run actions on another tenant's applications, or read their logs",
+        who: ARGO_USERS,
+        getsThroughUnguarded: ARGO_USERS,
+        guards: ["argoGlobalPolicy", "projectRoleGroups"],
+        everyGuardNeeded: true,
+        attempts: (_t, others) =>
+            others.flatMap((o) => [
+                ...["get", "update", "sync", "override", "delete", "action/apps/Deployment/restart"].flatMap((a) => [argo("applications", a, `${o.name}/${o.name}`), argo("applications", a, `${o.name}/${o.namespaces[0]}/${o.name}`)]),
+                argo("logs", "get", `${o.name}/${o.name}`),
+            ]),
+    },
+    {
+        id: "argocd-other-projects",
+        attack: "in Argo CD, create an application in another tenant's project or in `default` (any destination, any kind)",
+        who: ARGO_USERS,
+        getsThroughUnguarded: ARGO_USERS,
+        guards: ["argoGlobalPolicy", "projectRoleGroups"],
+        everyGuardNeeded: true,
+        attempts: (_t, others) => [...others.map((o) => argo("applications", "create", `${o.name}/attack`)), argo("applications", "create", "default/attack")],
+    },
+    {
+        id: "argocd-projects",
+        attack: "in Argo CD, update or delete its own AppProject (widening its destinations or kinds), or create one",
+        who: ARGO_USERS,
+        getsThroughUnguarded: ARGO_USERS,
+        guards: ["argoGlobalPolicy", "projectRolePolicies"],
+        everyGuardNeeded: true,
+        attempts: (t) => [argo("projects", "update", t.name), argo("projects", "delete", t.name), argo("projects", "create", "attack")],
+    },
+    {
+        id: "argocd-applicationsets",
+        attack: "in Argo CD, create or update an ApplicationSet (its generators template applications into any project, and SCM generators send secrets out)",
+        who: ARGO_USERS,
+        getsThroughUnguarded: ARGO_USERS,
+        guards: ["argoGlobalPolicy", "projectRolePolicies"],
+        everyGuardNeeded: true,
+        attempts: (t) => [argo("applicationsets", "create", `${t.name}/attack`), argo("applicationsets", "update", `${t.name}/attack`)],
+    },
+    {
+        id: "argocd-exec",
+        attack: "exec into its applications' pods from Argo CD's UI (as Argo CD's server, outside the tenant's RBAC and audit)",
+        who: ARGO_USERS,
+        getsThroughUnguarded: ARGO_USERS,
+        guards: ["argoExecDisabled", "projectRolePolicies"],
+        attempts: (t) => [{ argocdExec: { object: `${t.name}/${t.name}` } }],
+    },
+    {
+        id: "argocd-global-resources",
+        attack: "in Argo CD, read or write clusters, repositories and their credentials, certificates, GPG keys, accounts, or invoke extensions",
+        who: ARGO_USERS,
+        getsThroughUnguarded: ARGO_USERS,
+        guards: ["argoGlobalPolicy"],
+        attempts: () => [
+            ...["get", "create", "update", "delete"].flatMap((a) => [argo("clusters", a, IN_CLUSTER), argo("repositories", a, "https://github.com/acme/other.git"), argo("write-repositories", a, "https://github.com/acme/other.git")]),
+            ...["get", "create", "delete"].flatMap((a) => [argo("certificates", a, "*"), argo("gpgkeys", a, "*")]),
+            argo("accounts", "get", "admin"),
+            argo("accounts", "update", "admin"),
+            argo("extensions", "invoke", "*"),
+        ],
+    },
+    {
+        id: "argocd-deploy-outside",
+        attack: "through an application of its own project, deploy into a platform namespace, `kube-system` or another tenant's namespace (as destination, or a resource's own namespace)",
+        who: ARGO_USERS,
+        getsThroughUnguarded: ARGO_USERS,
+        guards: ["projectDestinations"],
+        attempts: (t, others) =>
+            [...Object.values(PLATFORM_NAMESPACES), "kube-system", ...others.flatMap((o) => o.namespaces)].flatMap((ns) => [
+                app(t, { server: IN_CLUSTER, namespace: ns }, { group: "apps", kind: "Deployment", name: "attack" }),
+                app(t, { server: IN_CLUSTER, namespace: t.namespaces[0] }, { group: "", kind: "Secret", name: "attack", namespace: ns }),
+            ]),
+    },
+    {
+        id: "argocd-cluster-kinds",
+        attack: "through an application of its own project, deploy a cluster-scoped object (Namespace, ClusterRole, ClusterRoleBinding, CRD, webhook)",
+        who: ARGO_USERS,
+        getsThroughUnguarded: ARGO_USERS,
+        guards: ["projectClusterKinds"],
+        attempts: (t) =>
+            [
+                { group: "", kind: "Namespace" },
+                { group: RBAC, kind: "ClusterRole" },
+                { group: RBAC, kind: "ClusterRoleBinding" },
+                { group: "apiextensions.k8s.io", kind: "CustomResourceDefinition" },
+                { group: "admissionregistration.k8s.io", kind: "MutatingWebhookConfiguration" },
+                { group: "external-secrets.io", kind: "ClusterSecretStore" },
+            ].map((k) => app(t, { server: IN_CLUSTER, namespace: t.namespaces[0] }, { ...k, name: "attack", cluster: true })),
+    },
+    {
+        id: "argocd-namespaced-kinds",
+        attack: "through an application of its own project, deploy in its namespace what its roles may not write (RoleBinding, NetworkPolicy, quota, SecretStore, PushSecret, Kyverno PolicyException, Gateway)",
+        who: ARGO_USERS,
+        getsThroughUnguarded: ARGO_USERS,
+        guards: ["projectNamespacedKinds"],
+        attempts: (t) =>
+            [
+                { group: RBAC, kind: "RoleBinding" },
+                { group: RBAC, kind: "Role" },
+                { group: "networking.k8s.io", kind: "NetworkPolicy" },
+                { group: "", kind: "ResourceQuota" },
+                { group: "", kind: "LimitRange" },
+                { group: "external-secrets.io", kind: "SecretStore" },
+                { group: "external-secrets.io", kind: "PushSecret" },
+                { group: "policies.kyverno.io", kind: "PolicyException" },
+                { group: "gateway.networking.k8s.io", kind: "Gateway" },
+            ].map((k) => app(t, { server: IN_CLUSTER, namespace: t.namespaces[0] }, { ...k, name: "attack" })),
+    },
+    {
+        id: "argocd-app-namespaces",
+        attack: "create an Application outside Argo CD's namespace (in its own), where Argo CD's project checks read it as `<project>/<namespace>/<app>`",
+        who: ARGO_USERS,
+        getsThroughUnguarded: ARGO_USERS,
+        guards: ["argoAppNamespaces", "projectSourceNamespaces"],
+        attempts: (t) => t.namespaces.map((ns) => ({ argocdApp: { project: t.name, appNamespace: ns, destination: { server: IN_CLUSTER, namespace: ns }, resource: { group: "apps", kind: "Deployment", name: "attack" } } })),
+    },
+    {
+        id: "aws-other-repository",
+        attack: "with its pods' AWS identity (the CI runner's), push to or pull from another tenant's repository",
+        who: ALL,
+        getsThroughUnguarded: POD_CREATORS,
+        guards: ["tenantIdentityPolicies"],
+        attempts: (t, others) =>
+            awsAttempt(t, ["ecr:PutImage", "ecr:InitiateLayerUpload", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], (aws) =>
+                others.map((o) => ({ arn: `arn:aws:ecr:${aws.region}:${aws.accountId}:repository/${o.dataName}/apps` })),
+            ),
+    },
+    {
+        id: "aws-buckets",
+        attack: "with its pods' AWS identity, read or write any bucket: another tenant's, the platform's (backups, logs, traces), its own (no tenant identity is given one)",
+        who: ALL,
+        getsThroughUnguarded: POD_CREATORS,
+        guards: ["tenantIdentityPolicies"],
+        attempts: (t) =>
+            awsAttempt(t, ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], (aws) => [...aws.buckets].map(([arn, policy]) => ({ arn: `${arn}/attack`, policy }))),
+    },
+    {
+        id: "aws-platform-secrets",
+        attack: "with its pods' AWS identity, read the platform's secrets (Vault's bootstrap secret, the pull-through caches' credentials)",
+        who: ALL,
+        getsThroughUnguarded: POD_CREATORS,
+        guards: ["tenantIdentityPolicies"],
+        attempts: (t) => awsAttempt(t, ["secretsmanager:GetSecretValue"], (aws) => [...aws.secrets].map(([arn, policy]) => ({ arn, policy }))),
+    },
+    {
+        id: "aws-assume-roles",
+        attack: "with its pods' AWS identity, assume another role (a platform controller's, another tenant's)",
+        who: ALL,
+        getsThroughUnguarded: POD_CREATORS,
+        guards: ["tenantIdentityPolicies", "roleTrust"],
+        attempts: (t) => awsAttempt(t, ["sts:AssumeRole"], (aws) => [...aws.roles].filter(([arn]) => !t.awsRoles.includes(arn)).map(([arn, r]) => ({ arn, policy: r.trust }))),
+    },
+    {
+        id: "aws-pass-roles",
+        attack: "with its pods' AWS identity, pass a role to a service (to run something with the platform's rights)",
+        who: ALL,
+        getsThroughUnguarded: POD_CREATORS,
+        guards: ["tenantIdentityPolicies"],
+        attempts: (t) => awsAttempt(t, ["iam:PassRole"], (aws) => [...aws.roles].map(([arn]) => ({ arn }))),
+    },
+    {
         id: "runner-identity-pod",
         attack: "run a pod as the CI runner's service account (`ci-runner`, Pod Identity: push to the tenant's repository, sign in production)",
         who: ["member", "owner"],
@@ -345,10 +647,53 @@ export const ATTACKS: readonly Attack[] = [
     },
 ];
 
+/** The claims Argo CD sees for a Kubernetes OIDC identity (the `oidc:` prefix is the EKS identity provider's); none for service accounts. */
+function argoClaims(user: UserInfo): { sub: string; groups: string[] } | undefined {
+    if (!user.name.startsWith("oidc:")) return undefined;
+    return { sub: user.name.slice(5), groups: (user.groups ?? []).filter((g) => g.startsWith("oidc:")).map((g) => g.slice(5)) };
+}
+
+/** The roles `user` acts with in AWS: its own service account's, and those of every service account of a namespace it may create pods in. */
+function awsRolesOf(state: ClusterState, user: UserInfo): string[] {
+    const roles: string[] = [];
+    for (const [key, role] of state.aws.associations) {
+        const [namespace] = key.split("/");
+        if (user.name === `system:serviceaccount:${key.replace("/", ":")}` || state.rbac.allows(user, { verb: "create", group: "", resource: "pods", namespace })) roles.push(role);
+    }
+    return roles;
+}
+
 /** Whether `user` gets through with one attempt in the cluster `state`. */
-export function succeeds(state: ClusterState, user: UserInfo, attempt: Attempt): boolean {
+export async function succeeds(state: ClusterState, user: UserInfo, attempt: Attempt): Promise<boolean> {
     if ("request" in attempt) return state.rbac.allows(user, attempt.request);
     if ("binding" in attempt) return state.rbac.mayCreateBinding(user, attempt.binding);
+    if ("argocd" in attempt || "argocdExec" in attempt || "argocdApp" in attempt) {
+        const claims = argoClaims(user);
+        if (claims === undefined) return false;
+        const argo = state.argocd;
+        const may = (resource: string, action: string, object: string) => argo.enforceClaims(claims, resource, action, object);
+        if ("argocd" in attempt) return may(attempt.argocd.resource, attempt.argocd.action, attempt.argocd.object);
+        if ("argocdExec" in attempt) return argo.settings.execEnabled && (await may("applications", "get", attempt.argocdExec.object)) && may("exec", "create", attempt.argocdExec.object);
+        const a = attempt.argocdApp;
+        const appNamespace = a.appNamespace ?? argo.settings.namespace;
+        const rbacName = appNamespace === argo.settings.namespace ? `${a.project}/attack` : `${a.project}/${appNamespace}/attack`;
+        const project = argo.projects.get(a.project);
+        if (project === undefined) return false;
+        // server/application Create: the namespace enabled, RBAC, the project's app namespaces and destination; then the controller's per-resource check at sync.
+        const namespaceEnabled = appNamespace === argo.settings.namespace || matchStringInList(argo.settings.applicationNamespaces, appNamespace);
+        if (!namespaceEnabled || !(await may("applications", "create", rbacName)) || !isAppNamespacePermitted(project, appNamespace, argo.settings.namespace)) return false;
+        if (!isDestinationPermitted(project, a.destination)) return false;
+        const r = a.resource;
+        if (r.cluster) return isGroupKindNamePermitted(project, r, r.name, false);
+        return isGroupKindNamePermitted(project, r, r.name, true) && isDestinationPermitted(project, { server: a.destination.server, namespace: r.namespace ?? a.destination.namespace });
+    }
+    if ("aws" in attempt) {
+        const roles = awsRolesOf(state, user);
+        for (const role of roles)
+            for (const target of attempt.aws.resources(state.aws))
+                for (const action of attempt.aws.actions) if (await roleMay(state.aws, role, action, target.arn, target.policy)) return true;
+        return false;
+    }
     const { namespace, store: storeName } = attempt.externalSecret;
     if (!state.rbac.allows(user, { verb: "create", group: "external-secrets.io", resource: "externalsecrets", namespace })) return false;
     const store = state.clusterSecretStores.get(storeName);
