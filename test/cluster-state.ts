@@ -9,6 +9,7 @@ import type { PlannedResource } from "../plan/engine";
 import { PROJECT_DIR } from "../plan/engine";
 import { chartFixtureDir, readChartContract } from "../plan/chart-contract";
 import { LabelSelector, PolicyRule, Rbac, RbacObject, readRbacList, selectorMatches } from "./k8s-rbac";
+import { NetworkState, networkState } from "./network-reach";
 
 export const CHART_FIXTURES = path.join(PROJECT_DIR, "test/fixtures/charts");
 export const BOOTSTRAP_ROLES = path.join(PROJECT_DIR, "test/fixtures/kubernetes/cluster-roles.yaml");
@@ -114,6 +115,8 @@ export interface ClusterState {
     /** Namespace name → labels, with the `kubernetes.io/metadata.name` label the API server sets on every namespace. */
     readonly namespaces: ReadonlyMap<string, Readonly<Record<string, string>>>;
     readonly clusterSecretStores: ReadonlyMap<string, ClusterSecretStore>;
+    /** NetworkPolicies, namespaces and pods, for the network reachability attempts. */
+    readonly network: NetworkState;
 }
 
 /** The cluster a plan's resources leave (chart RBAC only for charts with a transcription; tests list the others). */
@@ -134,7 +137,7 @@ export function clusterState(resources: readonly PlannedResource[]): ClusterStat
             const i = r.inputs as { metadata: { name: string }; spec: { conditions?: ClusterSecretStore["conditions"] } };
             return [i.metadata.name, { name: i.metadata.name, conditions: i.spec.conditions }] as const;
         });
-    return { rbac, namespaces, clusterSecretStores: new Map(stores) };
+    return { rbac, namespaces, clusterSecretStores: new Map(stores), network: networkState(resources) };
 }
 
 /**

@@ -11,6 +11,7 @@ import { RUNNER_SERVICE_ACCOUNT } from "../components/delivery/ci";
 import type { ClusterState } from "./cluster-state";
 import { storeServes } from "./cluster-state";
 import type { Request, RoleBinding, UserInfo } from "./k8s-rbac";
+import { attackerLabelSets, reaches } from "./network-reach";
 
 /** A tenant as the attacks see it: its namespaces and the identities acting in them. */
 export interface TenantView {
@@ -35,7 +36,9 @@ export type Attempt =
     | { readonly request: Request }
     | { readonly binding: RoleBinding }
     /** Create an ExternalSecret in `namespace` naming ClusterSecretStore `store` (relabelling the namespace first if it may). */
-    | { readonly externalSecret: { readonly namespace: string; readonly store: string } };
+    | { readonly externalSecret: { readonly namespace: string; readonly store: string } }
+    /** From a pod it creates in `from` (with any labels it likes), open a TCP connection to pod `pod` of `namespace` on `port`. */
+    | { readonly connect: { readonly from: string; readonly namespace: string; readonly pod: string; readonly port: number } };
 
 export interface Guard {
     readonly text: string;
@@ -75,6 +78,18 @@ const addToTenantRoles = (resources: PlannedResource[], ...rules: object[]) => {
     const roles = resources.filter(isTenantRole) as Mutable[];
     if (roles.length !== tenantRoleNames.length) throw new Error(`expected the ${tenantRoleNames.length} tenant roles, found ${roles.length}`);
     for (const r of roles) r.inputs.rules = [...r.inputs.rules, ...rules];
+};
+
+const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
+const platformNamespaces: readonly string[] = Object.values(PLATFORM_NAMESPACES);
+const tenantNamespaces = (resources: PlannedResource[]) =>
+    resources.filter((r) => r.type === "kubernetes:core/v1:Namespace" && (r.inputs as any).metadata.labels?.["platform.io/namespace-role"] === "tenant").map((r) => (r.inputs as any).metadata.name as string);
+/** Adds a policy letting every pod of each tenant namespace in or out freely (NetworkPolicies only add up). */
+const openTenants = (resources: PlannedResource[], type: "Ingress" | "Egress") => {
+    const namespaces = tenantNamespaces(resources);
+    if (namespaces.length === 0) throw new Error("no tenant namespace in the plan");
+    for (const namespace of namespaces)
+        resources.push({ type: NETWORK_POLICY, name: `open-${namespace}`, inputs: { metadata: { name: `open-${type}`, namespace }, spec: { podSelector: {}, policyTypes: [type], [type.toLowerCase()]: [{}] } } } as unknown as PlannedResource);
 };
 
 export const GUARDS = {
@@ -141,6 +156,22 @@ export const GUARDS = {
             for (const s of stores) delete s.inputs.spec.conditions;
         },
     },
+    platformIngress: {
+        text: "every platform namespace denies ingress and admits only the callers its table lists (`components/shared/network-policies.ts`)",
+        remove: (resources) => {
+            const before = resources.length;
+            for (let i = resources.length - 1; i >= 0; i--) if (resources[i].type === NETWORK_POLICY && platformNamespaces.includes((resources[i].inputs as any).metadata.namespace)) resources.splice(i, 1);
+            if (resources.length === before) throw new Error("no platform NetworkPolicy in the plan");
+        },
+    },
+    tenantEgress: {
+        text: "tenant namespaces deny egress but DNS, their own namespaces, the OTLP ports of `monitoring` and the internet",
+        remove: (resources) => openTenants(resources, "Egress"),
+    },
+    tenantIngress: {
+        text: "tenant namespaces deny ingress but from their own namespaces, the gateway's and monitoring's",
+        remove: (resources) => openTenants(resources, "Ingress"),
+    },
 } satisfies Record<string, Guard>;
 
 const req = (verb: string, group: string, resource: string, namespace = "", name?: string, subresource?: string): Attempt => ({ request: { verb, group, resource, namespace, name, subresource } });
@@ -151,6 +182,10 @@ const bindingTo = (namespace: string, roleRef: { kind: string; name: string }, n
 const WRITE = ["create", "update", "patch", "delete"];
 const ALL: readonly Who[] = ["member", "owner", "ci", "service accounts"];
 const HOLDERS: readonly Who[] = ["member", "owner", "ci"];
+
+const connect = (namespace: string, pod: string, ...ports: number[]) => (t: TenantView): Attempt[] => inEach(t, (from) => ports.map((port) => ({ connect: { from, namespace, pod, port } })));
+const NET: Pick<Attack, "who" | "getsThroughUnguarded"> = { who: ALL, getsThroughUnguarded: HOLDERS };
+const M = PLATFORM_NAMESPACES.monitoring;
 
 /** The attacks, in the order of the README's table (the open ones last). */
 export const ATTACKS: readonly Attack[] = [
@@ -333,6 +368,31 @@ export const ATTACKS: readonly Attack[] = [
         guards: ["enumerated", "namespaced"],
         attempts: () => [req("create", "", "namespaces")],
     },
+    { id: "net-loki", attack: "from a pod: push to or query Loki (every tenant's logs, Vault's audit stream), at its gateway or directly", ...NET, guards: ["tenantEgress", "platformIngress"], attempts: (t) => [...connect(M, "loki-gateway", 8080)(t), ...connect(M, "loki", 3100, 9095)(t)] },
+    { id: "net-prometheus", attack: "from a pod: query Prometheus or write to it (remote write, OTLP)", ...NET, guards: ["tenantEgress", "platformIngress"], attempts: connect(M, "prometheus", 9090) },
+    { id: "net-alertmanager", attack: "from a pod: silence alerts in Alertmanager", ...NET, guards: ["tenantEgress", "platformIngress"], attempts: connect(M, "alertmanager", 9093) },
+    { id: "net-tempo", attack: "from a pod: query Tempo (every tenant's traces)", ...NET, guards: ["tenantEgress", "platformIngress"], attempts: connect(M, "tempo", 3200) },
+    { id: "net-tempo-otlp", attack: "from a pod: send traces to Tempo directly, past the OTLP gateway (tenant egress admits the OTLP ports of all of `monitoring`)", ...NET, guards: ["platformIngress"], attempts: connect(M, "tempo", 4317, 4318) },
+    { id: "net-grafana", attack: "from a pod: Grafana's backend port, past the gateway", ...NET, guards: ["tenantEgress", "platformIngress"], attempts: connect(M, "grafana", 3000) },
+    { id: "net-argocd", attack: "from a pod: Argo CD's repo-server (renders any repository's manifests) or its Redis", ...NET, guards: ["tenantEgress", "platformIngress"], attempts: (t) => [...connect(PLATFORM_NAMESPACES.gitops, "argocd-repo-server", 8081)(t), ...connect(PLATFORM_NAMESPACES.gitops, "argocd-redis", 6379)(t)] },
+    { id: "net-vault", attack: "from a pod: Vault's API directly (tenants' secrets reach them through External Secrets)", ...NET, guards: ["tenantEgress", "platformIngress"], attempts: connect(PLATFORM_NAMESPACES.secrets, "vault", 8200, 8201) },
+    { id: "net-keycloak", attack: "from a pod: Keycloak's management port or its HTTPS port past the gateway (the admin console's client-CIDR policy)", ...NET, guards: ["tenantEgress", "platformIngress"], attempts: connect(PLATFORM_NAMESPACES.sso, "keycloak", 9000, 8443) },
+    { id: "net-envoy", attack: "from a pod: Envoy's listeners with a forged PROXY header (passes `allowedCidrs`), or Envoy Gateway's xDS", ...NET, guards: ["tenantEgress", "platformIngress"], attempts: (t) => [...connect(PLATFORM_NAMESPACES.gatewayController, "envoy-platform", 10443, 10080)(t), ...connect(PLATFORM_NAMESPACES.gatewayController, "envoy-gateway", 18000)(t)] },
+    {
+        id: "net-controller-metrics",
+        attack: "from a pod: the platform controllers' metrics ports",
+        ...NET,
+        guards: ["tenantEgress", "platformIngress"],
+        attempts: (t) => [
+            ...connect(PLATFORM_NAMESPACES.certManager, "cert-manager", 9402)(t),
+            ...connect(PLATFORM_NAMESPACES.externalSecrets, "external-secrets", 8080)(t),
+            ...connect(PLATFORM_NAMESPACES.policy, "kyverno-admission-controller", 8000)(t),
+            ...connect(PLATFORM_NAMESPACES.gitops, "argocd-application-controller", 8082)(t),
+            ...connect(PLATFORM_NAMESPACES.backup, "velero", 8085)(t),
+            ...connect(M, "kube-state-metrics", 8080)(t),
+        ],
+    },
+    { id: "net-other-tenant", attack: "from a pod: another tenant's pods", ...NET, guards: ["tenantEgress", "tenantIngress"], attempts: (t, others) => others.flatMap((o) => connect(o.namespaces[0], "tenant-app", 8080)(t)) },
     {
         id: "runner-identity-pod",
         attack: "run a pod as the CI runner's service account (`ci-runner`, Pod Identity: push to the tenant's repository, sign in production)",
@@ -349,6 +409,13 @@ export const ATTACKS: readonly Attack[] = [
 export function succeeds(state: ClusterState, user: UserInfo, attempt: Attempt): boolean {
     if ("request" in attempt) return state.rbac.allows(user, attempt.request);
     if ("binding" in attempt) return state.rbac.mayCreateBinding(user, attempt.binding);
+    if ("connect" in attempt) {
+        const c = attempt.connect;
+        if (!state.rbac.allows(user, { verb: "create", group: "", resource: "pods", namespace: c.from })) return false;
+        const dst = state.network.pods.find((p) => p.namespace === c.namespace && p.name === c.pod);
+        if (dst === undefined) throw new Error(`no pod ${c.namespace}/${c.pod} in the network state`);
+        return attackerLabelSets(state.network).some((labels) => reaches(state.network, { pod: { namespace: c.from, name: "attacker", labels, ports: [], ip: state.network.podIp } }, dst, c.port));
+    }
     const { namespace, store: storeName } = attempt.externalSecret;
     if (!state.rbac.allows(user, { verb: "create", group: "external-secrets.io", resource: "externalsecrets", namespace })) return false;
     const store = state.clusterSecretStores.get(storeName);
