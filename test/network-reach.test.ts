@@ -45,3 +45,71 @@ describe("the NetworkPolicy evaluator (test/network-reach.ts), case by case", ()
         assert.ok(inCidr("10.20.31.255", "10.20.0.0/19") && !inCidr("10.20.32.0", "10.20.0.0/19") && inCidr("1.2.3.4", "0.0.0.0/0"));
     });
 });
+
+// What the platform needs still gets through on each stack's plan, and what only the NLB may reach stays closed to
+// every pod (platform pods included: a PROXY header from a pod would forge the client address).
+import { committedPlan } from "./plans";
+import { networkState } from "./network-reach";
+for (const stack of ["dev", "prod"]) {
+    describe(`the platform's own traffic under its NetworkPolicies, stack ${stack} @stack`, function () {
+        this.timeout(120000);
+        let s: NetworkState;
+        before(async () => {
+            s = networkState((await committedPlan(stack)).resources);
+        });
+        const pod = (ns: string, name: string) => {
+            const p = s.pods.find((x) => x.namespace === ns && x.name === name);
+            if (!p) throw new Error(`no pod ${ns}/${name}`);
+            return p;
+        };
+        const NEEDED: [string, string, string, string, number][] = [
+            ["envoy-gateway-system", "envoy-platform", "monitoring", "grafana", 3000],
+            ["envoy-gateway-system", "envoy-platform", "argocd", "argocd-server", 8080],
+            ["envoy-gateway-system", "envoy-platform", "keycloak", "keycloak", 8443],
+            ["envoy-gateway-system", "envoy-platform", "vault", "vault", 8200],
+            ["envoy-gateway-system", "envoy-platform", "envoy-gateway-system", "envoy-gateway", 18000],
+            ["monitoring", "grafana", "monitoring", "loki-gateway", 8080],
+            ["monitoring", "grafana", "monitoring", "prometheus", 9090],
+            ["monitoring", "grafana", "monitoring", "tempo", 3200],
+            ["monitoring", "alloy", "monitoring", "loki-gateway", 8080],
+            ["monitoring", "otel-collector", "monitoring", "tempo", 4317],
+            ["monitoring", "otel-collector", "monitoring", "prometheus", 9090],
+            ["monitoring", "loki-gateway", "monitoring", "loki", 3100],
+            ["monitoring", "tempo", "monitoring", "prometheus", 9090],
+            ["monitoring", "prometheus", "monitoring", "alertmanager", 9093],
+            ["monitoring", "prometheus", "vault", "vault", 8210],
+            ["monitoring", "prometheus", "argocd", "argocd-repo-server", 8084],
+            ["monitoring", "prometheus", "keycloak", "keycloak", 9000],
+            ["argocd", "argocd-server", "argocd", "argocd-repo-server", 8081],
+            ["argocd", "argocd-application-controller", "argocd", "argocd-repo-server", 8081],
+            ["argocd", "argocd-repo-server", "argocd", "argocd-redis", 6379],
+            ["external-secrets", "external-secrets", "vault", "vault", 8200],
+            ["cert-manager", "cert-manager", "vault", "vault", 8200],
+            ["vault", "vault", "vault", "vault", 8201],
+        ];
+        for (const [fns, from, tns, to, port] of NEEDED) it(`${fns}/${from} reaches ${tns}/${to}:${port}`, () => assert.ok(reaches(s, { pod: pod(fns, from) }, pod(tns, to), port)));
+
+        it("the control plane (an address of the VPC) reaches the webhooks", () => {
+            const vpcAddress: Source = { ip: s.podIp as string };
+            for (const [ns, name, port] of [["cert-manager", "cert-manager-webhook", 10250], ["external-secrets", "external-secrets-webhook", 10250], ["kyverno", "kyverno-admission-controller", 9443], ["monitoring", "prometheus-operator", 10250]] as const)
+                assert.ok(reaches(s, vpcAddress, pod(ns, name), port), `${ns}/${name}`);
+        });
+        it("a tenant pod reaches the OTLP gateway, and nothing else in monitoring", () => {
+            const tenant = s.pods.find((p) => p.name === "tenant-app") as Pod;
+            assert.ok(reaches(s, { pod: tenant }, pod("monitoring", "otel-collector"), 4317) && reaches(s, { pod: tenant }, pod("monitoring", "otel-collector"), 4318));
+            const others = s.pods.filter((p) => p.namespace === "monitoring" && p.name !== "otel-collector" && !p.hostNetwork);
+            assert.ok(others.length >= 8);
+            assert.deepStrictEqual(others.flatMap((p) => p.ports.filter((pp) => reaches(s, { pod: tenant }, p, pp.port)).map((pp) => `${p.name}:${pp.port}`)), []);
+        });
+        it("no pod reaches Envoy's listeners, platform pods included; an address of the NLB's subnets does", () => {
+            const envoy = pod("envoy-gateway-system", "envoy-platform");
+            const fromPods = s.pods.filter((p) => !p.hostNetwork);
+            assert.ok(fromPods.length > 20);
+            assert.deepStrictEqual(fromPods.filter((p) => [10080, 10443].some((port) => reaches(s, { pod: p }, envoy, port))).map((p) => `${p.namespace}/${p.name}`), []);
+            const lb = s.policies.find((p) => p.metadata.namespace === "envoy-gateway-system" && p.metadata.name === "allow-listeners");
+            const cidr = (lb?.spec.ingress?.[0].from?.[0] as { ipBlock: { cidr: string } }).ipBlock.cidr;
+            assert.ok(!inCidr(s.podIp as string, cidr));
+            assert.ok(reaches(s, { ip: cidr.replace(/\.0\/\d+$/, ".20") }, envoy, 10443));
+        });
+    });
+}
