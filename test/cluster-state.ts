@@ -11,6 +11,7 @@ import { chartFixtureDir, readChartContract } from "../plan/chart-contract";
 import { LabelSelector, PolicyRule, Rbac, RbacObject, readRbacList, selectorMatches } from "./k8s-rbac";
 import { AppProject, ArgoCdRbac, argoCdSettings } from "./argocd-rbac";
 import { AwsState, awsState } from "./tenant-iam";
+import { NetworkState, networkState } from "./network-reach";
 
 export const CHART_FIXTURES = path.join(PROJECT_DIR, "test/fixtures/charts");
 export const BOOTSTRAP_ROLES = path.join(PROJECT_DIR, "test/fixtures/kubernetes/cluster-roles.yaml");
@@ -120,6 +121,8 @@ export interface ClusterState {
     readonly argocd: ArgoCdRbac;
     /** The plan's IAM roles, Pod Identity associations and resource policies. */
     readonly aws: AwsState;
+    /** NetworkPolicies, namespaces and pods, for the network reachability attempts. */
+    readonly network: NetworkState;
 }
 
 /** Argo CD creates the `default` project when missing (server.initializeDefaultProject): any source, any destination, any kind, no roles. */
@@ -161,7 +164,7 @@ export function clusterState(resources: readonly PlannedResource[]): ClusterStat
             const i = r.inputs as { metadata: { name: string }; spec: { conditions?: ClusterSecretStore["conditions"] } };
             return [i.metadata.name, { name: i.metadata.name, conditions: i.spec.conditions }] as const;
         });
-    return { rbac, namespaces, clusterSecretStores: new Map(stores), argocd: argoCdState(resources), aws: awsState(resources) };
+    return { rbac, namespaces, clusterSecretStores: new Map(stores), argocd: argoCdState(resources), aws: awsState(resources), network: networkState(resources) };
 }
 
 /**

@@ -147,6 +147,14 @@ describe("sso: realm, client and server decisions", () => {
     });
 });
 
+/**
+ * Fields the spec sets that came after the 26.0 fixture: `networkPolicy` (KeycloakSpec's NetworkPolicySpec in
+ * keycloak/keycloak operator/…/crds/v2alpha1/deployment/KeycloakSpec.java, next to `tracing`; the operator the
+ * platform installs, 26.7.3, serves it). Not type-checked here.
+ */
+const NEWER_THAN_FIXTURE = ["spec.networkPolicy"];
+const problemsOf = (schema: ReturnType<typeof readCrdSchema>, o: object) => crdProblems(schema, o).filter((p) => !NEWER_THAN_FIXTURE.some((f) => p === `${f}: unknown field (the API server would prune it)`));
+
 describe("sso: the Keycloak CR against the operator's CRD (fields since 26.0; the CRD schema only grows within v2alpha1)", () => {
     const schema = readCrdSchema(KEYCLOAK_CRD, "v2alpha1");
 
@@ -154,14 +162,14 @@ describe("sso: the Keycloak CR against the operator's CRD (fields since 26.0; th
         it(`stack ${stack}: every field the spec sets exists with its type`, () => {
             const cfg = cfgOf(stack);
             const spec = keycloakSpec({ settings: cfg.sso.keycloak, publicUrl: `https://sso.${cfg.ingress.domain}`, adminUrl: `https://sso-admin.${cfg.ingress.domain}`, database: DB });
-            assert.deepStrictEqual(crdProblems(schema, { spec }), []);
+            assert.deepStrictEqual(problemsOf(schema, { spec }), []);
         });
     }
 
     it("catches a misspelt or mistyped field (the check can fail)", () => {
         const spec = keycloakSpec({ settings: { version: "26.7.3", instances: 1, zoneSpread: "ScheduleAnyway" }, publicUrl: "https://sso.x", adminUrl: "https://sso-admin.x", database: DB });
         const broken = { spec: { ...spec, hostnme: {}, instances: "2", http: { ...spec.http, tlsSecretName: "x" } } };
-        assert.deepStrictEqual(crdProblems(schema, broken).sort(), ["spec.hostnme: unknown field (the API server would prune it)", "spec.http.tlsSecretName: unknown field (the API server would prune it)", "spec.instances: expected integer, got string"]);
+        assert.deepStrictEqual(problemsOf(schema, broken).sort(), ["spec.hostnme: unknown field (the API server would prune it)", "spec.http.tlsSecretName: unknown field (the API server would prune it)", "spec.instances: expected integer, got string"]);
     });
 });
 

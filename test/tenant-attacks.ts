@@ -17,6 +17,7 @@ import { isAppNamespacePermitted, isDestinationPermitted, isGroupKindNamePermitt
 import { roleMay, type AwsState } from "./tenant-iam";
 import { TENANT_LABEL } from "../components/tenants/tenant-objects";
 import { IN_CLUSTER } from "../components/delivery/app-projects";
+import { attackerLabelSets, reaches } from "./network-reach";
 
 /** A tenant as the attacks see it: its namespaces and the identities acting in them. */
 export interface TenantView {
@@ -53,7 +54,9 @@ export type Attempt =
     /** Create an Application in `project` (in `appNamespace`, Argo CD's own when absent) deploying one resource, and sync it. */
     | { readonly argocdApp: ArgoApplication }
     /** An AWS call with every role the user's pods can run as, on each resource the plan's state yields. */
-    | { readonly aws: { readonly actions: readonly string[]; readonly resources: (aws: AwsState) => { readonly arn: string; readonly policy?: unknown }[] } };
+    | { readonly aws: { readonly actions: readonly string[]; readonly resources: (aws: AwsState) => { readonly arn: string; readonly policy?: unknown }[] } }
+    /** From a pod it creates in `from` (with any labels it likes), open a TCP connection to pod `pod` of `namespace` on `port`. */
+    | { readonly connect: { readonly from: string; readonly namespace: string; readonly pod: string; readonly port: number } };
 
 export interface ArgoApplication {
     readonly project: string;
@@ -119,6 +122,17 @@ const argoConfigs = (resources: PlannedResource[]) => {
 /** Namespaces labelled with a tenant (its own and its builder's). */
 const tenantNamespaceNames = (resources: PlannedResource[]) =>
     new Set(resources.filter((r) => r.type === "kubernetes:core/v1:Namespace" && (r.inputs as any).metadata?.labels?.[TENANT_LABEL]).map((r) => (r.inputs as any).metadata.name as string));
+const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
+const platformNamespaces: readonly string[] = Object.values(PLATFORM_NAMESPACES);
+const tenantNamespaces = (resources: PlannedResource[]) =>
+    resources.filter((r) => r.type === "kubernetes:core/v1:Namespace" && (r.inputs as any).metadata.labels?.["platform.io/namespace-role"] === "tenant").map((r) => (r.inputs as any).metadata.name as string);
+/** Adds a policy letting every pod of each tenant namespace in or out freely (NetworkPolicies only add up). */
+const openTenants = (resources: PlannedResource[], type: "Ingress" | "Egress") => {
+    const namespaces = tenantNamespaces(resources);
+    if (namespaces.length === 0) throw new Error("no tenant namespace in the plan");
+    for (const namespace of namespaces)
+        resources.push({ type: NETWORK_POLICY, name: `open-${namespace}`, inputs: { metadata: { name: `open-${type}`, namespace }, spec: { podSelector: {}, policyTypes: [type], [type.toLowerCase()]: [{}] } } } as unknown as PlannedResource);
+};
 
 export const GUARDS = {
     tenantRoles: {
@@ -273,6 +287,22 @@ export const GUARDS = {
             }
         },
     },
+    platformIngress: {
+        text: "every platform namespace denies ingress and admits only the callers its table lists (`components/shared/network-policies.ts`)",
+        remove: (resources) => {
+            const before = resources.length;
+            for (let i = resources.length - 1; i >= 0; i--) if (resources[i].type === NETWORK_POLICY && platformNamespaces.includes((resources[i].inputs as any).metadata.namespace)) resources.splice(i, 1);
+            if (resources.length === before) throw new Error("no platform NetworkPolicy in the plan");
+        },
+    },
+    tenantEgress: {
+        text: "tenant namespaces deny egress but DNS, their own namespaces, the OTLP ports of `monitoring` and the internet",
+        remove: (resources) => openTenants(resources, "Egress"),
+    },
+    tenantIngress: {
+        text: "tenant namespaces deny ingress but from their own namespaces, the gateway's and monitoring's",
+        remove: (resources) => openTenants(resources, "Ingress"),
+    },
 } satisfies Record<string, Guard>;
 
 const req = (verb: string, group: string, resource: string, namespace = "", name?: string, subresource?: string): Attempt => ({ request: { verb, group, resource, namespace, name, subresource } });
@@ -292,6 +322,10 @@ const app = (t: TenantView, destination: ArgoApplication["destination"], resourc
 /** AWS attempts for a tenant whose namespaces hold a Pod Identity (none without one: nothing to try with). */
 const awsAttempt = (t: TenantView, actions: readonly string[], resources: (aws: AwsState) => { arn: string; policy?: unknown }[]): Attempt[] =>
     t.awsRoles.length > 0 ? [{ aws: { actions, resources } }] : [];
+
+const connect = (namespace: string, pod: string, ...ports: number[]) => (t: TenantView): Attempt[] => inEach(t, (from) => ports.map((port) => ({ connect: { from, namespace, pod, port } })));
+const NET: Pick<Attack, "who" | "getsThroughUnguarded"> = { who: ALL, getsThroughUnguarded: HOLDERS };
+const M = PLATFORM_NAMESPACES.monitoring;
 
 /** The attacks, in the order of the table in docs/tenants.md (the open ones last). */
 export const ATTACKS: readonly Attack[] = [
@@ -474,6 +508,31 @@ export const ATTACKS: readonly Attack[] = [
         guards: ["enumerated", "namespaced"],
         attempts: () => [req("create", "", "namespaces")],
     },
+    { id: "net-loki", attack: "from a pod: push to or query Loki (every tenant's logs, Vault's audit stream), at its gateway or directly", ...NET, guards: ["tenantEgress", "platformIngress"], attempts: (t) => [...connect(M, "loki-gateway", 8080)(t), ...connect(M, "loki", 3100, 9095)(t)] },
+    { id: "net-prometheus", attack: "from a pod: query Prometheus or write to it (remote write, OTLP)", ...NET, guards: ["tenantEgress", "platformIngress"], attempts: connect(M, "prometheus", 9090) },
+    { id: "net-alertmanager", attack: "from a pod: silence alerts in Alertmanager", ...NET, guards: ["tenantEgress", "platformIngress"], attempts: connect(M, "alertmanager", 9093) },
+    { id: "net-tempo", attack: "from a pod: query Tempo (every tenant's traces)", ...NET, guards: ["tenantEgress", "platformIngress"], attempts: connect(M, "tempo", 3200) },
+    { id: "net-tempo-otlp", attack: "from a pod: send traces to Tempo directly, past the OTLP gateway (tenant egress admits the OTLP ports of all of `monitoring`)", ...NET, guards: ["platformIngress"], attempts: connect(M, "tempo", 4317, 4318) },
+    { id: "net-grafana", attack: "from a pod: Grafana's backend port, past the gateway", ...NET, guards: ["tenantEgress", "platformIngress"], attempts: connect(M, "grafana", 3000) },
+    { id: "net-argocd", attack: "from a pod: Argo CD's repo-server (renders any repository's manifests) or its Redis", ...NET, guards: ["tenantEgress", "platformIngress"], attempts: (t) => [...connect(PLATFORM_NAMESPACES.gitops, "argocd-repo-server", 8081)(t), ...connect(PLATFORM_NAMESPACES.gitops, "argocd-redis", 6379)(t)] },
+    { id: "net-vault", attack: "from a pod: Vault's API directly (tenants' secrets reach them through External Secrets)", ...NET, guards: ["tenantEgress", "platformIngress"], attempts: connect(PLATFORM_NAMESPACES.secrets, "vault", 8200, 8201) },
+    { id: "net-keycloak", attack: "from a pod: Keycloak's management port or its HTTPS port past the gateway (the admin console's client-CIDR policy)", ...NET, guards: ["tenantEgress", "platformIngress"], attempts: connect(PLATFORM_NAMESPACES.sso, "keycloak", 9000, 8443) },
+    { id: "net-envoy", attack: "from a pod: Envoy's listeners with a forged PROXY header (passes `allowedCidrs`), or Envoy Gateway's xDS", ...NET, guards: ["tenantEgress", "platformIngress"], attempts: (t) => [...connect(PLATFORM_NAMESPACES.gatewayController, "envoy-platform", 10443, 10080)(t), ...connect(PLATFORM_NAMESPACES.gatewayController, "envoy-gateway", 18000)(t)] },
+    {
+        id: "net-controller-metrics",
+        attack: "from a pod: the platform controllers' metrics ports",
+        ...NET,
+        guards: ["tenantEgress", "platformIngress"],
+        attempts: (t) => [
+            ...connect(PLATFORM_NAMESPACES.certManager, "cert-manager", 9402)(t),
+            ...connect(PLATFORM_NAMESPACES.externalSecrets, "external-secrets", 8080)(t),
+            ...connect(PLATFORM_NAMESPACES.policy, "kyverno-admission-controller", 8000)(t),
+            ...connect(PLATFORM_NAMESPACES.gitops, "argocd-application-controller", 8082)(t),
+            ...connect(PLATFORM_NAMESPACES.backup, "velero", 8085)(t),
+            ...connect(M, "kube-state-metrics", 8080)(t),
+        ],
+    },
+    { id: "net-other-tenant", attack: "from a pod: another tenant's pods", ...NET, guards: ["tenantEgress", "tenantIngress"], attempts: (t, others) => others.flatMap((o) => connect(o.namespaces[0], "tenant-app", 8080)(t)) },
     {
         id: "argocd-other-tenant-apps",
         attack: "in Argo CD, get, update, sync, override, delete or run actions on another tenant's applications, or read their logs",
@@ -693,6 +752,13 @@ export async function succeeds(state: ClusterState, user: UserInfo, attempt: Att
             for (const target of attempt.aws.resources(state.aws))
                 for (const action of attempt.aws.actions) if (await roleMay(state.aws, role, action, target.arn, target.policy)) return true;
         return false;
+    }
+    if ("connect" in attempt) {
+        const c = attempt.connect;
+        if (!state.rbac.allows(user, { verb: "create", group: "", resource: "pods", namespace: c.from })) return false;
+        const dst = state.network.pods.find((p) => p.namespace === c.namespace && p.name === c.pod);
+        if (dst === undefined) throw new Error(`no pod ${c.namespace}/${c.pod} in the network state`);
+        return attackerLabelSets(state.network).some((labels) => reaches(state.network, { pod: { namespace: c.from, name: "attacker", labels, ports: [], ip: state.network.podIp } }, dst, c.port));
     }
     const { namespace, store: storeName } = attempt.externalSecret;
     if (!state.rbac.allows(user, { verb: "create", group: "external-secrets.io", resource: "externalsecrets", namespace })) return false;

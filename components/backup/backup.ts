@@ -6,12 +6,15 @@ import type { BackupConfig } from "../../stacks/schema-storage";
 import type { ClusterRef } from "../cluster/cluster-ref";
 import { NODE_ROLE_LABEL } from "../cluster/node-group";
 import { platformNamespace } from "../shared/namespaces";
+import { NetworkContext, platformNetworkPolicies } from "../shared/network-policies";
 import type { Bucket } from "../storage/bucket";
 import type { StorageRef } from "../storage/storage-ref";
 import type { PlatformSecretStore } from "../secrets/secrets";
 import { VELERO_CHART_REPOSITORY, VELERO_REPOSITORY_SECRET, VELERO_SERVICE_ACCOUNT, VOLUME_POLICY_CONFIGMAP, veleroPolicy, veleroValues, veleroVolumePolicy } from "./velero";
 
 export interface BackupArgs {
+    /** What the platform namespaces' NetworkPolicies admit by address (the control plane, the NLB). */
+    readonly network: NetworkContext;
     readonly cluster: ClusterRef;
     /** Delivers the Kopia repository password (Velero would otherwise use its built-in static one). */
     readonly secretStore: PlatformSecretStore;
@@ -74,6 +77,7 @@ export class Backup extends pulumi.ComponentResource {
 
         // The node agent mounts the kubelet's pod volumes from the host: the namespace must allow it.
         const namespace = platformNamespace(`${name}-namespace`, args.namespace, s.fileSystemBackup ? "privileged" : "baseline", k8sOpts);
+        platformNetworkPolicies(name, args.namespace, args.network, { ...k8sOpts, dependsOn: [namespace] });
         const drivers = args.storage.csiDriversWithoutSnapshots;
         const volumePolicy =
             drivers.length > 0

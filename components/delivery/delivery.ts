@@ -5,6 +5,7 @@ import type { ClusterRef } from "../cluster/cluster-ref";
 import type { IngressRef } from "../ingress/ingress";
 import type { OidcClient } from "../sso/realm";
 import { platformNamespace } from "../shared/namespaces";
+import { NetworkContext, platformNetworkPolicies } from "../shared/network-policies";
 import { finalizerCleanup } from "../shared/finalizer-cleanup";
 import { ARGOCD_RELEASE, ARGOCD_REPOSITORY, ARGOCD_SERVER_SERVICE, argocdValues } from "./argocd-values";
 import { ARC_CHARTS, DeliveredTenant, TenantDelivery } from "./tenant-delivery";
@@ -42,6 +43,8 @@ export function repositoryCredentialSpec(c: AppDeliveryConfig["argocd"]["reposit
 }
 
 export interface AppDeliveryArgs {
+    /** What the platform namespaces' NetworkPolicies admit by address (the control plane, the NLB). */
+    readonly network: NetworkContext;
     /** The stack's environment (dev, prod): tenants' runner scale sets are named after it. */
     readonly environment: string;
     readonly cluster: Pick<ClusterRef, "k8sProvider" | "workloadIdentity">;
@@ -78,6 +81,7 @@ export class AppDelivery extends pulumi.ComponentResource {
         this.argocdUrl = `https://${host}`;
 
         const argoNs = platformNamespace(`${name}-argocd-namespace`, args.namespaces.argocd, "restricted", k8sOpts);
+        platformNetworkPolicies(`${name}-argocd`, args.namespaces.argocd, args.network, { ...k8sOpts, dependsOn: [argoNs] });
         this.argocd = new k8s.helm.v3.Release(
             `${name}-argocd`,
             {
@@ -105,6 +109,7 @@ export class AppDelivery extends pulumi.ComponentResource {
 
         // Its listeners run here too; they are created by the controller with its own pod spec, hence baseline.
         const runnersNs = platformNamespace(`${name}-runners-namespace`, args.namespaces.runners, "baseline", k8sOpts);
+        platformNetworkPolicies(`${name}-runners`, args.namespaces.runners, args.network, { ...k8sOpts, dependsOn: [runnersNs] });
         this.runnerController = new k8s.helm.v3.Release(
             `${name}-runner-controller`,
             {

@@ -3,6 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import type { IngressConfig } from "../../stacks/schema-ingress";
 import type { ClusterRef } from "../cluster/cluster-ref";
 import { PLATFORM_NAMESPACES, platformNamespace } from "../shared/namespaces";
+import { NetworkContext, platformNetworkPolicies } from "../shared/network-policies";
 import { CHART_REPOSITORIES, GATEWAY_NAME, GATEWAY_READY_TIMEOUT, POD_READINESS_GATE_LABEL } from "./constants";
 import {
     backendTlsPolicySpec,
@@ -34,6 +35,8 @@ export interface IngressArgs {
     readonly region: string;
     readonly vpcId: pulumi.Input<string>;
     readonly publicSubnetIds: pulumi.Input<string[]>;
+    /** What the platform namespaces' NetworkPolicies admit by address (the control plane, the NLB). */
+    readonly network: NetworkContext;
     readonly privateSubnetIds: pulumi.Input<string[]>;
     readonly settings: IngressConfig;
     /** The config key of these settings (e.g. `platform:ingress`), for messages about missing prerequisites. */
@@ -105,6 +108,12 @@ export class Ingress extends pulumi.ComponentResource implements IngressRef {
         const certManagerNs = ns("cert-manager", PLATFORM_NAMESPACES.certManager);
         const externalDnsNs = ns("external-dns", PLATFORM_NAMESPACES.externalDns);
         const gatewayNs = ns("gateway", PLATFORM_NAMESPACES.gateway);
+        for (const [role, namespace, resource] of [
+            ["cert-manager", PLATFORM_NAMESPACES.certManager, certManagerNs],
+            ["external-dns", PLATFORM_NAMESPACES.externalDns, externalDnsNs],
+            ["gateway", PLATFORM_NAMESPACES.gateway, gatewayNs],
+        ] as const)
+            platformNetworkPolicies(`${name}-${role}`, namespace, args.network, { ...k8sOpts, dependsOn: [resource] });
 
         const release = (role: string, a: k8s.helm.v3.ReleaseArgs, dependsOn: pulumi.Resource[]) =>
             new k8s.helm.v3.Release(`${name}-${role}`, { maxHistory: 5, ...a }, { ...k8sOpts, dependsOn });
@@ -157,6 +166,7 @@ export class Ingress extends pulumi.ComponentResource implements IngressRef {
             { ...k8sOpts, dependsOn: [lbc] },
             { [POD_READINESS_GATE_LABEL]: "enabled" },
         );
+        platformNetworkPolicies(`${name}-envoy-gateway`, PLATFORM_NAMESPACES.gatewayController, args.network, { ...k8sOpts, dependsOn: [controllerNs] });
         const envoyGateway = release(
             "envoy-gateway",
             {

@@ -55,6 +55,8 @@ export class Network extends pulumi.ComponentResource {
     public readonly privateSubnetIds: pulumi.Output<string[]>;
     /** The private subnet of each zone, in zone order: what per-zone node groups are pinned to. */
     public readonly privateSubnets: readonly ZonalSubnet[];
+    /** Each tier's subnet CIDRs in zone order, known before anything is created (NetworkPolicies admit by them). */
+    public readonly subnetCidrs: Readonly<Record<SubnetTier, readonly string[]>>;
     public readonly isolatedSubnetIds: pulumi.Output<string[]>;
     public readonly publicRouteTableIds: pulumi.Output<string[]>;
     public readonly privateRouteTableIds: pulumi.Output<string[]>;
@@ -74,6 +76,7 @@ export class Network extends pulumi.ComponentResource {
 
         const carved = carveSubnets(args.cidr, args.tiers, azSlots);
         const tiers = new Set(args.tiers.map((t) => t.tier));
+        this.subnetCidrs = { public: [], private: [], isolated: [], ...Object.fromEntries([...tiers].map((t) => [t, (carved[t] ?? []).slice(0, zones.length)])) };
 
         const vpc = new aws.ec2.Vpc(
             `${name}-vpc`,

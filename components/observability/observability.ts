@@ -10,6 +10,7 @@ import type { Bucket } from "../storage/bucket";
 import { bucketObjectAccess } from "../storage/bucket-policies";
 import { policyDocument } from "../shared/iam";
 import { platformNamespace } from "../shared/namespaces";
+import { NetworkContext, platformNetworkPolicies } from "../shared/network-policies";
 import {
     ALERT_RECEIVER_SECRET,
     GRAFANA_ADMIN_SECRET,
@@ -34,6 +35,8 @@ import { monitorSpec, RunningComponents, scrapeTargetsFor } from "./scrape-targe
 import { lokiValues, tempoValues } from "./storage-values";
 
 export interface ObservabilityArgs {
+    /** What the platform namespaces' NetworkPolicies admit by address (the control plane, the NLB). */
+    readonly network: NetworkContext;
     readonly cluster: Pick<ClusterRef, "k8sProvider" | "workloadIdentity">;
     readonly storage: Pick<StorageRef, "createBucket" | "objectsKmsKeyArn" | "statefulStorageClass">;
     readonly ingress: Pick<IngressRef, "domain" | "publishService">;
@@ -82,6 +85,7 @@ export class Observability extends pulumi.ComponentResource {
 
         // node-exporter (host network, PID and paths) and the log agents (host /var/log) need it.
         const namespace = platformNamespace(`${name}-namespace`, ns, "privileged", k8sOpts);
+        platformNetworkPolicies(name, ns, args.network, { ...k8sOpts, dependsOn: [namespace] });
         const release = (role: string, chart: string, version: string, repo: string, values: pulumi.Input<object>, dependsOn: pulumi.Resource[]) =>
             new k8s.helm.v3.Release(
                 `${name}-${role}`,

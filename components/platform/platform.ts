@@ -16,6 +16,7 @@ import { Registry } from "../registry/registry";
 import { AppDelivery } from "../delivery/delivery";
 import { KARPENTER_NODE_POOL } from "../cluster/karpenter";
 import { PLATFORM_NAMESPACES } from "../shared/namespaces";
+import type { NetworkContext } from "../shared/network-policies";
 import { resolveAvailabilityZones } from "../network/zones";
 import { platformTags } from "../shared/tags";
 import { adoptRetained } from "./adopt";
@@ -118,9 +119,15 @@ export class Platform extends pulumi.ComponentResource {
             layer,
         );
 
+        // Platform namespaces admit the control plane (webhooks) by the VPC's range, Envoy's listeners only the NLB's subnets.
+        const podNetwork: NetworkContext = {
+            vpcCidr: cfg.network.cidr,
+            loadBalancerSourceCidrs: this.network.subnetCidrs[cfg.ingress.loadBalancer.scheme === "internet-facing" ? "public" : "private"],
+        };
         this.ingress = new Ingress(
             `${name}-ingress`,
             {
+                network: podNetwork,
                 cluster: this.cluster,
                 clusterName: cfg.name,
                 region: cfg.region,
@@ -139,6 +146,7 @@ export class Platform extends pulumi.ComponentResource {
         this.secrets = new Secrets(
             `${name}-secrets`,
             {
+                network: podNetwork,
                 cluster: this.cluster,
                 ingress: this.ingress,
                 certificates: this.ingress.certificates,
@@ -157,6 +165,7 @@ export class Platform extends pulumi.ComponentResource {
         this.sso = new Sso(
             `${name}-sso`,
             {
+                network: podNetwork,
                 namePrefix: cfg.name,
                 vpcId: this.network.vpcId,
                 // The database tier when the network has one.
@@ -179,6 +188,7 @@ export class Platform extends pulumi.ComponentResource {
             this.backup = new Backup(
                 `${name}-backup`,
                 {
+                    network: podNetwork,
                     cluster: this.cluster,
                     storage: this.storage,
                     secretStore: this.secrets,
@@ -209,6 +219,7 @@ export class Platform extends pulumi.ComponentResource {
         this.policy = new Policy(
             `${name}-policy`,
             {
+                network: podNetwork,
                 cluster: this.cluster,
                 namespace: PLATFORM_NAMESPACES.policy,
                 settings: cfg.policy,
@@ -244,6 +255,7 @@ export class Platform extends pulumi.ComponentResource {
         this.delivery = new AppDelivery(
             `${name}-delivery`,
             {
+                network: podNetwork,
                 cluster: this.cluster,
                 ingress: this.ingress,
                 secretStore: { name: this.secrets.externalSecrets.storeName, ready: this.secrets.externalSecrets.store },
@@ -265,6 +277,7 @@ export class Platform extends pulumi.ComponentResource {
         this.observability = new Observability(
             `${name}-observability`,
             {
+                network: podNetwork,
                 cluster: this.cluster,
                 storage: this.storage,
                 ingress: this.ingress,

@@ -5,6 +5,7 @@ import type { ClusterRef } from "../cluster/cluster-ref";
 import type { AppDeliveryConfig } from "../../stacks/schema-delivery";
 import { policyDocument, PolicyDocument } from "../shared/iam";
 import { NAMESPACE_ROLE_LABEL, platformNamespace } from "../shared/namespaces";
+import { NetworkContext, platformNetworkPolicies } from "../shared/network-policies";
 import { admissionPolicies, clusterPolicySpec, signaturePolicySpec } from "./admission-policies";
 
 export const KYVERNO_REPOSITORY = "https://kyverno.github.io/kyverno/";
@@ -46,6 +47,8 @@ export function kyvernoValues(p: PolicyConfig, region?: string) {
 }
 
 export interface PolicyArgs {
+    /** What the platform namespaces' NetworkPolicies admit by address (the control plane, the NLB). */
+    readonly network: NetworkContext;
     readonly cluster: Pick<ClusterRef, "k8sProvider" | "workloadIdentity">;
     readonly namespace: string;
     readonly settings: PolicyConfig;
@@ -65,6 +68,7 @@ export class Policy extends pulumi.ComponentResource {
         super("platform:policy:Policy", name, {}, opts);
         const k8sOpts = { parent: this, provider: args.cluster.k8sProvider };
         const namespace = platformNamespace(`${name}-namespace`, args.namespace, "baseline", k8sOpts);
+        platformNetworkPolicies(name, args.namespace, args.network, { ...k8sOpts, dependsOn: [namespace] });
         const sig = args.signatures;
         const verifier = sig.settings.verifier;
         // Before the release: the admission controller starts with its identity (Pod Identity is read at start).

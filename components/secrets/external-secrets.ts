@@ -3,6 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import type { ClusterRef } from "../cluster/cluster-ref";
 import { finalizerCleanup } from "../shared/finalizer-cleanup";
 import { NAMESPACE_ROLE_LABEL, platformNamespace } from "../shared/namespaces";
+import { NetworkContext, platformNetworkPolicies } from "../shared/network-policies";
 import { VAULT_ACTIVE_SERVICE, VAULT_API_PORT, VAULT_TLS_SECRET } from "./constants";
 import type { VaultConfiguration } from "./vault-config";
 
@@ -109,6 +110,8 @@ export function generatedSecretSpec(a: { namespace: string; secretName: string; 
 }
 
 export interface ExternalSecretsArgs {
+    /** What the platform namespaces' NetworkPolicies admit by address (the control plane, the NLB). */
+    readonly network: NetworkContext;
     readonly cluster: ClusterRef;
     readonly namespace: string;
     readonly chartVersion: string;
@@ -130,6 +133,7 @@ export class ExternalSecrets extends pulumi.ComponentResource {
         super("platform:secrets:ExternalSecrets", name, {}, opts);
         const k8sOpts = { parent: this, provider: args.cluster.k8sProvider };
         const namespace = platformNamespace(`${name}-namespace`, args.namespace, "restricted", k8sOpts);
+        platformNetworkPolicies(name, args.namespace, args.network, { ...k8sOpts, dependsOn: [namespace] });
         this.release = new k8s.helm.v3.Release(
             `${name}-release`,
             {

@@ -102,6 +102,7 @@ export class Secrets extends pulumi.ComponentResource implements PlatformSecretS
                 chartVersion: args.settings.externalSecrets.chartVersion,
                 replicas: args.settings.externalSecrets.replicas,
                 vaultNamespace: args.namespace,
+                network: args.network,
                 configuration: this.configuration,
                 zoneSpread: args.settings.zoneSpread,
             },

@@ -6,6 +6,7 @@ import type { ClusterRef } from "../cluster/cluster-ref";
 import type { IngressRef } from "../ingress/ingress";
 import { PrivateCaGrant, privateServerCertificate } from "../shared/private-ca";
 import { platformNamespace } from "../shared/namespaces";
+import { NetworkContext, platformNetworkPolicies } from "../shared/network-policies";
 import {
     VAULT_ACTIVE_SERVICE,
     VAULT_API_PORT,
@@ -23,6 +24,8 @@ import { unsealIdentityPolicy, unsealKeyPolicy } from "./vault-iam";
 import { vaultServerDnsNames, vaultValues } from "./vault-values";
 
 export interface VaultArgs {
+    /** What the platform namespaces' NetworkPolicies admit by address (the control plane, the NLB). */
+    readonly network: NetworkContext;
     readonly cluster: ClusterRef;
     /** Publishes vault.<domain> on the shared Gateway. */
     readonly ingress: Pick<IngressRef, "domain" | "publishService">;
@@ -63,6 +66,7 @@ export class Vault extends pulumi.ComponentResource {
         this.address = args.settings.address ?? `https://vault.${args.ingress.domain}`;
 
         const namespace = platformNamespace(`${name}-namespace`, args.namespace, "restricted", k8sOpts);
+        platformNetworkPolicies(name, args.namespace, args.network, { ...k8sOpts, dependsOn: [namespace] });
         const unseal = this.unsealKey(name, args, protect);
         const certificate = this.serverCertificate(name, args, namespace);
 

@@ -80,6 +80,9 @@ export function keycloakSpec(a: KeycloakSpecArgs) {
         http: { tlsSecret: KEYCLOAK_TLS_SECRET, httpEnabled: false },
         // Published through the shared Gateway, not an Ingress of the operator.
         ingress: { enabled: false },
+        // The operator's own NetworkPolicy (on by default since 26.x) admits 8443 and the management port from anywhere,
+        // and policies only add up: the namespace's table (shared/network-policies.ts) decides instead.
+        networkPolicy: { enabled: false },
         bootstrapAdmin: { user: { secret: KEYCLOAK_ADMIN_SECRET } },
         scheduling: {
             topologySpreadConstraints: [

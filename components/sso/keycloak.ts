@@ -5,6 +5,7 @@ import type { SsoConfig } from "../../stacks/schema-sso";
 import type { ClusterRef } from "../cluster/cluster-ref";
 import type { IngressRef } from "../ingress/ingress";
 import { platformNamespace } from "../shared/namespaces";
+import { NetworkContext, platformNetworkPolicies } from "../shared/network-policies";
 import { PrivateCaGrant, privateServerCertificate } from "../shared/private-ca";
 import { urlGate } from "../shared/readiness";
 import {
@@ -43,6 +44,8 @@ export interface KeycloakDatabaseRef {
 }
 
 export interface KeycloakArgs {
+    /** What the platform namespaces' NetworkPolicies admit by address (the control plane, the NLB). */
+    readonly network: NetworkContext;
     readonly cluster: Pick<ClusterRef, "k8sProvider">;
     /** Publishes sso.<domain> on the shared Gateway. */
     readonly ingress: Pick<IngressRef, "domain" | "publishService">;
@@ -80,6 +83,7 @@ export class Keycloak extends pulumi.ComponentResource {
 
         // baseline, not restricted: the operator's own Deployment sets no securityContext (keycloak-k8s-resources).
         const namespace = platformNamespace(`${name}-namespace`, ns, "baseline", k8sOpts);
+        platformNetworkPolicies(name, ns, args.network, { ...k8sOpts, dependsOn: [namespace] });
         const operator = new k8s.kustomize.v2.Directory(
             `${name}-operator`,
             { directory: operatorKustomization(args.settings.version), namespace: ns },

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { NetworkContext } from "../shared/network-policies";
 import * as k8s from "@pulumi/kubernetes";
 import type { SsoConfig } from "../../stacks/schema-sso";
 import type { IngressRef } from "../ingress/ingress";
@@ -9,6 +10,7 @@ import { ClusterLogin, VaultOidcLogin, vaultOidcLogin } from "./logins";
 import { ChildOf, OidcClient, SsoRealm, TenantGroups } from "./realm";
 
 export interface SsoArgs extends Omit<KeycloakDatabaseArgs, "settings"> {
+    readonly network: NetworkContext;
     readonly settings: SsoConfig;
     /** Client secrets of the brokered Oidc identity providers, by alias (from the secret config key). */
     readonly brokerSecrets: Readonly<Record<string, string>>;
@@ -46,7 +48,7 @@ export class Sso extends pulumi.ComponentResource implements TenantGroups {
         this.database = new KeycloakDatabase(`${name}-database`, { ...args, settings: args.settings.database }, child);
         this.keycloak = new Keycloak(
             `${name}-keycloak`,
-            { cluster: args.cluster, ingress: args.ingress, certificates: args.certificates, namespace: args.namespace, settings: args.settings.keycloak, database: this.database },
+            { cluster: args.cluster, ingress: args.ingress, certificates: args.certificates, namespace: args.namespace, settings: args.settings.keycloak, database: this.database, network: args.network },
             child,
         );
         this.realm = new SsoRealm(
