@@ -353,6 +353,25 @@ for (const stack of STACKS) {
             });
         });
 
+        it("once done, a re-run with an operator's root token writes the policy and role again (new admins), revokes it; a stale token stops it loudly", async () => {
+            await withWorld(secretArn, async (w) => {
+                assert.strictEqual((await runJob(w, job)).status, "Complete");
+                w.vault.policies.delete("deployer");
+                w.vault.written.delete("auth/aws/role/deployer");
+                const token = w.vault.generateRoot();
+                w.k8sSecrets.set(OPERATOR_TOKEN_SECRET, { token });
+                const again = await runJob(w, job);
+                assert.strictEqual(again.status, "Complete", again.log);
+                assertLoginConfigured(w, again.log);
+                initialisedOnce(w);
+                // The Secret left behind holds a revoked token: the next run says so instead of waiting out the deadline.
+                const stale = await runJob(w, job);
+                assert.deepStrictEqual([stale.status, stale.reason], ["Failed", "BackoffLimitExceeded"], stale.log);
+                assert.match(stale.log, /\[configure\] the token in the Secret vault-init-token is not valid \(revoked by an earlier run\?\): delete the Secret/);
+                assert.strictEqual(w.calls.filter((c) => c.tool === "sleep" && c.container === "configure").length, 0);
+            });
+        });
+
         it("keeps the pod from voluntary disruption while it holds the keys", () => {
             assert.strictEqual(job.spec.template.metadata?.annotations?.["karpenter.sh/do-not-disrupt"], "true");
         });

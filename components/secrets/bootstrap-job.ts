@@ -201,13 +201,15 @@ rm -f "$key"
  * auth, binds its client config to Vault's hostname (the signed X-Vault-AWS-IAM-Server-ID header, so a login signed
  * for another Vault cannot be replayed here) and to the regional STS endpoint the provider signs for, writes the
  * deployer policy and a role bound to the admins with it; then revokes the token. Every write is idempotent, so a
- * restart in the same pod redoes them all; without a token it stops and names the README paragraph.
+ * restart in the same pod redoes them all; without a token it stops and names the README paragraph. Once done, it
+ * runs again only when an operator supplies a token (new admins or a new deployer policy need root to be written).
  */
 export function configureScript(): string {
     return `set -eu
 umask 077
 state=$(cat /bootstrap/state)
-if [ "$state" = done ]; then echo "the deployer's AWS login is configured already"; exit 0; fi
+# Done, and no operator token: nothing to do. With one (new admins, a new deployer policy), configure again.
+if [ "$state" = done ] && [ ! -s /operator/token ]; then echo "the deployer's AWS login is configured already"; exit 0; fi
 if [ -f /bootstrap/configured ]; then echo "configured by this pod before its restart"; exit 0; fi
 if [ -s /bootstrap/root-token ]; then
   token=/bootstrap/root-token
@@ -221,6 +223,10 @@ else
 fi
 VAULT_TOKEN=$(cat "$token")
 export VAULT_TOKEN VAULT_ADDR=${FIRST_SERVER}
+if [ "$token" = /operator/token ] && ! vault token lookup -field=accessor > /dev/null; then
+  echo "the token in the Secret ${OPERATOR_TOKEN_SECRET} is not valid (revoked by an earlier run?): delete the Secret, or put a valid root token in it (README, Vault, Key custody)" >&2
+  exit 1
+fi
 until vault token lookup -field=accessor > /dev/null; do echo "waiting for Vault to accept the token"; sleep 5; done
 vault auth list -format=json > /tmp/auth.json
 grep -q '"${AWS_AUTH_PATH}/"' /tmp/auth.json || vault auth enable -path=${AWS_AUTH_PATH} aws
