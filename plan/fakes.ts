@@ -171,10 +171,11 @@ export function fakeInvoke(cloud: FakeCloud, args: pulumi.runtime.MockCallArgs):
                 id: zoneId,
             };
         }
-        case "aws:secretsmanager/getSecretVersion:getSecretVersion": {
-            // What the vault-init Job stored (`vault operator init -format=json`), with fake values.
-            const secretString = JSON.stringify({ recovery_keys_b64: ["offline-plan-recovery-key"], recovery_keys_shares: 5, recovery_keys_threshold: 3, root_token: "hvs.offline-plan-root-token" });
-            return { arn: String(args.inputs.secretId), secretId: String(args.inputs.secretId), secretString, versionId: "offline-plan-version", versionStages: ["AWSCURRENT"], id: String(args.inputs.secretId) };
+        case "aws:secretsmanager/getSecretVersions:getSecretVersions": {
+            // What the vault-init Job leaves: the stored keys as AWSCURRENT, labelled once the deployer's login exists.
+            const secretId = String(args.inputs.secretId);
+            const versions = [{ versionId: "offline-plan-version", versionStages: ["AWSCURRENT", "VAULT_AWS_LOGIN"], createdTime: "2026-08-07T12:00:00Z", lastAccessedDate: "" }];
+            return { arn: secretId, secretId, versions, id: secretId };
         }
         default:
             throw new Error(`the offline plan has no fake for invoke ${args.token}; add one to plan/fakes.ts`);

@@ -48,7 +48,7 @@ export interface Container {
 export interface Volume {
     readonly name: string;
     readonly emptyDir?: { readonly medium?: string; readonly sizeLimit?: string };
-    readonly secret?: { readonly secretName: string; readonly items?: readonly { key: string; path: string }[] };
+    readonly secret?: { readonly secretName: string; readonly optional?: boolean; readonly items?: readonly { key: string; path: string }[] };
 }
 export interface PodSpec {
     readonly initContainers?: readonly Container[];
@@ -252,6 +252,22 @@ export class FakeSecretsManager {
             const v = this.put(params.SecretString, params.VersionStages, params.ClientRequestToken);
             return { ARN: this.arn, Name: name, VersionId: v.id, VersionStages: [...v.stages] };
         }
+        if (op === "ListSecretVersionIds") {
+            return { ARN: this.arn, Name: name, Versions: this.versions.filter((v) => v.stages.length > 0).map((v) => ({ VersionId: v.id, VersionStages: [...v.stages] })) };
+        }
+        if (op === "UpdateSecretVersionStage") {
+            // API reference: a label attached to another version moves only when RemoveFromVersionId names that version.
+            const label = String(params.VersionStage);
+            const target = this.versions.find((v) => v.id === params.MoveToVersionId);
+            if (!target) throw new ServiceError("ResourceNotFoundException", `no version ${params.MoveToVersionId}`);
+            const holder = this.versions.find((v) => v.stages.includes(label));
+            if (holder && holder !== target && params.RemoveFromVersionId !== holder.id) {
+                throw new ServiceError("InvalidParameterException", `The staging label ${label} is currently attached to version ${holder.id}; specify RemoveFromVersionId`);
+            }
+            if (holder && holder !== target) holder.stages.splice(holder.stages.indexOf(label), 1);
+            if (!target.stages.includes(label)) target.stages.push(label);
+            return { ARN: this.arn, Name: name };
+        }
         throw new ServiceError("AccessDeniedException", `the init role may not call ${op}`);
     }
 }
@@ -280,7 +296,9 @@ export interface InitOutput {
 
 /**
  * A Vault cluster with an awskms seal, as the CLI reports it: `vault status` exits 1 when it cannot reach the server,
- * 2 while sealed or not initialised, 0 once initialised (auto-unseal); `vault operator init` initialises once.
+ * 2 while sealed or not initialised, 0 once initialised (auto-unseal); `vault operator init` initialises once; the
+ * token store (lookup of a token's accessor, revoke-self) and the writes the init Job makes with the root token: auth
+ * list/enable, write, policy write. A command can be made to fail on cue (`failNext`).
  */
 export class FakeVault {
     initialized = false;
@@ -292,12 +310,56 @@ export class FakeVault {
     unreachable = 0;
     /** Queued failures of `vault operator init`: "before" (the server is not initialised), "after" (it is; the answer is lost). */
     readonly initFailures: ("before" | "after")[] = [];
+    /** Valid tokens: token → accessor and whether it is a root token. */
+    readonly tokens = new Map<string, { accessor: string; root: boolean }>();
+    /** Enabled auth mounts (`token/` always). */
+    readonly authMounts = new Set<string>(["token/"]);
+    /** What `vault write` wrote, by path (the last write wins), and `vault policy write`, by name. */
+    readonly written = new Map<string, Record<string, string>>();
+    readonly policies = new Map<string, string>();
+    private readonly failures: string[] = [];
 
-    handle(argv: readonly string[], addr: string | undefined): StubAnswer {
-        const [command, ...rest] = argv[0] === "operator" ? [`operator ${argv[1]}`, ...argv.slice(2)] : argv;
-        const flags = new Map(rest.map((f) => [f.replace(/=.*$/, ""), f.includes("=") ? f.slice(f.indexOf("=") + 1) : "true"]));
-        for (const f of flags.keys()) if (!/^-(format|recovery-shares|recovery-threshold)$/.test(f)) return answer(`flag provided but not defined: ${f}\n`, 1);
-        if (flags.get("-format") !== "json") return answer("the harness models -format=json only\n", 1);
+    /** The next `times` calls of `command` ("auth enable", "write", "policy write", "token revoke", …) fail. */
+    failNext(command: string, times = 1): void {
+        for (let i = 0; i < times; i++) this.failures.push(command);
+    }
+
+    /** A root token an operator generated with the recovery keys (generate-root). */
+    generateRoot(): string {
+        const token = `hvs.${crypto.randomBytes(18).toString("base64url")}`;
+        this.tokens.set(token, { accessor: crypto.randomBytes(12).toString("base64url"), root: true });
+        return token;
+    }
+
+    /** What an operator does with a generated root token: `vault token revoke -accessor <accessor>`. */
+    revokeAccessor(accessor: string): void {
+        for (const [token, t] of this.tokens) if (t.accessor === accessor) this.tokens.delete(token);
+    }
+
+    /** Root tokens Vault would still accept. */
+    get liveRootTokens(): string[] {
+        return [...this.tokens].filter(([, t]) => t.root).map(([token]) => token);
+    }
+
+    handle(argv: readonly string[], addr: string | undefined, token: string | undefined, stdin: string): StubAnswer {
+        const two = ["operator", "token", "auth", "policy"].includes(argv[0]);
+        const command = two ? `${argv[0]} ${argv[1]}` : argv[0];
+        const rest = argv.slice(two ? 2 : 1);
+        const flags = new Map(rest.filter((a) => a.startsWith("-") && a !== "-").map((f) => [f.replace(/=.*$/, ""), f.includes("=") ? f.slice(f.indexOf("=") + 1) : "true"]));
+        const positional = rest.filter((a) => !a.startsWith("-") || a === "-");
+        const known: Record<string, RegExp> = {
+            status: /^-format$/,
+            "operator init": /^-(format|recovery-shares|recovery-threshold)$/,
+            "token lookup": /^-field$/,
+            "token revoke": /^-self$/,
+            "auth list": /^-format$/,
+            "auth enable": /^-path$/,
+            write: /^$/,
+            "policy write": /^$/,
+        };
+        if (!(command in known)) return answer(`the harness does not model vault ${argv.join(" ")}\n`, 1);
+        for (const f of flags.keys()) if (!known[command].test(f)) return answer(`flag provided but not defined: ${f}\n`, 1);
+        if (["status", "operator init", "auth list"].includes(command) && flags.get("-format") !== "json") return answer("the harness models -format=json only\n", 1);
         if (!addr || !/^https:\/\/vault-\d+\.vault-internal:8200$/.test(addr)) return answer(`Error: dial tcp: lookup ${addr ?? "127.0.0.1"}: no such host\n`, command === "status" ? 1 : 2);
         if (this.unreachable > 0) {
             this.unreachable--;
@@ -331,10 +393,53 @@ export class FakeVault {
             };
             this.initialized = true;
             this.initialisations++;
+            this.tokens.set(out.root_token, { accessor: crypto.randomBytes(12).toString("base64url"), root: true });
             this.printed = `${JSON.stringify(out, null, 2)}\n`;
             return { stdout: this.printed, stderr: "", code: 0 };
         }
-        return answer(`the harness models vault status and vault operator init only, not ${argv.join(" ")}\n`, 1);
+        // Everything else needs an unsealed Vault and a valid token (api.Client reads VAULT_TOKEN).
+        if (!this.initialized) return answer(`Error: Vault is sealed\n`, 2);
+        const failure = this.failures.indexOf(command);
+        if (failure >= 0) {
+            this.failures.splice(failure, 1);
+            return answer(`Error: ${command}: Put "${addr}": read: connection reset by peer\n`, 2);
+        }
+        const held = token ? this.tokens.get(token) : undefined;
+        if (!held) return answer(`Error making API request.\n\nCode: 403. Errors:\n\n* permission denied\n`, 2);
+        if (command === "token lookup") {
+            if (flags.get("-field") !== "accessor" || positional.length > 0) return answer("the harness models token lookup -field=accessor of the caller's token only\n", 1);
+            return { stdout: held.accessor, stderr: "", code: 0 };
+        }
+        if (command === "token revoke") {
+            if (flags.get("-self") !== "true" || positional.length > 0) return answer("the harness models token revoke -self only\n", 1);
+            this.tokens.delete(token!);
+            return { stdout: "Success! Revoked token (if it existed)\n", stderr: "", code: 0 };
+        }
+        // The init Job writes with a root token only (its writes are denied to the deployer's policy).
+        if (!held.root) return answer(`Error making API request.\n\nCode: 403. Errors:\n\n* permission denied\n`, 2);
+        if (command === "auth list") {
+            return { stdout: `${JSON.stringify(Object.fromEntries([...this.authMounts].map((m) => [m, { type: m === "token/" ? "token" : m.slice(0, -1) }])), null, 2)}\n`, stderr: "", code: 0 };
+        }
+        if (command === "auth enable") {
+            const mount = `${flags.get("-path") ?? positional[0]}/`;
+            if (positional.length !== 1) return answer("Usage: vault auth enable [options] TYPE\n", 1);
+            if (this.authMounts.has(mount)) return answer(`Error enabling ${positional[0]} auth: Code: 400. Errors:\n\n* path is already in use at ${mount}\n`, 2);
+            this.authMounts.add(mount);
+            return { stdout: `Success! Enabled ${positional[0]} auth method at: ${mount}\n`, stderr: "", code: 0 };
+        }
+        if (command === "write") {
+            const [path, ...pairs] = positional;
+            if (!path || pairs.some((p) => !p.includes("="))) return answer("the harness models vault write PATH key=value... only\n", 1);
+            const mount = `${path.split("/")[1]}/`;
+            if (path.startsWith("auth/") && !this.authMounts.has(mount)) return answer(`Error writing data to ${path}: Code: 404. Errors:\n\n* no handler for route "${path}"\n`, 2);
+            this.written.set(path, Object.fromEntries(pairs.map((p) => [p.slice(0, p.indexOf("=")), p.slice(p.indexOf("=") + 1)])));
+            return { stdout: `Success! Data written to: ${path}\n`, stderr: "", code: 0 };
+        }
+        // policy write NAME -
+        if (positional.length !== 2 || positional[1] !== "-") return answer("the harness models vault policy write NAME - only\n", 1);
+        if (stdin.trim() === "") return answer("Error: policy is empty\n", 1);
+        this.policies.set(positional[0], stdin);
+        return { stdout: `Success! Uploaded policy: ${positional[0]}\n`, stderr: "", code: 0 };
     }
 }
 
@@ -360,6 +465,8 @@ export interface StubCall {
     readonly env: Readonly<Record<string, string>>;
     /** Whether VAULT_CACERT, when set, was readable by the caller. */
     readonly caReadable: boolean;
+    /** What the caller piped in, when its last argument is `-` (vault policy write NAME -). */
+    readonly stdin: string;
 }
 
 /** The real AWS CLI of this machine (awscli with its Python, from the machine image) and the interpreter it runs on. */
@@ -377,8 +484,9 @@ const STUB = (python: string, port: number) => `#!${python}
 import json, os, signal, sys, urllib.request
 ca = os.environ.get("VAULT_CACERT")
 call = {"tool": os.path.basename(sys.argv[0]), "argv": sys.argv[1:], "uid": os.getuid(), "gid": os.getgid(), "groups": sorted(os.getgroups()),
-        "env": {k: v for k, v in os.environ.items() if k in ("VAULT_ADDR", "VAULT_CACERT", "AWS_REGION", "SECRET_ARN", "HOME")},
-        "caReadable": (not ca) or os.access(ca, os.R_OK)}
+        "env": {k: v for k, v in os.environ.items() if k in ("VAULT_ADDR", "VAULT_CACERT", "VAULT_TOKEN", "AWS_REGION", "SECRET_ARN", "HOME")},
+        "caReadable": (not ca) or os.access(ca, os.R_OK),
+        "stdin": sys.stdin.read() if sys.argv[-1:] == ["-"] and os.path.basename(sys.argv[0]) == "vault" else ""}
 request = urllib.request.Request("http://127.0.0.1:${port}/stub", data=json.dumps(call).encode(), headers={"content-type": "application/json"})
 with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(request, timeout=120) as response:
     out = json.load(response)
@@ -494,6 +602,8 @@ export class World {
     readonly vault = new FakeVault();
     readonly secretsManager: FakeSecretsManager;
     readonly calls: StubCall[] = [];
+    /** Kubernetes Secrets of the namespace by name (key → value), for optional secret volumes; others are placeholders. */
+    readonly k8sSecrets = new Map<string, Record<string, string>>();
     /** Requests the fakes could not answer (a test asserts there are none). */
     readonly errors: string[] = [];
     /** Exit codes of the next kubectl calls (0 when none is queued). */
@@ -569,7 +679,7 @@ export class World {
         }
         if (call.tool === "vault") {
             if (!call.caReadable) return answer(`Error loading CA file ${call.env.VAULT_CACERT}: permission denied\n`, 2);
-            return this.vault.handle(call.argv, call.env.VAULT_ADDR);
+            return this.vault.handle(call.argv, call.env.VAULT_ADDR, call.env.VAULT_TOKEN, call.stdin);
         }
         if (call.tool === "kubectl") return { stdout: "", stderr: "", code: this.kubectlCodes.shift() ?? 0 };
         // The image's CLI is v2, which reads AWS_REGION; the v1 CLI here reads AWS_DEFAULT_REGION. One attempt per
@@ -629,7 +739,7 @@ const backoff = (restarts: number) => Math.min(10 * 2 ** (restarts - 1), 300);
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** The pod's volumes as the kubelet makes them; returns name → directory. */
-function makeVolumes(pod: PodSpec, dir: string): Map<string, string> {
+function makeVolumes(world: World, pod: PodSpec, dir: string): Map<string, string> {
     const fsGroup = pod.securityContext?.fsGroup;
     const volumes = new Map<string, string>();
     for (const v of pod.volumes ?? []) {
@@ -643,10 +753,12 @@ function makeVolumes(pod: PodSpec, dir: string): Map<string, string> {
                 fs.chmodSync(d, 0o2777);
             }
         } else if (v.secret) {
-            // Secret files: defaultMode 0644, the group fsGroup (read-only volume: the group gets read).
-            for (const item of v.secret.items ?? [{ key: "ca.crt", path: "ca.crt" }]) {
+            // Secret files: defaultMode 0644, the group fsGroup (read-only volume: the group gets read). An optional
+            // Secret that does not exist mounts empty; one the world holds gives its values.
+            const held = world.k8sSecrets.get(v.secret.secretName);
+            for (const item of held || !v.secret.optional ? (v.secret.items ?? [{ key: "ca.crt", path: "ca.crt" }]) : []) {
                 const f = path.join(d, item.path);
-                fs.writeFileSync(f, `harness ${v.secret.secretName}/${item.key}\n`, { mode: 0o644 });
+                fs.writeFileSync(f, held ? (held[item.key] ?? assert.fail(`Secret ${v.secret.secretName} has no key ${item.key}: the pod would not start`)) : `harness ${v.secret.secretName}/${item.key}\n`, { mode: 0o644 });
                 if (fsGroup !== undefined) fs.chownSync(f, 0, fsGroup);
             }
             fs.chmodSync(d, fsGroup !== undefined ? 0o2755 : 0o755);
@@ -760,7 +872,7 @@ export async function runJob(world: World, job: JobManifest, options: RunOptions
         const podDir = fs.mkdtempSync(path.join(world.dir, `pod-${podIndex}-`));
         fs.chmodSync(podDir, 0o755);
         try {
-            const volumes = makeVolumes(spec, podDir);
+            const volumes = makeVolumes(world, spec, podDir);
             let restarts = 0;
             let outcome: "ok" | "failed" | "lost" = "ok";
             for (const c of allContainers(job)) {

@@ -230,7 +230,7 @@ describe("plan: tree, outputs and diff @stack", () => {
         assert.match(renderDiff(diff), /REFUSED, AWS rejects: vpcConfig\.subnetIds \(EKS accepts control-plane subnets only in the zones/);
     });
 
-    it("adding the first or another admin changes access entries and who may read Vault's bootstrap material, nothing else: the cluster's creator bootstrap is fixed", async () => {
+    it("adding the first or another admin changes access entries, who may read Vault's bootstrap material and log in as the deployer, nothing else: the cluster's creator bootstrap is fixed", async () => {
         const before = await committedPlan("dev");
         const cluster = JSON.parse(readStackConfig(PROJECT_DIR, "dev").config["platform:cluster"]);
         const after = await planStack({ stack: "dev", configOverrides: { "platform:cluster": { ...cluster, admins: [cluster.admins[0]] } } });
@@ -239,7 +239,9 @@ describe("plan: tree, outputs and diff @stack", () => {
         // only readers of Vault's bootstrap secret and key.
         // The provider's new wait list is a new order only (Pulumi updates nothing for it).
         assert.deepStrictEqual(diff.reordered.map((r) => r.name), ["platform-cluster-k8s"]);
+        // The init Job's configure step binds the deployer's login to the admins, and Vault's role resolves them.
         assert.deepStrictEqual(diff.changed.map((c) => [c.name, [...new Set(c.changes.map((ch) => ch.path.replace(/\[\d+\]$/, "")))]]).sort(), [
+            ["platform-secrets-bootstrap-job", ["inputs.spec.template.spec.initContainers[3].env[4].value"]],
             ["platform-secrets-bootstrap-key", ["inputs.policy{}.Statement[Sid=DecryptOnlyByAdminsAndInit].Condition.StringNotEquals.aws:PrincipalArn"]],
             [
                 "platform-secrets-bootstrap-secret-policy",
@@ -248,6 +250,7 @@ describe("plan: tree, outputs and diff @stack", () => {
                     "inputs.policy{}.Statement[Sid=WriteOnlyByInitAndAdmins].Condition.StringNotEquals.aws:PrincipalArn",
                 ],
             ],
+            ["platform-secrets-vault-aws-auth-policy", ["inputs.policy{}.Statement[Sid=ResolveBoundRoles].Resource"]],
         ]);
         assert.deepStrictEqual([...new Set(diff.removed.map((r) => r.type))].sort(), ["aws:eks/accessEntry:AccessEntry", "aws:eks/accessPolicyAssociation:AccessPolicyAssociation"]);
     });

@@ -51,7 +51,6 @@ const PROD_SECRETS: Record<string, Record<string, unknown>> = {
     "platform-sso-realm-master-defenses": { "environment.ADMIN_PASSWORD": KEYCLOAK_ADMIN },
     "platform-sso-realm-client-grafana": { clientSecret: GRAFANA_CLIENT },
     "platform-sso-realm-client-vault": { clientSecret: VAULT_CLIENT },
-    "platform-secrets-config-provider": { token: "hvs.offline-plan-root-token" },
     "platform-secrets-config-oidc": { oidcClientSecret: VAULT_CLIENT },
     "platform-backup-repository-password-vault": { dataJson: JSON.stringify({ "repository-password": generated("platform-backup-repository-password-password") }) },
 };

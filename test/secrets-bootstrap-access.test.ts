@@ -131,8 +131,10 @@ describe("vault bootstrap secret: access, evaluated by an IAM policy simulator o
     for (const stack of STACKS) {
         describe(`stack ${stack}`, () => {
             let p: Policies;
+            let plan: Plan;
             before(async () => {
-                p = policiesOf(stack, await committedPlan(stack));
+                plan = await committedPlan(stack);
+                p = policiesOf(stack, plan);
                 assert.ok(p.admins.length >= 1, "the stack has admins");
                 assert.match(p.initRoleArn, /^arn:aws:iam::\d{12}:role\//);
             });
@@ -163,6 +165,40 @@ describe("vault bootstrap secret: access, evaluated by an IAM policy simulator o
                 for (const admin of p.admins) {
                     const decisions = await secretsManagerCall(p, admin, ADMINISTRATOR_ACCESS, "GetSecretValue");
                     assert.deepStrictEqual(decisions, { "secretsmanager:GetSecretValue": "Allowed", "kms:Decrypt": "Allowed" }, admin);
+                }
+            });
+
+            it("the init role can list the versions and move the login label; another role, even with AdministratorAccess, cannot move it", async () => {
+                assert.strictEqual(await decide(p, p.initRoleArn, p.initIdentity, "secretsmanager:ListSecretVersionIds", "secret"), "Allowed");
+                assert.strictEqual(await decide(p, p.initRoleArn, p.initIdentity, "secretsmanager:UpdateSecretVersionStage", "secret"), "Allowed");
+                const other = `arn:aws:iam::${p.accountId}:role/someone-else`;
+                assert.strictEqual(await decide(p, other, ADMINISTRATOR_ACCESS, "secretsmanager:UpdateSecretVersionStage", "secret"), "ExplicitlyDenied");
+            });
+
+            it("Vault's role may resolve exactly the principals the deployer login is bound to (iam:GetRole), nothing else", async () => {
+                const vaultPolicy = JSON.parse(String(inputs(named(plan.resources, "platform-secrets-vault-aws-auth-policy")).policy));
+                const vaultRole = String(inputs(named(plan.resources, "platform-secrets-vault-aws-auth-policy")).role);
+                const iam = async (action: string, resource: string): Promise<Decision> => {
+                    const simulation: Simulation = {
+                        request: {
+                            principal: sessionOf(`arn:aws:iam::${p.accountId}:role/${vaultRole}`),
+                            action,
+                            resource: { resource, accountId: p.accountId },
+                            contextVariables: {},
+                        },
+                        identityPolicies: [{ name: "identity", policy: vaultPolicy }],
+                        serviceControlPolicies: [],
+                        resourceControlPolicies: [],
+                    };
+                    const result = await runSimulation(simulation, {});
+                    if (result.resultType === "error") assert.fail(`${action}: the simulator refused the request: ${JSON.stringify(result.errors)}`);
+                    return result.overallResult as Decision;
+                };
+                for (const admin of p.admins) assert.strictEqual(await iam("iam:GetRole", admin), "Allowed", admin);
+                assert.strictEqual(await iam("iam:GetRole", `arn:aws:iam::${p.accountId}:role/someone-else`), "ImplicitlyDenied");
+                assert.strictEqual(await iam("iam:GetUser", `arn:aws:iam::${p.accountId}:user/someone`), "ImplicitlyDenied");
+                for (const action of ["iam:ListRoles", "iam:PassRole", "sts:AssumeRole"]) {
+                    assert.strictEqual(await iam(action, action === "iam:ListRoles" ? "*" : p.admins[0]), "ImplicitlyDenied", action);
                 }
             });
 

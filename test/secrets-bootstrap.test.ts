@@ -13,7 +13,10 @@ import {
     initJobSpec,
     initScript,
     RECOVERY_SHARES,
-    rootTokenOf,
+    configureScript,
+    finishScript,
+    LOGIN_STAGE,
+    loginStateOf,
     RECOVERY_THRESHOLD,
     storeScript,
 } from "../components/secrets/bootstrap-job";
@@ -25,32 +28,54 @@ describe("secrets: unattended Vault initialisation (decisions)", () => {
     it("asks every server whether Vault is initialised, then the first one to initialise, with 5 recovery shares and threshold 3", () => {
         assert.match(initScript(3), /for server in vault-0\.vault-internal vault-1\.vault-internal vault-2\.vault-internal; do/);
         assert.match(initScript(1), /for server in vault-0\.vault-internal; do/);
-        assert.match(initScript(3), /VAULT_ADDR=https:\/\/vault-0\.vault-internal:8200 vault operator init -format=json -recovery-shares=5 -recovery-threshold=3 > \/bootstrap\/init\.json/);
+        assert.match(initScript(3), /export VAULT_ADDR=https:\/\/vault-0\.vault-internal:8200\n[\s\S]*\n  vault operator init -format=json -recovery-shares=5 -recovery-threshold=3 > \/bootstrap\/init\.json\n/);
         assert.deepStrictEqual([RECOVERY_SHARES, RECOVERY_THRESHOLD], [5, 3]);
     });
 
-    it("prints no secret: no trace, no reading of the key file but by the CLI that stores it", () => {
-        for (const script of [checkStoreScript(), initScript(3), storeScript()]) assert.doesNotMatch(script, /set -x|cat \/bootstrap\/init|root_token/);
+    it("prints no secret: no trace, no reading of the key or token files but by the CLI that uses them", () => {
+        for (const script of [checkStoreScript(), initScript(3), storeScript(), configureScript(), finishScript()]) assert.doesNotMatch(script, /set -x|cat \/bootstrap\/(init|keys)|echo "\$(VAULT_)?[Tt]oken/);
     });
 
-    it("reads the root token the store step kept, and refuses a secret without one or with only the init marker", () => {
-        assert.strictEqual(rootTokenOf(JSON.stringify({ root_token: "hvs.x", recovery_keys_b64: ["k"] })), "hvs.x");
-        assert.throws(() => rootTokenOf(JSON.stringify({ recovery_keys_b64: ["k"] })), /has no root_token/);
-        assert.throws(() => rootTokenOf(JSON.stringify({ root_token: "" })), /has no root_token/);
-        assert.throws(() => rootTokenOf(JSON.stringify(INIT_MARKER)), /holds only the init Job's INITIALISING marker/);
+    it("lets the provider log in only once the Job labelled the material; refuses the init marker and unlabelled material by the docs/operations.md paragraph", () => {
+        const v = (...versionStages: string[]) => ({ versionStages });
+        assert.strictEqual(loginStateOf([v("AWSPREVIOUS"), v("AWSCURRENT", LOGIN_STAGE)]), LOGIN_STAGE);
+        assert.throws(() => loginStateOf([v("INITIALISING", "AWSCURRENT")]), /holds only the init Job's INITIALISING marker.*docs/operations.md: Vault, Recovery/);
+        assert.throws(() => loginStateOf([v("AWSCURRENT"), v(LOGIN_STAGE)]), /not the VAULT_AWS_LOGIN label.*docs/operations.md, Vault, Key custody/);
+        assert.throws(() => loginStateOf([v("AWSPREVIOUS")]), /no AWSCURRENT version/);
         assert.match(checkStoreScript(), new RegExp(`--secret-string '${JSON.stringify(INIT_MARKER)}' --version-stages INITIALISING AWSCURRENT`));
     });
 
     it("runs check, init and store in one restricted pod, as one user, whose only copy of the keys is in memory", () => {
-        const job = initJobSpec({ namespace: "vault", vaultImage: "hashicorp/vault:2.0.4", awsCliImage: "public.ecr.aws/aws-cli/aws-cli:2.36.7", secretArn: "arn:s", region: "eu-west-1", replicas: 3 });
+        const job = initJobSpec({
+            namespace: "vault",
+            vaultImage: "hashicorp/vault:2.0.4",
+            awsCliImage: "public.ecr.aws/aws-cli/aws-cli:2.36.7",
+            secretArn: "arn:s",
+            region: "eu-west-1",
+            replicas: 3,
+            vaultHostname: "vault.example.org",
+            deployerPrincipals: ["arn:aws:iam::1:role/a", "arn:aws:iam::1:role/b"],
+            deployerPolicy: 'path "x" {}',
+        });
         assert.deepStrictEqual(job.metadata.annotations, { "pulumi.com/replaceUnready": "true" }, "a failed run is replaced, not waited on");
         const pod = job.spec.template.spec;
         assert.deepStrictEqual([pod.serviceAccountName, pod.restartPolicy], [INIT_SERVICE_ACCOUNT, "OnFailure"]);
         assert.deepStrictEqual(pod.initContainers.map((c) => [c.name, c.image, c.command[2]]), [
             ["check-store", "public.ecr.aws/aws-cli/aws-cli:2.36.7", checkStoreScript()],
             ["init", "hashicorp/vault:2.0.4", initScript(3)],
+            ["store", "public.ecr.aws/aws-cli/aws-cli:2.36.7", storeScript()],
+            ["configure", "hashicorp/vault:2.0.4", configureScript()],
         ]);
-        assert.deepStrictEqual(pod.containers.map((c) => [c.name, c.command[2]]), [["store", storeScript()]]);
+        assert.deepStrictEqual(pod.containers.map((c) => [c.name, c.command[2]]), [["finish", finishScript()]]);
+        const configure = pod.initContainers[3];
+        assert.deepStrictEqual(configure.env.slice(2), [
+            { name: "AWS_REGION", value: "eu-west-1" },
+            { name: "VAULT_HOSTNAME", value: "vault.example.org" },
+            { name: "DEPLOYER_PRINCIPALS", value: "arn:aws:iam::1:role/a,arn:aws:iam::1:role/b" },
+            { name: "DEPLOYER_POLICY", value: 'path "x" {}' },
+        ]);
+        assert.deepStrictEqual(pod.volumes.find((v) => v.name === "operator-token")?.secret, { secretName: "vault-init-token", optional: true, items: [{ key: "token", path: "token" }] });
+        assert.deepStrictEqual(pod.initContainers.filter((c) => c.volumeMounts.some((m) => m.name === "operator-token")).map((c) => c.name), ["configure"], "only configure sees an operator's token");
         assert.deepStrictEqual(pod.volumes.find((v) => v.name === "bootstrap")?.emptyDir, { medium: "Memory", sizeLimit: "1Mi" });
         assert.deepStrictEqual(pod.securityContext, { runAsNonRoot: true, runAsUser: INIT_UID, runAsGroup: INIT_GID, fsGroup: INIT_GID, seccompProfile: { type: "RuntimeDefault" } });
         for (const c of [...pod.initContainers, ...pod.containers]) {
@@ -65,7 +90,7 @@ describe("secrets: unattended Vault initialisation (decisions)", () => {
         const doc = initIdentityPolicy("arn:aws:secretsmanager:eu-west-1:1:secret:s", "arn:aws:kms:eu-west-1:1:key/k", "eu-west-1");
         assertLeastPrivilege(doc);
         assert.deepStrictEqual(doc.Statement.map((s: any) => [s.Action, s.Resource]), [
-            [["secretsmanager:PutSecretValue", "secretsmanager:DescribeSecret"], "arn:aws:secretsmanager:eu-west-1:1:secret:s"],
+            [["secretsmanager:PutSecretValue", "secretsmanager:DescribeSecret", "secretsmanager:ListSecretVersionIds", "secretsmanager:UpdateSecretVersionStage"], "arn:aws:secretsmanager:eu-west-1:1:secret:s"],
             [["kms:GenerateDataKey", "kms:Decrypt"], "arn:aws:kms:eu-west-1:1:key/k"],
         ]);
         assert.deepStrictEqual((doc.Statement[1] as any).Condition, {
@@ -79,7 +104,7 @@ describe("secrets: unattended Vault initialisation (decisions)", () => {
         const secret = bootstrapSecretPolicy("arn:s", admins, init);
         assert.deepStrictEqual(secret.Statement.map((s: any) => [s.Effect, s.Action, s.Condition.StringNotEquals["aws:PrincipalArn"]]), [
             ["Deny", ["secretsmanager:GetSecretValue"], admins],
-            ["Deny", ["secretsmanager:PutSecretValue", "secretsmanager:UpdateSecret"], [...admins, init]],
+            ["Deny", ["secretsmanager:PutSecretValue", "secretsmanager:UpdateSecret", "secretsmanager:UpdateSecretVersionStage"], [...admins, init]],
         ]);
         const pattern = bootstrapSecretArnPattern("aws", "eu-west-1", "1", "acme-dev/vault/bootstrap-");
         assert.strictEqual(pattern, "arn:aws:secretsmanager:eu-west-1:1:secret:acme-dev/vault/bootstrap-*");

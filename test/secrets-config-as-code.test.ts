@@ -59,7 +59,7 @@ describe("secrets: Vault policies on their exact paths", () => {
 describe("secrets: tenantSecrets, what the tenants layer calls", () => {
     it("creates a policy on the tenant's prefix and a role bound to its namespaces' store account, with the platform's TTLs", async () => {
         const rec = await record({ project: "p", stack: "s" }, () => {
-            const config = new VaultConfiguration("c", { address: "https://vault.example.org", token: "t", kvMount: "platform", tokenTtl: { default: "1h", max: "8h" }, issuer: "https://oidc", dependsOn: [], protect: false });
+            const config = new VaultConfiguration("c", { address: "https://vault.example.org", login: { role: "deployer", mount: "aws", headerValue: "vault.example.org", region: "eu-west-1" }, kvMount: "platform", tokenTtl: { default: "1h", max: "8h" }, issuer: "https://oidc", dependsOn: [], protect: false });
             config.tenantSecrets("team-a", ["team-a-dev", "team-a-prod"]);
         });
         const policy = inputs(named(rec.resources, "c-tenant-team-a-policy"));
@@ -75,15 +75,29 @@ describe("secrets: tenantSecrets, what the tenants layer calls", () => {
         );
         const provider = named(rec.resources, "c-provider");
         assert.ok(named(rec.resources, "c-tenant-team-a-role").provider?.endsWith("::c-provider"), "through the configured Vault provider");
-        assert.deepStrictEqual(provider.secretPaths, ["token"]);
+        assert.deepStrictEqual(provider.secretPaths, [], "no token: the provider logs in with AWS IAM");
     });
 });
 
 describeStacks((stack) => `secrets: Vault configuration as code in stack ${stack}`, "platform-secrets-config", ({ stack, plan, res }) => {
 
-        it("configures Vault through a provider on its address with the root token as a secret, after the init Job", () => {
+        it("configures Vault through a provider on its address that logs in with AWS IAM as the deployer (no token), after the init Job", () => {
             const provider = named(res(), "platform-secrets-config-provider");
-            assert.deepStrictEqual([inputs(provider).address, inputs(provider).token, inputs(provider).skipChildToken], [plan().outputs.vaultAddress, "[secret]", "true"]);
+            assert.deepStrictEqual([inputs(provider).address, inputs(provider).token, inputs(provider).skipChildToken], [plan().outputs.vaultAddress, undefined, "true"]);
+            // The header value is Vault's hostname and the login signs for the regional STS endpoint: what the init Job
+            // writes into auth/aws/config/client (its configure step's environment), so Vault accepts it.
+            const login = JSON.parse(inputs(provider).authLoginAws);
+            const configure = inputs(named(plan().resources, "platform-secrets-bootstrap-job")).spec.template.spec.initContainers.find((c: any) => c.name === "configure");
+            const env = Object.fromEntries(configure.env.map((e: any) => [e.name, e.value]));
+            assert.deepStrictEqual(login, {
+                role: "deployer",
+                mount: "aws",
+                headerValue: new URL(String(plan().outputs.vaultAddress)).hostname,
+                awsRegion: "eu-west-1",
+                awsStsEndpoint: "https://sts.eu-west-1.amazonaws.com",
+            });
+            assert.deepStrictEqual([env.VAULT_HOSTNAME, env.AWS_REGION], [login.headerValue, login.awsRegion]);
+            assert.match(configure.command[2], /sts_endpoint="https:\/\/sts\.\$AWS_REGION\.amazonaws\.com"/);
             const job = named(plan().resources, "platform-secrets-bootstrap-job");
             const route = named(plan().resources, "vault-vault-route");
             const gate = named(plan().resources, "platform-secrets-vault-ready");

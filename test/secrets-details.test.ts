@@ -29,6 +29,8 @@ describe("secrets details: Vault's policies", () => {
             { path: "auth/oidc/*", capabilities: ["read", "list"] },
             { path: "sys/auth/oidc", capabilities: ["read"] },
             { path: "sys/auth/oidc/*", capabilities: ["read"] },
+            { path: "sys/mounts/auth/oidc", capabilities: ["read"] },
+            { path: "sys/mounts/auth/oidc/*", capabilities: ["read"] },
             { path: "auth/token/roles/*", capabilities: ["read", "list"] },
             { path: "auth/token/create/*", capabilities: ["deny"] },
             { path: "auth/token/create-orphan", capabilities: ["deny"] },
@@ -108,7 +110,7 @@ describePlan("secrets details: the production plan in full", "prod", ({ plan, re
             ),
         });
         assert.deepStrictEqual(the("platform-secrets-bootstrap-secret"), {
-            description: "Vault recovery keys and initial root token, written once by the vault-init Job",
+            description: "Vault recovery keys (and the revoked initial root token's accessor), written once by the vault-init Job",
             kmsKeyId: `arn:aws:kms:eu-west-1:${ACCOUNT}:key/platform-secrets-bootstrap-key`,
             namePrefix: "acme-prod/vault/bootstrap-",
             recoveryWindowInDays: 30,
@@ -121,7 +123,7 @@ describePlan("secrets details: the production plan in full", "prod", ({ plan, re
                     Sid: "WriteOnlyByInitAndAdmins",
                     Effect: "Deny",
                     Principal: "*",
-                    Action: ["secretsmanager:PutSecretValue", "secretsmanager:UpdateSecret"],
+                    Action: ["secretsmanager:PutSecretValue", "secretsmanager:UpdateSecret", "secretsmanager:UpdateSecretVersionStage"],
                     Resource: SECRET_ARN,
                     Condition: { StringNotEquals: { "aws:PrincipalArn": [...ADMINS, role("platform-secrets-bootstrap-init-role")] } },
                 },
@@ -130,7 +132,12 @@ describePlan("secrets details: the production plan in full", "prod", ({ plan, re
         assert.deepStrictEqual(the("platform-secrets-bootstrap-init-policy"), {
             role: "platform-secrets-bootstrap-init-role-id",
             policy: doc(
-                { Sid: "StoreBootstrap", Effect: "Allow", Action: ["secretsmanager:PutSecretValue", "secretsmanager:DescribeSecret"], Resource: SECRET_ARN },
+                {
+                    Sid: "StoreBootstrap",
+                    Effect: "Allow",
+                    Action: ["secretsmanager:PutSecretValue", "secretsmanager:DescribeSecret", "secretsmanager:ListSecretVersionIds", "secretsmanager:UpdateSecretVersionStage"],
+                    Resource: SECRET_ARN,
+                },
                 {
                     Sid: "KeyThroughSecretsManagerForThisSecret",
                     Effect: "Allow",
@@ -162,12 +169,30 @@ describePlan("secrets details: the production plan in full", "prod", ({ plan, re
                 securityContext: aws,
                 volumeMounts: [...scratch, { name: "tls", mountPath: "/tls", readOnly: true }],
             },
+            { name: "store", image, command: ["/bin/sh", "-c"], env, securityContext: aws, volumeMounts: scratch },
+            {
+                name: "configure",
+                image: "hashicorp/vault:2.0.4",
+                command: ["/bin/sh", "-c"],
+                env: [
+                    { name: "VAULT_CACERT", value: "/tls/ca.crt" },
+                    { name: "HOME", value: "/tmp" },
+                    { name: "AWS_REGION", value: "eu-west-1" },
+                    { name: "VAULT_HOSTNAME", value: "vault.platform.acme.example" },
+                    { name: "DEPLOYER_PRINCIPALS", value: ADMINS.join(",") },
+                    // What it allows and denies is decided in vault-self-escalation.test.ts, by the ACL oracle.
+                    { name: "DEPLOYER_POLICY", value: pod.spec.initContainers[3].env[5].value },
+                ],
+                securityContext: aws,
+                volumeMounts: [...scratch, { name: "tls", mountPath: "/tls", readOnly: true }, { name: "operator-token", mountPath: "/operator", readOnly: true }],
+            },
         ]);
-        assert.deepStrictEqual(pod.spec.containers.map(withoutScripts), [{ name: "store", image, command: ["/bin/sh", "-c"], env, securityContext: aws, volumeMounts: scratch }]);
+        assert.deepStrictEqual(pod.spec.containers.map(withoutScripts), [{ name: "finish", image, command: ["/bin/sh", "-c"], env, securityContext: aws, volumeMounts: scratch }]);
         assert.deepStrictEqual(pod.spec.volumes, [
             { name: "bootstrap", emptyDir: { medium: "Memory", sizeLimit: "1Mi" } },
             { name: "tmp", emptyDir: { sizeLimit: "16Mi" } },
             { name: "tls", secret: { secretName: "vault-server-tls", items: [{ key: "ca.crt", path: "ca.crt" }] } },
+            { name: "operator-token", secret: { secretName: "vault-init-token", optional: true, items: [{ key: "token", path: "token" }] } },
         ]);
         assert.deepStrictEqual(pod.spec.securityContext, { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } });
         assert.deepStrictEqual(the("platform-secrets-bootstrap-disruption-budget"), {
@@ -193,6 +218,12 @@ describePlan("secrets details: the production plan in full", "prod", ({ plan, re
             role: "platform-secrets-vault-unseal-role",
             policy: doc({ Sid: "AutoUnseal", Effect: "Allow", Action: unseal, Resource: `arn:aws:kms:eu-west-1:${ACCOUNT}:key/platform-secrets-vault-unseal-key` }),
         });
+        // What it allows and denies is decided in secrets-bootstrap-access.test.ts, by the IAM simulator.
+        assert.deepStrictEqual(the("platform-secrets-vault-aws-auth-policy"), {
+            role: "platform-secrets-vault-unseal-role",
+            policy: doc({ Sid: "ResolveBoundRoles", Effect: "Allow", Action: ["iam:GetRole"], Resource: ADMINS }),
+        });
+        assert.ok(res("platform-secrets-vault-vault").dependsOn.includes(res("platform-secrets-vault-aws-auth-policy").urn), "before Vault runs");
     });
 
     it("runs Vault TLS-only without UI or injector, sized, as its own user, with raft node ids, on retained volumes", () => {

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import type { ClusterRef } from "../cluster/cluster-ref";
-import { bootstrapKeyPolicy, bootstrapSecretArnPattern, bootstrapSecretPolicy, INIT_SERVICE_ACCOUNT, initDisruptionBudget, initIdentityPolicy, initJobSpec, rootTokenOf } from "./bootstrap-job";
+import { bootstrapKeyPolicy, bootstrapSecretArnPattern, bootstrapSecretPolicy, INIT_SERVICE_ACCOUNT, initDisruptionBudget, initIdentityPolicy, initJobSpec, loginStateOf } from "./bootstrap-job";
 
 export interface VaultBootstrapArgs {
     readonly cluster: ClusterRef;
@@ -19,17 +19,21 @@ export interface VaultBootstrapArgs {
     readonly replicas: number;
     /** Production: protect and keep the secret and its key. */
     readonly protect: boolean;
+    /** Vault's public hostname: logins sign it (X-Vault-AWS-IAM-Server-ID). */
+    readonly vaultHostname: string;
+    /** The deployer policy the Job writes (HCL). */
+    readonly deployerPolicy: string;
 }
 
 /**
- * Initialises Vault without a human: a Job runs `vault operator init` once and hands the recovery keys and the
- * initial root token to a Secrets Manager secret encrypted with a key of its own, which only the admins can read.
- * The root token is read back at deploy time (after the Job) for the Vault provider; it stays a Pulumi secret.
+ * Initialises Vault without a human: a Job runs `vault operator init` once, hands the recovery keys to a Secrets
+ * Manager secret encrypted with a key of its own, which only the admins can read, configures the deployer's AWS IAM
+ * login with the root token and revokes it. Nobody keeps a root token; the program never reads the secret's value.
  */
 export class VaultBootstrap extends pulumi.ComponentResource {
     public readonly secretArn: pulumi.Output<string>;
-    /** The initial root token (secret); unknown until the Job has run. */
-    public readonly rootToken: pulumi.Output<string>;
+    /** Known once the Job has labelled the material: the deployer's login exists (else the run stops, saying why). */
+    public readonly loginReady: pulumi.Output<string>;
     public readonly job: k8s.batch.v1.Job;
 
     constructor(name: string, args: VaultBootstrapArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -71,7 +75,7 @@ export class VaultBootstrap extends pulumi.ComponentResource {
             {
                 // A prefix, not a fixed name: a rebuilt stack starts a new Vault and a new secret, and the retained one stays.
                 namePrefix: secretNamePrefix,
-                description: "Vault recovery keys and initial root token, written once by the vault-init Job",
+                description: "Vault recovery keys (and the revoked initial root token's accessor), written once by the vault-init Job",
                 kmsKeyId: key.arn,
                 recoveryWindowInDays: 30,
             },
@@ -99,16 +103,26 @@ export class VaultBootstrap extends pulumi.ComponentResource {
         this.job = new k8s.batch.v1.Job(
             `${name}-job`,
             secret.arn.apply((secretArn) =>
-                initJobSpec({ namespace: args.namespace, vaultImage: args.vaultImage, awsCliImage: args.awsCliImage, secretArn, region: args.region, replicas: args.replicas }),
+                initJobSpec({
+                    namespace: args.namespace,
+                    vaultImage: args.vaultImage,
+                    awsCliImage: args.awsCliImage,
+                    secretArn,
+                    region: args.region,
+                    replicas: args.replicas,
+                    vaultHostname: args.vaultHostname,
+                    deployerPrincipals: args.readers,
+                    deployerPolicy: args.deployerPolicy,
+                }),
             ),
-            // Pulumi waits for the Job to complete: Vault initialised and the material stored (or found stored).
+            // Pulumi waits for the Job to complete: Vault initialised, the keys stored, the login configured (or found so).
             { ...k8sOpts, dependsOn: [...args.vault, serviceAccount, identity, secretPolicy, budget], customTimeouts: { create: "30m", update: "30m" } },
         );
 
-        // Read back after the Job; during the first preview this is unknown rather than failing. AWSCURRENT only:
-        // the Job completes only once material is stored, and rootTokenOf refuses the INITIALISING marker by name.
-        const version = aws.secretsmanager.getSecretVersionOutput({ secretId: secret.arn }, { parent: this, dependsOn: [this.job] });
-        this.rootToken = pulumi.secret(version.secretString.apply(rootTokenOf));
+        // The versions' labels, after the Job (unknown in the first preview rather than failing): loginStateOf
+        // refuses the INITIALISING marker and material the Job has not labelled, naming the docs/operations.md paragraph.
+        const versions = aws.secretsmanager.getSecretVersionsOutput({ secretId: secret.arn }, { parent: this, dependsOn: [this.job] });
+        this.loginReady = versions.versions.apply(loginStateOf);
         this.secretArn = secret.arn;
         this.registerOutputs({ secretArn: this.secretArn });
     }

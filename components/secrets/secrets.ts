@@ -8,6 +8,8 @@ import type { SecretsConfig } from "../../stacks/schema-secrets";
 import { VaultBootstrap } from "./bootstrap";
 import { Vault, VaultArgs } from "./vault";
 import { VaultConfiguration } from "./vault-config";
+import { aclPolicy, deployerRules } from "./vault-policies";
+import { AWS_AUTH_PATH, DEPLOYER_ROLE } from "./bootstrap-job";
 import { ExternalSecrets } from "./external-secrets";
 import { urlGate } from "../shared/readiness";
 
@@ -58,6 +60,7 @@ export class Secrets extends pulumi.ComponentResource implements PlatformSecretS
         super("platform:secrets:Secrets", name, {}, opts);
         this.k8sProvider = args.cluster.k8sProvider;
         this.vault = new Vault(`${name}-vault`, { ...args, settings: args.settings.vault, zoneSpread: args.settings.zoneSpread }, { parent: this });
+        const vaultHostname = new URL(this.vault.address).hostname;
         this.bootstrap = new VaultBootstrap(
             `${name}-bootstrap`,
             {
@@ -71,6 +74,8 @@ export class Secrets extends pulumi.ComponentResource implements PlatformSecretS
                 vault: [this.vault.release],
                 replicas: args.settings.vault.replicas,
                 protect: args.protect,
+                vaultHostname,
+                deployerPolicy: aclPolicy(deployerRules(args.settings.vault.kvMount, AWS_AUTH_PATH)),
             },
             { parent: this },
         );
@@ -84,7 +89,7 @@ export class Secrets extends pulumi.ComponentResource implements PlatformSecretS
             `${name}-config`,
             {
                 address: ready.url,
-                token: this.bootstrap.rootToken,
+                login: { role: this.bootstrap.loginReady.apply(() => DEPLOYER_ROLE), mount: AWS_AUTH_PATH, headerValue: vaultHostname, region: args.region },
                 kvMount: args.settings.vault.kvMount,
                 tokenTtl: args.settings.vault.tokenTtl,
                 issuer: args.cluster.oidcIssuerUrl,

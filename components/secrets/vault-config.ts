@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as vault from "@pulumi/vault";
 import { durationHours } from "../shared/duration";
 import { VAULT_AUDIT_LOG } from "./constants";
+import { stsEndpoint } from "./bootstrap-job";
 import { aclPolicy, auditorRules, AclRule, PLATFORM_ADMIN_POLICY, platformAdminRules, PLATFORM_PREFIX, prefixReaderRules, tenantRules } from "./vault-policies";
 
 export const KUBERNETES_AUTH_PATH = "kubernetes";
@@ -11,8 +12,11 @@ export const OIDC_AUTH_PATH = "oidc";
 export interface VaultConfigurationArgs {
     /** Where `pulumi up` reaches Vault (the published hostname by default), resolved once Vault answers there. */
     readonly address: pulumi.Input<string>;
-    /** Read at deploy time after initialisation; a Pulumi secret. */
-    readonly token: pulumi.Input<string>;
+    /**
+     * The deployer's AWS IAM login (configured by the init Job): the role, known once the Job has labelled its work
+     * done; the signed header value (Vault's hostname); the region whose STS endpoint Vault forwards logins to.
+     */
+    readonly login: { readonly role: pulumi.Input<string>; readonly mount: string; readonly headerValue: string; readonly region: string };
     readonly kvMount: string;
     readonly tokenTtl: { readonly default: string; readonly max: string };
     /** The cluster's service-account token issuer (EKS OIDC issuer URL): Vault accepts only tokens it issued. */
@@ -72,10 +76,21 @@ export class VaultConfiguration extends pulumi.ComponentResource {
         this.name = name;
         this.kvMount = args.kvMount;
         this.ttl = { default: seconds(args.tokenTtl.default), max: seconds(args.tokenTtl.max) };
-        // The root token is used as is (no child token: the provider would mint one per run that outlives nothing).
+        // The login's token is used as is (a child token would outlive nothing). The login signs for the regional STS
+        // endpoint, the one the init Job points Vault at (signing region and endpoint set, whatever the runner's env).
         this.provider = new vault.Provider(
             `${name}-provider`,
-            { address: args.address, token: pulumi.secret(args.token), skipChildToken: true },
+            {
+                address: args.address,
+                skipChildToken: true,
+                authLoginAws: {
+                    role: args.login.role,
+                    mount: args.login.mount,
+                    headerValue: args.login.headerValue,
+                    awsRegion: args.login.region,
+                    awsStsEndpoint: stsEndpoint(args.login.region),
+                },
+            },
             { parent: this, dependsOn: args.dependsOn },
         );
         this.opts = { parent: this, provider: this.provider, dependsOn: args.dependsOn };

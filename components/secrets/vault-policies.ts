@@ -42,6 +42,9 @@ export function platformAdminRules(kvMount: string, loginMounts: readonly string
             { path: `auth/${m}/*`, capabilities: ["read", "list"] },
             { path: `sys/auth/${m}`, capabilities: ["read"] },
             { path: `sys/auth/${m}/*`, capabilities: ["read"] },
+            // The same mount tuned through sys/mounts (where the provider tunes auth mounts): TTLs of its tokens.
+            { path: `sys/mounts/auth/${m}`, capabilities: ["read"] },
+            { path: `sys/mounts/auth/${m}/*`, capabilities: ["read"] },
         ]),
         { path: "auth/token/roles/*", capabilities: ["read", "list"] },
         { path: "auth/token/create/*", capabilities: ["deny"] },
@@ -55,6 +58,18 @@ export function platformAdminRules(kvMount: string, loginMounts: readonly string
         { path: "sys/raw/*", capabilities: ["deny"] },
         { path: `${kvMount}/*`, capabilities: [...ALL] },
     ];
+}
+
+export const DEPLOYER = "deployer";
+
+/**
+ * The configuration step's login (AWS IAM, written by the init Job with the root token and never by the program):
+ * everything platform-admin may do, but its own policy, and the AWS auth mount it logs in through (its role, the
+ * client config that binds logins to this Vault, the mount's enabling and tuning), are read-only to it. Whoever holds
+ * it can therefore neither widen it nor bind another principal to it: that takes a root token (docs/operations.md, Key custody).
+ */
+export function deployerRules(kvMount: string, awsAuthPath: string): AclRule[] {
+    return platformAdminRules(kvMount, [awsAuthPath], DEPLOYER);
 }
 
 /** Reviewers: configuration and the audit setup, and which secrets exist (metadata), never a secret's value. */

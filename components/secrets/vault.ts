@@ -20,7 +20,7 @@ import {
     VAULT_TLS_SECRET,
     VAULT_UNPUBLISHED_PATHS,
 } from "./constants";
-import { unsealIdentityPolicy, unsealKeyPolicy } from "./vault-iam";
+import { awsAuthIdentityPolicy, unsealIdentityPolicy, unsealKeyPolicy } from "./vault-iam";
 import { vaultServerDnsNames, vaultValues } from "./vault-values";
 
 export interface VaultArgs {
@@ -41,6 +41,8 @@ export interface VaultArgs {
     readonly zoneSpread: SecretsConfig["zoneSpread"];
     /** Production: protect the unseal key and the release, keep volumes. */
     readonly protect: boolean;
+    /** IAM principals the deployer's AWS login is bound to (the cluster admins): Vault resolves exactly these. */
+    readonly admins: readonly string[];
 }
 
 /**
@@ -146,7 +148,13 @@ export class Vault extends pulumi.ComponentResource {
             { role: identity.roleName, policy: key.arn.apply((arn) => JSON.stringify(unsealIdentityPolicy(arn))) },
             { parent: this },
         );
-        return { key, roleArn: identity.roleArn, ready: [identity, use] };
+        // Before the release: the init Job writes the deployer's AWS role, and Vault resolves its principals then.
+        const awsAuth = new aws.iam.RolePolicy(
+            `${name}-aws-auth-policy`,
+            { role: identity.roleName, policy: JSON.stringify(awsAuthIdentityPolicy(args.admins)) },
+            { parent: this },
+        );
+        return { key, roleArn: identity.roleArn, ready: [identity, use, awsAuth] };
     }
 
     /** The layer's private CA and the servers' certificate, approved for Vault's names only. */
