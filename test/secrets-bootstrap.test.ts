@@ -39,8 +39,8 @@ describe("secrets: unattended Vault initialisation (decisions)", () => {
     it("lets the provider log in only once the Job labelled the material; refuses the init marker and unlabelled material by the docs/operations.md paragraph", () => {
         const v = (...versionStages: string[]) => ({ versionStages });
         assert.strictEqual(loginStateOf([v("AWSPREVIOUS"), v("AWSCURRENT", LOGIN_STAGE)]), LOGIN_STAGE);
-        assert.throws(() => loginStateOf([v("INITIALISING", "AWSCURRENT")]), /holds only the init Job's INITIALISING marker.*docs/operations.md: Vault, Recovery/);
-        assert.throws(() => loginStateOf([v("AWSCURRENT"), v(LOGIN_STAGE)]), /not the VAULT_AWS_LOGIN label.*docs/operations.md, Vault, Key custody/);
+        assert.throws(() => loginStateOf([v("INITIALISING", "AWSCURRENT")]), /holds only the init Job's INITIALISING marker.*docs\/operations\.md: Vault, Recovery/);
+        assert.throws(() => loginStateOf([v("AWSCURRENT"), v(LOGIN_STAGE)]), /not the VAULT_AWS_LOGIN label.*docs\/operations\.md, Vault, Key custody/);
         assert.throws(() => loginStateOf([v("AWSPREVIOUS")]), /no AWSCURRENT version/);
         assert.match(checkStoreScript(), new RegExp(`--secret-string '${JSON.stringify(INIT_MARKER)}' --version-stages INITIALISING AWSCURRENT`));
     });

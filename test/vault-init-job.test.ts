@@ -207,7 +207,7 @@ for (const stack of STACKS) {
                 assert.strictEqual(w.vault.initialized, false);
                 // The marker: AWSCURRENT too (the secret's first version), never read as material.
                 assert.deepStrictEqual(w.secretsManager.versions.map((v) => v.stages), [[INIT_MARKER_STAGE, "AWSCURRENT"]]);
-                assert.throws(() => loginStateOf(w.secretsManager.versions.map((v) => ({ versionStages: v.stages }))), /holds only the init Job's INITIALISING marker.*docs/operations.md: Vault, Recovery/);
+                assert.throws(() => loginStateOf(w.secretsManager.versions.map((v) => ({ versionStages: v.stages }))), /holds only the init Job's INITIALISING marker.*docs\/operations\.md: Vault, Recovery/);
                 const rerun = await runJob(w, job);
                 assert.strictEqual(rerun.status, "Complete", rerun.log);
                 assert.match(rerun.log, /\[check-store\] a previous run left its INITIALISING marker/);
@@ -307,7 +307,7 @@ for (const stack of STACKS) {
         const stopsForAToken = (run: JobRun) => {
             assert.deepStrictEqual([run.status, run.reason], ["Failed", "BackoffLimitExceeded"], run.log);
             assert.match(run.log, /\[configure\] the bootstrap secret holds the recovery keys, but the deployer's AWS login is not known to be configured and this pod holds no root token: stopping/);
-            assert.match(run.log, /docs/operations.md, Vault, Key custody/);
+            assert.match(run.log, /docs\/operations\.md, Vault, Key custody/);
         };
 
         it("the pod lost after store: the keys are safe, the lost root token's accessor is stored; re-runs stop loudly until an operator gives a root token", async () => {
@@ -319,7 +319,7 @@ for (const stack of STACKS) {
                 const orphan = material(w).root_token;
                 assert.deepStrictEqual(w.vault.liveRootTokens, [orphan]);
                 assert.strictEqual(JSON.parse(w.secretsManager.at("AWSCURRENT")!.value).root_token_accessor, w.vault.tokens.get(orphan)?.accessor);
-                assert.throws(() => loginStateOf(w.secretsManager.versions.map((v) => ({ versionStages: v.stages }))), /not the VAULT_AWS_LOGIN label.*docs/operations.md, Vault, Key custody/);
+                assert.throws(() => loginStateOf(w.secretsManager.versions.map((v) => ({ versionStages: v.stages }))), /not the VAULT_AWS_LOGIN label.*docs\/operations\.md, Vault, Key custody/);
                 stopsForAToken(await runJob(w, job));
                 await resumeWithGeneratedRoot(w);
             });
@@ -340,7 +340,7 @@ for (const stack of STACKS) {
                 const old = w.vault.generateRoot();
                 w.vault.initialized = true;
                 w.secretsManager.put(JSON.stringify({ recovery_keys_b64: ["k"], recovery_keys_shares: 5, recovery_keys_threshold: 3, root_token: old }));
-                assert.throws(() => loginStateOf(w.secretsManager.versions.map((v) => ({ versionStages: v.stages }))), /docs/operations.md, Vault, Key custody/);
+                assert.throws(() => loginStateOf(w.secretsManager.versions.map((v) => ({ versionStages: v.stages }))), /docs\/operations\.md, Vault, Key custody/);
                 stopsForAToken(await runJob(w, job));
                 assert.deepStrictEqual(w.callsOf("vault", "operator", "init"), []);
                 w.k8sSecrets.set(OPERATOR_TOKEN_SECRET, { token: old });
