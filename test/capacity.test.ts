@@ -1,6 +1,8 @@
 import * as assert from "assert";
 import type { PlannedResource } from "../plan/engine";
 import { allocatable, headroom, INSTANCE_SPECS, managedCapacity } from "../plan/capacity";
+import { fixtureChartDefaults } from "../plan/cost";
+import { committedPlan } from "./plans";
 
 const res = (urn: string, type: string, inputs: Record<string, unknown> = {}): PlannedResource =>
     ({ urn, key: urn, type, name: urn, custom: !type.startsWith("platform:"), inputs, dependencies: [], dependsOn: [], secretPaths: [] }) as unknown as PlannedResource;
@@ -41,4 +43,16 @@ describe("capacity: the platform's pods fit the managed node groups", () => {
         assert.deepStrictEqual(h.system, { cpuMillis: 3860 - 2300 - 2 * 255, memoryMiB: 15036 - 2444 - 2 * 376 });
         assert.deepStrictEqual(h.workload, { cpuMillis: 3920 - 1220 - 255, memoryMiB: 15391 - 3236 - 376 });
     });
+});
+
+describe("capacity: both stacks' platform pods fit their node groups @stack", function () {
+    this.timeout(60000);
+    for (const stack of ["dev", "prod"]) {
+        it(`${stack}: System nodes hold the tainted-tolerating pods, the untainted groups the rest, at desired size`, async () => {
+            const h = headroom(await committedPlan(stack), fixtureChartDefaults());
+            for (const [kind, left] of Object.entries({ system: h.system, workload: h.workload })) {
+                assert.ok(left.cpuMillis >= 0 && left.memoryMiB >= 0, `${stack} ${kind}: ${JSON.stringify(left)} left after ${h.demand.parts.join(", ")}`);
+            }
+        });
+    }
 });

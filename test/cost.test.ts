@@ -1,6 +1,10 @@
 import * as assert from "assert";
 import type { PlannedResource } from "../plan/engine";
 import { costDelta, costLines, fixtureChartDefaults, gibOf, planRegion, PriceTable, readPriceTable, renderCost, renderCostDelta, summarize } from "../plan/cost";
+import { committedPlan } from "./plans";
+import * as fs from "fs";
+import * as path from "path";
+import { PROJECT_DIR } from "../plan/engine";
 
 /** A resource of a synthetic plan: only what the cost reads. */
 const res = (urn: string, type: string, inputs: Record<string, unknown> = {}, extra: Partial<PlannedResource> = {}): PlannedResource =>
@@ -182,5 +186,49 @@ describe("plan --cost: the monthly floor from the dated price table", () => {
         // Every source says how firm it is.
         for (const [key, src] of Object.entries(table.sources)) assert.ok(["V", "S", "I"].includes(src.status) && src.text.length > 20, key);
         assert.ok(Object.keys(table.regions).includes("eu-west-1"));
+    });
+});
+
+/** The README's cost table row of a stack: platform floor and one more tenant. */
+const readmeRow = (stack: string) =>
+    new RegExp(`\\| ${stack} \\(eu-west-1\\) \\| \\$([\\d,.]+) \\| \\$([\\d,.]+) \\| \\$([\\d,.]+) / \\$([\\d,.]+) / \\$([\\d,.]+) \\|`).exec(fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8"));
+const dollars = (n: number) => n.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+
+describe("plan --cost: both stacks @stack", function () {
+    this.timeout(60000);
+    it("prices every fixed line of dev and prod (hand-checked), within the goals, as the README says", async () => {
+        const table = readPriceTable();
+        const defaults = fixtureChartDefaults();
+        const dev = await committedPlan("dev");
+        const prod = await committedPlan("prod");
+        assert.deepStrictEqual([planRegion(dev), planRegion(prod)], ["eu-west-1", "eu-west-1"]);
+        const devLines = costLines(dev, "eu-west-1", table, defaults);
+        const prodLines = costLines(prod, "eu-west-1", table, defaults);
+        // dev: EKS 73.00; 2 System t4g.medium 0.0368 x 730 = 53.728; roots 2 x 20 + 2 spot workers x 50 GiB = 140 x 0.088
+        // = 12.32; one NAT 35.04 and its IP 3.65; the NLB 0.0252 x 730 = 18.396 and its 2 addresses 7.30; db.t4g.small
+        // 0.034 x 730 = 24.82 and 20 GiB x 0.127 = 2.54; 7 keys 7.00; 1 secret 0.40; the hosted zone 0.50; the charts'
+        // 66 GiB (Prometheus 20, Alertmanager 1, Grafana 5, Loki 10, Tempo 10, Vault 10 + 10) x 0.088 = 5.808.
+        const devFloor = 73 + 53.728 + 12.32 + 35.04 + 3.65 + 18.396 + 7.3 + 24.82 + 2.54 + 7 + 0.4 + 0.5 + 5.808;
+        // prod: EKS 73.00; 3 System m7g.large 0.091 x 730 = 199.29 and 3 workers m7i.2xlarge 0.4494 x 730 = 984.186;
+        // roots 3 x 50 + 3 x 100 = 450 GiB x 0.088 = 39.60; 3 NATs 105.12 and 3 IPs 10.95; the NLB 18.396 and its 3
+        // addresses 10.95; db.t4g.small Multi-AZ 0.069 x 730 = 50.37 and 50 GiB x 0.254 = 12.70; 9 keys 9.00; 3 secrets
+        // 1.20; the charts' 560 GiB (Prometheus 2 x 200, Alertmanager 2 x 5, Grafana 10, Loki 3 x 20, Tempo 20, Vault
+        // 3 x (10 + 10)) x 0.088 = 49.28. No interface endpoint.
+        const prodFloor = 73 + 199.29 + 984.186 + 39.6 + 105.12 + 10.95 + 18.396 + 10.95 + 50.37 + 12.7 + 9 + 1.2 + 49.28;
+        const [d, p] = [summarize(devLines), summarize(prodLines)];
+        assert.ok(Math.abs(d.total - devFloor) < 1e-6, `dev ${d.total} != ${devFloor}`);
+        assert.ok(Math.abs(p.total - prodFloor) < 1e-6, `prod ${p.total} != ${prodFloor}`);
+        // Nothing fixed is left without a price; the goals hold.
+        assert.deepStrictEqual([d.missing, p.missing], [0, 0]);
+        assert.ok(d.total <= 250 && p.total <= 1600, `${d.total} ${p.total}`);
+        // A tenant at rest adds no priced line in either stack (its registry, bucket, runners and builder are usage).
+        assert.ok([...d.byTenant.values(), ...p.byTenant.values()].every((v) => v === 0), JSON.stringify([...p.byTenant]));
+        assert.ok(prodLines.some((l) => l.tenant === "team-a" && l.kind === "usage" && l.item.startsWith("runners at rest")));
+        // The README quotes what --cost prints.
+        for (const [stack, s] of [["dev", d], ["prod", p]] as const) {
+            const row = readmeRow(stack);
+            assert.deepStrictEqual(row?.slice(1), [dollars(s.total), "0.00", dollars(s.byStatus.V), dollars(s.byStatus.S), dollars(s.byStatus.I)], stack);
+        }
+        assert.ok(prodLines.some((l) => l.kind === "usage" && l.item.startsWith("Karpenter nodes")));
     });
 });
