@@ -4,7 +4,7 @@ import { parseArgs } from "util";
 import { Plan, PlanError, planStack, PROJECT_DIR } from "./engine";
 import { diffPlans, refusedMoves, refusedReplacements, renderDiff } from "./diff";
 import { renderMermaid, renderSvg } from "./graph";
-import { costLines, planRegion, readPriceTable, renderCost } from "./cost";
+import { costDelta, costLines, fixtureChartDefaults, planRegion, planTenants, readPriceTable, renderCost, renderCostDelta } from "./cost";
 import { renderOutputs, renderTree, renderVersions } from "./render";
 import { renderExposure } from "./exposure";
 import * as path from "path";
@@ -24,7 +24,8 @@ the component tree with resource counts and the stack outputs (secrets masked).
   --policy           print only the policy pack's verdict (exit 1 on a mandatory violation)
   --exposure         print what the internet-facing gateway publishes (hostname, path, backend, what authenticates
                      it) as a Markdown table, then the policy verdict
-  --cost             print the monthly floor cost by layer (on-demand prices of plan/prices.json; usage listed apart)
+  --cost             print the monthly floor cost by layer (on-demand prices of plan/prices.json, each with its source's
+                     status; usage and tenants listed apart); with --diff/--diff-file also the monthly delta
   --chart-fixtures DIR  read the pinned charts' values from DIR (<chart>-<version>/values.yaml) instead of
                      test/fixtures/charts: e.g. a chart bump's new values before they are committed
   --graph FILE.mmd|FILE.svg  write the layers and their dependencies: Mermaid text, or an SVG picture (Graphviz)
@@ -135,8 +136,14 @@ async function main(argv: string[]): Promise<number> {
     if (diff) console.log(`\n${renderDiff(diff)}`);
     if (args.cost) {
         const table = readPriceTable();
+        const defaults = fixtureChartDefaults(args["chart-fixtures"]);
         const region = planRegion(plan) ?? "unknown";
-        console.log(`\n${renderCost(costLines(plan, region, table), { stack: args.stack, region, table })}`);
+        const lines = costLines(plan, region, table, defaults);
+        console.log(`\n${renderCost(lines, { stack: args.stack, region, table, tenants: planTenants(plan) })}`);
+        if (base) {
+            const baseLines = costLines(base, planRegion(base) ?? "unknown", table, defaults);
+            console.log(`\n${renderCostDelta(costDelta(baseLines, lines), { from: args.diff ?? args["diff-file"]!, to: args.stack })}`);
+        }
     }
     if (args.graph) {
         fs.writeFileSync(args.graph, args.graph.endsWith(".svg") ? await renderSvg(plan) : renderMermaid(plan));

@@ -1,11 +1,16 @@
 // The monthly floor cost of a recorded plan: what the stack costs with nothing running on it, from the dated price
-// table plan/prices.json (on-demand, per region). Lines without a price in the table say so and leave the total
-// incomplete; usage-priced items are listed as such. Nothing is estimated.
+// table plan/prices.json (on-demand, per region; every price names its source and that source's status). Lines without
+// a price in the table say so and leave the total incomplete; usage-priced items are listed as such; a tenant's lines
+// are kept apart from the platform's. Nothing is estimated.
 import * as fs from "fs";
 import * as path from "path";
 import { PROJECT_DIR } from "./engine";
 import type { Plan, PlannedResource } from "./engine";
 import { layerOf } from "./graph";
+import * as YAML from "yaml";
+
+/** V: quotes the AWS Price List with a date; S: a secondary source quoting AWS; I: inferred, not quoted for the region. */
+export type PriceStatus = "V" | "S" | "I";
 
 export interface Price {
     readonly usd: number;
@@ -29,14 +34,20 @@ export interface RegionPrices {
     readonly rdsGp3GbMonth?: { readonly singleAz?: Price; readonly multiAz?: Price };
 }
 
+export interface PriceSource {
+    readonly status: PriceStatus;
+    readonly text: string;
+}
+
 export interface PriceTable {
     readonly date: string;
     readonly hoursPerMonth: number;
-    readonly sources: Readonly<Record<string, string>>;
+    readonly sources: Readonly<Record<string, PriceSource>>;
     readonly regions: Readonly<Record<string, RegionPrices>>;
 }
 
 export const PRICE_TABLE_FILE = path.join(PROJECT_DIR, "plan", "prices.json");
+export const CHART_FIXTURES_DIR = path.join(PROJECT_DIR, "test", "fixtures", "charts");
 
 export function readPriceTable(file = PRICE_TABLE_FILE): PriceTable {
     return JSON.parse(fs.readFileSync(file, "utf8")) as PriceTable;
@@ -53,27 +64,131 @@ export interface CostLine {
     readonly quantity?: number;
     /** How the number was made (quantity x unit price), or what is missing. */
     readonly detail: string;
+    /** The status of the price's source (priced lines). */
+    readonly status?: PriceStatus;
+    /** The tenant whose resource this is; undefined for the platform's own. */
+    readonly tenant?: string;
+}
+
+/** Size of a Kubernetes quantity in GiB ("200Gi", "512Mi", "1Ti"); undefined when it is not one. */
+export function gibOf(q: unknown): number | undefined {
+    const m = /^(\d+(?:\.\d+)?)(Mi|Gi|Ti)$/.exec(String(q ?? ""));
+    if (!m) return undefined;
+    return Number(m[1]) * { Mi: 1 / 1024, Gi: 1, Ti: 1024 }[m[2] as "Mi" | "Gi" | "Ti"];
+}
+
+type Values = Record<string, unknown>;
+const isMap = (v: unknown): v is Values => v !== null && typeof v === "object" && !Array.isArray(v);
+
+/** Helm's merge of a release's values over the chart's defaults: maps merge key by key, anything else replaces. */
+export function mergeValues(defaults: unknown, values: unknown): unknown {
+    if (values === undefined) return defaults;
+    if (!isMap(defaults) || !isMap(values)) return values;
+    const out: Values = { ...defaults };
+    for (const [k, v] of Object.entries(values)) out[k] = mergeValues(defaults[k], v);
+    return out;
+}
+
+const at = (v: unknown, p: string): unknown => p.split(".").reduce<unknown>((x, k) => (isMap(x) ? x[k] : undefined), v);
+
+/** Volumes a chart's pods claim: per component, replicas x size. */
+export interface Claim {
+    readonly component: string;
+    readonly replicas: number;
+    readonly gib: number;
+}
+
+/** Components of the Loki chart with a `persistence` block (the ingester's holds a list of claims). */
+const LOKI_PERSISTENT = ["singleBinary", "write", "backend", "ingester", "indexGateway", "compactor", "ruler", "patternIngester", "bloomGateway", "bloomPlanner", "bloomBuilder"];
+
+const claim = (component: string, on: unknown, replicas: unknown, size: unknown): Claim[] => {
+    const gib = gibOf(size);
+    const n = Number(replicas ?? 1);
+    return on === false || gib === undefined || n === 0 ? [] : [{ component, replicas: n, gib }];
+};
+
+/**
+ * Per chart (by name): the volumes its pods claim with these values (merged over the chart's defaults). Each read by
+ * hand in the pinned chart's templates; a chart not listed claims none (Kyverno, Argo CD without redis-ha persistence,
+ * the controllers, Alloy, the collector, Velero: emptyDir or host paths).
+ */
+export const CHART_CLAIMS: Readonly<Record<string, (v: unknown) => Claim[]>> = {
+    // volumeClaimTemplate sizes: the chart's default storageSpec/storage is {} (emptyDir, nothing claimed).
+    "kube-prometheus-stack": (v) => [
+        ...(at(v, "prometheus.enabled") === false ? [] : claim("prometheus", true, at(v, "prometheus.prometheusSpec.replicas"), at(v, "prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.resources.requests.storage"))),
+        ...(at(v, "alertmanager.enabled") === false ? [] : claim("alertmanager", true, at(v, "alertmanager.alertmanagerSpec.replicas"), at(v, "alertmanager.alertmanagerSpec.storage.volumeClaimTemplate.spec.resources.requests.storage"))),
+    ],
+    grafana: (v) => claim("grafana", at(v, "persistence.enabled"), at(v, "replicas"), at(v, "persistence.size")),
+    tempo: (v) => claim("tempo", at(v, "persistence.enabled"), at(v, "replicas"), at(v, "persistence.size")),
+    loki: (v) =>
+        LOKI_PERSISTENT.flatMap((c) => {
+            const p = at(v, `${c}.persistence`);
+            const on = at(p, "enabled") ?? at(p, "volumeClaimsEnabled");
+            if (on !== true) return [];
+            const claims = at(p, "claims");
+            if (Array.isArray(claims)) return claims.flatMap((x, i) => claim(`${c} ${at(x, "name") ?? i}`, true, at(v, `${c}.replicas`), at(x, "size")));
+            return claim(c, true, at(v, `${c}.replicas`), at(p, "size"));
+        }),
+    // One server (standalone) or ha.replicas, each with its data and audit volumes.
+    vault: (v) => {
+        const servers = at(v, "server.ha.enabled") === true ? at(v, "server.ha.replicas") : 1;
+        return [...claim("vault data", at(v, "server.dataStorage.enabled"), servers, at(v, "server.dataStorage.size")), ...claim("vault audit", at(v, "server.auditStorage.enabled"), servers, at(v, "server.auditStorage.size"))];
+    },
+    "argo-cd": (v) => (at(v, "redis-ha.enabled") === true ? claim("redis-ha", at(v, "redis-ha.persistentVolume.enabled"), at(v, "redis-ha.replicas"), at(v, "redis-ha.persistentVolume.size")) : []),
+};
+
+/** A chart's default values by chart reference and version; undefined when not at hand. */
+export type ChartDefaults = (chart: string, version: string) => unknown;
+
+/** The pinned charts' defaults from test/fixtures/charts/<chart>-<version>/values.yaml. */
+export function fixtureChartDefaults(dir = CHART_FIXTURES_DIR): ChartDefaults {
+    const cache = new Map<string, unknown>();
+    return (chart, version) => {
+        const file = path.join(dir, `${chart.split("/").pop()}-${version}`, "values.yaml");
+        if (!cache.has(file)) cache.set(file, fs.existsSync(file) ? YAML.parse(fs.readFileSync(file, "utf8")) ?? {} : undefined);
+        return cache.get(file);
+    };
 }
 
 const inputs = (r: PlannedResource) => r.inputs as Record<string, any>;
 
+/** "cpu/memory requested" of a pod's containers, as written. */
+function requestsText(containers: unknown): string {
+    const rs = (Array.isArray(containers) ? containers : []).map((c) => at(c, "resources.requests")).filter(isMap);
+    return rs.length === 0 ? "pod (no requests)" : `pod requesting ${rs.map((q) => `${q.cpu ?? 0} CPU / ${q.memory ?? 0}`).join(" + ")}`;
+}
+
+/** The tenant a resource belongs to: the nearest tenant component above it. */
+function tenantOf(r: PlannedResource, byUrn: ReadonlyMap<string, PlannedResource>): string | undefined {
+    for (let x: PlannedResource | undefined = r; x; x = x.parent ? byUrn.get(x.parent) : undefined) {
+        if (x.type === "platform:tenants:Tenant") return x.name.replace(/^tenant-/, "");
+        if (x.type === "platform:delivery:TenantDelivery") return x.name.replace(/^tenant-/, "").replace(/-delivery$/, "");
+    }
+    return undefined;
+}
+
 /** The floor cost lines of a plan in one region. */
-export function costLines(plan: Pick<Plan, "resources">, region: string, table: PriceTable): CostLine[] {
+export function costLines(plan: Pick<Plan, "resources">, region: string, table: PriceTable, chartDefaults: ChartDefaults = () => undefined): CostLine[] {
     const prices: RegionPrices = table.regions[region] ?? { ec2Hour: {}, rdsHour: {} };
     const hours = table.hoursPerMonth;
     const byUrn = new Map(plan.resources.map((r) => [r.urn, r]));
     const lines: CostLine[] = [];
     const layerName = (r: PlannedResource) => (layerOf(r, byUrn)?.type ?? "platform").replace(/^platform:/, "");
+    const owner = (r: PlannedResource) => {
+        const tenant = tenantOf(r, byUrn);
+        return { layer: layerName(r), ...(tenant === undefined ? {} : { tenant }) };
+    };
     const add = (r: PlannedResource, item: string, quantity: number, unit: "hour" | "month", price: Price | undefined, what: string) => {
         if (quantity === 0) return;
         if (price === undefined) {
-            lines.push({ layer: layerName(r), item, kind: "missing", quantity, detail: `${what}: no ${region} price in the table (${table.date})` });
+            lines.push({ ...owner(r), item, kind: "missing", quantity, detail: `${what}: no ${region} price in the table (${table.date})` });
             return;
         }
         const monthly = quantity * price.usd * (unit === "hour" ? hours : 1);
-        lines.push({ layer: layerName(r), item, kind: "priced", quantity, monthly, detail: `${what} at $${price.usd}/${unit}${unit === "hour" ? ` x ${hours} h` : ""} [${price.source}]` });
+        const status = table.sources[price.source]?.status;
+        lines.push({ ...owner(r), item, kind: "priced", quantity, monthly, status, detail: `${what} at $${price.usd}/${unit}${unit === "hour" ? ` x ${hours} h` : ""} [${price.source}]` });
     };
-    const usage = (r: PlannedResource, item: string, detail: string) => lines.push({ layer: layerName(r), item, kind: "usage", detail });
+    const usage = (r: PlannedResource, item: string, detail: string) => lines.push({ ...owner(r), item, kind: "usage", detail });
 
     for (const r of plan.resources) {
         const i = inputs(r);
@@ -83,17 +198,17 @@ export function costLines(plan: Pick<Plan, "resources">, region: string, table: 
                 break;
             case "aws:eks/nodeGroup:NodeGroup": {
                 const type = String(i.instanceTypes?.[0] ?? "unknown");
-                // What runs at rest: the desired size (Karpenter, not a cluster autoscaler, adds capacity).
+                // What runs at rest: the desired size of each zone's group (Karpenter, not a cluster autoscaler, adds capacity).
                 const nodes = Number(i.scalingConfig?.desiredSize ?? i.scalingConfig?.minSize ?? 0);
                 if (i.capacityType === "SPOT") usage(r, `spot nodes ${type}`, `${nodes} x ${type} at the spot market price`);
-                else add(r, `nodes ${type}`, nodes, "hour", prices.ec2Hour[type], `${type} node (desiredSize; the group's first instance type)`);
+                else add(r, `nodes ${type}`, nodes, "hour", prices.ec2Hour[type], `${type} node (desiredSize per zone; the group's first instance type)`);
                 const template = r.dependencies.map((d) => byUrn.get(d)).find((d) => d?.type === "aws:ec2/launchTemplate:LaunchTemplate");
                 const gib = Number((template && inputs(template).blockDeviceMappings?.[0]?.ebs?.volumeSize) ?? 0);
                 add(r, "node root volumes", nodes * gib, "month", prices.ebsGp3GbMonth, "GiB gp3");
                 break;
             }
             case "kubernetes:karpenter.sh/v1:NodePool":
-                usage(r, "Karpenter nodes", "on demand: nodes launched for pending pods (none at rest)");
+                usage(r, `Karpenter nodes (${i.metadata?.name ?? r.name})`, "on demand: nodes launched for pending pods; none at rest (the platform's pods fit the managed groups: test/capacity.test.ts)");
                 break;
             case "aws:ec2/natGateway:NatGateway":
                 add(r, "NAT gateway", 1, "hour", prices.natGatewayHour, "NAT gateway");
@@ -103,7 +218,7 @@ export function costLines(plan: Pick<Plan, "resources">, region: string, table: 
                 add(r, "public IPv4", 1, "hour", prices.publicIpv4Hour, "Elastic IP (in use)");
                 break;
             case "aws:ec2/vpcEndpoint:VpcEndpoint":
-                if (i.vpcEndpointType === "Interface") add(r, `endpoint ${String(i.serviceName).split(".").pop()}`, (i.subnetIds ?? []).length, "hour", prices.interfaceEndpointAzHour, "interface endpoint AZs");
+                if (i.vpcEndpointType === "Interface") add(r, `endpoint ${String(i.serviceName).split(".").slice(3).join(".")}`, (i.subnetIds ?? []).length, "hour", prices.interfaceEndpointAzHour, "interface endpoint AZs");
                 break;
             case "kubernetes:gateway.networking.k8s.io/v1:Gateway":
                 // The load balancer controller gives the gateway's Service a Network Load Balancer.
@@ -117,14 +232,34 @@ export function costLines(plan: Pick<Plan, "resources">, region: string, table: 
                 const subnets = /"service\.beta\.kubernetes\.io\/aws-load-balancer-subnets":"([^"]*)"/.exec(text)?.[1];
                 if (scheme === "internet-facing") {
                     const zones = subnets && !subnets.includes("[unknown]") ? subnets.split(",").length : undefined;
-                    if (zones === undefined) lines.push({ layer: layerName(r), item: "load balancer IPv4", kind: "missing", detail: "its subnets are unknown before the network exists" });
+                    if (zones === undefined) lines.push({ ...owner(r), item: "load balancer IPv4", kind: "missing", detail: "its subnets are unknown before the network exists" });
                     else add(r, "load balancer IPv4", zones, "hour", prices.publicIpv4Hour, "public IPv4 (one per NLB subnet)");
                 }
                 break;
             }
-            case "kubernetes:helm.sh/v3:Release":
-                if (/storageSize|persistence|volumeClaimTemplate|dataStorage/.test(JSON.stringify(i.values ?? {}))) usage(r, `volumes of ${i.chart}`, "gp3 volumes the chart claims (sized in config), per GB-month");
+            case "kubernetes:apps/v1:Deployment":
+            case "kubernetes:apps/v1:StatefulSet":
+                // A tenant's pods at rest (its builder) run on Karpenter capacity: the instance is chosen at launch.
+                if (tenantOf(r, byUrn) !== undefined) usage(r, `pods at rest: ${r.name}`, `${i.spec?.replicas ?? 1} x ${requestsText(i.spec?.template?.spec?.containers)} on Karpenter nodes (instance chosen at launch)`);
                 break;
+            case "kubernetes:helm.sh/v3:Release": {
+                const chart = String(i.chart ?? "").split("/").pop() ?? "";
+                if (chart === "gha-runner-scale-set" && Number(i.values?.minRunners ?? 0) > 0) {
+                    usage(r, `runners at rest: ${i.name}`, `minRunners ${i.values.minRunners} x ${requestsText(i.values?.template?.spec?.containers)} on Karpenter nodes (instance chosen at launch)`);
+                }
+                // The chart's claimed volumes are fixed by the values: replicas x size, priced as gp3.
+                const rule = CHART_CLAIMS[chart];
+                if (!rule) break;
+                const defaults = chartDefaults(String(i.chart), String(i.version));
+                if (defaults === undefined) {
+                    lines.push({ ...owner(r), item: `volumes of ${i.name ?? chart}`, kind: "missing", detail: `the defaults of ${chart} ${i.version} are not at hand (test/fixtures/charts)` });
+                    break;
+                }
+                const claims = rule(mergeValues(defaults, i.values ?? {}));
+                const gib = claims.reduce((a, c) => a + c.replicas * c.gib, 0);
+                add(r, `volumes of ${i.name ?? chart}`, gib, "month", prices.ebsGp3GbMonth, `GiB gp3 (${claims.map((c) => `${c.replicas} x ${c.gib} GiB ${c.component}`).join(" + ")})`);
+                break;
+            }
             case "aws:rds/instance:Instance": {
                 const multiAz = i.multiAz === true;
                 const az = multiAz ? "multiAz" : "singleAz";
@@ -160,11 +295,11 @@ export function costLines(plan: Pick<Plan, "resources">, region: string, table: 
     return mergeLines(lines);
 }
 
-/** Lines of the same layer, item and unit price are added up (three NAT gateways are one line of 3). */
+/** Lines of the same owner, item and unit price are added up (three NAT gateways are one line of 3). */
 function mergeLines(lines: readonly CostLine[]): CostLine[] {
     const merged = new Map<string, CostLine>();
     for (const l of lines) {
-        const key = `${l.layer}\u0000${l.item}\u0000${l.kind}\u0000${l.detail}`;
+        const key = `${l.layer}\u0000${l.tenant ?? ""}\u0000${l.item}\u0000${l.kind}\u0000${l.detail}`;
         const seen = merged.get(key);
         merged.set(key, seen ? { ...seen, quantity: (seen.quantity ?? 0) + (l.quantity ?? 0), monthly: seen.monthly === undefined ? undefined : seen.monthly + (l.monthly ?? 0) } : l);
     }
@@ -172,24 +307,44 @@ function mergeLines(lines: readonly CostLine[]): CostLine[] {
 }
 
 export interface CostSummary {
+    /** The platform's floor: its priced lines, tenants' apart. */
     readonly total: number;
     readonly byLayer: ReadonlyMap<string, number>;
+    /** Priced lines by their source's status (platform only). */
+    readonly byStatus: Readonly<Record<PriceStatus, number>>;
+    /** Each tenant's priced lines at rest. */
+    readonly byTenant: ReadonlyMap<string, number>;
     readonly missing: number;
     readonly usage: number;
 }
 
 export function summarize(lines: readonly CostLine[]): CostSummary {
     const byLayer = new Map<string, number>();
-    for (const l of lines) if (l.monthly !== undefined) byLayer.set(l.layer, (byLayer.get(l.layer) ?? 0) + l.monthly);
+    const byTenant = new Map<string, number>();
+    const byStatus: Record<PriceStatus, number> = { V: 0, S: 0, I: 0 };
+    for (const l of lines) {
+        if (l.tenant !== undefined) byTenant.set(l.tenant, (byTenant.get(l.tenant) ?? 0) + (l.monthly ?? 0));
+        else if (l.monthly !== undefined) {
+            byLayer.set(l.layer, (byLayer.get(l.layer) ?? 0) + l.monthly);
+            if (l.status) byStatus[l.status] += l.monthly;
+        }
+    }
     return {
         total: [...byLayer.values()].reduce((a, b) => a + b, 0),
         byLayer,
+        byStatus,
+        byTenant,
         missing: lines.filter((l) => l.kind === "missing").length,
         usage: lines.filter((l) => l.kind === "usage").length,
     };
 }
 
-const usd = (n: number) => `$${n.toFixed(2)}`;
+/** Tenant names of a plan (each tenant component), so a tenant with nothing priced still shows as $0. */
+export function planTenants(plan: Pick<Plan, "resources">): string[] {
+    return plan.resources.filter((r) => r.type === "platform:tenants:Tenant").map((r) => r.name.replace(/^tenant-/, ""));
+}
+
+export const usd = (n: number) => `${n < 0 ? "-" : ""}$${Math.abs(n).toFixed(2)}`;
 
 /** The region the plan's platform provider deploys to. */
 export function planRegion(plan: Pick<Plan, "resources">): string | undefined {
@@ -199,19 +354,80 @@ export function planRegion(plan: Pick<Plan, "resources">): string | undefined {
 }
 
 /** The report `npm run plan -- --cost` prints. */
-export function renderCost(lines: readonly CostLine[], a: { readonly stack: string; readonly region: string; readonly table: PriceTable }): string {
+export function renderCost(lines: readonly CostLine[], a: { readonly stack: string; readonly region: string; readonly table: PriceTable; readonly tenants?: readonly string[] }): string {
     const s = summarize(lines);
-    const out = [`Monthly floor cost of ${a.stack} in ${a.region} (on-demand list prices of ${a.table.date}, plan/prices.json)`, ""];
+    const out = [`Monthly floor cost of ${a.stack} in ${a.region} (on-demand list prices of ${a.table.date}, plan/prices.json)`];
+    if (!(a.region in a.table.regions)) out.push(`UNPRICED REGION: plan/prices.json has no prices for ${a.region}; every line below is missing (add them with their sources)`);
+    out.push("Status of each price's source: V = AWS Price List, S = secondary source, I = inferred", "");
     for (const [layer, total] of [...s.byLayer.entries()].sort((x, y) => y[1] - x[1])) {
         out.push(`${layer.padEnd(28)} ${usd(total).padStart(10)}`);
-        for (const l of lines.filter((x) => x.layer === layer && x.kind === "priced")) out.push(`    ${l.item.padEnd(44)} ${usd(l.monthly!).padStart(10)}  ${l.quantity} x ${l.detail}`);
+        for (const l of lines.filter((x) => x.layer === layer && x.kind === "priced" && x.tenant === undefined)) out.push(`  ${l.status ?? "?"} ${l.item.padEnd(44)} ${usd(l.monthly!).padStart(10)}  ${l.quantity} x ${l.detail}`);
     }
-    out.push("", `${"total (priced lines)".padEnd(28)} ${usd(s.total).padStart(10)}${s.missing > 0 ? `  INCOMPLETE: ${s.missing} line(s) have no price in the table` : ""}`);
+    out.push(
+        "",
+        `${"platform floor (priced lines)".padEnd(30)} ${usd(s.total).padStart(10)}${s.missing > 0 ? `  INCOMPLETE: ${s.missing} line(s) have no price in the table` : ""}`,
+        `    of which V ${usd(s.byStatus.V)}, S ${usd(s.byStatus.S)}, I ${usd(s.byStatus.I)}`,
+    );
+    const tenants = [...new Set([...(a.tenants ?? []), ...s.byTenant.keys()])];
+    if (tenants.length > 0) {
+        out.push("", "Tenants at rest (apart from the platform's floor; what one more tenant like it adds):");
+        for (const t of tenants) {
+            out.push(`    ${t.padEnd(26)} ${usd(s.byTenant.get(t) ?? 0).padStart(10)}`);
+            for (const l of lines.filter((x) => x.tenant === t && x.kind !== "usage")) out.push(`  ${l.status ?? "-"}   ${l.item.padEnd(42)} ${l.monthly === undefined ? "missing".padStart(10) : usd(l.monthly).padStart(10)}  ${l.quantity} x ${l.detail}`);
+            for (const l of lines.filter((x) => x.tenant === t && x.kind === "usage")) out.push(`        usage: ${l.item}: ${l.detail}`);
+        }
+    }
     if (s.missing > 0) {
         out.push("", "Without a price in the table (add it with its source to plan/prices.json):");
-        for (const l of lines.filter((x) => x.kind === "missing")) out.push(`    ${l.layer}: ${l.item}: ${l.quantity} x ${l.detail}`);
+        for (const l of lines.filter((x) => x.kind === "missing")) out.push(`    ${l.layer}: ${l.item}: ${l.quantity ?? "?"} x ${l.detail}`);
     }
     out.push("", "Usage-priced (not in the floor):");
-    for (const l of lines.filter((x) => x.kind === "usage")) out.push(`    ${l.layer}: ${l.item}: ${l.detail}`);
+    for (const l of lines.filter((x) => x.kind === "usage" && x.tenant === undefined)) out.push(`    ${l.layer}: ${l.item}: ${l.detail}`);
+    return out.join("\n");
+}
+
+/** One line's monthly change between two plans (priced lines; a missing line on either side makes the delta unknown). */
+export interface CostChange {
+    readonly key: string;
+    readonly before?: number;
+    readonly after?: number;
+    readonly unknown: boolean;
+}
+
+const lineKey = (l: CostLine) => `${l.tenant ? `tenant ${l.tenant}` : l.layer}: ${l.item}`;
+
+/** The monthly delta of a change: the platform's floor and each tenant's, and the lines that moved. */
+export function costDelta(before: readonly CostLine[], after: readonly CostLine[]): { platform: [number, number]; tenants: [number, number]; changes: CostChange[] } {
+    const sum = (ls: readonly CostLine[]) => {
+        const m = new Map<string, { usd: number; unknown: boolean }>();
+        for (const l of ls.filter((x) => x.kind !== "usage")) {
+            const k = lineKey(l);
+            const seen = m.get(k) ?? { usd: 0, unknown: false };
+            m.set(k, { usd: seen.usd + (l.monthly ?? 0), unknown: seen.unknown || l.kind === "missing" });
+        }
+        return m;
+    };
+    const b = sum(before);
+    const a = sum(after);
+    const changes: CostChange[] = [];
+    for (const key of [...new Set([...b.keys(), ...a.keys()])].sort()) {
+        const x = b.get(key);
+        const y = a.get(key);
+        if (x && y && Math.abs(x.usd - y.usd) < 0.005 && x.unknown === y.unknown) continue;
+        changes.push({ key, before: x?.usd, after: y?.usd, unknown: (x?.unknown ?? false) || (y?.unknown ?? false) });
+    }
+    const tenantsTotal = (ls: readonly CostLine[]) => [...summarize(ls).byTenant.values()].reduce((p, q) => p + q, 0);
+    return { platform: [summarize(before).total, summarize(after).total], tenants: [tenantsTotal(before), tenantsTotal(after)], changes };
+}
+
+export function renderCostDelta(d: ReturnType<typeof costDelta>, a: { readonly from: string; readonly to: string }): string {
+    const signed = (n: number) => `${n >= 0 ? "+" : "-"}$${Math.abs(n).toFixed(2)}`;
+    const out = [
+        `Monthly floor change from ${a.from} to ${a.to}`,
+        `    platform ${usd(d.platform[0])} -> ${usd(d.platform[1])} (${signed(d.platform[1] - d.platform[0])}/month)`,
+        `    tenants  ${usd(d.tenants[0])} -> ${usd(d.tenants[1])} (${signed(d.tenants[1] - d.tenants[0])}/month)`,
+    ];
+    for (const c of d.changes) out.push(`    ${c.key.padEnd(48)} ${(c.before === undefined ? "-" : usd(c.before)).padStart(10)} -> ${(c.after === undefined ? "-" : usd(c.after)).padStart(10)}${c.unknown ? "  (a side has no price)" : `  ${signed((c.after ?? 0) - (c.before ?? 0))}`}`);
+    if (d.changes.length === 0) out.push("    no priced line changes");
     return out.join("\n");
 }

@@ -157,7 +157,7 @@ const exactProblems: ExactBadInput[] = [
     ["two System groups, named", group(1, { role: "System" }), [`${P}.nodeGroups: expected exactly one System node group, got 2; got ["system","workers"]`]],
     [
         "AL2023 release for Bottlerocket nodes",
-        cluster({ nodeGroups: clusterOf(dev).nodeGroups.map((g: object) => ({ ...g, amiType: "BOTTLEROCKET_x86_64" })), karpenter: { ...clusterOf(dev).karpenter, amiVersion: "v20260714" } }),
+        cluster({ nodeGroups: clusterOf(dev).nodeGroups.map((g: { amiType?: string }) => ({ ...g, amiType: g.amiType?.includes("ARM") ? "BOTTLEROCKET_ARM_64" : "BOTTLEROCKET_x86_64" })), karpenter: { ...clusterOf(dev).karpenter, amiVersion: "v20260714" } }),
         [`${P}.karpenter.amiVersion: expected a Bottlerocket release like v1.50.0 (the node groups run Bottlerocket); got "v20260714"`],
     ],
 ];
@@ -180,7 +180,7 @@ describe("config: bad cluster input is rejected with key, value and expectation"
     });
 
     it("takes a Bottlerocket release for Bottlerocket node groups", () => {
-        const bottlerocket = cluster({ nodeGroups: clusterOf(dev).nodeGroups.map((g: object) => ({ ...g, amiType: "BOTTLEROCKET_x86_64" })), karpenter: { ...clusterOf(dev).karpenter, amiVersion: "v1.50.0" } });
+        const bottlerocket = cluster({ nodeGroups: clusterOf(dev).nodeGroups.map((g: { amiType?: string }) => ({ ...g, amiType: g.amiType?.includes("ARM") ? "BOTTLEROCKET_ARM_64" : "BOTTLEROCKET_x86_64" })), karpenter: { ...clusterOf(dev).karpenter, amiVersion: "v1.50.0" } });
         assert.strictEqual(parsePlatformConfig(bottlerocket, "platform").cluster.karpenter.amiVersion, "v1.50.0");
     });
 

@@ -147,9 +147,10 @@ describePlan("cluster details: the production plan in full", "prod", ({ plan, re
     });
 
     it("launches each group from a template: IMDSv2 with one hop, an encrypted gp3 root disk, tagged by group", () => {
-        for (const group of ["system", "workers"]) {
+        // The System group's disk holds a few controllers' images; the workers' the platform's and tenants'.
+        for (const [group, volumeSize] of [["system", 50], ["workers", 100]] as const) {
             assert.deepStrictEqual(the(`platform-cluster-ng-${group}-lt`), {
-                blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { deleteOnTermination: "true", encrypted: "true", kmsKeyId: EBS_KEY, volumeSize: 100, volumeType: "gp3" } }],
+                blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { deleteOnTermination: "true", encrypted: "true", kmsKeyId: EBS_KEY, volumeSize, volumeType: "gp3" } }],
                 description: `Nodes of group ${group}`,
                 metadataOptions: { httpEndpoint: "enabled", httpPutResponseHopLimit: 1, httpTokens: "required", instanceMetadataTags: "disabled" },
                 tagSpecifications: ["instance", "volume"].map((resourceType) => ({ resourceType, tags: { "platform.io/node-group": group } })),
@@ -159,8 +160,8 @@ describePlan("cluster details: the production plan in full", "prod", ({ plan, re
     });
 
     it("runs one managed group per zone, repaired automatically, its desired size left to the autoscaler", () => {
-        const group = (name: string, zone: string, o: { instanceTypes: string[]; role: string; max: number; taints: unknown[]; maxUnavailablePercentage: number }) => ({
-            amiType: "AL2023_x86_64_STANDARD",
+        const group = (name: string, zone: string, o: { amiType: string; instanceTypes: string[]; role: string; max: number; taints: unknown[]; maxUnavailablePercentage: number }) => ({
+            amiType: o.amiType,
             capacityType: "ON_DEMAND",
             clusterName: "acme-prod",
             instanceTypes: o.instanceTypes,
@@ -175,8 +176,8 @@ describePlan("cluster details: the production plan in full", "prod", ({ plan, re
             updateConfig: { maxUnavailablePercentage: o.maxUnavailablePercentage },
             version: "1.36",
         });
-        const system = { instanceTypes: ["m7i.xlarge", "m6i.xlarge"], role: "system", max: 2, taints: [{ effect: "NO_SCHEDULE", key: "CriticalAddonsOnly", value: "true" }], maxUnavailablePercentage: 33 };
-        const workers = { instanceTypes: ["m7i.2xlarge", "m6i.2xlarge"], role: "workload", max: 4, taints: [], maxUnavailablePercentage: 10 };
+        const system = { amiType: "AL2023_ARM_64_STANDARD", instanceTypes: ["m7g.large", "m6g.large"], role: "system", max: 2, taints: [{ effect: "NO_SCHEDULE", key: "CriticalAddonsOnly", value: "true" }], maxUnavailablePercentage: 33 };
+        const workers = { amiType: "AL2023_x86_64_STANDARD", instanceTypes: ["m7i.2xlarge", "m6i.2xlarge"], role: "workload", max: 4, taints: [], maxUnavailablePercentage: 10 };
         for (const zone of ZONES) {
             assert.deepStrictEqual(the(`platform-cluster-ng-system-${zone}`), group("system", zone, system), zone);
             assert.deepStrictEqual(the(`platform-cluster-ng-workers-${zone}`), group("workers", zone, workers), zone);

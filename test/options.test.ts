@@ -35,12 +35,13 @@ describe("optional features, the other way round @stack", function () {
 
     it("Bottlerocket nodes: the data volume is the encrypted one, and Karpenter's class follows the family", async () => {
         const cluster = devSection("cluster");
-        const nodeGroups = cluster.nodeGroups.map((g: Record<string, unknown>) => ({ ...g, amiType: "BOTTLEROCKET_x86_64" }));
+        // Each group keeps its architecture (dev's System group is Graviton).
+        const nodeGroups = cluster.nodeGroups.map((g: Record<string, unknown>) => ({ ...g, amiType: String(g.amiType ?? "").includes("ARM") ? "BOTTLEROCKET_ARM_64" : "BOTTLEROCKET_x86_64" }));
         const plan = await devWith("cluster", { nodeGroups, karpenter: { ...cluster.karpenter, amiVersion: "v1.50.0" } });
         const templates = ofType(plan.resources, "aws:ec2/launchTemplate:LaunchTemplate");
         assert.strictEqual(templates.length, 2);
         for (const lt of templates) assert.strictEqual(inputs(lt).blockDeviceMappings[0].deviceName, "/dev/xvdb");
-        for (const g of ofType(plan.resources, "aws:eks/nodeGroup:NodeGroup")) assert.strictEqual(inputs(g).amiType, "BOTTLEROCKET_x86_64");
+        assert.deepStrictEqual(ofType(plan.resources, "aws:eks/nodeGroup:NodeGroup").map((g) => inputs(g).amiType).sort(), [...Array(2).fill("BOTTLEROCKET_ARM_64"), ...Array(2).fill("BOTTLEROCKET_x86_64")]);
         const nodeClass = inputs(ofType(plan.resources, "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass")[0]).spec;
         assert.deepStrictEqual([nodeClass.amiSelectorTerms, nodeClass.blockDeviceMappings[0].deviceName], [[{ alias: "bottlerocket@v1.50.0" }], "/dev/xvdb"]);
     });

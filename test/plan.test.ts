@@ -180,7 +180,7 @@ describe("plan: tree, outputs and diff @stack", () => {
         assert.strictEqual(preview.length, 15, preview.map((r) => r.name).join(", "));
         const addedNames = diff.added.map((r) => r.name);
         assert.ok(addedNames.includes("platform-network-nat-eu-west-1c"));
-        assert.ok(addedNames.includes("platform-network-endpoint-ecr-api"));
+        assert.ok(addedNames.includes("platform-network-flow-logs-group"));
         const vpc = diff.changed.find((c) => c.name === "platform-network-vpc")!;
         assert.deepStrictEqual(vpc.changes.find((c) => c.path === "inputs.cidrBlock"), {
             path: "inputs.cidrBlock",

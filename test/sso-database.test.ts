@@ -101,7 +101,7 @@ describeStacks((stack) => `sso: Keycloak's database in stack ${stack}`, "platfor
             assert.deepStrictEqual(
                 [i.instanceClass, i.multiAz, i.backupRetentionPeriod, i.deletionProtection, i.skipFinalSnapshot, r.protect, r.retainOnDelete, r.ignoreChanges],
                 production
-                    ? ["db.m7g.large", true, 14, true, false, true, false, ["snapshotIdentifier", "kmsKeyId"]]
+                    ? ["db.t4g.small", true, 14, true, false, true, false, ["snapshotIdentifier", "kmsKeyId"]]
                     : ["db.t4g.small", false, 1, false, true, false, false, ["snapshotIdentifier", "kmsKeyId"]],
             );
             // The final snapshot is named after a RandomId of the stack (the offline plan's fake hex); nothing is restored.

@@ -62,7 +62,7 @@ describePlan("sso details: the production plan in full", "prod", ({ res, the, ur
             engineVersion: "17",
             finalSnapshotIdentifier: "acme-prod-keycloak-final-4b4c4d4e",
             identifierPrefix: "acme-prod-keycloak-",
-            instanceClass: "db.m7g.large",
+            instanceClass: "db.t4g.small",
             kmsKeyId: key,
             monitoringInterval: 60,
             monitoringRoleArn: "arn:aws:iam::222222222222:role/platform-sso-database-monitoring",

@@ -5,7 +5,7 @@ import { committedPlan } from "./plans";
 
 const expected = {
     dev: { azs: 2, nat: 1, endpoints: 0, isolated: 0, flowLogs: false, account: "111111111111", cidr: "10.20.0.0/16" },
-    prod: { azs: 3, nat: 3, endpoints: 9, isolated: 3, flowLogs: true, account: "222222222222", cidr: "10.30.0.0/16" },
+    prod: { azs: 3, nat: 3, endpoints: 0, isolated: 3, flowLogs: true, account: "222222222222", cidr: "10.30.0.0/16" },
 } as const;
 
 const CONTRACT_KEYS = [
