@@ -79,6 +79,8 @@ interface Row {
     readonly type: string;
     readonly default: string;
     readonly description: string;
+    /** The key's own doc string (its `.describe()`), without the constraints. */
+    readonly doc?: string;
 }
 
 const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
@@ -112,7 +114,7 @@ function constraints(node: Json): string[] {
 function rows(node: Json, key: string, out: Map<string, Row>) {
     if (!out.has(key)) {
         const description = [node.description as string | undefined, ...constraints(node)].filter(Boolean).join("; ");
-        out.set(key, { key, type: typeOf(node), default: code(node.default), description });
+        out.set(key, { key, type: typeOf(node), default: code(node.default), description, doc: node.description as string | undefined });
     }
     for (const [name, child] of Object.entries((node.properties ?? {}) as Record<string, Json>)) rows(child, `${key}.${name}`, out);
     if (node.type === "array" && node.items && typeof node.items === "object") for (const [name, child] of Object.entries(((node.items as Json).properties ?? {}) as Record<string, Json>)) rows(child, `${key}[].${name}`, out);
@@ -120,16 +122,29 @@ function rows(node: Json, key: string, out: Map<string, Row>) {
     for (const variant of ((node.anyOf ?? node.oneOf ?? []) as Json[])) for (const [name, child] of Object.entries((variant.properties ?? {}) as Record<string, Json>)) rows(child, `${key}.${name}`, out);
 }
 
+/** The rows of one top-level key's table, in table order. */
+function keyRows(key: string, schema: z.ZodType): Row[] {
+    const { $schema: _draft, ...json } = z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as Json;
+    const table = new Map<string, Row>();
+    rows(json, key, table);
+    return [...table.values()];
+}
+
+/** Every key the reference lists, with its own doc string (undefined where the schema has no `.describe()`). */
+export function keyDocs(): Map<string, string | undefined> {
+    const out = new Map<string, string | undefined>();
+    for (const [key, entry] of Object.entries(configKeys)) for (const r of keyRows(key, entry.schema as z.ZodType)) out.set(r.key, r.doc);
+    return out;
+}
+
 /** The generated part of docs/configuration.md: contents, then one table per top-level key. */
 export function configReference(projectDir: string): string {
     const production = productionRules(projectDir);
     const used = new Set<string>();
     const sections = Object.entries(configKeys).map(([key, entry]) => {
-        const { $schema: _draft, ...json } = z.toJSONSchema(entry.schema as z.ZodType, { io: "input", unrepresentable: "any" }) as Json;
-        const table = new Map<string, Row>();
-        rows(json, key, table);
+        const table = keyRows(key, entry.schema as z.ZodType);
         const secret = "secret" in entry && entry.secret ? " (a secret: `pulumi config set --secret`)" : "";
-        const lines = [...table.values()].map((r) => {
+        const lines = table.map((r) => {
             const rule = [...(production.get(r.key) ?? [])];
             if (rule.length > 0) used.add(r.key);
             return `| \`${r.key}\` | ${cell(r.type)} | ${cell(r.default)} | ${cell(r.description)} | ${cell(rule.join("; "))} |`;

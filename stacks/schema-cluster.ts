@@ -20,44 +20,73 @@ const GRAVITON_PATTERN = /^[a-z]+\d+g[a-z0-9-]*\./;
 
 export const nodeGroupSchema = z.strictObject({
     // <name>-<zone>-<26 generated characters> must fit EKS's 63-character node group names.
-    name: z.string().regex(/^[a-z][a-z0-9-]{0,19}$/, "expected a short lower-case name (a-z, 0-9, '-'; at most 20 characters)"),
+    name: z
+        .string()
+        .regex(/^[a-z][a-z0-9-]{0,19}$/, "expected a short lower-case name (a-z, 0-9, '-'; at most 20 characters)")
+        .describe("Group name, unique in the cluster: prefix of the per-zone EKS node groups (<name>-<zone>-) and the platform.io/node-group tag."),
     role: z
         .enum(["System", "Workload"])
         .default("Workload")
         .describe("System groups carry the CriticalAddonsOnly taint and host cluster add-ons."),
-    capacityType: z.enum(["ON_DEMAND", "SPOT"]).default("ON_DEMAND"),
+    capacityType: z.enum(["ON_DEMAND", "SPOT"]).default("ON_DEMAND").describe("EC2 purchase option of the group's nodes: SPOT is cheaper but can be reclaimed."),
     instanceTypes: z
         .array(z.string().regex(INSTANCE_TYPE_PATTERN, "expected an EC2 instance type like m7i.large or c7g.2xlarge"))
-        .min(1, "expected at least one instance type"),
-    amiType: z.enum(AMI_TYPES).default("AL2023_x86_64_STANDARD"),
+        .min(1, "expected at least one instance type")
+        .describe("EC2 instance types the group may launch; their architecture must match amiType (Graviton for ARM)."),
+    amiType: z.enum(AMI_TYPES).default("AL2023_x86_64_STANDARD").describe("Node OS image (Amazon Linux 2023 or Bottlerocket) and architecture; Karpenter's nodes follow the first group's family."),
     // Sizes are per zone: the group runs as one managed node group in each zone.
     minSize: z.number().int().min(0, "expected 0 or more nodes").describe("Nodes per zone, at least."),
     desiredSize: z.number().int().min(0, "expected 0 or more nodes").describe("Nodes per zone at creation (autoscalers own it after)."),
     maxSize: z.number().int().min(1, "expected at least 1 node").max(450, "expected at most 450 nodes per group").describe("Nodes per zone, at most."),
-    diskSizeGiB: z.number().int().min(20, "expected 20 to 1000 GiB").max(1000, "expected 20 to 1000 GiB").default(50),
-    labels: z.record(z.string(), z.string()).default({}),
+    diskSizeGiB: z
+        .number()
+        .int()
+        .min(20, "expected 20 to 1000 GiB")
+        .max(1000, "expected 20 to 1000 GiB")
+        .default(50)
+        .describe("Root volume of each node in GiB (gp3, encrypted with the platform EBS key): images and ephemeral storage."),
+    labels: z.record(z.string(), z.string()).default({}).describe("Extra Kubernetes labels on the group's nodes (the node-role label is added)."),
     taints: z
         .array(
             z.strictObject({
-                key: z.string().min(1, "expected a taint key"),
-                value: z.string().optional(),
-                effect: z.enum(["NO_SCHEDULE", "NO_EXECUTE", "PREFER_NO_SCHEDULE"]),
+                key: z.string().min(1, "expected a taint key").describe("Taint key."),
+                value: z.string().optional().describe("Taint value (optional)."),
+                effect: z.enum(["NO_SCHEDULE", "NO_EXECUTE", "PREFER_NO_SCHEDULE"]).describe("What the taint does to pods that do not tolerate it."),
             }),
         )
-        .default([]),
-    maxUnavailablePercent: z.number().int().min(1, "expected 1 to 100 percent").max(100, "expected 1 to 100 percent").default(33),
+        .default([])
+        .describe("Extra taints on the group's nodes (a System group also gets CriticalAddonsOnly)."),
+    maxUnavailablePercent: z
+        .number()
+        .int()
+        .min(1, "expected 1 to 100 percent")
+        .max(100, "expected 1 to 100 percent")
+        .default(33)
+        .describe("Share of a group's nodes EKS may replace at once during an update: higher rolls faster, lower keeps more capacity."),
 });
 export type NodeGroupConfig = z.infer<typeof nodeGroupSchema>;
 
 export const karpenterSchema = z.strictObject({
     enabled: z.boolean().default(true).describe("Install Karpenter and a default NodePool/EC2NodeClass."),
-    chartVersion: chartVersion(),
-    capacityTypes: z.array(z.enum(["spot", "on-demand"])).min(1).default(["on-demand"]),
-    architectures: z.array(z.enum(["amd64", "arm64"])).min(1).default(["amd64"]),
-    instanceCategories: z.array(z.string().regex(/^[a-z]$/, "expected an instance category letter like c, m or r")).min(1).default(["c", "m", "r"]),
+    chartVersion: chartVersion().describe("karpenter-crd and karpenter charts, pinned exactly."),
+    capacityTypes: z.array(z.enum(["spot", "on-demand"])).min(1).default(["on-demand"]).describe("Capacity types the default NodePool may launch."),
+    architectures: z.array(z.enum(["amd64", "arm64"])).min(1).default(["amd64"]).describe("CPU architectures the default NodePool may launch."),
+    instanceCategories: z
+        .array(z.string().regex(/^[a-z]$/, "expected an instance category letter like c, m or r"))
+        .min(1)
+        .default(["c", "m", "r"])
+        .describe("EC2 instance categories (family letters, e.g. c compute, m general, r memory) the default NodePool may launch."),
     cpuLimit: z.number().int().min(1, "expected a positive vCPU limit").describe("Total vCPUs the default NodePool may provision."),
-    consolidateAfter: z.string().regex(/^\d+(s|m|h)$/, "expected a duration like 30s, 5m or 1h").default("5m"),
-    expireAfter: z.string().regex(/^\d+h$/, "expected hours like 720h").default("720h"),
+    consolidateAfter: z
+        .string()
+        .regex(/^\d+(s|m|h)$/, "expected a duration like 30s, 5m or 1h")
+        .default("5m")
+        .describe("How long a node must be empty or under-used before Karpenter consolidates it: shorter saves cost, longer causes less churn."),
+    expireAfter: z
+        .string()
+        .regex(/^\d+h$/, "expected hours like 720h")
+        .default("720h")
+        .describe("Node lifetime in hours: Karpenter replaces older nodes, so nodes are renewed regularly."),
     amiVersion: z
         .string()
         .regex(/^(latest|v\d{8}|v\d+\.\d+\.\d+)$/, "expected latest or an AMI release tag like v20260714 (AL2023) or v1.50.0 (Bottlerocket)")
@@ -70,12 +99,12 @@ export const karpenterSchema = z.strictObject({
 });
 
 export const addonsSchema = z.strictObject({
-    vpcCni: addonVersion("vpc-cni"),
-    coredns: addonVersion("coredns"),
-    kubeProxy: addonVersion("kube-proxy"),
-    podIdentityAgent: addonVersion("eks-pod-identity-agent"),
-    ebsCsiDriver: addonVersion("aws-ebs-csi-driver"),
-    snapshotController: addonVersion("snapshot-controller"),
+    vpcCni: addonVersion("vpc-cni").describe("vpc-cni managed add-on build (pod networking), installed before the nodes join."),
+    coredns: addonVersion("coredns").describe("coredns managed add-on build (cluster DNS)."),
+    kubeProxy: addonVersion("kube-proxy").describe("kube-proxy managed add-on build, installed before the nodes join."),
+    podIdentityAgent: addonVersion("eks-pod-identity-agent").describe("eks-pod-identity-agent managed add-on build (AWS credentials for pods), installed before the nodes join."),
+    ebsCsiDriver: addonVersion("aws-ebs-csi-driver").describe("aws-ebs-csi-driver managed add-on build (EBS volumes)."),
+    snapshotController: addonVersion("snapshot-controller").describe("snapshot-controller managed add-on build (volume snapshots)."),
 });
 
 export const clusterSchema = z.strictObject({
@@ -89,11 +118,12 @@ export const clusterSchema = z.strictObject({
         .describe("Kubernetes version of the control plane (and the node groups)."),
     endpoint: z
         .strictObject({
-            privateAccess: z.boolean().default(true),
-            publicAccess: z.boolean().default(false),
+            privateAccess: z.boolean().default(true).describe("Reach the Kubernetes API from inside the VPC."),
+            publicAccess: z.boolean().default(false).describe("Reach the Kubernetes API from the internet (within publicAccessCidrs); needed when pulumi up runs outside the VPC."),
             publicAccessCidrs: z.array(ipv4Cidr).default([]).describe("Who may reach a public endpoint; required when publicAccess is on in production."),
         })
-        .prefault({}),
+        .prefault({})
+        .describe("Where the Kubernetes API endpoint is reachable from: at least one of private and public."),
     controlPlaneZoneCount: z
         .number()
         .int()
@@ -103,20 +133,24 @@ export const clusterSchema = z.strictObject({
         .describe("The control plane's subnets are the private subnets of the first N zones. Fixed once the cluster exists: EKS accepts new subnets only in its original zones."),
     logTypes: z
         .array(z.enum(CONTROL_PLANE_LOG_TYPES))
-        .default([...REQUIRED_LOG_TYPES]),
-    logRetentionDays: cloudwatchRetention.default(90),
+        .default([...REQUIRED_LOG_TYPES])
+        .describe("Control-plane log types sent to CloudWatch; api, audit and authenticator are always required."),
+    logRetentionDays: cloudwatchRetention.default(90).describe("Days the control-plane log group keeps its logs (a CloudWatch retention period)."),
     serviceCidr: ipv4Cidr.default("172.20.0.0/16").describe("Kubernetes service CIDR; must not overlap the VPC or reserved ranges."),
     admins: z
         .array(principalArn)
         .min(1, "expected at least one admin: the cluster never bootstraps creator rights, so list the role that runs pulumi up")
         .describe("IAM principals granted AmazonEKSClusterAdminPolicy. Include the role that runs pulumi up: nobody else gets access."),
     viewers: z.array(principalArn).default([]).describe("IAM principals granted AmazonEKSViewPolicy."),
-    deletionProtection: z.boolean().default(false),
+    deletionProtection: z.boolean().default(false).describe("EKS refuses to delete the cluster while on; turn it off before a planned destroy."),
     nodeRepair: z.boolean().default(false).describe("Let EKS replace unhealthy managed nodes."),
     ssmAccess: z.boolean().default(false).describe("Attach AmazonSSMManagedInstanceCore to nodes (shell access without SSH)."),
-    nodeGroups: z.array(nodeGroupSchema).min(1, "expected at least one node group"),
-    karpenter: karpenterSchema,
-    addons: addonsSchema,
+    nodeGroups: z
+        .array(nodeGroupSchema)
+        .min(1, "expected at least one node group")
+        .describe("Managed node groups, each run as one EKS node group per zone: exactly one System group plus workload groups."),
+    karpenter: karpenterSchema.describe("Karpenter: chart version and the default NodePool's capacity types, architectures, instance categories, CPU limit, consolidation and node expiry."),
+    addons: addonsSchema.describe("EKS managed add-on builds, pinned; check them for a new Kubernetes version with aws eks describe-addon-versions."),
 });
 export type ClusterConfig = z.infer<typeof clusterSchema>;
 

@@ -33,8 +33,8 @@ const replicas = (what: string, max = 10) => z.number().int(`expected a whole nu
 const githubId = (what: string) => z.number().int(`expected the GitHub App's ${what} (a number)`).positive(`expected the GitHub App's ${what} (a number)`);
 
 export const githubAppSchema = z.strictObject({
-    appId: githubId("app id"),
-    installationId: githubId("installation id"),
+    appId: githubId("app id").describe("The GitHub App's id."),
+    installationId: githubId("installation id").describe("Id of the App's installation on the organization or repository."),
 });
 
 const argocdSchema = z.strictObject({
@@ -49,9 +49,14 @@ const argocdSchema = z.strictObject({
     repositoryCredentials: z
         .array(
             z.strictObject({
-                name: z.string().regex(/^[a-z]([a-z0-9-]{0,40}[a-z0-9])?$/, "expected a DNS label (at most 42 characters)"),
+                name: z
+                    .string()
+                    .regex(/^[a-z]([a-z0-9-]{0,40}[a-z0-9])?$/, "expected a DNS label (at most 42 characters)")
+                    .describe("Names the credential's Vault path (platform/delivery/argocd/<name>) and its repo-creds Secret."),
                 urlPrefix: gitUrl.describe("Every repository under this URL uses these credentials."),
-                type: z.enum(REPOSITORY_CREDENTIAL_TYPES, oneOf(REPOSITORY_CREDENTIAL_TYPES)),
+                type: z
+                    .enum(REPOSITORY_CREDENTIAL_TYPES, oneOf(REPOSITORY_CREDENTIAL_TYPES))
+                    .describe("GithubApp: an https prefix, through a GitHub App (githubAppPrivateKey in Vault); SshKey: through an SSH key (sshPrivateKey in Vault), which ssh source repositories need."),
                 githubApp: githubAppSchema.optional().describe("With type GithubApp; the private key is in Vault at platform/delivery/argocd/<name> (githubAppPrivateKey)."),
             }),
         )
@@ -61,7 +66,7 @@ const argocdSchema = z.strictObject({
 
 const runnersSchema = z.strictObject({
     chartVersion: chartVersion().describe("gha-runner-scale-set-controller and gha-runner-scale-set charts (one release line), pinned."),
-    controllerReplicas: replicas("controllers", 3).default(1),
+    controllerReplicas: replicas("controllers", 3).default(1).describe("Runner controller replicas; above 1 they elect a leader, so one keeps running."),
     runnerImage: pinnedImage("ghcr.io/actions/actions-runner:2.330.0").describe("The runner image every scale set runs."),
 });
 
@@ -69,8 +74,20 @@ const builderSchema = z.strictObject({
     image: pinnedImage("moby/buildkit:v0.26.2-rootless")
         .refine((i) => /-rootless$/.test(i.split("@")[0]) || i.includes("@sha256:"), { message: "expected the rootless BuildKit image (a tag ending in -rootless)" })
         .describe("Rootless BuildKit: builds without privileged containers."),
-    requests: z.strictObject({ cpu: cpuQuantity.default("500m"), memory: memoryQuantity.default("1Gi") }).prefault({}),
-    limits: z.strictObject({ cpu: cpuQuantity.default("2"), memory: memoryQuantity.default("4Gi") }).prefault({}),
+    requests: z
+        .strictObject({
+            cpu: cpuQuantity.default("500m").describe("CPU the builder reserves."),
+            memory: memoryQuantity.default("1Gi").describe("Memory the builder reserves."),
+        })
+        .prefault({})
+        .describe("Resource requests of each tenant's builder pod."),
+    limits: z
+        .strictObject({
+            cpu: cpuQuantity.default("2").describe("Most CPU a build may use."),
+            memory: memoryQuantity.default("4Gi").describe("Most memory a build may use."),
+        })
+        .prefault({})
+        .describe("Resource limits of each tenant's builder pod."),
     cacheSize: memoryQuantity.default("20Gi").describe("Ephemeral layer cache of each tenant's builder."),
 });
 
@@ -83,15 +100,28 @@ const verifierSchema = z.discriminatedUnion(
     "type",
     [
         z.strictObject({
-            type: z.literal("KmsKey"),
+            type: z.literal("KmsKey").describe("KmsKey: signatures made with a KMS key (cosign --key awskms://); Keyless: signatures by identities of an OIDC issuer."),
             // A key ARN, not an alias: IAM grants kms:GetPublicKey on keys only.
-            keyArn: z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/, "expected a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>; IAM grants on keys, not aliases)"),
+            keyArn: z
+                .string()
+                .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/, "expected a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>; IAM grants on keys, not aliases)")
+                .describe("Type KmsKey: the signing key's ARN; Kyverno reads its public key."),
         }),
         z.strictObject({
-            type: z.literal("Keyless"),
-            issuer: z.string().regex(/^https:\/\/[a-z0-9.-]+(\/[^\s]*)?$/, "expected the OIDC issuer of the signing identities, like https://token.actions.githubusercontent.com"),
-            subjectRegExp: z.string().min(1, "expected a regular expression of the signing identities"),
-            rekorUrl: z.string().regex(/^https:\/\//, "expected an https URL").default("https://rekor.sigstore.dev"),
+            type: z.literal("Keyless").describe("KmsKey: signatures made with a KMS key (cosign --key awskms://); Keyless: signatures by identities of an OIDC issuer."),
+            issuer: z
+                .string()
+                .regex(/^https:\/\/[a-z0-9.-]+(\/[^\s]*)?$/, "expected the OIDC issuer of the signing identities, like https://token.actions.githubusercontent.com")
+                .describe("Type Keyless: the OIDC issuer of the signing identities, e.g. GitHub Actions' token issuer."),
+            subjectRegExp: z
+                .string()
+                .min(1, "expected a regular expression of the signing identities")
+                .describe("Type Keyless: a regular expression the signing identity must match, e.g. the organization's workflows."),
+            rekorUrl: z
+                .string()
+                .regex(/^https:\/\//, "expected an https URL")
+                .default("https://rekor.sigstore.dev")
+                .describe("Type Keyless: the Rekor transparency log the signatures are checked against."),
         }),
     ],
     { error: "expected a verifier with type KmsKey (keyArn) or Keyless (issuer, subjectRegExp)" },
@@ -107,31 +137,40 @@ const signaturesSchema = z.strictObject({
 });
 
 export const appDeliverySchema = z.strictObject({
-    argocd: argocdSchema,
-    runners: runnersSchema,
-    builder: builderSchema,
+    argocd: argocdSchema.describe("Argo CD: chart, replicas, Redis HA, zone spread, local admin and repository credentials."),
+    runners: runnersSchema.describe("GitHub Actions Runner Controller: charts, controller replicas and the runner image."),
+    builder: builderSchema.describe("The rootless BuildKit image builder each CI tenant gets: image, resources and cache."),
     registry: z
         .strictObject({
             pullThroughCache: z
                 .array(
                     z.strictObject({
-                        prefix: z.string().regex(/^[a-z][a-z0-9._-]{1,29}$/, "expected 2-30 lower-case letters, digits, '.', '_' or '-' (ECR's repository prefix)"),
-                        upstream: z.enum(UPSTREAMS, oneOf(UPSTREAMS)),
+                        prefix: z
+                            .string()
+                            .regex(/^[a-z][a-z0-9._-]{1,29}$/, "expected 2-30 lower-case letters, digits, '.', '_' or '-' (ECR's repository prefix)")
+                            .describe("ECR repository prefix of the cache: images are pulled as <account>.dkr.ecr.<region>.amazonaws.com/<prefix>/<path>."),
+                        upstream: z
+                            .enum(UPSTREAMS, oneOf(UPSTREAMS))
+                            .describe("The public registry cached; DockerHub and GitHubContainerRegistry need pullThroughCacheCredentials.<prefix>."),
                     }),
                 )
                 .default([])
                 .describe("ECR caches of public registries: nodes pull through the VPC, free of rate limits."),
-            lifecycle: lifecycleSchema.prefault({}),
+            lifecycle: lifecycleSchema.prefault({}).describe("Lifecycle policy of the tenant repositories."),
         })
-        .prefault({}),
-    signatures: signaturesSchema.prefault({}),
+        .prefault({})
+        .describe("ECR: pull-through caches of public registries and the tenant repositories' lifecycle."),
+    signatures: signaturesSchema.prefault({}).describe("Image signatures: a Kyverno verifyImages policy on tenant namespaces."),
 });
 export type AppDeliveryConfig = z.infer<typeof appDeliverySchema>;
 
 /** Secret: the credentials of upstreams that need them, by cache prefix. */
 export const pullThroughCacheCredentialsSchema = z.record(
     z.string(),
-    z.strictObject({ username: z.string().min(1, "expected the registry user"), accessToken: z.string().min(1, "expected an access token") }),
+    z.strictObject({
+        username: z.string().min(1, "expected the registry user").describe("User name at the upstream registry."),
+        accessToken: z.string().min(1, "expected an access token").describe("Access token of that user (stored in Secrets Manager where ECR reads it)."),
+    }),
 );
 export type PullThroughCacheCredentials = z.infer<typeof pullThroughCacheCredentialsSchema>;
 
@@ -141,9 +180,9 @@ export const tenantGitopsSchema = z.strictObject({
     destinations: z.array(z.string()).optional().describe("Namespaces its project may deploy to; default all of the tenant's (never another's)."),
     application: z
         .strictObject({
-            repoURL: gitUrl,
-            path: z.string().regex(/^[A-Za-z0-9._/-]+$/, "expected a path in the repository, like deploy/dev").default("."),
-            targetRevision: z.string().regex(/^[A-Za-z0-9._/-]+$/, "expected a branch, tag or commit").default("HEAD"),
+            repoURL: gitUrl.describe("Repository the Application syncs; one of sourceRepos."),
+            path: z.string().regex(/^[A-Za-z0-9._/-]+$/, "expected a path in the repository, like deploy/dev").default(".").describe("Folder in the repository holding the manifests."),
+            targetRevision: z.string().regex(/^[A-Za-z0-9._/-]+$/, "expected a branch, tag or commit").default("HEAD").describe("Branch, tag or commit the Application follows."),
             namespace: z.string().optional().describe("Default namespace of its resources; default the tenant's first."),
         })
         .optional()
@@ -152,18 +191,37 @@ export const tenantGitopsSchema = z.strictObject({
 
 /** The tenant's CI capacity: a runner scale set in its namespace, scaled to zero when idle. */
 export const tenantCiSchema = z.strictObject({
-    enabled: z.boolean().default(false),
+    enabled: z.boolean().default(false).describe("Give the tenant a runner scale set <tenant>-<environment> and a builder."),
     githubConfigUrl: z
         .string()
         .regex(/^https:\/\/github\.com\/[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)?$/, "expected a GitHub organization or repository URL, like https://github.com/acme or https://github.com/acme/app")
-        .optional(),
+        .optional()
+        .describe("GitHub organization or repository the runners register with."),
     githubApp: githubAppSchema.optional().describe("The tenant's GitHub App; its private key is in Vault at tenants/<name>/ci/github-app (github_app_private_key)."),
     namespace: z.string().optional().describe("Where its runners run; default the tenant's first namespace."),
-    minRunners: z.number().int().min(0, "expected 0 to 20 idle runners").max(20, "expected 0 to 20 idle runners").default(0),
-    maxRunners: z.number().int().min(1, "expected 1 to 100 runners").max(100, "expected 1 to 100 runners").default(5),
+    minRunners: z
+        .number()
+        .int()
+        .min(0, "expected 0 to 20 idle runners")
+        .max(20, "expected 0 to 20 idle runners")
+        .default(0)
+        .describe("Runners kept idle, ready for jobs; 0 costs nothing while idle."),
+    maxRunners: z
+        .number()
+        .int()
+        .min(1, "expected 1 to 100 runners")
+        .max(100, "expected 1 to 100 runners")
+        .default(5)
+        .describe("Most runners at once; maxRunners times the runner's requests and limits must fit the namespace's quota."),
     runner: z
-        .strictObject({ requestsCpu: cpuQuantity.default("500m"), requestsMemory: memoryQuantity.default("1Gi"), limitsCpu: cpuQuantity.default("2"), limitsMemory: memoryQuantity.default("4Gi") })
-        .prefault({}),
+        .strictObject({
+            requestsCpu: cpuQuantity.default("500m").describe("CPU request of each runner."),
+            requestsMemory: memoryQuantity.default("1Gi").describe("Memory request of each runner."),
+            limitsCpu: cpuQuantity.default("2").describe("CPU limit of each runner."),
+            limitsMemory: memoryQuantity.default("4Gi").describe("Memory limit of each runner."),
+        })
+        .prefault({})
+        .describe("Resources of each runner pod."),
 });
 
 type TenantDelivery = Pick<TenantConfig, "name" | "dataName" | "gitops" | "ci" | "ecrRepository" | "internetEgress" | "quota"> & { readonly namespaces: readonly string[] };

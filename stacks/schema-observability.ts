@@ -15,7 +15,14 @@ const volume = z.string().regex(/^[1-9]\d{0,4}Gi$/, "expected a volume size in G
 const replicas = (max: number) => z.number().int("expected a whole number").min(1, "expected at least 1 replica").max(max, `expected at most ${max} replicas`);
 /** Prometheus/Loki/Tempo durations: whole numbers of h or d (what every one of them parses the same way). */
 const retention = z.string().regex(/^[1-9]\d*(h|d)$/, "expected a retention like 72h or 15d (whole hours or days)");
-const requests = (c: string, m: string) => z.strictObject({ cpu: cpu.default(c), memory: memory.default(m) }).prefault({});
+const requests = (c: string, m: string) =>
+    z
+        .strictObject({
+            cpu: cpu.default(c).describe("CPU request of each pod, in cores or millicores."),
+            memory: memory.default(m).describe("Memory request of each pod, also its memory limit."),
+        })
+        .prefault({})
+        .describe("What each pod reserves on its node.");
 
 /** Hours in a retention like "15d" or "72h". */
 export function retentionHours(value: string): number {
@@ -25,60 +32,101 @@ export function retentionHours(value: string): number {
 
 const receiver = z
     .strictObject({
-        type: z.enum(ALERT_RECEIVER_TYPES, oneOf(ALERT_RECEIVER_TYPES)).default("None"),
-        slackChannel: z.string().regex(/^#[a-z0-9._-]{1,80}$/, "expected a Slack channel like #platform-alerts").optional(),
-        emailTo: z.email("expected an email address").optional(),
-        emailFrom: z.email("expected an email address").optional(),
-        smtpHost: z.string().regex(/^[a-z0-9.-]+:\d{2,5}$/, "expected host:port of the SMTP server, like email-smtp.eu-west-1.amazonaws.com:587").optional(),
-        smtpUsername: z.string().min(1, "expected the SMTP username").optional(),
+        type: z
+            .enum(ALERT_RECEIVER_TYPES, oneOf(ALERT_RECEIVER_TYPES))
+            .default("None")
+            .describe("Kind of receiver: None sends alerts nowhere; Webhook and Slack post to the URL in alertReceiverSecret; Email mails through smtpHost."),
+        slackChannel: z.string().regex(/^#[a-z0-9._-]{1,80}$/, "expected a Slack channel like #platform-alerts").optional().describe("Type Slack: the channel alerts are posted to."),
+        emailTo: z.email("expected an email address").optional().describe("Type Email: the address alerts are sent to."),
+        emailFrom: z.email("expected an email address").optional().describe("Type Email: the sender address of alert mails."),
+        smtpHost: z
+            .string()
+            .regex(/^[a-z0-9.-]+:\d{2,5}$/, "expected host:port of the SMTP server, like email-smtp.eu-west-1.amazonaws.com:587")
+            .optional()
+            .describe("Type Email: the SMTP server, host:port."),
+        smtpUsername: z.string().min(1, "expected the SMTP username").optional().describe("Type Email: the SMTP login; its password is the secret key alertReceiverSecret."),
     })
     .prefault({})
     .describe("Where alerts go. The secret part (webhook or Slack URL, SMTP password) is the secret key alertReceiverSecret.");
 
 export const observabilitySchema = z.strictObject({
     zoneSpread: z.enum(ZONE_SPREADS, oneOf(ZONE_SPREADS)).default("ScheduleAnyway").describe("How replicated components spread over zones (production: DoNotSchedule)."),
-    charts: z.strictObject({
+    charts: z
+        .strictObject({
         kubePrometheusStack: chartVersion().describe("prometheus-community/kube-prometheus-stack (Prometheus Operator, Prometheus, Alertmanager, node-exporter, kube-state-metrics)."),
         loki: chartVersion().describe("grafana-community/loki."),
         tempo: chartVersion().describe("grafana-community/tempo (single binary on S3)."),
         grafana: chartVersion().describe("grafana-community/grafana."),
         alloy: chartVersion().describe("grafana/alloy."),
         otelCollector: chartVersion().describe("open-telemetry/opentelemetry-collector."),
-    }),
+    })
+        .describe("Chart versions of the observability layer, pinned exactly."),
     otelCollectorImage: z
         .string()
         .regex(/^[a-z0-9.-]+(\/[a-z0-9._-]+)+:\d+\.\d+\.\d+$/, "expected an image pinned to a release, like otel/opentelemetry-collector-k8s:0.158.0")
         .describe("The collector distribution the gateway runs (the chart names none)."),
     prometheus: z
         .strictObject({
-            replicas: replicas(3).default(1),
-            retention: retention.default("7d"),
-            storageSize: volume.default("20Gi"),
+            replicas: replicas(3).default(1).describe("Prometheus servers, each a full copy (every target scraped, every remote write received): more than one survives a node loss."),
+            retention: retention.default("7d").describe("How long Prometheus keeps its samples."),
+            storageSize: volume.default("20Gi").describe("Volume per Prometheus server (on the stateful class) holding its samples for the retention."),
             requests: requests("250m", "1Gi"),
             operatorRequests: requests("50m", "128Mi").describe("The Prometheus Operator's."),
         })
-        .prefault({}),
-    alertmanager: z.strictObject({ replicas: replicas(3).default(1), storageSize: volume.default("1Gi"), requests: requests("10m", "64Mi"), receiver }).prefault({}),
+        .prefault({})
+        .describe("Prometheus (from kube-prometheus-stack): servers, retention, volume and requests."),
+    alertmanager: z
+        .strictObject({
+            replicas: replicas(3).default(1).describe("Alertmanager replicas: more than one keeps alerts flowing through a node loss."),
+            storageSize: volume.default("1Gi").describe("Alertmanager's volume per replica (its silences and notification state)."),
+            requests: requests("10m", "64Mi"),
+            receiver,
+        })
+        .prefault({})
+        .describe("Alertmanager: replicas, volume, requests and the one receiver alerts go to."),
     loki: z
         .strictObject({
-            mode: z.enum(LOKI_MODES, oneOf(LOKI_MODES)).default("Monolithic"),
+            mode: z
+                .enum(LOKI_MODES, oneOf(LOKI_MODES))
+                .default("Monolithic")
+                .describe("Monolithic: Loki's single binary; Distributed: each component scaled on its own, ingesters zone-aware with three copies of each stream."),
             replicas: replicas(5).default(1).describe("Monolithic: the single binary; Distributed: each of ingester, distributor, querier, query frontend, index gateway."),
-            retention: retention.default("168h"),
+            retention: retention.default("168h").describe("How long logs are kept: Loki's compactor deletes older ones (the bucket expires objects a week later as a backstop)."),
             storageSize: volume.default("10Gi").describe("Write-ahead log volume per ingesting pod (chunks and index live in S3)."),
             requests: requests("100m", "256Mi"),
         })
-        .prefault({}),
-    tempo: z.strictObject({ retention: retention.default("72h"), storageSize: volume.default("10Gi"), requests: requests("100m", "256Mi") }).prefault({}),
+        .prefault({})
+        .describe("Loki (logs, in an S3 bucket): mode, replicas, retention, volume and requests."),
+    tempo: z
+        .strictObject({
+            retention: retention.default("72h").describe("How long traces are kept (the bucket expires objects a week later as a backstop)."),
+            storageSize: volume.default("10Gi").describe("Write-ahead log volume of the single Tempo pod (flushed traces live in S3)."),
+            requests: requests("100m", "256Mi"),
+        })
+        .prefault({})
+        .describe("Tempo (traces, single binary on S3): retention, volume and requests."),
     grafana: z
-        .strictObject({ storageSize: volume.default("5Gi"), requests: requests("50m", "128Mi") })
+        .strictObject({
+            storageSize: volume.default("5Gi").describe("Grafana's volume: its database of users, preferences and UI-made dashboards."),
+            requests: requests("50m", "128Mi"),
+        })
         .prefault({})
         .describe("One replica on a volume (its database: users, preferences, UI-made dashboards); several would need a shared database."),
     alloy: z.strictObject({ requests: requests("50m", "128Mi") }).prefault({}).describe("Per node (DaemonSet)."),
     exporters: z
-        .strictObject({ kubeStateMetrics: requests("10m", "64Mi"), nodeExporter: requests("10m", "32Mi") })
+        .strictObject({
+            kubeStateMetrics: requests("10m", "64Mi").describe("kube-state-metrics' requests (one pod)."),
+            nodeExporter: requests("10m", "32Mi").describe("node-exporter's requests (one pod per node)."),
+        })
         .prefault({})
         .describe("kube-state-metrics (once) and node-exporter (per node)."),
-    otelCollector: z.strictObject({ replicas: replicas(5).default(1), requests: requests("50m", "128Mi") }).prefault({}),
+    otelCollector: z
+        .strictObject({
+            replicas: replicas(5).default(1).describe("Replicas of the OTLP gateway; from 2 on, a PodDisruptionBudget keeps one up."),
+            requests: requests("50m", "128Mi"),
+        })
+        .prefault({})
+        .describe("The OTLP gateway (OpenTelemetry Collector Deployment) applications send telemetry to."),
 });
 export type ObservabilityConfig = z.infer<typeof observabilitySchema>;
 

@@ -19,7 +19,8 @@ export const secretsSchema = z.strictObject({
         .enum(["DoNotSchedule", "ScheduleAnyway"], { error: "expected DoNotSchedule | ScheduleAnyway" })
         .default("ScheduleAnyway")
         .describe("How Vault servers and External Secrets replicas spread over zones (production: DoNotSchedule)."),
-    vault: z.strictObject({
+    vault: z
+        .strictObject({
         chartVersion: chartVersion().describe("hashicorp/vault chart, pinned exactly."),
         version: z
             .string()
@@ -38,7 +39,10 @@ export const secretsSchema = z.strictObject({
             .describe("Vault servers: 1, or an odd number >= 3 for HA raft (production)."),
         storageSize: volumeSize.default("10Gi").describe("Raft data volume per server."),
         auditStorageSize: volumeSize.default("10Gi").describe("File audit device volume per server."),
-        seal: z.enum(VAULT_SEALS, { error: `expected a seal type: ${VAULT_SEALS.join(" | ")}` }).default("awskms"),
+        seal: z
+            .enum(VAULT_SEALS, { error: `expected a seal type: ${VAULT_SEALS.join(" | ")}` })
+            .default("awskms")
+            .describe("Auto-unseal: awskms uses a dedicated KMS key, so no human holds unseal keys."),
         address: z
             .url({ protocol: /^https$/, error: "expected an https:// URL" })
             .optional()
@@ -49,18 +53,28 @@ export const secretsSchema = z.strictObject({
                 default: goDuration.default("1h").describe("TTL of tokens Vault issues."),
                 max: goDuration.default("24h").describe("Longest a token may be renewed to."),
             })
-            .prefault({}),
+            .prefault({})
+            .describe("Lifetimes of the tokens Vault issues (Go durations)."),
         kvMount: z
             .string()
             .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, "expected a mount path of lower-case letters, digits, '_' or '-' (no slashes or spaces)")
             .refine((m) => !["sys", "auth", "identity", "cubbyhole", "secret"].includes(m), { message: "expected a path Vault does not reserve (not sys, auth, identity, cubbyhole or secret)" })
             .default("platform")
             .describe("KV v2 mount of the platform's secrets (tenants get one prefix each below it)."),
-    }),
-    externalSecrets: z.strictObject({
-        chartVersion: chartVersion().describe("external-secrets chart, pinned exactly."),
-        replicas: z.number().int("expected a whole number").min(1, "expected at least 1 replica").max(5, "expected at most 5 replicas").default(1),
-    }),
+    })
+        .describe("The Vault server: chart and release, HA raft replicas, volumes, KMS auto-unseal, token lifetimes, KV mount."),
+    externalSecrets: z
+        .strictObject({
+            chartVersion: chartVersion().describe("external-secrets chart, pinned exactly."),
+            replicas: z
+                .number()
+                .int("expected a whole number")
+                .min(1, "expected at least 1 replica")
+                .max(5, "expected at most 5 replicas")
+                .default(1)
+                .describe("Replicas of the operator, its webhook and cert controller; above 1 they elect a leader and get a PodDisruptionBudget."),
+        })
+        .describe("External Secrets Operator, which syncs Vault secrets into Kubernetes Secrets."),
 });
 export type SecretsConfig = z.infer<typeof secretsSchema>;
 

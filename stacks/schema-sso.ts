@@ -33,68 +33,103 @@ const lifetime = (min: string, max: string) =>
 const httpsUrl = z.url({ protocol: /^https$/, error: "expected an https:// URL" });
 
 const identityProvider = z.strictObject({
-    alias: z.string().regex(DNS_LABEL, "expected a DNS label (lower-case letters, digits, '-'): it is part of the broker's redirect URI"),
-    displayName: z.string().min(1, "expected the name shown on the login page"),
-    type: z.enum(IDENTITY_PROVIDER_TYPES, oneOf(IDENTITY_PROVIDER_TYPES)),
+    alias: z
+        .string()
+        .regex(DNS_LABEL, "expected a DNS label (lower-case letters, digits, '-'): it is part of the broker's redirect URI")
+        .describe("Keycloak's name of the provider: part of the broker's redirect URI, and the key of its secret in ssoBrokerSecrets."),
+    displayName: z.string().min(1, "expected the name shown on the login page").describe("Name of the provider shown on the login page."),
+    type: z.enum(IDENTITY_PROVIDER_TYPES, oneOf(IDENTITY_PROVIDER_TYPES)).describe("Protocol of the corporate IdP; the block of the same name (oidc or saml) holds its settings."),
     oidc: z
         .strictObject({
-            issuer: httpsUrl,
-            authorizationUrl: httpsUrl,
-            tokenUrl: httpsUrl,
-            jwksUrl: httpsUrl,
-            clientId: z.string().min(1, "expected the client id registered at the corporate IdP"),
+            issuer: httpsUrl.describe("The IdP's issuer URL."),
+            authorizationUrl: httpsUrl.describe("The IdP's authorization endpoint."),
+            tokenUrl: httpsUrl.describe("The IdP's token endpoint."),
+            jwksUrl: httpsUrl.describe("The IdP's signing keys (JWKS): its tokens' signatures are checked against them."),
+            clientId: z.string().min(1, "expected the client id registered at the corporate IdP").describe("Client id of Keycloak, registered at the corporate IdP."),
         })
         .optional()
         .describe("Type Oidc: the corporate IdP's endpoints; the client secret is the secret key ssoBrokerSecrets.<alias>."),
     saml: z
         .strictObject({
-            singleSignOnServiceUrl: httpsUrl,
+            singleSignOnServiceUrl: httpsUrl.describe("The IdP's single sign-on endpoint, where Keycloak posts its authentication requests."),
             signingCertificate: z
                 .string()
                 .regex(/^[A-Za-z0-9+/=\s]{100,}$/, "expected the IdP's signing certificate, base64 DER without PEM headers")
                 .describe("Assertions are accepted only when signed with it."),
         })
-        .optional(),
+        .optional()
+        .describe("Type Saml: the corporate IdP's endpoint and signing certificate (Keycloak is the service provider)."),
     /** Corporate group (claim or attribute value) → platform group. */
     groupsClaim: z.string().min(1).default("groups").describe("Claim (OIDC) or attribute (SAML) carrying the user's corporate groups."),
     groupMappings: z
-        .array(z.strictObject({ from: z.string().min(1, "expected the corporate group's name"), to: z.enum(PLATFORM_GROUPS, oneOf(PLATFORM_GROUPS)) }))
+        .array(
+            z.strictObject({
+                from: z.string().min(1, "expected the corporate group's name").describe("The corporate group's name, as the groups claim or attribute carries it."),
+                to: z.enum(PLATFORM_GROUPS, oneOf(PLATFORM_GROUPS)).describe("The platform group its members join."),
+            }),
+        )
         .default([])
         .describe("Members of a corporate group join a platform group at each login."),
 });
 export type IdentityProviderConfig = z.infer<typeof identityProvider>;
 
 export const ssoSchema = z.strictObject({
-    keycloak: z.strictObject({
+    keycloak: z
+        .strictObject({
         version: z
             .string()
             .regex(/^2[6-9]\.\d+\.\d+$/, "expected a Keycloak release like 26.6.3 (operator and server, one release)")
             .describe("Keycloak release: the operator (keycloak-k8s-resources) and the server image."),
-        instances: z.number().int("expected a whole number").min(1, "expected 1 to 5 instances").max(5, "expected 1 to 5 instances").default(1),
-        zoneSpread: z.enum(["DoNotSchedule", "ScheduleAnyway"], oneOf(["DoNotSchedule", "ScheduleAnyway"])).default("ScheduleAnyway"),
-    }),
+        instances: z
+            .number()
+            .int("expected a whole number")
+            .min(1, "expected 1 to 5 instances")
+            .max(5, "expected 1 to 5 instances")
+            .default(1)
+            .describe("Keycloak server instances (sharing a distributed cache); from 2 on, a PodDisruptionBudget keeps one up."),
+        zoneSpread: z
+            .enum(["DoNotSchedule", "ScheduleAnyway"], oneOf(["DoNotSchedule", "ScheduleAnyway"]))
+            .default("ScheduleAnyway")
+            .describe("Zone topology spread of the instances: DoNotSchedule keeps them in different zones even if a pod must wait."),
+    })
+        .describe("The Keycloak server, run by its operator."),
     realm: z
         .strictObject({
-            name: z.string().regex(DNS_LABEL, "expected a DNS label (lower-case letters, digits, '-'): it is part of the issuer URL").default("platform"),
+            name: z
+                .string()
+                .regex(DNS_LABEL, "expected a DNS label (lower-case letters, digits, '-'): it is part of the issuer URL")
+                .default("platform")
+                .describe("Name of the platform realm: part of the issuer URL https://sso.<domain>/realms/<name>."),
             accessTokenLifespan: lifetime("1m", "1h").default("5m").describe("Lifetime of access and ID tokens (kubectl re-reads after it)."),
-            ssoSessionIdleTimeout: lifetime("5m", "24h").default("30m"),
+            ssoSessionIdleTimeout: lifetime("5m", "24h").default("30m").describe("A login ends after this long without activity."),
             ssoSessionMaxLifespan: lifetime("1h", "720h").default("10h").describe("Longest a login lasts, idle or not."),
-            passwordMinLength: z.number().int().min(12, "expected at least 12 characters").max(128).default(14),
+            passwordMinLength: z.number().int().min(12, "expected at least 12 characters").max(128).default(14).describe("Minimum length of the realm's password policy (which also requires every character class)."),
             eventsRetention: lifetime("1h", "2160h").default("168h").describe("How long login and admin events are kept in the database."),
         })
-        .prefault({}),
+        .prefault({})
+        .describe("The platform realm's token and session lifetimes, password policy and event retention."),
     clusterLogin: z
         .enum(CLUSTER_LOGINS, oneOf(CLUSTER_LOGINS))
         .default("Oidc")
         .describe("Oidc: kubectl logs in through Keycloak (EKS identity provider); AccessEntriesOnly: IAM access entries only."),
     identityProviders: z.array(identityProvider).default([]).describe("Corporate identity providers Keycloak brokers (OIDC or SAML)."),
-    database: z.strictObject({
+    database: z
+        .strictObject({
         engineVersion: z
             .string()
             .regex(/^1[5-9]$/, 'expected the PostgreSQL major version, quoted, from "15" to "19" (RDS applies minor versions itself)')
             .describe("PostgreSQL major version of the RDS instance; minor versions follow RDS's automatic upgrades."),
-        instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, "expected a DB instance class like db.t4g.small (db.<family>.<size>)"),
-        allocatedStorageGiB: z.number().int("expected whole GiB").min(20, "expected at least 20 GiB (gp3)").max(65536, "expected at most 65536 GiB").default(20),
+        instanceClass: z
+            .string()
+            .regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, "expected a DB instance class like db.t4g.small (db.<family>.<size>)")
+            .describe("RDS instance class (db.<family>.<size>): the database's CPU and memory."),
+        allocatedStorageGiB: z
+            .number()
+            .int("expected whole GiB")
+            .min(20, "expected at least 20 GiB (gp3)")
+            .max(65536, "expected at most 65536 GiB")
+            .default(20)
+            .describe("gp3 storage of the instance in GiB."),
         multiAz: z.boolean().default(false).describe("A standby in another zone (required in production)."),
         backupRetentionDays: z
             .number()
@@ -103,11 +138,12 @@ export const ssoSchema = z.strictObject({
             .max(35, "expected 0-35 days")
             .default(7)
             .describe("Automated backups kept (production: at least 7)."),
-        performanceInsights: z.boolean().default(false),
+        performanceInsights: z.boolean().default(false).describe("RDS Performance Insights (query-level load), encrypted with the database's key."),
         monitoringIntervalSeconds: z
             .number()
             .refine((n) => (RDS_MONITORING_INTERVALS as readonly number[]).includes(n), { message: `expected one of ${RDS_MONITORING_INTERVALS.join(", ")} (0: no enhanced monitoring)` })
-            .default(0),
+            .default(0)
+            .describe("Seconds between RDS enhanced-monitoring samples (OS metrics, through a monitoring role); 0 turns it off."),
         restoreSnapshot: z
             .string()
             .refine(isRestoreSnapshot, {
@@ -117,7 +153,8 @@ export const ssoSchema = z.strictObject({
             .describe(
                 "Rebuild after a teardown: the DB snapshot (identifier or ARN) a new instance starts from, e.g. the last generation's final snapshot <name>-keycloak-final-<hex>. Read when the instance is created only; engineVersion must be the snapshot's major.",
             ),
-    }),
+    })
+        .describe("Keycloak's RDS PostgreSQL database."),
 });
 export type SsoConfig = z.infer<typeof ssoSchema>;
 

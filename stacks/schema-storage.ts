@@ -13,16 +13,27 @@ export const storageSchema = z.strictObject({
     accessLogs: z
         .strictObject({
             enabled: z.boolean().default(false).describe("Collect S3 server access logs of every platform bucket in one log bucket."),
-            retentionDays: z.number().int("expected whole days").min(1, "expected at least 1 day").max(3650, "expected at most 3650 days").default(365),
+            retentionDays: z
+                .number()
+                .int("expected whole days")
+                .min(1, "expected at least 1 day")
+                .max(3650, "expected at most 3650 days")
+                .default(365)
+                .describe("Days the log bucket keeps access-log objects before they expire."),
         })
-        .prefault({}),
+        .prefault({})
+        .describe("S3 server access logs of the platform buckets."),
     efs: z
         .strictObject({
             enabled: z.boolean().default(false).describe("An encrypted EFS file system and `efs` StorageClass for ReadWriteMany claims."),
-            addonVersion: addonVersion("aws-efs-csi-driver").optional(),
-            throughputMode: z.enum(["elastic", "bursting"], { error: "expected elastic | bursting" }).default("elastic"),
+            addonVersion: addonVersion("aws-efs-csi-driver").optional().describe("aws-efs-csi-driver managed add-on build; required when enabled."),
+            throughputMode: z
+                .enum(["elastic", "bursting"], { error: "expected elastic | bursting" })
+                .default("elastic")
+                .describe("EFS throughput mode: elastic scales with the load and bills per use, bursting follows the stored size."),
         })
-        .prefault({}),
+        .prefault({})
+        .describe("Shared file system (EFS) for ReadWriteMany volumes."),
 });
 export type StorageConfig = z.infer<typeof storageSchema>;
 
@@ -44,21 +55,23 @@ const cron = z.string().superRefine((value, ctx) => {
 const k8sName = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, "expected a Kubernetes name (lower-case, digits, '-', at most 63)");
 
 export const scheduleSchema = z.strictObject({
-    name: k8sName,
+    name: k8sName.describe("Schedule name (Velero names it velero-<name>)."),
     cron: cron.describe("Five-field cron in UTC as Velero parses it (robfig/cron), @daily/@hourly..., or @every <duration>."),
     ttl: ttl.describe("How long each backup is kept (Go duration)."),
     scope: z
         .enum(["AllNamespaces", "PlatformNamespaces"], { error: "expected AllNamespaces | PlatformNamespaces" })
         .describe("Everything, or the platform's namespaces (always included) plus extraNamespaces."),
-    extraNamespaces: z.array(k8sName).default([]),
+    extraNamespaces: z.array(k8sName).default([]).describe("Namespaces a PlatformNamespaces schedule backs up besides the platform's."),
     snapshotVolumes: z.boolean().default(true).describe("Snapshot persistent volumes (CSI) with the backup."),
 });
 
 const transitionSchema = z.strictObject({
-    days: z.number().int("expected whole days").min(0, "expected 0 or more days"),
-    storageClass: z.enum(BACKUP_STORAGE_CLASSES, {
-        error: `expected ${BACKUP_STORAGE_CLASSES.join(" | ")} (backups are read in place: no archive tiers)`,
-    }),
+    days: z.number().int("expected whole days").min(0, "expected 0 or more days").describe("Age in days at which backup objects move to storageClass."),
+    storageClass: z
+        .enum(BACKUP_STORAGE_CLASSES, {
+            error: `expected ${BACKUP_STORAGE_CLASSES.join(" | ")} (backups are read in place: no archive tiers)`,
+        })
+        .describe("S3 storage class the objects move to (no archive tiers: Velero reads backups in place)."),
 });
 
 export const backupSchema = z.strictObject({
@@ -67,13 +80,19 @@ export const backupSchema = z.strictObject({
     awsPluginVersion: z.string().regex(/^v\d+\.\d+\.\d+$/, "expected a plugin image tag like v1.13.0").describe("velero/velero-plugin-for-aws image tag."),
     fileSystemBackup: z.boolean().default(true).describe("Run the node agent: file-system (Kopia) backups of volumes without snapshots, and the data mover."),
     snapshotMoveData: z.boolean().default(false).describe("Copy CSI snapshot data into the bucket (survives loss of the region's snapshots); needs fileSystemBackup."),
-    schedules: z.array(scheduleSchema).default([]),
+    schedules: z.array(scheduleSchema).default([]).describe("Velero backup schedules: when, what and how long each backup is kept."),
     lifecycle: z
         .strictObject({
-            transitions: z.array(transitionSchema).default([]),
-            noncurrentVersionExpirationDays: z.number().int("expected whole days").min(1, "expected at least 1 day").default(30),
+            transitions: z.array(transitionSchema).default([]).describe("Storage-class steps of the backup bucket's objects as they age, to cut storage cost."),
+            noncurrentVersionExpirationDays: z
+                .number()
+                .int("expected whole days")
+                .min(1, "expected at least 1 day")
+                .default(30)
+                .describe("Days S3 keeps the old versions of objects Velero deleted or overwrote: an undo window."),
         })
-        .prefault({}),
+        .prefault({})
+        .describe("S3 lifecycle of the backup bucket."),
     replicaRegion: z.string().regex(AWS_REGION_PATTERN, "expected an AWS region like eu-central-1").optional().describe("Copy the backup bucket to this region."),
 });
 export type BackupConfig = z.infer<typeof backupSchema>;

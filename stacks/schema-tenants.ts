@@ -16,7 +16,9 @@ const cpu = cpuQuantity;
 const memory = memoryQuantity;
 
 export const tenantSchema = z.strictObject({
-    name: label("the tenant's name").max(40, "expected at most 40 characters (it prefixes namespaces, roles and buckets)"),
+    name: label("the tenant's name")
+        .max(40, "expected at most 40 characters (it prefixes namespaces, roles and buckets)")
+        .describe("Unique name of the tenant: its default namespace and SSO group (tenant-<name>), and the prefix of its resources' names."),
     previousName: label("the tenant's former name").optional().describe("Set when renaming: the tenant's resources keep their identity (aliases)."),
     dataName: label("the name the tenant's data was created under")
         .optional()
@@ -24,21 +26,29 @@ export const tenantSchema = z.strictObject({
     owners: z.array(z.string().regex(/^[a-z0-9._@-]{1,64}$/, "expected an SSO username")).min(1, "expected at least one owner").describe("SSO usernames with the owner role in the tenant's namespaces (a member's rights, plus Roles and RoleBindings)."),
     ssoGroup: label("the SSO group").optional().describe("Keycloak group of the team (default tenant-<name>): the member role in its namespaces."),
     // Also a namespace label value: Kubernetes allows letters, digits, '-', '_', '.' (alphanumeric at both ends, <= 63).
-    costCentre: z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$/, "expected a cost centre usable as a label value (letters, digits, '-', '_', '.'; at most 63)"),
+    costCentre: z
+        .string()
+        .regex(/^[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$/, "expected a cost centre usable as a label value (letters, digits, '-', '_', '.'; at most 63)")
+        .describe("The team's cost centre, for chargeback: the platform.io/cost-centre label of its namespaces and the cost-centre tag of its ECR repository."),
     namespaces: z.array(label("a namespace")).min(1, "expected at least one namespace").optional().describe("Default: [<name>]."),
     quota: z
         .strictObject({
-            requestsCpu: cpu.default("4"),
-            requestsMemory: memory.default("8Gi"),
-            limitsCpu: cpu.default("8"),
-            limitsMemory: memory.default("16Gi"),
-            pods: z.number().int().min(1, "expected at least 1 pod").max(5000).default(100),
-            storage: memory.default("100Gi"),
+            requestsCpu: cpu.default("4").describe("Sum of the CPU requests of the namespace's pods."),
+            requestsMemory: memory.default("8Gi").describe("Sum of the memory requests of the namespace's pods."),
+            limitsCpu: cpu.default("8").describe("Sum of the CPU limits of the namespace's pods."),
+            limitsMemory: memory.default("16Gi").describe("Sum of the memory limits of the namespace's pods."),
+            pods: z.number().int().min(1, "expected at least 1 pod").max(5000).default(100).describe("Number of pods the namespace may hold."),
+            storage: memory.default("100Gi").describe("Sum of the storage its persistent volume claims request."),
         })
         .prefault({})
         .describe("Per namespace: ResourceQuota."),
     containerDefaults: z
-        .strictObject({ requestsCpu: cpu.default("100m"), requestsMemory: memory.default("128Mi"), limitsCpu: cpu.default("500m"), limitsMemory: memory.default("512Mi") })
+        .strictObject({
+            requestsCpu: cpu.default("100m").describe("CPU request of a container that sets none."),
+            requestsMemory: memory.default("128Mi").describe("Memory request of a container that sets none."),
+            limitsCpu: cpu.default("500m").describe("CPU limit of a container that sets none."),
+            limitsMemory: memory.default("512Mi").describe("Memory limit of a container that sets none."),
+        })
         .prefault({})
         .describe("Per namespace: LimitRange defaults for containers that set none."),
     hostnames: z.array(z.string()).default([]).describe("Hostnames its HTTPRoutes may use: <label>.<ingress.domain> (the gateway's wildcard certificate)."),
@@ -61,7 +71,7 @@ export const tenantsSchema = z
             .regex(/^[A-Za-z0-9._/-]+$/, "expected a path relative to the project, like tenants")
             .optional()
             .describe("A folder of <tenant>.yaml files, each one tenant (relative to the project directory)."),
-        list: z.array(tenantSchema).default([]),
+        list: z.array(tenantSchema).default([]).describe("The tenants, in the stack file (the directory's are added to them)."),
     })
     // `all`: the list here; the loader appends the directory's tenants (it knows the project directory).
     .transform((t) => ({ ...t, all: [...t.list] as TenantConfig[] }));
@@ -75,7 +85,10 @@ export const policySchema = z.strictObject({
         .array(z.string().regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/, "expected a registry host with an optional path, like 123456789012.dkr.ecr.eu-west-1.amazonaws.com or ghcr.io/acme"))
         .min(1, "expected at least one registry")
         .describe("Registries tenant images may come from (prefixes)."),
-    requiredLabels: z.array(z.string().regex(/^([a-z0-9.-]+\/)?[A-Za-z0-9_.-]{1,63}$/, "expected a label key")).default(["app.kubernetes.io/name"]),
+    requiredLabels: z
+        .array(z.string().regex(/^([a-z0-9.-]+\/)?[A-Za-z0-9_.-]{1,63}$/, "expected a label key"))
+        .default(["app.kubernetes.io/name"])
+        .describe("Label keys every tenant pod must carry (the tenant-required-labels policy); the CI runners get them too."),
 });
 export type PolicyConfig = z.infer<typeof policySchema>;
 

@@ -117,7 +117,7 @@ export const networkSchema = z.strictObject({
         .array(ipv4Cidr)
         .default([])
         .describe("CIDRs used elsewhere (peered VPCs, on-premises, other environments) that the VPC must not overlap."),
-    flowLogs: flowLogsSchema.prefault({}),
+    flowLogs: flowLogsSchema.prefault({}).describe("VPC flow logs to a KMS-encrypted CloudWatch log group."),
 });
 
 /** One entry per top-level `platform:<key>`; the Pulumi.yaml declarations are tested against this table. */

@@ -4,7 +4,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { PROJECT_DIR } from "../plan/engine";
-import { CONFIG_DOC, configReference, productionRules, renderConfigDoc } from "../plan/config-reference";
+import { CONFIG_DOC, configReference, keyDocs, productionRules, renderConfigDoc } from "../plan/config-reference";
 
 const DOCS = ["README.md", ...fs.readdirSync(path.join(PROJECT_DIR, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
 const read = (file: string) => fs.readFileSync(path.join(PROJECT_DIR, file), "utf8");
@@ -97,5 +97,12 @@ describe("docs: the configuration reference is generated from the schema", () =>
         assert.ok(rules.size >= 30, `${rules.size} keys with a production rule`);
         assert.deepStrictEqual([...(rules.get("secrets.vault.replicas") ?? [])], ["expected at least 3 replicas (HA raft)"]);
         assert.deepStrictEqual([...(rules.get("appDelivery.signatures.action") ?? [])], ["expected Enforce"]);
+    });
+
+    it("describes every key: each has its own doc string (a .describe() in stacks/schema*.ts), not only a type and range", () => {
+        const docs = keyDocs();
+        assert.ok(docs.size >= 300, `${docs.size} keys`);
+        const undescribed = [...docs].filter(([, doc]) => !doc?.trim()).map(([key]) => key);
+        assert.deepStrictEqual(undescribed, [], `keys without a .describe(): ${undescribed.join(", ")}`);
     });
 });

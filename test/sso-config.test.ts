@@ -219,7 +219,7 @@ const exactProblems: ExactBadInput[] = [
         database(dev, { engineVersion: undefined, instanceClass: undefined }),
         [
             `${S}.database.engineVersion: required key is missing; expected a string (PostgreSQL major version of the RDS instance; minor versions follow RDS's automatic upgrades.)`,
-            `${S}.database.instanceClass: required key is missing; expected a string`,
+            `${S}.database.instanceClass: required key is missing; expected a string (RDS instance class (db.<family>.<size>): the database's CPU and memory.)`,
         ],
     ],
     ["an instance class without db.", database(dev, { instanceClass: "t4g.small" }), [`${S}.database.instanceClass: expected a DB instance class like db.t4g.small (db.<family>.<size>); got "t4g.small"`]],

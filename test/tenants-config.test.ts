@@ -380,7 +380,7 @@ describe("config: bad tenant and policy input is rejected with key, value and ex
                     assert.deepStrictEqual(e.problems, [
                         'platform:tenants.directory.team-d.yaml.owners[0]: expected an SSO username; got "Erin"',
                         `platform:tenants.directory.team-d.yaml.namespace: unknown key; expected one of: ${keys}`,
-                        "platform:tenants.directory.team-e.yaml.costCentre: required key is missing; expected a string",
+                        "platform:tenants.directory.team-e.yaml.costCentre: required key is missing; expected a string (The team's cost centre, for chargeback: the platform.io/cost-centre label of its namespaces and the cost-centre tag of its ECR repository.)",
                         'platform:tenants.directory.team-f.yaml: expected YAML (Flow sequence in block collection must be sufficiently indented and end with a ] at line 2, column 1); got "team-f.yaml"',
                         "platform:tenants.directory.team-g.yaml: expected a mapping; got null",
                     ]);
