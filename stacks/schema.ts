@@ -112,7 +112,7 @@ export const networkSchema = z.strictObject({
             }),
         )
         .default([])
-        .describe("AWS services reached through interface VPC endpoints (the S3 gateway endpoint is always created)."),
+        .describe("AWS services reached through interface VPC endpoints (the S3 gateway endpoint is always created); each costs about $8 a month per zone, so list one only where its traffic pays for it (docs/operations.md, What the platform costs at rest)."),
     reservedCidrs: z
         .array(ipv4Cidr)
         .default([])
