@@ -1,7 +1,9 @@
 import * as assert from "assert";
 import { planStack, PROJECT_DIR } from "../plan/engine";
 import { checkPolicies } from "../plan/policy-runner";
-import { listStacks, readStackConfig } from "../plan/stack-files";
+import { readStackConfig } from "../plan/stack-files";
+import { EXAMPLE_STACKS } from "../plan/new-stack";
+import { stacksWithTenants } from "./plans";
 import { configKeys } from "../stacks/schema";
 
 const parseEnvironment = (v: string) => configKeys.environment.schema.parse(v);
@@ -20,7 +22,11 @@ describe("names at the schema's limits fit AWS's and Helm's @stack", () => {
         assert.strictEqual(parseEnvironment(LONGEST_ENVIRONMENT), LONGEST_ENVIRONMENT);
     });
 
-    for (const stack of listStacks(PROJECT_DIR)) {
+    it("runs on every stack file that lists tenants, the examples among them", () => {
+        assert.deepStrictEqual(EXAMPLE_STACKS.filter((s) => !stacksWithTenants().includes(s)), []);
+    });
+
+    for (const stack of stacksWithTenants()) {
         it(`Pulumi.${stack}.yaml with a 40-character tenant and a 16-character environment: no name over its limit`, async () => {
             const tenants = JSON.parse(readStackConfig(PROJECT_DIR, stack).config["platform:tenants"]) as { list: Record<string, unknown>[] };
             assert.ok(tenants.list.length > 0, "the stack lists a tenant to rename");

@@ -1,5 +1,6 @@
 // Each committed stack file's plan, evaluated once per test run and shared by every test that reads it.
-import { Plan, PlannedResource, planStack } from "../plan/engine";
+import { Plan, PlannedResource, planStack, PROJECT_DIR } from "../plan/engine";
+import { listStacks, readStackConfig } from "../plan/stack-files";
 import { named, within } from "./helpers";
 
 const cache = new Map<string, Promise<Plan>>();
@@ -75,5 +76,13 @@ export function describePlan(title: string, stack: "dev" | "prod", body: (s: Pla
         });
         const res = (name: string) => named(plan.resources, name);
         body({ plan: () => plan, res, the: (name) => res(name).inputs as Record<string, any>, urn: (name) => res(name).urn });
+    });
+}
+
+/** Stack files that onboard tenants (a stack from `npm run new-stack` starts with none): the tenant checks run on these. */
+export function stacksWithTenants(): string[] {
+    return listStacks(PROJECT_DIR).filter((stack) => {
+        const tenants = JSON.parse(readStackConfig(PROJECT_DIR, stack).config["platform:tenants"] ?? "{}") as { list?: unknown[]; directory?: string };
+        return (tenants.list?.length ?? 0) > 0 || tenants.directory !== undefined;
     });
 }

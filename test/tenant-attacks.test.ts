@@ -8,7 +8,8 @@ import * as YAML from "yaml";
 import { PROJECT_DIR, Plan, PlannedResource } from "../plan/engine";
 import { listStacks, readStackConfig } from "../plan/stack-files";
 import { TENANT_ROLES } from "../components/tenants/tenant-objects";
-import { committedPlan } from "./plans";
+import { committedPlan, stacksWithTenants } from "./plans";
+import { EXAMPLE_STACKS } from "../plan/new-stack";
 import { aggregatedRbacFixture, clusterState, ClusterState, isProjectChart, releasesOf, storeServes } from "./cluster-state";
 import { ATTACKS, GUARDS, succeeds, TenantView, Who } from "./tenant-attacks";
 import { oidcUser, serviceAccountUser, UserInfo } from "./k8s-rbac";
@@ -75,7 +76,13 @@ async function breaches(state: ClusterState, tenants: readonly StackTenant[], at
     return { got, tried };
 }
 
-for (const stack of listStacks(PROJECT_DIR)) {
+describe("tenant attacks: the stack files they run on", () => {
+    it("include the examples a new stack is written from (a stack without tenants has nothing to attack)", () => {
+        assert.deepStrictEqual(EXAMPLE_STACKS.filter((s) => !stacksWithTenants().includes(s)), []);
+    });
+});
+
+for (const stack of stacksWithTenants()) {
     describe(`tenant attacks, stack file ${stack} @stack`, function () {
         this.timeout(120000);
         let plan: Plan;
