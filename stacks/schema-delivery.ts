@@ -150,7 +150,7 @@ export const tenantGitopsSchema = z.strictObject({
         .describe("An Application syncing this path (automated, pruning, self-healing)."),
 });
 
-/** The tenant's CI capacity: a runner scale set in its namespace, scaled to zero when idle. */
+/** The tenant's CI capacity: a runner scale set in its CI namespace (<data name>-ci), scaled to zero when idle. */
 export const tenantCiSchema = z.strictObject({
     enabled: z.boolean().default(false),
     githubConfigUrl: z
@@ -158,7 +158,6 @@ export const tenantCiSchema = z.strictObject({
         .regex(/^https:\/\/github\.com\/[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)?$/, "expected a GitHub organization or repository URL, like https://github.com/acme or https://github.com/acme/app")
         .optional(),
     githubApp: githubAppSchema.optional().describe("The tenant's GitHub App; its private key is in Vault at tenants/<name>/ci/github-app (github_app_private_key)."),
-    namespace: z.string().optional().describe("Where its runners run; default the tenant's first namespace."),
     minRunners: z.number().int().min(0, "expected 0 to 20 idle runners").max(20, "expected 0 to 20 idle runners").default(0),
     maxRunners: z.number().int().min(1, "expected 1 to 100 runners").max(100, "expected 1 to 100 runners").default(5),
     runner: z
@@ -244,7 +243,6 @@ export function checkDelivery(
         if (!ci.enabled) return;
         if (ci.githubApp === undefined) issue(where("ci", "githubApp"), "required with CI enabled: the tenant's GitHub App (appId, installationId)", undefined);
         if (ci.githubConfigUrl === undefined) issue(where("ci", "githubConfigUrl"), "required with CI enabled: the organization or repository its runners serve", undefined);
-        if (ci.namespace !== undefined && !t.namespaces.includes(ci.namespace)) issue(where("ci", "namespace"), `expected one of the tenant's namespaces (${t.namespaces.join(", ")})`, ci.namespace);
         if (!t.ecrRepository) issue(where("ecrRepository"), "expected true with CI enabled: the runners push to the tenant's repository", t.ecrRepository);
         if (!t.internetEgress) issue(where("internetEgress"), "expected true with CI enabled: runners reach GitHub over the internet", t.internetEgress);
         const data = t.dataName ?? t.name;

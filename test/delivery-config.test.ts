@@ -35,7 +35,8 @@ const cases: BadInput[] = [
     ["an unknown repository encryption", withTenants(dev, { ...TEAM, repositoryEncryption: "SSE-C" }), ["platform:tenants.list[0].repositoryEncryption", "expected Kms | Aes256"]],
     ["a GitHub URL that is not GitHub", withTenants(dev, { ...TEAM, ci: { ...CI, githubConfigUrl: "https://gitlab.com/acme" } }), ["platform:tenants.list[0].ci.githubConfigUrl", "expected a GitHub organization or repository URL"]],
     ["more idle runners than the maximum", withTenants(dev, { ...TEAM, ci: { ...CI, minRunners: 6, maxRunners: 5 } }), ["platform:tenants.list[0].ci.minRunners", "expected at most maxRunners (5)"]],
-    ["runners in another tenant's namespace", withTenants(dev, { ...TEAM, ci: { ...CI, namespace: "team-a" } }), ["platform:tenants.list[0].ci.namespace", "expected one of the tenant's namespaces"]],
+    ["runners placed in a namespace of the tenant's (they have their own, <data name>-ci)", withTenants(dev, { ...TEAM, ci: { ...CI, namespace: "team-b" } }), ["platform:tenants.list[0].ci", "namespace"]],
+    ["a CI namespace taken by another tenant", withTenants(dev, { ...TEAM, ci: CI }, { ...TEAM, name: "team-c", namespaces: ["team-b-ci"] }), ["platform:tenants.list[1].namespaces", "belong to one tenant (also team-b)"]],
     ["a builder namespace taken by another tenant", withTenants(dev, { ...TEAM, ci: CI }, { ...TEAM, name: "team-c", namespaces: ["team-b-builds"] }), ["platform:tenants.list[1].namespaces", "belong to one tenant (also team-b)"]],
     ["a pull-through cache for an unknown upstream", delivery(dev, (d) => d.registry.pullThroughCache.push({ prefix: "gcr", upstream: "GoogleContainerRegistry" })), ["platform:appDelivery.registry.pullThroughCache[3].upstream", "expected DockerHub | GitHubContainerRegistry | Quay | EcrPublic | Kubernetes"]],
     ["a cache prefix ECR refuses", delivery(dev, (d) => (d.registry.pullThroughCache[0].prefix = "E")), ["platform:appDelivery.registry.pullThroughCache[0].prefix", "expected 2-30 lower-case letters"]],
@@ -165,12 +166,11 @@ const exactProblems: ExactBadInput[] = [
             ...TEAM,
             namespaces: ["team-b", "team-b-preview"],
             gitops: { sourceRepos: ["https://github.com/acme/b.git"], destinations: ["team-a"], application: { repoURL: "https://github.com/acme/b.git", namespace: "team-a" } },
-            ci: { ...CI, maxRunners: 2, namespace: "team-a" },
+            ci: { ...CI, maxRunners: 2 },
         }),
         [
             `platform:tenants.list[0].gitops.destinations[0]: expected one of the tenant's namespaces (team-b, team-b-preview); got "team-a"`,
             `platform:tenants.list[0].gitops.application.namespace: expected one of the tenant's namespaces (team-b, team-b-preview); got "team-a"`,
-            `platform:tenants.list[0].ci.namespace: expected one of the tenant's namespaces (team-b, team-b-preview); got "team-a"`,
         ],
     ],
     [

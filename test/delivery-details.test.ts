@@ -265,7 +265,7 @@ describePlan("delivery details: the production plan in full", "prod", ({ plan, r
     it("creates the builder's objects in the build namespace and the runner's account in the tenant's namespace", () => {
         const builds = urn("tenant-team-a-delivery-builds");
         for (const name of ["builder", "builder-service", "builds-allow-aws", "builds-default-deny"]) assert.deepStrictEqual(res(`tenant-team-a-delivery-${name}`).dependsOn, [builds], name);
-        assert.deepStrictEqual(the("tenant-team-a-delivery-runner-sa"), { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "ci-runner", namespace: "team-a" } });
+        assert.deepStrictEqual(the("tenant-team-a-delivery-runner-sa"), { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "ci-runner", namespace: "team-a-ci" } });
     });
 
     it("creates each cache's repositories through a template: mutable tags, the platform key and lifecycle, as the template role", () => {

@@ -202,14 +202,14 @@ describeStacks((stack) => `delivery in stack ${stack}`, "platform-delivery", ({ 
 
     it("gives runners only to tenants that opt in, with a push identity scoped to their repository", () => {
         const scaleSets = ofType(res(), "kubernetes:helm.sh/v3:Release").filter((r) => inputs(r).chart.endsWith("/gha-runner-scale-set"));
-        assert.deepStrictEqual(scaleSets.map((r) => [inputs(r).name, inputs(r).namespace, inputs(r).values.runnerScaleSetName]), [["team-a-runners", "team-a", production ? "team-a-prod" : "team-a-dev"]]);
+        assert.deepStrictEqual(scaleSets.map((r) => [inputs(r).name, inputs(r).namespace, inputs(r).values.runnerScaleSetName]), [["team-a-runners", "team-a-ci", production ? "team-a-prod" : "team-a-dev"]]);
         const values = inputs(scaleSets[0]).values;
         assert.deepStrictEqual(values.controllerServiceAccount, { name: "arc-gha-rs-controller", namespace: "arc-systems" });
         assert.strictEqual(values.template.spec.containers[0].image, production ? `${account}.dkr.ecr.eu-west-1.amazonaws.com/ghcr/actions/actions-runner:2.336.0` : "ghcr.io/actions/actions-runner:2.336.0");
         const push = JSON.parse(inputs(named(res(), "tenant-team-a-delivery-runner-policy")).policy);
         assert.strictEqual(push.Statement[1].Resource, "arn:aws:ecr:eu-west-1:" + account + ":repository/team-a/apps");
         const association = inputs(named(res(), "tenant-team-a-delivery-runner-association"));
-        assert.deepStrictEqual([association.namespace, association.serviceAccount], ["team-a", "ci-runner"]);
+        assert.deepStrictEqual([association.namespace, association.serviceAccount], ["team-a-ci", "ci-runner"]);
         assert.ok(!res().some((r) => r.name.startsWith("tenant-payments-delivery-runner")), "payments has no CI");
         // Its pods carry the labels the stack's admission policy requires, and may reach the Pod Identity agent and
         // the AWS endpoints in the VPC (ECR), which the tenant's internet rule excludes.
@@ -228,6 +228,26 @@ describeStacks((stack) => `delivery in stack ${stack}`, "platform-delivery", ({ 
         // The GitHub App's key comes from the tenant's own Vault path through its own store.
         const secret = inputs(named(res(), "tenant-team-a-delivery-github-app"));
         assert.deepStrictEqual([secret.spec.secretStoreRef.name, secret.spec.data[0].remoteRef.key], ["tenant-team-a", "tenants/team-a/ci/github-app"]);
+    });
+
+    it("runs the runners in a CI namespace of their own: restricted, the tenant's quota, read-only for the team, nothing in", () => {
+        const ns = inputs(named(all(), "tenant-team-a-ci")).metadata;
+        assert.deepStrictEqual([ns.name, ns.labels["platform.io/namespace-role"], ns.labels["pod-security.kubernetes.io/enforce"], ns.labels["platform.io/tenant"]], ["team-a-ci", "ci", "restricted", "team-a"]);
+        assert.ok(!("payments-ci" in Object.fromEntries(ofType(all(), "kubernetes:core/v1:Namespace").map((n) => [inputs(n).metadata.name, 1]))), "payments has no CI");
+        const inCi = (type: string) => ofType(all(), type).filter((r) => inputs(r).metadata.namespace === "team-a-ci").map((r) => inputs(r));
+        assert.deepStrictEqual(inCi("kubernetes:core/v1:ResourceQuota").map((q) => q.spec.hard["limits.cpu"]), [production ? "16" : "4"]);
+        assert.strictEqual(inCi("kubernetes:core/v1:LimitRange").length, 1);
+        // The only binding: the team reads; it never holds the member role (which creates pods) there.
+        assert.deepStrictEqual(inCi("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding").map((b) => b.roleRef.name), ["platform:tenant-ci-viewer"]);
+        const policies = inCi("kubernetes:networking.k8s.io/v1:NetworkPolicy");
+        assert.deepStrictEqual(policies.map((p) => p.metadata.name).sort(), ["allow-aws-ci-runner", "allow-builder", "allow-dns", "allow-internet", "default-deny"]);
+        assert.ok(policies.every((p) => p.spec.ingress === undefined), "nothing admitted in");
+        assert.deepStrictEqual(policies.find((p) => p.metadata.name === "allow-builder")!.spec.egress, [
+            { to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "team-a-builds" } }, podSelector: { matchLabels: { "app.kubernetes.io/name": "buildkitd" } } }], ports: [{ protocol: "TCP", port: 1234 }] },
+        ]);
+        // The GitHub App's secret comes from the tenant's store, which serves this namespace as the tenant's.
+        assert.deepStrictEqual(inCi("kubernetes:core/v1:ServiceAccount").map((a) => a.metadata.name).sort(), ["ci-runner", "vault-secret-store"]);
+        assert.strictEqual(inputs(named(res(), "tenant-team-a-delivery-github-app")).metadata.namespace, "team-a-ci");
     });
 
     it("builds images in a rootless BuildKit of the tenant's own, never privileged, where the tenant has no rights", () => {

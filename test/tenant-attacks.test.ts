@@ -18,7 +18,7 @@ interface StackTenant extends TenantView {
 }
 
 /** The tenants of a stack file as its config states them (list and directory), with the identities acting for them. */
-function stackTenants(stack: string, plan: Plan): StackTenant[] {
+function stackTenants(stack: string, plan: Plan, state: ClusterState): StackTenant[] {
     const raw = JSON.parse(readStackConfig(PROJECT_DIR, stack).config["platform:tenants"] ?? "{}") as { list?: any[]; directory?: string };
     const fromDir = raw.directory
         ? fs
@@ -29,7 +29,8 @@ function stackTenants(stack: string, plan: Plan): StackTenant[] {
     const serviceAccounts = plan.resources.filter((r) => r.type === "kubernetes:core/v1:ServiceAccount").map((r) => (r.inputs as any).metadata as { name: string; namespace: string });
     return [...(raw.list ?? []), ...fromDir].map((t) => {
         const namespaces: string[] = t.namespaces ?? [t.name];
-        const runner = serviceAccounts.find((sa) => sa.name === "ci-runner" && namespaces.includes(sa.namespace));
+        // The runners' account, in the namespace labelled with the tenant (its CI namespace).
+        const runner = serviceAccounts.find((sa) => sa.name === "ci-runner" && state.namespaces.get(sa.namespace)?.["platform.io/tenant"] === t.name);
         const others = namespaces.flatMap((ns) => [...new Set(["default", ...serviceAccounts.filter((sa) => sa.namespace === ns && sa.name !== "ci").map((sa) => sa.name)])].map((sa) => serviceAccountUser(ns, sa)));
         return {
             name: t.name,
@@ -73,7 +74,7 @@ for (const stack of listStacks(PROJECT_DIR)) {
         before(async () => {
             plan = await committedPlan(stack);
             state = clusterState(plan.resources);
-            tenants = stackTenants(stack, plan);
+            tenants = stackTenants(stack, plan, state);
         });
 
         it("has two tenants or more, each with owners, namespaces and a store (the cross-tenant attacks need another)", () => {
@@ -107,7 +108,9 @@ for (const stack of listStacks(PROJECT_DIR)) {
                 const resources = copy(plan.resources);
                 for (const g of attack.guards) GUARDS[g].remove(resources);
                 const unguarded = breaches(clusterState(resources), tenants, attack, attack.getsThroughUnguarded);
-                const expected = tenants.flatMap((t) => attack.getsThroughUnguarded.flatMap((w) => t.identities[w].map((id) => `${t.name} ${w} ${id.name}`)));
+                // Every tenant the attack applies to (the runner attacks: those with CI).
+                const applies = tenants.filter((t) => attack.attempts(t, tenants.filter((o) => o.name !== t.name)).length > 0);
+                const expected = applies.flatMap((t) => attack.getsThroughUnguarded.flatMap((w) => t.identities[w].map((id) => `${t.name} ${w} ${id.name}`)));
                 assert.ok(expected.length > 0);
                 assert.deepStrictEqual(unguarded.got, expected, "the guards' removal should let every one of them through");
             });
@@ -144,6 +147,10 @@ for (const stack of listStacks(PROJECT_DIR)) {
                     check("scale deployments", state.rbac.allows(member, { verb: "patch", group: "apps", resource: "deployments", subresource: "scale", namespace: ns, name: "d" }));
                     for (const r of ["resourcequotas", "limitranges", "events"]) check(`list ${r}`, state.rbac.allows(member, { verb: "list", group: "", resource: r, namespace: ns }));
                     check("list networkpolicies", state.rbac.allows(member, { verb: "list", group: "networking.k8s.io", resource: "networkpolicies", namespace: ns }));
+                    if (t.runnerNamespace) {
+                        const [member] = t.identities.member;
+                        for (const sub of [undefined, "log"]) check(`pods${sub ? `/${sub}` : ""} of its runners`, state.rbac.allows(member, { verb: "get", group: "", resource: "pods", subresource: sub, namespace: t.runnerNamespace, name: "runner" }));
+                    }
                     const store = state.clusterSecretStores.get(t.store);
                     check("its own store", store !== undefined && storeServes(store, ns, state.namespaces.get(ns) ?? {}));
                 }

@@ -4,7 +4,7 @@
 // the RBAC evaluator), a binding (the RBAC API's escalation check), or an ExternalSecret naming a ClusterSecretStore
 // (External Secrets' namespace conditions).
 import type { PlannedResource } from "../plan/engine";
-import { TENANT_ROLES } from "../components/tenants/tenant-objects";
+import { TENANT_CI_VIEWER_ROLE, TENANT_ROLES } from "../components/tenants/tenant-objects";
 import { PLATFORM_NAMESPACES } from "../components/shared/namespaces";
 import { PLATFORM_SECRET_STORE } from "../components/secrets/external-secrets";
 import { RUNNER_SERVICE_ACCOUNT } from "../components/delivery/ci";
@@ -131,6 +131,15 @@ export const GUARDS = {
             const store = resources.find((r) => r.type === "kubernetes:external-secrets.io/v1:ClusterSecretStore" && r.inputs.metadata && (r.inputs as any).metadata.name === PLATFORM_SECRET_STORE) as Mutable | undefined;
             if (!store) throw new Error("no platform store in the plan");
             delete store.inputs.spec.conditions;
+        },
+    },
+    ciNamespace: {
+        text: "the runners run in a namespace of their own (`<tenant>-ci`), where the team holds `platform:tenant-ci-viewer` (pods and logs, read only)",
+        remove: (resources) => {
+            // As before the move: the team holds the member role where the runners (and their account) are.
+            const bindings = resources.filter((r) => r.type === "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding" && (r.inputs as any).roleRef?.name === TENANT_CI_VIEWER_ROLE) as Mutable[];
+            if (bindings.length === 0) throw new Error("no CI viewer RoleBinding in the plan");
+            for (const b of bindings) b.inputs.roleRef = { ...b.inputs.roleRef, name: TENANT_ROLES.member };
         },
     },
     tenantStoreConditions: {
@@ -335,13 +344,11 @@ export const ATTACKS: readonly Attack[] = [
     },
     {
         id: "runner-identity-pod",
-        attack: "run a pod as the CI runner's service account (`ci-runner`, Pod Identity: push to the tenant's repository, sign in production)",
+        attack: "run a pod (or a Deployment) as the CI runner's service account (`ci-runner`, Pod Identity: push to the tenant's repository, sign its images)",
         who: ["member", "owner"],
         getsThroughUnguarded: ["member", "owner"],
-        guards: [],
+        guards: ["ciNamespace"],
         attempts: (t) => (t.runnerNamespace ? [req("create", "", "pods", t.runnerNamespace), req("create", "apps", "deployments", t.runnerNamespace)] : []),
-        open:
-            "RBAC cannot refuse it: creating a pod (or a Deployment, Job…) in a namespace lets its creator name any service account of that namespace, and the runners run in the tenant's namespace. Closing it means moving the runners to a namespace of their own (a separate change) or an admission rule on `serviceAccountName`.",
     },
 ];
 

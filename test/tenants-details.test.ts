@@ -90,9 +90,10 @@ describe("tenant details: what each namespace holds", () => {
         ]);
     });
 
-    it("writes the three tenant roles: owners add Roles and RoleBindings, CI lacks exec, none binds, escalates or impersonates", () => {
+    it("writes the tenant roles: owners add Roles and RoleBindings, CI lacks exec, the CI viewer only reads, none binds, escalates or impersonates", () => {
         const roles = Object.fromEntries(tenantClusterRoleSpecs().map((r) => [r.metadata.name, r.rules]));
-        assert.deepStrictEqual(Object.keys(roles), ["platform:tenant-member", "platform:tenant-owner", "platform:tenant-deployer"]);
+        assert.deepStrictEqual(Object.keys(roles), ["platform:tenant-member", "platform:tenant-owner", "platform:tenant-deployer", "platform:tenant-ci-viewer"]);
+        assert.deepStrictEqual([...new Set(roles["platform:tenant-ci-viewer"].flatMap((r) => r.verbs))], ["get", "list", "watch"]);
         const verbs = (name: string) => new Set(roles[name].flatMap((r) => r.verbs));
         const resources = (name: string) => new Set(roles[name].flatMap((r) => r.resources));
         for (const name of Object.keys(roles)) {

@@ -15,6 +15,8 @@ export const BUILDKIT_PORT = 1234;
 export const BUILDER_NAME = "buildkitd";
 /** What pods need to pass the platform's label policy. */
 const APP_LABEL = "app.kubernetes.io/name";
+/** The builder's pods: what the runners' namespace may reach. */
+export const BUILDER_LABELS: Readonly<Record<string, string>> = { [APP_LABEL]: BUILDER_NAME };
 
 /** The ExternalSecret building ARC's GitHub App secret: ids from config, the private key from the tenant's own Vault path. */
 export function githubAppSecretSpec(a: { readonly namespace: string; readonly store: string; readonly vaultPrefix: string; readonly app: { appId: number; installationId: number } }) {
@@ -192,7 +194,7 @@ export const builderAddress = (buildNamespace: string) => `tcp://${BUILDER_NAME}
  * its own namespace, where the tenant has no rights and only this Deployment runs.
  */
 export function builderDeploymentSpec(a: { readonly namespace: string; readonly builder: AppDeliveryConfig["builder"] }) {
-    const labels = { [APP_LABEL]: BUILDER_NAME };
+    const labels = { ...BUILDER_LABELS };
     return {
         metadata: { name: BUILDER_NAME, namespace: a.namespace, labels },
         spec: {

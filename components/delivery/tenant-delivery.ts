@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { AppDeliveryConfig } from "../../stacks/schema-delivery";
 import type { TenantConfig } from "../../stacks/schema-tenants";
-import { tenantBuildNamespace, tenantDataName, tenantNamespaces } from "../../stacks/schema-tenants";
+import { tenantBuildNamespace, tenantDataName } from "../../stacks/schema-tenants";
 import type { ClusterRef } from "../cluster/cluster-ref";
 import { namespaceLabels } from "../shared/namespaces";
 import { networkPolicySpecs, TENANT_LABEL } from "../tenants/tenant-objects";
@@ -28,6 +28,8 @@ export interface DeliveredTenant {
     readonly ssoGroup: string;
     readonly secretStoreName: string;
     readonly repository: { readonly arn: pulumi.Output<string>; readonly repositoryUrl: pulumi.Output<string> } | undefined;
+    /** Where its runners run (the tenants layer creates it with CI). */
+    readonly ciNamespace: string | undefined;
     /** Its namespaces and secret store: what its objects wait for. */
     readonly ready: pulumi.Resource[];
 }
@@ -54,7 +56,7 @@ export interface TenantDeliveryArgs {
 
 /**
  * A tenant's delivery: its Argo CD project (and starting Application), and, when it opts in, a runner scale set in its
- * namespace with a push-only identity on its repository and a rootless builder of its own.
+ * CI namespace with a push-only identity on its repository and a rootless builder of its own.
  */
 export class TenantDelivery extends pulumi.ComponentResource {
     public readonly project: string;
@@ -84,7 +86,8 @@ export class TenantDelivery extends pulumi.ComponentResource {
         const k8sOpts = { parent: this, provider: args.cluster.k8sProvider };
         const repository = args.tenant.repository;
         if (repository === undefined || t.ci.githubApp === undefined) throw new Error(`tenant ${t.name}: CI without a repository or GitHub App (the config check requires both)`);
-        const ciNamespace = t.ci.namespace ?? tenantNamespaces(t)[0];
+        const ciNamespace = args.tenant.ciNamespace;
+        if (ciNamespace === undefined) throw new Error(`tenant ${t.name}: CI without its CI namespace`);
         const buildNamespace = tenantBuildNamespace(t);
 
         // The builder: platform-managed, in a namespace the tenant has no rights in, reachable from the tenant's namespaces only.
