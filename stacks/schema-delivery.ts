@@ -82,11 +82,8 @@ const lifecycleSchema = z.strictObject({
 const verifierSchema = z.discriminatedUnion(
     "type",
     [
-        z.strictObject({
-            type: z.literal("KmsKey"),
-            // A key ARN, not an alias: IAM grants kms:GetPublicKey on keys only.
-            keyArn: z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/, "expected a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>; IAM grants on keys, not aliases)"),
-        }),
+        // One key for every tenant would let each tenant's CI sign images every tenant's namespaces admit.
+        z.strictObject({ type: z.literal("TenantKmsKeys") }).describe("A KMS signing key per tenant with a repository, created by the platform: only its CI signs with it, and only its namespaces admit what it signs."),
         z.strictObject({
             type: z.literal("Keyless"),
             issuer: z.string().regex(/^https:\/\/[a-z0-9.-]+(\/[^\s]*)?$/, "expected the OIDC issuer of the signing identities, like https://token.actions.githubusercontent.com"),
@@ -94,12 +91,12 @@ const verifierSchema = z.discriminatedUnion(
             rekorUrl: z.string().regex(/^https:\/\//, "expected an https URL").default("https://rekor.sigstore.dev"),
         }),
     ],
-    { error: "expected a verifier with type KmsKey (keyArn) or Keyless (issuer, subjectRegExp)" },
+    { error: "expected a verifier with type TenantKmsKeys (a key per tenant, created by the platform) or Keyless (issuer, subjectRegExp)" },
 );
 
 const signaturesSchema = z.strictObject({
     action: z.enum(SIGNATURE_ACTIONS, oneOf(SIGNATURE_ACTIONS)).default("Audit").describe("Audit reports unsigned images; Enforce refuses them (production)."),
-    verifier: verifierSchema.optional().describe("Who signs: a KMS key (cosign) or keyless identities from an issuer; required with Enforce."),
+    verifier: verifierSchema.optional().describe("Who signs: each tenant's CI with its own KMS key (cosign), or keyless identities from an issuer; required with Enforce."),
     imageReferences: z
         .array(z.string().regex(/^[a-z0-9.*-]+(:\d+)?(\/[a-z0-9._*-]+)*\*?$/, "expected an image reference pattern, like 123456789012.dkr.ecr.eu-west-1.amazonaws.com/*"))
         .optional()
@@ -195,7 +192,7 @@ export function checkDelivery(
         if (d.signatures.action !== "Enforce") issue(at("signatures", "action"), "expected Enforce in production", d.signatures.action);
     }
     if (d.signatures.action === "Enforce" && d.signatures.verifier === undefined) {
-        issue(at("signatures", "verifier"), "expected a verifier (KmsKey with keyArn, or Keyless with issuer) with action Enforce", undefined);
+        issue(at("signatures", "verifier"), "expected a verifier (TenantKmsKeys, or Keyless with issuer) with action Enforce", undefined);
     }
     const credentialNames = new Set<string>();
     a.repositoryCredentials.forEach((c, i) => {

@@ -127,7 +127,7 @@ describe("delivery details: CI objects", () => {
     });
 
     it("lets runners pull base images through every cache, importing them on first pull", () => {
-        const doc = ecrPushPolicy("arn:aws:ecr:eu-west-1:222222222222:repository/team-b/apps", undefined, ["quay"]);
+        const doc = ecrPushPolicy("arn:aws:ecr:eu-west-1:222222222222:repository/team-b/apps", ["quay"]);
         assert.deepStrictEqual(doc.Statement[2], {
             Sid: "PullThroughCaches",
             Effect: "Allow",

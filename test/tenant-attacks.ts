@@ -11,6 +11,8 @@ import { RUNNER_SERVICE_ACCOUNT } from "../components/delivery/ci";
 import type { ClusterState } from "./cluster-state";
 import { storeServes } from "./cluster-state";
 import type { Request, RoleBinding, UserInfo } from "./k8s-rbac";
+import { createValidatedPolicy, validateResourcePolicy } from "@cloud-copilot/iam-policy";
+import { runUnsafeSimulation } from "@cloud-copilot/iam-simulate";
 
 /** A tenant as the attacks see it: its namespaces and the identities acting in them. */
 export interface TenantView {
@@ -20,6 +22,8 @@ export interface TenantView {
     readonly store: string;
     /** The namespace its runners (and the runner's Pod Identity account) are in, when it has CI. */
     readonly runnerNamespace?: string;
+    /** Whether it has a signing key of its own (per-tenant keys). */
+    readonly signingKey?: boolean;
 }
 
 export type Who = "member" | "owner" | "ci" | "service accounts";
@@ -34,6 +38,8 @@ export const WHO_TEXT: Record<Who, string> = {
 export type Attempt =
     | { readonly request: Request }
     | { readonly binding: RoleBinding }
+    /** kms:Sign with tenant `key`'s signing key as tenant `signer`'s runner role (what a member's workflow runs as). */
+    | { readonly sign: { readonly signer: string; readonly key: string } }
     /** Create an ExternalSecret in `namespace` naming ClusterSecretStore `store` (relabelling the namespace first if it may). */
     | { readonly externalSecret: { readonly namespace: string; readonly store: string } };
 
@@ -76,6 +82,10 @@ const addToTenantRoles = (resources: PlannedResource[], ...rules: object[]) => {
     if (roles.length !== tenantRoleNames.length) throw new Error(`expected the ${tenantRoleNames.length} tenant roles, found ${roles.length}`);
     for (const r of roles) r.inputs.rules = [...r.inputs.rules, ...rules];
 };
+
+const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
+/** The delivery layer's names: `tenant-<name>-delivery-signing-key`, `…-runner-role`. */
+const signingKeys = (resources: readonly PlannedResource[]) => resources.filter((r) => r.type === "aws:kms/key:Key" && /^tenant-.+-delivery-signing-key$/.test(r.name)) as Mutable[];
 
 export const GUARDS = {
     tenantRoles: {
@@ -140,6 +150,30 @@ export const GUARDS = {
             const bindings = resources.filter((r) => r.type === "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding" && (r.inputs as any).roleRef?.name === TENANT_CI_VIEWER_ROLE) as Mutable[];
             if (bindings.length === 0) throw new Error("no CI viewer RoleBinding in the plan");
             for (const b of bindings) b.inputs.roleRef = { ...b.inputs.roleRef, name: TENANT_ROLES.member };
+        },
+    },
+    keyPolicySigner: {
+        text: "each tenant's signing key denies `kms:Sign` to every principal but its own CI role (key policy)",
+        remove: (resources) => {
+            const keys = signingKeys(resources);
+            if (keys.length === 0) throw new Error("no tenant signing key in the plan");
+            for (const k of keys) {
+                const doc = JSON.parse(k.inputs.policy);
+                doc.Statement = doc.Statement.filter((st: { Effect: string; Action: unknown }) => !(st.Effect === "Deny" && st.Action === "kms:Sign"));
+                k.inputs.policy = JSON.stringify(doc);
+            }
+        },
+    },
+    runnerSignScope: {
+        text: "a runner's identity policy grants `kms:Sign` on its own tenant's key only",
+        remove: (resources) => {
+            const policies = resources.filter((r) => r.type === ROLE_POLICY && r.name.endsWith("-runner-signing")) as Mutable[];
+            if (policies.length === 0) throw new Error("no runner signing policy in the plan");
+            for (const p of policies) {
+                const doc = JSON.parse(p.inputs.policy);
+                for (const st of doc.Statement) st.Resource = "*";
+                p.inputs.policy = JSON.stringify(doc);
+            }
         },
     },
     tenantStoreConditions: {
@@ -350,11 +384,60 @@ export const ATTACKS: readonly Attack[] = [
         guards: ["ciNamespace"],
         attempts: (t) => (t.runnerNamespace ? [req("create", "", "pods", t.runnerNamespace), req("create", "apps", "deployments", t.runnerNamespace)] : []),
     },
+    {
+        id: "sign-other-tenant-key",
+        attack: "(a member, through a workflow on its tenant's runners) sign with another tenant's key, so that tenant's namespaces admit the image",
+        who: ["member"],
+        getsThroughUnguarded: ["member"],
+        guards: ["keyPolicySigner", "runnerSignScope"],
+        // Stacks whose signatures use per-tenant keys; the signer is a tenant with runners.
+        attempts: (t, others) => (t.runnerNamespace && t.signingKey ? others.filter((o) => o.signingKey).map((o) => ({ sign: { signer: t.name, key: o.name } })) : []),
+    },
 ];
 
+/**
+ * AWS's decision on one call, by an IAM policy simulator (@cloud-copilot/iam-simulate) over the plan's policies: the
+ * caller role's identity policies (every RolePolicy on it) and the key's policy. The offline plan names a role
+ * `arn:aws:iam::<account>:role/<logical name>` and a key `arn:aws:kms:<region>:<account>:key/<logical name>`.
+ */
+export function kmsAllows(resources: readonly PlannedResource[], roleName: string, action: string, keyName: string): boolean {
+    const key = resources.find((r) => r.type === "aws:kms/key:Key" && r.name === keyName);
+    const role = resources.find((r) => r.type === "aws:iam/role:Role" && r.name === roleName);
+    if (!key || !role) throw new Error(`no ${keyName} or ${roleName} in the plan`);
+    const keyPolicy = JSON.parse(String(key.inputs.policy));
+    const root = keyPolicy.Statement.find((st: { Sid?: string }) => st.Sid === "AccountAdministration").Principal.AWS as string;
+    const [, partition, , , account] = root.split(":");
+    const roleArn = `arn:${partition}:iam::${account}:role/${roleName}`;
+    const region = (resources.find((r) => r.type === "pulumi:providers:aws")?.inputs as { region?: string } | undefined)?.region;
+    if (!region) throw new Error("no AWS provider region in the plan");
+    const identityPolicies = resources
+        .filter((r) => r.type === ROLE_POLICY && String(r.inputs.role).replace(/-id$/, "") === roleName)
+        .map((r, i) => ({ name: `identity-${i}`, policy: JSON.parse(String(r.inputs.policy)) }));
+    const decision = runUnsafeSimulation(
+        {
+            request: {
+                principal: `arn:${partition}:sts::${account}:assumed-role/${roleName}/session`,
+                action,
+                resource: { resource: `arn:${partition}:kms:${region}:${account}:key/${keyName}`, accountId: account },
+                contextVariables: { "aws:PrincipalArn": roleArn, "aws:PrincipalAccount": account },
+            },
+            identityPolicies,
+            serviceControlPolicies: [],
+            resourceControlPolicies: [],
+            resourcePolicy: createValidatedPolicy(keyPolicy, validateResourcePolicy, { name: keyName }),
+        },
+        {},
+    );
+    return decision === "Allowed";
+}
+
+/** What an attack is evaluated against: the cluster, and the plan's resources it was built from (the AWS side). */
+export type AttackState = ClusterState & { readonly resources: readonly PlannedResource[] };
+
 /** Whether `user` gets through with one attempt in the cluster `state`. */
-export function succeeds(state: ClusterState, user: UserInfo, attempt: Attempt): boolean {
+export function succeeds(state: AttackState, user: UserInfo, attempt: Attempt): boolean {
     if ("request" in attempt) return state.rbac.allows(user, attempt.request);
+    if ("sign" in attempt) return kmsAllows(state.resources, `tenant-${attempt.sign.signer}-delivery-runner-role`, "kms:Sign", `tenant-${attempt.sign.key}-delivery-signing-key`);
     if ("binding" in attempt) return state.rbac.mayCreateBinding(user, attempt.binding);
     const { namespace, store: storeName } = attempt.externalSecret;
     if (!state.rbac.allows(user, { verb: "create", group: "external-secrets.io", resource: "externalsecrets", namespace })) return false;

@@ -159,7 +159,6 @@ describe("tenant details: what the plan holds for each tenant @stack", function 
 
 describePlan("admission policy details: the production plan in full", "prod", ({ plan, res, the, urn }) => {
     const ACCOUNT_ECR = "222222222222.dkr.ecr.eu-west-1.amazonaws.com";
-    const SIGNING_KEY = "arn:aws:kms:eu-west-1:222222222222:key/0f3c9a52-7d1e-4c4b-9a57-3c2b8e6d1f00";
     const tenantOnly = (kinds: string[]) => ({ any: [{ resources: { kinds, namespaceSelector: { matchLabels: { "platform.io/namespace-role": "tenant" } } } }] });
     const pods = tenantOnly(["Pod"]);
     const routes = tenantOnly(["gateway.networking.k8s.io/v1/HTTPRoute", "gateway.networking.k8s.io/v1/GRPCRoute"]);
@@ -205,7 +204,6 @@ describePlan("admission policy details: the production plan in full", "prod", ({
         assert.deepStrictEqual(JSON.parse(the("platform-policy-signature-reader-policy").policy).Statement, [
             { Sid: "RegistryLogin", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
             { Sid: "ReadSignatures", Effect: "Allow", Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], Resource: "arn:aws:ecr:eu-west-1:222222222222:repository/*/apps" },
-            { Sid: "VerifyWithSigningKey", Effect: "Allow", Action: ["kms:GetPublicKey", "kms:DescribeKey"], Resource: SIGNING_KEY },
         ]);
         assert.deepStrictEqual(the("platform-policy-signature-reader-association"), {
             clusterName: "acme-prod",
@@ -269,24 +267,23 @@ describePlan("admission policy details: the production plan in full", "prod", ({
             "tenant-verify-image-signatures": policy(
                 "tenant-verify-image-signatures",
                 "Signed images only (cosign)",
-                [
-                    {
-                        match: pods,
-                        name: "signed",
-                        verifyImages: [
-                            {
-                                attestors: [{ count: 1, entries: [{ keys: { ctlog: { ignoreSCT: true }, kms: `awskms:///${SIGNING_KEY}`, rekor: { ignoreTlog: true } } }] }],
-                                failureAction: "Enforce",
-                                imageReferences: [`${ACCOUNT_ECR}/*/apps:*`, `${ACCOUNT_ECR}/*/apps@*`],
-                                imageRegistryCredentials: { providers: ["amazon"] },
-                                mutateDigest: true,
-                                required: true,
-                                type: "Cosign",
-                                verifyDigest: true,
-                            },
-                        ],
-                    },
-                ],
+                // One rule per tenant with a repository: its namespaces, its own key (by the alias its key gets).
+                ["team-a", "payments"].map((tenant) => ({
+                    match: { any: [{ resources: { kinds: ["Pod"], namespaceSelector: { matchLabels: { "platform.io/namespace-role": "tenant", "platform.io/tenant": tenant } } } }] },
+                    name: `signed-${tenant}`,
+                    verifyImages: [
+                        {
+                            attestors: [{ count: 1, entries: [{ keys: { ctlog: { ignoreSCT: true }, kms: `awskms:///alias/acme-prod-${tenant}-signing`, rekor: { ignoreTlog: true } } }] }],
+                            failureAction: "Enforce",
+                            imageReferences: [`${ACCOUNT_ECR}/*/apps:*`, `${ACCOUNT_ECR}/*/apps@*`],
+                            imageRegistryCredentials: { providers: ["amazon"] },
+                            mutateDigest: true,
+                            required: true,
+                            type: "Cosign",
+                            verifyDigest: true,
+                        },
+                    ],
+                })),
                 { annotations: { "pod-policies.kyverno.io/autogen-controllers": "none" }, background: false, spec: { webhookConfiguration: { timeoutSeconds: 30 } } },
             ),
         };

@@ -210,7 +210,7 @@ describe("policy: the ClusterPolicies against Kyverno 1.19's CRD", () => {
         for (const p of policies) assert.deepStrictEqual(crdProblems(schema, { spec: p.spec }), [], p.metadata.name);
         // The signature check, with each kind of verifier.
         const signed = [
-            signaturePolicySpec({ action: "Enforce", verifier: { type: "KmsKey", keyArn: "arn:aws:kms:eu-west-1:222222222222:key/0f3c9a52-7d1e-4c4b-9a57-3c2b8e6d1f00" } }, ["r/*"]),
+            signaturePolicySpec({ action: "Enforce", verifier: { type: "TenantKmsKeys" } }, ["r/*"], [{ tenant: "team-a", keyAlias: "alias/acme-prod-team-a-signing" }]),
             signaturePolicySpec({ action: "Audit", verifier: { type: "Keyless", issuer: "https://token.actions.githubusercontent.com", subjectRegExp: ".*", rekorUrl: "https://rekor.sigstore.dev" } }, ["r/*"]),
         ];
         for (const p of signed) assert.deepStrictEqual(crdProblems(schema, { spec: p!.spec }), [], JSON.stringify(p!.spec.rules[0].verifyImages[0].attestors));

@@ -3,7 +3,7 @@
 import { createHash } from "crypto";
 import type { AppDeliveryConfig } from "../../stacks/schema-delivery";
 import type { TenantConfig } from "../../stacks/schema-tenants";
-import { policyDocument, PolicyDocument } from "../shared/iam";
+import { accountKeyAdministration, policyDocument, PolicyDocument } from "../shared/iam";
 
 /** The runners' service account (Pod Identity: push to the tenant's repository). */
 export const RUNNER_SERVICE_ACCOUNT = "ci-runner";
@@ -46,10 +46,10 @@ export function githubAppSecretSpec(a: { readonly namespace: string; readonly st
 }
 
 /**
- * Push and pull on the tenant's repository only (the registry token is account-wide by AWS's design), and, where
- * images are signed with a KMS key, signing with that key.
+ * Push and pull on the tenant's repository only (the registry token is account-wide by AWS's design), and base
+ * images through the caches.
  */
-export function ecrPushPolicy(repositoryArn: string, signingKeyArn?: string, cachePrefixes: readonly string[] = []): PolicyDocument {
+export function ecrPushPolicy(repositoryArn: string, cachePrefixes: readonly string[] = []): PolicyDocument {
     // The builder pulls base images through the caches with these credentials (the first pull imports the image).
     const registry = repositoryArn.replace(/:repository\/.*$/, ":repository");
     return policyDocument(
@@ -78,7 +78,35 @@ export function ecrPushPolicy(repositoryArn: string, signingKeyArn?: string, cac
                   },
               ]
             : []),
-        ...(signingKeyArn ? [{ Sid: "SignImages", Effect: "Allow" as const, Action: ["kms:Sign", "kms:GetPublicKey", "kms:DescribeKey"], Resource: signingKeyArn }] : []),
+    );
+}
+
+/** The runners sign with their tenant's key, and no other (cosign reads the public key to write the signature). */
+export function signingPolicy(keyArn: string): PolicyDocument {
+    return policyDocument({ Sid: "SignImages", Effect: "Allow", Action: ["kms:Sign", "kms:GetPublicKey", "kms:DescribeKey"], Resource: keyArn });
+}
+
+/** What cosign and Kyverno name a tenant's key by (`awskms:///alias/…`): known before the key exists, stable across renames. */
+export const tenantSigningKeyAlias = (namePrefix: string, dataName: string) => `alias/${namePrefix}-${dataName}-signing`;
+
+/**
+ * A tenant's signing key: the account administers it, its CI role alone signs (a Deny: no identity policy, an
+ * administrator's included, signs with it), and the admission controller reads its public key. Without CI, nobody
+ * signs until the tenant gets it.
+ */
+export function signingKeyPolicy(a: { readonly partition: string; readonly accountId: string; readonly signerRoleArn?: string; readonly verifierRoleArn?: string }): PolicyDocument {
+    return policyDocument(
+        accountKeyAdministration(a.partition, a.accountId),
+        {
+            Sid: "OnlyTenantCiSigns",
+            Effect: "Deny",
+            Principal: { AWS: "*" },
+            Action: "kms:Sign",
+            Resource: "*",
+            ...(a.signerRoleArn ? { Condition: { ArnNotEquals: { "aws:PrincipalArn": a.signerRoleArn } } } : {}),
+        },
+        ...(a.signerRoleArn ? [{ Sid: "TenantCiSigns", Effect: "Allow" as const, Principal: { AWS: a.signerRoleArn }, Action: ["kms:Sign", "kms:GetPublicKey", "kms:DescribeKey"], Resource: "*" }] : []),
+        ...(a.verifierRoleArn ? [{ Sid: "AdmissionVerifies", Effect: "Allow" as const, Principal: { AWS: a.verifierRoleArn }, Action: ["kms:GetPublicKey", "kms:DescribeKey"], Resource: "*" }] : []),
     );
 }
 
