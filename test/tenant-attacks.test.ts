@@ -10,7 +10,7 @@ import { listStacks, readStackConfig } from "../plan/stack-files";
 import { TENANT_ROLES } from "../components/tenants/tenant-objects";
 import { committedPlan } from "./plans";
 import { aggregatedRbacFixture, clusterState, ClusterState, isProjectChart, releasesOf, storeServes } from "./cluster-state";
-import { ATTACKS, AttackState, GUARDS, kmsAllows, succeeds, TenantView, Who } from "./tenant-attacks";
+import { ATTACKS, AttackState, Guard, GUARDS, kmsAllows, kyvernoStringPattern, stackAccount, stackRegion, succeeds, TenantView, Who } from "./tenant-attacks";
 import { oidcUser, serviceAccountUser, UserInfo } from "./k8s-rbac";
 
 interface StackTenant extends TenantView {
@@ -37,6 +37,7 @@ function stackTenants(stack: string, plan: Plan, state: ClusterState): StackTena
             namespaces,
             store: `tenant-${t.dataName ?? t.name}`,
             runnerNamespace: runner?.namespace,
+            repository: t.ecrRepository ? `${stackAccount(plan.resources)}.dkr.ecr.${stackRegion(plan.resources)}.amazonaws.com/${t.dataName ?? t.name}/apps` : undefined,
             signingKey: plan.resources.some((r) => r.type === "aws:kms/key:Key" && r.name === `tenant-${t.name}-delivery-signing-key`),
             identities: {
                 member: [oidcUser("oidc:a-team-member", [`oidc:${t.ssoGroup ?? `tenant-${t.name}`}`])],
@@ -104,16 +105,19 @@ for (const stack of listStacks(PROJECT_DIR)) {
                 tried.add(attack.id);
                 assert.deepStrictEqual(refused.got, [], "got through");
 
+                // The guards this stack has (some are configured per stack file).
+                const guards = attack.guards.filter((g) => (GUARDS[g] as Guard).present?.(plan.resources) ?? true);
+                assert.ok(guards.length > 0, "no guard in this stack");
                 // Each guard alone holds: the attack is refused with every other guard removed.
-                if (attack.guards.length > 1)
-                    for (const kept of attack.guards) {
+                if (guards.length > 1)
+                    for (const kept of guards) {
                         const alone = copy(plan.resources);
-                        for (const g of attack.guards) if (g !== kept) GUARDS[g].remove(alone);
+                        for (const g of guards) if (g !== kept) GUARDS[g].remove(alone);
                         assert.deepStrictEqual(breaches(attackState(alone), tenants, attack, attack.who).got, [], `${kept} alone should refuse it`);
                     }
 
                 const resources = copy(plan.resources);
-                for (const g of attack.guards) GUARDS[g].remove(resources);
+                for (const g of guards) GUARDS[g].remove(resources);
                 const unguarded = breaches(attackState(resources), tenants, attack, attack.getsThroughUnguarded);
                 // Every tenant the attack applies to (the runner attacks: those with CI).
                 const applies = tenants.filter((t) => attack.attempts(t, tenants.filter((o) => o.name !== t.name)).length > 0);
@@ -165,6 +169,19 @@ for (const stack of listStacks(PROJECT_DIR)) {
             assert.deepStrictEqual(refused, []);
         });
 
+        it("still lets each tenant run its own image, signed by its own CI, and the caches' images", () => {
+            const withRepository = tenants.filter((t) => t.repository);
+            assert.ok(withRepository.length > 0);
+            const refused: string[] = [];
+            for (const t of withRepository)
+                for (const ns of t.namespaces) {
+                    const cache = `${t.repository!.split("/")[0]}/quay/org/image:1.0.0`;
+                    for (const image of [`${t.repository}:1.0.0`, `${t.repository}@sha256:${"a".repeat(64)}`, cache])
+                        if (!succeeds(state, t.identities.member[0], { pod: { namespace: ns, image, signedBy: t.name } })) refused.push(`${t.name} ${ns} ${image}`);
+                }
+            assert.deepStrictEqual(refused, []);
+        });
+
         it("still lets each tenant's CI sign with its own key, and the admission controller read every key", function () {
             const keyed = tenants.filter((t) => t.signingKey);
             if (keyed.length === 0) this.skip();
@@ -195,6 +212,22 @@ for (const stack of listStacks(PROJECT_DIR)) {
         });
     });
 }
+
+describe("the attacks' Kyverno string patterns, as Kyverno's pattern package reads them", () => {
+    it("takes alternatives, negation and wildcards (a wildcard crosses '/')", () => {
+        const p = "!r.io/* | r.io/a/apps:* | r.io/quay/*";
+        const table: [string, boolean][] = [
+            ["ghcr.io/x/y:1", true],
+            ["r.io/a/apps:1.0", true],
+            ["r.io/quay/org/img:2", true],
+            ["r.io/b/apps:1.0", false],
+            ["r.io/a/apps@sha256:ab", false],
+        ];
+        assert.deepStrictEqual(table.map(([image]) => [image, kyvernoStringPattern(p, image)]), table);
+        assert.strictEqual(kyvernoStringPattern("*:* | *@sha256:*", "r.io/a"), false);
+        assert.strictEqual(kyvernoStringPattern("!*:latest", "r.io/a:latest"), false);
+    });
+});
 
 describe("every attack of the catalogue is tried on some stack file @stack", () => {
     it("tried each one (the per-stack suites above ran first)", () => {

@@ -8,6 +8,7 @@ import { TENANT_CI_VIEWER_ROLE, TENANT_ROLES } from "../components/tenants/tenan
 import { PLATFORM_NAMESPACES } from "../components/shared/namespaces";
 import { PLATFORM_SECRET_STORE } from "../components/secrets/external-secrets";
 import { RUNNER_SERVICE_ACCOUNT } from "../components/delivery/ci";
+import { OWN_REPOSITORY_POLICY } from "../components/policy/admission-policies";
 import type { ClusterState } from "./cluster-state";
 import { storeServes } from "./cluster-state";
 import type { Request, RoleBinding, UserInfo } from "./k8s-rbac";
@@ -24,6 +25,8 @@ export interface TenantView {
     readonly runnerNamespace?: string;
     /** Whether it has a signing key of its own (per-tenant keys). */
     readonly signingKey?: boolean;
+    /** Its repository as images name it (`<registry host>/<data name>/apps`), when it has one. */
+    readonly repository?: string;
 }
 
 export type Who = "member" | "owner" | "ci" | "service accounts";
@@ -38,6 +41,8 @@ export const WHO_TEXT: Record<Who, string> = {
 export type Attempt =
     | { readonly request: Request }
     | { readonly binding: RoleBinding }
+    /** Create a pod running `image` (in the registry, signed by tenant `signedBy`'s CI) in `namespace`: RBAC, then the plan's Kyverno policies. */
+    | { readonly pod: { readonly namespace: string; readonly image: string; readonly signedBy: string } }
     /** kms:Sign with tenant `key`'s signing key as tenant `signer`'s runner role (what a member's workflow runs as). */
     | { readonly sign: { readonly signer: string; readonly key: string } }
     /** Create an ExternalSecret in `namespace` naming ClusterSecretStore `store` (relabelling the namespace first if it may). */
@@ -47,6 +52,8 @@ export interface Guard {
     readonly text: string;
     /** Takes the guard away from (a copy of) the plan's resources. */
     remove(resources: PlannedResource[]): void;
+    /** Whether the stack has it (a guard only some stack files configure); default: every stack (remove throws if not). */
+    present?(resources: readonly PlannedResource[]): boolean;
 }
 
 export interface Attack {
@@ -84,6 +91,13 @@ const addToTenantRoles = (resources: PlannedResource[], ...rules: object[]) => {
 };
 
 const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
+const CLUSTER_POLICY = "kubernetes:kyverno.io/v1:ClusterPolicy";
+/** The signature policy's rules that verify with a KMS key. */
+const kmsSignatureRules = (resources: readonly PlannedResource[]) =>
+    resources
+        .filter((r) => r.type === CLUSTER_POLICY && (r.inputs as any).metadata?.name === "tenant-verify-image-signatures")
+        .flatMap((r) => (r.inputs as any).spec.rules as any[])
+        .filter((r) => r.verifyImages?.[0]?.attestors?.[0]?.entries?.some((e: any) => e.keys?.kms));
 /** The delivery layer's names: `tenant-<name>-delivery-signing-key`, `…-runner-role`. */
 const signingKeys = (resources: readonly PlannedResource[]) => resources.filter((r) => r.type === "aws:kms/key:Key" && /^tenant-.+-delivery-signing-key$/.test(r.name)) as Mutable[];
 
@@ -174,6 +188,25 @@ export const GUARDS = {
                 for (const st of doc.Statement) st.Resource = "*";
                 p.inputs.policy = JSON.stringify(doc);
             }
+        },
+    },
+    ownRepository: {
+        text: "each tenant's namespaces admit images of the platform's registry only from its own repository or the caches (`tenant-own-repository-<tenant>`, a boundary enforced in every stack)",
+        remove: (resources) => {
+            const own = (r: PlannedResource) => r.type === CLUSTER_POLICY && String((r.inputs as any).metadata?.name).startsWith(`${OWN_REPOSITORY_POLICY}-`);
+            if (!resources.some(own)) throw new Error("no tenant-own-repository policy in the plan");
+            for (let i = resources.length - 1; i >= 0; i--) if (own(resources[i])) resources.splice(i, 1);
+        },
+    },
+    tenantSigningKeys: {
+        text: "each tenant's namespaces verify signatures against its own key only (`tenant-verify-image-signatures`, one rule per tenant)",
+        present: (resources) => kmsSignatureRules(resources).length > 0,
+        remove: (resources) => {
+            // As with one key for all: every tenant's rule accepts any tenant's key.
+            const rules = kmsSignatureRules(resources);
+            if (rules.length === 0) throw new Error("no per-tenant signature rule in the plan");
+            const entries = rules.flatMap((r) => r.verifyImages[0].attestors[0].entries);
+            for (const r of rules) r.verifyImages[0].attestors = [{ count: 1, entries }];
         },
     },
     tenantStoreConditions: {
@@ -385,6 +418,14 @@ export const ATTACKS: readonly Attack[] = [
         attempts: (t) => (t.runnerNamespace ? [req("create", "", "pods", t.runnerNamespace), req("create", "apps", "deployments", t.runnerNamespace)] : []),
     },
     {
+        id: "other-tenant-image",
+        attack: "run another tenant's image (from its repository, signed by its CI) in its own namespace: the nodes pull with one role that reads every repository",
+        who: ALL,
+        getsThroughUnguarded: HOLDERS,
+        guards: ["ownRepository", "tenantSigningKeys"],
+        attempts: (t, others) => inEach(t, (ns) => others.filter((o) => o.repository).map((o) => ({ pod: { namespace: ns, image: `${o.repository}:1.0.0`, signedBy: o.name } }))),
+    },
+    {
         id: "sign-other-tenant-key",
         attack: "(a member, through a workflow on its tenant's runners) sign with another tenant's key, so that tenant's namespaces admit the image",
         who: ["member"],
@@ -408,7 +449,7 @@ export function kmsAllows(resources: readonly PlannedResource[], roleName: strin
     const root = keyPolicy.Statement.find((st: { Sid?: string }) => st.Sid === "AccountAdministration").Principal.AWS as string;
     const [, partition, , , account] = root.split(":");
     const roleArn = `arn:${partition}:iam::${account}:role/${roleName}`;
-    const region = (resources.find((r) => r.type === "pulumi:providers:aws")?.inputs as { region?: string } | undefined)?.region;
+    const region = stackRegion(resources);
     if (!region) throw new Error("no AWS provider region in the plan");
     const identityPolicies = resources
         .filter((r) => r.type === ROLE_POLICY && String(r.inputs.role).replace(/-id$/, "") === roleName)
@@ -431,12 +472,61 @@ export function kmsAllows(resources: readonly PlannedResource[], roleName: strin
     return decision === "Allowed";
 }
 
+/** Kyverno's string pattern (pkg/engine/pattern): alternatives split by `|`, a leading `!` negates, `*` and `?` are wildcards. */
+export function kyvernoStringPattern(pattern: string, value: string): boolean {
+    return pattern.split("|").some((alt) => {
+        const p = alt.trim();
+        return p.startsWith("!") ? !wildcard(p.slice(1), value) : wildcard(p, value);
+    });
+}
+const wildcard = (p: string, v: string) => new RegExp(`^${p.replace(/[.+^${}()[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`).test(v);
+
+/**
+ * Whether the plan's Kyverno ClusterPolicies admit a pod running `image` in a namespace with `labels`: every enforced
+ * rule selecting the namespace (by its namespaceSelector's labels) whose pattern names the containers' image, and
+ * every enforced verifyImages rule covering the image, whose KMS attestor must be the signer's key (its alias's
+ * target). The pod is otherwise compliant (labels, resources, security context); keyless attestors are not modelled.
+ */
+function kyvernoAdmits(resources: readonly PlannedResource[], labels: Readonly<Record<string, string>>, image: string, signedBy: string): boolean {
+    const selects = (rule: any) =>
+        (rule.match?.any ?? []).some((m: any) => m.resources?.kinds?.includes("Pod") && Object.entries(m.resources.namespaceSelector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v));
+    const keyOf = (ref: string) => {
+        const alias = resources.find((r) => r.type === "aws:kms/alias:Alias" && `awskms:///${(r.inputs as any).name}` === ref);
+        return String((alias?.inputs as any)?.targetKeyId ?? "").replace(/^key-/, "");
+    };
+    for (const p of resources.filter((r) => r.type === CLUSTER_POLICY)) {
+        for (const rule of (p.inputs as any).spec.rules as any[]) {
+            if (!selects(rule)) continue;
+            const pattern = rule.validate?.pattern?.spec?.containers?.[0]?.image;
+            if (rule.validate?.failureAction === "Enforce" && typeof pattern === "string" && !kyvernoStringPattern(pattern, image)) return false;
+            for (const v of rule.verifyImages ?? []) {
+                if (v.failureAction !== "Enforce" || !v.imageReferences.some((ref: string) => wildcard(ref, image))) continue;
+                const entries = v.attestors.flatMap((a: any) => a.entries);
+                if (!entries.some((e: any) => (e.keys?.kms ? keyOf(e.keys.kms) === `tenant-${signedBy}-delivery-signing-key` : true))) return false;
+            }
+        }
+    }
+    return true;
+}
+
+/** The stack's region and account: its main AWS provider's (`platform-aws`; others serve replicas). */
+export const stackRegion = (resources: readonly PlannedResource[]) => (resources.find((r) => r.type === "pulumi:providers:aws" && r.name === "platform-aws")?.inputs as { region?: string } | undefined)?.region;
+export const stackAccount = (resources: readonly PlannedResource[]) => {
+    const ids = (resources.find((r) => r.type === "pulumi:providers:aws" && r.name === "platform-aws")?.inputs as { allowedAccountIds?: string } | undefined)?.allowedAccountIds;
+    return ids ? (JSON.parse(ids) as string[])[0] : undefined;
+};
+
 /** What an attack is evaluated against: the cluster, and the plan's resources it was built from (the AWS side). */
 export type AttackState = ClusterState & { readonly resources: readonly PlannedResource[] };
 
 /** Whether `user` gets through with one attempt in the cluster `state`. */
 export function succeeds(state: AttackState, user: UserInfo, attempt: Attempt): boolean {
     if ("request" in attempt) return state.rbac.allows(user, attempt.request);
+    if ("pod" in attempt) {
+        const { namespace, image, signedBy } = attempt.pod;
+        if (!state.rbac.allows(user, { verb: "create", group: "", resource: "pods", namespace })) return false;
+        return kyvernoAdmits(state.resources, state.namespaces.get(namespace) ?? {}, image, signedBy);
+    }
     if ("sign" in attempt) return kmsAllows(state.resources, `tenant-${attempt.sign.signer}-delivery-runner-role`, "kms:Sign", `tenant-${attempt.sign.key}-delivery-signing-key`);
     if ("binding" in attempt) return state.rbac.mayCreateBinding(user, attempt.binding);
     const { namespace, store: storeName } = attempt.externalSecret;

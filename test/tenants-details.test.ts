@@ -118,9 +118,12 @@ describe("tenant details: what the plan holds for each tenant @stack", function 
     });
 
     it("creates each namespace after every admission policy, so nothing lands in it unchecked", () => {
-        const policies = ofType(prod.resources, "kubernetes:kyverno.io/v1:ClusterPolicy").map((p) => p.urn).sort();
+        const policies = ofType(prod.resources, "kubernetes:kyverno.io/v1:ClusterPolicy").filter((p) => p.name.startsWith("platform-policy-")).map((p) => p.urn);
         assert.strictEqual(policies.length, 8);
-        for (const ns of ["tenant-team-a-team-a", "tenant-payments-payments"]) assert.deepStrictEqual([...named(prod.resources, ns).dependsOn].sort(), policies, ns);
+        for (const t of ["team-a", "payments"]) {
+            const own = named(prod.resources, `tenant-${t}-own-repository`).urn;
+            assert.deepStrictEqual([...named(prod.resources, `tenant-${t}-${t}`).dependsOn].sort(), [...policies, own].sort(), t);
+        }
     });
 
     it("gives each namespace its CI and secret-store service accounts, created in it", () => {
@@ -287,8 +290,22 @@ describePlan("admission policy details: the production plan in full", "prod", ({
                 { annotations: { "pod-policies.kyverno.io/autogen-controllers": "none" }, background: false, spec: { webhookConfiguration: { timeoutSeconds: 30 } } },
             ),
         };
-        const policies = plan().resources.filter((r) => r.type === "kubernetes:kyverno.io/v1:ClusterPolicy");
+        const policies = plan().resources.filter((r) => r.type === "kubernetes:kyverno.io/v1:ClusterPolicy" && r.name.startsWith("platform-policy-"));
         assert.deepStrictEqual(policies.map((p) => p.name.replace("platform-policy-", "")).sort(), Object.keys(expected).sort());
+        // Each tenant's registry boundary: its own repository (by tag or digest) and the caches, enforced; after Kyverno's policies.
+        const caches = ["docker-hub", "ghcr", "ecr-public", "quay", "k8s"].map((c) => `${ACCOUNT_ECR}/${c}/*`);
+        assert.deepStrictEqual(
+            the("tenant-team-a-own-repository"),
+            policy("tenant-own-repository-team-a", "Images of the platform's registry only from the tenant's own repository or the caches", [
+                validate(
+                    "own-repository",
+                    { any: [{ resources: { kinds: ["Pod"], namespaceSelector: { matchLabels: { "platform.io/namespace-role": "tenant", "platform.io/tenant": "team-a" } } } }] },
+                    `Images of ${ACCOUNT_ECR} must come from the tenant's repository ${ACCOUNT_ECR}/team-a/apps or the pull-through caches.`,
+                    { pattern: everyContainer({ image: [`!${ACCOUNT_ECR}/*`, `${ACCOUNT_ECR}/team-a/apps:*`, `${ACCOUNT_ECR}/team-a/apps@*`, ...caches].join(" | ") }) },
+                ),
+            ]),
+        );
+        assert.deepStrictEqual([...res("tenant-team-a-own-repository").dependsOn].sort(), policies.map((p) => p.urn).sort());
         for (const [name, spec] of Object.entries(expected)) {
             assert.deepStrictEqual(the(`platform-policy-${name}`), spec, name);
             assert.deepStrictEqual(res(`platform-policy-${name}`).dependsOn, [urn("platform-policy-kyverno")], name);
@@ -339,7 +356,7 @@ describe("admission policy details: keyless signatures, and no signature check w
     });
 
     it("has no signature policy and no signature reader when no verifier is configured", () => {
-        const policies = ofType(unsigned.resources, "kubernetes:kyverno.io/v1:ClusterPolicy").map((p) => p.name);
+        const policies = ofType(unsigned.resources, "kubernetes:kyverno.io/v1:ClusterPolicy").map((p) => p.name).filter((n) => n.startsWith("platform-policy-"));
         assert.strictEqual(policies.length, 7);
         assert.ok(!policies.includes("platform-policy-tenant-verify-image-signatures"), policies.join(", "));
         assert.deepStrictEqual(unsigned.resources.filter((r) => r.name.includes("signature-reader")), []);

@@ -89,9 +89,12 @@ describeStacks((stack) => `tenants in stack ${stack}`, "platform-tenants", ({ pr
         );
         assert.strictEqual(created[0].annotations["platform.io/allowed-hostnames"], production ? `team-a.${domain},shop.${domain}` : `team-a.${domain}`);
         const policies = ofType(plan().resources, "kubernetes:kyverno.io/v1:ClusterPolicy");
-        // The seven baseline policies and the signature check.
-        assert.strictEqual(policies.length, 8);
-        for (const p of policies) assert.ok(ns("team-a").dependsOn.includes(p.urn), `namespace before ${p.name}`);
+        // The seven baseline policies and the signature check, shared; and each tenant's registry boundary.
+        const shared = policies.filter((p) => p.name.startsWith("platform-policy-"));
+        assert.strictEqual(shared.length, 8);
+        assert.deepStrictEqual(policies.filter((p) => !shared.includes(p)).map((p) => p.name), ["tenant-team-a-own-repository", "tenant-payments-own-repository"]);
+        for (const p of [...shared, ns("own-repository")]) assert.ok(ns("team-a").dependsOn.includes(p.urn), `namespace before ${p.name}`);
+        assert.ok(!ns("team-a").dependsOn.includes(named(plan().resources, "tenant-payments-own-repository").urn), "not after another tenant's");
     });
 
     it("bounds each namespace with a quota (no load balancers or node ports) and container defaults", () => {

@@ -242,6 +242,7 @@ export class Platform extends pulumi.ComponentResource {
                 sso: this.sso,
                 storage: this.storage,
                 policies: this.policy.policies,
+                policyAction: cfg.policy.action,
                 registry: this.registry,
                 protect: this.protectsData,
             },

@@ -8,6 +8,8 @@ import { NAMESPACE_ROLE_LABEL } from "../shared/namespaces";
 export const ALLOWED_HOSTNAMES_ANNOTATION = "platform.io/allowed-hostnames";
 
 const TENANT_NAMESPACES = { matchLabels: { [NAMESPACE_ROLE_LABEL]: "tenant" } };
+/** The namespace label naming a namespace's tenant (tenant-objects.ts TENANT_LABEL; not imported: that module imports this one). */
+const TENANT_LABEL = "platform.io/tenant";
 const PODS = { any: [{ resources: { kinds: ["Pod"], namespaceSelector: TENANT_NAMESPACES } }] };
 
 export interface AdmissionRule {
@@ -151,6 +153,34 @@ export function admissionPolicies(p: PolicyConfig, platformImages: readonly stri
     ];
 }
 
+/**
+ * Images of the platform's registry, for one tenant: its own repository (`<data name>/apps`, when it has one) and the
+ * pull-through caches, nothing else of the account. Nodes pull with one role that reads every repository, and the
+ * allow-list admits the whole registry host, so without this a tenant runs another's private image. A boundary:
+ * enforced in every stack. One policy per tenant (the tenant's own object): onboarding changes no shared policy.
+ */
+export function ownRepositoryPolicy(a: { readonly host: string; readonly caches: readonly string[]; readonly tenant: string; readonly repository?: string }): AdmissionPolicy {
+    const own = a.repository ? [`${a.host}/${a.repository}:*`, `${a.host}/${a.repository}@*`] : [];
+    const images = [`!${a.host}/*`, ...own, ...a.caches.map((c) => `${c}/*`)].join(" | ");
+    return {
+        name: `${OWN_REPOSITORY_POLICY}-${a.tenant}`,
+        title: "Images of the platform's registry only from the tenant's own repository or the caches",
+        boundary: true,
+        rules: [
+            {
+                name: "own-repository",
+                match: { any: [{ resources: { kinds: ["Pod"], namespaceSelector: { matchLabels: { ...TENANT_NAMESPACES.matchLabels, [TENANT_LABEL]: a.tenant } } } }] },
+                validate: {
+                    message: `Images of ${a.host} must come from ${a.repository ? `the tenant's repository ${a.host}/${a.repository} or ` : ""}the pull-through caches.`,
+                    pattern: { spec: { "=(initContainers)": [{ image: images }], containers: [{ image: images }] } },
+                },
+            },
+        ],
+    };
+}
+/** Prefix of the tenants' registry boundary policies (`tenant-own-repository-<tenant>`). */
+export const OWN_REPOSITORY_POLICY = "tenant-own-repository";
+
 /** The metadata and spec of one policy's ClusterPolicy: every rule with the stack's action (Audit or Enforce), or Enforce for a boundary. */
 export function clusterPolicySpec(policy: AdmissionPolicy, stackAction: PolicyConfig["action"]) {
     const action = policy.boundary ? "Enforce" : stackAction;
@@ -179,8 +209,6 @@ export interface TenantKey {
     readonly keyAlias: string;
 }
 
-/** The namespace label naming a namespace's tenant (tenant-objects.ts TENANT_LABEL; not imported: that module imports this one). */
-const TENANT_LABEL = "platform.io/tenant";
 
 /**
  * Image signatures in tenant namespaces (cosign): each tenant's own KMS key, or keyless identities from an issuer.

@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
-import type { TenantConfig } from "../../stacks/schema-tenants";
+import type { PolicyConfig, TenantConfig } from "../../stacks/schema-tenants";
+import { clusterPolicySpec, ownRepositoryPolicy } from "../policy/admission-policies";
 import { tenantBuildNamespace, tenantCiNamespace, tenantDataName, tenantNamespaces } from "../../stacks/schema-tenants";
 import { BUILDER_LABELS, BUILDKIT_PORT } from "../delivery/ci";
 import type { ClusterRef } from "../cluster/cluster-ref";
@@ -30,10 +31,12 @@ export interface TenantArgs {
     readonly secrets: TenantSecretStores;
     readonly sso: TenantGroups;
     readonly storage: Pick<StorageRef, "createBucket">;
-    /** The registry's key (repositories are encrypted with it) and lifecycle policy. */
-    readonly registry: Pick<RegistryRef, "keyArn" | "lifecyclePolicy">;
+    /** The registry's key (repositories are encrypted with it), lifecycle policy, host and caches (what the tenant may pull). */
+    readonly registry: Pick<RegistryRef, "keyArn" | "lifecyclePolicy" | "host" | "cacheRegistries">;
     /** The admission policies: the namespaces are created after them, so nothing slips in unchecked. */
     readonly policies: pulumi.Resource[];
+    /** The stack's admission action (the tenant's registry boundary is enforced whatever it says). */
+    readonly policyAction: PolicyConfig["action"];
     /** Production: the tenant's data (bucket, repository) is protected and kept on destroy. */
     readonly protect: boolean;
     /** The tenant roles its bindings name (tenantClusterRoleSpecs, written once by the tenants layer). */
@@ -69,8 +72,19 @@ export class Tenant extends pulumi.ComponentResource {
         const group = args.sso.tenantGroup(t.name, t.ssoGroup, { parent: this, name });
         this.ssoGroup = group.name;
 
+        // Its registry boundary: its own repository and the caches, never another tenant's (the nodes could pull it).
+        const own = pulumi
+            .all([args.registry.host, args.registry.cacheRegistries])
+            .apply(([host, caches]) => clusterPolicySpec(ownRepositoryPolicy({ host, caches, tenant: t.name, repository: t.ecrRepository ? `${tenantDataName(t)}/apps` : undefined }), args.policyAction));
+        const ownRepository = new k8s.apiextensions.CustomResource(
+            `${name}-own-repository`,
+            { apiVersion: "kyverno.io/v1", kind: "ClusterPolicy", metadata: own.metadata, spec: own.spec },
+            // After Kyverno (as the shared policies are), so deleted before it.
+            { ...k8sOpts, dependsOn: args.policies },
+        );
+        const policies = [...args.policies, ownRepository];
         const namespaces = this.namespaces.map((ns) => {
-            const namespace = new k8s.core.v1.Namespace(`${name}-${ns}`, namespaceSpec(t, ns, t.costCentre), { ...k8sOpts, dependsOn: args.policies });
+            const namespace = new k8s.core.v1.Namespace(`${name}-${ns}`, namespaceSpec(t, ns, t.costCentre), { ...k8sOpts, dependsOn: policies });
             const inNs = { ...k8sOpts, dependsOn: [namespace] };
             new k8s.core.v1.ResourceQuota(`${name}-${ns}-quota`, resourceQuotaSpec(t, ns), inNs);
             new k8s.core.v1.LimitRange(`${name}-${ns}-limits`, limitRangeSpec(t, ns), inNs);
@@ -84,7 +98,7 @@ export class Tenant extends pulumi.ComponentResource {
         this.ciNamespace = t.ci.enabled ? tenantCiNamespace(t) : undefined;
         if (this.ciNamespace !== undefined) {
             const ns = this.ciNamespace;
-            const namespace = new k8s.core.v1.Namespace(`${name}-ci`, ciNamespaceSpec(t, ns, t.costCentre), { ...k8sOpts, dependsOn: args.policies });
+            const namespace = new k8s.core.v1.Namespace(`${name}-ci`, ciNamespaceSpec(t, ns, t.costCentre), { ...k8sOpts, dependsOn: policies });
             const inNs = { ...k8sOpts, dependsOn: [namespace] };
             new k8s.core.v1.ResourceQuota(`${name}-ci-quota`, resourceQuotaSpec(t, ns), inNs);
             new k8s.core.v1.LimitRange(`${name}-ci-limits`, limitRangeSpec(t, ns), inNs);
