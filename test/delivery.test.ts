@@ -274,7 +274,14 @@ describeStacks((stack) => `delivery in stack ${stack}`, "platform-delivery", ({ 
         assert.deepStrictEqual([pod.containers[0].securityContext.privileged, pod.securityContext.runAsNonRoot, pod.automountServiceAccountToken], [false, true, false]);
         assert.ok(!ofType(all(), "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding").some((b) => inputs(b).metadata.namespace === "team-a-builds"));
         const buildPolicies = ofType(res(), "kubernetes:networking.k8s.io/v1:NetworkPolicy").filter((p) => inputs(p).metadata.namespace === "team-a-builds").map((p) => inputs(p).metadata.name);
-        assert.ok(buildPolicies.includes("default-deny") && buildPolicies.includes("allow-same-tenant") && buildPolicies.includes("allow-aws"), buildPolicies.join());
+        // Nothing from the tenant's namespaces: only its runner pods reach buildkitd, on its port.
+        assert.deepStrictEqual(buildPolicies.sort(), ["allow-aws", "allow-dns", "allow-internet", "allow-runners", "default-deny"]);
+        const runners = ofType(res(), "kubernetes:networking.k8s.io/v1:NetworkPolicy").find((p) => inputs(p).metadata.namespace === "team-a-builds" && inputs(p).metadata.name === "allow-runners")!;
+        assert.deepStrictEqual(inputs(runners).spec.ingress, [
+            { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "team-a-ci" } }, podSelector: { matchLabels: { "app.kubernetes.io/name": "ci-runner" } } }], ports: [{ protocol: "TCP", port: 1234 }] },
+        ]);
+        // The runner pods carry that label (the scale set's template).
+        assert.strictEqual(inputs(named(res(), "tenant-team-a-delivery-runners")).values.template.metadata.labels["app.kubernetes.io/name"], "ci-runner");
         // The builder has no AWS identity: HTTPS to the VPC's endpoints only, not the Pod Identity agent.
         const builderAws = ofType(res(), "kubernetes:networking.k8s.io/v1:NetworkPolicy").find((p) => inputs(p).metadata.namespace === "team-a-builds" && inputs(p).metadata.name === "allow-aws")!;
         assert.deepStrictEqual(inputs(builderAws).spec.egress.map((e: any) => [e.to[0].ipBlock.cidr, e.ports[0].port]), [[production ? "10.30.0.0/16" : "10.20.0.0/16", 443]]);

@@ -4,6 +4,7 @@ import { createHash } from "crypto";
 import type { AppDeliveryConfig } from "../../stacks/schema-delivery";
 import type { TenantConfig } from "../../stacks/schema-tenants";
 import { accountKeyAdministration, policyDocument, PolicyDocument } from "../shared/iam";
+import { networkPolicySpecs } from "../tenants/tenant-objects";
 
 /** The runners' service account (Pod Identity: push to the tenant's repository). */
 export const RUNNER_SERVICE_ACCOUNT = "ci-runner";
@@ -151,6 +152,32 @@ export function awsEgressSpec(a: { readonly name: string; readonly namespace: st
             ],
         },
     };
+}
+
+/**
+ * The builder's namespace: deny by default; DNS, the internet (base images, sources) and the AWS endpoints out; in,
+ * only the tenant's runner pods, on the builder's port. The tenant's workloads and other pods of its CI namespace
+ * never reach buildkitd, which runs what it is sent.
+ */
+export function builderNetworkPolicySpecs(t: TenantConfig, a: { readonly namespace: string; readonly ciNamespace: string; readonly vpcCidr: string }) {
+    const kept = ["default-deny", "allow-dns", "allow-internet"];
+    return [
+        ...networkPolicySpecs(t, a.namespace).filter((p) => kept.includes(p.metadata.name)),
+        builderAwsEgressSpec(a.namespace, a.vpcCidr),
+        {
+            metadata: { name: "allow-runners", namespace: a.namespace },
+            spec: {
+                podSelector: { matchLabels: { ...BUILDER_LABELS } },
+                policyTypes: ["Ingress"],
+                ingress: [
+                    {
+                        from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": a.ciNamespace } }, podSelector: { matchLabels: { [APP_LABEL]: "ci-runner" } } }],
+                        ports: [{ protocol: "TCP", port: BUILDKIT_PORT }],
+                    },
+                ],
+            },
+        },
+    ];
 }
 
 /** The runners' egress to AWS (their identity, ECR). */

@@ -7,7 +7,7 @@ import { tenantBuildNamespace, tenantDataName } from "../../stacks/schema-tenant
 import type { ClusterRef } from "../cluster/cluster-ref";
 import type { WorkloadIdentity } from "../cluster/identity";
 import { namespaceLabels } from "../shared/namespaces";
-import { networkPolicySpecs, TENANT_LABEL } from "../tenants/tenant-objects";
+import { TENANT_LABEL } from "../tenants/tenant-objects";
 import { applicationSpec, appProjectSpec } from "./app-projects";
 import {
     builderAddress,
@@ -18,7 +18,7 @@ import {
     signingPolicy,
     tenantSigningKeyAlias,
     githubAppSecretSpec,
-    builderAwsEgressSpec,
+    builderNetworkPolicySpecs,
     runnerAwsEgressSpec,
     RUNNER_SERVICE_ACCOUNT,
     runnerScaleSetName,
@@ -134,14 +134,14 @@ export class TenantDelivery extends pulumi.ComponentResource {
         if (ciNamespace === undefined) throw new Error(`tenant ${t.name}: CI without its CI namespace`);
         const buildNamespace = tenantBuildNamespace(t);
 
-        // The builder: platform-managed, in a namespace the tenant has no rights in, reachable from the tenant's namespaces only.
+        // The builder: platform-managed, in a namespace the tenant has no rights in, reachable from its runners only.
         const ns = new k8s.core.v1.Namespace(
             `${name}-builds`,
             { metadata: { name: buildNamespace, labels: { ...namespaceLabels("builder", "privileged"), [TENANT_LABEL]: t.name } } },
             { ...k8sOpts, dependsOn: args.tenant.ready },
         );
         const inBuilds = { ...k8sOpts, dependsOn: [ns] };
-        [...networkPolicySpecs(t, buildNamespace), builderAwsEgressSpec(buildNamespace, args.vpcCidr)].forEach(
+        builderNetworkPolicySpecs(t, { namespace: buildNamespace, ciNamespace, vpcCidr: args.vpcCidr }).forEach(
             (p) => new k8s.networking.v1.NetworkPolicy(`${name}-builds-${p.metadata.name}`, p, inBuilds),
         );
         new k8s.apps.v1.Deployment(`${name}-builder`, builderDeploymentSpec({ namespace: buildNamespace, builder: args.settings.builder }), inBuilds);
