@@ -127,9 +127,9 @@ describe("plan --cost: both stacks @stack", function () {
         // dev: EKS 73.00, one NAT 35.04 and its IP 3.65, 7 keys 7.00, 4 nodes' (2 system, 2 spot workers) 50 GiB roots
         // 17.60, the internet-facing NLB's 2 addresses 7.30.
         assert.ok(Math.abs(summarize(devLines).total - (73 + 35.04 + 3.65 + 7 + 17.6 + 7.3)) < 1e-6, String(summarize(devLines).total));
-        // prod: EKS 73.00, 3 NATs 105.12 and 3 IPs 10.95, 9 interface endpoints x 3 AZs 216.81, 9 keys 9.00, 6 nodes'
-        // 100 GiB roots 52.80, the NLB's 3 addresses 10.95.
-        assert.ok(Math.abs(summarize(prodLines).total - (73 + 105.12 + 10.95 + 216.81 + 9 + 52.8 + 10.95)) < 1e-6, String(summarize(prodLines).total));
+        // prod: EKS 73.00, 3 NATs 105.12 and 3 IPs 10.95, 9 interface endpoints x 3 AZs 216.81, 11 keys 11.00 (9, and
+        // the two tenants' signing keys), 6 nodes' 100 GiB roots 52.80, the NLB's 3 addresses 10.95.
+        assert.ok(Math.abs(summarize(prodLines).total - (73 + 105.12 + 10.95 + 216.81 + 11 + 52.8 + 10.95)) < 1e-6, String(summarize(prodLines).total));
         // What the table lacks for eu-west-1 is listed, never guessed: nodes, the database, the load balancer.
         for (const lines of [devLines, prodLines]) {
             const missing = lines.filter((l) => l.kind === "missing").map((l) => l.item);
