@@ -41,8 +41,6 @@ export interface NewStackOptions {
     readonly adminCidrs: readonly string[];
     /** ACME account contact; defaults to the owner. */
     readonly email?: string;
-    /** The KMS key images are signed with, where the example verifies signatures with a key (production). */
-    readonly signingKey?: string;
 }
 
 /** Which committed stack file a new one starts from. */
@@ -75,7 +73,6 @@ export const PER_STACK_VALUES: readonly (readonly [string, string, string])[] = 
     ["backup.replicaRegion", "--replica-region (required where the example replicates)", "another region for the backup copy"],
     ["tenants.list", "(emptied)", "teams are onboarded per stack, by pull request"],
     ["appDelivery.runners.runnerImage, appDelivery.builder.image", "the account's own ECR registry replaces the example's", "images pulled through this account's caches"],
-    ["appDelivery.signatures.verifier", "--signing-key (required where the example verifies with a KMS key)", "the key images are signed with"],
     ["policy.allowedRegistries", "the account's own ECR registry replaces the example's", "images come from this account's registry (public ones are copied)"],
 ];
 
@@ -130,9 +127,7 @@ export function newStackFile(project: ProjectFile, options: NewStackOptions, exa
         const image = doc.getIn(["config", `${ns}:appDelivery`, ...at]);
         if (typeof image === "string") set("appDelivery", at, image.replace(/^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com/, ownRegistry));
     }
-    const verifier = doc.getIn(["config", `${ns}:appDelivery`, "signatures", "verifier", "type"]);
-    if (verifier === "KmsKey" && !options.signingKey) throw new ConfigError([`--signing-key: the ${options.tier} example verifies image signatures with a KMS key; name the key ARN images are signed with (cosign)`]);
-    if (options.signingKey) set("appDelivery", ["signatures", "verifier"], { type: "KmsKey", keyArn: options.signingKey });
+    // The signature verifier is copied: per-tenant keys (TenantKmsKeys) are the stack's own, created with its tenants.
     // A secret is encrypted for its own stack: the example's ciphertext is dropped; the new stack sets its own.
     const secrets = secretKeysIn(doc, ns);
     // Validated with the example's shape, every secret leaf masked (a set of credentials keeps its keys).
@@ -223,7 +218,7 @@ export function overlapWarnings(projectDir: string, stack: string, cidr: string)
 const USAGE = `usage: npm run new-stack -- <stack> --tier development|staging|production --account ID --region REGION
     --domain DOMAIN --admin ROLE_ARN [--admin ...] [--viewer ARN ...] --owner EMAIL --cost-centre CC --cidr CIDR
     [--name PREFIX] [--zone-id HOSTED_ZONE_ID] [--zone AZ ...] [--replica-region REGION] [--public-cidr CIDR ...] [--email EMAIL]
-    [--signing-key KMS_KEY_ARN] --admin-cidr CIDR [--admin-cidr ...]`;
+    --admin-cidr CIDR [--admin-cidr ...]`;
 
 export function main(argv: string[], projectDir: string): number {
     let parsed;
@@ -248,7 +243,6 @@ export function main(argv: string[], projectDir: string): number {
                 "admin-cidr": { type: "string", multiple: true },
                 email: { type: "string" },
                 "replica-region": { type: "string" },
-                "signing-key": { type: "string" },
             },
             strict: true,
         });
@@ -297,7 +291,6 @@ export function main(argv: string[], projectDir: string): number {
                 publicCidrs: values["public-cidr"],
                 adminCidrs: values["admin-cidr"]!,
                 email: values.email,
-                signingKey: values["signing-key"],
             },
             fs.readFileSync(path.join(projectDir, `Pulumi.${example}.yaml`), "utf8"),
             file,

@@ -99,16 +99,10 @@ const lifecycleSchema = z.strictObject({
 const verifierSchema = z.discriminatedUnion(
     "type",
     [
+        // One key for every tenant would let each tenant's CI sign images every tenant's namespaces admit.
+        z.strictObject({ type: z.literal("TenantKmsKeys") }).describe("A KMS signing key per tenant with a repository, created by the platform: only its CI signs with it, and only its namespaces admit what it signs."),
         z.strictObject({
-            type: z.literal("KmsKey").describe("KmsKey: signatures made with a KMS key (cosign --key awskms://); Keyless: signatures by identities of an OIDC issuer."),
-            // A key ARN, not an alias: IAM grants kms:GetPublicKey on keys only.
-            keyArn: z
-                .string()
-                .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/, "expected a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>; IAM grants on keys, not aliases)")
-                .describe("Type KmsKey: the signing key's ARN; Kyverno reads its public key."),
-        }),
-        z.strictObject({
-            type: z.literal("Keyless").describe("KmsKey: signatures made with a KMS key (cosign --key awskms://); Keyless: signatures by identities of an OIDC issuer."),
+            type: z.literal("Keyless").describe("TenantKmsKeys: a KMS key per tenant, created by the platform (cosign --key awskms://); Keyless: signatures by identities of an OIDC issuer."),
             issuer: z
                 .string()
                 .regex(/^https:\/\/[a-z0-9.-]+(\/[^\s]*)?$/, "expected the OIDC issuer of the signing identities, like https://token.actions.githubusercontent.com")
@@ -124,12 +118,12 @@ const verifierSchema = z.discriminatedUnion(
                 .describe("Type Keyless: the Rekor transparency log the signatures are checked against."),
         }),
     ],
-    { error: "expected a verifier with type KmsKey (keyArn) or Keyless (issuer, subjectRegExp)" },
+    { error: "expected a verifier with type TenantKmsKeys (a key per tenant, created by the platform) or Keyless (issuer, subjectRegExp)" },
 );
 
 const signaturesSchema = z.strictObject({
     action: z.enum(SIGNATURE_ACTIONS, oneOf(SIGNATURE_ACTIONS)).default("Audit").describe("Audit reports unsigned images; Enforce refuses them (production)."),
-    verifier: verifierSchema.optional().describe("Who signs: a KMS key (cosign) or keyless identities from an issuer; required with Enforce."),
+    verifier: verifierSchema.optional().describe("Who signs: each tenant's CI with its own KMS key (cosign), or keyless identities from an issuer; required with Enforce."),
     imageReferences: z
         .array(z.string().regex(/^[a-z0-9.*-]+(:\d+)?(\/[a-z0-9._*-]+)*\*?$/, "expected an image reference pattern, like 123456789012.dkr.ecr.eu-west-1.amazonaws.com/*"))
         .optional()
@@ -189,7 +183,7 @@ export const tenantGitopsSchema = z.strictObject({
         .describe("An Application syncing this path (automated, pruning, self-healing)."),
 });
 
-/** The tenant's CI capacity: a runner scale set in its namespace, scaled to zero when idle. */
+/** The tenant's CI capacity: a runner scale set in its CI namespace (<data name>-ci), scaled to zero when idle. */
 export const tenantCiSchema = z.strictObject({
     enabled: z.boolean().default(false).describe("Give the tenant a runner scale set <tenant>-<environment> and a builder."),
     githubConfigUrl: z
@@ -198,7 +192,6 @@ export const tenantCiSchema = z.strictObject({
         .optional()
         .describe("GitHub organization or repository the runners register with."),
     githubApp: githubAppSchema.optional().describe("The tenant's GitHub App; its private key is in Vault at tenants/<name>/ci/github-app (github_app_private_key)."),
-    namespace: z.string().optional().describe("Where its runners run; default the tenant's first namespace."),
     minRunners: z
         .number()
         .int()
@@ -254,7 +247,7 @@ export function checkDelivery(
         if (d.signatures.action !== "Enforce") issue(at("signatures", "action"), "expected Enforce in production", d.signatures.action);
     }
     if (d.signatures.action === "Enforce" && d.signatures.verifier === undefined) {
-        issue(at("signatures", "verifier"), "expected a verifier (KmsKey with keyArn, or Keyless with issuer) with action Enforce", undefined);
+        issue(at("signatures", "verifier"), "expected a verifier (TenantKmsKeys, or Keyless with issuer) with action Enforce", undefined);
     }
     const credentialNames = new Set<string>();
     a.repositoryCredentials.forEach((c, i) => {
@@ -302,7 +295,6 @@ export function checkDelivery(
         if (!ci.enabled) return;
         if (ci.githubApp === undefined) issue(where("ci", "githubApp"), "required with CI enabled: the tenant's GitHub App (appId, installationId)", undefined);
         if (ci.githubConfigUrl === undefined) issue(where("ci", "githubConfigUrl"), "required with CI enabled: the organization or repository its runners serve", undefined);
-        if (ci.namespace !== undefined && !t.namespaces.includes(ci.namespace)) issue(where("ci", "namespace"), `expected one of the tenant's namespaces (${t.namespaces.join(", ")})`, ci.namespace);
         if (!t.ecrRepository) issue(where("ecrRepository"), "expected true with CI enabled: the runners push to the tenant's repository", t.ecrRepository);
         if (!t.internetEgress) issue(where("internetEgress"), "expected true with CI enabled: runners reach GitHub over the internet", t.internetEgress);
         const data = t.dataName ?? t.name;

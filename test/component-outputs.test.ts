@@ -44,7 +44,7 @@ const PROD_OUTPUTS: Record<string, Record<string, unknown>> = {
     "platform-backup-bucket": {"arn": "arn:aws:s3:::acme-prod-velero-222222222222-eu-west-1", "bucketName": "acme-prod-velero-222222222222-eu-west-1", "kmsKeyArn": "arn:aws:kms:eu-west-1:222222222222:key/platform-storage-objects-key", "replicaAccessPolicyArn": "arn:aws:iam::222222222222:policy/platform-backup-bucket-replica-access"},
     "platform-backup-identity": identity("platform-backup-identity"),
     "platform-policy-signature-reader": identity("platform-policy-signature-reader"),
-    "tenant-team-a": {"namespaces": ["team-a"]},
+    "tenant-team-a": {"namespaces": ["team-a"], "ciNamespace": "team-a-ci"},
     "tenant-payments": {"namespaces": ["payments"]},
     "tenant-team-a-delivery": {"project": "team-a", "runnerScaleSet": "team-a-prod"},
     "tenant-payments-delivery": {"project": "payments"},

@@ -127,7 +127,7 @@ describe("delivery details: CI objects", () => {
     });
 
     it("lets runners pull base images through every cache, importing them on first pull", () => {
-        const doc = ecrPushPolicy("arn:aws:ecr:eu-west-1:222222222222:repository/team-b/apps", undefined, ["quay"]);
+        const doc = ecrPushPolicy("arn:aws:ecr:eu-west-1:222222222222:repository/team-b/apps", ["quay"]);
         assert.deepStrictEqual(doc.Statement[2], {
             Sid: "PullThroughCaches",
             Effect: "Allow",
@@ -265,7 +265,7 @@ describePlan("delivery details: the production plan in full", "prod", ({ plan, r
     it("creates the builder's objects in the build namespace and the runner's account in the tenant's namespace", () => {
         const builds = urn("tenant-team-a-delivery-builds");
         for (const name of ["builder", "builder-service", "builds-allow-aws", "builds-default-deny"]) assert.deepStrictEqual(res(`tenant-team-a-delivery-${name}`).dependsOn, [builds], name);
-        assert.deepStrictEqual(the("tenant-team-a-delivery-runner-sa"), { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "ci-runner", namespace: "team-a" } });
+        assert.deepStrictEqual(the("tenant-team-a-delivery-runner-sa"), { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "ci-runner", namespace: "team-a-ci" } });
     });
 
     it("creates each cache's repositories through a template: mutable tags, the platform key and lifecycle, as the template role", () => {

@@ -5,7 +5,7 @@ import { crdProblems, readCrdSchema } from "../plan/crd-contract";
 import { PROJECT_DIR } from "../plan/engine";
 import { applicationSpec, appProjectSpec, rbacPolicy, TENANT_DEPLOYABLE_KINDS } from "../components/delivery/app-projects";
 import { argocdValues, oidcConfig } from "../components/delivery/argocd-values";
-import { ecrPushPolicy, runnerLabels, scaleSetValues } from "../components/delivery/ci";
+import { ecrPushPolicy, runnerLabels, scaleSetValues, signingKeyPolicy, signingPolicy, tenantSigningKeyAlias } from "../components/delivery/ci";
 import { replacementRefused, replacingPaths } from "../plan/replacements";
 import { lifecyclePolicyText, pullThroughNodePolicy } from "../components/registry/registry";
 import { tenantSchema } from "../stacks/schema-tenants";
@@ -71,12 +71,25 @@ describe("delivery: decisions", () => {
         assert.strictEqual(digest, "sha256-ab12ab12ab12");
     });
 
-    it("lets CI sign with the signing key when signatures use one, and nothing more", () => {
-        const doc = ecrPushPolicy("arn:aws:ecr:eu-west-1:1:repository/b/apps", "arn:aws:kms:eu-west-1:1:key/k");
-        assert.deepStrictEqual(doc.Statement[2], { Sid: "SignImages", Effect: "Allow", Action: ["kms:Sign", "kms:GetPublicKey", "kms:DescribeKey"], Resource: "arn:aws:kms:eu-west-1:1:key/k" });
+    it("lets CI sign with its tenant's key only, and pushes without signing rights of its own", () => {
+        assert.deepStrictEqual(signingPolicy("arn:aws:kms:eu-west-1:1:key/k").Statement, [{ Sid: "SignImages", Effect: "Allow", Action: ["kms:Sign", "kms:GetPublicKey", "kms:DescribeKey"], Resource: "arn:aws:kms:eu-west-1:1:key/k" }]);
         assert.strictEqual(ecrPushPolicy("arn:aws:ecr:eu-west-1:1:repository/b/apps").Statement.length, 2);
-        const caches = ecrPushPolicy("arn:aws:ecr:eu-west-1:1:repository/b/apps", undefined, ["quay"]).Statement[2];
+        const caches = ecrPushPolicy("arn:aws:ecr:eu-west-1:1:repository/b/apps", ["quay"]).Statement[2];
         assert.deepStrictEqual([caches.Sid, caches.Resource], ["PullThroughCaches", ["arn:aws:ecr:eu-west-1:1:repository/quay/*"]]);
+        assert.strictEqual(tenantSigningKeyAlias("acme-prod", "team-a"), "alias/acme-prod-team-a-signing");
+    });
+
+    it("writes a tenant key's policy: the account administers, its CI alone signs (a Deny), the admission controller reads", () => {
+        const doc = signingKeyPolicy({ partition: "aws", accountId: "1", signerRoleArn: "arn:aws:iam::1:role/ci", verifierRoleArn: "arn:aws:iam::1:role/kyverno" });
+        assert.deepStrictEqual(doc.Statement.map((s) => [s.Sid, s.Effect, s.Principal, s.Action, s.Condition]), [
+            ["AccountAdministration", "Allow", { AWS: "arn:aws:iam::1:root" }, "kms:*", undefined],
+            ["OnlyTenantCiSigns", "Deny", { AWS: "*" }, "kms:Sign", { ArnNotEquals: { "aws:PrincipalArn": "arn:aws:iam::1:role/ci" } }],
+            ["TenantCiSigns", "Allow", { AWS: "arn:aws:iam::1:role/ci" }, ["kms:Sign", "kms:GetPublicKey", "kms:DescribeKey"], undefined],
+            ["AdmissionVerifies", "Allow", { AWS: "arn:aws:iam::1:role/kyverno" }, ["kms:GetPublicKey", "kms:DescribeKey"], undefined],
+        ]);
+        // Without CI, nobody signs: the Deny is unconditional.
+        const unsigned = signingKeyPolicy({ partition: "aws", accountId: "1", verifierRoleArn: "arn:aws:iam::1:role/kyverno" });
+        assert.deepStrictEqual(unsigned.Statement.map((s) => [s.Sid, s.Condition]), [["AccountAdministration", undefined], ["OnlyTenantCiSigns", undefined], ["AdmissionVerifies", undefined]]);
     });
 
     it("refuses, in the plan diff, a change of a repository's encryption (it would replace the repository and its images)", () => {
@@ -202,14 +215,14 @@ describeStacks((stack) => `delivery in stack ${stack}`, "platform-delivery", ({ 
 
     it("gives runners only to tenants that opt in, with a push identity scoped to their repository", () => {
         const scaleSets = ofType(res(), "kubernetes:helm.sh/v3:Release").filter((r) => inputs(r).chart.endsWith("/gha-runner-scale-set"));
-        assert.deepStrictEqual(scaleSets.map((r) => [inputs(r).name, inputs(r).namespace, inputs(r).values.runnerScaleSetName]), [["team-a-runners", "team-a", production ? "team-a-prod" : "team-a-dev"]]);
+        assert.deepStrictEqual(scaleSets.map((r) => [inputs(r).name, inputs(r).namespace, inputs(r).values.runnerScaleSetName]), [["team-a-runners", "team-a-ci", production ? "team-a-prod" : "team-a-dev"]]);
         const values = inputs(scaleSets[0]).values;
         assert.deepStrictEqual(values.controllerServiceAccount, { name: "arc-gha-rs-controller", namespace: "arc-systems" });
         assert.strictEqual(values.template.spec.containers[0].image, production ? `${account}.dkr.ecr.eu-west-1.amazonaws.com/ghcr/actions/actions-runner:2.336.0` : "ghcr.io/actions/actions-runner:2.336.0");
         const push = JSON.parse(inputs(named(res(), "tenant-team-a-delivery-runner-policy")).policy);
         assert.strictEqual(push.Statement[1].Resource, "arn:aws:ecr:eu-west-1:" + account + ":repository/team-a/apps");
         const association = inputs(named(res(), "tenant-team-a-delivery-runner-association"));
-        assert.deepStrictEqual([association.namespace, association.serviceAccount], ["team-a", "ci-runner"]);
+        assert.deepStrictEqual([association.namespace, association.serviceAccount], ["team-a-ci", "ci-runner"]);
         assert.ok(!res().some((r) => r.name.startsWith("tenant-payments-delivery-runner")), "payments has no CI");
         // Its pods carry the labels the stack's admission policy requires, and may reach the Pod Identity agent and
         // the AWS endpoints in the VPC (ECR), which the tenant's internet rule excludes.
@@ -217,8 +230,11 @@ describeStacks((stack) => `delivery in stack ${stack}`, "platform-delivery", ({ 
         const aws = inputs(named(res(), "tenant-team-a-delivery-runner-aws")).spec;
         assert.deepStrictEqual(aws.podSelector.matchLabels, { "app.kubernetes.io/name": "ci-runner" });
         assert.deepStrictEqual(aws.egress.map((e: any) => [e.to[0].ipBlock.cidr, e.ports[0].port]), [["169.254.170.23/32", 80], [production ? "10.30.0.0/16" : "10.20.0.0/16", 443]]);
-        // In production, where images are signed with a KMS key, CI may sign with it.
-        assert.deepStrictEqual(push.Statement.map((st: any) => st.Sid), production ? ["RegistryLogin", "PushToTenantRepository", "PullThroughCaches", "SignImages"] : ["RegistryLogin", "PushToTenantRepository", "PullThroughCaches"]);
+        assert.deepStrictEqual(push.Statement.map((st: any) => st.Sid), ["RegistryLogin", "PushToTenantRepository", "PullThroughCaches"]);
+        // In production, where each tenant signs with a key of its own, CI may sign with its tenant's key (and no other).
+        const signing = res().filter((r) => r.name.endsWith("-runner-signing"));
+        assert.deepStrictEqual(signing.map((r) => r.name), production ? ["tenant-team-a-delivery-runner-signing"] : []);
+        if (production) assert.strictEqual(JSON.parse(inputs(signing[0]).policy).Statement[0].Resource, `arn:aws:kms:eu-west-1:${account}:key/tenant-team-a-delivery-signing-key`);
         // The runner controller's finalizer clean-up waits for every runner set: on destroy it deletes them first,
         // while the controller still clears their finalizers.
         const cleanup = named(res(), "platform-delivery-runner-finalizer-cleanup");
@@ -230,6 +246,26 @@ describeStacks((stack) => `delivery in stack ${stack}`, "platform-delivery", ({ 
         assert.deepStrictEqual([secret.spec.secretStoreRef.name, secret.spec.data[0].remoteRef.key], ["tenant-team-a", "tenants/team-a/ci/github-app"]);
     });
 
+    it("runs the runners in a CI namespace of their own: restricted, the tenant's quota, read-only for the team, nothing in", () => {
+        const ns = inputs(named(all(), "tenant-team-a-ci")).metadata;
+        assert.deepStrictEqual([ns.name, ns.labels["platform.io/namespace-role"], ns.labels["pod-security.kubernetes.io/enforce"], ns.labels["platform.io/tenant"]], ["team-a-ci", "ci", "restricted", "team-a"]);
+        assert.ok(!("payments-ci" in Object.fromEntries(ofType(all(), "kubernetes:core/v1:Namespace").map((n) => [inputs(n).metadata.name, 1]))), "payments has no CI");
+        const inCi = (type: string) => ofType(all(), type).filter((r) => inputs(r).metadata.namespace === "team-a-ci").map((r) => inputs(r));
+        assert.deepStrictEqual(inCi("kubernetes:core/v1:ResourceQuota").map((q) => q.spec.hard["limits.cpu"]), [production ? "16" : "4"]);
+        assert.strictEqual(inCi("kubernetes:core/v1:LimitRange").length, 1);
+        // The only binding: the team reads; it never holds the member role (which creates pods) there.
+        assert.deepStrictEqual(inCi("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding").map((b) => b.roleRef.name), ["platform:tenant-ci-viewer"]);
+        const policies = inCi("kubernetes:networking.k8s.io/v1:NetworkPolicy");
+        assert.deepStrictEqual(policies.map((p) => p.metadata.name).sort(), ["allow-aws-ci-runner", "allow-builder", "allow-dns", "allow-internet", "default-deny"]);
+        assert.ok(policies.every((p) => p.spec.ingress === undefined), "nothing admitted in");
+        assert.deepStrictEqual(policies.find((p) => p.metadata.name === "allow-builder")!.spec.egress, [
+            { to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "team-a-builds" } }, podSelector: { matchLabels: { "app.kubernetes.io/name": "buildkitd" } } }], ports: [{ protocol: "TCP", port: 1234 }] },
+        ]);
+        // The GitHub App's secret comes from the tenant's store, which serves this namespace as the tenant's.
+        assert.deepStrictEqual(inCi("kubernetes:core/v1:ServiceAccount").map((a) => a.metadata.name).sort(), ["ci-runner", "vault-secret-store"]);
+        assert.strictEqual(inputs(named(res(), "tenant-team-a-delivery-github-app")).metadata.namespace, "team-a-ci");
+    });
+
     it("builds images in a rootless BuildKit of the tenant's own, never privileged, where the tenant has no rights", () => {
         const ns = inputs(named(res(), "tenant-team-a-delivery-builds")).metadata;
         assert.deepStrictEqual([ns.name, ns.labels["platform.io/namespace-role"], ns.labels["platform.io/tenant"]], ["team-a-builds", "builder", "team-a"]);
@@ -238,7 +274,14 @@ describeStacks((stack) => `delivery in stack ${stack}`, "platform-delivery", ({ 
         assert.deepStrictEqual([pod.containers[0].securityContext.privileged, pod.securityContext.runAsNonRoot, pod.automountServiceAccountToken], [false, true, false]);
         assert.ok(!ofType(all(), "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding").some((b) => inputs(b).metadata.namespace === "team-a-builds"));
         const buildPolicies = ofType(res(), "kubernetes:networking.k8s.io/v1:NetworkPolicy").filter((p) => inputs(p).metadata.namespace === "team-a-builds").map((p) => inputs(p).metadata.name);
-        assert.ok(buildPolicies.includes("default-deny") && buildPolicies.includes("allow-same-tenant") && buildPolicies.includes("allow-aws"), buildPolicies.join());
+        // Nothing from the tenant's namespaces: only its runner pods reach buildkitd, on its port.
+        assert.deepStrictEqual(buildPolicies.sort(), ["allow-aws", "allow-dns", "allow-internet", "allow-runners", "default-deny"]);
+        const runners = ofType(res(), "kubernetes:networking.k8s.io/v1:NetworkPolicy").find((p) => inputs(p).metadata.namespace === "team-a-builds" && inputs(p).metadata.name === "allow-runners")!;
+        assert.deepStrictEqual(inputs(runners).spec.ingress, [
+            { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "team-a-ci" } }, podSelector: { matchLabels: { "app.kubernetes.io/name": "ci-runner" } } }], ports: [{ protocol: "TCP", port: 1234 }] },
+        ]);
+        // The runner pods carry that label (the scale set's template).
+        assert.strictEqual(inputs(named(res(), "tenant-team-a-delivery-runners")).values.template.metadata.labels["app.kubernetes.io/name"], "ci-runner");
         // The builder has no AWS identity: HTTPS to the VPC's endpoints only, not the Pod Identity agent.
         const builderAws = ofType(res(), "kubernetes:networking.k8s.io/v1:NetworkPolicy").find((p) => inputs(p).metadata.namespace === "team-a-builds" && inputs(p).metadata.name === "allow-aws")!;
         assert.deepStrictEqual(inputs(builderAws).spec.egress.map((e: any) => [e.to[0].ipBlock.cidr, e.ports[0].port]), [[production ? "10.30.0.0/16" : "10.20.0.0/16", 443]]);
@@ -270,17 +313,32 @@ describeStacks((stack) => `delivery in stack ${stack}`, "platform-delivery", ({ 
         assert.strictEqual(lifecycle.rules[1].selection.countNumber, production ? 200 : 50);
     });
 
-    it("checks image signatures in tenant namespaces: audited in dev, enforced with the KMS key in production", () => {
+    it("checks image signatures in tenant namespaces: audited in dev, enforced in production with each tenant's own key", () => {
         const policy = inputs(named(all(), "platform-policy-tenant-verify-image-signatures"));
-        const rule = policy.spec.rules[0].verifyImages[0];
+        const rules = policy.spec.rules;
+        // Production: one rule per tenant with a repository, matching its namespaces by its label; dev: one keyless rule.
+        assert.deepStrictEqual(rules.map((r: any) => [r.name, r.match.any[0].resources.namespaceSelector]), production
+            ? ["team-a", "payments"].map((t) => [`signed-${t}`, { matchLabels: { "platform.io/namespace-role": "tenant", "platform.io/tenant": t } }])
+            : [["signed", { matchLabels: { "platform.io/namespace-role": "tenant" } }]]);
+        const rule = rules[0].verifyImages[0];
         assert.deepStrictEqual([rule.failureAction, rule.mutateDigest], production ? ["Enforce", true] : ["Audit", false]);
         assert.deepStrictEqual(rule.imageReferences, [`${account}.dkr.ecr.eu-west-1.amazonaws.com/*/apps:*`, `${account}.dkr.ecr.eu-west-1.amazonaws.com/*/apps@*`]);
         assert.strictEqual(policy.metadata.annotations["pod-policies.kyverno.io/autogen-controllers"], "none");
         const entry = rule.attestors[0].entries[0];
-        if (production) assert.strictEqual(entry.keys.kms, "awskms:///arn:aws:kms:eu-west-1:222222222222:key/0f3c9a52-7d1e-4c4b-9a57-3c2b8e6d1f00");
-        else assert.deepStrictEqual([entry.keyless.issuer, entry.keyless.subjectRegExp], ["https://token.actions.githubusercontent.com", "^https://github\\.com/acme/.+$"]);
+        if (production) {
+            // Each rule names its own tenant's key, by the alias the delivery layer gives that key.
+            assert.deepStrictEqual(rules.map((r: any) => r.verifyImages[0].attestors[0].entries[0].keys.kms), ["awskms:///alias/acme-prod-team-a-signing", "awskms:///alias/acme-prod-payments-signing"]);
+            const aliases = ofType(all(), "aws:kms/alias:Alias").filter((a) => a.name.endsWith("-signing-key-alias")).map((a) => [a.name, inputs(a).name]);
+            assert.deepStrictEqual(aliases.sort(), [["tenant-payments-delivery-signing-key-alias", "alias/acme-prod-payments-signing"], ["tenant-team-a-delivery-signing-key-alias", "alias/acme-prod-team-a-signing"]]);
+            const key = named(all(), "tenant-team-a-delivery-signing-key");
+            assert.deepStrictEqual([inputs(key).keyUsage, inputs(key).customerMasterKeySpec, key.protect], ["SIGN_VERIFY", "ECC_NIST_P256", true]);
+        } else {
+            assert.deepStrictEqual([entry.keyless.issuer, entry.keyless.subjectRegExp], ["https://token.actions.githubusercontent.com", "^https://github\\.com/acme/.+$"]);
+            assert.ok(!all().some((r) => r.name.endsWith("-signing-key")), "no tenant keys with keyless signatures");
+        }
+        // The keys' policies let the admission controller read their public half; its own policy names no key.
         const reader = JSON.parse(inputs(named(all(), "platform-policy-signature-reader-policy")).policy);
-        assert.deepStrictEqual(reader.Statement.map((s: any) => s.Sid), production ? ["RegistryLogin", "ReadSignatures", "VerifyWithSigningKey"] : ["RegistryLogin", "ReadSignatures"]);
+        assert.deepStrictEqual(reader.Statement.map((s: any) => s.Sid), ["RegistryLogin", "ReadSignatures"]);
         assert.strictEqual(reader.Statement[1].Resource, `arn:aws:ecr:eu-west-1:${account}:repository/*/apps`);
         // The allow-list takes the tenants' repositories and the caches without naming a tenant.
         const registries = inputs(named(all(), "platform-policy-tenant-allowed-registries")).spec.rules[0].validate.pattern.spec.containers[0].image as string;

@@ -43,7 +43,6 @@ function setCacheCredentials(dir: string, stack: string): void {
     fs.appendFileSync(path.join(dir, `Pulumi.${stack}.yaml`), `  platform:pullThroughCacheCredentials:\n${entry("docker-hub")}${entry("ghcr")}`);
 }
 
-const signingKey = ["--signing-key", "arn:aws:kms:eu-central-1:333333333333:key/5e0c1d2a-1111-4222-8333-944455556666"];
 
 describe("npm run new-stack: a validated stack file for a new environment", () => {
     it("writes a development stack from the dev example with every per-stack value replaced, and the schema accepts it", () => {
@@ -76,9 +75,7 @@ describe("npm run new-stack: a validated stack file for a new environment", () =
         assert.strictEqual(refused.code, 1);
         assert.match(refused.stderr, /--replica-region: the production example copies backups to another region; name one other than eu-central-1/);
         assert.ok(!fs.existsSync(path.join(dir, "Pulumi.live.yaml")));
-        const unsigned = run(dir, ["live", "--tier", "production", ...required, ...more, "--replica-region", "eu-west-1"]);
-        assert.match(unsigned.stderr, /--signing-key: the production example verifies image signatures with a KMS key/);
-        const written = run(dir, ["live", "--tier", "production", ...required, ...more, "--replica-region", "eu-west-1", "--zone-id", "Z0123456789ABC", ...signingKey]);
+        const written = run(dir, ["live", "--tier", "production", ...required, ...more, "--replica-region", "eu-west-1", "--zone-id", "Z0123456789ABC"]);
         assert.strictEqual(written.code, 0);
         // The example's receiver secret is encrypted for the example: dropped, and the command says what to set.
         assert.doesNotMatch(fs.readFileSync(path.join(dir, "Pulumi.live.yaml"), "utf8"), /platform:alertReceiverSecret:|EXAMPLE-replace/);
@@ -94,7 +91,8 @@ describe("npm run new-stack: a validated stack file for a new environment", () =
         const cfg = parsePlatformConfig(readStackConfig(dir, "live").config, "platform");
         assert.strictEqual(cfg.tier, "production");
         assert.strictEqual(cfg.appDelivery.runners.runnerImage, "333333333333.dkr.ecr.eu-central-1.amazonaws.com/ghcr/actions/actions-runner:2.336.0");
-        assert.deepStrictEqual(cfg.appDelivery.signatures.verifier, { type: "KmsKey", keyArn: signingKey[1] });
+        // Signing keys are the new stack's own (one per tenant, created with it): nothing of the example's to replace.
+        assert.deepStrictEqual(cfg.appDelivery.signatures.verifier, { type: "TenantKmsKeys" });
         assert.strictEqual(cfg.network.availabilityZones, undefined);
         assert.strictEqual(cfg.backup.replicaRegion, "eu-west-1");
         assert.deepStrictEqual(cfg.ingress.hostedZone, { mode: "Existing", zoneId: "Z0123456789ABC" });
@@ -109,7 +107,7 @@ describe("npm run new-stack: a validated stack file for a new environment", () =
 
     it("opens the API endpoint to the given CIDRs only, and takes a separate ACME contact", () => {
         const dir = scratchProject();
-        assert.strictEqual(run(dir, ["qa", "--tier", "production", ...required, ...more, "--replica-region", "eu-west-1", "--public-cidr", "198.18.0.0/24", "--email", "acme@example.org", ...signingKey]).code, 0);
+        assert.strictEqual(run(dir, ["qa", "--tier", "production", ...required, ...more, "--replica-region", "eu-west-1", "--public-cidr", "198.18.0.0/24", "--email", "acme@example.org"]).code, 0);
         setSecret(dir, "qa", "alertReceiverSecret");
         setCacheCredentials(dir, "qa");
         const cfg = parsePlatformConfig(readStackConfig(dir, "qa").config, "platform");
@@ -119,7 +117,7 @@ describe("npm run new-stack: a validated stack file for a new environment", () =
 
     it("writes a header of its own and the schema line once, not the example's", () => {
         const dir = scratchProject();
-        assert.strictEqual(run(dir, ["qa", "--tier", "production", ...required, ...more, "--replica-region", "eu-west-1", ...signingKey]).code, 0);
+        assert.strictEqual(run(dir, ["qa", "--tier", "production", ...required, ...more, "--replica-region", "eu-west-1"]).code, 0);
         const text = fs.readFileSync(path.join(dir, "Pulumi.qa.yaml"), "utf8");
         assert.match(text, /^# qa: written by npm run new-stack from Pulumi\.prod\.yaml/);
         assert.strictEqual(text.match(/yaml-language-server/g)?.length, 1, text.slice(0, 300));
@@ -176,7 +174,7 @@ describe("npm run new-stack: a generated stack plans @stack", function () {
     this.timeout(60000);
     it("a generated production stack evaluates the real program and passes every policy", async () => {
         const dir = scratchProject();
-        assert.strictEqual(run(dir, ["live", "--tier", "production", ...required, ...more, "--replica-region", "eu-west-1", ...signingKey]).code, 0);
+        assert.strictEqual(run(dir, ["live", "--tier", "production", ...required, ...more, "--replica-region", "eu-west-1"]).code, 0);
         setSecret(dir, "live", "alertReceiverSecret");
         setCacheCredentials(dir, "live");
         const plan = await planStack({ stack: "live", projectDir: dir });

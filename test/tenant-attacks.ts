@@ -6,10 +6,11 @@
 // Application in the tenant's own project (Argo CD's project checks), or an AWS call with the Pod Identity roles of the
 // tenant's namespaces (an IAM policy simulator, test/tenant-iam.ts).
 import type { PlannedResource } from "../plan/engine";
-import { TENANT_ROLES } from "../components/tenants/tenant-objects";
+import { TENANT_CI_VIEWER_ROLE, TENANT_ROLES } from "../components/tenants/tenant-objects";
 import { PLATFORM_NAMESPACES } from "../components/shared/namespaces";
 import { PLATFORM_SECRET_STORE } from "../components/secrets/external-secrets";
 import { RUNNER_SERVICE_ACCOUNT } from "../components/delivery/ci";
+import { OWN_REPOSITORY_POLICY } from "../components/policy/admission-policies";
 import type { ClusterState } from "./cluster-state";
 import { storeServes } from "./cluster-state";
 import type { Request, RoleBinding, UserInfo } from "./k8s-rbac";
@@ -18,6 +19,8 @@ import { roleMay, type AwsState } from "./tenant-iam";
 import { TENANT_LABEL } from "../components/tenants/tenant-objects";
 import { IN_CLUSTER } from "../components/delivery/app-projects";
 import { attackerLabelSets, reaches } from "./network-reach";
+import { createValidatedPolicy, validateResourcePolicy } from "@cloud-copilot/iam-policy";
+import { runUnsafeSimulation } from "@cloud-copilot/iam-simulate";
 
 /** A tenant as the attacks see it: its namespaces and the identities acting in them. */
 export interface TenantView {
@@ -31,6 +34,10 @@ export interface TenantView {
     readonly dataName: string;
     /** The roles its namespaces' service accounts get through Pod Identity. */
     readonly awsRoles: readonly string[];
+    /** Whether it has a signing key of its own (per-tenant keys). */
+    readonly signingKey?: boolean;
+    /** Its repository as images name it (`<registry host>/<data name>/apps`), when it has one. */
+    readonly repository?: string;
 }
 
 export type Who = "member" | "owner" | "ci" | "service accounts";
@@ -45,6 +52,10 @@ export const WHO_TEXT: Record<Who, string> = {
 export type Attempt =
     | { readonly request: Request }
     | { readonly binding: RoleBinding }
+    /** Create a pod running `image` (in the registry, signed by tenant `signedBy`'s CI) in `namespace`: RBAC, then the plan's Kyverno policies. */
+    | { readonly pod: { readonly namespace: string; readonly image: string; readonly signedBy: string } }
+    /** kms:Sign with tenant `key`'s signing key as tenant `signer`'s runner role (what a member's workflow runs as). */
+    | { readonly sign: { readonly signer: string; readonly key: string } }
     /** Create an ExternalSecret in `namespace` naming ClusterSecretStore `store` (relabelling the namespace first if it may). */
     | { readonly externalSecret: { readonly namespace: string; readonly store: string } }
     /** A call to Argo CD's API: its RBAC request (resource, action, object), with the user's SSO token. */
@@ -70,6 +81,8 @@ export interface Guard {
     readonly text: string;
     /** Takes the guard away from (a copy of) the plan's resources. */
     remove(resources: PlannedResource[]): void;
+    /** Whether the stack has it (a guard only some stack files configure); default: every stack (remove throws if not). */
+    present?(resources: readonly PlannedResource[]): boolean;
 }
 
 export interface Attack {
@@ -133,6 +146,16 @@ const openTenants = (resources: PlannedResource[], type: "Ingress" | "Egress") =
     for (const namespace of namespaces)
         resources.push({ type: NETWORK_POLICY, name: `open-${namespace}`, inputs: { metadata: { name: `open-${type}`, namespace }, spec: { podSelector: {}, policyTypes: [type], [type.toLowerCase()]: [{}] } } } as unknown as PlannedResource);
 };
+const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
+const CLUSTER_POLICY = "kubernetes:kyverno.io/v1:ClusterPolicy";
+/** The signature policy's rules that verify with a KMS key. */
+const kmsSignatureRules = (resources: readonly PlannedResource[]) =>
+    resources
+        .filter((r) => r.type === CLUSTER_POLICY && (r.inputs as any).metadata?.name === "tenant-verify-image-signatures")
+        .flatMap((r) => (r.inputs as any).spec.rules as any[])
+        .filter((r) => r.verifyImages?.[0]?.attestors?.[0]?.entries?.some((e: any) => e.keys?.kms));
+/** The delivery layer's names: `tenant-<name>-delivery-signing-key`, `…-runner-role`. */
+const signingKeys = (resources: readonly PlannedResource[]) => resources.filter((r) => r.type === "aws:kms/key:Key" && /^tenant-.+-delivery-signing-key$/.test(r.name)) as Mutable[];
 
 export const GUARDS = {
     tenantRoles: {
@@ -188,6 +211,58 @@ export const GUARDS = {
             const store = resources.find((r) => r.type === "kubernetes:external-secrets.io/v1:ClusterSecretStore" && r.inputs.metadata && (r.inputs as any).metadata.name === PLATFORM_SECRET_STORE) as Mutable | undefined;
             if (!store) throw new Error("no platform store in the plan");
             delete store.inputs.spec.conditions;
+        },
+    },
+    ciNamespace: {
+        text: "the runners run in a namespace of their own (`<tenant>-ci`), where the team holds `platform:tenant-ci-viewer` (pods and logs, read only)",
+        remove: (resources) => {
+            // As before the move: the team holds the member role where the runners (and their account) are.
+            const bindings = resources.filter((r) => r.type === "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding" && (r.inputs as any).roleRef?.name === TENANT_CI_VIEWER_ROLE) as Mutable[];
+            if (bindings.length === 0) throw new Error("no CI viewer RoleBinding in the plan");
+            for (const b of bindings) b.inputs.roleRef = { ...b.inputs.roleRef, name: TENANT_ROLES.member };
+        },
+    },
+    keyPolicySigner: {
+        text: "each tenant's signing key denies `kms:Sign` to every principal but its own CI role (key policy)",
+        remove: (resources) => {
+            const keys = signingKeys(resources);
+            if (keys.length === 0) throw new Error("no tenant signing key in the plan");
+            for (const k of keys) {
+                const doc = JSON.parse(k.inputs.policy);
+                doc.Statement = doc.Statement.filter((st: { Effect: string; Action: unknown }) => !(st.Effect === "Deny" && st.Action === "kms:Sign"));
+                k.inputs.policy = JSON.stringify(doc);
+            }
+        },
+    },
+    runnerSignScope: {
+        text: "a runner's identity policy grants `kms:Sign` on its own tenant's key only",
+        remove: (resources) => {
+            const policies = resources.filter((r) => r.type === ROLE_POLICY && r.name.endsWith("-runner-signing")) as Mutable[];
+            if (policies.length === 0) throw new Error("no runner signing policy in the plan");
+            for (const p of policies) {
+                const doc = JSON.parse(p.inputs.policy);
+                for (const st of doc.Statement) st.Resource = "*";
+                p.inputs.policy = JSON.stringify(doc);
+            }
+        },
+    },
+    ownRepository: {
+        text: "each tenant's namespaces admit images of the platform's registry only from its own repository or the caches (`tenant-own-repository-<tenant>`, a boundary enforced in every stack)",
+        remove: (resources) => {
+            const own = (r: PlannedResource) => r.type === CLUSTER_POLICY && String((r.inputs as any).metadata?.name).startsWith(`${OWN_REPOSITORY_POLICY}-`);
+            if (!resources.some(own)) throw new Error("no tenant-own-repository policy in the plan");
+            for (let i = resources.length - 1; i >= 0; i--) if (own(resources[i])) resources.splice(i, 1);
+        },
+    },
+    tenantSigningKeys: {
+        text: "each tenant's namespaces verify signatures against its own key only (`tenant-verify-image-signatures`, one rule per tenant)",
+        present: (resources) => kmsSignatureRules(resources).length > 0,
+        remove: (resources) => {
+            // As with one key for all: every tenant's rule accepts any tenant's key.
+            const rules = kmsSignatureRules(resources);
+            if (rules.length === 0) throw new Error("no per-tenant signature rule in the plan");
+            const entries = rules.flatMap((r) => r.verifyImages[0].attestors[0].entries);
+            for (const r of rules) r.verifyImages[0].attestors = [{ count: 1, entries }];
         },
     },
     tenantStoreConditions: {
@@ -696,13 +771,28 @@ export const ATTACKS: readonly Attack[] = [
     },
     {
         id: "runner-identity-pod",
-        attack: "run a pod as the CI runner's service account (`ci-runner`, Pod Identity: push to the tenant's repository, sign in production)",
+        attack: "run a pod (or a Deployment) as the CI runner's service account (`ci-runner`, Pod Identity: push to the tenant's repository, sign its images)",
         who: ["member", "owner"],
         getsThroughUnguarded: ["member", "owner"],
-        guards: [],
+        guards: ["ciNamespace"],
         attempts: (t) => (t.runnerNamespace ? [req("create", "", "pods", t.runnerNamespace), req("create", "apps", "deployments", t.runnerNamespace)] : []),
-        open:
-            "RBAC cannot refuse it: creating a pod (or a Deployment, Job…) in a namespace lets its creator name any service account of that namespace, and the runners run in the tenant's namespace. Closing it means moving the runners to a namespace of their own (a separate change) or an admission rule on `serviceAccountName`.",
+    },
+    {
+        id: "other-tenant-image",
+        attack: "run another tenant's image (from its repository, signed by its CI) in its own namespace: the nodes pull with one role that reads every repository",
+        who: ALL,
+        getsThroughUnguarded: HOLDERS,
+        guards: ["ownRepository", "tenantSigningKeys"],
+        attempts: (t, others) => inEach(t, (ns) => others.filter((o) => o.repository).map((o) => ({ pod: { namespace: ns, image: `${o.repository}:1.0.0`, signedBy: o.name } }))),
+    },
+    {
+        id: "sign-other-tenant-key",
+        attack: "(a member, through a workflow on its tenant's runners) sign with another tenant's key, so that tenant's namespaces admit the image",
+        who: ["member"],
+        getsThroughUnguarded: ["member"],
+        guards: ["keyPolicySigner", "runnerSignScope"],
+        // Stacks whose signatures use per-tenant keys; the signer is a tenant with runners.
+        attempts: (t, others) => (t.runnerNamespace && t.signingKey ? others.filter((o) => o.signingKey).map((o) => ({ sign: { signer: t.name, key: o.name } })) : []),
     },
 ];
 
@@ -722,9 +812,98 @@ function awsRolesOf(state: ClusterState, user: UserInfo): string[] {
     return roles;
 }
 
+/**
+ * AWS's decision on one call, by an IAM policy simulator (@cloud-copilot/iam-simulate) over the plan's policies: the
+ * caller role's identity policies (every RolePolicy on it) and the key's policy. The offline plan names a role
+ * `arn:aws:iam::<account>:role/<logical name>` and a key `arn:aws:kms:<region>:<account>:key/<logical name>`.
+ */
+export function kmsAllows(resources: readonly PlannedResource[], roleName: string, action: string, keyName: string): boolean {
+    const key = resources.find((r) => r.type === "aws:kms/key:Key" && r.name === keyName);
+    const role = resources.find((r) => r.type === "aws:iam/role:Role" && r.name === roleName);
+    if (!key || !role) throw new Error(`no ${keyName} or ${roleName} in the plan`);
+    const keyPolicy = JSON.parse(String(key.inputs.policy));
+    const root = keyPolicy.Statement.find((st: { Sid?: string }) => st.Sid === "AccountAdministration").Principal.AWS as string;
+    const [, partition, , , account] = root.split(":");
+    const roleArn = `arn:${partition}:iam::${account}:role/${roleName}`;
+    const region = stackRegion(resources);
+    if (!region) throw new Error("no AWS provider region in the plan");
+    const identityPolicies = resources
+        .filter((r) => r.type === ROLE_POLICY && String(r.inputs.role).replace(/-id$/, "") === roleName)
+        .map((r, i) => ({ name: `identity-${i}`, policy: JSON.parse(String(r.inputs.policy)) }));
+    const decision = runUnsafeSimulation(
+        {
+            request: {
+                principal: `arn:${partition}:sts::${account}:assumed-role/${roleName}/session`,
+                action,
+                resource: { resource: `arn:${partition}:kms:${region}:${account}:key/${keyName}`, accountId: account },
+                contextVariables: { "aws:PrincipalArn": roleArn, "aws:PrincipalAccount": account },
+            },
+            identityPolicies,
+            serviceControlPolicies: [],
+            resourceControlPolicies: [],
+            resourcePolicy: createValidatedPolicy(keyPolicy, validateResourcePolicy, { name: keyName }),
+        },
+        {},
+    );
+    return decision === "Allowed";
+}
+
+/** Kyverno's string pattern (pkg/engine/pattern): alternatives split by `|`, a leading `!` negates, `*` and `?` are wildcards. */
+export function kyvernoStringPattern(pattern: string, value: string): boolean {
+    return pattern.split("|").some((alt) => {
+        const p = alt.trim();
+        return p.startsWith("!") ? !wildcard(p.slice(1), value) : wildcard(p, value);
+    });
+}
+const wildcard = (p: string, v: string) => new RegExp(`^${p.replace(/[.+^${}()[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`).test(v);
+
+/**
+ * Whether the plan's Kyverno ClusterPolicies admit a pod running `image` in a namespace with `labels`: every enforced
+ * rule selecting the namespace (by its namespaceSelector's labels) whose pattern names the containers' image, and
+ * every enforced verifyImages rule covering the image, whose KMS attestor must be the signer's key (its alias's
+ * target). The pod is otherwise compliant (labels, resources, security context); keyless attestors are not modelled.
+ */
+function kyvernoAdmits(resources: readonly PlannedResource[], labels: Readonly<Record<string, string>>, image: string, signedBy: string): boolean {
+    const selects = (rule: any) =>
+        (rule.match?.any ?? []).some((m: any) => m.resources?.kinds?.includes("Pod") && Object.entries(m.resources.namespaceSelector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v));
+    const keyOf = (ref: string) => {
+        const alias = resources.find((r) => r.type === "aws:kms/alias:Alias" && `awskms:///${(r.inputs as any).name}` === ref);
+        return String((alias?.inputs as any)?.targetKeyId ?? "").replace(/^key-/, "");
+    };
+    for (const p of resources.filter((r) => r.type === CLUSTER_POLICY)) {
+        for (const rule of (p.inputs as any).spec.rules as any[]) {
+            if (!selects(rule)) continue;
+            const pattern = rule.validate?.pattern?.spec?.containers?.[0]?.image;
+            if (rule.validate?.failureAction === "Enforce" && typeof pattern === "string" && !kyvernoStringPattern(pattern, image)) return false;
+            for (const v of rule.verifyImages ?? []) {
+                if (v.failureAction !== "Enforce" || !v.imageReferences.some((ref: string) => wildcard(ref, image))) continue;
+                const entries = v.attestors.flatMap((a: any) => a.entries);
+                if (!entries.some((e: any) => (e.keys?.kms ? keyOf(e.keys.kms) === `tenant-${signedBy}-delivery-signing-key` : true))) return false;
+            }
+        }
+    }
+    return true;
+}
+
+/** The stack's region and account: its main AWS provider's (`platform-aws`; others serve replicas). */
+export const stackRegion = (resources: readonly PlannedResource[]) => (resources.find((r) => r.type === "pulumi:providers:aws" && r.name === "platform-aws")?.inputs as { region?: string } | undefined)?.region;
+export const stackAccount = (resources: readonly PlannedResource[]) => {
+    const ids = (resources.find((r) => r.type === "pulumi:providers:aws" && r.name === "platform-aws")?.inputs as { allowedAccountIds?: string } | undefined)?.allowedAccountIds;
+    return ids ? (JSON.parse(ids) as string[])[0] : undefined;
+};
+
+/** What an attack is evaluated against: the cluster, and the plan's resources it was built from (the AWS side). */
+export type AttackState = ClusterState & { readonly resources: readonly PlannedResource[] };
+
 /** Whether `user` gets through with one attempt in the cluster `state`. */
-export async function succeeds(state: ClusterState, user: UserInfo, attempt: Attempt): Promise<boolean> {
+export async function succeeds(state: AttackState, user: UserInfo, attempt: Attempt): Promise<boolean> {
     if ("request" in attempt) return state.rbac.allows(user, attempt.request);
+    if ("pod" in attempt) {
+        const { namespace, image, signedBy } = attempt.pod;
+        if (!state.rbac.allows(user, { verb: "create", group: "", resource: "pods", namespace })) return false;
+        return kyvernoAdmits(state.resources, state.namespaces.get(namespace) ?? {}, image, signedBy);
+    }
+    if ("sign" in attempt) return kmsAllows(state.resources, `tenant-${attempt.sign.signer}-delivery-runner-role`, "kms:Sign", `tenant-${attempt.sign.key}-delivery-signing-key`);
     if ("binding" in attempt) return state.rbac.mayCreateBinding(user, attempt.binding);
     if ("argocd" in attempt || "argocdExec" in attempt || "argocdApp" in attempt) {
         const claims = argoClaims(user);

@@ -90,9 +90,10 @@ describe("tenant details: what each namespace holds", () => {
         ]);
     });
 
-    it("writes the three tenant roles: owners add Roles and RoleBindings, CI lacks exec, none binds, escalates or impersonates", () => {
+    it("writes the tenant roles: owners add Roles and RoleBindings, CI lacks exec, the CI viewer only reads, none binds, escalates or impersonates", () => {
         const roles = Object.fromEntries(tenantClusterRoleSpecs().map((r) => [r.metadata.name, r.rules]));
-        assert.deepStrictEqual(Object.keys(roles), ["platform:tenant-member", "platform:tenant-owner", "platform:tenant-deployer"]);
+        assert.deepStrictEqual(Object.keys(roles), ["platform:tenant-member", "platform:tenant-owner", "platform:tenant-deployer", "platform:tenant-ci-viewer"]);
+        assert.deepStrictEqual([...new Set(roles["platform:tenant-ci-viewer"].flatMap((r) => r.verbs))], ["get", "list", "watch"]);
         const verbs = (name: string) => new Set(roles[name].flatMap((r) => r.verbs));
         const resources = (name: string) => new Set(roles[name].flatMap((r) => r.resources));
         for (const name of Object.keys(roles)) {
@@ -117,9 +118,12 @@ describe("tenant details: what the plan holds for each tenant @stack", function 
     });
 
     it("creates each namespace after every admission policy, so nothing lands in it unchecked", () => {
-        const policies = ofType(prod.resources, "kubernetes:kyverno.io/v1:ClusterPolicy").map((p) => p.urn).sort();
+        const policies = ofType(prod.resources, "kubernetes:kyverno.io/v1:ClusterPolicy").filter((p) => p.name.startsWith("platform-policy-")).map((p) => p.urn);
         assert.strictEqual(policies.length, 8);
-        for (const ns of ["tenant-team-a-team-a", "tenant-payments-payments"]) assert.deepStrictEqual([...named(prod.resources, ns).dependsOn].sort(), policies, ns);
+        for (const t of ["team-a", "payments"]) {
+            const own = named(prod.resources, `tenant-${t}-own-repository`).urn;
+            assert.deepStrictEqual([...named(prod.resources, `tenant-${t}-${t}`).dependsOn].sort(), [...policies, own].sort(), t);
+        }
     });
 
     it("gives each namespace its CI and secret-store service accounts, created in it", () => {
@@ -158,7 +162,6 @@ describe("tenant details: what the plan holds for each tenant @stack", function 
 
 describePlan("admission policy details: the production plan in full", "prod", ({ plan, res, the, urn }) => {
     const ACCOUNT_ECR = "222222222222.dkr.ecr.eu-west-1.amazonaws.com";
-    const SIGNING_KEY = "arn:aws:kms:eu-west-1:222222222222:key/0f3c9a52-7d1e-4c4b-9a57-3c2b8e6d1f00";
     const tenantOnly = (kinds: string[]) => ({ any: [{ resources: { kinds, namespaceSelector: { matchLabels: { "platform.io/namespace-role": "tenant" } } } }] });
     const pods = tenantOnly(["Pod"]);
     const routes = tenantOnly(["gateway.networking.k8s.io/v1/HTTPRoute", "gateway.networking.k8s.io/v1/GRPCRoute"]);
@@ -204,7 +207,6 @@ describePlan("admission policy details: the production plan in full", "prod", ({
         assert.deepStrictEqual(JSON.parse(the("platform-policy-signature-reader-policy").policy).Statement, [
             { Sid: "RegistryLogin", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
             { Sid: "ReadSignatures", Effect: "Allow", Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], Resource: "arn:aws:ecr:eu-west-1:222222222222:repository/*/apps" },
-            { Sid: "VerifyWithSigningKey", Effect: "Allow", Action: ["kms:GetPublicKey", "kms:DescribeKey"], Resource: SIGNING_KEY },
         ]);
         assert.deepStrictEqual(the("platform-policy-signature-reader-association"), {
             clusterName: "acme-prod",
@@ -268,29 +270,42 @@ describePlan("admission policy details: the production plan in full", "prod", ({
             "tenant-verify-image-signatures": policy(
                 "tenant-verify-image-signatures",
                 "Signed images only (cosign)",
-                [
-                    {
-                        match: pods,
-                        name: "signed",
-                        verifyImages: [
-                            {
-                                attestors: [{ count: 1, entries: [{ keys: { ctlog: { ignoreSCT: true }, kms: `awskms:///${SIGNING_KEY}`, rekor: { ignoreTlog: true } } }] }],
-                                failureAction: "Enforce",
-                                imageReferences: [`${ACCOUNT_ECR}/*/apps:*`, `${ACCOUNT_ECR}/*/apps@*`],
-                                imageRegistryCredentials: { providers: ["amazon"] },
-                                mutateDigest: true,
-                                required: true,
-                                type: "Cosign",
-                                verifyDigest: true,
-                            },
-                        ],
-                    },
-                ],
+                // One rule per tenant with a repository: its namespaces, its own key (by the alias its key gets).
+                ["team-a", "payments"].map((tenant) => ({
+                    match: { any: [{ resources: { kinds: ["Pod"], namespaceSelector: { matchLabels: { "platform.io/namespace-role": "tenant", "platform.io/tenant": tenant } } } }] },
+                    name: `signed-${tenant}`,
+                    verifyImages: [
+                        {
+                            attestors: [{ count: 1, entries: [{ keys: { ctlog: { ignoreSCT: true }, kms: `awskms:///alias/acme-prod-${tenant}-signing`, rekor: { ignoreTlog: true } } }] }],
+                            failureAction: "Enforce",
+                            imageReferences: [`${ACCOUNT_ECR}/*/apps:*`, `${ACCOUNT_ECR}/*/apps@*`],
+                            imageRegistryCredentials: { providers: ["amazon"] },
+                            mutateDigest: true,
+                            required: true,
+                            type: "Cosign",
+                            verifyDigest: true,
+                        },
+                    ],
+                })),
                 { annotations: { "pod-policies.kyverno.io/autogen-controllers": "none" }, background: false, spec: { webhookConfiguration: { timeoutSeconds: 30 } } },
             ),
         };
-        const policies = plan().resources.filter((r) => r.type === "kubernetes:kyverno.io/v1:ClusterPolicy");
+        const policies = plan().resources.filter((r) => r.type === "kubernetes:kyverno.io/v1:ClusterPolicy" && r.name.startsWith("platform-policy-"));
         assert.deepStrictEqual(policies.map((p) => p.name.replace("platform-policy-", "")).sort(), Object.keys(expected).sort());
+        // Each tenant's registry boundary: its own repository (by tag or digest) and the caches, enforced; after Kyverno's policies.
+        const caches = ["docker-hub", "ghcr", "ecr-public", "quay", "k8s"].map((c) => `${ACCOUNT_ECR}/${c}/*`);
+        assert.deepStrictEqual(
+            the("tenant-team-a-own-repository"),
+            policy("tenant-own-repository-team-a", "Images of the platform's registry only from the tenant's own repository or the caches", [
+                validate(
+                    "own-repository",
+                    { any: [{ resources: { kinds: ["Pod"], namespaceSelector: { matchLabels: { "platform.io/namespace-role": "tenant", "platform.io/tenant": "team-a" } } } }] },
+                    `Images of ${ACCOUNT_ECR} must come from the tenant's repository ${ACCOUNT_ECR}/team-a/apps or the pull-through caches.`,
+                    { pattern: everyContainer({ image: [`!${ACCOUNT_ECR}/*`, `${ACCOUNT_ECR}/team-a/apps:*`, `${ACCOUNT_ECR}/team-a/apps@*`, ...caches].join(" | ") }) },
+                ),
+            ]),
+        );
+        assert.deepStrictEqual([...res("tenant-team-a-own-repository").dependsOn].sort(), policies.map((p) => p.urn).sort());
         for (const [name, spec] of Object.entries(expected)) {
             assert.deepStrictEqual(the(`platform-policy-${name}`), spec, name);
             assert.deepStrictEqual(res(`platform-policy-${name}`).dependsOn, [urn("platform-policy-kyverno")], name);
@@ -341,7 +356,7 @@ describe("admission policy details: keyless signatures, and no signature check w
     });
 
     it("has no signature policy and no signature reader when no verifier is configured", () => {
-        const policies = ofType(unsigned.resources, "kubernetes:kyverno.io/v1:ClusterPolicy").map((p) => p.name);
+        const policies = ofType(unsigned.resources, "kubernetes:kyverno.io/v1:ClusterPolicy").map((p) => p.name).filter((n) => n.startsWith("platform-policy-"));
         assert.strictEqual(policies.length, 7);
         assert.ok(!policies.includes("platform-policy-tenant-verify-image-signatures"), policies.join(", "));
         assert.deepStrictEqual(unsigned.resources.filter((r) => r.name.includes("signature-reader")), []);

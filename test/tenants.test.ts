@@ -78,19 +78,23 @@ describeStacks((stack) => `tenants in stack ${stack}`, "platform-tenants", ({ pr
     const namespaces = production ? ["team-a"] : ["team-a", "team-a-preview"];
 
     it("creates each namespace of team-a labelled for the gateway, Pod Security, the tenant and its hostnames, after the policies", () => {
-        const created = ofType(res(), "kubernetes:core/v1:Namespace").map((n) => inputs(n).metadata).filter((m) => m.labels["platform.io/tenant"] === "team-a");
+        // Its runners' namespace (team-a-ci, role ci) is tested with the delivery layer.
+        const created = ofType(res(), "kubernetes:core/v1:Namespace").map((n) => inputs(n).metadata).filter((m) => m.labels["platform.io/tenant"] === "team-a" && m.labels["platform.io/namespace-role"] === "tenant");
         assert.deepStrictEqual(created.map((m) => m.name), namespaces);
         // The stack's other tenant (payments) gets its own, under its own label.
-        assert.deepStrictEqual(ofType(res(), "kubernetes:core/v1:Namespace").map((n) => inputs(n).metadata.name).filter((n) => !namespaces.includes(n)), ["payments"]);
+        assert.deepStrictEqual(ofType(res(), "kubernetes:core/v1:Namespace").map((n) => inputs(n).metadata.name).filter((n) => !namespaces.includes(n)), ["team-a-ci", "payments"]);
         assert.deepStrictEqual(
             [created[0].labels["platform.io/namespace-role"], created[0].labels["pod-security.kubernetes.io/enforce"], created[0].labels["platform.io/tenant"]],
             ["tenant", "restricted", "team-a"],
         );
         assert.strictEqual(created[0].annotations["platform.io/allowed-hostnames"], production ? `team-a.${domain},shop.${domain}` : `team-a.${domain}`);
         const policies = ofType(plan().resources, "kubernetes:kyverno.io/v1:ClusterPolicy");
-        // The seven baseline policies and the signature check.
-        assert.strictEqual(policies.length, 8);
-        for (const p of policies) assert.ok(ns("team-a").dependsOn.includes(p.urn), `namespace before ${p.name}`);
+        // The seven baseline policies and the signature check, shared; and each tenant's registry boundary.
+        const shared = policies.filter((p) => p.name.startsWith("platform-policy-"));
+        assert.strictEqual(shared.length, 8);
+        assert.deepStrictEqual(policies.filter((p) => !shared.includes(p)).map((p) => p.name), ["tenant-team-a-own-repository", "tenant-payments-own-repository"]);
+        for (const p of [...shared, ns("own-repository")]) assert.ok(ns("team-a").dependsOn.includes(p.urn), `namespace before ${p.name}`);
+        assert.ok(!ns("team-a").dependsOn.includes(named(plan().resources, "tenant-payments-own-repository").urn), "not after another tenant's");
     });
 
     it("bounds each namespace with a quota (no load balancers or node ports) and container defaults", () => {
@@ -100,7 +104,8 @@ describeStacks((stack) => `tenants in stack ${stack}`, "platform-tenants", ({ pr
             production ? ["8", "32Gi", "200", "0", "0"] : ["2", "8Gi", "50", "0", "0"],
         );
         assert.deepStrictEqual(inputs(ns("team-a-limits")).spec.limits[0].default, { cpu: "500m", memory: "512Mi" });
-        assert.strictEqual(ofType(res(), "kubernetes:networking.k8s.io/v1:NetworkPolicy").filter((p) => p.name.startsWith("tenant-team-a-")).length, 7 * namespaces.length);
+        // Seven in each of its namespaces, four in its runners'.
+        assert.strictEqual(ofType(res(), "kubernetes:networking.k8s.io/v1:NetworkPolicy").filter((p) => p.name.startsWith("tenant-team-a-")).length, 7 * namespaces.length + 4);
     });
 
     it("binds the team's SSO group, its owners and its CI account to the tenant roles, written once for every tenant", () => {
@@ -113,7 +118,7 @@ describeStacks((stack) => `tenants in stack ${stack}`, "platform-tenants", ({ pr
             ["platform:tenant-member", "platform:tenant-owner", "platform:tenant-deployer"],
         );
         const roles = ofType(res(), "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole").map((r) => inputs(r).metadata.name);
-        assert.deepStrictEqual(roles.sort(), ["platform:tenant-deployer", "platform:tenant-member", "platform:tenant-owner"]);
+        assert.deepStrictEqual(roles.sort(), ["platform:tenant-ci-viewer", "platform:tenant-deployer", "platform:tenant-member", "platform:tenant-owner"]);
         // A binding waits for its role (a binding to a role not yet written grants nothing until it is).
         const roleUrns = ofType(res(), "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole").map((r) => r.urn);
         for (const urn of roleUrns) assert.ok(ns("team-a-tenant-members").dependsOn.includes(urn));
@@ -125,7 +130,7 @@ describeStacks((stack) => `tenants in stack ${stack}`, "platform-tenants", ({ pr
         assert.ok(acl.some((r) => r.path === "platform/data/tenants/team-a/*" && r.capabilities.includes("read")));
         assert.ok(acl.every((r) => r.path.includes("/tenants/team-a/")), "no path outside tenants/team-a/");
         const role = inputs(named(res(), "tenant-team-a-vault-role"));
-        assert.deepStrictEqual([role.roleName, role.boundServiceAccountNamespaces, role.boundServiceAccountNames], ["tenant-team-a", namespaces, ["vault-secret-store"]]);
+        assert.deepStrictEqual([role.roleName, role.boundServiceAccountNamespaces, role.boundServiceAccountNames], ["tenant-team-a", [...namespaces, "team-a-ci"], ["vault-secret-store"]]);
         const store = inputs(named(res(), "tenant-team-a-secret-store"));
         assert.deepStrictEqual(store.spec.conditions, [{ namespaceSelector: { matchLabels: { "platform.io/tenant": "team-a" } } }]);
         assert.deepStrictEqual(store.spec.provider.vault.auth.kubernetes, { mountPath: "kubernetes", role: "tenant-team-a", serviceAccountRef: { name: "vault-secret-store" } });
@@ -208,7 +213,7 @@ describe("policy: the ClusterPolicies against Kyverno 1.19's CRD", () => {
         for (const p of policies) assert.deepStrictEqual(crdProblems(schema, { spec: p.spec }), [], p.metadata.name);
         // The signature check, with each kind of verifier.
         const signed = [
-            signaturePolicySpec({ action: "Enforce", verifier: { type: "KmsKey", keyArn: "arn:aws:kms:eu-west-1:222222222222:key/0f3c9a52-7d1e-4c4b-9a57-3c2b8e6d1f00" } }, ["r/*"]),
+            signaturePolicySpec({ action: "Enforce", verifier: { type: "TenantKmsKeys" } }, ["r/*"], [{ tenant: "team-a", keyAlias: "alias/acme-prod-team-a-signing" }]),
             signaturePolicySpec({ action: "Audit", verifier: { type: "Keyless", issuer: "https://token.actions.githubusercontent.com", subjectRegExp: ".*", rekorUrl: "https://rekor.sigstore.dev" } }, ["r/*"]),
         ];
         for (const p of signed) assert.deepStrictEqual(crdProblems(schema, { spec: p!.spec }), [], JSON.stringify(p!.spec.rules[0].verifyImages[0].attestors));

@@ -3,7 +3,8 @@
 import { createHash } from "crypto";
 import type { AppDeliveryConfig } from "../../stacks/schema-delivery";
 import type { TenantConfig } from "../../stacks/schema-tenants";
-import { policyDocument, PolicyDocument } from "../shared/iam";
+import { accountKeyAdministration, policyDocument, PolicyDocument } from "../shared/iam";
+import { networkPolicySpecs } from "../tenants/tenant-objects";
 
 /** The runners' service account (Pod Identity: push to the tenant's repository). */
 export const RUNNER_SERVICE_ACCOUNT = "ci-runner";
@@ -15,6 +16,8 @@ export const BUILDKIT_PORT = 1234;
 export const BUILDER_NAME = "buildkitd";
 /** What pods need to pass the platform's label policy. */
 const APP_LABEL = "app.kubernetes.io/name";
+/** The builder's pods: what the runners' namespace may reach. */
+export const BUILDER_LABELS: Readonly<Record<string, string>> = { [APP_LABEL]: BUILDER_NAME };
 
 /** The ExternalSecret building ARC's GitHub App secret: ids from config, the private key from the tenant's own Vault path. */
 export function githubAppSecretSpec(a: { readonly namespace: string; readonly store: string; readonly vaultPrefix: string; readonly app: { appId: number; installationId: number } }) {
@@ -44,10 +47,10 @@ export function githubAppSecretSpec(a: { readonly namespace: string; readonly st
 }
 
 /**
- * Push and pull on the tenant's repository only (the registry token is account-wide by AWS's design), and, where
- * images are signed with a KMS key, signing with that key.
+ * Push and pull on the tenant's repository only (the registry token is account-wide by AWS's design), and base
+ * images through the caches.
  */
-export function ecrPushPolicy(repositoryArn: string, signingKeyArn?: string, cachePrefixes: readonly string[] = []): PolicyDocument {
+export function ecrPushPolicy(repositoryArn: string, cachePrefixes: readonly string[] = []): PolicyDocument {
     // The builder pulls base images through the caches with these credentials (the first pull imports the image).
     const registry = repositoryArn.replace(/:repository\/.*$/, ":repository");
     return policyDocument(
@@ -76,7 +79,35 @@ export function ecrPushPolicy(repositoryArn: string, signingKeyArn?: string, cac
                   },
               ]
             : []),
-        ...(signingKeyArn ? [{ Sid: "SignImages", Effect: "Allow" as const, Action: ["kms:Sign", "kms:GetPublicKey", "kms:DescribeKey"], Resource: signingKeyArn }] : []),
+    );
+}
+
+/** The runners sign with their tenant's key, and no other (cosign reads the public key to write the signature). */
+export function signingPolicy(keyArn: string): PolicyDocument {
+    return policyDocument({ Sid: "SignImages", Effect: "Allow", Action: ["kms:Sign", "kms:GetPublicKey", "kms:DescribeKey"], Resource: keyArn });
+}
+
+/** What cosign and Kyverno name a tenant's key by (`awskms:///alias/…`): known before the key exists, stable across renames. */
+export const tenantSigningKeyAlias = (namePrefix: string, dataName: string) => `alias/${namePrefix}-${dataName}-signing`;
+
+/**
+ * A tenant's signing key: the account administers it, its CI role alone signs (a Deny: no identity policy, an
+ * administrator's included, signs with it), and the admission controller reads its public key. Without CI, nobody
+ * signs until the tenant gets it.
+ */
+export function signingKeyPolicy(a: { readonly partition: string; readonly accountId: string; readonly signerRoleArn?: string; readonly verifierRoleArn?: string }): PolicyDocument {
+    return policyDocument(
+        accountKeyAdministration(a.partition, a.accountId),
+        {
+            Sid: "OnlyTenantCiSigns",
+            Effect: "Deny",
+            Principal: { AWS: "*" },
+            Action: "kms:Sign",
+            Resource: "*",
+            ...(a.signerRoleArn ? { Condition: { ArnNotEquals: { "aws:PrincipalArn": a.signerRoleArn } } } : {}),
+        },
+        ...(a.signerRoleArn ? [{ Sid: "TenantCiSigns", Effect: "Allow" as const, Principal: { AWS: a.signerRoleArn }, Action: ["kms:Sign", "kms:GetPublicKey", "kms:DescribeKey"], Resource: "*" }] : []),
+        ...(a.verifierRoleArn ? [{ Sid: "AdmissionVerifies", Effect: "Allow" as const, Principal: { AWS: a.verifierRoleArn }, Action: ["kms:GetPublicKey", "kms:DescribeKey"], Resource: "*" }] : []),
     );
 }
 
@@ -121,6 +152,32 @@ export function awsEgressSpec(a: { readonly name: string; readonly namespace: st
             ],
         },
     };
+}
+
+/**
+ * The builder's namespace: deny by default; DNS, the internet (base images, sources) and the AWS endpoints out; in,
+ * only the tenant's runner pods, on the builder's port. The tenant's workloads and other pods of its CI namespace
+ * never reach buildkitd, which runs what it is sent.
+ */
+export function builderNetworkPolicySpecs(t: TenantConfig, a: { readonly namespace: string; readonly ciNamespace: string; readonly vpcCidr: string }) {
+    const kept = ["default-deny", "allow-dns", "allow-internet"];
+    return [
+        ...networkPolicySpecs(t, a.namespace).filter((p) => kept.includes(p.metadata.name)),
+        builderAwsEgressSpec(a.namespace, a.vpcCidr),
+        {
+            metadata: { name: "allow-runners", namespace: a.namespace },
+            spec: {
+                podSelector: { matchLabels: { ...BUILDER_LABELS } },
+                policyTypes: ["Ingress"],
+                ingress: [
+                    {
+                        from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": a.ciNamespace } }, podSelector: { matchLabels: { [APP_LABEL]: "ci-runner" } } }],
+                        ports: [{ protocol: "TCP", port: BUILDKIT_PORT }],
+                    },
+                ],
+            },
+        },
+    ];
 }
 
 /** The runners' egress to AWS (their identity, ECR). */
@@ -192,7 +249,7 @@ export const builderAddress = (buildNamespace: string) => `tcp://${BUILDER_NAME}
  * its own namespace, where the tenant has no rights and only this Deployment runs.
  */
 export function builderDeploymentSpec(a: { readonly namespace: string; readonly builder: AppDeliveryConfig["builder"] }) {
-    const labels = { [APP_LABEL]: BUILDER_NAME };
+    const labels = { ...BUILDER_LABELS };
     return {
         metadata: { name: BUILDER_NAME, namespace: a.namespace, labels },
         spec: {

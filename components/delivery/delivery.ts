@@ -8,7 +8,7 @@ import { platformNamespace } from "../shared/namespaces";
 import { NetworkContext, platformNetworkPolicies } from "../shared/network-policies";
 import { finalizerCleanup } from "../shared/finalizer-cleanup";
 import { ARGOCD_RELEASE, ARGOCD_REPOSITORY, ARGOCD_SERVER_SERVICE, argocdValues } from "./argocd-values";
-import { ARC_CHARTS, DeliveredTenant, TenantDelivery } from "./tenant-delivery";
+import { ARC_CHARTS, DeliveredTenant, TenantDelivery, TenantDeliveryArgs } from "./tenant-delivery";
 
 export const ARC_RELEASE = "arc";
 /** The controller chart's service account for release `arc` (its fullname). */
@@ -65,6 +65,8 @@ export interface AppDeliveryArgs {
     readonly vpcCidr: string;
     /** The Kubernetes minor version (the finalizer clean-ups' kubectl is pinned to it). */
     readonly kubernetesVersion: string;
+    /** Per-tenant signing keys (signatures.verifier TenantKmsKeys): their names, account and verifier (see TenantDelivery). */
+    readonly signing?: TenantDeliveryArgs["signing"];
 }
 
 /** Application delivery: Argo CD on SSO, the GitHub Actions runner controller, and each tenant's project, runners and builder. */
@@ -138,7 +140,7 @@ export class AppDelivery extends pulumi.ComponentResource {
                         nodePool: args.nodePool,
                         requiredLabels: args.requiredLabels,
                         vpcCidr: args.vpcCidr,
-                        signingKeyArn: args.settings.signatures.verifier?.type === "KmsKey" ? args.settings.signatures.verifier.keyArn : undefined,
+                        signing: args.signing,
                         environment: args.environment,
                     },
                     { parent: this },

@@ -1,19 +1,24 @@
 import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import type { AppDeliveryConfig } from "../../stacks/schema-delivery";
 import type { TenantConfig } from "../../stacks/schema-tenants";
-import { tenantBuildNamespace, tenantDataName, tenantNamespaces } from "../../stacks/schema-tenants";
+import { tenantBuildNamespace, tenantDataName } from "../../stacks/schema-tenants";
 import type { ClusterRef } from "../cluster/cluster-ref";
+import type { WorkloadIdentity } from "../cluster/identity";
 import { namespaceLabels } from "../shared/namespaces";
-import { networkPolicySpecs, TENANT_LABEL } from "../tenants/tenant-objects";
+import { TENANT_LABEL } from "../tenants/tenant-objects";
 import { applicationSpec, appProjectSpec } from "./app-projects";
 import {
     builderAddress,
     builderDeploymentSpec,
     builderServiceSpec,
     ecrPushPolicy,
+    signingKeyPolicy,
+    signingPolicy,
+    tenantSigningKeyAlias,
     githubAppSecretSpec,
-    builderAwsEgressSpec,
+    builderNetworkPolicySpecs,
     runnerAwsEgressSpec,
     RUNNER_SERVICE_ACCOUNT,
     runnerScaleSetName,
@@ -28,6 +33,8 @@ export interface DeliveredTenant {
     readonly ssoGroup: string;
     readonly secretStoreName: string;
     readonly repository: { readonly arn: pulumi.Output<string>; readonly repositoryUrl: pulumi.Output<string> } | undefined;
+    /** Where its runners run (the tenants layer creates it with CI). */
+    readonly ciNamespace: string | undefined;
     /** Its namespaces and secret store: what its objects wait for. */
     readonly ready: pulumi.Resource[];
 }
@@ -46,15 +53,24 @@ export interface TenantDeliveryArgs {
     readonly requiredLabels: readonly string[];
     /** The VPC's CIDR: AWS's interface endpoints answer there. */
     readonly vpcCidr: string;
-    /** The KMS key images are signed with, when signatures use one: CI may sign with it. */
-    readonly signingKeyArn?: string;
+    /**
+     * With per-tenant signing keys (signatures.verifier TenantKmsKeys): what the tenant's key is named after, the
+     * account that administers it, the admission controller's role (reads its public key) and whether it is kept.
+     */
+    readonly signing?: {
+        readonly namePrefix: string;
+        readonly accountId: pulumi.Input<string>;
+        readonly partition: pulumi.Input<string>;
+        readonly verifierRoleArn: pulumi.Input<string>;
+        readonly protect: boolean;
+    };
     /** The stack's environment (dev, prod): runner scale set names carry it. */
     readonly environment: string;
 }
 
 /**
  * A tenant's delivery: its Argo CD project (and starting Application), and, when it opts in, a runner scale set in its
- * namespace with a push-only identity on its repository and a rootless builder of its own.
+ * CI namespace with a push-only identity on its repository and a rootless builder of its own.
  */
 export class TenantDelivery extends pulumi.ComponentResource {
     public readonly project: string;
@@ -62,6 +78,8 @@ export class TenantDelivery extends pulumi.ComponentResource {
     public readonly controlled: { readonly argocd: pulumi.Resource[]; readonly runners: pulumi.Resource[] } = { argocd: [], runners: [] };
     /** Undefined without CI. */
     public readonly runnerScaleSet: string | undefined;
+    /** The tenant's image signing key (per-tenant keys, with a repository). */
+    public readonly signingKeyArn: pulumi.Output<string> | undefined;
 
     constructor(name: string, args: TenantDeliveryArgs, opts?: pulumi.ComponentResourceOptions) {
         const t = args.tenant.config;
@@ -75,26 +93,55 @@ export class TenantDelivery extends pulumi.ComponentResource {
         const app = applicationSpec(t, { namespace: args.argocd.namespace });
         if (app) this.controlled.argocd.push(new k8s.apiextensions.CustomResource(`${name}-application`, app, { ...afterArgo, dependsOn: [...afterArgo.dependsOn, project] }));
 
-        this.runnerScaleSet = t.ci.enabled ? this.ci(name, args) : undefined;
+        const runner = t.ci.enabled ? this.ci(name, args) : undefined;
+        this.runnerScaleSet = runner?.scaleSet;
+        const key = args.signing && args.tenant.repository ? this.signingKey(name, t, args.signing, runner?.identity) : undefined;
+        this.signingKeyArn = key?.arn;
+        if (key && runner) {
+            new aws.iam.RolePolicy(`${name}-runner-signing`, { role: runner.identity.roleName, policy: key.arn.apply((k) => JSON.stringify(signingPolicy(k))) }, { parent: this });
+        }
         this.registerOutputs({ project: this.project, runnerScaleSet: this.runnerScaleSet });
     }
 
-    private ci(name: string, args: TenantDeliveryArgs): string {
+    /**
+     * The tenant's own signing key (asymmetric, ECDSA P-256 as cosign signs): created after its CI role, which its
+     * policy names. Kept like the repository it vouches for: a lost key leaves every signed image unverifiable.
+     */
+    private signingKey(name: string, t: TenantConfig, s: NonNullable<TenantDeliveryArgs["signing"]>, signer: WorkloadIdentity | undefined) {
+        const key = new aws.kms.Key(
+            `${name}-signing-key`,
+            {
+                description: `Image signatures of tenant ${t.name} (${s.namePrefix})`,
+                keyUsage: "SIGN_VERIFY",
+                customerMasterKeySpec: "ECC_NIST_P256",
+                deletionWindowInDays: 30,
+                policy: pulumi
+                    .all([s.partition, s.accountId, signer?.roleArn, s.verifierRoleArn])
+                    .apply(([partition, accountId, signerRoleArn, verifierRoleArn]) => JSON.stringify(signingKeyPolicy({ partition, accountId, signerRoleArn, verifierRoleArn }))),
+            },
+            { parent: this, protect: s.protect, retainOnDelete: s.protect },
+        );
+        new aws.kms.Alias(`${name}-signing-key-alias`, { name: tenantSigningKeyAlias(s.namePrefix, tenantDataName(t)), targetKeyId: key.keyId }, { parent: this });
+        return key;
+    }
+
+    private ci(name: string, args: TenantDeliveryArgs): { scaleSet: string; identity: WorkloadIdentity } {
         const t = args.tenant.config;
         const k8sOpts = { parent: this, provider: args.cluster.k8sProvider };
         const repository = args.tenant.repository;
         if (repository === undefined || t.ci.githubApp === undefined) throw new Error(`tenant ${t.name}: CI without a repository or GitHub App (the config check requires both)`);
-        const ciNamespace = t.ci.namespace ?? tenantNamespaces(t)[0];
+        const ciNamespace = args.tenant.ciNamespace;
+        if (ciNamespace === undefined) throw new Error(`tenant ${t.name}: CI without its CI namespace`);
         const buildNamespace = tenantBuildNamespace(t);
 
-        // The builder: platform-managed, in a namespace the tenant has no rights in, reachable from the tenant's namespaces only.
+        // The builder: platform-managed, in a namespace the tenant has no rights in, reachable from its runners only.
         const ns = new k8s.core.v1.Namespace(
             `${name}-builds`,
             { metadata: { name: buildNamespace, labels: { ...namespaceLabels("builder", "privileged"), [TENANT_LABEL]: t.name } } },
             { ...k8sOpts, dependsOn: args.tenant.ready },
         );
         const inBuilds = { ...k8sOpts, dependsOn: [ns] };
-        [...networkPolicySpecs(t, buildNamespace), builderAwsEgressSpec(buildNamespace, args.vpcCidr)].forEach(
+        builderNetworkPolicySpecs(t, { namespace: buildNamespace, ciNamespace, vpcCidr: args.vpcCidr }).forEach(
             (p) => new k8s.networking.v1.NetworkPolicy(`${name}-builds-${p.metadata.name}`, p, inBuilds),
         );
         new k8s.apps.v1.Deployment(`${name}-builder`, builderDeploymentSpec({ namespace: buildNamespace, builder: args.settings.builder }), inBuilds);
@@ -103,7 +150,7 @@ export class TenantDelivery extends pulumi.ComponentResource {
         // Runners push to the tenant's repository and nothing else.
         const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-runner-sa`, { metadata: { name: RUNNER_SERVICE_ACCOUNT, namespace: ciNamespace } }, { ...k8sOpts, dependsOn: args.tenant.ready });
         new k8s.networking.v1.NetworkPolicy(`${name}-runner-aws`, runnerAwsEgressSpec(ciNamespace, args.vpcCidr), { ...k8sOpts, dependsOn: args.tenant.ready });
-        const identity = args.cluster.workloadIdentity(`${name}-runner`, { namespace: ciNamespace, serviceAccount: RUNNER_SERVICE_ACCOUNT, policy: repository.arn.apply((arn) => ecrPushPolicy(arn, args.signingKeyArn, args.settings.registry.pullThroughCache.map((c) => c.prefix))) }, { parent: this });
+        const identity = args.cluster.workloadIdentity(`${name}-runner`, { namespace: ciNamespace, serviceAccount: RUNNER_SERVICE_ACCOUNT, policy: repository.arn.apply((arn) => ecrPushPolicy(arn, args.settings.registry.pullThroughCache.map((c) => c.prefix))) }, { parent: this });
         const appSecret = new k8s.apiextensions.CustomResource(
             `${name}-github-app`,
             githubAppSecretSpec({ namespace: ciNamespace, store: args.tenant.secretStoreName, vaultPrefix: `tenants/${tenantDataName(t)}`, app: t.ci.githubApp }),
@@ -130,6 +177,6 @@ export class TenantDelivery extends pulumi.ComponentResource {
             { ...k8sOpts, dependsOn: [args.runners.release, serviceAccount, identity, appSecret, ...args.tenant.ready] },
         );
         this.controlled.runners.push(runners);
-        return runnerScaleSetName(t.name, args.environment);
+        return { scaleSet: runnerScaleSetName(t.name, args.environment), identity };
     }
 }

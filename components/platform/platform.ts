@@ -14,6 +14,8 @@ import { Policy } from "../policy/policy";
 import { Tenants } from "../tenants/tenants";
 import { Registry } from "../registry/registry";
 import { AppDelivery } from "../delivery/delivery";
+import { tenantSigningKeyAlias } from "../delivery/ci";
+import { tenantDataName } from "../../stacks/schema-tenants";
 import { KARPENTER_NODE_POOL } from "../cluster/karpenter";
 import { PLATFORM_NAMESPACES } from "../shared/namespaces";
 import type { NetworkContext } from "../shared/network-policies";
@@ -216,6 +218,9 @@ export class Platform extends pulumi.ComponentResource {
         );
         const host = this.registry.host;
         const partition = aws.getPartitionOutput({}, { parent: this, provider: this.awsProvider }).partition;
+        // Per-tenant signing keys: one for each tenant with a repository (what its CI pushes and signs).
+        const perTenantKeys = cfg.appDelivery.signatures.verifier?.type === "TenantKmsKeys";
+        const signedTenants = cfg.tenants.all.filter((t) => t.ecrRepository);
         this.policy = new Policy(
             `${name}-policy`,
             {
@@ -232,6 +237,8 @@ export class Platform extends pulumi.ComponentResource {
                     imageReferences: cfg.appDelivery.signatures.imageReferences ?? host.apply((h) => [`${h}/*/apps:*`, `${h}/*/apps@*`]),
                     // The tenants' repositories, unless other images are checked too.
                     repositoriesArn: pulumi.interpolate`arn:${partition}:ecr:${cfg.region}:${this.cluster.identity.accountId}:repository/${cfg.appDelivery.signatures.imageReferences ? "*" : "*/apps"}`,
+                    // The delivery layer creates each key (its policy names the tenant's CI role); the policy names it by alias.
+                    tenantKeys: perTenantKeys ? signedTenants.map((t) => ({ tenant: t.name, keyAlias: tenantSigningKeyAlias(cfg.name, tenantDataName(t)) })) : [],
                 },
             },
             layer,
@@ -246,6 +253,7 @@ export class Platform extends pulumi.ComponentResource {
                 sso: this.sso,
                 storage: this.storage,
                 policies: this.policy.policies,
+                policyAction: cfg.policy.action,
                 registry: this.registry,
                 protect: this.protectsData,
             },
@@ -268,6 +276,10 @@ export class Platform extends pulumi.ComponentResource {
                 vpcCidr: cfg.network.cidr,
                 kubernetesVersion: this.cluster.kubernetesVersion,
                 environment: cfg.environment,
+                signing:
+                    perTenantKeys && this.policy.signatureReaderRoleArn
+                        ? { namePrefix: cfg.name, accountId: this.cluster.identity.accountId, partition, verifierRoleArn: this.policy.signatureReaderRoleArn, protect: this.protectsData }
+                        : undefined,
             },
             layer,
         );

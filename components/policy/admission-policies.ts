@@ -8,6 +8,8 @@ import { NAMESPACE_ROLE_LABEL } from "../shared/namespaces";
 export const ALLOWED_HOSTNAMES_ANNOTATION = "platform.io/allowed-hostnames";
 
 const TENANT_NAMESPACES = { matchLabels: { [NAMESPACE_ROLE_LABEL]: "tenant" } };
+/** The namespace label naming a namespace's tenant (tenant-objects.ts TENANT_LABEL; not imported: that module imports this one). */
+const TENANT_LABEL = "platform.io/tenant";
 const PODS = { any: [{ resources: { kinds: ["Pod"], namespaceSelector: TENANT_NAMESPACES } }] };
 
 export interface AdmissionRule {
@@ -151,6 +153,34 @@ export function admissionPolicies(p: PolicyConfig, platformImages: readonly stri
     ];
 }
 
+/**
+ * Images of the platform's registry, for one tenant: its own repository (`<data name>/apps`, when it has one) and the
+ * pull-through caches, nothing else of the account. Nodes pull with one role that reads every repository, and the
+ * allow-list admits the whole registry host, so without this a tenant runs another's private image. A boundary:
+ * enforced in every stack. One policy per tenant (the tenant's own object): onboarding changes no shared policy.
+ */
+export function ownRepositoryPolicy(a: { readonly host: string; readonly caches: readonly string[]; readonly tenant: string; readonly repository?: string }): AdmissionPolicy {
+    const own = a.repository ? [`${a.host}/${a.repository}:*`, `${a.host}/${a.repository}@*`] : [];
+    const images = [`!${a.host}/*`, ...own, ...a.caches.map((c) => `${c}/*`)].join(" | ");
+    return {
+        name: `${OWN_REPOSITORY_POLICY}-${a.tenant}`,
+        title: "Images of the platform's registry only from the tenant's own repository or the caches",
+        boundary: true,
+        rules: [
+            {
+                name: "own-repository",
+                match: { any: [{ resources: { kinds: ["Pod"], namespaceSelector: { matchLabels: { ...TENANT_NAMESPACES.matchLabels, [TENANT_LABEL]: a.tenant } } } }] },
+                validate: {
+                    message: `Images of ${a.host} must come from ${a.repository ? `the tenant's repository ${a.host}/${a.repository} or ` : ""}the pull-through caches.`,
+                    pattern: { spec: { "=(initContainers)": [{ image: images }], containers: [{ image: images }] } },
+                },
+            },
+        ],
+    };
+}
+/** Prefix of the tenants' registry boundary policies (`tenant-own-repository-<tenant>`). */
+export const OWN_REPOSITORY_POLICY = "tenant-own-repository";
+
 /** The metadata and spec of one policy's ClusterPolicy: every rule with the stack's action (Audit or Enforce), or Enforce for a boundary. */
 export function clusterPolicySpec(policy: AdmissionPolicy, stackAction: PolicyConfig["action"]) {
     const action = policy.boundary ? "Enforce" : stackAction;
@@ -169,23 +199,50 @@ export function clusterPolicySpec(policy: AdmissionPolicy, stackAction: PolicyCo
     };
 }
 
-/** Kyverno's reference to an AWS KMS key (sigstore's KMS URI). */
-export const kmsKeyRef = (keyArn: string) => `awskms:///${keyArn}`;
+/** Kyverno's reference to an AWS KMS key (sigstore's KMS URI: a key or alias ARN, or `alias/<name>`). */
+export const kmsKeyRef = (keyOrAlias: string) => `awskms:///${keyOrAlias}`;
+
+/** A tenant's signing key, as the signature policy names it. */
+export interface TenantKey {
+    readonly tenant: string;
+    /** `alias/…`: known before the key is created (by the delivery layer, after the policies). */
+    readonly keyAlias: string;
+}
+
 
 /**
- * Image signatures in tenant namespaces (cosign): a KMS key's or keyless identities from an issuer. Audit reports,
- * Enforce refuses and pins the verified digest (Kyverno allows digest mutation only when enforcing).
+ * Image signatures in tenant namespaces (cosign): each tenant's own KMS key, or keyless identities from an issuer.
+ * Audit reports, Enforce refuses and pins the verified digest (Kyverno allows digest mutation only when enforcing).
+ * With per-tenant keys, one rule per tenant: its namespaces admit the covered images only when signed with its own
+ * key, so what another tenant's CI signs (in that tenant's repository) runs nowhere but there.
  */
-export function signaturePolicySpec(s: AppDeliveryConfig["signatures"], imageReferences: readonly string[]) {
+export function signaturePolicySpec(s: AppDeliveryConfig["signatures"], imageReferences: readonly string[], tenantKeys: readonly TenantKey[] = []) {
     const verifier = s.verifier;
-    const entry =
-        verifier === undefined
-            ? undefined
-            : verifier.type === "KmsKey"
-              ? // Signed with `cosign sign --key awskms:///… --tlog-upload=false`: nothing in the public logs to check.
-                { keys: { kms: kmsKeyRef(verifier.keyArn), rekor: { ignoreTlog: true }, ctlog: { ignoreSCT: true } } }
-              : { keyless: { issuer: verifier.issuer, subjectRegExp: verifier.subjectRegExp, rekor: { url: verifier.rekorUrl } } };
-    if (entry === undefined) return undefined;
+    if (verifier === undefined) return undefined;
+    // Signed with `cosign sign --key awskms:///alias/… --tlog-upload=false`: nothing in the public logs to check.
+    const kms = (alias: string) => ({ keys: { kms: kmsKeyRef(alias), rekor: { ignoreTlog: true }, ctlog: { ignoreSCT: true } } });
+    const rule = (name: string, namespaceSelector: Record<string, unknown>, entry: Record<string, unknown>) => ({
+        name,
+        match: { any: [{ resources: { kinds: ["Pod"], namespaceSelector } }] },
+        verifyImages: [
+            {
+                type: "Cosign",
+                imageReferences: [...imageReferences],
+                failureAction: s.action,
+                mutateDigest: s.action === "Enforce",
+                verifyDigest: true,
+                required: true,
+                // Signatures sit next to the images in ECR: read with the admission controller's identity.
+                imageRegistryCredentials: { providers: ["amazon"] },
+                attestors: [{ count: 1, entries: [entry] }],
+            },
+        ],
+    });
+    const rules =
+        verifier.type === "TenantKmsKeys"
+            ? tenantKeys.map((k) => rule(`signed-${k.tenant}`, { matchLabels: { ...TENANT_NAMESPACES.matchLabels, [TENANT_LABEL]: k.tenant } }, kms(k.keyAlias)))
+            : [rule("signed", TENANT_NAMESPACES, { keyless: { issuer: verifier.issuer, subjectRegExp: verifier.subjectRegExp, rekor: { url: verifier.rekorUrl } } })];
+    if (rules.length === 0) return undefined;
     return {
         metadata: {
             name: "tenant-verify-image-signatures",
@@ -200,25 +257,7 @@ export function signaturePolicySpec(s: AppDeliveryConfig["signatures"], imageRef
             background: false,
             // Fetching signatures takes longer than the 10 s default.
             webhookConfiguration: { timeoutSeconds: 30 },
-            rules: [
-                {
-                    name: "signed",
-                    match: PODS,
-                    verifyImages: [
-                        {
-                            type: "Cosign",
-                            imageReferences: [...imageReferences],
-                            failureAction: s.action,
-                            mutateDigest: s.action === "Enforce",
-                            verifyDigest: true,
-                            required: true,
-                            // Signatures sit next to the images in ECR: read with the admission controller's identity.
-                            imageRegistryCredentials: { providers: ["amazon"] },
-                            attestors: [{ count: 1, entries: [entry] }],
-                        },
-                    ],
-                },
-            ],
+            rules,
         },
     };
 }

@@ -6,19 +6,18 @@ import type { AppDeliveryConfig } from "../../stacks/schema-delivery";
 import { policyDocument, PolicyDocument } from "../shared/iam";
 import { NAMESPACE_ROLE_LABEL, platformNamespace } from "../shared/namespaces";
 import { NetworkContext, platformNetworkPolicies } from "../shared/network-policies";
-import { admissionPolicies, clusterPolicySpec, signaturePolicySpec } from "./admission-policies";
+import { admissionPolicies, clusterPolicySpec, signaturePolicySpec, TenantKey } from "./admission-policies";
 
 export const KYVERNO_REPOSITORY = "https://kyverno.github.io/kyverno/";
 
 /** Kyverno's admission controller service account (chart 3.9.0): where its AWS identity goes. */
 export const KYVERNO_ADMISSION_SERVICE_ACCOUNT = "kyverno-admission-controller";
 
-/** What signature checks need: signatures read from the account's repositories, the cosign key's public half. */
-export function signatureReaderPolicy(a: { readonly repositoriesArn: string; readonly keyArn?: string }): PolicyDocument {
+/** What signature checks need: signatures read from the account's repositories (the tenants' keys name this role in their policies). */
+export function signatureReaderPolicy(a: { readonly repositoriesArn: string }): PolicyDocument {
     return policyDocument(
         { Sid: "RegistryLogin", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
         { Sid: "ReadSignatures", Effect: "Allow", Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], Resource: a.repositoriesArn },
-        ...(a.keyArn ? [{ Sid: "VerifyWithSigningKey", Effect: "Allow" as const, Action: ["kms:GetPublicKey", "kms:DescribeKey"], Resource: a.keyArn }] : []),
     );
 }
 
@@ -56,13 +55,21 @@ export interface PolicyArgs {
     /** Image patterns of the platform's registry tenants may pull besides the configured list (their repositories, the caches). */
     readonly platformImages: pulumi.Input<string[]>;
     /** Image signatures: the settings, the images they cover, and the ARN of the account's repositories (signatures live there). */
-    readonly signatures: { readonly settings: AppDeliveryConfig["signatures"]; readonly imageReferences: pulumi.Input<string[]>; readonly repositoriesArn: pulumi.Input<string> };
+    readonly signatures: {
+        readonly settings: AppDeliveryConfig["signatures"];
+        readonly imageReferences: pulumi.Input<string[]>;
+        readonly repositoriesArn: pulumi.Input<string>;
+        /** With TenantKmsKeys: each tenant's key, by alias (the delivery layer creates the keys, after this layer). */
+        readonly tenantKeys: readonly TenantKey[];
+    };
 }
 
 /** Kyverno (pinned, HA in production) and the tenant baseline policies as code, audited or enforced per stack. */
 export class Policy extends pulumi.ComponentResource {
     public readonly release: k8s.helm.v3.Release;
     public readonly policies: k8s.apiextensions.CustomResource[];
+    /** The admission controller's role, when signatures are checked: the tenants' signing keys let it read their public half. */
+    public readonly signatureReaderRoleArn: pulumi.Output<string> | undefined;
 
     constructor(name: string, args: PolicyArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:policy:Policy", name, {}, opts);
@@ -81,11 +88,12 @@ export class Policy extends pulumi.ComponentResource {
                           {
                               namespace: args.namespace,
                               serviceAccount: KYVERNO_ADMISSION_SERVICE_ACCOUNT,
-                              policy: pulumi.output(sig.repositoriesArn).apply((repositoriesArn) => signatureReaderPolicy({ repositoriesArn, keyArn: verifier.type === "KmsKey" ? verifier.keyArn : undefined })),
+                              policy: pulumi.output(sig.repositoriesArn).apply((repositoriesArn) => signatureReaderPolicy({ repositoriesArn })),
                           },
                           { parent: this },
                       ),
                   ];
+        this.signatureReaderRoleArn = identity[0]?.roleArn;
         this.release = new k8s.helm.v3.Release(
             `${name}-kyverno`,
             {
@@ -106,8 +114,9 @@ export class Policy extends pulumi.ComponentResource {
             const spec = registries.apply((r) => clusterPolicySpec(admissionPolicies(args.settings, r)[i], args.settings.action));
             return new k8s.apiextensions.CustomResource(`${name}-${p.name}`, { apiVersion: "kyverno.io/v1", kind: "ClusterPolicy", metadata: spec.metadata, spec: spec.spec }, afterKyverno);
         });
-        const signatures = pulumi.output(sig.imageReferences).apply((refs) => signaturePolicySpec(sig.settings, refs));
-        if (verifier !== undefined) {
+        const signatures = pulumi.output(sig.imageReferences).apply((refs) => signaturePolicySpec(sig.settings, refs, sig.tenantKeys));
+        // Per-tenant keys without a tenant that has one: nothing to verify against (and nothing signed).
+        if (verifier !== undefined && (verifier.type !== "TenantKmsKeys" || sig.tenantKeys.length > 0)) {
             this.policies.push(
                 new k8s.apiextensions.CustomResource(
                     `${name}-tenant-verify-image-signatures`,

@@ -21,8 +21,12 @@ export const PLATFORM_NAMESPACES = {
 
 /** Label on every namespace the platform manages; the shared Gateway admits routes by it. */
 export const NAMESPACE_ROLE_LABEL = "platform.io/namespace-role";
-/** builder: a tenant's image builder, managed by the platform (the tenant has no rights in it). */
-export type NamespaceRole = "platform" | "tenant" | "builder";
+/**
+ * builder: a tenant's image builder, managed by the platform (the tenant has no rights in it). ci: a tenant's CI
+ * runners, managed by the platform (the tenant reads pods and logs only: creating a pod there would name the runners'
+ * Pod Identity account).
+ */
+export type NamespaceRole = "platform" | "tenant" | "builder" | "ci";
 
 /** Pod Security Admission level enforced in the namespace. */
 export type PodSecurityLevel = "restricted" | "baseline" | "privileged";

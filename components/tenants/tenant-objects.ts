@@ -22,6 +22,11 @@ export function namespaceSpec(t: TenantConfig, namespace: string, costCentre: st
     };
 }
 
+/** The namespace of a tenant's runners: the tenant's label (its secret store serves it), no hostnames. */
+export function ciNamespaceSpec(t: TenantConfig, namespace: string, costCentre: string) {
+    return { metadata: { name: namespace, labels: { ...namespaceLabels("ci", "restricted"), [TENANT_LABEL]: t.name, "platform.io/cost-centre": costCentre } } };
+}
+
 export function resourceQuotaSpec(t: TenantConfig, namespace: string) {
     const q = t.quota;
     return {
@@ -85,6 +90,21 @@ export function networkPolicySpecs(t: TenantConfig, namespace: string) {
     ];
 }
 
+/**
+ * The CI namespace's policies: deny by default, DNS and the internet (GitHub) out, and its builder's port. Nothing in:
+ * the tenant's pods never reach the runners (and their identity).
+ */
+export function ciNetworkPolicySpecs(t: TenantConfig, namespace: string, builder: { readonly namespace: string; readonly podLabels: Record<string, string>; readonly port: number }) {
+    const kept = ["default-deny", "allow-dns", "allow-internet"];
+    return [
+        ...networkPolicySpecs(t, namespace).filter((p) => kept.includes(p.metadata.name)),
+        {
+            metadata: { name: "allow-builder", namespace },
+            spec: { podSelector: {}, policyTypes: ["Egress"], egress: [{ to: [{ ...nsSelector(builder.namespace), podSelector: { matchLabels: builder.podLabels } }], ports: [{ protocol: "TCP", port: builder.port }] }] },
+        },
+    ];
+}
+
 /** The ClusterRoles the platform writes for tenants (bound per namespace), instead of Kubernetes' edit and admin. */
 export const TENANT_ROLES = {
     /** The team's SSO group: its workloads and their objects, debugging its own pods; nothing the platform sets up. */
@@ -139,6 +159,9 @@ const WORKLOAD_RULES: Rule[] = [
     // Kyverno's audit results for the namespace (its chart's aggregation into admin is off).
     rule(["wgpolicyk8s.io"], ["policyreports"], READ),
 ];
+/** What the tenant sees of its runners (in their namespace): pods, their logs and events; no writes. */
+export const TENANT_CI_VIEWER_ROLE = "platform:tenant-ci-viewer";
+const CI_VIEWER_RULES: Rule[] = [rule([""], ["pods", "pods/log", "pods/status", "events"], READ)];
 /** Debugging its own pods (only ever bound in the tenant's namespaces). */
 const INTERACTIVE_RULES: Rule[] = [rule([""], ["pods/exec", "pods/attach", "pods/portforward"], ["get", "create"])];
 /** Owners delegate in their namespace; no `bind` or `escalate`, so only rights they hold themselves. */
@@ -153,7 +176,20 @@ export function tenantClusterRoleSpecs() {
         role(TENANT_ROLES.member, [...WORKLOAD_RULES, ...INTERACTIVE_RULES]),
         role(TENANT_ROLES.owner, [...WORKLOAD_RULES, ...INTERACTIVE_RULES, ...OWNER_RULES]),
         role(TENANT_ROLES.deployer, WORKLOAD_RULES),
+        role(TENANT_CI_VIEWER_ROLE, CI_VIEWER_RULES),
     ];
+}
+
+/** In the CI namespace, the team (its SSO group and owners) reads its runners' pods and logs, and nothing more. */
+export function ciRoleBindingSpec(t: TenantConfig, namespace: string, ssoGroup: string) {
+    return {
+        metadata: { name: "tenant-ci-viewers", namespace },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: TENANT_CI_VIEWER_ROLE },
+        subjects: [
+            { apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: `${OIDC}${ssoGroup}` },
+            ...t.owners.map((o) => ({ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: `${OIDC}${o}` })),
+        ],
+    };
 }
 
 /** The team's SSO group holds the member role, its owners the owner role, its CI account the deployer role. */

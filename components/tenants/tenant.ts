@@ -1,8 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
-import type { TenantConfig } from "../../stacks/schema-tenants";
-import { tenantDataName, tenantNamespaces } from "../../stacks/schema-tenants";
+import type { PolicyConfig, TenantConfig } from "../../stacks/schema-tenants";
+import { clusterPolicySpec, ownRepositoryPolicy } from "../policy/admission-policies";
+import { tenantBuildNamespace, tenantCiNamespace, tenantDataName, tenantNamespaces } from "../../stacks/schema-tenants";
+import { BUILDER_LABELS, BUILDKIT_PORT } from "../delivery/ci";
 import type { ClusterRef } from "../cluster/cluster-ref";
 import type { TenantSecretStores } from "../secrets/secrets";
 import type { TenantGroups } from "../sso/realm";
@@ -11,6 +13,9 @@ import type { Bucket } from "../storage/bucket";
 import type { RegistryRef } from "../registry/registry";
 import {
     CI_SERVICE_ACCOUNT,
+    ciNamespaceSpec,
+    ciNetworkPolicySpecs,
+    ciRoleBindingSpec,
     limitRangeSpec,
     namespaceSpec,
     networkPolicySpecs,
@@ -26,10 +31,12 @@ export interface TenantArgs {
     readonly secrets: TenantSecretStores;
     readonly sso: TenantGroups;
     readonly storage: Pick<StorageRef, "createBucket">;
-    /** The registry's key (repositories are encrypted with it) and lifecycle policy. */
-    readonly registry: Pick<RegistryRef, "keyArn" | "lifecyclePolicy">;
+    /** The registry's key (repositories are encrypted with it), lifecycle policy, host and caches (what the tenant may pull). */
+    readonly registry: Pick<RegistryRef, "keyArn" | "lifecyclePolicy" | "host" | "cacheRegistries">;
     /** The admission policies: the namespaces are created after them, so nothing slips in unchecked. */
     readonly policies: pulumi.Resource[];
+    /** The stack's admission action (the tenant's registry boundary is enforced whatever it says). */
+    readonly policyAction: PolicyConfig["action"];
     /** Production: the tenant's data (bucket, repository) is protected and kept on destroy. */
     readonly protect: boolean;
     /** The tenant roles its bindings name (tenantClusterRoleSpecs, written once by the tenants layer). */
@@ -43,6 +50,8 @@ export interface TenantArgs {
 export class Tenant extends pulumi.ComponentResource {
     public readonly config: TenantConfig;
     public readonly namespaces: string[];
+    /** Where its runners run (CI only): a namespace of their own, the tenant's pods and rights kept out. */
+    public readonly ciNamespace: string | undefined;
     /** The Keycloak group of its members (what Kubernetes, Vault and Argo CD grant). */
     public readonly ssoGroup: string;
     /** Its namespaces and secret store: what objects in them wait for. */
@@ -63,8 +72,19 @@ export class Tenant extends pulumi.ComponentResource {
         const group = args.sso.tenantGroup(t.name, t.ssoGroup, { parent: this, name });
         this.ssoGroup = group.name;
 
+        // Its registry boundary: its own repository and the caches, never another tenant's (the nodes could pull it).
+        const own = pulumi
+            .all([args.registry.host, args.registry.cacheRegistries])
+            .apply(([host, caches]) => clusterPolicySpec(ownRepositoryPolicy({ host, caches, tenant: t.name, repository: t.ecrRepository ? `${tenantDataName(t)}/apps` : undefined }), args.policyAction));
+        const ownRepository = new k8s.apiextensions.CustomResource(
+            `${name}-own-repository`,
+            { apiVersion: "kyverno.io/v1", kind: "ClusterPolicy", metadata: own.metadata, spec: own.spec },
+            // After Kyverno (as the shared policies are), so deleted before it.
+            { ...k8sOpts, dependsOn: args.policies },
+        );
+        const policies = [...args.policies, ownRepository];
         const namespaces = this.namespaces.map((ns) => {
-            const namespace = new k8s.core.v1.Namespace(`${name}-${ns}`, namespaceSpec(t, ns, t.costCentre), { ...k8sOpts, dependsOn: args.policies });
+            const namespace = new k8s.core.v1.Namespace(`${name}-${ns}`, namespaceSpec(t, ns, t.costCentre), { ...k8sOpts, dependsOn: policies });
             const inNs = { ...k8sOpts, dependsOn: [namespace] };
             new k8s.core.v1.ResourceQuota(`${name}-${ns}-quota`, resourceQuotaSpec(t, ns), inNs);
             new k8s.core.v1.LimitRange(`${name}-${ns}-limits`, limitRangeSpec(t, ns), inNs);
@@ -73,12 +93,29 @@ export class Tenant extends pulumi.ComponentResource {
             for (const sa of [CI_SERVICE_ACCOUNT, SECRET_STORE_SERVICE_ACCOUNT]) new k8s.core.v1.ServiceAccount(`${name}-${ns}-${sa}`, { metadata: { name: sa, namespace: ns } }, inNs);
             return namespace;
         });
+        // The runners' namespace: their service account has a Pod Identity (push, sign), and whoever creates a pod in a
+        // namespace may name any of its accounts, so the team only reads here. Same quota and defaults as its own.
+        this.ciNamespace = t.ci.enabled ? tenantCiNamespace(t) : undefined;
+        if (this.ciNamespace !== undefined) {
+            const ns = this.ciNamespace;
+            const namespace = new k8s.core.v1.Namespace(`${name}-ci`, ciNamespaceSpec(t, ns, t.costCentre), { ...k8sOpts, dependsOn: policies });
+            const inNs = { ...k8sOpts, dependsOn: [namespace] };
+            new k8s.core.v1.ResourceQuota(`${name}-ci-quota`, resourceQuotaSpec(t, ns), inNs);
+            new k8s.core.v1.LimitRange(`${name}-ci-limits`, limitRangeSpec(t, ns), inNs);
+            ciNetworkPolicySpecs(t, ns, { namespace: tenantBuildNamespace(t), podLabels: BUILDER_LABELS, port: BUILDKIT_PORT }).forEach(
+                (p) => new k8s.networking.v1.NetworkPolicy(`${name}-ci-${p.metadata.name}`, p, inNs),
+            );
+            new k8s.rbac.v1.RoleBinding(`${name}-ci-viewers`, ciRoleBindingSpec(t, ns, group.name), { ...inNs, dependsOn: [namespace, ...args.roles] });
+            // The GitHub App's ExternalSecret logs in to the tenant's store as this account.
+            new k8s.core.v1.ServiceAccount(`${name}-ci-${SECRET_STORE_SERVICE_ACCOUNT}`, { metadata: { name: SECRET_STORE_SERVICE_ACCOUNT, namespace: ns } }, inNs);
+            namespaces.push(namespace);
+        }
         // What holds data keeps the name it was created under across a rename: the Vault path, the repository, the bucket.
         const stableName = tenantDataName(t);
         this.secretStoreName = `tenant-${stableName}`;
         const store = args.secrets.tenantStore(
             stableName,
-            { namespaces: this.namespaces, tenantLabel: TENANT_LABEL, labelValue: t.name, serviceAccount: SECRET_STORE_SERVICE_ACCOUNT, dependsOn: namespaces },
+            { namespaces: [...this.namespaces, ...(this.ciNamespace ? [this.ciNamespace] : [])], tenantLabel: TENANT_LABEL, labelValue: t.name, serviceAccount: SECRET_STORE_SERVICE_ACCOUNT, dependsOn: namespaces },
             { parent: this, name },
         );
 
@@ -116,6 +153,6 @@ export class Tenant extends pulumi.ComponentResource {
         }
         this.ready = [...namespaces, store];
         this.bucket = t.bucket ? args.storage.createBucket(`${name}-bucket`, { purpose: `t-${stableName}` }, { parent: this }) : undefined;
-        this.registerOutputs({ namespaces: this.namespaces });
+        this.registerOutputs({ namespaces: this.namespaces, ciNamespace: this.ciNamespace });
     }
 }
