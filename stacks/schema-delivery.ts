@@ -100,7 +100,7 @@ const verifierSchema = z.discriminatedUnion(
     "type",
     [
         // One key for every tenant would let each tenant's CI sign images every tenant's namespaces admit.
-        z.strictObject({ type: z.literal("TenantKmsKeys") }).describe("A KMS signing key per tenant with a repository, created by the platform: only its CI signs with it, and only its namespaces admit what it signs."),
+        z.strictObject({ type: z.literal("TenantKmsKeys").describe("TenantKmsKeys: a KMS key per tenant, created by the platform (cosign --key awskms://); Keyless: signatures by identities of an OIDC issuer.") }).describe("A KMS signing key per tenant with a repository, created by the platform: only its CI signs with it, and only its namespaces admit what it signs."),
         z.strictObject({
             type: z.literal("Keyless").describe("TenantKmsKeys: a KMS key per tenant, created by the platform (cosign --key awskms://); Keyless: signatures by identities of an OIDC issuer."),
             issuer: z

@@ -221,13 +221,15 @@ describe("plan --cost: both stacks @stack", function () {
         // Nothing fixed is left without a price; the goals hold.
         assert.deepStrictEqual([d.missing, p.missing], [0, 0]);
         assert.ok(d.total <= 250 && p.total <= 1600, `${d.total} ${p.total}`);
-        // A tenant at rest adds no priced line in either stack (its registry, bucket, runners and builder are usage).
-        assert.ok([...d.byTenant.values(), ...p.byTenant.values()].every((v) => v === 0), JSON.stringify([...p.byTenant]));
+        // A tenant at rest: in dev nothing priced (keyless signatures; registry, bucket, runners and builder are usage);
+        // in prod its signing key, one KMS key at $1.00 a month (TenantKmsKeys), for each tenant with a repository.
+        assert.deepStrictEqual([...d.byTenant].filter(([, v]) => v !== 0), []);
+        assert.deepStrictEqual([...p.byTenant].sort(), [["payments", 1], ["team-a", 1]]);
         assert.ok(prodLines.some((l) => l.tenant === "team-a" && l.kind === "usage" && l.item.startsWith("runners at rest")));
         // docs/operations.md quotes what --cost prints.
         for (const [stack, s] of [["dev", d], ["prod", p]] as const) {
             const row = readmeRow(stack);
-            assert.deepStrictEqual(row?.slice(1), [dollars(s.total), "0.00", dollars(s.byStatus.V), dollars(s.byStatus.S), dollars(s.byStatus.I)], stack);
+            assert.deepStrictEqual(row?.slice(1), [dollars(s.total), stack === "prod" ? "1.00" : "0.00", dollars(s.byStatus.V), dollars(s.byStatus.S), dollars(s.byStatus.I)], stack);
         }
         assert.ok(prodLines.some((l) => l.kind === "usage" && l.item.startsWith("Karpenter nodes")));
     });

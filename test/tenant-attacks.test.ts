@@ -41,7 +41,8 @@ function stackTenants(stack: string, plan: Plan, state: ClusterState): StackTena
             store: `tenant-${t.dataName ?? t.name}`,
             runnerNamespace: runner?.namespace,
             dataName: t.dataName ?? t.name,
-            awsRoles: associations.filter((a) => namespaces.includes(a.namespace)).map((a) => String(a.roleArn)),
+            awsRoles: associations.filter((a) => namespaces.includes(a.namespace) || a.namespace === runner?.namespace).map((a) => String(a.roleArn)),
+            runnerRoles: associations.filter((a) => a.namespace === runner?.namespace).map((a) => String(a.roleArn)),
             repository: t.ecrRepository ? `${stackAccount(plan.resources)}.dkr.ecr.${stackRegion(plan.resources)}.amazonaws.com/${t.dataName ?? t.name}/apps` : undefined,
             signingKey: plan.resources.some((r) => r.type === "aws:kms/key:Key" && r.name === `tenant-${t.name}-delivery-signing-key`),
             identities: {
@@ -256,7 +257,7 @@ for (const stack of stacksWithTenants()) {
             for (const t of withCi) {
                 const repo = `arn:aws:ecr:${state.aws.region}:${state.aws.accountId}:repository/${t.dataName}/apps`;
                 for (const action of ["ecr:PutImage", "ecr:InitiateLayerUpload", "ecr:BatchGetImage"])
-                    if (!(await succeeds(state, serviceAccountUser(t.runnerNamespace as string, "ci-runner"), { aws: { actions: [action], resources: () => [{ arn: repo }] } }))) refused.push(`${t.name}: ${action}`);
+                    if (!(await succeeds(state, serviceAccountUser(t.runnerNamespace as string, "ci-runner"), { aws: { actions: [action], resources: () => [{ arn: repo }], workflowRoles: [] } }))) refused.push(`${t.name}: ${action}`);
             }
             assert.deepStrictEqual(refused, []);
         });

@@ -32,8 +32,10 @@ export interface TenantView {
     readonly runnerNamespace?: string;
     /** Its name for data (repository `<dataName>/apps`, bucket, Vault path). */
     readonly dataName: string;
-    /** The roles its namespaces' service accounts get through Pod Identity. */
+    /** The roles its namespaces' service accounts and its runners get through Pod Identity. */
     readonly awsRoles: readonly string[];
+    /** The roles its runners run as (what a member's workflow acts with). */
+    readonly runnerRoles: readonly string[];
     /** Whether it has a signing key of its own (per-tenant keys). */
     readonly signingKey?: boolean;
     /** Its repository as images name it (`<registry host>/<data name>/apps`), when it has one. */
@@ -65,7 +67,8 @@ export type Attempt =
     /** Create an Application in `project` (in `appNamespace`, Argo CD's own when absent) deploying one resource, and sync it. */
     | { readonly argocdApp: ArgoApplication }
     /** An AWS call with every role the user's pods can run as, on each resource the plan's state yields. */
-    | { readonly aws: { readonly actions: readonly string[]; readonly resources: (aws: AwsState) => { readonly arn: string; readonly policy?: unknown }[] } }
+    /** An AWS call with every role the user's pods can run as, and (a member or owner, through a workflow) the roles its tenant's runners run as, on each resource the plan's state yields. */
+    | { readonly aws: { readonly actions: readonly string[]; readonly resources: (aws: AwsState) => { readonly arn: string; readonly policy?: unknown }[]; readonly workflowRoles: readonly string[] } }
     /** From a pod it creates in `from` (with any labels it likes), open a TCP connection to pod `pod` of `namespace` on `port`. */
     | { readonly connect: { readonly from: string; readonly namespace: string; readonly pod: string; readonly port: number } };
 
@@ -394,9 +397,9 @@ const POD_CREATORS: readonly Who[] = ["member", "owner"];
 const ARGO_USERS: readonly Who[] = ["member", "owner"];
 const argo = (resource: string, action: string, object: string): Attempt => ({ argocd: { resource, action, object } });
 const app = (t: TenantView, destination: ArgoApplication["destination"], resource: ArgoApplication["resource"]): Attempt => ({ argocdApp: { project: t.name, destination, resource } });
-/** AWS attempts for a tenant whose namespaces hold a Pod Identity (none without one: nothing to try with). */
+/** AWS attempts for a tenant with an AWS identity in reach (its namespaces' Pod Identities, its runners'): none without one. */
 const awsAttempt = (t: TenantView, actions: readonly string[], resources: (aws: AwsState) => { arn: string; policy?: unknown }[]): Attempt[] =>
-    t.awsRoles.length > 0 ? [{ aws: { actions, resources } }] : [];
+    t.awsRoles.length > 0 ? [{ aws: { actions, resources, workflowRoles: t.runnerRoles } }] : [];
 
 const connect = (namespace: string, pod: string, ...ports: number[]) => (t: TenantView): Attempt[] => inEach(t, (from) => ports.map((port) => ({ connect: { from, namespace, pod, port } })));
 const NET: Pick<Attack, "who" | "getsThroughUnguarded"> = { who: ALL, getsThroughUnguarded: HOLDERS };
@@ -926,7 +929,8 @@ export async function succeeds(state: AttackState, user: UserInfo, attempt: Atte
         return isGroupKindNamePermitted(project, r, r.name, true) && isDestinationPermitted(project, { server: a.destination.server, namespace: r.namespace ?? a.destination.namespace });
     }
     if ("aws" in attempt) {
-        const roles = awsRolesOf(state, user);
+        // The team's users push workflows that its runners run: they act as the runners' role without creating a pod.
+        const roles = [...awsRolesOf(state, user), ...(user.name.startsWith("oidc:") ? attempt.aws.workflowRoles : [])];
         for (const role of roles)
             for (const target of attempt.aws.resources(state.aws))
                 for (const action of attempt.aws.actions) if (await roleMay(state.aws, role, action, target.arn, target.policy)) return true;
