@@ -40,6 +40,8 @@ export const LOGIN_STAGE = "VAULT_AWS_LOGIN";
 export const AWS_AUTH_PATH = "aws";
 export const DEPLOYER_ROLE = "deployer";
 export const DEPLOYER_POLICY = "deployer";
+/** The deployer's login role in Vault: the program reads it back after the Job (deployerBindingProblem). */
+export const DEPLOYER_ROLE_PATH = `auth/${AWS_AUTH_PATH}/role/${DEPLOYER_ROLE}`;
 /** Login tokens of the deployer: one `pulumi up` (the init Job alone may take 30 minutes). */
 export const DEPLOYER_TOKEN_TTL = "2h";
 /**
@@ -167,6 +169,33 @@ export function loginStateOf(versions: readonly { readonly versionStages: readon
         );
     }
     return LOGIN_STAGE;
+}
+
+/** What the operator does to let the Job rewrite the deployer's policy or role (docs/operations.md, Vault, Root token). */
+export function rootTokenStep(namespace: string, jobUrn: string): string {
+    return (
+        `put a root token in the Secret ${OPERATOR_TOKEN_SECRET} (namespace ${namespace}, key token) and run pulumi up --replace '${jobUrn}': ` +
+        `the vault-init Job writes the role with it and revokes it (docs/operations.md, Vault, Root token)`
+    );
+}
+
+/**
+ * The IAM principals Vault's deployer role binds (its \`bound_iam_principal_arn\`, read back once the Job completed)
+ * against the cluster admins, in any order: undefined when they are the same, else what differs. The Job writes the
+ * role only with a root token, so a change of \`cluster.admins\` without one leaves it as it was: a removed admin could
+ * still log in as the deployer (resolve_aws_unique_ids binds the principal's unique id), a new one could not.
+ */
+export function deployerBindingProblem(roleData: Readonly<Record<string, unknown>>, admins: readonly string[]): string | undefined {
+    const field = roleData.bound_iam_principal_arn;
+    const bound = Array.isArray(field) ? field.map(String) : typeof field === "string" && field !== "" ? field.split(",") : [];
+    const removed = bound.filter((a) => !admins.includes(a));
+    const added = admins.filter((a) => !bound.includes(a));
+    if (removed.length === 0 && added.length === 0) return undefined;
+    return [
+        `Vault's deployer login (${DEPLOYER_ROLE_PATH}) binds other IAM principals than platform:cluster.admins`,
+        ...(removed.length > 0 ? [`removed from cluster.admins but still able to log in to Vault as the deployer: ${removed.join(", ")}`] : []),
+        ...(added.length > 0 ? [`in cluster.admins but not bound: ${added.join(", ")}`] : []),
+    ].join("; ");
 }
 
 /**
