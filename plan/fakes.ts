@@ -17,6 +17,23 @@ export interface FakeCloud {
     readonly hostedZones?: readonly string[];
     /** Outputs of other stacks, by `<org>/<project>/<stack>`, for programs that read them (StackReference). */
     readonly stackOutputs?: Readonly<Record<string, Record<string, unknown>>>;
+    /**
+     * Vault's deployer login role (auth/aws/role/deployer) as a read returns it: whom it binds, or "missing". Undefined:
+     * what a deployed Vault holds, the principals this run's vault-init Job writes (its DEPLOYER_PRINCIPALS), and no
+     * role until that Job is registered (on a first `up` the role exists once the Job ran). Tests change it to see a
+     * Vault whose role an earlier Job wrote (admins removed since) stop the run.
+     */
+    readonly vaultDeployerRole?: { readonly boundIamPrincipalArns: readonly string[] } | "missing";
+}
+
+/** Per fake cloud: the principals its vault-init Job writes into the deployer role (see FakeCloud.vaultDeployerRole). */
+const deployerRoleWritten = new WeakMap<FakeCloud, string[]>();
+
+/** The vault-init Job's DEPLOYER_PRINCIPALS (its configure step's environment), if `inputs` are that Job's. */
+function deployerPrincipalsOf(inputs: Record<string, any>): string[] | undefined {
+    const containers: { env?: { name: string; value?: string }[] }[] = inputs.spec?.template?.spec?.initContainers ?? [];
+    const value = containers.flatMap((c) => c.env ?? []).find((e) => e.name === "DEPLOYER_PRINCIPALS")?.value;
+    return value === undefined ? undefined : value.split(",").filter((a) => a !== "");
 }
 
 /** An invoke failure as the engine reports it (the SDK reads gRPC's `details`). */
@@ -53,6 +70,10 @@ export function fakeState(cloud: FakeCloud, type: string, name: string, inputs: 
                 ? `arn:${cloud.partition}:iam::${cloud.accountId}:${type.split(":")[2].toLowerCase()}/${inputs.name ?? name}`
                 : `arn:${cloud.partition}:${service}:${region}:${cloud.accountId}:${type.split(":")[2].toLowerCase()}/${name}`;
         base.name ??= inputs.name ?? name;
+    }
+    if (type === "kubernetes:batch/v1:Job") {
+        const principals = deployerPrincipalsOf(inputs);
+        if (principals) deployerRoleWritten.set(cloud, principals);
     }
     switch (type) {
         case "aws:ec2/eip:Eip":
@@ -176,6 +197,29 @@ export function fakeInvoke(cloud: FakeCloud, args: pulumi.runtime.MockCallArgs):
             const secretId = String(args.inputs.secretId);
             const versions = [{ versionId: "offline-plan-version", versionStages: ["AWSCURRENT", "VAULT_AWS_LOGIN"], createdTime: "2026-08-07T12:00:00Z", lastAccessedDate: "" }];
             return { arn: secretId, secretId, versions, id: secretId };
+        }
+        case "vault:generic/getSecret:getSecret": {
+            // A read through the configured Vault provider (the default one has no address), of the deployer's role only.
+            const path = String(args.inputs.path);
+            if (path !== "auth/aws/role/deployer") throw new Error(`the offline plan's Vault holds auth/aws/role/deployer only, not ${path}; add it to plan/fakes.ts`);
+            if (!String(args.provider ?? "").includes("pulumi:providers:vault::")) throw invokeError("no vault address: the read does not go through the configured Vault provider");
+            const role = cloud.vaultDeployerRole;
+            const bound = role === undefined ? deployerRoleWritten.get(cloud) : role === "missing" ? undefined : [...role.boundIamPrincipalArns];
+            // terraform-provider-vault's generic secret data source when Vault answers 404.
+            if (bound === undefined) throw invokeError(`no secret found at "${path}"`);
+            // What Vault's AWS auth returns for the role (builtin/credential/aws, roleEntry.ToResponseData), in part.
+            const data = {
+                auth_type: "iam",
+                bound_iam_principal_arn: bound,
+                bound_iam_principal_id: bound.map((a) => `${a.includes(":user/") ? "AIDA" : "AROA"}${stableOctet(a)}OFFLINE`),
+                resolve_aws_unique_ids: true,
+                token_policies: ["deployer"],
+                token_ttl: 7200,
+                token_max_ttl: 7200,
+            };
+            // The provider's `data` holds strings only: other values as JSON (data_source_generic_secret.go).
+            const strings = Object.fromEntries(Object.entries(data).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+            return { path, data: strings, dataJson: JSON.stringify(data), id: path, leaseDuration: 0, leaseId: "", leaseRenewable: false, leaseStartTime: "" };
         }
         default:
             throw new Error(`the offline plan has no fake for invoke ${args.token}; add one to plan/fakes.ts`);

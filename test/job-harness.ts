@@ -317,11 +317,14 @@ export class FakeVault {
     /** What `vault write` wrote, by path (the last write wins), and `vault policy write`, by name. */
     readonly written = new Map<string, Record<string, string>>();
     readonly policies = new Map<string, string>();
-    private readonly failures: string[] = [];
+    private readonly failures: { command: string; when: "before" | "after" }[] = [];
 
-    /** The next `times` calls of `command` ("auth enable", "write", "policy write", "token revoke", …) fail. */
-    failNext(command: string, times = 1): void {
-        for (let i = 0; i < times; i++) this.failures.push(command);
+    /**
+     * The next `times` calls of `command` ("auth enable", "write", "policy write", "token revoke", …) fail: "before"
+     * the server acts (connection reset), or "after" it did, the answer lost (the client's timeout): exit 2 either way.
+     */
+    failNext(command: string, times = 1, when: "before" | "after" = "before"): void {
+        for (let i = 0; i < times; i++) this.failures.push({ command, when });
     }
 
     /** A root token an operator generated with the recovery keys (generate-root). */
@@ -399,11 +402,16 @@ export class FakeVault {
         }
         // Everything else needs an unsealed Vault and a valid token (api.Client reads VAULT_TOKEN).
         if (!this.initialized) return answer(`Error: Vault is sealed\n`, 2);
-        const failure = this.failures.indexOf(command);
-        if (failure >= 0) {
-            this.failures.splice(failure, 1);
-            return answer(`Error: ${command}: Put "${addr}": read: connection reset by peer\n`, 2);
-        }
+        const failure = this.failures.findIndex((f) => f.command === command);
+        const when = failure >= 0 ? this.failures.splice(failure, 1)[0].when : undefined;
+        if (when === "before") return answer(`Error: ${command}: Put "${addr}": read: connection reset by peer\n`, 2);
+        const done = this.act(command, flags, positional, token, stdin);
+        if (when === "after" && done.code === 0) return answer(`Error: ${command}: Put "${addr}": context deadline exceeded (Client.Timeout exceeded while awaiting headers)\n`, 2);
+        return done;
+    }
+
+    /** What Vault does for an unsealed server's authenticated command. */
+    private act(command: string, flags: ReadonlyMap<string, string>, positional: readonly string[], token: string | undefined, stdin: string): StubAnswer {
         const held = token ? this.tokens.get(token) : undefined;
         if (!held) return answer(`Error making API request.\n\nCode: 403. Errors:\n\n* permission denied\n`, 2);
         if (command === "token lookup") {

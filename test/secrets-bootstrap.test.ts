@@ -14,6 +14,7 @@ import {
     initScript,
     RECOVERY_SHARES,
     configureScript,
+    deployerBindingProblem,
     finishScript,
     LOGIN_STAGE,
     loginStateOf,
@@ -21,7 +22,10 @@ import {
     storeScript,
 } from "../components/secrets/bootstrap-job";
 import { assertLeastPrivilege, inputs, named } from "./helpers";
-import { describeStacks } from "./plans";
+import { committedPlan, describeStacks } from "./plans";
+import { PlanError, planStack, PROJECT_DIR } from "../plan/engine";
+import type { FakeCloud } from "../plan/fakes";
+import { readStackConfig } from "../plan/stack-files";
 
 describe("secrets: unattended Vault initialisation (decisions)", () => {
     // What the scripts do is run, not read, in vault-init-job.test.ts (real shells, the pod's ids, the real AWS CLI).
@@ -43,6 +47,21 @@ describe("secrets: unattended Vault initialisation (decisions)", () => {
         assert.throws(() => loginStateOf([v("AWSCURRENT"), v(LOGIN_STAGE)]), /not the VAULT_AWS_LOGIN label.*docs\/operations\.md, Vault, Key custody/);
         assert.throws(() => loginStateOf([v("AWSPREVIOUS")]), /no AWSCURRENT version/);
         assert.match(checkStoreScript(), new RegExp(`--secret-string '${JSON.stringify(INIT_MARKER)}' --version-stages INITIALISING AWSCURRENT`));
+    });
+
+    it("compares whom Vault's deployer role binds with the cluster admins, in any order, naming what was removed and what added", () => {
+        const [a, b, c] = ["arn:aws:iam::1:role/a", "arn:aws:iam::1:role/b", "arn:aws:iam::1:user/c"];
+        assert.strictEqual(deployerBindingProblem({ bound_iam_principal_arn: [b, a], resolve_aws_unique_ids: true }, [a, b]), undefined);
+        assert.strictEqual(
+            deployerBindingProblem({ bound_iam_principal_arn: [a, b, c] }, [a, b]),
+            `Vault's deployer login (auth/aws/role/deployer) binds other IAM principals than platform:cluster.admins; removed from cluster.admins but still able to log in to Vault as the deployer: ${c}`,
+        );
+        assert.strictEqual(
+            deployerBindingProblem({ bound_iam_principal_arn: [a, c] }, [a, b]),
+            `Vault's deployer login (auth/aws/role/deployer) binds other IAM principals than platform:cluster.admins; removed from cluster.admins but still able to log in to Vault as the deployer: ${c}; in cluster.admins but not bound: ${b}`,
+        );
+        assert.match(deployerBindingProblem({}, [a]) ?? "", /in cluster\.admins but not bound: arn:aws:iam::1:role\/a$/, "a role without principals binds nobody");
+        assert.strictEqual(deployerBindingProblem({ bound_iam_principal_arn: `${a},${b}` }, [a, b]), undefined, "the comma-separated form the Job writes");
     });
 
     it("runs check, init and store in one restricted pod, as one user, whose only copy of the keys is in memory", () => {
@@ -155,4 +174,54 @@ describeStacks((stack) => `secrets: Vault bootstrap in stack ${stack}`, "platfor
             assert.doesNotMatch(everything, /offline-plan-root-token|offline-plan-recovery-key/);
             assert.deepStrictEqual(plan().secretOutputs, ["grafanaAdminPassword", "kubeconfig", "ssoAdminPassword"]);
         });
+});
+
+/** Plans `stack` against a Vault whose deployer role is `role`; returns the failure (or fails the test). */
+async function planFailure(stack: string, role: FakeCloud["vaultDeployerRole"]): Promise<PlanError> {
+    try {
+        await planStack({ stack, cloud: (c) => ({ ...c, vaultDeployerRole: role }) });
+    } catch (e) {
+        assert.ok(e instanceof PlanError, String(e));
+        return e;
+    }
+    return assert.fail("the plan should have stopped on the deployer's Vault login");
+}
+
+/** The stack file's cluster admins: whom the deployer's Vault login must bind. */
+const stackAdmins = (stack: string): string[] => JSON.parse(readStackConfig(PROJECT_DIR, stack).config["platform:cluster"]).admins;
+const ROOT_TOKEN_STEP =
+    /To rewrite the role, put a root token in the Secret vault-init-token \(namespace vault, key token\) and run pulumi up --replace 'urn:pulumi:dev::[^' ]*kubernetes:batch\/v1:Job::platform-secrets-bootstrap-job': the vault-init Job writes the role with it and revokes it \(docs\/operations\.md, Vault, Root token\)$/;
+
+describe("secrets: the deployer's Vault login binds exactly cluster.admins, read back after the init Job @stack", function () {
+    this.timeout(120_000);
+
+    for (const stack of ["dev", "prod"]) {
+        it(`${stack}: the role a deployed Vault holds (what the Job wrote) binds the admins: the secrets layer registers them`, async () => {
+            const secrets = named((await committedPlan(stack)).resources, "platform-secrets");
+            assert.deepStrictEqual(secrets.registeredOutputs?.deployerPrincipals, stackAdmins(stack));
+        });
+    }
+
+    it("a role that still binds an admin removed from cluster.admins (a re-run without a root token) stops the run, naming the ARN and the operator's step", async () => {
+        const removed = "arn:aws:iam::111111111111:role/FormerAdmin";
+        const e = await planFailure("dev", { boundIamPrincipalArns: [...stackAdmins("dev"), removed] });
+        assert.ok(
+            e.message.startsWith(`Vault's deployer login (auth/aws/role/deployer) binds other IAM principals than platform:cluster.admins; removed from cluster.admins but still able to log in to Vault as the deployer: ${removed}. `),
+            e.message,
+        );
+        assert.match(e.message, ROOT_TOKEN_STEP);
+    });
+
+    it("an admin added to cluster.admins but not bound stops the run too", async () => {
+        const [first, ...rest] = stackAdmins("dev");
+        const e = await planFailure("dev", { boundIamPrincipalArns: rest });
+        assert.ok(e.message.includes(`; in cluster.admins but not bound: ${first}. To rewrite the role`), e.message);
+        assert.doesNotMatch(e.message, /removed from cluster\.admins/);
+    });
+
+    it("no role once the Job completed stops the run, saying it cannot read it", async () => {
+        const e = await planFailure("dev", "missing");
+        assert.match(e.message, /^cannot read Vault's deployer login role \(auth\/aws\/role\/deployer\) after the vault-init Job completed \(.*no secret found at "auth\/aws\/role\/deployer".*\): put a root token/);
+        assert.match(e.message, /\(docs\/operations\.md, Vault, Root token\)$/);
+    });
 });

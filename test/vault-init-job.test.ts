@@ -283,6 +283,27 @@ for (const stack of STACKS) {
             });
         });
 
+        it("the revoke done by Vault but its answer lost (timeout): the restarted configure finds the token refused and goes on to finish; no root token is valid", async () => {
+            await withWorld(secretArn, async (w) => {
+                w.vault.failNext("token revoke", 1, "after");
+                const run = await runJob(w, job, {
+                    // Vault not answering at the restart's first lookup: waited out, not taken for a refused token.
+                    inspectAfter: { container: "configure", inspect: () => void (w.vault.failNext("token lookup", 1)) },
+                });
+                assert.deepStrictEqual([run.status, run.pods], ["Complete", 1], run.log);
+                assert.strictEqual(run.runs.filter((r) => r.name === "configure").length, 2, run.log);
+                assert.match(run.log, /\[configure\] Error: token revoke: .*context deadline exceeded/);
+                assert.match(run.log, /\[configure\] waiting for Vault to answer whether the token was revoked/);
+                assert.match(run.log, /\[configure\] the token was revoked before this container's restart: the login was configured/);
+                assert.deepStrictEqual(w.callsOf("vault", "token", "revoke").length, 1, "revoked once, by the first run");
+                assert.ok(!w.k8sSecrets.has(OPERATOR_TOKEN_SECRET), "no operator token involved");
+                assertKeysStored(w, run.log);
+                assertLoginConfigured(w, run.log);
+                initialisedOnce(w);
+                assert.ok(run.runs.some((r) => r.name === "finish" && r.code === 0), run.log);
+            });
+        });
+
         it("finish's labelling failing: retries in the same pod", async () => {
             await withWorld(secretArn, async (w) => {
                 w.secretsManager.failNext("UpdateSecretVersionStage", 2, "InternalServiceError", "try again");

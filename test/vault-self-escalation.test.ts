@@ -8,6 +8,7 @@ import { listStacks } from "../plan/stack-files";
 import { inputs } from "./helpers";
 import { committedPlan } from "./plans";
 import { allowed, parseAcl } from "./vault-acl";
+import { DEPLOYER_ROLE_PATH } from "../components/secrets/bootstrap-job";
 
 const STACKS = listStacks(PROJECT_DIR);
 const WRITES = ["create", "update", "patch", "delete", "sudo"] as const;
@@ -149,8 +150,10 @@ describe("vault: the deployer policy the init Job writes, evaluated with Vault's
                 const refused: string[] = [];
                 for (const r of resources) for (const [path, caps] of writesOf(r.type, inputs(r))) for (const c of caps) if (!allowed(rules, path, c as never)) refused.push(`${r.name}: ${c} ${path}`);
                 assert.deepStrictEqual(refused, []);
-                // The provider's own calls: its login token's lookup (skipChildToken: no child token).
+                // The provider's own calls: its login token's lookup (skipChildToken: no child token), and the read of its
+                // own login role the secrets layer compares with cluster.admins (components/secrets/secrets.ts).
                 assert.ok(allowed(rules, "auth/token/lookup-self", "read"));
+                assert.ok(allowed(rules, DEPLOYER_ROLE_PATH, "read"), `the deployer cannot read ${DEPLOYER_ROLE_PATH}`);
             });
 
             it("denies the deployer its own policy, the AWS login, root generation, rotation, raw storage, token roles, orphan tokens and identity writes", () => {

@@ -40,6 +40,8 @@ export const LOGIN_STAGE = "VAULT_AWS_LOGIN";
 export const AWS_AUTH_PATH = "aws";
 export const DEPLOYER_ROLE = "deployer";
 export const DEPLOYER_POLICY = "deployer";
+/** The deployer's login role in Vault: the program reads it back after the Job (deployerBindingProblem). */
+export const DEPLOYER_ROLE_PATH = `auth/${AWS_AUTH_PATH}/role/${DEPLOYER_ROLE}`;
 /** Login tokens of the deployer: one `pulumi up` (the init Job alone may take 30 minutes). */
 export const DEPLOYER_TOKEN_TTL = "2h";
 /**
@@ -169,6 +171,33 @@ export function loginStateOf(versions: readonly { readonly versionStages: readon
     return LOGIN_STAGE;
 }
 
+/** What the operator does to let the Job rewrite the deployer's policy or role (docs/operations.md, Vault, Root token). */
+export function rootTokenStep(namespace: string, jobUrn: string): string {
+    return (
+        `put a root token in the Secret ${OPERATOR_TOKEN_SECRET} (namespace ${namespace}, key token) and run pulumi up --replace '${jobUrn}': ` +
+        `the vault-init Job writes the role with it and revokes it (docs/operations.md, Vault, Root token)`
+    );
+}
+
+/**
+ * The IAM principals Vault's deployer role binds (its \`bound_iam_principal_arn\`, read back once the Job completed)
+ * against the cluster admins, in any order: undefined when they are the same, else what differs. The Job writes the
+ * role only with a root token, so a change of \`cluster.admins\` without one leaves it as it was: a removed admin could
+ * still log in as the deployer (resolve_aws_unique_ids binds the principal's unique id), a new one could not.
+ */
+export function deployerBindingProblem(roleData: Readonly<Record<string, unknown>>, admins: readonly string[]): string | undefined {
+    const field = roleData.bound_iam_principal_arn;
+    const bound = Array.isArray(field) ? field.map(String) : typeof field === "string" && field !== "" ? field.split(",") : [];
+    const removed = bound.filter((a) => !admins.includes(a));
+    const added = admins.filter((a) => !bound.includes(a));
+    if (removed.length === 0 && added.length === 0) return undefined;
+    return [
+        `Vault's deployer login (${DEPLOYER_ROLE_PATH}) binds other IAM principals than platform:cluster.admins`,
+        ...(removed.length > 0 ? [`removed from cluster.admins but still able to log in to Vault as the deployer: ${removed.join(", ")}`] : []),
+        ...(added.length > 0 ? [`in cluster.admins but not bound: ${added.join(", ")}`] : []),
+    ].join("; ");
+}
+
 /**
  * Stores the recovery keys and the root token's accessor (never the token), then removes the file. Retries only
  * Secrets Manager: the keys exist nowhere else, and the pod (restartPolicy OnFailure) keeps the file while it retries.
@@ -201,7 +230,9 @@ rm -f "$key"
  * auth, binds its client config to Vault's hostname (the signed X-Vault-AWS-IAM-Server-ID header, so a login signed
  * for another Vault cannot be replayed here) and to the regional STS endpoint the provider signs for, writes the
  * deployer policy and a role bound to the admins with it; then revokes the token. Every write is idempotent, so a
- * restart in the same pod redoes them all; without a token it stops and names the docs/operations.md paragraph. Once done, it
+ * restart in the same pod redoes them all; a restart after the revoke was asked for (the /bootstrap/revoking marker)
+ * whose token Vault now refuses goes straight on to finish: the revoke went through, after every write. Without a
+ * token it stops and names the docs/operations.md paragraph. Once done, it
  * runs again only when an operator supplies a token (new admins or a new deployer policy need root to be written).
  */
 export function configureScript(): string {
@@ -223,6 +254,20 @@ else
 fi
 VAULT_TOKEN=$(cat "$token")
 export VAULT_TOKEN VAULT_ADDR=${FIRST_SERVER}
+# Restarted after asking Vault to revoke the token: if Vault refuses it now (403), the revoke went through and every
+# write before it was done; any other failure (Vault not answering) is waited out, and a token still valid is used again.
+if [ -f /bootstrap/revoking ]; then
+  until vault token lookup -field=accessor > /dev/null 2> /tmp/lookup.err; do
+    if grep -q "Code: 403" /tmp/lookup.err; then
+      : > /bootstrap/configured
+      rm -f /bootstrap/root-token /bootstrap/revoking
+      echo "the token was revoked before this container's restart: the login was configured"
+      exit 0
+    fi
+    cat /tmp/lookup.err >&2
+    echo "waiting for Vault to answer whether the token was revoked"; sleep 5
+  done
+fi
 if [ "$token" = /operator/token ] && ! vault token lookup -field=accessor > /dev/null; then
   echo "the token in the Secret ${OPERATOR_TOKEN_SECRET} is not valid (revoked by an earlier run?): delete the Secret, or put a valid root token in it (docs/operations.md, Vault, Key custody)" >&2
   exit 1
@@ -233,9 +278,11 @@ grep -q '"${AWS_AUTH_PATH}/"' /tmp/auth.json || vault auth enable -path=${AWS_AU
 vault write auth/${AWS_AUTH_PATH}/config/client iam_server_id_header_value="$VAULT_HOSTNAME" sts_endpoint="https://sts.$AWS_REGION.amazonaws.com" sts_region="$AWS_REGION"
 printf '%s' "$DEPLOYER_POLICY" | vault policy write ${DEPLOYER_POLICY} -
 vault write auth/${AWS_AUTH_PATH}/role/${DEPLOYER_ROLE} auth_type=iam bound_iam_principal_arn="$DEPLOYER_PRINCIPALS" resolve_aws_unique_ids=true token_policies=${DEPLOYER_POLICY} token_ttl=${DEPLOYER_TOKEN_TTL} token_max_ttl=${DEPLOYER_TOKEN_TTL}
+# Before the revoke: should it succeed on the server and its answer be lost, the restart finds the token refused.
+: > /bootstrap/revoking
 vault token revoke -self
 : > /bootstrap/configured
-rm -f /bootstrap/root-token
+rm -f /bootstrap/root-token /bootstrap/revoking
 echo "the deployer logs in with AWS IAM; the root token is revoked"
 `;
 }

@@ -9,7 +9,7 @@ import { VaultBootstrap } from "./bootstrap";
 import { Vault, VaultArgs } from "./vault";
 import { VaultConfiguration } from "./vault-config";
 import { aclPolicy, deployerRules } from "./vault-policies";
-import { AWS_AUTH_PATH, DEPLOYER_ROLE } from "./bootstrap-job";
+import { AWS_AUTH_PATH, DEPLOYER_ROLE, DEPLOYER_ROLE_PATH, deployerBindingProblem, rootTokenStep } from "./bootstrap-job";
 import { ExternalSecrets } from "./external-secrets";
 import { urlGate } from "../shared/readiness";
 
@@ -55,6 +55,8 @@ export class Secrets extends pulumi.ComponentResource implements PlatformSecretS
     /** Vault's configuration as code; `tenantSecrets` for the tenants layer, `provider` for the SSO layer. */
     public readonly configuration: VaultConfiguration;
     public readonly externalSecrets: ExternalSecrets;
+    /** Whom Vault's deployer login binds, read back once the init Job completed: the cluster admins (else the run stops). */
+    public readonly deployerPrincipals: pulumi.Output<string[]>;
 
     constructor(name: string, args: SecretsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:secrets:Secrets", name, {}, opts);
@@ -99,6 +101,24 @@ export class Secrets extends pulumi.ComponentResource implements PlatformSecretS
             },
             { parent: this },
         );
+        // The Job writes the deployer's role only with a root token: a change of cluster.admins without one leaves the
+        // role as it was, and the Job succeeds. The role as Vault holds it, read with the deployer's login (its policy
+        // reads auth/aws/*) once the Job completed and labelled its work (unknown in a preview that creates or replaces
+        // the Job: on a first `up` the role exists only once the Job ran), must bind exactly the admins.
+        const job = this.bootstrap.job;
+        this.deployerPrincipals = pulumi.all([job.id, job.urn, this.bootstrap.loginReady]).apply(async ([, jobUrn]) => {
+            const step = rootTokenStep(args.namespace, jobUrn);
+            const role = await vault.generic.getSecret({ path: DEPLOYER_ROLE_PATH }, { parent: this, provider: this.configuration.provider }).catch((e: unknown) => {
+                const reason = String(e instanceof Error ? e.message : e).split("\n")[0].trim();
+                throw new pulumi.RunError(`cannot read Vault's deployer login role (${DEPLOYER_ROLE_PATH}) after the vault-init Job completed (${reason}): ${step}`);
+            });
+            // A preview whose Vault provider is not configured yet (its address or login changing) gets no answer: unknown.
+            if (role.dataJson === undefined && pulumi.runtime.isDryRun()) return pulumi.unknown as unknown as string[];
+            if (role.dataJson === undefined) throw new pulumi.RunError(`Vault answered nothing for ${DEPLOYER_ROLE_PATH} after the vault-init Job completed: ${step}`);
+            const problem = deployerBindingProblem(JSON.parse(role.dataJson) as Record<string, unknown>, args.admins);
+            if (problem !== undefined) throw new pulumi.RunError(`${problem}. To rewrite the role, ${step}`);
+            return [...args.admins];
+        });
         this.externalSecrets = new ExternalSecrets(
             `${name}-external-secrets`,
             {
@@ -113,7 +133,8 @@ export class Secrets extends pulumi.ComponentResource implements PlatformSecretS
             },
             { parent: this },
         );
-        this.registerOutputs({ vaultAddress: this.vault.address, bootstrapSecretArn: this.bootstrap.secretArn });
+        // The deployer's principals among the outputs: a role that binds others stops the run (preview and up).
+        this.registerOutputs({ vaultAddress: this.vault.address, bootstrapSecretArn: this.bootstrap.secretArn, deployerPrincipals: this.deployerPrincipals });
     }
 
     /** `tenants/<tenant>/…` only (the Vault policy), read through a ClusterSecretStore limited to the tenant's namespaces. */
