@@ -76,8 +76,9 @@ export class VaultConfiguration extends pulumi.ComponentResource {
         this.name = name;
         this.kvMount = args.kvMount;
         this.ttl = { default: seconds(args.tokenTtl.default), max: seconds(args.tokenTtl.max) };
-        // The login's token is used as is (a child token would outlive nothing). The login signs for the regional STS
-        // endpoint, the one the init Job points Vault at (signing region and endpoint set, whatever the runner's env).
+        // The login's token is used as is (a child token would outlive nothing). The provider (terraform-provider-vault
+        // 5.8.0) presigns GetCallerIdentity for the region's default STS host (sts.<region>.amazonaws.com), the endpoint
+        // the init Job points Vault at; awsStsEndpoint only steers the provider's own credential calls.
         this.provider = new vault.Provider(
             `${name}-provider`,
             {
