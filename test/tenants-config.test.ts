@@ -164,6 +164,12 @@ const exactProblems: ExactBadInput[] = [
         addTenants(dev, { ...TEAM, namespaces: ["team-a-builds"] }),
         [`${T}[2].namespaces: expected namespace team-a-builds to belong to one tenant (also team-a); got "team-a-builds"`],
     ],
+    // and its runners the namespace team-a-ci, where its members may not create pods (the runner identity's guard).
+    [
+        "another tenant's CI namespace",
+        addTenants(dev, { ...TEAM, namespaces: ["team-a-ci"] }),
+        [`${T}[2].namespaces: expected namespace team-a-ci to belong to one tenant (also team-a); got "team-a-ci"`],
+    ],
     ["a namespace listed twice", withTenants(dev, { ...TEAM, namespaces: ["team-b", "team-b"] }), [`${T}[0].namespaces: expected each namespace once; got "team-b"`]],
     [
         "the platform's admin group",

@@ -79,7 +79,8 @@ function stepShell(job: string, step: { shell?: string }): string[] {
 }
 
 describe("the pull-request workflow's scripts, run as GitHub Actions runs them", () => {
-    it("a refused plan diff fails the diff step (a pipe into sed must not hide npm's exit code)", () => {
+    /** Runs the plan job's diff step as GitHub would, with `npm` replaced by `fakeNpm` (a sh script body); a stack qa with a saved base plan. */
+    const runDiffStep = (fakeNpm: string) => {
         const step = steps("plan").find((x) => x.run?.includes("--diff-file")) as { run: string; shell?: string };
         assert.ok(step, "the diff step");
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "workflow-"));
@@ -88,37 +89,31 @@ describe("the pull-request workflow's scripts, run as GitHub Actions runs them",
         fs.mkdirSync(path.join(dir, "tmp", "base"), { recursive: true });
         fs.writeFileSync(path.join(dir, "Pulumi.qa.yaml"), "config: {}\n");
         fs.writeFileSync(path.join(dir, "tmp", "base", "qa.json"), "{}\n");
-        // npm as the plan CLI behaves on a refused replacement: the diff printed, then exit 1.
-        fs.writeFileSync(path.join(bin, "npm"), "#!/bin/sh\necho 'Plan diff against base'\necho 'refused: replaces aws:ecr/repository:Repository'\nexit 1\n", { mode: 0o755 });
-        const script = step.run.replace(/\$\{\{\s*github\.base_ref\s*\}\}/g, "main");
-        fs.writeFileSync(path.join(dir, "step.sh"), script);
+        fs.writeFileSync(path.join(bin, "npm"), `#!/bin/sh\n${fakeNpm}\n`, { mode: 0o755 });
+        fs.writeFileSync(path.join(dir, "step.sh"), step.run.replace(/\$\{\{\s*github\.base_ref\s*\}\}/g, "main"));
         const [shell, ...flags] = stepShell("plan", step);
         const run = spawnSync(shell, [...flags, path.join(dir, "step.sh")], {
             cwd: dir,
             env: { PATH: `${bin}:${process.env.PATH}`, RUNNER_TEMP: path.join(dir, "tmp"), GITHUB_STEP_SUMMARY: path.join(dir, "summary.md") },
             encoding: "utf8",
         });
+        return { step, run, read: (file: string) => fs.readFileSync(path.join(dir, file), "utf8") };
+    };
+
+    it("a refused plan diff fails the diff step (a pipe into sed must not hide npm's exit code)", () => {
+        // npm as the plan CLI behaves on a refused replacement: the diff printed, then exit 1.
+        const { run, read } = runDiffStep("echo 'Plan diff against base'\necho 'refused: replaces aws:ecr/repository:Repository'\nexit 1");
         assert.notStrictEqual(run.status, 0, `the step passed: ${run.stdout}${run.stderr}`);
-        assert.match(fs.readFileSync(path.join(dir, "summary.md"), "utf8"), /refused: replaces/);
+        assert.match(read("summary.md"), /refused: replaces/);
     });
 
     it("the comment carries the diff and the change's monthly cost delta, not the tree or the full cost report", () => {
-        const step = steps("plan").find((x) => x.run?.includes("--diff-file")) as { run: string; shell?: string };
-        assert.match(step.run, /--diff-file "\$RUNNER_TEMP\/base\/\$stack\.json" --cost/);
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "workflow-"));
-        const bin = path.join(dir, "bin");
-        fs.mkdirSync(bin);
-        fs.mkdirSync(path.join(dir, "tmp", "base"), { recursive: true });
-        fs.writeFileSync(path.join(dir, "Pulumi.qa.yaml"), "config: {}\n");
-        fs.writeFileSync(path.join(dir, "tmp", "base", "qa.json"), "{}\n");
         // npm as the plan CLI prints with --diff-file and --cost: tree, diff, the report, then the delta.
         const out = ["platform (12 resources)", "Plan diff against qa", "~ update x", "", "Monthly floor cost of qa in eu-west-1", "network:Network  $1.00", "", "Monthly floor change from base to qa", "    platform $2.00 -> $1.00 (-$1.00/month)"];
-        fs.writeFileSync(path.join(bin, "npm"), `#!/bin/sh\nprintf '%s\\n' ${out.map((l) => `'${l}'`).join(" ")}\n`, { mode: 0o755 });
-        fs.writeFileSync(path.join(dir, "step.sh"), step.run.replace(/\$\{\{\s*github\.base_ref\s*\}\}/g, "main"));
-        const [shell, ...flags] = stepShell("plan", step);
-        const run = spawnSync(shell, [...flags, path.join(dir, "step.sh")], { cwd: dir, env: { PATH: `${bin}:${process.env.PATH}`, RUNNER_TEMP: path.join(dir, "tmp"), GITHUB_STEP_SUMMARY: path.join(dir, "summary.md") }, encoding: "utf8" });
+        const { step, run, read } = runDiffStep(`printf '%s\\n' ${out.map((l) => `'${l}'`).join(" ")}`);
+        assert.match(step.run, /--diff-file "\$RUNNER_TEMP\/base\/\$stack\.json" --cost/);
         assert.strictEqual(run.status, 0, run.stderr);
-        const body = fs.readFileSync(path.join(dir, "plan-diff.md"), "utf8");
+        const body = read("plan-diff.md");
         assert.match(body, /Plan diff against qa\n~ update x\n\nMonthly floor change from base to qa\n {4}platform \$2\.00 -> \$1\.00 \(-\$1\.00\/month\)/);
         assert.ok(!body.includes("platform (12 resources)") && !body.includes("Monthly floor cost of"), body);
     });
