@@ -12,6 +12,7 @@ import { LabelSelector, PolicyRule, Rbac, RbacObject, readRbacList, selectorMatc
 import { AppProject, ArgoCdRbac, argoCdSettings } from "./argocd-rbac";
 import { AwsState, awsState } from "./tenant-iam";
 import { NetworkState, networkState } from "./network-reach";
+import { parsedOnce } from "./fixture-cache";
 
 export const CHART_FIXTURES = path.join(PROJECT_DIR, "test/fixtures/charts");
 export const BOOTSTRAP_ROLES = path.join(PROJECT_DIR, "test/fixtures/kubernetes/cluster-roles.yaml");
@@ -61,6 +62,9 @@ export interface ChartRelease {
     readonly values: Values;
 }
 
+/** A chart fixture's values and schema (read once per process: a cluster state is built per guard an attack removes). */
+const chartContract = (dir: string) => parsedOnce("chart contract", dir, readChartContract);
+
 /** The release's chart and version, and its fixture's directory (undefined for a project chart, rendered from values). */
 export function releasesOf(resources: readonly PlannedResource[]): ChartRelease[] {
     return resources
@@ -81,9 +85,9 @@ export function aggregatedRbacFixture(release: Pick<ChartRelease, "chart" | "ver
 export function renderChartRbac(release: ChartRelease): RbacObject[] {
     const file = aggregatedRbacFixture(release);
     if (file === undefined) throw new Error(`no aggregated RBAC transcribed for ${release.chart} ${release.version}`);
-    const defaults = readChartContract(path.dirname(file))?.defaults ?? {};
+    const defaults = chartContract(path.dirname(file))?.defaults ?? {};
     const values = mergeValues(defaults, release.values);
-    const objects = ((YAML.parse(fs.readFileSync(file, "utf8")) as { objects: FixtureObject[] }).objects ?? []) as FixtureObject[];
+    const objects = (parsedOnce("yaml", file, (f) => YAML.parse(fs.readFileSync(f, "utf8")) as { objects?: FixtureObject[] }).objects ?? []) as FixtureObject[];
     return objects
         .filter((o) => (o.if ?? []).every((p) => truthy(values, p)) && !(o.ifNot ?? []).some((p) => truthy(values, p)))
         .map((o) => ({
@@ -136,7 +140,7 @@ export function argoCdState(resources: readonly PlannedResource[]): ArgoCdRbac {
     const releases = resources.filter((r) => r.type === RELEASE && String(r.inputs.chart).split("/").pop() === "argo-cd");
     if (releases.length !== 1) throw new Error(`expected one argo-cd release, found ${releases.length}`);
     const release = releasesOf(releases)[0];
-    const defaults = readChartContract(chartFixtureDir(CHART_FIXTURES, release.chart, release.version))?.defaults;
+    const defaults = chartContract(chartFixtureDir(CHART_FIXTURES, release.chart, release.version))?.defaults;
     if (defaults === undefined) throw new Error(`no values transcribed for ${release.chart} ${release.version}`);
     const namespace = String(releases[0].inputs.namespace);
     const settings = argoCdSettings(mergeValues(defaults, release.values) as Record<string, any>, namespace);
@@ -149,7 +153,7 @@ export function argoCdState(resources: readonly PlannedResource[]): ArgoCdRbac {
 /** The cluster a plan's resources leave (chart RBAC only for charts with a transcription; tests list the others). */
 export function clusterState(resources: readonly PlannedResource[]): ClusterState {
     const charts = releasesOf(resources).filter((r) => !isProjectChart(r.chart) && aggregatedRbacFixture(r) !== undefined);
-    const rbac = new Rbac([...readRbacList(BOOTSTRAP_ROLES), ...charts.flatMap(renderChartRbac), ...planRbac(resources)]);
+    const rbac = new Rbac([...parsedOnce("rbac list", BOOTSTRAP_ROLES, readRbacList), ...charts.flatMap(renderChartRbac), ...planRbac(resources)]);
     const namespaces = new Map(
         resources
             .filter((r) => r.type === "kubernetes:core/v1:Namespace")

@@ -172,10 +172,8 @@ export function appliesTo(user: UserInfo, subject: Subject, bindingNamespace: st
     }
 }
 
-const sameRule = (a: PolicyRule, b: PolicyRule) => {
-    const norm = (r: PolicyRule) => JSON.stringify([r.verbs, r.apiGroups ?? [], r.resources ?? [], r.resourceNames ?? [], r.nonResourceURLs ?? []]);
-    return norm(a) === norm(b);
-};
+/** Two rules are the same rule when every field of theirs is. */
+const ruleKey = (r: PolicyRule) => JSON.stringify([r.verbs, r.apiGroups ?? [], r.resources ?? [], r.resourceNames ?? [], r.nonResourceURLs ?? []]);
 
 /**
  * The rules the clusterrole-aggregation controller converges to: for each aggregated role, the rules of every other
@@ -191,14 +189,21 @@ export function aggregate(clusterRoles: readonly ClusterRole[]): ClusterRole[] {
             const selectors = role.aggregationRule?.clusterRoleSelectors;
             if (role.aggregationRule === undefined || role.aggregationRule === null) return role;
             const rules: PolicyRule[] = [];
+            // Each rule once: the keys of those taken so far (a set, not a search of the list: thousands of rules).
+            const taken = new Set<string>();
             for (const selector of selectors ?? []) {
                 const matched = [...current.values()].filter((r) => selectorMatches(selector, r.metadata.labels)).sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1));
                 for (const m of matched) {
                     if (m.metadata.name === role.metadata.name) continue;
-                    for (const rule of m.rules) if (!rules.some((x) => sameRule(x, rule))) rules.push(rule);
+                    for (const rule of m.rules) {
+                        const key = ruleKey(rule);
+                        if (taken.has(key)) continue;
+                        taken.add(key);
+                        rules.push(rule);
+                    }
                 }
             }
-            if (rules.length === role.rules.length && rules.every((r, i) => sameRule(r, role.rules[i]))) return role;
+            if (rules.length === role.rules.length && rules.every((r, i) => ruleKey(r) === ruleKey(role.rules[i]))) return role;
             changed = true;
             return { ...role, rules };
         });

@@ -8,6 +8,7 @@ import * as YAML from "yaml";
 import type { PlannedResource } from "../plan/engine";
 import { PROJECT_DIR } from "../plan/engine";
 import { LabelSelector, selectorMatches } from "./k8s-rbac";
+import { parsedOnce } from "./fixture-cache";
 
 type Labels = Readonly<Record<string, string>>;
 export interface PodPort {
@@ -126,7 +127,7 @@ export const PLATFORM_PODS_FIXTURE = path.join(PROJECT_DIR, "test/fixtures/platf
 
 /** The platform's pods as the pinned charts and operators label them (transcribed with sources). */
 export function platformPods(): Pod[] {
-    const doc = YAML.parse(fs.readFileSync(PLATFORM_PODS_FIXTURE, "utf8")) as { pods: PodFixture[] };
+    const doc = parsedOnce("yaml", PLATFORM_PODS_FIXTURE, (f) => YAML.parse(fs.readFileSync(f, "utf8")) as { pods: PodFixture[] });
     return doc.pods.map((p) => ({ namespace: p.namespace, name: p.name, labels: p.labels, hostNetwork: p.hostNetwork, ports: Object.entries(p.ports).map(([name, port]) => ({ name, port })) }));
 }
 

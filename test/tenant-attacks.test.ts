@@ -13,6 +13,7 @@ import { EXAMPLE_STACKS } from "../plan/new-stack";
 import { aggregatedRbacFixture, clusterState, ClusterState, isProjectChart, releasesOf, storeServes } from "./cluster-state";
 import { ATTACKS, AttackState, Guard, GUARDS, kmsAllows, kyvernoStringPattern, stackAccount, stackRegion, succeeds, TenantView, Who } from "./tenant-attacks";
 import { oidcUser, serviceAccountUser, UserInfo } from "./k8s-rbac";
+import { jsonCopy } from "./fixture-cache";
 
 interface StackTenant extends TenantView {
     readonly identities: Record<Who, UserInfo[]>;
@@ -57,7 +58,7 @@ function stackTenants(stack: string, plan: Plan, state: ClusterState): StackTena
 }
 
 /** A writable copy of the plan's resources, for a guard's removal. */
-const copy = (resources: readonly PlannedResource[]): PlannedResource[] => JSON.parse(JSON.stringify(resources));
+const copy = (resources: readonly PlannedResource[]): PlannedResource[] => jsonCopy(resources) as PlannedResource[];
 /** The cluster and AWS as the (possibly unguarded) resources leave them. */
 const attackState = (resources: readonly PlannedResource[]): AttackState => ({ ...clusterState(resources), resources });
 /** Attacks tried on some stack file (each must be, on one at least). */
