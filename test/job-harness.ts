@@ -477,8 +477,13 @@ export interface StubCall {
     readonly stdin: string;
 }
 
+let awsCliFound: { aws: string; python: string } | undefined;
 /** The real AWS CLI of this machine (awscli with its Python, from the machine image) and the interpreter it runs on. */
 function awsCli(): { aws: string; python: string } {
+    // Looked up once per process (pyenv's lookup takes a tenth of a second, and every World asks).
+    return (awsCliFound ??= locateAwsCli());
+}
+function locateAwsCli(): { aws: string; python: string } {
     const located = spawnSync("sh", ["-c", "pyenv which aws 2>/dev/null || command -v aws"], { encoding: "utf8" }).stdout.trim();
     assert.ok(located && fs.existsSync(located), "the job harness runs the real AWS CLI (awscli on the machine image's Python): none found");
     const aws = fs.realpathSync(located);
@@ -487,21 +492,32 @@ function awsCli(): { aws: string; python: string } {
     return { aws, python: shebang };
 }
 
-/** The stubs' code: asks the harness (over loopback) what to do, as the caller's uid; `aws` then becomes the real CLI. */
-const STUB = (python: string, port: number) => `#!${python}
-import json, os, signal, sys, urllib.request
+/**
+ * The stubs' code: asks the harness (over loopback) what to do, as the caller's uid; `aws` then becomes the real CLI.
+ * It runs for every vault, aws and sleep call of every scenario: -IS (no site-packages, no user environment) and a bare
+ * socket instead of urllib keep it to the interpreter's start-up (urllib and site cost three times that; it needs neither).
+ */
+const STUB = (python: string, port: number) => `#!${python} -IS
+import json, os, signal, socket, sys
 ca = os.environ.get("VAULT_CACERT")
 call = {"tool": os.path.basename(sys.argv[0]), "argv": sys.argv[1:], "uid": os.getuid(), "gid": os.getgid(), "groups": sorted(os.getgroups()),
         "env": {k: v for k, v in os.environ.items() if k in ("VAULT_ADDR", "VAULT_CACERT", "VAULT_TOKEN", "AWS_REGION", "SECRET_ARN", "HOME")},
         "caReadable": (not ca) or os.access(ca, os.R_OK),
         "stdin": sys.stdin.read() if sys.argv[-1:] == ["-"] and os.path.basename(sys.argv[0]) == "vault" else ""}
-request = urllib.request.Request("http://127.0.0.1:${port}/stub", data=json.dumps(call).encode(), headers={"content-type": "application/json"})
-with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(request, timeout=120) as response:
-    out = json.load(response)
+body = json.dumps(call).encode()
+with socket.create_connection(("127.0.0.1", ${port}), timeout=120) as conn:
+    conn.sendall(b"POST /stub HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\nContent-Type: application/json\\r\\nContent-Length: %d\\r\\nConnection: close\\r\\n\\r\\n" % len(body) + body)
+    reply = b""
+    while chunk := conn.recv(1 << 16):
+        reply += chunk
+head, _, payload = reply.partition(b"\\r\\n\\r\\n")
+if not head.startswith(b"HTTP/1.1 200 "):
+    sys.exit("the harness answered " + head.split(b"\\r\\n")[0].decode() + ": " + payload.decode())
+out = json.loads(payload)
 if out.get("kill"):
     os.killpg(os.getpgrp(), signal.SIGKILL)
 if out.get("cli"):
-    import socket, struct
+    import struct
     env = dict(os.environ)
     env.update(out.get("env") or {})
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -529,6 +545,31 @@ sys.exit(out["code"])
 const AWS_SERVER = `import json, os, socket, struct, sys, threading, traceback
 sys.argv = ["aws"]
 import awscli.clidriver
+# What main() imports on every call (its plugins: awscli.handlers and the customizations it pulls in, half a second):
+# imported here once, so each forked call starts with them, as it starts with clidriver.
+import awscli.handlers
+# What botocore parses from its data files on every call (the list of services, Secrets Manager's model, the endpoint
+# rules: most of what is left of a call's second): parsed once here. Each forked call's session takes the one Loader
+# kept for its search path instead of making a new one; a Loader only reads the installed data files (at the same
+# paths in each container: Python's root is mounted there) and keeps what it parsed. What is not loaded here a call
+# loads itself.
+import botocore.loaders, botocore.session
+create_loader = botocore.loaders.create_loader
+loaders = {}
+def shared_loader(search_path_string=None):
+    # Keyed as create_loader expands the path, with the calling process's environment.
+    key = None if search_path_string is None else tuple(os.path.expanduser(os.path.expandvars(p)) for p in search_path_string.split(os.pathsep))
+    if key not in loaders:
+        loaders[key] = create_loader(search_path_string)
+    return loaders[key]
+botocore.session.create_loader = shared_loader
+loader = shared_loader(os.environ.get("AWS_DATA_PATH"))
+for type_name in ("service-2", "paginators-1", "waiters-2", "endpoint-rule-set-1"):
+    loader.list_available_services(type_name)
+for type_name in ("service-2", "paginators-1", "endpoint-rule-set-1"):
+    loader.load_service_model("secretsmanager", type_name)
+for name in ("endpoints", "partitions", "sdk-default-configuration", "_retry", "cli"):
+    loader.load_data(name)
 # Ends with the test process: its end closes our stdin.
 threading.Thread(target=lambda: (sys.stdin.read(), os._exit(0)), daemon=True).start()
 path = os.environ["HARNESS_SOCKET"]
@@ -642,8 +683,9 @@ export class World {
                     this.errors.push(String(e instanceof Error ? e.stack : e));
                     reply = { status: 500, type: "application/json", body: { stdout: "", stderr: `harness error: ${e}\n`, code: 70 } };
                 }
-                res.writeHead(reply.status, { "content-type": reply.type });
-                res.end(JSON.stringify(reply.body));
+                const body = JSON.stringify(reply.body);
+                res.writeHead(reply.status, { "content-type": reply.type, "content-length": Buffer.byteLength(body) });
+                res.end(body);
             });
         });
     }
