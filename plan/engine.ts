@@ -403,6 +403,41 @@ async function recordNow(options: RecordOptions, program: () => unknown): Promis
     return { resources, outputs, secretOutputs };
 }
 
+/** Everything a plan is evaluated from besides the program's code: what a plan cache keys it by. */
+export interface PlanRequest {
+    /** The compiled (or TypeScript) module evaluated: the project's `main`. */
+    readonly program: string;
+    /** The program resolves relative paths of its config (a tenants directory) against it. */
+    readonly cwd: string;
+    readonly project: string;
+    readonly stack: string;
+    readonly config: Readonly<Record<string, string>>;
+    readonly secretKeys: readonly string[];
+    readonly cloud: FakeCloud;
+}
+
+/** A plan as a cache holds it: the plan, and the secret inputs of its resources by index (never in the plan). */
+export interface StoredPlan {
+    readonly plan: Plan;
+    readonly secretInputs: Readonly<Record<number, Record<string, unknown>>>;
+}
+
+/**
+ * Somewhere planStack may find a plan evaluated before (the tests' cache, test/plan-cache.ts): it returns what
+ * `evaluate` returned for the same request and program, or calls it. None unless one is installed; `npm run plan`
+ * installs none.
+ */
+export interface PlanCache {
+    plan(request: PlanRequest, evaluate: () => Promise<StoredPlan>): Promise<StoredPlan>;
+}
+
+let planCache: PlanCache | undefined;
+
+/** Installs (or, with undefined, removes) the plan cache every later planStack goes through. */
+export function usePlanCache(cache: PlanCache | undefined): void {
+    planCache = cache;
+}
+
 /** Evaluates the real program for one stack file on the mock runtime and returns everything it registered. */
 export async function planStack(options: PlanOptions): Promise<Plan> {
     // `npm run test:pure` runs every test not tagged @stack and forbids evaluating a stack, so the split stays true.
@@ -413,12 +448,31 @@ export async function planStack(options: PlanOptions): Promise<Plan> {
     if (options.configOverrides) cfg = applyOverrides(cfg, options.configOverrides);
     if (options.secretOverrides) cfg = { ...cfg, secretKeys: [...new Set([...cfg.secretKeys, ...options.secretOverrides])] };
     const program = programModule(readProject(projectDir).main ?? "index.ts");
-    const recording = await record(
-        { project: cfg.project, stack: cfg.stack, config: cfg.config, secretKeys: cfg.secretKeys, cloud: (options.cloud ?? ((c) => c))(fakeCloudFor(cfg)) },
-        () => {
+    const request: PlanRequest = {
+        program,
+        cwd: process.cwd(),
+        project: cfg.project,
+        stack: cfg.stack,
+        config: cfg.config,
+        secretKeys: cfg.secretKeys,
+        cloud: (options.cloud ?? ((c) => c))(fakeCloudFor(cfg)),
+    };
+    const evaluate = async (): Promise<StoredPlan> => {
+        const recording = await record({ project: request.project, stack: request.stack, config: request.config, secretKeys: request.secretKeys, cloud: request.cloud }, () => {
             purgeProgramModules(PROGRAM_ROOT);
             return require(program);
-        },
-    );
-    return { project: cfg.project, stack: cfg.stack, ...recording, elapsedMs: Date.now() - started };
+        });
+        const secrets: Record<number, Record<string, unknown>> = {};
+        recording.resources.forEach((r, i) => {
+            const revealed = revealedInputs.get(r);
+            if (revealed) secrets[i] = revealed;
+        });
+        return { plan: { project: cfg.project, stack: cfg.stack, ...recording, elapsedMs: Date.now() - started }, secretInputs: secrets };
+    };
+    if (!planCache) return (await evaluate()).plan;
+    const stored = await planCache.plan(request, evaluate);
+    stored.plan.resources.forEach((r, i) => {
+        if (stored.secretInputs[i]) revealedInputs.set(r, stored.secretInputs[i]);
+    });
+    return stored.plan;
 }

@@ -30,5 +30,5 @@ if (missing.length > 0) {
     process.exit(1);
 }
 console.error(`running ${[...new Set(files)].length} file(s): ${[...new Set(files)].map((f) => basename(f, ".js")).join(", ")}`);
-const mocha = spawnSync(process.execPath, [join(ROOT, "node_modules/mocha/bin/mocha.js"), "--no-config", "--require", "bin/plan/startup.js", "--enable-source-maps", "--timeout", "120000", ...new Set(files)], { cwd: ROOT, stdio: "inherit" });
+const mocha = spawnSync(process.execPath, [join(ROOT, "node_modules/mocha/bin/mocha.js"), "--no-config", "--require", "bin/plan/startup.js", "--require", "bin/test/setup.js", "--enable-source-maps", "--timeout", "120000", ...new Set(files)], { cwd: ROOT, stdio: "inherit" });
 process.exit(mocha.status ?? 1);

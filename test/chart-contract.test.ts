@@ -1,10 +1,9 @@
 import * as assert from "assert";
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import { COMPILED, PROJECT_DIR } from "../plan/engine";
+import { PROJECT_DIR } from "../plan/engine";
 import {
     ChartContract,
     chartContractReport,
@@ -17,7 +16,7 @@ import {
     undeclaredValuePaths,
 } from "../plan/chart-contract";
 import { listStacks } from "../plan/stack-files";
-import { committedPlan } from "./plans";
+import { committedPlan, planCli } from "./plans";
 
 const FIXTURES = path.join(PROJECT_DIR, "test", "fixtures", "charts");
 
@@ -66,8 +65,7 @@ describe("chart contracts: the plan runs them @stack", function () {
     });
     for (const stack of listStacks(PROJECT_DIR)) {
         it(`${stack}: prints the contracts' verdict, names the charts it has no fixture for, and fails on a problem`, () => {
-            const cli = path.join(__dirname, "..", "plan", `cli${path.extname(__filename)}`);
-            const run = spawnSync(process.execPath, [...(COMPILED ? [] : ["--import", "tsx"]), cli, "--stack", stack, "--chart-fixtures", fixtures], { encoding: "utf8", cwd: PROJECT_DIR });
+            const run = planCli("--stack", stack, "--chart-fixtures", fixtures);
             assert.strictEqual(run.status, 1, run.stdout + run.stderr);
             assert.match(run.stdout, /^Chart contracts: \d+ releases' values checked against their pinned charts \(\d+ list overrides' items against the chart's default items\): 1 problem$/m);
             assert.match(run.stdout, /^ {2}- platform-observability-loki \(loki 18\.11\.0\): ingester\.persistence\.claims\[0\]\.volumeMode: the chart's default item has "Filesystem", ours has none/m);

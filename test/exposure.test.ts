@@ -6,9 +6,9 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as http from "http";
 import * as path from "path";
-import { spawn, spawnSync } from "child_process";
+import { spawn } from "child_process";
 import * as YAML from "yaml";
-import { COMPILED, Plan, PlannedResource, PROJECT_DIR } from "../plan/engine";
+import { Plan, PlannedResource, PROJECT_DIR } from "../plan/engine";
 import { listStacks, readStackConfig } from "../plan/stack-files";
 import { EXAMPLE_STACKS } from "../plan/new-stack";
 import { checkPolicies } from "../plan/policy-runner";
@@ -20,7 +20,7 @@ import { raftConfig, vaultValues } from "../components/secrets/vault-values";
 import { SCRAPE_TARGETS } from "../components/observability/scrape-targets";
 import { MASTER_REALM_SCRIPT } from "../components/sso/master-realm";
 import { masterRealmSettings } from "../components/sso/realm-settings";
-import { committedPlan } from "./plans";
+import { committedPlan, planCli } from "./plans";
 
 const STACKS = listStacks(PROJECT_DIR);
 const configOf = (stack: string, key: string) => JSON.parse(readStackConfig(PROJECT_DIR, stack).config[`platform:${key}`]);
@@ -222,8 +222,7 @@ describe("exposure: the public-gateway-exposure rule on every stack file's plan 
 
 describe("exposure: the --exposure table @stack", function () {
     this.timeout(120000);
-    const cli = (...args: string[]) =>
-        spawnSync(process.execPath, [...(COMPILED ? [] : ["--import", "tsx"]), path.join(__dirname, "..", "plan", `cli${path.extname(__filename)}`), ...args], { encoding: "utf8", cwd: PROJECT_DIR });
+    const cli = planCli;
     const doc = fs.readFileSync(path.join(PROJECT_DIR, "docs", "architecture.md"), "utf8");
 
     for (const stack of STACKS) {

@@ -2,15 +2,14 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { spawnSync } from "child_process";
-import { COMPILED, decodeProperties, planStack, PROJECT_DIR, record, secretInputs } from "../plan/engine";
+import { decodeProperties, planStack, PROJECT_DIR, record, secretInputs } from "../plan/engine";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { diffPlans, refusedReplacements, renderDiff } from "../plan/diff";
 import { pinnedVersions, renderOutputs, renderTree } from "../plan/render";
 import { renderMermaid, renderSvg } from "../plan/graph";
 import { listStacks, plaintextSecretPaths, readStackConfig, resolveSets, SECRET_PLACEHOLDER, StackFileError } from "../plan/stack-files";
-import { committedPlan } from "./plans";
+import { committedPlan, planCli } from "./plans";
 import { mapStack } from "../plan/stack-trace";
 import { replacementRefused, replacingPaths } from "../plan/replacements";
 import { carveSubnets } from "../components/network/cidr";
@@ -366,11 +365,7 @@ describe("plan: the layer graph @stack", function () {
 
 describe("plan: the command line @stack", function () {
     this.timeout(60000);
-    const cli = (...args: string[]) =>
-        spawnSync(process.execPath, [...(COMPILED ? [] : ["--import", "tsx"]), path.join(__dirname, "..", "plan", `cli${path.extname(__filename)}`), ...args], {
-            encoding: "utf8",
-            cwd: PROJECT_DIR,
-        });
+    const cli = planCli;
 
     it("plans dev, writes JSON and diffs against it", () => {
         const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "plan-")), "dev.json");

@@ -1,19 +1,24 @@
 // Each committed stack file's plan, evaluated once per test run and shared by every test that reads it.
-import { Plan, PlannedResource, planStack, PROJECT_DIR } from "../plan/engine";
+import { spawnSync, SpawnSyncReturns } from "child_process";
+import * as path from "path";
+import { COMPILED, Plan, PlannedResource, planStack, PROJECT_DIR } from "../plan/engine";
 import { listStacks, readStackConfig } from "../plan/stack-files";
 import { named, within } from "./helpers";
+import { deepFreeze } from "./fixture-cache";
 
-const cache = new Map<string, Promise<Plan>>();
-/** Under Stryker, the mutant the cached plans were built with. */
-let cachedMutant: string | undefined;
+const PLANS = Symbol.for("platform.test.committedPlans");
 
-function deepFreeze<T>(value: T): T {
-    if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
-        Object.freeze(value);
-        for (const v of Object.values(value as object)) deepFreeze(v);
-    }
-    return value;
+/**
+ * Per process, not per module instance: each plan forgets the compiled modules under bin/ (test helpers among them,
+ * plan/engine.ts purgeProgramModules), so the next test file loads a fresh copy of this one, which must find the plans.
+ */
+interface Shared {
+    readonly plans: Map<string, Promise<Plan>>;
+    /** Under Stryker, the mutant the cached plans were built with. */
+    mutant?: string;
 }
+const shared: Shared = ((globalThis as { [PLANS]?: Shared })[PLANS] ??= { plans: new Map() });
+const cache = shared.plans;
 
 /** The plan of `Pulumi.<stack>.yaml` as committed; frozen, so a test cannot change what the others read. */
 export function committedPlan(stack: string): Promise<Plan> {
@@ -22,8 +27,8 @@ export function committedPlan(stack: string): Promise<Plan> {
     const mutation = (globalThis as { __stryker__?: { activeMutant?: string } }).__stryker__;
     if (mutation) {
         if (mutation.activeMutant === undefined) return planStack({ stack }).then(deepFreeze);
-        if (mutation.activeMutant !== cachedMutant) cache.clear();
-        cachedMutant = mutation.activeMutant;
+        if (mutation.activeMutant !== shared.mutant) cache.clear();
+        shared.mutant = mutation.activeMutant;
     }
     let plan = cache.get(stack);
     if (!plan) {
@@ -85,4 +90,15 @@ export function stacksWithTenants(): string[] {
         const tenants = JSON.parse(readStackConfig(PROJECT_DIR, stack).config["platform:tenants"] ?? "{}") as { list?: unknown[]; directory?: string };
         return (tenants.list?.length ?? 0) > 0 || tenants.directory !== undefined;
     });
+}
+
+/**
+ * Runs the plan command line (plan/cli.ts, what `npm run plan` runs) in a process of its own, with the tests' plan
+ * cache loaded first (test/setup.ts): a stack planned before, by a test or an earlier run, is read back instead of
+ * evaluated again (test/plan-cache.ts); the command line itself runs as it would.
+ */
+export function planCli(...args: string[]): SpawnSyncReturns<string> {
+    const ext = path.extname(__filename);
+    const loader = COMPILED ? [] : ["--import", "tsx"];
+    return spawnSync(process.execPath, [...loader, "--require", path.join(__dirname, `setup${ext}`), path.join(__dirname, "..", "plan", `cli${ext}`), ...args], { encoding: "utf8", cwd: PROJECT_DIR });
 }
