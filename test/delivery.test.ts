@@ -313,15 +313,13 @@ describeStacks((stack) => `delivery in stack ${stack}`, "platform-delivery", ({ 
         assert.strictEqual(lifecycle.rules[1].selection.countNumber, production ? 200 : 50);
     });
 
-    it("checks image signatures in tenant namespaces: audited in dev, enforced in production with each tenant's own key", () => {
+    it("checks image signatures in tenant namespaces, enforced: each tenant's own key in production, its own repositories' workflows in dev", () => {
         const policy = inputs(named(all(), "platform-policy-tenant-verify-image-signatures"));
         const rules = policy.spec.rules;
-        // Production: one rule per tenant with a repository, matching its namespaces by its label; dev: one keyless rule.
-        assert.deepStrictEqual(rules.map((r: any) => [r.name, r.match.any[0].resources.namespaceSelector]), production
-            ? ["team-a", "payments"].map((t) => [`signed-${t}`, { matchLabels: { "platform.io/namespace-role": "tenant", "platform.io/tenant": t } }])
-            : [["signed", { matchLabels: { "platform.io/namespace-role": "tenant" } }]]);
+        // One rule per tenant that signs (production: each with a repository; dev: each with signing repositories), matching its namespaces by its label.
+        assert.deepStrictEqual(rules.map((r: any) => [r.name, r.match.any[0].resources.namespaceSelector]), (production ? ["team-a", "payments"] : ["team-a"]).map((t) => [`signed-${t}`, { matchLabels: { "platform.io/namespace-role": "tenant", "platform.io/tenant": t } }]));
         const rule = rules[0].verifyImages[0];
-        assert.deepStrictEqual([rule.failureAction, rule.mutateDigest], production ? ["Enforce", true] : ["Audit", false]);
+        assert.deepStrictEqual([rule.failureAction, rule.mutateDigest], ["Enforce", true]);
         assert.deepStrictEqual(rule.imageReferences, [`${account}.dkr.ecr.eu-west-1.amazonaws.com/*/apps:*`, `${account}.dkr.ecr.eu-west-1.amazonaws.com/*/apps@*`]);
         assert.strictEqual(policy.metadata.annotations["pod-policies.kyverno.io/autogen-controllers"], "none");
         const entry = rule.attestors[0].entries[0];
@@ -333,7 +331,11 @@ describeStacks((stack) => `delivery in stack ${stack}`, "platform-delivery", ({ 
             const key = named(all(), "tenant-team-a-delivery-signing-key");
             assert.deepStrictEqual([inputs(key).keyUsage, inputs(key).customerMasterKeySpec, key.protect], ["SIGN_VERIFY", "ECC_NIST_P256", true]);
         } else {
-            assert.deepStrictEqual([entry.keyless.issuer, entry.keyless.subjectRegExp], ["https://token.actions.githubusercontent.com", "^https://github\\.com/acme/.+$"]);
+            assert.deepStrictEqual([entry.keyless.issuer, entry.keyless.subjectRegExp, entry.keyless.additionalExtensions], [
+                "https://token.actions.githubusercontent.com",
+                "^https://github\\.com/acme/team-a-app/\\.github/workflows/[^/@]+@(?:refs/heads/main)$",
+                { githubWorkflowRepository: "acme/team-a-app" },
+            ]);
             assert.ok(!all().some((r) => r.name.endsWith("-signing-key")), "no tenant keys with keyless signatures");
         }
         // The keys' policies let the admission controller read their public half; its own policy names no key.
@@ -358,7 +360,7 @@ describeStacks((stack) => `delivery in stack ${stack}`, "platform-delivery", ({ 
         const outputs = plan().outputs as Record<string, any>;
         assert.strictEqual(outputs.argocdUrl, `https://argocd.${production ? "platform.acme.example" : "dev.platform.acme.example"}`);
         assert.deepStrictEqual([outputs.tenants["team-a"].argocdProject, outputs.tenants["team-a"].runnerScaleSet, outputs.tenants.payments.runnerScaleSet], ["team-a", production ? "team-a-prod" : "team-a-dev", ""]);
-        assert.strictEqual(outputs.imageSignatureAction, production ? "Enforce" : "Audit");
+        assert.strictEqual(outputs.imageSignatureAction, "Enforce");
     });
 });
 

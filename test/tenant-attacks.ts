@@ -3,8 +3,9 @@
 // stack file; the threat-model table of docs/tenants.md lists them). Each attempt is a request to the API server (answered by
 // the RBAC evaluator), a binding (the RBAC API's escalation check), or an ExternalSecret naming a ClusterSecretStore
 // (External Secrets' namespace conditions), a request to Argo CD's API (its casbin RBAC, test/argocd-rbac.ts), an
-// Application in the tenant's own project (Argo CD's project checks), or an AWS call with the Pod Identity roles of the
-// tenant's namespaces (an IAM policy simulator, test/tenant-iam.ts).
+// Application in the tenant's own project (Argo CD's project checks), an AWS call with the Pod Identity roles of the
+// tenant's namespaces (an IAM policy simulator, test/tenant-iam.ts), or a pod with a signed image (the plan's Kyverno
+// policies: image patterns, and signatures by KMS key or keyless certificate as Kyverno 1.19 matches them).
 import type { PlannedResource } from "../plan/engine";
 import { TENANT_CI_VIEWER_ROLE, TENANT_ROLES } from "../components/tenants/tenant-objects";
 import { PLATFORM_NAMESPACES } from "../components/shared/namespaces";
@@ -40,7 +41,37 @@ export interface TenantView {
     readonly signingKey?: boolean;
     /** Its repository as images name it (`<registry host>/<data name>/apps`), when it has one. */
     readonly repository?: string;
+    /** How its CI signs its images (its key, or a certificate of its own repository's workflow), when it signs. */
+    readonly ciSignature?: Signature;
+    /** With keyless signatures: the GitHub repositories whose workflows sign for it (`ci.signingRepositories`). */
+    readonly signingRepositories?: readonly string[];
+    /** With keyless signatures: a repository of the organization its members push workflows to, and the issuer of their tokens. */
+    readonly memberWorkflows?: { readonly repository: string; readonly issuer: string };
 }
+
+/**
+ * A Fulcio certificate as Kyverno reads it: the OIDC issuer (1.3.6.1.4.1.57264.1.1), the subject alternative names
+ * and the extensions by cosign's names (`githubWorkflowRepository`: 1.3.6.1.4.1.57264.1.5, the run's repository).
+ */
+export interface Certificate {
+    readonly issuer: string;
+    readonly subjects: readonly string[];
+    readonly extensions: Readonly<Record<string, string>>;
+}
+
+/** A cosign signature on an image: made with tenant `key`'s KMS key, or keylessly with a certificate. */
+export type Signature = { readonly key: string } | { readonly certificate: Certificate };
+
+/**
+ * The certificate Fulcio issues to a GitHub Actions job (its config/identity/config.yaml, github-workflow): the
+ * subject is `https://github.com/<job_workflow_ref>`, the workflow that runs the job (a reusable workflow's own,
+ * when one is called), and the repository extension is the repository the run is for (the caller's).
+ */
+export const githubWorkflowCertificate = (a: { issuer: string; workflowRepository: string; file: string; ref: string; runRepository?: string }): Certificate => ({
+    issuer: a.issuer,
+    subjects: [`https://github.com/${a.workflowRepository}/.github/workflows/${a.file}@${a.ref}`],
+    extensions: { githubWorkflowRepository: a.runRepository ?? a.workflowRepository },
+});
 
 export type Who = "member" | "owner" | "ci" | "service accounts";
 /** Who the attack is tried as: a user of the team's SSO group, an owner, the `ci` account, every other account of the namespace. */
@@ -54,8 +85,10 @@ export const WHO_TEXT: Record<Who, string> = {
 export type Attempt =
     | { readonly request: Request }
     | { readonly binding: RoleBinding }
-    /** Create a pod running `image` (in the registry, signed by tenant `signedBy`'s CI) in `namespace`: RBAC, then the plan's Kyverno policies. */
-    | { readonly pod: { readonly namespace: string; readonly image: string; readonly signedBy: string } }
+    /** Create a pod running `image` (in the registry, carrying `signatures`) in `namespace`: RBAC, then the plan's Kyverno policies. */
+    | { readonly pod: { readonly namespace: string; readonly image: string; readonly signatures: readonly Signature[] } }
+    /** A pod running `image` (carrying `signatures`) that `namespace`'s own deployments create (its tenant's Argo CD application): the plan's Kyverno policies alone decide. */
+    | { readonly admitted: { readonly namespace: string; readonly image: string; readonly signatures: readonly Signature[] } }
     /** kms:Sign with tenant `key`'s signing key as tenant `signer`'s runner role (what a member's workflow runs as). */
     | { readonly sign: { readonly signer: string; readonly key: string } }
     /** Create an ExternalSecret in `namespace` naming ClusterSecretStore `store` (relabelling the namespace first if it may). */
@@ -157,6 +190,14 @@ const kmsSignatureRules = (resources: readonly PlannedResource[]) =>
         .filter((r) => r.type === CLUSTER_POLICY && (r.inputs as any).metadata?.name === "tenant-verify-image-signatures")
         .flatMap((r) => (r.inputs as any).spec.rules as any[])
         .filter((r) => r.verifyImages?.[0]?.attestors?.[0]?.entries?.some((e: any) => e.keys?.kms));
+/** The signature policy's keyless attestor entries (with Keyless, each tenant's rule has one per signing repository). */
+const keylessEntries = (resources: readonly PlannedResource[]) =>
+    resources
+        .filter((r) => r.type === CLUSTER_POLICY && (r.inputs as any).metadata?.name === "tenant-verify-image-signatures")
+        .flatMap((r) => (r.inputs as any).spec.rules as any[])
+        .flatMap((r) => (r.verifyImages ?? []).flatMap((v: any) => v.attestors.flatMap((a: any) => a.entries)))
+        .filter((e: any) => e.keyless)
+        .map((e: any) => e.keyless as Record<string, any>);
 /** The delivery layer's names: `tenant-<name>-delivery-signing-key`, `…-runner-role`. */
 const signingKeys = (resources: readonly PlannedResource[]) => resources.filter((r) => r.type === "aws:kms/key:Key" && /^tenant-.+-delivery-signing-key$/.test(r.name)) as Mutable[];
 
@@ -266,6 +307,28 @@ export const GUARDS = {
             if (rules.length === 0) throw new Error("no per-tenant signature rule in the plan");
             const entries = rules.flatMap((r) => r.verifyImages[0].attestors[0].entries);
             for (const r of rules) r.verifyImages[0].attestors = [{ count: 1, entries }];
+        },
+    },
+    tenantKeylessSubjects: {
+        text: "each tenant's namespaces admit keyless signatures only of its own repositories' workflows, run from its signing refs (`tenant-verify-image-signatures`, one rule per tenant: an anchored `subjectRegExp` per repository)",
+        present: (resources) => keylessEntries(resources).length > 0,
+        remove: (resources) => {
+            // As with the former stack-wide subject: any workflow of the organization (the repository's owner).
+            const entries = keylessEntries(resources);
+            if (entries.length === 0) throw new Error("no keyless signature rule in the plan");
+            for (const e of entries) {
+                const owner = String(e.additionalExtensions?.githubWorkflowRepository ?? /^\^https:\/\/github\\\.com\/([A-Za-z0-9-]+)\//.exec(e.subjectRegExp)?.[1]).split("/")[0];
+                e.subjectRegExp = `^https://github\\.com/${owner}/.+$`;
+            }
+        },
+    },
+    tenantKeylessRepository: {
+        text: "each keyless entry also requires the run's repository to be that signing repository (`additionalExtensions.githubWorkflowRepository`: another repository calling its reusable workflow is refused)",
+        present: (resources) => keylessEntries(resources).length > 0,
+        remove: (resources) => {
+            const entries = keylessEntries(resources);
+            if (entries.length === 0) throw new Error("no keyless signature rule in the plan");
+            for (const e of entries) delete e.additionalExtensions;
         },
     },
     tenantStoreConditions: {
@@ -786,7 +849,7 @@ export const ATTACKS: readonly Attack[] = [
         who: ALL,
         getsThroughUnguarded: HOLDERS,
         guards: ["ownRepository", "tenantSigningKeys"],
-        attempts: (t, others) => inEach(t, (ns) => others.filter((o) => o.repository).map((o) => ({ pod: { namespace: ns, image: `${o.repository}:1.0.0`, signedBy: o.name } }))),
+        attempts: (t, others) => inEach(t, (ns) => others.filter((o) => o.repository).map((o) => ({ pod: { namespace: ns, image: `${o.repository}:1.0.0`, signatures: o.ciSignature ? [o.ciSignature] : [] } }))),
     },
     {
         id: "sign-other-tenant-key",
@@ -797,7 +860,40 @@ export const ATTACKS: readonly Attack[] = [
         // Stacks whose signatures use per-tenant keys; the signer is a tenant with runners.
         attempts: (t, others) => (t.runnerNamespace && t.signingKey ? others.filter((o) => o.signingKey).map((o) => ({ sign: { signer: t.name, key: o.name } })) : []),
     },
+    {
+        id: "keyless-other-tenant-workflow",
+        attack: "(a member, with a workflow of a repository of the organization it writes, run on another tenant's runners, which serve every repository of an organization they register with) push an image to that tenant's repository and sign it keyless, so that tenant's namespaces admit it",
+        who: ["member"],
+        getsThroughUnguarded: ["member"],
+        guards: ["tenantKeylessSubjects", "tenantKeylessRepository"],
+        // Stacks with keyless signatures; the victim is a tenant with a repository and signing repositories.
+        attempts: (t, others) => {
+            const own = t.memberWorkflows;
+            if (own === undefined) return [];
+            const certificate = githubWorkflowCertificate({ issuer: own.issuer, workflowRepository: own.repository, file: "build.yaml", ref: "refs/heads/main" });
+            return keylessVictims(t, others).flatMap((o) => o.namespaces.map((ns) => ({ admitted: { namespace: ns, image: `${o.repository}:1.0.0`, signatures: [{ certificate }] } })));
+        },
+    },
+    {
+        id: "keyless-reusable-workflow",
+        attack: "(a member, from a repository it writes, on another tenant's runners) call a reusable workflow of that tenant's signing repository: the certificate's subject is that workflow, so that tenant's namespaces would admit what the call builds",
+        who: ["member"],
+        getsThroughUnguarded: ["member"],
+        guards: ["tenantKeylessRepository"],
+        attempts: (t, others) => {
+            const own = t.memberWorkflows;
+            if (own === undefined) return [];
+            return keylessVictims(t, others).flatMap((o) => {
+                const certificate = githubWorkflowCertificate({ issuer: own.issuer, workflowRepository: o.signingRepositories![0], file: "build.yaml", ref: "refs/heads/main", runRepository: own.repository });
+                return o.namespaces.map((ns) => ({ admitted: { namespace: ns, image: `${o.repository}:1.0.0`, signatures: [{ certificate }] } }));
+            });
+        },
+    },
 ];
+
+/** The tenants a member of `t` may try keyless signatures on: those with a repository whose workflows sign for them, none of them `t`'s. */
+const keylessVictims = (t: TenantView, others: readonly TenantView[]) =>
+    others.filter((o) => o.repository && (o.signingRepositories ?? []).length > 0 && !(o.signingRepositories ?? []).includes(t.memberWorkflows!.repository));
 
 /** The claims Argo CD sees for a Kubernetes OIDC identity (the `oidc:` prefix is the EKS identity provider's); none for service accounts. */
 function argoClaims(user: UserInfo): { sub: string; groups: string[] } | undefined {
@@ -861,18 +957,87 @@ export function kyvernoStringPattern(pattern: string, value: string): boolean {
 const wildcard = (p: string, v: string) => new RegExp(`^${p.replace(/[.+^${}()[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`).test(v);
 
 /**
+ * go-wildcard v1.0.3's Match, which Kyverno 1.19 (ext/wildcard) applies to a keyless `subject`, `issuer` and each
+ * `additionalExtensions` value: `*` takes any run of characters ('/' and '@' included), `?` exactly one; anything
+ * else is itself; an empty pattern matches only the empty string.
+ */
+export function goWildcardMatch(pattern: string, name: string): boolean {
+    const deep = (str: string, p: string): boolean => {
+        for (; p.length > 0; str = str.slice(1), p = p.slice(1)) {
+            if (p[0] === "*") return deep(str, p.slice(1)) || (str.length > 0 && deep(str.slice(1), p));
+            if (p[0] === "?" ? str.length === 0 : str[0] !== p[0]) return false;
+        }
+        return str.length === 0;
+    };
+    if (pattern === "") return name === "";
+    return pattern === "*" || deep(name, pattern);
+}
+
+/**
+ * Go's regexp.MatchString (RE2): a match anywhere in `text` unless anchored. JavaScript's RegExp (no flags) agrees on
+ * the subset written here (literals, escaped metacharacters, classes, groups, `|`, `*`, `+`, `?`, `^`/`$` at the
+ * ends of the text, `.` for any character but a newline; subjects are ASCII URLs). Whatever RE2 reads otherwise, or
+ * refuses (lookarounds, backreferences, inline flags, `\A`/`\z`, Unicode classes, `\s` which RE2 keeps to ASCII), is
+ * not evaluated: it throws, so a policy relying on it fails the test instead of passing by JavaScript's reading.
+ */
+export function goRegexpMatch(pattern: string, text: string): boolean {
+    if (/\(\?[^:]|\\[1-9AzQECpPsSkg]/.test(pattern)) throw new Error(`regular expression outside the modelled RE2 subset: ${pattern}`);
+    return new RegExp(pattern).test(text);
+}
+
+/** Cosign's extension names Kyverno 1.19 reads (extractCertExtensionValue), by name or OID; any other key fails verification. */
+const CERT_EXTENSIONS: Readonly<Record<string, string>> = {
+    "1.3.6.1.4.1.57264.1.1": "oidcIssuer",
+    "1.3.6.1.4.1.57264.1.2": "githubWorkflowTrigger",
+    "1.3.6.1.4.1.57264.1.3": "githubWorkflowSha",
+    "1.3.6.1.4.1.57264.1.4": "githubWorkflowName",
+    "1.3.6.1.4.1.57264.1.5": "githubWorkflowRepository",
+    "1.3.6.1.4.1.57264.1.6": "githubWorkflowRef",
+};
+
+/**
+ * Kyverno 1.19's identity check of a keyless attestor on one certificate (pkg/image/verifiers/cpol/cosign,
+ * matchCertificateData): `subject` (a wildcard) or `subjectRegExp` matching any subject alternative name (either
+ * one suffices; skipped for a certificate without any), then `issuer` (a wildcard) and `issuerRegExp` both, then
+ * every additional extension (a wildcard on its value). The certificate chain to Fulcio's roots and the Rekor entry
+ * are taken as valid: the workflows sign with the public instances.
+ */
+export function keylessMatches(keyless: Record<string, any>, cert: Certificate): boolean {
+    if ((keyless.subject || keyless.subjectRegExp) && cert.subjects.length > 0) {
+        const bySubject = !!keyless.subject && cert.subjects.some((s) => goWildcardMatch(keyless.subject, s));
+        const byRegExp = !!keyless.subjectRegExp && cert.subjects.some((s) => goRegexpMatch(keyless.subjectRegExp, s));
+        if (!bySubject && !byRegExp) return false;
+    }
+    if (keyless.issuer && !goWildcardMatch(keyless.issuer, cert.issuer)) return false;
+    if (keyless.issuerRegExp && !goRegexpMatch(keyless.issuerRegExp, cert.issuer)) return false;
+    for (const [key, value] of Object.entries((keyless.additionalExtensions ?? {}) as Record<string, string>)) {
+        const name = CERT_EXTENSIONS[key] ?? (Object.values(CERT_EXTENSIONS).includes(key) ? key : undefined);
+        if (name === undefined) return false;
+        const actual = name === "oidcIssuer" ? cert.issuer : (cert.extensions[name] ?? "");
+        if (!goWildcardMatch(value, actual)) return false;
+    }
+    return true;
+}
+
+/**
  * Whether the plan's Kyverno ClusterPolicies admit a pod running `image` in a namespace with `labels`: every enforced
  * rule selecting the namespace (by its namespaceSelector's labels) whose pattern names the containers' image, and
- * every enforced verifyImages rule covering the image, whose KMS attestor must be the signer's key (its alias's
- * target). The pod is otherwise compliant (labels, resources, security context); keyless attestors are not modelled.
+ * every enforced verifyImages rule covering the image: each attestor set needs `count` of its entries (all of them
+ * without one) verified by one of the image's signatures: a KMS entry by a signature with the key its alias targets,
+ * a keyless entry by a certificate whose identity it matches (keylessMatches). The pod is otherwise compliant
+ * (labels, resources, security context).
  */
-function kyvernoAdmits(resources: readonly PlannedResource[], labels: Readonly<Record<string, string>>, image: string, signedBy: string): boolean {
+function kyvernoAdmits(resources: readonly PlannedResource[], labels: Readonly<Record<string, string>>, image: string, signatures: readonly Signature[]): boolean {
     const selects = (rule: any) =>
         (rule.match?.any ?? []).some((m: any) => m.resources?.kinds?.includes("Pod") && Object.entries(m.resources.namespaceSelector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v));
     const keyOf = (ref: string) => {
         const alias = resources.find((r) => r.type === "aws:kms/alias:Alias" && `awskms:///${(r.inputs as any).name}` === ref);
         return String((alias?.inputs as any)?.targetKeyId ?? "").replace(/^key-/, "");
     };
+    const verifies = (entry: any) =>
+        signatures.some((sig) =>
+            "key" in sig ? entry.keys?.kms !== undefined && keyOf(entry.keys.kms) === `tenant-${sig.key}-delivery-signing-key` : entry.keyless !== undefined && keylessMatches(entry.keyless, sig.certificate),
+        );
     for (const p of resources.filter((r) => r.type === CLUSTER_POLICY)) {
         for (const rule of (p.inputs as any).spec.rules as any[]) {
             if (!selects(rule)) continue;
@@ -880,8 +1045,10 @@ function kyvernoAdmits(resources: readonly PlannedResource[], labels: Readonly<R
             if (rule.validate?.failureAction === "Enforce" && typeof pattern === "string" && !kyvernoStringPattern(pattern, image)) return false;
             for (const v of rule.verifyImages ?? []) {
                 if (v.failureAction !== "Enforce" || !v.imageReferences.some((ref: string) => wildcard(ref, image))) continue;
-                const entries = v.attestors.flatMap((a: any) => a.entries);
-                if (!entries.some((e: any) => (e.keys?.kms ? keyOf(e.keys.kms) === `tenant-${signedBy}-delivery-signing-key` : true))) return false;
+                for (const set of v.attestors as any[]) {
+                    if (set.entries.length === 0) throw new Error("an attestor set without entries (Kyverno answers it with a rule error)");
+                    if (set.entries.filter(verifies).length < (set.count || set.entries.length)) return false;
+                }
             }
         }
     }
@@ -902,9 +1069,13 @@ export type AttackState = ClusterState & { readonly resources: readonly PlannedR
 export async function succeeds(state: AttackState, user: UserInfo, attempt: Attempt): Promise<boolean> {
     if ("request" in attempt) return state.rbac.allows(user, attempt.request);
     if ("pod" in attempt) {
-        const { namespace, image, signedBy } = attempt.pod;
+        const { namespace, image, signatures } = attempt.pod;
         if (!state.rbac.allows(user, { verb: "create", group: "", resource: "pods", namespace })) return false;
-        return kyvernoAdmits(state.resources, state.namespaces.get(namespace) ?? {}, image, signedBy);
+        return kyvernoAdmits(state.resources, state.namespaces.get(namespace) ?? {}, image, signatures);
+    }
+    if ("admitted" in attempt) {
+        const { namespace, image, signatures } = attempt.admitted;
+        return kyvernoAdmits(state.resources, state.namespaces.get(namespace) ?? {}, image, signatures);
     }
     if ("sign" in attempt) return kmsAllows(state.resources, `tenant-${attempt.sign.signer}-delivery-runner-role`, "kms:Sign", `tenant-${attempt.sign.key}-delivery-signing-key`);
     if ("binding" in attempt) return state.rbac.mayCreateBinding(user, attempt.binding);

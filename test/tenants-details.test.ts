@@ -113,7 +113,7 @@ describe("tenant details: what the plan holds for each tenant @stack", function 
     before(async () => {
         prod = await committedPlan("prod");
         const list = JSON.parse(readStackConfig(PROJECT_DIR, "dev").config["platform:tenants"]).list as Record<string, unknown>[];
-        const old = { name: "team-b", owners: ["carol"], costCentre: "CC-B", ecrRepository: true, repositoryEncryption: "Aes256" };
+        const old = { name: "team-b", owners: ["carol"], costCentre: "CC-B", ecrRepository: true, repositoryEncryption: "Aes256", ci: { signingRepositories: ["acme/team-b-app"] } };
         renamed = await planStack({ stack: "dev", configOverrides: { "platform:tenants": { list: [...list, { ...old, name: "team-bee", previousName: "team-b", dataName: "team-b", namespaces: ["team-b"] }] } } });
     });
 
@@ -323,20 +323,35 @@ describe("admission policy details: keyless signatures, and no signature check w
         unsigned = await planStack({ stack: "dev", configOverrides: { "platform:appDelivery": { ...delivery, signatures: { action: "Audit" } } } });
     });
 
-    it("checks development's images against GitHub Actions' keyless identities in the public transparency log, reporting only", () => {
+    it("checks development's images against the keyless identities of each tenant's own repositories, in the public transparency log, enforcing", () => {
         const ecr = "111111111111.dkr.ecr.eu-west-1.amazonaws.com";
+        // team-a signs from acme/team-a-app's workflows on main; payments has no repository and nothing to verify.
         assert.deepStrictEqual(inputs(named(dev.resources, "platform-policy-tenant-verify-image-signatures")).spec.rules, [
             {
-                match: { any: [{ resources: { kinds: ["Pod"], namespaceSelector: { matchLabels: { "platform.io/namespace-role": "tenant" } } } }] },
-                name: "signed",
+                match: { any: [{ resources: { kinds: ["Pod"], namespaceSelector: { matchLabels: { "platform.io/namespace-role": "tenant", "platform.io/tenant": "team-a" } } } }] },
+                name: "signed-team-a",
                 verifyImages: [
                     {
-                        attestors: [{ count: 1, entries: [{ keyless: { issuer: "https://token.actions.githubusercontent.com", rekor: { url: "https://rekor.sigstore.dev" }, subjectRegExp: "^https://github\\.com/acme/.+$" } }] }],
-                        failureAction: "Audit",
+                        attestors: [
+                            {
+                                count: 1,
+                                entries: [
+                                    {
+                                        keyless: {
+                                            additionalExtensions: { githubWorkflowRepository: "acme/team-a-app" },
+                                            issuer: "https://token.actions.githubusercontent.com",
+                                            rekor: { url: "https://rekor.sigstore.dev" },
+                                            subjectRegExp: "^https://github\\.com/acme/team-a-app/\\.github/workflows/[^/@]+@(?:refs/heads/main)$",
+                                        },
+                                    },
+                                ],
+                            },
+                        ],
+                        failureAction: "Enforce",
                         imageReferences: [`${ecr}/*/apps:*`, `${ecr}/*/apps@*`],
                         imageRegistryCredentials: { providers: ["amazon"] },
                         // Kyverno mutates digests only when it enforces.
-                        mutateDigest: false,
+                        mutateDigest: true,
                         required: true,
                         type: "Cosign",
                         verifyDigest: true,

@@ -239,6 +239,10 @@ export class Platform extends pulumi.ComponentResource {
                     repositoriesArn: pulumi.interpolate`arn:${partition}:ecr:${cfg.region}:${this.cluster.identity.accountId}:repository/${cfg.appDelivery.signatures.imageReferences ? "*" : "*/apps"}`,
                     // The delivery layer creates each key (its policy names the tenant's CI role); the policy names it by alias.
                     tenantKeys: perTenantKeys ? signedTenants.map((t) => ({ tenant: t.name, keyAlias: tenantSigningKeyAlias(cfg.name, tenantDataName(t)) })) : [],
+                    // Keyless: each tenant's namespaces admit its own repositories' workflows (validation requires them with a repository).
+                    tenantWorkflows: perTenantKeys
+                        ? []
+                        : cfg.tenants.all.filter((t) => t.ci.signingRepositories.length > 0).map((t) => ({ tenant: t.name, repositories: t.ci.signingRepositories, refs: t.ci.signingRefs })),
                 },
             },
             layer,
