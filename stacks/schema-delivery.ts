@@ -344,6 +344,11 @@ function checkSigningRepositories(verifier: AppDeliveryConfig["signatures"]["ver
     ctx.tenants.forEach((t, i) => {
         const at = (...p: (string | number)[]) => [...ctx.where(i), "ci", ...p];
         const repositories = t.ci.signingRepositories;
+        // With TenantKmsKeys the runners hold the key: organization runners run the workflow of any repository the
+        // organization's runner group admits (GitHub's default group: all of them), which this program does not manage.
+        if (verifier?.type === "TenantKmsKeys" && t.ci.enabled && t.ci.githubConfigUrl !== undefined && !/^https:\/\/github\.com\/[^/]+\/[^/]+$/.test(t.ci.githubConfigUrl)) {
+            issue(at("githubConfigUrl"), "expected a repository URL (https://github.com/<owner>/<name>) with signatures.verifier TenantKmsKeys: runners of a whole organization sign with the tenant's key for any repository its runner group admits", t.ci.githubConfigUrl);
+        }
         // Without Keyless they sign for nobody (a tenant's own KMS key binds its signatures).
         if (verifier?.type !== "Keyless") return;
         if (repositories.length === 0 && (t.ecrRepository || t.ci.enabled)) {
