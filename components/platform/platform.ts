@@ -94,9 +94,15 @@ export class Platform extends pulumi.ComponentResource {
             layer,
         );
 
+        // Platform namespaces admit the control plane (webhooks) by the VPC's range, Envoy's listeners only the NLB's subnets.
+        const podNetwork: NetworkContext = {
+            vpcCidr: cfg.network.cidr,
+            loadBalancerSourceCidrs: this.network.subnetCidrs[cfg.ingress.loadBalancer.scheme === "internet-facing" ? "public" : "private"],
+        };
         this.cluster = new Cluster(
             `${name}-cluster`,
             {
+                network: podNetwork,
                 clusterName: cfg.name,
                 region: cfg.region,
                 privateSubnets: this.network.privateSubnets,
@@ -121,11 +127,6 @@ export class Platform extends pulumi.ComponentResource {
             layer,
         );
 
-        // Platform namespaces admit the control plane (webhooks) by the VPC's range, Envoy's listeners only the NLB's subnets.
-        const podNetwork: NetworkContext = {
-            vpcCidr: cfg.network.cidr,
-            loadBalancerSourceCidrs: this.network.subnetCidrs[cfg.ingress.loadBalancer.scheme === "internet-facing" ? "public" : "private"],
-        };
         this.ingress = new Ingress(
             `${name}-ingress`,
             {
