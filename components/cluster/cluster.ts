@@ -240,7 +240,7 @@ export class Cluster extends pulumi.ComponentResource implements ClusterRef {
         );
 
         // kube-system denies ingress but DNS, the LB controller's webhook and Prometheus (shared/network-policies.ts).
-        platformNetworkPolicies(`${name}-kube-system`, KUBE_SYSTEM, args.network, { parent: this, provider: this.k8sProvider });
+        platformNetworkPolicies(`${name}-kube-system`, KUBE_SYSTEM, args.network, { parent: this, provider: this.k8sProvider }, s.karpenter.enabled ? [] : ["metrics-karpenter"]);
 
         if (s.karpenter.enabled) {
             new Karpenter(

@@ -15,8 +15,9 @@ export interface NetworkContext {
     /** The VPC's CIDR: EKS's control plane calls webhooks from its ENIs in the cluster's subnets, inside it. */
     readonly vpcCidr: string;
     /**
-     * Where the gateway's NLB connects from (IP targets: Envoy sees these addresses): its public subnets, or with an
-     * internal NLB its pinned private addresses (/32s in explicit reservations no pod is ever given).
+     * Where Envoy's listeners see connections from (IP targets): with PROXY protocol the NLB's own addresses, its public
+     * subnets or an internal NLB's pinned private addresses (/32s in explicit reservations no pod is ever given);
+     * without it, the clients' preserved addresses (0.0.0.0/0: no header to forge, the client policies see the real one).
      */
     readonly loadBalancerSourceCidrs: readonly string[];
 }
@@ -193,13 +194,18 @@ function peerSpec(p: Peer, net: NetworkContext): object[] {
     return [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": p.namespace } }, ...(p.pods ? { podSelector: { matchLabels: { ...p.pods } } } : {}) }];
 }
 
-/** The namespace's NetworkPolicies: `default-deny-ingress`, then one `allow-<name>` per row of its table. */
-export function ingressPolicySpecs(namespace: string, net: NetworkContext) {
+/**
+ * The namespace's NetworkPolicies: `default-deny-ingress`, then one `allow-<name>` per row of its table but the rows
+ * `except` names (the rows of components the stack does not run).
+ */
+export function ingressPolicySpecs(namespace: string, net: NetworkContext, except: readonly string[] = []) {
     const table = PLATFORM_INGRESS[namespace];
     if (table === undefined) throw new Error(`no ingress table for platform namespace ${namespace}`);
+    const unknown = except.filter((n) => !table.some((r) => r.name === n));
+    if (unknown.length > 0) throw new Error(`no row ${unknown.join(", ")} in the ingress table of ${namespace}`);
     return [
         { metadata: { name: "default-deny-ingress", namespace }, spec: { podSelector: {}, policyTypes: ["Ingress"] } },
-        ...table.map((r) => {
+        ...table.filter((r) => !except.includes(r.name)).map((r) => {
             const anywhere = r.from.some((p) => "source" in p && p.source === "anywhere");
             if (anywhere && r.from.length > 1) throw new Error(`allow-${r.name}: any source already admits the other peers`);
             const ports = [...r.ports.map((port) => ({ protocol: "TCP", port })), ...(r.udp ?? []).map((port) => ({ protocol: "UDP", port }))];
@@ -220,8 +226,14 @@ export function ingressPolicySpecs(namespace: string, net: NetworkContext) {
  * default deny waits for the allows: a namespace that already runs (kube-system's CoreDNS and webhooks) is never cut
  * off between the two.
  */
-export function platformNetworkPolicies(name: string, namespace: string, net: NetworkContext, opts: pulumi.CustomResourceOptions): k8s.networking.v1.NetworkPolicy[] {
-    const [deny, ...allows] = ingressPolicySpecs(namespace, net);
+export function platformNetworkPolicies(
+    name: string,
+    namespace: string,
+    net: NetworkContext,
+    opts: pulumi.CustomResourceOptions,
+    except: readonly string[] = [],
+): k8s.networking.v1.NetworkPolicy[] {
+    const [deny, ...allows] = ingressPolicySpecs(namespace, net, except);
     const allowed = allows.map((p) => new k8s.networking.v1.NetworkPolicy(`${name}-netpol-${p.metadata.name}`, p, opts));
     const dependsOn = [...(opts.dependsOn === undefined ? [] : Array.isArray(opts.dependsOn) ? opts.dependsOn : [opts.dependsOn]), ...allowed] as pulumi.Input<pulumi.Resource>[];
     return [new k8s.networking.v1.NetworkPolicy(`${name}-netpol-${deny.metadata.name}`, deny, { ...opts, dependsOn }), ...allowed];
