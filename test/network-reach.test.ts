@@ -50,12 +50,15 @@ describe("the NetworkPolicy evaluator (test/network-reach.ts), case by case", ()
 // every pod (platform pods included: a PROXY header from a pod would forge the client address).
 import { committedPlan } from "./plans";
 import { networkState } from "./network-reach";
+import type { PlannedResource } from "../plan/engine";
 for (const stack of ["dev", "prod"]) {
     describe(`the platform's own traffic under its NetworkPolicies, stack ${stack} @stack`, function () {
         this.timeout(120000);
         let s: NetworkState;
+        let resources: readonly PlannedResource[];
         before(async () => {
-            s = networkState((await committedPlan(stack)).resources);
+            resources = (await committedPlan(stack)).resources;
+            s = networkState(resources);
         });
         const pod = (ns: string, name: string) => {
             const p = s.pods.find((x) => x.namespace === ns && x.name === name);
@@ -102,6 +105,13 @@ for (const stack of ["dev", "prod"]) {
                 ["kube-system", "aws-load-balancer-controller", 9443],
             ] as const)
                 assert.ok(reaches(s, vpcAddress, pod(ns, name), port), `${ns}/${name}`);
+        });
+        it("creates kube-system's default deny after its allows (CoreDNS and the webhook never cut off in between)", () => {
+            const policies = resources.filter((r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy" && (r.inputs as any).metadata.namespace === "kube-system");
+            const deny = policies.find((r) => (r.inputs as any).metadata.name === "default-deny-ingress")!;
+            const allows = policies.filter((r) => r !== deny);
+            assert.ok(deny && allows.length >= 4);
+            assert.deepStrictEqual(allows.filter((a) => !deny.dependsOn.includes(a.urn)).map((a) => a.name), []);
         });
         it("every pod, and a host-network pod from any node's address, resolves names at CoreDNS (53, UDP and TCP)", () => {
             const coredns = pod("kube-system", "coredns");
