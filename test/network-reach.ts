@@ -119,15 +119,21 @@ interface PodFixture {
     readonly namespace: string;
     readonly name: string;
     readonly labels: Record<string, string>;
-    readonly ports: Record<string, number>;
+    /** Container ports by name: a number (TCP) or `<port>/UDP`. */
+    readonly ports: Record<string, number | string>;
     readonly hostNetwork?: boolean;
 }
+const fixturePort = (name: string, value: number | string): PodPort => {
+    const m = /^(\d+)\/(TCP|UDP)$/.exec(String(value));
+    if (typeof value !== "number" && !m) throw new Error(`port ${name}: expected a number or <port>/UDP, got ${value}`);
+    return m ? { name, port: Number(m[1]), protocol: m[2] } : { name, port: value as number };
+};
 export const PLATFORM_PODS_FIXTURE = path.join(PROJECT_DIR, "test/fixtures/platform-pods.yaml");
 
 /** The platform's pods as the pinned charts and operators label them (transcribed with sources). */
 export function platformPods(): Pod[] {
     const doc = YAML.parse(fs.readFileSync(PLATFORM_PODS_FIXTURE, "utf8")) as { pods: PodFixture[] };
-    return doc.pods.map((p) => ({ namespace: p.namespace, name: p.name, labels: p.labels, hostNetwork: p.hostNetwork, ports: Object.entries(p.ports).map(([name, port]) => ({ name, port })) }));
+    return doc.pods.map((p) => ({ namespace: p.namespace, name: p.name, labels: p.labels, hostNetwork: p.hostNetwork, ports: Object.entries(p.ports).map(([name, port]) => fixturePort(name, port)) }));
 }
 
 /**

@@ -11,7 +11,7 @@ import { TENANT_ROLES } from "../components/tenants/tenant-objects";
 import { committedPlan, stacksWithTenants } from "./plans";
 import { EXAMPLE_STACKS } from "../plan/new-stack";
 import { aggregatedRbacFixture, clusterState, ClusterState, isProjectChart, releasesOf, storeServes } from "./cluster-state";
-import { ATTACKS, AttackState, Certificate, githubWorkflowCertificate, goRegexpMatch, goWildcardMatch, Guard, GUARDS, keylessMatches, kmsAllows, kyvernoStringPattern, Signature, stackAccount, stackRegion, succeeds, TenantView, Who } from "./tenant-attacks";
+import { ATTACKS, AttackState, Certificate, githubWorkflowCertificate, goRegexpMatch, goWildcardMatch, Guard, GUARDS, keylessMatches, kmsAllows, kyvernoStringPattern, otlpDelivered, Signature, stackAccount, stackRegion, succeeds, TenantView, Who } from "./tenant-attacks";
 import { workflowSubjectRegExp } from "../components/policy/admission-policies";
 import { oidcUser, serviceAccountUser, UserInfo } from "./k8s-rbac";
 
@@ -210,6 +210,23 @@ for (const stack of stacksWithTenants()) {
                 }
             assert.ok(tenants.length > 0);
             assert.deepStrictEqual(refused, []);
+        });
+
+        it("still takes each tenant's telemetry, attributed to the namespace and pod it comes from; a host's is marked unattributed", () => {
+            const wrong: string[] = [];
+            let pipelines = 0;
+            for (const t of tenants)
+                for (const ns of t.namespaces)
+                    for (const [pipeline, r] of Object.entries(otlpDelivered(state, ns, { resource: { "service.name": "checkout" }, record: {} }))) {
+                        pipelines++;
+                        const got = r && [r.resource["k8s.namespace.name"], r.resource["service.namespace"], r.resource["k8s.pod.name"], r.resource["service.name"]];
+                        if (JSON.stringify(got) !== JSON.stringify([ns, ns, "sender", "checkout"])) wrong.push(`${ns} ${pipeline}: ${JSON.stringify(got)}`);
+                    }
+            assert.ok(pipelines >= 3 * tenants.length, `${pipelines} pipelines tried`);
+            const host = Object.values(otlpDelivered(state, "-", { resource: { "k8s.namespace.name": "vault" }, record: {} }, true));
+            assert.ok(host.length >= 3);
+            for (const r of host) assert.deepStrictEqual([r?.resource["k8s.namespace.name"], r?.resource["service.namespace"]], ["(unattributed)", "(unattributed)"]);
+            assert.deepStrictEqual(wrong, []);
         });
 
         it("still lets each tenant run its own image, signed by its own CI, and the caches' images", async () => {

@@ -20,6 +20,8 @@ import { roleMay, type AwsState } from "./tenant-iam";
 import { TENANT_LABEL } from "../components/tenants/tenant-objects";
 import { IN_CLUSTER } from "../components/delivery/app-projects";
 import { attackerLabelSets, reaches } from "./network-reach";
+import { CollectorConfig, KnownPod, OtlpRecord, throughPipeline } from "./otlp-pipeline";
+import { KUBE_SYSTEM } from "../components/shared/network-policies";
 import { createValidatedPolicy, validateResourcePolicy } from "@cloud-copilot/iam-policy";
 import { runUnsafeSimulation } from "@cloud-copilot/iam-simulate";
 
@@ -103,7 +105,9 @@ export type Attempt =
     /** An AWS call with every role the user's pods can run as, and (a member or owner, through a workflow) the roles its tenant's runners run as, on each resource the plan's state yields. */
     | { readonly aws: { readonly actions: readonly string[]; readonly resources: (aws: AwsState) => { readonly arn: string; readonly policy?: unknown }[]; readonly workflowRoles: readonly string[] } }
     /** From a pod it creates in `from` (with any labels it likes), open a TCP connection to pod `pod` of `namespace` on `port`. */
-    | { readonly connect: { readonly from: string; readonly namespace: string; readonly pod: string; readonly port: number } };
+    | { readonly connect: { readonly from: string; readonly namespace: string; readonly pod: string; readonly port: number } }
+    /** From a pod it creates in `from`, send the OTLP gateway records claiming to be pod `pod` of `namespace` (resource and record attributes). */
+    | { readonly otlp: { readonly from: string; readonly namespace: string; readonly pod: string } };
 
 export interface ArgoApplication {
     readonly project: string;
@@ -152,6 +156,18 @@ const releaseOf = (resources: PlannedResource[], chart: string) => {
     r.inputs.values = r.inputs.values ?? {};
     return r.inputs.values as Record<string, any>;
 };
+/** The OTLP gateway's collector configuration, as its release's values hold it (read only). */
+export const collectorConfig = (resources: readonly PlannedResource[]): CollectorConfig => {
+    const found = resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release" && String(r.inputs.chart).split("/").pop() === "opentelemetry-collector");
+    if (found.length !== 1) throw new Error(`expected one opentelemetry-collector release, found ${found.length}`);
+    return (found[0].inputs as any).values.config as CollectorConfig;
+};
+/** Takes a processor out of every pipeline of the OTLP gateway. */
+const dropCollectorProcessor = (resources: PlannedResource[], id: string) => {
+    const pipelines = Object.values(releaseOf(resources, "opentelemetry-collector").config.service.pipelines) as { processors: string[] }[];
+    if (!pipelines.some((p) => p.processors.includes(id))) throw new Error(`no pipeline of the OTLP gateway runs ${id}`);
+    for (const p of pipelines) p.processors = p.processors.filter((x) => x !== id);
+};
 const addToTenantRoles = (resources: PlannedResource[], ...rules: object[]) => {
     const roles = resources.filter(isTenantRole) as Mutable[];
     if (roles.length !== tenantRoleNames.length) throw new Error(`expected the ${tenantRoleNames.length} tenant roles, found ${roles.length}`);
@@ -172,7 +188,8 @@ const argoConfigs = (resources: PlannedResource[]) => {
 const tenantNamespaceNames = (resources: PlannedResource[]) =>
     new Set(resources.filter((r) => r.type === "kubernetes:core/v1:Namespace" && (r.inputs as any).metadata?.labels?.[TENANT_LABEL]).map((r) => (r.inputs as any).metadata.name as string));
 const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
-const platformNamespaces: readonly string[] = Object.values(PLATFORM_NAMESPACES);
+/** The namespaces whose ingress tables the platform writes: its own and kube-system. */
+const platformNamespaces: readonly string[] = [...Object.values(PLATFORM_NAMESPACES), KUBE_SYSTEM];
 const tenantNamespaces = (resources: PlannedResource[]) =>
     resources.filter((r) => r.type === "kubernetes:core/v1:Namespace" && (r.inputs as any).metadata.labels?.["platform.io/namespace-role"] === "tenant").map((r) => (r.inputs as any).metadata.name as string);
 /** Adds a policy letting every pod of each tenant namespace in or out freely (NetworkPolicies only add up). */
@@ -429,12 +446,20 @@ export const GUARDS = {
         },
     },
     platformIngress: {
-        text: "every platform namespace denies ingress and admits only the callers its table lists (`components/shared/network-policies.ts`)",
+        text: "every platform namespace and kube-system denies ingress and admits only the callers its table lists (`components/shared/network-policies.ts`)",
         remove: (resources) => {
             const before = resources.length;
             for (let i = resources.length - 1; i >= 0; i--) if (resources[i].type === NETWORK_POLICY && platformNamespaces.includes((resources[i].inputs as any).metadata.namespace)) resources.splice(i, 1);
             if (resources.length === before) throw new Error("no platform NetworkPolicy in the plan");
         },
+    },
+    otlpResourceClaims: {
+        text: "the OTLP gateway deletes the `k8s.*` and `service.namespace` resource attributes a sender claims before `k8s_attributes` sets them from the connection's pod",
+        remove: (resources) => dropCollectorProcessor(resources, "resource/untrusted-claims"),
+    },
+    otlpRecordClaims: {
+        text: "the OTLP gateway deletes the `k8s.*` attributes of every span, log record and data point",
+        remove: (resources) => dropCollectorProcessor(resources, "attributes/untrusted-claims"),
     },
     tenantEgress: {
         text: "tenant namespaces deny egress but DNS, their own namespaces, the OTLP ports of `monitoring` and the internet",
@@ -672,6 +697,26 @@ export const ATTACKS: readonly Attack[] = [
             ...connect(PLATFORM_NAMESPACES.backup, "velero", 8085)(t),
             ...connect(M, "kube-state-metrics", 8080)(t),
         ],
+    },
+    {
+        id: "net-kube-system",
+        attack: "from a pod: kube-system's controllers (Karpenter's and the AWS Load Balancer Controller's metrics, CoreDNS's metrics)",
+        ...NET,
+        guards: ["tenantEgress", "platformIngress"],
+        attempts: (t) => [...connect(KUBE_SYSTEM, "karpenter", 8080)(t), ...connect(KUBE_SYSTEM, "aws-load-balancer-controller", 8080)(t), ...connect(KUBE_SYSTEM, "coredns", 9153)(t)],
+    },
+    {
+        id: "otlp-forged-namespace",
+        attack: "from a pod: send the OTLP gateway telemetry that claims another namespace's identity (`k8s.namespace.name`, pod name, UID and IP of another tenant's or a platform pod, on the resource or on each record), to land in the shared streams as theirs",
+        ...NET,
+        guards: ["otlpResourceClaims", "otlpRecordClaims"],
+        everyGuardNeeded: true,
+        attempts: (t, others) =>
+            inEach(t, (from) =>
+                [...others.map((o) => ({ namespace: o.namespaces[0], pod: "tenant-app" })), { namespace: PLATFORM_NAMESPACES.secrets, pod: "vault" }, { namespace: KUBE_SYSTEM, pod: "coredns" }].map((v) => ({
+                    otlp: { from, ...v },
+                })),
+            ),
     },
     { id: "net-other-tenant", attack: "from a pod: another tenant's pods", ...NET, guards: ["tenantEgress", "tenantIngress"], attempts: (t, others) => others.flatMap((o) => connect(o.namespaces[0], "tenant-app", 8080)(t)) },
     {
@@ -1114,6 +1159,19 @@ export async function succeeds(state: AttackState, user: UserInfo, attempt: Atte
         if (dst === undefined) throw new Error(`no pod ${c.namespace}/${c.pod} in the network state`);
         return attackerLabelSets(state.network).some((labels) => reaches(state.network, { pod: { namespace: c.from, name: "attacker", labels, ports: [], ip: state.network.podIp } }, dst, c.port));
     }
+    if ("otlp" in attempt) {
+        const o = attempt.otlp;
+        if (!state.rbac.allows(user, { verb: "create", group: "", resource: "pods", namespace: o.from })) return false;
+        const victim = knownPods(state).find((p) => p.namespace === o.namespace && p.name === o.pod);
+        if (victim === undefined) throw new Error(`no pod ${o.namespace}/${o.pod} in the network state`);
+        const forged: OtlpRecord = {
+            resource: { "k8s.namespace.name": victim.namespace, "k8s.pod.name": victim.name, "k8s.pod.uid": victim.uid, "k8s.pod.ip": victim.ip, "service.namespace": victim.namespace },
+            record: { "k8s.namespace.name": victim.namespace },
+        };
+        return Object.values(otlpDelivered(state, o.from, forged)).some(
+            (r) => r !== undefined && (r.resource["k8s.namespace.name"] === victim.namespace || r.resource["service.namespace"] === victim.namespace || r.record["k8s.namespace.name"] === victim.namespace),
+        );
+    }
     const { namespace, store: storeName } = attempt.externalSecret;
     if (!state.rbac.allows(user, { verb: "create", group: "external-secrets.io", resource: "externalsecrets", namespace })) return false;
     const store = state.clusterSecretStores.get(storeName);
@@ -1123,4 +1181,25 @@ export async function succeeds(state: AttackState, user: UserInfo, attempt: Atte
     // A namespace it may relabel takes any label but its name.
     const relabel = state.rbac.allows(user, { verb: "patch", group: "", resource: "namespaces", namespace, name: namespace });
     return relabel && (store.conditions ?? []).some((c) => c.namespaceSelector !== undefined);
+}
+
+/** The pods the gateway's informer knows (every pod of the network state, each with an address and UID of its own). */
+export function knownPods(state: AttackState): KnownPod[] {
+    return state.network.pods.map((p, i) => ({ namespace: p.namespace, name: p.name, uid: `uid-${p.namespace}-${p.name}`, ip: `10.250.${Math.floor(i / 250)}.${(i % 250) + 1}`, nodeName: "node-1", hostNetwork: p.hostNetwork }));
+}
+/** An address no pod of `knownPods` has: the sender's own pod. */
+export const SENDER_IP = "10.251.0.1";
+
+/**
+ * What reaches each pipeline's exporters when a pod of `from` (any labels) sends `input` to the OTLP gateway
+ * (undefined for a pipeline when the network refuses it on 4317 and 4318), or, with `host`, a sender on a node's address.
+ */
+export function otlpDelivered(state: AttackState, from: string, input: OtlpRecord, host = false): Record<string, OtlpRecord | undefined> {
+    const collector = state.network.pods.find((p) => p.namespace === PLATFORM_NAMESPACES.monitoring && p.name === "otel-collector");
+    if (collector === undefined) throw new Error("no OTLP gateway pod in the network state");
+    const sender = { pod: { namespace: from, name: "sender", labels: {}, ports: [], ip: state.network.podIp } };
+    const reached = host || attackerLabelSets(state.network).some((labels) => [4317, 4318].some((port) => reaches(state.network, { pod: { ...sender.pod, labels } }, collector, port)));
+    const config = collectorConfig(state.resources);
+    const pods: KnownPod[] = [...knownPods(state), ...(host ? [] : [{ namespace: from, name: "sender", uid: "uid-sender", ip: SENDER_IP, nodeName: "node-1" }])];
+    return Object.fromEntries(Object.keys(config.service.pipelines).map((p) => [p, reached ? throughPipeline(config, p, input, host ? "10.252.0.1" : SENDER_IP, pods) : undefined]));
 }
