@@ -108,7 +108,7 @@ describe("delivery details: CI objects", () => {
                         ],
                         volumes: [
                             { name: "cache", emptyDir: { sizeLimit: "50Gi" } },
-                            { name: "certs", secret: { secretName: "buildkitd-tls", defaultMode: 0o440 } },
+                            { name: "certs", secret: { secretName: "buildkitd-tls" } },
                         ],
                     },
                 },

@@ -331,7 +331,9 @@ export function builderDeploymentSpec(a: { readonly namespace: string; readonly 
                     ],
                     volumes: [
                         { name: "cache", emptyDir: { sizeLimit: a.builder.cacheSize } },
-                        { name: "certs", secret: { secretName: BUILDER_TLS_SECRET, defaultMode: 0o440 } },
+                        // The Secret's default mode, as upstream's example mounts it (buildkitd reads it from inside
+                        // rootlesskit's user namespace; nothing else runs in the pod).
+                        { name: "certs", secret: { secretName: BUILDER_TLS_SECRET } },
                     ],
                 },
             },
