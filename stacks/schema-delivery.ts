@@ -247,7 +247,15 @@ const covers = (prefix: string, url: string) => {
 /** Rules across the delivery settings, the tenants that use them and the environment. */
 export function checkDelivery(
     d: AppDeliveryConfig,
-    ctx: { production: boolean; karpenter: boolean; credentials: PullThroughCacheCredentials; tenants: readonly TenantDelivery[]; where: (i: number) => (string | number)[] },
+    ctx: {
+        production: boolean;
+        karpenter: boolean;
+        /** The builders' NodePool's vCPU limit (cluster.karpenter.builders.cpuLimit), with Karpenter. */
+        builderCpuLimit?: number;
+        credentials: PullThroughCacheCredentials;
+        tenants: readonly TenantDelivery[];
+        where: (i: number) => (string | number)[];
+    },
     issue: Issue,
 ) {
     const at = (...p: (string | number)[]) => ["appDelivery", ...p];
@@ -330,6 +338,17 @@ export function checkDelivery(
         if (ci.minRunners > ci.maxRunners) issue(where("ci", "minRunners"), `expected at most maxRunners (${ci.maxRunners})`, ci.minRunners);
         if (!ctx.karpenter) issue(where("ci", "enabled"), "expected cluster.karpenter.enabled: runners run on Karpenter capacity", ci.enabled);
     });
+    // Each CI tenant's builder runs on a node of its own, of more vCPUs than the builder requests (the kubelet
+    // reserves part of every node's CPU): a smaller limit leaves the last builders pending.
+    const builders = ctx.tenants.filter((t) => t.ci.enabled).length;
+    const perNode = Math.floor(millicores(d.builder.requests.cpu) / 1000) + 1;
+    if (ctx.builderCpuLimit !== undefined && builders * perNode > ctx.builderCpuLimit) {
+        issue(
+            ["cluster", "karpenter", "builders", "cpuLimit"],
+            `expected at least ${builders * perNode} vCPUs: a node of at least ${perNode} vCPUs for the builder of each of the ${builders} CI tenants (appDelivery.builder.requests.cpu ${d.builder.requests.cpu}, plus what the kubelet reserves)`,
+            ctx.builderCpuLimit,
+        );
+    }
     checkSigningRepositories(d.signatures.verifier, ctx, issue);
 }
 

@@ -11,8 +11,10 @@ import { TENANT_ROLES } from "../components/tenants/tenant-objects";
 import { committedPlan, stacksWithTenants } from "./plans";
 import { EXAMPLE_STACKS } from "../plan/new-stack";
 import { aggregatedRbacFixture, clusterState, ClusterState, isProjectChart, releasesOf, storeServes } from "./cluster-state";
-import { ATTACKS, AttackState, Certificate, githubWorkflowCertificate, goRegexpMatch, goWildcardMatch, Guard, GUARDS, keylessMatches, kmsAllows, kyvernoStringPattern, otlpDelivered, Signature, stackAccount, stackRegion, succeeds, TenantView, Who } from "./tenant-attacks";
+import { ATTACKS, AttackState, attackPod, builderCa, Certificate, githubWorkflowCertificate, goRegexpMatch, goWildcardMatch, Guard, GUARDS, keylessMatches, kmsAllows, kyvernoAdmitsPod, kyvernoStringPattern, otlpDelivered, poolNode, Signature, stackAccount, stackRegion, succeeds, TenantView, Who } from "./tenant-attacks";
 import { workflowSubjectRegExp } from "../components/policy/admission-policies";
+import { reaches } from "./network-reach";
+import { runsOn } from "./k8s-scheduling";
 import { oidcUser, serviceAccountUser, UserInfo } from "./k8s-rbac";
 
 interface StackTenant extends TenantView {
@@ -63,6 +65,8 @@ function stackTenants(stack: string, plan: Plan, state: ClusterState): StackTena
             signingRepositories,
             // Its own signing repository, or one of the organization's its members push to (any member may own one).
             memberWorkflows: keyless ? { repository: signingRepositories[0] ?? `${keyless.organization}/${t.name}-tools`, issuer: keyless.issuer } : undefined,
+            // Its builder's namespace (role builder, labelled with the tenant).
+            buildNamespace: [...state.namespaces].find(([, l]) => l["platform.io/namespace-role"] === "builder" && l["platform.io/tenant"] === t.name)?.[0],
             identities: {
                 member: [oidcUser("oidc:a-team-member", [group])],
                 // Owners are in their team's group too (what Argo CD's project role names).
@@ -283,6 +287,40 @@ for (const stack of stacksWithTenants()) {
                     await tryIt("its logs", { argocd: { resource: "logs", action: "get", object: `${t.name}/${t.name}` } });
                     for (const ns of t.namespaces)
                         await tryIt(`a Deployment in ${ns}`, { argocdApp: { project: t.name, destination: { server: "https://kubernetes.default.svc", namespace: ns }, resource: { group: "apps", kind: "Deployment", name: "web" } } });
+                }
+            assert.ok(tenants.length > 0);
+            assert.deepStrictEqual(refused, []);
+        });
+
+        it("still lets each tenant's runners build on its builder: they reach it, hold a client certificate of the CA it trusts, and dial the name its certificate carries", function () {
+            const withBuilder = tenants.filter((t) => t.buildNamespace && t.runnerNamespace);
+            if (withBuilder.length === 0) this.skip();
+            for (const t of withBuilder) {
+                const runners = plan.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && (r.inputs as any).namespace === t.runnerNamespace && String((r.inputs as any).chart).endsWith("/gha-runner-scale-set"))!;
+                const template = (runners.inputs as any).values.template;
+                const builder = state.network.pods.find((p) => p.namespace === t.buildNamespace)!;
+                const runner = { pod: { namespace: t.runnerNamespace!, name: "runner", labels: template.metadata.labels, ports: [], ip: state.network.podIp } };
+                assert.ok(reaches(state.network, runner, builder, 1234), `${t.name}: runner to builder`);
+                // The Secret its runners mount comes from the CA whose ca.crt buildkitd checks clients against.
+                const secret = template.spec.volumes.find((v: any) => v.secret).secret.secretName;
+                const certificate = plan.resources.find((r) => r.type === "kubernetes:cert-manager.io/v1:Certificate" && (r.inputs as any).metadata.namespace === t.runnerNamespace && (r.inputs as any).spec.secretName === secret)!;
+                const spec = (certificate.inputs as any).spec;
+                assert.deepStrictEqual([spec.issuerRef.kind, spec.issuerRef.name], [builderCa(plan.resources, t.buildNamespace!)!.kind, builderCa(plan.resources, t.buildNamespace!)!.name], t.name);
+                assert.ok(spec.usages.includes("client auth"), t.name);
+                // buildctl checks the server's certificate against the host of BUILDKIT_HOST.
+                const host = new URL(template.spec.containers[0].env.find((e: any) => e.name === "BUILDKIT_HOST").value).hostname;
+                const server = plan.resources.find((r) => r.type === "kubernetes:cert-manager.io/v1:Certificate" && (r.inputs as any).metadata.namespace === t.buildNamespace)!;
+                assert.ok((server.inputs as any).spec.dnsNames.includes(host), `${t.name}: ${host}`);
+            }
+        });
+
+        it("still lets tenants run pods that leave scheduling to the platform, on the default pool's nodes", () => {
+            const refused: string[] = [];
+            for (const t of tenants)
+                for (const ns of t.namespaces) {
+                    const pod = attackPod(plan.resources, ns, {});
+                    const admitted = kyvernoAdmitsPod(plan.resources, state.namespaces.get(ns) ?? {}, pod);
+                    if (!admitted || !runsOn({ namespace: ns, labels: pod.metadata.labels, spec: pod.spec }, poolNode(plan.resources, "default"), { namespaces: state.namespaces, podsOn: () => [] })) refused.push(`${t.name} ${ns}`);
                 }
             assert.ok(tenants.length > 0);
             assert.deepStrictEqual(refused, []);

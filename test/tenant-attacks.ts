@@ -10,7 +10,6 @@ import type { PlannedResource } from "../plan/engine";
 import { TENANT_CI_VIEWER_ROLE, TENANT_ROLES } from "../components/tenants/tenant-objects";
 import { PLATFORM_NAMESPACES } from "../components/shared/namespaces";
 import { PLATFORM_SECRET_STORE } from "../components/secrets/external-secrets";
-import { RUNNER_SERVICE_ACCOUNT } from "../components/delivery/ci";
 import { OWN_REPOSITORY_POLICY } from "../components/policy/admission-policies";
 import type { ClusterState } from "./cluster-state";
 import { storeServes } from "./cluster-state";
@@ -23,6 +22,11 @@ import { attackerLabelSets, reaches } from "./network-reach";
 import { CollectorConfig, KnownPod, OtlpRecord, throughPipeline } from "./otlp-pipeline";
 import { KUBE_SYSTEM } from "../components/shared/network-policies";
 import { createValidatedPolicy, validateResourcePolicy } from "@cloud-copilot/iam-policy";
+import { BUILDER_NODE_POOL, BUILDER_TAINT, NODE_POOL_LABEL, NODE_ROLE_LABEL } from "../components/shared/builder-nodes";
+import { BUILDER_NODES_POLICY } from "../components/policy/admission-policies";
+import { BUILDER_CLIENT_TLS_SECRET, BUILDKIT_PORT, RUNNER_SERVICE_ACCOUNT } from "../components/delivery/ci";
+import { matchPattern, wildcard as kyvernoWildcard } from "./kyverno-pattern";
+import { Node as K8sNode, Pod as K8sPod, PodSpec, runsOn, schedulerPlaces } from "./k8s-scheduling";
 import { runUnsafeSimulation } from "@cloud-copilot/iam-simulate";
 
 /** A tenant as the attacks see it: its namespaces and the identities acting in them. */
@@ -49,6 +53,8 @@ export interface TenantView {
     readonly signingRepositories?: readonly string[];
     /** With keyless signatures: a repository of the organization its members push workflows to, and the issuer of their tokens. */
     readonly memberWorkflows?: { readonly repository: string; readonly issuer: string };
+    /** The namespace of its image builder, when it has CI. */
+    readonly buildNamespace?: string;
 }
 
 /**
@@ -107,7 +113,15 @@ export type Attempt =
     /** From a pod it creates in `from` (with any labels it likes), open a TCP connection to pod `pod` of `namespace` on `port`. */
     | { readonly connect: { readonly from: string; readonly namespace: string; readonly pod: string; readonly port: number } }
     /** From a pod it creates in `from`, send the OTLP gateway records claiming to be pod `pod` of `namespace` (resource and record attributes). */
-    | { readonly otlp: { readonly from: string; readonly namespace: string; readonly pod: string } };
+    | { readonly otlp: { readonly from: string; readonly namespace: string; readonly pod: string } }
+    /** Create a pod in `namespace` with these scheduling fields (RBAC, the plan's enforced Kyverno patterns) that then runs on a node of NodePool `pool`. */
+    | { readonly podOnNode: { readonly namespace: string; readonly pool: string; readonly spec: PodSpec } }
+    /** Where the builder of `builder` (its namespace) may run: beside the builder of `beside`, or on a node of NodePool `pool`. */
+    | { readonly builderPlacement: { readonly builder: string; readonly beside?: string; readonly pool?: string } }
+    /** From a pod it creates in `from`, a build on the builder of `builderNamespace`: the network, then buildkitd's client check. */
+    | { readonly build: { readonly from: string; readonly builderNamespace: string } }
+    /** Hold a client certificate the builder of `builderNamespace` accepts (read or mount a Secret, or have a Certificate issued). */
+    | { readonly clientCertificate: { readonly builderNamespace: string } };
 
 export interface ArgoApplication {
     readonly project: string;
@@ -217,6 +231,26 @@ const keylessEntries = (resources: readonly PlannedResource[]) =>
         .map((e: any) => e.keyless as Record<string, any>);
 /** The delivery layer's names: `tenant-<name>-delivery-signing-key`, `…-runner-role`. */
 const signingKeys = (resources: readonly PlannedResource[]) => resources.filter((r) => r.type === "aws:kms/key:Key" && /^tenant-.+-delivery-signing-key$/.test(r.name)) as Mutable[];
+
+const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
+const NODE_POOL = "kubernetes:karpenter.sh/v1:NodePool";
+const CERTIFICATE = "kubernetes:cert-manager.io/v1:Certificate";
+const REQUEST_POLICY = "kubernetes:policy.cert-manager.io/v1alpha1:CertificateRequestPolicy";
+/** Namespaces of the tenants' builders (role builder). */
+const builderNamespaces = (resources: readonly PlannedResource[]) =>
+    resources.filter((r) => r.type === "kubernetes:core/v1:Namespace" && (r.inputs as any).metadata.labels?.["platform.io/namespace-role"] === "builder").map((r) => (r.inputs as any).metadata.name as string);
+/** The builders' Deployments (one per builder namespace). */
+const builderDeployments = (resources: readonly PlannedResource[]) => {
+    const namespaces = builderNamespaces(resources);
+    return resources.filter((r) => r.type === DEPLOYMENT && namespaces.includes((r.inputs as any).metadata.namespace)) as Mutable[];
+};
+const someBuilders = (resources: PlannedResource[]) => {
+    const found = builderDeployments(resources);
+    if (found.length === 0) throw new Error("no builder Deployment in the plan");
+    return found;
+};
+/** A builder's buildkitd arguments. */
+const builderArgs = (d: PlannedResource): string[] => ((d.inputs as any).spec.template.spec.containers[0].args ?? []) as string[];
 
 export const GUARDS = {
     tenantRoles: {
@@ -469,6 +503,63 @@ export const GUARDS = {
         text: "tenant namespaces deny ingress but from their own namespaces, the gateway's and monitoring's",
         remove: (resources) => openTenants(resources, "Ingress"),
     },
+    builderAdmission: {
+        text: "`tenant-builder-nodes` (a boundary, enforced in every stack) refuses tenant pods that tolerate the builders' taint (or every taint) or select their pool",
+        remove: (resources) => {
+            const i = resources.findIndex((r) => r.type === CLUSTER_POLICY && (r.inputs as any).metadata?.name === BUILDER_NODES_POLICY);
+            if (i < 0) throw new Error(`no ${BUILDER_NODES_POLICY} policy in the plan`);
+            resources.splice(i, 1);
+        },
+    },
+    builderTaintNoExecute: {
+        text: "the builders' NodePool taints its nodes NoExecute: the kubelet refuses a pod bound by name that does not tolerate it (it ignores NoSchedule)",
+        remove: (resources) => {
+            const pools = resources.filter((r) => r.type === NODE_POOL && (r.inputs as any).metadata.name === BUILDER_NODE_POOL) as Mutable[];
+            if (pools.length !== 1) throw new Error("no builders' NodePool in the plan");
+            const spec = pools[0].inputs.spec.template.spec;
+            spec.taints = spec.taints.map((t: object) => ({ ...t, effect: "NoSchedule" }));
+        },
+    },
+    builderAntiAffinity: {
+        text: "each builder requires, per node, no builder of another tenant's builder namespace (pod anti-affinity by `kubernetes.io/hostname`)",
+        remove: (resources) => {
+            for (const d of someBuilders(resources)) delete d.inputs.spec.template.spec.affinity;
+        },
+    },
+    builderPlacement: {
+        text: "each builder selects the builders' NodePool (`karpenter.sh/nodepool: builders`), whose taint keeps other pods off",
+        remove: (resources) => {
+            for (const d of someBuilders(resources)) delete d.inputs.spec.template.spec.nodeSelector;
+        },
+    },
+    builderIngress: {
+        text: "a builder's namespace admits only its tenant's runner pods, from its CI namespace, on buildkitd's port",
+        remove: (resources) => {
+            const namespaces = builderNamespaces(resources);
+            if (namespaces.length === 0) throw new Error("no builder namespace in the plan");
+            for (const namespace of namespaces)
+                resources.push({ type: NETWORK_POLICY, name: `open-${namespace}`, inputs: { metadata: { name: "open-ingress", namespace }, spec: { podSelector: {}, policyTypes: ["Ingress"], ingress: [{}] } } } as unknown as PlannedResource);
+        },
+    },
+    builderMtls: {
+        text: "buildkitd requires a client certificate of its tenant's builder CA (`--tlscacert`), which only the runners' Secret in the CI namespace holds",
+        remove: (resources) => {
+            for (const d of someBuilders(resources)) {
+                const args = builderArgs(d);
+                const i = args.indexOf("--tlscacert");
+                if (i < 0) throw new Error(`${d.name}: no --tlscacert`);
+                d.inputs.spec.template.spec.containers[0].args = [...args.slice(0, i), ...args.slice(i + 2)];
+            }
+        },
+    },
+    builderCaApproval: {
+        text: "approver-policy approves a builder CA's certificates only from its tenant's build and CI namespaces",
+        remove: (resources) => {
+            const policies = resources.filter((r) => r.type === REQUEST_POLICY && (r.inputs as any).spec.selector.issuerRef.kind === "ClusterIssuer" && String((r.inputs as any).spec.selector.issuerRef.name).startsWith("builds-")) as Mutable[];
+            if (policies.length === 0) throw new Error("no builder CA policy in the plan");
+            for (const p of policies) p.inputs.spec.selector.namespace = { matchNames: ["*"] };
+        },
+    },
 } satisfies Record<string, Guard>;
 
 const req = (verb: string, group: string, resource: string, namespace = "", name?: string, subresource?: string): Attempt => ({ request: { verb, group, resource, namespace, name, subresource } });
@@ -488,6 +579,19 @@ const app = (t: TenantView, destination: ArgoApplication["destination"], resourc
 /** AWS attempts for a tenant with an AWS identity in reach (its namespaces' Pod Identities, its runners'): none without one. */
 const awsAttempt = (t: TenantView, actions: readonly string[], resources: (aws: AwsState) => { arn: string; policy?: unknown }[]): Attempt[] =>
     t.awsRoles.length > 0 ? [{ aws: { actions, resources, workflowRoles: t.runnerRoles } }] : [];
+
+/** A node of each NodePool, as Karpenter launches it: the pool's template labels, `karpenter.sh/nodepool`, its taints. */
+const poolNodeName = (pool: string) => `${pool}-node`;
+/** Ways onto a builders' node: tolerating its taint or every taint, selecting its pool or role, bound to it by name. */
+const ONTO_BUILDER_NODE: readonly PodSpec[] = [
+    { tolerations: [{ key: BUILDER_TAINT.key, operator: "Exists" }], nodeSelector: { [NODE_POOL_LABEL]: BUILDER_NODE_POOL } },
+    { tolerations: [{ operator: "Exists" }], nodeSelector: { [NODE_ROLE_LABEL]: "builder" } },
+    { tolerations: [{ operator: "Exists" }], affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: NODE_POOL_LABEL, operator: "In", values: [BUILDER_NODE_POOL] }] }] } } } },
+    { tolerations: [{ key: BUILDER_TAINT.key, operator: "Equal", value: BUILDER_TAINT.value, effect: BUILDER_TAINT.effect }] },
+    { nodeName: poolNodeName(BUILDER_NODE_POOL) },
+    { nodeName: poolNodeName(BUILDER_NODE_POOL), tolerations: [{ operator: "Exists" }] },
+];
+const withBuilder = (ts: readonly TenantView[]) => ts.filter((o) => o.buildNamespace !== undefined);
 
 const connect = (namespace: string, pod: string, ...ports: number[]) => (t: TenantView): Attempt[] => inEach(t, (from) => ports.map((port) => ({ connect: { from, namespace, pod, port } })));
 const NET: Pick<Attack, "who" | "getsThroughUnguarded"> = { who: ALL, getsThroughUnguarded: HOLDERS };
@@ -889,6 +993,63 @@ export const ATTACKS: readonly Attack[] = [
         attempts: (t) => (t.runnerNamespace ? [req("create", "", "pods", t.runnerNamespace), req("create", "apps", "deployments", t.runnerNamespace)] : []),
     },
     {
+        id: "builder-node",
+        attack: "run a pod on a builders' node, where builds run with seccomp and AppArmor unconfined: tolerating its taint (or every taint), selecting its pool or role, or bound to it by name",
+        who: ALL,
+        getsThroughUnguarded: HOLDERS,
+        guards: ["builderAdmission", "builderTaintNoExecute"],
+        everyGuardNeeded: true,
+        attempts: (t) => inEach(t, (namespace) => ONTO_BUILDER_NODE.map((spec) => ({ podOnNode: { namespace, pool: BUILDER_NODE_POOL, spec } }))),
+    },
+    {
+        id: "builder-shared-node",
+        attack: "(through a build on its runners whose `RUN` step escapes the sandbox) land on the node of another tenant's builder",
+        who: ["member"],
+        getsThroughUnguarded: ["member"],
+        guards: ["builderAntiAffinity"],
+        attempts: (t, others) => (t.buildNamespace ? withBuilder(others).map((o) => ({ builderPlacement: { builder: t.buildNamespace!, beside: o.buildNamespace } })) : []),
+    },
+    {
+        id: "builder-shared-pool",
+        attack: "(the same) land on a node of the default pool, among other tenants' and the platform's pods",
+        who: ["member"],
+        getsThroughUnguarded: ["member"],
+        guards: ["builderPlacement"],
+        attempts: (t) => (t.buildNamespace ? [{ builderPlacement: { builder: t.buildNamespace, pool: "default" } }] : []),
+    },
+    {
+        id: "builder-unauthenticated",
+        attack: "from a pod of its namespaces (not its runners): build on its own builder, which runs what it is sent, without the runners' client certificate",
+        who: ALL,
+        getsThroughUnguarded: HOLDERS,
+        guards: ["builderIngress", "builderMtls"],
+        attempts: (t) => (t.buildNamespace ? inEach(t, (from) => [{ build: { from, builderNamespace: t.buildNamespace! } }]) : []),
+    },
+    {
+        id: "other-tenant-builder",
+        attack: "from a pod: build on another tenant's builder (its cache, its pushes) without that tenant's client certificate",
+        who: ALL,
+        getsThroughUnguarded: HOLDERS,
+        guards: ["tenantEgress", "builderIngress", "builderMtls"],
+        attempts: (t, others) => withBuilder(others).flatMap((o) => inEach(t, (from) => [{ build: { from, builderNamespace: o.buildNamespace! } }])),
+    },
+    {
+        id: "builder-client-key",
+        attack: "read its runners' client key for the builder (Secret `buildkit-client-tls`) or run a pod mounting it, in its CI namespace",
+        who: ["member", "owner"],
+        getsThroughUnguarded: ["member", "owner"],
+        guards: ["ciNamespace"],
+        attempts: (t) => (t.runnerNamespace ? [req("get", "", "secrets", t.runnerNamespace, BUILDER_CLIENT_TLS_SECRET), req("list", "", "secrets", t.runnerNamespace), req("create", "", "pods", t.runnerNamespace)] : []),
+    },
+    {
+        id: "builder-ca-certificate",
+        attack: "have its own or another tenant's builder CA issue it a client certificate (a Certificate naming the CA's ClusterIssuer, in a namespace of its own)",
+        who: ALL,
+        getsThroughUnguarded: HOLDERS,
+        guards: ["tenantRoles", "builderCaApproval"],
+        attempts: (t, others) => withBuilder([t, ...others]).map((o) => ({ clientCertificate: { builderNamespace: o.buildNamespace! } })),
+    },
+    {
         id: "other-tenant-image",
         attack: "run another tenant's image (from its repository, signed by its CI) in its own namespace: the nodes pull with one role that reads every repository",
         who: ALL,
@@ -1100,6 +1261,158 @@ function kyvernoAdmits(resources: readonly PlannedResource[], labels: Readonly<R
     return true;
 }
 
+/** A node of NodePool `pool` as Karpenter launches it: its template's labels, `karpenter.sh/nodepool`, its hostname, its taints. */
+export function poolNode(resources: readonly PlannedResource[], pool: string): K8sNode {
+    const p = resources.find((r) => r.type === "kubernetes:karpenter.sh/v1:NodePool" && (r.inputs as any).metadata.name === pool);
+    if (p === undefined) throw new Error(`no NodePool ${pool} in the plan`);
+    const template = (p.inputs as any).spec.template;
+    const name = poolNodeName(pool);
+    return { name, labels: { ...(template.metadata?.labels ?? {}), [NODE_POOL_LABEL]: pool, "kubernetes.io/hostname": name }, taints: template.spec.taints ?? [] };
+}
+const poolNames = (resources: readonly PlannedResource[]) => resources.filter((r) => r.type === "kubernetes:karpenter.sh/v1:NodePool").map((r) => (r.inputs as any).metadata.name as string);
+
+/** The builder's pod in `namespace`, from its Deployment. */
+function builderPod(resources: readonly PlannedResource[], namespace: string): K8sPod {
+    const d = resources.find((r) => r.type === "kubernetes:apps/v1:Deployment" && (r.inputs as any).metadata.namespace === namespace);
+    if (d === undefined) throw new Error(`no builder Deployment in ${namespace}`);
+    const template = (d.inputs as any).spec.template;
+    return { namespace, labels: template.metadata.labels, spec: template.spec };
+}
+
+/**
+ * A pod a tenant could write in `namespace`, compliant with every baseline policy (the plan's required labels, an
+ * image of a pull-through cache, requests and limits, the restricted security context), with these scheduling fields.
+ */
+export function attackPod(resources: readonly PlannedResource[], namespace: string, spec: PodSpec) {
+    const labelsRule = resources
+        .filter((r) => r.type === CLUSTER_POLICY && (r.inputs as any).metadata?.name === "tenant-required-labels")
+        .flatMap((r) => (r.inputs as any).spec.rules as any[])[0];
+    const labels = Object.fromEntries(Object.keys(labelsRule?.validate?.pattern?.metadata?.labels ?? {}).map((k) => [k, "attack"]));
+    const cache = resources.find((r) => r.type === "aws:ecr/pullThroughCacheRule:PullThroughCacheRule")?.inputs as { ecrRepositoryPrefix?: string } | undefined;
+    if (!cache?.ecrRepositoryPrefix) throw new Error("no pull-through cache in the plan");
+    const image = `${stackAccount(resources)}.dkr.ecr.${stackRegion(resources)}.amazonaws.com/${cache.ecrRepositoryPrefix}/org/image:1.0.0`;
+    return {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: "attack", namespace, labels },
+        spec: {
+            securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
+            containers: [
+                {
+                    name: "app",
+                    image,
+                    resources: { requests: { cpu: "100m", memory: "64Mi" }, limits: { memory: "64Mi" } },
+                    securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, runAsNonRoot: true },
+                },
+            ],
+            ...spec,
+        },
+    };
+}
+
+/**
+ * Whether the plan's Kyverno ClusterPolicies admit `pod` in a namespace with `labels`: every enforced `validate.pattern`
+ * rule matching pods of the namespace must hold (test/kyverno-pattern.ts, Kyverno 1.19's semantics). `podSecurity`
+ * rules are left out: the pod meets the restricted level by construction (scheduling fields are not part of it).
+ */
+export function kyvernoAdmitsPod(resources: readonly PlannedResource[], labels: Readonly<Record<string, string>>, pod: { readonly spec: { readonly containers: readonly { readonly image: string }[] } }): boolean {
+    const selects = (rule: any) =>
+        (rule.match?.any ?? []).some((m: any) => m.resources?.kinds?.includes("Pod") && Object.entries(m.resources.namespaceSelector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v));
+    for (const p of resources.filter((r) => r.type === CLUSTER_POLICY)) {
+        for (const rule of (p.inputs as any).spec.rules as any[]) {
+            if (!selects(rule)) continue;
+            if (rule.preconditions !== undefined || rule.context !== undefined) throw new Error(`${rule.name}: preconditions and context are not modelled`);
+            for (const v of rule.verifyImages ?? [])
+                if (v.failureAction === "Enforce" && pod.spec.containers.some((c) => v.imageReferences.some((ref: string) => kyvernoWildcard(ref, c.image)))) throw new Error(`${rule.name}: the pod's image would need a signature`);
+            if (rule.validate?.failureAction !== "Enforce" || rule.validate.pattern === undefined) continue;
+            if (!matchPattern(pod, rule.validate.pattern)) return false;
+        }
+    }
+    return true;
+}
+
+/** The issuer of the CA buildkitd trusts for clients (`--tlscacert`: the ca.crt of a cert-manager Secret it mounts), or undefined when it checks none. */
+export function builderCa(resources: readonly PlannedResource[], namespace: string): { readonly kind: string; readonly name: string } | undefined {
+    const d = resources.find((r) => r.type === "kubernetes:apps/v1:Deployment" && (r.inputs as any).metadata.namespace === namespace);
+    if (d === undefined) throw new Error(`no builder Deployment in ${namespace}`);
+    const spec = (d.inputs as any).spec.template.spec;
+    const container = spec.containers[0];
+    const args: string[] = container.args ?? [];
+    const i = args.indexOf("--tlscacert");
+    if (i < 0) return undefined;
+    const file: string = args[i + 1];
+    const mount = (container.volumeMounts ?? []).find((m: any) => file.startsWith(`${m.mountPath}/`));
+    const secret = (spec.volumes ?? []).find((v: any) => v.name === mount?.name)?.secret?.secretName;
+    if (file.slice(mount.mountPath.length + 1) !== "ca.crt" || secret === undefined) throw new Error(`${namespace}: --tlscacert ${file} is not the ca.crt of a mounted Secret`);
+    const certificate = resources.find((r) => r.type === CERTIFICATE && (r.inputs as any).metadata.namespace === namespace && (r.inputs as any).spec.secretName === secret);
+    if (certificate === undefined) throw new Error(`${namespace}: no Certificate writes Secret ${secret}`);
+    return (certificate.inputs as any).spec.issuerRef;
+}
+
+/** buildkitd accepts the user's connection: it checks no client certificate, or the user holds one of the CA it trusts. */
+function builderAccepts(state: AttackState, user: UserInfo, namespace: string): boolean {
+    const ca = builderCa(state.resources, namespace);
+    return ca === undefined || holdsClientCertificate(state, user, ca);
+}
+
+/**
+ * Whether the user can present a client certificate of `issuer` (Go's crypto/tls verifies the chain and the client
+ * auth key usage): read the Secret of such a Certificate, or mount it in a pod of its namespace; or create a
+ * Certificate naming the issuer in a namespace where it may, which cert-manager requests for it and approver-policy
+ * approves. No issuer: buildkitd checks no certificate, anyone passes.
+ */
+function holdsClientCertificate(state: AttackState, user: UserInfo, issuer: { readonly kind: string; readonly name: string } | undefined): boolean {
+    if (issuer === undefined) return true;
+    const sameIssuer = (ref: any) => ref?.kind === issuer.kind && ref?.name === issuer.name;
+    const clients = state.resources.filter((r) => r.type === CERTIFICATE && sameIssuer((r.inputs as any).spec.issuerRef) && ((r.inputs as any).spec.usages ?? []).includes("client auth"));
+    for (const c of clients) {
+        const { metadata, spec } = c.inputs as any;
+        if (state.rbac.allows(user, { verb: "get", group: "", resource: "secrets", namespace: metadata.namespace, name: spec.secretName })) return true;
+        if (state.rbac.allows(user, { verb: "create", group: "", resource: "pods", namespace: metadata.namespace })) return true;
+    }
+    const policies = state.resources.filter((r) => r.type === REQUEST_POLICY).map((r) => (r.inputs as any).spec);
+    const commonNames = clients.map((c) => (c.inputs as any).spec.commonName as string);
+    for (const namespace of state.namespaces.keys()) {
+        if (!state.rbac.allows(user, { verb: "create", group: "cert-manager.io", resource: "certificates", namespace })) continue;
+        for (const commonName of commonNames.length > 0 ? commonNames : ["attacker"])
+            if (approverApproves(policies, { namespace, issuerRef: { group: "cert-manager.io", ...issuer }, commonName, usages: ["digital signature", "key encipherment", "client auth"] })) return true;
+    }
+    return false;
+}
+
+/**
+ * approver-policy v0.27.0 on a request cert-manager makes for a Certificate (the requester, cert-manager, may use every
+ * policy): approved when a policy selecting its issuer and namespace (wildcards) allows each of its attributes — a
+ * common name matching `allowed.commonName`, every usage in `allowed.usages`, no DNS name unless allowed, isCA only
+ * where `allowed.isCA` — and has every `required` one.
+ */
+export function approverApproves(
+    policies: readonly any[],
+    r: {
+        readonly namespace: string;
+        readonly issuerRef: { readonly group: string; readonly kind: string; readonly name: string };
+        readonly commonName?: string;
+        readonly dnsNames?: readonly string[];
+        readonly usages: readonly string[];
+        readonly isCA?: boolean;
+    },
+): boolean {
+    return policies.some((spec) => {
+        const ref = spec.selector.issuerRef ?? {};
+        const selects =
+            ["group", "kind", "name"].every((k) => approverWildcard(ref[k] ?? "*", (r.issuerRef as any)[k])) && (spec.selector.namespace?.matchNames ?? ["*"]).some((n: string) => approverWildcard(n, r.namespace));
+        if (!selects) return false;
+        const a = spec.allowed ?? {};
+        const cn = r.commonName === undefined ? !a.commonName?.required : a.commonName !== undefined && approverWildcard(a.commonName.value, r.commonName);
+        const dns = (r.dnsNames ?? []).length === 0 ? !a.dnsNames?.required : (r.dnsNames ?? []).every((d) => (a.dnsNames?.values ?? []).some((v: string) => approverWildcard(v, d)));
+        const usages = r.usages.every((u) => (a.usages ?? []).includes(u));
+        return cn && dns && usages && (r.isCA !== true || a.isCA === true);
+    });
+}
+
+/** approver-policy's wildcard: `*` stands for any run of characters, nothing else is special. */
+const approverWildcard = (p: string, v: string) => new RegExp(`^${p.split("*").map((x) => x.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`).test(v);
+
 /** The stack's region and account: its main AWS provider's (`platform-aws`; others serve replicas). */
 export const stackRegion = (resources: readonly PlannedResource[]) => (resources.find((r) => r.type === "pulumi:providers:aws" && r.name === "platform-aws")?.inputs as { region?: string } | undefined)?.region;
 export const stackAccount = (resources: readonly PlannedResource[]) => {
@@ -1152,6 +1465,34 @@ export async function succeeds(state: AttackState, user: UserInfo, attempt: Atte
                 for (const action of attempt.aws.actions) if (await roleMay(state.aws, role, action, target.arn, target.policy)) return true;
         return false;
     }
+    if ("podOnNode" in attempt) {
+        const { namespace, pool, spec } = attempt.podOnNode;
+        if (!state.rbac.allows(user, { verb: "create", group: "", resource: "pods", namespace })) return false;
+        const pod = attackPod(state.resources, namespace, spec);
+        if (!kyvernoAdmitsPod(state.resources, state.namespaces.get(namespace) ?? {}, pod)) return false;
+        return runsOn({ namespace, labels: pod.metadata.labels, spec: pod.spec }, poolNode(state.resources, pool), { namespaces: state.namespaces, podsOn: () => [] });
+    }
+    if ("builderPlacement" in attempt) {
+        const { builder, beside, pool } = attempt.builderPlacement;
+        const own = builderPod(state.resources, builder);
+        const placement = (on: readonly K8sPod[]) => ({ namespaces: state.namespaces, podsOn: () => on });
+        if (pool !== undefined) return schedulerPlaces(own, poolNode(state.resources, pool), placement([]));
+        const other = builderPod(state.resources, beside!);
+        // A node of any pool where the other builder runs, and where this one would then be placed too.
+        return poolNames(state.resources).some((p) => {
+            const node = poolNode(state.resources, p);
+            return schedulerPlaces(other, node, placement([])) && schedulerPlaces(own, node, placement([other]));
+        });
+    }
+    if ("build" in attempt) {
+        const { from, builderNamespace } = attempt.build;
+        if (!state.rbac.allows(user, { verb: "create", group: "", resource: "pods", namespace: from })) return false;
+        const dst = state.network.pods.find((p) => p.namespace === builderNamespace);
+        if (dst === undefined) throw new Error(`no builder pod in ${builderNamespace} in the network state`);
+        const reached = attackerLabelSets(state.network).some((labels) => reaches(state.network, { pod: { namespace: from, name: "attacker", labels, ports: [], ip: state.network.podIp } }, dst, BUILDKIT_PORT));
+        return reached && builderAccepts(state, user, builderNamespace);
+    }
+    if ("clientCertificate" in attempt) return holdsClientCertificate(state, user, builderCa(state.resources, attempt.clientCertificate.builderNamespace));
     if ("connect" in attempt) {
         const c = attempt.connect;
         if (!state.rbac.allows(user, { verb: "create", group: "", resource: "pods", namespace: c.from })) return false;

@@ -119,7 +119,7 @@ describe("tenant details: what the plan holds for each tenant @stack", function 
 
     it("creates each namespace after every admission policy, so nothing lands in it unchecked", () => {
         const policies = ofType(prod.resources, "kubernetes:kyverno.io/v1:ClusterPolicy").filter((p) => p.name.startsWith("platform-policy-")).map((p) => p.urn);
-        assert.strictEqual(policies.length, 8);
+        assert.strictEqual(policies.length, 9);
         for (const t of ["team-a", "payments"]) {
             const own = named(prod.resources, `tenant-${t}-own-repository`).urn;
             assert.deepStrictEqual([...named(prod.resources, `tenant-${t}-${t}`).dependsOn].sort(), [...policies, own].sort(), t);
@@ -267,6 +267,28 @@ describePlan("admission policy details: the production plan in full", "prod", ({
                 },
                 validate("hostnames-required", routes, "Routes must name their hostnames (a route without any would take every hostname of the gateway).", { pattern: { spec: { hostnames: ["?*"] } } }),
             ]),
+            "tenant-builder-nodes": policy("tenant-builder-nodes", "No tenant pod on the builders' nodes", [
+                validate("no-builder-toleration", pods, "Pods in tenant namespaces may not tolerate the builder nodes' taint platform.io/builder, nor every taint (a toleration needs a key).", {
+                    pattern: { spec: { "=(tolerations)": [{ key: "!platform.io/builder" }] } },
+                }),
+                validate(
+                    "no-builder-pool",
+                    pods,
+                    "Pods in tenant namespaces may not select the builders' nodes (karpenter.sh/nodepool=builders, platform.io/node-role=builder); their required node affinity names neither label.",
+                    {
+                        pattern: {
+                            spec: {
+                                "=(nodeSelector)": { "=(karpenter.sh/nodepool)": "!builders", "=(platform.io/node-role)": "!builder" },
+                                "=(affinity)": {
+                                    "=(nodeAffinity)": {
+                                        "=(requiredDuringSchedulingIgnoredDuringExecution)": { nodeSelectorTerms: [{ "=(matchExpressions)": [{ key: "!karpenter.sh/nodepool & !platform.io/node-role" }] }] },
+                                    },
+                                },
+                            },
+                        },
+                    },
+                ),
+            ]),
             "tenant-verify-image-signatures": policy(
                 "tenant-verify-image-signatures",
                 "Signed images only (cosign)",
@@ -372,7 +394,7 @@ describe("admission policy details: keyless signatures, and no signature check w
 
     it("has no signature policy and no signature reader when no verifier is configured", () => {
         const policies = ofType(unsigned.resources, "kubernetes:kyverno.io/v1:ClusterPolicy").map((p) => p.name).filter((n) => n.startsWith("platform-policy-"));
-        assert.strictEqual(policies.length, 7);
+        assert.strictEqual(policies.length, 8);
         assert.ok(!policies.includes("platform-policy-tenant-verify-image-signatures"), policies.join(", "));
         assert.deepStrictEqual(unsigned.resources.filter((r) => r.name.includes("signature-reader")), []);
         assert.deepStrictEqual(named(unsigned.resources, "platform-policy-kyverno").dependsOn, [named(unsigned.resources, "platform-policy-namespace").urn]);

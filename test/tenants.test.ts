@@ -41,6 +41,7 @@ describe("tenants: decisions", () => {
             "tenant-required-labels",
             "tenant-no-host-access",
             "tenant-route-hostnames",
+            "tenant-builder-nodes",
         ]);
         const rules = policies.flatMap((p) => p.spec.rules as any[]);
         assert.ok(rules.length >= 9);
@@ -86,16 +87,16 @@ describeStacks((stack) => `tenants in stack ${stack}`, "platform-tenants", ({ pr
         const created = ofType(res(), "kubernetes:core/v1:Namespace").map((n) => inputs(n).metadata).filter((m) => m.labels["platform.io/tenant"] === "team-a" && m.labels["platform.io/namespace-role"] === "tenant");
         assert.deepStrictEqual(created.map((m) => m.name), namespaces);
         // The stack's other tenant (payments) gets its own, under its own label.
-        assert.deepStrictEqual(ofType(res(), "kubernetes:core/v1:Namespace").map((n) => inputs(n).metadata.name).filter((n) => !namespaces.includes(n)), ["team-a-ci", "payments"]);
+        assert.deepStrictEqual(ofType(res(), "kubernetes:core/v1:Namespace").map((n) => inputs(n).metadata.name).filter((n) => !namespaces.includes(n)), production ? ["team-a-ci", "payments-ci", "payments"] : ["team-a-ci", "payments"]);
         assert.deepStrictEqual(
             [created[0].labels["platform.io/namespace-role"], created[0].labels["pod-security.kubernetes.io/enforce"], created[0].labels["platform.io/tenant"]],
             ["tenant", "restricted", "team-a"],
         );
         assert.strictEqual(created[0].annotations["platform.io/allowed-hostnames"], production ? `team-a.${domain},shop.${domain}` : `team-a.${domain}`);
         const policies = ofType(plan().resources, "kubernetes:kyverno.io/v1:ClusterPolicy");
-        // The seven baseline policies and the signature check, shared; and each tenant's registry boundary.
+        // The eight baseline policies and the signature check, shared; and each tenant's registry boundary.
         const shared = policies.filter((p) => p.name.startsWith("platform-policy-"));
-        assert.strictEqual(shared.length, 8);
+        assert.strictEqual(shared.length, 9);
         assert.deepStrictEqual(policies.filter((p) => !shared.includes(p)).map((p) => p.name), ["tenant-team-a-own-repository", "tenant-payments-own-repository"]);
         for (const p of [...shared, ns("own-repository")]) assert.ok(ns("team-a").dependsOn.includes(p.urn), `namespace before ${p.name}`);
         assert.ok(!ns("team-a").dependsOn.includes(named(plan().resources, "tenant-payments-own-repository").urn), "not after another tenant's");
@@ -223,7 +224,7 @@ describe("policy: the ClusterPolicies against Kyverno 1.19's CRD", () => {
     it("sets only fields the CRD declares, with their types, in every rule", () => {
         const schema = readCrdSchema(path.join(PROJECT_DIR, "test", "fixtures", "crds", "kyverno-3.9.0", "kyverno.io_clusterpolicies.yaml"), "v1");
         const policies = admissionPolicies(POLICY).map((p) => clusterPolicySpec(p, "Audit"));
-        assert.strictEqual(policies.length, 7);
+        assert.strictEqual(policies.length, 8);
         for (const p of policies) assert.deepStrictEqual(crdProblems(schema, { spec: p.spec }), [], p.metadata.name);
         // The signature check, with each kind of verifier.
         const signed = [

@@ -290,6 +290,8 @@ export class Platform extends pulumi.ComponentResource {
                 vpcCidr: cfg.network.cidr,
                 kubernetesVersion: this.cluster.kubernetesVersion,
                 environment: cfg.environment,
+                builderCa: { certificates: this.ingress.certificates, namespace: PLATFORM_NAMESPACES.certManager },
+                builderNodes: { expireAfter: cfg.cluster.karpenter.expireAfter, terminationGracePeriod: cfg.cluster.karpenter.terminationGracePeriod },
                 signing:
                     perTenantKeys && this.policy.signatureReaderRoleArn
                         ? { namePrefix: cfg.name, accountId: this.cluster.identity.accountId, partition, verifierRoleArn: this.policy.signatureReaderRoleArn, protect: this.protectsData }

@@ -3,6 +3,7 @@
 import type { PolicyConfig } from "../../stacks/schema-tenants";
 import type { AppDeliveryConfig } from "../../stacks/schema-delivery";
 import { NAMESPACE_ROLE_LABEL } from "../shared/namespaces";
+import { BUILDER_NODE_POOL, BUILDER_NODE_ROLE, BUILDER_TAINT, NODE_POOL_LABEL, NODE_ROLE_LABEL } from "../shared/builder-nodes";
 
 /** Namespace annotation listing the hostnames a tenant's HTTPRoutes may use (comma-separated). */
 export const ALLOWED_HOSTNAMES_ANNOTATION = "platform.io/allowed-hostnames";
@@ -150,7 +151,55 @@ export function admissionPolicies(p: PolicyConfig, platformImages: readonly stri
                 },
             ],
         },
+        builderNodesPolicy(),
     ];
+}
+
+/** The builders' nodes' policy: `tenant-builder-nodes`. */
+export const BUILDER_NODES_POLICY = "tenant-builder-nodes";
+
+/**
+ * Tenant pods stay off the builders' nodes, where builds run with seccomp and AppArmor unconfined: no toleration of
+ * their taint (nor a toleration without a key, which tolerates every taint), no node selector or required node
+ * affinity naming their pool or role. The taint is NoExecute, so a pod bound by name is refused by the kubelet too. A
+ * boundary: enforced in every stack. Patterns as Kyverno 1.19 reads them (pkg/engine/validate, pkg/engine/pattern): a
+ * key the pattern names but the toleration lacks fails `!…`, so a keyless toleration is refused; `=(…)` applies only
+ * where the pod has the field.
+ */
+export function builderNodesPolicy(): AdmissionPolicy {
+    const keys = [`!${NODE_POOL_LABEL}`, `!${NODE_ROLE_LABEL}`].join(" & ");
+    return {
+        name: BUILDER_NODES_POLICY,
+        title: "No tenant pod on the builders' nodes",
+        boundary: true,
+        rules: [
+            {
+                name: "no-builder-toleration",
+                match: PODS,
+                validate: {
+                    message: `Pods in tenant namespaces may not tolerate the builder nodes' taint ${BUILDER_TAINT.key}, nor every taint (a toleration needs a key).`,
+                    pattern: { spec: { "=(tolerations)": [{ key: `!${BUILDER_TAINT.key}` }] } },
+                },
+            },
+            {
+                name: "no-builder-pool",
+                match: PODS,
+                validate: {
+                    message: `Pods in tenant namespaces may not select the builders' nodes (${NODE_POOL_LABEL}=${BUILDER_NODE_POOL}, ${NODE_ROLE_LABEL}=${BUILDER_NODE_ROLE}); their required node affinity names neither label.`,
+                    pattern: {
+                        spec: {
+                            "=(nodeSelector)": { [`=(${NODE_POOL_LABEL})`]: `!${BUILDER_NODE_POOL}`, [`=(${NODE_ROLE_LABEL})`]: `!${BUILDER_NODE_ROLE}` },
+                            "=(affinity)": {
+                                "=(nodeAffinity)": {
+                                    "=(requiredDuringSchedulingIgnoredDuringExecution)": { nodeSelectorTerms: [{ "=(matchExpressions)": [{ key: keys }] }] },
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+        ],
+    };
 }
 
 /**
