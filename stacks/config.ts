@@ -73,6 +73,7 @@ export function parsePlatformConfig(
         {
             production: cfg.tier === "production",
             karpenter: cfg.cluster.karpenter.enabled,
+            builderCpuLimit: cfg.cluster.karpenter.enabled ? cfg.cluster.karpenter.builders.cpuLimit : undefined,
             credentials: cfg.pullThroughCacheCredentials ?? {},
             tenants: cfg.tenants.all.map((t) => ({ ...t, namespaces: tenantNamespaces(t) })),
             where,

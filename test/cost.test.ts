@@ -190,8 +190,11 @@ describe("plan --cost: the monthly floor from the dated price table", () => {
 });
 
 /** The cost table row of a stack in docs/operations.md: platform floor and one more tenant. */
-const readmeRow = (stack: string) =>
+const operationsRow = (stack: string) =>
     new RegExp(`\\| ${stack} \\(eu-west-1\\) \\| \\$([\\d,.]+) \\| \\$([\\d,.]+) \\| \\$([\\d,.]+) / \\$([\\d,.]+) / \\$([\\d,.]+) \\|`).exec(fs.readFileSync(path.join(PROJECT_DIR, "docs", "operations.md"), "utf8"));
+/** The same two figures in the README's cost table. */
+const readmeRow = (stack: string) =>
+    new RegExp(`\\| ${stack} \\| \\$([\\d,.]+) \\| \\$([\\d,.]+) \\|`).exec(fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8"));
 const dollars = (n: number) => n.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
 describe("plan --cost: both stacks @stack", function () {
@@ -226,10 +229,11 @@ describe("plan --cost: both stacks @stack", function () {
         assert.deepStrictEqual([...d.byTenant].filter(([, v]) => v !== 0), []);
         assert.deepStrictEqual([...p.byTenant].sort(), [["payments", 1], ["team-a", 1]]);
         assert.ok(prodLines.some((l) => l.tenant === "team-a" && l.kind === "usage" && l.item.startsWith("runners at rest")));
-        // docs/operations.md quotes what --cost prints.
+        // docs/operations.md and the README quote what --cost prints.
         for (const [stack, s] of [["dev", d], ["prod", p]] as const) {
-            const row = readmeRow(stack);
-            assert.deepStrictEqual(row?.slice(1), [dollars(s.total), stack === "prod" ? "1.00" : "0.00", dollars(s.byStatus.V), dollars(s.byStatus.S), dollars(s.byStatus.I)], stack);
+            const tenant = stack === "prod" ? "1.00" : "0.00";
+            assert.deepStrictEqual(operationsRow(stack)?.slice(1), [dollars(s.total), tenant, dollars(s.byStatus.V), dollars(s.byStatus.S), dollars(s.byStatus.I)], stack);
+            assert.deepStrictEqual(readmeRow(stack)?.slice(1), [dollars(s.total), tenant], `README ${stack}`);
         }
         assert.ok(prodLines.some((l) => l.kind === "usage" && l.item.startsWith("Karpenter nodes")));
     });
