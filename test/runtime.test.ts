@@ -17,7 +17,16 @@ describe("runtime and installs", () => {
         const sdkNeeds = JSON.parse(read("node_modules/@pulumi/pulumi/package.json")).engines.node;
         assert.strictEqual(sdkNeeds, ">=22", "the SDK's own floor changed: revisit engines");
         assert.strictEqual(read(".nvmrc").trim(), "22");
-        assert.match(read(".ci/run"), /on_node 22 npm test/);
+        assert.match(read(".ci/run"), /on_node 22 npm test\n(#.*\n)*on_node 22 npm run test:harness\n/);
+    });
+
+    it("runs every test file in one of the two test commands: what npm test leaves out is what npm run test:harness runs", () => {
+        const fast = JSON.parse(read(".mocharc.json"));
+        const harness = JSON.parse(read(".mocharc.harness.json"));
+        assert.deepStrictEqual(fast.ignore, ["bin/test/vault-init-job.test.js"]);
+        assert.deepStrictEqual(harness.spec, fast.ignore);
+        assert.strictEqual(pkg.scripts["test:harness"], "node scripts/build.mjs && mocha --config .mocharc.harness.json");
+        assert.deepStrictEqual(harness.require, fast.require, "the same start-up and plan cache");
     });
 
     it("compiles the program from a production-only install: its tsconfig needs no devDependency", () => {

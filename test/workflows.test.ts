@@ -20,7 +20,7 @@ describe("the pull-request workflow (.github/workflows/pull-request.yml)", () =>
 
     it("tests as CI does: npm ci, then the test command of the README and docs/testing.md on Node 22", () => {
         const s = steps("test");
-        assert.deepStrictEqual(s.filter((x) => x.run).map((x) => x.run), ["npm ci --no-audit --no-fund", "npm test"]);
+        assert.deepStrictEqual(s.filter((x) => x.run).map((x) => x.run), ["npm ci --no-audit --no-fund", "npm test", "npm run test:harness"]);
         assert.strictEqual(s.find((x) => x.uses?.startsWith("actions/setup-node"))?.with?.["node-version"], 22);
     });
 
