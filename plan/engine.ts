@@ -433,9 +433,11 @@ export interface PlanCache {
 
 let planCache: PlanCache | undefined;
 
-/** Installs (or, with undefined, removes) the plan cache every later planStack goes through. */
-export function usePlanCache(cache: PlanCache | undefined): void {
+/** Installs (or, with undefined, removes) the plan cache every later planStack goes through; returns the one before. */
+export function usePlanCache(cache: PlanCache | undefined): PlanCache | undefined {
+    const before = planCache;
     planCache = cache;
+    return before;
 }
 
 /** Evaluates the real program for one stack file on the mock runtime and returns everything it registered. */

@@ -5,7 +5,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import type { PlanRequest, StoredPlan } from "../plan/engine";
+import { Plan, PlanCache, PlanRequest, planStack, secretInputs, StoredPlan, usePlanCache } from "../plan/engine";
 import { codeFingerprint, DiskPlanCache, pruneOtherFingerprints, stableJson } from "./plan-cache";
 
 const REQUEST: PlanRequest = {
@@ -218,5 +218,32 @@ describe("plan cache: the code fingerprint", () => {
         change("bin/index.js.map", "map changed");
         change("bin/.plan-cache/x/z.json", "{}");
         assert.strictEqual(fingerprint(), start);
+    });
+});
+
+describe("plan cache: a stack file's plan served is the plan a fresh evaluation gives @stack", function () {
+    this.timeout(180000);
+    let root: string;
+    let installed: PlanCache | undefined;
+    before(() => {
+        root = fs.mkdtempSync(path.join(os.tmpdir(), "plan-cache-stack-"));
+        installed = usePlanCache(undefined);
+    });
+    after(() => {
+        usePlanCache(installed);
+        fs.rmSync(root, { recursive: true, force: true });
+    });
+
+    it("dev: the same resources, options, outputs and secret inputs, served without evaluating the program again", async () => {
+        const fresh = await planStack({ stack: "dev" });
+        const cache = new DiskPlanCache(root);
+        usePlanCache(cache);
+        await planStack({ stack: "dev" });
+        const served = await planStack({ stack: "dev" });
+        assert.deepStrictEqual(cache.counts, { served: 1, evaluated: 1, stale: 0 });
+        // What a test can see of a plan: its JSON (members left undefined are absent either way) and its secret inputs.
+        const seen = (p: Plan) => JSON.parse(JSON.stringify({ ...p, elapsedMs: 0, secrets: p.resources.map((r) => secretInputs(r)) }));
+        assert.ok(fresh.resources.some((r) => secretInputs(r) !== r.inputs), "dev has secret inputs to compare");
+        assert.deepStrictEqual(seen(served), seen(fresh));
     });
 });
