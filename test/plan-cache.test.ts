@@ -235,10 +235,10 @@ describe("plan cache: a stack file's plan served is the plan a fresh evaluation 
     });
 
     it("dev: the same resources, options, outputs and secret inputs, served without evaluating the program again", async () => {
-        const fresh = await planStack({ stack: "dev" });
+        // One evaluation (what the caller that evaluates gets), then the same request read back from disk.
         const cache = new DiskPlanCache(root);
         usePlanCache(cache);
-        await planStack({ stack: "dev" });
+        const fresh = await planStack({ stack: "dev" });
         const served = await planStack({ stack: "dev" });
         assert.deepStrictEqual(cache.counts, { served: 1, evaluated: 1, stale: 0 });
         // What a test can see of a plan: its JSON (members left undefined are absent either way) and its secret inputs.
