@@ -15,12 +15,12 @@ import { Tenants } from "../tenants/tenants";
 import { Registry } from "../registry/registry";
 import { AppDelivery } from "../delivery/delivery";
 import { tenantSigningKeyAlias } from "../delivery/ci";
-import { tenantDataName } from "../../stacks/schema-tenants";
+import { platformStackTenants, tenantDataName } from "../../stacks/schema-tenants";
 import { KARPENTER_NODE_POOL } from "../cluster/karpenter";
 import { PLATFORM_NAMESPACES } from "../shared/namespaces";
 import type { NetworkContext } from "../shared/network-policies";
 import { resolveAvailabilityZones } from "../network/zones";
-import { platformTags } from "../shared/tags";
+import { awsProviderArgs, platformTags } from "../shared/tags";
 import { adoptRetained } from "./adopt";
 
 export interface PlatformArgs {
@@ -48,6 +48,9 @@ export class Platform extends pulumi.ComponentResource {
     public readonly backup: Backup | undefined;
     /** Whether stateful resources are protected/retained (production tier). */
     public readonly protectsData: boolean;
+    public readonly partition: pulumi.Output<string>;
+    /** The AWS provider's default tags (tenant stacks tag their resources with them too). */
+    public readonly awsTags: Record<string, string>;
 
     constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         const adopt = args.config.adoptRetained ? [adoptRetained] : [];
@@ -55,24 +58,8 @@ export class Platform extends pulumi.ComponentResource {
         const cfg = args.config;
         this.protectsData = cfg.tier === "production";
 
-        this.awsProvider = new aws.Provider(
-            `${name}-aws`,
-            {
-                region: cfg.region as aws.Region,
-                allowedAccountIds: cfg.allowedAccountIds.length > 0 ? cfg.allowedAccountIds : undefined,
-                defaultTags: {
-                    tags: platformTags({
-                        project: args.project,
-                        environment: cfg.environment,
-                        tier: cfg.tier,
-                        owner: cfg.owner,
-                        costCentre: cfg.costCentre,
-                        extra: cfg.tags,
-                    }),
-                },
-            },
-            { parent: this },
-        );
+        this.awsTags = platformTags({ project: args.project, environment: cfg.environment, tier: cfg.tier, owner: cfg.owner, costCentre: cfg.costCentre, extra: cfg.tags });
+        this.awsProvider = new aws.Provider(`${name}-aws`, awsProviderArgs(cfg, this.awsTags), { parent: this });
         const layer = { parent: this, providers: { aws: this.awsProvider } };
 
         const zones = resolveAvailabilityZones(cfg.region, cfg.network.azCount, cfg.network.availabilityZones);
@@ -218,9 +205,12 @@ export class Platform extends pulumi.ComponentResource {
         );
         const host = this.registry.host;
         const partition = aws.getPartitionOutput({}, { parent: this, provider: this.awsProvider }).partition;
+        this.partition = partition;
+        // The tenants this stack creates: none when each has a stack of its own (the tenant/ project).
+        const tenants = platformStackTenants(cfg.tenants);
         // Per-tenant signing keys: one for each tenant with a repository (what its CI pushes and signs).
         const perTenantKeys = cfg.appDelivery.signatures.verifier?.type === "TenantKmsKeys";
-        const signedTenants = cfg.tenants.all.filter((t) => t.ecrRepository);
+        const signedTenants = tenants.filter((t) => t.ecrRepository);
         this.policy = new Policy(
             `${name}-policy`,
             {
@@ -247,7 +237,7 @@ export class Platform extends pulumi.ComponentResource {
         this.tenants = new Tenants(
             `${name}-tenants`,
             {
-                tenants: cfg.tenants.all,
+                tenants,
                 cluster: this.cluster,
                 secrets: this.secrets,
                 sso: this.sso,
