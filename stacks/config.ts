@@ -18,6 +18,7 @@ export function parsePlatformConfig(
     namespace: string,
     isSecret: (fullKey: string) => boolean = (key) => isMaskedSecret(raw[key]),
     projectDir: string = process.cwd(),
+    options: ParseOptions = {},
 ): PlatformConfig {
     const problems: string[] = [];
     const values: Record<string, unknown> = {};
@@ -62,12 +63,23 @@ export function parsePlatformConfig(
     // Tenants from files, then the rules across every tenant (wherever it was written).
     const cfg = result.data;
     const issue = (path: (string | number)[], message: string, input: unknown) => problems.push(`${configPath(namespace, path)}: ${message}; got ${show(input)}`);
-    const fromFiles = resolveTenants(cfg.tenants, projectDir, issue, (file, issues) =>
-        problems.push(...issues.flatMap((i) => describeIssue(tenantSchema, namespace, i, ["tenants", "directory", file]))),
+    const fromFiles = resolveTenants(
+        cfg.tenants,
+        projectDir,
+        issue,
+        (file, issues) => problems.push(...issues.flatMap((i) => describeIssue(tenantSchema, namespace, i, ["tenants", "directory", file]))),
+        options.tenant,
     );
-    cfg.tenants.all.push(...fromFiles.map((f) => f.tenant));
-    const listed = cfg.tenants.list.length;
-    const where = (i: number) => (i < listed ? ["tenants", "list", i] : ["tenants", "directory", fromFiles[i - listed].file]);
+    const entries = [
+        ...cfg.tenants.list.map((tenant, i) => ({ tenant, at: ["tenants", "list", i] as (string | number)[] })),
+        ...fromFiles.map((f) => ({ tenant: f.tenant, at: ["tenants", "directory", f.file] as (string | number)[] })),
+    ].filter((e) => options.tenant === undefined || e.tenant.name === options.tenant);
+    if (options.tenant !== undefined && entries.length === 0 && problems.length === 0) {
+        const where = cfg.tenants.directory === undefined ? "in tenants.list" : `in tenants.list or as ${cfg.tenants.directory}/${options.tenant}.yaml`;
+        issue(["tenants"], `expected tenant ${options.tenant} ${where}`, options.tenant);
+    }
+    cfg.tenants.all.splice(0, cfg.tenants.all.length, ...entries.map((e) => e.tenant));
+    const where = (i: number) => entries[i].at;
     checkDelivery(
         cfg.appDelivery,
         {
@@ -91,6 +103,14 @@ export function parsePlatformConfig(
     );
     if (problems.length > 0) throw new ConfigError(problems);
     return cfg;
+}
+
+export interface ParseOptions {
+    /**
+     * Read this tenant only (a tenant stack): its entry of the list, or its file of the directory (the others are not
+     * read). The rules across tenants are then the platform stack's to check.
+     */
+    readonly tenant?: string;
 }
 
 /** The empty default Pulumi.yaml declares for an optional secret key, per type: what the CLI passes when it is unset. */

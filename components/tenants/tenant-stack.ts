@@ -1,0 +1,120 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import type { PlatformConfig } from "../../stacks/schema";
+import type { AppDeliveryConfig } from "../../stacks/schema-delivery";
+import type { TenantConfig } from "../../stacks/schema-tenants";
+import { tenantDataName } from "../../stacks/schema-tenants";
+import { signaturePolicySpec, TenantKey } from "../policy/admission-policies";
+import { tenantSigningKeyAlias } from "../delivery/ci";
+import { ARC_CONTROLLER_SERVICE_ACCOUNT } from "../delivery/delivery";
+import { TenantDelivery } from "../delivery/tenant-delivery";
+import { KARPENTER_NODE_POOL } from "../cluster/karpenter";
+import { PLATFORM_NAMESPACES } from "../shared/namespaces";
+import { Tenant } from "./tenant";
+import { platformRefs, PlatformSource } from "./platform-refs";
+
+/** What a tenant stack exports: the platform's `tenants` entry for it, now the tenant stack's own. */
+export interface TenantStackExports {
+    readonly tenant: string;
+    readonly namespaces: string[];
+    readonly secretStore: string;
+    readonly repositoryUrl: pulumi.Output<string>;
+    readonly argocdProject: string;
+    readonly runnerScaleSet: string;
+}
+
+/**
+ * A tenant's own signature policy (per-tenant keys): the one rule the shared policy held for it, under a name of its
+ * own (`tenant-verify-image-signatures-<tenant>`), so onboarding changes no shared object. Undefined without a rule.
+ */
+export function tenantSignaturePolicySpec(s: AppDeliveryConfig["signatures"], imageReferences: readonly string[], key: TenantKey) {
+    const spec = signaturePolicySpec(s, imageReferences, [key]);
+    return spec && { ...spec, metadata: { ...spec.metadata, name: `${spec.metadata.name}-${key.tenant}` } };
+}
+
+export interface TenantStackArgs {
+    readonly tenant: TenantConfig;
+    /** The platform's settings, from its stack file (the tenant follows them). */
+    readonly settings: PlatformConfig;
+    /** The platform's outputs (PlatformReference). */
+    readonly platform: PlatformSource;
+    /** `<organization>/<project>/<stack>` of the platform, for messages. */
+    readonly platformStack: string;
+}
+
+/**
+ * One tenant in a stack of its own (the tenant/ project): the same Tenant and TenantDelivery components, under the
+ * same names, as the platform stack builds with `tenants.placement: PlatformStack`, on providers and layer references
+ * built from the platform's outputs; with per-tenant signing keys, its own signature policy.
+ */
+export class TenantStack extends pulumi.ComponentResource {
+    public readonly tenant: Tenant;
+    public readonly delivery: TenantDelivery;
+    public readonly exports: TenantStackExports;
+
+    constructor(name: string, args: TenantStackArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:tenants:TenantStack", name, {}, opts);
+        const s = args.settings;
+        const t = args.tenant;
+        const refs = platformRefs(name, args.platform, s, args.platformStack, this);
+        const protect = s.tier === "production";
+        // As the platform's layers are: children get the AWS provider from here, Kubernetes, Vault and Keycloak explicitly.
+        const layer = { parent: this, providers: { aws: refs.aws } };
+        const perTenantKeys = s.appDelivery.signatures.verifier?.type === "TenantKmsKeys";
+        const signatures = perTenantKeys && t.ecrRepository ? [this.signaturePolicy(t, s, pulumi.output(refs.registry.host), refs.cluster.k8sProvider)] : [];
+        this.tenant = new Tenant(
+            `tenant-${t.name}`,
+            {
+                tenant: t,
+                cluster: refs.cluster,
+                secrets: refs.secrets,
+                sso: refs.sso,
+                storage: refs.storage,
+                registry: refs.registry,
+                // Its namespaces wait for its own signature policy; the shared ones and the tenant roles are the platform's, in place.
+                policies: signatures,
+                policyAction: s.policy.action,
+                protect,
+                roles: [],
+            },
+            layer,
+        );
+        this.delivery = new TenantDelivery(
+            `tenant-${t.name}-delivery`,
+            {
+                tenant: this.tenant,
+                cluster: refs.cluster,
+                settings: s.appDelivery,
+                argocd: { namespace: PLATFORM_NAMESPACES.gitops, release: refs.ready },
+                runners: { namespace: PLATFORM_NAMESPACES.ciRunners, serviceAccount: ARC_CONTROLLER_SERVICE_ACCOUNT, release: refs.ready },
+                nodePool: KARPENTER_NODE_POOL,
+                requiredLabels: s.policy.requiredLabels,
+                vpcCidr: s.network.cidr,
+                environment: s.environment,
+                signing: perTenantKeys ? { namePrefix: s.name, accountId: refs.accountId, partition: refs.partition, verifierRoleArn: refs.signatureReaderRoleArn, protect } : undefined,
+            },
+            layer,
+        );
+        this.exports = {
+            tenant: t.name,
+            namespaces: this.tenant.namespaces,
+            secretStore: this.tenant.secretStoreName,
+            repositoryUrl: this.tenant.repository?.repositoryUrl ?? pulumi.output(""),
+            argocdProject: this.delivery.project,
+            runnerScaleSet: this.delivery.runnerScaleSet ?? "",
+        };
+        this.registerOutputs({ ...this.exports });
+    }
+
+    /** Its images verified against its own key (the tenants' repositories, unless the stack names other images). */
+    private signaturePolicy(t: TenantConfig, s: PlatformConfig, host: pulumi.Output<string>, provider: k8s.Provider): k8s.apiextensions.CustomResource {
+        const key = { tenant: t.name, keyAlias: tenantSigningKeyAlias(s.name, tenantDataName(t)) };
+        const images = s.appDelivery.signatures.imageReferences ? pulumi.output([...s.appDelivery.signatures.imageReferences]) : host.apply((h) => [`${h}/*/apps:*`, `${h}/*/apps@*`]);
+        const spec = images.apply((refs) => tenantSignaturePolicySpec(s.appDelivery.signatures, refs, key)!);
+        return new k8s.apiextensions.CustomResource(
+            `tenant-${t.name}-verify-image-signatures`,
+            { apiVersion: "kyverno.io/v1", kind: "ClusterPolicy", metadata: spec.metadata, spec: spec.spec },
+            { parent: this, provider },
+        );
+    }
+}
