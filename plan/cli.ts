@@ -1,7 +1,8 @@
 // npm run plan -- --stack dev [--json FILE] [--diff OTHER | --diff-file FILE] [--policy] [--exposure]
 import * as fs from "fs";
 import { parseArgs } from "util";
-import { Plan, PlanError, planStack, PROJECT_DIR } from "./engine";
+import { Plan, PlanError, planStack, planTenantStack, PROJECT_DIR } from "./engine";
+import { tenantStackName } from "../stacks/tenant-stack-config";
 import { diffPlans, refusedMoves, refusedReplacements, renderDiff } from "./diff";
 import { renderMermaid, renderSvg } from "./graph";
 import { costDelta, costLines, fixtureChartDefaults, planRegion, planTenants, readPriceTable, renderCost, renderCostDelta } from "./cost";
@@ -13,10 +14,12 @@ import { checkPolicies, renderViolations } from "./policy-runner";
 import { mapStack } from "./stack-trace";
 import { chartContractReport, renderChartContracts } from "./chart-contract";
 
-const USAGE = `usage: npm run plan -- --stack <name> [--json FILE] [--diff OTHER_STACK | --diff-file SAVED_PLAN.json] [--policy] [--exposure]
+const USAGE = `usage: npm run plan -- --stack <name> [--tenant <tenant>] [--json FILE] [--diff OTHER_STACK | --diff-file SAVED_PLAN.json] [--policy] [--exposure]
 
 Evaluates the program for Pulumi.<name>.yaml offline (Pulumi mock runtime, no cloud, no CLI) and prints
 the component tree with resource counts and the stack outputs (secrets masked).
+  --tenant NAME      plan the tenant stack of NAME (the tenant/ project, stack <name>.<tenant>) instead: on the
+                     outputs of this platform stack's own offline plan, with tenants.placement OwnStacks
   --json FILE        also write the full plan (every resource, its inputs and options) to FILE
   --diff OTHER       list what changes going from stack OTHER to this stack
   --diff-file FILE   list what changes going from a saved plan (--json) to this stack
@@ -40,6 +43,7 @@ async function main(argv: string[]): Promise<number> {
             args: argv,
             options: {
                 stack: { type: "string", short: "s" },
+                tenant: { type: "string" },
                 json: { type: "string" },
                 diff: { type: "string" },
                 "diff-file": { type: "string" },
@@ -66,6 +70,10 @@ async function main(argv: string[]): Promise<number> {
         console.error(`--stack is required (stacks: ${listStacks(PROJECT_DIR).join(", ")})\n\n${USAGE}`);
         return 2;
     }
+    if (args.tenant && args.diff) {
+        console.error("--tenant plans one tenant stack: compare it with --diff-file (a saved plan of it), not --diff");
+        return 2;
+    }
     if (args.diff && args["diff-file"]) {
         console.error("use either --diff or --diff-file, not both");
         return 2;
@@ -85,7 +93,9 @@ async function main(argv: string[]): Promise<number> {
 
     const configOverrides: Record<string, string> = {};
     try {
-        for (const set of resolveSets(readStackConfig(PROJECT_DIR, args.stack), args.set ?? [])) {
+        // A tenant stack reads a platform that no longer creates its tenants (it refuses one that does).
+        const sets = [...(args.set ?? []), ...(args.tenant ? ["platform:tenants.placement=OwnStacks"] : [])];
+        for (const set of resolveSets(readStackConfig(PROJECT_DIR, args.stack), sets)) {
             configOverrides[set.key] = set.value;
             console.error(`overriding ${set.path}`);
         }
@@ -99,6 +109,10 @@ async function main(argv: string[]): Promise<number> {
     let base: Plan | undefined;
     try {
         plan = await planStack({ stack: args.stack, configOverrides });
+        if (args.tenant) {
+            console.error(`planning tenant stack ${tenantStackName(args.stack, args.tenant)} on the outputs of ${args.stack}'s plan`);
+            plan = await planTenantStack({ platform: plan, tenant: args.tenant });
+        }
         if (args.diff) base = await planStack({ stack: args.diff });
     } catch (e) {
         // Configuration and stack-file errors are the user's: one message. A program error also gets its stack.

@@ -1,0 +1,217 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as YAML from "yaml";
+import { Plan, PlannedResource, planStack, planTenantStack, PROJECT_DIR, TENANT_PROJECT_DIR } from "../plan/engine";
+import { readProject, readStackConfig } from "../plan/stack-files";
+import { checkPolicies } from "../plan/policy-runner";
+import { parsePlatformConfig } from "../stacks/config";
+import { platformStackTenants, tenantSchema } from "../stacks/schema-tenants";
+import { parseTenantStackConfig, tenantStackConfig, tenantStackConfigSchema, tenantStackName } from "../stacks/tenant-stack-config";
+import { placementProblem } from "../components/tenants/platform-refs";
+import { tenantSignaturePolicySpec } from "../components/tenants/tenant-stack";
+import { named, within } from "./helpers";
+import { committedPlan, stacksWithTenants } from "./plans";
+
+const NS = "platform-tenant";
+const keys = (over: Record<string, string | undefined> = {}): Record<string, string> => {
+    const raw: Record<string, string | undefined> = { ...tenantStackConfig({ platformStack: "acme/platform/dev", platformStackFile: "../Pulumi.dev.yaml", tenant: "team-a" }), ...over };
+    return Object.fromEntries(Object.entries(raw).filter((e): e is [string, string] => e[1] !== undefined));
+};
+const problems = (raw: Record<string, string>, projectDir = TENANT_PROJECT_DIR): string[] => {
+    try {
+        parseTenantStackConfig(raw, NS, projectDir);
+    } catch (e) {
+        return [...(e as { problems: string[] }).problems];
+    }
+    return [];
+};
+
+/** A scratch platform project: this Pulumi.yaml, Pulumi.dev.yaml with its tenants in a folder of files, and a tenant project beside it. */
+function scratchPlatform(files: Record<string, string>): { dir: string; tenantDir: string; stackFile: string } {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tenant-stack-"));
+    fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+    const stack = YAML.parse(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8"));
+    stack.config["platform:tenants"] = { directory: "tenants", placement: "OwnStacks" };
+    fs.writeFileSync(path.join(dir, "Pulumi.dev.yaml"), YAML.stringify(stack));
+    fs.mkdirSync(path.join(dir, "tenants"));
+    for (const [file, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, "tenants", file), text);
+    fs.mkdirSync(path.join(dir, "tenant"));
+    return { dir, tenantDir: path.join(dir, "tenant"), stackFile: path.join(dir, "Pulumi.dev.yaml") };
+}
+
+describe("tenant stacks: decisions", () => {
+    const t = (name: string) => tenantSchema.parse({ name, owners: ["alice"], costCentre: "CC" });
+
+    it("the platform stack creates every tenant with PlatformStack and none with OwnStacks", () => {
+        const all = [t("team-a"), t("payments")];
+        assert.deepStrictEqual(platformStackTenants({ placement: "PlatformStack", all }).map((x) => x.name), ["team-a", "payments"]);
+        assert.deepStrictEqual(platformStackTenants({ placement: "OwnStacks", all }), []);
+    });
+
+    it("a tenant stack refuses a platform that creates its tenants itself, and names the setting to change", () => {
+        assert.strictEqual(placementProblem("acme/platform/dev", "OwnStacks"), undefined);
+        assert.strictEqual(
+            placementProblem("acme/platform/dev", "PlatformStack"),
+            "acme/platform/dev: platform:tenants.placement is PlatformStack: the platform stack creates its tenants itself, and this stack would own the same objects; set OwnStacks there (after moving the tenant's state: docs/tenants.md) first",
+        );
+    });
+
+    it("names a tenant stack after its platform stack and tenant, and configures it with the three keys", () => {
+        assert.strictEqual(tenantStackName("prod", "team-a"), "prod.team-a");
+        assert.deepStrictEqual(tenantStackConfig({ platformStack: "acme/platform/prod", platformStackFile: "../Pulumi.prod.yaml", tenant: "team-a" }), {
+            "platform-tenant:platformStack": "acme/platform/prod",
+            "platform-tenant:platformStackFile": "../Pulumi.prod.yaml",
+            "platform-tenant:tenant": "team-a",
+        });
+    });
+
+    it("gives a tenant's own signature policy the one rule the shared policy held for it, under its own name", () => {
+        const spec = tenantSignaturePolicySpec({ action: "Enforce", verifier: { type: "TenantKmsKeys" } } as never, ["r/*/apps:*"], { tenant: "team-a", keyAlias: "alias/acme-team-a-signing" })!;
+        assert.strictEqual(spec.metadata.name, "tenant-verify-image-signatures-team-a");
+        assert.deepStrictEqual(spec.spec.rules.map((r) => [r.name, r.match.any[0].resources.namespaceSelector.matchLabels, r.verifyImages[0].attestors[0].entries[0]]), [
+            ["signed-team-a", { "platform.io/namespace-role": "tenant", "platform.io/tenant": "team-a" }, { keys: { kms: "awskms:///alias/acme-team-a-signing", rekor: { ignoreTlog: true }, ctlog: { ignoreSCT: true } } }],
+        ]);
+    });
+});
+
+describe("tenant/Pulumi.yaml declares exactly the tenant stack's config keys", () => {
+    const project = readProject(TENANT_PROJECT_DIR);
+    const declared = (project.config ?? {}) as Record<string, { type?: string; description?: string; default?: unknown }>;
+
+    it("names the project platform-tenant and declares each key as a required string with a description", () => {
+        assert.strictEqual(project.name, NS);
+        assert.deepStrictEqual(Object.keys(declared).sort(), Object.keys(tenantStackConfigSchema.shape).sort());
+        for (const [key, decl] of Object.entries(declared)) {
+            assert.deepStrictEqual([key, decl.type, "default" in decl], [key, "string", false]);
+            assert.ok((decl.description ?? "").length > 20, `${key} lacks a description`);
+            assert.ok((tenantStackConfigSchema.shape[key as keyof typeof tenantStackConfigSchema.shape].description ?? "").length > 20, `${key} lacks a .describe()`);
+        }
+    });
+});
+
+describe("tenant stack config: read from its keys and the platform's stack file", () => {
+    it("reads its tenant from the platform stack file's list, with the platform's settings", () => {
+        const cfg = parseTenantStackConfig(keys(), NS, TENANT_PROJECT_DIR);
+        assert.deepStrictEqual([cfg.platformStack, cfg.platformStackFile, cfg.tenant.name, cfg.settings.tenants.all.map((x) => x.name)], ["acme/platform/dev", path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "team-a", ["team-a"]]);
+        assert.strictEqual(cfg.settings.ingress.domain, "dev.platform.acme.example");
+    });
+
+    it("reads only its own file of a tenants folder (another tenant's broken file is not its problem)", () => {
+        const p = scratchPlatform({ "team-d.yaml": "name: team-d\nowners: [erin]\ncostCentre: CC-D\n", "team-e.yaml": "name: team-e\nowners: [\n" });
+        try {
+            const cfg = parseTenantStackConfig(keys({ "platform-tenant:tenant": "team-d" }), NS, p.tenantDir);
+            assert.deepStrictEqual([cfg.tenant.name, cfg.tenant.owners, cfg.settings.tenants.placement], ["team-d", ["erin"], "OwnStacks"]);
+            // The platform stack reads the whole folder and refuses the broken file.
+            assert.throws(() => parsePlatformConfig(readStackConfig(p.dir, "dev").config, "platform", undefined, p.dir), /team-e\.yaml: expected YAML/);
+        } finally {
+            fs.rmSync(p.dir, { recursive: true, force: true });
+        }
+    });
+
+    it("refuses bad input, one message per problem naming the key (and the stack file), the value and what is expected", () => {
+        const file = path.join(PROJECT_DIR, "Pulumi.dev.yaml");
+        assert.deepStrictEqual(problems(keys({ "platform-tenant:tenant": undefined })), [
+            "platform-tenant:tenant: required key is missing; expected a string (The tenant this stack builds: its name among the platform stack file's tenants.)",
+        ]);
+        assert.deepStrictEqual(problems(keys({ "platform-tenant:platformStack": "dev", "platform-tenant:platformStackFile": "../dev.yaml" })), [
+            'platform-tenant:platformStack: expected <organization>/<project>/<stack>, like acme/platform/dev; got "dev"',
+            'platform-tenant:platformStackFile: expected the path of a platform stack file, like ../Pulumi.dev.yaml; got "../dev.yaml"',
+        ]);
+        assert.deepStrictEqual(problems(keys({ "platform-tenant:tenants": "team-a" })), ["platform-tenant:tenants: unknown key; expected one of: platformStack, platformStackFile, tenant"]);
+        assert.deepStrictEqual(problems(keys({ "platform-tenant:platformStackFile": "../Pulumi.staging.yaml" })), [
+            `platform-tenant:platformStackFile: expected an existing platform stack file (relative to ${TENANT_PROJECT_DIR}); got "../Pulumi.staging.yaml"`,
+        ]);
+        assert.deepStrictEqual(problems(keys({ "platform-tenant:tenant": "team-z" })), [`${file}: platform:tenants: expected tenant team-z in tenants.list; got "team-z"`]);
+        const p = scratchPlatform({ "team-d.yaml": "name: team-d\nowners: [erin]\ncostCentre: CC-D\nhostnames: [shop.example.org]\n" });
+        try {
+            assert.deepStrictEqual(problems(keys({ "platform-tenant:tenant": "team-d" }), p.tenantDir), [
+                `${p.stackFile}: platform:tenants.directory.team-d.yaml.hostnames[0]: expected <label>.dev.platform.acme.example (one name under the platform domain, covered by its certificate); got "shop.example.org"`,
+            ]);
+            assert.deepStrictEqual(problems(keys({ "platform-tenant:tenant": "team-z" }), p.tenantDir), [`${p.stackFile}: platform:tenants: expected tenant team-z in tenants.list or as tenants/team-z.yaml; got "team-z"`]);
+        } finally {
+            fs.rmSync(p.dir, { recursive: true, force: true });
+        }
+    });
+});
+
+/** A tenant's resources in a plan: its Tenant and TenantDelivery components and everything below them. */
+const tenantResources = (plan: Plan, tenant: string): PlannedResource[] => [...within(plan.resources, `tenant-${tenant}`), ...within(plan.resources, `tenant-${tenant}-delivery`)];
+/** What must be equal for the tenant to be the same: what each resource is, what it is sent, and how it is kept. */
+const identity = (r: PlannedResource) => ({ type: r.type, name: r.name, custom: r.custom, inputs: r.inputs, protect: r.protect, retainOnDelete: r.retainOnDelete, ignoreChanges: r.ignoreChanges, deleteBeforeReplace: r.deleteBeforeReplace });
+const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
+const ownStacks = (stack: string, tenants?: Record<string, unknown>): Promise<Plan> => {
+    const current = JSON.parse(readStackConfig(PROJECT_DIR, stack).config["platform:tenants"]);
+    return planStack({ stack, configOverrides: { "platform:tenants": { ...(tenants ?? current), placement: "OwnStacks" } } });
+};
+
+for (const stack of stacksWithTenants()) {
+    describe(`tenant stacks of ${stack}: each tenant as its own stack @stack`, function () {
+        this.timeout(180000);
+        const tenants = parsePlatformConfig(readStackConfig(PROJECT_DIR, stack).config, "platform").tenants.all.map((t) => t.name);
+        let committed: Plan;
+        let own: Plan;
+        const plans = new Map<string, Plan>();
+        before(async () => {
+            committed = await committedPlan(stack);
+            own = await ownStacks(stack);
+            for (const t of tenants) plans.set(t, await planTenantStack({ platform: own, tenant: t }));
+        });
+
+        it("has example tenants to move", () => assert.ok(tenants.length >= 2, tenants.join(", ")));
+
+        it("the platform with OwnStacks lists none of their resources, and is resource for resource the platform with no tenants", async () => {
+            for (const t of tenants) assert.deepStrictEqual(own.resources.filter((r) => r.name.startsWith(`tenant-${t}`)).map((r) => r.name), [], t);
+            assert.deepStrictEqual(own.outputs.tenants, {});
+            const none = await ownStacks(stack, { list: [] });
+            const shape = (p: Plan) => p.resources.map((r) => ({ key: r.key, inputs: r.inputs })).sort((a, b) => a.key.localeCompare(b.key));
+            assert.deepStrictEqual(shape(own), shape(none));
+            // Its tenants' resources go, and with per-tenant keys the shared signature policy too: each rule moves to its tenant's stack.
+            const moved = tenants.flatMap((t) => tenantResources(committed, t)).map((r) => r.key);
+            const perTenantRules = committed.resources.filter((r) => r.name.endsWith("-policy-tenant-verify-image-signatures") && (r.inputs as any).spec.rules.every((x: { name: string }) => x.name.startsWith("signed-") && x.name !== "signed"));
+            const kept = new Set(own.resources.map((r) => r.key));
+            assert.deepStrictEqual(committed.resources.filter((r) => !kept.has(r.key)).map((r) => r.key).sort(), [...moved, ...perTenantRules.map((r) => r.key)].sort());
+            assert.strictEqual(own.resources.length, committed.resources.length - moved.length - perTenantRules.length);
+        });
+
+        for (const t of tenants) {
+            it(`${t}: plans as ${stack}.${t} with the resources it had in the platform stack (names, types, inputs, protection)`, () => {
+                const before = tenantResources(committed, t).map(identity).sort(byName);
+                const after = tenantResources(plans.get(t)!, t).map(identity).sort(byName);
+                assert.ok(before.length >= 20, `${t}: ${before.length} resources`);
+                assert.deepStrictEqual(after, before);
+            });
+
+            it(`${t}: adds only its root, the four providers on the platform's outputs, and with per-tenant keys its own signature policy`, () => {
+                const plan = plans.get(t)!;
+                const inside = new Set(tenantResources(plan, t).map((r) => r.urn));
+                const extras = plan.resources.filter((r) => !inside.has(r.urn)).map((r) => `${r.type} ${r.name}`).sort();
+                const rule = committed.resources
+                    .filter((r) => r.name.endsWith("-policy-tenant-verify-image-signatures"))
+                    .flatMap((r) => (r.inputs as any).spec.rules as { name: string }[])
+                    .find((r) => r.name === `signed-${t}`);
+                const root = `tenant-${t}-stack`;
+                assert.deepStrictEqual(extras, [
+                    ...(rule ? [`kubernetes:kyverno.io/v1:ClusterPolicy tenant-${t}-verify-image-signatures`] : []),
+                    `platform:tenants:TenantStack ${root}`,
+                    `pulumi:providers:aws ${root}-aws`,
+                    `pulumi:providers:keycloak ${root}-keycloak`,
+                    `pulumi:providers:kubernetes ${root}-k8s`,
+                    `pulumi:providers:vault ${root}-vault`,
+                ]);
+                if (rule) assert.deepStrictEqual((named(plan.resources, `tenant-${t}-verify-image-signatures`).inputs as any).spec.rules, [rule]);
+            });
+
+            it(`${t}: exports what the platform's tenants output held for it, and passes the policy pack`, async () => {
+                const plan = plans.get(t)!;
+                assert.deepStrictEqual(plan.outputs, { tenant: t, ...(committed.outputs.tenants as Record<string, object>)[t] });
+                assert.deepStrictEqual(await checkPolicies(plan), []);
+            });
+        }
+
+        it("refuses a platform stack that still creates its tenants (both would own the same objects)", async () => {
+            await assert.rejects(planTenantStack({ platform: committed, tenant: tenants[0] }), /platform:tenants\.placement is PlatformStack: the platform stack creates its tenants itself/);
+        });
+    });
+}
