@@ -6,6 +6,9 @@ import * as YAML from "yaml";
 import { Plan, PlannedResource, planStack, planTenantStack, PROJECT_DIR, TENANT_PROJECT_DIR } from "../plan/engine";
 import { readProject, readStackConfig } from "../plan/stack-files";
 import { checkPolicies } from "../plan/policy-runner";
+import { controllerDependencyPolicy } from "../policy/rules/controllers";
+import { kubernetesProviderPolicy, resourceTreePolicy } from "../policy/rules/invariants";
+import { keyPolicyPrincipalsPolicy } from "../policy/rules/key-policies";
 import { parsePlatformConfig } from "../stacks/config";
 import { platformStackTenants, tenantSchema } from "../stacks/schema-tenants";
 import { parseTenantStackConfig, tenantStackConfig, tenantStackConfigSchema, tenantStackName } from "../stacks/tenant-stack-config";
@@ -72,6 +75,53 @@ describe("tenant stacks: decisions", () => {
         assert.strictEqual(spec.metadata.name, "tenant-verify-image-signatures-team-a");
         assert.deepStrictEqual(spec.spec.rules.map((r) => [r.name, r.match.any[0].resources.namespaceSelector.matchLabels, r.verifyImages[0].attestors[0].entries[0]]), [
             ["signed-team-a", { "platform.io/namespace-role": "tenant", "platform.io/tenant": "team-a" }, { keys: { kms: "awskms:///alias/acme-team-a-signing", rekor: { ignoreTlog: true }, ctlog: { ignoreSCT: true } } }],
+        ]);
+    });
+});
+
+describe("tenant stacks: the whole-platform rules take the platform stack's prerequisites as in place, and only those", () => {
+    type Opts = { parent?: string; deps?: string[]; provider?: string };
+    const res = (type: string, name: string, inputs: Record<string, unknown> = {}, o: Opts = {}): PlannedResource => {
+        const urn = `urn:pulumi:t::p::${type}::${name}`;
+        const r = { urn, key: urn, type, name, custom: !type.startsWith("platform:"), parent: o.parent, provider: o.provider, protect: false, retainOnDelete: false };
+        return { ...r, deleteBeforeReplace: false, dependsOn: o.deps ?? [], dependencies: o.deps ?? [], ignoreChanges: [], aliases: [], inputs, secretPaths: [] };
+    };
+    const run = async (policy: Parameters<typeof checkPolicies>[1], ...resources: PlannedResource[]) => (await checkPolicies({ resources }, policy)).map((v) => v.message);
+    const root = res("platform:tenants:TenantStack", "tenant-a-stack", {}, { parent: "urn:pulumi:t::p::pulumi:pulumi:Stack::p-t" });
+    const provider = res("pulumi:providers:kubernetes", "tenant-a-stack-k8s", {}, { parent: root.urn });
+    const namespace = (p: PlannedResource) => res("kubernetes:core/v1:Namespace", "ns", {}, { parent: root.urn, provider: p.urn });
+
+    it("Kubernetes: the tenant stack's own provider needs no access grant in the stack (the platform's); another provider, or a stack with grants, still does", async () => {
+        assert.deepStrictEqual(await run([kubernetesProviderPolicy], root, provider, namespace(provider)), []);
+        assert.match((await run([kubernetesProviderPolicy], provider, namespace(provider)))[0], /does not wait for the cluster's access grants/);
+        const stray = res("pulumi:providers:kubernetes", "stray-k8s");
+        assert.deepStrictEqual(await run([kubernetesProviderPolicy], root, stray, namespace(stray)), ["provider stray-k8s is not the tenant stack's own (built from the platform's kubeconfig output)"]);
+        const grant = res("aws:eks/accessPolicyAssociation:AccessPolicyAssociation", "grant");
+        assert.match((await run([kubernetesProviderPolicy], root, grant, provider, namespace(provider)))[0], /does not wait for the cluster's access grants/);
+    });
+
+    it("controllers: an object of a controller the platform stack runs passes; one whose controller is in the tenant stack still depends on it", async () => {
+        const project = res("kubernetes:argoproj.io/v1alpha1:AppProject", "project", {}, { parent: root.urn });
+        assert.deepStrictEqual(await run([controllerDependencyPolicy], root, project), []);
+        assert.match((await run([controllerDependencyPolicy], project))[0], /AppProject project does not depend on Argo CD/);
+        const argo = res("kubernetes:helm.sh/v3:Release", "argocd", { chart: "argo-cd" }, { parent: root.urn });
+        assert.match((await run([controllerDependencyPolicy], root, argo, project))[0], /AppProject project does not depend on Argo CD/);
+    });
+
+    it("key policies: a role the tenant stack does not create is the platform's; one it creates must still come first", async () => {
+        const allow = (arn: string) => ({ Sid: "Use", Effect: "Allow", Principal: { AWS: arn }, Action: "kms:Sign", Resource: "*" });
+        const key = (arn: string) => res("aws:kms/key:Key", "k", { policy: JSON.stringify({ Statement: [allow("arn:aws:iam::111111111111:root"), allow(arn)] }) }, { parent: root.urn });
+        const platformRole = "arn:aws:iam::111111111111:role/platform-policy-signature-reader-role";
+        assert.deepStrictEqual(await run([keyPolicyPrincipalsPolicy], root, key(platformRole)), []);
+        assert.match((await run([keyPolicyPrincipalsPolicy], key(platformRole)))[0], /nor a role this program creates before the key/);
+        const ownRole = res("aws:iam/role:Role", "tenant-a-runner-role", {}, { parent: root.urn });
+        assert.match((await run([keyPolicyPrincipalsPolicy], root, ownRole, key("arn:aws:iam::111111111111:role/tenant-a-runner-role")))[0], /nor a role this program creates before the key/);
+    });
+
+    it("the tree: a TenantStack at the stack's root, everything else below it", async () => {
+        assert.deepStrictEqual(await run([resourceTreePolicy], root, provider, namespace(provider)), []);
+        assert.deepStrictEqual(await run([resourceTreePolicy], root, res("kubernetes:core/v1:Namespace", "loose", {}, { parent: "urn:pulumi:t::p::pulumi:pulumi:Stack::p-t" })), [
+            "kubernetes:core/v1:Namespace loose is registered at the stack's root, outside every layer (no parent)",
         ]);
     });
 });
