@@ -13,7 +13,8 @@ import { parsePlatformConfig } from "../stacks/config";
 import { platformStackTenants, tenantSchema } from "../stacks/schema-tenants";
 import { parseTenantStackConfig, tenantStackConfig, tenantStackConfigSchema, tenantStackName } from "../stacks/tenant-stack-config";
 import { placementProblem } from "../components/tenants/platform-refs";
-import { tenantSignaturePolicySpec } from "../components/tenants/tenant-stack";
+import { PLATFORM_STACK_PARENTS, tenantSignaturePolicySpec } from "../components/tenants/tenant-stack";
+import { answeringUrns, childUrn, engineUrns, movedUrn, tenantMove } from "../plan/migration";
 import { named, within } from "./helpers";
 import { committedPlan, stacksWithTenants } from "./plans";
 
@@ -122,6 +123,38 @@ describe("tenant stacks: the whole-platform rules take the platform stack's prer
         assert.deepStrictEqual(await run([resourceTreePolicy], root, provider, namespace(provider)), []);
         assert.deepStrictEqual(await run([resourceTreePolicy], root, res("kubernetes:core/v1:Namespace", "loose", {}, { parent: "urn:pulumi:t::p::pulumi:pulumi:Stack::p-t" })), [
             "kubernetes:core/v1:Namespace loose is registered at the stack's root, outside every layer (no parent)",
+        ]);
+    });
+});
+
+describe("tenant stacks: moving a tenant's state, as the engine names resources", () => {
+    const r = (type: string, name: string, parent?: string, aliases: unknown[] = []): PlannedResource => {
+        const urn = `urn:pulumi:s::p::${parent ? `${parent.split("::")[2].split("$").pop()}$` : ""}${type}::${name}`;
+        return { urn, key: urn, type, name, custom: false, parent, protect: false, retainOnDelete: false, deleteBeforeReplace: false, dependsOn: [], dependencies: [], ignoreChanges: [], aliases, inputs: {}, secretPaths: [] };
+    };
+
+    it("state move renames a URN's stack and project and keeps its type chain; a child's URN extends its parent's chain", () => {
+        assert.strictEqual(movedUrn("urn:pulumi:prod::platform::a:b:C$d:e:F::x", "prod.t", "platform-tenant"), "urn:pulumi:prod.t::platform-tenant::a:b:C$d:e:F::x");
+        assert.strictEqual(childUrn("urn:pulumi:s::p::a:b:C$d:e:F::x", "g:h:I", "y"), "urn:pulumi:s::p::a:b:C$d:e:F$g:h:I::y");
+        const a = r("a:b:A", "a");
+        const b = r("a:b:B", "b", a.urn);
+        const c = r("a:b:C", "c", b.urn);
+        // The mock runtime names only the parent's own type; the engine, every ancestor's.
+        assert.strictEqual(c.urn, "urn:pulumi:s::p::a:b:B$a:b:C::c");
+        assert.strictEqual(engineUrns({ resources: [a, b, c] }).get(c.urn), "urn:pulumi:s::p::a:b:A$a:b:B$a:b:C::c");
+    });
+
+    it("a parent alias gives every descendant the matching alias; a renamed child's spec names its old name", () => {
+        const root = r("t:t:Root", "root");
+        const moved = r("t:t:Tenant", "tenant-x", root.urn, [{ spec: { parenturn: "urn:pulumi:s::p::old:o:Platform$old:o:Tenants::tenants" } }]);
+        const child = r("k:k:Namespace", "tenant-x-ns", moved.urn);
+        const renamed = r("k:k:Group", "tenant-x-group", moved.urn, [{ spec: { name: "tenant-old-group", parenturn: moved.urn } }]);
+        const answers = answeringUrns({ resources: [root, moved, child, renamed] });
+        assert.deepStrictEqual(answers.get(child.urn), ["urn:pulumi:s::p::t:t:Root$t:t:Tenant$k:k:Namespace::tenant-x-ns", "urn:pulumi:s::p::old:o:Platform$old:o:Tenants$t:t:Tenant$k:k:Namespace::tenant-x-ns"]);
+        assert.deepStrictEqual(answers.get(renamed.urn), [
+            "urn:pulumi:s::p::t:t:Root$t:t:Tenant$k:k:Group::tenant-x-group",
+            "urn:pulumi:s::p::t:t:Root$t:t:Tenant$k:k:Group::tenant-old-group",
+            "urn:pulumi:s::p::old:o:Platform$old:o:Tenants$t:t:Tenant$k:k:Group::tenant-x-group",
         ]);
     });
 });
@@ -259,6 +292,28 @@ for (const stack of stacksWithTenants()) {
                 assert.deepStrictEqual(await checkPolicies(plan), []);
             });
         }
+
+        it("moves each tenant by its two components, and its stack finds every moved resource by URN or alias (none deleted, none created)", () => {
+            const urns = engineUrns(committed);
+            for (const t of tenants) {
+                const move = tenantMove(committed, plans.get(t)!, t, "acme");
+                assert.deepStrictEqual([move.orphaned, move.created], [[], []], t);
+                assert.strictEqual(move.moved.length, tenantResources(committed, t).length, t);
+                const roots = [named(committed.resources, `tenant-${t}`), named(committed.resources, `tenant-${t}-delivery`)];
+                // Where the aliases say the components were is where the platform stack holds them.
+                assert.deepStrictEqual(
+                    roots.map((x) => urns.get(x.parent!)!.split("::").slice(2).join("::")),
+                    [PLATFORM_STACK_PARENTS.tenant, PLATFORM_STACK_PARENTS.delivery],
+                );
+                assert.strictEqual(
+                    move.command,
+                    [`pulumi state move --source acme/platform/${stack} --dest acme/platform-tenant/${stack}.${t}`, ...roots.map((x) => `'${urns.get(x.urn)}'`)].join(" \\\n    "),
+                );
+                // Without its aliases the tenant stack would delete every moved resource and create it anew.
+                const bare = { ...plans.get(t)!, resources: plans.get(t)!.resources.map((x) => ({ ...x, aliases: [] })) };
+                assert.strictEqual(tenantMove(committed, bare, t).orphaned.length, move.moved.length, t);
+            }
+        });
 
         it("refuses a platform stack that still creates its tenants (both would own the same objects)", async () => {
             await assert.rejects(planTenantStack({ platform: committed, tenant: tenants[0] }), /platform:tenants\.placement is PlatformStack: the platform stack creates its tenants itself/);

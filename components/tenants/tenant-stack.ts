@@ -13,6 +13,19 @@ import { PLATFORM_NAMESPACES } from "../shared/namespaces";
 import { Tenant } from "./tenant";
 import { platformRefs, PlatformSource } from "./platform-refs";
 
+/**
+ * Where a tenant's two components sat in the platform stack (their parents' qualified types and names, as index.ts and
+ * the Platform name them). `pulumi state move` keeps a moved resource's URN but for its stack and project, and puts it
+ * at the destination's root: these aliases find each moved resource under its new parent (children follow theirs).
+ */
+export const PLATFORM_STACK_PARENTS = {
+    tenant: "platform:platform:Platform$platform:tenants:Tenants::platform-tenants",
+    delivery: "platform:platform:Platform$platform:delivery:AppDelivery::platform-delivery",
+} as const;
+
+/** The parent URN an alias names, in this (the destination) stack and project. */
+export const movedParentUrn = (stack: string, project: string, parent: string): string => `urn:pulumi:${stack}::${project}::${parent}`;
+
 /** What a tenant stack exports: the platform's `tenants` entry for it, now the tenant stack's own. */
 export interface TenantStackExports {
     readonly tenant: string;
@@ -77,7 +90,7 @@ export class TenantStack extends pulumi.ComponentResource {
                 protect,
                 roles: [],
             },
-            layer,
+            { ...layer, aliases: [{ parent: movedParentUrn(pulumi.getStack(), pulumi.getProject(), PLATFORM_STACK_PARENTS.tenant) }] },
         );
         this.delivery = new TenantDelivery(
             `tenant-${t.name}-delivery`,
@@ -93,7 +106,7 @@ export class TenantStack extends pulumi.ComponentResource {
                 environment: s.environment,
                 signing: perTenantKeys ? { namePrefix: s.name, accountId: refs.accountId, partition: refs.partition, verifierRoleArn: refs.signatureReaderRoleArn, protect } : undefined,
             },
-            layer,
+            { ...layer, aliases: [{ parent: movedParentUrn(pulumi.getStack(), pulumi.getProject(), PLATFORM_STACK_PARENTS.delivery) }] },
         );
         this.exports = {
             tenant: t.name,
