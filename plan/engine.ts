@@ -4,7 +4,7 @@ import "./startup";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { FakeCloud, fakeId, fakeInvoke, fakeState } from "./fakes";
-import { readProject, readStackConfig, SECRET_PLACEHOLDER, StackConfig, stackConfigFromText } from "./stack-files";
+import { readProject, readStackConfig, readStackConfigOnce, SECRET_PLACEHOLDER, StackConfig, stackConfigFromText } from "./stack-files";
 import { tenantStackConfig, tenantStackName } from "../stacks/tenant-stack-config";
 
 /** Where this engine's own program modules are: the repository root (TypeScript run by tsx) or bin/ (compiled). */
@@ -262,6 +262,18 @@ function skipPromiseStacks() {
 }
 skipPromiseStacks();
 
+/**
+ * Every resource's constructor captures the whole JavaScript stack for its source position (Resource.callsites), which
+ * the offline plan never records: offline, none is captured. Errors keep their stacks.
+ */
+function skipSourcePositions() {
+    const { Resource } = require("@pulumi/pulumi/resource") as { Resource: { callsites: () => unknown[]; offline?: boolean } };
+    if (Resource.offline) return;
+    Resource.callsites = () => [];
+    Resource.offline = true;
+}
+skipSourcePositions();
+
 // Runs share the process-wide Pulumi runtime, so they must not overlap.
 let queue: Promise<unknown> = Promise.resolve();
 
@@ -452,7 +464,7 @@ export async function planTenantStack(options: TenantPlanOptions): Promise<Plan>
     const keys = tenantStackConfig({ platformStack, platformStackFile: path.relative(TENANT_PROJECT_DIR, file), tenant: options.tenant }, project.name);
     // What `pulumi config set` would have written, checked by the CLI's own rules before the program starts.
     const cfg = stackConfigFromText(project, stack, `Pulumi.${stack}.yaml`, JSON.stringify({ config: keys }));
-    const cloud = { ...fakeCloudFor(readStackConfig(path.dirname(file), path.basename(file).slice("Pulumi.".length, -".yaml".length))), stackOutputs: { [platformStack]: platform.outputs }, stackSecretOutputs: { [platformStack]: platform.secretOutputs } };
+    const cloud = { ...fakeCloudFor(readStackConfigOnce(path.dirname(file), path.basename(file).slice("Pulumi.".length, -".yaml".length))), stackOutputs: { [platformStack]: platform.outputs }, stackSecretOutputs: { [platformStack]: platform.secretOutputs } };
     const program = programModule(path.join("tenant", "program.ts"));
     const recording = await record({ project: cfg.project, stack: cfg.stack, config: cfg.config, secretKeys: cfg.secretKeys, cloud }, () =>
         (require(program) as { tenantProgram(projectDir: string): unknown }).tenantProgram(TENANT_PROJECT_DIR),

@@ -5,8 +5,8 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { readStackConfig, StackFileError } from "../plan/stack-files";
-import { ConfigError, parsePlatformConfig } from "./config";
+import { readStackConfigOnce, StackConfig, StackFileError } from "../plan/stack-files";
+import { ConfigError, parsePlatformKeys, resolvePlatformTenants } from "./config";
 import { describeIssue } from "./errors";
 import type { PlatformConfig } from "./schema";
 import { TenantConfig, tenantSchema } from "./schema-tenants";
@@ -54,14 +54,24 @@ export function parseTenantStackConfig(raw: Readonly<Record<string, string>>, na
     if (!fs.existsSync(file)) throw new ConfigError([`${namespace}:platformStackFile: expected an existing platform stack file (relative to ${projectDir}); got ${JSON.stringify(keys.data.platformStackFile)}`]);
     let settings: PlatformConfig;
     try {
-        const platform = readStackConfig(path.dirname(file), stack);
-        settings = parsePlatformConfig(platform.config, platform.project, undefined, path.dirname(file), { tenant: keys.data.tenant });
+        const platform = readStackConfigOnce(path.dirname(file), stack);
+        settings = resolvePlatformTenants(platformKeys(platform), platform.project, path.dirname(file), { tenant: keys.data.tenant });
     } catch (e) {
         if (e instanceof ConfigError) throw new ConfigError(e.problems.map((p) => `${file}: ${p}`));
         if (e instanceof StackFileError) throw new ConfigError([e.message]);
         throw e;
     }
     return { platformStack: keys.data.platformStack, platformStackFile: file, settings, tenant: settings.tenants.all[0] };
+}
+
+/** The platform's keys checked once per read of its stack file (a process planning many tenant stacks reads it once). */
+const checkedKeys = new WeakMap<StackConfig, PlatformConfig>();
+function platformKeys(platform: StackConfig): PlatformConfig {
+    const known = checkedKeys.get(platform);
+    if (known) return known;
+    const keys = parsePlatformKeys(platform.config, platform.project);
+    checkedKeys.set(platform, keys);
+    return keys;
 }
 
 /** Reads and validates this tenant stack's configuration; throws before any resource is registered. */
