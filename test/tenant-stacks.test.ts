@@ -15,6 +15,7 @@ import { parseTenantStackConfig, tenantStackConfig, tenantStackConfigSchema, ten
 import { placementProblem } from "../components/tenants/platform-refs";
 import { PLATFORM_STACK_PARENTS, tenantSignaturePolicySpec } from "../components/tenants/tenant-stack";
 import { answeringUrns, childUrn, engineUrns, movedUrn, tenantMove } from "../plan/migration";
+import { pool, runTenantStacks, TenantStackHandle, tenantStackRuns } from "../plan/tenant-stacks";
 import { named, within } from "./helpers";
 import { committedPlan, stacksWithTenants } from "./plans";
 
@@ -156,6 +157,47 @@ describe("tenant stacks: moving a tenant's state, as the engine names resources"
             "urn:pulumi:s::p::t:t:Root$t:t:Tenant$k:k:Group::tenant-old-group",
             "urn:pulumi:s::p::old:o:Platform$old:o:Tenants$t:t:Tenant$k:k:Group::tenant-x-group",
         ]);
+    });
+});
+
+describe("tenant stacks: one command for all of them, at most N at a time", () => {
+    it("runs every item, never more than the bound at once, results in the items' order, a failure as a value", async () => {
+        let inFlight = 0;
+        let most = 0;
+        const results = await pool([5, 1, 4, 2, 3, 0], 2, async (n) => {
+            most = Math.max(most, ++inFlight);
+            await new Promise((r) => setTimeout(r, n * 3));
+            inFlight--;
+            if (n === 4) throw new Error("four");
+            return n * 10;
+        });
+        assert.strictEqual(most, 2);
+        assert.deepStrictEqual(results.map((r) => (r.status === "fulfilled" ? r.value : (r.reason as Error).message)), [50, 10, "four", 20, 30, 0]);
+        await assert.rejects(pool([1], 0, async () => 1), /concurrency 0: expected a whole number of at least 1/);
+    });
+
+    it("names each tenant stack and writes its three keys, then previews or updates it with the policy pack", async () => {
+        const runs = tenantStackRuns({ organization: "acme", platformProject: "platform", platformStack: "prod", tenants: ["team-a", "payments"] });
+        assert.deepStrictEqual(runs[1], {
+            tenant: "payments",
+            stack: "acme/platform-tenant/prod.payments",
+            config: { "platform-tenant:platformStack": "acme/platform/prod", "platform-tenant:platformStackFile": "../Pulumi.prod.yaml", "platform-tenant:tenant": "payments" },
+        });
+        const calls: string[] = [];
+        const open = async (name: string): Promise<TenantStackHandle> => ({
+            setAllConfig: async (config) => void calls.push(`${name} config ${config["platform-tenant:tenant"].value}`),
+            preview: async (o) => (calls.push(`${name} preview ${o?.policyPacks}`), { stdout: "", stderr: "", changeSummary: {} }),
+            up: async () => {
+                throw new Error(`${name} up`);
+            },
+        });
+        const previews = await runTenantStacks(runs, { operation: "preview", concurrency: 1, open, policyPack: "/repo/policy" });
+        assert.deepStrictEqual([previews.map((r) => r.status), calls], [
+            ["fulfilled", "fulfilled"],
+            ["acme/platform-tenant/prod.team-a config team-a", "acme/platform-tenant/prod.team-a preview /repo/policy", "acme/platform-tenant/prod.payments config payments", "acme/platform-tenant/prod.payments preview /repo/policy"],
+        ]);
+        const ups = await runTenantStacks(runs, { operation: "up", concurrency: 2, open, policyPack: "/repo/policy" });
+        assert.deepStrictEqual(ups.map((r) => (r.status === "rejected" ? (r.reason as Error).message : "ok")), ["acme/platform-tenant/prod.team-a up", "acme/platform-tenant/prod.payments up"]);
     });
 });
 
