@@ -21,6 +21,8 @@ Evaluates the program for Pulumi.<name>.yaml offline (Pulumi mock runtime, no cl
 the component tree with resource counts and the stack outputs (secrets masked).
   --tenant NAME      plan the tenant stack of NAME (the tenant/ project, stack <name>.<tenant>) instead: on the
                      outputs of this platform stack's own offline plan, with tenants.placement OwnStacks
+  --platform-plan FILE  with --tenant: the platform's outputs from a saved plan of it (--json, with OwnStacks)
+                     instead of planning it again
   --migration        with --tenant: the pulumi state move that takes the tenant out of this platform stack (its
                      tenants in it), and whether the tenant stack finds every moved resource (exit 1 if not)
   --json FILE        also write the full plan (every resource, its inputs and options) to FILE
@@ -48,6 +50,7 @@ async function main(argv: string[]): Promise<number> {
                 stack: { type: "string", short: "s" },
                 tenant: { type: "string" },
                 migration: { type: "boolean" },
+                "platform-plan": { type: "string" },
                 json: { type: "string" },
                 diff: { type: "string" },
                 "diff-file": { type: "string" },
@@ -72,6 +75,10 @@ async function main(argv: string[]): Promise<number> {
     }
     if (!args.stack) {
         console.error(`--stack is required (stacks: ${listStacks(PROJECT_DIR).join(", ")})\n\n${USAGE}`);
+        return 2;
+    }
+    if (args["platform-plan"] && (!args.tenant || args.migration)) {
+        console.error("--platform-plan stands for the platform under one tenant stack: use it with --tenant (not --migration)");
         return 2;
     }
     if (args.migration && !args.tenant) {
@@ -120,7 +127,8 @@ async function main(argv: string[]): Promise<number> {
     let base: Plan | undefined;
     let move: TenantMove | undefined;
     try {
-        plan = await planStack({ stack: args.stack, configOverrides });
+        // A saved plan of the platform (--json) stands for its outputs: a tenant stack alone, without planning the platform.
+        plan = args["platform-plan"] ? readSavedPlan(args["platform-plan"], args.stack) : await planStack({ stack: args.stack, configOverrides });
         if (args.tenant) {
             console.error(`planning tenant stack ${tenantStackName(args.stack, args.tenant)} on the outputs of ${args.stack}'s plan`);
             plan = await planTenantStack({ platform: plan, tenant: args.tenant });
@@ -218,6 +226,18 @@ async function main(argv: string[]): Promise<number> {
     // A chart contract problem fails the plan too (--policy gives the policy pack's verdict alone).
     const broken = !args.policy && contracts.problems.length > 0;
     return violations.some((v) => v.enforcementLevel === "mandatory") || refused.length > 0 || moves.length > 0 || broken || unmoved ? 1 : 0;
+}
+
+/** A plan saved with --json, of `stack` (a StackFileError otherwise: the user's mistake, one message). */
+function readSavedPlan(file: string, stack: string): Plan {
+    let saved: Plan;
+    try {
+        saved = JSON.parse(fs.readFileSync(file, "utf8")) as Plan;
+    } catch (e) {
+        throw new StackFileError(`--platform-plan ${file}: not a saved plan (${(e as Error).message})`);
+    }
+    if (saved.stack !== stack || typeof saved.outputs !== "object") throw new StackFileError(`--platform-plan ${file}: not a saved plan of ${stack} (its stack: ${JSON.stringify(saved.stack)})`);
+    return saved;
 }
 
 main(process.argv.slice(2)).then(
