@@ -1,9 +1,10 @@
 import * as assert from "assert";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import { Plan, PlannedResource, planStack, planTenantStack, PROJECT_DIR, TENANT_PROJECT_DIR } from "../plan/engine";
+import { COMPILED, Plan, PlannedResource, planStack, planTenantStack, PROJECT_DIR, TENANT_PROJECT_DIR } from "../plan/engine";
 import { readProject, readStackConfig } from "../plan/stack-files";
 import { checkPolicies } from "../plan/policy-runner";
 import { controllerDependencyPolicy } from "../policy/rules/controllers";
@@ -354,6 +355,23 @@ for (const stack of stacksWithTenants()) {
                 // Without its aliases the tenant stack would delete every moved resource and create it anew.
                 const bare = { ...plans.get(t)!, resources: plans.get(t)!.resources.map((x) => ({ ...x, aliases: [] })) };
                 assert.strictEqual(tenantMove(committed, bare, t).orphaned.length, move.moved.length, t);
+            }
+        });
+
+        it("plans one tenant stack from the command line on a saved plan of its platform, and refuses a plan of another stack", () => {
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "platform-plan-"));
+            const cli = (...args: string[]) =>
+                spawnSync(process.execPath, [...(COMPILED ? [] : ["--import", "tsx"]), path.join(__dirname, "..", "plan", `cli${path.extname(__filename)}`), ...args], { encoding: "utf8", cwd: PROJECT_DIR });
+            try {
+                fs.writeFileSync(path.join(dir, "own.json"), JSON.stringify(own));
+                const run = cli("--stack", stack, "--tenant", tenants[0], "--platform-plan", path.join(dir, "own.json"));
+                assert.strictEqual(run.status, 0, run.stderr);
+                assert.match(run.stdout, new RegExp(`Stack platform-tenant/${stack}\\.${tenants[0]}: ${plans.get(tenants[0])!.resources.filter((r) => r.custom).length} resources`));
+                assert.match(run.stdout, /Policies: all passed/);
+                const other = cli("--stack", stack === "dev" ? "prod" : "dev", "--tenant", tenants[0], "--platform-plan", path.join(dir, "own.json"));
+                assert.deepStrictEqual([other.status, other.stderr.trim().split("\n").pop()], [1, `plan failed: --platform-plan ${path.join(dir, "own.json")}: not a saved plan of ${stack === "dev" ? "prod" : "dev"} (its stack: "${stack}")`]);
+            } finally {
+                fs.rmSync(dir, { recursive: true, force: true });
             }
         });
 
