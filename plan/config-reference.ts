@@ -42,7 +42,8 @@ const WEAKENINGS: readonly { readonly base: "dev" | "prod"; readonly set: Readon
             cluster: (v) => ({ ...v, nodeGroups: (v.nodeGroups as Json[]).map((g) => (g.role === "System" ? { ...g, capacityType: "SPOT", minSize: 0, desiredSize: 0 } : g)) }),
         },
     },
-    { base: "prod", set: { appDelivery: (_v, dev) => dev } },
+    // Development's delivery settings, its signatures only reported (development enforces them too).
+    { base: "prod", set: { appDelivery: (v, dev) => ({ ...(dev as Json), signatures: { ...((v as Json).signatures as Json), action: "Audit" } }) } },
 ];
 
 /** A problem's key path with list indices as `[]`, e.g. `cluster.nodeGroups[].capacityType`. */

@@ -207,9 +207,17 @@ export function costLines(plan: Pick<Plan, "resources">, region: string, table: 
                 add(r, "node root volumes", nodes * gib, "month", prices.ebsGp3GbMonth, "GiB gp3");
                 break;
             }
-            case "kubernetes:karpenter.sh/v1:NodePool":
-                usage(r, `Karpenter nodes (${i.metadata?.name ?? r.name})`, "on demand: nodes launched for pending pods; none at rest (the platform's pods fit the managed groups: test/capacity.test.ts)");
+            case "kubernetes:karpenter.sh/v1:NodePool": {
+                const taints = (i.spec?.template?.spec?.taints ?? []) as { key: string; effect: string }[];
+                usage(
+                    r,
+                    `Karpenter nodes (${i.metadata?.name ?? r.name})`,
+                    taints.length > 0
+                        ? `on demand: nodes only for pods that tolerate its taint ${taints.map((t) => `${t.key}:${t.effect}`).join(", ")}; what they hold at rest is listed with them (pods at rest)`
+                        : "on demand: nodes launched for pending pods; none at rest (the platform's pods fit the managed groups: test/capacity.test.ts)",
+                );
                 break;
+            }
             case "aws:ec2/natGateway:NatGateway":
                 add(r, "NAT gateway", 1, "hour", prices.natGatewayHour, "NAT gateway");
                 usage(r, "NAT data processing", "per GB through the gateway");
@@ -239,8 +247,15 @@ export function costLines(plan: Pick<Plan, "resources">, region: string, table: 
             }
             case "kubernetes:apps/v1:Deployment":
             case "kubernetes:apps/v1:StatefulSet":
-                // A tenant's pods at rest (its builder) run on Karpenter capacity: the instance is chosen at launch.
-                if (tenantOf(r, byUrn) !== undefined) usage(r, `pods at rest: ${r.name}`, `${i.spec?.replicas ?? 1} x ${requestsText(i.spec?.template?.spec?.containers)} on Karpenter nodes (instance chosen at launch)`);
+                // A tenant's pods at rest (its builder) run on Karpenter capacity: the instance is chosen at launch. A pod
+                // kept apart by hostname from other tenants' holds a node of its own, however small it is.
+                if (tenantOf(r, byUrn) !== undefined) {
+                    const pod = i.spec?.template?.spec ?? {};
+                    const apart = (pod.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []).some((t: { topologyKey?: string }) => t.topologyKey === "kubernetes.io/hostname");
+                    const pool = pod.nodeSelector?.["karpenter.sh/nodepool"];
+                    const where = apart ? `each on a Karpenter node of its own${pool ? ` (NodePool ${pool})` : ""}, instance chosen at launch` : "on Karpenter nodes (instance chosen at launch)";
+                    usage(r, `pods at rest: ${r.name}`, `${i.spec?.replicas ?? 1} x ${requestsText(pod.containers)} ${where}`);
+                }
                 break;
             case "kubernetes:helm.sh/v3:Release": {
                 const chart = String(i.chart ?? "").split("/").pop() ?? "";

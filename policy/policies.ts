@@ -21,6 +21,7 @@ import {
 import { singleDefaultStorageClassPolicy } from "./rules/storage-classes";
 import { retainedAdoptablePolicy, teardownPolicy } from "./rules/teardown";
 import { publicExposurePolicy } from "./rules/exposure";
+import { unconfinedWorkloadsIsolatedPolicy } from "./rules/builders";
 import {
     databaseBaselinePolicy,
     eksControlPlanePolicy,
@@ -66,4 +67,5 @@ export const PLATFORM_POLICIES: Policies = [
     kmsKeyDeletionWindowPolicy,
     resourceTreePolicy,
     argocdProjectRolesPolicy,
+    unconfinedWorkloadsIsolatedPolicy,
 ];

@@ -100,6 +100,7 @@ export function resolvePlatformTenants(keys: PlatformConfig, namespace: string, 
         {
             production: cfg.tier === "production",
             karpenter: cfg.cluster.karpenter.enabled,
+            builderCpuLimit: cfg.cluster.karpenter.enabled ? cfg.cluster.karpenter.builders.cpuLimit : undefined,
             credentials: cfg.pullThroughCacheCredentials ?? {},
             tenants: cfg.tenants.all.map((t) => ({ ...t, namespaces: tenantNamespaces(t) })),
             where,

@@ -96,6 +96,22 @@ export const karpenterSchema = z.strictObject({
         .regex(/^([0-9]+(s|m|h))+$/, "expected a duration like 2h or 90m")
         .default("2h")
         .describe("How long Karpenter waits for pods (even PDB-protected ones) before it force-drains a node being removed."),
+    builders: z
+        .strictObject({
+            capacityTypes: z
+                .array(z.enum(["spot", "on-demand"]))
+                .min(1)
+                .default(["on-demand"])
+                .describe("Capacity types of the builders' nodes: a spot interruption ends the builds running on the node."),
+            cpuLimit: z
+                .number()
+                .int()
+                .min(1, "expected a positive vCPU limit")
+                .default(32)
+                .describe("Total vCPUs of the builders' NodePool: each CI tenant's builder takes a node of its own while it runs."),
+        })
+        .prefault({})
+        .describe("The builders' NodePool (tainted, one node per CI tenant's builder; architectures, instance categories, expiry and AMI as the default pool's)."),
 });
 
 export const addonsSchema = z.strictObject({
@@ -149,7 +165,7 @@ export const clusterSchema = z.strictObject({
         .array(nodeGroupSchema)
         .min(1, "expected at least one node group")
         .describe("Managed node groups, each run as one EKS node group per zone: exactly one System group plus workload groups."),
-    karpenter: karpenterSchema.describe("Karpenter: chart version and the default NodePool's capacity types, architectures, instance categories, CPU limit, consolidation and node expiry."),
+    karpenter: karpenterSchema.describe("Karpenter: chart version and the default NodePool's capacity types, architectures, instance categories, CPU limit, consolidation and node expiry, and the builders' NodePool."),
     addons: addonsSchema.describe("EKS managed add-on builds, pinned; check them for a new Kubernetes version with aws eks describe-addon-versions."),
 });
 export type ClusterConfig = z.infer<typeof clusterSchema>;

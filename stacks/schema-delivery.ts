@@ -96,21 +96,29 @@ const lifecycleSchema = z.strictObject({
     keepImages: z.number().int("expected a whole number").min(1, "expected 1 to 10000 images").max(10000, "expected 1 to 10000 images").default(200).describe("Only the newest this many images are kept."),
 });
 
+/** A GitHub owner (organization or user): letters, digits and single hyphens, at most 39 characters. */
+const GITHUB_OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/;
+/** A GitHub repository as `owner/name` (GitHub's names: letters, digits, '.', '_', '-'; never `.` or `..`). */
+const GITHUB_REPOSITORY = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}\/(?!\.\.?$)[A-Za-z0-9._-]{1,100}$/;
+
 const verifierSchema = z.discriminatedUnion(
     "type",
     [
         // One key for every tenant would let each tenant's CI sign images every tenant's namespaces admit.
         z.strictObject({ type: z.literal("TenantKmsKeys").describe("TenantKmsKeys: a KMS key per tenant, created by the platform (cosign --key awskms://); Keyless: signatures by identities of an OIDC issuer.") }).describe("A KMS signing key per tenant with a repository, created by the platform: only its CI signs with it, and only its namespaces admit what it signs."),
+        // No stack-wide subject: one would let any tenant's workflow sign for every tenant. Each tenant's
+        // ci.signingRepositories bind its namespaces; organizations only bounds what a tenant may name.
         z.strictObject({
             type: z.literal("Keyless").describe("TenantKmsKeys: a KMS key per tenant, created by the platform (cosign --key awskms://); Keyless: signatures by identities of an OIDC issuer."),
             issuer: z
                 .string()
-                .regex(/^https:\/\/[a-z0-9.-]+(\/[^\s]*)?$/, "expected the OIDC issuer of the signing identities, like https://token.actions.githubusercontent.com")
-                .describe("Type Keyless: the OIDC issuer of the signing identities, e.g. GitHub Actions' token issuer."),
-            subjectRegExp: z
-                .string()
-                .min(1, "expected a regular expression of the signing identities")
-                .describe("Type Keyless: a regular expression the signing identity must match, e.g. the organization's workflows."),
+                // Kyverno matches the issuer as a wildcard pattern: '*' or '?' would admit other issuers.
+                .regex(/^https:\/\/[a-z0-9.-]+(\/[^\s*?]*)?$/, "expected the OIDC issuer of the signing identities (no wildcards), like https://token.actions.githubusercontent.com")
+                .describe("Type Keyless: GitHub Actions' OIDC token issuer (https://token.actions.githubusercontent.com), matched exactly."),
+            organizations: z
+                .array(z.string().regex(GITHUB_OWNER, "expected a GitHub organization (or user) name, like acme"))
+                .min(1, "expected at least one GitHub organization")
+                .describe("Type Keyless: the GitHub organizations whose repositories may sign; every tenant's ci.signingRepositories must belong to one of them."),
             rekorUrl: z
                 .string()
                 .regex(/^https:\/\//, "expected an https URL")
@@ -118,7 +126,7 @@ const verifierSchema = z.discriminatedUnion(
                 .describe("Type Keyless: the Rekor transparency log the signatures are checked against."),
         }),
     ],
-    { error: "expected a verifier with type TenantKmsKeys (a key per tenant, created by the platform) or Keyless (issuer, subjectRegExp)" },
+    { error: "expected a verifier with type TenantKmsKeys (a key per tenant, created by the platform) or Keyless (issuer, organizations)" },
 );
 
 const signaturesSchema = z.strictObject({
@@ -192,6 +200,15 @@ export const tenantCiSchema = z.strictObject({
         .optional()
         .describe("GitHub organization or repository the runners register with."),
     githubApp: githubAppSchema.optional().describe("The tenant's GitHub App; its private key is in Vault at tenants/<name>/ci/github-app (github_app_private_key)."),
+    signingRepositories: z
+        .array(z.string().regex(GITHUB_REPOSITORY, "expected a GitHub repository as owner/name, like acme/shop"))
+        .default([])
+        .describe("With signatures.verifier Keyless: the repositories (owner/name, spelt as GitHub does) whose own workflows sign the tenant's images; its namespaces admit no other workflow's signatures. Required for a tenant with a repository; one tenant each."),
+    signingRefs: z
+        .array(z.string().regex(/^refs\/(heads|tags)\/([A-Za-z0-9._/-]+|[A-Za-z0-9._/-]*\*)$/, "expected a branch or tag ref, like refs/heads/main or refs/tags/v* (one trailing * at most)"))
+        .min(1, "expected at least one ref")
+        .default(["refs/heads/main"])
+        .describe("With signatures.verifier Keyless: the refs a signing workflow may run from (refs/heads/<branch>, refs/tags/<tag>, a trailing * for any rest); default the main branch only, so a pull request or another branch signs nothing."),
     minRunners: z
         .number()
         .int()
@@ -230,7 +247,15 @@ const covers = (prefix: string, url: string) => {
 /** Rules across the delivery settings, the tenants that use them and the environment. */
 export function checkDelivery(
     d: AppDeliveryConfig,
-    ctx: { production: boolean; karpenter: boolean; credentials: PullThroughCacheCredentials; tenants: readonly TenantDelivery[]; where: (i: number) => (string | number)[] },
+    ctx: {
+        production: boolean;
+        karpenter: boolean;
+        /** The builders' NodePool's vCPU limit (cluster.karpenter.builders.cpuLimit), with Karpenter. */
+        builderCpuLimit?: number;
+        credentials: PullThroughCacheCredentials;
+        tenants: readonly TenantDelivery[];
+        where: (i: number) => (string | number)[];
+    },
     issue: Issue,
 ) {
     const at = (...p: (string | number)[]) => ["appDelivery", ...p];
@@ -312,5 +337,56 @@ export function checkDelivery(
         }
         if (ci.minRunners > ci.maxRunners) issue(where("ci", "minRunners"), `expected at most maxRunners (${ci.maxRunners})`, ci.minRunners);
         if (!ctx.karpenter) issue(where("ci", "enabled"), "expected cluster.karpenter.enabled: runners run on Karpenter capacity", ci.enabled);
+    });
+    // Each CI tenant's builder runs on a node of its own, of more vCPUs than the builder requests (the kubelet
+    // reserves part of every node's CPU): a smaller limit leaves the last builders pending.
+    const builders = ctx.tenants.filter((t) => t.ci.enabled).length;
+    const perNode = Math.floor(millicores(d.builder.requests.cpu) / 1000) + 1;
+    if (ctx.builderCpuLimit !== undefined && builders * perNode > ctx.builderCpuLimit) {
+        issue(
+            ["cluster", "karpenter", "builders", "cpuLimit"],
+            `expected at least ${builders * perNode} vCPUs: a node of at least ${perNode} vCPUs for the builder of each of the ${builders} CI tenants (appDelivery.builder.requests.cpu ${d.builder.requests.cpu}, plus what the kubelet reserves)`,
+            ctx.builderCpuLimit,
+        );
+    }
+    checkSigningRepositories(d.signatures.verifier, ctx, issue);
+}
+
+/**
+ * Keyless signatures: each tenant's namespaces admit the workflows of its own repositories only (see
+ * signaturePolicySpec), so a repository signs for one tenant, lies in the stack's organizations and is one its
+ * runners serve (only they push to the tenant's repository, where the signature goes next to the image).
+ * GitHub's owner and repository names are case-insensitive: claims are compared so.
+ */
+function checkSigningRepositories(verifier: AppDeliveryConfig["signatures"]["verifier"], ctx: { tenants: readonly TenantDelivery[]; where: (i: number) => (string | number)[] }, issue: Issue) {
+    const claimed = new Map<string, string>();
+    ctx.tenants.forEach((t, i) => {
+        const at = (...p: (string | number)[]) => [...ctx.where(i), "ci", ...p];
+        const repositories = t.ci.signingRepositories;
+        // With TenantKmsKeys the runners hold the key: organization runners run the workflow of any repository the
+        // organization's runner group admits (GitHub's default group: all of them), which this program does not manage.
+        if (verifier?.type === "TenantKmsKeys" && t.ci.enabled && t.ci.githubConfigUrl !== undefined && !/^https:\/\/github\.com\/[^/]+\/[^/]+$/.test(t.ci.githubConfigUrl)) {
+            issue(at("githubConfigUrl"), "expected a repository URL (https://github.com/<owner>/<name>) with signatures.verifier TenantKmsKeys: runners of a whole organization sign with the tenant's key for any repository its runner group admits", t.ci.githubConfigUrl);
+        }
+        // Without Keyless they sign for nobody (a tenant's own KMS key binds its signatures).
+        if (verifier?.type !== "Keyless") return;
+        if (repositories.length === 0 && (t.ecrRepository || t.ci.enabled)) {
+            issue(at("signingRepositories"), `required with signatures.verifier Keyless for a tenant with ${t.ci.enabled ? "CI" : "a repository"}: the GitHub repositories (owner/name) whose workflows sign its images`, repositories);
+        }
+        const organizations = verifier.organizations.map((o) => o.toLowerCase());
+        // What the runners serve: an organization, or one repository (https://github.com/<owner>[/<name>]).
+        const served = t.ci.githubConfigUrl?.replace(/^https:\/\/github\.com\//, "").toLowerCase();
+        repositories.forEach((repository, j) => {
+            const lower = repository.toLowerCase();
+            const owner = lower.split("/")[0];
+            if (!organizations.includes(owner)) issue(at("signingRepositories", j), `expected a repository of ${verifier.organizations.join(", ")} (appDelivery.signatures.verifier.organizations)`, repository);
+            if (served !== undefined && (served.includes("/") ? lower !== served : owner !== served)) {
+                issue(at("signingRepositories", j), `expected a repository its runners serve (ci.githubConfigUrl ${t.ci.githubConfigUrl}): only they push the signature next to the image`, repository);
+            }
+            const other = claimed.get(lower);
+            if (other === t.name) issue(at("signingRepositories", j), "expected each repository once", repository);
+            else if (other !== undefined) issue(at("signingRepositories", j), `expected a repository that signs for one tenant (also ${other}): its workflows would be admitted in both tenants' namespaces`, repository);
+            else claimed.set(lower, t.name);
+        });
     });
 }

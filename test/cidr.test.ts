@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { Address4 } from "ip-address";
-import { addressCount, carveSubnets, cidrsOverlap, tooBroad, parseIpv4Cidr, SubnetCarveError, TierRequest, usableAddresses } from "../components/network/cidr";
+import { addressCount, carveSubnets, cidrsOverlap, loadBalancerAddresses, tooBroad, parseIpv4Cidr, SubnetCarveError, TierRequest, usableAddresses } from "../components/network/cidr";
 
 const standard: TierRequest[] = [
     { tier: "private", prefixLength: 19 },
@@ -179,5 +179,33 @@ describe("addressCount and tooBroad: how much of the internet an allow-list admi
         assert.strictEqual(tooBroad(["10.0.0.0/8"]), false);
         assert.strictEqual(tooBroad(["10.0.0.0/8", "11.0.0.0/32"]), true);
         assert.strictEqual(tooBroad(["10.0.0.0/7"]), true);
+    });
+});
+
+describe("cidr: loadBalancerAddresses (the internal NLB's pinned address in each private subnet)", () => {
+    const cases: [string, string, string][] = [
+        // The subnet's last /28 but one; the NLB takes its first address.
+        ["10.0.0.0/19", "10.0.31.224/28", "10.0.31.224"],
+        ["10.0.32.0/19", "10.0.63.224/28", "10.0.63.224"],
+        ["10.20.4.0/24", "10.20.4.224/28", "10.20.4.224"],
+        ["172.16.0.0/26", "172.16.0.32/28", "172.16.0.32"],
+    ];
+    for (const [subnet, reservation, address] of cases) {
+        it(`${subnet} -> ${address} in ${reservation}`, () => assert.deepStrictEqual(loadBalancerAddresses([subnet]), [{ reservation, address }]));
+    }
+    it("keeps clear of the addresses AWS reserves (the first four, the last) and stays inside the subnet", () => {
+        for (const subnet of ["10.0.0.0/19", "10.20.4.0/24", "172.16.0.0/26"]) {
+            const [{ reservation, address }] = loadBalancerAddresses([subnet]);
+            const [first, last] = span(subnet);
+            const [rStart, rEnd] = span(reservation);
+            assert.ok(rStart >= first + 4n && rEnd < last && new Address4(address).bigInt() === rStart, subnet);
+        }
+    });
+    it("gives one per subnet, in order", () => {
+        assert.deepStrictEqual(loadBalancerAddresses(["10.0.0.0/19", "10.0.32.0/19"]).map((a) => a.address), ["10.0.31.224", "10.0.63.224"]);
+    });
+    it("refuses a subnet too small to spare a /28 and one that is no network", () => {
+        assert.throws(() => loadBalancerAddresses(["10.0.0.0/27"]), /expected \/26 or larger/);
+        assert.throws(() => loadBalancerAddresses(["10.0.0.1/24"]), /host bits zero/);
     });
 });

@@ -15,6 +15,12 @@ const group = (i: number, patch: Record<string, unknown>, base: Raw = dev) => {
     return { ...base, "platform:cluster": JSON.stringify(c) };
 };
 const karpenter = (patch: Record<string, unknown>) => cluster({ karpenter: { ...clusterOf(dev).karpenter, ...patch } });
+/** dev with its builder requesting (and limited to) `cpu`. */
+const builderCpu = (cpu: string) => {
+    const d = JSON.parse(dev["platform:appDelivery"]);
+    d.builder = { ...d.builder, requests: { ...d.builder.requests, cpu }, limits: { ...d.builder.limits, cpu } };
+    return { ...dev, "platform:appDelivery": JSON.stringify(d) };
+};
 const addons = (patch: Record<string, unknown>) => cluster({ addons: { ...clusterOf(dev).addons, ...patch } });
 const network = (patch: Record<string, unknown>, base: Raw) => ({ ...base, "platform:network": JSON.stringify({ ...JSON.parse(base["platform:network"]), ...patch }) });
 const P = "platform:cluster";
@@ -112,6 +118,15 @@ const exactProblems: ExactBadInput[] = [
     ],
     ["surge above 100 percent", group(1, { maxUnavailablePercent: 101 }), [`${P}.nodeGroups[1].maxUnavailablePercent: expected 1 to 100 percent; got 101`]],
     ["Karpenter capacity type", karpenter({ capacityTypes: ["reserved"] }), [`${P}.karpenter.capacityTypes[0]: expected one of spot | on-demand; got "reserved"`]],
+    ["builders' capacity type", karpenter({ builders: { capacityTypes: ["reserved"], cpuLimit: 16 } }), [`${P}.karpenter.builders.capacityTypes[0]: expected one of spot | on-demand; got "reserved"`]],
+    ["builders' CPU limit of zero", karpenter({ builders: { cpuLimit: 0 } }), [`${P}.karpenter.builders.cpuLimit: expected a positive vCPU limit; got 0`]],
+    ["unknown builders' key", karpenter({ builders: { cpuLimit: 16, taint: "x" } }), [`${P}.karpenter.builders.taint: unknown key; expected one of: capacityTypes, cpuLimit`]],
+    [
+        // dev's one CI tenant, its builder requesting 16 CPUs: a node of 17 vCPUs at least, more than dev's pool of 16.
+        "builders' pool too small for one node per CI tenant",
+        builderCpu("16"),
+        [`${P}.karpenter.builders.cpuLimit: expected at least 17 vCPUs: a node of at least 17 vCPUs for the builder of each of the 1 CI tenants (appDelivery.builder.requests.cpu 16, plus what the kubelet reserves); got 16`],
+    ],
     ["Karpenter architecture", karpenter({ architectures: ["x86_64"] }), [`${P}.karpenter.architectures[0]: expected one of amd64 | arm64; got "x86_64"`]],
     [
         "every add-on names itself in its message",

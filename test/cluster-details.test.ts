@@ -313,7 +313,7 @@ describePlan("cluster details: the production plan in full", "prod", ({ plan, re
         );
     });
 
-    it("installs Karpenter's CRDs, then its controller on system nodes with its identity, then the node class and pool", () => {
+    it("installs Karpenter's CRDs, then its controller on system nodes with its identity, then the node class and the default and builders' pools", () => {
         assert.deepStrictEqual(the("platform-cluster-karpenter-crd"), { atomic: true, chart: "oci://public.ecr.aws/karpenter/karpenter-crd", compat: "true", namespace: "kube-system", version: "1.14.1" });
         assert.deepStrictEqual(controller().inputs, {
             atomic: true,
@@ -375,9 +375,35 @@ describePlan("cluster details: the production plan in full", "prod", ({ plan, re
             },
         });
         assert.deepStrictEqual(res("platform-cluster-karpenter-nodepool").dependsOn, [controller().urn, urn("platform-cluster-karpenter-nodeclass")]);
+        // The builders' pool: the same nodes but for their capacity types and limit, tainted NoExecute, emptied only.
+        assert.deepStrictEqual(the("platform-cluster-karpenter-builder-nodepool"), {
+            apiVersion: "karpenter.sh/v1",
+            kind: "NodePool",
+            metadata: { name: "builders" },
+            spec: {
+                disruption: { budgets: [{ nodes: "10%" }], consolidateAfter: "15m", consolidationPolicy: "WhenEmpty" },
+                limits: { cpu: "64" },
+                template: {
+                    metadata: { labels: { "platform.io/node-role": "builder" } },
+                    spec: {
+                        expireAfter: "720h",
+                        nodeClassRef: { group: "karpenter.k8s.aws", kind: "EC2NodeClass", name: "default" },
+                        requirements: [
+                            { key: "karpenter.sh/capacity-type", operator: "In", values: ["on-demand"] },
+                            { key: "kubernetes.io/arch", operator: "In", values: ["amd64"] },
+                            { key: "karpenter.k8s.aws/instance-category", operator: "In", values: ["c", "m", "r"] },
+                            { key: "karpenter.k8s.aws/instance-generation", operator: "Gt", values: ["5"] },
+                        ],
+                        taints: [{ key: "platform.io/builder", value: "true", effect: "NoExecute" }],
+                        terminationGracePeriod: "2h",
+                    },
+                },
+            },
+        });
+        assert.deepStrictEqual(res("platform-cluster-karpenter-builder-nodepool").dependsOn, [controller().urn, urn("platform-cluster-karpenter-nodeclass")]);
         assert.deepStrictEqual(
             res("platform-cluster-karpenter-finalizer-cleanup").dependsOn,
-            [controller().urn, urn("platform-cluster-karpenter-nodepool"), urn("platform-cluster-karpenter-nodeclass")],
+            [controller().urn, urn("platform-cluster-karpenter-nodepool"), urn("platform-cluster-karpenter-builder-nodepool"), urn("platform-cluster-karpenter-nodeclass")],
         );
     });
 });

@@ -10,7 +10,11 @@ const dev = readStackConfig(PROJECT_DIR, "dev").config;
 const prod = readStackConfig(PROJECT_DIR, "prod").config;
 const CI = { enabled: true, githubConfigUrl: "https://github.com/acme", githubApp: { appId: 1, installationId: 2 } };
 const TEAM = { name: "team-b", owners: ["carol"], costCentre: "CC-B", ecrRepository: true };
-const withTenants = (raw: Raw, ...list: Record<string, unknown>[]): Raw => ({ ...raw, "platform:tenants": JSON.stringify({ list }) });
+/** The tenants, each signing (dev's keyless verifier) from a repository of its own, acme/<name>-app, unless its ci says otherwise. */
+const withTenants = (raw: Raw, ...list: Record<string, unknown>[]): Raw => ({
+    ...raw,
+    "platform:tenants": JSON.stringify({ list: list.map((t) => ({ ...t, ci: { signingRepositories: [`acme/${t.name}-app`], ...(t.ci as object) } })) }),
+});
 const delivery = (raw: Raw, edit: (d: any) => void): Raw => {
     const d = JSON.parse(raw["platform:appDelivery"]);
     edit(d);
@@ -34,6 +38,7 @@ const cases: BadInput[] = [
     ["an SSH source repository no credential covers", withTenants(dev, { ...TEAM, gitops: { sourceRepos: ["git@gitlab.example.org:acme/b.git"] } }), ["platform:tenants.list[0].gitops.sourceRepos[0]", "under the urlPrefix of an appDelivery.argocd.repositoryCredentials entry of type SshKey"]],
     ["an unknown repository encryption", withTenants(dev, { ...TEAM, repositoryEncryption: "SSE-C" }), ["platform:tenants.list[0].repositoryEncryption", "expected Kms | Aes256"]],
     ["a GitHub URL that is not GitHub", withTenants(dev, { ...TEAM, ci: { ...CI, githubConfigUrl: "https://gitlab.com/acme" } }), ["platform:tenants.list[0].ci.githubConfigUrl", "expected a GitHub organization or repository URL"]],
+    ["organization runners holding a tenant's KMS signing key (prod: TenantKmsKeys)", withTenants(prod, { ...TEAM, ci: CI }), ["platform:tenants.list[0].ci.githubConfigUrl", "expected a repository URL (https://github.com/<owner>/<name>) with signatures.verifier TenantKmsKeys", '"https://github.com/acme"']],
     ["more idle runners than the maximum", withTenants(dev, { ...TEAM, ci: { ...CI, minRunners: 6, maxRunners: 5 } }), ["platform:tenants.list[0].ci.minRunners", "expected at most maxRunners (5)"]],
     ["runners placed in a namespace of the tenant's (they have their own, <data name>-ci)", withTenants(dev, { ...TEAM, ci: { ...CI, namespace: "team-b" } }), ["platform:tenants.list[0].ci", "namespace"]],
     ["a CI namespace taken by another tenant", withTenants(dev, { ...TEAM, ci: CI }, { ...TEAM, name: "team-c", namespaces: ["team-b-ci"] }), ["platform:tenants.list[1].namespaces", "belong to one tenant (also team-b)"]],
@@ -131,12 +136,71 @@ const exactProblems: ExactBadInput[] = [
     ],
     ["untagged images kept over a year", delivery(dev, (d) => (d.registry.lifecycle.untaggedExpireDays = 366)), [`${D}.registry.lifecycle.untaggedExpireDays: expected 1 to 365 days; got 366`]],
     [
-        "a keyless verifier without issuer, identities or an https Rekor",
-        delivery(dev, (d) => (d.signatures.verifier = { type: "Keyless", issuer: "token.actions.githubusercontent.com", subjectRegExp: "", rekorUrl: "http://rekor.example.org" })),
+        "a keyless verifier without issuer, organizations or an https Rekor",
+        delivery(dev, (d) => (d.signatures.verifier = { type: "Keyless", issuer: "token.actions.githubusercontent.com", organizations: [], rekorUrl: "http://rekor.example.org" })),
         [
-            `${D}.signatures.verifier.issuer: expected the OIDC issuer of the signing identities, like https://token.actions.githubusercontent.com; got "token.actions.githubusercontent.com"`,
-            `${D}.signatures.verifier.subjectRegExp: expected a regular expression of the signing identities; got ""`,
+            `${D}.signatures.verifier.issuer: expected the OIDC issuer of the signing identities (no wildcards), like https://token.actions.githubusercontent.com; got "token.actions.githubusercontent.com"`,
+            `${D}.signatures.verifier.organizations: expected at least one GitHub organization; got []`,
             `${D}.signatures.verifier.rekorUrl: expected an https URL; got "http://rekor.example.org"`,
+        ],
+    ],
+    [
+        // Kyverno reads the issuer as a wildcard pattern: this one would take any issuer under GitHub's host.
+        "a keyless issuer with a wildcard, and an organization that is no GitHub name",
+        delivery(dev, (d) => (d.signatures.verifier = { type: "Keyless", issuer: "https://token.actions.githubusercontent.com*", organizations: ["acme", "acme.evil"] })),
+        [
+            `${D}.signatures.verifier.issuer: expected the OIDC issuer of the signing identities (no wildcards), like https://token.actions.githubusercontent.com; got "https://token.actions.githubusercontent.com*"`,
+            `${D}.signatures.verifier.organizations[1]: expected a GitHub organization (or user) name, like acme; got "acme.evil"`,
+        ],
+    ],
+    [
+        "the former stack-wide subject (any workflow of the organization signed for every tenant)",
+        delivery(dev, (d) => (d.signatures.verifier.subjectRegExp = "^https://github\\.com/acme/.+$")),
+        [`${D}.signatures.verifier.subjectRegExp: unknown key; expected one of: type, issuer, organizations, rekorUrl`],
+    ],
+    [
+        "a tenant with CI under Keyless, no repository signing for it",
+        withTenants(dev, { ...TEAM, ci: { ...CI, maxRunners: 2, signingRepositories: [] } }),
+        ["platform:tenants.list[0].ci.signingRepositories: required with signatures.verifier Keyless for a tenant with CI: the GitHub repositories (owner/name) whose workflows sign its images; got []"],
+    ],
+    [
+        "a tenant with a repository (no CI) under Keyless, no repository signing for it",
+        withTenants(dev, { ...TEAM, ci: { signingRepositories: [] } }),
+        ["platform:tenants.list[0].ci.signingRepositories: required with signatures.verifier Keyless for a tenant with a repository: the GitHub repositories (owner/name) whose workflows sign its images; got []"],
+    ],
+    [
+        "a signing repository outside the stack's organizations",
+        withTenants(dev, { ...TEAM, ci: { signingRepositories: ["acme-evil/shop"] } }),
+        ['platform:tenants.list[0].ci.signingRepositories[0]: expected a repository of acme (appDelivery.signatures.verifier.organizations); got "acme-evil/shop"'],
+    ],
+    [
+        "a signing repository the tenant's runners do not serve (they serve one repository)",
+        withTenants(dev, { ...TEAM, ci: { ...CI, githubConfigUrl: "https://github.com/acme/shop", maxRunners: 2, signingRepositories: ["acme/Shop", "acme/shop-tools"] } }),
+        [
+            'platform:tenants.list[0].ci.signingRepositories[1]: expected a repository its runners serve (ci.githubConfigUrl https://github.com/acme/shop): only they push the signature next to the image; got "acme/shop-tools"',
+        ],
+    ],
+    [
+        "a signing repository claimed by two tenants (GitHub's names ignore case), and one listed twice",
+        withTenants(dev, { ...TEAM, ci: { signingRepositories: ["acme/shop", "acme/shop"] } }, { ...TEAM, name: "team-c", ci: { signingRepositories: ["ACME/Shop"] } }),
+        [
+            'platform:tenants.list[0].ci.signingRepositories[1]: expected each repository once; got "acme/shop"',
+            "platform:tenants.list[1].ci.signingRepositories[0]: expected a repository that signs for one tenant (also team-b): its workflows would be admitted in both tenants' namespaces; got \"ACME/Shop\"",
+        ],
+    ],
+    [
+        "signing repositories that are not owner/name: a path, a dot name, an owner alone, GitHub's forbidden characters",
+        withTenants(dev, { ...TEAM, ci: { signingRepositories: ["acme/shop/../x", "acme/..", "acme", "-acme/shop", "acme/shop evil", "acme/shop*"] } }),
+        ["acme/shop/../x", "acme/..", "acme", "-acme/shop", "acme/shop evil", "acme/shop*"].map(
+            (r, i) => `platform:tenants.list[0].ci.signingRepositories[${i}]: expected a GitHub repository as owner/name, like acme/shop; got ${JSON.stringify(r)}`,
+        ),
+    ],
+    [
+        "signing refs that are no branch or tag, a wildcard inside, none at all",
+        withTenants(dev, { ...TEAM, ci: { signingRefs: ["main", "refs/pull/1/merge", "refs/heads/*/x"] } }, { ...TEAM, name: "team-c", ci: { signingRefs: [] } }),
+        [
+            ...["main", "refs/pull/1/merge", "refs/heads/*/x"].map((r, i) => `platform:tenants.list[0].ci.signingRefs[${i}]: expected a branch or tag ref, like refs/heads/main or refs/tags/v* (one trailing * at most); got ${JSON.stringify(r)}`),
+            "platform:tenants.list[1].ci.signingRefs: expected at least one ref; got []",
         ],
     ],
     [
@@ -233,6 +297,20 @@ describe("config: bad application delivery input is rejected with key, value and
         assert.deepStrictEqual([cfg.tenants.all[0].ci.minRunners, cfg.tenants.all[1].dataName?.length], [2, 56]);
         const audit = parsePlatformConfig(delivery(dev, (d) => (d.signatures = { action: "Audit" })), "platform");
         assert.deepStrictEqual([audit.appDelivery.signatures.action, audit.appDelivery.signatures.verifier], ["Audit", undefined]);
+    });
+
+    it("takes signing repositories of the organizations that the runners serve, in any case, and branch and tag refs; main by default", () => {
+        const cfg = parsePlatformConfig(
+            withTenants(dev, { ...TEAM, ci: { ...CI, maxRunners: 2, signingRepositories: ["Acme/Shop.web", "acme/shop_api"], signingRefs: ["refs/heads/release/1.x", "refs/tags/v*", "refs/tags/*"] } }, { ...TEAM, name: "team-c" }),
+            "platform",
+        );
+        assert.deepStrictEqual(
+            cfg.tenants.all.map((t) => [t.ci.signingRepositories, t.ci.signingRefs]),
+            [
+                [["Acme/Shop.web", "acme/shop_api"], ["refs/heads/release/1.x", "refs/tags/v*", "refs/tags/*"]],
+                [["acme/team-c-app"], ["refs/heads/main"]],
+            ],
+        );
     });
 
     it("takes an SSH repository equal to a credential's prefix, with or without .git (a host may hold .git too)", () => {

@@ -50,10 +50,10 @@ describe("delivery details: CI objects", () => {
         });
     });
 
-    it("runs rootless BuildKit with its cache on an emptyDir, ready once it lists workers, behind a Service", () => {
+    it("runs rootless BuildKit on the builders' pool away from other tenants' builders, with mutual TLS, its cache on an emptyDir, ready once it lists workers, behind a Service", () => {
         const builder = appDeliverySchema.shape.builder.parse({ image: "moby/buildkit:v0.32.2-rootless", requests: { cpu: "1", memory: "2Gi" }, limits: { cpu: "4", memory: "8Gi" }, cacheSize: "50Gi" });
         const labels = { "app.kubernetes.io/name": "buildkitd" };
-        assert.deepStrictEqual(builderDeploymentSpec({ namespace: "team-b-builds", builder }), {
+        assert.deepStrictEqual(builderDeploymentSpec({ namespace: "team-b-builds", tenant: "team-b", builder }), {
             metadata: { name: "buildkitd", namespace: "team-b-builds", labels },
             spec: {
                 replicas: 1,
@@ -63,19 +63,53 @@ describe("delivery details: CI objects", () => {
                     spec: {
                         automountServiceAccountToken: false,
                         securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000 },
+                        nodeSelector: { "karpenter.sh/nodepool": "builders" },
+                        tolerations: [{ key: "platform.io/builder", operator: "Equal", value: "true", effect: "NoExecute" }],
+                        affinity: {
+                            podAntiAffinity: {
+                                requiredDuringSchedulingIgnoredDuringExecution: [
+                                    {
+                                        labelSelector: { matchLabels: labels },
+                                        namespaceSelector: {
+                                            matchLabels: { "platform.io/namespace-role": "builder" },
+                                            matchExpressions: [{ key: "platform.io/tenant", operator: "NotIn", values: ["team-b"] }],
+                                        },
+                                        topologyKey: "kubernetes.io/hostname",
+                                    },
+                                ],
+                            },
+                        },
                         containers: [
                             {
                                 name: "buildkitd",
                                 image: "moby/buildkit:v0.32.2-rootless",
-                                args: ["--addr", "unix:///run/user/1000/buildkit/buildkitd.sock", "--addr", "tcp://0.0.0.0:1234", "--oci-worker-no-process-sandbox"],
+                                args: [
+                                    "--addr",
+                                    "unix:///run/user/1000/buildkit/buildkitd.sock",
+                                    "--addr",
+                                    "tcp://0.0.0.0:1234",
+                                    "--tlscert",
+                                    "/certs/tls.crt",
+                                    "--tlskey",
+                                    "/certs/tls.key",
+                                    "--tlscacert",
+                                    "/certs/ca.crt",
+                                    "--oci-worker-no-process-sandbox",
+                                ],
                                 ports: [{ name: "buildkit", containerPort: 1234 }],
                                 securityContext: { privileged: false, seccompProfile: { type: "Unconfined" }, appArmorProfile: { type: "Unconfined" }, runAsUser: 1000, runAsGroup: 1000 },
                                 resources: { requests: { cpu: "1", memory: "2Gi" }, limits: { cpu: "4", memory: "8Gi" } },
                                 readinessProbe: { exec: { command: ["buildctl", "debug", "workers"] }, initialDelaySeconds: 5, periodSeconds: 30 },
-                                volumeMounts: [{ name: "cache", mountPath: "/home/user/.local/share/buildkit" }],
+                                volumeMounts: [
+                                    { name: "cache", mountPath: "/home/user/.local/share/buildkit" },
+                                    { name: "certs", mountPath: "/certs", readOnly: true },
+                                ],
                             },
                         ],
-                        volumes: [{ name: "cache", emptyDir: { sizeLimit: "50Gi" } }],
+                        volumes: [
+                            { name: "cache", emptyDir: { sizeLimit: "50Gi" } },
+                            { name: "certs", secret: { secretName: "buildkitd-tls" } },
+                        ],
                     },
                 },
             },
@@ -86,7 +120,7 @@ describe("delivery details: CI objects", () => {
         });
     });
 
-    it("gives the runner pod the runner user, the run script and the tenant's sizes", () => {
+    it("gives the runner pod the runner user, the run script, the tenant's sizes and its builder's client certificate", () => {
         const t = tenantSchema.parse({
             name: "team-b",
             owners: ["carol"],
@@ -113,9 +147,14 @@ describe("delivery details: CI objects", () => {
                     command: ["/home/runner/run.sh"],
                     securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, runAsNonRoot: true, readOnlyRootFilesystem: false },
                     resources: { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "2", memory: "3Gi" } },
-                    env: [{ name: "BUILDKIT_HOST", value: "tcp://buildkitd.team-b-builds.svc:1234" }],
+                    env: [
+                        { name: "BUILDKIT_HOST", value: "tcp://buildkitd.team-b-builds.svc:1234" },
+                        { name: "BUILDKIT_TLS_DIR", value: "/buildkit-tls" },
+                    ],
+                    volumeMounts: [{ name: "buildkit-tls", mountPath: "/buildkit-tls", readOnly: true }],
                 },
             ],
+            volumes: [{ name: "buildkit-tls", secret: { secretName: "buildkit-client-tls", defaultMode: 0o440 } }],
         });
     });
 
@@ -224,7 +263,10 @@ describePlan("delivery details: the production plan in full", "prod", ({ plan, r
             },
         ]);
         const runner = the("tenant-team-a-delivery-runners").values.template.spec.containers[0];
-        assert.deepStrictEqual(runner.env, [{ name: "BUILDKIT_HOST", value: "tcp://buildkitd.team-a-builds.svc:1234" }]);
+        assert.deepStrictEqual(runner.env, [
+            { name: "BUILDKIT_HOST", value: "tcp://buildkitd.team-a-builds.svc:1234" },
+            { name: "BUILDKIT_TLS_DIR", value: "/buildkit-tls" },
+        ]);
     });
 
     it("gives finalizer clean-ups ten minutes to delete and wait", () => {
@@ -262,9 +304,21 @@ describePlan("delivery details: the production plan in full", "prod", ({ plan, r
         assert.deepStrictEqual(the("tenant-team-a-delivery-application").spec.syncPolicy, { automated: { prune: true, selfHeal: true }, syncOptions: ["CreateNamespace=false", "PruneLast=true"] });
     });
 
-    it("creates the builder's objects in the build namespace and the runner's account in the tenant's namespace", () => {
+    it("creates the builder's objects in the build namespace, the builder once its certificate is asked for, and the runner's account in the tenant's namespace", () => {
         const builds = urn("tenant-team-a-delivery-builds");
-        for (const name of ["builder", "builder-service", "builds-allow-aws", "builds-default-deny"]) assert.deepStrictEqual(res(`tenant-team-a-delivery-${name}`).dependsOn, [builds], name);
+        for (const name of ["builder-service", "builds-allow-aws", "builds-default-deny"]) assert.deepStrictEqual(res(`tenant-team-a-delivery-${name}`).dependsOn, [builds], name);
+        assert.deepStrictEqual(res("tenant-team-a-delivery-builder").dependsOn, [builds, urn("tenant-team-a-delivery-builder-certificate")]);
+        // The certificates after their CA's issuer and its approval; the runners after their client certificate.
+        const typed = (type: string, name: string) => plan().resources.find((r) => r.type === type && r.name === name)!.urn;
+        const grants = ["ca", "server", "client"].flatMap((p) => [
+            typed("kubernetes:policy.cert-manager.io/v1alpha1:CertificateRequestPolicy", `platform-ingress-certificates-builds-team-a-${p}-certificate-policy`),
+            typed("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", `platform-ingress-certificates-builds-team-a-${p}-certificate-policy-use`),
+        ]);
+        for (const g of grants) assert.ok(res("tenant-team-a-delivery-builder-certificate").dependsOn.includes(g), g);
+        assert.ok(res("tenant-team-a-delivery-builder-certificate").dependsOn.includes(urn("tenant-team-a-delivery-builder-ca-issuer")));
+        assert.ok(res("tenant-team-a-delivery-builder-ca-issuer").dependsOn.includes(urn("tenant-team-a-delivery-builder-ca-certificate")));
+        assert.ok(res("tenant-team-a-delivery-builder-ca-certificate").dependsOn.includes(urn("platform-delivery-builder-ca-root")));
+        assert.ok(res("tenant-team-a-delivery-runners").dependsOn.includes(urn("tenant-team-a-delivery-runner-certificate")));
         assert.deepStrictEqual(the("tenant-team-a-delivery-runner-sa"), { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "ci-runner", namespace: "team-a-ci" } });
     });
 

@@ -142,7 +142,11 @@ describe("delivery: decisions", () => {
         assert.deepStrictEqual(c.securityContext, { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, runAsNonRoot: true, readOnlyRootFilesystem: false });
         assert.deepStrictEqual(v.template.spec.securityContext.seccompProfile, { type: "RuntimeDefault" });
         assert.deepStrictEqual(v.template.spec.nodeSelector, { "karpenter.sh/nodepool": "default" });
-        assert.deepStrictEqual(c.env, [{ name: "BUILDKIT_HOST", value: "tcp://buildkitd.team-b-builds.svc:1234" }]);
+        // buildctl takes its client certificate from the mounted Secret (--tlsdir "$BUILDKIT_TLS_DIR").
+        assert.deepStrictEqual(c.env, [
+            { name: "BUILDKIT_HOST", value: "tcp://buildkitd.team-b-builds.svc:1234" },
+            { name: "BUILDKIT_TLS_DIR", value: "/buildkit-tls" },
+        ]);
     });
 
     it("writes AppProjects and Applications the Argo CD v3.4.4 CRDs accept", () => {
@@ -215,7 +219,11 @@ describeStacks((stack) => `delivery in stack ${stack}`, "platform-delivery", ({ 
 
     it("gives runners only to tenants that opt in, with a push identity scoped to their repository", () => {
         const scaleSets = ofType(res(), "kubernetes:helm.sh/v3:Release").filter((r) => inputs(r).chart.endsWith("/gha-runner-scale-set"));
-        assert.deepStrictEqual(scaleSets.map((r) => [inputs(r).name, inputs(r).namespace, inputs(r).values.runnerScaleSetName]), [["team-a-runners", "team-a-ci", production ? "team-a-prod" : "team-a-dev"]]);
+        // The production example gives its second tenant CI too (two tenants' builders, kept apart).
+        assert.deepStrictEqual(
+            scaleSets.map((r) => [inputs(r).name, inputs(r).namespace, inputs(r).values.runnerScaleSetName]),
+            production ? [["team-a-runners", "team-a-ci", "team-a-prod"], ["payments-runners", "payments-ci", "payments-prod"]] : [["team-a-runners", "team-a-ci", "team-a-dev"]],
+        );
         const values = inputs(scaleSets[0]).values;
         assert.deepStrictEqual(values.controllerServiceAccount, { name: "arc-gha-rs-controller", namespace: "arc-systems" });
         assert.strictEqual(values.template.spec.containers[0].image, production ? `${account}.dkr.ecr.eu-west-1.amazonaws.com/ghcr/actions/actions-runner:2.336.0` : "ghcr.io/actions/actions-runner:2.336.0");
@@ -223,7 +231,7 @@ describeStacks((stack) => `delivery in stack ${stack}`, "platform-delivery", ({ 
         assert.strictEqual(push.Statement[1].Resource, "arn:aws:ecr:eu-west-1:" + account + ":repository/team-a/apps");
         const association = inputs(named(res(), "tenant-team-a-delivery-runner-association"));
         assert.deepStrictEqual([association.namespace, association.serviceAccount], ["team-a-ci", "ci-runner"]);
-        assert.ok(!res().some((r) => r.name.startsWith("tenant-payments-delivery-runner")), "payments has no CI");
+        assert.strictEqual(res().some((r) => r.name.startsWith("tenant-payments-delivery-runner")), production, "payments has CI in production only");
         // Its pods carry the labels the stack's admission policy requires, and may reach the Pod Identity agent and
         // the AWS endpoints in the VPC (ECR), which the tenant's internet rule excludes.
         assert.deepStrictEqual(Object.keys(values.template.metadata.labels).sort(), production ? ["app.kubernetes.io/name", "app.kubernetes.io/version"] : ["app.kubernetes.io/name"]);
@@ -233,7 +241,7 @@ describeStacks((stack) => `delivery in stack ${stack}`, "platform-delivery", ({ 
         assert.deepStrictEqual(push.Statement.map((st: any) => st.Sid), ["RegistryLogin", "PushToTenantRepository", "PullThroughCaches"]);
         // In production, where each tenant signs with a key of its own, CI may sign with its tenant's key (and no other).
         const signing = res().filter((r) => r.name.endsWith("-runner-signing"));
-        assert.deepStrictEqual(signing.map((r) => r.name), production ? ["tenant-team-a-delivery-runner-signing"] : []);
+        assert.deepStrictEqual(signing.map((r) => r.name), production ? ["tenant-team-a-delivery-runner-signing", "tenant-payments-delivery-runner-signing"] : []);
         if (production) assert.strictEqual(JSON.parse(inputs(signing[0]).policy).Statement[0].Resource, `arn:aws:kms:eu-west-1:${account}:key/tenant-team-a-delivery-signing-key`);
         // The runner controller's finalizer clean-up waits for every runner set: on destroy it deletes them first,
         // while the controller still clears their finalizers.
@@ -249,7 +257,7 @@ describeStacks((stack) => `delivery in stack ${stack}`, "platform-delivery", ({ 
     it("runs the runners in a CI namespace of their own: restricted, the tenant's quota, read-only for the team, nothing in", () => {
         const ns = inputs(named(all(), "tenant-team-a-ci")).metadata;
         assert.deepStrictEqual([ns.name, ns.labels["platform.io/namespace-role"], ns.labels["pod-security.kubernetes.io/enforce"], ns.labels["platform.io/tenant"]], ["team-a-ci", "ci", "restricted", "team-a"]);
-        assert.ok(!("payments-ci" in Object.fromEntries(ofType(all(), "kubernetes:core/v1:Namespace").map((n) => [inputs(n).metadata.name, 1]))), "payments has no CI");
+        assert.strictEqual("payments-ci" in Object.fromEntries(ofType(all(), "kubernetes:core/v1:Namespace").map((n) => [inputs(n).metadata.name, 1])), production, "payments has CI in production only");
         const inCi = (type: string) => ofType(all(), type).filter((r) => inputs(r).metadata.namespace === "team-a-ci").map((r) => inputs(r));
         assert.deepStrictEqual(inCi("kubernetes:core/v1:ResourceQuota").map((q) => q.spec.hard["limits.cpu"]), [production ? "16" : "4"]);
         assert.strictEqual(inCi("kubernetes:core/v1:LimitRange").length, 1);
@@ -285,8 +293,44 @@ describeStacks((stack) => `delivery in stack ${stack}`, "platform-delivery", ({ 
         // The builder has no AWS identity: HTTPS to the VPC's endpoints only, not the Pod Identity agent.
         const builderAws = ofType(res(), "kubernetes:networking.k8s.io/v1:NetworkPolicy").find((p) => inputs(p).metadata.namespace === "team-a-builds" && inputs(p).metadata.name === "allow-aws")!;
         assert.deepStrictEqual(inputs(builderAws).spec.egress.map((e: any) => [e.to[0].ipBlock.cidr, e.ports[0].port]), [[production ? "10.30.0.0/16" : "10.20.0.0/16", 443]]);
-        // Only the runners' namespace has a builder: the tenant's other namespaces and the other tenant have none.
-        assert.deepStrictEqual(ofType(res(), "kubernetes:apps/v1:Deployment").map((d) => inputs(d).metadata.namespace), ["team-a-builds"]);
+        // Only a CI tenant's build namespace has a builder: its other namespaces have none (nor, in dev, the other tenant).
+        assert.deepStrictEqual(ofType(res(), "kubernetes:apps/v1:Deployment").map((d) => inputs(d).metadata.namespace), production ? ["team-a-builds", "payments-builds"] : ["team-a-builds"]);
+    });
+
+    it("keeps each builder on the builders' pool, away from other tenants' builders, with its own CA for mutual TLS", () => {
+        const builders = ofType(res(), "kubernetes:apps/v1:Deployment").map((d) => inputs(d));
+        assert.ok(builders.length > 0);
+        for (const d of builders) {
+            const tenant = d.metadata.namespace.replace(/-builds$/, "");
+            const pod = d.spec.template.spec;
+            assert.deepStrictEqual([pod.nodeSelector, pod.tolerations], [{ "karpenter.sh/nodepool": "builders" }, [{ key: "platform.io/builder", operator: "Equal", value: "true", effect: "NoExecute" }]], tenant);
+            assert.deepStrictEqual(pod.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].namespaceSelector.matchExpressions, [{ key: "platform.io/tenant", operator: "NotIn", values: [tenant] }]);
+            // Its server certificate from its own ClusterIssuer, for the name its runners dial; their client one from the same.
+            const server = inputs(named(res(), `tenant-${tenant}-delivery-builder-certificate`));
+            const client = inputs(named(res(), `tenant-${tenant}-delivery-runner-certificate`));
+            assert.deepStrictEqual([server.metadata.namespace, server.spec.secretName, server.spec.dnsNames, server.spec.issuerRef], [`${tenant}-builds`, "buildkitd-tls", [`buildkitd.${tenant}-builds.svc`], { group: "cert-manager.io", kind: "ClusterIssuer", name: `builds-${tenant}` }]);
+            assert.deepStrictEqual([client.metadata.namespace, client.spec.secretName, client.spec.commonName, client.spec.usages, client.spec.issuerRef.name], [`${tenant}-ci`, "buildkit-client-tls", `${tenant}-ci`, ["digital signature", "key encipherment", "client auth"], `builds-${tenant}`]);
+            assert.deepStrictEqual(pod.volumes.find((v: any) => v.name === "certs").secret.secretName, "buildkitd-tls");
+            // Renewed before a builder, restarted at the latest with its node (expireAfter and the forced drain), can hold an expired one.
+            assert.deepStrictEqual([server.spec.duration, server.spec.renewBefore], production ? ["2160h", "746h"] : ["2160h", "361h"]);
+            const runners = inputs(named(res(), `tenant-${tenant}-delivery-runners`)).values.template.spec;
+            assert.deepStrictEqual(runners.volumes, [{ name: "buildkit-tls", secret: { secretName: "buildkit-client-tls", defaultMode: 0o440 } }]);
+            // The CA: its key in cert-manager's namespace, from the shared self-signed issuer.
+            const ca = inputs(named(res(), `tenant-${tenant}-delivery-builder-ca-certificate`));
+            assert.deepStrictEqual([ca.metadata.namespace, ca.spec.isCA, ca.spec.secretName, ca.spec.issuerRef], ["cert-manager", true, `builds-${tenant}-ca`, { group: "cert-manager.io", kind: "Issuer", name: "builder-ca-root" }]);
+            assert.deepStrictEqual(inputs(named(res(), `tenant-${tenant}-delivery-builder-ca-issuer`)), { apiVersion: "cert-manager.io/v1", kind: "ClusterIssuer", metadata: { name: `builds-${tenant}` }, spec: { ca: { secretName: `builds-${tenant}-ca` } } });
+            // approver-policy approves its CA certificate, the builder's and the runners' certificates, from their namespaces only.
+            const policies = ofType(all(), "kubernetes:policy.cert-manager.io/v1alpha1:CertificateRequestPolicy").map((p) => inputs(p)).filter((p) => p.metadata.name.startsWith(`builds-${tenant}-`));
+            assert.deepStrictEqual(
+                policies.map((p) => [p.metadata.name, p.spec.selector.issuerRef.kind, p.spec.selector.issuerRef.name, p.spec.selector.namespace.matchNames]).sort(),
+                [
+                    [`builds-${tenant}-ca`, "Issuer", "builder-ca-root", ["cert-manager"]],
+                    [`builds-${tenant}-client`, "ClusterIssuer", `builds-${tenant}`, [`${tenant}-ci`]],
+                    [`builds-${tenant}-server`, "ClusterIssuer", `builds-${tenant}`, [`${tenant}-builds`]],
+                ],
+            );
+        }
+        assert.deepStrictEqual(inputs(named(res(), "platform-delivery-builder-ca-root")), { apiVersion: "cert-manager.io/v1", kind: "Issuer", metadata: { name: "builder-ca-root", namespace: "cert-manager" }, spec: { selfSigned: {} } });
     });
 
     it("caches the public registries in ECR, with credentials only where the upstream needs them", () => {
@@ -313,15 +357,13 @@ describeStacks((stack) => `delivery in stack ${stack}`, "platform-delivery", ({ 
         assert.strictEqual(lifecycle.rules[1].selection.countNumber, production ? 200 : 50);
     });
 
-    it("checks image signatures in tenant namespaces: audited in dev, enforced in production with each tenant's own key", () => {
+    it("checks image signatures in tenant namespaces, enforced: each tenant's own key in production, its own repositories' workflows in dev", () => {
         const policy = inputs(named(all(), "platform-policy-tenant-verify-image-signatures"));
         const rules = policy.spec.rules;
-        // Production: one rule per tenant with a repository, matching its namespaces by its label; dev: one keyless rule.
-        assert.deepStrictEqual(rules.map((r: any) => [r.name, r.match.any[0].resources.namespaceSelector]), production
-            ? ["team-a", "payments"].map((t) => [`signed-${t}`, { matchLabels: { "platform.io/namespace-role": "tenant", "platform.io/tenant": t } }])
-            : [["signed", { matchLabels: { "platform.io/namespace-role": "tenant" } }]]);
+        // One rule per tenant that signs (production: each with a repository; dev: each with signing repositories), matching its namespaces by its label.
+        assert.deepStrictEqual(rules.map((r: any) => [r.name, r.match.any[0].resources.namespaceSelector]), (production ? ["team-a", "payments"] : ["team-a"]).map((t) => [`signed-${t}`, { matchLabels: { "platform.io/namespace-role": "tenant", "platform.io/tenant": t } }]));
         const rule = rules[0].verifyImages[0];
-        assert.deepStrictEqual([rule.failureAction, rule.mutateDigest], production ? ["Enforce", true] : ["Audit", false]);
+        assert.deepStrictEqual([rule.failureAction, rule.mutateDigest], ["Enforce", true]);
         assert.deepStrictEqual(rule.imageReferences, [`${account}.dkr.ecr.eu-west-1.amazonaws.com/*/apps:*`, `${account}.dkr.ecr.eu-west-1.amazonaws.com/*/apps@*`]);
         assert.strictEqual(policy.metadata.annotations["pod-policies.kyverno.io/autogen-controllers"], "none");
         const entry = rule.attestors[0].entries[0];
@@ -333,7 +375,11 @@ describeStacks((stack) => `delivery in stack ${stack}`, "platform-delivery", ({ 
             const key = named(all(), "tenant-team-a-delivery-signing-key");
             assert.deepStrictEqual([inputs(key).keyUsage, inputs(key).customerMasterKeySpec, key.protect], ["SIGN_VERIFY", "ECC_NIST_P256", true]);
         } else {
-            assert.deepStrictEqual([entry.keyless.issuer, entry.keyless.subjectRegExp], ["https://token.actions.githubusercontent.com", "^https://github\\.com/acme/.+$"]);
+            assert.deepStrictEqual([entry.keyless.issuer, entry.keyless.subjectRegExp, entry.keyless.additionalExtensions], [
+                "https://token.actions.githubusercontent.com",
+                "^https://github\\.com/acme/team-a-app/\\.github/workflows/[^/@]+@(?:refs/heads/main)$",
+                { githubWorkflowRepository: "acme/team-a-app" },
+            ]);
             assert.ok(!all().some((r) => r.name.endsWith("-signing-key")), "no tenant keys with keyless signatures");
         }
         // The keys' policies let the admission controller read their public half; its own policy names no key.
@@ -357,8 +403,8 @@ describeStacks((stack) => `delivery in stack ${stack}`, "platform-delivery", ({ 
         assert.strictEqual(creds.spec.target.template.metadata.labels["argocd.argoproj.io/secret-type"], "repo-creds");
         const outputs = plan().outputs as Record<string, any>;
         assert.strictEqual(outputs.argocdUrl, `https://argocd.${production ? "platform.acme.example" : "dev.platform.acme.example"}`);
-        assert.deepStrictEqual([outputs.tenants["team-a"].argocdProject, outputs.tenants["team-a"].runnerScaleSet, outputs.tenants.payments.runnerScaleSet], ["team-a", production ? "team-a-prod" : "team-a-dev", ""]);
-        assert.strictEqual(outputs.imageSignatureAction, production ? "Enforce" : "Audit");
+        assert.deepStrictEqual([outputs.tenants["team-a"].argocdProject, outputs.tenants["team-a"].runnerScaleSet, outputs.tenants.payments.runnerScaleSet], ["team-a", production ? "team-a-prod" : "team-a-dev", production ? "payments-prod" : ""]);
+        assert.strictEqual(outputs.imageSignatureAction, "Enforce");
     });
 });
 

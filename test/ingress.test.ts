@@ -12,6 +12,8 @@ import { nlbAnnotations } from "../components/ingress/values";
 import { LOAD_BALANCER_CONTROLLER_POLICY } from "../components/ingress/load-balancer-controller-policy";
 import { assertLeastPrivilege, idOf, inputs, named, ofType, within } from "./helpers";
 import { committedPlan } from "./plans";
+import { networkState, reaches } from "./network-reach";
+import { cidrWithin } from "../components/network/cidr";
 
 const ZONE = "arn:aws:route53:::hostedzone/Z123";
 /** The dev account, run by its PlatformAdmin role (an admin, as the deployer must be). */
@@ -145,6 +147,10 @@ describe("ingress decisions", () => {
         assert.strictEqual(internal["service.beta.kubernetes.io/aws-load-balancer-scheme"], "internal");
         assert.strictEqual(internal["service.beta.kubernetes.io/aws-load-balancer-target-group-attributes"], "preserve_client_ip.enabled=true");
         assert.ok(!("service.beta.kubernetes.io/aws-load-balancer-proxy-protocol" in internal));
+        const pinned = nlbAnnotations({ scheme: "internal", proxyProtocol: true, subnetIds: "c,d", privateIpv4Addresses: ["10.0.31.224", "10.0.63.224"] });
+        assert.strictEqual(pinned["service.beta.kubernetes.io/aws-load-balancer-private-ipv4-addresses"], "10.0.31.224,10.0.63.224");
+        // The controller refuses private addresses on an internet-facing NLB (model_build_load_balancer.go): so does the program.
+        assert.throws(() => nlbAnnotations({ scheme: "internet-facing", proxyProtocol: true, subnetIds: "a", privateIpv4Addresses: ["10.0.31.224"] }), /internal NLB only/);
     });
 
     it("carries the load balancer controller's official policy unmodified (scoped by its own tag conditions)", () => {
@@ -381,6 +387,42 @@ describe("ingress: zone variants and the publishing helper @stack", () => {
         assert.strictEqual(a["service.beta.kubernetes.io/aws-load-balancer-subnets"], ["a", "b"].map((z) => idOf(`platform-network-private-eu-west-1${z}`)).join(","));
         assert.strictEqual(a["service.beta.kubernetes.io/aws-load-balancer-target-group-attributes"], "preserve_client_ip.enabled=true");
         assert.strictEqual(ofType(plan.resources, "kubernetes:gateway.envoyproxy.io/v1alpha1:ClientTrafficPolicy").length, 0, "no PROXY protocol policy");
+        // Envoy sees the clients' own addresses: its listeners admit any source (nothing to forge), no NLB address is pinned.
+        const listeners = ofType(plan.resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy").find((p) => inputs(p).metadata.name === "allow-listeners")!;
+        assert.deepStrictEqual(inputs(listeners).spec.ingress[0].from, [{ ipBlock: { cidr: "0.0.0.0/0" } }]);
+        assert.ok(!("service.beta.kubernetes.io/aws-load-balancer-private-ipv4-addresses" in a));
+        assert.strictEqual(ofType(plan.resources, "aws:ec2/subnetCidrReservation:SubnetCidrReservation").length, 0);
+    });
+
+    it("pins an internal NLB with PROXY protocol to reserved addresses no pod can get, and lets only those reach Envoy's listeners", async () => {
+        const ingress = { ...JSON.parse(dev["platform:ingress"]), loadBalancer: { scheme: "internal", proxyProtocol: true } };
+        const sso = { ...JSON.parse(dev["platform:sso"]), clusterLogin: "AccessEntriesOnly" };
+        const plan = await planStack({ stack: "dev", configOverrides: { "platform:ingress": ingress, "platform:sso": sso } });
+        const subnets = ofType(plan.resources, "aws:ec2/subnet:Subnet").filter((r) => inputs(r).tags?.["platform.io/subnet-tier"] === "private");
+        const reservations = ofType(plan.resources, "aws:ec2/subnetCidrReservation:SubnetCidrReservation").map(inputs);
+        assert.strictEqual(reservations.length, subnets.length);
+        assert.ok(subnets.length >= 2);
+        // Each explicit (EC2 never assigns it automatically) and inside the subnet it is made in.
+        for (const r of reservations) {
+            const subnet = subnets.find((s) => idOf(s.name) === r.subnetId);
+            assert.ok(subnet && r.reservationType === "explicit" && cidrWithin(r.cidrBlock, inputs(subnet).cidrBlock), JSON.stringify(r));
+        }
+        const envoyProxy = ofType(plan.resources, "kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyProxy")[0];
+        const pinned = String(inputs(envoyProxy).spec.provider.kubernetes.envoyService.annotations["service.beta.kubernetes.io/aws-load-balancer-private-ipv4-addresses"]).split(",");
+        // One address per subnet of the NLB, each in a reservation of its own subnet (the controller matches them by CIDR).
+        assert.strictEqual(pinned.length, subnets.length);
+        for (const ip of pinned) assert.ok(reservations.some((r) => cidrWithin(`${ip}/32`, r.cidrBlock)), ip);
+        for (const r of ofType(plan.resources, "aws:ec2/subnetCidrReservation:SubnetCidrReservation")) assert.ok(envoyProxy.dependsOn.includes(r.urn), "the NLB waits for its reservations");
+        // The listeners admit exactly the pinned /32s; no pod (an address of the private subnets outside the reservations) reaches them.
+        const listeners = ofType(plan.resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy").find((p) => inputs(p).metadata.name === "allow-listeners")!;
+        assert.deepStrictEqual(inputs(listeners).spec.ingress[0].from, pinned.map((ip) => ({ ipBlock: { cidr: `${ip}/32` } })));
+        const s = networkState(plan.resources);
+        const envoy = s.pods.find((p) => p.name === "envoy-platform")!;
+        assert.ok(subnets.some((sn) => cidrWithin(`${s.podIp}/32`, inputs(sn).cidrBlock)), "the evaluator's pods have an address of a private subnet");
+        const fromPods = s.pods.filter((p) => !p.hostNetwork);
+        assert.ok(fromPods.length > 20);
+        assert.deepStrictEqual(fromPods.filter((p) => [10080, 10443].some((port) => reaches(s, { pod: p }, envoy, port))).map((p) => p.name), []);
+        for (const ip of pinned) assert.ok(reaches(s, { ip }, envoy, 10443), ip);
     });
 
     it("finds an existing zone by name", async () => {
@@ -449,8 +491,9 @@ describe("ingress: zone variants and the publishing helper @stack", () => {
         assert.ok(Object.values(trust.Condition.StringEquals).includes("system:serviceaccount:team-a:acme-dns01"));
         // The approval rules the plan holds, applied to what a tenant could ask for.
         const policies = ofType(rec.resources, "kubernetes:policy.cert-manager.io/v1alpha1:CertificateRequestPolicy").map((p) => inputs(p) as any);
-        // The gateway's, the tenant's, and two each of Vault's and Keycloak's private CAs (which select only their own issuers).
-        assert.strictEqual(policies.length, 6);
+        // The gateway's, the tenant's, two each of Vault's and Keycloak's private CAs and three of team-a's builder CA
+        // (which select only their own issuers).
+        assert.strictEqual(policies.length, 9);
         const issuerRef = { group: "cert-manager.io", kind: "Issuer", name: "letsencrypt-production" };
         const usages = ["digital signature", "key encipherment", "server auth"];
         const ask = (namespace: string, dnsNames: string[]) => approved(policies, { namespace, issuerRef, dnsNames, usages });

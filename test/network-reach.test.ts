@@ -50,12 +50,15 @@ describe("the NetworkPolicy evaluator (test/network-reach.ts), case by case", ()
 // every pod (platform pods included: a PROXY header from a pod would forge the client address).
 import { committedPlan } from "./plans";
 import { networkState } from "./network-reach";
+import type { PlannedResource } from "../plan/engine";
 for (const stack of ["dev", "prod"]) {
     describe(`the platform's own traffic under its NetworkPolicies, stack ${stack} @stack`, function () {
         this.timeout(120000);
         let s: NetworkState;
+        let resources: readonly PlannedResource[];
         before(async () => {
-            s = networkState((await committedPlan(stack)).resources);
+            resources = (await committedPlan(stack)).resources;
+            s = networkState(resources);
         });
         const pod = (ns: string, name: string) => {
             const p = s.pods.find((x) => x.namespace === ns && x.name === name);
@@ -86,13 +89,48 @@ for (const stack of ["dev", "prod"]) {
             ["external-secrets", "external-secrets", "vault", "vault", 8200],
             ["cert-manager", "cert-manager", "vault", "vault", 8200],
             ["vault", "vault", "vault", "vault", 8201],
+            ["monitoring", "prometheus", "kube-system", "coredns", 9153],
+            ["monitoring", "prometheus", "kube-system", "karpenter", 8080],
+            ["monitoring", "prometheus", "kube-system", "aws-load-balancer-controller", 8080],
         ];
         for (const [fns, from, tns, to, port] of NEEDED) it(`${fns}/${from} reaches ${tns}/${to}:${port}`, () => assert.ok(reaches(s, { pod: pod(fns, from) }, pod(tns, to), port)));
 
         it("the control plane (an address of the VPC) reaches the webhooks", () => {
             const vpcAddress: Source = { ip: s.podIp as string };
-            for (const [ns, name, port] of [["cert-manager", "cert-manager-webhook", 10250], ["external-secrets", "external-secrets-webhook", 10250], ["kyverno", "kyverno-admission-controller", 9443], ["monitoring", "prometheus-operator", 10250]] as const)
+            for (const [ns, name, port] of [
+                ["cert-manager", "cert-manager-webhook", 10250],
+                ["external-secrets", "external-secrets-webhook", 10250],
+                ["kyverno", "kyverno-admission-controller", 9443],
+                ["monitoring", "prometheus-operator", 10250],
+                ["kube-system", "aws-load-balancer-controller", 9443],
+            ] as const)
                 assert.ok(reaches(s, vpcAddress, pod(ns, name), port), `${ns}/${name}`);
+        });
+        it("creates kube-system's default deny after its allows (CoreDNS and the webhook never cut off in between)", () => {
+            const policies = resources.filter((r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy" && (r.inputs as any).metadata.namespace === "kube-system");
+            const deny = policies.find((r) => (r.inputs as any).metadata.name === "default-deny-ingress")!;
+            const allows = policies.filter((r) => r !== deny);
+            assert.ok(deny && allows.length >= 4);
+            assert.deepStrictEqual(allows.filter((a) => !deny.dependsOn.includes(a.urn)).map((a) => a.name), []);
+        });
+        it("every pod, and a host-network pod from any node's address, resolves names at CoreDNS (53, UDP and TCP)", () => {
+            const coredns = pod("kube-system", "coredns");
+            const fromPods = s.pods.filter((p) => !p.hostNetwork);
+            assert.ok(fromPods.length > 30 && fromPods.some((p) => p.name === "tenant-app"));
+            const refused = fromPods.flatMap((p) => (["UDP", "TCP"] as const).filter((proto) => !reaches(s, { pod: p }, coredns, 53, proto)).map((proto) => `${p.namespace}/${p.name} ${proto}`));
+            assert.deepStrictEqual(refused, []);
+            // Another node's address: not the one the CNI's agent admits for its own pods' probes.
+            assert.ok(reaches(s, { ip: "10.255.0.7" }, coredns, 53, "UDP") && reaches(s, { ip: "10.255.0.7" }, coredns, 53, "TCP"));
+        });
+        it("kube-system denies the rest: a pod (its own egress open) reaches DNS, and the webhook that admits the VPC, only", () => {
+            const isolated = s.policies.some((p) => p.metadata.namespace === "kube-system" && p.metadata.name === "default-deny-ingress");
+            assert.ok(isolated, "kube-system has a default deny");
+            const tenant = s.pods.find((p) => p.name === "tenant-app") as Pod;
+            const reached = s.pods
+                .filter((p) => p.namespace === "kube-system" && !p.hostNetwork)
+                .flatMap((p) => p.ports.filter((pp) => reaches(s, { pod: { ...tenant, namespace: "kube-system-probe", labels: {} } }, p, pp.port, pp.protocol)).map((pp) => `${p.name}:${pp.port}/${pp.protocol ?? "TCP"}`));
+            // Pods' addresses are the VPC's: tenant egress (DNS only, into kube-system) is what keeps tenants off the webhook.
+            assert.deepStrictEqual(reached, ["coredns:53/UDP", "coredns:53/TCP", "aws-load-balancer-controller:9443/TCP"]);
         });
         it("a tenant pod reaches the OTLP gateway, and nothing else in monitoring", () => {
             const tenant = s.pods.find((p) => p.name === "tenant-app") as Pod;

@@ -119,19 +119,26 @@ interface PodFixture {
     readonly namespace: string;
     readonly name: string;
     readonly labels: Record<string, string>;
-    readonly ports: Record<string, number>;
+    /** Container ports by name: a number (TCP) or `<port>/UDP`. */
+    readonly ports: Record<string, number | string>;
     readonly hostNetwork?: boolean;
 }
+const fixturePort = (name: string, value: number | string): PodPort => {
+    const m = /^(\d+)\/(TCP|UDP)$/.exec(String(value));
+    if (typeof value !== "number" && !m) throw new Error(`port ${name}: expected a number or <port>/UDP, got ${value}`);
+    return m ? { name, port: Number(m[1]), protocol: m[2] } : { name, port: value as number };
+};
 export const PLATFORM_PODS_FIXTURE = path.join(PROJECT_DIR, "test/fixtures/platform-pods.yaml");
 
 /** The platform's pods as the pinned charts and operators label them (transcribed with sources). */
 export function platformPods(): Pod[] {
     const doc = YAML.parse(fs.readFileSync(PLATFORM_PODS_FIXTURE, "utf8")) as { pods: PodFixture[] };
-    return doc.pods.map((p) => ({ namespace: p.namespace, name: p.name, labels: p.labels, hostNetwork: p.hostNetwork, ports: Object.entries(p.ports).map(([name, port]) => ({ name, port })) }));
+    return doc.pods.map((p) => ({ namespace: p.namespace, name: p.name, labels: p.labels, hostNetwork: p.hostNetwork, ports: Object.entries(p.ports).map(([name, port]) => fixturePort(name, port)) }));
 }
 
 /**
- * The plan's NetworkPolicies and namespaces, the platform's pods, one application pod per tenant namespace; and the
+ * The plan's NetworkPolicies and namespaces, the platform's pods, one application pod per tenant namespace, the
+ * tenants' builders (their Deployments' pods); and the
  * policy Keycloak's operator writes itself unless the CR turns it off (KeycloakNetworkPolicyDependentResource: 8443
  * and the management port from any source, as no rules are set).
  */
@@ -159,11 +166,19 @@ export function networkState(resources: readonly PlannedResource[]): NetworkStat
     const tenantPods: Pod[] = [...namespaces.entries()]
         .filter(([, l]) => l["platform.io/namespace-role"] === "tenant")
         .map(([ns]) => ({ namespace: ns, name: "tenant-app", labels: { "app.kubernetes.io/name": "tenant-app" }, ports: [{ name: "http", port: 8080 }] }));
+    // The tenants' builders, as their Deployments describe their pods (the platform creates them in builder namespaces).
+    const builderPods: Pod[] = resources
+        .filter((r) => r.type === "kubernetes:apps/v1:Deployment" && namespaces.get((r.inputs as any).metadata?.namespace)?.["platform.io/namespace-role"] === "builder")
+        .map((r) => {
+            const d = r.inputs as any;
+            const ports = (d.spec.template.spec.containers as any[]).flatMap((c) => (c.ports ?? []).map((p: any) => ({ name: p.name, port: p.containerPort, protocol: p.protocol })));
+            return { namespace: d.metadata.namespace, name: d.metadata.name, labels: d.spec.template.metadata.labels, ports };
+        });
     // The VPC CNI gives pods addresses of their node's (private) subnet: ipBlocks see them there.
     const privateSubnet = resources.find((r) => r.type === "aws:ec2/subnet:Subnet" && (r.inputs as any).tags?.["platform.io/subnet-tier"] === "private");
     const cidr = String((privateSubnet?.inputs as any)?.cidrBlock ?? "10.0.0.0/16");
     const ip = cidr.split("/")[0].replace(/\.\d+$/, ".10");
-    const pods = [...platformPods(), ...tenantPods].map((p) => (p.hostNetwork ? p : { ...p, ip }));
+    const pods = [...platformPods(), ...tenantPods, ...builderPods].map((p) => (p.hostNetwork ? p : { ...p, ip }));
     return { policies: [...policies, ...operatorPolicies], namespaces, pods, podIp: ip };
 }
 

@@ -987,6 +987,7 @@ const PROD_INPUTS: Record<string, Record<string, any>> = {
         "namespace": "monitoring",
         "repositoryOpts": {"repo": "https://open-telemetry.github.io/opentelemetry-helm-charts"},
         "values": {
+            "clusterRole": {"create": true, "rules": [{"apiGroups": [""], "resources": ["pods", "namespaces"], "verbs": ["get", "list", "watch"]}]},
             "command": {"name": "otelcol-k8s"},
             "config": {
                 "exporters": {
@@ -999,6 +1000,23 @@ const PROD_INPUTS: Record<string, Record<string, any>> = {
                         "endpoint": "http://prometheus-kube-prometheus-stack-prometheus-1.prometheus-operated.monitoring.svc:9090/api/v1/otlp",
                     },
                 },
+                "processors": {
+                    "attributes/untrusted-claims": {"actions": [{"action": "delete", "pattern": "^k8s\\."}]},
+                    "k8s_attributes": {
+                        "auth_type": "serviceAccount",
+                        "extract": {"metadata": ["k8s.namespace.name", "k8s.pod.name", "k8s.pod.uid", "k8s.node.name", "service.namespace"]},
+                        "passthrough": false,
+                        "pod_association": [{"sources": [{"from": "connection"}]}],
+                        "wait_for_metadata": true,
+                    },
+                    "resource/unattributed": {
+                        "attributes": [
+                            {"action": "insert", "key": "k8s.namespace.name", "value": "(unattributed)"},
+                            {"action": "insert", "key": "service.namespace", "value": "(unattributed)"},
+                        ],
+                    },
+                    "resource/untrusted-claims": {"attributes": [{"action": "delete", "pattern": "^k8s\\."}, {"action": "delete", "key": "service.namespace"}]},
+                },
                 "receivers": {
                     "jaeger": null,
                     "otlp": {"protocols": {"grpc": {"endpoint": "${env:MY_POD_IP}:4317"}, "http": {"endpoint": "${env:MY_POD_IP}:4318"}}},
@@ -1007,13 +1025,13 @@ const PROD_INPUTS: Record<string, Record<string, any>> = {
                 },
                 "service": {
                     "pipelines": {
-                        "logs": {"exporters": ["otlphttp/loki"], "processors": ["memory_limiter", "batch"], "receivers": ["otlp"]},
+                        "logs": {"exporters": ["otlphttp/loki"], "processors": ["memory_limiter", "resource/untrusted-claims", "attributes/untrusted-claims", "k8s_attributes", "resource/unattributed", "batch"], "receivers": ["otlp"]},
                         "metrics": {
                             "exporters": ["otlphttp/prometheus-0", "otlphttp/prometheus-1"],
-                            "processors": ["memory_limiter", "batch"],
+                            "processors": ["memory_limiter", "resource/untrusted-claims", "attributes/untrusted-claims", "k8s_attributes", "resource/unattributed", "batch"],
                             "receivers": ["otlp"],
                         },
-                        "traces": {"exporters": ["otlp/tempo"], "processors": ["memory_limiter", "batch"], "receivers": ["otlp"]},
+                        "traces": {"exporters": ["otlp/tempo"], "processors": ["memory_limiter", "resource/untrusted-claims", "attributes/untrusted-claims", "k8s_attributes", "resource/unattributed", "batch"], "receivers": ["otlp"]},
                     },
                 },
             },

@@ -80,7 +80,7 @@ describe("config errors: the header, paths, values and zod's wording in the plat
                     'platform:tags.aws:x: invalid key: expected a tag key (1-128 characters, not starting with aws:); got "aws:x"',
                     "platform:cluster.endpoint.foo: unknown key; expected one of: privateAccess, publicAccess, publicAccessCidrs",
                     "platform:cluster.addons.coredns: required key is missing; expected a string (coredns managed add-on build (cluster DNS).)",
-                    "platform:appDelivery.signatures.verifier.foo: unknown key; expected one of: type, issuer, subjectRegExp, rekorUrl",
+                    "platform:appDelivery.signatures.verifier.foo: unknown key; expected one of: type, issuer, organizations, rekorUrl",
                 ]);
                 return true;
             },

@@ -101,7 +101,7 @@ for (const stack of ["dev", "prod"] as const) {
                 payments,
                 stack === "dev"
                     ? { namespaces: ["payments"], secretStore: "tenant-payments", repositoryUrl: "", argocdProject: "payments", runnerScaleSet: "" }
-                    : { namespaces: ["payments"], secretStore: "tenant-payments", repositoryUrl: `${want.account}.dkr.ecr.eu-west-1.amazonaws.com/payments/apps`, argocdProject: "payments", runnerScaleSet: "" },
+                    : { namespaces: ["payments"], secretStore: "tenant-payments", repositoryUrl: `${want.account}.dkr.ecr.eu-west-1.amazonaws.com/payments/apps`, argocdProject: "payments", runnerScaleSet: "payments-prod" },
             );
             assert.strictEqual(plan.outputs.vaultAddress, `https://vault.${stack === "prod" ? "" : "dev."}platform.acme.example`);
             assert.strictEqual((plan.outputs.privateSubnetIds as string[]).length, want.azs);

@@ -11,7 +11,10 @@ import { TENANT_ROLES } from "../components/tenants/tenant-objects";
 import { committedPlan, stacksWithTenants } from "./plans";
 import { EXAMPLE_STACKS } from "../plan/new-stack";
 import { aggregatedRbacFixture, clusterState, ClusterState, isProjectChart, releasesOf, storeServes } from "./cluster-state";
-import { ATTACKS, AttackState, Guard, GUARDS, kmsAllows, kyvernoStringPattern, stackAccount, stackRegion, succeeds, TenantView, Who } from "./tenant-attacks";
+import { ATTACKS, AttackState, attackPod, builderCa, Certificate, githubWorkflowCertificate, goRegexpMatch, goWildcardMatch, Guard, GUARDS, keylessMatches, kmsAllows, kyvernoAdmitsPod, kyvernoStringPattern, otlpDelivered, poolNode, Signature, stackAccount, stackRegion, succeeds, TenantView, Who } from "./tenant-attacks";
+import { workflowSubjectRegExp } from "../components/policy/admission-policies";
+import { reaches } from "./network-reach";
+import { runsOn } from "./k8s-scheduling";
 import { oidcUser, serviceAccountUser, UserInfo } from "./k8s-rbac";
 
 interface StackTenant extends TenantView {
@@ -20,7 +23,10 @@ interface StackTenant extends TenantView {
 
 /** The tenants of a stack file as its config states them (list and directory), with the identities acting for them. */
 function stackTenants(stack: string, plan: Plan, state: ClusterState): StackTenant[] {
-    const raw = JSON.parse(readStackConfig(PROJECT_DIR, stack).config["platform:tenants"] ?? "{}") as { list?: any[]; directory?: string };
+    const config = readStackConfig(PROJECT_DIR, stack).config;
+    const raw = JSON.parse(config["platform:tenants"] ?? "{}") as { list?: any[]; directory?: string };
+    const verifier = JSON.parse(config["platform:appDelivery"] ?? "{}").signatures?.verifier as { type: string; issuer?: string; organizations?: string[] } | undefined;
+    const keyless = verifier?.type === "Keyless" ? { issuer: verifier.issuer as string, organization: (verifier.organizations as string[])[0] } : undefined;
     const fromDir = raw.directory
         ? fs
               .readdirSync(path.join(PROJECT_DIR, raw.directory))
@@ -35,6 +41,16 @@ function stackTenants(stack: string, plan: Plan, state: ClusterState): StackTena
         const runner = serviceAccounts.find((sa) => sa.name === "ci-runner" && state.namespaces.get(sa.namespace)?.["platform.io/tenant"] === t.name);
         const others = namespaces.flatMap((ns) => [...new Set(["default", ...serviceAccounts.filter((sa) => sa.namespace === ns && sa.name !== "ci").map((sa) => sa.name)])].map((sa) => serviceAccountUser(ns, sa)));
         const group = `oidc:${t.ssoGroup ?? `tenant-${t.name}`}`;
+        const signingKey = plan.resources.some((r) => r.type === "aws:kms/key:Key" && r.name === `tenant-${t.name}-delivery-signing-key`);
+        const signingRepositories: string[] = keyless ? (t.ci?.signingRepositories ?? []) : [];
+        // Its CI's keyless signature: a workflow of its first signing repository, run from its first signing ref (a
+        // trailing * stands for a release tag).
+        const ref = String(t.ci?.signingRefs?.[0] ?? "refs/heads/main").replace(/\*$/, "1.0.0");
+        const ciSignature: Signature | undefined = signingKey
+            ? { key: t.name }
+            : keyless && signingRepositories.length > 0
+              ? { certificate: githubWorkflowCertificate({ issuer: keyless.issuer, workflowRepository: signingRepositories[0], file: "build.yaml", ref }) }
+              : undefined;
         return {
             name: t.name,
             namespaces,
@@ -44,7 +60,13 @@ function stackTenants(stack: string, plan: Plan, state: ClusterState): StackTena
             awsRoles: associations.filter((a) => namespaces.includes(a.namespace) || a.namespace === runner?.namespace).map((a) => String(a.roleArn)),
             runnerRoles: associations.filter((a) => a.namespace === runner?.namespace).map((a) => String(a.roleArn)),
             repository: t.ecrRepository ? `${stackAccount(plan.resources)}.dkr.ecr.${stackRegion(plan.resources)}.amazonaws.com/${t.dataName ?? t.name}/apps` : undefined,
-            signingKey: plan.resources.some((r) => r.type === "aws:kms/key:Key" && r.name === `tenant-${t.name}-delivery-signing-key`),
+            signingKey,
+            ciSignature,
+            signingRepositories,
+            // Its own signing repository, or one of the organization's its members push to (any member may own one).
+            memberWorkflows: keyless ? { repository: signingRepositories[0] ?? `${keyless.organization}/${t.name}-tools`, issuer: keyless.issuer } : undefined,
+            // Its builder's namespace (role builder, labelled with the tenant).
+            buildNamespace: [...state.namespaces].find(([, l]) => l["platform.io/namespace-role"] === "builder" && l["platform.io/tenant"] === t.name)?.[0],
             identities: {
                 member: [oidcUser("oidc:a-team-member", [group])],
                 // Owners are in their team's group too (what Argo CD's project role names).
@@ -194,16 +216,36 @@ for (const stack of stacksWithTenants()) {
             assert.deepStrictEqual(refused, []);
         });
 
-        it("still lets each tenant run its own image, signed by its own CI, and the caches' images", () => {
+        it("still takes each tenant's telemetry, attributed to the namespace and pod it comes from; a host's is marked unattributed", () => {
+            const wrong: string[] = [];
+            let pipelines = 0;
+            for (const t of tenants)
+                for (const ns of t.namespaces)
+                    for (const [pipeline, r] of Object.entries(otlpDelivered(state, ns, { resource: { "service.name": "checkout" }, record: {} }))) {
+                        pipelines++;
+                        const got = r && [r.resource["k8s.namespace.name"], r.resource["service.namespace"], r.resource["k8s.pod.name"], r.resource["service.name"]];
+                        if (JSON.stringify(got) !== JSON.stringify([ns, ns, "sender", "checkout"])) wrong.push(`${ns} ${pipeline}: ${JSON.stringify(got)}`);
+                    }
+            assert.ok(pipelines >= 3 * tenants.length, `${pipelines} pipelines tried`);
+            const host = Object.values(otlpDelivered(state, "-", { resource: { "k8s.namespace.name": "vault" }, record: {} }, true));
+            assert.ok(host.length >= 3);
+            for (const r of host) assert.deepStrictEqual([r?.resource["k8s.namespace.name"], r?.resource["service.namespace"]], ["(unattributed)", "(unattributed)"]);
+            assert.deepStrictEqual(wrong, []);
+        });
+
+        it("still lets each tenant run its own image, signed by its own CI, and the caches' images", async () => {
             const withRepository = tenants.filter((t) => t.repository);
             assert.ok(withRepository.length > 0);
             const refused: string[] = [];
-            for (const t of withRepository)
+            for (const t of withRepository) {
+                // Each tenant with a repository signs: with its key, or keylessly from its own repository's workflow.
+                assert.ok(t.ciSignature, `${t.name} signs its images`);
                 for (const ns of t.namespaces) {
                     const cache = `${t.repository!.split("/")[0]}/quay/org/image:1.0.0`;
                     for (const image of [`${t.repository}:1.0.0`, `${t.repository}@sha256:${"a".repeat(64)}`, cache])
-                        if (!succeeds(state, t.identities.member[0], { pod: { namespace: ns, image, signedBy: t.name } })) refused.push(`${t.name} ${ns} ${image}`);
+                        if (!(await succeeds(state, t.identities.member[0], { pod: { namespace: ns, image, signatures: [t.ciSignature!] } }))) refused.push(`${t.name} ${ns} ${image}`);
                 }
+            }
             assert.deepStrictEqual(refused, []);
         });
 
@@ -250,6 +292,40 @@ for (const stack of stacksWithTenants()) {
             assert.deepStrictEqual(refused, []);
         });
 
+        it("still lets each tenant's runners build on its builder: they reach it, hold a client certificate of the CA it trusts, and dial the name its certificate carries", function () {
+            const withBuilder = tenants.filter((t) => t.buildNamespace && t.runnerNamespace);
+            if (withBuilder.length === 0) this.skip();
+            for (const t of withBuilder) {
+                const runners = plan.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && (r.inputs as any).namespace === t.runnerNamespace && String((r.inputs as any).chart).endsWith("/gha-runner-scale-set"))!;
+                const template = (runners.inputs as any).values.template;
+                const builder = state.network.pods.find((p) => p.namespace === t.buildNamespace)!;
+                const runner = { pod: { namespace: t.runnerNamespace!, name: "runner", labels: template.metadata.labels, ports: [], ip: state.network.podIp } };
+                assert.ok(reaches(state.network, runner, builder, 1234), `${t.name}: runner to builder`);
+                // The Secret its runners mount comes from the CA whose ca.crt buildkitd checks clients against.
+                const secret = template.spec.volumes.find((v: any) => v.secret).secret.secretName;
+                const certificate = plan.resources.find((r) => r.type === "kubernetes:cert-manager.io/v1:Certificate" && (r.inputs as any).metadata.namespace === t.runnerNamespace && (r.inputs as any).spec.secretName === secret)!;
+                const spec = (certificate.inputs as any).spec;
+                assert.deepStrictEqual([spec.issuerRef.kind, spec.issuerRef.name], [builderCa(plan.resources, t.buildNamespace!)!.kind, builderCa(plan.resources, t.buildNamespace!)!.name], t.name);
+                assert.ok(spec.usages.includes("client auth"), t.name);
+                // buildctl checks the server's certificate against the host of BUILDKIT_HOST.
+                const host = new URL(template.spec.containers[0].env.find((e: any) => e.name === "BUILDKIT_HOST").value).hostname;
+                const server = plan.resources.find((r) => r.type === "kubernetes:cert-manager.io/v1:Certificate" && (r.inputs as any).metadata.namespace === t.buildNamespace)!;
+                assert.ok((server.inputs as any).spec.dnsNames.includes(host), `${t.name}: ${host}`);
+            }
+        });
+
+        it("still lets tenants run pods that leave scheduling to the platform, on the default pool's nodes", () => {
+            const refused: string[] = [];
+            for (const t of tenants)
+                for (const ns of t.namespaces) {
+                    const pod = attackPod(plan.resources, ns, {});
+                    const admitted = kyvernoAdmitsPod(plan.resources, state.namespaces.get(ns) ?? {}, pod);
+                    if (!admitted || !runsOn({ namespace: ns, labels: pod.metadata.labels, spec: pod.spec }, poolNode(plan.resources, "default"), { namespaces: state.namespaces, podsOn: () => [] })) refused.push(`${t.name} ${ns}`);
+                }
+            assert.ok(tenants.length > 0);
+            assert.deepStrictEqual(refused, []);
+        });
+
         it("still lets the CI runner push to and pull from its own repository", async function () {
             const withCi = tenants.filter((t) => t.awsRoles.length > 0);
             if (withCi.length === 0) this.skip();
@@ -277,6 +353,85 @@ describe("the attacks' Kyverno string patterns, as Kyverno's pattern package rea
         assert.deepStrictEqual(table.map(([image]) => [image, kyvernoStringPattern(p, image)]), table);
         assert.strictEqual(kyvernoStringPattern("*:* | *@sha256:*", "r.io/a"), false);
         assert.strictEqual(kyvernoStringPattern("!*:latest", "r.io/a:latest"), false);
+    });
+});
+
+describe("keyless signatures: the subjects a tenant's rule admits, by Kyverno's matching", () => {
+    const ISSUER = "https://token.actions.githubusercontent.com";
+    const subject = (repository: string, ref = "refs/heads/main", file = "build.yaml") => `https://github.com/${repository}/.github/workflows/${file}@${ref}`;
+
+    it("admits the repository's own workflows from its refs, and no look-alike repository, ref or path", () => {
+        const main = workflowSubjectRegExp("acme/shop", ["refs/heads/main"]);
+        const table: [string, boolean][] = [
+            [subject("acme/shop"), true],
+            [subject("acme/shop", "refs/heads/main", "release.yml"), true],
+            // Look-alike repositories: an unescaped '.' would take acme/shopXevil, an unanchored end acme/shop-evil.
+            [subject("acme/shop.evil"), false],
+            [subject("acme/shop-evil"), false],
+            [subject("acme/shopXevil"), false],
+            [subject("acme/shop/../x"), false],
+            [subject("evil/acme/shop"), false],
+            [`https://github.com.evil.example/acme/shop/.github/workflows/build.yaml@refs/heads/main`, false],
+            [`https://evil.example/?https://github.com/acme/shop/.github/workflows/build.yaml@refs/heads/main`, false],
+            // Other refs: a branch, a pull request's merge ref, a tag, a branch named to end like main.
+            [subject("acme/shop", "refs/heads/feature"), false],
+            [subject("acme/shop", "refs/pull/7/merge"), false],
+            [subject("acme/shop", "refs/tags/v1.0.0"), false],
+            [subject("acme/shop", "refs/heads/main-evil"), false],
+            [subject("acme/shop", "refs/heads/x@refs/heads/main"), false],
+            [`${subject("acme/shop")}\n`, false],
+            // A workflow outside .github/workflows (GitHub runs none there) or a file with an '@'.
+            [`https://github.com/acme/shop/.github/workflows/sub/build.yaml@refs/heads/main`, false],
+            [`https://github.com/acme/shop/.github/workflows/x@refs/heads/y.yaml@refs/heads/main`, false],
+        ];
+        assert.deepStrictEqual(table.map(([s]) => [s, goRegexpMatch(main, s)]), table);
+        // A dotted name matches itself only, not a name with any character in the dot's place.
+        const dotted = workflowSubjectRegExp("acme/shop.evil", ["refs/heads/main"]);
+        assert.deepStrictEqual([goRegexpMatch(dotted, subject("acme/shop.evil")), goRegexpMatch(dotted, subject("acme/shopXevil"))], [true, false]);
+        // A tag pattern: its trailing * takes any rest, the prefix stays literal.
+        const tags = workflowSubjectRegExp("acme/shop", ["refs/heads/main", "refs/tags/v*"]);
+        const tagTable: [string, boolean][] = [
+            [subject("acme/shop", "refs/tags/v1.2.3"), true],
+            [subject("acme/shop"), true],
+            [subject("acme/shop", "refs/tags/1.2.3"), false],
+            [subject("acme/shop", "refs/heads/v1"), false],
+        ];
+        assert.deepStrictEqual(tagTable.map(([s]) => [s, goRegexpMatch(tags, s)]), tagTable);
+    });
+
+    it("reads subjects and issuers as Kyverno does: a wildcard subject or issuer, an unanchored regexp, either subject form, every extension", () => {
+        const cert = (repository: string, runRepository = repository): Certificate => ({ issuer: ISSUER, subjects: [subject(repository)], extensions: { githubWorkflowRepository: runRepository } });
+        const table: [string, Record<string, unknown>, Certificate, boolean][] = [
+            ["an exact subject", { subject: subject("acme/shop"), issuer: ISSUER }, cert("acme/shop"), true],
+            // `subject` is go-wildcard's: '*' crosses '/' and '@', so a subject pattern takes any branch named to end like main.
+            ["a wildcard subject", { subject: "https://github.com/acme/shop/.github/workflows/*@refs/heads/main", issuer: ISSUER }, { ...cert("acme/shop"), subjects: [subject("acme/shop", "refs/heads/x@refs/heads/main")] }, true],
+            ["'?' takes one character", { subject: "https://github.com/acme/sho?/*", issuer: ISSUER }, cert("acme/shop"), true],
+            // Go's MatchString: unanchored, a pattern matches inside the subject.
+            ["an unanchored regexp", { subjectRegExp: "github\\.com/acme/", issuer: ISSUER }, cert("evil/github.com/acme/x"), true],
+            ["a subject or a regexp: either one suffices", { subject: "https://nowhere.example/*", subjectRegExp: "^https://github\\.com/acme/shop/", issuer: ISSUER }, cert("acme/shop"), true],
+            ["another issuer", { subjectRegExp: ".*", issuer: ISSUER }, { ...cert("acme/shop"), issuer: "https://token.actions.githubusercontent.com/acme-enterprise" }, false],
+            ["an issuer regexp as well as the issuer", { issuer: ISSUER, issuerRegExp: "^https://gitlab\\.com$" }, cert("acme/shop"), false],
+            ["the run's repository", { subjectRegExp: ".*", issuer: ISSUER, additionalExtensions: { githubWorkflowRepository: "acme/shop" } }, cert("acme/shop", "acme/other"), false],
+            ["the run's repository, by OID", { subjectRegExp: ".*", issuer: ISSUER, additionalExtensions: { "1.3.6.1.4.1.57264.1.5": "acme/shop" } }, cert("acme/shop"), true],
+            ["an extension Kyverno does not know", { subjectRegExp: ".*", issuer: ISSUER, additionalExtensions: { sourceRepositoryURI: "*" } }, cert("acme/shop"), false],
+            ["no identity asked", {}, cert("acme/shop"), true],
+        ];
+        assert.deepStrictEqual(table.map(([what, k, c]) => [what, keylessMatches(k, c)]), table.map(([what, , , ok]) => [what, ok]));
+    });
+
+    it("takes go-wildcard's * and ? and nothing else, and refuses to read what RE2 reads otherwise", () => {
+        const table: [string, string, boolean][] = [
+            ["a*c", "a/b@c", true],
+            ["a?c", "abc", true],
+            ["a?c", "ac", false],
+            ["a.c", "abc", false],
+            ["", "", true],
+            ["", "a", false],
+            ["*", "", true],
+        ];
+        assert.deepStrictEqual(table.map(([p, n]) => [p, n, goWildcardMatch(p, n)]), table);
+        for (const re2Only of ["(?i)acme", "^a(?=b)", "(a)\\1", "\\Aacme\\z", "\\pL", "a\\sb"]) assert.throws(() => goRegexpMatch(re2Only, "acme"), /outside the modelled RE2 subset/, re2Only);
+        assert.strictEqual(goRegexpMatch("(?:a|b)c$", "xbc"), true);
     });
 });
 

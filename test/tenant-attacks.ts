@@ -3,13 +3,13 @@
 // stack file; the threat-model table of docs/tenants.md lists them). Each attempt is a request to the API server (answered by
 // the RBAC evaluator), a binding (the RBAC API's escalation check), or an ExternalSecret naming a ClusterSecretStore
 // (External Secrets' namespace conditions), a request to Argo CD's API (its casbin RBAC, test/argocd-rbac.ts), an
-// Application in the tenant's own project (Argo CD's project checks), or an AWS call with the Pod Identity roles of the
-// tenant's namespaces (an IAM policy simulator, test/tenant-iam.ts).
+// Application in the tenant's own project (Argo CD's project checks), an AWS call with the Pod Identity roles of the
+// tenant's namespaces (an IAM policy simulator, test/tenant-iam.ts), or a pod with a signed image (the plan's Kyverno
+// policies: image patterns, and signatures by KMS key or keyless certificate as Kyverno 1.19 matches them).
 import type { PlannedResource } from "../plan/engine";
 import { TENANT_CI_VIEWER_ROLE, TENANT_ROLES } from "../components/tenants/tenant-objects";
 import { PLATFORM_NAMESPACES } from "../components/shared/namespaces";
 import { PLATFORM_SECRET_STORE } from "../components/secrets/external-secrets";
-import { RUNNER_SERVICE_ACCOUNT } from "../components/delivery/ci";
 import { OWN_REPOSITORY_POLICY } from "../components/policy/admission-policies";
 import type { ClusterState } from "./cluster-state";
 import { storeServes } from "./cluster-state";
@@ -19,7 +19,14 @@ import { roleMay, type AwsState } from "./tenant-iam";
 import { TENANT_LABEL } from "../components/tenants/tenant-objects";
 import { IN_CLUSTER } from "../components/delivery/app-projects";
 import { attackerLabelSets, reaches } from "./network-reach";
+import { CollectorConfig, KnownPod, OtlpRecord, throughPipeline } from "./otlp-pipeline";
+import { KUBE_SYSTEM } from "../components/shared/network-policies";
 import { createValidatedPolicy, validateResourcePolicy } from "@cloud-copilot/iam-policy";
+import { BUILDER_NODE_POOL, BUILDER_TAINT, NODE_POOL_LABEL, NODE_ROLE_LABEL } from "../components/shared/builder-nodes";
+import { BUILDER_NODES_POLICY } from "../components/policy/admission-policies";
+import { BUILDER_CLIENT_TLS_SECRET, BUILDKIT_PORT, RUNNER_SERVICE_ACCOUNT } from "../components/delivery/ci";
+import { matchPattern, wildcard as kyvernoWildcard } from "./kyverno-pattern";
+import { Node as K8sNode, Pod as K8sPod, PodSpec, runsOn, schedulerPlaces } from "./k8s-scheduling";
 import { runUnsafeSimulation } from "@cloud-copilot/iam-simulate";
 
 /** A tenant as the attacks see it: its namespaces and the identities acting in them. */
@@ -40,7 +47,39 @@ export interface TenantView {
     readonly signingKey?: boolean;
     /** Its repository as images name it (`<registry host>/<data name>/apps`), when it has one. */
     readonly repository?: string;
+    /** How its CI signs its images (its key, or a certificate of its own repository's workflow), when it signs. */
+    readonly ciSignature?: Signature;
+    /** With keyless signatures: the GitHub repositories whose workflows sign for it (`ci.signingRepositories`). */
+    readonly signingRepositories?: readonly string[];
+    /** With keyless signatures: a repository of the organization its members push workflows to, and the issuer of their tokens. */
+    readonly memberWorkflows?: { readonly repository: string; readonly issuer: string };
+    /** The namespace of its image builder, when it has CI. */
+    readonly buildNamespace?: string;
 }
+
+/**
+ * A Fulcio certificate as Kyverno reads it: the OIDC issuer (1.3.6.1.4.1.57264.1.1), the subject alternative names
+ * and the extensions by cosign's names (`githubWorkflowRepository`: 1.3.6.1.4.1.57264.1.5, the run's repository).
+ */
+export interface Certificate {
+    readonly issuer: string;
+    readonly subjects: readonly string[];
+    readonly extensions: Readonly<Record<string, string>>;
+}
+
+/** A cosign signature on an image: made with tenant `key`'s KMS key, or keylessly with a certificate. */
+export type Signature = { readonly key: string } | { readonly certificate: Certificate };
+
+/**
+ * The certificate Fulcio issues to a GitHub Actions job (its config/identity/config.yaml, github-workflow): the
+ * subject is `https://github.com/<job_workflow_ref>`, the workflow that runs the job (a reusable workflow's own,
+ * when one is called), and the repository extension is the repository the run is for (the caller's).
+ */
+export const githubWorkflowCertificate = (a: { issuer: string; workflowRepository: string; file: string; ref: string; runRepository?: string }): Certificate => ({
+    issuer: a.issuer,
+    subjects: [`https://github.com/${a.workflowRepository}/.github/workflows/${a.file}@${a.ref}`],
+    extensions: { githubWorkflowRepository: a.runRepository ?? a.workflowRepository },
+});
 
 export type Who = "member" | "owner" | "ci" | "service accounts";
 /** Who the attack is tried as: a user of the team's SSO group, an owner, the `ci` account, every other account of the namespace. */
@@ -54,8 +93,10 @@ export const WHO_TEXT: Record<Who, string> = {
 export type Attempt =
     | { readonly request: Request }
     | { readonly binding: RoleBinding }
-    /** Create a pod running `image` (in the registry, signed by tenant `signedBy`'s CI) in `namespace`: RBAC, then the plan's Kyverno policies. */
-    | { readonly pod: { readonly namespace: string; readonly image: string; readonly signedBy: string } }
+    /** Create a pod running `image` (in the registry, carrying `signatures`) in `namespace`: RBAC, then the plan's Kyverno policies. */
+    | { readonly pod: { readonly namespace: string; readonly image: string; readonly signatures: readonly Signature[] } }
+    /** A pod running `image` (carrying `signatures`) that `namespace`'s own deployments create (its tenant's Argo CD application): the plan's Kyverno policies alone decide. */
+    | { readonly admitted: { readonly namespace: string; readonly image: string; readonly signatures: readonly Signature[] } }
     /** kms:Sign with tenant `key`'s signing key as tenant `signer`'s runner role (what a member's workflow runs as). */
     | { readonly sign: { readonly signer: string; readonly key: string } }
     /** Create an ExternalSecret in `namespace` naming ClusterSecretStore `store` (relabelling the namespace first if it may). */
@@ -70,7 +111,17 @@ export type Attempt =
     /** An AWS call with every role the user's pods can run as, and (a member or owner, through a workflow) the roles its tenant's runners run as, on each resource the plan's state yields. */
     | { readonly aws: { readonly actions: readonly string[]; readonly resources: (aws: AwsState) => { readonly arn: string; readonly policy?: unknown }[]; readonly workflowRoles: readonly string[] } }
     /** From a pod it creates in `from` (with any labels it likes), open a TCP connection to pod `pod` of `namespace` on `port`. */
-    | { readonly connect: { readonly from: string; readonly namespace: string; readonly pod: string; readonly port: number } };
+    | { readonly connect: { readonly from: string; readonly namespace: string; readonly pod: string; readonly port: number } }
+    /** From a pod it creates in `from`, send the OTLP gateway records claiming to be pod `pod` of `namespace` (resource and record attributes). */
+    | { readonly otlp: { readonly from: string; readonly namespace: string; readonly pod: string } }
+    /** Create a pod in `namespace` with these scheduling fields (RBAC, the plan's enforced Kyverno patterns) that then runs on a node of NodePool `pool`. */
+    | { readonly podOnNode: { readonly namespace: string; readonly pool: string; readonly spec: PodSpec } }
+    /** Where the builder of `builder` (its namespace) may run: beside the builder of `beside`, or on a node of NodePool `pool`. */
+    | { readonly builderPlacement: { readonly builder: string; readonly beside?: string; readonly pool?: string } }
+    /** From a pod it creates in `from`, a build on the builder of `builderNamespace`: the network, then buildkitd's client check. */
+    | { readonly build: { readonly from: string; readonly builderNamespace: string } }
+    /** Hold a client certificate the builder of `builderNamespace` accepts (read or mount a Secret, or have a Certificate issued). */
+    | { readonly clientCertificate: { readonly builderNamespace: string } };
 
 export interface ArgoApplication {
     readonly project: string;
@@ -119,6 +170,18 @@ const releaseOf = (resources: PlannedResource[], chart: string) => {
     r.inputs.values = r.inputs.values ?? {};
     return r.inputs.values as Record<string, any>;
 };
+/** The OTLP gateway's collector configuration, as its release's values hold it (read only). */
+export const collectorConfig = (resources: readonly PlannedResource[]): CollectorConfig => {
+    const found = resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release" && String(r.inputs.chart).split("/").pop() === "opentelemetry-collector");
+    if (found.length !== 1) throw new Error(`expected one opentelemetry-collector release, found ${found.length}`);
+    return (found[0].inputs as any).values.config as CollectorConfig;
+};
+/** Takes a processor out of every pipeline of the OTLP gateway. */
+const dropCollectorProcessor = (resources: PlannedResource[], id: string) => {
+    const pipelines = Object.values(releaseOf(resources, "opentelemetry-collector").config.service.pipelines) as { processors: string[] }[];
+    if (!pipelines.some((p) => p.processors.includes(id))) throw new Error(`no pipeline of the OTLP gateway runs ${id}`);
+    for (const p of pipelines) p.processors = p.processors.filter((x) => x !== id);
+};
 const addToTenantRoles = (resources: PlannedResource[], ...rules: object[]) => {
     const roles = resources.filter(isTenantRole) as Mutable[];
     if (roles.length !== tenantRoleNames.length) throw new Error(`expected the ${tenantRoleNames.length} tenant roles, found ${roles.length}`);
@@ -139,7 +202,8 @@ const argoConfigs = (resources: PlannedResource[]) => {
 const tenantNamespaceNames = (resources: PlannedResource[]) =>
     new Set(resources.filter((r) => r.type === "kubernetes:core/v1:Namespace" && (r.inputs as any).metadata?.labels?.[TENANT_LABEL]).map((r) => (r.inputs as any).metadata.name as string));
 const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
-const platformNamespaces: readonly string[] = Object.values(PLATFORM_NAMESPACES);
+/** The namespaces whose ingress tables the platform writes: its own and kube-system. */
+const platformNamespaces: readonly string[] = [...Object.values(PLATFORM_NAMESPACES), KUBE_SYSTEM];
 const tenantNamespaces = (resources: PlannedResource[]) =>
     resources.filter((r) => r.type === "kubernetes:core/v1:Namespace" && (r.inputs as any).metadata.labels?.["platform.io/namespace-role"] === "tenant").map((r) => (r.inputs as any).metadata.name as string);
 /** Adds a policy letting every pod of each tenant namespace in or out freely (NetworkPolicies only add up). */
@@ -157,8 +221,36 @@ const kmsSignatureRules = (resources: readonly PlannedResource[]) =>
         .filter((r) => r.type === CLUSTER_POLICY && (r.inputs as any).metadata?.name === "tenant-verify-image-signatures")
         .flatMap((r) => (r.inputs as any).spec.rules as any[])
         .filter((r) => r.verifyImages?.[0]?.attestors?.[0]?.entries?.some((e: any) => e.keys?.kms));
+/** The signature policy's keyless attestor entries (with Keyless, each tenant's rule has one per signing repository). */
+const keylessEntries = (resources: readonly PlannedResource[]) =>
+    resources
+        .filter((r) => r.type === CLUSTER_POLICY && (r.inputs as any).metadata?.name === "tenant-verify-image-signatures")
+        .flatMap((r) => (r.inputs as any).spec.rules as any[])
+        .flatMap((r) => (r.verifyImages ?? []).flatMap((v: any) => v.attestors.flatMap((a: any) => a.entries)))
+        .filter((e: any) => e.keyless)
+        .map((e: any) => e.keyless as Record<string, any>);
 /** The delivery layer's names: `tenant-<name>-delivery-signing-key`, `…-runner-role`. */
 const signingKeys = (resources: readonly PlannedResource[]) => resources.filter((r) => r.type === "aws:kms/key:Key" && /^tenant-.+-delivery-signing-key$/.test(r.name)) as Mutable[];
+
+const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
+const NODE_POOL = "kubernetes:karpenter.sh/v1:NodePool";
+const CERTIFICATE = "kubernetes:cert-manager.io/v1:Certificate";
+const REQUEST_POLICY = "kubernetes:policy.cert-manager.io/v1alpha1:CertificateRequestPolicy";
+/** Namespaces of the tenants' builders (role builder). */
+const builderNamespaces = (resources: readonly PlannedResource[]) =>
+    resources.filter((r) => r.type === "kubernetes:core/v1:Namespace" && (r.inputs as any).metadata.labels?.["platform.io/namespace-role"] === "builder").map((r) => (r.inputs as any).metadata.name as string);
+/** The builders' Deployments (one per builder namespace). */
+const builderDeployments = (resources: readonly PlannedResource[]) => {
+    const namespaces = builderNamespaces(resources);
+    return resources.filter((r) => r.type === DEPLOYMENT && namespaces.includes((r.inputs as any).metadata.namespace)) as Mutable[];
+};
+const someBuilders = (resources: PlannedResource[]) => {
+    const found = builderDeployments(resources);
+    if (found.length === 0) throw new Error("no builder Deployment in the plan");
+    return found;
+};
+/** A builder's buildkitd arguments. */
+const builderArgs = (d: PlannedResource): string[] => ((d.inputs as any).spec.template.spec.containers[0].args ?? []) as string[];
 
 export const GUARDS = {
     tenantRoles: {
@@ -268,6 +360,28 @@ export const GUARDS = {
             for (const r of rules) r.verifyImages[0].attestors = [{ count: 1, entries }];
         },
     },
+    tenantKeylessSubjects: {
+        text: "each tenant's namespaces admit keyless signatures only of its own repositories' workflows, run from its signing refs (`tenant-verify-image-signatures`, one rule per tenant: an anchored `subjectRegExp` per repository)",
+        present: (resources) => keylessEntries(resources).length > 0,
+        remove: (resources) => {
+            // As with the former stack-wide subject: any workflow of the organization (the repository's owner).
+            const entries = keylessEntries(resources);
+            if (entries.length === 0) throw new Error("no keyless signature rule in the plan");
+            for (const e of entries) {
+                const owner = String(e.additionalExtensions?.githubWorkflowRepository ?? /^\^https:\/\/github\\\.com\/([A-Za-z0-9-]+)\//.exec(e.subjectRegExp)?.[1]).split("/")[0];
+                e.subjectRegExp = `^https://github\\.com/${owner}/.+$`;
+            }
+        },
+    },
+    tenantKeylessRepository: {
+        text: "each keyless entry also requires the run's repository to be that signing repository (`additionalExtensions.githubWorkflowRepository`: another repository calling its reusable workflow is refused)",
+        present: (resources) => keylessEntries(resources).length > 0,
+        remove: (resources) => {
+            const entries = keylessEntries(resources);
+            if (entries.length === 0) throw new Error("no keyless signature rule in the plan");
+            for (const e of entries) delete e.additionalExtensions;
+        },
+    },
     tenantStoreConditions: {
         text: "a tenant's ClusterSecretStore serves only namespaces labelled with its tenant (`platform.io/tenant`), a label tenants cannot set",
         remove: (resources) => {
@@ -366,12 +480,20 @@ export const GUARDS = {
         },
     },
     platformIngress: {
-        text: "every platform namespace denies ingress and admits only the callers its table lists (`components/shared/network-policies.ts`)",
+        text: "every platform namespace and kube-system denies ingress and admits only the callers its table lists (`components/shared/network-policies.ts`)",
         remove: (resources) => {
             const before = resources.length;
             for (let i = resources.length - 1; i >= 0; i--) if (resources[i].type === NETWORK_POLICY && platformNamespaces.includes((resources[i].inputs as any).metadata.namespace)) resources.splice(i, 1);
             if (resources.length === before) throw new Error("no platform NetworkPolicy in the plan");
         },
+    },
+    otlpResourceClaims: {
+        text: "the OTLP gateway deletes the `k8s.*` and `service.namespace` resource attributes a sender claims before `k8s_attributes` sets them from the connection's pod",
+        remove: (resources) => dropCollectorProcessor(resources, "resource/untrusted-claims"),
+    },
+    otlpRecordClaims: {
+        text: "the OTLP gateway deletes the `k8s.*` attributes of every span, log record and data point",
+        remove: (resources) => dropCollectorProcessor(resources, "attributes/untrusted-claims"),
     },
     tenantEgress: {
         text: "tenant namespaces deny egress but DNS, their own namespaces, the OTLP ports of `monitoring` and the internet",
@@ -380,6 +502,63 @@ export const GUARDS = {
     tenantIngress: {
         text: "tenant namespaces deny ingress but from their own namespaces, the gateway's and monitoring's",
         remove: (resources) => openTenants(resources, "Ingress"),
+    },
+    builderAdmission: {
+        text: "`tenant-builder-nodes` (a boundary, enforced in every stack) refuses tenant pods that tolerate the builders' taint (or every taint) or select their pool",
+        remove: (resources) => {
+            const i = resources.findIndex((r) => r.type === CLUSTER_POLICY && (r.inputs as any).metadata?.name === BUILDER_NODES_POLICY);
+            if (i < 0) throw new Error(`no ${BUILDER_NODES_POLICY} policy in the plan`);
+            resources.splice(i, 1);
+        },
+    },
+    builderTaintNoExecute: {
+        text: "the builders' NodePool taints its nodes NoExecute: the kubelet refuses a pod bound by name that does not tolerate it (it ignores NoSchedule)",
+        remove: (resources) => {
+            const pools = resources.filter((r) => r.type === NODE_POOL && (r.inputs as any).metadata.name === BUILDER_NODE_POOL) as Mutable[];
+            if (pools.length !== 1) throw new Error("no builders' NodePool in the plan");
+            const spec = pools[0].inputs.spec.template.spec;
+            spec.taints = spec.taints.map((t: object) => ({ ...t, effect: "NoSchedule" }));
+        },
+    },
+    builderAntiAffinity: {
+        text: "each builder requires, per node, no builder of another tenant's builder namespace (pod anti-affinity by `kubernetes.io/hostname`)",
+        remove: (resources) => {
+            for (const d of someBuilders(resources)) delete d.inputs.spec.template.spec.affinity;
+        },
+    },
+    builderPlacement: {
+        text: "each builder selects the builders' NodePool (`karpenter.sh/nodepool: builders`), whose taint keeps other pods off",
+        remove: (resources) => {
+            for (const d of someBuilders(resources)) delete d.inputs.spec.template.spec.nodeSelector;
+        },
+    },
+    builderIngress: {
+        text: "a builder's namespace admits only its tenant's runner pods, from its CI namespace, on buildkitd's port",
+        remove: (resources) => {
+            const namespaces = builderNamespaces(resources);
+            if (namespaces.length === 0) throw new Error("no builder namespace in the plan");
+            for (const namespace of namespaces)
+                resources.push({ type: NETWORK_POLICY, name: `open-${namespace}`, inputs: { metadata: { name: "open-ingress", namespace }, spec: { podSelector: {}, policyTypes: ["Ingress"], ingress: [{}] } } } as unknown as PlannedResource);
+        },
+    },
+    builderMtls: {
+        text: "buildkitd requires a client certificate of its tenant's builder CA (`--tlscacert`), which only the runners' Secret in the CI namespace holds",
+        remove: (resources) => {
+            for (const d of someBuilders(resources)) {
+                const args = builderArgs(d);
+                const i = args.indexOf("--tlscacert");
+                if (i < 0) throw new Error(`${d.name}: no --tlscacert`);
+                d.inputs.spec.template.spec.containers[0].args = [...args.slice(0, i), ...args.slice(i + 2)];
+            }
+        },
+    },
+    builderCaApproval: {
+        text: "approver-policy approves a builder CA's certificates only from its tenant's build and CI namespaces",
+        remove: (resources) => {
+            const policies = resources.filter((r) => r.type === REQUEST_POLICY && (r.inputs as any).spec.selector.issuerRef.kind === "ClusterIssuer" && String((r.inputs as any).spec.selector.issuerRef.name).startsWith("builds-")) as Mutable[];
+            if (policies.length === 0) throw new Error("no builder CA policy in the plan");
+            for (const p of policies) p.inputs.spec.selector.namespace = { matchNames: ["*"] };
+        },
     },
 } satisfies Record<string, Guard>;
 
@@ -400,6 +579,19 @@ const app = (t: TenantView, destination: ArgoApplication["destination"], resourc
 /** AWS attempts for a tenant with an AWS identity in reach (its namespaces' Pod Identities, its runners'): none without one. */
 const awsAttempt = (t: TenantView, actions: readonly string[], resources: (aws: AwsState) => { arn: string; policy?: unknown }[]): Attempt[] =>
     t.awsRoles.length > 0 ? [{ aws: { actions, resources, workflowRoles: t.runnerRoles } }] : [];
+
+/** A node of each NodePool, as Karpenter launches it: the pool's template labels, `karpenter.sh/nodepool`, its taints. */
+const poolNodeName = (pool: string) => `${pool}-node`;
+/** Ways onto a builders' node: tolerating its taint or every taint, selecting its pool or role, bound to it by name. */
+const ONTO_BUILDER_NODE: readonly PodSpec[] = [
+    { tolerations: [{ key: BUILDER_TAINT.key, operator: "Exists" }], nodeSelector: { [NODE_POOL_LABEL]: BUILDER_NODE_POOL } },
+    { tolerations: [{ operator: "Exists" }], nodeSelector: { [NODE_ROLE_LABEL]: "builder" } },
+    { tolerations: [{ operator: "Exists" }], affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: NODE_POOL_LABEL, operator: "In", values: [BUILDER_NODE_POOL] }] }] } } } },
+    { tolerations: [{ key: BUILDER_TAINT.key, operator: "Equal", value: BUILDER_TAINT.value, effect: BUILDER_TAINT.effect }] },
+    { nodeName: poolNodeName(BUILDER_NODE_POOL) },
+    { nodeName: poolNodeName(BUILDER_NODE_POOL), tolerations: [{ operator: "Exists" }] },
+];
+const withBuilder = (ts: readonly TenantView[]) => ts.filter((o) => o.buildNamespace !== undefined);
 
 const connect = (namespace: string, pod: string, ...ports: number[]) => (t: TenantView): Attempt[] => inEach(t, (from) => ports.map((port) => ({ connect: { from, namespace, pod, port } })));
 const NET: Pick<Attack, "who" | "getsThroughUnguarded"> = { who: ALL, getsThroughUnguarded: HOLDERS };
@@ -610,6 +802,26 @@ export const ATTACKS: readonly Attack[] = [
             ...connect(M, "kube-state-metrics", 8080)(t),
         ],
     },
+    {
+        id: "net-kube-system",
+        attack: "from a pod: kube-system's controllers (Karpenter's and the AWS Load Balancer Controller's metrics, CoreDNS's metrics)",
+        ...NET,
+        guards: ["tenantEgress", "platformIngress"],
+        attempts: (t) => [...connect(KUBE_SYSTEM, "karpenter", 8080)(t), ...connect(KUBE_SYSTEM, "aws-load-balancer-controller", 8080)(t), ...connect(KUBE_SYSTEM, "coredns", 9153)(t)],
+    },
+    {
+        id: "otlp-forged-namespace",
+        attack: "from a pod: send the OTLP gateway telemetry that claims another namespace's identity (`k8s.namespace.name`, pod name, UID and IP of another tenant's or a platform pod, on the resource or on each record), to land in the shared streams as theirs",
+        ...NET,
+        guards: ["otlpResourceClaims", "otlpRecordClaims"],
+        everyGuardNeeded: true,
+        attempts: (t, others) =>
+            inEach(t, (from) =>
+                [...others.map((o) => ({ namespace: o.namespaces[0], pod: "tenant-app" })), { namespace: PLATFORM_NAMESPACES.secrets, pod: "vault" }, { namespace: KUBE_SYSTEM, pod: "coredns" }].map((v) => ({
+                    otlp: { from, ...v },
+                })),
+            ),
+    },
     { id: "net-other-tenant", attack: "from a pod: another tenant's pods", ...NET, guards: ["tenantEgress", "tenantIngress"], attempts: (t, others) => others.flatMap((o) => connect(o.namespaces[0], "tenant-app", 8080)(t)) },
     {
         id: "argocd-other-tenant-apps",
@@ -781,12 +993,69 @@ export const ATTACKS: readonly Attack[] = [
         attempts: (t) => (t.runnerNamespace ? [req("create", "", "pods", t.runnerNamespace), req("create", "apps", "deployments", t.runnerNamespace)] : []),
     },
     {
+        id: "builder-node",
+        attack: "run a pod on a builders' node, where builds run with seccomp and AppArmor unconfined: tolerating its taint (or every taint), selecting its pool or role, or bound to it by name",
+        who: ALL,
+        getsThroughUnguarded: HOLDERS,
+        guards: ["builderAdmission", "builderTaintNoExecute"],
+        everyGuardNeeded: true,
+        attempts: (t) => inEach(t, (namespace) => ONTO_BUILDER_NODE.map((spec) => ({ podOnNode: { namespace, pool: BUILDER_NODE_POOL, spec } }))),
+    },
+    {
+        id: "builder-shared-node",
+        attack: "(through a build on its runners whose `RUN` step escapes the sandbox) land on the node of another tenant's builder",
+        who: ["member"],
+        getsThroughUnguarded: ["member"],
+        guards: ["builderAntiAffinity"],
+        attempts: (t, others) => (t.buildNamespace ? withBuilder(others).map((o) => ({ builderPlacement: { builder: t.buildNamespace!, beside: o.buildNamespace } })) : []),
+    },
+    {
+        id: "builder-shared-pool",
+        attack: "(the same) land on a node of the default pool, among other tenants' and the platform's pods",
+        who: ["member"],
+        getsThroughUnguarded: ["member"],
+        guards: ["builderPlacement"],
+        attempts: (t) => (t.buildNamespace ? [{ builderPlacement: { builder: t.buildNamespace, pool: "default" } }] : []),
+    },
+    {
+        id: "builder-unauthenticated",
+        attack: "from a pod of its namespaces (not its runners): build on its own builder, which runs what it is sent, without the runners' client certificate",
+        who: ALL,
+        getsThroughUnguarded: HOLDERS,
+        guards: ["builderIngress", "builderMtls"],
+        attempts: (t) => (t.buildNamespace ? inEach(t, (from) => [{ build: { from, builderNamespace: t.buildNamespace! } }]) : []),
+    },
+    {
+        id: "other-tenant-builder",
+        attack: "from a pod: build on another tenant's builder (its cache, its pushes) without that tenant's client certificate",
+        who: ALL,
+        getsThroughUnguarded: HOLDERS,
+        guards: ["tenantEgress", "builderIngress", "builderMtls"],
+        attempts: (t, others) => withBuilder(others).flatMap((o) => inEach(t, (from) => [{ build: { from, builderNamespace: o.buildNamespace! } }])),
+    },
+    {
+        id: "builder-client-key",
+        attack: "read its runners' client key for the builder (Secret `buildkit-client-tls`) or run a pod mounting it, in its CI namespace",
+        who: ["member", "owner"],
+        getsThroughUnguarded: ["member", "owner"],
+        guards: ["ciNamespace"],
+        attempts: (t) => (t.runnerNamespace ? [req("get", "", "secrets", t.runnerNamespace, BUILDER_CLIENT_TLS_SECRET), req("list", "", "secrets", t.runnerNamespace), req("create", "", "pods", t.runnerNamespace)] : []),
+    },
+    {
+        id: "builder-ca-certificate",
+        attack: "have its own or another tenant's builder CA issue it a client certificate (a Certificate naming the CA's ClusterIssuer, in a namespace of its own)",
+        who: ALL,
+        getsThroughUnguarded: HOLDERS,
+        guards: ["tenantRoles", "builderCaApproval"],
+        attempts: (t, others) => withBuilder([t, ...others]).map((o) => ({ clientCertificate: { builderNamespace: o.buildNamespace! } })),
+    },
+    {
         id: "other-tenant-image",
         attack: "run another tenant's image (from its repository, signed by its CI) in its own namespace: the nodes pull with one role that reads every repository",
         who: ALL,
         getsThroughUnguarded: HOLDERS,
         guards: ["ownRepository", "tenantSigningKeys"],
-        attempts: (t, others) => inEach(t, (ns) => others.filter((o) => o.repository).map((o) => ({ pod: { namespace: ns, image: `${o.repository}:1.0.0`, signedBy: o.name } }))),
+        attempts: (t, others) => inEach(t, (ns) => others.filter((o) => o.repository).map((o) => ({ pod: { namespace: ns, image: `${o.repository}:1.0.0`, signatures: o.ciSignature ? [o.ciSignature] : [] } }))),
     },
     {
         id: "sign-other-tenant-key",
@@ -797,7 +1066,40 @@ export const ATTACKS: readonly Attack[] = [
         // Stacks whose signatures use per-tenant keys; the signer is a tenant with runners.
         attempts: (t, others) => (t.runnerNamespace && t.signingKey ? others.filter((o) => o.signingKey).map((o) => ({ sign: { signer: t.name, key: o.name } })) : []),
     },
+    {
+        id: "keyless-other-tenant-workflow",
+        attack: "(a member, with a workflow of a repository of the organization it writes, run on another tenant's runners, which serve every repository of an organization they register with) push an image to that tenant's repository and sign it keyless, so that tenant's namespaces admit it",
+        who: ["member"],
+        getsThroughUnguarded: ["member"],
+        guards: ["tenantKeylessSubjects", "tenantKeylessRepository"],
+        // Stacks with keyless signatures; the victim is a tenant with a repository and signing repositories.
+        attempts: (t, others) => {
+            const own = t.memberWorkflows;
+            if (own === undefined) return [];
+            const certificate = githubWorkflowCertificate({ issuer: own.issuer, workflowRepository: own.repository, file: "build.yaml", ref: "refs/heads/main" });
+            return keylessVictims(t, others).flatMap((o) => o.namespaces.map((ns) => ({ admitted: { namespace: ns, image: `${o.repository}:1.0.0`, signatures: [{ certificate }] } })));
+        },
+    },
+    {
+        id: "keyless-reusable-workflow",
+        attack: "(a member, from a repository it writes, on another tenant's runners) call a reusable workflow of that tenant's signing repository: the certificate's subject is that workflow, so that tenant's namespaces would admit what the call builds",
+        who: ["member"],
+        getsThroughUnguarded: ["member"],
+        guards: ["tenantKeylessRepository"],
+        attempts: (t, others) => {
+            const own = t.memberWorkflows;
+            if (own === undefined) return [];
+            return keylessVictims(t, others).flatMap((o) => {
+                const certificate = githubWorkflowCertificate({ issuer: own.issuer, workflowRepository: o.signingRepositories![0], file: "build.yaml", ref: "refs/heads/main", runRepository: own.repository });
+                return o.namespaces.map((ns) => ({ admitted: { namespace: ns, image: `${o.repository}:1.0.0`, signatures: [{ certificate }] } }));
+            });
+        },
+    },
 ];
+
+/** The tenants a member of `t` may try keyless signatures on: those with a repository whose workflows sign for them, none of them `t`'s. */
+const keylessVictims = (t: TenantView, others: readonly TenantView[]) =>
+    others.filter((o) => o.repository && (o.signingRepositories ?? []).length > 0 && !(o.signingRepositories ?? []).includes(t.memberWorkflows!.repository));
 
 /** The claims Argo CD sees for a Kubernetes OIDC identity (the `oidc:` prefix is the EKS identity provider's); none for service accounts. */
 function argoClaims(user: UserInfo): { sub: string; groups: string[] } | undefined {
@@ -861,18 +1163,87 @@ export function kyvernoStringPattern(pattern: string, value: string): boolean {
 const wildcard = (p: string, v: string) => new RegExp(`^${p.replace(/[.+^${}()[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`).test(v);
 
 /**
+ * go-wildcard v1.0.3's Match, which Kyverno 1.19 (ext/wildcard) applies to a keyless `subject`, `issuer` and each
+ * `additionalExtensions` value: `*` takes any run of characters ('/' and '@' included), `?` exactly one; anything
+ * else is itself; an empty pattern matches only the empty string.
+ */
+export function goWildcardMatch(pattern: string, name: string): boolean {
+    const deep = (str: string, p: string): boolean => {
+        for (; p.length > 0; str = str.slice(1), p = p.slice(1)) {
+            if (p[0] === "*") return deep(str, p.slice(1)) || (str.length > 0 && deep(str.slice(1), p));
+            if (p[0] === "?" ? str.length === 0 : str[0] !== p[0]) return false;
+        }
+        return str.length === 0;
+    };
+    if (pattern === "") return name === "";
+    return pattern === "*" || deep(name, pattern);
+}
+
+/**
+ * Go's regexp.MatchString (RE2): a match anywhere in `text` unless anchored. JavaScript's RegExp (no flags) agrees on
+ * the subset written here (literals, escaped metacharacters, classes, groups, `|`, `*`, `+`, `?`, `^`/`$` at the
+ * ends of the text, `.` for any character but a newline; subjects are ASCII URLs). Whatever RE2 reads otherwise, or
+ * refuses (lookarounds, backreferences, inline flags, `\A`/`\z`, Unicode classes, `\s` which RE2 keeps to ASCII), is
+ * not evaluated: it throws, so a policy relying on it fails the test instead of passing by JavaScript's reading.
+ */
+export function goRegexpMatch(pattern: string, text: string): boolean {
+    if (/\(\?[^:]|\\[1-9AzQECpPsSkg]/.test(pattern)) throw new Error(`regular expression outside the modelled RE2 subset: ${pattern}`);
+    return new RegExp(pattern).test(text);
+}
+
+/** Cosign's extension names Kyverno 1.19 reads (extractCertExtensionValue), by name or OID; any other key fails verification. */
+const CERT_EXTENSIONS: Readonly<Record<string, string>> = {
+    "1.3.6.1.4.1.57264.1.1": "oidcIssuer",
+    "1.3.6.1.4.1.57264.1.2": "githubWorkflowTrigger",
+    "1.3.6.1.4.1.57264.1.3": "githubWorkflowSha",
+    "1.3.6.1.4.1.57264.1.4": "githubWorkflowName",
+    "1.3.6.1.4.1.57264.1.5": "githubWorkflowRepository",
+    "1.3.6.1.4.1.57264.1.6": "githubWorkflowRef",
+};
+
+/**
+ * Kyverno 1.19's identity check of a keyless attestor on one certificate (pkg/image/verifiers/cpol/cosign,
+ * matchCertificateData): `subject` (a wildcard) or `subjectRegExp` matching any subject alternative name (either
+ * one suffices; skipped for a certificate without any), then `issuer` (a wildcard) and `issuerRegExp` both, then
+ * every additional extension (a wildcard on its value). The certificate chain to Fulcio's roots and the Rekor entry
+ * are taken as valid: the workflows sign with the public instances.
+ */
+export function keylessMatches(keyless: Record<string, any>, cert: Certificate): boolean {
+    if ((keyless.subject || keyless.subjectRegExp) && cert.subjects.length > 0) {
+        const bySubject = !!keyless.subject && cert.subjects.some((s) => goWildcardMatch(keyless.subject, s));
+        const byRegExp = !!keyless.subjectRegExp && cert.subjects.some((s) => goRegexpMatch(keyless.subjectRegExp, s));
+        if (!bySubject && !byRegExp) return false;
+    }
+    if (keyless.issuer && !goWildcardMatch(keyless.issuer, cert.issuer)) return false;
+    if (keyless.issuerRegExp && !goRegexpMatch(keyless.issuerRegExp, cert.issuer)) return false;
+    for (const [key, value] of Object.entries((keyless.additionalExtensions ?? {}) as Record<string, string>)) {
+        const name = CERT_EXTENSIONS[key] ?? (Object.values(CERT_EXTENSIONS).includes(key) ? key : undefined);
+        if (name === undefined) return false;
+        const actual = name === "oidcIssuer" ? cert.issuer : (cert.extensions[name] ?? "");
+        if (!goWildcardMatch(value, actual)) return false;
+    }
+    return true;
+}
+
+/**
  * Whether the plan's Kyverno ClusterPolicies admit a pod running `image` in a namespace with `labels`: every enforced
  * rule selecting the namespace (by its namespaceSelector's labels) whose pattern names the containers' image, and
- * every enforced verifyImages rule covering the image, whose KMS attestor must be the signer's key (its alias's
- * target). The pod is otherwise compliant (labels, resources, security context); keyless attestors are not modelled.
+ * every enforced verifyImages rule covering the image: each attestor set needs `count` of its entries (all of them
+ * without one) verified by one of the image's signatures: a KMS entry by a signature with the key its alias targets,
+ * a keyless entry by a certificate whose identity it matches (keylessMatches). The pod is otherwise compliant
+ * (labels, resources, security context).
  */
-function kyvernoAdmits(resources: readonly PlannedResource[], labels: Readonly<Record<string, string>>, image: string, signedBy: string): boolean {
+function kyvernoAdmits(resources: readonly PlannedResource[], labels: Readonly<Record<string, string>>, image: string, signatures: readonly Signature[]): boolean {
     const selects = (rule: any) =>
         (rule.match?.any ?? []).some((m: any) => m.resources?.kinds?.includes("Pod") && Object.entries(m.resources.namespaceSelector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v));
     const keyOf = (ref: string) => {
         const alias = resources.find((r) => r.type === "aws:kms/alias:Alias" && `awskms:///${(r.inputs as any).name}` === ref);
         return String((alias?.inputs as any)?.targetKeyId ?? "").replace(/^key-/, "");
     };
+    const verifies = (entry: any) =>
+        signatures.some((sig) =>
+            "key" in sig ? entry.keys?.kms !== undefined && keyOf(entry.keys.kms) === `tenant-${sig.key}-delivery-signing-key` : entry.keyless !== undefined && keylessMatches(entry.keyless, sig.certificate),
+        );
     for (const p of resources.filter((r) => r.type === CLUSTER_POLICY)) {
         for (const rule of (p.inputs as any).spec.rules as any[]) {
             if (!selects(rule)) continue;
@@ -880,13 +1251,167 @@ function kyvernoAdmits(resources: readonly PlannedResource[], labels: Readonly<R
             if (rule.validate?.failureAction === "Enforce" && typeof pattern === "string" && !kyvernoStringPattern(pattern, image)) return false;
             for (const v of rule.verifyImages ?? []) {
                 if (v.failureAction !== "Enforce" || !v.imageReferences.some((ref: string) => wildcard(ref, image))) continue;
-                const entries = v.attestors.flatMap((a: any) => a.entries);
-                if (!entries.some((e: any) => (e.keys?.kms ? keyOf(e.keys.kms) === `tenant-${signedBy}-delivery-signing-key` : true))) return false;
+                for (const set of v.attestors as any[]) {
+                    if (set.entries.length === 0) throw new Error("an attestor set without entries (Kyverno answers it with a rule error)");
+                    if (set.entries.filter(verifies).length < (set.count || set.entries.length)) return false;
+                }
             }
         }
     }
     return true;
 }
+
+/** A node of NodePool `pool` as Karpenter launches it: its template's labels, `karpenter.sh/nodepool`, its hostname, its taints. */
+export function poolNode(resources: readonly PlannedResource[], pool: string): K8sNode {
+    const p = resources.find((r) => r.type === "kubernetes:karpenter.sh/v1:NodePool" && (r.inputs as any).metadata.name === pool);
+    if (p === undefined) throw new Error(`no NodePool ${pool} in the plan`);
+    const template = (p.inputs as any).spec.template;
+    const name = poolNodeName(pool);
+    return { name, labels: { ...(template.metadata?.labels ?? {}), [NODE_POOL_LABEL]: pool, "kubernetes.io/hostname": name }, taints: template.spec.taints ?? [] };
+}
+const poolNames = (resources: readonly PlannedResource[]) => resources.filter((r) => r.type === "kubernetes:karpenter.sh/v1:NodePool").map((r) => (r.inputs as any).metadata.name as string);
+
+/** The builder's pod in `namespace`, from its Deployment. */
+function builderPod(resources: readonly PlannedResource[], namespace: string): K8sPod {
+    const d = resources.find((r) => r.type === "kubernetes:apps/v1:Deployment" && (r.inputs as any).metadata.namespace === namespace);
+    if (d === undefined) throw new Error(`no builder Deployment in ${namespace}`);
+    const template = (d.inputs as any).spec.template;
+    return { namespace, labels: template.metadata.labels, spec: template.spec };
+}
+
+/**
+ * A pod a tenant could write in `namespace`, compliant with every baseline policy (the plan's required labels, an
+ * image of a pull-through cache, requests and limits, the restricted security context), with these scheduling fields.
+ */
+export function attackPod(resources: readonly PlannedResource[], namespace: string, spec: PodSpec) {
+    const labelsRule = resources
+        .filter((r) => r.type === CLUSTER_POLICY && (r.inputs as any).metadata?.name === "tenant-required-labels")
+        .flatMap((r) => (r.inputs as any).spec.rules as any[])[0];
+    const labels = Object.fromEntries(Object.keys(labelsRule?.validate?.pattern?.metadata?.labels ?? {}).map((k) => [k, "attack"]));
+    const cache = resources.find((r) => r.type === "aws:ecr/pullThroughCacheRule:PullThroughCacheRule")?.inputs as { ecrRepositoryPrefix?: string } | undefined;
+    if (!cache?.ecrRepositoryPrefix) throw new Error("no pull-through cache in the plan");
+    const image = `${stackAccount(resources)}.dkr.ecr.${stackRegion(resources)}.amazonaws.com/${cache.ecrRepositoryPrefix}/org/image:1.0.0`;
+    return {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: "attack", namespace, labels },
+        spec: {
+            securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
+            containers: [
+                {
+                    name: "app",
+                    image,
+                    resources: { requests: { cpu: "100m", memory: "64Mi" }, limits: { memory: "64Mi" } },
+                    securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, runAsNonRoot: true },
+                },
+            ],
+            ...spec,
+        },
+    };
+}
+
+/**
+ * Whether the plan's Kyverno ClusterPolicies admit `pod` in a namespace with `labels`: every enforced `validate.pattern`
+ * rule matching pods of the namespace must hold (test/kyverno-pattern.ts, Kyverno 1.19's semantics). `podSecurity`
+ * rules are left out: the pod meets the restricted level by construction (scheduling fields are not part of it).
+ */
+export function kyvernoAdmitsPod(resources: readonly PlannedResource[], labels: Readonly<Record<string, string>>, pod: { readonly spec: { readonly containers: readonly { readonly image: string }[] } }): boolean {
+    const selects = (rule: any) =>
+        (rule.match?.any ?? []).some((m: any) => m.resources?.kinds?.includes("Pod") && Object.entries(m.resources.namespaceSelector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v));
+    for (const p of resources.filter((r) => r.type === CLUSTER_POLICY)) {
+        for (const rule of (p.inputs as any).spec.rules as any[]) {
+            if (!selects(rule)) continue;
+            if (rule.preconditions !== undefined || rule.context !== undefined) throw new Error(`${rule.name}: preconditions and context are not modelled`);
+            for (const v of rule.verifyImages ?? [])
+                if (v.failureAction === "Enforce" && pod.spec.containers.some((c) => v.imageReferences.some((ref: string) => kyvernoWildcard(ref, c.image)))) throw new Error(`${rule.name}: the pod's image would need a signature`);
+            if (rule.validate?.failureAction !== "Enforce" || rule.validate.pattern === undefined) continue;
+            if (!matchPattern(pod, rule.validate.pattern)) return false;
+        }
+    }
+    return true;
+}
+
+/** The issuer of the CA buildkitd trusts for clients (`--tlscacert`: the ca.crt of a cert-manager Secret it mounts), or undefined when it checks none. */
+export function builderCa(resources: readonly PlannedResource[], namespace: string): { readonly kind: string; readonly name: string } | undefined {
+    const d = resources.find((r) => r.type === "kubernetes:apps/v1:Deployment" && (r.inputs as any).metadata.namespace === namespace);
+    if (d === undefined) throw new Error(`no builder Deployment in ${namespace}`);
+    const spec = (d.inputs as any).spec.template.spec;
+    const container = spec.containers[0];
+    const args: string[] = container.args ?? [];
+    const i = args.indexOf("--tlscacert");
+    if (i < 0) return undefined;
+    const file: string = args[i + 1];
+    const mount = (container.volumeMounts ?? []).find((m: any) => file.startsWith(`${m.mountPath}/`));
+    const secret = (spec.volumes ?? []).find((v: any) => v.name === mount?.name)?.secret?.secretName;
+    if (file.slice(mount.mountPath.length + 1) !== "ca.crt" || secret === undefined) throw new Error(`${namespace}: --tlscacert ${file} is not the ca.crt of a mounted Secret`);
+    const certificate = resources.find((r) => r.type === CERTIFICATE && (r.inputs as any).metadata.namespace === namespace && (r.inputs as any).spec.secretName === secret);
+    if (certificate === undefined) throw new Error(`${namespace}: no Certificate writes Secret ${secret}`);
+    return (certificate.inputs as any).spec.issuerRef;
+}
+
+/** buildkitd accepts the user's connection: it checks no client certificate, or the user holds one of the CA it trusts. */
+function builderAccepts(state: AttackState, user: UserInfo, namespace: string): boolean {
+    const ca = builderCa(state.resources, namespace);
+    return ca === undefined || holdsClientCertificate(state, user, ca);
+}
+
+/**
+ * Whether the user can present a client certificate of `issuer` (Go's crypto/tls verifies the chain and the client
+ * auth key usage): read the Secret of such a Certificate, or mount it in a pod of its namespace; or create a
+ * Certificate naming the issuer in a namespace where it may, which cert-manager requests for it and approver-policy
+ * approves. No issuer: buildkitd checks no certificate, anyone passes.
+ */
+function holdsClientCertificate(state: AttackState, user: UserInfo, issuer: { readonly kind: string; readonly name: string } | undefined): boolean {
+    if (issuer === undefined) return true;
+    const sameIssuer = (ref: any) => ref?.kind === issuer.kind && ref?.name === issuer.name;
+    const clients = state.resources.filter((r) => r.type === CERTIFICATE && sameIssuer((r.inputs as any).spec.issuerRef) && ((r.inputs as any).spec.usages ?? []).includes("client auth"));
+    for (const c of clients) {
+        const { metadata, spec } = c.inputs as any;
+        if (state.rbac.allows(user, { verb: "get", group: "", resource: "secrets", namespace: metadata.namespace, name: spec.secretName })) return true;
+        if (state.rbac.allows(user, { verb: "create", group: "", resource: "pods", namespace: metadata.namespace })) return true;
+    }
+    const policies = state.resources.filter((r) => r.type === REQUEST_POLICY).map((r) => (r.inputs as any).spec);
+    const commonNames = clients.map((c) => (c.inputs as any).spec.commonName as string);
+    for (const namespace of state.namespaces.keys()) {
+        if (!state.rbac.allows(user, { verb: "create", group: "cert-manager.io", resource: "certificates", namespace })) continue;
+        for (const commonName of commonNames.length > 0 ? commonNames : ["attacker"])
+            if (approverApproves(policies, { namespace, issuerRef: { group: "cert-manager.io", ...issuer }, commonName, usages: ["digital signature", "key encipherment", "client auth"] })) return true;
+    }
+    return false;
+}
+
+/**
+ * approver-policy v0.27.0 on a request cert-manager makes for a Certificate (the requester, cert-manager, may use every
+ * policy): approved when a policy selecting its issuer and namespace (wildcards) allows each of its attributes — a
+ * common name matching `allowed.commonName`, every usage in `allowed.usages`, no DNS name unless allowed, isCA only
+ * where `allowed.isCA` — and has every `required` one.
+ */
+export function approverApproves(
+    policies: readonly any[],
+    r: {
+        readonly namespace: string;
+        readonly issuerRef: { readonly group: string; readonly kind: string; readonly name: string };
+        readonly commonName?: string;
+        readonly dnsNames?: readonly string[];
+        readonly usages: readonly string[];
+        readonly isCA?: boolean;
+    },
+): boolean {
+    return policies.some((spec) => {
+        const ref = spec.selector.issuerRef ?? {};
+        const selects =
+            ["group", "kind", "name"].every((k) => approverWildcard(ref[k] ?? "*", (r.issuerRef as any)[k])) && (spec.selector.namespace?.matchNames ?? ["*"]).some((n: string) => approverWildcard(n, r.namespace));
+        if (!selects) return false;
+        const a = spec.allowed ?? {};
+        const cn = r.commonName === undefined ? !a.commonName?.required : a.commonName !== undefined && approverWildcard(a.commonName.value, r.commonName);
+        const dns = (r.dnsNames ?? []).length === 0 ? !a.dnsNames?.required : (r.dnsNames ?? []).every((d) => (a.dnsNames?.values ?? []).some((v: string) => approverWildcard(v, d)));
+        const usages = r.usages.every((u) => (a.usages ?? []).includes(u));
+        return cn && dns && usages && (r.isCA !== true || a.isCA === true);
+    });
+}
+
+/** approver-policy's wildcard: `*` stands for any run of characters, nothing else is special. */
+const approverWildcard = (p: string, v: string) => new RegExp(`^${p.split("*").map((x) => x.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`).test(v);
 
 /** The stack's region and account: its main AWS provider's (`platform-aws`; others serve replicas). */
 export const stackRegion = (resources: readonly PlannedResource[]) => (resources.find((r) => r.type === "pulumi:providers:aws" && r.name === "platform-aws")?.inputs as { region?: string } | undefined)?.region;
@@ -902,9 +1427,13 @@ export type AttackState = ClusterState & { readonly resources: readonly PlannedR
 export async function succeeds(state: AttackState, user: UserInfo, attempt: Attempt): Promise<boolean> {
     if ("request" in attempt) return state.rbac.allows(user, attempt.request);
     if ("pod" in attempt) {
-        const { namespace, image, signedBy } = attempt.pod;
+        const { namespace, image, signatures } = attempt.pod;
         if (!state.rbac.allows(user, { verb: "create", group: "", resource: "pods", namespace })) return false;
-        return kyvernoAdmits(state.resources, state.namespaces.get(namespace) ?? {}, image, signedBy);
+        return kyvernoAdmits(state.resources, state.namespaces.get(namespace) ?? {}, image, signatures);
+    }
+    if ("admitted" in attempt) {
+        const { namespace, image, signatures } = attempt.admitted;
+        return kyvernoAdmits(state.resources, state.namespaces.get(namespace) ?? {}, image, signatures);
     }
     if ("sign" in attempt) return kmsAllows(state.resources, `tenant-${attempt.sign.signer}-delivery-runner-role`, "kms:Sign", `tenant-${attempt.sign.key}-delivery-signing-key`);
     if ("binding" in attempt) return state.rbac.mayCreateBinding(user, attempt.binding);
@@ -936,12 +1465,53 @@ export async function succeeds(state: AttackState, user: UserInfo, attempt: Atte
                 for (const action of attempt.aws.actions) if (await roleMay(state.aws, role, action, target.arn, target.policy)) return true;
         return false;
     }
+    if ("podOnNode" in attempt) {
+        const { namespace, pool, spec } = attempt.podOnNode;
+        if (!state.rbac.allows(user, { verb: "create", group: "", resource: "pods", namespace })) return false;
+        const pod = attackPod(state.resources, namespace, spec);
+        if (!kyvernoAdmitsPod(state.resources, state.namespaces.get(namespace) ?? {}, pod)) return false;
+        return runsOn({ namespace, labels: pod.metadata.labels, spec: pod.spec }, poolNode(state.resources, pool), { namespaces: state.namespaces, podsOn: () => [] });
+    }
+    if ("builderPlacement" in attempt) {
+        const { builder, beside, pool } = attempt.builderPlacement;
+        const own = builderPod(state.resources, builder);
+        const placement = (on: readonly K8sPod[]) => ({ namespaces: state.namespaces, podsOn: () => on });
+        if (pool !== undefined) return schedulerPlaces(own, poolNode(state.resources, pool), placement([]));
+        const other = builderPod(state.resources, beside!);
+        // A node of any pool where the other builder runs, and where this one would then be placed too.
+        return poolNames(state.resources).some((p) => {
+            const node = poolNode(state.resources, p);
+            return schedulerPlaces(other, node, placement([])) && schedulerPlaces(own, node, placement([other]));
+        });
+    }
+    if ("build" in attempt) {
+        const { from, builderNamespace } = attempt.build;
+        if (!state.rbac.allows(user, { verb: "create", group: "", resource: "pods", namespace: from })) return false;
+        const dst = state.network.pods.find((p) => p.namespace === builderNamespace);
+        if (dst === undefined) throw new Error(`no builder pod in ${builderNamespace} in the network state`);
+        const reached = attackerLabelSets(state.network).some((labels) => reaches(state.network, { pod: { namespace: from, name: "attacker", labels, ports: [], ip: state.network.podIp } }, dst, BUILDKIT_PORT));
+        return reached && builderAccepts(state, user, builderNamespace);
+    }
+    if ("clientCertificate" in attempt) return holdsClientCertificate(state, user, builderCa(state.resources, attempt.clientCertificate.builderNamespace));
     if ("connect" in attempt) {
         const c = attempt.connect;
         if (!state.rbac.allows(user, { verb: "create", group: "", resource: "pods", namespace: c.from })) return false;
         const dst = state.network.pods.find((p) => p.namespace === c.namespace && p.name === c.pod);
         if (dst === undefined) throw new Error(`no pod ${c.namespace}/${c.pod} in the network state`);
         return attackerLabelSets(state.network).some((labels) => reaches(state.network, { pod: { namespace: c.from, name: "attacker", labels, ports: [], ip: state.network.podIp } }, dst, c.port));
+    }
+    if ("otlp" in attempt) {
+        const o = attempt.otlp;
+        if (!state.rbac.allows(user, { verb: "create", group: "", resource: "pods", namespace: o.from })) return false;
+        const victim = knownPods(state).find((p) => p.namespace === o.namespace && p.name === o.pod);
+        if (victim === undefined) throw new Error(`no pod ${o.namespace}/${o.pod} in the network state`);
+        const forged: OtlpRecord = {
+            resource: { "k8s.namespace.name": victim.namespace, "k8s.pod.name": victim.name, "k8s.pod.uid": victim.uid, "k8s.pod.ip": victim.ip, "service.namespace": victim.namespace },
+            record: { "k8s.namespace.name": victim.namespace },
+        };
+        return Object.values(otlpDelivered(state, o.from, forged)).some(
+            (r) => r !== undefined && (r.resource["k8s.namespace.name"] === victim.namespace || r.resource["service.namespace"] === victim.namespace || r.record["k8s.namespace.name"] === victim.namespace),
+        );
     }
     const { namespace, store: storeName } = attempt.externalSecret;
     if (!state.rbac.allows(user, { verb: "create", group: "external-secrets.io", resource: "externalsecrets", namespace })) return false;
@@ -952,4 +1522,25 @@ export async function succeeds(state: AttackState, user: UserInfo, attempt: Atte
     // A namespace it may relabel takes any label but its name.
     const relabel = state.rbac.allows(user, { verb: "patch", group: "", resource: "namespaces", namespace, name: namespace });
     return relabel && (store.conditions ?? []).some((c) => c.namespaceSelector !== undefined);
+}
+
+/** The pods the gateway's informer knows (every pod of the network state, each with an address and UID of its own). */
+export function knownPods(state: AttackState): KnownPod[] {
+    return state.network.pods.map((p, i) => ({ namespace: p.namespace, name: p.name, uid: `uid-${p.namespace}-${p.name}`, ip: `10.250.${Math.floor(i / 250)}.${(i % 250) + 1}`, nodeName: "node-1", hostNetwork: p.hostNetwork }));
+}
+/** An address no pod of `knownPods` has: the sender's own pod. */
+export const SENDER_IP = "10.251.0.1";
+
+/**
+ * What reaches each pipeline's exporters when a pod of `from` (any labels) sends `input` to the OTLP gateway
+ * (undefined for a pipeline when the network refuses it on 4317 and 4318), or, with `host`, a sender on a node's address.
+ */
+export function otlpDelivered(state: AttackState, from: string, input: OtlpRecord, host = false): Record<string, OtlpRecord | undefined> {
+    const collector = state.network.pods.find((p) => p.namespace === PLATFORM_NAMESPACES.monitoring && p.name === "otel-collector");
+    if (collector === undefined) throw new Error("no OTLP gateway pod in the network state");
+    const sender = { pod: { namespace: from, name: "sender", labels: {}, ports: [], ip: state.network.podIp } };
+    const reached = host || attackerLabelSets(state.network).some((labels) => [4317, 4318].some((port) => reaches(state.network, { pod: { ...sender.pod, labels } }, collector, port)));
+    const config = collectorConfig(state.resources);
+    const pods: KnownPod[] = [...knownPods(state), ...(host ? [] : [{ namespace: from, name: "sender", uid: "uid-sender", ip: SENDER_IP, nodeName: "node-1" }])];
+    return Object.fromEntries(Object.keys(config.service.pipelines).map((p) => [p, reached ? throughPipeline(config, p, input, host ? "10.252.0.1" : SENDER_IP, pods) : undefined]));
 }

@@ -397,6 +397,20 @@ describe("config: bad tenant and policy input is rejected with key, value and ex
         );
     });
 
+    it("names a tenant file claiming another tenant's signing repository by its file", () => {
+        inFolder({ "team-d.yaml": `${TEAM_D}ecrRepository: true\nci:\n  signingRepositories: [acme/team-a-app]\n` }, (dir) =>
+            assert.throws(
+                () => parsePlatformConfig({ ...dev, "platform:tenants": JSON.stringify({ directory: "tenants", list: JSON.parse(dev["platform:tenants"]).list }) }, "platform", undefined, dir),
+                (e: ConfigError) => {
+                    assert.deepStrictEqual(e.problems, [
+                        "platform:tenants.directory.team-d.yaml.ci.signingRepositories[0]: expected a repository that signs for one tenant (also team-a): its workflows would be admitted in both tenants' namespaces; got \"acme/team-a-app\"",
+                    ]);
+                    return true;
+                },
+            ),
+        );
+    });
+
     it("names a .yml tenant's later problems by its file", () => {
         inFolder({ "team-d.yml": "name: team-d\nowners: [erin]\ncostCentre: CC-D\nnamespaces: [team-a]\n" }, (dir) =>
             assert.throws(

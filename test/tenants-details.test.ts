@@ -113,13 +113,13 @@ describe("tenant details: what the plan holds for each tenant @stack", function 
     before(async () => {
         prod = await committedPlan("prod");
         const list = JSON.parse(readStackConfig(PROJECT_DIR, "dev").config["platform:tenants"]).list as Record<string, unknown>[];
-        const old = { name: "team-b", owners: ["carol"], costCentre: "CC-B", ecrRepository: true, repositoryEncryption: "Aes256" };
+        const old = { name: "team-b", owners: ["carol"], costCentre: "CC-B", ecrRepository: true, repositoryEncryption: "Aes256", ci: { signingRepositories: ["acme/team-b-app"] } };
         renamed = await planStack({ stack: "dev", configOverrides: { "platform:tenants": { list: [...list, { ...old, name: "team-bee", previousName: "team-b", dataName: "team-b", namespaces: ["team-b"] }] } } });
     });
 
     it("creates each namespace after every admission policy, so nothing lands in it unchecked", () => {
         const policies = ofType(prod.resources, "kubernetes:kyverno.io/v1:ClusterPolicy").filter((p) => p.name.startsWith("platform-policy-")).map((p) => p.urn);
-        assert.strictEqual(policies.length, 8);
+        assert.strictEqual(policies.length, 9);
         for (const t of ["team-a", "payments"]) {
             const own = named(prod.resources, `tenant-${t}-own-repository`).urn;
             assert.deepStrictEqual([...named(prod.resources, `tenant-${t}-${t}`).dependsOn].sort(), [...policies, own].sort(), t);
@@ -267,6 +267,28 @@ describePlan("admission policy details: the production plan in full", "prod", ({
                 },
                 validate("hostnames-required", routes, "Routes must name their hostnames (a route without any would take every hostname of the gateway).", { pattern: { spec: { hostnames: ["?*"] } } }),
             ]),
+            "tenant-builder-nodes": policy("tenant-builder-nodes", "No tenant pod on the builders' nodes", [
+                validate("no-builder-toleration", pods, "Pods in tenant namespaces may not tolerate the builder nodes' taint platform.io/builder, nor every taint (a toleration needs a key).", {
+                    pattern: { spec: { "=(tolerations)": [{ key: "!platform.io/builder" }] } },
+                }),
+                validate(
+                    "no-builder-pool",
+                    pods,
+                    "Pods in tenant namespaces may not select the builders' nodes (karpenter.sh/nodepool=builders, platform.io/node-role=builder); their required node affinity names neither label.",
+                    {
+                        pattern: {
+                            spec: {
+                                "=(nodeSelector)": { "=(karpenter.sh/nodepool)": "!builders", "=(platform.io/node-role)": "!builder" },
+                                "=(affinity)": {
+                                    "=(nodeAffinity)": {
+                                        "=(requiredDuringSchedulingIgnoredDuringExecution)": { nodeSelectorTerms: [{ "=(matchExpressions)": [{ key: "!karpenter.sh/nodepool & !platform.io/node-role" }] }] },
+                                    },
+                                },
+                            },
+                        },
+                    },
+                ),
+            ]),
             "tenant-verify-image-signatures": policy(
                 "tenant-verify-image-signatures",
                 "Signed images only (cosign)",
@@ -323,20 +345,35 @@ describe("admission policy details: keyless signatures, and no signature check w
         unsigned = await planStack({ stack: "dev", configOverrides: { "platform:appDelivery": { ...delivery, signatures: { action: "Audit" } } } });
     });
 
-    it("checks development's images against GitHub Actions' keyless identities in the public transparency log, reporting only", () => {
+    it("checks development's images against the keyless identities of each tenant's own repositories, in the public transparency log, enforcing", () => {
         const ecr = "111111111111.dkr.ecr.eu-west-1.amazonaws.com";
+        // team-a signs from acme/team-a-app's workflows on main; payments has no repository and nothing to verify.
         assert.deepStrictEqual(inputs(named(dev.resources, "platform-policy-tenant-verify-image-signatures")).spec.rules, [
             {
-                match: { any: [{ resources: { kinds: ["Pod"], namespaceSelector: { matchLabels: { "platform.io/namespace-role": "tenant" } } } }] },
-                name: "signed",
+                match: { any: [{ resources: { kinds: ["Pod"], namespaceSelector: { matchLabels: { "platform.io/namespace-role": "tenant", "platform.io/tenant": "team-a" } } } }] },
+                name: "signed-team-a",
                 verifyImages: [
                     {
-                        attestors: [{ count: 1, entries: [{ keyless: { issuer: "https://token.actions.githubusercontent.com", rekor: { url: "https://rekor.sigstore.dev" }, subjectRegExp: "^https://github\\.com/acme/.+$" } }] }],
-                        failureAction: "Audit",
+                        attestors: [
+                            {
+                                count: 1,
+                                entries: [
+                                    {
+                                        keyless: {
+                                            additionalExtensions: { githubWorkflowRepository: "acme/team-a-app" },
+                                            issuer: "https://token.actions.githubusercontent.com",
+                                            rekor: { url: "https://rekor.sigstore.dev" },
+                                            subjectRegExp: "^https://github\\.com/acme/team-a-app/\\.github/workflows/[^/@]+@(?:refs/heads/main)$",
+                                        },
+                                    },
+                                ],
+                            },
+                        ],
+                        failureAction: "Enforce",
                         imageReferences: [`${ecr}/*/apps:*`, `${ecr}/*/apps@*`],
                         imageRegistryCredentials: { providers: ["amazon"] },
                         // Kyverno mutates digests only when it enforces.
-                        mutateDigest: false,
+                        mutateDigest: true,
                         required: true,
                         type: "Cosign",
                         verifyDigest: true,
@@ -357,7 +394,7 @@ describe("admission policy details: keyless signatures, and no signature check w
 
     it("has no signature policy and no signature reader when no verifier is configured", () => {
         const policies = ofType(unsigned.resources, "kubernetes:kyverno.io/v1:ClusterPolicy").map((p) => p.name).filter((n) => n.startsWith("platform-policy-"));
-        assert.strictEqual(policies.length, 7);
+        assert.strictEqual(policies.length, 8);
         assert.ok(!policies.includes("platform-policy-tenant-verify-image-signatures"), policies.join(", "));
         assert.deepStrictEqual(unsigned.resources.filter((r) => r.name.includes("signature-reader")), []);
         assert.deepStrictEqual(named(unsigned.resources, "platform-policy-kyverno").dependsOn, [named(unsigned.resources, "platform-policy-namespace").urn]);

@@ -41,6 +41,7 @@ describe("tenants: decisions", () => {
             "tenant-required-labels",
             "tenant-no-host-access",
             "tenant-route-hostnames",
+            "tenant-builder-nodes",
         ]);
         const rules = policies.flatMap((p) => p.spec.rules as any[]);
         assert.ok(rules.length >= 9);
@@ -69,7 +70,11 @@ describe("tenants: decisions", () => {
     });
 });
 
-const TEAM_B = { name: "team-b", owners: ["carol"], costCentre: "CC-B", hostnames: [] as string[], ecrRepository: true, bucket: true };
+const TEAM_B = { name: "team-b", owners: ["carol"], costCentre: "CC-B", hostnames: [] as string[], ecrRepository: true, bucket: true, ci: { signingRepositories: ["acme/team-b-app"] } };
+/** Another team like team-b, signing (dev's keyless verifier) from its own repository. */
+const TEAM_C = { ...TEAM_B, name: "team-c", owners: ["dave"], ci: { signingRepositories: ["acme/team-c-app"] } };
+const SIGNATURES = "platform-policy-tenant-verify-image-signatures";
+const signatureRules = (p: Plan) => inputs(named(p.resources, SIGNATURES)).spec.rules as { name: string }[];
 const listOf = (stack: string) => JSON.parse(readStackConfig(PROJECT_DIR, stack).config["platform:tenants"]).list as Record<string, unknown>[];
 
 describeStacks((stack) => `tenants in stack ${stack}`, "platform-tenants", ({ production, plan, res }) => {
@@ -82,16 +87,16 @@ describeStacks((stack) => `tenants in stack ${stack}`, "platform-tenants", ({ pr
         const created = ofType(res(), "kubernetes:core/v1:Namespace").map((n) => inputs(n).metadata).filter((m) => m.labels["platform.io/tenant"] === "team-a" && m.labels["platform.io/namespace-role"] === "tenant");
         assert.deepStrictEqual(created.map((m) => m.name), namespaces);
         // The stack's other tenant (payments) gets its own, under its own label.
-        assert.deepStrictEqual(ofType(res(), "kubernetes:core/v1:Namespace").map((n) => inputs(n).metadata.name).filter((n) => !namespaces.includes(n)), ["team-a-ci", "payments"]);
+        assert.deepStrictEqual(ofType(res(), "kubernetes:core/v1:Namespace").map((n) => inputs(n).metadata.name).filter((n) => !namespaces.includes(n)), production ? ["team-a-ci", "payments-ci", "payments"] : ["team-a-ci", "payments"]);
         assert.deepStrictEqual(
             [created[0].labels["platform.io/namespace-role"], created[0].labels["pod-security.kubernetes.io/enforce"], created[0].labels["platform.io/tenant"]],
             ["tenant", "restricted", "team-a"],
         );
         assert.strictEqual(created[0].annotations["platform.io/allowed-hostnames"], production ? `team-a.${domain},shop.${domain}` : `team-a.${domain}`);
         const policies = ofType(plan().resources, "kubernetes:kyverno.io/v1:ClusterPolicy");
-        // The seven baseline policies and the signature check, shared; and each tenant's registry boundary.
+        // The eight baseline policies and the signature check, shared; and each tenant's registry boundary.
         const shared = policies.filter((p) => p.name.startsWith("platform-policy-"));
-        assert.strictEqual(shared.length, 8);
+        assert.strictEqual(shared.length, 9);
         assert.deepStrictEqual(policies.filter((p) => !shared.includes(p)).map((p) => p.name), ["tenant-team-a-own-repository", "tenant-payments-own-repository"]);
         for (const p of [...shared, ns("own-repository")]) assert.ok(ns("team-a").dependsOn.includes(p.urn), `namespace before ${p.name}`);
         assert.ok(!ns("team-a").dependsOn.includes(named(plan().resources, "tenant-payments-own-repository").urn), "not after another tenant's");
@@ -158,27 +163,37 @@ describe("tenants: self-service by pull request, as the offline plan's diff show
     const ownedBy = (name: string, tenantName: string) => name.startsWith(`tenant-${tenantName}`);
 
     it("onboarding a tenant adds only that tenant's resources and changes nothing else", async () => {
-        const diff = diffPlans(base, await plan([...listOf("dev"), TEAM_B, { ...TEAM_B, name: "team-c", owners: ["dave"] }]));
+        const onboarded = await plan([...listOf("dev"), TEAM_B, TEAM_C]);
+        const diff = diffPlans(base, onboarded);
         assert.ok(diff.added.length >= 20, `${diff.added.length} added`);
         assert.deepStrictEqual(diff.added.filter((r) => !ownedBy(r.name, "team-c")).map((r) => r.name), []);
-        assert.deepStrictEqual([diff.removed.length, diff.changed.map((c) => c.name)], [0, []]);
+        // The signature policy gains team-c's rule (its signing repository), the others' rules as they were.
+        assert.deepStrictEqual([diff.removed.length, diff.changed.map((c) => c.name)], [0, [SIGNATURES]]);
+        assert.deepStrictEqual(signatureRules(onboarded).slice(0, -1), signatureRules(base));
+        assert.deepStrictEqual(signatureRules(onboarded).map((r) => r.name), ["signed-team-a", "signed-team-b", "signed-team-c"]);
         // Argo CD's finalizer clean-up waits for every project (on destroy it goes first): a new order, no update.
         assert.deepStrictEqual(diff.reordered.map((r) => r.name), ["platform-delivery-argocd-finalizer-cleanup"]);
         assert.match(renderDiff(diff), /\^ {2}kubernetes:helm\.sh\/v3:Release platform-delivery-argocd-finalizer-cleanup \(dependsOn only/);
     });
 
     it("removing a tenant removes only that tenant's resources", async () => {
-        const diff = diffPlans(base, await plan(listOf("dev")));
+        const removed = await plan(listOf("dev"));
+        const diff = diffPlans(base, removed);
         assert.ok(diff.removed.length >= 20);
         assert.deepStrictEqual(diff.removed.filter((r) => !ownedBy(r.name, "team-b")).map((r) => r.name), []);
-        assert.deepStrictEqual([diff.added.length, diff.changed.map((c) => c.name), diff.reordered.map((r) => r.name)], [0, [], ["platform-delivery-argocd-finalizer-cleanup"]]);
+        // And its rule of the signature policy.
+        assert.deepStrictEqual([diff.added.length, diff.changed.map((c) => c.name), diff.reordered.map((r) => r.name)], [0, [SIGNATURES], ["platform-delivery-argocd-finalizer-cleanup"]]);
+        assert.deepStrictEqual(signatureRules(removed), signatureRules(base).filter((r) => r.name !== "signed-team-b"));
     });
 
     it("renaming with previousName keeps every resource (aliases); only names and labels change", async () => {
         const renamed = await plan([...listOf("dev"), { ...TEAM_B, name: "team-bee", previousName: "team-b", dataName: "team-b", namespaces: ["team-b"], ssoGroup: "tenant-team-b" }]);
         const diff = diffPlans(base, renamed);
         assert.deepStrictEqual([diff.added.map((r) => r.name), diff.removed.map((r) => r.name)], [[], []]);
-        assert.ok(diff.changed.length > 0 && diff.changed.every((c) => ownedBy(c.name, "team-bee")), diff.changed.map((c) => c.name).join(", "));
+        // The signature policy's rule follows the tenant's new name (its namespaces' label).
+        const others = diff.changed.filter((c) => c.name !== SIGNATURES);
+        assert.ok(others.length > 0 && others.every((c) => ownedBy(c.name, "team-bee")), diff.changed.map((c) => c.name).join(", "));
+        assert.deepStrictEqual(signatureRules(renamed).map((r) => r.name), ["signed-team-a", "signed-team-bee"]);
         // The Vault path, role and store, the repository and the bucket keep the data name: nothing holding data moves.
         const role = inputs(named(renamed.resources, "tenant-team-bee-vault-role"));
         assert.deepStrictEqual([role.roleName, inputs(named(renamed.resources, "tenant-team-bee-secret-store")).metadata.name], ["tenant-team-b", "tenant-team-b"]);
@@ -191,7 +206,7 @@ describe("tenants: self-service by pull request, as the offline plan's diff show
         const diff = diffPlans(base, await plan([...listOf("dev"), { ...TEAM_B, name: "team-bee", namespaces: ["team-b"] }]));
         assert.deepStrictEqual(refusedMoves(diff), [{ type: "kubernetes:core/v1:Namespace", objectName: "team-b", from: "tenant-team-b-team-b", to: "tenant-team-bee-team-b" }]);
         assert.match(renderDiff(diff), /REFUSED: namespace team-b would be deleted \(tenant-team-b-team-b\) and created empty \(tenant-team-bee-team-b\): a renamed tenant needs previousName/);
-        const onboarding = diffPlans(base, await plan([...listOf("dev"), TEAM_B, { ...TEAM_B, name: "team-c", owners: ["dave"] }]));
+        const onboarding = diffPlans(base, await plan([...listOf("dev"), TEAM_B, TEAM_C]));
         assert.deepStrictEqual(refusedMoves(onboarding), []);
     });
 
@@ -209,12 +224,12 @@ describe("policy: the ClusterPolicies against Kyverno 1.19's CRD", () => {
     it("sets only fields the CRD declares, with their types, in every rule", () => {
         const schema = readCrdSchema(path.join(PROJECT_DIR, "test", "fixtures", "crds", "kyverno-3.9.0", "kyverno.io_clusterpolicies.yaml"), "v1");
         const policies = admissionPolicies(POLICY).map((p) => clusterPolicySpec(p, "Audit"));
-        assert.strictEqual(policies.length, 7);
+        assert.strictEqual(policies.length, 8);
         for (const p of policies) assert.deepStrictEqual(crdProblems(schema, { spec: p.spec }), [], p.metadata.name);
         // The signature check, with each kind of verifier.
         const signed = [
             signaturePolicySpec({ action: "Enforce", verifier: { type: "TenantKmsKeys" } }, ["r/*"], [{ tenant: "team-a", keyAlias: "alias/acme-prod-team-a-signing" }]),
-            signaturePolicySpec({ action: "Audit", verifier: { type: "Keyless", issuer: "https://token.actions.githubusercontent.com", subjectRegExp: ".*", rekorUrl: "https://rekor.sigstore.dev" } }, ["r/*"]),
+            signaturePolicySpec({ action: "Audit", verifier: { type: "Keyless", issuer: "https://token.actions.githubusercontent.com", organizations: ["acme"], rekorUrl: "https://rekor.sigstore.dev" } }, ["r/*"], [], [{ tenant: "team-a", repositories: ["acme/shop"], refs: ["refs/heads/main"] }]),
         ];
         for (const p of signed) assert.deepStrictEqual(crdProblems(schema, { spec: p!.spec }), [], JSON.stringify(p!.spec.rules[0].verifyImages[0].attestors));
         // The check can fail: a misspelt action and a rule field Kyverno does not have.

@@ -12,6 +12,7 @@ import { NodeGroup } from "./node-group";
 import type { ZonalSubnet } from "../network/network";
 import { deployerIsAdmin, existingPrincipal } from "../shared/prerequisites";
 import { ebsKeyPolicy, ebsKeyUsePolicy, secretsKeyPolicy, serviceRoleTrust } from "./policies";
+import { KUBE_SYSTEM, NetworkContext, platformNetworkPolicies } from "../shared/network-policies";
 
 export interface ClusterArgs {
     /** EKS cluster name; the network's subnet tags use the same name. */
@@ -24,6 +25,8 @@ export interface ClusterArgs {
      */
     readonly privateSubnets: readonly ZonalSubnet[];
     readonly settings: ClusterConfig;
+    /** What kube-system's NetworkPolicies admit by address (the control plane calling webhooks). */
+    readonly network: NetworkContext;
     /** The config key of these settings (e.g. `platform:cluster`), for messages about missing principals. */
     readonly configKey: string;
     /**
@@ -235,6 +238,9 @@ export class Cluster extends pulumi.ComponentResource implements ClusterRef {
             // Kubernetes calls wait until someone may actually authenticate and nodes can run pods.
             { parent: this, dependsOn: [...accessGrants, ...lateAddons] },
         );
+
+        // kube-system denies ingress but DNS, the LB controller's webhook and Prometheus (shared/network-policies.ts).
+        platformNetworkPolicies(`${name}-kube-system`, KUBE_SYSTEM, args.network, { parent: this, provider: this.k8sProvider }, s.karpenter.enabled ? [] : ["metrics-karpenter"]);
 
         if (s.karpenter.enabled) {
             new Karpenter(

@@ -8,6 +8,7 @@ import { interruptionQueuePolicy, KARPENTER_INTERRUPTION_EVENTS, karpenterContro
 import { policyDocument } from "../shared/iam";
 import { finalizerCleanup } from "../shared/finalizer-cleanup";
 import { durationSeconds } from "../shared/duration";
+import { BUILDER_NODE_POOL, BUILDER_NODE_ROLE, BUILDER_TAINT, NODE_ROLE_LABEL } from "../shared/builder-nodes";
 
 export const KARPENTER_CHART_REPO = "oci://public.ecr.aws/karpenter";
 export const KARPENTER_NAMESPACE = "kube-system";
@@ -25,6 +26,8 @@ export interface KarpenterSettings {
     readonly amiVersion: string;
     /** Longest drain of a node Karpenter removes, PDBs notwithstanding (Go duration). */
     readonly terminationGracePeriod: string;
+    /** The builders' NodePool: its capacity types and vCPU limit (the rest as the default pool's). */
+    readonly builders: { readonly capacityTypes: readonly ("spot" | "on-demand")[]; readonly cpuLimit: number };
 }
 
 /** Helm values of the karpenter chart (keys as in its values.yaml at the pinned version). */
@@ -67,27 +70,51 @@ export function ec2NodeClassSpec(a: { clusterName: string; nodeRoleName: string;
     };
 }
 
+/** What a pool's nodes are: their class, capacity types, architectures and instances, lifetime and longest drain. */
+function nodeTemplateSpec(s: KarpenterSettings, nodeClassName: string, capacityTypes: readonly string[]) {
+    return {
+        nodeClassRef: { group: "karpenter.k8s.aws", kind: "EC2NodeClass", name: nodeClassName },
+        requirements: [
+            { key: "karpenter.sh/capacity-type", operator: "In", values: [...capacityTypes] },
+            { key: "kubernetes.io/arch", operator: "In", values: [...s.architectures] },
+            { key: "karpenter.k8s.aws/instance-category", operator: "In", values: [...s.instanceCategories] },
+            // Current generations only: better price/performance, Nitro everywhere.
+            { key: "karpenter.k8s.aws/instance-generation", operator: "Gt", values: ["5"] },
+        ],
+        expireAfter: s.expireAfter,
+        // Without it Karpenter waits forever on pods whose PDB forbids eviction: rollouts and NodePool deletion stall.
+        terminationGracePeriod: s.terminationGracePeriod,
+    };
+}
+
 export function nodePoolSpec(s: KarpenterSettings, nodeClassName: string) {
     return {
         template: {
-            metadata: { labels: { "platform.io/node-role": "workload" } },
-            spec: {
-                nodeClassRef: { group: "karpenter.k8s.aws", kind: "EC2NodeClass", name: nodeClassName },
-                requirements: [
-                    { key: "karpenter.sh/capacity-type", operator: "In", values: [...s.capacityTypes] },
-                    { key: "kubernetes.io/arch", operator: "In", values: [...s.architectures] },
-                    { key: "karpenter.k8s.aws/instance-category", operator: "In", values: [...s.instanceCategories] },
-                    // Current generations only: better price/performance, Nitro everywhere.
-                    { key: "karpenter.k8s.aws/instance-generation", operator: "Gt", values: ["5"] },
-                ],
-                expireAfter: s.expireAfter,
-                // Without it Karpenter waits forever on pods whose PDB forbids eviction: rollouts and NodePool deletion stall.
-                terminationGracePeriod: s.terminationGracePeriod,
-            },
+            metadata: { labels: { [NODE_ROLE_LABEL]: "workload" } },
+            spec: nodeTemplateSpec(s, nodeClassName, s.capacityTypes),
         },
         // At most a tenth of the pool is disrupted at once (consolidation, drift to a new AMI, expiry).
         disruption: { consolidationPolicy: "WhenEmptyOrUnderutilized", consolidateAfter: s.consolidateAfter, budgets: [{ nodes: "10%" }] },
         limits: { cpu: String(s.cpuLimit) },
+    };
+}
+
+/**
+ * The builders' pool: tenants' image builders run their `RUN` steps with seccomp and AppArmor unconfined, so what
+ * escapes one lands on a node that holds nothing else of the cluster's but the node DaemonSets that tolerate every
+ * taint. Its taint keeps every other pod off (the admission policy keeps tenants from tolerating it; the builders'
+ * anti-affinity keeps two tenants' builders apart); nodes come and go with the builders.
+ */
+export function builderNodePoolSpec(s: KarpenterSettings, nodeClassName: string) {
+    return {
+        template: {
+            metadata: { labels: { [NODE_ROLE_LABEL]: BUILDER_NODE_ROLE } },
+            spec: { ...nodeTemplateSpec(s, nodeClassName, s.builders.capacityTypes), taints: [{ ...BUILDER_TAINT }] },
+        },
+        // Empty nodes only: consolidating an under-used one would move its builder and end the builds it runs.
+        // Expiry and drift still renew the nodes (at most a tenth at once), which restarts each builder regularly.
+        disruption: { consolidationPolicy: "WhenEmpty", consolidateAfter: s.consolidateAfter, budgets: [{ nodes: "10%" }] },
+        limits: { cpu: String(s.builders.cpuLimit) },
     };
 }
 
@@ -105,7 +132,7 @@ export interface KarpenterArgs {
 /** The NodePool workloads land on when they ask for Karpenter capacity (CI runners do). */
 export const KARPENTER_NODE_POOL = "default";
 
-/** Karpenter: controller (Helm, Pod Identity), interruption queue and rules, default EC2NodeClass and NodePool. */
+/** Karpenter: controller (Helm, Pod Identity), interruption queue and rules, default EC2NodeClass, default and builders' NodePools. */
 export class Karpenter extends pulumi.ComponentResource {
     public readonly queueName: pulumi.Output<string>;
     public readonly roleArn: pulumi.Output<string>;
@@ -181,6 +208,11 @@ export class Karpenter extends pulumi.ComponentResource {
             { apiVersion: "karpenter.sh/v1", kind: "NodePool", metadata: { name: KARPENTER_NODE_POOL }, spec: nodePoolSpec(args.settings, "default") },
             { ...k8sOpts, dependsOn: [release, nodeClass] },
         );
+        const builderPool = new k8s.apiextensions.CustomResource(
+            `${name}-builder-nodepool`,
+            { apiVersion: "karpenter.sh/v1", kind: "NodePool", metadata: { name: BUILDER_NODE_POOL }, spec: builderNodePoolSpec(args.settings, "default") },
+            { ...k8sOpts, dependsOn: [release, nodeClass] },
+        );
         // On destroy, before the NodePool and the controller go: delete NodePools and NodeClaims and wait while
         // Karpenter drains (bounded by terminationGracePeriod) and terminates its instances, so none is leaked.
         finalizerCleanup(
@@ -192,7 +224,7 @@ export class Karpenter extends pulumi.ComponentResource {
                 // The longest drain, plus a quarter hour for instances to terminate.
                 timeout: `${durationSeconds(args.settings.terminationGracePeriod) + 900}s`,
             },
-            { ...k8sOpts, dependsOn: [release, nodePool, nodeClass] },
+            { ...k8sOpts, dependsOn: [release, nodePool, builderPool, nodeClass] },
         );
 
         this.queueName = queue.name;

@@ -4,7 +4,10 @@ import { createHash } from "crypto";
 import type { AppDeliveryConfig } from "../../stacks/schema-delivery";
 import type { TenantConfig } from "../../stacks/schema-tenants";
 import { accountKeyAdministration, policyDocument, PolicyDocument } from "../shared/iam";
-import { networkPolicySpecs } from "../tenants/tenant-objects";
+import { networkPolicySpecs, TENANT_LABEL } from "../tenants/tenant-objects";
+import { BUILDER_NODE_POOL, BUILDER_TOLERATION, NODE_POOL_LABEL } from "../shared/builder-nodes";
+import { NAMESPACE_ROLE_LABEL } from "../shared/namespaces";
+import { durationSeconds } from "../shared/duration";
 
 /** The runners' service account (Pod Identity: push to the tenant's repository). */
 export const RUNNER_SERVICE_ACCOUNT = "ci-runner";
@@ -18,6 +21,13 @@ export const BUILDER_NAME = "buildkitd";
 const APP_LABEL = "app.kubernetes.io/name";
 /** The builder's pods: what the runners' namespace may reach. */
 export const BUILDER_LABELS: Readonly<Record<string, string>> = { [APP_LABEL]: BUILDER_NAME };
+/** The builder's server certificate (cert-manager's tls.crt, tls.key and its CA's ca.crt), in its namespace. */
+export const BUILDER_TLS_SECRET = "buildkitd-tls";
+/** The runners' client certificate for their builder, in the CI namespace. */
+export const BUILDER_CLIENT_TLS_SECRET = "buildkit-client-tls";
+/** Where the runner container finds its client certificate: what `buildctl --tlsdir` reads (ca.crt, tls.crt, tls.key). */
+export const RUNNER_BUILDKIT_TLS_DIR = "/buildkit-tls";
+const BUILDER_CERTS_DIR = "/certs";
 
 /** The ExternalSecret building ARC's GitHub App secret: ids from config, the private key from the tenant's own Vault path. */
 export function githubAppSecretSpec(a: { readonly namespace: string; readonly store: string; readonly vaultPrefix: string; readonly app: { appId: number; installationId: number } }) {
@@ -231,25 +241,39 @@ export function scaleSetValues(a: ScaleSetValuesArgs) {
                             requests: { cpu: ci.runner.requestsCpu, memory: ci.runner.requestsMemory },
                             limits: { cpu: ci.runner.limitsCpu, memory: ci.runner.limitsMemory },
                         },
-                        // `buildctl build … --output type=image,push=true` reaches the builder here.
-                        env: [{ name: "BUILDKIT_HOST", value: a.builderAddress }],
+                        // `buildctl --tlsdir "$BUILDKIT_TLS_DIR" build … --output type=image,push=true` reaches the builder here.
+                        // buildctl reads no TLS setting from the environment (v0.32.2 cmd/buildctl/main.go): workflows pass --tlsdir.
+                        env: [
+                            { name: "BUILDKIT_HOST", value: a.builderAddress },
+                            { name: "BUILDKIT_TLS_DIR", value: RUNNER_BUILDKIT_TLS_DIR },
+                        ],
+                        volumeMounts: [{ name: "buildkit-tls", mountPath: RUNNER_BUILDKIT_TLS_DIR, readOnly: true }],
                     },
                 ],
+                // The runner user's group (fsGroup) reads the key; nobody else in the pod.
+                volumes: [{ name: "buildkit-tls", secret: { secretName: BUILDER_CLIENT_TLS_SECRET, defaultMode: 0o440 } }],
             },
         },
     };
 }
 
-/** The tenant's builder address, from any of its namespaces. */
+/** The tenant's builder address, from its CI namespace (the only one its network policies admit). */
 export const builderAddress = (buildNamespace: string) => `tcp://${BUILDER_NAME}.${buildNamespace}.svc:${BUILDKIT_PORT}`;
 
 /**
- * Rootless BuildKit (upstream's Kubernetes example): no privileged container, a non-root user, its own user
- * namespace. It needs seccomp and AppArmor unconfined, which no Pod Security level short of privileged allows: hence
- * its own namespace, where the tenant has no rights and only this Deployment runs.
+ * Rootless BuildKit (upstream's Kubernetes example, moby/buildkit v0.32.2 examples/kubernetes/deployment+service.rootless.yaml):
+ * no privileged container, a non-root user, its own user namespace. It needs seccomp and AppArmor unconfined, which
+ * no Pod Security level short of privileged allows: hence its own namespace, where the tenant has no rights and only
+ * this Deployment runs, and its own node (a `RUN` step that escapes the sandbox lands where nothing else of the
+ * cluster runs): it tolerates and selects the builders' pool only, and never shares a node with another tenant's
+ * builder. `--oci-worker-no-process-sandbox` stays (docs/architecture.md says why). TCP with mutual TLS: the server
+ * certificate, and `--tlscacert`, with which buildkitd requires and verifies a client certificate of the tenant's
+ * builder CA (cmd/buildkitd/main.go serverCredentials: tls.RequireAndVerifyClientCert); the unix socket, for the
+ * probe, is never on the network.
  */
-export function builderDeploymentSpec(a: { readonly namespace: string; readonly builder: AppDeliveryConfig["builder"] }) {
+export function builderDeploymentSpec(a: { readonly namespace: string; readonly tenant: string; readonly builder: AppDeliveryConfig["builder"] }) {
     const labels = { ...BUILDER_LABELS };
+    const certs = (file: string) => `${BUILDER_CERTS_DIR}/${file}`;
     return {
         metadata: { name: BUILDER_NAME, namespace: a.namespace, labels },
         spec: {
@@ -260,21 +284,133 @@ export function builderDeploymentSpec(a: { readonly namespace: string; readonly 
                 spec: {
                     automountServiceAccountToken: false,
                     securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000 },
+                    nodeSelector: { [NODE_POOL_LABEL]: BUILDER_NODE_POOL },
+                    tolerations: [{ ...BUILDER_TOLERATION }],
+                    affinity: {
+                        podAntiAffinity: {
+                            // Another tenant's builder is never on this node (and, symmetrically, never lands on its node):
+                            // builder pods of builder namespaces labelled with another tenant, per node.
+                            requiredDuringSchedulingIgnoredDuringExecution: [
+                                {
+                                    labelSelector: { matchLabels: { ...BUILDER_LABELS } },
+                                    namespaceSelector: {
+                                        matchLabels: { [NAMESPACE_ROLE_LABEL]: "builder" },
+                                        matchExpressions: [{ key: TENANT_LABEL, operator: "NotIn", values: [a.tenant] }],
+                                    },
+                                    topologyKey: "kubernetes.io/hostname",
+                                },
+                            ],
+                        },
+                    },
                     containers: [
                         {
                             name: BUILDER_NAME,
                             image: a.builder.image,
-                            args: ["--addr", "unix:///run/user/1000/buildkit/buildkitd.sock", "--addr", `tcp://0.0.0.0:${BUILDKIT_PORT}`, "--oci-worker-no-process-sandbox"],
+                            args: [
+                                "--addr",
+                                "unix:///run/user/1000/buildkit/buildkitd.sock",
+                                "--addr",
+                                `tcp://0.0.0.0:${BUILDKIT_PORT}`,
+                                "--tlscert",
+                                certs("tls.crt"),
+                                "--tlskey",
+                                certs("tls.key"),
+                                "--tlscacert",
+                                certs("ca.crt"),
+                                "--oci-worker-no-process-sandbox",
+                            ],
                             ports: [{ name: "buildkit", containerPort: BUILDKIT_PORT }],
                             securityContext: { privileged: false, seccompProfile: { type: "Unconfined" }, appArmorProfile: { type: "Unconfined" }, runAsUser: 1000, runAsGroup: 1000 },
                             resources: { requests: { ...a.builder.requests }, limits: { ...a.builder.limits } },
                             readinessProbe: { exec: { command: ["buildctl", "debug", "workers"] }, initialDelaySeconds: 5, periodSeconds: 30 },
-                            volumeMounts: [{ name: "cache", mountPath: "/home/user/.local/share/buildkit" }],
+                            volumeMounts: [
+                                { name: "cache", mountPath: "/home/user/.local/share/buildkit" },
+                                { name: "certs", mountPath: BUILDER_CERTS_DIR, readOnly: true },
+                            ],
                         },
                     ],
-                    volumes: [{ name: "cache", emptyDir: { sizeLimit: a.builder.cacheSize } }],
+                    volumes: [
+                        { name: "cache", emptyDir: { sizeLimit: a.builder.cacheSize } },
+                        // The Secret's default mode, as upstream's example mounts it (buildkitd reads it from inside
+                        // rootlesskit's user namespace; nothing else runs in the pod).
+                        { name: "certs", secret: { secretName: BUILDER_TLS_SECRET } },
+                    ],
                 },
             },
+        },
+    };
+}
+
+/**
+ * How long the builder's server certificate lives and when it is renewed. buildkitd reads it once, at start: the
+ * builder must restart before the certificate it holds expires. Its node does not outlive Karpenter's `expireAfter`
+ * plus the forced drain, and the builder restarts with the node; renewing that long (and a day) before expiry means
+ * the certificate a running builder holds always outlives it.
+ */
+export function builderCertificateLifetimes(node: { readonly expireAfter: string; readonly terminationGracePeriod: string }): { duration: string; renewBefore: string } {
+    const hours = Math.ceil((durationSeconds(node.expireAfter) + durationSeconds(node.terminationGracePeriod)) / 3600) + 24;
+    return { duration: `${Math.max(2160, 2 * hours)}h`, renewBefore: `${hours}h` };
+}
+
+/** A tenant's builder CA, as cert-manager names it: a ClusterIssuer `builds-<data name>`, its key in cert-manager's namespace. */
+export const builderCaName = (dataName: string) => `builds-${dataName}`;
+/** The shared self-signed Issuer (cert-manager's namespace) that signs each tenant's builder CA certificate, and nothing else. */
+export const BUILDER_CA_ROOT_ISSUER = "builder-ca-root";
+/** The X.509 usages of the builder's server and its runners' client certificates. */
+export const BUILDER_SERVER_USAGES = ["digital signature", "key encipherment", "server auth"] as const;
+export const BUILDER_CLIENT_USAGES = ["digital signature", "key encipherment", "client auth"] as const;
+/** The names the builder's certificate carries: the address the runners use (buildctl checks the server name against its host). */
+export const builderServerNames = (buildNamespace: string) => [`${BUILDER_NAME}.${buildNamespace}.svc`];
+/** The runners' client certificate's common name: their namespace (at most 59 characters, within X.509's 64). */
+export const builderClientCommonName = (ciNamespace: string) => ciNamespace;
+
+const issuerRef = (kind: "Issuer" | "ClusterIssuer", name: string) => ({ group: "cert-manager.io", kind, name });
+
+/**
+ * A tenant's builder CA: a CA certificate in cert-manager's namespace (from the shared self-signed issuer) and a
+ * ClusterIssuer signing with it. A ClusterIssuer because the builder's certificate (its namespace) and the runners'
+ * (the CI namespace) come from one CA and a namespaced Issuer serves only its own namespace; the CA's key stays in
+ * cert-manager's namespace, where no tenant has rights. Other namespaces cannot use it: approver-policy approves its
+ * requests from the tenant's build and CI namespaces only, and tenants may create no certificates at all.
+ */
+export function builderCaSpecs(a: { readonly dataName: string; readonly caNamespace: string }) {
+    const name = builderCaName(a.dataName);
+    return {
+        certificate: {
+            apiVersion: "cert-manager.io/v1",
+            kind: "Certificate",
+            metadata: { name: `${name}-ca`, namespace: a.caNamespace },
+            spec: {
+                isCA: true,
+                commonName: name,
+                secretName: `${name}-ca`,
+                duration: "87600h", // 10 years: the CA outlives many server and client certificates
+                usages: ["digital signature", "key encipherment", "cert sign"],
+                privateKey: { algorithm: "ECDSA", size: 256 },
+                issuerRef: issuerRef("Issuer", BUILDER_CA_ROOT_ISSUER),
+            },
+        },
+        issuer: { apiVersion: "cert-manager.io/v1", kind: "ClusterIssuer", metadata: { name }, spec: { ca: { secretName: `${name}-ca` } } },
+    };
+}
+
+/** The builder's server certificate (its namespace) and the runners' client certificate (the CI namespace), both from the tenant's builder CA. */
+export function builderCertificateSpecs(a: { readonly dataName: string; readonly buildNamespace: string; readonly ciNamespace: string; readonly lifetimes: { duration: string; renewBefore: string } }) {
+    const issuer = issuerRef("ClusterIssuer", builderCaName(a.dataName));
+    const privateKey = { algorithm: "ECDSA", size: 256, rotationPolicy: "Always" };
+    return {
+        server: {
+            apiVersion: "cert-manager.io/v1",
+            kind: "Certificate",
+            metadata: { name: BUILDER_TLS_SECRET, namespace: a.buildNamespace },
+            spec: { secretName: BUILDER_TLS_SECRET, dnsNames: builderServerNames(a.buildNamespace), ...a.lifetimes, usages: [...BUILDER_SERVER_USAGES], privateKey, issuerRef: issuer },
+        },
+        // Runner pods live for one job and read the Secret as it is when they start: cert-manager's defaults suffice.
+        client: {
+            apiVersion: "cert-manager.io/v1",
+            kind: "Certificate",
+            metadata: { name: BUILDER_CLIENT_TLS_SECRET, namespace: a.ciNamespace },
+            spec: { secretName: BUILDER_CLIENT_TLS_SECRET, commonName: builderClientCommonName(a.ciNamespace), usages: [...BUILDER_CLIENT_USAGES], privateKey, issuerRef: issuer },
         },
     };
 }

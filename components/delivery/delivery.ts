@@ -8,7 +8,8 @@ import { platformNamespace } from "../shared/namespaces";
 import { NetworkContext, platformNetworkPolicies } from "../shared/network-policies";
 import { finalizerCleanup } from "../shared/finalizer-cleanup";
 import { ARGOCD_RELEASE, ARGOCD_REPOSITORY, ARGOCD_SERVER_SERVICE, argocdValues } from "./argocd-values";
-import { ARC_CHARTS, DeliveredTenant, TenantDelivery, TenantDeliveryArgs } from "./tenant-delivery";
+import { ARC_CHARTS, BuilderCaGrant, DeliveredTenant, TenantDelivery, TenantDeliveryArgs } from "./tenant-delivery";
+import { BUILDER_CA_ROOT_ISSUER } from "./ci";
 
 export const ARC_RELEASE = "arc";
 /** The controller chart's service account for release `arc` (its fullname). */
@@ -67,6 +68,10 @@ export interface AppDeliveryArgs {
     readonly kubernetesVersion: string;
     /** Per-tenant signing keys (signatures.verifier TenantKmsKeys): their names, account and verifier (see TenantDelivery). */
     readonly signing?: TenantDeliveryArgs["signing"];
+    /** The builders' CAs: the certificate machinery and cert-manager's namespace, where each CA's key is kept. */
+    readonly builderCa: { readonly certificates: BuilderCaGrant; readonly namespace: string };
+    /** The builders' nodes' lifetime and longest drain (their server certificates are renewed in time for it). */
+    readonly builderNodes: TenantDeliveryArgs["builderNodes"];
 }
 
 /** Application delivery: Argo CD on SSO, the GitHub Actions runner controller, and each tenant's project, runners and builder. */
@@ -125,6 +130,15 @@ export class AppDelivery extends pulumi.ComponentResource {
             { ...k8sOpts, dependsOn: [runnersNs] },
         );
 
+        // The self-signed issuer of the builders' CA certificates (it signs nothing else: approver-policy approves
+        // only each tenant's CA certificate from it), once CI tenants exist.
+        const rootIssuer = args.tenants.some((t) => t.config.ci.enabled)
+            ? new k8s.apiextensions.CustomResource(
+                  `${name}-builder-ca-root`,
+                  { apiVersion: "cert-manager.io/v1", kind: "Issuer", metadata: { name: BUILDER_CA_ROOT_ISSUER, namespace: args.builderCa.namespace }, spec: { selfSigned: {} } },
+                  { ...k8sOpts, dependsOn: args.builderCa.certificates.issuerPrerequisites },
+              )
+            : undefined;
         this.tenants = new Map(
             args.tenants.map((t) => [
                 t.config.name,
@@ -142,6 +156,8 @@ export class AppDelivery extends pulumi.ComponentResource {
                         vpcCidr: args.vpcCidr,
                         signing: args.signing,
                         environment: args.environment,
+                        builderCa: { certificates: args.builderCa.certificates, namespace: args.builderCa.namespace, rootIssuer },
+                        builderNodes: args.builderNodes,
                     },
                     { parent: this },
                 ),

@@ -9,9 +9,19 @@ import type { WorkloadIdentity } from "../cluster/identity";
 import { namespaceLabels } from "../shared/namespaces";
 import { TENANT_LABEL } from "../tenants/tenant-objects";
 import { applicationSpec, appProjectSpec } from "./app-projects";
+import type { BuilderCaArgs } from "../ingress/certificate-policy";
 import {
+    BUILDER_CA_ROOT_ISSUER,
+    BUILDER_CLIENT_USAGES,
+    BUILDER_SERVER_USAGES,
     builderAddress,
+    builderCaName,
+    builderCaSpecs,
+    builderCertificateLifetimes,
+    builderCertificateSpecs,
+    builderClientCommonName,
     builderDeploymentSpec,
+    builderServerNames,
     builderServiceSpec,
     ecrPushPolicy,
     signingKeyPolicy,
@@ -26,6 +36,13 @@ import {
 } from "./ci";
 
 export const ARC_CHARTS = "oci://ghcr.io/actions/actions-runner-controller-charts";
+
+/** What the delivery layer needs of the certificate machinery: a tenant's builder CA, approved for its builder and runners only. */
+export interface BuilderCaGrant {
+    allowBuilderCa(policyName: string, a: BuilderCaArgs): pulumi.Resource[];
+    /** What an issuer created here waits for. */
+    readonly issuerPrerequisites: pulumi.Resource[];
+}
 
 /** What the delivery layer needs of a tenant (the tenants layer's Tenant). */
 export interface DeliveredTenant {
@@ -66,6 +83,13 @@ export interface TenantDeliveryArgs {
     };
     /** The stack's environment (dev, prod): runner scale set names carry it. */
     readonly environment: string;
+    /**
+     * The builders' certificates: the grant of each tenant's CA, cert-manager's namespace (a ClusterIssuer's key lives
+     * there) and the shared self-signed issuer there (created once by the delivery layer, with the first CI tenant).
+     */
+    readonly builderCa: { readonly certificates: BuilderCaGrant; readonly namespace: string; readonly rootIssuer: pulumi.Resource | undefined };
+    /** How long the builders' nodes live and drain at most (Karpenter's expireAfter, terminationGracePeriod). */
+    readonly builderNodes: { readonly expireAfter: string; readonly terminationGracePeriod: string };
 }
 
 /**
@@ -133,6 +157,8 @@ export class TenantDelivery extends pulumi.ComponentResource {
         const ciNamespace = args.tenant.ciNamespace;
         if (ciNamespace === undefined) throw new Error(`tenant ${t.name}: CI without its CI namespace`);
         const buildNamespace = tenantBuildNamespace(t);
+        const rootIssuer = args.builderCa.rootIssuer;
+        if (rootIssuer === undefined) throw new Error(`tenant ${t.name}: CI without the builders' root issuer`);
 
         // The builder: platform-managed, in a namespace the tenant has no rights in, reachable from its runners only.
         const ns = new k8s.core.v1.Namespace(
@@ -144,7 +170,30 @@ export class TenantDelivery extends pulumi.ComponentResource {
         builderNetworkPolicySpecs(t, { namespace: buildNamespace, ciNamespace, vpcCidr: args.vpcCidr }).forEach(
             (p) => new k8s.networking.v1.NetworkPolicy(`${name}-builds-${p.metadata.name}`, p, inBuilds),
         );
-        new k8s.apps.v1.Deployment(`${name}-builder`, builderDeploymentSpec({ namespace: buildNamespace, builder: args.settings.builder }), inBuilds);
+        // Mutual TLS between the runners and the builder, from a CA of the tenant's own.
+        const data = tenantDataName(t);
+        const ca = builderCaName(data);
+        const grants = args.builderCa.certificates.allowBuilderCa(ca, {
+            caNamespace: args.builderCa.namespace,
+            rootIssuer: BUILDER_CA_ROOT_ISSUER,
+            caCommonName: ca,
+            caIssuer: ca,
+            server: { namespace: buildNamespace, dnsNames: builderServerNames(buildNamespace), usages: BUILDER_SERVER_USAGES },
+            client: { namespace: ciNamespace, commonName: builderClientCommonName(ciNamespace), usages: BUILDER_CLIENT_USAGES },
+        });
+        const caSpecs = builderCaSpecs({ dataName: data, caNamespace: args.builderCa.namespace });
+        const caCertificate = new k8s.apiextensions.CustomResource(`${name}-builder-ca-certificate`, caSpecs.certificate, { ...k8sOpts, dependsOn: [rootIssuer, ...grants] });
+        const caIssuer = new k8s.apiextensions.CustomResource(`${name}-builder-ca-issuer`, caSpecs.issuer, { ...k8sOpts, dependsOn: [caCertificate, ...grants] });
+        const certificates = builderCertificateSpecs({ dataName: data, buildNamespace, ciNamespace, lifetimes: builderCertificateLifetimes(args.builderNodes) });
+        const serverCertificate = new k8s.apiextensions.CustomResource(`${name}-builder-certificate`, certificates.server, { ...k8sOpts, dependsOn: [ns, caIssuer, ...grants] });
+        const clientCertificate = new k8s.apiextensions.CustomResource(`${name}-runner-certificate`, certificates.client, {
+            ...k8sOpts,
+            dependsOn: [caIssuer, ...grants, ...args.tenant.ready],
+        });
+        new k8s.apps.v1.Deployment(`${name}-builder`, builderDeploymentSpec({ namespace: buildNamespace, tenant: t.name, builder: args.settings.builder }), {
+            ...k8sOpts,
+            dependsOn: [ns, serverCertificate],
+        });
         new k8s.core.v1.Service(`${name}-builder-service`, builderServiceSpec(buildNamespace), inBuilds);
 
         // Runners push to the tenant's repository and nothing else.
@@ -174,7 +223,7 @@ export class TenantDelivery extends pulumi.ComponentResource {
                     requiredLabels: args.requiredLabels,
                 }),
             },
-            { ...k8sOpts, dependsOn: [args.runners.release, serviceAccount, identity, appSecret, ...args.tenant.ready] },
+            { ...k8sOpts, dependsOn: [args.runners.release, serviceAccount, identity, appSecret, clientCertificate, ...args.tenant.ready] },
         );
         this.controlled.runners.push(runners);
         return { scaleSet: runnerScaleSetName(t.name, args.environment), identity };

@@ -6,6 +6,8 @@ import { finalizerCleanup } from "../shared/finalizer-cleanup";
 import {
     ACME_DNS01_SERVICE_ACCOUNT,
     acmeIssuerSpec,
+    BuilderCaArgs,
+    builderCaPolicySpecs,
     CertificatePolicyArgs,
     certificateRequestPolicySpec,
     PrivateCaArgs,
@@ -62,9 +64,12 @@ export class Certificates extends pulumi.ComponentResource {
     private readonly cluster: ClusterRef;
     private readonly requester: { readonly name: string; readonly namespace: string };
     private readonly acme: { zoneId: pulumi.Input<string>; zoneArn: pulumi.Input<string>; domain: string; email: string; region: string };
+    /** The component's own name: the builders' grants are named after it (they belong to this layer, like every grant). */
+    private readonly name: string;
 
     constructor(name: string, args: CertificatesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:ingress:Certificates", name, {}, opts);
+        this.name = name;
         this.k8sProvider = args.cluster.k8sProvider;
         this.cluster = args.cluster;
         this.acme = { zoneId: args.zoneId, zoneArn: args.zoneArn, domain: args.domain, email: args.email, region: args.region };
@@ -161,6 +166,23 @@ export class Certificates extends pulumi.ComponentResource {
     public allowPrivateCa(name: string, policyName: string, a: PrivateCaArgs): pulumi.Resource[] {
         const specs = privateCaPolicySpecs(policyName, a);
         return [...this.policyWithGrant(`${name}-ca`, specs.ca), ...this.policyWithGrant(`${name}-servers`, specs.servers), this.cleanup];
+    }
+
+    /** What an issuer of a layer's own waits for (cert-manager, and the clean-up hook it goes before on destroy). */
+    public get issuerPrerequisites(): pulumi.Resource[] {
+        return [this.cleanup];
+    }
+
+    /**
+     * Lets a tenant's builder CA exist and serve its builder and runners only: approves its CA certificate, the
+     * builder's server certificate and the runners' client certificate (see builderCaPolicySpecs). The delivery
+     * layer creates the issuers and certificates; they wait for what this returns. Named after the policies (the
+     * CA's name, which follows the tenant's data name), so a tenant's rename keeps them.
+     */
+    public allowBuilderCa(policyName: string, a: BuilderCaArgs): pulumi.Resource[] {
+        const name = `${this.name}-${policyName}`;
+        const specs = builderCaPolicySpecs(policyName, a);
+        return [...this.policyWithGrant(`${name}-ca`, specs.ca), ...this.policyWithGrant(`${name}-server`, specs.server), ...this.policyWithGrant(`${name}-client`, specs.client), this.cleanup];
     }
 
     /** The CertificateRequestPolicy approving this namespace's requests for these names, and the `use` grant. */

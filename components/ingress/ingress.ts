@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import type { IngressConfig } from "../../stacks/schema-ingress";
 import type { ClusterRef } from "../cluster/cluster-ref";
@@ -19,6 +20,7 @@ import { HostedZone } from "./hosted-zone";
 import { Certificates } from "./certificates";
 import { LOAD_BALANCER_CONTROLLER_POLICY } from "./load-balancer-controller-policy";
 import { externalDnsPolicy } from "./policies";
+import { loadBalancerAddresses } from "../network/cidr";
 import {
     envoyGatewayValues,
     envoyProxySpec,
@@ -38,6 +40,8 @@ export interface IngressArgs {
     /** What the platform namespaces' NetworkPolicies admit by address (the control plane, the NLB). */
     readonly network: NetworkContext;
     readonly privateSubnetIds: pulumi.Input<string[]>;
+    /** The private subnets' CIDRs, in the order of their ids: an internal NLB's pinned addresses are carved from them. */
+    readonly privateSubnetCidrs: readonly string[];
     readonly settings: IngressConfig;
     /** The config key of these settings (e.g. `platform:ingress`), for messages about missing prerequisites. */
     readonly configKey: string;
@@ -230,6 +234,23 @@ export class Ingress extends pulumi.ComponentResource implements IngressRef {
 
         // The data plane and the shared Gateway.
         const subnets = s.loadBalancer.scheme === "internet-facing" ? args.publicSubnetIds : args.privateSubnetIds;
+        // An internal NLB shares the private subnets with the pods: with PROXY protocol its addresses are pinned in
+        // explicit reservations (EC2 assigns none of them automatically, so no pod gets one), and Envoy's listeners admit
+        // those alone. Without PROXY protocol Envoy sees the clients' own addresses: nothing to pin.
+        const internalAddresses = s.loadBalancer.scheme === "internal" && s.loadBalancer.proxyProtocol ? loadBalancerAddresses(args.privateSubnetCidrs) : [];
+        const reservations = internalAddresses.map(
+            (a, i) =>
+                new aws.ec2.SubnetCidrReservation(
+                    `${name}-nlb-address-${i}`,
+                    {
+                        subnetId: pulumi.output(args.privateSubnetIds).apply((ids) => ids[i]),
+                        cidrBlock: a.reservation,
+                        reservationType: "explicit",
+                        description: `The internal gateway NLB's address ${a.address}: never assigned to a pod`,
+                    },
+                    { parent: this },
+                ),
+        );
         const envoyProxy = new k8s.apiextensions.CustomResource(
             `${name}-envoy-proxy`,
             envoyProxySpec({
@@ -243,10 +264,12 @@ export class Ingress extends pulumi.ComponentResource implements IngressRef {
                     scheme: s.loadBalancer.scheme,
                     proxyProtocol: s.loadBalancer.proxyProtocol,
                     subnetIds: pulumi.output(subnets).apply((ids) => ids.join(",")),
+                    privateIpv4Addresses: internalAddresses.map((a) => a.address),
                 }),
             }),
             // Every custom resource waits for its controller: on destroy it goes first, while its finalizers can clear.
-            { ...k8sOpts, dependsOn: [crds, controllerNs, envoyGateway] },
+            // The NLB takes its pinned addresses once they are reserved.
+            { ...k8sOpts, dependsOn: [crds, controllerNs, envoyGateway, ...reservations] },
         );
         const gatewayClass = new k8s.apiextensions.CustomResource(
             `${name}-gateway-class`,

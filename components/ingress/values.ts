@@ -34,9 +34,15 @@ export function envoyGatewayValues(replicas: number) {
     };
 }
 
-/** The Service annotations that make the AWS Load Balancer Controller build the gateway's NLB. */
-export function nlbAnnotations<T extends pulumi.Input<string>>(lb: { scheme: string; proxyProtocol: boolean; subnetIds: T }): Record<string, string | T> {
+/**
+ * The Service annotations that make the AWS Load Balancer Controller build the gateway's NLB. An internal NLB takes
+ * one pinned private address per subnet (controller v3.5.0: each matched to the subnet whose CIDR holds it).
+ */
+export function nlbAnnotations<T extends pulumi.Input<string>>(lb: { scheme: string; proxyProtocol: boolean; subnetIds: T; privateIpv4Addresses?: readonly string[] }): Record<string, string | T> {
+    const pinned = lb.privateIpv4Addresses ?? [];
+    if (pinned.length > 0 && lb.scheme !== "internal") throw new Error("private IPv4 addresses are for an internal NLB only");
     return {
+        ...(pinned.length > 0 ? { "service.beta.kubernetes.io/aws-load-balancer-private-ipv4-addresses": pinned.join(",") } : {}),
         "service.beta.kubernetes.io/aws-load-balancer-type": "external",
         "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
         "service.beta.kubernetes.io/aws-load-balancer-scheme": lb.scheme,

@@ -135,3 +135,28 @@ function describeOverflow(vpcCidr: string, tiers: readonly TierRequest[], slots:
 export function usableAddresses(prefixLength: number): number {
     return 2 ** (32 - prefixLength) - 5;
 }
+
+/** The block reserved in each private subnet for the internal NLB's address: one /28, the smallest prefix EC2 hands out. */
+export const LOAD_BALANCER_RESERVATION_PREFIX = 28;
+
+/**
+ * Where an internal NLB gets its address in each private subnet, which the subnet shares with the pods: the subnet's
+ * last /28 but one (the last holds the broadcast address AWS reserves), reserved `explicit` so EC2 never assigns it
+ * automatically (the VPC CNI asks EC2 for a count of addresses or prefixes, never named ones), and the first address
+ * of that block for the NLB. Envoy's listeners then admit these /32s only: no pod can hold one and send its own PROXY
+ * header. Same subnets, same addresses: nothing here depends on anything but the CIDRs.
+ */
+export function loadBalancerAddresses(privateSubnetCidrs: readonly string[]): { readonly reservation: string; readonly address: string }[] {
+    return privateSubnetCidrs.map((cidr) => {
+        const parsed = parseIpv4Cidr(cidr);
+        if (parsed.error || parsed.prefixLength === undefined) throw new SubnetCarveError(`private subnet ${cidr}: ${parsed.error}`);
+        // Room for the reservation, the block after it and AWS's first four addresses.
+        if (parsed.prefixLength > LOAD_BALANCER_RESERVATION_PREFIX - 2) {
+            throw new SubnetCarveError(`private subnet ${cidr}: expected /${LOAD_BALANCER_RESERVATION_PREFIX - 2} or larger to reserve a /${LOAD_BALANCER_RESERVATION_PREFIX} for the internal load balancer`);
+        }
+        const block = 1n << BigInt(32 - LOAD_BALANCER_RESERVATION_PREFIX);
+        const start = parsed.address!.endAddress().bigInt() + 1n - 2n * block;
+        const address = Address4.fromBigInt(start).correctForm();
+        return { reservation: `${address}/${LOAD_BALANCER_RESERVATION_PREFIX}`, address };
+    });
+}

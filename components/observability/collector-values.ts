@@ -127,13 +127,47 @@ export interface OtelValuesArgs {
     readonly prometheusReplicas: number;
 }
 
+/**
+ * Who sent a record, decided by the gateway and not by the sender (collector v0.158.0, the otelcol-k8s distribution):
+ * what a sender claims as `k8s.*` (and `service.namespace`) is deleted from the resource and from each span, log
+ * record and data point; then `k8s_attributes` sets them from the pod whose address the connection came from. It
+ * never overwrites an attribute that is already set (processor.go setResourceAttribute), hence the deletion first;
+ * it associates by the connection only (a `resource_attribute` source would trust a claimed pod IP or UID) and runs
+ * before `batch`, which drops the connection's address. Hosts and host-network pods match no pod (the processor does
+ * not index them by IP): their records are marked `(unattributed)`, a value no namespace can have.
+ */
+export const OTEL_ATTRIBUTION_PROCESSORS = {
+    "resource/untrusted-claims": { attributes: [{ pattern: "^k8s\\.", action: "delete" }, { key: "service.namespace", action: "delete" }] },
+    "attributes/untrusted-claims": { actions: [{ pattern: "^k8s\\.", action: "delete" }] },
+    k8s_attributes: {
+        auth_type: "serviceAccount",
+        passthrough: false,
+        // Not ready until the pod cache is synced: no record passes unattributed at start-up.
+        wait_for_metadata: true,
+        pod_association: [{ sources: [{ from: "connection" }] }],
+        // service.namespace from the pod's namespace: Prometheus names pushed series' job `<namespace>/<service.name>`.
+        extract: { metadata: ["k8s.namespace.name", "k8s.pod.name", "k8s.pod.uid", "k8s.node.name", "service.namespace"] },
+    },
+    "resource/unattributed": {
+        attributes: [
+            { key: "k8s.namespace.name", value: "(unattributed)", action: "insert" },
+            { key: "service.namespace", value: "(unattributed)", action: "insert" },
+        ],
+    },
+} as const;
+/** Every pipeline's processors, in order: attribution before batch (which drops the connection's address). */
+export const OTEL_PIPELINE_PROCESSORS = ["memory_limiter", ...Object.keys(OTEL_ATTRIBUTION_PROCESSORS), "batch"];
+/** What k8s_attributes reads: the pods it matches connections to, and their namespaces. */
+export const OTEL_RBAC_RULES = [{ apiGroups: [""], resources: ["pods", "namespaces"], verbs: ["get", "list", "watch"] }];
+
 /** The gateway's pipelines: traces to Tempo, metrics to Prometheus (OTLP), logs to Loki (OTLP). */
 export function otelConfig(namespace: string, prometheusReplicas: number) {
     const svc = (s: string) => `${s}.${namespace}.svc`;
-    const pipeline = (...exporters: string[]) => ({ receivers: ["otlp"], processors: ["memory_limiter", "batch"], exporters });
+    const pipeline = (...exporters: string[]) => ({ receivers: ["otlp"], processors: [...OTEL_PIPELINE_PROCESSORS], exporters });
     // Every Prometheus replica gets every metric (through the Service, each would hold a part).
     const prometheus = Object.fromEntries(prometheusReplicaUrls(namespace, prometheusReplicas, "/api/v1/otlp").map((endpoint, i) => [`otlphttp/prometheus-${i}`, { endpoint }]));
     return {
+        processors: OTEL_ATTRIBUTION_PROCESSORS,
         receivers: {
             otlp: { protocols: { grpc: { endpoint: "${env:MY_POD_IP}:4317" }, http: { endpoint: "${env:MY_POD_IP}:4318" } } },
             jaeger: null,
@@ -157,6 +191,8 @@ export function otelValues(a: OtelValuesArgs) {
         image: { repository, tag },
         command: { name: "otelcol-k8s" },
         config: otelConfig(a.namespace, a.prometheusReplicas),
+        // A ClusterRole of the chart's (no preset: its k8sattributes preset trusts claimed pod IPs and UIDs first).
+        clusterRole: { create: true, rules: OTEL_RBAC_RULES },
         // OTLP only (gRPC 4317, HTTP 4318).
         ports: { "jaeger-compact": { enabled: false }, "jaeger-thrift": { enabled: false }, "jaeger-grpc": { enabled: false }, zipkin: { enabled: false }, metrics: { enabled: true } },
         resources: requests(a.settings.requests),

@@ -20,6 +20,7 @@ import { KARPENTER_NODE_POOL } from "../cluster/karpenter";
 import { PLATFORM_NAMESPACES } from "../shared/namespaces";
 import type { NetworkContext } from "../shared/network-policies";
 import { resolveAvailabilityZones } from "../network/zones";
+import { loadBalancerAddresses } from "../network/cidr";
 import { awsProviderArgs, platformTags } from "../shared/tags";
 import { adoptRetained } from "./adopt";
 
@@ -81,9 +82,22 @@ export class Platform extends pulumi.ComponentResource {
             layer,
         );
 
+        // Platform namespaces admit the control plane (webhooks) by the VPC's range, Envoy's listeners only the NLB: its
+        // public subnets, or an internal NLB's pinned addresses (reserved in the private subnets the pods share). Without
+        // PROXY protocol the NLB keeps the client's address (no header to forge, but no NLB address to admit either).
+        const lb = cfg.ingress.loadBalancer;
+        const podNetwork: NetworkContext = {
+            vpcCidr: cfg.network.cidr,
+            loadBalancerSourceCidrs: !lb.proxyProtocol
+                ? ["0.0.0.0/0"]
+                : lb.scheme === "internet-facing"
+                  ? this.network.subnetCidrs.public
+                  : loadBalancerAddresses(this.network.subnetCidrs.private).map((a) => `${a.address}/32`),
+        };
         this.cluster = new Cluster(
             `${name}-cluster`,
             {
+                network: podNetwork,
                 clusterName: cfg.name,
                 region: cfg.region,
                 privateSubnets: this.network.privateSubnets,
@@ -108,11 +122,6 @@ export class Platform extends pulumi.ComponentResource {
             layer,
         );
 
-        // Platform namespaces admit the control plane (webhooks) by the VPC's range, Envoy's listeners only the NLB's subnets.
-        const podNetwork: NetworkContext = {
-            vpcCidr: cfg.network.cidr,
-            loadBalancerSourceCidrs: this.network.subnetCidrs[cfg.ingress.loadBalancer.scheme === "internet-facing" ? "public" : "private"],
-        };
         this.ingress = new Ingress(
             `${name}-ingress`,
             {
@@ -123,6 +132,7 @@ export class Platform extends pulumi.ComponentResource {
                 vpcId: this.network.vpcId,
                 publicSubnetIds: this.network.publicSubnetIds,
                 privateSubnetIds: this.network.privateSubnetIds,
+                privateSubnetCidrs: this.network.subnetCidrs.private,
                 settings: cfg.ingress,
                 configKey: `${args.project}:ingress`,
                 // Unique per stack: dev and prod may share a parent zone but never each other's records.
@@ -229,6 +239,10 @@ export class Platform extends pulumi.ComponentResource {
                     repositoriesArn: pulumi.interpolate`arn:${partition}:ecr:${cfg.region}:${this.cluster.identity.accountId}:repository/${cfg.appDelivery.signatures.imageReferences ? "*" : "*/apps"}`,
                     // The delivery layer creates each key (its policy names the tenant's CI role); the policy names it by alias.
                     tenantKeys: perTenantKeys ? signedTenants.map((t) => ({ tenant: t.name, keyAlias: tenantSigningKeyAlias(cfg.name, tenantDataName(t)) })) : [],
+                    // Keyless: each tenant's namespaces admit its own repositories' workflows (validation requires them with a repository).
+                    tenantWorkflows: perTenantKeys
+                        ? []
+                        : cfg.tenants.all.filter((t) => t.ci.signingRepositories.length > 0).map((t) => ({ tenant: t.name, repositories: t.ci.signingRepositories, refs: t.ci.signingRefs })),
                 },
             },
             layer,
@@ -266,6 +280,8 @@ export class Platform extends pulumi.ComponentResource {
                 vpcCidr: cfg.network.cidr,
                 kubernetesVersion: this.cluster.kubernetesVersion,
                 environment: cfg.environment,
+                builderCa: { certificates: this.ingress.certificates, namespace: PLATFORM_NAMESPACES.certManager },
+                builderNodes: { expireAfter: cfg.cluster.karpenter.expireAfter, terminationGracePeriod: cfg.cluster.karpenter.terminationGracePeriod },
                 signing:
                     perTenantKeys && this.policy.signatureReaderRoleArn
                         ? { namePrefix: cfg.name, accountId: this.cluster.identity.accountId, partition, verifierRoleArn: this.policy.signatureReaderRoleArn, protect: this.protectsData }

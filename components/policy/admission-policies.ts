@@ -3,6 +3,7 @@
 import type { PolicyConfig } from "../../stacks/schema-tenants";
 import type { AppDeliveryConfig } from "../../stacks/schema-delivery";
 import { NAMESPACE_ROLE_LABEL } from "../shared/namespaces";
+import { BUILDER_NODE_POOL, BUILDER_NODE_ROLE, BUILDER_TAINT, NODE_POOL_LABEL, NODE_ROLE_LABEL } from "../shared/builder-nodes";
 
 /** Namespace annotation listing the hostnames a tenant's HTTPRoutes may use (comma-separated). */
 export const ALLOWED_HOSTNAMES_ANNOTATION = "platform.io/allowed-hostnames";
@@ -150,7 +151,55 @@ export function admissionPolicies(p: PolicyConfig, platformImages: readonly stri
                 },
             ],
         },
+        builderNodesPolicy(),
     ];
+}
+
+/** The builders' nodes' policy: `tenant-builder-nodes`. */
+export const BUILDER_NODES_POLICY = "tenant-builder-nodes";
+
+/**
+ * Tenant pods stay off the builders' nodes, where builds run with seccomp and AppArmor unconfined: no toleration of
+ * their taint (nor a toleration without a key, which tolerates every taint), no node selector or required node
+ * affinity naming their pool or role. The taint is NoExecute, so a pod bound by name is refused by the kubelet too. A
+ * boundary: enforced in every stack. Patterns as Kyverno 1.19 reads them (pkg/engine/validate, pkg/engine/pattern): a
+ * key the pattern names but the toleration lacks fails `!…`, so a keyless toleration is refused; `=(…)` applies only
+ * where the pod has the field.
+ */
+export function builderNodesPolicy(): AdmissionPolicy {
+    const keys = [`!${NODE_POOL_LABEL}`, `!${NODE_ROLE_LABEL}`].join(" & ");
+    return {
+        name: BUILDER_NODES_POLICY,
+        title: "No tenant pod on the builders' nodes",
+        boundary: true,
+        rules: [
+            {
+                name: "no-builder-toleration",
+                match: PODS,
+                validate: {
+                    message: `Pods in tenant namespaces may not tolerate the builder nodes' taint ${BUILDER_TAINT.key}, nor every taint (a toleration needs a key).`,
+                    pattern: { spec: { "=(tolerations)": [{ key: `!${BUILDER_TAINT.key}` }] } },
+                },
+            },
+            {
+                name: "no-builder-pool",
+                match: PODS,
+                validate: {
+                    message: `Pods in tenant namespaces may not select the builders' nodes (${NODE_POOL_LABEL}=${BUILDER_NODE_POOL}, ${NODE_ROLE_LABEL}=${BUILDER_NODE_ROLE}); their required node affinity names neither label.`,
+                    pattern: {
+                        spec: {
+                            "=(nodeSelector)": { [`=(${NODE_POOL_LABEL})`]: `!${BUILDER_NODE_POOL}`, [`=(${NODE_ROLE_LABEL})`]: `!${BUILDER_NODE_ROLE}` },
+                            "=(affinity)": {
+                                "=(nodeAffinity)": {
+                                    "=(requiredDuringSchedulingIgnoredDuringExecution)": { nodeSelectorTerms: [{ "=(matchExpressions)": [{ key: keys }] }] },
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+        ],
+    };
 }
 
 /**
@@ -210,20 +259,51 @@ export interface TenantKey {
 }
 
 
+/** A tenant's keyless signers: the GitHub repositories (owner/name) whose own workflows sign its images, and the refs they may run from. */
+export interface TenantWorkflows {
+    readonly tenant: string;
+    readonly repositories: readonly string[];
+    readonly refs: readonly string[];
+}
+
+/** Where GitHub Actions' keyless identities point: Fulcio writes `https://github.com/<job_workflow_ref>` as the certificate's subject. */
+export const GITHUB_URL = "https://github.com";
+
+/** A literal for Go's regexp (RE2): its metacharacters escaped, so a repository's '.' matches a dot only. */
+export const escapeRegExp = (text: string) => text.replace(/[\\.+*?()|[\]{}^$]/g, "\\$&");
+
 /**
- * Image signatures in tenant namespaces (cosign): each tenant's own KMS key, or keyless identities from an issuer.
- * Audit reports, Enforce refuses and pins the verified digest (Kyverno allows digest mutation only when enforcing).
- * With per-tenant keys, one rule per tenant: its namespaces admit the covered images only when signed with its own
- * key, so what another tenant's CI signs (in that tenant's repository) runs nowhere but there.
+ * The certificate subject of a workflow of `repository` run from one of `refs`, as a regular expression: GitHub's
+ * job_workflow_ref, `https://github.com/<owner>/<name>/.github/workflows/<file>@<ref>`. Anchored at both ends (Go's
+ * MatchString finds a match anywhere); the repository escaped, so `acme/shop` matches neither `acme/shop.evil` nor
+ * `acme/shop-evil`; the file takes no '/' or '@' (workflows live in .github/workflows itself, and the first '@' ends
+ * the path), so a branch named `x@refs/heads/main` is not main. A ref's trailing `*` takes any rest.
  */
-export function signaturePolicySpec(s: AppDeliveryConfig["signatures"], imageReferences: readonly string[], tenantKeys: readonly TenantKey[] = []) {
+export function workflowSubjectRegExp(repository: string, refs: readonly string[]): string {
+    const alternatives = refs.map((r) => (r.endsWith("*") ? `${escapeRegExp(r.slice(0, -1))}.*` : escapeRegExp(r)));
+    return `^${escapeRegExp(`${GITHUB_URL}/${repository}/.github/workflows/`)}[^/@]+@(?:${alternatives.join("|")})$`;
+}
+
+/**
+ * Image signatures in tenant namespaces (cosign): each tenant's own KMS key, or keyless identities of its own
+ * repositories' workflows. Audit reports, Enforce refuses and pins the verified digest (Kyverno allows digest
+ * mutation only when enforcing). One rule per tenant: its namespaces admit the covered images only when signed with
+ * its own key, or by a workflow of one of its own repositories, so what another tenant's CI signs (in that tenant's
+ * repository) runs nowhere but there.
+ */
+export function signaturePolicySpec(
+    s: AppDeliveryConfig["signatures"],
+    imageReferences: readonly string[],
+    tenantKeys: readonly TenantKey[] = [],
+    tenantWorkflows: readonly TenantWorkflows[] = [],
+) {
     const verifier = s.verifier;
     if (verifier === undefined) return undefined;
     // Signed with `cosign sign --key awskms:///alias/… --tlog-upload=false`: nothing in the public logs to check.
     const kms = (alias: string) => ({ keys: { kms: kmsKeyRef(alias), rekor: { ignoreTlog: true }, ctlog: { ignoreSCT: true } } });
-    const rule = (name: string, namespaceSelector: Record<string, unknown>, entry: Record<string, unknown>) => ({
-        name,
-        match: { any: [{ resources: { kinds: ["Pod"], namespaceSelector } }] },
+    const rule = (tenant: string, entries: Record<string, unknown>[]) => ({
+        name: `signed-${tenant}`,
+        match: { any: [{ resources: { kinds: ["Pod"], namespaceSelector: { matchLabels: { ...TENANT_NAMESPACES.matchLabels, [TENANT_LABEL]: tenant } } } }] },
         verifyImages: [
             {
                 type: "Cosign",
@@ -234,14 +314,29 @@ export function signaturePolicySpec(s: AppDeliveryConfig["signatures"], imageRef
                 required: true,
                 // Signatures sit next to the images in ECR: read with the admission controller's identity.
                 imageRegistryCredentials: { providers: ["amazon"] },
-                attestors: [{ count: 1, entries: [entry] }],
+                // One entry verifying is enough (one per key, or per signing repository).
+                attestors: [{ count: 1, entries }],
             },
         ],
     });
     const rules =
         verifier.type === "TenantKmsKeys"
-            ? tenantKeys.map((k) => rule(`signed-${k.tenant}`, { matchLabels: { ...TENANT_NAMESPACES.matchLabels, [TENANT_LABEL]: k.tenant } }, kms(k.keyAlias)))
-            : [rule("signed", TENANT_NAMESPACES, { keyless: { issuer: verifier.issuer, subjectRegExp: verifier.subjectRegExp, rekor: { url: verifier.rekorUrl } } })];
+            ? tenantKeys.map((k) => rule(k.tenant, [kms(k.keyAlias)]))
+            : tenantWorkflows.map((w) =>
+                  rule(
+                      w.tenant,
+                      w.repositories.map((repository) => ({
+                          keyless: {
+                              issuer: verifier.issuer,
+                              subjectRegExp: workflowSubjectRegExp(repository, w.refs),
+                              // The repository the run is for (Fulcio's deprecated 1.3.6.1.4.1.57264.1.5, still issued):
+                              // a reusable workflow of this repository called from another names that other one here.
+                              additionalExtensions: { githubWorkflowRepository: repository },
+                              rekor: { url: verifier.rekorUrl },
+                          },
+                      })),
+                  ),
+              );
     if (rules.length === 0) return undefined;
     return {
         metadata: {

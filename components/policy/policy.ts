@@ -6,7 +6,7 @@ import type { AppDeliveryConfig } from "../../stacks/schema-delivery";
 import { policyDocument, PolicyDocument } from "../shared/iam";
 import { NAMESPACE_ROLE_LABEL, platformNamespace } from "../shared/namespaces";
 import { NetworkContext, platformNetworkPolicies } from "../shared/network-policies";
-import { admissionPolicies, clusterPolicySpec, signaturePolicySpec, TenantKey } from "./admission-policies";
+import { admissionPolicies, clusterPolicySpec, signaturePolicySpec, TenantKey, TenantWorkflows } from "./admission-policies";
 
 export const KYVERNO_REPOSITORY = "https://kyverno.github.io/kyverno/";
 
@@ -61,6 +61,8 @@ export interface PolicyArgs {
         readonly repositoriesArn: pulumi.Input<string>;
         /** With TenantKmsKeys: each tenant's key, by alias (the delivery layer creates the keys, after this layer). */
         readonly tenantKeys: readonly TenantKey[];
+        /** With Keyless: each tenant's signing repositories and refs. */
+        readonly tenantWorkflows: readonly TenantWorkflows[];
     };
 }
 
@@ -114,9 +116,9 @@ export class Policy extends pulumi.ComponentResource {
             const spec = registries.apply((r) => clusterPolicySpec(admissionPolicies(args.settings, r)[i], args.settings.action));
             return new k8s.apiextensions.CustomResource(`${name}-${p.name}`, { apiVersion: "kyverno.io/v1", kind: "ClusterPolicy", metadata: spec.metadata, spec: spec.spec }, afterKyverno);
         });
-        const signatures = pulumi.output(sig.imageReferences).apply((refs) => signaturePolicySpec(sig.settings, refs, sig.tenantKeys));
-        // Per-tenant keys without a tenant that has one: nothing to verify against (and nothing signed).
-        if (verifier !== undefined && (verifier.type !== "TenantKmsKeys" || sig.tenantKeys.length > 0)) {
+        const signatures = pulumi.output(sig.imageReferences).apply((refs) => signaturePolicySpec(sig.settings, refs, sig.tenantKeys, sig.tenantWorkflows));
+        // No tenant with a key or signing repositories: nothing to verify against (and nothing signed).
+        if (verifier !== undefined && (verifier.type === "TenantKmsKeys" ? sig.tenantKeys : sig.tenantWorkflows).length > 0) {
             this.policies.push(
                 new k8s.apiextensions.CustomResource(
                     `${name}-tenant-verify-image-signatures`,

@@ -1,5 +1,7 @@
-// Ingress to the platform's own pods, as data: each platform namespace denies all ingress, then admits exactly the
-// callers its table lists (which pods, which ports, from whom, why). Egress stays open: the boundary is on the servers.
+// Ingress to the platform's own pods, as data: each platform namespace (and kube-system) denies all ingress, then
+// admits exactly the callers its table lists (which pods, which ports, from whom, why). Egress stays open: the boundary
+// is on the servers (kube-system's controllers call the EKS endpoint, AWS APIs and the node's Pod Identity agent at
+// addresses no stable allow-list names).
 // One helper writes the policies for every layer. Labels and ports are those the pinned charts render (their
 // templates' selector labels and container ports; test/fixtures/platform-pods.yaml transcribes them with sources).
 import * as k8s from "@pulumi/kubernetes";
@@ -12,7 +14,11 @@ type Labels = Readonly<Record<string, string>>;
 export interface NetworkContext {
     /** The VPC's CIDR: EKS's control plane calls webhooks from its ENIs in the cluster's subnets, inside it. */
     readonly vpcCidr: string;
-    /** The subnets the gateway's NLB has its nodes in: with IP targets and PROXY protocol, Envoy sees their addresses. */
+    /**
+     * Where Envoy's listeners see connections from (IP targets): with PROXY protocol the NLB's own addresses, its public
+     * subnets or an internal NLB's pinned private addresses (/32s in explicit reservations no pod is ever given);
+     * without it, the clients' preserved addresses (0.0.0.0/0: no header to forge, the client policies see the real one).
+     */
     readonly loadBalancerSourceCidrs: readonly string[];
 }
 
@@ -21,8 +27,8 @@ export type Peer =
     | { readonly namespace: string; readonly pods?: Labels }
     /** Pods of every tenant namespace (by the role label tenants cannot set). */
     | { readonly tenants: true }
-    /** Addresses: the control plane's (the VPC) or the NLB's subnets. */
-    | { readonly source: "controlPlane" | "loadBalancer" };
+    /** Addresses: the control plane's (the VPC), the NLB's, or any source at all (a rule without `from`). */
+    | { readonly source: "controlPlane" | "loadBalancer" | "anywhere" };
 
 export interface IngressAllow {
     /** The policy is `allow-<name>`. */
@@ -31,11 +37,17 @@ export interface IngressAllow {
     readonly pods: Labels;
     /** TCP container ports. */
     readonly ports: readonly number[];
+    /** UDP container ports. */
+    readonly udp?: readonly number[];
     readonly from: readonly Peer[];
     readonly why: string;
 }
 
 const NS = PLATFORM_NAMESPACES;
+/** EKS's own namespace: the add-ons, Karpenter and the AWS Load Balancer Controller run there. */
+export const KUBE_SYSTEM = "kube-system";
+/** CoreDNS's pods (the EKS add-on labels them k8s-app=kube-dns, as the tenants' DNS egress selects them). */
+export const COREDNS_LABELS: Labels = { "k8s-app": "kube-dns" };
 const name = (n: string) => ({ "app.kubernetes.io/name": n });
 /** Prometheus's pods (the operator labels them app.kubernetes.io/name=prometheus): every metrics port admits them. */
 export const PROMETHEUS: Peer = { namespace: NS.monitoring, pods: name("prometheus") };
@@ -150,32 +162,79 @@ export const PLATFORM_INGRESS: Readonly<Record<string, readonly IngressAllow[]>>
     ],
     [NS.ciRunners]: [metrics({}, [8080], "Prometheus scrapes the controller and the listeners")],
     [NS.backup]: [metrics({}, [8085], "Prometheus scrapes Velero and its node agents")],
+    // The EBS and EFS CSI controllers, the snapshot controller and Karpenter's health port serve kubelet probes only
+    // (the node's address, always admitted); aws-node, kube-proxy, the Pod Identity agent and the EFS node plugin run
+    // on the host network, where no NetworkPolicy applies (test/fixtures/platform-pods.yaml lists what runs here).
+    [KUBE_SYSTEM]: [
+        {
+            name: "dns",
+            pods: COREDNS_LABELS,
+            ports: [53],
+            udp: [53],
+            from: [{ source: "anywhere" }],
+            why: "every pod resolves names, and host-network pods ask from their node's address (any node's, not only CoreDNS's own)",
+        },
+        metrics(COREDNS_LABELS, [9153], "Prometheus scrapes CoreDNS (kube-prometheus-stack's coreDns monitor)"),
+        {
+            name: "lb-controller-webhook",
+            pods: name("aws-load-balancer-controller"),
+            ports: [9443],
+            from: [CONTROL_PLANE],
+            why: "its webhooks (TargetGroupBindings, the readiness gates of Envoy's pods) fail closed: refused, no NLB target registers",
+        },
+        metrics(name("aws-load-balancer-controller"), [8080]),
+        metrics(name("karpenter"), [8080]),
+    ],
 };
 
 function peerSpec(p: Peer, net: NetworkContext): object[] {
     if ("tenants" in p) return [{ namespaceSelector: { matchLabels: { [NAMESPACE_ROLE_LABEL]: "tenant" } } }];
+    if ("source" in p && p.source === "anywhere") throw new Error("a rule admitting any source has no from list");
     if ("source" in p) return (p.source === "controlPlane" ? [net.vpcCidr] : net.loadBalancerSourceCidrs).map((cidr) => ({ ipBlock: { cidr } }));
     return [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": p.namespace } }, ...(p.pods ? { podSelector: { matchLabels: { ...p.pods } } } : {}) }];
 }
 
-/** The namespace's NetworkPolicies: `default-deny-ingress`, then one `allow-<name>` per row of its table. */
-export function ingressPolicySpecs(namespace: string, net: NetworkContext) {
+/**
+ * The namespace's NetworkPolicies: `default-deny-ingress`, then one `allow-<name>` per row of its table but the rows
+ * `except` names (the rows of components the stack does not run).
+ */
+export function ingressPolicySpecs(namespace: string, net: NetworkContext, except: readonly string[] = []) {
     const table = PLATFORM_INGRESS[namespace];
     if (table === undefined) throw new Error(`no ingress table for platform namespace ${namespace}`);
+    const unknown = except.filter((n) => !table.some((r) => r.name === n));
+    if (unknown.length > 0) throw new Error(`no row ${unknown.join(", ")} in the ingress table of ${namespace}`);
     return [
         { metadata: { name: "default-deny-ingress", namespace }, spec: { podSelector: {}, policyTypes: ["Ingress"] } },
-        ...table.map((r) => ({
-            metadata: { name: `allow-${r.name}`, namespace },
-            spec: {
-                podSelector: { matchLabels: { ...r.pods } },
-                policyTypes: ["Ingress"],
-                ingress: [{ from: r.from.flatMap((p) => peerSpec(p, net)), ports: r.ports.map((port) => ({ protocol: "TCP", port })) }],
-            },
-        })),
+        ...table.filter((r) => !except.includes(r.name)).map((r) => {
+            const anywhere = r.from.some((p) => "source" in p && p.source === "anywhere");
+            if (anywhere && r.from.length > 1) throw new Error(`allow-${r.name}: any source already admits the other peers`);
+            const ports = [...r.ports.map((port) => ({ protocol: "TCP", port })), ...(r.udp ?? []).map((port) => ({ protocol: "UDP", port }))];
+            return {
+                metadata: { name: `allow-${r.name}`, namespace },
+                spec: {
+                    podSelector: { matchLabels: { ...r.pods } },
+                    policyTypes: ["Ingress"],
+                    ingress: [anywhere ? { ports } : { from: r.from.flatMap((p) => peerSpec(p, net)), ports }],
+                },
+            };
+        }),
     ];
 }
 
-/** The policies of one platform namespace, as children `${name}-netpol-<policy>` of the layer that owns it. */
-export function platformNetworkPolicies(name: string, namespace: string, net: NetworkContext, opts: pulumi.CustomResourceOptions): k8s.networking.v1.NetworkPolicy[] {
-    return ingressPolicySpecs(namespace, net).map((p) => new k8s.networking.v1.NetworkPolicy(`${name}-netpol-${p.metadata.name}`, p, opts));
+/**
+ * The policies of one platform namespace, as children `${name}-netpol-<policy>` of the layer that owns it. The
+ * default deny waits for the allows: a namespace that already runs (kube-system's CoreDNS and webhooks) is never cut
+ * off between the two.
+ */
+export function platformNetworkPolicies(
+    name: string,
+    namespace: string,
+    net: NetworkContext,
+    opts: pulumi.CustomResourceOptions,
+    except: readonly string[] = [],
+): k8s.networking.v1.NetworkPolicy[] {
+    const [deny, ...allows] = ingressPolicySpecs(namespace, net, except);
+    const allowed = allows.map((p) => new k8s.networking.v1.NetworkPolicy(`${name}-netpol-${p.metadata.name}`, p, opts));
+    const dependsOn = [...(opts.dependsOn === undefined ? [] : Array.isArray(opts.dependsOn) ? opts.dependsOn : [opts.dependsOn]), ...allowed] as pulumi.Input<pulumi.Resource>[];
+    return [new k8s.networking.v1.NetworkPolicy(`${name}-netpol-${deny.metadata.name}`, deny, { ...opts, dependsOn }), ...allowed];
 }

@@ -1,0 +1,61 @@
+// Workloads without a syscall sandbox (tenants' image builders) kept on nodes of their own, and buildkitd's TCP
+// listener closed to clients without a certificate.
+import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import { asArray } from "./support";
+
+type Obj = Record<string, any>;
+const WORKLOADS: Readonly<Record<string, (props: Obj) => Obj | undefined>> = {
+    "kubernetes:apps/v1:Deployment": (p) => p.spec?.template?.spec,
+    "kubernetes:apps/v1:StatefulSet": (p) => p.spec?.template?.spec,
+    "kubernetes:apps/v1:DaemonSet": (p) => p.spec?.template?.spec,
+    "kubernetes:batch/v1:Job": (p) => p.spec?.template?.spec,
+    "kubernetes:batch/v1:CronJob": (p) => p.spec?.jobTemplate?.spec?.template?.spec,
+    "kubernetes:core/v1:Pod": (p) => p.spec,
+};
+
+/** Whether a pod spec runs anything without seccomp or AppArmor confinement (pod level, or any container). */
+export function unconfined(pod: Obj): boolean {
+    const loose = (sc: Obj | undefined) => sc?.seccompProfile?.type === "Unconfined" || sc?.appArmorProfile?.type === "Unconfined";
+    return loose(pod.securityContext) || [...asArray(pod.containers), ...asArray(pod.initContainers)].some((c: Obj) => loose(c.securityContext));
+}
+
+/** Kubernetes' Toleration.ToleratesTaint (k8s.io/api/core/v1/toleration.go). */
+const tolerates = (t: Obj, taint: Obj) =>
+    (!t.effect || t.effect === taint.effect) && (!t.key || t.key === taint.key) && (t.operator === "Exists" || ((t.operator ?? "Equal") === "Equal" && (t.value ?? "") === (taint.value ?? "")));
+
+/** buildkitd's arguments: a TCP address without `--tlscacert` accepts any client (cmd/buildkitd serverCredentials). */
+export function openBuildkitListener(args: readonly string[]): boolean {
+    const tcp = args.some((a, i) => (a === "--addr" && String(args[i + 1] ?? "").startsWith("tcp://")) || a.startsWith("--addr=tcp://"));
+    return tcp && !args.some((a) => a === "--tlscacert" || a.startsWith("--tlscacert="));
+}
+
+export const unconfinedWorkloadsIsolatedPolicy: StackValidationPolicy = {
+    name: "unconfined-workloads-isolated",
+    description:
+        "A workload with seccomp or AppArmor unconfined runs only on a Karpenter NodePool whose NoExecute taint it tolerates, keeps other tenants' pods off its node (required anti-affinity by hostname), and buildkitd never listens on TCP without verifying client certificates.",
+    enforcementLevel: "mandatory",
+    validateStack: ({ resources }, report) => {
+        const pools = new Map(
+            resources.filter((r) => r.type === "kubernetes:karpenter.sh/v1:NodePool").map((r) => [String((r.props.metadata as Obj)?.name), asArray((r.props.spec as Obj)?.template?.spec?.taints) as Obj[]] as const),
+        );
+        const check = (r: PolicyResource, pod: Obj) => {
+            for (const c of [...asArray(pod.containers), ...asArray(pod.initContainers)] as Obj[]) {
+                if (openBuildkitListener(asArray(c.args).map(String))) report(`${r.name}: buildkitd listens on TCP without --tlscacert (any client may build)`, r.urn);
+            }
+            if (!unconfined(pod)) return;
+            const pool = pod.nodeSelector?.["karpenter.sh/nodepool"];
+            const taints = pool === undefined ? undefined : pools.get(String(pool));
+            if (taints === undefined) {
+                report(`${r.name}: unconfined, and not pinned to a NodePool of the plan (nodeSelector karpenter.sh/nodepool)`, r.urn);
+            } else if (!taints.some((taint) => taint.effect === "NoExecute" && asArray(pod.tolerations).some((t: Obj) => tolerates(t, taint)))) {
+                report(`${r.name}: unconfined, on NodePool ${pool}, which has no NoExecute taint it tolerates (other pods would share its nodes)`, r.urn);
+            }
+            const apart = asArray(pod.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution).some((t: Obj) => t.topologyKey === "kubernetes.io/hostname");
+            if (!apart) report(`${r.name}: unconfined, without required pod anti-affinity by kubernetes.io/hostname (another tenant's pod could share its node)`, r.urn);
+        };
+        for (const r of resources) {
+            const spec = WORKLOADS[r.type]?.(r.props as Obj);
+            if (spec) check(r, spec);
+        }
+    },
+};
