@@ -73,7 +73,7 @@ export function answeringUrns(plan: Pick<Plan, "resources">): Map<string, string
 }
 
 export interface TenantMove {
-    /** `pulumi state move --source … --dest … <urn>…`: the tenant's two components, their children included. */
+    /** `pulumi state move --source … --dest … <urn>…`: the tenant's two components (their children included) and what it holds elsewhere. */
     readonly command: string;
     /** Every URN the move leaves in the tenant stack. */
     readonly moved: string[];
@@ -83,22 +83,35 @@ export interface TenantMove {
     readonly created: string[];
 }
 
+/** A resource's identity across two stacks of the same code: its type and logical name. */
+const typeAndName = (r: PlannedResource) => `${r.type}::${r.name}`;
+
 /**
  * The move of `tenant` from the platform stack's plan (tenants in it) to its tenant stack's plan, `organization` naming
- * both stacks in the command (`<org>/<project>/<stack>`).
+ * both stacks in the command (`<org>/<project>/<stack>`). What moves: its two components with their children, and
+ * every other resource of the platform stack the tenant stack holds under the same type and name (its builder CA's
+ * grant, which sat in the certificates layer).
  */
 export function tenantMove(platform: Plan, tenantStack: Plan, tenant: string, organization = "<org>"): TenantMove {
-    const roots = platform.resources.filter((r) => r.name === `tenant-${tenant}` || r.name === `tenant-${tenant}-delivery`).filter((r) => !r.custom);
-    const under = new Set(roots.map((r) => r.urn));
-    // Registration order puts a parent before its children: one pass collects every descendant.
-    for (const r of platform.resources) if (r.parent && under.has(r.parent)) under.add(r.urn);
+    const components = (plan: Plan) => {
+        const urns = new Set(plan.resources.filter((r) => !r.custom && (r.name === `tenant-${tenant}` || r.name === `tenant-${tenant}-delivery`)).map((r) => r.urn));
+        // Registration order puts a parent before its children: one pass collects every descendant.
+        for (const r of plan.resources) if (r.parent && urns.has(r.parent)) urns.add(r.urn);
+        return urns;
+    };
+    const inComponents = components(tenantStack);
+    const heldElsewhere = new Set(tenantStack.resources.filter((r) => r.custom && !inComponents.has(r.urn)).map(typeAndName));
+    const platformComponents = components(platform);
+    const roots = platform.resources.filter(
+        (r) => (!r.custom && (r.name === `tenant-${tenant}` || r.name === `tenant-${tenant}-delivery`)) || (!platformComponents.has(r.urn) && heldElsewhere.has(typeAndName(r))),
+    );
+    const under = new Set([...platformComponents, ...roots.map((r) => r.urn)]);
     const platformUrns = engineUrns(platform);
     const moved = [...under].map((u) => movedUrn(platformUrns.get(u)!, tenantStack.stack, tenantStack.project));
     const answers = answeringUrns(tenantStack);
     const claimed = new Set([...answers.values()].flat());
-    const components = new Set(tenantStack.resources.filter((r) => !r.custom && (r.name === `tenant-${tenant}` || r.name === `tenant-${tenant}-delivery`)).map((r) => r.urn));
-    for (const r of tenantStack.resources) if (r.parent && components.has(r.parent)) components.add(r.urn);
-    const inTenant = tenantStack.resources.filter((r) => components.has(r.urn));
+    const held = new Set(roots.map(typeAndName));
+    const inTenant = tenantStack.resources.filter((r) => inComponents.has(r.urn) || (r.custom && held.has(typeAndName(r))));
     const movedSet = new Set(moved);
     const command = [
         `pulumi state move --source ${organization}/${platform.project}/${platform.stack} --dest ${organization}/${tenantStack.project}/${tenantStack.stack}`,

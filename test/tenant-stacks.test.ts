@@ -11,10 +11,13 @@ import { controllerDependencyPolicy } from "../policy/rules/controllers";
 import { kubernetesProviderPolicy, resourceTreePolicy } from "../policy/rules/invariants";
 import { keyPolicyPrincipalsPolicy } from "../policy/rules/key-policies";
 import { parsePlatformConfig } from "../stacks/config";
-import { platformStackTenants, tenantSchema } from "../stacks/schema-tenants";
+import { platformStackTenants, tenantDataName, tenantSchema } from "../stacks/schema-tenants";
 import { parseTenantStackConfig, tenantStackConfig, tenantStackConfigSchema, tenantStackName } from "../stacks/tenant-stack-config";
 import { placementProblem } from "../components/tenants/platform-refs";
 import { PLATFORM_STACK_PARENTS, tenantSignaturePolicySpec } from "../components/tenants/tenant-stack";
+import { tenantSigners } from "../components/policy/admission-policies";
+import { needsBuilderRootIssuer } from "../components/delivery/delivery";
+import { unconfinedWorkloadsIsolatedPolicy } from "../policy/rules/builders";
 import { answeringUrns, childUrn, engineUrns, movedUrn, tenantMove } from "../plan/migration";
 import { pool, runTenantStacks, TenantStackHandle, tenantStackRuns } from "../plan/tenant-stacks";
 import { named, within } from "./helpers";
@@ -74,11 +77,49 @@ describe("tenant stacks: decisions", () => {
     });
 
     it("gives a tenant's own signature policy the one rule the shared policy held for it, under its own name", () => {
-        const spec = tenantSignaturePolicySpec({ action: "Enforce", verifier: { type: "TenantKmsKeys" } } as never, ["r/*/apps:*"], { tenant: "team-a", keyAlias: "alias/acme-team-a-signing" })!;
+        const signers = { tenantKeys: [{ tenant: "team-a", keyAlias: "alias/acme-team-a-signing" }], tenantWorkflows: [] };
+        const spec = tenantSignaturePolicySpec({ action: "Enforce", verifier: { type: "TenantKmsKeys" } } as never, ["r/*/apps:*"], "team-a", signers)!;
         assert.strictEqual(spec.metadata.name, "tenant-verify-image-signatures-team-a");
         assert.deepStrictEqual(spec.spec.rules.map((r) => [r.name, r.match.any[0].resources.namespaceSelector.matchLabels, r.verifyImages[0].attestors[0].entries[0]]), [
             ["signed-team-a", { "platform.io/namespace-role": "tenant", "platform.io/tenant": "team-a" }, { keys: { kms: "awskms:///alias/acme-team-a-signing", rekor: { ignoreTlog: true }, ctlog: { ignoreSCT: true } } }],
         ]);
+    });
+
+    it("keyless: a tenant's own policy admits its own repositories' workflows, and there is none without a signing repository", () => {
+        const keyless = { action: "Enforce", verifier: { type: "Keyless", issuer: "https://token.actions.githubusercontent.com", organizations: ["acme"], rekorUrl: "https://rekor.sigstore.dev" } } as never;
+        const tenant = (signingRepositories: string[]) => ({ name: "team-a", ecrRepository: true, ci: { signingRepositories, signingRefs: ["refs/heads/main"] } });
+        const signers = tenantSigners(keyless, [tenant(["acme/team-a-app"])], () => "alias/unused");
+        const spec = tenantSignaturePolicySpec(keyless, ["r/*/apps:*"], "team-a", signers)!;
+        assert.strictEqual(spec.metadata.name, "tenant-verify-image-signatures-team-a");
+        assert.deepStrictEqual(spec.spec.rules.map((r) => [r.name, r.match.any[0].resources.namespaceSelector.matchLabels, r.verifyImages[0].attestors[0].entries]), [
+            [
+                "signed-team-a",
+                { "platform.io/namespace-role": "tenant", "platform.io/tenant": "team-a" },
+                [
+                    {
+                        keyless: {
+                            issuer: "https://token.actions.githubusercontent.com",
+                            subjectRegExp: "^https://github\\.com/acme/team-a-app/\\.github/workflows/[^/@]+@(?:refs/heads/main)$",
+                            additionalExtensions: { githubWorkflowRepository: "acme/team-a-app" },
+                            rekor: { url: "https://rekor.sigstore.dev" },
+                        },
+                    },
+                ],
+            ],
+        ]);
+        assert.deepStrictEqual(tenantSigners(keyless, [tenant([])], () => "alias/unused"), { tenantKeys: [], tenantWorkflows: [] });
+        assert.strictEqual(tenantSignaturePolicySpec(keyless, ["r/*/apps:*"], "team-a", tenantSigners(keyless, [tenant([])], () => "alias/unused")), undefined);
+    });
+
+    it("the builders' root issuer: with a CI tenant in the stack, and always when tenants have stacks of their own", () => {
+        const ci = (enabled: boolean) => ({ ci: { enabled } });
+        const table: [string, { ci: { enabled: boolean } }[], boolean, boolean][] = [
+            ["no tenant, tenants in the platform stack", [], false, false],
+            ["no CI tenant", [ci(false)], false, false],
+            ["a CI tenant", [ci(false), ci(true)], false, true],
+            ["tenants in their own stacks, none here", [], true, true],
+        ];
+        for (const [why, tenants, own, expected] of table) assert.strictEqual(needsBuilderRootIssuer(tenants, own), expected, why);
     });
 });
 
@@ -119,6 +160,30 @@ describe("tenant stacks: the whole-platform rules take the platform stack's prer
         assert.match((await run([keyPolicyPrincipalsPolicy], key(platformRole)))[0], /nor a role this program creates before the key/);
         const ownRole = res("aws:iam/role:Role", "tenant-a-runner-role", {}, { parent: root.urn });
         assert.match((await run([keyPolicyPrincipalsPolicy], root, ownRole, key("arn:aws:iam::111111111111:role/tenant-a-runner-role")))[0], /nor a role this program creates before the key/);
+    });
+
+    it("builders: the platform's builders' pool (its taint) is in place in a tenant stack only; no other pool is", async () => {
+        const builder = (pool: string, toleration: Record<string, string>) =>
+            res("kubernetes:apps/v1:Deployment", "builder", {
+                spec: {
+                    template: {
+                        spec: {
+                            securityContext: { seccompProfile: { type: "Unconfined" } },
+                            nodeSelector: { "karpenter.sh/nodepool": pool },
+                            tolerations: [toleration],
+                            affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: "kubernetes.io/hostname" }] } },
+                            containers: [{ name: "buildkitd", args: ["--addr", "tcp://0.0.0.0:1234", "--tlscacert", "/certs/ca.crt"] }],
+                        },
+                    },
+                },
+            }, { parent: root.urn });
+        const tolerates = { key: "platform.io/builder", operator: "Equal", value: "true", effect: "NoExecute" };
+        assert.deepStrictEqual(await run([unconfinedWorkloadsIsolatedPolicy], root, builder("builders", tolerates)), []);
+        assert.deepStrictEqual(await run([unconfinedWorkloadsIsolatedPolicy], builder("builders", tolerates)), ["builder: unconfined, and not pinned to a NodePool of the plan (nodeSelector karpenter.sh/nodepool)"]);
+        assert.deepStrictEqual(await run([unconfinedWorkloadsIsolatedPolicy], root, builder("default", tolerates)), ["builder: unconfined, and not pinned to a NodePool of the plan (nodeSelector karpenter.sh/nodepool)"]);
+        assert.deepStrictEqual(await run([unconfinedWorkloadsIsolatedPolicy], root, builder("builders", { ...tolerates, key: "other" })), [
+            "builder: unconfined, on NodePool builders, which has no NoExecute taint it tolerates (other pods would share its nodes)",
+        ]);
     });
 
     it("the tree: a TenantStack at the stack's root, everything else below it", async () => {
@@ -262,8 +327,14 @@ describe("tenant stack config: read from its keys and the platform's stack file"
     });
 });
 
-/** A tenant's resources in a plan: its Tenant and TenantDelivery components and everything below them. */
-const tenantResources = (plan: Plan, tenant: string): PlannedResource[] => [...within(plan.resources, `tenant-${tenant}`), ...within(plan.resources, `tenant-${tenant}-delivery`)];
+/** Its builder CA's grant: three policies, their `use` roles and bindings, named after the platform's certificates layer (none without CI). */
+const builderCaGrant = (plan: Plan, dataName: string): PlannedResource[] => plan.resources.filter((r) => r.name.startsWith(`platform-ingress-certificates-builds-${dataName}-`));
+/** A tenant's resources in a plan: its Tenant and TenantDelivery components and everything below them, and its builder CA's grant. */
+const tenantResources = (plan: Plan, tenant: string, dataName = tenant): PlannedResource[] => [
+    ...within(plan.resources, `tenant-${tenant}`),
+    ...within(plan.resources, `tenant-${tenant}-delivery`),
+    ...builderCaGrant(plan, dataName),
+];
 /** What must be equal for the tenant to be the same: what each resource is, what it is sent, and how it is kept. */
 const identity = (r: PlannedResource) => ({ type: r.type, name: r.name, custom: r.custom, inputs: r.inputs, protect: r.protect, retainOnDelete: r.retainOnDelete, ignoreChanges: r.ignoreChanges, deleteBeforeReplace: r.deleteBeforeReplace });
 const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
@@ -275,7 +346,11 @@ const ownStacks = (stack: string, tenants?: Record<string, unknown>): Promise<Pl
 for (const stack of stacksWithTenants()) {
     describe(`tenant stacks of ${stack}: each tenant as its own stack @stack`, function () {
         this.timeout(180000);
-        const tenants = parsePlatformConfig(readStackConfig(PROJECT_DIR, stack).config, "platform").tenants.all.map((t) => t.name);
+        const configs = parsePlatformConfig(readStackConfig(PROJECT_DIR, stack).config, "platform").tenants.all;
+        const tenants = configs.map((t) => t.name);
+        const dataName = new Map(configs.map((t) => [t.name, tenantDataName(t)]));
+        const ciTenants = configs.filter((t) => t.ci.enabled).map((t) => t.name);
+        const of = (plan: Plan, t: string) => tenantResources(plan, t, dataName.get(t));
         let committed: Plan;
         let own: Plan;
         const plans = new Map<string, Plan>();
@@ -285,7 +360,10 @@ for (const stack of stacksWithTenants()) {
             for (const t of tenants) plans.set(t, await planTenantStack({ platform: own, tenant: t }));
         });
 
-        it("has example tenants to move", () => assert.ok(tenants.length >= 2, tenants.join(", ")));
+        it("has example tenants to move, one with CI at least (a builder CA to move)", () => {
+            assert.ok(tenants.length >= 2, tenants.join(", "));
+            assert.ok(ciTenants.length >= 1, tenants.join(", "));
+        });
 
         it("the platform with OwnStacks lists none of their resources, and is resource for resource the platform with no tenants", async () => {
             for (const t of tenants) assert.deepStrictEqual(own.resources.filter((r) => r.name.startsWith(`tenant-${t}`)).map((r) => r.name), [], t);
@@ -294,24 +372,30 @@ for (const stack of stacksWithTenants()) {
             const shape = (p: Plan) => p.resources.map((r) => ({ key: r.key, inputs: r.inputs })).sort((a, b) => a.key.localeCompare(b.key));
             assert.deepStrictEqual(shape(own), shape(none));
             // Its tenants' resources go, and with per-tenant keys the shared signature policy too: each rule moves to its tenant's stack.
-            const moved = tenants.flatMap((t) => tenantResources(committed, t)).map((r) => r.key);
+            const moved = tenants.flatMap((t) => of(committed, t)).map((r) => r.key);
             const perTenantRules = committed.resources.filter((r) => r.name.endsWith("-policy-tenant-verify-image-signatures") && (r.inputs as any).spec.rules.every((x: { name: string }) => x.name.startsWith("signed-") && x.name !== "signed"));
             const kept = new Set(own.resources.map((r) => r.key));
             assert.deepStrictEqual(committed.resources.filter((r) => !kept.has(r.key)).map((r) => r.key).sort(), [...moved, ...perTenantRules.map((r) => r.key)].sort());
             assert.strictEqual(own.resources.length, committed.resources.length - moved.length - perTenantRules.length);
+            // What tenant stacks issue their builders' CAs from stays: the root issuer, whatever the platform's tenants.
+            assert.deepStrictEqual(own.resources.filter((r) => r.name === "platform-delivery-builder-ca-root").map((r) => (r.inputs as any).spec), [{ selfSigned: {} }]);
         });
 
         for (const t of tenants) {
             it(`${t}: plans as ${stack}.${t} with the resources it had in the platform stack (names, types, inputs, protection)`, () => {
-                const before = tenantResources(committed, t).map(identity).sort(byName);
-                const after = tenantResources(plans.get(t)!, t).map(identity).sort(byName);
+                const before = of(committed, t).map(identity).sort(byName);
+                const after = of(plans.get(t)!, t).map(identity).sort(byName);
                 assert.ok(before.length >= 20, `${t}: ${before.length} resources`);
                 assert.deepStrictEqual(after, before);
+                // With CI, its builder CA's grant too: a policy, a role and a binding for its CA, server and client certificates.
+                const grant = (p: Plan) => builderCaGrant(p, dataName.get(t)!).map((r) => r.type.split(":").pop()).sort();
+                const expected = ciTenants.includes(t) ? ["CertificateRequestPolicy", "ClusterRole", "ClusterRoleBinding"].flatMap((x) => [x, x, x]) : [];
+                assert.deepStrictEqual([grant(committed), grant(plans.get(t)!)], [expected, expected]);
             });
 
-            it(`${t}: adds only its root, the four providers on the platform's outputs, and with per-tenant keys its own signature policy`, () => {
+            it(`${t}: adds only its root, the four providers on the platform's outputs, and its own signature policy when it had a rule`, () => {
                 const plan = plans.get(t)!;
-                const inside = new Set(tenantResources(plan, t).map((r) => r.urn));
+                const inside = new Set(of(plan, t).map((r) => r.urn));
                 const extras = plan.resources.filter((r) => !inside.has(r.urn)).map((r) => `${r.type} ${r.name}`).sort();
                 const rule = committed.resources
                     .filter((r) => r.name.endsWith("-policy-tenant-verify-image-signatures"))
@@ -341,8 +425,14 @@ for (const stack of stacksWithTenants()) {
             for (const t of tenants) {
                 const move = tenantMove(committed, plans.get(t)!, t, "acme");
                 assert.deepStrictEqual([move.orphaned, move.created], [[], []], t);
-                assert.strictEqual(move.moved.length, tenantResources(committed, t).length, t);
+                assert.strictEqual(move.moved.length, of(committed, t).length, t);
                 const roots = [named(committed.resources, `tenant-${t}`), named(committed.resources, `tenant-${t}-delivery`)];
+                // Its builder CA's grant moves by each resource (their parent, the certificates layer, stays).
+                const grant = builderCaGrant(committed, dataName.get(t)!);
+                assert.deepStrictEqual(
+                    [...new Set(grant.map((x) => urns.get(x.parent!)!.split("::").slice(2).join("::")))],
+                    ciTenants.includes(t) ? [PLATFORM_STACK_PARENTS.certificates] : [],
+                );
                 // Where the aliases say the components were is where the platform stack holds them.
                 assert.deepStrictEqual(
                     roots.map((x) => urns.get(x.parent!)!.split("::").slice(2).join("::")),
@@ -350,7 +440,7 @@ for (const stack of stacksWithTenants()) {
                 );
                 assert.strictEqual(
                     move.command,
-                    [`pulumi state move --source acme/platform/${stack} --dest acme/platform-tenant/${stack}.${t}`, ...roots.map((x) => `'${urns.get(x.urn)}'`)].join(" \\\n    "),
+                    [`pulumi state move --source acme/platform/${stack} --dest acme/platform-tenant/${stack}.${t}`, ...[...roots, ...grant].map((x) => `'${urns.get(x.urn)}'`)].join(" \\\n    "),
                 );
                 // Without its aliases the tenant stack would delete every moved resource and create it anew.
                 const bare = { ...plans.get(t)!, resources: plans.get(t)!.resources.map((x) => ({ ...x, aliases: [] })) };

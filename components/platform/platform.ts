@@ -22,6 +22,7 @@ import type { NetworkContext } from "../shared/network-policies";
 import { resolveAvailabilityZones } from "../network/zones";
 import { loadBalancerAddresses } from "../network/cidr";
 import { awsProviderArgs, platformTags } from "../shared/tags";
+import { tenantSigners } from "../policy/admission-policies";
 import { adoptRetained } from "./adopt";
 
 export interface PlatformArgs {
@@ -218,9 +219,9 @@ export class Platform extends pulumi.ComponentResource {
         this.partition = partition;
         // The tenants this stack creates: none when each has a stack of its own (the tenant/ project).
         const tenants = platformStackTenants(cfg.tenants);
-        // Per-tenant signing keys: one for each tenant with a repository (what its CI pushes and signs).
+        // Its tenants' signers, one signature rule each (a tenant stack holds its tenant's rule itself).
         const perTenantKeys = cfg.appDelivery.signatures.verifier?.type === "TenantKmsKeys";
-        const signedTenants = tenants.filter((t) => t.ecrRepository);
+        const signers = tenantSigners(cfg.appDelivery.signatures, tenants, (t) => tenantSigningKeyAlias(cfg.name, tenantDataName(t)));
         this.policy = new Policy(
             `${name}-policy`,
             {
@@ -238,11 +239,7 @@ export class Platform extends pulumi.ComponentResource {
                     // The tenants' repositories, unless other images are checked too.
                     repositoriesArn: pulumi.interpolate`arn:${partition}:ecr:${cfg.region}:${this.cluster.identity.accountId}:repository/${cfg.appDelivery.signatures.imageReferences ? "*" : "*/apps"}`,
                     // The delivery layer creates each key (its policy names the tenant's CI role); the policy names it by alias.
-                    tenantKeys: perTenantKeys ? signedTenants.map((t) => ({ tenant: t.name, keyAlias: tenantSigningKeyAlias(cfg.name, tenantDataName(t)) })) : [],
-                    // Keyless: each tenant's namespaces admit its own repositories' workflows (validation requires them with a repository).
-                    tenantWorkflows: perTenantKeys
-                        ? []
-                        : cfg.tenants.all.filter((t) => t.ci.signingRepositories.length > 0).map((t) => ({ tenant: t.name, repositories: t.ci.signingRepositories, refs: t.ci.signingRefs })),
+                    ...signers,
                 },
             },
             layer,
@@ -280,7 +277,8 @@ export class Platform extends pulumi.ComponentResource {
                 vpcCidr: cfg.network.cidr,
                 kubernetesVersion: this.cluster.kubernetesVersion,
                 environment: cfg.environment,
-                builderCa: { certificates: this.ingress.certificates, namespace: PLATFORM_NAMESPACES.certManager },
+                // Tenant stacks issue their builders' CAs from the platform's root issuer: it exists whatever this stack's tenants.
+                builderCa: { certificates: this.ingress.certificates, namespace: PLATFORM_NAMESPACES.certManager, forTenantStacks: cfg.tenants.placement === "OwnStacks" },
                 builderNodes: { expireAfter: cfg.cluster.karpenter.expireAfter, terminationGracePeriod: cfg.cluster.karpenter.terminationGracePeriod },
                 signing:
                     perTenantKeys && this.policy.signatureReaderRoleArn

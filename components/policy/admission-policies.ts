@@ -266,6 +266,29 @@ export interface TenantWorkflows {
     readonly refs: readonly string[];
 }
 
+/** Who signs for which tenant: the policy's rules, one per tenant. */
+export interface TenantSigners {
+    readonly tenantKeys: readonly TenantKey[];
+    readonly tenantWorkflows: readonly TenantWorkflows[];
+}
+
+/** What of a tenant decides its signers. */
+export type SigningTenant = { readonly name: string; readonly ecrRepository: boolean; readonly ci: { readonly signingRepositories: readonly string[]; readonly signingRefs: readonly string[] } };
+
+/**
+ * The signers of these tenants under the stack's verifier: with TenantKmsKeys each tenant with a repository (what
+ * its CI pushes and signs) by its key's alias; with Keyless each tenant naming signing repositories by their
+ * workflows (validation requires a repository with them); none without a verifier.
+ */
+export function tenantSigners<T extends SigningTenant>(s: AppDeliveryConfig["signatures"], tenants: readonly T[], keyAlias: (tenant: T) => string): TenantSigners {
+    const type = s.verifier?.type;
+    return {
+        tenantKeys: type === "TenantKmsKeys" ? tenants.filter((t) => t.ecrRepository).map((t) => ({ tenant: t.name, keyAlias: keyAlias(t) })) : [],
+        tenantWorkflows:
+            type === "Keyless" ? tenants.filter((t) => t.ci.signingRepositories.length > 0).map((t) => ({ tenant: t.name, repositories: t.ci.signingRepositories, refs: t.ci.signingRefs })) : [],
+    };
+}
+
 /** Where GitHub Actions' keyless identities point: Fulcio writes `https://github.com/<job_workflow_ref>` as the certificate's subject. */
 export const GITHUB_URL = "https://github.com";
 
