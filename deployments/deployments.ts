@@ -6,6 +6,10 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as service from "@pulumi/pulumiservice";
+import { type TenantStackDeployment, tenantStackPaths } from "./tenant-paths";
+
+export type { TenantStackDeployment } from "./tenant-paths";
+export { tenantStackDeployments } from "./tenant-paths";
 
 /** Pulumi Cloud's OIDC issuer (its tokens' `iss`, without scheme for IAM condition keys). */
 export const PULUMI_OIDC_ISSUER = "api.pulumi.com/oidc";
@@ -21,41 +25,8 @@ export interface StackDeployment {
     readonly agentPoolId?: string;
 }
 
-/** A tenant's own stack (the tenant/ project, tenants.placement OwnStacks): deployed like its platform stack. */
-export interface TenantStackDeployment {
-    /** The platform stack whose tenant it is. */
-    readonly platformStack: string;
-    readonly tenant: string;
-    /** Where its entry is, from the repository's root: its own file in tenants.directory, or the platform's stack file (a list entry). */
-    readonly file: string;
-    readonly pushToDeploy: boolean;
-    readonly agentPoolId?: string;
-}
-
 /** The project of the tenant stacks (tenant/Pulumi.yaml), in the repository's tenant/ folder. */
 export const TENANT_PROJECT = "platform-tenant";
-/** What every tenant stack is built from, besides its own entry and its platform's stack file: a change here previews them all. */
-export const TENANT_STACK_SOURCES = ["tenant/**", "components/**", "stacks/**", "packages/**", "package.json", "package-lock.json"] as const;
-
-/**
- * The tenant stacks of a platform stack file's tenants (none unless tenants.placement is OwnStacks): a list entry is
- * in the stack file, a folder's tenant in `<directory>/<name>.yaml`.
- */
-export function tenantStackDeployments(
-    s: StackDeployment,
-    tenants: { readonly placement: string; readonly list: readonly { readonly name: string }[]; readonly all: readonly { readonly name: string }[]; readonly directory?: string },
-    fileOf: (directory: string, tenant: string) => string = (d, t) => `${d}/${t}.yaml`,
-): TenantStackDeployment[] {
-    if (tenants.placement !== "OwnStacks") return [];
-    const listed = new Set(tenants.list.map((t) => t.name));
-    return tenants.all.map((t) => ({
-        platformStack: s.stack,
-        tenant: t.name,
-        file: listed.has(t.name) || tenants.directory === undefined ? `Pulumi.${s.stack}.yaml` : fileOf(tenants.directory, t.name),
-        pushToDeploy: s.pushToDeploy,
-        agentPoolId: s.agentPoolId,
-    }));
-}
 
 export interface DeploymentsArgs {
     readonly organization: string;
@@ -136,7 +107,7 @@ export function tenantDeploymentSettings(a: DeploymentsArgs, t: TenantStackDeplo
             previewPullRequests: true,
             deployCommits: t.pushToDeploy,
             pullRequestTemplate: false,
-            paths: [...new Set([t.file, `Pulumi.${t.platformStack}.yaml`, ...TENANT_STACK_SOURCES].map(at))],
+            paths: tenantStackPaths(t).map(at),
         },
         operationContext: {
             // The dependencies are the repository's (one lockfile); the stack's config is not committed, written here.

@@ -1,8 +1,9 @@
-// npm run tenant-stacks -- --stack prod (--plan | --preview | --up) [--tenant a,b] [--concurrency 4] [--org acme]:
-// every tenant stack of a platform stack file at once. --plan: the offline engine (one process, one stack after the
+// npm run tenant-stacks -- --stack prod (--plan | --preview | --up) [--tenant a,b | --changed-files FILE] [--concurrency 4] [--org acme]:
+// every tenant stack of a platform stack file at once, or those a change concerns (FILE: `git diff --name-only`). --plan: the offline engine (one process, one stack after the
 // other). --preview / --up: Pulumi's Automation API (LocalWorkspace on tenant/, the policy pack), at most
 // `concurrency` stacks at a time; one stack's failure stops none of the others. Needs the Pulumi CLI and credentials.
 import "./startup";
+import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
 import type { ConfigMap, PreviewResult, Stack, UpResult } from "@pulumi/pulumi/automation";
@@ -11,6 +12,7 @@ import { checkPolicies } from "./policy-runner";
 import { readStackConfig } from "./stack-files";
 import { parsePlatformConfig } from "../stacks/config";
 import { tenantStackConfig, tenantStackName } from "../stacks/tenant-stack-config";
+import { changedTenantStacks, tenantStackDeployments } from "../deployments/tenant-paths";
 
 /** Runs `work` over `items` with at most `concurrency` in flight; results in the items' order, failures as values. */
 export async function pool<T, R>(items: readonly T[], concurrency: number, work: (item: T) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
@@ -67,12 +69,24 @@ export function runTenantStacks(
     });
 }
 
+/**
+ * The tenants of a platform stack file whose stacks a change concerns (changed files from the repository's root, the
+ * paths Deployments previews them on), or why there are none to run: with PlatformStack no tenant has a stack (the
+ * platform stack's own plan holds its tenants).
+ */
+export function tenantStacksChanged(stack: string, tenants: Parameters<typeof tenantStackDeployments>[1], changed: readonly string[]): string[] | string {
+    if (tenants.placement !== "OwnStacks") return `${stack}: no tenant stacks (tenants.placement ${tenants.placement}: the platform stack's plan holds its tenants)`;
+    const chosen = changedTenantStacks(tenantStackDeployments({ stack, pushToDeploy: false }, tenants), changed).map((t) => t.tenant);
+    return chosen.length > 0 ? chosen : `${stack}: the change concerns none of its tenant stacks`;
+}
+
 async function main(argv: string[]): Promise<number> {
     const { values } = parseArgs({
         args: argv,
         options: {
             stack: { type: "string" },
             tenant: { type: "string" },
+            "changed-files": { type: "string" },
             plan: { type: "boolean" },
             preview: { type: "boolean" },
             up: { type: "boolean" },
@@ -82,13 +96,22 @@ async function main(argv: string[]): Promise<number> {
         strict: true,
     });
     const operations = (["plan", "preview", "up"] as const).filter((o) => values[o]);
-    if (!values.stack || operations.length !== 1) {
-        console.error("usage: npm run tenant-stacks -- --stack <platform stack> (--plan | --preview | --up) [--tenant a,b] [--concurrency 4] [--org <org>]");
+    if (!values.stack || operations.length !== 1 || (values.tenant !== undefined && values["changed-files"] !== undefined)) {
+        console.error("usage: npm run tenant-stacks -- --stack <platform stack> (--plan | --preview | --up) [--tenant a,b | --changed-files FILE] [--concurrency 4] [--org <org>]");
         return 2;
     }
     const config = readStackConfig(PROJECT_DIR, values.stack);
-    const all = parsePlatformConfig(config.config, config.project, undefined, PROJECT_DIR).tenants.all.map((t) => t.name);
-    const wanted = values.tenant ? values.tenant.split(",") : all;
+    const tenantsConfig = parsePlatformConfig(config.config, config.project, undefined, PROJECT_DIR).tenants;
+    const all = tenantsConfig.all.map((t) => t.name);
+    let wanted = values.tenant ? values.tenant.split(",") : all;
+    if (values["changed-files"] !== undefined) {
+        const chosen = tenantStacksChanged(values.stack, tenantsConfig, fs.readFileSync(values["changed-files"], "utf8").split("\n"));
+        if (typeof chosen === "string") {
+            console.log(chosen);
+            return 0;
+        }
+        wanted = chosen;
+    }
     const unknown = wanted.filter((t) => !all.includes(t));
     if (unknown.length > 0) {
         console.error(`--tenant: ${unknown.join(", ")} not among ${values.stack}'s tenants (${all.join(", ")})`);

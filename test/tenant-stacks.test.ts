@@ -19,7 +19,7 @@ import { tenantSigners } from "../components/policy/admission-policies";
 import { needsBuilderRootIssuer } from "../components/delivery/delivery";
 import { unconfinedWorkloadsIsolatedPolicy } from "../policy/rules/builders";
 import { answeringUrns, childUrn, engineUrns, movedUrn, tenantMove } from "../plan/migration";
-import { pool, runTenantStacks, TenantStackHandle, tenantStackRuns } from "../plan/tenant-stacks";
+import { pool, runTenantStacks, TenantStackHandle, tenantStackRuns, tenantStacksChanged } from "../plan/tenant-stacks";
 import { named, within } from "./helpers";
 import { committedPlan, stacksWithTenants } from "./plans";
 
@@ -223,6 +223,48 @@ describe("tenant stacks: moving a tenant's state, as the engine names resources"
             "urn:pulumi:s::p::t:t:Root$t:t:Tenant$k:k:Group::tenant-old-group",
             "urn:pulumi:s::p::old:o:Platform$old:o:Tenants$t:t:Tenant$k:k:Group::tenant-x-group",
         ]);
+    });
+});
+
+describe("tenant stacks a change concerns (the pull-request workflow's plan, Deployments' paths)", () => {
+    const folder = { placement: "OwnStacks", list: [{ name: "team-a" }], all: [{ name: "team-a" }, { name: "team-d" }, { name: "team-dx" }], directory: "tenants/prod" };
+
+    it("a folder's tenant by its own file only; a list entry by the stack file; every one by the code that builds tenants", () => {
+        const table: [string, string[], string[] | string][] = [
+            ["its own file", ["tenants/prod/team-d.yaml"], ["team-d"]],
+            ["another tenant's file, a name sharing its prefix", ["tenants/prod/team-dx.yaml"], ["team-dx"]],
+            ["the stack file (team-a is a list entry; the platform's settings reach all)", ["Pulumi.prod.yaml"], ["team-a", "team-d", "team-dx"]],
+            ["another stack file", ["Pulumi.dev.yaml", "tenants/dev/team-d.yaml"], "prod: the change concerns none of its tenant stacks"],
+            ["the code that builds tenants", ["components/tenants/tenant.ts"], ["team-a", "team-d", "team-dx"]],
+            ["the tenant project", ["tenant/index.ts"], ["team-a", "team-d", "team-dx"]],
+            ["a folder whose name extends tenant/", ["tenants/README.md", "docs/tenants.md", "README.md", ""], "prod: the change concerns none of its tenant stacks"],
+        ];
+        for (const [why, changed, expected] of table) assert.deepStrictEqual(tenantStacksChanged("prod", folder, changed), expected, why);
+    });
+
+    it("none with PlatformStack (the platform stack's plan holds its tenants), and the real stack files' list entries by their stack file", () => {
+        assert.strictEqual(tenantStacksChanged("prod", { ...folder, placement: "PlatformStack" }, ["tenants/prod/team-d.yaml"]), "prod: no tenant stacks (tenants.placement PlatformStack: the platform stack's plan holds its tenants)");
+        const dev = parsePlatformConfig(readStackConfig(PROJECT_DIR, "dev").config, "platform").tenants;
+        assert.ok(dev.all.length >= 2);
+        assert.deepStrictEqual(tenantStacksChanged("dev", { ...dev, placement: "OwnStacks" }, ["Pulumi.dev.yaml"]), dev.all.map((t) => t.name));
+        assert.strictEqual(tenantStacksChanged("dev", { ...dev, placement: "OwnStacks" }, ["Pulumi.prod.yaml"]), "dev: the change concerns none of its tenant stacks");
+    });
+
+    it("the command line: --changed-files on a stack file with PlatformStack runs nothing; with --tenant it is refused", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "changed-"));
+        try {
+            const changed = path.join(dir, "changed");
+            fs.writeFileSync(changed, "Pulumi.dev.yaml\n");
+            const cli = (...args: string[]) =>
+                spawnSync(process.execPath, [...(COMPILED ? [] : ["--import", "tsx"]), path.join(__dirname, "..", "plan", `tenant-stacks${path.extname(__filename)}`), ...args], { encoding: "utf8", cwd: PROJECT_DIR });
+            const run = cli("--stack", "dev", "--plan", "--changed-files", changed);
+            assert.deepStrictEqual([run.status, run.stdout.trim()], [0, "dev: no tenant stacks (tenants.placement PlatformStack: the platform stack's plan holds its tenants)"], run.stderr);
+            const both = cli("--stack", "dev", "--plan", "--tenant", "team-a", "--changed-files", changed);
+            assert.deepStrictEqual([both.status, both.stdout], [2, ""]);
+            assert.match(both.stderr, /\[--tenant a,b \| --changed-files FILE\]/);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 });
 
