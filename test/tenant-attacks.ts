@@ -3,7 +3,8 @@
 // stack file; the threat-model table of docs/tenants.md lists them). Each attempt is a request to the API server (answered by
 // the RBAC evaluator), a binding (the RBAC API's escalation check), or an ExternalSecret naming a ClusterSecretStore
 // (External Secrets' namespace conditions), a request to Argo CD's API (its casbin RBAC, test/argocd-rbac.ts), an
-// Application in the tenant's own project (Argo CD's project checks), an AWS call with the Pod Identity roles of the
+// Application in the tenant's own project (Argo CD's project checks, none for delete hooks, then the RBAC of the account
+// it impersonates), an AWS call with the Pod Identity roles of the
 // tenant's namespaces (an IAM policy simulator, test/tenant-iam.ts), or a pod with a signed image (the plan's Kyverno
 // policies: image patterns, and signatures by KMS key or keyless certificate as Kyverno 1.19 matches them).
 import type { PlannedResource } from "../plan/engine";
@@ -13,8 +14,8 @@ import { PLATFORM_SECRET_STORE } from "../components/secrets/external-secrets";
 import { OWN_REPOSITORY_POLICY } from "../components/policy/admission-policies";
 import type { ClusterState } from "./cluster-state";
 import { storeServes } from "./cluster-state";
-import type { Request, RoleBinding, UserInfo } from "./k8s-rbac";
-import { isAppNamespacePermitted, isDestinationPermitted, isGroupKindNamePermitted, matchStringInList, type GroupKind } from "./argocd-rbac";
+import { serviceAccountUser, type Request, type RoleBinding, type UserInfo } from "./k8s-rbac";
+import { impersonatedAccount, isAppNamespacePermitted, isDestinationPermitted, isGroupKindNamePermitted, matchStringInList, type GroupKind } from "./argocd-rbac";
 import { roleMay, type AwsState } from "./tenant-iam";
 import { TENANT_LABEL } from "../components/tenants/tenant-objects";
 import { IN_CLUSTER } from "../components/delivery/app-projects";
@@ -23,7 +24,7 @@ import { CollectorConfig, KnownPod, OtlpRecord, throughPipeline } from "./otlp-p
 import { KUBE_SYSTEM } from "../components/shared/network-policies";
 import { createValidatedPolicy, validateResourcePolicy } from "@cloud-copilot/iam-policy";
 import { BUILDER_NODE_POOL, BUILDER_TAINT, NODE_POOL_LABEL, NODE_ROLE_LABEL } from "../components/shared/builder-nodes";
-import { BUILDER_NODES_POLICY } from "../components/policy/admission-policies";
+import { BUILDER_NODES_POLICY, SERVICE_EXTERNAL_IPS_POLICY } from "../components/policy/admission-policies";
 import { BUILDER_CLIENT_TLS_SECRET, BUILDKIT_PORT, RUNNER_SERVICE_ACCOUNT } from "../components/delivery/ci";
 import { matchPattern, wildcard as kyvernoWildcard } from "./kyverno-pattern";
 import { Node as K8sNode, Pod as K8sPod, PodSpec, runsOn, schedulerPlaces } from "./k8s-scheduling";
@@ -114,6 +115,8 @@ export type Attempt =
     | { readonly connect: { readonly from: string; readonly namespace: string; readonly pod: string; readonly port: number } }
     /** From a pod it creates in `from`, send the OTLP gateway records claiming to be pod `pod` of `namespace` (resource and record attributes). */
     | { readonly otlp: { readonly from: string; readonly namespace: string; readonly pod: string } }
+    /** Create `manifest` (an object of API resource `resource` in `group`) in `namespace`: RBAC, then the plan's enforced Kyverno patterns for its kind. */
+    | { readonly object: { readonly namespace: string; readonly group: string; readonly resource: string; readonly manifest: { readonly kind: string } & Record<string, unknown> } }
     /** Create a pod in `namespace` with these scheduling fields (RBAC, the plan's enforced Kyverno patterns) that then runs on a node of NodePool `pool`. */
     | { readonly podOnNode: { readonly namespace: string; readonly pool: string; readonly spec: PodSpec } }
     /** Where the builder of `builder` (its namespace) may run: beside the builder of `beside`, or on a node of NodePool `pool`. */
@@ -127,9 +130,40 @@ export interface ArgoApplication {
     readonly project: string;
     readonly appNamespace?: string;
     readonly destination: { readonly server: string; readonly namespace: string };
-    /** The resource its source renders: namespaced when `namespace` is given (else in the destination's), cluster-scoped with `cluster`. */
-    readonly resource: GroupKind & { readonly name: string; readonly namespace?: string; readonly cluster?: true };
+    /**
+     * The resource its source renders: namespaced when `namespace` is given (else in the destination's), cluster-scoped
+     * with `cluster`; with `hook`, annotated `argocd.argoproj.io/hook` PreDelete or PostDelete (created when the
+     * application is deleted).
+     */
+    readonly resource: GroupKind & { readonly name: string; readonly namespace?: string; readonly cluster?: true; readonly hook?: "PreDelete" | "PostDelete" };
 }
+
+/** The API resource (plural) of each kind the Argo CD attacks render: what Kubernetes RBAC names. */
+const KIND_RESOURCES: Readonly<Record<string, string>> = {
+    Deployment: "deployments",
+    Secret: "secrets",
+    Pod: "pods",
+    Namespace: "namespaces",
+    ClusterRole: "clusterroles",
+    ClusterRoleBinding: "clusterrolebindings",
+    Role: "roles",
+    RoleBinding: "rolebindings",
+    CustomResourceDefinition: "customresourcedefinitions",
+    MutatingWebhookConfiguration: "mutatingwebhookconfigurations",
+    ClusterSecretStore: "clustersecretstores",
+    SecretStore: "secretstores",
+    PushSecret: "pushsecrets",
+    NetworkPolicy: "networkpolicies",
+    ResourceQuota: "resourcequotas",
+    LimitRange: "limitranges",
+    PolicyException: "policyexceptions",
+    Gateway: "gateways",
+};
+const resourceOf = (kind: string) => {
+    const r = KIND_RESOURCES[kind];
+    if (r === undefined) throw new Error(`no API resource known for kind ${kind}`);
+    return r;
+};
 
 export interface Guard {
     readonly text: string;
@@ -229,6 +263,11 @@ const keylessEntries = (resources: readonly PlannedResource[]) =>
         .flatMap((r) => (r.verifyImages ?? []).flatMap((v: any) => v.attestors.flatMap((a: any) => a.entries)))
         .filter((e: any) => e.keyless)
         .map((e: any) => e.keyless as Record<string, any>);
+/** The registry allow-list's rules (`tenant-allowed-registries`). */
+const allowListRules = (resources: readonly PlannedResource[]) =>
+    resources.filter((r) => r.type === CLUSTER_POLICY && (r.inputs as any).metadata?.name === "tenant-allowed-registries").flatMap((r) => (r.inputs as any).spec.rules as any[]);
+/** The same repository by the registry's dual-stack name (`<account>.dkr-ecr.<region>.on.aws`), which ECR serves too. */
+const dualStack = (repository: string) => repository.replace(/^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com\//, "$1.dkr-ecr.$2.on.aws/");
 /** The delivery layer's names: `tenant-<name>-delivery-signing-key`, `…-runner-role`. */
 const signingKeys = (resources: readonly PlannedResource[]) => resources.filter((r) => r.type === "aws:kms/key:Key" && /^tenant-.+-delivery-signing-key$/.test(r.name)) as Mutable[];
 
@@ -349,6 +388,15 @@ export const GUARDS = {
             for (let i = resources.length - 1; i >= 0; i--) if (own(resources[i])) resources.splice(i, 1);
         },
     },
+    allowList: {
+        text: "`tenant-allowed-registries` enforced (stacks whose `policy.action` is Enforce): its list names the registry by its regional host only",
+        present: (resources) => allowListRules(resources).some((r) => r.validate.failureAction === "Enforce"),
+        remove: (resources) => {
+            const rules = allowListRules(resources);
+            if (rules.length === 0) throw new Error("no tenant-allowed-registries rule in the plan");
+            for (const r of rules) r.validate.failureAction = "Audit";
+        },
+    },
     tenantSigningKeys: {
         text: "each tenant's namespaces verify signatures against its own key only (`tenant-verify-image-signatures`, one rule per tenant)",
         present: (resources) => kmsSignatureRules(resources).length > 0,
@@ -425,6 +473,13 @@ export const GUARDS = {
         text: "a tenant's project deploys to its own namespaces on the in-cluster server only",
         remove: (resources) => {
             for (const s of tenantProjects(resources)) s.destinations = [{ server: "*", namespace: "*" }];
+        },
+    },
+    argoImpersonation: {
+        text: "Argo CD syncs and runs delete hooks as the `ci` account of the destination namespace (argocd-cm `application.sync.impersonation.enabled`, each project's `destinationServiceAccounts`), which holds the deployer role there and nothing elsewhere",
+        remove: (resources) => {
+            const c = argoConfigs(resources);
+            c.cm = { ...(c.cm ?? {}), "application.sync.impersonation.enabled": false };
         },
     },
     projectClusterKinds: {
@@ -508,6 +563,14 @@ export const GUARDS = {
         remove: (resources) => {
             const i = resources.findIndex((r) => r.type === CLUSTER_POLICY && (r.inputs as any).metadata?.name === BUILDER_NODES_POLICY);
             if (i < 0) throw new Error(`no ${BUILDER_NODES_POLICY} policy in the plan`);
+            resources.splice(i, 1);
+        },
+    },
+    serviceExternalIps: {
+        text: "`tenant-service-external-ips` (a boundary, enforced in every stack) refuses a tenant Service with `externalIPs`",
+        remove: (resources) => {
+            const i = resources.findIndex((r) => r.type === CLUSTER_POLICY && (r.inputs as any).metadata?.name === SERVICE_EXTERNAL_IPS_POLICY);
+            if (i < 0) throw new Error(`no ${SERVICE_EXTERNAL_IPS_POLICY} policy in the plan`);
             resources.splice(i, 1);
         },
     },
@@ -778,6 +841,24 @@ export const ATTACKS: readonly Attack[] = [
         guards: ["enumerated", "namespaced"],
         attempts: () => [req("create", "", "namespaces")],
     },
+    {
+        id: "service-external-ips",
+        attack: "create a Service with `externalIPs` (CVE-2020-8554): kube-proxy on every node then sends traffic for that address and port (a platform pod's, the NLB's) to the tenant's pods, which admit the gateway's proxies and monitoring",
+        who: ALL,
+        getsThroughUnguarded: HOLDERS,
+        guards: ["serviceExternalIps"],
+        attempts: (t) =>
+            inEach(t, (ns) => [
+                {
+                    object: {
+                        namespace: ns,
+                        group: "",
+                        resource: "services",
+                        manifest: { apiVersion: "v1", kind: "Service", metadata: { name: "attack", namespace: ns }, spec: { selector: { "app.kubernetes.io/name": "attack" }, ports: [{ port: 3000 }], externalIPs: ["10.0.1.10"] } },
+                    },
+                },
+            ]),
+    },
     { id: "net-loki", attack: "from a pod: push to or query Loki (every tenant's logs, Vault's audit stream), at its gateway or directly", ...NET, guards: ["tenantEgress", "platformIngress"], attempts: (t) => [...connect(M, "loki-gateway", 8080)(t), ...connect(M, "loki", 3100, 9095)(t)] },
     { id: "net-prometheus", attack: "from a pod: query Prometheus or write to it (remote write, OTLP)", ...NET, guards: ["tenantEgress", "platformIngress"], attempts: connect(M, "prometheus", 9090) },
     { id: "net-alertmanager", attack: "from a pod: silence alerts in Alertmanager", ...NET, guards: ["tenantEgress", "platformIngress"], attempts: connect(M, "alertmanager", 9093) },
@@ -890,7 +971,7 @@ export const ATTACKS: readonly Attack[] = [
         attack: "through an application of its own project, deploy into a platform namespace, `kube-system` or another tenant's namespace (as destination, or a resource's own namespace)",
         who: ARGO_USERS,
         getsThroughUnguarded: ARGO_USERS,
-        guards: ["projectDestinations"],
+        guards: ["projectDestinations", "argoImpersonation"],
         attempts: (t, others) =>
             [...Object.values(PLATFORM_NAMESPACES), "kube-system", ...others.flatMap((o) => o.namespaces)].flatMap((ns) => [
                 app(t, { server: IN_CLUSTER, namespace: ns }, { group: "apps", kind: "Deployment", name: "attack" }),
@@ -902,7 +983,7 @@ export const ATTACKS: readonly Attack[] = [
         attack: "through an application of its own project, deploy a cluster-scoped object (Namespace, ClusterRole, ClusterRoleBinding, CRD, webhook)",
         who: ARGO_USERS,
         getsThroughUnguarded: ARGO_USERS,
-        guards: ["projectClusterKinds"],
+        guards: ["projectClusterKinds", "argoImpersonation"],
         attempts: (t) =>
             [
                 { group: "", kind: "Namespace" },
@@ -918,7 +999,7 @@ export const ATTACKS: readonly Attack[] = [
         attack: "through an application of its own project, deploy in its namespace what its roles may not write (RoleBinding, NetworkPolicy, quota, SecretStore, PushSecret, Kyverno PolicyException, Gateway)",
         who: ARGO_USERS,
         getsThroughUnguarded: ARGO_USERS,
-        guards: ["projectNamespacedKinds"],
+        guards: ["projectNamespacedKinds", "argoImpersonation"],
         attempts: (t) =>
             [
                 { group: RBAC, kind: "RoleBinding" },
@@ -931,6 +1012,21 @@ export const ATTACKS: readonly Attack[] = [
                 { group: "policies.kyverno.io", kind: "PolicyException" },
                 { group: "gateway.networking.k8s.io", kind: "Gateway" },
             ].map((k) => app(t, { server: IN_CLUSTER, namespace: t.namespaces[0] }, { ...k, name: "attack" })),
+    },
+    {
+        id: "argocd-delete-hooks",
+        attack: "through an application of its own project, a PreDelete or PostDelete hook (a ClusterRoleBinding to `cluster-admin`, a pod in `kube-system`, a Secret in another tenant's namespace), then delete the application: Argo CD v3.4.4 creates delete hooks without the project's kinds and destinations",
+        who: ARGO_USERS,
+        getsThroughUnguarded: ARGO_USERS,
+        guards: ["argoImpersonation"],
+        attempts: (t, others) =>
+            (["PreDelete", "PostDelete"] as const).flatMap((hook) =>
+                [
+                    { group: RBAC, kind: "ClusterRoleBinding", name: "attack", cluster: true as const, hook },
+                    { group: "", kind: "Pod", name: "attack", namespace: KUBE_SYSTEM, hook },
+                    ...others.map((o) => ({ group: "", kind: "Secret", name: "attack", namespace: o.namespaces[0], hook })),
+                ].map((r) => app(t, { server: IN_CLUSTER, namespace: t.namespaces[0] }, r)),
+            ),
     },
     {
         id: "argocd-app-namespaces",
@@ -1056,6 +1152,23 @@ export const ATTACKS: readonly Attack[] = [
         getsThroughUnguarded: HOLDERS,
         guards: ["ownRepository", "tenantSigningKeys"],
         attempts: (t, others) => inEach(t, (ns) => others.filter((o) => o.repository).map((o) => ({ pod: { namespace: ns, image: `${o.repository}:1.0.0`, signatures: o.ciSignature ? [o.ciSignature] : [] } }))),
+    },
+    {
+        id: "registry-alias-image",
+        attack: "run another tenant's image, unsigned, by another name of the account's registry (dual-stack `<account>.dkr-ecr.<region>.on.aws`, which the nodes' credential provider logs in to as well): the signature rules name only the regional host",
+        who: ALL,
+        getsThroughUnguarded: HOLDERS,
+        guards: ["ownRepository", "allowList"],
+        attempts: (t, others) =>
+            inEach(t, (ns) =>
+                others
+                    .filter((o) => o.repository)
+                    .map((o) => {
+                        const image = `${dualStack(o.repository!)}:1.0.0`;
+                        if (image.startsWith(o.repository!)) throw new Error(`${o.repository}: not a regional ECR repository`);
+                        return { pod: { namespace: ns, image, signatures: [] } };
+                    }),
+            ),
     },
     {
         id: "sign-other-tenant-key",
@@ -1331,6 +1444,25 @@ export function kyvernoAdmitsPod(resources: readonly PlannedResource[], labels: 
     return true;
 }
 
+/**
+ * Whether the plan's Kyverno ClusterPolicies admit `object` (not a pod) in a namespace with `labels`: every enforced
+ * `validate.pattern` rule matching its kind there must hold (test/kyverno-pattern.ts). A matching rule with anything
+ * this does not model (preconditions, context, deny, podSecurity, verifyImages) throws.
+ */
+export function kyvernoAdmitsObject(resources: readonly PlannedResource[], labels: Readonly<Record<string, string>>, object: { readonly kind: string }): boolean {
+    const selects = (rule: any) =>
+        (rule.match?.any ?? []).some((m: any) => m.resources?.kinds?.includes(object.kind) && Object.entries(m.resources.namespaceSelector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v));
+    for (const p of resources.filter((r) => r.type === CLUSTER_POLICY)) {
+        for (const rule of (p.inputs as any).spec.rules as any[]) {
+            if (!selects(rule)) continue;
+            if (rule.preconditions !== undefined || rule.context !== undefined || rule.verifyImages !== undefined || rule.validate?.deny !== undefined || rule.validate?.podSecurity !== undefined)
+                throw new Error(`${rule.name}: only validate.pattern is modelled for ${object.kind}`);
+            if (rule.validate?.failureAction === "Enforce" && !matchPattern(object, rule.validate.pattern)) return false;
+        }
+    }
+    return true;
+}
+
 /** The issuer of the CA buildkitd trusts for clients (`--tlscacert`: the ca.crt of a cert-manager Secret it mounts), or undefined when it checks none. */
 export function builderCa(resources: readonly PlannedResource[], namespace: string): { readonly kind: string; readonly name: string } | undefined {
     const d = resources.find((r) => r.type === "kubernetes:apps/v1:Deployment" && (r.inputs as any).metadata.namespace === namespace);
@@ -1454,8 +1586,21 @@ export async function succeeds(state: AttackState, user: UserInfo, attempt: Atte
         if (!namespaceEnabled || !(await may("applications", "create", rbacName)) || !isAppNamespacePermitted(project, appNamespace, argo.settings.namespace)) return false;
         if (!isDestinationPermitted(project, a.destination)) return false;
         const r = a.resource;
-        if (r.cluster) return isGroupKindNamePermitted(project, r, r.name, false);
-        return isGroupKindNamePermitted(project, r, r.name, true) && isDestinationPermitted(project, { server: a.destination.server, namespace: r.namespace ?? a.destination.namespace });
+        const namespace = r.cluster ? "" : (r.namespace ?? a.destination.namespace);
+        // Who writes it: the controller (cluster-admin), or with impersonation the account the project names for the
+        // destination (none named: the operation fails), as Kubernetes RBAC allows it.
+        let actor: UserInfo | undefined;
+        if (argo.settings.impersonation) {
+            const sa = impersonatedAccount(project, a.destination);
+            if (sa === undefined) return false;
+            actor = serviceAccountUser(sa.namespace, sa.name);
+        }
+        const writes = () => actor === undefined || state.rbac.allows(actor, { verb: "create", group: r.group, resource: resourceOf(r.kind), namespace });
+        // A delete hook is created when the application is deleted, without the project's kinds or destinations
+        // (v3.4.4 controller/hook.go executeHooks: kubectl CreateResource, no permission validator).
+        if (r.hook) return (await may("applications", "delete", rbacName)) && writes();
+        const permitted = r.cluster ? isGroupKindNamePermitted(project, r, r.name, false) : isGroupKindNamePermitted(project, r, r.name, true) && isDestinationPermitted(project, { server: a.destination.server, namespace });
+        return permitted && writes();
     }
     if ("aws" in attempt) {
         // The team's users push workflows that its runners run: they act as the runners' role without creating a pod.
@@ -1464,6 +1609,11 @@ export async function succeeds(state: AttackState, user: UserInfo, attempt: Atte
             for (const target of attempt.aws.resources(state.aws))
                 for (const action of attempt.aws.actions) if (await roleMay(state.aws, role, action, target.arn, target.policy)) return true;
         return false;
+    }
+    if ("object" in attempt) {
+        const o = attempt.object;
+        if (!state.rbac.allows(user, { verb: "create", group: o.group, resource: o.resource, namespace: o.namespace })) return false;
+        return kyvernoAdmitsObject(state.resources, state.namespaces.get(o.namespace) ?? {}, o.manifest);
     }
     if ("podOnNode" in attempt) {
         const { namespace, pool, spec } = attempt.podOnNode;
