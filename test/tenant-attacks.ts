@@ -158,6 +158,22 @@ const KIND_RESOURCES: Readonly<Record<string, string>> = {
     LimitRange: "limitranges",
     PolicyException: "policyexceptions",
     Gateway: "gateways",
+    // The kinds a tenant's repository deploys (app-projects.ts TENANT_DEPLOYABLE_KINDS).
+    ConfigMap: "configmaps",
+    Service: "services",
+    ServiceAccount: "serviceaccounts",
+    PersistentVolumeClaim: "persistentvolumeclaims",
+    StatefulSet: "statefulsets",
+    ReplicaSet: "replicasets",
+    ControllerRevision: "controllerrevisions",
+    Job: "jobs",
+    CronJob: "cronjobs",
+    HorizontalPodAutoscaler: "horizontalpodautoscalers",
+    PodDisruptionBudget: "poddisruptionbudgets",
+    HTTPRoute: "httproutes",
+    GRPCRoute: "grpcroutes",
+    ExternalSecret: "externalsecrets",
+    EndpointSlice: "endpointslices",
 };
 const resourceOf = (kind: string) => {
     const r = KIND_RESOURCES[kind];
@@ -1027,6 +1043,14 @@ export const ATTACKS: readonly Attack[] = [
                     ...others.map((o) => ({ group: "", kind: "Secret", name: "attack", namespace: o.namespaces[0], hook })),
                 ].map((r) => app(t, { server: IN_CLUSTER, namespace: t.namespaces[0] }, r)),
             ),
+    },
+    {
+        id: "argocd-endpointslice",
+        attack: "through an application of its own project, an EndpointSlice for a Service of its own (no selector) listing a platform pod's address (Keycloak's 8443, Vault's 8200), then an HTTPRoute on its hostname to that Service: Envoy Gateway routes to the slice's endpoints, which admit the gateway's proxies, so Keycloak's admin console (sso-admin.<domain> is open to the admin CIDRs only) or Vault is served to anyone under the tenant's hostname. The project lists EndpointSlice (Argo CD hides kinds it does not permit from an application's tree)",
+        who: ARGO_USERS,
+        getsThroughUnguarded: ARGO_USERS,
+        guards: ["argoImpersonation"],
+        attempts: (t) => t.namespaces.map((ns) => app(t, { server: IN_CLUSTER, namespace: ns }, { group: "discovery.k8s.io", kind: "EndpointSlice", name: "attack" })),
     },
     {
         id: "argocd-app-namespaces",
