@@ -117,6 +117,8 @@ export type Attempt =
     | { readonly otlp: { readonly from: string; readonly namespace: string; readonly pod: string } }
     /** Create `manifest` (an object of API resource `resource` in `group`) in `namespace`: RBAC, then the plan's enforced Kyverno patterns for its kind. */
     | { readonly object: { readonly namespace: string; readonly group: string; readonly resource: string; readonly manifest: { readonly kind: string } & Record<string, unknown> } }
+    /** Create a pod in `namespace` naming PriorityClass `priorityClassName` (RBAC, the namespace's ResourceQuotas as admission counts them, the plan's enforced Kyverno patterns). */
+    | { readonly priorityPod: { readonly namespace: string; readonly priorityClassName: string } }
     /** Create a pod in `namespace` with these scheduling fields (RBAC, the plan's enforced Kyverno patterns) that then runs on a node of NodePool `pool`. */
     | { readonly podOnNode: { readonly namespace: string; readonly pool: string; readonly spec: PodSpec } }
     /** Where the builder of `builder` (its namespace) may run: beside the builder of `beside`, or on a node of NodePool `pool`. */
@@ -265,6 +267,7 @@ const openTenants = (resources: PlannedResource[], type: "Ingress" | "Egress") =
 };
 const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
 const CLUSTER_POLICY = "kubernetes:kyverno.io/v1:ClusterPolicy";
+const RESOURCE_QUOTA = "kubernetes:core/v1:ResourceQuota";
 /** The signature policy's rules that verify with a KMS key. */
 const kmsSignatureRules = (resources: readonly PlannedResource[]) =>
     resources
@@ -590,6 +593,14 @@ export const GUARDS = {
             resources.splice(i, 1);
         },
     },
+    priorityQuota: {
+        text: "each tenant namespace (and its CI namespace) holds a ResourceQuota of no pods in the scope PriorityClass `Exists`",
+        remove: (resources) => {
+            const quotas = resources.filter((r) => r.type === RESOURCE_QUOTA && (r.inputs as any).metadata?.name === "tenant-no-priority-class");
+            if (quotas.length === 0) throw new Error("no tenant-no-priority-class quota in the plan");
+            for (const q of quotas) resources.splice(resources.indexOf(q), 1);
+        },
+    },
     builderTaintNoExecute: {
         text: "the builders' NodePool taints its nodes NoExecute: the kubelet refuses a pod bound by name that does not tolerate it (it ignores NoSchedule)",
         remove: (resources) => {
@@ -874,6 +885,14 @@ export const ATTACKS: readonly Attack[] = [
                     },
                 },
             ]),
+    },
+    {
+        id: "critical-priority",
+        attack: "run a pod with `priorityClassName: system-node-critical` (or `system-cluster-critical`, usable in any namespace): on a full node the scheduler preempts lower-priority pods for it, the platform's (Vault, Keycloak, the gateway's proxies) and other tenants' (a required pod affinity picks the node)",
+        who: ALL,
+        getsThroughUnguarded: HOLDERS,
+        guards: ["priorityQuota"],
+        attempts: (t) => inEach(t, (namespace) => ["system-node-critical", "system-cluster-critical"].map((priorityClassName) => ({ priorityPod: { namespace, priorityClassName } }))),
     },
     { id: "net-loki", attack: "from a pod: push to or query Loki (every tenant's logs, Vault's audit stream), at its gateway or directly", ...NET, guards: ["tenantEgress", "platformIngress"], attempts: (t) => [...connect(M, "loki-gateway", 8080)(t), ...connect(M, "loki", 3100, 9095)(t)] },
     { id: "net-prometheus", attack: "from a pod: query Prometheus or write to it (remote write, OTLP)", ...NET, guards: ["tenantEgress", "platformIngress"], attempts: connect(M, "prometheus", 9090) },
@@ -1420,7 +1439,7 @@ function builderPod(resources: readonly PlannedResource[], namespace: string): K
  * A pod a tenant could write in `namespace`, compliant with every baseline policy (the plan's required labels, an
  * image of a pull-through cache, requests and limits, the restricted security context), with these scheduling fields.
  */
-export function attackPod(resources: readonly PlannedResource[], namespace: string, spec: PodSpec) {
+export function attackPod(resources: readonly PlannedResource[], namespace: string, spec: PodSpec & { readonly priorityClassName?: string }) {
     const labelsRule = resources
         .filter((r) => r.type === CLUSTER_POLICY && (r.inputs as any).metadata?.name === "tenant-required-labels")
         .flatMap((r) => (r.inputs as any).spec.rules as any[])[0];
@@ -1483,6 +1502,38 @@ export function kyvernoAdmitsObject(resources: readonly PlannedResource[], label
                 throw new Error(`${rule.name}: only validate.pattern is modelled for ${object.kind}`);
             if (rule.validate?.failureAction === "Enforce" && !matchPattern(object, rule.validate.pattern)) return false;
         }
+    }
+    return true;
+}
+
+/**
+ * Whether ResourceQuota admission admits `pod` as the first of its namespace (nothing used yet): refused when a quota
+ * of the namespace whose scopes the pod matches allows no pods. Scopes as Kubernetes' pkg/quota/v1/evaluator/core/
+ * pods.go podMatchesScopeFunc reads them: PriorityClass `Exists` is a non-empty priorityClassName, `In`/`NotIn`/
+ * `DoesNotExist` a selector over it; every other scope throws (not modelled).
+ */
+export function quotaAdmitsPod(resources: readonly PlannedResource[], namespace: string, pod: { readonly spec: { readonly priorityClassName?: string } }): boolean {
+    const name = pod.spec.priorityClassName ?? "";
+    const matches = (e: { scopeName: string; operator: string; values?: string[] }) => {
+        if (e.scopeName !== "PriorityClass") throw new Error(`quota scope ${e.scopeName} is not modelled`);
+        switch (e.operator) {
+            case "Exists":
+                return name !== "";
+            case "DoesNotExist":
+                return name === "";
+            case "In":
+                return (e.values ?? []).includes(name);
+            case "NotIn":
+                return !(e.values ?? []).includes(name);
+            default:
+                throw new Error(`quota scope operator ${e.operator} is not modelled`);
+        }
+    };
+    for (const q of resources.filter((r) => r.type === RESOURCE_QUOTA && (r.inputs as any).metadata?.namespace === namespace)) {
+        const spec = (q.inputs as any).spec as { hard?: Record<string, string>; scopes?: string[]; scopeSelector?: { matchExpressions: any[] } };
+        if (spec.scopes !== undefined) throw new Error("quota spec.scopes is not modelled");
+        if (!(spec.scopeSelector?.matchExpressions ?? []).every(matches)) continue;
+        if (spec.hard?.pods !== undefined && Number(spec.hard.pods) < 1) return false;
     }
     return true;
 }
@@ -1638,6 +1689,12 @@ export async function succeeds(state: AttackState, user: UserInfo, attempt: Atte
         const o = attempt.object;
         if (!state.rbac.allows(user, { verb: "create", group: o.group, resource: o.resource, namespace: o.namespace })) return false;
         return kyvernoAdmitsObject(state.resources, state.namespaces.get(o.namespace) ?? {}, o.manifest);
+    }
+    if ("priorityPod" in attempt) {
+        const { namespace, priorityClassName } = attempt.priorityPod;
+        if (!state.rbac.allows(user, { verb: "create", group: "", resource: "pods", namespace })) return false;
+        const pod = attackPod(state.resources, namespace, { priorityClassName });
+        return quotaAdmitsPod(state.resources, namespace, pod) && kyvernoAdmitsPod(state.resources, state.namespaces.get(namespace) ?? {}, pod);
     }
     if ("podOnNode" in attempt) {
         const { namespace, pool, spec } = attempt.podOnNode;

@@ -1,7 +1,7 @@
 // What the first exact mutation run of components/tenants showed no test pinned (reports/mutation/SCORES.md): the
 // namespace objects' specs in full.
 import * as assert from "assert";
-import { limitRangeSpec, networkPolicySpecs, resourceQuotaSpec, roleBindingSpecs, tenantClusterRoleSpecs } from "../components/tenants/tenant-objects";
+import { limitRangeSpec, networkPolicySpecs, priorityQuotaSpec, resourceQuotaSpec, roleBindingSpecs, tenantClusterRoleSpecs } from "../components/tenants/tenant-objects";
 import { signaturePolicySpec } from "../components/policy/admission-policies";
 import { tenantSchema } from "../stacks/schema-tenants";
 import { planStack, Plan, PROJECT_DIR } from "../plan/engine";
@@ -28,6 +28,13 @@ describe("tenant details: what each namespace holds", () => {
                     "services.nodeports": "0",
                 },
             },
+        });
+    });
+
+    it("admits no pod naming a PriorityClass (the built-in critical ones would preempt the platform's pods)", () => {
+        assert.deepStrictEqual(priorityQuotaSpec("team-a"), {
+            metadata: { name: "tenant-no-priority-class", namespace: "team-a" },
+            spec: { hard: { pods: "0" }, scopeSelector: { matchExpressions: [{ scopeName: "PriorityClass", operator: "Exists" }] } },
         });
     });
 

@@ -110,6 +110,12 @@ describeStacks((stack) => `tenants in stack ${stack}`, "platform-tenants", ({ pr
             production ? ["8", "32Gi", "200", "0", "0"] : ["2", "8Gi", "50", "0", "0"],
         );
         assert.deepStrictEqual(inputs(ns("team-a-limits")).spec.limits[0].default, { cpu: "500m", memory: "512Mi" });
+        // No pod naming a PriorityClass, in each of its namespaces and its runners'.
+        const priority = ofType(res(), "kubernetes:core/v1:ResourceQuota").filter((q) => q.name.startsWith("tenant-team-a-") && q.name.endsWith("-priority-quota"));
+        assert.deepStrictEqual(
+            priority.map((q) => [inputs(q).metadata.namespace, inputs(q).spec.hard.pods, inputs(q).spec.scopeSelector.matchExpressions[0].operator]).sort(),
+            [...namespaces, "team-a-ci"].sort().map((n) => [n, "0", "Exists"]),
+        );
         // Seven in each of its namespaces, four in its runners'.
         assert.strictEqual(ofType(res(), "kubernetes:networking.k8s.io/v1:NetworkPolicy").filter((p) => p.name.startsWith("tenant-team-a-")).length, 7 * namespaces.length + 4);
     });
