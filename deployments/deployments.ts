@@ -6,6 +6,10 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as service from "@pulumi/pulumiservice";
+import { type TenantStackDeployment, tenantStackPaths } from "./tenant-paths";
+
+export type { TenantStackDeployment } from "./tenant-paths";
+export { tenantStackDeployments } from "./tenant-paths";
 
 /** Pulumi Cloud's OIDC issuer (its tokens' `iss`, without scheme for IAM condition keys). */
 export const PULUMI_OIDC_ISSUER = "api.pulumi.com/oidc";
@@ -21,6 +25,9 @@ export interface StackDeployment {
     readonly agentPoolId?: string;
 }
 
+/** The project of the tenant stacks (tenant/Pulumi.yaml), in the repository's tenant/ folder. */
+export const TENANT_PROJECT = "platform-tenant";
+
 export interface DeploymentsArgs {
     readonly organization: string;
     /** The Pulumi project of the platform. */
@@ -31,6 +38,8 @@ export interface DeploymentsArgs {
     /** The project's folder in the repository ("" at the root). */
     readonly repoDir: string;
     readonly stacks: readonly StackDeployment[];
+    /** Tenants' own stacks (tenantStackDeployments), with the platform stacks they belong to. @default [] */
+    readonly tenantStacks?: readonly TenantStackDeployment[];
     /** The deployer policy document (docs/deployer-policy.json). */
     readonly deployerPolicy: { Version: string; Statement: { Sid: string }[] };
 }
@@ -78,6 +87,37 @@ export function deploymentSettings(a: DeploymentsArgs, s: StackDeployment, roleA
     };
 }
 
+/**
+ * The DeploymentSettings of a tenant's stack: from tenant/, previewing (and on push deploying) only when its own entry,
+ * its platform's stack file or the code that builds tenants changes; its three config keys written before each run.
+ */
+export function tenantDeploymentSettings(a: DeploymentsArgs, t: TenantStackDeployment, roleArn: pulumi.Input<string>): service.DeploymentSettingsArgs {
+    const at = (p: string) => (a.repoDir ? `${a.repoDir}/${p}` : p);
+    const stack = `${t.platformStack}.${t.tenant}`;
+    const fqStack = `${a.organization}/${TENANT_PROJECT}/${stack}`;
+    const config = { platformStack: `${a.organization}/${a.project}/${t.platformStack}`, platformStackFile: `../Pulumi.${t.platformStack}.yaml`, tenant: t.tenant };
+    return {
+        organization: a.organization,
+        project: TENANT_PROJECT,
+        stack,
+        agentPoolId: t.agentPoolId,
+        sourceContext: { git: { repoUrl: `https://github.com/${a.repository}.git`, branch: `refs/heads/${a.branch}`, repoDir: at("tenant") } },
+        github: {
+            repository: a.repository,
+            previewPullRequests: true,
+            deployCommits: t.pushToDeploy,
+            pullRequestTemplate: false,
+            paths: tenantStackPaths(t).map(at),
+        },
+        operationContext: {
+            // The dependencies are the repository's (one lockfile); the stack's config is not committed, written here.
+            preRunCommands: ["npm ci --prefix .. --no-audit --no-fund", ...Object.entries(config).map(([k, v]) => `pulumi config set --stack ${fqStack} ${k} ${v}`)],
+            options: { skipInstallDependencies: true },
+            oidc: { aws: { roleARN: roleArn, sessionName: `pulumi-deployments-${stack}`, duration: "1h0m0s" } },
+        },
+    };
+}
+
 /** The platform's Deployments: Pulumi's OIDC provider in AWS, a deploy role per stack, and its settings. */
 export class PlatformDeployments extends pulumi.ComponentResource {
     public readonly roles: Record<string, aws.iam.Role> = {};
@@ -103,6 +143,23 @@ export class PlatformDeployments extends pulumi.ComponentResource {
             policies.forEach((p, i) => new aws.iam.RolePolicyAttachment(`${name}-${s.stack}-deployer-${i + 1}`, { role: role.name, policyArn: p.arn }, child));
             this.roles[s.stack] = role;
             new service.DeploymentSettings(`${name}-${s.stack}-settings`, deploymentSettings(a, s, role.arn), { ...child, dependsOn: [role] });
+            // Its tenants' stacks: one role for them all, trusted for this platform stack's tenant stacks only.
+            const tenantStacks = (a.tenantStacks ?? []).filter((t) => t.platformStack === s.stack);
+            if (tenantStacks.length === 0) continue;
+            const tenantRole = new aws.iam.Role(
+                `${name}-${s.stack}-tenants`,
+                {
+                    description: `Pulumi Deployments of ${TENANT_PROJECT}/${s.stack}.<tenant>`,
+                    assumeRolePolicy: oidc.arn.apply((arn) => JSON.stringify(deployRoleTrust(arn, a.organization, TENANT_PROJECT, `${s.stack}.*`))),
+                    maxSessionDuration: 3600,
+                },
+                child,
+            );
+            policies.forEach((p, i) => new aws.iam.RolePolicyAttachment(`${name}-${s.stack}-tenants-deployer-${i + 1}`, { role: tenantRole.name, policyArn: p.arn }, child));
+            this.roles[`${s.stack}.*`] = tenantRole;
+            for (const t of tenantStacks) {
+                new service.DeploymentSettings(`${name}-${s.stack}-${t.tenant}-settings`, tenantDeploymentSettings(a, t, tenantRole.arn), { ...child, dependsOn: [tenantRole] });
+            }
         }
         this.registerOutputs({ roleArns: Object.fromEntries(Object.entries(this.roles).map(([k, r]) => [k, r.arn])) });
     }

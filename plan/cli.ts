@@ -1,7 +1,9 @@
 // npm run plan -- --stack dev [--json FILE] [--diff OTHER | --diff-file FILE] [--policy] [--exposure]
 import * as fs from "fs";
 import { parseArgs } from "util";
-import { Plan, PlanError, planStack, PROJECT_DIR } from "./engine";
+import { Plan, PlanError, planStack, planTenantStack, PROJECT_DIR } from "./engine";
+import { tenantStackName } from "../stacks/tenant-stack-config";
+import { tenantMove, TenantMove } from "./migration";
 import { diffPlans, refusedMoves, refusedReplacements, renderDiff } from "./diff";
 import { renderMermaid, renderSvg } from "./graph";
 import { costDelta, costLines, fixtureChartDefaults, planRegion, planTenants, readPriceTable, renderCost, renderCostDelta } from "./cost";
@@ -13,10 +15,16 @@ import { checkPolicies, renderViolations } from "./policy-runner";
 import { mapStack } from "./stack-trace";
 import { chartContractReport, renderChartContracts } from "./chart-contract";
 
-const USAGE = `usage: npm run plan -- --stack <name> [--json FILE] [--diff OTHER_STACK | --diff-file SAVED_PLAN.json] [--policy] [--exposure]
+const USAGE = `usage: npm run plan -- --stack <name> [--tenant <tenant>] [--json FILE] [--diff OTHER_STACK | --diff-file SAVED_PLAN.json] [--policy] [--exposure]
 
 Evaluates the program for Pulumi.<name>.yaml offline (Pulumi mock runtime, no cloud, no CLI) and prints
 the component tree with resource counts and the stack outputs (secrets masked).
+  --tenant NAME      plan the tenant stack of NAME (the tenant/ project, stack <name>.<tenant>) instead: on the
+                     outputs of this platform stack's own offline plan, with tenants.placement OwnStacks
+  --platform-plan FILE  with --tenant: the platform's outputs from a saved plan of it (--json, with OwnStacks)
+                     instead of planning it again
+  --migration        with --tenant: the pulumi state move that takes the tenant out of this platform stack (its
+                     tenants in it), and whether the tenant stack finds every moved resource (exit 1 if not)
   --json FILE        also write the full plan (every resource, its inputs and options) to FILE
   --diff OTHER       list what changes going from stack OTHER to this stack
   --diff-file FILE   list what changes going from a saved plan (--json) to this stack
@@ -40,6 +48,9 @@ async function main(argv: string[]): Promise<number> {
             args: argv,
             options: {
                 stack: { type: "string", short: "s" },
+                tenant: { type: "string" },
+                migration: { type: "boolean" },
+                "platform-plan": { type: "string" },
                 json: { type: "string" },
                 diff: { type: "string" },
                 "diff-file": { type: "string" },
@@ -66,6 +77,18 @@ async function main(argv: string[]): Promise<number> {
         console.error(`--stack is required (stacks: ${listStacks(PROJECT_DIR).join(", ")})\n\n${USAGE}`);
         return 2;
     }
+    if (args["platform-plan"] && (!args.tenant || args.migration)) {
+        console.error("--platform-plan stands for the platform under one tenant stack: use it with --tenant (not --migration)");
+        return 2;
+    }
+    if (args.migration && !args.tenant) {
+        console.error("--migration moves one tenant: name it with --tenant");
+        return 2;
+    }
+    if (args.tenant && args.diff) {
+        console.error("--tenant plans one tenant stack: compare it with --diff-file (a saved plan of it), not --diff");
+        return 2;
+    }
     if (args.diff && args["diff-file"]) {
         console.error("use either --diff or --diff-file, not both");
         return 2;
@@ -84,9 +107,14 @@ async function main(argv: string[]): Promise<number> {
     }
 
     const configOverrides: Record<string, string> = {};
+    // The platform as it is (its tenants in it), for --migration.
+    const asIs: Record<string, string> = {};
     try {
-        for (const set of resolveSets(readStackConfig(PROJECT_DIR, args.stack), args.set ?? [])) {
+        // A tenant stack reads a platform that no longer creates its tenants (it refuses one that does).
+        const sets = [...(args.set ?? []), ...(args.tenant ? ["platform:tenants.placement=OwnStacks"] : [])];
+        for (const set of resolveSets(readStackConfig(PROJECT_DIR, args.stack), sets)) {
             configOverrides[set.key] = set.value;
+            if (!set.path.endsWith("tenants.placement")) asIs[set.key] = set.value;
             console.error(`overriding ${set.path}`);
         }
     } catch (e) {
@@ -97,8 +125,15 @@ async function main(argv: string[]): Promise<number> {
     const loaded = performance.now();
     let plan: Plan;
     let base: Plan | undefined;
+    let move: TenantMove | undefined;
     try {
-        plan = await planStack({ stack: args.stack, configOverrides });
+        // A saved plan of the platform (--json) stands for its outputs: a tenant stack alone, without planning the platform.
+        plan = args["platform-plan"] ? readSavedPlan(args["platform-plan"], args.stack) : await planStack({ stack: args.stack, configOverrides });
+        if (args.tenant) {
+            console.error(`planning tenant stack ${tenantStackName(args.stack, args.tenant)} on the outputs of ${args.stack}'s plan`);
+            plan = await planTenantStack({ platform: plan, tenant: args.tenant });
+            if (args.migration) move = tenantMove(await planStack({ stack: args.stack, configOverrides: asIs }), plan, args.tenant);
+        }
         if (args.diff) base = await planStack({ stack: args.diff });
     } catch (e) {
         // Configuration and stack-file errors are the user's: one message. A program error also gets its stack.
@@ -181,10 +216,28 @@ async function main(argv: string[]): Promise<number> {
     }
     const moves = migration ? refusedMoves(diff) : [];
     for (const m of moves) console.error(`refused: namespace ${m.objectName} would be deleted and created empty (${m.from} -> ${m.to}); a renamed tenant needs previousName`);
+    if (move) {
+        console.log(`\nMove the tenant's state (${move.moved.length} resources), then pulumi up both stacks:\n  ${move.command}`);
+        for (const u of move.orphaned) console.error(`refused: ${u} is moved but the tenant stack has no resource or alias for it (it would be deleted)`);
+        for (const u of move.created) console.error(`refused: ${u} answers to no moved resource (it would be created anew)`);
+    }
+    const unmoved = (move?.orphaned.length ?? 0) + (move?.created.length ?? 0) > 0;
     // Mandatory policies fail the plan, as they fail `pulumi preview --policy-pack policy`.
     // A chart contract problem fails the plan too (--policy gives the policy pack's verdict alone).
     const broken = !args.policy && contracts.problems.length > 0;
-    return violations.some((v) => v.enforcementLevel === "mandatory") || refused.length > 0 || moves.length > 0 || broken ? 1 : 0;
+    return violations.some((v) => v.enforcementLevel === "mandatory") || refused.length > 0 || moves.length > 0 || broken || unmoved ? 1 : 0;
+}
+
+/** A plan saved with --json, of `stack` (a StackFileError otherwise: the user's mistake, one message). */
+function readSavedPlan(file: string, stack: string): Plan {
+    let saved: Plan;
+    try {
+        saved = JSON.parse(fs.readFileSync(file, "utf8")) as Plan;
+    } catch (e) {
+        throw new StackFileError(`--platform-plan ${file}: not a saved plan (${(e as Error).message})`);
+    }
+    if (saved.stack !== stack || typeof saved.outputs !== "object") throw new StackFileError(`--platform-plan ${file}: not a saved plan of ${stack} (its stack: ${JSON.stringify(saved.stack)})`);
+    return saved;
 }
 
 main(process.argv.slice(2)).then(

@@ -4,7 +4,8 @@ import "./startup";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { FakeCloud, fakeId, fakeInvoke, fakeState } from "./fakes";
-import { readProject, readStackConfig, SECRET_PLACEHOLDER, StackConfig } from "./stack-files";
+import { readProject, readStackConfig, readStackConfigOnce, SECRET_PLACEHOLDER, StackConfig, stackConfigFromText } from "./stack-files";
+import { tenantStackConfig, tenantStackName } from "../stacks/tenant-stack-config";
 
 /** Where this engine's own program modules are: the repository root (TypeScript run by tsx) or bin/ (compiled). */
 const PROGRAM_ROOT = path.resolve(__dirname, "..");
@@ -12,6 +13,10 @@ const PROGRAM_ROOT = path.resolve(__dirname, "..");
 export const COMPILED = path.extname(__filename) === ".js";
 /** The repository root: Pulumi.yaml, the stack files, charts/. */
 export const PROJECT_DIR = COMPILED ? path.resolve(PROGRAM_ROOT, "..") : PROGRAM_ROOT;
+/** The tenant project (tenant/Pulumi.yaml): one tenant per stack. */
+export const TENANT_PROJECT_DIR = path.join(PROJECT_DIR, "tenant");
+/** The organization the offline plan's tenant stacks name their platform stack in (a self-managed backend's). */
+export const OFFLINE_ORGANIZATION = "organization";
 
 /**
  * The module to evaluate for the project's `main`: this checkout's program (its compiled twin when this engine runs
@@ -257,6 +262,18 @@ function skipPromiseStacks() {
 }
 skipPromiseStacks();
 
+/**
+ * Every resource's constructor captures the whole JavaScript stack for its source position (Resource.callsites), which
+ * the offline plan never records: offline, none is captured. Errors keep their stacks.
+ */
+function skipSourcePositions() {
+    const { Resource } = require("@pulumi/pulumi/resource") as { Resource: { callsites: () => unknown[]; offline?: boolean } };
+    if (Resource.offline) return;
+    Resource.callsites = () => [];
+    Resource.offline = true;
+}
+skipSourcePositions();
+
 // Runs share the process-wide Pulumi runtime, so they must not overlap.
 let queue: Promise<unknown> = Promise.resolve();
 
@@ -477,4 +494,36 @@ export async function planStack(options: PlanOptions): Promise<Plan> {
         if (stored.secretInputs[i]) revealedInputs.set(r, stored.secretInputs[i]);
     });
     return stored.plan;
+}
+
+export interface TenantPlanOptions {
+    /** The platform stack's offline plan: its outputs are what the tenant stack's StackReference reads. */
+    readonly platform: Plan;
+    readonly tenant: string;
+    /** The platform's stack file the tenant stack reads its settings and entry from. @default Pulumi.<platform stack>.yaml here */
+    readonly platformStackFile?: string;
+}
+
+/**
+ * Plans the tenant stack of `tenant` (the tenant/ project) against a platform stack's offline plan: the stack config
+ * the CLI would pass (checked as it would), the platform's recorded outputs behind its StackReference, the same fake
+ * cloud. The program's modules are loaded once per process (the program is a function), so many stacks plan fast.
+ */
+export async function planTenantStack(options: TenantPlanOptions): Promise<Plan> {
+    if (process.env.PLAN_STACKS === "off") throw new Error(`a test not tagged @stack evaluated tenant stack ${options.tenant}: tag its describe with @stack`);
+    const started = Date.now();
+    const platform = options.platform;
+    const file = options.platformStackFile ?? path.join(PROJECT_DIR, `Pulumi.${platform.stack}.yaml`);
+    const project = readProject(TENANT_PROJECT_DIR);
+    const platformStack = `${OFFLINE_ORGANIZATION}/${platform.project}/${platform.stack}`;
+    const stack = tenantStackName(platform.stack, options.tenant);
+    const keys = tenantStackConfig({ platformStack, platformStackFile: path.relative(TENANT_PROJECT_DIR, file), tenant: options.tenant }, project.name);
+    // What `pulumi config set` would have written, checked by the CLI's own rules before the program starts.
+    const cfg = stackConfigFromText(project, stack, `Pulumi.${stack}.yaml`, JSON.stringify({ config: keys }));
+    const cloud = { ...fakeCloudFor(readStackConfigOnce(path.dirname(file), path.basename(file).slice("Pulumi.".length, -".yaml".length))), stackOutputs: { [platformStack]: platform.outputs }, stackSecretOutputs: { [platformStack]: platform.secretOutputs } };
+    const program = programModule(path.join("tenant", "program.ts"));
+    const recording = await record({ project: cfg.project, stack: cfg.stack, config: cfg.config, secretKeys: cfg.secretKeys, cloud }, () =>
+        (require(program) as { tenantProgram(projectDir: string): unknown }).tenantProgram(TENANT_PROJECT_DIR),
+    );
+    return { project: cfg.project, stack: cfg.stack, ...recording, elapsedMs: Date.now() - started };
 }

@@ -17,6 +17,8 @@ export interface FakeCloud {
     readonly hostedZones?: readonly string[];
     /** Outputs of other stacks, by `<org>/<project>/<stack>`, for programs that read them (StackReference). */
     readonly stackOutputs?: Readonly<Record<string, Record<string, unknown>>>;
+    /** Which of those outputs are secrets, by stack. */
+    readonly stackSecretOutputs?: Readonly<Record<string, readonly string[]>>;
     /**
      * Vault's deployer login role (auth/aws/role/deployer) as a read returns it: whom it binds, or "missing". Undefined:
      * what a deployed Vault holds, the principals this run's vault-init Job writes (its DEPLOYER_PRINCIPALS), and no
@@ -123,7 +125,7 @@ export function fakeState(cloud: FakeCloud, type: string, name: string, inputs: 
             // Named by its name, as AWS does: policies scoped to the repository see its real ARN.
             return { ...base, arn: `arn:aws:ecr:${region}:${cloud.accountId}:repository/${inputs.name}`, repositoryUrl: `${cloud.accountId}.dkr.ecr.${region}.amazonaws.com/${inputs.name}` };
         case "pulumi:pulumi:StackReference":
-            return { ...base, outputs: cloud.stackOutputs?.[String(inputs.name)] ?? {}, secretOutputNames: [] };
+            return { ...base, outputs: cloud.stackOutputs?.[String(inputs.name)] ?? {}, secretOutputNames: [...(cloud.stackSecretOutputs?.[String(inputs.name)] ?? [])] };
         case "aws:rds/instance:Instance":
             return { ...base, address: `${name}.offlineplan.${cloud.region}.rds.amazonaws.com`, port: 5432, endpoint: `${name}.offlineplan.${cloud.region}.rds.amazonaws.com:5432` };
         case "random:index/randomId:RandomId": {

@@ -79,6 +79,25 @@ export function readStackConfig(projectDir: string, stack: string): StackConfig 
     return stackConfigFromText(project, stack, file, fs.readFileSync(file, "utf8"));
 }
 
+/** Reads already done in this process, by file and its size and modification time (an edited file is read again). */
+const reads = new Map<string, { readonly stamp: string; readonly config: StackConfig }>();
+
+/**
+ * readStackConfig, read once per process while the files are unchanged: a tenant stack reads its platform's stack file,
+ * and the offline plan runs many tenant stacks of one platform in a process. The result is frozen (shared).
+ */
+export function readStackConfigOnce(projectDir: string, stack: string): StackConfig {
+    const files = [path.join(projectDir, "Pulumi.yaml"), path.join(projectDir, `Pulumi.${stack}.yaml`)];
+    const stamp = files.map((f) => fs.statSync(f, { throwIfNoEntry: false })).map((st) => (st ? `${st.size}:${st.mtimeMs}` : "-")).join("|");
+    const cached = reads.get(files[1]);
+    if (cached?.stamp === stamp) return cached.config;
+    const config = readStackConfig(projectDir, stack);
+    Object.freeze(config.config);
+    Object.freeze(config.secretKeys);
+    reads.set(files[1], { stamp, config: Object.freeze(config) });
+    return config;
+}
+
 /** The config of a stack file's text (see readStackConfig); `file` names it in errors. */
 export function stackConfigFromText(project: ProjectFile, stack: string, file: string, text: string): StackConfig {
     const stackFile = (parseYamlFile(file, text) ?? {}) as { config?: unknown };

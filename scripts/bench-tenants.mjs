@@ -1,16 +1,21 @@
-// npm run bench [-- --counts 0,10,100,1000] [-- --stack prod]: the offline plan of a stack with N generated tenants
-// (the stack's own plus N more, each with two namespaces, a repository and hostnames), whole process, one run each;
-// prints resources, wall time and peak memory per N, and the marginal cost per tenant between the two largest runs.
+// npm run bench [-- --counts 0,10,100,1000] [-- --stack prod] [-- --placement PlatformStack|OwnStacks|both]: the offline
+// plan of a stack with N generated tenants (the stack's own plus N more, each with two namespaces, a repository and
+// hostnames), whole process, one run each; prints resources, wall time and peak memory per N, and the marginal cost per
+// tenant between the two largest runs. With OwnStacks (tenants.placement): the platform stack with 0 and the largest N
+// tenants, and those N tenants planned as their own stacks in one process (docs/tenants.md, "Tenants as their own stacks").
 // The generated tenants are one YAML file each in a folder (tenants.directory), as a large platform would keep them.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import YAML from "yaml";
 import { ensureCompiled } from "./compiled.mjs";
 
-const { values } = parseArgs({ options: { counts: { type: "string", default: "0,10,100,1000" }, stack: { type: "string", default: "prod" } } });
+const { values } = parseArgs({
+    options: { counts: { type: "string", default: "0,10,100,1000" }, stack: { type: "string", default: "prod" }, placement: { type: "string", default: "both" } },
+});
+if (!["PlatformStack", "OwnStacks", "both"].includes(values.placement)) throw new Error(`--placement ${values.placement}: expected PlatformStack, OwnStacks or both`);
 if (!ensureCompiled()) process.exit(1);
 const counts = values.counts.split(",").map(Number);
 const stackFile = YAML.parse(readFileSync(`Pulumi.${values.stack}.yaml`, "utf8"));
@@ -28,35 +33,76 @@ const generated = (n) =>
         ecrRepository: true,
     }));
 
-const rows = [];
-for (const n of counts) {
-    const file = join(dir, `${n}.json`);
+/** A folder of n generated tenants, one file each. */
+function tenantFolder(n) {
     const folder = join(dir, `tenants-${n}`);
-    mkdirSync(folder);
+    mkdirSync(folder, { recursive: true });
     for (const t of generated(n)) writeFileSync(join(folder, `${t.name}.yaml`), YAML.stringify(t));
-    const list = JSON.stringify({ ...tenants, directory: folder });
-    // Each size is a whole-process plan (the largest take a minute or more): say which one is running.
-    process.stderr.write(`planning ${values.stack} with ${n} tenants…`);
+    return folder;
+}
+
+/** One whole-process plan of the stack with these tenants; its timings (scripts/plan.mjs --timings). */
+function planPlatform(n, tenantsValue, label) {
+    const file = join(dir, `${label}-${n}.json`);
+    process.stderr.write(`planning ${values.stack} with ${n} tenants (${label})…`);
     const start = process.hrtime.bigint();
-    const run = spawnSync(process.execPath, ["--max-old-space-size=8192", "scripts/plan.mjs", "--stack", values.stack, "--policy", "--timings", file, "--set", `platform:tenants=${list}`], {
+    const run = spawnSync(process.execPath, ["--max-old-space-size=8192", "scripts/plan.mjs", "--stack", values.stack, "--policy", "--timings", file, "--set", `platform:tenants=${JSON.stringify(tenantsValue)}`], {
         encoding: "utf8",
         maxBuffer: 1 << 26,
     });
     const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
     if (run.status !== 0) throw new Error(`plan with ${n} tenants failed: ${run.error ?? ""}\n${(run.stdout ?? "").slice(-2000)}\n${(run.stderr ?? "").slice(-2000)}`);
-    rows.push({ n, wallMs, ...JSON.parse(readFileSync(file, "utf8")) });
     process.stderr.write(` ${(wallMs / 1000).toFixed(1)} s\n`);
+    return { n, wallMs, ...JSON.parse(readFileSync(file, "utf8")) };
 }
 
-console.log(`Offline plan of ${values.stack} with N generated tenants (2 namespaces, a repository, a hostname each), node ${process.version}, policies included`);
-console.log("tenants   resources   wall s   evaluate s   policies s   peak MiB");
-for (const r of rows) {
-    console.log(`${String(r.n).padStart(7)} ${String(r.resources).padStart(11)} ${(r.wallMs / 1000).toFixed(1).padStart(8)} ${(r.evaluateMs / 1000).toFixed(1).padStart(12)} ${(r.policiesMs / 1000).toFixed(1).padStart(12)} ${String(r.maxRssMiB).padStart(10)}`);
+const table = (rows) => {
+    console.log("tenants   resources   wall s   evaluate s   policies s   peak MiB");
+    for (const r of rows) {
+        console.log(`${String(r.n).padStart(7)} ${String(r.resources).padStart(11)} ${(r.wallMs / 1000).toFixed(1).padStart(8)} ${(r.evaluateMs / 1000).toFixed(1).padStart(12)} ${(r.policiesMs / 1000).toFixed(1).padStart(12)} ${String(r.maxRssMiB).padStart(10)}`);
+    }
+};
+
+if (values.placement !== "OwnStacks") inPlatformStack();
+if (values.placement !== "PlatformStack") inOwnStacks(Math.max(...counts));
+
+/** tenants.placement PlatformStack: the stack with its own tenants and N more, one whole-process plan per N. */
+function inPlatformStack() {
+    const rows = [];
+    for (const n of counts) rows.push(planPlatform(n, { ...tenants, directory: tenantFolder(n) }, "PlatformStack"));
+
+    console.log(`Offline plan of ${values.stack} with N generated tenants (2 namespaces, a repository, a hostname each), node ${process.version}, policies included`);
+    table(rows);
+    const [a, b] = rows.slice(-2);
+    if (a && b && b.n > a.n) {
+        const per = (k) => (b[k] - a[k]) / (b.n - a.n);
+        console.log(`marginal cost per tenant (${a.n} -> ${b.n}): ${per("wallMs").toFixed(1)} ms, ${per("resources").toFixed(1)} resources, ${per("maxRssMiB").toFixed(2)} MiB`);
+        const [x, y] = rows.slice(-3, -1);
+        if (x && y && y.n > x.n) console.log(`marginal cost per tenant (${x.n} -> ${y.n}): ${((y.wallMs - x.wallMs) / (y.n - x.n)).toFixed(1)} ms (linear if close to the line above)`);
+    }
 }
-const [a, b] = rows.slice(-2);
-if (a && b && b.n > a.n) {
-    const per = (k) => (b[k] - a[k]) / (b.n - a.n);
-    console.log(`marginal cost per tenant (${a.n} -> ${b.n}): ${per("wallMs").toFixed(1)} ms, ${per("resources").toFixed(1)} resources, ${per("maxRssMiB").toFixed(2)} MiB`);
-    const [x, y] = rows.slice(-3, -1);
-    if (x && y && y.n > x.n) console.log(`marginal cost per tenant (${x.n} -> ${y.n}): ${((y.wallMs - x.wallMs) / (y.n - x.n)).toFixed(1)} ms (linear if close to the line above)`);
+
+/** tenants.placement OwnStacks: the platform with 0 and n tenants, then the n tenants as their own stacks in one process. */
+function inOwnStacks(n) {
+    const folder = tenantFolder(n);
+    const rows = [0, n].map((k) => planPlatform(k, { list: [], directory: k === 0 ? tenantFolder(0) : folder, placement: "OwnStacks" }, "OwnStacks"));
+    // The tenant stacks read the platform's stack file: a scratch project whose stack file keeps the generated folder.
+    const project = join(dir, "project");
+    mkdirSync(project);
+    copyFileSync("Pulumi.yaml", join(project, "Pulumi.yaml"));
+    const file = join(project, `Pulumi.${values.stack}.yaml`);
+    writeFileSync(file, YAML.stringify({ ...stackFile, config: { ...stackFile.config, "platform:tenants": { list: [], directory: folder, placement: "OwnStacks" } } }));
+    process.stderr.write(`planning ${n} tenant stacks of ${values.stack} in one process…`);
+    const start = process.hrtime.bigint();
+    // A larger young generation: each stack makes many short-lived Outputs and promises (fewer scavenges, same heap limit).
+    const run = spawnSync(process.execPath, ["--max-semi-space-size=64", "bin/plan/bench-tenant-stacks.js", "--file", file], { encoding: "utf8", maxBuffer: 1 << 26 });
+    const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
+    if (run.status !== 0) throw new Error(`tenant stacks failed: ${run.error ?? ""}\n${(run.stderr ?? "").slice(-3000)}`);
+    process.stderr.write(` ${(wallMs / 1000).toFixed(1)} s\n`);
+    const r = JSON.parse(run.stdout.trim().split("\n").pop());
+    console.log(`\nOffline plan of ${values.stack} with tenants.placement OwnStacks, node ${process.version}, policies included`);
+    console.log("platform stack:");
+    table(rows);
+    console.log(`${r.tenantStacks} tenant stacks in one process: ${(wallMs / 1000).toFixed(1)} s wall (the platform's own plan ${(r.platformMs / 1000).toFixed(1)} s, tenant stacks ${(r.evaluateMs / 1000).toFixed(1)} s, their policies ${(r.policiesMs / 1000).toFixed(1)} s; CPU ${(r.tenantCpuMs / 1000).toFixed(1)} s), ${r.tenantResources} resources (${(r.tenantResources / r.tenantStacks).toFixed(1)} a stack), peak ${r.maxRssMiB} MiB`);
+    console.log(`per tenant stack: ${((r.evaluateMs + r.policiesMs) / r.tenantStacks).toFixed(1)} ms wall, ${(r.tenantCpuMs / r.tenantStacks).toFixed(1)} ms CPU`);
 }

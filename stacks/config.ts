@@ -18,7 +18,16 @@ export function parsePlatformConfig(
     namespace: string,
     isSecret: (fullKey: string) => boolean = (key) => isMaskedSecret(raw[key]),
     projectDir: string = process.cwd(),
+    options: ParseOptions = {},
 ): PlatformConfig {
+    return resolvePlatformTenants(parsePlatformKeys(raw, namespace, isSecret), namespace, projectDir, options);
+}
+
+/**
+ * The first half of parsePlatformConfig: every key against the schema and the rules across keys, tenants from the
+ * list only (`tenants.all`). Throws ConfigError listing every problem.
+ */
+export function parsePlatformKeys(raw: Readonly<Record<string, string>>, namespace: string, isSecret: (fullKey: string) => boolean = (key) => isMaskedSecret(raw[key])): PlatformConfig {
     const problems: string[] = [];
     const values: Record<string, unknown> = {};
     /** Keys refused before the schema (a plaintext secret, text that is not JSON): absent from `values`. */
@@ -59,15 +68,33 @@ export function parsePlatformConfig(
         problems.push(...issues.flatMap((issue) => describeIssue(schema, namespace, secretKeys.includes(String(issue.path[0])) && issue.input !== undefined ? ({ ...issue, input: "[secret]" } as z.core.$ZodIssue) : issue)));
     }
     if (problems.length > 0 || !result.success) throw new ConfigError(problems);
-    // Tenants from files, then the rules across every tenant (wherever it was written).
-    const cfg = result.data;
+    return result.data;
+}
+
+/**
+ * The second half: tenants from the directory (or only `options.tenant`'s), then the rules across the tenants and with
+ * the platform. Returns a new config; `keys` (parsePlatformKeys's) is left as it was, so it may be shared.
+ */
+export function resolvePlatformTenants(keys: PlatformConfig, namespace: string, projectDir: string, options: ParseOptions = {}): PlatformConfig {
+    const problems: string[] = [];
     const issue = (path: (string | number)[], message: string, input: unknown) => problems.push(`${configPath(namespace, path)}: ${message}; got ${show(input)}`);
-    const fromFiles = resolveTenants(cfg.tenants, projectDir, issue, (file, issues) =>
-        problems.push(...issues.flatMap((i) => describeIssue(tenantSchema, namespace, i, ["tenants", "directory", file]))),
+    const fromFiles = resolveTenants(
+        keys.tenants,
+        projectDir,
+        issue,
+        (file, issues) => problems.push(...issues.flatMap((i) => describeIssue(tenantSchema, namespace, i, ["tenants", "directory", file]))),
+        options.tenant,
     );
-    cfg.tenants.all.push(...fromFiles.map((f) => f.tenant));
-    const listed = cfg.tenants.list.length;
-    const where = (i: number) => (i < listed ? ["tenants", "list", i] : ["tenants", "directory", fromFiles[i - listed].file]);
+    const entries = [
+        ...keys.tenants.list.map((tenant, i) => ({ tenant, at: ["tenants", "list", i] as (string | number)[] })),
+        ...fromFiles.map((f) => ({ tenant: f.tenant, at: ["tenants", "directory", f.file] as (string | number)[] })),
+    ].filter((e) => options.tenant === undefined || e.tenant.name === options.tenant);
+    if (options.tenant !== undefined && entries.length === 0 && problems.length === 0) {
+        const where = keys.tenants.directory === undefined ? "in tenants.list" : `in tenants.list or as ${keys.tenants.directory}/${options.tenant}.yaml`;
+        issue(["tenants"], `expected tenant ${options.tenant} ${where}`, options.tenant);
+    }
+    const cfg: PlatformConfig = { ...keys, tenants: { ...keys.tenants, all: entries.map((e) => e.tenant) } };
+    const where = (i: number) => entries[i].at;
     checkDelivery(
         cfg.appDelivery,
         {
@@ -92,6 +119,14 @@ export function parsePlatformConfig(
     );
     if (problems.length > 0) throw new ConfigError(problems);
     return cfg;
+}
+
+export interface ParseOptions {
+    /**
+     * Read this tenant only (a tenant stack): its entry of the list, or its file of the directory (the others are not
+     * read). The rules across tenants are then the platform stack's to check.
+     */
+    readonly tenant?: string;
 }
 
 /** The empty default Pulumi.yaml declares for an optional secret key, per type: what the CLI passes when it is unset. */

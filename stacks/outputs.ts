@@ -2,7 +2,10 @@
 // Bump OUTPUTS_CONTRACT_VERSION on any breaking change (rename, removal, type change).
 import * as pulumi from "@pulumi/pulumi";
 import type { Platform } from "../components/platform/platform";
+import { AWS_AUTH_PATH, DEPLOYER_ROLE } from "../components/secrets/bootstrap-job";
+import { tokenTtlSeconds } from "../components/secrets/vault-config";
 import type { PlatformConfig } from "./schema";
+import type { TenantPlacement } from "./schema-tenants";
 
 export const OUTPUTS_CONTRACT_VERSION = 1; // additions are not breaking
 
@@ -99,6 +102,33 @@ export interface PlatformOutputs {
     readonly argocdUrl: string;
     /** What the image signature policy does in tenant namespaces: Audit or Enforce. */
     readonly imageSignatureAction: string;
+    /** What a tenant stack (the tenant/ project) builds its tenant with: see TenantStackOutputs. */
+    readonly tenantStack: pulumi.Output<TenantStackOutputs>;
+}
+
+/**
+ * What the platform built that a tenant stack needs and cannot know from the platform's stack file: the account and
+ * the cluster (Pod Identity), the AWS tags, the registry, the access-log bucket, the Vault and Keycloak logins, the
+ * signature verifier. Its settings (tier, delivery, policy) it reads from the stack file of the same commit.
+ */
+export interface TenantStackOutputs {
+    /** Where tenants live: a tenant stack refuses a platform that creates them itself (PlatformStack). */
+    readonly placement: TenantPlacement;
+    readonly accountId: string;
+    readonly partition: string;
+    /** The EKS cluster's ARN (Pod Identity trust policies name it). */
+    readonly clusterArn: string;
+    /** The platform provider's default tags: tenants' AWS resources are tagged as they were in the platform stack. */
+    readonly awsTags: Record<string, string>;
+    readonly registry: { readonly host: string; readonly keyArn: string; readonly cacheRegistries: string[]; readonly lifecyclePolicy: string };
+    /** The access-log bucket tenants' buckets log to; empty without one. */
+    readonly accessLogsBucket: string;
+    /** Vault's AWS IAM login of the deployer (role, mount, signed header) and the token lifetimes of its roles (seconds). */
+    readonly vault: { readonly login: { readonly role: string; readonly mount: string; readonly headerValue: string }; readonly tokenTtl: { readonly default: number; readonly max: number } };
+    /** Where the Keycloak provider logs in (the admin name) and the realm tenants' groups go to. */
+    readonly sso: { readonly adminUrl: string; readonly realmId: string };
+    /** The admission controller's role that reads tenants' signing keys (TenantKmsKeys); empty otherwise. */
+    readonly signatureReaderRoleArn: string;
 }
 
 export interface TenantOutputs {
@@ -174,5 +204,22 @@ export function platformOutputs(config: PlatformConfig, platform: Platform): Pla
         admissionPolicyAction: config.policy.action,
         argocdUrl: platform.delivery.argocdUrl,
         imageSignatureAction: config.appDelivery.signatures.action,
+        tenantStack: tenantStackOutputs(config, platform),
     };
+}
+
+function tenantStackOutputs(config: PlatformConfig, platform: Platform): pulumi.Output<TenantStackOutputs> {
+    const r = platform.registry;
+    return pulumi.output({
+        placement: config.tenants.placement,
+        accountId: platform.cluster.identity.accountId,
+        partition: platform.partition,
+        clusterArn: platform.cluster.identity.arn,
+        awsTags: platform.awsTags,
+        registry: { host: r.host, keyArn: r.keyArn, cacheRegistries: r.cacheRegistries, lifecyclePolicy: r.lifecyclePolicy },
+        accessLogsBucket: platform.storage.accessLogsBucket?.bucketName ?? "",
+        vault: { login: { role: DEPLOYER_ROLE, mount: AWS_AUTH_PATH, headerValue: new URL(platform.secrets.vault.address).hostname }, tokenTtl: tokenTtlSeconds(config.secrets.vault.tokenTtl) },
+        sso: { adminUrl: platform.sso.keycloak.adminUrl, realmId: platform.sso.realm.realm.id },
+        signatureReaderRoleArn: platform.policy.signatureReaderRoleArn ?? "",
+    });
 }

@@ -10,6 +10,9 @@ import { PLATFORM_GROUPS } from "./schema-sso";
 import { tenantCiSchema, tenantGitopsSchema } from "./schema-delivery";
 
 export const POLICY_ACTIONS = ["Audit", "Enforce"] as const;
+/** Where tenants' resources live: in the platform stack, or each tenant in a stack of its own (the tenant/ project). */
+export const TENANT_PLACEMENTS = ["PlatformStack", "OwnStacks"] as const;
+export type TenantPlacement = (typeof TENANT_PLACEMENTS)[number];
 const DNS_LABEL = /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const label = (what: string) => z.string().regex(DNS_LABEL, `expected a DNS label for ${what} (a-z, 0-9, '-'; starts with a letter, at most 63)`);
 const cpu = cpuQuantity;
@@ -72,6 +75,12 @@ export const tenantsSchema = z
             .optional()
             .describe("A folder of <tenant>.yaml files, each one tenant (relative to the project directory)."),
         list: z.array(tenantSchema).default([]).describe("The tenants, in the stack file (the directory's are added to them)."),
+        placement: z
+            .enum(TENANT_PLACEMENTS, oneOf(TENANT_PLACEMENTS))
+            .default("PlatformStack")
+            .describe(
+                "Where tenants' resources live: PlatformStack (this stack creates them) or OwnStacks (one stack per tenant, of the tenant/ project; this stack keeps what they share, still checks the rules across them, and no longer grows with them).",
+            ),
     })
     // `all`: the list here; the loader appends the directory's tenants (it knows the project directory).
     .transform((t) => ({ ...t, all: [...t.list] as TenantConfig[] }));
@@ -107,6 +116,7 @@ export function resolveTenants(
     projectDir: string,
     issue: Issue,
     invalid: (file: string, problems: readonly z.core.$ZodIssue[]) => void,
+    only?: string,
 ): TenantFile[] {
     const tenants: TenantFile[] = [];
     if (cfg.directory === undefined) return tenants;
@@ -115,7 +125,9 @@ export function resolveTenants(
         issue(["tenants", "directory"], `expected an existing folder (relative to ${projectDir})`, cfg.directory);
         return tenants;
     }
-    for (const file of fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort()) {
+    // One tenant (a tenant stack): its own file only, not the whole folder.
+    const files = only === undefined ? fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort() : [`${only}.yaml`, `${only}.yml`].filter((f) => fs.existsSync(path.join(dir, f)));
+    for (const file of files) {
         let document: unknown;
         try {
             document = YAML.parse(fs.readFileSync(path.join(dir, file), "utf8"));
@@ -139,6 +151,9 @@ export const PLATFORM_HOST_LABELS = ["vault", "sso", "sso-admin", "grafana", "ar
 
 /** The name a tenant's data lives under (stable across renames). */
 export const tenantDataName = (t: Pick<TenantConfig, "name" | "dataName">): string => t.dataName ?? t.name;
+
+/** The tenants whose resources the platform stack creates: none when each tenant has a stack of its own. */
+export const platformStackTenants = (t: { readonly placement: TenantPlacement; readonly all: readonly TenantConfig[] }): TenantConfig[] => (t.placement === "PlatformStack" ? [...t.all] : []);
 
 /** Namespaces of a tenant: its own list, or its name. */
 export const tenantNamespaces = (t: Pick<TenantConfig, "name" | "namespaces">): string[] => t.namespaces ?? [t.name];

@@ -222,7 +222,7 @@ export const configKeys = {
     },
     tenants: {
         type: "object",
-        schema: tenantsSchema.describe("Tenants: list[{name, previousName, dataName, owners, ssoGroup, costCentre, namespaces, quota, containerDefaults, hostnames, internetEgress, ecrRepository, repositoryEncryption, bucket, gitops, ci}], directory (one YAML file per tenant)."),
+        schema: tenantsSchema.describe("Tenants: list[{name, previousName, dataName, owners, ssoGroup, costCentre, namespaces, quota, containerDefaults, hostnames, internetEgress, ecrRepository, repositoryEncryption, bucket, gitops, ci}], directory (one YAML file per tenant), placement (PlatformStack|OwnStacks)."),
     },
     appDelivery: {
         type: "object",

@@ -2,7 +2,7 @@
 // crossing `/`, regex mode unanchored, deny winning, the default role, project policies loaded only for their project,
 // and the project checks.
 import * as assert from "assert";
-import { ArgoCdRbac, ArgoCdSettings, AppProject, globMatch, isDestinationPermitted, isGroupKindNamePermitted, pathMatch } from "./argocd-rbac";
+import { argoCdSettings, ArgoCdRbac, ArgoCdSettings, AppProject, globMatch, impersonatedAccount, isDestinationPermitted, isGroupKindNamePermitted, pathMatch } from "./argocd-rbac";
 
 const settings = (over: Partial<ArgoCdSettings> = {}): ArgoCdSettings => ({
     policyCsv: "",
@@ -12,6 +12,7 @@ const settings = (over: Partial<ArgoCdSettings> = {}): ArgoCdSettings => ({
     execEnabled: false,
     namespace: "argocd",
     applicationNamespaces: [],
+    impersonation: false,
     ...over,
 });
 const project: AppProject = {
@@ -83,5 +84,22 @@ describe("Argo CD authorization (casbin with Argo CD v3.4.4's model and built-in
         assert.ok(!isGroupKindNamePermitted(project, { group: "", kind: "Secret" }, "s", true));
         assert.ok(!isGroupKindNamePermitted(project, { group: "", kind: "Namespace" }, "n", false));
         assert.ok(isGroupKindNamePermitted({ metadata: { name: "p" }, spec: {} }, { group: "", kind: "Secret" }, "s", true), "no whitelist: every namespaced kind");
+    });
+
+    it("impersonation (controller/sync.go deriveServiceAccountToImpersonate): the first entry matching server and namespace; a bare name is in the destination's namespace; no match or a forbidden character fails", () => {
+        const server = "https://kubernetes.default.svc";
+        const p = (accounts: { server: string; namespace?: string; defaultServiceAccount: string }[]): AppProject => ({ metadata: { name: "p" }, spec: { destinationServiceAccounts: accounts } });
+        const cases: [AppProject, string, { namespace: string; name: string } | undefined][] = [
+            [p([{ server, namespace: "team-a", defaultServiceAccount: "ci" }]), "team-a", { namespace: "team-a", name: "ci" }],
+            [p([{ server, namespace: "team-a", defaultServiceAccount: "ci" }]), "kube-system", undefined],
+            [p([{ server, namespace: "team-*", defaultServiceAccount: "ci" }]), "team-b", { namespace: "team-b", name: "ci" }],
+            [p([{ server, namespace: "*", defaultServiceAccount: "argocd:deployer" }, { server, namespace: "team-a", defaultServiceAccount: "ci" }]), "team-a", { namespace: "argocd", name: "deployer" }],
+            [p([{ server: "https://other", namespace: "*", defaultServiceAccount: "ci" }]), "team-a", undefined],
+            [p([{ server, namespace: "*", defaultServiceAccount: "c*" }]), "team-a", undefined],
+            [p([]), "team-a", undefined],
+        ];
+        for (const [project, namespace, want] of cases) assert.deepStrictEqual(impersonatedAccount(project, { server, namespace }), want, JSON.stringify([project.spec, namespace]));
+        // argocd-cm holds strings: only "true" turns it on.
+        assert.deepStrictEqual([true, "true", false, undefined].map((v) => argoCdSettings({ configs: { cm: { "application.sync.impersonation.enabled": v } } }, "argocd").impersonation), [true, true, false, false]);
     });
 });

@@ -78,6 +78,7 @@ export interface AppProject {
     readonly metadata: { readonly name: string };
     readonly spec: {
         readonly destinations?: readonly { readonly server?: string; readonly name?: string; readonly namespace?: string }[];
+        readonly destinationServiceAccounts?: readonly { readonly server: string; readonly namespace?: string; readonly defaultServiceAccount: string }[];
         readonly sourceNamespaces?: readonly string[];
         readonly clusterResourceWhitelist?: readonly (GroupKind & { readonly name?: string })[];
         readonly clusterResourceBlacklist?: readonly (GroupKind & { readonly name?: string })[];
@@ -123,6 +124,24 @@ export function isDestinationPermitted(p: AppProject, dst: { readonly server?: s
     return matched;
 }
 
+/**
+ * controller/sync.go deriveServiceAccountToImpersonate: the first of the project's destinationServiceAccounts whose
+ * server and namespace globs (util/glob) match the application's destination names the account syncs and delete
+ * hooks run as, `<namespace>:<name>` or a name in the destination's namespace; none matching is an error (the
+ * operation fails). Undefined for that error.
+ */
+export function impersonatedAccount(p: AppProject, dst: { readonly server: string; readonly namespace: string }): { readonly namespace: string; readonly name: string } | undefined {
+    for (const item of p.spec.destinationServiceAccounts ?? []) {
+        if (!globMatch(item.server, dst.server) || !globMatch(item.namespace ?? "", dst.namespace)) continue;
+        const sa = item.defaultServiceAccount.trim();
+        // serviceAccountDisallowedCharSet: "!*[]{}\\/" (an error, as no match is).
+        if (sa === "" || /[!*[\]{}\\/]/.test(sa)) return undefined;
+        const [namespace, name] = sa.includes(":") ? sa.split(":") : [dst.namespace, sa];
+        return { namespace, name };
+    }
+    return undefined;
+}
+
 /** AppProject.IsAppNamespacePermitted: Argo CD's own namespace always, others when the project lists them. */
 export const isAppNamespacePermitted = (p: AppProject, appNamespace: string, controllerNamespace: string) =>
     appNamespace === "" || appNamespace === controllerNamespace || matchStringInList(p.spec.sourceNamespaces ?? [], appNamespace);
@@ -141,6 +160,8 @@ export interface ArgoCdSettings {
     readonly namespace: string;
     /** argocd-cmd-params-cm `application.namespaces`. */
     readonly applicationNamespaces: readonly string[];
+    /** argocd-cm `application.sync.impersonation.enabled` is the string "true": syncs and delete hooks impersonate the project's account. */
+    readonly impersonation: boolean;
 }
 
 /** argocd-rbac-cm's and argocd-cm's data from the chart's values (`configs.rbac`, `configs.cm`, `configs.params`), coalesced over its defaults. */
@@ -160,6 +181,7 @@ export function argoCdSettings(values: Record<string, any>, namespace: string): 
         execEnabled: String(values.configs?.cm?.["exec.enabled"]) === "true",
         namespace,
         applicationNamespaces: namespaces === "" ? [] : namespaces.split(",").map((s) => s.trim()),
+        impersonation: String(values.configs?.cm?.["application.sync.impersonation.enabled"]) === "true",
     };
 }
 

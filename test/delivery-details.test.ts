@@ -192,7 +192,7 @@ describe("delivery details: Argo CD's values in full", () => {
         const v = values({ chartVersion: "10.1.1", controllerReplicas: 2, serverReplicas: 3, repoServerReplicas: 3, applicationSetReplicas: 2, redisHa: true, zoneSpread: "DoNotSchedule", localAdmin: false });
         const { "oidc.config": oidc, ...cm } = v.configs.cm;
         assert.ok(oidc.includes("issuer: https://sso.example.org/realms/platform"));
-        assert.deepStrictEqual(cm, { "admin.enabled": false, "users.anonymous.enabled": false, "exec.enabled": false });
+        assert.deepStrictEqual(cm, { "admin.enabled": false, "users.anonymous.enabled": false, "exec.enabled": false, "application.sync.impersonation.enabled": true });
         // SCM/PR generators off and tokenRef strict (argocd-cmd-params-cm keys of v3.4.4: docs/operator-manual/argocd-cmd-params-cm.yaml).
         assert.deepStrictEqual(v.configs.params, { "server.insecure": true, "applicationsetcontroller.enable.scm.providers": false, "applicationsetcontroller.enable.tokenref.strict.mode": true });
         assert.deepStrictEqual(

@@ -25,6 +25,11 @@ describe("delivery: decisions", () => {
             { server: "https://kubernetes.default.svc", namespace: "team-b-preview" },
         ]);
         assert.deepStrictEqual([p.spec.sourceRepos, p.spec.clusterResourceWhitelist], [["https://github.com/acme/b.git"], []]);
+        // Argo CD acts in each destination as its `ci` account (impersonation), delete hooks included.
+        assert.deepStrictEqual(p.spec.destinationServiceAccounts, [
+            { server: "https://kubernetes.default.svc", namespace: "team-b", defaultServiceAccount: "ci" },
+            { server: "https://kubernetes.default.svc", namespace: "team-b-preview", defaultServiceAccount: "ci" },
+        ]);
         // Only what the tenant's own edit role could create: never its quota, policies, RBAC, a Gateway or a PushSecret.
         const kinds = p.spec.namespaceResourceWhitelist.map((k) => k.kind as string);
         assert.ok(kinds.includes("Deployment") && kinds.includes("HTTPRoute") && kinds.includes("ExternalSecret"), kinds.join());

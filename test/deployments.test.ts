@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { PROJECT_DIR, record, Recording } from "../plan/engine";
-import { DEPLOYER_POLICY_PARTS, deployRoleTrust, PlatformDeployments, readDeployerPolicy } from "../deployments/deployments";
+import { DEPLOYER_POLICY_PARTS, deployRoleTrust, PlatformDeployments, readDeployerPolicy, tenantStackDeployments } from "../deployments/deployments";
 import { inputs, named, ofType } from "./helpers";
 
 const ARGS = {
@@ -56,5 +56,55 @@ describe("deployments/: Pulumi Deployments of the platform's stacks, as code", (
         for (const p of policies) assert.ok(JSON.stringify(p).length <= 6144);
         const attachments = ofType(rec.resources, "aws:iam/rolePolicyAttachment:RolePolicyAttachment");
         assert.strictEqual(attachments.length, DEPLOYER_POLICY_PARTS.length * 2);
+    });
+});
+
+describe("deployments/: each tenant's own stack, previewed when its own entry changes", () => {
+    const prod = ARGS.stacks[1];
+    const tenants = { placement: "OwnStacks", list: [{ name: "team-a" }], all: [{ name: "team-a" }, { name: "team-d" }], directory: "tenants/prod" };
+    const tenantStacks = tenantStackDeployments(prod, tenants);
+    let rec: Recording;
+    before(async () => {
+        rec = await record({ project: "platform-deployments", stack: "acme", config: {}, cloud: { accountId: "111111111111", region: "eu-west-1", partition: "aws" } }, () => new PlatformDeployments("d", { ...ARGS, repoDir: "infra", tenantStacks }));
+    });
+    const settings = (tenant: string) => inputs(named(rec.resources, `d-prod-${tenant}-settings`));
+
+    it("lists a stack per tenant only with OwnStacks: a list entry lives in the stack file, a folder's tenant in its own file", () => {
+        assert.deepStrictEqual(tenantStackDeployments(prod, { ...tenants, placement: "PlatformStack" }), []);
+        assert.deepStrictEqual(tenantStacks, [
+            { platformStack: "prod", tenant: "team-a", file: "Pulumi.prod.yaml", pushToDeploy: false, agentPoolId: "pool-in-vpc" },
+            { platformStack: "prod", tenant: "team-d", file: "tenants/prod/team-d.yaml", pushToDeploy: false, agentPoolId: "pool-in-vpc" },
+        ]);
+    });
+
+    it("deploys tenant/ as <stack>.<tenant>, previewing a pull request only for its own file, its platform's stack file or the code that builds tenants", () => {
+        const s = settings("team-d");
+        assert.deepStrictEqual([s.project, s.stack, s.sourceContext.git.repoDir, s.github.previewPullRequests, s.github.deployCommits], ["platform-tenant", "prod.team-d", "infra/tenant", true, false]);
+        assert.deepStrictEqual(s.github.paths, [
+            "infra/tenants/prod/team-d.yaml",
+            "infra/Pulumi.prod.yaml",
+            "infra/tenant/**",
+            "infra/components/**",
+            "infra/stacks/**",
+            "infra/packages/**",
+            "infra/package.json",
+            "infra/package-lock.json",
+        ]);
+        // Another tenant's file is none of its paths.
+        assert.ok(!settings("team-a").github.paths.some((p: string) => p.includes("team-d")));
+        assert.deepStrictEqual(s.operationContext.preRunCommands, [
+            "npm ci --prefix .. --no-audit --no-fund",
+            "pulumi config set --stack acme/platform-tenant/prod.team-d platformStack acme/platform/prod",
+            "pulumi config set --stack acme/platform-tenant/prod.team-d platformStackFile ../Pulumi.prod.yaml",
+            "pulumi config set --stack acme/platform-tenant/prod.team-d tenant team-d",
+        ]);
+    });
+
+    it("gives a platform stack's tenant stacks one role, trusted for that platform stack's tenant stacks only, with the deployer policy", () => {
+        const trust = JSON.parse(inputs(named(rec.resources, "d-prod-tenants")).assumeRolePolicy).Statement[0];
+        assert.deepStrictEqual(trust.Condition.StringLike, { "api.pulumi.com/oidc:sub": "pulumi:deploy:org:acme:project:platform-tenant:stack:prod.*:*" });
+        assert.strictEqual(settings("team-a").operationContext.oidc.aws.roleARN, "arn:aws:iam::111111111111:role/d-prod-tenants");
+        assert.strictEqual(ofType(rec.resources, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter((r) => r.name.startsWith("d-prod-tenants-")).length, DEPLOYER_POLICY_PARTS.length);
+        assert.strictEqual(rec.resources.filter((r) => r.name.startsWith("d-dev-tenants")).length, 0);
     });
 });

@@ -8,6 +8,7 @@ import * as YAML from "yaml";
 import { PROJECT_DIR, Plan, PlannedResource } from "../plan/engine";
 import { listStacks, readStackConfig } from "../plan/stack-files";
 import { TENANT_ROLES } from "../components/tenants/tenant-objects";
+import { TENANT_DEPLOYABLE_KINDS } from "../components/delivery/app-projects";
 import { committedPlan, stacksWithTenants } from "./plans";
 import { EXAMPLE_STACKS } from "../plan/new-stack";
 import { aggregatedRbacFixture, clusterState, ClusterState, isProjectChart, releasesOf, storeServes } from "./cluster-state";
@@ -17,6 +18,13 @@ import { reaches } from "./network-reach";
 import { runsOn } from "./k8s-scheduling";
 import { oidcUser, serviceAccountUser, UserInfo } from "./k8s-rbac";
 import { jsonCopy } from "./fixture-cache";
+
+/**
+ * What a tenant's repository deploys: the project's kinds but those only controllers create, which the project lists so
+ * that an application shows them (its ci account only reads them: argocd-endpointslice).
+ */
+const GENERATED_KINDS = ["ControllerRevision", "EndpointSlice"];
+const DEPLOYED_KINDS = TENANT_DEPLOYABLE_KINDS.filter((k) => !GENERATED_KINDS.includes(k.kind));
 
 interface StackTenant extends TenantView {
     readonly identities: Record<Who, UserInfo[]>;
@@ -278,7 +286,7 @@ for (const stack of stacksWithTenants()) {
             assert.ok(tenants.length > 0);
             assert.deepStrictEqual(refused, []);
         });
-        it("still lets members and owners use Argo CD for their own project: its applications, their logs, a Deployment in each namespace", async () => {
+        it("still lets members and owners use Argo CD for their own project: its applications, their logs, every kind a repository deploys in each namespace (synced as its ci account)", async () => {
             const refused: string[] = [];
             for (const t of tenants)
                 for (const id of [...t.identities.member, ...t.identities.owner]) {
@@ -287,7 +295,8 @@ for (const stack of stacksWithTenants()) {
                     await tryIt("its project", { argocd: { resource: "projects", action: "get", object: t.name } });
                     await tryIt("its logs", { argocd: { resource: "logs", action: "get", object: `${t.name}/${t.name}` } });
                     for (const ns of t.namespaces)
-                        await tryIt(`a Deployment in ${ns}`, { argocdApp: { project: t.name, destination: { server: "https://kubernetes.default.svc", namespace: ns }, resource: { group: "apps", kind: "Deployment", name: "web" } } });
+                        for (const k of DEPLOYED_KINDS)
+                            await tryIt(`a ${k.kind} in ${ns}`, { argocdApp: { project: t.name, destination: { server: "https://kubernetes.default.svc", namespace: ns }, resource: { ...k, name: "web" } } });
                 }
             assert.ok(tenants.length > 0);
             assert.deepStrictEqual(refused, []);

@@ -3,7 +3,8 @@
 // stack file; the threat-model table of docs/tenants.md lists them). Each attempt is a request to the API server (answered by
 // the RBAC evaluator), a binding (the RBAC API's escalation check), or an ExternalSecret naming a ClusterSecretStore
 // (External Secrets' namespace conditions), a request to Argo CD's API (its casbin RBAC, test/argocd-rbac.ts), an
-// Application in the tenant's own project (Argo CD's project checks), an AWS call with the Pod Identity roles of the
+// Application in the tenant's own project (Argo CD's project checks, none for delete hooks, then the RBAC of the account
+// it impersonates), an AWS call with the Pod Identity roles of the
 // tenant's namespaces (an IAM policy simulator, test/tenant-iam.ts), or a pod with a signed image (the plan's Kyverno
 // policies: image patterns, and signatures by KMS key or keyless certificate as Kyverno 1.19 matches them).
 import type { PlannedResource } from "../plan/engine";
@@ -13,8 +14,8 @@ import { PLATFORM_SECRET_STORE } from "../components/secrets/external-secrets";
 import { OWN_REPOSITORY_POLICY } from "../components/policy/admission-policies";
 import type { ClusterState } from "./cluster-state";
 import { storeServes } from "./cluster-state";
-import type { Request, RoleBinding, UserInfo } from "./k8s-rbac";
-import { isAppNamespacePermitted, isDestinationPermitted, isGroupKindNamePermitted, matchStringInList, type GroupKind } from "./argocd-rbac";
+import { serviceAccountUser, type Request, type RoleBinding, type UserInfo } from "./k8s-rbac";
+import { impersonatedAccount, isAppNamespacePermitted, isDestinationPermitted, isGroupKindNamePermitted, matchStringInList, type GroupKind } from "./argocd-rbac";
 import { roleMay, type AwsState } from "./tenant-iam";
 import { TENANT_LABEL } from "../components/tenants/tenant-objects";
 import { IN_CLUSTER } from "../components/delivery/app-projects";
@@ -23,7 +24,7 @@ import { CollectorConfig, KnownPod, OtlpRecord, throughPipeline } from "./otlp-p
 import { KUBE_SYSTEM } from "../components/shared/network-policies";
 import { createValidatedPolicy, validateResourcePolicy } from "@cloud-copilot/iam-policy";
 import { BUILDER_NODE_POOL, BUILDER_TAINT, NODE_POOL_LABEL, NODE_ROLE_LABEL } from "../components/shared/builder-nodes";
-import { BUILDER_NODES_POLICY } from "../components/policy/admission-policies";
+import { BUILDER_NODES_POLICY, SERVICE_EXTERNAL_IPS_POLICY } from "../components/policy/admission-policies";
 import { BUILDER_CLIENT_TLS_SECRET, BUILDKIT_PORT, RUNNER_SERVICE_ACCOUNT } from "../components/delivery/ci";
 import { matchPattern, wildcard as kyvernoWildcard } from "./kyverno-pattern";
 import { Node as K8sNode, Pod as K8sPod, PodSpec, runsOn, schedulerPlaces } from "./k8s-scheduling";
@@ -114,6 +115,10 @@ export type Attempt =
     | { readonly connect: { readonly from: string; readonly namespace: string; readonly pod: string; readonly port: number } }
     /** From a pod it creates in `from`, send the OTLP gateway records claiming to be pod `pod` of `namespace` (resource and record attributes). */
     | { readonly otlp: { readonly from: string; readonly namespace: string; readonly pod: string } }
+    /** Create `manifest` (an object of API resource `resource` in `group`) in `namespace`: RBAC, then the plan's enforced Kyverno patterns for its kind. */
+    | { readonly object: { readonly namespace: string; readonly group: string; readonly resource: string; readonly manifest: { readonly kind: string } & Record<string, unknown> } }
+    /** Create a pod in `namespace` naming PriorityClass `priorityClassName` (RBAC, the namespace's ResourceQuotas as admission counts them, the plan's enforced Kyverno patterns). */
+    | { readonly priorityPod: { readonly namespace: string; readonly priorityClassName: string } }
     /** Create a pod in `namespace` with these scheduling fields (RBAC, the plan's enforced Kyverno patterns) that then runs on a node of NodePool `pool`. */
     | { readonly podOnNode: { readonly namespace: string; readonly pool: string; readonly spec: PodSpec } }
     /** Where the builder of `builder` (its namespace) may run: beside the builder of `beside`, or on a node of NodePool `pool`. */
@@ -127,9 +132,56 @@ export interface ArgoApplication {
     readonly project: string;
     readonly appNamespace?: string;
     readonly destination: { readonly server: string; readonly namespace: string };
-    /** The resource its source renders: namespaced when `namespace` is given (else in the destination's), cluster-scoped with `cluster`. */
-    readonly resource: GroupKind & { readonly name: string; readonly namespace?: string; readonly cluster?: true };
+    /**
+     * The resource its source renders: namespaced when `namespace` is given (else in the destination's), cluster-scoped
+     * with `cluster`; with `hook`, annotated `argocd.argoproj.io/hook` PreDelete or PostDelete (created when the
+     * application is deleted).
+     */
+    readonly resource: GroupKind & { readonly name: string; readonly namespace?: string; readonly cluster?: true; readonly hook?: "PreDelete" | "PostDelete" };
 }
+
+/** The API resource (plural) of each kind the Argo CD attacks render: what Kubernetes RBAC names. */
+const KIND_RESOURCES: Readonly<Record<string, string>> = {
+    Deployment: "deployments",
+    Secret: "secrets",
+    Pod: "pods",
+    Namespace: "namespaces",
+    ClusterRole: "clusterroles",
+    ClusterRoleBinding: "clusterrolebindings",
+    Role: "roles",
+    RoleBinding: "rolebindings",
+    CustomResourceDefinition: "customresourcedefinitions",
+    MutatingWebhookConfiguration: "mutatingwebhookconfigurations",
+    ClusterSecretStore: "clustersecretstores",
+    SecretStore: "secretstores",
+    PushSecret: "pushsecrets",
+    NetworkPolicy: "networkpolicies",
+    ResourceQuota: "resourcequotas",
+    LimitRange: "limitranges",
+    PolicyException: "policyexceptions",
+    Gateway: "gateways",
+    // The kinds a tenant's repository deploys (app-projects.ts TENANT_DEPLOYABLE_KINDS).
+    ConfigMap: "configmaps",
+    Service: "services",
+    ServiceAccount: "serviceaccounts",
+    PersistentVolumeClaim: "persistentvolumeclaims",
+    StatefulSet: "statefulsets",
+    ReplicaSet: "replicasets",
+    ControllerRevision: "controllerrevisions",
+    Job: "jobs",
+    CronJob: "cronjobs",
+    HorizontalPodAutoscaler: "horizontalpodautoscalers",
+    PodDisruptionBudget: "poddisruptionbudgets",
+    HTTPRoute: "httproutes",
+    GRPCRoute: "grpcroutes",
+    ExternalSecret: "externalsecrets",
+    EndpointSlice: "endpointslices",
+};
+const resourceOf = (kind: string) => {
+    const r = KIND_RESOURCES[kind];
+    if (r === undefined) throw new Error(`no API resource known for kind ${kind}`);
+    return r;
+};
 
 export interface Guard {
     readonly text: string;
@@ -215,6 +267,7 @@ const openTenants = (resources: PlannedResource[], type: "Ingress" | "Egress") =
 };
 const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
 const CLUSTER_POLICY = "kubernetes:kyverno.io/v1:ClusterPolicy";
+const RESOURCE_QUOTA = "kubernetes:core/v1:ResourceQuota";
 /** The signature policy's rules that verify with a KMS key. */
 const kmsSignatureRules = (resources: readonly PlannedResource[]) =>
     resources
@@ -229,6 +282,11 @@ const keylessEntries = (resources: readonly PlannedResource[]) =>
         .flatMap((r) => (r.verifyImages ?? []).flatMap((v: any) => v.attestors.flatMap((a: any) => a.entries)))
         .filter((e: any) => e.keyless)
         .map((e: any) => e.keyless as Record<string, any>);
+/** The registry allow-list's rules (`tenant-allowed-registries`). */
+const allowListRules = (resources: readonly PlannedResource[]) =>
+    resources.filter((r) => r.type === CLUSTER_POLICY && (r.inputs as any).metadata?.name === "tenant-allowed-registries").flatMap((r) => (r.inputs as any).spec.rules as any[]);
+/** The same repository by the registry's dual-stack name (`<account>.dkr-ecr.<region>.on.aws`), which ECR serves too. */
+const dualStack = (repository: string) => repository.replace(/^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com\//, "$1.dkr-ecr.$2.on.aws/");
 /** The delivery layer's names: `tenant-<name>-delivery-signing-key`, `…-runner-role`. */
 const signingKeys = (resources: readonly PlannedResource[]) => resources.filter((r) => r.type === "aws:kms/key:Key" && /^tenant-.+-delivery-signing-key$/.test(r.name)) as Mutable[];
 
@@ -349,6 +407,15 @@ export const GUARDS = {
             for (let i = resources.length - 1; i >= 0; i--) if (own(resources[i])) resources.splice(i, 1);
         },
     },
+    allowList: {
+        text: "`tenant-allowed-registries` enforced (stacks whose `policy.action` is Enforce): its list names the registry by its regional host only",
+        present: (resources) => allowListRules(resources).some((r) => r.validate.failureAction === "Enforce"),
+        remove: (resources) => {
+            const rules = allowListRules(resources);
+            if (rules.length === 0) throw new Error("no tenant-allowed-registries rule in the plan");
+            for (const r of rules) r.validate.failureAction = "Audit";
+        },
+    },
     tenantSigningKeys: {
         text: "each tenant's namespaces verify signatures against its own key only (`tenant-verify-image-signatures`, one rule per tenant)",
         present: (resources) => kmsSignatureRules(resources).length > 0,
@@ -425,6 +492,13 @@ export const GUARDS = {
         text: "a tenant's project deploys to its own namespaces on the in-cluster server only",
         remove: (resources) => {
             for (const s of tenantProjects(resources)) s.destinations = [{ server: "*", namespace: "*" }];
+        },
+    },
+    argoImpersonation: {
+        text: "Argo CD syncs and runs delete hooks as the `ci` account of the destination namespace (argocd-cm `application.sync.impersonation.enabled`, each project's `destinationServiceAccounts`), which holds the deployer role there and nothing elsewhere",
+        remove: (resources) => {
+            const c = argoConfigs(resources);
+            c.cm = { ...(c.cm ?? {}), "application.sync.impersonation.enabled": false };
         },
     },
     projectClusterKinds: {
@@ -509,6 +583,22 @@ export const GUARDS = {
             const i = resources.findIndex((r) => r.type === CLUSTER_POLICY && (r.inputs as any).metadata?.name === BUILDER_NODES_POLICY);
             if (i < 0) throw new Error(`no ${BUILDER_NODES_POLICY} policy in the plan`);
             resources.splice(i, 1);
+        },
+    },
+    serviceExternalIps: {
+        text: "`tenant-service-external-ips` (a boundary, enforced in every stack) refuses a tenant Service with `externalIPs`",
+        remove: (resources) => {
+            const i = resources.findIndex((r) => r.type === CLUSTER_POLICY && (r.inputs as any).metadata?.name === SERVICE_EXTERNAL_IPS_POLICY);
+            if (i < 0) throw new Error(`no ${SERVICE_EXTERNAL_IPS_POLICY} policy in the plan`);
+            resources.splice(i, 1);
+        },
+    },
+    priorityQuota: {
+        text: "each tenant namespace (and its CI namespace) holds a ResourceQuota of no pods in the scope PriorityClass `Exists`",
+        remove: (resources) => {
+            const quotas = resources.filter((r) => r.type === RESOURCE_QUOTA && (r.inputs as any).metadata?.name === "tenant-no-priority-class");
+            if (quotas.length === 0) throw new Error("no tenant-no-priority-class quota in the plan");
+            for (const q of quotas) resources.splice(resources.indexOf(q), 1);
         },
     },
     builderTaintNoExecute: {
@@ -778,6 +868,32 @@ export const ATTACKS: readonly Attack[] = [
         guards: ["enumerated", "namespaced"],
         attempts: () => [req("create", "", "namespaces")],
     },
+    {
+        id: "service-external-ips",
+        attack: "create a Service with `externalIPs` (CVE-2020-8554): kube-proxy on every node then sends traffic for that address and port (a platform pod's, the NLB's) to the tenant's pods, which admit the gateway's proxies and monitoring",
+        who: ALL,
+        getsThroughUnguarded: HOLDERS,
+        guards: ["serviceExternalIps"],
+        attempts: (t) =>
+            inEach(t, (ns) => [
+                {
+                    object: {
+                        namespace: ns,
+                        group: "",
+                        resource: "services",
+                        manifest: { apiVersion: "v1", kind: "Service", metadata: { name: "attack", namespace: ns }, spec: { selector: { "app.kubernetes.io/name": "attack" }, ports: [{ port: 3000 }], externalIPs: ["10.0.1.10"] } },
+                    },
+                },
+            ]),
+    },
+    {
+        id: "critical-priority",
+        attack: "run a pod with `priorityClassName: system-node-critical` (or `system-cluster-critical`, usable in any namespace): on a full node the scheduler preempts lower-priority pods for it, the platform's (Vault, Keycloak, the gateway's proxies) and other tenants' (a required pod affinity picks the node)",
+        who: ALL,
+        getsThroughUnguarded: HOLDERS,
+        guards: ["priorityQuota"],
+        attempts: (t) => inEach(t, (namespace) => ["system-node-critical", "system-cluster-critical"].map((priorityClassName) => ({ priorityPod: { namespace, priorityClassName } }))),
+    },
     { id: "net-loki", attack: "from a pod: push to or query Loki (every tenant's logs, Vault's audit stream), at its gateway or directly", ...NET, guards: ["tenantEgress", "platformIngress"], attempts: (t) => [...connect(M, "loki-gateway", 8080)(t), ...connect(M, "loki", 3100, 9095)(t)] },
     { id: "net-prometheus", attack: "from a pod: query Prometheus or write to it (remote write, OTLP)", ...NET, guards: ["tenantEgress", "platformIngress"], attempts: connect(M, "prometheus", 9090) },
     { id: "net-alertmanager", attack: "from a pod: silence alerts in Alertmanager", ...NET, guards: ["tenantEgress", "platformIngress"], attempts: connect(M, "alertmanager", 9093) },
@@ -890,7 +1006,7 @@ export const ATTACKS: readonly Attack[] = [
         attack: "through an application of its own project, deploy into a platform namespace, `kube-system` or another tenant's namespace (as destination, or a resource's own namespace)",
         who: ARGO_USERS,
         getsThroughUnguarded: ARGO_USERS,
-        guards: ["projectDestinations"],
+        guards: ["projectDestinations", "argoImpersonation"],
         attempts: (t, others) =>
             [...Object.values(PLATFORM_NAMESPACES), "kube-system", ...others.flatMap((o) => o.namespaces)].flatMap((ns) => [
                 app(t, { server: IN_CLUSTER, namespace: ns }, { group: "apps", kind: "Deployment", name: "attack" }),
@@ -902,7 +1018,7 @@ export const ATTACKS: readonly Attack[] = [
         attack: "through an application of its own project, deploy a cluster-scoped object (Namespace, ClusterRole, ClusterRoleBinding, CRD, webhook)",
         who: ARGO_USERS,
         getsThroughUnguarded: ARGO_USERS,
-        guards: ["projectClusterKinds"],
+        guards: ["projectClusterKinds", "argoImpersonation"],
         attempts: (t) =>
             [
                 { group: "", kind: "Namespace" },
@@ -918,7 +1034,7 @@ export const ATTACKS: readonly Attack[] = [
         attack: "through an application of its own project, deploy in its namespace what its roles may not write (RoleBinding, NetworkPolicy, quota, SecretStore, PushSecret, Kyverno PolicyException, Gateway)",
         who: ARGO_USERS,
         getsThroughUnguarded: ARGO_USERS,
-        guards: ["projectNamespacedKinds"],
+        guards: ["projectNamespacedKinds", "argoImpersonation"],
         attempts: (t) =>
             [
                 { group: RBAC, kind: "RoleBinding" },
@@ -931,6 +1047,29 @@ export const ATTACKS: readonly Attack[] = [
                 { group: "policies.kyverno.io", kind: "PolicyException" },
                 { group: "gateway.networking.k8s.io", kind: "Gateway" },
             ].map((k) => app(t, { server: IN_CLUSTER, namespace: t.namespaces[0] }, { ...k, name: "attack" })),
+    },
+    {
+        id: "argocd-delete-hooks",
+        attack: "through an application of its own project, a PreDelete or PostDelete hook (a ClusterRoleBinding to `cluster-admin`, a pod in `kube-system`, a Secret in another tenant's namespace), then delete the application: Argo CD v3.4.4 creates delete hooks without the project's kinds and destinations",
+        who: ARGO_USERS,
+        getsThroughUnguarded: ARGO_USERS,
+        guards: ["argoImpersonation"],
+        attempts: (t, others) =>
+            (["PreDelete", "PostDelete"] as const).flatMap((hook) =>
+                [
+                    { group: RBAC, kind: "ClusterRoleBinding", name: "attack", cluster: true as const, hook },
+                    { group: "", kind: "Pod", name: "attack", namespace: KUBE_SYSTEM, hook },
+                    ...others.map((o) => ({ group: "", kind: "Secret", name: "attack", namespace: o.namespaces[0], hook })),
+                ].map((r) => app(t, { server: IN_CLUSTER, namespace: t.namespaces[0] }, r)),
+            ),
+    },
+    {
+        id: "argocd-endpointslice",
+        attack: "through an application of its own project, an EndpointSlice for a Service of its own (no selector) listing a platform pod's address (Keycloak's 8443, Vault's 8200), then an HTTPRoute on its hostname to that Service: Envoy Gateway routes to the slice's endpoints, which admit the gateway's proxies, so Keycloak's admin console (sso-admin.<domain> is open to the admin CIDRs only) or Vault is served to anyone under the tenant's hostname. The project lists EndpointSlice (Argo CD hides kinds it does not permit from an application's tree)",
+        who: ARGO_USERS,
+        getsThroughUnguarded: ARGO_USERS,
+        guards: ["argoImpersonation"],
+        attempts: (t) => t.namespaces.map((ns) => app(t, { server: IN_CLUSTER, namespace: ns }, { group: "discovery.k8s.io", kind: "EndpointSlice", name: "attack" })),
     },
     {
         id: "argocd-app-namespaces",
@@ -1056,6 +1195,23 @@ export const ATTACKS: readonly Attack[] = [
         getsThroughUnguarded: HOLDERS,
         guards: ["ownRepository", "tenantSigningKeys"],
         attempts: (t, others) => inEach(t, (ns) => others.filter((o) => o.repository).map((o) => ({ pod: { namespace: ns, image: `${o.repository}:1.0.0`, signatures: o.ciSignature ? [o.ciSignature] : [] } }))),
+    },
+    {
+        id: "registry-alias-image",
+        attack: "run another tenant's image, unsigned, by another name of the account's registry (dual-stack `<account>.dkr-ecr.<region>.on.aws`, which the nodes' credential provider logs in to as well): the signature rules name only the regional host",
+        who: ALL,
+        getsThroughUnguarded: HOLDERS,
+        guards: ["ownRepository", "allowList"],
+        attempts: (t, others) =>
+            inEach(t, (ns) =>
+                others
+                    .filter((o) => o.repository)
+                    .map((o) => {
+                        const image = `${dualStack(o.repository!)}:1.0.0`;
+                        if (image.startsWith(o.repository!)) throw new Error(`${o.repository}: not a regional ECR repository`);
+                        return { pod: { namespace: ns, image, signatures: [] } };
+                    }),
+            ),
     },
     {
         id: "sign-other-tenant-key",
@@ -1283,7 +1439,7 @@ function builderPod(resources: readonly PlannedResource[], namespace: string): K
  * A pod a tenant could write in `namespace`, compliant with every baseline policy (the plan's required labels, an
  * image of a pull-through cache, requests and limits, the restricted security context), with these scheduling fields.
  */
-export function attackPod(resources: readonly PlannedResource[], namespace: string, spec: PodSpec) {
+export function attackPod(resources: readonly PlannedResource[], namespace: string, spec: PodSpec & { readonly priorityClassName?: string }) {
     const labelsRule = resources
         .filter((r) => r.type === CLUSTER_POLICY && (r.inputs as any).metadata?.name === "tenant-required-labels")
         .flatMap((r) => (r.inputs as any).spec.rules as any[])[0];
@@ -1327,6 +1483,57 @@ export function kyvernoAdmitsPod(resources: readonly PlannedResource[], labels: 
             if (rule.validate?.failureAction !== "Enforce" || rule.validate.pattern === undefined) continue;
             if (!matchPattern(pod, rule.validate.pattern)) return false;
         }
+    }
+    return true;
+}
+
+/**
+ * Whether the plan's Kyverno ClusterPolicies admit `object` (not a pod) in a namespace with `labels`: every enforced
+ * `validate.pattern` rule matching its kind there must hold (test/kyverno-pattern.ts). A matching rule with anything
+ * this does not model (preconditions, context, deny, podSecurity, verifyImages) throws.
+ */
+export function kyvernoAdmitsObject(resources: readonly PlannedResource[], labels: Readonly<Record<string, string>>, object: { readonly kind: string }): boolean {
+    const selects = (rule: any) =>
+        (rule.match?.any ?? []).some((m: any) => m.resources?.kinds?.includes(object.kind) && Object.entries(m.resources.namespaceSelector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v));
+    for (const p of resources.filter((r) => r.type === CLUSTER_POLICY)) {
+        for (const rule of (p.inputs as any).spec.rules as any[]) {
+            if (!selects(rule)) continue;
+            if (rule.preconditions !== undefined || rule.context !== undefined || rule.verifyImages !== undefined || rule.validate?.deny !== undefined || rule.validate?.podSecurity !== undefined)
+                throw new Error(`${rule.name}: only validate.pattern is modelled for ${object.kind}`);
+            if (rule.validate?.failureAction === "Enforce" && !matchPattern(object, rule.validate.pattern)) return false;
+        }
+    }
+    return true;
+}
+
+/**
+ * Whether ResourceQuota admission admits `pod` as the first of its namespace (nothing used yet): refused when a quota
+ * of the namespace whose scopes the pod matches allows no pods. Scopes as Kubernetes' pkg/quota/v1/evaluator/core/
+ * pods.go podMatchesScopeFunc reads them: PriorityClass `Exists` is a non-empty priorityClassName, `In`/`NotIn`/
+ * `DoesNotExist` a selector over it; every other scope throws (not modelled).
+ */
+export function quotaAdmitsPod(resources: readonly PlannedResource[], namespace: string, pod: { readonly spec: { readonly priorityClassName?: string } }): boolean {
+    const name = pod.spec.priorityClassName ?? "";
+    const matches = (e: { scopeName: string; operator: string; values?: string[] }) => {
+        if (e.scopeName !== "PriorityClass") throw new Error(`quota scope ${e.scopeName} is not modelled`);
+        switch (e.operator) {
+            case "Exists":
+                return name !== "";
+            case "DoesNotExist":
+                return name === "";
+            case "In":
+                return (e.values ?? []).includes(name);
+            case "NotIn":
+                return !(e.values ?? []).includes(name);
+            default:
+                throw new Error(`quota scope operator ${e.operator} is not modelled`);
+        }
+    };
+    for (const q of resources.filter((r) => r.type === RESOURCE_QUOTA && (r.inputs as any).metadata?.namespace === namespace)) {
+        const spec = (q.inputs as any).spec as { hard?: Record<string, string>; scopes?: string[]; scopeSelector?: { matchExpressions: any[] } };
+        if (spec.scopes !== undefined) throw new Error("quota spec.scopes is not modelled");
+        if (!(spec.scopeSelector?.matchExpressions ?? []).every(matches)) continue;
+        if (spec.hard?.pods !== undefined && Number(spec.hard.pods) < 1) return false;
     }
     return true;
 }
@@ -1454,8 +1661,21 @@ export async function succeeds(state: AttackState, user: UserInfo, attempt: Atte
         if (!namespaceEnabled || !(await may("applications", "create", rbacName)) || !isAppNamespacePermitted(project, appNamespace, argo.settings.namespace)) return false;
         if (!isDestinationPermitted(project, a.destination)) return false;
         const r = a.resource;
-        if (r.cluster) return isGroupKindNamePermitted(project, r, r.name, false);
-        return isGroupKindNamePermitted(project, r, r.name, true) && isDestinationPermitted(project, { server: a.destination.server, namespace: r.namespace ?? a.destination.namespace });
+        const namespace = r.cluster ? "" : (r.namespace ?? a.destination.namespace);
+        // Who writes it: the controller (cluster-admin), or with impersonation the account the project names for the
+        // destination (none named: the operation fails), as Kubernetes RBAC allows it.
+        let actor: UserInfo | undefined;
+        if (argo.settings.impersonation) {
+            const sa = impersonatedAccount(project, a.destination);
+            if (sa === undefined) return false;
+            actor = serviceAccountUser(sa.namespace, sa.name);
+        }
+        const writes = () => actor === undefined || state.rbac.allows(actor, { verb: "create", group: r.group, resource: resourceOf(r.kind), namespace });
+        // A delete hook is created when the application is deleted, without the project's kinds or destinations
+        // (v3.4.4 controller/hook.go executeHooks: kubectl CreateResource, no permission validator).
+        if (r.hook) return (await may("applications", "delete", rbacName)) && writes();
+        const permitted = r.cluster ? isGroupKindNamePermitted(project, r, r.name, false) : isGroupKindNamePermitted(project, r, r.name, true) && isDestinationPermitted(project, { server: a.destination.server, namespace });
+        return permitted && writes();
     }
     if ("aws" in attempt) {
         // The team's users push workflows that its runners run: they act as the runners' role without creating a pod.
@@ -1464,6 +1684,17 @@ export async function succeeds(state: AttackState, user: UserInfo, attempt: Atte
             for (const target of attempt.aws.resources(state.aws))
                 for (const action of attempt.aws.actions) if (await roleMay(state.aws, role, action, target.arn, target.policy)) return true;
         return false;
+    }
+    if ("object" in attempt) {
+        const o = attempt.object;
+        if (!state.rbac.allows(user, { verb: "create", group: o.group, resource: o.resource, namespace: o.namespace })) return false;
+        return kyvernoAdmitsObject(state.resources, state.namespaces.get(o.namespace) ?? {}, o.manifest);
+    }
+    if ("priorityPod" in attempt) {
+        const { namespace, priorityClassName } = attempt.priorityPod;
+        if (!state.rbac.allows(user, { verb: "create", group: "", resource: "pods", namespace })) return false;
+        const pod = attackPod(state.resources, namespace, { priorityClassName });
+        return quotaAdmitsPod(state.resources, namespace, pod) && kyvernoAdmitsPod(state.resources, state.namespaces.get(namespace) ?? {}, pod);
     }
     if ("podOnNode" in attempt) {
         const { namespace, pool, spec } = attempt.podOnNode;

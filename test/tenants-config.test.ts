@@ -261,7 +261,8 @@ const exactProblems: ExactBadInput[] = [
         withTenants(dev, { ...TEAM, namespace: ["team-b"] }),
         [`${T}[0].namespace: unknown key; expected one of: name, previousName, dataName, owners, ssoGroup, costCentre, namespaces, quota, containerDefaults, hostnames, internetEgress, ecrRepository, repositoryEncryption, bucket, gitops, ci`],
     ],
-    ["an unknown key of tenants", { ...dev, "platform:tenants": JSON.stringify({ lists: [] }) }, ["platform:tenants.lists: unknown key; expected one of: directory, list"]],
+    ["an unknown key of tenants", { ...dev, "platform:tenants": JSON.stringify({ lists: [] }) }, ["platform:tenants.lists: unknown key; expected one of: directory, list, placement"]],
+    ["a placement that is neither", { ...dev, "platform:tenants": JSON.stringify({ list: [], placement: "OwnStack" }) }, ['platform:tenants.placement: expected PlatformStack | OwnStacks; got "OwnStack"']],
     ["a missing owners list, with its doc string", withTenants(dev, { name: "team-b", costCentre: "CC-B" }), [`${T}[0].owners: required key is missing; expected a list (SSO usernames with the owner role in the tenant's namespaces (a member's rights, plus Roles and RoleBindings).)`]],
     // The bucket is named after the data name: a renamed tenant's long data name is blamed, not its new name.
     [

@@ -1,7 +1,7 @@
 // What the first exact mutation run of components/tenants showed no test pinned (reports/mutation/SCORES.md): the
 // namespace objects' specs in full.
 import * as assert from "assert";
-import { limitRangeSpec, networkPolicySpecs, resourceQuotaSpec, roleBindingSpecs, tenantClusterRoleSpecs } from "../components/tenants/tenant-objects";
+import { limitRangeSpec, networkPolicySpecs, priorityQuotaSpec, resourceQuotaSpec, roleBindingSpecs, tenantClusterRoleSpecs } from "../components/tenants/tenant-objects";
 import { signaturePolicySpec } from "../components/policy/admission-policies";
 import { tenantSchema } from "../stacks/schema-tenants";
 import { planStack, Plan, PROJECT_DIR } from "../plan/engine";
@@ -28,6 +28,13 @@ describe("tenant details: what each namespace holds", () => {
                     "services.nodeports": "0",
                 },
             },
+        });
+    });
+
+    it("admits no pod naming a PriorityClass (the built-in critical ones would preempt the platform's pods)", () => {
+        assert.deepStrictEqual(priorityQuotaSpec("team-a"), {
+            metadata: { name: "tenant-no-priority-class", namespace: "team-a" },
+            spec: { hard: { pods: "0" }, scopeSelector: { matchExpressions: [{ scopeName: "PriorityClass", operator: "Exists" }] } },
         });
     });
 
@@ -119,7 +126,7 @@ describe("tenant details: what the plan holds for each tenant @stack", function 
 
     it("creates each namespace after every admission policy, so nothing lands in it unchecked", () => {
         const policies = ofType(prod.resources, "kubernetes:kyverno.io/v1:ClusterPolicy").filter((p) => p.name.startsWith("platform-policy-")).map((p) => p.urn);
-        assert.strictEqual(policies.length, 9);
+        assert.strictEqual(policies.length, 10);
         for (const t of ["team-a", "payments"]) {
             const own = named(prod.resources, `tenant-${t}-own-repository`).urn;
             assert.deepStrictEqual([...named(prod.resources, `tenant-${t}-${t}`).dependsOn].sort(), [...policies, own].sort(), t);
@@ -289,6 +296,14 @@ describePlan("admission policy details: the production plan in full", "prod", ({
                     },
                 ),
             ]),
+            "tenant-service-external-ips": policy("tenant-service-external-ips", "No externalIPs on tenant Services", [
+                validate(
+                    "no-external-ips",
+                    { any: [{ resources: { kinds: ["Service"], namespaceSelector: { matchLabels: { "platform.io/namespace-role": "tenant" } } } }] },
+                    "Services in tenant namespaces may not set externalIPs (kube-proxy would send other pods' traffic for those addresses to them).",
+                    { pattern: { spec: { "X(externalIPs)": "null" } } },
+                ),
+            ]),
             "tenant-verify-image-signatures": policy(
                 "tenant-verify-image-signatures",
                 "Signed images only (cosign)",
@@ -322,8 +337,9 @@ describePlan("admission policy details: the production plan in full", "prod", ({
                 validate(
                     "own-repository",
                     { any: [{ resources: { kinds: ["Pod"], namespaceSelector: { matchLabels: { "platform.io/namespace-role": "tenant", "platform.io/tenant": "team-a" } } } }] },
-                    `Images of ${ACCOUNT_ECR} must come from the tenant's repository ${ACCOUNT_ECR}/team-a/apps or the pull-through caches.`,
-                    { pattern: everyContainer({ image: [`!${ACCOUNT_ECR}/*`, `${ACCOUNT_ECR}/team-a/apps:*`, `${ACCOUNT_ECR}/team-a/apps@*`, ...caches].join(" | ") }) },
+                    `Images of ${ACCOUNT_ECR} (under any of its registry's names) must come from the tenant's repository ${ACCOUNT_ECR}/team-a/apps or the pull-through caches, by that host.`,
+                    // Every name of the account's registry (dual-stack, FIPS, other regions) but these.
+                    { pattern: everyContainer({ image: ["!222222222222.dkr*", `${ACCOUNT_ECR}/team-a/apps:*`, `${ACCOUNT_ECR}/team-a/apps@*`, ...caches].join(" | ") }) },
                 ),
             ]),
         );
@@ -394,7 +410,7 @@ describe("admission policy details: keyless signatures, and no signature check w
 
     it("has no signature policy and no signature reader when no verifier is configured", () => {
         const policies = ofType(unsigned.resources, "kubernetes:kyverno.io/v1:ClusterPolicy").map((p) => p.name).filter((n) => n.startsWith("platform-policy-"));
-        assert.strictEqual(policies.length, 8);
+        assert.strictEqual(policies.length, 9);
         assert.ok(!policies.includes("platform-policy-tenant-verify-image-signatures"), policies.join(", "));
         assert.deepStrictEqual(unsigned.resources.filter((r) => r.name.includes("signature-reader")), []);
         assert.deepStrictEqual(named(unsigned.resources, "platform-policy-kyverno").dependsOn, [named(unsigned.resources, "platform-policy-namespace").urn]);

@@ -42,6 +42,7 @@ describe("tenants: decisions", () => {
             "tenant-no-host-access",
             "tenant-route-hostnames",
             "tenant-builder-nodes",
+            "tenant-service-external-ips",
         ]);
         const rules = policies.flatMap((p) => p.spec.rules as any[]);
         assert.ok(rules.length >= 9);
@@ -94,9 +95,9 @@ describeStacks((stack) => `tenants in stack ${stack}`, "platform-tenants", ({ pr
         );
         assert.strictEqual(created[0].annotations["platform.io/allowed-hostnames"], production ? `team-a.${domain},shop.${domain}` : `team-a.${domain}`);
         const policies = ofType(plan().resources, "kubernetes:kyverno.io/v1:ClusterPolicy");
-        // The eight baseline policies and the signature check, shared; and each tenant's registry boundary.
+        // The nine baseline policies and the signature check, shared; and each tenant's registry boundary.
         const shared = policies.filter((p) => p.name.startsWith("platform-policy-"));
-        assert.strictEqual(shared.length, 9);
+        assert.strictEqual(shared.length, 10);
         assert.deepStrictEqual(policies.filter((p) => !shared.includes(p)).map((p) => p.name), ["tenant-team-a-own-repository", "tenant-payments-own-repository"]);
         for (const p of [...shared, ns("own-repository")]) assert.ok(ns("team-a").dependsOn.includes(p.urn), `namespace before ${p.name}`);
         assert.ok(!ns("team-a").dependsOn.includes(named(plan().resources, "tenant-payments-own-repository").urn), "not after another tenant's");
@@ -109,6 +110,12 @@ describeStacks((stack) => `tenants in stack ${stack}`, "platform-tenants", ({ pr
             production ? ["8", "32Gi", "200", "0", "0"] : ["2", "8Gi", "50", "0", "0"],
         );
         assert.deepStrictEqual(inputs(ns("team-a-limits")).spec.limits[0].default, { cpu: "500m", memory: "512Mi" });
+        // No pod naming a PriorityClass, in each of its namespaces and its runners'.
+        const priority = ofType(res(), "kubernetes:core/v1:ResourceQuota").filter((q) => q.name.startsWith("tenant-team-a-") && q.name.endsWith("-priority-quota"));
+        assert.deepStrictEqual(
+            priority.map((q) => [inputs(q).metadata.namespace, inputs(q).spec.hard.pods, inputs(q).spec.scopeSelector.matchExpressions[0].operator]).sort(),
+            [...namespaces, "team-a-ci"].sort().map((n) => [n, "0", "Exists"]),
+        );
         // Seven in each of its namespaces, four in its runners'.
         assert.strictEqual(ofType(res(), "kubernetes:networking.k8s.io/v1:NetworkPolicy").filter((p) => p.name.startsWith("tenant-team-a-")).length, 7 * namespaces.length + 4);
     });
@@ -224,7 +231,7 @@ describe("policy: the ClusterPolicies against Kyverno 1.19's CRD", () => {
     it("sets only fields the CRD declares, with their types, in every rule", () => {
         const schema = readCrdSchema(path.join(PROJECT_DIR, "test", "fixtures", "crds", "kyverno-3.9.0", "kyverno.io_clusterpolicies.yaml"), "v1");
         const policies = admissionPolicies(POLICY).map((p) => clusterPolicySpec(p, "Audit"));
-        assert.strictEqual(policies.length, 8);
+        assert.strictEqual(policies.length, 9);
         for (const p of policies) assert.deepStrictEqual(crdProblems(schema, { spec: p.spec }), [], p.metadata.name);
         // The signature check, with each kind of verifier.
         const signed = [

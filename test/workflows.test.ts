@@ -118,6 +118,48 @@ describe("the pull-request workflow's scripts, run as GitHub Actions runs them",
         assert.ok(!body.includes("platform (12 resources)") && !body.includes("Monthly floor cost of"), body);
     });
 
+    it("plans, per stack file, only the tenant stacks the change concerns, from the files changed since the target branch; one failure fails the step", () => {
+        const step = steps("plan").find((x) => x.run?.includes("--changed-files")) as { run: string; shell?: string };
+        assert.ok(step, "the tenant stacks step");
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "workflow-tenants-"));
+        try {
+            const bin = path.join(dir, "bin");
+            fs.mkdirSync(bin);
+            fs.mkdirSync(path.join(dir, "tmp"));
+            for (const s of ["dev", "prod"]) fs.writeFileSync(path.join(dir, `Pulumi.${s}.yaml`), "config: {}\n");
+            // git as `git diff --name-only <range>` answers (the range recorded); npm as the tenant-stacks CLI: prod's tenant stack fails.
+            fs.writeFileSync(path.join(bin, "git"), `#!/bin/sh\necho "$@" > "${dir}/git-args"\nprintf 'tenants/prod/team-d.yaml\\nREADME.md\\n'\n`, { mode: 0o755 });
+            fs.writeFileSync(path.join(bin, "npm"), `#!/bin/sh\necho "npm $*"\necho "changed: $(tr '\\n' ' ' < "$9")"\ncase "$*" in *prod*) exit 1;; esac\n`, { mode: 0o755 });
+            fs.writeFileSync(path.join(dir, "step.sh"), step.run.replace(/\$\{\{\s*github\.base_ref\s*\}\}/g, "main"));
+            const [shell, ...flags] = stepShell("plan", step);
+            const run = spawnSync(shell, [...flags, path.join(dir, "step.sh")], {
+                cwd: dir,
+                env: { PATH: `${bin}:${process.env.PATH}`, RUNNER_TEMP: path.join(dir, "tmp"), GITHUB_STEP_SUMMARY: path.join(dir, "summary.md") },
+                encoding: "utf8",
+            });
+            assert.strictEqual(run.status, 1, `${run.stdout}${run.stderr}`);
+            assert.strictEqual(fs.readFileSync(path.join(dir, "git-args"), "utf8"), "diff --name-only origin/main...HEAD\n");
+            const changed = path.join(dir, "tmp", "changed-files");
+            assert.strictEqual(fs.readFileSync(path.join(dir, "tenant-stacks.md"), "utf8"), [
+                "## Tenant stacks this change concerns",
+                "### dev",
+                "```",
+                `npm run -s tenant-stacks -- --stack dev --plan --changed-files ${changed}`,
+                "changed: tenants/prod/team-d.yaml README.md ",
+                "```",
+                "### prod",
+                "```",
+                `npm run -s tenant-stacks -- --stack prod --plan --changed-files ${changed}`,
+                "changed: tenants/prod/team-d.yaml README.md ",
+                "```",
+                "",
+            ].join("\n"));
+            assert.strictEqual(fs.readFileSync(path.join(dir, "summary.md"), "utf8"), fs.readFileSync(path.join(dir, "tenant-stacks.md"), "utf8"));
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
     it("every script with a pipe runs with pipefail", () => {
         const piped = Object.keys(workflow.jobs).flatMap((job) => steps(job).filter((s) => /[^|]\|[^|]/.test(s.run ?? "")).map((s) => ({ job, s })));
         assert.ok(piped.length >= 1);

@@ -2,14 +2,15 @@
 // use it) and the optional Application that syncs its configuration repository.
 import type { TenantConfig } from "../../stacks/schema-tenants";
 import { tenantNamespaces } from "../../stacks/schema-tenants";
+import { CI_SERVICE_ACCOUNT } from "../tenants/tenant-objects";
 
 /** Where Argo CD deploys: the cluster it runs in (the platform never registers other clusters for tenants). */
 export const IN_CLUSTER = "https://kubernetes.default.svc";
 
 /**
  * The namespaced kinds a tenant deploys through Argo CD: what its member role (tenant-objects.ts) may create itself,
- * none of what the platform owns in its namespaces. The application controller is cluster-admin, so the project must not let a
- * tenant's repository create what the tenant could not (a Gateway with its own load balancer, a Kyverno policy, a
+ * none of what the platform owns in its namespaces. The application controller is cluster-admin (syncs impersonate the
+ * destination's `ci` account, see appProjectSpec), so the project must not let a tenant's repository create what the tenant could not (a Gateway with its own load balancer, a Kyverno policy, a
  * PushSecret, its quota or network policies): everything not listed is refused.
  */
 export const TENANT_DEPLOYABLE_KINDS = [
@@ -51,6 +52,10 @@ export function appProjectSpec(t: Pick<TenantConfig, "name" | "namespaces" | "gi
             description: `Tenant ${t.name}`,
             sourceRepos: [...(t.gitops?.sourceRepos ?? [])],
             destinations: projectDestinations(t).map((namespace) => ({ server: IN_CLUSTER, namespace })),
+            // What Argo CD acts as in each destination (argocd-cm application.sync.impersonation.enabled): the
+            // namespace's `ci` account, which holds the deployer role there and nothing elsewhere. Its RBAC, not only
+            // the kinds below, bounds a sync, and bounds the delete hooks, which v3.4.4 creates without these checks.
+            destinationServiceAccounts: projectDestinations(t).map((namespace) => ({ server: IN_CLUSTER, namespace, defaultServiceAccount: CI_SERVICE_ACCOUNT })),
             // Empty: no cluster-scoped kind at all (namespaces, CRDs, cluster roles, webhooks).
             clusterResourceWhitelist: [],
             namespaceResourceWhitelist: TENANT_DEPLOYABLE_KINDS.map((k) => ({ ...k })),

@@ -42,6 +42,10 @@ export function argocdValues(a: ArgoCdValuesArgs) {
                 "admin.enabled": s.localAdmin,
                 "users.anonymous.enabled": false,
                 "exec.enabled": false,
+                // Syncs and delete hooks run as the account each project names for the destination (its
+                // destinationServiceAccounts), not as the controller: v3.4.4 creates PreDelete/PostDelete hooks
+                // without the project checks its syncs apply (controller/hook.go executeHooks).
+                "application.sync.impersonation.enabled": true,
                 "oidc.config": oidcConfig(a.oidc),
             },
             // TLS ends at the shared gateway (the route speaks HTTP to the server inside the cluster).

@@ -69,7 +69,8 @@ export interface AppDeliveryArgs {
     /** Per-tenant signing keys (signatures.verifier TenantKmsKeys): their names, account and verifier (see TenantDelivery). */
     readonly signing?: TenantDeliveryArgs["signing"];
     /** The builders' CAs: the certificate machinery and cert-manager's namespace, where each CA's key is kept. */
-    readonly builderCa: { readonly certificates: BuilderCaGrant; readonly namespace: string };
+    /** forTenantStacks: tenants have stacks of their own (tenants.placement OwnStacks), whose CAs this root issuer signs too. */
+    readonly builderCa: { readonly certificates: BuilderCaGrant; readonly namespace: string; readonly forTenantStacks: boolean };
     /** The builders' nodes' lifetime and longest drain (their server certificates are renewed in time for it). */
     readonly builderNodes: TenantDeliveryArgs["builderNodes"];
 }
@@ -131,8 +132,8 @@ export class AppDelivery extends pulumi.ComponentResource {
         );
 
         // The self-signed issuer of the builders' CA certificates (it signs nothing else: approver-policy approves
-        // only each tenant's CA certificate from it), once CI tenants exist.
-        const rootIssuer = args.tenants.some((t) => t.config.ci.enabled)
+        // only each tenant's CA certificate from it).
+        const rootIssuer = needsBuilderRootIssuer(args.tenants.map((t) => t.config), args.builderCa.forTenantStacks)
             ? new k8s.apiextensions.CustomResource(
                   `${name}-builder-ca-root`,
                   { apiVersion: "cert-manager.io/v1", kind: "Issuer", metadata: { name: BUILDER_CA_ROOT_ISSUER, namespace: args.builderCa.namespace }, spec: { selfSigned: {} } },
@@ -179,6 +180,14 @@ export class AppDelivery extends pulumi.ComponentResource {
         );
         this.registerOutputs({ argocdUrl: this.argocdUrl, projects: [...this.tenants.keys()] });
     }
+}
+
+/**
+ * Whether the builders' root issuer exists: once this stack has a CI tenant, and always when tenants have stacks of
+ * their own (any of them may enable CI; the platform stack does not change with them).
+ */
+export function needsBuilderRootIssuer(tenants: readonly { readonly ci: { readonly enabled: boolean } }[], forTenantStacks: boolean): boolean {
+    return forTenantStacks || tenants.some((t) => t.ci.enabled);
 }
 
 /** The runner controller: HA by config (leader election comes with replicas > 1), metrics on for the controller and listeners. */

@@ -46,7 +46,8 @@ export interface CreatedNamespace {
     readonly resource: k8s.core.v1.Namespace;
 }
 
-const CERT_MANAGER_SERVICE_ACCOUNT = "cert-manager";
+/** cert-manager's ServiceAccount: the requester approver-policy checks may `use` a policy. */
+export const CERT_MANAGER_SERVICE_ACCOUNT = "cert-manager";
 
 /**
  * cert-manager with approval by policy only: namespaced Let's Encrypt issuers in the gateway's namespace, DNS-01 through
@@ -180,9 +181,8 @@ export class Certificates extends pulumi.ComponentResource {
      * CA's name, which follows the tenant's data name), so a tenant's rename keeps them.
      */
     public allowBuilderCa(policyName: string, a: BuilderCaArgs): pulumi.Resource[] {
-        const name = `${this.name}-${policyName}`;
-        const specs = builderCaPolicySpecs(policyName, a);
-        return [...this.policyWithGrant(`${name}-ca`, specs.ca), ...this.policyWithGrant(`${name}-server`, specs.server), ...this.policyWithGrant(`${name}-client`, specs.client), this.cleanup];
+        const opts = { parent: this, provider: this.k8sProvider, dependsOn: [this.approverPolicy] };
+        return [...builderCaGrant(`${this.name}-${policyName}`, policyName, a, this.requester, opts), this.cleanup];
     }
 
     /** The CertificateRequestPolicy approving this namespace's requests for these names, and the `use` grant. */
@@ -190,14 +190,37 @@ export class Certificates extends pulumi.ComponentResource {
         return this.policyWithGrant(name, certificateRequestPolicySpec(policyName, a));
     }
 
-    private policyWithGrant(name: string, spec: { apiVersion: string; kind: string; metadata: { name: string } }): pulumi.Resource[] {
-        const k8sOpts = { parent: this, provider: this.k8sProvider };
-        const policy = new k8s.apiextensions.CustomResource(`${name}-certificate-policy`, spec, { ...k8sOpts, dependsOn: [this.approverPolicy] });
-        const rbac = policyUseRbac(spec.metadata.name, this.requester);
-        const role = new k8s.rbac.v1.ClusterRole(`${name}-certificate-policy-use`, rbac.clusterRole, k8sOpts);
-        const binding = new k8s.rbac.v1.ClusterRoleBinding(`${name}-certificate-policy-use`, rbac.binding, { ...k8sOpts, dependsOn: [role] });
-        return [policy, binding];
+    private policyWithGrant(name: string, spec: PolicySpec): pulumi.Resource[] {
+        return policyWithUseGrant(name, spec, this.requester, { parent: this, provider: this.k8sProvider, dependsOn: [this.approverPolicy] });
     }
+}
+
+type PolicySpec = { apiVersion: string; kind: string; metadata: { name: string } };
+/** Where a grant's resources go: parent and provider, what the policy waits for (approver-policy), and any aliases. */
+export interface GrantOptions {
+    readonly parent: pulumi.Resource;
+    readonly provider: k8s.Provider;
+    readonly dependsOn: pulumi.Resource[];
+    readonly aliases?: pulumi.Input<pulumi.URN | pulumi.Alias>[];
+}
+
+/** A CertificateRequestPolicy (`${name}-certificate-policy`) and the grant to `use` it (`${name}-certificate-policy-use`). */
+function policyWithUseGrant(name: string, spec: PolicySpec, requester: { name: string; namespace: string }, o: GrantOptions): pulumi.Resource[] {
+    const k8sOpts = { parent: o.parent, provider: o.provider, ...(o.aliases ? { aliases: o.aliases } : {}) };
+    const policy = new k8s.apiextensions.CustomResource(`${name}-certificate-policy`, spec, { ...k8sOpts, dependsOn: o.dependsOn });
+    const rbac = policyUseRbac(spec.metadata.name, requester);
+    const role = new k8s.rbac.v1.ClusterRole(`${name}-certificate-policy-use`, rbac.clusterRole, k8sOpts);
+    const binding = new k8s.rbac.v1.ClusterRoleBinding(`${name}-certificate-policy-use`, rbac.binding, { ...k8sOpts, dependsOn: [role] });
+    return [policy, binding];
+}
+
+/**
+ * A tenant's builder CA grant (see builderCaPolicySpecs): three policies and their `use` grants, `${name}-{ca,server,client}-…`.
+ * The platform stack's Certificates create it for its tenants; a tenant stack creates its own, under the same names.
+ */
+export function builderCaGrant(name: string, policyName: string, a: BuilderCaArgs, requester: { name: string; namespace: string }, o: GrantOptions): pulumi.Resource[] {
+    const specs = builderCaPolicySpecs(policyName, a);
+    return [...policyWithUseGrant(`${name}-ca`, specs.ca, requester, o), ...policyWithUseGrant(`${name}-server`, specs.server, requester, o), ...policyWithUseGrant(`${name}-client`, specs.client, requester, o)];
 }
 
 

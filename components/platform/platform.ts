@@ -15,13 +15,14 @@ import { Tenants } from "../tenants/tenants";
 import { Registry } from "../registry/registry";
 import { AppDelivery } from "../delivery/delivery";
 import { tenantSigningKeyAlias } from "../delivery/ci";
-import { tenantDataName } from "../../stacks/schema-tenants";
+import { platformStackTenants, tenantDataName } from "../../stacks/schema-tenants";
 import { KARPENTER_NODE_POOL } from "../cluster/karpenter";
 import { PLATFORM_NAMESPACES } from "../shared/namespaces";
 import type { NetworkContext } from "../shared/network-policies";
 import { resolveAvailabilityZones } from "../network/zones";
 import { loadBalancerAddresses } from "../network/cidr";
-import { platformTags } from "../shared/tags";
+import { awsProviderArgs, platformTags } from "../shared/tags";
+import { tenantSigners } from "../policy/admission-policies";
 import { adoptRetained } from "./adopt";
 
 export interface PlatformArgs {
@@ -49,6 +50,9 @@ export class Platform extends pulumi.ComponentResource {
     public readonly backup: Backup | undefined;
     /** Whether stateful resources are protected/retained (production tier). */
     public readonly protectsData: boolean;
+    public readonly partition: pulumi.Output<string>;
+    /** The AWS provider's default tags (tenant stacks tag their resources with them too). */
+    public readonly awsTags: Record<string, string>;
 
     constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         const adopt = args.config.adoptRetained ? [adoptRetained] : [];
@@ -56,24 +60,8 @@ export class Platform extends pulumi.ComponentResource {
         const cfg = args.config;
         this.protectsData = cfg.tier === "production";
 
-        this.awsProvider = new aws.Provider(
-            `${name}-aws`,
-            {
-                region: cfg.region as aws.Region,
-                allowedAccountIds: cfg.allowedAccountIds.length > 0 ? cfg.allowedAccountIds : undefined,
-                defaultTags: {
-                    tags: platformTags({
-                        project: args.project,
-                        environment: cfg.environment,
-                        tier: cfg.tier,
-                        owner: cfg.owner,
-                        costCentre: cfg.costCentre,
-                        extra: cfg.tags,
-                    }),
-                },
-            },
-            { parent: this },
-        );
+        this.awsTags = platformTags({ project: args.project, environment: cfg.environment, tier: cfg.tier, owner: cfg.owner, costCentre: cfg.costCentre, extra: cfg.tags });
+        this.awsProvider = new aws.Provider(`${name}-aws`, awsProviderArgs(cfg, this.awsTags), { parent: this });
         const layer = { parent: this, providers: { aws: this.awsProvider } };
 
         const zones = resolveAvailabilityZones(cfg.region, cfg.network.azCount, cfg.network.availabilityZones);
@@ -228,9 +216,12 @@ export class Platform extends pulumi.ComponentResource {
         );
         const host = this.registry.host;
         const partition = aws.getPartitionOutput({}, { parent: this, provider: this.awsProvider }).partition;
-        // Per-tenant signing keys: one for each tenant with a repository (what its CI pushes and signs).
+        this.partition = partition;
+        // The tenants this stack creates: none when each has a stack of its own (the tenant/ project).
+        const tenants = platformStackTenants(cfg.tenants);
+        // Its tenants' signers, one signature rule each (a tenant stack holds its tenant's rule itself).
         const perTenantKeys = cfg.appDelivery.signatures.verifier?.type === "TenantKmsKeys";
-        const signedTenants = cfg.tenants.all.filter((t) => t.ecrRepository);
+        const signers = tenantSigners(cfg.appDelivery.signatures, tenants, (t) => tenantSigningKeyAlias(cfg.name, tenantDataName(t)));
         this.policy = new Policy(
             `${name}-policy`,
             {
@@ -248,11 +239,7 @@ export class Platform extends pulumi.ComponentResource {
                     // The tenants' repositories, unless other images are checked too.
                     repositoriesArn: pulumi.interpolate`arn:${partition}:ecr:${cfg.region}:${this.cluster.identity.accountId}:repository/${cfg.appDelivery.signatures.imageReferences ? "*" : "*/apps"}`,
                     // The delivery layer creates each key (its policy names the tenant's CI role); the policy names it by alias.
-                    tenantKeys: perTenantKeys ? signedTenants.map((t) => ({ tenant: t.name, keyAlias: tenantSigningKeyAlias(cfg.name, tenantDataName(t)) })) : [],
-                    // Keyless: each tenant's namespaces admit its own repositories' workflows (validation requires them with a repository).
-                    tenantWorkflows: perTenantKeys
-                        ? []
-                        : cfg.tenants.all.filter((t) => t.ci.signingRepositories.length > 0).map((t) => ({ tenant: t.name, repositories: t.ci.signingRepositories, refs: t.ci.signingRefs })),
+                    ...signers,
                 },
             },
             layer,
@@ -261,7 +248,7 @@ export class Platform extends pulumi.ComponentResource {
         this.tenants = new Tenants(
             `${name}-tenants`,
             {
-                tenants: cfg.tenants.all,
+                tenants,
                 cluster: this.cluster,
                 secrets: this.secrets,
                 sso: this.sso,
@@ -290,7 +277,8 @@ export class Platform extends pulumi.ComponentResource {
                 vpcCidr: cfg.network.cidr,
                 kubernetesVersion: this.cluster.kubernetesVersion,
                 environment: cfg.environment,
-                builderCa: { certificates: this.ingress.certificates, namespace: PLATFORM_NAMESPACES.certManager },
+                // Tenant stacks issue their builders' CAs from the platform's root issuer: it exists whatever this stack's tenants.
+                builderCa: { certificates: this.ingress.certificates, namespace: PLATFORM_NAMESPACES.certManager, forTenantStacks: cfg.tenants.placement === "OwnStacks" },
                 builderNodes: { expireAfter: cfg.cluster.karpenter.expireAfter, terminationGracePeriod: cfg.cluster.karpenter.terminationGracePeriod },
                 signing:
                     perTenantKeys && this.policy.signatureReaderRoleArn

@@ -152,7 +152,36 @@ export function admissionPolicies(p: PolicyConfig, platformImages: readonly stri
             ],
         },
         builderNodesPolicy(),
+        serviceExternalIpsPolicy(),
     ];
+}
+
+/** The Services' policy: `tenant-service-external-ips`. */
+export const SERVICE_EXTERNAL_IPS_POLICY = "tenant-service-external-ips";
+
+/**
+ * No `externalIPs` on a tenant's Service (CVE-2020-8554): kube-proxy on every node sends what any pod or the node
+ * itself sends to those addresses and ports to the Service's endpoints, so a tenant would receive, say, what the
+ * gateway's proxies or Prometheus send to a platform pod's address (its namespaces admit both). EKS does not turn on
+ * the DenyServiceExternalIPs admission plugin. A boundary: enforced in every stack. `X(…)` (Kyverno's negation
+ * anchor): the field must be absent.
+ */
+export function serviceExternalIpsPolicy(): AdmissionPolicy {
+    return {
+        name: SERVICE_EXTERNAL_IPS_POLICY,
+        title: "No externalIPs on tenant Services",
+        boundary: true,
+        rules: [
+            {
+                name: "no-external-ips",
+                match: { any: [{ resources: { kinds: ["Service"], namespaceSelector: TENANT_NAMESPACES } }] },
+                validate: {
+                    message: "Services in tenant namespaces may not set externalIPs (kube-proxy would send other pods' traffic for those addresses to them).",
+                    pattern: { spec: { "X(externalIPs)": "null" } },
+                },
+            },
+        ],
+    };
 }
 
 /** The builders' nodes' policy: `tenant-builder-nodes`. */
@@ -203,14 +232,28 @@ export function builderNodesPolicy(): AdmissionPolicy {
 }
 
 /**
+ * Every name the account's registry answers to, as an image pattern: `<account>.dkr*`. Besides the regional host
+ * (`<account>.dkr.ecr.<region>.amazonaws.com`) ECR serves the same repositories as `<account>.dkr-ecr.<region>.on.aws`
+ * (dual-stack), under `dkr.ecr-fips`/`dkr-ecr-fips` and in every other region, and the nodes' credential provider
+ * logs in to all of them (amazon-eks-ami nodeadm `image-credential-provider.go` matchImages): a boundary naming the
+ * regional host alone is passed by the same image under another name, which no signature rule names either.
+ */
+export function registryNames(host: string): string {
+    const account = /^(\d{12})\.dkr[.-]/.exec(host)?.[1];
+    if (account === undefined) throw new Error(`expected an ECR registry host (<account>.dkr.ecr.<region>.amazonaws.com), got ${host}`);
+    return `${account}.dkr*`;
+}
+
+/**
  * Images of the platform's registry, for one tenant: its own repository (`<data name>/apps`, when it has one) and the
- * pull-through caches, nothing else of the account. Nodes pull with one role that reads every repository, and the
- * allow-list admits the whole registry host, so without this a tenant runs another's private image. A boundary:
- * enforced in every stack. One policy per tenant (the tenant's own object): onboarding changes no shared policy.
+ * pull-through caches by the registry's regional host, nothing else of the account under any of its names
+ * (registryNames). Nodes pull with one role that reads every repository, and the allow-list admits the whole registry
+ * host, so without this a tenant runs another's private image. A boundary: enforced in every stack. One policy per
+ * tenant (the tenant's own object): onboarding changes no shared policy.
  */
 export function ownRepositoryPolicy(a: { readonly host: string; readonly caches: readonly string[]; readonly tenant: string; readonly repository?: string }): AdmissionPolicy {
     const own = a.repository ? [`${a.host}/${a.repository}:*`, `${a.host}/${a.repository}@*`] : [];
-    const images = [`!${a.host}/*`, ...own, ...a.caches.map((c) => `${c}/*`)].join(" | ");
+    const images = [`!${registryNames(a.host)}`, ...own, ...a.caches.map((c) => `${c}/*`)].join(" | ");
     return {
         name: `${OWN_REPOSITORY_POLICY}-${a.tenant}`,
         title: "Images of the platform's registry only from the tenant's own repository or the caches",
@@ -220,7 +263,7 @@ export function ownRepositoryPolicy(a: { readonly host: string; readonly caches:
                 name: "own-repository",
                 match: { any: [{ resources: { kinds: ["Pod"], namespaceSelector: { matchLabels: { ...TENANT_NAMESPACES.matchLabels, [TENANT_LABEL]: a.tenant } } } }] },
                 validate: {
-                    message: `Images of ${a.host} must come from ${a.repository ? `the tenant's repository ${a.host}/${a.repository} or ` : ""}the pull-through caches.`,
+                    message: `Images of ${a.host} (under any of its registry's names) must come from ${a.repository ? `the tenant's repository ${a.host}/${a.repository} or ` : ""}the pull-through caches, by that host.`,
                     pattern: { spec: { "=(initContainers)": [{ image: images }], containers: [{ image: images }] } },
                 },
             },
@@ -264,6 +307,29 @@ export interface TenantWorkflows {
     readonly tenant: string;
     readonly repositories: readonly string[];
     readonly refs: readonly string[];
+}
+
+/** Who signs for which tenant: the policy's rules, one per tenant. */
+export interface TenantSigners {
+    readonly tenantKeys: readonly TenantKey[];
+    readonly tenantWorkflows: readonly TenantWorkflows[];
+}
+
+/** What of a tenant decides its signers. */
+export type SigningTenant = { readonly name: string; readonly ecrRepository: boolean; readonly ci: { readonly signingRepositories: readonly string[]; readonly signingRefs: readonly string[] } };
+
+/**
+ * The signers of these tenants under the stack's verifier: with TenantKmsKeys each tenant with a repository (what
+ * its CI pushes and signs) by its key's alias; with Keyless each tenant naming signing repositories by their
+ * workflows (validation requires a repository with them); none without a verifier.
+ */
+export function tenantSigners<T extends SigningTenant>(s: AppDeliveryConfig["signatures"], tenants: readonly T[], keyAlias: (tenant: T) => string): TenantSigners {
+    const type = s.verifier?.type;
+    return {
+        tenantKeys: type === "TenantKmsKeys" ? tenants.filter((t) => t.ecrRepository).map((t) => ({ tenant: t.name, keyAlias: keyAlias(t) })) : [],
+        tenantWorkflows:
+            type === "Keyless" ? tenants.filter((t) => t.ci.signingRepositories.length > 0).map((t) => ({ tenant: t.name, repositories: t.ci.signingRepositories, refs: t.ci.signingRefs })) : [],
+    };
 }
 
 /** Where GitHub Actions' keyless identities point: Fulcio writes `https://github.com/<job_workflow_ref>` as the certificate's subject. */

@@ -77,12 +77,12 @@ export interface RegistryArgs {
 
 /** What tenants need of the registry: the key their repositories are encrypted with and the lifecycle they follow. */
 export interface RegistryRef {
-    readonly keyArn: pulumi.Output<string>;
-    readonly lifecyclePolicy: string;
+    readonly keyArn: pulumi.Input<string>;
+    readonly lifecyclePolicy: pulumi.Input<string>;
     /** `<account>.dkr.ecr.<region>.amazonaws.com`. */
-    readonly host: pulumi.Output<string>;
+    readonly host: pulumi.Input<string>;
     /** Image prefixes of the caches (`<host>/<prefix>`), for the registry allow-list. */
-    readonly cacheRegistries: pulumi.Output<string[]>;
+    readonly cacheRegistries: pulumi.Input<string[]>;
 }
 
 /**

@@ -40,11 +40,34 @@ export interface PlatformSecretStore {
 
 /** What the tenants layer needs: a tenant's own Vault path and role, and a secret store only its namespaces can use. */
 export interface TenantSecretStores {
-    tenantStore(
-        tenant: string,
-        a: { readonly namespaces: readonly string[]; readonly tenantLabel: string; readonly labelValue: string; readonly serviceAccount: string; readonly dependsOn: pulumi.Resource[] },
-        owner: { readonly parent: pulumi.Resource; readonly name: string },
-    ): k8s.apiextensions.CustomResource;
+    tenantStore(tenant: string, a: TenantStoreArgs, owner: { readonly parent: pulumi.Resource; readonly name: string }): k8s.apiextensions.CustomResource;
+}
+
+/** A tenant's store: its namespaces, the label that admits them, the account its stores log in as, what it waits for. */
+export interface TenantStoreArgs {
+    readonly namespaces: readonly string[];
+    readonly tenantLabel: string;
+    readonly labelValue: string;
+    readonly serviceAccount: string;
+    readonly dependsOn: pulumi.Resource[];
+}
+
+/**
+ * The tenant's ClusterSecretStore, owned by the tenant's component: it logs in as the reader's role, after it and
+ * `ctx.dependsOn` (the platform's own store, when in the same stack: External Secrets' CRDs).
+ */
+export function tenantSecretStore(
+    tenant: string,
+    a: TenantStoreArgs,
+    owner: { readonly parent: pulumi.Resource; readonly name: string },
+    reader: { readonly role: pulumi.Resource },
+    ctx: { readonly k8sProvider: k8s.Provider; readonly vaultNamespace: string; readonly kvMount: string; readonly dependsOn: pulumi.Resource[] },
+): k8s.apiextensions.CustomResource {
+    return new k8s.apiextensions.CustomResource(
+        `${owner.name}-secret-store`,
+        tenantStoreSpec({ tenant, tenantLabel: a.tenantLabel, labelValue: a.labelValue, vaultNamespace: ctx.vaultNamespace, kvMount: ctx.kvMount, role: `tenant-${tenant}`, serviceAccount: a.serviceAccount }),
+        { parent: owner.parent, provider: ctx.k8sProvider, dependsOn: [...a.dependsOn, reader.role, ...ctx.dependsOn] },
+    );
 }
 
 /** The secrets layer: Vault (initialised and configured as code) and External Secrets Operator with the platform's store. */
@@ -138,18 +161,9 @@ export class Secrets extends pulumi.ComponentResource implements PlatformSecretS
     }
 
     /** `tenants/<tenant>/…` only (the Vault policy), read through a ClusterSecretStore limited to the tenant's namespaces. */
-    public tenantStore(
-        tenant: string,
-        a: { readonly namespaces: readonly string[]; readonly tenantLabel: string; readonly labelValue: string; readonly serviceAccount: string; readonly dependsOn: pulumi.Resource[] },
-        owner: { readonly parent: pulumi.Resource; readonly name: string },
-    ): k8s.apiextensions.CustomResource {
+    public tenantStore(tenant: string, a: TenantStoreArgs, owner: { readonly parent: pulumi.Resource; readonly name: string }): k8s.apiextensions.CustomResource {
         const reader = this.configuration.tenantSecrets(tenant, a.namespaces, a.serviceAccount, owner);
-        const parent = owner.parent;
-        return new k8s.apiextensions.CustomResource(
-            `${owner.name}-secret-store`,
-            tenantStoreSpec({ tenant, tenantLabel: a.tenantLabel, labelValue: a.labelValue, vaultNamespace: this.vault.namespace, kvMount: this.configuration.kvMount, role: `tenant-${tenant}`, serviceAccount: a.serviceAccount }),
-            { parent, provider: this.k8sProvider, dependsOn: [...a.dependsOn, reader.role, this.externalSecrets.store] },
-        );
+        return tenantSecretStore(tenant, a, owner, reader, { k8sProvider: this.k8sProvider, vaultNamespace: this.vault.namespace, kvMount: this.configuration.kvMount, dependsOn: [this.externalSecrets.store] });
     }
 
     /**

@@ -57,6 +57,76 @@ export interface VaultReader {
 
 const seconds = (duration: string) => Math.round((durationHours(duration) ?? 0) * 3600);
 
+/** The deployer's AWS IAM login to Vault: its role, the auth mount, the signed header value, the region of its STS. */
+export interface VaultAwsLogin {
+    readonly role: pulumi.Input<string>;
+    readonly mount: pulumi.Input<string>;
+    readonly headerValue: pulumi.Input<string>;
+    readonly region: string;
+}
+
+/**
+ * The Vault provider's arguments (the platform's configuration, and tenant stacks from the platform's outputs). The
+ * login's token is used as is (a child token would outlive nothing). The provider (terraform-provider-vault 5.8.0)
+ * presigns GetCallerIdentity for the region's default STS host (sts.<region>.amazonaws.com), the endpoint the init
+ * Job points Vault at; awsStsEndpoint only steers the provider's own credential calls.
+ */
+export function vaultProviderArgs(address: pulumi.Input<string>, login: VaultAwsLogin): vault.ProviderArgs {
+    return {
+        address,
+        skipChildToken: true,
+        authLoginAws: { role: login.role, mount: login.mount, headerValue: login.headerValue, awsRegion: login.region, awsStsEndpoint: stsEndpoint(login.region) },
+    };
+}
+
+/** A role's token lifetimes in seconds (known here, or read from the platform's outputs). */
+export interface TokenTtl {
+    readonly default: pulumi.Input<number>;
+    readonly max: pulumi.Input<number>;
+}
+
+/** Token lifetimes in seconds, as Vault roles take them. */
+export const tokenTtlSeconds = (t: { readonly default: string; readonly max: string }) => ({ default: seconds(t.default), max: seconds(t.max) });
+
+/**
+ * A reader: the ACL policy `name` and a Kubernetes auth role of the same name bound to these service accounts of
+ * these namespaces. `opts` carries the Vault provider and parent; the role waits for `roleDependsOn` and the policy.
+ */
+export function vaultReader(
+    prefix: string,
+    a: { readonly name: string; readonly rules: readonly AclRule[]; readonly namespaces: readonly string[]; readonly serviceAccounts: readonly string[]; readonly ttl: TokenTtl },
+    opts: pulumi.CustomResourceOptions,
+    roleDependsOn: pulumi.Resource[],
+): VaultReader {
+    const policy = new vault.Policy(`${prefix}-policy`, { name: a.name, policy: aclPolicy(a.rules) }, opts);
+    const role = new vault.kubernetes.AuthBackendRole(
+        `${prefix}-role`,
+        {
+            backend: KUBERNETES_AUTH_PATH,
+            roleName: a.name,
+            boundServiceAccountNames: [...a.serviceAccounts],
+            boundServiceAccountNamespaces: [...a.namespaces],
+            tokenPolicies: [a.name],
+            tokenTtl: a.ttl.default,
+            tokenMaxTtl: a.ttl.max,
+        },
+        { ...opts, dependsOn: [...roleDependsOn, policy] },
+    );
+    return { policy, role };
+}
+
+/** A tenant's reader (`tenant-<tenant>`): its own KV prefix only, owned by the tenant's component and named after it. */
+export function tenantVaultReader(
+    tenant: string,
+    a: { readonly kvMount: string; readonly namespaces: readonly string[]; readonly serviceAccount: string; readonly ttl: TokenTtl },
+    owner: { readonly parent: pulumi.Resource; readonly name: string },
+    opts: pulumi.CustomResourceOptions,
+    roleDependsOn: pulumi.Resource[],
+): VaultReader {
+    const name = `tenant-${tenant}`;
+    return vaultReader(`${owner.name}-vault`, { name, rules: tenantRules(a.kvMount, tenant), namespaces: a.namespaces, serviceAccounts: [a.serviceAccount], ttl: a.ttl }, { ...opts, parent: owner.parent }, roleDependsOn);
+}
+
 /**
  * Vault's configuration as code: the file audit device, the platform's KV v2 mount, Kubernetes auth bound to this
  * cluster, the platform-admin and auditor policies, and readers per component or tenant (`tenantSecrets`).
@@ -75,25 +145,8 @@ export class VaultConfiguration extends pulumi.ComponentResource {
         super("platform:secrets:VaultConfiguration", name, {}, opts);
         this.name = name;
         this.kvMount = args.kvMount;
-        this.ttl = { default: seconds(args.tokenTtl.default), max: seconds(args.tokenTtl.max) };
-        // The login's token is used as is (a child token would outlive nothing). The provider (terraform-provider-vault
-        // 5.8.0) presigns GetCallerIdentity for the region's default STS host (sts.<region>.amazonaws.com), the endpoint
-        // the init Job points Vault at; awsStsEndpoint only steers the provider's own credential calls.
-        this.provider = new vault.Provider(
-            `${name}-provider`,
-            {
-                address: args.address,
-                skipChildToken: true,
-                authLoginAws: {
-                    role: args.login.role,
-                    mount: args.login.mount,
-                    headerValue: args.login.headerValue,
-                    awsRegion: args.login.region,
-                    awsStsEndpoint: stsEndpoint(args.login.region),
-                },
-            },
-            { parent: this, dependsOn: args.dependsOn },
-        );
+        this.ttl = tokenTtlSeconds(args.tokenTtl);
+        this.provider = new vault.Provider(`${name}-provider`, vaultProviderArgs(args.address, args.login), { parent: this, dependsOn: args.dependsOn });
         this.opts = { parent: this, provider: this.provider, dependsOn: args.dependsOn };
 
         new vault.Audit(`${name}-audit-file`, { type: "file", path: "file", options: { file_path: VAULT_AUDIT_LOG } }, this.opts);
@@ -184,30 +237,13 @@ export class VaultConfiguration extends pulumi.ComponentResource {
      * bound to its namespaces' `serviceAccount` (its SecretStores log in as that account).
      */
     public tenantSecrets(tenant: string, namespaces: readonly string[], serviceAccount = "vault-secret-store", owner?: { parent: pulumi.Resource; name: string }): VaultReader {
-        return this.reader(`tenant-${tenant}`, tenantRules(this.kvMount, tenant), namespaces, [serviceAccount], owner);
+        const dependsOn = [...(this.opts.dependsOn as pulumi.Resource[]), this.auth];
+        if (owner) return tenantVaultReader(tenant, { kvMount: this.kvMount, namespaces, serviceAccount, ttl: this.ttl }, owner, this.opts, dependsOn);
+        return this.reader(`tenant-${tenant}`, tenantRules(this.kvMount, tenant), namespaces, [serviceAccount]);
     }
 
-    /**
-     * Owned by the caller when given (its child, named after it): what waits for this configuration does not wait for
-     * every tenant, and a tenant's rename aliases these too.
-     */
-    private reader(name: string, rules: readonly AclRule[], namespaces: readonly string[], serviceAccounts: readonly string[], owner?: { parent: pulumi.Resource; name: string }): VaultReader {
-        const opts = { ...this.opts, parent: owner?.parent ?? this };
-        const prefix = owner ? `${owner.name}-vault` : `${this.name}-${name}`;
-        const policy = new vault.Policy(`${prefix}-policy`, { name, policy: aclPolicy(rules) }, opts);
-        const role = new vault.kubernetes.AuthBackendRole(
-            `${prefix}-role`,
-            {
-                backend: KUBERNETES_AUTH_PATH,
-                roleName: name,
-                boundServiceAccountNames: [...serviceAccounts],
-                boundServiceAccountNamespaces: [...namespaces],
-                tokenPolicies: [name],
-                tokenTtl: this.ttl.default,
-                tokenMaxTtl: this.ttl.max,
-            },
-            { ...opts, dependsOn: [...(this.opts.dependsOn as pulumi.Resource[]), this.auth, policy] },
-        );
-        return { policy, role };
+    /** Readers the configuration owns (named after it); tenants' are owned by the tenant's component (tenantVaultReader). */
+    private reader(name: string, rules: readonly AclRule[], namespaces: readonly string[], serviceAccounts: readonly string[]): VaultReader {
+        return vaultReader(`${this.name}-${name}`, { name, rules, namespaces, serviceAccounts, ttl: this.ttl }, { ...this.opts, parent: this }, [...(this.opts.dependsOn as pulumi.Resource[]), this.auth]);
     }
 }

@@ -1,3 +1,6 @@
+import type * as pulumi from "@pulumi/pulumi";
+import type * as aws from "@pulumi/aws";
+
 export interface TagSource {
     readonly project: string;
     readonly environment: string;
@@ -19,4 +22,9 @@ export function platformTags(src: TagSource): Record<string, string> {
         "cost-centre": src.costCentre,
         "managed-by": "pulumi",
     };
+}
+
+/** The AWS provider's settings: the stack's region and accounts, every resource tagged (the platform's and tenant stacks'). */
+export function awsProviderArgs(cfg: { readonly region: string; readonly allowedAccountIds: readonly string[] }, tags: pulumi.Input<Record<string, pulumi.Input<string>>>): aws.ProviderArgs {
+    return { region: cfg.region as aws.Region, allowedAccountIds: cfg.allowedAccountIds.length > 0 ? [...cfg.allowedAccountIds] : undefined, defaultTags: { tags } };
 }

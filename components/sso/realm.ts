@@ -65,6 +65,11 @@ export interface TenantGroups {
     tenantGroup(tenant: string, groupName?: string, owner?: ChildOf): { readonly group: keycloak.Group; readonly name: string };
 }
 
+/** A tenant's group owned by the tenant's component (named after it, so its aliases apply), in the realm `realmId`. */
+export function ownedTenantGroup(realmId: pulumi.Input<string>, groupName: string, owner: ChildOf, provider: keycloak.Provider): { readonly group: keycloak.Group; readonly name: string } {
+    return { group: new keycloak.Group(`${owner.name}-sso-group`, { realmId, name: groupName }, { parent: owner.parent, provider }), name: groupName };
+}
+
 /**
  * The `platform` realm as code: security settings, events, the platform groups, a `groups` client scope, the
  * Kubernetes, Grafana and Vault clients, and brokered corporate identity providers.
@@ -136,8 +141,8 @@ export class SsoRealm extends pulumi.ComponentResource implements TenantGroups {
 
     /** A group for a tenant (`tenant-<name>` unless named): its members get the tenant's access in Kubernetes, Vault and Argo CD. */
     public tenantGroup(tenant: string, groupName = `tenant-${tenant}`, owner?: ChildOf): { readonly group: keycloak.Group; readonly name: string } {
-        const [name, opts] = owner ? [`${owner.name}-sso-group`, { ...this.child, parent: owner.parent }] : [`${this.name}-tenant-${tenant}`, this.child];
-        return { group: new keycloak.Group(name, { realmId: this.realm.id, name: groupName }, opts), name: groupName };
+        if (owner) return ownedTenantGroup(this.realm.id, groupName, owner, this.provider);
+        return { group: new keycloak.Group(`${this.name}-tenant-${tenant}`, { realmId: this.realm.id, name: groupName }, this.child), name: groupName };
     }
 
     private client(spec: PlatformClientSpec, groupsScope: keycloak.openid.ClientScope): OidcClient {

@@ -129,24 +129,51 @@ export class Storage extends pulumi.ComponentResource implements StorageRef {
     }
 
     public createBucket(name: string, args: PlatformBucketArgs, opts: pulumi.ComponentResourceOptions): Bucket {
-        return new Bucket(
-            name,
-            {
-                bucketName: this.bucketName(args.purpose, this.region),
-                kmsKeyArn: this.objectsKmsKeyArn,
-                lifecycleRules: args.lifecycleRules,
-                accessLogs: this.accessLogsBucket ? { bucket: this.accessLogsBucket.bucketName, prefix: `${args.purpose}/` } : undefined,
-                protect: this.protect,
-                replica: args.replicaRegion ? { region: args.replicaRegion, bucketName: this.bucketName(args.purpose, args.replicaRegion) } : undefined,
-            },
-            opts,
-        );
+        return createPlatformBucket(name, args, this.bucketContext(), opts);
+    }
+
+    private bucketContext(): PlatformBucketContext {
+        const c = { namePrefix: this.namePrefix, region: this.region, pinnedAccountId: this.pinnedAccountId, accountId: this.accountId, protect: this.protect };
+        return { ...c, kmsKeyArn: this.objectsKmsKeyArn, accessLogsBucket: this.accessLogsBucket?.bucketName };
     }
 
     private bucketName(purpose: string, region: string): pulumi.Input<string> {
-        // Known at preview when the account is pinned (so a retained bucket can be adopted by name on a rebuild).
-        if (this.pinnedAccountId) return platformBucketName(this.namePrefix, purpose, this.pinnedAccountId, region);
-        platformBucketName(this.namePrefix, purpose, "000000000000", region); // fail now, not inside an apply
-        return this.accountId.apply((account) => platformBucketName(this.namePrefix, purpose, account, region));
+        return platformBucketNameOf({ namePrefix: this.namePrefix, pinnedAccountId: this.pinnedAccountId, accountId: this.accountId }, purpose, region);
     }
+}
+
+/** What every platform bucket is made with: names, key, access logs, protection (the storage layer's, or a tenant stack's from the platform's outputs). */
+export interface PlatformBucketContext {
+    readonly namePrefix: string;
+    readonly region: string;
+    /** The account, when the stack is pinned to one: names are then known at preview. */
+    readonly pinnedAccountId: string | undefined;
+    readonly accountId: pulumi.Input<string>;
+    readonly kmsKeyArn: pulumi.Input<string>;
+    /** The access-log bucket's name; undefined without one. */
+    readonly accessLogsBucket: pulumi.Input<string> | undefined;
+    readonly protect: boolean;
+}
+
+function platformBucketNameOf(c: Pick<PlatformBucketContext, "namePrefix" | "pinnedAccountId" | "accountId">, purpose: string, region: string): pulumi.Input<string> {
+    // Known at preview when the account is pinned (so a retained bucket can be adopted by name on a rebuild).
+    if (c.pinnedAccountId) return platformBucketName(c.namePrefix, purpose, c.pinnedAccountId, region);
+    platformBucketName(c.namePrefix, purpose, "000000000000", region); // fail now, not inside an apply
+    return pulumi.output(c.accountId).apply((account) => platformBucketName(c.namePrefix, purpose, account, region));
+}
+
+/** A secure bucket named and encrypted the platform's way, logging to the access-log bucket when there is one. */
+export function createPlatformBucket(name: string, args: PlatformBucketArgs, c: PlatformBucketContext, opts: pulumi.ComponentResourceOptions): Bucket {
+    return new Bucket(
+        name,
+        {
+            bucketName: platformBucketNameOf(c, args.purpose, c.region),
+            kmsKeyArn: c.kmsKeyArn,
+            lifecycleRules: args.lifecycleRules,
+            accessLogs: c.accessLogsBucket !== undefined ? { bucket: c.accessLogsBucket, prefix: `${args.purpose}/` } : undefined,
+            protect: c.protect,
+            replica: args.replicaRegion ? { region: args.replicaRegion, bucketName: platformBucketNameOf(c, args.purpose, args.replicaRegion) } : undefined,
+        },
+        opts,
+    );
 }

@@ -47,6 +47,21 @@ export function resourceQuotaSpec(t: TenantConfig, namespace: string) {
     };
 }
 
+/**
+ * No pod naming a PriorityClass: the built-in system-node-critical and system-cluster-critical (2000001000,
+ * 2000000000) are usable in every namespace since Kubernetes 1.17 (the Priority plugin's kube-system restriction became
+ * an opt-in `limitedResources` of the ResourceQuota admission config, which EKS does not set), so a tenant's pod would
+ * preempt the platform's (Vault, Keycloak, the gateway) and other tenants' on a full node. ResourceQuota admission
+ * counts a pod against every quota of its namespace whose scope it matches (PriorityClass `Exists`: any name): none
+ * may exist. A PriorityClass marked globalDefault would put every tenant pod in this scope.
+ */
+export function priorityQuotaSpec(namespace: string) {
+    return {
+        metadata: { name: "tenant-no-priority-class", namespace },
+        spec: { hard: { pods: "0" }, scopeSelector: { matchExpressions: [{ scopeName: "PriorityClass", operator: "Exists" }] } },
+    };
+}
+
 export function limitRangeSpec(t: TenantConfig, namespace: string) {
     const d = t.containerDefaults;
     return {

@@ -17,6 +17,7 @@ import {
     ciNetworkPolicySpecs,
     ciRoleBindingSpec,
     limitRangeSpec,
+    priorityQuotaSpec,
     namespaceSpec,
     networkPolicySpecs,
     resourceQuotaSpec,
@@ -87,6 +88,7 @@ export class Tenant extends pulumi.ComponentResource {
             const namespace = new k8s.core.v1.Namespace(`${name}-${ns}`, namespaceSpec(t, ns, t.costCentre), { ...k8sOpts, dependsOn: policies });
             const inNs = { ...k8sOpts, dependsOn: [namespace] };
             new k8s.core.v1.ResourceQuota(`${name}-${ns}-quota`, resourceQuotaSpec(t, ns), inNs);
+            new k8s.core.v1.ResourceQuota(`${name}-${ns}-priority-quota`, priorityQuotaSpec(ns), inNs);
             new k8s.core.v1.LimitRange(`${name}-${ns}-limits`, limitRangeSpec(t, ns), inNs);
             networkPolicySpecs(t, ns).forEach((p) => new k8s.networking.v1.NetworkPolicy(`${name}-${ns}-${p.metadata.name}`, p, inNs));
             roleBindingSpecs(t, ns, group.name).forEach((b) => new k8s.rbac.v1.RoleBinding(`${name}-${ns}-${b.metadata.name}`, b, { ...inNs, dependsOn: [namespace, ...args.roles] }));
@@ -101,6 +103,7 @@ export class Tenant extends pulumi.ComponentResource {
             const namespace = new k8s.core.v1.Namespace(`${name}-ci`, ciNamespaceSpec(t, ns, t.costCentre), { ...k8sOpts, dependsOn: policies });
             const inNs = { ...k8sOpts, dependsOn: [namespace] };
             new k8s.core.v1.ResourceQuota(`${name}-ci-quota`, resourceQuotaSpec(t, ns), inNs);
+            new k8s.core.v1.ResourceQuota(`${name}-ci-priority-quota`, priorityQuotaSpec(ns), inNs);
             new k8s.core.v1.LimitRange(`${name}-ci-limits`, limitRangeSpec(t, ns), inNs);
             ciNetworkPolicySpecs(t, ns, { namespace: tenantBuildNamespace(t), podLabels: BUILDER_LABELS, port: BUILDKIT_PORT }).forEach(
                 (p) => new k8s.networking.v1.NetworkPolicy(`${name}-ci-${p.metadata.name}`, p, inNs),

@@ -63,6 +63,7 @@ const CONTRACT: Record<keyof PlatformOutputs, "plain" | "secret"> = {
     admissionPolicyAction: "plain",
     argocdUrl: "plain",
     imageSignatureAction: "plain",
+    tenantStack: "plain",
 };
 
 /** The contract's output names, and which of them are secrets. */
@@ -112,7 +113,7 @@ export class PlatformReference {
         const value: pulumi.Output<pulumi.Unwrap<PlatformOutputs[K]>> = pulumi
             .all([this.contractVersion, this.stackReference.requireOutput(key)])
             .apply(([, v]) => v as pulumi.Unwrap<PlatformOutputs[K]>);
-        return CONTRACT[key] === "secret" ? (pulumi.secret(value) as pulumi.Output<pulumi.Unwrap<PlatformOutputs[K]>>) : value;
+        return CONTRACT[key] === "secret" ? (pulumi.secret(value) as unknown as pulumi.Output<pulumi.Unwrap<PlatformOutputs[K]>>) : value;
     }
 
     /** A Kubernetes provider on the platform's cluster (its kubeconfig authenticates with `aws eks get-token`). */

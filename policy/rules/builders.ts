@@ -1,7 +1,8 @@
 // Workloads without a syscall sandbox (tenants' image builders) kept on nodes of their own, and buildkitd's TCP
 // listener closed to clients without a certificate.
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { asArray } from "./support";
+import { BUILDER_NODE_POOL, BUILDER_TAINT } from "../../components/shared/builder-nodes";
+import { asArray, isTenantStack } from "./support";
 
 type Obj = Record<string, any>;
 const WORKLOADS: Readonly<Record<string, (props: Obj) => Obj | undefined>> = {
@@ -38,6 +39,9 @@ export const unconfinedWorkloadsIsolatedPolicy: StackValidationPolicy = {
         const pools = new Map(
             resources.filter((r) => r.type === "kubernetes:karpenter.sh/v1:NodePool").map((r) => [String((r.props.metadata as Obj)?.name), asArray((r.props.spec as Obj)?.template?.spec?.taints) as Obj[]] as const),
         );
+        // A tenant stack's builder runs on the platform stack's builders' pool, which the cluster layer creates with
+        // this taint (the stack file's check requires Karpenter with CI); no other pool is taken as in place.
+        if (isTenantStack(resources) && !pools.has(BUILDER_NODE_POOL)) pools.set(BUILDER_NODE_POOL, [{ ...BUILDER_TAINT }]);
         const check = (r: PolicyResource, pod: Obj) => {
             for (const c of [...asArray(pod.containers), ...asArray(pod.initContainers)] as Obj[]) {
                 if (openBuildkitListener(asArray(c.args).map(String))) report(`${r.name}: buildkitd listens on TCP without --tlscacert (any client may build)`, r.urn);

@@ -3,7 +3,7 @@
 // resource before everything it depends on, so each such resource depends, directly or through its parents, on the
 // controller's release.
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { deletedBefore, deletedBeforeSome } from "./support";
+import { deletedBefore, deletedBeforeSome, isTenantStack } from "./support";
 import { CLEANUP_CHART_NAME, FINALIZER_CLEANUPS } from "../../components/shared/finalizer-cleanup";
 
 export interface ControllerOwner {
@@ -54,9 +54,11 @@ export function apiGroup(type: string): string | undefined {
 
 export const controllerDependencyPolicy: StackValidationPolicy = {
     name: "custom-resources-after-their-controller",
-    description: "Every custom resource depends (directly or through its parents) on the release of the controller that owns it, so destroy removes it while its finalizers can still clear.",
+    description:
+        "Every custom resource depends (directly or through its parents) on the release of the controller that owns it, so destroy removes it while its finalizers can still clear (in a tenant stack, a controller of the platform stack is destroyed after it).",
     enforcementLevel: "mandatory",
     validateStack: ({ resources }, report) => {
+        const tenantStack = isTenantStack(resources);
         for (const r of resources) {
             const group = apiGroup(r.type);
             // Providers (pulumi:providers:kubernetes) have no API group: apiGroup reads only kubernetes: types.
@@ -66,6 +68,8 @@ export const controllerDependencyPolicy: StackValidationPolicy = {
                 report(`${r.type}: no controller is known for API group ${group}; add it to CONTROLLER_OWNERS (policy/rules/controllers.ts)`, r.urn);
                 continue;
             }
+            // A tenant stack's objects of a controller it does not run: the platform stack's, destroyed after it.
+            if (tenantStack && !resources.some(owner.runsController)) continue;
             if (!deletedBeforeSome(r, resources, owner.runsController)) {
                 report(`${r.type} ${r.name} does not depend on ${owner.controller}: on destroy the controller can go first and its finalizers never clear`, r.urn);
             }

@@ -1,7 +1,7 @@
 // Whole-platform invariants over every resource: encryption and rotation, production data protection, bucket baseline,
 // node metadata and disks, pinned charts that keep their CRDs, the cluster's provider, and prerequisites created first.
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { asArray, jsonProp } from "./support";
+import { asArray, isTenantStack, jsonProp, TENANT_STACK_TYPE } from "./support";
 
 const isType = (type: string) => (r: PolicyResource) => r.type === type;
 const dependsOn = (r: PolicyResource, pred: (d: PolicyResource) => boolean) => r.dependencies.some(pred);
@@ -193,10 +193,14 @@ export const kubernetesProviderPolicy: StackValidationPolicy = {
     enforcementLevel: "mandatory",
     validateStack: ({ resources }, report) => {
         const byUrn = new Map(resources.map((r) => [r.urn, r]));
+        // A tenant stack's cluster and grants are the platform stack's, applied before it: its provider is its root's own.
+        const grantsElsewhere = isTenantStack(resources) && !resources.some(isType("aws:eks/accessPolicyAssociation:AccessPolicyAssociation"));
         for (const r of resources.filter((x) => x.type.startsWith("kubernetes:"))) {
             const provider = r.provider ? byUrn.get(r.provider.urn) : undefined;
             if (!provider || provider.type !== "pulumi:providers:kubernetes" || provider.name.startsWith("default")) {
                 report(`${r.type} ${r.name} does not go through the cluster's explicit provider`, r.urn);
+            } else if (grantsElsewhere) {
+                if (provider.parent?.type !== TENANT_STACK_TYPE) report(`provider ${provider.name} is not the tenant stack's own (built from the platform's kubeconfig output)`, provider.urn);
             } else if (!dependsOn(provider, isType("aws:eks/accessPolicyAssociation:AccessPolicyAssociation"))) {
                 report(`provider ${provider.name} does not wait for the cluster's access grants (the first calls would be refused)`, provider.urn);
             }
@@ -244,22 +248,23 @@ export const deleteBeforeReplacePolicy: StackValidationPolicy = {
     },
 };
 
-/** The one component at the stack's root; every other resource belongs to a layer below it. */
-const ROOT_COMPONENT_TYPE = "platform:platform:Platform";
+/** The one component at the stack's root (the Platform, or a tenant stack's TenantStack); everything else is below it. */
+const ROOT_COMPONENT_TYPES = new Set(["platform:platform:Platform", TENANT_STACK_TYPE]);
 const isStackUrn = (urn: string | undefined) => urn === undefined || urn.includes("::pulumi:pulumi:Stack::");
 
 export const resourceTreePolicy: StackValidationPolicy = {
     name: "resources-under-their-layer",
     description:
-        "Only the Platform component sits at the stack's root; every other resource is registered under a layer's component, so its URN follows the code's structure (moving it later is a replacement or an alias) and the layer owns it.",
+        "Only the Platform component (a tenant stack: its TenantStack) sits at the stack's root; every other resource is registered under a layer's component, so its URN follows the code's structure (moving it later is a replacement or an alias) and the layer owns it.",
     enforcementLevel: "mandatory",
     validateStack: ({ resources }, report) => {
         for (const r of resources) {
             // The stack itself and the providers Pulumi creates by default have no component to belong to.
             if (r.type === "pulumi:pulumi:Stack" || (r.type.startsWith("pulumi:providers:") && r.name.startsWith("default"))) continue;
-            if (r.type === ROOT_COMPONENT_TYPE ? !isStackUrn(r.opts.parent) : isStackUrn(r.opts.parent)) {
+            const root = ROOT_COMPONENT_TYPES.has(r.type);
+            if (root ? !isStackUrn(r.opts.parent) : isStackUrn(r.opts.parent)) {
                 report(
-                    r.type === ROOT_COMPONENT_TYPE ? `${r.name}: the Platform belongs at the stack's root` : `${r.type} ${r.name} is registered at the stack's root, outside every layer (no parent)`,
+                    root ? `${r.name}: the ${r.type.split(":").pop()} belongs at the stack's root` : `${r.type} ${r.name} is registered at the stack's root, outside every layer (no parent)`,
                     r.urn,
                 );
             }

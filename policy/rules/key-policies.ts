@@ -1,7 +1,7 @@
 // KMS refuses a key policy naming a principal that does not exist yet (MalformedPolicyDocumentException), so a key
 // policy may name only principals that surely exist when it is written.
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { asArray, jsonProp } from "./support";
+import { asArray, isTenantStack, jsonProp } from "./support";
 
 interface Statement {
     readonly Sid?: string;
@@ -30,7 +30,14 @@ function pinnedAccount(resources: readonly PolicyResource[]): string | undefined
 }
 
 /** Why a principal of `st` may not exist when KMS checks the policy; undefined when it surely does. */
-export function principalProblem(principal: string, st: Statement, created: readonly { path: string; name: string }[], account?: string): string | undefined {
+export function principalProblem(
+    principal: string,
+    st: Statement,
+    created: readonly { path: string; name: string }[],
+    account?: string,
+    /** In a tenant stack, the roles it creates: any other role it names is the platform stack's (its ARN an output), deployed first. */
+    tenantStackRoles?: ReadonlySet<string>,
+): string | undefined {
     if (/^\d{12}$/.test(principal) || ROOT.test(principal)) return undefined;
     if (principal === "*") {
         const callers = asArray(st.Condition?.StringEquals?.["kms:CallerAccount"] as string | string[] | undefined);
@@ -40,15 +47,18 @@ export function principalProblem(principal: string, st: Statement, created: read
     }
     const role = ROLE.exec(principal);
     if (role && created.some((c) => c.path === role[2] && c.name === role[3])) return undefined;
+    if (role && tenantStackRoles !== undefined && !tenantStackRoles.has(role[3])) return undefined;
     if (role && role[2].startsWith("/aws-service-role/")) return `service-linked role ${principal} exists only once its service has been used in the account`;
     return `${principal} is neither the account, "*" limited by kms:CallerAccount, nor a role this program creates before the key`;
 }
 
 export const keyPolicyPrincipalsPolicy: StackValidationPolicy = {
     name: "kms-key-policy-principals",
-    description: "KMS key policies name only principals that exist when the policy is written: the account, '*' limited to the account, or roles created first.",
+    description: "KMS key policies name only principals that exist when the policy is written: the account, '*' limited to the account, roles created first, or (a tenant stack) the platform stack's roles.",
     enforcementLevel: "mandatory",
     validateStack: ({ resources }, report) => {
+        const roleName = (d: PolicyResource) => (typeof d.props.name === "string" ? d.props.name : d.name);
+        const tenantStackRoles = isTenantStack(resources) ? new Set(resources.filter((r) => r.type === "aws:iam/role:Role").map(roleName)) : undefined;
         for (const key of resources.filter((r) => r.type === "aws:kms/key:Key")) {
             const doc = jsonProp(key.props.policy);
             if (!doc) continue;
@@ -63,7 +73,7 @@ export const keyPolicyPrincipalsPolicy: StackValidationPolicy = {
                 if (st.Effect !== "Allow" || st.Principal === undefined) continue;
                 const principals = st.Principal === "*" ? ["*"] : asArray(st.Principal.AWS);
                 for (const p of principals) {
-                    const problem = principalProblem(p, st, created, account);
+                    const problem = principalProblem(p, st, created, account, tenantStackRoles);
                     if (problem) report(`key policy statement ${st.Sid ?? "(no Sid)"}: ${problem}`, key.urn);
                 }
             }

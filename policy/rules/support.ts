@@ -15,6 +15,14 @@ export function jsonProp(value: unknown): Record<string, unknown> | undefined {
 
 export const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
+/**
+ * A tenant stack's root component (the tenant/ project). What it needs of the platform (controllers, the cluster's
+ * access grants, the platform's roles) is in the platform stack it reads: deployed before it, destroyed after it
+ * (docs/tenants.md), and invisible here (CrossGuard is never sent a StackReference, a read resource).
+ */
+export const TENANT_STACK_TYPE = "platform:tenants:TenantStack";
+export const isTenantStack = (resources: readonly PolicyResource[]) => resources.some((r) => r.type === TENANT_STACK_TYPE);
+
 /** Component resources carry no provider type prefix (`platform:...`), custom ones do (`aws:`, `kubernetes:`). */
 export const isComponent = (r: PolicyResource) => !/^(aws|kubernetes|random|vault|keycloak|command|pulumi):/.test(r.type);
 

@@ -1,0 +1,121 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as keycloak from "@pulumi/keycloak";
+import * as vault from "@pulumi/vault";
+import type { PlatformOutputs, TenantStackOutputs } from "../../stacks/outputs";
+import type { PlatformConfig } from "../../stacks/schema";
+import { awsProviderArgs } from "../shared/tags";
+import type { ClusterRef, IdentityCluster } from "../cluster/cluster-ref";
+import { WorkloadIdentity } from "../cluster/identity";
+import { tenantSecretStore, TenantSecretStores } from "../secrets/secrets";
+import { tenantVaultReader, vaultProviderArgs } from "../secrets/vault-config";
+import { ownedTenantGroup, TenantGroups } from "../sso/realm";
+import { createPlatformBucket } from "../storage/storage";
+import type { StorageRef } from "../storage/storage-ref";
+import type { RegistryRef } from "../registry/registry";
+import { PLATFORM_NAMESPACES } from "../shared/namespaces";
+
+/** What a tenant stack reads the platform with: its outputs, typed (PlatformReference), and the reference itself. */
+export interface PlatformSource {
+    output<K extends keyof PlatformOutputs>(key: K): pulumi.Output<pulumi.Unwrap<PlatformOutputs[K]>>;
+    readonly stackReference: pulumi.Resource;
+}
+
+/** The platform's layers as the tenant components take them, built from its outputs (and its settings). */
+export interface PlatformRefs {
+    readonly aws: aws.Provider;
+    readonly cluster: Pick<ClusterRef, "k8sProvider" | "workloadIdentity">;
+    readonly secrets: TenantSecretStores;
+    readonly sso: TenantGroups;
+    readonly storage: Pick<StorageRef, "createBucket">;
+    readonly registry: Pick<RegistryRef, "keyArn" | "lifecyclePolicy" | "host" | "cacheRegistries">;
+    readonly accountId: pulumi.Output<string>;
+    readonly partition: pulumi.Output<string>;
+    readonly signatureReaderRoleArn: pulumi.Output<string>;
+    /** What stands for the platform's releases (Argo CD, the runner controller) in dependsOn: they exist once its outputs do. */
+    readonly ready: pulumi.Resource;
+}
+
+/** The refusal of a platform stack that still creates its tenants (both stacks would own the same objects). */
+export function placementProblem(platformStack: string, placement: string): string | undefined {
+    if (placement === "OwnStacks") return undefined;
+    return `${platformStack}: platform:tenants.placement is ${placement}: the platform stack creates its tenants itself, and this stack would own the same objects; set OwnStacks there (after moving the tenant's state: docs/tenants.md) first`;
+}
+
+/**
+ * The providers (AWS, Kubernetes, Vault, Keycloak) and layer references of a tenant stack, children of `parent`
+ * named `${name}-<role>`. Every value waits for the placement check (a platform that creates its tenants is refused).
+ */
+export function platformRefs(name: string, source: PlatformSource, settings: PlatformConfig, platformStack: string, parent: pulumi.Resource): PlatformRefs {
+    const ts: pulumi.Output<TenantStackOutputs> = source.output("tenantStack").apply((t) => {
+        const problem = placementProblem(platformStack, t.placement);
+        if (problem) throw new Error(problem);
+        return t as TenantStackOutputs;
+    });
+    const checked = <T>(value: pulumi.Output<T>): pulumi.Output<T> => pulumi.all([ts, value]).apply(([, v]) => v as T);
+    const opts = { parent };
+    const awsProvider = new aws.Provider(`${name}-aws`, awsProviderArgs(settings, ts.awsTags), opts);
+    const k8sProvider = new k8s.Provider(`${name}-k8s`, { kubeconfig: checked(source.output("kubeconfig")), enableServerSideApply: true }, opts);
+    const vaultProvider = new vault.Provider(
+        `${name}-vault`,
+        vaultProviderArgs(checked(source.output("vaultAddress")), { role: ts.vault.login.role, mount: ts.vault.login.mount, headerValue: ts.vault.login.headerValue, region: settings.region }),
+        opts,
+    );
+    const adminUrl = ts.sso.adminUrl;
+    const keycloakProvider = new keycloak.Provider(
+        `${name}-keycloak`,
+        { url: adminUrl, adminUrl, realm: "master", clientId: "admin-cli", username: source.output("ssoAdminUsername"), password: pulumi.secret(source.output("ssoAdminPassword")) },
+        opts,
+    );
+    const identity: IdentityCluster = {
+        name: checked(source.output("clusterName")),
+        arn: ts.clusterArn,
+        accountId: ts.accountId,
+        oidcProviderArn: source.output("clusterOidcProviderArn"),
+        oidcIssuerUrl: source.output("clusterOidcIssuerUrl"),
+    };
+    const kvMount = settings.secrets.vault.kvMount;
+    const ttl = { default: ts.vault.tokenTtl.default, max: ts.vault.tokenTtl.max };
+    return {
+        aws: awsProvider,
+        cluster: {
+            k8sProvider,
+            workloadIdentity: (n, a, o) => new WorkloadIdentity(n, { ...a, cluster: identity }, { parent, ...o }),
+        },
+        secrets: {
+            tenantStore: (tenant, a, owner) => {
+                const reader = tenantVaultReader(tenant, { kvMount, namespaces: a.namespaces, serviceAccount: a.serviceAccount, ttl }, owner, { provider: vaultProvider }, []);
+                return tenantSecretStore(tenant, a, owner, reader, { k8sProvider, vaultNamespace: PLATFORM_NAMESPACES.secrets, kvMount, dependsOn: [] });
+            },
+        },
+        sso: {
+            tenantGroup: (tenant, groupName = `tenant-${tenant}`, owner) => {
+                if (owner === undefined) throw new Error(`tenant ${tenant}: a tenant stack's group needs its owner`);
+                return ownedTenantGroup(ts.sso.realmId, groupName, owner, keycloakProvider);
+            },
+        },
+        storage: {
+            createBucket: (n, a, o) =>
+                createPlatformBucket(
+                    n,
+                    a,
+                    {
+                        namePrefix: settings.name,
+                        region: settings.region,
+                        pinnedAccountId: settings.allowedAccountIds.length === 1 ? settings.allowedAccountIds[0] : undefined,
+                        accountId: ts.accountId,
+                        kmsKeyArn: source.output("objectsKmsKeyArn"),
+                        accessLogsBucket: settings.storage.accessLogs.enabled ? ts.accessLogsBucket : undefined,
+                        protect: settings.tier === "production",
+                    },
+                    o,
+                ),
+        },
+        registry: { keyArn: ts.registry.keyArn, lifecyclePolicy: ts.registry.lifecyclePolicy, host: ts.registry.host, cacheRegistries: ts.registry.cacheRegistries },
+        accountId: ts.accountId,
+        partition: ts.partition,
+        signatureReaderRoleArn: ts.signatureReaderRoleArn,
+        ready: source.stackReference,
+    };
+}

@@ -1,0 +1,160 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import type { PlatformConfig } from "../../stacks/schema";
+import type { AppDeliveryConfig } from "../../stacks/schema-delivery";
+import type { TenantConfig } from "../../stacks/schema-tenants";
+import { tenantDataName } from "../../stacks/schema-tenants";
+import { signaturePolicySpec, tenantSigners, TenantSigners } from "../policy/admission-policies";
+import { builderCaGrant, CERT_MANAGER_SERVICE_ACCOUNT } from "../ingress/certificates";
+import { tenantSigningKeyAlias } from "../delivery/ci";
+import { ARC_CONTROLLER_SERVICE_ACCOUNT } from "../delivery/delivery";
+import { BuilderCaGrant, TenantDelivery } from "../delivery/tenant-delivery";
+import { KARPENTER_NODE_POOL } from "../cluster/karpenter";
+import { PLATFORM_NAMESPACES } from "../shared/namespaces";
+import { Tenant } from "./tenant";
+import { platformRefs, PlatformRefs, PlatformSource } from "./platform-refs";
+
+/** The platform's certificates component (index.ts's Platform "platform", its Ingress, its Certificates): its grants are named after it. */
+export const PLATFORM_CERTIFICATES = "platform-ingress-certificates";
+
+/**
+ * Where a tenant's two components sat in the platform stack (their parents' qualified types and names, as index.ts and
+ * the Platform name them). `pulumi state move` keeps a moved resource's URN but for its stack and project, and puts it
+ * at the destination's root: these aliases find each moved resource under its new parent (children follow theirs).
+ */
+export const PLATFORM_STACK_PARENTS = {
+    tenant: "platform:platform:Platform$platform:tenants:Tenants::platform-tenants",
+    delivery: "platform:platform:Platform$platform:delivery:AppDelivery::platform-delivery",
+    /** The certificates layer: a CI tenant's builder CA grant sat there (the platform's layers grant every certificate). */
+    certificates: `platform:platform:Platform$platform:ingress:Ingress$platform:ingress:Certificates::${PLATFORM_CERTIFICATES}`,
+} as const;
+
+/** The parent URN an alias names, in this (the destination) stack and project. */
+export const movedParentUrn = (stack: string, project: string, parent: string): string => `urn:pulumi:${stack}::${project}::${parent}`;
+
+/** What a tenant stack exports: the platform's `tenants` entry for it, now the tenant stack's own. */
+export interface TenantStackExports {
+    readonly tenant: string;
+    readonly namespaces: string[];
+    readonly secretStore: string;
+    readonly repositoryUrl: pulumi.Output<string>;
+    readonly argocdProject: string;
+    readonly runnerScaleSet: string;
+}
+
+/**
+ * A tenant's own signature policy (its KMS key, or its repositories' keyless workflows): the one rule the shared
+ * policy held for it, under a name of its own (`tenant-verify-image-signatures-<tenant>`), so onboarding changes no
+ * shared object. Undefined without a rule (no verifier, no repository with TenantKmsKeys, no signing repository).
+ */
+export function tenantSignaturePolicySpec(s: AppDeliveryConfig["signatures"], imageReferences: readonly string[], tenant: string, signers: TenantSigners) {
+    const spec = signaturePolicySpec(s, imageReferences, signers.tenantKeys, signers.tenantWorkflows);
+    return spec && { ...spec, metadata: { ...spec.metadata, name: `${spec.metadata.name}-${tenant}` } };
+}
+
+export interface TenantStackArgs {
+    readonly tenant: TenantConfig;
+    /** The platform's settings, from its stack file (the tenant follows them). */
+    readonly settings: PlatformConfig;
+    /** The platform's outputs (PlatformReference). */
+    readonly platform: PlatformSource;
+    /** `<organization>/<project>/<stack>` of the platform, for messages. */
+    readonly platformStack: string;
+}
+
+/**
+ * One tenant in a stack of its own (the tenant/ project): the same Tenant and TenantDelivery components, under the
+ * same names, as the platform stack builds with `tenants.placement: PlatformStack`, on providers and layer references
+ * built from the platform's outputs; its own signature policy (its rule of the shared one) and, with CI, its own
+ * builder CA grant (what the platform's certificates layer granted it).
+ */
+export class TenantStack extends pulumi.ComponentResource {
+    public readonly tenant: Tenant;
+    public readonly delivery: TenantDelivery;
+    public readonly exports: TenantStackExports;
+
+    constructor(name: string, args: TenantStackArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:tenants:TenantStack", name, {}, opts);
+        const s = args.settings;
+        const t = args.tenant;
+        const refs = platformRefs(name, args.platform, s, args.platformStack, this);
+        const protect = s.tier === "production";
+        // As the platform's layers are: children get the AWS provider from here, Kubernetes, Vault and Keycloak explicitly.
+        const layer = { parent: this, providers: { aws: refs.aws } };
+        const perTenantKeys = s.appDelivery.signatures.verifier?.type === "TenantKmsKeys";
+        const signers = tenantSigners(s.appDelivery.signatures, [t], (x) => tenantSigningKeyAlias(s.name, tenantDataName(x)));
+        // Its rule, in a policy of its own: the platform's shared policy holds no tenant of another stack.
+        const signatures = signers.tenantKeys.length + signers.tenantWorkflows.length > 0 ? [this.signaturePolicy(t, s, signers, pulumi.output(refs.registry.host), refs.cluster.k8sProvider)] : [];
+        this.tenant = new Tenant(
+            `tenant-${t.name}`,
+            {
+                tenant: t,
+                cluster: refs.cluster,
+                secrets: refs.secrets,
+                sso: refs.sso,
+                storage: refs.storage,
+                registry: refs.registry,
+                // Its namespaces wait for its own signature policy; the shared ones and the tenant roles are the platform's, in place.
+                policies: signatures,
+                policyAction: s.policy.action,
+                protect,
+                roles: [],
+            },
+            { ...layer, aliases: [{ parent: movedParentUrn(pulumi.getStack(), pulumi.getProject(), PLATFORM_STACK_PARENTS.tenant) }] },
+        );
+        this.delivery = new TenantDelivery(
+            `tenant-${t.name}-delivery`,
+            {
+                tenant: this.tenant,
+                cluster: refs.cluster,
+                settings: s.appDelivery,
+                argocd: { namespace: PLATFORM_NAMESPACES.gitops, release: refs.ready },
+                runners: { namespace: PLATFORM_NAMESPACES.ciRunners, serviceAccount: ARC_CONTROLLER_SERVICE_ACCOUNT, release: refs.ready },
+                nodePool: KARPENTER_NODE_POOL,
+                requiredLabels: s.policy.requiredLabels,
+                vpcCidr: s.network.cidr,
+                environment: s.environment,
+                builderCa: { certificates: this.builderCaGrant(refs), namespace: PLATFORM_NAMESPACES.certManager, rootIssuer: refs.ready },
+                builderNodes: { expireAfter: s.cluster.karpenter.expireAfter, terminationGracePeriod: s.cluster.karpenter.terminationGracePeriod },
+                signing: perTenantKeys ? { namePrefix: s.name, accountId: refs.accountId, partition: refs.partition, verifierRoleArn: refs.signatureReaderRoleArn, protect } : undefined,
+            },
+            { ...layer, aliases: [{ parent: movedParentUrn(pulumi.getStack(), pulumi.getProject(), PLATFORM_STACK_PARENTS.delivery) }] },
+        );
+        this.exports = {
+            tenant: t.name,
+            namespaces: this.tenant.namespaces,
+            secretStore: this.tenant.secretStoreName,
+            repositoryUrl: this.tenant.repository?.repositoryUrl ?? pulumi.output(""),
+            argocdProject: this.delivery.project,
+            runnerScaleSet: this.delivery.runnerScaleSet ?? "",
+        };
+        this.registerOutputs({ ...this.exports });
+    }
+
+    /**
+     * Its builder CA's approval, granted by this stack (the platform does not grow with tenants): the same policies and
+     * `use` grants, under the same names, as the platform's certificates layer creates for a tenant in its stack, for
+     * this tenant's build and CI namespaces only (builderCaPolicySpecs). They wait for the platform (approver-policy,
+     * cert-manager, the root issuer: its outputs exist once they do); each carries an alias to where it sat there.
+     */
+    private builderCaGrant(refs: PlatformRefs): BuilderCaGrant {
+        const aliases = [{ parent: movedParentUrn(pulumi.getStack(), pulumi.getProject(), PLATFORM_STACK_PARENTS.certificates) }];
+        const requester = { name: CERT_MANAGER_SERVICE_ACCOUNT, namespace: PLATFORM_NAMESPACES.certManager };
+        const opts = { parent: this, provider: refs.cluster.k8sProvider, dependsOn: [refs.ready], aliases };
+        return {
+            allowBuilderCa: (policyName, a) => [...builderCaGrant(`${PLATFORM_CERTIFICATES}-${policyName}`, policyName, a, requester, opts), refs.ready],
+            issuerPrerequisites: [refs.ready],
+        };
+    }
+
+    /** Its images verified against its own signers (the tenants' repositories, unless the stack names other images). */
+    private signaturePolicy(t: TenantConfig, s: PlatformConfig, signers: TenantSigners, host: pulumi.Output<string>, provider: k8s.Provider): k8s.apiextensions.CustomResource {
+        const images = s.appDelivery.signatures.imageReferences ? pulumi.output([...s.appDelivery.signatures.imageReferences]) : host.apply((h) => [`${h}/*/apps:*`, `${h}/*/apps@*`]);
+        const spec = images.apply((refs) => tenantSignaturePolicySpec(s.appDelivery.signatures, refs, t.name, signers)!);
+        return new k8s.apiextensions.CustomResource(
+            `tenant-${t.name}-verify-image-signatures`,
+            { apiVersion: "kyverno.io/v1", kind: "ClusterPolicy", metadata: spec.metadata, spec: spec.spec },
+            { parent: this, provider },
+        );
+    }
+}

@@ -1,0 +1,156 @@
+// npm run tenant-stacks -- --stack prod (--plan | --preview | --up) [--tenant a,b | --changed-files FILE] [--concurrency 4] [--org acme]:
+// every tenant stack of a platform stack file at once, or those a change concerns (FILE: `git diff --name-only`). --plan: the offline engine (one process, one stack after the
+// other). --preview / --up: Pulumi's Automation API (LocalWorkspace on tenant/, the policy pack), at most
+// `concurrency` stacks at a time; one stack's failure stops none of the others. Needs the Pulumi CLI and credentials.
+import "./startup";
+import * as fs from "fs";
+import * as path from "path";
+import { parseArgs } from "util";
+import type { ConfigMap, PreviewResult, Stack, UpResult } from "@pulumi/pulumi/automation";
+import { OFFLINE_ORGANIZATION, planStack, planTenantStack, PROJECT_DIR, TENANT_PROJECT_DIR } from "./engine";
+import { checkPolicies } from "./policy-runner";
+import { readStackConfig } from "./stack-files";
+import { parsePlatformConfig } from "../stacks/config";
+import { tenantStackConfig, tenantStackName } from "../stacks/tenant-stack-config";
+import { changedTenantStacks, tenantStackDeployments } from "../deployments/tenant-paths";
+
+/** Runs `work` over `items` with at most `concurrency` in flight; results in the items' order, failures as values. */
+export async function pool<T, R>(items: readonly T[], concurrency: number, work: (item: T) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
+    if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`concurrency ${concurrency}: expected a whole number of at least 1`);
+    const results: PromiseSettledResult<R>[] = new Array(items.length);
+    let next = 0;
+    const lane = async () => {
+        while (next < items.length) {
+            const i = next++;
+            results[i] = await work(items[i]).then(
+                (value): PromiseFulfilledResult<R> => ({ status: "fulfilled", value }),
+                (reason: unknown): PromiseRejectedResult => ({ status: "rejected", reason }),
+            );
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, lane));
+    return results;
+}
+
+/** One tenant stack to run: its fully qualified name and the config `pulumi config set` would write. */
+export interface TenantStackRun {
+    readonly tenant: string;
+    /** `<org>/platform-tenant/<stack>.<tenant>` */
+    readonly stack: string;
+    readonly config: Record<string, string>;
+}
+
+/** The tenant stacks of a platform stack (its stack file `Pulumi.<stack>.yaml`, read relative to the tenant project). */
+export function tenantStackRuns(a: { readonly organization: string; readonly platformProject: string; readonly platformStack: string; readonly tenants: readonly string[] }): TenantStackRun[] {
+    return a.tenants.map((tenant) => ({
+        tenant,
+        stack: `${a.organization}/platform-tenant/${tenantStackName(a.platformStack, tenant)}`,
+        config: tenantStackConfig({ platformStack: `${a.organization}/${a.platformProject}/${a.platformStack}`, platformStackFile: `../Pulumi.${a.platformStack}.yaml`, tenant }),
+    }));
+}
+
+/** What the runner needs of a stack (the Automation API's Stack): its config, and the operation. */
+export type TenantStackHandle = Pick<Stack, "setAllConfig" | "preview" | "up">;
+/** Opens a stack of the tenant project (LocalWorkspace.createOrSelectStack, or a fake in tests). */
+export type OpenStack = (stack: string) => Promise<TenantStackHandle>;
+
+/** Previews or updates every run's stack, at most `concurrency` at a time, each with the policy pack. */
+export function runTenantStacks(
+    runs: readonly TenantStackRun[],
+    a: { readonly operation: "preview" | "up"; readonly concurrency: number; readonly open: OpenStack; readonly policyPack: string; readonly onOutput?: (stack: string, line: string) => void },
+): Promise<PromiseSettledResult<PreviewResult | UpResult>[]> {
+    return pool(runs, a.concurrency, async (run) => {
+        const stack = await a.open(run.stack);
+        // Namespaced keys (`platform-tenant:tenant`), as `pulumi config set-all` takes them.
+        const config: ConfigMap = Object.fromEntries(Object.entries(run.config).map(([k, value]) => [k, { value }]));
+        await stack.setAllConfig(config);
+        const opts = { policyPacks: [a.policyPack], onOutput: (out: string) => a.onOutput?.(run.stack, out) };
+        return a.operation === "preview" ? stack.preview(opts) : stack.up(opts);
+    });
+}
+
+/**
+ * The tenants of a platform stack file whose stacks a change concerns (changed files from the repository's root, the
+ * paths Deployments previews them on), or why there are none to run: with PlatformStack no tenant has a stack (the
+ * platform stack's own plan holds its tenants).
+ */
+export function tenantStacksChanged(stack: string, tenants: Parameters<typeof tenantStackDeployments>[1], changed: readonly string[]): string[] | string {
+    if (tenants.placement !== "OwnStacks") return `${stack}: no tenant stacks (tenants.placement ${tenants.placement}: the platform stack's plan holds its tenants)`;
+    const chosen = changedTenantStacks(tenantStackDeployments({ stack, pushToDeploy: false }, tenants), changed).map((t) => t.tenant);
+    return chosen.length > 0 ? chosen : `${stack}: the change concerns none of its tenant stacks`;
+}
+
+async function main(argv: string[]): Promise<number> {
+    const { values } = parseArgs({
+        args: argv,
+        options: {
+            stack: { type: "string" },
+            tenant: { type: "string" },
+            "changed-files": { type: "string" },
+            plan: { type: "boolean" },
+            preview: { type: "boolean" },
+            up: { type: "boolean" },
+            concurrency: { type: "string", default: "4" },
+            org: { type: "string", default: OFFLINE_ORGANIZATION },
+        },
+        strict: true,
+    });
+    const operations = (["plan", "preview", "up"] as const).filter((o) => values[o]);
+    if (!values.stack || operations.length !== 1 || (values.tenant !== undefined && values["changed-files"] !== undefined)) {
+        console.error("usage: npm run tenant-stacks -- --stack <platform stack> (--plan | --preview | --up) [--tenant a,b | --changed-files FILE] [--concurrency 4] [--org <org>]");
+        return 2;
+    }
+    const config = readStackConfig(PROJECT_DIR, values.stack);
+    const tenantsConfig = parsePlatformConfig(config.config, config.project, undefined, PROJECT_DIR).tenants;
+    const all = tenantsConfig.all.map((t) => t.name);
+    let wanted = values.tenant ? values.tenant.split(",") : all;
+    if (values["changed-files"] !== undefined) {
+        const chosen = tenantStacksChanged(values.stack, tenantsConfig, fs.readFileSync(values["changed-files"], "utf8").split("\n"));
+        if (typeof chosen === "string") {
+            console.log(chosen);
+            return 0;
+        }
+        wanted = chosen;
+    }
+    const unknown = wanted.filter((t) => !all.includes(t));
+    if (unknown.length > 0) {
+        console.error(`--tenant: ${unknown.join(", ")} not among ${values.stack}'s tenants (${all.join(", ")})`);
+        return 2;
+    }
+    if (operations[0] === "plan") {
+        // A tenant stack refuses a platform that creates its tenants: plan the platform as it will run (OwnStacks).
+        const tenants = JSON.parse(config.config[`${config.project}:tenants`] ?? "{}");
+        const platform = await planStack({ stack: values.stack, configOverrides: { [`${config.project}:tenants`]: { ...tenants, placement: "OwnStacks" } } });
+        let failed = 0;
+        for (const tenant of wanted) {
+            const plan = await planTenantStack({ platform, tenant }).catch((e: unknown) => e as Error);
+            const violations = plan instanceof Error ? [] : await checkPolicies(plan);
+            if (plan instanceof Error || violations.length > 0) failed++;
+            console.log(
+                `${tenantStackName(values.stack, tenant)}: ${plan instanceof Error ? `failed: ${plan.message}` : `${plan.resources.filter((r) => r.custom).length} resources, ${violations.length === 0 ? "policies passed" : violations.map((v) => `${v.policy}: ${v.message}`).join("; ")}`}`,
+            );
+        }
+        return failed > 0 ? 1 : 0;
+    }
+    const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
+    const runs = tenantStackRuns({ organization: values.org!, platformProject: config.project, platformStack: values.stack, tenants: wanted });
+    const results = await runTenantStacks(runs, {
+        operation: operations[0],
+        concurrency: Number(values.concurrency),
+        open: (stackName) => LocalWorkspace.createOrSelectStack({ stackName, workDir: TENANT_PROJECT_DIR }),
+        policyPack: path.join(PROJECT_DIR, "policy"),
+        onOutput: (stack, line) => process.stdout.write(line.replace(/^(?=.)/gm, `[${stack}] `)),
+    });
+    results.forEach((r, i) => console.log(`${runs[i].stack}: ${r.status === "fulfilled" ? "done" : `failed: ${(r.reason as Error).message?.split("\n")[0]}`}`));
+    return results.some((r) => r.status === "rejected") ? 1 : 0;
+}
+
+if (require.main === module) {
+    main(process.argv.slice(2)).then(
+        (code) => process.exit(code),
+        (e) => {
+            console.error(e);
+            process.exit(1);
+        },
+    );
+}

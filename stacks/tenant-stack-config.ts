@@ -1,0 +1,88 @@
+// The tenant project's only config reader (tenant/): which platform stack a tenant stack reads and which tenant it
+// builds, and that tenant with the platform's settings, read from the platform's stack file and checked by the
+// platform's own schema (one tenant: the rules across tenants are the platform stack's to check).
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { readStackConfigOnce, StackConfig, StackFileError } from "../plan/stack-files";
+import { ConfigError, parsePlatformKeys, resolvePlatformTenants } from "./config";
+import { describeIssue } from "./errors";
+import type { PlatformConfig } from "./schema";
+import { TenantConfig, tenantSchema } from "./schema-tenants";
+
+const STACK_FILE = /^(.*\/)?Pulumi\.([A-Za-z0-9_.-]+)\.yaml$/;
+
+/** The keys of `platform-tenant:` (tenant/Pulumi.yaml declares exactly these, all strings, none with a default). */
+export const tenantStackConfigSchema = z.strictObject({
+    platformStack: z
+        .string()
+        .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, "expected <organization>/<project>/<stack>, like acme/platform/dev")
+        .describe("The platform stack whose outputs this stack reads (a StackReference): <organization>/<project>/<stack>."),
+    platformStackFile: z
+        .string()
+        .regex(STACK_FILE, "expected the path of a platform stack file, like ../Pulumi.dev.yaml")
+        .describe("The platform's stack file, relative to the tenant project (../Pulumi.dev.yaml): the settings the tenant follows, and its entry (tenants.list or tenants.directory)."),
+    tenant: tenantSchema.shape.name.describe("The tenant this stack builds: its name among the platform stack file's tenants."),
+});
+export type TenantStackKeys = z.infer<typeof tenantStackConfigSchema>;
+
+export interface TenantStackConfig {
+    /** `<organization>/<project>/<stack>` of the platform. */
+    readonly platformStack: string;
+    /** The platform's stack file, resolved. */
+    readonly platformStackFile: string;
+    /** The platform's settings (its tenants: this one only). */
+    readonly settings: PlatformConfig;
+    readonly tenant: TenantConfig;
+}
+
+/**
+ * Validates a tenant stack's config (`<namespace>:<key>` -> stored string) and reads its tenant from the platform's
+ * stack file, `projectDir` being the tenant project's directory. Throws ConfigError listing every problem, each
+ * naming the file and key, the bad value and what is expected.
+ */
+export function parseTenantStackConfig(raw: Readonly<Record<string, string>>, namespace: string, projectDir: string): TenantStackConfig {
+    const values: Record<string, unknown> = {};
+    for (const [fullKey, stored] of Object.entries(raw)) {
+        if (fullKey.startsWith(`${namespace}:`)) values[fullKey.slice(namespace.length + 1)] = stored;
+    }
+    const keys = tenantStackConfigSchema.safeParse(values, { reportInput: true });
+    if (!keys.success) throw new ConfigError(keys.error.issues.flatMap((i) => describeIssue(tenantStackConfigSchema, namespace, i)));
+    const file = path.resolve(projectDir, keys.data.platformStackFile);
+    const [, , stack] = STACK_FILE.exec(file)!;
+    if (!fs.existsSync(file)) throw new ConfigError([`${namespace}:platformStackFile: expected an existing platform stack file (relative to ${projectDir}); got ${JSON.stringify(keys.data.platformStackFile)}`]);
+    let settings: PlatformConfig;
+    try {
+        const platform = readStackConfigOnce(path.dirname(file), stack);
+        settings = resolvePlatformTenants(platformKeys(platform), platform.project, path.dirname(file), { tenant: keys.data.tenant });
+    } catch (e) {
+        if (e instanceof ConfigError) throw new ConfigError(e.problems.map((p) => `${file}: ${p}`));
+        if (e instanceof StackFileError) throw new ConfigError([e.message]);
+        throw e;
+    }
+    return { platformStack: keys.data.platformStack, platformStackFile: file, settings, tenant: settings.tenants.all[0] };
+}
+
+/** The platform's keys checked once per read of its stack file (a process planning many tenant stacks reads it once). */
+const checkedKeys = new WeakMap<StackConfig, PlatformConfig>();
+function platformKeys(platform: StackConfig): PlatformConfig {
+    const known = checkedKeys.get(platform);
+    if (known) return known;
+    const keys = parsePlatformKeys(platform.config, platform.project);
+    checkedKeys.set(platform, keys);
+    return keys;
+}
+
+/** Reads and validates this tenant stack's configuration; throws before any resource is registered. */
+export function loadTenantStackConfig(projectDir: string): TenantStackConfig {
+    return parseTenantStackConfig(pulumi.runtime.allConfig(), pulumi.getProject(), projectDir);
+}
+
+/** The stack config of the tenant stack of `tenant` on a platform stack (what `pulumi config set` would write, and the offline plan runs with). */
+export function tenantStackConfig(a: { readonly platformStack: string; readonly platformStackFile: string; readonly tenant: string }, namespace = "platform-tenant"): Record<string, string> {
+    return { [`${namespace}:platformStack`]: a.platformStack, [`${namespace}:platformStackFile`]: a.platformStackFile, [`${namespace}:tenant`]: a.tenant };
+}
+
+/** A tenant stack's name: the platform stack's, a dot, the tenant's (tenant names have no dots; they are DNS labels). */
+export const tenantStackName = (platformStack: string, tenant: string): string => `${platformStack}.${tenant}`;

@@ -1,0 +1,514 @@
+import * as assert from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as YAML from "yaml";
+import { COMPILED, Plan, PlannedResource, planStack, planTenantStack, PROJECT_DIR, TENANT_PROJECT_DIR } from "../plan/engine";
+import { readProject, readStackConfig } from "../plan/stack-files";
+import { checkPolicies } from "../plan/policy-runner";
+import { controllerDependencyPolicy } from "../policy/rules/controllers";
+import { kubernetesProviderPolicy, resourceTreePolicy } from "../policy/rules/invariants";
+import { keyPolicyPrincipalsPolicy } from "../policy/rules/key-policies";
+import { parsePlatformConfig } from "../stacks/config";
+import { platformStackTenants, tenantDataName, tenantSchema } from "../stacks/schema-tenants";
+import { parseTenantStackConfig, tenantStackConfig, tenantStackConfigSchema, tenantStackName } from "../stacks/tenant-stack-config";
+import { placementProblem } from "../components/tenants/platform-refs";
+import { PLATFORM_STACK_PARENTS, tenantSignaturePolicySpec } from "../components/tenants/tenant-stack";
+import { tenantSigners } from "../components/policy/admission-policies";
+import { needsBuilderRootIssuer } from "../components/delivery/delivery";
+import { unconfinedWorkloadsIsolatedPolicy } from "../policy/rules/builders";
+import { answeringUrns, childUrn, engineUrns, movedUrn, tenantMove } from "../plan/migration";
+import { pool, runTenantStacks, TenantStackHandle, tenantStackRuns, tenantStacksChanged } from "../plan/tenant-stacks";
+import { named, within } from "./helpers";
+import { committedPlan, stacksWithTenants } from "./plans";
+
+const NS = "platform-tenant";
+const keys = (over: Record<string, string | undefined> = {}): Record<string, string> => {
+    const raw: Record<string, string | undefined> = { ...tenantStackConfig({ platformStack: "acme/platform/dev", platformStackFile: "../Pulumi.dev.yaml", tenant: "team-a" }), ...over };
+    return Object.fromEntries(Object.entries(raw).filter((e): e is [string, string] => e[1] !== undefined));
+};
+const problems = (raw: Record<string, string>, projectDir = TENANT_PROJECT_DIR): string[] => {
+    try {
+        parseTenantStackConfig(raw, NS, projectDir);
+    } catch (e) {
+        return [...(e as { problems: string[] }).problems];
+    }
+    return [];
+};
+
+/** A scratch platform project: this Pulumi.yaml, Pulumi.dev.yaml with its tenants in a folder of files, and a tenant project beside it. */
+function scratchPlatform(files: Record<string, string>): { dir: string; tenantDir: string; stackFile: string } {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tenant-stack-"));
+    fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+    const stack = YAML.parse(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8"));
+    stack.config["platform:tenants"] = { directory: "tenants", placement: "OwnStacks" };
+    fs.writeFileSync(path.join(dir, "Pulumi.dev.yaml"), YAML.stringify(stack));
+    fs.mkdirSync(path.join(dir, "tenants"));
+    for (const [file, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, "tenants", file), text);
+    fs.mkdirSync(path.join(dir, "tenant"));
+    return { dir, tenantDir: path.join(dir, "tenant"), stackFile: path.join(dir, "Pulumi.dev.yaml") };
+}
+
+describe("tenant stacks: decisions", () => {
+    const t = (name: string) => tenantSchema.parse({ name, owners: ["alice"], costCentre: "CC" });
+
+    it("the platform stack creates every tenant with PlatformStack and none with OwnStacks", () => {
+        const all = [t("team-a"), t("payments")];
+        assert.deepStrictEqual(platformStackTenants({ placement: "PlatformStack", all }).map((x) => x.name), ["team-a", "payments"]);
+        assert.deepStrictEqual(platformStackTenants({ placement: "OwnStacks", all }), []);
+    });
+
+    it("a tenant stack refuses a platform that creates its tenants itself, and names the setting to change", () => {
+        assert.strictEqual(placementProblem("acme/platform/dev", "OwnStacks"), undefined);
+        assert.strictEqual(
+            placementProblem("acme/platform/dev", "PlatformStack"),
+            "acme/platform/dev: platform:tenants.placement is PlatformStack: the platform stack creates its tenants itself, and this stack would own the same objects; set OwnStacks there (after moving the tenant's state: docs/tenants.md) first",
+        );
+    });
+
+    it("names a tenant stack after its platform stack and tenant, and configures it with the three keys", () => {
+        assert.strictEqual(tenantStackName("prod", "team-a"), "prod.team-a");
+        assert.deepStrictEqual(tenantStackConfig({ platformStack: "acme/platform/prod", platformStackFile: "../Pulumi.prod.yaml", tenant: "team-a" }), {
+            "platform-tenant:platformStack": "acme/platform/prod",
+            "platform-tenant:platformStackFile": "../Pulumi.prod.yaml",
+            "platform-tenant:tenant": "team-a",
+        });
+    });
+
+    it("gives a tenant's own signature policy the one rule the shared policy held for it, under its own name", () => {
+        const signers = { tenantKeys: [{ tenant: "team-a", keyAlias: "alias/acme-team-a-signing" }], tenantWorkflows: [] };
+        const spec = tenantSignaturePolicySpec({ action: "Enforce", verifier: { type: "TenantKmsKeys" } } as never, ["r/*/apps:*"], "team-a", signers)!;
+        assert.strictEqual(spec.metadata.name, "tenant-verify-image-signatures-team-a");
+        assert.deepStrictEqual(spec.spec.rules.map((r) => [r.name, r.match.any[0].resources.namespaceSelector.matchLabels, r.verifyImages[0].attestors[0].entries[0]]), [
+            ["signed-team-a", { "platform.io/namespace-role": "tenant", "platform.io/tenant": "team-a" }, { keys: { kms: "awskms:///alias/acme-team-a-signing", rekor: { ignoreTlog: true }, ctlog: { ignoreSCT: true } } }],
+        ]);
+    });
+
+    it("keyless: a tenant's own policy admits its own repositories' workflows, and there is none without a signing repository", () => {
+        const keyless = { action: "Enforce", verifier: { type: "Keyless", issuer: "https://token.actions.githubusercontent.com", organizations: ["acme"], rekorUrl: "https://rekor.sigstore.dev" } } as never;
+        const tenant = (signingRepositories: string[]) => ({ name: "team-a", ecrRepository: true, ci: { signingRepositories, signingRefs: ["refs/heads/main"] } });
+        const signers = tenantSigners(keyless, [tenant(["acme/team-a-app"])], () => "alias/unused");
+        const spec = tenantSignaturePolicySpec(keyless, ["r/*/apps:*"], "team-a", signers)!;
+        assert.strictEqual(spec.metadata.name, "tenant-verify-image-signatures-team-a");
+        assert.deepStrictEqual(spec.spec.rules.map((r) => [r.name, r.match.any[0].resources.namespaceSelector.matchLabels, r.verifyImages[0].attestors[0].entries]), [
+            [
+                "signed-team-a",
+                { "platform.io/namespace-role": "tenant", "platform.io/tenant": "team-a" },
+                [
+                    {
+                        keyless: {
+                            issuer: "https://token.actions.githubusercontent.com",
+                            subjectRegExp: "^https://github\\.com/acme/team-a-app/\\.github/workflows/[^/@]+@(?:refs/heads/main)$",
+                            additionalExtensions: { githubWorkflowRepository: "acme/team-a-app" },
+                            rekor: { url: "https://rekor.sigstore.dev" },
+                        },
+                    },
+                ],
+            ],
+        ]);
+        assert.deepStrictEqual(tenantSigners(keyless, [tenant([])], () => "alias/unused"), { tenantKeys: [], tenantWorkflows: [] });
+        assert.strictEqual(tenantSignaturePolicySpec(keyless, ["r/*/apps:*"], "team-a", tenantSigners(keyless, [tenant([])], () => "alias/unused")), undefined);
+    });
+
+    it("the builders' root issuer: with a CI tenant in the stack, and always when tenants have stacks of their own", () => {
+        const ci = (enabled: boolean) => ({ ci: { enabled } });
+        const table: [string, { ci: { enabled: boolean } }[], boolean, boolean][] = [
+            ["no tenant, tenants in the platform stack", [], false, false],
+            ["no CI tenant", [ci(false)], false, false],
+            ["a CI tenant", [ci(false), ci(true)], false, true],
+            ["tenants in their own stacks, none here", [], true, true],
+        ];
+        for (const [why, tenants, own, expected] of table) assert.strictEqual(needsBuilderRootIssuer(tenants, own), expected, why);
+    });
+});
+
+describe("tenant stacks: the whole-platform rules take the platform stack's prerequisites as in place, and only those", () => {
+    type Opts = { parent?: string; deps?: string[]; provider?: string };
+    const res = (type: string, name: string, inputs: Record<string, unknown> = {}, o: Opts = {}): PlannedResource => {
+        const urn = `urn:pulumi:t::p::${type}::${name}`;
+        const r = { urn, key: urn, type, name, custom: !type.startsWith("platform:"), parent: o.parent, provider: o.provider, protect: false, retainOnDelete: false };
+        return { ...r, deleteBeforeReplace: false, dependsOn: o.deps ?? [], dependencies: o.deps ?? [], ignoreChanges: [], aliases: [], inputs, secretPaths: [] };
+    };
+    const run = async (policy: Parameters<typeof checkPolicies>[1], ...resources: PlannedResource[]) => (await checkPolicies({ resources }, policy)).map((v) => v.message);
+    const root = res("platform:tenants:TenantStack", "tenant-a-stack", {}, { parent: "urn:pulumi:t::p::pulumi:pulumi:Stack::p-t" });
+    const provider = res("pulumi:providers:kubernetes", "tenant-a-stack-k8s", {}, { parent: root.urn });
+    const namespace = (p: PlannedResource) => res("kubernetes:core/v1:Namespace", "ns", {}, { parent: root.urn, provider: p.urn });
+
+    it("Kubernetes: the tenant stack's own provider needs no access grant in the stack (the platform's); another provider, or a stack with grants, still does", async () => {
+        assert.deepStrictEqual(await run([kubernetesProviderPolicy], root, provider, namespace(provider)), []);
+        assert.match((await run([kubernetesProviderPolicy], provider, namespace(provider)))[0], /does not wait for the cluster's access grants/);
+        const stray = res("pulumi:providers:kubernetes", "stray-k8s");
+        assert.deepStrictEqual(await run([kubernetesProviderPolicy], root, stray, namespace(stray)), ["provider stray-k8s is not the tenant stack's own (built from the platform's kubeconfig output)"]);
+        const grant = res("aws:eks/accessPolicyAssociation:AccessPolicyAssociation", "grant");
+        assert.match((await run([kubernetesProviderPolicy], root, grant, provider, namespace(provider)))[0], /does not wait for the cluster's access grants/);
+    });
+
+    it("controllers: an object of a controller the platform stack runs passes; one whose controller is in the tenant stack still depends on it", async () => {
+        const project = res("kubernetes:argoproj.io/v1alpha1:AppProject", "project", {}, { parent: root.urn });
+        assert.deepStrictEqual(await run([controllerDependencyPolicy], root, project), []);
+        assert.match((await run([controllerDependencyPolicy], project))[0], /AppProject project does not depend on Argo CD/);
+        const argo = res("kubernetes:helm.sh/v3:Release", "argocd", { chart: "argo-cd" }, { parent: root.urn });
+        assert.match((await run([controllerDependencyPolicy], root, argo, project))[0], /AppProject project does not depend on Argo CD/);
+    });
+
+    it("key policies: a role the tenant stack does not create is the platform's; one it creates must still come first", async () => {
+        const allow = (arn: string) => ({ Sid: "Use", Effect: "Allow", Principal: { AWS: arn }, Action: "kms:Sign", Resource: "*" });
+        const key = (arn: string) => res("aws:kms/key:Key", "k", { policy: JSON.stringify({ Statement: [allow("arn:aws:iam::111111111111:root"), allow(arn)] }) }, { parent: root.urn });
+        const platformRole = "arn:aws:iam::111111111111:role/platform-policy-signature-reader-role";
+        assert.deepStrictEqual(await run([keyPolicyPrincipalsPolicy], root, key(platformRole)), []);
+        assert.match((await run([keyPolicyPrincipalsPolicy], key(platformRole)))[0], /nor a role this program creates before the key/);
+        const ownRole = res("aws:iam/role:Role", "tenant-a-runner-role", {}, { parent: root.urn });
+        assert.match((await run([keyPolicyPrincipalsPolicy], root, ownRole, key("arn:aws:iam::111111111111:role/tenant-a-runner-role")))[0], /nor a role this program creates before the key/);
+    });
+
+    it("builders: the platform's builders' pool (its taint) is in place in a tenant stack only; no other pool is", async () => {
+        const builder = (pool: string, toleration: Record<string, string>) =>
+            res("kubernetes:apps/v1:Deployment", "builder", {
+                spec: {
+                    template: {
+                        spec: {
+                            securityContext: { seccompProfile: { type: "Unconfined" } },
+                            nodeSelector: { "karpenter.sh/nodepool": pool },
+                            tolerations: [toleration],
+                            affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: "kubernetes.io/hostname" }] } },
+                            containers: [{ name: "buildkitd", args: ["--addr", "tcp://0.0.0.0:1234", "--tlscacert", "/certs/ca.crt"] }],
+                        },
+                    },
+                },
+            }, { parent: root.urn });
+        const tolerates = { key: "platform.io/builder", operator: "Equal", value: "true", effect: "NoExecute" };
+        assert.deepStrictEqual(await run([unconfinedWorkloadsIsolatedPolicy], root, builder("builders", tolerates)), []);
+        assert.deepStrictEqual(await run([unconfinedWorkloadsIsolatedPolicy], builder("builders", tolerates)), ["builder: unconfined, and not pinned to a NodePool of the plan (nodeSelector karpenter.sh/nodepool)"]);
+        assert.deepStrictEqual(await run([unconfinedWorkloadsIsolatedPolicy], root, builder("default", tolerates)), ["builder: unconfined, and not pinned to a NodePool of the plan (nodeSelector karpenter.sh/nodepool)"]);
+        assert.deepStrictEqual(await run([unconfinedWorkloadsIsolatedPolicy], root, builder("builders", { ...tolerates, key: "other" })), [
+            "builder: unconfined, on NodePool builders, which has no NoExecute taint it tolerates (other pods would share its nodes)",
+        ]);
+    });
+
+    it("the tree: a TenantStack at the stack's root, everything else below it", async () => {
+        assert.deepStrictEqual(await run([resourceTreePolicy], root, provider, namespace(provider)), []);
+        assert.deepStrictEqual(await run([resourceTreePolicy], root, res("kubernetes:core/v1:Namespace", "loose", {}, { parent: "urn:pulumi:t::p::pulumi:pulumi:Stack::p-t" })), [
+            "kubernetes:core/v1:Namespace loose is registered at the stack's root, outside every layer (no parent)",
+        ]);
+    });
+});
+
+describe("tenant stacks: moving a tenant's state, as the engine names resources", () => {
+    const r = (type: string, name: string, parent?: string, aliases: unknown[] = []): PlannedResource => {
+        const urn = `urn:pulumi:s::p::${parent ? `${parent.split("::")[2].split("$").pop()}$` : ""}${type}::${name}`;
+        return { urn, key: urn, type, name, custom: false, parent, protect: false, retainOnDelete: false, deleteBeforeReplace: false, dependsOn: [], dependencies: [], ignoreChanges: [], aliases, inputs: {}, secretPaths: [] };
+    };
+
+    it("state move renames a URN's stack and project and keeps its type chain; a child's URN extends its parent's chain", () => {
+        assert.strictEqual(movedUrn("urn:pulumi:prod::platform::a:b:C$d:e:F::x", "prod.t", "platform-tenant"), "urn:pulumi:prod.t::platform-tenant::a:b:C$d:e:F::x");
+        assert.strictEqual(childUrn("urn:pulumi:s::p::a:b:C$d:e:F::x", "g:h:I", "y"), "urn:pulumi:s::p::a:b:C$d:e:F$g:h:I::y");
+        const a = r("a:b:A", "a");
+        const b = r("a:b:B", "b", a.urn);
+        const c = r("a:b:C", "c", b.urn);
+        // The mock runtime names only the parent's own type; the engine, every ancestor's.
+        assert.strictEqual(c.urn, "urn:pulumi:s::p::a:b:B$a:b:C::c");
+        assert.strictEqual(engineUrns({ resources: [a, b, c] }).get(c.urn), "urn:pulumi:s::p::a:b:A$a:b:B$a:b:C::c");
+    });
+
+    it("a parent alias gives every descendant the matching alias; a renamed child's spec names its old name", () => {
+        const root = r("t:t:Root", "root");
+        const moved = r("t:t:Tenant", "tenant-x", root.urn, [{ spec: { parenturn: "urn:pulumi:s::p::old:o:Platform$old:o:Tenants::tenants" } }]);
+        const child = r("k:k:Namespace", "tenant-x-ns", moved.urn);
+        const renamed = r("k:k:Group", "tenant-x-group", moved.urn, [{ spec: { name: "tenant-old-group", parenturn: moved.urn } }]);
+        const answers = answeringUrns({ resources: [root, moved, child, renamed] });
+        assert.deepStrictEqual(answers.get(child.urn), ["urn:pulumi:s::p::t:t:Root$t:t:Tenant$k:k:Namespace::tenant-x-ns", "urn:pulumi:s::p::old:o:Platform$old:o:Tenants$t:t:Tenant$k:k:Namespace::tenant-x-ns"]);
+        assert.deepStrictEqual(answers.get(renamed.urn), [
+            "urn:pulumi:s::p::t:t:Root$t:t:Tenant$k:k:Group::tenant-x-group",
+            "urn:pulumi:s::p::t:t:Root$t:t:Tenant$k:k:Group::tenant-old-group",
+            "urn:pulumi:s::p::old:o:Platform$old:o:Tenants$t:t:Tenant$k:k:Group::tenant-x-group",
+        ]);
+    });
+});
+
+describe("tenant stacks a change concerns (the pull-request workflow's plan, Deployments' paths)", () => {
+    const folder = { placement: "OwnStacks", list: [{ name: "team-a" }], all: [{ name: "team-a" }, { name: "team-d" }, { name: "team-dx" }], directory: "tenants/prod" };
+
+    it("a folder's tenant by its own file only; a list entry by the stack file; every one by the code that builds tenants", () => {
+        const table: [string, string[], string[] | string][] = [
+            ["its own file", ["tenants/prod/team-d.yaml"], ["team-d"]],
+            ["another tenant's file, a name sharing its prefix", ["tenants/prod/team-dx.yaml"], ["team-dx"]],
+            ["the stack file (team-a is a list entry; the platform's settings reach all)", ["Pulumi.prod.yaml"], ["team-a", "team-d", "team-dx"]],
+            ["another stack file", ["Pulumi.dev.yaml", "tenants/dev/team-d.yaml"], "prod: the change concerns none of its tenant stacks"],
+            ["the code that builds tenants", ["components/tenants/tenant.ts"], ["team-a", "team-d", "team-dx"]],
+            ["the tenant project", ["tenant/index.ts"], ["team-a", "team-d", "team-dx"]],
+            ["a folder whose name extends tenant/", ["tenants/README.md", "docs/tenants.md", "README.md", ""], "prod: the change concerns none of its tenant stacks"],
+        ];
+        for (const [why, changed, expected] of table) assert.deepStrictEqual(tenantStacksChanged("prod", folder, changed), expected, why);
+    });
+
+    it("none with PlatformStack (the platform stack's plan holds its tenants), and the real stack files' list entries by their stack file", () => {
+        assert.strictEqual(tenantStacksChanged("prod", { ...folder, placement: "PlatformStack" }, ["tenants/prod/team-d.yaml"]), "prod: no tenant stacks (tenants.placement PlatformStack: the platform stack's plan holds its tenants)");
+        const dev = parsePlatformConfig(readStackConfig(PROJECT_DIR, "dev").config, "platform").tenants;
+        assert.ok(dev.all.length >= 2);
+        assert.deepStrictEqual(tenantStacksChanged("dev", { ...dev, placement: "OwnStacks" }, ["Pulumi.dev.yaml"]), dev.all.map((t) => t.name));
+        assert.strictEqual(tenantStacksChanged("dev", { ...dev, placement: "OwnStacks" }, ["Pulumi.prod.yaml"]), "dev: the change concerns none of its tenant stacks");
+    });
+
+    it("the command line: --changed-files on a stack file with PlatformStack runs nothing; with --tenant it is refused", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "changed-"));
+        try {
+            const changed = path.join(dir, "changed");
+            fs.writeFileSync(changed, "Pulumi.dev.yaml\n");
+            const cli = (...args: string[]) =>
+                spawnSync(process.execPath, [...(COMPILED ? [] : ["--import", "tsx"]), path.join(__dirname, "..", "plan", `tenant-stacks${path.extname(__filename)}`), ...args], { encoding: "utf8", cwd: PROJECT_DIR });
+            const run = cli("--stack", "dev", "--plan", "--changed-files", changed);
+            assert.deepStrictEqual([run.status, run.stdout.trim()], [0, "dev: no tenant stacks (tenants.placement PlatformStack: the platform stack's plan holds its tenants)"], run.stderr);
+            const both = cli("--stack", "dev", "--plan", "--tenant", "team-a", "--changed-files", changed);
+            assert.deepStrictEqual([both.status, both.stdout], [2, ""]);
+            assert.match(both.stderr, /\[--tenant a,b \| --changed-files FILE\]/);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+});
+
+describe("tenant stacks: one command for all of them, at most N at a time", () => {
+    it("runs every item, never more than the bound at once, results in the items' order, a failure as a value", async () => {
+        let inFlight = 0;
+        let most = 0;
+        const results = await pool([5, 1, 4, 2, 3, 0], 2, async (n) => {
+            most = Math.max(most, ++inFlight);
+            await new Promise((r) => setTimeout(r, n * 3));
+            inFlight--;
+            if (n === 4) throw new Error("four");
+            return n * 10;
+        });
+        assert.strictEqual(most, 2);
+        assert.deepStrictEqual(results.map((r) => (r.status === "fulfilled" ? r.value : (r.reason as Error).message)), [50, 10, "four", 20, 30, 0]);
+        await assert.rejects(pool([1], 0, async () => 1), /concurrency 0: expected a whole number of at least 1/);
+    });
+
+    it("names each tenant stack and writes its three keys, then previews or updates it with the policy pack", async () => {
+        const runs = tenantStackRuns({ organization: "acme", platformProject: "platform", platformStack: "prod", tenants: ["team-a", "payments"] });
+        assert.deepStrictEqual(runs[1], {
+            tenant: "payments",
+            stack: "acme/platform-tenant/prod.payments",
+            config: { "platform-tenant:platformStack": "acme/platform/prod", "platform-tenant:platformStackFile": "../Pulumi.prod.yaml", "platform-tenant:tenant": "payments" },
+        });
+        const calls: string[] = [];
+        const open = async (name: string): Promise<TenantStackHandle> => ({
+            setAllConfig: async (config) => void calls.push(`${name} config ${config["platform-tenant:tenant"].value}`),
+            preview: async (o) => (calls.push(`${name} preview ${o?.policyPacks}`), { stdout: "", stderr: "", changeSummary: {} }),
+            up: async () => {
+                throw new Error(`${name} up`);
+            },
+        });
+        const previews = await runTenantStacks(runs, { operation: "preview", concurrency: 1, open, policyPack: "/repo/policy" });
+        assert.deepStrictEqual([previews.map((r) => r.status), calls], [
+            ["fulfilled", "fulfilled"],
+            ["acme/platform-tenant/prod.team-a config team-a", "acme/platform-tenant/prod.team-a preview /repo/policy", "acme/platform-tenant/prod.payments config payments", "acme/platform-tenant/prod.payments preview /repo/policy"],
+        ]);
+        const ups = await runTenantStacks(runs, { operation: "up", concurrency: 2, open, policyPack: "/repo/policy" });
+        assert.deepStrictEqual(ups.map((r) => (r.status === "rejected" ? (r.reason as Error).message : "ok")), ["acme/platform-tenant/prod.team-a up", "acme/platform-tenant/prod.payments up"]);
+    });
+});
+
+describe("tenant/Pulumi.yaml declares exactly the tenant stack's config keys", () => {
+    const project = readProject(TENANT_PROJECT_DIR);
+    const declared = (project.config ?? {}) as Record<string, { type?: string; description?: string; default?: unknown }>;
+
+    it("names the project platform-tenant and declares each key as a required string with a description", () => {
+        assert.strictEqual(project.name, NS);
+        assert.deepStrictEqual(Object.keys(declared).sort(), Object.keys(tenantStackConfigSchema.shape).sort());
+        for (const [key, decl] of Object.entries(declared)) {
+            assert.deepStrictEqual([key, decl.type, "default" in decl], [key, "string", false]);
+            assert.ok((decl.description ?? "").length > 20, `${key} lacks a description`);
+            assert.ok((tenantStackConfigSchema.shape[key as keyof typeof tenantStackConfigSchema.shape].description ?? "").length > 20, `${key} lacks a .describe()`);
+        }
+    });
+});
+
+describe("tenant stack config: read from its keys and the platform's stack file", () => {
+    it("reads its tenant from the platform stack file's list, with the platform's settings", () => {
+        const cfg = parseTenantStackConfig(keys(), NS, TENANT_PROJECT_DIR);
+        assert.deepStrictEqual([cfg.platformStack, cfg.platformStackFile, cfg.tenant.name, cfg.settings.tenants.all.map((x) => x.name)], ["acme/platform/dev", path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "team-a", ["team-a"]]);
+        assert.strictEqual(cfg.settings.ingress.domain, "dev.platform.acme.example");
+    });
+
+    it("reads only its own file of a tenants folder (another tenant's broken file is not its problem)", () => {
+        const p = scratchPlatform({ "team-d.yaml": "name: team-d\nowners: [erin]\ncostCentre: CC-D\n", "team-e.yaml": "name: team-e\nowners: [\n" });
+        try {
+            const cfg = parseTenantStackConfig(keys({ "platform-tenant:tenant": "team-d" }), NS, p.tenantDir);
+            assert.deepStrictEqual([cfg.tenant.name, cfg.tenant.owners, cfg.settings.tenants.placement], ["team-d", ["erin"], "OwnStacks"]);
+            // The platform stack reads the whole folder and refuses the broken file.
+            assert.throws(() => parsePlatformConfig(readStackConfig(p.dir, "dev").config, "platform", undefined, p.dir), /team-e\.yaml: expected YAML/);
+        } finally {
+            fs.rmSync(p.dir, { recursive: true, force: true });
+        }
+    });
+
+    it("refuses bad input, one message per problem naming the key (and the stack file), the value and what is expected", () => {
+        const file = path.join(PROJECT_DIR, "Pulumi.dev.yaml");
+        assert.deepStrictEqual(problems(keys({ "platform-tenant:tenant": undefined })), [
+            "platform-tenant:tenant: required key is missing; expected a string (The tenant this stack builds: its name among the platform stack file's tenants.)",
+        ]);
+        assert.deepStrictEqual(problems(keys({ "platform-tenant:platformStack": "dev", "platform-tenant:platformStackFile": "../dev.yaml" })), [
+            'platform-tenant:platformStack: expected <organization>/<project>/<stack>, like acme/platform/dev; got "dev"',
+            'platform-tenant:platformStackFile: expected the path of a platform stack file, like ../Pulumi.dev.yaml; got "../dev.yaml"',
+        ]);
+        assert.deepStrictEqual(problems(keys({ "platform-tenant:tenants": "team-a" })), ["platform-tenant:tenants: unknown key; expected one of: platformStack, platformStackFile, tenant"]);
+        assert.deepStrictEqual(problems(keys({ "platform-tenant:platformStackFile": "../Pulumi.staging.yaml" })), [
+            `platform-tenant:platformStackFile: expected an existing platform stack file (relative to ${TENANT_PROJECT_DIR}); got "../Pulumi.staging.yaml"`,
+        ]);
+        assert.deepStrictEqual(problems(keys({ "platform-tenant:tenant": "team-z" })), [`${file}: platform:tenants: expected tenant team-z in tenants.list; got "team-z"`]);
+        const p = scratchPlatform({ "team-d.yaml": "name: team-d\nowners: [erin]\ncostCentre: CC-D\nhostnames: [shop.example.org]\n" });
+        try {
+            assert.deepStrictEqual(problems(keys({ "platform-tenant:tenant": "team-d" }), p.tenantDir), [
+                `${p.stackFile}: platform:tenants.directory.team-d.yaml.hostnames[0]: expected <label>.dev.platform.acme.example (one name under the platform domain, covered by its certificate); got "shop.example.org"`,
+            ]);
+            assert.deepStrictEqual(problems(keys({ "platform-tenant:tenant": "team-z" }), p.tenantDir), [`${p.stackFile}: platform:tenants: expected tenant team-z in tenants.list or as tenants/team-z.yaml; got "team-z"`]);
+        } finally {
+            fs.rmSync(p.dir, { recursive: true, force: true });
+        }
+    });
+});
+
+/** Its builder CA's grant: three policies, their `use` roles and bindings, named after the platform's certificates layer (none without CI). */
+const builderCaGrant = (plan: Plan, dataName: string): PlannedResource[] => plan.resources.filter((r) => r.name.startsWith(`platform-ingress-certificates-builds-${dataName}-`));
+/** A tenant's resources in a plan: its Tenant and TenantDelivery components and everything below them, and its builder CA's grant. */
+const tenantResources = (plan: Plan, tenant: string, dataName = tenant): PlannedResource[] => [
+    ...within(plan.resources, `tenant-${tenant}`),
+    ...within(plan.resources, `tenant-${tenant}-delivery`),
+    ...builderCaGrant(plan, dataName),
+];
+/** What must be equal for the tenant to be the same: what each resource is, what it is sent, and how it is kept. */
+const identity = (r: PlannedResource) => ({ type: r.type, name: r.name, custom: r.custom, inputs: r.inputs, protect: r.protect, retainOnDelete: r.retainOnDelete, ignoreChanges: r.ignoreChanges, deleteBeforeReplace: r.deleteBeforeReplace });
+const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
+const ownStacks = (stack: string, tenants?: Record<string, unknown>): Promise<Plan> => {
+    const current = JSON.parse(readStackConfig(PROJECT_DIR, stack).config["platform:tenants"]);
+    return planStack({ stack, configOverrides: { "platform:tenants": { ...(tenants ?? current), placement: "OwnStacks" } } });
+};
+
+for (const stack of stacksWithTenants()) {
+    describe(`tenant stacks of ${stack}: each tenant as its own stack @stack`, function () {
+        this.timeout(180000);
+        const configs = parsePlatformConfig(readStackConfig(PROJECT_DIR, stack).config, "platform").tenants.all;
+        const tenants = configs.map((t) => t.name);
+        const dataName = new Map(configs.map((t) => [t.name, tenantDataName(t)]));
+        const ciTenants = configs.filter((t) => t.ci.enabled).map((t) => t.name);
+        const of = (plan: Plan, t: string) => tenantResources(plan, t, dataName.get(t));
+        let committed: Plan;
+        let own: Plan;
+        const plans = new Map<string, Plan>();
+        before(async () => {
+            committed = await committedPlan(stack);
+            own = await ownStacks(stack);
+            for (const t of tenants) plans.set(t, await planTenantStack({ platform: own, tenant: t }));
+        });
+
+        it("has example tenants to move, one with CI at least (a builder CA to move)", () => {
+            assert.ok(tenants.length >= 2, tenants.join(", "));
+            assert.ok(ciTenants.length >= 1, tenants.join(", "));
+        });
+
+        it("the platform with OwnStacks lists none of their resources, and is resource for resource the platform with no tenants", async () => {
+            for (const t of tenants) assert.deepStrictEqual(own.resources.filter((r) => r.name.startsWith(`tenant-${t}`)).map((r) => r.name), [], t);
+            assert.deepStrictEqual(own.outputs.tenants, {});
+            const none = await ownStacks(stack, { list: [] });
+            const shape = (p: Plan) => p.resources.map((r) => ({ key: r.key, inputs: r.inputs })).sort((a, b) => a.key.localeCompare(b.key));
+            assert.deepStrictEqual(shape(own), shape(none));
+            // Its tenants' resources go, and with per-tenant keys the shared signature policy too: each rule moves to its tenant's stack.
+            const moved = tenants.flatMap((t) => of(committed, t)).map((r) => r.key);
+            const perTenantRules = committed.resources.filter((r) => r.name.endsWith("-policy-tenant-verify-image-signatures") && (r.inputs as any).spec.rules.every((x: { name: string }) => x.name.startsWith("signed-") && x.name !== "signed"));
+            const kept = new Set(own.resources.map((r) => r.key));
+            assert.deepStrictEqual(committed.resources.filter((r) => !kept.has(r.key)).map((r) => r.key).sort(), [...moved, ...perTenantRules.map((r) => r.key)].sort());
+            assert.strictEqual(own.resources.length, committed.resources.length - moved.length - perTenantRules.length);
+            // What tenant stacks issue their builders' CAs from stays: the root issuer, whatever the platform's tenants.
+            assert.deepStrictEqual(own.resources.filter((r) => r.name === "platform-delivery-builder-ca-root").map((r) => (r.inputs as any).spec), [{ selfSigned: {} }]);
+        });
+
+        for (const t of tenants) {
+            it(`${t}: plans as ${stack}.${t} with the resources it had in the platform stack (names, types, inputs, protection)`, () => {
+                const before = of(committed, t).map(identity).sort(byName);
+                const after = of(plans.get(t)!, t).map(identity).sort(byName);
+                assert.ok(before.length >= 20, `${t}: ${before.length} resources`);
+                assert.deepStrictEqual(after, before);
+                // With CI, its builder CA's grant too: a policy, a role and a binding for its CA, server and client certificates.
+                const grant = (p: Plan) => builderCaGrant(p, dataName.get(t)!).map((r) => r.type.split(":").pop()).sort();
+                const expected = ciTenants.includes(t) ? ["CertificateRequestPolicy", "ClusterRole", "ClusterRoleBinding"].flatMap((x) => [x, x, x]) : [];
+                assert.deepStrictEqual([grant(committed), grant(plans.get(t)!)], [expected, expected]);
+            });
+
+            it(`${t}: adds only its root, the four providers on the platform's outputs, and its own signature policy when it had a rule`, () => {
+                const plan = plans.get(t)!;
+                const inside = new Set(of(plan, t).map((r) => r.urn));
+                const extras = plan.resources.filter((r) => !inside.has(r.urn)).map((r) => `${r.type} ${r.name}`).sort();
+                const rule = committed.resources
+                    .filter((r) => r.name.endsWith("-policy-tenant-verify-image-signatures"))
+                    .flatMap((r) => (r.inputs as any).spec.rules as { name: string }[])
+                    .find((r) => r.name === `signed-${t}`);
+                const root = `tenant-${t}-stack`;
+                assert.deepStrictEqual(extras, [
+                    ...(rule ? [`kubernetes:kyverno.io/v1:ClusterPolicy tenant-${t}-verify-image-signatures`] : []),
+                    `platform:tenants:TenantStack ${root}`,
+                    `pulumi:providers:aws ${root}-aws`,
+                    `pulumi:providers:keycloak ${root}-keycloak`,
+                    `pulumi:providers:kubernetes ${root}-k8s`,
+                    `pulumi:providers:vault ${root}-vault`,
+                ]);
+                if (rule) assert.deepStrictEqual((named(plan.resources, `tenant-${t}-verify-image-signatures`).inputs as any).spec.rules, [rule]);
+            });
+
+            it(`${t}: exports what the platform's tenants output held for it, and passes the policy pack`, async () => {
+                const plan = plans.get(t)!;
+                assert.deepStrictEqual(plan.outputs, { tenant: t, ...(committed.outputs.tenants as Record<string, object>)[t] });
+                assert.deepStrictEqual(await checkPolicies(plan), []);
+            });
+        }
+
+        it("moves each tenant by its two components, and its stack finds every moved resource by URN or alias (none deleted, none created)", () => {
+            const urns = engineUrns(committed);
+            for (const t of tenants) {
+                const move = tenantMove(committed, plans.get(t)!, t, "acme");
+                assert.deepStrictEqual([move.orphaned, move.created], [[], []], t);
+                assert.strictEqual(move.moved.length, of(committed, t).length, t);
+                const roots = [named(committed.resources, `tenant-${t}`), named(committed.resources, `tenant-${t}-delivery`)];
+                // Its builder CA's grant moves by each resource (their parent, the certificates layer, stays).
+                const grant = builderCaGrant(committed, dataName.get(t)!);
+                assert.deepStrictEqual(
+                    [...new Set(grant.map((x) => urns.get(x.parent!)!.split("::").slice(2).join("::")))],
+                    ciTenants.includes(t) ? [PLATFORM_STACK_PARENTS.certificates] : [],
+                );
+                // Where the aliases say the components were is where the platform stack holds them.
+                assert.deepStrictEqual(
+                    roots.map((x) => urns.get(x.parent!)!.split("::").slice(2).join("::")),
+                    [PLATFORM_STACK_PARENTS.tenant, PLATFORM_STACK_PARENTS.delivery],
+                );
+                assert.strictEqual(
+                    move.command,
+                    [`pulumi state move --source acme/platform/${stack} --dest acme/platform-tenant/${stack}.${t}`, ...[...roots, ...grant].map((x) => `'${urns.get(x.urn)}'`)].join(" \\\n    "),
+                );
+                // Without its aliases the tenant stack would delete every moved resource and create it anew.
+                const bare = { ...plans.get(t)!, resources: plans.get(t)!.resources.map((x) => ({ ...x, aliases: [] })) };
+                assert.strictEqual(tenantMove(committed, bare, t).orphaned.length, move.moved.length, t);
+            }
+        });
+
+        it("plans one tenant stack from the command line on a saved plan of its platform, and refuses a plan of another stack", () => {
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "platform-plan-"));
+            const cli = (...args: string[]) =>
+                spawnSync(process.execPath, [...(COMPILED ? [] : ["--import", "tsx"]), path.join(__dirname, "..", "plan", `cli${path.extname(__filename)}`), ...args], { encoding: "utf8", cwd: PROJECT_DIR });
+            try {
+                fs.writeFileSync(path.join(dir, "own.json"), JSON.stringify(own));
+                const run = cli("--stack", stack, "--tenant", tenants[0], "--platform-plan", path.join(dir, "own.json"));
+                assert.strictEqual(run.status, 0, run.stderr);
+                assert.match(run.stdout, new RegExp(`Stack platform-tenant/${stack}\\.${tenants[0]}: ${plans.get(tenants[0])!.resources.filter((r) => r.custom).length} resources`));
+                assert.match(run.stdout, /Policies: all passed/);
+                const other = cli("--stack", stack === "dev" ? "prod" : "dev", "--tenant", tenants[0], "--platform-plan", path.join(dir, "own.json"));
+                assert.deepStrictEqual([other.status, other.stderr.trim().split("\n").pop()], [1, `plan failed: --platform-plan ${path.join(dir, "own.json")}: not a saved plan of ${stack === "dev" ? "prod" : "dev"} (its stack: "${stack}")`]);
+            } finally {
+                fs.rmSync(dir, { recursive: true, force: true });
+            }
+        });
+
+        it("refuses a platform stack that still creates its tenants (both would own the same objects)", async () => {
+            await assert.rejects(planTenantStack({ platform: committed, tenant: tenants[0] }), /platform:tenants\.placement is PlatformStack: the platform stack creates its tenants itself/);
+        });
+    });
+}
