@@ -200,7 +200,8 @@ export function costLines(plan: Pick<Plan, "resources">, region: string, table: 
                 const type = String(i.instanceTypes?.[0] ?? "unknown");
                 // What runs at rest: the desired size of each zone's group (Karpenter, not a cluster autoscaler, adds capacity).
                 const nodes = Number(i.scalingConfig?.desiredSize ?? i.scalingConfig?.minSize ?? 0);
-                if (i.capacityType === "SPOT") usage(r, `spot nodes ${type}`, `${nodes} x ${type} at the spot market price`);
+                // Counted, so the zones' groups add up (two groups of one spot node are 2 nodes, not one line of "1 x").
+                if (i.capacityType === "SPOT") lines.push({ ...owner(r), item: `spot nodes ${type}`, kind: "usage", quantity: nodes, detail: `${type} node (desiredSize per zone) at the spot market price` });
                 else add(r, `nodes ${type}`, nodes, "hour", prices.ec2Hour[type], `${type} node (desiredSize per zone; the group's first instance type)`);
                 const template = r.dependencies.map((d) => byUrn.get(d)).find((d) => d?.type === "aws:ec2/launchTemplate:LaunchTemplate");
                 const gib = Number((template && inputs(template).blockDeviceMappings?.[0]?.ebs?.volumeSize) ?? 0);
@@ -397,7 +398,7 @@ export function renderCost(lines: readonly CostLine[], a: { readonly stack: stri
         for (const l of lines.filter((x) => x.kind === "missing")) out.push(`    ${l.layer}: ${l.item}: ${l.quantity ?? "?"} x ${l.detail}`);
     }
     out.push("", "Usage-priced (not in the floor):");
-    for (const l of lines.filter((x) => x.kind === "usage" && x.tenant === undefined)) out.push(`    ${l.layer}: ${l.item}: ${l.detail}`);
+    for (const l of lines.filter((x) => x.kind === "usage" && x.tenant === undefined)) out.push(`    ${l.layer}: ${l.item}: ${l.quantity === undefined ? "" : `${l.quantity} x `}${l.detail}`);
     return out.join("\n");
 }
 

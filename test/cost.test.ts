@@ -45,6 +45,7 @@ function syntheticPlan() {
             res("lt", "aws:ec2/launchTemplate:LaunchTemplate", { blockDeviceMappings: [{ ebs: { volumeSize: 50 } }] }, { parent: "eks" }),
             res("ng", "aws:eks/nodeGroup:NodeGroup", { instanceTypes: ["m7i.large", "m6i.large"], capacityType: "ON_DEMAND", scalingConfig: { minSize: 2, desiredSize: 3 } }, { parent: "eks", dependencies: ["lt"] }),
             res("spot", "aws:eks/nodeGroup:NodeGroup", { instanceTypes: ["m7i.large"], capacityType: "SPOT", scalingConfig: { minSize: 0, desiredSize: 1 } }, { parent: "eks" }),
+            res("spot-b", "aws:eks/nodeGroup:NodeGroup", { instanceTypes: ["m7i.large"], capacityType: "SPOT", scalingConfig: { minSize: 0, desiredSize: 2 } }, { parent: "eks" }),
             res("proxy", "kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyProxy", {
                 spec: { provider: { kubernetes: { envoyService: { annotations: { "service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing", "service.beta.kubernetes.io/aws-load-balancer-subnets": "subnet-a,subnet-b,subnet-c" } } } } },
             }, { parent: "net" }),
@@ -122,6 +123,8 @@ describe("plan --cost: the monthly floor from the dated price table", () => {
         assert.ok(Math.abs((s.byLayer.get("cluster:Cluster") ?? 0) - (73 + 219 + 12 + 1)) < 1e-9);
         // Spot capacity is priced by the market: listed, not added.
         assert.deepStrictEqual([s.missing, lines.filter((l) => l.kind === "usage").map((l) => l.item).sort()], [0, ["NAT data processing", "load balancer capacity units", "logs logs", "spot nodes m7i.large"]]);
+        // The two spot groups' nodes add up: 1 + 2, as the report says.
+        assert.match(renderCost(lines, { stack: "t", region: "xx-test-1", table: TABLE }), /\n {4}cluster:Cluster: spot nodes m7i\.large: 3 x m7i\.large node \(desiredSize per zone\) at the spot market price\n/);
         // The gateway endpoint is free: no line.
         assert.ok(!lines.some((l) => l.item === "endpoint s3"));
     });
