@@ -98,8 +98,44 @@ export interface Claim {
     readonly gib: number;
 }
 
-/** Components of the Loki chart with a `persistence` block (the ingester's holds a list of claims). */
-const LOKI_PERSISTENT = ["singleBinary", "write", "backend", "ingester", "indexGateway", "compactor", "ruler", "patternIngester", "bloomGateway", "bloomPlanner", "bloomBuilder"];
+/**
+ * Loki's components with a `persistence` block, each rendered only in some deployment modes (loki 18.11.0,
+ * templates/_helpers.tpl: loki.deployment.isMonolithic, isScalable and isDistributed; the last two also need object
+ * storage).
+ */
+const LOKI_OBJECT_STORAGE = ["s3", "gcs", "azure", "swift", "alibabacloud", "cos", "bos"];
+const LOKI_MONOLITHIC = ["SingleBinary", "Monolithic", "SingleBinary<->SimpleScalable", "Monolithic<->SimpleScalable"];
+const LOKI_SCALABLE = ["SingleBinary<->SimpleScalable", "Monolithic<->SimpleScalable", "SimpleScalable", "SimpleScalable<->Distributed"];
+const LOKI_DISTRIBUTED = ["Distributed", "SimpleScalable<->Distributed"];
+const LOKI_PERSISTENT: readonly (readonly [string, "monolithic" | "scalable" | "distributed"])[] = [
+    ["singleBinary", "monolithic"],
+    ...(["write", "backend"] as const).map((c) => [c, "scalable"] as const),
+    ...(["ingester", "indexGateway", "compactor", "ruler", "patternIngester", "bloomGateway", "bloomPlanner", "bloomBuilder"] as const).map((c) => [c, "distributed"] as const),
+];
+
+/** Loki's claims as templates/_workload.tpl and _pod.tpl render them. */
+function lokiClaims(v: unknown): Claim[] {
+    const mode = String(at(v, "deploymentMode") ?? "");
+    const objects = LOKI_OBJECT_STORAGE.includes(String(at(v, "loki.storage.type")));
+    const rendered = { monolithic: LOKI_MONOLITHIC.includes(mode), scalable: objects && LOKI_SCALABLE.includes(mode), distributed: objects && LOKI_DISTRIBUTED.includes(mode) };
+    return LOKI_PERSISTENT.flatMap(([c, when]) => {
+        const p = at(v, `${c}.persistence`);
+        // Either switch turns persistence on (`or volumeClaimsEnabled enabled`).
+        if (!rendered[when] || !(at(p, "volumeClaimsEnabled") || at(p, "enabled"))) return [];
+        // The zone-aware ingester is three StatefulSets of ceil(replicas / 3); the plain one renders without zones or while migrating.
+        const n = Number(at(v, `${c}.replicas`) ?? 1);
+        const zoned = c === "ingester" && at(v, "ingester.zoneAwareReplication.enabled");
+        const pods = zoned ? 3 * Math.ceil(n / 3) + (at(v, "ingester.zoneAwareReplication.migration.enabled") ? n : 0) : n;
+        const type = at(p, "type") ?? "pvc";
+        // An ephemeral volume per pod, of persistence.size, whatever the kind.
+        if (type === "ephemeral") return claim(c, true, pods, at(p, "size"));
+        if (type !== "pvc" || at(v, `${c}.kind`) !== "StatefulSet") return [];
+        // volumeClaimTemplates: each of persistence.claims, and a data claim of persistence.size unless one is named "data".
+        const claims = Array.isArray(at(p, "claims")) ? (at(p, "claims") as unknown[]) : [];
+        const data = claims.some((x) => at(x, "name") === "data") ? [] : [{ name: c === "singleBinary" ? "storage" : "data", size: at(p, "size") }];
+        return [...claims, ...data].flatMap((x) => claim(`${c} ${at(x, "name")}`, true, pods, at(x, "size")));
+    });
+}
 
 const claim = (component: string, on: unknown, replicas: unknown, size: unknown): Claim[] => {
     const gib = gibOf(size);
@@ -120,15 +156,7 @@ export const CHART_CLAIMS: Readonly<Record<string, (v: unknown) => Claim[]>> = {
     ],
     grafana: (v) => claim("grafana", at(v, "persistence.enabled"), at(v, "replicas"), at(v, "persistence.size")),
     tempo: (v) => claim("tempo", at(v, "persistence.enabled"), at(v, "replicas"), at(v, "persistence.size")),
-    loki: (v) =>
-        LOKI_PERSISTENT.flatMap((c) => {
-            const p = at(v, `${c}.persistence`);
-            const on = at(p, "enabled") ?? at(p, "volumeClaimsEnabled");
-            if (on !== true) return [];
-            const claims = at(p, "claims");
-            if (Array.isArray(claims)) return claims.flatMap((x, i) => claim(`${c} ${at(x, "name") ?? i}`, true, at(v, `${c}.replicas`), at(x, "size")));
-            return claim(c, true, at(v, `${c}.replicas`), at(p, "size"));
-        }),
+    loki: (v) => lokiClaims(v),
     // One server (standalone) or ha.replicas, each with its data and audit volumes.
     vault: (v) => {
         const servers = at(v, "server.ha.enabled") === true ? at(v, "server.ha.replicas") : 1;
@@ -200,7 +228,8 @@ export function costLines(plan: Pick<Plan, "resources">, region: string, table: 
                 const type = String(i.instanceTypes?.[0] ?? "unknown");
                 // What runs at rest: the desired size of each zone's group (Karpenter, not a cluster autoscaler, adds capacity).
                 const nodes = Number(i.scalingConfig?.desiredSize ?? i.scalingConfig?.minSize ?? 0);
-                if (i.capacityType === "SPOT") usage(r, `spot nodes ${type}`, `${nodes} x ${type} at the spot market price`);
+                // Counted, so the zones' groups add up (two groups of one spot node are 2 nodes, not one line of "1 x").
+                if (i.capacityType === "SPOT") lines.push({ ...owner(r), item: `spot nodes ${type}`, kind: "usage", quantity: nodes, detail: `${type} node (desiredSize per zone) at the spot market price` });
                 else add(r, `nodes ${type}`, nodes, "hour", prices.ec2Hour[type], `${type} node (desiredSize per zone; the group's first instance type)`);
                 const template = r.dependencies.map((d) => byUrn.get(d)).find((d) => d?.type === "aws:ec2/launchTemplate:LaunchTemplate");
                 const gib = Number((template && inputs(template).blockDeviceMappings?.[0]?.ebs?.volumeSize) ?? 0);
@@ -397,7 +426,7 @@ export function renderCost(lines: readonly CostLine[], a: { readonly stack: stri
         for (const l of lines.filter((x) => x.kind === "missing")) out.push(`    ${l.layer}: ${l.item}: ${l.quantity ?? "?"} x ${l.detail}`);
     }
     out.push("", "Usage-priced (not in the floor):");
-    for (const l of lines.filter((x) => x.kind === "usage" && x.tenant === undefined)) out.push(`    ${l.layer}: ${l.item}: ${l.detail}`);
+    for (const l of lines.filter((x) => x.kind === "usage" && x.tenant === undefined)) out.push(`    ${l.layer}: ${l.item}: ${l.quantity === undefined ? "" : `${l.quantity} x `}${l.detail}`);
     return out.join("\n");
 }
 

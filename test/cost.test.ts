@@ -45,6 +45,7 @@ function syntheticPlan() {
             res("lt", "aws:ec2/launchTemplate:LaunchTemplate", { blockDeviceMappings: [{ ebs: { volumeSize: 50 } }] }, { parent: "eks" }),
             res("ng", "aws:eks/nodeGroup:NodeGroup", { instanceTypes: ["m7i.large", "m6i.large"], capacityType: "ON_DEMAND", scalingConfig: { minSize: 2, desiredSize: 3 } }, { parent: "eks", dependencies: ["lt"] }),
             res("spot", "aws:eks/nodeGroup:NodeGroup", { instanceTypes: ["m7i.large"], capacityType: "SPOT", scalingConfig: { minSize: 0, desiredSize: 1 } }, { parent: "eks" }),
+            res("spot-b", "aws:eks/nodeGroup:NodeGroup", { instanceTypes: ["m7i.large"], capacityType: "SPOT", scalingConfig: { minSize: 0, desiredSize: 2 } }, { parent: "eks" }),
             res("proxy", "kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyProxy", {
                 spec: { provider: { kubernetes: { envoyService: { annotations: { "service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing", "service.beta.kubernetes.io/aws-load-balancer-subnets": "subnet-a,subnet-b,subnet-c" } } } } },
             }, { parent: "net" }),
@@ -122,6 +123,8 @@ describe("plan --cost: the monthly floor from the dated price table", () => {
         assert.ok(Math.abs((s.byLayer.get("cluster:Cluster") ?? 0) - (73 + 219 + 12 + 1)) < 1e-9);
         // Spot capacity is priced by the market: listed, not added.
         assert.deepStrictEqual([s.missing, lines.filter((l) => l.kind === "usage").map((l) => l.item).sort()], [0, ["NAT data processing", "load balancer capacity units", "logs logs", "spot nodes m7i.large"]]);
+        // The two spot groups' nodes add up: 1 + 2, as the report says.
+        assert.match(renderCost(lines, { stack: "t", region: "xx-test-1", table: TABLE }), /\n {4}cluster:Cluster: spot nodes m7i\.large: 3 x m7i\.large node \(desiredSize per zone\) at the spot market price\n/);
         // The gateway endpoint is free: no line.
         assert.ok(!lines.some((l) => l.item === "endpoint s3"));
     });
@@ -160,13 +163,30 @@ describe("plan --cost: the monthly floor from the dated price table", () => {
         assert.match(renderCostDelta(d, { from: "a", to: "b" }), /platform \$642\.25 -> \$543\.35 \(-\$98\.90\/month\)[^]*endpoint ecr\.api +\$21\.90 -> +- +-\$21\.90/);
     });
 
-    it("reads the claimed volumes from the pinned charts: Loki's ingester claims, the defaults of an unset size", () => {
+    it("reads the claimed volumes from the pinned charts: Loki's components by deployment mode, the defaults of an unset size", () => {
         const defaults = fixtureChartDefaults();
-        const loki = res("loki", "kubernetes:helm.sh/v3:Release", { chart: "oci://ghcr.io/grafana-community/helm-charts/loki", version: "18.11.0", name: "loki", values: { singleBinary: { replicas: 0 }, ingester: { replicas: 3, persistence: { enabled: true } } } }, { parent: "db" });
-        const lines = costLines({ resources: [...syntheticPlan().resources, loki] }, "xx-test-1", TABLE, defaults);
-        // loki 18.11.0 values.yaml: ingester.persistence.claims = [{name: data, size: 10Gi}]; write keeps its defaults
-        // (3 replicas, volumeClaimsEnabled, 10Gi) since these values leave it; the other components' persistence is off.
-        assert.deepStrictEqual(lines.filter((l) => l.item === "volumes of loki").map((l) => [l.quantity, l.detail.split(" at ")[0]]), [[60, "GiB gp3 (3 x 10 GiB write + 3 x 10 GiB ingester data)"]]);
+        const volumes = (values: Record<string, unknown>) => {
+            const loki = res("loki", "kubernetes:helm.sh/v3:Release", { chart: "oci://ghcr.io/grafana-community/helm-charts/loki", version: "18.11.0", name: "loki", values }, { parent: "db" });
+            return costLines({ resources: [...syntheticPlan().resources, loki] }, "xx-test-1", TABLE, defaults)
+                .filter((l) => l.item === "volumes of loki")
+                .map((l) => [l.quantity, l.detail.split(" at ")[0]]);
+        };
+        // loki 18.11.0 (values.yaml and templates/_workload.tpl, _helpers.tpl): Distributed renders the ingester, whose
+        // persistence.claims default to [{name: data, size: 10Gi}], and not write, although write's defaults (3 replicas,
+        // volumeClaimsEnabled, 10Gi) are left as they are; the index gateway keeps its persistence off. The compactor's
+        // claims already name "data", so its persistence.size (10Gi) adds no second claim.
+        assert.deepStrictEqual(volumes({ deploymentMode: "Distributed", ingester: { replicas: 3, persistence: { enabled: true } }, compactor: { replicas: 1, persistence: { enabled: true } } }), [
+            [40, "GiB gp3 (3 x 10 GiB ingester data + 1 x 10 GiB compactor data)"],
+        ]);
+        // Zone-aware (the default): three StatefulSets of ceil(4 / 3) = 2 ingesters each.
+        assert.deepStrictEqual(volumes({ deploymentMode: "Distributed", ingester: { replicas: 4, persistence: { enabled: true } } }), [[60, "GiB gp3 (6 x 10 GiB ingester data)"]]);
+        // SimpleScalable: write and backend claim by volumeClaimsEnabled (backend's `enabled: false` does not turn it
+        // off: the chart reads `or volumeClaimsEnabled enabled`), each a data claim of persistence.size.
+        assert.deepStrictEqual(volumes({ deploymentMode: "SimpleScalable" }), [[60, "GiB gp3 (3 x 10 GiB write data + 3 x 10 GiB backend data)"]]);
+        // Monolithic (the chart's default mode): the single binary's "storage" claim; the ingester's values render nothing.
+        assert.deepStrictEqual(volumes({ singleBinary: { replicas: 1 }, ingester: { replicas: 3, persistence: { enabled: true } } }), [[10, "GiB gp3 (1 x 10 GiB singleBinary storage)"]]);
+        // Distributed without object storage renders no component at all.
+        assert.deepStrictEqual(volumes({ deploymentMode: "Distributed", loki: { storage: { type: "filesystem" } }, ingester: { replicas: 3, persistence: { enabled: true } } }), []);
         assert.deepStrictEqual([gibOf("200Gi"), gibOf("512Mi"), gibOf("1Ti"), gibOf("10G")], [200, 0.5, 1024, undefined]);
     });
 
