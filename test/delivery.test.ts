@@ -264,7 +264,11 @@ describeStacks((stack) => `delivery in stack ${stack}`, "platform-delivery", ({ 
         assert.deepStrictEqual([ns.name, ns.labels["platform.io/namespace-role"], ns.labels["pod-security.kubernetes.io/enforce"], ns.labels["platform.io/tenant"]], ["team-a-ci", "ci", "restricted", "team-a"]);
         assert.strictEqual("payments-ci" in Object.fromEntries(ofType(all(), "kubernetes:core/v1:Namespace").map((n) => [inputs(n).metadata.name, 1])), production, "payments has CI in production only");
         const inCi = (type: string) => ofType(all(), type).filter((r) => inputs(r).metadata.namespace === "team-a-ci").map((r) => inputs(r));
-        assert.deepStrictEqual(inCi("kubernetes:core/v1:ResourceQuota").map((q) => q.spec.hard["limits.cpu"]), [production ? "16" : "4"]);
+        // The tenant's quota, and the quota admitting no pod that names a PriorityClass (no preempting platform pods).
+        assert.deepStrictEqual(inCi("kubernetes:core/v1:ResourceQuota").map((q) => [q.metadata.name, q.spec.hard["limits.cpu"] ?? q.spec.hard.pods]).sort(), [
+            ["tenant-no-priority-class", "0"],
+            ["tenant-quota", production ? "16" : "4"],
+        ]);
         assert.strictEqual(inCi("kubernetes:core/v1:LimitRange").length, 1);
         // The only binding: the team reads; it never holds the member role (which creates pods) there.
         assert.deepStrictEqual(inCi("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding").map((b) => b.roleRef.name), ["platform:tenant-ci-viewer"]);

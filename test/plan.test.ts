@@ -175,8 +175,8 @@ describe("plan: tree, outputs and diff @stack", () => {
         // Only dev's viewer principal, its created (delegated) hosted zone and team-a's preview namespace are not in prod.
         const preview = diff.removed.filter((r) => r.name.startsWith("tenant-team-a-team-a-preview"));
         assert.deepStrictEqual(diff.removed.filter((r) => !preview.includes(r)).map((r) => r.name), ["platform-cluster-viewer-role-developer", "platform-cluster-viewer-role-developer", "platform-ingress-zone-zone"]);
-        // The namespace, its quota and limits, seven network policies, three role bindings, two service accounts.
-        assert.strictEqual(preview.length, 15, preview.map((r) => r.name).join(", "));
+        // The namespace, its two quotas (resources; no PriorityClass) and limits, seven network policies, three role bindings, two service accounts.
+        assert.strictEqual(preview.length, 16, preview.map((r) => r.name).join(", "));
         const addedNames = diff.added.map((r) => r.name);
         assert.ok(addedNames.includes("platform-network-nat-eu-west-1c"));
         assert.ok(addedNames.includes("platform-network-flow-logs-group"));

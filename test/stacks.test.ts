@@ -19,7 +19,7 @@ const CONTRACT_KEYS = [
     "domain", "hostedZoneId", "hostedZoneNameServers", "gatewayName", "gatewayNamespace", "loadBalancerHostname",
     "vaultAddress", "vaultBootstrapSecretArn", "vaultKvMount", "clusterSecretStoreName",
     "ssoUrl", "ssoIssuerUrl", "kubectlOidcClientId", "ssoAdminUsername", "ssoAdminPassword",
-    "grafanaUrl", "grafanaAdminPassword", "otlpGrpcEndpoint", "otlpHttpEndpoint", "prometheusRemoteWriteUrl", "lokiPushUrl", "tenants", "admissionPolicyAction",
+    "grafanaUrl", "grafanaAdminPassword", "otlpGrpcEndpoint", "otlpHttpEndpoint", "prometheusRemoteWriteUrl", "lokiPushUrl", "tenants", "tenantStack", "admissionPolicyAction",
     "argocdUrl", "imageSignatureAction",
 ].sort();
 
