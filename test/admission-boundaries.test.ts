@@ -8,6 +8,7 @@ import { committedPlan } from "./plans";
 const ROUTE_HOSTNAMES = "tenant-route-hostnames";
 const BUILDER_NODES = "tenant-builder-nodes";
 const SERVICE_EXTERNAL_IPS = "tenant-service-external-ips";
+const SERVICE_ACCOUNT_TOKENS = "tenant-service-account-tokens";
 
 describe("admission boundaries hold in every stack, whatever policy.action says", () => {
     it("a boundary policy enforces under Audit; an advisory one follows the stack", () => {
@@ -16,7 +17,7 @@ describe("admission boundaries hold in every stack, whatever policy.action says"
         const advisory = policies.find((p) => p.name === "tenant-allowed-registries")!;
         assert.deepStrictEqual(clusterPolicySpec(boundary, "Audit").spec.rules.map((r) => r.validate.failureAction), ["Enforce", "Enforce"]);
         assert.deepStrictEqual(clusterPolicySpec(advisory, "Audit").spec.rules.map((r) => r.validate.failureAction), ["Audit"]);
-        assert.deepStrictEqual(policies.filter((p) => p.boundary).map((p) => p.name), [ROUTE_HOSTNAMES, BUILDER_NODES, SERVICE_EXTERNAL_IPS]);
+        assert.deepStrictEqual(policies.filter((p) => p.boundary).map((p) => p.name), [ROUTE_HOSTNAMES, BUILDER_NODES, SERVICE_EXTERNAL_IPS, SERVICE_ACCOUNT_TOKENS]);
     });
 });
 
@@ -64,6 +65,13 @@ describe("admission boundaries in every stack file's plan @stack", function () {
             assert.ok(policy, `${SERVICE_EXTERNAL_IPS} in ${stack}`);
             const rules = (policy.inputs.spec as { rules: { validate: { failureAction: string } }[] }).rules;
             assert.deepStrictEqual(rules.map((r) => r.validate.failureAction), ["Enforce"]);
+        });
+        it(`${stack}: tenants are refused long-lived tokens of, and pods as, the platform's accounts`, async () => {
+            const plan = await committedPlan(stack);
+            const policy = plan.resources.find((r) => r.type === "kubernetes:kyverno.io/v1:ClusterPolicy" && (r.inputs.metadata as { name?: string })?.name === SERVICE_ACCOUNT_TOKENS);
+            assert.ok(policy, `${SERVICE_ACCOUNT_TOKENS} in ${stack}`);
+            const rules = (policy.inputs.spec as { rules: { validate: { failureAction: string } }[] }).rules;
+            assert.deepStrictEqual(rules.map((r) => r.validate.failureAction), ["Enforce", "Enforce"]);
         });
         it(`${stack}: tenants' routes are refused outside their hostnames`, async () => {
             const plan = await committedPlan(stack);

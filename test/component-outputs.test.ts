@@ -20,7 +20,7 @@ const PROD_OUTPUTS: Record<string, Record<string, unknown>> = {
     "platform-sso": {"databaseAddress": "platform-sso-database-instance.offlineplan.eu-west-1.rds.amazonaws.com", "issuerUrl": "https://sso.platform.acme.example/realms/platform"},
     "platform-backup": {"bucketName": "acme-prod-velero-222222222222-eu-west-1", "roleArn": "arn:aws:iam::222222222222:role/platform-backup-identity-role"},
     "platform-registry": {"keyArn": "arn:aws:kms:eu-west-1:222222222222:key/platform-registry-key", "rules": ["docker-hub", "ghcr", "ecr-public", "quay", "k8s"]},
-    "platform-policy": {"policies": ["tenant-pod-security-restricted", "tenant-require-requests-limits", "tenant-pinned-images", "tenant-allowed-registries", "tenant-required-labels", "tenant-no-host-access", "tenant-route-hostnames", "tenant-builder-nodes", "tenant-service-external-ips", "tenant-verify-image-signatures"]},
+    "platform-policy": {"policies": ["tenant-pod-security-restricted", "tenant-require-requests-limits", "tenant-pinned-images", "tenant-allowed-registries", "tenant-required-labels", "tenant-no-host-access", "tenant-route-hostnames", "tenant-builder-nodes", "tenant-service-external-ips", "tenant-service-account-tokens", "tenant-verify-image-signatures"]},
     "platform-tenants": {"tenants": ["team-a", "payments"]},
     "platform-delivery": {"argocdUrl": "https://argocd.platform.acme.example", "projects": ["team-a", "payments"]},
     "platform-observability": {"grafanaUrl": "https://grafana.platform.acme.example", "lokiPushUrl": "http://loki-gateway.monitoring.svc/loki/api/v1/push", "otlpGrpcEndpoint": "http://otel-collector-opentelemetry-collector.monitoring.svc:4317"},

@@ -24,7 +24,7 @@ import { CollectorConfig, KnownPod, OtlpRecord, throughPipeline } from "./otlp-p
 import { KUBE_SYSTEM } from "../components/shared/network-policies";
 import { createValidatedPolicy, validateResourcePolicy } from "@cloud-copilot/iam-policy";
 import { BUILDER_NODE_POOL, BUILDER_TAINT, NODE_POOL_LABEL, NODE_ROLE_LABEL } from "../components/shared/builder-nodes";
-import { BUILDER_NODES_POLICY, SERVICE_EXTERNAL_IPS_POLICY } from "../components/policy/admission-policies";
+import { BUILDER_NODES_POLICY, SERVICE_ACCOUNT_TOKENS_POLICY, SERVICE_EXTERNAL_IPS_POLICY } from "../components/policy/admission-policies";
 import { BUILDER_CLIENT_TLS_SECRET, BUILDKIT_PORT, RUNNER_SERVICE_ACCOUNT } from "../components/delivery/ci";
 import { matchPattern, wildcard as kyvernoWildcard } from "./kyverno-pattern";
 import { Node as K8sNode, Pod as K8sPod, PodSpec, runsOn, schedulerPlaces } from "./k8s-scheduling";
@@ -593,6 +593,14 @@ export const GUARDS = {
             resources.splice(i, 1);
         },
     },
+    serviceAccountTokens: {
+        text: "`tenant-service-account-tokens` (a boundary, enforced in every stack) refuses a tenant Secret of type `kubernetes.io/service-account-token` (and pods running as `ci` or `vault-secret-store`)",
+        remove: (resources) => {
+            const i = resources.findIndex((r) => r.type === CLUSTER_POLICY && (r.inputs as any).metadata?.name === SERVICE_ACCOUNT_TOKENS_POLICY);
+            if (i < 0) throw new Error(`no ${SERVICE_ACCOUNT_TOKENS_POLICY} policy in the plan`);
+            resources.splice(i, 1);
+        },
+    },
     priorityQuota: {
         text: "each tenant namespace (and its CI namespace) holds a ResourceQuota of no pods in the scope PriorityClass `Exists`",
         remove: (resources) => {
@@ -882,6 +890,24 @@ export const ATTACKS: readonly Attack[] = [
                         group: "",
                         resource: "services",
                         manifest: { apiVersion: "v1", kind: "Service", metadata: { name: "attack", namespace: ns }, spec: { selector: { "app.kubernetes.io/name": "attack" }, ports: [{ port: 3000 }], externalIPs: ["10.0.1.10"] } },
+                    },
+                },
+            ]),
+    },
+    {
+        id: "ci-token-secret",
+        attack: "create a Secret of type `kubernetes.io/service-account-token` for the namespace's `ci` account (what Argo CD's syncs impersonate): a token that never expires and outlives the member's removal from the team",
+        who: ALL,
+        getsThroughUnguarded: HOLDERS,
+        guards: ["serviceAccountTokens"],
+        attempts: (t) =>
+            inEach(t, (ns) => [
+                {
+                    object: {
+                        namespace: ns,
+                        group: "",
+                        resource: "secrets",
+                        manifest: { apiVersion: "v1", kind: "Secret", type: "kubernetes.io/service-account-token", metadata: { name: "attack", namespace: ns, annotations: { "kubernetes.io/service-account.name": "ci" } } },
                     },
                 },
             ]),

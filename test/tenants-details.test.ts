@@ -126,7 +126,7 @@ describe("tenant details: what the plan holds for each tenant @stack", function 
 
     it("creates each namespace after every admission policy, so nothing lands in it unchecked", () => {
         const policies = ofType(prod.resources, "kubernetes:kyverno.io/v1:ClusterPolicy").filter((p) => p.name.startsWith("platform-policy-")).map((p) => p.urn);
-        assert.strictEqual(policies.length, 10);
+        assert.strictEqual(policies.length, 11);
         for (const t of ["team-a", "payments"]) {
             const own = named(prod.resources, `tenant-${t}-own-repository`).urn;
             assert.deepStrictEqual([...named(prod.resources, `tenant-${t}-${t}`).dependsOn].sort(), [...policies, own].sort(), t);
@@ -304,6 +304,20 @@ describePlan("admission policy details: the production plan in full", "prod", ({
                     { pattern: { spec: { "X(externalIPs)": "null" } } },
                 ),
             ]),
+            "tenant-service-account-tokens": policy("tenant-service-account-tokens", "No long-lived tokens, and no pods, for the platform's accounts in tenant namespaces", [
+                validate(
+                    "no-token-secrets",
+                    { any: [{ resources: { kinds: ["Secret"], namespaceSelector: { matchLabels: { "platform.io/namespace-role": "tenant" } } } }] },
+                    "Secrets in tenant namespaces may not be service account tokens (kubernetes.io/service-account-token): they never expire.",
+                    { pattern: { "=(type)": "!kubernetes.io/service-account-token" } },
+                ),
+                validate(
+                    "no-platform-accounts",
+                    { any: [{ resources: { kinds: ["Pod"], namespaceSelector: { matchLabels: { "platform.io/namespace-role": "tenant" } } } }] },
+                    "Pods in tenant namespaces may not run as ci or vault-secret-store (the accounts Argo CD and External Secrets act as).",
+                    { pattern: { spec: { "=(serviceAccountName)": "!ci & !vault-secret-store" } } },
+                ),
+            ]),
             "tenant-verify-image-signatures": policy(
                 "tenant-verify-image-signatures",
                 "Signed images only (cosign)",
@@ -410,7 +424,7 @@ describe("admission policy details: keyless signatures, and no signature check w
 
     it("has no signature policy and no signature reader when no verifier is configured", () => {
         const policies = ofType(unsigned.resources, "kubernetes:kyverno.io/v1:ClusterPolicy").map((p) => p.name).filter((n) => n.startsWith("platform-policy-"));
-        assert.strictEqual(policies.length, 9);
+        assert.strictEqual(policies.length, 10);
         assert.ok(!policies.includes("platform-policy-tenant-verify-image-signatures"), policies.join(", "));
         assert.deepStrictEqual(unsigned.resources.filter((r) => r.name.includes("signature-reader")), []);
         assert.deepStrictEqual(named(unsigned.resources, "platform-policy-kyverno").dependsOn, [named(unsigned.resources, "platform-policy-namespace").urn]);

@@ -43,6 +43,7 @@ describe("tenants: decisions", () => {
             "tenant-route-hostnames",
             "tenant-builder-nodes",
             "tenant-service-external-ips",
+            "tenant-service-account-tokens",
         ]);
         const rules = policies.flatMap((p) => p.spec.rules as any[]);
         assert.ok(rules.length >= 9);
@@ -95,9 +96,9 @@ describeStacks((stack) => `tenants in stack ${stack}`, "platform-tenants", ({ pr
         );
         assert.strictEqual(created[0].annotations["platform.io/allowed-hostnames"], production ? `team-a.${domain},shop.${domain}` : `team-a.${domain}`);
         const policies = ofType(plan().resources, "kubernetes:kyverno.io/v1:ClusterPolicy");
-        // The nine baseline policies and the signature check, shared; and each tenant's registry boundary.
+        // The ten baseline policies and the signature check, shared; and each tenant's registry boundary.
         const shared = policies.filter((p) => p.name.startsWith("platform-policy-"));
-        assert.strictEqual(shared.length, 10);
+        assert.strictEqual(shared.length, 11);
         assert.deepStrictEqual(policies.filter((p) => !shared.includes(p)).map((p) => p.name), ["tenant-team-a-own-repository", "tenant-payments-own-repository"]);
         for (const p of [...shared, ns("own-repository")]) assert.ok(ns("team-a").dependsOn.includes(p.urn), `namespace before ${p.name}`);
         assert.ok(!ns("team-a").dependsOn.includes(named(plan().resources, "tenant-payments-own-repository").urn), "not after another tenant's");
@@ -231,7 +232,7 @@ describe("policy: the ClusterPolicies against Kyverno 1.19's CRD", () => {
     it("sets only fields the CRD declares, with their types, in every rule", () => {
         const schema = readCrdSchema(path.join(PROJECT_DIR, "test", "fixtures", "crds", "kyverno-3.9.0", "kyverno.io_clusterpolicies.yaml"), "v1");
         const policies = admissionPolicies(POLICY).map((p) => clusterPolicySpec(p, "Audit"));
-        assert.strictEqual(policies.length, 9);
+        assert.strictEqual(policies.length, 10);
         for (const p of policies) assert.deepStrictEqual(crdProblems(schema, { spec: p.spec }), [], p.metadata.name);
         // The signature check, with each kind of verifier.
         const signed = [

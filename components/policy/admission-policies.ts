@@ -4,6 +4,7 @@ import type { PolicyConfig } from "../../stacks/schema-tenants";
 import type { AppDeliveryConfig } from "../../stacks/schema-delivery";
 import { NAMESPACE_ROLE_LABEL } from "../shared/namespaces";
 import { BUILDER_NODE_POOL, BUILDER_NODE_ROLE, BUILDER_TAINT, NODE_POOL_LABEL, NODE_ROLE_LABEL } from "../shared/builder-nodes";
+import { CI_SERVICE_ACCOUNT, SECRET_STORE_SERVICE_ACCOUNT } from "../tenants/tenant-objects";
 
 /** Namespace annotation listing the hostnames a tenant's HTTPRoutes may use (comma-separated). */
 export const ALLOWED_HOSTNAMES_ANNOTATION = "platform.io/allowed-hostnames";
@@ -153,7 +154,45 @@ export function admissionPolicies(p: PolicyConfig, platformImages: readonly stri
         },
         builderNodesPolicy(),
         serviceExternalIpsPolicy(),
+        serviceAccountTokensPolicy(),
     ];
+}
+
+/** The service accounts' policy: `tenant-service-account-tokens`. */
+export const SERVICE_ACCOUNT_TOKENS_POLICY = "tenant-service-account-tokens";
+
+/**
+ * Tenants never hold a token of the accounts the platform uses in their namespaces: `ci` (what Argo CD's syncs
+ * impersonate) and `vault-secret-store` (External Secrets' Vault login). A member may create Secrets and pods, so
+ * without this a `kubernetes.io/service-account-token` Secret (a token that never expires, kept after the member
+ * leaves the team) or a pod running as one of them would hand the member that account. Short-lived tokens for them
+ * are requested by the controllers (TokenRequest), which a member may not do. A boundary: enforced in every stack.
+ */
+export function serviceAccountTokensPolicy(): AdmissionPolicy {
+    const platformAccounts = [CI_SERVICE_ACCOUNT, SECRET_STORE_SERVICE_ACCOUNT].map((a) => `!${a}`).join(" & ");
+    return {
+        name: SERVICE_ACCOUNT_TOKENS_POLICY,
+        title: "No long-lived tokens, and no pods, for the platform's accounts in tenant namespaces",
+        boundary: true,
+        rules: [
+            {
+                name: "no-token-secrets",
+                match: { any: [{ resources: { kinds: ["Secret"], namespaceSelector: TENANT_NAMESPACES } }] },
+                validate: {
+                    message: "Secrets in tenant namespaces may not be service account tokens (kubernetes.io/service-account-token): they never expire.",
+                    pattern: { "=(type)": "!kubernetes.io/service-account-token" },
+                },
+            },
+            {
+                name: "no-platform-accounts",
+                match: { any: [{ resources: { kinds: ["Pod"], namespaceSelector: TENANT_NAMESPACES } }] },
+                validate: {
+                    message: `Pods in tenant namespaces may not run as ${CI_SERVICE_ACCOUNT} or ${SECRET_STORE_SERVICE_ACCOUNT} (the accounts Argo CD and External Secrets act as).`,
+                    pattern: { spec: { "=(serviceAccountName)": platformAccounts } },
+                },
+            },
+        ],
+    };
 }
 
 /** The Services' policy: `tenant-service-external-ips`. */
