@@ -34,6 +34,18 @@ export interface RegionPrices {
     readonly rdsGp3GbMonth?: { readonly singleAz?: Price; readonly multiAz?: Price };
 }
 
+/** The region-wide prices a stack's fixed lines may need (instance and database classes are priced per class). */
+export const REGION_PRICE_KINDS = [
+    "eksClusterHour", "natGatewayHour", "publicIpv4Hour", "nlbHour", "interfaceEndpointAzHour", "ebsGp3GbMonth", "kmsKeyMonth",
+    "secretMonth", "hostedZoneMonth", "rdsGp3GbMonth",
+] as const satisfies readonly (keyof RegionPrices)[];
+
+/** The region-wide prices the table lacks for a region it names (all of them for a region it does not name). */
+export function missingRegionPrices(table: PriceTable, region: string): string[] {
+    const prices = table.regions[region];
+    return REGION_PRICE_KINDS.filter((k) => prices?.[k] === undefined);
+}
+
 export interface PriceSource {
     readonly status: PriceStatus;
     readonly text: string;
@@ -401,7 +413,10 @@ export function planRegion(plan: Pick<Plan, "resources">): string | undefined {
 export function renderCost(lines: readonly CostLine[], a: { readonly stack: string; readonly region: string; readonly table: PriceTable; readonly tenants?: readonly string[] }): string {
     const s = summarize(lines);
     const out = [`Monthly floor cost of ${a.stack} in ${a.region} (on-demand list prices of ${a.table.date}, plan/prices.json)`];
+    const lacking = missingRegionPrices(a.table, a.region);
     if (!(a.region in a.table.regions)) out.push(`UNPRICED REGION: plan/prices.json has no prices for ${a.region}; every line below is missing (add them with their sources)`);
+    // A region priced in part (a few instance types, say) prices few lines: said up front, not only in the total.
+    else if (lacking.length > 0) out.push(`PARTLY PRICED REGION: plan/prices.json has no ${a.region} price for ${lacking.join(", ")}; lines needing them are missing`);
     out.push("Status of each price's source: V = AWS Price List, S = secondary source, I = inferred", "");
     for (const [layer, total] of [...s.byLayer.entries()].sort((x, y) => y[1] - x[1])) {
         out.push(`${layer.padEnd(28)} ${usd(total).padStart(10)}`);

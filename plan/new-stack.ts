@@ -13,7 +13,7 @@ import { ConfigError, parsePlatformConfig } from "../stacks/config";
 import { STACK_SCHEMA_FILE } from "../stacks/json-schema";
 import { ConfigKey, configKeys } from "../stacks/schema";
 import { cidrsOverlap } from "../components/network/cidr";
-import { readPriceTable } from "./cost";
+import { missingRegionPrices, readPriceTable } from "./cost";
 import { listStacks, ProjectFile, readProject, readStackConfig, stackConfigFromText, StackFileError } from "./stack-files";
 
 export interface NewStackOptions {
@@ -298,8 +298,11 @@ export function main(argv: string[], projectDir: string): number {
         fs.writeFileSync(file, text, { flag: "wx" });
         console.log(`wrote ${file} (from Pulumi.${example}.yaml; validated).`);
         for (const w of overlapWarnings(projectDir, stack, values.cidr!)) console.log(`warning: ${w}`);
-        if (!(values.region! in readPriceTable().regions)) {
+        const table = readPriceTable();
+        if (!(values.region! in table.regions)) {
             console.log(`note: plan/prices.json has no ${values.region} prices: npm run plan -- --cost reports this stack's lines as unpriced`);
+        } else if (missingRegionPrices(table, values.region!).length > 0) {
+            console.log(`note: plan/prices.json prices ${values.region} in part (none for ${missingRegionPrices(table, values.region!).join(", ")}): npm run plan -- --cost reports the lines needing them as unpriced`);
         }
         const steps = secretSteps(project, stack, file, text);
         if (steps.length > 0) {

@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import type { PlannedResource } from "../plan/engine";
-import { costDelta, costLines, fixtureChartDefaults, gibOf, planRegion, PriceTable, readPriceTable, renderCost, renderCostDelta, summarize } from "../plan/cost";
+import { costDelta, costLines, fixtureChartDefaults, gibOf, missingRegionPrices, planRegion, PriceTable, readPriceTable, renderCost, renderCostDelta, summarize } from "../plan/cost";
 import { committedPlan } from "./plans";
 import * as fs from "fs";
 import * as path from "path";
@@ -140,6 +140,14 @@ describe("plan --cost: the monthly floor from the dated price table", () => {
         assert.strictEqual(summarize(costLines(syntheticPlan(), "zz-none-9", TABLE, DEFAULTS)).total, 0);
         const unpriced = renderCost(costLines(syntheticPlan(), "zz-none-9", TABLE, DEFAULTS), { stack: "t", region: "zz-none-9", table: TABLE }).split("\n");
         assert.match(unpriced[1], /^UNPRICED REGION: plan\/prices.json has no prices for zz-none-9/);
+        // A region priced in part says which region-wide prices it lacks, before any line.
+        const partly = renderCost(lines, { stack: "t", region: "xx-test-1", table: { ...TABLE, regions: { "xx-test-1": withoutNlb } } }).split("\n");
+        assert.strictEqual(partly[1], "PARTLY PRICED REGION: plan/prices.json has no xx-test-1 price for nlbHour; lines needing them are missing");
+        assert.ok(!renderCost(lines, { stack: "t", region: "xx-test-1", table: TABLE }).includes("PRICED REGION"), "a fully priced region says nothing");
+        // The committed table: eu-west-1 complete, us-east-1 in part.
+        const committed = readPriceTable();
+        assert.deepStrictEqual(missingRegionPrices(committed, "eu-west-1"), []);
+        assert.deepStrictEqual(missingRegionPrices(committed, "us-east-1"), ["eksClusterHour", "natGatewayHour", "interfaceEndpointAzHour", "ebsGp3GbMonth", "kmsKeyMonth", "secretMonth", "hostedZoneMonth", "rdsGp3GbMonth"]);
     });
 
     it("shows each line's status and prices a change: the monthly delta of --cost --diff", () => {

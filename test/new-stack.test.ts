@@ -134,7 +134,11 @@ describe("npm run new-stack: a validated stack file for a new environment", () =
         assert.match(overlapping.stdout, /note: plan\/prices\.json has no eu-central-1 prices/);
         const apart = run(dir, ["qa2", "--tier", "staging", ...required.map((a) => (a === "eu-central-1" ? "eu-west-1" : a)), ...more]);
         assert.strictEqual(apart.code, 0, apart.stderr);
-        assert.doesNotMatch(apart.stdout, /warning|no eu-west-1 prices/);
+        assert.doesNotMatch(apart.stdout, /warning|no eu-west-1 prices|prices eu-west-1 in part/);
+        // us-east-1: a few instance prices only, so most fixed lines would be unpriced.
+        const partly = run(dir, ["qa3", "--tier", "staging", ...required.map((a) => (a === "eu-central-1" ? "us-east-1" : a)), ...more]);
+        assert.strictEqual(partly.code, 0, partly.stderr);
+        assert.match(partly.stdout, /note: plan\/prices\.json prices us-east-1 in part \(none for eksClusterHour, natGatewayHour, /);
     });
 
     it("refuses to overwrite an existing stack file", () => {
