@@ -299,10 +299,11 @@ export function main(argv: string[], projectDir: string): number {
         console.log(`wrote ${file} (from Pulumi.${example}.yaml; validated).`);
         for (const w of overlapWarnings(projectDir, stack, values.cidr!)) console.log(`warning: ${w}`);
         const table = readPriceTable();
+        const lacking = missingRegionPrices(table, values.region!);
         if (!(values.region! in table.regions)) {
             console.log(`note: plan/prices.json has no ${values.region} prices: npm run plan -- --cost reports this stack's lines as unpriced`);
-        } else if (missingRegionPrices(table, values.region!).length > 0) {
-            console.log(`note: plan/prices.json prices ${values.region} in part (none for ${missingRegionPrices(table, values.region!).join(", ")}): npm run plan -- --cost reports the lines needing them as unpriced`);
+        } else if (lacking.length > 0) {
+            console.log(`note: plan/prices.json prices ${values.region} in part (none for ${lacking.join(", ")}): npm run plan -- --cost reports the lines needing them as unpriced`);
         }
         const steps = secretSteps(project, stack, file, text);
         if (steps.length > 0) {

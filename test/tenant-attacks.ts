@@ -267,6 +267,13 @@ const openTenants = (resources: PlannedResource[], type: "Ingress" | "Egress") =
 };
 const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
 const CLUSTER_POLICY = "kubernetes:kyverno.io/v1:ClusterPolicy";
+
+/** Takes a ClusterPolicy out of the plan by name (the guard removed); its absence is an error, never a silent pass. */
+function removeClusterPolicy(resources: PlannedResource[], name: string): void {
+    const i = resources.findIndex((r) => r.type === CLUSTER_POLICY && (r.inputs as any).metadata?.name === name);
+    if (i < 0) throw new Error(`no ${name} policy in the plan`);
+    resources.splice(i, 1);
+}
 const RESOURCE_QUOTA = "kubernetes:core/v1:ResourceQuota";
 /** The signature policy's rules that verify with a KMS key. */
 const kmsSignatureRules = (resources: readonly PlannedResource[]) =>
@@ -579,27 +586,15 @@ export const GUARDS = {
     },
     builderAdmission: {
         text: "`tenant-builder-nodes` (a boundary, enforced in every stack) refuses tenant pods that tolerate the builders' taint (or every taint) or select their pool",
-        remove: (resources) => {
-            const i = resources.findIndex((r) => r.type === CLUSTER_POLICY && (r.inputs as any).metadata?.name === BUILDER_NODES_POLICY);
-            if (i < 0) throw new Error(`no ${BUILDER_NODES_POLICY} policy in the plan`);
-            resources.splice(i, 1);
-        },
+        remove: (resources) => removeClusterPolicy(resources, BUILDER_NODES_POLICY),
     },
     serviceExternalIps: {
         text: "`tenant-service-external-ips` (a boundary, enforced in every stack) refuses a tenant Service with `externalIPs`",
-        remove: (resources) => {
-            const i = resources.findIndex((r) => r.type === CLUSTER_POLICY && (r.inputs as any).metadata?.name === SERVICE_EXTERNAL_IPS_POLICY);
-            if (i < 0) throw new Error(`no ${SERVICE_EXTERNAL_IPS_POLICY} policy in the plan`);
-            resources.splice(i, 1);
-        },
+        remove: (resources) => removeClusterPolicy(resources, SERVICE_EXTERNAL_IPS_POLICY),
     },
     serviceAccountTokens: {
         text: "`tenant-service-account-tokens` (a boundary, enforced in every stack) refuses a tenant Secret of type `kubernetes.io/service-account-token` (and pods running as `ci` or `vault-secret-store`)",
-        remove: (resources) => {
-            const i = resources.findIndex((r) => r.type === CLUSTER_POLICY && (r.inputs as any).metadata?.name === SERVICE_ACCOUNT_TOKENS_POLICY);
-            if (i < 0) throw new Error(`no ${SERVICE_ACCOUNT_TOKENS_POLICY} policy in the plan`);
-            resources.splice(i, 1);
-        },
+        remove: (resources) => removeClusterPolicy(resources, SERVICE_ACCOUNT_TOKENS_POLICY),
     },
     priorityQuota: {
         text: "each tenant namespace (and its CI namespace) holds a ResourceQuota of no pods in the scope PriorityClass `Exists`",

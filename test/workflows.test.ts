@@ -78,6 +78,17 @@ function stepShell(job: string, step: { shell?: string }): string[] {
     throw new Error(`${job}: shell ${shell} not modelled`);
 }
 
+/** Runs a step of the plan job as the runner would: its script with the target branch filled in, in `dir`, fakes in `bin` first on PATH. */
+function runPlanStep(step: { run: string; shell?: string }, dir: string, bin: string) {
+    fs.writeFileSync(path.join(dir, "step.sh"), step.run.replace(/\$\{\{\s*github\.base_ref\s*\}\}/g, "main"));
+    const [shell, ...flags] = stepShell("plan", step);
+    return spawnSync(shell, [...flags, path.join(dir, "step.sh")], {
+        cwd: dir,
+        env: { PATH: `${bin}:${process.env.PATH}`, RUNNER_TEMP: path.join(dir, "tmp"), GITHUB_STEP_SUMMARY: path.join(dir, "summary.md") },
+        encoding: "utf8",
+    });
+}
+
 describe("the pull-request workflow's scripts, run as GitHub Actions runs them", () => {
     /** Runs the plan job's diff step as GitHub would, with `npm` replaced by `fakeNpm` (a sh script body); a stack qa with a saved base plan. */
     const runDiffStep = (fakeNpm: string) => {
@@ -90,13 +101,7 @@ describe("the pull-request workflow's scripts, run as GitHub Actions runs them",
         fs.writeFileSync(path.join(dir, "Pulumi.qa.yaml"), "config: {}\n");
         fs.writeFileSync(path.join(dir, "tmp", "base", "qa.json"), "{}\n");
         fs.writeFileSync(path.join(bin, "npm"), `#!/bin/sh\n${fakeNpm}\n`, { mode: 0o755 });
-        fs.writeFileSync(path.join(dir, "step.sh"), step.run.replace(/\$\{\{\s*github\.base_ref\s*\}\}/g, "main"));
-        const [shell, ...flags] = stepShell("plan", step);
-        const run = spawnSync(shell, [...flags, path.join(dir, "step.sh")], {
-            cwd: dir,
-            env: { PATH: `${bin}:${process.env.PATH}`, RUNNER_TEMP: path.join(dir, "tmp"), GITHUB_STEP_SUMMARY: path.join(dir, "summary.md") },
-            encoding: "utf8",
-        });
+        const run = runPlanStep(step, dir, bin);
         return { step, run, read: (file: string) => fs.readFileSync(path.join(dir, file), "utf8") };
     };
 
@@ -130,13 +135,7 @@ describe("the pull-request workflow's scripts, run as GitHub Actions runs them",
             // git as `git diff --name-only <range>` answers (the range recorded); npm as the tenant-stacks CLI: prod's tenant stack fails.
             fs.writeFileSync(path.join(bin, "git"), `#!/bin/sh\necho "$@" > "${dir}/git-args"\nprintf 'tenants/prod/team-d.yaml\\nREADME.md\\n'\n`, { mode: 0o755 });
             fs.writeFileSync(path.join(bin, "npm"), `#!/bin/sh\necho "npm $*"\necho "changed: $(tr '\\n' ' ' < "$9")"\ncase "$*" in *prod*) exit 1;; esac\n`, { mode: 0o755 });
-            fs.writeFileSync(path.join(dir, "step.sh"), step.run.replace(/\$\{\{\s*github\.base_ref\s*\}\}/g, "main"));
-            const [shell, ...flags] = stepShell("plan", step);
-            const run = spawnSync(shell, [...flags, path.join(dir, "step.sh")], {
-                cwd: dir,
-                env: { PATH: `${bin}:${process.env.PATH}`, RUNNER_TEMP: path.join(dir, "tmp"), GITHUB_STEP_SUMMARY: path.join(dir, "summary.md") },
-                encoding: "utf8",
-            });
+            const run = runPlanStep(step, dir, bin);
             assert.strictEqual(run.status, 1, `${run.stdout}${run.stderr}`);
             assert.strictEqual(fs.readFileSync(path.join(dir, "git-args"), "utf8"), "diff --name-only origin/main...HEAD\n");
             const changed = path.join(dir, "tmp", "changed-files");
