@@ -10,7 +10,7 @@ import { costDelta, costLines, fixtureChartDefaults, planRegion, planTenants, re
 import { renderOutputs, renderTree, renderVersions } from "./render";
 import { renderExposure } from "./exposure";
 import * as path from "path";
-import { listStacks, readStackConfig, resolveSets, StackFileError } from "./stack-files";
+import { listStacks, readStackConfig, resolveSets, sharedGithubApps, StackFileError } from "./stack-files";
 import { checkPolicies, renderViolations } from "./policy-runner";
 import { mapStack } from "./stack-trace";
 import { chartContractReport, renderChartContracts } from "./chart-contract";
@@ -120,6 +120,13 @@ async function main(argv: string[]): Promise<number> {
     } catch (e) {
         console.error((e as Error).message);
         return e instanceof StackFileError ? 1 : 2;
+    }
+
+    // Across stack files: one GitHub App per environment.
+    const shared = sharedGithubApps(PROJECT_DIR, args.stack);
+    if (shared.length > 0) {
+        for (const m of shared) console.error(m);
+        return 1;
     }
 
     const loaded = performance.now();

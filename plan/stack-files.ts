@@ -149,6 +149,66 @@ export function listStacks(projectDir: string): string[] {
         .sort();
 }
 
+/** A GitHub App a stack file names: where (its config path, for messages) and its id. */
+export interface NamedGithubApp {
+    readonly stack: string;
+    readonly where: string;
+    readonly appId: number;
+}
+
+/**
+ * The GitHub Apps a stack file's tenants' runners register with (`tenants.list[i].ci.githubApp`, and those of
+ * `<tenants.directory>/<file>`). Argo CD's repository credentials are not counted: new-stack copies the example's,
+ * and they only read repositories. A stack file that does not parse names none here (planning it reports why).
+ */
+export function githubAppsOf(projectDir: string, stack: string): NamedGithubApp[] {
+    let config: Record<string, string>;
+    try {
+        config = readStackConfig(projectDir, stack).config;
+    } catch {
+        return [];
+    }
+    const project = readProject(projectDir).name;
+    const json = (key: string) => {
+        try {
+            return JSON.parse(config[`${project}:${key}`] ?? "{}") as any;
+        } catch {
+            return {};
+        }
+    };
+    const out: NamedGithubApp[] = [];
+    const add = (where: string, app: unknown) => {
+        const id = (app as { appId?: unknown } | undefined)?.appId;
+        if (typeof id === "number") out.push({ stack, where, appId: id });
+    };
+    const tenants = json("tenants");
+    ((tenants.list ?? []) as any[]).forEach((t, i) => add(`tenants.list[${i}].ci.githubApp`, t?.ci?.githubApp));
+    if (typeof tenants.directory === "string") {
+        const dir = path.join(projectDir, tenants.directory);
+        for (const f of fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort() : []) {
+            try {
+                add(`${tenants.directory}/${f} ci.githubApp`, (YAML.parse(fs.readFileSync(path.join(dir, f), "utf8")) as any)?.ci?.githubApp);
+            } catch {
+                continue; // a tenant file that does not parse is reported when the stack is planned
+            }
+        }
+    }
+    return out;
+}
+
+/**
+ * A GitHub App `stack` shares with another stack file: one App (and private key) per environment, or a key leaked
+ * from dev's Vault registers runners that take prod's jobs. One message each.
+ */
+export function sharedGithubApps(projectDir: string, stack: string): string[] {
+    const others = listStacks(projectDir).filter((s) => s !== stack).flatMap((s) => githubAppsOf(projectDir, s));
+    return githubAppsOf(projectDir, stack).flatMap((mine) =>
+        others
+            .filter((o) => o.appId === mine.appId)
+            .map((o) => `Pulumi.${stack}.yaml ${mine.where}.appId: expected a GitHub App of this environment's own, not ${mine.appId}, which Pulumi.${o.stack}.yaml names too (${o.where}): its private key in either environment's Vault would register runners for both`),
+    );
+}
+
 /** Key names that hold credentials (password, token, apiKey, client_secret, private-key, ...). */
 const SECRET_KEY = /(pass(word|wd)?|secret|token|api[-_]?key|private[-_]?key|credential|access[-_]?key)$/i;
 

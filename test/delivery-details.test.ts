@@ -288,7 +288,7 @@ describePlan("delivery details: the production plan in full", "prod", ({ plan, r
                     creationPolicy: "Owner",
                     name: "repo-creds-github-acme",
                     template: {
-                        data: { githubAppID: "100000", githubAppInstallationID: "200000", githubAppPrivateKey: "{{ .githubAppPrivateKey }}", type: "git", url: "https://github.com/acme" },
+                        data: { githubAppID: "110000", githubAppInstallationID: "210000", githubAppPrivateKey: "{{ .githubAppPrivateKey }}", type: "git", url: "https://github.com/acme" },
                         engineVersion: "v2",
                         metadata: { labels: { "app.kubernetes.io/part-of": "argocd", "argocd.argoproj.io/secret-type": "repo-creds" } },
                     },

@@ -5,7 +5,7 @@ import * as path from "path";
 import { planStack, PROJECT_DIR } from "../plan/engine";
 import { checkPolicies } from "../plan/policy-runner";
 import { main, PER_STACK_VALUES } from "../plan/new-stack";
-import { readStackConfig } from "../plan/stack-files";
+import { readStackConfig, sharedGithubApps } from "../plan/stack-files";
 import { parsePlatformConfig } from "../stacks/config";
 
 /** A scratch project: Pulumi.yaml and the committed examples, nothing else. */
@@ -171,6 +171,28 @@ describe("npm run new-stack: a validated stack file for a new environment", () =
         const doc = fs.readFileSync(path.join(PROJECT_DIR, "docs", "operations.md"), "utf8");
         assert.ok(PER_STACK_VALUES.length >= 17);
         for (const [key] of PER_STACK_VALUES) assert.ok(doc.includes(`| \`${key}\` |`), `docs/operations.md row for ${key}`);
+    });
+});
+
+describe("stack files: one GitHub App per environment for tenants' runners", () => {
+    it("the committed stack files share none", () => {
+        for (const stack of ["dev", "prod"]) assert.deepStrictEqual(sharedGithubApps(PROJECT_DIR, stack), []);
+    });
+    it("refuses a runner App another stack file names (list or tenant folder), naming both places", () => {
+        const dir = scratchProject();
+        const dev = path.join(dir, "Pulumi.dev.yaml");
+        // prod's team-a App id in dev's team-a.
+        fs.writeFileSync(dev, fs.readFileSync(dev, "utf8").replace("githubApp: { appId: 100001, installationId: 200001 }", "githubApp: { appId: 110001, installationId: 200001 }"));
+        assert.deepStrictEqual(sharedGithubApps(dir, "dev"), [
+            "Pulumi.dev.yaml tenants.list[0].ci.githubApp.appId: expected a GitHub App of this environment's own, not 110001, which Pulumi.prod.yaml names too (tenants.list[0].ci.githubApp): its private key in either environment's Vault would register runners for both",
+        ]);
+        assert.strictEqual(sharedGithubApps(dir, "prod").length, 1);
+        // A tenant of a folder counts too.
+        const folder = path.join(dir, "teams");
+        fs.mkdirSync(folder);
+        fs.writeFileSync(folder + "/ops.yaml", "name: ops\nci: { githubApp: { appId: 110002, installationId: 1 } }\n");
+        fs.writeFileSync(dev, fs.readFileSync(dev, "utf8").replace("platform:tenants:\n", "platform:tenants:\n    directory: teams\n"));
+        assert.ok(sharedGithubApps(dir, "dev").some((m) => m.startsWith("Pulumi.dev.yaml teams/ops.yaml ci.githubApp.appId: expected a GitHub App of this environment's own, not 110002")), sharedGithubApps(dir, "dev").join("\n"));
     });
 });
 

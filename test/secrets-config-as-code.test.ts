@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { record } from "../plan/engine";
-import { aclPolicy, auditorRules, platformAdminRules, prefixReaderRules, tenantRules } from "../components/secrets/vault-policies";
+import { aclPolicy, auditorRules, platformAdminRules, prefixReaderRules, tenantCiRules, tenantRules } from "../components/secrets/vault-policies";
 import { allowed, parseAcl } from "./vault-acl";
 import { VaultConfiguration } from "../components/secrets/vault-config";
 import { inputs, named, ofType } from "./helpers";
@@ -50,6 +50,22 @@ describe("secrets: Vault policies on their exact paths", () => {
         assert.ok(!allowed(rules, "platform/data/tenants/team-ab/db", "read"), "team-a is not a prefix of team-ab");
         assert.ok(!allowed(rules, "platform/data/tenants/team-b/db", "read"));
         assert.ok(!allowed(rules, "platform/data/platform/grafana", "read"));
+    });
+    it("a tenant's members' policy reads nothing below its ci/ path, which its CI's policy alone reads", () => {
+        const rules = tenantRules(kv, "team-a");
+        for (const [path, capability] of [
+            ["platform/data/tenants/team-a/ci/github-app", "read"],
+            ["platform/data/tenants/team-a/ci/github-app", "update"],
+            ["platform/metadata/tenants/team-a/ci/github-app", "read"],
+            ["platform/destroy/tenants/team-a/ci/github-app", "update"],
+        ] as const)
+            assert.ok(!allowed(rules, path, capability), `${capability} ${path}`);
+        assert.ok(allowed(rules, "platform/data/tenants/team-a/cidr-notes", "read"), "only the ci/ folder, not names starting with ci");
+        const ci = tenantCiRules(kv, "team-a");
+        assert.ok(allowed(ci, "platform/data/tenants/team-a/ci/github-app", "read"));
+        assert.ok(!allowed(ci, "platform/data/tenants/team-a/ci/github-app", "update"));
+        assert.ok(!allowed(ci, "platform/data/tenants/team-a/db", "read"));
+        assert.ok(!allowed(ci, "platform/data/tenants/team-ab/ci/github-app", "read"));
     });
     it("renders HCL Vault parses: one path block per rule", () => {
         assert.strictEqual(aclPolicy([{ path: "a/*", capabilities: ["read", "list"] }]), 'path "a/*" {\n  capabilities = ["read", "list"]\n}\n');

@@ -1,7 +1,7 @@
 // What the first exact mutation run of the secrets layer showed no test pinned (reports/mutation/SCORES.md): the
 // Vault policies, the bootstrap Job and documents, Vault's values, its configuration and the stores in full.
 import * as assert from "assert";
-import { aclPolicy, auditorRules, platformAdminRules, prefixReaderRules, tenantRules } from "../components/secrets/vault-policies";
+import { aclPolicy, auditorRules, platformAdminRules, prefixReaderRules, tenantCiRules, tenantRules } from "../components/secrets/vault-policies";
 import { inputs } from "./helpers";
 import { describePlan } from "./plans";
 
@@ -67,7 +67,13 @@ describe("secrets details: Vault's policies", () => {
             { path: "kv/delete/tenants/team-b/*", capabilities: ["update"] },
             { path: "kv/undelete/tenants/team-b/*", capabilities: ["update"] },
             { path: "kv/destroy/tenants/team-b/*", capabilities: ["update"] },
+            { path: "kv/data/tenants/team-b/ci/*", capabilities: ["deny"] },
+            { path: "kv/metadata/tenants/team-b/ci/*", capabilities: ["deny"] },
+            { path: "kv/delete/tenants/team-b/ci/*", capabilities: ["deny"] },
+            { path: "kv/undelete/tenants/team-b/ci/*", capabilities: ["deny"] },
+            { path: "kv/destroy/tenants/team-b/ci/*", capabilities: ["deny"] },
         ]);
+        assert.deepStrictEqual(tenantCiRules("kv", "team-b"), [{ path: "kv/data/tenants/team-b/ci/*", capabilities: ["read"] }]);
     });
 
     it("writes each rule as an HCL block, blocks separated by a blank line", () => {
@@ -312,15 +318,23 @@ describePlan("secrets details: the production plan in full", "prod", ({ plan, re
         assert.deepStrictEqual(names("vault:index/policy:Policy"), [
             ["platform-secrets-config-platform-external-secrets-policy", "platform-external-secrets"],
             ["tenant-team-a-vault-policy", "tenant-team-a"],
+            ["tenant-team-a-vault-ci-policy", "ci-tenant-team-a"],
             ["tenant-payments-vault-policy", "tenant-payments"],
+            ["tenant-payments-vault-ci-policy", "ci-tenant-payments"],
             ["platform-secrets-config-policy-platform-admin", "platform-admin"],
             ["platform-secrets-config-policy-auditor", "auditor"],
         ]);
         assert.deepStrictEqual(names("vault:kubernetes/authBackendRole:AuthBackendRole"), [
             ["platform-secrets-config-platform-external-secrets-role", "platform-external-secrets"],
             ["tenant-team-a-vault-role", "tenant-team-a"],
+            ["tenant-team-a-vault-ci-role", "ci-tenant-team-a"],
             ["tenant-payments-vault-role", "tenant-payments"],
+            ["tenant-payments-vault-ci-role", "ci-tenant-payments"],
         ]);
         assert.strictEqual(res("tenant-team-a-vault-policy").parent, res("tenant-team-a").urn);
+        assert.strictEqual(res("tenant-team-a-vault-ci-policy").parent, res("tenant-team-a").urn);
+        // The members' role binds its own namespaces, the CI's its CI namespace alone.
+        assert.deepStrictEqual(res("tenant-team-a-vault-role").inputs.boundServiceAccountNamespaces, ["team-a"]);
+        assert.deepStrictEqual(res("tenant-team-a-vault-ci-role").inputs.boundServiceAccountNamespaces, ["team-a-ci"]);
     });
 });

@@ -12,7 +12,7 @@ import { TENANT_DEPLOYABLE_KINDS } from "../components/delivery/app-projects";
 import { committedPlan, stacksWithTenants } from "./plans";
 import { EXAMPLE_STACKS } from "../plan/new-stack";
 import { aggregatedRbacFixture, clusterState, ClusterState, isProjectChart, releasesOf, storeServes } from "./cluster-state";
-import { ATTACKS, AttackState, attackPod, builderCa, Certificate, githubWorkflowCertificate, goRegexpMatch, goWildcardMatch, Guard, GUARDS, keylessMatches, kmsAllows, kyvernoAdmitsPod, kyvernoStringPattern, otlpDelivered, poolNode, Signature, stackAccount, stackRegion, succeeds, TenantView, Who } from "./tenant-attacks";
+import { ATTACKS, AttackState, attackPod, githubAppKey, vaultReads, builderCa, Certificate, githubWorkflowCertificate, goRegexpMatch, goWildcardMatch, Guard, GUARDS, keylessMatches, kmsAllows, kyvernoAdmitsPod, kyvernoStringPattern, otlpDelivered, poolNode, Signature, stackAccount, stackRegion, succeeds, TenantView, Who } from "./tenant-attacks";
 import { workflowSubjectRegExp } from "../components/policy/admission-policies";
 import { reaches } from "./network-reach";
 import { runsOn } from "./k8s-scheduling";
@@ -222,6 +222,23 @@ for (const stack of stacksWithTenants()) {
                     check("its own store", store !== undefined && storeServes(store, ns, state.namespaces.get(ns) ?? {}));
                 }
             assert.ok(tenants.length > 0);
+            assert.deepStrictEqual(refused, []);
+        });
+
+        it("still lets each tenant's stores read its secrets: members' its own prefix, its CI namespace's the runners' GitHub App key", () => {
+            const refused: string[] = [];
+            for (const t of tenants) {
+                for (const ns of t.namespaces) if (!vaultReads(plan.resources, t.store, ns, `tenants/${t.dataName}/app/database`)) refused.push(`${t.name} ${ns}: tenants/${t.dataName}/app/database`);
+                if (t.runnerNamespace) {
+                    // What the runners' ExternalSecret names (its store and key), as the plan holds it.
+                    const appSecret = plan.resources.find((r) => r.type === "kubernetes:external-secrets.io/v1:ExternalSecret" && (r.inputs as any).metadata.namespace === t.runnerNamespace)?.inputs as any;
+                    assert.ok(appSecret, `${t.name}: no ExternalSecret in ${t.runnerNamespace}`);
+                    const [store, key] = [appSecret.spec.secretStoreRef.name, appSecret.spec.data[0].remoteRef.key];
+                    assert.strictEqual(key, githubAppKey(t));
+                    if (!vaultReads(plan.resources, store, t.runnerNamespace, key)) refused.push(`${t.name} ${t.runnerNamespace}: ${key} through ${store}`);
+                }
+            }
+            assert.ok(tenants.some((t) => t.runnerNamespace), "no tenant with CI");
             assert.deepStrictEqual(refused, []);
         });
 

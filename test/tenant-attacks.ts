@@ -25,10 +25,12 @@ import { KUBE_SYSTEM } from "../components/shared/network-policies";
 import { createValidatedPolicy, validateResourcePolicy } from "@cloud-copilot/iam-policy";
 import { BUILDER_NODE_POOL, BUILDER_TAINT, NODE_POOL_LABEL, NODE_ROLE_LABEL } from "../components/shared/builder-nodes";
 import { BUILDER_NODES_POLICY, SERVICE_ACCOUNT_TOKENS_POLICY, SERVICE_EXTERNAL_IPS_POLICY } from "../components/policy/admission-policies";
-import { BUILDER_CLIENT_TLS_SECRET, BUILDKIT_PORT, RUNNER_SERVICE_ACCOUNT } from "../components/delivery/ci";
+import { BUILDER_CLIENT_TLS_SECRET, BUILDKIT_PORT, GITHUB_APP_VAULT_PATH, RUNNER_SERVICE_ACCOUNT } from "../components/delivery/ci";
 import { matchPattern, wildcard as kyvernoWildcard } from "./kyverno-pattern";
 import { Node as K8sNode, Pod as K8sPod, PodSpec, runsOn, schedulerPlaces } from "./k8s-scheduling";
 import { runUnsafeSimulation } from "@cloud-copilot/iam-simulate";
+import { allowed as vaultAllows, parseAcl } from "./vault-acl";
+import { aclPolicy, tenantCiStoreName } from "../components/secrets/vault-policies";
 
 /** A tenant as the attacks see it: its namespaces and the identities acting in them. */
 export interface TenantView {
@@ -102,6 +104,8 @@ export type Attempt =
     | { readonly sign: { readonly signer: string; readonly key: string } }
     /** Create an ExternalSecret in `namespace` naming ClusterSecretStore `store` (relabelling the namespace first if it may). */
     | { readonly externalSecret: { readonly namespace: string; readonly store: string } }
+    /** Create an ExternalSecret in `namespace` naming ClusterSecretStore `store` for KV key `key`: External Secrets' conditions, then Vault's login and ACL. */
+    | { readonly vaultSecret: { readonly namespace: string; readonly store: string; readonly key: string } }
     /** A call to Argo CD's API: its RBAC request (resource, action, object), with the user's SSO token. */
     | { readonly argocd: { readonly resource: string; readonly action: string; readonly object: string } }
     /** Exec into a pod of an application from Argo CD's UI (terminal.go: `exec.enabled`, then `applications, get` and `exec, create`). */
@@ -296,6 +300,16 @@ const allowListRules = (resources: readonly PlannedResource[]) =>
 const dualStack = (repository: string) => repository.replace(/^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com\//, "$1.dkr-ecr.$2.on.aws/");
 /** The delivery layer's names: `tenant-<name>-delivery-signing-key`, `…-runner-role`. */
 const signingKeys = (resources: readonly PlannedResource[]) => resources.filter((r) => r.type === "aws:kms/key:Key" && /^tenant-.+-delivery-signing-key$/.test(r.name)) as Mutable[];
+
+const VAULT_POLICY = "vault:index/policy:Policy";
+const VAULT_K8S_ROLE = "vault:kubernetes/authBackendRole:AuthBackendRole";
+const CLUSTER_SECRET_STORE = "kubernetes:external-secrets.io/v1:ClusterSecretStore";
+/** The tenants' CI stores (`ci-tenant-<data name>`). */
+const ciStores = (resources: PlannedResource[]) => {
+    const found = resources.filter((r) => r.type === CLUSTER_SECRET_STORE && String((r.inputs as any).metadata?.name).startsWith(tenantCiStoreName(""))) as Mutable[];
+    if (found.length === 0) throw new Error("no CI store in the plan");
+    return found;
+};
 
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 const NODE_POOL = "kubernetes:karpenter.sh/v1:NodePool";
@@ -653,6 +667,30 @@ export const GUARDS = {
             for (const p of policies) p.inputs.spec.selector.namespace = { matchNames: ["*"] };
         },
     },
+    tenantVaultCiDeny: {
+        text: "each tenant's Vault policy denies its `ci/` path (the longest prefix, and a deny, win over its `tenants/<tenant>/*` grant)",
+        remove: (resources) => {
+            const policies = resources.filter((r) => r.type === VAULT_POLICY && /^tenant-/.test(String(r.inputs.name))) as Mutable[];
+            const denying = policies.filter((p) => parseAcl(String(p.inputs.policy)).some((rule) => rule.capabilities.includes("deny")));
+            if (denying.length === 0) throw new Error("no tenant Vault policy with a deny in the plan");
+            for (const p of denying) p.inputs.policy = aclPolicy(parseAcl(String(p.inputs.policy)).filter((rule) => !rule.capabilities.includes("deny")));
+        },
+    },
+    ciStoreConditions: {
+        text: "a tenant's CI store (`ci-tenant-<tenant>`) serves only its CI namespace, by name",
+        remove: (resources) => {
+            const stores = ciStores(resources);
+            for (const s of stores) delete s.inputs.spec.conditions;
+        },
+    },
+    ciVaultRoleNamespace: {
+        text: "the CI store's Vault role binds the `vault-secret-store` account of the CI namespace only",
+        remove: (resources) => {
+            const roles = resources.filter((r) => r.type === VAULT_K8S_ROLE && String(r.inputs.roleName).startsWith(tenantCiStoreName(""))) as Mutable[];
+            if (roles.length === 0) throw new Error("no CI Vault role in the plan");
+            for (const r of roles) r.inputs.boundServiceAccountNamespaces = ["*"];
+        },
+    },
 } satisfies Record<string, Guard>;
 
 const req = (verb: string, group: string, resource: string, namespace = "", name?: string, subresource?: string): Attempt => ({ request: { verb, group, resource, namespace, name, subresource } });
@@ -736,6 +774,22 @@ export const ATTACKS: readonly Attack[] = [
         getsThroughUnguarded: HOLDERS,
         guards: ["tenantStoreConditions"],
         attempts: (t, others) => inEach(t, (ns) => others.map((o) => ({ externalSecret: { namespace: ns, store: o.store } }))),
+    },
+    {
+        id: "ci-github-app-key",
+        attack: "create an ExternalSecret naming its own store for its runners' GitHub App key (`tenants/<tenant>/ci/github-app`: the App registers runners for the whole organization)",
+        who: ALL,
+        getsThroughUnguarded: HOLDERS,
+        guards: ["tenantVaultCiDeny"],
+        attempts: (t) => (t.runnerNamespace ? inEach(t, (ns) => [{ vaultSecret: { namespace: ns, store: t.store, key: githubAppKey(t) } }]) : []),
+    },
+    {
+        id: "ci-store",
+        attack: "create an ExternalSecret naming its CI namespace's store (`ci-tenant-<tenant>`) for the same key",
+        who: ALL,
+        getsThroughUnguarded: HOLDERS,
+        guards: ["ciStoreConditions", "ciVaultRoleNamespace"],
+        attempts: (t) => (t.runnerNamespace ? inEach(t, (ns) => [{ vaultSecret: { namespace: ns, store: tenantCiStoreName(t.dataName), key: githubAppKey(t) } }]) : []),
     },
     {
         id: "network-policies",
@@ -1274,6 +1328,29 @@ export const ATTACKS: readonly Attack[] = [
     },
 ];
 
+/** Where a tenant's runners' GitHub App key lives in Vault (below the KV mount). */
+export const githubAppKey = (t: Pick<TenantView, "dataName">) => `tenants/${t.dataName}/${GITHUB_APP_VAULT_PATH}`;
+
+/**
+ * Whether External Secrets reads KV v2 key `key` for an ExternalSecret of `namespace` through ClusterSecretStore
+ * `storeName`: it logs in to Vault's Kubernetes auth as the store's `serviceAccountRef` in the ExternalSecret's
+ * namespace (a ClusterSecretStore's ref without a namespace), which the store's role must bind (account and namespace,
+ * `*` for any); the token carries the role's policies, decided by Vault's ACL (test/vault-acl.ts) on `<mount>/data/<key>`.
+ */
+export function vaultReads(resources: readonly PlannedResource[], storeName: string, namespace: string, key: string): boolean {
+    const store = resources.find((r) => r.type === CLUSTER_SECRET_STORE && (r.inputs as any).metadata?.name === storeName);
+    if (store === undefined) return false;
+    const vault = (store.inputs as any).spec.provider.vault;
+    const auth = vault.auth?.kubernetes;
+    if (vault.version !== "v2" || auth?.serviceAccountRef?.name === undefined || auth.serviceAccountRef.namespace !== undefined) throw new Error(`${storeName}: only KV v2 stores logging in as the ExternalSecret's namespace's account are modelled`);
+    const role = resources.find((r) => r.type === VAULT_K8S_ROLE && (r.inputs as any).roleName === auth.role)?.inputs as any;
+    if (role === undefined) return false;
+    const binds = (list: string[] | undefined, v: string) => (list ?? []).some((x) => x === "*" || x === v);
+    if (!binds(role.boundServiceAccountNames, auth.serviceAccountRef.name) || !binds(role.boundServiceAccountNamespaces, namespace)) return false;
+    const rules = resources.filter((r) => r.type === VAULT_POLICY && (role.tokenPolicies as string[]).includes(String(r.inputs.name))).flatMap((r) => parseAcl(String(r.inputs.policy)));
+    return vaultAllows(rules, `${vault.path}/data/${key}`, "read");
+}
+
 /** The tenants a member of `t` may try keyless signatures on: those with a repository whose workflows sign for them, none of them `t`'s. */
 const keylessVictims = (t: TenantView, others: readonly TenantView[]) =>
     others.filter((o) => o.repository && (o.signingRepositories ?? []).length > 0 && !(o.signingRepositories ?? []).includes(t.memberWorkflows!.repository));
@@ -1764,6 +1841,11 @@ export async function succeeds(state: AttackState, user: UserInfo, attempt: Atte
         return Object.values(otlpDelivered(state, o.from, forged)).some(
             (r) => r !== undefined && (r.resource["k8s.namespace.name"] === victim.namespace || r.resource["service.namespace"] === victim.namespace || r.record["k8s.namespace.name"] === victim.namespace),
         );
+    }
+    if ("vaultSecret" in attempt) {
+        const { namespace, store: storeName, key } = attempt.vaultSecret;
+        if (!(await succeeds(state, user, { externalSecret: { namespace, store: storeName } }))) return false;
+        return vaultReads(state.resources, storeName, namespace, key);
     }
     const { namespace, store: storeName } = attempt.externalSecret;
     if (!state.rbac.allows(user, { verb: "create", group: "external-secrets.io", resource: "externalsecrets", namespace })) return false;

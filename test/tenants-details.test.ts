@@ -161,8 +161,14 @@ describe("tenant details: what the plan holds for each tenant @stack", function 
         assert.deepStrictEqual(named(renamed.resources, "tenant-team-a").aliases, []);
     });
 
-    it("points the tenant's ExternalSecrets at its own store", () => {
-        assert.deepStrictEqual(inputs(named(prod.resources, "tenant-team-a-delivery-github-app")).spec.secretStoreRef, { kind: "ClusterSecretStore", name: "tenant-team-a" });
+    it("points the runners' GitHub App secret at the CI namespace's own store, which serves that namespace alone", () => {
+        assert.deepStrictEqual(inputs(named(prod.resources, "tenant-team-a-delivery-github-app")).spec.secretStoreRef, { kind: "ClusterSecretStore", name: "ci-tenant-team-a" });
+        const ci = inputs(named(prod.resources, "tenant-team-a-secret-store-ci"));
+        assert.deepStrictEqual([ci.metadata.name, ci.spec.conditions, ci.spec.provider.vault.auth.kubernetes], [
+            "ci-tenant-team-a",
+            [{ namespaces: ["team-a-ci"] }],
+            { mountPath: "kubernetes", role: "ci-tenant-team-a", serviceAccountRef: { name: "vault-secret-store" } },
+        ]);
         assert.strictEqual(inputs(named(prod.resources, "tenant-team-a-secret-store")).metadata.name, "tenant-team-a");
     });
 });

@@ -8,13 +8,14 @@ import { networkPolicySpecs, TENANT_LABEL } from "../tenants/tenant-objects";
 import { BUILDER_NODE_POOL, BUILDER_TOLERATION, NODE_POOL_LABEL } from "../shared/builder-nodes";
 import { NAMESPACE_ROLE_LABEL } from "../shared/namespaces";
 import { durationSeconds } from "../shared/duration";
+import { TENANT_CI_SUBPATH } from "../secrets/vault-policies";
 
 /** The runners' service account (Pod Identity: push to the tenant's repository). */
 export const RUNNER_SERVICE_ACCOUNT = "ci-runner";
 /** Secret holding the GitHub App's ids and key, in the runners' namespace (the keys ARC reads). */
 export const GITHUB_APP_SECRET = "github-app";
-/** Below the tenant's KV prefix (`tenants/<name>/`): where its owners put the App's private key. */
-export const GITHUB_APP_VAULT_PATH = "ci/github-app";
+/** Below the tenant's KV prefix (`tenants/<name>/`): where a platform admin puts the App's private key (its CI store alone reads `ci/`). */
+export const GITHUB_APP_VAULT_PATH = `${TENANT_CI_SUBPATH}/github-app`;
 export const BUILDKIT_PORT = 1234;
 export const BUILDER_NAME = "buildkitd";
 /** What pods need to pass the platform's label policy. */

@@ -49,6 +49,8 @@ export interface DeliveredTenant {
     readonly config: TenantConfig;
     readonly ssoGroup: string;
     readonly secretStoreName: string;
+    /** Its CI namespace's store (the GitHub App's key), with CI. */
+    readonly ciSecretStoreName: string | undefined;
     readonly repository: { readonly arn: pulumi.Output<string>; readonly repositoryUrl: pulumi.Output<string> } | undefined;
     /** Where its runners run (the tenants layer creates it with CI). */
     readonly ciNamespace: string | undefined;
@@ -155,7 +157,8 @@ export class TenantDelivery extends pulumi.ComponentResource {
         const repository = args.tenant.repository;
         if (repository === undefined || t.ci.githubApp === undefined) throw new Error(`tenant ${t.name}: CI without a repository or GitHub App (the config check requires both)`);
         const ciNamespace = args.tenant.ciNamespace;
-        if (ciNamespace === undefined) throw new Error(`tenant ${t.name}: CI without its CI namespace`);
+        const ciStore = args.tenant.ciSecretStoreName;
+        if (ciNamespace === undefined || ciStore === undefined) throw new Error(`tenant ${t.name}: CI without its CI namespace and store`);
         const buildNamespace = tenantBuildNamespace(t);
         const rootIssuer = args.builderCa.rootIssuer;
         if (rootIssuer === undefined) throw new Error(`tenant ${t.name}: CI without the builders' root issuer`);
@@ -202,7 +205,7 @@ export class TenantDelivery extends pulumi.ComponentResource {
         const identity = args.cluster.workloadIdentity(`${name}-runner`, { namespace: ciNamespace, serviceAccount: RUNNER_SERVICE_ACCOUNT, policy: repository.arn.apply((arn) => ecrPushPolicy(arn, args.settings.registry.pullThroughCache.map((c) => c.prefix))) }, { parent: this });
         const appSecret = new k8s.apiextensions.CustomResource(
             `${name}-github-app`,
-            githubAppSecretSpec({ namespace: ciNamespace, store: args.tenant.secretStoreName, vaultPrefix: `tenants/${tenantDataName(t)}`, app: t.ci.githubApp }),
+            githubAppSecretSpec({ namespace: ciNamespace, store: ciStore, vaultPrefix: `tenants/${tenantDataName(t)}`, app: t.ci.githubApp }),
             { ...k8sOpts, dependsOn: args.tenant.ready },
         );
         const runners = new k8s.helm.v3.Release(

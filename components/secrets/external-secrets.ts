@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { tenantCiStoreName } from "./vault-policies";
 import * as k8s from "@pulumi/kubernetes";
 import type { ClusterRef } from "../cluster/cluster-ref";
 import { finalizerCleanup } from "../shared/finalizer-cleanup";
@@ -89,6 +90,23 @@ export function tenantStoreSpec(a: { tenant: string; tenantLabel: string; labelV
                     auth: { kubernetes: { mountPath: "kubernetes", role: a.role, serviceAccountRef: { name: a.serviceAccount } } },
                 },
             },
+        },
+    };
+}
+
+/**
+ * A tenant's CI store (`ci-tenant-<tenant>`): usable only from its CI namespace, by name (the API server sets
+ * `kubernetes.io/metadata.name`, nobody relabels it), logging in as that namespace's account to the CI's Vault role,
+ * which reads `tenants/<tenant>/ci/` only. The members' store cannot read there.
+ */
+export function tenantCiStoreSpec(a: { tenant: string; namespace: string; vaultNamespace: string; kvMount: string; role: string; serviceAccount: string }) {
+    const store = platformStoreSpec({ vaultNamespace: a.vaultNamespace, kvMount: a.kvMount, role: a.role });
+    return {
+        ...store,
+        metadata: { name: tenantCiStoreName(a.tenant) },
+        spec: {
+            conditions: [{ namespaces: [a.namespace] }],
+            provider: { vault: { ...store.spec.provider.vault, auth: { kubernetes: { mountPath: "kubernetes", role: a.role, serviceAccountRef: { name: a.serviceAccount } } } } },
         },
     };
 }

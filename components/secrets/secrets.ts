@@ -2,12 +2,12 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
 import * as vault from "@pulumi/vault";
-import { PLATFORM_PREFIX } from "./vault-policies";
-import { generatedSecretSpec, tenantStoreSpec } from "./external-secrets";
+import { PLATFORM_PREFIX, tenantCiStoreName } from "./vault-policies";
+import { generatedSecretSpec, tenantCiStoreSpec, tenantStoreSpec } from "./external-secrets";
 import type { SecretsConfig } from "../../stacks/schema-secrets";
 import { VaultBootstrap } from "./bootstrap";
 import { Vault, VaultArgs } from "./vault";
-import { VaultConfiguration } from "./vault-config";
+import { VaultConfiguration, type VaultReader } from "./vault-config";
 import { aclPolicy, deployerRules } from "./vault-policies";
 import { AWS_AUTH_PATH, DEPLOYER_ROLE, DEPLOYER_ROLE_PATH, deployerBindingProblem, rootTokenStep } from "./bootstrap-job";
 import { ExternalSecrets } from "./external-secrets";
@@ -41,6 +41,31 @@ export interface PlatformSecretStore {
 /** What the tenants layer needs: a tenant's own Vault path and role, and a secret store only its namespaces can use. */
 export interface TenantSecretStores {
     tenantStore(tenant: string, a: TenantStoreArgs, owner: { readonly parent: pulumi.Resource; readonly name: string }): k8s.apiextensions.CustomResource;
+    /** Its CI's store: `tenants/<tenant>/ci/` only, from its CI namespace only. */
+    tenantCiStore(tenant: string, a: TenantCiStoreArgs, owner: { readonly parent: pulumi.Resource; readonly name: string }): k8s.apiextensions.CustomResource;
+}
+
+/** A tenant's CI store: its CI namespace, the account its store logs in as there, what it waits for. */
+export interface TenantCiStoreArgs {
+    readonly namespace: string;
+    readonly serviceAccount: string;
+    readonly dependsOn: pulumi.Resource[];
+}
+
+/** The tenant's CI ClusterSecretStore, owned by the tenant's component, logging in as the CI reader's role. */
+export function tenantCiSecretStore(
+    tenant: string,
+    a: TenantCiStoreArgs,
+    owner: { readonly parent: pulumi.Resource; readonly name: string },
+    reader: VaultReader,
+    ctx: { readonly k8sProvider: k8s.Provider; readonly vaultNamespace: string; readonly kvMount: string; readonly dependsOn: pulumi.Resource[] },
+): k8s.apiextensions.CustomResource {
+    return new k8s.apiextensions.CustomResource(
+        // `-secret-store-ci`: no other tenant's `<its name>-secret-store` ends so.
+        `${owner.name}-secret-store-ci`,
+        tenantCiStoreSpec({ tenant, namespace: a.namespace, vaultNamespace: ctx.vaultNamespace, kvMount: ctx.kvMount, role: tenantCiStoreName(tenant), serviceAccount: a.serviceAccount }),
+        { parent: owner.parent, provider: ctx.k8sProvider, dependsOn: [...a.dependsOn, reader.role, ...ctx.dependsOn] },
+    );
 }
 
 /** A tenant's store: its namespaces, the label that admits them, the account its stores log in as, what it waits for. */
@@ -164,6 +189,12 @@ export class Secrets extends pulumi.ComponentResource implements PlatformSecretS
     public tenantStore(tenant: string, a: TenantStoreArgs, owner: { readonly parent: pulumi.Resource; readonly name: string }): k8s.apiextensions.CustomResource {
         const reader = this.configuration.tenantSecrets(tenant, a.namespaces, a.serviceAccount, owner);
         return tenantSecretStore(tenant, a, owner, reader, { k8sProvider: this.k8sProvider, vaultNamespace: this.vault.namespace, kvMount: this.configuration.kvMount, dependsOn: [this.externalSecrets.store] });
+    }
+
+    /** `tenants/<tenant>/ci/…` only, read through a ClusterSecretStore limited to the tenant's CI namespace. */
+    public tenantCiStore(tenant: string, a: TenantCiStoreArgs, owner: { readonly parent: pulumi.Resource; readonly name: string }): k8s.apiextensions.CustomResource {
+        const reader = this.configuration.tenantCiSecrets(tenant, a.namespace, a.serviceAccount, owner);
+        return tenantCiSecretStore(tenant, a, owner, reader, { k8sProvider: this.k8sProvider, vaultNamespace: this.vault.namespace, kvMount: this.configuration.kvMount, dependsOn: [this.externalSecrets.store] });
     }
 
     /**

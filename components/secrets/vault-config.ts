@@ -3,7 +3,7 @@ import * as vault from "@pulumi/vault";
 import { durationHours } from "../shared/duration";
 import { VAULT_AUDIT_LOG } from "./constants";
 import { stsEndpoint } from "./bootstrap-job";
-import { aclPolicy, auditorRules, AclRule, PLATFORM_ADMIN_POLICY, platformAdminRules, PLATFORM_PREFIX, prefixReaderRules, tenantRules } from "./vault-policies";
+import { aclPolicy, auditorRules, AclRule, PLATFORM_ADMIN_POLICY, platformAdminRules, PLATFORM_PREFIX, prefixReaderRules, tenantCiRules, tenantCiStoreName, tenantRules } from "./vault-policies";
 
 export const KUBERNETES_AUTH_PATH = "kubernetes";
 /** People log in here (`vault login -method=oidc`); the UI's callback path names it. */
@@ -128,6 +128,23 @@ export function tenantVaultReader(
 }
 
 /**
+ * A tenant's CI reader (`ci-tenant-<tenant>`: no tenant's own name, all `tenant-…`, can be it): the values below its
+ * `ci/` path only, for one account of its CI namespace (where the team only reads pods and logs), owned by the
+ * tenant's component.
+ */
+export function tenantCiVaultReader(
+    tenant: string,
+    a: { readonly kvMount: string; readonly namespace: string; readonly serviceAccount: string; readonly ttl: TokenTtl },
+    owner: { readonly parent: pulumi.Resource; readonly name: string },
+    opts: pulumi.CustomResourceOptions,
+    roleDependsOn: pulumi.Resource[],
+): VaultReader {
+    const name = tenantCiStoreName(tenant);
+    // `-vault-ci-…`: no other tenant's `<its name>-vault-…` resource ends so.
+    return vaultReader(`${owner.name}-vault-ci`, { name, rules: tenantCiRules(a.kvMount, tenant), namespaces: [a.namespace], serviceAccounts: [a.serviceAccount], ttl: a.ttl }, { ...opts, parent: owner.parent }, roleDependsOn);
+}
+
+/**
  * Vault's configuration as code: the file audit device, the platform's KV v2 mount, Kubernetes auth bound to this
  * cluster, the platform-admin and auditor policies, and readers per component or tenant (`tenantSecrets`).
  */
@@ -240,6 +257,11 @@ export class VaultConfiguration extends pulumi.ComponentResource {
         const dependsOn = [...(this.opts.dependsOn as pulumi.Resource[]), this.auth];
         if (owner) return tenantVaultReader(tenant, { kvMount: this.kvMount, namespaces, serviceAccount, ttl: this.ttl }, owner, this.opts, dependsOn);
         return this.reader(`tenant-${tenant}`, tenantRules(this.kvMount, tenant), namespaces, [serviceAccount]);
+    }
+
+    /** A tenant's CI reader (its `ci/` path), owned by the tenant's component. */
+    public tenantCiSecrets(tenant: string, namespace: string, serviceAccount: string, owner: { parent: pulumi.Resource; name: string }): VaultReader {
+        return tenantCiVaultReader(tenant, { kvMount: this.kvMount, namespace, serviceAccount, ttl: this.ttl }, owner, this.opts, [...(this.opts.dependsOn as pulumi.Resource[]), this.auth]);
     }
 
     /** Readers the configuration owns (named after it); tenants' are owned by the tenant's component (tenantVaultReader). */

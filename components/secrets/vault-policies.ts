@@ -92,7 +92,17 @@ export function prefixReaderRules(kvMount: string, prefix: string): AclRule[] {
     ];
 }
 
-/** A tenant's own prefix: its team manages (and its stores read) the secrets below it, nothing of other tenants. */
+/** Below a tenant's prefix: its CI's secrets (the runners' GitHub App key), read by its CI namespace's store alone. */
+export const TENANT_CI_SUBPATH = "ci";
+/** The KV v2 API paths a secret is reached under (values, metadata and versions). */
+const KV_V2_PATHS = ["data", "metadata", "delete", "undelete", "destroy"] as const;
+
+/**
+ * A tenant's own prefix: its team manages (and its stores read) the secrets below it, nothing of other tenants, and
+ * nothing below `ci/`: that is its runners' (the GitHub App key registers runners for the whole organization). Vault
+ * picks the longest matching prefix and a deny there wins (vault/acl.go CheckAllowedFromNonExactPaths, NewACL), so
+ * `<prefix>/ci/*` outranks `<prefix>/*`.
+ */
 export function tenantRules(kvMount: string, tenant: string): AclRule[] {
     const prefix = `${TENANTS_PREFIX}/${tenant}`;
     return [
@@ -101,5 +111,14 @@ export function tenantRules(kvMount: string, tenant: string): AclRule[] {
         { path: `${kvMount}/delete/${prefix}/*`, capabilities: ["update"] },
         { path: `${kvMount}/undelete/${prefix}/*`, capabilities: ["update"] },
         { path: `${kvMount}/destroy/${prefix}/*`, capabilities: ["update"] },
+        ...KV_V2_PATHS.map((p): AclRule => ({ path: `${kvMount}/${p}/${prefix}/${TENANT_CI_SUBPATH}/*`, capabilities: ["deny"] })),
     ];
+}
+
+/** A tenant's CI store and its Vault role and policy: `ci-tenant-<data name>`, which no tenant's `tenant-<name>` can be. */
+export const tenantCiStoreName = (tenant: string) => `ci-tenant-${tenant}`;
+
+/** A tenant's CI store: the values below `tenants/<tenant>/ci/` only (what the runners' GitHub App secret reads). */
+export function tenantCiRules(kvMount: string, tenant: string): AclRule[] {
+    return [{ path: `${kvMount}/data/${TENANTS_PREFIX}/${tenant}/${TENANT_CI_SUBPATH}/*`, capabilities: ["read"] }];
 }

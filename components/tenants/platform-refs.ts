@@ -8,8 +8,8 @@ import type { PlatformConfig } from "../../stacks/schema";
 import { awsProviderArgs } from "../shared/tags";
 import type { ClusterRef, IdentityCluster } from "../cluster/cluster-ref";
 import { WorkloadIdentity } from "../cluster/identity";
-import { tenantSecretStore, TenantSecretStores } from "../secrets/secrets";
-import { tenantVaultReader, vaultProviderArgs } from "../secrets/vault-config";
+import { tenantCiSecretStore, tenantSecretStore, TenantSecretStores } from "../secrets/secrets";
+import { tenantCiVaultReader, tenantVaultReader, vaultProviderArgs } from "../secrets/vault-config";
 import { ownedTenantGroup, TenantGroups } from "../sso/realm";
 import { createPlatformBucket } from "../storage/storage";
 import type { StorageRef } from "../storage/storage-ref";
@@ -87,6 +87,10 @@ export function platformRefs(name: string, source: PlatformSource, settings: Pla
             tenantStore: (tenant, a, owner) => {
                 const reader = tenantVaultReader(tenant, { kvMount, namespaces: a.namespaces, serviceAccount: a.serviceAccount, ttl }, owner, { provider: vaultProvider }, []);
                 return tenantSecretStore(tenant, a, owner, reader, { k8sProvider, vaultNamespace: PLATFORM_NAMESPACES.secrets, kvMount, dependsOn: [] });
+            },
+            tenantCiStore: (tenant, a, owner) => {
+                const reader = tenantCiVaultReader(tenant, { kvMount, namespace: a.namespace, serviceAccount: a.serviceAccount, ttl }, owner, { provider: vaultProvider }, []);
+                return tenantCiSecretStore(tenant, a, owner, reader, { k8sProvider, vaultNamespace: PLATFORM_NAMESPACES.secrets, kvMount, dependsOn: [] });
             },
         },
         sso: {

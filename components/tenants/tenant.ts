@@ -7,6 +7,7 @@ import { tenantBuildNamespace, tenantCiNamespace, tenantDataName, tenantNamespac
 import { BUILDER_LABELS, BUILDKIT_PORT } from "../delivery/ci";
 import type { ClusterRef } from "../cluster/cluster-ref";
 import type { TenantSecretStores } from "../secrets/secrets";
+import { tenantCiStoreName } from "../secrets/vault-policies";
 import type { TenantGroups } from "../sso/realm";
 import type { StorageRef } from "../storage/storage-ref";
 import type { Bucket } from "../storage/bucket";
@@ -59,6 +60,8 @@ export class Tenant extends pulumi.ComponentResource {
     public readonly ready: pulumi.Resource[];
     /** The ClusterSecretStore its ExternalSecrets name (`tenant-<data name>`). */
     public readonly secretStoreName: string;
+    /** Its CI namespace's store (`ci-tenant-<data name>`, the GitHub App's key), with CI. */
+    public readonly ciSecretStoreName: string | undefined;
     public readonly repository: aws.ecr.Repository | undefined;
     public readonly bucket: Bucket | undefined;
 
@@ -116,11 +119,16 @@ export class Tenant extends pulumi.ComponentResource {
         // What holds data keeps the name it was created under across a rename: the Vault path, the repository, the bucket.
         const stableName = tenantDataName(t);
         this.secretStoreName = `tenant-${stableName}`;
+        // Its members' store: its own namespaces (not the CI namespace, whose GitHub App key is the runners' alone).
         const store = args.secrets.tenantStore(
             stableName,
-            { namespaces: [...this.namespaces, ...(this.ciNamespace ? [this.ciNamespace] : [])], tenantLabel: TENANT_LABEL, labelValue: t.name, serviceAccount: SECRET_STORE_SERVICE_ACCOUNT, dependsOn: namespaces },
+            { namespaces: this.namespaces, tenantLabel: TENANT_LABEL, labelValue: t.name, serviceAccount: SECRET_STORE_SERVICE_ACCOUNT, dependsOn: namespaces },
             { parent: this, name },
         );
+        const ciStore = this.ciNamespace
+            ? args.secrets.tenantCiStore(stableName, { namespace: this.ciNamespace, serviceAccount: SECRET_STORE_SERVICE_ACCOUNT, dependsOn: namespaces }, { parent: this, name })
+            : undefined;
+        this.ciSecretStoreName = ciStore ? tenantCiStoreName(stableName) : undefined;
 
         // Images are data, kept like a bucket's objects: production protects the repository and a destroy leaves it
         // (adopted by name on a rebuild); elsewhere a destroy deletes it with its images, as ECR refuses to delete a
@@ -154,7 +162,7 @@ export class Tenant extends pulumi.ComponentResource {
                 { parent: this, retainOnDelete: args.protect },
             );
         }
-        this.ready = [...namespaces, store];
+        this.ready = [...namespaces, store, ...(ciStore ? [ciStore] : [])];
         this.bucket = t.bucket ? args.storage.createBucket(`${name}-bucket`, { purpose: `t-${stableName}` }, { parent: this }) : undefined;
         this.registerOutputs({ namespaces: this.namespaces, ciNamespace: this.ciNamespace });
     }
