@@ -138,6 +138,7 @@ describe("delivery details: CI objects", () => {
         });
         assert.deepStrictEqual(v.template.spec, {
             serviceAccountName: "ci-runner",
+            automountServiceAccountToken: false,
             securityContext: { runAsNonRoot: true, runAsUser: 1001, runAsGroup: 1001, fsGroup: 1001, seccompProfile: { type: "RuntimeDefault" } },
             nodeSelector: { "karpenter.sh/nodepool": "default" },
             containers: [

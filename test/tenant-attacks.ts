@@ -129,6 +129,8 @@ export type Attempt =
     | { readonly builderPlacement: { readonly builder: string; readonly beside?: string; readonly pool?: string } }
     /** From a pod it creates in `from`, a build on the builder of `builderNamespace`: the network, then buildkitd's client check. */
     | { readonly build: { readonly from: string; readonly builderNamespace: string } }
+    /** (Through a workflow on its runners) hold a Kubernetes API token of the runners' account: the kubelet mounts one unless the pod, or else its account, says `automountServiceAccountToken: false`. */
+    | { readonly runnerApiToken: { readonly namespace: string } }
     /** Hold a client certificate the builder of `builderNamespace` accepts (read or mount a Secret, or have a Certificate issued). */
     | { readonly clientCertificate: { readonly builderNamespace: string } };
 
@@ -308,6 +310,13 @@ const CLUSTER_SECRET_STORE = "kubernetes:external-secrets.io/v1:ClusterSecretSto
 const ciStores = (resources: PlannedResource[]) => {
     const found = resources.filter((r) => r.type === CLUSTER_SECRET_STORE && String((r.inputs as any).metadata?.name).startsWith(tenantCiStoreName(""))) as Mutable[];
     if (found.length === 0) throw new Error("no CI store in the plan");
+    return found;
+};
+
+/** The tenants' runner scale sets (gha-runner-scale-set releases). */
+const runnerReleases = (resources: readonly PlannedResource[]) => {
+    const found = resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release" && String(r.inputs.chart).endsWith("/gha-runner-scale-set")) as Mutable[];
+    if (found.length === 0) throw new Error("no runner scale set in the plan");
     return found;
 };
 
@@ -674,6 +683,13 @@ export const GUARDS = {
             const denying = policies.filter((p) => parseAcl(String(p.inputs.policy)).some((rule) => rule.capabilities.includes("deny")));
             if (denying.length === 0) throw new Error("no tenant Vault policy with a deny in the plan");
             for (const p of denying) p.inputs.policy = aclPolicy(parseAcl(String(p.inputs.policy)).filter((rule) => !rule.capabilities.includes("deny")));
+        },
+    },
+    runnerNoApiToken: {
+        text: "runner pods set `automountServiceAccountToken: false` (Pod Identity mounts its own token)",
+        remove: (resources) => {
+            const sets = runnerReleases(resources);
+            for (const r of sets) delete r.inputs.values.template.spec.automountServiceAccountToken;
         },
     },
     ciStoreConditions: {
@@ -1205,6 +1221,14 @@ export const ATTACKS: readonly Attack[] = [
         getsThroughUnguarded: ["member", "owner"],
         guards: ["ciNamespace"],
         attempts: (t) => (t.runnerNamespace ? [req("create", "", "pods", t.runnerNamespace), req("create", "apps", "deployments", t.runnerNamespace)] : []),
+    },
+    {
+        id: "runner-api-token",
+        attack: "(through a workflow on its runners) read the pod's Kubernetes API token, an identity of `ci-runner` that outlives the job for its lifetime",
+        who: ["member", "owner"],
+        getsThroughUnguarded: ["member", "owner"],
+        guards: ["runnerNoApiToken"],
+        attempts: (t) => (t.runnerNamespace ? [{ runnerApiToken: { namespace: t.runnerNamespace } }] : []),
     },
     {
         id: "builder-node",
@@ -1820,6 +1844,17 @@ export async function succeeds(state: AttackState, user: UserInfo, attempt: Atte
         if (dst === undefined) throw new Error(`no builder pod in ${builderNamespace} in the network state`);
         const reached = attackerLabelSets(state.network).some((labels) => reaches(state.network, { pod: { namespace: from, name: "attacker", labels, ports: [], ip: state.network.podIp } }, dst, BUILDKIT_PORT));
         return reached && builderAccepts(state, user, builderNamespace);
+    }
+    if ("runnerApiToken" in attempt) {
+        // Only the team's users push workflows its runners run.
+        if (!user.name.startsWith("oidc:")) return false;
+        const ns = attempt.runnerApiToken.namespace;
+        const release = state.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && String(r.inputs.chart).endsWith("/gha-runner-scale-set") && r.inputs.namespace === ns);
+        if (release === undefined) throw new Error(`no runner scale set in ${ns}`);
+        const spec = (release.inputs as any).values.template.spec;
+        const account = state.resources.find((r) => r.type === "kubernetes:core/v1:ServiceAccount" && (r.inputs as any).metadata.namespace === ns && (r.inputs as any).metadata.name === spec.serviceAccountName)?.inputs as any;
+        // The ServiceAccount admission plugin: the pod's field wins, else the account's; mounted unless one says false.
+        return (spec.automountServiceAccountToken ?? account?.automountServiceAccountToken) !== false;
     }
     if ("clientCertificate" in attempt) return holdsClientCertificate(state, user, builderCa(state.resources, attempt.clientCertificate.builderNamespace));
     if ("connect" in attempt) {

@@ -229,6 +229,10 @@ export function scaleSetValues(a: ScaleSetValuesArgs) {
             metadata: { labels: runnerLabels(a.requiredLabels, { tenant: a.tenant.name, runnerImage: a.runnerImage }) },
             spec: {
                 serviceAccountName: RUNNER_SERVICE_ACCOUNT,
+                // No Kubernetes API token: the runner (no containerMode: jobs run in the pod) talks to GitHub only, and
+                // Pod Identity mounts a token of its own (the EKS pod identity webhook's projected eks-pod-identity-token,
+                // audience pods.eks.amazonaws.com), whatever this says. A workflow would otherwise hold ci-runner's token.
+                automountServiceAccountToken: false,
                 // The runner image's user (runner, 1001).
                 securityContext: { runAsNonRoot: true, runAsUser: 1001, runAsGroup: 1001, fsGroup: 1001, seccompProfile: { type: "RuntimeDefault" } },
                 nodeSelector: { "karpenter.sh/nodepool": a.nodePool },
