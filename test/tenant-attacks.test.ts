@@ -15,7 +15,7 @@ import { aggregatedRbacFixture, clusterState, ClusterState, isProjectChart, rele
 import { ATTACKS, AttackState, attackPod, githubAppKey, vaultReads, builderCa, Certificate, githubWorkflowCertificate, goRegexpMatch, goWildcardMatch, Guard, GUARDS, keylessMatches, kmsAllows, kyvernoAdmitsPod, kyvernoStringPattern, otlpDelivered, poolNode, Signature, stackAccount, stackRegion, succeeds, TenantView, Who } from "./tenant-attacks";
 import { workflowSubjectRegExp } from "../components/policy/admission-policies";
 import { reaches } from "./network-reach";
-import { runsOn } from "./k8s-scheduling";
+import { runsOn, schedulerPlaces } from "./k8s-scheduling";
 import { oidcUser, serviceAccountUser, UserInfo } from "./k8s-rbac";
 import { jsonCopy } from "./fixture-cache";
 
@@ -240,6 +240,36 @@ for (const stack of stacksWithTenants()) {
             }
             assert.ok(tenants.some((t) => t.runnerNamespace), "no tenant with CI");
             assert.deepStrictEqual(refused, []);
+        });
+
+        it("gives every CI tenant an image signature rule of its own (validation requires its signing configuration; none is skipped)", () => {
+            const rules = plan.resources
+                .filter((r) => r.type === "kubernetes:kyverno.io/v1:ClusterPolicy" && String((r.inputs as any).metadata?.name).startsWith("tenant-verify-image-signatures"))
+                .flatMap((r) => ((r.inputs as any).spec.rules as any[]).map((rule) => rule.name as string));
+            const ci = tenants.filter((t) => t.runnerNamespace);
+            assert.ok(ci.length > 0, "no CI tenant");
+            for (const t of ci) assert.ok(rules.includes(`signed-${t.name}`), `${t.name}: no signature rule (${rules.join(", ")})`);
+        });
+
+        it("still runs the node agents (Alloy's pod logs, node-exporter) on the builders' nodes, by their exact toleration", () => {
+            // A builders' node as Karpenter launches it (with the kubelet's own OS label).
+            const builders = poolNode(plan.resources, "builders");
+            const node = { ...builders, labels: { ...builders.labels, "kubernetes.io/os": "linux" } };
+            const release = (chart: string, namespaceOf = (r: PlannedResource) => String((r.inputs as any).namespace)) =>
+                plan.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release" && String((r.inputs as any).chart).split("/").pop() === chart).map((r) => ({ values: (r.inputs as any).values, namespace: namespaceOf(r) }));
+            const agents = release("alloy").filter((r) => r.values.controller.type === "daemonset");
+            const exporters = release("kube-prometheus-stack");
+            assert.strictEqual(agents.length, 1);
+            assert.strictEqual(exporters.length, 1);
+            // What the charts put on the DaemonSets' pods: alloy's controller.nodeSelector/tolerations; node-exporter's
+            // subchart default nodeSelector (kubernetes.io/os: linux) and the tolerations the values give.
+            const pods = [
+                { namespace: agents[0].namespace, labels: {}, spec: { nodeSelector: agents[0].values.controller.nodeSelector, tolerations: agents[0].values.controller.tolerations } },
+                { namespace: exporters[0].namespace, labels: {}, spec: { nodeSelector: { "kubernetes.io/os": "linux" }, tolerations: exporters[0].values["prometheus-node-exporter"].tolerations } },
+            ];
+            for (const pod of pods) assert.ok(schedulerPlaces(pod, node, { namespaces: state.namespaces, podsOn: () => [] }), JSON.stringify(pod.spec));
+            // Exactly the builders' taint: no toleration without a key (which would tolerate every taint there is).
+            for (const pod of pods) for (const t of pod.spec.tolerations as any[]) assert.ok(t.key === "platform.io/builder" || (t.effect === "NoSchedule" && t.key === undefined), JSON.stringify(t));
         });
 
         it("still takes each tenant's telemetry, attributed to the namespace and pod it comes from; a host's is marked unattributed", () => {

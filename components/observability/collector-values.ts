@@ -1,6 +1,7 @@
 // The collectors: Grafana Alloy on every node (pod logs, Vault's audit log) and once for Kubernetes events, and the
 // OpenTelemetry Collector gateway that gives applications one OTLP endpoint.
 import type { ObservabilityConfig } from "../../stacks/schema-observability";
+import { BUILDER_TOLERATION } from "../shared/builder-nodes";
 import { LOKI_GATEWAY_SERVICE, TEMPO_SERVICE } from "./constants";
 import { prometheusReplicaUrls, requests, zoneSpread } from "./metrics-values";
 
@@ -103,7 +104,8 @@ export const ALLOY_RBAC_RULES = [{ apiGroups: [""], resources: ["pods", "namespa
 export function alloyValues(a: { readonly settings: ObservabilityConfig["alloy"]; readonly config: string; readonly kind: "daemonset" | "deployment" }) {
     const nodeAgent = a.kind === "daemonset";
     return {
-        controller: { type: a.kind, replicas: 1 },
+        // The node agent runs on the builders' nodes too (their logs), tolerating exactly their taint.
+        controller: { type: a.kind, replicas: 1, ...(nodeAgent ? { tolerations: [{ ...BUILDER_TOLERATION }] } : {}) },
         alloy: {
             configMap: { create: true, content: a.config },
             // Pod log files are the kubelet's, under /var/log/pods.

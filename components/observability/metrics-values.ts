@@ -1,5 +1,6 @@
 // kube-prometheus-stack values and the Alertmanager configuration, as pure functions of the stack's settings.
 import type { ObservabilityConfig } from "../../stacks/schema-observability";
+import { BUILDER_TOLERATION } from "../shared/builder-nodes";
 import { ALERT_RECEIVER_SECRET, ALERTMANAGER_SECRETS_DIR } from "./constants";
 
 type Receiver = ObservabilityConfig["alertmanager"]["receiver"];
@@ -98,7 +99,8 @@ export function prometheusStackValues(a: PrometheusStackValuesArgs) {
         },
         prometheusOperator: { resources: requests(s.prometheus.operatorRequests) },
         "kube-state-metrics": { resources: requests(s.exporters.kubeStateMetrics) },
-        "prometheus-node-exporter": { resources: requests(s.exporters.nodeExporter) },
+        // The chart's own toleration (NoSchedule, any key) and the builders' NoExecute taint exactly: their nodes get metrics.
+        "prometheus-node-exporter": { resources: requests(s.exporters.nodeExporter), tolerations: [{ effect: "NoSchedule", operator: "Exists" }, { ...BUILDER_TOLERATION }] },
         // Helm never upgrades CRDs: the chart's job applies the new ones (server-side) before an upgrade.
         crds: { upgradeJob: { enabled: true } },
     };
