@@ -22,6 +22,7 @@ import { singleDefaultStorageClassPolicy } from "./rules/storage-classes";
 import { retainedAdoptablePolicy, teardownPolicy } from "./rules/teardown";
 import { publicExposurePolicy } from "./rules/exposure";
 import { unconfinedWorkloadsIsolatedPolicy } from "./rules/builders";
+import { noGlobalDefaultPriorityClassPolicy } from "./rules/priority-classes";
 import {
     databaseBaselinePolicy,
     eksControlPlanePolicy,
@@ -68,4 +69,5 @@ export const PLATFORM_POLICIES: Policies = [
     resourceTreePolicy,
     argocdProjectRolesPolicy,
     unconfinedWorkloadsIsolatedPolicy,
+    noGlobalDefaultPriorityClassPolicy,
 ];

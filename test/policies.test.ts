@@ -10,6 +10,7 @@ import { nameLengthPolicy } from "../policy/rules/names";
 import { keyPolicyPrincipalsPolicy } from "../policy/rules/key-policies";
 import { apiGroup, BUILT_IN_GROUPS, CONTROLLER_OWNERS, controllerDependencyPolicy } from "../policy/rules/controllers";
 import { singleDefaultStorageClassPolicy } from "../policy/rules/storage-classes";
+import { noGlobalDefaultPriorityClassPolicy } from "../policy/rules/priority-classes";
 import { PLATFORM_POLICIES } from "../policy/policies";
 import { committedPlan, stacksWithTenants } from "./plans";
 
@@ -269,6 +270,18 @@ describe("policy: custom resources depend on their controller", () => {
         assert.match(messages(await run(rule, res("kubernetes:example.io/v1:Widget", "p")))[0], /no controller is known for API group example.io/);
         assert.deepStrictEqual(await run(rule, res("kubernetes:core/v1:Namespace", "n"), res("kubernetes:storage.k8s.io/v1:StorageClass", "s")), []);
     });
+});
+
+describe("policy: no globalDefault PriorityClass (the tenants' no-PriorityClass quota would refuse every pod)", () => {
+    const rule = [noGlobalDefaultPriorityClassPolicy];
+    const pc = (name: string, globalDefault?: boolean) => res("kubernetes:scheduling.k8s.io/v1:PriorityClass", name, { metadata: { name }, value: 1000, ...(globalDefault === undefined ? {} : { globalDefault }) });
+    it("accepts PriorityClasses that are not the default", async () => assert.deepStrictEqual(messages(await run(rule, pc("batch"), pc("low", false))), []));
+    it("refuses one marked globalDefault, created or rendered by a project chart", async () => {
+        assert.deepStrictEqual(messages(await run(rule, pc("everyone", true))), ["PriorityClass everyone: globalDefault would put every pod under the tenants' no-PriorityClass quota"]);
+        const release = res("kubernetes:helm.sh/v3:Release", "objects", { chart: "./charts/objects", values: { objects: [{ apiVersion: "scheduling.k8s.io/v1", kind: "PriorityClass", metadata: { name: "rendered" }, value: 5, globalDefault: true }] } });
+        assert.deepStrictEqual(messages(await run(rule, release)), ["objects: renders PriorityClass rendered, globalDefault, which would put every pod under the tenants' no-PriorityClass quota"]);
+    });
+    it("is in the policy pack", () => assert.ok(PLATFORM_POLICIES.includes(noGlobalDefaultPriorityClassPolicy)));
 });
 
 describe("policy: one default StorageClass", () => {
