@@ -77,7 +77,8 @@ interface PodGroup {
 /** Per chart: its pods that request resources, read in the pinned charts' templates. */
 export const CHART_PODS: Readonly<Record<string, readonly PodGroup[] | ((v: V) => readonly PodGroup[])>> = {
     karpenter: [{ name: "karpenter", component: "", requests: "controller.resources.requests", replicas: "replicas" }],
-    "gateway-helm": [{ name: "envoy-gateway", component: "deployment", requests: "deployment.envoyGateway.resources.requests", replicas: "deployment.replicas" }],
+    // gateway-helm v1.9.0 templates/envoy-gateway-deployment.yaml: tolerations and nodeSelector from deployment.pod.
+    "gateway-helm": [{ name: "envoy-gateway", component: "deployment.pod", requests: "deployment.envoyGateway.resources.requests", replicas: "deployment.replicas" }],
     kyverno: [
         { name: "kyverno admission", component: "admissionController", requests: "admissionController.container.resources.requests", replicas: "admissionController.replicas" },
         ...["backgroundController", "cleanupController", "reportsController"].map((c) => ({ name: `kyverno ${c}`, component: c, requests: `${c}.resources.requests`, replicas: `${c}.replicas` })),
