@@ -33,6 +33,7 @@ export const INSTANCE_SPECS: Readonly<Record<string, { vcpu: number; memoryGiB: 
     "m6i.2xlarge": { vcpu: 8, memoryGiB: 32, maxPods: 58 },
     "m7a.large": { vcpu: 2, memoryGiB: 8, maxPods: 29 },
     "m7g.large": { vcpu: 2, memoryGiB: 8, maxPods: 29 },
+    "c7g.large": { vcpu: 2, memoryGiB: 4, maxPods: 29 },
     "t4g.medium": { vcpu: 2, memoryGiB: 4, maxPods: 17 },
     "t4g.large": { vcpu: 2, memoryGiB: 8, maxPods: 35 },
 };
