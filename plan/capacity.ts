@@ -33,6 +33,7 @@ export const INSTANCE_SPECS: Readonly<Record<string, { vcpu: number; memoryGiB: 
     "m6i.2xlarge": { vcpu: 8, memoryGiB: 32, maxPods: 58 },
     "m7a.large": { vcpu: 2, memoryGiB: 8, maxPods: 29 },
     "m7g.large": { vcpu: 2, memoryGiB: 8, maxPods: 29 },
+    "c7g.large": { vcpu: 2, memoryGiB: 4, maxPods: 29 },
     "t4g.medium": { vcpu: 2, memoryGiB: 4, maxPods: 17 },
     "t4g.large": { vcpu: 2, memoryGiB: 8, maxPods: 35 },
 };
@@ -77,7 +78,8 @@ interface PodGroup {
 /** Per chart: its pods that request resources, read in the pinned charts' templates. */
 export const CHART_PODS: Readonly<Record<string, readonly PodGroup[] | ((v: V) => readonly PodGroup[])>> = {
     karpenter: [{ name: "karpenter", component: "", requests: "controller.resources.requests", replicas: "replicas" }],
-    "gateway-helm": [{ name: "envoy-gateway", component: "deployment", requests: "deployment.envoyGateway.resources.requests", replicas: "deployment.replicas" }],
+    // gateway-helm v1.9.0 templates/envoy-gateway-deployment.yaml: tolerations and nodeSelector from deployment.pod.
+    "gateway-helm": [{ name: "envoy-gateway", component: "deployment.pod", requests: "deployment.envoyGateway.resources.requests", replicas: "deployment.replicas" }],
     kyverno: [
         { name: "kyverno admission", component: "admissionController", requests: "admissionController.container.resources.requests", replicas: "admissionController.replicas" },
         ...["backgroundController", "cleanupController", "reportsController"].map((c) => ({ name: `kyverno ${c}`, component: c, requests: `${c}.resources.requests`, replicas: `${c}.replicas` })),

@@ -80,6 +80,11 @@ export interface CostLine {
     readonly status?: PriceStatus;
     /** The tenant whose resource this is; undefined for the platform's own. */
     readonly tenant?: string;
+    /**
+     * Usage lines of a pod that holds a node of its own (a CI tenant's builder): what that node would cost a month at a
+     * named reference price, kept out of every total (Karpenter chooses the instance at launch).
+     */
+    readonly reference?: { readonly monthly: number; readonly detail: string };
 }
 
 /** Size of a Kubernetes quantity in GiB ("200Gi", "512Mi", "1Ti"); undefined when it is not one. */
@@ -207,6 +212,35 @@ function tenantOf(r: PlannedResource, byUrn: ReadonlyMap<string, PlannedResource
     return undefined;
 }
 
+/**
+ * Surplus CPU credits of burstable instances in unlimited mode (T4g, T3 and T3a launch so by default: EC2 User Guide,
+ * "Unlimited mode for burstable performance instances"): a flat rate per vCPU-hour that no source of the table quotes.
+ */
+export const CREDIT_PRICE = "a flat rate per vCPU-hour; no price cited, I";
+
+/** Karpenter's family name parts: category (letters), generation (digits), attributes ("g" = Graviton). */
+const instanceFamily = (type: string) => /^([a-z]+)(\d+)([a-z-]*)\./.exec(type);
+
+/**
+ * The cheapest instance type of the table that a NodePool's requirements admit (instance-category, instance-generation
+ * Gt, kubernetes.io/arch: Graviton types are arm64); undefined when none is priced.
+ */
+export function cheapestAdmitted(ec2Hour: RegionPrices["ec2Hour"], requirements: readonly { key: string; operator: string; values?: string[] }[]): string | undefined {
+    const admits = (type: string) => {
+        const m = instanceFamily(type);
+        if (!m) return false;
+        const arch = m[3].includes("g") ? "arm64" : "amd64";
+        return requirements.every((q) => {
+            const value = { "karpenter.k8s.aws/instance-category": m[1], "karpenter.k8s.aws/instance-generation": m[2], "kubernetes.io/arch": arch }[q.key];
+            if (value === undefined) return true;
+            if (q.operator === "In") return (q.values ?? []).includes(value);
+            if (q.operator === "Gt") return Number(value) > Number(q.values?.[0]);
+            return true;
+        });
+    };
+    return Object.keys(ec2Hour).filter(admits).sort((a, b) => ec2Hour[a].usd - ec2Hour[b].usd || a.localeCompare(b))[0];
+}
+
 /** The floor cost lines of a plan in one region. */
 export function costLines(plan: Pick<Plan, "resources">, region: string, table: PriceTable, chartDefaults: ChartDefaults = () => undefined): CostLine[] {
     const prices: RegionPrices = table.regions[region] ?? { ec2Hour: {}, rdsHour: {} };
@@ -229,6 +263,27 @@ export function costLines(plan: Pick<Plan, "resources">, region: string, table: 
         lines.push({ ...owner(r), item, kind: "priced", quantity, monthly, status, detail: `${what} at $${price.usd}/${unit}${unit === "hour" ? ` x ${hours} h` : ""} [${price.source}]` });
     };
     const usage = (r: PlannedResource, item: string, detail: string) => lines.push({ ...owner(r), item, kind: "usage", detail });
+    /**
+     * A node of its own in Karpenter pool `pool`, `n` times: the cheapest instance type the pool admits that the table
+     * prices, on demand, plus its node class's root volume. A reference, not the floor: Karpenter may launch a cheaper
+     * type the table does not price, or spot.
+     */
+    const ownNodeReference = (pool: string, n: number): CostLine["reference"] => {
+        const nodePool = plan.resources.find((x) => x.type === "kubernetes:karpenter.sh/v1:NodePool" && inputs(x).metadata?.name === pool);
+        if (!nodePool) return undefined;
+        const spec = inputs(nodePool).spec?.template?.spec ?? {};
+        const nodeClass = plan.resources.find((x) => x.type === "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass" && inputs(x).metadata?.name === spec.nodeClassRef?.name);
+        const type = cheapestAdmitted(prices.ec2Hour, spec.requirements ?? []);
+        const gib = gibOf(nodeClass && inputs(nodeClass).spec?.blockDeviceMappings?.[0]?.ebs?.volumeSize);
+        if (!type || gib === undefined || !prices.ebsGp3GbMonth) return undefined;
+        const node = prices.ec2Hour[type];
+        const monthly = n * (node.usd * hours + gib * prices.ebsGp3GbMonth.usd);
+        const status = (p: Price) => table.sources[p.source]?.status ?? "?";
+        return {
+            monthly,
+            detail: `${n} x (${type} on demand at $${node.usd}/hour x ${hours} h [${node.source}, ${status(node)}] + ${gib} GiB gp3 root at $${prices.ebsGp3GbMonth.usd}/month [${prices.ebsGp3GbMonth.source}, ${status(prices.ebsGp3GbMonth)}]): the cheapest type of NodePool ${pool} the table prices`,
+        };
+    };
 
     for (const r of plan.resources) {
         const i = inputs(r);
@@ -240,9 +295,12 @@ export function costLines(plan: Pick<Plan, "resources">, region: string, table: 
                 const type = String(i.instanceTypes?.[0] ?? "unknown");
                 // What runs at rest: the desired size of each zone's group (Karpenter, not a cluster autoscaler, adds capacity).
                 const nodes = Number(i.scalingConfig?.desiredSize ?? i.scalingConfig?.minSize ?? 0);
-                // Counted, so the zones' groups add up (two groups of one spot node are 2 nodes, not one line of "1 x").
-                if (i.capacityType === "SPOT") lines.push({ ...owner(r), item: `spot nodes ${type}`, kind: "usage", quantity: nodes, detail: `${type} node (desiredSize per zone) at the spot market price` });
+                // A spot group's nodes run all the time too, so they are in the floor: at the on-demand price, the most a spot
+                // instance bills (a managed group's spot requests keep the default maximum price, the on-demand price).
+                if (i.capacityType === "SPOT") add(r, `spot nodes ${type}`, nodes, "hour", prices.ec2Hour[type], `${type} spot node (desiredSize per zone) at its on-demand price, the most spot bills`);
                 else add(r, `nodes ${type}`, nodes, "hour", prices.ec2Hour[type], `${type} node (desiredSize per zone; the group's first instance type)`);
+                // Burstable (T3, T4g) instances launch in unlimited mode: CPU above their baseline is billed as surplus credits.
+                if (nodes > 0 && /^t\d/.test(type)) usage(r, `CPU credits of ${type} nodes`, `unlimited mode: vCPU-hours above the baseline, at the surplus-credit price (${CREDIT_PRICE})`);
                 const template = r.dependencies.map((d) => byUrn.get(d)).find((d) => d?.type === "aws:ec2/launchTemplate:LaunchTemplate");
                 const gib = Number((template && inputs(template).blockDeviceMappings?.[0]?.ebs?.volumeSize) ?? 0);
                 add(r, "node root volumes", nodes * gib, "month", prices.ebsGp3GbMonth, "GiB gp3");
@@ -295,7 +353,8 @@ export function costLines(plan: Pick<Plan, "resources">, region: string, table: 
                     const apart = (pod.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []).some((t: { topologyKey?: string }) => t.topologyKey === "kubernetes.io/hostname");
                     const pool = pod.nodeSelector?.["karpenter.sh/nodepool"];
                     const where = apart ? `each on a Karpenter node of its own${pool ? ` (NodePool ${pool})` : ""}, instance chosen at launch` : "on Karpenter nodes (instance chosen at launch)";
-                    usage(r, `pods at rest: ${r.name}`, `${i.spec?.replicas ?? 1} x ${requestsText(pod.containers)} ${where}`);
+                    const reference = apart && pool ? ownNodeReference(String(pool), Number(i.spec?.replicas ?? 1)) : undefined;
+                    lines.push({ ...owner(r), item: `pods at rest: ${r.name}`, kind: "usage", detail: `${i.spec?.replicas ?? 1} x ${requestsText(pod.containers)} ${where}`, ...(reference ? { reference } : {}) });
                 }
                 break;
             case "kubernetes:helm.sh/v3:Release": {
@@ -321,10 +380,15 @@ export function costLines(plan: Pick<Plan, "resources">, region: string, table: 
                 const az = multiAz ? "multiAz" : "singleAz";
                 add(r, `database ${i.instanceClass}`, 1, "hour", prices.rdsHour[String(i.instanceClass)]?.[az], `${i.instanceClass} (${multiAz ? "Multi-AZ" : "Single-AZ"})`);
                 add(r, "database storage", Number(i.allocatedStorage ?? 0), "month", prices.rdsGp3GbMonth?.[az], `GiB gp3 (${multiAz ? "Multi-AZ" : "Single-AZ"})`);
+                // RDS runs its T4g classes in unlimited mode only.
+                if (/^db\.t4g\./.test(String(i.instanceClass))) usage(r, `database CPU credits (${i.instanceClass})`, `unlimited mode: vCPU-hours above the baseline, at the surplus-credit price (${CREDIT_PRICE})`);
+                if (Number(i.backupRetentionPeriod ?? 0) > 0) usage(r, "database backup storage", `snapshots kept ${i.backupRetentionPeriod} day(s): free up to the allocated ${i.allocatedStorage ?? 0} GiB, each GiB beyond per month (no ${region} price cited; I)`);
+                if (Number(i.monitoringInterval ?? 0) > 0) usage(r, "database enhanced monitoring", `an OS metrics record every ${i.monitoringInterval} s into CloudWatch Logs (RDSOSMetrics), ingestion and storage per GB (no ${region} price cited; I)`);
                 break;
             }
             case "aws:kms/key:Key":
                 add(r, "KMS keys", 1, "month", prices.kmsKeyMonth, "customer managed key");
+                usage(r, "KMS requests", "per 10,000 API requests (encrypt, decrypt, data keys) beyond the free tier (no price cited; I)");
                 break;
             case "aws:secretsmanager/secret:Secret":
                 add(r, "secrets", 1, "month", prices.secretMonth, "Secrets Manager secret");
@@ -357,7 +421,8 @@ function mergeLines(lines: readonly CostLine[]): CostLine[] {
     for (const l of lines) {
         const key = `${l.layer}\u0000${l.tenant ?? ""}\u0000${l.item}\u0000${l.kind}\u0000${l.detail}`;
         const seen = merged.get(key);
-        merged.set(key, seen ? { ...seen, quantity: (seen.quantity ?? 0) + (l.quantity ?? 0), monthly: seen.monthly === undefined ? undefined : seen.monthly + (l.monthly ?? 0) } : l);
+        const quantity = seen?.quantity === undefined && l.quantity === undefined ? undefined : (seen?.quantity ?? 0) + (l.quantity ?? 0);
+        merged.set(key, seen ? { ...seen, quantity, monthly: seen.monthly === undefined ? undefined : seen.monthly + (l.monthly ?? 0) } : l);
     }
     return [...merged.values()];
 }
@@ -370,6 +435,8 @@ export interface CostSummary {
     readonly byStatus: Readonly<Record<PriceStatus, number>>;
     /** Each tenant's priced lines at rest. */
     readonly byTenant: ReadonlyMap<string, number>;
+    /** Each tenant's nodes of its own (its CI builder's) at their reference price, apart from byTenant. */
+    readonly byTenantNodes: ReadonlyMap<string, number>;
     readonly missing: number;
     readonly usage: number;
 }
@@ -377,8 +444,10 @@ export interface CostSummary {
 export function summarize(lines: readonly CostLine[]): CostSummary {
     const byLayer = new Map<string, number>();
     const byTenant = new Map<string, number>();
+    const byTenantNodes = new Map<string, number>();
     const byStatus: Record<PriceStatus, number> = { V: 0, S: 0, I: 0 };
     for (const l of lines) {
+        if (l.tenant !== undefined && l.reference) byTenantNodes.set(l.tenant, (byTenantNodes.get(l.tenant) ?? 0) + l.reference.monthly);
         if (l.tenant !== undefined) byTenant.set(l.tenant, (byTenant.get(l.tenant) ?? 0) + (l.monthly ?? 0));
         else if (l.monthly !== undefined) {
             byLayer.set(l.layer, (byLayer.get(l.layer) ?? 0) + l.monthly);
@@ -390,6 +459,7 @@ export function summarize(lines: readonly CostLine[]): CostSummary {
         byLayer,
         byStatus,
         byTenant,
+        byTenantNodes,
         missing: lines.filter((l) => l.kind === "missing").length,
         usage: lines.filter((l) => l.kind === "usage").length,
     };
@@ -431,9 +501,11 @@ export function renderCost(lines: readonly CostLine[], a: { readonly stack: stri
     if (tenants.length > 0) {
         out.push("", "Tenants at rest (apart from the platform's floor; what one more tenant like it adds):");
         for (const t of tenants) {
-            out.push(`    ${t.padEnd(26)} ${usd(s.byTenant.get(t) ?? 0).padStart(10)}`);
+            const own = s.byTenantNodes.get(t);
+            // A CI tenant's builder holds a node of its own all the time: said next to the at-rest figure, at its reference price.
+            out.push(`    ${t.padEnd(26)} ${usd(s.byTenant.get(t) ?? 0).padStart(10)}${own === undefined ? "" : `  + its own nodes ${usd(own)} = ${usd((s.byTenant.get(t) ?? 0) + own)} (reference price, below)`}`);
             for (const l of lines.filter((x) => x.tenant === t && x.kind !== "usage")) out.push(`  ${l.status ?? "-"}   ${l.item.padEnd(42)} ${l.monthly === undefined ? "missing".padStart(10) : usd(l.monthly).padStart(10)}  ${l.quantity} x ${l.detail}`);
-            for (const l of lines.filter((x) => x.tenant === t && x.kind === "usage")) out.push(`        usage: ${l.item}: ${l.detail}`);
+            for (const l of lines.filter((x) => x.tenant === t && x.kind === "usage")) out.push(`        usage: ${l.item}: ${l.detail}${l.reference ? `\n        own node: ${usd(l.reference.monthly)} = ${l.reference.detail}` : ""}`);
         }
     }
     if (s.missing > 0) {

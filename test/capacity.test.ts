@@ -27,6 +27,8 @@ describe("capacity: the platform's pods fit the managed node groups", () => {
                 res("karpenter", "kubernetes:helm.sh/v3:Release", { chart: "karpenter", version: "x", values: { replicas: 2, tolerations: CAO, controller: { resources: { requests: { cpu: "1", memory: "1Gi" } } } } }),
                 res("grafana", "kubernetes:helm.sh/v3:Release", { chart: "grafana", version: "x", values: { replicas: 1, resources: { requests: { cpu: "100m", memory: "256Mi" } } } }),
                 res("velero", "kubernetes:helm.sh/v3:Release", { chart: "velero", version: "x", values: { tolerations: CAO, resources: { requests: { cpu: "100m", memory: "256Mi" } }, nodeAgent: { resources: { requests: { cpu: "100m", memory: "256Mi" } } } } }),
+                // Envoy Gateway's controller tolerates the taint through deployment.pod, not deployment.
+                res("eg", "kubernetes:helm.sh/v3:Release", { chart: "oci://docker.io/envoyproxy/gateway-helm", version: "x", values: { deployment: { replicas: 1, envoyGateway: { resources: { requests: { cpu: "100m", memory: "256Mi" } } }, pod: { tolerations: CAO } } } }),
                 res("kc", "kubernetes:k8s.keycloak.org/v2alpha1:Keycloak", { spec: { instances: 2, resources: { requests: { cpu: "500m", memory: "1250Mi" } } } }),
                 // A tenant's pods are Karpenter's, not the groups'.
                 res("tenant-x-builder", "kubernetes:helm.sh/v3:Release", { chart: "grafana", version: "x", values: { replicas: 9, resources: { requests: { cpu: "9", memory: "9Gi" } } } }),
@@ -34,13 +36,13 @@ describe("capacity: the platform's pods fit the managed node groups", () => {
         };
         assert.deepStrictEqual(managedCapacity(plan), { system: { nodes: 2, allocatable: { cpuMillis: 3860, memoryMiB: 15036 } }, workload: { nodes: 1, allocatable: { cpuMillis: 3920, memoryMiB: 15391 } } });
         const h = headroom(plan, () => undefined);
-        // System: add-ons' CoreDNS 200m/140Mi + 2 Karpenter 2000m/2048Mi + Velero 100m/256Mi; per node: kube-proxy, CNI and
+        // System: add-ons' CoreDNS 200m/140Mi + 2 Karpenter 2000m/2048Mi + Envoy Gateway 100m/256Mi + Velero 100m/256Mi; per node: kube-proxy, CNI and
         // EBS node 155m/120Mi + Velero's node agent 100m/256Mi. Untainted: the EBS CSI controller 120m/480Mi + Grafana
         // 100m/256Mi + 2 Keycloak 1000m/2500Mi.
-        assert.deepStrictEqual(h.demand.system, { cpuMillis: 2300, memoryMiB: 2444 });
+        assert.deepStrictEqual(h.demand.system, { cpuMillis: 2400, memoryMiB: 2700 });
         assert.deepStrictEqual(h.demand.workload, { cpuMillis: 1220, memoryMiB: 3236 });
         assert.deepStrictEqual(h.demand.perNode, { cpuMillis: 255, memoryMiB: 376 });
-        assert.deepStrictEqual(h.system, { cpuMillis: 3860 - 2300 - 2 * 255, memoryMiB: 15036 - 2444 - 2 * 376 });
+        assert.deepStrictEqual(h.system, { cpuMillis: 3860 - 2400 - 2 * 255, memoryMiB: 15036 - 2700 - 2 * 376 });
         assert.deepStrictEqual(h.workload, { cpuMillis: 3920 - 1220 - 255, memoryMiB: 15391 - 3236 - 376 });
     });
 });

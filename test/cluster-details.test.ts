@@ -176,7 +176,7 @@ describePlan("cluster details: the production plan in full", "prod", ({ plan, re
             updateConfig: { maxUnavailablePercentage: o.maxUnavailablePercentage },
             version: "1.36",
         });
-        const system = { amiType: "AL2023_ARM_64_STANDARD", instanceTypes: ["m7g.large", "m6g.large"], role: "system", max: 2, taints: [{ effect: "NO_SCHEDULE", key: "CriticalAddonsOnly", value: "true" }], maxUnavailablePercentage: 33 };
+        const system = { amiType: "AL2023_ARM_64_STANDARD", instanceTypes: ["c7g.large", "c6g.large"], role: "system", max: 2, taints: [{ effect: "NO_SCHEDULE", key: "CriticalAddonsOnly", value: "true" }], maxUnavailablePercentage: 33 };
         const workers = { amiType: "AL2023_x86_64_STANDARD", instanceTypes: ["m7i.2xlarge", "m6i.2xlarge"], role: "workload", max: 4, taints: [], maxUnavailablePercentage: 10 };
         for (const zone of ZONES) {
             assert.deepStrictEqual(the(`platform-cluster-ng-system-${zone}`), group("system", zone, system), zone);

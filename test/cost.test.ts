@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import type { PlannedResource } from "../plan/engine";
-import { costDelta, costLines, fixtureChartDefaults, gibOf, missingRegionPrices, planRegion, PriceTable, readPriceTable, renderCost, renderCostDelta, summarize } from "../plan/cost";
+import { cheapestAdmitted, costDelta, costLines, fixtureChartDefaults, gibOf, missingRegionPrices, planRegion, PriceTable, readPriceTable, renderCost, renderCostDelta, summarize } from "../plan/cost";
 import { committedPlan } from "./plans";
 import * as fs from "fs";
 import * as path from "path";
@@ -90,11 +90,13 @@ describe("plan --cost: the monthly floor from the dated price table", () => {
     it("adds up a hand-computed case: every priced line is quantity x unit price x 730 h (or per month)", () => {
         const lines = costLines(syntheticPlan(), "xx-test-1", TABLE, DEFAULTS);
         const monthly = (item: string) => lines.find((l) => l.item === item)?.monthly;
-        // By hand: 0.10 x 730; 3 nodes (desired, not min) x 0.10 x 730; 3 x 50 GiB x 0.08; 2 x 0.05 x 730; 2 x 0.005 x 730;
+        // By hand: 0.10 x 730; 3 nodes (desired, not min) x 0.10 x 730; the spot groups' 1 + 2 nodes at the on-demand
+        // 0.10 x 730 (the most spot bills); 3 x 50 GiB x 0.08; 2 x 0.05 x 730; 2 x 0.005 x 730;
         // 3 AZs x 0.01 x 730; 0.02 x 730; the NLB's 3 addresses x 0.005 x 730; 3 keys x 1; 0.2 x 730; 100 GiB x 0.25.
         const expected: [string, number][] = [
             ["EKS control plane", 73],
             ["nodes m7i.large", 219],
+            ["spot nodes m7i.large", 219],
             ["node root volumes", 12],
             ["load balancer IPv4", 10.95],
             ["NAT gateway", 73],
@@ -113,18 +115,21 @@ describe("plan --cost: the monthly floor from the dated price table", () => {
         ];
         for (const [item, usd] of expected) assert.ok(Math.abs((monthly(item) ?? NaN) - usd) < 1e-9, `${item}: ${monthly(item)} != ${usd}`);
         const s = summarize(lines);
-        const platform = 605.75 + 0.4 + 0.5 + 0.8 + 32.4 + 2.4;
+        const platform = 605.75 + 219 + 0.4 + 0.5 + 0.8 + 32.4 + 2.4;
         assert.ok(Math.abs(s.total - platform) < 1e-9, String(s.total));
         // By status: the secret's source is S, the NLB's I, the rest V.
         assert.ok(Math.abs(s.byStatus.S - 0.4) < 1e-9 && Math.abs(s.byStatus.I - 14.6) < 1e-9 && Math.abs(s.byStatus.V - (platform - 0.4 - 14.6)) < 1e-9, JSON.stringify(s.byStatus));
         // The tenant's key is its own line, outside the platform's floor.
         assert.deepStrictEqual([...s.byTenant], [["team-x", 1]]);
-        assert.deepStrictEqual(lines.filter((l) => l.tenant === "team-x").map((l) => [l.item, l.monthly]), [["KMS keys", 1]]);
-        assert.ok(Math.abs((s.byLayer.get("cluster:Cluster") ?? 0) - (73 + 219 + 12 + 1)) < 1e-9);
-        // Spot capacity is priced by the market: listed, not added.
-        assert.deepStrictEqual([s.missing, lines.filter((l) => l.kind === "usage").map((l) => l.item).sort()], [0, ["NAT data processing", "load balancer capacity units", "logs logs", "spot nodes m7i.large"]]);
-        // The two spot groups' nodes add up: 1 + 2, as the report says.
-        assert.match(renderCost(lines, { stack: "t", region: "xx-test-1", table: TABLE }), /\n {4}cluster:Cluster: spot nodes m7i\.large: 3 x m7i\.large node \(desiredSize per zone\) at the spot market price\n/);
+        assert.deepStrictEqual(lines.filter((l) => l.tenant === "team-x").map((l) => [l.item, l.kind, l.monthly]), [["KMS keys", "priced", 1], ["KMS requests", "usage", undefined]]);
+        assert.ok(Math.abs((s.byLayer.get("cluster:Cluster") ?? 0) - (73 + 219 + 219 + 12 + 1)) < 1e-9);
+        // Usage: traffic, logs and each layer's KMS requests (the tenant's key's too, as the tenant's).
+        assert.deepStrictEqual([s.missing, lines.filter((l) => l.kind === "usage" && l.tenant === undefined).map((l) => `${l.layer} ${l.item}`).sort()], [
+            0,
+            ["cluster:Cluster KMS requests", "cluster:Cluster logs logs", "network:Network KMS requests", "network:Network NAT data processing", "network:Network load balancer capacity units", "sso:Sso KMS requests"],
+        ]);
+        // The two spot groups' nodes add up: 1 + 2, as the report says, in the floor.
+        assert.match(renderCost(lines, { stack: "t", region: "xx-test-1", table: TABLE }), /\n {2}V spot nodes m7i\.large +\$219\.00 {2}3 x m7i\.large spot node \(desiredSize per zone\) at its on-demand price, the most spot bills at \$0\.1\/hour x 730 h \[t\]\n/);
         // The gateway endpoint is free: no line.
         assert.ok(!lines.some((l) => l.item === "endpoint s3"));
     });
@@ -134,7 +139,7 @@ describe("plan --cost: the monthly floor from the dated price table", () => {
         const lines = costLines(syntheticPlan(), "xx-test-1", { ...TABLE, regions: { "xx-test-1": withoutNlb } });
         const s = summarize(lines);
         assert.strictEqual(s.missing, 4); // the NLB, and the three releases whose chart defaults are not at hand
-        assert.ok(Math.abs(s.total - (605.75 + 0.4 + 0.5 - 14.6)) < 1e-9, String(s.total));
+        assert.ok(Math.abs(s.total - (605.75 + 219 + 0.4 + 0.5 - 14.6)) < 1e-9, String(s.total));
         assert.match(renderCost(lines, { stack: "t", region: "xx-test-1", table: TABLE }), /INCOMPLETE: 4 line\(s\) have no price in the table[^]*network load balancer: 1 x NLB \(the gateway's\): no xx-test-1 price in the table \(2026-01-01\)/);
         // An unknown region prices nothing, and the report says so before any line.
         assert.strictEqual(summarize(costLines(syntheticPlan(), "zz-none-9", TABLE, DEFAULTS)).total, 0);
@@ -168,7 +173,55 @@ describe("plan --cost: the monthly floor from the dated price table", () => {
         assert.ok(Math.abs(d.platform[1] - d.platform[0] - -(73 + 4 + 21.9)) < 1e-9, JSON.stringify(d.platform));
         assert.deepStrictEqual(d.tenants, [1, 1]);
         assert.deepStrictEqual(d.changes.map((c) => c.key), ["cluster:Cluster: node root volumes", "cluster:Cluster: nodes m7i.large", "network:Network: endpoint ecr.api"]);
-        assert.match(renderCostDelta(d, { from: "a", to: "b" }), /platform \$642\.25 -> \$543\.35 \(-\$98\.90\/month\)[^]*endpoint ecr\.api +\$21\.90 -> +- +-\$21\.90/);
+        assert.match(renderCostDelta(d, { from: "a", to: "b" }), /platform \$861\.25 -> \$762\.35 \(-\$98\.90\/month\)[^]*endpoint ecr\.api +\$21\.90 -> +- +-\$21\.90/);
+    });
+
+    it("names the usage a fixed line brings (burstable credits, database backups and monitoring, KMS requests) and a CI tenant's own node", () => {
+        const base = syntheticPlan().resources;
+        const builders = { key: "karpenter.sh/nodepool", pool: "builders" };
+        const plan = {
+            resources: [
+                ...base,
+                res("sys", "aws:eks/nodeGroup:NodeGroup", { instanceTypes: ["t4g.medium"], capacityType: "ON_DEMAND", scalingConfig: { desiredSize: 1 } }, { parent: "eks" }),
+                res("small-db", "aws:rds/instance:Instance", { instanceClass: "db.t4g.small", multiAz: false, allocatedStorage: 20, backupRetentionPeriod: 7, monitoringInterval: 60 }, { parent: "db" }),
+                res("nodeclass", "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass", { metadata: { name: "default" }, spec: { blockDeviceMappings: [{ ebs: { volumeSize: "50Gi" } }] } }, { parent: "eks" }),
+                res("pool", "kubernetes:karpenter.sh/v1:NodePool", {
+                    metadata: { name: builders.pool },
+                    spec: { template: { spec: { nodeClassRef: { name: "default" }, taints: [{ key: "platform.io/builder", effect: "NoExecute" }], requirements: [{ key: "kubernetes.io/arch", operator: "In", values: ["amd64"] }, { key: "karpenter.k8s.aws/instance-category", operator: "In", values: ["c", "m"] }] } } },
+                }, { parent: "eks" }),
+                res("tenant-team-x-builder", "kubernetes:apps/v1:Deployment", {
+                    spec: { replicas: 1, template: { spec: { nodeSelector: { [builders.key]: builders.pool }, affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: "kubernetes.io/hostname" }] } }, containers: [{ resources: { requests: { cpu: "250m", memory: "512Mi" } } }] } } },
+                }, { parent: "tenant-team-x" }),
+            ],
+        };
+        const lines = costLines(plan, "xx-test-1", TABLE, DEFAULTS);
+        const usage = (item: string) => lines.filter((l) => l.kind === "usage" && l.item === item).map((l) => `${l.layer}: ${l.detail}`);
+        assert.deepStrictEqual(usage("CPU credits of t4g.medium nodes"), ["cluster:Cluster: unlimited mode: vCPU-hours above the baseline, at the surplus-credit price (a flat rate per vCPU-hour; no price cited, I)"]);
+        assert.deepStrictEqual(usage("database CPU credits (db.t4g.small)").length, 1);
+        assert.deepStrictEqual(usage("database backup storage"), ["sso:Sso: snapshots kept 7 day(s): free up to the allocated 20 GiB, each GiB beyond per month (no xx-test-1 price cited; I)"]);
+        assert.deepStrictEqual(usage("database enhanced monitoring"), ["sso:Sso: an OS metrics record every 60 s into CloudWatch Logs (RDSOSMetrics), ingestion and storage per GB (no xx-test-1 price cited; I)"]);
+        // A non-burstable group and the db.x.large (no backups, no monitoring) bring none of these.
+        assert.deepStrictEqual([usage("CPU credits of m7i.large nodes"), usage("database CPU credits (db.x.large)")], [[], []]);
+        // The KMS requests of the sso layer's key (one line per layer, no quantity: "0 x" would be a made-up number).
+        assert.ok(renderCost(lines, { stack: "t", region: "xx-test-1", table: TABLE }).includes("\n    sso:Sso: KMS requests: per 10,000 API requests"));
+        // The builder's node of its own: by hand, the only priced type its pool admits (m7i.large, 0.10 x 730 = 73) and
+        // its node class's 50 GiB root x 0.08 = 4: 77 a month, next to the tenant's $1.00 at rest, not in any total.
+        const builder = lines.find((l) => l.item === "pods at rest: tenant-team-x-builder");
+        assert.strictEqual(builder?.reference?.monthly, 77);
+        const s = summarize(lines);
+        assert.deepStrictEqual([[...s.byTenant], [...s.byTenantNodes]], [[["team-x", 1]], [["team-x", 77]]]);
+        assert.match(renderCost(lines, { stack: "t", region: "xx-test-1", table: TABLE }), /\n {4}team-x +\$1\.00 {2}\+ its own nodes \$77\.00 = \$78\.00 \(reference price, below\)\n/);
+    });
+
+    it("picks the cheapest priced instance type a NodePool's requirements admit", () => {
+        const ec2 = { "m7i.large": { usd: 0.11, source: "t" }, "c7g.large": { usd: 0.07, source: "t" }, "t4g.medium": { usd: 0.03, source: "t" }, "r6i.large": { usd: 0.12, source: "t" }, "c5.large": { usd: 0.09, source: "t" } };
+        const req = (key: string, operator: string, values: string[]) => ({ key, operator, values });
+        // amd64, c or m: c7g is arm64, t4g neither c nor m; c5 (0.09) is cheaper than m7i (0.11) ...
+        assert.strictEqual(cheapestAdmitted(ec2, [req("kubernetes.io/arch", "In", ["amd64"]), req("karpenter.k8s.aws/instance-category", "In", ["c", "m"])]), "c5.large");
+        // ... unless the pool wants a generation above 5.
+        assert.strictEqual(cheapestAdmitted(ec2, [req("kubernetes.io/arch", "In", ["amd64"]), req("karpenter.k8s.aws/instance-category", "In", ["c", "m"]), req("karpenter.k8s.aws/instance-generation", "Gt", ["5"])]), "m7i.large");
+        assert.strictEqual(cheapestAdmitted(ec2, [req("kubernetes.io/arch", "In", ["arm64"])]), "t4g.medium");
+        assert.strictEqual(cheapestAdmitted(ec2, [req("karpenter.k8s.aws/instance-category", "In", ["x"])]), undefined);
     });
 
     it("reads the claimed volumes from the pinned charts: Loki's components by deployment mode, the defaults of an unset size", () => {
@@ -220,14 +273,14 @@ describe("plan --cost: the monthly floor from the dated price table", () => {
 /** The cost table row of a stack in docs/operations.md: platform floor and one more tenant. */
 const operationsRow = (stack: string) =>
     new RegExp(`\\| ${stack} \\(eu-west-1\\) \\| \\$([\\d,.]+) \\| \\$([\\d,.]+) \\| \\$([\\d,.]+) / \\$([\\d,.]+) / \\$([\\d,.]+) \\|`).exec(fs.readFileSync(path.join(PROJECT_DIR, "docs", "operations.md"), "utf8"));
-/** The same two figures in the README's cost table. */
+/** The same two figures in the README's cost table, and one more CI tenant's (with its builder's own node). */
 const readmeRow = (stack: string) =>
-    new RegExp(`\\| ${stack} \\| \\$([\\d,.]+) \\| \\$([\\d,.]+) \\|`).exec(fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8"));
+    new RegExp(`\\| ${stack} \\| \\$([\\d,.]+) \\| \\$([\\d,.]+) \\| \\$([\\d,.]+) \\|`).exec(fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8"));
 const dollars = (n: number) => n.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
 describe("plan --cost: both stacks @stack", function () {
     this.timeout(60000);
-    it("prices every fixed line of dev and prod (hand-checked), within the goals, as docs/operations.md says", async () => {
+    it("prices every fixed line of dev and prod (hand-checked), prod within its goal, as docs/operations.md and the README say", async () => {
         const table = readPriceTable();
         const defaults = fixtureChartDefaults();
         const dev = await committedPlan("dev");
@@ -235,23 +288,28 @@ describe("plan --cost: both stacks @stack", function () {
         assert.deepStrictEqual([planRegion(dev), planRegion(prod)], ["eu-west-1", "eu-west-1"]);
         const devLines = costLines(dev, "eu-west-1", table, defaults);
         const prodLines = costLines(prod, "eu-west-1", table, defaults);
-        // dev: EKS 73.00; 2 System t4g.medium 0.0368 x 730 = 53.728; roots 2 x 20 + 2 spot workers x 50 GiB = 140 x 0.088
+        // dev: EKS 73.00; 2 System t4g.medium 0.0368 x 730 = 53.728; 2 spot workers m7i.large at the on-demand 0.11235 x
+        // 730 = 164.031 (the most they bill); roots 2 x 20 + 2 spot workers x 50 GiB = 140 x 0.088
         // = 12.32; one NAT 35.04 and its IP 3.65; the NLB 0.0252 x 730 = 18.396 and its 2 addresses 7.30; db.t4g.small
         // 0.034 x 730 = 24.82 and 20 GiB x 0.127 = 2.54; 7 keys 7.00; 1 secret 0.40; the hosted zone 0.50; the charts'
         // 66 GiB (Prometheus 20, Alertmanager 1, Grafana 5, Loki 10, Tempo 10, Vault 10 + 10) x 0.088 = 5.808.
-        const devFloor = 73 + 53.728 + 12.32 + 35.04 + 3.65 + 18.396 + 7.3 + 24.82 + 2.54 + 7 + 0.4 + 0.5 + 5.808;
-        // prod: EKS 73.00; 3 System m7g.large 0.091 x 730 = 199.29 and 3 workers m7i.2xlarge 0.4494 x 730 = 984.186;
+        const devFloor = 73 + 53.728 + 164.031 + 12.32 + 35.04 + 3.65 + 18.396 + 7.3 + 24.82 + 2.54 + 7 + 0.4 + 0.5 + 5.808;
+        // prod: EKS 73.00; 3 System c7g.large 0.0775 x 730 = 169.725 and 3 workers m7i.2xlarge 0.4494 x 730 = 984.186;
         // roots 3 x 50 + 3 x 100 = 450 GiB x 0.088 = 39.60; 3 NATs 105.12 and 3 IPs 10.95; the NLB 18.396 and its 3
         // addresses 10.95; db.t4g.small Multi-AZ 0.069 x 730 = 50.37 and 50 GiB x 0.254 = 12.70; 9 keys 9.00; 3 secrets
         // 1.20; the charts' 560 GiB (Prometheus 2 x 200, Alertmanager 2 x 5, Grafana 10, Loki 3 x 20, Tempo 20, Vault
         // 3 x (10 + 10)) x 0.088 = 49.28. No interface endpoint.
-        const prodFloor = 73 + 199.29 + 984.186 + 39.6 + 105.12 + 10.95 + 18.396 + 10.95 + 50.37 + 12.7 + 9 + 1.2 + 49.28;
+        const prodFloor = 73 + 169.725 + 984.186 + 39.6 + 105.12 + 10.95 + 18.396 + 10.95 + 50.37 + 12.7 + 9 + 1.2 + 49.28;
         const [d, p] = [summarize(devLines), summarize(prodLines)];
         assert.ok(Math.abs(d.total - devFloor) < 1e-6, `dev ${d.total} != ${devFloor}`);
         assert.ok(Math.abs(p.total - prodFloor) < 1e-6, `prod ${p.total} != ${prodFloor}`);
-        // Nothing fixed is left without a price; the goals hold.
+        // Nothing fixed is left without a price; prod's goal holds. Dev's ($250) does not while its workers are fixed
+        // nodes: docs/operations.md says what stands in the way.
         assert.deepStrictEqual([d.missing, p.missing], [0, 0]);
-        assert.ok(d.total <= 250 && p.total <= 1600, `${d.total} ${p.total}`);
+        assert.ok(p.total <= 1600, `${p.total}`);
+        // A CI tenant's builder holds a node of its own: by hand, m7i.large on demand 0.11235 x 730 = 82.0155 and its 50
+        // GiB root x 0.088 = 4.40, in both stacks (their builders' pools admit amd64 m7i; the table prices no c7i or m7a).
+        for (const s of [summarize(devLines), summarize(prodLines)]) assert.ok(Math.abs((s.byTenantNodes.get("team-a") ?? NaN) - 86.4155) < 1e-9, JSON.stringify([...s.byTenantNodes]));
         // A tenant at rest: in dev nothing priced (keyless signatures; registry, bucket, runners and builder are usage);
         // in prod its signing key, one KMS key at $1.00 a month (TenantKmsKeys), for each tenant with a repository.
         assert.deepStrictEqual([...d.byTenant].filter(([, v]) => v !== 0), []);
@@ -261,7 +319,8 @@ describe("plan --cost: both stacks @stack", function () {
         for (const [stack, s] of [["dev", d], ["prod", p]] as const) {
             const tenant = stack === "prod" ? "1.00" : "0.00";
             assert.deepStrictEqual(operationsRow(stack)?.slice(1), [dollars(s.total), tenant, dollars(s.byStatus.V), dollars(s.byStatus.S), dollars(s.byStatus.I)], stack);
-            assert.deepStrictEqual(readmeRow(stack)?.slice(1), [dollars(s.total), tenant], `README ${stack}`);
+            const ci = dollars((s.byTenant.get("team-a") ?? NaN) + (s.byTenantNodes.get("team-a") ?? NaN));
+            assert.deepStrictEqual(readmeRow(stack)?.slice(1), [dollars(s.total), tenant, ci], `README ${stack}`);
         }
         assert.ok(prodLines.some((l) => l.kind === "usage" && l.item.startsWith("Karpenter nodes")));
     });
