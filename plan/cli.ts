@@ -23,8 +23,9 @@ the component tree with resource counts and the stack outputs (secrets masked).
                      outputs of this platform stack's own offline plan, with tenants.placement OwnStacks
   --platform-plan FILE  with --tenant: the platform's outputs from a saved plan of it (--json, with OwnStacks)
                      instead of planning it again
-  --migration        with --tenant: the pulumi state move that takes the tenant out of this platform stack (its
-                     tenants in it), and whether the tenant stack finds every moved resource (exit 1 if not)
+  --migration        with --tenant: the pulumi state move that takes the tenant out of this platform stack as it
+                     was with tenants.placement PlatformStack (its tenants in it), and whether the tenant stack finds
+                     every moved resource (exit 1 if not)
   --json FILE        also write the full plan (every resource, its inputs and options) to FILE
   --diff OTHER       list what changes going from stack OTHER to this stack
   --diff-file FILE   list what changes going from a saved plan (--json) to this stack
@@ -107,16 +108,17 @@ async function main(argv: string[]): Promise<number> {
     }
 
     const configOverrides: Record<string, string> = {};
-    // The platform as it is (its tenants in it), for --migration.
+    // The platform before the move (its tenants in it, PlatformStack), for --migration.
     const asIs: Record<string, string> = {};
     try {
         // A tenant stack reads a platform that no longer creates its tenants (it refuses one that does).
         const sets = [...(args.set ?? []), ...(args.tenant ? ["platform:tenants.placement=OwnStacks"] : [])];
-        for (const set of resolveSets(readStackConfig(PROJECT_DIR, args.stack), sets)) {
+        const cfg = readStackConfig(PROJECT_DIR, args.stack);
+        for (const set of resolveSets(cfg, sets)) {
             configOverrides[set.key] = set.value;
-            if (!set.path.endsWith("tenants.placement")) asIs[set.key] = set.value;
             console.error(`overriding ${set.path}`);
         }
+        if (args.migration) for (const set of resolveSets(cfg, [...(args.set ?? []), "platform:tenants.placement=PlatformStack"])) asIs[set.key] = set.value;
     } catch (e) {
         console.error((e as Error).message);
         return e instanceof StackFileError ? 1 : 2;

@@ -71,7 +71,7 @@ export const PER_STACK_VALUES: readonly (readonly [string, string, string])[] = 
     ["ingress.allowedCidrs", "--admin-cidr (repeat; for each hostname the example restricts)", "who may reach sso-admin.<domain> (and vault.<domain>)"],
     ["network.availabilityZones", "--zone (repeat; default: dropped, the region's first azCount zones)", "zone names differ per region"],
     ["backup.replicaRegion", "--replica-region (required where the example replicates)", "another region for the backup copy"],
-    ["tenants.list", "(emptied)", "teams are onboarded per stack, by pull request"],
+    ["tenants.list", "(emptied; placement OwnStacks)", "teams are onboarded per stack, by pull request, each in a tenant stack of its own"],
     ["appDelivery.runners.runnerImage, appDelivery.builder.image", "the account's own ECR registry replaces the example's", "images pulled through this account's caches"],
     ["policy.allowedRegistries", "the account's own ECR registry replaces the example's", "images come from this account's registry (public ones are copied)"],
 ];
@@ -118,6 +118,8 @@ export function newStackFile(project: ProjectFile, options: NewStackOptions, exa
     if (replicates && !options.replicaRegion) throw new ConfigError([`--replica-region: the ${options.tier} example copies backups to another region; name one other than ${options.region}`]);
     if (options.replicaRegion) set("backup", ["replicaRegion"], options.replicaRegion);
     set("tenants", ["list"], []);
+    // Each tenant in a stack of its own from the start: the platform stack never grows with them, and nothing has to move later.
+    set("tenants", ["placement"], "OwnStacks");
     doc.deleteIn(["config", `${ns}:tenants`, "directory"]);
     const registries = (doc.getIn(["config", `${ns}:policy`, "allowedRegistries"]) as YAML.YAMLSeq | undefined)?.toJSON() as string[] | undefined;
     if (registries) set("policy", ["allowedRegistries"], [`${options.account}.dkr.ecr.${options.region}.amazonaws.com`, ...registries.filter((r) => !/^\d{12}\.dkr\.ecr\./.test(r))]);

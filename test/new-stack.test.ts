@@ -64,6 +64,8 @@ describe("npm run new-stack: a validated stack file for a new environment", () =
         assert.strictEqual(cfg.ingress.certificates.email, "team@example.org");
         // The dev example restricts only the admin console: so does the new stack, to its own CIDRs.
         assert.deepStrictEqual(cfg.ingress.allowedCidrs, { "sso-admin": ["192.0.2.0/24"] });
+        // No tenant yet; each one onboarded gets a stack of its own.
+        assert.deepStrictEqual([cfg.tenants.all, cfg.tenants.placement], [[], "OwnStacks"]);
         // Nothing of the example's account or domain is left behind.
         const text = fs.readFileSync(path.join(dir, "Pulumi.qa.yaml"), "utf8");
         assert.doesNotMatch(text, /111111111111|acme\.example|acme-dev/);

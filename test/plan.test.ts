@@ -9,7 +9,7 @@ import { diffPlans, refusedReplacements, renderDiff } from "../plan/diff";
 import { pinnedVersions, renderOutputs, renderTree } from "../plan/render";
 import { renderMermaid, renderSvg } from "../plan/graph";
 import { listStacks, plaintextSecretPaths, readStackConfig, resolveSets, SECRET_PLACEHOLDER, StackFileError } from "../plan/stack-files";
-import { committedPlan, planCli } from "./plans";
+import { deployedSet, planCli, platformPlan } from "./plans";
 import { mapStack } from "../plan/stack-trace";
 import { replacementRefused, replacingPaths } from "../plan/replacements";
 import { carveSubnets } from "../components/network/cidr";
@@ -161,7 +161,7 @@ describe("plan: secret inputs and component outputs", () => {
 
 describe("plan: tree, outputs and diff @stack", () => {
     it("prints components with per-type counts and the outputs", async () => {
-        const plan = await committedPlan("prod");
+        const plan = await platformPlan("prod");
         const tree = renderTree(plan);
         assert.match(tree, /^Stack platform\/prod: \d+ resources in \d+ components/);
         assert.match(tree, /platform-cluster-eks \[protected\]/);
@@ -171,11 +171,14 @@ describe("plan: tree, outputs and diff @stack", () => {
     });
 
     it("lists what going from dev to prod adds and changes, with the changed inputs", async () => {
-        const diff = diffPlans(await committedPlan("dev"), await committedPlan("prod"));
-        // Only dev's viewer principal, its created (delegated) hosted zone and team-a's preview namespace are not in prod.
-        const preview = diff.removed.filter((r) => r.name.startsWith("tenant-team-a-team-a-preview"));
-        assert.deepStrictEqual(diff.removed.filter((r) => !preview.includes(r)).map((r) => r.name), ["platform-cluster-viewer-role-developer", "platform-cluster-viewer-role-developer", "platform-ingress-zone-zone"]);
-        // The namespace, its two quotas (resources; no PriorityClass) and limits, seven network policies, three role bindings, two service accounts.
+        const [dev, prod] = [await deployedSet("dev"), await deployedSet("prod")];
+        const diff = diffPlans(dev.platform, prod.platform);
+        // Only dev's viewer principal and its created (delegated) hosted zone are not in prod's platform stack.
+        assert.deepStrictEqual(diff.removed.map((r) => r.name), ["platform-cluster-viewer-role-developer", "platform-cluster-viewer-role-developer", "platform-ingress-zone-zone"]);
+        // team-a's stack (the first tenant of both): dev's preview namespace is not in prod. The namespace, its two
+        // quotas (resources; no PriorityClass) and limits, seven network policies, three role bindings, two service accounts.
+        assert.deepStrictEqual([dev.tenants[0].stack, prod.tenants[0].stack], ["dev.team-a", "prod.team-a"]);
+        const preview = diffPlans(dev.tenants[0], prod.tenants[0]).removed.filter((r) => r.name.startsWith("tenant-team-a-team-a-preview"));
         assert.strictEqual(preview.length, 16, preview.map((r) => r.name).join(", "));
         const addedNames = diff.added.map((r) => r.name);
         assert.ok(addedNames.includes("platform-network-nat-eu-west-1c"));
@@ -191,17 +194,17 @@ describe("plan: tree, outputs and diff @stack", () => {
     });
 
     it("lists every pinned version, the Karpenter AMI release and the Keycloak operator's kustomization included", async () => {
-        const prod = pinnedVersions(await committedPlan("prod"));
+        const prod = pinnedVersions(await platformPlan("prod"));
         assert.ok(prod.includes("Karpenter node AMI al2023@v20260714"));
         assert.ok(prod.includes("Kubernetes 1.36 (acme-prod)"));
         assert.ok(prod.includes("add-on vpc-cni v1.22.3-eksbuild.1"));
         assert.ok(prod.includes("chart velero 12.1.0") && prod.includes("chart cert-manager-approver-policy v0.27.0"));
         assert.ok(prod.includes("kustomization keycloak-k8s-resources 26.7.3"), prod.join("\n"));
-        assert.ok(pinnedVersions(await committedPlan("dev")).includes("Karpenter node AMI al2023@latest"));
+        assert.ok(pinnedVersions(await platformPlan("dev")).includes("Karpenter node AMI al2023@latest"));
     });
 
     it("shows a changed customTimeouts option as a change", async () => {
-        const before = await committedPlan("dev");
+        const before = await platformPlan("dev");
         const gateway = before.resources.find((r) => r.name === "platform-ingress-gateway")!;
         assert.deepStrictEqual(gateway.customTimeouts, { create: "20m", update: "20m" });
         const after = { ...before, resources: before.resources.map((r) => (r === gateway ? { ...r, customTimeouts: { create: "5m" } } : r)) };
@@ -211,7 +214,7 @@ describe("plan: tree, outputs and diff @stack", () => {
     });
 
     it("refuses a change that would replace the production cluster, and names the field", async () => {
-        const before = await committedPlan("prod");
+        const before = await platformPlan("prod");
         const cluster = { ...JSON.parse(readStackConfig(PROJECT_DIR, "prod").config["platform:cluster"]), serviceCidr: "172.21.0.0/16" };
         const diff = diffPlans(before, await planStack({ stack: "prod", configOverrides: { "platform:cluster": cluster } }));
         const eks = diff.changed.find((c) => c.type === "aws:eks/cluster:Cluster")!;
@@ -223,14 +226,14 @@ describe("plan: tree, outputs and diff @stack", () => {
         const cfg = readStackConfig(PROJECT_DIR, "prod").config;
         const cluster = JSON.parse(cfg["platform:cluster"]);
         const before = await planStack({ stack: "prod", configOverrides: { "platform:cluster": { ...cluster, controlPlaneZoneCount: 2 } } });
-        const diff = diffPlans(before, await committedPlan("prod"));
+        const diff = diffPlans(before, await platformPlan("prod"));
         const eks = diff.changed.find((c) => c.type === "aws:eks/cluster:Cluster")!;
         assert.deepStrictEqual([eks.replacedBy, eks.rejectedBy.length, eks.refused], [[], 1, true]);
         assert.match(renderDiff(diff), /REFUSED, AWS rejects: vpcConfig\.subnetIds \(EKS accepts control-plane subnets only in the zones/);
     });
 
     it("adding the first or another admin changes access entries, who may read Vault's bootstrap material and log in as the deployer, nothing else: the cluster's creator bootstrap is fixed", async () => {
-        const before = await committedPlan("dev");
+        const before = await platformPlan("dev");
         const cluster = JSON.parse(readStackConfig(PROJECT_DIR, "dev").config["platform:cluster"]);
         const after = await planStack({ stack: "dev", configOverrides: { "platform:cluster": { ...cluster, admins: [cluster.admins[0]] } } });
         const diff = diffPlans(before, after);
@@ -273,19 +276,16 @@ describe("plan: tree, outputs and diff @stack", () => {
         assert.deepStrictEqual(diff.changed.filter((c) => c.type === "aws:eks/cluster:Cluster"), []);
     });
 
-    it("rebuilds production after destroy by adopting the retained fixed-name log groups, buckets and repositories (adoptRetained)", async () => {
-        const plain = await committedPlan("prod");
+    it("rebuilds production's platform stack after destroy by adopting the retained fixed-name log groups and buckets (adoptRetained)", async () => {
+        const plain = await platformPlan("prod");
         assert.deepStrictEqual(plain.resources.filter((r) => r.importId), []);
         const rebuild = await planStack({ stack: "prod", configOverrides: { "platform:adoptRetained": "true" } });
         const adopted = rebuild.resources.filter((r) => r.importId).map((r) => [r.type, r.importId]);
         assert.deepStrictEqual(adopted.sort(), [
             ["aws:cloudwatch/logGroup:LogGroup", "/aws/eks/acme-prod/cluster"],
             ["aws:cloudwatch/logGroup:LogGroup", "/platform/acme-prod/vpc-flow-logs"],
-            ["aws:ecr/repository:Repository", "payments/apps"],
-            ["aws:ecr/repository:Repository", "team-a/apps"],
             ["aws:s3/bucket:Bucket", "acme-prod-loki-222222222222-eu-west-1"],
             ["aws:s3/bucket:Bucket", "acme-prod-s3-access-222222222222-eu-west-1"],
-            ["aws:s3/bucket:Bucket", "acme-prod-t-team-a-222222222222-eu-west-1"],
             ["aws:s3/bucket:Bucket", "acme-prod-tempo-222222222222-eu-west-1"],
             ["aws:s3/bucket:Bucket", "acme-prod-velero-222222222222-eu-central-1"],
             ["aws:s3/bucket:Bucket", "acme-prod-velero-222222222222-eu-west-1"],
@@ -297,8 +297,7 @@ describe("plan: tree, outputs and diff @stack", () => {
         assert.deepStrictEqual([flowLogs.ignoreChanges, flowLogs.inputs.kmsKeyId !== undefined], [["kmsKeyId"], true]);
         // A bucket is adopted as it is: nothing of it is ignored.
         assert.deepStrictEqual(rebuild.resources.find((r) => r.name === "platform-storage-access-logs-bucket")?.ignoreChanges, []);
-        // A repository keeps its retained key (its own option) and leaves forceDelete, which the provider never reads back.
-        assert.deepStrictEqual(rebuild.resources.find((r) => r.name === "tenant-team-a-repository")?.ignoreChanges, ["encryptionConfigurations[0].kmsKey", "forceDelete"]);
+        // The tenants' repositories and buckets are their stacks' (test/tenant-stacks.test.ts adopts them there).
         assert.match(renderDiff(diffPlans(plain, rebuild)), /options\.importId: \(none\) => "\/aws\/eks\/acme-prod\/cluster"/);
         // dev retains nothing, so it adopts nothing.
         const dev = await planStack({ stack: "dev", configOverrides: { "platform:adoptRetained": "true" } });
@@ -316,12 +315,12 @@ describe("plan: tree, outputs and diff @stack", () => {
     });
 
     it("shows no difference between two plans of the same stack", async () => {
-        const diff = diffPlans(await committedPlan("dev"), await planStack({ stack: "dev" }));
+        const diff = diffPlans(await platformPlan("dev"), await planStack({ stack: "dev" }));
         assert.deepStrictEqual([diff.added.length, diff.removed.length, diff.changed.length], [0, 0, 0]);
     });
 
     it("shows growing dev to 3 zones adds subnets without replacing any (reserved AZ slots)", async () => {
-        const before = await committedPlan("dev");
+        const before = await platformPlan("dev");
         const network = { ...JSON.parse(readStackConfig(PROJECT_DIR, "dev").config["platform:network"]), azCount: 3 };
         const after = await planStack({ stack: "dev", configOverrides: { "platform:network": network } });
         const diff = diffPlans(before, after);
@@ -333,7 +332,7 @@ describe("plan: tree, outputs and diff @stack", () => {
 describe("plan: the layer graph @stack", function () {
     this.timeout(60000);
     it("draws each layer once with its size, and an arrow to each layer it waits for (the README shows prod's)", async () => {
-        const plan = await committedPlan("prod");
+        const plan = await platformPlan("prod");
         const text = renderMermaid(plan);
         const nodes = [...text.matchAll(/^ {2}(\w+)\["([^<]+)<br\/>(\d+) resources"\]$/gm)].map((m) => [m[1], m[2]]);
         assert.deepStrictEqual(nodes.map((n) => n[1]), [
@@ -341,7 +340,10 @@ describe("plan: the layer graph @stack", function () {
             "backup:Backup", "registry:Registry", "policy:Policy", "tenants:Tenants", "delivery:AppDelivery", "observability:Observability",
         ]);
         const edges = new Set([...text.matchAll(/^ {2}(\w+) --> (\w+)$/gm)].map((m) => `${m[1]}>${m[2]}`));
-        for (const e of ["platform_cluster>platform_network", "platform_sso>platform_secrets", "platform_tenants>platform_policy", "platform_observability>platform_sso", "platform_delivery>platform_tenants", "platform_tenants>platform_registry", "platform_observability>platform_delivery"]) assert.ok(edges.has(e), e);
+        for (const e of ["platform_cluster>platform_network", "platform_sso>platform_secrets", "platform_observability>platform_sso", "platform_delivery>platform_secrets", "platform_observability>platform_delivery"]) assert.ok(edges.has(e), e);
+        // Its tenants are in stacks of their own (OwnStacks): the tenants layer keeps the four shared roles, waits for
+        // no other layer's resources and nothing waits for it.
+        assert.deepStrictEqual([...edges].filter((e) => e.split(">").includes("platform_tenants")), []);
         assert.ok(![...edges].some((e) => e.split(">")[0] === e.split(">")[1]), "no layer waits for itself");
         assert.ok(!edges.has("platform_network>platform_cluster"), "the network waits for nothing above it");
         const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
@@ -349,7 +351,7 @@ describe("plan: the layer graph @stack", function () {
     });
 
     it("draws the same graph as an SVG picture through Graphviz (docs/layers-prod.svg is prod's)", async () => {
-        const plan = await committedPlan("prod");
+        const plan = await platformPlan("prod");
         const svg = await renderSvg(plan);
         assert.match(svg, /^<\?xml[^]*<svg /);
         const titles = [...svg.matchAll(/<g id="(node|edge)\d+" class="(?:node|edge)">\s*<title>([^<]+)<\/title>/g)].map((m) => [m[1], m[2].replace("&#45;&gt;", "->")]);
@@ -383,15 +385,15 @@ describe("plan: the command line @stack", function () {
         assert.strictEqual(compared.status, 0, compared.stderr);
         assert.match(compared.stdout, /to add, \d+ to remove, \d+ to change/);
         assert.doesNotMatch(compared.stderr, /^refused:/m);
-        // The same stack against a saved plan whose tenant repository had another name: ECR replaces it, images lost.
-        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "plan-")), "dev.json");
-        assert.strictEqual(cli("--stack", "dev", "--json", file).status, 0);
+        // The same (tenant) stack against a saved plan whose tenant repository had another name: ECR replaces it, images lost.
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "plan-")), "dev.team-a.json");
+        assert.strictEqual(cli("--stack", "dev", "--tenant", "team-a", "--json", file).status, 0);
         const saved = JSON.parse(fs.readFileSync(file, "utf8"));
         const repository = saved.resources.find((r: { type: string }) => r.type === "aws:ecr/repository:Repository");
-        assert.ok(repository, "dev plans a tenant repository");
+        assert.ok(repository, "dev's team-a stack plans a tenant repository");
         repository.inputs.name = `${repository.inputs.name}-old`;
         fs.writeFileSync(file, JSON.stringify(saved));
-        const migrated = cli("--stack", "dev", "--diff-file", file);
+        const migrated = cli("--stack", "dev", "--tenant", "team-a", "--diff-file", file);
         assert.strictEqual(migrated.status, 1, migrated.stdout + migrated.stderr);
         assert.match(migrated.stderr, /^refused: aws:ecr\/repository:Repository /m);
     });

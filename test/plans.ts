@@ -1,8 +1,10 @@
-// Each committed stack file's plan, evaluated once per test run and shared by every test that reads it.
+// Each committed stack file's plans (its platform stack's and its tenant stacks'), evaluated once per test run and shared
+// by every test that reads them.
 import { spawnSync, SpawnSyncReturns } from "child_process";
 import * as path from "path";
-import { COMPILED, Plan, PlannedResource, planStack, PROJECT_DIR } from "../plan/engine";
+import { COMPILED, Plan, PlannedResource, planStack, planTenantStack, PROJECT_DIR } from "../plan/engine";
 import { listStacks, readStackConfig } from "../plan/stack-files";
+import { parsePlatformConfig } from "../stacks/config";
 import { named, within } from "./helpers";
 import { deepFreeze } from "./fixture-cache";
 
@@ -14,22 +16,35 @@ const PLANS = Symbol.for("platform.test.committedPlans");
  */
 interface Shared {
     readonly plans: Map<string, Promise<Plan>>;
+    readonly deployed: Map<string, Promise<DeployedSet>>;
     /** Under Stryker, the mutant the cached plans were built with. */
     mutant?: string;
 }
-const shared: Shared = ((globalThis as { [PLANS]?: Shared })[PLANS] ??= { plans: new Map() });
+const shared: Shared = ((globalThis as { [PLANS]?: Shared })[PLANS] ??= { plans: new Map(), deployed: new Map() });
 const cache = shared.plans;
 
-/** The plan of `Pulumi.<stack>.yaml` as committed; frozen, so a test cannot change what the others read. */
-export function committedPlan(stack: string): Promise<Plan> {
-    // Under Stryker: no cache in the dry run, so each test or hook that reads a plan is credited with the code it runs;
-    // in a mutant's run, one plan per stack and mutant (a plan cached across mutants would never see them).
+/**
+ * Under Stryker: false in the dry run (no cache, so each test or hook that reads a plan is credited with the code it
+ * runs); in a mutant's run, the caches hold that mutant's plans only (a plan cached across mutants would never see them).
+ */
+function cacheable(): boolean {
     const mutation = (globalThis as { __stryker__?: { activeMutant?: string } }).__stryker__;
-    if (mutation) {
-        if (mutation.activeMutant === undefined) return planStack({ stack }).then(deepFreeze);
-        if (mutation.activeMutant !== shared.mutant) cache.clear();
-        shared.mutant = mutation.activeMutant;
+    if (!mutation) return true;
+    if (mutation.activeMutant === undefined) return false;
+    if (mutation.activeMutant !== shared.mutant) {
+        cache.clear();
+        shared.deployed.clear();
     }
+    shared.mutant = mutation.activeMutant;
+    return true;
+}
+
+/**
+ * The plan of `Pulumi.<stack>.yaml`'s platform stack alone, as committed; frozen, so a test cannot change what the
+ * others read. What Pulumi previews for the platform stack: policy packs, diffs and the platform's own counts read it.
+ */
+export function platformPlan(stack: string): Promise<Plan> {
+    if (!cacheable()) return planStack({ stack }).then(deepFreeze);
     let plan = cache.get(stack);
     if (!plan) {
         plan = planStack({ stack }).then(deepFreeze);
@@ -38,16 +53,75 @@ export function committedPlan(stack: string): Promise<Plan> {
     return plan;
 }
 
+/**
+ * What a stack file deploys: its platform stack and, with `tenants.placement: OwnStacks`, one stack per tenant (the
+ * tenant/ project, planned on the platform plan's outputs as `npm run tenant-stacks -- --plan` does). `plan` is all of
+ * them as one plan (the platform's resources, then each tenant stack's, in the tenants' order): what the cluster and
+ * the account hold once every stack is up, which the attack catalogue, the evaluators and the whole-platform tests read.
+ * CrossGuard runs per stack: policy checks read `stacks`.
+ */
+export interface DeployedSet {
+    readonly platform: Plan;
+    /** The tenant stacks' plans (none with PlatformStack: the platform's plan holds its tenants). */
+    readonly tenants: readonly Plan[];
+    /** The platform stack, then each tenant stack. */
+    readonly stacks: readonly Plan[];
+    /** Every stack's resources together; the platform's project, stack and outputs. */
+    readonly plan: Plan;
+}
+
+/** The tenants a stack file gives stacks of their own (its tenants with OwnStacks; none with PlatformStack). */
+export function tenantStacksOf(stack: string): string[] {
+    const cfg = readStackConfig(PROJECT_DIR, stack);
+    const tenants = parsePlatformConfig(cfg.config, cfg.project, undefined, PROJECT_DIR).tenants;
+    return tenants.placement === "OwnStacks" ? tenants.all.map((t) => t.name) : [];
+}
+
+/** The deployed set of `Pulumi.<stack>.yaml` as committed (the platform plan from platformPlan's cache); frozen. */
+export function deployedSet(stack: string): Promise<DeployedSet> {
+    const evaluate = async (): Promise<DeployedSet> => {
+        const platform = await platformPlan(stack);
+        const tenants: Plan[] = [];
+        for (const tenant of tenantStacksOf(stack)) tenants.push(deepFreeze(await planTenantStack({ platform, tenant })));
+        const stacks = [platform, ...tenants];
+        const plan: Plan = { ...platform, resources: stacks.flatMap((p) => p.resources), elapsedMs: stacks.reduce((t, p) => t + p.elapsedMs, 0) };
+        return deepFreeze({ platform, tenants, stacks, plan });
+    };
+    if (!cacheable()) return evaluate();
+    let set = shared.deployed.get(stack);
+    if (!set) {
+        set = evaluate();
+        shared.deployed.set(stack, set);
+    }
+    return set;
+}
+
+/**
+ * The committed plan of `Pulumi.<stack>.yaml`: every resource it deploys, its platform stack's and its tenant stacks',
+ * as one plan (deployedSet), whichever the placement. What the tests of the platform as a whole read.
+ */
+export const committedPlan = (stack: string): Promise<Plan> => deployedSet(stack).then((d) => d.plan);
+
+/**
+ * A layer's resources in a deployed set: everything under the platform stack's component `component`, and under each
+ * tenant stack's component that an alias places there (its Tenant under platform-tenants, its TenantDelivery under
+ * platform-delivery: where each sat with PlatformStack, and where the migration moves it from).
+ */
+export function layerResources(set: Pick<DeployedSet, "platform" | "tenants">, component: string): PlannedResource[] {
+    const movedHere = (r: PlannedResource) => (r.aliases as { spec?: { parenturn?: string } }[]).some((a) => a.spec?.parenturn?.endsWith(`::${component}`) === true);
+    return [...within(set.platform.resources, component), ...set.tenants.flatMap((t) => t.resources.filter(movedHere).flatMap((r) => within(t.resources, r.name)))];
+}
+
 /** What a per-stack suite reads: its stack, whether it is the production example, the plan and one component's resources. */
 export interface StackSuite {
     readonly stack: "dev" | "prod";
     readonly production: boolean;
     plan(): Plan;
-    /** Resources of the component named in `describeStacks` (itself and everything below it). */
+    /** Resources of the component named in `describeStacks` (itself and everything below it, in every stack: layerResources). */
     res(): PlannedResource[];
 }
 
-/** One `@stack` suite per committed example stack, over the shared plan and one component's resources. */
+/** One `@stack` suite per committed example stack, over its deployed set (committedPlan) and one component's resources. */
 export function describeStacks(title: (stack: string) => string, component: string, body: (s: StackSuite) => void): void {
     for (const stack of ["dev", "prod"] as const) {
         describe(`${title(stack)} @stack`, function () {
@@ -55,8 +129,9 @@ export function describeStacks(title: (stack: string) => string, component: stri
             let plan: Plan;
             let res: PlannedResource[];
             before(async () => {
-                plan = await committedPlan(stack);
-                res = within(plan.resources, component);
+                const set = await deployedSet(stack);
+                plan = set.plan;
+                res = layerResources(set, component);
             });
             body({ stack, production: stack === "prod", plan: () => plan, res: () => res });
         });
@@ -71,7 +146,7 @@ export interface PlanSuite {
     urn(name: string): string;
 }
 
-/** One `@stack` suite over the committed plan of `stack` (the detail tests pin its resources in full). */
+/** One `@stack` suite over the deployed set of `stack` (committedPlan; the detail tests pin its resources in full). */
 export function describePlan(title: string, stack: "dev" | "prod", body: (s: PlanSuite) => void): void {
     describe(`${title} @stack`, function () {
         this.timeout(120000);

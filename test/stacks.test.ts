@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import { Plan } from "../plan/engine";
 import { inputs, named, ofType } from "./helpers";
-import { committedPlan } from "./plans";
+import { deployedSet } from "./plans";
 
 const expected = {
     dev: { azs: 2, nat: 1, endpoints: 0, isolated: 0, flowLogs: false, account: "111111111111", cidr: "10.20.0.0/16" },
@@ -26,9 +26,11 @@ const CONTRACT_KEYS = [
 for (const stack of ["dev", "prod"] as const) {
     describe(`stack ${stack}: the real program for Pulumi.${stack}.yaml @stack`, () => {
         const want = expected[stack];
+        // The platform stack's plan; its tenants are in stacks of their own (tenants.placement OwnStacks).
         let plan: Plan;
+        let tenantStacks: readonly Plan[];
         before(async () => {
-            plan = await committedPlan(stack);
+            ({ platform: plan, tenants: tenantStacks } = await deployedSet(stack));
         });
 
         it("builds one explicit AWS provider with region, pinned account and the platform's default tags", () => {
@@ -96,12 +98,14 @@ for (const stack of ["dev", "prod"] as const) {
             const replica = [plan.outputs.backupReplicaBucketName, plan.outputs.backupReplicaAccessPolicyArn];
             if (stack === "dev") assert.deepStrictEqual(replica, ["", ""]);
             else assert.deepStrictEqual(replica, [`acme-prod-velero-${want.account}-eu-central-1`, `arn:aws:iam::${want.account}:policy/platform-backup-bucket-replica-access`]);
-            const payments = (plan.outputs.tenants as Record<string, Record<string, unknown>>).payments;
+            // The platform stack lists no tenant: each tenant's stack exports its own entry.
+            assert.deepStrictEqual(plan.outputs.tenants, {});
+            const payments = tenantStacks.find((p) => p.stack === `${stack}.payments`)?.outputs;
             assert.deepStrictEqual(
                 payments,
                 stack === "dev"
-                    ? { namespaces: ["payments"], secretStore: "tenant-payments", repositoryUrl: "", argocdProject: "payments", runnerScaleSet: "" }
-                    : { namespaces: ["payments"], secretStore: "tenant-payments", repositoryUrl: `${want.account}.dkr.ecr.eu-west-1.amazonaws.com/payments/apps`, argocdProject: "payments", runnerScaleSet: "payments-prod" },
+                    ? { tenant: "payments", namespaces: ["payments"], secretStore: "tenant-payments", repositoryUrl: "", argocdProject: "payments", runnerScaleSet: "" }
+                    : { tenant: "payments", namespaces: ["payments"], secretStore: "tenant-payments", repositoryUrl: `${want.account}.dkr.ecr.eu-west-1.amazonaws.com/payments/apps`, argocdProject: "payments", runnerScaleSet: "payments-prod" },
             );
             assert.strictEqual(plan.outputs.vaultAddress, `https://vault.${stack === "prod" ? "" : "dev."}platform.acme.example`);
             assert.strictEqual((plan.outputs.privateSubnetIds as string[]).length, want.azs);

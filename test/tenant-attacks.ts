@@ -281,16 +281,18 @@ function removeClusterPolicy(resources: PlannedResource[], name: string): void {
     resources.splice(i, 1);
 }
 const RESOURCE_QUOTA = "kubernetes:core/v1:ResourceQuota";
+/** The tenants' signature policies: the platform stack's shared one, and each tenant stack's own (`-<tenant>`). */
+const signaturePolicy = (r: PlannedResource) => r.type === CLUSTER_POLICY && /^tenant-verify-image-signatures(-.+)?$/.test(String((r.inputs as any).metadata?.name));
 /** The signature policy's rules that verify with a KMS key. */
 const kmsSignatureRules = (resources: readonly PlannedResource[]) =>
     resources
-        .filter((r) => r.type === CLUSTER_POLICY && (r.inputs as any).metadata?.name === "tenant-verify-image-signatures")
+        .filter(signaturePolicy)
         .flatMap((r) => (r.inputs as any).spec.rules as any[])
         .filter((r) => r.verifyImages?.[0]?.attestors?.[0]?.entries?.some((e: any) => e.keys?.kms));
 /** The signature policy's keyless attestor entries (with Keyless, each tenant's rule has one per signing repository). */
 const keylessEntries = (resources: readonly PlannedResource[]) =>
     resources
-        .filter((r) => r.type === CLUSTER_POLICY && (r.inputs as any).metadata?.name === "tenant-verify-image-signatures")
+        .filter(signaturePolicy)
         .flatMap((r) => (r.inputs as any).spec.rules as any[])
         .flatMap((r) => (r.verifyImages ?? []).flatMap((v: any) => v.attestors.flatMap((a: any) => a.entries)))
         .filter((e: any) => e.keyless)

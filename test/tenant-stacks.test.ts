@@ -21,7 +21,7 @@ import { unconfinedWorkloadsIsolatedPolicy } from "../policy/rules/builders";
 import { answeringUrns, childUrn, engineUrns, movedUrn, tenantMove } from "../plan/migration";
 import { pool, runTenantStacks, TenantStackHandle, tenantStackRuns, tenantStacksChanged } from "../plan/tenant-stacks";
 import { named, within } from "./helpers";
-import { committedPlan, stacksWithTenants } from "./plans";
+import { deployedSet, platformPlan, stacksWithTenants } from "./plans";
 
 const NS = "platform-tenant";
 const keys = (over: Record<string, string | undefined> = {}): Record<string, string> => {
@@ -250,15 +250,15 @@ describe("tenant stacks a change concerns (the pull-request workflow's plan, Dep
         assert.strictEqual(tenantStacksChanged("dev", { ...dev, placement: "OwnStacks" }, ["Pulumi.prod.yaml"]), "dev: the change concerns none of its tenant stacks");
     });
 
-    it("the command line: --changed-files on a stack file with PlatformStack runs nothing; with --tenant it is refused", () => {
+    it("the command line: --changed-files that concern none of the stack file's tenant stacks run nothing; with --tenant it is refused", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "changed-"));
         try {
             const changed = path.join(dir, "changed");
-            fs.writeFileSync(changed, "Pulumi.dev.yaml\n");
+            fs.writeFileSync(changed, "Pulumi.prod.yaml\ndocs/tenants.md\n");
             const cli = (...args: string[]) =>
                 spawnSync(process.execPath, [...(COMPILED ? [] : ["--import", "tsx"]), path.join(__dirname, "..", "plan", `tenant-stacks${path.extname(__filename)}`), ...args], { encoding: "utf8", cwd: PROJECT_DIR });
             const run = cli("--stack", "dev", "--plan", "--changed-files", changed);
-            assert.deepStrictEqual([run.status, run.stdout.trim()], [0, "dev: no tenant stacks (tenants.placement PlatformStack: the platform stack's plan holds its tenants)"], run.stderr);
+            assert.deepStrictEqual([run.status, run.stdout.trim()], [0, "dev: the change concerns none of its tenant stacks"], run.stderr);
             const both = cli("--stack", "dev", "--plan", "--tenant", "team-a", "--changed-files", changed);
             assert.deepStrictEqual([both.status, both.stdout], [2, ""]);
             assert.match(both.stderr, /\[--tenant a,b \| --changed-files FILE\]/);
@@ -380,9 +380,10 @@ const tenantResources = (plan: Plan, tenant: string, dataName = tenant): Planned
 /** What must be equal for the tenant to be the same: what each resource is, what it is sent, and how it is kept. */
 const identity = (r: PlannedResource) => ({ type: r.type, name: r.name, custom: r.custom, inputs: r.inputs, protect: r.protect, retainOnDelete: r.retainOnDelete, ignoreChanges: r.ignoreChanges, deleteBeforeReplace: r.deleteBeforeReplace });
 const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
-const ownStacks = (stack: string, tenants?: Record<string, unknown>): Promise<Plan> => {
+/** The platform stack of `stack` with its tenants (or `tenants`) placed as `placement`. */
+const placed = (stack: string, placement: "PlatformStack" | "OwnStacks", tenants?: Record<string, unknown>): Promise<Plan> => {
     const current = JSON.parse(readStackConfig(PROJECT_DIR, stack).config["platform:tenants"]);
-    return planStack({ stack, configOverrides: { "platform:tenants": { ...(tenants ?? current), placement: "OwnStacks" } } });
+    return planStack({ stack, configOverrides: { "platform:tenants": { ...(tenants ?? current), placement } } });
 };
 
 for (const stack of stacksWithTenants()) {
@@ -393,24 +394,31 @@ for (const stack of stacksWithTenants()) {
         const dataName = new Map(configs.map((t) => [t.name, tenantDataName(t)]));
         const ciTenants = configs.filter((t) => t.ci.enabled).map((t) => t.name);
         const of = (plan: Plan, t: string) => tenantResources(plan, t, dataName.get(t));
+        // committed: the stack file as it was before its tenants moved (PlatformStack), what the migration starts from;
+        // own: its platform stack as committed (OwnStacks); plans: its tenant stacks as committed.
         let committed: Plan;
         let own: Plan;
         const plans = new Map<string, Plan>();
         before(async () => {
-            committed = await committedPlan(stack);
-            own = await ownStacks(stack);
-            for (const t of tenants) plans.set(t, await planTenantStack({ platform: own, tenant: t }));
+            committed = await placed(stack, "PlatformStack");
+            const deployed = await deployedSet(stack);
+            own = deployed.platform;
+            deployed.tenants.forEach((p, i) => plans.set(tenants[i], p));
         });
 
-        it("has example tenants to move, one with CI at least (a builder CA to move)", () => {
+        it("has example tenants to move, one with CI at least (a builder CA to move), and runs them as tenant stacks (OwnStacks)", async () => {
             assert.ok(tenants.length >= 2, tenants.join(", "));
             assert.ok(ciTenants.length >= 1, tenants.join(", "));
+            assert.strictEqual(parsePlatformConfig(readStackConfig(PROJECT_DIR, stack).config, "platform").tenants.placement, "OwnStacks");
+            assert.deepStrictEqual([...plans.keys()], tenants);
+            assert.deepStrictEqual([...plans.values()].map((p) => [p.project, p.stack]), tenants.map((t) => ["platform-tenant", `${stack}.${t}`]));
+            assert.strictEqual(own, await platformPlan(stack));
         });
 
         it("the platform with OwnStacks lists none of their resources, and is resource for resource the platform with no tenants", async () => {
             for (const t of tenants) assert.deepStrictEqual(own.resources.filter((r) => r.name.startsWith(`tenant-${t}`)).map((r) => r.name), [], t);
             assert.deepStrictEqual(own.outputs.tenants, {});
-            const none = await ownStacks(stack, { list: [] });
+            const none = await placed(stack, "OwnStacks", { list: [] });
             const shape = (p: Plan) => p.resources.map((r) => ({ key: r.key, inputs: r.inputs })).sort((a, b) => a.key.localeCompare(b.key));
             assert.deepStrictEqual(shape(own), shape(none));
             // Its tenants' resources go, and with per-tenant keys the shared signature policy too: each rule moves to its tenant's stack.
@@ -507,8 +515,43 @@ for (const stack of stacksWithTenants()) {
             }
         });
 
+        it("--migration on the committed stack file (OwnStacks) moves the tenant out of the platform stack as it was (PlatformStack), every resource found", () => {
+            const t = ciTenants[0];
+            const run = spawnSync(process.execPath, [...(COMPILED ? [] : ["--import", "tsx"]), path.join(__dirname, "..", "plan", `cli${path.extname(__filename)}`), "--stack", stack, "--tenant", t, "--migration"], { encoding: "utf8", cwd: PROJECT_DIR });
+            assert.strictEqual(run.status, 0, run.stderr);
+            const moved = tenantMove(committed, plans.get(t)!, t).moved.length;
+            assert.ok(moved >= 20, `${moved}`);
+            assert.match(run.stdout, new RegExp(`Move the tenant's state \\(${moved} resources\\), then pulumi up both stacks:\n  pulumi state move --source <org>/platform/${stack} --dest <org>/platform-tenant/${stack}\\.${t} `));
+            assert.doesNotMatch(run.stderr, /^refused:/m);
+        });
+
         it("refuses a platform stack that still creates its tenants (both would own the same objects)", async () => {
             await assert.rejects(planTenantStack({ platform: committed, tenant: tenants[0] }), /platform:tenants\.placement is PlatformStack: the platform stack creates its tenants itself/);
         });
     });
 }
+
+describe("tenant stacks: a rebuild after destroy adopts what a tenant's stack retained @stack", function () {
+    this.timeout(120000);
+    it("prod's team-a stack imports its repository and bucket by their fixed names with adoptRetained, and nothing without it", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "adopt-"));
+        try {
+            fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+            const text = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.prod.yaml"), "utf8");
+            assert.match(text, /^ {2}platform:adoptRetained: false/m);
+            fs.writeFileSync(path.join(dir, "Pulumi.prod.yaml"), text.replace(/^( {2}platform:adoptRetained:) false/m, "$1 true"));
+            const platform = await platformPlan("prod");
+            const plain = (await deployedSet("prod")).tenants[0];
+            const rebuild = await planTenantStack({ platform, tenant: "team-a", platformStackFile: path.join(dir, "Pulumi.prod.yaml") });
+            assert.deepStrictEqual(plain.resources.filter((r) => r.importId), []);
+            assert.deepStrictEqual(rebuild.resources.filter((r) => r.importId).map((r) => [r.type, r.importId]), [
+                ["aws:ecr/repository:Repository", "team-a/apps"],
+                ["aws:s3/bucket:Bucket", "acme-prod-t-team-a-222222222222-eu-west-1"],
+            ]);
+            // A repository keeps its retained key (its own option) and leaves forceDelete, which the provider never reads back.
+            assert.deepStrictEqual(named(rebuild.resources, "tenant-team-a-repository").ignoreChanges, ["encryptionConfigurations[0].kmsKey", "forceDelete"]);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+});

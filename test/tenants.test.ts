@@ -79,7 +79,7 @@ const SIGNATURES = "platform-policy-tenant-verify-image-signatures";
 const signatureRules = (p: Plan) => inputs(named(p.resources, SIGNATURES)).spec.rules as { name: string }[];
 const listOf = (stack: string) => JSON.parse(readStackConfig(PROJECT_DIR, stack).config["platform:tenants"]).list as Record<string, unknown>[];
 
-describeStacks((stack) => `tenants in stack ${stack}`, "platform-tenants", ({ production, plan, res }) => {
+describeStacks((stack) => `tenants in stack ${stack}`, "platform-tenants", ({ stack, production, plan, res }) => {
     const ns = (name: string) => named(res(), `tenant-team-a-${name}`);
     const domain = production ? "platform.acme.example" : "dev.platform.acme.example";
     const namespaces = production ? ["team-a"] : ["team-a", "team-a-preview"];
@@ -96,11 +96,18 @@ describeStacks((stack) => `tenants in stack ${stack}`, "platform-tenants", ({ pr
         );
         assert.strictEqual(created[0].annotations["platform.io/allowed-hostnames"], production ? `team-a.${domain},shop.${domain}` : `team-a.${domain}`);
         const policies = ofType(plan().resources, "kubernetes:kyverno.io/v1:ClusterPolicy");
-        // The ten baseline policies and the signature check, shared; and each tenant's registry boundary.
+        // The ten baseline policies are the platform stack's (up before any tenant stack); each tenant's stack holds its
+        // registry boundary and its signature policy (prod: both tenants sign; dev: payments has no signing repository).
         const shared = policies.filter((p) => p.name.startsWith("platform-policy-"));
-        assert.strictEqual(shared.length, 11);
-        assert.deepStrictEqual(policies.filter((p) => !shared.includes(p)).map((p) => p.name), ["tenant-team-a-own-repository", "tenant-payments-own-repository"]);
-        for (const p of [...shared, ns("own-repository")]) assert.ok(ns("team-a").dependsOn.includes(p.urn), `namespace before ${p.name}`);
+        assert.strictEqual(shared.length, 10);
+        for (const p of shared) assert.ok(p.urn.startsWith(`urn:pulumi:${stack}::platform::`), p.urn);
+        assert.deepStrictEqual(
+            policies.filter((p) => !shared.includes(p)).map((p) => p.name),
+            ["tenant-team-a-verify-image-signatures", "tenant-team-a-own-repository", ...(production ? ["tenant-payments-verify-image-signatures"] : []), "tenant-payments-own-repository"],
+        );
+        // In its stack, its namespace waits for its own two policies, and for no other tenant's.
+        assert.ok(ns("team-a").urn.startsWith(`urn:pulumi:${stack}.team-a::platform-tenant::`), ns("team-a").urn);
+        for (const p of [named(plan().resources, "tenant-team-a-verify-image-signatures"), ns("own-repository")]) assert.ok(ns("team-a").dependsOn.includes(p.urn), `namespace before ${p.name}`);
         assert.ok(!ns("team-a").dependsOn.includes(named(plan().resources, "tenant-payments-own-repository").urn), "not after another tenant's");
     });
 
@@ -132,9 +139,11 @@ describeStacks((stack) => `tenants in stack ${stack}`, "platform-tenants", ({ pr
         );
         const roles = ofType(res(), "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole").map((r) => inputs(r).metadata.name);
         assert.deepStrictEqual(roles.sort(), ["platform:tenant-ci-viewer", "platform:tenant-deployer", "platform:tenant-member", "platform:tenant-owner"]);
-        // A binding waits for its role (a binding to a role not yet written grants nothing until it is).
+        // A binding needs its role written first (a binding to a role not yet written grants nothing until it is): the
+        // roles are the platform stack's, which is up before any tenant stack (docs/tenants.md, "Order").
         const roleUrns = ofType(res(), "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole").map((r) => r.urn);
-        for (const urn of roleUrns) assert.ok(ns("team-a-tenant-members").dependsOn.includes(urn));
+        assert.strictEqual(roleUrns.length, 4);
+        for (const urn of roleUrns) assert.ok(urn.startsWith(`urn:pulumi:${stack}::platform::`), urn);
         assert.strictEqual(inputs(named(res(), "tenant-team-a-sso-group")).name, "tenant-team-a");
     });
 

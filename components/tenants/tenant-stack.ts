@@ -12,6 +12,7 @@ import { BuilderCaGrant, TenantDelivery } from "../delivery/tenant-delivery";
 import { KARPENTER_NODE_POOL } from "../cluster/karpenter";
 import { PLATFORM_NAMESPACES } from "../shared/namespaces";
 import { Tenant } from "./tenant";
+import { adoptRetained } from "../platform/adopt";
 import { platformRefs, PlatformRefs, PlatformSource } from "./platform-refs";
 
 /** The platform's certificates component (index.ts's Platform "platform", its Ingress, its Certificates): its grants are named after it. */
@@ -74,7 +75,10 @@ export class TenantStack extends pulumi.ComponentResource {
     public readonly exports: TenantStackExports;
 
     constructor(name: string, args: TenantStackArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("platform:tenants:TenantStack", name, {}, opts);
+        // A rebuild after destroy adopts what the tenant's stack retained under fixed names (its repository, its
+        // bucket), as the platform stack does for its own, when the platform's settings say so (adoptRetained).
+        const adopt = args.settings.adoptRetained ? [adoptRetained] : [];
+        super("platform:tenants:TenantStack", name, {}, { ...opts, transformations: [...(opts?.transformations ?? []), ...adopt] });
         const s = args.settings;
         const t = args.tenant;
         const refs = platformRefs(name, args.platform, s, args.platformStack, this);
