@@ -63,9 +63,12 @@ export const UNDECLARED_VALUE_PATHS: Readonly<Record<string, readonly string[]>>
     "opentelemetry-collector": ["config", "podDisruptionBudget.maxUnavailable"],
     // kube-prometheus-stack 88.5.3: alertmanager.config is Alertmanager's configuration file.
     // Its subcharts' values (kube-state-metrics 8.4.0 and prometheus-node-exporter 4.56.1 declare resources: {}).
-    "kube-prometheus-stack": ["alertmanager.config", "kube-state-metrics.resources", "prometheus-node-exporter.resources"],
+    // kube-state-metrics' nodeSelector and tolerations (platformPods: SystemNodes) are its own top-level values.
+    "kube-prometheus-stack": ["alertmanager.config", "kube-state-metrics.resources", "prometheus-node-exporter.resources", "kube-state-metrics.nodeSelector", "kube-state-metrics.tolerations"],
     // argo-cd 10.1.1: configs.cm and configs.params are passed through to argocd-cm and argocd-cmd-params-cm key by key.
-    "argo-cd": ["configs.cm", "configs.params"],
+    // redis-ha (subchart 4.38.0) reads a top-level nodeSelector (DandyDeveloper/charts charts/redis-ha/values.yaml);
+    // haproxy.nodeSelector is not checked at 4.38.0 yet (platformPods: SystemNodes with redisHa only).
+    "argo-cd": ["configs.cm", "configs.params", "redis-ha.nodeSelector", "redis-ha.haproxy.nodeSelector"],
     // gha-runner-scale-set-controller 0.14.2: deployment.yaml reads metrics.{controllerManagerAddr, listenerAddr, listenerEndpoint} (commented).
     "gha-runner-scale-set-controller": ["metrics"],
     // gha-runner-scale-set 0.14.2: _helpers.tpl reads controllerServiceAccount.{name, namespace} (commented) and takes

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { AMI_TYPES, CONTROL_PLANE_LOG_TYPES, EKS_STANDARD_SUPPORT_VERSIONS, REQUIRED_LOG_TYPES } from "../components/cluster/constants";
 import { addonVersion, chartVersion, cloudwatchRetention, ipv4Cidr, Issue } from "./schema-common";
+import { PLATFORM_POD_PLACEMENTS } from "../components/shared/placement";
 
 
 // Access entries take the ARN exactly as IAM shows it, path included (IAM Identity Center roles live under
@@ -165,6 +166,12 @@ export const clusterSchema = z.strictObject({
         .array(nodeGroupSchema)
         .min(1, "expected at least one node group")
         .describe("Managed node groups, each run as one EKS node group per zone: exactly one System group plus workload groups."),
+    platformPods: z
+        .enum(PLATFORM_POD_PLACEMENTS)
+        .default("SystemNodes")
+        .describe(
+            "Where the platform's own pods run. SystemNodes: every platform Deployment, StatefulSet and Job (hooks too) tolerates the System group's taint and requires its nodes, so tenants' pods never share a node with them and no untainted group is needed at rest (tenants get Karpenter's nodes). AnyNode: the charts' own placement, on an untainted Workload group.",
+        ),
     karpenter: karpenterSchema.describe("Karpenter: chart version and the default NodePool's capacity types, architectures, instance categories, CPU limit, consolidation and node expiry, and the builders' NodePool."),
     addons: addonsSchema.describe("EKS managed add-on builds, pinned; check them for a new Kubernetes version with aws eks describe-addon-versions."),
 });
@@ -214,6 +221,10 @@ export function checkCluster(
     }
     const system = cluster.nodeGroups.filter((g) => g.role === "System");
     if (system.length !== 1) issue(at("nodeGroups"), `expected exactly one System node group, got ${system.length}`, cluster.nodeGroups.map((g) => g.name));
+    else if (cluster.platformPods === "AnyNode" && !cluster.nodeGroups.some((g) => g.role === "Workload")) {
+        // AnyNode pods need untainted nodes at rest: Karpenter's pools are the tenants' (and the floor would not count them).
+        issue(at("platformPods"), "expected SystemNodes, or a Workload node group to hold the platform's pods (AnyNode leaves them no untainted managed nodes)", cluster.platformPods);
+    }
     const karpenterAmi = cluster.karpenter.amiVersion;
     if (cluster.karpenter.enabled && ctx.production && karpenterAmi === "latest") {
         issue(at("karpenter", "amiVersion"), "expected a pinned AMI release in production (latest rolls every node on each AMI release)", karpenterAmi);

@@ -59,6 +59,7 @@ const badInputs: BadInput[] = [
     ["taint effect typo", group(1, { taints: [{ key: "gpu", effect: "NoSchedule" }] }), ["platform:cluster.nodeGroups[1].taints[0].effect", '"NoSchedule"', "NO_SCHEDULE"]],
     ["duplicate node group names", group(1, { name: "system", role: "Workload" }), ["platform:cluster.nodeGroups[1].name", "unique node group name"]],
     ["two System groups", group(1, { role: "System" }), ["platform:cluster.nodeGroups", "exactly one System node group, got 2"]],
+    ["platform pods strategy typo", cluster({ platformPods: "System" }), ["platform:cluster.platformPods", '"System"', "SystemNodes | AnyNode"]],
     ["unknown node group key", group(1, { instanceType: "m7i.large" }), ["platform:cluster.nodeGroups[1].instanceType", "unknown key", "instanceTypes"]],
     ["System group below 2 nodes in production", group(0, { minSize: 0, desiredSize: 0 }, prod), ["platform:cluster.nodeGroups", "at least 2 nodes in production", "per zone, 3 zones"]],
     ["node group name too long for per-zone EKS names", group(1, { name: "workers-general-purpose" }), ["platform:cluster.nodeGroups[1].name", '"workers-general-purpose"', "at most 20 characters"]],
@@ -168,6 +169,11 @@ const exactProblems: ExactBadInput[] = [
         "x86 instance on an ARM AMI",
         group(1, { amiType: "AL2023_ARM_64_STANDARD", instanceTypes: ["c7g.large", "m7i.large"] }),
         [`${P}.nodeGroups[1].instanceTypes[1]: expected a Graviton (arm64) instance type for amiType AL2023_ARM_64_STANDARD; got "m7i.large"`],
+    ],
+    [
+        "AnyNode with no Workload group to hold the platform's pods",
+        cluster({ platformPods: "AnyNode", nodeGroups: [clusterOf(dev).nodeGroups[0]] }),
+        [`${P}.platformPods: expected SystemNodes, or a Workload node group to hold the platform's pods (AnyNode leaves them no untainted managed nodes); got "AnyNode"`],
     ],
     ["two System groups, named", group(1, { role: "System" }), [`${P}.nodeGroups: expected exactly one System node group, got 2; got ["system","workers"]`]],
     [

@@ -1,6 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
 import type { WorkloadIdentity, WorkloadIdentityArgs } from "./identity";
+import type { PodPlacement } from "../shared/placement";
 
 /** What a workload identity needs to know about its cluster. */
 export interface IdentityCluster {
@@ -28,6 +29,8 @@ export interface ClusterRef {
     /** Every Kubernetes object of the platform goes through this provider. */
     readonly k8sProvider: k8s.Provider;
     readonly identity: IdentityCluster;
+    /** Where the platform's own pods go (platformPods): each layer adds it to its charts' pods. */
+    readonly platformPods: PodPlacement;
     /** Creates an IAM role a Kubernetes service account can use (Pod Identity unless IRSA is asked for). */
     workloadIdentity(name: string, args: Omit<WorkloadIdentityArgs, "cluster">, opts?: pulumi.ComponentResourceOptions): WorkloadIdentity;
 }

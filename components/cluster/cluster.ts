@@ -6,6 +6,7 @@ import { planAddons } from "./addons";
 import type { ClusterRef, IdentityCluster } from "./cluster-ref";
 import { ACCESS_POLICY, CLUSTER_MANAGED_POLICIES, NODE_MANAGED_POLICIES, SSM_MANAGED_POLICY } from "./constants";
 import { WorkloadIdentity, WorkloadIdentityArgs } from "./identity";
+import { podPlacement, type PodPlacement } from "../shared/placement";
 import { Karpenter } from "./karpenter";
 import { kubeconfig } from "./kubeconfig";
 import { NodeGroup } from "./node-group";
@@ -53,12 +54,14 @@ export class Cluster extends pulumi.ComponentResource implements ClusterRef {
     public readonly k8sProvider: k8s.Provider;
     public readonly kubernetesVersion: string;
     public readonly identity: IdentityCluster;
+    public readonly platformPods: PodPlacement;
 
     constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:cluster:Cluster", name, {}, opts);
         const protect = args.protect ?? false;
         const s = args.settings;
         this.kubernetesVersion = s.version;
+        this.platformPods = podPlacement(s.platformPods);
         const child = { parent: this };
         // Keys and audit logs in production: protected (destroy refuses until unprotected) and kept on delete.
         const kept = { parent: this, protect, retainOnDelete: protect };

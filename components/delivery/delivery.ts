@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { placeChart } from "../shared/placement";
 import * as k8s from "@pulumi/kubernetes";
 import type { AppDeliveryConfig } from "../../stacks/schema-delivery";
 import type { ClusterRef } from "../cluster/cluster-ref";
@@ -48,7 +49,7 @@ export interface AppDeliveryArgs {
     readonly network: NetworkContext;
     /** The stack's environment (dev, prod): tenants' runner scale sets are named after it. */
     readonly environment: string;
-    readonly cluster: Pick<ClusterRef, "k8sProvider" | "workloadIdentity">;
+    readonly cluster: Pick<ClusterRef, "k8sProvider" | "workloadIdentity" | "platformPods">;
     /** Publishes argocd.<domain>. */
     readonly ingress: Pick<IngressRef, "domain" | "publishService">;
     /** The platform's ClusterSecretStore (Argo CD's repository credentials come from Vault through it). */
@@ -99,7 +100,7 @@ export class AppDelivery extends pulumi.ComponentResource {
                 repositoryOpts: { repo: ARGOCD_REPOSITORY },
                 namespace: args.namespaces.argocd,
                 maxHistory: 5,
-                values: argocdValues({ settings: args.settings.argocd, host, oidc: { issuer: args.sso.client.issuerUrl, clientId: args.sso.client.clientId }, groups: args.sso.groups }),
+                values: placeChart("argo-cd", argocdValues({ settings: args.settings.argocd, host, oidc: { issuer: args.sso.client.issuerUrl, clientId: args.sso.client.clientId }, groups: args.sso.groups }), args.cluster.platformPods),
             },
             { ...k8sOpts, dependsOn: [argoNs] },
         );
@@ -126,7 +127,7 @@ export class AppDelivery extends pulumi.ComponentResource {
                 version: args.settings.runners.chartVersion,
                 namespace: args.namespaces.runners,
                 maxHistory: 5,
-                values: runnerControllerValues(args.settings.runners),
+                values: placeChart("gha-runner-scale-set-controller", runnerControllerValues(args.settings.runners), args.cluster.platformPods),
             },
             { ...k8sOpts, dependsOn: [runnersNs] },
         );

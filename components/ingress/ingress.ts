@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { placeChartValues } from "../shared/placement";
 import * as k8s from "@pulumi/kubernetes";
 import type { IngressConfig } from "../../stacks/schema-ingress";
 import type { ClusterRef } from "../cluster/cluster-ref";
@@ -120,7 +121,7 @@ export class Ingress extends pulumi.ComponentResource implements IngressRef {
             platformNetworkPolicies(`${name}-${role}`, namespace, args.network, { ...k8sOpts, dependsOn: [resource] });
 
         const release = (role: string, a: k8s.helm.v3.ReleaseArgs, dependsOn: pulumi.Resource[]) =>
-            new k8s.helm.v3.Release(`${name}-${role}`, { maxHistory: 5, ...a }, { ...k8sOpts, dependsOn });
+            new k8s.helm.v3.Release(`${name}-${role}`, { maxHistory: 5, ...a, values: placeChartValues(String(a.chart), a.values ?? {}, args.cluster.platformPods) }, { ...k8sOpts, dependsOn });
 
         // Gateway API CRDs (standard channel) and Envoy Gateway's own, before any user of them. Rendered and applied
         // object by object (server-side apply): as a Helm release they would overflow Helm's 1 MiB release Secret
@@ -258,6 +259,7 @@ export class Ingress extends pulumi.ComponentResource implements IngressRef {
                 namespace: PLATFORM_NAMESPACES.gatewayController,
                 replicas: s.gateway.replicas,
                 zoneSpread: s.gateway.zoneSpread,
+                placement: args.cluster.platformPods,
                 // Only the subnet ids wait for the network: the scheme and client-address annotations are known in a
                 // preview, where the public-gateway-exposure policy reads them.
                 annotations: nlbAnnotations({

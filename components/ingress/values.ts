@@ -2,6 +2,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { CRITICAL_ADDONS_TAINT } from "../cluster/constants";
 import { NODE_ROLE_LABEL } from "../cluster/node-group";
+import { placePod, type PodPlacement } from "../shared/placement";
 
 /** Platform controllers run on the System node group (tainted CriticalAddonsOnly). */
 export const SYSTEM_PLACEMENT = {
@@ -63,6 +64,8 @@ export function envoyProxySpec(a: {
     zoneSpread: "ScheduleAnyway" | "DoNotSchedule";
     /** Values may be outputs (the subnets); the keys, and the scheme and client-address ones, stay known in a preview. */
     annotations: Record<string, pulumi.Input<string>>;
+    /** Where the platform's pods go (the proxies are the platform's). */
+    placement?: PodPlacement;
 }) {
     return {
         apiVersion: "gateway.envoyproxy.io/v1alpha1",
@@ -74,9 +77,7 @@ export function envoyProxySpec(a: {
                 kubernetes: {
                     envoyDeployment: {
                         replicas: a.replicas,
-                        pod: {
-                            topologySpreadConstraints: zoneSpread({ "gateway.envoyproxy.io/owning-gateway-name": "platform" }, a.zoneSpread),
-                        },
+                        pod: placePod({ topologySpreadConstraints: zoneSpread({ "gateway.envoyproxy.io/owning-gateway-name": "platform" }, a.zoneSpread) }, a.placement ?? {}),
                     },
                     envoyPDB: { minAvailable: 1 },
                     envoyService: {

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { placeChart, placeChartValues } from "../shared/placement";
 import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
 import type { ObservabilityConfig } from "../../stacks/schema-observability";
@@ -37,7 +38,7 @@ import { lokiValues, tempoValues } from "./storage-values";
 export interface ObservabilityArgs {
     /** What the platform namespaces' NetworkPolicies admit by address (the control plane, the NLB). */
     readonly network: NetworkContext;
-    readonly cluster: Pick<ClusterRef, "k8sProvider" | "workloadIdentity">;
+    readonly cluster: Pick<ClusterRef, "k8sProvider" | "workloadIdentity" | "platformPods">;
     readonly storage: Pick<StorageRef, "createBucket" | "objectsKmsKeyArn" | "statefulStorageClass">;
     readonly ingress: Pick<IngressRef, "domain" | "publishService">;
     /** Grafana's OIDC client of the SSO layer (its secret is a Pulumi secret). */
@@ -89,7 +90,7 @@ export class Observability extends pulumi.ComponentResource {
         const release = (role: string, chart: string, version: string, repo: string, values: pulumi.Input<object>, dependsOn: pulumi.Resource[]) =>
             new k8s.helm.v3.Release(
                 `${name}-${role}`,
-                { name: role, chart: repo.startsWith("oci://") ? `${repo}/${chart}` : chart, version, ...(repo.startsWith("oci://") ? {} : { repositoryOpts: { repo } }), namespace: ns, maxHistory: 5, values },
+                { name: role, chart: repo.startsWith("oci://") ? `${repo}/${chart}` : chart, version, ...(repo.startsWith("oci://") ? {} : { repositoryOpts: { repo } }), namespace: ns, maxHistory: 5, values: placeChartValues(chart, values, args.cluster.platformPods) },
                 { ...k8sOpts, dependsOn: [namespace, ...dependsOn] },
             );
 
@@ -104,7 +105,7 @@ export class Observability extends pulumi.ComponentResource {
                 version: s.charts.kubePrometheusStack,
                 namespace: ns,
                 maxHistory: 5,
-                values: prometheusStackValues({ settings: s, storageClass: args.storage.statefulStorageClass }),
+                values: placeChart("kube-prometheus-stack", prometheusStackValues({ settings: s, storageClass: args.storage.statefulStorageClass }), args.cluster.platformPods),
             },
             { ...k8sOpts, dependsOn: [namespace, ...receiver] },
         );

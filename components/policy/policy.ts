@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { placeChart } from "../shared/placement";
 import * as k8s from "@pulumi/kubernetes";
 import type { PolicyConfig } from "../../stacks/schema-tenants";
 import type { ClusterRef } from "../cluster/cluster-ref";
@@ -48,7 +49,7 @@ export function kyvernoValues(p: PolicyConfig, region?: string) {
 export interface PolicyArgs {
     /** What the platform namespaces' NetworkPolicies admit by address (the control plane, the NLB). */
     readonly network: NetworkContext;
-    readonly cluster: Pick<ClusterRef, "k8sProvider" | "workloadIdentity">;
+    readonly cluster: Pick<ClusterRef, "k8sProvider" | "workloadIdentity" | "platformPods">;
     readonly namespace: string;
     readonly settings: PolicyConfig;
     readonly region: string;
@@ -105,7 +106,7 @@ export class Policy extends pulumi.ComponentResource {
                 repositoryOpts: { repo: KYVERNO_REPOSITORY },
                 namespace: args.namespace,
                 maxHistory: 5,
-                values: kyvernoValues(args.settings, args.region),
+                values: placeChart("kyverno", kyvernoValues(args.settings, args.region), args.cluster.platformPods),
             },
             { ...k8sOpts, dependsOn: [namespace, ...identity] },
         );

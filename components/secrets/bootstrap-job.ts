@@ -3,6 +3,7 @@
 // configures the deployer's AWS IAM login and is revoked (issue 34 item 7).
 import { accountKeyAdministration, policyDocument, PolicyDocument } from "../shared/iam";
 import { VAULT_RELEASE, VAULT_TLS_SECRET } from "./constants";
+import { placePod, type PodPlacement } from "../shared/placement";
 
 export const INIT_SERVICE_ACCOUNT = "vault-init";
 export const INIT_JOB = "vault-init";
@@ -309,6 +310,8 @@ export interface InitJobArgs {
     readonly namespace: string;
     readonly vaultImage: string;
     readonly awsCliImage: string;
+    /** Where the platform's pods go. */
+    readonly placement?: PodPlacement;
     readonly secretArn: string;
     readonly region: string;
     readonly replicas: number;
@@ -371,6 +374,7 @@ export function initJobSpec(a: InitJobArgs) {
                     serviceAccountName: INIT_SERVICE_ACCOUNT,
                     // OnFailure keeps the pod, and with it the memory-backed file, while the store step retries.
                     restartPolicy: "OnFailure",
+                    ...placePod(undefined, a.placement ?? {}),
                     initContainers: [
                         // Before anything exists that could be lost: material stored already, or a marker written.
                         aws("check-store", checkStoreScript()),

@@ -107,6 +107,7 @@ export class VaultBootstrap extends pulumi.ComponentResource {
                     namespace: args.namespace,
                     vaultImage: args.vaultImage,
                     awsCliImage: args.awsCliImage,
+                    placement: args.cluster.platformPods,
                     secretArn,
                     region: args.region,
                     replicas: args.replicas,

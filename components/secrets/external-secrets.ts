@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { tenantCiStoreName } from "./vault-policies";
+import { placeChart } from "../shared/placement";
 import * as k8s from "@pulumi/kubernetes";
 import type { ClusterRef } from "../cluster/cluster-ref";
 import { finalizerCleanup } from "../shared/finalizer-cleanup";
@@ -162,7 +163,7 @@ export class ExternalSecrets extends pulumi.ComponentResource {
                 namespace: args.namespace,
                 maxHistory: 5,
                 // Helm waits for the webhook: stores created before it serves would be refused.
-                values: externalSecretsValues({ replicas: args.replicas, zoneSpread: args.zoneSpread }),
+                values: placeChart("external-secrets", externalSecretsValues({ replicas: args.replicas, zoneSpread: args.zoneSpread }), args.cluster.platformPods),
             },
             { ...k8sOpts, dependsOn: [namespace] },
         );

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
+import { placeChart } from "../shared/placement";
 import type { SecretsConfig } from "../../stacks/schema-secrets";
 import type { ClusterRef } from "../cluster/cluster-ref";
 import type { IngressRef } from "../ingress/ingress";
@@ -84,7 +85,7 @@ export class Vault extends pulumi.ComponentResource {
                 skipAwait: true,
                 maxHistory: 5,
                 values: pulumi.all([unseal.key.keyId, unseal.roleArn]).apply(([kmsKeyId, unsealRoleArn]) =>
-                    vaultValues({
+                    placeChart("vault", vaultValues({
                         unsealRoleArn,
                         replicas: args.settings.replicas,
                         version: args.settings.version,
@@ -96,7 +97,7 @@ export class Vault extends pulumi.ComponentResource {
                         auditStorageSize: args.settings.auditStorageSize,
                         retainVolumes: protect,
                         zoneSpread: args.zoneSpread,
-                    }),
+                    }), args.cluster.platformPods),
                 ),
             },
             { ...k8sOpts, protect, dependsOn: [namespace, certificate, ...unseal.ready] },

@@ -1,6 +1,7 @@
 // The Keycloak custom resource (k8s.keycloak.org/v2alpha1) and its neighbours as pure data: table-tested, and checked
 // against the operator's CRD (test/fixtures/crds).
 import type { SsoConfig } from "../../stacks/schema-sso";
+import { requiredNodeAffinity, type PodPlacement } from "../shared/placement";
 
 export const KEYCLOAK_API_VERSION = "k8s.keycloak.org/v2alpha1";
 /** The Keycloak CR's name: the operator names the StatefulSet and `<name>-service` after it. */
@@ -54,6 +55,8 @@ export interface KeycloakSpecArgs {
     /** https://sso-admin.<domain>: where the admin console is served and calls the admin API (only admin CIDRs reach it). */
     readonly adminUrl: string;
     readonly database: { readonly host: string; readonly port: number; readonly name: string };
+    /** Where the platform's pods go. */
+    readonly placement?: PodPlacement;
 }
 
 /** spec of the Keycloak CR. */
@@ -84,7 +87,10 @@ export function keycloakSpec(a: KeycloakSpecArgs) {
         // and policies only add up: the namespace's table (shared/network-policies.ts) decides instead.
         networkPolicy: { enabled: false },
         bootstrapAdmin: { user: { secret: KEYCLOAK_ADMIN_SECRET } },
+        // The CR's scheduling has no nodeSelector: the System nodes are required by node affinity.
         scheduling: {
+            ...(a.placement?.tolerations ? { tolerations: a.placement.tolerations.map((t) => ({ ...t })) } : {}),
+            ...(requiredNodeAffinity(a.placement ?? {}) ? { affinity: requiredNodeAffinity(a.placement ?? {}) } : {}),
             topologySpreadConstraints: [
                 {
                     maxSkew: 1,

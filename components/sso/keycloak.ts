@@ -8,6 +8,7 @@ import { platformNamespace } from "../shared/namespaces";
 import { NetworkContext, platformNetworkPolicies } from "../shared/network-policies";
 import { PrivateCaGrant, privateServerCertificate } from "../shared/private-ca";
 import { urlGate } from "../shared/readiness";
+import { placePod, type PodPlacement } from "../shared/placement";
 import {
     KEYCLOAK_ADMIN_SECRET,
     KEYCLOAK_API_VERSION,
@@ -46,13 +47,23 @@ export interface KeycloakDatabaseRef {
 export interface KeycloakArgs {
     /** What the platform namespaces' NetworkPolicies admit by address (the control plane, the NLB). */
     readonly network: NetworkContext;
-    readonly cluster: Pick<ClusterRef, "k8sProvider">;
+    readonly cluster: Pick<ClusterRef, "k8sProvider" | "platformPods">;
     /** Publishes sso.<domain> on the shared Gateway. */
     readonly ingress: Pick<IngressRef, "domain" | "publishService">;
     readonly certificates: PrivateCaGrant;
     readonly namespace: string;
     readonly settings: SsoConfig["keycloak"];
     readonly database: KeycloakDatabaseRef;
+}
+
+/** Adds the placement to the pod template of each Deployment the operator's kustomization renders. */
+export function placeOperatorTransform(p: PodPlacement): pulumi.ResourceTransform {
+    return (a) => {
+        if (a.type !== "kubernetes:apps/v1:Deployment" || (!p.nodeSelector && !p.tolerations)) return undefined;
+        const props = a.props as Record<string, any>;
+        const template = props.spec?.template ?? {};
+        return { props: { ...props, spec: { ...props.spec, template: { ...template, spec: placePod(template.spec, p) } } }, opts: a.opts };
+    };
 }
 
 /**
@@ -87,7 +98,9 @@ export class Keycloak extends pulumi.ComponentResource {
         const operator = new k8s.kustomize.v2.Directory(
             `${name}-operator`,
             { directory: operatorKustomization(args.settings.version), namespace: ns },
-            { ...k8sOpts, dependsOn: [namespace] },
+            // The operator's Deployment is rendered by the provider: placed by a transform (it also applies to the
+            // resources a packaged component registers), as the charts' pods are by their values.
+            { ...k8sOpts, dependsOn: [namespace], transforms: [placeOperatorTransform(args.cluster.platformPods)] },
         );
         const secrets = this.credentials(name, args, namespace, k8sOpts);
         const certificate = privateServerCertificate(
@@ -117,7 +130,7 @@ export class Keycloak extends pulumi.ComponentResource {
                 // Pulumi waits for Ready: the realm is configured only once Keycloak answers.
                 metadata: { name: KEYCLOAK_NAME, namespace: ns, annotations: { "pulumi.com/waitFor": "condition=Ready" } },
                 spec: args.database.address.apply((host) =>
-                    keycloakSpec({ settings: args.settings, publicUrl: this.publicUrl, adminUrl: this.adminUrl, database: { host, port: args.database.port, name: args.database.databaseName } }),
+                    keycloakSpec({ settings: args.settings, placement: args.cluster.platformPods, publicUrl: this.publicUrl, adminUrl: this.adminUrl, database: { host, port: args.database.port, name: args.database.databaseName } }),
                 ),
             },
             { ...k8sOpts, dependsOn: [operator, certificate, ...secrets.resources], customTimeouts: { create: "20m", update: "20m" } },

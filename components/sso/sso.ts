@@ -8,13 +8,14 @@ import { KeycloakDatabase, KeycloakDatabaseArgs } from "./database";
 import { Keycloak } from "./keycloak";
 import { ClusterLogin, VaultOidcLogin, vaultOidcLogin } from "./logins";
 import { ChildOf, OidcClient, SsoRealm, TenantGroups } from "./realm";
+import type { PodPlacement } from "../shared/placement";
 
 export interface SsoArgs extends Omit<KeycloakDatabaseArgs, "settings"> {
     readonly network: NetworkContext;
     readonly settings: SsoConfig;
     /** Client secrets of the brokered Oidc identity providers, by alias (from the secret config key). */
     readonly brokerSecrets: Readonly<Record<string, string>>;
-    readonly cluster: { readonly name: pulumi.Input<string>; readonly k8sProvider: k8s.Provider };
+    readonly cluster: { readonly name: pulumi.Input<string>; readonly k8sProvider: k8s.Provider; readonly platformPods: PodPlacement };
     /** Publishes sso.<domain>. */
     readonly ingress: Pick<IngressRef, "domain" | "publishService">;
     readonly certificates: PrivateCaGrant;
