@@ -111,8 +111,8 @@ export function builderNodePoolSpec(s: KarpenterSettings, nodeClassName: string)
             metadata: { labels: { [NODE_ROLE_LABEL]: BUILDER_NODE_ROLE } },
             spec: { ...nodeTemplateSpec(s, nodeClassName, s.builders.capacityTypes), taints: [{ ...BUILDER_TAINT }] },
         },
-        // Empty nodes only: a job's pod cannot move (consolidating its node would end the job); its do-not-disrupt
-        // annotation holds off drift too, and expiry ends the nodes (at most a tenth at once) within expireAfter.
+        // Empty nodes only: a job's pod cannot move (consolidating its node would end the job; its do-not-disrupt
+        // annotation says so too). Drift and expiry still renew the nodes, at most a tenth at once.
         disruption: { consolidationPolicy: "WhenEmpty", consolidateAfter: s.consolidateAfter, budgets: [{ nodes: "10%" }] },
         limits: { cpu: String(s.builders.cpuLimit) },
     };

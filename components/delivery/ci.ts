@@ -26,7 +26,7 @@ export const RUNNER_APP = "ci-runner";
  * outside it reaches (no Service, no pod port). buildctl reads `BUILDKIT_HOST` (v0.32.2 cmd/buildctl/main.go).
  */
 export const BUILDKIT_LOCAL_ADDRESS = `tcp://127.0.0.1:${BUILDKIT_PORT}`;
-/** Karpenter v1: a pod's do-not-disrupt blocks consolidation of its node, and drift unless a terminationGracePeriod is set. */
+/** Karpenter v1 (karpenter.sh reference, annotations): a pod's do-not-disrupt blocks consolidation of its node, and drift unless its NodeClaim has a terminationGracePeriod. */
 export const DO_NOT_DISRUPT = "karpenter.sh/do-not-disrupt";
 
 /** The ExternalSecret building ARC's GitHub App secret: ids from config, the private key from the tenant's own Vault path. */
@@ -237,8 +237,8 @@ export function scaleSetValues(a: ScaleSetValuesArgs) {
         template: {
             metadata: {
                 labels: runnerLabels(a.requiredLabels, { tenant: a.tenant.name, runnerImage: a.runnerImage }),
-                // A running job's node is not consolidated or drifted under it; expiry still ends it (and the forced
-                // drain after the pool's terminationGracePeriod).
+                // Karpenter v1 does not consolidate a running job's node; drift and expiry still may (the pool sets a
+                // terminationGracePeriod, after which do-not-disrupt no longer holds), cutting a job that outlives it.
                 annotations: { [DO_NOT_DISRUPT]: "true" },
             },
             spec: {
