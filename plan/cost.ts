@@ -346,8 +346,8 @@ export function costLines(plan: Pick<Plan, "resources">, region: string, table: 
             }
             case "kubernetes:apps/v1:Deployment":
             case "kubernetes:apps/v1:StatefulSet":
-                // A tenant's pods at rest (its builder) run on Karpenter capacity: the instance is chosen at launch. A pod
-                // kept apart by hostname from other tenants' holds a node of its own, however small it is.
+                // A tenant's pods at rest run on Karpenter capacity: the instance is chosen at launch. A pod kept apart by
+                // hostname from others holds a node of its own, however small it is.
                 if (tenantOf(r, byUrn) !== undefined) {
                     const pod = i.spec?.template?.spec ?? {};
                     const apart = (pod.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []).some((t: { topologyKey?: string }) => t.topologyKey === "kubernetes.io/hostname");
@@ -359,8 +359,17 @@ export function costLines(plan: Pick<Plan, "resources">, region: string, table: 
                 break;
             case "kubernetes:helm.sh/v3:Release": {
                 const chart = String(i.chart ?? "").split("/").pop() ?? "";
-                if (chart === "gha-runner-scale-set" && Number(i.values?.minRunners ?? 0) > 0) {
-                    usage(r, `runners at rest: ${i.name}`, `minRunners ${i.values.minRunners} x ${requestsText(i.values?.template?.spec?.containers)} on Karpenter nodes (instance chosen at launch)`);
+                if (chart === "gha-runner-scale-set") {
+                    // Each job's pod: the runner and its builder (a native sidecar: an init container that keeps
+                    // running, whose requests add to the pod's), on a node of its own while the job runs.
+                    const spec = i.values?.template?.spec ?? {};
+                    const containers = [...(spec.initContainers ?? []).filter((c: { restartPolicy?: string }) => c.restartPolicy === "Always"), ...(spec.containers ?? [])];
+                    const apart = (spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []).some((t: { topologyKey?: string }) => t.topologyKey === "kubernetes.io/hostname");
+                    const pool = spec.nodeSelector?.["karpenter.sh/nodepool"];
+                    const where = `${apart ? "each on a Karpenter node of its own" : "on Karpenter nodes"}${pool ? ` (NodePool ${pool})` : ""}, instance chosen at launch`;
+                    const min = Number(i.values?.minRunners ?? 0);
+                    if (min > 0) usage(r, `runners at rest: ${i.name}`, `minRunners ${min} x ${requestsText(containers)} ${where}`);
+                    else usage(r, `runners: ${i.name}`, `none at rest (minRunners 0); while a job runs, 1 x ${requestsText(containers)} ${where}`);
                 }
                 // The chart's claimed volumes are fixed by the values: replicas x size, priced as gp3.
                 const rule = CHART_CLAIMS[chart];

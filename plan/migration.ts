@@ -89,8 +89,8 @@ const typeAndName = (r: PlannedResource) => `${r.type}::${r.name}`;
 /**
  * The move of `tenant` from the platform stack's plan (tenants in it) to its tenant stack's plan, `organization` naming
  * both stacks in the command (`<org>/<project>/<stack>`). What moves: its two components with their children, and
- * every other resource of the platform stack the tenant stack holds under the same type and name (its builder CA's
- * grant, which sat in the certificates layer).
+ * every other resource of the platform stack the tenant stack holds under the same type and name (a grant a platform
+ * layer made for the tenant; none today).
  */
 export function tenantMove(platform: Plan, tenantStack: Plan, tenant: string, organization = "<org>"): TenantMove {
     const components = (plan: Plan) => {

@@ -109,10 +109,10 @@ export const karpenterSchema = z.strictObject({
                 .int()
                 .min(1, "expected a positive vCPU limit")
                 .default(32)
-                .describe("Total vCPUs of the builders' NodePool: each CI tenant's builder takes a node of its own while it runs."),
+                .describe("Total vCPUs of the builders' NodePool: each CI job (its runner and builder) takes a node of its own while it runs."),
         })
         .prefault({})
-        .describe("The builders' NodePool (tainted, one node per CI tenant's builder; architectures, instance categories, expiry and AMI as the default pool's)."),
+        .describe("The builders' NodePool (tainted, one node per running CI job; architectures, instance categories, expiry and AMI as the default pool's)."),
 });
 
 export const addonsSchema = z.strictObject({

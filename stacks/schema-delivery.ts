@@ -80,15 +80,15 @@ const builderSchema = z.strictObject({
             memory: memoryQuantity.default("1Gi").describe("Memory the builder reserves."),
         })
         .prefault({})
-        .describe("Resource requests of each tenant's builder pod."),
+        .describe("Resource requests of each job's builder (a sidecar of the runner pod)."),
     limits: z
         .strictObject({
             cpu: cpuQuantity.default("2").describe("Most CPU a build may use."),
             memory: memoryQuantity.default("4Gi").describe("Most memory a build may use."),
         })
         .prefault({})
-        .describe("Resource limits of each tenant's builder pod."),
-    cacheSize: memoryQuantity.default("20Gi").describe("Ephemeral layer cache of each tenant's builder."),
+        .describe("Resource limits of each job's builder (a sidecar of the runner pod)."),
+    cacheSize: memoryQuantity.default("20Gi").describe("Layer cache of each job's builder: an emptyDir that ends with the job."),
 });
 
 const lifecycleSchema = z.strictObject({
@@ -141,7 +141,7 @@ const signaturesSchema = z.strictObject({
 export const appDeliverySchema = z.strictObject({
     argocd: argocdSchema.describe("Argo CD: chart, replicas, Redis HA, zone spread, local admin and repository credentials."),
     runners: runnersSchema.describe("GitHub Actions Runner Controller: charts, controller replicas and the runner image."),
-    builder: builderSchema.describe("The rootless BuildKit image builder each CI tenant gets: image, resources and cache."),
+    builder: builderSchema.describe("The rootless BuildKit builder each CI job gets beside its runner: image, resources and cache."),
     registry: z
         .strictObject({
             pullThroughCache: z
@@ -193,7 +193,7 @@ export const tenantGitopsSchema = z.strictObject({
 
 /** The tenant's CI capacity: a runner scale set in its CI namespace (<data name>-ci), scaled to zero when idle. */
 export const tenantCiSchema = z.strictObject({
-    enabled: z.boolean().default(false).describe("Give the tenant a runner scale set <tenant>-<environment> and a builder."),
+    enabled: z.boolean().default(false).describe("Give the tenant a runner scale set <tenant>-<environment>, each job with a builder of its own."),
     githubConfigUrl: z
         .string()
         .regex(/^https:\/\/github\.com\/[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)?$/, "expected a GitHub organization or repository URL, like https://github.com/acme or https://github.com/acme/app")
@@ -323,29 +323,32 @@ export function checkDelivery(
         if (!t.ecrRepository) issue(where("ecrRepository"), "expected true with CI enabled: the runners push to the tenant's repository", t.ecrRepository);
         if (!t.internetEgress) issue(where("internetEgress"), "expected true with CI enabled: runners reach GitHub over the internet", t.internetEgress);
         const data = t.dataName ?? t.name;
-        if (`${data}-builds`.length > 63) issue(where("ci", "enabled"), `expected a data name of at most 56 characters with CI enabled (its builder namespace ${data}-builds must be a DNS label)`, data);
-        // All runners busy at once must fit the namespace's quota (else the last ones never start).
+        if (`${data}-ci`.length > 63) issue(where("ci", "enabled"), `expected a data name of at most 60 characters with CI enabled (its CI namespace ${data}-ci must be a DNS label)`, data);
+        // All runners busy at once must fit the namespace's quota (else the last ones never start). A runner pod
+        // counts its builder too: a sidecar's requests and limits add to the pod's.
         const n = ci.maxRunners;
-        const fits: ["limitsCpu" | "limitsMemory" | "requestsCpu" | "requestsMemory", number, number][] = [
-            ["limitsCpu", n * millicores(ci.runner.limitsCpu), millicores(t.quota.limitsCpu)],
-            ["limitsMemory", n * mebibytes(ci.runner.limitsMemory), mebibytes(t.quota.limitsMemory)],
-            ["requestsCpu", n * millicores(ci.runner.requestsCpu), millicores(t.quota.requestsCpu)],
-            ["requestsMemory", n * mebibytes(ci.runner.requestsMemory), mebibytes(t.quota.requestsMemory)],
+        const b = d.builder;
+        const fits: ["limitsCpu" | "limitsMemory" | "requestsCpu" | "requestsMemory", number, number, string][] = [
+            ["limitsCpu", n * (millicores(ci.runner.limitsCpu) + millicores(b.limits.cpu)), millicores(t.quota.limitsCpu), b.limits.cpu],
+            ["limitsMemory", n * (mebibytes(ci.runner.limitsMemory) + mebibytes(b.limits.memory)), mebibytes(t.quota.limitsMemory), b.limits.memory],
+            ["requestsCpu", n * (millicores(ci.runner.requestsCpu) + millicores(b.requests.cpu)), millicores(t.quota.requestsCpu), b.requests.cpu],
+            ["requestsMemory", n * (mebibytes(ci.runner.requestsMemory) + mebibytes(b.requests.memory)), mebibytes(t.quota.requestsMemory), b.requests.memory],
         ];
-        for (const [key, need, quota] of fits) {
-            if (need > quota) issue(where("ci", "maxRunners"), `expected maxRunners x runner.${key} within the quota's ${key} (${t.quota[key]}); ${n} runners need ${ci.runner[key]} each`, n);
+        for (const [key, need, quota, builder] of fits) {
+            if (need > quota) issue(where("ci", "maxRunners"), `expected maxRunners x (runner.${key} + its builder's) within the quota's ${key} (${t.quota[key]}); ${n} runners need ${ci.runner[key]} + ${builder} each`, n);
         }
         if (ci.minRunners > ci.maxRunners) issue(where("ci", "minRunners"), `expected at most maxRunners (${ci.maxRunners})`, ci.minRunners);
         if (!ctx.karpenter) issue(where("ci", "enabled"), "expected cluster.karpenter.enabled: runners run on Karpenter capacity", ci.enabled);
     });
-    // Each CI tenant's builder runs on a node of its own, of more vCPUs than the builder requests (the kubelet
-    // reserves part of every node's CPU): a smaller limit leaves the last builders pending.
-    const builders = ctx.tenants.filter((t) => t.ci.enabled).length;
-    const perNode = Math.floor(millicores(d.builder.requests.cpu) / 1000) + 1;
-    if (ctx.builderCpuLimit !== undefined && builders * perNode > ctx.builderCpuLimit) {
+    // Each job runs on a builders' node of its own, of more vCPUs than its pod requests (the kubelet reserves part of
+    // every node's CPU): the pool must hold one job of each CI tenant at once, or a tenant's jobs may wait on others'.
+    const ciTenants = ctx.tenants.filter((t) => t.ci.enabled);
+    const perNode = (t: (typeof ciTenants)[number]) => Math.floor((millicores(t.ci.runner.requestsCpu) + millicores(d.builder.requests.cpu)) / 1000) + 1;
+    const need = ciTenants.reduce((sum, t) => sum + perNode(t), 0);
+    if (ctx.builderCpuLimit !== undefined && need > ctx.builderCpuLimit) {
         issue(
             ["cluster", "karpenter", "builders", "cpuLimit"],
-            `expected at least ${builders * perNode} vCPUs: a node of at least ${perNode} vCPUs for the builder of each of the ${builders} CI tenants (appDelivery.builder.requests.cpu ${d.builder.requests.cpu}, plus what the kubelet reserves)`,
+            `expected at least ${need} vCPUs: a node for one job of each of the ${ciTenants.length} CI tenants at once, each of more vCPUs than its runner and builder request (ci.runner.requestsCpu + appDelivery.builder.requests.cpu ${d.builder.requests.cpu}, plus what the kubelet reserves)`,
             ctx.builderCpuLimit,
         );
     }

@@ -63,7 +63,7 @@ export const tenantSchema = z.strictObject({
         .describe("Kms: the registry's key. Aes256 keeps a repository created before the registry key as it is (ECR cannot change a repository's encryption; a change replaces it and loses its images)."),
     bucket: z.boolean().default(false).describe("An S3 bucket through the platform's secure bucket component."),
     gitops: tenantGitopsSchema.optional().describe("Its Argo CD project's source repositories and destinations, and an optional Application."),
-    ci: tenantCiSchema.prefault({}).describe("A GitHub Actions runner scale set in a namespace of its own (<data name>-ci), and a rootless image builder."),
+    ci: tenantCiSchema.prefault({}).describe("A GitHub Actions runner scale set in a namespace of its own (<data name>-ci), each job with a rootless image builder of its own."),
 });
 export type TenantConfig = z.infer<typeof tenantSchema>;
 
@@ -158,9 +158,6 @@ export const platformStackTenants = (t: { readonly placement: TenantPlacement; r
 /** Namespaces of a tenant: its own list, or its name. */
 export const tenantNamespaces = (t: Pick<TenantConfig, "name" | "namespaces">): string[] => t.namespaces ?? [t.name];
 
-/** Where a tenant with CI runs its image builder (rootless BuildKit needs a namespace of its own; see the delivery layer). */
-export const tenantBuildNamespace = (t: Pick<TenantConfig, "name" | "dataName">): string => `${tenantDataName(t)}-builds`;
-
 /** Where a tenant with CI runs its runners: a namespace of their own, where its members cannot create pods (see the tenants layer). */
 export const tenantCiNamespace = (t: Pick<TenantConfig, "name" | "dataName">): string => `${tenantDataName(t)}-ci`;
 
@@ -193,7 +190,7 @@ export function checkTenants(
         if (t.previousName !== undefined && t.namespaces === undefined) {
             issue(at("namespaces"), `expected the tenant's namespaces listed when renaming (the default would replace namespace ${t.previousName} by ${t.name})`, undefined);
         }
-        for (const ns of [...tenantNamespaces(t), ...(t.ci.enabled ? [tenantBuildNamespace(t), tenantCiNamespace(t)] : [])]) {
+        for (const ns of [...tenantNamespaces(t), ...(t.ci.enabled ? [tenantCiNamespace(t)] : [])]) {
             if (platformNamespaces.has(ns)) issue(at("namespaces"), `expected a namespace the platform does not use (${ns} is the platform's)`, ns);
             const owner = owners.get(ns);
             if (owner !== undefined && owner !== t.name) issue(at("namespaces"), `expected namespace ${ns} to belong to one tenant (also ${owner})`, ns);

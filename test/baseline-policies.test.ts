@@ -198,21 +198,22 @@ describe("policy: no plaintext secrets in Kubernetes", () => {
 });
 
 describe("policy: namespaces labelled", () => {
-    it("refuses a namespace without role or Pod Security level, and a tenant or CI namespace below restricted", async () => {
+    it("refuses a namespace without role or Pod Security level, a former builder role, and a tenant namespace below restricted; a CI namespace may be privileged (its jobs' builders)", async () => {
         const ns = (name: string, labels: Record<string, string>) => res("kubernetes:core/v1:Namespace", name, { metadata: { name, labels } });
         const v = await run(
             [namespaceBaselinePolicy],
             ns("bare", {}),
             ns("loose", { "platform.io/namespace-role": "tenant", "pod-security.kubernetes.io/enforce": "baseline" }),
-            ns("loose-ci", { "platform.io/namespace-role": "ci", "pod-security.kubernetes.io/enforce": "privileged" }),
+            ns("builds", { "platform.io/namespace-role": "builder", "pod-security.kubernetes.io/enforce": "privileged" }),
+            ns("privileged-ci", { "platform.io/namespace-role": "ci", "pod-security.kubernetes.io/enforce": "privileged" }),
             ns("ok", { "platform.io/namespace-role": "platform", "pod-security.kubernetes.io/enforce": "privileged" }),
             ns("ci", { "platform.io/namespace-role": "ci", "pod-security.kubernetes.io/enforce": "restricted" }),
         );
         assert.deepStrictEqual(v, [
-            "bare: no platform.io/namespace-role (platform, tenant, builder or ci)",
+            "bare: no platform.io/namespace-role (platform, tenant or ci)",
             "bare: no Pod Security level enforced",
             "loose: a tenant namespace enforcing baseline, not restricted",
-            "loose-ci: a ci namespace enforcing privileged, not restricted",
+            "builds: no platform.io/namespace-role (platform, tenant or ci)",
         ]);
     });
 });

@@ -15,11 +15,11 @@ const group = (i: number, patch: Record<string, unknown>, base: Raw = dev) => {
     return { ...base, "platform:cluster": JSON.stringify(c) };
 };
 const karpenter = (patch: Record<string, unknown>) => cluster({ karpenter: { ...clusterOf(dev).karpenter, ...patch } });
-/** dev with its builder requesting (and limited to) `cpu`. */
-const builderCpu = (cpu: string) => {
-    const d = JSON.parse(dev["platform:appDelivery"]);
-    d.builder = { ...d.builder, requests: { ...d.builder.requests, cpu }, limits: { ...d.builder.limits, cpu } };
-    return { ...dev, "platform:appDelivery": JSON.stringify(d) };
+/** `base` with its builder requesting `cpu`. */
+const builderCpu = (cpu: string, base: Raw = dev) => {
+    const d = JSON.parse(base["platform:appDelivery"]);
+    d.builder = { ...d.builder, requests: { ...d.builder.requests, cpu } };
+    return { ...base, "platform:appDelivery": JSON.stringify(d) };
 };
 const addons = (patch: Record<string, unknown>) => cluster({ addons: { ...clusterOf(dev).addons, ...patch } });
 const network = (patch: Record<string, unknown>, base: Raw) => ({ ...base, "platform:network": JSON.stringify({ ...JSON.parse(base["platform:network"]), ...patch }) });
@@ -123,10 +123,10 @@ const exactProblems: ExactBadInput[] = [
     ["builders' CPU limit of zero", karpenter({ builders: { cpuLimit: 0 } }), [`${P}.karpenter.builders.cpuLimit: expected a positive vCPU limit; got 0`]],
     ["unknown builders' key", karpenter({ builders: { cpuLimit: 16, taint: "x" } }), [`${P}.karpenter.builders.taint: unknown key; expected one of: capacityTypes, cpuLimit`]],
     [
-        // dev's one CI tenant, its builder requesting 16 CPUs: a node of 17 vCPUs at least, more than dev's pool of 16.
-        "builders' pool too small for one node per CI tenant",
-        builderCpu("16"),
-        [`${P}.karpenter.builders.cpuLimit: expected at least 17 vCPUs: a node of at least 17 vCPUs for the builder of each of the 1 CI tenants (appDelivery.builder.requests.cpu 16, plus what the kubelet reserves); got 16`],
+        // dev's one CI tenant: its runner (500m) and builder (500m) request 1 CPU, so a job needs a node of 2 vCPUs, more than a pool of 1.
+        "builders' pool too small for one job per CI tenant",
+        builderCpu("500m", karpenter({ builders: { capacityTypes: ["spot"], cpuLimit: 1 } })),
+        [`${P}.karpenter.builders.cpuLimit: expected at least 2 vCPUs: a node for one job of each of the 1 CI tenants at once, each of more vCPUs than its runner and builder request (ci.runner.requestsCpu + appDelivery.builder.requests.cpu 500m, plus what the kubelet reserves); got 1`],
     ],
     ["Karpenter architecture", karpenter({ architectures: ["x86_64"] }), [`${P}.karpenter.architectures[0]: expected one of amd64 | arm64; got "x86_64"`]],
     [

@@ -31,10 +31,10 @@ const cases: BadInput[] = [
     ["CI enabled without a GitHub URL", withTenants(dev, { ...TEAM, ci: { enabled: true, githubApp: { appId: 1, installationId: 2 } } }), ["platform:tenants.list[0].ci.githubConfigUrl", "required with CI enabled"]],
     ["CI without a repository to push to", withTenants(dev, { ...TEAM, ecrRepository: false, ci: CI }), ["platform:tenants.list[0].ecrRepository", "expected true with CI enabled"]],
     ["CI for a tenant without internet egress (runners reach GitHub)", withTenants(dev, { ...TEAM, internetEgress: false, ci: CI }), ["platform:tenants.list[0].internetEgress", "expected true with CI enabled"]],
-    ["runners over the quota by a hair (millicores add up exactly)", withTenants(dev, { ...TEAM, quota: { requestsCpu: "300m", limitsCpu: "301m" }, ci: { ...CI, maxRunners: 3, runner: { requestsCpu: "101m", limitsCpu: "100m" } } }), ["platform:tenants.list[0].ci.maxRunners", "runner.requestsCpu within the quota's requestsCpu (300m)"]],
-    ["more runners than the quota holds", withTenants(dev, { ...TEAM, quota: { limitsCpu: "4", requestsCpu: "2" }, ci: { ...CI, maxRunners: 5, runner: { limitsCpu: "1" } } }), ["platform:tenants.list[0].ci.maxRunners", "expected maxRunners x runner.limitsCpu within the quota's limitsCpu (4); 5 runners need 1 each"]],
-    ["runners whose memory outgrows the quota", withTenants(dev, { ...TEAM, ci: { ...CI, maxRunners: 5 } }), ["platform:tenants.list[0].ci.maxRunners", "runner.limitsMemory within the quota's limitsMemory (16Gi)"]],
-    ["a builder namespace longer than a DNS label", withTenants(dev, { ...TEAM, name: "team-bee", previousName: "team-b", namespaces: ["team-b"], dataName: "d".repeat(57), ci: CI }), ["platform:tenants.list[0].ci.enabled", "expected a data name of at most 56 characters"]],
+    ["runners over the quota by a hair (millicores add up exactly)", withTenants(dev, { ...TEAM, quota: { requestsCpu: "1050m", limitsCpu: "3301m" }, ci: { ...CI, maxRunners: 3, runner: { requestsCpu: "101m", limitsCpu: "100m" } } }), ["platform:tenants.list[0].ci.maxRunners", "(runner.requestsCpu + its builder's) within the quota's requestsCpu (1050m); 3 runners need 101m + 250m each"]],
+    ["more runners than the quota holds", withTenants(dev, { ...TEAM, quota: { limitsCpu: "4", requestsCpu: "2" }, ci: { ...CI, maxRunners: 5, runner: { limitsCpu: "1" } } }), ["platform:tenants.list[0].ci.maxRunners", "expected maxRunners x (runner.limitsCpu + its builder's) within the quota's limitsCpu (4); 5 runners need 1 + 1 each"]],
+    ["runners whose memory outgrows the quota", withTenants(dev, { ...TEAM, ci: { ...CI, maxRunners: 5 } }), ["platform:tenants.list[0].ci.maxRunners", "(runner.limitsMemory + its builder's) within the quota's limitsMemory (16Gi)"]],
+    ["a CI namespace longer than a DNS label", withTenants(dev, { ...TEAM, name: "team-bee", previousName: "team-b", namespaces: ["team-b"], dataName: "d".repeat(61), ci: CI }), ["platform:tenants.list[0].ci.enabled", "expected a data name of at most 60 characters"]],
     ["an SSH source repository no credential covers", withTenants(dev, { ...TEAM, gitops: { sourceRepos: ["git@gitlab.example.org:acme/b.git"] } }), ["platform:tenants.list[0].gitops.sourceRepos[0]", "under the urlPrefix of an appDelivery.argocd.repositoryCredentials entry of type SshKey"]],
     ["an unknown repository encryption", withTenants(dev, { ...TEAM, repositoryEncryption: "SSE-C" }), ["platform:tenants.list[0].repositoryEncryption", "expected Kms | Aes256"]],
     ["a GitHub URL that is not GitHub", withTenants(dev, { ...TEAM, ci: { ...CI, githubConfigUrl: "https://gitlab.com/acme" } }), ["platform:tenants.list[0].ci.githubConfigUrl", "expected a GitHub organization or repository URL"]],
@@ -42,7 +42,6 @@ const cases: BadInput[] = [
     ["more idle runners than the maximum", withTenants(dev, { ...TEAM, ci: { ...CI, minRunners: 6, maxRunners: 5 } }), ["platform:tenants.list[0].ci.minRunners", "expected at most maxRunners (5)"]],
     ["runners placed in a namespace of the tenant's (they have their own, <data name>-ci)", withTenants(dev, { ...TEAM, ci: { ...CI, namespace: "team-b" } }), ["platform:tenants.list[0].ci", "namespace"]],
     ["a CI namespace taken by another tenant", withTenants(dev, { ...TEAM, ci: CI }, { ...TEAM, name: "team-c", namespaces: ["team-b-ci"] }), ["platform:tenants.list[1].namespaces", "belong to one tenant (also team-b)"]],
-    ["a builder namespace taken by another tenant", withTenants(dev, { ...TEAM, ci: CI }, { ...TEAM, name: "team-c", namespaces: ["team-b-builds"] }), ["platform:tenants.list[1].namespaces", "belong to one tenant (also team-b)"]],
     ["a pull-through cache for an unknown upstream", delivery(dev, (d) => d.registry.pullThroughCache.push({ prefix: "gcr", upstream: "GoogleContainerRegistry" })), ["platform:appDelivery.registry.pullThroughCache[3].upstream", "expected DockerHub | GitHubContainerRegistry | Quay | EcrPublic | Kubernetes"]],
     ["a cache prefix ECR refuses", delivery(dev, (d) => (d.registry.pullThroughCache[0].prefix = "E")), ["platform:appDelivery.registry.pullThroughCache[0].prefix", "expected 2-30 lower-case letters"]],
     ["a cache prefix twice", delivery(dev, (d) => d.registry.pullThroughCache.push({ prefix: "quay", upstream: "Quay" })), ["platform:appDelivery.registry.pullThroughCache[3].prefix", "each prefix once"]],
@@ -248,8 +247,8 @@ const exactProblems: ExactBadInput[] = [
     ],
     [
         "runners whose memory requests outgrow the quota",
-        withTenants(dev, { ...TEAM, quota: { requestsMemory: "2Gi" }, ci: { ...CI, maxRunners: 3, runner: { requestsMemory: "1Gi" } } }),
-        ["platform:tenants.list[0].ci.maxRunners: expected maxRunners x runner.requestsMemory within the quota's requestsMemory (2Gi); 3 runners need 1Gi each; got 3"],
+        withTenants(dev, { ...TEAM, quota: { requestsMemory: "2560Mi" }, ci: { ...CI, maxRunners: 2, runner: { requestsMemory: "1Gi" } } }),
+        ["platform:tenants.list[0].ci.maxRunners: expected maxRunners x (runner.requestsMemory + its builder's) within the quota's requestsMemory (2560Mi); 2 runners need 1Gi + 512Mi each; got 2"],
     ],
     [
         "no runners at most, or more than 100",
@@ -282,19 +281,19 @@ describe("config: bad application delivery input is rejected with key, value and
     });
 
     it("accepts an SSH repository under an SshKey credential's prefix, and runners that fit the quota exactly", () => {
-        const cfg = parsePlatformConfig(withTenants(dev, { ...TEAM, gitops: { sourceRepos: ["git@github.com:acme/b.git"] }, quota: { requestsCpu: "300m", limitsCpu: "4" }, ci: { ...CI, maxRunners: 3, runner: { requestsCpu: "100m", limitsCpu: "1" } } }), "platform");
-        // 3 x 100m is exactly 300m (no floating-point excess).
+        const cfg = parsePlatformConfig(withTenants(dev, { ...TEAM, gitops: { sourceRepos: ["git@github.com:acme/b.git"] }, quota: { requestsCpu: "1050m", limitsCpu: "6", limitsMemory: "18Gi" }, ci: { ...CI, maxRunners: 3, runner: { requestsCpu: "100m", limitsCpu: "1" } } }), "platform");
+        // 3 x (100m + the builder's 250m) is exactly 1050m (no floating-point excess).
         assert.deepStrictEqual([cfg.tenants.all[0].gitops?.sourceRepos, cfg.tenants.all[0].ci.maxRunners, cfg.tenants.all[0].repositoryEncryption], [["git@github.com:acme/b.git"], 3, "Kms"]);
         // The prefix is a path boundary: git@github.com:acme does not cover git@github.com:acme-evil/x.git.
         assert.throws(() => parsePlatformConfig(withTenants(dev, { ...TEAM, gitops: { sourceRepos: ["git@github.com:acme-evil/x.git"] } }), "platform"), /sourceRepos\[0\]: expected an https URL, or an SSH URL under the urlPrefix/);
     });
 
-    it("accepts the bounds: as many idle runners as runners, a builder namespace of 63 characters, unsigned images only audited", () => {
+    it("accepts the bounds: as many idle runners as runners, a CI namespace of 63 characters, unsigned images only audited", () => {
         const cfg = parsePlatformConfig(
-            withTenants(dev, { ...TEAM, ci: { ...CI, minRunners: 2, maxRunners: 2 } }, { ...TEAM, name: "team-c", previousName: "team-old", namespaces: ["team-c"], dataName: "d".repeat(56), ci: { ...CI, maxRunners: 2 } }),
+            withTenants(dev, { ...TEAM, ci: { ...CI, minRunners: 2, maxRunners: 2 } }, { ...TEAM, name: "team-c", previousName: "team-old", namespaces: ["team-c"], dataName: "d".repeat(60), ci: { ...CI, maxRunners: 2 } }),
             "platform",
         );
-        assert.deepStrictEqual([cfg.tenants.all[0].ci.minRunners, cfg.tenants.all[1].dataName?.length], [2, 56]);
+        assert.deepStrictEqual([cfg.tenants.all[0].ci.minRunners, cfg.tenants.all[1].dataName?.length], [2, 60]);
         const audit = parsePlatformConfig(delivery(dev, (d) => (d.signatures = { action: "Audit" })), "platform");
         assert.deepStrictEqual([audit.appDelivery.signatures.action, audit.appDelivery.signatures.verifier], ["Audit", undefined]);
     });

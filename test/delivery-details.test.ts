@@ -3,7 +3,7 @@
 // in full.
 import * as assert from "assert";
 import { argocdValues } from "../components/delivery/argocd-values";
-import { builderDeploymentSpec, builderServiceSpec, ecrPushPolicy, githubAppSecretSpec, runnerAwsEgressSpec, builderAwsEgressSpec, runnerLabels, scaleSetValues } from "../components/delivery/ci";
+import { ecrPushPolicy, githubAppSecretSpec, runnerAwsEgressSpec, runnerLabels, scaleSetValues } from "../components/delivery/ci";
 import { lifecyclePolicyText, pullThroughNodePolicy, repositoryTemplatePolicy } from "../components/registry/registry";
 import { planStack, Plan, PROJECT_DIR } from "../plan/engine";
 import { readStackConfig } from "../plan/stack-files";
@@ -34,7 +34,7 @@ describe("delivery details: CI objects", () => {
         });
     });
 
-    it("opens HTTPS to the VPC for runners and the builder, and the Pod Identity agent for runners only", () => {
+    it("opens HTTPS to the VPC and the Pod Identity agent for runners (and the builder beside each)", () => {
         const vpc = { to: [{ ipBlock: { cidr: "10.30.0.0/16" } }], ports: [{ protocol: "TCP", port: 443 }] };
         assert.deepStrictEqual(runnerAwsEgressSpec("team-b", "10.30.0.0/16"), {
             metadata: { name: "allow-aws-ci-runner", namespace: "team-b" },
@@ -44,103 +44,54 @@ describe("delivery details: CI objects", () => {
                 egress: [{ to: [{ ipBlock: { cidr: "169.254.170.23/32" } }], ports: [{ protocol: "TCP", port: 80 }] }, vpc],
             },
         });
-        assert.deepStrictEqual(builderAwsEgressSpec("team-b-builds", "10.30.0.0/16"), {
-            metadata: { name: "allow-aws", namespace: "team-b-builds" },
-            spec: { podSelector: {}, policyTypes: ["Egress"], egress: [vpc] },
-        });
     });
 
-    it("runs rootless BuildKit on the builders' pool away from other tenants' builders, with mutual TLS, its cache on an emptyDir, ready once it lists workers, behind a Service", () => {
-        const builder = appDeliverySchema.shape.builder.parse({ image: "moby/buildkit:v0.32.2-rootless", requests: { cpu: "1", memory: "2Gi" }, limits: { cpu: "4", memory: "8Gi" }, cacheSize: "50Gi" });
-        const labels = { "app.kubernetes.io/name": "buildkitd" };
-        assert.deepStrictEqual(builderDeploymentSpec({ namespace: "team-b-builds", tenant: "team-b", builder }), {
-            metadata: { name: "buildkitd", namespace: "team-b-builds", labels },
-            spec: {
-                replicas: 1,
-                selector: { matchLabels: labels },
-                template: {
-                    metadata: { labels },
-                    spec: {
-                        automountServiceAccountToken: false,
-                        securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000 },
-                        nodeSelector: { "karpenter.sh/nodepool": "builders" },
-                        tolerations: [{ key: "platform.io/builder", operator: "Equal", value: "true", effect: "NoExecute" }],
-                        affinity: {
-                            podAntiAffinity: {
-                                requiredDuringSchedulingIgnoredDuringExecution: [
-                                    {
-                                        labelSelector: { matchLabels: labels },
-                                        namespaceSelector: {
-                                            matchLabels: { "platform.io/namespace-role": "builder" },
-                                            matchExpressions: [{ key: "platform.io/tenant", operator: "NotIn", values: ["team-b"] }],
-                                        },
-                                        topologyKey: "kubernetes.io/hostname",
-                                    },
-                                ],
-                            },
-                        },
-                        containers: [
-                            {
-                                name: "buildkitd",
-                                image: "moby/buildkit:v0.32.2-rootless",
-                                args: [
-                                    "--addr",
-                                    "unix:///run/user/1000/buildkit/buildkitd.sock",
-                                    "--addr",
-                                    "tcp://0.0.0.0:1234",
-                                    "--tlscert",
-                                    "/certs/tls.crt",
-                                    "--tlskey",
-                                    "/certs/tls.key",
-                                    "--tlscacert",
-                                    "/certs/ca.crt",
-                                    "--oci-worker-no-process-sandbox",
-                                ],
-                                ports: [{ name: "buildkit", containerPort: 1234 }],
-                                securityContext: { privileged: false, seccompProfile: { type: "Unconfined" }, appArmorProfile: { type: "Unconfined" }, runAsUser: 1000, runAsGroup: 1000 },
-                                resources: { requests: { cpu: "1", memory: "2Gi" }, limits: { cpu: "4", memory: "8Gi" } },
-                                readinessProbe: { exec: { command: ["buildctl", "debug", "workers"] }, initialDelaySeconds: 5, periodSeconds: 30 },
-                                volumeMounts: [
-                                    { name: "cache", mountPath: "/home/user/.local/share/buildkit" },
-                                    { name: "certs", mountPath: "/certs", readOnly: true },
-                                ],
-                            },
-                        ],
-                        volumes: [
-                            { name: "cache", emptyDir: { sizeLimit: "50Gi" } },
-                            { name: "certs", secret: { secretName: "buildkitd-tls" } },
-                        ],
-                    },
-                },
-            },
-        });
-        assert.deepStrictEqual(builderServiceSpec("team-b-builds"), {
-            metadata: { name: "buildkitd", namespace: "team-b-builds" },
-            spec: { selector: labels, ports: [{ name: "buildkit", port: 1234, targetPort: 1234 }] },
-        });
-    });
-
-    it("gives the runner pod the runner user, the run script, the tenant's sizes and its builder's client certificate", () => {
+    it("gives each job's pod the runner (restricted, the run script, the tenant's sizes) and its own rootless BuildKit sidecar on the loopback, on a builders' node of its own", () => {
         const t = tenantSchema.parse({
             name: "team-b",
             owners: ["carol"],
             costCentre: "CC-B",
             ci: { enabled: true, githubConfigUrl: "https://github.com/acme", githubApp: { appId: 1, installationId: 2 }, runner: { requestsCpu: "250m", requestsMemory: "512Mi", limitsCpu: "2", limitsMemory: "3Gi" } },
         });
+        const builder = appDeliverySchema.shape.builder.parse({ image: "moby/buildkit:v0.32.2-rootless", requests: { cpu: "1", memory: "2Gi" }, limits: { cpu: "4", memory: "8Gi" }, cacheSize: "50Gi" });
         const v = scaleSetValues({
             tenant: t,
             environment: "qa",
             runnerImage: "ghcr.io/actions/actions-runner:2.336.0",
-            builderAddress: "tcp://buildkitd.team-b-builds.svc:1234",
+            builder,
             controller: { serviceAccount: "arc-gha-rs-controller", namespace: "arc-systems" },
-            nodePool: "default",
             requiredLabels: [],
         });
+        assert.deepStrictEqual(v.template.metadata.annotations, { "karpenter.sh/do-not-disrupt": "true" });
         assert.deepStrictEqual(v.template.spec, {
             serviceAccountName: "ci-runner",
             automountServiceAccountToken: false,
             securityContext: { runAsNonRoot: true, runAsUser: 1001, runAsGroup: 1001, fsGroup: 1001, seccompProfile: { type: "RuntimeDefault" } },
-            nodeSelector: { "karpenter.sh/nodepool": "default" },
+            nodeSelector: { "karpenter.sh/nodepool": "builders" },
+            tolerations: [{ key: "platform.io/builder", operator: "Equal", value: "true", effect: "NoExecute" }],
+            affinity: {
+                podAntiAffinity: {
+                    requiredDuringSchedulingIgnoredDuringExecution: [
+                        {
+                            labelSelector: { matchLabels: { "app.kubernetes.io/name": "ci-runner" } },
+                            namespaceSelector: { matchLabels: { "platform.io/namespace-role": "ci" } },
+                            topologyKey: "kubernetes.io/hostname",
+                        },
+                    ],
+                },
+            },
+            initContainers: [
+                {
+                    name: "buildkitd",
+                    image: "moby/buildkit:v0.32.2-rootless",
+                    restartPolicy: "Always",
+                    args: ["--addr", "unix:///run/user/1000/buildkit/buildkitd.sock", "--addr", "tcp://127.0.0.1:1234", "--oci-worker-no-process-sandbox"],
+                    securityContext: { privileged: false, seccompProfile: { type: "Unconfined" }, appArmorProfile: { type: "Unconfined" }, runAsUser: 1000, runAsGroup: 1000 },
+                    resources: { requests: { cpu: "1", memory: "2Gi" }, limits: { cpu: "4", memory: "8Gi" } },
+                    startupProbe: { exec: { command: ["buildctl", "debug", "workers"] }, periodSeconds: 2, failureThreshold: 30 },
+                    volumeMounts: [{ name: "buildkit-cache", mountPath: "/home/user/.local/share/buildkit" }],
+                },
+            ],
             containers: [
                 {
                     name: "runner",
@@ -148,14 +99,10 @@ describe("delivery details: CI objects", () => {
                     command: ["/home/runner/run.sh"],
                     securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, runAsNonRoot: true, readOnlyRootFilesystem: false },
                     resources: { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "2", memory: "3Gi" } },
-                    env: [
-                        { name: "BUILDKIT_HOST", value: "tcp://buildkitd.team-b-builds.svc:1234" },
-                        { name: "BUILDKIT_TLS_DIR", value: "/buildkit-tls" },
-                    ],
-                    volumeMounts: [{ name: "buildkit-tls", mountPath: "/buildkit-tls", readOnly: true }],
+                    env: [{ name: "BUILDKIT_HOST", value: "tcp://127.0.0.1:1234" }],
                 },
             ],
-            volumes: [{ name: "buildkit-tls", secret: { secretName: "buildkit-client-tls", defaultMode: 0o440 } }],
+            volumes: [{ name: "buildkit-cache", emptyDir: { sizeLimit: "50Gi" } }],
         });
     });
 
@@ -254,7 +201,7 @@ describePlan("delivery details: the production plan in full", "prod", ({ plan, r
         assert.deepStrictEqual(the("platform-delivery-runner-controller").values.flags, { logLevel: "info", logFormat: "json" });
     });
 
-    it("routes argocd.<domain> to Argo CD's server Service, and points each tenant's runners at its own builder", () => {
+    it("routes argocd.<domain> to Argo CD's server Service, and points each job's runner at its own builder", () => {
         // The webhook receiver (no login, no rate limit without a secret) is answered 404 by Envoy itself.
         assert.deepStrictEqual(the("argocd-argocd-route").spec.rules, [
             { backendRefs: [{ name: "argocd-server", port: 80 }], matches: [{ path: { type: "PathPrefix", value: "/" } }] },
@@ -263,11 +210,9 @@ describePlan("delivery details: the production plan in full", "prod", ({ plan, r
                 matches: [{ path: { type: "PathPrefix", value: "/api/webhook" } }],
             },
         ]);
-        const runner = the("tenant-team-a-delivery-runners").values.template.spec.containers[0];
-        assert.deepStrictEqual(runner.env, [
-            { name: "BUILDKIT_HOST", value: "tcp://buildkitd.team-a-builds.svc:1234" },
-            { name: "BUILDKIT_TLS_DIR", value: "/buildkit-tls" },
-        ]);
+        const spec = the("tenant-team-a-delivery-runners").values.template.spec;
+        assert.deepStrictEqual(spec.containers[0].env, [{ name: "BUILDKIT_HOST", value: "tcp://127.0.0.1:1234" }]);
+        assert.deepStrictEqual(spec.initContainers.map((c: any) => [c.name, c.restartPolicy, c.args.slice(2, 4)]), [["buildkitd", "Always", ["--addr", "tcp://127.0.0.1:1234"]]]);
     });
 
     it("gives finalizer clean-ups ten minutes to delete and wait", () => {
@@ -305,21 +250,10 @@ describePlan("delivery details: the production plan in full", "prod", ({ plan, r
         assert.deepStrictEqual(the("tenant-team-a-delivery-application").spec.syncPolicy, { automated: { prune: true, selfHeal: true }, syncOptions: ["CreateNamespace=false", "PruneLast=true"] });
     });
 
-    it("creates the builder's objects in the build namespace, the builder once its certificate is asked for, and the runner's account in the tenant's namespace", () => {
-        const builds = urn("tenant-team-a-delivery-builds");
-        for (const name of ["builder-service", "builds-allow-aws", "builds-default-deny"]) assert.deepStrictEqual(res(`tenant-team-a-delivery-${name}`).dependsOn, [builds], name);
-        assert.deepStrictEqual(res("tenant-team-a-delivery-builder").dependsOn, [builds, urn("tenant-team-a-delivery-builder-certificate")]);
-        // The certificates after their CA's issuer and its approval; the runners after their client certificate.
-        const typed = (type: string, name: string) => plan().resources.find((r) => r.type === type && r.name === name)!.urn;
-        const grants = ["ca", "server", "client"].flatMap((p) => [
-            typed("kubernetes:policy.cert-manager.io/v1alpha1:CertificateRequestPolicy", `platform-ingress-certificates-builds-team-a-${p}-certificate-policy`),
-            typed("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", `platform-ingress-certificates-builds-team-a-${p}-certificate-policy-use`),
-        ]);
-        for (const g of grants) assert.ok(res("tenant-team-a-delivery-builder-certificate").dependsOn.includes(g), g);
-        assert.ok(res("tenant-team-a-delivery-builder-certificate").dependsOn.includes(urn("tenant-team-a-delivery-builder-ca-issuer")));
-        assert.ok(res("tenant-team-a-delivery-builder-ca-issuer").dependsOn.includes(urn("tenant-team-a-delivery-builder-ca-certificate")));
-        assert.ok(res("tenant-team-a-delivery-builder-ca-certificate").dependsOn.includes(urn("platform-delivery-builder-ca-root")));
-        assert.ok(res("tenant-team-a-delivery-runners").dependsOn.includes(urn("tenant-team-a-delivery-runner-certificate")));
+    it("creates no builder of its own beside the runners, and the runner's account in the CI namespace", () => {
+        for (const name of ["builds", "builder", "builder-service", "builder-certificate", "runner-certificate", "builder-ca-certificate", "builder-ca-issuer"])
+            assert.ok(!plan().resources.some((r) => r.name === `tenant-team-a-delivery-${name}`), name);
+        assert.ok(!plan().resources.some((r) => r.name === "platform-delivery-builder-ca-root"));
         assert.deepStrictEqual(the("tenant-team-a-delivery-runner-sa"), { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "ci-runner", namespace: "team-a-ci" } });
     });
 

@@ -130,14 +130,13 @@ describe("delivery: decisions", () => {
         assert.deepStrictEqual(doc.Statement[0].Action, ["ecr:BatchImportUpstreamImage", "ecr:CreateRepository"]);
     });
 
-    it("runs the tenant's runners restricted, as the runner user, on Karpenter capacity, zero when idle by default", () => {
+    it("runs the tenant's runners restricted, as the runner user, on the builders' pool, zero when idle by default", () => {
         const v = scaleSetValues({
             tenant: tenant({ ci: { enabled: true, githubConfigUrl: "https://github.com/acme", githubApp: { appId: 1, installationId: 2 } } }),
             environment: "qa",
             runnerImage: "ghcr.io/actions/actions-runner:2.336.0",
-            builderAddress: "tcp://buildkitd.team-b-builds.svc:1234",
+            builder: { image: "moby/buildkit:v0.32.2-rootless", requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "2", memory: "4Gi" }, cacheSize: "20Gi" },
             controller: { serviceAccount: "arc-gha-rs-controller", namespace: "arc-systems" },
-            nodePool: "default",
             requiredLabels: ["app.kubernetes.io/name", "app.kubernetes.io/version", "acme.example/team"],
         });
         assert.deepStrictEqual([v.minRunners, v.maxRunners, v.runnerScaleSetName, v.githubConfigSecret], [0, 5, "team-b-qa", "github-app"]);
@@ -146,12 +145,9 @@ describe("delivery: decisions", () => {
         const c = v.template.spec.containers[0];
         assert.deepStrictEqual(c.securityContext, { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, runAsNonRoot: true, readOnlyRootFilesystem: false });
         assert.deepStrictEqual(v.template.spec.securityContext.seccompProfile, { type: "RuntimeDefault" });
-        assert.deepStrictEqual(v.template.spec.nodeSelector, { "karpenter.sh/nodepool": "default" });
-        // buildctl takes its client certificate from the mounted Secret (--tlsdir "$BUILDKIT_TLS_DIR").
-        assert.deepStrictEqual(c.env, [
-            { name: "BUILDKIT_HOST", value: "tcp://buildkitd.team-b-builds.svc:1234" },
-            { name: "BUILDKIT_TLS_DIR", value: "/buildkit-tls" },
-        ]);
+        assert.deepStrictEqual(v.template.spec.nodeSelector, { "karpenter.sh/nodepool": "builders" });
+        // buildctl reaches the job's own builder on the pod's loopback.
+        assert.deepStrictEqual(c.env, [{ name: "BUILDKIT_HOST", value: "tcp://127.0.0.1:1234" }]);
     });
 
     it("writes AppProjects and Applications the Argo CD v3.4.4 CRDs accept", () => {
@@ -256,12 +252,12 @@ describeStacks((stack) => `delivery in stack ${stack}`, "platform-delivery", ({ 
         assert.deepStrictEqual(push.Statement.find((st: any) => st.Sid === "PullThroughCaches").Resource, (production ? ["docker-hub", "ghcr", "ecr-public", "quay", "k8s"] : ["ecr-public", "quay", "k8s"]).map((p) => `arn:aws:ecr:eu-west-1:${account}:repository/${p}/*`));
         // The GitHub App's key comes from the tenant's own Vault path through its own store.
         const secret = inputs(named(res(), "tenant-team-a-delivery-github-app"));
-        assert.deepStrictEqual([secret.spec.secretStoreRef.name, secret.spec.data[0].remoteRef.key], ["tenant-team-a", "tenants/team-a/ci/github-app"]);
+        assert.deepStrictEqual([secret.spec.secretStoreRef.name, secret.spec.data[0].remoteRef.key], ["ci-tenant-team-a", "tenants/team-a/ci/github-app"]);
     });
 
-    it("runs the runners in a CI namespace of their own: restricted, the tenant's quota, read-only for the team, nothing in", () => {
+    it("runs the runners in a CI namespace of their own: privileged for the builder sidecars, the tenant's quota, read-only for the team, nothing in", () => {
         const ns = inputs(named(all(), "tenant-team-a-ci")).metadata;
-        assert.deepStrictEqual([ns.name, ns.labels["platform.io/namespace-role"], ns.labels["pod-security.kubernetes.io/enforce"], ns.labels["platform.io/tenant"]], ["team-a-ci", "ci", "restricted", "team-a"]);
+        assert.deepStrictEqual([ns.name, ns.labels["platform.io/namespace-role"], ns.labels["pod-security.kubernetes.io/enforce"], ns.labels["platform.io/tenant"]], ["team-a-ci", "ci", "privileged", "team-a"]);
         assert.strictEqual("payments-ci" in Object.fromEntries(ofType(all(), "kubernetes:core/v1:Namespace").map((n) => [inputs(n).metadata.name, 1])), production, "payments has CI in production only");
         const inCi = (type: string) => ofType(all(), type).filter((r) => inputs(r).metadata.namespace === "team-a-ci").map((r) => inputs(r));
         // The tenant's quota, and the quota admitting no pod that names a PriorityClass (no preempting platform pods).
@@ -273,73 +269,30 @@ describeStacks((stack) => `delivery in stack ${stack}`, "platform-delivery", ({ 
         // The only binding: the team reads; it never holds the member role (which creates pods) there.
         assert.deepStrictEqual(inCi("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding").map((b) => b.roleRef.name), ["platform:tenant-ci-viewer"]);
         const policies = inCi("kubernetes:networking.k8s.io/v1:NetworkPolicy");
-        assert.deepStrictEqual(policies.map((p) => p.metadata.name).sort(), ["allow-aws-ci-runner", "allow-builder", "allow-dns", "allow-internet", "default-deny"]);
+        assert.deepStrictEqual(policies.map((p) => p.metadata.name).sort(), ["allow-aws-ci-runner", "allow-dns", "allow-internet", "default-deny"]);
         assert.ok(policies.every((p) => p.spec.ingress === undefined), "nothing admitted in");
-        assert.deepStrictEqual(policies.find((p) => p.metadata.name === "allow-builder")!.spec.egress, [
-            { to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "team-a-builds" } }, podSelector: { matchLabels: { "app.kubernetes.io/name": "buildkitd" } } }], ports: [{ protocol: "TCP", port: 1234 }] },
-        ]);
         // The GitHub App's secret comes from the tenant's store, which serves this namespace as the tenant's.
         assert.deepStrictEqual(inCi("kubernetes:core/v1:ServiceAccount").map((a) => a.metadata.name).sort(), ["ci-runner", "vault-secret-store"]);
         assert.strictEqual(inputs(named(res(), "tenant-team-a-delivery-github-app")).metadata.namespace, "team-a-ci");
     });
 
-    it("builds images in a rootless BuildKit of the tenant's own, never privileged, where the tenant has no rights", () => {
-        const ns = inputs(named(res(), "tenant-team-a-delivery-builds")).metadata;
-        assert.deepStrictEqual([ns.name, ns.labels["platform.io/namespace-role"], ns.labels["platform.io/tenant"]], ["team-a-builds", "builder", "team-a"]);
-        const pod = inputs(named(res(), "tenant-team-a-delivery-builder")).spec.template.spec;
-        assert.match(pod.containers[0].image, /moby\/buildkit:v0\.32\.2-rootless$/);
-        assert.deepStrictEqual([pod.containers[0].securityContext.privileged, pod.securityContext.runAsNonRoot, pod.automountServiceAccountToken], [false, true, false]);
-        assert.ok(!ofType(all(), "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding").some((b) => inputs(b).metadata.namespace === "team-a-builds"));
-        const buildPolicies = ofType(res(), "kubernetes:networking.k8s.io/v1:NetworkPolicy").filter((p) => inputs(p).metadata.namespace === "team-a-builds").map((p) => inputs(p).metadata.name);
-        // Nothing from the tenant's namespaces: only its runner pods reach buildkitd, on its port.
-        assert.deepStrictEqual(buildPolicies.sort(), ["allow-aws", "allow-dns", "allow-internet", "allow-runners", "default-deny"]);
-        const runners = ofType(res(), "kubernetes:networking.k8s.io/v1:NetworkPolicy").find((p) => inputs(p).metadata.namespace === "team-a-builds" && inputs(p).metadata.name === "allow-runners")!;
-        assert.deepStrictEqual(inputs(runners).spec.ingress, [
-            { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "team-a-ci" } }, podSelector: { matchLabels: { "app.kubernetes.io/name": "ci-runner" } } }], ports: [{ protocol: "TCP", port: 1234 }] },
-        ]);
-        // The runner pods carry that label (the scale set's template).
-        assert.strictEqual(inputs(named(res(), "tenant-team-a-delivery-runners")).values.template.metadata.labels["app.kubernetes.io/name"], "ci-runner");
-        // The builder has no AWS identity: HTTPS to the VPC's endpoints only, not the Pod Identity agent.
-        const builderAws = ofType(res(), "kubernetes:networking.k8s.io/v1:NetworkPolicy").find((p) => inputs(p).metadata.namespace === "team-a-builds" && inputs(p).metadata.name === "allow-aws")!;
-        assert.deepStrictEqual(inputs(builderAws).spec.egress.map((e: any) => [e.to[0].ipBlock.cidr, e.ports[0].port]), [[production ? "10.30.0.0/16" : "10.20.0.0/16", 443]]);
-        // Only a CI tenant's build namespace has a builder: its other namespaces have none (nor, in dev, the other tenant).
-        assert.deepStrictEqual(ofType(res(), "kubernetes:apps/v1:Deployment").map((d) => inputs(d).metadata.namespace), production ? ["team-a-builds", "payments-builds"] : ["team-a-builds"]);
-    });
-
-    it("keeps each builder on the builders' pool, away from other tenants' builders, with its own CA for mutual TLS", () => {
-        const builders = ofType(res(), "kubernetes:apps/v1:Deployment").map((d) => inputs(d));
-        assert.ok(builders.length > 0);
-        for (const d of builders) {
-            const tenant = d.metadata.namespace.replace(/-builds$/, "");
-            const pod = d.spec.template.spec;
-            assert.deepStrictEqual([pod.nodeSelector, pod.tolerations], [{ "karpenter.sh/nodepool": "builders" }, [{ key: "platform.io/builder", operator: "Equal", value: "true", effect: "NoExecute" }]], tenant);
-            assert.deepStrictEqual(pod.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].namespaceSelector.matchExpressions, [{ key: "platform.io/tenant", operator: "NotIn", values: [tenant] }]);
-            // Its server certificate from its own ClusterIssuer, for the name its runners dial; their client one from the same.
-            const server = inputs(named(res(), `tenant-${tenant}-delivery-builder-certificate`));
-            const client = inputs(named(res(), `tenant-${tenant}-delivery-runner-certificate`));
-            assert.deepStrictEqual([server.metadata.namespace, server.spec.secretName, server.spec.dnsNames, server.spec.issuerRef], [`${tenant}-builds`, "buildkitd-tls", [`buildkitd.${tenant}-builds.svc`], { group: "cert-manager.io", kind: "ClusterIssuer", name: `builds-${tenant}` }]);
-            assert.deepStrictEqual([client.metadata.namespace, client.spec.secretName, client.spec.commonName, client.spec.usages, client.spec.issuerRef.name], [`${tenant}-ci`, "buildkit-client-tls", `${tenant}-ci`, ["digital signature", "key encipherment", "client auth"], `builds-${tenant}`]);
-            assert.deepStrictEqual(pod.volumes.find((v: any) => v.name === "certs").secret.secretName, "buildkitd-tls");
-            // Renewed before a builder, restarted at the latest with its node (expireAfter and the forced drain), can hold an expired one.
-            assert.deepStrictEqual([server.spec.duration, server.spec.renewBefore], production ? ["2160h", "746h"] : ["2160h", "361h"]);
-            const runners = inputs(named(res(), `tenant-${tenant}-delivery-runners`)).values.template.spec;
-            assert.deepStrictEqual(runners.volumes, [{ name: "buildkit-tls", secret: { secretName: "buildkit-client-tls", defaultMode: 0o440 } }]);
-            // The CA: its key in cert-manager's namespace, from the shared self-signed issuer.
-            const ca = inputs(named(res(), `tenant-${tenant}-delivery-builder-ca-certificate`));
-            assert.deepStrictEqual([ca.metadata.namespace, ca.spec.isCA, ca.spec.secretName, ca.spec.issuerRef], ["cert-manager", true, `builds-${tenant}-ca`, { group: "cert-manager.io", kind: "Issuer", name: "builder-ca-root" }]);
-            assert.deepStrictEqual(inputs(named(res(), `tenant-${tenant}-delivery-builder-ca-issuer`)), { apiVersion: "cert-manager.io/v1", kind: "ClusterIssuer", metadata: { name: `builds-${tenant}` }, spec: { ca: { secretName: `builds-${tenant}-ca` } } });
-            // approver-policy approves its CA certificate, the builder's and the runners' certificates, from their namespaces only.
-            const policies = ofType(all(), "kubernetes:policy.cert-manager.io/v1alpha1:CertificateRequestPolicy").map((p) => inputs(p)).filter((p) => p.metadata.name.startsWith(`builds-${tenant}-`));
-            assert.deepStrictEqual(
-                policies.map((p) => [p.metadata.name, p.spec.selector.issuerRef.kind, p.spec.selector.issuerRef.name, p.spec.selector.namespace.matchNames]).sort(),
-                [
-                    [`builds-${tenant}-ca`, "Issuer", "builder-ca-root", ["cert-manager"]],
-                    [`builds-${tenant}-client`, "ClusterIssuer", `builds-${tenant}`, [`${tenant}-ci`]],
-                    [`builds-${tenant}-server`, "ClusterIssuer", `builds-${tenant}`, [`${tenant}-builds`]],
-                ],
-            );
+    it("builds each job's images in a rootless BuildKit of its own, a sidecar of its runner pod, on a builders' node of its own, kept there while the job runs", () => {
+        // No builder namespace, Deployment, Service or certificate: nothing of a build outlives its job.
+        assert.deepStrictEqual(ofType(all(), "kubernetes:core/v1:Namespace").filter((n) => /-builds$/.test(inputs(n).metadata.name)), []);
+        assert.deepStrictEqual(ofType(res(), "kubernetes:apps/v1:Deployment"), []);
+        assert.deepStrictEqual(ofType(all(), "kubernetes:cert-manager.io/v1:Certificate").filter((c) => /buildkit/.test(inputs(c).spec.secretName)), []);
+        const scaleSets = ofType(res(), "kubernetes:helm.sh/v3:Release").filter((r) => String(inputs(r).chart).endsWith("/gha-runner-scale-set"));
+        assert.deepStrictEqual(scaleSets.map((r) => inputs(r).namespace), production ? ["team-a-ci", "payments-ci"] : ["team-a-ci"]);
+        for (const r of scaleSets) {
+            const { metadata, spec } = inputs(r).values.template;
+            const [builder] = spec.initContainers;
+            assert.match(builder.image, /moby\/buildkit:v0\.32\.2-rootless$/);
+            assert.deepStrictEqual([builder.restartPolicy, builder.securityContext.privileged, builder.securityContext.runAsUser, spec.automountServiceAccountToken], ["Always", false, 1000, false]);
+            assert.deepStrictEqual(spec.containers[0].securityContext, { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, runAsNonRoot: true, readOnlyRootFilesystem: false });
+            assert.deepStrictEqual([spec.nodeSelector, spec.tolerations], [{ "karpenter.sh/nodepool": "builders" }, [{ key: "platform.io/builder", operator: "Equal", value: "true", effect: "NoExecute" }]]);
+            assert.deepStrictEqual(spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].labelSelector.matchLabels, { "app.kubernetes.io/name": metadata.labels["app.kubernetes.io/name"] });
+            assert.deepStrictEqual(metadata.annotations, { "karpenter.sh/do-not-disrupt": "true" });
         }
-        assert.deepStrictEqual(inputs(named(res(), "platform-delivery-builder-ca-root")), { apiVersion: "cert-manager.io/v1", kind: "Issuer", metadata: { name: "builder-ca-root", namespace: "cert-manager" }, spec: { selfSigned: {} } });
     });
 
     it("caches the public registries in ECR, with credentials only where the upstream needs them", () => {
@@ -439,7 +392,7 @@ describeStacks((stack) => `delivery details in stack ${stack}`, "platform-delive
     it("builds each repository credential from Vault as an Argo CD credential template, not awaited", () => {
         const app = inputs(named(res(), "platform-delivery-repo-creds-github-acme"));
         assert.deepStrictEqual([app.metadata.name, app.metadata.namespace, app.metadata.annotations["pulumi.com/skipAwait"]], ["repo-creds-github-acme", "argocd", "true"]);
-        assert.deepStrictEqual(app.spec.target.template.data, { type: "git", url: "https://github.com/acme", githubAppID: "100000", githubAppInstallationID: "200000", githubAppPrivateKey: "{{ .githubAppPrivateKey }}" });
+        assert.deepStrictEqual(app.spec.target.template.data, { type: "git", url: "https://github.com/acme", githubAppID: production ? "110000" : "100000", githubAppInstallationID: production ? "210000" : "200000", githubAppPrivateKey: "{{ .githubAppPrivateKey }}" });
         assert.deepStrictEqual([app.spec.secretStoreRef, app.spec.target.creationPolicy], [{ kind: "ClusterSecretStore", name: "platform-vault" }, "Owner"]);
         const ssh = inputs(named(res(), "platform-delivery-repo-creds-github-ssh-acme"));
         assert.deepStrictEqual(ssh.spec.target.template.data, { type: "git", url: "git@github.com:acme", sshPrivateKey: "{{ .sshPrivateKey }}" });

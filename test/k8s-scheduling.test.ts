@@ -1,9 +1,10 @@
 // The placement evaluator (test/k8s-scheduling.ts) against Kubernetes' documented semantics ("Taints and
 // Tolerations", "Assigning Pods to Nodes"; the kubelet's admission in pkg/kubelet/lifecycle/predicate.go); then the
-// builders' own pod specs, placed by it.
+// runner pods (each job with its builder), placed by it.
 import * as assert from "assert";
 import { antiAffinityAllows, kubeletAdmits, Node, Pod, runsOn, schedulerPlaces, Taint, toleratesTaint } from "./k8s-scheduling";
-import { builderDeploymentSpec } from "../components/delivery/ci";
+import { scaleSetValues } from "../components/delivery/ci";
+import { tenantSchema } from "../stacks/schema-tenants";
 import { appDeliverySchema } from "../stacks/schema-delivery";
 
 const NO_EXECUTE: Taint = { key: "dedicated", value: "b", effect: "NoExecute" };
@@ -66,26 +67,27 @@ describe("placement, as the scheduler and the kubelet decide it", () => {
     });
 });
 
-describe("the builders' pod specs, placed", () => {
+describe("the runner pods (each job and its builder), placed", () => {
     const builder = appDeliverySchema.shape.builder.parse({ image: "moby/buildkit:v0.32.2-rootless" });
-    const builderPod = (tenant: string): Pod => {
-        const d = builderDeploymentSpec({ namespace: `${tenant}-builds`, tenant, builder });
-        return { namespace: `${tenant}-builds`, labels: d.spec.template.metadata.labels, spec: d.spec.template.spec as Pod["spec"] };
+    const jobPod = (tenant: string): Pod => {
+        const t = tenantSchema.parse({ name: tenant, owners: ["o"], costCentre: "CC", ci: { enabled: true, githubConfigUrl: "https://github.com/acme", githubApp: { appId: 1, installationId: 2 } } });
+        const v = scaleSetValues({ tenant: t, environment: "qa", runnerImage: "ghcr.io/actions/actions-runner:2.336.0", builder, controller: { serviceAccount: "c", namespace: "arc-systems" }, requiredLabels: [] });
+        return { namespace: `${tenant}-ci`, labels: v.template.metadata.labels, spec: v.template.spec as Pod["spec"] };
     };
     const namespaces = new Map(
-        ["team-a", "team-b"].map((t) => [`${t}-builds`, { "kubernetes.io/metadata.name": `${t}-builds`, "platform.io/namespace-role": "builder", "platform.io/tenant": t }] as const),
+        ["team-a", "team-b"].map((t) => [`${t}-ci`, { "kubernetes.io/metadata.name": `${t}-ci`, "platform.io/namespace-role": "ci", "platform.io/tenant": t }] as const),
     );
     const builderNode: Node = { name: "b1", labels: { "kubernetes.io/hostname": "b1", "karpenter.sh/nodepool": "builders", "platform.io/node-role": "builder" }, taints: [{ key: "platform.io/builder", value: "true", effect: "NoExecute" }] };
     const defaultNode: Node = { name: "d1", labels: { "kubernetes.io/hostname": "d1", "karpenter.sh/nodepool": "default", "platform.io/node-role": "workload" }, taints: [] };
     const empty = { namespaces, podsOn: () => [] };
 
     it("run on the builders' nodes, never on the default pool's", () => {
-        assert.strictEqual(schedulerPlaces(builderPod("team-a"), builderNode, empty), true);
-        assert.strictEqual(schedulerPlaces(builderPod("team-a"), defaultNode, empty), false);
+        assert.strictEqual(schedulerPlaces(jobPod("team-a"), builderNode, empty), true);
+        assert.strictEqual(schedulerPlaces(jobPod("team-a"), defaultNode, empty), false);
     });
-    it("never share a node with another tenant's builder, either way round; a second one of the same tenant may", () => {
-        assert.strictEqual(schedulerPlaces(builderPod("team-a"), builderNode, { namespaces, podsOn: () => [builderPod("team-b")] }), false);
-        assert.strictEqual(schedulerPlaces(builderPod("team-b"), builderNode, { namespaces, podsOn: () => [builderPod("team-a")] }), false);
-        assert.strictEqual(schedulerPlaces(builderPod("team-a"), builderNode, { namespaces, podsOn: () => [builderPod("team-a")] }), true);
+    it("never share a node with another job, of another tenant or of their own, either way round", () => {
+        assert.strictEqual(schedulerPlaces(jobPod("team-a"), builderNode, { namespaces, podsOn: () => [jobPod("team-b")] }), false);
+        assert.strictEqual(schedulerPlaces(jobPod("team-b"), builderNode, { namespaces, podsOn: () => [jobPod("team-a")] }), false);
+        assert.strictEqual(schedulerPlaces(jobPod("team-a"), builderNode, { namespaces, podsOn: () => [jobPod("team-a")] }), false);
     });
 });

@@ -139,7 +139,7 @@ export function platformPods(): Pod[] {
 
 /**
  * The plan's NetworkPolicies and namespaces, the platform's pods, one application pod per tenant namespace, the
- * tenants' builders (their Deployments' pods); and the
+ * tenants' runner pods (each job's, as their scale sets describe them, with what its builder listens on); and the
  * policy Keycloak's operator writes itself unless the CR turns it off (KeycloakNetworkPolicyDependentResource: 8443
  * and the management port from any source, as no rules are set).
  */
@@ -167,20 +167,31 @@ export function networkState(resources: readonly PlannedResource[]): NetworkStat
     const tenantPods: Pod[] = [...namespaces.entries()]
         .filter(([, l]) => l["platform.io/namespace-role"] === "tenant")
         .map(([ns]) => ({ namespace: ns, name: "tenant-app", labels: { "app.kubernetes.io/name": "tenant-app" }, ports: [{ name: "http", port: 8080 }] }));
-    // The tenants' builders, as their Deployments describe their pods (the platform creates them in builder namespaces).
-    const builderPods: Pod[] = resources
-        .filter((r) => r.type === "kubernetes:apps/v1:Deployment" && namespaces.get((r.inputs as any).metadata?.namespace)?.["platform.io/namespace-role"] === "builder")
+    // Each job's runner pod, as its scale set describes it: the ports its containers listen on beyond the pod's
+    // loopback (buildkitd's `--addr tcp://<host>:<port>`; 127.0.0.1 is the pod's own, never on the network).
+    const runnerPods: Pod[] = resources
+        .filter((r) => r.type === "kubernetes:helm.sh/v3:Release" && String((r.inputs as any).chart).endsWith("/gha-runner-scale-set"))
         .map((r) => {
-            const d = r.inputs as any;
-            const ports = (d.spec.template.spec.containers as any[]).flatMap((c) => (c.ports ?? []).map((p: any) => ({ name: p.name, port: p.containerPort, protocol: p.protocol })));
-            return { namespace: d.metadata.namespace, name: d.metadata.name, labels: d.spec.template.metadata.labels, ports };
+            const v = (r.inputs as any).values;
+            const spec = v.template.spec;
+            const ports = [...(spec.initContainers ?? []), ...spec.containers].flatMap((c: any) => buildkitPorts(c.args ?? []).map((port) => ({ name: c.name, port })));
+            return { namespace: String((r.inputs as any).namespace), name: "runner", labels: v.template.metadata.labels, ports };
         });
     // The VPC CNI gives pods addresses of their node's (private) subnet: ipBlocks see them there.
     const privateSubnet = resources.find((r) => r.type === "aws:ec2/subnet:Subnet" && (r.inputs as any).tags?.["platform.io/subnet-tier"] === "private");
     const cidr = String((privateSubnet?.inputs as any)?.cidrBlock ?? "10.0.0.0/16");
     const ip = cidr.split("/")[0].replace(/\.\d+$/, ".10");
-    const pods = [...platformPods(), ...tenantPods, ...builderPods].map((p) => (p.hostNetwork ? p : { ...p, ip }));
+    const pods = [...platformPods(), ...tenantPods, ...runnerPods].map((p) => (p.hostNetwork ? p : { ...p, ip }));
     return { policies: [...policies, ...operatorPolicies], namespaces, pods, podIp: ip };
+}
+
+/** The TCP ports buildkitd's `--addr` arguments listen on beyond the pod's loopback. */
+export function buildkitPorts(args: readonly string[]): number[] {
+    const addresses = args.flatMap((a, i) => (a === "--addr" ? [String(args[i + 1] ?? "")] : a.startsWith("--addr=") ? [a.slice("--addr=".length)] : []));
+    return addresses.flatMap((a) => {
+        const m = /^tcp:\/\/(.+):(\d+)$/.exec(a);
+        return m && m[1] !== "127.0.0.1" ? [Number(m[2])] : [];
+    });
 }
 
 /** Labels an attacker may give its pod: none, or any set a policy of the plan selects by (tenants label their pods freely). */

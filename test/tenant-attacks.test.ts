@@ -12,9 +12,8 @@ import { TENANT_DEPLOYABLE_KINDS } from "../components/delivery/app-projects";
 import { committedPlan, stacksWithTenants } from "./plans";
 import { EXAMPLE_STACKS } from "../plan/new-stack";
 import { aggregatedRbacFixture, clusterState, ClusterState, isProjectChart, releasesOf, storeServes } from "./cluster-state";
-import { ATTACKS, AttackState, attackPod, githubAppKey, vaultReads, builderCa, Certificate, githubWorkflowCertificate, goRegexpMatch, goWildcardMatch, Guard, GUARDS, keylessMatches, kmsAllows, kyvernoAdmitsPod, kyvernoStringPattern, otlpDelivered, poolNode, Signature, stackAccount, stackRegion, succeeds, TenantView, Who } from "./tenant-attacks";
+import { ATTACKS, AttackState, attackPod, githubAppKey, vaultReads, buildsOnSharedBuilder, Certificate, githubWorkflowCertificate, goRegexpMatch, goWildcardMatch, Guard, GUARDS, keylessMatches, kmsAllows, kyvernoAdmitsPod, kyvernoStringPattern, otlpDelivered, poolNode, Signature, stackAccount, stackRegion, succeeds, TenantView, Who } from "./tenant-attacks";
 import { workflowSubjectRegExp } from "../components/policy/admission-policies";
-import { reaches } from "./network-reach";
 import { runsOn, schedulerPlaces } from "./k8s-scheduling";
 import { oidcUser, serviceAccountUser, UserInfo } from "./k8s-rbac";
 import { jsonCopy } from "./fixture-cache";
@@ -74,8 +73,6 @@ function stackTenants(stack: string, plan: Plan, state: ClusterState): StackTena
             signingRepositories,
             // Its own signing repository, or one of the organization's its members push to (any member may own one).
             memberWorkflows: keyless ? { repository: signingRepositories[0] ?? `${keyless.organization}/${t.name}-tools`, issuer: keyless.issuer } : undefined,
-            // Its builder's namespace (role builder, labelled with the tenant).
-            buildNamespace: [...state.namespaces].find(([, l]) => l["platform.io/namespace-role"] === "builder" && l["platform.io/tenant"] === t.name)?.[0],
             identities: {
                 member: [oidcUser("oidc:a-team-member", [group])],
                 // Owners are in their team's group too (what Argo CD's project role names).
@@ -349,25 +346,17 @@ for (const stack of stacksWithTenants()) {
             assert.deepStrictEqual(refused, []);
         });
 
-        it("still lets each tenant's runners build on its builder: they reach it, hold a client certificate of the CA it trusts, and dial the name its certificate carries", function () {
-            const withBuilder = tenants.filter((t) => t.buildNamespace && t.runnerNamespace);
-            if (withBuilder.length === 0) this.skip();
-            for (const t of withBuilder) {
+        it("still lets each job build on its own builder, on a builders' node of its own", function () {
+            const withRunners = tenants.filter((t) => t.runnerNamespace);
+            if (withRunners.length === 0) this.skip();
+            for (const t of withRunners) {
                 const runners = plan.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && (r.inputs as any).namespace === t.runnerNamespace && String((r.inputs as any).chart).endsWith("/gha-runner-scale-set"))!;
                 const template = (runners.inputs as any).values.template;
-                const builder = state.network.pods.find((p) => p.namespace === t.buildNamespace)!;
-                const runner = { pod: { namespace: t.runnerNamespace!, name: "runner", labels: template.metadata.labels, ports: [], ip: state.network.podIp } };
-                assert.ok(reaches(state.network, runner, builder, 1234), `${t.name}: runner to builder`);
-                // The Secret its runners mount comes from the CA whose ca.crt buildkitd checks clients against.
-                const secret = template.spec.volumes.find((v: any) => v.secret).secret.secretName;
-                const certificate = plan.resources.find((r) => r.type === "kubernetes:cert-manager.io/v1:Certificate" && (r.inputs as any).metadata.namespace === t.runnerNamespace && (r.inputs as any).spec.secretName === secret)!;
-                const spec = (certificate.inputs as any).spec;
-                assert.deepStrictEqual([spec.issuerRef.kind, spec.issuerRef.name], [builderCa(plan.resources, t.buildNamespace!)!.kind, builderCa(plan.resources, t.buildNamespace!)!.name], t.name);
-                assert.ok(spec.usages.includes("client auth"), t.name);
-                // buildctl checks the server's certificate against the host of BUILDKIT_HOST.
-                const host = new URL(template.spec.containers[0].env.find((e: any) => e.name === "BUILDKIT_HOST").value).hostname;
-                const server = plan.resources.find((r) => r.type === "kubernetes:cert-manager.io/v1:Certificate" && (r.inputs as any).metadata.namespace === t.buildNamespace)!;
-                assert.ok((server.inputs as any).spec.dnsNames.includes(host), `${t.name}: ${host}`);
+                // buildctl dials BUILDKIT_HOST: the loopback address its own sidecar's buildkitd listens on.
+                assert.strictEqual(buildsOnSharedBuilder(template.spec), false, t.name);
+                assert.strictEqual(template.spec.containers.find((c: any) => c.name === "runner").env.find((e: any) => e.name === "BUILDKIT_HOST").value, "tcp://127.0.0.1:1234", t.name);
+                const pod = { namespace: t.runnerNamespace!, labels: template.metadata.labels, spec: template.spec };
+                assert.ok(schedulerPlaces(pod, poolNode(plan.resources, "builders"), { namespaces: state.namespaces, podsOn: () => [] }), `${t.name}: on an empty builders' node`);
             }
         });
 

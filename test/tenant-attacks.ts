@@ -25,7 +25,7 @@ import { KUBE_SYSTEM } from "../components/shared/network-policies";
 import { createValidatedPolicy, validateResourcePolicy } from "@cloud-copilot/iam-policy";
 import { BUILDER_NODE_POOL, BUILDER_TAINT, NODE_POOL_LABEL, NODE_ROLE_LABEL } from "../components/shared/builder-nodes";
 import { BUILDER_NODES_POLICY, SERVICE_ACCOUNT_TOKENS_POLICY, SERVICE_EXTERNAL_IPS_POLICY } from "../components/policy/admission-policies";
-import { BUILDER_CLIENT_TLS_SECRET, BUILDKIT_PORT, GITHUB_APP_VAULT_PATH, RUNNER_SERVICE_ACCOUNT } from "../components/delivery/ci";
+import { BUILDKIT_PORT, GITHUB_APP_VAULT_PATH, RUNNER_SERVICE_ACCOUNT } from "../components/delivery/ci";
 import { matchPattern, wildcard as kyvernoWildcard } from "./kyverno-pattern";
 import { Node as K8sNode, Pod as K8sPod, PodSpec, runsOn, schedulerPlaces } from "./k8s-scheduling";
 import { runUnsafeSimulation } from "@cloud-copilot/iam-simulate";
@@ -56,8 +56,6 @@ export interface TenantView {
     readonly signingRepositories?: readonly string[];
     /** With keyless signatures: a repository of the organization its members push workflows to, and the issuer of their tokens. */
     readonly memberWorkflows?: { readonly repository: string; readonly issuer: string };
-    /** The namespace of its image builder, when it has CI. */
-    readonly buildNamespace?: string;
 }
 
 /**
@@ -125,14 +123,14 @@ export type Attempt =
     | { readonly priorityPod: { readonly namespace: string; readonly priorityClassName: string } }
     /** Create a pod in `namespace` with these scheduling fields (RBAC, the plan's enforced Kyverno patterns) that then runs on a node of NodePool `pool`. */
     | { readonly podOnNode: { readonly namespace: string; readonly pool: string; readonly spec: PodSpec } }
-    /** Where the builder of `builder` (its namespace) may run: beside the builder of `beside`, or on a node of NodePool `pool`. */
-    | { readonly builderPlacement: { readonly builder: string; readonly beside?: string; readonly pool?: string } }
-    /** From a pod it creates in `from`, a build on the builder of `builderNamespace`: the network, then buildkitd's client check. */
-    | { readonly build: { readonly from: string; readonly builderNamespace: string } }
+    /** Where a job of the runners of CI namespace `runner` may run: beside a job of the runners of `beside` (its own, or another tenant's), or on a node of NodePool `pool`. */
+    | { readonly jobPlacement: { readonly runner: string; readonly beside?: string; readonly pool?: string } }
+    /** From a pod it creates in `from`, a build on the builder of a job of the runners of CI namespace `runnerNamespace`: the network, then what buildkitd checks. */
+    | { readonly build: { readonly from: string; readonly runnerNamespace: string } }
+    /** (Through a workflow of a branch on its runners of CI namespace `runnerNamespace`) build on a builder another job of them uses: one whose address is outside the job's own pod. */
+    | { readonly sharedBuilder: { readonly runnerNamespace: string } }
     /** (Through a workflow on its runners) hold a Kubernetes API token of the runners' account: the kubelet mounts one unless the pod, or else its account, says `automountServiceAccountToken: false`. */
-    | { readonly runnerApiToken: { readonly namespace: string } }
-    /** Hold a client certificate the builder of `builderNamespace` accepts (read or mount a Secret, or have a Certificate issued). */
-    | { readonly clientCertificate: { readonly builderNamespace: string } };
+    | { readonly runnerApiToken: { readonly namespace: string } };
 
 export interface ArgoApplication {
     readonly project: string;
@@ -256,7 +254,7 @@ const argoConfigs = (resources: PlannedResource[]) => {
     v.configs = v.configs ?? {};
     return v.configs as Record<string, Record<string, unknown>>;
 };
-/** Namespaces labelled with a tenant (its own and its builder's). */
+/** Namespaces labelled with a tenant (its own and its CI namespace). */
 const tenantNamespaceNames = (resources: PlannedResource[]) =>
     new Set(resources.filter((r) => r.type === "kubernetes:core/v1:Namespace" && (r.inputs as any).metadata?.labels?.[TENANT_LABEL]).map((r) => (r.inputs as any).metadata.name as string));
 const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
@@ -322,25 +320,15 @@ const runnerReleases = (resources: readonly PlannedResource[]) => {
     return found;
 };
 
-const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 const NODE_POOL = "kubernetes:karpenter.sh/v1:NodePool";
-const CERTIFICATE = "kubernetes:cert-manager.io/v1:Certificate";
-const REQUEST_POLICY = "kubernetes:policy.cert-manager.io/v1alpha1:CertificateRequestPolicy";
-/** Namespaces of the tenants' builders (role builder). */
-const builderNamespaces = (resources: readonly PlannedResource[]) =>
-    resources.filter((r) => r.type === "kubernetes:core/v1:Namespace" && (r.inputs as any).metadata.labels?.["platform.io/namespace-role"] === "builder").map((r) => (r.inputs as any).metadata.name as string);
-/** The builders' Deployments (one per builder namespace). */
-const builderDeployments = (resources: readonly PlannedResource[]) => {
-    const namespaces = builderNamespaces(resources);
-    return resources.filter((r) => r.type === DEPLOYMENT && namespaces.includes((r.inputs as any).metadata.namespace)) as Mutable[];
+/** The runner pod template of each scale set (`values.template.spec`). */
+const runnerSpecs = (resources: PlannedResource[]) => runnerReleases(resources).map((r) => r.inputs.values.template.spec as Record<string, any>);
+/** The builder sidecar of a runner pod template: the init container that keeps running and runs buildkitd. */
+const builderSidecarOf = (spec: Record<string, any>) => {
+    const c = (spec.initContainers ?? []).find((c: any) => c.restartPolicy === "Always" && (c.args ?? []).includes("--addr"));
+    if (c === undefined) throw new Error("no builder sidecar in a runner pod template");
+    return c as Record<string, any>;
 };
-const someBuilders = (resources: PlannedResource[]) => {
-    const found = builderDeployments(resources);
-    if (found.length === 0) throw new Error("no builder Deployment in the plan");
-    return found;
-};
-/** A builder's buildkitd arguments. */
-const builderArgs = (d: PlannedResource): string[] => ((d.inputs as any).spec.template.spec.containers[0].args ?? []) as string[];
 
 export const GUARDS = {
     tenantRoles: {
@@ -638,44 +626,47 @@ export const GUARDS = {
             spec.taints = spec.taints.map((t: object) => ({ ...t, effect: "NoSchedule" }));
         },
     },
-    builderAntiAffinity: {
-        text: "each builder requires, per node, no builder of another tenant's builder namespace (pod anti-affinity by `kubernetes.io/hostname`)",
+    runnerAntiAffinity: {
+        text: "each runner pod (a job and its builder) requires, per node, no other runner pod of any CI namespace (pod anti-affinity by `kubernetes.io/hostname`; Karpenter provisions by it)",
         remove: (resources) => {
-            for (const d of someBuilders(resources)) delete d.inputs.spec.template.spec.affinity;
+            for (const spec of runnerSpecs(resources)) delete spec.affinity;
         },
     },
-    builderPlacement: {
-        text: "each builder selects the builders' NodePool (`karpenter.sh/nodepool: builders`), whose taint keeps other pods off",
+    runnerPlacement: {
+        text: "runner pods select the builders' NodePool (`karpenter.sh/nodepool: builders`), whose taint keeps other pods off",
         remove: (resources) => {
-            for (const d of someBuilders(resources)) delete d.inputs.spec.template.spec.nodeSelector;
+            for (const spec of runnerSpecs(resources)) delete spec.nodeSelector;
         },
     },
-    builderIngress: {
-        text: "a builder's namespace admits only its tenant's runner pods, from its CI namespace, on buildkitd's port",
+    ciIngress: {
+        text: "the CI namespace admits nothing in (deny by default, no ingress rule)",
         remove: (resources) => {
-            const namespaces = builderNamespaces(resources);
-            if (namespaces.length === 0) throw new Error("no builder namespace in the plan");
+            const namespaces = resources.filter((r) => r.type === "kubernetes:core/v1:Namespace" && (r.inputs as any).metadata.labels?.["platform.io/namespace-role"] === "ci").map((r) => (r.inputs as any).metadata.name as string);
+            if (namespaces.length === 0) throw new Error("no CI namespace in the plan");
             for (const namespace of namespaces)
                 resources.push({ type: NETWORK_POLICY, name: `open-${namespace}`, inputs: { metadata: { name: "open-ingress", namespace }, spec: { podSelector: {}, policyTypes: ["Ingress"], ingress: [{}] } } } as unknown as PlannedResource);
         },
     },
-    builderMtls: {
-        text: "buildkitd requires a client certificate of its tenant's builder CA (`--tlscacert`), which only the runners' Secret in the CI namespace holds",
+    builderLoopback: {
+        text: "each job's buildkitd listens on its pod's loopback (`tcp://127.0.0.1:1234`) and a unix socket only: no address other pods reach",
         remove: (resources) => {
-            for (const d of someBuilders(resources)) {
-                const args = builderArgs(d);
-                const i = args.indexOf("--tlscacert");
-                if (i < 0) throw new Error(`${d.name}: no --tlscacert`);
-                d.inputs.spec.template.spec.containers[0].args = [...args.slice(0, i), ...args.slice(i + 2)];
+            for (const spec of runnerSpecs(resources)) {
+                const c = builderSidecarOf(spec);
+                c.args = (c.args as string[]).map((a) => a.replace(/^tcp:\/\/127\.0\.0\.1:/, "tcp://0.0.0.0:"));
             }
         },
     },
-    builderCaApproval: {
-        text: "approver-policy approves a builder CA's certificates only from its tenant's build and CI namespaces",
+    builderPerJob: {
+        text: "each job builds on its own buildkitd, a sidecar of its runner pod (`BUILDKIT_HOST` is the pod's loopback): no builder, cache or state outlives the job or serves another",
+        // Removed: the shape it replaced, one long-lived builder behind a Service that every job of the scale set builds on.
         remove: (resources) => {
-            const policies = resources.filter((r) => r.type === REQUEST_POLICY && (r.inputs as any).spec.selector.issuerRef.kind === "ClusterIssuer" && String((r.inputs as any).spec.selector.issuerRef.name).startsWith("builds-")) as Mutable[];
-            if (policies.length === 0) throw new Error("no builder CA policy in the plan");
-            for (const p of policies) p.inputs.spec.selector.namespace = { matchNames: ["*"] };
+            for (const r of runnerReleases(resources)) {
+                const spec = r.inputs.values.template.spec;
+                builderSidecarOf(spec);
+                spec.initContainers = spec.initContainers.filter((c: any) => c.restartPolicy !== "Always");
+                const runner = spec.containers.find((c: any) => c.name === "runner");
+                runner.env = runner.env.map((e: any) => (e.name === "BUILDKIT_HOST" ? { ...e, value: `tcp://buildkitd.${r.inputs.namespace}-builds.svc:${BUILDKIT_PORT}` } : e));
+            }
         },
     },
     tenantVaultCiDeny: {
@@ -740,7 +731,7 @@ const ONTO_BUILDER_NODE: readonly PodSpec[] = [
     { nodeName: poolNodeName(BUILDER_NODE_POOL) },
     { nodeName: poolNodeName(BUILDER_NODE_POOL), tolerations: [{ operator: "Exists" }] },
 ];
-const withBuilder = (ts: readonly TenantView[]) => ts.filter((o) => o.buildNamespace !== undefined);
+const withRunners = (ts: readonly TenantView[]) => ts.filter((o) => o.runnerNamespace !== undefined);
 
 const connect = (namespace: string, pod: string, ...ports: number[]) => (t: TenantView): Attempt[] => inEach(t, (from) => ports.map((port) => ({ connect: { from, namespace, pod, port } })));
 const NET: Pick<Attack, "who" | "getsThroughUnguarded"> = { who: ALL, getsThroughUnguarded: HOLDERS };
@@ -1243,51 +1234,44 @@ export const ATTACKS: readonly Attack[] = [
     },
     {
         id: "builder-shared-node",
-        attack: "(through a build on its runners whose `RUN` step escapes the sandbox) land on the node of another tenant's builder",
+        attack: "(through a job on its runners whose `RUN` step escapes the sandbox) land on the node of another tenant's job",
         who: ["member"],
         getsThroughUnguarded: ["member"],
-        guards: ["builderAntiAffinity"],
-        attempts: (t, others) => (t.buildNamespace ? withBuilder(others).map((o) => ({ builderPlacement: { builder: t.buildNamespace!, beside: o.buildNamespace } })) : []),
+        guards: ["runnerAntiAffinity"],
+        attempts: (t, others) => (t.runnerNamespace ? withRunners(others).map((o) => ({ jobPlacement: { runner: t.runnerNamespace!, beside: o.runnerNamespace } })) : []),
     },
     {
         id: "builder-shared-pool",
         attack: "(the same) land on a node of the default pool, among other tenants' and the platform's pods",
         who: ["member"],
         getsThroughUnguarded: ["member"],
-        guards: ["builderPlacement"],
-        attempts: (t) => (t.buildNamespace ? [{ builderPlacement: { builder: t.buildNamespace, pool: "default" } }] : []),
+        guards: ["runnerPlacement"],
+        attempts: (t) => (t.runnerNamespace ? [{ jobPlacement: { runner: t.runnerNamespace, pool: "default" } }] : []),
+    },
+    {
+        id: "builder-cache-poisoning",
+        attack: "(a member, through a workflow of a feature branch on its runners) reach the builder, or its cache and state, that a later job of a signing ref (`main`) builds on, so that what main's job builds and signs is the branch's",
+        who: ["member"],
+        getsThroughUnguarded: ["member"],
+        guards: ["builderPerJob", "runnerAntiAffinity"],
+        everyGuardNeeded: true,
+        attempts: (t) => (t.runnerNamespace ? [{ sharedBuilder: { runnerNamespace: t.runnerNamespace } }, { jobPlacement: { runner: t.runnerNamespace, beside: t.runnerNamespace } }] : []),
     },
     {
         id: "builder-unauthenticated",
-        attack: "from a pod of its namespaces (not its runners): build on its own builder, which runs what it is sent, without the runners' client certificate",
+        attack: "from a pod of its namespaces (not its runners): build on one of its jobs' builders, which runs what it is sent and checks no client",
         who: ALL,
         getsThroughUnguarded: HOLDERS,
-        guards: ["builderIngress", "builderMtls"],
-        attempts: (t) => (t.buildNamespace ? inEach(t, (from) => [{ build: { from, builderNamespace: t.buildNamespace! } }]) : []),
+        guards: ["builderLoopback", "ciIngress"],
+        attempts: (t) => (t.runnerNamespace ? inEach(t, (from) => [{ build: { from, runnerNamespace: t.runnerNamespace! } }]) : []),
     },
     {
         id: "other-tenant-builder",
-        attack: "from a pod: build on another tenant's builder (its cache, its pushes) without that tenant's client certificate",
+        attack: "from a pod: build on another tenant's job's builder (its cache, its pushes)",
         who: ALL,
         getsThroughUnguarded: HOLDERS,
-        guards: ["tenantEgress", "builderIngress", "builderMtls"],
-        attempts: (t, others) => withBuilder(others).flatMap((o) => inEach(t, (from) => [{ build: { from, builderNamespace: o.buildNamespace! } }])),
-    },
-    {
-        id: "builder-client-key",
-        attack: "read its runners' client key for the builder (Secret `buildkit-client-tls`) or run a pod mounting it, in its CI namespace",
-        who: ["member", "owner"],
-        getsThroughUnguarded: ["member", "owner"],
-        guards: ["ciNamespace"],
-        attempts: (t) => (t.runnerNamespace ? [req("get", "", "secrets", t.runnerNamespace, BUILDER_CLIENT_TLS_SECRET), req("list", "", "secrets", t.runnerNamespace), req("create", "", "pods", t.runnerNamespace)] : []),
-    },
-    {
-        id: "builder-ca-certificate",
-        attack: "have its own or another tenant's builder CA issue it a client certificate (a Certificate naming the CA's ClusterIssuer, in a namespace of its own)",
-        who: ALL,
-        getsThroughUnguarded: HOLDERS,
-        guards: ["tenantRoles", "builderCaApproval"],
-        attempts: (t, others) => withBuilder([t, ...others]).map((o) => ({ clientCertificate: { builderNamespace: o.buildNamespace! } })),
+        guards: ["tenantEgress", "builderLoopback", "ciIngress"],
+        attempts: (t, others) => withRunners(others).flatMap((o) => inEach(t, (from) => [{ build: { from, runnerNamespace: o.runnerNamespace! } }])),
     },
     {
         id: "other-tenant-image",
@@ -1551,12 +1535,26 @@ export function poolNode(resources: readonly PlannedResource[], pool: string): K
 }
 const poolNames = (resources: readonly PlannedResource[]) => resources.filter((r) => r.type === "kubernetes:karpenter.sh/v1:NodePool").map((r) => (r.inputs as any).metadata.name as string);
 
-/** The builder's pod in `namespace`, from its Deployment. */
-function builderPod(resources: readonly PlannedResource[], namespace: string): K8sPod {
-    const d = resources.find((r) => r.type === "kubernetes:apps/v1:Deployment" && (r.inputs as any).metadata.namespace === namespace);
-    if (d === undefined) throw new Error(`no builder Deployment in ${namespace}`);
-    const template = (d.inputs as any).spec.template;
+/** A job's runner pod in CI namespace `namespace`, as its scale set's template describes it. */
+function runnerPod(resources: readonly PlannedResource[], namespace: string): K8sPod {
+    const r = resources.find((x) => x.type === "kubernetes:helm.sh/v3:Release" && String(x.inputs.chart).endsWith("/gha-runner-scale-set") && x.inputs.namespace === namespace);
+    if (r === undefined) throw new Error(`no runner scale set in ${namespace}`);
+    const template = (r.inputs as any).values.template;
     return { namespace, labels: template.metadata.labels, spec: template.spec };
+}
+
+/**
+ * Whether a job's builds go to a builder other jobs share: the runner's `BUILDKIT_HOST` is anything but an address of
+ * its own pod where a sidecar of that pod listens (a loopback or unix `--addr` of its buildkitd).
+ */
+export function buildsOnSharedBuilder(spec: { readonly containers: readonly any[]; readonly initContainers?: readonly any[] }): boolean {
+    const runner = spec.containers.find((c) => c.name === "runner");
+    const host = (runner?.env ?? []).find((e: any) => e.name === "BUILDKIT_HOST")?.value as string | undefined;
+    if (host === undefined) throw new Error("the runner sets no BUILDKIT_HOST");
+    const local = /^tcp:\/\/127\.0\.0\.1:\d+$/.test(host) || host.startsWith("unix://");
+    const sidecars = (spec.initContainers ?? []).filter((c) => c.restartPolicy === "Always");
+    const listens = sidecars.some((c) => (c.args ?? []).some((a: string, i: number, args: string[]) => (a === "--addr" && args[i + 1] === host) || a === `--addr=${host}`));
+    return !(local && listens);
 }
 
 /**
@@ -1662,88 +1660,6 @@ export function quotaAdmitsPod(resources: readonly PlannedResource[], namespace:
     return true;
 }
 
-/** The issuer of the CA buildkitd trusts for clients (`--tlscacert`: the ca.crt of a cert-manager Secret it mounts), or undefined when it checks none. */
-export function builderCa(resources: readonly PlannedResource[], namespace: string): { readonly kind: string; readonly name: string } | undefined {
-    const d = resources.find((r) => r.type === "kubernetes:apps/v1:Deployment" && (r.inputs as any).metadata.namespace === namespace);
-    if (d === undefined) throw new Error(`no builder Deployment in ${namespace}`);
-    const spec = (d.inputs as any).spec.template.spec;
-    const container = spec.containers[0];
-    const args: string[] = container.args ?? [];
-    const i = args.indexOf("--tlscacert");
-    if (i < 0) return undefined;
-    const file: string = args[i + 1];
-    const mount = (container.volumeMounts ?? []).find((m: any) => file.startsWith(`${m.mountPath}/`));
-    const secret = (spec.volumes ?? []).find((v: any) => v.name === mount?.name)?.secret?.secretName;
-    if (file.slice(mount.mountPath.length + 1) !== "ca.crt" || secret === undefined) throw new Error(`${namespace}: --tlscacert ${file} is not the ca.crt of a mounted Secret`);
-    const certificate = resources.find((r) => r.type === CERTIFICATE && (r.inputs as any).metadata.namespace === namespace && (r.inputs as any).spec.secretName === secret);
-    if (certificate === undefined) throw new Error(`${namespace}: no Certificate writes Secret ${secret}`);
-    return (certificate.inputs as any).spec.issuerRef;
-}
-
-/** buildkitd accepts the user's connection: it checks no client certificate, or the user holds one of the CA it trusts. */
-function builderAccepts(state: AttackState, user: UserInfo, namespace: string): boolean {
-    const ca = builderCa(state.resources, namespace);
-    return ca === undefined || holdsClientCertificate(state, user, ca);
-}
-
-/**
- * Whether the user can present a client certificate of `issuer` (Go's crypto/tls verifies the chain and the client
- * auth key usage): read the Secret of such a Certificate, or mount it in a pod of its namespace; or create a
- * Certificate naming the issuer in a namespace where it may, which cert-manager requests for it and approver-policy
- * approves. No issuer: buildkitd checks no certificate, anyone passes.
- */
-function holdsClientCertificate(state: AttackState, user: UserInfo, issuer: { readonly kind: string; readonly name: string } | undefined): boolean {
-    if (issuer === undefined) return true;
-    const sameIssuer = (ref: any) => ref?.kind === issuer.kind && ref?.name === issuer.name;
-    const clients = state.resources.filter((r) => r.type === CERTIFICATE && sameIssuer((r.inputs as any).spec.issuerRef) && ((r.inputs as any).spec.usages ?? []).includes("client auth"));
-    for (const c of clients) {
-        const { metadata, spec } = c.inputs as any;
-        if (state.rbac.allows(user, { verb: "get", group: "", resource: "secrets", namespace: metadata.namespace, name: spec.secretName })) return true;
-        if (state.rbac.allows(user, { verb: "create", group: "", resource: "pods", namespace: metadata.namespace })) return true;
-    }
-    const policies = state.resources.filter((r) => r.type === REQUEST_POLICY).map((r) => (r.inputs as any).spec);
-    const commonNames = clients.map((c) => (c.inputs as any).spec.commonName as string);
-    for (const namespace of state.namespaces.keys()) {
-        if (!state.rbac.allows(user, { verb: "create", group: "cert-manager.io", resource: "certificates", namespace })) continue;
-        for (const commonName of commonNames.length > 0 ? commonNames : ["attacker"])
-            if (approverApproves(policies, { namespace, issuerRef: { group: "cert-manager.io", ...issuer }, commonName, usages: ["digital signature", "key encipherment", "client auth"] })) return true;
-    }
-    return false;
-}
-
-/**
- * approver-policy v0.27.0 on a request cert-manager makes for a Certificate (the requester, cert-manager, may use every
- * policy): approved when a policy selecting its issuer and namespace (wildcards) allows each of its attributes — a
- * common name matching `allowed.commonName`, every usage in `allowed.usages`, no DNS name unless allowed, isCA only
- * where `allowed.isCA` — and has every `required` one.
- */
-export function approverApproves(
-    policies: readonly any[],
-    r: {
-        readonly namespace: string;
-        readonly issuerRef: { readonly group: string; readonly kind: string; readonly name: string };
-        readonly commonName?: string;
-        readonly dnsNames?: readonly string[];
-        readonly usages: readonly string[];
-        readonly isCA?: boolean;
-    },
-): boolean {
-    return policies.some((spec) => {
-        const ref = spec.selector.issuerRef ?? {};
-        const selects =
-            ["group", "kind", "name"].every((k) => approverWildcard(ref[k] ?? "*", (r.issuerRef as any)[k])) && (spec.selector.namespace?.matchNames ?? ["*"]).some((n: string) => approverWildcard(n, r.namespace));
-        if (!selects) return false;
-        const a = spec.allowed ?? {};
-        const cn = r.commonName === undefined ? !a.commonName?.required : a.commonName !== undefined && approverWildcard(a.commonName.value, r.commonName);
-        const dns = (r.dnsNames ?? []).length === 0 ? !a.dnsNames?.required : (r.dnsNames ?? []).every((d) => (a.dnsNames?.values ?? []).some((v: string) => approverWildcard(v, d)));
-        const usages = r.usages.every((u) => (a.usages ?? []).includes(u));
-        return cn && dns && usages && (r.isCA !== true || a.isCA === true);
-    });
-}
-
-/** approver-policy's wildcard: `*` stands for any run of characters, nothing else is special. */
-const approverWildcard = (p: string, v: string) => new RegExp(`^${p.split("*").map((x) => x.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`).test(v);
-
 /** The stack's region and account: its main AWS provider's (`platform-aws`; others serve replicas). */
 export const stackRegion = (resources: readonly PlannedResource[]) => (resources.find((r) => r.type === "pulumi:providers:aws" && r.name === "platform-aws")?.inputs as { region?: string } | undefined)?.region;
 export const stackAccount = (resources: readonly PlannedResource[]) => {
@@ -1827,25 +1743,26 @@ export async function succeeds(state: AttackState, user: UserInfo, attempt: Atte
         if (!kyvernoAdmitsPod(state.resources, state.namespaces.get(namespace) ?? {}, pod)) return false;
         return runsOn({ namespace, labels: pod.metadata.labels, spec: pod.spec }, poolNode(state.resources, pool), { namespaces: state.namespaces, podsOn: () => [] });
     }
-    if ("builderPlacement" in attempt) {
-        const { builder, beside, pool } = attempt.builderPlacement;
-        const own = builderPod(state.resources, builder);
+    if ("jobPlacement" in attempt) {
+        const { runner, beside, pool } = attempt.jobPlacement;
+        const own = runnerPod(state.resources, runner);
         const placement = (on: readonly K8sPod[]) => ({ namespaces: state.namespaces, podsOn: () => on });
         if (pool !== undefined) return schedulerPlaces(own, poolNode(state.resources, pool), placement([]));
-        const other = builderPod(state.resources, beside!);
-        // A node of any pool where the other builder runs, and where this one would then be placed too.
+        const other = runnerPod(state.resources, beside!);
+        // A node of any pool where the other job runs, and where this one would then be placed too.
         return poolNames(state.resources).some((p) => {
             const node = poolNode(state.resources, p);
             return schedulerPlaces(other, node, placement([])) && schedulerPlaces(own, node, placement([other]));
         });
     }
+    if ("sharedBuilder" in attempt) return buildsOnSharedBuilder(runnerPod(state.resources, attempt.sharedBuilder.runnerNamespace).spec as any);
     if ("build" in attempt) {
-        const { from, builderNamespace } = attempt.build;
+        const { from, runnerNamespace } = attempt.build;
         if (!state.rbac.allows(user, { verb: "create", group: "", resource: "pods", namespace: from })) return false;
-        const dst = state.network.pods.find((p) => p.namespace === builderNamespace);
-        if (dst === undefined) throw new Error(`no builder pod in ${builderNamespace} in the network state`);
-        const reached = attackerLabelSets(state.network).some((labels) => reaches(state.network, { pod: { namespace: from, name: "attacker", labels, ports: [], ip: state.network.podIp } }, dst, BUILDKIT_PORT));
-        return reached && builderAccepts(state, user, builderNamespace);
+        const dst = state.network.pods.find((p) => p.namespace === runnerNamespace);
+        if (dst === undefined) throw new Error(`no runner pod in ${runnerNamespace} in the network state`);
+        // buildkitd checks no client certificate: reaching its port is building on it.
+        return attackerLabelSets(state.network).some((labels) => reaches(state.network, { pod: { namespace: from, name: "attacker", labels, ports: [], ip: state.network.podIp } }, dst, BUILDKIT_PORT));
     }
     if ("runnerApiToken" in attempt) {
         // Only the team's users push workflows its runners run.
@@ -1858,7 +1775,6 @@ export async function succeeds(state: AttackState, user: UserInfo, attempt: Atte
         // The ServiceAccount admission plugin: the pod's field wins, else the account's; mounted unless one says false.
         return (spec.automountServiceAccountToken ?? account?.automountServiceAccountToken) !== false;
     }
-    if ("clientCertificate" in attempt) return holdsClientCertificate(state, user, builderCa(state.resources, attempt.clientCertificate.builderNamespace));
     if ("connect" in attempt) {
         const c = attempt.connect;
         if (!state.rbac.allows(user, { verb: "create", group: "", resource: "pods", namespace: c.from })) return false;

@@ -11,12 +11,11 @@ import { controllerDependencyPolicy } from "../policy/rules/controllers";
 import { kubernetesProviderPolicy, resourceTreePolicy } from "../policy/rules/invariants";
 import { keyPolicyPrincipalsPolicy } from "../policy/rules/key-policies";
 import { parsePlatformConfig } from "../stacks/config";
-import { platformStackTenants, tenantDataName, tenantSchema } from "../stacks/schema-tenants";
+import { platformStackTenants, tenantSchema } from "../stacks/schema-tenants";
 import { parseTenantStackConfig, tenantStackConfig, tenantStackConfigSchema, tenantStackName } from "../stacks/tenant-stack-config";
 import { placementProblem } from "../components/tenants/platform-refs";
 import { PLATFORM_STACK_PARENTS, tenantSignaturePolicySpec } from "../components/tenants/tenant-stack";
 import { tenantSigners } from "../components/policy/admission-policies";
-import { needsBuilderRootIssuer } from "../components/delivery/delivery";
 import { unconfinedWorkloadsIsolatedPolicy } from "../policy/rules/builders";
 import { answeringUrns, childUrn, engineUrns, movedUrn, tenantMove } from "../plan/migration";
 import { pool, runTenantStacks, TenantStackHandle, tenantStackRuns, tenantStacksChanged } from "../plan/tenant-stacks";
@@ -111,16 +110,6 @@ describe("tenant stacks: decisions", () => {
         assert.strictEqual(tenantSignaturePolicySpec(keyless, ["r/*/apps:*"], "team-a", tenantSigners(keyless, [tenant([])], () => "alias/unused")), undefined);
     });
 
-    it("the builders' root issuer: with a CI tenant in the stack, and always when tenants have stacks of their own", () => {
-        const ci = (enabled: boolean) => ({ ci: { enabled } });
-        const table: [string, { ci: { enabled: boolean } }[], boolean, boolean][] = [
-            ["no tenant, tenants in the platform stack", [], false, false],
-            ["no CI tenant", [ci(false)], false, false],
-            ["a CI tenant", [ci(false), ci(true)], false, true],
-            ["tenants in their own stacks, none here", [], true, true],
-        ];
-        for (const [why, tenants, own, expected] of table) assert.strictEqual(needsBuilderRootIssuer(tenants, own), expected, why);
-    });
 });
 
 describe("tenant stacks: the whole-platform rules take the platform stack's prerequisites as in place, and only those", () => {
@@ -164,15 +153,17 @@ describe("tenant stacks: the whole-platform rules take the platform stack's prer
 
     it("builders: the platform's builders' pool (its taint) is in place in a tenant stack only; no other pool is", async () => {
         const builder = (pool: string, toleration: Record<string, string>) =>
-            res("kubernetes:apps/v1:Deployment", "builder", {
-                spec: {
+            res("kubernetes:helm.sh/v3:Release", "builder", {
+                chart: "oci://ghcr.io/actions/actions-runner-controller-charts/gha-runner-scale-set",
+                values: {
                     template: {
+                        metadata: { labels: { "app.kubernetes.io/name": "ci-runner" } },
                         spec: {
-                            securityContext: { seccompProfile: { type: "Unconfined" } },
                             nodeSelector: { "karpenter.sh/nodepool": pool },
                             tolerations: [toleration],
-                            affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: "kubernetes.io/hostname" }] } },
-                            containers: [{ name: "buildkitd", args: ["--addr", "tcp://0.0.0.0:1234", "--tlscacert", "/certs/ca.crt"] }],
+                            affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { "app.kubernetes.io/name": "ci-runner" } }, topologyKey: "kubernetes.io/hostname" }] } },
+                            initContainers: [{ name: "buildkitd", restartPolicy: "Always", securityContext: { seccompProfile: { type: "Unconfined" } }, args: ["--addr", "tcp://127.0.0.1:1234"] }],
+                            containers: [{ name: "runner" }],
                         },
                     },
                 },
@@ -369,14 +360,8 @@ describe("tenant stack config: read from its keys and the platform's stack file"
     });
 });
 
-/** Its builder CA's grant: three policies, their `use` roles and bindings, named after the platform's certificates layer (none without CI). */
-const builderCaGrant = (plan: Plan, dataName: string): PlannedResource[] => plan.resources.filter((r) => r.name.startsWith(`platform-ingress-certificates-builds-${dataName}-`));
-/** A tenant's resources in a plan: its Tenant and TenantDelivery components and everything below them, and its builder CA's grant. */
-const tenantResources = (plan: Plan, tenant: string, dataName = tenant): PlannedResource[] => [
-    ...within(plan.resources, `tenant-${tenant}`),
-    ...within(plan.resources, `tenant-${tenant}-delivery`),
-    ...builderCaGrant(plan, dataName),
-];
+/** A tenant's resources in a plan: its Tenant and TenantDelivery components and everything below them. */
+const tenantResources = (plan: Plan, tenant: string): PlannedResource[] => [...within(plan.resources, `tenant-${tenant}`), ...within(plan.resources, `tenant-${tenant}-delivery`)];
 /** What must be equal for the tenant to be the same: what each resource is, what it is sent, and how it is kept. */
 const identity = (r: PlannedResource) => ({ type: r.type, name: r.name, custom: r.custom, inputs: r.inputs, protect: r.protect, retainOnDelete: r.retainOnDelete, ignoreChanges: r.ignoreChanges, deleteBeforeReplace: r.deleteBeforeReplace });
 const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
@@ -391,9 +376,8 @@ for (const stack of stacksWithTenants()) {
         this.timeout(180000);
         const configs = parsePlatformConfig(readStackConfig(PROJECT_DIR, stack).config, "platform").tenants.all;
         const tenants = configs.map((t) => t.name);
-        const dataName = new Map(configs.map((t) => [t.name, tenantDataName(t)]));
         const ciTenants = configs.filter((t) => t.ci.enabled).map((t) => t.name);
-        const of = (plan: Plan, t: string) => tenantResources(plan, t, dataName.get(t));
+        const of = (plan: Plan, t: string) => tenantResources(plan, t);
         // committed: the stack file as it was before its tenants moved (PlatformStack), what the migration starts from;
         // own: its platform stack as committed (OwnStacks); plans: its tenant stacks as committed.
         let committed: Plan;
@@ -406,7 +390,7 @@ for (const stack of stacksWithTenants()) {
             deployed.tenants.forEach((p, i) => plans.set(tenants[i], p));
         });
 
-        it("has example tenants to move, one with CI at least (a builder CA to move), and runs them as tenant stacks (OwnStacks)", async () => {
+        it("has example tenants to move, one with CI at least (a runner scale set to move), and runs them as tenant stacks (OwnStacks)", async () => {
             assert.ok(tenants.length >= 2, tenants.join(", "));
             assert.ok(ciTenants.length >= 1, tenants.join(", "));
             assert.strictEqual(parsePlatformConfig(readStackConfig(PROJECT_DIR, stack).config, "platform").tenants.placement, "OwnStacks");
@@ -427,8 +411,6 @@ for (const stack of stacksWithTenants()) {
             const kept = new Set(own.resources.map((r) => r.key));
             assert.deepStrictEqual(committed.resources.filter((r) => !kept.has(r.key)).map((r) => r.key).sort(), [...moved, ...perTenantRules.map((r) => r.key)].sort());
             assert.strictEqual(own.resources.length, committed.resources.length - moved.length - perTenantRules.length);
-            // What tenant stacks issue their builders' CAs from stays: the root issuer, whatever the platform's tenants.
-            assert.deepStrictEqual(own.resources.filter((r) => r.name === "platform-delivery-builder-ca-root").map((r) => (r.inputs as any).spec), [{ selfSigned: {} }]);
         });
 
         for (const t of tenants) {
@@ -437,10 +419,6 @@ for (const stack of stacksWithTenants()) {
                 const after = of(plans.get(t)!, t).map(identity).sort(byName);
                 assert.ok(before.length >= 20, `${t}: ${before.length} resources`);
                 assert.deepStrictEqual(after, before);
-                // With CI, its builder CA's grant too: a policy, a role and a binding for its CA, server and client certificates.
-                const grant = (p: Plan) => builderCaGrant(p, dataName.get(t)!).map((r) => r.type.split(":").pop()).sort();
-                const expected = ciTenants.includes(t) ? ["CertificateRequestPolicy", "ClusterRole", "ClusterRoleBinding"].flatMap((x) => [x, x, x]) : [];
-                assert.deepStrictEqual([grant(committed), grant(plans.get(t)!)], [expected, expected]);
             });
 
             it(`${t}: adds only its root, the four providers on the platform's outputs, and its own signature policy when it had a rule`, () => {
@@ -477,12 +455,6 @@ for (const stack of stacksWithTenants()) {
                 assert.deepStrictEqual([move.orphaned, move.created], [[], []], t);
                 assert.strictEqual(move.moved.length, of(committed, t).length, t);
                 const roots = [named(committed.resources, `tenant-${t}`), named(committed.resources, `tenant-${t}-delivery`)];
-                // Its builder CA's grant moves by each resource (their parent, the certificates layer, stays).
-                const grant = builderCaGrant(committed, dataName.get(t)!);
-                assert.deepStrictEqual(
-                    [...new Set(grant.map((x) => urns.get(x.parent!)!.split("::").slice(2).join("::")))],
-                    ciTenants.includes(t) ? [PLATFORM_STACK_PARENTS.certificates] : [],
-                );
                 // Where the aliases say the components were is where the platform stack holds them.
                 assert.deepStrictEqual(
                     roots.map((x) => urns.get(x.parent!)!.split("::").slice(2).join("::")),
@@ -490,7 +462,7 @@ for (const stack of stacksWithTenants()) {
                 );
                 assert.strictEqual(
                     move.command,
-                    [`pulumi state move --source acme/platform/${stack} --dest acme/platform-tenant/${stack}.${t}`, ...[...roots, ...grant].map((x) => `'${urns.get(x.urn)}'`)].join(" \\\n    "),
+                    [`pulumi state move --source acme/platform/${stack} --dest acme/platform-tenant/${stack}.${t}`, ...roots.map((x) => `'${urns.get(x.urn)}'`)].join(" \\\n    "),
                 );
                 // Without its aliases the tenant stack would delete every moved resource and create it anew.
                 const bare = { ...plans.get(t)!, resources: plans.get(t)!.resources.map((x) => ({ ...x, aliases: [] })) };

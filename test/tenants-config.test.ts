@@ -158,13 +158,7 @@ const exactProblems: ExactBadInput[] = [
         withTenants(dev, { ...TEAM, namespaces: ["shared"] }, { ...TEAM, name: "team-c", namespaces: ["shared"] }),
         [`${T}[1].namespaces: expected namespace shared to belong to one tenant (also team-b); got "shared"`],
     ],
-    // team-a runs CI: its image builder has the namespace team-a-builds.
-    [
-        "another tenant's builder namespace",
-        addTenants(dev, { ...TEAM, namespaces: ["team-a-builds"] }),
-        [`${T}[2].namespaces: expected namespace team-a-builds to belong to one tenant (also team-a); got "team-a-builds"`],
-    ],
-    // and its runners the namespace team-a-ci, where its members may not create pods (the runner identity's guard).
+    // team-a runs CI: its runners have the namespace team-a-ci, where its members may not create pods (the runner identity's guard).
     [
         "another tenant's CI namespace",
         addTenants(dev, { ...TEAM, namespaces: ["team-a-ci"] }),

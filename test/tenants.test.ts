@@ -124,8 +124,8 @@ describeStacks((stack) => `tenants in stack ${stack}`, "platform-tenants", ({ st
             priority.map((q) => [inputs(q).metadata.namespace, inputs(q).spec.hard.pods, inputs(q).spec.scopeSelector.matchExpressions[0].operator]).sort(),
             [...namespaces, "team-a-ci"].sort().map((n) => [n, "0", "Exists"]),
         );
-        // Seven in each of its namespaces, four in its runners'.
-        assert.strictEqual(ofType(res(), "kubernetes:networking.k8s.io/v1:NetworkPolicy").filter((p) => p.name.startsWith("tenant-team-a-")).length, 7 * namespaces.length + 4);
+        // Seven in each of its namespaces, three in its runners'.
+        assert.strictEqual(ofType(res(), "kubernetes:networking.k8s.io/v1:NetworkPolicy").filter((p) => p.name.startsWith("tenant-team-a-")).length, 7 * namespaces.length + 3);
     });
 
     it("binds the team's SSO group, its owners and its CI account to the tenant roles, written once for every tenant", () => {

@@ -100,10 +100,10 @@ export function nodePoolSpec(s: KarpenterSettings, nodeClassName: string) {
 }
 
 /**
- * The builders' pool: tenants' image builders run their `RUN` steps with seccomp and AppArmor unconfined, so what
- * escapes one lands on a node that holds nothing else of the cluster's but the node DaemonSets that tolerate every
- * taint. Its taint keeps every other pod off (the admission policy keeps tenants from tolerating it; the builders'
- * anti-affinity keeps two tenants' builders apart); nodes come and go with the builders.
+ * The builders' pool: each CI job's builder runs its `RUN` steps with seccomp and AppArmor unconfined, so what
+ * escapes one lands on a node that holds nothing else of the cluster's but the node DaemonSets that tolerate its
+ * taint. Its taint keeps every other pod off (the admission policy keeps tenants from tolerating it; the runner pods'
+ * anti-affinity keeps two jobs apart); nodes come and go with the jobs, none at rest.
  */
 export function builderNodePoolSpec(s: KarpenterSettings, nodeClassName: string) {
     return {
@@ -111,8 +111,8 @@ export function builderNodePoolSpec(s: KarpenterSettings, nodeClassName: string)
             metadata: { labels: { [NODE_ROLE_LABEL]: BUILDER_NODE_ROLE } },
             spec: { ...nodeTemplateSpec(s, nodeClassName, s.builders.capacityTypes), taints: [{ ...BUILDER_TAINT }] },
         },
-        // Empty nodes only: consolidating an under-used one would move its builder and end the builds it runs.
-        // Expiry and drift still renew the nodes (at most a tenth at once), which restarts each builder regularly.
+        // Empty nodes only: a job's pod cannot move (consolidating its node would end the job; its do-not-disrupt
+        // annotation says so too). Drift and expiry still renew the nodes, at most a tenth at once.
         disruption: { consolidationPolicy: "WhenEmpty", consolidateAfter: s.consolidateAfter, budgets: [{ nodes: "10%" }] },
         limits: { cpu: String(s.builders.cpuLimit) },
     };
@@ -129,7 +129,7 @@ export interface KarpenterArgs {
     readonly amiFamily: "al2023" | "bottlerocket";
 }
 
-/** The NodePool workloads land on when they ask for Karpenter capacity (CI runners do). */
+/** The NodePool workloads land on when they ask for Karpenter capacity. */
 export const KARPENTER_NODE_POOL = "default";
 
 /** Karpenter: controller (Helm, Pod Identity), interruption queue and rules, default EC2NodeClass, default and builders' NodePools. */

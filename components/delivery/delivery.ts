@@ -9,8 +9,7 @@ import { platformNamespace } from "../shared/namespaces";
 import { NetworkContext, platformNetworkPolicies } from "../shared/network-policies";
 import { finalizerCleanup } from "../shared/finalizer-cleanup";
 import { ARGOCD_RELEASE, ARGOCD_REPOSITORY, ARGOCD_SERVER_SERVICE, argocdValues } from "./argocd-values";
-import { ARC_CHARTS, BuilderCaGrant, DeliveredTenant, TenantDelivery, TenantDeliveryArgs } from "./tenant-delivery";
-import { BUILDER_CA_ROOT_ISSUER } from "./ci";
+import { ARC_CHARTS, DeliveredTenant, TenantDelivery, TenantDeliveryArgs } from "./tenant-delivery";
 
 export const ARC_RELEASE = "arc";
 /** The controller chart's service account for release `arc` (its fullname). */
@@ -59,8 +58,6 @@ export interface AppDeliveryArgs {
     readonly tenants: readonly DeliveredTenant[];
     readonly settings: AppDeliveryConfig;
     readonly namespaces: { readonly argocd: string; readonly runners: string };
-    /** Karpenter's NodePool runners land on. */
-    readonly nodePool: string;
     /** Labels the admission policy requires on tenant pods (the runners carry them). */
     readonly requiredLabels: readonly string[];
     /** The VPC's CIDR: AWS's interface endpoints answer there. */
@@ -69,14 +66,9 @@ export interface AppDeliveryArgs {
     readonly kubernetesVersion: string;
     /** Per-tenant signing keys (signatures.verifier TenantKmsKeys): their names, account and verifier (see TenantDelivery). */
     readonly signing?: TenantDeliveryArgs["signing"];
-    /** The builders' CAs: the certificate machinery and cert-manager's namespace, where each CA's key is kept. */
-    /** forTenantStacks: tenants have stacks of their own (tenants.placement OwnStacks), whose CAs this root issuer signs too. */
-    readonly builderCa: { readonly certificates: BuilderCaGrant; readonly namespace: string; readonly forTenantStacks: boolean };
-    /** The builders' nodes' lifetime and longest drain (their server certificates are renewed in time for it). */
-    readonly builderNodes: TenantDeliveryArgs["builderNodes"];
 }
 
-/** Application delivery: Argo CD on SSO, the GitHub Actions runner controller, and each tenant's project, runners and builder. */
+/** Application delivery: Argo CD on SSO, the GitHub Actions runner controller, and each tenant's project and runners (each job with its own builder). */
 export class AppDelivery extends pulumi.ComponentResource {
     public readonly argocdUrl: string;
     public readonly argocd: k8s.helm.v3.Release;
@@ -132,15 +124,6 @@ export class AppDelivery extends pulumi.ComponentResource {
             { ...k8sOpts, dependsOn: [runnersNs] },
         );
 
-        // The self-signed issuer of the builders' CA certificates (it signs nothing else: approver-policy approves
-        // only each tenant's CA certificate from it).
-        const rootIssuer = needsBuilderRootIssuer(args.tenants.map((t) => t.config), args.builderCa.forTenantStacks)
-            ? new k8s.apiextensions.CustomResource(
-                  `${name}-builder-ca-root`,
-                  { apiVersion: "cert-manager.io/v1", kind: "Issuer", metadata: { name: BUILDER_CA_ROOT_ISSUER, namespace: args.builderCa.namespace }, spec: { selfSigned: {} } },
-                  { ...k8sOpts, dependsOn: args.builderCa.certificates.issuerPrerequisites },
-              )
-            : undefined;
         this.tenants = new Map(
             args.tenants.map((t) => [
                 t.config.name,
@@ -153,13 +136,10 @@ export class AppDelivery extends pulumi.ComponentResource {
                         settings: args.settings,
                         argocd: { namespace: args.namespaces.argocd, release: this.argocd },
                         runners: { namespace: args.namespaces.runners, serviceAccount: ARC_CONTROLLER_SERVICE_ACCOUNT, release: this.runnerController },
-                        nodePool: args.nodePool,
                         requiredLabels: args.requiredLabels,
                         vpcCidr: args.vpcCidr,
                         signing: args.signing,
                         environment: args.environment,
-                        builderCa: { certificates: args.builderCa.certificates, namespace: args.builderCa.namespace, rootIssuer },
-                        builderNodes: args.builderNodes,
                     },
                     { parent: this },
                 ),
@@ -181,14 +161,6 @@ export class AppDelivery extends pulumi.ComponentResource {
         );
         this.registerOutputs({ argocdUrl: this.argocdUrl, projects: [...this.tenants.keys()] });
     }
-}
-
-/**
- * Whether the builders' root issuer exists: once this stack has a CI tenant, and always when tenants have stacks of
- * their own (any of them may enable CI; the platform stack does not change with them).
- */
-export function needsBuilderRootIssuer(tenants: readonly { readonly ci: { readonly enabled: boolean } }[], forTenantStacks: boolean): boolean {
-    return forTenantStacks || tenants.some((t) => t.ci.enabled);
 }
 
 /** The runner controller: HA by config (leader election comes with replicas > 1), metrics on for the controller and listeners. */

@@ -3,32 +3,16 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import type { AppDeliveryConfig } from "../../stacks/schema-delivery";
 import type { TenantConfig } from "../../stacks/schema-tenants";
-import { tenantBuildNamespace, tenantDataName } from "../../stacks/schema-tenants";
+import { tenantDataName } from "../../stacks/schema-tenants";
 import type { ClusterRef } from "../cluster/cluster-ref";
 import type { WorkloadIdentity } from "../cluster/identity";
-import { namespaceLabels } from "../shared/namespaces";
-import { TENANT_LABEL } from "../tenants/tenant-objects";
 import { applicationSpec, appProjectSpec } from "./app-projects";
-import type { BuilderCaArgs } from "../ingress/certificate-policy";
 import {
-    BUILDER_CA_ROOT_ISSUER,
-    BUILDER_CLIENT_USAGES,
-    BUILDER_SERVER_USAGES,
-    builderAddress,
-    builderCaName,
-    builderCaSpecs,
-    builderCertificateLifetimes,
-    builderCertificateSpecs,
-    builderClientCommonName,
-    builderDeploymentSpec,
-    builderServerNames,
-    builderServiceSpec,
     ecrPushPolicy,
     signingKeyPolicy,
     signingPolicy,
     tenantSigningKeyAlias,
     githubAppSecretSpec,
-    builderNetworkPolicySpecs,
     runnerAwsEgressSpec,
     RUNNER_SERVICE_ACCOUNT,
     runnerScaleSetName,
@@ -36,13 +20,6 @@ import {
 } from "./ci";
 
 export const ARC_CHARTS = "oci://ghcr.io/actions/actions-runner-controller-charts";
-
-/** What the delivery layer needs of the certificate machinery: a tenant's builder CA, approved for its builder and runners only. */
-export interface BuilderCaGrant {
-    allowBuilderCa(policyName: string, a: BuilderCaArgs): pulumi.Resource[];
-    /** What an issuer created here waits for. */
-    readonly issuerPrerequisites: pulumi.Resource[];
-}
 
 /** What the delivery layer needs of a tenant (the tenants layer's Tenant). */
 export interface DeliveredTenant {
@@ -66,8 +43,6 @@ export interface TenantDeliveryArgs {
     readonly argocd: { readonly namespace: string; readonly release: pulumi.Resource };
     /** The runner controller: the scale set names its service account (the chart's Helm lookup fails under Pulumi). */
     readonly runners: { readonly namespace: string; readonly serviceAccount: string; readonly release: pulumi.Resource };
-    /** Karpenter's NodePool runners land on. */
-    readonly nodePool: string;
     /** Labels the admission policy requires on tenant pods. */
     readonly requiredLabels: readonly string[];
     /** The VPC's CIDR: AWS's interface endpoints answer there. */
@@ -85,18 +60,11 @@ export interface TenantDeliveryArgs {
     };
     /** The stack's environment (dev, prod): runner scale set names carry it. */
     readonly environment: string;
-    /**
-     * The builders' certificates: the grant of each tenant's CA, cert-manager's namespace (a ClusterIssuer's key lives
-     * there) and the shared self-signed issuer there (created once by the delivery layer, with the first CI tenant).
-     */
-    readonly builderCa: { readonly certificates: BuilderCaGrant; readonly namespace: string; readonly rootIssuer: pulumi.Resource | undefined };
-    /** How long the builders' nodes live and drain at most (Karpenter's expireAfter, terminationGracePeriod). */
-    readonly builderNodes: { readonly expireAfter: string; readonly terminationGracePeriod: string };
 }
 
 /**
  * A tenant's delivery: its Argo CD project (and starting Application), and, when it opts in, a runner scale set in its
- * CI namespace with a push-only identity on its repository and a rootless builder of its own.
+ * CI namespace with a push-only identity on its repository, each job with a rootless builder of its own.
  */
 export class TenantDelivery extends pulumi.ComponentResource {
     public readonly project: string;
@@ -159,46 +127,6 @@ export class TenantDelivery extends pulumi.ComponentResource {
         const ciNamespace = args.tenant.ciNamespace;
         const ciStore = args.tenant.ciSecretStoreName;
         if (ciNamespace === undefined || ciStore === undefined) throw new Error(`tenant ${t.name}: CI without its CI namespace and store`);
-        const buildNamespace = tenantBuildNamespace(t);
-        const rootIssuer = args.builderCa.rootIssuer;
-        if (rootIssuer === undefined) throw new Error(`tenant ${t.name}: CI without the builders' root issuer`);
-
-        // The builder: platform-managed, in a namespace the tenant has no rights in, reachable from its runners only.
-        const ns = new k8s.core.v1.Namespace(
-            `${name}-builds`,
-            { metadata: { name: buildNamespace, labels: { ...namespaceLabels("builder", "privileged"), [TENANT_LABEL]: t.name } } },
-            { ...k8sOpts, dependsOn: args.tenant.ready },
-        );
-        const inBuilds = { ...k8sOpts, dependsOn: [ns] };
-        builderNetworkPolicySpecs(t, { namespace: buildNamespace, ciNamespace, vpcCidr: args.vpcCidr }).forEach(
-            (p) => new k8s.networking.v1.NetworkPolicy(`${name}-builds-${p.metadata.name}`, p, inBuilds),
-        );
-        // Mutual TLS between the runners and the builder, from a CA of the tenant's own.
-        const data = tenantDataName(t);
-        const ca = builderCaName(data);
-        const grants = args.builderCa.certificates.allowBuilderCa(ca, {
-            caNamespace: args.builderCa.namespace,
-            rootIssuer: BUILDER_CA_ROOT_ISSUER,
-            caCommonName: ca,
-            caIssuer: ca,
-            server: { namespace: buildNamespace, dnsNames: builderServerNames(buildNamespace), usages: BUILDER_SERVER_USAGES },
-            client: { namespace: ciNamespace, commonName: builderClientCommonName(ciNamespace), usages: BUILDER_CLIENT_USAGES },
-        });
-        const caSpecs = builderCaSpecs({ dataName: data, caNamespace: args.builderCa.namespace });
-        const caCertificate = new k8s.apiextensions.CustomResource(`${name}-builder-ca-certificate`, caSpecs.certificate, { ...k8sOpts, dependsOn: [rootIssuer, ...grants] });
-        const caIssuer = new k8s.apiextensions.CustomResource(`${name}-builder-ca-issuer`, caSpecs.issuer, { ...k8sOpts, dependsOn: [caCertificate, ...grants] });
-        const certificates = builderCertificateSpecs({ dataName: data, buildNamespace, ciNamespace, lifetimes: builderCertificateLifetimes(args.builderNodes) });
-        const serverCertificate = new k8s.apiextensions.CustomResource(`${name}-builder-certificate`, certificates.server, { ...k8sOpts, dependsOn: [ns, caIssuer, ...grants] });
-        const clientCertificate = new k8s.apiextensions.CustomResource(`${name}-runner-certificate`, certificates.client, {
-            ...k8sOpts,
-            dependsOn: [caIssuer, ...grants, ...args.tenant.ready],
-        });
-        new k8s.apps.v1.Deployment(`${name}-builder`, builderDeploymentSpec({ namespace: buildNamespace, tenant: t.name, builder: args.settings.builder }), {
-            ...k8sOpts,
-            dependsOn: [ns, serverCertificate],
-        });
-        new k8s.core.v1.Service(`${name}-builder-service`, builderServiceSpec(buildNamespace), inBuilds);
-
         // Runners push to the tenant's repository and nothing else.
         const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-runner-sa`, { metadata: { name: RUNNER_SERVICE_ACCOUNT, namespace: ciNamespace } }, { ...k8sOpts, dependsOn: args.tenant.ready });
         new k8s.networking.v1.NetworkPolicy(`${name}-runner-aws`, runnerAwsEgressSpec(ciNamespace, args.vpcCidr), { ...k8sOpts, dependsOn: args.tenant.ready });
@@ -220,13 +148,12 @@ export class TenantDelivery extends pulumi.ComponentResource {
                     tenant: t,
                     environment: args.environment,
                     runnerImage: args.settings.runners.runnerImage,
-                    builderAddress: builderAddress(buildNamespace),
+                    builder: args.settings.builder,
                     controller: { serviceAccount: args.runners.serviceAccount, namespace: args.runners.namespace },
-                    nodePool: args.nodePool,
                     requiredLabels: args.requiredLabels,
                 }),
             },
-            { ...k8sOpts, dependsOn: [args.runners.release, serviceAccount, identity, appSecret, clientCertificate, ...args.tenant.ready] },
+            { ...k8sOpts, dependsOn: [args.runners.release, serviceAccount, identity, appSecret, ...args.tenant.ready] },
         );
         this.controlled.runners.push(runners);
         return { scaleSet: runnerScaleSetName(t.name, args.environment), identity };

@@ -120,40 +120,6 @@ export function privateCaPolicySpecs(policyName: string, a: PrivateCaArgs) {
     };
 }
 
-export interface BuilderCaArgs {
-    /** cert-manager's namespace: a ClusterIssuer's CA key lives there. */
-    readonly caNamespace: string;
-    /** The self-signed issuer (in caNamespace) that signs the CA certificate. */
-    readonly rootIssuer: string;
-    /** The CA certificate's common name, and the ClusterIssuer that signs with it. */
-    readonly caCommonName: string;
-    readonly caIssuer: string;
-    /** The server certificate's namespace, names and usages. */
-    readonly server: { readonly namespace: string; readonly dnsNames: readonly string[]; readonly usages: readonly string[] };
-    /** The client certificate's namespace, common name and usages. */
-    readonly client: { readonly namespace: string; readonly commonName: string; readonly usages: readonly string[] };
-}
-
-/**
- * The three CertificateRequestPolicies of a tenant's builder CA: its CA certificate (isCA, its common name, from the
- * self-signed issuer in cert-manager's namespace), the server certificate (its names, from the build namespace) and
- * the client certificate (its common name, from the CI namespace), both from the CA's ClusterIssuer. A request to
- * that ClusterIssuer from any other namespace (another tenant's, the tenant's own workloads') matches none.
- */
-export function builderCaPolicySpecs(policyName: string, a: BuilderCaArgs) {
-    const base = (name: string, kind: "Issuer" | "ClusterIssuer", issuer: string, namespace: string, allowed: Record<string, unknown>) => ({
-        apiVersion: "policy.cert-manager.io/v1alpha1",
-        kind: "CertificateRequestPolicy",
-        metadata: { name },
-        spec: { allowed, selector: { issuerRef: { group: "cert-manager.io", kind, name: issuer }, namespace: { matchNames: [namespace] } } },
-    });
-    return {
-        ca: base(`${policyName}-ca`, "Issuer", a.rootIssuer, a.caNamespace, { isCA: true, commonName: { value: a.caCommonName, required: true }, usages: ["digital signature", "key encipherment", "cert sign"] }),
-        server: base(`${policyName}-server`, "ClusterIssuer", a.caIssuer, a.server.namespace, { dnsNames: { values: [...a.server.dnsNames], required: true }, usages: [...a.server.usages] }),
-        client: base(`${policyName}-client`, "ClusterIssuer", a.caIssuer, a.client.namespace, { commonName: { value: a.client.commonName, required: true }, usages: [...a.client.usages] }),
-    };
-}
-
 /** approver-policy checks the requester may `use` a policy; the requester of a Certificate's requests is cert-manager. */
 export function policyUseRbac(policyName: string, certManagerServiceAccount: { name: string; namespace: string }) {
     const name = `cert-manager-policy:${policyName}`;

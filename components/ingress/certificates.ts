@@ -6,8 +6,6 @@ import { finalizerCleanup } from "../shared/finalizer-cleanup";
 import {
     ACME_DNS01_SERVICE_ACCOUNT,
     acmeIssuerSpec,
-    BuilderCaArgs,
-    builderCaPolicySpecs,
     CertificatePolicyArgs,
     certificateRequestPolicySpec,
     PrivateCaArgs,
@@ -65,12 +63,9 @@ export class Certificates extends pulumi.ComponentResource {
     private readonly cluster: ClusterRef;
     private readonly requester: { readonly name: string; readonly namespace: string };
     private readonly acme: { zoneId: pulumi.Input<string>; zoneArn: pulumi.Input<string>; domain: string; email: string; region: string };
-    /** The component's own name: the builders' grants are named after it (they belong to this layer, like every grant). */
-    private readonly name: string;
 
     constructor(name: string, args: CertificatesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:ingress:Certificates", name, {}, opts);
-        this.name = name;
         this.k8sProvider = args.cluster.k8sProvider;
         this.cluster = args.cluster;
         this.acme = { zoneId: args.zoneId, zoneArn: args.zoneArn, domain: args.domain, email: args.email, region: args.region };
@@ -169,22 +164,6 @@ export class Certificates extends pulumi.ComponentResource {
         return [...this.policyWithGrant(`${name}-ca`, specs.ca), ...this.policyWithGrant(`${name}-servers`, specs.servers), this.cleanup];
     }
 
-    /** What an issuer of a layer's own waits for (cert-manager, and the clean-up hook it goes before on destroy). */
-    public get issuerPrerequisites(): pulumi.Resource[] {
-        return [this.cleanup];
-    }
-
-    /**
-     * Lets a tenant's builder CA exist and serve its builder and runners only: approves its CA certificate, the
-     * builder's server certificate and the runners' client certificate (see builderCaPolicySpecs). The delivery
-     * layer creates the issuers and certificates; they wait for what this returns. Named after the policies (the
-     * CA's name, which follows the tenant's data name), so a tenant's rename keeps them.
-     */
-    public allowBuilderCa(policyName: string, a: BuilderCaArgs): pulumi.Resource[] {
-        const opts = { parent: this, provider: this.k8sProvider, dependsOn: [this.approverPolicy] };
-        return [...builderCaGrant(`${this.name}-${policyName}`, policyName, a, this.requester, opts), this.cleanup];
-    }
-
     /** The CertificateRequestPolicy approving this namespace's requests for these names, and the `use` grant. */
     private approveRequests(name: string, policyName: string, a: CertificatePolicyArgs): pulumi.Resource[] {
         return this.policyWithGrant(name, certificateRequestPolicySpec(policyName, a));
@@ -213,16 +192,6 @@ function policyWithUseGrant(name: string, spec: PolicySpec, requester: { name: s
     const binding = new k8s.rbac.v1.ClusterRoleBinding(`${name}-certificate-policy-use`, rbac.binding, { ...k8sOpts, dependsOn: [role] });
     return [policy, binding];
 }
-
-/**
- * A tenant's builder CA grant (see builderCaPolicySpecs): three policies and their `use` grants, `${name}-{ca,server,client}-…`.
- * The platform stack's Certificates create it for its tenants; a tenant stack creates its own, under the same names.
- */
-export function builderCaGrant(name: string, policyName: string, a: BuilderCaArgs, requester: { name: string; namespace: string }, o: GrantOptions): pulumi.Resource[] {
-    const specs = builderCaPolicySpecs(policyName, a);
-    return [...policyWithUseGrant(`${name}-ca`, specs.ca, requester, o), ...policyWithUseGrant(`${name}-server`, specs.server, requester, o), ...policyWithUseGrant(`${name}-client`, specs.client, requester, o)];
-}
-
 
 /**
  * Refuses a grant that would clash or could never be served: a namespace granted twice (its issuers and DNS-01

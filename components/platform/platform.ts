@@ -16,7 +16,6 @@ import { Registry } from "../registry/registry";
 import { AppDelivery } from "../delivery/delivery";
 import { tenantSigningKeyAlias } from "../delivery/ci";
 import { platformStackTenants, tenantDataName } from "../../stacks/schema-tenants";
-import { KARPENTER_NODE_POOL } from "../cluster/karpenter";
 import { PLATFORM_NAMESPACES } from "../shared/namespaces";
 import type { NetworkContext } from "../shared/network-policies";
 import { resolveAvailabilityZones } from "../network/zones";
@@ -272,14 +271,10 @@ export class Platform extends pulumi.ComponentResource {
                 tenants: [...this.tenants.tenants.values()],
                 settings: cfg.appDelivery,
                 namespaces: { argocd: PLATFORM_NAMESPACES.gitops, runners: PLATFORM_NAMESPACES.ciRunners },
-                nodePool: KARPENTER_NODE_POOL,
                 requiredLabels: cfg.policy.requiredLabels,
                 vpcCidr: cfg.network.cidr,
                 kubernetesVersion: this.cluster.kubernetesVersion,
                 environment: cfg.environment,
-                // Tenant stacks issue their builders' CAs from the platform's root issuer: it exists whatever this stack's tenants.
-                builderCa: { certificates: this.ingress.certificates, namespace: PLATFORM_NAMESPACES.certManager, forTenantStacks: cfg.tenants.placement === "OwnStacks" },
-                builderNodes: { expireAfter: cfg.cluster.karpenter.expireAfter, terminationGracePeriod: cfg.cluster.karpenter.terminationGracePeriod },
                 signing:
                     perTenantKeys && this.policy.signatureReaderRoleArn
                         ? { namePrefix: cfg.name, accountId: this.cluster.identity.accountId, partition, verifierRoleArn: this.policy.signatureReaderRoleArn, protect: this.protectsData }

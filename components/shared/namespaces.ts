@@ -22,11 +22,10 @@ export const PLATFORM_NAMESPACES = {
 /** Label on every namespace the platform manages; the shared Gateway admits routes by it. */
 export const NAMESPACE_ROLE_LABEL = "platform.io/namespace-role";
 /**
- * builder: a tenant's image builder, managed by the platform (the tenant has no rights in it). ci: a tenant's CI
- * runners, managed by the platform (the tenant reads pods and logs only: creating a pod there would name the runners'
- * Pod Identity account).
+ * ci: a tenant's CI runners and each job's builder, managed by the platform (the tenant reads pods and logs only:
+ * creating a pod there would name the runners' Pod Identity account).
  */
-export type NamespaceRole = "platform" | "tenant" | "builder" | "ci";
+export type NamespaceRole = "platform" | "tenant" | "ci";
 
 /** Pod Security Admission level enforced in the namespace. */
 export type PodSecurityLevel = "restricted" | "baseline" | "privileged";

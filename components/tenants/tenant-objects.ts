@@ -23,8 +23,13 @@ export function namespaceSpec(t: TenantConfig, namespace: string, costCentre: st
 }
 
 /** The namespace of a tenant's runners: the tenant's label (its secret store serves it), no hostnames. */
+/**
+ * The runners' namespace enforces Pod Security privileged: each job's builder sidecar runs with seccomp and AppArmor
+ * unconfined, which no other level admits. Nobody but the platform creates pods here (the team reads only; runner
+ * pods mount no API token), and CrossGuard's unconfined-workloads-isolated keeps such pods on the builders' nodes.
+ */
 export function ciNamespaceSpec(t: TenantConfig, namespace: string, costCentre: string) {
-    return { metadata: { name: namespace, labels: { ...namespaceLabels("ci", "restricted"), [TENANT_LABEL]: t.name, "platform.io/cost-centre": costCentre } } };
+    return { metadata: { name: namespace, labels: { ...namespaceLabels("ci", "privileged"), [TENANT_LABEL]: t.name, "platform.io/cost-centre": costCentre } } };
 }
 
 export function resourceQuotaSpec(t: TenantConfig, namespace: string) {
@@ -106,18 +111,13 @@ export function networkPolicySpecs(t: TenantConfig, namespace: string) {
 }
 
 /**
- * The CI namespace's policies: deny by default, DNS and the internet (GitHub) out, and its builder's port. Nothing in:
- * the tenant's pods never reach the runners (and their identity).
+ * The CI namespace's policies: deny by default, DNS and the internet (GitHub, base images, sources) out. Nothing in:
+ * the tenant's pods never reach the runners (and their identity), nor one job another (each job's builder listens on
+ * its pod's loopback).
  */
-export function ciNetworkPolicySpecs(t: TenantConfig, namespace: string, builder: { readonly namespace: string; readonly podLabels: Record<string, string>; readonly port: number }) {
+export function ciNetworkPolicySpecs(t: TenantConfig, namespace: string) {
     const kept = ["default-deny", "allow-dns", "allow-internet"];
-    return [
-        ...networkPolicySpecs(t, namespace).filter((p) => kept.includes(p.metadata.name)),
-        {
-            metadata: { name: "allow-builder", namespace },
-            spec: { podSelector: {}, policyTypes: ["Egress"], egress: [{ to: [{ ...nsSelector(builder.namespace), podSelector: { matchLabels: builder.podLabels } }], ports: [{ protocol: "TCP", port: builder.port }] }] },
-        },
-    ];
+    return networkPolicySpecs(t, namespace).filter((p) => kept.includes(p.metadata.name));
 }
 
 /** The ClusterRoles the platform writes for tenants (bound per namespace), instead of Kubernetes' edit and admin. */

@@ -5,18 +5,14 @@ import type { AppDeliveryConfig } from "../../stacks/schema-delivery";
 import type { TenantConfig } from "../../stacks/schema-tenants";
 import { tenantDataName } from "../../stacks/schema-tenants";
 import { signaturePolicySpec, tenantSigners, TenantSigners } from "../policy/admission-policies";
-import { builderCaGrant, CERT_MANAGER_SERVICE_ACCOUNT } from "../ingress/certificates";
 import { tenantSigningKeyAlias } from "../delivery/ci";
 import { ARC_CONTROLLER_SERVICE_ACCOUNT } from "../delivery/delivery";
-import { BuilderCaGrant, TenantDelivery } from "../delivery/tenant-delivery";
-import { KARPENTER_NODE_POOL } from "../cluster/karpenter";
+import { TenantDelivery } from "../delivery/tenant-delivery";
 import { PLATFORM_NAMESPACES } from "../shared/namespaces";
 import { Tenant } from "./tenant";
 import { adoptRetained } from "../platform/adopt";
-import { platformRefs, PlatformRefs, PlatformSource } from "./platform-refs";
+import { platformRefs, PlatformSource } from "./platform-refs";
 
-/** The platform's certificates component (index.ts's Platform "platform", its Ingress, its Certificates): its grants are named after it. */
-export const PLATFORM_CERTIFICATES = "platform-ingress-certificates";
 
 /**
  * Where a tenant's two components sat in the platform stack (their parents' qualified types and names, as index.ts and
@@ -26,8 +22,6 @@ export const PLATFORM_CERTIFICATES = "platform-ingress-certificates";
 export const PLATFORM_STACK_PARENTS = {
     tenant: "platform:platform:Platform$platform:tenants:Tenants::platform-tenants",
     delivery: "platform:platform:Platform$platform:delivery:AppDelivery::platform-delivery",
-    /** The certificates layer: a CI tenant's builder CA grant sat there (the platform's layers grant every certificate). */
-    certificates: `platform:platform:Platform$platform:ingress:Ingress$platform:ingress:Certificates::${PLATFORM_CERTIFICATES}`,
 } as const;
 
 /** The parent URN an alias names, in this (the destination) stack and project. */
@@ -66,8 +60,7 @@ export interface TenantStackArgs {
 /**
  * One tenant in a stack of its own (the tenant/ project): the same Tenant and TenantDelivery components, under the
  * same names, as the platform stack builds with `tenants.placement: PlatformStack`, on providers and layer references
- * built from the platform's outputs; its own signature policy (its rule of the shared one) and, with CI, its own
- * builder CA grant (what the platform's certificates layer granted it).
+ * built from the platform's outputs, and its own signature policy (its rule of the shared one).
  */
 export class TenantStack extends pulumi.ComponentResource {
     public readonly tenant: Tenant;
@@ -114,12 +107,9 @@ export class TenantStack extends pulumi.ComponentResource {
                 settings: s.appDelivery,
                 argocd: { namespace: PLATFORM_NAMESPACES.gitops, release: refs.ready },
                 runners: { namespace: PLATFORM_NAMESPACES.ciRunners, serviceAccount: ARC_CONTROLLER_SERVICE_ACCOUNT, release: refs.ready },
-                nodePool: KARPENTER_NODE_POOL,
                 requiredLabels: s.policy.requiredLabels,
                 vpcCidr: s.network.cidr,
                 environment: s.environment,
-                builderCa: { certificates: this.builderCaGrant(refs), namespace: PLATFORM_NAMESPACES.certManager, rootIssuer: refs.ready },
-                builderNodes: { expireAfter: s.cluster.karpenter.expireAfter, terminationGracePeriod: s.cluster.karpenter.terminationGracePeriod },
                 signing: perTenantKeys ? { namePrefix: s.name, accountId: refs.accountId, partition: refs.partition, verifierRoleArn: refs.signatureReaderRoleArn, protect } : undefined,
             },
             { ...layer, aliases: [{ parent: movedParentUrn(pulumi.getStack(), pulumi.getProject(), PLATFORM_STACK_PARENTS.delivery) }] },
@@ -133,22 +123,6 @@ export class TenantStack extends pulumi.ComponentResource {
             runnerScaleSet: this.delivery.runnerScaleSet ?? "",
         };
         this.registerOutputs({ ...this.exports });
-    }
-
-    /**
-     * Its builder CA's approval, granted by this stack (the platform does not grow with tenants): the same policies and
-     * `use` grants, under the same names, as the platform's certificates layer creates for a tenant in its stack, for
-     * this tenant's build and CI namespaces only (builderCaPolicySpecs). They wait for the platform (approver-policy,
-     * cert-manager, the root issuer: its outputs exist once they do); each carries an alias to where it sat there.
-     */
-    private builderCaGrant(refs: PlatformRefs): BuilderCaGrant {
-        const aliases = [{ parent: movedParentUrn(pulumi.getStack(), pulumi.getProject(), PLATFORM_STACK_PARENTS.certificates) }];
-        const requester = { name: CERT_MANAGER_SERVICE_ACCOUNT, namespace: PLATFORM_NAMESPACES.certManager };
-        const opts = { parent: this, provider: refs.cluster.k8sProvider, dependsOn: [refs.ready], aliases };
-        return {
-            allowBuilderCa: (policyName, a) => [...builderCaGrant(`${PLATFORM_CERTIFICATES}-${policyName}`, policyName, a, requester, opts), refs.ready],
-            issuerPrerequisites: [refs.ready],
-        };
     }
 
     /** Its images verified against its own signers (the tenants' repositories, unless the stack names other images). */

@@ -3,8 +3,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import type { PolicyConfig, TenantConfig } from "../../stacks/schema-tenants";
 import { clusterPolicySpec, ownRepositoryPolicy } from "../policy/admission-policies";
-import { tenantBuildNamespace, tenantCiNamespace, tenantDataName, tenantNamespaces } from "../../stacks/schema-tenants";
-import { BUILDER_LABELS, BUILDKIT_PORT } from "../delivery/ci";
+import { tenantCiNamespace, tenantDataName, tenantNamespaces } from "../../stacks/schema-tenants";
 import type { ClusterRef } from "../cluster/cluster-ref";
 import type { TenantSecretStores } from "../secrets/secrets";
 import { tenantCiStoreName } from "../secrets/vault-policies";
@@ -108,9 +107,7 @@ export class Tenant extends pulumi.ComponentResource {
             new k8s.core.v1.ResourceQuota(`${name}-ci-quota`, resourceQuotaSpec(t, ns), inNs);
             new k8s.core.v1.ResourceQuota(`${name}-ci-priority-quota`, priorityQuotaSpec(ns), inNs);
             new k8s.core.v1.LimitRange(`${name}-ci-limits`, limitRangeSpec(t, ns), inNs);
-            ciNetworkPolicySpecs(t, ns, { namespace: tenantBuildNamespace(t), podLabels: BUILDER_LABELS, port: BUILDKIT_PORT }).forEach(
-                (p) => new k8s.networking.v1.NetworkPolicy(`${name}-ci-${p.metadata.name}`, p, inNs),
-            );
+            ciNetworkPolicySpecs(t, ns).forEach((p) => new k8s.networking.v1.NetworkPolicy(`${name}-ci-${p.metadata.name}`, p, inNs));
             new k8s.rbac.v1.RoleBinding(`${name}-ci-viewers`, ciRoleBindingSpec(t, ns, group.name), { ...inNs, dependsOn: [namespace, ...args.roles] });
             // The GitHub App's ExternalSecret logs in to the tenant's store as this account.
             new k8s.core.v1.ServiceAccount(`${name}-ci-${SECRET_STORE_SERVICE_ACCOUNT}`, { metadata: { name: SECRET_STORE_SERVICE_ACCOUNT, namespace: ns } }, inNs);

@@ -157,16 +157,16 @@ export const noPlaintextSecretsPolicy: StackValidationPolicy = {
 
 export const namespaceBaselinePolicy: StackValidationPolicy = {
     name: "namespaces-labelled",
-    description: "Every namespace the platform creates enforces a Pod Security level and names its role (platform, tenant, or a tenant's builder or CI runners); tenant and CI namespaces enforce restricted.",
+    description: "Every namespace the platform creates enforces a Pod Security level and names its role (platform, tenant, or a tenant's CI runners); tenant namespaces enforce restricted (CI namespaces, where only the platform creates pods, admit each job's unconfined builder).",
     enforcementLevel: "mandatory",
     validateStack: ({ resources }, report) => {
         for (const r of ofType(resources, "kubernetes:core/v1:Namespace")) {
             const labels = ((r.props.metadata ?? {}) as { labels?: Record<string, string> }).labels ?? {};
             const role = labels["platform.io/namespace-role"];
             const level = labels["pod-security.kubernetes.io/enforce"];
-            if (role !== "platform" && role !== "tenant" && role !== "builder" && role !== "ci") report(`${r.name}: no platform.io/namespace-role (platform, tenant, builder or ci)`, r.urn);
+            if (role !== "platform" && role !== "tenant" && role !== "ci") report(`${r.name}: no platform.io/namespace-role (platform, tenant or ci)`, r.urn);
             if (!["restricted", "baseline", "privileged"].includes(level)) report(`${r.name}: no Pod Security level enforced`, r.urn);
-            if ((role === "tenant" || role === "ci") && level !== "restricted") report(`${r.name}: a ${role} namespace enforcing ${level}, not restricted`, r.urn);
+            if (role === "tenant" && level !== "restricted") report(`${r.name}: a ${role} namespace enforcing ${level}, not restricted`, r.urn);
         }
     },
 };
