@@ -10,7 +10,7 @@ import { readStackConfig } from "../plan/stack-files";
 import { appDeliverySchema } from "../stacks/schema-delivery";
 import { tenantSchema } from "../stacks/schema-tenants";
 import { named, ofType, within } from "./helpers";
-import { describePlan } from "./plans";
+import { deployedSet, describePlan, waitsFor } from "./plans";
 
 const ecr = (prefix: string) => `arn:aws:ecr:eu-west-1:222222222222:repository/${prefix}/*`;
 const CACHES = ["docker-hub", "ghcr", "ecr-public", "quay", "k8s"];
@@ -305,7 +305,7 @@ describePlan("delivery details: the production plan in full", "prod", ({ plan, r
         assert.deepStrictEqual(the("tenant-team-a-delivery-application").spec.syncPolicy, { automated: { prune: true, selfHeal: true }, syncOptions: ["CreateNamespace=false", "PruneLast=true"] });
     });
 
-    it("creates the builder's objects in the build namespace, the builder once its certificate is asked for, and the runner's account in the tenant's namespace", () => {
+    it("creates the builder's objects in the build namespace, the builder once its certificate is asked for, and the runner's account in the tenant's namespace", async () => {
         const builds = urn("tenant-team-a-delivery-builds");
         for (const name of ["builder-service", "builds-allow-aws", "builds-default-deny"]) assert.deepStrictEqual(res(`tenant-team-a-delivery-${name}`).dependsOn, [builds], name);
         assert.deepStrictEqual(res("tenant-team-a-delivery-builder").dependsOn, [builds, urn("tenant-team-a-delivery-builder-certificate")]);
@@ -318,7 +318,8 @@ describePlan("delivery details: the production plan in full", "prod", ({ plan, r
         for (const g of grants) assert.ok(res("tenant-team-a-delivery-builder-certificate").dependsOn.includes(g), g);
         assert.ok(res("tenant-team-a-delivery-builder-certificate").dependsOn.includes(urn("tenant-team-a-delivery-builder-ca-issuer")));
         assert.ok(res("tenant-team-a-delivery-builder-ca-issuer").dependsOn.includes(urn("tenant-team-a-delivery-builder-ca-certificate")));
-        assert.ok(res("tenant-team-a-delivery-builder-ca-certificate").dependsOn.includes(urn("platform-delivery-builder-ca-root")));
+        // Its CA from the platform's root issuer: in its stack, or through the platform's outputs (a tenant stack).
+        assert.ok(waitsFor(await deployedSet("prod"), res("tenant-team-a-delivery-builder-ca-certificate"), res("platform-delivery-builder-ca-root")));
         assert.ok(res("tenant-team-a-delivery-runners").dependsOn.includes(urn("tenant-team-a-delivery-runner-certificate")));
         assert.deepStrictEqual(the("tenant-team-a-delivery-runner-sa"), { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "ci-runner", namespace: "team-a-ci" } });
     });
