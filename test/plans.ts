@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import { COMPILED, Plan, PlannedResource, planStack, planTenantStack, PROJECT_DIR } from "../plan/engine";
+import { COMPILED, Plan, PlannedResource, PlanOptions, planStack, planTenantStack, PROJECT_DIR } from "../plan/engine";
 import { listStacks, readStackConfig } from "../plan/stack-files";
 import { parsePlatformConfig } from "../stacks/config";
 import { named, within } from "./helpers";
@@ -105,8 +105,9 @@ export function deployedSet(stack: string): Promise<DeployedSet> {
  * reading a copy of the stack file that has them (a tenant stack takes the platform's settings from its stack file, as
  * `platformStackFile` names it). Not cached.
  */
-export async function deployedSetWith(stack: string, keys: Record<string, string>): Promise<DeployedSet> {
-    const platform = await planStack({ stack, configOverrides: keys });
+export async function deployedSetWith(stack: string, keys: Record<string, string>, cloud?: PlanOptions["cloud"]): Promise<DeployedSet> {
+    // `cloud`: what the platform's fake cloud holds (a tenant stack reads the account and the rest from its outputs).
+    const platform = await planStack({ stack, configOverrides: keys, cloud });
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `stack-${stack}-`));
     try {
         fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
@@ -122,8 +123,11 @@ export async function deployedSetWith(stack: string, keys: Record<string, string
         }
         const file = path.join(dir, `Pulumi.${stack}.yaml`);
         fs.writeFileSync(file, doc.toString());
+        // Its tenant stacks as the changed file has them (a tenant added or removed there).
+        const cfg = readStackConfig(dir, stack);
+        const placed = parsePlatformConfig(cfg.config, cfg.project, undefined, PROJECT_DIR).tenants;
         const tenants: Plan[] = [];
-        for (const tenant of tenantStacksOf(stack)) tenants.push(await planTenantStack({ platform, tenant, platformStackFile: file }));
+        for (const t of placed.placement === "OwnStacks" ? placed.all : []) tenants.push(await planTenantStack({ platform, tenant: t.name, platformStackFile: file }));
         const stacks = [platform, ...tenants];
         return { platform, tenants, stacks, plan: { ...platform, resources: stacks.flatMap((p) => p.resources), elapsedMs: stacks.reduce((t, p) => t + p.elapsedMs, 0) } };
     } finally {
