@@ -40,7 +40,7 @@ describe("names at the schema's limits fit AWS's and Helm's @stack", () => {
                 namespaces: first.namespaces ?? [old],
             };
             // Its platform stack and its tenant stacks (the renamed tenant's own among them), each checked as CrossGuard checks it.
-            const set = await deployedSetWith(stack, { "platform:tenants": JSON.stringify(tenants), "platform:environment": JSON.stringify(LONGEST_ENVIRONMENT) });
+            const set = await deployedSetWith(stack, { "platform:tenants": JSON.stringify(tenants), "platform:environment": LONGEST_ENVIRONMENT });
             const plan = set.plan;
             assert.ok(plan.resources.some((r) => r.name.includes(LONGEST_TENANT)), "the renamed tenant's resources are planned");
             const scaleSets = plan.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release" && String(r.inputs.chart).endsWith("/gha-runner-scale-set"));
