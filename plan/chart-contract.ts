@@ -62,9 +62,10 @@ export const UNDECLARED_VALUE_PATHS: Readonly<Record<string, readonly string[]>>
     // opentelemetry-collector 0.170.0: config is the collector's configuration; the PDB's bounds are commented options.
     "opentelemetry-collector": ["config", "podDisruptionBudget.maxUnavailable"],
     // kube-prometheus-stack 88.5.3: alertmanager.config is Alertmanager's configuration file.
-    // Its subcharts' values (kube-state-metrics 8.4.0 and prometheus-node-exporter 4.56.1 declare resources: {}).
+    // Its subcharts' values (kube-state-metrics 8.4.0 and prometheus-node-exporter 4.56.1 declare resources: {}; the
+    // node exporter's values.yaml declares tolerations, a list whose default item is NoSchedule/Exists, which ours keeps).
     // kube-state-metrics' nodeSelector and tolerations (platformPods: SystemNodes) are its own top-level values.
-    "kube-prometheus-stack": ["alertmanager.config", "kube-state-metrics.resources", "prometheus-node-exporter.resources", "kube-state-metrics.nodeSelector", "kube-state-metrics.tolerations"],
+    "kube-prometheus-stack": ["alertmanager.config", "kube-state-metrics.resources", "prometheus-node-exporter.resources", "prometheus-node-exporter.tolerations", "kube-state-metrics.nodeSelector", "kube-state-metrics.tolerations"],
     // argo-cd 10.1.1: configs.cm and configs.params are passed through to argocd-cm and argocd-cmd-params-cm key by key.
     // redis-ha (subchart 4.38.0) reads a top-level nodeSelector (DandyDeveloper/charts charts/redis-ha/values.yaml);
     // haproxy.nodeSelector is not checked at 4.38.0 yet (platformPods: SystemNodes with redisHa only).

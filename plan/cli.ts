@@ -4,6 +4,7 @@ import { parseArgs } from "util";
 import { Plan, PlanError, planStack, planTenantStack, PROJECT_DIR } from "./engine";
 import { tenantStackName } from "../stacks/tenant-stack-config";
 import { tenantMove, TenantMove } from "./migration";
+import { planTenantStacksOf } from "./tenant-stacks";
 import { diffPlans, refusedMoves, refusedReplacements, renderDiff } from "./diff";
 import { renderMermaid, renderSvg } from "./graph";
 import { costDelta, costLines, fixtureChartDefaults, planRegion, planTenants, readPriceTable, renderCost, renderCostDelta } from "./cost";
@@ -34,7 +35,9 @@ the component tree with resource counts and the stack outputs (secrets masked).
   --exposure         print what the internet-facing gateway publishes (hostname, path, backend, what authenticates
                      it) as a Markdown table, then the policy verdict
   --cost             print the monthly floor cost by layer (on-demand prices of plan/prices.json, each with its source's
-                     status; usage and tenants listed apart); with --diff/--diff-file also the monthly delta
+                     status; usage and tenants listed apart), the stack file's tenant stacks (OwnStacks) planned
+                     on this plan and priced with it; with --diff/--diff-file also the monthly delta (--json with
+                     --cost saves the tenant stacks' plans too, for a later --diff-file)
   --chart-fixtures DIR  read the pinned charts' values from DIR (<chart>-<version>/values.yaml) instead of
                      test/fixtures/charts: e.g. a chart bump's new values before they are committed
   --graph FILE.mmd|FILE.svg  write the layers and their dependencies: Mermaid text, or an SVG picture (Graphviz)
@@ -161,6 +164,22 @@ async function main(argv: string[]): Promise<number> {
         }
     }
 
+    // --cost prices what the stack file deploys: its platform stack and, with OwnStacks, each tenant stack, planned on
+    // the platform plan's outputs as `npm run tenant-stacks -- --plan` plans them (their lines are the tenants').
+    let tenantStacks: Plan[] = [];
+    let baseTenantStacks: Plan[] = [];
+    if (args.cost && !args.tenant) {
+        try {
+            tenantStacks = await planTenantStacksOf(args.stack, plan);
+            if (base && args.diff) baseTenantStacks = await planTenantStacksOf(args.diff, base);
+        } catch (e) {
+            console.error(`plan failed: a tenant stack of ${args.stack}: ${(e as Error).message}`);
+            return 1;
+        }
+    }
+    // A saved plan (--json, planned with --cost) carries them, for a later --cost --diff-file.
+    if (base && args["diff-file"]) baseTenantStacks = (base as SavedPlan).tenantStacks ?? [];
+
     const evaluated = performance.now();
     const violations = await checkPolicies(plan);
     // Every chart release against its pinned chart (test/fixtures/charts), the same report the tests assert on.
@@ -182,10 +201,11 @@ async function main(argv: string[]): Promise<number> {
         const table = readPriceTable();
         const defaults = fixtureChartDefaults(args["chart-fixtures"]);
         const region = planRegion(plan) ?? "unknown";
-        const lines = costLines(plan, region, table, defaults);
-        console.log(`\n${renderCost(lines, { stack: args.stack, region, table, tenants: planTenants(plan) })}`);
+        const deployed = withStacks(plan, tenantStacks);
+        const lines = costLines(deployed, region, table, defaults);
+        console.log(`\n${renderCost(lines, { stack: args.stack, region, table, tenants: planTenants(deployed) })}`);
         if (base) {
-            const baseLines = costLines(base, planRegion(base) ?? "unknown", table, defaults);
+            const baseLines = costLines(withStacks(base, baseTenantStacks), planRegion(base) ?? "unknown", table, defaults);
             console.log(`\n${renderCostDelta(costDelta(baseLines, lines), { from: args.diff ?? args["diff-file"]!, to: args.stack })}`);
         }
     }
@@ -194,7 +214,8 @@ async function main(argv: string[]): Promise<number> {
         console.log(`\nLayer graph written to ${args.graph}`);
     }
     if (args.json) {
-        fs.writeFileSync(args.json, `${JSON.stringify(plan, null, 2)}\n`);
+        const saved: SavedPlan = tenantStacks.length > 0 ? { ...plan, tenantStacks } : plan;
+        fs.writeFileSync(args.json, `${JSON.stringify(saved, null, 2)}\n`);
         console.log(`\nFull plan written to ${args.json}`);
     }
     if (args.timings) {
@@ -236,6 +257,12 @@ async function main(argv: string[]): Promise<number> {
     const broken = !args.policy && contracts.problems.length > 0;
     return violations.some((v) => v.enforcementLevel === "mandatory") || refused.length > 0 || moves.length > 0 || broken || unmoved ? 1 : 0;
 }
+
+/** A plan as --json saves it: with --cost, also the stack file's tenant stacks' plans. */
+type SavedPlan = Plan & { readonly tenantStacks?: Plan[] };
+
+/** The platform plan's resources and its tenant stacks' together (what the cost report prices). */
+const withStacks = (plan: Plan, stacks: readonly Plan[]): Pick<Plan, "resources"> => ({ resources: [...plan.resources, ...stacks.flatMap((p) => p.resources)] });
 
 /** A plan saved with --json, of `stack` (a StackFileError otherwise: the user's mistake, one message). */
 function readSavedPlan(file: string, stack: string): Plan {

@@ -7,8 +7,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
 import type { ConfigMap, PreviewResult, Stack, UpResult } from "@pulumi/pulumi/automation";
-import { OFFLINE_ORGANIZATION, planStack, planTenantStack, PROJECT_DIR, TENANT_PROJECT_DIR } from "./engine";
-import { checkPolicies } from "./policy-runner";
+import { OFFLINE_ORGANIZATION, Plan, planStack, planTenantStack, PROJECT_DIR, TENANT_PROJECT_DIR } from "./engine";
+import { checkPolicies, Violation } from "./policy-runner";
+import { chartContractReport, ChartContractReport } from "./chart-contract";
 import { readStackConfig } from "./stack-files";
 import { parsePlatformConfig } from "../stacks/config";
 import { tenantStackConfig, tenantStackName } from "../stacks/tenant-stack-config";
@@ -30,6 +31,19 @@ export async function pool<T, R>(items: readonly T[], concurrency: number, work:
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, lane));
     return results;
+}
+
+/**
+ * The tenant stacks of `Pulumi.<stack>.yaml` planned offline on its platform stack's plan (what `--plan` below does):
+ * one per tenant with `tenants.placement: OwnStacks`, none with PlatformStack (the platform's plan holds its tenants).
+ */
+export async function planTenantStacksOf(stack: string, platform: Plan): Promise<Plan[]> {
+    // The placement the platform was planned with (a --set may have changed the file's).
+    if ((platform.outputs as { tenantStack?: { placement?: string } }).tenantStack?.placement !== "OwnStacks") return [];
+    const config = readStackConfig(PROJECT_DIR, stack);
+    const plans: Plan[] = [];
+    for (const t of parsePlatformConfig(config.config, config.project, undefined, PROJECT_DIR).tenants.all) plans.push(await planTenantStack({ platform, tenant: t.name }));
+    return plans;
 }
 
 /** One tenant stack to run: its fully qualified name and the config `pulumi config set` would write. */
@@ -80,6 +94,22 @@ export function tenantStacksChanged(stack: string, tenants: Parameters<typeof te
     return chosen.length > 0 ? chosen : `${stack}: the change concerns none of its tenant stacks`;
 }
 
+/**
+ * One offline-planned tenant stack's line, and whether it fails: its policy pack (as `pulumi preview --policy-pack`
+ * runs it on that stack) and its releases against their pinned charts (the platform's plan checks only its own).
+ */
+export function tenantStackVerdict(stack: string, plan: Plan | Error, violations: readonly Violation[], contracts?: ChartContractReport): { line: string; failed: boolean } {
+    if (plan instanceof Error) return { line: `${stack}: failed: ${plan.message}`, failed: true };
+    const policies = violations.length === 0 ? "policies passed" : violations.map((v) => `${v.policy}: ${v.message}`).join("; ");
+    const charts = !contracts
+        ? []
+        : [
+              contracts.problems.length === 0 ? `chart contracts passed (${contracts.releases} releases)` : `chart contracts: ${contracts.problems.join("; ")}`,
+              ...(contracts.noFixture.length > 0 ? [`no chart fixture: ${contracts.noFixture.join(", ")}`] : []),
+          ];
+    return { line: `${stack}: ${[`${plan.resources.filter((r) => r.custom).length} resources`, policies, ...charts].join(", ")}`, failed: violations.length > 0 || (contracts?.problems.length ?? 0) > 0 };
+}
+
 async function main(argv: string[]): Promise<number> {
     const { values } = parseArgs({
         args: argv,
@@ -125,10 +155,10 @@ async function main(argv: string[]): Promise<number> {
         for (const tenant of wanted) {
             const plan = await planTenantStack({ platform, tenant }).catch((e: unknown) => e as Error);
             const violations = plan instanceof Error ? [] : await checkPolicies(plan);
-            if (plan instanceof Error || violations.length > 0) failed++;
-            console.log(
-                `${tenantStackName(values.stack, tenant)}: ${plan instanceof Error ? `failed: ${plan.message}` : `${plan.resources.filter((r) => r.custom).length} resources, ${violations.length === 0 ? "policies passed" : violations.map((v) => `${v.policy}: ${v.message}`).join("; ")}`}`,
-            );
+            const contracts = plan instanceof Error ? undefined : chartContractReport(plan.resources, path.join(PROJECT_DIR, "test", "fixtures", "charts"), PROJECT_DIR);
+            const verdict = tenantStackVerdict(tenantStackName(values.stack, tenant), plan, violations, contracts);
+            if (verdict.failed) failed++;
+            console.log(verdict.line);
         }
         return failed > 0 ? 1 : 0;
     }

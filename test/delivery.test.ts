@@ -10,11 +10,15 @@ import { replacementRefused, replacingPaths } from "../plan/replacements";
 import { lifecyclePolicyText, pullThroughNodePolicy } from "../components/registry/registry";
 import { tenantSchema } from "../stacks/schema-tenants";
 import { appDeliverySchema } from "../stacks/schema-delivery";
+import type { PlannedResource } from "../plan/engine";
 import { inputs, named, ofType } from "./helpers";
-import { describeStacks } from "./plans";
+import { describeStacks, inPlatformStack, waitsFor } from "./plans";
 
 const tenant = (over: Record<string, unknown> = {}) => tenantSchema.parse({ name: "team-b", owners: ["carol"], costCentre: "CC-B", ...over });
 const CRDS = path.join(PROJECT_DIR, "test", "fixtures", "crds");
+/** The signature ClusterPolicies of a deployed set: the shared one (`tenant-verify-image-signatures`) or each tenant's own (`-<tenant>`). */
+const signaturePolicies = (all: PlannedResource[]) =>
+    ofType(all, "kubernetes:kyverno.io/v1:ClusterPolicy").filter((r) => /^tenant-verify-image-signatures(-.+)?$/.test(String(inputs(r).metadata?.name)));
 
 describe("delivery: decisions", () => {
     it("gives a tenant's project exactly its namespaces on this cluster, no cluster-scoped kind, and its group only", () => {
@@ -177,7 +181,7 @@ describe("delivery: Argo CD's values", () => {
     });
 });
 
-describeStacks((stack) => `delivery in stack ${stack}`, "platform-delivery", ({ production, plan, res }) => {
+describeStacks((stack) => `delivery in stack ${stack}`, "platform-delivery", ({ production, plan, res, set }) => {
     const all = () => plan().resources;
     const account = production ? "222222222222" : "111111111111";
 
@@ -205,14 +209,15 @@ describeStacks((stack) => `delivery in stack ${stack}`, "platform-delivery", ({ 
         assert.deepStrictEqual(teamA.spec.destinations.map((d: any) => d.namespace), production ? ["team-a"] : ["team-a", "team-a-preview"]);
         assert.deepStrictEqual(teamA.spec.clusterResourceWhitelist, []);
         assert.deepStrictEqual(inputs(named(res(), "tenant-payments-delivery-project")).spec.destinations.map((d: any) => d.namespace), ["payments"]);
-        // Argo CD's finalizer clean-up waits for every project and application: on destroy it runs first, deleting
-        // Applications while Argo CD and their projects still exist to finalize them.
+        // Argo CD's finalizer clean-up waits for every project and application of its stack: on destroy it runs first,
+        // deleting Applications while Argo CD and their projects still exist to finalize them. A tenant stack's go with
+        // their stack, destroyed before the platform's (docs/operations.md); each is created after Argo CD either way.
         const cleanup = named(res(), "platform-delivery-argocd-finalizer-cleanup");
         assert.ok(cleanup.dependsOn.includes(named(res(), "platform-delivery-argocd").urn));
         assert.ok(inputs(cleanup).values.objects.some((o: any) => o.kind === "Job"));
         for (const p of [...projects, ...ofType(res(), "kubernetes:argoproj.io/v1alpha1:Application")]) {
-            assert.ok(cleanup.dependsOn.includes(p.urn), p.name);
-            assert.ok(p.dependsOn.includes(named(res(), "platform-delivery-argocd").urn), p.name);
+            assert.strictEqual(cleanup.dependsOn.includes(p.urn), inPlatformStack(set(), p), p.name);
+            assert.ok(waitsFor(set(), p, named(res(), "platform-delivery-argocd")), p.name);
         }
         const apps = ofType(res(), "kubernetes:argoproj.io/v1alpha1:Application");
         assert.deepStrictEqual(apps.map((a) => [inputs(a).metadata.name, inputs(a).spec.source.path]), [["team-a", production ? "envs/prod" : "envs/dev"]]);
@@ -244,13 +249,16 @@ describeStacks((stack) => `delivery in stack ${stack}`, "platform-delivery", ({ 
         const signing = res().filter((r) => r.name.endsWith("-runner-signing"));
         assert.deepStrictEqual(signing.map((r) => r.name), production ? ["tenant-team-a-delivery-runner-signing", "tenant-payments-delivery-runner-signing"] : []);
         if (production) assert.strictEqual(JSON.parse(inputs(signing[0]).policy).Statement[0].Resource, `arn:aws:kms:eu-west-1:${account}:key/tenant-team-a-delivery-signing-key`);
-        // The runner controller's finalizer clean-up waits for every runner set: on destroy it deletes them first,
-        // while the controller still clears their finalizers.
+        // The runner controller's finalizer clean-up waits for every runner set of its stack: on destroy it deletes them
+        // first, while the controller still clears their finalizers (a tenant stack's go with their stack, before the platform's).
         const cleanup = named(res(), "platform-delivery-runner-finalizer-cleanup");
-        assert.ok(cleanup.dependsOn.includes(scaleSets[0].urn) && scaleSets[0].dependsOn.includes(named(res(), "platform-delivery-runner-controller").urn));
+        for (const scaleSet of scaleSets) {
+            assert.strictEqual(cleanup.dependsOn.includes(scaleSet.urn), inPlatformStack(set(), scaleSet), scaleSet.name);
+            assert.ok(waitsFor(set(), scaleSet, named(res(), "platform-delivery-runner-controller")), scaleSet.name);
+        }
         // Base images come through the caches with the runner's credentials (BuildKit uses them).
         assert.deepStrictEqual(push.Statement.find((st: any) => st.Sid === "PullThroughCaches").Resource, (production ? ["docker-hub", "ghcr", "ecr-public", "quay", "k8s"] : ["ecr-public", "quay", "k8s"]).map((p) => `arn:aws:ecr:eu-west-1:${account}:repository/${p}/*`));
-        // The GitHub App's key comes from the tenant's own Vault path through its own store.
+        // The GitHub App's key comes from the tenant's own Vault path through its CI namespace's own store (members' cannot read it).
         const secret = inputs(named(res(), "tenant-team-a-delivery-github-app"));
         assert.deepStrictEqual([secret.spec.secretStoreRef.name, secret.spec.data[0].remoteRef.key], ["ci-tenant-team-a", "tenants/team-a/ci/github-app"]);
     });
@@ -320,14 +328,16 @@ describeStacks((stack) => `delivery in stack ${stack}`, "platform-delivery", ({ 
     });
 
     it("checks image signatures in tenant namespaces, enforced: each tenant's own key in production, its own repositories' workflows in dev", () => {
-        const policy = inputs(named(all(), "platform-policy-tenant-verify-image-signatures"));
-        const rules = policy.spec.rules;
-        // One rule per tenant that signs (production: each with a repository; dev: each with signing repositories), matching its namespaces by its label.
+        // One rule per tenant that signs (production: each with a repository; dev: each with signing repositories), matching
+        // its namespaces by its label; each in its tenant's own policy (a tenant stack's), none in a shared one.
+        const policies = signaturePolicies(all());
+        assert.deepStrictEqual(policies.map((p) => p.name), (production ? ["team-a", "payments"] : ["team-a"]).map((t) => `tenant-${t}-verify-image-signatures`));
+        const rules = policies.flatMap((p) => inputs(p).spec.rules);
         assert.deepStrictEqual(rules.map((r: any) => [r.name, r.match.any[0].resources.namespaceSelector]), (production ? ["team-a", "payments"] : ["team-a"]).map((t) => [`signed-${t}`, { matchLabels: { "platform.io/namespace-role": "tenant", "platform.io/tenant": t } }]));
         const rule = rules[0].verifyImages[0];
         assert.deepStrictEqual([rule.failureAction, rule.mutateDigest], ["Enforce", true]);
         assert.deepStrictEqual(rule.imageReferences, [`${account}.dkr.ecr.eu-west-1.amazonaws.com/*/apps:*`, `${account}.dkr.ecr.eu-west-1.amazonaws.com/*/apps@*`]);
-        assert.strictEqual(policy.metadata.annotations["pod-policies.kyverno.io/autogen-controllers"], "none");
+        for (const p of policies) assert.strictEqual(inputs(p).metadata.annotations["pod-policies.kyverno.io/autogen-controllers"], "none", p.name);
         const entry = rule.attestors[0].entries[0];
         if (production) {
             // Each rule names its own tenant's key, by the alias the delivery layer gives that key.
@@ -354,8 +364,8 @@ describeStacks((stack) => `delivery in stack ${stack}`, "platform-delivery", ({ 
     });
 
     it("keeps every secret out of values and outputs: the GitHub keys come from Vault, the cache credentials are secret", () => {
-        // Every resource of the stack and its outputs: no key material, and the cache credentials only as secrets.
-        const text = JSON.stringify([all().map((r) => inputs(r)), plan().outputs]);
+        // Every resource of every stack and their outputs: no key material, and the cache credentials only as secrets.
+        const text = JSON.stringify([all().map((r) => inputs(r)), set().stacks.map((p) => p.outputs)]);
         assert.doesNotMatch(text, /BEGIN (RSA |OPENSSH |EC )?PRIVATE KEY|github_app_private_key": "[^{]/);
         const credentialValues = ofType(all(), "aws:secretsmanager/secretVersion:SecretVersion").filter((v) => v.name.startsWith("platform-registry"));
         for (const v of credentialValues) assert.strictEqual(inputs(v).secretString, "[secret]");
@@ -365,7 +375,9 @@ describeStacks((stack) => `delivery in stack ${stack}`, "platform-delivery", ({ 
         assert.strictEqual(creds.spec.target.template.metadata.labels["argocd.argoproj.io/secret-type"], "repo-creds");
         const outputs = plan().outputs as Record<string, any>;
         assert.strictEqual(outputs.argocdUrl, `https://argocd.${production ? "platform.acme.example" : "dev.platform.acme.example"}`);
-        assert.deepStrictEqual([outputs.tenants["team-a"].argocdProject, outputs.tenants["team-a"].runnerScaleSet, outputs.tenants.payments.runnerScaleSet], ["team-a", production ? "team-a-prod" : "team-a-dev", production ? "payments-prod" : ""]);
+        // Each tenant's project and runner set: its stack's outputs (OwnStacks), or the platform's `tenants` output.
+        const exported = (t: string) => (set().tenants.find((p) => p.outputs.tenant === t)?.outputs ?? outputs.tenants[t]) as Record<string, any>;
+        assert.deepStrictEqual([exported("team-a").argocdProject, exported("team-a").runnerScaleSet, exported("payments").runnerScaleSet], ["team-a", production ? "team-a-prod" : "team-a-dev", production ? "payments-prod" : ""]);
         assert.strictEqual(outputs.imageSignatureAction, "Enforce");
     });
 });
@@ -392,7 +404,9 @@ describeStacks((stack) => `delivery details in stack ${stack}`, "platform-delive
     it("builds each repository credential from Vault as an Argo CD credential template, not awaited", () => {
         const app = inputs(named(res(), "platform-delivery-repo-creds-github-acme"));
         assert.deepStrictEqual([app.metadata.name, app.metadata.namespace, app.metadata.annotations["pulumi.com/skipAwait"]], ["repo-creds-github-acme", "argocd", "true"]);
-        assert.deepStrictEqual(app.spec.target.template.data, { type: "git", url: "https://github.com/acme", githubAppID: production ? "110000" : "100000", githubAppInstallationID: production ? "210000" : "200000", githubAppPrivateKey: "{{ .githubAppPrivateKey }}" });
+        // Each stack file names a GitHub App of its own (npm run plan refuses one another stack file names).
+        const [appId, installationId] = production ? ["110000", "210000"] : ["100000", "200000"];
+        assert.deepStrictEqual(app.spec.target.template.data, { type: "git", url: "https://github.com/acme", githubAppID: appId, githubAppInstallationID: installationId, githubAppPrivateKey: "{{ .githubAppPrivateKey }}" });
         assert.deepStrictEqual([app.spec.secretStoreRef, app.spec.target.creationPolicy], [{ kind: "ClusterSecretStore", name: "platform-vault" }, "Owner"]);
         const ssh = inputs(named(res(), "platform-delivery-repo-creds-github-ssh-acme"));
         assert.deepStrictEqual(ssh.spec.target.template.data, { type: "git", url: "git@github.com:acme", sshPrivateKey: "{{ .sshPrivateKey }}" });
@@ -435,18 +449,26 @@ describeStacks((stack) => `delivery details in stack ${stack}`, "platform-delive
         const association = named(all(), "platform-policy-signature-reader-association");
         assert.deepStrictEqual([inputs(association).namespace, inputs(association).serviceAccount], ["kyverno", "kyverno-admission-controller"]);
         assert.ok(kyverno.dependsOn.includes(association.urn), kyverno.dependsOn.join());
-        const policy = inputs(named(all(), "platform-policy-tenant-verify-image-signatures"));
-        assert.deepStrictEqual([policy.spec.background, policy.spec.webhookConfiguration.timeoutSeconds], [false, 30]);
-        assert.deepStrictEqual(policy.spec.rules[0].verifyImages[0].imageRegistryCredentials, { providers: ["amazon"] });
+        const policies = signaturePolicies(all());
+        assert.ok(policies.length > 0);
+        for (const p of policies.map((x) => inputs(x))) {
+            assert.deepStrictEqual([p.spec.background, p.spec.webhookConfiguration.timeoutSeconds], [false, 30], p.metadata.name);
+            assert.deepStrictEqual(p.spec.rules[0].verifyImages[0].imageRegistryCredentials, { providers: ["amazon"] }, p.metadata.name);
+        }
     });
 });
 
-describeStacks((stack) => `delivery ownership in stack ${stack}`, "platform-delivery", ({ plan }) => {
+describeStacks((stack) => `delivery ownership in stack ${stack}`, "platform-delivery", ({ plan, set }) => {
     it("parents every resource of the registry and delivery layers under its layer (aliases and destroy order follow parents)", () => {
         const byUrn = new Map(plan().resources.map((r) => [r.urn, r]));
+        const layers = ["platform:registry:Registry", "platform:delivery:AppDelivery"];
+        // In a tenant stack the layer is where an alias of an ancestor places it (the platform stack's layer it moved from).
+        const aliasedLayer = (r: PlannedResource) =>
+            (r.aliases as { spec?: { parenturn?: string } }[]).map((a) => a.spec?.parenturn?.split("::")[2]?.split("$").pop()).find((t) => t !== undefined && layers.includes(t));
         const layerOf = (urn: string | undefined): string | undefined => {
             for (let r = urn ? byUrn.get(urn) : undefined; r; r = r.parent ? byUrn.get(r.parent) : undefined) {
-                if (r.type === "platform:registry:Registry" || r.type === "platform:delivery:AppDelivery") return r.type;
+                if (layers.includes(r.type)) return r.type;
+                if (!inPlatformStack(set(), r) && aliasedLayer(r)) return aliasedLayer(r);
             }
             return undefined;
         };
@@ -456,7 +478,11 @@ describeStacks((stack) => `delivery ownership in stack ${stack}`, "platform-deli
             const want = r.name.startsWith("platform-registry-") ? "platform:registry:Registry" : "platform:delivery:AppDelivery";
             assert.strictEqual(layerOf(r.parent), want, r.name);
         }
-        // Every Kubernetes object of the layer goes through the cluster's provider (the layer's, not a default one).
-        for (const r of owned.filter((x) => x.type.startsWith("kubernetes:"))) assert.match(String(r.provider), /\$pulumi:providers:kubernetes::platform-cluster-k8s$/, r.name);
+        // Every Kubernetes object of the layer goes through the cluster's provider (the layer's, not a default one); in a
+        // tenant stack, the provider that stack builds from the platform's kubeconfig output.
+        for (const r of owned.filter((x) => x.type.startsWith("kubernetes:"))) {
+            const provider = inPlatformStack(set(), r) ? "platform-cluster-k8s" : `${/^tenant-[a-z0-9-]+?(?=-delivery-)/.exec(r.name)![0]}-stack-k8s`;
+            assert.ok(String(r.provider).endsWith(`$pulumi:providers:kubernetes::${provider}`), `${r.name}: ${r.provider}`);
+        }
     });
 });

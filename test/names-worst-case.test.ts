@@ -1,9 +1,9 @@
 import * as assert from "assert";
-import { planStack, PROJECT_DIR } from "../plan/engine";
+import { PROJECT_DIR } from "../plan/engine";
 import { checkPolicies } from "../plan/policy-runner";
 import { readStackConfig } from "../plan/stack-files";
 import { EXAMPLE_STACKS } from "../plan/new-stack";
-import { stacksWithTenants } from "./plans";
+import { deployedSetWith, stacksWithTenants } from "./plans";
 import { configKeys } from "../stacks/schema";
 
 const parseEnvironment = (v: string) => configKeys.environment.schema.parse(v);
@@ -39,12 +39,16 @@ describe("names at the schema's limits fit AWS's and Helm's @stack", () => {
                 dataName: "wide",
                 namespaces: first.namespaces ?? [old],
             };
-            const plan = await planStack({ stack, configOverrides: { "platform:tenants": JSON.stringify(tenants), "platform:environment": LONGEST_ENVIRONMENT } });
+            // Its platform stack and its tenant stacks (the renamed tenant's own among them), each checked as CrossGuard checks it.
+            const set = await deployedSetWith(stack, { "platform:tenants": JSON.stringify(tenants), "platform:environment": LONGEST_ENVIRONMENT });
+            const plan = set.plan;
             assert.ok(plan.resources.some((r) => r.name.includes(LONGEST_TENANT)), "the renamed tenant's resources are planned");
             const scaleSets = plan.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release" && String(r.inputs.chart).endsWith("/gha-runner-scale-set"));
             assert.ok(scaleSets.length > 0, "a runner scale set is planned, so its name is checked");
-            const names = (await checkPolicies(plan)).filter((v) => v.policy === "aws-name-length");
-            assert.deepStrictEqual(names.map((v) => v.message), []);
+            for (const one of set.stacks) {
+                const names = (await checkPolicies(one)).filter((v) => v.policy === "aws-name-length");
+                assert.deepStrictEqual(names.map((v) => v.message), [], one.stack);
+            }
         });
     }
 });

@@ -1,8 +1,11 @@
 // Each committed stack file's plans (its platform stack's and its tenant stacks'), evaluated once per test run and shared
 // by every test that reads them.
 import { spawnSync, SpawnSyncReturns } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
-import { COMPILED, Plan, PlannedResource, planStack, planTenantStack, PROJECT_DIR } from "../plan/engine";
+import * as YAML from "yaml";
+import { COMPILED, Plan, PlannedResource, PlanOptions, planStack, planTenantStack, PROJECT_DIR } from "../plan/engine";
 import { listStacks, readStackConfig } from "../plan/stack-files";
 import { parsePlatformConfig } from "../stacks/config";
 import { named, within } from "./helpers";
@@ -97,6 +100,42 @@ export function deployedSet(stack: string): Promise<DeployedSet> {
 }
 
 /**
+ * The deployed set of `Pulumi.<stack>.yaml` after `pulumi config set` of some platform keys in the stack file (values
+ * as `--set` takes them: JSON, or a plain string): the platform planned with them, then each tenant stack on that plan,
+ * reading a copy of the stack file that has them (a tenant stack takes the platform's settings from its stack file, as
+ * `platformStackFile` names it). Not cached.
+ */
+export async function deployedSetWith(stack: string, keys: Record<string, string>, cloud?: PlanOptions["cloud"]): Promise<DeployedSet> {
+    // `cloud`: what the platform's fake cloud holds (a tenant stack reads the account and the rest from its outputs).
+    const platform = await planStack({ stack, configOverrides: keys, cloud });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `stack-${stack}-`));
+    try {
+        fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+        const doc = YAML.parseDocument(fs.readFileSync(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8"));
+        for (const [key, value] of Object.entries(keys)) {
+            let parsed: unknown = value;
+            try {
+                parsed = JSON.parse(value);
+            } catch {
+                // a plain string
+            }
+            doc.setIn(["config", key], parsed);
+        }
+        const file = path.join(dir, `Pulumi.${stack}.yaml`);
+        fs.writeFileSync(file, doc.toString());
+        // Its tenant stacks as the changed file has them (a tenant added or removed there).
+        const cfg = readStackConfig(dir, stack);
+        const placed = parsePlatformConfig(cfg.config, cfg.project, undefined, PROJECT_DIR).tenants;
+        const tenants: Plan[] = [];
+        for (const t of placed.placement === "OwnStacks" ? placed.all : []) tenants.push(await planTenantStack({ platform, tenant: t.name, platformStackFile: file }));
+        const stacks = [platform, ...tenants];
+        return { platform, tenants, stacks, plan: { ...platform, resources: stacks.flatMap((p) => p.resources), elapsedMs: stacks.reduce((t, p) => t + p.elapsedMs, 0) } };
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}
+
+/**
  * The committed plan of `Pulumi.<stack>.yaml`: every resource it deploys, its platform stack's and its tenant stacks',
  * as one plan (deployedSet), whichever the placement. What the tests of the platform as a whole read.
  */
@@ -112,6 +151,22 @@ export function layerResources(set: Pick<DeployedSet, "platform" | "tenants">, c
     return [...within(set.platform.resources, component), ...set.tenants.flatMap((t) => t.resources.filter(movedHere).flatMap((r) => within(t.resources, r.name)))];
 }
 
+/** Whether `r` is one of the platform stack's resources (a tenant stack's URNs name its own stack and project). */
+export const inPlatformStack = (set: Pick<DeployedSet, "platform">, r: PlannedResource): boolean => r.urn.startsWith(`urn:pulumi:${set.platform.stack}::${set.platform.project}::`);
+
+/**
+ * Whether a deployed set creates `r` after `first`: `r` depends on it (dependsOn) in one stack, or `r` is a tenant
+ * stack's, `first` the platform's, and `r` waits for the platform's StackReference, itself or through its provider's
+ * inputs (a tenant stack reads the outputs of the platform's last update, which exist once every one of its resources
+ * does; a resource is registered once its provider exists).
+ */
+export function waitsFor(set: Pick<DeployedSet, "platform" | "plan">, r: PlannedResource, first: PlannedResource): boolean {
+    if (r.dependsOn.includes(first.urn)) return true;
+    if (inPlatformStack(set, r) || !inPlatformStack(set, first)) return false;
+    const provider = r.provider ? set.plan.resources.find((p) => p.urn === r.provider) : undefined;
+    return [...r.dependencies, ...(provider?.dependencies ?? [])].some((u) => u.endsWith("$pulumi:pulumi:StackReference::platform"));
+}
+
 /** What a per-stack suite reads: its stack, whether it is the production example, the plan and one component's resources. */
 export interface StackSuite {
     readonly stack: "dev" | "prod";
@@ -119,6 +174,8 @@ export interface StackSuite {
     plan(): Plan;
     /** Resources of the component named in `describeStacks` (itself and everything below it, in every stack: layerResources). */
     res(): PlannedResource[];
+    /** The deployed set: its platform stack's plan and each tenant stack's. */
+    set(): DeployedSet;
 }
 
 /** One `@stack` suite per committed example stack, over its deployed set (committedPlan) and one component's resources. */
@@ -128,12 +185,13 @@ export function describeStacks(title: (stack: string) => string, component: stri
             this.timeout(60000);
             let plan: Plan;
             let res: PlannedResource[];
+            let set: DeployedSet;
             before(async () => {
-                const set = await deployedSet(stack);
+                set = await deployedSet(stack);
                 plan = set.plan;
                 res = layerResources(set, component);
             });
-            body({ stack, production: stack === "prod", plan: () => plan, res: () => res });
+            body({ stack, production: stack === "prod", plan: () => plan, res: () => res, set: () => set });
         });
     }
 }

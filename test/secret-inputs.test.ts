@@ -13,6 +13,8 @@ const VAULT_CLIENT = generated("platform-sso-realm-client-vault-secret");
 /** What a `secure:` value of the stack file reads as offline. */
 const CONFIGURED = "[secret]";
 const UPSTREAM_CREDENTIALS = JSON.stringify({ username: CONFIGURED, accessToken: CONFIGURED });
+/** A secret output of the platform (its kubeconfig, Keycloak's admin password) read through a tenant stack's StackReference: its recorded plan holds it masked. */
+const PLATFORM_OUTPUT = "[secret]";
 
 /** Resource name → each secret input and what it holds. */
 const PROD_SECRETS: Record<string, Record<string, unknown>> = {
@@ -53,6 +55,11 @@ const PROD_SECRETS: Record<string, Record<string, unknown>> = {
     "platform-sso-realm-client-vault": { clientSecret: VAULT_CLIENT },
     "platform-secrets-config-oidc": { oidcClientSecret: VAULT_CLIENT },
     "platform-backup-repository-password-vault": { dataJson: JSON.stringify({ "repository-password": generated("platform-backup-repository-password-password") }) },
+    // Each tenant stack's providers, on the platform's secret outputs (still secret there).
+    "tenant-team-a-stack-k8s": { kubeconfig: PLATFORM_OUTPUT },
+    "tenant-team-a-stack-keycloak": { password: PLATFORM_OUTPUT },
+    "tenant-payments-stack-k8s": { kubeconfig: PLATFORM_OUTPUT },
+    "tenant-payments-stack-keycloak": { password: PLATFORM_OUTPUT },
 };
 
 describePlan("secret inputs: production, in full", "prod", ({ plan }) => {

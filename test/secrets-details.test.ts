@@ -315,14 +315,15 @@ describePlan("secrets details: the production plan in full", "prod", ({ plan, re
 
     it("names every Vault policy and Kubernetes login role, a tenant's after the tenant that owns them", () => {
         const names = (type: string) => plan().resources.filter((r) => r.type === type).map((r) => [r.name, r.inputs.name ?? r.inputs.roleName]);
+        // The platform stack's, then each tenant stack's (prod's tenants run as their own stacks).
         assert.deepStrictEqual(names("vault:index/policy:Policy"), [
             ["platform-secrets-config-platform-external-secrets-policy", "platform-external-secrets"],
+            ["platform-secrets-config-policy-platform-admin", "platform-admin"],
+            ["platform-secrets-config-policy-auditor", "auditor"],
             ["tenant-team-a-vault-policy", "tenant-team-a"],
             ["tenant-team-a-vault-ci-policy", "ci-tenant-team-a"],
             ["tenant-payments-vault-policy", "tenant-payments"],
             ["tenant-payments-vault-ci-policy", "ci-tenant-payments"],
-            ["platform-secrets-config-policy-platform-admin", "platform-admin"],
-            ["platform-secrets-config-policy-auditor", "auditor"],
         ]);
         assert.deepStrictEqual(names("vault:kubernetes/authBackendRole:AuthBackendRole"), [
             ["platform-secrets-config-platform-external-secrets-role", "platform-external-secrets"],

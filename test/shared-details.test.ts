@@ -2,10 +2,10 @@
 // private CA chain every internal TLS server gets, and the readiness gates, as the production plan holds them.
 import * as assert from "assert";
 import { WAIT_FOR_URL_SCRIPT } from "../components/shared/readiness";
-import { planStack, Plan, PROJECT_DIR } from "../plan/engine";
+import { Plan, PROJECT_DIR } from "../plan/engine";
 import { readStackConfig } from "../plan/stack-files";
 import { inputs, named, ofType } from "./helpers";
-import { describePlan } from "./plans";
+import { deployedSetWith, describePlan } from "./plans";
 
 describePlan("shared details: the private CA chain and the readiness gates in the production plan", "prod", ({ plan, res, the, urn }) => {
     const of = (type: string, name: string) => plan().resources.find((r) => r.type === type && r.name === name)!.urn;
@@ -92,15 +92,17 @@ describe("shared details: a stack pinned to two accounts, checking signatures of
     let plan: Plan;
     before(async () => {
         const delivery = JSON.parse(readStackConfig(PROJECT_DIR, "dev").config["platform:appDelivery"]);
-        plan = await planStack({
-            stack: "dev",
-            // The deploying credentials are in the second account allowed.
-            cloud: (c) => ({ ...c, accountId: "111111111111", callerArn: c.callerArn?.replace("999999999999", "111111111111") }),
-            configOverrides: {
-                "platform:allowedAccountIds": ["999999999999", "111111111111"],
-                "platform:appDelivery": { ...delivery, signatures: { ...delivery.signatures, imageReferences: ["ghcr.io/acme/*"] } },
+        // Every stack of the set: the signature rules are the tenant stacks'.
+        const set = await deployedSetWith(
+            "dev",
+            {
+                "platform:allowedAccountIds": JSON.stringify(["999999999999", "111111111111"]),
+                "platform:appDelivery": JSON.stringify({ ...delivery, signatures: { ...delivery.signatures, imageReferences: ["ghcr.io/acme/*"] } }),
             },
-        });
+            // The deploying credentials are in the second account allowed.
+            (c) => ({ ...c, accountId: "111111111111", callerArn: c.callerArn?.replace("999999999999", "111111111111") }),
+        );
+        plan = set.plan;
     });
 
     it("names buckets after the account it runs in, not the first one allowed", () => {
@@ -112,7 +114,7 @@ describe("shared details: a stack pinned to two accounts, checking signatures of
     it("lets the signature reader read every repository when other images are checked too", () => {
         const read = JSON.parse(inputs(named(plan.resources, "platform-policy-signature-reader-policy")).policy).Statement.find((s: { Sid: string }) => s.Sid === "ReadSignatures");
         assert.strictEqual(read.Resource, "arn:aws:ecr:eu-west-1:111111111111:repository/*");
-        const rule = inputs(named(plan.resources, "platform-policy-tenant-verify-image-signatures")).spec.rules[0];
+        const rule = inputs(named(plan.resources, "tenant-team-a-verify-image-signatures")).spec.rules[0];
         assert.deepStrictEqual(rule.verifyImages[0].imageReferences, ["ghcr.io/acme/*"]);
     });
 });

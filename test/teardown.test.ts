@@ -8,7 +8,7 @@ import { ADOPTABLE_NAME_INPUT } from "../components/platform/adopt";
 import { NAME_LIMITS } from "../policy/rules/names";
 import { leavesFinalSnapshot, productionDataPolicy } from "../policy/rules/invariants";
 import { DELETE_REFUSALS, IN_USE_BY_KEPT, NOT_ADOPTED, retainedAdoptablePolicy, teardownPolicy } from "../policy/rules/teardown";
-import { committedPlan } from "./plans";
+import { committedPlan, deployedSetWith } from "./plans";
 
 /** propertyDependencies: per input, the URNs its value comes from (and so also dependencies). */
 type Opts = { deps?: string[]; retain?: boolean; props?: Record<string, string[]> };
@@ -53,7 +53,9 @@ describe("teardown and rebuild: every stack file's plan, through the steps of do
             });
             // A stack that keeps nothing under a fixed name needs no adoption (nor the one pinned account it requires).
             if (fixed.length === 0) continue;
-            const rebuild = await planStack({ stack, configOverrides: { "platform:adoptRetained": "true" } });
+            // The rebuild's steps: adoptRetained set in the stack file, the platform stack up, then each tenant stack
+            // (which reads the same file) on the platform's outputs.
+            const rebuild = (await deployedSetWith(stack, { "platform:adoptRetained": "true" })).plan;
             const imported = rebuild.resources.filter((r) => r.importId !== undefined);
             assert.deepStrictEqual(imported.map((r) => `${r.type} ${r.importId}`).sort(), fixed.sort(), stack);
             adoptedEverywhere.push(...fixed);

@@ -18,9 +18,10 @@ import { PLATFORM_STACK_PARENTS, tenantSignaturePolicySpec } from "../components
 import { tenantSigners } from "../components/policy/admission-policies";
 import { unconfinedWorkloadsIsolatedPolicy } from "../policy/rules/builders";
 import { answeringUrns, childUrn, engineUrns, movedUrn, tenantMove } from "../plan/migration";
-import { pool, runTenantStacks, TenantStackHandle, tenantStackRuns, tenantStacksChanged } from "../plan/tenant-stacks";
+import { pool, runTenantStacks, TenantStackHandle, tenantStackRuns, tenantStacksChanged, tenantStackVerdict } from "../plan/tenant-stacks";
+import { chartContractReport } from "../plan/chart-contract";
 import { named, within } from "./helpers";
-import { deployedSet, platformPlan, stacksWithTenants } from "./plans";
+import { deployedSet, planCli, platformPlan, stacksWithTenants } from "./plans";
 
 const NS = "platform-tenant";
 const keys = (over: Record<string, string | undefined> = {}): Record<string, string> => {
@@ -256,6 +257,57 @@ describe("tenant stacks a change concerns (the pull-request workflow's plan, Dep
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }
+    });
+});
+
+describe("tenant stacks: npm run plan -- --cost prices them with the platform @stack", function () {
+    this.timeout(180000);
+    it("prints each tenant stack's lines and one more tenant's figure, saves them with --json, and compares them with --diff-file", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cost-"));
+        try {
+            const file = path.join(dir, "prod.json");
+            const run = planCli("--stack", "prod", "--cost", "--json", file);
+            assert.strictEqual(run.status, 0, run.stderr);
+            // Prod's tenants are their own stacks: each at rest is its signing key (a KMS key, $1.00), the platform's plan holds neither.
+            const report = run.stdout.slice(run.stdout.indexOf("Monthly floor cost of prod"));
+            assert.match(report, /^Tenants at rest \(apart from the platform's floor; what one more tenant like it adds\):$/m);
+            for (const t of ["team-a", "payments"]) assert.match(report, new RegExp(`^ {4}${t} +\\$1\\.00`, "m"), t);
+            const saved = JSON.parse(fs.readFileSync(file, "utf8")) as { stack: string; tenantStacks?: Plan[] };
+            assert.deepStrictEqual([saved.stack, saved.tenantStacks?.map((p) => p.stack)], ["prod", ["prod.team-a", "prod.payments"]]);
+            const again = planCli("--stack", "prod", "--cost", "--diff-file", file);
+            assert.strictEqual(again.status, 0, again.stderr);
+            assert.match(again.stdout, /^ {4}tenants +\$2\.00 -> \$2\.00 \(\+?\$0\.00\/month\)$/m);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+});
+
+describe("tenant stacks: the offline plan's verdict per stack", () => {
+    const release = (values: Record<string, unknown>) => ({
+        urn: "urn:pulumi:dev.team-a::platform-tenant::kubernetes:helm.sh/v3:Release::tenant-team-a-delivery-runners", key: "k", custom: true, type: "kubernetes:helm.sh/v3:Release", name: "tenant-team-a-delivery-runners",
+        protect: false, retainOnDelete: false, deleteBeforeReplace: false, dependsOn: [], dependencies: [], propertyDependencies: {}, ignoreChanges: [], aliases: [], secretPaths: [],
+        inputs: { chart: "oci://ghcr.io/actions/actions-runner-controller-charts/gha-runner-scale-set", version: "0.14.2", values },
+    }) as PlannedResource;
+    const plan = (values: Record<string, unknown>): Plan => ({ project: "platform-tenant", stack: "dev.team-a", resources: [release(values)], outputs: {}, elapsedMs: 0 }) as unknown as Plan;
+    const fixtures = path.join(PROJECT_DIR, "test", "fixtures", "charts");
+
+    it("fails a tenant stack whose release sets a value its pinned chart does not declare, as the platform's plan fails its own", () => {
+        const bad = plan({ runnerScaleSetName: "team-a-dev", noSuchValue: true });
+        const verdict = tenantStackVerdict("dev.team-a", bad, [], chartContractReport(bad.resources, fixtures, PROJECT_DIR));
+        assert.deepStrictEqual(verdict, {
+            line: "dev.team-a: 1 resources, policies passed, chart contracts: tenant-team-a-delivery-runners (gha-runner-scale-set 0.14.2): noSuchValue: not in the chart's values",
+            failed: true,
+        });
+        const good = plan({ runnerScaleSetName: "team-a-dev" });
+        assert.deepStrictEqual(tenantStackVerdict("dev.team-a", good, [], chartContractReport(good.resources, fixtures, PROJECT_DIR)), { line: "dev.team-a: 1 resources, policies passed, chart contracts passed (1 releases)", failed: false });
+    });
+
+    it("fails on a policy violation or a plan that failed", () => {
+        const good = plan({});
+        const violation = { policy: "p", message: "m", enforcementLevel: "mandatory" } as unknown as Parameters<typeof tenantStackVerdict>[2][number];
+        assert.deepStrictEqual(tenantStackVerdict("s", good, [violation]).failed, true);
+        assert.deepStrictEqual(tenantStackVerdict("s", new Error("boom"), []), { line: "s: failed: boom", failed: true });
     });
 });
 

@@ -7,7 +7,7 @@ import { tenantSchema } from "../stacks/schema-tenants";
 import { planStack, Plan, PROJECT_DIR } from "../plan/engine";
 import { readStackConfig } from "../plan/stack-files";
 import { inputs, named, ofType } from "./helpers";
-import { committedPlan, describePlan } from "./plans";
+import { committedPlan, deployedSet, deployedSetWith, describePlan, waitsFor } from "./plans";
 
 // The schema's defaults: internet egress on, containers 100m/128Mi requested and 500m/512Mi limited.
 const tenant = tenantSchema.parse({ name: "team-a", owners: ["alice@example.com", "bob@example.com"], costCentre: "CC-A" });
@@ -124,12 +124,16 @@ describe("tenant details: what the plan holds for each tenant @stack", function 
         renamed = await planStack({ stack: "dev", configOverrides: { "platform:tenants": { list: [...list, { ...old, name: "team-bee", previousName: "team-b", dataName: "team-b", namespaces: ["team-b"] }] } } });
     });
 
-    it("creates each namespace after every admission policy, so nothing lands in it unchecked", () => {
-        const policies = ofType(prod.resources, "kubernetes:kyverno.io/v1:ClusterPolicy").filter((p) => p.name.startsWith("platform-policy-")).map((p) => p.urn);
-        assert.strictEqual(policies.length, 11);
+    it("creates each namespace after every admission policy, so nothing lands in it unchecked", async () => {
+        // The platform's shared policies, and each tenant's own: its registry boundary and its signature rule.
+        const set = await deployedSet("prod");
+        const shared = ofType(prod.resources, "kubernetes:kyverno.io/v1:ClusterPolicy").filter((p) => p.name.startsWith("platform-policy-"));
+        assert.strictEqual(shared.length, 10);
         for (const t of ["team-a", "payments"]) {
-            const own = named(prod.resources, `tenant-${t}-own-repository`).urn;
-            assert.deepStrictEqual([...named(prod.resources, `tenant-${t}-${t}`).dependsOn].sort(), [...policies, own].sort(), t);
+            const namespace = named(prod.resources, `tenant-${t}-${t}`);
+            const own = [`tenant-${t}-own-repository`, `tenant-${t}-verify-image-signatures`].map((n) => named(prod.resources, n).urn);
+            assert.deepStrictEqual([...namespace.dependsOn].sort(), own.sort(), t);
+            for (const p of shared) assert.ok(waitsFor(set, namespace, p), `${t} after ${p.name}`);
         }
     });
 
@@ -229,7 +233,7 @@ describePlan("admission policy details: the production plan in full", "prod", ({
         });
     });
 
-    it("writes each tenant policy in full, each waiting for Kyverno and Ready before anything relies on it", () => {
+    it("writes each tenant policy in full, each waiting for Kyverno and Ready before anything relies on it", async () => {
         const allowed = [
             `${ACCOUNT_ECR}/*`,
             "public.ecr.aws/*",
@@ -324,11 +328,14 @@ describePlan("admission policy details: the production plan in full", "prod", ({
                     { pattern: { spec: { "=(serviceAccountName)": "!ci & !vault-secret-store" } } },
                 ),
             ]),
-            "tenant-verify-image-signatures": policy(
-                "tenant-verify-image-signatures",
+        };
+        // One rule per tenant with a repository: its namespaces, its own key (by the alias its key gets); each in a
+        // policy of its own, in its tenant's stack.
+        const signatures = (tenant: string) =>
+            policy(
+                `tenant-verify-image-signatures-${tenant}`,
                 "Signed images only (cosign)",
-                // One rule per tenant with a repository: its namespaces, its own key (by the alias its key gets).
-                ["team-a", "payments"].map((tenant) => ({
+                [tenant].map((tenant) => ({
                     match: { any: [{ resources: { kinds: ["Pod"], namespaceSelector: { matchLabels: { "platform.io/namespace-role": "tenant", "platform.io/tenant": tenant } } } }] },
                     name: `signed-${tenant}`,
                     verifyImages: [
@@ -345,8 +352,12 @@ describePlan("admission policy details: the production plan in full", "prod", ({
                     ],
                 })),
                 { annotations: { "pod-policies.kyverno.io/autogen-controllers": "none" }, background: false, spec: { webhookConfiguration: { timeoutSeconds: 30 } } },
-            ),
-        };
+            );
+        const set = await deployedSet("prod");
+        for (const tenant of ["team-a", "payments"]) {
+            assert.deepStrictEqual(the(`tenant-${tenant}-verify-image-signatures`), signatures(tenant), tenant);
+            assert.ok(waitsFor(set, res(`tenant-${tenant}-verify-image-signatures`), res("platform-policy-kyverno")), tenant);
+        }
         const policies = plan().resources.filter((r) => r.type === "kubernetes:kyverno.io/v1:ClusterPolicy" && r.name.startsWith("platform-policy-"));
         assert.deepStrictEqual(policies.map((p) => p.name.replace("platform-policy-", "")).sort(), Object.keys(expected).sort());
         // Each tenant's registry boundary: its own repository (by tag or digest) and the caches, enforced; after Kyverno's policies.
@@ -363,7 +374,8 @@ describePlan("admission policy details: the production plan in full", "prod", ({
                 ),
             ]),
         );
-        assert.deepStrictEqual([...res("tenant-team-a-own-repository").dependsOn].sort(), policies.map((p) => p.urn).sort());
+        assert.deepStrictEqual(res("tenant-team-a-own-repository").dependsOn, [urn("tenant-team-a-verify-image-signatures")]);
+        for (const p of policies) assert.ok(waitsFor(set, res("tenant-team-a-own-repository"), p), p.name);
         for (const [name, spec] of Object.entries(expected)) {
             assert.deepStrictEqual(the(`platform-policy-${name}`), spec, name);
             assert.deepStrictEqual(res(`platform-policy-${name}`).dependsOn, [urn("platform-policy-kyverno")], name);
@@ -378,13 +390,14 @@ describe("admission policy details: keyless signatures, and no signature check w
     before(async () => {
         dev = await committedPlan("dev");
         const delivery = JSON.parse(readStackConfig(PROJECT_DIR, "dev").config["platform:appDelivery"]);
-        unsigned = await planStack({ stack: "dev", configOverrides: { "platform:appDelivery": { ...delivery, signatures: { action: "Audit" } } } });
+        // Every stack of the set: a tenant stack's own signature policy would be the one to go.
+        unsigned = (await deployedSetWith("dev", { "platform:appDelivery": JSON.stringify({ ...delivery, signatures: { action: "Audit" } }) })).plan;
     });
 
     it("checks development's images against the keyless identities of each tenant's own repositories, in the public transparency log, enforcing", () => {
         const ecr = "111111111111.dkr.ecr.eu-west-1.amazonaws.com";
         // team-a signs from acme/team-a-app's workflows on main; payments has no repository and nothing to verify.
-        assert.deepStrictEqual(inputs(named(dev.resources, "platform-policy-tenant-verify-image-signatures")).spec.rules, [
+        assert.deepStrictEqual(inputs(named(dev.resources, "tenant-team-a-verify-image-signatures")).spec.rules, [
             {
                 match: { any: [{ resources: { kinds: ["Pod"], namespaceSelector: { matchLabels: { "platform.io/namespace-role": "tenant", "platform.io/tenant": "team-a" } } } }] },
                 name: "signed-team-a",
@@ -431,7 +444,9 @@ describe("admission policy details: keyless signatures, and no signature check w
     it("has no signature policy and no signature reader when no verifier is configured", () => {
         const policies = ofType(unsigned.resources, "kubernetes:kyverno.io/v1:ClusterPolicy").map((p) => p.name).filter((n) => n.startsWith("platform-policy-"));
         assert.strictEqual(policies.length, 10);
-        assert.ok(!policies.includes("platform-policy-tenant-verify-image-signatures"), policies.join(", "));
+        // Neither the shared policy nor a tenant's own (the committed dev set has team-a's).
+        assert.ok(dev.resources.some((r) => r.name === "tenant-team-a-verify-image-signatures"));
+        assert.deepStrictEqual(unsigned.resources.filter((r) => r.name.endsWith("verify-image-signatures")).map((r) => r.name), []);
         assert.deepStrictEqual(unsigned.resources.filter((r) => r.name.includes("signature-reader")), []);
         assert.deepStrictEqual(named(unsigned.resources, "platform-policy-kyverno").dependsOn, [named(unsigned.resources, "platform-policy-namespace").urn]);
         assert.strictEqual(signaturePolicySpec({ action: "Audit" }, ["r/*"]), undefined);

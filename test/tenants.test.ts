@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import * as path from "path";
 import { crdProblems, readCrdSchema } from "../plan/crd-contract";
-import { planStack, Plan, PROJECT_DIR } from "../plan/engine";
+import { Plan, PROJECT_DIR } from "../plan/engine";
 import { diffPlans, refusedMoves, renderDiff } from "../plan/diff";
 import { readStackConfig } from "../plan/stack-files";
 import { admissionPolicies, clusterPolicySpec, signaturePolicySpec } from "../components/policy/admission-policies";
@@ -10,7 +10,7 @@ import { networkPolicySpecs } from "../components/tenants/tenant-objects";
 import { PLATFORM_HOST_LABELS, tenantSchema } from "../stacks/schema-tenants";
 import { parseAcl } from "./vault-acl";
 import { inputs, named, ofType } from "./helpers";
-import { committedPlan, describeStacks } from "./plans";
+import { committedPlan, DeployedSet, deployedSetWith, describeStacks } from "./plans";
 
 const tenant = (over: Record<string, unknown> = {}) => tenantSchema.parse({ name: "team-b", owners: ["carol"], costCentre: "CC-B", ...over });
 const POLICY = { chartVersion: "3.9.0", replicas: 3, action: "Enforce" as const, zoneSpread: "DoNotSchedule" as const, allowedRegistries: ["111111111111.dkr.ecr.eu-west-1.amazonaws.com", "ghcr.io/acme"], requiredLabels: ["app.kubernetes.io/name"] };
@@ -75,8 +75,8 @@ describe("tenants: decisions", () => {
 const TEAM_B = { name: "team-b", owners: ["carol"], costCentre: "CC-B", hostnames: [] as string[], ecrRepository: true, bucket: true, ci: { signingRepositories: ["acme/team-b-app"] } };
 /** Another team like team-b, signing (dev's keyless verifier) from its own repository. */
 const TEAM_C = { ...TEAM_B, name: "team-c", owners: ["dave"], ci: { signingRepositories: ["acme/team-c-app"] } };
-const SIGNATURES = "platform-policy-tenant-verify-image-signatures";
-const signatureRules = (p: Plan) => inputs(named(p.resources, SIGNATURES)).spec.rules as { name: string }[];
+/** A tenant's own signature policy's rules, in its stack (OwnStacks). */
+const signatureRules = (p: Plan, tenant: string) => inputs(named(p.resources, `tenant-${tenant}-verify-image-signatures`)).spec.rules as { name: string }[];
 const listOf = (stack: string) => JSON.parse(readStackConfig(PROJECT_DIR, stack).config["platform:tenants"]).list as Record<string, unknown>[];
 
 describeStacks((stack) => `tenants in stack ${stack}`, "platform-tenants", ({ stack, production, plan, res }) => {
@@ -152,7 +152,10 @@ describeStacks((stack) => `tenants in stack ${stack}`, "platform-tenants", ({ st
         assert.ok(acl.some((r) => r.path === "platform/data/tenants/team-a/*" && r.capabilities.includes("read")));
         assert.ok(acl.every((r) => r.path.includes("/tenants/team-a/")), "no path outside tenants/team-a/");
         const role = inputs(named(res(), "tenant-team-a-vault-role"));
-        assert.deepStrictEqual([role.roleName, role.boundServiceAccountNamespaces, role.boundServiceAccountNames], ["tenant-team-a", [...namespaces, "team-a-ci"], ["vault-secret-store"]]);
+        assert.deepStrictEqual([role.roleName, role.boundServiceAccountNamespaces, role.boundServiceAccountNames], ["tenant-team-a", namespaces, ["vault-secret-store"]]);
+        // Its CI namespace logs in with a role of its own (the runners' GitHub App key is under tenants/team-a/ci/).
+        const ci = inputs(named(res(), "tenant-team-a-vault-ci-role"));
+        assert.deepStrictEqual([ci.roleName, ci.boundServiceAccountNamespaces, ci.boundServiceAccountNames], ["ci-tenant-team-a", ["team-a-ci"], ["vault-secret-store"]]);
         const store = inputs(named(res(), "tenant-team-a-secret-store"));
         assert.deepStrictEqual(store.spec.conditions, [{ namespaceSelector: { matchLabels: { "platform.io/tenant": "team-a" } } }]);
         assert.deepStrictEqual(store.spec.provider.vault.auth.kubernetes, { mountPath: "kubernetes", role: "tenant-team-a", serviceAccountRef: { name: "vault-secret-store" } });
@@ -171,69 +174,90 @@ describeStacks((stack) => `tenants in stack ${stack}`, "platform-tenants", ({ st
 });
 
 describe("tenants: self-service by pull request, as the offline plan's diff shows it @stack", function () {
-    this.timeout(120000);
-    let base: Plan;
-    const plan = (list: Record<string, unknown>[]) => planStack({ stack: "dev", configOverrides: { "platform:tenants": { list } } });
+    this.timeout(240000);
+    const tenants = JSON.parse(readStackConfig(PROJECT_DIR, "dev").config["platform:tenants"]) as Record<string, unknown>;
+    // The stack file with this list, as the pull request changes it: its platform stack and, with OwnStacks, each
+    // tenant's stack (what the workflow plans: the platform's diff, and the tenant stacks the change concerns).
+    const plan = (list: Record<string, unknown>[]) => deployedSetWith("dev", { "platform:tenants": JSON.stringify({ ...tenants, list }) });
+    let base: DeployedSet;
     before(async () => {
         base = await plan([...listOf("dev"), TEAM_B]);
     });
-    const ownedBy = (name: string, tenantName: string) => name.startsWith(`tenant-${tenantName}`);
+    // A tenant's resources in its stack: its components' and its builder CA's grant (named after its data name).
+    const ownedBy = (name: string, tenantName: string) => name.startsWith(`tenant-${tenantName}-`) || name === `tenant-${tenantName}` || name.startsWith(`platform-ingress-certificates-builds-${tenantName}-`);
+    const stackOf = (set: DeployedSet, tenant: string) => set.tenants.find((p) => p.stack === `dev.${tenant}`);
+    const nothing = (d: ReturnType<typeof diffPlans>) => [d.added, d.removed, d.changed, d.reordered].map((x) => x.map((r) => r.name));
+    /** Every stack the two sets share, diffed: the platform's and each tenant stack's in both. */
+    const unchanged = (a: DeployedSet, b: DeployedSet) => {
+        assert.deepStrictEqual(nothing(diffPlans(a.platform, b.platform)), [[], [], [], []], "the platform stack");
+        const shared = a.tenants.filter((p) => b.tenants.some((q) => q.stack === p.stack));
+        assert.ok(shared.length >= 2, shared.map((p) => p.stack).join(", "));
+        for (const p of shared) assert.deepStrictEqual(nothing(diffPlans(p, b.tenants.find((q) => q.stack === p.stack)!)), [[], [], [], []], p.stack);
+    };
 
-    it("onboarding a tenant adds only that tenant's resources and changes nothing else", async () => {
+    it("runs dev's tenants in stacks of their own (OwnStacks), the list's tenants and team-b each in one", () => {
+        assert.strictEqual(tenants.placement, "OwnStacks");
+        assert.deepStrictEqual(base.tenants.map((p) => p.stack), [...listOf("dev").map((t) => `dev.${t.name}`), "dev.team-b"]);
+    });
+
+    it("onboarding a tenant adds its own stack, with only that tenant's resources, and changes no other stack", async () => {
         const onboarded = await plan([...listOf("dev"), TEAM_B, TEAM_C]);
-        const diff = diffPlans(base, onboarded);
-        assert.ok(diff.added.length >= 20, `${diff.added.length} added`);
-        assert.deepStrictEqual(diff.added.filter((r) => !ownedBy(r.name, "team-c")).map((r) => r.name), []);
-        // The signature policy gains team-c's rule (its signing repository), the others' rules as they were.
-        assert.deepStrictEqual([diff.removed.length, diff.changed.map((c) => c.name)], [0, [SIGNATURES]]);
-        assert.deepStrictEqual(signatureRules(onboarded).slice(0, -1), signatureRules(base));
-        assert.deepStrictEqual(signatureRules(onboarded).map((r) => r.name), ["signed-team-a", "signed-team-b", "signed-team-c"]);
-        // Argo CD's finalizer clean-up waits for every project (on destroy it goes first): a new order, no update.
-        assert.deepStrictEqual(diff.reordered.map((r) => r.name), ["platform-delivery-argocd-finalizer-cleanup"]);
-        assert.match(renderDiff(diff), /\^ {2}kubernetes:helm\.sh\/v3:Release platform-delivery-argocd-finalizer-cleanup \(dependsOn only/);
+        unchanged(base, onboarded);
+        assert.deepStrictEqual(onboarded.tenants.map((p) => p.stack), [...base.tenants.map((p) => p.stack), "dev.team-c"]);
+        const created = diffPlans({ ...stackOf(onboarded, "team-c")!, resources: [] }, stackOf(onboarded, "team-c")!);
+        assert.ok(created.added.length >= 20, `${created.added.length} added`);
+        assert.deepStrictEqual(created.added.filter((r) => !ownedBy(r.name, "team-c")).map((r) => r.name), []);
+        // Its signature rule (its signing repository) in its own policy; the others' policies as they were (above).
+        assert.deepStrictEqual(signatureRules(stackOf(onboarded, "team-c")!, "team-c").map((r) => r.name), ["signed-team-c"]);
     });
 
-    it("removing a tenant removes only that tenant's resources", async () => {
+    it("removing a tenant removes its stack, and with it only that tenant's resources", async () => {
         const removed = await plan(listOf("dev"));
-        const diff = diffPlans(base, removed);
-        assert.ok(diff.removed.length >= 20);
-        assert.deepStrictEqual(diff.removed.filter((r) => !ownedBy(r.name, "team-b")).map((r) => r.name), []);
-        // And its rule of the signature policy.
-        assert.deepStrictEqual([diff.added.length, diff.changed.map((c) => c.name), diff.reordered.map((r) => r.name)], [0, [SIGNATURES], ["platform-delivery-argocd-finalizer-cleanup"]]);
-        assert.deepStrictEqual(signatureRules(removed), signatureRules(base).filter((r) => r.name !== "signed-team-b"));
+        unchanged(removed, base);
+        assert.deepStrictEqual(removed.tenants.map((p) => p.stack), base.tenants.map((p) => p.stack).filter((s) => s !== "dev.team-b"));
+        // What `pulumi destroy` of its stack deletes: every resource of it, each team-b's (its signature rule among them).
+        const destroyed = diffPlans(stackOf(base, "team-b")!, { ...stackOf(base, "team-b")!, resources: [] }).removed;
+        assert.ok(destroyed.length >= 20, `${destroyed.length}`);
+        assert.deepStrictEqual(destroyed.filter((r) => !ownedBy(r.name, "team-b")).map((r) => r.name), []);
+        assert.ok(destroyed.some((r) => r.name === "tenant-team-b-verify-image-signatures"));
     });
 
-    it("renaming with previousName keeps every resource (aliases); only names and labels change", async () => {
+    it("renaming with previousName keeps every resource of its stack (aliases; `pulumi stack rename`); only names and labels change", async () => {
         const renamed = await plan([...listOf("dev"), { ...TEAM_B, name: "team-bee", previousName: "team-b", dataName: "team-b", namespaces: ["team-b"], ssoGroup: "tenant-team-b" }]);
-        const diff = diffPlans(base, renamed);
+        unchanged(base, renamed);
+        // The renamed stack's plan against the old stack's state (URNs compared without the stack's name, as after the rename).
+        const diff = diffPlans(stackOf(base, "team-b")!, stackOf(renamed, "team-bee")!);
         assert.deepStrictEqual([diff.added.map((r) => r.name), diff.removed.map((r) => r.name)], [[], []]);
-        // The signature policy's rule follows the tenant's new name (its namespaces' label).
-        const others = diff.changed.filter((c) => c.name !== SIGNATURES);
-        assert.ok(others.length > 0 && others.every((c) => ownedBy(c.name, "team-bee")), diff.changed.map((c) => c.name).join(", "));
-        assert.deepStrictEqual(signatureRules(renamed).map((r) => r.name), ["signed-team-a", "signed-team-bee"]);
+        assert.ok(diff.changed.length > 0 && diff.changed.every((c) => ownedBy(c.name, "team-bee")), diff.changed.map((c) => c.name).join(", "));
+        // The signature rule follows the tenant's new name (its namespaces' label).
+        assert.deepStrictEqual(signatureRules(stackOf(renamed, "team-bee")!, "team-bee").map((r) => r.name), ["signed-team-bee"]);
         // The Vault path, role and store, the repository and the bucket keep the data name: nothing holding data moves.
-        const role = inputs(named(renamed.resources, "tenant-team-bee-vault-role"));
-        assert.deepStrictEqual([role.roleName, inputs(named(renamed.resources, "tenant-team-bee-secret-store")).metadata.name], ["tenant-team-b", "tenant-team-b"]);
-        assert.strictEqual(inputs(named(renamed.resources, "tenant-team-bee-repository")).name, "team-b/apps");
-        assert.match(inputs(named(renamed.resources, "tenant-team-bee-bucket-bucket")).bucket, /^acme-dev-t-team-b-/);
+        const r = renamed.plan.resources;
+        const role = inputs(named(r, "tenant-team-bee-vault-role"));
+        assert.deepStrictEqual([role.roleName, inputs(named(r, "tenant-team-bee-secret-store")).metadata.name], ["tenant-team-b", "tenant-team-b"]);
+        assert.strictEqual(inputs(named(r, "tenant-team-bee-repository")).name, "team-b/apps");
+        assert.match(inputs(named(r, "tenant-team-bee-bucket-bucket")).bucket, /^acme-dev-t-team-b-/);
         assert.ok(!diff.changed.some((c) => c.replacedBy.length > 0), "a rename replaces nothing");
     });
 
     it("refuses a rename written without previousName: the namespace would be deleted and created empty", async () => {
-        const diff = diffPlans(base, await plan([...listOf("dev"), { ...TEAM_B, name: "team-bee", namespaces: ["team-b"] }]));
+        const renamed = await plan([...listOf("dev"), { ...TEAM_B, name: "team-bee", namespaces: ["team-b"] }]);
+        const diff = diffPlans(stackOf(base, "team-b")!, stackOf(renamed, "team-bee")!);
         assert.deepStrictEqual(refusedMoves(diff), [{ type: "kubernetes:core/v1:Namespace", objectName: "team-b", from: "tenant-team-b-team-b", to: "tenant-team-bee-team-b" }]);
         assert.match(renderDiff(diff), /REFUSED: namespace team-b would be deleted \(tenant-team-b-team-b\) and created empty \(tenant-team-bee-team-b\): a renamed tenant needs previousName/);
-        const onboarding = diffPlans(base, await plan([...listOf("dev"), TEAM_B, TEAM_C]));
-        assert.deepStrictEqual(refusedMoves(onboarding), []);
+        const onboarded = await plan([...listOf("dev"), TEAM_B, TEAM_C]);
+        assert.deepStrictEqual(refusedMoves(diffPlans({ ...stackOf(onboarded, "team-c")!, resources: [] }, stackOf(onboarded, "team-c")!)), []);
     });
 
     it("keeps tenant B's Vault policy blind to tenant A's path", () => {
-        const b = parseAcl(inputs(named(base.resources, "tenant-team-b-vault-policy")).policy);
+        const b = parseAcl(inputs(named(base.plan.resources, "tenant-team-b-vault-policy")).policy);
         assert.ok(b.length > 0);
         assert.ok(b.every((r) => r.path.includes("/tenants/team-b/") && !r.path.includes("team-a")));
-        const a = parseAcl(inputs(named(base.resources, "tenant-team-a-vault-policy")).policy);
-        // team-a must not reach team-a-something or team-b: every path ends its tenant segment with a slash.
-        assert.ok(a.length > 0 && a.every((r) => /\/tenants\/team-a\/\*$/.test(r.path)), a.map((r) => r.path).join(", "));
+        const a = parseAcl(inputs(named(base.plan.resources, "tenant-team-a-vault-policy")).policy);
+        // team-a must not reach team-a-something or team-b: every path ends its tenant segment with a slash (its CI's
+        // paths, tenants/team-a/ci/, are its members' denied ones).
+        assert.ok(a.length > 0 && a.every((r) => /\/tenants\/team-a\/(ci\/)?\*$/.test(r.path)), a.map((r) => r.path).join(", "));
+        assert.ok(a.filter((r) => r.path.includes("/team-a/ci/")).every((r) => r.capabilities.join() === "deny"), JSON.stringify(a));
     });
 });
 

@@ -28,7 +28,8 @@ describe("the pull-request workflow (.github/workflows/pull-request.yml)", () =>
         const s = steps("plan");
         const scripts = s.filter((x) => x.run).map((x) => x.run!).join("\n");
         assert.match(scripts, /for file in \.\.\/base\/Pulumi\.\*\.yaml/);
-        assert.match(scripts, /--json "\$RUNNER_TEMP\/base\/\$stack\.json"/);
+        // With --cost the saved plan carries the tenant stacks' plans, which the change's cost delta compares.
+        assert.match(scripts, /--json "\$RUNNER_TEMP\/base\/\$stack\.json" --cost/);
         assert.match(scripts, /for file in Pulumi\.\*\.yaml/);
         assert.match(scripts, /--diff-file "\$RUNNER_TEMP\/base\/\$stack\.json"/);
         assert.match(scripts, /GITHUB_STEP_SUMMARY/);

@@ -47,26 +47,27 @@ export function placementProblem(platformStack: string, placement: string): stri
  * The providers (AWS, Kubernetes, Vault, Keycloak) and layer references of a tenant stack, children of `parent`
  * named `${name}-<role>`. Every value waits for the placement check (a platform that creates its tenants is refused).
  */
-export function platformRefs(name: string, source: PlatformSource, settings: PlatformConfig, platformStack: string, parent: pulumi.Resource): PlatformRefs {
+export function platformRefs(name: string, source: PlatformSource, settings: PlatformConfig, platformStack: string, parent: pulumi.Resource, previousName?: string): PlatformRefs {
     const ts: pulumi.Output<TenantStackOutputs> = source.output("tenantStack").apply((t) => {
         const problem = placementProblem(platformStack, t.placement);
         if (problem) throw new Error(problem);
         return t as TenantStackOutputs;
     });
     const checked = <T>(value: pulumi.Output<T>): pulumi.Output<T> => pulumi.all([ts, value]).apply(([, v]) => v as T);
-    const opts = { parent };
-    const awsProvider = new aws.Provider(`${name}-aws`, awsProviderArgs(settings, ts.awsTags), opts);
-    const k8sProvider = new k8s.Provider(`${name}-k8s`, { kubeconfig: checked(source.output("kubeconfig")), enableServerSideApply: true }, opts);
+    // A renamed tenant's stack keeps its providers (a new provider would be a new identity for every resource on it).
+    const opts = (role: string) => ({ parent, aliases: previousName ? [{ name: `${previousName}-${role}` }] : [] });
+    const awsProvider = new aws.Provider(`${name}-aws`, awsProviderArgs(settings, ts.awsTags), opts("aws"));
+    const k8sProvider = new k8s.Provider(`${name}-k8s`, { kubeconfig: checked(source.output("kubeconfig")), enableServerSideApply: true }, opts("k8s"));
     const vaultProvider = new vault.Provider(
         `${name}-vault`,
         vaultProviderArgs(checked(source.output("vaultAddress")), { role: ts.vault.login.role, mount: ts.vault.login.mount, headerValue: ts.vault.login.headerValue, region: settings.region }),
-        opts,
+        opts("vault"),
     );
     const adminUrl = ts.sso.adminUrl;
     const keycloakProvider = new keycloak.Provider(
         `${name}-keycloak`,
         { url: adminUrl, adminUrl, realm: "master", clientId: "admin-cli", username: source.output("ssoAdminUsername"), password: pulumi.secret(source.output("ssoAdminPassword")) },
-        opts,
+        opts("keycloak"),
     );
     const identity: IdentityCluster = {
         name: checked(source.output("clusterName")),

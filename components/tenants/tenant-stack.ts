@@ -27,6 +27,9 @@ export const PLATFORM_STACK_PARENTS = {
 /** The parent URN an alias names, in this (the destination) stack and project. */
 export const movedParentUrn = (stack: string, project: string, parent: string): string => `urn:pulumi:${stack}::${project}::${parent}`;
 
+/** The root component's name of a tenant's stack (tenant/program.ts): its providers are named after it. */
+export const tenantStackRoot = (tenant: string): string => `tenant-${tenant}-stack`;
+
 /** What a tenant stack exports: the platform's `tenants` entry for it, now the tenant stack's own. */
 export interface TenantStackExports {
     readonly tenant: string;
@@ -71,10 +74,14 @@ export class TenantStack extends pulumi.ComponentResource {
         // A rebuild after destroy adopts what the tenant's stack retained under fixed names (its repository, its
         // bucket), as the platform stack does for its own, when the platform's settings say so (adoptRetained).
         const adopt = args.settings.adoptRetained ? [adoptRetained] : [];
-        super("platform:tenants:TenantStack", name, {}, { ...opts, transformations: [...(opts?.transformations ?? []), ...adopt] });
+        // Renamed (previousName, its stack renamed too): its root, providers and signature policy keep their identity,
+        // as its Tenant and TenantDelivery do.
+        const previous = args.tenant.previousName ? tenantStackRoot(args.tenant.previousName) : undefined;
+        const renamed = previous ? [{ name: previous }] : [];
+        super("platform:tenants:TenantStack", name, {}, { ...opts, aliases: [...(opts?.aliases ?? []), ...renamed], transformations: [...(opts?.transformations ?? []), ...adopt] });
         const s = args.settings;
         const t = args.tenant;
-        const refs = platformRefs(name, args.platform, s, args.platformStack, this);
+        const refs = platformRefs(name, args.platform, s, args.platformStack, this, previous);
         const protect = s.tier === "production";
         // As the platform's layers are: children get the AWS provider from here, Kubernetes, Vault and Keycloak explicitly.
         const layer = { parent: this, providers: { aws: refs.aws } };
@@ -132,7 +139,7 @@ export class TenantStack extends pulumi.ComponentResource {
         return new k8s.apiextensions.CustomResource(
             `tenant-${t.name}-verify-image-signatures`,
             { apiVersion: "kyverno.io/v1", kind: "ClusterPolicy", metadata: spec.metadata, spec: spec.spec },
-            { parent: this, provider },
+            { parent: this, provider, aliases: t.previousName ? [{ name: `tenant-${t.previousName}-verify-image-signatures` }] : [] },
         );
     }
 }
