@@ -16,7 +16,7 @@ import {
     undeclaredValuePaths,
 } from "../plan/chart-contract";
 import { listStacks } from "../plan/stack-files";
-import { committedPlan, planCli } from "./plans";
+import { committedPlan, runPlanCli } from "./plans";
 
 const FIXTURES = path.join(PROJECT_DIR, "test", "fixtures", "charts");
 
@@ -64,8 +64,8 @@ describe("chart contracts: the plan runs them @stack", function () {
         fs.copyFileSync(path.join(FIXTURES, "loki-18.11.0", "values.schema.json"), path.join(fixtures, "loki-18.11.0", "values.schema.json"));
     });
     for (const stack of listStacks(PROJECT_DIR)) {
-        it(`${stack}: prints the contracts' verdict, names the charts it has no fixture for, and fails on a problem`, () => {
-            const run = planCli("--stack", stack, "--chart-fixtures", fixtures);
+        it(`${stack}: prints the contracts' verdict, names the charts it has no fixture for, and fails on a problem`, async () => {
+            const run = await runPlanCli("--stack", stack, "--chart-fixtures", fixtures);
             assert.strictEqual(run.status, 1, run.stdout + run.stderr);
             assert.match(run.stdout, /^Chart contracts: \d+ releases' values checked against their pinned charts \(\d+ list overrides' items against the chart's default items\): 1 problem$/m);
             assert.match(run.stdout, /^ {2}- platform-observability-loki \(loki 18\.11\.0\): ingester\.persistence\.claims\[0\]\.volumeMode: the chart's default item has "Filesystem", ours has none/m);
