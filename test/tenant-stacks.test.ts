@@ -21,7 +21,7 @@ import { unconfinedWorkloadsIsolatedPolicy } from "../policy/rules/builders";
 import { answeringUrns, childUrn, engineUrns, movedUrn, tenantMove } from "../plan/migration";
 import { pool, runTenantStacks, TenantStackHandle, tenantStackRuns, tenantStacksChanged } from "../plan/tenant-stacks";
 import { named, within } from "./helpers";
-import { committedPlan, stacksWithTenants } from "./plans";
+import { committedPlan, runPlanCli, stacksWithTenants } from "./plans";
 
 const NS = "platform-tenant";
 const keys = (over: Record<string, string | undefined> = {}): Record<string, string> => {
@@ -490,17 +490,17 @@ for (const stack of stacksWithTenants()) {
             }
         });
 
-        it("plans one tenant stack from the command line on a saved plan of its platform, and refuses a plan of another stack", () => {
+        it("plans one tenant stack from the command line on a saved plan of its platform, and refuses a plan of another stack", async () => {
             const dir = fs.mkdtempSync(path.join(os.tmpdir(), "platform-plan-"));
-            const cli = (...args: string[]) =>
-                spawnSync(process.execPath, [...(COMPILED ? [] : ["--import", "tsx"]), path.join(__dirname, "..", "plan", `cli${path.extname(__filename)}`), ...args], { encoding: "utf8", cwd: PROJECT_DIR });
+            // The command line's main in this process (test/plans.ts runPlanCli): the binary's own start is tested in plan.test.ts.
+            const cli = runPlanCli;
             try {
                 fs.writeFileSync(path.join(dir, "own.json"), JSON.stringify(own));
-                const run = cli("--stack", stack, "--tenant", tenants[0], "--platform-plan", path.join(dir, "own.json"));
+                const run = await cli("--stack", stack, "--tenant", tenants[0], "--platform-plan", path.join(dir, "own.json"));
                 assert.strictEqual(run.status, 0, run.stderr);
                 assert.match(run.stdout, new RegExp(`Stack platform-tenant/${stack}\\.${tenants[0]}: ${plans.get(tenants[0])!.resources.filter((r) => r.custom).length} resources`));
                 assert.match(run.stdout, /Policies: all passed/);
-                const other = cli("--stack", stack === "dev" ? "prod" : "dev", "--tenant", tenants[0], "--platform-plan", path.join(dir, "own.json"));
+                const other = await cli("--stack", stack === "dev" ? "prod" : "dev", "--tenant", tenants[0], "--platform-plan", path.join(dir, "own.json"));
                 assert.deepStrictEqual([other.status, other.stderr.trim().split("\n").pop()], [1, `plan failed: --platform-plan ${path.join(dir, "own.json")}: not a saved plan of ${stack === "dev" ? "prod" : "dev"} (its stack: "${stack}")`]);
             } finally {
                 fs.rmSync(dir, { recursive: true, force: true });
