@@ -205,4 +205,27 @@ describe("chart contracts: undeclaredValuePaths", () => {
             assert.ok(sources.includes(`## ${dir}`), `${dir} is not in SOURCES.md`);
         }
     });
+    it("parses a chart's files again when their text changes (a schema added, changed or removed included), and only then", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "chart-contract-"));
+        try {
+            const write = (file: string, text: string) => fs.writeFileSync(path.join(dir, file), text);
+            write("values.yaml", "a: 1\n");
+            const first = readChartContract(dir)!;
+            assert.deepStrictEqual(first, { defaults: { a: 1 }, schema: undefined });
+            assert.strictEqual(readChartContract(dir), first, "the same text: the contract parsed before");
+            assert.ok(Object.isFrozen(first.defaults), "shared, so frozen");
+            write("values.yaml", "a: 2\n");
+            assert.deepStrictEqual(readChartContract(dir)!.defaults, { a: 2 });
+            write("values.schema.json", '{"properties":{"a":{"type":"integer"}}}');
+            assert.deepStrictEqual(readChartContract(dir)!.schema, { properties: { a: { type: "integer" } } });
+            write("values.schema.json", '{"properties":{"b":{"type":"string"}}}');
+            assert.deepStrictEqual(readChartContract(dir)!.schema, { properties: { b: { type: "string" } } });
+            fs.rmSync(path.join(dir, "values.schema.json"));
+            assert.deepStrictEqual(readChartContract(dir), { defaults: { a: 2 }, schema: undefined });
+            fs.rmSync(path.join(dir, "values.yaml"));
+            assert.strictEqual(readChartContract(dir), undefined);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
 });
