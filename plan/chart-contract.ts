@@ -27,14 +27,36 @@ export function chartFixtureDir(fixturesDir: string, chart: string, version: str
     return path.join(fixturesDir, `${chart.split("/").pop()}-${version}`);
 }
 
+/**
+ * Contracts parsed before, by directory, with the texts they were parsed from: a chart's values.yaml can be a megabyte
+ * of YAML, and a process that checks many plans (the tests) parses it again only when the file's text changed.
+ */
+const parsed = new Map<string, { readonly values: string; readonly schema?: string; readonly contract: ChartContract }>();
+
+/** Freezes `value` and everything in it: a contract is shared by every later reader of the same files. */
+function deepFreeze<T>(value: T): T {
+    if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+        Object.freeze(value);
+        for (const v of Object.values(value as object)) deepFreeze(v);
+    }
+    return value;
+}
+
 export function readChartContract(dir: string): ChartContract | undefined {
-    const values = path.join(dir, "values.yaml");
-    if (!fs.existsSync(values)) return undefined;
+    const valuesFile = path.join(dir, "values.yaml");
+    if (!fs.existsSync(valuesFile)) return undefined;
     const schemaFile = path.join(dir, "values.schema.json");
-    return {
-        defaults: (YAML.parse(fs.readFileSync(values, "utf8")) ?? {}) as Json,
-        schema: fs.existsSync(schemaFile) ? (JSON.parse(fs.readFileSync(schemaFile, "utf8")) as Schema) : undefined,
-    };
+    const values = fs.readFileSync(valuesFile, "utf8");
+    const schema = fs.existsSync(schemaFile) ? fs.readFileSync(schemaFile, "utf8") : undefined;
+    const key = path.resolve(dir);
+    const known = parsed.get(key);
+    if (known && known.values === values && known.schema === schema) return known.contract;
+    const contract: ChartContract = deepFreeze({
+        defaults: (YAML.parse(values) ?? {}) as Json,
+        schema: schema === undefined ? undefined : (JSON.parse(schema) as Schema),
+    });
+    parsed.set(key, { values, schema, contract });
+    return contract;
 }
 
 const isMap = (v: unknown): v is Record<string, Json> => v !== null && typeof v === "object" && !Array.isArray(v);

@@ -45,7 +45,8 @@ the component tree with resource counts and the stack outputs (secrets masked).
                      or one leaf of a structured key by its dotted path, the rest kept:
                      --set platform:network.natGateways=OnePerAz --set platform:cluster.karpenter.cpuLimit=128`;
 
-async function main(argv: string[]): Promise<number> {
+/** The command line on `argv`: prints as it goes and returns the exit status (the tests run it in their own process too). */
+export async function main(argv: string[]): Promise<number> {
     let args;
     try {
         args = parseArgs({
@@ -276,11 +277,16 @@ function readSavedPlan(file: string, stack: string): Plan {
     return saved;
 }
 
-main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (e) => {
-        process.setSourceMapsEnabled(true);
-        console.error(e);
-        process.exit(1);
-    },
-);
+/** Runs the command line and exits with its status: `node bin/plan/cli.js` and `npm run plan` (scripts/plan.mjs). */
+export function run(argv: string[]): void {
+    main(argv).then(
+        (code) => process.exit(code),
+        (e) => {
+            process.setSourceMapsEnabled(true);
+            console.error(e);
+            process.exit(1);
+        },
+    );
+}
+
+if (require.main === module) run(process.argv.slice(2));

@@ -2,6 +2,7 @@
 // every resource registration with its options. The plan CLI and the stack-level tests both use it.
 import "./startup";
 import * as path from "path";
+import { isDeepStrictEqual } from "util";
 import * as pulumi from "@pulumi/pulumi";
 import { FakeCloud, fakeId, fakeInvoke, fakeState } from "./fakes";
 import { readProject, readStackConfig, readStackConfigOnce, SECRET_PLACEHOLDER, StackConfig, stackConfigFromText } from "./stack-files";
@@ -437,6 +438,49 @@ export interface PlanRequest {
 export interface StoredPlan {
     readonly plan: Plan;
     readonly secretInputs: Readonly<Record<number, Record<string, unknown>>>;
+}
+
+/**
+ * A failed evaluation as a cache holds it: what the PlanError carried, its cause as plain data (name, message, stack
+ * and its own fields, e.g. a ConfigError's problems; not the SDK's `promise` handle). The cause's class is not kept: each evaluation loads the program's
+ * modules afresh, so an error class of the program is never the one a caller imported anyway.
+ */
+export interface StoredFailure {
+    readonly cause: { readonly name: string; readonly message: string; readonly stack?: string; readonly fields: Record<string, unknown> };
+    readonly registered: PlannedResource[];
+    readonly secretInputs: Readonly<Record<number, Record<string, unknown>>>;
+}
+
+/** `e` as a StoredFailure, when it is the program failing (a PlanError) with an Error whose fields survive JSON; else undefined. */
+export function storedFailure(e: unknown): StoredFailure | undefined {
+    if (!(e instanceof PlanError) || !(e.cause instanceof Error)) return undefined;
+    const cause = e.cause;
+    // The SDK hangs the promise an error rejected through on it (`promise`, for its leaked-promise report): a handle
+    // that cannot be stored and that nothing outside the SDK reads, so a served failure's cause has none.
+    const fields = Object.fromEntries(Object.entries(cause).filter(([k, v]) => k !== "message" && k !== "stack" && !(k === "promise" && v instanceof Promise)));
+    try {
+        if (!isDeepStrictEqual(JSON.parse(JSON.stringify(fields)), fields)) return undefined;
+    } catch {
+        return undefined;
+    }
+    const secrets: Record<number, Record<string, unknown>> = {};
+    e.registered.forEach((r, i) => {
+        const revealed = revealedInputs.get(r);
+        if (revealed) secrets[i] = revealed;
+    });
+    return { cause: { name: cause.name, message: cause.message, stack: cause.stack, fields }, registered: e.registered, secretInputs: secrets };
+}
+
+/** The PlanError a StoredFailure stands for: the same message, cause (name, message, stack, fields) and registrations. */
+export function planFailure(stored: StoredFailure): PlanError {
+    const cause = Object.assign(new Error(stored.cause.message), stored.cause.fields);
+    // A name the class declares (not set on the error itself, so not among its fields).
+    if (cause.name !== stored.cause.name) Object.defineProperty(cause, "name", { value: stored.cause.name, writable: true, configurable: true });
+    cause.stack = stored.cause.stack;
+    stored.registered.forEach((r, i) => {
+        if (stored.secretInputs[i]) revealedInputs.set(r, stored.secretInputs[i]);
+    });
+    return new PlanError(cause, stored.registered);
 }
 
 /**

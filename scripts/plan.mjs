@@ -7,4 +7,4 @@ if (!ensureCompiled()) {
     console.error("plan: the project does not compile (see tsc's errors above)");
     process.exit(1);
 }
-createRequire(import.meta.url)(join(ROOT, "bin", "plan", "cli.js"));
+createRequire(import.meta.url)(join(ROOT, "bin", "plan", "cli.js")).run(process.argv.slice(2));

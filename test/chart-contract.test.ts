@@ -16,7 +16,7 @@ import {
     undeclaredValuePaths,
 } from "../plan/chart-contract";
 import { listStacks } from "../plan/stack-files";
-import { committedPlan, planCli } from "./plans";
+import { committedPlan, runPlanCli } from "./plans";
 
 const FIXTURES = path.join(PROJECT_DIR, "test", "fixtures", "charts");
 
@@ -64,8 +64,8 @@ describe("chart contracts: the plan runs them @stack", function () {
         fs.copyFileSync(path.join(FIXTURES, "loki-18.11.0", "values.schema.json"), path.join(fixtures, "loki-18.11.0", "values.schema.json"));
     });
     for (const stack of listStacks(PROJECT_DIR)) {
-        it(`${stack}: prints the contracts' verdict, names the charts it has no fixture for, and fails on a problem`, () => {
-            const run = planCli("--stack", stack, "--chart-fixtures", fixtures);
+        it(`${stack}: prints the contracts' verdict, names the charts it has no fixture for, and fails on a problem`, async () => {
+            const run = await runPlanCli("--stack", stack, "--chart-fixtures", fixtures);
             assert.strictEqual(run.status, 1, run.stdout + run.stderr);
             assert.match(run.stdout, /^Chart contracts: \d+ releases' values checked against their pinned charts \(\d+ list overrides' items against the chart's default items\): 1 problem$/m);
             assert.match(run.stdout, /^ {2}- platform-observability-loki \(loki 18\.11\.0\): ingester\.persistence\.claims\[0\]\.volumeMode: the chart's default item has "Filesystem", ours has none/m);
@@ -203,6 +203,29 @@ describe("chart contracts: undeclaredValuePaths", () => {
         for (const dir of dirs) {
             assert.ok(readChartContract(path.join(FIXTURES, dir)), `${dir} has no values.yaml`);
             assert.ok(sources.includes(`## ${dir}`), `${dir} is not in SOURCES.md`);
+        }
+    });
+    it("parses a chart's files again when their text changes (a schema added, changed or removed included), and only then", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "chart-contract-"));
+        try {
+            const write = (file: string, text: string) => fs.writeFileSync(path.join(dir, file), text);
+            write("values.yaml", "a: 1\n");
+            const first = readChartContract(dir)!;
+            assert.deepStrictEqual(first, { defaults: { a: 1 }, schema: undefined });
+            assert.strictEqual(readChartContract(dir), first, "the same text: the contract parsed before");
+            assert.ok(Object.isFrozen(first.defaults), "shared, so frozen");
+            write("values.yaml", "a: 2\n");
+            assert.deepStrictEqual(readChartContract(dir)!.defaults, { a: 2 });
+            write("values.schema.json", '{"properties":{"a":{"type":"integer"}}}');
+            assert.deepStrictEqual(readChartContract(dir)!.schema, { properties: { a: { type: "integer" } } });
+            write("values.schema.json", '{"properties":{"b":{"type":"string"}}}');
+            assert.deepStrictEqual(readChartContract(dir)!.schema, { properties: { b: { type: "string" } } });
+            fs.rmSync(path.join(dir, "values.schema.json"));
+            assert.deepStrictEqual(readChartContract(dir), { defaults: { a: 2 }, schema: undefined });
+            fs.rmSync(path.join(dir, "values.yaml"));
+            assert.strictEqual(readChartContract(dir), undefined);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
         }
     });
 });

@@ -20,7 +20,7 @@ import { raftConfig, vaultValues } from "../components/secrets/vault-values";
 import { SCRAPE_TARGETS } from "../components/observability/scrape-targets";
 import { MASTER_REALM_SCRIPT } from "../components/sso/master-realm";
 import { masterRealmSettings } from "../components/sso/realm-settings";
-import { committedPlan, planCli } from "./plans";
+import { committedPlan, runPlanCli } from "./plans";
 
 const STACKS = listStacks(PROJECT_DIR);
 const configOf = (stack: string, key: string) => JSON.parse(readStackConfig(PROJECT_DIR, stack).config[`platform:${key}`]);
@@ -222,7 +222,7 @@ describe("exposure: the public-gateway-exposure rule on every stack file's plan 
 
 describe("exposure: the --exposure table @stack", function () {
     this.timeout(120000);
-    const cli = planCli;
+    const cli = runPlanCli;
     const doc = fs.readFileSync(path.join(PROJECT_DIR, "docs", "architecture.md"), "utf8");
 
     for (const stack of STACKS) {
@@ -262,15 +262,15 @@ describe("exposure: the --exposure table @stack", function () {
         });
     }
 
-    it("prints the table with --exposure, and fails a stack whose admin console is open to all (the schema allows it outside production)", () => {
+    it("prints the table with --exposure, and fails a stack whose admin console is open to all (the schema allows it outside production)", async () => {
         const open = STACKS.filter((s) => readStackConfig(PROJECT_DIR, s).config["platform:tier"] !== "production");
         assert.ok(open.length > 0, "a stack outside production to try");
         const stack = open[0];
-        const ok = cli("--stack", stack, "--exposure");
+        const ok = await cli("--stack", stack, "--exposure");
         assert.strictEqual(ok.status, 0, ok.stderr);
         assert.match(ok.stdout, new RegExp(`^Exposure of stack ${stack}: what the internet-facing Gateway platform-gateway/platform publishes\\n\\n\\| listener \\| hostname \\| path prefix \\| reaches \\| authenticated by \\|`));
         assert.doesNotMatch(ok.stdout, /Stack platform\//);
-        const bad = cli("--stack", stack, "--exposure", "--set", `platform:ingress.allowedCidrs={"sso-admin":["0.0.0.0/0"]}`);
+        const bad = await cli("--stack", stack, "--exposure", "--set", `platform:ingress.allowedCidrs={"sso-admin":["0.0.0.0/0"]}`);
         assert.strictEqual(bad.status, 1, bad.stdout + bad.stderr);
         assert.match(bad.stdout, /client CIDRs 0\.0\.0\.0\/0 \(not holding: open to all\) \+ Keycloak login/);
         assert.match(bad.stdout, /\[mandatory\] public-gateway-exposure: sso-admin\..* Keycloak's admin console and admin API \(\/admin\) from anywhere \(its client-CIDR policy admits the whole internet\)/);

@@ -5,7 +5,8 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { Plan, PlanCache, PlanRequest, planStack, secretInputs, StoredPlan, usePlanCache } from "../plan/engine";
+import { Plan, PlanCache, PlanError, PlanRequest, planStack, secretInputs, StoredPlan, usePlanCache } from "../plan/engine";
+import type { FakeCloud } from "../plan/fakes";
 import { codeFingerprint, DiskPlanCache, pruneOtherFingerprints, stableJson } from "./plan-cache";
 
 const REQUEST: PlanRequest = {
@@ -115,7 +116,7 @@ describe("plan cache: what it serves is what an evaluation gives", () => {
         assert.deepStrictEqual(fs.readdirSync(root), ["code-after"]);
     });
 
-    it("keeps nothing of a failed evaluation, and leaves no lock behind", async () => {
+    it("keeps nothing of a failure other than the program's (a PlanError whose cause survives JSON), and leaves no lock behind", async () => {
         fs.writeFileSync(path.join(work, "tenant.yaml"), "name: a");
         const cache = new DiskPlanCache(root, "code");
         await assert.rejects(
@@ -124,10 +125,59 @@ describe("plan cache: what it serves is what an evaluation gives", () => {
             }),
             /config error/,
         );
+        // A cause with a field JSON cannot hold (a function) could not be thrown again as it was.
+        const odd = Object.assign(new Error("odd"), { retry: () => 1 });
+        await assert.rejects(
+            cache.plan(REQUEST, async () => {
+                throw new PlanError(odd, []);
+            }),
+            /^PlanError: odd$/,
+        );
         assert.deepStrictEqual(fs.readdirSync(cache.dir), []);
         const { runs, evaluate } = evaluator();
         await cache.plan(REQUEST, evaluate);
         assert.strictEqual(runs.length, 1);
+    });
+
+    it("serves the program's failure again (message, cause, what was registered) without evaluating, until a file it read changes", async () => {
+        const tenant = path.join(work, "tenant.yaml");
+        fs.writeFileSync(tenant, "name: a");
+        const cache = new DiskPlanCache(root, "code");
+        let runs = 0;
+        const evaluate = async (): Promise<StoredPlan> => {
+            runs++;
+            const text = fs.readFileSync(tenant, "utf8");
+            if (text === "name: a") {
+                const cause = Object.assign(new Error(`error serializing property "x": bad ${text}`), { problems: [`problem of ${text}`] });
+                cause.name = "ConfigError";
+                throw new PlanError(cause, [{ name: "registered-before", inputs: { a: 1 } } as never]);
+            }
+            return plan(text);
+        };
+        const caught = async () => {
+            try {
+                await cache.plan(REQUEST, evaluate);
+            } catch (e) {
+                return e as PlanError;
+            }
+            assert.fail("the failure should be served again");
+        };
+        const fresh = await caught();
+        const served = await caught();
+        assert.strictEqual(runs, 1);
+        assert.deepStrictEqual(cache.counts, { served: 1, evaluated: 1, stale: 0 });
+        assert.ok(served instanceof PlanError);
+        const seen = (e: PlanError) => {
+            const cause = e.cause as Error;
+            return { message: e.message, registered: e.registered, cause: { name: cause.name, message: cause.message, stack: cause.stack, fields: { ...cause } } };
+        };
+        assert.deepStrictEqual(seen(served), seen(fresh));
+        assert.deepStrictEqual(seen(served).message, "bad name: a");
+        assert.deepStrictEqual((served.cause as { problems?: string[] }).problems, ["problem of name: a"]);
+        // The file the failing program read changed: evaluated again, and this time it succeeds.
+        fs.writeFileSync(tenant, "name: b");
+        assert.deepStrictEqual((await cache.plan(REQUEST, evaluate)).plan.outputs, { marker: "name: b" });
+        assert.strictEqual(runs, 2);
     });
 
     it("keeps nothing when the program read a file by descriptor (what it got cannot be checked later)", async () => {
@@ -244,6 +294,36 @@ describe("plan cache: a stack file's plan served is the plan a fresh evaluation 
         // What a test can see of a plan: its JSON (members left undefined are absent either way) and its secret inputs.
         const seen = (p: Plan) => JSON.parse(JSON.stringify({ ...p, elapsedMs: 0, secrets: p.resources.map((r) => secretInputs(r)) }));
         assert.ok(fresh.resources.some((r) => secretInputs(r) !== r.inputs), "dev has secret inputs to compare");
+        assert.deepStrictEqual(seen(served), seen(fresh));
+    });
+
+    it("dev without its viewer role: the failure served is the failure a fresh evaluation gives, secret inputs of what was registered included", async () => {
+        const cache = new DiskPlanCache(root);
+        usePlanCache(cache);
+        const viewer = "arn:aws:iam::111111111111:role/Developer";
+        const without = (c: FakeCloud): FakeCloud => ({ ...c, iamPrincipals: (c.iamPrincipals ?? []).filter((a) => a !== viewer) });
+        const failure = async () => {
+            try {
+                await planStack({ stack: "dev", cloud: without });
+            } catch (e) {
+                return e as PlanError;
+            }
+            assert.fail("dev without its viewer role should fail");
+        };
+        const fresh = await failure();
+        const served = await failure();
+        assert.deepStrictEqual(cache.counts, { served: 1, evaluated: 1, stale: 0 });
+        const seen = (e: PlanError) => {
+            const cause = e.cause as Error;
+            const registered = JSON.parse(JSON.stringify({ resources: e.registered, secrets: e.registered.map((r) => secretInputs(r)) }));
+            // Not the promise the SDK hangs on an error it passed on (its leaked-promise report's handle): never stored.
+            const { promise, ...fields } = cause as Error & { promise?: unknown };
+            assert.ok(promise === undefined || promise instanceof Promise);
+            return { message: e.message, cause: { name: cause.name, message: cause.message, stack: cause.stack, fields }, registered };
+        };
+        assert.match(fresh.message, /^platform:cluster\.viewers\[0\]: IAM role arn:aws:iam::111111111111:role\/Developer does not exist/);
+        assert.ok(fresh.registered.length > 0, "resources were registered before the failure");
+        assert.ok(fresh.registered.some((r) => secretInputs(r) !== r.inputs), "some of them have secret inputs to compare");
         assert.deepStrictEqual(seen(served), seen(fresh));
     });
 });

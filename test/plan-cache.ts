@@ -10,12 +10,12 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import fsModule = require("fs");
 import * as path from "path";
-import { COMPILED, PlanCache, PlanRequest, PROJECT_DIR, StoredPlan, usePlanCache } from "../plan/engine";
+import { COMPILED, PlanCache, planFailure, PlanRequest, PROJECT_DIR, StoredFailure, storedFailure, StoredPlan, usePlanCache } from "../plan/engine";
 
 const BIN = path.join(PROJECT_DIR, "bin");
 export const PLAN_CACHE_DIR = path.join(BIN, ".plan-cache");
 /** Bumped when what an entry holds changes shape. */
-const FORMAT = 1;
+const FORMAT = 2;
 
 const sha = (data: string | Buffer) => crypto.createHash("sha256").update(data).digest("hex");
 
@@ -140,11 +140,13 @@ function stopRecording(reads: Map<string, Read>): Read[] {
     return [...reads.values()];
 }
 
+/** An evaluation's outcome: its plan, or how the program failed (a missing prerequisite, a config error). */
 interface Entry {
     readonly format: number;
     readonly request: string;
     readonly reads: readonly Read[];
-    readonly stored: StoredPlan;
+    readonly stored?: StoredPlan;
+    readonly failed?: StoredFailure;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -184,20 +186,27 @@ export class DiskPlanCache implements PlanCache {
         }
         try {
             const reads = startRecording();
-            let stored: StoredPlan;
+            let stored: StoredPlan | undefined;
+            let error: unknown;
             try {
                 stored = await evaluate();
+            } catch (e) {
+                error = e;
             } finally {
                 stopRecording(reads);
             }
             this.counts.evaluated++;
             const recorded = [...reads.values()];
-            if (!recorded.some((r) => r.digest === "unknowable")) {
-                const entry: Entry = { format: FORMAT, request: key, reads: recorded, stored };
+            // The program failing is kept as an outcome too (only a PlanError whose cause survives JSON: anything else
+            // may not happen again the same way).
+            const failed = stored ? undefined : storedFailure(error);
+            if ((stored || failed) && !recorded.some((r) => r.digest === "unknowable")) {
+                const entry: Entry = { format: FORMAT, request: key, reads: recorded, stored, failed };
                 const tmp = `${file}.${process.pid}.tmp`;
                 fs.writeFileSync(tmp, JSON.stringify(entry));
                 fs.renameSync(tmp, file);
             }
+            if (!stored) throw error;
             // What the caller gets is its own copy, as a cached one would be.
             return JSON.parse(JSON.stringify(stored)) as StoredPlan;
         } finally {
@@ -205,7 +214,10 @@ export class DiskPlanCache implements PlanCache {
         }
     }
 
-    /** The stored plan for `key`, if its entry exists and every file the program read still reads the same. */
+    /**
+     * The stored plan for `key`, if its entry exists and every file the program read still reads the same; a stored
+     * failure is thrown again.
+     */
     private read(file: string, key: string): StoredPlan | undefined {
         let entry: Entry;
         try {
@@ -219,6 +231,7 @@ export class DiskPlanCache implements PlanCache {
             return undefined;
         }
         this.counts.served++;
+        if (entry.failed) throw planFailure(entry.failed);
         return entry.stored;
     }
 }

@@ -9,7 +9,7 @@ import { diffPlans, refusedReplacements, renderDiff } from "../plan/diff";
 import { pinnedVersions, renderOutputs, renderTree } from "../plan/render";
 import { renderMermaid, renderSvg } from "../plan/graph";
 import { listStacks, plaintextSecretPaths, readStackConfig, resolveSets, SECRET_PLACEHOLDER, StackFileError } from "../plan/stack-files";
-import { deployedSet, planCli, platformPlan } from "./plans";
+import { deployedSet, planCli, platformPlan, runPlanCli } from "./plans";
 import { mapStack } from "../plan/stack-trace";
 import { replacementRefused, replacingPaths } from "../plan/replacements";
 import { carveSubnets } from "../components/network/cidr";
@@ -367,62 +367,66 @@ describe("plan: the layer graph @stack", function () {
 
 describe("plan: the command line @stack", function () {
     this.timeout(60000);
-    const cli = planCli;
+    // Most runs call the command line's main in this process (same code and arguments, output captured); a few start
+    // the real binary, so its exit status, stdout and stderr are checked as a user gets them.
+    const cli = runPlanCli;
+    const binary = planCli;
 
-    it("plans dev, writes JSON and diffs against it", () => {
+    it("plans dev, writes JSON and diffs against it", async () => {
         const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "plan-")), "dev.json");
-        const first = cli("--stack", "dev", "--json", file);
+        const first = binary("--stack", "dev", "--json", file);
         assert.strictEqual(first.status, 0, first.stderr);
         assert.match(first.stdout, /Stack platform\/dev/);
         const saved = JSON.parse(fs.readFileSync(file, "utf8"));
         assert.ok(saved.resources.length > 10);
-        const second = cli("--stack", "dev", "--diff-file", file);
+        const second = await cli("--stack", "dev", "--diff-file", file);
+        assert.strictEqual(second.status, 0, second.stderr);
         assert.match(second.stdout, /0 to add, 0 to remove, 0 to change/);
     });
 
-    it("compares two stacks without refusing anything (a comparison is no migration); a change of one stack still refuses a replacement", () => {
-        const compared = cli("--stack", "prod", "--diff", "dev");
+    it("compares two stacks without refusing anything (a comparison is no migration); a change of one stack still refuses a replacement", async () => {
+        const compared = await cli("--stack", "prod", "--diff", "dev");
         assert.strictEqual(compared.status, 0, compared.stderr);
         assert.match(compared.stdout, /to add, \d+ to remove, \d+ to change/);
         assert.doesNotMatch(compared.stderr, /^refused:/m);
         // The same (tenant) stack against a saved plan whose tenant repository had another name: ECR replaces it, images lost.
         const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "plan-")), "dev.team-a.json");
-        assert.strictEqual(cli("--stack", "dev", "--tenant", "team-a", "--json", file).status, 0);
+        assert.strictEqual((await cli("--stack", "dev", "--tenant", "team-a", "--json", file)).status, 0);
         const saved = JSON.parse(fs.readFileSync(file, "utf8"));
         const repository = saved.resources.find((r: { type: string }) => r.type === "aws:ecr/repository:Repository");
         assert.ok(repository, "dev's team-a stack plans a tenant repository");
         repository.inputs.name = `${repository.inputs.name}-old`;
         fs.writeFileSync(file, JSON.stringify(saved));
-        const migrated = cli("--stack", "dev", "--tenant", "team-a", "--diff-file", file);
+        const migrated = await cli("--stack", "dev", "--tenant", "team-a", "--diff-file", file);
         assert.strictEqual(migrated.status, 1, migrated.stdout + migrated.stderr);
         assert.match(migrated.stderr, /^refused: aws:ecr\/repository:Repository /m);
     });
 
-    it("prints only the policy pack's verdict with --policy, and fails on a mandatory violation", () => {
-        const ok = cli("--stack", "dev", "--policy");
+    it("prints only the policy pack's verdict with --policy, and fails on a mandatory violation", async () => {
+        const ok = await cli("--stack", "dev", "--policy");
         assert.deepStrictEqual([ok.status, ok.stdout.trim()], [0, "Policies: all passed"]);
         // The schema allows a public-only endpoint; the policy pack does not (nodes would reach the API over the internet).
-        const bad = cli("--stack", "dev", "--policy", "--set", "platform:cluster.endpoint.privateAccess=false");
+        const bad = await cli("--stack", "dev", "--policy", "--set", "platform:cluster.endpoint.privateAccess=false");
         assert.strictEqual(bad.status, 1, bad.stdout + bad.stderr);
         assert.match(bad.stdout, /\[mandatory\] eks-endpoint-not-open: .*private endpoint access is off/);
         assert.doesNotMatch(bad.stdout, /Stack platform\/dev/);
     });
 
-    it("refuses a graph file that is neither .mmd nor .svg before planning", () => {
-        const run = cli("--stack", "dev", "--graph", "layers.png");
+    it("refuses a graph file that is neither .mmd nor .svg before planning", async () => {
+        const run = await cli("--stack", "dev", "--graph", "layers.png");
         assert.deepStrictEqual([run.status, run.stdout], [2, ""]);
         assert.match(run.stderr, /--graph layers\.png: expected a \.mmd file \(Mermaid text\) or a \.svg file \(a picture\)/);
     });
 
-    it("exits non-zero with the validation message on a config error", () => {
-        const run = cli("--stack", "dev", "--set", "platform:network={\"cidr\":\"10.0.0.0/33\",\"azCount\":2}");
+    it("exits non-zero with the validation message on a config error", async () => {
+        const run = await cli("--stack", "dev", "--set", "platform:network={\"cidr\":\"10.0.0.0/33\",\"azCount\":2}");
         assert.strictEqual(run.status, 1);
         assert.match(run.stderr, /platform:network.cidr: expected an IPv4 CIDR block like 10.0.0.0\/16; got "10.0.0.0\/33"/);
     });
 
-    it("writes its phase timings and peak memory with --timings (what npm run bench:plan reads)", () => {
+    it("writes its phase timings and peak memory with --timings (what npm run bench:plan reads)", async () => {
         const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "plan-")), "t.json");
-        const run = cli("--stack", "dev", "--timings", file);
+        const run = await cli("--stack", "dev", "--timings", file);
         assert.strictEqual(run.status, 0, run.stderr);
         const t = JSON.parse(fs.readFileSync(file, "utf8"));
         assert.deepStrictEqual(Object.keys(t).sort(), ["evaluateMs", "loadMs", "maxRssMiB", "policiesMs", "registrations", "renderMs", "resources", "stack"]);
@@ -430,28 +434,27 @@ describe("plan: the command line @stack", function () {
         assert.ok(t.resources > 100 && t.registrations > t.resources && t.evaluateMs > 0 && t.maxRssMiB > 50, JSON.stringify(t));
     });
 
-    it("changes one leaf with a dotted --set, says so on stderr, and keeps the rest of the key", () => {
-        const plain = cli("--stack", "prod");
-        const dotted = cli("--stack", "prod", "--set", "platform:network.flowLogs.retentionDays=400");
+    it("changes one leaf with a dotted --set, says so on stderr, and keeps the rest of the key", async () => {
+        const plain = await cli("--stack", "prod");
+        const dotted = await cli("--stack", "prod", "--set", "platform:network.flowLogs.retentionDays=400");
         assert.strictEqual(dotted.status, 0, dotted.stderr);
         assert.match(dotted.stderr, /overriding platform:network\.flowLogs\.retentionDays/);
         const count = (out: string) => /Stack platform\/prod: (\d+) resources/.exec(out)![1];
         assert.strictEqual(count(dotted.stdout), count(plain.stdout));
-        assert.strictEqual(cli("--stack", "prod", "--set", "region=eu-central-1").status, 2);
+        assert.strictEqual((await cli("--stack", "prod", "--set", "region=eu-central-1")).status, 2);
     });
 
-    it("refuses --json or --timings into a missing directory before planning: one line, exit 1, no stack trace", () => {
-        for (const option of ["--json", "--timings"]) {
-            const run = cli("--stack", "dev", option, "/no/such/dir/plan.json");
+    it("refuses --json or --timings into a missing directory before planning: one line, exit 1, no stack trace", async () => {
+        for (const [option, run] of [["--json", binary("--stack", "dev", "--json", "/no/such/dir/plan.json")], ["--timings", await cli("--stack", "dev", "--timings", "/no/such/dir/plan.json")]] as const) {
             assert.strictEqual(run.status, 1);
             assert.strictEqual(run.stderr, `${option} /no/such/dir/plan.json: directory /no/such/dir does not exist\n`);
             assert.strictEqual(run.stdout, "");
         }
     });
 
-    it("exits 2 on usage errors", () => {
-        assert.strictEqual(cli().status, 2);
-        assert.strictEqual(cli("--stack", "dev", "--bogus").status, 2);
+    it("exits 2 on usage errors", async () => {
+        assert.strictEqual(binary().status, 2);
+        assert.strictEqual((await cli("--stack", "dev", "--bogus")).status, 2);
     });
 });
 

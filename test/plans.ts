@@ -225,6 +225,46 @@ export function stacksWithTenants(): string[] {
     });
 }
 
+/** What a run of the plan command line gave: its exit status and everything it printed. */
+export interface CliRun {
+    readonly status: number;
+    readonly stdout: string;
+    readonly stderr: string;
+}
+
+/**
+ * Runs the plan command line's `main` (plan/cli.ts, what `npm run plan` runs) in this process, with what it writes to
+ * stdout and stderr captured: the same code on the same arguments, through this process's plan cache, without the
+ * second or two a new process spends loading the program (the tests that check the binary's own exit and output use
+ * planCli). An error `main` throws is reported as the binary reports it: on stderr, status 1.
+ */
+export async function runPlanCli(...args: string[]): Promise<CliRun> {
+    const { main } = require("../plan/cli") as typeof import("../plan/cli");
+    const out: string[] = [];
+    const err: string[] = [];
+    const writes = { stdout: process.stdout.write, stderr: process.stderr.write };
+    const capture = (into: string[]) =>
+        function (chunk: string | Uint8Array, ...rest: unknown[]): boolean {
+            into.push(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8"));
+            const done = rest.find((r) => typeof r === "function") as (() => void) | undefined;
+            if (done) process.nextTick(done);
+            return true;
+        };
+    process.stdout.write = capture(out) as typeof process.stdout.write;
+    process.stderr.write = capture(err) as typeof process.stderr.write;
+    let status: number;
+    try {
+        status = await main(args);
+    } catch (e) {
+        console.error(e);
+        status = 1;
+    } finally {
+        process.stdout.write = writes.stdout;
+        process.stderr.write = writes.stderr;
+    }
+    return { status, stdout: out.join(""), stderr: err.join("") };
+}
+
 /**
  * Runs the plan command line (plan/cli.ts, what `npm run plan` runs) in a process of its own, with the tests' plan
  * cache loaded first (test/setup.ts): a stack planned before, by a test or an earlier run, is read back instead of

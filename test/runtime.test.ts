@@ -4,7 +4,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 import { PROJECT_DIR } from "../plan/engine";
-import { readProject } from "../plan/stack-files";
+import { listStacks, readProject } from "../plan/stack-files";
+import { harnessShard, HARNESS_SHARDS } from "./vault-init-job";
 
 const read = (file: string) => fs.readFileSync(path.join(PROJECT_DIR, file), "utf8");
 // tsconfig files carry comments: drop whole-line // comments before parsing.
@@ -23,8 +24,14 @@ describe("runtime and installs", () => {
     it("runs every test file in one of the two test commands: what npm test leaves out is what npm run test:harness runs", () => {
         const fast = JSON.parse(read(".mocharc.json"));
         const harness = JSON.parse(read(".mocharc.harness.json"));
-        assert.deepStrictEqual(fast.ignore, ["bin/test/vault-init-job.test.js"]);
+        assert.deepStrictEqual(fast.ignore, ["bin/test/vault-init-job.*.test.js"]);
         assert.deepStrictEqual(harness.spec, fast.ignore);
+        // The harness's shards run at once, one per core; every stack file is in exactly one of them.
+        assert.deepStrictEqual([harness.parallel, harness.jobs], [true, HARNESS_SHARDS]);
+        assert.deepStrictEqual(fs.readdirSync(path.join(PROJECT_DIR, "test")).filter((f) => /^vault-init-job\..*\.test\.ts$/.test(f)).sort(), Array.from({ length: HARNESS_SHARDS }, (_, i) => `vault-init-job.${i}.test.ts`));
+        const shards = Array.from({ length: HARNESS_SHARDS }, (_, i) => harnessShard(i, ["a", "b", "c", "d", "e"]));
+        assert.deepStrictEqual(shards, [["a", "c", "e"], ["b", "d"]]);
+        assert.deepStrictEqual(Array.from({ length: HARNESS_SHARDS }, (_, i) => harnessShard(i)).flat().sort(), listStacks(PROJECT_DIR).sort());
         assert.strictEqual(pkg.scripts["test:harness"], "node scripts/build.mjs && mocha --config .mocharc.harness.json");
         assert.deepStrictEqual(harness.require, fast.require, "the same start-up and plan cache");
     });

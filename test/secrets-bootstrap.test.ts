@@ -28,7 +28,7 @@ import type { FakeCloud } from "../plan/fakes";
 import { readStackConfig } from "../plan/stack-files";
 
 describe("secrets: unattended Vault initialisation (decisions)", () => {
-    // What the scripts do is run, not read, in vault-init-job.test.ts (real shells, the pod's ids, the real AWS CLI).
+    // What the scripts do is run, not read, in vault-init-job.ts (real shells, the pod's ids, the real AWS CLI).
     it("asks every server whether Vault is initialised, then the first one to initialise, with 5 recovery shares and threshold 3", () => {
         assert.match(initScript(3), /for server in vault-0\.vault-internal vault-1\.vault-internal vault-2\.vault-internal; do/);
         assert.match(initScript(1), /for server in vault-0\.vault-internal; do/);

@@ -21,7 +21,7 @@ import { answeringUrns, childUrn, engineUrns, movedUrn, tenantMove } from "../pl
 import { pool, runTenantStacks, TenantStackHandle, tenantStackRuns, tenantStacksChanged, tenantStackVerdict } from "../plan/tenant-stacks";
 import { chartContractReport } from "../plan/chart-contract";
 import { named, within } from "./helpers";
-import { deployedSet, planCli, platformPlan, stacksWithTenants } from "./plans";
+import { deployedSet, planCli, platformPlan, runPlanCli, stacksWithTenants } from "./plans";
 
 const NS = "platform-tenant";
 const keys = (over: Record<string, string | undefined> = {}): Record<string, string> => {
@@ -262,11 +262,11 @@ describe("tenant stacks a change concerns (the pull-request workflow's plan, Dep
 
 describe("tenant stacks: npm run plan -- --cost prices them with the platform @stack", function () {
     this.timeout(180000);
-    it("prints each tenant stack's lines and one more tenant's figure, saves them with --json, and compares them with --diff-file", () => {
+    it("prints each tenant stack's lines and one more tenant's figure, saves them with --json, and compares them with --diff-file", async () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cost-"));
         try {
             const file = path.join(dir, "prod.json");
-            const run = planCli("--stack", "prod", "--cost", "--json", file);
+            const run = await runPlanCli("--stack", "prod", "--cost", "--json", file);
             assert.strictEqual(run.status, 0, run.stderr);
             // Prod's tenants are their own stacks: each at rest is its signing key (a KMS key, $1.00), the platform's plan holds neither.
             const report = run.stdout.slice(run.stdout.indexOf("Monthly floor cost of prod"));
@@ -274,7 +274,7 @@ describe("tenant stacks: npm run plan -- --cost prices them with the platform @s
             for (const t of ["team-a", "payments"]) assert.match(report, new RegExp(`^ {4}${t} +\\$1\\.00`, "m"), t);
             const saved = JSON.parse(fs.readFileSync(file, "utf8")) as { stack: string; tenantStacks?: Plan[] };
             assert.deepStrictEqual([saved.stack, saved.tenantStacks?.map((p) => p.stack)], ["prod", ["prod.team-a", "prod.payments"]]);
-            const again = planCli("--stack", "prod", "--cost", "--diff-file", file);
+            const again = await runPlanCli("--stack", "prod", "--cost", "--diff-file", file);
             assert.strictEqual(again.status, 0, again.stderr);
             assert.match(again.stdout, /^ {4}tenants +\$2\.00 -> \$2\.00 \(\+?\$0\.00\/month\)$/m);
         } finally {
@@ -522,17 +522,17 @@ for (const stack of stacksWithTenants()) {
             }
         });
 
-        it("plans one tenant stack from the command line on a saved plan of its platform, and refuses a plan of another stack", () => {
+        it("plans one tenant stack from the command line on a saved plan of its platform, and refuses a plan of another stack", async () => {
             const dir = fs.mkdtempSync(path.join(os.tmpdir(), "platform-plan-"));
-            const cli = (...args: string[]) =>
-                spawnSync(process.execPath, [...(COMPILED ? [] : ["--import", "tsx"]), path.join(__dirname, "..", "plan", `cli${path.extname(__filename)}`), ...args], { encoding: "utf8", cwd: PROJECT_DIR });
+            // The command line's main in this process (test/plans.ts runPlanCli): the binary's own start is tested in plan.test.ts.
+            const cli = runPlanCli;
             try {
                 fs.writeFileSync(path.join(dir, "own.json"), JSON.stringify(own));
-                const run = cli("--stack", stack, "--tenant", tenants[0], "--platform-plan", path.join(dir, "own.json"));
+                const run = await cli("--stack", stack, "--tenant", tenants[0], "--platform-plan", path.join(dir, "own.json"));
                 assert.strictEqual(run.status, 0, run.stderr);
                 assert.match(run.stdout, new RegExp(`Stack platform-tenant/${stack}\\.${tenants[0]}: ${plans.get(tenants[0])!.resources.filter((r) => r.custom).length} resources`));
                 assert.match(run.stdout, /Policies: all passed/);
-                const other = cli("--stack", stack === "dev" ? "prod" : "dev", "--tenant", tenants[0], "--platform-plan", path.join(dir, "own.json"));
+                const other = await cli("--stack", stack === "dev" ? "prod" : "dev", "--tenant", tenants[0], "--platform-plan", path.join(dir, "own.json"));
                 assert.deepStrictEqual([other.status, other.stderr.trim().split("\n").pop()], [1, `plan failed: --platform-plan ${path.join(dir, "own.json")}: not a saved plan of ${stack === "dev" ? "prod" : "dev"} (its stack: "${stack}")`]);
             } finally {
                 fs.rmSync(dir, { recursive: true, force: true });
