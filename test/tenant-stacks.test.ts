@@ -21,7 +21,7 @@ import { answeringUrns, childUrn, engineUrns, movedUrn, tenantMove } from "../pl
 import { pool, runTenantStacks, TenantStackHandle, tenantStackRuns, tenantStacksChanged, tenantStackVerdict } from "../plan/tenant-stacks";
 import { chartContractReport } from "../plan/chart-contract";
 import { named, within } from "./helpers";
-import { deployedSet, planCli, platformPlan, runPlanCli, stacksWithTenants } from "./plans";
+import { deployedSet, platformPlan, runPlanCli, stacksWithTenants } from "./plans";
 
 const NS = "platform-tenant";
 const keys = (over: Record<string, string | undefined> = {}): Record<string, string> => {
