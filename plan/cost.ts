@@ -368,7 +368,9 @@ export function costLines(plan: Pick<Plan, "resources">, region: string, table: 
                     const pool = spec.nodeSelector?.["karpenter.sh/nodepool"];
                     const where = `${apart ? "each on a Karpenter node of its own" : "on Karpenter nodes"}${pool ? ` (NodePool ${pool})` : ""}, instance chosen at launch`;
                     const min = Number(i.values?.minRunners ?? 0);
-                    if (min > 0) usage(r, `runners at rest: ${i.name}`, `minRunners ${min} x ${requestsText(containers)} ${where}`);
+                    // Idle runners kept ready hold their nodes all month: priced next to the tenant at the reference.
+                    const reference = min > 0 && apart && pool ? ownNodeReference(String(pool), min) : undefined;
+                    if (min > 0) lines.push({ ...owner(r), item: `runners at rest: ${i.name}`, kind: "usage", detail: `minRunners ${min} x ${requestsText(containers)} ${where}`, ...(reference ? { reference } : {}) });
                     else usage(r, `runners: ${i.name}`, `none at rest (minRunners 0); while a job runs, 1 x ${requestsText(containers)} ${where}`);
                 }
                 // The chart's claimed volumes are fixed by the values: replicas x size, priced as gp3.
