@@ -1,11 +1,12 @@
 // Whether the platform's own pods fit the managed node groups at their desired size: the requests the plan renders
 // (release values over the pinned charts' defaults, the Keycloak and EnvoyProxy resources, the EKS add-ons) against
-// each group's allocatable CPU and memory. Sums, not bin-packing: a group that fails the sum cannot hold the pods; one
-// that passes may still strand a pod on a full node, so the test keeps a margin. Pods that request nothing are not
-// counted (they fit anywhere).
+// each group's allocatable CPU and memory, and the pods against each node's pod slots (the kubelet's max pods, from the
+// VPC CNI's ENI limits). Sums, not bin-packing: a group that fails the sum cannot hold the pods; one that passes may
+// still strand a pod on a full node, so the test keeps a margin. Pods that request nothing count for slots only.
 import type { Plan, PlannedResource } from "./engine";
 import { CRITICAL_ADDONS_TAINT } from "../components/cluster/constants";
 import { ChartDefaults, mergeValues } from "./cost";
+import { CHART_POD_COMPONENTS } from "../components/shared/placement";
 
 export interface Requests {
     readonly cpuMillis: number;
@@ -23,7 +24,11 @@ export function memoryMiB(q: unknown): number {
     return Number(m[1]) * ({ Ki: 1 / 1024, Mi: 1, Gi: 1024 }[m[2] as "Ki" | "Mi" | "Gi"] ?? 1 / (1024 * 1024));
 }
 
-/** Instance types the managed groups may use: vCPUs, memory, and the VPC CNI's max pods (eni-max-pods.txt). */
+/**
+ * Instance types the managed groups may use: vCPUs, memory, and max pods without prefix delegation, ENIs x (IPv4
+ * addresses per ENI - 1) + 2 (awslabs/amazon-eks-ami v20260714, nodeadm/internal/kubelet/eni_max_pods.go over
+ * instance-info.jsonl: t4g.medium 3 x 5 + 2, t4g.large 3 x 11 + 2, m7g.2xlarge 4 x 14 + 2).
+ */
 export const INSTANCE_SPECS: Readonly<Record<string, { vcpu: number; memoryGiB: number; maxPods: number }>> = {
     "m7i.large": { vcpu: 2, memoryGiB: 8, maxPods: 29 },
     "m7i.xlarge": { vcpu: 4, memoryGiB: 16, maxPods: 58 },
@@ -33,9 +38,12 @@ export const INSTANCE_SPECS: Readonly<Record<string, { vcpu: number; memoryGiB: 
     "m6i.2xlarge": { vcpu: 8, memoryGiB: 32, maxPods: 58 },
     "m7a.large": { vcpu: 2, memoryGiB: 8, maxPods: 29 },
     "m7g.large": { vcpu: 2, memoryGiB: 8, maxPods: 29 },
+    "m7g.2xlarge": { vcpu: 8, memoryGiB: 32, maxPods: 58 },
+    "m6g.2xlarge": { vcpu: 8, memoryGiB: 32, maxPods: 58 },
     "c7g.large": { vcpu: 2, memoryGiB: 4, maxPods: 29 },
     "t4g.medium": { vcpu: 2, memoryGiB: 4, maxPods: 17 },
     "t4g.large": { vcpu: 2, memoryGiB: 8, maxPods: 35 },
+    "t4g.xlarge": { vcpu: 4, memoryGiB: 16, maxPods: 58 },
 };
 
 /**
@@ -56,6 +64,10 @@ export interface PlatformDemand {
     readonly workload: Requests;
     /** DaemonSet pods on every node. */
     readonly perNode: Requests;
+    /** The add-on controllers that select no group: on untainted nodes when there are any, else on System ones. */
+    readonly anywhere: Requests;
+    /** Pods at rest (Deployments, StatefulSets, the CRs' pods; not Jobs, which finish), by where they may run. */
+    readonly pods: { readonly system: number; readonly workload: number; readonly anywhere: number; readonly perNode: number };
     /** What was counted, for the test's message. */
     readonly parts: readonly string[];
 }
@@ -108,27 +120,85 @@ export const CHART_PODS: Readonly<Record<string, readonly PodGroup[] | ((v: V) =
     ],
 };
 
+const n = (v: V, p: string, dflt = 1): number => Number(at(v, p) ?? dflt);
+const when = (v: V, p: string, count: number, dflt = true): number => ((at(v, p) ?? dflt) === false ? 0 : count);
+
+/**
+ * Per chart: its pods at rest, requests or not (each takes a pod slot), read in the pinned charts' templates: Deployments
+ * and StatefulSets at their replica counts, not Jobs (hooks finish) nor DaemonSets (perNode in CHART_PODS).
+ */
+export const CHART_POD_COUNT: Readonly<Record<string, (v: V) => number>> = {
+    karpenter: (v) => n(v, "replicas"),
+    "aws-load-balancer-controller": (v) => n(v, "replicaCount"),
+    "external-dns": () => 1,
+    "cert-manager": (v) => n(v, "replicaCount") + n(v, "webhook.replicaCount") + when(v, "cainjector.enabled", n(v, "cainjector.replicaCount")),
+    "cert-manager-approver-policy": (v) => n(v, "replicaCount"),
+    "gateway-helm": (v) => n(v, "deployment.replicas"),
+    "external-secrets": (v) => n(v, "replicaCount") + when(v, "webhook.create", n(v, "webhook.replicaCount")) + when(v, "certController.create", n(v, "certController.replicaCount")),
+    "gha-runner-scale-set-controller": (v) => n(v, "replicaCount"),
+    kyverno: (v) => n(v, "admissionController.replicas") + ["backgroundController", "cleanupController", "reportsController"].reduce((a, c) => a + when(v, `${c}.enabled`, n(v, `${c}.replicas`)), 0),
+    // redis-ha is a subchart: 3 Redis servers and 3 HAProxies by default.
+    "argo-cd": (v) =>
+        ["controller", "server", "repoServer", "applicationSet"].reduce((a, c) => a + n(v, `${c}.replicas`), 0) +
+        when(v, "notifications.enabled", 1) +
+        when(v, "dex.enabled", 1) +
+        when(v, "commitServer.enabled", 1, false) +
+        when(v, "redis.enabled", 1) +
+        when(v, "redis-ha.enabled", n(v, "redis-ha.replicas", 3) + when(v, "redis-ha.haproxy.enabled", n(v, "redis-ha.haproxy.replicas", 3)), false),
+    "kube-prometheus-stack": (v) =>
+        when(v, "prometheus.enabled", n(v, "prometheus.prometheusSpec.replicas")) +
+        when(v, "alertmanager.enabled", n(v, "alertmanager.alertmanagerSpec.replicas")) +
+        when(v, "thanosRuler.enabled", n(v, "thanosRuler.thanosRulerSpec.replicas"), false) +
+        when(v, "prometheusOperator.enabled", 1 + when(v, "prometheusOperator.admissionWebhooks.deployment.enabled", n(v, "prometheusOperator.admissionWebhooks.deployment.replicas"), false)) +
+        when(v, "kubeStateMetrics.enabled", 1),
+    grafana: (v) => n(v, "replicas") + when(v, "imageRenderer.enabled", n(v, "imageRenderer.replicas"), false),
+    loki: (v) =>
+        when(v, "gateway.enabled", n(v, "gateway.replicas")) +
+        [
+            "singleBinary", "write", "read", "backend", "ingester", "distributor", "querier", "queryFrontend", "queryScheduler", "indexGateway", "compactor", "ruler",
+            "patternIngester", "bloomGateway", "bloomPlanner", "bloomBuilder", "overridesExporter",
+        ].reduce((a, c) => a + when(v, `${c}.enabled`, n(v, `${c}.replicas`, 0)), 0) +
+        ["resultsCache", "chunksCache"].reduce((a, c) => a + when(v, `${c}.enabled`, n(v, `${c}.replicas`), false), 0),
+    tempo: (v) => n(v, "replicas"),
+    vault: (v) => (at(v, "server.ha.enabled") === true ? n(v, "server.ha.replicas") : 1) + when(v, "injector.enabled", n(v, "injector.replicas")),
+    velero: () => 1,
+    alloy: (v) => (at(v, "controller.type") === "daemonset" ? 0 : n(v, "controller.replicas")),
+    "opentelemetry-collector": (v) => (at(v, "mode") === "daemonset" ? 0 : n(v, "replicaCount")),
+};
+
 /**
  * EKS managed add-ons at their default requests (the add-ons' manifests): CoreDNS 2 x 100m/70Mi on System nodes (it
- * tolerates CriticalAddonsOnly), the EBS CSI controller 2 x 6 containers of 10m/40Mi; per node kube-proxy 100m, the VPC
- * CNI 25m, the EBS CSI node 3 x 10m/40Mi.
+ * tolerates CriticalAddonsOnly); the EBS CSI controller 2 x 6 containers of 10m/40Mi and the snapshot controller's 2
+ * pods, which select no node group (on untainted nodes when there are any, else on the System nodes, whose taint the
+ * EBS controller tolerates); per node kube-proxy 100m, the VPC CNI 25m, the EBS CSI node 3 x 10m/40Mi and the Pod
+ * Identity agent.
  */
 export const EKS_ADDONS = {
     system: { cpuMillis: 2 * 100, memoryMiB: 2 * 70 },
-    workload: { cpuMillis: 2 * 60, memoryMiB: 2 * 240 },
+    anywhere: { cpuMillis: 2 * 60, memoryMiB: 2 * 240 },
     perNode: { cpuMillis: 100 + 25 + 30, memoryMiB: 120 },
+    pods: { system: 2, workload: 0, anywhere: 4, perNode: 4 },
 } as const;
+
+/** The EFS CSI add-on (when the plan installs it): 2 controller pods, and a node pod on every node. */
+export const EFS_ADDON_PODS = { anywhere: 2, perNode: 1 } as const;
 
 /** Envoy Gateway's default for an Envoy proxy without resources: 100m/512Mi, plus its shutdown manager's 10m/32Mi. */
 export const ENVOY_PROXY_DEFAULT: Requests = { cpuMillis: 110, memoryMiB: 544 };
 
 const add = (a: Requests, b: Requests, n = 1): Requests => ({ cpuMillis: a.cpuMillis + b.cpuMillis * n, memoryMiB: a.memoryMiB + b.memoryMiB * n });
 
+/** Whether a release's pods tolerate the System taint: placeChart places all of a chart's pod components or none. */
+function chartOnSystem(chart: string, v: V): boolean {
+    return (CHART_POD_COMPONENTS[chart]?.(v) ?? []).some((p) => p !== "global" && p !== "defaults" && tolerates(p === "" ? v : at(v, p)));
+}
+
 /** The platform's pods' requests in a plan (tenants' pods are theirs: Karpenter capacity). */
 export function platformDemand(plan: Pick<Plan, "resources">, chartDefaults: ChartDefaults): PlatformDemand {
     let system: Requests = EKS_ADDONS.system;
-    let workload: Requests = EKS_ADDONS.workload;
+    let workload: Requests = { cpuMillis: 0, memoryMiB: 0 };
     let perNode: Requests = EKS_ADDONS.perNode;
+    const pods: Record<keyof typeof EKS_ADDONS.pods, number> = { ...EKS_ADDONS.pods };
     const parts: string[] = ["EKS add-ons"];
     const isTenant = (r: PlannedResource) => r.name.startsWith("tenant-");
     for (const r of plan.resources) {
@@ -137,17 +207,20 @@ export function platformDemand(plan: Pick<Plan, "resources">, chartDefaults: Cha
         if (r.type === "kubernetes:helm.sh/v3:Release") {
             const chart = String(i.chart ?? "").split("/").pop() ?? "";
             const rule = CHART_PODS[chart];
-            if (!rule) continue;
+            const count = CHART_POD_COUNT[chart];
+            if (!rule && !count) continue;
             const v = mergeValues(chartDefaults(String(i.chart), String(i.version)) ?? {}, i.values ?? {}) as V;
-            for (const g of typeof rule === "function" ? rule(v) : rule) {
+            if (count) pods[chartOnSystem(chart, v) ? "system" : "workload"] += count(v);
+            for (const g of rule === undefined ? [] : typeof rule === "function" ? rule(v) : rule) {
                 const one = req(at(v, g.requests));
-                if (one.cpuMillis === 0 && one.memoryMiB === 0) continue;
-                const component = g.component === "" ? v : at(v, g.component);
                 if (g.replicas === "perNode") {
+                    pods.perNode += 1;
                     perNode = add(perNode, one);
                     parts.push(`${g.name} per node`);
                     continue;
                 }
+                if (one.cpuMillis === 0 && one.memoryMiB === 0) continue;
+                const component = g.component === "" ? v : at(v, g.component);
                 const n = typeof g.replicas === "number" ? g.replicas : Number(at(v, g.replicas) ?? 1);
                 if (n === 0) continue;
                 if (tolerates(component)) system = add(system, one, n);
@@ -155,21 +228,44 @@ export function platformDemand(plan: Pick<Plan, "resources">, chartDefaults: Cha
                 parts.push(`${n} x ${g.name}`);
             }
         } else if (r.type === "kubernetes:k8s.keycloak.org/v2alpha1:Keycloak") {
-            workload = add(workload, req(at(i, "spec.resources.requests")), Number(at(i, "spec.instances") ?? 1));
-            parts.push(`${at(i, "spec.instances")} x keycloak`);
+            const n = Number(at(i, "spec.instances") ?? 1);
+            // The operator's Deployment (kustomization, placed by its transform like the server) takes a slot too.
+            const where = tolerates(at(i, "spec.scheduling")) ? "system" : "workload";
+            if (where === "system") system = add(system, req(at(i, "spec.resources.requests")), n);
+            else workload = add(workload, req(at(i, "spec.resources.requests")), n);
+            pods[where] += n + 1;
+            parts.push(`${n} x keycloak`);
         } else if (r.type === "kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyProxy") {
             const d = at(i, "spec.provider.kubernetes.envoyDeployment");
             const own = at(d, "container.resources.requests");
-            workload = add(workload, own ? req(own) : ENVOY_PROXY_DEFAULT, Number(at(d, "replicas") ?? 1));
-            parts.push(`${at(d, "replicas") ?? 1} x envoy proxy`);
+            const n = Number(at(d, "replicas") ?? 1);
+            const where = tolerates(at(d, "pod")) ? "system" : "workload";
+            if (where === "system") system = add(system, own ? req(own) : ENVOY_PROXY_DEFAULT, n);
+            else workload = add(workload, own ? req(own) : ENVOY_PROXY_DEFAULT, n);
+            pods[where] += n;
+            parts.push(`${n} x envoy proxy`);
+        } else if (r.type === "aws:eks/addon:Addon" && i.addonName === "aws-efs-csi-driver") {
+            pods.anywhere += EFS_ADDON_PODS.anywhere;
+            pods.perNode += EFS_ADDON_PODS.perNode;
+            parts.push("EFS CSI add-on");
         }
     }
-    return { system, workload, perNode, parts };
+    return { system, workload, anywhere: EKS_ADDONS.anywhere, perNode, pods, parts };
 }
 
-/** The managed groups' nodes at desired size: System (tainted) and untainted. */
-export function managedCapacity(plan: Pick<Plan, "resources">): { system: { nodes: number; allocatable: Requests }; workload: { nodes: number; allocatable: Requests } } {
-    const out = { system: { nodes: 0, allocatable: { cpuMillis: 0, memoryMiB: 0 } }, workload: { nodes: 0, allocatable: { cpuMillis: 0, memoryMiB: 0 } } };
+/** The managed groups' nodes at desired size: System (tainted) and untainted, and the most nodes one zone holds. */
+export interface GroupCapacity {
+    readonly nodes: number;
+    readonly allocatable: Requests;
+    /** Pod slots: max pods of every node. */
+    readonly podSlots: number;
+    /** The largest single zone's share (each managed group resource is one zone's). */
+    readonly largestZone: { readonly nodes: number; readonly allocatable: Requests; readonly podSlots: number };
+}
+
+export function managedCapacity(plan: Pick<Plan, "resources">): { system: GroupCapacity; workload: GroupCapacity } {
+    const empty = (): { nodes: number; allocatable: Requests; podSlots: number } => ({ nodes: 0, allocatable: { cpuMillis: 0, memoryMiB: 0 }, podSlots: 0 });
+    const out = { system: { ...empty(), largestZone: empty() }, workload: { ...empty(), largestZone: empty() } };
     for (const r of plan.resources.filter((x) => x.type === "aws:eks/nodeGroup:NodeGroup")) {
         const i = r.inputs as V;
         const spec = INSTANCE_SPECS[String(i.instanceTypes?.[0])];
@@ -177,16 +273,35 @@ export function managedCapacity(plan: Pick<Plan, "resources">): { system: { node
         const nodes = Number(i.scalingConfig?.desiredSize ?? 0);
         const tainted = (i.taints ?? []).some((t: V) => t.key === CRITICAL_ADDONS_TAINT.key);
         const g = tainted ? out.system : out.workload;
+        const zone = { nodes, allocatable: add({ cpuMillis: 0, memoryMiB: 0 }, allocatable(spec), nodes), podSlots: spec.maxPods * nodes };
         g.nodes += nodes;
-        g.allocatable = add(g.allocatable, allocatable(spec), nodes);
+        g.allocatable = add(g.allocatable, zone.allocatable);
+        g.podSlots += zone.podSlots;
+        if (zone.allocatable.cpuMillis > g.largestZone.allocatable.cpuMillis) g.largestZone = zone;
     }
     return out;
 }
 
-/** What each kind of node has left after the platform's pods (negative: they do not fit). */
-export function headroom(plan: Pick<Plan, "resources">, chartDefaults: ChartDefaults): { system: Requests; workload: Requests; demand: PlatformDemand } {
+/** What is left on a kind of node: CPU, memory and pod slots (negative: the pods do not fit). */
+export interface Left extends Requests {
+    readonly podSlots: number;
+}
+
+/**
+ * What each kind of node has left after the platform's pods (negative: they do not fit). With `zoneLost`, the System
+ * nodes of the largest zone are gone and their pods rescheduled on the rest (the production rule: a zone outage
+ * leaves the platform running).
+ */
+export function headroom(plan: Pick<Plan, "resources">, chartDefaults: ChartDefaults, opts: { zoneLost?: boolean } = {}): { system: Left; workload: Left; demand: PlatformDemand } {
     const demand = platformDemand(plan, chartDefaults);
     const cap = managedCapacity(plan);
-    const left = (c: { nodes: number; allocatable: Requests }, d: Requests) => add(c.allocatable, add(d, demand.perNode, c.nodes), -1);
-    return { system: left(cap.system, demand.system), workload: left(cap.workload, demand.workload), demand };
+    const lose = (c: GroupCapacity): GroupCapacity =>
+        opts.zoneLost ? { ...c, nodes: c.nodes - c.largestZone.nodes, allocatable: add(c.allocatable, c.largestZone.allocatable, -1), podSlots: c.podSlots - c.largestZone.podSlots } : c;
+    // The add-on controllers that select no group go to untainted managed nodes when there are any.
+    const floating = cap.workload.nodes > 0 ? "workload" : "system";
+    const left = (c: GroupCapacity, d: Requests, pods: number, kind: "system" | "workload"): Left => {
+        const r = add(add(c.allocatable, add(d, demand.perNode, c.nodes), -1), kind === floating ? demand.anywhere : { cpuMillis: 0, memoryMiB: 0 }, -1);
+        return { ...r, podSlots: c.podSlots - pods - demand.pods.perNode * c.nodes - (kind === floating ? demand.pods.anywhere : 0) };
+    };
+    return { system: left(lose(cap.system), demand.system, demand.pods.system, "system"), workload: left(cap.workload, demand.workload, demand.pods.workload, "workload"), demand };
 }

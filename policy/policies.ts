@@ -23,6 +23,7 @@ import { retainedAdoptablePolicy, teardownPolicy } from "./rules/teardown";
 import { publicExposurePolicy } from "./rules/exposure";
 import { unconfinedWorkloadsIsolatedPolicy } from "./rules/builders";
 import { noGlobalDefaultPriorityClassPolicy } from "./rules/priority-classes";
+import { platformPodsOnSystemNodesPolicy } from "./rules/placement";
 import {
     databaseBaselinePolicy,
     eksControlPlanePolicy,
@@ -70,4 +71,5 @@ export const PLATFORM_POLICIES: Policies = [
     argocdProjectRolesPolicy,
     unconfinedWorkloadsIsolatedPolicy,
     noGlobalDefaultPriorityClassPolicy,
+    platformPodsOnSystemNodesPolicy,
 ];

@@ -1,7 +1,7 @@
 // Schema of `platform:cluster`: EKS control plane, access, node groups, add-ons and Karpenter.
 import { z } from "zod";
 import { AMI_TYPES, CONTROL_PLANE_LOG_TYPES, EKS_STANDARD_SUPPORT_VERSIONS, REQUIRED_LOG_TYPES } from "../components/cluster/constants";
-import { addonVersion, chartVersion, cloudwatchRetention, ipv4Cidr, Issue } from "./schema-common";
+import { addonVersion, chartVersion, cloudwatchRetention, cpuQuantity, ipv4Cidr, Issue, memoryQuantity } from "./schema-common";
 import { PLATFORM_POD_PLACEMENTS } from "../components/shared/placement";
 
 
@@ -113,6 +113,19 @@ export const karpenterSchema = z.strictObject({
         })
         .prefault({})
         .describe("The builders' NodePool (tainted, one node per running CI job; architectures, instance categories, expiry and AMI as the default pool's)."),
+    controller: z
+        .strictObject({
+            replicas: z.number().int().min(1, "expected at least 1 replica").max(3, "expected at most 3 replicas (one leads, the others wait)").default(2).describe("Karpenter controller pods; one leads, a second takes over at once when it goes."),
+            requests: z
+                .strictObject({
+                    cpu: cpuQuantity.default("1").describe("CPU each controller pod reserves on the System nodes (upstream's getting-started sizing: 1)."),
+                    memory: memoryQuantity.default("1Gi").describe("Memory each controller pod reserves, also its limit (never OOM-preferred)."),
+                })
+                .prefault({})
+                .describe("Requests of each Karpenter controller pod: they count against the System nodes' capacity (test/capacity.test.ts)."),
+        })
+        .prefault({})
+        .describe("Karpenter's controller pods on the System nodes: how many, and what each requests."),
 });
 
 export const addonsSchema = z.strictObject({

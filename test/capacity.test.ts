@@ -3,6 +3,9 @@ import type { PlannedResource } from "../plan/engine";
 import { allocatable, headroom, INSTANCE_SPECS, managedCapacity } from "../plan/capacity";
 import { fixtureChartDefaults } from "../plan/cost";
 import { committedPlan } from "./plans";
+import { parsePlatformConfig } from "../stacks/config";
+import { PROJECT_DIR } from "../plan/engine";
+import { readStackConfig } from "../plan/stack-files";
 
 const res = (urn: string, type: string, inputs: Record<string, unknown> = {}): PlannedResource =>
     ({ urn, key: urn, type, name: urn, custom: !type.startsWith("platform:"), inputs, dependencies: [], dependsOn: [], secretPaths: [] }) as unknown as PlannedResource;
@@ -34,27 +37,63 @@ describe("capacity: the platform's pods fit the managed node groups", () => {
                 res("tenant-x-builder", "kubernetes:helm.sh/v3:Release", { chart: "grafana", version: "x", values: { replicas: 9, resources: { requests: { cpu: "9", memory: "9Gi" } } } }),
             ],
         };
-        assert.deepStrictEqual(managedCapacity(plan), { system: { nodes: 2, allocatable: { cpuMillis: 3860, memoryMiB: 15036 } }, workload: { nodes: 1, allocatable: { cpuMillis: 3920, memoryMiB: 15391 } } });
+        const cap = managedCapacity(plan);
+        assert.deepStrictEqual([cap.system.nodes, cap.system.allocatable, cap.system.podSlots], [2, { cpuMillis: 3860, memoryMiB: 15036 }, 58]);
+        assert.deepStrictEqual([cap.workload.nodes, cap.workload.allocatable, cap.workload.podSlots], [1, { cpuMillis: 3920, memoryMiB: 15391 }, 58]);
         const h = headroom(plan, () => undefined);
         // System: add-ons' CoreDNS 200m/140Mi + 2 Karpenter 2000m/2048Mi + Envoy Gateway 100m/256Mi + Velero 100m/256Mi; per node: kube-proxy, CNI and
-        // EBS node 155m/120Mi + Velero's node agent 100m/256Mi. Untainted: the EBS CSI controller 120m/480Mi + Grafana
-        // 100m/256Mi + 2 Keycloak 1000m/2500Mi.
+        // EBS node 155m/120Mi + Velero's node agent 100m/256Mi. Untainted: Grafana 100m/256Mi + 2 Keycloak 1000m/2500Mi,
+        // and the EBS CSI controller's 120m/480Mi, which selects no group and goes to the untainted one.
         assert.deepStrictEqual(h.demand.system, { cpuMillis: 2400, memoryMiB: 2700 });
-        assert.deepStrictEqual(h.demand.workload, { cpuMillis: 1220, memoryMiB: 3236 });
+        assert.deepStrictEqual(h.demand.workload, { cpuMillis: 1100, memoryMiB: 2756 });
         assert.deepStrictEqual(h.demand.perNode, { cpuMillis: 255, memoryMiB: 376 });
-        assert.deepStrictEqual(h.system, { cpuMillis: 3860 - 2400 - 2 * 255, memoryMiB: 15036 - 2700 - 2 * 376 });
-        assert.deepStrictEqual(h.workload, { cpuMillis: 3920 - 1220 - 255, memoryMiB: 15391 - 3236 - 376 });
+        // Pods: System 2 CoreDNS + 2 Karpenter + 1 Envoy Gateway + 1 Velero; untainted 1 Grafana + 2 Keycloak + its
+        // operator + 4 add-on controllers (EBS CSI, snapshots); per node kube-proxy, CNI, EBS node, Pod Identity agent,
+        // Velero's node agent.
+        assert.deepStrictEqual(h.demand.pods, { system: 6, workload: 4, anywhere: 4, perNode: 5 });
+        assert.deepStrictEqual(h.system, { cpuMillis: 3860 - 2400 - 2 * 255, memoryMiB: 15036 - 2700 - 2 * 376, podSlots: 58 - 6 - 2 * 5 });
+        assert.deepStrictEqual(h.workload, { cpuMillis: 3920 - 1100 - 120 - 255, memoryMiB: 15391 - 2756 - 480 - 376, podSlots: 58 - 4 - 4 - 5 });
+    });
+
+    it("counts every pod at rest for pod slots, places Keycloak and the Envoy proxies by their tolerations, and loses a zone's System nodes", () => {
+        const sys = (urn: string) => group(urn, "t4g.large", 1, true);
+        const plan = {
+            resources: [
+                sys("sys-a"),
+                sys("sys-b"),
+                // Placed on the System nodes, requests nothing, still 3 + 2 + 2 pods (cert-manager's controller, webhook, cainjector).
+                res("cm", "kubernetes:helm.sh/v3:Release", { chart: "cert-manager", version: "x", values: { replicaCount: 3, tolerations: CAO, webhook: { replicaCount: 2, tolerations: CAO }, cainjector: { replicaCount: 2, tolerations: CAO } } }),
+                res("kc", "kubernetes:k8s.keycloak.org/v2alpha1:Keycloak", { spec: { instances: 2, scheduling: { tolerations: CAO }, resources: { requests: { cpu: "500m", memory: "1Gi" } } } }),
+                res("proxy", "kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyProxy", { spec: { provider: { kubernetes: { envoyDeployment: { replicas: 2, pod: { tolerations: CAO } } } } } }),
+            ],
+        };
+        const h = headroom(plan, () => undefined);
+        // CPU: 2 CoreDNS 200m + 2 Keycloak 1000m + 2 proxies at Envoy Gateway's default 2 x 110m; the EBS CSI controller's
+        // 120m joins them (no untainted group). Memory: 140 + 2048 + 2 x 544, + 480.
+        assert.deepStrictEqual(h.demand.system, { cpuMillis: 1420, memoryMiB: 3276 });
+        // Pods: 2 CoreDNS + 7 cert-manager + 2 Keycloak + its operator + 2 proxies; + 4 add-on controllers; 4 per node.
+        assert.deepStrictEqual(h.demand.pods, { system: 14, workload: 0, anywhere: 4, perNode: 4 });
+        // t4g.large: 35 pods, 1930m, 8192 - (255 + 11 x 35) - 100 = 7452 MiB.
+        assert.deepStrictEqual(h.system, { cpuMillis: 2 * 1930 - 1420 - 120 - 2 * 155, memoryMiB: 2 * 7452 - 3276 - 480 - 2 * 120, podSlots: 70 - 14 - 4 - 2 * 4 });
+        // One zone gone: one t4g.large holds them all.
+        assert.deepStrictEqual(headroom(plan, () => undefined, { zoneLost: true }).system, { cpuMillis: 1930 - 1420 - 120 - 155, memoryMiB: 7452 - 3276 - 480 - 120, podSlots: 35 - 14 - 4 - 4 });
     });
 });
 
 describe("capacity: both stacks' platform pods fit their node groups @stack", function () {
     this.timeout(60000);
     for (const stack of ["dev", "prod"]) {
-        it(`${stack}: System nodes hold the tainted-tolerating pods, the untainted groups the rest, at desired size`, async () => {
-            const h = headroom(await committedPlan(stack), fixtureChartDefaults());
+        it(`${stack}: System nodes hold the tainted-tolerating pods, the untainted groups the rest, at desired size (CPU, memory, pod slots)`, async () => {
+            const plan = await committedPlan(stack);
+            const h = headroom(plan, fixtureChartDefaults());
+            assert.ok(h.demand.pods.system > 0, `${stack}: no System pods counted`);
             for (const [kind, left] of Object.entries({ system: h.system, workload: h.workload })) {
-                assert.ok(left.cpuMillis >= 0 && left.memoryMiB >= 0, `${stack} ${kind}: ${JSON.stringify(left)} left after ${h.demand.parts.join(", ")}`);
+                assert.ok(left.cpuMillis >= 0 && left.memoryMiB >= 0 && left.podSlots >= 0, `${stack} ${kind}: ${JSON.stringify(left)} left after ${h.demand.parts.join(", ")}`);
             }
+            // Production keeps running with a zone lost: the System nodes of the other zones hold every System pod.
+            if (parsePlatformConfig(readStackConfig(PROJECT_DIR, stack).config, "platform").tier !== "production") return;
+            const lost = headroom(plan, fixtureChartDefaults(), { zoneLost: true }).system;
+            assert.ok(lost.cpuMillis >= 0 && lost.memoryMiB >= 0 && lost.podSlots >= 0, `${stack} with a zone lost: ${JSON.stringify(lost)} left`);
         });
     }
 });

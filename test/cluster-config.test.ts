@@ -9,7 +9,10 @@ const prod = readStackConfig(PROJECT_DIR, "prod").config;
 type Raw = Record<string, string>;
 const clusterOf = (raw: Raw) => JSON.parse(raw["platform:cluster"]);
 const cluster = (patch: Record<string, unknown>, base: Raw = dev) => ({ ...base, "platform:cluster": JSON.stringify({ ...clusterOf(base), ...patch }) });
-const group = (i: number, patch: Record<string, unknown>, base: Raw = dev) => {
+// dev as it was with an untainted spot group (index 1): the node-group checks need a second group to bend.
+const WORKERS = { name: "workers", role: "Workload", capacityType: "SPOT", instanceTypes: ["m7i.large", "m6i.large", "m7a.large"], minSize: 0, desiredSize: 1, maxSize: 2 };
+const devWithWorkers: Raw = { ...dev, "platform:cluster": JSON.stringify({ ...clusterOf(dev), nodeGroups: [...clusterOf(dev).nodeGroups, WORKERS] }) };
+const group = (i: number, patch: Record<string, unknown>, base: Raw = devWithWorkers) => {
     const c = clusterOf(base);
     c.nodeGroups[i] = { ...c.nodeGroups[i], ...patch };
     return { ...base, "platform:cluster": JSON.stringify(c) };
@@ -84,6 +87,11 @@ const badInputs: BadInput[] = [
     ["Karpenter AMI version malformed", karpenter({ amiVersion: "2026-07-14" }), ["platform:cluster.karpenter.amiVersion", '"2026-07-14"', "release tag like v20260714"]],
     ["Karpenter AMI version missing", karpenter({ amiVersion: undefined }), ["platform:cluster.karpenter.amiVersion", "required key is missing"]],
     ["Bottlerocket release on AL2023 nodes", karpenter({ amiVersion: "v1.50.0" }), ["platform:cluster.karpenter.amiVersion", '"v1.50.0"', "AL2023 release like v20260714"]],
+    ["Karpenter controller without replicas", karpenter({ controller: { replicas: 0 } }), ["platform:cluster.karpenter.controller.replicas", "0", "at least 1 replica"]],
+    ["Karpenter controller replicas beyond leader election's use", karpenter({ controller: { replicas: 5 } }), ["platform:cluster.karpenter.controller.replicas", "5", "at most 3 replicas"]],
+    ["Karpenter controller CPU as a word", karpenter({ controller: { requests: { cpu: "half" } } }), ["platform:cluster.karpenter.controller.requests.cpu", '"half"', "CPU quantity like 250m"]],
+    ["Karpenter controller memory in decimal units", karpenter({ controller: { requests: { memory: "1G" } } }), ["platform:cluster.karpenter.controller.requests.memory", '"1G"', "memory quantity like 512Mi"]],
+    ["unknown Karpenter controller key", karpenter({ controller: { limits: {} } }), ["platform:cluster.karpenter.controller.limits", "unknown key", "replicas, requests"]],
     ["Karpenter termination grace in days", karpenter({ terminationGracePeriod: "1d" }), ["platform:cluster.karpenter.terminationGracePeriod", '"1d"', "duration like 2h"]],
 ];
 

@@ -51,10 +51,11 @@ describe("cluster: pure decisions", () => {
         assert.strictEqual(nodeVolumeDevice("AL2023_x86_64_STANDARD"), "/dev/xvda");
         assert.strictEqual(nodeVolumeDevice("BOTTLEROCKET_ARM_64"), "/dev/xvdb");
     });
-    it("keeps Karpenter on System nodes with two replicas and a PDB", () => {
-        const v = karpenterValues("c1", "c1-karpenter");
+    it("keeps Karpenter on System nodes with the stack's replicas and requests, memory limited to its request, and a PDB", () => {
+        const v = karpenterValues("c1", "c1-karpenter", { replicas: 1, requests: { cpu: "250m", memory: "768Mi" } });
         assert.deepStrictEqual(v.settings, { clusterName: "c1", interruptionQueue: "c1-karpenter" });
-        assert.deepStrictEqual([v.replicas, v.podDisruptionBudget.maxUnavailable, v.nodeSelector["platform.io/node-role"]], [2, 1, "system"]);
+        assert.deepStrictEqual([v.replicas, v.podDisruptionBudget.maxUnavailable, v.nodeSelector["platform.io/node-role"]], [1, 1, "system"]);
+        assert.deepStrictEqual(v.controller.resources, { requests: { cpu: "250m", memory: "768Mi" }, limits: { memory: "768Mi" } });
         assert.ok(!("annotations" in v.serviceAccount), "Pod Identity: no IRSA annotation");
     });
     it("points Karpenter's node class at the family's AMI alias and image volume", () => {
@@ -109,8 +110,8 @@ describe("cluster: workload identity helper", () => {
 });
 
 const expectations = {
-    dev: { groups: { system: "ON_DEMAND", workers: "SPOT" }, public: true, cidrs: ["0.0.0.0/0"], protect: false, logs: 3, admins: 2, viewers: 1, karpenterCapacity: ["spot"], amiAlias: "al2023@latest", terminationGracePeriod: "1h" },
-    prod: { groups: { system: "ON_DEMAND", workers: "ON_DEMAND" }, public: true, cidrs: ["198.51.100.0/24", "203.0.113.10/32"], protect: true, logs: 5, admins: 2, viewers: 1, karpenterCapacity: ["on-demand"], amiAlias: "al2023@v20260714", terminationGracePeriod: "2h" },
+    dev: { groups: { system: "ON_DEMAND" }, public: true, cidrs: ["0.0.0.0/0"], protect: false, logs: 3, admins: 2, viewers: 1, karpenterCapacity: ["spot"], amiAlias: "al2023@latest", terminationGracePeriod: "1h" },
+    prod: { groups: { system: "ON_DEMAND" }, public: true, cidrs: ["198.51.100.0/24", "203.0.113.10/32"], protect: true, logs: 5, admins: 2, viewers: 1, karpenterCapacity: ["on-demand"], amiAlias: "al2023@v20260714", terminationGracePeriod: "2h" },
 } as const;
 
 for (const stack of ["dev", "prod"] as const) {

@@ -288,23 +288,22 @@ describe("plan --cost: both stacks @stack", function () {
         assert.deepStrictEqual([planRegion(dev), planRegion(prod)], ["eu-west-1", "eu-west-1"]);
         const devLines = costLines(dev, "eu-west-1", table, defaults);
         const prodLines = costLines(prod, "eu-west-1", table, defaults);
-        // dev: EKS 73.00; 2 System t4g.medium 0.0368 x 730 = 53.728; 2 spot workers m7i.large at the on-demand 0.11235 x
-        // 730 = 164.031 (the most they bill); roots 2 x 20 + 2 spot workers x 50 GiB = 140 x 0.088
-        // = 12.32; one NAT 35.04 and its IP 3.65; the NLB 0.0252 x 730 = 18.396 and its 2 addresses 7.30; db.t4g.small
-        // 0.034 x 730 = 24.82 and 20 GiB x 0.127 = 2.54; 7 keys 7.00; 1 secret 0.40; the hosted zone 0.50; the charts'
-        // 66 GiB (Prometheus 20, Alertmanager 1, Grafana 5, Loki 10, Tempo 10, Vault 10 + 10) x 0.088 = 5.808.
-        const devFloor = 73 + 53.728 + 164.031 + 12.32 + 35.04 + 3.65 + 18.396 + 7.3 + 24.82 + 2.54 + 7 + 0.4 + 0.5 + 5.808;
-        // prod: EKS 73.00; 3 System c7g.large 0.0775 x 730 = 169.725 and 3 workers m7i.2xlarge 0.4494 x 730 = 984.186;
-        // roots 3 x 50 + 3 x 100 = 450 GiB x 0.088 = 39.60; 3 NATs 105.12 and 3 IPs 10.95; the NLB 18.396 and its 3
-        // addresses 10.95; db.t4g.small Multi-AZ 0.069 x 730 = 50.37 and 50 GiB x 0.254 = 12.70; 9 keys 9.00; 3 secrets
-        // 1.20; the charts' 560 GiB (Prometheus 2 x 200, Alertmanager 2 x 5, Grafana 10, Loki 3 x 20, Tempo 20, Vault
-        // 3 x (10 + 10)) x 0.088 = 49.28. No interface endpoint.
-        const prodFloor = 73 + 169.725 + 984.186 + 39.6 + 105.12 + 10.95 + 18.396 + 10.95 + 50.37 + 12.7 + 9 + 1.2 + 49.28;
+        // dev: EKS 73.00; 2 System t4g.large 0.0736 x 730 = 107.456 (no untainted group: the platform's pods are on them);
+        // roots 2 x 20 GiB x 0.088 = 3.52; one NAT 35.04 and its IP 3.65; the NLB 0.0252 x 730 = 18.396 and its 2
+        // addresses 7.30; db.t4g.small 0.034 x 730 = 24.82 and 20 GiB x 0.127 = 2.54; 7 keys 7.00; 1 secret 0.40; the
+        // hosted zone 0.50; the charts' 66 GiB (Prometheus 20, Alertmanager 1, Grafana 5, Loki 10, Tempo 10, Vault 10 +
+        // 10) x 0.088 = 5.808.
+        const devFloor = 73 + 107.456 + 3.52 + 35.04 + 3.65 + 18.396 + 7.3 + 24.82 + 2.54 + 7 + 0.4 + 0.5 + 5.808;
+        // prod: EKS 73.00; 3 System m7g.2xlarge 0.3638 x 730 = 796.722, no workers; roots 3 x 50 = 150 GiB x 0.088 =
+        // 13.20; 3 NATs 105.12 and 3 IPs 10.95; the NLB 18.396 and its 3 addresses 10.95; db.t4g.small Multi-AZ 0.069 x
+        // 730 = 50.37 and 50 GiB x 0.254 = 12.70; 9 keys 9.00; 3 secrets 1.20; the charts' 560 GiB (Prometheus 2 x 200,
+        // Alertmanager 2 x 5, Grafana 10, Loki 3 x 20, Tempo 20, Vault 3 x (10 + 10)) x 0.088 = 49.28. No interface endpoint.
+        const prodFloor = 73 + 796.722 + 13.2 + 105.12 + 10.95 + 18.396 + 10.95 + 50.37 + 12.7 + 9 + 1.2 + 49.28;
         const [d, p] = [summarize(devLines), summarize(prodLines)];
         assert.ok(Math.abs(d.total - devFloor) < 1e-6, `dev ${d.total} != ${devFloor}`);
         assert.ok(Math.abs(p.total - prodFloor) < 1e-6, `prod ${p.total} != ${prodFloor}`);
-        // Nothing fixed is left without a price; prod's goal holds. Dev's ($250) does not while its workers are fixed
-        // nodes: docs/operations.md says what stands in the way.
+        // Nothing fixed is left without a price; prod's goal holds. Dev's ($250) does not: docs/operations.md says what
+        // stands in the way.
         assert.deepStrictEqual([d.missing, p.missing], [0, 0]);
         assert.ok(p.total <= 1600, `${p.total}`);
         // A CI job holds a node of its own only while it runs; an idle runner kept ready (prod's team-a: minRunners 1)

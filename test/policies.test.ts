@@ -11,6 +11,7 @@ import { keyPolicyPrincipalsPolicy } from "../policy/rules/key-policies";
 import { apiGroup, BUILT_IN_GROUPS, CONTROLLER_OWNERS, controllerDependencyPolicy } from "../policy/rules/controllers";
 import { singleDefaultStorageClassPolicy } from "../policy/rules/storage-classes";
 import { noGlobalDefaultPriorityClassPolicy } from "../policy/rules/priority-classes";
+import { platformPodsOnSystemNodesPolicy } from "../policy/rules/placement";
 import { PLATFORM_POLICIES } from "../policy/policies";
 import { committedPlan, deployedSet, stacksWithTenants } from "./plans";
 
@@ -284,6 +285,67 @@ describe("policy: no globalDefault PriorityClass (the tenants' no-PriorityClass 
         assert.deepStrictEqual(messages(await run(rule, release)), ["objects: renders PriorityClass rendered, globalDefault, which would put every pod under the tenants' no-PriorityClass quota"]);
     });
     it("is in the policy pack", () => assert.ok(PLATFORM_POLICIES.includes(noGlobalDefaultPriorityClassPolicy)));
+});
+
+describe("policy: with no untainted managed nodes, every platform pod is on the System nodes", () => {
+    const rule = [platformPodsOnSystemNodesPolicy];
+    const CAO = [{ key: "CriticalAddonsOnly", operator: "Exists" }];
+    const SEL = { "platform.io/node-role": "system" };
+    const system = res("aws:eks/nodeGroup:NodeGroup", "ng-system-a", { taints: [{ key: "CriticalAddonsOnly", value: "true", effect: "NO_SCHEDULE" }], labels: SEL });
+    const workers = res("aws:eks/nodeGroup:NodeGroup", "ng-workers-a", { taints: [], labels: { "platform.io/node-role": "workload" } });
+    const deploy = (name: string, spec: Record<string, unknown>) => res("kubernetes:apps/v1:Deployment", name, { spec: { template: { spec } } });
+    it("accepts pods that tolerate the taint and select the label (or require it by node affinity), and DaemonSets anywhere", async () => {
+        const keycloak = res("kubernetes:k8s.keycloak.org/v2alpha1:Keycloak", "kc", {
+            spec: { scheduling: { tolerations: CAO, affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: "platform.io/node-role", operator: "In", values: ["system"] }] }] } } } } },
+        });
+        const ds = res("kubernetes:apps/v1:DaemonSet", "agent", { spec: { template: { spec: {} } } });
+        assert.deepStrictEqual(messages(await run(rule, system, deploy("ok", { tolerations: CAO, nodeSelector: SEL }), keycloak, ds)), []);
+    });
+    it("refuses a pod missing either half, in every kind of template, and names what is missing", async () => {
+        const job = res("kubernetes:batch/v1:Job", "init", { spec: { template: { spec: { nodeSelector: SEL } } } });
+        const proxy = res("kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyProxy", "proxy", { spec: { provider: { kubernetes: { envoyDeployment: { pod: { tolerations: CAO } } } } } });
+        const cleanup = res("kubernetes:helm.sh/v3:Release", "cleanup", { chart: "charts/pre-delete-cleanup", values: { objects: [{ kind: "Job", metadata: { name: "wipe" }, spec: { template: { spec: {} } } }] } });
+        // A chart's pod component without the placement (Loki's ingesters), another with it.
+        const loki = res("kubernetes:helm.sh/v3:Release", "loki", { chart: "oci://ghcr.io/grafana-community/helm-charts/loki", values: { gateway: { tolerations: CAO, nodeSelector: SEL } } });
+        const m = messages(await run(rule, system, job, proxy, cleanup, loki));
+        assert.ok(m.includes("init: Job pod does not tolerate CriticalAddonsOnly (no untainted managed nodes: it would land on tenants' Karpenter nodes)"), m.join("\n"));
+        assert.ok(m.includes("proxy: Envoy proxy pod does not select platform.io/node-role=system (no untainted managed nodes: it would land on tenants' Karpenter nodes)"), m.join("\n"));
+        assert.ok(m.includes("cleanup: Job wipe does not tolerate CriticalAddonsOnly or select platform.io/node-role=system (no untainted managed nodes: it would land on tenants' Karpenter nodes)"), m.join("\n"));
+        assert.ok(m.some((x) => x.startsWith("loki: chart loki pod component ingester does not")), m.join("\n"));
+        assert.ok(!m.some((x) => x.startsWith("loki: chart loki pod component gateway ")), m.join("\n"));
+    });
+    it("takes a chart's global placement where a component's own is empty, as Argo CD's templates do", async () => {
+        const argo = (repoServer: Record<string, unknown>) => res("kubernetes:helm.sh/v3:Release", "argocd", { chart: "argo-cd", values: { global: { tolerations: CAO, nodeSelector: SEL }, repoServer } });
+        assert.ok(!messages(await run(rule, system, argo({ tolerations: [] }))).some((m) => m.includes("repoServer")));
+        // Its own non-empty value replaces global's.
+        assert.ok(messages(await run(rule, system, argo({ tolerations: [{ key: "other", operator: "Exists" }] }))).some((m) => m.startsWith("argocd: chart argo-cd pod component repoServer does not tolerate CriticalAddonsOnly")));
+    });
+    it("asks nothing while an untainted managed group holds the platform's pods (AnyNode), nor of a tenant's pods", async () => {
+        assert.deepStrictEqual(messages(await run(rule, system, workers, deploy("anywhere", {}))), []);
+        assert.deepStrictEqual(messages(await run(rule, system, deploy("tenant-team-a-builder", {}))), []);
+    });
+    it("is in the policy pack", () => assert.ok(PLATFORM_POLICIES.includes(platformPodsOnSystemNodesPolicy)));
+    describe("on prod's plan @stack", function () {
+        this.timeout(60000);
+        let plan: Plan;
+        before(async () => {
+            plan = await committedPlan("prod");
+        });
+        it("passes as planned, and fails when one chart's placement is removed (Prometheus: no global fallback in its chart)", async () => {
+            assert.ok(!plan.resources.some((r) => r.type === "aws:eks/nodeGroup:NodeGroup" && !(r.inputs as any).taints?.length), "prod has an untainted group: the rule would not apply");
+            assert.deepStrictEqual(messages(await checkPolicies(plan, rule)), []);
+            const stripped = plan.resources.map((r) => {
+                if (r.name !== "platform-observability-prometheus-stack") return r;
+                const values = JSON.parse(JSON.stringify((r.inputs as any).values));
+                delete values.prometheus.prometheusSpec.tolerations;
+                delete values.prometheus.prometheusSpec.nodeSelector;
+                return { ...r, inputs: { ...r.inputs, values } };
+            });
+            assert.deepStrictEqual(messages(await checkPolicies({ resources: stripped }, rule)), [
+                "platform-observability-prometheus-stack: chart kube-prometheus-stack pod component prometheus.prometheusSpec does not tolerate CriticalAddonsOnly or select platform.io/node-role=system (no untainted managed nodes: it would land on tenants' Karpenter nodes)",
+            ]);
+        });
+    });
 });
 
 describe("policy: one default StorageClass", () => {

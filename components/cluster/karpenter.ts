@@ -28,21 +28,23 @@ export interface KarpenterSettings {
     readonly terminationGracePeriod: string;
     /** The builders' NodePool: its capacity types and vCPU limit (the rest as the default pool's). */
     readonly builders: { readonly capacityTypes: readonly ("spot" | "on-demand")[]; readonly cpuLimit: number };
+    /** The controller's pods: how many, and what each requests (memory is its limit too). */
+    readonly controller: { readonly replicas: number; readonly requests: { readonly cpu: string; readonly memory: string } };
 }
 
 /** Helm values of the karpenter chart (keys as in its values.yaml at the pinned version). */
-export function karpenterValues(clusterName: string, queueName: string) {
+export function karpenterValues(clusterName: string, queueName: string, controller: KarpenterSettings["controller"]) {
     return {
         settings: { clusterName, interruptionQueue: queueName },
         // Pod Identity supplies credentials: no IRSA annotation on the service account.
         serviceAccount: { create: true, name: KARPENTER_SERVICE_ACCOUNT },
-        replicas: 2,
+        replicas: controller.replicas,
         podDisruptionBudget: { name: "karpenter", maxUnavailable: 1 },
         // Karpenter must never run on the nodes it manages: pin it to the System node group.
         nodeSelector: { "platform.io/node-role": "system" },
         tolerations: [{ key: "CriticalAddonsOnly", operator: "Exists" }],
-        // Upstream's getting-started sizing; memory limit = request so the controller is never OOM-preferred.
-        controller: { resources: { requests: { cpu: "1", memory: "1Gi" }, limits: { memory: "1Gi" } } },
+        // Memory limit = request so the controller is never OOM-preferred; no CPU limit (it may burst).
+        controller: { resources: { requests: { cpu: controller.requests.cpu, memory: controller.requests.memory }, limits: { memory: controller.requests.memory } } },
     };
 }
 
@@ -184,7 +186,7 @@ export class Karpenter extends pulumi.ComponentResource {
                 namespace: KARPENTER_NAMESPACE,
                 skipCrds: true,
                 atomic: true,
-                values: karpenterValues(args.clusterName, `${args.clusterName}-karpenter`),
+                values: karpenterValues(args.clusterName, `${args.clusterName}-karpenter`, args.settings.controller),
             },
             { ...k8sOpts, dependsOn: [crds, identity] },
         );
