@@ -44,8 +44,14 @@ export interface DeploymentsArgs {
     readonly deployerPolicy: { Version: string; Statement: { Sid: string }[] };
 }
 
-/** The trust policy of a stack's deploy role: Pulumi's OIDC tokens of this organization and this stack only. */
-export function deployRoleTrust(providerArn: string, organization: string, project: string, stack: string) {
+/**
+ * The trust policy of a stack's deploy role: Pulumi's OIDC tokens of this organization and this stack only, and, given
+ * `tenantProject`, of that project's stacks `<stack>.<tenant>` (its tenants' own stacks, deployed by the same identity).
+ */
+export function deployRoleTrust(providerArn: string, organization: string, project: string, stack: string, tenantProject?: string) {
+    // pulumi:deploy:org:<org>:project:<project>:stack:<stack>:operation:<op>:scope:write
+    const sub = (p: string, s: string) => `pulumi:deploy:org:${organization}:project:${p}:stack:${s}:*`;
+    const subjects = tenantProject ? [sub(project, stack), sub(tenantProject, `${stack}.*`)] : sub(project, stack);
     return {
         Version: "2012-10-17",
         Statement: [
@@ -55,8 +61,8 @@ export function deployRoleTrust(providerArn: string, organization: string, proje
                 Action: "sts:AssumeRoleWithWebIdentity",
                 Condition: {
                     StringEquals: { [`${PULUMI_OIDC_ISSUER}:aud`]: organization },
-                    // pulumi:deploy:org:<org>:project:<project>:stack:<stack>:operation:<op>:scope:write
-                    StringLike: { [`${PULUMI_OIDC_ISSUER}:sub`]: `pulumi:deploy:org:${organization}:project:${project}:stack:${stack}:*` },
+                    // A list under StringLike: any one of them.
+                    StringLike: { [`${PULUMI_OIDC_ISSUER}:sub`]: subjects },
                 },
             },
         ],
@@ -135,30 +141,20 @@ export class PlatformDeployments extends pulumi.ComponentResource {
             );
         });
         for (const s of a.stacks) {
+            // Its tenants' stacks run as the platform stack's own role: a tenant stack needs a cluster admin (EKS access
+            // entry) and Vault's deployer login, both bound to cluster.admins, where this role already is.
+            const tenantStacks = (a.tenantStacks ?? []).filter((t) => t.platformStack === s.stack);
+            const trust = (arn: string) => deployRoleTrust(arn, a.organization, a.project, s.stack, tenantStacks.length > 0 ? TENANT_PROJECT : undefined);
             const role = new aws.iam.Role(
                 `${name}-${s.stack}`,
-                { description: `Pulumi Deployments of ${a.project}/${s.stack}`, assumeRolePolicy: oidc.arn.apply((arn) => JSON.stringify(deployRoleTrust(arn, a.organization, a.project, s.stack))), maxSessionDuration: 3600 },
+                { description: `Pulumi Deployments of ${a.project}/${s.stack}`, assumeRolePolicy: oidc.arn.apply((arn) => JSON.stringify(trust(arn))), maxSessionDuration: 3600 },
                 child,
             );
             policies.forEach((p, i) => new aws.iam.RolePolicyAttachment(`${name}-${s.stack}-deployer-${i + 1}`, { role: role.name, policyArn: p.arn }, child));
             this.roles[s.stack] = role;
             new service.DeploymentSettings(`${name}-${s.stack}-settings`, deploymentSettings(a, s, role.arn), { ...child, dependsOn: [role] });
-            // Its tenants' stacks: one role for them all, trusted for this platform stack's tenant stacks only.
-            const tenantStacks = (a.tenantStacks ?? []).filter((t) => t.platformStack === s.stack);
-            if (tenantStacks.length === 0) continue;
-            const tenantRole = new aws.iam.Role(
-                `${name}-${s.stack}-tenants`,
-                {
-                    description: `Pulumi Deployments of ${TENANT_PROJECT}/${s.stack}.<tenant>`,
-                    assumeRolePolicy: oidc.arn.apply((arn) => JSON.stringify(deployRoleTrust(arn, a.organization, TENANT_PROJECT, `${s.stack}.*`))),
-                    maxSessionDuration: 3600,
-                },
-                child,
-            );
-            policies.forEach((p, i) => new aws.iam.RolePolicyAttachment(`${name}-${s.stack}-tenants-deployer-${i + 1}`, { role: tenantRole.name, policyArn: p.arn }, child));
-            this.roles[`${s.stack}.*`] = tenantRole;
             for (const t of tenantStacks) {
-                new service.DeploymentSettings(`${name}-${s.stack}-${t.tenant}-settings`, tenantDeploymentSettings(a, t, tenantRole.arn), { ...child, dependsOn: [tenantRole] });
+                new service.DeploymentSettings(`${name}-${s.stack}-${t.tenant}-settings`, tenantDeploymentSettings(a, t, role.arn), { ...child, dependsOn: [role] });
             }
         }
         this.registerOutputs({ roleArns: Object.fromEntries(Object.entries(this.roles).map(([k, r]) => [k, r.arn])) });

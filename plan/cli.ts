@@ -251,8 +251,9 @@ export async function main(argv: string[]): Promise<number> {
         console.log(`\nMove the tenant's state (${move.moved.length} resources), then pulumi up both stacks:\n  ${move.command}`);
         for (const u of move.orphaned) console.error(`refused: ${u} is moved but the tenant stack has no resource or alias for it (it would be deleted)`);
         for (const u of move.created) console.error(`refused: ${u} answers to no moved resource (it would be created anew)`);
+        for (const u of move.providerChanges) console.error(`refused: ${u}: its provider's configuration changes with the move (the provider may replace it)`);
     }
-    const unmoved = (move?.orphaned.length ?? 0) + (move?.created.length ?? 0) > 0;
+    const unmoved = (move?.orphaned.length ?? 0) + (move?.created.length ?? 0) + (move?.providerChanges.length ?? 0) > 0;
     // Mandatory policies fail the plan, as they fail `pulumi preview --policy-pack policy`.
     // A chart contract problem fails the plan too (--policy gives the policy pack's verdict alone).
     const broken = !args.policy && contracts.problems.length > 0;

@@ -81,6 +81,12 @@ export interface TenantMove {
     readonly orphaned: string[];
     /** Resources of the tenant's components in the tenant stack that answer to no moved URN: `pulumi up` would create them. */
     readonly created: string[];
+    /**
+     * Moved resources whose provider in the tenant stack is configured otherwise than the platform's provider they were
+     * created with (`old -> new` provider names). The engine asks the new provider's DiffConfig whether that change
+     * replaces them (step_generator.go, providerChanged); equal configuration leaves nothing to replace.
+     */
+    readonly providerChanges: string[];
 }
 
 /** A resource's identity across two stacks of the same code: its type and logical name. */
@@ -113,6 +119,18 @@ export function tenantMove(platform: Plan, tenantStack: Plan, tenant: string, or
     const held = new Set(roots.map(typeAndName));
     const inTenant = tenantStack.resources.filter((r) => inComponents.has(r.urn) || (r.custom && held.has(typeAndName(r))));
     const movedSet = new Set(moved);
+    // Each moved resource's provider before (the platform's) and after (the tenant stack's resource answering to its URN).
+    const byPlatformUrn = new Map(platform.resources.map((r) => [r.urn, r]));
+    const byTenantUrn = new Map(tenantStack.resources.map((r) => [r.urn, r]));
+    const answeredBy = new Map(tenantStack.resources.flatMap((r) => answers.get(r.urn)!.map((u) => [u, r] as const)));
+    const providerChanges = [...under].flatMap((u) => {
+        const old = byPlatformUrn.get(u)!;
+        const now = answeredBy.get(movedUrn(platformUrns.get(u)!, tenantStack.stack, tenantStack.project));
+        if (!old.custom || !now) return [];
+        const [was, is] = [old.provider ? byPlatformUrn.get(old.provider) : undefined, now.provider ? byTenantUrn.get(now.provider) : undefined];
+        if (JSON.stringify(sorted(was?.inputs)) === JSON.stringify(sorted(is?.inputs))) return [];
+        return [`${answers.get(now.urn)![0]} (${was?.name ?? "default"} -> ${is?.name ?? "default"})`];
+    });
     const command = [
         `pulumi state move --source ${organization}/${platform.project}/${platform.stack} --dest ${organization}/${tenantStack.project}/${tenantStack.stack}`,
         ...roots.map((r) => `'${platformUrns.get(r.urn)}'`),
@@ -122,5 +140,20 @@ export function tenantMove(platform: Plan, tenantStack: Plan, tenant: string, or
         moved,
         orphaned: moved.filter((u) => !claimed.has(u)),
         created: inTenant.filter((r) => !answers.get(r.urn)!.some((u) => movedSet.has(u))).map((r) => answers.get(r.urn)![0]),
+        providerChanges,
     };
+}
+
+/** A value with its objects' keys in order (JSON-encoded inputs parsed), so equal configurations compare equal. */
+function sorted(v: unknown): unknown {
+    if (typeof v === "string" && /^[[{]/.test(v)) {
+        try {
+            return sorted(JSON.parse(v));
+        } catch {
+            return v;
+        }
+    }
+    if (Array.isArray(v)) return v.map(sorted);
+    if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)).map(([k, x]) => [k, sorted(x)]));
+    return v;
 }

@@ -502,9 +502,10 @@ for (const stack of stacksWithTenants()) {
 
         it("moves each tenant by its two components, and its stack finds every moved resource by URN or alias (none deleted, none created)", () => {
             const urns = engineUrns(committed);
+            let movedOnAws = 0;
             for (const t of tenants) {
                 const move = tenantMove(committed, plans.get(t)!, t, "acme");
-                assert.deepStrictEqual([move.orphaned, move.created], [[], []], t);
+                assert.deepStrictEqual([move.orphaned, move.created, move.providerChanges], [[], [], []], t);
                 assert.strictEqual(move.moved.length, of(committed, t).length, t);
                 const roots = [named(committed.resources, `tenant-${t}`), named(committed.resources, `tenant-${t}-delivery`)];
                 // Where the aliases say the components were is where the platform stack holds them.
@@ -519,7 +520,17 @@ for (const stack of stacksWithTenants()) {
                 // Without its aliases the tenant stack would delete every moved resource and create it anew.
                 const bare = { ...plans.get(t)!, resources: plans.get(t)!.resources.map((x) => ({ ...x, aliases: [] })) };
                 assert.strictEqual(tenantMove(committed, bare, t).orphaned.length, move.moved.length, t);
+                // The moved resources leave the platform's providers for the tenant stack's: configured otherwise (here its
+                // AWS provider in another region), the new provider's DiffConfig decides whether each is replaced.
+                const awsProvider = `tenant-${t}-stack-aws`;
+                const elsewhere = { ...plans.get(t)!, resources: plans.get(t)!.resources.map((x) => (x.name === awsProvider ? { ...x, inputs: { ...x.inputs, region: "eu-central-1" } } : x)) };
+                const onAws = of(committed, t).filter((x) => x.custom && x.type.startsWith("aws:"));
+                movedOnAws += onAws.length;
+                const changed = tenantMove(committed, elsewhere, t).providerChanges;
+                assert.strictEqual(changed.length, onAws.length, t);
+                assert.ok(changed.every((c) => c.endsWith(`(platform-aws -> ${awsProvider})`)), changed[0]);
             }
+            assert.ok(movedOnAws >= 3, `${movedOnAws} AWS resources moved`);
         });
 
         it("plans one tenant stack from the command line on a saved plan of its platform, and refuses a plan of another stack", async () => {
