@@ -174,11 +174,20 @@ export function checkTenants(
     const current = new Set(tenants.map((t) => t.name));
     const owners = new Map<string, string>();
     const groups = new Map<string, string>();
+    // What holds data is named after it (Vault path, policy, role and store, repository, bucket, CI namespace): a data
+    // name another tenant has would write that tenant's Vault role to log in from this tenant's namespaces.
+    const dataNames = new Map<string, string>();
     tenants.forEach((t, i) => {
         const at = (...p: (string | number)[]) => [...ctx.where(i), ...p];
-        if (names.has(t.name)) issue(at("name"), `expected each tenant once (also tenant ${names.get(t.name)})`, t.name);
+        const twice = names.has(t.name);
+        if (twice) issue(at("name"), `expected each tenant once (also tenant ${names.get(t.name)})`, t.name);
         names.set(t.name, i);
-        if (t.previousName !== undefined && current.has(t.previousName)) issue(at("previousName"), "expected a name no current tenant has", t.previousName);
+        const renamedOntoCurrent = t.previousName !== undefined && current.has(t.previousName);
+        if (renamedOntoCurrent) issue(at("previousName"), "expected a name no current tenant has", t.previousName);
+        // One message per problem: a tenant listed twice, or renamed from a current tenant's name, is told so above.
+        const dataOwner = twice || renamedOntoCurrent ? undefined : dataNames.get(tenantDataName(t));
+        if (dataOwner !== undefined) issue(at(t.dataName === undefined ? "name" : "dataName"), `expected data name ${tenantDataName(t)} to belong to one tenant (also ${dataOwner}: its Vault path, stores, repository and bucket)`, tenantDataName(t));
+        if (!twice) dataNames.set(tenantDataName(t), t.name);
         if (t.previousName !== undefined && t.dataName === undefined) {
             issue(at("dataName"), `expected the name the tenant's data lives under when renaming (its first name, ${t.previousName} if this is the first rename), kept from then on`, undefined);
         }

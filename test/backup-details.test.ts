@@ -140,7 +140,11 @@ describe("backup details: Velero's values and IAM", () => {
             upgradeCRDs: true,
             cleanUpCRDs: false,
             deployNodeAgent: false,
-            nodeAgent: { tolerations: [{ operator: "Exists" }], resources },
+            nodeAgent: {
+                tolerations: [{ operator: "Exists" }],
+                affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: "karpenter.sh/nodepool", operator: "NotIn", values: ["builders"] }] }] } } },
+                resources,
+            },
             podSecurityContext: { runAsNonRoot: true, runAsUser: 65532, fsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
             containerSecurityContext: restricted,
             resources,

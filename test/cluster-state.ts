@@ -75,6 +75,12 @@ export function releasesOf(resources: readonly PlannedResource[]): ChartRelease[
 /** Project charts live in this repository and are rendered from their values (charts/pre-delete-cleanup). */
 export const isProjectChart = (chart: string) => chart.startsWith("charts/");
 
+/** A pinned chart's release values over its chart's defaults (the fixture's values.yaml), as Helm coalesces them. */
+export function releaseValuesWithDefaults(release: Pick<ChartRelease, "chart" | "version" | "values">): Values {
+    const defaults = chartContract(chartFixtureDir(CHART_FIXTURES, release.chart, release.version))?.defaults ?? {};
+    return mergeValues(defaults, release.values) as Values;
+}
+
 /** The transcription of a pinned chart's aggregating RBAC, or undefined when none was made (a gap). */
 export function aggregatedRbacFixture(release: Pick<ChartRelease, "chart" | "version">): string | undefined {
     const file = path.join(chartFixtureDir(CHART_FIXTURES, release.chart, release.version), "rbac-aggregated.yaml");

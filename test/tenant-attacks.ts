@@ -13,8 +13,9 @@ import { PLATFORM_NAMESPACES } from "../components/shared/namespaces";
 import { PLATFORM_SECRET_STORE } from "../components/secrets/external-secrets";
 import { OWN_REPOSITORY_POLICY } from "../components/policy/admission-policies";
 import type { ClusterState } from "./cluster-state";
-import { storeServes } from "./cluster-state";
-import { serviceAccountUser, type Request, type RoleBinding, type UserInfo } from "./k8s-rbac";
+import { BOOTSTRAP_ROLES, releasesOf, releaseValuesWithDefaults, storeServes, truthy } from "./cluster-state";
+import { parsedOnce } from "./fixture-cache";
+import { Rbac, readRbacList, serviceAccountUser, type RbacObject, type Request, type RoleBinding, type UserInfo } from "./k8s-rbac";
 import { impersonatedAccount, isAppNamespacePermitted, isDestinationPermitted, isGroupKindNamePermitted, matchStringInList, type GroupKind } from "./argocd-rbac";
 import { roleMay, type AwsState } from "./tenant-iam";
 import { TENANT_LABEL } from "../components/tenants/tenant-objects";
@@ -130,7 +131,9 @@ export type Attempt =
     /** (Through a workflow of a branch on its runners of CI namespace `runnerNamespace`) build on a builder another job of them uses: one whose address is outside the job's own pod. */
     | { readonly sharedBuilder: { readonly runnerNamespace: string } }
     /** (Through a workflow on its runners) hold a Kubernetes API token of the runners' account: the kubelet mounts one unless the pod, or else its account, says `automountServiceAccountToken: false`. */
-    | { readonly runnerApiToken: { readonly namespace: string } };
+    | { readonly runnerApiToken: { readonly namespace: string } }
+    /** (Through a workflow on its runners of CI namespace `runner`, whose build escapes to the job's node) make `request` with the token of a node DaemonSet's account there (the kubelet's credentials request one for each pod bound to the node). */
+    | { readonly nodeEscape: { readonly runner: string; readonly request: Request } };
 
 export interface ArgoApplication {
     readonly project: string;
@@ -654,6 +657,15 @@ export const GUARDS = {
                 const c = builderSidecarOf(spec);
                 c.args = (c.args as string[]).map((a) => a.replace(/^tcp:\/\/127\.0\.0\.1:/, "tcp://0.0.0.0:"));
             }
+        },
+    },
+    nodeAgentOffBuilders: {
+        text: "Velero's node agent (it runs as Velero's server account, which the chart binds to `cluster-admin`) requires a node outside the builders' pool (`karpenter.sh/nodepool` NotIn `builders`)",
+        present: (resources) => veleroNodeAgent(resources) !== undefined,
+        remove: (resources) => {
+            const v = releaseOf(resources, "velero");
+            if (v.nodeAgent?.affinity === undefined) throw new Error("no node affinity on Velero's node agent");
+            delete v.nodeAgent.affinity;
         },
     },
     builderPerJob: {
@@ -1249,6 +1261,21 @@ export const ATTACKS: readonly Attack[] = [
         attempts: (t) => (t.runnerNamespace ? [{ jobPlacement: { runner: t.runnerNamespace, pool: "default" } }] : []),
     },
     {
+        id: "builder-node-escape",
+        attack: "(through a job on its runners whose `RUN` step escapes the sandbox onto its node) take the API token of a node DaemonSet's pod there (the kubelet's credentials may request one for each pod bound to its node): Velero's node agent tolerates every taint and runs as Velero's server account, which its chart binds to `cluster-admin`; with it, read another tenant's Secrets or bind itself `cluster-admin`",
+        who: ["member"],
+        getsThroughUnguarded: ["member"],
+        guards: ["nodeAgentOffBuilders"],
+        attempts: (t, others) => {
+            const runner = t.runnerNamespace;
+            if (runner === undefined) return [];
+            return [
+                { nodeEscape: { runner, request: { verb: "create", group: RBAC, resource: "clusterrolebindings", namespace: "" } } },
+                ...others.map((o) => ({ nodeEscape: { runner, request: { verb: "get", group: "", resource: "secrets", namespace: o.namespaces[0] } } })),
+            ];
+        },
+    },
+    {
         id: "builder-cache-poisoning",
         attack: "(a member, through a workflow of a feature branch on its runners) reach the builder, or its cache and state, that a later job of a signing ref (`main`) builds on, so that what main's job builds and signs is the branch's",
         who: ["member"],
@@ -1544,6 +1571,36 @@ function runnerPod(resources: readonly PlannedResource[], namespace: string): K8
 }
 
 /**
+ * Velero's node agent as chart velero 12.1.0 renders it (templates/node-agent-daemonset.yaml: only with
+ * `deployNodeAgent`; the server's service account, `velero.serverServiceAccount`; `nodeAgent.tolerations`,
+ * `nodeSelector` and `affinity`), and the binding that account holds (templates/clusterrolebinding.yaml: with
+ * `rbac.create` and `rbac.clusterAdministrator`, to ClusterRole `rbac.clusterAdministratorName`).
+ */
+export function veleroNodeAgent(resources: readonly PlannedResource[]): { readonly pod: K8sPod; readonly account: UserInfo; readonly rbac: readonly RbacObject[] } | undefined {
+    const release = resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && String(r.inputs.chart).split("/").pop() === "velero");
+    if (release === undefined) return undefined;
+    const [r] = releasesOf([release]);
+    if (r.version !== "12.1.0") throw new Error(`velero ${r.version}: the node agent is transcribed from chart 12.1.0`);
+    const v = releaseValuesWithDefaults(r) as Record<string, any>;
+    if (!truthy(v, "deployNodeAgent")) return undefined;
+    const namespace = String(release.inputs.namespace);
+    const name = v.serviceAccount?.server?.name;
+    if (!v.serviceAccount?.server?.create || !name) throw new Error("Velero's server account: only a created, named one is transcribed");
+    const binding: RbacObject = {
+        kind: "ClusterRoleBinding",
+        metadata: { name: `${r.name}-server` },
+        roleRef: { apiGroup: RBAC, kind: "ClusterRole", name: String(v.rbac.clusterAdministratorName) },
+        subjects: [{ kind: "ServiceAccount", namespace, name }],
+    };
+    const spec: PodSpec = { tolerations: v.nodeAgent?.tolerations ?? [], nodeSelector: v.nodeAgent?.nodeSelector ?? {}, ...(truthy(v, "nodeAgent.affinity") ? { affinity: v.nodeAgent.affinity } : {}) };
+    return {
+        pod: { namespace, labels: { name: "node-agent" }, spec },
+        account: serviceAccountUser(namespace, name),
+        rbac: truthy(v, "rbac.create") && truthy(v, "rbac.clusterAdministrator") ? [binding] : [],
+    };
+}
+
+/**
  * Whether a job's builds go to a builder other jobs share: the runner's `BUILDKIT_HOST` is anything but an address of
  * its own pod where a sidecar of that pod listens (a loopback or unix `--addr` of its buildkitd).
  */
@@ -1774,6 +1831,23 @@ export async function succeeds(state: AttackState, user: UserInfo, attempt: Atte
         const account = state.resources.find((r) => r.type === "kubernetes:core/v1:ServiceAccount" && (r.inputs as any).metadata.namespace === ns && (r.inputs as any).metadata.name === spec.serviceAccountName)?.inputs as any;
         // The ServiceAccount admission plugin: the pod's field wins, else the account's; mounted unless one says false.
         return (spec.automountServiceAccountToken ?? account?.automountServiceAccountToken) !== false;
+    }
+    if ("nodeEscape" in attempt) {
+        // Only the team's users push workflows its runners run.
+        if (!user.name.startsWith("oidc:")) return false;
+        const { runner, request } = attempt.nodeEscape;
+        const own = runnerPod(state.resources, runner);
+        const agent = veleroNodeAgent(state.resources);
+        if (agent === undefined) return false;
+        const alone = { namespaces: state.namespaces, podsOn: () => [] };
+        // A node of a pool where the job runs and where the DaemonSet controller puts the agent (its pods are scheduled by the same filters).
+        const beside = poolNames(state.resources).some((p) => {
+            const node = poolNode(state.resources, p);
+            return schedulerPlaces(own, node, alone) && schedulerPlaces(agent.pod, node, alone);
+        });
+        if (!beside) return false;
+        // RBAC only adds: allowed by the plan's RBAC or by the chart's binding is allowed by both together.
+        return state.rbac.allows(agent.account, request) || new Rbac([...parsedOnce("rbac list", BOOTSTRAP_ROLES, readRbacList), ...agent.rbac]).allows(agent.account, request);
     }
     if ("connect" in attempt) {
         const c = attempt.connect;

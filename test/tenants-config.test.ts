@@ -197,6 +197,16 @@ const exactProblems: ExactBadInput[] = [
         withTenants(dev, { ...TEAM, hostnames: [HOST] }, { ...TEAM, name: "team-c", hostnames: [HOST] }),
         [`${T}[1].hostnames: expected hostname ${HOST} to belong to one tenant (also team-b); got "${HOST}"`],
     ],
+    [
+        "another tenant's data name (its Vault path, role and store)",
+        withTenants(dev, TEAM, { ...TEAM, name: "team-c", dataName: "team-b" }),
+        [`${T}[1].dataName: expected data name team-b to belong to one tenant (also team-b: its Vault path, stores, repository and bucket); got "team-b"`],
+    ],
+    [
+        "a name another tenant keeps its data under",
+        withTenants(dev, { ...TEAM, name: "team-c", dataName: "team-b" }, TEAM),
+        [`${T}[1].name: expected data name team-b to belong to one tenant (also team-c: its Vault path, stores, repository and bucket); got "team-b"`],
+    ],
     ["CPU limits below requests", withTenants(dev, { ...TEAM, quota: { requestsCpu: "8", limitsCpu: "4" } }), [`${T}[0].quota.limitsCpu: expected at least requestsCpu (8); got "4"`]],
     ["CPU limits below requests in millicores", withTenants(dev, { ...TEAM, quota: { requestsCpu: "1500m", limitsCpu: "1" } }), [`${T}[0].quota.limitsCpu: expected at least requestsCpu (1500m); got "1"`]],
     [

@@ -1,6 +1,7 @@
 // Velero as data: Helm values at chart 12.1.x (keys checked against the chart's values.yaml) and its IAM policy.
 import { stringify } from "yaml";
 import { CRITICAL_ADDONS_TAINT } from "../cluster/constants";
+import { BUILDER_NODE_POOL, NODE_POOL_LABEL } from "../shared/builder-nodes";
 import { ebsKeyUsePolicy } from "../cluster/policies";
 import { PolicyDocument, policyDocument } from "../shared/iam";
 import { bucketObjectAccess } from "../storage/bucket-policies";
@@ -49,6 +50,11 @@ const restrictedContainer = {
     allowPrivilegeEscalation: false,
     readOnlyRootFilesystem: true,
     capabilities: { drop: ["ALL"] },
+};
+
+/** The node agent's placement: every node but the builders' pool's. */
+export const veleroNodeAgentAffinity = {
+    nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: NODE_POOL_LABEL, operator: "NotIn", values: [BUILDER_NODE_POOL] }] }] } },
 };
 
 export function veleroValues(a: VeleroValuesArgs): Record<string, unknown> {
@@ -110,6 +116,10 @@ export function veleroValues(a: VeleroValuesArgs): Record<string, unknown> {
         nodeAgent: {
             // File-system backups read every node's volumes: the agent runs on all nodes, tainted or not.
             tolerations: [{ operator: "Exists" }],
+            // Except the builders' nodes (emptyDir jobs only, nothing to back up): the agent runs as the server's account,
+            // which the chart binds to cluster-admin (rbac.clusterAdministrator), and a build escaping its sandbox there
+            // would take its token. NotIn also matches nodes without the label (the system node group).
+            affinity: veleroNodeAgentAffinity,
             resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "1Gi" } },
         },
         // fsGroup lets the non-root server read the projected Pod Identity token.
