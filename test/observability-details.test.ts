@@ -997,7 +997,7 @@ const PROD_INPUTS: Record<string, Record<string, any>> = {
                 "mounts": {"dockercontainers": false, "varlog": true},
                 "resources": {"limits": {"memory": "256Mi"}, "requests": {"cpu": "100m", "memory": "256Mi"}},
             },
-            "controller": {"replicas": 1, "tolerations": [{"effect": "NoExecute", "key": "platform.io/builder", "operator": "Equal", "value": "true"}], "type": "daemonset"},
+            "controller": {"replicas": 1, "tolerations": [{"key": "CriticalAddonsOnly", "operator": "Exists"}, {"effect": "NoExecute", "key": "platform.io/builder", "operator": "Equal", "value": "true"}], "type": "daemonset"},
             "crds": {"create": false},
             "rbac": {"create": true, "rules": [{"apiGroups": [""], "resources": ["pods", "namespaces", "events"], "verbs": ["get", "list", "watch"]}]},
             "serviceMonitor": {"enabled": true},
