@@ -147,16 +147,18 @@ describePlan("cluster details: the production plan in full", "prod", ({ plan, re
     });
 
     it("launches each group from a template: IMDSv2 with one hop, an encrypted gp3 root disk, tagged by group", () => {
-        // The System group's disk holds a few controllers' images; the workers' the platform's and tenants'.
-        for (const [group, volumeSize] of [["system", 50], ["workers", 100]] as const) {
-            assert.deepStrictEqual(the(`platform-cluster-ng-${group}-lt`), {
-                blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { deleteOnTermination: "true", encrypted: "true", kmsKeyId: EBS_KEY, volumeSize, volumeType: "gp3" } }],
-                description: `Nodes of group ${group}`,
-                metadataOptions: { httpEndpoint: "enabled", httpPutResponseHopLimit: 1, httpTokens: "required", instanceMetadataTags: "disabled" },
-                tagSpecifications: ["instance", "volume"].map((resourceType) => ({ resourceType, tags: { "platform.io/node-group": group } })),
-                updateDefaultVersion: true,
-            });
-        }
+        // One group, the System one (platformPods: SystemNodes): its disk holds the platform's images.
+        assert.deepStrictEqual(
+            ofType(plan().resources, "aws:ec2/launchTemplate:LaunchTemplate").map((r) => r.name),
+            ["platform-cluster-ng-system-lt"],
+        );
+        assert.deepStrictEqual(the("platform-cluster-ng-system-lt"), {
+            blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { deleteOnTermination: "true", encrypted: "true", kmsKeyId: EBS_KEY, volumeSize: 50, volumeType: "gp3" } }],
+            description: "Nodes of group system",
+            metadataOptions: { httpEndpoint: "enabled", httpPutResponseHopLimit: 1, httpTokens: "required", instanceMetadataTags: "disabled" },
+            tagSpecifications: ["instance", "volume"].map((resourceType) => ({ resourceType, tags: { "platform.io/node-group": "system" } })),
+            updateDefaultVersion: true,
+        });
     });
 
     it("runs one managed group per zone, repaired automatically, its desired size left to the autoscaler", () => {
@@ -176,15 +178,18 @@ describePlan("cluster details: the production plan in full", "prod", ({ plan, re
             updateConfig: { maxUnavailablePercentage: o.maxUnavailablePercentage },
             version: "1.36",
         });
-        const system = { amiType: "AL2023_ARM_64_STANDARD", instanceTypes: ["c7g.large", "c6g.large"], role: "system", max: 2, taints: [{ effect: "NO_SCHEDULE", key: "CriticalAddonsOnly", value: "true" }], maxUnavailablePercentage: 33 };
-        const workers = { amiType: "AL2023_x86_64_STANDARD", instanceTypes: ["m7i.2xlarge", "m6i.2xlarge"], role: "workload", max: 4, taints: [], maxUnavailablePercentage: 10 };
+        // The System group alone: no untainted workers (platformPods: SystemNodes; tenants' pods go to Karpenter's pools).
+        assert.deepStrictEqual(
+            ofType(plan().resources, "aws:eks/nodeGroup:NodeGroup").map((r) => r.name),
+            ZONES.map((zone) => `platform-cluster-ng-system-${zone}`),
+        );
+        const system = { amiType: "AL2023_ARM_64_STANDARD", instanceTypes: ["m7g.2xlarge", "m6g.2xlarge"], role: "system", max: 2, taints: [{ effect: "NO_SCHEDULE", key: "CriticalAddonsOnly", value: "true" }], maxUnavailablePercentage: 33 };
         for (const zone of ZONES) {
             assert.deepStrictEqual(the(`platform-cluster-ng-system-${zone}`), group("system", zone, system), zone);
-            assert.deepStrictEqual(the(`platform-cluster-ng-workers-${zone}`), group("workers", zone, workers), zone);
-            assert.deepStrictEqual(res(`platform-cluster-ng-workers-${zone}`).ignoreChanges, ["scalingConfig.desiredSize"]);
+            assert.deepStrictEqual(res(`platform-cluster-ng-system-${zone}`).ignoreChanges, ["scalingConfig.desiredSize"]);
         }
         assert.deepStrictEqual(
-            res("platform-cluster-ng-workers").dependsOn,
+            res("platform-cluster-ng-system").dependsOn,
             ["node-AmazonEKSWorkerNodePolicy", "node-AmazonEC2ContainerRegistryPullOnly", "node-AmazonSSMManagedInstanceCore", "addon-eks-pod-identity-agent", "addon-vpc-cni", "addon-kube-proxy"].map((n) => urn(`platform-cluster-${n}`)),
         );
     });

@@ -64,7 +64,6 @@ const PROD_OUTPUTS: Record<string, Record<string, unknown>> = {
     "tenant-team-a-delivery-runner": identity("tenant-team-a-delivery-runner"),
     "tenant-payments-delivery-runner": identity("tenant-payments-delivery-runner"),
     "platform-cluster-ng-system": {"nodeGroupNames": ["system-eu-west-1a-49", "system-eu-west-1b-50", "system-eu-west-1c-51"]},
-    "platform-cluster-ng-workers": {"nodeGroupNames": ["workers-eu-west-1a-11", "workers-eu-west-1b-12", "workers-eu-west-1c-13"]},
     "platform-cluster-karpenter": {"queueName": "acme-prod-karpenter", "roleArn": "arn:aws:iam::222222222222:role/platform-cluster-karpenter-controller-role"},
     "platform-cluster-karpenter-controller": identity("platform-cluster-karpenter-controller"),
 };

@@ -216,7 +216,8 @@ describe("config: bad input is rejected with key, value and expectation", () => 
         };
         const edited = [
             p("network", (n) => (n.flowLogs.retentionDays = 90)),
-            p("cluster", (c) => ((c.logRetentionDays = 90), (c.nodeGroups[1].capacityType = "SPOT"))),
+            // Prod has the System group alone: a spot Workload group added beside it (the ON_DEMAND bound is the System group's).
+            p("cluster", (c) => ((c.logRetentionDays = 90), c.nodeGroups.push({ name: "workers", role: "Workload", capacityType: "SPOT", instanceTypes: ["m7i.large"], minSize: 0, desiredSize: 0, maxSize: 2 }))),
             p("backup", (b) => (b.schedules.find((s: any) => s.scope === "PlatformNamespaces").extraNamespaces = ["team-a"])),
             set("adoptRetained", true),
         ].reduce((raw, f) => f(raw), prod);

@@ -158,6 +158,8 @@ describePlan("ingress details: the production plan in full", "prod", ({ plan, re
             namespace: "envoy-gateway-system",
             skipCrds: true,
             values: {
+                // The certgen Job (a pre-install/upgrade hook) is a platform pod too.
+                certgen: { job: { nodeSelector: SYSTEM, tolerations: CRITICAL } },
                 crds: { enabled: false },
                 deployment: {
                     pod: {
@@ -417,6 +419,8 @@ describePlan("ingress details: the production plan in full", "prod", ({ plan, re
                     kubernetes: {
                         envoyDeployment: {
                             pod: {
+                                nodeSelector: SYSTEM,
+                                tolerations: CRITICAL,
                                 topologySpreadConstraints: [
                                     {
                                         labelSelector: { matchLabels: { "gateway.envoyproxy.io/owning-gateway-name": "platform" } },

@@ -41,7 +41,12 @@ describe("invariants hold on every committed stack, over non-empty sets @stack",
             assert.ok(count("aws:kms/key:Key") >= 3);
             assert.ok(count("aws:s3/bucket:Bucket") >= 1);
             assert.ok(count("aws:iam/rolePolicy:RolePolicy") >= 5);
-            assert.ok(count("aws:ec2/launchTemplate:LaunchTemplate") >= 2 && count("aws:eks/nodeGroup:NodeGroup") >= 4);
+            // node-baseline: one launch template per group the stack file configures (at least the System group: with
+            // platformPods SystemNodes there may be no other), and one managed node group per group and zone.
+            const groups: unknown[] = section("cluster").nodeGroups ?? [];
+            assert.ok(groups.length >= 1, "no node group");
+            assert.strictEqual(count("aws:ec2/launchTemplate:LaunchTemplate"), groups.length);
+            assert.strictEqual(count("aws:eks/nodeGroup:NodeGroup"), groups.length * section("network").azCount);
             assert.strictEqual(count("kubernetes:karpenter.k8s.aws/v1:EC2NodeClass"), section("cluster").karpenter?.enabled === false ? 0 : 1);
             assert.ok(count("kubernetes:helm.sh/v3:Release") >= 8);
             assert.ok(plan.resources.filter((r) => r.type.startsWith("kubernetes:")).length >= 20);

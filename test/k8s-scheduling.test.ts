@@ -4,6 +4,7 @@
 import * as assert from "assert";
 import { antiAffinityAllows, kubeletAdmits, Node, Pod, runsOn, schedulerPlaces, Taint, toleratesTaint } from "./k8s-scheduling";
 import { scaleSetValues } from "../components/delivery/ci";
+import { alloyValues } from "../components/observability/collector-values";
 import { tenantSchema } from "../stacks/schema-tenants";
 import { appDeliverySchema } from "../stacks/schema-delivery";
 
@@ -89,5 +90,20 @@ describe("the runner pods (each job and its builder), placed", () => {
         assert.strictEqual(schedulerPlaces(jobPod("team-a"), builderNode, { namespaces, podsOn: () => [jobPod("team-b")] }), false);
         assert.strictEqual(schedulerPlaces(jobPod("team-b"), builderNode, { namespaces, podsOn: () => [jobPod("team-a")] }), false);
         assert.strictEqual(schedulerPlaces(jobPod("team-a"), builderNode, { namespaces, podsOn: () => [jobPod("team-a")] }), false);
+    });
+});
+
+describe("the log agent (Alloy's DaemonSet), placed", () => {
+    // alloy 1.11.1 renders controller.tolerations into the DaemonSet's pod; a DaemonSet's pods obey NoSchedule taints.
+    const values = alloyValues({ settings: { requests: { cpu: "100m", memory: "256Mi" } }, config: "", kind: "daemonset" });
+    const agent: Pod = { namespace: "monitoring", labels: {}, spec: { tolerations: values.controller.tolerations as Pod["spec"]["tolerations"] } };
+    const nodes: Node[] = [
+        // The System group's taint as EKS sets it (NO_SCHEDULE), where every platform pod runs with platformPods: SystemNodes.
+        { name: "s1", labels: { "kubernetes.io/hostname": "s1", "platform.io/node-role": "system" }, taints: [{ key: "CriticalAddonsOnly", value: "true", effect: "NoSchedule" }] },
+        { name: "d1", labels: { "kubernetes.io/hostname": "d1", "karpenter.sh/nodepool": "default" }, taints: [] },
+        { name: "b1", labels: { "kubernetes.io/hostname": "b1", "karpenter.sh/nodepool": "builders" }, taints: [{ key: "platform.io/builder", value: "true", effect: "NoExecute" }] },
+    ];
+    it("runs on every kind of node: the System nodes (the platform's pods' logs), the default pool's and the builders'", () => {
+        assert.deepStrictEqual(nodes.map((n) => [n.name, schedulerPlaces(agent, n, nobody)]), [["s1", true], ["d1", true], ["b1", true]]);
     });
 });

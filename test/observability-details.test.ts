@@ -5,6 +5,9 @@ import * as assert from "assert";
 import { inputs } from "./helpers";
 import { describePlan } from "./plans";
 
+/** What platformPods: SystemNodes adds to each of a chart's pod components: the System nodes' label and taint. */
+const ON_SYSTEM = {"nodeSelector": {"platform.io/node-role": "system"}, "tolerations": [{"key": "CriticalAddonsOnly", "operator": "Exists"}]};
+
 /** Inputs by resource name; dashboards' JSON and IAM documents parsed. */
 const PROD_INPUTS: Record<string, Record<string, any>> = {
     "platform-observability-grafana-admin-password": {"length": 32, "special": false},
@@ -452,6 +455,7 @@ const PROD_INPUTS: Record<string, Record<string, any>> = {
         "values": {
             "alertmanager": {
                 "alertmanagerSpec": {
+                    ...ON_SYSTEM,
                     "replicas": 2,
                     "resources": {"limits": {"memory": "128Mi"}, "requests": {"cpu": "20m", "memory": "128Mi"}},
                     "secrets": ["alert-receiver"],
@@ -500,7 +504,7 @@ const PROD_INPUTS: Record<string, Record<string, any>> = {
                     },
                 },
             },
-            "crds": {"upgradeJob": {"enabled": true}},
+            "crds": {"upgradeJob": {"enabled": true, ...ON_SYSTEM}},
             "defaultRules": {
                 "rules": {
                     "etcd": false,
@@ -511,13 +515,14 @@ const PROD_INPUTS: Record<string, Record<string, any>> = {
                 },
             },
             "grafana": {"enabled": false},
-            "kube-state-metrics": {"resources": {"limits": {"memory": "256Mi"}, "requests": {"cpu": "10m", "memory": "256Mi"}}},
+            "kube-state-metrics": {...ON_SYSTEM, "resources": {"limits": {"memory": "256Mi"}, "requests": {"cpu": "10m", "memory": "256Mi"}}},
             "kubeControllerManager": {"enabled": false},
             "kubeEtcd": {"enabled": false},
             "kubeProxy": {"enabled": false},
             "kubeScheduler": {"enabled": false},
             "prometheus": {
                 "prometheusSpec": {
+                    ...ON_SYSTEM,
                     "enableOTLPReceiver": true,
                     "enableRemoteWriteReceiver": true,
                     "podMonitorSelectorNilUsesHelmValues": false,
@@ -548,7 +553,13 @@ const PROD_INPUTS: Record<string, Record<string, any>> = {
                 },
             },
             "prometheus-node-exporter": {"resources": {"limits": {"memory": "32Mi"}, "requests": {"cpu": "10m", "memory": "32Mi"}}, "tolerations": [{"effect": "NoSchedule", "operator": "Exists"}, {"effect": "NoExecute", "key": "platform.io/builder", "operator": "Equal", "value": "true"}]},
-            "prometheusOperator": {"resources": {"limits": {"memory": "256Mi"}, "requests": {"cpu": "100m", "memory": "256Mi"}}},
+            "prometheusOperator": {
+                ...ON_SYSTEM,
+                "admissionWebhooks": {"deployment": ON_SYSTEM, "patch": ON_SYSTEM},
+                "resources": {"limits": {"memory": "256Mi"}, "requests": {"cpu": "100m", "memory": "256Mi"}},
+            },
+            // Off in the chart; placed all the same, should it be turned on.
+            "thanosRuler": {"thanosRulerSpec": ON_SYSTEM},
         },
         "version": "88.5.3",
     },
@@ -712,6 +723,8 @@ const PROD_INPUTS: Record<string, Record<string, any>> = {
             "extraSecretMounts": [
                 {"defaultMode": 288, "mountPath": "/etc/secrets/oauth", "name": "oauth", "readOnly": true, "secretName": "grafana-oauth"},
             ],
+            ...ON_SYSTEM,
+            "imageRenderer": ON_SYSTEM,
             "grafana.ini": {
                 "analytics": {"check_for_updates": false, "reporting_enabled": false},
                 "auth.generic_oauth": {
@@ -757,14 +770,16 @@ const PROD_INPUTS: Record<string, Record<string, any>> = {
         "name": "loki",
         "namespace": "monitoring",
         "values": {
-            "backend": {"replicas": 0},
-            "bloomBuilder": {"replicas": 0},
-            "bloomGateway": {"replicas": 0},
-            "bloomPlanner": {"replicas": 0},
-            "chunksCache": {"enabled": false},
-            "compactor": {"replicas": 1, "resources": {"limits": {"memory": "1Gi"}, "requests": {"cpu": "250m", "memory": "1Gi"}}},
+            "backend": {...ON_SYSTEM, "replicas": 0},
+            "bloomBuilder": {...ON_SYSTEM, "replicas": 0},
+            "bloomGateway": {...ON_SYSTEM, "replicas": 0},
+            "bloomPlanner": {...ON_SYSTEM, "replicas": 0},
+            "chunksCache": {...ON_SYSTEM, "enabled": false, "l2": ON_SYSTEM},
+            "compactor": {...ON_SYSTEM, "replicas": 1, "resources": {"limits": {"memory": "1Gi"}, "requests": {"cpu": "250m", "memory": "1Gi"}}},
+            "defaults": ON_SYSTEM,
             "deploymentMode": "Distributed",
             "distributor": {
+                ...ON_SYSTEM,
                 "replicas": 3,
                 "resources": {"limits": {"memory": "1Gi"}, "requests": {"cpu": "250m", "memory": "1Gi"}},
                 "topologySpreadConstraints": [
@@ -776,8 +791,9 @@ const PROD_INPUTS: Record<string, Record<string, any>> = {
                     },
                 ],
             },
-            "gateway": {"replicas": 3},
+            "gateway": {...ON_SYSTEM, "replicas": 3},
             "indexGateway": {
+                ...ON_SYSTEM,
                 "replicas": 3,
                 "resources": {"limits": {"memory": "1Gi"}, "requests": {"cpu": "250m", "memory": "1Gi"}},
                 "topologySpreadConstraints": [
@@ -790,6 +806,7 @@ const PROD_INPUTS: Record<string, Record<string, any>> = {
                 ],
             },
             "ingester": {
+                ...ON_SYSTEM,
                 "persistence": {"claims": [{"accessModes": ["ReadWriteOnce"], "name": "data", "size": "20Gi", "storageClass": "gp3-retain"}], "enabled": true},
                 "replicas": 3,
                 "resources": {"limits": {"memory": "1Gi"}, "requests": {"cpu": "250m", "memory": "1Gi"}},
@@ -801,11 +818,12 @@ const PROD_INPUTS: Record<string, Record<string, any>> = {
                         "whenUnsatisfiable": "DoNotSchedule",
                     },
                 ],
+                // The chart gives each zone's pods the zone's nodeSelector alone: the System label is in each.
                 "zoneAwareReplication": {
                     "enabled": true,
-                    "zoneA": {"nodeSelector": {"topology.kubernetes.io/zone": "eu-west-1a"}},
-                    "zoneB": {"nodeSelector": {"topology.kubernetes.io/zone": "eu-west-1b"}},
-                    "zoneC": {"nodeSelector": {"topology.kubernetes.io/zone": "eu-west-1c"}},
+                    "zoneA": {"nodeSelector": {"platform.io/node-role": "system", "topology.kubernetes.io/zone": "eu-west-1a"}},
+                    "zoneB": {"nodeSelector": {"platform.io/node-role": "system", "topology.kubernetes.io/zone": "eu-west-1b"}},
+                    "zoneC": {"nodeSelector": {"platform.io/node-role": "system", "topology.kubernetes.io/zone": "eu-west-1c"}},
                 },
             },
             "loki": {
@@ -836,8 +854,10 @@ const PROD_INPUTS: Record<string, Record<string, any>> = {
             },
             "lokiCanary": {"enabled": false},
             "monitoring": {"serviceMonitor": {"enabled": true}},
-            "patternIngester": {"replicas": 0},
+            "overridesExporter": ON_SYSTEM,
+            "patternIngester": {...ON_SYSTEM, "replicas": 0},
             "querier": {
+                ...ON_SYSTEM,
                 "replicas": 3,
                 "resources": {"limits": {"memory": "1Gi"}, "requests": {"cpu": "250m", "memory": "1Gi"}},
                 "topologySpreadConstraints": [
@@ -850,6 +870,7 @@ const PROD_INPUTS: Record<string, Record<string, any>> = {
                 ],
             },
             "queryFrontend": {
+                ...ON_SYSTEM,
                 "replicas": 3,
                 "resources": {"limits": {"memory": "1Gi"}, "requests": {"cpu": "250m", "memory": "1Gi"}},
                 "topologySpreadConstraints": [
@@ -862,6 +883,7 @@ const PROD_INPUTS: Record<string, Record<string, any>> = {
                 ],
             },
             "queryScheduler": {
+                ...ON_SYSTEM,
                 "replicas": 3,
                 "resources": {"limits": {"memory": "1Gi"}, "requests": {"cpu": "250m", "memory": "1Gi"}},
                 "topologySpreadConstraints": [
@@ -873,17 +895,19 @@ const PROD_INPUTS: Record<string, Record<string, any>> = {
                     },
                 ],
             },
-            "read": {"replicas": 0},
-            "resultsCache": {"enabled": false},
-            "ruler": {"enabled": false},
+            "read": {...ON_SYSTEM, "replicas": 0},
+            "resultsCache": {...ON_SYSTEM, "enabled": false},
+            "ruler": {...ON_SYSTEM, "enabled": false},
             "serviceAccount": {"create": true, "name": "loki"},
             "singleBinary": {
+                ...ON_SYSTEM,
                 "persistence": {"enabled": true, "size": "20Gi", "storageClass": "gp3-retain"},
                 "replicas": 0,
                 "resources": {"limits": {"memory": "1Gi"}, "requests": {"cpu": "250m", "memory": "1Gi"}},
             },
+            "tableManager": ON_SYSTEM,
             "test": {"enabled": false},
-            "write": {"replicas": 0},
+            "write": {...ON_SYSTEM, "replicas": 0},
         },
         "version": "18.11.0",
     },
@@ -894,6 +918,7 @@ const PROD_INPUTS: Record<string, Record<string, any>> = {
         "name": "tempo",
         "namespace": "monitoring",
         "values": {
+            ...ON_SYSTEM,
             "persistence": {"enabled": true, "size": "20Gi", "storageClassName": "gp3-retain"},
             "replicas": 1,
             "serviceAccount": {
@@ -947,7 +972,7 @@ const PROD_INPUTS: Record<string, Record<string, any>> = {
                 "mounts": {"dockercontainers": false, "varlog": false},
                 "resources": {"limits": {"memory": "256Mi"}, "requests": {"cpu": "100m", "memory": "256Mi"}},
             },
-            "controller": {"replicas": 1, "type": "deployment"},
+            "controller": {...ON_SYSTEM, "replicas": 1, "type": "deployment"},
             "crds": {"create": false},
             "rbac": {"create": true, "rules": [{"apiGroups": [""], "resources": ["pods", "namespaces", "events"], "verbs": ["get", "list", "watch"]}]},
             "serviceMonitor": {"enabled": true},
@@ -972,7 +997,7 @@ const PROD_INPUTS: Record<string, Record<string, any>> = {
                 "mounts": {"dockercontainers": false, "varlog": true},
                 "resources": {"limits": {"memory": "256Mi"}, "requests": {"cpu": "100m", "memory": "256Mi"}},
             },
-            "controller": {"replicas": 1, "tolerations": [{"effect": "NoExecute", "key": "platform.io/builder", "operator": "Equal", "value": "true"}], "type": "daemonset"},
+            "controller": {"replicas": 1, "tolerations": [{"key": "CriticalAddonsOnly", "operator": "Exists"}, {"effect": "NoExecute", "key": "platform.io/builder", "operator": "Equal", "value": "true"}], "type": "daemonset"},
             "crds": {"create": false},
             "rbac": {"create": true, "rules": [{"apiGroups": [""], "resources": ["pods", "namespaces", "events"], "verbs": ["get", "list", "watch"]}]},
             "serviceMonitor": {"enabled": true},
@@ -987,6 +1012,7 @@ const PROD_INPUTS: Record<string, Record<string, any>> = {
         "namespace": "monitoring",
         "repositoryOpts": {"repo": "https://open-telemetry.github.io/opentelemetry-helm-charts"},
         "values": {
+            ...ON_SYSTEM,
             "clusterRole": {"create": true, "rules": [{"apiGroups": [""], "resources": ["pods", "namespaces"], "verbs": ["get", "list", "watch"]}]},
             "command": {"name": "otelcol-k8s"},
             "config": {

@@ -35,8 +35,10 @@ describe("optional features, the other way round @stack", function () {
 
     it("Bottlerocket nodes: the data volume is the encrypted one, and Karpenter's class follows the family", async () => {
         const cluster = devSection("cluster");
-        // Each group keeps its architecture (dev's System group is Graviton).
-        const nodeGroups = cluster.nodeGroups.map((g: Record<string, unknown>) => ({ ...g, amiType: String(g.amiType ?? "").includes("ARM") ? "BOTTLEROCKET_ARM_64" : "BOTTLEROCKET_x86_64" }));
+        // Each group keeps its architecture: dev's System group is Graviton, and an x86 Workload group is added beside it
+        // (dev has no other group with platformPods: SystemNodes) so both Bottlerocket families are planned.
+        const workers = { name: "workers", role: "Workload", instanceTypes: ["m7i.large"], amiType: "AL2023_x86_64_STANDARD", minSize: 0, desiredSize: 0, maxSize: 2 };
+        const nodeGroups = [...cluster.nodeGroups, workers].map((g: Record<string, unknown>) => ({ ...g, amiType: String(g.amiType ?? "").includes("ARM") ? "BOTTLEROCKET_ARM_64" : "BOTTLEROCKET_x86_64" }));
         const plan = await devWith("cluster", { nodeGroups, karpenter: { ...cluster.karpenter, amiVersion: "v1.50.0" } });
         const templates = ofType(plan.resources, "aws:ec2/launchTemplate:LaunchTemplate");
         assert.strictEqual(templates.length, 2);

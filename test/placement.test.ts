@@ -40,6 +40,21 @@ describe("placement: where the platform's pods run", () => {
         assert.throws(() => placeChart("some-new-chart", {}, SYSTEM), /some-new-chart: no pod components known/);
     });
 
+    it("merges the System selector into each zone of Loki's zone-aware ingesters, whose pods get the zone's selector alone", () => {
+        const zoned = { ingester: { zoneAwareReplication: { enabled: true, zoneA: { nodeSelector: { "topology.kubernetes.io/zone": "eu-west-1a" } } } } };
+        const loki = placeChart("oci://ghcr.io/grafana-community/helm-charts/loki", zoned, SYSTEM) as Record<string, any>;
+        assert.deepStrictEqual(loki.ingester.zoneAwareReplication, {
+            enabled: true,
+            zoneA: { nodeSelector: { "topology.kubernetes.io/zone": "eu-west-1a", "platform.io/node-role": "system" } },
+            zoneB: { nodeSelector: { "platform.io/node-role": "system" } },
+            zoneC: { nodeSelector: { "platform.io/node-role": "system" } },
+        });
+        // Zone awareness off: the zones are not rendered, and left alone.
+        const plain = placeChart("loki", { ingester: { zoneAwareReplication: { enabled: false } } }, SYSTEM) as Record<string, any>;
+        assert.deepStrictEqual(plain.ingester.zoneAwareReplication, { enabled: false });
+        assert.deepStrictEqual(placeChart("loki", zoned, {}), zoned);
+    });
+
     it("Keycloak's CR (no nodeSelector field) requires the System label by node affinity", () => {
         assert.deepStrictEqual(requiredNodeAffinity(SYSTEM), {
             nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: "platform.io/node-role", operator: "In", values: ["system"] }] }] } },

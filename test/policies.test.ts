@@ -314,6 +314,19 @@ describe("policy: with no untainted managed nodes, every platform pod is on the 
         assert.ok(m.some((x) => x.startsWith("loki: chart loki pod component ingester does not")), m.join("\n"));
         assert.ok(!m.some((x) => x.startsWith("loki: chart loki pod component gateway ")), m.join("\n"));
     });
+    it("checks Loki's zone-aware ingesters by their zone's selector, which the chart renders instead of the ingester's", async () => {
+        const zone = (nodeSelector: Record<string, string>) => ({ nodeSelector });
+        const loki = (zoneA: Record<string, string>) =>
+            res("kubernetes:helm.sh/v3:Release", "loki", {
+                chart: "oci://ghcr.io/grafana-community/helm-charts/loki",
+                values: { ingester: { tolerations: CAO, nodeSelector: SEL, zoneAwareReplication: { enabled: true, zoneA: zone(zoneA), zoneB: zone(SEL), zoneC: zone(SEL) } } },
+            });
+        const ingesters = async (zoneA: Record<string, string>) => messages(await run(rule, system, loki(zoneA))).filter((m) => m.includes("component ingester"));
+        assert.deepStrictEqual(await ingesters({ "topology.kubernetes.io/zone": "eu-west-1a" }), [
+            "loki: chart loki pod component ingester.zoneAwareReplication.zoneA does not select platform.io/node-role=system (no untainted managed nodes: it would land on tenants' Karpenter nodes)",
+        ]);
+        assert.deepStrictEqual(await ingesters({ "topology.kubernetes.io/zone": "eu-west-1a", ...SEL }), []);
+    });
     it("takes a chart's global placement where a component's own is empty, as Argo CD's templates do", async () => {
         const argo = (repoServer: Record<string, unknown>) => res("kubernetes:helm.sh/v3:Release", "argocd", { chart: "argo-cd", values: { global: { tolerations: CAO, nodeSelector: SEL }, repoServer } });
         assert.ok(!messages(await run(rule, system, argo({ tolerations: [] }))).some((m) => m.includes("repoServer")));

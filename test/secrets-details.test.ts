@@ -234,7 +234,10 @@ describePlan("secrets details: the production plan in full", "prod", ({ plan, re
 
     it("runs Vault TLS-only without UI or injector, sized, as its own user, with raft node ids, on retained volumes", () => {
         const v = the("platform-secrets-vault-vault").values;
-        assert.deepStrictEqual([v.global, v.injector, v.ui], [{ enabled: true, tlsDisable: false }, { enabled: false }, { enabled: false }]);
+        // The injector is off; the placement (platformPods: SystemNodes) reaches it all the same, as it does the servers.
+        const onSystem = { nodeSelector: { "platform.io/node-role": "system" }, tolerations: [{ key: "CriticalAddonsOnly", operator: "Exists" }] };
+        assert.deepStrictEqual([v.global, v.injector, v.ui], [{ enabled: true, tlsDisable: false }, { enabled: false, ...onSystem }, { enabled: false }]);
+        assert.deepStrictEqual({ nodeSelector: v.server.nodeSelector, tolerations: v.server.tolerations }, onSystem);
         const volume = { accessMode: "ReadWriteOnce", enabled: true, size: "10Gi", storageClass: "gp3-retain" };
         assert.deepStrictEqual([v.server.dataStorage, v.server.auditStorage], [volume, volume]);
         assert.deepStrictEqual(v.server.image, { repository: "hashicorp/vault", tag: "2.0.4" });

@@ -265,8 +265,9 @@ for (const stack of stacksWithTenants()) {
                 { namespace: exporters[0].namespace, labels: {}, spec: { nodeSelector: { "kubernetes.io/os": "linux" }, tolerations: exporters[0].values["prometheus-node-exporter"].tolerations } },
             ];
             for (const pod of pods) assert.ok(schedulerPlaces(pod, node, { namespaces: state.namespaces, podsOn: () => [] }), JSON.stringify(pod.spec));
-            // Exactly the builders' taint: no toleration without a key (which would tolerate every taint there is).
-            for (const pod of pods) for (const t of pod.spec.tolerations as any[]) assert.ok(t.key === "platform.io/builder" || (t.effect === "NoSchedule" && t.key === undefined), JSON.stringify(t));
+            // Exactly the builders' taint (and Alloy the System nodes', where the platform's pods log): no toleration without
+            // a key (which would tolerate every taint there is) but node-exporter's chart NoSchedule one.
+            for (const pod of pods) for (const t of pod.spec.tolerations as any[]) assert.ok(t.key === "platform.io/builder" || t.key === "CriticalAddonsOnly" || (t.effect === "NoSchedule" && t.key === undefined), JSON.stringify(t));
         });
 
         it("still takes each tenant's telemetry, attributed to the namespace and pod it comes from; a host's is marked unattributed", () => {

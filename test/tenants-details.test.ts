@@ -195,7 +195,9 @@ describePlan("admission policy details: the production plan in full", "prod", ({
         const spread = (component: string) => [
             { labelSelector: { matchLabels: { "app.kubernetes.io/component": component, "app.kubernetes.io/instance": "kyverno" } }, maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "DoNotSchedule" },
         ];
-        const controller = (component: string, replicas: number) => ({ podDisruptionBudget: { enabled: true }, replicas, topologySpreadConstraints: spread(component) });
+        // platformPods: SystemNodes: every Kyverno pod (global, each controller, the CRD migration, test and cleanup Jobs).
+        const onSystem = { nodeSelector: { "platform.io/node-role": "system" }, tolerations: [{ key: "CriticalAddonsOnly", operator: "Exists" }] };
+        const controller = (component: string, replicas: number) => ({ ...onSystem, podDisruptionBudget: { enabled: true }, replicas, topologySpreadConstraints: spread(component) });
         assert.deepStrictEqual(the("platform-policy-kyverno"), {
             chart: "kyverno",
             compat: "true",
@@ -208,8 +210,12 @@ describePlan("admission policy details: the production plan in full", "prod", ({
                 backgroundController: controller("background-controller", 2),
                 cleanupController: controller("cleanup-controller", 2),
                 config: { webhooks: { namespaceSelector: { matchExpressions: [{ key: "platform.io/namespace-role", operator: "In", values: ["tenant"] }] } } },
+                crds: { migration: onSystem },
+                global: onSystem,
                 reportsController: controller("reports-controller", 2),
                 rbac: { roles: { aggregate: { admin: false } } },
+                test: onSystem,
+                webhooksCleanup: onSystem,
             },
             version: "3.9.0",
         });

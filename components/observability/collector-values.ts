@@ -1,6 +1,7 @@
 // The collectors: Grafana Alloy on every node (pod logs, Vault's audit log) and once for Kubernetes events, and the
 // OpenTelemetry Collector gateway that gives applications one OTLP endpoint.
 import type { ObservabilityConfig } from "../../stacks/schema-observability";
+import { CRITICAL_ADDONS_TAINT } from "../cluster/constants";
 import { BUILDER_TOLERATION } from "../shared/builder-nodes";
 import { LOKI_GATEWAY_SERVICE, TEMPO_SERVICE } from "./constants";
 import { prometheusReplicaUrls, requests, zoneSpread } from "./metrics-values";
@@ -104,8 +105,9 @@ export const ALLOY_RBAC_RULES = [{ apiGroups: [""], resources: ["pods", "namespa
 export function alloyValues(a: { readonly settings: ObservabilityConfig["alloy"]; readonly config: string; readonly kind: "daemonset" | "deployment" }) {
     const nodeAgent = a.kind === "daemonset";
     return {
-        // The node agent runs on the builders' nodes too (their logs), tolerating exactly their taint.
-        controller: { type: a.kind, replicas: 1, ...(nodeAgent ? { tolerations: [{ ...BUILDER_TOLERATION }] } : {}) },
+        // The node agent runs on every node: the System nodes (the platform's pods with platformPods: SystemNodes, Vault's
+        // audit log among them) and the builders' (their logs), tolerating exactly those taints.
+        controller: { type: a.kind, replicas: 1, ...(nodeAgent ? { tolerations: [{ key: CRITICAL_ADDONS_TAINT.key, operator: "Exists" }, { ...BUILDER_TOLERATION }] } : {}) },
         alloy: {
             configMap: { create: true, content: a.config },
             // Pod log files are the kubelet's, under /var/log/pods.

@@ -97,6 +97,15 @@ export const CHART_POD_EXEMPT: Readonly<Record<string, Readonly<Record<string, s
     "opentelemetry-collector": { "": "a DaemonSet when mode is daemonset" },
 };
 
+/**
+ * Maps whose `nodeSelector` a chart renders instead of its component's own, per component: loki 18.11.0's _pod.tpl gives
+ * a zone-aware ingester (`ingester.zoneAwareReplication.enabled`, true by the chart's default) the zone's nodeSelector
+ * alone, never `ingester.nodeSelector` (its tolerations still come from `ingester`). The System selector is merged in.
+ */
+export const CHART_ZONE_SELECTORS: Readonly<Record<string, (values: V) => readonly { readonly component: string; readonly selector: string }[]>> = {
+    loki: (v) => (v.ingester?.zoneAwareReplication?.enabled === false ? [] : ["zoneA", "zoneB", "zoneC"].map((z) => ({ component: "ingester", selector: `ingester.zoneAwareReplication.${z}` }))),
+};
+
 /** Charts whose releases run no pods (CRDs only) or that tenants own (their runner sets: namespaced to the tenant). */
 export const CHARTS_WITHOUT_PLATFORM_PODS = new Set(["karpenter-crd", "gateway-crds-helm", "gha-runner-scale-set"]);
 
@@ -118,6 +127,9 @@ export function placeChart<T extends object>(chart: string, values: T, p: PodPla
     if (!p.nodeSelector && !p.tolerations) return values;
     let out = values as V;
     for (const path of components(out)) out = setAt(out, path, (c) => placePod(c, p));
+    if (p.nodeSelector) {
+        for (const { selector } of CHART_ZONE_SELECTORS[name]?.(out) ?? []) out = setAt(out, selector, (z) => ({ ...z, nodeSelector: { ...(z?.nodeSelector ?? {}), ...p.nodeSelector } }));
+    }
     return out as T;
 }
 

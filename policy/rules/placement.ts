@@ -4,7 +4,7 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { CRITICAL_ADDONS_TAINT } from "../../components/cluster/constants";
 import { NODE_ROLE_LABEL } from "../../components/shared/builder-nodes";
-import { CHART_POD_COMPONENTS, SYSTEM_NODE_ROLE } from "../../components/shared/placement";
+import { CHART_POD_COMPONENTS, CHART_ZONE_SELECTORS, SYSTEM_NODE_ROLE } from "../../components/shared/placement";
 import { asArray } from "./support";
 
 type Obj = Record<string, any>;
@@ -47,7 +47,7 @@ const isTenants = (r: PolicyResource) => r.name.startsWith("tenant-");
 export const platformPodsOnSystemNodesPolicy: StackValidationPolicy = {
     name: "platform-pods-on-system-nodes",
     description:
-        "With System nodes and no untainted managed node group, every platform pod template (Deployment, StatefulSet, Job, CronJob, Pod, the Keycloak and EnvoyProxy resources' pods, each pod component of a chart release, the objects a project chart renders; DaemonSets exempt) tolerates the System taint and selects the System nodes.",
+        "With System nodes and no untainted managed node group, every platform pod template (Deployment, StatefulSet, Job, CronJob, Pod, the Keycloak and EnvoyProxy resources' pods, each pod component of a chart release and its per-zone selectors, the objects a project chart renders; DaemonSets exempt) tolerates the System taint and selects the System nodes.",
     enforcementLevel: "mandatory",
     validateStack: ({ resources }, report) => {
         // A tenant stack has no node groups (its pods are the tenant's); AnyNode keeps untainted ones.
@@ -83,10 +83,15 @@ export const platformPodsOnSystemNodesPolicy: StackValidationPolicy = {
                     const empty = v === undefined || v === null || (typeof v === "object" && Object.keys(v).length === 0);
                     return empty ? fallback?.[k] : v;
                 };
+                const zones = CHART_ZONE_SELECTORS[chart]?.(values) ?? [];
                 for (const path of paths) {
                     if (path === "global" || path === "defaults") continue;
                     const c = at(values, path) as Obj | undefined;
                     check(r, `chart ${chart} pod component ${path === "" ? "(top level)" : path}`, { tolerations: own(c, "tolerations"), nodeSelector: own(c, "nodeSelector"), affinity: c?.affinity });
+                    // Its per-zone pods: the zone's nodeSelector alone (the chart ignores the component's), its tolerations.
+                    for (const z of zones.filter((x) => x.component === path)) {
+                        check(r, `chart ${chart} pod component ${z.selector}`, { tolerations: own(c, "tolerations"), nodeSelector: (at(values, z.selector) as Obj | undefined)?.nodeSelector });
+                    }
                 }
             }
         }
