@@ -12,7 +12,7 @@ import { TENANT_DEPLOYABLE_KINDS } from "../components/delivery/app-projects";
 import { committedPlan, stacksWithTenants } from "./plans";
 import { EXAMPLE_STACKS } from "../plan/new-stack";
 import { aggregatedRbacFixture, clusterState, ClusterState, isProjectChart, releasesOf, storeServes } from "./cluster-state";
-import { ATTACKS, AttackState, attackPod, githubAppKey, vaultReads, buildsOnSharedBuilder, Certificate, githubWorkflowCertificate, goRegexpMatch, goWildcardMatch, Guard, GUARDS, keylessMatches, kmsAllows, kyvernoAdmitsPod, kyvernoStringPattern, otlpDelivered, poolNode, Signature, stackAccount, stackRegion, succeeds, TenantView, Who } from "./tenant-attacks";
+import { ATTACKS, AttackState, attackPod, githubAppKey, vaultReads, buildsOnSharedBuilder, Certificate, githubWorkflowCertificate, goRegexpMatch, goWildcardMatch, Guard, GUARDS, keylessMatches, kmsAllows, kyvernoAdmitsPod, kyvernoStringPattern, otlpDelivered, poolNode, Signature, stackAccount, stackRegion, succeeds, TenantView, usesCrossNamespacePodAffinity, Who } from "./tenant-attacks";
 import { workflowSubjectRegExp } from "../components/policy/admission-policies";
 import { runsOn, schedulerPlaces } from "./k8s-scheduling";
 import { oidcUser, serviceAccountUser, UserInfo } from "./k8s-rbac";
@@ -401,6 +401,21 @@ describe("the attacks' Kyverno string patterns, as Kyverno's pattern package rea
         assert.strictEqual(kyvernoStringPattern("*:* | *@sha256:*", "r.io/a"), false);
         assert.strictEqual(kyvernoStringPattern("!*:latest", "r.io/a:latest"), false);
     });
+});
+
+describe("the quota scope CrossNamespacePodAffinity, as Kubernetes' pods.go usesCrossNamespacePodAffinity reads a pod", () => {
+    // Cases from KEP-2249 and pkg/quota/v1/evaluator/core/pods_test.go: a namespace list or any selector (even `{}`) counts, the pod's own namespace (neither) does not.
+    const term = (extra: object) => ({ topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: { app: "x" } }, ...extra });
+    const cases: [string, object | undefined, boolean][] = [
+        ["no affinity", undefined, false],
+        ["a required anti-affinity term in its own namespace", { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term({})] } }, false],
+        ["a required anti-affinity term with a namespaceSelector", { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term({ namespaceSelector: { matchLabels: { a: "b" } } })] } }, true],
+        ["an empty namespaceSelector (every namespace)", { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term({ namespaceSelector: {} })] } }, true],
+        ["a required affinity term with a namespace list", { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term({ namespaces: ["vault"] })] } }, true],
+        ["an empty namespace list", { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term({ namespaces: [] })] } }, false],
+        ["a preferred anti-affinity term with a namespaceSelector", { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 1, podAffinityTerm: term({ namespaceSelector: {} }) }] } }, true],
+    ];
+    for (const [what, affinity, expected] of cases) it(`${what}: ${expected ? "in" : "out of"} the scope`, () => assert.strictEqual(usesCrossNamespacePodAffinity(affinity as any), expected));
 });
 
 describe("keyless signatures: the subjects a tenant's rule admits, by Kyverno's matching", () => {

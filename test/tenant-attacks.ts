@@ -20,7 +20,7 @@ import { impersonatedAccount, isAppNamespacePermitted, isDestinationPermitted, i
 import { roleMay, type AwsState } from "./tenant-iam";
 import { TENANT_LABEL } from "../components/tenants/tenant-objects";
 import { IN_CLUSTER } from "../components/delivery/app-projects";
-import { attackerLabelSets, reaches } from "./network-reach";
+import { attackerLabelSets, platformPods, reaches } from "./network-reach";
 import { CollectorConfig, KnownPod, OtlpRecord, throughPipeline } from "./otlp-pipeline";
 import { KUBE_SYSTEM } from "../components/shared/network-policies";
 import { createValidatedPolicy, validateResourcePolicy } from "@cloud-copilot/iam-policy";
@@ -122,6 +122,8 @@ export type Attempt =
     | { readonly object: { readonly namespace: string; readonly group: string; readonly resource: string; readonly manifest: { readonly kind: string } & Record<string, unknown> } }
     /** Create a pod in `namespace` naming PriorityClass `priorityClassName` (RBAC, the namespace's ResourceQuotas as admission counts them, the plan's enforced Kyverno patterns). */
     | { readonly priorityPod: { readonly namespace: string; readonly priorityClassName: string } }
+    /** Create a pod in `namespace` whose required anti-affinity names platform pod `victim` (by its labels, in its namespace), then keep that pod off the node it runs on: RBAC, ResourceQuotas, the plan's enforced Kyverno patterns, then the scheduler placing the victim beside it. */
+    | { readonly affinityPod: { readonly namespace: string; readonly victim: { readonly namespace: string; readonly name: string } } }
     /** Create a pod in `namespace` with these scheduling fields (RBAC, the plan's enforced Kyverno patterns) that then runs on a node of NodePool `pool`. */
     | { readonly podOnNode: { readonly namespace: string; readonly pool: string; readonly spec: PodSpec } }
     /** Where a job of the runners of CI namespace `runner` may run: beside a job of the runners of `beside` (its own, or another tenant's), or on a node of NodePool `pool`. */
@@ -620,6 +622,14 @@ export const GUARDS = {
             for (const q of quotas) resources.splice(resources.indexOf(q), 1);
         },
     },
+    crossNamespaceAffinityQuota: {
+        text: "each tenant namespace holds a ResourceQuota of no pods in the scope CrossNamespacePodAffinity",
+        remove: (resources) => {
+            const quotas = resources.filter((r) => r.type === RESOURCE_QUOTA && (r.inputs as any).metadata?.name === "tenant-no-cross-namespace-affinity");
+            if (quotas.length === 0) throw new Error("no tenant-no-cross-namespace-affinity quota in the plan");
+            for (const q of quotas) resources.splice(resources.indexOf(q), 1);
+        },
+    },
     builderTaintNoExecute: {
         text: "the builders' NodePool taints its nodes NoExecute: the kubelet refuses a pod bound by name that does not tolerate it (it ignores NoSchedule)",
         remove: (resources) => {
@@ -989,6 +999,20 @@ export const ATTACKS: readonly Attack[] = [
         getsThroughUnguarded: HOLDERS,
         guards: ["priorityQuota"],
         attempts: (t) => inEach(t, (namespace) => ["system-node-critical", "system-cluster-critical"].map((priorityClassName) => ({ priorityPod: { namespace, priorityClassName } }))),
+    },
+    {
+        id: "cross-namespace-anti-affinity",
+        attack: "run a pod whose required anti-affinity (`namespaceSelector`, topology `kubernetes.io/hostname`) selects Vault's or Keycloak's pods: the scheduler honours an existing pod's anti-affinity against every pod it places, so no replica of theirs lands on a node running such a pod (a Deployment of them, spread over the nodes, leaves the platform's pods Pending as nodes are replaced)",
+        who: ALL,
+        getsThroughUnguarded: HOLDERS,
+        guards: ["crossNamespaceAffinityQuota"],
+        attempts: (t) =>
+            inEach(t, (namespace) =>
+                [
+                    { namespace: PLATFORM_NAMESPACES.secrets, name: "vault" },
+                    { namespace: PLATFORM_NAMESPACES.sso, name: "keycloak" },
+                ].map((victim) => ({ affinityPod: { namespace, victim } })),
+            ),
     },
     { id: "net-loki", attack: "from a pod: push to or query Loki (every tenant's logs, Vault's audit stream), at its gateway or directly", ...NET, guards: ["tenantEgress", "platformIngress"], attempts: (t) => [...connect(M, "loki-gateway", 8080)(t), ...connect(M, "loki", 3100, 9095)(t)] },
     { id: "net-prometheus", attack: "from a pod: query Prometheus or write to it (remote write, OTLP)", ...NET, guards: ["tenantEgress", "platformIngress"], attempts: connect(M, "prometheus", 9090) },
@@ -1689,11 +1713,18 @@ export function kyvernoAdmitsObject(resources: readonly PlannedResource[], label
  * Whether ResourceQuota admission admits `pod` as the first of its namespace (nothing used yet): refused when a quota
  * of the namespace whose scopes the pod matches allows no pods. Scopes as Kubernetes' pkg/quota/v1/evaluator/core/
  * pods.go podMatchesScopeFunc reads them: PriorityClass `Exists` is a non-empty priorityClassName, `In`/`NotIn`/
- * `DoesNotExist` a selector over it; every other scope throws (not modelled).
+ * `DoesNotExist` a selector over it; CrossNamespacePodAffinity (`Exists`/`DoesNotExist`, the only operators its
+ * validation allows) a pod (anti-)affinity term, required or preferred, with `namespaces` or a `namespaceSelector`
+ * (usesCrossNamespacePodAffinity); every other scope throws (not modelled).
  */
-export function quotaAdmitsPod(resources: readonly PlannedResource[], namespace: string, pod: { readonly spec: { readonly priorityClassName?: string } }): boolean {
+export function quotaAdmitsPod(resources: readonly PlannedResource[], namespace: string, pod: { readonly spec: { readonly priorityClassName?: string; readonly affinity?: QuotaAffinity } }): boolean {
     const name = pod.spec.priorityClassName ?? "";
     const matches = (e: { scopeName: string; operator: string; values?: string[] }) => {
+        if (e.scopeName === "CrossNamespacePodAffinity") {
+            if (e.operator === "Exists") return usesCrossNamespacePodAffinity(pod.spec.affinity);
+            if (e.operator === "DoesNotExist") return !usesCrossNamespacePodAffinity(pod.spec.affinity);
+            throw new Error(`quota scope operator ${e.operator} is not valid for CrossNamespacePodAffinity`);
+        }
         if (e.scopeName !== "PriorityClass") throw new Error(`quota scope ${e.scopeName} is not modelled`);
         switch (e.operator) {
             case "Exists":
@@ -1715,6 +1746,17 @@ export function quotaAdmitsPod(resources: readonly PlannedResource[], namespace:
         if (spec.hard?.pods !== undefined && Number(spec.hard.pods) < 1) return false;
     }
     return true;
+}
+
+type QuotaAffinityTerm = { readonly namespaces?: readonly string[]; readonly namespaceSelector?: unknown };
+type QuotaAffinityTerms = { readonly requiredDuringSchedulingIgnoredDuringExecution?: readonly QuotaAffinityTerm[]; readonly preferredDuringSchedulingIgnoredDuringExecution?: readonly { readonly podAffinityTerm: QuotaAffinityTerm }[] };
+type QuotaAffinity = { readonly podAffinity?: QuotaAffinityTerms; readonly podAntiAffinity?: QuotaAffinityTerms };
+/** pods.go usesCrossNamespacePodAffinity: a term of either kind, required or preferred, naming namespaces (a list, or a selector, even empty). */
+export function usesCrossNamespacePodAffinity(affinity: QuotaAffinity | undefined): boolean {
+    const cross = (t: QuotaAffinityTerm) => (t.namespaces ?? []).length !== 0 || t.namespaceSelector !== undefined;
+    return [affinity?.podAffinity, affinity?.podAntiAffinity].some(
+        (a) => (a?.requiredDuringSchedulingIgnoredDuringExecution ?? []).some(cross) || (a?.preferredDuringSchedulingIgnoredDuringExecution ?? []).some((w) => cross(w.podAffinityTerm)),
+    );
 }
 
 /** The stack's region and account: its main AWS provider's (`platform-aws`; others serve replicas). */
@@ -1792,6 +1834,22 @@ export async function succeeds(state: AttackState, user: UserInfo, attempt: Atte
         if (!state.rbac.allows(user, { verb: "create", group: "", resource: "pods", namespace })) return false;
         const pod = attackPod(state.resources, namespace, { priorityClassName });
         return quotaAdmitsPod(state.resources, namespace, pod) && kyvernoAdmitsPod(state.resources, state.namespaces.get(namespace) ?? {}, pod);
+    }
+    if ("affinityPod" in attempt) {
+        const { namespace, victim } = attempt.affinityPod;
+        if (!state.rbac.allows(user, { verb: "create", group: "", resource: "pods", namespace })) return false;
+        const target = platformPods().find((p) => p.namespace === victim.namespace && p.name === victim.name);
+        if (target === undefined) throw new Error(`no platform pod ${victim.namespace}/${victim.name} in the fixture`);
+        const term = { labelSelector: { matchLabels: target.labels }, namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": victim.namespace } }, topologyKey: "kubernetes.io/hostname" };
+        const pod = attackPod(state.resources, namespace, { affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term] } } });
+        if (!quotaAdmitsPod(state.resources, namespace, pod) || !kyvernoAdmitsPod(state.resources, state.namespaces.get(namespace) ?? {}, pod)) return false;
+        const own: K8sPod = { namespace, labels: pod.metadata.labels, spec: pod.spec };
+        const victimPod: K8sPod = { namespace: victim.namespace, labels: target.labels, spec: {} };
+        // A node of a pool the tenant's pod runs on, where the scheduler would then refuse the platform's pod.
+        return poolNames(state.resources).some((p) => {
+            const node = poolNode(state.resources, p);
+            return runsOn(own, node, { namespaces: state.namespaces, podsOn: () => [] }) && !schedulerPlaces(victimPod, node, { namespaces: state.namespaces, podsOn: () => [own] });
+        });
     }
     if ("podOnNode" in attempt) {
         const { namespace, pool, spec } = attempt.podOnNode;

@@ -1,7 +1,7 @@
 // What the first exact mutation run of components/tenants showed no test pinned (reports/mutation/SCORES.md): the
 // namespace objects' specs in full.
 import * as assert from "assert";
-import { limitRangeSpec, networkPolicySpecs, priorityQuotaSpec, resourceQuotaSpec, roleBindingSpecs, tenantClusterRoleSpecs } from "../components/tenants/tenant-objects";
+import { crossNamespaceAffinityQuotaSpec, limitRangeSpec, networkPolicySpecs, priorityQuotaSpec, resourceQuotaSpec, roleBindingSpecs, tenantClusterRoleSpecs } from "../components/tenants/tenant-objects";
 import { signaturePolicySpec } from "../components/policy/admission-policies";
 import { tenantSchema } from "../stacks/schema-tenants";
 import { planStack, Plan, PROJECT_DIR } from "../plan/engine";
@@ -35,6 +35,13 @@ describe("tenant details: what each namespace holds", () => {
         assert.deepStrictEqual(priorityQuotaSpec("team-a"), {
             metadata: { name: "tenant-no-priority-class", namespace: "team-a" },
             spec: { hard: { pods: "0" }, scopeSelector: { matchExpressions: [{ scopeName: "PriorityClass", operator: "Exists" }] } },
+        });
+    });
+
+    it("admits no pod whose pod (anti-)affinity names other namespaces (it would keep the platform's pods off its node)", () => {
+        assert.deepStrictEqual(crossNamespaceAffinityQuotaSpec("team-a"), {
+            metadata: { name: "tenant-no-cross-namespace-affinity", namespace: "team-a" },
+            spec: { hard: { pods: "0" }, scopeSelector: { matchExpressions: [{ scopeName: "CrossNamespacePodAffinity", operator: "Exists" }] } },
         });
     });
 

@@ -67,6 +67,20 @@ export function priorityQuotaSpec(namespace: string) {
     };
 }
 
+/**
+ * No pod whose pod (anti-)affinity names other namespaces (`namespaces` or `namespaceSelector`): the scheduler honours
+ * an existing pod's required anti-affinity against every pod it places, so a tenant pod with such a term against
+ * Vault's or Keycloak's labels would keep them off its node, or draw itself onto theirs. ResourceQuota's scope
+ * CrossNamespacePodAffinity (Kubernetes pkg/quota/v1/evaluator/core/pods.go) exists for this. Tenant namespaces only:
+ * the runner pods of a CI namespace need their cross-namespace anti-affinity.
+ */
+export function crossNamespaceAffinityQuotaSpec(namespace: string) {
+    return {
+        metadata: { name: "tenant-no-cross-namespace-affinity", namespace },
+        spec: { hard: { pods: "0" }, scopeSelector: { matchExpressions: [{ scopeName: "CrossNamespacePodAffinity", operator: "Exists" }] } },
+    };
+}
+
 export function limitRangeSpec(t: TenantConfig, namespace: string) {
     const d = t.containerDefaults;
     return {

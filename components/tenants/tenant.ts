@@ -18,6 +18,7 @@ import {
     ciRoleBindingSpec,
     limitRangeSpec,
     priorityQuotaSpec,
+    crossNamespaceAffinityQuotaSpec,
     namespaceSpec,
     networkPolicySpecs,
     resourceQuotaSpec,
@@ -91,6 +92,7 @@ export class Tenant extends pulumi.ComponentResource {
             const inNs = { ...k8sOpts, dependsOn: [namespace] };
             new k8s.core.v1.ResourceQuota(`${name}-${ns}-quota`, resourceQuotaSpec(t, ns), inNs);
             new k8s.core.v1.ResourceQuota(`${name}-${ns}-priority-quota`, priorityQuotaSpec(ns), inNs);
+            new k8s.core.v1.ResourceQuota(`${name}-${ns}-affinity-quota`, crossNamespaceAffinityQuotaSpec(ns), inNs);
             new k8s.core.v1.LimitRange(`${name}-${ns}-limits`, limitRangeSpec(t, ns), inNs);
             networkPolicySpecs(t, ns).forEach((p) => new k8s.networking.v1.NetworkPolicy(`${name}-${ns}-${p.metadata.name}`, p, inNs));
             roleBindingSpecs(t, ns, group.name).forEach((b) => new k8s.rbac.v1.RoleBinding(`${name}-${ns}-${b.metadata.name}`, b, { ...inNs, dependsOn: [namespace, ...args.roles] }));
