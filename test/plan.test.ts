@@ -175,11 +175,12 @@ describe("plan: tree, outputs and diff @stack", () => {
         const diff = diffPlans(dev.platform, prod.platform);
         // Only dev's viewer principal and its created (delegated) hosted zone are not in prod's platform stack.
         assert.deepStrictEqual(diff.removed.map((r) => r.name), ["platform-cluster-viewer-role-developer", "platform-cluster-viewer-role-developer", "platform-ingress-zone-zone"]);
-        // team-a's stack (the first tenant of both): dev's preview namespace is not in prod. The namespace, its two
-        // quotas (resources; no PriorityClass) and limits, seven network policies, three role bindings, two service accounts.
+        // team-a's stack (the first tenant of both): dev's preview namespace is not in prod. The namespace, its three
+        // quotas (resources; no PriorityClass; no cross-namespace affinity) and limits, seven network policies, three role
+        // bindings, two service accounts.
         assert.deepStrictEqual([dev.tenants[0].stack, prod.tenants[0].stack], ["dev.team-a", "prod.team-a"]);
         const preview = diffPlans(dev.tenants[0], prod.tenants[0]).removed.filter((r) => r.name.startsWith("tenant-team-a-team-a-preview"));
-        assert.strictEqual(preview.length, 16, preview.map((r) => r.name).join(", "));
+        assert.strictEqual(preview.length, 17, preview.map((r) => r.name).join(", "));
         const addedNames = diff.added.map((r) => r.name);
         assert.ok(addedNames.includes("platform-network-nat-eu-west-1c"));
         assert.ok(addedNames.includes("platform-network-flow-logs-group"));
