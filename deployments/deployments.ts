@@ -14,7 +14,7 @@ export { tenantStackDeployments } from "./tenant-paths";
 /** Pulumi Cloud's OIDC issuer (its tokens' `iss`, without scheme for IAM condition keys). */
 export const PULUMI_OIDC_ISSUER = "api.pulumi.com/oidc";
 /** The deployer policy, split as docs/deployer-policy.md says (IAM's 6,144-character managed-policy limit). */
-export const DEPLOYER_POLICY_PARTS: readonly (readonly string[])[] = [["Sts", "Ec2"], ["Eks", "Iam"], ["Kms", "Logs", "S3", "Events"], ["Sqs", "Efs", "Route53", "SecretsManager", "Rds", "Ecr"]];
+export const DEPLOYER_POLICY_PARTS: readonly (readonly string[])[] = [["Sts", "Ec2"], ["Eks", "Iam"], ["Kms", "Logs", "S3", "Events"], ["Sqs", "Efs", "Route53", "SecretsManager"], ["Rds", "Ecr"]];
 
 export interface StackDeployment {
     /** The platform stack (dev, prod, ...). */

@@ -123,6 +123,21 @@ export function decodeProperties(value: unknown, secrets: string[], at = "", rev
 /** Inputs with their secret values, per planned resource: kept beside the plan, never in it (nor in its JSON). */
 const revealedInputs = new WeakMap<PlannedResource, Record<string, unknown>>();
 
+/** Stack outputs with their secret values, per plan's `outputs` object: kept beside the plan, never in it. */
+const revealedOutputs = new WeakMap<object, Record<string, unknown>>();
+
+/**
+ * For tests only: a plan's stack outputs with secrets in the clear (the mock runtime's values), what
+ * `pulumi stack output --show-secrets` shows a reader of the stack. Throws for a plan with secret outputs whose values
+ * were not kept, rather than answer with placeholders.
+ */
+export function stackOutputValues(plan: Pick<Plan, "outputs" | "secretOutputs">): Record<string, unknown> {
+    const revealed = revealedOutputs.get(plan.outputs);
+    if (revealed) return revealed;
+    if (plan.secretOutputs.length > 0) throw new Error(`the plan's secret outputs (${plan.secretOutputs.join(", ")}) were not kept in the clear`);
+    return plan.outputs;
+}
+
 /**
  * For tests only: a planned resource's inputs with secrets in the clear (the mock runtime's values), so a test can
  * pin what a secret holds. The same object as `inputs` when nothing in them is secret.
@@ -418,6 +433,7 @@ async function recordNow(options: RecordOptions, program: () => unknown): Promis
     if (programError !== undefined) throw new PlanError(programError, resources);
     const secretOutputs: string[] = [];
     const outputs = decodeProperties(stackOutputs, secretOutputs) as Record<string, unknown>;
+    if (secretOutputs.length > 0) revealedOutputs.set(outputs, decodeProperties(stackOutputs, [], "", true) as Record<string, unknown>);
     return { resources, outputs, secretOutputs };
 }
 
@@ -438,6 +454,8 @@ export interface PlanRequest {
 export interface StoredPlan {
     readonly plan: Plan;
     readonly secretInputs: Readonly<Record<number, Record<string, unknown>>>;
+    /** The stack outputs with their secret values, when it has secret outputs. */
+    readonly secretOutputValues?: Record<string, unknown>;
 }
 
 /**
@@ -530,13 +548,14 @@ export async function planStack(options: PlanOptions): Promise<Plan> {
             const revealed = revealedInputs.get(r);
             if (revealed) secrets[i] = revealed;
         });
-        return { plan: { project: cfg.project, stack: cfg.stack, ...recording, elapsedMs: Date.now() - started }, secretInputs: secrets };
+        return { plan: { project: cfg.project, stack: cfg.stack, ...recording, elapsedMs: Date.now() - started }, secretInputs: secrets, secretOutputValues: revealedOutputs.get(recording.outputs) };
     };
     if (!planCache) return (await evaluate()).plan;
     const stored = await planCache.plan(request, evaluate);
     stored.plan.resources.forEach((r, i) => {
         if (stored.secretInputs[i]) revealedInputs.set(r, stored.secretInputs[i]);
     });
+    if (stored.secretOutputValues) revealedOutputs.set(stored.plan.outputs, stored.secretOutputValues);
     return stored.plan;
 }
 

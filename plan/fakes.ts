@@ -147,6 +147,9 @@ export function fakeState(cloud: FakeCloud, type: string, name: string, inputs: 
     }
 }
 
+/** What the offline cloud's Secrets Manager holds in secret `secretId`: a value naming it, so a test sees which secret was read. */
+export const fakeSecretString = (secretId: string) => `offline-plan-secret-string-of-${secretId}`;
+
 /** The id a new resource gets: its logical name + "-id", or what AWS uses as the id (a bucket's name). */
 export function fakeId(type: string, name: string, inputs: Record<string, unknown>): string {
     if (type === "aws:s3/bucket:Bucket" && typeof inputs.bucket === "string") return inputs.bucket;
@@ -199,6 +202,13 @@ export function fakeInvoke(cloud: FakeCloud, args: pulumi.runtime.MockCallArgs):
             const secretId = String(args.inputs.secretId);
             const versions = [{ versionId: "offline-plan-version", versionStages: ["AWSCURRENT", "VAULT_AWS_LOGIN"], createdTime: "2026-08-07T12:00:00Z", lastAccessedDate: "" }];
             return { arn: secretId, secretId, versions, id: secretId };
+        }
+        case "aws:secretsmanager/getSecretVersion:getSecretVersion": {
+            // A read through a configured AWS provider (the default one is not the deploy role), of a secret's ARN.
+            const secretId = String(args.inputs.secretId);
+            if (!String(args.provider ?? "").includes("pulumi:providers:aws::")) throw invokeError("the read does not go through a configured AWS provider");
+            if (!secretId.startsWith(`arn:${cloud.partition}:secretsmanager:`)) throw invokeError(`ResourceNotFoundException: Secrets Manager can't find the specified secret (${secretId})`);
+            return { arn: secretId, secretId, secretString: fakeSecretString(secretId), secretBinary: "", versionId: "offline-plan-version", versionStage: "AWSCURRENT", versionStages: ["AWSCURRENT"], createdDate: "2026-08-07T12:00:00Z", id: `${secretId}|AWSCURRENT` };
         }
         case "vault:generic/getSecret:getSecret": {
             // A read through the configured Vault provider (the default one has no address), of the deployer's role only.

@@ -7,7 +7,9 @@ import { tokenTtlSeconds } from "../components/secrets/vault-config";
 import type { PlatformConfig } from "./schema";
 import type { TenantPlacement } from "./schema-tenants";
 
-export const OUTPUTS_CONTRACT_VERSION = 1; // additions are not breaking
+// Additions are not breaking. 2: the admin passwords (ssoAdminPassword, grafanaAdminPassword) left the contract, a
+// security fix: whoever may read the platform stack may show its secret outputs; their secrets' ARNs replace them.
+export const OUTPUTS_CONTRACT_VERSION = 2;
 
 export interface PlatformOutputs {
     /** Version of this contract; consumers should check it. */
@@ -78,12 +80,12 @@ export interface PlatformOutputs {
     readonly kubectlOidcClientId: string;
     /** Keycloak's bootstrap administrator of the master realm. */
     readonly ssoAdminUsername: string;
-    /** Its generated password. Secret. */
-    readonly ssoAdminPassword: pulumi.Output<string>;
+    /** Secrets Manager secret of its generated password (ARN only; readable by the cluster admins alone). */
+    readonly ssoAdminSecretArn: pulumi.Output<string>;
     /** Grafana (login through SSO). */
     readonly grafanaUrl: string;
-    /** Grafana's local (break-glass) `admin` password. Secret. */
-    readonly grafanaAdminPassword: pulumi.Output<string>;
+    /** Secrets Manager secret of Grafana's local (break-glass) `admin` password (ARN only; readable by the cluster admins alone). */
+    readonly grafanaAdminSecretArn: pulumi.Output<string>;
     /** In-cluster OTLP endpoints of the OpenTelemetry gateway: traces, metrics and logs from applications. */
     readonly otlpGrpcEndpoint: string;
     readonly otlpHttpEndpoint: string;
@@ -108,7 +110,7 @@ export interface PlatformOutputs {
 
 /**
  * What the platform built that a tenant stack needs and cannot know from the platform's stack file: the account and
- * the cluster (Pod Identity), the AWS tags, the registry, the access-log bucket, the Vault and Keycloak logins, the
+ * the cluster (Pod Identity), the AWS tags, the registry, the access-log bucket, the Vault and Keycloak logins (the Keycloak password it reads from Secrets Manager: ssoAdminSecretArn), the
  * signature verifier. Its settings (tier, delivery, policy) it reads from the stack file of the same commit.
  */
 export interface TenantStackOutputs {
@@ -185,9 +187,9 @@ export function platformOutputs(config: PlatformConfig, platform: Platform): Pla
         ssoIssuerUrl: platform.sso.issuerUrl,
         kubectlOidcClientId: platform.sso.kubernetesClient.clientId,
         ssoAdminUsername: platform.sso.keycloak.adminUsername,
-        ssoAdminPassword: pulumi.secret(platform.sso.keycloak.adminPassword),
+        ssoAdminSecretArn: platform.adminCredentials.secretArns.keycloak,
         grafanaUrl: platform.observability.grafanaUrl,
-        grafanaAdminPassword: pulumi.secret(platform.observability.grafanaAdminPassword),
+        grafanaAdminSecretArn: platform.adminCredentials.secretArns.grafana,
         otlpGrpcEndpoint: platform.observability.otlpGrpcEndpoint,
         otlpHttpEndpoint: platform.observability.otlpHttpEndpoint,
         prometheusRemoteWriteUrl: platform.observability.prometheusRemoteWriteUrl,

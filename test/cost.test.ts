@@ -290,15 +290,15 @@ describe("plan --cost: both stacks @stack", function () {
         const prodLines = costLines(prod, "eu-west-1", table, defaults);
         // dev: EKS 73.00; 2 System t4g.large 0.0736 x 730 = 107.456 (no untainted group: the platform's pods are on them);
         // roots 2 x 20 GiB x 0.088 = 3.52; one NAT 35.04 and its IP 3.65; the NLB 0.0252 x 730 = 18.396 and its 2
-        // addresses 7.30; db.t4g.small 0.034 x 730 = 24.82 and 20 GiB x 0.127 = 2.54; 7 keys 7.00; 1 secret 0.40; the
-        // hosted zone 0.50; the charts' 66 GiB (Prometheus 20, Alertmanager 1, Grafana 5, Loki 10, Tempo 10, Vault 10 +
+        // addresses 7.30; db.t4g.small 0.034 x 730 = 24.82 and 20 GiB x 0.127 = 2.54; 7 keys 7.00; 3 secrets 1.20 (Vault's
+        // bootstrap, the two admin passwords); the hosted zone 0.50; the charts' 66 GiB (Prometheus 20, Alertmanager 1, Grafana 5, Loki 10, Tempo 10, Vault 10 +
         // 10) x 0.088 = 5.808.
-        const devFloor = 73 + 107.456 + 3.52 + 35.04 + 3.65 + 18.396 + 7.3 + 24.82 + 2.54 + 7 + 0.4 + 0.5 + 5.808;
+        const devFloor = 73 + 107.456 + 3.52 + 35.04 + 3.65 + 18.396 + 7.3 + 24.82 + 2.54 + 7 + 1.2 + 0.5 + 5.808;
         // prod: EKS 73.00; 3 System m7g.2xlarge 0.3638 x 730 = 796.722, no workers; roots 3 x 50 = 150 GiB x 0.088 =
         // 13.20; 3 NATs 105.12 and 3 IPs 10.95; the NLB 18.396 and its 3 addresses 10.95; db.t4g.small Multi-AZ 0.069 x
-        // 730 = 50.37 and 50 GiB x 0.254 = 12.70; 9 keys 9.00; 3 secrets 1.20; the charts' 560 GiB (Prometheus 2 x 200,
+        // 730 = 50.37 and 50 GiB x 0.254 = 12.70; 9 keys 9.00; 5 secrets 2.00 (also the two admin passwords); the charts' 560 GiB (Prometheus 2 x 200,
         // Alertmanager 2 x 5, Grafana 10, Loki 3 x 20, Tempo 20, Vault 3 x (10 + 10)) x 0.088 = 49.28. No interface endpoint.
-        const prodFloor = 73 + 796.722 + 13.2 + 105.12 + 10.95 + 18.396 + 10.95 + 50.37 + 12.7 + 9 + 1.2 + 49.28;
+        const prodFloor = 73 + 796.722 + 13.2 + 105.12 + 10.95 + 18.396 + 10.95 + 50.37 + 12.7 + 9 + 2.0 + 49.28;
         const [d, p] = [summarize(devLines), summarize(prodLines)];
         assert.ok(Math.abs(d.total - devFloor) < 1e-6, `dev ${d.total} != ${devFloor}`);
         assert.ok(Math.abs(p.total - prodFloor) < 1e-6, `prod ${p.total} != ${prodFloor}`);

@@ -15,7 +15,7 @@ import { COMPILED, PlanCache, planFailure, PlanRequest, PROJECT_DIR, StoredFailu
 const BIN = path.join(PROJECT_DIR, "bin");
 export const PLAN_CACHE_DIR = path.join(BIN, ".plan-cache");
 /** Bumped when what an entry holds changes shape. */
-const FORMAT = 2;
+const FORMAT = 3;
 
 const sha = (data: string | Buffer) => crypto.createHash("sha256").update(data).digest("hex");
 

@@ -22,7 +22,7 @@ const run = (outputs: Record<string, unknown>, program: () => unknown): Promise<
 describe("PlatformReference: the consumer's typed view of the outputs contract", () => {
     it("accepts this contract's major and refuses another, or a stack without the output, with a clear message", () => {
         assert.strictEqual(checkContractVersion(PLATFORM, OUTPUTS_CONTRACT_VERSION), OUTPUTS_CONTRACT_VERSION);
-        assert.throws(() => checkContractVersion(PLATFORM, SUPPORTED_CONTRACT_MAJOR + 1), (e: Error) => e instanceof ContractVersionError && /contract version 2, this PlatformReference reads major 1/.test(e.message));
+        assert.throws(() => checkContractVersion(PLATFORM, SUPPORTED_CONTRACT_MAJOR + 1), (e: Error) => e instanceof ContractVersionError && /contract version 3, this PlatformReference reads major 2/.test(e.message));
         assert.throws(() => checkContractVersion(PLATFORM, undefined), /no contractVersion output/);
     });
 
@@ -34,8 +34,8 @@ describe("PlatformReference: the consumer's typed view of the outputs contract",
 
     it("fails the consumer's update on a contract of another major, before any of its resources gets a value", async () => {
         await assert.rejects(
-            run({ ...OUTPUTS, contractVersion: 2 }, () => deployApp("checkout", { platformStack: PLATFORM, namespace: "team-a", hostname: "shop", image: "ghcr.io/acme/checkout:1.4.2", secretStore: "tenant-team-a" })),
-            /outputs contract version 2, this PlatformReference reads major 1/,
+            run({ ...OUTPUTS, contractVersion: 1 }, () => deployApp("checkout", { platformStack: PLATFORM, namespace: "team-a", hostname: "shop", image: "ghcr.io/acme/checkout:1.4.2", secretStore: "tenant-team-a" })),
+            /outputs contract version 1, this PlatformReference reads major 2/,
         );
     });
 

@@ -213,3 +213,47 @@ describe("vault bootstrap secret: access, evaluated by an IAM policy simulator o
         });
     }
 });
+
+/** An admin password's secret (AdminCredentials) as Policies: its own resource policy, the bootstrap key it shares. */
+function adminSecretPolicies(stack: string, plan: Plan, role: "keycloak" | "grafana"): Policies {
+    const bootstrap = policiesOf(stack, plan);
+    const secret = named(plan.resources, `platform-admin-credentials-${role}`);
+    const placeholder = String(plan.outputs[role === "keycloak" ? "ssoAdminSecretArn" : "grafanaAdminSecretArn"]);
+    const secretArn = `arn:aws:secretsmanager:${bootstrap.region}:${bootstrap.accountId}:secret:${inputs(secret).namePrefix}20260807120000000000000002-GhIjKl`;
+    const policy = String(inputs(named(plan.resources, `platform-admin-credentials-${role}-policy`)).policy);
+    assert.ok(policy.includes(placeholder), "the policy names its secret");
+    return { ...bootstrap, secretArn, secretPolicy: JSON.parse(policy.split(placeholder).join(secretArn)), keyArn: String(inputs(secret).kmsKeyId) };
+}
+
+describe("admin passwords' secrets: access, evaluated by an IAM policy simulator over every stack file's policies @stack", function () {
+    this.timeout(120_000);
+    for (const stack of STACKS)
+        for (const role of ["keycloak", "grafana"] as const)
+            describe(`stack ${stack}, ${role}`, () => {
+                let p: Policies;
+                let plan: Plan;
+                before(async () => {
+                    plan = await committedPlan(stack);
+                    p = adminSecretPolicies(stack, plan, role);
+                    assert.ok(p.admins.length >= 1, "the stack has admins");
+                });
+
+                it("is encrypted with the admins-only bootstrap key (whose policy the decisions below read)", () => {
+                    assert.strictEqual(p.keyArn, policiesOf(stack, plan).keyArn);
+                    assert.ok(p.keyArn !== "" && p.keyArn !== "undefined", p.keyArn);
+                });
+
+                it("an admin (the deployer, the tenant stacks' deploy role) can read it: GetSecretValue and the Decrypt Secrets Manager makes for it", async () => {
+                    for (const admin of p.admins) assert.deepStrictEqual(await secretsManagerCall(p, admin, ADMINISTRATOR_ACCESS, "GetSecretValue"), { "secretsmanager:GetSecretValue": "Allowed", "kms:Decrypt": "Allowed" }, admin);
+                });
+
+                it("another role, even with AdministratorAccess, can neither read it, write it nor replace its policy; Vault's init role cannot read it either", async () => {
+                    const other = `arn:aws:iam::${p.accountId}:role/someone-else`;
+                    assert.deepStrictEqual(await secretsManagerCall(p, other, ADMINISTRATOR_ACCESS, "GetSecretValue"), { "secretsmanager:GetSecretValue": "ExplicitlyDenied", "kms:Decrypt": "ExplicitlyDenied" });
+                    for (const action of ["secretsmanager:PutSecretValue", "secretsmanager:PutResourcePolicy", "secretsmanager:DeleteResourcePolicy"])
+                        assert.strictEqual(await decide(p, other, ADMINISTRATOR_ACCESS, action, "secret"), "ExplicitlyDenied", action);
+                    // The key is shared with Vault's bootstrap secret: its init role decrypts through Secrets Manager for that secret only.
+                    assert.deepStrictEqual(await secretsManagerCall(p, p.initRoleArn, ADMINISTRATOR_ACCESS, "GetSecretValue"), { "secretsmanager:GetSecretValue": "ExplicitlyDenied", "kms:Decrypt": "ExplicitlyDenied" });
+                });
+            });
+});

@@ -172,7 +172,7 @@ describeStacks((stack) => `secrets: Vault bootstrap in stack ${stack}`, "platfor
             assert.match(String(plan().outputs.vaultBootstrapSecretArn), /^arn:aws:secretsmanager:eu-west-1:\d{12}:secret\//);
             const everything = JSON.stringify({ outputs: plan().outputs, inputs: plan().resources.map((r) => r.inputs) });
             assert.doesNotMatch(everything, /offline-plan-root-token|offline-plan-recovery-key/);
-            assert.deepStrictEqual(plan().secretOutputs, ["grafanaAdminPassword", "kubeconfig", "ssoAdminPassword"]);
+            assert.deepStrictEqual(plan().secretOutputs, ["kubeconfig"]);
         });
 });
 

@@ -321,9 +321,10 @@ describeStacks((stack) => `sso: Keycloak and the realm in stack ${stack}`, "plat
         assert.ok(backend[0].dependsOn.includes(realm), "Vault reads the issuer's discovery document when the mount is written");
     });
 
-    it("exports the SSO contract, the admin password only as a secret", () => {
+    it("exports the SSO contract, the admin password's secret by ARN only", () => {
         const o = plan().outputs;
         assert.deepStrictEqual([o.ssoUrl, o.ssoIssuerUrl, o.kubectlOidcClientId, o.ssoAdminUsername], [`https://sso.${domain}`, issuer, "kubernetes", "platform-bootstrap-admin"]);
-        assert.ok(plan().secretOutputs.includes("ssoAdminPassword"));
+        assert.match(String(o.ssoAdminSecretArn), /^arn:aws:secretsmanager:eu-west-1:\d{12}:secret/);
+        assert.ok(!plan().secretOutputs.includes("ssoAdminSecretArn") && !("ssoAdminPassword" in o));
     });
 });

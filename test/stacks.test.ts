@@ -1,7 +1,9 @@
 import * as assert from "assert";
-import { Plan } from "../plan/engine";
+import { Plan, PROJECT_DIR, stackOutputValues } from "../plan/engine";
+import { listStacks } from "../plan/stack-files";
 import { inputs, named, ofType } from "./helpers";
-import { deployedSet } from "./plans";
+import { deployedSet, platformPlan } from "./plans";
+import { adminPasswords } from "./tenant-attacks";
 
 const expected = {
     dev: { azs: 2, nat: 1, endpoints: 0, isolated: 0, flowLogs: false, account: "111111111111", cidr: "10.20.0.0/16" },
@@ -18,8 +20,8 @@ const CONTRACT_KEYS = [
     "backupReplicaBucketName", "backupReplicaAccessPolicyArn",
     "domain", "hostedZoneId", "hostedZoneNameServers", "gatewayName", "gatewayNamespace", "loadBalancerHostname",
     "vaultAddress", "vaultBootstrapSecretArn", "vaultKvMount", "clusterSecretStoreName",
-    "ssoUrl", "ssoIssuerUrl", "kubectlOidcClientId", "ssoAdminUsername", "ssoAdminPassword",
-    "grafanaUrl", "grafanaAdminPassword", "otlpGrpcEndpoint", "otlpHttpEndpoint", "prometheusRemoteWriteUrl", "lokiPushUrl", "tenants", "tenantStack", "admissionPolicyAction",
+    "ssoUrl", "ssoIssuerUrl", "kubectlOidcClientId", "ssoAdminUsername", "ssoAdminSecretArn",
+    "grafanaUrl", "grafanaAdminSecretArn", "otlpGrpcEndpoint", "otlpHttpEndpoint", "prometheusRemoteWriteUrl", "lokiPushUrl", "tenants", "tenantStack", "admissionPolicyAction",
     "argocdUrl", "imageSignatureAction",
 ].sort();
 
@@ -87,7 +89,7 @@ for (const stack of ["dev", "prod"] as const) {
 
         it("exports exactly the outputs contract", () => {
             assert.deepStrictEqual(Object.keys(plan.outputs).sort(), CONTRACT_KEYS);
-            assert.strictEqual(plan.outputs.contractVersion, 1);
+            assert.strictEqual(plan.outputs.contractVersion, 2);
             assert.strictEqual(plan.outputs.environment, stack);
             assert.deepStrictEqual(
                 [plan.outputs.defaultStorageClass, plan.outputs.statefulStorageClass, plan.outputs.efsStorageClass, plan.outputs.volumeSnapshotClass],
@@ -118,3 +120,21 @@ for (const stack of ["dev", "prod"] as const) {
         });
     });
 }
+
+describe("no stack file's platform outputs hold an admin password (every reader of the platform stack may show them) @stack", function () {
+    this.timeout(120000);
+    it("shows, secrets in the clear, neither Keycloak's master admin's nor Grafana's admin password, nor any generated password", async () => {
+        const stacks = listStacks(PROJECT_DIR);
+        assert.ok(stacks.length >= 2, stacks.join(", "));
+        for (const stack of stacks) {
+            const plan = await platformPlan(stack);
+            const shown = JSON.stringify(stackOutputValues(plan));
+            const passwords = adminPasswords(plan.resources);
+            for (const [role, password] of Object.entries(passwords)) assert.ok(!shown.includes(password), `${stack}: the ${role} admin password is an output`);
+            // The offline cloud's generated passwords (plan/fakes.ts): no output carries one, admin or not.
+            assert.doesNotMatch(shown, /offline-plan-password-/, stack);
+            // Where they are instead: their secrets, by ARN, plain outputs.
+            assert.deepStrictEqual([plan.outputs.ssoAdminSecretArn, plan.outputs.grafanaAdminSecretArn].map((a) => /^arn:aws:secretsmanager:/.test(String(a))), [true, true], stack);
+        }
+    });
+});

@@ -5,14 +5,14 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { PROJECT_DIR, Plan, PlannedResource } from "../plan/engine";
+import { PROJECT_DIR, Plan, PlannedResource, stackOutputValues } from "../plan/engine";
 import { listStacks, readStackConfig } from "../plan/stack-files";
 import { TENANT_ROLES } from "../components/tenants/tenant-objects";
 import { TENANT_DEPLOYABLE_KINDS } from "../components/delivery/app-projects";
 import { committedPlan, stacksWithTenants } from "./plans";
 import { EXAMPLE_STACKS } from "../plan/new-stack";
 import { aggregatedRbacFixture, clusterState, ClusterState, isProjectChart, releasesOf, storeServes } from "./cluster-state";
-import { ATTACKS, AttackState, attackPod, githubAppKey, vaultReads, buildsOnSharedBuilder, Certificate, githubWorkflowCertificate, goRegexpMatch, goWildcardMatch, Guard, GUARDS, keylessMatches, kmsAllows, kyvernoAdmitsPod, kyvernoStringPattern, otlpDelivered, poolNode, Signature, stackAccount, stackRegion, succeeds, TenantView, usesCrossNamespacePodAffinity, Who } from "./tenant-attacks";
+import { adminPasswords, ATTACKS, AttackState, attackPod, PlatformStackView, githubAppKey, vaultReads, buildsOnSharedBuilder, Certificate, githubWorkflowCertificate, goRegexpMatch, goWildcardMatch, Guard, GUARDS, keylessMatches, kmsAllows, kyvernoAdmitsPod, kyvernoStringPattern, otlpDelivered, poolNode, Signature, stackAccount, stackRegion, succeeds, TenantView, Who , usesCrossNamespacePodAffinity } from "./tenant-attacks";
 import { workflowSubjectRegExp } from "../components/policy/admission-policies";
 import { runsOn, schedulerPlaces } from "./k8s-scheduling";
 import { oidcUser, serviceAccountUser, UserInfo } from "./k8s-rbac";
@@ -86,8 +86,10 @@ function stackTenants(stack: string, plan: Plan, state: ClusterState): StackTena
 
 /** A writable copy of the plan's resources, for a guard's removal. */
 const copy = (resources: readonly PlannedResource[]): PlannedResource[] => jsonCopy(resources) as PlannedResource[];
-/** The cluster and AWS as the (possibly unguarded) resources leave them. */
-const attackState = (resources: readonly PlannedResource[]): AttackState => ({ ...clusterState(resources), resources });
+/** The cluster and AWS as the (possibly unguarded) resources leave them, and the platform stack's outputs. */
+const attackState = (resources: readonly PlannedResource[], platform: PlatformStackView): AttackState => ({ ...clusterState(resources), resources, platform });
+/** A writable copy of the platform stack's outputs, for a guard's removal. */
+const copyPlatform = (p: PlatformStackView): PlatformStackView => ({ outputs: jsonCopy(p.outputs) as Record<string, unknown>, adminPasswords: p.adminPasswords });
 /** Attacks tried on some stack file (each must be, on one at least). */
 const tried = new Set<string>();
 
@@ -124,9 +126,12 @@ for (const stack of stacksWithTenants()) {
         let plan: Plan;
         let state: AttackState;
         let tenants: StackTenant[];
+        let platform: PlatformStackView;
         before(async () => {
             plan = await committedPlan(stack);
-            state = attackState(plan.resources);
+            // What `pulumi stack output --show-secrets` shows of the platform stack, and the passwords to look for.
+            platform = { outputs: stackOutputValues(plan), adminPasswords: adminPasswords(plan.resources) };
+            state = attackState(plan.resources, platform);
             tenants = stackTenants(stack, plan, state);
         });
 
@@ -160,8 +165,9 @@ for (const stack of stacksWithTenants()) {
                 assert.ok(expected.length > 0);
                 const without = async (removed: readonly (keyof typeof GUARDS)[]) => {
                     const resources = copy(plan.resources);
-                    for (const g of removed) GUARDS[g].remove(resources);
-                    return (await breaches(attackState(resources), tenants, attack, attack.getsThroughUnguarded)).got;
+                    const outputs = copyPlatform(platform);
+                    for (const g of removed) GUARDS[g].remove(resources, outputs);
+                    return (await breaches(attackState(resources, outputs), tenants, attack, attack.getsThroughUnguarded)).got;
                 };
 
                 if (attack.everyGuardNeeded) {
@@ -173,8 +179,9 @@ for (const stack of stacksWithTenants()) {
                 if (guards.length > 1)
                     for (const kept of guards) {
                         const alone = copy(plan.resources);
-                        for (const g of guards) if (g !== kept) GUARDS[g].remove(alone);
-                        assert.deepStrictEqual((await breaches(attackState(alone), tenants, attack, attack.who)).got, [], `${kept} alone should refuse it`);
+                        const outputs = copyPlatform(platform);
+                        for (const g of guards) if (g !== kept) GUARDS[g].remove(alone, outputs);
+                        assert.deepStrictEqual((await breaches(attackState(alone, outputs), tenants, attack, attack.who)).got, [], `${kept} alone should refuse it`);
                     }
                 assert.deepStrictEqual(await without(guards), expected, "the guards' removal should let every one of them through");
             });

@@ -7,7 +7,9 @@
 // it impersonates), an AWS call with the Pod Identity roles of the
 // tenant's namespaces (an IAM policy simulator, test/tenant-iam.ts), or a pod with a signed image (the plan's Kyverno
 // policies: image patterns, and signatures by KMS key or keyless certificate as Kyverno 1.19 matches them).
-import type { PlannedResource } from "../plan/engine";
+import { secretInputs, type PlannedResource } from "../plan/engine";
+import { KEYCLOAK_ADMIN_SECRET } from "../components/sso/keycloak-spec";
+import { GRAFANA_ADMIN_SECRET } from "../components/observability/constants";
 import { TENANT_CI_VIEWER_ROLE, TENANT_ROLES } from "../components/tenants/tenant-objects";
 import { PLATFORM_NAMESPACES } from "../components/shared/namespaces";
 import { PLATFORM_SECRET_STORE } from "../components/secrets/external-secrets";
@@ -135,7 +137,9 @@ export type Attempt =
     /** (Through a workflow on its runners) hold a Kubernetes API token of the runners' account: the kubelet mounts one unless the pod, or else its account, says `automountServiceAccountToken: false`. */
     | { readonly runnerApiToken: { readonly namespace: string } }
     /** (Through a workflow on its runners of CI namespace `runner`, whose build escapes to the job's node) make `request` with the token of a node DaemonSet's account there (the kubelet's credentials request one for each pod bound to the node). */
-    | { readonly nodeEscape: { readonly runner: string; readonly request: Request } };
+    | { readonly nodeEscape: { readonly runner: string; readonly request: Request } }
+    /** Show the platform stack's outputs, secret ones in the clear (what the read permission its stack references need allows), and find an admin password. */
+    | { readonly platformOutputs: true };
 
 export interface ArgoApplication {
     readonly project: string;
@@ -192,10 +196,17 @@ const resourceOf = (kind: string) => {
     return r;
 };
 
+/** The platform stack as a reader of it sees it: its outputs (secret ones in the clear), and the admin passwords to look for. */
+export interface PlatformStackView {
+    readonly outputs: Record<string, unknown>;
+    /** Keycloak's master-realm admin's and Grafana's `admin` password, by role: what the platform logs them in with (adminPasswords). */
+    readonly adminPasswords: Readonly<Record<"keycloak" | "grafana", string>>;
+}
+
 export interface Guard {
     readonly text: string;
-    /** Takes the guard away from (a copy of) the plan's resources. */
-    remove(resources: PlannedResource[]): void;
+    /** Takes the guard away from (a copy of) the plan's resources, and of the platform stack's outputs. */
+    remove(resources: PlannedResource[], platform: PlatformStackView): void;
     /** Whether the stack has it (a guard only some stack files configure); default: every stack (remove throws if not). */
     present?(resources: readonly PlannedResource[]): boolean;
 }
@@ -722,6 +733,14 @@ export const GUARDS = {
             for (const r of roles) r.inputs.boundServiceAccountNamespaces = ["*"];
         },
     },
+    adminPasswordsOutOfOutputs: {
+        text: "the admin passwords are in Secrets Manager secrets (admins-only resource policy and key); the platform exports their ARNs",
+        // The contract before: both passwords as (secret) outputs.
+        remove: (_resources, platform) => {
+            platform.outputs.ssoAdminPassword = platform.adminPasswords.keycloak;
+            platform.outputs.grafanaAdminPassword = platform.adminPasswords.grafana;
+        },
+    },
 } satisfies Record<string, Guard>;
 
 const req = (verb: string, group: string, resource: string, namespace = "", name?: string, subresource?: string): Attempt => ({ request: { verb, group, resource, namespace, name, subresource } });
@@ -1226,6 +1245,14 @@ export const ATTACKS: readonly Attack[] = [
         getsThroughUnguarded: POD_CREATORS,
         guards: ["tenantIdentityPolicies"],
         attempts: (t) => awsAttempt(t, ["secretsmanager:GetSecretValue"], (aws) => [...aws.secrets].map(([arn, policy]) => ({ arn, policy }))),
+    },
+    {
+        id: "platform-outputs-admin-password",
+        attack: "read the platform stack's outputs (its application stacks' StackReference needs read on it, which shows secret outputs too) for Keycloak's master admin or Grafana's `admin` password",
+        who: POD_CREATORS,
+        getsThroughUnguarded: POD_CREATORS,
+        guards: ["adminPasswordsOutOfOutputs"],
+        attempts: () => [{ platformOutputs: true }],
     },
     {
         id: "aws-assume-roles",
@@ -1766,8 +1793,23 @@ export const stackAccount = (resources: readonly PlannedResource[]) => {
     return ids ? (JSON.parse(ids) as string[])[0] : undefined;
 };
 
-/** What an attack is evaluated against: the cluster, and the plan's resources it was built from (the AWS side). */
-export type AttackState = ClusterState & { readonly resources: readonly PlannedResource[] };
+/** What an attack is evaluated against: the cluster, the plan's resources it was built from (the AWS side), the platform stack's outputs. */
+export type AttackState = ClusterState & { readonly resources: readonly PlannedResource[]; readonly platform: PlatformStackView };
+
+/**
+ * The passwords the platform's local admins log in with, as the plan gives them to Keycloak and Grafana: the Secret
+ * the Keycloak CR names for its bootstrap admin, and the one Grafana's chart reads `admin-password` from.
+ */
+export function adminPasswords(resources: readonly PlannedResource[]): PlatformStackView["adminPasswords"] {
+    const secretValue = (name: string, key: string) => {
+        const found = resources.filter((r) => r.type === "kubernetes:core/v1:Secret" && (r.inputs as any).metadata?.name === name);
+        if (found.length !== 1) throw new Error(`expected one Secret ${name}, found ${found.length}`);
+        const value = (secretInputs(found[0]) as any).stringData?.[key];
+        if (typeof value !== "string" || value === "" || value === "[secret]") throw new Error(`Secret ${name} has no ${key} in the clear`);
+        return value as string;
+    };
+    return { keycloak: secretValue(KEYCLOAK_ADMIN_SECRET, "password"), grafana: secretValue(GRAFANA_ADMIN_SECRET, "admin-password") };
+}
 
 /** Whether `user` gets through with one attempt in the cluster `state`. */
 export async function succeeds(state: AttackState, user: UserInfo, attempt: Attempt): Promise<boolean> {
@@ -1878,6 +1920,12 @@ export async function succeeds(state: AttackState, user: UserInfo, attempt: Atte
         if (dst === undefined) throw new Error(`no runner pod in ${runnerNamespace} in the network state`);
         // buildkitd checks no client certificate: reaching its port is building on it.
         return attackerLabelSets(state.network).some((labels) => reaches(state.network, { pod: { namespace: from, name: "attacker", labels, ports: [], ip: state.network.podIp } }, dst, BUILDKIT_PORT));
+    }
+    if ("platformOutputs" in attempt) {
+        // Humans read stacks (a team member runs its application stacks); the cluster's service accounts do not.
+        if (!user.name.startsWith("oidc:")) return false;
+        const shown = JSON.stringify(state.platform.outputs);
+        return Object.values(state.platform.adminPasswords).some((p) => shown.includes(p));
     }
     if ("runnerApiToken" in attempt) {
         // Only the team's users push workflows its runners run.

@@ -4,7 +4,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import { COMPILED, Plan, PlannedResource, planStack, planTenantStack, PROJECT_DIR, TENANT_PROJECT_DIR } from "../plan/engine";
+import { COMPILED, Plan, PlannedResource, planStack, planTenantStack, PROJECT_DIR, secretInputs, TENANT_PROJECT_DIR } from "../plan/engine";
+import { fakeSecretString } from "../plan/fakes";
 import { readProject, readStackConfig } from "../plan/stack-files";
 import { checkPolicies } from "../plan/policy-runner";
 import { controllerDependencyPolicy } from "../policy/rules/controllers";
@@ -491,6 +492,13 @@ for (const stack of stacksWithTenants()) {
                     `pulumi:providers:vault ${root}-vault`,
                 ]);
                 if (rule) assert.deepStrictEqual((named(plan.resources, `tenant-${t}-verify-image-signatures`).inputs as any).spec.rules, [rule]);
+            });
+
+            it(`${t}: its Keycloak provider logs in with the password of the platform's secret (ssoAdminSecretArn), read through its AWS provider, kept secret`, () => {
+                const provider = named(plans.get(t)!.resources, `tenant-${t}-stack-keycloak`);
+                // The offline cloud answers a read of a secret through a configured AWS provider only, with a value naming the secret.
+                assert.deepStrictEqual([secretInputs(provider).password, provider.inputs.password, provider.secretPaths.includes("password")], [fakeSecretString(String(own.outputs.ssoAdminSecretArn)), "[secret]", true]);
+                assert.ok(!("ssoAdminPassword" in own.outputs));
             });
 
             it(`${t}: exports what the platform's tenants output held for it, and passes the policy pack`, async () => {

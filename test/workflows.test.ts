@@ -125,8 +125,11 @@ describe("the pull-request workflow's scripts, run as GitHub Actions runs them",
     });
 
     it("plans, per stack file, only the tenant stacks the change concerns, from the files changed since the target branch; one failure fails the step", () => {
-        const step = steps("plan").find((x) => x.run?.includes("--changed-files")) as { run: string; shell?: string };
+        const step = steps("plan").find((x) => x.run?.includes("--changed-files")) as { run: string; shell?: string; if?: string };
         assert.ok(step, "the tenant stacks step");
+        // A step without `if` runs on success() only: it would be skipped once the diff step before it failed.
+        // always() and !cancelled() run after a failure (GitHub's status check functions).
+        assert.ok(["always()", "!cancelled()"].includes(String(step.if).replace(/^\$\{\{\s*|\s*\}\}$/g, "")), `its if: ${step.if}`);
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "workflow-tenants-"));
         try {
             const bin = path.join(dir, "bin");

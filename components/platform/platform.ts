@@ -23,6 +23,7 @@ import { loadBalancerAddresses } from "../network/cidr";
 import { awsProviderArgs, platformTags } from "../shared/tags";
 import { tenantSigners } from "../policy/admission-policies";
 import { adoptRetained } from "./adopt";
+import { AdminCredentials } from "../secrets/admin-credentials";
 
 export interface PlatformArgs {
     /** Pulumi project name, tagged on every resource. */
@@ -47,6 +48,8 @@ export class Platform extends pulumi.ComponentResource {
     public readonly delivery: AppDelivery;
     /** Undefined when backup.enabled is false (never in production). */
     public readonly backup: Backup | undefined;
+    /** The local administrators' passwords (Keycloak's master realm, Grafana), in Secrets Manager: never stack outputs. */
+    public readonly adminCredentials: AdminCredentials;
     /** Whether stateful resources are protected/retained (production tier). */
     public readonly protectsData: boolean;
     public readonly partition: pulumi.Output<string>;
@@ -304,6 +307,17 @@ export class Platform extends pulumi.ComponentResource {
             layer,
         );
 
+        this.adminCredentials = new AdminCredentials(
+            `${name}-admin-credentials`,
+            {
+                namePrefix: cfg.name,
+                kmsKeyArn: this.secrets.bootstrap.keyArn,
+                readers: cfg.cluster.admins,
+                passwords: { keycloak: this.sso.keycloak.adminPassword, grafana: this.observability.grafanaAdminPassword },
+                protect: this.protectsData,
+            },
+            layer,
+        );
 
         this.registerOutputs({ vpcId: this.network.vpcId, clusterName: this.cluster.name });
     }

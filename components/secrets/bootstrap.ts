@@ -32,6 +32,8 @@ export interface VaultBootstrapArgs {
  */
 export class VaultBootstrap extends pulumi.ComponentResource {
     public readonly secretArn: pulumi.Output<string>;
+    /** The key only the admins may decrypt with: the admin passwords' secrets (AdminCredentials) are encrypted with it too. */
+    public readonly keyArn: pulumi.Output<string>;
     /** Known once the Job has labelled the material: the deployer's login exists (else the run stops, saying why). */
     public readonly loginReady: pulumi.Output<string>;
     public readonly job: k8s.batch.v1.Job;
@@ -59,7 +61,7 @@ export class VaultBootstrap extends pulumi.ComponentResource {
         const key = new aws.kms.Key(
             `${name}-key`,
             {
-                description: `Vault bootstrap material of ${args.namePrefix}`,
+                description: `Vault bootstrap material and admin passwords of ${args.namePrefix}`,
                 enableKeyRotation: true,
                 deletionWindowInDays: 30,
                 policy: pulumi
@@ -125,6 +127,7 @@ export class VaultBootstrap extends pulumi.ComponentResource {
         const versions = aws.secretsmanager.getSecretVersionsOutput({ secretId: secret.arn }, { parent: this, dependsOn: [this.job] });
         this.loginReady = versions.versions.apply(loginStateOf);
         this.secretArn = secret.arn;
+        this.keyArn = key.arn;
         this.registerOutputs({ secretArn: this.secretArn });
     }
 }

@@ -64,9 +64,12 @@ export function platformRefs(name: string, source: PlatformSource, settings: Pla
         opts("vault"),
     );
     const adminUrl = ts.sso.adminUrl;
+    // The master admin's password is no platform output (every reader of the platform stack could show it): the stack
+    // reads it from its Secrets Manager secret as the deploy role, one of the cluster admins its policies admit.
+    const adminPassword = aws.secretsmanager.getSecretVersionOutput({ secretId: checked(source.output("ssoAdminSecretArn")) }, { parent, provider: awsProvider }).secretString;
     const keycloakProvider = new keycloak.Provider(
         `${name}-keycloak`,
-        { url: adminUrl, adminUrl, realm: "master", clientId: "admin-cli", username: source.output("ssoAdminUsername"), password: pulumi.secret(source.output("ssoAdminPassword")) },
+        { url: adminUrl, adminUrl, realm: "master", clientId: "admin-cli", username: source.output("ssoAdminUsername"), password: pulumi.secret(adminPassword) },
         opts("keycloak"),
     );
     const identity: IdentityCluster = {
