@@ -1,11 +1,13 @@
 // Run by `npm run bench` (scripts/bench-tenants.mjs), whole process: the platform stack of a stack file planned once,
-// then every tenant of its tenants folder planned as its own stack in this one process, each with the policy pack.
+// then every tenant of its tenants folder planned as its own stack in this one process, each checked as
+// `npm run tenant-stacks -- --plan` checks it: the policy pack and its releases against their pinned charts.
 // Prints one JSON line: the phases' times, the resources and the process's peak memory.
 import "./startup";
 import * as path from "path";
 import { parseArgs } from "util";
-import { planStack, planTenantStack } from "./engine";
+import { planStack, planTenantStack, PROJECT_DIR } from "./engine";
 import { checkPolicies } from "./policy-runner";
+import { chartContractReport } from "./chart-contract";
 import { readStackConfig } from "./stack-files";
 import { parsePlatformConfig } from "../stacks/config";
 
@@ -28,9 +30,11 @@ async function main(): Promise<void> {
         const plan = await planTenantStack({ platform, tenant, platformStackFile: file });
         const t1 = performance.now();
         const violations = await checkPolicies(plan);
+        const contracts = chartContractReport(plan.resources, path.join(PROJECT_DIR, "test", "fixtures", "charts"), PROJECT_DIR);
         policiesMs += performance.now() - t1;
         evaluateMs += t1 - t0;
         if (violations.length > 0) throw new Error(`${plan.stack}: ${violations.map((v) => v.message).join("; ")}`);
+        if (contracts.problems.length > 0) throw new Error(`${plan.stack}: chart contracts: ${contracts.problems.join("; ")}`);
         resources += plan.resources.filter((r) => r.custom).length;
     }
     const result = {

@@ -11,7 +11,7 @@ import { costDelta, costLines, fixtureChartDefaults, planRegion, planTenants, re
 import { renderOutputs, renderTree, renderVersions } from "./render";
 import { renderExposure } from "./exposure";
 import * as path from "path";
-import { listStacks, readStackConfig, resolveSets, sharedGithubApps, StackFileError } from "./stack-files";
+import { listStacks, readStackConfigOnce, resolveSets, sharedGithubApps, StackFileError } from "./stack-files";
 import { checkPolicies, renderViolations } from "./policy-runner";
 import { mapStack } from "./stack-trace";
 import { chartContractReport, renderChartContracts } from "./chart-contract";
@@ -117,7 +117,8 @@ export async function main(argv: string[]): Promise<number> {
     try {
         // A tenant stack reads a platform that no longer creates its tenants (it refuses one that does).
         const sets = [...(args.set ?? []), ...(args.tenant ? ["platform:tenants.placement=OwnStacks"] : [])];
-        const cfg = readStackConfig(PROJECT_DIR, args.stack);
+        // Read once per process (sharedGithubApps and a tenant stack's settings read the same file).
+        const cfg = readStackConfigOnce(PROJECT_DIR, args.stack);
         for (const set of resolveSets(cfg, sets)) {
             configOverrides[set.key] = set.value;
             console.error(`overriding ${set.path}`);

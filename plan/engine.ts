@@ -258,25 +258,120 @@ function explicitDependencies(req: RegisterRequest): string[] {
 }
 
 /**
- * The SDK formats a stack trace for every promise it makes (only ever printed in its leaked-promise report), which
- * was a fifth of a plan's time. Offline, those promise stacks are left empty; errors keep their full stack.
+ * The SDK tags every promise it makes with an id, a label and a stack trace (three property definitions that also
+ * change the promise's shape; only printed by its leaked-promise report with PULUMI_DEBUG_PROMISE_LEAKS), which was a
+ * fifth of a plan's time, then a tenth once the stack was left empty. Offline, after the SDK's own first call (which
+ * installs its leak report at exit), a promise is only tracked as a leak candidate the way the SDK tracks it, with
+ * the same chain of `then` and `catch` (so registrations settle in the same order); with PULUMI_DEBUG_PROMISE_LEAKS
+ * set, the SDK's own function runs. Errors keep their full stack.
  */
-function skipPromiseStacks() {
-    const debuggable = require("@pulumi/pulumi/runtime/debuggable") as { debuggablePromise: <T>(p: Promise<T>, ctx: unknown) => Promise<T> };
+function lightPromises() {
+    const debuggable = require("@pulumi/pulumi/runtime/debuggable") as { debuggablePromise: <T>(p: Promise<T>, ctx: unknown) => Promise<T>; debugPromiseLeaks: boolean };
+    const state = require("@pulumi/pulumi/runtime/state") as { getStore(): { leakCandidates: Set<Promise<unknown>> } };
     const original = debuggable.debuggablePromise;
     if ((original as { offline?: boolean }).offline) return;
-    const withoutStack = <T>(p: Promise<T>, ctx: unknown): Promise<T> => {
-        const limit = Error.stackTraceLimit;
-        Error.stackTraceLimit = 0;
-        try {
+    let scheduled = false;
+    const light = <T>(p: Promise<T>, ctx: unknown): Promise<T> => {
+        if (!scheduled || debuggable.debugPromiseLeaks) {
+            scheduled = true;
             return original(p, ctx);
-        } finally {
-            Error.stackTraceLimit = limit;
         }
+        const store = state.getStore();
+        store.leakCandidates.add(p);
+        return p
+            .then((val) => {
+                store.leakCandidates.delete(p);
+                return val;
+            })
+            .catch((err: { promise?: unknown }) => {
+                store.leakCandidates.delete(p);
+                err.promise = p;
+                throw err;
+            });
     };
-    debuggable.debuggablePromise = Object.assign(withoutStack, { offline: true });
+    debuggable.debuggablePromise = Object.assign(light, { offline: true });
 }
-skipPromiseStacks();
+lightPromises();
+
+/** A value as google.protobuf.Struct holds it (Value.fromJavaScript's rules): keys sorted, as its map gives them back. */
+function structValue(v: unknown): unknown {
+    switch (typeof v) {
+        case "string":
+        case "number":
+        case "boolean":
+            return v;
+        case "object":
+            if (v === null) return null;
+            if (Array.isArray(v)) {
+                const out = new Array(v.length);
+                for (let i = 0; i < v.length; i++) out[i] = structValue(v[i]);
+                return out;
+            }
+            return structFields(v);
+        default:
+            throw new Error("Unexpected struct type.");
+    }
+}
+
+/** Struct.fromJavaScript's fields: every enumerable key (`for in`), sorted as the Struct's map sorts them. */
+function structFields(obj: unknown): Record<string, unknown> {
+    const keys: string[] = [];
+    for (const k in obj as object) keys.push(k);
+    keys.sort();
+    const out: Record<string, unknown> = {};
+    for (const k of keys) out[k] = structValue((obj as Record<string, unknown>)[k]);
+    return out;
+}
+
+/** A copy of plain data made by structValue (already checked and sorted). */
+function plainCopy(v: unknown): unknown {
+    if (v === null || typeof v !== "object") return v;
+    if (Array.isArray(v)) return v.map(plainCopy);
+    const out: Record<string, unknown> = {};
+    for (const k in v) out[k] = plainCopy((v as Record<string, unknown>)[k]);
+    return out;
+}
+
+/**
+ * On the mock runtime every registration's inputs and state go through google.protobuf.Struct and straight back
+ * (Struct.fromJavaScript, then toJavaScript by the mock monitor, this engine and the SDK): no bytes are ever sent.
+ * Building the protobuf's maps was a sixth of a tenant stack's plan. Offline, a Struct made from JavaScript keeps the
+ * checked, key-sorted copy that its fields would give back (the same errors for values a Struct cannot hold) and
+ * `toJavaScript` returns a fresh copy of it; any other use of its fields (getFieldsMap, serializing, toObject) first
+ * builds them as the library would.
+ */
+function plainStructs() {
+    type StructClass = { fromJavaScript(obj: unknown): object; prototype: Record<string, (...args: unknown[]) => unknown>; offline?: boolean };
+    const { Struct } = require("google-protobuf/google/protobuf/struct_pb") as { Struct: StructClass };
+    if (Struct.offline) return;
+    const fromJavaScript = Struct.fromJavaScript;
+    const proto = Struct.prototype;
+    const { toJavaScript, getFieldsMap, serializeBinary, toObject, cloneMessage } = proto;
+    const held = new WeakMap<object, unknown>();
+    const build = (s: object) => {
+        if (!held.has(s)) return;
+        const fields = held.get(s);
+        held.delete(s);
+        Object.assign(s, fromJavaScript(fields));
+    };
+    Struct.fromJavaScript = (obj: unknown) => {
+        const fields = structFields(obj);
+        const s = new (Struct as unknown as new () => object)();
+        held.set(s, fields);
+        return s;
+    };
+    proto.toJavaScript = function (this: object) {
+        return held.has(this) ? plainCopy(held.get(this)) : toJavaScript.call(this);
+    };
+    for (const [name, method] of Object.entries({ getFieldsMap, serializeBinary, toObject, cloneMessage })) {
+        proto[name] = function (this: object, ...args: unknown[]) {
+            build(this);
+            return method.apply(this, args);
+        };
+    }
+    Struct.offline = true;
+}
+plainStructs();
 
 /**
  * Every resource's constructor captures the whole JavaScript stack for its source position (Resource.callsites), which

@@ -162,9 +162,10 @@ export interface NamedGithubApp {
  * and they only read repositories. A stack file that does not parse names none here (planning it reports why).
  */
 export function githubAppsOf(projectDir: string, stack: string): NamedGithubApp[] {
-    let config: Record<string, string>;
+    let config: Readonly<Record<string, string>>;
     try {
-        config = readStackConfig(projectDir, stack).config;
+        // Once per process: the plan reads the same stack file again (a tenant stack's platform file, its settings).
+        config = readStackConfigOnce(projectDir, stack).config;
     } catch {
         return [];
     }

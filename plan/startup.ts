@@ -1,5 +1,6 @@
 // Loaded first by the offline engine and by mocha (issue 12): start-up costs that the plan does not need to pay.
 // Neither changes what a plan records; both only apply to the offline tools, never to `pulumi up`.
+import * as fs from "fs";
 import * as path from "path";
 import Module = require("module");
 
@@ -41,10 +42,33 @@ export const DEFERRED_SDK_MODULES: Readonly<Record<string, string>> = {
     "normalize-package-data": path.join("@pulumi", "pulumi", "runtime", "closure", "codePaths.js"),
 };
 
+/**
+ * Namespaces the SDKs' indexes load eagerly that a plan loads on first use instead: @pulumi/pulumi's Automation API
+ * (the plan never drives the CLI through it), and each of @pulumi/aws's ~240 service namespaces (a program uses a
+ * handful; a namespace registers its resource modules when first used, before any of its resources exists, so a
+ * resource reference always finds its module). A third of a tenant stack's start-up, by index file and request.
+ */
+export const DEFERRED_NAMESPACES: Readonly<Record<string, (request: string, index: string) => boolean>> = {
+    [path.join("@pulumi", "pulumi", "index.js")]: (request) => request === "./automation",
+    [path.join("@pulumi", "aws", "index.js")]: (request, index) => /^\.\/[a-z0-9]+$/.test(request) && awsNamespaces(path.dirname(index)).has(request.slice(2)),
+};
+
+let namespaces: Set<string> | undefined;
+/** The folders beside @pulumi/aws's index (its service namespaces; its other requires are files). */
+function awsNamespaces(dir: string): Set<string> {
+    return (namespaces ??= new Set(fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name)));
+}
+
+const deferredBy = (request: string, filename: string | undefined): boolean => {
+    if (!filename) return false;
+    if (DEFERRED_SDK_MODULES[request] !== undefined) return filename.endsWith(DEFERRED_SDK_MODULES[request]);
+    const index = Object.keys(DEFERRED_NAMESPACES).find((i) => filename.endsWith(path.sep + i));
+    return index !== undefined && request.startsWith("./") && DEFERRED_NAMESPACES[index](request, filename);
+};
+
 const loader = Module as unknown as { _load(request: string, parent: { filename?: string } | undefined, isMain: boolean): unknown };
 const load = loader._load;
 loader._load = function (request, parent, isMain) {
-    const requiredBy = DEFERRED_SDK_MODULES[request];
-    if (requiredBy === undefined || !parent?.filename?.endsWith(requiredBy)) return load.call(this, request, parent, isMain);
+    if (!deferredBy(request, parent?.filename)) return load.call(this, request, parent, isMain);
     return deferred(() => load.call(this, request, parent, isMain) as object);
 };

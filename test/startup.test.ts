@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import { spawnSync } from "child_process";
 import * as path from "path";
-import { DEFERRED_SDK_MODULES } from "../plan/startup";
+import { DEFERRED_NAMESPACES, DEFERRED_SDK_MODULES } from "../plan/startup";
 
 // Run in a fresh process: mocha's own process has loaded plan/startup (and other tests) already.
 function inFreshProcess(script: string): any {
@@ -43,5 +43,39 @@ describe("offline start-up: modules the SDK loads only for function serialisatio
     it("stands in only for CommonJS modules (the stand-in's `default` is the module, as TypeScript's helpers expect)", () => {
         const result = inFreshProcess(`console.log(JSON.stringify(${JSON.stringify(Object.keys(DEFERRED_SDK_MODULES))}.map((m) => require(m).__esModule === true)))`);
         assert.deepStrictEqual(result, [false, false, false]);
+    });
+});
+
+describe("offline start-up: namespaces the SDKs' indexes load eagerly are loaded on first use", function () {
+    this.timeout(60000);
+
+    it("names @pulumi/pulumi's Automation API and @pulumi/aws's service folders only, not its files", () => {
+        const aws = path.dirname(require.resolve("@pulumi/aws"));
+        const [pulumiIndex, awsIndex] = [path.join("@pulumi", "pulumi", "index.js"), path.join("@pulumi", "aws", "index.js")];
+        assert.deepStrictEqual(Object.keys(DEFERRED_NAMESPACES).sort(), [awsIndex, pulumiIndex]);
+        const at = path.join(aws, "index.js");
+        assert.deepStrictEqual(
+            ["./ecr", "./s3", "./types", "./provider", "./utilities", "./getRegion", "./types/enums"].map((r) => DEFERRED_NAMESPACES[awsIndex](r, at)),
+            [true, true, true, false, false, false, false],
+        );
+        assert.deepStrictEqual(["./automation", "./runtime"].map((r) => DEFERRED_NAMESPACES[pulumiIndex](r, "")), [true, false]);
+    });
+
+    it("loads no service namespace with @pulumi/aws and no Automation API with @pulumi/pulumi; first use loads one and registers its resource modules", () => {
+        const result = inFreshProcess(`
+            const pulumi = require("@pulumi/pulumi");
+            const aws = require("@pulumi/aws");
+            const before = { ecr: ${loaded("@pulumi/aws/ecr")}, s3: ${loaded("@pulumi/aws/s3")}, automation: ${loaded("@pulumi/pulumi/automation")} };
+            const Repository = aws.ecr.Repository;
+            const after = { ecr: ${loaded("@pulumi/aws/ecr")}, s3: ${loaded("@pulumi/aws/s3")}, automation: ${loaded("@pulumi/pulumi/automation")} };
+            const registered = require("@pulumi/pulumi/runtime/rpc").getResourceModule("aws", "ecr/repository", undefined) !== undefined;
+            console.log(JSON.stringify({ before, after, registered, isClass: typeof Repository === "function", workspace: typeof pulumi.automation.LocalWorkspace }));`);
+        assert.deepStrictEqual(result, {
+            before: { ecr: false, s3: false, automation: false },
+            after: { ecr: true, s3: false, automation: false },
+            registered: true,
+            isClass: true,
+            workspace: "function",
+        });
     });
 });
