@@ -37,6 +37,7 @@ const PROD_OUTPUTS: Record<string, Record<string, unknown>> = {
     "platform-ingress-certificates": {"certificate": "platform-gateway"},
     "platform-ingress-external-dns-identity": identity("platform-ingress-external-dns-identity"),
     "platform-secrets-vault": {"address": "https://vault.platform.acme.example", "unsealKeyArn": "arn:aws:kms:eu-west-1:222222222222:key/platform-secrets-vault-unseal-key"},
+    "platform-admin-credentials": {"secretArns": {"keycloak": "arn:aws:secretsmanager:eu-west-1:222222222222:secret/platform-admin-credentials-keycloak", "grafana": "arn:aws:secretsmanager:eu-west-1:222222222222:secret/platform-admin-credentials-grafana"}},
     "platform-secrets-bootstrap": {"secretArn": "arn:aws:secretsmanager:eu-west-1:222222222222:secret/platform-secrets-bootstrap-secret"},
     "platform-secrets-config": {"kvMount": "platform"},
     "platform-secrets-external-secrets": {"storeName": "platform-vault"},

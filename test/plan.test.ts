@@ -233,7 +233,7 @@ describe("plan: tree, outputs and diff @stack", () => {
         assert.match(renderDiff(diff), /REFUSED, AWS rejects: vpcConfig\.subnetIds \(EKS accepts control-plane subnets only in the zones/);
     });
 
-    it("adding the first or another admin changes access entries, who may read Vault's bootstrap material and log in as the deployer, nothing else: the cluster's creator bootstrap is fixed", async () => {
+    it("adding the first or another admin changes access entries, who may read Vault's bootstrap material and the admin passwords and log in as the deployer, nothing else: the cluster's creator bootstrap is fixed", async () => {
         const before = await platformPlan("dev");
         const cluster = JSON.parse(readStackConfig(PROJECT_DIR, "dev").config["platform:cluster"]);
         const after = await planStack({ stack: "dev", configOverrides: { "platform:cluster": { ...cluster, admins: [cluster.admins[0]] } } });
@@ -243,7 +243,11 @@ describe("plan: tree, outputs and diff @stack", () => {
         // The provider's new wait list is a new order only (Pulumi updates nothing for it).
         assert.deepStrictEqual(diff.reordered.map((r) => r.name), ["platform-cluster-k8s"]);
         // The init Job's configure step binds the deployer's login to the admins, and Vault's role resolves them.
+        // The admins are the only readers and writers of the admin passwords' secrets too.
+        const adminsOnly = ["inputs.policy{}.Statement[Sid=ReadOnlyByAdmins].Condition.StringNotEquals.aws:PrincipalArn", "inputs.policy{}.Statement[Sid=WriteOnlyByAdmins].Condition.StringNotEquals.aws:PrincipalArn"];
         assert.deepStrictEqual(diff.changed.map((c) => [c.name, [...new Set(c.changes.map((ch) => ch.path.replace(/\[\d+\]$/, "")))]]).sort(), [
+            ["platform-admin-credentials-grafana-policy", adminsOnly],
+            ["platform-admin-credentials-keycloak-policy", adminsOnly],
             ["platform-secrets-bootstrap-job", ["inputs.spec.template.spec.initContainers[3].env[4].value"]],
             ["platform-secrets-bootstrap-key", ["inputs.policy{}.Statement[Sid=DecryptOnlyByAdminsAndInit].Condition.StringNotEquals.aws:PrincipalArn"]],
             [
@@ -341,6 +345,8 @@ describe("plan: the layer graph @stack", function () {
         assert.deepStrictEqual(nodes.map((n) => n[1]), [
             "network:Network", "cluster:Cluster", "storage:Storage", "ingress:Ingress", "secrets:Secrets", "sso:Sso",
             "backup:Backup", "registry:Registry", "policy:Policy", "tenants:Tenants", "delivery:AppDelivery", "observability:Observability",
+            // The admin passwords of Keycloak and Grafana, kept in Secrets Manager once both exist.
+            "secrets:AdminCredentials",
         ]);
         const edges = new Set([...text.matchAll(/^ {2}(\w+) --> (\w+)$/gm)].map((m) => `${m[1]}>${m[2]}`));
         for (const e of ["platform_cluster>platform_network", "platform_sso>platform_secrets", "platform_observability>platform_sso", "platform_delivery>platform_secrets", "platform_observability>platform_delivery"]) assert.ok(edges.has(e), e);

@@ -13,8 +13,11 @@ const VAULT_CLIENT = generated("platform-sso-realm-client-vault-secret");
 /** What a `secure:` value of the stack file reads as offline. */
 const CONFIGURED = "[secret]";
 const UPSTREAM_CREDENTIALS = JSON.stringify({ username: CONFIGURED, accessToken: CONFIGURED });
-/** A secret output of the platform (its kubeconfig, Keycloak's admin password) read through a tenant stack's StackReference: its recorded plan holds it masked. */
+/** A secret output of the platform (its kubeconfig) read through a tenant stack's StackReference: its recorded plan holds it masked. */
 const PLATFORM_OUTPUT = "[secret]";
+/** What the offline fake of Secrets Manager returns for the current value of secret `arn` (plan/fakes.ts). */
+const SECRET_VALUE_OF = (arn: string) => `offline-plan-secret-string-of-${arn}`;
+const KEYCLOAK_ADMIN_SECRET = "arn:aws:secretsmanager:eu-west-1:222222222222:secret/platform-admin-credentials-keycloak";
 
 /** Resource name → each secret input and what it holds. */
 const PROD_SECRETS: Record<string, Record<string, unknown>> = {
@@ -54,12 +57,16 @@ const PROD_SECRETS: Record<string, Record<string, unknown>> = {
     "platform-sso-realm-client-grafana": { clientSecret: GRAFANA_CLIENT },
     "platform-sso-realm-client-vault": { clientSecret: VAULT_CLIENT },
     "platform-secrets-config-oidc": { oidcClientSecret: VAULT_CLIENT },
+    // The admin passwords, kept in Secrets Manager for the admins (not in the stack's outputs).
+    "platform-admin-credentials-keycloak-value": { secretString: KEYCLOAK_ADMIN },
+    "platform-admin-credentials-grafana-value": { secretString: generated("platform-observability-grafana-admin-password") },
     "platform-backup-repository-password-vault": { dataJson: JSON.stringify({ "repository-password": generated("platform-backup-repository-password-password") }) },
-    // Each tenant stack's providers, on the platform's secret outputs (still secret there).
+    // Each tenant stack's providers: the kubeconfig from the platform's secret outputs (still secret there), Keycloak's
+    // admin password read from its Secrets Manager secret with the deployer's AWS identity.
     "tenant-team-a-stack-k8s": { kubeconfig: PLATFORM_OUTPUT },
-    "tenant-team-a-stack-keycloak": { password: PLATFORM_OUTPUT },
+    "tenant-team-a-stack-keycloak": { password: SECRET_VALUE_OF(KEYCLOAK_ADMIN_SECRET) },
     "tenant-payments-stack-k8s": { kubeconfig: PLATFORM_OUTPUT },
-    "tenant-payments-stack-keycloak": { password: PLATFORM_OUTPUT },
+    "tenant-payments-stack-keycloak": { password: SECRET_VALUE_OF(KEYCLOAK_ADMIN_SECRET) },
 };
 
 describePlan("secret inputs: production, in full", "prod", ({ plan }) => {

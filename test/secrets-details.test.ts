@@ -89,7 +89,7 @@ describePlan("secrets details: the production plan in full", "prod", ({ plan, re
     it("keeps the bootstrap material in its own secret, on its own key only admins may decrypt with", () => {
         assert.deepStrictEqual(the("platform-secrets-bootstrap-key"), {
             deletionWindowInDays: 30,
-            description: "Vault bootstrap material of acme-prod",
+            description: "Vault bootstrap material and admin passwords of acme-prod",
             enableKeyRotation: true,
             policy: doc(
                 { Sid: "AccountAdministration", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: "kms:*", Resource: "*" },
