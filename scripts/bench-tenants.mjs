@@ -69,7 +69,8 @@ if (values.placement !== "PlatformStack") inOwnStacks(Math.max(...counts));
 /** tenants.placement PlatformStack: the stack with its own tenants and N more, one whole-process plan per N. */
 function inPlatformStack() {
     const rows = [];
-    for (const n of counts) rows.push(planPlatform(n, { ...tenants, directory: tenantFolder(n) }, "PlatformStack"));
+    // The placement set here: the example stack files say OwnStacks, where the generated tenants would add nothing.
+    for (const n of counts) rows.push(planPlatform(n, { ...tenants, directory: tenantFolder(n), placement: "PlatformStack" }, "PlatformStack"));
 
     console.log(`Offline plan of ${values.stack} with N generated tenants (2 namespaces, a repository, a hostname each), node ${process.version}, policies included`);
     table(rows);

@@ -15,7 +15,7 @@ describe("admission boundaries hold in every stack, whatever policy.action says"
         const policies = admissionPolicies({ allowedRegistries: ["ghcr.io/acme"], requiredLabels: [] } as unknown as Parameters<typeof admissionPolicies>[0]);
         const boundary = policies.find((p) => p.name === ROUTE_HOSTNAMES)!;
         const advisory = policies.find((p) => p.name === "tenant-allowed-registries")!;
-        assert.deepStrictEqual(clusterPolicySpec(boundary, "Audit").spec.rules.map((r) => r.validate.failureAction), ["Enforce", "Enforce"]);
+        assert.deepStrictEqual(clusterPolicySpec(boundary, "Audit").spec.rules.map((r) => r.validate.failureAction), ["Enforce", "Enforce", "Enforce"]);
         assert.deepStrictEqual(clusterPolicySpec(advisory, "Audit").spec.rules.map((r) => r.validate.failureAction), ["Audit"]);
         assert.deepStrictEqual(policies.filter((p) => p.boundary).map((p) => p.name), [ROUTE_HOSTNAMES, BUILDER_NODES, SERVICE_EXTERNAL_IPS, SERVICE_ACCOUNT_TOKENS]);
     });
@@ -78,7 +78,7 @@ describe("admission boundaries in every stack file's plan @stack", function () {
             const policy = plan.resources.find((r) => r.type === "kubernetes:kyverno.io/v1:ClusterPolicy" && (r.inputs.metadata as { name?: string })?.name === ROUTE_HOSTNAMES);
             assert.ok(policy, `${ROUTE_HOSTNAMES} in ${stack}`);
             const rules = (policy.inputs.spec as { rules: { validate: { failureAction: string } }[] }).rules;
-            assert.deepStrictEqual(rules.map((r) => r.validate.failureAction), ["Enforce", "Enforce"]);
+            assert.deepStrictEqual(rules.map((r) => r.validate.failureAction), ["Enforce", "Enforce", "Enforce"]);
         });
     }
 });

@@ -12,7 +12,7 @@ import { TENANT_DEPLOYABLE_KINDS } from "../components/delivery/app-projects";
 import { committedPlan, stacksWithTenants } from "./plans";
 import { EXAMPLE_STACKS } from "../plan/new-stack";
 import { aggregatedRbacFixture, clusterState, ClusterState, isProjectChart, releasesOf, storeServes } from "./cluster-state";
-import { adminPasswords, ATTACKS, AttackState, attackPod, PlatformStackView, githubAppKey, vaultReads, buildsOnSharedBuilder, Certificate, githubWorkflowCertificate, goRegexpMatch, goWildcardMatch, Guard, GUARDS, keylessMatches, kmsAllows, kyvernoAdmitsPod, kyvernoStringPattern, otlpDelivered, poolNode, Signature, stackAccount, stackRegion, succeeds, TenantView, Who , usesCrossNamespacePodAffinity } from "./tenant-attacks";
+import { adminPasswords, attackPod, ATTACKS, AttackState, buildsOnSharedBuilder, Certificate, externalDnsPublishes, externalDnsRouteNames, githubAppKey, githubWorkflowCertificate, goRegexpMatch, goWildcardMatch, Guard, GUARDS, keylessMatches, kmsAllows, kyvernoAdmitsPod, kyvernoAdmitsRoute, kyvernoStringPattern, otlpDelivered, PlatformStackView, poolNode, Signature, stackAccount, stackRegion, succeeds, TenantView, usesCrossNamespacePodAffinity, vaultReads, Who } from "./tenant-attacks";
 import { workflowSubjectRegExp } from "../components/policy/admission-policies";
 import { runsOn, schedulerPlaces } from "./k8s-scheduling";
 import { oidcUser, serviceAccountUser, UserInfo } from "./k8s-rbac";
@@ -73,6 +73,7 @@ function stackTenants(stack: string, plan: Plan, state: ClusterState): StackTena
             signingRepositories,
             // Its own signing repository, or one of the organization's its members push to (any member may own one).
             memberWorkflows: keyless ? { repository: signingRepositories[0] ?? `${keyless.organization}/${t.name}-tools`, issuer: keyless.issuer } : undefined,
+            hostnames: t.hostnames ?? [],
             identities: {
                 member: [oidcUser("oidc:a-team-member", [group])],
                 // Owners are in their team's group too (what Argo CD's project role names).
@@ -501,6 +502,50 @@ describe("keyless signatures: the subjects a tenant's rule admits, by Kyverno's 
         assert.deepStrictEqual(table.map(([p, n]) => [p, n, goWildcardMatch(p, n)]), table);
         for (const re2Only of ["(?i)acme", "^a(?=b)", "(a)\\1", "\\Aacme\\z", "\\pL", "a\\sb"]) assert.throws(() => goRegexpMatch(re2Only, "acme"), /outside the modelled RE2 subset/, re2Only);
         assert.strictEqual(goRegexpMatch("(?:a|b)c$", "xbc"), true);
+    });
+});
+
+describe("the names external-dns takes from a route, as v0.21.0 source/gateway.go hosts() reads it", () => {
+    const HOST = "external-dns.alpha.kubernetes.io/hostname";
+    const SOURCE = "external-dns.alpha.kubernetes.io/gateway-hostname-source";
+    const route = (hostnames: string[], annotations: Record<string, string> = {}) => ({ metadata: { name: "r", namespace: "n", annotations }, spec: { hostnames } });
+    const cases: [string, ReturnType<typeof route>, string[], string[]][] = [
+        ["spec.hostnames alone", route(["a.d.io"]), [], ["a.d.io"]],
+        ["no hostnames: the listener's (\"\")", route([]), [], [""]],
+        ["plus the annotation's names, spaces dropped", route(["a.d.io"], { [HOST]: "www.d.io, login.d.io" }), [], ["a.d.io", "www.d.io", "login.d.io"]],
+        ["the annotation ignored (with a template, unused: the route has hostnames)", route(["a.d.io"], { [HOST]: "www.d.io" }), ["--fqdn-template={{.Name}}.d.io", "--ignore-hostname-annotation"], ["a.d.io"]],
+        ["annotation-only", route(["a.d.io"], { [HOST]: "www.d.io", [SOURCE]: "annotation-only" }), [], ["www.d.io"]],
+        ["defined-hosts-only", route(["a.d.io"], { [HOST]: "www.d.io", [SOURCE]: "Defined-Hosts-Only" }), [], ["a.d.io"]],
+        ["an unknown source value: as without it", route(["a.d.io"], { [HOST]: "www.d.io", [SOURCE]: "both" }), [], ["a.d.io", "www.d.io"]],
+    ];
+    for (const [what, r, args, expected] of cases) it(what, () => assert.deepStrictEqual(externalDnsRouteNames(r, args), expected));
+    it("--ignore-hostname-annotation without --fqdn-template: external-dns does not start", () =>
+        assert.throws(() => externalDnsRouteNames(route(["a.d.io"]), ["--ignore-hostname-annotation"]), /FQDN Template must be set/));
+});
+
+describe("a tenant route's DNS names and admission, on the dev plan @stack", function () {
+    this.timeout(120000);
+    let resources: readonly PlannedResource[];
+    before(async () => {
+        resources = (await committedPlan("dev")).resources;
+    });
+    const tenantNamespace = () => {
+        const ns = resources.find((r) => r.type === "kubernetes:core/v1:Namespace" && (r.inputs as any).metadata.annotations?.["platform.io/allowed-hostnames"]);
+        assert.ok(ns, "a tenant namespace with hostnames");
+        const m = (ns.inputs as any).metadata;
+        return { namespace: m.name as string, hostname: String(m.annotations["platform.io/allowed-hostnames"]).split(",")[0] };
+    };
+    it("publishes a route's own hostname through the wildcard listener; refuses it with the annotation, admits it without", () => {
+        const { namespace, hostname } = tenantNamespace();
+        const route = { kind: "HTTPRoute", metadata: { name: "app", namespace }, spec: { hostnames: [hostname] } };
+        assert.ok(kyvernoAdmitsRoute(resources, route));
+        assert.deepStrictEqual(externalDnsPublishes(resources, route), [hostname]);
+        const other = `www.${hostname.slice(hostname.indexOf(".") + 1)}`;
+        const annotated = { ...route, metadata: { ...route.metadata, annotations: { "external-dns.alpha.kubernetes.io/hostname": other } } };
+        assert.strictEqual(kyvernoAdmitsRoute(resources, annotated), false);
+        assert.deepStrictEqual(externalDnsPublishes(resources, annotated), [hostname, other]);
+        // The hostname rule: a name not the namespace's is refused.
+        assert.strictEqual(kyvernoAdmitsRoute(resources, { ...route, spec: { hostnames: [other] } }), false);
     });
 });
 

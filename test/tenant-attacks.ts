@@ -7,6 +7,7 @@
 // it impersonates), an AWS call with the Pod Identity roles of the
 // tenant's namespaces (an IAM policy simulator, test/tenant-iam.ts), or a pod with a signed image (the plan's Kyverno
 // policies: image patterns, and signatures by KMS key or keyless certificate as Kyverno 1.19 matches them).
+import { isDeepStrictEqual } from "util";
 import { secretInputs, type PlannedResource } from "../plan/engine";
 import { KEYCLOAK_ADMIN_SECRET } from "../components/sso/keycloak-spec";
 import { GRAFANA_ADMIN_SECRET } from "../components/observability/constants";
@@ -28,6 +29,7 @@ import { KUBE_SYSTEM } from "../components/shared/network-policies";
 import { createValidatedPolicy, validateResourcePolicy } from "@cloud-copilot/iam-policy";
 import { BUILDER_NODE_POOL, BUILDER_TAINT, NODE_POOL_LABEL, NODE_ROLE_LABEL } from "../components/shared/builder-nodes";
 import { BUILDER_NODES_POLICY, SERVICE_ACCOUNT_TOKENS_POLICY, SERVICE_EXTERNAL_IPS_POLICY } from "../components/policy/admission-policies";
+import { ALLOWED_HOSTNAMES_ANNOTATION, DNS_ANNOTATION_RULE, EXTERNAL_DNS_HOSTNAME_ANNOTATION, ROUTE_HOSTNAMES_POLICY } from "../components/policy/admission-policies";
 import { BUILDKIT_PORT, GITHUB_APP_VAULT_PATH, RUNNER_SERVICE_ACCOUNT } from "../components/delivery/ci";
 import { matchPattern, wildcard as kyvernoWildcard } from "./kyverno-pattern";
 import { Node as K8sNode, Pod as K8sPod, PodSpec, runsOn, schedulerPlaces } from "./k8s-scheduling";
@@ -59,6 +61,8 @@ export interface TenantView {
     readonly signingRepositories?: readonly string[];
     /** With keyless signatures: a repository of the organization its members push workflows to, and the issuer of their tokens. */
     readonly memberWorkflows?: { readonly repository: string; readonly issuer: string };
+    /** The hostnames its routes may use (`<label>.<domain>`, its namespaces' `platform.io/allowed-hostnames`). */
+    readonly hostnames?: readonly string[];
 }
 
 /**
@@ -122,6 +126,8 @@ export type Attempt =
     | { readonly otlp: { readonly from: string; readonly namespace: string; readonly pod: string } }
     /** Create `manifest` (an object of API resource `resource` in `group`) in `namespace`: RBAC, then the plan's enforced Kyverno patterns for its kind. */
     | { readonly object: { readonly namespace: string; readonly group: string; readonly resource: string; readonly manifest: { readonly kind: string } & Record<string, unknown> } }
+    /** Create an HTTPRoute or GRPCRoute in `namespace` on `hostnames`, with external-dns's hostname annotation `annotation` (RBAC, the plan's enforced Kyverno rules for routes), attached to the shared Gateway: the names external-dns then publishes, against the namespace's allowed hostnames. */
+    | { readonly dnsRoute: { readonly namespace: string; readonly kind: "HTTPRoute" | "GRPCRoute"; readonly hostnames: readonly string[]; readonly annotation: string } }
     /** Create a pod in `namespace` naming PriorityClass `priorityClassName` (RBAC, the namespace's ResourceQuotas as admission counts them, the plan's enforced Kyverno patterns). */
     | { readonly priorityPod: { readonly namespace: string; readonly priorityClassName: string } }
     /** Create a pod in `namespace` whose required anti-affinity names platform pod `victim` (by its labels, in its namespace), then keep that pod off the node it runs on: RBAC, ResourceQuotas, the plan's enforced Kyverno patterns, then the scheduler placing the victim beside it. */
@@ -718,6 +724,16 @@ export const GUARDS = {
             for (const r of sets) delete r.inputs.values.template.spec.automountServiceAccountToken;
         },
     },
+    routeDnsAnnotation: {
+        text: "`tenant-route-hostnames` (enforced in every stack) refuses a tenant's route or Service annotated `external-dns.alpha.kubernetes.io/hostname`",
+        remove: (resources) => {
+            const policy = resources.find((r) => r.type === CLUSTER_POLICY && (r.inputs as any).metadata?.name === ROUTE_HOSTNAMES_POLICY) as Mutable | undefined;
+            if (policy === undefined) throw new Error(`no ${ROUTE_HOSTNAMES_POLICY} policy in the plan`);
+            const rules = policy.inputs.spec.rules as { name: string }[];
+            if (!rules.some((r) => r.name === DNS_ANNOTATION_RULE)) throw new Error(`no ${DNS_ANNOTATION_RULE} rule in ${ROUTE_HOSTNAMES_POLICY}`);
+            policy.inputs.spec.rules = rules.filter((r) => r.name !== DNS_ANNOTATION_RULE);
+        },
+    },
     ciStoreConditions: {
         text: "a tenant's CI store (`ci-tenant-<tenant>`) serves only its CI namespace, by name",
         remove: (resources) => {
@@ -992,6 +1008,21 @@ export const ATTACKS: readonly Attack[] = [
                     },
                 },
             ]),
+    },
+    {
+        id: "route-dns-annotation",
+        attack: "an HTTPRoute or GRPCRoute on its own hostname annotated `external-dns.alpha.kubernetes.io/hostname: www.<domain>,login.<domain>`: external-dns (v0.21.0) publishes the annotation's names besides `spec.hostnames`, which is all the hostname rule checks, so any name under the platform domain (one nobody was given, or before its tenant is onboarded) would point at the shared load balancer, whose `*.<domain>` listener matches it",
+        who: ALL,
+        getsThroughUnguarded: HOLDERS,
+        guards: ["routeDnsAnnotation"],
+        attempts: (t) => {
+            const own = t.hostnames?.[0];
+            if (own === undefined) return [];
+            const domain = own.slice(own.indexOf(".") + 1);
+            return inEach(t, (namespace) =>
+                (["HTTPRoute", "GRPCRoute"] as const).map((kind) => ({ dnsRoute: { namespace, kind, hostnames: [own], annotation: `www.${domain}, login.${domain}` } })),
+            );
+        },
     },
     {
         id: "ci-token-secret",
@@ -1736,6 +1767,155 @@ export function kyvernoAdmitsObject(resources: readonly PlannedResource[], label
     return true;
 }
 
+/** A route as the external-dns and Kyverno models read it. */
+export interface Route {
+    readonly kind: string;
+    readonly metadata: { readonly name: string; readonly namespace: string; readonly annotations?: Readonly<Record<string, string>> };
+    readonly spec: { readonly hostnames?: readonly string[] };
+}
+
+/** The namespace object of the plan named `name`: its labels and annotations. */
+const namespaceMeta = (resources: readonly PlannedResource[], name: string) => {
+    const ns = resources.find((r) => r.type === "kubernetes:core/v1:Namespace" && (r.inputs as any).metadata?.name === name);
+    if (ns === undefined) throw new Error(`no namespace ${name} in the plan`);
+    const m = (ns.inputs as any).metadata as { labels?: Record<string, string>; annotations?: Record<string, string> };
+    return { labels: m.labels ?? {}, annotations: m.annotations ?? {} };
+};
+
+/**
+ * The one deny rule shape of the platform's route policy, as Kyverno 1.19 runs it: the namespace's allowed-hostnames
+ * annotation (an apiCall context, '' when absent) split at ',', and `AnyNotIn`: denied when any of spec.hostnames is
+ * not in it (none, `[]`, is never denied).
+ */
+const ALLOWED_HOSTNAMES_DENY = {
+    context: [{ name: "allowed", apiCall: { urlPath: "/api/v1/namespaces/{{request.namespace}}", jmesPath: `metadata.annotations."${ALLOWED_HOSTNAMES_ANNOTATION}" || ''` } }],
+    deny: { conditions: { any: [{ key: "{{ request.object.spec.hostnames || `[]` }}", operator: "AnyNotIn", value: "{{ split(allowed, ',') }}" }] } },
+};
+
+/**
+ * Whether the plan's Kyverno ClusterPolicies admit `route` in its namespace: every enforced rule matching its kind
+ * there holds: `validate.pattern` rules (test/kyverno-pattern.ts), and the allowed-hostnames deny rule above. Any other
+ * rule shape (another deny, context or precondition) throws.
+ */
+export function kyvernoAdmitsRoute(resources: readonly PlannedResource[], route: Route): boolean {
+    const { labels, annotations } = namespaceMeta(resources, route.metadata.namespace);
+    const kinds = [`gateway.networking.k8s.io/v1/${route.kind}`, route.kind];
+    const selects = (rule: any) =>
+        (rule.match?.any ?? []).some((m: any) => kinds.some((k) => m.resources?.kinds?.includes(k)) && Object.entries(m.resources.namespaceSelector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v));
+    for (const p of resources.filter((r) => r.type === CLUSTER_POLICY)) {
+        for (const rule of (p.inputs as any).spec.rules as any[]) {
+            if (!selects(rule) || rule.validate?.failureAction !== "Enforce") continue;
+            if (rule.preconditions !== undefined || rule.verifyImages !== undefined || rule.validate.podSecurity !== undefined) throw new Error(`${rule.name}: not modelled for routes`);
+            if (rule.validate.deny !== undefined || rule.context !== undefined) {
+                if (!isDeepStrictEqual({ context: rule.context, deny: rule.validate.deny }, ALLOWED_HOSTNAMES_DENY)) throw new Error(`${rule.name}: only the allowed-hostnames deny rule is modelled`);
+                const allowed = (annotations[ALLOWED_HOSTNAMES_ANNOTATION] ?? "").split(",");
+                if ((route.spec.hostnames ?? []).some((h) => !allowed.includes(h))) return false;
+                continue;
+            }
+            if (!matchPattern(route, rule.validate.pattern)) return false;
+        }
+    }
+    return true;
+}
+
+/** Whether a kingpin boolean flag is on in `args` (`--flag`, `--flag=true`; `--no-flag` and absence are off). */
+const flagOn = (args: readonly string[], flag: string) => args.some((a) => a === `--${flag}` || a === `--${flag}=true`);
+
+/**
+ * The names external-dns v0.21.0 takes from a Gateway API route (source/gateway.go gatewayRouteResolver.hosts()):
+ * spec.hostnames; without any, "" (the listener's hostname); plus the comma-separated names of the hostname annotation
+ * (spaces dropped: annotations.SplitHostnameAnnotation) unless `--ignore-hostname-annotation`. The route's
+ * `external-dns.alpha.kubernetes.io/gateway-hostname-source` picks `annotation-only` (the annotation's names, none when
+ * ignored) or `defined-hosts-only` (spec.hostnames). `--ignore-hostname-annotation` without `--fqdn-template`
+ * throws: external-dns refuses to start (pkg/apis/externaldns/validation ValidateConfig). A template's names (for routes
+ * without hostnames) and another `--annotation-prefix` are not modelled (throw).
+ */
+export function externalDnsRouteNames(route: Pick<Route, "metadata" | "spec">, args: readonly string[]): string[] {
+    const ignore = flagOn(args, "ignore-hostname-annotation");
+    const template = args.some((a) => a.startsWith("--fqdn-template"));
+    if (ignore && !template) throw new Error("external-dns does not start: FQDN Template must be set if ignoring annotations");
+    if (args.some((a) => a.startsWith("--annotation-prefix"))) throw new Error("--annotation-prefix is not modelled");
+    const defined = [...(route.spec.hostnames ?? [])];
+    if (template && (defined.length === 0 || flagOn(args, "combine-fqdn-annotation"))) throw new Error("--fqdn-template names are not modelled");
+    const annotations = route.metadata.annotations ?? {};
+    const annotated = () => (EXTERNAL_DNS_HOSTNAME_ANNOTATION in annotations ? annotations[EXTERNAL_DNS_HOSTNAME_ANNOTATION].replace(/ /g, "").trim().split(",") : []);
+    const source = annotations["external-dns.alpha.kubernetes.io/gateway-hostname-source"]?.toLowerCase();
+    if (source === "annotation-only") return ignore ? [] : annotated();
+    if (source === "defined-hosts-only") return defined;
+    return [...defined, ...(defined.length === 0 ? [""] : []), ...(ignore ? [] : annotated())];
+}
+
+/** external-dns's release in the plan, over its chart's defaults: the sources it watches, its domain filters and its extra flags (chart 1.21.1 templates/deployment.yaml). */
+export function externalDnsConfig(resources: readonly PlannedResource[]): { sources: string[]; domainFilters: string[]; args: string[] } {
+    const found = releasesOf(resources).filter((r) => r.chart.split("/").pop() === "external-dns");
+    if (found.length !== 1) throw new Error(`expected one external-dns release, found ${found.length}`);
+    const v = releaseValuesWithDefaults(found[0]) as Record<string, any>;
+    const extra = v.extraArgs ?? [];
+    // A map renders `--<key>=<value>` for each non-null value (a list value, once per element).
+    const args: string[] = Array.isArray(extra)
+        ? extra.map(String)
+        : Object.entries(extra as Record<string, unknown>).flatMap(([k, x]) => (x === null || x === undefined ? [] : (Array.isArray(x) ? x : [x]).map((e) => `--${k}=${e}`)));
+    return { sources: v.sources ?? [], domainFilters: v.domainFilters ?? [], args };
+}
+
+/** Gateway API's namespace selection of a listener's `allowedRoutes` (Same, All, Selector: matchLabels and In/NotIn/Exists/DoesNotExist). */
+function listenerAdmitsNamespace(listener: any, gatewayNamespace: string, namespace: string, labels: Readonly<Record<string, string>>): boolean {
+    const from = listener.allowedRoutes?.namespaces?.from ?? "Same";
+    if (from === "All") return true;
+    if (from === "Same") return namespace === gatewayNamespace;
+    const sel = listener.allowedRoutes.namespaces.selector ?? {};
+    const exprOk = (e: { key: string; operator: string; values?: string[] }) => {
+        const has = e.key in labels;
+        switch (e.operator) {
+            case "In":
+                return has && (e.values ?? []).includes(labels[e.key]);
+            case "NotIn":
+                return !has || !(e.values ?? []).includes(labels[e.key]);
+            case "Exists":
+                return has;
+            case "DoesNotExist":
+                return !has;
+            default:
+                throw new Error(`selector operator ${e.operator} is not modelled`);
+        }
+    };
+    return Object.entries(sel.matchLabels ?? {}).every(([k, x]) => labels[k] === x) && (sel.matchExpressions ?? []).every(exprOk);
+}
+
+/**
+ * The DNS names external-dns publishes for `route` attached to the plan's Gateways: none unless its source
+ * (`gateway-httproute`, `gateway-grpcroute`) is on; each name matched against every listener admitting the route (its
+ * kind and namespace) as source/gateway.go gwMatchingHost does ("" takes the listener's hostname, `*.<d>` covers a
+ * longer name ending in `.<d>`; names are taken valid and lower case), then kept by `--domain-filter` (the domain
+ * itself or a name below it). Protocols and sectionName are not checked: the shared Gateway's HTTP listener admits its
+ * own namespace only.
+ */
+export function externalDnsPublishes(resources: readonly PlannedResource[], route: Route): string[] {
+    const dns = externalDnsConfig(resources);
+    if (!dns.sources.includes(`gateway-${route.kind.toLowerCase()}`)) return [];
+    const { labels } = namespaceMeta(resources, route.metadata.namespace);
+    const names = externalDnsRouteNames(route, dns.args);
+    const matching = (listenerHost: string, name: string): string | undefined => {
+        if (listenerHost === "") return name === "" ? undefined : name;
+        if (name === "" || name === listenerHost) return listenerHost;
+        if (listenerHost.startsWith("*.") && name.length > listenerHost.length && name.endsWith(listenerHost.slice(1))) return name;
+        return undefined;
+    };
+    const published = new Set<string>();
+    for (const gw of resources.filter((r) => r.type === "kubernetes:gateway.networking.k8s.io/v1:Gateway")) {
+        const g = gw.inputs as any;
+        for (const l of g.spec.listeners ?? []) {
+            if (l.allowedRoutes?.kinds !== undefined && !l.allowedRoutes.kinds.some((k: { kind: string }) => k.kind === route.kind)) continue;
+            if (!listenerAdmitsNamespace(l, g.metadata.namespace, route.metadata.namespace, labels)) continue;
+            for (const n of names) {
+                const host = matching(l.hostname ?? "", n);
+                if (host !== undefined && dns.domainFilters.some((d) => host === d || host.endsWith(`.${d}`))) published.add(host);
+            }
+        }
+    }
+    return [...published];
+}
+
 /**
  * Whether ResourceQuota admission admits `pod` as the first of its namespace (nothing used yet): refused when a quota
  * of the namespace whose scopes the pod matches allows no pods. Scopes as Kubernetes' pkg/quota/v1/evaluator/core/
@@ -1870,6 +2050,14 @@ export async function succeeds(state: AttackState, user: UserInfo, attempt: Atte
         const o = attempt.object;
         if (!state.rbac.allows(user, { verb: "create", group: o.group, resource: o.resource, namespace: o.namespace })) return false;
         return kyvernoAdmitsObject(state.resources, state.namespaces.get(o.namespace) ?? {}, o.manifest);
+    }
+    if ("dnsRoute" in attempt) {
+        const { namespace, kind, hostnames, annotation } = attempt.dnsRoute;
+        if (!state.rbac.allows(user, { verb: "create", group: "gateway.networking.k8s.io", resource: resourceOf(kind), namespace })) return false;
+        const route: Route = { kind, metadata: { name: "attack", namespace, annotations: { [EXTERNAL_DNS_HOSTNAME_ANNOTATION]: annotation } }, spec: { hostnames } };
+        if (!kyvernoAdmitsRoute(state.resources, route)) return false;
+        const allowed = (namespaceMeta(state.resources, namespace).annotations[ALLOWED_HOSTNAMES_ANNOTATION] ?? "").split(",");
+        return externalDnsPublishes(state.resources, route).some((n) => !allowed.includes(n));
     }
     if ("priorityPod" in attempt) {
         const { namespace, priorityClassName } = attempt.priorityPod;

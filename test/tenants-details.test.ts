@@ -288,13 +288,19 @@ describePlan("admission policy details: the production plan in full", "prod", ({
                     pattern: { spec: { "=(hostIPC)": false, "=(hostNetwork)": false, "=(hostPID)": false, "=(volumes)": [{ "X(hostPath)": "null" }], containers: [{ "=(securityContext)": { "=(privileged)": false } }] } },
                 }),
             ]),
-            "tenant-route-hostnames": policy("tenant-route-hostnames", "HTTPRoutes only for the tenant's own hostnames", [
+            "tenant-route-hostnames": policy("tenant-route-hostnames", "HTTPRoutes only for the tenant's own hostnames (and no DNS names by annotation)", [
                 {
                     context: [{ apiCall: { jmesPath: `metadata.annotations."platform.io/allowed-hostnames" || ''`, urlPath: "/api/v1/namespaces/{{request.namespace}}" }, name: "allowed" }],
                     ...validate("hostnames", routes, "Routes may only use the hostnames in the namespace's platform.io/allowed-hostnames annotation.", {
                         deny: { conditions: { any: [{ key: "{{ request.object.spec.hostnames || `[]` }}", operator: "AnyNotIn", value: "{{ split(allowed, ',') }}" }] } },
                     }),
                 },
+                validate(
+                    "no-dns-hostname-annotation",
+                    tenantOnly(["gateway.networking.k8s.io/v1/HTTPRoute", "gateway.networking.k8s.io/v1/GRPCRoute", "Service"]),
+                    "Routes and Services in tenant namespaces may not carry external-dns.alpha.kubernetes.io/hostname: DNS names come from the routes' spec.hostnames only.",
+                    { pattern: { metadata: { "=(annotations)": { "X(external-dns.alpha.kubernetes.io/hostname)": "null" } } } },
+                ),
                 validate("hostnames-required", routes, "Routes must name their hostnames (a route without any would take every hostname of the gateway).", { pattern: { spec: { hostnames: ["?*"] } } }),
             ]),
             "tenant-builder-nodes": policy("tenant-builder-nodes", "No tenant pod on the builders' nodes", [

@@ -175,6 +175,8 @@ export function externalDnsValues(a: { domain: string; zoneId: string; policy: s
         policy: a.policy,
         registry: "txt",
         txtOwnerId: a.ownerId,
+        // No --ignore-hostname-annotation: v0.21.0 refuses to start with it unless --fqdn-template is set; tenants'
+        // routes may not carry the hostname annotation instead (tenant-route-hostnames), the platform's use none.
         extraArgs: [`--zone-id-filter=${a.zoneId}`, "--aws-zone-type=public"],
         env: [{ name: "AWS_REGION", value: a.region }],
         serviceAccount: { create: true, name: a.serviceAccount },

@@ -8,6 +8,14 @@ import { CI_SERVICE_ACCOUNT, SECRET_STORE_SERVICE_ACCOUNT } from "../tenants/ten
 
 /** Namespace annotation listing the hostnames a tenant's HTTPRoutes may use (comma-separated). */
 export const ALLOWED_HOSTNAMES_ANNOTATION = "platform.io/allowed-hostnames";
+/**
+ * external-dns publishes the comma-separated names of this annotation of a route (or Service) besides its
+ * `spec.hostnames` (v0.21.0 source/gateway.go hosts(); the default `--annotation-prefix`).
+ */
+export const EXTERNAL_DNS_HOSTNAME_ANNOTATION = "external-dns.alpha.kubernetes.io/hostname";
+/** The routes' policy, and its rule refusing that annotation. */
+export const ROUTE_HOSTNAMES_POLICY = "tenant-route-hostnames";
+export const DNS_ANNOTATION_RULE = "no-dns-hostname-annotation";
 
 const TENANT_NAMESPACES = { matchLabels: { [NAMESPACE_ROLE_LABEL]: "tenant" } };
 /** The namespace label naming a namespace's tenant (tenant-objects.ts TENANT_LABEL; not imported: that module imports this one). */
@@ -130,8 +138,8 @@ export function admissionPolicies(p: PolicyConfig, platformImages: readonly stri
             ],
         },
         {
-            name: "tenant-route-hostnames",
-            title: "HTTPRoutes only for the tenant's own hostnames",
+            name: ROUTE_HOSTNAMES_POLICY,
+            title: "HTTPRoutes only for the tenant's own hostnames (and no DNS names by annotation)",
             // Audited only, a tenant's longer prefix on a platform name (sso.<domain>/realms/platform/...) wins over
             // the platform's route (Gateway API: the longest prefix match across routes of a listener).
             boundary: true,
@@ -143,6 +151,17 @@ export function admissionPolicies(p: PolicyConfig, platformImages: readonly stri
                     validate: {
                         message: `Routes may only use the hostnames in the namespace's ${ALLOWED_HOSTNAMES_ANNOTATION} annotation.`,
                         deny: { conditions: { any: [{ key: "{{ request.object.spec.hostnames || `[]` }}", operator: "AnyNotIn", value: "{{ split(allowed, ',') }}" }] } },
+                    },
+                },
+                {
+                    // external-dns would publish these names too, pointing at the shared load balancer, unchecked by the
+                    // rule above. Its `--ignore-hostname-annotation` is no way out: v0.21.0 refuses to start with it
+                    // unless `--fqdn-template` is set too. Services as well, should the `service` source be turned on.
+                    name: DNS_ANNOTATION_RULE,
+                    match: { any: [{ resources: { kinds: ["gateway.networking.k8s.io/v1/HTTPRoute", "gateway.networking.k8s.io/v1/GRPCRoute", "Service"], namespaceSelector: TENANT_NAMESPACES } }] },
+                    validate: {
+                        message: `Routes and Services in tenant namespaces may not carry ${EXTERNAL_DNS_HOSTNAME_ANNOTATION}: DNS names come from the routes' spec.hostnames only.`,
+                        pattern: { metadata: { "=(annotations)": { [`X(${EXTERNAL_DNS_HOSTNAME_ANNOTATION})`]: "null" } } },
                     },
                 },
                 {
