@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as service from "@pulumi/pulumiservice";
 import { type TenantStackDeployment, tenantStackPaths } from "./tenant-paths";
+import { CONTRACT_PROJECT } from "../stacks/outputs";
 
 export type { TenantStackDeployment } from "./tenant-paths";
 export { tenantStackDeployments } from "./tenant-paths";
@@ -27,6 +28,10 @@ export interface StackDeployment {
 
 /** The project of the tenant stacks (tenant/Pulumi.yaml), in the repository's tenant/ folder. */
 export const TENANT_PROJECT = "platform-tenant";
+export { CONTRACT_PROJECT };
+
+/** What a contract stack is built from: a change here is previewed on it. */
+export const CONTRACT_STACK_SOURCES = ["contract/**", "packages/**", "stacks/outputs.ts", "stacks/contract-stack-config.ts", "package.json", "package-lock.json"] as const;
 
 export interface DeploymentsArgs {
     readonly organization: string;
@@ -42,6 +47,8 @@ export interface DeploymentsArgs {
     readonly tenantStacks?: readonly TenantStackDeployment[];
     /** The deployer policy document (docs/deployer-policy.json). */
     readonly deployerPolicy: { Version: string; Statement: { Sid: string }[] };
+    /** Pulumi Cloud teams of application developers: Stack Read on every contract stack, nothing on platform or tenant stacks. @default [] */
+    readonly readerTeams?: readonly string[];
 }
 
 /**
@@ -124,6 +131,55 @@ export function tenantDeploymentSettings(a: DeploymentsArgs, t: TenantStackDeplo
     };
 }
 
+/**
+ * The DeploymentSettings of a platform stack's contract stack (contract/, named as the platform stack): no cloud
+ * credentials (it only reads the platform stack), no deploy on push (the platform's webhook runs it after each update),
+ * pull requests previewed when what builds it changes; its one config key written before each run.
+ */
+export function contractDeploymentSettings(a: DeploymentsArgs, s: StackDeployment): service.DeploymentSettingsArgs {
+    const at = (p: string) => (a.repoDir ? `${a.repoDir}/${p}` : p);
+    const fqStack = `${a.organization}/${CONTRACT_PROJECT}/${s.stack}`;
+    return {
+        organization: a.organization,
+        project: CONTRACT_PROJECT,
+        stack: s.stack,
+        agentPoolId: s.agentPoolId,
+        sourceContext: { git: { repoUrl: `https://github.com/${a.repository}.git`, branch: `refs/heads/${a.branch}`, repoDir: at("contract") } },
+        github: {
+            repository: a.repository,
+            previewPullRequests: true,
+            deployCommits: false,
+            pullRequestTemplate: false,
+            paths: CONTRACT_STACK_SOURCES.map(at),
+        },
+        operationContext: {
+            preRunCommands: ["npm ci --prefix .. --no-audit --no-fund", `pulumi config set --stack ${fqStack} platformStack ${a.organization}/${a.project}/${s.stack}`],
+            options: { skipInstallDependencies: true },
+        },
+    };
+}
+
+/** The webhook on a platform stack that deploys its contract stack after each successful update (a Deployments webhook: payloadUrl is `<project>/<stack>`). */
+export function contractWebhook(a: DeploymentsArgs, s: StackDeployment): service.WebhookArgs {
+    return {
+        organizationName: a.organization,
+        projectName: a.project,
+        stackName: s.stack,
+        displayName: `deploy ${CONTRACT_PROJECT}/${s.stack}`,
+        format: service.WebhookFormat.PulumiDeployments,
+        payloadUrl: `${CONTRACT_PROJECT}/${s.stack}`,
+        filters: [service.WebhookFilters.UpdateSucceeded],
+        active: true,
+    };
+}
+
+/** What application teams are granted: Stack Read on each contract stack (the only stacks they read; Read includes export and decrypt). */
+export function readerPermissions(a: DeploymentsArgs): service.TeamStackPermissionArgs[] {
+    return (a.readerTeams ?? []).flatMap((team) =>
+        a.stacks.map((s) => ({ organization: a.organization, project: CONTRACT_PROJECT, stack: s.stack, team, permission: service.TeamStackPermissionScope.Read })),
+    );
+}
+
 /** The platform's Deployments: Pulumi's OIDC provider in AWS, a deploy role per stack, and its settings. */
 export class PlatformDeployments extends pulumi.ComponentResource {
     public readonly roles: Record<string, aws.iam.Role> = {};
@@ -156,7 +212,10 @@ export class PlatformDeployments extends pulumi.ComponentResource {
             for (const t of tenantStacks) {
                 new service.DeploymentSettings(`${name}-${s.stack}-${t.tenant}-settings`, tenantDeploymentSettings(a, t, role.arn), { ...child, dependsOn: [role] });
             }
+            const contract = new service.DeploymentSettings(`${name}-${s.stack}-contract-settings`, contractDeploymentSettings(a, s), child);
+            new service.Webhook(`${name}-${s.stack}-contract-webhook`, contractWebhook(a, s), { ...child, dependsOn: [contract] });
         }
+        for (const p of readerPermissions(a)) new service.TeamStackPermission(`${name}-${p.team}-${p.stack}-contract-read`, p, child);
         this.registerOutputs({ roleArns: Object.fromEntries(Object.entries(this.roles).map(([k, r]) => [k, r.arn])) });
     }
 }

@@ -22,6 +22,7 @@ const deployments = new PlatformDeployments("platform-deployments", {
     stacks,
     tenantStacks,
     deployerPolicy: readDeployerPolicy(root),
+    readerTeams: config.getObject<string[]>("readerTeams") ?? [],
 });
 
 export const roleArns = Object.fromEntries(Object.entries(deployments.roles).map(([stack, role]) => [stack, role.arn]));

@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { FakeCloud, fakeId, fakeInvoke, fakeState } from "./fakes";
 import { readProject, readStackConfig, readStackConfigOnce, SECRET_PLACEHOLDER, StackConfig, stackConfigFromText } from "./stack-files";
 import { tenantStackConfig, tenantStackName } from "../stacks/tenant-stack-config";
+import { contractStackConfig } from "../stacks/contract-stack-config";
 
 /** Where this engine's own program modules are: the repository root (TypeScript run by tsx) or bin/ (compiled). */
 const PROGRAM_ROOT = path.resolve(__dirname, "..");
@@ -16,6 +17,8 @@ export const COMPILED = path.extname(__filename) === ".js";
 export const PROJECT_DIR = COMPILED ? path.resolve(PROGRAM_ROOT, "..") : PROGRAM_ROOT;
 /** The tenant project (tenant/Pulumi.yaml): one tenant per stack. */
 export const TENANT_PROJECT_DIR = path.join(PROJECT_DIR, "tenant");
+/** The contract project (contract/Pulumi.yaml): the platform's outputs contract, one stack per platform stack. */
+export const CONTRACT_PROJECT_DIR = path.join(PROJECT_DIR, "contract");
 /** The organization the offline plan's tenant stacks name their platform stack in (a self-managed backend's). */
 export const OFFLINE_ORGANIZATION = "organization";
 
@@ -683,5 +686,25 @@ export async function planTenantStack(options: TenantPlanOptions): Promise<Plan>
     const recording = await record({ project: cfg.project, stack: cfg.stack, config: cfg.config, secretKeys: cfg.secretKeys, cloud }, () =>
         (require(program) as { tenantProgram(projectDir: string): unknown }).tenantProgram(TENANT_PROJECT_DIR),
     );
+    return { project: cfg.project, stack: cfg.stack, ...recording, elapsedMs: Date.now() - started };
+}
+
+/**
+ * Plans the contract stack of a platform stack (the contract/ project, stack named as the platform's) against its
+ * offline plan: the config the CLI would pass, the platform's recorded outputs (secret ones marked) behind its
+ * StackReference, the same fake cloud.
+ */
+export async function planContractStack(options: { readonly platform: Plan }): Promise<Plan> {
+    if (process.env.PLAN_STACKS === "off") throw new Error(`a test not tagged @stack evaluated the contract stack of ${options.platform.stack}: tag its describe with @stack`);
+    const started = Date.now();
+    const platform = options.platform;
+    const project = readProject(CONTRACT_PROJECT_DIR);
+    const platformStack = `${OFFLINE_ORGANIZATION}/${platform.project}/${platform.stack}`;
+    const cfg = stackConfigFromText(project, platform.stack, `Pulumi.${platform.stack}.yaml`, JSON.stringify({ config: contractStackConfig(platformStack, project.name) }));
+    // The platform's outputs as its StackReference gets them: secret ones in the clear (marked secret), when kept.
+    const outputs = revealedOutputs.get(platform.outputs) ?? platform.outputs;
+    const cloud = { ...fakeCloudFor(readStackConfigOnce(PROJECT_DIR, platform.stack)), stackOutputs: { [platformStack]: outputs }, stackSecretOutputs: { [platformStack]: platform.secretOutputs } };
+    const program = programModule(path.join("contract", "program.ts"));
+    const recording = await record({ project: cfg.project, stack: cfg.stack, config: cfg.config, secretKeys: cfg.secretKeys, cloud }, () => (require(program) as { contractProgram(): unknown }).contractProgram());
     return { project: cfg.project, stack: cfg.stack, ...recording, elapsedMs: Date.now() - started };
 }

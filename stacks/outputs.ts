@@ -11,6 +11,12 @@ import type { TenantPlacement } from "./schema-tenants";
 // security fix: whoever may read the platform stack may show its secret outputs; their secrets' ARNs replace them.
 export const OUTPUTS_CONTRACT_VERSION = 2;
 
+/**
+ * The project that republishes the contract (contract/Pulumi.yaml), a stack per platform stack: what application
+ * teams read. The platform stack's state holds every secret input in the clear to a reader (stack:export, decrypt).
+ */
+export const CONTRACT_PROJECT = "platform-contract";
+
 export interface PlatformOutputs {
     /** Version of this contract; consumers should check it. */
     readonly contractVersion: number;

@@ -1,10 +1,12 @@
 // PlatformReference: what an application stack uses to read the platform's outputs through a StackReference, typed by
 // the outputs contract (stacks/outputs.ts), checked against its major version, secrets kept secret, and a ready
 // Kubernetes provider from the kubeconfig output. Use it by path: import { PlatformReference } from
-// "<platform repo>/packages/platform-reference".
+// "<platform repo>/packages/platform-reference". Application stacks read the contract stack
+// (`<org>/platform-contract/<stack>`, contractStack()): reading a stack lets one export its state with secrets shown,
+// and only the contract stack's state holds no credential. Tenant stacks (platform-operated) read the platform's.
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { OUTPUTS_CONTRACT_VERSION } from "../../stacks/outputs";
+import { CONTRACT_PROJECT, OUTPUTS_CONTRACT_VERSION } from "../../stacks/outputs";
 import type { PlatformOutputs } from "../../stacks/outputs";
 
 /** Every output of the contract, once: the compiler refuses this table when the contract gains or loses a key. */
@@ -86,8 +88,14 @@ export function checkContractVersion(stack: string, version: unknown, supportedM
     return version;
 }
 
+/** The contract stack application stacks read for platform stack `stack` of `organization` (contract/Pulumi.yaml's project). */
+export const contractStack = (organization: string, stack: string): string => `${organization}/${CONTRACT_PROJECT}/${stack}`;
+
 export interface PlatformReferenceArgs {
-    /** The platform stack, `<org>/<project>/<stack>`. */
+    /**
+     * The stack holding the contract, `<org>/<project>/<stack>`: for application stacks the contract stack
+     * (contractStack(org, stack)); the platform stack itself only for platform-operated stacks (tenant/, contract/).
+     */
     readonly stack: string;
     /** @default SUPPORTED_CONTRACT_MAJOR */
     readonly contractMajor?: number;
