@@ -118,3 +118,36 @@ describe("deployments/: each tenant's own stack, previewed when its own entry ch
         });
     });
 });
+
+describe("deployments/: the contract stacks application teams read", () => {
+    let rec: Recording;
+    before(async () => {
+        rec = await record({ project: "platform-deployments", stack: "acme", config: {}, cloud: { accountId: "111111111111", region: "eu-west-1", partition: "aws" } }, () => new PlatformDeployments("d", { ...ARGS, readerTeams: ["app-developers"] }));
+    });
+
+    it("deploys platform-contract/<stack> from contract/, after each successful update of the platform stack (a Deployments webhook), with no cloud credentials", () => {
+        for (const stack of ["dev", "prod"]) {
+            const s = inputs(named(rec.resources, `d-${stack}-contract-settings`));
+            assert.deepStrictEqual([s.organization, s.project, s.stack, s.sourceContext.git.repoDir], ["acme", "platform-contract", stack, "contract"]);
+            assert.deepStrictEqual([s.github.deployCommits, s.github.previewPullRequests], [false, true]);
+            assert.deepStrictEqual(s.operationContext.preRunCommands, ["npm ci --prefix .. --no-audit --no-fund", `pulumi config set --stack acme/platform-contract/${stack} platformStack acme/platform/${stack}`]);
+            assert.strictEqual(s.operationContext.oidc, undefined);
+            const hook = inputs(named(rec.resources, `d-${stack}-contract-webhook`));
+            assert.deepStrictEqual(
+                [hook.organizationName, hook.projectName, hook.stackName, hook.format, hook.payloadUrl, hook.filters, hook.active],
+                ["acme", "platform", stack, "pulumi_deployments", `platform-contract/${stack}`, ["update_succeeded"], true],
+            );
+        }
+    });
+
+    it("grants the reader teams Stack Read on the contract stacks and nothing on platform or tenant stacks", () => {
+        const grants = ofType(rec.resources, "pulumiservice:index:TeamStackPermission").map((r) => inputs(r));
+        assert.deepStrictEqual(
+            grants.map((g) => [g.team, g.project, g.stack, g.permission]),
+            [
+                ["app-developers", "platform-contract", "dev", 101],
+                ["app-developers", "platform-contract", "prod", 101],
+            ],
+        );
+    });
+});
