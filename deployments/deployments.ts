@@ -174,7 +174,7 @@ export function contractWebhook(a: DeploymentsArgs, s: StackDeployment): service
 }
 
 /** What application teams are granted: Stack Read on each contract stack (the only stacks they read; Read includes export and decrypt). */
-export function readerPermissions(a: DeploymentsArgs): service.TeamStackPermissionArgs[] {
+export function readerPermissions(a: Pick<DeploymentsArgs, "organization" | "stacks" | "readerTeams">): service.TeamStackPermissionArgs[] {
     return (a.readerTeams ?? []).flatMap((team) =>
         a.stacks.map((s) => ({ organization: a.organization, project: CONTRACT_PROJECT, stack: s.stack, team, permission: service.TeamStackPermissionScope.Read })),
     );

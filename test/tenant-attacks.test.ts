@@ -5,7 +5,8 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { PROJECT_DIR, Plan, PlannedResource, stackOutputValues } from "../plan/engine";
+import { PROJECT_DIR, Plan, PlannedResource, planContractStack, secretInputs, stackOutputValues } from "../plan/engine";
+import { readerPermissions } from "../deployments/deployments";
 import { listStacks, readStackConfig } from "../plan/stack-files";
 import { TENANT_ROLES } from "../components/tenants/tenant-objects";
 import { TENANT_DEPLOYABLE_KINDS } from "../components/delivery/app-projects";
@@ -90,7 +91,9 @@ const copy = (resources: readonly PlannedResource[]): PlannedResource[] => jsonC
 /** The cluster and AWS as the (possibly unguarded) resources leave them, and the platform stack's outputs. */
 const attackState = (resources: readonly PlannedResource[], platform: PlatformStackView): AttackState => ({ ...clusterState(resources), resources, platform });
 /** A writable copy of the platform stack's outputs, for a guard's removal. */
-const copyPlatform = (p: PlatformStackView): PlatformStackView => ({ outputs: jsonCopy(p.outputs) as Record<string, unknown>, adminPasswords: p.adminPasswords });
+const copyPlatform = (p: PlatformStackView): PlatformStackView => ({ ...p, outputs: jsonCopy(p.outputs) as Record<string, unknown> });
+/** What `pulumi stack export --show-secrets` shows of a planned stack: each resource's inputs (secrets in the clear) and the stack's outputs. */
+const exportedState = (plan: Plan) => ({ resources: plan.resources.map((r) => ({ urn: r.urn, type: r.type, inputs: secretInputs(r) })), outputs: stackOutputValues(plan) });
 /** Attacks tried on some stack file (each must be, on one at least). */
 const tried = new Set<string>();
 
@@ -131,7 +134,20 @@ for (const stack of stacksWithTenants()) {
         before(async () => {
             plan = await committedPlan(stack);
             // What `pulumi stack output --show-secrets` shows of the platform stack, and the passwords to look for.
-            platform = { outputs: stackOutputValues(plan), adminPasswords: adminPasswords(plan.resources) };
+            // The contract stack (contract/) planned on it; its StackReference's state holds the platform's outputs.
+            const contract = await planContractStack({ platform: plan });
+            const grants = readerPermissions({ organization: "acme", stacks: [{ stack, pushToDeploy: false }], readerTeams: ["app-developers"] });
+            assert.strictEqual(grants.length, 1);
+            platform = {
+                outputs: stackOutputValues(plan),
+                adminPasswords: adminPasswords(plan.resources),
+                teamReads: String(grants[0].project),
+                platformProject: plan.project,
+                states: {
+                    [plan.project]: exportedState(plan),
+                    [contract.project]: { ...exportedState(contract), references: [{ type: "pulumi:pulumi:StackReference", outputs: stackOutputValues(plan) }] },
+                },
+            };
             state = attackState(plan.resources, platform);
             tenants = stackTenants(stack, plan, state);
         });

@@ -145,7 +145,9 @@ export type Attempt =
     /** (Through a workflow on its runners of CI namespace `runner`, whose build escapes to the job's node) make `request` with the token of a node DaemonSet's account there (the kubelet's credentials request one for each pod bound to the node). */
     | { readonly nodeEscape: { readonly runner: string; readonly request: Request } }
     /** Show the platform stack's outputs, secret ones in the clear (what the read permission its stack references need allows), and find an admin password. */
-    | { readonly platformOutputs: true };
+    | { readonly platformOutputs: true }
+    /** Export the state of the stack its team may read, secrets shown (`pulumi stack export --show-secrets`: Stack Read includes stack:export and stack:decrypt), and find an admin password. */
+    | { readonly stateExport: true };
 
 export interface ArgoApplication {
     readonly project: string;
@@ -205,6 +207,12 @@ const resourceOf = (kind: string) => {
 /** The platform stack as a reader of it sees it: its outputs (secret ones in the clear), and the admin passwords to look for. */
 export interface PlatformStackView {
     readonly outputs: Record<string, unknown>;
+    /** The project whose stacks application teams get Stack Read on (deployments/ readerPermissions). */
+    readonly teamReads: string;
+    /** The platform's project (the stack the contract stack reads). */
+    readonly platformProject: string;
+    /** What `pulumi stack export --show-secrets` shows of each project's stack: its resources' inputs and outputs, its outputs, secrets in the clear. */
+    readonly states: Readonly<Record<string, unknown>>;
     /** Keycloak's master-realm admin's and Grafana's `admin` password, by role: what the platform logs them in with (adminPasswords). */
     readonly adminPasswords: Readonly<Record<"keycloak" | "grafana", string>>;
 }
@@ -757,6 +765,13 @@ export const GUARDS = {
             platform.outputs.grafanaAdminPassword = platform.adminPasswords.grafana;
         },
     },
+    teamsReadContractOnly: {
+        text: "application teams get Stack Read on the platform-contract stacks only (deployments/ readerPermissions), whose state holds the contract and its StackReference's copy of it: no credential",
+        // Before: application stacks referenced the platform stack, so teams read it.
+        remove: (_resources, platform) => {
+            (platform as { teamReads: string }).teamReads = platform.platformProject;
+        },
+    },
 } satisfies Record<string, Guard>;
 
 const req = (verb: string, group: string, resource: string, namespace = "", name?: string, subresource?: string): Attempt => ({ request: { verb, group, resource, namespace, name, subresource } });
@@ -1284,6 +1299,14 @@ export const ATTACKS: readonly Attack[] = [
         getsThroughUnguarded: POD_CREATORS,
         guards: ["adminPasswordsOutOfOutputs"],
         attempts: () => [{ platformOutputs: true }],
+    },
+    {
+        id: "platform-state-export",
+        attack: "export the state of the stack its team may read (Stack Read includes `stack:export` and `stack:decrypt`: every resource's inputs, secrets shown) for Keycloak's master admin or Grafana's `admin` password",
+        who: POD_CREATORS,
+        getsThroughUnguarded: POD_CREATORS,
+        guards: ["teamsReadContractOnly"],
+        attempts: () => [{ stateExport: true }],
     },
     {
         id: "aws-assume-roles",
@@ -2113,6 +2136,14 @@ export async function succeeds(state: AttackState, user: UserInfo, attempt: Atte
         // Humans read stacks (a team member runs its application stacks); the cluster's service accounts do not.
         if (!user.name.startsWith("oidc:")) return false;
         const shown = JSON.stringify(state.platform.outputs);
+        return Object.values(state.platform.adminPasswords).some((p) => shown.includes(p));
+    }
+    if ("stateExport" in attempt) {
+        // Humans hold Pulumi Cloud access (a team member runs its application stacks); the cluster's service accounts do not.
+        if (!user.name.startsWith("oidc:")) return false;
+        const exported = state.platform.states[state.platform.teamReads];
+        if (exported === undefined) throw new Error(`no state of a ${state.platform.teamReads} stack to export`);
+        const shown = JSON.stringify(exported);
         return Object.values(state.platform.adminPasswords).some((p) => shown.includes(p));
     }
     if ("runnerApiToken" in attempt) {
