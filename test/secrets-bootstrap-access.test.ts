@@ -6,6 +6,8 @@
 // kms:Decrypt, GetSecretValue kms:Decrypt (AWS Secrets Manager UG, security-encryption, "Permissions for the KMS key"),
 // each with the encryption context {SecretARN, SecretVersionId} ("Secrets Manager encryption context").
 import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
 import { createValidatedPolicy, validateResourcePolicy } from "@cloud-copilot/iam-policy";
 import { runSimulation, runUnsafeSimulation, type Simulation } from "@cloud-copilot/iam-simulate";
 import { PROJECT_DIR, type Plan } from "../plan/engine";
@@ -105,15 +107,23 @@ async function decide(
 }
 
 /** What one Secrets Manager call needs: the call itself, then each KMS call Secrets Manager makes for the caller. */
-async function secretsManagerCall(p: Policies, role: string, identity: unknown, action: "PutSecretValue" | "GetSecretValue"): Promise<Record<string, Decision>> {
+async function secretsManagerCall(
+    p: Policies,
+    role: string,
+    identity: unknown,
+    action: "PutSecretValue" | "GetSecretValue" | "CreateSecret",
+    context: { readonly secret?: Record<string, string>; readonly key?: Record<string, string> } = {},
+): Promise<Record<string, Decision>> {
     const viaSecretsManager = {
         "kms:ViaService": `secretsmanager.${p.region}.amazonaws.com`,
         "kms:EncryptionContext:SecretARN": p.secretArn,
-        "kms:EncryptionContext:SecretVersionId": "5f8a1b2c-0000-4000-8000-000000000001",
+        // CreateSecret with a KmsKeyId: Secrets Manager validates the caller's use of the key with this version id (same page).
+        "kms:EncryptionContext:SecretVersionId": action === "CreateSecret" ? "RequestToValidateKeyAccess" : "5f8a1b2c-0000-4000-8000-000000000001",
         "kms:CallerAccount": p.accountId,
+        ...context.key,
     };
-    const kms = action === "PutSecretValue" ? ["kms:GenerateDataKey", "kms:Decrypt"] : ["kms:Decrypt"];
-    const out: Record<string, Decision> = { [`secretsmanager:${action}`]: await decide(p, role, identity, `secretsmanager:${action}`, "secret") };
+    const kms = action === "GetSecretValue" ? ["kms:Decrypt"] : ["kms:GenerateDataKey", "kms:Decrypt"];
+    const out: Record<string, Decision> = { [`secretsmanager:${action}`]: await decide(p, role, identity, `secretsmanager:${action}`, "secret", context.secret) };
     for (const a of kms) out[a] = await decide(p, role, identity, a, "key", viaSecretsManager);
     return out;
 }
@@ -256,4 +266,43 @@ describe("admin passwords' secrets: access, evaluated by an IAM policy simulator
                     assert.deepStrictEqual(await secretsManagerCall(p, p.initRoleArn, ADMINISTRATOR_ACCESS, "GetSecretValue"), { "secretsmanager:GetSecretValue": "ExplicitlyDenied", "kms:Decrypt": "ExplicitlyDenied" });
                 });
             });
+});
+
+/** The deployer's policy as the deployments program attaches it (docs/deployer-policy.json, its five parts together). */
+const DEPLOYER_POLICY = JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "docs", "deployer-policy.json"), "utf8")) as { Statement: unknown[] };
+
+describe("admin passwords' secrets: what pulumi up, refresh and destroy call as the deployer, with the deployer policy, and a tenant stack's read @stack", function () {
+    this.timeout(120_000);
+    for (const stack of STACKS)
+        describe(`stack ${stack}`, () => {
+            let plan: Plan;
+            let deployers: string[];
+            before(async () => {
+                plan = await committedPlan(stack);
+                // The role that runs pulumi up (and the tenant stacks) is one of the admins; whichever it is holds this policy.
+                deployers = policiesOf(stack, plan).admins;
+                assert.ok(deployers.length >= 1, "the stack has admins");
+            });
+
+            for (const role of ["keycloak", "grafana"] as const)
+                it(`${role}: create (with the key check), tag, describe, set and read the policy, write and read the value, delete`, async () => {
+                    const p = adminSecretPolicies(stack, plan, role);
+                    const key = named(plan.resources, "platform-secrets-bootstrap-key");
+                    const provider = plan.resources.find((r) => r.urn === key.provider);
+                    assert.ok(provider, "the key's AWS provider is planned");
+                    // The key carries the provider's default tags, which the deployer's KMS statement conditions on.
+                    const tags: Record<string, string> = { ...JSON.parse(String(inputs(provider).defaultTags)).tags, ...(inputs(key).tags ?? {}) };
+                    const region = { "aws:RequestedRegion": p.region };
+                    const keyTags = { ...region, ...Object.fromEntries(Object.entries(tags).map(([k, v]) => [`aws:ResourceTag/${k}`, v])) };
+                    const allowed = (d: Record<string, Decision>) => Object.values(d).every((v) => v === "Allowed");
+                    for (const deployer of deployers) {
+                        for (const call of ["CreateSecret", "PutSecretValue", "GetSecretValue"] as const) {
+                            const d = await secretsManagerCall(p, deployer, DEPLOYER_POLICY, call, { secret: region, key: keyTags });
+                            assert.ok(allowed(d), `${deployer} ${call}: ${JSON.stringify(d)}`);
+                        }
+                        for (const action of ["TagResource", "DescribeSecret", "GetResourcePolicy", "PutResourcePolicy", "DeleteResourcePolicy", "DeleteSecret"])
+                            assert.strictEqual(await decide(p, deployer, DEPLOYER_POLICY, `secretsmanager:${action}`, "secret", region), "Allowed", `${deployer} ${action}`);
+                    }
+                });
+        });
 });
