@@ -257,10 +257,10 @@ describe("admin passwords' secrets: access, evaluated by an IAM policy simulator
                     for (const admin of p.admins) assert.deepStrictEqual(await secretsManagerCall(p, admin, ADMINISTRATOR_ACCESS, "GetSecretValue"), { "secretsmanager:GetSecretValue": "Allowed", "kms:Decrypt": "Allowed" }, admin);
                 });
 
-                it("another role, even with AdministratorAccess, can neither read it, write it nor replace its policy; Vault's init role cannot read it either", async () => {
+                it("another role, even with AdministratorAccess, can neither read it, write it, delete or rotate it nor replace its policy; Vault's init role cannot read it either", async () => {
                     const other = `arn:aws:iam::${p.accountId}:role/someone-else`;
                     assert.deepStrictEqual(await secretsManagerCall(p, other, ADMINISTRATOR_ACCESS, "GetSecretValue"), { "secretsmanager:GetSecretValue": "ExplicitlyDenied", "kms:Decrypt": "ExplicitlyDenied" });
-                    for (const action of ["secretsmanager:PutSecretValue", "secretsmanager:PutResourcePolicy", "secretsmanager:DeleteResourcePolicy"])
+                    for (const action of ["secretsmanager:PutSecretValue", "secretsmanager:PutResourcePolicy", "secretsmanager:DeleteResourcePolicy", "secretsmanager:DeleteSecret", "secretsmanager:RotateSecret", "secretsmanager:CancelRotateSecret"])
                         assert.strictEqual(await decide(p, other, ADMINISTRATOR_ACCESS, action, "secret"), "ExplicitlyDenied", action);
                     // The key is shared with Vault's bootstrap secret: its init role decrypts through Secrets Manager for that secret only.
                     assert.deepStrictEqual(await secretsManagerCall(p, p.initRoleArn, ADMINISTRATOR_ACCESS, "GetSecretValue"), { "secretsmanager:GetSecretValue": "ExplicitlyDenied", "kms:Decrypt": "ExplicitlyDenied" });

@@ -67,7 +67,17 @@ export function adminSecretPolicy(secretArn: string, readers: readonly string[])
             Sid: "WriteOnlyByAdmins",
             Effect: "Deny",
             Principal: "*",
-            Action: ["secretsmanager:PutSecretValue", "secretsmanager:UpdateSecret", "secretsmanager:UpdateSecretVersionStage", "secretsmanager:PutResourcePolicy", "secretsmanager:DeleteResourcePolicy"],
+            // Deleting or rotating is an outage (no admin could log in): admins only too.
+            Action: [
+                "secretsmanager:PutSecretValue",
+                "secretsmanager:UpdateSecret",
+                "secretsmanager:UpdateSecretVersionStage",
+                "secretsmanager:PutResourcePolicy",
+                "secretsmanager:DeleteResourcePolicy",
+                "secretsmanager:DeleteSecret",
+                "secretsmanager:RotateSecret",
+                "secretsmanager:CancelRotateSecret",
+            ],
             Resource: secretArn,
             Condition: notAdmin,
         },
