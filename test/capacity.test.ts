@@ -114,6 +114,9 @@ describe("capacity: the platform's pods fit the managed node groups", () => {
     });
 });
 
+/** Pod slots production keeps free with a zone lost: room to add replicas, and to strand a few on full nodes. */
+const ZONE_LOST_SPARE_SLOTS = 20;
+
 describe("capacity: both stacks' platform pods fit their node groups @stack", function () {
     this.timeout(60000);
     for (const stack of ["dev", "prod"]) {
@@ -126,8 +129,9 @@ describe("capacity: both stacks' platform pods fit their node groups @stack", fu
             }
             // Production keeps running with a zone lost: the System nodes of the other zones hold every System pod.
             if (parsePlatformConfig(readStackConfig(PROJECT_DIR, stack).config, "platform").tier !== "production") return;
+            // Sums, not bin-packing: a margin of slots stands for the last slots of a full node no pod can use.
             const lost = headroom(plan, fixtureChartDefaults(), { zoneLost: true }).system;
-            assert.ok(lost.cpuMillis >= 0 && lost.memoryMiB >= 0 && lost.podSlots >= 0, `${stack} with a zone lost: ${JSON.stringify(lost)} left`);
+            assert.ok(lost.cpuMillis >= 0 && lost.memoryMiB >= 0 && lost.podSlots >= ZONE_LOST_SPARE_SLOTS, `${stack} with a zone lost: ${JSON.stringify(lost)} left, want ${ZONE_LOST_SPARE_SLOTS} slots spare`);
         });
     }
 });
