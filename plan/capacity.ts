@@ -1,7 +1,7 @@
 // Whether the platform's own pods fit the managed node groups at their desired size: the requests the plan renders
 // (release values over the pinned charts' defaults, the Keycloak and EnvoyProxy resources, the EKS add-ons) against
-// each group's allocatable CPU and memory, and the pods against each node's pod slots (the kubelet's max pods, from the
-// VPC CNI's ENI limits). Sums, not bin-packing: a group that fails the sum cannot hold the pods; one that passes may
+// each group's allocatable CPU and memory, and the pods against each node's pod slots (the kubelet's max pods: the
+// VPC CNI's ENI limits, or EKS's cap when the plan's CNI delegates prefixes). Sums, not bin-packing: a group that fails the sum cannot hold the pods; one that passes may
 // still strand a pod on a full node, so the test keeps a margin. Pods that request nothing count for slots only.
 import type { Plan, PlannedResource } from "./engine";
 import { CRITICAL_ADDONS_TAINT } from "../components/cluster/constants";
@@ -24,38 +24,65 @@ export function memoryMiB(q: unknown): number {
     return Number(m[1]) * ({ Ki: 1 / 1024, Mi: 1, Gi: 1024 }[m[2] as "Ki" | "Mi" | "Gi"] ?? 1 / (1024 * 1024));
 }
 
+/** An instance type as the kubelet's max pods sees it: vCPUs, memory, ENIs and IPv4 addresses per ENI. */
+export interface InstanceSpec {
+    readonly vcpu: number;
+    readonly memoryGiB: number;
+    readonly enis: number;
+    readonly ipv4PerEni: number;
+}
+
 /**
- * Instance types the managed groups may use: vCPUs, memory, and max pods without prefix delegation, ENIs x (IPv4
- * addresses per ENI - 1) + 2 (awslabs/amazon-eks-ami v20260714, nodeadm/internal/kubelet/eni_max_pods.go over
- * instance-info.jsonl: t4g.medium 3 x 5 + 2, t4g.large 3 x 11 + 2, m7g.2xlarge 4 x 14 + 2).
+ * Instance types the managed groups may use (all Nitro), with their ENI limits (awslabs/amazon-eks-ami v20260714,
+ * nodeadm/internal/kubelet/instance-info.jsonl: t4g.medium 3 x 6, t4g.large 3 x 12, m7g.2xlarge 4 x 15).
  */
-export const INSTANCE_SPECS: Readonly<Record<string, { vcpu: number; memoryGiB: number; maxPods: number }>> = {
-    "m7i.large": { vcpu: 2, memoryGiB: 8, maxPods: 29 },
-    "m7i.xlarge": { vcpu: 4, memoryGiB: 16, maxPods: 58 },
-    "m7i.2xlarge": { vcpu: 8, memoryGiB: 32, maxPods: 58 },
-    "m6i.large": { vcpu: 2, memoryGiB: 8, maxPods: 29 },
-    "m6i.xlarge": { vcpu: 4, memoryGiB: 16, maxPods: 58 },
-    "m6i.2xlarge": { vcpu: 8, memoryGiB: 32, maxPods: 58 },
-    "m7a.large": { vcpu: 2, memoryGiB: 8, maxPods: 29 },
-    "m7g.large": { vcpu: 2, memoryGiB: 8, maxPods: 29 },
-    "m7g.2xlarge": { vcpu: 8, memoryGiB: 32, maxPods: 58 },
-    "m6g.2xlarge": { vcpu: 8, memoryGiB: 32, maxPods: 58 },
-    "c7g.large": { vcpu: 2, memoryGiB: 4, maxPods: 29 },
-    "t4g.medium": { vcpu: 2, memoryGiB: 4, maxPods: 17 },
-    "t4g.large": { vcpu: 2, memoryGiB: 8, maxPods: 35 },
-    "t4g.xlarge": { vcpu: 4, memoryGiB: 16, maxPods: 58 },
+export const INSTANCE_SPECS: Readonly<Record<string, InstanceSpec>> = {
+    "m7i.large": { vcpu: 2, memoryGiB: 8, enis: 3, ipv4PerEni: 10 },
+    "m7i.xlarge": { vcpu: 4, memoryGiB: 16, enis: 4, ipv4PerEni: 15 },
+    "m7i.2xlarge": { vcpu: 8, memoryGiB: 32, enis: 4, ipv4PerEni: 15 },
+    "m6i.large": { vcpu: 2, memoryGiB: 8, enis: 3, ipv4PerEni: 10 },
+    "m6i.xlarge": { vcpu: 4, memoryGiB: 16, enis: 4, ipv4PerEni: 15 },
+    "m6i.2xlarge": { vcpu: 8, memoryGiB: 32, enis: 4, ipv4PerEni: 15 },
+    "m7a.large": { vcpu: 2, memoryGiB: 8, enis: 3, ipv4PerEni: 10 },
+    "m7g.large": { vcpu: 2, memoryGiB: 8, enis: 3, ipv4PerEni: 10 },
+    "m7g.2xlarge": { vcpu: 8, memoryGiB: 32, enis: 4, ipv4PerEni: 15 },
+    "m6g.2xlarge": { vcpu: 8, memoryGiB: 32, enis: 4, ipv4PerEni: 15 },
+    "c7g.large": { vcpu: 2, memoryGiB: 4, enis: 3, ipv4PerEni: 10 },
+    "t4g.medium": { vcpu: 2, memoryGiB: 4, enis: 3, ipv4PerEni: 6 },
+    "t4g.large": { vcpu: 2, memoryGiB: 8, enis: 3, ipv4PerEni: 12 },
+    "t4g.xlarge": { vcpu: 4, memoryGiB: 16, enis: 4, ipv4PerEni: 15 },
 };
 
 /**
- * What the kubelet leaves to pods on an EKS AL2023 node (the AMI's bootstrap): CPU minus 6% of the first core, 1% of the
- * second, 0.5% of the next two and 0.25% of the rest; memory minus 255 MiB + 11 MiB per pod the node may run, minus the
- * 100 MiB hard eviction threshold.
+ * The kubelet's max pods on a managed node group's node (its launch template names no AMI). Without prefix delegation,
+ * the EKS AMI's figure: ENIs x (IPv4 per ENI - 1) + 2 (nodeadm v20260714 eni_max_pods.go). With it, EKS's max-pods
+ * calculator (amazon-eks-ami templates/al2/runtime/max-pods-calculator.sh before b228903): each address slot but the
+ * ENI's own holds a /28 of 16, ENIs x (IPv4 per ENI - 1) x 16 + 2, capped at 110, or 250 above 30 vCPUs.
  */
-export function allocatable(spec: { vcpu: number; memoryGiB: number; maxPods: number }): Requests {
+export function maxPods(spec: InstanceSpec, prefixes: boolean): number {
+    const slots = spec.enis * (spec.ipv4PerEni - 1);
+    if (!prefixes) return slots + 2;
+    return Math.min(slots * 16 + 2, spec.vcpu > 30 ? 250 : 110);
+}
+
+/**
+ * What the kubelet leaves to pods on an EKS AL2023 node (the AMI's bootstrap): CPU minus 6% of the first core, 1% of the
+ * second, 0.5% of the next two and 0.25% of the rest; memory minus 255 MiB + 11 MiB per pod the node may run (its max
+ * pods: more with prefix delegation), minus the 100 MiB hard eviction threshold.
+ */
+export function allocatable(spec: Pick<InstanceSpec, "vcpu" | "memoryGiB">, pods: number): Requests {
     const cores = [60, 10, 5, 5];
     let reserved = 0;
     for (let c = 0; c < spec.vcpu; c++) reserved += c < cores.length ? cores[c] : 2.5;
-    return { cpuMillis: spec.vcpu * 1000 - reserved, memoryMiB: spec.memoryGiB * 1024 - (255 + 11 * spec.maxPods) - 100 };
+    return { cpuMillis: spec.vcpu * 1000 - reserved, memoryMiB: spec.memoryGiB * 1024 - (255 + 11 * pods) - 100 };
+}
+
+/** Whether the plan's VPC CNI add-on delegates prefixes (its configuration's env.ENABLE_PREFIX_DELEGATION). */
+export function prefixDelegation(plan: Pick<Plan, "resources">): boolean {
+    const cni = plan.resources.find((r) => r.type === "aws:eks/addon:Addon" && (r.inputs as V).addonName === "vpc-cni");
+    const values = (cni?.inputs as V | undefined)?.configurationValues;
+    if (values === undefined) return false;
+    return at(typeof values === "string" ? JSON.parse(values) : values, "env.ENABLE_PREFIX_DELEGATION") === "true";
 }
 
 /** Pods by where they may run: on System nodes (they tolerate its taint and select it) or on untainted nodes. */
@@ -266,14 +293,23 @@ export interface GroupCapacity {
 export function managedCapacity(plan: Pick<Plan, "resources">): { system: GroupCapacity; workload: GroupCapacity } {
     const empty = (): { nodes: number; allocatable: Requests; podSlots: number } => ({ nodes: 0, allocatable: { cpuMillis: 0, memoryMiB: 0 }, podSlots: 0 });
     const out = { system: { ...empty(), largestZone: empty() }, workload: { ...empty(), largestZone: empty() } };
+    const prefixes = prefixDelegation(plan);
     for (const r of plan.resources.filter((x) => x.type === "aws:eks/nodeGroup:NodeGroup")) {
         const i = r.inputs as V;
-        const spec = INSTANCE_SPECS[String(i.instanceTypes?.[0])];
-        if (!spec) throw new Error(`no instance spec for ${i.instanceTypes?.[0]}: add it to INSTANCE_SPECS`);
+        const types: string[] = i.instanceTypes ?? [];
+        const specs = types.map((t) => {
+            if (!INSTANCE_SPECS[t]) throw new Error(`no instance spec for ${t}: add it to INSTANCE_SPECS`);
+            return INSTANCE_SPECS[t];
+        });
+        if (specs.length === 0) throw new Error(`${r.name}: a node group with no instance types`);
+        // CPU and memory from the first type (what EKS launches first); max pods the smallest of the group's types,
+        // which EKS applies to every node of a group with several.
+        const spec = specs[0];
+        const pods = Math.min(...specs.map((x) => maxPods(x, prefixes)));
         const nodes = Number(i.scalingConfig?.desiredSize ?? 0);
         const tainted = (i.taints ?? []).some((t: V) => t.key === CRITICAL_ADDONS_TAINT.key);
         const g = tainted ? out.system : out.workload;
-        const zone = { nodes, allocatable: add({ cpuMillis: 0, memoryMiB: 0 }, allocatable(spec), nodes), podSlots: spec.maxPods * nodes };
+        const zone = { nodes, allocatable: add({ cpuMillis: 0, memoryMiB: 0 }, allocatable(spec, pods), nodes), podSlots: pods * nodes };
         g.nodes += nodes;
         g.allocatable = add(g.allocatable, zone.allocatable);
         g.podSlots += zone.podSlots;

@@ -1,6 +1,6 @@
 // Schema of `platform:cluster`: EKS control plane, access, node groups, add-ons and Karpenter.
 import { z } from "zod";
-import { AMI_TYPES, CONTROL_PLANE_LOG_TYPES, EKS_STANDARD_SUPPORT_VERSIONS, REQUIRED_LOG_TYPES } from "../components/cluster/constants";
+import { AMI_TYPES, CONTROL_PLANE_LOG_TYPES, EKS_STANDARD_SUPPORT_VERSIONS, POD_ADDRESSINGS, REQUIRED_LOG_TYPES } from "../components/cluster/constants";
 import { addonVersion, chartVersion, cloudwatchRetention, cpuQuantity, ipv4Cidr, Issue, memoryQuantity } from "./schema-common";
 import { PLATFORM_POD_PLACEMENTS } from "../components/shared/placement";
 
@@ -18,6 +18,11 @@ const principalArn = z
 /** Instance type names: family (letters, generation digit, attribute letters) dot size, e.g. m7i.large, c7g.2xlarge. */
 export const INSTANCE_TYPE_PATTERN = /^[a-z]+\d+[a-z0-9-]*\.(nano|micro|small|medium|large|metal|\d*xlarge|metal-\d+xl)$/;
 const GRAVITON_PATTERN = /^[a-z]+\d+g[a-z0-9-]*\./;
+/**
+ * Xen (not Nitro) families: they take no IP prefixes, and EKS's max-pods calculator gives them the ENI figure (AWS's
+ * "Instances built on the AWS Nitro System" list: every current family but these; i3.metal is Nitro).
+ */
+export const XEN_INSTANCE_PATTERN = /^(t1|t2|m1|m2|m3|m4|c1|c3|c4|r3|r4|x1|x1e|i2|d2|g3|g3s|p2|p3|f1|h1)\.|^i3\.(?!metal$)/;
 
 export const nodeGroupSchema = z.strictObject({
     // <name>-<zone>-<26 generated characters> must fit EKS's 63-character node group names.
@@ -185,6 +190,12 @@ export const clusterSchema = z.strictObject({
         .describe(
             "Where the platform's own pods run. SystemNodes: every platform Deployment, StatefulSet and Job (hooks too) tolerates the System group's taint and requires its nodes, so tenants' pods never share a node with them and no untainted group is needed at rest (tenants get Karpenter's nodes). AnyNode: the charts' own placement, on an untainted Workload group.",
         ),
+    podAddressing: z
+        .enum(POD_ADDRESSINGS)
+        .default("SecondaryIps")
+        .describe(
+            "How the VPC CNI addresses pods. SecondaryIps: one IP at a time, max pods from the ENI limit (t4g.large 35, m7g.2xlarge 58); works on every instance type and subnet. Prefixes: /28 prefix delegation (ENABLE_PREFIX_DELEGATION), managed groups' max pods from EKS's calculator, 110 up to 30 vCPUs (250 above); needs Nitro instances and free contiguous /28 blocks in the subnets. Switching applies to nodes launched after it: replace the node groups. Karpenter's nodes keep the ENI figure.",
+        ),
     karpenter: karpenterSchema.describe("Karpenter: chart version and the default NodePool's capacity types, architectures, instance categories, CPU limit, consolidation and node expiry, and the builders' NodePool."),
     addons: addonsSchema.describe("EKS managed add-on builds, pinned; check them for a new Kubernetes version with aws eks describe-addon-versions."),
 });
@@ -226,6 +237,9 @@ export function checkCluster(
         g.instanceTypes.forEach((t, j) => {
             if (INSTANCE_TYPE_PATTERN.test(t) && GRAVITON_PATTERN.test(t) !== arm) {
                 issue(at("nodeGroups", i, "instanceTypes", j), `expected ${arm ? "a Graviton (arm64)" : "an x86_64"} instance type for amiType ${g.amiType}`, t);
+            }
+            if (cluster.podAddressing === "Prefixes" && XEN_INSTANCE_PATTERN.test(t)) {
+                issue(at("nodeGroups", i, "instanceTypes", j), "expected a Nitro instance type with podAddressing Prefixes (Xen types take no IP prefixes)", t);
             }
         });
     });

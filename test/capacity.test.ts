@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import type { PlannedResource } from "../plan/engine";
-import { allocatable, headroom, INSTANCE_SPECS, managedCapacity } from "../plan/capacity";
+import { allocatable, headroom, INSTANCE_SPECS, managedCapacity, maxPods } from "../plan/capacity";
 import { fixtureChartDefaults } from "../plan/cost";
 import { committedPlan } from "./plans";
 import { parsePlatformConfig } from "../stacks/config";
@@ -17,9 +17,43 @@ describe("capacity: the platform's pods fit the managed node groups", () => {
     it("leaves to pods what the EKS AMI's kubelet reserves leave (hand-computed)", () => {
         // m7i.large: 2000m - (60 + 10); 8192 MiB - (255 + 11 x 29 pods) - 100. m7i.xlarge: 4000m - (60 + 10 + 5 + 5);
         // 16384 - (255 + 11 x 58) - 100. t4g.medium: 4096 - (255 + 11 x 17) - 100.
-        assert.deepStrictEqual(allocatable(INSTANCE_SPECS["m7i.large"]), { cpuMillis: 1930, memoryMiB: 7518 });
-        assert.deepStrictEqual(allocatable(INSTANCE_SPECS["m7i.xlarge"]), { cpuMillis: 3920, memoryMiB: 15391 });
-        assert.deepStrictEqual(allocatable(INSTANCE_SPECS["t4g.medium"]), { cpuMillis: 1930, memoryMiB: 3554 });
+        assert.deepStrictEqual(allocatable(INSTANCE_SPECS["m7i.large"], 29), { cpuMillis: 1930, memoryMiB: 7518 });
+        assert.deepStrictEqual(allocatable(INSTANCE_SPECS["m7i.xlarge"], 58), { cpuMillis: 3920, memoryMiB: 15391 });
+        assert.deepStrictEqual(allocatable(INSTANCE_SPECS["t4g.medium"], 17), { cpuMillis: 1930, memoryMiB: 3554 });
+        // m7g.2xlarge at 110 pods (prefix delegation): 8000m - (60 + 10 + 5 + 5 + 4 x 2.5); 32768 - (255 + 11 x 110) - 100.
+        assert.deepStrictEqual(allocatable(INSTANCE_SPECS["m7g.2xlarge"], 110), { cpuMillis: 7910, memoryMiB: 31203 });
+    });
+
+    it("gives each node the kubelet's max pods: the ENI figure, or EKS's calculator with prefix delegation (hand-computed)", () => {
+        const table: [string, { vcpu: number; memoryGiB: number; enis: number; ipv4PerEni: number }, number, number][] = [
+            // ENIs x (IPv4 - 1) + 2; with prefixes ENIs x (IPv4 - 1) x 16 + 2, at most 110 up to 30 vCPUs.
+            ["t4g.large", INSTANCE_SPECS["t4g.large"], 3 * 11 + 2, 110], // 3 x 11 x 16 + 2 = 530
+            ["m7g.2xlarge", INSTANCE_SPECS["m7g.2xlarge"], 4 * 14 + 2, 110], // 4 x 14 x 16 + 2 = 898
+            ["t4g.medium", INSTANCE_SPECS["t4g.medium"], 3 * 5 + 2, 110], // 3 x 5 x 16 + 2 = 242
+            // Under the cap (t3.nano's 2 ENIs x 2 addresses): 2 x 1 x 16 + 2.
+            ["2 ENIs of 2", { vcpu: 2, memoryGiB: 0.5, enis: 2, ipv4PerEni: 2 }, 4, 34],
+            // 30 vCPUs is still "low CPU" (the calculator's -gt 30); 32 (m7g.8xlarge, 8 x 30) gets 250.
+            ["30 vCPUs", { vcpu: 30, memoryGiB: 64, enis: 8, ipv4PerEni: 30 }, 234, 110],
+            ["m7g.8xlarge", { vcpu: 32, memoryGiB: 128, enis: 8, ipv4PerEni: 30 }, 234, 250],
+        ];
+        for (const [name, spec, eni, prefixed] of table) {
+            assert.deepStrictEqual([maxPods(spec, false), maxPods(spec, true)], [eni, prefixed], name);
+        }
+    });
+
+    it("takes max pods and the memory reserve from the plan's CNI: prefix delegation lifts a group's slots", () => {
+        const cni = (config: unknown) => res("cni", "aws:eks/addon:Addon", { addonName: "vpc-cni", configurationValues: JSON.stringify(config) });
+        const groups = [group("sys", "m7g.2xlarge", 3, true)];
+        const on = managedCapacity({ resources: [...groups, cni({ enableNetworkPolicy: "true", env: { ENABLE_PREFIX_DELEGATION: "true", WARM_PREFIX_TARGET: "1" } })] });
+        const off = managedCapacity({ resources: [...groups, cni({ enableNetworkPolicy: "true" })] });
+        const unset = managedCapacity({ resources: [...groups, cni({ enableNetworkPolicy: "true", env: { ENABLE_PREFIX_DELEGATION: "false" } })] });
+        // 3 nodes: 110 or 58 slots each; memory 32768 - (255 + 11 x pods) - 100.
+        assert.deepStrictEqual([on.system.podSlots, on.system.allocatable.memoryMiB], [330, 3 * (32768 - 255 - 1210 - 100)]);
+        assert.deepStrictEqual([off.system.podSlots, off.system.allocatable.memoryMiB], [174, 3 * (32768 - 255 - 638 - 100)]);
+        assert.deepStrictEqual(unset.system.podSlots, 174);
+        // Several types: every node gets the smallest max pods of the group's types (t4g.medium's 17 under t4g.large's 35).
+        const mixed = res("mixed", "aws:eks/nodeGroup:NodeGroup", { instanceTypes: ["t4g.large", "t4g.medium"], scalingConfig: { desiredSize: 2 }, taints: [] });
+        assert.deepStrictEqual(managedCapacity({ resources: [mixed] }).workload.podSlots, 2 * 17);
     });
 
     it("places each pod by its tolerations, DaemonSets on every node, and subtracts them from each kind of node", () => {
@@ -80,6 +114,9 @@ describe("capacity: the platform's pods fit the managed node groups", () => {
     });
 });
 
+/** Pod slots production keeps free with a zone lost: room to add replicas, and to strand a few on full nodes. */
+const ZONE_LOST_SPARE_SLOTS = 20;
+
 describe("capacity: both stacks' platform pods fit their node groups @stack", function () {
     this.timeout(60000);
     for (const stack of ["dev", "prod"]) {
@@ -92,8 +129,9 @@ describe("capacity: both stacks' platform pods fit their node groups @stack", fu
             }
             // Production keeps running with a zone lost: the System nodes of the other zones hold every System pod.
             if (parsePlatformConfig(readStackConfig(PROJECT_DIR, stack).config, "platform").tier !== "production") return;
+            // Sums, not bin-packing: a margin of slots stands for the last slots of a full node no pod can use.
             const lost = headroom(plan, fixtureChartDefaults(), { zoneLost: true }).system;
-            assert.ok(lost.cpuMillis >= 0 && lost.memoryMiB >= 0 && lost.podSlots >= 0, `${stack} with a zone lost: ${JSON.stringify(lost)} left`);
+            assert.ok(lost.cpuMillis >= 0 && lost.memoryMiB >= 0 && lost.podSlots >= ZONE_LOST_SPARE_SLOTS, `${stack} with a zone lost: ${JSON.stringify(lost)} left, want ${ZONE_LOST_SPARE_SLOTS} slots spare`);
         });
     }
 });

@@ -63,6 +63,8 @@ const badInputs: BadInput[] = [
     ["duplicate node group names", group(1, { name: "system", role: "Workload" }), ["platform:cluster.nodeGroups[1].name", "unique node group name"]],
     ["two System groups", group(1, { role: "System" }), ["platform:cluster.nodeGroups", "exactly one System node group, got 2"]],
     ["platform pods strategy typo", cluster({ platformPods: "System" }), ["platform:cluster.platformPods", '"System"', "SystemNodes | AnyNode"]],
+    ["pod addressing typo", cluster({ podAddressing: "PrefixDelegation" }), ["platform:cluster.podAddressing", '"PrefixDelegation"', "SecondaryIps | Prefixes"]],
+    ["pod addressing as a boolean", cluster({ podAddressing: true }), ["platform:cluster.podAddressing", "true", "SecondaryIps | Prefixes"]],
     ["unknown node group key", group(1, { instanceType: "m7i.large" }), ["platform:cluster.nodeGroups[1].instanceType", "unknown key", "instanceTypes"]],
     ["System group below 2 nodes in production", group(0, { minSize: 0, desiredSize: 0 }, prod), ["platform:cluster.nodeGroups", "at least 2 nodes in production", "per zone, 3 zones"]],
     ["node group name too long for per-zone EKS names", group(1, { name: "workers-general-purpose" }), ["platform:cluster.nodeGroups[1].name", '"workers-general-purpose"', "at most 20 characters"]],
@@ -182,6 +184,11 @@ const exactProblems: ExactBadInput[] = [
         "AnyNode with no Workload group to hold the platform's pods",
         cluster({ platformPods: "AnyNode", nodeGroups: [clusterOf(dev).nodeGroups[0]] }),
         [`${P}.platformPods: expected SystemNodes, or a Workload node group to hold the platform's pods (AnyNode leaves them no untainted managed nodes); got "AnyNode"`],
+    ],
+    [
+        "a Xen instance type with prefix delegation",
+        group(1, { instanceTypes: ["m7i.large", "m4.large"] }, { ...devWithWorkers, "platform:cluster": JSON.stringify({ ...clusterOf(devWithWorkers), podAddressing: "Prefixes" }) }),
+        [`${P}.nodeGroups[1].instanceTypes[1]: expected a Nitro instance type with podAddressing Prefixes (Xen types take no IP prefixes); got "m4.large"`],
     ],
     ["two System groups, named", group(1, { role: "System" }), [`${P}.nodeGroups: expected exactly one System node group, got 2; got ["system","workers"]`]],
     [

@@ -117,13 +117,13 @@ describePlan("cluster details: the production plan in full", "prod", ({ plan, re
         }
     });
 
-    it("installs the add-ons overwriting conflicts; the CNI enforces network policies under its own Pod Identity role", () => {
+    it("installs the add-ons overwriting conflicts; the CNI enforces network policies and delegates /28 prefixes under its own Pod Identity role", () => {
         const addon = (name: string, version: string) => ({ addonName: name, addonVersion: version, clusterName: "acme-prod", resolveConflictsOnCreate: "OVERWRITE", resolveConflictsOnUpdate: "OVERWRITE" });
         assert.deepStrictEqual(the("platform-cluster-addon-eks-pod-identity-agent"), addon("eks-pod-identity-agent", "v1.3.10-eksbuild.1"));
         assert.deepStrictEqual(the("platform-cluster-addon-kube-proxy"), addon("kube-proxy", "v1.36.0-eksbuild.14"));
         assert.deepStrictEqual(the("platform-cluster-addon-vpc-cni"), {
             ...addon("vpc-cni", "v1.22.3-eksbuild.1"),
-            configurationValues: JSON.stringify({ enableNetworkPolicy: "true" }),
+            configurationValues: JSON.stringify({ enableNetworkPolicy: "true", env: { ENABLE_PREFIX_DELEGATION: "true", WARM_PREFIX_TARGET: "1" } }),
             podIdentityAssociations: [{ roleArn: `arn:aws:iam::${ACCOUNT}:role/platform-cluster-vpc-cni-role`, serviceAccount: "aws-node" }],
         });
         assert.deepStrictEqual(json("platform-cluster-vpc-cni-role", "assumeRolePolicy"), podIdentityTrust("kube-system", "aws-node"));

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import { Plan, planStack, PlannedResource, record } from "../plan/engine";
 import { WorkloadIdentity } from "../components/cluster/identity";
 import { kubeconfig } from "../components/cluster/kubeconfig";
-import { planAddons } from "../components/cluster/addons";
+import { planAddons, vpcCniConfiguration } from "../components/cluster/addons";
 import { nodeGroupScheduling, nodeVolumeDevice, NodeGroupSpec } from "../components/cluster/node-group";
 import { KARPENTER_UNSCOPED_READ_ACTIONS } from "../components/cluster/karpenter-policies";
 import { ec2NodeClassSpec, karpenterValues } from "../components/cluster/karpenter";
@@ -23,8 +23,15 @@ describe("cluster: pure decisions", () => {
         assert.strictEqual(cfg.users[0].user.token, undefined);
     });
 
+    it("configures the VPC CNI: network policies always, prefix delegation with one warm /28 when pods take prefixes", () => {
+        assert.deepStrictEqual(vpcCniConfiguration("SecondaryIps"), { enableNetworkPolicy: "true" });
+        assert.deepStrictEqual(vpcCniConfiguration("Prefixes"), { enableNetworkPolicy: "true", env: { ENABLE_PREFIX_DELEGATION: "true", WARM_PREFIX_TARGET: "1" } });
+        const cni = planAddons({ vpcCni: "a", coredns: "b", kubeProxy: "c", podIdentityAgent: "d", ebsCsiDriver: "e", snapshotController: "f" }, "Prefixes").find((p) => p.addonName === "vpc-cni");
+        assert.deepStrictEqual(cni?.configuration, { enableNetworkPolicy: "true", env: { ENABLE_PREFIX_DELEGATION: "true", WARM_PREFIX_TARGET: "1" } });
+    });
+
     it("installs networking and identity add-ons before nodes, the rest after", () => {
-        const plan = planAddons({ vpcCni: "a", coredns: "b", kubeProxy: "c", podIdentityAgent: "d", ebsCsiDriver: "e", snapshotController: "f" });
+        const plan = planAddons({ vpcCni: "a", coredns: "b", kubeProxy: "c", podIdentityAgent: "d", ebsCsiDriver: "e", snapshotController: "f" }, "SecondaryIps");
         const phase = Object.fromEntries(plan.map((p) => [p.addonName, p.phase]));
         assert.deepStrictEqual(phase, {
             "eks-pod-identity-agent": "beforeNodes", "vpc-cni": "beforeNodes", "kube-proxy": "beforeNodes",

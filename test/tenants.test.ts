@@ -295,7 +295,8 @@ describe("tenants: what keeps them apart on the real program @stack", function (
     it("turns on the VPC CNI's network policy agent, without which no NetworkPolicy is enforced", async () => {
         const plan = await committedPlan("dev");
         const cni = inputs(named(plan.resources, "platform-cluster-addon-vpc-cni"));
-        assert.deepStrictEqual(JSON.parse(cni.configurationValues), { enableNetworkPolicy: "true" });
+        // With dev's prefix delegation (podAddressing: Prefixes) beside it.
+        assert.deepStrictEqual(JSON.parse(cni.configurationValues), { enableNetworkPolicy: "true", env: { ENABLE_PREFIX_DELEGATION: "true", WARM_PREFIX_TARGET: "1" } });
     });
 
     it("creates tenant namespaces only once every admission policy is Ready", async () => {

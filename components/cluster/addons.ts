@@ -1,5 +1,5 @@
 // EKS managed add-ons: which exist, when they install relative to nodes, and which AWS identity they use.
-import { CNI_MANAGED_POLICY, EBS_CSI_MANAGED_POLICY } from "./constants";
+import { CNI_MANAGED_POLICY, EBS_CSI_MANAGED_POLICY, type PodAddressing } from "./constants";
 
 export interface AddonVersions {
     readonly vpcCni: string;
@@ -21,15 +21,27 @@ export interface AddonPlan {
     readonly identity?: { readonly namespace: string; readonly serviceAccount: string; readonly managedPolicies: readonly string[]; readonly needsEbsKey: boolean };
 }
 
-export function planAddons(v: AddonVersions): AddonPlan[] {
+/**
+ * The VPC CNI's configuration: its network policy agent always, and prefix delegation when pods take /28 prefixes
+ * (aws/amazon-vpc-cni-k8s@v1.22.3 charts/aws-vpc-cni/values.yaml env: ENABLE_PREFIX_DELEGATION "false",
+ * WARM_PREFIX_TARGET "1" by default; the add-on takes the same env keys as strings).
+ */
+export function vpcCniConfiguration(podAddressing: PodAddressing): Record<string, unknown> {
+    // Without the network policy agent NetworkPolicies (the tenants' isolation) are not enforced.
+    const base = { enableNetworkPolicy: "true" };
+    if (podAddressing === "SecondaryIps") return base;
+    // One spare /28 a node (the chart's default, written out): a new pod rarely waits for an EC2 call, few addresses idle.
+    return { ...base, env: { ENABLE_PREFIX_DELEGATION: "true", WARM_PREFIX_TARGET: "1" } };
+}
+
+export function planAddons(v: AddonVersions, podAddressing: PodAddressing): AddonPlan[] {
     return [
         { addonName: "eks-pod-identity-agent", version: v.podIdentityAgent, phase: "beforeNodes" },
         {
             addonName: "vpc-cni",
             version: v.vpcCni,
             phase: "beforeNodes",
-            // The VPC CNI's network policy agent: without it NetworkPolicies (the tenants' isolation) are not enforced.
-            configuration: { enableNetworkPolicy: "true" },
+            configuration: vpcCniConfiguration(podAddressing),
             identity: { namespace: "kube-system", serviceAccount: "aws-node", managedPolicies: [CNI_MANAGED_POLICY], needsEbsKey: false },
         },
         { addonName: "kube-proxy", version: v.kubeProxy, phase: "beforeNodes" },

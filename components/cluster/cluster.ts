@@ -182,7 +182,7 @@ export class Cluster extends pulumi.ComponentResource implements ClusterRef {
         this.nodeRoleArn = nodeRole.arn;
         this.nodeRoleName = nodeRole.name;
 
-        const addons = planAddons(s.addons);
+        const addons = planAddons(s.addons, s.podAddressing);
         const installAddon = (plan: (typeof addons)[number], dependsOn: pulumi.Resource[]) => {
             const identity = plan.identity
                 ? this.workloadIdentity(`${name}-${plan.addonName}`, {

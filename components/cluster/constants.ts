@@ -28,3 +28,10 @@ export const CLUSTER_MANAGED_POLICIES = ["AmazonEKSClusterPolicy"] as const;
 
 /** The taint that keeps ordinary workloads off System nodes. */
 export const CRITICAL_ADDONS_TAINT = { key: "CriticalAddonsOnly", value: "true", effect: "NO_SCHEDULE" } as const;
+
+/**
+ * How the VPC CNI gives pods addresses: one secondary IPv4 address at a time (the CNI's default), or /28 prefixes of 16
+ * (prefix delegation, Nitro instances), which lifts the nodes' max pods from the ENI limit to EKS's 110 / 250 cap.
+ */
+export const POD_ADDRESSINGS = ["SecondaryIps", "Prefixes"] as const;
+export type PodAddressing = (typeof POD_ADDRESSINGS)[number];
