@@ -203,9 +203,14 @@ describePlan("cluster details: the production plan in full", "prod", ({ plan, re
                 ...["platform-cluster-admin-role-platformadmin", "platform-cluster-admin-role-pulumi-deployments", "platform-cluster-viewer-role-sre-readonly"].map(
                     (n) => typed("aws:eks/accessPolicyAssociation:AccessPolicyAssociation", n).urn,
                 ),
-                ...["coredns", "aws-ebs-csi-driver", "snapshot-controller"].map((a) => urn(`platform-cluster-addon-${a}`)),
+                ...["coredns", "aws-ebs-csi-driver"].map((a) => urn(`platform-cluster-addon-${a}`)),
             ],
         );
+        // The snapshot controller may need a node Karpenter launches (its tolerations are the add-on's): only the
+        // snapshot class (its CRDs) waits for it, so nothing that installs Karpenter does.
+        const snapshot = urn("platform-cluster-addon-snapshot-controller");
+        assert.deepStrictEqual(res("platform-storage-snapshot-class").dependsOn, [snapshot]);
+        assert.deepStrictEqual(plan().resources.filter((r) => r.dependsOn.includes(snapshot)).map((r) => r.name), ["platform-storage-snapshot-class"]);
     });
 
     it("sends Karpenter's interruption events to a TLS-only queue only EventBridge may write to", () => {

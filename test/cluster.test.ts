@@ -35,7 +35,7 @@ describe("cluster: pure decisions", () => {
         const phase = Object.fromEntries(plan.map((p) => [p.addonName, p.phase]));
         assert.deepStrictEqual(phase, {
             "eks-pod-identity-agent": "beforeNodes", "vpc-cni": "beforeNodes", "kube-proxy": "beforeNodes",
-            coredns: "afterNodes", "aws-ebs-csi-driver": "afterNodes", "snapshot-controller": "afterNodes",
+            coredns: "afterNodes", "aws-ebs-csi-driver": "afterNodes", "snapshot-controller": "alongside",
         });
         assert.deepStrictEqual(plan.filter((p) => p.identity).map((p) => [p.addonName, p.identity!.serviceAccount]), [
             ["vpc-cni", "aws-node"],

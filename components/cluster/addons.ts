@@ -13,8 +13,13 @@ export interface AddonVersions {
 export interface AddonPlan {
     readonly addonName: string;
     readonly version: string;
-    /** Networking and identity must be in place as nodes join; the rest needs nodes to schedule on. */
-    readonly phase: "beforeNodes" | "afterNodes";
+    /**
+     * Networking and identity must be in place as nodes join (beforeNodes); DNS and volumes need nodes to schedule on,
+     * and every Kubernetes object waits for them (afterNodes); what nothing of the platform needs to start, after nodes
+     * but awaited only by what uses it (alongside), so a controller that may need a node Karpenter launches cannot hold
+     * Karpenter back.
+     */
+    readonly phase: "beforeNodes" | "afterNodes" | "alongside";
     /** The add-on's configuration (its JSON schema: `aws eks describe-addon-configuration`). */
     readonly configuration?: Readonly<Record<string, unknown>>;
     /** Pod Identity for the add-on's controller, when it calls AWS. */
@@ -52,6 +57,8 @@ export function planAddons(v: AddonVersions, podAddressing: PodAddressing): Addo
             phase: "afterNodes",
             identity: { namespace: "kube-system", serviceAccount: "ebs-csi-controller-sa", managedPolicies: [EBS_CSI_MANAGED_POLICY], needsEbsKey: true },
         },
-        { addonName: "snapshot-controller", version: v.snapshotController, phase: "afterNodes" },
+        // Its tolerations are the add-on's (not checked offline): with no untainted managed group it may wait for a
+        // Karpenter node, so only the VolumeSnapshotClass (its CRDs) waits for it.
+        { addonName: "snapshot-controller", version: v.snapshotController, phase: "alongside" },
     ];
 }

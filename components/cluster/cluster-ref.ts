@@ -28,6 +28,8 @@ export interface ClusterRef {
     readonly kubernetesVersion: string;
     /** Every Kubernetes object of the platform goes through this provider. */
     readonly k8sProvider: k8s.Provider;
+    /** The CSI snapshot controller add-on (it brings the VolumeSnapshot CRDs): what creates snapshot classes waits for it. */
+    readonly snapshotController: pulumi.Resource;
     readonly identity: IdentityCluster;
     /** Where the platform's own pods go (platformPods): each layer adds it to its charts' pods. */
     readonly platformPods: PodPlacement;

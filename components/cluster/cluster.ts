@@ -52,6 +52,7 @@ export class Cluster extends pulumi.ComponentResource implements ClusterRef {
     public readonly ebsKmsKeyArn: pulumi.Output<string>;
     public readonly kubeconfig: pulumi.Output<string>;
     public readonly k8sProvider: k8s.Provider;
+    public readonly snapshotController: pulumi.Resource;
     public readonly kubernetesVersion: string;
     public readonly identity: IdentityCluster;
     public readonly platformPods: PodPlacement;
@@ -227,6 +228,8 @@ export class Cluster extends pulumi.ComponentResource implements ClusterRef {
                 ),
         );
         const lateAddons = addons.filter((a) => a.phase === "afterNodes").map((a) => installAddon(a, nodeGroups));
+        const alongside = new Map(addons.filter((a) => a.phase === "alongside").map((a) => [a.addonName, installAddon(a, nodeGroups)]));
+        this.snapshotController = alongside.get("snapshot-controller")!;
 
         // Checked during preview: the deployer must be an admin, or every Kubernetes call below would be refused.
         const deployer = deployerIsAdmin(s.admins, `${args.configKey}.admins`, { parent: this });

@@ -96,7 +96,7 @@ export class Storage extends pulumi.ComponentResource implements StorageRef {
         this.statefulStorageClass = statefulStorageClass(s.retainStatefulVolumes);
         // No patch of EKS's gp2 class: since Kubernetes 1.30 EKS no longer marks it default (and a patch of a class a
         // cluster may not have fails), so gp3 is the one default class.
-        this.volumeSnapshotClass = new k8s.apiextensions.CustomResource(`${name}-snapshot-class`, ebsSnapshotClass(), k8sOpts);
+        this.volumeSnapshotClass = new k8s.apiextensions.CustomResource(`${name}-snapshot-class`, ebsSnapshotClass(), { ...k8sOpts, dependsOn: [args.cluster.snapshotController] });
         this.snapshotClass = this.volumeSnapshotClass.metadata.name;
 
         if (s.efs.enabled) {
