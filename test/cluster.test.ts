@@ -61,7 +61,7 @@ describe("cluster: pure decisions", () => {
     it("keeps Karpenter on System nodes with the stack's replicas and requests, memory limited to its request, and a PDB", () => {
         const v = karpenterValues("c1", "c1-karpenter", { replicas: 1, requests: { cpu: "250m", memory: "768Mi" } });
         assert.deepStrictEqual(v.settings, { clusterName: "c1", interruptionQueue: "c1-karpenter" });
-        assert.deepStrictEqual([v.replicas, v.podDisruptionBudget.maxUnavailable, v.nodeSelector["platform.io/node-role"]], [1, 1, "system"]);
+        assert.deepStrictEqual([v.replicas, v.podDisruptionBudget.maxUnavailable, v.nodeSelector?.["platform.io/node-role"], v.tolerations], [1, 1, "system", [{ key: "CriticalAddonsOnly", operator: "Exists" }]]);
         assert.deepStrictEqual(v.controller.resources, { requests: { cpu: "250m", memory: "768Mi" }, limits: { memory: "768Mi" } });
         assert.ok(!("annotations" in v.serviceAccount), "Pod Identity: no IRSA annotation");
     });

@@ -6,23 +6,17 @@ import { CONTRACT_PROJECT, OUTPUTS_CONTRACT_VERSION, PlatformOutputs } from "../
 import { contractStack, PLATFORM_OUTPUT_KEYS } from "../packages/platform-reference";
 import type { ContractStackExports } from "../contract/program";
 import { deployApp } from "../examples/app-stack/app";
-import { itRejectsExactly, ofType } from "./helpers";
+import { assertDeclaresRequiredStrings, itRejectsExactly, ofType } from "./helpers";
 import { platformPlan } from "./plans";
 
 const NS = "platform-contract";
 
 describe("contract/Pulumi.yaml declares exactly the contract stack's config keys", () => {
     const project = readProject(CONTRACT_PROJECT_DIR);
-    const declared = (project.config ?? {}) as Record<string, { type?: string; description?: string; default?: unknown }>;
 
     it("names the project platform-contract and declares each key it reads as a required string with a description", () => {
         assert.deepStrictEqual([project.name, CONTRACT_PROJECT], [NS, NS]);
-        assert.deepStrictEqual(Object.keys(declared).sort(), Object.keys(contractStackConfigSchema.shape).sort());
-        for (const [key, decl] of Object.entries(declared)) {
-            assert.deepStrictEqual([key, decl.type, "default" in decl], [key, "string", false]);
-            assert.ok((decl.description ?? "").length > 20, `${key} lacks a description`);
-            assert.ok((contractStackConfigSchema.shape[key as keyof typeof contractStackConfigSchema.shape].description ?? "").length > 20, `${key} lacks a .describe()`);
-        }
+        assertDeclaresRequiredStrings(project, contractStackConfigSchema.shape);
     });
 });
 

@@ -83,3 +83,19 @@ export type ExactBadInput = [what: string, raw: Record<string, string>, problems
 export function itRejectsExactly(cases: readonly ExactBadInput[], parse: (raw: Record<string, string>) => unknown): void {
     itRejectsWith(cases, parse, (e, problems) => assert.deepStrictEqual(e.problems, problems));
 }
+
+/**
+ * A second project's Pulumi.yaml (tenant/, contract/) declares exactly the keys its stacks/ schema reads, each a string
+ * with no default (the CLI then requires it) and a description, as the schema describes it too.
+ */
+export function assertDeclaresRequiredStrings(project: { readonly config?: unknown }, shape: Readonly<Record<string, { readonly description?: string }>>): void {
+    const declared = (project.config ?? {}) as Record<string, { type?: string; description?: string; default?: unknown }>;
+    assert.deepStrictEqual(Object.keys(declared).sort(), Object.keys(shape).sort());
+    assert.ok(Object.keys(declared).length >= 1, "the project declares its keys");
+    for (const [key, decl] of Object.entries(declared)) {
+        assert.deepStrictEqual([key, decl.type, "default" in decl], [key, "string", false]);
+        assert.ok((decl.description ?? "").length > 20, `${key} lacks a description`);
+        assert.ok((shape[key].description ?? "").length > 20, `${key} lacks a .describe()`);
+    }
+}
+

@@ -248,6 +248,14 @@ describe("admin passwords' secrets: access, evaluated by an IAM policy simulator
                     assert.ok(p.admins.length >= 1, "the stack has admins");
                 });
 
+                it("is kept as Vault's bootstrap secret is (protected and retained in production), with its policy and value", () => {
+                    const bootstrap = named(plan.resources, "platform-secrets-bootstrap-secret");
+                    for (const part of ["", "-policy", "-value"]) {
+                        const r = named(plan.resources, `platform-admin-credentials-${role}${part}`);
+                        assert.deepStrictEqual([r.protect, r.retainOnDelete], [bootstrap.protect, bootstrap.retainOnDelete], r.name);
+                    }
+                });
+
                 it("is encrypted with the admins-only bootstrap key (whose policy the decisions below read)", () => {
                     assert.strictEqual(p.keyArn, policiesOf(stack, plan).keyArn);
                     assert.ok(p.keyArn !== "" && p.keyArn !== "undefined", p.keyArn);

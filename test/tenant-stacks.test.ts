@@ -21,7 +21,7 @@ import { unconfinedWorkloadsIsolatedPolicy } from "../policy/rules/builders";
 import { answeringUrns, childUrn, engineUrns, movedUrn, tenantMove } from "../plan/migration";
 import { pool, runTenantStacks, TenantStackHandle, tenantStackRuns, tenantStacksChanged, tenantStackVerdict } from "../plan/tenant-stacks";
 import { chartContractReport } from "../plan/chart-contract";
-import { named, within } from "./helpers";
+import { assertDeclaresRequiredStrings, named, within } from "./helpers";
 import { deployedSet, platformPlan, runPlanCli, stacksWithTenants } from "./plans";
 
 const NS = "platform-tenant";
@@ -355,16 +355,10 @@ describe("tenant stacks: one command for all of them, at most N at a time", () =
 
 describe("tenant/Pulumi.yaml declares exactly the tenant stack's config keys", () => {
     const project = readProject(TENANT_PROJECT_DIR);
-    const declared = (project.config ?? {}) as Record<string, { type?: string; description?: string; default?: unknown }>;
 
     it("names the project platform-tenant and declares each key as a required string with a description", () => {
         assert.strictEqual(project.name, NS);
-        assert.deepStrictEqual(Object.keys(declared).sort(), Object.keys(tenantStackConfigSchema.shape).sort());
-        for (const [key, decl] of Object.entries(declared)) {
-            assert.deepStrictEqual([key, decl.type, "default" in decl], [key, "string", false]);
-            assert.ok((decl.description ?? "").length > 20, `${key} lacks a description`);
-            assert.ok((tenantStackConfigSchema.shape[key as keyof typeof tenantStackConfigSchema.shape].description ?? "").length > 20, `${key} lacks a .describe()`);
-        }
+        assertDeclaresRequiredStrings(project, tenantStackConfigSchema.shape);
     });
 });
 

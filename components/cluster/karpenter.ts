@@ -8,6 +8,7 @@ import { interruptionQueuePolicy, KARPENTER_INTERRUPTION_EVENTS, karpenterContro
 import { policyDocument } from "../shared/iam";
 import { finalizerCleanup } from "../shared/finalizer-cleanup";
 import { durationSeconds } from "../shared/duration";
+import { SYSTEM_NODES } from "../shared/placement";
 import { BUILDER_NODE_POOL, BUILDER_NODE_ROLE, BUILDER_TAINT, NODE_ROLE_LABEL } from "../shared/builder-nodes";
 
 export const KARPENTER_CHART_REPO = "oci://public.ecr.aws/karpenter";
@@ -40,9 +41,8 @@ export function karpenterValues(clusterName: string, queueName: string, controll
         serviceAccount: { create: true, name: KARPENTER_SERVICE_ACCOUNT },
         replicas: controller.replicas,
         podDisruptionBudget: { name: "karpenter", maxUnavailable: 1 },
-        // Karpenter must never run on the nodes it manages: pin it to the System node group.
-        nodeSelector: { "platform.io/node-role": "system" },
-        tolerations: [{ key: "CriticalAddonsOnly", operator: "Exists" }],
+        // Karpenter must never run on the nodes it manages: pinned to the System node group whatever platformPods says.
+        ...SYSTEM_NODES,
         // Memory limit = request so the controller is never OOM-preferred; no CPU limit (it may burst).
         controller: { resources: { requests: { cpu: controller.requests.cpu, memory: controller.requests.memory }, limits: { memory: controller.requests.memory } } },
     };

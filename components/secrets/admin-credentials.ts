@@ -43,9 +43,10 @@ export class AdminCredentials extends pulumi.ComponentResource {
             new aws.secretsmanager.SecretPolicy(
                 `${name}-${role}-policy`,
                 { secretArn: secret.arn, policy: secret.arn.apply((arn) => JSON.stringify(adminSecretPolicy(arn, args.readers))) },
-                { parent: this },
+                // A kept secret keeps its policy (admins only) and its value: a destroy must not leave it open or empty.
+                keep,
             );
-            new aws.secretsmanager.SecretVersion(`${name}-${role}-value`, { secretId: secret.id, secretString: pulumi.secret(password) }, { parent: this });
+            new aws.secretsmanager.SecretVersion(`${name}-${role}-value`, { secretId: secret.id, secretString: pulumi.secret(password) }, keep);
             arns[role] = secret.arn;
         }
         this.secretArns = arns;

@@ -52,20 +52,30 @@ export interface TenantCiStoreArgs {
     readonly dependsOn: pulumi.Resource[];
 }
 
+/** Where a tenant's stores go: the cluster, Vault's namespace and KV mount, and what every store waits for. */
+export interface TenantStoreContext {
+    readonly k8sProvider: k8s.Provider;
+    readonly vaultNamespace: string;
+    readonly kvMount: string;
+    readonly dependsOn: pulumi.Resource[];
+}
+
+/** A tenant's ClusterSecretStore resource: a child of the tenant's component, after its reader's role and `waitFor`. */
+function tenantStoreResource(name: string, spec: k8s.apiextensions.CustomResourceArgs, waitFor: readonly pulumi.Resource[], reader: { readonly role: pulumi.Resource }, owner: { readonly parent: pulumi.Resource }, ctx: TenantStoreContext) {
+    return new k8s.apiextensions.CustomResource(name, spec, { parent: owner.parent, provider: ctx.k8sProvider, dependsOn: [...waitFor, reader.role, ...ctx.dependsOn] });
+}
+
 /** The tenant's CI ClusterSecretStore, owned by the tenant's component, logging in as the CI reader's role. */
 export function tenantCiSecretStore(
     tenant: string,
     a: TenantCiStoreArgs,
     owner: { readonly parent: pulumi.Resource; readonly name: string },
     reader: VaultReader,
-    ctx: { readonly k8sProvider: k8s.Provider; readonly vaultNamespace: string; readonly kvMount: string; readonly dependsOn: pulumi.Resource[] },
+    ctx: TenantStoreContext,
 ): k8s.apiextensions.CustomResource {
-    return new k8s.apiextensions.CustomResource(
-        // `-secret-store-ci`: no other tenant's `<its name>-secret-store` ends so.
-        `${owner.name}-secret-store-ci`,
-        tenantCiStoreSpec({ tenant, namespace: a.namespace, vaultNamespace: ctx.vaultNamespace, kvMount: ctx.kvMount, role: tenantCiStoreName(tenant), serviceAccount: a.serviceAccount }),
-        { parent: owner.parent, provider: ctx.k8sProvider, dependsOn: [...a.dependsOn, reader.role, ...ctx.dependsOn] },
-    );
+    // `-secret-store-ci`: no other tenant's `<its name>-secret-store` ends so.
+    const spec = tenantCiStoreSpec({ tenant, namespace: a.namespace, vaultNamespace: ctx.vaultNamespace, kvMount: ctx.kvMount, role: tenantCiStoreName(tenant), serviceAccount: a.serviceAccount });
+    return tenantStoreResource(`${owner.name}-secret-store-ci`, spec, a.dependsOn, reader, owner, ctx);
 }
 
 /** A tenant's store: its namespaces, the label that admits them, the account its stores log in as, what it waits for. */
@@ -86,13 +96,10 @@ export function tenantSecretStore(
     a: TenantStoreArgs,
     owner: { readonly parent: pulumi.Resource; readonly name: string },
     reader: { readonly role: pulumi.Resource },
-    ctx: { readonly k8sProvider: k8s.Provider; readonly vaultNamespace: string; readonly kvMount: string; readonly dependsOn: pulumi.Resource[] },
+    ctx: TenantStoreContext,
 ): k8s.apiextensions.CustomResource {
-    return new k8s.apiextensions.CustomResource(
-        `${owner.name}-secret-store`,
-        tenantStoreSpec({ tenant, tenantLabel: a.tenantLabel, labelValue: a.labelValue, vaultNamespace: ctx.vaultNamespace, kvMount: ctx.kvMount, role: `tenant-${tenant}`, serviceAccount: a.serviceAccount }),
-        { parent: owner.parent, provider: ctx.k8sProvider, dependsOn: [...a.dependsOn, reader.role, ...ctx.dependsOn] },
-    );
+    const spec = tenantStoreSpec({ tenant, tenantLabel: a.tenantLabel, labelValue: a.labelValue, vaultNamespace: ctx.vaultNamespace, kvMount: ctx.kvMount, role: `tenant-${tenant}`, serviceAccount: a.serviceAccount });
+    return tenantStoreResource(`${owner.name}-secret-store`, spec, a.dependsOn, reader, owner, ctx);
 }
 
 /** The secrets layer: Vault (initialised and configured as code) and External Secrets Operator with the platform's store. */
