@@ -446,6 +446,15 @@ for (const stack of stacksWithTenants()) {
             assert.strictEqual(own, await platformPlan(stack));
         });
 
+        it("with PlatformStack, the finalizer clean-ups wait for every Argo CD project and application and every runner set (they run first on destroy)", () => {
+            const cleanup = (name: string) => committed.resources.find((r) => r.name === name)!;
+            const argo = committed.resources.filter((r) => r.type === "kubernetes:argoproj.io/v1alpha1:AppProject" || r.type === "kubernetes:argoproj.io/v1alpha1:Application");
+            const runnerSets = committed.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release" && String(r.inputs.chart).endsWith("gha-runner-scale-set"));
+            assert.ok(argo.length >= tenants.length && runnerSets.length >= ciTenants.length, `${argo.length} Argo CD objects, ${runnerSets.length} runner sets`);
+            for (const r of argo) assert.ok(cleanup("platform-delivery-argocd-finalizer-cleanup").dependsOn.includes(r.urn), r.name);
+            for (const r of runnerSets) assert.ok(cleanup("platform-delivery-runner-finalizer-cleanup").dependsOn.includes(r.urn), r.name);
+        });
+
         it("the platform with OwnStacks lists none of their resources, and is resource for resource the platform with no tenants", async () => {
             for (const t of tenants) assert.deepStrictEqual(own.resources.filter((r) => r.name.startsWith(`tenant-${t}`)).map((r) => r.name), [], t);
             assert.deepStrictEqual(own.outputs.tenants, {});
