@@ -1,18 +1,19 @@
 // Run by `npm run bench` (scripts/bench-tenants.mjs), whole process: the platform stack of a stack file planned once,
-// then every tenant of its tenants folder planned as its own stack in this one process, each checked as
+// then every tenant of its tenants folder planned as its own stack in this one process (on --threads worker threads,
+// default one per core), each checked as
 // `npm run tenant-stacks -- --plan` checks it: the policy pack and its releases against their pinned charts.
 // Prints one JSON line: the phases' times, the resources and the process's peak memory.
 import "./startup";
 import * as path from "path";
 import { parseArgs } from "util";
-import { planStack, planTenantStack, PROJECT_DIR } from "./engine";
-import { checkPolicies } from "./policy-runner";
-import { chartContractReport } from "./chart-contract";
+import { availableParallelism } from "os";
+import { planStack } from "./engine";
+import { checkTenantStacks } from "./tenant-stack-workers";
 import { readStackConfig } from "./stack-files";
 import { parsePlatformConfig } from "../stacks/config";
 
 async function main(): Promise<void> {
-    const { values } = parseArgs({ options: { file: { type: "string" } }, strict: true });
+    const { values } = parseArgs({ options: { file: { type: "string" }, threads: { type: "string" } }, strict: true });
     if (!values.file) throw new Error("usage: node bin/plan/bench-tenant-stacks.js --file <project>/Pulumi.<stack>.yaml (its tenants.placement OwnStacks)");
     const file = path.resolve(values.file);
     const projectDir = path.dirname(file);
@@ -22,29 +23,23 @@ async function main(): Promise<void> {
     const platformMs = performance.now() - started;
     const tenants = parsePlatformConfig(readStackConfig(projectDir, stack).config, "platform", undefined, projectDir).tenants.all.map((t) => t.name);
     const cpu = process.cpuUsage();
-    let evaluateMs = 0;
-    let policiesMs = 0;
-    let resources = 0;
-    for (const tenant of tenants) {
-        const t0 = performance.now();
-        const plan = await planTenantStack({ platform, tenant, platformStackFile: file });
-        const t1 = performance.now();
-        const violations = await checkPolicies(plan);
-        const contracts = chartContractReport(plan.resources, path.join(PROJECT_DIR, "test", "fixtures", "charts"), PROJECT_DIR);
-        policiesMs += performance.now() - t1;
-        evaluateMs += t1 - t0;
-        if (violations.length > 0) throw new Error(`${plan.stack}: ${violations.map((v) => v.message).join("; ")}`);
-        if (contracts.problems.length > 0) throw new Error(`${plan.stack}: chart contracts: ${contracts.problems.join("; ")}`);
-        resources += plan.resources.filter((r) => r.custom).length;
-    }
+    const t0 = performance.now();
+    const checks = await checkTenantStacks({ platform, tenants, platformStackFile: file, threads: Number(values.threads ?? availableParallelism()) });
+    const tenantsMs = performance.now() - t0;
+    const failed = checks.filter((c) => c.failed);
+    if (failed.length > 0) throw new Error(failed.map((c) => c.line).join("\n"));
+    const sum = (k: "evaluateMs" | "checksMs" | "resources") => checks.reduce((n, c) => n + c[k], 0);
     const result = {
         tenantStacks: tenants.length,
         platformResources: platform.resources.filter((r) => r.custom).length,
         platformMs: Math.round(platformMs),
-        tenantResources: resources,
-        evaluateMs: Math.round(evaluateMs),
-        policiesMs: Math.round(policiesMs),
-        // CPU time of the tenant stacks (user and system): what the wall time is when the machine is shared.
+        threads: Math.min(Number(values.threads ?? availableParallelism()), tenants.length),
+        tenantResources: sum("resources"),
+        // Wall time of all the tenant stacks; then the sums of each stack's own times over the threads.
+        tenantsMs: Math.round(tenantsMs),
+        evaluateMs: Math.round(sum("evaluateMs")),
+        policiesMs: Math.round(sum("checksMs")),
+        // CPU time of the tenant stacks (user and system, every thread): what the wall time is when the machine is shared.
         tenantCpuMs: Math.round(((c) => (c.user + c.system) / 1000)(process.cpuUsage(cpu))),
         maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
     };

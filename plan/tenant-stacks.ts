@@ -1,15 +1,16 @@
 // npm run tenant-stacks -- --stack prod (--plan | --preview | --up) [--tenant a,b | --changed-files FILE] [--concurrency 4] [--org acme]:
-// every tenant stack of a platform stack file at once, or those a change concerns (FILE: `git diff --name-only`). --plan: the offline engine (one process, one stack after the
-// other). --preview / --up: Pulumi's Automation API (LocalWorkspace on tenant/, the policy pack), at most
+// every tenant stack of a platform stack file at once, or those a change concerns (FILE: `git diff --name-only`). --plan: the offline engine, in
+// this process on `concurrency` threads (default one per core). --preview / --up: Pulumi's Automation API (LocalWorkspace on tenant/, the policy pack), at most
 // `concurrency` stacks at a time; one stack's failure stops none of the others. Needs the Pulumi CLI and credentials.
 import "./startup";
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
+import { availableParallelism } from "os";
 import type { ConfigMap, PreviewResult, Stack, UpResult } from "@pulumi/pulumi/automation";
 import { OFFLINE_ORGANIZATION, Plan, planStack, planTenantStack, PROJECT_DIR, TENANT_PROJECT_DIR } from "./engine";
-import { checkPolicies, Violation } from "./policy-runner";
-import { chartContractReport, ChartContractReport } from "./chart-contract";
+import { checkTenantStacks } from "./tenant-stack-workers";
+export { tenantStackVerdict } from "./tenant-stack-workers";
 import { readStackConfig } from "./stack-files";
 import { parsePlatformConfig } from "../stacks/config";
 import { tenantStackConfig, tenantStackName } from "../stacks/tenant-stack-config";
@@ -94,22 +95,6 @@ export function tenantStacksChanged(stack: string, tenants: Parameters<typeof te
     return chosen.length > 0 ? chosen : `${stack}: the change concerns none of its tenant stacks`;
 }
 
-/**
- * One offline-planned tenant stack's line, and whether it fails: its policy pack (as `pulumi preview --policy-pack`
- * runs it on that stack) and its releases against their pinned charts (the platform's plan checks only its own).
- */
-export function tenantStackVerdict(stack: string, plan: Plan | Error, violations: readonly Violation[], contracts?: ChartContractReport): { line: string; failed: boolean } {
-    if (plan instanceof Error) return { line: `${stack}: failed: ${plan.message}`, failed: true };
-    const policies = violations.length === 0 ? "policies passed" : violations.map((v) => `${v.policy}: ${v.message}`).join("; ");
-    const charts = !contracts
-        ? []
-        : [
-              contracts.problems.length === 0 ? `chart contracts passed (${contracts.releases} releases)` : `chart contracts: ${contracts.problems.join("; ")}`,
-              ...(contracts.noFixture.length > 0 ? [`no chart fixture: ${contracts.noFixture.join(", ")}`] : []),
-          ];
-    return { line: `${stack}: ${[`${plan.resources.filter((r) => r.custom).length} resources`, policies, ...charts].join(", ")}`, failed: violations.length > 0 || (contracts?.problems.length ?? 0) > 0 };
-}
-
 async function main(argv: string[]): Promise<number> {
     const { values } = parseArgs({
         args: argv,
@@ -120,7 +105,7 @@ async function main(argv: string[]): Promise<number> {
             plan: { type: "boolean" },
             preview: { type: "boolean" },
             up: { type: "boolean" },
-            concurrency: { type: "string", default: "4" },
+            concurrency: { type: "string" },
             org: { type: "string", default: OFFLINE_ORGANIZATION },
         },
         strict: true,
@@ -151,22 +136,15 @@ async function main(argv: string[]): Promise<number> {
         // A tenant stack refuses a platform that creates its tenants: plan the platform as it will run (OwnStacks).
         const tenants = JSON.parse(config.config[`${config.project}:tenants`] ?? "{}");
         const platform = await planStack({ stack: values.stack, configOverrides: { [`${config.project}:tenants`]: { ...tenants, placement: "OwnStacks" } } });
-        let failed = 0;
-        for (const tenant of wanted) {
-            const plan = await planTenantStack({ platform, tenant }).catch((e: unknown) => e as Error);
-            const violations = plan instanceof Error ? [] : await checkPolicies(plan);
-            const contracts = plan instanceof Error ? undefined : chartContractReport(plan.resources, path.join(PROJECT_DIR, "test", "fixtures", "charts"), PROJECT_DIR);
-            const verdict = tenantStackVerdict(tenantStackName(values.stack, tenant), plan, violations, contracts);
-            if (verdict.failed) failed++;
-            console.log(verdict.line);
-        }
+        const checks = await checkTenantStacks({ platform, tenants: wanted, threads: Number(values.concurrency ?? availableParallelism()), onResult: (r) => console.log(r.line) });
+        const failed = checks.filter((c) => c.failed).length;
         return failed > 0 ? 1 : 0;
     }
     const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
     const runs = tenantStackRuns({ organization: values.org!, platformProject: config.project, platformStack: values.stack, tenants: wanted });
     const results = await runTenantStacks(runs, {
         operation: operations[0],
-        concurrency: Number(values.concurrency),
+        concurrency: Number(values.concurrency ?? 4),
         open: (stackName) => LocalWorkspace.createOrSelectStack({ stackName, workDir: TENANT_PROJECT_DIR }),
         policyPack: path.join(PROJECT_DIR, "policy"),
         onOutput: (stack, line) => process.stdout.write(line.replace(/^(?=.)/gm, `[${stack}] `)),

@@ -22,7 +22,8 @@ import { answeringUrns, childUrn, engineUrns, movedUrn, tenantMove } from "../pl
 import { pool, runTenantStacks, TenantStackHandle, tenantStackRuns, tenantStacksChanged, tenantStackVerdict } from "../plan/tenant-stacks";
 import { chartContractReport } from "../plan/chart-contract";
 import { assertDeclaresRequiredStrings, named, within } from "./helpers";
-import { deployedSet, platformPlan, runPlanCli, stacksWithTenants } from "./plans";
+import { deployedSet, platformPlan, runPlanCli, stacksWithTenants, tenantStacksOf } from "./plans";
+import { checkTenantStack, checkTenantStacks } from "../plan/tenant-stack-workers";
 
 const NS = "platform-tenant";
 const keys = (over: Record<string, string | undefined> = {}): Record<string, string> => {
@@ -576,6 +577,30 @@ for (const stack of stacksWithTenants()) {
         });
     });
 }
+
+describe("tenant stacks: --plan on threads plans each stack as one thread alone does @stack", function () {
+    this.timeout(180000);
+    it("dev's tenants on two threads: the same verdicts, in the tenants' order, as each planned in this thread; a failing stack is a result", async () => {
+        const platform = await platformPlan("dev");
+        const tenants = tenantStacksOf("dev");
+        assert.deepStrictEqual(tenants, ["team-a", "payments"]);
+        const alone = [];
+        for (const t of tenants) alone.push(await checkTenantStack({ platform }, t));
+        assert.match(alone[0].line, /^dev\.team-a: \d+ resources, policies passed, chart contracts passed \(1 releases\)$/);
+        const seen: string[] = [];
+        const threaded = await checkTenantStacks({ platform, tenants: [...tenants, "no-such-tenant"], threads: 2, onResult: (r) => seen.push(r.tenant) });
+        assert.deepStrictEqual(
+            threaded.map((r) => [r.tenant, r.line, r.failed, r.resources]),
+            [...alone.map((r) => [r.tenant, r.line, false, r.resources]), ["no-such-tenant", threaded[2].line, true, 0]],
+        );
+        assert.ok(alone.every((r) => r.resources > 20), "each tenant stack plans its resources");
+        assert.match(threaded[2].line, /^dev\.no-such-tenant: failed: Invalid stack configuration \(1 problem\):\n.*expected tenant no-such-tenant in tenants.list/);
+        assert.deepStrictEqual([...seen].sort(), ["no-such-tenant", "payments", "team-a"]);
+        // Each thread takes a tenant as soon as it starts: three tenants on two threads use both, and neither is this one.
+        assert.deepStrictEqual([new Set(threaded.map((r) => r.thread)).size, alone.map((r) => r.thread), threaded.some((r) => r.thread === 0)], [2, [0, 0], false]);
+        await assert.rejects(checkTenantStacks({ platform, tenants, threads: 0 }), /threads 0: expected a whole number of at least 1/);
+    });
+});
 
 describe("tenant stacks: a rebuild after destroy adopts what a tenant's stack retained @stack", function () {
     this.timeout(120000);
