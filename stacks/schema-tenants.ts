@@ -87,6 +87,12 @@ export const tenantsSchema = z
 
 export const policySchema = z.strictObject({
     chartVersion: chartVersion().describe("kyverno/kyverno chart, pinned."),
+    hookImageTag: z
+        .string()
+        .regex(/^v\d+\.\d+\.\d+$/, "expected a Kyverno release tag like v1.19.0 (the chart's appVersion)")
+        .describe(
+            "Tag of ghcr.io/kyverno/readiness-checker, the image of the chart's pre-delete hooks (webhooksCleanup) and of its helm test pods: the chart's appVersion (v1.19.0 for chart 3.9.0), written out so the image's arm64 build is checked for a fixed tag (the chart's test pods would otherwise take latest).",
+        ),
     replicas: z.number().int().min(1, "expected 1 to 5 replicas").max(5, "expected 1 to 5 replicas").default(1).describe("Admission controller replicas (production >= 3); the other controllers run min(2, this)."),
     action: z.enum(POLICY_ACTIONS, oneOf(POLICY_ACTIONS)).default("Audit").describe("Audit reports violations; Enforce refuses them (production)."),
     zoneSpread: z.enum(["DoNotSchedule", "ScheduleAnyway"], oneOf(["DoNotSchedule", "ScheduleAnyway"])).default("ScheduleAnyway").describe("How Kyverno's controllers spread over zones (production: DoNotSchedule)."),

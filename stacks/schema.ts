@@ -218,7 +218,7 @@ export const configKeys = {
     },
     policy: {
         type: "object",
-        schema: policySchema.describe("Admission policy (Kyverno): chartVersion, replicas, action (Audit|Enforce), allowedRegistries, requiredLabels."),
+        schema: policySchema.describe("Admission policy (Kyverno): chartVersion, hookImageTag, replicas, action (Audit|Enforce), allowedRegistries, requiredLabels."),
     },
     tenants: {
         type: "object",

@@ -22,6 +22,7 @@ const COST_CENTRE = "expected a cost centre usable as a label value (letters, di
 const HOSTNAME = "expected <label>.dev.platform.acme.example (one name under the platform domain, covered by its certificate)";
 const REGISTRY = "expected a registry host with an optional path, like 123456789012.dkr.ecr.eu-west-1.amazonaws.com or ghcr.io/acme";
 const HOST = "x.dev.platform.acme.example";
+const HOOK_TAG = "expected a Kyverno release tag like v1.19.0 (the chart's appVersion)";
 /** Runs `check` in a project folder holding these files under tenants/ (removed afterwards). */
 const inFolder = (files: Record<string, string>, check: (dir: string) => void): void => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tenants-"));
@@ -69,6 +70,7 @@ const cases: BadInput[] = [
     ["an empty registry allow-list", policy(dev, { allowedRegistries: [] }), ["platform:policy.allowedRegistries", "at least one registry"]],
     ["a registry given as a URL", policy(dev, { allowedRegistries: ["https://ghcr.io"] }), ["platform:policy.allowedRegistries[0]", '"https://ghcr.io"', "registry host"]],
     ["a policy chart not pinned", policy(dev, { chartVersion: "3.x" }), ["platform:policy.chartVersion", '"3.x"', "pinned chart version"]],
+    ["a Kyverno hook image on latest", policy(dev, { hookImageTag: "latest" }), ["platform:policy.hookImageTag", '"latest"', "Kyverno release tag"]],
 ];
 
 // Every message of the tenants and policy sections, written out in full: the key, the value and what is expected.
@@ -235,6 +237,15 @@ const exactProblems: ExactBadInput[] = [
         [`${T}[0].containerDefaults.limitsMemory: expected at least requestsMemory (1Gi); got "512Mi"`],
     ],
     ["a policy chart not pinned", policy(dev, { chartVersion: "3.x" }), [`${PP}.chartVersion: expected a pinned chart version like 1.8.1; got "3.x"`]],
+    ["a Kyverno hook image on latest", policy(dev, { hookImageTag: "latest" }), [`${PP}.hookImageTag: ${HOOK_TAG}; got "latest"`]],
+    ["a Kyverno hook image tag without its v", policy(dev, { hookImageTag: "1.19.0" }), [`${PP}.hookImageTag: ${HOOK_TAG}; got "1.19.0"`]],
+    [
+        "no Kyverno hook image tag",
+        policy(dev, { hookImageTag: undefined }),
+        [
+            `${PP}.hookImageTag: required key is missing; expected a string (Tag of ghcr.io/kyverno/readiness-checker, the image of the chart's pre-delete hooks (webhooksCleanup) and of its helm test pods: the chart's appVersion (v1.19.0 for chart 3.9.0), written out so the image's arm64 build is checked for a fixed tag (the chart's test pods would otherwise take latest).)`,
+        ],
+    ],
     ["no admission controller", policy(dev, { replicas: 0 }), [`${PP}.replicas: expected 1 to 5 replicas; got 0`]],
     ["six admission controllers", policy(dev, { replicas: 6 }), [`${PP}.replicas: expected 1 to 5 replicas; got 6`]],
     ["half an admission controller", policy(dev, { replicas: 1.5 }), [`${PP}.replicas: expected an integer; got 1.5`]],
@@ -247,7 +258,7 @@ const exactProblems: ExactBadInput[] = [
     ["a label key with a space", policy(dev, { requiredLabels: ["app name"] }), [`${PP}.requiredLabels[0]: expected a label key; got "app name"`]],
     ["a label key with an empty prefix", policy(dev, { requiredLabels: ["/name"] }), [`${PP}.requiredLabels[0]: expected a label key; got "/name"`]],
     ["a label name of 64 characters", policy(dev, { requiredLabels: [`acme.example/${"l".repeat(64)}`] }), [`${PP}.requiredLabels[0]: expected a label key; got "acme.example/${"l".repeat(64)}"`]],
-    ["an unknown policy key", policy(dev, { replica: 3 }), [`${PP}.replica: unknown key; expected one of: chartVersion, replicas, action, zoneSpread, allowedRegistries, requiredLabels`]],
+    ["an unknown policy key", policy(dev, { replica: 3 }), [`${PP}.replica: unknown key; expected one of: chartVersion, hookImageTag, replicas, action, zoneSpread, allowedRegistries, requiredLabels`]],
     ["audit only in production", policy(prod, { action: "Audit" }), [`${PP}.action: expected Enforce in production; got "Audit"`]],
     [
         "best-effort Kyverno spread in production",

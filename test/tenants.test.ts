@@ -13,7 +13,7 @@ import { inputs, named, ofType } from "./helpers";
 import { committedPlan, DeployedSet, deployedSetWith, describeStacks } from "./plans";
 
 const tenant = (over: Record<string, unknown> = {}) => tenantSchema.parse({ name: "team-b", owners: ["carol"], costCentre: "CC-B", ...over });
-const POLICY = { chartVersion: "3.9.0", replicas: 3, action: "Enforce" as const, zoneSpread: "DoNotSchedule" as const, allowedRegistries: ["111111111111.dkr.ecr.eu-west-1.amazonaws.com", "ghcr.io/acme"], requiredLabels: ["app.kubernetes.io/name"] };
+const POLICY = { chartVersion: "3.9.0", hookImageTag: "v1.19.0", replicas: 3, action: "Enforce" as const, zoneSpread: "DoNotSchedule" as const, allowedRegistries: ["111111111111.dkr.ecr.eu-west-1.amazonaws.com", "ghcr.io/acme"], requiredLabels: ["app.kubernetes.io/name"] };
 
 describe("tenants: decisions", () => {
     it("denies everything by default, then allows DNS, the tenant's own namespaces, the gateway, monitoring and telemetry", () => {
@@ -69,6 +69,12 @@ describe("tenants: decisions", () => {
         assert.deepStrictEqual(v.config.webhooks.namespaceSelector, { matchExpressions: [{ key: "platform.io/namespace-role", operator: "In", values: ["tenant"] }] });
         assert.deepStrictEqual([v.admissionController.replicas, v.backgroundController.replicas, v.admissionController.podDisruptionBudget.enabled], [3, 2, true]);
         assert.deepStrictEqual(kyvernoValues({ ...POLICY, replicas: 1, zoneSpread: "ScheduleAnyway" }).admissionController.podDisruptionBudget, { enabled: false });
+    });
+
+    it("pins the readiness-checker image of Kyverno's pre-delete hooks and test pods to the configured tag, not the chart's default", () => {
+        // kyverno 3.9.0 leaves webhooksCleanup.image.tag and test.image.tag empty (its appVersion and latest).
+        const v = kyvernoValues({ ...POLICY, hookImageTag: "v1.18.2" }) as any;
+        assert.deepStrictEqual([v.webhooksCleanup.image, v.test.image], [{ tag: "v1.18.2" }, { tag: "v1.18.2" }]);
     });
 });
 

@@ -41,6 +41,10 @@ export function kyvernoValues(p: PolicyConfig, region?: string) {
         // Its policies, exceptions and reports aggregated into Kubernetes' admin would let whoever holds admin in a
         // namespace write policies and PolicyExceptions there; tenants hold the platform's roles, and nobody admin.
         rbac: { roles: { aggregate: { admin: false } } },
+        // The hooks' image, pinned: the chart defaults the pre-delete hooks to its appVersion and the test pods to latest;
+        // a fixed tag is one whose arm64 build docs/operations.md can cite (these pods run on the System nodes).
+        webhooksCleanup: { image: { tag: p.hookImageTag } },
+        test: { image: { tag: p.hookImageTag } },
         // The webhooks select tenant namespaces only: a Kyverno outage (or a webhook left behind) never blocks the platform.
         config: { webhooks: { namespaceSelector: { matchExpressions: [{ key: NAMESPACE_ROLE_LABEL, operator: "In", values: ["tenant"] }] } } },
     };
