@@ -44,11 +44,46 @@ describe("the pull-request workflow (.github/workflows/pull-request.yml)", () =>
         assert.deepStrictEqual(p.needs, ["test", "stacks"]);
         assert.strictEqual(p.strategy.matrix.stack, "${{ fromJSON(needs.stacks.outputs.list) }}");
         assert.strictEqual(workflow.jobs.stacks.outputs.list, "${{ steps.list.outputs.list }}");
-        for (const x of steps("preview")) assert.strictEqual(x.if, "env.PULUMI_ACCESS_TOKEN != '' && env.AWS_ROLE_ARN != ''", JSON.stringify(x));
+        const guarded = steps("preview").filter((x) => !x.run?.includes("tenant-stacks"));
+        for (const x of guarded) assert.strictEqual(x.if, "env.PULUMI_ACCESS_TOKEN != '' && env.AWS_ROLE_ARN != ''", JSON.stringify(x));
         const pulumi = steps("preview").find((x) => x.uses?.startsWith("pulumi/actions@"))!;
         assert.deepStrictEqual([pulumi.with?.command, pulumi.with?.policyPacks], ["preview", "policy"]);
         for (const job of Object.keys(workflow.jobs)) {
             for (const x of steps(job).filter((y) => y.uses)) assert.match(x.uses!, /@v\d+$/, `${job}: ${x.uses} not pinned to a major`);
+        }
+    });
+});
+
+describe("the pull-request workflow's preview of tenant stacks", () => {
+    const step = () => steps("preview").find((x) => x.run?.includes("tenant-stacks")) as { run: string; if: string; shell?: string };
+
+    it("runs with credentials only, after a failed platform preview too, on a checkout that has the target branch", () => {
+        assert.ok(step(), "the tenant stacks' preview step");
+        assert.strictEqual(step().if, "${{ !cancelled() && env.PULUMI_ACCESS_TOKEN != '' && env.AWS_ROLE_ARN != '' }}");
+        const names = steps("preview").map((x) => x.uses ?? x.run ?? "");
+        assert.ok(names.findIndex((n) => n.startsWith("pulumi/actions@")) < names.findIndex((n) => n.includes("tenant-stacks")), "after pulumi/actions, which installs the CLI the Automation API drives");
+        assert.strictEqual(steps("preview").find((x) => x.uses?.startsWith("actions/checkout@"))?.with?.["fetch-depth"], 0);
+    });
+
+    it("previews, with the real command line, only the matrix stack's tenant stacks the change concerns, in the organization's stacks", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "workflow-preview-"));
+        try {
+            const bin = path.join(dir, "bin");
+            fs.mkdirSync(bin);
+            fs.mkdirSync(path.join(dir, "tmp"));
+            fs.writeFileSync(path.join(bin, "git"), `#!/bin/sh\necho "$@" > "${dir}/git-args"\nprintf 'tenants/prod/team-d.yaml\\n'\n`, { mode: 0o755 });
+            fs.writeFileSync(path.join(bin, "npm"), `#!/bin/sh\necho "$*" > "${dir}/npm-args"\nexit 3\n`, { mode: 0o755 });
+            const script = step().run.replace(/\$\{\{\s*github\.base_ref\s*\}\}/g, "main").replace(/\$\{\{\s*matrix\.stack\s*\}\}/g, "prod").replace(/\$\{\{\s*vars\.PULUMI_ORG\s*\}\}/g, "acme");
+            fs.writeFileSync(path.join(dir, "step.sh"), script);
+            const [shell, ...flags] = stepShell("preview", step());
+            const run = spawnSync(shell, [...flags, path.join(dir, "step.sh")], { cwd: dir, env: { PATH: `${bin}:${process.env.PATH}`, RUNNER_TEMP: path.join(dir, "tmp") }, encoding: "utf8" });
+            assert.strictEqual(run.status, 3, "the command's failure fails the step");
+            assert.strictEqual(fs.readFileSync(path.join(dir, "git-args"), "utf8"), "diff --name-only origin/main...HEAD\n");
+            const changed = path.join(dir, "tmp", "changed-files");
+            assert.strictEqual(fs.readFileSync(path.join(dir, "npm-args"), "utf8"), `run -s tenant-stacks -- --stack prod --preview --changed-files ${changed} --org acme\n`);
+            assert.strictEqual(fs.readFileSync(changed, "utf8"), "tenants/prod/team-d.yaml\n");
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
         }
     });
 });
