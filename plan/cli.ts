@@ -15,6 +15,7 @@ import { listStacks, readStackConfigOnce, resolveSets, sharedGithubApps, StackFi
 import { checkPolicies, renderViolations } from "./policy-runner";
 import { mapStack } from "./stack-trace";
 import { chartContractReport, renderChartContracts } from "./chart-contract";
+import { checkContractStack } from "./contract-stack";
 
 const USAGE = `usage: npm run plan -- --stack <name> [--tenant <tenant>] [--json FILE] [--diff OTHER_STACK | --diff-file SAVED_PLAN.json] [--policy] [--exposure]
 
@@ -186,6 +187,8 @@ export async function main(argv: string[]): Promise<number> {
     const violations = await checkPolicies(plan);
     // Every chart release against its pinned chart (test/fixtures/charts), the same report the tests assert on.
     const contracts = chartContractReport(plan.resources, args["chart-fixtures"] ?? path.join(PROJECT_DIR, "test", "fixtures", "charts"), PROJECT_DIR);
+    // The contract stack application teams read, on this plan's outputs (a tenant stack has none; --policy is the pack alone).
+    const contractStack = args.tenant || args.policy ? undefined : await checkContractStack(plan);
     const checked = performance.now();
     // --policy: the policy pack's verdict alone (the same rules `pulumi preview --policy-pack policy` runs).
     // --exposure: the public surface instead of the tree, with the verdict (which includes the exposure rule's).
@@ -197,6 +200,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     console.log(renderViolations(violations));
     if (!args.policy) console.log(renderChartContracts(contracts));
+    if (contractStack) console.log(`${contractStack.line[0].toUpperCase()}${contractStack.line.slice(1)}`);
     const diff = base ? diffPlans(base, plan) : undefined;
     if (diff) console.log(`\n${renderDiff(diff)}`);
     if (args.cost) {
@@ -257,7 +261,7 @@ export async function main(argv: string[]): Promise<number> {
     const unmoved = (move?.orphaned.length ?? 0) + (move?.created.length ?? 0) + (move?.providerChanges.length ?? 0) > 0;
     // Mandatory policies fail the plan, as they fail `pulumi preview --policy-pack policy`.
     // A chart contract problem fails the plan too (--policy gives the policy pack's verdict alone).
-    const broken = !args.policy && contracts.problems.length > 0;
+    const broken = (!args.policy && contracts.problems.length > 0) || contractStack?.failed === true;
     return violations.some((v) => v.enforcementLevel === "mandatory") || refused.length > 0 || moves.length > 0 || broken || unmoved ? 1 : 0;
 }
 

@@ -8,6 +8,7 @@ import type { ContractStackExports } from "../contract/program";
 import { deployApp } from "../examples/app-stack/app";
 import { assertDeclaresRequiredStrings, itRejectsExactly, ofType } from "./helpers";
 import { platformPlan } from "./plans";
+import { contractStackVerdict } from "../plan/contract-stack";
 
 const NS = "platform-contract";
 
@@ -75,5 +76,28 @@ describe("the contract stack republishes the platform's outputs contract @stack"
         assert.deepStrictEqual((route.inputs as any).spec.hostnames, [`shop.${stackOutputValues(contract).domain}`]);
         const provider = rec.resources.find((r) => r.type === "pulumi:providers:kubernetes")!;
         assert.deepStrictEqual(provider.secretPaths, ["kubeconfig"]);
+    });
+});
+
+describe("the contract stack's verdict in npm run plan", () => {
+    const outputs = Object.fromEntries(PLATFORM_OUTPUT_KEYS.map((k) => [k, `v-${k}`]));
+    const platform = { outputs, secretOutputs: ["kubeconfig"] };
+    const contract = (over: Partial<Plan> = {}): Plan =>
+        ({ project: NS, stack: "dev", outputs, secretOutputs: ["kubeconfig"], elapsedMs: 0, resources: [{ custom: true, type: "pulumi:pulumi:StackReference", name: "platform" }], ...over }) as unknown as Plan;
+    const { kubeconfig: _k, ...withoutKubeconfig } = outputs;
+    const table: [string, Plan | Error, { line: string; failed: boolean }][] = [
+        ["every key with the platform's values, its secrets secret, only its StackReference", contract(), { line: "contract stack: 55 outputs as the platform's (1 secret), policies passed", failed: false }],
+        ["a key missing", contract({ outputs: withoutKubeconfig }), { line: "contract stack: missing outputs kubeconfig", failed: true }],
+        ["a key outside the contract", contract({ outputs: { ...outputs, extra: 1 } }), { line: "contract stack: outputs outside the contract extra", failed: true }],
+        ["a value not the platform's", contract({ outputs: { ...outputs, clusterName: "other" } }), { line: "contract stack: outputs not as the platform has them: clusterName", failed: true }],
+        ["a secret output in the clear", contract({ secretOutputs: [] }), { line: "contract stack: secret outputs in the clear: kubeconfig", failed: true }],
+        ["a resource of its own", contract({ resources: [{ custom: true, type: "aws:s3/bucket:Bucket", name: "b" }] as unknown as Plan["resources"] }), { line: "contract stack: creates aws:s3/bucket:Bucket b", failed: true }],
+        ["a program failure", new Error("boom"), { line: "contract stack: failed: boom", failed: true }],
+    ];
+    for (const [why, plan, expected] of table) it(why, () => assert.deepStrictEqual(contractStackVerdict(platform, plan, []), expected));
+
+    it("fails on a policy violation of its own", () => {
+        const violation = { policy: "p", message: "m", enforcementLevel: "mandatory" } as unknown as Parameters<typeof contractStackVerdict>[2][number];
+        assert.deepStrictEqual(contractStackVerdict(platform, contract(), [violation]), { line: "contract stack: p: m", failed: true });
     });
 });

@@ -445,6 +445,8 @@ describe("plan: the command line @stack", function () {
 
     it("changes one leaf with a dotted --set, says so on stderr, and keeps the rest of the key", async () => {
         const plain = await cli("--stack", "prod");
+        // The contract stack application teams read is planned with the platform (PLATFORM_OUTPUT_KEYS has 55 keys).
+        assert.match(plain.stdout, /^Contract stack: 55 outputs as the platform's \(\d+ secret\), policies passed$/m);
         const dotted = await cli("--stack", "prod", "--set", "platform:network.flowLogs.retentionDays=400");
         assert.strictEqual(dotted.status, 0, dotted.stderr);
         assert.match(dotted.stderr, /overriding platform:network\.flowLogs\.retentionDays/);
