@@ -27,7 +27,19 @@ export const OFFLINE_ORGANIZATION = "organization";
  * compiled). Stack files may come from another directory (a scratch project in tests); the program is always this one.
  */
 export function programModule(main: string): string {
+    if (sourcePrograms) return path.join(PROJECT_DIR, main);
     return path.join(PROGRAM_ROOT, COMPILED ? main.replace(/\.ts$/, ".js") : main);
+}
+
+/** Set by loadProgramsAsPulumiDoes: each project's own `main` in TypeScript, through the ts-node hook registered then. */
+let sourcePrograms = false;
+
+/**
+ * From now on, plans run each project's `main` as Pulumi would (its index.ts, compiled by the ts-node hook the caller
+ * registered with plan/pulumi-loader.ts), not this engine's compiled twin. For `npm run check:loader` only.
+ */
+export function loadProgramsAsPulumiDoes(): void {
+    sourcePrograms = true;
 }
 
 export interface PlannedResource {
@@ -205,7 +217,7 @@ function applyOverrides(cfg: StackConfig, overrides: Readonly<Record<string, unk
 function purgeProgramModules(programRoot: string) {
     const nodeModules = path.join(programRoot, "node_modules");
     for (const id of Object.keys(require.cache)) {
-        if (id.startsWith(programRoot) && !id.startsWith(nodeModules) && !id.startsWith(__dirname)) {
+        if (id.startsWith(programRoot) && !id.startsWith(nodeModules) && !id.startsWith(__dirname) && !(sourcePrograms && id.endsWith(".js"))) {
             delete require.cache[id];
         }
     }
@@ -638,7 +650,7 @@ export async function planStack(options: PlanOptions): Promise<Plan> {
     };
     const evaluate = async (): Promise<StoredPlan> => {
         const recording = await record({ project: request.project, stack: request.stack, config: request.config, secretKeys: request.secretKeys, cloud: request.cloud }, () => {
-            purgeProgramModules(PROGRAM_ROOT);
+            purgeProgramModules(sourcePrograms ? PROJECT_DIR : PROGRAM_ROOT);
             return require(program);
         });
         const secrets: Record<number, Record<string, unknown>> = {};
@@ -655,6 +667,23 @@ export async function planStack(options: PlanOptions): Promise<Plan> {
     });
     if (stored.secretOutputValues) revealedOutputs.set(stored.plan.outputs, stored.secretOutputValues);
     return stored.plan;
+}
+
+/** A project's `main` required afresh in its directory, as the language host runs it (its exports are the outputs). */
+function requireMain(projectDir: string, main = "index.ts"): unknown {
+    purgeProgramModules(PROJECT_DIR);
+    const cwd = process.cwd();
+    // The language host's --root-directory (the project's directory; unset, the SDK answers "rootDirectory").
+    const options = (require("@pulumi/pulumi/runtime/state") as { getStore(): { settings: { options: { rootDirectory?: string } } } }).getStore().settings.options;
+    const root = options.rootDirectory;
+    process.chdir(projectDir);
+    options.rootDirectory = projectDir;
+    try {
+        return require(path.join(projectDir, main));
+    } finally {
+        process.chdir(cwd);
+        options.rootDirectory = root;
+    }
 }
 
 export interface TenantPlanOptions {
@@ -684,7 +713,7 @@ export async function planTenantStack(options: TenantPlanOptions): Promise<Plan>
     const cloud = { ...fakeCloudFor(readStackConfigOnce(path.dirname(file), path.basename(file).slice("Pulumi.".length, -".yaml".length))), stackOutputs: { [platformStack]: platform.outputs }, stackSecretOutputs: { [platformStack]: platform.secretOutputs } };
     const program = programModule(path.join("tenant", "program.ts"));
     const recording = await record({ project: cfg.project, stack: cfg.stack, config: cfg.config, secretKeys: cfg.secretKeys, cloud }, () =>
-        (require(program) as { tenantProgram(projectDir: string): unknown }).tenantProgram(TENANT_PROJECT_DIR),
+        sourcePrograms ? requireMain(TENANT_PROJECT_DIR, project.main) : (require(program) as { tenantProgram(projectDir: string): unknown }).tenantProgram(TENANT_PROJECT_DIR),
     );
     return { project: cfg.project, stack: cfg.stack, ...recording, elapsedMs: Date.now() - started };
 }
@@ -705,6 +734,8 @@ export async function planContractStack(options: { readonly platform: Plan }): P
     const outputs = revealedOutputs.get(platform.outputs) ?? platform.outputs;
     const cloud = { ...fakeCloudFor(readStackConfigOnce(PROJECT_DIR, platform.stack)), stackOutputs: { [platformStack]: outputs }, stackSecretOutputs: { [platformStack]: platform.secretOutputs } };
     const program = programModule(path.join("contract", "program.ts"));
-    const recording = await record({ project: cfg.project, stack: cfg.stack, config: cfg.config, secretKeys: cfg.secretKeys, cloud }, () => (require(program) as { contractProgram(): unknown }).contractProgram());
+    const recording = await record({ project: cfg.project, stack: cfg.stack, config: cfg.config, secretKeys: cfg.secretKeys, cloud }, () =>
+        sourcePrograms ? requireMain(CONTRACT_PROJECT_DIR, project.main) : (require(program) as { contractProgram(): unknown }).contractProgram(),
+    );
     return { project: cfg.project, stack: cfg.stack, ...recording, elapsedMs: Date.now() - started };
 }
