@@ -10,17 +10,19 @@ const nodeModules = path.resolve(path.dirname(require.resolve("@pulumi/pulumi/pa
 (Module as unknown as { enableCompileCache?: (dir: string) => unknown }).enableCompileCache?.(path.join(nodeModules, ".cache", "node-compile-cache"));
 
 /**
- * A stand-in for a CommonJS module that loads it on first use. TypeScript's import helpers see an ES module (so they
- * keep the stand-in instead of copying the real module's keys), and `default` is the module itself, exactly what
- * `__importDefault`/`__importStar` give for a CommonJS module.
+ * A stand-in for a module that loads it on first use. TypeScript's import helpers see an ES module (so they keep the
+ * stand-in instead of copying the real module's keys), and `default` is what `__importDefault`/`__importStar` give
+ * for the real one: a CommonJS module itself, or a compiled ES module's own `default`.
  */
+const defaultOf = (m: object): unknown => ((m as { __esModule?: boolean }).__esModule ? (m as { default?: unknown }).default : m);
+
 function deferred(load: () => object): object {
     let loaded: object | undefined;
     const real = () => (loaded ??= load());
     return new Proxy(
         {},
         {
-            get: (_, key) => (key === "__esModule" ? true : key === "default" ? real() : Reflect.get(real(), key)),
+            get: (_, key) => (key === "__esModule" ? true : key === "default" ? defaultOf(real()) : Reflect.get(real(), key)),
             has: (_, key) => Reflect.has(real(), key),
             ownKeys: () => Reflect.ownKeys(real()),
             getOwnPropertyDescriptor: (_, key) => {
@@ -31,25 +33,40 @@ function deferred(load: () => object): object {
     );
 }
 
+const SDK = path.join("@pulumi", "pulumi") + path.sep;
+
 /**
- * What @pulumi/pulumi loads at start-up only for serialising functions into code archives, which a program of
- * declared resources never does: TypeScript's compiler (9 MB) and npm's dependency walker. Deferred, they cost a
- * plan nothing (0.2 s and 20 MiB of every plan); required by the modules named here only.
+ * Modules loaded at start-up that a plan on the mock runtime never or rarely uses, by request and the files (a path
+ * ending, or a folder ending in a separator) whose `require` of it is deferred to first use:
+ * - for serialising functions into code archives, which a program of declared resources never does: TypeScript's
+ *   compiler (9 MB) and npm's dependency walker (0.2 s and 20 MiB of every plan);
+ * - the SDK's gRPC clients and their generated services (the mock runtime answers in process: no engine or monitor
+ *   is dialled), its OpenTelemetry tracing (off unless the CLI passes a tracing endpoint) and semver;
+ * - zod's translations of its messages into 60-odd languages (the schemas' own messages are English; zod's English
+ *   default is its own module, loaded as before).
+ * A third of a tenant stack's modules; a plan records the same either way.
  */
-export const DEFERRED_SDK_MODULES: Readonly<Record<string, string>> = {
-    typescript: path.join("@pulumi", "pulumi", "typescript-shim.js"),
-    "@npmcli/arborist": path.join("@pulumi", "pulumi", "runtime", "closure", "codePaths.js"),
-    "normalize-package-data": path.join("@pulumi", "pulumi", "runtime", "closure", "codePaths.js"),
+export const DEFERRED_SDK_MODULES: Readonly<Record<string, readonly string[]>> = {
+    typescript: [path.join("@pulumi", "pulumi", "typescript-shim.js")],
+    "@npmcli/arborist": [path.join("@pulumi", "pulumi", "runtime", "closure", "codePaths.js")],
+    "normalize-package-data": [path.join("@pulumi", "pulumi", "runtime", "closure", "codePaths.js")],
+    "@grpc/grpc-js": [SDK],
+    "../proto/engine_grpc_pb": [SDK],
+    "../proto/resource_grpc_pb": [SDK],
+    "../proto/callback_grpc_pb": [SDK],
+    "@opentelemetry/api": [SDK],
+    semver: [SDK],
+    "../locales/index.cjs": [path.join("zod", "v4", "classic", "external.cjs"), path.join("zod", "v4", "core", "index.cjs")],
 };
 
 /**
  * Namespaces the SDKs' indexes load eagerly that a plan loads on first use instead: @pulumi/pulumi's Automation API
- * (the plan never drives the CLI through it), and each of @pulumi/aws's ~240 service namespaces (a program uses a
+ * (the plan never drives the CLI through it) and provider server (for writing providers, with gRPC), and each of @pulumi/aws's ~240 service namespaces (a program uses a
  * handful; a namespace registers its resource modules when first used, before any of its resources exists, so a
  * resource reference always finds its module). A third of a tenant stack's start-up, by index file and request.
  */
 export const DEFERRED_NAMESPACES: Readonly<Record<string, (request: string, index: string) => boolean>> = {
-    [path.join("@pulumi", "pulumi", "index.js")]: (request) => request === "./automation",
+    [path.join("@pulumi", "pulumi", "index.js")]: (request) => request === "./automation" || request === "./provider",
     [path.join("@pulumi", "aws", "index.js")]: (request, index) => /^\.\/[a-z0-9]+$/.test(request) && awsNamespaces(path.dirname(index)).has(request.slice(2)),
 };
 
@@ -61,7 +78,8 @@ function awsNamespaces(dir: string): Set<string> {
 
 const deferredBy = (request: string, filename: string | undefined): boolean => {
     if (!filename) return false;
-    if (DEFERRED_SDK_MODULES[request] !== undefined) return filename.endsWith(DEFERRED_SDK_MODULES[request]);
+    const by = DEFERRED_SDK_MODULES[request];
+    if (by !== undefined) return by.some((f) => (f.endsWith(path.sep) ? filename.includes(path.sep + f) : filename.endsWith(path.sep + f)));
     const index = Object.keys(DEFERRED_NAMESPACES).find((i) => filename.endsWith(path.sep + i));
     return index !== undefined && request.startsWith("./") && DEFERRED_NAMESPACES[index](request, filename);
 };

@@ -19,9 +19,40 @@ const loaded = (name: string) => `Object.keys(require.cache).some((k) => k.inclu
 describe("offline start-up: modules the SDK loads only for function serialisation are deferred", function () {
     this.timeout(60000);
 
-    it("defers exactly TypeScript's compiler and npm's dependency walker, each only for the SDK module that asks", () => {
-        assert.deepStrictEqual(Object.keys(DEFERRED_SDK_MODULES).sort(), ["@npmcli/arborist", "normalize-package-data", "typescript"]);
-        assert.strictEqual(DEFERRED_SDK_MODULES.typescript, path.join("@pulumi", "pulumi", "typescript-shim.js"));
+    it("defers TypeScript's compiler and npm's dependency walker for the SDK module that asks, gRPC, tracing and semver for the SDK, zod's translations for zod", () => {
+        assert.deepStrictEqual(Object.keys(DEFERRED_SDK_MODULES).sort(), [
+            "../locales/index.cjs", "../proto/callback_grpc_pb", "../proto/engine_grpc_pb", "../proto/resource_grpc_pb",
+            "@grpc/grpc-js", "@npmcli/arborist", "@opentelemetry/api", "normalize-package-data", "semver", "typescript",
+        ]);
+        assert.deepStrictEqual(DEFERRED_SDK_MODULES.typescript, [path.join("@pulumi", "pulumi", "typescript-shim.js")]);
+        assert.deepStrictEqual(DEFERRED_SDK_MODULES["@grpc/grpc-js"], [path.join("@pulumi", "pulumi") + path.sep]);
+    });
+
+    it("loads no gRPC, tracing, semver or zod translation with @pulumi/pulumi, zod and a mock-runtime resource; each on first use, as it was", () => {
+        const result = inFreshProcess(`
+            const pulumi = require("@pulumi/pulumi");
+            const { z } = require("zod");
+            const seen = () => ({ grpc: ${loaded("@grpc/grpc-js")}, otel: ${loaded("@opentelemetry/api")}, semver: ${loaded("semver")}, locales: Object.keys(require.cache).some((k) => k.includes("/zod/v4/locales/") && !k.endsWith("/en.cjs")) });
+            (async () => {
+                await pulumi.runtime.setMocks({ newResource: (a) => ({ id: a.name + "-id", state: a.inputs }), call: () => ({}) }, "p", "s", false);
+                const r = new pulumi.CustomResource("test:index:Thing", "thing", { size: 1 });
+                const id = await new Promise((resolve) => r.id.apply(resolve));
+                const parsed = z.object({ size: z.number() }).safeParse({ size: "x" });
+                const before = seen();
+                const german = z.locales.de !== undefined;
+                const status = require("@grpc/grpc-js").status.UNAVAILABLE;
+                const grpcDefault = require("@pulumi/pulumi/runtime/settings") && typeof require("@grpc/grpc-js").Metadata;
+                console.log(JSON.stringify({ id, message: parsed.error.issues[0].message, before, after: seen(), german, status, grpcDefault }));
+            })();`);
+        assert.deepStrictEqual(result, {
+            id: "thing-id",
+            message: "Invalid input: expected number, received string",
+            before: { grpc: false, otel: false, semver: false, locales: false },
+            after: { grpc: true, otel: false, semver: false, locales: true },
+            german: true,
+            status: 14,
+            grpcDefault: "function",
+        });
     });
 
     it("does not load them when @pulumi/pulumi loads, and loads them on first use with the same behaviour", () => {
@@ -41,8 +72,8 @@ describe("offline start-up: modules the SDK loads only for function serialisatio
     });
 
     it("stands in only for CommonJS modules (the stand-in's `default` is the module, as TypeScript's helpers expect)", () => {
-        const result = inFreshProcess(`console.log(JSON.stringify(${JSON.stringify(Object.keys(DEFERRED_SDK_MODULES))}.map((m) => require(m).__esModule === true)))`);
-        assert.deepStrictEqual(result, [false, false, false]);
+        const result = inFreshProcess(`console.log(JSON.stringify(${JSON.stringify(["typescript", "@npmcli/arborist", "normalize-package-data", "semver"])}.map((m) => require(m).__esModule === true)))`);
+        assert.deepStrictEqual(result, [false, false, false, false]);
     });
 });
 
@@ -58,7 +89,7 @@ describe("offline start-up: namespaces the SDKs' indexes load eagerly are loaded
             ["./ecr", "./s3", "./types", "./provider", "./utilities", "./getRegion", "./types/enums"].map((r) => DEFERRED_NAMESPACES[awsIndex](r, at)),
             [true, true, true, false, false, false, false],
         );
-        assert.deepStrictEqual(["./automation", "./runtime"].map((r) => DEFERRED_NAMESPACES[pulumiIndex](r, "")), [true, false]);
+        assert.deepStrictEqual(["./automation", "./provider", "./runtime"].map((r) => DEFERRED_NAMESPACES[pulumiIndex](r, "")), [true, true, false]);
     });
 
     it("loads no service namespace with @pulumi/aws and no Automation API with @pulumi/pulumi; first use loads one and registers its resource modules", () => {
