@@ -14,8 +14,19 @@ export { tenantStackDeployments } from "./tenant-paths";
 
 /** Pulumi Cloud's OIDC issuer (its tokens' `iss`, without scheme for IAM condition keys). */
 export const PULUMI_OIDC_ISSUER = "api.pulumi.com/oidc";
-/** The deployer policy, split as docs/deployer-policy.md says (IAM's 6,144-character managed-policy limit). */
-export const DEPLOYER_POLICY_PARTS: readonly (readonly string[])[] = [["Sts", "Ec2"], ["Eks", "Iam"], ["Kms", "Logs", "S3", "Events"], ["Sqs", "Efs", "Route53", "SecretsManager"], ["Rds", "Ecr"]];
+/**
+ * The deployer policy, split as docs/deployer-policy.md says (IAM's 6,144-character managed-policy limit; a role holds
+ * 10 managed policies by default). EC2 takes two parts: the VPC's statements, and the instance launches (node groups'
+ * launch templates, the NAT instance).
+ */
+export const DEPLOYER_POLICY_PARTS: readonly (readonly string[])[] = [
+    ["Sts", "Ec2Describe", "Ec2Create", "Ec2Tag", "Ec2Manage"],
+    ["Ec2Disassociate", "Ec2Run", "Ec2NatInstance"],
+    ["Eks", "Iam"],
+    ["Kms", "Logs", "S3", "Events"],
+    ["Sqs", "Efs", "Route53", "SecretsManager"],
+    ["Rds", "Ecr"],
+];
 
 export interface StackDeployment {
     /** The platform stack (dev, prod, ...). */

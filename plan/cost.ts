@@ -321,6 +321,18 @@ export function costLines(plan: Pick<Plan, "resources">, region: string, table: 
                 add(r, "NAT gateway", 1, "hour", prices.natGatewayHour, "NAT gateway");
                 usage(r, "NAT data processing", "per GB through the gateway");
                 break;
+            case "aws:ec2/instance:Instance": {
+                // The NAT instances (network.natKind Instance): the instance hour and its root volume; its address is the
+                // Elastic IP's line.
+                const type = String(i.instanceType);
+                add(r, `instance ${type}`, 1, "hour", prices.ec2Hour[type], `${type} instance (on demand)`);
+                const gib = i.rootBlockDevice?.volumeSize;
+                if (gib === undefined) lines.push({ ...owner(r), item: "instance root volume", kind: "missing", detail: "its size is the AMI's, unknown offline" });
+                else add(r, "instance root volume", Number(gib), "month", prices.ebsGp3GbMonth, "GiB gp3");
+                if (/^t\d/.test(type)) usage(r, `CPU credits of the ${type} instance`, `unlimited mode: vCPU-hours above the baseline, at the surplus-credit price (${CREDIT_PRICE})`);
+                usage(r, "NAT instance traffic", "no per-GB processing charge (a NAT gateway's); only EC2 data transfer out to the internet, per GB, as through a gateway");
+                break;
+            }
             case "aws:ec2/eip:Eip":
                 add(r, "public IPv4", 1, "hour", prices.publicIpv4Hour, "Elastic IP (in use)");
                 break;

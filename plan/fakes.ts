@@ -179,6 +179,16 @@ export function fakeInvoke(cloud: FakeCloud, args: pulumi.runtime.MockCallArgs):
             const arn = fakePrincipal(cloud, "user", userName);
             return { arn, userName, path: arn.slice(arn.indexOf(":user") + 5, -userName.length), userId: `AIDA${stableOctet(arn)}OFFLINE`, id: userName };
         }
+        case "aws:ec2/getAmi:getAmi": {
+            // A public image by name: without an owner anyone's AMI of that name could answer, so the fake refuses it.
+            const inputs = args.inputs as { owners?: string[]; filters?: { name: string; values: string[] }[]; mostRecent?: boolean };
+            const filter = (n: string) => inputs.filters?.find((f) => f.name === n)?.values[0];
+            const pattern = filter("name");
+            if (!inputs.owners?.length || pattern === undefined) throw invokeError("the offline plan answers AMI lookups by owner and name filter only");
+            const name = pattern.replace(/\*/g, "00000000");
+            const id = `ami-0offline${String(stableOctet(name)).padStart(3, "0")}`;
+            return { id, imageId: id, name, ownerId: inputs.owners[0], architecture: filter("architecture") ?? "x86_64", rootDeviceType: "ebs", blockDeviceMappings: [] };
+        }
         case "aws:route53/getZone:getZone": {
             const inputs = args.inputs as { zoneId?: string; name?: string; privateZone?: boolean };
             const wanted = inputs.zoneId ?? inputs.name ?? "";

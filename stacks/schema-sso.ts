@@ -2,6 +2,7 @@
 // brokered corporate identity providers, and Keycloak's RDS PostgreSQL database.
 import { z } from "zod";
 import { durationSeconds } from "../components/shared/duration";
+import { DB_CONNECTION_MARGIN, KEYCLOAK_POOL_FLOOR, keycloakPoolMaxSize, rdsPostgresMaxConnections } from "../components/sso/db-connections";
 import { type Issue, oneOf } from "./schema-common";
 
 export const RDS_MONITORING_INTERVALS = [0, 1, 5, 10, 15, 30, 60] as const;
@@ -177,6 +178,17 @@ export function checkSso(sso: SsoConfig, ctx: SsoContext, issue: Issue) {
     if (ctx.production && sso.keycloak.instances < 2) issue(at("keycloak", "instances"), "expected at least 2 in production (spread over zones)", sso.keycloak.instances);
     if (ctx.production && sso.keycloak.zoneSpread !== "DoNotSchedule") {
         issue(at("keycloak", "zoneSpread"), "expected DoNotSchedule in production (instances in different zones)", sso.keycloak.zoneSpread);
+    }
+    const pool = keycloakPoolMaxSize(sso.database.instanceClass, sso.keycloak.instances);
+    if (pool === undefined) {
+        issue(at("database", "instanceClass"), "expected a class of the t3/t4g, m or r families (Keycloak's connection pools are sized from the class's memory)", sso.database.instanceClass);
+    } else if (pool < KEYCLOAK_POOL_FLOOR) {
+        const fits = Math.floor(((rdsPostgresMaxConnections(sso.database.instanceClass) ?? 0) - DB_CONNECTION_MARGIN) / KEYCLOAK_POOL_FLOOR);
+        issue(
+            at("keycloak", "instances"),
+            `expected at most ${fits} instance(s) on ${sso.database.instanceClass}, or a larger sso.database.instanceClass: each opens a pool of at least ${KEYCLOAK_POOL_FLOOR} connections, and the class takes about ${rdsPostgresMaxConnections(sso.database.instanceClass)} (LEAST(DBInstanceClassMemory/9531392, 5000)), ${DB_CONNECTION_MARGIN} of them kept for administrators`,
+            sso.keycloak.instances,
+        );
     }
     if (durationSeconds(sso.realm.ssoSessionMaxLifespan) < durationSeconds(sso.realm.ssoSessionIdleTimeout)) {
         issue(at("realm", "ssoSessionMaxLifespan"), `expected at least ssoSessionIdleTimeout (${sso.realm.ssoSessionIdleTimeout})`, sso.realm.ssoSessionMaxLifespan);

@@ -1,7 +1,7 @@
 // The stack configuration schema: every `platform:*` key, its type, range, default and doc string.
 // Components never see raw config; they receive the parsed `PlatformConfig` (or a slice of it).
 import { z } from "zod";
-import { AWS_REGION_PATTERN, INTERFACE_ENDPOINT_SERVICES, NAT_STRATEGIES } from "../components/network/constants";
+import { AWS_REGION_PATTERN, INTERFACE_ENDPOINT_SERVICES, NAT_KINDS, NAT_STRATEGIES } from "../components/network/constants";
 import { carveSubnets, cidrsOverlap, cidrWithin, parseIpv4Cidr, SubnetCarveError } from "../components/network/cidr";
 import { Region as AwsRegion } from "@pulumi/aws/types/enums";
 import { checkCluster, clusterSchema } from "./schema-cluster";
@@ -105,6 +105,12 @@ export const networkSchema = z.strictObject({
         .enum(NAT_STRATEGIES)
         .default("OnePerAz")
         .describe("NAT strategy: None (no egress), Single (one shared gateway) or OnePerAz (zone-independent egress)."),
+    natKind: z
+        .enum(NAT_KINDS)
+        .default("Gateway")
+        .describe(
+            "What runs where natGateways places a NAT: Gateway (AWS's managed NAT gateway) or Instance (a t4g.nano fck-nat instance: about a tenth of the hourly price and no per-GB charge, but one EC2 instance with 32 Mbps sustained; not in production).",
+        ),
     interfaceEndpoints: z
         .array(
             z.enum(INTERFACE_ENDPOINT_SERVICES, {
@@ -267,6 +273,7 @@ export const platformConfigSchema = platformKeysSchema.superRefine((cfg, ctx) =>
     if (cfg.tier === "production") {
         if (!net.flowLogs.enabled) issue(["network", "flowLogs", "enabled"], "expected flow logs on in production", net.flowLogs.enabled);
         if (net.natGateways !== "OnePerAz") issue(["network", "natGateways"], "expected OnePerAz in production (a single NAT gateway is a zone-wide outage)", net.natGateways);
+        if (net.natKind !== "Gateway") issue(["network", "natKind"], "expected Gateway in production (a NAT instance is one EC2 instance: no managed failover within the zone, 32 Mbps sustained on a t4g.nano, patched by us)", net.natKind);
         if (net.flowLogs.enabled && net.flowLogs.retentionDays < 90) issue(["network", "flowLogs", "retentionDays"], "expected at least 90 days of flow logs in production", net.flowLogs.retentionDays);
         if (cfg.cluster.logRetentionDays < 90) issue(["cluster", "logRetentionDays"], "expected at least 90 days of control-plane logs in production", cfg.cluster.logRetentionDays);
         cfg.cluster.nodeGroups.forEach((g, i) => {
@@ -291,6 +298,9 @@ export const platformConfigSchema = platformKeysSchema.superRefine((cfg, ctx) =>
         net.availabilityZones.forEach((az, i) => {
             if (!az.startsWith(cfg.region)) issue(["network", "availabilityZones", i], `expected a zone of region ${cfg.region}`, az);
         });
+    }
+    if (net.natKind === "Instance" && net.natGateways === "None") {
+        issue(["network", "natKind"], "expected Gateway (the default) with natGateways None: there is no NAT to run", net.natKind);
     }
     if (new Set(net.interfaceEndpoints).size !== net.interfaceEndpoints.length) {
         issue(["network", "interfaceEndpoints"], "expected each service once", net.interfaceEndpoints);

@@ -35,6 +35,9 @@ const cases: BadInput[] = [
     ["Kubernetes version unquoted", patch("cluster", { version: 1.36 }), ["platform:cluster.version", 'quote it ("1.36")']],
     ["flow logs off in production", prodPatch("network", { flowLogs: { enabled: false } }), ["platform:network.flowLogs.enabled", "flow logs on in production"]],
     ["a single NAT gateway in production", prodPatch("network", { natGateways: "Single" }), ["platform:network.natGateways", '"Single"', "OnePerAz in production"]],
+    ["a NAT instance in production", prodPatch("network", { natKind: "Instance" }), ["platform:network.natKind", '"Instance"', "Gateway in production", "no managed failover"]],
+    ["a NAT kind that does not exist", patch("network", { natKind: "Ec2" }), ["platform:network.natKind", '"Ec2"', "Gateway | Instance"]],
+    ["a NAT instance with no NAT placed", patch("network", { natGateways: "None", natKind: "Instance" }), ["platform:network.natKind", '"Instance"', "Gateway (the default) with natGateways None"]],
     ["1-day flow-log retention in production", prodPatch("network", { flowLogs: { enabled: true, retentionDays: 1 } }), ["platform:network.flowLogs.retentionDays", "at least 90 days"]],
     ["1-day control-plane log retention in production", prodPatch("cluster", { logRetentionDays: 1 }), ["platform:cluster.logRetentionDays", "at least 90 days"]],
     ["spot System nodes in production", prodGroup(0, { capacityType: "SPOT" }), ["platform:cluster.nodeGroups[0].capacityType", '"SPOT"', "ON_DEMAND for the System group"]],
@@ -61,5 +64,18 @@ describe("config: bad input the earlier cases left out", () => {
     it("accepts a public VPC range with the explicit opt-in, and a tag value in any script", () => {
         assert.doesNotThrow(() => parsePlatformConfig(patch("network", { cidr: "8.8.0.0/16", reservedCidrs: [], allowPublicCidr: true }), "platform"));
         assert.doesNotThrow(() => parsePlatformConfig({ ...dev, "platform:owner": "équipe-plateforme@acme.example" }, "platform"));
+    });
+
+    it("accepts a NAT instance with Single or OnePerAz outside production, and defaults to the managed gateway", () => {
+        const kinds = (raw: Raw) => {
+            const net = parsePlatformConfig(raw, "platform").network;
+            return [net.natGateways, net.natKind];
+        };
+        assert.deepStrictEqual(kinds(patch("network", { natGateways: "Single", natKind: "Instance" })), ["Single", "Instance"]);
+        assert.deepStrictEqual(kinds(patch("network", { natGateways: "OnePerAz", natKind: "Instance" })), ["OnePerAz", "Instance"]);
+        assert.deepStrictEqual(kinds(patch("network", { natGateways: "None", natKind: "Gateway" })), ["None", "Gateway"]);
+        const { natKind: _, ...withoutKind } = section("network");
+        assert.deepStrictEqual(kinds({ ...dev, "platform:network": JSON.stringify(withoutKind) }), ["Single", "Gateway"]);
+        assert.deepStrictEqual(kinds(prod), ["OnePerAz", "Gateway"]);
     });
 });

@@ -32,7 +32,7 @@ const SERVICE_OF_MODULE: Readonly<Record<string, string>> = {
     ecr: "ecr",
 };
 
-/** The five managed policies the deployments program attaches, by Sid prefix (docs/operations.md names the same split). */
+/** The managed policies the deployments program attaches, by Sid prefix (docs/operations.md names the same split). */
 const PARTS = DEPLOYER_POLICY_PARTS;
 
 describe("the deployer's IAM policy (docs/deployer-policy.json)", () => {
@@ -45,9 +45,13 @@ describe("the deployer's IAM policy (docs/deployer-policy.json)", () => {
         }
     });
 
-    it("fits in five managed policies (6,144 characters each, whitespace not counted) split by Sid prefix as docs/operations.md says", () => {
-        const placed = PARTS.flatMap((prefixes) => policy.Statement.filter((s) => prefixes.some((p) => s.Sid.startsWith(p))));
-        assert.strictEqual(placed.length, policy.Statement.length, "every statement belongs to one part");
+    it("fits in managed policies of 6,144 characters each (whitespace not counted), within a role's 10, split by Sid prefix as docs/operations.md says", () => {
+        // IAM's default quota of managed policies attached to a role (the deploy role holds these only).
+        assert.ok(PARTS.length <= 10, `${PARTS.length} parts`);
+        for (const s of policy.Statement) {
+            const parts = PARTS.filter((prefixes) => prefixes.some((p) => s.Sid.startsWith(p)));
+            assert.strictEqual(parts.length, 1, `${s.Sid} belongs to exactly one part, not ${parts.length}`);
+        }
         const doc = fs.readFileSync(path.join(PROJECT_DIR, "docs", "operations.md"), "utf8");
         assert.ok(doc.includes(`(${PARTS.map((p) => p.map((x) => `\`${x}\``).join("+")).join(", ")})`), "docs/operations.md names the parts the program attaches");
         for (const prefixes of PARTS) {

@@ -48,6 +48,10 @@ describe("invariants hold on every committed stack, over non-empty sets @stack",
             assert.strictEqual(count("aws:ec2/launchTemplate:LaunchTemplate"), groups.length);
             assert.strictEqual(count("aws:eks/nodeGroup:NodeGroup"), groups.length * section("network").azCount);
             assert.strictEqual(count("kubernetes:karpenter.k8s.aws/v1:EC2NodeClass"), section("cluster").karpenter?.enabled === false ? 0 : 1);
+            // node-baseline on EC2 instances: one NAT instance per NAT zone with natKind Instance, none with Gateway.
+            const net = section("network");
+            const natZones = net.natGateways === "None" ? 0 : net.natGateways === "Single" ? 1 : net.azCount;
+            assert.strictEqual(count("aws:ec2/instance:Instance"), net.natKind === "Instance" ? natZones : 0);
             assert.ok(count("kubernetes:helm.sh/v3:Release") >= 8);
             assert.ok(plan.resources.filter((r) => r.type.startsWith("kubernetes:")).length >= 20);
             assert.strictEqual(count("aws:ec2/flowLog:FlowLog"), section("network").flowLogs?.enabled ? 1 : 0);
@@ -414,6 +418,32 @@ describe("policy: node baseline", () => {
                 "no-spec: IMDSv2 not required",
                 "no-spec: hop limit undefined (expected 1)",
                 "no-spec: a volume without KMS encryption",
+            ],
+        );
+    });
+    it("refuses an EC2 instance (a NAT instance) with IMDSv1, a second hop, a root or extra volume without a KMS key, or an SSH key", async () => {
+        const root = { encrypted: true, kmsKeyId: "k" };
+        const vm = (name: string, inputs: Record<string, unknown>) => res("aws:ec2/instance:Instance", name, { metadataOptions: metadata, rootBlockDevice: root, ...inputs });
+        assert.deepStrictEqual(
+            await run(
+                [nodeBaselinePolicy],
+                vm("imdsv1", { metadataOptions: { httpTokens: "optional", httpPutResponseHopLimit: 1 } }),
+                vm("two-hops", { metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 2 } }),
+                vm("default-root", { rootBlockDevice: undefined }),
+                vm("aws-key-root", { rootBlockDevice: { encrypted: true } }),
+                vm("plain-root", { rootBlockDevice: { encrypted: false, kmsKeyId: "k" } }),
+                vm("plain-extra", { ebsBlockDevices: [root, { encrypted: false }] }),
+                vm("ssh", { keyName: "admin" }),
+                vm("sound", { ebsBlockDevices: [root] }),
+            ),
+            [
+                "imdsv1: IMDSv2 not required",
+                "two-hops: hop limit 2 (expected 1)",
+                "default-root: a volume without KMS encryption",
+                "aws-key-root: a volume without KMS encryption",
+                "plain-root: a volume without KMS encryption",
+                "plain-extra: a volume without KMS encryption",
+                "ssh: an SSH key",
             ],
         );
     });

@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { planNatGateways } from "../components/network/nat";
+import { FCK_NAT, fckNatAmiName, planNatGateways } from "../components/network/nat";
 
 describe("nat: planNatGateways", () => {
     for (let zones = 1; zones <= 6; zones++) {
@@ -22,5 +22,13 @@ describe("nat: planNatGateways", () => {
     }
     it("places no gateway without zones, whatever the strategy", () => {
         for (const strategy of ["None", "Single", "OnePerAz"] as const) assert.deepStrictEqual(planNatGateways(strategy, 0), { gatewayZones: [], egressFor: [] }, strategy);
+    });
+});
+
+describe("nat: the fck-nat AMI", () => {
+    it("looks the release up by its publisher's account and an exact version in the name, the date left open", () => {
+        assert.strictEqual(FCK_NAT.owner, "568608671756");
+        assert.strictEqual(fckNatAmiName(FCK_NAT.version, FCK_NAT.architecture), "fck-nat-al2023-hvm-1.4.0-*-arm64-ebs");
+        assert.strictEqual(fckNatAmiName("1.3.1", "x86_64"), "fck-nat-al2023-hvm-1.3.1-*-x86_64-ebs");
     });
 });

@@ -207,3 +207,69 @@ describe("network: flow logs", () => {
         }
     });
 });
+
+describe("network: NAT instances (natKind Instance)", () => {
+    for (const [strategy, azs, natZones] of [["Single", 2, ["eu-west-1a"]], ["OnePerAz", 3, ["eu-west-1a", "eu-west-1b", "eu-west-1c"]]] as const) {
+        it(`${strategy} x ${azs} AZ: ${natZones.length} fck-nat instance(s), each zone's default route to its interface, no NAT gateway`, async () => {
+            const zones = zonesOf(azs);
+            const res = await build({ availabilityZones: zones, natGateways: strategy, natKind: "Instance", azSlots: 3 });
+            assert.strictEqual(ofType(res, "aws:ec2/natGateway:NatGateway").length, 0);
+            assert.deepStrictEqual(ofType(res, "aws:ec2/instance:Instance").map((i) => i.name), natZones.map((z) => `net-nat-instance-${z}-instance`));
+            zones.forEach((az, i) => {
+                const natAz = strategy === "Single" ? zones[0] : zones[i];
+                const route = inputs(named(res, `net-private-default-${az}`));
+                assert.deepStrictEqual(route, { routeTableId: idOf(`net-private-rt-${az}`), destinationCidrBlock: "0.0.0.0/0", networkInterfaceId: idOf(`net-nat-instance-${natAz}-eni`) });
+            });
+            for (const z of natZones) {
+                const eni = inputs(named(res, `net-nat-instance-${z}-eni`));
+                assert.strictEqual(eni.subnetId, idOf(`net-public-${z}`), "the interface sits in its zone's public subnet");
+                assert.strictEqual(eni.sourceDestCheck, false, "forwarding needs the source/destination check off");
+                assert.deepStrictEqual(eni.securityGroups, [idOf("net-nat-sg")]);
+                const eip = named(res, `net-nat-instance-${z}-eip`);
+                assert.deepStrictEqual({ domain: inputs(eip).domain, eni: inputs(eip).networkInterface }, { domain: "vpc", eni: idOf(`net-nat-instance-${z}-eni`) });
+                assert.ok(eip.dependsOn.some((u) => u.endsWith("::net-igw")), "the address waits for the internet gateway");
+            }
+        });
+    }
+
+    it("runs each instance on the pinned fck-nat AMI, t4g.nano, IMDSv2 with one hop, an encrypted root volume on its own key, no SSH key, role or user data", async () => {
+        const res = await build({ natGateways: "Single", natKind: "Instance" });
+        const vm = named(res, "net-nat-instance-eu-west-1a-instance");
+        const i = inputs(vm);
+        // The offline plan's AMI lookup answers only a lookup by owner and name filter (plan/fakes.ts).
+        assert.match(i.ami, /^ami-0offline\d{3}$/);
+        assert.strictEqual(i.instanceType, "t4g.nano");
+        assert.deepStrictEqual(i.primaryNetworkInterface, { networkInterfaceId: idOf("net-nat-instance-eu-west-1a-eni") });
+        assert.deepStrictEqual(i.metadataOptions, { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 });
+        assert.deepStrictEqual(i.rootBlockDevice, { volumeType: "gp3", volumeSize: 4, encrypted: true, kmsKeyId: "arn:aws:kms:us-east-1:123456789012:key/net-nat-key", deleteOnTermination: true });
+        assert.deepStrictEqual(i.maintenanceOptions, { autoRecovery: "default" });
+        assert.deepStrictEqual([i.keyName, i.iamInstanceProfile, i.userData, i.associatePublicIpAddress], [undefined, undefined, undefined, undefined]);
+        assert.strictEqual(vm.deleteBeforeReplace, true, "a replacement frees the interface before the new instance takes it");
+        const key = inputs(named(res, "net-nat-key"));
+        assert.strictEqual(key.enableKeyRotation, true);
+        const use = JSON.parse(key.policy).Statement.find((s: any) => s.Sid === "UseThroughEc2ByThisAccount");
+        assert.deepStrictEqual(use.Condition, { StringEquals: { "kms:CallerAccount": "123456789012", "kms:ViaService": "ec2.eu-west-1.amazonaws.com" } });
+        assert.strictEqual(inputs(named(res, "net-nat-key-alias")).name, "alias/t-env-nat");
+    });
+
+    it("admits any traffic from the VPC's range only, and lets it out to the internet", async () => {
+        const res = await build({ natGateways: "Single", natKind: "Instance" });
+        const ingress = ofType(res, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").map(inputs);
+        const egress = ofType(res, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").map(inputs);
+        assert.deepStrictEqual(ingress.map(({ description, ...r }) => r), [{ securityGroupId: idOf("net-nat-sg"), ipProtocol: "-1", cidrIpv4: "10.0.0.0/16" }]);
+        assert.deepStrictEqual(egress.map(({ description, ...r }) => r), [{ securityGroupId: idOf("net-nat-sg"), ipProtocol: "-1", cidrIpv4: "0.0.0.0/0" }]);
+        assert.strictEqual(inputs(named(res, "net-nat-sg")).vpcId, idOf("net-vpc"));
+    });
+
+    it("publishes the instances' addresses as the egress IPs, and creates nothing for None", async () => {
+        const res = await build({ natGateways: "OnePerAz", natKind: "Instance" });
+        const registered = (name: string) => res.find((r) => r.name === name)!.registeredOutputs!;
+        const ips = ["eu-west-1a", "eu-west-1b"].map((z) => registered(`net-nat-instance-${z}`).publicIp as string);
+        assert.deepStrictEqual(registered("net").natGatewayPublicIps, ips);
+        assert.strictEqual(new Set(ips).size, 2);
+        for (const ip of ips) assert.match(ip, /^203\.0\.113\.\d+$/);
+        assert.strictEqual(ofType(res, "aws:ec2/eip:Eip").length, 2, "one address per instance, none spare");
+        const none = await build({ natGateways: "None", natKind: "Instance" });
+        assert.deepStrictEqual(["aws:ec2/instance:Instance", "aws:ec2/eip:Eip", "aws:kms/key:Key", "aws:ec2/securityGroup:SecurityGroup"].map((t) => ofType(none, t).length), [0, 0, 0, 0]);
+    });
+});

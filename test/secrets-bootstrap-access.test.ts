@@ -276,7 +276,7 @@ describe("admin passwords' secrets: access, evaluated by an IAM policy simulator
             });
 });
 
-/** The deployer's policy as the deployments program attaches it (docs/deployer-policy.json, its five parts together). */
+/** The deployer's policy as the deployments program attaches it (docs/deployer-policy.json, its parts together). */
 const DEPLOYER_POLICY = JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "docs", "deployer-policy.json"), "utf8")) as { Statement: unknown[] };
 
 describe("admin passwords' secrets: what pulumi up, refresh and destroy call as the deployer, with the deployer policy, and a tenant stack's read @stack", function () {

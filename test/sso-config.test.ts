@@ -225,6 +225,12 @@ const exactProblems: ExactBadInput[] = [
     ["an instance class without db.", database(dev, { instanceClass: "t4g.small" }), [`${S}.database.instanceClass: expected a DB instance class like db.t4g.small (db.<family>.<size>); got "t4g.small"`]],
     ["an instance class with text before db.", database(dev, { instanceClass: "xdb.t4g.small" }), [`${S}.database.instanceClass: expected a DB instance class like db.t4g.small (db.<family>.<size>); got "xdb.t4g.small"`]],
     ["an instance class with a fourth part", database(dev, { instanceClass: "db.t4g.small.x" }), [`${S}.database.instanceClass: expected a DB instance class like db.t4g.small (db.<family>.<size>); got "db.t4g.small.x"`]],
+    [
+        "four Keycloak instances on db.t4g.micro",
+        keycloak(dev, { instances: 4 }),
+        [`${S}.keycloak.instances: expected at most 3 instance(s) on db.t4g.micro, or a larger sso.database.instanceClass: each opens a pool of at least 20 connections, and the class takes about 84 (LEAST(DBInstanceClassMemory/9531392, 5000)), 10 of them kept for administrators; got 4`],
+    ],
+    ["a class whose memory the contract does not know", database(dev, { instanceClass: "db.z1d.large" }), [`${S}.database.instanceClass: expected a class of the t3/t4g, m or r families (Keycloak's connection pools are sized from the class's memory); got "db.z1d.large"`]],
     ["19 GiB of storage", database(dev, { allocatedStorageGiB: 19 }), [`${S}.database.allocatedStorageGiB: expected at least 20 GiB (gp3); got 19`]],
     ["65537 GiB of storage", database(dev, { allocatedStorageGiB: 65537 }), [`${S}.database.allocatedStorageGiB: expected at most 65536 GiB; got 65537`]],
     ["a fractional storage size", database(dev, { allocatedStorageGiB: 20.5 }), [`${S}.database.allocatedStorageGiB: expected whole GiB; got 20.5`]],

@@ -12,7 +12,7 @@ import { describeStacks } from "./plans";
 
 const KEYCLOAK_CRD = path.join(PROJECT_DIR, "test", "fixtures", "crds", "keycloak-26.0.0", "keycloaks.k8s.keycloak.org-v1.yml");
 const cfgOf = (stack: string) => parsePlatformConfig(readStackConfig(PROJECT_DIR, stack).config, "platform");
-const DB = { host: "db.example", port: 5432, name: "keycloak" };
+const DB = { host: "db.example", port: 5432, name: "keycloak", poolMaxSize: 50 };
 
 describe("sso: realm, client and server decisions", () => {
     it("builds the password policy from the minimum length, with every class and no reuse", () => {
@@ -105,6 +105,8 @@ describe("sso: realm, client and server decisions", () => {
             database: "keycloak",
             usernameSecret: { name: "keycloak-db", key: "username" },
             passwordSecret: { name: "keycloak-db", key: "password" },
+            // The pool the caller computed from the class and the instances, not Keycloak's default of 100.
+            poolMaxSize: 50,
         });
         assert.deepStrictEqual(spec.scheduling.topologySpreadConstraints, [
             {

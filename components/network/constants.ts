@@ -4,6 +4,10 @@
 export const NAT_STRATEGIES = ["None", "Single", "OnePerAz"] as const;
 export type NatStrategy = (typeof NAT_STRATEGIES)[number];
 
+/** What does the NAT where `NatStrategy` places one: AWS's managed gateway, or a NAT instance (fck-nat). */
+export const NAT_KINDS = ["Gateway", "Instance"] as const;
+export type NatKind = (typeof NAT_KINDS)[number];
+
 /** Services an EKS platform reaches privately (short names after `com.amazonaws.<region>.`). */
 export const INTERFACE_ENDPOINT_SERVICES = [
     "autoscaling",

@@ -21,3 +21,28 @@ export function planNatGateways(strategy: NatStrategy, zoneCount: number): NatPl
             return { gatewayZones: zones, egressFor: zones };
     }
 }
+
+/**
+ * The NAT instance: the fck-nat AMI (github.com/AndrewGuenther/fck-nat, Amazon Linux 2023 with a one-shot service that
+ * turns on forwarding and masquerades out of the primary interface), on the size its docs name for under $10 a month
+ * (docs/choosing_an_instance_size.md: t4g.nano, 5 Gbps burst, 32 Mbps sustained).
+ */
+export const FCK_NAT = {
+    /** The AWS account that publishes the public fck-nat AMIs (docs/deploying.md, docs/index.md). */
+    owner: "568608671756",
+    /**
+     * The release, pinned in the AMI name. The maintainers re-publish the latest release every six months with a new
+     * date in the name (docs/ami-support-policy.md), so the date is left open: a pinned date would stop resolving once
+     * AWS deprecates that AMI two years on. A re-publish changes the AMI and so replaces the instance on the next up.
+     */
+    version: "1.4.0",
+    architecture: "arm64",
+    instanceType: "t4g.nano",
+    /** The AMI's root volume (packer/fck-nat.pkr.hcl at v1.4.0 builds on a 4 GB volume); a launch may not go smaller. */
+    rootVolumeGiB: 4,
+} as const;
+
+/** The AMI name filter of a fck-nat release: fck-nat-al2023-hvm-<version>-<YYYYMMDD>-<arch>-ebs (packer/fck-nat.pkr.hcl). */
+export function fckNatAmiName(version: string, architecture: string): string {
+    return `fck-nat-al2023-hvm-${version}-*-${architecture}-ebs`;
+}

@@ -1,8 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { carveSubnets, SubnetTier, TierRequest } from "./cidr";
-import { InterfaceEndpointService, NatStrategy } from "./constants";
-import { planNatGateways } from "./nat";
+import { InterfaceEndpointService, NatKind, NatStrategy } from "./constants";
+import { FCK_NAT, fckNatAmiName, planNatGateways } from "./nat";
+import { NatInstance } from "./nat-instance";
+import { ebsKeyPolicy } from "../cluster/policies";
 import { subnetTags } from "./tags";
 import { FlowLogs, FlowLogSettings } from "./flow-logs-component";
 
@@ -27,6 +29,11 @@ export interface NetworkArgs {
     /** @default "OnePerAz" */
     readonly natGateways?: NatStrategy;
     /**
+     * What runs in each NAT zone: AWS's managed gateway or a NAT instance (fck-nat).
+     * @default "Gateway"
+     */
+    readonly natKind?: NatKind;
+    /**
      * Services reached through interface endpoints in the private subnets.
      * @default []
      */
@@ -38,6 +45,12 @@ export interface NetworkArgs {
      * @default false
      */
     readonly retainAuditData?: boolean;
+}
+
+/** Per NAT zone: what its private route tables' default route targets, and the egress address. */
+interface NatTarget {
+    readonly route: { natGatewayId: pulumi.Input<string> } | { networkInterfaceId: pulumi.Input<string> };
+    readonly publicIp: pulumi.Output<string>;
 }
 
 /** One zone's subnet of a tier. */
@@ -69,6 +82,7 @@ export class Network extends pulumi.ComponentResource {
         const zones = [...args.availabilityZones];
         const azSlots = args.azSlots ?? zones.length;
         const natStrategy = args.natGateways ?? "OnePerAz";
+        const natKind = args.natKind ?? "Gateway";
         const endpointServices = args.interfaceEndpoints ?? [];
         const retainAuditData = args.retainAuditData ?? false;
         const child = { parent: this };
@@ -117,17 +131,82 @@ export class Network extends pulumi.ComponentResource {
         publicSubnets.forEach((subnet, i) => associate(`${name}-public-${zones[i]}`, subnet, publicRouteTable));
 
         const nat = planNatGateways(natStrategy, zones.length);
-        const eips = nat.gatewayZones.map(
-            (z) => new aws.ec2.Eip(`${name}-nat-eip-${zones[z]}`, { domain: "vpc", tags: nameTag(`nat-${zones[z]}`) }, child),
-        );
-        const gateways = nat.gatewayZones.map(
-            (z, i) =>
-                new aws.ec2.NatGateway(
+        // Per NAT zone: what its private route tables' default route targets, and the egress address.
+        const natTargets: NatTarget[] =
+            nat.gatewayZones.length === 0 ? [] : natKind === "Gateway" ? natGateways(nat.gatewayZones) : natInstances(nat.gatewayZones);
+
+        function natGateways(natZones: number[]): NatTarget[] {
+            return natZones.map((z) => {
+                const eip = new aws.ec2.Eip(`${name}-nat-eip-${zones[z]}`, { domain: "vpc", tags: nameTag(`nat-${zones[z]}`) }, child);
+                const gateway = new aws.ec2.NatGateway(
                     `${name}-nat-${zones[z]}`,
-                    { allocationId: eips[i].id, subnetId: publicSubnets[z].id, tags: nameTag(`nat-${zones[z]}`) },
-                    { parent: this, dependsOn: [igw] },
-                ),
-        );
+                    { allocationId: eip.id, subnetId: publicSubnets[z].id, tags: nameTag(`nat-${zones[z]}`) },
+                    { parent: child.parent, dependsOn: [igw] },
+                );
+                return { route: { natGatewayId: gateway.id }, publicIp: eip.publicIp };
+            });
+        }
+
+        function natInstances(natZones: number[]): NatTarget[] {
+            const partition = aws.getPartitionOutput({}, child).partition;
+            const accountId = aws.getCallerIdentityOutput({}, child).accountId;
+            // The root volumes' key: the cluster's EBS key comes a layer later, and the node-baseline policy wants every
+            // launched volume on a key of ours. Usable through EC2 only, as the cluster's.
+            const key = new aws.kms.Key(
+                `${name}-nat-key`,
+                {
+                    description: `Root volumes of ${args.namePrefix}'s NAT instances`,
+                    enableKeyRotation: true,
+                    deletionWindowInDays: 30,
+                    policy: pulumi.all([partition, accountId]).apply(([p, a]) => JSON.stringify(ebsKeyPolicy({ partition: p, accountId: a, region: args.region }))),
+                },
+                child,
+            );
+            new aws.kms.Alias(`${name}-nat-key-alias`, { name: `alias/${args.namePrefix}-nat`, targetKeyId: key.keyId }, child);
+            const ami = aws.ec2.getAmiOutput(
+                {
+                    owners: [FCK_NAT.owner],
+                    mostRecent: true,
+                    filters: [
+                        { name: "name", values: [fckNatAmiName(FCK_NAT.version, FCK_NAT.architecture)] },
+                        { name: "architecture", values: [FCK_NAT.architecture] },
+                        { name: "root-device-type", values: ["ebs"] },
+                    ],
+                },
+                child,
+            );
+            const sg = new aws.ec2.SecurityGroup(
+                `${name}-nat-sg`,
+                { vpcId: vpc.id, description: "NAT instances: any traffic from inside the VPC, out to anywhere", tags: nameTag("nat") },
+                child,
+            );
+            new aws.vpc.SecurityGroupIngressRule(
+                `${name}-nat-from-vpc`,
+                { securityGroupId: sg.id, description: "Anything the VPC sends out", ipProtocol: "-1", cidrIpv4: args.cidr },
+                child,
+            );
+            new aws.vpc.SecurityGroupEgressRule(
+                `${name}-nat-to-internet`,
+                { securityGroupId: sg.id, description: "The forwarded traffic, to the internet", ipProtocol: "-1", cidrIpv4: "0.0.0.0/0" },
+                child,
+            );
+            return natZones.map((z): NatTarget => {
+                const instance = new NatInstance(
+                    `${name}-nat-instance-${zones[z]}`,
+                    {
+                        namePrefix: args.namePrefix,
+                        zone: zones[z],
+                        subnetId: publicSubnets[z].id,
+                        securityGroupId: sg.id,
+                        amiId: ami.id,
+                        kmsKeyArn: key.arn,
+                        internetGateway: igw,
+                    },
+                    child,
+                );
+                return { route: { networkInterfaceId: instance.networkInterfaceId }, publicIp: instance.publicIp };
+            });
+        }
 
         // One private route table per zone, whatever the NAT strategy, so switching strategies only swaps routes.
         const privateRouteTables = privateSubnets.map((subnet, i) => {
@@ -137,7 +216,7 @@ export class Network extends pulumi.ComponentResource {
             if (egress !== undefined) {
                 new aws.ec2.Route(
                     `${name}-private-default-${zones[i]}`,
-                    { routeTableId: table.id, destinationCidrBlock: "0.0.0.0/0", natGatewayId: gateways[egress].id },
+                    { routeTableId: table.id, destinationCidrBlock: "0.0.0.0/0", ...natTargets[egress].route },
                     child,
                 );
             }
@@ -216,7 +295,7 @@ export class Network extends pulumi.ComponentResource {
         this.publicRouteTableIds = pulumi.all([publicRouteTable.id]);
         this.privateRouteTableIds = pulumi.all(privateRouteTables.map((t) => t.id));
         this.isolatedRouteTableIds = pulumi.all(isolatedRouteTables.map((t) => t.id));
-        this.natGatewayPublicIps = pulumi.all(eips.map((e) => e.publicIp));
+        this.natGatewayPublicIps = pulumi.all(natTargets.map((t) => t.publicIp));
         this.endpointSecurityGroupId = endpointSecurityGroup ? endpointSecurityGroup.id : pulumi.output(undefined);
         this.registerOutputs({
             vpcId: this.vpcId,

@@ -78,6 +78,7 @@ export class Platform extends pulumi.ComponentResource {
                 tiers: subnetTiers(cfg.network),
                 azSlots: cfg.network.subnets.azSlots,
                 natGateways: cfg.network.natGateways,
+                natKind: cfg.network.natKind,
                 interfaceEndpoints: cfg.network.interfaceEndpoints,
                 flowLogs: cfg.network.flowLogs,
                 retainAuditData: this.protectsData,

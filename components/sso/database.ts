@@ -74,6 +74,7 @@ export class KeycloakDatabase extends pulumi.ComponentResource {
     public readonly port = POSTGRES_PORT;
     public readonly databaseName = KEYCLOAK_DATABASE;
     public readonly username = KEYCLOAK_DATABASE_USER;
+    public readonly instanceClass: string;
     /** Generated; a Pulumi secret, for Keycloak's Kubernetes Secret only. */
     public readonly password: pulumi.Output<string>;
 
@@ -83,6 +84,7 @@ export class KeycloakDatabase extends pulumi.ComponentResource {
         const deletion = databaseDeletion(protect);
         const child = { parent: this };
         const s = args.settings;
+        this.instanceClass = s.instanceClass;
         const partition = aws.getPartitionOutput({}, child).partition;
 
         const key = new aws.kms.Key(

@@ -54,7 +54,8 @@ export interface KeycloakSpecArgs {
     readonly publicUrl: string;
     /** https://sso-admin.<domain>: where the admin console is served and calls the admin API (only admin CIDRs reach it). */
     readonly adminUrl: string;
-    readonly database: { readonly host: string; readonly port: number; readonly name: string };
+    /** poolMaxSize: each pod's share of the instance's connections (db-connections.ts, keycloakPoolMaxSize). */
+    readonly database: { readonly host: string; readonly port: number; readonly name: string; readonly poolMaxSize: number };
     /** Where the platform's pods go. */
     readonly placement?: PodPlacement;
 }
@@ -72,6 +73,8 @@ export function keycloakSpec(a: KeycloakSpecArgs) {
             database: a.database.name,
             usernameSecret: { name: KEYCLOAK_DB_SECRET, key: "username" },
             passwordSecret: { name: KEYCLOAK_DB_SECRET, key: "password" },
+            // Not Keycloak's default of 100 per pod: the pods' pools together must fit the instance's max_connections.
+            poolMaxSize: a.database.poolMaxSize,
         },
         // The full URL fixes scheme, host and port of every issued URL, whatever the request's Host header says. `admin`
         // becomes hostname-admin (the operator's KeycloakDistConfigurator.configureHostname): the console loads from and

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
 import type { SsoConfig } from "../../stacks/schema-sso";
+import { keycloakPoolMaxSize } from "./db-connections";
 import type { ClusterRef } from "../cluster/cluster-ref";
 import type { IngressRef } from "../ingress/ingress";
 import { platformNamespace } from "../shared/namespaces";
@@ -40,6 +41,8 @@ export interface KeycloakDatabaseRef {
     readonly address: pulumi.Output<string>;
     readonly port: number;
     readonly databaseName: string;
+    /** The RDS instance class: how many connections the pods' pools may share. */
+    readonly instanceClass: string;
     readonly username: string;
     readonly password: pulumi.Output<string>;
 }
@@ -122,6 +125,9 @@ export class Keycloak extends pulumi.ComponentResource {
             },
             k8sOpts,
         );
+        // The schema refuses a class whose memory is unknown or too small for the instances (stacks/schema-sso.ts).
+        const poolMaxSize = keycloakPoolMaxSize(args.database.instanceClass, args.settings.instances);
+        if (poolMaxSize === undefined) throw new Error(`${args.database.instanceClass}: no connection budget for an unknown DB instance class`);
         this.server = new k8s.apiextensions.CustomResource(
             `${name}-server`,
             {
@@ -130,7 +136,7 @@ export class Keycloak extends pulumi.ComponentResource {
                 // Pulumi waits for Ready: the realm is configured only once Keycloak answers.
                 metadata: { name: KEYCLOAK_NAME, namespace: ns, annotations: { "pulumi.com/waitFor": "condition=Ready" } },
                 spec: args.database.address.apply((host) =>
-                    keycloakSpec({ settings: args.settings, placement: args.cluster.platformPods, publicUrl: this.publicUrl, adminUrl: this.adminUrl, database: { host, port: args.database.port, name: args.database.databaseName } }),
+                    keycloakSpec({ settings: args.settings, placement: args.cluster.platformPods, publicUrl: this.publicUrl, adminUrl: this.adminUrl, database: { host, port: args.database.port, name: args.database.databaseName, poolMaxSize } }),
                 ),
             },
             { ...k8sOpts, dependsOn: [operator, certificate, ...secrets.resources], customTimeouts: { create: "20m", update: "20m" } },

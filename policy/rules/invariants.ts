@@ -134,7 +134,7 @@ const metadataProblems = (m: Record<string, unknown> | undefined) => [
 
 export const nodeBaselinePolicy: StackValidationPolicy = {
     name: "node-baseline",
-    description: "Every managed node group runs on a launch template, and every launch template and Karpenter node class requires IMDSv2 with one hop and encrypts its volumes.",
+    description: "Every managed node group runs on a launch template, and every launch template, EC2 instance (the NAT instances) and Karpenter node class requires IMDSv2 with one hop and encrypts its volumes; no SSH key.",
     enforcementLevel: "mandatory",
     validateStack: ({ resources }, report) => {
         const templates = resources.filter(isType("aws:ec2/launchTemplate:LaunchTemplate"));
@@ -147,6 +147,14 @@ export const nodeBaselinePolicy: StackValidationPolicy = {
         }
         for (const group of resources.filter(isType("aws:eks/nodeGroup:NodeGroup"))) {
             if (!group.props.launchTemplate || !dependsOn(group, (d) => templates.includes(d))) report(`${group.name}: no launch template (IMDS, disk encryption and SSH are then EKS defaults)`, group.urn);
+        }
+        for (const vm of resources.filter(isType("aws:ec2/instance:Instance"))) {
+            const problems = metadataProblems(vm.props.metadataOptions);
+            const root = vm.props.rootBlockDevice as { encrypted?: unknown; kmsKeyId?: unknown } | undefined;
+            const extra = asArray(vm.props.ebsBlockDevices as { encrypted?: unknown; kmsKeyId?: unknown }[] | undefined);
+            if (![root, ...extra].every((d) => d?.encrypted === true && d.kmsKeyId)) problems.push("a volume without KMS encryption");
+            if (vm.props.keyName) problems.push("an SSH key");
+            for (const p of problems) report(`${vm.name}: ${p}`, vm.urn);
         }
         for (const nc of resources.filter(isType("kubernetes:karpenter.k8s.aws/v1:EC2NodeClass"))) {
             const problems = metadataProblems(nc.props.spec?.metadataOptions);
