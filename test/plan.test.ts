@@ -173,8 +173,14 @@ describe("plan: tree, outputs and diff @stack", () => {
     it("lists what going from dev to prod adds and changes, with the changed inputs", async () => {
         const [dev, prod] = [await deployedSet("dev"), await deployedSet("prod")];
         const diff = diffPlans(dev.platform, prod.platform);
-        // Only dev's viewer principal and its created (delegated) hosted zone are not in prod's platform stack.
-        assert.deepStrictEqual(diff.removed.map((r) => r.name), ["platform-cluster-viewer-role-developer", "platform-cluster-viewer-role-developer", "platform-ingress-zone-zone"]);
+        // Only dev's viewer principal, its created (delegated) hosted zone and its NAT instance (with its interface,
+        // address, security group and rules, and root volume key) are not in prod's platform stack.
+        assert.deepStrictEqual(diff.removed.map((r) => r.name).sort(), [
+            "platform-cluster-viewer-role-developer", "platform-cluster-viewer-role-developer", "platform-ingress-zone-zone",
+            "platform-network-nat-from-vpc", "platform-network-nat-instance-eu-west-1a", "platform-network-nat-instance-eu-west-1a-eip",
+            "platform-network-nat-instance-eu-west-1a-eni", "platform-network-nat-instance-eu-west-1a-instance", "platform-network-nat-key",
+            "platform-network-nat-key-alias", "platform-network-nat-sg", "platform-network-nat-to-internet",
+        ]);
         // team-a's stack (the first tenant of both): dev's preview namespace is not in prod. The namespace, its three
         // quotas (resources; no PriorityClass; no cross-namespace affinity) and limits, seven network policies, three role
         // bindings, two service accounts.

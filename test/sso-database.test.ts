@@ -102,7 +102,7 @@ describeStacks((stack) => `sso: Keycloak's database in stack ${stack}`, "platfor
                 [i.instanceClass, i.multiAz, i.backupRetentionPeriod, i.deletionProtection, i.skipFinalSnapshot, r.protect, r.retainOnDelete, r.ignoreChanges],
                 production
                     ? ["db.t4g.small", true, 14, true, false, true, false, ["snapshotIdentifier", "kmsKeyId"]]
-                    : ["db.t4g.small", false, 1, false, true, false, false, ["snapshotIdentifier", "kmsKeyId"]],
+                    : ["db.t4g.micro", false, 1, false, true, false, false, ["snapshotIdentifier", "kmsKeyId"]],
             );
             // The final snapshot is named after a RandomId of the stack (the offline plan's fake hex); nothing is restored.
             const suffix = res().find((x) => x.name === "platform-sso-database-final-snapshot-suffix");

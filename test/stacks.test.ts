@@ -6,8 +6,8 @@ import { deployedSet, platformPlan } from "./plans";
 import { adminPasswords } from "./tenant-attacks";
 
 const expected = {
-    dev: { azs: 2, nat: 1, endpoints: 0, isolated: 0, flowLogs: false, account: "111111111111", cidr: "10.20.0.0/16" },
-    prod: { azs: 3, nat: 3, endpoints: 0, isolated: 3, flowLogs: true, account: "222222222222", cidr: "10.30.0.0/16" },
+    dev: { azs: 2, nat: 1, natKind: "aws:ec2/instance:Instance", endpoints: 0, isolated: 0, flowLogs: false, account: "111111111111", cidr: "10.20.0.0/16" },
+    prod: { azs: 3, nat: 3, natKind: "aws:ec2/natGateway:NatGateway", endpoints: 0, isolated: 3, flowLogs: true, account: "222222222222", cidr: "10.30.0.0/16" },
 } as const;
 
 const CONTRACT_KEYS = [
@@ -63,11 +63,15 @@ for (const stack of ["dev", "prod"] as const) {
             for (const r of plan.resources.slice(1)) assert.ok(urns.has(r.parent!), `${r.name} has an unknown parent`);
         });
 
-        it(`spreads over ${want.azs} zones with ${want.nat} NAT gateway(s) and ${want.isolated} isolated subnets`, () => {
+        it(`spreads over ${want.azs} zones with ${want.nat} NAT ${want.natKind === "aws:ec2/instance:Instance" ? "instance" : "gateway"}(s) and ${want.isolated} isolated subnets`, () => {
             const subnets = ofType(plan.resources, "aws:ec2/subnet:Subnet");
             const tier = (t: string) => subnets.filter((s) => inputs(s).tags["platform.io/subnet-tier"] === t).length;
             assert.deepStrictEqual([tier("public"), tier("private"), tier("isolated")], [want.azs, want.azs, want.isolated]);
-            assert.strictEqual(ofType(plan.resources, "aws:ec2/natGateway:NatGateway").length, want.nat);
+            // A NAT gateway per NAT zone, or (natKind Instance) a NAT instance and no gateway.
+            assert.deepStrictEqual(
+                ["aws:ec2/natGateway:NatGateway", "aws:ec2/instance:Instance"].map((t) => ofType(plan.resources, t).length),
+                ["aws:ec2/natGateway:NatGateway", "aws:ec2/instance:Instance"].map((t) => (t === want.natKind ? want.nat : 0)),
+            );
             assert.strictEqual(inputs(ofType(plan.resources, "aws:ec2/vpc:Vpc")[0]).cidrBlock, want.cidr);
         });
 

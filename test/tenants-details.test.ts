@@ -221,8 +221,8 @@ describePlan("admission policy details: the production plan in full", "prod", ({
                 global: onSystem,
                 reportsController: controller("reports-controller", 2),
                 rbac: { roles: { aggregate: { admin: false } } },
-                test: onSystem,
-                webhooksCleanup: onSystem,
+                test: { ...onSystem, image: { tag: "v1.19.0" } },
+                webhooksCleanup: { ...onSystem, image: { tag: "v1.19.0" } },
             },
             version: "3.9.0",
         });
