@@ -103,8 +103,10 @@ export function deploymentSettings(a: DeploymentsArgs, s: StackDeployment, roleA
             paths: [`${a.repoDir ? `${a.repoDir}/` : ""}**`],
         },
         operationContext: {
-            // The lockfile's exact tree; Deployments' own install would not use npm ci.
-            preRunCommands: ["npm ci --no-audit --no-fund"],
+            // The lockfile's exact tree; Deployments' own install would not use npm ci. Then the pinned images whose arm64
+            // build no repository file proves at their tag, looked up in their registries before anything changes
+            // (docs/operations.md, "arm64 builds of the platform's images"; none when the System nodes are x86_64).
+            preRunCommands: ["npm ci --no-audit --no-fund", `npm run -s check:images -- --stack ${s.stack}`],
             options: { skipInstallDependencies: true },
             oidc: { aws: { roleARN: roleArn, sessionName: `pulumi-deployments-${s.stack}`, duration: "1h0m0s" } },
         },

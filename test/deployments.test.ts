@@ -1,4 +1,6 @@
 import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
 import { PROJECT_DIR, record, Recording } from "../plan/engine";
 import { DEPLOYER_POLICY_PARTS, deployRoleTrust, PlatformDeployments, readDeployerPolicy, tenantStackDeployments } from "../deployments/deployments";
 import { inputs, named, ofType } from "./helpers";
@@ -33,7 +35,9 @@ describe("deployments/: Pulumi Deployments of the platform's stacks, as code", (
 
     it("installs with npm ci and takes AWS credentials from its own role through OIDC (no keys)", () => {
         const s = settings("dev");
-        assert.deepStrictEqual([s.operationContext.preRunCommands, s.operationContext.options.skipInstallDependencies], [["npm ci --no-audit --no-fund"], true]);
+        assert.deepStrictEqual([s.operationContext.preRunCommands, s.operationContext.options.skipInstallDependencies], [["npm ci --no-audit --no-fund", "npm run -s check:images -- --stack dev"], true]);
+        // The command it runs exists (package.json) and takes the stack.
+        assert.strictEqual(JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "package.json"), "utf8")).scripts["check:images"], "node scripts/check-images.mjs");
         assert.deepStrictEqual(s.operationContext.oidc.aws, { roleARN: "arn:aws:iam::111111111111:role/d-dev", sessionName: "pulumi-deployments-dev", duration: "1h0m0s" });
         assert.doesNotMatch(JSON.stringify(rec.resources.map((r) => r.inputs)), /AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY/);
     });
