@@ -2,7 +2,7 @@
 // at their tag (docs/operations.md, "arm64 builds of the platform's images") are looked up in their registries: each
 // must list the System nodes' platform. Run by each platform stack's Deployments before `pulumi up` and preview, where
 // the registries are reachable; an image without that platform, or one that cannot be read, stops the run before any
-// change (a pod of it would crash-loop with "exec format error" on the nodes).
+// change (a pod of it would crash-loop with "exec format error" on the nodes). Before a destroy or refresh it does nothing.
 import "./startup";
 import { parseArgs } from "util";
 import { PROJECT_DIR } from "./engine";
@@ -50,7 +50,10 @@ const MANIFEST_TYPES = [
     "application/vnd.docker.distribution.manifest.v2+json",
 ].join(", ");
 
-type Fetch = (url: string, init?: { headers?: Record<string, string> }) => Promise<{ status: number; headers: { get(name: string): string | null }; json(): Promise<unknown> }>;
+type Fetch = (url: string, init?: { headers?: Record<string, string>; signal?: AbortSignal }) => Promise<{ status: number; headers: { get(name: string): string | null }; json(): Promise<unknown> }>;
+
+/** How long one registry request may take. */
+export const REGISTRY_TIMEOUT_MS = 20_000;
 
 /** Registries over plain HTTP (a local test registry only); every other is HTTPS. */
 const scheme = (registry: string) => (/^(127\.0\.0\.1|localhost)(:\d+)?$/.test(registry) ? "http" : "https");
@@ -61,18 +64,23 @@ const scheme = (registry: string) => (/^(127\.0\.0\.1|localhost)(:\d+)?$/.test(r
  */
 async function registryGet(fetchImpl: Fetch, registry: string, repository: string, path: string, accept: string) {
     const url = `${scheme(registry)}://${registry}/v2/${repository}/${path}`;
-    let response = await fetchImpl(url, { headers: { Accept: accept } });
+    // A stalled registry fails the look-up instead of holding the deployment.
+    const signal = () => AbortSignal.timeout(REGISTRY_TIMEOUT_MS);
+    let response = await fetchImpl(url, { headers: { Accept: accept }, signal: signal() });
     if (response.status === 401) {
         const challenge = response.headers.get("www-authenticate") ?? "";
         const params = Object.fromEntries([...challenge.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
         if (!/^Bearer /i.test(challenge) || !params.realm) throw new Error(`${url}: 401 without a Bearer challenge (${challenge || "none"})`);
         const token = new URL(params.realm);
         if (params.service) token.searchParams.set("service", params.service);
-        token.searchParams.set("scope", params.scope ?? `repository:${repository}:pull`);
-        const answer = await fetchImpl(token.toString());
+        // The repository's pull scope always (public.ecr.aws's challenge names scope="aws"), and the challenge's own.
+        const pull = `repository:${repository}:pull`;
+        token.searchParams.append("scope", pull);
+        if (params.scope && params.scope !== pull) token.searchParams.append("scope", params.scope);
+        const answer = await fetchImpl(token.toString(), { signal: signal() });
         if (answer.status !== 200) throw new Error(`${token}: ${answer.status} for an anonymous token`);
         const body = (await answer.json()) as { token?: string; access_token?: string };
-        response = await fetchImpl(url, { headers: { Accept: accept, Authorization: `Bearer ${body.token ?? body.access_token}` } });
+        response = await fetchImpl(url, { headers: { Accept: accept, Authorization: `Bearer ${body.token ?? body.access_token}` }, signal: signal() });
     }
     if (response.status !== 200) throw new Error(`${url}: ${response.status}`);
     return (await response.json()) as Record<string, unknown>;
@@ -113,11 +121,22 @@ export async function checkImagePlatforms(images: readonly ImageToVerify[], plat
     return { lines, failed };
 }
 
+/** Whether the look-up runs before a Deployments operation (PULUMI_CI_OPERATION; unset: run by hand or in CI). */
+export function imageCheckApplies(operation: string | undefined): boolean {
+    return operation === undefined || operation === "" || operation === "update" || operation === "preview";
+}
+
 async function main(): Promise<number> {
     const { values } = parseArgs({ options: { stack: { type: "string" } }, strict: true });
     if (!values.stack) {
         console.error("usage: npm run check:images -- --stack <stack>");
         return 2;
+    }
+    // Under Deployments: only before a preview or an update (a registry outage must not block a destroy or a refresh).
+    const operation = process.env.PULUMI_CI_OPERATION;
+    if (!imageCheckApplies(operation)) {
+        console.log(`${values.stack}: no image look-up before a ${operation}`);
+        return 0;
     }
     const cfg = readStackConfig(PROJECT_DIR, values.stack);
     const images = imagesToVerify(parsePlatformConfig(cfg.config, cfg.project, undefined, PROJECT_DIR));

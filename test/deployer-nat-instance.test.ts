@@ -211,6 +211,7 @@ describe("the deployer's IAM policy and the NAT instance (docs/deployer-policy.j
         ["an image another account publishes", (n) => runInstances(n, { image: { "ec2:Owner": "123456789012" } }), "image"],
         ["an AWS-published image", (n) => runInstances(n, { image: { "ec2:Owner": "amazon" } }), "image"],
         ["another instance type", (n) => runInstances(n, { instance: { "ec2:InstanceType": "m7g.16xlarge" } }), "instance"],
+        ["a larger size of the same family", (n) => runInstances(n, { instance: { "ec2:InstanceType": "t4g.2xlarge" } }), "instance"],
         ["a burstable type of another family", (n) => runInstances(n, { instance: { "ec2:InstanceType": "t3.nano" } }), "instance"],
         ["another region", (n) => runInstances(n, { region: "eu-central-1" }), "instance"],
         ["IMDSv1", (n) => runInstances(n, { instance: { "ec2:MetadataHttpTokens": "optional" } }), "instance"],

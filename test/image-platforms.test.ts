@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import * as http from "http";
 import { AddressInfo } from "net";
-import { checkImagePlatforms, imagePlatforms, imagesToVerify, parseImage } from "../plan/image-platforms";
+import { checkImagePlatforms, imageCheckApplies, imagePlatforms, imagesToVerify, parseImage } from "../plan/image-platforms";
 import { PROJECT_DIR } from "../plan/engine";
 import { readStackConfig } from "../plan/stack-files";
 import { parsePlatformConfig } from "../stacks/config";
@@ -44,10 +44,18 @@ describe("check:images: which images are looked up, and how a reference names it
     });
 });
 
+describe("check:images under Deployments", () => {
+    it("runs before a preview or an update (or by hand), not before a destroy, refresh or drift run", () => {
+        const table: [string | undefined, boolean][] = [[undefined, true], ["", true], ["update", true], ["preview", true], ["destroy", false], ["refresh", false], ["detect-drift", false], ["remediate-drift", false]];
+        for (const [operation, runs] of table) assert.strictEqual(imageCheckApplies(operation), runs, String(operation));
+    });
+});
+
 describe("check:images against a registry that speaks the distribution API with anonymous Bearer tokens", () => {
     let server: http.Server;
     let registry = "";
     const accepts: string[] = [];
+    const scopes: string[] = [];
     const index = (...platforms: object[]) => ({ schemaVersion: 2, mediaType: "application/vnd.oci.image.index.v1+json", manifests: platforms.map((platform, i) => ({ digest: `sha256:${i}`, platform })) });
     const content: Record<string, unknown> = {
         "multi/arch": index({ os: "linux", architecture: "amd64" }, { os: "linux", architecture: "arm64", variant: "v8" }, { os: "linux", architecture: "arm64" }, { os: "unknown", architecture: "unknown" }),
@@ -59,7 +67,8 @@ describe("check:images against a registry that speaks the distribution API with 
         server = http.createServer((req, res) => {
             const url = new URL(req.url!, `http://${req.headers.host}`);
             if (url.pathname === "/token") {
-                // The token names the repository its scope asked for.
+                // The token names the repository its first scope asked for; every scope asked is recorded.
+                scopes.push(url.searchParams.getAll("scope").join(" "));
                 const scope = url.searchParams.get("scope") ?? "";
                 return void res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ token: `t:${scope}:${url.searchParams.get("service")}` }));
             }
@@ -67,7 +76,8 @@ describe("check:images against a registry that speaks the distribution API with 
             if (!m) return void res.writeHead(404).end();
             const [, repo, kind] = m;
             if (req.headers.authorization !== `Bearer t:repository:${repo}:pull:fake-registry`) {
-                return void res.writeHead(401, { "www-authenticate": `Bearer realm="http://${req.headers.host}/token",service="fake-registry",scope="repository:${repo}:pull"` }).end();
+                // As public.ecr.aws challenges: a scope that is not the repository's.
+                return void res.writeHead(401, { "www-authenticate": `Bearer realm="http://${req.headers.host}/token",service="fake-registry",scope="aws"` }).end();
             }
             if (kind === "blobs") return void res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ os: "linux", architecture: "arm64", config: {} }));
             accepts.push(String(req.headers.accept));
@@ -82,6 +92,7 @@ describe("check:images against a registry that speaks the distribution API with 
     it("lists an index's platforms (attestation entries left out) and a single image's from its config blob, asking for indexes first", async () => {
         assert.deepStrictEqual(await imagePlatforms(`${registry}/multi/arch:1.0`), ["linux/amd64", "linux/arm64/v8", "linux/arm64"]);
         assert.deepStrictEqual(await imagePlatforms(`${registry}/single/arm:1.0`), ["linux/arm64"]);
+        assert.deepStrictEqual(scopes.slice(0, 2), ["repository:multi/arch:pull aws", "repository:single/arm:pull aws"]);
         assert.ok(accepts.length >= 2 && accepts.every((a) => a.startsWith("application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json")), accepts.join(" | "));
     });
 

@@ -245,6 +245,9 @@ describe("network: NAT instances (natKind Instance)", () => {
         assert.deepStrictEqual(i.maintenanceOptions, { autoRecovery: "default" });
         assert.deepStrictEqual([i.keyName, i.iamInstanceProfile, i.userData, i.associatePublicIpAddress], [undefined, undefined, undefined, undefined]);
         assert.strictEqual(vm.deleteBeforeReplace, true, "a replacement frees the interface before the new instance takes it");
+        // The provider plans sourceDestCheck true for an instance on a primary interface and would turn the interface's
+        // check back on (terraform-provider-aws#44768); a later lookup answer must not replace it unasked.
+        assert.deepStrictEqual(vm.ignoreChanges, ["sourceDestCheck", "ami"]);
         const key = inputs(named(res, "net-nat-key"));
         assert.strictEqual(key.enableKeyRotation, true);
         const use = JSON.parse(key.policy).Statement.find((s: any) => s.Sid === "UseThroughEc2ByThisAccount");

@@ -56,7 +56,15 @@ describe("config: a snapshot to restore the database from that RDS would refuse 
 });
 
 describe("sso: database decisions", () => {
-    it("forces TLS on every connection", () => assert.deepStrictEqual(databaseParameters(), [{ name: "rds.force_ssl", value: "1", applyMethod: "pending-reboot" }]));
+    it("forces TLS on every connection, and sets max_connections to the figure Keycloak's pools are sized from", () => {
+        // db.t4g.micro: 1 GiB x 0.75 / 9,531,392 bytes = 84; db.t4g.small: 2 GiB -> 168 (hand-computed).
+        assert.deepStrictEqual(databaseParameters("db.t4g.micro"), [
+            { name: "rds.force_ssl", value: "1", applyMethod: "pending-reboot" },
+            { name: "max_connections", value: "84", applyMethod: "pending-reboot" },
+        ]);
+        assert.deepStrictEqual(databaseParameters("db.t4g.small")[1], { name: "max_connections", value: "168", applyMethod: "pending-reboot" });
+        assert.deepStrictEqual(databaseParameters("db.z9.nano"), [{ name: "rds.force_ssl", value: "1", applyMethod: "pending-reboot" }]);
+    });
     it("keeps production's data as a final snapshot with deletion protection and the key kept, and deletes the rest outright", () => {
         assert.deepStrictEqual(databaseDeletion(true), { deletionProtection: true, skipFinalSnapshot: false, keepKey: true });
         assert.deepStrictEqual(databaseDeletion(false), { deletionProtection: false, skipFinalSnapshot: true, keepKey: false });
@@ -122,7 +130,11 @@ describeStacks((stack) => `sso: Keycloak's database in stack ${stack}`, "platfor
             assert.deepStrictEqual([rule.ipProtocol, rule.fromPort, rule.toPort, rule.referencedSecurityGroupId, rule.cidrIpv4], ["tcp", 5432, 5432, `sg-acme-${stack}-cluster`, undefined]);
             assert.strictEqual(res().filter((x) => x.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").length, 1);
             const parameters = inputs(named(res(), "platform-sso-database-parameters"));
-            assert.deepStrictEqual([parameters.family, parameters.parameters], ["postgres17", [{ name: "rds.force_ssl", value: "1", applyMethod: "pending-reboot" }]]);
+            // dev's db.t4g.micro takes 84 connections (1 pod x 74 + 10), prod's db.t4g.small 168 (2 x 79 + 10).
+            assert.deepStrictEqual(
+                [parameters.family, parameters.parameters],
+                ["postgres17", [{ name: "rds.force_ssl", value: "1", applyMethod: "pending-reboot" }, { name: "max_connections", value: production ? "168" : "84", applyMethod: "pending-reboot" }]],
+            );
         });
 
         it("puts no database credential in any output", () => {

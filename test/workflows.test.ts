@@ -47,6 +47,9 @@ describe("the pull-request workflow (.github/workflows/pull-request.yml)", () =>
         const guarded = steps("preview").filter((x) => !x.run?.includes("tenant-stacks"));
         for (const x of guarded) assert.strictEqual(x.if, "env.PULUMI_ACCESS_TOKEN != '' && env.AWS_ROLE_ARN != ''", JSON.stringify(x));
         const pulumi = steps("preview").find((x) => x.uses?.startsWith("pulumi/actions@"))!;
+        // The registry look-up of the images without build-file arm64 evidence comes first, as in Deployments.
+        const names = steps("preview").map((x) => x.uses ?? x.run ?? "");
+        assert.ok(names.indexOf('npm run -s check:images -- --stack "${{ matrix.stack }}"') >= 0 && names.indexOf('npm run -s check:images -- --stack "${{ matrix.stack }}"') < names.indexOf(pulumi.uses!), names.join(" | "));
         assert.deepStrictEqual([pulumi.with?.command, pulumi.with?.policyPacks], ["preview", "policy"]);
         for (const job of Object.keys(workflow.jobs)) {
             for (const x of steps(job).filter((y) => y.uses)) assert.match(x.uses!, /@v\d+$/, `${job}: ${x.uses} not pinned to a major`);

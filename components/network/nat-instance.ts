@@ -72,8 +72,17 @@ export class NatInstance extends pulumi.ComponentResource {
                 maintenanceOptions: { autoRecovery: "default" },
                 tags,
             },
-            // The interface attaches to one instance at a time: a replacement must let go of it first.
-            { parent: this, deleteBeforeReplace: true, dependsOn: [eip] },
+            {
+                parent: this,
+                // The interface attaches to one instance at a time: a replacement must let go of it first.
+                deleteBeforeReplace: true,
+                dependsOn: [eip],
+                // sourceDestCheck: the provider reads it from the primary interface (false) but plans its default (true)
+                // for an instance with primary_network_interface, where it may not be set (ConflictsWith); applying that
+                // turns the interface's check back on and ends NAT (hashicorp/terraform-provider-aws#44768, fixes in
+                // #47082 and #49198 open). The interface owns it. ami: see FCK_NAT.version.
+                ignoreChanges: ["sourceDestCheck", "ami"],
+            },
         );
 
         this.networkInterfaceId = eni.id;

@@ -33,7 +33,9 @@ export const FCK_NAT = {
     /**
      * The release, pinned in the AMI name. The maintainers re-publish the latest release every six months with a new
      * date in the name (docs/ami-support-policy.md), so the date is left open: a pinned date would stop resolving once
-     * AWS deprecates that AMI two years on. A re-publish changes the AMI and so replaces the instance on the next up.
+     * AWS deprecates that AMI two years on. The instance keeps the AMI it was launched from (ignoreChanges): a
+     * re-publish, or anything else the lookup answers later, reaches it only by a deliberate replacement
+     * (`pulumi up --replace <the instance's URN>`), never as a side effect of an unrelated update.
      */
     version: "1.4.0",
     architecture: "arm64",

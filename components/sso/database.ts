@@ -3,14 +3,21 @@ import * as aws from "@pulumi/aws";
 import * as random from "@pulumi/random";
 import type { SsoConfig } from "../../stacks/schema-sso";
 import { accountKeyAdministration, policyDocument, serviceTrustPolicy } from "../shared/iam";
+import { rdsPostgresMaxConnections } from "./db-connections";
 
 export const KEYCLOAK_DATABASE = "keycloak";
 export const KEYCLOAK_DATABASE_USER = "keycloak";
 export const POSTGRES_PORT = 5432;
 
 /** RDS parameters every Keycloak database gets: TLS only (RDS for PostgreSQL 15+ defaults to it; stated, not assumed). */
-export function databaseParameters(): { name: string; value: string; applyMethod: string }[] {
-    return [{ name: "rds.force_ssl", value: "1", applyMethod: "pending-reboot" }];
+export function databaseParameters(instanceClass: string): { name: string; value: string; applyMethod: string }[] {
+    // max_connections written out as the figure Keycloak's pools are sized from (db-connections.ts): the class default's
+    // DBInstanceClassMemory is unpublished, so the pools and the limit agree by construction, not by estimate.
+    const maxConnections = rdsPostgresMaxConnections(instanceClass);
+    return [
+        { name: "rds.force_ssl", value: "1", applyMethod: "pending-reboot" },
+        ...(maxConnections === undefined ? [] : [{ name: "max_connections", value: String(maxConnections), applyMethod: "pending-reboot" }]),
+    ];
 }
 
 /** Random bytes in a final snapshot's name: 8 hex digits, one name per generation of the stack. */
@@ -114,7 +121,7 @@ export class KeycloakDatabase extends pulumi.ComponentResource {
         );
         const parameters = new aws.rds.ParameterGroup(
             `${name}-parameters`,
-            { namePrefix: `${args.namePrefix}-keycloak-`, family: `postgres${s.engineVersion}`, description: "Keycloak database: TLS only", parameters: databaseParameters() },
+            { namePrefix: `${args.namePrefix}-keycloak-`, family: `postgres${s.engineVersion}`, description: "Keycloak database: TLS only", parameters: databaseParameters(s.instanceClass) },
             child,
         );
         const monitoring = s.monitoringIntervalSeconds > 0 ? this.monitoringRole(name, args.accountId, partition) : undefined;
