@@ -41,8 +41,11 @@ export interface StackDeployment {
 export const TENANT_PROJECT = "platform-tenant";
 export { CONTRACT_PROJECT };
 
-/** What a contract stack is built from: a change here is previewed on it. */
-export const CONTRACT_STACK_SOURCES = ["contract/**", "packages/**", "stacks/outputs.ts", "stacks/contract-stack-config.ts", "package.json", "package-lock.json"] as const;
+/**
+ * What a contract stack is built from: a change here is previewed on it. Pulumi type-checks the program, and
+ * stacks/outputs.ts's types reach the components and the config schema; tsconfig.json is what contract/'s extends.
+ */
+export const CONTRACT_STACK_SOURCES = ["contract/**", "packages/**", "stacks/**", "components/**", "tsconfig.json", "package.json", "package-lock.json"] as const;
 
 export interface DeploymentsArgs {
     readonly organization: string;

@@ -1,14 +1,13 @@
 // Run by `npm run bench` (scripts/bench-tenants.mjs), whole process: the platform stack of a stack file planned once,
 // then every tenant of its tenants folder planned as its own stack in this one process (on --threads worker threads,
-// default one per core), each checked as
+// default one per core, at most 4), each checked as
 // `npm run tenant-stacks -- --plan` checks it: the policy pack and its releases against their pinned charts.
 // Prints one JSON line: the phases' times, the resources and the process's peak memory.
 import "./startup";
 import * as path from "path";
 import { parseArgs } from "util";
-import { availableParallelism } from "os";
 import { planStack } from "./engine";
-import { checkTenantStacks } from "./tenant-stack-workers";
+import { checkTenantStacks, DEFAULT_THREADS } from "./tenant-stack-workers";
 import { readStackConfig } from "./stack-files";
 import { parsePlatformConfig } from "../stacks/config";
 
@@ -24,7 +23,7 @@ async function main(): Promise<void> {
     const tenants = parsePlatformConfig(readStackConfig(projectDir, stack).config, "platform", undefined, projectDir).tenants.all.map((t) => t.name);
     const cpu = process.cpuUsage();
     const t0 = performance.now();
-    const checks = await checkTenantStacks({ platform, tenants, platformStackFile: file, threads: Number(values.threads ?? availableParallelism()) });
+    const checks = await checkTenantStacks({ platform, tenants, platformStackFile: file, threads: values.threads === undefined ? DEFAULT_THREADS : Number(values.threads) });
     const tenantsMs = performance.now() - t0;
     const failed = checks.filter((c) => c.failed);
     if (failed.length > 0) throw new Error(failed.map((c) => c.line).join("\n"));
@@ -33,7 +32,7 @@ async function main(): Promise<void> {
         tenantStacks: tenants.length,
         platformResources: platform.resources.filter((r) => r.custom).length,
         platformMs: Math.round(platformMs),
-        threads: Math.min(Number(values.threads ?? availableParallelism()), tenants.length),
+        threads: Math.min(values.threads === undefined ? DEFAULT_THREADS : Number(values.threads), tenants.length),
         tenantResources: sum("resources"),
         // Wall time of all the tenant stacks; then the sums of each stack's own times over the threads.
         tenantsMs: Math.round(tenantsMs),

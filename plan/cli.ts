@@ -200,9 +200,10 @@ export async function main(argv: string[]): Promise<number> {
     }
     console.log(renderViolations(violations));
     if (!args.policy) console.log(renderChartContracts(contracts));
-    if (contractStack) console.log(`${contractStack.line[0].toUpperCase()}${contractStack.line.slice(1)}`);
     const diff = base ? diffPlans(base, plan) : undefined;
     if (diff) console.log(`\n${renderDiff(diff)}`);
+    // After the diff: the pull-request comment keeps the diff and what follows it.
+    if (contractStack) console.log(`${diff ? "\n" : ""}${contractStack.line[0].toUpperCase()}${contractStack.line.slice(1)}`);
     if (args.cost) {
         const table = readPriceTable();
         const defaults = fixtureChartDefaults(args["chart-fixtures"]);

@@ -1,32 +1,45 @@
 // The contract stack (contract/, project platform-contract) of a platform stack, planned with it by `npm run plan`:
 // what application teams read instead of the platform stack (docs/tenants.md), so a platform change that breaks it
 // fails the platform's plan, not the teams' next `pulumi up`.
-import { Plan, planContractStack } from "./engine";
+import { Plan, planContractStack, stackOutputValues } from "./engine";
 import { checkPolicies, Violation } from "./policy-runner";
 import { PLATFORM_OUTPUT_KEYS } from "../packages/platform-reference";
 
+/** A plan's outputs in the clear when the engine kept them (a fresh or cached plan), else as recorded (secrets masked). */
+function outputValues(p: Pick<Plan, "outputs" | "secretOutputs">): Record<string, unknown> {
+    try {
+        return stackOutputValues(p);
+    } catch {
+        return p.outputs;
+    }
+}
+
 /**
  * The contract stack's line, and whether it fails: it must export every key of the outputs contract with the
- * platform's values (secrets compared masked), keep each of the platform's secret outputs secret, create nothing
- * but its StackReference, and pass the policy pack.
+ * platform's values (secret ones compared in the clear when both plans kept them), keep each of the contract's
+ * secret outputs secret, create no resource, and pass the policy pack's mandatory policies.
  */
 export function contractStackVerdict(platform: Pick<Plan, "outputs" | "secretOutputs">, contract: Plan | Error, violations: readonly Violation[]): { line: string; failed: boolean } {
     const name = "contract stack";
     if (contract instanceof Error) return { line: `${name}: failed: ${contract.message}`, failed: true };
     const problems: string[] = [];
     const keys = Object.keys(contract.outputs);
-    const missing = PLATFORM_OUTPUT_KEYS.filter((k) => !keys.includes(k));
-    const extra = keys.filter((k) => !(PLATFORM_OUTPUT_KEYS as readonly string[]).includes(k));
+    const contractKeys: readonly string[] = PLATFORM_OUTPUT_KEYS;
+    const missing = contractKeys.filter((k) => !keys.includes(k));
+    const extra = keys.filter((k) => !contractKeys.includes(k));
     if (missing.length > 0) problems.push(`missing outputs ${missing.join(", ")}`);
     if (extra.length > 0) problems.push(`outputs outside the contract ${extra.join(", ")}`);
-    const differ = PLATFORM_OUTPUT_KEYS.filter((k) => keys.includes(k) && JSON.stringify(contract.outputs[k]) !== JSON.stringify(platform.outputs[k]));
+    const [mine, theirs] = [outputValues(contract), outputValues(platform)];
+    const differ = contractKeys.filter((k) => keys.includes(k) && JSON.stringify(mine[k]) !== JSON.stringify(theirs[k]));
     if (differ.length > 0) problems.push(`outputs not as the platform has them: ${differ.join(", ")}`);
-    const unsecret = platform.secretOutputs.filter((k) => !contract.secretOutputs.includes(k));
+    const unsecret = platform.secretOutputs.filter((k) => contractKeys.includes(k) && !contract.secretOutputs.includes(k));
     if (unsecret.length > 0) problems.push(`secret outputs in the clear: ${unsecret.join(", ")}`);
-    const created = contract.resources.filter((r) => r.custom && r.type !== "pulumi:pulumi:StackReference").map((r) => `${r.type} ${r.name}`);
+    // The engine records registrations only (a StackReference is a read): anything here is a resource of its own.
+    const created = contract.resources.filter((r) => r.custom).map((r) => `${r.type} ${r.name}`);
     if (created.length > 0) problems.push(`creates ${created.join(", ")}`);
-    problems.push(...violations.map((v) => `${v.policy}: ${v.message}`));
-    const failed = problems.length > 0 || violations.length > 0;
+    const mandatory = violations.filter((v) => v.enforcementLevel === "mandatory");
+    problems.push(...mandatory.map((v) => `${v.policy}: ${v.message}`));
+    const failed = problems.length > 0;
     return { line: `${name}: ${failed ? problems.join("; ") : `${keys.length} outputs as the platform's (${contract.secretOutputs.length} secret), policies passed`}`, failed };
 }
 

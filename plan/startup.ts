@@ -24,6 +24,9 @@ function deferred(load: () => object): object {
         {
             get: (_, key) => (key === "__esModule" ? true : key === "default" ? defaultOf(real()) : Reflect.get(real(), key)),
             has: (_, key) => Reflect.has(real(), key),
+            // Writes reach the real module (a monkey-patch of a deferred module must not land on the stand-in).
+            set: (_, key, value) => Reflect.set(real(), key, value),
+            defineProperty: (_, key, descriptor) => Reflect.defineProperty(real(), key, descriptor),
             ownKeys: () => Reflect.ownKeys(real()),
             getOwnPropertyDescriptor: (_, key) => {
                 const descriptor = Reflect.getOwnPropertyDescriptor(real(), key);

@@ -4,6 +4,7 @@
 // thread runs stacks one after the other exactly as the one-thread loop did; threads only add cores.
 import "./startup";
 import * as path from "path";
+import { availableParallelism } from "os";
 import { isMainThread, parentPort, threadId, Worker, workerData } from "worker_threads";
 import { Plan, planTenantStack, PROJECT_DIR } from "./engine";
 import { checkPolicies, Violation } from "./policy-runner";
@@ -62,13 +63,22 @@ export function tenantStackVerdict(stack: string, plan: Plan | Error, violations
     return { line: `${stack}: ${[`${plan.resources.filter((r) => r.custom).length} resources`, policies, ...charts].join(", ")}`, failed: violations.length > 0 || (contracts?.problems.length ?? 0) > 0 };
 }
 
+/** Threads by default: one per core, at most 4 (each loads the SDKs and the program again: about 55 MB a thread). */
+export const DEFAULT_THREADS = Math.min(4, availableParallelism());
+
 /**
  * Plans and checks every tenant on `threads` worker threads (each takes the next tenant when it is done with one),
- * reporting each result as it comes; results in the tenants' order. A failing stack is a result, not a rejection.
+ * reporting results in the tenants' order as they complete; results in the tenants' order. A failing stack is a
+ * result, not a rejection; a thread that dies rejects, naming the tenant it was planning.
  */
 export async function checkTenantStacks(
     a: Job & { readonly tenants: readonly string[]; readonly threads: number; readonly onResult?: (r: TenantStackCheck) => void },
 ): Promise<TenantStackCheck[]> {
+    // onResult in the tenants' order, each as soon as it and every one before it is done.
+    let reported = 0;
+    const report = () => {
+        while (reported < a.tenants.length && results[reported] !== undefined) a.onResult?.(results[reported++]);
+    };
     if (!Number.isInteger(a.threads) || a.threads < 1) throw new Error(`threads ${a.threads}: expected a whole number of at least 1`);
     const results: TenantStackCheck[] = new Array(a.tenants.length);
     let next = 0;
@@ -85,11 +95,11 @@ export async function checkTenantStacks(
             worker.on("message", (r: TenantStackCheck | "ready") => {
                 if (r !== "ready") {
                     results[current] = r;
-                    a.onResult?.(r);
+                    report();
                 }
                 give();
             });
-            worker.on("error", reject);
+            worker.on("error", (e) => reject(new Error(`tenant stack ${a.tenants[current] ?? "none"}: its thread failed: ${e.message}`)));
             worker.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`a tenant stack thread stopped with code ${code} (tenant ${a.tenants[current] ?? "none"})`))));
         });
     await Promise.all(Array.from({ length: Math.min(a.threads, a.tenants.length) }, thread));

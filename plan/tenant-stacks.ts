@@ -1,15 +1,14 @@
 // npm run tenant-stacks -- --stack prod (--plan | --preview | --up) [--tenant a,b | --changed-files FILE] [--concurrency 4] [--org acme]:
 // every tenant stack of a platform stack file at once, or those a change concerns (FILE: `git diff --name-only`). --plan: the offline engine, in
-// this process on `concurrency` threads (default one per core). --preview / --up: Pulumi's Automation API (LocalWorkspace on tenant/, the policy pack), at most
+// this process on `concurrency` threads (default one per core, at most 4). --preview / --up: Pulumi's Automation API (LocalWorkspace on tenant/, the policy pack), at most
 // `concurrency` stacks at a time; one stack's failure stops none of the others. Needs the Pulumi CLI and credentials.
 import "./startup";
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
-import { availableParallelism } from "os";
 import type { ConfigMap, PreviewResult, Stack, UpResult } from "@pulumi/pulumi/automation";
 import { OFFLINE_ORGANIZATION, Plan, planStack, planTenantStack, PROJECT_DIR, TENANT_PROJECT_DIR } from "./engine";
-import { checkTenantStacks } from "./tenant-stack-workers";
+import { checkTenantStacks, DEFAULT_THREADS } from "./tenant-stack-workers";
 export { tenantStackVerdict } from "./tenant-stack-workers";
 import { readStackConfig } from "./stack-files";
 import { parsePlatformConfig } from "../stacks/config";
@@ -74,8 +73,17 @@ export function runTenantStacks(
     runs: readonly TenantStackRun[],
     a: { readonly operation: "preview" | "up"; readonly concurrency: number; readonly open: OpenStack; readonly policyPack: string; readonly onOutput?: (stack: string, line: string) => void },
 ): Promise<PromiseSettledResult<PreviewResult | UpResult>[]> {
+    // One stack opened at a time: createOrSelectStack runs `pulumi stack select` in tenant/, which rewrites the
+    // project's workspace file, and concurrent selects corrupt it (pulumi/pulumi#8186, #6287). Operations name their
+    // stack (--stack) and run `concurrency` at once.
+    let opening: Promise<unknown> = Promise.resolve();
+    const openOneAtATime = (name: string) => {
+        const opened = opening.then(() => a.open(name));
+        opening = opened.catch(() => undefined);
+        return opened;
+    };
     return pool(runs, a.concurrency, async (run) => {
-        const stack = await a.open(run.stack);
+        const stack = await openOneAtATime(run.stack);
         // Namespaced keys (`platform-tenant:tenant`), as `pulumi config set-all` takes them.
         const config: ConfigMap = Object.fromEntries(Object.entries(run.config).map(([k, value]) => [k, { value }]));
         await stack.setAllConfig(config);
@@ -136,7 +144,7 @@ async function main(argv: string[]): Promise<number> {
         // A tenant stack refuses a platform that creates its tenants: plan the platform as it will run (OwnStacks).
         const tenants = JSON.parse(config.config[`${config.project}:tenants`] ?? "{}");
         const platform = await planStack({ stack: values.stack, configOverrides: { [`${config.project}:tenants`]: { ...tenants, placement: "OwnStacks" } } });
-        const checks = await checkTenantStacks({ platform, tenants: wanted, threads: Number(values.concurrency ?? availableParallelism()), onResult: (r) => console.log(r.line) });
+        const checks = await checkTenantStacks({ platform, tenants: wanted, threads: values.concurrency === undefined ? DEFAULT_THREADS : Number(values.concurrency), onResult: (r) => console.log(r.line) });
         const failed = checks.filter((c) => c.failed).length;
         return failed > 0 ? 1 : 0;
     }

@@ -1,4 +1,4 @@
-// npm run bench [-- --counts 0,10,100,1000] [-- --stack prod] [-- --placement PlatformStack|OwnStacks|both]: the offline
+// npm run bench [-- --counts 0,10,100,1000] [-- --stack prod] [-- --placement PlatformStack|OwnStacks|both] [-- --threads N]: the offline
 // plan of a stack with N generated tenants (the stack's own plus N more, each with two namespaces, a repository and
 // hostnames), whole process, one run each; prints resources, wall time and peak memory per N, and the marginal cost per
 // tenant between the two largest runs. With OwnStacks (tenants.placement): the platform stack with 0 and the largest N
@@ -13,7 +13,7 @@ import YAML from "yaml";
 import { ensureCompiled } from "./compiled.mjs";
 
 const { values } = parseArgs({
-    options: { counts: { type: "string", default: "0,10,100,1000" }, stack: { type: "string", default: "prod" }, placement: { type: "string", default: "both" } },
+    options: { counts: { type: "string", default: "0,10,100,1000" }, stack: { type: "string", default: "prod" }, placement: { type: "string", default: "both" }, threads: { type: "string" } },
 });
 if (!["PlatformStack", "OwnStacks", "both"].includes(values.placement)) throw new Error(`--placement ${values.placement}: expected PlatformStack, OwnStacks or both`);
 if (!ensureCompiled()) process.exit(1);
@@ -96,7 +96,7 @@ function inOwnStacks(n) {
     process.stderr.write(`planning ${n} tenant stacks of ${values.stack} in one process…`);
     const start = process.hrtime.bigint();
     // A larger young generation: each stack makes many short-lived Outputs and promises (fewer scavenges, same heap limit).
-    const run = spawnSync(process.execPath, ["--max-semi-space-size=64", "bin/plan/bench-tenant-stacks.js", "--file", file], { encoding: "utf8", maxBuffer: 1 << 26 });
+    const run = spawnSync(process.execPath, ["--max-semi-space-size=64", "bin/plan/bench-tenant-stacks.js", "--file", file, ...(values.threads ? ["--threads", values.threads] : [])], { encoding: "utf8", maxBuffer: 1 << 26 });
     const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
     if (run.status !== 0) throw new Error(`tenant stacks failed: ${run.error ?? ""}\n${(run.stderr ?? "").slice(-3000)}`);
     process.stderr.write(` ${(wallMs / 1000).toFixed(1)} s\n`);
@@ -104,6 +104,6 @@ function inOwnStacks(n) {
     console.log(`\nOffline plan of ${values.stack} with tenants.placement OwnStacks, node ${process.version}, policies included`);
     console.log("platform stack:");
     table(rows);
-    console.log(`${r.tenantStacks} tenant stacks in one process: ${(wallMs / 1000).toFixed(1)} s wall (the platform's own plan ${(r.platformMs / 1000).toFixed(1)} s, tenant stacks ${(r.evaluateMs / 1000).toFixed(1)} s, their policies ${(r.policiesMs / 1000).toFixed(1)} s; CPU ${(r.tenantCpuMs / 1000).toFixed(1)} s), ${r.tenantResources} resources (${(r.tenantResources / r.tenantStacks).toFixed(1)} a stack), peak ${r.maxRssMiB} MiB`);
-    console.log(`per tenant stack: ${((r.evaluateMs + r.policiesMs) / r.tenantStacks).toFixed(1)} ms wall, ${(r.tenantCpuMs / r.tenantStacks).toFixed(1)} ms CPU`);
+    console.log(`${r.tenantStacks} tenant stacks in one process on ${r.threads} thread(s): ${(wallMs / 1000).toFixed(1)} s wall (the platform's own plan ${(r.platformMs / 1000).toFixed(1)} s, the tenant stacks ${(r.tenantsMs / 1000).toFixed(1)} s; summed over the threads: evaluation ${(r.evaluateMs / 1000).toFixed(1)} s, policies ${(r.policiesMs / 1000).toFixed(1)} s; CPU ${(r.tenantCpuMs / 1000).toFixed(1)} s), ${r.tenantResources} resources (${(r.tenantResources / r.tenantStacks).toFixed(1)} a stack), peak ${r.maxRssMiB} MiB`);
+    console.log(`per tenant stack: ${(r.tenantsMs / r.tenantStacks).toFixed(1)} ms wall, ${((r.evaluateMs + r.policiesMs) / r.tenantStacks).toFixed(1)} ms on its thread, ${(r.tenantCpuMs / r.tenantStacks).toFixed(1)} ms CPU`);
 }

@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const BUILD_INFO = join(ROOT, "bin", ".tsbuildinfo");
-const SOURCES = ["index.ts", "components", "stacks", "plan", "policy", "test", "tenant", "packages", "tsconfig.json", "tsconfig.dev.json", "package-lock.json"];
+const SOURCES = ["index.ts", "components", "stacks", "plan", "policy", "test", "tenant", "contract", "deployments", "examples", "packages", "tsconfig.json", "tsconfig.dev.json", "package-lock.json"];
 
 function newestChange(path) {
     const stat = statSync(path, { throwIfNoEntry: false });

@@ -83,10 +83,10 @@ describe("the contract stack's verdict in npm run plan", () => {
     const outputs = Object.fromEntries(PLATFORM_OUTPUT_KEYS.map((k) => [k, `v-${k}`]));
     const platform = { outputs, secretOutputs: ["kubeconfig"] };
     const contract = (over: Partial<Plan> = {}): Plan =>
-        ({ project: NS, stack: "dev", outputs, secretOutputs: ["kubeconfig"], elapsedMs: 0, resources: [{ custom: true, type: "pulumi:pulumi:StackReference", name: "platform" }], ...over }) as unknown as Plan;
+        ({ project: NS, stack: "dev", outputs, secretOutputs: ["kubeconfig"], elapsedMs: 0, resources: [], ...over }) as unknown as Plan;
     const { kubeconfig: _k, ...withoutKubeconfig } = outputs;
     const table: [string, Plan | Error, { line: string; failed: boolean }][] = [
-        ["every key with the platform's values, its secrets secret, only its StackReference", contract(), { line: "contract stack: 55 outputs as the platform's (1 secret), policies passed", failed: false }],
+        ["every key with the platform's values, its secrets secret, no resource", contract(), { line: "contract stack: 55 outputs as the platform's (1 secret), policies passed", failed: false }],
         ["a key missing", contract({ outputs: withoutKubeconfig }), { line: "contract stack: missing outputs kubeconfig", failed: true }],
         ["a key outside the contract", contract({ outputs: { ...outputs, extra: 1 } }), { line: "contract stack: outputs outside the contract extra", failed: true }],
         ["a value not the platform's", contract({ outputs: { ...outputs, clusterName: "other" } }), { line: "contract stack: outputs not as the platform has them: clusterName", failed: true }],
@@ -96,8 +96,25 @@ describe("the contract stack's verdict in npm run plan", () => {
     ];
     for (const [why, plan, expected] of table) it(why, () => assert.deepStrictEqual(contractStackVerdict(platform, plan, []), expected));
 
-    it("fails on a policy violation of its own", () => {
-        const violation = { policy: "p", message: "m", enforcementLevel: "mandatory" } as unknown as Parameters<typeof contractStackVerdict>[2][number];
-        assert.deepStrictEqual(contractStackVerdict(platform, contract(), [violation]), { line: "contract stack: p: m", failed: true });
+    it("asks nothing of a platform secret output outside the contract", () => {
+        const wider = { outputs: { ...outputs, internal: "[secret]" }, secretOutputs: ["kubeconfig", "internal"] };
+        assert.deepStrictEqual(contractStackVerdict(wider, contract(), []), { line: "contract stack: 55 outputs as the platform's (1 secret), policies passed", failed: false });
+    });
+
+    it("fails on a mandatory policy violation of its own, not on an advisory one", () => {
+        const violation = (enforcementLevel: string) => ({ policy: "p", message: "m", enforcementLevel }) as unknown as Parameters<typeof contractStackVerdict>[2][number];
+        assert.deepStrictEqual(contractStackVerdict(platform, contract(), [violation("mandatory")]), { line: "contract stack: p: m", failed: true });
+        assert.strictEqual(contractStackVerdict(platform, contract(), [violation("advisory")]).failed, false);
+    });
+
+    it("compares secret outputs in the clear: the wrong kubeconfig, masked alike, fails @stack", async function () {
+        this.timeout(120000);
+        const dev = await platformPlan("dev");
+        const real = await planContractStack({ platform: dev });
+        assert.strictEqual(contractStackVerdict(dev, real, []).failed, false);
+        // Another stack's contract, republished under dev's: every secret masked the same, the values not.
+        const prod = await planContractStack({ platform: await platformPlan("prod") });
+        assert.ok(prod.secretOutputs.includes("kubeconfig") && JSON.stringify(prod.outputs.kubeconfig) === JSON.stringify(real.outputs.kubeconfig), "masked alike");
+        assert.match(contractStackVerdict(dev, prod, []).line, /^contract stack: outputs not as the platform has them: .*kubeconfig/);
     });
 });

@@ -2,7 +2,8 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { PROJECT_DIR, record, Recording } from "../plan/engine";
-import { DEPLOYER_POLICY_PARTS, deployRoleTrust, PlatformDeployments, readDeployerPolicy, tenantStackDeployments } from "../deployments/deployments";
+import { CONTRACT_STACK_SOURCES, DEPLOYER_POLICY_PARTS, deployRoleTrust, PlatformDeployments, readDeployerPolicy, tenantStackDeployments } from "../deployments/deployments";
+import { TENANT_STACK_SOURCES } from "../deployments/tenant-paths";
 import { inputs, named, ofType } from "./helpers";
 
 const ARGS = {
@@ -91,6 +92,9 @@ describe("deployments/: each tenant's own stack, previewed when its own entry ch
             "infra/components/**",
             "infra/stacks/**",
             "infra/packages/**",
+            "infra/plan/stack-files.ts",
+            "infra/plan/cli-config-rules.ts",
+            "infra/tsconfig.json",
             "infra/package.json",
             "infra/package-lock.json",
         ]);
@@ -154,4 +158,36 @@ describe("deployments/: the contract stacks application teams read", () => {
             ],
         );
     });
+});
+
+describe("Deployments' paths of the tenant and contract stacks cover what their programs are built from", () => {
+    /** The repository files a program's entry imports, transitively (relative imports; TypeScript's own scanner). */
+    function importGraph(entry: string): string[] {
+        const ts = require("typescript") as typeof import("typescript");
+        const seen = new Set<string>();
+        const visit = (file: string) => {
+            if (seen.has(file)) return;
+            seen.add(file);
+            for (const ref of ts.preProcessFile(fs.readFileSync(file, "utf8"), true, true).importedFiles) {
+                if (!ref.fileName.startsWith(".")) continue;
+                const base = path.resolve(path.dirname(file), ref.fileName);
+                const found = [`${base}.ts`, path.join(base, "index.ts"), base].find((f) => fs.existsSync(f) && fs.statSync(f).isFile());
+                if (found) visit(found);
+            }
+        };
+        visit(path.join(PROJECT_DIR, entry));
+        return [...seen].map((f) => path.relative(PROJECT_DIR, f).split(path.sep).join("/"));
+    }
+    const covered = (file: string, patterns: readonly string[]) => patterns.some((p) => (p.endsWith("/**") ? file.startsWith(p.slice(0, -2)) : file === p));
+
+    for (const [project, entry, sources] of [["tenant", "tenant/index.ts", TENANT_STACK_SOURCES], ["contract", "contract/index.ts", CONTRACT_STACK_SOURCES]] as const) {
+        it(`${project}/: every file its program imports, and the tsconfig.json its own extends`, () => {
+            const files = importGraph(entry);
+            assert.ok(files.length > (project === "tenant" ? 40 : 5), `${files.length} files`);
+            assert.deepStrictEqual(files.filter((f) => !covered(f, sources)), []);
+            const own = JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, project, "tsconfig.json"), "utf8").replace(/^\s*\/\/.*$/gm, ""));
+            assert.strictEqual(own.extends, "../tsconfig.json");
+            assert.ok(covered("tsconfig.json", sources) && covered(`${project}/tsconfig.json`, sources));
+        });
+    }
 });

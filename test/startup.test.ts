@@ -41,8 +41,14 @@ describe("offline start-up: modules the SDK loads only for function serialisatio
                 const before = seen();
                 const german = z.locales.de !== undefined;
                 const status = require("@grpc/grpc-js").status.UNAVAILABLE;
+                const after = seen();
+                // A write through an SDK module's handle on a deferred module (its stand-in) reaches the module itself.
+                const M = require("module");
+                const standIn = M._load("semver", require.cache[require.resolve("@pulumi/pulumi/runtime/settings.js")], false);
+                standIn.__patched = 1;
+                const patched = require("semver").__patched === 1 && standIn !== require("semver");
                 const grpcDefault = require("@pulumi/pulumi/runtime/settings") && typeof require("@grpc/grpc-js").Metadata;
-                console.log(JSON.stringify({ id, message: parsed.error.issues[0].message, before, after: seen(), german, status, grpcDefault }));
+                console.log(JSON.stringify({ id, message: parsed.error.issues[0].message, before, after, german, status, grpcDefault, patched }));
             })();`);
         assert.deepStrictEqual(result, {
             id: "thing-id",
@@ -52,6 +58,7 @@ describe("offline start-up: modules the SDK loads only for function serialisatio
             german: true,
             status: 14,
             grpcDefault: "function",
+            patched: true,
         });
     });
 

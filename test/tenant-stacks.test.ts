@@ -352,6 +352,36 @@ describe("tenant stacks: one command for all of them, at most N at a time", () =
         const ups = await runTenantStacks(runs, { operation: "up", concurrency: 2, open, policyPack: "/repo/policy" });
         assert.deepStrictEqual(ups.map((r) => (r.status === "rejected" ? (r.reason as Error).message : "ok")), ["acme/platform-tenant/prod.team-a up", "acme/platform-tenant/prod.payments up"]);
     });
+
+    it("opens one stack at a time (a select rewrites tenant/'s workspace file) and runs the operations concurrently; a failed open stops no other", async () => {
+        const runs = tenantStackRuns({ organization: "acme", platformProject: "platform", platformStack: "prod", tenants: ["a", "b", "c", "d"] });
+        let opening = 0;
+        let running = 0;
+        const most = { opening: 0, running: 0 };
+        const tick = () => new Promise((r) => setTimeout(r, 5));
+        const open = async (name: string): Promise<TenantStackHandle> => {
+            most.opening = Math.max(most.opening, ++opening);
+            await tick();
+            opening--;
+            if (name.endsWith(".b")) throw new Error("select failed");
+            return {
+                setAllConfig: async () => undefined,
+                preview: async () => {
+                    most.running = Math.max(most.running, ++running);
+                    // Longer than the opens of the stacks after it: they overlap.
+                    for (let i = 0; i < 8; i++) await tick();
+                    running--;
+                    return { stdout: "", stderr: "", changeSummary: {} };
+                },
+                up: async () => {
+                    throw new Error("not here");
+                },
+            };
+        };
+        const results = await runTenantStacks(runs, { operation: "preview", concurrency: 4, open, policyPack: "/repo/policy" });
+        assert.deepStrictEqual(results.map((r) => r.status), ["fulfilled", "rejected", "fulfilled", "fulfilled"]);
+        assert.deepStrictEqual(most, { opening: 1, running: 3 });
+    });
 });
 
 describe("tenant/Pulumi.yaml declares exactly the tenant stack's config keys", () => {
@@ -595,7 +625,8 @@ describe("tenant stacks: --plan on threads plans each stack as one thread alone 
         );
         assert.ok(alone.every((r) => r.resources > 20), "each tenant stack plans its resources");
         assert.match(threaded[2].line, /^dev\.no-such-tenant: failed: Invalid stack configuration \(1 problem\):\n.*expected tenant no-such-tenant in tenants.list/);
-        assert.deepStrictEqual([...seen].sort(), ["no-such-tenant", "payments", "team-a"]);
+        // Reported in the tenants' order (the pull-request summary reads the same from run to run).
+        assert.deepStrictEqual(seen, ["team-a", "payments", "no-such-tenant"]);
         // Each thread takes a tenant as soon as it starts: three tenants on two threads use both, and neither is this one.
         assert.deepStrictEqual([new Set(threaded.map((r) => r.thread)).size, alone.map((r) => r.thread), threaded.some((r) => r.thread === 0)], [2, [0, 0], false]);
         await assert.rejects(checkTenantStacks({ platform, tenants, threads: 0 }), /threads 0: expected a whole number of at least 1/);

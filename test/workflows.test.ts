@@ -49,7 +49,11 @@ describe("the pull-request workflow (.github/workflows/pull-request.yml)", () =>
         const pulumi = steps("preview").find((x) => x.uses?.startsWith("pulumi/actions@"))!;
         // The registry look-up of the images without build-file arm64 evidence comes first, as in Deployments.
         const names = steps("preview").map((x) => x.uses ?? x.run ?? "");
-        assert.ok(names.indexOf('npm run -s check:images -- --stack "${{ matrix.stack }}"') >= 0 && names.indexOf('npm run -s check:images -- --stack "${{ matrix.stack }}"') < names.indexOf(pulumi.uses!), names.join(" | "));
+        const check = names.indexOf('npm run -s check:images -- --stack "$STACK"');
+        assert.ok(check >= 0 && check < names.indexOf(pulumi.uses!), names.join(" | "));
+        assert.strictEqual(p.env.STACK, "${{ matrix.stack }}");
+        // The CLI the pinned SDK belongs to, not whatever the runner has.
+        assert.strictEqual(pulumi.with?.["pulumi-version"], JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "package.json"), "utf8")).dependencies["@pulumi/pulumi"]);
         assert.deepStrictEqual([pulumi.with?.command, pulumi.with?.policyPacks], ["preview", "policy"]);
         for (const job of Object.keys(workflow.jobs)) {
             for (const x of steps(job).filter((y) => y.uses)) assert.match(x.uses!, /@v\d+$/, `${job}: ${x.uses} not pinned to a major`);
@@ -62,7 +66,9 @@ describe("the pull-request workflow's preview of tenant stacks", () => {
 
     it("runs with credentials only, after a failed platform preview too, on a checkout that has the target branch", () => {
         assert.ok(step(), "the tenant stacks' preview step");
-        assert.strictEqual(step().if, "${{ !cancelled() && env.PULUMI_ACCESS_TOKEN != '' && env.AWS_ROLE_ARN != '' }}");
+        assert.strictEqual(step().if, "${{ !cancelled() && env.PULUMI_ACCESS_TOKEN != '' && env.AWS_ROLE_ARN != '' && vars.PULUMI_ORG != '' }}");
+        // Expressions reach the script through the environment only (no ${{ }} pasted into shell).
+        assert.doesNotMatch(step().run, /\$\{\{/);
         const names = steps("preview").map((x) => x.uses ?? x.run ?? "");
         assert.ok(names.findIndex((n) => n.startsWith("pulumi/actions@")) < names.findIndex((n) => n.includes("tenant-stacks")), "after pulumi/actions, which installs the CLI the Automation API drives");
         assert.strictEqual(steps("preview").find((x) => x.uses?.startsWith("actions/checkout@"))?.with?.["fetch-depth"], 0);
@@ -76,10 +82,13 @@ describe("the pull-request workflow's preview of tenant stacks", () => {
             fs.mkdirSync(path.join(dir, "tmp"));
             fs.writeFileSync(path.join(bin, "git"), `#!/bin/sh\necho "$@" > "${dir}/git-args"\nprintf 'tenants/prod/team-d.yaml\\n'\n`, { mode: 0o755 });
             fs.writeFileSync(path.join(bin, "npm"), `#!/bin/sh\necho "$*" > "${dir}/npm-args"\nexit 3\n`, { mode: 0o755 });
-            const script = step().run.replace(/\$\{\{\s*github\.base_ref\s*\}\}/g, "main").replace(/\$\{\{\s*matrix\.stack\s*\}\}/g, "prod").replace(/\$\{\{\s*vars\.PULUMI_ORG\s*\}\}/g, "acme");
-            fs.writeFileSync(path.join(dir, "step.sh"), script);
+            fs.writeFileSync(path.join(dir, "step.sh"), step().run);
             const [shell, ...flags] = stepShell("preview", step());
-            const run = spawnSync(shell, [...flags, path.join(dir, "step.sh")], { cwd: dir, env: { PATH: `${bin}:${process.env.PATH}`, RUNNER_TEMP: path.join(dir, "tmp") }, encoding: "utf8" });
+            // The job's and the step's env as GitHub fills them: matrix stack prod, organization acme, target branch main.
+            const stepEnv = step() as unknown as { env: Record<string, string> };
+            assert.deepStrictEqual(stepEnv.env, { PULUMI_ORG: "${{ vars.PULUMI_ORG }}", BASE_REF: "${{ github.base_ref }}" });
+            const env = { PATH: `${bin}:${process.env.PATH}`, RUNNER_TEMP: path.join(dir, "tmp"), STACK: "prod", PULUMI_ORG: "acme", BASE_REF: "main" };
+            const run = spawnSync(shell, [...flags, path.join(dir, "step.sh")], { cwd: dir, env, encoding: "utf8" });
             assert.strictEqual(run.status, 3, "the command's failure fails the step");
             assert.strictEqual(fs.readFileSync(path.join(dir, "git-args"), "utf8"), "diff --name-only origin/main...HEAD\n");
             const changed = path.join(dir, "tmp", "changed-files");
