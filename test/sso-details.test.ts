@@ -39,7 +39,7 @@ describePlan("sso details: the production plan in full", "prod", ({ res, the, ur
             description: "Keycloak database: TLS only",
             family: "postgres17",
             namePrefix: "acme-prod-keycloak-",
-            parameters: [{ applyMethod: "pending-reboot", name: "rds.force_ssl", value: "1" }],
+            parameters: [{ applyMethod: "pending-reboot", name: "rds.force_ssl", value: "1" }, { applyMethod: "pending-reboot", name: "max_connections", value: "168" }],
         });
         // Letters and digits only: the password goes into a JDBC URL's Secret untouched.
         assert.deepStrictEqual(the("platform-sso-database-password"), { length: 40, special: false });
