@@ -77,7 +77,12 @@ export async function checkTenantStacks(
     // onResult in the tenants' order, each as soon as it and every one before it is done.
     let reported = 0;
     const report = () => {
-        while (reported < a.tenants.length && results[reported] !== undefined) a.onResult?.(results[reported++]);
+        // (The index moves outside the call: `a.onResult?.(...)` skips evaluating its arguments when there is no callback.)
+        while (reported < a.tenants.length && results[reported] !== undefined) {
+            const r = results[reported];
+            reported++;
+            a.onResult?.(r);
+        }
     };
     if (!Number.isInteger(a.threads) || a.threads < 1) throw new Error(`threads ${a.threads}: expected a whole number of at least 1`);
     const results: TenantStackCheck[] = new Array(a.tenants.length);
