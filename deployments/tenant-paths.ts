@@ -4,8 +4,9 @@
 
 /** What every tenant stack is built from, besides its own entry and its platform's stack file: a change here concerns them all. */
 // tsconfig.json: tenant/tsconfig.json extends it, so it decides how Pulumi compiles the program; plan/stack-files.ts
-// and plan/cli-config-rules.ts: the program reads its platform's stack file with them.
-export const TENANT_STACK_SOURCES = ["tenant/**", "components/**", "stacks/**", "packages/**", "plan/stack-files.ts", "plan/cli-config-rules.ts", "tsconfig.json", "package.json", "package-lock.json"] as const;
+// and plan/cli-config-rules.ts: the program reads its platform's stack file with them; Pulumi.yaml: the platform's
+// project file, read with the stack file at run time (its name and config declarations).
+export const TENANT_STACK_SOURCES = ["tenant/**", "components/**", "stacks/**", "packages/**", "plan/stack-files.ts", "plan/cli-config-rules.ts", "Pulumi.yaml", "tsconfig.json", "package.json", "package-lock.json"] as const;
 
 /** A tenant stack's place in the repository: its platform stack and the file holding its entry (from the repository's root). */
 export interface TenantStackFile {

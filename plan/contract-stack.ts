@@ -5,12 +5,12 @@ import { Plan, planContractStack, stackOutputValues } from "./engine";
 import { checkPolicies, Violation } from "./policy-runner";
 import { PLATFORM_OUTPUT_KEYS } from "../packages/platform-reference";
 
-/** A plan's outputs in the clear when the engine kept them (a fresh or cached plan), else as recorded (secrets masked). */
-function outputValues(p: Pick<Plan, "outputs" | "secretOutputs">): Record<string, unknown> {
+/** Both plans' outputs in the clear when the engine kept both (fresh or cached plans), else both as recorded (masked alike). */
+function comparableOutputs(a: Pick<Plan, "outputs" | "secretOutputs">, b: Pick<Plan, "outputs" | "secretOutputs">): [Record<string, unknown>, Record<string, unknown>] {
     try {
-        return stackOutputValues(p);
+        return [stackOutputValues(a), stackOutputValues(b)];
     } catch {
-        return p.outputs;
+        return [a.outputs, b.outputs];
     }
 }
 
@@ -29,7 +29,7 @@ export function contractStackVerdict(platform: Pick<Plan, "outputs" | "secretOut
     const extra = keys.filter((k) => !contractKeys.includes(k));
     if (missing.length > 0) problems.push(`missing outputs ${missing.join(", ")}`);
     if (extra.length > 0) problems.push(`outputs outside the contract ${extra.join(", ")}`);
-    const [mine, theirs] = [outputValues(contract), outputValues(platform)];
+    const [mine, theirs] = comparableOutputs(contract, platform);
     const differ = contractKeys.filter((k) => keys.includes(k) && JSON.stringify(mine[k]) !== JSON.stringify(theirs[k]));
     if (differ.length > 0) problems.push(`outputs not as the platform has them: ${differ.join(", ")}`);
     const unsecret = platform.secretOutputs.filter((k) => contractKeys.includes(k) && !contract.secretOutputs.includes(k));

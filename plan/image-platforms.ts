@@ -76,7 +76,8 @@ async function registryGet(fetchImpl: Fetch, registry: string, repository: strin
         // The repository's pull scope always (public.ecr.aws's challenge names scope="aws"), and the challenge's own.
         const pull = `repository:${repository}:pull`;
         token.searchParams.append("scope", pull);
-        if (params.scope && params.scope !== pull) token.searchParams.append("scope", params.scope);
+        // One parameter per scope (a challenge may name several, space-separated).
+        for (const scope of (params.scope ?? "").split(" ").filter((x) => x && x !== pull)) token.searchParams.append("scope", scope);
         const answer = await fetchImpl(token.toString(), { signal: signal() });
         if (answer.status !== 200) throw new Error(`${token}: ${answer.status} for an anonymous token`);
         const body = (await answer.json()) as { token?: string; access_token?: string };
@@ -121,9 +122,9 @@ export async function checkImagePlatforms(images: readonly ImageToVerify[], plat
     return { lines, failed };
 }
 
-/** Whether the look-up runs before a Deployments operation (PULUMI_CI_OPERATION; unset: run by hand or in CI). */
+/** Whether the look-up runs before a Deployments operation (PULUMI_CI_OPERATION; unset: run by hand or in CI): those that update. */
 export function imageCheckApplies(operation: string | undefined): boolean {
-    return operation === undefined || operation === "" || operation === "update" || operation === "preview";
+    return operation === undefined || operation === "" || operation === "update" || operation === "preview" || operation === "remediate-drift";
 }
 
 async function main(): Promise<number> {
@@ -132,7 +133,7 @@ async function main(): Promise<number> {
         console.error("usage: npm run check:images -- --stack <stack>");
         return 2;
     }
-    // Under Deployments: only before a preview or an update (a registry outage must not block a destroy or a refresh).
+    // Under Deployments: only before a preview or an update (remediate-drift is one); a registry outage must not block a destroy or a refresh.
     const operation = process.env.PULUMI_CI_OPERATION;
     if (!imageCheckApplies(operation)) {
         console.log(`${values.stack}: no image look-up before a ${operation}`);

@@ -94,6 +94,7 @@ describe("deployments/: each tenant's own stack, previewed when its own entry ch
             "infra/packages/**",
             "infra/plan/stack-files.ts",
             "infra/plan/cli-config-rules.ts",
+            "infra/Pulumi.yaml",
             "infra/tsconfig.json",
             "infra/package.json",
             "infra/package-lock.json",
@@ -172,7 +173,9 @@ describe("Deployments' paths of the tenant and contract stacks cover what their 
                 if (!ref.fileName.startsWith(".")) continue;
                 const base = path.resolve(path.dirname(file), ref.fileName);
                 const found = [`${base}.ts`, path.join(base, "index.ts"), base].find((f) => fs.existsSync(f) && fs.statSync(f).isFile());
-                if (found) visit(found);
+                // An import this walk cannot follow would leave its files out unseen.
+                assert.ok(found, `${path.relative(PROJECT_DIR, file)} imports ${ref.fileName}, which this walk does not resolve`);
+                visit(found);
             }
         };
         visit(path.join(PROJECT_DIR, entry));
@@ -188,6 +191,8 @@ describe("Deployments' paths of the tenant and contract stacks cover what their 
             const own = JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, project, "tsconfig.json"), "utf8").replace(/^\s*\/\/.*$/gm, ""));
             assert.strictEqual(own.extends, "../tsconfig.json");
             assert.ok(covered("tsconfig.json", sources) && covered(`${project}/tsconfig.json`, sources));
+            // Files the program reads at run time, not through an import: the platform's project file, with its stack file.
+            if (project === "tenant") assert.ok(covered("Pulumi.yaml", sources));
         });
     }
 });

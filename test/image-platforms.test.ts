@@ -45,8 +45,8 @@ describe("check:images: which images are looked up, and how a reference names it
 });
 
 describe("check:images under Deployments", () => {
-    it("runs before a preview or an update (or by hand), not before a destroy, refresh or drift run", () => {
-        const table: [string | undefined, boolean][] = [[undefined, true], ["", true], ["update", true], ["preview", true], ["destroy", false], ["refresh", false], ["detect-drift", false], ["remediate-drift", false]];
+    it("runs before a preview or an update (remediate-drift updates; or by hand), not before a destroy, refresh or drift detection", () => {
+        const table: [string | undefined, boolean][] = [[undefined, true], ["", true], ["update", true], ["preview", true], ["destroy", false], ["refresh", false], ["detect-drift", false], ["remediate-drift", true]];
         for (const [operation, runs] of table) assert.strictEqual(imageCheckApplies(operation), runs, String(operation));
     });
 });
@@ -77,7 +77,7 @@ describe("check:images against a registry that speaks the distribution API with 
             const [, repo, kind] = m;
             if (req.headers.authorization !== `Bearer t:repository:${repo}:pull:fake-registry`) {
                 // As public.ecr.aws challenges: a scope that is not the repository's.
-                return void res.writeHead(401, { "www-authenticate": `Bearer realm="http://${req.headers.host}/token",service="fake-registry",scope="aws"` }).end();
+                return void res.writeHead(401, { "www-authenticate": `Bearer realm="http://${req.headers.host}/token",service="fake-registry",scope="aws other:x:pull"` }).end();
             }
             if (kind === "blobs") return void res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ os: "linux", architecture: "arm64", config: {} }));
             accepts.push(String(req.headers.accept));
@@ -92,7 +92,8 @@ describe("check:images against a registry that speaks the distribution API with 
     it("lists an index's platforms (attestation entries left out) and a single image's from its config blob, asking for indexes first", async () => {
         assert.deepStrictEqual(await imagePlatforms(`${registry}/multi/arch:1.0`), ["linux/amd64", "linux/arm64/v8", "linux/arm64"]);
         assert.deepStrictEqual(await imagePlatforms(`${registry}/single/arm:1.0`), ["linux/arm64"]);
-        assert.deepStrictEqual(scopes.slice(0, 2), ["repository:multi/arch:pull aws", "repository:single/arm:pull aws"]);
+        // One parameter per scope: the repository's pull, then each the challenge names.
+        assert.deepStrictEqual(scopes.slice(0, 2), ["repository:multi/arch:pull aws other:x:pull", "repository:single/arm:pull aws other:x:pull"]);
         assert.ok(accepts.length >= 2 && accepts.every((a) => a.startsWith("application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json")), accepts.join(" | "));
     });
 

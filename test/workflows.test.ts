@@ -44,16 +44,20 @@ describe("the pull-request workflow (.github/workflows/pull-request.yml)", () =>
         assert.deepStrictEqual(p.needs, ["test", "stacks"]);
         assert.strictEqual(p.strategy.matrix.stack, "${{ fromJSON(needs.stacks.outputs.list) }}");
         assert.strictEqual(workflow.jobs.stacks.outputs.list, "${{ steps.list.outputs.list }}");
-        const guarded = steps("preview").filter((x) => !x.run?.includes("tenant-stacks"));
-        for (const x of guarded) assert.strictEqual(x.if, "env.PULUMI_ACCESS_TOKEN != '' && env.AWS_ROLE_ARN != ''", JSON.stringify(x));
-        const pulumi = steps("preview").find((x) => x.uses?.startsWith("pulumi/actions@"))!;
-        // The registry look-up of the images without build-file arm64 evidence comes first, as in Deployments.
-        const names = steps("preview").map((x) => x.uses ?? x.run ?? "");
-        const check = names.indexOf('npm run -s check:images -- --stack "$STACK"');
-        assert.ok(check >= 0 && check < names.indexOf(pulumi.uses!), names.join(" | "));
+        const credentials = "env.PULUMI_ACCESS_TOKEN != '' && env.AWS_ROLE_ARN != ''";
+        const all = steps("preview");
+        const install = all.find((x) => x.uses?.startsWith("pulumi/actions@") && x.with?.command === undefined)!;
+        const pulumi = all.find((x) => x.uses?.startsWith("pulumi/actions@") && x.with?.command === "preview")!;
+        // The preview names <org>/platform/<stack>: it needs the organization too; the rest, credentials only.
+        for (const x of all.filter((y) => y !== pulumi && !y.run?.includes("tenant-stacks"))) assert.strictEqual(x.if, credentials, JSON.stringify(x));
+        assert.strictEqual(pulumi.if, `${credentials} && vars.PULUMI_ORG != ''`);
+        // The CLI the pinned SDK belongs to, installed first and on its own (the tenant stacks' step, which may run after
+        // a failed check or preview, drives it), then the registry look-up, as in Deployments, then the preview.
+        const sdk = JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "package.json"), "utf8")).dependencies["@pulumi/pulumi"];
+        assert.deepStrictEqual([install.with?.["pulumi-version"], pulumi.with?.["pulumi-version"]], [sdk, sdk]);
+        const check = all.findIndex((x) => x.run === 'npm run -s check:images -- --stack "$STACK"');
+        assert.ok(all.indexOf(install) < check && check < all.indexOf(pulumi), all.map((x) => x.uses ?? x.run).join(" | "));
         assert.strictEqual(p.env.STACK, "${{ matrix.stack }}");
-        // The CLI the pinned SDK belongs to, not whatever the runner has.
-        assert.strictEqual(pulumi.with?.["pulumi-version"], JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "package.json"), "utf8")).dependencies["@pulumi/pulumi"]);
         assert.deepStrictEqual([pulumi.with?.command, pulumi.with?.policyPacks], ["preview", "policy"]);
         for (const job of Object.keys(workflow.jobs)) {
             for (const x of steps(job).filter((y) => y.uses)) assert.match(x.uses!, /@v\d+$/, `${job}: ${x.uses} not pinned to a major`);
@@ -71,6 +75,7 @@ describe("the pull-request workflow's preview of tenant stacks", () => {
         assert.doesNotMatch(step().run, /\$\{\{/);
         const names = steps("preview").map((x) => x.uses ?? x.run ?? "");
         assert.ok(names.findIndex((n) => n.startsWith("pulumi/actions@")) < names.findIndex((n) => n.includes("tenant-stacks")), "after pulumi/actions, which installs the CLI the Automation API drives");
+        assert.strictEqual(steps("preview").find((x) => x.uses?.startsWith("pulumi/actions@"))?.with?.command, undefined, "the first pulumi/actions step only installs the CLI");
         assert.strictEqual(steps("preview").find((x) => x.uses?.startsWith("actions/checkout@"))?.with?.["fetch-depth"], 0);
     });
 
