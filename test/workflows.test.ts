@@ -167,12 +167,14 @@ describe("the pull-request workflow's scripts, run as GitHub Actions runs them",
 
     it("the comment carries the diff and the change's monthly cost delta, not the tree or the full cost report", () => {
         // npm as the plan CLI prints with --diff-file and --cost: tree, diff, the report, then the delta.
-        const out = ["platform (12 resources)", "Plan diff against qa", "~ update x", "", "Monthly floor cost of qa in eu-west-1", "network:Network  $1.00", "", "Monthly floor change from base to qa", "    platform $2.00 -> $1.00 (-$1.00/month)"];
-        const { step, run, read } = runDiffStep(`printf '%s\\n' ${out.map((l) => `'${l}'`).join(" ")}`);
+        const out = ["platform (12 resources)", "Plan diff against qa", "~ update x", "", "Contract stack: 55 outputs as the platform's (1 secret), policies passed", "", "Monthly floor cost of qa in eu-west-1", "network:Network  $1.00", "", "Monthly floor change from base to qa", "    platform $2.00 -> $1.00 (-$1.00/month)"];
+        const { step, run, read } = runDiffStep(`printf '%s\\n' ${out.map((l) => `'${l.replace(/'/g, "'\\''")}'`).join(" ")}`);
         assert.match(step.run, /--diff-file "\$RUNNER_TEMP\/base\/\$stack\.json" --cost/);
         assert.strictEqual(run.status, 0, run.stderr);
         const body = read("plan-diff.md");
-        assert.match(body, /Plan diff against qa\n~ update x\n\nMonthly floor change from base to qa\n {4}platform \$2\.00 -> \$1\.00 \(-\$1\.00\/month\)/);
+        // The contract stack's verdict, which the plan prints after the diff, stays in the comment, once.
+        assert.match(body, /Plan diff against qa\n~ update x\n\nContract stack: 55 outputs as the platform's \(1 secret\), policies passed\n\nMonthly floor change from base to qa\n {4}platform \$2\.00 -> \$1\.00 \(-\$1\.00\/month\)/);
+        assert.strictEqual(body.split("Contract stack:").length, 2);
         assert.ok(!body.includes("platform (12 resources)") && !body.includes("Monthly floor cost of"), body);
     });
 
