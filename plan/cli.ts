@@ -180,8 +180,14 @@ export async function main(argv: string[]): Promise<number> {
             return 1;
         }
     }
-    // A saved plan (--json, planned with --cost) carries them, for a later --cost --diff-file.
-    if (base && args["diff-file"]) baseTenantStacks = (base as SavedPlan).tenantStacks ?? [];
+    // A saved plan (--json, planned with --cost) carries them, for a later --cost --diff-file. One without them (saved
+    // without --cost, or by an older CLI) says nothing of its tenant stacks: compare the platform stacks alone.
+    let tenantStacksCompared = true;
+    if (base && args["diff-file"]) {
+        const saved = (base as SavedPlan).tenantStacks;
+        if (saved === undefined && tenantStacks.length > 0) tenantStacksCompared = false;
+        baseTenantStacks = saved ?? [];
+    }
 
     const evaluated = performance.now();
     const violations = await checkPolicies(plan);
@@ -213,7 +219,9 @@ export async function main(argv: string[]): Promise<number> {
         console.log(`\n${renderCost(lines, { stack: args.stack, region, table, tenants: planTenants(deployed) })}`);
         if (base) {
             const baseLines = costLines(withStacks(base, baseTenantStacks), planRegion(base) ?? "unknown", table, defaults);
-            console.log(`\n${renderCostDelta(costDelta(baseLines, lines), { from: args.diff ?? args["diff-file"]!, to: args.stack })}`);
+            const nowLines = tenantStacksCompared ? lines : costLines(plan, region, table, defaults);
+            if (!tenantStacksCompared) console.log(`\n${args["diff-file"]} carries no tenant stacks (saved without --cost): the change below is the platform stack's alone`);
+            console.log(`\n${renderCostDelta(costDelta(baseLines, nowLines), { from: args.diff ?? args["diff-file"]!, to: args.stack })}`);
         }
     }
     if (args.graph) {

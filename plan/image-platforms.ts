@@ -9,6 +9,7 @@ import { PROJECT_DIR } from "./engine";
 import { readStackConfig } from "./stack-files";
 import { parsePlatformConfig } from "../stacks/config";
 import type { PlatformConfig } from "../stacks/schema";
+import { VAULT_IMAGE_REPOSITORY } from "../components/secrets/vault-values";
 
 /** An image the System nodes run whose platform list is checked in its registry, and why it is on the list. */
 export interface ImageToVerify {
@@ -28,7 +29,7 @@ export function imagesToVerify(config: Pick<PlatformConfig, "cluster" | "secrets
         { image: `quay.io/keycloak/keycloak-operator:${config.sso.keycloak.version}`, why: "the Keycloak operator: no build file names its platforms" },
         { image: `quay.io/keycloak/keycloak:${config.sso.keycloak.version}`, why: "Keycloak: its release workflow read at an older commit" },
         { image: config.secrets.vault.awsCliImage, why: "the Vault init Job's store step: which installers the tag is built from is not in the repository" },
-        { image: `docker.io/hashicorp/vault:${config.secrets.vault.version}`, why: "Vault: its build workflow read at a commit, not the tag" },
+        { image: `docker.io/${VAULT_IMAGE_REPOSITORY}:${config.secrets.vault.version}`, why: "Vault: its build workflow read at a commit, not the tag" },
     ];
 }
 

@@ -10,21 +10,14 @@ import * as path from "path";
 import { isDeepStrictEqual, parseArgs } from "util";
 import { CONTRACT_PROJECT_DIR, loadProgramsAsPulumiDoes, Plan, planContractStack, planStack, planTenantStack, PROJECT_DIR, TENANT_PROJECT_DIR } from "./engine";
 import { registerPulumiTypeScript } from "./pulumi-loader";
-import { listStacks, readStackConfig } from "./stack-files";
-import { parsePlatformConfig } from "../stacks/config";
+import { listStacks } from "./stack-files";
+import { ownTenantStacks } from "./tenant-stacks";
 
 const PROJECTS = { platform: PROJECT_DIR, tenant: TENANT_PROJECT_DIR, contract: CONTRACT_PROJECT_DIR } as const;
 type Project = keyof typeof PROJECTS;
 
-/** What must be the same in both runs of a stack: every resource's URN, inputs and options, and the outputs. */
-const comparable = (p: Plan) => ({ resources: p.resources.map(({ urn, inputs, dependencies, protect, parent, provider }) => ({ urn, inputs, dependencies, protect, parent, provider })), outputs: p.outputs });
-
-/** The tenants of a stack file with stacks of their own (none with PlatformStack). */
-function ownStacks(stack: string): string[] {
-    const cfg = readStackConfig(PROJECT_DIR, stack);
-    const tenants = parsePlatformConfig(cfg.config, cfg.project, undefined, PROJECT_DIR).tenants;
-    return tenants.placement === "OwnStacks" ? tenants.all.map((t) => t.name) : [];
-}
+/** What must be the same in both runs of a stack: every registration as recorded (inputs, options, secrets), and the outputs. */
+const comparable = (p: Plan) => ({ resources: p.resources, outputs: p.outputs, secretOutputs: p.secretOutputs });
 
 async function main(): Promise<number> {
     const { values } = parseArgs({ options: { project: { type: "string" } }, strict: true });
@@ -40,7 +33,7 @@ async function main(): Promise<number> {
         else {
             const platform = await planStack({ stack });
             if (project === "contract") runs.push({ name: stack, plan: () => planContractStack({ platform }) });
-            else for (const tenant of ownStacks(stack)) runs.push({ name: `${stack}.${tenant}`, plan: () => planTenantStack({ platform, tenant }) });
+            else for (const tenant of ownTenantStacks(PROJECT_DIR, stack)) runs.push({ name: `${stack}.${tenant}`, plan: () => planTenantStack({ platform, tenant }) });
         }
     }
     if (runs.length === 0) {

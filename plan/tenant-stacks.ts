@@ -33,6 +33,13 @@ export async function pool<T, R>(items: readonly T[], concurrency: number, work:
     return results;
 }
 
+/** The tenants a stack file gives stacks of their own (its tenants with OwnStacks; none with PlatformStack). */
+export function ownTenantStacks(projectDir: string, stack: string): string[] {
+    const cfg = readStackConfig(projectDir, stack);
+    const tenants = parsePlatformConfig(cfg.config, cfg.project, undefined, PROJECT_DIR).tenants;
+    return tenants.placement === "OwnStacks" ? tenants.all.map((t) => t.name) : [];
+}
+
 /**
  * The tenant stacks of `Pulumi.<stack>.yaml` planned offline on its platform stack's plan (what `--plan` below does):
  * one per tenant with `tenants.placement: OwnStacks`, none with PlatformStack (the platform's plan holds its tenants).

@@ -7,7 +7,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { COMPILED, Plan, PlannedResource, PlanOptions, planStack, planTenantStack, PROJECT_DIR } from "../plan/engine";
 import { listStacks, readStackConfig } from "../plan/stack-files";
-import { parsePlatformConfig } from "../stacks/config";
+import { ownTenantStacks } from "../plan/tenant-stacks";
 import { named, within } from "./helpers";
 import { deepFreeze } from "./fixture-cache";
 
@@ -74,11 +74,7 @@ export interface DeployedSet {
 }
 
 /** The tenants a stack file gives stacks of their own (its tenants with OwnStacks; none with PlatformStack). */
-export function tenantStacksOf(stack: string): string[] {
-    const cfg = readStackConfig(PROJECT_DIR, stack);
-    const tenants = parsePlatformConfig(cfg.config, cfg.project, undefined, PROJECT_DIR).tenants;
-    return tenants.placement === "OwnStacks" ? tenants.all.map((t) => t.name) : [];
-}
+export const tenantStacksOf = (stack: string): string[] => ownTenantStacks(PROJECT_DIR, stack);
 
 /** The deployed set of `Pulumi.<stack>.yaml` as committed (the platform plan from platformPlan's cache); frozen. */
 export function deployedSet(stack: string): Promise<DeployedSet> {
@@ -124,10 +120,8 @@ export async function deployedSetWith(stack: string, keys: Record<string, string
         const file = path.join(dir, `Pulumi.${stack}.yaml`);
         fs.writeFileSync(file, doc.toString());
         // Its tenant stacks as the changed file has them (a tenant added or removed there).
-        const cfg = readStackConfig(dir, stack);
-        const placed = parsePlatformConfig(cfg.config, cfg.project, undefined, PROJECT_DIR).tenants;
         const tenants: Plan[] = [];
-        for (const t of placed.placement === "OwnStacks" ? placed.all : []) tenants.push(await planTenantStack({ platform, tenant: t.name, platformStackFile: file }));
+        for (const tenant of ownTenantStacks(dir, stack)) tenants.push(await planTenantStack({ platform, tenant, platformStackFile: file }));
         const stacks = [platform, ...tenants];
         return { platform, tenants, stacks, plan: { ...platform, resources: stacks.flatMap((p) => p.resources), elapsedMs: stacks.reduce((t, p) => t + p.elapsedMs, 0) } };
     } finally {

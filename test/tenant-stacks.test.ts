@@ -279,6 +279,15 @@ describe("tenant stacks: npm run plan -- --cost prices them with the platform @s
             const again = await runPlanCli("--stack", "prod", "--cost", "--diff-file", file);
             assert.strictEqual(again.status, 0, again.stderr);
             assert.match(again.stdout, /^ {4}tenants +\$2\.00 -> \$2\.00 \(\+?\$0\.00\/month\)$/m);
+            // A plan saved without --cost (or by an older CLI) carries no tenant stacks: they are not counted as new.
+            const bare = path.join(dir, "bare.json");
+            const { tenantStacks: _t, ...platformOnly } = saved as Record<string, unknown>;
+            fs.writeFileSync(bare, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, "utf8")), tenantStacks: undefined }));
+            assert.ok(_t !== undefined && !("tenantStacks" in JSON.parse(fs.readFileSync(bare, "utf8"))) && platformOnly.stack === "prod");
+            const bareRun = await runPlanCli("--stack", "prod", "--cost", "--diff-file", bare);
+            assert.strictEqual(bareRun.status, 0, bareRun.stderr);
+            assert.match(bareRun.stdout, /carries no tenant stacks \(saved without --cost\): the change below is the platform stack's alone/);
+            assert.doesNotMatch(bareRun.stdout, /^ {4}tenants +\$0\.00 -> \$2\.00/m);
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }

@@ -11,6 +11,7 @@ import { VaultConfiguration, type VaultReader } from "./vault-config";
 import { aclPolicy, deployerRules } from "./vault-policies";
 import { AWS_AUTH_PATH, DEPLOYER_ROLE, DEPLOYER_ROLE_PATH, deployerBindingProblem, rootTokenStep } from "./bootstrap-job";
 import { ExternalSecrets } from "./external-secrets";
+import { VAULT_IMAGE_REPOSITORY } from "./vault-values";
 import { urlGate } from "../shared/readiness";
 
 /** What Vault needs (its settings aside), plus the layer's own settings and namespaces. */
@@ -125,7 +126,7 @@ export class Secrets extends pulumi.ComponentResource implements PlatformSecretS
                 namespace: args.namespace,
                 region: args.region,
                 namePrefix: args.namePrefix,
-                vaultImage: `hashicorp/vault:${args.settings.vault.version}`,
+                vaultImage: `${VAULT_IMAGE_REPOSITORY}:${args.settings.vault.version}`,
                 awsCliImage: args.settings.vault.awsCliImage,
                 readers: args.admins,
                 vault: [this.vault.release],

@@ -21,6 +21,9 @@ export function vaultServerDnsNames(namespace: string): string[] {
  * listener at this port + 1 (8211) for a tcp listener without `cluster_address` (command/server.go): mutual TLS with
  * the cluster's own certificates, unpublished like this one.
  */
+/** The Vault image the servers and the init Job run (Docker Hub); its tag is `secrets.vault.version`. */
+export const VAULT_IMAGE_REPOSITORY = "hashicorp/vault";
+
 export const VAULT_METRICS_PORT = 8210;
 /** The container port's name (server.extraPorts), which the observability layer's PodMonitor scrapes. */
 export const VAULT_METRICS_PORT_NAME = "metrics";
@@ -119,7 +122,7 @@ export function vaultValues(a: VaultValuesArgs) {
                     container: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
                 },
             },
-            image: { repository: "hashicorp/vault", tag: a.version },
+            image: { repository: VAULT_IMAGE_REPOSITORY, tag: a.version },
             resources: { requests: { cpu: "250m", memory: "256Mi" }, limits: { memory: "512Mi" } },
             extraVolumes: [{ type: "secret", name: VAULT_TLS_SECRET }],
             extraEnvironmentVars: { VAULT_CACERT: `${VAULT_TLS_DIR}/ca.crt` },
