@@ -52,12 +52,12 @@ describe("admission boundaries in every stack file's plan @stack", function () {
     it("a stack file that only audits exists", () =>
         assert.ok(stacks.some((s) => JSON.parse(readStackConfig(PROJECT_DIR, s).config["platform:policy"]).action === "Audit"), stacks.join(", ")));
     for (const stack of stacks) {
-        it(`${stack}: tenants' pods are refused on the builders' nodes`, async () => {
+        it(`${stack}: tenants' pods are refused on the builders' and the System nodes`, async () => {
             const plan = await committedPlan(stack);
             const policy = plan.resources.find((r) => r.type === "kubernetes:kyverno.io/v1:ClusterPolicy" && (r.inputs.metadata as { name?: string })?.name === BUILDER_NODES);
             assert.ok(policy, `${BUILDER_NODES} in ${stack}`);
-            const rules = (policy.inputs.spec as { rules: { validate: { failureAction: string } }[] }).rules;
-            assert.deepStrictEqual(rules.map((r) => r.validate.failureAction), ["Enforce", "Enforce"]);
+            const rules = (policy.inputs.spec as { rules: { name: string; validate: { failureAction: string } }[] }).rules;
+            assert.deepStrictEqual(rules.map((r) => [r.name, r.validate.failureAction]), [["no-builder-toleration", "Enforce"], ["no-builder-pool", "Enforce"], ["no-node-name", "Enforce"]]);
         });
         it(`${stack}: tenants' Services are refused externalIPs`, async () => {
             const plan = await committedPlan(stack);

@@ -47,8 +47,12 @@ describe("the Kyverno pattern evaluator, as Kyverno 1.19.0 matches patterns", ()
 });
 
 describe("tenant-builder-nodes, evaluated: what a tenant pod may and may not say about nodes", () => {
-    const [tolerations, pool] = builderNodesPolicy().rules.map((r) => (r.validate as { pattern: unknown }).pattern);
-    const admitted = (spec: Record<string, unknown>) => matchPattern({ spec }, tolerations) && matchPattern({ spec }, pool);
+    it("refuses nodeName on create only (the scheduler's binding sets it on every pod; updates carry it)", () => {
+        const rule = builderNodesPolicy().rules.find((r) => r.name === "no-node-name") as unknown as { match: { any: { resources: { operations?: string[] } }[] } };
+        assert.deepStrictEqual(rule.match.any.map((m) => m.resources.operations), [["CREATE"]]);
+    });
+    const [tolerations, pool, nodeName] = builderNodesPolicy().rules.map((r) => (r.validate as { pattern: unknown }).pattern);
+    const admitted = (spec: Record<string, unknown>) => matchPattern({ spec }, tolerations) && matchPattern({ spec }, pool) && matchPattern({ spec }, nodeName);
     const inBuilders = { nodeSelectorTerms: [{ matchExpressions: [{ key: "karpenter.sh/nodepool", operator: "In", values: ["builders"] }] }] };
     const table: [string, Record<string, unknown>, boolean][] = [
         ["no scheduling fields", {}, true],
@@ -63,6 +67,9 @@ describe("tenant-builder-nodes, evaluated: what a tenant pod may and may not say
         ["selecting the builders' pool", { nodeSelector: { "karpenter.sh/nodepool": "builders" } }, false],
         ["selecting the builder role", { nodeSelector: { "platform.io/node-role": "builder" } }, false],
         ["requiring the builders' pool by affinity", { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: inBuilders } } }, false],
+        ["tolerating the System taint", { tolerations: [{ key: "CriticalAddonsOnly", operator: "Exists" }] }, false],
+        ["selecting the System role", { nodeSelector: { "platform.io/node-role": "system" } }, false],
+        ["created bound to a node by name", { nodeName: "ip-10-0-1-1.eu-west-1.compute.internal" }, false],
         ["naming the role label in a required term", { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: "platform.io/node-role", operator: "NotIn", values: ["workload"] }] }] } } } }, false],
     ];
     for (const [what, spec, want] of table) it(`${want ? "admits" : "refuses"} ${what}`, () => assert.strictEqual(admitted(spec), want));

@@ -28,6 +28,8 @@ import { CollectorConfig, KnownPod, OtlpRecord, throughPipeline } from "./otlp-p
 import { KUBE_SYSTEM } from "../components/shared/network-policies";
 import { createValidatedPolicy, validateResourcePolicy } from "@cloud-copilot/iam-policy";
 import { BUILDER_NODE_POOL, BUILDER_TAINT, NODE_POOL_LABEL, NODE_ROLE_LABEL } from "../components/shared/builder-nodes";
+import { SYSTEM_NODE_ROLE } from "../components/shared/placement";
+import { CRITICAL_ADDONS_TAINT } from "../components/cluster/constants";
 import { BUILDER_NODES_POLICY, SERVICE_ACCOUNT_TOKENS_POLICY, SERVICE_EXTERNAL_IPS_POLICY } from "../components/policy/admission-policies";
 import { ALLOWED_HOSTNAMES_ANNOTATION, DNS_ANNOTATION_RULE, EXTERNAL_DNS_HOSTNAME_ANNOTATION, ROUTE_HOSTNAMES_POLICY } from "../components/policy/admission-policies";
 import { BUILDKIT_PORT, GITHUB_APP_VAULT_PATH, RUNNER_SERVICE_ACCOUNT } from "../components/delivery/ci";
@@ -350,7 +352,6 @@ const runnerReleases = (resources: readonly PlannedResource[]) => {
     return found;
 };
 
-const NODE_POOL = "kubernetes:karpenter.sh/v1:NodePool";
 /** The runner pod template of each scale set (`values.template.spec`). */
 const runnerSpecs = (resources: PlannedResource[]) => runnerReleases(resources).map((r) => r.inputs.values.template.spec as Record<string, any>);
 /** The builder sidecar of a runner pod template: the init container that keeps running and runs buildkitd. */
@@ -628,7 +629,7 @@ export const GUARDS = {
         remove: (resources) => openTenants(resources, "Ingress"),
     },
     builderAdmission: {
-        text: "`tenant-builder-nodes` (a boundary, enforced in every stack) refuses tenant pods that tolerate the builders' taint (or every taint) or select their pool",
+        text: "`tenant-builder-nodes` (a boundary, enforced in every stack) refuses tenant pods that tolerate the builders' or the System nodes' taint (or every taint), select their pool or role, or are created bound to a node by name",
         remove: (resources) => removeClusterPolicy(resources, BUILDER_NODES_POLICY),
     },
     serviceExternalIps: {
@@ -653,15 +654,6 @@ export const GUARDS = {
             const quotas = resources.filter((r) => r.type === RESOURCE_QUOTA && (r.inputs as any).metadata?.name === "tenant-no-cross-namespace-affinity");
             if (quotas.length === 0) throw new Error("no tenant-no-cross-namespace-affinity quota in the plan");
             for (const q of quotas) resources.splice(resources.indexOf(q), 1);
-        },
-    },
-    builderTaintNoExecute: {
-        text: "the builders' NodePool taints its nodes NoExecute: the kubelet refuses a pod bound by name that does not tolerate it (it ignores NoSchedule)",
-        remove: (resources) => {
-            const pools = resources.filter((r) => r.type === NODE_POOL && (r.inputs as any).metadata.name === BUILDER_NODE_POOL) as Mutable[];
-            if (pools.length !== 1) throw new Error("no builders' NodePool in the plan");
-            const spec = pools[0].inputs.spec.template.spec;
-            spec.taints = spec.taints.map((t: object) => ({ ...t, effect: "NoSchedule" }));
         },
     },
     runnerAntiAffinity: {
@@ -795,6 +787,7 @@ const awsAttempt = (t: TenantView, actions: readonly string[], resources: (aws: 
 /** A node of each NodePool, as Karpenter launches it: the pool's template labels, `karpenter.sh/nodepool`, its taints. */
 const poolNodeName = (pool: string) => `${pool}-node`;
 /** Ways onto a builders' node: tolerating its taint or every taint, selecting its pool or role, bound to it by name. */
+const systemNodeName = "ip-10-0-0-10.system.internal";
 const ONTO_BUILDER_NODE: readonly PodSpec[] = [
     { tolerations: [{ key: BUILDER_TAINT.key, operator: "Exists" }], nodeSelector: { [NODE_POOL_LABEL]: BUILDER_NODE_POOL } },
     { tolerations: [{ operator: "Exists" }], nodeSelector: { [NODE_ROLE_LABEL]: "builder" } },
@@ -802,6 +795,13 @@ const ONTO_BUILDER_NODE: readonly PodSpec[] = [
     { tolerations: [{ key: BUILDER_TAINT.key, operator: "Equal", value: BUILDER_TAINT.value, effect: BUILDER_TAINT.effect }] },
     { nodeName: poolNodeName(BUILDER_NODE_POOL) },
     { nodeName: poolNodeName(BUILDER_NODE_POOL), tolerations: [{ operator: "Exists" }] },
+];
+/** The System managed node group, where every platform pod runs (platformPods: SystemNodes), as podOnNode names it. */
+const SYSTEM_NODES_POOL = "system (managed node group)";
+const ONTO_SYSTEM_NODE: readonly PodSpec[] = [
+    { tolerations: [{ key: CRITICAL_ADDONS_TAINT.key, operator: "Exists" }], nodeSelector: { [NODE_ROLE_LABEL]: SYSTEM_NODE_ROLE } },
+    { tolerations: [{ operator: "Exists" }], nodeSelector: { [NODE_ROLE_LABEL]: SYSTEM_NODE_ROLE } },
+    { nodeName: systemNodeName },
 ];
 const withRunners = (ts: readonly TenantView[]) => ts.filter((o) => o.runnerNamespace !== undefined);
 
@@ -1345,9 +1345,18 @@ export const ATTACKS: readonly Attack[] = [
         attack: "run a pod on a builders' node, where builds run with seccomp and AppArmor unconfined: tolerating its taint (or every taint), selecting its pool or role, or bound to it by name",
         who: ALL,
         getsThroughUnguarded: HOLDERS,
-        guards: ["builderAdmission", "builderTaintNoExecute"],
-        everyGuardNeeded: true,
+        // The pool's NoExecute taint also refuses a pod bound by name that does not tolerate it (defence in depth: the
+        // admission boundary refuses every pod created with nodeName first).
+        guards: ["builderAdmission"],
         attempts: (t) => inEach(t, (namespace) => ONTO_BUILDER_NODE.map((spec) => ({ podOnNode: { namespace, pool: BUILDER_NODE_POOL, spec } }))),
+    },
+    {
+        id: "system-node",
+        attack: "run a pod on a System node, beside Vault, Keycloak and every other platform pod, or fill it so the platform's pods (Karpenter's among them) stay pending: tolerating its taint (or every taint), selecting its role, or bound to it by name (the kubelet ignores its NoSchedule taint)",
+        who: ALL,
+        getsThroughUnguarded: HOLDERS,
+        guards: ["builderAdmission"],
+        attempts: (t) => inEach(t, (namespace) => ONTO_SYSTEM_NODE.map((spec) => ({ podOnNode: { namespace, pool: SYSTEM_NODES_POOL, spec } }))),
     },
     {
         id: "builder-shared-node",
@@ -1658,7 +1667,17 @@ function kyvernoAdmits(resources: readonly PlannedResource[], labels: Readonly<R
 }
 
 /** A node of NodePool `pool` as Karpenter launches it: its template's labels, `karpenter.sh/nodepool`, its hostname, its taints. */
+/** A node of the System managed group, as EKS labels and taints it from the plan's NodeGroup. */
+function systemNode(resources: readonly PlannedResource[]): K8sNode {
+    const g = resources.find((r) => r.type === "aws:eks/nodeGroup:NodeGroup" && (r.inputs as any).labels?.[NODE_ROLE_LABEL] === SYSTEM_NODE_ROLE);
+    if (g === undefined) throw new Error("no System node group in the plan");
+    const effects: Record<string, string> = { NO_SCHEDULE: "NoSchedule", NO_EXECUTE: "NoExecute", PREFER_NO_SCHEDULE: "PreferNoSchedule" };
+    const taints = ((g.inputs as any).taints ?? []).map((t: any) => ({ key: t.key, value: t.value, effect: effects[t.effect] }));
+    return { name: systemNodeName, labels: { ...(g.inputs as any).labels, "kubernetes.io/hostname": systemNodeName }, taints };
+}
+
 export function poolNode(resources: readonly PlannedResource[], pool: string): K8sNode {
+    if (pool === SYSTEM_NODES_POOL) return systemNode(resources);
     const p = resources.find((r) => r.type === "kubernetes:karpenter.sh/v1:NodePool" && (r.inputs as any).metadata.name === pool);
     if (p === undefined) throw new Error(`no NodePool ${pool} in the plan`);
     const template = (p.inputs as any).spec.template;
@@ -1756,8 +1775,11 @@ export function attackPod(resources: readonly PlannedResource[], namespace: stri
  * rules are left out: the pod meets the restricted level by construction (scheduling fields are not part of it).
  */
 export function kyvernoAdmitsPod(resources: readonly PlannedResource[], labels: Readonly<Record<string, string>>, pod: { readonly spec: { readonly containers: readonly { readonly image: string }[] } }): boolean {
+    // The attacker creates the pod: a rule limited to other operations does not apply.
     const selects = (rule: any) =>
-        (rule.match?.any ?? []).some((m: any) => m.resources?.kinds?.includes("Pod") && Object.entries(m.resources.namespaceSelector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v));
+        (rule.match?.any ?? []).some(
+            (m: any) => m.resources?.kinds?.includes("Pod") && (m.resources.operations ?? ["CREATE"]).includes("CREATE") && Object.entries(m.resources.namespaceSelector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v),
+        );
     for (const p of resources.filter((r) => r.type === CLUSTER_POLICY)) {
         for (const rule of (p.inputs as any).spec.rules as any[]) {
             if (!selects(rule)) continue;

@@ -4,6 +4,8 @@ import type { PolicyConfig } from "../../stacks/schema-tenants";
 import type { AppDeliveryConfig } from "../../stacks/schema-delivery";
 import { NAMESPACE_ROLE_LABEL } from "../shared/namespaces";
 import { BUILDER_NODE_POOL, BUILDER_NODE_ROLE, BUILDER_TAINT, NODE_POOL_LABEL, NODE_ROLE_LABEL } from "../shared/builder-nodes";
+import { SYSTEM_NODE_ROLE } from "../shared/placement";
+import { CRITICAL_ADDONS_TAINT } from "../cluster/constants";
 import { CI_SERVICE_ACCOUNT, SECRET_STORE_SERVICE_ACCOUNT } from "../tenants/tenant-objects";
 
 /** Namespace annotation listing the hostnames a tenant's HTTPRoutes may use (comma-separated). */
@@ -246,9 +248,12 @@ export function serviceExternalIpsPolicy(): AdmissionPolicy {
 export const BUILDER_NODES_POLICY = "tenant-builder-nodes";
 
 /**
- * Tenant pods stay off the builders' nodes, where builds run with seccomp and AppArmor unconfined: no toleration of
- * their taint (nor a toleration without a key, which tolerates every taint), no node selector or required node
- * affinity naming their pool or role. The taint is NoExecute, so a pod bound by name is refused by the kubelet too. A
+ * Tenant pods stay off the builders' nodes, where builds run with seccomp and AppArmor unconfined, and off the System
+ * nodes, which hold every platform pod (platformPods: SystemNodes) sized to their requests: no toleration of either
+ * taint (nor a toleration without a key, which tolerates every taint), no node selector naming their pool or role, no
+ * required node affinity naming the pool or role label at all, and no pod created bound to a node by name (the kubelet
+ * ignores a NoSchedule taint, the System nodes'; the builders' NoExecute taint refuses it there too). Pods are refused
+ * `nodeName` on create only: the scheduler sets it on every pod through the binding, and later updates carry it. A
  * boundary: enforced in every stack. Patterns as Kyverno 1.19 reads them (pkg/engine/validate, pkg/engine/pattern): a
  * key the pattern names but the toleration lacks fails `!…`, so a keyless toleration is refused; `=(…)` applies only
  * where the pod has the field.
@@ -257,25 +262,25 @@ export function builderNodesPolicy(): AdmissionPolicy {
     const keys = [`!${NODE_POOL_LABEL}`, `!${NODE_ROLE_LABEL}`].join(" & ");
     return {
         name: BUILDER_NODES_POLICY,
-        title: "No tenant pod on the builders' nodes",
+        title: "No tenant pod on the builders' or the System nodes",
         boundary: true,
         rules: [
             {
                 name: "no-builder-toleration",
                 match: PODS,
                 validate: {
-                    message: `Pods in tenant namespaces may not tolerate the builder nodes' taint ${BUILDER_TAINT.key}, nor every taint (a toleration needs a key).`,
-                    pattern: { spec: { "=(tolerations)": [{ key: `!${BUILDER_TAINT.key}` }] } },
+                    message: `Pods in tenant namespaces may not tolerate the builder nodes' taint ${BUILDER_TAINT.key} or the System nodes' ${CRITICAL_ADDONS_TAINT.key}, nor every taint (a toleration needs a key).`,
+                    pattern: { spec: { "=(tolerations)": [{ key: `!${BUILDER_TAINT.key} & !${CRITICAL_ADDONS_TAINT.key}` }] } },
                 },
             },
             {
                 name: "no-builder-pool",
                 match: PODS,
                 validate: {
-                    message: `Pods in tenant namespaces may not select the builders' nodes (${NODE_POOL_LABEL}=${BUILDER_NODE_POOL}, ${NODE_ROLE_LABEL}=${BUILDER_NODE_ROLE}); their required node affinity names neither label.`,
+                    message: `Pods in tenant namespaces may not select the builders' or the System nodes (${NODE_POOL_LABEL}=${BUILDER_NODE_POOL}, ${NODE_ROLE_LABEL}=${BUILDER_NODE_ROLE} or ${SYSTEM_NODE_ROLE}); their required node affinity names neither label.`,
                     pattern: {
                         spec: {
-                            "=(nodeSelector)": { [`=(${NODE_POOL_LABEL})`]: `!${BUILDER_NODE_POOL}`, [`=(${NODE_ROLE_LABEL})`]: `!${BUILDER_NODE_ROLE}` },
+                            "=(nodeSelector)": { [`=(${NODE_POOL_LABEL})`]: `!${BUILDER_NODE_POOL}`, [`=(${NODE_ROLE_LABEL})`]: `!${BUILDER_NODE_ROLE} & !${SYSTEM_NODE_ROLE}` },
                             "=(affinity)": {
                                 "=(nodeAffinity)": {
                                     "=(requiredDuringSchedulingIgnoredDuringExecution)": { nodeSelectorTerms: [{ "=(matchExpressions)": [{ key: keys }] }] },
@@ -283,6 +288,14 @@ export function builderNodesPolicy(): AdmissionPolicy {
                             },
                         },
                     },
+                },
+            },
+            {
+                name: "no-node-name",
+                match: { any: [{ resources: { kinds: ["Pod"], operations: ["CREATE"], namespaceSelector: TENANT_NAMESPACES } }] },
+                validate: {
+                    message: "Pods in tenant namespaces may not be created bound to a node (spec.nodeName): the scheduler places them, and the kubelet would ignore the System nodes' NoSchedule taint.",
+                    pattern: { spec: { "X(nodeName)": "null" } },
                 },
             },
         ],
