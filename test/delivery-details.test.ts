@@ -62,7 +62,7 @@ describe("delivery details: CI objects", () => {
             controller: { serviceAccount: "arc-gha-rs-controller", namespace: "arc-systems" },
             requiredLabels: [],
         });
-        assert.deepStrictEqual(v.template.metadata.annotations, { "karpenter.sh/do-not-disrupt": "true" });
+        assert.deepStrictEqual(v.template.metadata.annotations, { "karpenter.sh/do-not-disrupt": "true", "eks.amazonaws.com/skip-containers": "buildkitd" });
         assert.deepStrictEqual(v.template.spec, {
             serviceAccountName: "ci-runner",
             automountServiceAccountToken: false,

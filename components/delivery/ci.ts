@@ -28,6 +28,8 @@ export const RUNNER_APP = "ci-runner";
 export const BUILDKIT_LOCAL_ADDRESS = `tcp://127.0.0.1:${BUILDKIT_PORT}`;
 /** Karpenter v1 (karpenter.sh reference, annotations): a pod's do-not-disrupt blocks consolidation of its node, and drift unless its NodeClaim has a terminationGracePeriod. */
 export const DO_NOT_DISRUPT = "karpenter.sh/do-not-disrupt";
+/** The EKS pod identity webhook's per-pod list of containers it injects no AWS credentials into (comma-separated names). */
+export const SKIP_CREDENTIALS_ANNOTATION = "eks.amazonaws.com/skip-containers";
 
 /** The ExternalSecret building ARC's GitHub App secret: ids from config, the private key from the tenant's own Vault path. */
 export function githubAppSecretSpec(a: { readonly namespace: string; readonly store: string; readonly vaultPrefix: string; readonly app: { appId: number; installationId: number } }) {
@@ -239,7 +241,11 @@ export function scaleSetValues(a: ScaleSetValuesArgs) {
                 labels: runnerLabels(a.requiredLabels, { tenant: a.tenant.name, runnerImage: a.runnerImage }),
                 // Karpenter v1 does not consolidate a running job's node; drift and expiry still may (the pool sets a
                 // terminationGracePeriod, after which do-not-disrupt no longer holds), cutting a job that outlives it.
-                annotations: { [DO_NOT_DISRUPT]: "true" },
+                // The builder gets no AWS identity: the EKS pod identity webhook injects the job's credentials into every
+                // container (init containers too) but those this names (aws/amazon-eks-pod-identity-webhook,
+                // skip-containers). buildkitd pushes with the credentials the job's client passes it, and a Dockerfile
+                // RUN step, which runs under buildkitd unsandboxed, would otherwise read its credentials.
+                annotations: { [DO_NOT_DISRUPT]: "true", [SKIP_CREDENTIALS_ANNOTATION]: BUILDER_NAME },
             },
             spec: {
                 serviceAccountName: RUNNER_SERVICE_ACCOUNT,
