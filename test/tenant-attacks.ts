@@ -144,6 +144,7 @@ export type Attempt =
     | { readonly sharedBuilder: { readonly runnerNamespace: string } }
     /** (Through a workflow on its runners) hold a Kubernetes API token of the runners' account: the kubelet mounts one unless the pod, or else its account, says `automountServiceAccountToken: false`. */
     | { readonly runnerApiToken: { readonly namespace: string } }
+    | { readonly builderCredentials: { readonly namespace: string } }
     /** (Through a workflow on its runners of CI namespace `runner`, whose build escapes to the job's node) make `request` with the token of a node DaemonSet's account there (the kubelet's credentials request one for each pod bound to the node). */
     | { readonly nodeEscape: { readonly runner: string; readonly request: Request } }
     /** Show the platform stack's outputs, secret ones in the clear (what the read permission its stack references need allows), and find an admin password. */
@@ -722,6 +723,13 @@ export const GUARDS = {
         remove: (resources) => {
             const sets = runnerReleases(resources);
             for (const r of sets) delete r.inputs.values.template.spec.automountServiceAccountToken;
+        },
+    },
+    builderNoCredentials: {
+        text: "runner pods name the builder in `eks.amazonaws.com/skip-containers`: the EKS pod identity webhook injects the job's AWS credentials into every other container",
+        remove: (resources) => {
+            const sets = runnerReleases(resources);
+            for (const r of sets) delete r.inputs.values.template.metadata.annotations["eks.amazonaws.com/skip-containers"];
         },
     },
     routeDnsAnnotation: {
@@ -1339,6 +1347,14 @@ export const ATTACKS: readonly Attack[] = [
         getsThroughUnguarded: ["member", "owner"],
         guards: ["runnerNoApiToken"],
         attempts: (t) => (t.runnerNamespace ? [{ runnerApiToken: { namespace: t.runnerNamespace } }] : []),
+    },
+    {
+        id: "builder-aws-identity",
+        attack: "(through a Dockerfile `RUN` step of a job, a base image's script or a dependency's install hook, which runs under buildkitd unsandboxed) take the job's AWS identity: push to the tenant's repository and, in production, sign with its key",
+        who: ["member", "owner"],
+        getsThroughUnguarded: ["member", "owner"],
+        guards: ["builderNoCredentials"],
+        attempts: (t) => (t.runnerNamespace ? [{ builderCredentials: { namespace: t.runnerNamespace } }] : []),
     },
     {
         id: "builder-node",
@@ -2167,6 +2183,21 @@ export async function succeeds(state: AttackState, user: UserInfo, attempt: Atte
         if (exported === undefined) throw new Error(`no state of a ${state.platform.teamReads} stack to export`);
         const shown = JSON.stringify(exported);
         return Object.values(state.platform.adminPasswords).some((p) => shown.includes(p));
+    }
+    if ("builderCredentials" in attempt) {
+        // Only the team's users push workflows its runners run.
+        if (!user.name.startsWith("oidc:")) return false;
+        const ns = attempt.builderCredentials.namespace;
+        const release = state.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && String(r.inputs.chart).endsWith("/gha-runner-scale-set") && r.inputs.namespace === ns);
+        if (release === undefined) throw new Error(`no runner scale set in ${ns}`);
+        const template = (release.inputs as any).values.template;
+        // The webhook (aws/amazon-eks-pod-identity-webhook) patches every container and init container of a pod whose
+        // account has an association, but those its skip-containers annotation names.
+        const skipped = String(template.metadata?.annotations?.["eks.amazonaws.com/skip-containers"] ?? "").split(",").map((x) => x.trim());
+        const builder = (template.spec.initContainers ?? []).find((c: any) => c.name === "buildkitd");
+        if (builder === undefined) throw new Error(`no buildkitd in ${ns}'s runner pod`);
+        const associated = state.resources.some((r) => r.type === "aws:eks/podIdentityAssociation:PodIdentityAssociation" && r.inputs.namespace === ns && r.inputs.serviceAccount === template.spec.serviceAccountName);
+        return associated && !skipped.includes(builder.name);
     }
     if ("runnerApiToken" in attempt) {
         // Only the team's users push workflows its runners run.
