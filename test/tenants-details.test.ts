@@ -303,18 +303,18 @@ describePlan("admission policy details: the production plan in full", "prod", ({
                 ),
                 validate("hostnames-required", routes, "Routes must name their hostnames (a route without any would take every hostname of the gateway).", { pattern: { spec: { hostnames: ["?*"] } } }),
             ]),
-            "tenant-builder-nodes": policy("tenant-builder-nodes", "No tenant pod on the builders' nodes", [
-                validate("no-builder-toleration", pods, "Pods in tenant namespaces may not tolerate the builder nodes' taint platform.io/builder, nor every taint (a toleration needs a key).", {
-                    pattern: { spec: { "=(tolerations)": [{ key: "!platform.io/builder" }] } },
+            "tenant-builder-nodes": policy("tenant-builder-nodes", "No tenant pod on the builders' or the System nodes", [
+                validate("no-builder-toleration", pods, "Pods in tenant namespaces may not tolerate the builder nodes' taint platform.io/builder or the System nodes' CriticalAddonsOnly, nor every taint (a toleration needs a key).", {
+                    pattern: { spec: { "=(tolerations)": [{ key: "!platform.io/builder & !CriticalAddonsOnly" }] } },
                 }),
                 validate(
                     "no-builder-pool",
                     pods,
-                    "Pods in tenant namespaces may not select the builders' nodes (karpenter.sh/nodepool=builders, platform.io/node-role=builder); their required node affinity names neither label.",
+                    "Pods in tenant namespaces may not select the builders' or the System nodes (karpenter.sh/nodepool=builders, platform.io/node-role=builder or system); their required node affinity names neither label.",
                     {
                         pattern: {
                             spec: {
-                                "=(nodeSelector)": { "=(karpenter.sh/nodepool)": "!builders", "=(platform.io/node-role)": "!builder" },
+                                "=(nodeSelector)": { "=(karpenter.sh/nodepool)": "!builders", "=(platform.io/node-role)": "!builder & !system" },
                                 "=(affinity)": {
                                     "=(nodeAffinity)": {
                                         "=(requiredDuringSchedulingIgnoredDuringExecution)": { nodeSelectorTerms: [{ "=(matchExpressions)": [{ key: "!karpenter.sh/nodepool & !platform.io/node-role" }] }] },
@@ -323,6 +323,12 @@ describePlan("admission policy details: the production plan in full", "prod", ({
                             },
                         },
                     },
+                ),
+                validate(
+                    "no-node-name",
+                    { any: [{ resources: { kinds: ["Pod"], operations: ["CREATE"], namespaceSelector: { matchLabels: { "platform.io/namespace-role": "tenant" } } } }] },
+                    "Pods in tenant namespaces may not be created bound to a node (spec.nodeName): the scheduler places them, and the kubelet would ignore the System nodes' NoSchedule taint.",
+                    { pattern: { spec: { "X(nodeName)": "null" } } },
                 ),
             ]),
             "tenant-service-external-ips": policy("tenant-service-external-ips", "No externalIPs on tenant Services", [
