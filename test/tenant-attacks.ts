@@ -1702,10 +1702,16 @@ export function poolNode(resources: readonly PlannedResource[], pool: string): K
 }
 const poolNames = (resources: readonly PlannedResource[]) => resources.filter((r) => r.type === "kubernetes:karpenter.sh/v1:NodePool").map((r) => (r.inputs as any).metadata.name as string);
 
-/** A job's runner pod in CI namespace `namespace`, as its scale set's template describes it. */
-function runnerPod(resources: readonly PlannedResource[], namespace: string): K8sPod {
+/** The runner scale set release of CI namespace `namespace`. */
+function runnerScaleSet(resources: readonly PlannedResource[], namespace: string): PlannedResource {
     const r = resources.find((x) => x.type === "kubernetes:helm.sh/v3:Release" && String(x.inputs.chart).endsWith("/gha-runner-scale-set") && x.inputs.namespace === namespace);
     if (r === undefined) throw new Error(`no runner scale set in ${namespace}`);
+    return r;
+}
+
+/** A job's runner pod in CI namespace `namespace`, as its scale set's template describes it. */
+function runnerPod(resources: readonly PlannedResource[], namespace: string): K8sPod {
+    const r = runnerScaleSet(resources, namespace);
     const template = (r.inputs as any).values.template;
     return { namespace, labels: template.metadata.labels, spec: template.spec };
 }
@@ -2188,8 +2194,7 @@ export async function succeeds(state: AttackState, user: UserInfo, attempt: Atte
         // Only the team's users push workflows its runners run.
         if (!user.name.startsWith("oidc:")) return false;
         const ns = attempt.builderCredentials.namespace;
-        const release = state.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && String(r.inputs.chart).endsWith("/gha-runner-scale-set") && r.inputs.namespace === ns);
-        if (release === undefined) throw new Error(`no runner scale set in ${ns}`);
+        const release = runnerScaleSet(state.resources, ns);
         const template = (release.inputs as any).values.template;
         // The webhook (aws/amazon-eks-pod-identity-webhook) patches every container and init container of a pod whose
         // account has an association, but those its skip-containers annotation names.
@@ -2203,8 +2208,7 @@ export async function succeeds(state: AttackState, user: UserInfo, attempt: Atte
         // Only the team's users push workflows its runners run.
         if (!user.name.startsWith("oidc:")) return false;
         const ns = attempt.runnerApiToken.namespace;
-        const release = state.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && String(r.inputs.chart).endsWith("/gha-runner-scale-set") && r.inputs.namespace === ns);
-        if (release === undefined) throw new Error(`no runner scale set in ${ns}`);
+        const release = runnerScaleSet(state.resources, ns);
         const spec = (release.inputs as any).values.template.spec;
         const account = state.resources.find((r) => r.type === "kubernetes:core/v1:ServiceAccount" && (r.inputs as any).metadata.namespace === ns && (r.inputs as any).metadata.name === spec.serviceAccountName)?.inputs as any;
         // The ServiceAccount admission plugin: the pod's field wins, else the account's; mounted unless one says false.
