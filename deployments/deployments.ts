@@ -22,10 +22,10 @@ export const PULUMI_OIDC_ISSUER = "api.pulumi.com/oidc";
 export const DEPLOYER_POLICY_PARTS: readonly (readonly string[])[] = [
     ["Sts", "Ec2Describe", "Ec2Create", "Ec2Tag", "Ec2Manage"],
     ["Ec2Disassociate", "Ec2Run", "Ec2NatInstance"],
-    ["Eks", "Iam"],
+    ["Iam"],
     ["Kms", "Logs", "S3", "Events"],
     ["Sqs", "Efs", "Route53", "SecretsManager"],
-    ["Rds", "Ecr"],
+    ["Eks", "Rds", "Ecr"],
 ];
 
 export interface StackDeployment {

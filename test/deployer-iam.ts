@@ -31,14 +31,23 @@ function checkContextKeys(action: string, arn: string, keys: readonly string[]):
     const [service, name] = action.split(":");
     const entry = sar("actions", service)[name.toLowerCase()] as SarAction | undefined;
     if (!entry) throw new Error(`${action}: no such action in the Service Authorization Reference`);
-    const typeName = arn === "*" ? undefined : arn.split(":").slice(5).join(":").split("/")[0];
-    const row = entry.resourceTypes.find((r) => r.name === typeName);
+    const typeName = arn === "*" ? undefined : resourceType(service, arn);
+    const row = entry.resourceTypes.find((r) => r.name.toLowerCase() === typeName?.toLowerCase());
     if (typeName !== undefined && !row) throw new Error(`${action}: the SAR authorizes it on no ${typeName} (${entry.resourceTypes.map((r) => r.name).join(", ")})`);
     const typeKeys = row && row.conditionKeys.length === 0 ? ((sar("resourceTypes", service)[row.name]?.conditionKeys ?? []) as string[]) : [];
     const patterns = [...(row?.conditionKeys ?? []), ...typeKeys, ...(entry.conditionKeys ?? [])].map((k) => new RegExp(`^${k.replace(/[.*+?^()|[\]\\]/g, "\\$&").replace(/\$\{[^}]+\}/g, ".+")}$`, "i"));
     const tagKey = /^aws:(RequestTag\/|ResourceTag\/|TagKeys$)/;
     const unknown = keys.filter((k) => (tagKey.test(k) || !k.startsWith("aws:")) && !patterns.some((p) => p.test(k)));
     if (unknown.length > 0) throw new Error(`${action} on ${arn}: AWS brings no ${unknown.join(", ")} there (SAR)`);
+}
+
+/** The SAR's resource type of an ARN: its resource part up to the first "/" or ":", or the service's one type there. */
+function resourceType(service: string, arn: string): string {
+    const resource = arn.split(":").slice(5).join(":");
+    if (service === "s3") return resource.includes("/") ? "object" : "bucket";
+    if (service === "sqs") return "queue";
+    if (service === "events" && resource.startsWith("rule/")) return resource.split("/").length > 2 ? "rule-on-custom-event-bus" : "rule-on-default-event-bus";
+    return resource.split(/[/:]/)[0];
 }
 
 export type Context = Readonly<Record<string, string | readonly string[]>>;
