@@ -27,7 +27,7 @@ const sar = (kind: "actions" | "resourceTypes", service: string): Record<string,
  * action's own keys; the type's keys where the row names none) as patterns; global keys other than tags always come.
  * A test that sends a key AWS would not send proves nothing, so the harness refuses it.
  */
-function checkContextKeys(action: string, arn: string, keys: readonly string[]): void {
+function contextKeyPatterns(action: string, arn: string): RegExp[] {
     const [service, name] = action.split(":");
     const entry = sar("actions", service)[name.toLowerCase()] as SarAction | undefined;
     if (!entry) throw new Error(`${action}: no such action in the Service Authorization Reference`);
@@ -35,10 +35,25 @@ function checkContextKeys(action: string, arn: string, keys: readonly string[]):
     const row = entry.resourceTypes.find((r) => r.name.toLowerCase() === typeName?.toLowerCase());
     if (typeName !== undefined && !row) throw new Error(`${action}: the SAR authorizes it on no ${typeName} (${entry.resourceTypes.map((r) => r.name).join(", ")})`);
     const typeKeys = row && row.conditionKeys.length === 0 ? ((sar("resourceTypes", service)[row.name]?.conditionKeys ?? []) as string[]) : [];
-    const patterns = [...(row?.conditionKeys ?? []), ...typeKeys, ...(entry.conditionKeys ?? [])].map((k) => new RegExp(`^${k.replace(/[.*+?^()|[\]\\]/g, "\\$&").replace(/\$\{[^}]+\}/g, ".+")}$`, "i"));
-    const tagKey = /^aws:(RequestTag\/|ResourceTag\/|TagKeys$)/;
-    const unknown = keys.filter((k) => (tagKey.test(k) || !k.startsWith("aws:")) && !patterns.some((p) => p.test(k)));
+    return [...(row?.conditionKeys ?? []), ...typeKeys, ...(entry.conditionKeys ?? [])].map((k) => new RegExp(`^${k.replace(/[.*+?^()|[\]\\]/g, "\\$&").replace(/\$\{[^}]+\}/g, ".+")}$`, "i"));
+}
+
+const TAG_KEY = /^aws:(RequestTag\/|ResourceTag\/|TagKeys$)/;
+const brought = (patterns: readonly RegExp[], k: string) => !(TAG_KEY.test(k) || !k.startsWith("aws:")) || patterns.some((p) => p.test(k));
+
+function checkContextKeys(action: string, arn: string, keys: readonly string[]): void {
+    const patterns = contextKeyPatterns(action, arn);
+    const unknown = keys.filter((k) => !brought(patterns, k));
     if (unknown.length > 0) throw new Error(`${action} on ${arn}: AWS brings no ${unknown.join(", ")} there (SAR)`);
+}
+
+/**
+ * Of an existing resource's context (its tags as aws:ResourceTag, its attributes), what AWS brings to `action` on it:
+ * the keys the SAR lists for that action and resource type (a resource's tags reach only the actions that list them).
+ */
+export function contextFor(action: string, arn: string, context: Context): Record<string, string | readonly string[]> {
+    const patterns = contextKeyPatterns(action, arn);
+    return Object.fromEntries(Object.entries(context).filter(([k]) => brought(patterns, k)));
 }
 
 /** The SAR's resource type of an ARN: its resource part up to the first "/" or ":", or the service's one type there. */
