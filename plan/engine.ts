@@ -5,7 +5,7 @@ import * as path from "path";
 import { isDeepStrictEqual } from "util";
 import * as pulumi from "@pulumi/pulumi";
 import { FakeCloud, fakeId, fakeInvoke, fakeState } from "./fakes";
-import { readProject, readStackConfig, readStackConfigOnce, SECRET_PLACEHOLDER, StackConfig, stackConfigFromText } from "./stack-files";
+import { readProject, readProjectOnce, readStackConfig, readStackConfigOnce, SECRET_PLACEHOLDER, StackConfig, stackConfigFromText } from "./stack-files";
 import { tenantStackConfig, tenantStackName } from "../stacks/tenant-stack-config";
 import { contractStackConfig } from "../stacks/contract-stack-config";
 
@@ -704,7 +704,7 @@ export async function planTenantStack(options: TenantPlanOptions): Promise<Plan>
     const started = Date.now();
     const platform = options.platform;
     const file = options.platformStackFile ?? path.join(PROJECT_DIR, `Pulumi.${platform.stack}.yaml`);
-    const project = readProject(TENANT_PROJECT_DIR);
+    const project = readProjectOnce(TENANT_PROJECT_DIR);
     const platformStack = `${OFFLINE_ORGANIZATION}/${platform.project}/${platform.stack}`;
     const stack = tenantStackName(platform.stack, options.tenant);
     const keys = tenantStackConfig({ platformStack, platformStackFile: path.relative(TENANT_PROJECT_DIR, file), tenant: options.tenant }, project.name);

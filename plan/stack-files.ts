@@ -52,6 +52,29 @@ export function readProject(projectDir: string): ProjectFile {
     return project;
 }
 
+/** Project files already read in this process, by file and its size and modification time (an edited file is read again). */
+const projects = new Map<string, { readonly stamp: string; readonly project: ProjectFile }>();
+
+/** readProject, read once per process while the file is unchanged (the offline plan runs many tenant stacks of one project); frozen. */
+export function readProjectOnce(projectDir: string): ProjectFile {
+    const file = path.join(projectDir, "Pulumi.yaml");
+    const st = fs.statSync(file, { throwIfNoEntry: false });
+    const stamp = st ? `${st.size}:${st.mtimeMs}` : "-";
+    const cached = projects.get(file);
+    if (cached?.stamp === stamp) return cached.project;
+    const project = deepFreeze(readProject(projectDir));
+    projects.set(file, { stamp, project });
+    return project;
+}
+
+function deepFreeze<T>(value: T): T {
+    if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+        Object.freeze(value);
+        for (const v of Object.values(value)) deepFreeze(v);
+    }
+    return value;
+}
+
 /** Replaces every `{secure: ...}` inside a value by the placeholder; reports whether any was found. */
 function maskSecure(value: unknown): { value: unknown; secret: boolean } {
     if (Array.isArray(value)) {

@@ -15,13 +15,21 @@ export function aclRules(hcl: string): Rule[] {
     return [...hcl.matchAll(/path\s+"([^"]+)"\s*\{\s*capabilities\s*=\s*\[([^\]]*)\]\s*\}/g)].map((m) => ({ path: m[1], capabilities: [...m[2].matchAll(/"([a-z]+)"/g)].map((c) => c[1]) }));
 }
 
+/** Each pattern's expression, built once (a stack's policies share a few patterns, and a process plans many stacks). */
+const expressions = new Map<string, RegExp>();
+
 function matches(pattern: string, path: string): boolean {
-    const glob = pattern.endsWith("*");
-    const body = (glob ? pattern.slice(0, -1) : pattern)
-        .split("/")
-        .map((seg) => (seg === "+" ? "[^/]+" : seg.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")))
-        .join("/");
-    return new RegExp(`^${body}${glob ? ".*" : ""}$`).test(path);
+    let expression = expressions.get(pattern);
+    if (!expression) {
+        const glob = pattern.endsWith("*");
+        const body = (glob ? pattern.slice(0, -1) : pattern)
+            .split("/")
+            .map((seg) => (seg === "+" ? "[^/]+" : seg.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")))
+            .join("/");
+        expression = new RegExp(`^${body}${glob ? ".*" : ""}$`);
+        expressions.set(pattern, expression);
+    }
+    return expression.test(path);
 }
 
 /** Whether `rules` grant `capability` on `path`: the longest matching pattern decides, a deny in it wins. */
