@@ -8,8 +8,10 @@ import * as aws from "@pulumi/aws";
 import * as service from "@pulumi/pulumiservice";
 import { type TenantStackDeployment, tenantStackPaths } from "./tenant-paths";
 import { CONTRACT_PROJECT } from "../stacks/outputs";
+import { tenantDeployerPolicy, type TenantDeployerScope } from "./tenant-deployer";
 
 export type { TenantStackDeployment } from "./tenant-paths";
+export type { TenantDeployerScope } from "./tenant-deployer";
 export { tenantStackDeployments } from "./tenant-paths";
 
 /** Pulumi Cloud's OIDC issuer (its tokens' `iss`, without scheme for IAM condition keys). */
@@ -59,6 +61,8 @@ export interface DeploymentsArgs {
     readonly stacks: readonly StackDeployment[];
     /** Tenants' own stacks (tenantStackDeployments), with the platform stacks they belong to. @default [] */
     readonly tenantStacks?: readonly TenantStackDeployment[];
+    /** Per platform stack with tenant stacks, its names (from its stack file): what its tenants' deploy role may touch. */
+    readonly tenantDeployers?: Readonly<Record<string, TenantDeployerScope>>;
     /** The deployer policy document (docs/deployer-policy.json). */
     readonly deployerPolicy: { Version: string; Statement: { Sid: string }[] };
     /** Pulumi Cloud teams of application developers: Stack Read on every contract stack, nothing on platform or tenant stacks. @default [] */
@@ -66,13 +70,10 @@ export interface DeploymentsArgs {
 }
 
 /**
- * The trust policy of a stack's deploy role: Pulumi's OIDC tokens of this organization and this stack only, and, given
- * `tenantProject`, of that project's stacks `<stack>.<tenant>` (its tenants' own stacks, deployed by the same identity).
+ * The trust policy of a deploy role: Pulumi's OIDC tokens of this organization for `project`'s stacks `stack` (the
+ * platform stack's role: its one stack; the tenants' role: `<stack>.*`, every tenant stack of that platform stack).
  */
-export function deployRoleTrust(providerArn: string, organization: string, project: string, stack: string, tenantProject?: string) {
-    // pulumi:deploy:org:<org>:project:<project>:stack:<stack>:operation:<op>:scope:write
-    const sub = (p: string, s: string) => `pulumi:deploy:org:${organization}:project:${p}:stack:${s}:*`;
-    const subjects = tenantProject ? [sub(project, stack), sub(tenantProject, `${stack}.*`)] : sub(project, stack);
+export function deployRoleTrust(providerArn: string, organization: string, project: string, stack: string) {
     return {
         Version: "2012-10-17",
         Statement: [
@@ -82,8 +83,8 @@ export function deployRoleTrust(providerArn: string, organization: string, proje
                 Action: "sts:AssumeRoleWithWebIdentity",
                 Condition: {
                     StringEquals: { [`${PULUMI_OIDC_ISSUER}:aud`]: organization },
-                    // A list under StringLike: any one of them.
-                    StringLike: { [`${PULUMI_OIDC_ISSUER}:sub`]: subjects },
+                    // pulumi:deploy:org:<org>:project:<project>:stack:<stack>:operation:<op>:scope:write
+                    StringLike: { [`${PULUMI_OIDC_ISSUER}:sub`]: `pulumi:deploy:org:${organization}:project:${project}:stack:${stack}:*` },
                 },
             },
         ],
@@ -196,9 +197,11 @@ export function readerPermissions(a: Pick<DeploymentsArgs, "organization" | "sta
     );
 }
 
-/** The platform's Deployments: Pulumi's OIDC provider in AWS, a deploy role per stack, and its settings. */
+/** The platform's Deployments: Pulumi's OIDC provider in AWS, a deploy role per stack (and one for its tenant stacks), and their settings. */
 export class PlatformDeployments extends pulumi.ComponentResource {
     public readonly roles: Record<string, aws.iam.Role> = {};
+    /** Per platform stack with tenant stacks, the role they deploy with. */
+    public readonly tenantRoles: Record<string, aws.iam.Role> = {};
 
     constructor(name: string, a: DeploymentsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:delivery:Deployments", name, {}, opts);
@@ -213,26 +216,56 @@ export class PlatformDeployments extends pulumi.ComponentResource {
             );
         });
         for (const s of a.stacks) {
-            // Its tenants' stacks run as the platform stack's own role: a tenant stack needs a cluster admin (EKS access
-            // entry) and Vault's deployer login, both bound to cluster.admins, where this role already is.
-            const tenantStacks = (a.tenantStacks ?? []).filter((t) => t.platformStack === s.stack);
-            const trust = (arn: string) => deployRoleTrust(arn, a.organization, a.project, s.stack, tenantStacks.length > 0 ? TENANT_PROJECT : undefined);
             const role = new aws.iam.Role(
                 `${name}-${s.stack}`,
-                { description: `Pulumi Deployments of ${a.project}/${s.stack}`, assumeRolePolicy: oidc.arn.apply((arn) => JSON.stringify(trust(arn))), maxSessionDuration: 3600 },
+                {
+                    description: `Pulumi Deployments of ${a.project}/${s.stack}`,
+                    assumeRolePolicy: oidc.arn.apply((arn) => JSON.stringify(deployRoleTrust(arn, a.organization, a.project, s.stack))),
+                    maxSessionDuration: 3600,
+                },
                 child,
             );
             policies.forEach((p, i) => new aws.iam.RolePolicyAttachment(`${name}-${s.stack}-deployer-${i + 1}`, { role: role.name, policyArn: p.arn }, child));
             this.roles[s.stack] = role;
             new service.DeploymentSettings(`${name}-${s.stack}-settings`, deploymentSettings(a, s, role.arn), { ...child, dependsOn: [role] });
-            for (const t of tenantStacks) {
-                new service.DeploymentSettings(`${name}-${s.stack}-${t.tenant}-settings`, tenantDeploymentSettings(a, t, role.arn), { ...child, dependsOn: [role] });
+            const tenantStacks = (a.tenantStacks ?? []).filter((t) => t.platformStack === s.stack);
+            if (tenantStacks.length > 0) {
+                const tenantsRole = this.tenantsRole(name, a, s.stack, oidc.arn);
+                for (const t of tenantStacks) {
+                    new service.DeploymentSettings(`${name}-${s.stack}-${t.tenant}-settings`, tenantDeploymentSettings(a, t, tenantsRole.arn), { ...child, dependsOn: [tenantsRole] });
+                }
             }
             const contract = new service.DeploymentSettings(`${name}-${s.stack}-contract-settings`, contractDeploymentSettings(a, s), child);
             new service.Webhook(`${name}-${s.stack}-contract-webhook`, contractWebhook(a, s), { ...child, dependsOn: [contract] });
         }
         for (const p of readerPermissions(a)) new service.TeamStackPermission(`${name}-${p.team}-${p.stack}-contract-read`, p, child);
-        this.registerOutputs({ roleArns: Object.fromEntries(Object.entries(this.roles).map(([k, r]) => [k, r.arn])) });
+        this.registerOutputs({
+            roleArns: Object.fromEntries(Object.entries(this.roles).map(([k, r]) => [k, r.arn])),
+            tenantRoleArns: Object.fromEntries(Object.entries(this.tenantRoles).map(([k, r]) => [k, r.arn])),
+        });
+    }
+
+    /**
+     * The deploy role of a platform stack's tenant stacks: trusted by every `platform-tenant/<stack>.*` stack, with the
+     * tenants' deploy policy only (tenantDeployerPolicy), never the platform's.
+     */
+    private tenantsRole(name: string, a: DeploymentsArgs, stack: string, providerArn: pulumi.Output<string>): aws.iam.Role {
+        const child = { parent: this };
+        const scope = a.tenantDeployers?.[stack];
+        if (!scope) throw new Error(`platform stack ${stack} has tenant stacks but no tenantDeployers entry (its name and region)`);
+        const policy = new aws.iam.Policy(`${name}-${stack}-tenant-deployer`, { description: `Deployer of the tenant stacks of ${a.project}/${stack}`, policy: JSON.stringify(tenantDeployerPolicy(scope)) }, child);
+        const role = new aws.iam.Role(
+            `${name}-${stack}-tenants`,
+            {
+                description: `Pulumi Deployments of the tenant stacks ${TENANT_PROJECT}/${stack}.*`,
+                assumeRolePolicy: providerArn.apply((arn) => JSON.stringify(deployRoleTrust(arn, a.organization, TENANT_PROJECT, `${stack}.*`))),
+                maxSessionDuration: 3600,
+            },
+            child,
+        );
+        new aws.iam.RolePolicyAttachment(`${name}-${stack}-tenants-policy`, { role: role.name, policyArn: policy.arn }, child);
+        this.tenantRoles[stack] = role;
+        return role;
     }
 }
 

@@ -9,10 +9,13 @@ const config = new pulumi.Config();
 const root = path.join(__dirname, "..");
 const stacks = config.requireObject<StackDeployment[]>("stacks");
 // Each platform stack file's tenants, when they have stacks of their own (tenants.placement OwnStacks).
-const tenantStacks = stacks.flatMap((s) => {
-    const platform = readStackConfig(root, s.stack);
-    return tenantStackDeployments(s, parsePlatformConfig(platform.config, platform.project, undefined, root).tenants);
+const platforms = stacks.map((s) => {
+    const file = readStackConfig(root, s.stack);
+    return { deployment: s, settings: parsePlatformConfig(file.config, file.project, undefined, root) };
 });
+const tenantStacks = platforms.flatMap((p) => tenantStackDeployments(p.deployment, p.settings.tenants));
+// What each platform stack's tenants' deploy role may touch: named after the stack's own names.
+const tenantDeployers = Object.fromEntries(platforms.map((p) => [p.deployment.stack, { name: p.settings.name, region: p.settings.region, production: p.settings.tier === "production" }]));
 const deployments = new PlatformDeployments("platform-deployments", {
     organization: config.require("organization"),
     project: config.get("project") ?? "platform",
@@ -21,8 +24,11 @@ const deployments = new PlatformDeployments("platform-deployments", {
     repoDir: config.get("repoDir") ?? "",
     stacks,
     tenantStacks,
+    tenantDeployers,
     deployerPolicy: readDeployerPolicy(root),
     readerTeams: config.getObject<string[]>("readerTeams") ?? [],
 });
 
 export const roleArns = Object.fromEntries(Object.entries(deployments.roles).map(([stack, role]) => [stack, role.arn]));
+/** The role each platform stack's tenant stacks deploy with: list it in that stack's platform:cluster.admins too (docs/tenants.md). */
+export const tenantRoleArns = Object.fromEntries(Object.entries(deployments.tenantRoles).map(([stack, role]) => [stack, role.arn]));

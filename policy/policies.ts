@@ -6,7 +6,7 @@ import { vaultPolicySelfWritePolicy } from "./rules/vault-acl";
 import { nameLengthPolicy } from "./rules/names";
 import { argocdProjectRolesPolicy } from "./rules/argocd-projects";
 import { iamLeastPrivilegePolicy } from "./rules/iam";
-import { podIdentityTrustPolicy } from "./rules/workload-identity";
+import { podIdentityTrustPolicy, tenantIdentityBoundaryPolicy } from "./rules/workload-identity";
 import {
     deleteBeforeReplacePolicy,
     helmReleasePolicy,
@@ -55,6 +55,7 @@ export const PLATFORM_POLICIES: Policies = [
     kubernetesProviderPolicy,
     prerequisiteOrderPolicy,
     podIdentityTrustPolicy,
+    tenantIdentityBoundaryPolicy,
     deleteBeforeReplacePolicy,
     securityGroupExposurePolicy,
     eksEndpointExposurePolicy,

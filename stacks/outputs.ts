@@ -137,6 +137,8 @@ export interface TenantStackOutputs {
     readonly sso: { readonly adminUrl: string; readonly realmId: string };
     /** The admission controller's role that reads tenants' signing keys (TenantKmsKeys); empty otherwise. */
     readonly signatureReaderRoleArn: string;
+    /** The permissions boundary of every tenant workload identity (the tenants' deploy role creates roles only with it). */
+    readonly workloadBoundaryArn: string;
 }
 
 export interface TenantOutputs {
@@ -229,5 +231,6 @@ function tenantStackOutputs(config: PlatformConfig, platform: Platform): pulumi.
         vault: { login: { role: DEPLOYER_ROLE, mount: AWS_AUTH_PATH, headerValue: new URL(platform.secrets.vault.address).hostname }, tokenTtl: tokenTtlSeconds(config.secrets.vault.tokenTtl) },
         sso: { adminUrl: platform.sso.keycloak.adminUrl, realmId: platform.sso.realm.realm.id },
         signatureReaderRoleArn: platform.policy.signatureReaderRoleArn ?? "",
+        workloadBoundaryArn: platform.tenants.workloadBoundaryArn,
     });
 }

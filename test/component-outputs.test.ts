@@ -22,7 +22,7 @@ const PROD_OUTPUTS: Record<string, Record<string, unknown>> = {
     "platform-registry": {"keyArn": "arn:aws:kms:eu-west-1:222222222222:key/platform-registry-key", "rules": ["docker-hub", "ghcr", "ecr-public", "quay", "k8s"]},
     "platform-policy": {"policies": ["tenant-pod-security-restricted", "tenant-require-requests-limits", "tenant-pinned-images", "tenant-allowed-registries", "tenant-required-labels", "tenant-no-host-access", "tenant-route-hostnames", "tenant-builder-nodes", "tenant-service-external-ips", "tenant-service-account-tokens"]},
     // Prod's tenants run as tenant stacks (OwnStacks): the platform's layers hold none of them, each tenant stack its own.
-    "platform-tenants": {"tenants": []},
+    "platform-tenants": {"tenants": [], "workloadBoundaryArn": "arn:aws:iam::222222222222:policy/platform-tenants-workload-boundary"},
     "platform-delivery": {"argocdUrl": "https://argocd.platform.acme.example", "projects": []},
     "tenant-team-a-stack": {"tenant": "team-a", "namespaces": ["team-a"], "secretStore": "tenant-team-a", "repositoryUrl": "222222222222.dkr.ecr.eu-west-1.amazonaws.com/team-a/apps", "argocdProject": "team-a", "runnerScaleSet": "team-a-prod"},
     "tenant-payments-stack": {"tenant": "payments", "namespaces": ["payments"], "secretStore": "tenant-payments", "repositoryUrl": "222222222222.dkr.ecr.eu-west-1.amazonaws.com/payments/apps", "argocdProject": "payments", "runnerScaleSet": "payments-prod"},

@@ -86,11 +86,14 @@ export interface Deployer {
     readonly accountId: string;
     /** The role the deployments program creates; its session signs the calls. */
     readonly roleArn: string;
-    readonly policy: { readonly Version: string; readonly Statement: readonly { readonly Sid: string }[] };
+    /** The platform deployer's policy, attached in its parts (DEPLOYER_POLICY_PARTS); or the role's managed policies as they are. */
+    readonly policy: { readonly Version: string; readonly Statement: readonly { readonly Sid: string }[] } | { readonly attached: readonly { readonly name: string; readonly policy: unknown }[] };
+    /** The role's permissions boundary, if it has one (a tenant workload identity's). */
+    readonly boundary?: unknown;
 }
 
 /** The managed policies the role holds: one per part, as PlatformDeployments attaches them. */
-export function attachedPolicies(policy: Deployer["policy"]): { name: string; policy: unknown }[] {
+export function attachedPolicies(policy: { readonly Version: string; readonly Statement: readonly { readonly Sid: string }[] }): { name: string; policy: unknown }[] {
     return DEPLOYER_POLICY_PARTS.map((prefixes, i) => ({
         name: `deployer-${i + 1}`,
         policy: { Version: policy.Version, Statement: policy.Statement.filter((s) => prefixes.some((p) => s.Sid.startsWith(p))) },
@@ -130,7 +133,8 @@ export async function refusedResources(deployer: Deployer, call: ApiCall): Promi
                     ...(r.context as Record<string, string | string[]>),
                 },
             },
-            identityPolicies: attachedPolicies(deployer.policy),
+            identityPolicies: "attached" in deployer.policy ? [...deployer.policy.attached] : attachedPolicies(deployer.policy),
+            ...(deployer.boundary ? { permissionBoundaryPolicies: [{ name: "boundary", policy: deployer.boundary }] } : {}),
             serviceControlPolicies: [],
             resourceControlPolicies: [],
             resourcePolicy: r.resourcePolicy,

@@ -8,7 +8,9 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { PROJECT_DIR, type Plan, type PlannedResource } from "../plan/engine";
-import { listStacks } from "../plan/stack-files";
+import { listStacks, readStackConfig } from "../plan/stack-files";
+import { parsePlatformConfig } from "../stacks/config";
+import { tenantDeployerPolicy, type TenantDeployerScope } from "../deployments/tenant-deployer";
 import { deployedSet } from "./plans";
 import { type ApiCall, type Context, contextFor, type Deployer, refusedResources, requestTags, resourceTags } from "./deployer-iam";
 
@@ -65,9 +67,25 @@ interface Cloud {
     readonly physical: (type: string, ref: unknown) => string;
     /** A KMS key's policy, by the plan's reference to the key (KMS authorizes nothing its key policy does not admit). */
     readonly keyPolicy: (ref: unknown) => unknown;
+    /** A KMS key as IAM sees it on calls about it: its spec and usage. */
+    readonly keyAttributes: (ref: unknown) => Context;
+    /** An IAM role as IAM sees it on calls about it: its permissions boundary, when it has one. */
+    readonly roleAttributes: (ref: unknown) => Context;
 }
 
+/** A key's spec and usage as KMS reports them (its defaults when the program sets none). */
+const keySpec = (key: PlannedResource): Record<string, string> => ({
+    "kms:KeySpec": String(key.inputs.customerMasterKeySpec ?? "SYMMETRIC_DEFAULT"),
+    "kms:KeyUsage": String(key.inputs.keyUsage ?? "ENCRYPT_DECRYPT"),
+    "kms:MultiRegion": String(key.inputs.multiRegion ?? false),
+});
+
 function cloudOf(stack: Plan): Cloud {
+    const keyOf = (ref: unknown) => {
+        const key = stack.resources.find((r) => r.type === "aws:kms/key:Key" && [r.name, `key-${r.name}`, `${r.name}-id`].includes(String(ref).split("/").pop()!));
+        assert.ok(key, `${stack.stack}: no KMS key ${String(ref)} in the plan`);
+        return key;
+    };
     const providers = stack.resources.filter((r) => r.type === "pulumi:providers:aws");
     const main = providers.find((p) => !p.inputs.region || !String(p.name).includes("replica")) ?? providers[0];
     assert.ok(main, `${stack.stack}: an AWS provider`);
@@ -85,10 +103,14 @@ function cloudOf(stack: Plan): Cloud {
         region: String(main.inputs.region),
         account,
         tags: (r) => ({ ...((json(byUrn.get(r.provider ?? "")?.inputs.defaultTags).tags ?? {}) as Record<string, string>), ...((r.inputs.tags ?? {}) as Record<string, string>) }),
-        keyPolicy: (ref) => {
-            const key = stack.resources.find((r) => r.type === "aws:kms/key:Key" && [r.name, `key-${r.name}`, `${r.name}-id`].includes(String(ref).split("/").pop()!));
-            assert.ok(key, `${stack.stack}: no KMS key ${String(ref)} in the plan`);
-            return keyPolicyOf(key, account);
+        keyPolicy: (ref) => keyPolicyOf(keyOf(ref), account),
+        keyAttributes: (ref) => keySpec(keyOf(ref)),
+        roleAttributes: (ref) => {
+            const last = String(ref).split("/").pop()!;
+            const role = stack.resources.find((r) => r.type === "aws:iam/role:Role" && [r.name, `${r.name}-id`].includes(last));
+            assert.ok(role, `${stack.stack}: no role ${String(ref)} in the plan`);
+            const attributes: Record<string, string> = role.inputs.permissionsBoundary ? { "iam:PermissionsBoundary": String(role.inputs.permissionsBoundary) } : {};
+            return attributes;
         },
         physical: (type, ref) => {
             const last = String(ref).split(/[/:]/).pop()!;
@@ -136,7 +158,11 @@ function lifecycle(r: PlannedResource, c: Cloud): Lifecycle | undefined {
             };
         }
         case "aws:iam/rolePolicy:RolePolicy":
-            return { create: [on("iam:PutRolePolicy", role(i.role))], read: [on("iam:GetRolePolicy", role(i.role))], delete: [on("iam:DeleteRolePolicy", role(i.role))] };
+            return {
+                create: [on("iam:PutRolePolicy", role(i.role), c.roleAttributes(i.role))],
+                read: [on("iam:GetRolePolicy", role(i.role), c.roleAttributes(i.role))],
+                delete: [on("iam:DeleteRolePolicy", role(i.role), c.roleAttributes(i.role))],
+            };
         case "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
             return {
                 create: [on("iam:AttachRolePolicy", role(i.role), { "iam:PolicyARN": String(i.policyArn) })],
@@ -165,7 +191,7 @@ function lifecycle(r: PlannedResource, c: Cloud): Lifecycle | undefined {
         case "aws:kms/key:Key": {
             const policy = keyPolicyOf(r, c.account);
             const arn = at("kms", `key/key-${r.name}`);
-            const spec = { "kms:KeySpec": String(i.customerMasterKeySpec ?? "SYMMETRIC_DEFAULT"), "kms:KeyUsage": String(i.keyUsage ?? "ENCRYPT_DECRYPT"), "kms:MultiRegion": String(i.multiRegion ?? false) };
+            const spec = keySpec(r);
             return {
                 create: [
                     { action: "kms:CreateKey", resources: [{ arn: "*" }], context: { ...inRegion, ...requestTags(tags), ...spec } },
@@ -178,7 +204,12 @@ function lifecycle(r: PlannedResource, c: Cloud): Lifecycle | undefined {
             };
         }
         case "aws:kms/alias:Alias": {
-            const both = (action: string): ApiCall => ({ action, resources: [{ arn: at("kms", String(i.name)) }, { arn: at("kms", `key/${i.targetKeyId}`), resourcePolicy: c.keyPolicy(i.targetKeyId) }], context: inRegion });
+            const key = at("kms", `key/${i.targetKeyId}`);
+            const both = (action: string): ApiCall => ({
+                action,
+                resources: [{ arn: at("kms", String(i.name)) }, { arn: key, context: contextFor(action, key, c.keyAttributes(i.targetKeyId)), resourcePolicy: c.keyPolicy(i.targetKeyId) }],
+                context: inRegion,
+            });
             return { create: [both("kms:CreateAlias")], read: [{ action: "kms:ListAliases", resources: [{ arn: "*" }], context: inRegion }], delete: [both("kms:DeleteAlias")] };
         }
         case "aws:s3/bucket:Bucket": {
@@ -271,9 +302,20 @@ function lifecycle(r: PlannedResource, c: Cloud): Lifecycle | undefined {
     }
 }
 
-const deployer = (account: string): Deployer => ({ accountId: account, roleArn: `arn:aws:iam::${account}:role/pulumi-deployments-1a2b3c4`, policy });
+/** The role a stack deploys with: the platform stack's (the deployer policy in its parts); a tenant stack's, the tenants' role of its platform stack. */
+function deployerOf(stack: Plan, platform: Plan, account: string): Deployer {
+    if (stack === platform) return { accountId: account, roleArn: `arn:aws:iam::${account}:role/platform-deployments-${platform.stack}-1a2b3c4`, policy };
+    return { accountId: account, roleArn: `arn:aws:iam::${account}:role/platform-deployments-${platform.stack}-tenants-1a2b3c4`, policy: { attached: [{ name: "tenant-deployer", policy: tenantDeployerPolicy(tenantDeployerScope(platform.stack)) }] } };
+}
 
-describe("the deploy role may create, read and delete every named AWS resource each stack file deploys (IAM policy simulator) @stack", () => {
+/** A platform stack's tenants' deploy scope, from its stack file as the deployments program reads it. */
+export function tenantDeployerScope(stack: string): TenantDeployerScope {
+    const file = readStackConfig(PROJECT_DIR, stack);
+    const settings = parsePlatformConfig(file.config, file.project, undefined, PROJECT_DIR);
+    return { name: settings.name, region: settings.region, production: settings.tier === "production" };
+}
+
+describe("each stack's deploy role may create, read and delete every named AWS resource it deploys (IAM policy simulator): the platform's role its stack's, the tenants' role each tenant stack's @stack", () => {
     for (const stackName of listStacks(PROJECT_DIR)) {
         it(`${stackName}: the platform stack and each tenant stack`, async function () {
             this.timeout(120_000);
@@ -294,7 +336,7 @@ describe("the deploy role may create, read and delete every named AWS resource e
                     for (const [step, calls] of Object.entries(steps)) {
                         for (const call of calls) {
                             simulated.set(step, (simulated.get(step) ?? 0) + 1);
-                            const denied = await refusedResources(deployer(cloud.account), call);
+                            const denied = await refusedResources(deployerOf(stack, set.platform, cloud.account), call);
                             refused.push(...denied.map((arn) => `${stack.stack} ${r.name} (${step}): ${call.action} on ${arn}`));
                         }
                     }

@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { PROJECT_DIR, record, Recording } from "../plan/engine";
 import { CONTRACT_STACK_SOURCES, DEPLOYER_POLICY_PARTS, deployRoleTrust, PlatformDeployments, readDeployerPolicy, tenantStackDeployments } from "../deployments/deployments";
+import { tenantDeployerPolicy } from "../deployments/tenant-deployer";
 import { TENANT_STACK_SOURCES } from "../deployments/tenant-paths";
 import { inputs, named, ofType } from "./helpers";
 
@@ -70,7 +71,9 @@ describe("deployments/: each tenant's own stack, previewed when its own entry ch
     const tenantStacks = tenantStackDeployments(prod, tenants);
     let rec: Recording;
     before(async () => {
-        rec = await record({ project: "platform-deployments", stack: "acme", config: {}, cloud: { accountId: "111111111111", region: "eu-west-1", partition: "aws" } }, () => new PlatformDeployments("d", { ...ARGS, repoDir: "infra", tenantStacks }));
+        rec = await record({ project: "platform-deployments", stack: "acme", config: {}, cloud: { accountId: "111111111111", region: "eu-west-1", partition: "aws" } }, () =>
+            new PlatformDeployments("d", { ...ARGS, repoDir: "infra", tenantStacks, tenantDeployers: { prod: { name: "acme-prod", region: "eu-west-1", production: true } } }),
+        );
     });
     const settings = (tenant: string) => inputs(named(rec.resources, `d-prod-${tenant}-settings`));
 
@@ -109,22 +112,32 @@ describe("deployments/: each tenant's own stack, previewed when its own entry ch
         ]);
     });
 
-    // A tenant stack reaches the cluster (EKS access entries) and Vault (the deployer login) only as one of cluster.admins,
-    // where the platform stack's deploy role is: a role of their own would be refused by both.
-    it("runs a platform stack's tenant stacks as that platform stack's own role, trusted for them and no other stack", () => {
-        assert.deepStrictEqual(ofType(rec.resources, "aws:iam/role:Role").map((r) => r.name).sort(), ["d-dev", "d-prod"]);
-        const trust = JSON.parse(inputs(named(rec.resources, "d-prod")).assumeRolePolicy).Statement[0];
-        assert.deepStrictEqual(trust.Condition.StringLike, {
-            "api.pulumi.com/oidc:sub": ["pulumi:deploy:org:acme:project:platform:stack:prod:*", "pulumi:deploy:org:acme:project:platform-tenant:stack:prod.*:*"],
-        });
+    // A tenant stack reaches the cluster (EKS access entries) and Vault (the deployer login) as one of cluster.admins,
+    // which lists this role too (docs/tenants.md); in AWS it holds the tenants' deploy policy alone.
+    it("runs a platform stack's tenant stacks as a role of their own, trusted by them alone, with the tenants' deploy policy only", () => {
+        assert.deepStrictEqual(ofType(rec.resources, "aws:iam/role:Role").map((r) => r.name).sort(), ["d-dev", "d-prod", "d-prod-tenants"]);
+        const sub = (role: string) => JSON.parse(inputs(named(rec.resources, role)).assumeRolePolicy).Statement[0].Condition.StringLike;
+        assert.deepStrictEqual(sub("d-prod-tenants"), { "api.pulumi.com/oidc:sub": "pulumi:deploy:org:acme:project:platform-tenant:stack:prod.*:*" });
+        // The platform stacks' roles trust their own stack alone: no tenant stack takes the platform deployer's permissions.
+        assert.deepStrictEqual(sub("d-prod"), { "api.pulumi.com/oidc:sub": "pulumi:deploy:org:acme:project:platform:stack:prod:*" });
+        assert.deepStrictEqual(sub("d-dev"), { "api.pulumi.com/oidc:sub": "pulumi:deploy:org:acme:project:platform:stack:dev:*" });
         assert.deepStrictEqual(
             ["team-a", "team-d"].map((t) => settings(t).operationContext.oidc.aws.roleARN),
-            ["arn:aws:iam::111111111111:role/d-prod", "arn:aws:iam::111111111111:role/d-prod"],
+            ["arn:aws:iam::111111111111:role/d-prod-tenants", "arn:aws:iam::111111111111:role/d-prod-tenants"],
         );
-        // dev has no tenant stacks here: its role trusts its own stack alone.
-        assert.deepStrictEqual(JSON.parse(inputs(named(rec.resources, "d-dev")).assumeRolePolicy).Statement[0].Condition.StringLike, {
-            "api.pulumi.com/oidc:sub": "pulumi:deploy:org:acme:project:platform:stack:dev:*",
-        });
+        // Its one policy is the tenants' deploy policy of prod's names; the platform deployer's parts are not attached to it.
+        const attached = ofType(rec.resources, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter((r) => r.inputs.role === "d-prod-tenants");
+        assert.deepStrictEqual(attached.map((r) => r.inputs.policyArn), ["arn:aws:iam::111111111111:policy/d-prod-tenant-deployer"]);
+        const policy = JSON.parse(inputs(named(rec.resources, "d-prod-tenant-deployer")).policy);
+        assert.deepStrictEqual(policy, JSON.parse(JSON.stringify(tenantDeployerPolicy({ name: "acme-prod", region: "eu-west-1", production: true }))));
+        assert.ok(!ofType(rec.resources, "aws:iam/role:Role").some((r) => r.name === "d-dev-tenants"), "dev has no tenant stacks here: no tenants' role");
+    });
+
+    it("refuses a platform stack with tenant stacks but no tenantDeployers entry", async () => {
+        await assert.rejects(
+            record({ project: "platform-deployments", stack: "acme", config: {}, cloud: { accountId: "111111111111", region: "eu-west-1", partition: "aws" } }, () => new PlatformDeployments("d", { ...ARGS, tenantStacks })),
+            /platform stack prod has tenant stacks but no tenantDeployers entry/,
+        );
     });
 });
 

@@ -27,6 +27,8 @@ export interface WorkloadIdentityArgs {
      * @default true
      */
     readonly associate?: boolean;
+    /** The managed policy that caps the role's permissions whatever its own policies say (tenants' identities). */
+    readonly permissionsBoundary?: pulumi.Input<string>;
 }
 
 /** An IAM role for one Kubernetes service account, and its association. */
@@ -56,6 +58,7 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
                 ...roleNaming(`${name}-role`),
                 description: `Workload identity of ${args.namespace}/${args.serviceAccount} (${mode})`,
                 assumeRolePolicy: trust.apply((t) => JSON.stringify(t)),
+                permissionsBoundary: args.permissionsBoundary,
             },
             child,
         );

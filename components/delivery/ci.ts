@@ -58,6 +58,20 @@ export function githubAppSecretSpec(a: { readonly namespace: string; readonly st
     };
 }
 
+/** ECR's image push calls (the runners' builds push to their tenant's `<data name>/apps`). */
+export const ECR_PUSH_ACTIONS = [
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:BatchGetImage",
+    "ecr:GetDownloadUrlForLayer",
+    "ecr:InitiateLayerUpload",
+    "ecr:UploadLayerPart",
+    "ecr:CompleteLayerUpload",
+    "ecr:PutImage",
+] as const;
+
+/** What a pull through a cache needs (the first pull imports the image into a repository the cache creates). */
+export const ECR_CACHE_PULL_ACTIONS = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability", "ecr:BatchImportUpstreamImage", "ecr:CreateRepository"] as const;
+
 /**
  * Push and pull on the tenant's repository only (the registry token is account-wide by AWS's design), and base
  * images through the caches.
@@ -70,15 +84,7 @@ export function ecrPushPolicy(repositoryArn: string, cachePrefixes: readonly str
         {
             Sid: "PushToTenantRepository",
             Effect: "Allow",
-            Action: [
-                "ecr:BatchCheckLayerAvailability",
-                "ecr:BatchGetImage",
-                "ecr:GetDownloadUrlForLayer",
-                "ecr:InitiateLayerUpload",
-                "ecr:UploadLayerPart",
-                "ecr:CompleteLayerUpload",
-                "ecr:PutImage",
-            ],
+            Action: [...ECR_PUSH_ACTIONS],
             Resource: repositoryArn,
         },
         ...(cachePrefixes.length > 0
@@ -86,7 +92,7 @@ export function ecrPushPolicy(repositoryArn: string, cachePrefixes: readonly str
                   {
                       Sid: "PullThroughCaches",
                       Effect: "Allow" as const,
-                      Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability", "ecr:BatchImportUpstreamImage", "ecr:CreateRepository"],
+                      Action: [...ECR_CACHE_PULL_ACTIONS],
                       Resource: cachePrefixes.map((p) => `${registry}/${p}/*`),
                   },
               ]

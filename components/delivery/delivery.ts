@@ -1,3 +1,4 @@
+import { boundedIdentities } from "../tenants/workload-boundary";
 import * as pulumi from "@pulumi/pulumi";
 import { placeChart } from "../shared/placement";
 import * as k8s from "@pulumi/kubernetes";
@@ -56,6 +57,8 @@ export interface AppDeliveryArgs {
     /** Argo CD's SSO client and the platform groups its RBAC maps. */
     readonly sso: { readonly client: OidcClient; readonly groups: { readonly admins: string; readonly viewers: string } };
     readonly tenants: readonly DeliveredTenant[];
+    /** The permissions boundary every tenant workload identity gets (Tenants.workloadBoundaryArn). */
+    readonly tenantWorkloadBoundaryArn: pulumi.Input<string>;
     readonly settings: AppDeliveryConfig;
     readonly namespaces: { readonly argocd: string; readonly runners: string };
     /** Labels the admission policy requires on tenant pods (the runners carry them). */
@@ -132,7 +135,7 @@ export class AppDelivery extends pulumi.ComponentResource {
                     `tenant-${t.config.name}-delivery`,
                     {
                         tenant: t,
-                        cluster: args.cluster,
+                        cluster: boundedIdentities(args.cluster, args.tenantWorkloadBoundaryArn),
                         settings: args.settings,
                         argocd: { namespace: args.namespaces.argocd, release: this.argocd },
                         runners: { namespace: args.namespaces.runners, serviceAccount: ARC_CONTROLLER_SERVICE_ACCOUNT, release: this.runnerController },

@@ -260,6 +260,7 @@ export class Platform extends pulumi.ComponentResource {
                 policyAction: cfg.policy.action,
                 registry: this.registry,
                 protect: this.protectsData,
+                workloadBoundary: { partition, region: cfg.region, accountId: this.cluster.identity.accountId, cachePrefixes: cfg.appDelivery.registry.pullThroughCache.map((c) => c.prefix) },
             },
             layer,
         );
@@ -273,6 +274,7 @@ export class Platform extends pulumi.ComponentResource {
                 secretStore: { name: this.secrets.externalSecrets.storeName, ready: this.secrets.externalSecrets.store },
                 sso: { client: this.sso.argocdClient, groups: { admins: "platform-admins", viewers: "platform-viewers" } },
                 tenants: [...this.tenants.tenants.values()],
+                tenantWorkloadBoundaryArn: this.tenants.workloadBoundaryArn,
                 settings: cfg.appDelivery,
                 namespaces: { argocd: PLATFORM_NAMESPACES.gitops, runners: PLATFORM_NAMESPACES.ciRunners },
                 requiredLabels: cfg.policy.requiredLabels,

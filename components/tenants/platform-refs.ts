@@ -85,7 +85,8 @@ export function platformRefs(name: string, source: PlatformSource, settings: Pla
         aws: awsProvider,
         cluster: {
             k8sProvider,
-            workloadIdentity: (n, a, o) => new WorkloadIdentity(n, { ...a, cluster: identity }, { parent, ...o }),
+            // Every tenant identity within the platform's boundary (the tenants' deploy role may create none without it).
+            workloadIdentity: (n, a, o) => new WorkloadIdentity(n, { ...a, cluster: identity, permissionsBoundary: ts.workloadBoundaryArn }, { parent, ...o }),
         },
         secrets: {
             tenantStore: (tenant, a, owner) => {

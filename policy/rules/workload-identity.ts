@@ -2,6 +2,7 @@
 // is associated with. A condition EKS does not satisfy (aws:SourceArn = the cluster) leaves pods without credentials.
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { asArray, jsonProp } from "./support";
+import { TENANT_WORKLOAD_BOUNDARY } from "../../components/tenants/workload-boundary";
 
 interface TrustStatement {
     readonly Principal?: { Service?: string | string[] };
@@ -58,6 +59,24 @@ export const podIdentityTrustPolicy: StackValidationPolicy = {
             const trust = role ? jsonProp(role.props.assumeRolePolicy) : undefined;
             const trusted = asArray(trust?.Statement as TrustStatement | TrustStatement[] | undefined).some((st) => asArray(st.Principal?.Service).includes(POD_IDENTITY));
             if (role && trust && !trusted) report(`${assoc.name}: its role ${role.name} does not trust ${POD_IDENTITY}`, assoc.urn);
+        }
+    },
+};
+
+/**
+ * The tenants' deploy role creates and edits `tenant-*` roles only with the tenants' workload boundary
+ * (docs/deployer-policy.md): a tenant identity without one could not be deployed, and would hold whatever its policies say.
+ */
+export const tenantIdentityBoundaryPolicy: StackValidationPolicy = {
+    name: "tenant-identity-boundary",
+    description: "Every tenant role (named tenant-*) has a permissions boundary: the tenants' workload boundary policy.",
+    enforcementLevel: "mandatory",
+    validateStack: ({ resources }, report) => {
+        for (const role of resources.filter((r) => r.type === "aws:iam/role:Role" && r.name.startsWith("tenant-"))) {
+            const boundary = role.props.permissionsBoundary;
+            if (typeof boundary !== "string" || !new RegExp(`^arn:aws[a-z-]*:iam::\\d{12}:policy/${TENANT_WORKLOAD_BOUNDARY}(-[0-9a-f]{7})?$`).test(boundary)) {
+                report(`${role.name}: its permissions boundary is ${JSON.stringify(boundary ?? null)}, not the tenants' workload boundary (${TENANT_WORKLOAD_BOUNDARY})`, role.urn);
+            }
         }
     },
 };
