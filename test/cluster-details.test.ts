@@ -105,6 +105,7 @@ describePlan("cluster details: the production plan in full", "prod", ({ plan, re
         const entries = [
             ["platform-cluster-admin-role-platformadmin", "PlatformAdmin", "AmazonEKSClusterAdminPolicy"],
             ["platform-cluster-admin-role-pulumi-deployments", "pulumi-deployments", "AmazonEKSClusterAdminPolicy"],
+            ["platform-cluster-admin-role-pulumi-deployments-tenants", "pulumi-deployments-tenants", "AmazonEKSClusterAdminPolicy"],
             ["platform-cluster-viewer-role-sre-readonly", "SRE-ReadOnly", "AmazonEKSViewPolicy"],
         ];
         for (const [name, role, policy] of entries) {
@@ -200,7 +201,7 @@ describePlan("cluster details: the production plan in full", "prod", ({ plan, re
         assert.deepStrictEqual(
             provider.dependsOn,
             [
-                ...["platform-cluster-admin-role-platformadmin", "platform-cluster-admin-role-pulumi-deployments", "platform-cluster-viewer-role-sre-readonly"].map(
+                ...["platform-cluster-admin-role-platformadmin", "platform-cluster-admin-role-pulumi-deployments", "platform-cluster-admin-role-pulumi-deployments-tenants", "platform-cluster-viewer-role-sre-readonly"].map(
                     (n) => typed("aws:eks/accessPolicyAssociation:AccessPolicyAssociation", n).urn,
                 ),
                 ...["coredns", "aws-ebs-csi-driver"].map((a) => urn(`platform-cluster-addon-${a}`)),

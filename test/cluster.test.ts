@@ -117,8 +117,8 @@ describe("cluster: workload identity helper", () => {
 });
 
 const expectations = {
-    dev: { groups: { system: "ON_DEMAND" }, public: true, cidrs: ["0.0.0.0/0"], protect: false, logs: 3, admins: 2, viewers: 1, karpenterCapacity: ["spot"], amiAlias: "al2023@latest", terminationGracePeriod: "1h" },
-    prod: { groups: { system: "ON_DEMAND" }, public: true, cidrs: ["198.51.100.0/24", "203.0.113.10/32"], protect: true, logs: 5, admins: 2, viewers: 1, karpenterCapacity: ["on-demand"], amiAlias: "al2023@v20260714", terminationGracePeriod: "2h" },
+    dev: { groups: { system: "ON_DEMAND" }, public: true, cidrs: ["0.0.0.0/0"], protect: false, logs: 3, admins: 3, viewers: 1, karpenterCapacity: ["spot"], amiAlias: "al2023@latest", terminationGracePeriod: "1h" },
+    prod: { groups: { system: "ON_DEMAND" }, public: true, cidrs: ["198.51.100.0/24", "203.0.113.10/32"], protect: true, logs: 5, admins: 3, viewers: 1, karpenterCapacity: ["on-demand"], amiAlias: "al2023@v20260714", terminationGracePeriod: "2h" },
 } as const;
 
 for (const stack of ["dev", "prod"] as const) {

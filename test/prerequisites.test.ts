@@ -123,6 +123,7 @@ describe("prerequisites: what a stack names but does not create is looked up dur
         assert.deepStrictEqual(ofType(plan.resources, "aws:eks/accessEntry:AccessEntry").map((r) => inputs(r).principalArn), [
             "arn:aws:iam::222222222222:role/PlatformAdmin",
             "arn:aws:iam::222222222222:role/pulumi-deployments",
+            "arn:aws:iam::222222222222:role/pulumi-deployments-tenants",
             "arn:aws:iam::222222222222:role/SRE-ReadOnly",
         ]);
     });

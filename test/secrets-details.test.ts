@@ -8,7 +8,7 @@ import { describePlan } from "./plans";
 const ALL = ["create", "read", "update", "patch", "delete", "list"];
 const ACCOUNT = "222222222222";
 const role = (name: string) => `arn:aws:iam::${ACCOUNT}:role/${name}`;
-const ADMINS = [role("PlatformAdmin"), role("pulumi-deployments")];
+const ADMINS = [role("PlatformAdmin"), role("pulumi-deployments"), role("pulumi-deployments-tenants")];
 const SECRET_ARN = `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret/platform-secrets-bootstrap-secret`;
 const doc = (...Statement: unknown[]) => JSON.stringify({ Version: "2012-10-17", Statement });
 
