@@ -125,6 +125,8 @@ function cloudOf(stack: Plan): Cloud {
 interface Lifecycle {
     readonly create: readonly ApiCall[];
     readonly read: readonly ApiCall[];
+    /** Updates every existing deployment makes once (a role created before it had its boundary gets it). */
+    readonly update?: readonly ApiCall[];
     readonly delete: readonly ApiCall[];
 }
 
@@ -154,6 +156,7 @@ function lifecycle(r: PlannedResource, c: Cloud): Lifecycle | undefined {
                     { action: "iam:TagRole", resources: [{ arn, context: requestTags(tags) }] },
                 ],
                 read: each(["iam:GetRole", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies"], arn),
+                update: i.permissionsBoundary ? [on("iam:PutRolePermissionsBoundary", arn, boundary)] : [],
                 delete: each(["iam:ListInstanceProfilesForRole", "iam:ListAttachedRolePolicies", "iam:ListRolePolicies", "iam:DeleteRole"], arn),
             };
         }
@@ -332,7 +335,7 @@ describe("each stack's deploy role may create, read and delete every named AWS r
                         continue;
                     }
                     // A kept resource (retainOnDelete) is never deleted by Pulumi; a protected one is, once unprotected.
-                    const steps = { create: life.create, read: life.read, delete: r.retainOnDelete ? [] : life.delete };
+                    const steps = { create: life.create, read: life.read, update: life.update ?? [], delete: r.retainOnDelete ? [] : life.delete };
                     for (const [step, calls] of Object.entries(steps)) {
                         for (const call of calls) {
                             simulated.set(step, (simulated.get(step) ?? 0) + 1);
@@ -346,6 +349,8 @@ describe("each stack's deploy role may create, read and delete every named AWS r
             // The loop ran over each step, the tenants' stacks included.
             assert.ok(set.tenants.length > 0, `${stackName}: tenant stacks`);
             for (const step of ["create", "read", "delete"]) assert.ok((simulated.get(step) ?? 0) > 50, `${stackName}: ${step}: ${simulated.get(step) ?? 0} calls`);
+            // Every tenant role of the set (a tenant stack's, with the boundary) got its boundary set on an existing role.
+            assert.ok((simulated.get("update") ?? 0) >= set.tenants.filter((t) => t.resources.some((r) => r.type === "aws:iam/role:Role")).length && (simulated.get("update") ?? 0) > 0, `${stackName}: update`);
             assert.deepStrictEqual(refused, []);
         });
     }
