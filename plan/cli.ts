@@ -173,7 +173,7 @@ export async function main(argv: string[]): Promise<number> {
     let baseTenantStacks: Plan[] = [];
     if (args.cost && !args.tenant) {
         try {
-            tenantStacks = await planTenantStacksOf(args.stack, plan);
+            tenantStacks = await planTenantStacksOf(args.stack, plan, configOverrides);
             if (base && args.diff) baseTenantStacks = await planTenantStacksOf(args.diff, base);
         } catch (e) {
             console.error(`plan failed: a tenant stack of ${args.stack}: ${(e as Error).message}`);

@@ -1,6 +1,7 @@
 // Reads Pulumi.yaml and Pulumi.<stack>.yaml the way the Pulumi CLI hands config to a program:
 // `namespace:key` -> string (objects and arrays as JSON), project defaults applied, secure values masked.
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 
@@ -73,6 +74,32 @@ function deepFreeze<T>(value: T): T {
         for (const v of Object.values(value)) deepFreeze(v);
     }
     return value;
+}
+
+/**
+ * The stack file as `pulumi config set` of `keys` (namespaced keys; values as --set takes them: JSON, or a plain string)
+ * would leave it, with the project file, in a new folder the caller removes: what a tenant stack reads as its
+ * platform's stack file when the platform is planned with overrides. A relative `tenants.directory` is made absolute
+ * (the tenants' files stay where they are).
+ */
+export function stackFileWith(projectDir: string, stack: string, keys: Readonly<Record<string, string>>, project = readProject(projectDir).name): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `stack-${stack}-`));
+    fs.copyFileSync(path.join(projectDir, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+    const doc = YAML.parseDocument(fs.readFileSync(path.join(projectDir, `Pulumi.${stack}.yaml`), "utf8"));
+    for (const [key, value] of Object.entries(keys)) {
+        let parsed: unknown = value;
+        try {
+            parsed = JSON.parse(value);
+        } catch {
+            // a plain string
+        }
+        doc.setIn(["config", key], parsed);
+    }
+    const tenantsKey = `${project}:tenants`;
+    const directory = doc.getIn(["config", tenantsKey, "directory"]);
+    if (typeof directory === "string" && !path.isAbsolute(directory)) doc.setIn(["config", tenantsKey, "directory"], path.resolve(projectDir, directory));
+    fs.writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), doc.toString());
+    return dir;
 }
 
 /** Replaces every `{secure: ...}` inside a value by the placeholder; reports whether any was found. */

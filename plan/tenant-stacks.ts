@@ -10,7 +10,7 @@ import type { ConfigMap, PreviewResult, Stack, UpResult } from "@pulumi/pulumi/a
 import { OFFLINE_ORGANIZATION, Plan, planStack, planTenantStack, PROJECT_DIR, TENANT_PROJECT_DIR } from "./engine";
 import { checkTenantStacks, DEFAULT_THREADS } from "./tenant-stack-workers";
 export { tenantStackVerdict } from "./tenant-stack-workers";
-import { readStackConfig } from "./stack-files";
+import { readStackConfig, stackFileWith } from "./stack-files";
 import { parsePlatformConfig } from "../stacks/config";
 import { tenantStackConfig, tenantStackName } from "../stacks/tenant-stack-config";
 import { changedTenantStacks, tenantStackDeployments } from "../deployments/tenant-paths";
@@ -44,13 +44,19 @@ export function ownTenantStacks(projectDir: string, stack: string): string[] {
  * The tenant stacks of `Pulumi.<stack>.yaml` planned offline on its platform stack's plan (what `--plan` below does):
  * one per tenant with `tenants.placement: OwnStacks`, none with PlatformStack (the platform's plan holds its tenants).
  */
-export async function planTenantStacksOf(stack: string, platform: Plan): Promise<Plan[]> {
+export async function planTenantStacksOf(stack: string, platform: Plan, overrides: Readonly<Record<string, string>> = {}): Promise<Plan[]> {
     // The placement the platform was planned with (a --set may have changed the file's).
     if ((platform.outputs as { tenantStack?: { placement?: string } }).tenantStack?.placement !== "OwnStacks") return [];
-    const config = readStackConfig(PROJECT_DIR, stack);
-    const plans: Plan[] = [];
-    for (const t of parsePlatformConfig(config.config, config.project, undefined, PROJECT_DIR).tenants.all) plans.push(await planTenantStack({ platform, tenant: t.name }));
-    return plans;
+    // With overrides (--set), the tenant stacks read the stack file as `pulumi config set` would have left it.
+    const dir = Object.keys(overrides).length > 0 ? stackFileWith(PROJECT_DIR, stack, overrides) : undefined;
+    try {
+        const plans: Plan[] = [];
+        const platformStackFile = dir ? path.join(dir, `Pulumi.${stack}.yaml`) : undefined;
+        for (const tenant of ownTenantStacks(dir ?? PROJECT_DIR, stack)) plans.push(await planTenantStack({ platform, tenant, platformStackFile }));
+        return plans;
+    } finally {
+        if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    }
 }
 
 /** One tenant stack to run: its fully qualified name and the config `pulumi config set` would write. */

@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import type { PlannedResource } from "../plan/engine";
 import { cheapestAdmitted, costDelta, costLines, fixtureChartDefaults, gibOf, missingRegionPrices, planRegion, PriceTable, readPriceTable, renderCost, renderCostDelta, summarize } from "../plan/cost";
-import { committedPlan } from "./plans";
+import { committedPlan, runPlanCli } from "./plans";
 import * as fs from "fs";
 import * as path from "path";
 import { PROJECT_DIR } from "../plan/engine";
@@ -354,5 +354,16 @@ describe("plan --cost: both stacks @stack", function () {
             assert.deepStrictEqual(readmeRow(stack)?.slice(1), [dollars(s.total), tenant, ci], `README ${stack}`);
         }
         assert.ok(prodLines.some((l) => l.kind === "usage" && l.item.startsWith("Karpenter nodes")));
+    });
+
+    it("prices the tenant stacks of the stack file as --set leaves it: an added tenant has its line, a dropped one none", async () => {
+        const tenants = { placement: "OwnStacks", list: [{ name: "team-a", owners: ["alice"], costCentre: "CC-A", ecrRepository: true }, { name: "team-z", owners: ["zoe"], costCentre: "CC-Z", ecrRepository: true }] };
+        const run = await runPlanCli("--stack", "prod", "--cost", "--set", `platform:tenants=${JSON.stringify(tenants)}`);
+        assert.strictEqual(run.status, 0, run.stderr);
+        const atRest = run.stdout.slice(run.stdout.indexOf("Tenants at rest"));
+        // team-z's signing key (TenantKmsKeys), planned in its own stack; payments, not in the overridden list, has no line.
+        assert.match(atRest, /^ {4}team-z +\$1\.00$/m);
+        assert.match(atRest, /^ {4}team-a +\$1\.00$/m);
+        assert.doesNotMatch(atRest, /payments/);
     });
 });

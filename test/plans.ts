@@ -2,11 +2,9 @@
 // by every test that reads them.
 import { spawnSync, SpawnSyncReturns } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
-import * as YAML from "yaml";
 import { COMPILED, Plan, PlannedResource, PlanOptions, planStack, planTenantStack, PROJECT_DIR } from "../plan/engine";
-import { listStacks, readStackConfig } from "../plan/stack-files";
+import { listStacks, readStackConfig, stackFileWith } from "../plan/stack-files";
 import { ownTenantStacks } from "../plan/tenant-stacks";
 import { named, within } from "./helpers";
 import { deepFreeze } from "./fixture-cache";
@@ -104,21 +102,9 @@ export function deployedSet(stack: string): Promise<DeployedSet> {
 export async function deployedSetWith(stack: string, keys: Record<string, string>, cloud?: PlanOptions["cloud"]): Promise<DeployedSet> {
     // `cloud`: what the platform's fake cloud holds (a tenant stack reads the account and the rest from its outputs).
     const platform = await planStack({ stack, configOverrides: keys, cloud });
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `stack-${stack}-`));
+    const dir = stackFileWith(PROJECT_DIR, stack, keys);
     try {
-        fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
-        const doc = YAML.parseDocument(fs.readFileSync(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8"));
-        for (const [key, value] of Object.entries(keys)) {
-            let parsed: unknown = value;
-            try {
-                parsed = JSON.parse(value);
-            } catch {
-                // a plain string
-            }
-            doc.setIn(["config", key], parsed);
-        }
         const file = path.join(dir, `Pulumi.${stack}.yaml`);
-        fs.writeFileSync(file, doc.toString());
         // Its tenant stacks as the changed file has them (a tenant added or removed there).
         const tenants: Plan[] = [];
         for (const tenant of ownTenantStacks(dir, stack)) tenants.push(await planTenantStack({ platform, tenant, platformStackFile: file }));
