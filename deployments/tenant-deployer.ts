@@ -84,7 +84,8 @@ export function tenantDeployerPolicy(s: TenantDeployerScope) {
                 Effect: "Allow",
                 Action: ["kms:CreateKey"],
                 Resource: "*",
-                Condition: { StringEquals: { ...platformTags, ...signingKey, "aws:RequestedRegion": region }, Bool: { "kms:MultiRegion": "false" }, BoolIfExists: { "kms:BypassPolicyLockoutSafetyCheck": "false" } },
+                // The provider sends MultiRegion only when the program sets it (terraform-provider-aws kms/key.go): absent, single-Region.
+                Condition: { StringEquals: { ...platformTags, ...signingKey, "aws:RequestedRegion": region }, BoolIfExists: { "kms:MultiRegion": "false", "kms:BypassPolicyLockoutSafetyCheck": "false" } },
             },
             // Tags on create need kms:TagResource on every key of the region (KMS developer guide); on an existing key only a signing key's.
             { Sid: "TenantSigningKeysTag", Effect: "Allow", Action: ["kms:TagResource"], Resource: keys, Condition: { StringEquals: platformTags, StringEqualsIfExists: signingKey } },

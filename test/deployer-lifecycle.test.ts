@@ -71,6 +71,8 @@ interface Cloud {
     readonly keyAttributes: (ref: unknown) => Context;
     /** An IAM role as IAM sees it on calls about it: its permissions boundary, when it has one. */
     readonly roleAttributes: (ref: unknown) => Context;
+    /** Whether the role (by its logical name) has inline policies in the stack. */
+    readonly hasInlinePolicies: (roleName: string) => boolean;
 }
 
 /** A key's spec and usage as KMS reports them (its defaults when the program sets none). */
@@ -105,6 +107,7 @@ function cloudOf(stack: Plan): Cloud {
         tags: (r) => ({ ...((json(byUrn.get(r.provider ?? "")?.inputs.defaultTags).tags ?? {}) as Record<string, string>), ...((r.inputs.tags ?? {}) as Record<string, string>) }),
         keyPolicy: (ref) => keyPolicyOf(keyOf(ref), account),
         keyAttributes: (ref) => keySpec(keyOf(ref)),
+        hasInlinePolicies: (roleName) => stack.resources.some((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && [roleName, `${roleName}-id`].includes(String(r.inputs.role))),
         roleAttributes: (ref) => {
             const last = String(ref).split("/").pop()!;
             const role = stack.resources.find((r) => r.type === "aws:iam/role:Role" && [r.name, `${r.name}-id`].includes(last));
@@ -139,6 +142,8 @@ function lifecycle(r: PlannedResource, c: Cloud): Lifecycle | undefined {
     const secret = (ref: unknown) => at("secretsmanager", `secret:${c.physical("aws:secretsmanager/secret:Secret", ref)}-AbCdEf`);
     const inRegion = { "aws:RequestedRegion": region };
     const tags = c.tags(r);
+    /** Whether the role of that name has inline policies (RolePolicy resources) in this stack. */
+    const inline = (roleName: string) => c.hasInlinePolicies(roleName);
     /** A call on an existing resource: its tags and attributes reach the call where the SAR says they do. */
     const on = (action: string, arn: string, attributes: Context = {}, resourcePolicy?: unknown): ApiCall => ({
         action,
@@ -155,9 +160,14 @@ function lifecycle(r: PlannedResource, c: Cloud): Lifecycle | undefined {
                     { action: "iam:CreateRole", resources: [{ arn, context: { ...requestTags(tags), ...boundary } }] },
                     { action: "iam:TagRole", resources: [{ arn, context: requestTags(tags) }] },
                 ],
-                read: each(["iam:GetRole", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies"], arn),
+                // Read lists the inline policies and reads each; delete removes each first (terraform-provider-aws iam/role.go).
+                read: [...each(["iam:GetRole", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies"], arn), ...(inline(r.name) ? [on("iam:GetRolePolicy", arn, boundary)] : [])],
                 update: i.permissionsBoundary ? [on("iam:PutRolePermissionsBoundary", arn, boundary)] : [],
-                delete: each(["iam:ListInstanceProfilesForRole", "iam:ListAttachedRolePolicies", "iam:ListRolePolicies", "iam:DeleteRole"], arn),
+                delete: [
+                    ...each(["iam:ListInstanceProfilesForRole", "iam:ListAttachedRolePolicies", "iam:ListRolePolicies"], arn),
+                    ...(inline(r.name) ? [on("iam:DeleteRolePolicy", arn, boundary)] : []),
+                    on("iam:DeleteRole", arn),
+                ],
             };
         }
         case "aws:iam/rolePolicy:RolePolicy":
@@ -195,9 +205,12 @@ function lifecycle(r: PlannedResource, c: Cloud): Lifecycle | undefined {
             const policy = keyPolicyOf(r, c.account);
             const arn = at("kms", `key/key-${r.name}`);
             const spec = keySpec(r);
+            const { "kms:MultiRegion": multiRegion, ...sent } = spec;
+            const requested: Record<string, string> = i.multiRegion === undefined ? sent : { ...sent, "kms:MultiRegion": multiRegion };
             return {
                 create: [
-                    { action: "kms:CreateKey", resources: [{ arn: "*" }], context: { ...inRegion, ...requestTags(tags), ...spec } },
+                    // The provider sends KeySpec and KeyUsage (their defaults too), MultiRegion only when set (kms/key.go).
+                    { action: "kms:CreateKey", resources: [{ arn: "*" }], context: { ...inRegion, ...requestTags(tags), ...requested } },
                     // Tagging on create needs kms:TagResource on every key of the account and region (KMS developer guide).
                     { action: "kms:TagResource", resources: [{ arn: at("kms", "key/1234abcd-new-key"), resourcePolicy: policy }], context: { ...inRegion, ...requestTags(tags) } },
                     ...(i.enableKeyRotation ? [on("kms:EnableKeyRotation", arn, spec, policy)] : []),
@@ -219,7 +232,25 @@ function lifecycle(r: PlannedResource, c: Cloud): Lifecycle | undefined {
             const arn = `arn:aws:s3:::${i.bucket}`;
             return {
                 create: [{ action: "s3:CreateBucket", resources: [{ arn }], context: { ...requestTags(tags), ...inRegion } }],
-                read: each(["s3:ListBucket", "s3:GetBucketTagging", "s3:GetBucketPolicy", "s3:GetBucketVersioning", "s3:GetEncryptionConfiguration", "s3:GetLifecycleConfiguration", "s3:GetBucketLogging", "s3:GetReplicationConfiguration"], arn),
+                read: each(
+                    [
+                        "s3:ListBucket",
+                        "s3:GetBucketTagging",
+                        "s3:GetBucketPolicy",
+                        "s3:GetBucketAcl",
+                        "s3:GetBucketCORS",
+                        "s3:GetBucketWebsite",
+                        "s3:GetAccelerateConfiguration",
+                        "s3:GetBucketRequestPayment",
+                        "s3:GetBucketObjectLockConfiguration",
+                        "s3:GetBucketVersioning",
+                        "s3:GetEncryptionConfiguration",
+                        "s3:GetLifecycleConfiguration",
+                        "s3:GetBucketLogging",
+                        "s3:GetReplicationConfiguration",
+                    ],
+                    arn,
+                ),
                 delete: each(["s3:DeleteBucket", ...(i.forceDestroy ? ["s3:ListBucketVersions"] : [])], arn),
             };
         }
