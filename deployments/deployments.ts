@@ -8,7 +8,7 @@ import * as aws from "@pulumi/aws";
 import * as service from "@pulumi/pulumiservice";
 import { type TenantStackDeployment, tenantStackPaths } from "./tenant-paths";
 import { CONTRACT_PROJECT } from "../stacks/outputs";
-import { tenantDeployerPolicy, type TenantDeployerScope } from "./tenant-deployer";
+import { tenantDeployerParts, tenantDeployerPolicy, type TenantDeployerScope } from "./tenant-deployer";
 
 export type { TenantStackDeployment } from "./tenant-paths";
 export type { TenantDeployerScope } from "./tenant-deployer";
@@ -253,7 +253,10 @@ export class PlatformDeployments extends pulumi.ComponentResource {
         const child = { parent: this };
         const scope = a.tenantDeployers?.[stack];
         if (!scope) throw new Error(`platform stack ${stack} has tenant stacks but no tenantDeployers entry (its name and region)`);
-        const policy = new aws.iam.Policy(`${name}-${stack}-tenant-deployer`, { description: `Deployer of the tenant stacks of ${a.project}/${stack}`, policy: JSON.stringify(tenantDeployerPolicy(scope)) }, child);
+        const policies = tenantDeployerParts(tenantDeployerPolicy(scope)).map(
+            (part, i) =>
+                new aws.iam.Policy(`${name}-${stack}-tenant-deployer-${i + 1}`, { description: `Deployer of the tenant stacks of ${a.project}/${stack}, part ${i + 1}`, policy: JSON.stringify(part) }, child),
+        );
         const role = new aws.iam.Role(
             `${name}-${stack}-tenants`,
             {
@@ -263,7 +266,7 @@ export class PlatformDeployments extends pulumi.ComponentResource {
             },
             child,
         );
-        new aws.iam.RolePolicyAttachment(`${name}-${stack}-tenants-policy`, { role: role.name, policyArn: policy.arn }, child);
+        policies.forEach((p, i) => new aws.iam.RolePolicyAttachment(`${name}-${stack}-tenants-policy-${i + 1}`, { role: role.name, policyArn: p.arn }, child));
         this.tenantRoles[stack] = role;
         return role;
     }

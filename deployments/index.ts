@@ -2,6 +2,7 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformDeployments, readDeployerPolicy, StackDeployment, tenantStackDeployments } from "./deployments";
+import { tenantDeployerScope } from "./tenant-deployer";
 import { readStackConfig } from "../plan/stack-files";
 import { parsePlatformConfig } from "../stacks/config";
 
@@ -15,7 +16,7 @@ const platforms = stacks.map((s) => {
 });
 const tenantStacks = platforms.flatMap((p) => tenantStackDeployments(p.deployment, p.settings.tenants));
 // What each platform stack's tenants' deploy role may touch: named after the stack's own names.
-const tenantDeployers = Object.fromEntries(platforms.map((p) => [p.deployment.stack, { name: p.settings.name, region: p.settings.region, production: p.settings.tier === "production" }]));
+const tenantDeployers = Object.fromEntries(platforms.map((p) => [p.deployment.stack, tenantDeployerScope(p.settings)]));
 const deployments = new PlatformDeployments("platform-deployments", {
     organization: config.require("organization"),
     project: config.get("project") ?? "platform",

@@ -4,6 +4,7 @@
 // workload boundary and their pod identities, and a read of the Keycloak admin password. Nothing of the platform's
 // own network, cluster, databases, keys or roles.
 import { TENANT_WORKLOAD_BOUNDARY } from "../components/tenants/workload-boundary";
+import type { PlatformConfig } from "../stacks/schema";
 
 /** One platform stack's names, as its stack file sets them: what its tenants' resources are named after. */
 export interface TenantDeployerScope {
@@ -12,12 +13,33 @@ export interface TenantDeployerScope {
     readonly region: string;
     /** Production: a destroy never empties a tenant's bucket (the program does not force-destroy them there). */
     readonly production: boolean;
+    /** The registry's pull-through cache prefixes: `<prefix>/…/apps` is a cached image, never a tenant's repository. */
+    readonly cachePrefixes: readonly string[];
+}
+
+/** A platform stack's scope, from its settings (its stack file, as the deployments program reads it). */
+export function tenantDeployerScope(settings: Pick<PlatformConfig, "name" | "region" | "tier" | "appDelivery">): TenantDeployerScope {
+    return { name: settings.name, region: settings.region, production: settings.tier === "production", cachePrefixes: settings.appDelivery.registry.pullThroughCache.map((c) => c.prefix) };
 }
 
 /** The statements' names all start with it (a test keeps them distinct from the platform deployer's). */
 export const TENANT_DEPLOYER_SID_PREFIX = "Tenant";
 
-/** The tenants' deploy policy of one platform stack (one managed policy: a test keeps it under 6,144 characters). */
+/**
+ * The tenants' deploy policy in the managed policies the role holds, split by Sid prefix (IAM's 6,144 characters a
+ * managed policy; a test keeps each part under it and each statement in exactly one part).
+ */
+export const TENANT_DEPLOYER_PARTS: readonly (readonly string[])[] = [
+    ["TenantCallerIdentity", "TenantRepositor", "TenantNotCacheRepositories", "TenantRoles", "TenantPodIdentity"],
+    ["TenantSigningKey", "TenantBuckets", "TenantSsoAdminPassword"],
+];
+
+/** The parts of a tenants' deploy policy, as the deployments program attaches them. */
+export function tenantDeployerParts(policy: ReturnType<typeof tenantDeployerPolicy>): { Version: "2012-10-17"; Statement: typeof policy.Statement }[] {
+    return TENANT_DEPLOYER_PARTS.map((prefixes) => ({ Version: policy.Version, Statement: policy.Statement.filter((st) => prefixes.some((p) => st.Sid.startsWith(p))) }));
+}
+
+/** The tenants' deploy policy of one platform stack (attached in TENANT_DEPLOYER_PARTS). */
 export function tenantDeployerPolicy(s: TenantDeployerScope) {
     const region = s.region;
     const roles = "arn:aws:iam::*:role/tenant-*";
@@ -49,6 +71,29 @@ export function tenantDeployerPolicy(s: TenantDeployerScope) {
                     "ecr:DeleteLifecyclePolicy",
                 ],
                 Resource: `arn:aws:ecr:${region}:*:repository/*/apps`,
+            },
+            ...(s.cachePrefixes.length > 0
+                ? [
+                      {
+                          Sid: "TenantNotCacheRepositories",
+                          Effect: "Deny",
+                          Action: ["ecr:CreateRepository", "ecr:DeleteRepository", "ecr:PutImageScanningConfiguration", "ecr:PutImageTagMutability", "ecr:TagResource", "ecr:UntagResource", "ecr:PutLifecyclePolicy", "ecr:DeleteLifecyclePolicy"],
+                          Resource: s.cachePrefixes.map((p) => `arn:aws:ecr:${region}:*:repository/${p}/*`),
+                      },
+                  ]
+                : []),
+            // A repository encrypted with the registry's key: ECR describes the key and grants itself its use, with the
+            // caller's credentials (Amazon ECR user guide, "Encryption at rest"); only that key, only through ECR.
+            {
+                Sid: "TenantRepositoriesEncryption",
+                Effect: "Allow",
+                Action: ["kms:DescribeKey", "kms:CreateGrant", "kms:RetireGrant"],
+                Resource: keys,
+                Condition: {
+                    StringEquals: { "kms:ViaService": `ecr.${region}.amazonaws.com` },
+                    "ForAnyValue:StringEquals": { "kms:ResourceAliases": `alias/${s.name}-images` },
+                    BoolIfExists: { "kms:GrantIsForAWSResource": "true" },
+                },
             },
             // Whatever a tenant role's policies say, the boundary caps it: no role without it, and none loses it.
             { Sid: "TenantRolesCreateWithinBoundary", Effect: "Allow", Action: ["iam:CreateRole", "iam:PutRolePermissionsBoundary"], Resource: roles, Condition: withBoundary },

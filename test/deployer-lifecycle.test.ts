@@ -10,7 +10,7 @@ import * as path from "path";
 import { PROJECT_DIR, type Plan, type PlannedResource } from "../plan/engine";
 import { listStacks, readStackConfig } from "../plan/stack-files";
 import { parsePlatformConfig } from "../stacks/config";
-import { tenantDeployerPolicy, type TenantDeployerScope } from "../deployments/tenant-deployer";
+import { tenantDeployerParts, tenantDeployerPolicy, tenantDeployerScope, type TenantDeployerScope } from "../deployments/tenant-deployer";
 import { deployedSet } from "./plans";
 import { type ApiCall, type Context, contextFor, type Deployer, refusedResources, requestTags, resourceTags } from "./deployer-iam";
 
@@ -82,9 +82,11 @@ const keySpec = (key: PlannedResource): Record<string, string> => ({
     "kms:MultiRegion": String(key.inputs.multiRegion ?? false),
 });
 
-function cloudOf(stack: Plan): Cloud {
+/** The cloud of `stack`, whose platform stack is `platform` (a tenant stack uses the platform's keys). */
+function cloudOf(stack: Plan, platform: Plan): Cloud {
+    const known = stack === platform ? stack.resources : [...stack.resources, ...platform.resources];
     const keyOf = (ref: unknown) => {
-        const key = stack.resources.find((r) => r.type === "aws:kms/key:Key" && [r.name, `key-${r.name}`, `${r.name}-id`].includes(String(ref).split("/").pop()!));
+        const key = known.find((r) => r.type === "aws:kms/key:Key" && [r.name, `key-${r.name}`, `${r.name}-id`].includes(String(ref).split("/").pop()!));
         assert.ok(key, `${stack.stack}: no KMS key ${String(ref)} in the plan`);
         return key;
     };
@@ -106,7 +108,12 @@ function cloudOf(stack: Plan): Cloud {
         account,
         tags: (r) => ({ ...((json(byUrn.get(r.provider ?? "")?.inputs.defaultTags).tags ?? {}) as Record<string, string>), ...((r.inputs.tags ?? {}) as Record<string, string>) }),
         keyPolicy: (ref) => keyPolicyOf(keyOf(ref), account),
-        keyAttributes: (ref) => keySpec(keyOf(ref)),
+        keyAttributes: (ref) => {
+            // Its aliases as KMS reports them (kms:ResourceAliases): the plan's aliases that target it.
+            const key = keyOf(ref);
+            const aliases = known.filter((a) => a.type === "aws:kms/alias:Alias" && [key.name, `key-${key.name}`, `${key.name}-id`].includes(String(a.inputs.targetKeyId))).map((a) => String(a.inputs.name));
+            return { ...keySpec(key), ...(aliases.length > 0 ? { "kms:ResourceAliases": aliases } : {}) };
+        },
         hasInlinePolicies: (roleName) => stack.resources.some((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && [roleName, `${roleName}-id`].includes(String(r.inputs.role))),
         roleAttributes: (ref) => {
             const last = String(ref).split("/").pop()!;
@@ -279,10 +286,18 @@ function lifecycle(r: PlannedResource, c: Cloud): Lifecycle | undefined {
         }
         case "aws:ecr/repository:Repository": {
             const arn = at("ecr", `repository/${i.name}`);
+            // With a KMS key, ECR describes the key and creates two grants on it with the caller's credentials (ECR user
+            // guide, "Encryption at rest").
+            const kms = (i.encryptionConfigurations as { encryptionType?: string; kmsKey?: string }[] | undefined)?.find((e) => e.encryptionType === "KMS" && e.kmsKey);
+            const viaEcr = (action: string, extra: Context = {}): ApiCall => {
+                const key = String(kms!.kmsKey);
+                return { action, resources: [{ arn: key, context: contextFor(action, key, c.keyAttributes(key)), resourcePolicy: c.keyPolicy(key) }], context: { ...inRegion, "kms:ViaService": `ecr.${region}.amazonaws.com`, ...extra } };
+            };
             return {
                 create: [
                     { action: "ecr:CreateRepository", resources: [{ arn }], context: { ...inRegion, ...requestTags(tags) } },
                     { action: "ecr:TagResource", resources: [{ arn }], context: { ...inRegion, ...requestTags(tags) } },
+                    ...(kms ? [viaEcr("kms:DescribeKey"), viaEcr("kms:CreateGrant", { "kms:GrantIsForAWSResource": "true" })] : []),
                 ],
                 read: each(["ecr:DescribeRepositories", "ecr:ListTagsForResource"], arn),
                 delete: [on("ecr:DeleteRepository", arn)],
@@ -339,14 +354,13 @@ function lifecycle(r: PlannedResource, c: Cloud): Lifecycle | undefined {
 /** The role a stack deploys with: the platform stack's (the deployer policy in its parts); a tenant stack's, the tenants' role of its platform stack. */
 function deployerOf(stack: Plan, platform: Plan, account: string): Deployer {
     if (stack === platform) return { accountId: account, roleArn: `arn:aws:iam::${account}:role/platform-deployments-${platform.stack}-1a2b3c4`, policy };
-    return { accountId: account, roleArn: `arn:aws:iam::${account}:role/platform-deployments-${platform.stack}-tenants-1a2b3c4`, policy: { attached: [{ name: "tenant-deployer", policy: tenantDeployerPolicy(tenantDeployerScope(platform.stack)) }] } };
+    return { accountId: account, roleArn: `arn:aws:iam::${account}:role/platform-deployments-${platform.stack}-tenants-1a2b3c4`, policy: { attached: tenantDeployerParts(tenantDeployerPolicy(scopeOf(platform.stack))).map((policy, i) => ({ name: `tenant-deployer-${i + 1}`, policy })) } };
 }
 
 /** A platform stack's tenants' deploy scope, from its stack file as the deployments program reads it. */
-export function tenantDeployerScope(stack: string): TenantDeployerScope {
+function scopeOf(stack: string): TenantDeployerScope {
     const file = readStackConfig(PROJECT_DIR, stack);
-    const settings = parsePlatformConfig(file.config, file.project, undefined, PROJECT_DIR);
-    return { name: settings.name, region: settings.region, production: settings.tier === "production" };
+    return tenantDeployerScope(parsePlatformConfig(file.config, file.project, undefined, PROJECT_DIR));
 }
 
 describe("each stack's deploy role may create, read and delete every named AWS resource it deploys (IAM policy simulator): the platform's role its stack's, the tenants' role each tenant stack's @stack", () => {
@@ -358,7 +372,7 @@ describe("each stack's deploy role may create, read and delete every named AWS r
             const simulated = new Map<string, number>();
             const unknown = new Set<string>();
             for (const stack of set.stacks) {
-                const cloud = cloudOf(stack);
+                const cloud = cloudOf(stack, set.platform);
                 for (const r of stack.resources.filter((x) => x.custom && x.type.startsWith("aws:"))) {
                     const life = lifecycle(r, cloud);
                     if (!life) {

@@ -72,7 +72,7 @@ describe("deployments/: each tenant's own stack, previewed when its own entry ch
     let rec: Recording;
     before(async () => {
         rec = await record({ project: "platform-deployments", stack: "acme", config: {}, cloud: { accountId: "111111111111", region: "eu-west-1", partition: "aws" } }, () =>
-            new PlatformDeployments("d", { ...ARGS, repoDir: "infra", tenantStacks, tenantDeployers: { prod: { name: "acme-prod", region: "eu-west-1", production: true } } }),
+            new PlatformDeployments("d", { ...ARGS, repoDir: "infra", tenantStacks, tenantDeployers: { prod: { name: "acme-prod", region: "eu-west-1", production: true, cachePrefixes: ["docker-hub"] } } }),
         );
     });
     const settings = (tenant: string) => inputs(named(rec.resources, `d-prod-${tenant}-settings`));
@@ -127,9 +127,12 @@ describe("deployments/: each tenant's own stack, previewed when its own entry ch
         );
         // Its one policy is the tenants' deploy policy of prod's names; the platform deployer's parts are not attached to it.
         const attached = ofType(rec.resources, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter((r) => r.inputs.role === "d-prod-tenants");
-        assert.deepStrictEqual(attached.map((r) => r.inputs.policyArn), ["arn:aws:iam::111111111111:policy/d-prod-tenant-deployer"]);
-        const policy = JSON.parse(inputs(named(rec.resources, "d-prod-tenant-deployer")).policy);
-        assert.deepStrictEqual(policy, JSON.parse(JSON.stringify(tenantDeployerPolicy({ name: "acme-prod", region: "eu-west-1", production: true }))));
+        assert.deepStrictEqual(attached.map((r) => r.inputs.policyArn), ["arn:aws:iam::111111111111:policy/d-prod-tenant-deployer-1", "arn:aws:iam::111111111111:policy/d-prod-tenant-deployer-2"]);
+        const statements = [1, 2].flatMap((i) => JSON.parse(inputs(named(rec.resources, `d-prod-tenant-deployer-${i}`)).policy).Statement);
+        const whole = tenantDeployerPolicy({ name: "acme-prod", region: "eu-west-1", production: true, cachePrefixes: ["docker-hub"] });
+        // Both parts together are the whole policy, each statement once.
+        assert.deepStrictEqual(statements.map((st: { Sid: string }) => st.Sid).sort(), whole.Statement.map((st) => st.Sid).sort());
+        assert.deepStrictEqual(statements.find((st: { Sid: string }) => st.Sid === "TenantNotCacheRepositories").Resource, ["arn:aws:ecr:eu-west-1:*:repository/docker-hub/*"]);
         assert.ok(!ofType(rec.resources, "aws:iam/role:Role").some((r) => r.name === "d-dev-tenants"), "dev has no tenant stacks here: no tenants' role");
     });
 

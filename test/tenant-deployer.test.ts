@@ -2,7 +2,7 @@
 // created in platform-tenant/<stack>.*): what AWS refuses it, decided by the IAM policy simulator. Its lifecycle of
 // every tenant stack's resources is allowed in deployer-lifecycle.test.ts; here, everything beyond it is not.
 import * as assert from "assert";
-import { tenantDeployerPolicy, TENANT_DEPLOYER_SID_PREFIX } from "../deployments/tenant-deployer";
+import { tenantDeployerParts, tenantDeployerPolicy, TENANT_DEPLOYER_SID_PREFIX } from "../deployments/tenant-deployer";
 import { TENANT_WORKLOAD_BOUNDARY, tenantWorkloadBoundary } from "../components/tenants/workload-boundary";
 import { type ApiCall, type Context, type Deployer, refusedResources, requestTags, resourceTags } from "./deployer-iam";
 import { checkPolicies } from "../plan/policy-runner";
@@ -11,11 +11,11 @@ import type { PlannedResource } from "../plan/engine";
 
 const ACCOUNT = "222222222222";
 const REGION = "eu-west-1";
-const scope = { name: "acme-prod", region: REGION, production: true };
+const scope = { name: "acme-prod", region: REGION, production: true, cachePrefixes: ["docker-hub", "ghcr"] };
 const tenantsRole: Deployer = {
     accountId: ACCOUNT,
     roleArn: `arn:aws:iam::${ACCOUNT}:role/platform-deployments-prod-tenants-1a2b3c4`,
-    policy: { attached: [{ name: "tenant-deployer", policy: tenantDeployerPolicy(scope) }] },
+    policy: { attached: tenantDeployerParts(tenantDeployerPolicy(scope)).map((policy, i) => ({ name: `tenant-deployer-${i + 1}`, policy })) },
 };
 const BOUNDARY = `arn:aws:iam::${ACCOUNT}:policy/${TENANT_WORKLOAD_BOUNDARY}-0a1b2c3`;
 const PLATFORM_TAGS = { "managed-by": "pulumi", project: "platform", environment: "prod" };
@@ -31,9 +31,11 @@ const call = (action: string, resource: string, context: Context = {}, extra: Pa
 const allowed = async (d: Deployer, c: ApiCall) => (await refusedResources(d, c)).length === 0;
 
 describe("the tenants' deploy role (deployments/tenant-deployer.ts): what a tenant stack needs, nothing of the platform's", () => {
-    it("is one managed policy (6,144 characters without whitespace), its statements named Tenant…, no '*' action", () => {
+    it("fits in its managed policies (6,144 characters each without whitespace), each statement in one, named Tenant…, no '*' action", () => {
         const policy = tenantDeployerPolicy(scope);
-        assert.ok(JSON.stringify(policy).replace(/\s/g, "").length <= 6144, `${JSON.stringify(policy).length} characters`);
+        const parts = tenantDeployerParts(policy);
+        for (const part of parts) assert.ok(JSON.stringify(part).replace(/\s/g, "").length <= 6144, `${JSON.stringify(part).replace(/\s/g, "").length} characters`);
+        assert.deepStrictEqual(parts.flatMap((p) => p.Statement.map((st) => st.Sid)).sort(), policy.Statement.map((st) => st.Sid).sort());
         assert.ok(policy.Statement.every((s) => s.Sid.startsWith(TENANT_DEPLOYER_SID_PREFIX)));
         assert.strictEqual(new Set(policy.Statement.map((s) => s.Sid)).size, policy.Statement.length);
         assert.ok(policy.Statement.every((s) => s.Action.every((a) => !a.includes("*"))));
@@ -93,6 +95,12 @@ describe("the tenants' deploy role (deployments/tenant-deployer.ts): what a tena
         );
         assert.ok(!(await allowed(tenantsRole, call("kms:UpdateAlias", arn("kms", "alias/acme-prod-registry")))), "a platform alias");
         assert.ok(!(await allowed(tenantsRole, { action: "kms:CreateKey", resources: [{ arn: "*" }], context: { ...inRegion, ...requestTags(PLATFORM_TAGS), ...symmetricKey } })), "an encryption key");
+        // A repository on the registry's key: ECR describes it and grants itself its use; no other key, nor outside ECR.
+        const imagesKey = arn("kms", "key/platform-registry-key");
+        const viaEcr = { context: { ...inRegion, "kms:ViaService": `ecr.${REGION}.amazonaws.com`, "kms:GrantIsForAWSResource": "true" } };
+        assert.ok(await allowed(tenantsRole, call("kms:CreateGrant", imagesKey, { ...symmetricKey, "kms:ResourceAliases": ["alias/acme-prod-images"] }, viaEcr)));
+        assert.ok(!(await allowed(tenantsRole, call("kms:CreateGrant", platformKey, { ...symmetricKey, "kms:ResourceAliases": ["alias/acme-prod-vault-unseal"] }, viaEcr))), "a grant on another key through ECR");
+        assert.ok(!(await allowed(tenantsRole, call("kms:CreateGrant", imagesKey, { ...symmetricKey, "kms:ResourceAliases": ["alias/acme-prod-images"] }, { context: { ...inRegion, "kms:GrantIsForAWSResource": "false" } }))), "a grant outside ECR");
         // Decrypting goes through Secrets Manager only (the Keycloak admin password).
         assert.ok(await allowed(tenantsRole, call("kms:Decrypt", platformKey, resourceTags(PLATFORM_TAGS), { context: { ...inRegion, "kms:ViaService": `secretsmanager.${REGION}.amazonaws.com` } })));
         assert.ok(!(await allowed(tenantsRole, call("kms:Decrypt", platformKey, resourceTags(PLATFORM_TAGS), { context: { ...inRegion, "kms:ViaService": `s3.${REGION}.amazonaws.com` } }))));
@@ -119,6 +127,9 @@ describe("the tenants' deploy role (deployments/tenant-deployer.ts): what a tena
     it("touches no platform repository, network, database or file system", async () => {
         assert.ok(await allowed(tenantsRole, call("ecr:DeleteRepository", arn("ecr", "repository/team-a/apps"))));
         assert.ok(!(await allowed(tenantsRole, call("ecr:DeleteRepository", arn("ecr", "repository/docker-hub/library/nginx")))));
+        // A cached image whose name ends in /apps is still the cache's.
+        assert.ok(!(await allowed(tenantsRole, call("ecr:DeleteRepository", arn("ecr", "repository/docker-hub/someorg/apps")))), "a cache repository named …/apps");
+        assert.ok(!(await allowed(tenantsRole, call("ecr:PutLifecyclePolicy", arn("ecr", "repository/ghcr/someorg/apps")))), "a cache repository's lifecycle");
         assert.ok(!(await allowed(tenantsRole, { action: "ecr:DeletePullThroughCacheRule", resources: [{ arn: "*" }], context: inRegion })));
         assert.ok(!(await allowed(tenantsRole, call("ec2:TerminateInstances", arn("ec2", "instance/i-0123456789abcdef0")))));
         assert.ok(!(await allowed(tenantsRole, call("ec2:DeleteVpc", arn("ec2", "vpc/vpc-0123456789abcdef0")))));
@@ -150,6 +161,8 @@ describe("the tenants' workload boundary (components/tenants/workload-boundary.t
             ["secretsmanager:GetSecretValue", arn("secretsmanager", "secret:acme-prod/admin/keycloak-x-AbCdEf"), {}],
             ["ecr:PutImage", arn("ecr", "repository/docker-hub/library/alpine"), {}],
             ["ecr:PutImage", arn("ecr", "repository/quay/prometheus/node-exporter"), {}],
+            ["ecr:PutImage", arn("ecr", "repository/docker-hub/someorg/apps"), {}],
+            ["ecr:InitiateLayerUpload", arn("ecr", "repository/ghcr/someorg/apps"), {}],
             ["eks:DescribeCluster", arn("eks", "cluster/acme-prod"), {}],
         ];
         for (const [action, resource, context] of refusedCalls) assert.ok(!(await allowed(tenantRole, call(action, resource, context))), `${action} on ${resource}`);

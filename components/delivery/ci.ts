@@ -69,6 +69,9 @@ export const ECR_PUSH_ACTIONS = [
     "ecr:PutImage",
 ] as const;
 
+/** The push calls that write into a repository (the rest of ECR_PUSH_ACTIONS only read). */
+export const ECR_LAYER_WRITE_ACTIONS = ["ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload", "ecr:PutImage"] as const;
+
 /** What a pull through a cache needs (the first pull imports the image into a repository the cache creates). */
 export const ECR_CACHE_PULL_ACTIONS = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability", "ecr:BatchImportUpstreamImage", "ecr:CreateRepository"] as const;
 

@@ -5,7 +5,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { ClusterRef } from "../cluster/cluster-ref";
 import { policyDocument, type PolicyDocument } from "../shared/iam";
-import { ECR_CACHE_PULL_ACTIONS, ECR_PUSH_ACTIONS } from "../delivery/ci";
+import { ECR_CACHE_PULL_ACTIONS, ECR_LAYER_WRITE_ACTIONS, ECR_PUSH_ACTIONS } from "../delivery/ci";
 
 export interface TenantWorkloadBoundaryArgs {
     readonly partition: string;
@@ -27,7 +27,13 @@ export function tenantWorkloadBoundary(a: TenantWorkloadBoundaryArgs): PolicyDoc
     return policyDocument(
         { Sid: "RegistryLogin", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
         { Sid: "TenantRepositories", Effect: "Allow", Action: [...ECR_PUSH_ACTIONS], Resource: `${registry}/*/apps` },
-        ...(a.cachePrefixes.length > 0 ? [{ Sid: "PullThroughCaches", Effect: "Allow" as const, Action: [...ECR_CACHE_PULL_ACTIONS], Resource: a.cachePrefixes.map((p) => `${registry}/${p}/*`) }] : []),
+        ...(a.cachePrefixes.length > 0
+            ? [
+                  { Sid: "PullThroughCaches", Effect: "Allow" as const, Action: [...ECR_CACHE_PULL_ACTIONS], Resource: a.cachePrefixes.map((p) => `${registry}/${p}/*`) },
+                  // `*/apps` also matches a cached image named …/apps: nothing is pushed into a cache.
+                  { Sid: "NoPushIntoCaches", Effect: "Deny" as const, Action: [...ECR_LAYER_WRITE_ACTIONS], Resource: a.cachePrefixes.map((p) => `${registry}/${p}/*`) },
+              ]
+            : []),
         {
             // The platform's own keys are symmetric: an ECC signing key is a tenant's (TenantDelivery's signing key).
             Sid: "SignWithTenantSigningKeys",
