@@ -114,6 +114,7 @@ export function resolvePlatformTenants(keys: PlatformConfig, namespace: string, 
             where,
             // <name>-t-<tenant>-<account>-<region>, as the storage layer names buckets.
             bucketNameLength: (tenant) => `${cfg.name}-t-${tenant}-123456789012-${cfg.region}`.length,
+            cachePrefixes: cfg.appDelivery.registry.pullThroughCache.map((c) => c.prefix),
         },
         issue,
     );

@@ -172,7 +172,7 @@ const qty = (q: string) => (/[MGT]i$/.test(q) ? mebibytes(q) : millicores(q));
 /** Rules across tenants (names, namespaces, groups, hostnames) and the platform (its namespaces, domain, groups). */
 export function checkTenants(
     tenants: readonly TenantConfig[],
-    ctx: { domain: string; where: (i: number) => (string | number)[]; bucketNameLength: (tenantDataName: string) => number },
+    ctx: { domain: string; where: (i: number) => (string | number)[]; bucketNameLength: (tenantDataName: string) => number; cachePrefixes: readonly string[] },
     issue: Issue,
 ) {
     const platformNamespaces = new Set<string>([...Object.values(PLATFORM_NAMESPACES), "default", "kube-system", "kube-public", "kube-node-lease"]);
@@ -196,6 +196,10 @@ export function checkTenants(
         if (!twice) dataNames.set(tenantDataName(t), t.name);
         if (t.previousName !== undefined && t.dataName === undefined) {
             issue(at("dataName"), `expected the name the tenant's data lives under when renaming (its first name, ${t.previousName} if this is the first rename), kept from then on`, undefined);
+        }
+        // Its repository <data name>/apps would be a path of the cache's own (ECR pulls through <prefix>/…).
+        if (t.ecrRepository && ctx.cachePrefixes.includes(tenantDataName(t))) {
+            issue(at(t.dataName === undefined ? "name" : "dataName"), `expected a data name that is no pull-through cache prefix (${ctx.cachePrefixes.join(", ")}): its repository ${tenantDataName(t)}/apps would be inside that cache`, tenantDataName(t));
         }
         // The bucket is named after the data name: blame the key that sets it.
         if (t.bucket && ctx.bucketNameLength(tenantDataName(t)) > 63) {

@@ -140,6 +140,17 @@ const exactProblems: ExactBadInput[] = [
         withTenants(dev, { ...TEAM, name: "b".repeat(30), bucket: true }),
         [`${T}[0].name: expected a shorter name: its bucket's name would be 64 characters (S3 allows 63); got "${"b".repeat(30)}"`],
     ],
+    // Dev caches ecr-public, quay and k8s: a repository quay/apps would be a path of the quay cache.
+    [
+        "a tenant repository inside a pull-through cache",
+        withTenants(dev, { ...TEAM, name: "k8s", namespaces: ["k8s-apps"], ecrRepository: true, ci: { signingRepositories: ["acme/k8s-app"] } }),
+        [`${T}[0].name: expected a data name that is no pull-through cache prefix (ecr-public, quay, k8s): its repository k8s/apps would be inside that cache; got "k8s"`],
+    ],
+    [
+        "a renamed tenant's data name inside a pull-through cache",
+        withTenants(dev, { ...TEAM, previousName: "quay", dataName: "quay", namespaces: ["team-b"], ecrRepository: true, ci: { signingRepositories: ["acme/team-b-app"] } }),
+        [`${T}[0].dataName: expected a data name that is no pull-through cache prefix (ecr-public, quay, k8s): its repository quay/apps would be inside that cache; got "quay"`],
+    ],
     [
         "a namespace of the platform",
         withTenants(dev, { ...TEAM, namespaces: ["team-b", "vault"] }),
