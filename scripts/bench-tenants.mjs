@@ -95,9 +95,10 @@ function inOwnStacks(n) {
     writeFileSync(file, YAML.stringify({ ...stackFile, config: { ...stackFile.config, "platform:tenants": { list: [], directory: folder, placement: "OwnStacks" } } }));
     process.stderr.write(`planning ${n} tenant stacks of ${values.stack} in one process…`);
     const start = process.hrtime.bigint();
-    // A young generation of 16 MiB a thread: each stack makes many short-lived Outputs and promises; larger spaces saved
-    // a tenth of the time (64 MiB: 28.0 s instead of 30.3 s on two threads) for half again the memory (867 MiB, not 557).
-    const run = spawnSync(process.execPath, ["--max-semi-space-size=16", "bin/plan/bench-tenant-stacks.js", "--file", file, ...(values.threads ? ["--threads", values.threads] : [])], { encoding: "utf8", maxBuffer: 1 << 26 });
+    // A young generation of 32 MiB a thread: each stack makes many short-lived Outputs and promises, and garbage
+    // collection was a fifth of its CPU. Measured on two threads (docs/testing.md): 16 MiB 27.4 s of tenant stacks at
+    // 598 MiB, 32 MiB 24.9 s at 679 MiB, 64 MiB 23.9 s at 874 MiB; 32 keeps most of the gain well within 1 GiB.
+    const run = spawnSync(process.execPath, ["--max-semi-space-size=32", "bin/plan/bench-tenant-stacks.js", "--file", file, ...(values.threads ? ["--threads", values.threads] : [])], { encoding: "utf8", maxBuffer: 1 << 26 });
     const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
     if (run.status !== 0) throw new Error(`tenant stacks failed: ${run.error ?? ""}\n${(run.stderr ?? "").slice(-3000)}`);
     process.stderr.write(` ${(wallMs / 1000).toFixed(1)} s\n`);
