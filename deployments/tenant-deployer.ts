@@ -72,16 +72,13 @@ export function tenantDeployerPolicy(s: TenantDeployerScope) {
                 ],
                 Resource: `arn:aws:ecr:${region}:*:repository/*/apps`,
             },
-            ...(s.cachePrefixes.length > 0
-                ? [
-                      {
-                          Sid: "TenantNotCacheRepositories",
-                          Effect: "Deny",
-                          Action: ["ecr:CreateRepository", "ecr:DeleteRepository", "ecr:PutImageScanningConfiguration", "ecr:PutImageTagMutability", "ecr:TagResource", "ecr:UntagResource", "ecr:PutLifecyclePolicy", "ecr:DeleteLifecyclePolicy"],
-                          Resource: s.cachePrefixes.map((p) => `arn:aws:ecr:${region}:*:repository/${p}/*`),
-                      },
-                  ]
-                : []),
+            {
+                // `*/apps` would also match a cached image named …/apps, or a nested `<a>/<b>/apps`: a tenant's is `<data name>/apps`.
+                Sid: "TenantNotCacheRepositories",
+                Effect: "Deny",
+                Action: ["ecr:CreateRepository", "ecr:DeleteRepository", "ecr:PutImageScanningConfiguration", "ecr:PutImageTagMutability", "ecr:TagResource", "ecr:UntagResource", "ecr:PutLifecyclePolicy", "ecr:DeleteLifecyclePolicy"],
+                Resource: [`arn:aws:ecr:${region}:*:repository/*/*/apps`, ...s.cachePrefixes.map((p) => `arn:aws:ecr:${region}:*:repository/${p}/*`)],
+            },
             // A repository encrypted with the registry's key: ECR describes the key and grants itself its use, with the
             // caller's credentials (Amazon ECR user guide, "Encryption at rest"); only that key, only through ECR.
             {
@@ -129,7 +126,7 @@ export function tenantDeployerPolicy(s: TenantDeployerScope) {
                 Effect: "Allow",
                 Action: ["kms:CreateKey"],
                 Resource: "*",
-                // The provider sends MultiRegion only when the program sets it (terraform-provider-aws kms/key.go): absent, single-Region.
+                // The provider sends MultiRegion only when true (kms/key.go); KMS evaluates a left-out parameter at its default.
                 Condition: { StringEquals: { ...platformTags, ...signingKey, "aws:RequestedRegion": region }, BoolIfExists: { "kms:MultiRegion": "false", "kms:BypassPolicyLockoutSafetyCheck": "false" } },
             },
             // Tags on create need kms:TagResource on every key of the region (KMS developer guide); on an existing key only a signing key's.

@@ -11,7 +11,7 @@ import { costDelta, costLines, fixtureChartDefaults, planRegion, planTenants, re
 import { renderOutputs, renderTree, renderVersions } from "./render";
 import { renderExposure } from "./exposure";
 import * as path from "path";
-import { listStacks, readStackConfigOnce, resolveSets, sharedGithubApps, StackFileError } from "./stack-files";
+import { listStacks, readStackConfigOnce, resolveSets, sharedGithubApps, stackFileWith, StackFileError } from "./stack-files";
 import { checkPolicies, renderViolations } from "./policy-runner";
 import { mapStack } from "./stack-trace";
 import { chartContractReport, renderChartContracts } from "./chart-contract";
@@ -146,7 +146,13 @@ export async function main(argv: string[]): Promise<number> {
         plan = args["platform-plan"] ? readSavedPlan(args["platform-plan"], args.stack) : await planStack({ stack: args.stack, configOverrides });
         if (args.tenant) {
             console.error(`planning tenant stack ${tenantStackName(args.stack, args.tenant)} on the outputs of ${args.stack}'s plan`);
-            plan = await planTenantStack({ platform: plan, tenant: args.tenant });
+            // With --set, the tenant stack reads its platform's stack file as `pulumi config set` would have left it.
+            const dir = (args.set ?? []).length > 0 ? stackFileWith(PROJECT_DIR, args.stack, configOverrides) : undefined;
+            try {
+                plan = await planTenantStack({ platform: plan, tenant: args.tenant, platformStackFile: dir ? path.join(dir, `Pulumi.${args.stack}.yaml`) : undefined });
+            } finally {
+                if (dir) fs.rmSync(dir, { recursive: true, force: true });
+            }
             if (args.migration) move = tenantMove(await planStack({ stack: args.stack, configOverrides: asIs }), plan, args.tenant);
         }
         if (args.diff) base = await planStack({ stack: args.diff });

@@ -84,22 +84,27 @@ function deepFreeze<T>(value: T): T {
  */
 export function stackFileWith(projectDir: string, stack: string, keys: Readonly<Record<string, string>>, project = readProject(projectDir).name): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `stack-${stack}-`));
-    fs.copyFileSync(path.join(projectDir, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
-    const doc = YAML.parseDocument(fs.readFileSync(path.join(projectDir, `Pulumi.${stack}.yaml`), "utf8"));
-    for (const [key, value] of Object.entries(keys)) {
-        let parsed: unknown = value;
-        try {
-            parsed = JSON.parse(value);
-        } catch {
-            // a plain string
+    try {
+        fs.copyFileSync(path.join(projectDir, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+        const doc = YAML.parseDocument(fs.readFileSync(path.join(projectDir, `Pulumi.${stack}.yaml`), "utf8"));
+        for (const [key, value] of Object.entries(keys)) {
+            let parsed: unknown = value;
+            try {
+                parsed = JSON.parse(value);
+            } catch {
+                // a plain string
+            }
+            doc.setIn(["config", key], parsed);
         }
-        doc.setIn(["config", key], parsed);
+        const tenantsKey = `${project}:tenants`;
+        const directory = doc.getIn(["config", tenantsKey, "directory"]);
+        if (typeof directory === "string" && !path.isAbsolute(directory)) doc.setIn(["config", tenantsKey, "directory"], path.resolve(projectDir, directory));
+        fs.writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), doc.toString());
+        return dir;
+    } catch (e) {
+        fs.rmSync(dir, { recursive: true, force: true });
+        throw e;
     }
-    const tenantsKey = `${project}:tenants`;
-    const directory = doc.getIn(["config", tenantsKey, "directory"]);
-    if (typeof directory === "string" && !path.isAbsolute(directory)) doc.setIn(["config", tenantsKey, "directory"], path.resolve(projectDir, directory));
-    fs.writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), doc.toString());
-    return dir;
 }
 
 /** Replaces every `{secure: ...}` inside a value by the placeholder; reports whether any was found. */

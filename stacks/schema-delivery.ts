@@ -18,6 +18,8 @@ export const PULL_THROUGH_UPSTREAMS = {
 } as const;
 export type PullThroughUpstream = keyof typeof PULL_THROUGH_UPSTREAMS;
 const UPSTREAMS = Object.keys(PULL_THROUGH_UPSTREAMS) as PullThroughUpstream[];
+/** At most this many pull-through caches: the tenants' IAM policies list each (a test sizes them at this many). */
+export const MAX_PULL_THROUGH_CACHES = 10;
 
 export const ZONE_SPREADS = ["DoNotSchedule", "ScheduleAnyway"] as const;
 export const SIGNATURE_ACTIONS = ["Audit", "Enforce"] as const;
@@ -156,6 +158,8 @@ export const appDeliverySchema = z.strictObject({
                             .describe("The public registry cached; DockerHub and GitHubContainerRegistry need pullThroughCacheCredentials.<prefix>."),
                     }),
                 )
+                // The tenants' deploy policy and workload boundary name each cache (IAM's 6,144 characters a policy).
+                .max(MAX_PULL_THROUGH_CACHES, `expected at most ${MAX_PULL_THROUGH_CACHES} caches (the tenants' deploy policy and workload boundary name each)`)
                 .default([])
                 .describe("ECR caches of public registries: nodes pull through the VPC, free of rate limits."),
             lifecycle: lifecycleSchema.prefault({}).describe("Lifecycle policy of the tenant repositories."),

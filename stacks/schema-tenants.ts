@@ -199,7 +199,7 @@ export function checkTenants(
         }
         // Its repository <data name>/apps would be a path of the cache's own (ECR pulls through <prefix>/…).
         if (t.ecrRepository && ctx.cachePrefixes.includes(tenantDataName(t))) {
-            issue(at(t.dataName === undefined ? "name" : "dataName"), `expected a data name that is no pull-through cache prefix (${ctx.cachePrefixes.join(", ")}): its repository ${tenantDataName(t)}/apps would be inside that cache`, tenantDataName(t));
+            issue(at(t.dataName === undefined ? "name" : "dataName"), `expected a data name no pull-through cache uses as its prefix (${ctx.cachePrefixes.join(", ")}): its repository ${tenantDataName(t)}/apps would be inside that cache (a data name is kept for good: give the cache another prefix if it came later)`, tenantDataName(t));
         }
         // The bucket is named after the data name: blame the key that sets it.
         if (t.bucket && ctx.bucketNameLength(tenantDataName(t)) > 63) {

@@ -45,6 +45,11 @@ const cases: BadInput[] = [
     ["a pull-through cache for an unknown upstream", delivery(dev, (d) => d.registry.pullThroughCache.push({ prefix: "gcr", upstream: "GoogleContainerRegistry" })), ["platform:appDelivery.registry.pullThroughCache[3].upstream", "expected DockerHub | GitHubContainerRegistry | Quay | EcrPublic | Kubernetes"]],
     ["a cache prefix ECR refuses", delivery(dev, (d) => (d.registry.pullThroughCache[0].prefix = "E")), ["platform:appDelivery.registry.pullThroughCache[0].prefix", "expected 2-30 lower-case letters"]],
     ["a cache prefix twice", delivery(dev, (d) => d.registry.pullThroughCache.push({ prefix: "quay", upstream: "Quay" })), ["platform:appDelivery.registry.pullThroughCache[3].prefix", "each prefix once"]],
+    [
+        "more pull-through caches than the tenants' IAM policies can name",
+        delivery(dev, (d) => d.registry.pullThroughCache.push(...Array.from({ length: 8 }, (_, i) => ({ prefix: `quay-${i}`, upstream: "Quay" })))),
+        ["platform:appDelivery.registry.pullThroughCache", "expected at most 10 caches (the tenants' deploy policy and workload boundary name each)"],
+    ],
     ["a Docker Hub cache without credentials", delivery(dev, (d) => d.registry.pullThroughCache.push({ prefix: "docker-hub", upstream: "DockerHub" })), ["platform:pullThroughCacheCredentials.docker-hub", "required for the DockerHub cache"]],
     ["a signature policy enforced without a key or issuer", delivery(dev, (d) => (d.signatures = { action: "Enforce" })), ["platform:appDelivery.signatures.verifier", "expected a verifier (TenantKmsKeys, or Keyless with issuer)"]],
     ["one signing key for every tenant (the former KmsKey)", delivery(dev, (d) => (d.signatures.verifier = { type: "KmsKey", keyArn: "arn:aws:kms:eu-west-1:111111111111:key/k" })), ["platform:appDelivery.signatures.verifier.type", "expected a verifier with type TenantKmsKeys (a key per tenant, created by the platform) or Keyless"]],

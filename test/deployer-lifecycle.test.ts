@@ -212,12 +212,10 @@ function lifecycle(r: PlannedResource, c: Cloud): Lifecycle | undefined {
             const policy = keyPolicyOf(r, c.account);
             const arn = at("kms", `key/key-${r.name}`);
             const spec = keySpec(r);
-            const { "kms:MultiRegion": multiRegion, ...sent } = spec;
-            const requested: Record<string, string> = i.multiRegion === undefined ? sent : { ...sent, "kms:MultiRegion": multiRegion };
             return {
                 create: [
-                    // The provider sends KeySpec and KeyUsage (their defaults too), MultiRegion only when set (kms/key.go).
-                    { action: "kms:CreateKey", resources: [{ arn: "*" }], context: { ...inRegion, ...requestTags(tags), ...requested } },
+                    // KMS evaluates a parameter the request leaves out (MultiRegion unless true) at its default (KMS developer guide, condition keys).
+                    { action: "kms:CreateKey", resources: [{ arn: "*" }], context: { ...inRegion, ...requestTags(tags), ...spec } },
                     // Tagging on create needs kms:TagResource on every key of the account and region (KMS developer guide).
                     { action: "kms:TagResource", resources: [{ arn: at("kms", "key/1234abcd-new-key"), resourcePolicy: policy }], context: { ...inRegion, ...requestTags(tags) } },
                     ...(i.enableKeyRotation ? [on("kms:EnableKeyRotation", arn, spec, policy)] : []),
@@ -287,7 +285,8 @@ function lifecycle(r: PlannedResource, c: Cloud): Lifecycle | undefined {
         case "aws:ecr/repository:Repository": {
             const arn = at("ecr", `repository/${i.name}`);
             // With a KMS key, ECR describes the key and creates two grants on it with the caller's credentials (ECR user
-            // guide, "Encryption at rest").
+            // guide, "Encryption at rest"; both grants carry the same context, one simulated). On delete ECR retires them
+            // itself, as their grantee.
             const kms = (i.encryptionConfigurations as { encryptionType?: string; kmsKey?: string }[] | undefined)?.find((e) => e.encryptionType === "KMS" && e.kmsKey);
             const viaEcr = (action: string, extra: Context = {}): ApiCall => {
                 const key = String(kms!.kmsKey);

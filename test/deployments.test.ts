@@ -132,7 +132,7 @@ describe("deployments/: each tenant's own stack, previewed when its own entry ch
         const whole = tenantDeployerPolicy({ name: "acme-prod", region: "eu-west-1", production: true, cachePrefixes: ["docker-hub"] });
         // Both parts together are the whole policy, each statement once.
         assert.deepStrictEqual(statements.map((st: { Sid: string }) => st.Sid).sort(), whole.Statement.map((st) => st.Sid).sort());
-        assert.deepStrictEqual(statements.find((st: { Sid: string }) => st.Sid === "TenantNotCacheRepositories").Resource, ["arn:aws:ecr:eu-west-1:*:repository/docker-hub/*"]);
+        assert.deepStrictEqual(statements.find((st: { Sid: string }) => st.Sid === "TenantNotCacheRepositories").Resource, ["arn:aws:ecr:eu-west-1:*:repository/*/*/apps", "arn:aws:ecr:eu-west-1:*:repository/docker-hub/*"]);
         assert.ok(!ofType(rec.resources, "aws:iam/role:Role").some((r) => r.name === "d-dev-tenants"), "dev has no tenant stacks here: no tenants' role");
     });
 

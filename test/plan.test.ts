@@ -72,6 +72,7 @@ describe("plan: reading stack files like the Pulumi CLI", () => {
         // The CLI requires every declared key without a default: an empty stack file stops before the program runs.
         it("an empty file is a stack without config, which the CLI refuses for the keys it requires", () =>
             assert.throws(read(""), (e: Error) => e instanceof StackFileError && /^\S+Pulumi\.t\.yaml: Stack 't' is missing configuration values 'appDelivery', .* and 'tier'$/.test(e.message)));
+        after(() => fs.rmSync(project, { recursive: true, force: true }));
     });
 
     it("names the available stacks when the stack file is missing", () => {
@@ -415,6 +416,19 @@ describe("plan: the command line @stack", function () {
         const migrated = await cli("--stack", "dev", "--tenant", "team-a", "--diff-file", file);
         assert.strictEqual(migrated.status, 1, migrated.stdout + migrated.stderr);
         assert.match(migrated.stderr, /^refused: aws:ecr\/repository:Repository /m);
+    });
+
+    it("plans one tenant stack on the stack file as --set leaves it (what its stack reads), not the committed one", async () => {
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "plan-")), "dev.team-a.json");
+        try {
+            const run = await cli("--stack", "dev", "--tenant", "team-a", "--set", "platform:tenants.list.0.quota.pods=99", "--json", file);
+            assert.strictEqual(run.status, 0, run.stderr);
+            const quotas = JSON.parse(fs.readFileSync(file, "utf8")).resources.filter((r: { type: string; name: string }) => r.type === "kubernetes:core/v1:ResourceQuota" && r.name.endsWith("-quota") && !r.name.includes("priority") && !r.name.includes("affinity"));
+            assert.ok(quotas.length > 0, "team-a's quotas");
+            assert.deepStrictEqual([...new Set(quotas.map((q: { inputs: { spec: { hard: { pods: string } } } }) => String(q.inputs.spec.hard.pods)))], ["99"]);
+        } finally {
+            fs.rmSync(path.dirname(file), { recursive: true, force: true });
+        }
     });
 
     it("prints only the policy pack's verdict with --policy, and fails on a mandatory violation", async () => {

@@ -4,6 +4,7 @@
 import * as assert from "assert";
 import { tenantDeployerParts, tenantDeployerPolicy, TENANT_DEPLOYER_SID_PREFIX } from "../deployments/tenant-deployer";
 import { TENANT_WORKLOAD_BOUNDARY, tenantWorkloadBoundary } from "../components/tenants/workload-boundary";
+import { MAX_PULL_THROUGH_CACHES } from "../stacks/schema-delivery";
 import { type ApiCall, type Context, type Deployer, refusedResources, requestTags, resourceTags } from "./deployer-iam";
 import { checkPolicies } from "../plan/policy-runner";
 import { tenantIdentityBoundaryPolicy } from "../policy/rules/workload-identity";
@@ -39,6 +40,11 @@ describe("the tenants' deploy role (deployments/tenant-deployer.ts): what a tena
         assert.ok(policy.Statement.every((s) => s.Sid.startsWith(TENANT_DEPLOYER_SID_PREFIX)));
         assert.strictEqual(new Set(policy.Statement.map((s) => s.Sid)).size, policy.Statement.length);
         assert.ok(policy.Statement.every((s) => s.Action.every((a) => !a.includes("*"))));
+        // The largest scope the schema admits: a 24-character name and its most caches, each prefix 30 characters.
+        const widest = { name: "a".repeat(24), region: "ap-southeast-4", production: false, cachePrefixes: Array.from({ length: MAX_PULL_THROUGH_CACHES }, (_, i) => `c${i}`.padEnd(30, "x")) };
+        for (const part of tenantDeployerParts(tenantDeployerPolicy(widest))) assert.ok(JSON.stringify(part).replace(/\s/g, "").length <= 6144, `widest: ${JSON.stringify(part).replace(/\s/g, "").length}`);
+        const widestBoundary = tenantWorkloadBoundary({ partition: "aws-us-gov", region: widest.region, accountId: ACCOUNT, cachePrefixes: widest.cachePrefixes });
+        assert.ok(JSON.stringify(widestBoundary).replace(/\s/g, "").length <= 6144, "the widest boundary");
         // A production stack's tenant buckets are never emptied; a development stack's are on destroy.
         assert.ok(!policy.Statement.some((s) => s.Action.includes("s3:DeleteObject")));
         assert.ok(tenantDeployerPolicy({ ...scope, production: false }).Statement.some((s) => s.Action.includes("s3:DeleteObject")));
@@ -130,6 +136,7 @@ describe("the tenants' deploy role (deployments/tenant-deployer.ts): what a tena
         // A cached image whose name ends in /apps is still the cache's.
         assert.ok(!(await allowed(tenantsRole, call("ecr:DeleteRepository", arn("ecr", "repository/docker-hub/someorg/apps")))), "a cache repository named …/apps");
         assert.ok(!(await allowed(tenantsRole, call("ecr:PutLifecyclePolicy", arn("ecr", "repository/ghcr/someorg/apps")))), "a cache repository's lifecycle");
+        assert.ok(!(await allowed(tenantsRole, call("ecr:CreateRepository", arn("ecr", "repository/future-cache/someorg/apps"), requestTags(PLATFORM_TAGS)))), "a nested …/apps");
         assert.ok(!(await allowed(tenantsRole, { action: "ecr:DeletePullThroughCacheRule", resources: [{ arn: "*" }], context: inRegion })));
         assert.ok(!(await allowed(tenantsRole, call("ec2:TerminateInstances", arn("ec2", "instance/i-0123456789abcdef0")))));
         assert.ok(!(await allowed(tenantsRole, call("ec2:DeleteVpc", arn("ec2", "vpc/vpc-0123456789abcdef0")))));
@@ -163,6 +170,7 @@ describe("the tenants' workload boundary (components/tenants/workload-boundary.t
             ["ecr:PutImage", arn("ecr", "repository/quay/prometheus/node-exporter"), {}],
             ["ecr:PutImage", arn("ecr", "repository/docker-hub/someorg/apps"), {}],
             ["ecr:InitiateLayerUpload", arn("ecr", "repository/ghcr/someorg/apps"), {}],
+            ["ecr:PutImage", arn("ecr", "repository/future-cache/someorg/apps"), {}],
             ["eks:DescribeCluster", arn("eks", "cluster/acme-prod"), {}],
         ];
         for (const [action, resource, context] of refusedCalls) assert.ok(!(await allowed(tenantRole, call(action, resource, context))), `${action} on ${resource}`);

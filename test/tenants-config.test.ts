@@ -144,12 +144,12 @@ const exactProblems: ExactBadInput[] = [
     [
         "a tenant repository inside a pull-through cache",
         withTenants(dev, { ...TEAM, name: "k8s", namespaces: ["k8s-apps"], ecrRepository: true, ci: { signingRepositories: ["acme/k8s-app"] } }),
-        [`${T}[0].name: expected a data name that is no pull-through cache prefix (ecr-public, quay, k8s): its repository k8s/apps would be inside that cache; got "k8s"`],
+        [`${T}[0].name: expected a data name no pull-through cache uses as its prefix (ecr-public, quay, k8s): its repository k8s/apps would be inside that cache (a data name is kept for good: give the cache another prefix if it came later); got "k8s"`],
     ],
     [
         "a renamed tenant's data name inside a pull-through cache",
         withTenants(dev, { ...TEAM, previousName: "quay", dataName: "quay", namespaces: ["team-b"], ecrRepository: true, ci: { signingRepositories: ["acme/team-b-app"] } }),
-        [`${T}[0].dataName: expected a data name that is no pull-through cache prefix (ecr-public, quay, k8s): its repository quay/apps would be inside that cache; got "quay"`],
+        [`${T}[0].dataName: expected a data name no pull-through cache uses as its prefix (ecr-public, quay, k8s): its repository quay/apps would be inside that cache (a data name is kept for good: give the cache another prefix if it came later); got "quay"`],
     ],
     [
         "a namespace of the platform",

@@ -27,13 +27,9 @@ export function tenantWorkloadBoundary(a: TenantWorkloadBoundaryArgs): PolicyDoc
     return policyDocument(
         { Sid: "RegistryLogin", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
         { Sid: "TenantRepositories", Effect: "Allow", Action: [...ECR_PUSH_ACTIONS], Resource: `${registry}/*/apps` },
-        ...(a.cachePrefixes.length > 0
-            ? [
-                  { Sid: "PullThroughCaches", Effect: "Allow" as const, Action: [...ECR_CACHE_PULL_ACTIONS], Resource: a.cachePrefixes.map((p) => `${registry}/${p}/*`) },
-                  // `*/apps` also matches a cached image named …/apps: nothing is pushed into a cache.
-                  { Sid: "NoPushIntoCaches", Effect: "Deny" as const, Action: [...ECR_LAYER_WRITE_ACTIONS], Resource: a.cachePrefixes.map((p) => `${registry}/${p}/*`) },
-              ]
-            : []),
+        ...(a.cachePrefixes.length > 0 ? [{ Sid: "PullThroughCaches", Effect: "Allow" as const, Action: [...ECR_CACHE_PULL_ACTIONS], Resource: a.cachePrefixes.map((p) => `${registry}/${p}/*`) }] : []),
+        // `*/apps` also matches a cached image named …/apps and a nested <a>/<b>/apps: pushes go to <data name>/apps only.
+        { Sid: "NoPushIntoCaches", Effect: "Deny", Action: [...ECR_LAYER_WRITE_ACTIONS], Resource: [`${registry}/*/*/apps`, ...a.cachePrefixes.map((p) => `${registry}/${p}/*`)] },
         {
             // The platform's own keys are symmetric: an ECC signing key is a tenant's (TenantDelivery's signing key).
             Sid: "SignWithTenantSigningKeys",
