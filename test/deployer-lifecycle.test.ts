@@ -399,3 +399,48 @@ describe("each stack's deploy role may create, read and delete every named AWS r
         });
     }
 });
+
+/** The role the stack file's cluster.admins names for its tenant stacks (the example files' `pulumi-deployments-tenants`). */
+function tenantsRoleOf(stack: string): string {
+    const file = readStackConfig(PROJECT_DIR, stack);
+    const admins = parsePlatformConfig(file.config, file.project, undefined, PROJECT_DIR).cluster.admins;
+    const role = admins.find((a) => a.endsWith(":role/pulumi-deployments-tenants"));
+    assert.ok(role, `${stack}: cluster.admins names the tenants' deploy role`);
+    return role;
+}
+
+describe("each tenant stack reads the Keycloak admin password as the tenants' role, through the secret's and its key's policies (IAM policy simulator) @stack", () => {
+    for (const stackName of listStacks(PROJECT_DIR)) {
+        it(`${stackName}: the tenants' role in cluster.admins reads it; the same role outside cluster.admins cannot`, async function () {
+            this.timeout(60_000);
+            const set = await deployedSet(stackName);
+            assert.ok(set.tenants.length > 0, `${stackName}: tenant stacks`);
+            const platform = set.platform;
+            const cloud = cloudOf(platform, platform);
+            // What platformRefs reads: the platform's ssoAdminSecretArn output, with getSecretVersion (GetSecretValue, and
+            // the Decrypt Secrets Manager makes with the caller's credentials and the secret's ARN as encryption context).
+            const planned = String(platform.outputs.ssoAdminSecretArn);
+            const secret = platform.resources.find((r) => r.type === "aws:secretsmanager/secret:Secret" && planned.endsWith(`/${r.name}`));
+            assert.ok(secret, `${stackName}: the Keycloak admin secret`);
+            const arn = `arn:aws:secretsmanager:${cloud.region}:${cloud.account}:secret:${cloud.physical(secret.type, secret.name)}-AbCdEf`;
+            const secretPolicy = platform.resources.find((r) => r.type === "aws:secretsmanager/secretPolicy:SecretPolicy" && r.inputs.secretArn === planned);
+            assert.ok(secretPolicy, `${stackName}: the secret's policy`);
+            const calls: ApiCall[] = [
+                { action: "secretsmanager:GetSecretValue", resources: [{ arn, resourcePolicy: JSON.parse(String(secretPolicy.inputs.policy).split(planned).join(arn)) }], context: { "aws:RequestedRegion": cloud.region } },
+                {
+                    action: "kms:Decrypt",
+                    resources: [{ arn: String(secret.inputs.kmsKeyId), context: contextFor("kms:Decrypt", String(secret.inputs.kmsKeyId), { ...resourceTags(cloud.tags(secret)), ...cloud.keyAttributes(secret.inputs.kmsKeyId) }), resourcePolicy: cloud.keyPolicy(secret.inputs.kmsKeyId) }],
+                    context: { "aws:RequestedRegion": cloud.region, "kms:ViaService": `secretsmanager.${cloud.region}.amazonaws.com`, "kms:EncryptionContext:SecretARN": arn },
+                },
+            ];
+            const attached = { attached: tenantDeployerParts(tenantDeployerPolicy(scopeOf(stackName))).map((policy, i) => ({ name: `tenant-deployer-${i + 1}`, policy })) };
+            const asAdmin: Deployer = { accountId: cloud.account, roleArn: tenantsRoleOf(stackName), policy: attached };
+            const notAdmin: Deployer = { ...asAdmin, roleArn: `arn:aws:iam::${cloud.account}:role/platform-deployments-${stackName}-tenants-1a2b3c4` };
+            for (const call of calls) {
+                assert.deepStrictEqual(await refusedResources(asAdmin, call), [], `${call.action} as ${asAdmin.roleArn}`);
+                assert.ok((await refusedResources(notAdmin, call)).length > 0, `${call.action} refused to a role cluster.admins does not name`);
+            }
+        });
+    }
+});
+
