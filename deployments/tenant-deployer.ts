@@ -195,10 +195,11 @@ export function tenantDeployerPolicy(s: TenantDeployerScope) {
                 Effect: "Allow",
                 Action: ["kms:Decrypt"],
                 Resource: keys,
-                // Secrets Manager decrypts only what the caller may read (TenantSsoAdminPassword: the Keycloak secret). A
-                // kms:EncryptionContext:SecretARN condition would say so again, but the IAM simulator drops colon-named
-                // context keys, so it could not be proved offline.
-                Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${region}.amazonaws.com`, "aws:ResourceTag/managed-by": "pulumi", "aws:ResourceTag/project": "platform" } },
+                Condition: {
+                    StringEquals: { "kms:ViaService": `secretsmanager.${region}.amazonaws.com`, "aws:ResourceTag/managed-by": "pulumi", "aws:ResourceTag/project": "platform" },
+                    // Secrets Manager names the secret in the encryption context (SecretARN): the Keycloak secret's only.
+                    ArnLike: { "kms:EncryptionContext:SecretARN": `arn:aws:secretsmanager:${region}:*:secret:${s.name}/admin/keycloak-*` },
+                },
             },
         ],
     };

@@ -108,7 +108,12 @@ describe("the tenants' deploy role (deployments/tenant-deployer.ts): what a tena
         assert.ok(!(await allowed(tenantsRole, call("kms:CreateGrant", platformKey, { ...symmetricKey, "kms:ResourceAliases": ["alias/acme-prod-vault-unseal"] }, viaEcr))), "a grant on another key through ECR");
         assert.ok(!(await allowed(tenantsRole, call("kms:CreateGrant", imagesKey, { ...symmetricKey, "kms:ResourceAliases": ["alias/acme-prod-images"] }, { context: { ...inRegion, "kms:GrantIsForAWSResource": "false" } }))), "a grant outside ECR");
         // Decrypting goes through Secrets Manager only (the Keycloak admin password).
-        assert.ok(await allowed(tenantsRole, call("kms:Decrypt", platformKey, resourceTags(PLATFORM_TAGS), { context: { ...inRegion, "kms:ViaService": `secretsmanager.${REGION}.amazonaws.com` } })));
+        const viaSecretsManager = (secretName: string) => ({ context: { ...inRegion, "kms:ViaService": `secretsmanager.${REGION}.amazonaws.com`, "kms:EncryptionContext:SecretARN": arn("secretsmanager", `secret:${secretName}-AbCdEf`) } });
+        assert.ok(await allowed(tenantsRole, call("kms:Decrypt", platformKey, resourceTags(PLATFORM_TAGS), viaSecretsManager("acme-prod/admin/keycloak-20261207120000000000000001"))));
+        // Secrets Manager names the secret it decrypts for: the Grafana password's and Vault's bootstrap material are refused.
+        for (const other of ["acme-prod/admin/grafana-20261207120000000000000001", "acme-prod/vault/bootstrap-20261207120000000000000001"]) {
+            assert.ok(!(await allowed(tenantsRole, call("kms:Decrypt", platformKey, resourceTags(PLATFORM_TAGS), viaSecretsManager(other)))), other);
+        }
         assert.ok(!(await allowed(tenantsRole, call("kms:Decrypt", platformKey, resourceTags(PLATFORM_TAGS), { context: { ...inRegion, "kms:ViaService": `s3.${REGION}.amazonaws.com` } }))));
     });
 
