@@ -15,11 +15,33 @@ export interface TenantDeployerScope {
     readonly production: boolean;
     /** The registry's pull-through cache prefixes: `<prefix>/…/apps` is a cached image, never a tenant's repository. */
     readonly cachePrefixes: readonly string[];
+    /** The region's partition (partitionOfRegion). */
+    readonly partition: string;
+}
+
+/** The partition a region belongs to (AWS's partitions: China, GovCloud, the ISO regions, the European Sovereign Cloud). */
+export function partitionOfRegion(region: string): string {
+    const partitions: readonly [RegExp, string][] = [
+        [/^cn-/, "aws-cn"],
+        [/^us-gov-/, "aws-us-gov"],
+        [/^us-iso-/, "aws-iso"],
+        [/^us-isob-/, "aws-iso-b"],
+        [/^eu-isoe-/, "aws-iso-e"],
+        [/^us-isof-/, "aws-iso-f"],
+        [/^eusc-/, "aws-eusc"],
+    ];
+    return partitions.find(([pattern]) => pattern.test(region))?.[1] ?? "aws";
 }
 
 /** A platform stack's scope, from its settings (its stack file, as the deployments program reads it). */
 export function tenantDeployerScope(settings: Pick<PlatformConfig, "name" | "region" | "tier" | "appDelivery">): TenantDeployerScope {
-    return { name: settings.name, region: settings.region, production: settings.tier === "production", cachePrefixes: settings.appDelivery.registry.pullThroughCache.map((c) => c.prefix) };
+    return {
+        name: settings.name,
+        region: settings.region,
+        production: settings.tier === "production",
+        cachePrefixes: settings.appDelivery.registry.pullThroughCache.map((c) => c.prefix),
+        partition: partitionOfRegion(settings.region),
+    };
 }
 
 /** The statements' names all start with it (a test keeps them distinct from the platform deployer's). */
@@ -42,14 +64,15 @@ export function tenantDeployerParts(policy: ReturnType<typeof tenantDeployerPoli
 /** The tenants' deploy policy of one platform stack (attached in TENANT_DEPLOYER_PARTS). */
 export function tenantDeployerPolicy(s: TenantDeployerScope) {
     const region = s.region;
-    const roles = "arn:aws:iam::*:role/tenant-*";
+    const p = s.partition;
+    const roles = `arn:${p}:iam::*:role/tenant-*`;
     // Auto-named by the platform stack (platform-tenants-workload-boundary-<7 hex>), which only the platform deployer can write.
-    const withBoundary = { ArnLike: { "iam:PermissionsBoundary": `arn:aws:iam::*:policy/${TENANT_WORKLOAD_BOUNDARY}*` } };
+    const withBoundary = { ArnLike: { "iam:PermissionsBoundary": `arn:${p}:iam::*:policy/${TENANT_WORKLOAD_BOUNDARY}*` } };
     const platformTags = { "aws:RequestTag/managed-by": "pulumi", "aws:RequestTag/project": "platform" };
-    const keys = `arn:aws:kms:${region}:*:key/*`;
+    const keys = `arn:${p}:kms:${region}:*:key/*`;
     // The platform's keys are symmetric; a tenant's signing key is the only ECC signing key (TenantDelivery).
     const signingKey = { "kms:KeySpec": "ECC_NIST_P256", "kms:KeyUsage": "SIGN_VERIFY" };
-    const buckets = `arn:aws:s3:::${s.name}-t-*`;
+    const buckets = `arn:${p}:s3:::${s.name}-t-*`;
     return {
         Version: "2012-10-17" as const,
         Statement: [
@@ -70,14 +93,14 @@ export function tenantDeployerPolicy(s: TenantDeployerScope) {
                     "ecr:GetLifecyclePolicy",
                     "ecr:DeleteLifecyclePolicy",
                 ],
-                Resource: `arn:aws:ecr:${region}:*:repository/*/apps`,
+                Resource: `arn:${p}:ecr:${region}:*:repository/*/apps`,
             },
             {
                 // `*/apps` would also match a cached image named …/apps, or a nested `<a>/<b>/apps`: a tenant's is `<data name>/apps`.
                 Sid: "TenantNotCacheRepositories",
                 Effect: "Deny",
                 Action: ["ecr:CreateRepository", "ecr:DeleteRepository", "ecr:PutImageScanningConfiguration", "ecr:PutImageTagMutability", "ecr:TagResource", "ecr:UntagResource", "ecr:PutLifecyclePolicy", "ecr:DeleteLifecyclePolicy"],
-                Resource: [`arn:aws:ecr:${region}:*:repository/*/*/apps`, ...s.cachePrefixes.map((p) => `arn:aws:ecr:${region}:*:repository/${p}/*`)],
+                Resource: [`arn:${p}:ecr:${region}:*:repository/*/*/apps`, ...s.cachePrefixes.map((prefix) => `arn:${p}:ecr:${region}:*:repository/${prefix}/*`)],
             },
             // A repository encrypted with the registry's key: ECR describes the key and grants itself its use, with the
             // caller's credentials (Amazon ECR user guide, "Encryption at rest"); only that key, only through ECR.
@@ -114,12 +137,12 @@ export function tenantDeployerPolicy(s: TenantDeployerScope) {
                 Resource: roles,
             },
             { Sid: "TenantRolesPassToPodIdentity", Effect: "Allow", Action: ["iam:PassRole"], Resource: roles, Condition: { StringEquals: { "iam:PassedToService": "pods.eks.amazonaws.com" } } },
-            { Sid: "TenantPodIdentityCreate", Effect: "Allow", Action: ["eks:CreatePodIdentityAssociation", "eks:TagResource"], Resource: `arn:aws:eks:${region}:*:cluster/${s.name}` },
+            { Sid: "TenantPodIdentityCreate", Effect: "Allow", Action: ["eks:CreatePodIdentityAssociation", "eks:TagResource"], Resource: `arn:${p}:eks:${region}:*:cluster/${s.name}` },
             {
                 Sid: "TenantPodIdentityManage",
                 Effect: "Allow",
                 Action: ["eks:DescribePodIdentityAssociation", "eks:UpdatePodIdentityAssociation", "eks:DeletePodIdentityAssociation", "eks:TagResource", "eks:UntagResource"],
-                Resource: `arn:aws:eks:${region}:*:podidentityassociation/${s.name}/*`,
+                Resource: `arn:${p}:eks:${region}:*:podidentityassociation/${s.name}/*`,
             },
             {
                 Sid: "TenantSigningKeysCreate",
@@ -146,7 +169,7 @@ export function tenantDeployerPolicy(s: TenantDeployerScope) {
                 Condition: { StringEquals: signingKey, NumericGreaterThanEquals: { "kms:ScheduleKeyDeletionPendingWindowInDays": "30" } },
             },
             { Sid: "TenantSigningKeyAliasesList", Effect: "Allow", Action: ["kms:ListAliases"], Resource: "*", Condition: { StringEquals: { "aws:RequestedRegion": region } } },
-            { Sid: "TenantSigningKeyAliases", Effect: "Allow", Action: ["kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"], Resource: `arn:aws:kms:${region}:*:alias/${s.name}-*-signing` },
+            { Sid: "TenantSigningKeyAliases", Effect: "Allow", Action: ["kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"], Resource: `arn:${p}:kms:${region}:*:alias/${s.name}-*-signing` },
             { Sid: "TenantSigningKeyAliasTargets", Effect: "Allow", Action: ["kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"], Resource: keys, Condition: { StringEquals: signingKey } },
             { Sid: "TenantBucketsCreate", Effect: "Allow", Action: ["s3:CreateBucket"], Resource: buckets, Condition: { StringEquals: { ...platformTags, "aws:RequestedRegion": region } } },
             {
@@ -189,7 +212,7 @@ export function tenantDeployerPolicy(s: TenantDeployerScope) {
             },
             ...(s.production ? [] : [{ Sid: "TenantBucketsEmptyOnDestroy", Effect: "Allow", Action: ["s3:DeleteObject", "s3:DeleteObjectVersion"], Resource: `${buckets}/*` }]),
             // The Keycloak provider logs in as the master admin (its password is no platform output).
-            { Sid: "TenantSsoAdminPassword", Effect: "Allow", Action: ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"], Resource: `arn:aws:secretsmanager:${region}:*:secret:${s.name}/admin/keycloak-*` },
+            { Sid: "TenantSsoAdminPassword", Effect: "Allow", Action: ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"], Resource: `arn:${p}:secretsmanager:${region}:*:secret:${s.name}/admin/keycloak-*` },
             {
                 Sid: "TenantSsoAdminPasswordDecrypt",
                 Effect: "Allow",
@@ -198,7 +221,7 @@ export function tenantDeployerPolicy(s: TenantDeployerScope) {
                 Condition: {
                     StringEquals: { "kms:ViaService": `secretsmanager.${region}.amazonaws.com`, "aws:ResourceTag/managed-by": "pulumi", "aws:ResourceTag/project": "platform" },
                     // Secrets Manager names the secret in the encryption context (SecretARN): the Keycloak secret's only.
-                    ArnLike: { "kms:EncryptionContext:SecretARN": `arn:aws:secretsmanager:${region}:*:secret:${s.name}/admin/keycloak-*` },
+                    ArnLike: { "kms:EncryptionContext:SecretARN": `arn:${p}:secretsmanager:${region}:*:secret:${s.name}/admin/keycloak-*` },
                 },
             },
         ],

@@ -23,7 +23,8 @@ Evaluates the program for Pulumi.<name>.yaml offline (Pulumi mock runtime, no cl
 the component tree with resource counts and the stack outputs (secrets masked).
   --tenant NAME      plan the tenant stack of NAME (the tenant/ project, stack <name>.<tenant>) instead: on the
                      outputs of this platform stack's own offline plan, with tenants.placement OwnStacks
-  --platform-plan FILE  with --tenant: the platform's outputs from a saved plan of it (--json, with OwnStacks)
+  --platform-plan FILE  with --tenant: the platform's outputs from a saved plan of it (--json, with OwnStacks); a --set
+                     then changes only what the tenant stack reads from the stack file (its own entry, the settings)
                      instead of planning it again
   --migration        with --tenant: the pulumi state move that takes the tenant out of this platform stack as it
                      was with tenants.placement PlatformStack (its tenants in it), and whether the tenant stack finds
@@ -150,6 +151,10 @@ export async function main(argv: string[]): Promise<number> {
             const dir = (args.set ?? []).length > 0 ? stackFileWith(PROJECT_DIR, args.stack, configOverrides) : undefined;
             try {
                 plan = await planTenantStack({ platform: plan, tenant: args.tenant, platformStackFile: dir ? path.join(dir, `Pulumi.${args.stack}.yaml`) : undefined });
+            } catch (e) {
+                // A message names the stack file the user has, not the copy that is about to be removed.
+                if (dir) for (const err of [e, (e as { cause?: unknown }).cause]) if (err instanceof Error) err.message = err.message.split(dir).join(PROJECT_DIR);
+                throw e;
             } finally {
                 if (dir) fs.rmSync(dir, { recursive: true, force: true });
             }

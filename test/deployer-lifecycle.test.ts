@@ -423,13 +423,16 @@ describe("each tenant stack reads the Keycloak admin password as the tenants' ro
             const secret = platform.resources.find((r) => r.type === "aws:secretsmanager/secret:Secret" && planned.endsWith(`/${r.name}`));
             assert.ok(secret, `${stackName}: the Keycloak admin secret`);
             const arn = `arn:aws:secretsmanager:${cloud.region}:${cloud.account}:secret:${cloud.physical(secret.type, secret.name)}-AbCdEf`;
+            // The key's own tags (aws:ResourceTag on Decrypt).
+            const keyOfSecret = platform.resources.find((r) => r.type === "aws:kms/key:Key" && String(secret.inputs.kmsKeyId).endsWith(`/${r.name}`));
+            assert.ok(keyOfSecret, `${stackName}: the secret's key`);
             const secretPolicy = platform.resources.find((r) => r.type === "aws:secretsmanager/secretPolicy:SecretPolicy" && r.inputs.secretArn === planned);
             assert.ok(secretPolicy, `${stackName}: the secret's policy`);
             const calls: ApiCall[] = [
                 { action: "secretsmanager:GetSecretValue", resources: [{ arn, resourcePolicy: JSON.parse(String(secretPolicy.inputs.policy).split(planned).join(arn)) }], context: { "aws:RequestedRegion": cloud.region } },
                 {
                     action: "kms:Decrypt",
-                    resources: [{ arn: String(secret.inputs.kmsKeyId), context: contextFor("kms:Decrypt", String(secret.inputs.kmsKeyId), { ...resourceTags(cloud.tags(secret)), ...cloud.keyAttributes(secret.inputs.kmsKeyId) }), resourcePolicy: cloud.keyPolicy(secret.inputs.kmsKeyId) }],
+                    resources: [{ arn: String(secret.inputs.kmsKeyId), context: contextFor("kms:Decrypt", String(secret.inputs.kmsKeyId), { ...resourceTags(cloud.tags(keyOfSecret)), ...cloud.keyAttributes(secret.inputs.kmsKeyId) }), resourcePolicy: cloud.keyPolicy(secret.inputs.kmsKeyId) }],
                     context: { "aws:RequestedRegion": cloud.region, "kms:ViaService": `secretsmanager.${cloud.region}.amazonaws.com`, "kms:EncryptionContext:SecretARN": arn },
                 },
             ];

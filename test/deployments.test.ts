@@ -72,7 +72,7 @@ describe("deployments/: each tenant's own stack, previewed when its own entry ch
     let rec: Recording;
     before(async () => {
         rec = await record({ project: "platform-deployments", stack: "acme", config: {}, cloud: { accountId: "111111111111", region: "eu-west-1", partition: "aws" } }, () =>
-            new PlatformDeployments("d", { ...ARGS, repoDir: "infra", tenantStacks, tenantDeployers: { prod: { name: "acme-prod", region: "eu-west-1", production: true, cachePrefixes: ["docker-hub"] } } }),
+            new PlatformDeployments("d", { ...ARGS, repoDir: "infra", tenantStacks, tenantDeployers: { prod: { name: "acme-prod", region: "eu-west-1", production: true, cachePrefixes: ["docker-hub"], partition: "aws" } } }),
         );
     });
     const settings = (tenant: string) => inputs(named(rec.resources, `d-prod-${tenant}-settings`));
@@ -129,7 +129,7 @@ describe("deployments/: each tenant's own stack, previewed when its own entry ch
         const attached = ofType(rec.resources, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter((r) => r.inputs.role === "d-prod-tenants");
         assert.deepStrictEqual(attached.map((r) => r.inputs.policyArn), ["arn:aws:iam::111111111111:policy/d-prod-tenant-deployer-1", "arn:aws:iam::111111111111:policy/d-prod-tenant-deployer-2"]);
         const statements = [1, 2].flatMap((i) => JSON.parse(inputs(named(rec.resources, `d-prod-tenant-deployer-${i}`)).policy).Statement);
-        const whole = tenantDeployerPolicy({ name: "acme-prod", region: "eu-west-1", production: true, cachePrefixes: ["docker-hub"] });
+        const whole = tenantDeployerPolicy({ name: "acme-prod", region: "eu-west-1", production: true, cachePrefixes: ["docker-hub"], partition: "aws" });
         // Both parts together are the whole policy, each statement once.
         assert.deepStrictEqual(statements.map((st: { Sid: string }) => st.Sid).sort(), whole.Statement.map((st) => st.Sid).sort());
         assert.deepStrictEqual(statements.find((st: { Sid: string }) => st.Sid === "TenantNotCacheRepositories").Resource, ["arn:aws:ecr:eu-west-1:*:repository/*/*/apps", "arn:aws:ecr:eu-west-1:*:repository/docker-hub/*"]);

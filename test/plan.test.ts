@@ -431,6 +431,13 @@ describe("plan: the command line @stack", function () {
         }
     });
 
+    it("names the committed stack file, not its overridden copy, when a tenant stack planned with --set fails", async () => {
+        const run = await cli("--stack", "dev", "--tenant", "nosuch", "--set", "platform:tenants.list.0.quota.pods=99");
+        assert.strictEqual(run.status, 1, run.stdout);
+        assert.ok(run.stderr.includes(`${path.join(PROJECT_DIR, "Pulumi.dev.yaml")}: platform:tenants: expected tenant nosuch in tenants.list`), run.stderr);
+        assert.doesNotMatch(run.stderr, new RegExp(os.tmpdir().replace(/[.*+?^${}()|[\]\\]/g, "\\$&")));
+    });
+
     it("prints only the policy pack's verdict with --policy, and fails on a mandatory violation", async () => {
         const ok = await cli("--stack", "dev", "--policy");
         assert.deepStrictEqual([ok.status, ok.stdout.trim()], [0, "Policies: all passed"]);

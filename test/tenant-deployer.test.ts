@@ -2,9 +2,10 @@
 // created in platform-tenant/<stack>.*): what AWS refuses it, decided by the IAM policy simulator. Its lifecycle of
 // every tenant stack's resources is allowed in deployer-lifecycle.test.ts; here, everything beyond it is not.
 import * as assert from "assert";
-import { tenantDeployerParts, tenantDeployerPolicy, TENANT_DEPLOYER_SID_PREFIX } from "../deployments/tenant-deployer";
+import { partitionOfRegion, tenantDeployerParts, tenantDeployerPolicy, TENANT_DEPLOYER_SID_PREFIX } from "../deployments/tenant-deployer";
 import { TENANT_WORKLOAD_BOUNDARY, tenantWorkloadBoundary } from "../components/tenants/workload-boundary";
 import { MAX_PULL_THROUGH_CACHES } from "../stacks/schema-delivery";
+import { Region } from "@pulumi/aws";
 import { type ApiCall, type Context, type Deployer, refusedResources, requestTags, resourceTags } from "./deployer-iam";
 import { checkPolicies } from "../plan/policy-runner";
 import { tenantIdentityBoundaryPolicy } from "../policy/rules/workload-identity";
@@ -12,7 +13,7 @@ import type { PlannedResource } from "../plan/engine";
 
 const ACCOUNT = "222222222222";
 const REGION = "eu-west-1";
-const scope = { name: "acme-prod", region: REGION, production: true, cachePrefixes: ["docker-hub", "ghcr"] };
+const scope = { name: "acme-prod", region: REGION, production: true, cachePrefixes: ["docker-hub", "ghcr"], partition: "aws" };
 const tenantsRole: Deployer = {
     accountId: ACCOUNT,
     roleArn: `arn:aws:iam::${ACCOUNT}:role/platform-deployments-prod-tenants-1a2b3c4`,
@@ -41,9 +42,10 @@ describe("the tenants' deploy role (deployments/tenant-deployer.ts): what a tena
         assert.strictEqual(new Set(policy.Statement.map((s) => s.Sid)).size, policy.Statement.length);
         assert.ok(policy.Statement.every((s) => s.Action.every((a) => !a.includes("*"))));
         // The largest scope the schema admits: a 24-character name and its most caches, each prefix 30 characters.
-        const widest = { name: "a".repeat(24), region: "ap-southeast-4", production: false, cachePrefixes: Array.from({ length: MAX_PULL_THROUGH_CACHES }, (_, i) => `c${i}`.padEnd(30, "x")) };
+        const longestRegion = Object.values(Region).reduce((a, b) => (b.length > a.length ? b : a));
+        const widest = { name: "a".repeat(24), region: longestRegion, production: false, cachePrefixes: Array.from({ length: MAX_PULL_THROUGH_CACHES }, (_, i) => `c${i}`.padEnd(30, "x")), partition: "aws-us-gov" };
         for (const part of tenantDeployerParts(tenantDeployerPolicy(widest))) assert.ok(JSON.stringify(part).replace(/\s/g, "").length <= 6144, `widest: ${JSON.stringify(part).replace(/\s/g, "").length}`);
-        const widestBoundary = tenantWorkloadBoundary({ partition: "aws-us-gov", region: widest.region, accountId: ACCOUNT, cachePrefixes: widest.cachePrefixes });
+        const widestBoundary = tenantWorkloadBoundary({ partition: widest.partition, region: widest.region, accountId: ACCOUNT, cachePrefixes: widest.cachePrefixes });
         assert.ok(JSON.stringify(widestBoundary).replace(/\s/g, "").length <= 6144, "the widest boundary");
         // A production stack's tenant buckets are never emptied; a development stack's are on destroy.
         assert.ok(!policy.Statement.some((s) => s.Action.includes("s3:DeleteObject")));
@@ -147,6 +149,28 @@ describe("the tenants' deploy role (deployments/tenant-deployer.ts): what a tena
         assert.ok(!(await allowed(tenantsRole, call("ec2:DeleteVpc", arn("ec2", "vpc/vpc-0123456789abcdef0")))));
         assert.ok(!(await allowed(tenantsRole, call("rds:DeleteDBInstance", arn("rds", "db:platform-sso-database-instance")))));
         assert.ok(!(await allowed(tenantsRole, call("elasticfilesystem:DeleteFileSystem", arn("elasticfilesystem", "file-system/fs-0123456789abcdef0")))));
+    });
+});
+
+describe("partitionOfRegion: the partition of every region the schema admits", () => {
+    it("names China, GovCloud, the ISO regions and the European Sovereign Cloud, and aws for the rest", () => {
+        const table: [string, string][] = [
+            ["eu-west-1", "aws"],
+            ["ap-southeast-4", "aws"],
+            ["cn-north-1", "aws-cn"],
+            ["cn-northwest-1", "aws-cn"],
+            ["us-gov-west-1", "aws-us-gov"],
+            ["us-iso-east-1", "aws-iso"],
+            ["us-isob-east-1", "aws-iso-b"],
+            ["eu-isoe-west-1", "aws-iso-e"],
+            ["us-isof-south-1", "aws-iso-f"],
+            ["eusc-de-east-1", "aws-eusc"],
+        ];
+        assert.deepStrictEqual(table.map(([r]) => partitionOfRegion(r)), table.map(([, p]) => p));
+        // The policy's ARNs follow it.
+        const gov = tenantDeployerPolicy({ ...scope, region: "us-gov-west-1", partition: partitionOfRegion("us-gov-west-1") });
+        assert.ok(JSON.stringify(gov).includes("arn:aws-us-gov:ecr:us-gov-west-1:*:repository/*/apps"));
+        assert.ok(!JSON.stringify(gov).includes("arn:aws:"));
     });
 });
 
