@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { PROJECT_DIR } from "../plan/engine";
 import { listStacks } from "../plan/stack-files";
-import { committedPlan } from "./plans";
+import { committedPlan, platformPlan } from "./plans";
 import { leavesFinalSnapshot } from "../policy/rules/invariants";
 
 const policy = JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "docs", "deployer-policy.json"), "utf8")) as {
@@ -73,6 +73,32 @@ describe("the deployer's IAM policy (docs/deployer-policy.json)", () => {
             }
         });
     }
+
+    it("docs/deployer-policy.md's table names every AWS type of the platform stacks with its counts, and only Sids the policy has @stack", async () => {
+        const doc = fs.readFileSync(path.join(PROJECT_DIR, "docs", "deployer-policy.md"), "utf8");
+        const section = doc.slice(doc.indexOf("## Plan resource types"), doc.indexOf("## Not granted on purpose"));
+        const rows = [...section.matchAll(/^\| (aws:[^ |]+) \| (\d+) \| (\d+) \| ([^|]+) \|$/gm)].map((m) => ({ type: m[1], dev: Number(m[2]), prod: Number(m[3]), sids: m[4] }));
+        const counted = async (stack: string) => {
+            const plan = await platformPlan(stack);
+            const c = new Map<string, number>();
+            for (const r of plan.resources.filter((x) => x.custom && x.type.startsWith("aws:"))) c.set(r.type, (c.get(r.type) ?? 0) + 1);
+            return c;
+        };
+        const [dev, prod] = [await counted("dev"), await counted("prod")];
+        const types = [...new Set([...dev.keys(), ...prod.keys()])].sort();
+        assert.ok(types.length > 40, `${types.length} types`);
+        assert.deepStrictEqual(
+            rows.map((r) => [r.type, r.dev, r.prod]),
+            types.map((t) => [t, dev.get(t) ?? 0, prod.get(t) ?? 0]),
+        );
+        // Each Sid named (a trailing * stands for a family) is one of the policy's.
+        const sids = policy.Statement.map((st) => st.Sid);
+        for (const r of rows) {
+            for (const named of r.sids.replace(/\([^)]*\)/g, "").split(",").map((x) => x.trim()).filter(Boolean)) {
+                assert.ok(named.endsWith("*") ? sids.some((sid) => sid.startsWith(named.slice(0, -1))) : sids.includes(named), `${r.type}: ${named} is no Sid of the policy`);
+            }
+        }
+    });
 
     it("lets the deployer take every stack's final snapshot on delete and restore a new instance from it @stack", async () => {
         // IAM's wildcards: * any run of characters, ? one.
