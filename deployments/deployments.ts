@@ -8,6 +8,7 @@ import * as aws from "@pulumi/aws";
 import * as service from "@pulumi/pulumiservice";
 import { type TenantStackDeployment, tenantStackPaths } from "./tenant-paths";
 import { CONTRACT_PROJECT } from "../stacks/outputs";
+import { roleNaming } from "../components/shared/iam";
 import { tenantDeployerParts, tenantDeployerPolicy, type TenantDeployerScope } from "./tenant-deployer";
 
 export type { TenantStackDeployment } from "./tenant-paths";
@@ -219,6 +220,8 @@ export class PlatformDeployments extends pulumi.ComponentResource {
             const role = new aws.iam.Role(
                 `${name}-${s.stack}`,
                 {
+                    // A long stack name would pass IAM's 64 characters once auto-named.
+                    ...roleNaming(`${name}-${s.stack}`),
                     description: `Pulumi Deployments of ${a.project}/${s.stack}`,
                     assumeRolePolicy: oidc.arn.apply((arn) => JSON.stringify(deployRoleTrust(arn, a.organization, a.project, s.stack))),
                     maxSessionDuration: 3600,
@@ -260,6 +263,7 @@ export class PlatformDeployments extends pulumi.ComponentResource {
         const role = new aws.iam.Role(
             `${name}-${stack}-tenants`,
             {
+                ...roleNaming(`${name}-${stack}-tenants`),
                 description: `Pulumi Deployments of the tenant stacks ${TENANT_PROJECT}/${stack}.*`,
                 assumeRolePolicy: providerArn.apply((arn) => JSON.stringify(deployRoleTrust(arn, a.organization, TENANT_PROJECT, `${stack}.*`))),
                 maxSessionDuration: 3600,

@@ -5,6 +5,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
+// A contract is shared by every later reader of the same files.
+import { deepFreeze } from "./stack-files";
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 interface Schema {
@@ -33,14 +35,6 @@ export function chartFixtureDir(fixturesDir: string, chart: string, version: str
  */
 const parsed = new Map<string, { readonly values: string; readonly schema?: string; readonly contract: ChartContract }>();
 
-/** Freezes `value` and everything in it: a contract is shared by every later reader of the same files. */
-function deepFreeze<T>(value: T): T {
-    if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
-        Object.freeze(value);
-        for (const v of Object.values(value as object)) deepFreeze(v);
-    }
-    return value;
-}
 
 export function readChartContract(dir: string): ChartContract | undefined {
     const valuesFile = path.join(dir, "values.yaml");

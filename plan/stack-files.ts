@@ -68,10 +68,11 @@ export function readProjectOnce(projectDir: string): ProjectFile {
     return project;
 }
 
-function deepFreeze<T>(value: T): T {
+/** Freezes `value` and everything reachable from it (what a process-wide cache hands out is shared). */
+export function deepFreeze<T>(value: T): T {
     if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
         Object.freeze(value);
-        for (const v of Object.values(value)) deepFreeze(v);
+        for (const v of Object.values(value as object)) deepFreeze(v);
     }
     return value;
 }

@@ -136,6 +136,26 @@ describe("deployments/: each tenant's own stack, previewed when its own entry ch
         assert.ok(!ofType(rec.resources, "aws:iam/role:Role").some((r) => r.name === "d-dev-tenants"), "dev has no tenant stacks here: no tenants' role");
     });
 
+    it("names the deploy roles within IAM's 64 characters for a long platform stack name", async () => {
+        const stack = "production-eu-central-1-canary-green";
+        const long = await record({ project: "platform-deployments", stack: "acme", config: {}, cloud: { accountId: "111111111111", region: "eu-west-1", partition: "aws" } }, () =>
+            new PlatformDeployments("platform-deployments", {
+                ...ARGS,
+                stacks: [{ stack, pushToDeploy: false }],
+                tenantStacks: tenantStackDeployments({ stack, pushToDeploy: false }, tenants),
+                tenantDeployers: { [stack]: { name: "acme-prod", region: "eu-west-1", production: true, cachePrefixes: [], partition: "aws" } },
+            }),
+        );
+        const roles = ofType(long.resources, "aws:iam/role:Role");
+        assert.deepStrictEqual(roles.map((r) => r.name).sort(), [`platform-deployments-${stack}`, `platform-deployments-${stack}-tenants`]);
+        // Auto-named, both would be longer than 64 (the logical name and 8 characters); each gets a prefix the provider
+        // completes with 26 characters.
+        for (const r of roles) {
+            assert.ok(r.name.length + 8 > 64, r.name);
+            assert.ok(typeof r.inputs.namePrefix === "string" && r.inputs.namePrefix.length + 26 <= 64, String(r.inputs.namePrefix));
+        }
+    });
+
     it("refuses a platform stack with tenant stacks but no tenantDeployers entry", async () => {
         await assert.rejects(
             record({ project: "platform-deployments", stack: "acme", config: {}, cloud: { accountId: "111111111111", region: "eu-west-1", partition: "aws" } }, () => new PlatformDeployments("d", { ...ARGS, tenantStacks })),

@@ -3,14 +3,8 @@
 // change a shared copy fails instead of changing what the next test reads.
 import * as fs from "fs";
 
-/** Freezes `value` and everything reachable from it. */
-export function deepFreeze<T>(value: T): T {
-    if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
-        Object.freeze(value);
-        for (const v of Object.values(value as object)) deepFreeze(v);
-    }
-    return value;
-}
+export { deepFreeze } from "../plan/stack-files";
+import { deepFreeze } from "../plan/stack-files";
 
 const parsed = new Map<string, unknown>();
 
