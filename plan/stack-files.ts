@@ -53,19 +53,26 @@ export function readProject(projectDir: string): ProjectFile {
     return project;
 }
 
-/** Project files already read in this process, by file and its size and modification time (an edited file is read again). */
-const projects = new Map<string, { readonly stamp: string; readonly project: ProjectFile }>();
+/** Reads already done in this process, by what was read and its files' sizes and modification times. */
+const reads = new Map<string, { readonly stamp: string; readonly value: unknown }>();
 
-/** readProject, read once per process while the file is unchanged (the offline plan runs many tenant stacks of one project); frozen. */
+/**
+ * `read()`, done once per process while `files` are unchanged (an edited file is read again): the offline plan runs
+ * many tenant stacks of one project and platform stack file in a process. `key` names the read; its result is shared.
+ */
+function readOnce<T>(key: string, files: readonly string[], read: () => T): T {
+    const stamp = files.map((f) => fs.statSync(f, { throwIfNoEntry: false })).map((st) => (st ? `${st.size}:${st.mtimeMs}` : "-")).join("|");
+    const cached = reads.get(key);
+    if (cached?.stamp === stamp) return cached.value as T;
+    const value = read();
+    reads.set(key, { stamp, value });
+    return value;
+}
+
+/** readProject, once per process while the file is unchanged; frozen. */
 export function readProjectOnce(projectDir: string): ProjectFile {
     const file = path.join(projectDir, "Pulumi.yaml");
-    const st = fs.statSync(file, { throwIfNoEntry: false });
-    const stamp = st ? `${st.size}:${st.mtimeMs}` : "-";
-    const cached = projects.get(file);
-    if (cached?.stamp === stamp) return cached.project;
-    const project = deepFreeze(readProject(projectDir));
-    projects.set(file, { stamp, project });
-    return project;
+    return readOnce(`project ${file}`, [file], () => deepFreeze(readProject(projectDir)));
 }
 
 /** Freezes `value` and everything reachable from it (what a process-wide cache hands out is shared). */
@@ -135,23 +142,18 @@ export function readStackConfig(projectDir: string, stack: string): StackConfig 
     return stackConfigFromText(project, stack, file, fs.readFileSync(file, "utf8"));
 }
 
-/** Reads already done in this process, by file and its size and modification time (an edited file is read again). */
-const reads = new Map<string, { readonly stamp: string; readonly config: StackConfig }>();
-
 /**
  * readStackConfig, read once per process while the files are unchanged: a tenant stack reads its platform's stack file,
  * and the offline plan runs many tenant stacks of one platform in a process. The result is frozen (shared).
  */
 export function readStackConfigOnce(projectDir: string, stack: string): StackConfig {
     const files = [path.join(projectDir, "Pulumi.yaml"), path.join(projectDir, `Pulumi.${stack}.yaml`)];
-    const stamp = files.map((f) => fs.statSync(f, { throwIfNoEntry: false })).map((st) => (st ? `${st.size}:${st.mtimeMs}` : "-")).join("|");
-    const cached = reads.get(files[1]);
-    if (cached?.stamp === stamp) return cached.config;
-    const config = readStackConfig(projectDir, stack);
-    Object.freeze(config.config);
-    Object.freeze(config.secretKeys);
-    reads.set(files[1], { stamp, config: Object.freeze(config) });
-    return config;
+    return readOnce(`stack ${files[1]}`, files, () => {
+        const config = readStackConfig(projectDir, stack);
+        Object.freeze(config.config);
+        Object.freeze(config.secretKeys);
+        return Object.freeze(config);
+    });
 }
 
 /** The config of a stack file's text (see readStackConfig); `file` names it in errors. */

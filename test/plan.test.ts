@@ -8,7 +8,7 @@ import * as random from "@pulumi/random";
 import { diffPlans, refusedReplacements, renderDiff } from "../plan/diff";
 import { pinnedVersions, renderOutputs, renderTree } from "../plan/render";
 import { renderMermaid, renderSvg } from "../plan/graph";
-import { listStacks, plaintextSecretPaths, readStackConfig, resolveSets, SECRET_PLACEHOLDER, StackFileError } from "../plan/stack-files";
+import { listStacks, plaintextSecretPaths, readProjectOnce, readStackConfig, readStackConfigOnce, resolveSets, SECRET_PLACEHOLDER, StackFileError } from "../plan/stack-files";
 import { deployedSet, planCli, platformPlan, runPlanCli } from "./plans";
 import { mapStack } from "../plan/stack-trace";
 import { replacementRefused, replacingPaths } from "../plan/replacements";
@@ -73,6 +73,26 @@ describe("plan: reading stack files like the Pulumi CLI", () => {
         it("an empty file is a stack without config, which the CLI refuses for the keys it requires", () =>
             assert.throws(read(""), (e: Error) => e instanceof StackFileError && /^\S+Pulumi\.t\.yaml: Stack 't' is missing configuration values 'appDelivery', .* and 'tier'$/.test(e.message)));
         after(() => fs.rmSync(project, { recursive: true, force: true }));
+    });
+
+    it("reads a project and a stack file once per process while unchanged, and again once edited", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "read-once-"));
+        try {
+            fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+            fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), path.join(dir, "Pulumi.dev.yaml"));
+            const project = readProjectOnce(dir);
+            const config = readStackConfigOnce(dir, "dev");
+            assert.strictEqual(readProjectOnce(dir), project);
+            assert.strictEqual(readStackConfigOnce(dir, "dev"), config);
+            assert.ok(Object.isFrozen(project) && Object.isFrozen(config.config));
+            fs.appendFileSync(path.join(dir, "Pulumi.dev.yaml"), "\n# edited\n");
+            assert.notStrictEqual(readStackConfigOnce(dir, "dev"), config, "an edited stack file is read again");
+            assert.strictEqual(readProjectOnce(dir), project, "the project file did not change");
+            fs.appendFileSync(path.join(dir, "Pulumi.yaml"), "\n# edited\n");
+            assert.notStrictEqual(readProjectOnce(dir), project, "an edited project file is read again");
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 
     it("names the available stacks when the stack file is missing", () => {
