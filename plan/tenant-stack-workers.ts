@@ -10,6 +10,7 @@ import { Plan, planTenantStack, PROJECT_DIR } from "./engine";
 import { checkPolicies, Violation } from "./policy-runner";
 import { chartContractReport, ChartContractReport } from "./chart-contract";
 import { tenantStackName } from "../stacks/tenant-stack-config";
+import { filesUnchangedFromNowOn } from "./stack-files";
 
 /** What a tenant stack's plan needs of its platform stack's plan (all a StackReference reads): plain data a thread can be given. */
 export type PlatformOfTenants = Pick<Plan, "project" | "stack" | "outputs" | "secretOutputs">;
@@ -112,6 +113,8 @@ export async function checkTenantStacks(
 }
 
 if (!isMainThread && parentPort) {
+    // A batch plans the repository as it is when it begins: each file is read once by this thread.
+    filesUnchangedFromNowOn();
     const port = parentPort;
     port.on("message", (tenant: string | null) => {
         if (tenant === null) return port.close();

@@ -72,10 +72,28 @@ export function parsePlatformKeys(raw: Readonly<Record<string, string>>, namespa
 }
 
 /**
- * The second half: tenants from the directory (or only `options.tenant`'s), then the rules across the tenants and with
- * the platform. Returns a new config; `keys` (parsePlatformKeys's) is left as it was, so it may be shared.
+ * The second half: tenants from the directory, then the rules across the tenants and with the platform; with
+ * `options.tenant`, that tenant alone of the checked whole. Returns a new config; `keys` (parsePlatformKeys's) is left
+ * as it was, so it may be shared.
  */
 export function resolvePlatformTenants(keys: PlatformConfig, namespace: string, projectDir: string, options: ParseOptions = {}): PlatformConfig {
+    return options.tenant === undefined ? resolveAllTenants(keys, namespace, projectDir) : oneTenant(resolveAllTenants(keys, namespace, projectDir), namespace, options.tenant);
+}
+
+/**
+ * One tenant of a config whose tenants were all read and checked (resolvePlatformTenants): what a tenant stack builds.
+ * Throws ConfigError when the config has no tenant of that name.
+ */
+export function oneTenant(all: PlatformConfig, namespace: string, tenant: string): PlatformConfig {
+    const one = all.tenants.all.filter((t) => t.name === tenant);
+    if (one.length === 0) {
+        const where = all.tenants.directory === undefined ? "in tenants.list" : `in tenants.list or as ${all.tenants.directory}/${tenant}.yaml`;
+        throw new ConfigError([`${configPath(namespace, ["tenants"])}: expected tenant ${tenant} ${where}; got ${show(tenant)}`]);
+    }
+    return { ...all, tenants: { ...all.tenants, all: one } };
+}
+
+function resolveAllTenants(keys: PlatformConfig, namespace: string, projectDir: string): PlatformConfig {
     const problems: string[] = [];
     const issue = (path: (string | number)[], message: string, input: unknown) => problems.push(`${configPath(namespace, path)}: ${message}; got ${show(input)}`);
     const fromFiles = resolveTenants(
@@ -83,16 +101,11 @@ export function resolvePlatformTenants(keys: PlatformConfig, namespace: string, 
         projectDir,
         issue,
         (file, issues) => problems.push(...issues.flatMap((i) => describeIssue(tenantSchema, namespace, i, ["tenants", "directory", file]))),
-        options.tenant,
     );
     const entries = [
         ...keys.tenants.list.map((tenant, i) => ({ tenant, at: ["tenants", "list", i] as (string | number)[] })),
         ...fromFiles.map((f) => ({ tenant: f.tenant, at: ["tenants", "directory", f.file] as (string | number)[] })),
-    ].filter((e) => options.tenant === undefined || e.tenant.name === options.tenant);
-    if (options.tenant !== undefined && entries.length === 0 && problems.length === 0) {
-        const where = keys.tenants.directory === undefined ? "in tenants.list" : `in tenants.list or as ${keys.tenants.directory}/${options.tenant}.yaml`;
-        issue(["tenants"], `expected tenant ${options.tenant} ${where}`, options.tenant);
-    }
+    ];
     const cfg: PlatformConfig = { ...keys, tenants: { ...keys.tenants, all: entries.map((e) => e.tenant) } };
     const where = (i: number) => entries[i].at;
     checkDelivery(
@@ -124,8 +137,9 @@ export function resolvePlatformTenants(keys: PlatformConfig, namespace: string, 
 
 export interface ParseOptions {
     /**
-     * Read this tenant only (a tenant stack): its entry of the list, or its file of the directory (the others are not
-     * read). The rules across tenants are then the platform stack's to check.
+     * This tenant only (a tenant stack), once every tenant is read and the rules across them are checked: a tenant
+     * stack deploys on its own (Deployments on push), so it must refuse what the platform stack would, such as another
+     * tenant's data name (its Vault role and path).
      */
     readonly tenant?: string;
 }

@@ -122,7 +122,6 @@ export function resolveTenants(
     projectDir: string,
     issue: Issue,
     invalid: (file: string, problems: readonly z.core.$ZodIssue[]) => void,
-    only?: string,
 ): TenantFile[] {
     const tenants: TenantFile[] = [];
     if (cfg.directory === undefined) return tenants;
@@ -131,8 +130,7 @@ export function resolveTenants(
         issue(["tenants", "directory"], `expected an existing folder (relative to ${projectDir})`, cfg.directory);
         return tenants;
     }
-    // One tenant (a tenant stack): its own file only, not the whole folder.
-    const files = only === undefined ? fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort() : [`${only}.yaml`, `${only}.yml`].filter((f) => fs.existsSync(path.join(dir, f)));
+    const files = tenantFiles(dir);
     for (const file of files) {
         let document: unknown;
         try {
@@ -151,6 +149,13 @@ export function resolveTenants(
     }
     return tenants;
 }
+
+/** The tenant files of a folder (`*.yaml`, `*.yml`), sorted. */
+export const tenantFiles = (dir: string): string[] =>
+    fs
+        .readdirSync(dir)
+        .filter((f) => /\.ya?ml$/.test(f))
+        .sort();
 
 /** First labels of the hostnames the platform publishes itself (Ingress.publishService): never a tenant's. */
 export const PLATFORM_HOST_LABELS = ["vault", "sso", "sso-admin", "grafana", "argocd"] as const;

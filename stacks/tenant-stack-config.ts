@@ -1,15 +1,15 @@
 // The tenant project's only config reader (tenant/): which platform stack a tenant stack reads and which tenant it
 // builds, and that tenant with the platform's settings, read from the platform's stack file and checked by the
-// platform's own schema (one tenant: the rules across tenants are the platform stack's to check).
+// platform's own schema and its rules across tenants.
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { readStackConfigOnce, StackConfig, StackFileError } from "../plan/stack-files";
-import { ConfigError, parsePlatformKeys, resolvePlatformTenants } from "./config";
+import { deepFreeze, readOnce, readStackConfigOnce, StackConfig, StackFileError } from "../plan/stack-files";
+import { ConfigError, oneTenant, parsePlatformKeys, resolvePlatformTenants } from "./config";
 import { describeIssue } from "./errors";
 import type { PlatformConfig } from "./schema";
-import { TenantConfig, tenantSchema } from "./schema-tenants";
+import { TenantConfig, tenantFiles, tenantSchema } from "./schema-tenants";
 
 const STACK_FILE = /^(.*\/)?Pulumi\.([A-Za-z0-9_.-]+)\.yaml$/;
 
@@ -32,7 +32,7 @@ export interface TenantStackConfig {
     readonly platformStack: string;
     /** The platform's stack file, resolved. */
     readonly platformStackFile: string;
-    /** The platform's settings (its tenants: this one only). */
+    /** The platform's settings (its tenants: this one only, checked against all the others). */
     readonly settings: PlatformConfig;
     readonly tenant: TenantConfig;
 }
@@ -55,7 +55,7 @@ export function parseTenantStackConfig(raw: Readonly<Record<string, string>>, na
     let settings: PlatformConfig;
     try {
         const platform = readStackConfigOnce(path.dirname(file), stack);
-        settings = resolvePlatformTenants(platformKeys(platform), platform.project, path.dirname(file), { tenant: keys.data.tenant });
+        settings = oneTenant(checkedTenants(platform, path.dirname(file)), platform.project, keys.data.tenant);
     } catch (e) {
         if (e instanceof ConfigError) throw new ConfigError(e.problems.map((p) => `${file}: ${p}`));
         if (e instanceof StackFileError) throw new ConfigError([e.message]);
@@ -72,6 +72,20 @@ function platformKeys(platform: StackConfig): PlatformConfig {
     const keys = parsePlatformKeys(platform.config, platform.project);
     checkedKeys.set(platform, keys);
     return keys;
+}
+
+/**
+ * Every tenant of the platform's stack file, read and checked against each other as the platform stack checks them (a
+ * tenant stack deploys on its own: it must not take another tenant's name, data name, namespace or hostname). Once per
+ * process while neither the stack file nor any tenant file changes: an offline run plans many tenant stacks of one
+ * platform (the check reads every tenant; the stamp only stats them).
+ */
+function checkedTenants(platform: StackConfig, platformDir: string): PlatformConfig {
+    const keys = platformKeys(platform);
+    const dir = keys.tenants.directory === undefined ? undefined : path.resolve(platformDir, keys.tenants.directory);
+    const stackFiles = [path.join(platformDir, "Pulumi.yaml"), path.join(platformDir, `Pulumi.${platform.stack}.yaml`)];
+    const files = () => (dir === undefined || !fs.existsSync(dir) ? stackFiles : [...stackFiles, dir, ...tenantFiles(dir).map((f) => path.join(dir, f))]);
+    return readOnce(`tenants of ${stackFiles[1]}`, files, () => deepFreeze(resolvePlatformTenants(keys, platform.project, platformDir)));
 }
 
 /** Reads and validates this tenant stack's configuration; throws before any resource is registered. */

@@ -409,13 +409,22 @@ describe("tenant stack config: read from its keys and the platform's stack file"
         assert.strictEqual(cfg.settings.ingress.domain, "dev.platform.acme.example");
     });
 
-    it("reads only its own file of a tenants folder (another tenant's broken file is not its problem)", () => {
-        const p = scratchPlatform({ "team-d.yaml": "name: team-d\nowners: [erin]\ncostCentre: CC-D\n", "team-e.yaml": "name: team-e\nowners: [\n" });
+    it("checks its tenant against every other of the folder, as the platform stack does (it deploys on its own): the second with a data name is refused, as is a broken file", () => {
+        const d = "name: team-d\nowners: [erin]\ncostCentre: CC-D\n";
+        const p = scratchPlatform({ "team-d.yaml": d, "team-e.yaml": "name: team-e\nowners: [frank]\ncostCentre: CC-E\ndataName: team-d\n" });
         try {
+            // team-e would take team-d's Vault role and path from its own namespaces: neither stack deploys.
+            const taken = `${p.stackFile}: platform:tenants.directory.team-e.yaml.dataName: expected data name team-d to belong to one tenant (also team-d: its Vault path, stores, repository and bucket); got "team-d"`;
+            assert.deepStrictEqual(problems(keys({ "platform-tenant:tenant": "team-e" }), p.tenantDir), [taken]);
+            assert.deepStrictEqual(problems(keys({ "platform-tenant:tenant": "team-d" }), p.tenantDir), [taken]);
+            // Mended, each builds its own tenant alone.
+            fs.writeFileSync(path.join(p.dir, "tenants", "team-e.yaml"), "name: team-e\nowners: [frank]\ncostCentre: CC-E\n");
             const cfg = parseTenantStackConfig(keys({ "platform-tenant:tenant": "team-d" }), NS, p.tenantDir);
-            assert.deepStrictEqual([cfg.tenant.name, cfg.tenant.owners, cfg.settings.tenants.placement], ["team-d", ["erin"], "OwnStacks"]);
-            // The platform stack reads the whole folder and refuses the broken file.
-            assert.throws(() => parsePlatformConfig(readStackConfig(p.dir, "dev").config, "platform", undefined, p.dir), /team-e\.yaml: expected YAML/);
+            assert.deepStrictEqual([cfg.tenant.name, cfg.tenant.owners, cfg.settings.tenants.all.map((t) => t.name), cfg.settings.tenants.placement], ["team-d", ["erin"], ["team-d"], "OwnStacks"]);
+            // Another tenant's broken file: the rules cannot be checked without it, so the stack fails as the platform's does.
+            fs.writeFileSync(path.join(p.dir, "tenants", "team-f.yaml"), "name: team-f\nowners: [\n");
+            assert.deepStrictEqual(problems(keys({ "platform-tenant:tenant": "team-d" }), p.tenantDir).map((m) => m.split(" (")[0]), [`${p.stackFile}: platform:tenants.directory.team-f.yaml: expected YAML`]);
+            assert.throws(() => parsePlatformConfig(readStackConfig(p.dir, "dev").config, "platform", undefined, p.dir), /team-f\.yaml: expected YAML/);
         } finally {
             fs.rmSync(p.dir, { recursive: true, force: true });
         }
@@ -440,6 +449,9 @@ describe("tenant stack config: read from its keys and the platform's stack file"
             assert.deepStrictEqual(problems(keys({ "platform-tenant:tenant": "team-d" }), p.tenantDir), [
                 `${p.stackFile}: platform:tenants.directory.team-d.yaml.hostnames[0]: expected <label>.dev.platform.acme.example (one name under the platform domain, covered by its certificate); got "shop.example.org"`,
             ]);
+            // (Any tenant's problem is every tenant stack's: the folder is checked as a whole.)
+            assert.deepStrictEqual(problems(keys({ "platform-tenant:tenant": "team-z" }), p.tenantDir).length, 1);
+            fs.writeFileSync(path.join(p.dir, "tenants", "team-d.yaml"), "name: team-d\nowners: [erin]\ncostCentre: CC-D\n");
             assert.deepStrictEqual(problems(keys({ "platform-tenant:tenant": "team-z" }), p.tenantDir), [`${p.stackFile}: platform:tenants: expected tenant team-z in tenants.list or as tenants/team-z.yaml; got "team-z"`]);
         } finally {
             fs.rmSync(p.dir, { recursive: true, force: true });
