@@ -9,7 +9,8 @@ import * as service from "@pulumi/pulumiservice";
 import { type TenantStackDeployment, tenantStackPaths } from "./tenant-paths";
 import { CONTRACT_PROJECT } from "../stacks/outputs";
 import { roleNaming } from "../components/shared/iam";
-import { tenantDeployerParts, tenantDeployerPolicy, type TenantDeployerScope } from "./tenant-deployer";
+import { TENANT_DEPLOYER_PARTS, tenantDeployerParts, tenantDeployerPolicy, type TenantDeployerScope } from "./tenant-deployer";
+import { deploymentSessionName } from "./checks";
 
 export type { TenantStackDeployment } from "./tenant-paths";
 export type { TenantDeployerScope } from "./tenant-deployer";
@@ -38,6 +39,50 @@ export interface StackDeployment {
     readonly pushToDeploy: boolean;
     /** A self-hosted agent pool (a private cluster endpoint needs a runner inside the VPC). */
     readonly agentPoolId?: string;
+}
+
+/** A platform stack's deploy session: its role's maximum and what Deployments asks for (STS allows up to 12 h). */
+export const PLATFORM_SESSION = { maxSeconds: 4 * 3600, duration: "4h0m0s" } as const;
+
+/** The logical names of the deployments program's resources, from one place (the program, and its duplicate check). */
+export const deploymentNames = (name: string) => ({
+    oidc: `${name}-pulumi-oidc`,
+    deployerPolicy: (part: number) => `${name}-deployer-${part}`,
+    role: (stack: string) => `${name}-${stack}`,
+    roleAttachment: (stack: string, part: number) => `${name}-${stack}-deployer-${part}`,
+    settings: (stack: string) => `${name}-${stack}-settings`,
+    tenantsPolicy: (stack: string, part: number) => `${name}-${stack}-tenant-deployer-${part}`,
+    tenantsRole: (stack: string) => `${name}-${stack}-tenants`,
+    tenantsAttachment: (stack: string, part: number) => `${name}-${stack}-tenants-policy-${part}`,
+    tenantSettings: (stack: string, tenant: string) => `${name}-${stack}-${tenant}-settings`,
+    contractSettings: (stack: string) => `${name}-${stack}-contract-settings`,
+    contractWebhook: (stack: string) => `${name}-${stack}-contract-webhook`,
+    readerGrant: (team: string, stack: string) => `${name}-${team}-${stack}-contract-read`,
+});
+
+/** Every logical name PlatformDeployments registers for these arguments (duplicates included). */
+export function deploymentResourceNames(name: string, a: Pick<DeploymentsArgs, "stacks" | "tenantStacks" | "readerTeams" | "organization">): string[] {
+    const n = deploymentNames(name);
+    const parts = (count: number, f: (i: number) => string) => Array.from({ length: count }, (_, i) => f(i + 1));
+    return [
+        n.oidc,
+        ...parts(DEPLOYER_POLICY_PARTS.length, n.deployerPolicy),
+        ...a.stacks.flatMap((s) => {
+            const tenants = (a.tenantStacks ?? []).filter((t) => t.platformStack === s.stack);
+            return [
+                n.role(s.stack),
+                ...parts(DEPLOYER_POLICY_PARTS.length, (i) => n.roleAttachment(s.stack, i)),
+                n.settings(s.stack),
+                ...(tenants.length === 0
+                    ? []
+                    : [n.tenantsRole(s.stack), ...parts(TENANT_DEPLOYER_PARTS.length, (i) => n.tenantsPolicy(s.stack, i)), ...parts(TENANT_DEPLOYER_PARTS.length, (i) => n.tenantsAttachment(s.stack, i))]),
+                ...tenants.map((t) => n.tenantSettings(s.stack, t.tenant)),
+                n.contractSettings(s.stack),
+                n.contractWebhook(s.stack),
+            ];
+        }),
+        ...readerPermissions(a).map((p) => n.readerGrant(p.team, p.stack)),
+    ];
 }
 
 /** The project of the tenant stacks (tenant/Pulumi.yaml), in the repository's tenant/ folder. */
@@ -99,7 +144,8 @@ export function deploymentSettings(a: DeploymentsArgs, s: StackDeployment, roleA
         project: a.project,
         stack: s.stack,
         agentPoolId: s.agentPoolId,
-        sourceContext: { git: { repoUrl: `https://github.com/${a.repository}.git`, branch: `refs/heads/${a.branch}`, repoDir: a.repoDir } },
+        // The repository is github.repository's (pulumiservice: no repoUrl alongside GitHub settings).
+        sourceContext: { git: { branch: `refs/heads/${a.branch}`, repoDir: a.repoDir } },
         github: {
             repository: a.repository,
             previewPullRequests: true,
@@ -113,7 +159,9 @@ export function deploymentSettings(a: DeploymentsArgs, s: StackDeployment, roleA
             // (docs/operations.md, "arm64 builds of the platform's images"; none when the System nodes are x86_64).
             preRunCommands: ["npm ci --no-audit --no-fund", `npm run -s check:images -- --stack ${s.stack}`],
             options: { skipInstallDependencies: true },
-            oidc: { aws: { roleARN: roleArn, sessionName: `pulumi-deployments-${s.stack}`, duration: "1h0m0s" } },
+            // A first `up` of a platform stack (cluster, node groups, database, releases) can pass an hour; the
+            // credentials are taken once, before the run.
+            oidc: { aws: { roleARN: roleArn, sessionName: deploymentSessionName(s.stack), duration: PLATFORM_SESSION.duration } },
         },
     };
 }
@@ -132,7 +180,7 @@ export function tenantDeploymentSettings(a: DeploymentsArgs, t: TenantStackDeplo
         project: TENANT_PROJECT,
         stack,
         agentPoolId: t.agentPoolId,
-        sourceContext: { git: { repoUrl: `https://github.com/${a.repository}.git`, branch: `refs/heads/${a.branch}`, repoDir: at("tenant") } },
+        sourceContext: { git: { branch: `refs/heads/${a.branch}`, repoDir: at("tenant") } },
         github: {
             repository: a.repository,
             previewPullRequests: true,
@@ -144,7 +192,7 @@ export function tenantDeploymentSettings(a: DeploymentsArgs, t: TenantStackDeplo
             // The dependencies are the repository's (one lockfile); the stack's config is not committed, written here.
             preRunCommands: ["npm ci --prefix .. --no-audit --no-fund", ...Object.entries(config).map(([k, v]) => `pulumi config set --stack ${fqStack} ${k} ${v}`)],
             options: { skipInstallDependencies: true },
-            oidc: { aws: { roleARN: roleArn, sessionName: `pulumi-deployments-${stack}`, duration: "1h0m0s" } },
+            oidc: { aws: { roleARN: roleArn, sessionName: deploymentSessionName(stack), duration: "1h0m0s" } },
         },
     };
 }
@@ -162,7 +210,7 @@ export function contractDeploymentSettings(a: DeploymentsArgs, s: StackDeploymen
         project: CONTRACT_PROJECT,
         stack: s.stack,
         agentPoolId: s.agentPoolId,
-        sourceContext: { git: { repoUrl: `https://github.com/${a.repository}.git`, branch: `refs/heads/${a.branch}`, repoDir: at("contract") } },
+        sourceContext: { git: { branch: `refs/heads/${a.branch}`, repoDir: at("contract") } },
         github: {
             repository: a.repository,
             previewPullRequests: true,
@@ -192,7 +240,7 @@ export function contractWebhook(a: DeploymentsArgs, s: StackDeployment): service
 }
 
 /** What application teams are granted: Stack Read on each contract stack (the only stacks they read; Read includes export and decrypt). */
-export function readerPermissions(a: Pick<DeploymentsArgs, "organization" | "stacks" | "readerTeams">): service.TeamStackPermissionArgs[] {
+export function readerPermissions(a: Pick<DeploymentsArgs, "organization" | "stacks" | "readerTeams">): (service.TeamStackPermissionArgs & { readonly team: string; readonly stack: string })[] {
     return (a.readerTeams ?? []).flatMap((team) =>
         a.stacks.map((s) => ({ organization: a.organization, project: CONTRACT_PROJECT, stack: s.stack, team, permission: service.TeamStackPermissionScope.Read })),
     );
@@ -207,41 +255,42 @@ export class PlatformDeployments extends pulumi.ComponentResource {
     constructor(name: string, a: DeploymentsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:delivery:Deployments", name, {}, opts);
         const child = { parent: this };
-        const oidc = new aws.iam.OpenIdConnectProvider(`${name}-pulumi-oidc`, { url: `https://${PULUMI_OIDC_ISSUER}`, clientIdLists: [a.organization] }, child);
+        const n = deploymentNames(name);
+        const oidc = new aws.iam.OpenIdConnectProvider(n.oidc, { url: `https://${PULUMI_OIDC_ISSUER}`, clientIdLists: [a.organization] }, child);
         const policies = DEPLOYER_POLICY_PARTS.map((prefixes, i) => {
             const statements = a.deployerPolicy.Statement.filter((st) => prefixes.some((p) => st.Sid.startsWith(p)));
             return new aws.iam.Policy(
-                `${name}-deployer-${i + 1}`,
+                n.deployerPolicy(i + 1),
                 { description: `Platform deployer, part ${i + 1} (${prefixes.join(", ")})`, policy: JSON.stringify({ Version: a.deployerPolicy.Version, Statement: statements }) },
                 child,
             );
         });
         for (const s of a.stacks) {
             const role = new aws.iam.Role(
-                `${name}-${s.stack}`,
+                n.role(s.stack),
                 {
                     // A long stack name would pass IAM's 64 characters once auto-named.
-                    ...roleNaming(`${name}-${s.stack}`),
+                    ...roleNaming(n.role(s.stack)),
                     description: `Pulumi Deployments of ${a.project}/${s.stack}`,
                     assumeRolePolicy: oidc.arn.apply((arn) => JSON.stringify(deployRoleTrust(arn, a.organization, a.project, s.stack))),
-                    maxSessionDuration: 3600,
+                    maxSessionDuration: PLATFORM_SESSION.maxSeconds,
                 },
                 child,
             );
-            policies.forEach((p, i) => new aws.iam.RolePolicyAttachment(`${name}-${s.stack}-deployer-${i + 1}`, { role: role.name, policyArn: p.arn }, child));
+            policies.forEach((p, i) => new aws.iam.RolePolicyAttachment(n.roleAttachment(s.stack, i + 1), { role: role.name, policyArn: p.arn }, child));
             this.roles[s.stack] = role;
-            new service.DeploymentSettings(`${name}-${s.stack}-settings`, deploymentSettings(a, s, role.arn), { ...child, dependsOn: [role] });
+            new service.DeploymentSettings(n.settings(s.stack), deploymentSettings(a, s, role.arn), { ...child, dependsOn: [role] });
             const tenantStacks = (a.tenantStacks ?? []).filter((t) => t.platformStack === s.stack);
             if (tenantStacks.length > 0) {
                 const tenantsRole = this.tenantsRole(name, a, s.stack, oidc.arn);
                 for (const t of tenantStacks) {
-                    new service.DeploymentSettings(`${name}-${s.stack}-${t.tenant}-settings`, tenantDeploymentSettings(a, t, tenantsRole.arn), { ...child, dependsOn: [tenantsRole] });
+                    new service.DeploymentSettings(n.tenantSettings(s.stack, t.tenant), tenantDeploymentSettings(a, t, tenantsRole.arn), { ...child, dependsOn: [tenantsRole] });
                 }
             }
-            const contract = new service.DeploymentSettings(`${name}-${s.stack}-contract-settings`, contractDeploymentSettings(a, s), child);
-            new service.Webhook(`${name}-${s.stack}-contract-webhook`, contractWebhook(a, s), { ...child, dependsOn: [contract] });
+            const contract = new service.DeploymentSettings(n.contractSettings(s.stack), contractDeploymentSettings(a, s), child);
+            new service.Webhook(n.contractWebhook(s.stack), contractWebhook(a, s), { ...child, dependsOn: [contract] });
         }
-        for (const p of readerPermissions(a)) new service.TeamStackPermission(`${name}-${p.team}-${p.stack}-contract-read`, p, child);
+        for (const p of readerPermissions(a)) new service.TeamStackPermission(n.readerGrant(p.team, p.stack), p, child);
         this.registerOutputs({
             roleArns: Object.fromEntries(Object.entries(this.roles).map(([k, r]) => [k, r.arn])),
             tenantRoleArns: Object.fromEntries(Object.entries(this.tenantRoles).map(([k, r]) => [k, r.arn])),
@@ -254,23 +303,24 @@ export class PlatformDeployments extends pulumi.ComponentResource {
      */
     private tenantsRole(name: string, a: DeploymentsArgs, stack: string, providerArn: pulumi.Output<string>): aws.iam.Role {
         const child = { parent: this };
+        const n = deploymentNames(name);
         const scope = a.tenantDeployers?.[stack];
         if (!scope) throw new Error(`platform stack ${stack} has tenant stacks but no tenantDeployers entry (its name and region)`);
         const policies = tenantDeployerParts(tenantDeployerPolicy(scope)).map(
             (part, i) =>
-                new aws.iam.Policy(`${name}-${stack}-tenant-deployer-${i + 1}`, { description: `Deployer of the tenant stacks of ${a.project}/${stack}, part ${i + 1}`, policy: JSON.stringify(part) }, child),
+                new aws.iam.Policy(n.tenantsPolicy(stack, i + 1), { description: `Deployer of the tenant stacks of ${a.project}/${stack}, part ${i + 1}`, policy: JSON.stringify(part) }, child),
         );
         const role = new aws.iam.Role(
-            `${name}-${stack}-tenants`,
+            n.tenantsRole(stack),
             {
-                ...roleNaming(`${name}-${stack}-tenants`),
+                ...roleNaming(n.tenantsRole(stack)),
                 description: `Pulumi Deployments of the tenant stacks ${TENANT_PROJECT}/${stack}.*`,
                 assumeRolePolicy: providerArn.apply((arn) => JSON.stringify(deployRoleTrust(arn, a.organization, TENANT_PROJECT, `${stack}.*`))),
                 maxSessionDuration: 3600,
             },
             child,
         );
-        policies.forEach((p, i) => new aws.iam.RolePolicyAttachment(`${name}-${stack}-tenants-policy-${i + 1}`, { role: role.name, policyArn: p.arn }, child));
+        policies.forEach((p, i) => new aws.iam.RolePolicyAttachment(n.tenantsAttachment(stack, i + 1), { role: role.name, policyArn: p.arn }, child));
         this.tenantRoles[stack] = role;
         return role;
     }

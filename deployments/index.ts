@@ -1,7 +1,8 @@
 // `pulumi up` in deployments/ (its own stack) sets up Pulumi Deployments for the platform's stacks (docs/operations.md, "Delivery").
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { PlatformDeployments, readDeployerPolicy, StackDeployment, tenantStackDeployments } from "./deployments";
+import { deploymentResourceNames, type DeploymentsArgs, PlatformDeployments, readDeployerPolicy, StackDeployment, tenantStackDeployments } from "./deployments";
+import { deploymentsProblems } from "./checks";
 import { tenantDeployerScope } from "./tenant-deployer";
 import { readStackConfig } from "../plan/stack-files";
 import { parsePlatformConfig } from "../stacks/config";
@@ -17,7 +18,7 @@ const platforms = stacks.map((s) => {
 const tenantStacks = platforms.flatMap((p) => tenantStackDeployments(p.deployment, p.settings.tenants));
 // What each platform stack's tenants' deploy role may touch: named after the stack's own names.
 const tenantDeployers = Object.fromEntries(platforms.map((p) => [p.deployment.stack, tenantDeployerScope(p.settings)]));
-const deployments = new PlatformDeployments("platform-deployments", {
+const args: DeploymentsArgs = {
     organization: config.require("organization"),
     project: config.get("project") ?? "platform",
     repository: config.require("repository"),
@@ -28,7 +29,18 @@ const deployments = new PlatformDeployments("platform-deployments", {
     tenantDeployers,
     deployerPolicy: readDeployerPolicy(root),
     readerTeams: config.getObject<string[]>("readerTeams") ?? [],
+};
+const NAME = "platform-deployments";
+const problems = deploymentsProblems({
+    key: `${pulumi.getProject()}:stacks`,
+    stacks,
+    accounts: Object.fromEntries(platforms.map((p) => [p.deployment.stack, p.settings.allowedAccountIds])),
+    tenantStacks,
+    resourceNames: deploymentResourceNames(NAME, args),
 });
+// Before any resource: one line per problem, no stack trace (a RunError).
+if (problems.length > 0) throw new pulumi.RunError(`Invalid deployments configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+const deployments = new PlatformDeployments(NAME, args);
 
 export const roleArns = Object.fromEntries(Object.entries(deployments.roles).map(([stack, role]) => [stack, role.arn]));
 /** The role each platform stack's tenant stacks deploy with: list it in that stack's platform:cluster.admins too (docs/tenants.md). */

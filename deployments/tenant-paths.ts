@@ -1,6 +1,7 @@
 // Which tenant stacks a change concerns: the paths Pulumi Deployments previews a tenant stack on (its settings'
 // `github.paths`) and the pull-request workflow's choice of tenant stacks to plan, from one list. No Pulumi imports:
 // the tenant-stacks CLI loads it.
+import { posix } from "path";
 
 /** What every tenant stack is built from, besides its own entry and its platform's stack file: a change here concerns them all. */
 // tsconfig.json: tenant/tsconfig.json extends it, so it decides how Pulumi compiles the program; plan/stack-files.ts
@@ -30,7 +31,7 @@ export interface TenantStackDeployment extends TenantStackFile {
 export function tenantStackDeployments(
     s: { readonly stack: string; readonly pushToDeploy: boolean; readonly agentPoolId?: string },
     tenants: { readonly placement: string; readonly list: readonly { readonly name: string }[]; readonly all: readonly { readonly name: string }[]; readonly directory?: string },
-    fileOf: (directory: string, tenant: string) => string = (d, t) => `${d}/${t}.yaml`,
+    fileOf: (directory: string, tenant: string) => string = (d, t) => `${tenantFolder(d)}/${t}.yaml`,
 ): TenantStackDeployment[] {
     if (tenants.placement !== "OwnStacks") return [];
     const listed = new Set(tenants.list.map((t) => t.name));
@@ -43,9 +44,19 @@ export function tenantStackDeployments(
     }));
 }
 
-/** The paths whose change concerns a tenant stack: its entry's file, its platform's stack file, what builds tenants. */
+/**
+ * `tenants.directory` as a path from the repository's root, as Deployments' filters and `git diff --name-only` give
+ * paths: `./tenants/` and `tenants` are the same folder (a filter must match the whole path).
+ */
+export const tenantFolder = (directory: string): string => posix.normalize(directory).replace(/\/+$/, "");
+
+/**
+ * The paths whose change concerns a tenant stack: its entry's file (a folder's tenant file may be `.yaml` or `.yml`, as
+ * the loader reads both), its platform's stack file, what builds tenants.
+ */
 export function tenantStackPaths(t: TenantStackFile): string[] {
-    return [...new Set([t.file, `Pulumi.${t.platformStack}.yaml`, ...TENANT_STACK_SOURCES])];
+    const own = t.file.endsWith(".yaml") && t.file !== `Pulumi.${t.platformStack}.yaml` ? [t.file, `${t.file.slice(0, -".yaml".length)}.yml`] : [t.file];
+    return [...new Set([...own, `Pulumi.${t.platformStack}.yaml`, ...TENANT_STACK_SOURCES])];
 }
 
 /** Whether `file` is `pattern` or, for `dir/**` (the only glob these paths use), anywhere under dir. */

@@ -76,11 +76,12 @@ export const PER_STACK_VALUES: readonly (readonly [string, string, string])[] = 
     ["policy.allowedRegistries", "the account's own ECR registry replaces the example's", "images come from this account's registry (public ones are copied)"],
 ];
 
-const STACK_NAME = /^[A-Za-z0-9_.-]{1,100}$/;
+// No dot: a platform stack's tenant stacks are <stack>.<tenant>, and its tenants' deploy role trusts <stack>.*.
+const STACK_NAME = /^[A-Za-z0-9_-]{1,100}$/;
 
 /** The text of the new stack file; throws ConfigError with every problem the schema finds. */
 export function newStackFile(project: ProjectFile, options: NewStackOptions, exampleText: string, file: string): string {
-    if (!STACK_NAME.test(options.stack)) throw new ConfigError([`stack name ${JSON.stringify(options.stack)}: expected letters, digits, _ . - (at most 100)`]);
+    if (!STACK_NAME.test(options.stack)) throw new ConfigError([`stack name ${JSON.stringify(options.stack)}: expected letters, digits, _ and - (at most 100; no dot: its tenant stacks are <stack>.<tenant>)`]);
     const doc = YAML.parseDocument(exampleText);
     const ns = project.name;
     const set = (key: string, at: readonly (string | number)[], value: unknown) => doc.setIn(["config", `${ns}:${key}`, ...at], doc.createNode(value));

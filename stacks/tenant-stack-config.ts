@@ -11,13 +11,13 @@ import { describeIssue } from "./errors";
 import type { PlatformConfig } from "./schema";
 import { TenantConfig, tenantFiles, tenantSchema } from "./schema-tenants";
 
-const STACK_FILE = /^(.*\/)?Pulumi\.([A-Za-z0-9_.-]+)\.yaml$/;
+const STACK_FILE = /^(.*\/)?Pulumi\.([A-Za-z0-9_-]+)\.yaml$/;
 
 /** The keys of `platform-tenant:` (tenant/Pulumi.yaml declares exactly these, all strings, none with a default). */
 export const tenantStackConfigSchema = z.strictObject({
     platformStack: z
         .string()
-        .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, "expected <organization>/<project>/<stack>, like acme/platform/dev")
+        .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_-]+$/, "expected <organization>/<project>/<stack> (a platform stack's name has no dot), like acme/platform/dev")
         .describe("The platform stack whose outputs this stack reads (a StackReference): <organization>/<project>/<stack>."),
     platformStackFile: z
         .string()

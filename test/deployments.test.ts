@@ -28,7 +28,8 @@ describe("deployments/: Pulumi Deployments of the platform's stacks, as code", (
         for (const stack of ["dev", "prod"]) {
             const s = settings(stack);
             assert.deepStrictEqual([s.organization, s.project, s.stack], ["acme", "platform", stack]);
-            assert.deepStrictEqual(s.sourceContext, { git: { repoUrl: "https://github.com/acme/platform.git", branch: "refs/heads/main", repoDir: "" } });
+            // The repository is the GitHub settings' (pulumiservice 1.3.0: no repoUrl alongside them).
+            assert.deepStrictEqual(s.sourceContext, { git: { branch: "refs/heads/main", repoDir: "" } });
             assert.deepStrictEqual([s.github.repository, s.github.previewPullRequests, s.github.deployCommits], ["acme/platform", true, stack === "dev"]);
         }
         assert.strictEqual(settings("prod").agentPoolId, "pool-in-vpc");
@@ -40,7 +41,9 @@ describe("deployments/: Pulumi Deployments of the platform's stacks, as code", (
         assert.deepStrictEqual([s.operationContext.preRunCommands, s.operationContext.options.skipInstallDependencies], [["npm ci --no-audit --no-fund", "npm run -s check:images -- --stack dev"], true]);
         // The command it runs exists (package.json) and takes the stack.
         assert.strictEqual(JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "package.json"), "utf8")).scripts["check:images"], "node scripts/check-images.mjs");
-        assert.deepStrictEqual(s.operationContext.oidc.aws, { roleARN: "arn:aws:iam::111111111111:role/d-dev", sessionName: "pulumi-deployments-dev", duration: "1h0m0s" });
+        // Four hours, within the role's maximum: a first `up` can pass an hour, and the credentials are taken once.
+        assert.deepStrictEqual(s.operationContext.oidc.aws, { roleARN: "arn:aws:iam::111111111111:role/d-dev", sessionName: "pulumi-deployments-dev", duration: "4h0m0s" });
+        assert.strictEqual(inputs(named(rec.resources, "d-dev")).maxSessionDuration, 4 * 3600);
         assert.doesNotMatch(JSON.stringify(rec.resources.map((r) => r.inputs)), /AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY/);
     });
 
@@ -90,6 +93,7 @@ describe("deployments/: each tenant's own stack, previewed when its own entry ch
         assert.deepStrictEqual([s.project, s.stack, s.sourceContext.git.repoDir, s.github.previewPullRequests, s.github.deployCommits], ["platform-tenant", "prod.team-d", "infra/tenant", true, false]);
         assert.deepStrictEqual(s.github.paths, [
             "infra/tenants/prod/team-d.yaml",
+            "infra/tenants/prod/team-d.yml",
             "infra/Pulumi.prod.yaml",
             "infra/tenant/**",
             "infra/components/**",

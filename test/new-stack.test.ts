@@ -167,6 +167,7 @@ describe("npm run new-stack: a validated stack file for a new environment", () =
         assert.match(run(dir, ["qa", "--tier", "development", ...withoutAdminCidr, ...more]).stderr, /missing: --admin-cidr/);
         assert.strictEqual(run(dir, ["qa", "--tier", "test", ...required, ...more]).code, 2);
         assert.match(run(dir, ["q a", "--tier", "development", ...required, ...more]).stderr, /stack name "q a": expected letters, digits/);
+        assert.match(run(dir, ["prod.eu", "--tier", "production", ...required, ...more]).stderr, /stack name "prod\.eu": expected letters, digits, _ and - \(at most 100; no dot/);
     });
 
     it("lists in one table the values every real stack sets (docs/operations.md shows the same table)", () => {

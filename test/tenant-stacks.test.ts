@@ -232,8 +232,15 @@ describe("tenant stacks a change concerns (the pull-request workflow's plan, Dep
             ["the code that builds tenants", ["components/tenants/tenant.ts"], ["team-a", "team-d", "team-dx"]],
             ["the tenant project", ["tenant/index.ts"], ["team-a", "team-d", "team-dx"]],
             ["a folder whose name extends tenant/", ["tenants/README.md", "docs/tenants.md", "README.md", ""], "prod: the change concerns none of its tenant stacks"],
+            ["its own file as .yml (the loader reads both)", ["tenants/prod/team-d.yml"], ["team-d"]],
         ];
         for (const [why, changed, expected] of table) assert.deepStrictEqual(tenantStacksChanged("prod", folder, changed), expected, why);
+    });
+
+    it("the folder as the stack file may write it (./tenants/prod/, tenants/prod/): its files as git and Deployments name them", () => {
+        for (const directory of ["./tenants/prod/", "tenants/prod/", "tenants//prod", "./tenants/prod"]) {
+            assert.deepStrictEqual(tenantStacksChanged("prod", { ...folder, directory }, ["tenants/prod/team-d.yaml"]), ["team-d"], directory);
+        }
     });
 
     it("none with PlatformStack (the platform stack's plan holds its tenants), and the real stack files' list entries by their stack file", () => {
@@ -436,8 +443,13 @@ describe("tenant stack config: read from its keys and the platform's stack file"
             "platform-tenant:tenant: required key is missing; expected a string (The tenant this stack builds: its name among the platform stack file's tenants.)",
         ]);
         assert.deepStrictEqual(problems(keys({ "platform-tenant:platformStack": "dev", "platform-tenant:platformStackFile": "../dev.yaml" })), [
-            'platform-tenant:platformStack: expected <organization>/<project>/<stack>, like acme/platform/dev; got "dev"',
+            'platform-tenant:platformStack: expected <organization>/<project>/<stack> (a platform stack\'s name has no dot), like acme/platform/dev; got "dev"',
             'platform-tenant:platformStackFile: expected the path of a platform stack file, like ../Pulumi.dev.yaml; got "../dev.yaml"',
+        ]);
+        // A dotted platform stack: its tenant stacks' names (<stack>.<tenant>) and its tenants' role's trust would be ambiguous.
+        assert.deepStrictEqual(problems(keys({ "platform-tenant:platformStack": "acme/platform/prod.eu", "platform-tenant:platformStackFile": "../Pulumi.prod.eu.yaml" })), [
+            'platform-tenant:platformStack: expected <organization>/<project>/<stack> (a platform stack\'s name has no dot), like acme/platform/dev; got "acme/platform/prod.eu"',
+            'platform-tenant:platformStackFile: expected the path of a platform stack file, like ../Pulumi.dev.yaml; got "../Pulumi.prod.eu.yaml"',
         ]);
         assert.deepStrictEqual(problems(keys({ "platform-tenant:tenants": "team-a" })), ["platform-tenant:tenants: unknown key; expected one of: platformStack, platformStackFile, tenant"]);
         assert.deepStrictEqual(problems(keys({ "platform-tenant:platformStackFile": "../Pulumi.staging.yaml" })), [
