@@ -113,6 +113,11 @@ export interface DeploymentsArgs {
     readonly deployerPolicy: { Version: string; Statement: { Sid: string }[] };
     /** Pulumi Cloud teams of application developers: Stack Read on every contract stack, nothing on platform or tenant stacks. @default [] */
     readonly readerTeams?: readonly string[];
+    /**
+     * Preview pull requests with Deployments: they run the branch's code with the stack's deploy role (Deployments takes
+     * one role for every operation), so only where no one but the platform team may push branches. @default true
+     */
+    readonly previewPullRequests?: boolean;
 }
 
 /**
@@ -148,7 +153,7 @@ export function deploymentSettings(a: DeploymentsArgs, s: StackDeployment, roleA
         sourceContext: { git: { branch: `refs/heads/${a.branch}`, repoDir: a.repoDir } },
         github: {
             repository: a.repository,
-            previewPullRequests: true,
+            previewPullRequests: a.previewPullRequests ?? true,
             deployCommits: s.pushToDeploy,
             pullRequestTemplate: false,
             paths: [`${a.repoDir ? `${a.repoDir}/` : ""}**`],
@@ -183,7 +188,7 @@ export function tenantDeploymentSettings(a: DeploymentsArgs, t: TenantStackDeplo
         sourceContext: { git: { branch: `refs/heads/${a.branch}`, repoDir: at("tenant") } },
         github: {
             repository: a.repository,
-            previewPullRequests: true,
+            previewPullRequests: a.previewPullRequests ?? true,
             deployCommits: t.pushToDeploy,
             pullRequestTemplate: false,
             paths: tenantStackPaths(t).map(at),
@@ -213,7 +218,7 @@ export function contractDeploymentSettings(a: DeploymentsArgs, s: StackDeploymen
         sourceContext: { git: { branch: `refs/heads/${a.branch}`, repoDir: at("contract") } },
         github: {
             repository: a.repository,
-            previewPullRequests: true,
+            previewPullRequests: a.previewPullRequests ?? true,
             deployCommits: false,
             pullRequestTemplate: false,
             paths: CONTRACT_STACK_SOURCES.map(at),

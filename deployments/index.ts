@@ -29,6 +29,7 @@ const args: DeploymentsArgs = {
     tenantDeployers,
     deployerPolicy: readDeployerPolicy(root),
     readerTeams: config.getObject<string[]>("readerTeams") ?? [],
+    previewPullRequests: config.getBoolean("previewPullRequests") ?? true,
 };
 const NAME = "platform-deployments";
 const problems = deploymentsProblems({

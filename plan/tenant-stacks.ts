@@ -162,16 +162,33 @@ async function main(argv: string[]): Promise<number> {
         return failed > 0 ? 1 : 0;
     }
     const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
+    const operation = operations[0];
     const runs = tenantStackRuns({ organization: values.org!, platformProject: config.project, platformStack: values.stack, tenants: wanted });
     const results = await runTenantStacks(runs, {
-        operation: operations[0],
+        operation,
         concurrency: Number(values.concurrency ?? 4),
-        open: (stackName) => LocalWorkspace.createOrSelectStack({ stackName, workDir: TENANT_PROJECT_DIR }),
+        // A preview (a pull request's) selects existing stacks only: its token needs no right to create stacks.
+        open: (stackName) => (operation === "preview" ? LocalWorkspace.selectStack : LocalWorkspace.createOrSelectStack)({ stackName, workDir: TENANT_PROJECT_DIR }),
         policyPack: path.join(PROJECT_DIR, "policy"),
         onOutput: (stack, line) => process.stdout.write(line.replace(/^(?=.)/gm, `[${stack}] `)),
     });
-    results.forEach((r, i) => console.log(`${runs[i].stack}: ${r.status === "fulfilled" ? "done" : `failed: ${(r.reason as Error).message?.split("\n")[0]}`}`));
-    return results.some((r) => r.status === "rejected") ? 1 : 0;
+    const outcomes = results.map((r, i) => tenantStackOutcome(runs[i].stack, r, operation));
+    for (const o of outcomes) console.log(o.line);
+    return outcomes.some((o) => o.failed) ? 1 : 0;
+}
+
+/**
+ * A tenant stack's line after --preview or --up, and whether it fails the run. A preview skips a stack that does not
+ * exist yet (the Automation API's StackNotFoundError): a pull request creates no stack, and the workflow's offline plan
+ * of that tenant stack is its preview until the platform team creates it for its first `up`.
+ */
+export function tenantStackOutcome(stack: string, r: PromiseSettledResult<unknown>, operation: "preview" | "up"): { line: string; failed: boolean } {
+    if (r.status === "fulfilled") return { line: `${stack}: done`, failed: false };
+    const e = r.reason as Error | undefined;
+    if (operation === "preview" && e?.name === "StackNotFoundError") return { line: `${stack}: no stack yet, not previewed (created before its first up; its offline plan is in the plan job)`, failed: false };
+    // A CLI failure's message starts with its exit code: its stderr says why.
+    const why = (e as { commandResult?: { stderr?: string } } | undefined)?.commandResult?.stderr?.trim() || String(e?.message ?? e);
+    return { line: `${stack}: failed: ${why.split("\n")[0]}`, failed: true };
 }
 
 if (require.main === module) {

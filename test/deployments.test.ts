@@ -6,6 +6,8 @@ import { CONTRACT_STACK_SOURCES, DEPLOYER_POLICY_PARTS, deployRoleTrust, Platfor
 import { tenantDeployerPolicy } from "../deployments/tenant-deployer";
 import { TENANT_STACK_SOURCES } from "../deployments/tenant-paths";
 import { inputs, named, ofType } from "./helpers";
+import * as YAML from "yaml";
+import { projectDeclarationError, stackConfigError } from "../plan/cli-config-rules";
 
 const ARGS = {
     organization: "acme",
@@ -165,6 +167,36 @@ describe("deployments/: each tenant's own stack, previewed when its own entry ch
             record({ project: "platform-deployments", stack: "acme", config: {}, cloud: { accountId: "111111111111", region: "eu-west-1", partition: "aws" } }, () => new PlatformDeployments("d", { ...ARGS, tenantStacks })),
             /platform stack prod has tenant stacks but no tenantDeployers entry/,
         );
+    });
+});
+
+describe("deployments/: pull-request previews, which run a branch's code with the deploy roles", () => {
+    const project = YAML.parse(fs.readFileSync(path.join(PROJECT_DIR, "deployments", "Pulumi.yaml"), "utf8"));
+    // The example stack file as the CLI reads it, with the key set or left to its default.
+    const example = YAML.parse(fs.readFileSync(path.join(PROJECT_DIR, "deployments", "Pulumi.example.yaml"), "utf8")).config as Record<string, unknown>;
+    const stackConfig = (value?: unknown) =>
+        new Map(Object.entries({ ...example, ...(value === undefined ? {} : { "platform-deployments:previewPullRequests": value }) }).map(([k, raw]) => [k, { secure: false, raw }]));
+
+    it("turn off for every stack, platform, tenant and contract, with previewPullRequests false", async () => {
+        const rec = await record({ project: "platform-deployments", stack: "acme", config: {}, cloud: { accountId: "111111111111", region: "eu-west-1", partition: "aws" } }, () =>
+            new PlatformDeployments("d", {
+                ...ARGS,
+                previewPullRequests: false,
+                tenantStacks: tenantStackDeployments(ARGS.stacks[1], { placement: "OwnStacks", list: [{ name: "team-a" }], all: [{ name: "team-a" }] }),
+                tenantDeployers: { prod: { name: "acme-prod", region: "eu-west-1", production: true, cachePrefixes: [], partition: "aws" } },
+            }),
+        );
+        const settings = ofType(rec.resources, "pulumiservice:index:DeploymentSettings").map((r) => inputs(r));
+        assert.deepStrictEqual(settings.map((s) => `${s.project}/${s.stack}`).sort(), ["platform-contract/dev", "platform-contract/prod", "platform-tenant/prod.team-a", "platform/dev", "platform/prod"]);
+        assert.ok(settings.every((s) => s.github.previewPullRequests === false));
+    });
+
+    it("the key passes the CLI's config rules as declared (boolean, default true), and a value that is no boolean is refused", () => {
+        assert.strictEqual(projectDeclarationError("platform-deployments", project.config), undefined);
+        assert.strictEqual(project.config.previewPullRequests.default, true);
+        assert.strictEqual(stackConfigError("platform-deployments", "acme", project.config, stackConfig()), undefined);
+        assert.strictEqual(stackConfigError("platform-deployments", "acme", project.config, stackConfig(false)), undefined);
+        assert.strictEqual(stackConfigError("platform-deployments", "acme", project.config, stackConfig("on")), "Stack 'acme' with configuration key 'previewPullRequests' must be of type 'boolean'");
     });
 });
 

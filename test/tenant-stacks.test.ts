@@ -19,7 +19,7 @@ import { PLATFORM_STACK_PARENTS, tenantSignaturePolicySpec } from "../components
 import { tenantSigners } from "../components/policy/admission-policies";
 import { unconfinedWorkloadsIsolatedPolicy } from "../policy/rules/builders";
 import { answeringUrns, childUrn, engineUrns, movedUrn, tenantMove } from "../plan/migration";
-import { pool, runTenantStacks, TenantStackHandle, tenantStackRuns, tenantStacksChanged, tenantStackVerdict } from "../plan/tenant-stacks";
+import { pool, runTenantStacks, TenantStackHandle, tenantStackOutcome, tenantStackRuns, tenantStacksChanged, tenantStackVerdict } from "../plan/tenant-stacks";
 import { chartContractReport } from "../plan/chart-contract";
 import { assertDeclaresRequiredStrings, named, within } from "./helpers";
 import { deployedSet, platformPlan, runPlanCli, stacksWithTenants, tenantStacksOf } from "./plans";
@@ -397,6 +397,27 @@ describe("tenant stacks: one command for all of them, at most N at a time", () =
         const results = await runTenantStacks(runs, { operation: "preview", concurrency: 4, open, policyPack: "/repo/policy" });
         assert.deepStrictEqual(results.map((r) => r.status), ["fulfilled", "rejected", "fulfilled", "fulfilled"]);
         assert.deepStrictEqual(most, { opening: 1, running: 3 });
+    });
+});
+
+describe("tenant stacks' outcome after --preview / --up", () => {
+    // The error the Automation API (3.270.0) raises when `pulumi stack select` finds no stack: its own classifier, on
+    // the CLI's message.
+    const { createCommandError } = require("@pulumi/pulumi/automation/errors") as { createCommandError: (r: unknown) => Error };
+    const { CommandResult } = require("@pulumi/pulumi/automation/cmd") as { CommandResult: new (stdout: string, stderr: string, code: number) => unknown };
+    const missing = createCommandError(new CommandResult("", "error: no stack named 'acme/platform-tenant/dev.team-d' found\n", 255));
+
+    it("a preview skips a stack not created yet (a pull request creates none); an up, or any other failure, fails", () => {
+        assert.strictEqual(missing.name, "StackNotFoundError");
+        const stack = "acme/platform-tenant/dev.team-d";
+        assert.deepStrictEqual(tenantStackOutcome(stack, { status: "rejected", reason: missing }, "preview"), {
+            line: "acme/platform-tenant/dev.team-d: no stack yet, not previewed (created before its first up; its offline plan is in the plan job)",
+            failed: false,
+        });
+        assert.strictEqual(tenantStackOutcome(stack, { status: "rejected", reason: missing }, "up").failed, true);
+        const other = createCommandError(new CommandResult("", "error: [403] Forbidden\n", 255));
+        assert.deepStrictEqual(tenantStackOutcome(stack, { status: "rejected", reason: other }, "preview"), { line: `${stack}: failed: error: [403] Forbidden`, failed: true });
+        assert.deepStrictEqual(tenantStackOutcome(stack, { status: "fulfilled", value: {} }, "preview"), { line: `${stack}: done`, failed: false });
     });
 });
 

@@ -13,8 +13,14 @@ const steps = (job: string): { uses?: string; run?: string; if?: string; with?: 
 describe("the pull-request workflow (.github/workflows/pull-request.yml)", () => {
     it("runs on pull requests with the least permissions it needs (OIDC for AWS, no keys)", () => {
         assert.deepStrictEqual(Object.keys(workflow.on), ["pull_request"]);
-        assert.deepStrictEqual(workflow.permissions, { contents: "read", "pull-requests": "write", "id-token": "write" });
+        assert.deepStrictEqual(workflow.permissions, { contents: "read", "pull-requests": "write" });
         assert.deepStrictEqual(Object.keys(workflow.jobs), ["test", "plan", "stacks", "preview"]);
+        // Only the preview mints an OIDC token (the pull request's code runs in every job).
+        assert.deepStrictEqual(
+            Object.entries(workflow.jobs).filter(([, j]) => (j as { permissions?: Record<string, string> }).permissions?.["id-token"] === "write").map(([n]) => n),
+            ["preview"],
+        );
+        assert.deepStrictEqual(workflow.jobs.preview.permissions, { contents: "read", "pull-requests": "write", "id-token": "write" });
         assert.doesNotMatch(JSON.stringify(workflow), /AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY/);
     });
 
@@ -37,6 +43,17 @@ describe("the pull-request workflow (.github/workflows/pull-request.yml)", () =>
         assert.match(scripts, /\|\| status=1[\s\S]*exit \$status/);
         assert.ok(s.some((x) => x.uses?.startsWith("marocchino/sticky-pull-request-comment@") && x.with?.path === "plan-diff.md"));
         assert.ok(listStacks(PROJECT_DIR).length >= 2, "the loops have stacks to plan");
+    });
+
+    it("previews only in the pr-preview environment, whose reviewers approve the pull request's code before it runs with credentials", () => {
+        // GitHub gives a job an environment's secrets only once its protection rules pass; the token's own secret is
+        // the environment's (docs/operations.md says to create it with required reviewers).
+        assert.strictEqual(workflow.jobs.preview.environment, "pr-preview");
+        assert.strictEqual(workflow.jobs.preview.env.PULUMI_ACCESS_TOKEN, "${{ secrets.PULUMI_ACCESS_TOKEN }}");
+        for (const job of ["test", "plan", "stacks"]) assert.doesNotMatch(JSON.stringify(workflow.jobs[job]), /secrets\.|environment/, job);
+        const doc = fs.readFileSync(path.join(PROJECT_DIR, "docs", "operations.md"), "utf8");
+        assert.match(doc, /`pr-preview`[^.]*required reviewers/);
+        assert.match(doc, /repo:<owner>\/<repository>:environment:pr-preview/);
     });
 
     it("previews each stack with the policy pack only when credentials exist, through pinned actions", () => {
