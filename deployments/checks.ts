@@ -13,7 +13,7 @@ const SESSION_NAME_MAX = 64;
 
 /**
  * The AWS session name of a stack's deployments: `pulumi-deployments-<stack>`, shortened with a hash of the whole when
- * longer than STS accepts (Deployments passes a literal session name unchanged; a tenant stack's name is up to 164).
+ * longer than STS accepts (Deployments passes a literal session name unchanged; a stack's name is up to 100).
  */
 export function deploymentSessionName(stack: string): string {
     const whole = `pulumi-deployments-${stack}`;
@@ -23,20 +23,26 @@ export function deploymentSessionName(stack: string): string {
 }
 
 export interface DeploymentsInput {
-    /** The config key the stacks come from, for messages (`platform-deployments:stacks`). */
-    readonly key: string;
+    /** The deployments project's config namespace, for messages (`platform-deployments`). */
+    readonly project: string;
     readonly stacks: readonly { readonly stack: string }[];
     /** Per platform stack, the accounts its stack file allows (`platform:allowedAccountIds`). */
     readonly accounts: Readonly<Record<string, readonly string[]>>;
+    /** The deployments stack's own `aws:allowedAccountIds`: where its AWS provider may create the roles. */
+    readonly ownAccounts?: readonly string[];
     readonly tenantStacks: readonly TenantStackDeployment[];
-    /** The logical names of the resources the program would register (PlatformDeployments.resourceNames). */
-    readonly resourceNames: readonly string[];
+    /** The resources the program would register (deploymentResources), with the config key each comes from. */
+    readonly resources: readonly { readonly type: string; readonly name: string; readonly key: string }[];
 }
+
+/** Pulumi's limit on a stack's name. */
+const STACK_NAME_MAX = 100;
 
 /** Every problem of a deployments stack's input, one message each; none when the program may run. */
 export function deploymentsProblems(a: DeploymentsInput): string[] {
     const problems: string[] = [];
-    const at = (i: number) => `${a.key}[${i}].stack`;
+    const key = `${a.project}:stacks`;
+    const at = (i: number) => `${key}[${i}].stack`;
     a.stacks.forEach((s, i) => {
         if (!PLATFORM_STACK_NAME.test(s.stack))
             problems.push(
@@ -52,18 +58,24 @@ export function deploymentsProblems(a: DeploymentsInput): string[] {
     const distinct = [...new Set(accounts.filter((s) => s.ids.length === 1).map((s) => s.ids[0]))];
     if (distinct.length > 1)
         problems.push(
-            `${a.key}: expected the stacks of one AWS account (this program creates the OIDC provider and the deploy roles in the account it runs in: one deployments stack per account); got ${accounts.map((s) => `${s.stack} in ${s.ids.join(",")}`).join(", ")}`,
+            `${key}: expected the stacks of one AWS account (this program creates the OIDC provider and the deploy roles in the account it runs in: one deployments stack per account); got ${accounts.map((s) => `${s.stack} in ${s.ids.join(",")}`).join(", ")}`,
         );
+    if (distinct.length === 1 && (a.ownAccounts?.length !== 1 || a.ownAccounts[0] !== distinct[0]))
+        problems.push(`aws:allowedAccountIds: expected [${JSON.stringify(distinct[0])}], the account of its stacks (the roles must be created there, whatever credentials run it); got ${JSON.stringify(a.ownAccounts ?? null)}`);
     for (const t of a.tenantStacks) {
         if (path.posix.isAbsolute(t.file) || t.file === ".." || t.file.startsWith("../"))
             problems.push(`Pulumi.${t.platformStack}.yaml: platform:tenants.directory: expected a folder inside the repository (Deployments' path filters are relative to its root); ${t.tenant}'s file is ${JSON.stringify(t.file)}`);
+        const name = `${t.platformStack}.${t.tenant}`;
+        if (name.length > STACK_NAME_MAX)
+            problems.push(`Pulumi.${t.platformStack}.yaml: tenant ${t.tenant}: expected its stack's name ${name} within Pulumi's ${STACK_NAME_MAX} characters; got ${name.length} (shorten the tenant's or the platform stack's name)`);
     }
-    // A stack listed twice names all its resources twice: that one message says it.
+    // A stack listed twice names all its resources twice: that one message says it. The engine's key is type and name.
     const stackTwice = a.stacks.some((s, i) => a.stacks.findIndex((o) => o.stack === s.stack) < i);
     const seen = new Set<string>();
-    for (const n of stackTwice ? [] : a.resourceNames) {
-        if (seen.has(n)) problems.push(`${a.key}: two of its stacks or tenant stacks would name the same resource ${JSON.stringify(n)} (the engine refuses a duplicate URN): rename one`);
-        seen.add(n);
+    for (const r of stackTwice ? [] : a.resources) {
+        const id = `${r.type}::${r.name}`;
+        if (seen.has(id)) problems.push(`${a.project}:${r.key}: two of its entries would register the same ${r.type} ${JSON.stringify(r.name)} (the engine refuses a duplicate URN): rename one`);
+        seen.add(id);
     }
     return problems;
 }

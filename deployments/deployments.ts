@@ -60,28 +60,34 @@ export const deploymentNames = (name: string) => ({
     readerGrant: (team: string, stack: string) => `${name}-${team}-${stack}-contract-read`,
 });
 
-/** Every logical name PlatformDeployments registers for these arguments (duplicates included). */
-export function deploymentResourceNames(name: string, a: Pick<DeploymentsArgs, "stacks" | "tenantStacks" | "readerTeams" | "organization">): string[] {
+/** Every resource PlatformDeployments registers for these arguments (duplicates included): its type, name and the config key it comes from. */
+export function deploymentResources(name: string, a: Pick<DeploymentsArgs, "stacks" | "tenantStacks" | "readerTeams" | "organization">): { type: string; name: string; key: string }[] {
     const n = deploymentNames(name);
-    const parts = (count: number, f: (i: number) => string) => Array.from({ length: count }, (_, i) => f(i + 1));
+    const T = { policy: "aws:iam/policy:Policy", role: "aws:iam/role:Role", attachment: "aws:iam/rolePolicyAttachment:RolePolicyAttachment", settings: "pulumiservice:index:DeploymentSettings" };
+    const parts = (count: number, type: string, f: (i: number) => string) => Array.from({ length: count }, (_, i) => ({ type, name: f(i + 1), key: "stacks" }));
+    const one = (type: string, resourceName: string, key = "stacks") => ({ type, name: resourceName, key });
     return [
-        n.oidc,
-        ...parts(DEPLOYER_POLICY_PARTS.length, n.deployerPolicy),
+        one("aws:iam/openIdConnectProvider:OpenIdConnectProvider", n.oidc),
+        ...parts(DEPLOYER_POLICY_PARTS.length, T.policy, n.deployerPolicy),
         ...a.stacks.flatMap((s) => {
             const tenants = (a.tenantStacks ?? []).filter((t) => t.platformStack === s.stack);
             return [
-                n.role(s.stack),
-                ...parts(DEPLOYER_POLICY_PARTS.length, (i) => n.roleAttachment(s.stack, i)),
-                n.settings(s.stack),
+                one(T.role, n.role(s.stack)),
+                ...parts(DEPLOYER_POLICY_PARTS.length, T.attachment, (i) => n.roleAttachment(s.stack, i)),
+                one(T.settings, n.settings(s.stack)),
                 ...(tenants.length === 0
                     ? []
-                    : [n.tenantsRole(s.stack), ...parts(TENANT_DEPLOYER_PARTS.length, (i) => n.tenantsPolicy(s.stack, i)), ...parts(TENANT_DEPLOYER_PARTS.length, (i) => n.tenantsAttachment(s.stack, i))]),
-                ...tenants.map((t) => n.tenantSettings(s.stack, t.tenant)),
-                n.contractSettings(s.stack),
-                n.contractWebhook(s.stack),
+                    : [
+                          one(T.role, n.tenantsRole(s.stack)),
+                          ...parts(TENANT_DEPLOYER_PARTS.length, T.policy, (i) => n.tenantsPolicy(s.stack, i)),
+                          ...parts(TENANT_DEPLOYER_PARTS.length, T.attachment, (i) => n.tenantsAttachment(s.stack, i)),
+                      ]),
+                ...tenants.map((t) => one(T.settings, n.tenantSettings(s.stack, t.tenant))),
+                one(T.settings, n.contractSettings(s.stack)),
+                one("pulumiservice:index:Webhook", n.contractWebhook(s.stack)),
             ];
         }),
-        ...readerPermissions(a).map((p) => n.readerGrant(p.team, p.stack)),
+        ...readerPermissions(a).map((p) => one("pulumiservice:index:TeamStackPermission", n.readerGrant(p.team, p.stack), "readerTeams")),
     ];
 }
 

@@ -1,7 +1,7 @@
 // `pulumi up` in deployments/ (its own stack) sets up Pulumi Deployments for the platform's stacks (docs/operations.md, "Delivery").
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { deploymentResourceNames, type DeploymentsArgs, PlatformDeployments, readDeployerPolicy, StackDeployment, tenantStackDeployments } from "./deployments";
+import { deploymentResources, type DeploymentsArgs, PlatformDeployments, readDeployerPolicy, StackDeployment, tenantStackDeployments } from "./deployments";
 import { deploymentsProblems } from "./checks";
 import { tenantDeployerScope } from "./tenant-deployer";
 import { readStackConfig } from "../plan/stack-files";
@@ -33,11 +33,12 @@ const args: DeploymentsArgs = {
 };
 const NAME = "platform-deployments";
 const problems = deploymentsProblems({
-    key: `${pulumi.getProject()}:stacks`,
+    project: pulumi.getProject(),
     stacks,
     accounts: Object.fromEntries(platforms.map((p) => [p.deployment.stack, p.settings.allowedAccountIds])),
+    ownAccounts: new pulumi.Config("aws").getObject<string[]>("allowedAccountIds"),
     tenantStacks,
-    resourceNames: deploymentResourceNames(NAME, args),
+    resources: deploymentResources(NAME, args),
 });
 // Before any resource: one line per problem, no stack trace (a RunError).
 if (problems.length > 0) throw new pulumi.RunError(`Invalid deployments configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${problems.map((p) => `  - ${p}`).join("\n")}`);

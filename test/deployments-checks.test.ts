@@ -4,7 +4,7 @@ import * as YAML from "yaml";
 import * as fs from "fs";
 import { PROJECT_DIR } from "../plan/engine";
 import { deploymentSessionName, deploymentsProblems, DeploymentsInput } from "../deployments/checks";
-import { deploymentResourceNames, readDeployerPolicy, StackDeployment, tenantStackDeployments } from "../deployments/deployments";
+import { deploymentResources, readDeployerPolicy, StackDeployment, tenantStackDeployments } from "../deployments/deployments";
 import { readStackConfig } from "../plan/stack-files";
 import { parsePlatformConfig } from "../stacks/config";
 
@@ -12,7 +12,9 @@ const folder = (stack: string, tenants: string[], directory = "tenants") => tena
 /** The input deployments/index.ts gives the check, for these stacks and tenants (names as the program registers them). */
 function input(stacks: StackDeployment[], accounts: Record<string, string[]>, tenantStacks = stacks.flatMap((s) => folder(s.stack, ["team-a"])), readerTeams: string[] = []): DeploymentsInput {
     const args = { organization: "acme", stacks, tenantStacks, readerTeams };
-    return { key: "platform-deployments:stacks", stacks, accounts, tenantStacks, resourceNames: deploymentResourceNames("platform-deployments", args) };
+    // The deployments stack's own provider pinned to its stacks' account (when they have one).
+    const ownAccounts = [...new Set(Object.values(accounts).flat())].slice(0, 1);
+    return { project: "platform-deployments", stacks, accounts, ownAccounts, tenantStacks, resources: deploymentResources("platform-deployments", args) };
 }
 const one = (stack: string): StackDeployment => ({ stack, pushToDeploy: false });
 
@@ -61,17 +63,37 @@ describe("deployments/: what the program refuses before it registers anything", 
             [
                 "a tenant named contract: its settings would be the contract stack's",
                 input([one("dev")], { dev: ["1"] }, folder("dev", ["contract"])),
-                ['platform-deployments:stacks: two of its stacks or tenant stacks would name the same resource "platform-deployments-dev-contract-settings" (the engine refuses a duplicate URN): rename one'],
+                ['platform-deployments:stacks: two of its entries would register the same pulumiservice:index:DeploymentSettings "platform-deployments-dev-contract-settings" (the engine refuses a duplicate URN): rename one'],
             ],
             [
                 "stack dev's tenant a and a stack dev-a: the same settings name",
                 input([one("dev"), one("dev-a")], { dev: ["1"], "dev-a": ["1"] }, folder("dev", ["a"])),
-                ['platform-deployments:stacks: two of its stacks or tenant stacks would name the same resource "platform-deployments-dev-a-settings" (the engine refuses a duplicate URN): rename one'],
+                ['platform-deployments:stacks: two of its entries would register the same pulumiservice:index:DeploymentSettings "platform-deployments-dev-a-settings" (the engine refuses a duplicate URN): rename one'],
             ],
             [
                 "a stack named <stack>-tenants: the same role name as <stack>'s tenants' role",
                 input([one("x"), one("x-tenants")], { x: ["1"], "x-tenants": ["1"] }, folder("x", ["team-a"])),
-                ['platform-deployments:stacks: two of its stacks or tenant stacks would name the same resource "platform-deployments-x-tenants" (the engine refuses a duplicate URN): rename one'],
+                ['platform-deployments:stacks: two of its entries would register the same aws:iam/role:Role "platform-deployments-x-tenants" (the engine refuses a duplicate URN): rename one'],
+            ],
+            [
+                "two reader teams whose grants share a name (a-b on stack c, a on stack b-c)",
+                input([one("c"), one("b-c")], { c: ["1"], "b-c": ["1"] }, [], ["a-b", "a"]),
+                ['platform-deployments:readerTeams: two of its entries would register the same pulumiservice:index:TeamStackPermission "platform-deployments-a-b-c-contract-read" (the engine refuses a duplicate URN): rename one'],
+            ],
+            [
+                "a tenant stack's name over Pulumi's 100 characters",
+                input([one("p".repeat(90))], { ["p".repeat(90)]: ["1"] }, folder("p".repeat(90), ["team-alpha"])),
+                [`Pulumi.${"p".repeat(90)}.yaml: tenant team-alpha: expected its stack's name ${"p".repeat(90)}.team-alpha within Pulumi's 100 characters; got 101 (shorten the tenant's or the platform stack's name)`],
+            ],
+            [
+                "the deployments stack's own AWS provider not pinned to its stacks' account",
+                { ...input([one("dev")], { dev: ["111111111111"] }), ownAccounts: undefined },
+                ['aws:allowedAccountIds: expected ["111111111111"], the account of its stacks (the roles must be created there, whatever credentials run it); got null'],
+            ],
+            [
+                "... or pinned to another",
+                { ...input([one("dev")], { dev: ["111111111111"] }), ownAccounts: ["222222222222"] },
+                ['aws:allowedAccountIds: expected ["111111111111"], the account of its stacks (the roles must be created there, whatever credentials run it); got ["222222222222"]'],
             ],
         ];
         for (const [why, given, expected] of table) assert.deepStrictEqual(deploymentsProblems(given), expected, why);
@@ -86,7 +108,9 @@ describe("deployments/: what the program refuses before it registers anything", 
         assert.ok(tenantStacks.length >= 2, "dev's tenants have stacks of their own");
         const args = { organization: example["platform-deployments:organization"], stacks, tenantStacks, readerTeams: example["platform-deployments:readerTeams"], deployerPolicy: readDeployerPolicy(PROJECT_DIR) };
         const accounts = Object.fromEntries(stacks.map((s) => [s.stack, settings[s.stack].allowedAccountIds]));
-        assert.deepStrictEqual(deploymentsProblems({ key: "k", stacks, accounts, tenantStacks, resourceNames: deploymentResourceNames("platform-deployments", args) }), []);
+        const ownAccounts = example["aws:allowedAccountIds"];
+        assert.deepStrictEqual(ownAccounts, settings.dev.allowedAccountIds);
+        assert.deepStrictEqual(deploymentsProblems({ project: "platform-deployments", stacks, accounts, ownAccounts, tenantStacks, resources: deploymentResources("platform-deployments", args) }), []);
         // dev and prod together are two accounts: the example used to list both.
         const prod = parsePlatformConfig(readStackConfig(PROJECT_DIR, "prod").config, "platform", undefined, PROJECT_DIR);
         assert.notDeepStrictEqual(prod.allowedAccountIds, settings.dev.allowedAccountIds);
