@@ -1,4 +1,4 @@
-// npm run tenant-stacks -- --stack prod (--plan | --preview | --up) [--tenant a,b | --changed-files FILE] [--concurrency 4] [--org acme]:
+// npm run tenant-stacks -- --stack prod (--plan | --preview | --up) [--tenant a,b | --changed-files FILE] [--base REF] [--concurrency 4] [--org acme]:
 // every tenant stack of a platform stack file at once, or those a change concerns (FILE: `git diff --name-only`). --plan: the offline engine, in
 // this process on `concurrency` threads (default one per core, at most 4). --preview / --up: Pulumi's Automation API (LocalWorkspace on tenant/, the policy pack), at most
 // `concurrency` stacks at a time; one stack's failure stops none of the others. Needs the Pulumi CLI and credentials.
@@ -13,7 +13,9 @@ export { tenantStackVerdict } from "./tenant-stack-workers";
 import { readStackConfig, stackFileWith } from "./stack-files";
 import { parsePlatformConfig } from "../stacks/config";
 import { tenantStackConfig, tenantStackName } from "../stacks/tenant-stack-config";
-import { changedTenantStacks, tenantStackDeployments } from "../deployments/tenant-paths";
+import { changedTenantStacks, tenantFolder, tenantStackDeployments } from "../deployments/tenant-paths";
+import { execFileSync } from "child_process";
+import * as YAML from "yaml";
 
 /** Runs `work` over `items` with at most `concurrency` in flight; results in the items' order, failures as values. */
 export async function pool<T, R>(items: readonly T[], concurrency: number, work: (item: T) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
@@ -123,6 +125,7 @@ async function main(argv: string[]): Promise<number> {
             stack: { type: "string" },
             tenant: { type: "string" },
             "changed-files": { type: "string" },
+            base: { type: "string" },
             plan: { type: "boolean" },
             preview: { type: "boolean" },
             up: { type: "boolean" },
@@ -133,7 +136,7 @@ async function main(argv: string[]): Promise<number> {
     });
     const operations = (["plan", "preview", "up"] as const).filter((o) => values[o]);
     if (!values.stack || operations.length !== 1 || (values.tenant !== undefined && values["changed-files"] !== undefined)) {
-        console.error("usage: npm run tenant-stacks -- --stack <platform stack> (--plan | --preview | --up) [--tenant a,b | --changed-files FILE] [--concurrency 4] [--org <org>]");
+        console.error("usage: npm run tenant-stacks -- --stack <platform stack> (--plan | --preview | --up) [--tenant a,b | --changed-files FILE] [--base REF] [--concurrency 4] [--org <org>]");
         return 2;
     }
     const config = readStackConfig(PROJECT_DIR, values.stack);
@@ -172,23 +175,52 @@ async function main(argv: string[]): Promise<number> {
         policyPack: path.join(PROJECT_DIR, "policy"),
         onOutput: (stack, line) => process.stdout.write(line.replace(/^(?=.)/gm, `[${stack}] `)),
     });
-    const outcomes = results.map((r, i) => tenantStackOutcome(runs[i].stack, r, operation));
+    // A preview may skip a missing stack only for a tenant the target branch (--base) does not have yet.
+    const existing = values.base === undefined ? undefined : tenantsOnRef(values.base, values.stack, config.project);
+    const outcomes = results.map((r, i) => tenantStackOutcome(runs[i].stack, r, operation, existing !== undefined && !existing.has(runs[i].tenant)));
     for (const o of outcomes) console.log(o.line);
     return outcomes.some((o) => o.failed) ? 1 : 0;
 }
 
 /**
  * A tenant stack's line after --preview or --up, and whether it fails the run. A preview skips a stack that does not
- * exist yet (the Automation API's StackNotFoundError): a pull request creates no stack, and the workflow's offline plan
- * of that tenant stack is its preview until the platform team creates it for its first `up`.
+ * exist yet (the Automation API's StackNotFoundError) of a tenant `isNew` to the change: a pull request creates no
+ * stack, and the workflow's offline plan of that tenant stack is its preview until the platform team creates it for
+ * its first `up`. Any other tenant's missing stack fails (Pulumi Cloud answers 404 for a stack deleted by mistake or
+ * one the token may not see, too).
  */
-export function tenantStackOutcome(stack: string, r: PromiseSettledResult<unknown>, operation: "preview" | "up"): { line: string; failed: boolean } {
+export function tenantStackOutcome(stack: string, r: PromiseSettledResult<unknown>, operation: "preview" | "up", isNew = false): { line: string; failed: boolean } {
     if (r.status === "fulfilled") return { line: `${stack}: done`, failed: false };
     const e = r.reason as Error | undefined;
-    if (operation === "preview" && e?.name === "StackNotFoundError") return { line: `${stack}: no stack yet, not previewed (created before its first up; its offline plan is in the plan job)`, failed: false };
+    if (operation === "preview" && isNew && e?.name === "StackNotFoundError") return { line: `${stack}: no stack yet, not previewed (created before its first up; its offline plan is in the plan job)`, failed: false };
     // A CLI failure's message starts with its exit code: its stderr says why.
     const why = (e as { commandResult?: { stderr?: string } } | undefined)?.commandResult?.stderr?.trim() || String(e?.message ?? e);
     return { line: `${stack}: failed: ${why.split("\n")[0]}`, failed: true };
+}
+
+/**
+ * The tenants a platform stack file has at a git revision (its list entries' names and its folder's file names, as
+ * `git show` and `git ls-tree` read them, the folder relative to the repository's root): none when the file is not
+ * there yet.
+ */
+export function tenantsOnRef(ref: string, stack: string, project: string, repoDir = PROJECT_DIR): Set<string> {
+    const git = (...args: string[]) => execFileSync("git", args, { cwd: repoDir, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    let text: string;
+    try {
+        text = git("show", `${ref}:./Pulumi.${stack}.yaml`);
+    } catch {
+        return new Set();
+    }
+    const tenants = (YAML.parse(text)?.config?.[`${project}:tenants`] ?? {}) as { list?: { name?: string }[]; directory?: string };
+    const names = new Set((tenants.list ?? []).map((t) => t.name).filter((n): n is string => typeof n === "string"));
+    if (tenants.directory !== undefined) {
+        const dir = tenantFolder(tenants.directory);
+        for (const file of git("ls-tree", "--name-only", ref, "--", `./${dir}/`).split("\n")) {
+            const m = /([^/]+)\.ya?ml$/.exec(file);
+            if (m) names.add(m[1]);
+        }
+    }
+    return names;
 }
 
 if (require.main === module) {

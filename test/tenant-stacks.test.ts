@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { spawnSync } from "child_process";
+import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -19,7 +19,7 @@ import { PLATFORM_STACK_PARENTS, tenantSignaturePolicySpec } from "../components
 import { tenantSigners } from "../components/policy/admission-policies";
 import { unconfinedWorkloadsIsolatedPolicy } from "../policy/rules/builders";
 import { answeringUrns, childUrn, engineUrns, movedUrn, tenantMove } from "../plan/migration";
-import { pool, runTenantStacks, TenantStackHandle, tenantStackOutcome, tenantStackRuns, tenantStacksChanged, tenantStackVerdict } from "../plan/tenant-stacks";
+import { pool, runTenantStacks, TenantStackHandle, tenantsOnRef, tenantStackOutcome, tenantStackRuns, tenantStacksChanged, tenantStackVerdict } from "../plan/tenant-stacks";
 import { chartContractReport } from "../plan/chart-contract";
 import { assertDeclaresRequiredStrings, named, within } from "./helpers";
 import { deployedSet, platformPlan, runPlanCli, stacksWithTenants, tenantStacksOf } from "./plans";
@@ -407,17 +407,44 @@ describe("tenant stacks' outcome after --preview / --up", () => {
     const { CommandResult } = require("@pulumi/pulumi/automation/cmd") as { CommandResult: new (stdout: string, stderr: string, code: number) => unknown };
     const missing = createCommandError(new CommandResult("", "error: no stack named 'acme/platform-tenant/dev.team-d' found\n", 255));
 
-    it("a preview skips a stack not created yet (a pull request creates none); an up, or any other failure, fails", () => {
+    it("a preview skips a stack not created yet of a tenant new to the change (a pull request creates none); an up, any other tenant's missing stack, or any other failure, fails", () => {
         assert.strictEqual(missing.name, "StackNotFoundError");
         const stack = "acme/platform-tenant/dev.team-d";
-        assert.deepStrictEqual(tenantStackOutcome(stack, { status: "rejected", reason: missing }, "preview"), {
+        assert.deepStrictEqual(tenantStackOutcome(stack, { status: "rejected", reason: missing }, "preview", true), {
             line: "acme/platform-tenant/dev.team-d: no stack yet, not previewed (created before its first up; its offline plan is in the plan job)",
             failed: false,
         });
-        assert.strictEqual(tenantStackOutcome(stack, { status: "rejected", reason: missing }, "up").failed, true);
+        // A tenant the target branch has: its stack deleted by mistake, or a token that may not see it (Pulumi Cloud's 404).
+        assert.strictEqual(tenantStackOutcome(stack, { status: "rejected", reason: missing }, "preview", false).failed, true);
+        assert.strictEqual(tenantStackOutcome(stack, { status: "rejected", reason: missing }, "up", true).failed, true);
         const other = createCommandError(new CommandResult("", "error: [403] Forbidden\n", 255));
         assert.deepStrictEqual(tenantStackOutcome(stack, { status: "rejected", reason: other }, "preview"), { line: `${stack}: failed: error: [403] Forbidden`, failed: true });
         assert.deepStrictEqual(tenantStackOutcome(stack, { status: "fulfilled", value: {} }, "preview"), { line: `${stack}: done`, failed: false });
+    });
+});
+
+describe("the tenants a stack file has on the target branch (--base), read with git", () => {
+    it("its list entries and its folder's files at that revision, none when the stack file is not there; a tenant added since is not among them", () => {
+        const repo = fs.mkdtempSync(path.join(os.tmpdir(), "base-tenants-"));
+        const git = (...args: string[]) => execFileSync("git", ["-c", "user.email=t@example.org", "-c", "user.name=t", ...args], { cwd: repo, encoding: "utf8" });
+        try {
+            git("init", "-q", "-b", "main");
+            fs.mkdirSync(path.join(repo, "tenants"));
+            fs.writeFileSync(path.join(repo, "Pulumi.dev.yaml"), YAML.stringify({ config: { "platform:tenants": { list: [{ name: "team-a" }], directory: "./tenants/", placement: "OwnStacks" } } }));
+            fs.writeFileSync(path.join(repo, "tenants", "team-d.yaml"), "name: team-d\n");
+            fs.writeFileSync(path.join(repo, "tenants", "team-e.yml"), "name: team-e\n");
+            git("add", "-A");
+            git("commit", "-qm", "base");
+            git("checkout", "-qb", "change");
+            fs.writeFileSync(path.join(repo, "tenants", "team-f.yaml"), "name: team-f\n");
+            git("add", "-A");
+            git("commit", "-qm", "onboard team-f");
+            assert.deepStrictEqual([...tenantsOnRef("main", "dev", "platform", repo)].sort(), ["team-a", "team-d", "team-e"]);
+            assert.deepStrictEqual([...tenantsOnRef("change", "dev", "platform", repo)].sort(), ["team-a", "team-d", "team-e", "team-f"]);
+            assert.deepStrictEqual([...tenantsOnRef("main", "prod", "platform", repo)], []);
+        } finally {
+            fs.rmSync(repo, { recursive: true, force: true });
+        }
     });
 });
 

@@ -114,7 +114,7 @@ describe("the pull-request workflow's preview of tenant stacks", () => {
             assert.strictEqual(run.status, 3, "the command's failure fails the step");
             assert.strictEqual(fs.readFileSync(path.join(dir, "git-args"), "utf8"), "diff --name-only origin/main...HEAD\n");
             const changed = path.join(dir, "tmp", "changed-files");
-            assert.strictEqual(fs.readFileSync(path.join(dir, "npm-args"), "utf8"), `run -s tenant-stacks -- --stack prod --preview --changed-files ${changed} --org acme\n`);
+            assert.strictEqual(fs.readFileSync(path.join(dir, "npm-args"), "utf8"), `run -s tenant-stacks -- --stack prod --preview --changed-files ${changed} --base origin/main --org acme\n`);
             assert.strictEqual(fs.readFileSync(changed, "utf8"), "tenants/prod/team-d.yaml\n");
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
