@@ -42,13 +42,17 @@ export interface TenantStackConfig {
  * stack file, `projectDir` being the tenant project's directory. Throws ConfigError listing every problem, each
  * naming the file and key, the bad value and what is expected.
  */
-export function parseTenantStackConfig(raw: Readonly<Record<string, string>>, namespace: string, projectDir: string): TenantStackConfig {
+export function parseTenantStackConfig(raw: Readonly<Record<string, string>>, namespace: string, projectDir: string, stackName?: string): TenantStackConfig {
     const values: Record<string, unknown> = {};
     for (const [fullKey, stored] of Object.entries(raw)) {
         if (fullKey.startsWith(`${namespace}:`)) values[fullKey.slice(namespace.length + 1)] = stored;
     }
     const keys = tenantStackConfigSchema.safeParse(values, { reportInput: true });
     if (!keys.success) throw new ConfigError(keys.error.issues.flatMap((i) => describeIssue(tenantStackConfigSchema, namespace, i)));
+    // Its Deployments settings, its deploy role's trust (<stack>.*) and the migration commands name it so.
+    const expected = tenantStackName(keys.data.platformStack.split("/")[2], keys.data.tenant);
+    if (stackName !== undefined && stackName !== expected)
+        throw new ConfigError([`${namespace}:tenant: expected the tenant this stack is named after (stack ${stackName}: <platform stack>.<tenant>, the platform stack being ${keys.data.platformStack}); got ${JSON.stringify(keys.data.tenant)}, whose stack is ${expected}`]);
     const file = path.resolve(projectDir, keys.data.platformStackFile);
     const [, , stack] = STACK_FILE.exec(file)!;
     if (!fs.existsSync(file)) throw new ConfigError([`${namespace}:platformStackFile: expected an existing platform stack file (relative to ${projectDir}); got ${JSON.stringify(keys.data.platformStackFile)}`]);
@@ -90,7 +94,7 @@ function checkedTenants(platform: StackConfig, platformDir: string): PlatformCon
 
 /** Reads and validates this tenant stack's configuration; throws before any resource is registered. */
 export function loadTenantStackConfig(projectDir: string): TenantStackConfig {
-    return parseTenantStackConfig(pulumi.runtime.allConfig(), pulumi.getProject(), projectDir);
+    return parseTenantStackConfig(pulumi.runtime.allConfig(), pulumi.getProject(), projectDir, pulumi.getStack());
 }
 
 /** The stack config of the tenant stack of `tenant` on a platform stack (what `pulumi config set` would write, and the offline plan runs with). */

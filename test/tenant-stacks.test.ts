@@ -494,6 +494,14 @@ describe("tenant stack config: read from its keys and the platform's stack file"
             'platform-tenant:platformStack: expected <organization>/<project>/<stack> (a platform stack\'s name has no dot), like acme/platform/dev; got "dev"',
             'platform-tenant:platformStackFile: expected the path of a platform stack file, like ../Pulumi.dev.yaml; got "../dev.yaml"',
         ]);
+        // A stack named for another tenant, or another platform stack: its settings, its role's trust and its migration name it.
+        for (const stack of ["dev.payments", "prod.team-a"]) {
+            assert.throws(() => parseTenantStackConfig(keys(), NS, TENANT_PROJECT_DIR, stack), (e: { problems: string[] }) => {
+                assert.deepStrictEqual(e.problems, [`platform-tenant:tenant: expected the tenant this stack is named after (stack ${stack}: <platform stack>.<tenant>, the platform stack being acme/platform/dev); got "team-a", whose stack is dev.team-a`]);
+                return true;
+            });
+        }
+        assert.strictEqual(parseTenantStackConfig(keys(), NS, TENANT_PROJECT_DIR, "dev.team-a").tenant.name, "team-a");
         // A dotted platform stack: its tenant stacks' names (<stack>.<tenant>) and its tenants' role's trust would be ambiguous.
         assert.deepStrictEqual(problems(keys({ "platform-tenant:platformStack": "acme/platform/prod.eu", "platform-tenant:platformStackFile": "../Pulumi.prod.eu.yaml" })), [
             'platform-tenant:platformStack: expected <organization>/<project>/<stack> (a platform stack\'s name has no dot), like acme/platform/dev; got "acme/platform/prod.eu"',
