@@ -5,6 +5,7 @@ import type { Platform } from "../components/platform/platform";
 import { AWS_AUTH_PATH, DEPLOYER_ROLE } from "../components/secrets/bootstrap-job";
 import { tokenTtlSeconds } from "../components/secrets/vault-config";
 import type { PlatformConfig } from "./schema";
+import { tenantSettingsDigest } from "./settings-digest";
 import type { TenantPlacement } from "./schema-tenants";
 
 // Additions are not breaking. 2: the admin passwords (ssoAdminPassword, grafanaAdminPassword) left the contract, a
@@ -139,7 +140,13 @@ export interface TenantStackOutputs {
     readonly signatureReaderRoleArn: string;
     /** The permissions boundary of every tenant workload identity (the tenants' deploy role creates roles only with it). */
     readonly workloadBoundaryArn: string;
+    /**
+     * The digest of the settings the platform stack was last updated with (tenantSettingsDigest): a tenant stack reads
+     * its settings from the stack file of its own commit, and refuses to run on a platform updated from other ones.
+     */
+    readonly settingsDigest: string;
 }
+
 
 export interface TenantOutputs {
     readonly namespaces: string[];
@@ -232,5 +239,6 @@ function tenantStackOutputs(config: PlatformConfig, platform: Platform): pulumi.
         sso: { adminUrl: platform.sso.keycloak.adminUrl, realmId: platform.sso.realm.realm.id },
         signatureReaderRoleArn: platform.policy.signatureReaderRoleArn ?? "",
         workloadBoundaryArn: platform.tenants.workloadBoundaryArn,
+        settingsDigest: tenantSettingsDigest(config),
     });
 }

@@ -733,7 +733,8 @@ describe("tenant stacks: a rebuild after destroy adopts what a tenant's stack re
             const text = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.prod.yaml"), "utf8");
             assert.match(text, /^ {2}platform:adoptRetained: false/m);
             fs.writeFileSync(path.join(dir, "Pulumi.prod.yaml"), text.replace(/^( {2}platform:adoptRetained:) false/m, "$1 true"));
-            const platform = await platformPlan("prod");
+            // The platform rebuilt from the same stack file (a tenant stack refuses a platform updated from other settings).
+            const platform = await planStack({ stack: "prod", configOverrides: { "platform:adoptRetained": true } });
             const plain = (await deployedSet("prod")).tenants[0];
             const rebuild = await planTenantStack({ platform, tenant: "team-a", platformStackFile: path.join(dir, "Pulumi.prod.yaml") });
             assert.deepStrictEqual(plain.resources.filter((r) => r.importId), []);
@@ -743,6 +744,31 @@ describe("tenant stacks: a rebuild after destroy adopts what a tenant's stack re
             ]);
             // A repository keeps its retained key (its own option) and leaves forceDelete, which the provider never reads back.
             assert.deepStrictEqual(named(rebuild.resources, "tenant-team-a-repository").ignoreChanges, ["encryptionConfigurations[0].kmsKey", "forceDelete"]);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+});
+
+describe("tenant stacks: never on a platform updated from other settings than their own commit's @stack", function () {
+    this.timeout(120000);
+    it("refuses, before anything is created, a platform whose published settings digest differs from its stack file's, and runs on its own", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "settings-"));
+        try {
+            fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+            const text = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8");
+            // This commit's stack file enforces instead of auditing; the platform still runs the committed one.
+            const changed = YAML.parse(text);
+            assert.strictEqual(changed.config["platform:policy"].action, "Audit");
+            changed.config["platform:policy"].action = "Enforce";
+            fs.writeFileSync(path.join(dir, "Pulumi.dev.yaml"), YAML.stringify(changed));
+            const platform = await platformPlan("dev");
+            await assert.rejects(planTenantStack({ platform, tenant: "payments", platformStackFile: path.join(dir, "Pulumi.dev.yaml") }), (e: Error) => {
+                assert.match(e.message, /organization\/platform\/dev: its last update was from other settings than this commit's stack file: update the platform stack to this commit first/);
+                return true;
+            });
+            // Its own settings: it plans (the committed file, the committed platform).
+            assert.ok((await planTenantStack({ platform, tenant: "payments" })).resources.length > 10);
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }

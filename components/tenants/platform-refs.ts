@@ -4,6 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as keycloak from "@pulumi/keycloak";
 import * as vault from "@pulumi/vault";
 import type { PlatformOutputs, TenantStackOutputs } from "../../stacks/outputs";
+import { tenantSettingsDigest } from "../../stacks/settings-digest";
 import type { PlatformConfig } from "../../stacks/schema";
 import { awsProviderArgs } from "../shared/tags";
 import type { ClusterRef, IdentityCluster } from "../cluster/cluster-ref";
@@ -47,9 +48,21 @@ export function placementProblem(platformStack: string, placement: string): stri
  * The providers (AWS, Kubernetes, Vault, Keycloak) and layer references of a tenant stack, children of `parent`
  * named `${name}-<role>`. Every value waits for the placement check (a platform that creates its tenants is refused).
  */
+/**
+ * Why a tenant stack must not run on its platform's outputs, if it must not: the platform stack was last updated from
+ * other settings than this commit's stack file holds (or before it published them), so what it built and what this
+ * stack follows may differ (Deployments starts both on one push, in no order).
+ */
+export function settingsProblem(platformStack: string, published: string | undefined, own: string): string | undefined {
+    if (published === own) return undefined;
+    const when = published === undefined ? "before platform stacks published their settings' digest" : "from other settings than this commit's stack file";
+    return `${platformStack}: its last update was ${when}: update the platform stack to this commit first (or wait for its deployment to finish), then this tenant stack`;
+}
+
 export function platformRefs(name: string, source: PlatformSource, settings: PlatformConfig, platformStack: string, parent: pulumi.Resource, previousName?: string): PlatformRefs {
+    const own = tenantSettingsDigest(settings);
     const ts: pulumi.Output<TenantStackOutputs> = source.output("tenantStack").apply((t) => {
-        const problem = placementProblem(platformStack, t.placement);
+        const problem = placementProblem(platformStack, t.placement) ?? settingsProblem(platformStack, (t as Partial<TenantStackOutputs>).settingsDigest, own);
         if (problem) throw new Error(problem);
         return t as TenantStackOutputs;
     });
