@@ -23,9 +23,10 @@ Evaluates the program for Pulumi.<name>.yaml offline (Pulumi mock runtime, no cl
 the component tree with resource counts and the stack outputs (secrets masked).
   --tenant NAME      plan the tenant stack of NAME (the tenant/ project, stack <name>.<tenant>) instead: on the
                      outputs of this platform stack's own offline plan, with tenants.placement OwnStacks
-  --platform-plan FILE  with --tenant: the platform's outputs from a saved plan of it (--json, with OwnStacks); a --set
-                     then changes only what the tenant stack reads from the stack file (its own entry, the settings)
-                     instead of planning it again
+  --platform-plan FILE  with --tenant: the platform's outputs from a saved plan of it (--json, with OwnStacks) instead
+                     of planning it again; a --set then changes only what the tenant stack reads from the stack file:
+                     its own entry, or a setting, which the tenant stack refuses as the platform's stale settings
+                     (tenantStack.settingsDigest) until the platform is planned with it too
   --migration        with --tenant: the pulumi state move that takes the tenant out of this platform stack as it
                      was with tenants.placement PlatformStack (its tenants in it), and whether the tenant stack finds
                      every moved resource (exit 1 if not)

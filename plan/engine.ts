@@ -417,6 +417,8 @@ export interface RecordOptions {
     readonly secretKeys?: readonly string[];
     /** @default account 123456789012, us-east-1, partition aws */
     readonly cloud?: FakeCloud;
+    /** Run as `pulumi preview` does (pulumi.runtime.isDryRun()); the offline plan runs as an update. @default false */
+    readonly preview?: boolean;
 }
 
 export interface Recording {
@@ -451,7 +453,7 @@ async function recordNow(options: RecordOptions, program: () => unknown): Promis
         },
         project,
         stack,
-        false,
+        options.preview ?? false,
     );
     const monitor = pulumi.runtime.getMonitor() as unknown as RecordableMonitor;
     const register = monitor.registerResource.bind(monitor);
@@ -692,6 +694,8 @@ export interface TenantPlanOptions {
     readonly tenant: string;
     /** The platform's stack file the tenant stack reads its settings and entry from. @default Pulumi.<platform stack>.yaml here */
     readonly platformStackFile?: string;
+    /** Run as `pulumi preview` (a pull request's) rather than as an update. @default false */
+    readonly preview?: boolean;
 }
 
 /**
@@ -712,7 +716,7 @@ export async function planTenantStack(options: TenantPlanOptions): Promise<Plan>
     const cfg = stackConfigFromText(project, stack, `Pulumi.${stack}.yaml`, JSON.stringify({ config: keys }));
     const cloud = { ...fakeCloudFor(readStackConfigOnce(path.dirname(file), path.basename(file).slice("Pulumi.".length, -".yaml".length))), stackOutputs: { [platformStack]: platform.outputs }, stackSecretOutputs: { [platformStack]: platform.secretOutputs } };
     const program = programModule(path.join("tenant", "program.ts"));
-    const recording = await record({ project: cfg.project, stack: cfg.stack, config: cfg.config, secretKeys: cfg.secretKeys, cloud }, () =>
+    const recording = await record({ project: cfg.project, stack: cfg.stack, config: cfg.config, secretKeys: cfg.secretKeys, cloud, preview: options.preview }, () =>
         sourcePrograms ? requireMain(TENANT_PROJECT_DIR, project.main) : (require(program) as { tenantProgram(projectDir: string): unknown }).tenantProgram(TENANT_PROJECT_DIR),
     );
     return { project: cfg.project, stack: cfg.stack, ...recording, elapsedMs: Date.now() - started };

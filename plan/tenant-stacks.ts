@@ -205,16 +205,24 @@ export function tenantStackOutcome(stack: string, r: PromiseSettledResult<unknow
  */
 export function tenantsOnRef(ref: string, stack: string, project: string, repoDir = PROJECT_DIR): Set<string> {
     const git = (...args: string[]) => execFileSync("git", args, { cwd: repoDir, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    // An unknown revision (not fetched, misspelt) must not make every tenant look new: fail, do not skip.
+    try {
+        git("rev-parse", "--verify", "--quiet", `${ref}^{commit}`);
+    } catch {
+        throw new Error(`--base ${ref}: no such revision here (fetch it: the checkout needs the target branch)`);
+    }
     let text: string;
     try {
         text = git("show", `${ref}:./Pulumi.${stack}.yaml`);
     } catch {
+        // The stack file is new on this branch: all its tenants are.
         return new Set();
     }
     const tenants = (YAML.parse(text)?.config?.[`${project}:tenants`] ?? {}) as { list?: { name?: string }[]; directory?: string };
     const names = new Set((tenants.list ?? []).map((t) => t.name).filter((n): n is string => typeof n === "string"));
     if (tenants.directory !== undefined) {
         const dir = tenantFolder(tenants.directory);
+        if (path.posix.isAbsolute(dir) || dir.startsWith("../")) throw new Error(`Pulumi.${stack}.yaml at ${ref}: platform:tenants.directory ${tenants.directory} is outside the repository: git cannot say which tenants it had`);
         for (const file of git("ls-tree", "--name-only", ref, "--", `./${dir}/`).split("\n")) {
             const m = /([^/]+)\.ya?ml$/.exec(file);
             if (m) names.add(m[1]);

@@ -48,6 +48,14 @@ export function parsePlatformKeys(raw: Readonly<Record<string, string>>, namespa
             unreadable.add(key);
             continue;
         }
+        // A secret (or a --path secret inside) under a plain setting: tenant stacks read the stack file, where it stays
+        // ciphertext, so they could not follow the setting; the secrets have keys of their own.
+        if (!entry.secret && isSecret(fullKey)) {
+            const secretKeys = Object.entries(configKeys).filter(([, v]) => "secret" in v && v.secret).map(([k]) => k);
+            problems.push(`${fullKey}: expected a plaintext value (it is not a secret setting; secrets go in ${secretKeys.join(", ")}); got a secret value`);
+            unreadable.add(key);
+            continue;
+        }
         if (type === "string") {
             values[key] = stored;
             continue;

@@ -183,6 +183,18 @@ const exactProblems: [string, (raw: Raw) => Raw, string[]][] = [
         },
         ["platform:alertReceiverSecret: expected a secret value (set it with pulumi config set --secret); got a plaintext value"],
     ],
+    [
+        // `pulumi config set --secret --path platform:observability.alertmanager.receiver.smtpUsername x`: tenant stacks read
+        // the stack file, where it stays ciphertext, so the setting they follow would differ from the platform's.
+        "a secret inside a plain setting (--secret --path)",
+        (raw) => {
+            const observability = JSON.parse(raw["platform:observability"]);
+            observability.grafana = { ...observability.grafana, adminUser: "[secret]" };
+            return set("observability", observability)(raw);
+        },
+        ["platform:observability: expected a plaintext value (it is not a secret setting; secrets go in ssoBrokerSecrets, alertReceiverSecret, pullThroughCacheCredentials); got a secret value"],
+    ],
+    ["a whole plain setting as a secret", set("owner", "[secret]"), ["platform:owner: expected a plaintext value (it is not a secret setting; secrets go in ssoBrokerSecrets, alertReceiverSecret, pullThroughCacheCredentials); got a secret value"]],
 ];
 
 describe("config: bad input is rejected with key, value and expectation", () => {

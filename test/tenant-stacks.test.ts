@@ -4,6 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
+import * as pulumi from "@pulumi/pulumi";
 import { COMPILED, Plan, PlannedResource, planStack, planTenantStack, PROJECT_DIR, secretInputs, TENANT_PROJECT_DIR } from "../plan/engine";
 import { fakeSecretString } from "../plan/fakes";
 import { readProject, readStackConfig } from "../plan/stack-files";
@@ -442,6 +443,12 @@ describe("the tenants a stack file has on the target branch (--base), read with 
             assert.deepStrictEqual([...tenantsOnRef("main", "dev", "platform", repo)].sort(), ["team-a", "team-d", "team-e"]);
             assert.deepStrictEqual([...tenantsOnRef("change", "dev", "platform", repo)].sort(), ["team-a", "team-d", "team-e", "team-f"]);
             assert.deepStrictEqual([...tenantsOnRef("main", "prod", "platform", repo)], []);
+            // A revision not fetched (or misspelt) would make every tenant look new: it fails instead.
+            assert.throws(() => tenantsOnRef("origin/main", "dev", "platform", repo), /^Error: --base origin\/main: no such revision here \(fetch it: the checkout needs the target branch\)$/);
+            fs.writeFileSync(path.join(repo, "Pulumi.qa.yaml"), YAML.stringify({ config: { "platform:tenants": { directory: "/srv/tenants", placement: "OwnStacks" } } }));
+            git("add", "-A");
+            git("commit", "-qm", "qa");
+            assert.throws(() => tenantsOnRef("change", "qa", "platform", repo), /platform:tenants.directory \/srv\/tenants is outside the repository/);
         } finally {
             fs.rmSync(repo, { recursive: true, force: true });
         }
@@ -767,6 +774,22 @@ describe("tenant stacks: never on a platform updated from other settings than th
                 assert.match(e.message, /organization\/platform\/dev: its last update was from other settings than this commit's stack file: update the platform stack to this commit first/);
                 return true;
             });
+            // A pull request's preview (the platform as deployed, from the target branch) shows the tenant and warns.
+            const warnings: string[] = [];
+            const warn = pulumi.log.warn;
+            pulumi.log.warn = (message: string) => {
+                warnings.push(message);
+                return Promise.resolve();
+            };
+            try {
+                const preview = await planTenantStack({ platform, tenant: "payments", platformStackFile: path.join(dir, "Pulumi.dev.yaml"), preview: true });
+                assert.ok(preview.resources.length > 10);
+            } finally {
+                pulumi.log.warn = warn;
+            }
+            assert.deepStrictEqual(warnings.filter((w) => w.includes("other settings")), [
+                "organization/platform/dev: its last update was from other settings than this commit's stack file: update the platform stack to this commit first (or wait for its deployment to finish), then this tenant stack (this preview shows the tenant on the platform as deployed)",
+            ]);
             // Its own settings: it plans (the committed file, the committed platform).
             assert.ok((await planTenantStack({ platform, tenant: "payments" })).resources.length > 10);
         } finally {

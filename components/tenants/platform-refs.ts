@@ -62,8 +62,13 @@ export function settingsProblem(platformStack: string, published: string | undef
 export function platformRefs(name: string, source: PlatformSource, settings: PlatformConfig, platformStack: string, parent: pulumi.Resource, previousName?: string): PlatformRefs {
     const own = tenantSettingsDigest(settings);
     const ts: pulumi.Output<TenantStackOutputs> = source.output("tenantStack").apply((t) => {
-        const problem = placementProblem(platformStack, t.placement) ?? settingsProblem(platformStack, (t as Partial<TenantStackOutputs>).settingsDigest, own);
+        const problem = placementProblem(platformStack, t.placement);
         if (problem) throw new Error(problem);
+        // A pull request's preview runs on the platform as deployed (from the target branch): it may change settings
+        // the platform gets only once merged, so it warns; an update refuses.
+        const stale = settingsProblem(platformStack, (t as Partial<TenantStackOutputs>).settingsDigest, own);
+        if (stale && !pulumi.runtime.isDryRun()) throw new Error(stale);
+        if (stale) void pulumi.log.warn(`${stale} (this preview shows the tenant on the platform as deployed)`);
         return t as TenantStackOutputs;
     });
     const checked = <T>(value: pulumi.Output<T>): pulumi.Output<T> => pulumi.all([ts, value]).apply(([, v]) => v as T);
