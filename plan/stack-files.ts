@@ -171,10 +171,14 @@ export function readStackConfigOnce(projectDir: string, stack: string): StackCon
 
 /** The config of a stack file's text (see readStackConfig); `file` names it in errors. */
 export function stackConfigFromText(project: ProjectFile, stack: string, file: string, text: string): StackConfig {
-    const stackFile = (parseYamlFile(file, text) ?? {}) as { config?: unknown };
+    const stackFile = (parseYamlFile(file, text) ?? {}) as { config?: unknown; environment?: unknown };
     if (stackFile === null || typeof stackFile !== "object" || Array.isArray(stackFile)) {
         throw new StackFileError(`${file}: expected a mapping with a config: section; got ${JSON.stringify(stackFile)}`);
     }
+    // An ESC environment's values reach `pulumi up` but no reader of the file: not the offline plan, not the tenant
+    // stacks (which follow the settings they read here, and would refuse the platform's as stale).
+    if ("environment" in stackFile)
+        throw new StackFileError(`${file}: environment: expected no ESC environments in a stack file (the offline plan and the tenant stacks read its config: section alone; put the settings there); got ${JSON.stringify(stackFile.environment)}`);
     const section = stackFile.config ?? {};
     if (section === null || typeof section !== "object" || Array.isArray(section)) {
         throw new StackFileError(`${file}: config: expected a mapping of keys (platform:name: ...); got ${JSON.stringify(section)}`);

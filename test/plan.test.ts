@@ -69,6 +69,14 @@ describe("plan: reading stack files like the Pulumi CLI", () => {
         it("config: that is not a mapping gives one message, not one per character", () =>
             assert.throws(read("config: hello\n"), (e: Error) => e.message === `${file}: config: expected a mapping of keys (platform:name: ...); got "hello"`));
         it("a file that is a list", () => assert.throws(read("- a\n"), (e: Error) => e.message === `${file}: expected a mapping with a config: section; got ["a"]`));
+        // Pulumi would merge an ESC environment's values into the config; nothing that reads the file would see them.
+        it("an ESC environment", () =>
+            assert.throws(
+                read("environment:\n  - acme/platform-prod\nconfig:\n  platform:name: acme\n"),
+                (e: Error) =>
+                    e.message ===
+                    `${file}: environment: expected no ESC environments in a stack file (the offline plan and the tenant stacks read its config: section alone; put the settings there); got ["acme/platform-prod"]`,
+            ));
         // The CLI requires every declared key without a default: an empty stack file stops before the program runs.
         it("an empty file is a stack without config, which the CLI refuses for the keys it requires", () =>
             assert.throws(read(""), (e: Error) => e instanceof StackFileError && /^\S+Pulumi\.t\.yaml: Stack 't' is missing configuration values 'appDelivery', .* and 'tier'$/.test(e.message)));
