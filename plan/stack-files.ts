@@ -4,6 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
+import { RunError } from "@pulumi/pulumi/errors";
 
 import { MASKED_SECRET } from "../stacks/config";
 import { projectDeclarationError, stackConfigError, StackValue } from "./cli-config-rules";
@@ -25,22 +26,38 @@ export interface ProjectFile {
 }
 
 /** A stack or project file that cannot be read as Pulumi would: names the file (and line:column), no stack trace. */
-export class StackFileError extends Error {
+export class StackFileError extends RunError {
     constructor(message: string) {
         super(message);
         this.name = "StackFileError";
     }
 }
 
-/** Parses YAML; a syntax error becomes one `file:line:column: message` (the first error YAML reports). */
+/** A plain scalar the CLI's YAML reader (yaml.v3) takes for a timestamp: it hands the program `2024-01-01 00:00:00 +0000 UTC`. */
+const YAML_V3_TIMESTAMP = /^\d{4}-\d{1,2}-\d{1,2}(?:[Tt ].*)?$/;
+
+/**
+ * Parses YAML as the Pulumi CLI reads its files (yaml.v3: merge keys `<<` applied); a syntax error becomes one
+ * `file:line:column: message` (the first error YAML reports). An unquoted date is refused: the CLI would turn it into
+ * another text than this reader, so the program and whatever reads the file would see different values.
+ */
 export function parseYamlFile(file: string, text: string): unknown {
-    const doc = YAML.parseDocument(text, { prettyErrors: true });
+    const lineCounter = new YAML.LineCounter();
+    const doc = YAML.parseDocument(text, { prettyErrors: true, merge: true, lineCounter });
     const error = doc.errors[0];
     if (error) {
         const at = error.linePos?.[0];
         const where = at ? `${file}:${at.line}:${at.col}` : file;
         throw new StackFileError(`${where}: not valid YAML: ${error.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}`);
     }
+    YAML.visit(doc, {
+        Scalar(_, node) {
+            if (node.type === "PLAIN" && typeof node.value === "string" && YAML_V3_TIMESTAMP.test(node.value)) {
+                const at = node.range ? lineCounter.linePos(node.range[0]) : undefined;
+                throw new StackFileError(`${at ? `${file}:${at.line}:${at.col}` : file}: ${node.value}: expected it quoted ("${node.value}"): Pulumi reads an unquoted date as a timestamp and hands the program other text`);
+            }
+        },
+    });
     return doc.toJS();
 }
 
@@ -136,7 +153,8 @@ function maskSecure(value: unknown): { value: unknown; secret: boolean } {
     }
     if (value !== null && typeof value === "object") {
         const entries = Object.entries(value as Record<string, unknown>);
-        if (entries.length === 1 && entries[0][0] === "secure") return { value: SECRET_PLACEHOLDER, secret: true };
+        // `secure:` with ciphertext (a string); the CLI reads any other `secure:` as a plain key.
+        if (entries.length === 1 && entries[0][0] === "secure" && typeof entries[0][1] === "string") return { value: SECRET_PLACEHOLDER, secret: true };
         const masked = entries.map(([k, v]) => [k, maskSecure(v)] as const);
         return { value: Object.fromEntries(masked.map(([k, v]) => [k, v.value])), secret: masked.some(([, v]) => v.secret) };
     }
@@ -186,7 +204,10 @@ export function stackConfigFromText(project: ProjectFile, stack: string, file: s
 
     const stackValues = new Map<string, StackValue>();
     for (const [key, raw] of Object.entries(section as Record<string, unknown>)) {
-        stackValues.set(key.includes(":") ? key : `${project.name}:${key}`, { secure: maskSecure(raw).secret, raw });
+        const fullKey = key.includes(":") ? key : `${project.name}:${key}`;
+        // `tags:` and `platform:tags:` are one key: the CLI keeps either, in no fixed order.
+        if (stackValues.has(fullKey)) throw new StackFileError(`${file}: ${key}: expected each key once; ${fullKey} is given both with and without its namespace`);
+        stackValues.set(fullKey, { secure: maskSecure(raw).secret, raw });
     }
     // What the CLI refuses before it starts the program, in its words.
     const refused = stackConfigError(project.name, stack, project.config ?? {}, stackValues);

@@ -222,7 +222,7 @@ export function tenantsOnRef(ref: string, stack: string, project: string, repoDi
     const names = new Set((tenants.list ?? []).map((t) => t.name).filter((n): n is string => typeof n === "string"));
     if (tenants.directory !== undefined) {
         const dir = tenantFolder(tenants.directory);
-        if (path.posix.isAbsolute(dir) || dir.startsWith("../")) throw new Error(`Pulumi.${stack}.yaml at ${ref}: platform:tenants.directory ${tenants.directory} is outside the repository: git cannot say which tenants it had`);
+        if (path.posix.isAbsolute(dir) || dir === ".." || dir.startsWith("../")) throw new Error(`Pulumi.${stack}.yaml at ${ref}: platform:tenants.directory ${tenants.directory} is outside the repository: git cannot say which tenants it had`);
         for (const file of git("ls-tree", "--name-only", ref, "--", `./${dir}/`).split("\n")) {
             const m = /([^/]+)\.ya?ml$/.exec(file);
             if (m) names.add(m[1]);

@@ -1,7 +1,9 @@
 // Turns schema problems into messages that name the key, the bad value and what is expected.
 import { z } from "zod";
+import { RunError } from "@pulumi/pulumi/errors";
 
-export class ConfigError extends Error {
+/** A user's configuration problem: a RunError, which Pulumi's Node.js host prints without a stack trace. */
+export class ConfigError extends RunError {
     constructor(public readonly problems: readonly string[]) {
         super(`Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n  - ${problems.join("\n  - ")}`);
         this.name = "ConfigError";

@@ -73,7 +73,8 @@ const checkedKeys = new WeakMap<StackConfig, PlatformConfig>();
 function platformKeys(platform: StackConfig): PlatformConfig {
     const known = checkedKeys.get(platform);
     if (known) return known;
-    const keys = parsePlatformKeys(platform.config, platform.project);
+    // Secret as the file has them (`secure:` ciphertext), as the platform's runtime has them.
+    const keys = parsePlatformKeys(platform.config, platform.project, (k) => platform.secretKeys.includes(k));
     checkedKeys.set(platform, keys);
     return keys;
 }

@@ -8,7 +8,9 @@ import * as random from "@pulumi/random";
 import { diffPlans, refusedReplacements, renderDiff } from "../plan/diff";
 import { pinnedVersions, renderOutputs, renderTree } from "../plan/render";
 import { renderMermaid, renderSvg } from "../plan/graph";
-import { listStacks, plaintextSecretPaths, readProjectOnce, readStackConfig, readStackConfigOnce, resolveSets, SECRET_PLACEHOLDER, StackFileError } from "../plan/stack-files";
+import { listStacks, parseYamlFile, plaintextSecretPaths, readProjectOnce, readStackConfig, readStackConfigOnce, resolveSets, SECRET_PLACEHOLDER, StackFileError } from "../plan/stack-files";
+import { RunError } from "@pulumi/pulumi/errors";
+import { ConfigError } from "../stacks/errors";
 import { deployedSet, planCli, platformPlan, runPlanCli } from "./plans";
 import { mapStack } from "../plan/stack-trace";
 import { replacementRefused, replacingPaths } from "../plan/replacements";
@@ -69,6 +71,25 @@ describe("plan: reading stack files like the Pulumi CLI", () => {
         it("config: that is not a mapping gives one message, not one per character", () =>
             assert.throws(read("config: hello\n"), (e: Error) => e.message === `${file}: config: expected a mapping of keys (platform:name: ...); got "hello"`));
         it("a file that is a list", () => assert.throws(read("- a\n"), (e: Error) => e.message === `${file}: expected a mapping with a config: section; got ["a"]`));
+        // The CLI's reader (yaml.v3) turns an unquoted date into "2024-01-01 00:00:00 +0000 UTC": the program and every
+        // reader of the file would see different settings.
+        it("an unquoted date, at its line and column; quoted, it is text", () => {
+            assert.throws(read("config:\n  platform:tags:\n    reviewed: 2024-01-01\n"), (e: Error) =>
+                e instanceof StackFileError && e.message === `${file}:3:15: 2024-01-01: expected it quoted ("2024-01-01"): Pulumi reads an unquoted date as a timestamp and hands the program other text`,
+            );
+            assert.throws(read('config:\n  platform:tags:\n    reviewed: "2024-01-01"\n'), (e: Error) => e instanceof StackFileError && e.message.includes("is missing configuration values"));
+        });
+        it("a key given with and without its namespace (the CLI keeps either, in no fixed order)", () =>
+            assert.throws(read("config:\n  tags: {a: b}\n  platform:tags: {a: c}\n"), (e: Error) => e.message === `${file}: platform:tags: expected each key once; platform:tags is given both with and without its namespace`));
+        it("merge keys, which the CLI's reader applies", () =>
+            assert.deepStrictEqual(parseYamlFile(file, "base: &b {x: 1}\nthis:\n  <<: *b\n  y: 2\n"), { base: { x: 1 }, this: { x: 1, y: 2 } }));
+        it("a secure: that is not ciphertext is a plain value, as the CLI reads it; a user's error is a RunError (no stack trace)", () => {
+            const dev = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8");
+            const cfg = read(`${dev}\n  aws:skipMetadataApiCheck: {secure: 5}\n`)();
+            assert.strictEqual(cfg.config["aws:skipMetadataApiCheck"], '{"secure":5}');
+            assert.ok(!cfg.secretKeys.includes("aws:skipMetadataApiCheck"));
+            assert.ok(RunError.isInstance(new StackFileError("x")) && RunError.isInstance(new ConfigError(["y"])));
+        });
         // Pulumi would merge an ESC environment's values into the config; nothing that reads the file would see them.
         it("an ESC environment", () =>
             assert.throws(

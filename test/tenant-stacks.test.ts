@@ -449,6 +449,9 @@ describe("the tenants a stack file has on the target branch (--base), read with 
             git("add", "-A");
             git("commit", "-qm", "qa");
             assert.throws(() => tenantsOnRef("change", "qa", "platform", repo), /platform:tenants.directory \/srv\/tenants is outside the repository/);
+            fs.writeFileSync(path.join(repo, "Pulumi.qa.yaml"), YAML.stringify({ config: { "platform:tenants": { directory: "..", placement: "OwnStacks" } } }));
+            git("commit", "-qam", "qa up");
+            assert.throws(() => tenantsOnRef("change", "qa", "platform", repo), /platform:tenants.directory \.\. is outside the repository/);
         } finally {
             fs.rmSync(repo, { recursive: true, force: true });
         }
