@@ -4,9 +4,8 @@
 import { createHash } from "crypto";
 import * as path from "path";
 import type { TenantStackDeployment } from "./tenant-paths";
+import { PLATFORM_STACK_NAME, STACK_NAME_MAX } from "../stacks/tenant-stack-config";
 
-/** A platform stack's name: no dot, since its tenant stacks are `<stack>.<tenant>` (tenant names have none). */
-export const PLATFORM_STACK_NAME = /^[A-Za-z0-9_-]{1,100}$/;
 
 /** STS's limit on RoleSessionName (AssumeRoleWithWebIdentity). */
 const SESSION_NAME_MAX = 64;
@@ -34,9 +33,6 @@ export interface DeploymentsInput {
     /** The resources the program would register (deploymentResources), with the config key each comes from. */
     readonly resources: readonly { readonly type: string; readonly name: string; readonly key: string }[];
 }
-
-/** Pulumi's limit on a stack's name. */
-const STACK_NAME_MAX = 100;
 
 /** Every problem of a deployments stack's input, one message each; none when the program may run. */
 export function deploymentsProblems(a: DeploymentsInput): string[] {

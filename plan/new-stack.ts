@@ -12,6 +12,7 @@ import { z } from "zod";
 import { ConfigError, parsePlatformConfig } from "../stacks/config";
 import { STACK_SCHEMA_FILE } from "../stacks/json-schema";
 import { ConfigKey, configKeys } from "../stacks/schema";
+import { PLATFORM_STACK_NAME } from "../stacks/tenant-stack-config";
 import { cidrsOverlap } from "../components/network/cidr";
 import { missingRegionPrices, readPriceTable } from "./cost";
 import { listStacks, ProjectFile, readProject, readStackConfig, stackConfigFromText, StackFileError } from "./stack-files";
@@ -76,12 +77,10 @@ export const PER_STACK_VALUES: readonly (readonly [string, string, string])[] = 
     ["policy.allowedRegistries", "the account's own ECR registry replaces the example's", "images come from this account's registry (public ones are copied)"],
 ];
 
-// No dot: a platform stack's tenant stacks are <stack>.<tenant>, and its tenants' deploy role trusts <stack>.*.
-const STACK_NAME = /^[A-Za-z0-9_-]{1,100}$/;
 
 /** The text of the new stack file; throws ConfigError with every problem the schema finds. */
 export function newStackFile(project: ProjectFile, options: NewStackOptions, exampleText: string, file: string): string {
-    if (!STACK_NAME.test(options.stack)) throw new ConfigError([`stack name ${JSON.stringify(options.stack)}: expected letters, digits, _ and - (at most 100; no dot: its tenant stacks are <stack>.<tenant>)`]);
+    if (!PLATFORM_STACK_NAME.test(options.stack)) throw new ConfigError([`stack name ${JSON.stringify(options.stack)}: expected letters, digits, _ and - (at most 100; no dot: its tenant stacks are <stack>.<tenant>)`]);
     const doc = YAML.parseDocument(exampleText);
     const ns = project.name;
     const set = (key: string, at: readonly (string | number)[], value: unknown) => doc.setIn(["config", `${ns}:${key}`, ...at], doc.createNode(value));

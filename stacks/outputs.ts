@@ -147,7 +147,6 @@ export interface TenantStackOutputs {
     readonly settingsDigest: string;
 }
 
-
 export interface TenantOutputs {
     readonly namespaces: string[];
     readonly secretStore: string;

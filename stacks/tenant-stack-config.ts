@@ -11,13 +11,19 @@ import { describeIssue } from "./errors";
 import type { PlatformConfig } from "./schema";
 import { TenantConfig, tenantFiles, tenantSchema } from "./schema-tenants";
 
-const STACK_FILE = /^(.*\/)?Pulumi\.([A-Za-z0-9_-]+)\.yaml$/;
+/** What a platform stack's name may hold: no dot, since its tenant stacks are `<stack>.<tenant>` (tenant names have none). */
+const PLATFORM_STACK_CHARS = "[A-Za-z0-9_-]";
+/** Pulumi's limit on a stack's name. */
+export const STACK_NAME_MAX = 100;
+/** A platform stack's name (the new-stack generator, the deployments program and this project's config check it). */
+export const PLATFORM_STACK_NAME = new RegExp(`^${PLATFORM_STACK_CHARS}{1,${STACK_NAME_MAX}}$`);
+const STACK_FILE = new RegExp(`^(.*/)?Pulumi\\.(${PLATFORM_STACK_CHARS}+)\\.yaml$`);
 
 /** The keys of `platform-tenant:` (tenant/Pulumi.yaml declares exactly these, all strings, none with a default). */
 export const tenantStackConfigSchema = z.strictObject({
     platformStack: z
         .string()
-        .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_-]+$/, "expected <organization>/<project>/<stack> (a platform stack's name has no dot), like acme/platform/dev")
+        .regex(new RegExp(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/${PLATFORM_STACK_CHARS}+$`), "expected <organization>/<project>/<stack> (a platform stack's name has no dot), like acme/platform/dev")
         .describe("The platform stack whose outputs this stack reads (a StackReference): <organization>/<project>/<stack>."),
     platformStackFile: z
         .string()

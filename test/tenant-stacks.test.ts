@@ -7,7 +7,7 @@ import * as YAML from "yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { COMPILED, Plan, PlannedResource, planStack, planTenantStack, PROJECT_DIR, secretInputs, TENANT_PROJECT_DIR } from "../plan/engine";
 import { fakeSecretString } from "../plan/fakes";
-import { readProject, readStackConfig } from "../plan/stack-files";
+import { readProject, readStackConfig, stackFileWith } from "../plan/stack-files";
 import { checkPolicies } from "../plan/policy-runner";
 import { controllerDependencyPolicy } from "../policy/rules/controllers";
 import { kubernetesProviderPolicy, resourceTreePolicy } from "../policy/rules/invariants";
@@ -737,12 +737,10 @@ describe("tenant stacks: --plan on threads plans each stack as one thread alone 
 describe("tenant stacks: a rebuild after destroy adopts what a tenant's stack retained @stack", function () {
     this.timeout(120000);
     it("prod's team-a stack imports its repository and bucket by their fixed names with adoptRetained, and nothing without it", async () => {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "adopt-"));
+        assert.match(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.prod.yaml"), "utf8"), /^ {2}platform:adoptRetained: false/m);
+        // The stack file as `pulumi config set platform:adoptRetained true` leaves it.
+        const dir = stackFileWith(PROJECT_DIR, "prod", { "platform:adoptRetained": "true" });
         try {
-            fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
-            const text = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.prod.yaml"), "utf8");
-            assert.match(text, /^ {2}platform:adoptRetained: false/m);
-            fs.writeFileSync(path.join(dir, "Pulumi.prod.yaml"), text.replace(/^( {2}platform:adoptRetained:) false/m, "$1 true"));
             // The platform rebuilt from the same stack file (a tenant stack refuses a platform updated from other settings).
             const platform = await planStack({ stack: "prod", configOverrides: { "platform:adoptRetained": true } });
             const plain = (await deployedSet("prod")).tenants[0];
@@ -763,15 +761,11 @@ describe("tenant stacks: a rebuild after destroy adopts what a tenant's stack re
 describe("tenant stacks: never on a platform updated from other settings than their own commit's @stack", function () {
     this.timeout(120000);
     it("refuses, before anything is created, a platform whose published settings digest differs from its stack file's, and runs on its own", async () => {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "settings-"));
+        // This commit's stack file enforces instead of auditing (`pulumi config set --path`); the platform still runs the committed one.
+        const policy = JSON.parse(readStackConfig(PROJECT_DIR, "dev").config["platform:policy"]);
+        assert.strictEqual(policy.action, "Audit");
+        const dir = stackFileWith(PROJECT_DIR, "dev", { "platform:policy": JSON.stringify({ ...policy, action: "Enforce" }) });
         try {
-            fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
-            const text = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8");
-            // This commit's stack file enforces instead of auditing; the platform still runs the committed one.
-            const changed = YAML.parse(text);
-            assert.strictEqual(changed.config["platform:policy"].action, "Audit");
-            changed.config["platform:policy"].action = "Enforce";
-            fs.writeFileSync(path.join(dir, "Pulumi.dev.yaml"), YAML.stringify(changed));
             const platform = await platformPlan("dev");
             await assert.rejects(planTenantStack({ platform, tenant: "payments", platformStackFile: path.join(dir, "Pulumi.dev.yaml") }), (e: Error) => {
                 assert.match(e.message, /organization\/platform\/dev: its last update was from other settings than this commit's stack file: update the platform stack to this commit first/);

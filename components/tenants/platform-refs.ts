@@ -45,10 +45,6 @@ export function placementProblem(platformStack: string, placement: string): stri
 }
 
 /**
- * The providers (AWS, Kubernetes, Vault, Keycloak) and layer references of a tenant stack, children of `parent`
- * named `${name}-<role>`. Every value waits for the placement check (a platform that creates its tenants is refused).
- */
-/**
  * Why a tenant stack must not run on its platform's outputs, if it must not: the platform stack was last updated from
  * other settings than this commit's stack file holds (or before it published them), so what it built and what this
  * stack follows may differ (Deployments starts both on one push, in no order).
@@ -59,6 +55,11 @@ export function settingsProblem(platformStack: string, published: string | undef
     return `${platformStack}: its last update was ${when}: update the platform stack to this commit first (or wait for its deployment to finish), then this tenant stack`;
 }
 
+/**
+ * The providers (AWS, Kubernetes, Vault, Keycloak) and layer references of a tenant stack, children of `parent`
+ * named `${name}-<role>`. Every value waits for the placement and settings checks (a platform that creates its tenants, or
+ * that runs other settings than this commit's, is refused).
+ */
 export function platformRefs(name: string, source: PlatformSource, settings: PlatformConfig, platformStack: string, parent: pulumi.Resource, previousName?: string): PlatformRefs {
     const own = tenantSettingsDigest(settings);
     const ts: pulumi.Output<TenantStackOutputs> = source.output("tenantStack").apply((t) => {
